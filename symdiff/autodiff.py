@@ -1,0 +1,285 @@
+"""Reverse-mode differentiation that appends derivative nodes to the graph.
+
+One backward walk over ``toposort`` (reversed), looking up each op's ``vjp`` rule and summing
+the contributions that reach a node. Results are nodes, so they can be differentiated again.
+
+Where-masks: the cotangent that ``where(c, a, b)`` sends to ``a`` is zero where ``c`` is false.
+Rather than multiplying that zero by local derivatives that may be inf or nan there (the
+classic ``where(x > 0, sqrt(x), 0)`` trap), the mask travels with the cotangent through
+elementwise ops and is applied once, where it can no longer travel. So the branch not taken
+contributes exactly zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Union
+
+import numpy as np
+
+from .errors import NotDifferentiableError, ShapeError
+from .ir import Node, Op, Type, format_shape, substitute, toposort
+from .ops import Var, as_node, astype, const, reshape, stack, sum_to, where, zeros
+from .ops.elementwise import StopGradient, Where
+from .ops.reduce import sum as reduce_sum
+
+Wrt = Union[Node, str, Sequence[Union[Node, str]]]
+Mask = Union[tuple[Node, bool], None]  # (condition, which branch) or no mask
+
+
+class _Seed(Op):
+    """A placeholder cotangent used to derive forward mode from reverse mode."""
+
+    __slots__ = ("k", "typ")
+    name = "seed"
+
+    def __init__(self, k: int, typ: Type) -> None:
+        self.k, self.typ = k, typ
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.k, self.typ)
+
+    def infer(self) -> Type:
+        return self.typ
+
+
+def _listify(v: Any) -> tuple[list[Any], bool]:
+    if isinstance(v, (list, tuple)):
+        return list(v), True
+    return [v], False
+
+
+def _resolve(ys: Sequence[Node], wrt: Sequence[Any]) -> list[Node]:
+    by_name: dict[str, Node] | None = None
+    out: list[Node] = []
+    for w in wrt:
+        if isinstance(w, str):
+            if by_name is None:
+                by_name = {n.op.var_name: n for n in toposort(ys) if isinstance(n.op, Var)}  # type: ignore[attr-defined]
+            if w not in by_name:
+                known = ", ".join(sorted(by_name)) or "none"
+                raise KeyError(f"no variable named {w!r} in the expression (its variables: {known})")
+            w = by_name[w]
+        if not isinstance(w, Node):
+            raise TypeError(f"can only differentiate with respect to variables or nodes, got {w!r}")
+        if not w.type.is_float:
+            what = w.op.var_name if isinstance(w.op, Var) else repr(w.op)  # type: ignore[attr-defined]
+            raise NotDifferentiableError(
+                f"cannot differentiate with respect to {what!r}: its dtype {w.dtype} is not floating-point "
+                "(integer and boolean inputs such as labels and indices carry no gradient)"
+            )
+        out.append(w)
+    return out
+
+
+def _apply(g: Node, mask: Mask) -> Node:
+    if mask is None:
+        return g
+    cond, take = mask
+    return where(cond, g, 0) if take else where(cond, 0, g)
+
+
+def _total(contribs: list[tuple[Node, Mask]]) -> tuple[Node, Mask]:
+    masks = {id(m[0]) if m else None for _, m in contribs}
+    same = len(masks) == 1 and len({m[1] if m else None for _, m in contribs}) == 1
+    mask = contribs[0][1] if same else None
+    total: Node | None = None
+    for g, m in contribs:
+        term = g if same else _apply(g, m)
+        total = term if total is None else total + term
+    assert total is not None
+    return total, mask
+
+
+def _vjp(ys: Sequence[Node], wrt: Sequence[Node], cots: Sequence[Node]) -> list[Node]:
+    order = toposort(ys)
+    targets = set(wrt)
+    # the nodes through which some wrt reaches some y: only they need cotangents
+    depends: set[Node] = set()
+    for n in order:
+        if n in targets or (
+            n.type.is_float
+            and not isinstance(n.op, StopGradient)
+            and any(i in depends for i in n.inputs)
+        ):
+            depends.add(n)
+    pending: dict[Node, list[tuple[Node, Mask]]] = {}
+    for y, c in zip(ys, cots):
+        if y in depends:
+            pending.setdefault(y, []).append((c, None))
+    found: dict[Node, Node] = {}
+    for node in reversed(order):
+        contribs = pending.pop(node, None)
+        if not contribs:
+            continue
+        g, mask = _total(contribs)
+        if node in targets:
+            found[node] = _apply(g, mask)
+        if not node.inputs:
+            continue
+        if isinstance(node.op, Where):
+            g = _apply(g, mask)
+            cond = node.inputs[0]
+            local: Sequence[Node | None] = (None, g, g)
+            masks: list[Mask] = [None, (cond, True), (cond, False)]
+        elif node.op.elementwise and mask is not None:
+            local = node.op.vjp(g, node, *node.inputs)
+            masks = [mask] * len(node.inputs)
+        else:
+            g = _apply(g, mask)
+            local = node.op.vjp(g, node, *node.inputs)
+            masks = [None] * len(node.inputs)
+        for inp, gi, m in zip(node.inputs, local, masks):
+            if gi is None or inp not in depends:
+                continue
+            if gi.shape != inp.shape:
+                gi = sum_to(_apply(gi, m), inp.shape)
+                m = None
+            if gi.dtype != inp.dtype:
+                gi = astype(gi, inp.dtype)
+            pending.setdefault(inp, []).append((gi, m))
+    return [found[w] if w in found else zeros(w.shape, w.dtype) for w in wrt]
+
+
+def vjp(y: Node | Sequence[Node], wrt: Wrt, cotangent: Any) -> Node | list[Node]:
+    """The vector-Jacobian product: ``cotangent`` pulled back through ``y`` to each of ``wrt``.
+
+    >>> x = sd.var("x", shape=(3,)); sd.vjp(sd.sin(x), x, sd.var("v", shape=(3,)))
+    """
+    ys, _ = _listify(y)
+    ys = [as_node(v) for v in ys]
+    cots_in, _ = _listify(cotangent)
+    if len(cots_in) != len(ys):
+        raise ValueError(f"vjp: {len(ys)} outputs but {len(cots_in)} cotangents")
+    cots: list[Node] = []
+    for k, (yk, c) in enumerate(zip(ys, cots_in)):
+        c = as_node(c, yk)
+        if c.shape != yk.shape:
+            raise ShapeError(
+                f"vjp: cotangent {k} has shape {format_shape(c.shape)}, but the output has shape "
+                f"{format_shape(yk.shape)}"
+            )
+        cots.append(c)
+    ws, many = _listify(wrt)
+    result = _vjp(ys, _resolve(ys, ws), cots)
+    return result if many else result[0]
+
+
+def grad(y: Node, wrt: Wrt) -> Node | list[Node]:
+    """The gradient of a scalar ``y``: one node per variable in ``wrt``, each of its shape.
+
+    >>> x, y = sd.symbols("x y"); dfdx, dfdy = sd.grad(x * y + sd.sin(x), [x, y])
+    """
+    y = as_node(y)
+    if y.shape != ():
+        raise ShapeError(
+            f"grad needs a scalar output, got shape {format_shape(y.shape)}; "
+            "use sd.vjp(y, wrt, cotangent) or sd.jacobian(y, wrt) for non-scalar outputs"
+        )
+    if not y.type.is_float:
+        raise NotDifferentiableError(f"grad needs a floating-point output, got dtype {y.dtype}")
+    ws, many = _listify(wrt)
+    result = _vjp([y], _resolve([y], ws), [const(np.ones((), y.dtype))])
+    return result if many else result[0]
+
+
+def jvp(y: Node | Sequence[Node], wrt: Wrt, tangent: Any) -> Node | list[Node]:
+    """The Jacobian-vector product (forward mode): how ``y`` moves when ``wrt`` moves along
+    ``tangent``. Built as the derivative of a vector-Jacobian product, which is linear in its
+    cotangent, so the result holds no trace of that cotangent.
+
+    >>> x = sd.var("x", shape=(3,)); sd.jvp(sd.sin(x), x, np.ones(3))   # cos(x)
+    """
+    ys_in, many_y = _listify(y)
+    ys = [as_node(v) for v in ys_in]
+    ws, _ = _listify(wrt)
+    xs = _resolve(ys, ws)
+    ts_in, _ = _listify(tangent)
+    if len(ts_in) != len(xs):
+        raise ValueError(f"jvp: {len(xs)} variables but {len(ts_in)} tangents")
+    ts = []
+    for x, t in zip(xs, ts_in):
+        t = as_node(t, x)
+        if t.shape != x.shape:
+            raise ShapeError(f"jvp: tangent shape {format_shape(t.shape)} != variable shape {format_shape(x.shape)}")
+        ts.append(t)
+    seeds = [Node(_Seed(k, Type(v.dtype if v.type.is_float else np.float64, v.shape)), ()) for k, v in enumerate(ys)]
+    pulled = _vjp(ys, xs, seeds)
+    inner: Node | None = None
+    for gx, t in zip(pulled, ts):
+        term = reduce_sum(gx * t)
+        inner = term if inner is None else inner + term
+    assert inner is not None
+    out = _vjp([inner], seeds, [const(np.ones((), inner.dtype))])
+    out = substitute(out, {s: zeros(s.shape, s.dtype) for s in seeds})
+    out = [astype(o, y.dtype) if y.type.is_float else o for o, y in zip(out, ys)]
+    return out if many_y else out[0]
+
+
+def jacobian(y: Node, wrt: Wrt) -> Node | list[Node]:
+    """d y / d wrt as an array of shape ``y.shape + wrt.shape`` (one vjp per output element).
+
+    >>> x = sd.var("x", shape=(3,)); sd.jacobian(sd.sin(x) * x[0], x)   # (3, 3)
+    """
+    y = as_node(y)
+    ws, many = _listify(wrt)
+    xs = _resolve([y], ws)
+    size = y.type.static_size
+    if size is None:
+        raise NotImplementedError(
+            f"jacobian needs an output of static shape, got {format_shape(y.shape)}; use sd.vjp or sd.jvp"
+        )
+    if y.shape == ():
+        rows = [_vjp([y], xs, [const(np.ones((), y.dtype))])]
+    else:
+        rows = []
+        for i in range(size):
+            e = np.zeros(size, dtype=y.dtype)
+            e[i] = 1
+            rows.append(_vjp([y], xs, [const(e.reshape(y.shape))]))
+    result = []
+    for k, x in enumerate(xs):
+        per_row = [r[k] for r in rows]
+        block = per_row[0] if y.shape == () else stack(per_row, axis=0)
+        result.append(reshape(block, (*y.shape, *x.shape)))
+    return result if many else result[0]
+
+
+def hessian(y: Node, wrt: Wrt) -> Node | list[list[Node]]:
+    """Second derivatives of a scalar ``y``: shape ``wrt.shape * 2`` (nested blocks for a list).
+
+    >>> v = sd.var("v", shape=(3,)); sd.hessian(sd.sum(v ** 3), v)
+    """
+    ws, many = _listify(wrt)
+    y = as_node(y)
+    xs = _resolve([y], ws)
+    g = grad(y, xs)
+    assert isinstance(g, list)
+    if not many:
+        return jacobian(g[0], xs[0])  # type: ignore[return-value]
+    return [jacobian(gi, xs) for gi in g]  # type: ignore[misc]
+
+
+def hvp(y: Node, wrt: Wrt, v: Any) -> Node | list[Node]:
+    """The Hessian-vector product of a scalar ``y``, without forming the Hessian.
+
+    >>> x = sd.var("x", shape=(3,)); sd.hvp(sd.sum(x ** 3), x, np.ones(3))   # 6x
+    """
+    ws, many = _listify(wrt)
+    y = as_node(y)
+    xs = _resolve([y], ws)
+    vs, _ = _listify(v)
+    if len(vs) != len(xs):
+        raise ValueError(f"hvp: {len(xs)} variables but {len(vs)} vectors")
+    g = grad(y, xs)
+    assert isinstance(g, list)
+    inner: Node | None = None
+    for gi, x, vi in zip(g, xs, vs):
+        vi = as_node(vi, x)
+        if vi.shape != x.shape:
+            raise ShapeError(f"hvp: vector shape {format_shape(vi.shape)} != variable shape {format_shape(x.shape)}")
+        term = reduce_sum(gi * vi)
+        inner = term if inner is None else inner + term
+    assert inner is not None
+    out = grad(inner, xs)
+    return out if many else out[0]  # type: ignore[index]

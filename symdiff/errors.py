@@ -1,0 +1,31 @@
+"""symdiff's exception classes; each subclasses the builtin a user would catch."""
+
+from __future__ import annotations
+
+
+class SymdiffError(Exception):
+    """Base class of every error symdiff raises on purpose."""
+
+
+class ShapeError(SymdiffError, ValueError):
+    """Shapes that do not fit an op: raised when the node is built, naming the op and the shapes."""
+
+
+class DTypeError(SymdiffError, TypeError):
+    """A dtype an op cannot take (an integer where a float is needed, ...)."""
+
+
+class NotDifferentiableError(SymdiffError, TypeError):
+    """Differentiation asked of something that has no derivative (an integer variable, ...)."""
+
+
+class InputError(SymdiffError, ValueError):
+    """A value given at evaluation does not fit its variable (missing, wrong shape or dtype)."""
+
+
+class ParseError(SymdiffError, ValueError):
+    """Text that is not a symdiff expression; the message shows where, with a caret line."""
+
+
+class OutOfBoundsError(SymdiffError, IndexError):
+    """A static index outside its dimension."""

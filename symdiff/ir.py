@@ -1,0 +1,310 @@
+"""The graph itself: types, interned immutable nodes, the op interface, and the one toposort.
+
+Everything else in symdiff (ops, differentiation, rewriting, evaluation, code generation,
+printing) is a loop over `toposort`'s result; nothing here knows any particular op.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Union
+
+import numpy as np
+
+from .errors import ShapeError
+
+Dim = Union[int, str]
+"""One dimension: a static size, or a named symbolic size such as ``"n"``."""
+Shape = tuple[Dim, ...]
+
+
+def format_shape(shape: Shape) -> str:
+    """``(n, 784)``: a shape as a user would write it."""
+    inner = ", ".join(str(d) for d in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"
+
+
+def check_shape(shape: Any, what: str = "shape") -> Shape:
+    """Normalize a user-given shape to a tuple of non-negative ints and dimension names."""
+    if isinstance(shape, (int, np.integer, str)):
+        shape = (shape,)
+    try:
+        items = tuple(shape)
+    except TypeError:
+        raise ShapeError(f"{what} must be a tuple of ints and dimension names, got {shape!r}") from None
+    out: list[Dim] = []
+    for d in items:
+        if isinstance(d, (bool, np.bool_)):
+            raise ShapeError(f"{what} {items!r}: {d!r} is not a dimension")
+        if isinstance(d, (int, np.integer)):
+            if d < 0:
+                raise ShapeError(f"{what} {items!r}: dimension {int(d)} is negative")
+            out.append(int(d))
+        elif isinstance(d, str):
+            if not d.isidentifier():
+                raise ShapeError(
+                    f"{what} {items!r}: dimension name {d!r} must be an identifier such as 'n'"
+                )
+            out.append(d)
+        else:
+            raise ShapeError(f"{what} {items!r}: {d!r} is neither an int nor a dimension name")
+    return tuple(out)
+
+
+class Type:
+    """A dtype and a shape; symbolic dimensions are strings and unify by name."""
+
+    __slots__ = ("dtype", "shape")
+    dtype: np.dtype
+    shape: Shape
+
+    def __init__(self, dtype: Any, shape: Shape = ()) -> None:
+        object.__setattr__(self, "dtype", np.dtype(dtype))
+        object.__setattr__(self, "shape", tuple(shape))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Type is immutable")
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def is_float(self) -> bool:
+        return self.dtype.kind in "fc"
+
+    @property
+    def static_size(self) -> int | None:
+        """The number of elements, or None when a dimension is symbolic."""
+        size = 1
+        for d in self.shape:
+            if isinstance(d, str):
+                return None
+            size *= d
+        return size
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Type) and self.dtype == other.dtype and self.shape == other.shape
+
+    def __hash__(self) -> int:
+        return hash((self.dtype, self.shape))
+
+    def __repr__(self) -> str:
+        return f"{self.dtype.name}[{', '.join(str(d) for d in self.shape)}]"
+
+
+class Op:
+    """One operation. Subclasses define, in one place, everything symdiff knows about it.
+
+    - ``infer(*types)``: the output Type, or a ShapeError / DTypeError naming the op and shapes.
+    - ``emit(args, dim)``: a NumPy expression (Python source) computing the op from argument
+      expressions; the evaluator compiles it and the code generator writes it out, so the two
+      cannot disagree. ``dim(d)`` renders a dimension (a size, or the name bound to it).
+    - ``vjp(g, out, *inputs)``: the cotangent of each input, as nodes built from symdiff ops
+      (``None`` for no contribution); broadcasting is undone by the caller.
+    - ``text(args)`` and ``precedence``: how it prints.
+
+    Static attributes are returned by ``params()``; two ops are equal when their classes and
+    params are, which is what lets nodes be interned.
+    """
+
+    __slots__ = ()
+    name: ClassVar[str] = "op"
+    precedence: ClassVar[int] = 100  # atoms and calls bind tightest
+    elementwise: ClassVar[bool] = False
+
+    def params(self) -> tuple[Any, ...]:
+        return ()
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self.params() == other.params()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.params()))
+
+    def __repr__(self) -> str:
+        ps = self.params()
+        return f"{self.name}{ps!r}" if ps else self.name
+
+    def infer(self, *types: Type) -> Type:
+        raise NotImplementedError(f"{type(self).__name__}.infer")
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        raise NotImplementedError(f"{type(self).__name__}.emit")
+
+    def vjp(self, g: Node, out: Node, *inputs: Node) -> Sequence[Node | None]:
+        raise NotImplementedError(f"no derivative rule for {self.name}")
+
+    def text(self, args: Sequence[str]) -> str:
+        ps = [repr(p) for p in self.params()]
+        return f"{self.name}({', '.join([*args, *ps])})"
+
+
+_table: weakref.WeakValueDictionary[tuple[Any, ...], Node] = weakref.WeakValueDictionary()
+_lock = threading.Lock()
+
+
+class Node:
+    """An immutable, interned graph node: an op applied to input nodes, with its Type.
+
+    ``Node(op, inputs)`` returns the existing node when one with an equal op and the same inputs
+    is alive, so equal sub-expressions are one object and identity is equality. Arithmetic
+    operators, indexing and NumPy-style methods are installed by ``symdiff.ops``.
+    """
+
+    __slots__ = ("op", "inputs", "type", "__weakref__")
+    op: Op
+    inputs: tuple[Node, ...]
+    type: Type
+
+    def __new__(cls, op: Op, inputs: Iterable[Node] = ()) -> Node:
+        inputs = tuple(inputs)
+        for i in inputs:
+            if not isinstance(i, Node):
+                raise TypeError(f"{op.name}: inputs must be nodes, got {type(i).__name__}")
+        # Keyed by the inputs' ids: a live node keeps its inputs alive, so the ids are
+        # unambiguous, and the lookup never calls the inputs' (elementwise) __eq__.
+        key = (op, tuple(map(id, inputs)))
+        node = _table.get(key)
+        if node is not None:
+            return node
+        typ = op.infer(*(i.type for i in inputs))
+        with _lock:
+            node = _table.get(key)
+            if node is None:
+                node = object.__new__(cls)
+                object.__setattr__(node, "op", op)
+                object.__setattr__(node, "inputs", inputs)
+                object.__setattr__(node, "type", typ)
+                _table[key] = node
+        return node
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("nodes are immutable; build a new node instead")
+
+    def __reduce__(self) -> Any:
+        raise TypeError("nodes cannot be pickled; use symdiff's code generator to save a function")
+
+    __hash__ = object.__hash__
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            "the truth value of a symbolic expression is not known until it is evaluated; "
+            "use sd.where(cond, a, b) for a choice made on values"
+        )
+
+    @property
+    def shape(self) -> Shape:
+        return self.type.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.type.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.type.shape)
+
+    def __len__(self) -> int:
+        if not self.type.shape:
+            raise TypeError("len() of a 0-d expression")
+        d = self.type.shape[0]
+        if isinstance(d, str):
+            raise TypeError(f"len() of an expression whose first dimension is symbolic ({d!r})")
+        return d
+
+    def __iter__(self) -> Any:
+        raise TypeError("symbolic expressions are not iterable; index them instead")
+
+    if TYPE_CHECKING:  # installed by symdiff.ops from one table
+        def __add__(self, other: Any) -> Node: ...
+        def __radd__(self, other: Any) -> Node: ...
+        def __sub__(self, other: Any) -> Node: ...
+        def __rsub__(self, other: Any) -> Node: ...
+        def __mul__(self, other: Any) -> Node: ...
+        def __rmul__(self, other: Any) -> Node: ...
+        def __truediv__(self, other: Any) -> Node: ...
+        def __rtruediv__(self, other: Any) -> Node: ...
+        def __pow__(self, other: Any) -> Node: ...
+        def __rpow__(self, other: Any) -> Node: ...
+        def __matmul__(self, other: Any) -> Node: ...
+        def __rmatmul__(self, other: Any) -> Node: ...
+        def __neg__(self) -> Node: ...
+        def __pos__(self) -> Node: ...
+        def __abs__(self) -> Node: ...
+        def __lt__(self, other: Any) -> Node: ...
+        def __le__(self, other: Any) -> Node: ...
+        def __gt__(self, other: Any) -> Node: ...
+        def __ge__(self, other: Any) -> Node: ...
+        def __eq__(self, other: Any) -> Node: ...  # type: ignore[override]
+        def __ne__(self, other: Any) -> Node: ...  # type: ignore[override]
+        def __getitem__(self, index: Any) -> Node: ...
+        def sum(self, axis: Any = None, keepdims: bool = False) -> Node: ...
+        def mean(self, axis: Any = None, keepdims: bool = False) -> Node: ...
+        def max(self, axis: Any = None, keepdims: bool = False) -> Node: ...
+        def min(self, axis: Any = None, keepdims: bool = False) -> Node: ...
+        def prod(self, axis: Any = None, keepdims: bool = False) -> Node: ...
+        def reshape(self, *shape: Any) -> Node: ...
+        def transpose(self, *axes: Any) -> Node: ...
+        def astype(self, dtype: Any) -> Node: ...
+        def eval(self, **values: Any) -> Any: ...
+        @property
+        def T(self) -> Node: ...
+
+
+def live_node_count() -> int:
+    """How many interned nodes are alive (a measure for leak tests and benchmarks)."""
+    return len(_table)
+
+
+def toposort(roots: Node | Iterable[Node]) -> list[Node]:
+    """Every node reachable from ``roots``, each once, inputs before the nodes that use them.
+
+    Iterative (an explicit stack), so graphs of any depth are fine.
+    """
+    if isinstance(roots, Node):
+        roots = [roots]
+    order: list[Node] = []
+    seen: set[Node] = set()
+    stack: list[tuple[Node, bool]] = [(r, False) for r in reversed(list(roots))]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.append((node, True))
+        for i in reversed(node.inputs):
+            if i not in seen:
+                stack.append((i, False))
+    return order
+
+
+def consumers(order: Sequence[Node]) -> dict[Node, int]:
+    """How many times each node of ``order`` is used as an input within ``order``."""
+    uses: dict[Node, int] = dict.fromkeys(order, 0)
+    for node in order:
+        for i in node.inputs:
+            uses[i] += 1
+    return uses
+
+
+def substitute(roots: Sequence[Node], mapping: Mapping[Node, Node]) -> list[Node]:
+    """``roots`` with every node in ``mapping`` replaced, rebuilding only what changed."""
+    new: dict[Node, Node] = dict(mapping)
+    for node in toposort(roots):
+        if node in new:
+            continue
+        ins = tuple(new.get(i, i) for i in node.inputs)
+        if any(a is not b for a, b in zip(ins, node.inputs)):
+            new[node] = Node(node.op, ins)
+    return [new.get(r, r) for r in roots]
+
+
+def count_nodes(outputs: Node | Iterable[Node]) -> int:
+    """The number of distinct nodes reachable from ``outputs`` (shared nodes count once)."""
+    return len(toposort(outputs))

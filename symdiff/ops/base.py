@@ -1,0 +1,330 @@
+"""What every op family shares: leaves (variables, constants, dimension sizes), conversion of
+Python values to nodes, broadcasting of (symbolic) shapes, axis handling, and the compiled NumPy
+kernels that the evaluator runs and the code generator writes out."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import DTypeError, ShapeError
+from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape
+
+# -- helpers: small NumPy functions shared verbatim by the evaluator and generated code ---------
+
+HELPERS: dict[str, Callable[..., Any]] = {}
+
+
+def helper(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Register a NumPy-only function that op templates may call by its name.
+
+    The evaluator calls it; the code generator copies its source into the generated module.
+    It may use only ``np`` and ``math`` and other helpers.
+    """
+    HELPERS[fn.__name__] = fn
+    return fn
+
+
+def helper_source(name: str) -> str:
+    """The source text of a registered helper, for generated modules."""
+    return inspect.getsource(HELPERS[name])
+
+
+KERNEL_NAMESPACE: dict[str, Any] = {
+    "np": np,
+    "math": math,
+    "__builtins__": {"slice": slice, "float": float, "complex": complex, "True": True},
+}
+
+
+@functools.lru_cache(maxsize=4096)
+def kernel(op: Op, nargs: int) -> tuple[Callable[..., Any], tuple[str, ...]]:
+    """The op's NumPy expression compiled to a function of ``nargs`` arrays.
+
+    Returns the function and the dimension names it reads from its ``_D`` argument. The source
+    is built from the op's own template and its validated static attributes only.
+    """
+    names: list[str] = []
+
+    def dim(d: Dim) -> str:
+        if isinstance(d, int):
+            return repr(d)
+        if d not in names:
+            names.append(d)
+        return f"_D[{names.index(d)}]"
+
+    args = [f"_{i}" for i in range(nargs)]
+    expr = op.emit(args, dim)
+    namespace = dict(KERNEL_NAMESPACE)
+    namespace.update(HELPERS)
+    src = f"lambda {', '.join([*args, '_D=()'])}: {expr}"
+    fn = eval(compile(src, f"<symdiff kernel {op.name}>", "eval"), namespace)  # noqa: S307
+    return fn, tuple(names)
+
+
+@functools.lru_cache(maxsize=4096)
+def _dtype_by_running(op: Op, dtypes: tuple[np.dtype, ...], ndims: tuple[int, ...]) -> np.dtype:
+    fn, names = kernel(op, len(dtypes))
+    dummies = [np.ones((1,) * nd, dtype=dt) for dt, nd in zip(dtypes, ndims)]
+    with np.errstate(all="ignore"):
+        out = fn(*dummies, _D=(1,) * len(names))
+    return np.asarray(out).dtype
+
+
+def dtype_by_running(op: Op, types: Sequence[Type]) -> np.dtype:
+    """The output dtype NumPy itself gives, found by running the kernel once on tiny inputs."""
+    try:
+        return _dtype_by_running(op, tuple(t.dtype for t in types), tuple(t.ndim for t in types))
+    except (TypeError, np.exceptions.DTypePromotionError) as e:
+        raise DTypeError(
+            f"{op.name}: NumPy cannot apply it to dtypes {', '.join(t.dtype.name for t in types)} ({e})"
+        ) from None
+
+
+# -- leaves --------------------------------------------------------------------------------------
+
+
+class Var(Op):
+    """A named input: ``sd.var("W", shape=(784, 256))``."""
+
+    __slots__ = ("var_name", "shape", "dtype")
+    name = "var"
+
+    def __init__(self, var_name: str, shape: Shape, dtype: np.dtype) -> None:
+        self.var_name = var_name
+        self.shape = shape
+        self.dtype = dtype
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.var_name, self.shape, self.dtype.str)
+
+    def infer(self) -> Type:
+        return Type(self.dtype, self.shape)
+
+    def text(self, args: Sequence[str]) -> str:
+        return self.var_name
+
+    def __repr__(self) -> str:
+        return f"var({self.var_name!r}, shape={format_shape(self.shape)}, dtype={self.dtype.name})"
+
+
+class Const(Op):
+    """A constant array; equal when dtype, shape and bytes are equal (so -0.0 is not 0.0)."""
+
+    __slots__ = ("value", "_key")
+    name = "const"
+
+    def __init__(self, value: np.ndarray) -> None:
+        value = np.array(value, copy=True)
+        value.flags.writeable = False
+        self.value = value
+        self._key = (value.dtype.str, value.shape, value.tobytes())
+
+    def params(self) -> tuple[Any, ...]:
+        return self._key
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+    def infer(self) -> Type:
+        return Type(self.value.dtype, self.value.shape)
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return literal(self.value)
+
+    def text(self, args: Sequence[str]) -> str:
+        v = self.value
+        if v.ndim == 0:
+            return _scalar_text(v.item())
+        if v.size <= 6:
+            return np.array2string(v, separator=", ")
+        return f"const<{v.dtype.name}{format_shape(v.shape)}>"
+
+    def __repr__(self) -> str:
+        return f"const({self.text([])})"
+
+
+def _scalar_text(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e16:
+        return repr(v)  # keeps the '.0' so floats read as floats
+    return repr(v)
+
+
+def literal(value: np.ndarray) -> str:
+    """Exact Python source for a constant array (floats round-trip; nan and inf spelled out)."""
+    value = np.asarray(value)
+    dt = value.dtype
+    if value.ndim == 0:
+        return f"np.{dt.name}({_item_source(value.item())})" if dt.kind != "b" else f"np.bool_({bool(value)})"
+    items = ", ".join(_item_source(v) for v in value.ravel().tolist())
+    return f"np.array([{items}], dtype=np.{dt.name}).reshape({value.shape!r})"
+
+
+def _item_source(v: Any) -> str:
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "float('nan')"
+        if math.isinf(v):
+            return "float('inf')" if v > 0 else "float('-inf')"
+        return repr(v)
+    if isinstance(v, complex):
+        return f"complex({_item_source(v.real)}, {_item_source(v.imag)})"
+    return repr(v)
+
+
+class DimSize(Op):
+    """The run-time size of a named dimension, as an int64 scalar (``mean`` over ``n`` rows)."""
+
+    __slots__ = ("dim",)
+    name = "dimsize"
+
+    def __init__(self, dim: str) -> None:
+        self.dim = dim
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.dim,)
+
+    def infer(self) -> Type:
+        return Type(np.int64, ())
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"np.int64({dim(self.dim)})"
+
+    def text(self, args: Sequence[str]) -> str:
+        return self.dim
+
+
+def var(name: str, shape: Any = (), dtype: Any = "float64") -> Node:
+    """A named input variable: ``sd.var("X", shape=("n", 784))``; dims may be names."""
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"a variable's name must be a non-empty string, got {name!r}")
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as e:
+        raise DTypeError(f"variable {name!r}: {dtype!r} is not a dtype ({e})") from None
+    if dt.kind not in "biufc":
+        raise DTypeError(f"variable {name!r}: dtype {dt} is not numeric or boolean")
+    return Node(Var(name, check_shape(shape, f"shape of {name!r}"), dt), ())
+
+
+def symbols(names: str | Sequence[str], dtype: Any = "float64") -> tuple[Node, ...]:
+    """Scalar variables from a space- or comma-separated string: ``x, y = sd.symbols("x y")``."""
+    if isinstance(names, str):
+        parts = names.replace(",", " ").split()
+    else:
+        parts = list(names)
+    return tuple(var(n, (), dtype) for n in parts)
+
+
+def const(value: Any, dtype: Any = None) -> Node:
+    """A constant node from a number or array: ``sd.const(np.eye(3))``."""
+    if isinstance(value, Node):
+        return value if dtype is None else value.astype(dtype)
+    arr = np.asarray(value, dtype=dtype)
+    if arr.dtype.kind not in "biufc":
+        raise DTypeError(f"constant {value!r}: dtype {arr.dtype} is not numeric or boolean")
+    return Node(Const(arr), ())
+
+
+def dim_size(d: Dim) -> Node:
+    """A dimension's size as an int64 scalar node (a constant for static dims)."""
+    return const(np.int64(d)) if isinstance(d, int) else Node(DimSize(d), ())
+
+
+def const_value(node: Node) -> np.ndarray | None:
+    """The value of a constant node, else None."""
+    return node.op.value if isinstance(node.op, Const) else None
+
+
+def is_python_scalar(v: Any) -> bool:
+    return isinstance(v, (bool, int, float, complex)) and not isinstance(v, np.generic)
+
+
+def as_node(value: Any, like: Node | None = None) -> Node:
+    """A node for ``value``. Python numbers are weakly typed (NumPy 2 rules): beside ``like``
+    they take its dtype when they fit its kind, so ``x32 * 2.0`` stays float32."""
+    if isinstance(value, Node):
+        return value
+    if is_python_scalar(value):
+        if like is not None:
+            return const(value, np.result_type(like.dtype, value))
+        return const(value)
+    if isinstance(value, (np.ndarray, np.generic, list, tuple)):
+        return const(value)
+    raise TypeError(f"cannot use a {type(value).__name__} ({value!r}) in a symdiff expression")
+
+
+def as_nodes(*values: Any) -> list[Node]:
+    """Convert several operands at once; Python scalars take the dtype of the node operands."""
+    nodes = [v for v in values if isinstance(v, Node)]
+    if not nodes:
+        return [as_node(v) for v in values]
+    like = nodes[0]
+    if len(nodes) > 1:
+        dt = np.result_type(*(n.dtype for n in nodes))
+        like = Node(Const(np.zeros((), dt)), ())
+    return [as_node(v, like) for v in values]
+
+
+# -- shapes and axes -----------------------------------------------------------------------------
+
+
+def broadcast_shapes(op_name: str, *shapes: Shape) -> Shape:
+    """NumPy broadcasting; a named dimension matches itself or 1, never a different size."""
+    ndim = max((len(s) for s in shapes), default=0)
+    out: list[Dim] = []
+    for axis in range(-ndim, 0):
+        d: Dim = 1
+        for s in shapes:
+            if len(s) < -axis:
+                continue
+            x = s[axis]
+            if x == 1 or x == d:
+                continue
+            if d == 1:
+                d = x
+                continue
+            shown = " and ".join(format_shape(s) for s in shapes)
+            raise ShapeError(
+                f"{op_name}: shapes {shown} do not broadcast (axis {axis}: {d!r} vs {x!r})"
+            )
+        out.append(d)
+    return tuple(out)
+
+
+def normalize_axis(op_name: str, axis: Any, ndim: int) -> int:
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{op_name}: axis must be an int, got {axis!r}")
+    a = int(axis)
+    if not -ndim <= a < ndim:
+        raise ShapeError(f"{op_name}: axis {a} is out of bounds for an array of {ndim} dimensions")
+    return a % ndim
+
+
+def normalize_axes(op_name: str, axis: Any, ndim: int) -> tuple[int, ...]:
+    """``None`` means every axis; negative axes count from the end; repeats are errors."""
+    if axis is None:
+        return tuple(range(ndim))
+    items = axis if isinstance(axis, (tuple, list)) else (axis,)
+    axes = tuple(normalize_axis(op_name, a, ndim) for a in items)
+    if len(set(axes)) != len(axes):
+        raise ShapeError(f"{op_name}: repeated axis in {axis!r}")
+    return tuple(sorted(axes))
+
+
+def dims_equal(a: Dim, b: Dim) -> bool:
+    return a == b
+
+
+def require_float(op_name: str, node: Node) -> None:
+    if not node.type.is_float:
+        raise DTypeError(f"{op_name} needs a floating-point input, got {node.dtype}")
+
+
+def shape_text(shape: Shape) -> str:
+    return format_shape(shape)

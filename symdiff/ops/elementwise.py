@@ -1,0 +1,501 @@
+"""Elementwise ops: NumPy ufuncs with broadcasting, each with its derivative beside it.
+
+Non-smooth points follow the usual conventions: relu'(0) = 0, abs'(0) = 0, sign' = 0,
+``maximum``/``minimum`` route the gradient to the first argument on ties.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..errors import DTypeError
+from ..ir import Dim, Node, Op, Type
+from .base import as_node, as_nodes, broadcast_shapes, const, const_value, dtype_by_running, helper
+
+
+class Printed(str):
+    """Printed text of a sub-expression, remembering how tightly it binds."""
+
+    prec: int
+
+    def __new__(cls, text: str, prec: int) -> Printed:
+        s = super().__new__(cls, text)
+        s.prec = prec
+        return s
+
+
+def wrap(arg: str, prec: int, strict: bool = False) -> str:
+    """Parenthesize ``arg`` when it binds looser than ``prec`` (or equally, when ``strict``)."""
+    p = getattr(arg, "prec", 100)
+    return f"({arg})" if p < prec or (strict and p == prec) else str(arg)
+
+
+class Elementwise(Op):
+    """A NumPy ufunc-like op: shapes broadcast, the dtype is whatever NumPy gives."""
+
+    __slots__ = ()
+    elementwise = True
+    numpy: ClassVar[str] = ""  # a format string over the argument expressions {0}, {1}, ...
+
+    def infer(self, *types: Type) -> Type:
+        shape = broadcast_shapes(self.name, *(t.shape for t in types))
+        return Type(dtype_by_running(self, types), shape)
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return self.numpy.format(*args)
+
+
+class Unary(Elementwise):
+    __slots__ = ()
+
+
+class Binary(Elementwise):
+    __slots__ = ()
+    symbol: ClassVar[str] = ""  # infix operator for printing, if any
+
+    def text(self, args: Sequence[str]) -> str:
+        if not self.symbol:
+            return super().text(args)
+        left_assoc = self.name != "pow"
+        a = wrap(args[0], self.precedence, strict=not left_assoc)
+        b = wrap(args[1], self.precedence, strict=left_assoc and self.name not in ("add", "mul"))
+        return f"{a} {self.symbol} {b}"
+
+
+def _unary(op: Op, x: Any) -> Node:
+    return Node(op, (as_node(x),))
+
+
+def _binary(op: Op, a: Any, b: Any) -> Node:
+    return Node(op, tuple(as_nodes(a, b)))
+
+
+# -- arithmetic ----------------------------------------------------------------------------------
+
+
+class Neg(Unary):
+    name, numpy, precedence = "neg", "-{0}", 30
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (-g,)
+
+    def text(self, args: Sequence[str]) -> str:
+        return f"-{wrap(args[0], self.precedence)}"
+
+
+class Add(Binary):
+    name, numpy, symbol, precedence = "add", "{0} + {1}", "+", 10
+
+    def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
+        return (g, g)  # the add gate distributes
+
+
+class Sub(Binary):
+    name, numpy, symbol, precedence = "sub", "{0} - {1}", "-", 10
+
+    def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
+        return (g, -g)
+
+
+class Mul(Binary):
+    name, numpy, symbol, precedence = "mul", "{0} * {1}", "*", 20
+
+    def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
+        return (g * b, g * a)  # the mul gate switches
+
+
+class Div(Binary):
+    name, numpy, symbol, precedence = "div", "{0} / {1}", "/", 20
+
+    def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
+        ga = g / b
+        return (ga, -(ga * out))
+
+
+class Pow(Binary):
+    name, numpy, symbol, precedence = "pow", "{0} ** {1}", "**", 40
+
+    def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
+        p = const_value(b)
+        if p is not None and p.ndim == 0:
+            pm1 = p - 1
+            da = b if pm1 == 0 else b * (a if pm1 == 1 else a ** const(pm1.astype(b.dtype)))
+        else:
+            da = b * a ** (b - 1)
+        # d(a**b)/db = log(a) * a**b; where a == 0 the limit is 0 for b > 0
+        return (g * da, g * (log(where(equal(a, 0), 1, a)) * out))
+
+
+class Maximum(Binary):
+    name, numpy = "maximum", "np.maximum({0}, {1})"
+
+    def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
+        pick_a = a >= b  # ties route to the first argument
+        return (where(pick_a, g, 0), where(pick_a, 0, g))
+
+
+class Minimum(Binary):
+    name, numpy = "minimum", "np.minimum({0}, {1})"
+
+    def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
+        pick_a = a <= b
+        return (where(pick_a, g, 0), where(pick_a, 0, g))
+
+
+# -- elementary functions --------------------------------------------------------------------------
+
+
+class Exp(Unary):
+    name, numpy = "exp", "np.exp({0})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (g * out,)
+
+
+class Log(Unary):
+    name, numpy = "log", "np.log({0})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (g / x,)
+
+
+class Log1p(Unary):
+    name, numpy = "log1p", "np.log1p({0})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (g / (1 + x),)
+
+
+class Expm1(Unary):
+    name, numpy = "expm1", "np.expm1({0})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (g * (out + 1),)
+
+
+class Sqrt(Unary):
+    name, numpy = "sqrt", "np.sqrt({0})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (g * 0.5 / out,)
+
+
+class Sin(Unary):
+    name, numpy = "sin", "np.sin({0})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (g * cos(x),)
+
+
+class Cos(Unary):
+    name, numpy = "cos", "np.cos({0})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (-(g * sin(x)),)
+
+
+class Tan(Unary):
+    name, numpy = "tan", "np.tan({0})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (g * (1 + out * out),)
+
+
+class Tanh(Unary):
+    name, numpy = "tanh", "np.tanh({0})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (g * (1 - out * out),)
+
+
+@helper
+def sigmoid_kernel(x):  # type: ignore[no-untyped-def]
+    # exact in both tails: for very negative x, exp(-x) overflows to inf and 1/inf is 0
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-x))
+
+
+class Sigmoid(Unary):
+    name, numpy = "sigmoid", "sigmoid_kernel({0})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (g * (out * (1 - out)),)
+
+
+class Relu(Unary):
+    name, numpy = "relu", "np.maximum({0}, 0)"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (where(x > 0, g, 0),)  # relu'(0) = 0
+
+
+class Softplus(Unary):
+    name, numpy = "softplus", "np.logaddexp(0, {0})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (g * sigmoid(x),)
+
+
+class Abs(Unary):
+    name, numpy = "abs", "np.abs({0})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (g * sign(x),)  # abs'(0) = sign(0) = 0
+
+
+class Sign(Unary):
+    name, numpy = "sign", "np.sign({0})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (None,)
+
+
+# -- comparisons, selection, casts ----------------------------------------------------------------
+
+
+class Compare(Binary):
+    __slots__ = ()
+    precedence = 5
+
+    def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
+        return (None, None)
+
+
+class Less(Compare):
+    name, numpy, symbol = "less", "{0} < {1}", "<"
+
+
+class LessEqual(Compare):
+    name, numpy, symbol = "less_equal", "{0} <= {1}", "<="
+
+
+class Greater(Compare):
+    name, numpy, symbol = "greater", "{0} > {1}", ">"
+
+
+class GreaterEqual(Compare):
+    name, numpy, symbol = "greater_equal", "{0} >= {1}", ">="
+
+
+class Equal(Compare):
+    name, numpy, symbol = "equal", "{0} == {1}", "=="
+
+
+class NotEqual(Compare):
+    name, numpy, symbol = "not_equal", "{0} != {1}", "!="
+
+
+class Where(Elementwise):
+    """``where(cond, a, b)``: a where cond holds, else b. The gradient of the branch not taken
+    is exactly zero, even where that branch is inf or nan (see ``autodiff``)."""
+
+    name, numpy = "where", "np.where({0}, {1}, {2})"
+
+    def infer(self, c: Type, a: Type, b: Type) -> Type:
+        if c.dtype.kind != "b":
+            raise DTypeError(f"where: the condition must be boolean, got {c.dtype}")
+        return super().infer(c, a, b)
+
+    def vjp(self, g: Node, out: Node, c: Node, a: Node, b: Node) -> Sequence[Node | None]:
+        return (None, where(c, g, 0), where(c, 0, g))
+
+
+class Cast(Unary):
+    __slots__ = ("to",)
+    name = "astype"
+
+    def __init__(self, to: np.dtype) -> None:
+        self.to = np.dtype(to)
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.to.str,)
+
+    def infer(self, x: Type) -> Type:
+        return Type(self.to, x.shape)
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"np.asarray({args[0]}).astype(np.{self.to.name})"
+
+    def text(self, args: Sequence[str]) -> str:
+        return f"{wrap(args[0], 100)}.astype({self.to.name})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (astype(g, x.dtype) if x.type.is_float else None,)
+
+
+class StopGradient(Unary):
+    name, numpy = "stop_gradient", "{0}"
+
+    def infer(self, x: Type) -> Type:
+        return x
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (None,)
+
+
+# -- the public functions ----------------------------------------------------------------------------
+
+_neg, _exp, _log, _log1p, _expm1, _sqrt = Neg(), Exp(), Log(), Log1p(), Expm1(), Sqrt()
+_sin, _cos, _tan, _tanh, _sigmoid, _relu = Sin(), Cos(), Tan(), Tanh(), Sigmoid(), Relu()
+_softplus, _abs, _sign, _stop = Softplus(), Abs(), Sign(), StopGradient()
+
+
+def negative(x: Any) -> Node:
+    """-x"""
+    return _unary(_neg, x)
+
+
+def exp(x: Any) -> Node:
+    """e**x, elementwise."""
+    return _unary(_exp, x)
+
+
+def log(x: Any) -> Node:
+    """Natural logarithm, elementwise."""
+    return _unary(_log, x)
+
+
+def log1p(x: Any) -> Node:
+    """log(1 + x), accurate for small x."""
+    return _unary(_log1p, x)
+
+
+def expm1(x: Any) -> Node:
+    """exp(x) - 1, accurate for small x."""
+    return _unary(_expm1, x)
+
+
+def sqrt(x: Any) -> Node:
+    """Square root, elementwise."""
+    return _unary(_sqrt, x)
+
+
+def sin(x: Any) -> Node:
+    """Sine, elementwise."""
+    return _unary(_sin, x)
+
+
+def cos(x: Any) -> Node:
+    """Cosine, elementwise."""
+    return _unary(_cos, x)
+
+
+def tan(x: Any) -> Node:
+    """Tangent, elementwise."""
+    return _unary(_tan, x)
+
+
+def tanh(x: Any) -> Node:
+    """Hyperbolic tangent, elementwise."""
+    return _unary(_tanh, x)
+
+
+def sigmoid(x: Any) -> Node:
+    """The logistic function 1 / (1 + exp(-x)), elementwise."""
+    return _unary(_sigmoid, x)
+
+
+def relu(x: Any) -> Node:
+    """max(x, 0), elementwise; its derivative at 0 is 0."""
+    return _unary(_relu, x)
+
+
+def softplus(x: Any) -> Node:
+    """log(1 + exp(x)), computed without overflow."""
+    return _unary(_softplus, x)
+
+
+def abs(x: Any) -> Node:  # noqa: A001 - NumPy's name
+    """|x|, elementwise; its derivative at 0 is 0."""
+    return _unary(_abs, x)
+
+
+def sign(x: Any) -> Node:
+    """-1, 0 or 1, elementwise; its derivative is 0."""
+    return _unary(_sign, x)
+
+
+def stop_gradient(x: Any) -> Node:
+    """x itself, through which no gradient flows."""
+    return _unary(_stop, x)
+
+
+def add(a: Any, b: Any) -> Node:
+    """a + b with broadcasting."""
+    return _binary(Add(), a, b)
+
+
+def subtract(a: Any, b: Any) -> Node:
+    """a - b with broadcasting."""
+    return _binary(Sub(), a, b)
+
+
+def multiply(a: Any, b: Any) -> Node:
+    """a * b with broadcasting."""
+    return _binary(Mul(), a, b)
+
+
+def divide(a: Any, b: Any) -> Node:
+    """a / b (true division) with broadcasting."""
+    return _binary(Div(), a, b)
+
+
+def power(a: Any, b: Any) -> Node:
+    """a ** b with broadcasting."""
+    return _binary(Pow(), a, b)
+
+
+def maximum(a: Any, b: Any) -> Node:
+    """Elementwise maximum; on ties the gradient goes to ``a``."""
+    return _binary(Maximum(), a, b)
+
+
+def minimum(a: Any, b: Any) -> Node:
+    """Elementwise minimum; on ties the gradient goes to ``a``."""
+    return _binary(Minimum(), a, b)
+
+
+def less(a: Any, b: Any) -> Node:
+    """a < b, a boolean mask."""
+    return _binary(Less(), a, b)
+
+
+def less_equal(a: Any, b: Any) -> Node:
+    """a <= b, a boolean mask."""
+    return _binary(LessEqual(), a, b)
+
+
+def greater(a: Any, b: Any) -> Node:
+    """a > b, a boolean mask."""
+    return _binary(Greater(), a, b)
+
+
+def greater_equal(a: Any, b: Any) -> Node:
+    """a >= b, a boolean mask."""
+    return _binary(GreaterEqual(), a, b)
+
+
+def equal(a: Any, b: Any) -> Node:
+    """a == b, a boolean mask."""
+    return _binary(Equal(), a, b)
+
+
+def not_equal(a: Any, b: Any) -> Node:
+    """a != b, a boolean mask."""
+    return _binary(NotEqual(), a, b)
+
+
+def where(cond: Any, a: Any, b: Any) -> Node:
+    """``a`` where ``cond`` is true, else ``b`` (NumPy's three-argument where)."""
+    a_, b_ = as_nodes(a, b)
+    return Node(Where(), (as_node(cond), a_, b_))
+
+
+def astype(x: Any, dtype: Any) -> Node:
+    """x converted to ``dtype`` (a no-op when it already has it)."""
+    x = as_node(x)
+    dt = np.dtype(dtype)
+    return x if x.dtype == dt else Node(Cast(dt), (x,))

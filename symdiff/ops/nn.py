@@ -1,0 +1,105 @@
+"""Neural-network ops: softmax, log_softmax, one_hot (stable kernels, derivatives in symdiff ops)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import DTypeError
+from ..ir import Dim, Node, Op, Type, check_shape
+from .base import as_node, dtype_by_running, helper, normalize_axis
+from .elementwise import exp
+from .reduce import sum
+
+
+@helper
+def softmax_kernel(x, axis):  # type: ignore[no-untyped-def]
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+@helper
+def log_softmax_kernel(x, axis):  # type: ignore[no-untyped-def]
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+class _AxisOp(Op):
+    __slots__ = ("axis",)
+    kernel_name = ""
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.axis,)
+
+    def infer(self, x: Type) -> Type:
+        return Type(dtype_by_running(self, [x]), x.shape)
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"{self.kernel_name}({args[0]}, {self.axis})"
+
+    def text(self, args: Sequence[str]) -> str:
+        return f"{self.name}({args[0]}, axis={self.axis})"
+
+
+class Softmax(_AxisOp):
+    __slots__ = ()
+    name, kernel_name = "softmax", "softmax_kernel"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (out * (g - sum(g * out, self.axis, keepdims=True)),)
+
+
+class LogSoftmax(_AxisOp):
+    __slots__ = ()
+    name, kernel_name = "log_softmax", "log_softmax_kernel"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (g - exp(out) * sum(g, self.axis, keepdims=True),)
+
+
+def softmax(x: Any, axis: int = -1) -> Node:
+    """exp(x) / sum(exp(x)) along ``axis``, computed without overflow."""
+    x = as_node(x)
+    return Node(Softmax(normalize_axis("softmax", axis, x.ndim)), (x,))
+
+
+def log_softmax(x: Any, axis: int = -1) -> Node:
+    """x - logsumexp(x) along ``axis``: the log of softmax, without its underflow."""
+    x = as_node(x)
+    return Node(LogSoftmax(normalize_axis("log_softmax", axis, x.ndim)), (x,))
+
+
+class OneHot(Op):
+    __slots__ = ("depth", "dtype")
+    name = "one_hot"
+
+    def __init__(self, depth: Dim, dtype: np.dtype) -> None:
+        self.depth, self.dtype = depth, dtype
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.depth, self.dtype.str)
+
+    def infer(self, labels: Type) -> Type:
+        if labels.dtype.kind not in "iu":
+            raise DTypeError(f"one_hot: labels must be integers, got {labels.dtype}")
+        return Type(self.dtype, (*labels.shape, self.depth))
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"(np.expand_dims({args[0]}, -1) == np.arange({dim(self.depth)})).astype(np.{self.dtype.name})"
+
+    def text(self, args: Sequence[str]) -> str:
+        return f"one_hot({args[0]}, {self.depth})"
+
+    def vjp(self, g: Node, out: Node, labels: Node) -> Sequence[Node | None]:
+        return (None,)
+
+
+def one_hot(labels: Any, depth: Dim, dtype: Any = "float64") -> Node:
+    """A new last axis of size ``depth`` holding 1 at each label and 0 elsewhere."""
+    (d,) = check_shape((depth,), "one_hot depth")
+    return Node(OneHot(d, np.dtype(dtype)), (as_node(labels),))

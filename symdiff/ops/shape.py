@@ -1,0 +1,518 @@
+"""Shape and selection ops: reshape, transpose, broadcast_to, concatenate, indexing, arange.
+
+Slicing a named (symbolic) dimension with anything but ``:`` is not supported: the result's
+size would be an expression of the name. Give such a dimension a static size instead.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import DTypeError, OutOfBoundsError, ShapeError
+from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape
+from .base import as_node, broadcast_shapes, const, helper, normalize_axis
+
+
+def _dims_src(shape: Shape, dim: Callable[[Dim], str]) -> str:
+    parts = [dim(d) for d in shape]
+    if not parts:
+        return "()"
+    return f"({parts[0]},)" if len(parts) == 1 else f"({', '.join(parts)})"
+
+
+# -- reshape, transpose, broadcast ------------------------------------------------------------------
+
+
+class Reshape(Op):
+    __slots__ = ("shape",)
+    name = "reshape"
+
+    def __init__(self, shape: Shape) -> None:
+        self.shape = shape
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.shape,)
+
+    def infer(self, x: Type) -> Type:
+        return Type(x.dtype, self.shape)
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"np.reshape({args[0]}, {_dims_src(self.shape, dim)})"
+
+    def text(self, args: Sequence[str]) -> str:
+        return f"reshape({args[0]}, {format_shape(self.shape)})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (reshape(g, x.shape),)
+
+
+def _split_static(shape: Shape) -> tuple[int, list[str]]:
+    static = 1
+    names: list[str] = []
+    for d in shape:
+        if isinstance(d, str):
+            names.append(d)
+        else:
+            static *= d
+    return static, sorted(names)
+
+
+def resolve_reshape(op_name: str, old: Shape, new: Any) -> Shape:
+    """The target shape with any -1 filled in; the element counts must match exactly."""
+    items = list(new) if isinstance(new, (tuple, list)) else [new]
+    if sum(1 for d in items if isinstance(d, (int, np.integer)) and d == -1) > 1:
+        raise ShapeError(f"{op_name}: can only specify one unknown dimension (-1) in {tuple(items)}")
+    known = check_shape([d for d in items if not (isinstance(d, (int, np.integer)) and d == -1)],
+                        f"{op_name} target shape")
+    old_static, old_names = _split_static(old)
+    new_static, new_names = _split_static(known)
+    if len(known) == len(items):
+        if old_static != new_static or old_names != new_names:
+            raise ShapeError(
+                f"{op_name}: cannot reshape an array of shape {format_shape(old)} "
+                f"into shape {format_shape(known)}"
+            )
+        return known
+    rest_names = list(old_names)
+    for n in new_names:
+        if n not in rest_names:
+            raise ShapeError(f"{op_name}: dimension {n!r} of the target is not in {format_shape(old)}")
+        rest_names.remove(n)
+    fill: Dim
+    if rest_names:
+        if len(rest_names) > 1 or new_static == 0 or old_static != new_static:
+            raise ShapeError(
+                f"{op_name}: the -1 in {tuple(items)} would have to stand for a product of "
+                f"named dimensions of {format_shape(old)}; give the shape explicitly"
+            )
+        fill = rest_names[0]
+    else:
+        if new_static == 0 or old_static % new_static:
+            raise ShapeError(
+                f"{op_name}: cannot reshape an array of shape {format_shape(old)} into shape {tuple(items)}"
+            )
+        fill = old_static // new_static
+    return tuple(fill if isinstance(d, (int, np.integer)) and d == -1 else d for d in items)  # type: ignore[misc]
+
+
+def reshape(x: Any, *shape: Any) -> Node:
+    """x with a new shape of the same size (one -1 entry may be inferred)."""
+    x = as_node(x)
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    target = resolve_reshape("reshape", x.shape, shape)
+    return x if target == x.shape else Node(Reshape(target), (x,))
+
+
+class Transpose(Op):
+    __slots__ = ("axes",)
+    name = "transpose"
+
+    def __init__(self, axes: tuple[int, ...]) -> None:
+        self.axes = axes
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.axes,)
+
+    def infer(self, x: Type) -> Type:
+        return Type(x.dtype, tuple(x.shape[a] for a in self.axes))
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        if self.axes == tuple(reversed(range(len(self.axes)))):
+            return f"{args[0]}.T"
+        return f"np.transpose({args[0]}, {self.axes!r})"
+
+    def text(self, args: Sequence[str]) -> str:
+        if self.axes == tuple(reversed(range(len(self.axes)))):
+            from .elementwise import wrap
+
+            return f"{wrap(args[0], 100)}.T"
+        return super().text(args)
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (transpose(g, tuple(int(i) for i in np.argsort(self.axes))),)
+
+
+def transpose(x: Any, axes: Any = None) -> Node:
+    """Permute the axes (reverse them when ``axes`` is None)."""
+    x = as_node(x)
+    if axes is None:
+        perm = tuple(reversed(range(x.ndim)))
+    else:
+        perm = tuple(normalize_axis("transpose", a, x.ndim) for a in axes)
+        if sorted(perm) != list(range(x.ndim)):
+            raise ShapeError(f"transpose: axes {tuple(axes)} are not a permutation of {x.ndim} axes")
+    return x if perm == tuple(range(x.ndim)) else Node(Transpose(perm), (x,))
+
+
+def swapaxes(x: Any, a: int, b: int) -> Node:
+    """x with axes ``a`` and ``b`` exchanged."""
+    x = as_node(x)
+    perm = list(range(x.ndim))
+    i, j = normalize_axis("swapaxes", a, x.ndim), normalize_axis("swapaxes", b, x.ndim)
+    perm[i], perm[j] = perm[j], perm[i]
+    return transpose(x, perm)
+
+
+class BroadcastTo(Op):
+    __slots__ = ("shape",)
+    name = "broadcast_to"
+
+    def __init__(self, shape: Shape) -> None:
+        self.shape = shape
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.shape,)
+
+    def infer(self, x: Type) -> Type:
+        if broadcast_shapes("broadcast_to", x.shape, self.shape) != self.shape:
+            raise ShapeError(f"broadcast_to: cannot broadcast {format_shape(x.shape)} to {format_shape(self.shape)}")
+        return Type(x.dtype, self.shape)
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"np.broadcast_to({args[0]}, {_dims_src(self.shape, dim)})"
+
+    def text(self, args: Sequence[str]) -> str:
+        return f"broadcast_to({args[0]}, {format_shape(self.shape)})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (g,)  # differentiation sums it back to x's shape
+
+
+def broadcast_to(x: Any, shape: Any) -> Node:
+    """x repeated along new or size-1 axes to ``shape``."""
+    x = as_node(x)
+    target = check_shape(shape, "broadcast_to shape")
+    return x if target == x.shape else Node(BroadcastTo(target), (x,))
+
+
+def expand_dims(x: Any, axis: int) -> Node:
+    """x with a new size-1 axis at ``axis``."""
+    x = as_node(x)
+    a = normalize_axis("expand_dims", axis, x.ndim + 1)
+    return reshape(x, (*x.shape[:a], 1, *x.shape[a:]))
+
+
+def zeros(shape: Any, dtype: Any = "float64") -> Node:
+    """An array of zeros (a broadcast scalar, so it costs nothing until used)."""
+    return broadcast_to(const(0, dtype), shape)
+
+
+def zeros_like(x: Node) -> Node:
+    return zeros(x.shape, x.dtype)
+
+
+# -- concatenation ------------------------------------------------------------------------------------
+
+
+class Concatenate(Op):
+    __slots__ = ("axis",)
+    name = "concatenate"
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.axis,)
+
+    def infer(self, *types: Type) -> Type:
+        first = types[0]
+        total = 0
+        for t in types:
+            if t.ndim != first.ndim or any(
+                a != b for k, (a, b) in enumerate(zip(t.shape, first.shape)) if k != self.axis
+            ):
+                shown = ", ".join(format_shape(t.shape) for t in types)
+                raise ShapeError(f"concatenate along axis {self.axis}: shapes {shown} differ off that axis")
+            d = t.shape[self.axis]
+            if isinstance(d, str):
+                raise ShapeError(
+                    f"concatenate: the named dimension {d!r} on axis {self.axis} cannot be summed; "
+                    "give it a static size"
+                )
+            total += d
+        shape = list(first.shape)
+        shape[self.axis] = total
+        return Type(np.result_type(*(t.dtype for t in types)), tuple(shape))
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"np.concatenate([{', '.join(args)}], axis={self.axis})"
+
+    def vjp(self, g: Node, out: Node, *xs: Node) -> Sequence[Node | None]:
+        grads: list[Node | None] = []
+        start = 0
+        for x in xs:
+            size = x.shape[self.axis]
+            assert isinstance(size, int)
+            idx = [slice(None)] * x.ndim
+            idx[self.axis] = slice(start, start + size)
+            grads.append(index(g, tuple(idx)))
+            start += size
+        return grads
+
+
+def concatenate(xs: Sequence[Any], axis: int = 0) -> Node:
+    """Join arrays along an existing axis."""
+    nodes = [as_node(x) for x in xs]
+    if not nodes:
+        raise ValueError("concatenate needs at least one array")
+    if any(n.ndim == 0 for n in nodes):
+        raise ShapeError("concatenate: zero-dimensional arrays cannot be concatenated")
+    ax = normalize_axis("concatenate", axis, nodes[0].ndim)
+    return nodes[0] if len(nodes) == 1 else Node(Concatenate(ax), nodes)
+
+
+def stack(xs: Sequence[Any], axis: int = 0) -> Node:
+    """Join arrays of one shape along a new axis."""
+    nodes = [as_node(x) for x in xs]
+    if not nodes:
+        raise ValueError("stack needs at least one array")
+    shapes = {n.shape for n in nodes}
+    if len(shapes) > 1:
+        raise ShapeError(f"stack: all inputs must have the same shape, got {', '.join(map(format_shape, shapes))}")
+    ax = normalize_axis("stack", axis, nodes[0].ndim + 1)
+    return concatenate([expand_dims(n, ax) for n in nodes], axis=ax)
+
+
+# -- indexing -------------------------------------------------------------------------------------------
+# An index is stored as a tuple of items: ("i", k) an int, ("s", start, stop, step) a slice,
+# ("n",) a new axis, ("a",) an integer array taken from the node's inputs (in order).
+
+
+def _item_src(item: tuple[Any, ...], arrays: list[str], in_brackets: bool) -> str:
+    kind = item[0]
+    if kind == "i":
+        return repr(item[1])
+    if kind == "n":
+        return "None"
+    if kind == "a":
+        return arrays.pop(0)
+    _, start, stop, step = item
+    if not in_brackets:
+        return f"slice({start!r}, {stop!r}, {step!r})"
+    text = f"{'' if start is None else start}:{'' if stop is None else stop}"
+    return text + ("" if step is None else f":{step}")
+
+
+def _index_src(spec: tuple[Any, ...], arrays: Sequence[str], in_brackets: bool) -> str:
+    rest = list(arrays)
+    parts = [_item_src(it, rest, in_brackets) for it in spec]
+    if in_brackets:
+        return ", ".join(parts) if parts else "()"
+    return f"({parts[0]},)" if len(parts) == 1 else f"({', '.join(parts)})"
+
+
+def index_shape(spec: tuple[Any, ...], x: Shape, arrays: Sequence[Shape]) -> Shape:
+    """NumPy's indexing rule, for ints, slices, new axes and integer arrays."""
+    advanced = [k for k, it in enumerate(spec) if it[0] == "a"]
+    if advanced:  # ints next to arrays count as advanced (0-d) indices, as in NumPy
+        advanced = [k for k, it in enumerate(spec) if it[0] in "ai"]
+    adv_shape = broadcast_shapes("index arrays", *arrays) if arrays else ()
+    adjacent = advanced == list(range(advanced[0], advanced[-1] + 1)) if advanced else True
+    out: list[Dim] = []
+    axis = 0
+    for k, it in enumerate(spec):
+        if it[0] == "n":
+            out.append(1)
+            continue
+        d = x[axis]
+        axis += 1
+        if it[0] == "i":
+            if isinstance(d, int) and not -d <= it[1] < d:
+                raise OutOfBoundsError(f"index {it[1]} is out of bounds for axis {axis - 1} with size {d}")
+        elif it[0] == "s":
+            _, start, stop, step = it
+            if isinstance(d, str):
+                if (start, stop, step) != (None, None, None):
+                    raise NotImplementedError(
+                        f"slicing the named dimension {d!r} with {_item_src(it, [], True)} is not "
+                        "supported; only ':' keeps a named dimension"
+                    )
+                out.append(d)
+            else:
+                out.append(len(range(*slice(start, stop, step).indices(d))))
+        if advanced and k == advanced[0] and adjacent:
+            out.extend(adv_shape)
+    out.extend(x[axis:])
+    if advanced and not adjacent:
+        out[:0] = adv_shape
+    return tuple(out)
+
+
+def _parse_index(x: Node, index: Any) -> tuple[tuple[Any, ...], list[Node]]:
+    items = index if isinstance(index, tuple) else (index,)
+    consumed = sum(1 for it in items if it is not None and it is not Ellipsis)
+    if sum(1 for it in items if it is Ellipsis) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    if consumed > x.ndim:
+        raise OutOfBoundsError(
+            f"too many indices for an array of shape {format_shape(x.shape)}: {consumed} were given"
+        )
+    spec: list[tuple[Any, ...]] = []
+    arrays: list[Node] = []
+    for it in items:
+        if it is Ellipsis:
+            spec.extend([("s", None, None, None)] * (x.ndim - consumed))
+        elif it is None:
+            spec.append(("n",))
+        elif isinstance(it, slice):
+            for part in (it.start, it.stop, it.step):
+                if part is not None and not isinstance(part, (int, np.integer)):
+                    raise TypeError(f"slice bounds must be ints or None, got {it!r}")
+            if it.step == 0:
+                raise ValueError("slice step cannot be zero")
+            spec.append(("s", *(None if p is None else int(p) for p in (it.start, it.stop, it.step))))
+        elif isinstance(it, (int, np.integer)) and not isinstance(it, (bool, np.bool_)):
+            spec.append(("i", int(it)))
+        else:
+            arr = as_node(it)
+            if arr.dtype.kind == "b":
+                raise NotImplementedError(
+                    "boolean-mask indexing gives a shape known only at run time; "
+                    "use sd.where(mask, x, 0) instead"
+                )
+            if arr.dtype.kind not in "iu":
+                raise TypeError(f"index arrays must be integers, got dtype {arr.dtype}")
+            spec.append(("a",))
+            arrays.append(arr)
+    # drop trailing full slices so x[i, :] and x[i] are the same node
+    while spec and spec[-1] == ("s", None, None, None):
+        spec.pop()
+    return tuple(spec), arrays
+
+
+class Index(Op):
+    """``x[...]`` with ints, slices, ``None`` and integer arrays (NumPy semantics)."""
+
+    __slots__ = ("spec",)
+    name = "getitem"
+
+    def __init__(self, spec: tuple[Any, ...]) -> None:
+        self.spec = spec
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.spec,)
+
+    def infer(self, x: Type, *arrays: Type) -> Type:
+        return Type(x.dtype, index_shape(self.spec, x.shape, [a.shape for a in arrays]))
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"{args[0]}[{_index_src(self.spec, args[1:], True)}]"
+
+    def text(self, args: Sequence[str]) -> str:
+        from .elementwise import wrap
+
+        return f"{wrap(args[0], 100)}[{_index_src(self.spec, args[1:], True)}]"
+
+    def vjp(self, g: Node, out: Node, x: Node, *arrays: Node) -> Sequence[Node | None]:
+        return (Node(IndexAdd(self.spec, x.shape), (g, *arrays)), *([None] * len(arrays)))
+
+
+@helper
+def index_add(g, shape, index, accumulate):  # type: ignore[no-untyped-def]
+    # zeros of `shape` with g added at `index` (np.add.at sums repeated array indices)
+    out = np.zeros(shape, dtype=np.result_type(g))
+    if accumulate:
+        np.add.at(out, index, g)
+    else:
+        out[index] = g
+    return out
+
+
+class IndexAdd(Op):
+    """The transpose of indexing: zeros of ``shape`` with ``g`` added at the index."""
+
+    __slots__ = ("spec", "shape")
+    name = "index_add"
+
+    def __init__(self, spec: tuple[Any, ...], shape: Shape) -> None:
+        self.spec = spec
+        self.shape = shape
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.spec, self.shape)
+
+    def infer(self, g: Type, *arrays: Type) -> Type:
+        want = index_shape(self.spec, self.shape, [a.shape for a in arrays])
+        broadcast_shapes("index_add", g.shape, want)
+        return Type(g.dtype, self.shape)
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        accumulate = any(it[0] == "a" for it in self.spec)
+        idx = _index_src(self.spec, args[1:], False)
+        return f"index_add({args[0]}, {_dims_src(self.shape, dim)}, {idx}, {accumulate})"
+
+    def text(self, args: Sequence[str]) -> str:
+        return f"index_add({args[0]}, {format_shape(self.shape)}, [{_index_src(self.spec, args[1:], True)}])"
+
+    def vjp(self, g: Node, out: Node, upstream: Node, *arrays: Node) -> Sequence[Node | None]:
+        return (Node(Index(self.spec), (g, *arrays)), *([None] * len(arrays)))
+
+
+def index(x: Any, idx: Any) -> Node:
+    """``x[idx]`` with NumPy semantics for ints, slices, None, ``...`` and integer arrays."""
+    x = as_node(x)
+    spec, arrays = _parse_index(x, idx)
+    if not spec:
+        return x
+    return Node(Index(spec), (x, *arrays))
+
+
+# -- ranges -----------------------------------------------------------------------------------------------
+
+
+class Arange(Op):
+    __slots__ = ("start", "stop", "step", "dtype")
+    name = "arange"
+
+    def __init__(self, start: Any, stop: Dim | float, step: Any, dtype: np.dtype) -> None:
+        self.start, self.stop, self.step, self.dtype = start, stop, step, dtype
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.start, self.stop, self.step, self.dtype.str)
+
+    def infer(self) -> Type:
+        if isinstance(self.stop, str):
+            return Type(self.dtype, (self.stop,))
+        n = max(0, math.ceil((self.stop - self.start) / self.step))
+        return Type(self.dtype, (n,))
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        stop = dim(self.stop) if isinstance(self.stop, str) else repr(self.stop)
+        if self.start == 0 and self.step == 1:
+            return f"np.arange({stop}, dtype=np.{self.dtype.name})"
+        return f"np.arange({self.start!r}, {stop}, {self.step!r}, dtype=np.{self.dtype.name})"
+
+    def text(self, args: Sequence[str]) -> str:
+        if self.start == 0 and self.step == 1:
+            return f"arange({self.stop})"
+        return f"arange({self.start}, {self.stop}, {self.step})"
+
+
+def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -> Node:
+    """Evenly spaced values; ``sd.arange(X.shape[0])`` also takes a named dimension."""
+    if stop is None:
+        start, stop = 0, start
+    for v in (start, step):
+        if isinstance(v, str) or isinstance(v, Node):
+            raise TypeError("arange: only `stop` may be a named dimension")
+    if isinstance(stop, Node):
+        raise TypeError("arange needs static bounds or a named dimension such as X.shape[0]")
+    if step == 0:
+        raise ValueError("arange: step cannot be zero")
+    if isinstance(stop, str):
+        check_shape((stop,), "arange stop")
+        if start != 0 or step != 1:
+            raise NotImplementedError("arange over a named dimension supports only arange(n)")
+        dt = np.dtype(dtype or np.int64)
+    else:
+        dt = np.dtype(dtype) if dtype is not None else np.arange(start, stop, step).dtype
+        if dt.kind not in "iuf":
+            raise DTypeError(f"arange: unsupported dtype {dt}")
+    kinds = int if dt.kind in "iu" else float
+    conv = (lambda v: v) if isinstance(stop, str) else kinds
+    return Node(Arange(kinds(start), conv(stop), kinds(step), dt), ())
