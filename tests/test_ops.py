@@ -315,3 +315,14 @@ def test_broadcast_gradients_sum_back_to_each_shape(shapes, name, seed):
     sample = Sample(name, (a_val, b_val), _BROADCAST_OPS[name])
     np.testing.assert_allclose(ga, _fd_vjp(sample, 0, ct), rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(gb, _fd_vjp(sample, 1, ct), rtol=1e-6, atol=1e-7)
+
+
+def test_power_zero_exponent_has_zero_derivative_at_zero_base():
+    x, p = sd.symbols("x p")
+    for f in (x ** 0, x ** p):
+        g = sd.grad(f, x)
+        values = sd.evaluate([g, sd.grad(g, x)], {"x": 0.0, "p": 0.0})
+        assert values == [0.0, 0.0]
+    # and elsewhere the variable exponent is unaffected
+    g = sd.grad(x ** p, [x, p])
+    np.testing.assert_allclose(sd.evaluate(g, {"x": 2.0, "p": 3.0}), [12.0, 8 * np.log(2.0)])

@@ -120,13 +120,18 @@ class Pow(Binary):
 
     def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
         p = const_value(b)
+        # d(a**0)/da is 0 everywhere, also at a == 0 where b * a**(b-1) would be 0 * inf
+        da: Node | None
         if p is not None and p.ndim == 0:
             pm1 = p - 1
-            da = b if pm1 == 0 else b * (a if pm1 == 1 else a ** const(pm1.astype(b.dtype)))
+            if p == 0:
+                da = None
+            else:
+                da = b if pm1 == 0 else b * (a if pm1 == 1 else a ** const(pm1.astype(b.dtype)))
         else:
-            da = b * a ** (b - 1)
+            da = where(equal(b, 0), 0, b * a ** (b - 1))
         # d(a**b)/db = log(a) * a**b; where a == 0 the limit is 0 for b > 0
-        return (g * da, g * (log(where(equal(a, 0), 1, a)) * out))
+        return (None if da is None else g * da, g * (log(where(equal(a, 0), 1, a)) * out))
 
 
 class Maximum(Binary):
