@@ -321,7 +321,8 @@ def test_power_zero_exponent_has_zero_derivative_at_zero_base():
     x, p = sd.symbols("x p")
     for f in (x ** 0, x ** p):
         g = sd.grad(f, x)
-        values = sd.evaluate([g, sd.grad(g, x)], {"x": 0.0, "p": 0.0})
+        with np.errstate(divide="ignore", invalid="ignore"):  # the branch not taken is inf
+            values = sd.evaluate([g, sd.grad(g, x)], {"x": 0.0, "p": 0.0})
         assert values == [0.0, 0.0]
     # and elsewhere the variable exponent is unaffected
     g = sd.grad(x ** p, [x, p])
