@@ -16,6 +16,9 @@ from ..ir import Dim, Node, Op, Type
 from .base import as_node, as_nodes, broadcast_shapes, const, const_value, dtype_by_running, helper
 
 
+UNARY_PRECEDENCE = 30  # unary minus: binds tighter than * and looser than **
+
+
 class Printed(str):
     """Printed text of a sub-expression, remembering how tightly it binds."""
 
@@ -55,13 +58,18 @@ class Unary(Elementwise):
 class Binary(Elementwise):
     __slots__ = ()
     symbol: ClassVar[str] = ""  # infix operator for printing, if any
+    chains: ClassVar[bool] = False  # Python reads a < b < c as a chain, not (a < b) < c
 
     def text(self, args: Sequence[str]) -> str:
         if not self.symbol:
             return super().text(args)
-        left_assoc = self.name != "pow"
-        a = wrap(args[0], self.precedence, strict=not left_assoc)
-        b = wrap(args[1], self.precedence, strict=left_assoc and self.name not in ("add", "mul"))
+        # An operand that binds as tightly as the operator is parenthesized on the side
+        # Python would not group it by itself, so the text reads back as this very graph:
+        # a - (b + c), a * (b @ c), a + (b + c) and (a ** b) ** c keep their parentheses.
+        # The exponent of ** may itself be a unary minus (a ** -b), as Python's grammar allows.
+        right_assoc = self.name == "pow"
+        a = wrap(args[0], self.precedence, strict=right_assoc or self.chains)
+        b = wrap(args[1], UNARY_PRECEDENCE if right_assoc else self.precedence, strict=not right_assoc)
         return f"{a} {self.symbol} {b}"
 
 
@@ -77,7 +85,7 @@ def _binary(op: Op, a: Any, b: Any) -> Node:
 
 
 class Neg(Unary):
-    name, numpy, precedence = "neg", "-{0}", 30
+    name, numpy, precedence = "neg", "-{0}", UNARY_PRECEDENCE
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         return (-g,)
@@ -264,6 +272,7 @@ class Sign(Unary):
 class Compare(Binary):
     __slots__ = ()
     precedence = 5
+    chains = True
 
     def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
         return (None, None)
