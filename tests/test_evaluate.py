@@ -163,3 +163,14 @@ def test_results_are_the_callers_own_arrays():
 def test_evaluate_rejects_non_expressions():
     with pytest.raises(TypeError, match="outputs must be symdiff expressions"):
         sd.evaluate([1.0], {})
+
+
+def test_results_never_alias_the_input_arrays():
+    x = sd.var("x", shape=(2, 3))
+    arr = np.zeros((2, 3))
+    flat, row, same = sd.evaluate([x.reshape(6), x[0], x], {"x": arr})
+    assert same is not arr
+    flat[0] = 5.0
+    row[1] = 7.0
+    same[1, 1] = 9.0
+    assert np.all(arr == 0)
