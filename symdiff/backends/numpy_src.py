@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import builtins
+import functools
 import keyword
 import re
 import unicodedata
@@ -110,6 +111,7 @@ def _ascii_part(c: str) -> str:
     return f"_{word}_" if word.isascii() and word.isalnum() else "_"
 
 
+@functools.lru_cache(maxsize=4096)
 def safe_identifier(text: str) -> str:
     """An ASCII identifier derived from ``text`` that is never a keyword or builtin, never
     starts with ``_`` (those names belong to the generated module) and never starts with a digit.
@@ -132,13 +134,15 @@ class _Namer:
 
     def __init__(self, used: set[str] = _RESERVED) -> None:
         self.used = set(used)
+        self.next: dict[str, int] = {}  # base -> the next suffix to try (keeps claiming linear)
 
     def claim(self, wanted: str) -> str:
         base = safe_identifier(wanted)
-        name, k = base, 2
+        name, k = base, self.next.get(base, 2)
         while name in self.used:
             name = f"{base}_{k}"
             k += 1
+        self.next[base] = k
         self.used.add(name)
         return name
 
@@ -167,6 +171,15 @@ def _py_scalar(value: np.ndarray, mod: str) -> str:
     if isinstance(v, int):
         return f"({v})" if v < 0 else repr(v)
     return f"({v!r})"  # complex
+
+
+@functools.lru_cache(maxsize=1)
+def _helper_calls_for(names: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\(")
+
+
+def _helper_calls() -> re.Pattern[str]:
+    return _helper_calls_for(tuple(sorted(HELPERS)))
 
 
 def _is_fresh(op: Op) -> bool:
@@ -309,10 +322,12 @@ class _Emitter:
         return literal(value)
 
     def use_helpers(self, text: str) -> None:
-        for h in HELPERS:
-            if h not in self.helpers and re.search(rf"\b{h}\(", text):
-                self.helpers.add(h)
-                self.use_helpers(helper_source(h))
+        pending = [text]
+        while pending:  # helpers may call helpers
+            for h in _helper_calls().findall(pending.pop()):
+                if h not in self.helpers:
+                    self.helpers.add(h)
+                    pending.append(helper_source(h))
 
     # -- the NumPy body -----------------------------------------------------------------------
 
