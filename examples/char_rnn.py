@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             pos, h = 0, np.zeros(HIDDEN)
         xs, ts = data[pos:pos + STEPS], data[pos + 1:pos + STEPS + 1]
         loss, *grads, h = train(xs, ts, h, *params)
-        smooth = 0.999 * smooth + 0.001 * float(loss) if it else float(loss)
+        smooth = 0.99 * smooth + 0.01 * float(loss) if it else float(loss)
         curve.append(smooth)
         for p, g, m in zip(params, grads, memory):  # Adagrad with clipping, as min-char-rnn
             np.clip(g, -5, 5, out=g)

@@ -29,18 +29,22 @@ def main(argv: list[str] | None = None) -> int:
     hess = sd.compile(H, inputs=[v])
     hessp = sd.compile(Hp, inputs=[v, p])
 
-    x = np.full(n, -1.2)
-    x[1::2] = 1.0
+    x = np.zeros(n)
     start = x.copy()
-    print(f"Rosenbrock in {n} dimensions, from {start[:4]}...")
+    print(f"Rosenbrock in {n} dimensions, from the origin")
     steps = 0
-    for steps in range(1, 200):  # plain Newton with a backtracking line search
+    for steps in range(1, 200):
         fx, gx = fun_and_grad(x)
         if np.linalg.norm(gx) < 1e-10:
             break
-        step = np.linalg.solve(hess(x), -gx)
-        if gx @ step >= 0:  # not a descent direction: fall back to the gradient
-            step = -gx
+        Hx, shift = hess(x), 0.0
+        while True:  # Newton's step, shifted towards gradient descent where H is not positive definite
+            try:
+                np.linalg.cholesky(Hx + shift * np.eye(n))
+                break
+            except np.linalg.LinAlgError:
+                shift = max(1e-3, 10 * shift)
+        step = np.linalg.solve(Hx + shift * np.eye(n), -gx)
         t = 1.0
         while fun_and_grad(x + t * step)[0] > fx + 1e-4 * t * (gx @ step):
             t /= 2
@@ -52,8 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     bfgs = minimize(fun_and_grad, start, jac=True, method="BFGS", options={"gtol": 1e-8})
     print(f"trust-ncg (generated hessp): {tncg.nit:4d} iterations, max |x - 1| = {np.abs(tncg.x - 1).max():.1e}")
     print(f"BFGS (gradient only):        {bfgs.nit:4d} iterations, max |x - 1| = {np.abs(bfgs.x - 1).max():.1e}")
-    ok = newton_err < 1e-6 and np.abs(tncg.x - 1).max() < 1e-5 and tncg.nit < bfgs.nit
-    print("second-order methods converge in fewer iterations:", ok)
+    ok = newton_err < 1e-6 and np.abs(tncg.x - 1).max() < 1e-5 and steps < bfgs.nit
+    print("Newton with the symbolic Hessian needs fewer iterations than BFGS:", ok)
     return 0 if ok else 1
 
 

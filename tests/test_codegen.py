@@ -245,6 +245,13 @@ def test_saved_module_runs_where_symdiff_cannot_be_imported(tmp_path):
     script = (
         "import sys\n"
         f"sys.path.insert(0, {str(tmp_path)!r})\n"  # -I: no cwd, no PYTHONPATH, no user site
+        # symdiff may be installed in this environment: make importing it fail, so the saved
+        # modules are shown to need nothing of it
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'symdiff':\n"
+        "            raise ImportError('symdiff is blocked')\n"
+        "sys.meta_path.insert(0, Block())\n"
         "try:\n    import symdiff\nexcept ImportError:\n    pass\nelse:\n    raise SystemExit('symdiff importable')\n"
         "import numpy as np, seed_grad, soft\n"
         "print(repr(seed_grad.seed_grad(3.0, -4.0)))\n"
