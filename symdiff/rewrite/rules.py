@@ -261,10 +261,13 @@ def _sum_broadcast(node: Node, x: Node) -> Node | None:
     spread = tuple(a for a in op.axes if a not in real)
     if not spread:
         return None
-    total = Node(Sum(real, True), (aligned,)) if real else aligned
     n = count(b, spread)
     dt = node.dtype
-    scaled = total * (const(np.asarray(n.op.value, dtype=dt)) if isinstance(n.op, Const) else n.astype(dt))
+    factor = const(np.asarray(n.op.value, dtype=dt)) if isinstance(n.op, Const) else n.astype(dt)
+    if x.ndim == 0:
+        return x * factor  # the engine broadcasts it to the result's shape
+    total = Node(Sum(real, True), (aligned,)) if real else aligned
+    scaled = total * factor
     kept = tuple(1 if a in op.axes else d for a, d in enumerate(shape))
     out = broadcast_to(scaled, kept)
     return out if op.keepdims else reshape(out, node.shape)
@@ -518,7 +521,8 @@ def _collect(node: Node, ctx: Context) -> Node | None:
         owned = arrived.get(leaf, 0) == uses.get(leaf, 0) or leaf is old
         v = scalar_constant(leaf) if leaf.ndim == 0 else None
         if v is not None:
-            constant = constant + k * v.astype(dtype)
+            with np.errstate(all="ignore"):
+                constant = constant + k * v.astype(dtype)
             n_constants += 1
             continue
         m = _monomial(leaf, owned, ctx, dtype, k)
@@ -548,7 +552,7 @@ def _collect(node: Node, ctx: Context) -> Node | None:
                 if least:
                     common[f] = least
     cancelled = [g for g in gl if g.coef == 0]
-    if not merges and not common_num and not common_den and not cancelled:
+    if not merges and not common_num and not common_den and (not cancelled or not additive):
         return None
     # rebuild: positive terms added first, negative ones subtracted, cancelled ones kept as
     # t - t unless t is known finite (so a NaN from inf - inf is not hidden)
