@@ -239,12 +239,13 @@ def _transpose_transpose(node: Node, x: Node) -> Node:
 def _broadcast_of_scalar(node: Node, x: Node) -> Node | None:
     """A shape op applied to a constant broadcast from a scalar is that scalar broadcast again."""
     inner = node.inputs[0]
-    if not isinstance(inner.op, BroadcastTo) or scalar_constant(inner) is None:
-        return None
+    if not isinstance(inner.op, BroadcastTo) or any(d != 1 for d in x.shape):
+        return None  # only a broadcast single value is the same value everywhere
+    x = reshape(x, ())
     if node.type.static_size is None and isinstance(node.op, Index):
         return None
     if isinstance(node.op, IndexAdd):
-        return full(0, node) if _is_zero(inner) else None
+        return full(0, node) if _is_zero(inner) and node.inputs[0] is inner else None
     if isinstance(node.op, Sum):
         return None  # a sum of a broadcast is the sum-of-broadcast rule's
     return broadcast_to(x, node.shape)
@@ -273,6 +274,13 @@ def _sum_broadcast(node: Node, x: Node) -> Node | None:
     return out if op.keepdims else reshape(out, node.shape)
 
 
+def _sum_scaled(node: Node, x: Node, y: Node) -> Node | None:
+    if x.ndim != 0 or y.shape != node.inputs[0].shape:
+        return None
+    op: Sum = node.op  # type: ignore[assignment]
+    return x * Node(Sum(op.axes, op.keepdims), (y,))
+
+
 SHAPES = RuleSet([
     Rule(Pat(Transpose, Pat(Transpose, x)), _transpose_transpose),  # (x^T)^T -> x
     Rule(Pat(Reshape, Pat(Reshape, x)), lambda node, x: reshape(x, node.shape)),  # reshape(reshape x) -> reshape x
@@ -285,6 +293,9 @@ SHAPES = RuleSet([
     Rule(Pat(BroadcastTo, Pat(BroadcastTo, x)), lambda node, x: broadcast_to(x, node.shape)),  # bcast(bcast x)
     Rule(Pat(Sum, Pat(BroadcastTo, x)), _sum_broadcast),  # sum(bcast(x, S)) -> sum(x) * |S / x|
     Rule(Pat(Sum, x), lambda node, x: full(0, node) if _is_zero(x) else None),  # sum(0) -> 0
+    Rule(Pat(BroadcastTo, Pat(Reshape, x)),
+         lambda node, x: broadcast_to(x, node.shape) if x.ndim == 0 else None),  # bcast(reshape s) -> bcast s
+    Rule(Pat(Sum, Pat(BroadcastTo, x) * y), _sum_scaled),  # sum(bcast(s) * y) -> s * sum(y)
 ])
 
 
@@ -326,7 +337,7 @@ def _one_hot_nll(node: Node, g: Node) -> Node | None:
     return g2 * one_hot(labels, k, node.dtype)
 
 
-def _sum_one_hot(node: Node, labels: Node) -> Node | None:
+def _sum_one_hot(node: Node, x: Node) -> Node | None:
     op: Sum = node.op  # type: ignore[assignment]
     if op.axes != (node.inputs[0].ndim - 1,):
         return None
