@@ -28,8 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     dz = sd.grad(z, w)  # new nodes: cos(y) * cos(x) * cos(w), sharing x and y with z
     d2z = sd.grad(dz, w)  # back-propagation applied to the derivative graph itself
     print("z       =", z)
-    print("dz/dw   =", dz)
-    print("d2z/dw2 =", d2z)
+    print("dz/dw   =", sd.simplify(dz))
+    print("d2z/dw2 =", sd.simplify(d2z))
     print(f"nodes: z {sd.count_nodes(z)}, z with dz/dw {sd.count_nodes([z, dz])}, "
           f"with d2z/dw2 too {sd.count_nodes([z, dz, d2z])}")
 

@@ -11,7 +11,10 @@ can be differentiated again, evaluated, or printed.
 """
 
 from . import ops as _ops
-from .api import codegen, compile, count_nodes, evaluate, grad, hessian, hvp, jacobian, jvp, to_text, toposort, vjp
+from .api import (
+    codegen, compile, count_nodes, evaluate, grad, hessian, hvp, jacobian, jvp, simplify, to_text,
+    toposort, vjp,
+)
 from .errors import (
     DTypeError, InputError, NotDifferentiableError, OutOfBoundsError, ParseError, ShapeError,
     SymdiffError,
@@ -28,7 +31,7 @@ __version__ = "0.1.0"
 __all__ = [
     "DTypeError", "Drawing", "Explanation", "FUNCTIONS", "ZeroGradient", "draw", "explain", "why_zero", "InputError", "Node", "NotDifferentiableError", "OutOfBoundsError",
     "ParseError", "ShapeError", "SymdiffError", "Type", "codegen", "compile", "const", "count_nodes", "evaluate", "grad",
-    "hessian", "hvp", "jacobian", "jvp", "live_node_count", "symbols", "to_networkx", "to_text",
+    "hessian", "hvp", "jacobian", "jvp", "live_node_count", "simplify", "symbols", "to_networkx", "to_text",
     "toposort", "var", "vjp", *FUNCTIONS,
 ]
 del _ops
