@@ -262,6 +262,8 @@ def as_node(value: Any, like: Node | None = None) -> Node:
 def as_nodes(*values: Any) -> list[Node]:
     """Convert several operands at once; Python scalars take the dtype of the node operands."""
     nodes = [v for v in values if isinstance(v, Node)]
+    if len(nodes) == len(values):
+        return nodes  # the common case, and on the path of every node built: nothing to convert
     if not nodes:
         return [as_node(v) for v in values]
     like = nodes[0]
