@@ -80,6 +80,8 @@ def _apply(g: Node, mask: Mask) -> Node:
 
 
 def _total(contribs: list[tuple[Node, Mask]]) -> tuple[Node, Mask]:
+    if len(contribs) == 1:
+        return contribs[0]  # most nodes have one consumer
     masks = {id(m[0]) if m else None for _, m in contribs}
     same = len(masks) == 1 and len({m[1] if m else None for _, m in contribs}) == 1
     mask = contribs[0][1] if same else None
