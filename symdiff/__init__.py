@@ -12,12 +12,15 @@ can be differentiated again, evaluated, or printed.
 
 from . import ops as _ops
 from .api import (
-    count_nodes, evaluate, grad, hessian, hvp, jacobian, jvp, simplify, to_text, toposort, vjp,
+    codegen, compile, count_nodes, evaluate, grad, hessian, hvp, jacobian, jvp, simplify, to_text,
+    toposort, vjp,
 )
 from .errors import (
     DTypeError, InputError, NotDifferentiableError, OutOfBoundsError, ParseError, ShapeError,
     SymdiffError,
 )
+from .interop.draw import Drawing, draw
+from .interop.explain import Explanation, ZeroGradient, explain, why_zero
 from .interop.graph import to_networkx
 from .ir import Node, Type, live_node_count
 from .ops import *  # noqa: F403 - the op library is the public function namespace
@@ -26,8 +29,8 @@ from .ops import FUNCTIONS, const, symbols, var
 __version__ = "0.1.0"
 
 __all__ = [
-    "DTypeError", "FUNCTIONS", "InputError", "Node", "NotDifferentiableError", "OutOfBoundsError",
-    "ParseError", "ShapeError", "SymdiffError", "Type", "const", "count_nodes", "evaluate", "grad",
+    "DTypeError", "Drawing", "Explanation", "FUNCTIONS", "ZeroGradient", "draw", "explain", "why_zero", "InputError", "Node", "NotDifferentiableError", "OutOfBoundsError",
+    "ParseError", "ShapeError", "SymdiffError", "Type", "codegen", "compile", "const", "count_nodes", "evaluate", "grad",
     "hessian", "hvp", "jacobian", "jvp", "live_node_count", "simplify", "symbols", "to_networkx", "to_text",
     "toposort", "var", "vjp", *FUNCTIONS,
 ]
