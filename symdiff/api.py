@@ -19,11 +19,12 @@ from .rewrite import simplify
 
 
 def evaluate(
-    outputs: Node | Sequence[Node], inputs: Mapping[Any, Any] | None = None, simplify: bool = True
+    outputs: Node | Sequence[Node], inputs: Mapping[Any, Any] | None = None, simplify: bool = False
 ) -> Any:
-    """Values of ``outputs`` for ``inputs`` (keyed by variable or by name), after rewriting the
-    graph (pass ``simplify=False`` to run it exactly as built): one node gives one array, a list
-    gives a list.
+    """Values of ``outputs`` for ``inputs`` (keyed by variable or by name): one node gives one
+    array, a list gives a list. With ``simplify=True`` the graph is rewritten first (smaller,
+    stabilized; equal values up to rounding). Off by default until code generation rewrites
+    too, so that the evaluator and generated code stay equal bit for bit.
 
     >>> x, y = sd.symbols("x y"); sd.evaluate(x * y, {"x": 3.0, "y": -4.0})
     """
