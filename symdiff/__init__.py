@@ -14,19 +14,24 @@ from . import ops as _ops
 from .api import count_nodes, evaluate, grad, hessian, hvp, jacobian, jvp, to_text, toposort, vjp
 from .errors import (
     DTypeError, InputError, NotDifferentiableError, OutOfBoundsError, ParseError, ShapeError,
-    SymdiffError,
+    SymdiffError, UnsupportedError,
 )
+from .interop.dot import to_dot
 from .interop.graph import to_networkx
+from .interop.latex import latex
+from .interop.sympy import from_sympy, to_sympy
 from .ir import Node, Type, live_node_count
 from .ops import *  # noqa: F403 - the op library is the public function namespace
 from .ops import FUNCTIONS, const, symbols, var
+from .parse import parse
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DTypeError", "FUNCTIONS", "InputError", "Node", "NotDifferentiableError", "OutOfBoundsError",
-    "ParseError", "ShapeError", "SymdiffError", "Type", "const", "count_nodes", "evaluate", "grad",
-    "hessian", "hvp", "jacobian", "jvp", "live_node_count", "symbols", "to_networkx", "to_text",
+    "ParseError", "ShapeError", "SymdiffError", "Type", "UnsupportedError", "const", "count_nodes",
+    "evaluate", "from_sympy", "grad", "hessian", "hvp", "jacobian", "jvp", "latex", "live_node_count",
+    "parse", "symbols", "to_dot", "to_networkx", "to_sympy", "to_text",
     "toposort", "var", "vjp", *FUNCTIONS,
 ]
 del _ops
