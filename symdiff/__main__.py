@@ -88,6 +88,14 @@ def _label(wrt: tuple[str, ...], emit: str) -> str:
     return f"{top}/" + " ".join(f"d{w}" + (f"^{k}" if k > 1 else "") for w, k in counts.items())
 
 
+def _identifier(wrt: tuple[str, ...]) -> str:
+    """A Python name for a derivative: ``f``, ``df_dx``, ``d2f_dx_dy``."""
+    if not wrt:
+        return "f"
+    head = "df" if len(wrt) == 1 else f"d{len(wrt)}f"
+    return "_".join([head, *(f"d{w}" for w in wrt)])
+
+
 def derivatives(expr: Any, names: list[str], order: int) -> list[tuple[tuple[str, ...], Any]]:
     """Every derivative of ``expr`` of exactly ``order``, one per multiset of ``names``."""
     import symdiff as sd
@@ -123,9 +131,8 @@ def _emit(items: list[tuple[tuple[str, ...], Any]], emit: str) -> str:
         codegen = getattr(sd, "codegen", None)
         if codegen is None:
             raise UsageError("--emit numpy needs symdiff's code generator, which this version does not have")
-        fn = getattr(codegen, "emit_numpy", codegen)
-        source = fn([d for _, d in items])
-        return str(getattr(source, "source", source)).rstrip("\n") + "\n"
+        names = [_identifier(w) for w, _ in items]
+        return str(codegen([d for _, d in items], name="derivatives", names=names)).rstrip("\n") + "\n"
     lines = []
     for wrt, d in items:
         if emit == "latex":
