@@ -23,6 +23,7 @@ import numpy as np
 from ..api import evaluate, grad
 from ..ir import Node, format_shape, toposort
 from ..ops import Const, DimSize, Var
+from .dot import dot_escape
 
 _SYMBOLS = {
     "add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "^", "neg": "−", "matmul": "@",
@@ -94,7 +95,7 @@ class Drawing:
             shape = "box" if it.kind in ("var", "const") else "ellipse"
             pen = 2.5 if it.output else 1.0
             extra = [t for t in (it.value, it.gradient and f"∂ {it.gradient}") if t]
-            label = "\\n".join([_dot_escape(it.label), *(_dot_escape(t) for t in extra)])
+            label = "\\n".join([dot_escape(it.label), *(dot_escape(t) for t in extra)])
             lines.append(
                 f'  n{it.key} [label="{label}", shape={shape}, style="filled", '
                 f'fillcolor="{fill}", color="{stroke}", penwidth={pen}];'
@@ -102,9 +103,9 @@ class Drawing:
         for s, t, above, below in self.edges:
             attrs = []
             if above:
-                attrs.append(f'label="{_dot_escape(above)}", fontcolor="#2e7d32"')
+                attrs.append(f'label="{dot_escape(above)}", fontcolor="#2e7d32"')
             if below:
-                attrs.append(f'xlabel="{_dot_escape(below)}", fontcolor="#c62828"')
+                attrs.append(f'xlabel="{dot_escape(below)}", fontcolor="#c62828"')
             lines.append(f"  n{s} -> n{t}" + (f" [{', '.join(attrs)}]" if attrs else "") + ";")
         lines.append("}")
         return "\n".join(lines)
@@ -153,10 +154,6 @@ class Drawing:
                 "(pip install 'symdiff[viz]'); .svg and .dot always work"
             ) from None
         return _png_matplotlib(plt, self.items, self.edges)
-
-
-def _dot_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 def _run_dot(dot: str, fmt: str) -> bytes:
