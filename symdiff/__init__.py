@@ -23,6 +23,7 @@ from .interop.dot import to_dot
 from .interop.draw import Drawing, draw
 from .interop.explain import Explanation, ZeroGradient, explain, why_zero
 from .interop.graph import to_networkx
+from .interop import jupyter as _jupyter  # noqa: F401 - installs Node._repr_latex_
 from .interop.latex import latex
 from .ir import Node, Type, live_node_count
 from .ops import *  # noqa: F403 - the op library is the public function namespace

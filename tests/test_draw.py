@@ -103,3 +103,13 @@ def test_evaluated_values_are_finite():
     x, y, f = seed()
     d = sd.draw(f, values={"x": 3, "y": -4}, gradients=True)
     assert all(np.isfinite(float(it.gradient)) for it in d.items if it.gradient)
+
+
+def test_expressions_render_as_math_in_jupyter_and_big_ones_do_not():
+    x, y, f = seed()
+    assert f._repr_latex_().startswith("$\\displaystyle \\frac{x + \\sigma")
+    z = x
+    for _ in range(200):
+        z = sd.sin(z) + y
+    assert z._repr_latex_() is None
+    assert "more than 200 nodes" in repr(z)

@@ -126,6 +126,10 @@ class Drawing:
     def _repr_svg_(self) -> str:
         return self.svg
 
+    def __repr__(self) -> str:
+        nodes = sum(1 for it in self.items if it.kind != "elided")
+        return f"<Drawing of {nodes} nodes: .svg, .dot, .save('graph.svg' | '.png' | '.dot')>"
+
     def save(self, path: str | Path) -> Path:
         """Write the picture; the suffix chooses the format: ``.svg``, ``.dot`` or ``.png``."""
         p = Path(path)

@@ -33,7 +33,14 @@ GATES = {
 
 def _name(n: Node, limit: int = 32) -> str:
     text = to_text(n)
-    return text if len(text) <= limit and "\n" not in text else f"{n.op.name}#{id(n) % 10000:04d}"
+    if len(text) <= limit and "\n" not in text:
+        return text
+    return f"{n.op.name}({', '.join(_short(i) for i in n.inputs)})"
+
+
+def _short(n: Node) -> str:
+    text = to_text(n)
+    return text if len(text) <= 12 and "\n" not in text else "…"
 
 
 @dataclass
@@ -42,6 +49,9 @@ class Explanation:
 
     output: str
     rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return str(self)
 
     def __str__(self) -> str:
         head = ("node", "value", "upstream", "input", "local", "downstream")
