@@ -168,17 +168,21 @@ def run(argv: list[str]) -> int:
 
 
 def demo() -> int:
-    """The quick-start demonstration."""
+    """The quick-start demonstration: a derivative graph, its values and its generated code."""
     import symdiff as sd
 
     x, y = sd.symbols("x y")
     f = (x + sd.sigmoid(y)) / (sd.sigmoid(x) + (x + y) ** 2)
     dfdx, dfdy = sd.grad(f, [x, y])
-    print("f(x, y)   =", f)
-    print("df/dx     =", dfdx)
+    print("f(x, y) =", f)
+    print("df/dx   =", sd.simplify(dfdx))
     values = sd.evaluate([f, dfdx, dfdy], {"x": 3.0, "y": -4.0})
     print("at x = 3, y = -4:  f = %.7f  df/dx = %.7f  df/dy = %.7f" % tuple(values))
-    print("nodes: f alone %d, f with its gradient %d" % (sd.count_nodes(f), sd.count_nodes([f, dfdx, dfdy])))
+    print("nodes: f alone %d; f with its gradient %d, simplified %d" % (
+        sd.count_nodes(f), sd.count_nodes([f, dfdx, dfdy]), sd.count_nodes(sd.simplify([f, dfdx, dfdy]))))
+    print()
+    print("The generated function (needs only NumPy; here only math, as every value is a scalar):")
+    print(sd.codegen({"f": f, "dfdx": dfdx, "dfdy": dfdy}, inputs=[x, y], name="f_and_grad"))
     return 0
 
 
