@@ -248,17 +248,18 @@ class Node:
 
     def __new__(cls, op: Op, inputs: Iterable[Node] = ()) -> Node:
         inputs = tuple(inputs)
-        for i in inputs:
-            if not isinstance(i, Node):
-                raise TypeError(f"{op.name}: inputs must be nodes, got {type(i).__name__}")
         # Keyed by the inputs' ids: a live node keeps its inputs alive, so the ids are
-        # unambiguous, and the lookup never calls the inputs' (elementwise) __eq__.
+        # unambiguous, and the lookup never calls the inputs' (elementwise) __eq__. A key with
+        # the id of something that is not a node cannot match, so inputs are checked on a miss.
         key = (op, *map(id, inputs))
         entry = _table.get(key)
         if entry is not None:
             node = entry()
             if node is not None:
                 return node
+        for i in inputs:
+            if not isinstance(i, Node):
+                raise TypeError(f"{op.name}: inputs must be nodes, got {type(i).__name__}")
         typ = _infer(op, inputs)
         with _lock:
             entry = _table.get(key)
