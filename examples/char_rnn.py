@@ -65,7 +65,7 @@ def build(vocab: int):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer training iterations")
-    parser.add_argument("--plot", action="store_true", help="save the loss curve as char_rnn_loss.png")
+    parser.add_argument("--plot", action="store_true", help="save the loss curve and gradient norms as char_rnn.png")
     args = parser.parse_args(argv)
 
     text = (Path(__file__).parent / "data" / "backprop.txt").read_text()
@@ -116,12 +116,15 @@ def main(argv: list[str] | None = None) -> int:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        fig, ax = plt.subplots(figsize=(6, 3))
-        ax.plot(curve)
-        ax.set_xlabel("iteration")
-        ax.set_ylabel("smooth loss")
-        fig.savefig("char_rnn_loss.png", dpi=100, bbox_inches="tight")
-        print("saved char_rnn_loss.png")
+        fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3))
+        left.plot(curve)
+        left.set_xlabel("iteration")
+        left.set_ylabel("smooth loss")
+        right.bar(range(STEPS), norms)
+        right.set_xlabel("time step t")
+        right.set_ylabel("|dL/dh_t|")
+        fig.savefig("char_rnn.png", dpi=100, bbox_inches="tight")
+        print("saved char_rnn.png (loss curve and gradient norms per time step)")
     falls = curve[-1] < 0.9 * first
     print("gradients agree with hand-written BPTT:", agree, "| loss falls:", falls)
     return 0 if agree and falls else 1

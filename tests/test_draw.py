@@ -96,7 +96,7 @@ def test_graphviz_engine_without_the_program_says_so(monkeypatch):
 
 def test_repr_svg_for_jupyter():
     x, y, f = seed()
-    assert sd.draw(f)._repr_svg_().startswith("<svg")
+    assert "<svg" in sd.draw(f)._repr_svg_()[:400]
 
 
 def test_evaluated_values_are_finite():
