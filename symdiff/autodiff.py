@@ -24,7 +24,11 @@ from .ops.elementwise import StopGradient, Where
 from .ops.reduce import sum as reduce_sum
 
 Wrt = Union[Node, str, Sequence[Union[Node, str]]]
-Mask = Union[tuple[Node, bool], None]  # (condition, which branch) or no mask
+# The where-conditions a cotangent still has to be masked by: (condition, branch) pairs, all
+# of which must hold; () for none. Nested wheres compose into one mask instead of applying
+# the outer one early, which would let 0 * inf = nan back in below the inner one.
+Mask = tuple[tuple[Node, bool], ...]
+_MASK_DEPTH = 8  # nesting beyond this applies the outermost condition where it is reached
 
 
 class _Seed(Op):
@@ -73,24 +77,26 @@ def _resolve(ys: Sequence[Node], wrt: Sequence[Any]) -> list[Node]:
 
 
 def _apply(g: Node, mask: Mask) -> Node:
-    if mask is None:
-        return g
-    cond, take = mask
-    return where(cond, g, 0) if take else where(cond, 0, g)
+    for cond, take in mask:
+        g = where(cond, g, 0) if take else where(cond, 0, g)
+    return g
 
 
 def _total(contribs: list[tuple[Node, Mask]]) -> tuple[Node, Mask]:
+    """The sum of the contributions reaching a node, and the mask they share: conditions
+    common to all of them keep travelling, the others are applied to their own term."""
     if len(contribs) == 1:
         return contribs[0]  # most nodes have one consumer
-    masks = {id(m[0]) if m else None for _, m in contribs}
-    same = len(masks) == 1 and len({m[1] if m else None for _, m in contribs}) == 1
-    mask = contribs[0][1] if same else None
+    first = contribs[0][1]
+    others = [{(id(c), t) for c, t in m} for _, m in contribs[1:]]
+    shared = tuple(p for p in first if all((id(p[0]), p[1]) in o for o in others))
+    keys = {(id(c), t) for c, t in shared}
     total: Node | None = None
     for g, m in contribs:
-        term = g if same else _apply(g, m)
+        term = _apply(g, tuple(p for p in m if (id(p[0]), p[1]) not in keys))
         total = term if total is None else total + term
     assert total is not None
-    return total, mask
+    return total, shared
 
 
 def _vjp(ys: Sequence[Node], wrt: Sequence[Node], cots: Sequence[Node]) -> list[Node]:
@@ -108,7 +114,7 @@ def _vjp(ys: Sequence[Node], wrt: Sequence[Node], cots: Sequence[Node]) -> list[
     pending: dict[Node, list[tuple[Node, Mask]]] = {}
     for y, c in zip(ys, cots):
         if y in depends:
-            pending.setdefault(y, []).append((c, None))
+            pending.setdefault(y, []).append((c, ()))
     found: dict[Node, Node] = {}
     for node in reversed(order):
         contribs = pending.pop(node, None)
@@ -120,23 +126,24 @@ def _vjp(ys: Sequence[Node], wrt: Sequence[Node], cots: Sequence[Node]) -> list[
         if not node.inputs:
             continue
         if isinstance(node.op, Where):
-            g = _apply(g, mask)
+            if len(mask) >= _MASK_DEPTH:  # bounds the work on long where-chains
+                g, mask = _apply(g, mask[:1]), mask[1:]
             cond = node.inputs[0]
             local: Sequence[Node | None] = (None, g, g)
-            masks: list[Mask] = [None, (cond, True), (cond, False)]
-        elif node.op.elementwise and mask is not None:
+            masks: list[Mask] = [(), (*mask, (cond, True)), (*mask, (cond, False))]
+        elif node.op.elementwise and mask:
             local = node.op.vjp(g, node, *node.inputs)
             masks = [mask] * len(node.inputs)
         else:
             g = _apply(g, mask)
             local = node.op.vjp(g, node, *node.inputs)
-            masks = [None] * len(node.inputs)
+            masks = [()] * len(node.inputs)
         for inp, gi, m in zip(node.inputs, local, masks):
             if gi is None or inp not in depends:
                 continue
             if gi.shape != inp.shape:
                 gi = sum_to(_apply(gi, m), inp.shape)
-                m = None
+                m = ()
             if gi.dtype != inp.dtype:
                 gi = astype(gi, inp.dtype)
             pending.setdefault(inp, []).append((gi, m))

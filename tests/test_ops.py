@@ -327,3 +327,17 @@ def test_power_zero_exponent_has_zero_derivative_at_zero_base():
     # and elsewhere the variable exponent is unaffected
     g = sd.grad(x ** p, [x, p])
     np.testing.assert_allclose(sd.evaluate(g, {"x": 2.0, "p": 3.0}), [12.0, 8 * np.log(2.0)])
+
+
+@pytest.mark.parametrize("inner", ["maximum", "nested_where", "identity"])
+def test_where_untaken_branch_zero_in_second_derivative_through_other_selections(inner):
+    """The mask of an outer where must survive an inner selection (maximum's routing, another
+    where) all the way down, or 0 * nan comes back in the Hessian."""
+    a = sd.var("a", shape=(2,))
+    x = {"maximum": sd.maximum(a, a), "nested_where": sd.where(a < 10, a, 2 * a),
+         "identity": a}[inner]
+    f = sd.sum(sd.where(x > 0, sd.sqrt(x), 0.0))
+    H = sd.hessian(f, a)
+    with np.errstate(all="ignore"):
+        got = sd.evaluate(H, {"a": np.array([-1.0, 4.0])})
+    np.testing.assert_array_equal(got, [[0.0, 0.0], [0.0, -0.25 / 8]])
