@@ -124,6 +124,8 @@ class Op:
     - ``emit(args, dim)``: a NumPy expression (Python source) computing the op from argument
       expressions; the evaluator compiles it and the code generator writes it out, so the two
       cannot disagree. ``dim(d)`` renders a dimension (a size, or the name bound to it).
+    - ``emit_scalar(args)``: the same operation on Python floats (``math`` functions), or None
+      when the op has no such form; the code generator's fast path for all-scalar functions.
     - ``vjp(g, out, *inputs)``: the cotangent of each input, as nodes built from symdiff ops
       (``None`` for no contribution); broadcasting is undone by the caller.
     - ``text(args)`` and ``precedence``: how it prints.
@@ -175,6 +177,9 @@ class Op:
 
     def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
         raise NotImplementedError(f"{type(self).__name__}.emit")
+
+    def emit_scalar(self, args: Sequence[str]) -> str | None:
+        return None
 
     def vjp(self, g: Node, out: Node, *inputs: Node) -> Sequence[Node | None]:
         raise NotImplementedError(f"no derivative rule for {self.name}")

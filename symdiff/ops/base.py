@@ -263,7 +263,7 @@ def as_nodes(*values: Any) -> list[Node]:
     """Convert several operands at once; Python scalars take the dtype of the node operands."""
     nodes = [v for v in values if isinstance(v, Node)]
     if len(nodes) == len(values):
-        return nodes  # the common case, and on the path of every node built: nothing to convert
+        return nodes  # the common case (every op inside a derivative graph): nothing to convert
     if not nodes:
         return [as_node(v) for v in values]
     like = nodes[0]
@@ -278,6 +278,8 @@ def as_nodes(*values: Any) -> list[Node]:
 
 def broadcast_shapes(op_name: str, *shapes: Shape) -> Shape:
     """NumPy broadcasting; a named dimension matches itself or 1, never a different size."""
+    if len(shapes) == 1 or all(s == shapes[0] for s in shapes):
+        return shapes[0] if shapes else ()  # equal shapes, the common case: nothing to check
     ndim = max((len(s) for s in shapes), default=0)
     out: list[Dim] = []
     for axis in range(-ndim, 0):

@@ -32,7 +32,14 @@ class MatMul(Binary):
                 f"matmul: shapes {format_shape(a.shape)} and {format_shape(b.shape)} do not align "
                 f"({k_a!r} != {k_b!r})"
             )
-        batch = broadcast_shapes("matmul", a.shape[:-2], b.shape[:-2])
+        try:
+            batch = broadcast_shapes("matmul", a.shape[:-2], b.shape[:-2])
+        except ShapeError:
+            raise ShapeError(
+                f"matmul: shapes {format_shape(a.shape)} and {format_shape(b.shape)} do not align: "
+                f"their batch dimensions {format_shape(a.shape[:-2])} and "
+                f"{format_shape(b.shape[:-2])} do not broadcast"
+            ) from None
         rows = a.shape[-2:-1]
         cols = b.shape[-1:] if b.ndim > 1 else ()
         return Type(np.result_type(a.dtype, b.dtype), (*batch, *rows, *cols))

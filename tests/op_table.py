@@ -1,0 +1,415 @@
+"""The op test table: for every public function, good inputs with a NumPy reference, inputs
+that must fail to build (with the error they raise), and which arguments carry gradients.
+
+Other test modules import it (``from op_table import SAMPLES``) to run their own checks over
+every op: forward values, finite-difference derivatives, code generation, printing.
+
+A sample's arguments are NumPy arrays, which become variables named ``a0, a1, ...`` (so the
+graph is built over symbols, not constants), or anything else, passed through unchanged
+(axes, shapes, subscripts). ``call`` builds the expression from those arguments and ``ref``
+computes the same thing with NumPy on the arrays.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+import symdiff as sd
+
+_rng = np.random.default_rng(20240611)
+
+
+def normal(*shape: int) -> np.ndarray:
+    return _rng.standard_normal(shape)
+
+
+def positive(*shape: int, low: float = 0.5, high: float = 2.0) -> np.ndarray:
+    return _rng.uniform(low, high, shape)
+
+
+def uniform(*shape: int, low: float = -1.0, high: float = 1.0) -> np.ndarray:
+    return _rng.uniform(low, high, shape)
+
+
+def away_from_zero(*shape: int) -> np.ndarray:
+    """Values with |x| in [0.3, 2]: no kink of relu/abs/sign within finite-difference reach."""
+    return _rng.uniform(0.3, 2.0, shape) * _rng.choice([-1.0, 1.0], shape)
+
+
+def distinct(*shape: int) -> np.ndarray:
+    """Values pairwise at least 0.1 apart (no ties for max/min/sort-like ops)."""
+    n = int(np.prod(shape))
+    return (_rng.permutation(n) * 0.1 + _rng.uniform(0, 0.01, n) - n * 0.05).reshape(shape)
+
+
+def labels(n: int, depth: int) -> np.ndarray:
+    return _rng.integers(0, depth, n).astype(np.int64)
+
+
+@dataclass
+class Sample:
+    """One good input for one function."""
+
+    name: str
+    args: tuple[Any, ...]
+    ref: Callable[..., Any]
+    call: Callable[..., sd.Node] | None = None
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    grad: bool = True  # check first derivatives against finite differences
+    order2: bool = True  # and second derivatives against differences of the gradient
+    zero_grad: bool = False  # the derivative is zero by definition (sign, stop_gradient)
+    id: str = ""
+
+    def arrays(self) -> list[int]:
+        return [k for k, a in enumerate(self.args) if isinstance(a, np.ndarray)]
+
+    def float_args(self) -> list[int]:
+        return [k for k in self.arrays() if self.args[k].dtype.kind == "f"]
+
+    def variables(self) -> dict[int, sd.Node]:
+        return {
+            k: sd.var(f"a{k}", shape=self.args[k].shape, dtype=self.args[k].dtype)
+            for k in self.arrays()
+        }
+
+    def build(self, variables: dict[int, sd.Node] | None = None) -> tuple[sd.Node, dict[int, sd.Node]]:
+        vs = self.variables() if variables is None else variables
+        args = [vs.get(k, a) for k, a in enumerate(self.args)]
+        fn = self.call or sd.FUNCTIONS[self.name]
+        return fn(*args, **self.kwargs), vs
+
+    def inputs(self, arrays: Sequence[Any] | None = None) -> dict[str, Any]:
+        src = self.args if arrays is None else arrays
+        return {f"a{k}": src[k] for k in self.arrays()}
+
+    def reference(self, arrays: Sequence[Any] | None = None) -> np.ndarray:
+        src = list(self.args if arrays is None else arrays)
+        return np.asarray(self.ref(*src, **self.kwargs))
+
+    def __str__(self) -> str:
+        shapes = ",".join(
+            "x".join(map(str, a.shape)) or "s" if isinstance(a, np.ndarray) else repr(a)
+            for a in self.args
+        )
+        kw = ",".join(f"{k}={v!r}" for k, v in self.kwargs.items())
+        return f"{self.name}[{self.id or shapes}{';' + kw if kw else ''}]"
+
+
+@dataclass
+class Failure:
+    """A call that must fail when the graph is built."""
+
+    name: str
+    call: Callable[[], Any]
+    error: type[BaseException]
+    match: str
+    id: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.name}[{self.id}]"
+
+
+SAMPLES: list[Sample] = []
+FAILURES: list[Failure] = []
+
+
+def good(name: str, *args: Any, ref: Callable[..., Any], **opts: Any) -> None:
+    SAMPLES.append(Sample(name, args, ref, **opts))
+
+
+def bad(name: str, call: Callable[[], Any], error: type[BaseException], match: str, id: str = "") -> None:
+    FAILURES.append(Failure(name, call, error, match, id or str(len(FAILURES))))
+
+
+def v(name: str, *shape: Any, dtype: str = "float64") -> sd.Node:
+    return sd.var(name, shape=shape, dtype=dtype)
+
+
+# -- elementwise, unary ------------------------------------------------------------------------
+
+_UNARY: dict[str, tuple[Callable[..., Any], Callable[..., np.ndarray]]] = {
+    "negative": (np.negative, normal),
+    "exp": (np.exp, normal),
+    "log": (np.log, positive),
+    "log1p": (np.log1p, positive),
+    "expm1": (np.expm1, normal),
+    "sqrt": (np.sqrt, positive),
+    "sin": (np.sin, normal),
+    "cos": (np.cos, normal),
+    "tan": (np.tan, uniform),
+    "tanh": (np.tanh, normal),
+    "sigmoid": (lambda x: 1 / (1 + np.exp(-x)), normal),
+    "relu": (lambda x: np.maximum(x, 0), away_from_zero),
+    "softplus": (lambda x: np.log1p(np.exp(x)), normal),
+    "abs": (np.abs, away_from_zero),
+}
+for _name, (_ref, _gen) in _UNARY.items():
+    good(_name, _gen(), ref=_ref)
+    good(_name, _gen(3), ref=_ref)
+    good(_name, _gen(2, 3), ref=_ref)
+
+good("sign", away_from_zero(2, 3), ref=np.sign, zero_grad=True)
+good("sign", np.array([-2.0, 0.0, 3.0]), ref=np.sign, zero_grad=True, id="with-zero")
+good("stop_gradient", normal(2, 3), ref=lambda x: x, zero_grad=True)
+good("stop_gradient", normal(), ref=lambda x: x, zero_grad=True)
+good("astype", normal(2, 3), "float32", ref=lambda x, d: x.astype(d), grad=False)
+good("astype", normal(4), "float64", ref=lambda x, d: x.astype(d))
+good("astype", np.array([1, 2, 3]), "float64", ref=lambda x, d: x.astype(d))
+good("astype", normal(4), "int64", ref=lambda x, d: x.astype(d), grad=False)
+good("exp", normal(3).astype(np.float32), ref=np.exp, grad=False, id="float32")
+good("log", np.array([1, 2, 3]), ref=np.log, id="int-input")
+
+bad("var", lambda: sd.var("x", (2,), dtype="U3"), sd.DTypeError, r"variable 'x': dtype .* not numeric",
+    id="string-dtype")
+
+# -- elementwise, binary (with broadcasting) -----------------------------------------------------
+
+_BINARY: dict[str, tuple[Callable[..., Any], Callable[..., np.ndarray], Callable[..., np.ndarray]]] = {
+    "add": (np.add, normal, normal),
+    "subtract": (np.subtract, normal, normal),
+    "multiply": (np.multiply, normal, normal),
+    "divide": (np.divide, normal, away_from_zero),
+    "power": (np.power, positive, normal),
+    "maximum": (np.maximum, distinct, distinct),
+    "minimum": (np.minimum, distinct, distinct),
+}
+_BROADCAST_SHAPES = [((), ()), ((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 3)),
+                     ((4, 1, 3), (2, 1)), ((2, 3), (2, 3))]
+for _name, (_ref, _ga, _gb) in _BINARY.items():
+    for _sa, _sb in _BROADCAST_SHAPES:
+        good(_name, _ga(*_sa), _gb(*_sb), ref=_ref)
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), v("b", 4)), sd.ShapeError,
+        rf"{sd.FUNCTIONS[_name](v('p'), v('q')).op.name}: shapes \(2, 3\) and \(4,\) do not broadcast",
+        id="mismatch")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", "n", 3), v("b", "m", 3)), sd.ShapeError,
+        r"shapes \(n, 3\) and \(m, 3\) do not broadcast \(axis -2: 'n' vs 'm'\)", id="named-mismatch")
+
+good("power", positive(2, 3), np.array(3.0), ref=np.power, id="cube")
+good("power", normal(2, 3), 2.0, ref=np.power, id="square-of-negatives")
+good("power", positive(3), call=lambda x: x ** 0.5, ref=np.sqrt, id="sugar-half")
+good("power", normal(3), call=lambda x: x ** 3, ref=lambda x: x ** 3, id="sugar-int-exponent")
+good("divide", normal(3), call=lambda x: 1 / (x * x + 1), ref=lambda x: 1 / (x * x + 1), id="rdiv")
+good("subtract", normal(3), call=lambda x: 2 - x, ref=lambda x: 2 - x, id="rsub")
+good("add", normal(3), np.array([1, 2, 3]), ref=np.add, id="float+int")
+
+for _name, _ref in [("less", np.less), ("less_equal", np.less_equal), ("greater", np.greater),
+                    ("greater_equal", np.greater_equal), ("equal", np.equal),
+                    ("not_equal", np.not_equal)]:
+    good(_name, distinct(2, 3), distinct(3), ref=_ref, grad=False)
+    good(_name, np.array([1.0, 2.0, 3.0]), np.array([2.0, 2.0, 2.0]), ref=_ref, grad=False, id="ties")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 3), v("b", 2)), sd.ShapeError,
+        r"shapes \(3,\) and \(2,\) do not broadcast", id="mismatch")
+
+_cond = normal(2, 3) > 0
+good("where", _cond, normal(2, 3), normal(2, 3), ref=np.where)
+good("where", normal(3) > 0, normal(2, 3), normal(), ref=np.where, id="broadcast")
+good("where", normal(2, 1) > 0, normal(3), normal(2, 3), ref=np.where, id="broadcast-cond")
+bad("where", lambda: sd.where(v("c", 3), v("a", 3), v("b", 3)), sd.DTypeError,
+    r"where: the condition must be boolean, got float64", id="float-cond")
+bad("where", lambda: sd.where(v("c", 3) > 0, v("a", 2), v("b", 3)), sd.ShapeError,
+    r"where: shapes \(3,\) and \(2,\) and \(3,\) do not broadcast", id="mismatch")
+
+# -- reductions ------------------------------------------------------------------------------------
+
+_REDUCTIONS: dict[str, tuple[Callable[..., Any], Callable[..., np.ndarray]]] = {
+    "sum": (np.sum, normal),
+    "mean": (np.mean, normal),
+    "max": (np.max, distinct),
+    "min": (np.min, distinct),
+    "prod": (np.prod, away_from_zero),
+    "logsumexp": (lambda x, axis=None, keepdims=False: np.log(np.sum(np.exp(x), axis=axis,
+                                                                     keepdims=keepdims)), normal),
+}
+for _name, (_ref, _gen) in _REDUCTIONS.items():
+    good(_name, _gen(2, 3, 4), ref=_ref)
+    good(_name, _gen(), ref=_ref)
+    for _axis in (0, 1, -1, (0, 2), (2, 0), None):
+        for _keep in (False, True):
+            good(_name, _gen(2, 3, 4), ref=_ref, kwargs={"axis": _axis, "keepdims": _keep})
+    good(_name, _gen(5), ref=_ref, kwargs={"axis": 0})
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), axis=2), sd.ShapeError,
+        r"axis 2 is out of bounds for an array of 2 dimensions", id="axis-out-of-bounds")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), axis=(0, -2)), sd.ShapeError,
+        r"repeated axis", id="repeated-axis")
+good("prod", np.array([[1.5, 0.0, 2.0], [0.0, 0.0, 3.0], [1.0, 2.0, -1.0]]),
+     ref=np.prod, kwargs={"axis": 1}, order2=False, id="zeros")
+good("mean", np.array([[1, 2], [3, 5]]), ref=np.mean, kwargs={"axis": 0}, id="int")
+good("sum", np.array([[1, 2], [3, 5]]), ref=np.sum, kwargs={"axis": 1}, id="int")
+good("sum", normal(2, 3), call=lambda x: x.sum(axis=1, keepdims=True),
+     ref=lambda x: x.sum(axis=1, keepdims=True), id="method")
+good("mean", normal(2, 3), call=lambda x: x.mean(0), ref=lambda x: x.mean(0), id="method")
+
+# -- neural-network ops ----------------------------------------------------------------------------
+
+
+def _np_log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    s = x - x.max(axis=axis, keepdims=True)
+    return s - np.log(np.exp(s).sum(axis=axis, keepdims=True))
+
+
+for _axis in (-1, 0, 1):
+    good("softmax", normal(3, 4), ref=lambda x, axis=-1: np.exp(_np_log_softmax(x, axis)),
+         kwargs={"axis": _axis})
+    good("log_softmax", normal(3, 4), ref=_np_log_softmax, kwargs={"axis": _axis})
+good("softmax", normal(5), ref=lambda x: np.exp(_np_log_softmax(x)))
+good("log_softmax", 30 * normal(5), ref=_np_log_softmax, id="large-logits")
+good("softmax", normal(2, 3, 4), ref=lambda x, axis=-1: np.exp(_np_log_softmax(x, axis)),
+     kwargs={"axis": 1})
+for _name in ("softmax", "log_softmax"):
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), axis=3), sd.ShapeError,
+        rf"{_name}: axis 3 is out of bounds for an array of 2 dimensions", id="axis")
+
+good("one_hot", labels(5, 4), 4, ref=lambda y, d: np.eye(d)[y], grad=False)
+good("one_hot", labels(6, 3).reshape(2, 3), 3, ref=lambda y, d: np.eye(d)[y], grad=False)
+good("one_hot", labels(5, 4), 4, call=lambda y, d: sd.one_hot(y, d, dtype="float32"),
+     ref=lambda y, d: np.eye(d, dtype=np.float32)[y], grad=False, id="float32")
+bad("one_hot", lambda: sd.one_hot(v("y", 3), 4), sd.DTypeError,
+    r"one_hot: labels must be integers, got float64", id="float-labels")
+bad("one_hot", lambda: sd.one_hot(v("y", 3, dtype="int64"), -2), sd.ShapeError,
+    r"dimension -2 is negative", id="negative-depth")
+
+# -- products ---------------------------------------------------------------------------------------
+
+for _sa, _sb in [((2, 3), (3, 4)), ((3,), (3,)), ((3,), (3, 4)), ((2, 3), (3,)),
+                 ((5, 2, 3), (3, 4)), ((5, 2, 3), (5, 3, 4)), ((1, 2, 3), (4, 3, 2)),
+                 ((3,), (5, 3, 2)), ((5, 2, 3), (3,))]:
+    good("matmul", normal(*_sa), normal(*_sb), ref=np.matmul)
+good("matmul", normal(2, 3), call=lambda a: a @ a.T, ref=lambda a: a @ a.T, id="gram")
+bad("matmul", lambda: v("a", 2, 3) @ v("b", 4, 5), sd.ShapeError,
+    r"matmul: shapes \(2, 3\) and \(4, 5\) do not align \(3 != 4\)", id="align")
+bad("matmul", lambda: v("a", 2, 3) @ v("b"), sd.ShapeError,
+    r"matmul: operands must have at least one dimension", id="scalar")
+bad("matmul", lambda: v("a", 2, 2, 3) @ v("b", 4, 3, 1), sd.ShapeError,
+    r"matmul: shapes \(2, 2, 3\) and \(4, 3, 1\) do not align: their batch dimensions \(2,\) "
+    r"and \(4,\) do not broadcast", id="batch")
+
+for _sa, _sb in [((), (3,)), ((3,), (3,)), ((2, 3), (3, 4)), ((2, 3), (3,)), ((2, 3, 4), (4,)),
+                 ((2, 3, 4), (5, 4, 2)), ((4,), (2, 4, 3))]:
+    good("dot", normal(*_sa), normal(*_sb), ref=np.dot)
+bad("dot", lambda: sd.dot(v("a", 2, 3), v("b", 4)), sd.ShapeError, r"\(2, 3\) and \(4,\)", id="align")
+
+for _spec, _shapes in [("ij,jk->ik", [(2, 3), (3, 4)]), ("ij->ji", [(2, 3)]), ("ii->i", [(3, 3)]),
+                       ("ii", [(3, 3)]), ("i,i->", [(3,), (3,)]), ("i,j->ij", [(2,), (3,)]),
+                       ("bij,bjk->bik", [(2, 3, 4), (2, 4, 5)]), ("...ij,jk->...ik", [(2, 5, 3), (3, 4)]),
+                       ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]), ("ij->", [(2, 3)]),
+                       ("ij,j", [(2, 3), (3,)]), ("ijk->kj", [(2, 3, 4)]), ("ij,kj->ikj", [(2, 3), (4, 3)])]:
+    good("einsum", _spec, *(normal(*s) for s in _shapes), ref=np.einsum, id=_spec)
+bad("einsum", lambda: sd.einsum("ij,jk->ik", v("a", 2, 3), v("b", 4, 5)), sd.ShapeError,
+    r"einsum 'ij,jk->ik': label 'j' has sizes 3 and 4", id="label-sizes")
+bad("einsum", lambda: sd.einsum("ij,jk->ik", v("a", 2, 3)), sd.ShapeError,
+    r"2 operand subscripts for 1 operands", id="operand-count")
+bad("einsum", lambda: sd.einsum("ijk->ik", v("a", 2, 3)), sd.ShapeError,
+    r"subscripts 'ijk' for an operand of 2 dimensions", id="rank")
+bad("einsum", lambda: sd.einsum("ij->iz", v("a", 2, 3)), sd.ShapeError,
+    r"output label 'z' is repeated or not in any operand", id="output-label")
+
+# -- shapes ------------------------------------------------------------------------------------------
+
+good("reshape", normal(2, 3), (3, 2), ref=np.reshape)
+good("reshape", normal(2, 3), (-1,), ref=np.reshape)
+good("reshape", normal(2, 3, 4), (4, -1), ref=np.reshape)
+good("reshape", normal(6), (1, 6, 1), ref=np.reshape)
+good("reshape", normal(), (1, 1), ref=np.reshape)
+good("reshape", normal(2, 3), call=lambda x: x.reshape(6), ref=lambda x: x.reshape(6), id="method")
+bad("reshape", lambda: sd.reshape(v("a", 2, 3), (4, 2)), sd.ShapeError,
+    r"reshape: cannot reshape an array of shape \(2, 3\) into shape \(4, 2\)", id="size")
+bad("reshape", lambda: sd.reshape(v("a", 2, 3), (-1, -1)), sd.ShapeError,
+    r"can only specify one unknown dimension", id="two-unknown")
+bad("reshape", lambda: sd.reshape(v("a", 2, 3), (4, -1)), sd.ShapeError,
+    r"cannot reshape an array of shape \(2, 3\) into shape \(4, -1\)", id="unknown-size")
+
+good("transpose", normal(2, 3), ref=np.transpose)
+good("transpose", normal(2, 3, 4), (1, 2, 0), ref=np.transpose)
+good("transpose", normal(2, 3, 4), (-1, 0, 1), ref=np.transpose)
+good("transpose", normal(2, 3, 4), call=lambda x: x.T, ref=lambda x: x.T, id="T")
+good("transpose", normal(2, 3, 4), call=lambda x: x.transpose(0, 2, 1),
+     ref=lambda x: x.transpose(0, 2, 1), id="method")
+bad("transpose", lambda: sd.transpose(v("a", 2, 3, 4), (0, 0, 1)), sd.ShapeError,
+    r"transpose: axes \(0, 0, 1\) are not a permutation of 3 axes", id="perm")
+good("swapaxes", normal(2, 3, 4), 0, 2, ref=np.swapaxes)
+good("swapaxes", normal(2, 3), -1, 0, ref=np.swapaxes)
+bad("swapaxes", lambda: sd.swapaxes(v("a", 2, 3), 0, 2), sd.ShapeError,
+    r"swapaxes: axis 2 is out of bounds for an array of 2 dimensions", id="axis")
+good("expand_dims", normal(2, 3), 0, ref=np.expand_dims)
+good("expand_dims", normal(2, 3), -1, ref=np.expand_dims)
+good("expand_dims", normal(2, 3), 1, ref=np.expand_dims)
+bad("expand_dims", lambda: sd.expand_dims(v("a", 2, 3), 4), sd.ShapeError,
+    r"expand_dims: axis 4 is out of bounds", id="axis")
+
+good("broadcast_to", normal(3), (2, 3), ref=np.broadcast_to)
+good("broadcast_to", normal(2, 1), (4, 2, 3), ref=np.broadcast_to)
+good("broadcast_to", normal(), (2, 2), ref=np.broadcast_to)
+bad("broadcast_to", lambda: sd.broadcast_to(v("a", 3), (3, 2)), sd.ShapeError,
+    r"broadcast_to: shapes \(3,\) and \(3, 2\) do not broadcast", id="mismatch")
+bad("broadcast_to", lambda: sd.broadcast_to(v("a", 2, 3), (3,)), sd.ShapeError,
+    r"broadcast_to: cannot broadcast \(2, 3\) to \(3,\)", id="fewer-axes")
+
+good("concatenate", normal(2, 3), normal(4, 3), call=lambda a, b: sd.concatenate([a, b]),
+     ref=lambda a, b: np.concatenate([a, b]), id="axis0")
+good("concatenate", normal(2, 3), normal(2, 1), normal(2, 2),
+     call=lambda a, b, c: sd.concatenate([a, b, c], axis=-1),
+     ref=lambda a, b, c: np.concatenate([a, b, c], axis=-1), id="axis-1")
+good("concatenate", normal(3), call=lambda a: sd.concatenate([a, a * 2]),
+     ref=lambda a: np.concatenate([a, a * 2]), id="same-input")
+bad("concatenate", lambda: sd.concatenate([v("a", 2, 3), v("b", 2, 4)]), sd.ShapeError,
+    r"concatenate along axis 0: shapes \(2, 3\), \(2, 4\) differ off that axis", id="mismatch")
+bad("concatenate", lambda: sd.concatenate([v("a"), v("b")]), sd.ShapeError,
+    r"zero-dimensional arrays cannot be concatenated", id="scalars")
+good("stack", normal(2, 3), normal(2, 3), call=lambda a, b: sd.stack([a, b]),
+     ref=lambda a, b: np.stack([a, b]), id="axis0")
+good("stack", normal(2, 3), normal(2, 3), normal(2, 3), call=lambda a, b, c: sd.stack([a, b, c], axis=-1),
+     ref=lambda a, b, c: np.stack([a, b, c], axis=-1), id="axis-1")
+good("stack", normal(), normal(), call=lambda a, b: sd.stack([a, b]),
+     ref=lambda a, b: np.stack([a, b]), id="scalars")
+bad("stack", lambda: sd.stack([v("a", 2, 3), v("b", 3, 2)]), sd.ShapeError,
+    r"stack: all inputs must have the same shape", id="mismatch")
+
+good("arange", 5, ref=np.arange, grad=False)
+good("arange", 2, 11, 3, ref=np.arange, grad=False)
+good("arange", 0.0, 1.0, 0.25, ref=np.arange, grad=False)
+good("arange", 5, 0, -2, ref=np.arange, grad=False)
+bad("arange", lambda: sd.arange(0, 5, 0), ValueError, r"arange: step cannot be zero", id="step0")
+bad("arange", lambda: sd.arange(v("n", dtype="int64")), TypeError, r"arange needs static bounds",
+    id="node")
+
+# -- indexing (operator sugar; not in FUNCTIONS, tested the same way) --------------------------------
+
+_INDEXES: list[tuple[str, Any]] = [
+    ("int", 1), ("neg-int", -1), ("slice", slice(1, None)), ("rev", slice(None, None, -1)),
+    ("step", slice(0, 4, 2)), ("pair", (1, 2)), ("slice-int", (slice(None), 1)),
+    ("newaxis", (None, slice(1, 3))), ("ellipsis", (Ellipsis, 0)),
+]
+for _id, _ix in _INDEXES:
+    good("index", normal(4, 3), call=lambda x, ix=_ix: x[ix], ref=lambda x, ix=_ix: x[ix], id=_id)
+good("index", normal(4, 3), np.array([0, 2, 2, 3]), call=lambda x, i: x[i], ref=lambda x, i: x[i],
+     id="gather-repeats")
+good("index", normal(4, 3), np.array([0, 2, 1]), np.array([1, 1, 0]),
+     call=lambda x, i, j: x[i, j], ref=lambda x, i, j: x[i, j], id="gather-pairs")
+good("index", normal(4, 3), np.array([2, 0]), call=lambda x, i: x[:, i], ref=lambda x, i: x[:, i],
+     id="gather-axis1")
+good("index", normal(4, 3, 2), np.array([[0, 1], [2, 2]]), call=lambda x, i: x[1:, i, 0],
+     ref=lambda x, i: x[1:, i, 0], id="gather-mixed")
+good("index", normal(5, 3), labels(5, 3), call=lambda x, y: x[sd.arange(5), y],
+     ref=lambda x, y: x[np.arange(5), y], id="pick-labels")
+bad("index", lambda: v("a", 2, 3)[2], sd.OutOfBoundsError,
+    r"index 2 is out of bounds for axis 0 with size 2", id="bounds")
+bad("index", lambda: v("a", 2, 3)[0, 0, 0], sd.OutOfBoundsError,
+    r"too many indices for an array of shape \(2, 3\): 3 were given", id="too-many")
+bad("index", lambda: v("a", 2, 3)[v("i", 2)], TypeError, r"index arrays must be integers", id="float-index")
+bad("index", lambda: v("a", 3)[v("a", 3) > 0], NotImplementedError, r"boolean-mask indexing", id="mask")
+
+# Operators and methods outside FUNCTIONS, each tied to the function it spells.
+SUGAR_ONLY = {"index"}
+
+
+def samples_for(name: str) -> list[Sample]:
+    return [s for s in SAMPLES if s.name == name]
+
+
+def idfn(x: Any) -> str:
+    return re.sub(r"\s+", "", str(x))

@@ -1,0 +1,135 @@
+"""Each error the core promises, with its message: raised when the graph is built (or when a
+value is bound), naming the op, the shapes, the variable, and what to do instead."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import symdiff as sd
+
+
+# -- building ---------------------------------------------------------------------------------------
+
+
+def test_shape_mismatch_names_op_and_both_shapes():
+    a, b = sd.var("a", shape=(2, 3)), sd.var("b", shape=(4,))
+    with pytest.raises(sd.ShapeError, match=r"^add: shapes \(2, 3\) and \(4,\) do not broadcast"):
+        a + b
+    with pytest.raises(sd.ShapeError, match=r"^mul: shapes \(2, 3\) and \(4,\) do not broadcast"):
+        a * b
+    with pytest.raises(ValueError):  # ShapeError is a ValueError
+        a - b
+
+
+def test_matmul_mismatch_names_both_shapes():
+    X = sd.var("X", shape=("n", 784))
+    W = sd.var("W", shape=(256, 10))
+    with pytest.raises(sd.ShapeError, match=r"^matmul: shapes \(n, 784\) and \(256, 10\) do not align"):
+        X @ W
+
+
+def test_grad_of_non_scalar_says_to_use_vjp_or_jacobian():
+    x = sd.var("x", shape=(3,))
+    with pytest.raises(sd.ShapeError, match=r"grad needs a scalar output, got shape \(3,\); "
+                                            r"use sd\.vjp\(y, wrt, cotangent\) or sd\.jacobian"):
+        sd.grad(sd.sin(x), x)
+
+
+def test_grad_wrt_integer_variable_says_not_floating_point():
+    labels = sd.var("labels", shape=("n",), dtype="int64")
+    x = sd.var("x", shape=("n",))
+    loss = sd.sum(x * labels)
+    with pytest.raises(sd.NotDifferentiableError,
+                       match=r"cannot differentiate with respect to 'labels': its dtype int64 is not "
+                             r"floating-point"):
+        sd.grad(loss, labels)
+    mask = sd.var("m", shape=("n",), dtype="bool")
+    with pytest.raises(sd.NotDifferentiableError, match=r"'m': its dtype bool is not floating-point"):
+        sd.grad(sd.sum(sd.where(mask, x, 0)), [x, mask])
+    with pytest.raises(TypeError):  # NotDifferentiableError is a TypeError
+        sd.jacobian(x * 2, labels)
+
+
+def test_grad_of_integer_output_is_refused():
+    i = sd.var("i", shape=(), dtype="int64")
+    with pytest.raises(sd.NotDifferentiableError, match=r"grad needs a floating-point output, got dtype int64"):
+        sd.grad(i * 2, i)
+
+
+def test_grad_wrt_unknown_name():
+    x, y = sd.symbols("x y")
+    with pytest.raises(KeyError, match=r"no variable named 'z' in the expression \(its variables: x, y\)"):
+        sd.grad(x * y, "z")
+
+
+def test_vjp_cotangent_shape_checked():
+    x = sd.var("x", shape=(3,))
+    with pytest.raises(sd.ShapeError, match=r"vjp: cotangent 0 has shape \(2,\), but the output has shape \(3,\)"):
+        sd.vjp(sd.sin(x), x, sd.var("v", shape=(2,)))
+
+
+def test_truth_value_of_expression_raises():
+    x = sd.var("x")
+    with pytest.raises(TypeError, match=r"truth value of a symbolic expression .* use sd\.where"):
+        if x > 0:
+            pass
+
+
+def test_bad_shapes_and_dtypes_of_variables():
+    with pytest.raises(sd.ShapeError, match=r"dimension -1 is negative"):
+        sd.var("a", shape=(-1, 2))
+    with pytest.raises(sd.ShapeError, match=r"dimension name '2n' must be an identifier"):
+        sd.var("a", shape=("2n",))
+    with pytest.raises(sd.DTypeError, match=r"variable 'a': dtype object is not numeric or boolean"):
+        sd.var("a", dtype=object)
+
+
+# -- evaluation -------------------------------------------------------------------------------------
+
+
+def test_missing_variable_is_named():
+    x, y = sd.symbols("x y")
+    with pytest.raises(sd.InputError, match=r"no value given for variable 'y' \(dtype float64, shape \(\)\)"):
+        sd.evaluate(x * y, {"x": 1.0})
+
+
+def test_wrong_shape_names_declared_and_given():
+    W = sd.var("W", shape=(784, 256))
+    with pytest.raises(sd.InputError, match=r"variable 'W' is declared with shape \(784, 256\) but was "
+                                            r"given shape \(784, 255\)"):
+        sd.evaluate(W * 2, {"W": np.zeros((784, 255))})
+    with pytest.raises(sd.InputError, match=r"variable 'W' is declared with shape \(784, 256\) but was "
+                                            r"given shape \(784,\)"):
+        sd.evaluate(W * 2, {"W": np.zeros(784)})
+
+
+def test_wrong_dtype_names_declared_and_given():
+    labels = sd.var("labels", shape=(3,), dtype="int64")
+    with pytest.raises(sd.InputError, match=r"variable 'labels' is declared int64 but was given float64 values"):
+        sd.evaluate(labels + 1, {"labels": np.array([0.5, 1.0, 2.0])})
+    x = sd.var("x", shape=(2,))
+    with pytest.raises(sd.InputError, match=r"variable 'x' is declared float64 but was given complex128 values"):
+        sd.evaluate(x + 1, {"x": np.array([1j, 2])})
+
+
+def test_inconsistent_named_dimension_across_inputs():
+    X = sd.var("X", shape=("n", 3))
+    y = sd.var("y", shape=("n",))
+    with pytest.raises(sd.InputError, match=r"variable 'y': dimension 'n' \(axis 0\) is 4 here but 5 in an "
+                                            r"earlier input"):
+        sd.evaluate(sd.sum(X, axis=1) + y, {"X": np.zeros((5, 3)), "y": np.zeros(4)})
+
+
+def test_two_variables_with_one_name():
+    a, b = sd.var("a", shape=(2,)), sd.var("a", shape=(3,))
+    with pytest.raises(sd.InputError, match=r"two different variables are named 'a'"):
+        sd.evaluate([a, b], {"a": np.zeros(2)})
+
+
+def test_runtime_numpy_error_is_annotated_with_the_op():
+    i = sd.var("i", shape=(2,), dtype="int64")
+    x = sd.var("x", shape=(3,))
+    with pytest.raises(IndexError) as info:
+        sd.evaluate(x[i], {"x": np.zeros(3), "i": np.array([0, 7])})
+    assert any("while evaluating getitem" in note for note in info.value.__notes__)

@@ -1,0 +1,192 @@
+"""The graph's invariants: interning, immutability, constant keys, thread safety, weak scalar
+typing, and named dimensions."""
+
+from __future__ import annotations
+
+import gc
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+import symdiff as sd
+from symdiff.ir import Node, substitute
+
+
+def test_same_expression_twice_is_the_same_node():
+    x, y = sd.symbols("x y")
+    assert ((x + sd.sigmoid(y)) * x) is ((x + sd.sigmoid(y)) * x)
+    assert sd.var("x") is x
+    assert sd.sum(sd.var("M", shape=(2, 3)), axis=1) is sd.sum(sd.var("M", shape=(2, 3)), axis=-1)
+    # ops with different static attributes differ
+    M = sd.var("M", shape=(2, 3))
+    assert sd.sum(M, axis=0) is not sd.sum(M, axis=1)
+    assert sd.sum(M, axis=0) is not sd.sum(M, axis=0, keepdims=True)
+    # variables differ by name, shape and dtype
+    assert sd.var("x", dtype="float32") is not x
+    assert sd.var("x", shape=(1,)) is not x
+
+
+def test_derivative_graph_reuses_forward_nodes():
+    x = sd.var("x")
+    f = sd.exp(sd.sin(x))
+    g = sd.grad(f, x)
+    forward = set(sd.toposort(f))
+    assert f in set(sd.toposort(g))  # exp'(u) = exp(u): the output node itself is reused
+    assert len(set(sd.toposort(g)) - forward) <= 4
+
+
+def test_constants_keyed_by_dtype_shape_and_bytes():
+    assert sd.const(1.0) is sd.const(1.0)
+    assert sd.const(np.array([1.0, 2.0])) is sd.const([1.0, 2.0])
+    assert sd.const(1.0) is not sd.const(1.0, "float32")
+    assert sd.const(1) is not sd.const(1.0)
+    assert sd.const(np.zeros((2, 3))) is not sd.const(np.zeros((3, 2)))
+    assert sd.const(np.zeros(6)) is not sd.const(np.zeros((2, 3)))
+    assert sd.const(-0.0) is not sd.const(0.0)
+    assert sd.const(np.nan) is sd.const(np.nan)  # same bytes, same node, although nan != nan
+    assert str(sd.const(-0.0)) == "-0.0"
+
+
+def test_constants_are_copied_and_frozen():
+    a = np.array([1.0, 2.0])
+    c = sd.const(a)
+    a[0] = 100.0
+    assert sd.evaluate(c)[0] == 1.0
+    with pytest.raises(ValueError):
+        c.op.value[0] = 5.0
+    out = sd.evaluate(c)
+    out[1] = -1.0  # the caller gets its own array
+    assert sd.evaluate(c)[1] == 2.0
+
+
+def test_nodes_are_immutable():
+    x = sd.var("x")
+    n = x + 1
+    with pytest.raises(AttributeError, match="immutable"):
+        n.op = x.op
+    with pytest.raises(AttributeError, match="immutable"):
+        n.inputs = ()
+    with pytest.raises(AttributeError):
+        n.type.shape = (2,)
+    with pytest.raises(AttributeError):
+        n.new_attribute = 1
+
+
+def test_bool_of_node_raises():
+    x = sd.var("x")
+    with pytest.raises(TypeError, match="truth value"):
+        bool(x)
+    with pytest.raises(TypeError, match="truth value"):
+        bool(x == x)
+    with pytest.raises(TypeError):
+        x in [sd.var("y")]  # list membership would compare with ==
+
+
+def test_equality_operator_builds_a_mask_and_hash_is_identity():
+    x = sd.var("x", shape=(3,))
+    eq = x == 1.0
+    assert isinstance(eq, Node) and eq.dtype == np.bool_ and eq.op.name == "equal"
+    assert {x: 1}[sd.var("x", shape=(3,))] == 1
+
+
+def test_threads_building_the_same_graphs_share_nodes():
+    def build(_):
+        X = sd.var("X", shape=("n", 4))
+        W = sd.var("W", shape=(4, 3))
+        b = sd.var("b", shape=(3,))
+        loss = sd.sum(sd.log_softmax(sd.tanh(X @ W + b), axis=1)) + sd.sum(W * W) * 0.01
+        gW, gb = sd.grad(loss, [W, b])
+        return [loss, gW, gb, *sd.toposort([gW, gb])]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(build, range(32)))
+    first = results[0]
+    for other in results[1:]:
+        assert len(other) == len(first)
+        assert all(a is b for a, b in zip(first, other))
+
+
+def test_weak_python_scalars_keep_the_array_dtype():
+    x32 = sd.var("x", shape=(3,), dtype="float32")
+    assert (x32 * 2.0).dtype == np.float32
+    assert (2.0 * x32).dtype == np.float32
+    assert (x32 + 1).dtype == np.float32
+    assert (x32 ** 2).dtype == np.float32
+    assert sd.where(x32 > 0, x32, 0.0).dtype == np.float32
+    assert sd.evaluate(x32 * 2.0, {"x": np.ones(3, np.float32)}).dtype == np.float32
+    i = sd.var("i", shape=(3,), dtype="int32")
+    assert (i + 1).dtype == np.int32
+    assert (i * 1.5).dtype == np.float64  # a float beside ints promotes, as in NumPy 2
+    # strongly typed arrays and NumPy scalars promote
+    assert (x32 * np.float64(2.0)).dtype == np.float64
+    assert (x32 + np.ones(3)).dtype == np.float64
+
+
+def test_gradients_keep_the_variable_dtype():
+    x32 = sd.var("x", shape=(3,), dtype="float32")
+    g = sd.grad(sd.sum(sd.exp(x32) * 2.0), x32)
+    assert g.dtype == np.float32
+    value = sd.evaluate(g, {"x": np.zeros(3, np.float32)})
+    assert value.dtype == np.float32 and np.all(value == 2)
+
+
+def test_named_dimensions():
+    X = sd.var("X", shape=("n", 784))
+    assert X.shape == ("n", 784)
+    assert X.shape[0] == "n"
+    y = sd.var("y", shape=("n",))
+    # broadcast and unify by name
+    assert (sd.sum(X, axis=1) + y).shape == ("n",)
+    assert (X + sd.var("row", shape=(1, 784))).shape == ("n", 784)
+    assert (X + sd.var("col", shape=("n", 1))).shape == ("n", 784)
+    with pytest.raises(sd.ShapeError, match=r"'n' vs 'm'"):
+        X + sd.var("Z", shape=("m", 784))
+    with pytest.raises(sd.ShapeError, match=r"'n' vs 5|5 vs 'n'"):
+        X + sd.var("Z", shape=(5, 784))
+    # a named dimension carries through matmul, reductions and gather
+    W = sd.var("W", shape=(784, 10))
+    logits = X @ W
+    assert logits.shape == ("n", 10)
+    labels = sd.var("labels", shape=("n",), dtype="int64")
+    picked = logits[sd.arange(X.shape[0]), labels]
+    assert picked.shape == ("n",)
+    assert picked.mean().shape == ()
+    values = sd.evaluate(picked.mean(), {"X": np.ones((5, 784)), "W": np.ones((784, 10)),
+                                         "labels": np.arange(5)})
+    assert values == 784.0
+
+
+def test_unused_nodes_are_released():
+    gc.collect()
+    before = sd.live_node_count()
+
+    def build():
+        x = sd.var("x_released", shape=(4,))
+        return sd.grad(sd.sum(sd.tanh(x) * sd.exp(x)), x)
+
+    g = build()
+    assert sd.live_node_count() > before
+    del g
+    gc.collect()
+    assert sd.live_node_count() <= before
+
+
+def test_substitute_rebuilds_only_what_changed():
+    x, y, z = sd.symbols("x y z")
+    shared = sd.sin(y)
+    f = shared * x + shared
+    (g,) = substitute([f], {x: z})
+    assert g is shared * z + shared
+    (same,) = substitute([f], {sd.var("unused"): z})
+    assert same is f
+
+
+def test_type_reports_shape_and_dtype():
+    x = sd.var("x", shape=(2, "n"), dtype="float32")
+    assert x.type == sd.Type("float32", (2, "n"))
+    assert x.ndim == 2 and x.dtype == np.float32
+    assert repr(x.type) == "float32[2, n]"
+    assert len(x) == 2
+    with pytest.raises(TypeError, match="symbolic"):
+        len(x.T)

@@ -1,0 +1,258 @@
+"""Every public function, driven by the op table: values against NumPy, errors at build time,
+first derivatives against central finite differences in every float argument, the inner-product
+identity <v, J u> = <J^T v, u>, and second derivatives against differences of the gradient.
+Then the conventions at non-smooth points, which finite differences cannot see."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import symdiff as sd
+from op_table import FAILURES, SAMPLES, SUGAR_ONLY, Sample, idfn
+
+H = 1e-6  # central differences in float64: truncation ~H**2, rounding ~1e-16/H
+rng = np.random.default_rng(7)
+
+
+def test_every_function_has_samples():
+    covered = {s.name for s in SAMPLES}
+    missing = sorted(set(sd.FUNCTIONS) - covered)
+    assert not missing, f"functions without rows in tests/op_table.py: {missing}"
+    unknown = sorted(covered - set(sd.FUNCTIONS) - SUGAR_ONLY)
+    assert not unknown, f"op table rows for names that are not public functions: {unknown}"
+
+
+def test_every_differentiable_function_has_gradient_samples():
+    no_grad = {"arange", "one_hot", "less", "less_equal", "greater", "greater_equal", "equal",
+               "not_equal"}
+    with_grad = {s.name for s in SAMPLES if s.grad and s.float_args()}
+    assert sorted(set(sd.FUNCTIONS) - no_grad - with_grad) == []
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=idfn)
+def test_forward_matches_numpy(sample: Sample):
+    node, _ = sample.build()
+    want = sample.reference()
+    assert np.all(np.isfinite(want)), "samples are chosen inside the function's domain"
+    # the static type agrees with what NumPy computes
+    assert node.shape == want.shape
+    assert node.dtype == want.dtype
+    got = sd.evaluate(node, sample.inputs())
+    assert isinstance(got, np.ndarray)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("failure", FAILURES, ids=idfn)
+def test_bad_inputs_fail_to_build(failure):
+    with pytest.raises(failure.error, match=failure.match):
+        failure.call()
+
+
+def _grad_samples() -> list[Sample]:
+    return [s for s in SAMPLES if s.grad and s.float_args()]
+
+
+def _perturbed(sample: Sample, k: int, delta: np.ndarray) -> list:
+    args = list(sample.args)
+    args[k] = args[k] + delta
+    return args
+
+
+def _fd_vjp(sample: Sample, k: int, ct: np.ndarray) -> np.ndarray:
+    """d<ct, f>/d arg_k by central differences of the NumPy reference, element by element."""
+    x = sample.args[k]
+    out = np.zeros(x.shape)
+    for i in np.ndindex(x.shape):
+        e = np.zeros(x.shape)
+        e[i] = H
+        up = sample.reference(_perturbed(sample, k, e))
+        down = sample.reference(_perturbed(sample, k, -e))
+        out[i] = np.sum(ct * (up - down)) / (2 * H)
+    return out
+
+
+@pytest.mark.parametrize("sample", _grad_samples(), ids=idfn)
+def test_vjp_matches_finite_differences(sample: Sample):
+    node, vs = sample.build()
+    ct_value = rng.standard_normal(node.shape)
+    ct = sd.var("ct", shape=node.shape)
+    ks = sample.float_args()
+    grads = sd.vjp(node, [vs[k] for k in ks], ct)
+    got = sd.evaluate(grads, {**sample.inputs(), "ct": ct_value})
+    for k, g in zip(ks, got):
+        assert g.shape == sample.args[k].shape and g.dtype == sample.args[k].dtype
+        if sample.zero_grad:
+            assert np.all(g == 0)
+        else:
+            np.testing.assert_allclose(g, _fd_vjp(sample, k, ct_value), rtol=1e-6, atol=1e-7, equal_nan=False,
+                                       err_msg=f"d/d arg {k}")
+
+
+@pytest.mark.parametrize("sample", _grad_samples(), ids=idfn)
+def test_jvp_inner_product_identity(sample: Sample):
+    """<v, J u> = <J^T v, u>, and J u against a directional central difference."""
+    node, vs = sample.build()
+    ks = sample.float_args()
+    us = [rng.standard_normal(sample.args[k].shape) for k in ks]
+    v_value = rng.standard_normal(node.shape)
+    ju = sd.jvp(node, [vs[k] for k in ks], [sd.const(u) for u in us])
+    jtv = sd.vjp(node, [vs[k] for k in ks], sd.const(v_value))
+    ju_val, *jtv_val = sd.evaluate([ju, *jtv], sample.inputs())
+    assert ju_val.shape == node.shape
+    lhs = np.sum(v_value * ju_val)
+    rhs = sum(np.sum(g * u) for g, u in zip(jtv_val, us))
+    np.testing.assert_allclose(lhs, rhs, rtol=1e-10, atol=1e-10)
+    up, down = list(sample.args), list(sample.args)
+    for k, u in zip(ks, us):
+        up[k] = up[k] + H * u
+        down[k] = down[k] - H * u
+    fd = (sample.reference(up) - sample.reference(down)) / (2 * H)
+    if sample.zero_grad:
+        assert np.all(ju_val == 0)
+    else:
+        np.testing.assert_allclose(ju_val, fd, rtol=1e-6, atol=1e-7, equal_nan=False)
+
+
+@pytest.mark.parametrize("sample", [s for s in _grad_samples() if s.order2 and not s.zero_grad],
+                         ids=idfn)
+def test_second_derivative_matches_differences_of_gradient(sample: Sample):
+    """The Hessian of <ct, f> along u (built by differentiating the gradient graph) against
+    a central difference of the evaluated gradient."""
+    node, vs = sample.build()
+    ks = sample.float_args()
+    ct = sd.const(rng.standard_normal(node.shape))
+    scalar = sd.sum(ct * node)
+    wrt = [vs[k] for k in ks]
+    us = [rng.standard_normal(sample.args[k].shape) for k in ks]
+    hu = sd.hvp(scalar, wrt, [sd.const(u) for u in us])
+    gradient = sd.grad(scalar, wrt)
+    got = sd.evaluate(hu, sample.inputs())
+    h = 1e-5
+    up, down = list(sample.args), list(sample.args)
+    for k, u in zip(ks, us):
+        up[k] = up[k] + h * u
+        down[k] = down[k] - h * u
+    g_up = sd.evaluate(gradient, sample.inputs(up))
+    g_down = sd.evaluate(gradient, sample.inputs(down))
+    for got_k, a, b in zip(got, g_up, g_down):
+        np.testing.assert_allclose(got_k, (a - b) / (2 * h), rtol=1e-5, atol=1e-6, equal_nan=False)
+
+
+# -- non-smooth points: the documented conventions ------------------------------------------------
+
+
+def _grad_at(f, value, shape=()):
+    x = sd.var("x", shape=shape)
+    return sd.evaluate(sd.grad(sd.sum(f(x)), x), {"x": value})
+
+
+def test_relu_derivative_at_zero_is_zero():
+    np.testing.assert_array_equal(_grad_at(sd.relu, np.array([-1.0, 0.0, 2.0]), (3,)), [0, 0, 1])
+
+
+def test_abs_derivative_at_zero_is_zero():
+    np.testing.assert_array_equal(_grad_at(sd.abs, np.array([-1.0, 0.0, 2.0]), (3,)), [-1, 0, 1])
+
+
+def test_sign_derivative_is_zero():
+    np.testing.assert_array_equal(_grad_at(sd.sign, np.array([-1.0, 0.0, 2.0]), (3,)), [0, 0, 0])
+
+
+def test_max_routes_gradient_to_the_maximum():
+    x = np.array([[1.0, 5.0, 3.0], [2.0, 0.0, -1.0]])
+    np.testing.assert_array_equal(_grad_at(sd.max, x, (2, 3)), [[0, 1, 0], [0, 0, 0]])
+    np.testing.assert_array_equal(_grad_at(lambda t: sd.max(t, axis=1), x, (2, 3)),
+                                  [[0, 1, 0], [1, 0, 0]])
+    np.testing.assert_array_equal(_grad_at(lambda t: sd.min(t, axis=0), x, (2, 3)),
+                                  [[1, 0, 0], [0, 1, 1]])
+
+
+def test_max_splits_ties_evenly():
+    x = np.array([[3.0, 1.0, 3.0, 3.0], [2.0, 2.0, 0.0, 1.0]])
+    np.testing.assert_allclose(_grad_at(lambda t: sd.max(t, axis=1), x, (2, 4)),
+                               [[1 / 3, 0, 1 / 3, 1 / 3], [0.5, 0.5, 0, 0]])
+    np.testing.assert_allclose(_grad_at(sd.max, np.array([4.0, 4.0]), (2,)), [0.5, 0.5])
+    np.testing.assert_allclose(_grad_at(lambda t: sd.min(t, axis=0, keepdims=True), x, (2, 4)),
+                               [[0, 1, 0, 0], [1, 0, 1, 1]])
+
+
+@pytest.mark.parametrize("fn", [sd.maximum, sd.minimum])
+def test_maximum_minimum_ties_go_to_first_argument(fn):
+    a, b = sd.var("a", shape=(3,)), sd.var("b", shape=(3,))
+    ga, gb = sd.evaluate(sd.grad(sd.sum(fn(a, b)), [a, b]), {"a": np.ones(3), "b": np.ones(3)})
+    np.testing.assert_array_equal(ga, [1, 1, 1])
+    np.testing.assert_array_equal(gb, [0, 0, 0])
+    # and with broadcasting, the scalar side collects the ties it wins
+    s = sd.var("s")
+    ga, gs = sd.evaluate(sd.grad(sd.sum(fn(s, a)), [s, a]), {"s": 2.0, "a": np.array([2.0, 2.0, 2.0])})
+    assert ga == 3 and np.all(gs == 0)
+
+
+def test_where_untaken_branch_gives_exact_zero():
+    x = sd.var("x")
+    f = sd.where(x > 0, sd.sqrt(x), 0)
+    g = sd.grad(f, x)
+    with np.errstate(all="ignore"):
+        assert sd.evaluate(g, {"x": -1.0}) == 0.0
+        assert sd.evaluate(g, {"x": 4.0}) == 0.25
+        # also when the untaken branch is inf rather than nan, and for the second derivative
+        f2 = sd.where(x > 0, sd.log(x) * x, x * x)
+        g2 = sd.grad(sd.grad(f2, x), x)
+        assert sd.evaluate(g2, {"x": 0.0}) == 2.0
+        assert sd.evaluate(g2, {"x": -1.0}) == 2.0
+        np.testing.assert_allclose(sd.evaluate(g2, {"x": 2.0}), 0.5)
+
+
+def test_where_untaken_branch_zero_in_arrays_and_through_reductions():
+    x = sd.var("x", shape=(4,))
+    value = np.array([-1.0, 0.0, 1.0, 4.0])
+    for f in (sd.sum(sd.where(x > 0, sd.sqrt(x), 0)),
+              sd.sum(sd.where(x > 0, sd.sqrt(x), 0) * 3),
+              sd.sum(sd.where(x <= 0, 0.0, 1 / x))):
+        with np.errstate(all="ignore"):
+            g = sd.evaluate(sd.grad(f, x), {"x": value})
+        assert np.all(np.isfinite(g)), (str(f), g)
+        assert g[0] == 0 and g[1] == 0
+
+
+def test_stop_gradient_blocks_only_its_path():
+    x = sd.var("x")
+    f = x * sd.stop_gradient(x * x)
+    assert sd.evaluate(sd.grad(f, x), {"x": 3.0}) == 9.0
+
+
+def test_gradient_of_unrelated_variable_is_zero_of_its_shape():
+    x, w = sd.var("x", shape=(2,)), sd.var("w", shape=(3, 2))
+    g = sd.grad(sd.sum(x * x), w)
+    value = sd.evaluate(g, {"x": np.ones(2)})
+    assert value.shape == (3, 2) and np.all(value == 0)
+
+
+def test_integer_inputs_flow_without_gradients():
+    logits = sd.var("z", shape=(4, 3))
+    y = sd.var("y", shape=(4,), dtype="int64")
+    loss = -sd.sum(sd.log_softmax(logits, axis=1) * sd.one_hot(y, 3))
+    loss2 = -sd.sum(sd.log_softmax(logits, axis=1)[sd.arange(4), y])
+    zv = rng.standard_normal((4, 3))
+    yv = np.array([0, 2, 1, 2])
+    g1, g2 = sd.evaluate([sd.grad(loss, logits), sd.grad(loss2, logits)], {"z": zv, "y": yv})
+    p = np.exp(zv) / np.exp(zv).sum(1, keepdims=True)
+    want = p - np.eye(3)[yv]
+    np.testing.assert_allclose(g1, want, rtol=1e-12)
+    np.testing.assert_allclose(g2, want, rtol=1e-12)
+
+
+def test_prod_gradient_with_zeros_is_exact():
+    x = sd.var("x", shape=(4,))
+    g = sd.grad(sd.prod(x), x)
+    np.testing.assert_array_equal(sd.evaluate(g, {"x": np.array([2.0, 0.0, 3.0, 4.0])}), [0, 24, 0, 0])
+    np.testing.assert_array_equal(sd.evaluate(g, {"x": np.array([2.0, 0.0, 0.0, 4.0])}), [0, 0, 0, 0])
+    np.testing.assert_array_equal(sd.evaluate(g, {"x": np.array([2.0, 1.0, 3.0, 4.0])}), [12, 24, 8, 6])
+
+
+def test_power_derivative_in_exponent_at_zero_base():
+    a, b = sd.symbols("a b")
+    ga, gb = sd.evaluate(sd.grad(a ** b, [a, b]), {"a": 0.0, "b": 2.0})
+    assert ga == 0.0 and gb == 0.0
