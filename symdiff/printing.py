@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .ir import Node, consumers, toposort
-from .ops.elementwise import Printed
+from .ops.elementwise import Neg, Printed
 
 _INLINE_LIMIT = 60  # a shared sub-expression longer than this gets a name
 _MAX_LENGTH = 240  # any sub-expression longer than this gets a name
+_NEG_PRECEDENCE = Neg.precedence
 
 
 def to_text(outputs: Node | Iterable[Node]) -> str:
@@ -27,7 +28,10 @@ def to_text(outputs: Node | Iterable[Node]) -> str:
     texts: dict[Node, str] = {}
     lines: list[str] = []
     for n in order:
-        t = Printed(n.op.text([texts[i] for i in n.inputs]), n.op.precedence)
+        text = n.op.text([texts[i] for i in n.inputs])
+        # a negative literal binds like unary minus: (-2.0) ** x, not -2.0 ** x
+        prec = _NEG_PRECEDENCE if not n.inputs and text.startswith("-") else n.op.precedence
+        t = Printed(text, prec)
         shared = uses[n] > 1 and len(t) > _INLINE_LIMIT
         if n.inputs and n not in root_set and (shared or len(t) > _MAX_LENGTH):
             name = f"_{len(lines) + 1}"

@@ -38,7 +38,7 @@ def uniform(*shape: int, low: float = -1.0, high: float = 1.0) -> np.ndarray:
 
 def away_from_zero(*shape: int) -> np.ndarray:
     """Values with |x| in [0.3, 2]: no kink of relu/abs/sign within finite-difference reach."""
-    return _rng.uniform(0.3, 2.0, shape) * _rng.choice([-1.0, 1.0], shape)
+    return np.asarray(_rng.uniform(0.3, 2.0, shape) * _rng.choice([-1.0, 1.0], shape))
 
 
 def distinct(*shape: int) -> np.ndarray:
@@ -66,6 +66,8 @@ class Sample:
     id: str = ""
 
     def arrays(self) -> list[int]:
+        # NumPy scalars (np.float64(2.0)) would silently become static constants: not allowed
+        assert not any(isinstance(a, np.generic) for a in self.args), f"{self.name}: use 0-d arrays"
         return [k for k, a in enumerate(self.args) if isinstance(a, np.ndarray)]
 
     def float_args(self) -> list[int]:

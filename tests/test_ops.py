@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 import symdiff as sd
 from op_table import FAILURES, SAMPLES, SUGAR_ONLY, Sample, idfn
@@ -256,3 +259,71 @@ def test_power_derivative_in_exponent_at_zero_base():
     a, b = sd.symbols("a b")
     ga, gb = sd.evaluate(sd.grad(a ** b, [a, b]), {"a": 0.0, "b": 2.0})
     assert ga == 0.0 and gb == 0.0
+
+
+def _float32_samples() -> list[Sample]:
+    out = []
+    for s in SAMPLES:
+        if s.grad and s.float_args() and all(s.args[k].dtype == np.float64 for k in s.arrays()):
+            args = tuple(a.astype(np.float32) if isinstance(a, np.ndarray) else a for a in s.args)
+            out.append(Sample(s.name, args, s.ref, s.call, s.kwargs, id=s.id or "float32"))
+    return out
+
+
+@pytest.mark.parametrize("sample", _float32_samples(), ids=idfn)
+def test_float32_stays_float32_through_first_and_second_derivatives(sample: Sample):
+    node, vs = sample.build()
+    with np.errstate(all="ignore"):
+        want = sample.reference()
+    assert node.dtype == want.dtype
+    if node.dtype != np.float32:
+        return  # e.g. astype to float64: NumPy's own promotion
+    wrt = [vs[k] for k in sample.float_args()]
+    scalar = sd.sum(node)
+    grads = sd.grad(scalar, wrt)
+    second = sd.hvp(scalar, wrt, [sd.const(np.ones(w.shape, np.float32)) for w in wrt])
+    wide = sorted({n.op.name for n in sd.toposort([*grads, *second]) if n.dtype == np.float64})
+    assert wide == [], f"float64 nodes in a float32 derivative graph: {wide}"
+    for g in sd.evaluate(grads, sample.inputs()):
+        assert g.dtype == np.float32
+
+
+_BROADCAST_OPS = {
+    "add": np.add, "subtract": np.subtract, "multiply": np.multiply,
+    "divide": lambda a, b: a / (b * b + 1), "maximum": np.maximum,
+}
+
+
+@settings(max_examples=25, deadline=None)
+@given(shapes=mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3),
+       name=st.sampled_from(sorted(_BROADCAST_OPS)), seed=st.integers(0, 2**16))
+def test_broadcast_gradients_sum_back_to_each_shape(shapes, name, seed):
+    """For any pair of broadcastable shapes, each cotangent has its input's shape and equals
+    the finite-difference gradient (broadcasting undone by summation)."""
+    (sa, sb), out_shape = shapes.input_shapes, shapes.result_shape
+    r = np.random.default_rng(seed)
+    a_val, b_val = r.standard_normal(sa), r.standard_normal(sb)
+    a, b = sd.var("a", shape=sa), sd.var("b", shape=sb)
+    if name == "divide":
+        node = a / (b * b + 1)
+    else:
+        node = sd.FUNCTIONS[name](a, b)
+    assert node.shape == out_shape
+    ct = r.standard_normal(out_shape)
+    ga, gb = sd.evaluate(sd.vjp(node, [a, b], sd.const(ct)), {"a": a_val, "b": b_val})
+    assert ga.shape == sa and gb.shape == sb
+    sample = Sample(name, (a_val, b_val), _BROADCAST_OPS[name])
+    np.testing.assert_allclose(ga, _fd_vjp(sample, 0, ct), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(gb, _fd_vjp(sample, 1, ct), rtol=1e-6, atol=1e-7)
+
+
+def test_power_zero_exponent_has_zero_derivative_at_zero_base():
+    x, p = sd.symbols("x p")
+    for f in (x ** 0, x ** p):
+        g = sd.grad(f, x)
+        with np.errstate(divide="ignore", invalid="ignore"):  # the branch not taken is inf
+            values = sd.evaluate([g, sd.grad(g, x)], {"x": 0.0, "p": 0.0})
+        assert values == [0.0, 0.0]
+    # and elsewhere the variable exponent is unaffected
+    g = sd.grad(x ** p, [x, p])
+    np.testing.assert_allclose(sd.evaluate(g, {"x": 2.0, "p": 3.0}), [12.0, 8 * np.log(2.0)])

@@ -117,7 +117,8 @@ def evaluate(outputs: Node | Sequence[Node], inputs: Mapping[Any, Any] | None = 
             uses[i] -= 1
             if uses[i] == 0 and i not in keep:
                 del env[i]
-    results = [_finish(env[o]) for o in outs]
+    given = [a for a in inputs.values() if isinstance(a, np.ndarray) and a.size]  # the caller's arrays
+    results = [_finish(env[o], given) for o in outs]
     return results[0] if single else results
 
 
@@ -127,9 +128,11 @@ def _dim(dims: Mapping[str, int], name: str, node: Node) -> int:
     return dims[name]
 
 
-def _finish(value: Any) -> np.ndarray:
+def _finish(value: Any, given: Sequence[np.ndarray]) -> np.ndarray:
+    """The caller's own array: never a read-only constant or broadcast view, and never a view
+    of an input array (``x.reshape(6)`` would otherwise write through to ``x``)."""
     arr = np.asarray(value)
-    if not arr.flags.writeable:  # broadcast views and constants: give the caller its own array
+    if not arr.flags.writeable or any(np.may_share_memory(arr, g) for g in given):
         arr = np.array(arr)
     return arr
 

@@ -16,6 +16,9 @@ from ..ir import Dim, Node, Op, Type
 from .base import as_node, as_nodes, broadcast_shapes, const, const_value, dtype_by_running, helper
 
 
+UNARY_PRECEDENCE = 30  # unary minus: binds tighter than * and looser than **
+
+
 class Printed(str):
     """Printed text of a sub-expression, remembering how tightly it binds."""
 
@@ -64,13 +67,18 @@ class Unary(Elementwise):
 class Binary(Elementwise):
     __slots__ = ()
     symbol: ClassVar[str] = ""  # infix operator for printing, if any
+    chains: ClassVar[bool] = False  # Python reads a < b < c as a chain, not (a < b) < c
 
     def text(self, args: Sequence[str]) -> str:
         if not self.symbol:
             return super().text(args)
-        left_assoc = self.name != "pow"
-        a = wrap(args[0], self.precedence, strict=not left_assoc)
-        b = wrap(args[1], self.precedence, strict=left_assoc and self.name not in ("add", "mul"))
+        # An operand that binds as tightly as the operator is parenthesized on the side
+        # Python would not group it by itself, so the text reads back as this very graph:
+        # a - (b + c), a * (b @ c), a + (b + c) and (a ** b) ** c keep their parentheses.
+        # The exponent of ** may itself be a unary minus (a ** -b), as Python's grammar allows.
+        right_assoc = self.name == "pow"
+        a = wrap(args[0], self.precedence, strict=right_assoc or self.chains)
+        b = wrap(args[1], UNARY_PRECEDENCE if right_assoc else self.precedence, strict=not right_assoc)
         return f"{a} {self.symbol} {b}"
 
 
@@ -86,7 +94,7 @@ def _binary(op: Op, a: Any, b: Any) -> Node:
 
 
 class Neg(Unary):
-    name, numpy, precedence = "neg", "-{0}", 30
+    name, numpy, precedence = "neg", "-{0}", UNARY_PRECEDENCE
     inplace = "np.negative({0}, out={out})"
     math = "-{0}"
 
@@ -140,13 +148,18 @@ class Pow(Binary):
 
     def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
         p = const_value(b)
+        # d(a**0)/da is 0 everywhere, also at a == 0 where b * a**(b-1) would be 0 * inf
+        da: Node | None
         if p is not None and p.ndim == 0:
             pm1 = p - 1
-            da = b if pm1 == 0 else b * (a if pm1 == 1 else a ** const(pm1.astype(b.dtype)))
+            if p == 0:
+                da = None
+            else:
+                da = b if pm1 == 0 else b * (a if pm1 == 1 else a ** const(pm1.astype(b.dtype)))
         else:
-            da = b * a ** (b - 1)
+            da = where(equal(b, 0), 0, b * a ** (b - 1))
         # d(a**b)/db = log(a) * a**b; where a == 0 the limit is 0 for b > 0
-        return (g * da, g * (log(where(equal(a, 0), 1, a)) * out))
+        return (None if da is None else g * da, g * (log(where(equal(a, 0), 1, a)) * out))
 
 
 class Maximum(Binary):
@@ -311,6 +324,7 @@ class Sign(Unary):
 class Compare(Binary):
     __slots__ = ()
     precedence = 5
+    chains = True
 
     def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
         return (None, None)

@@ -242,6 +242,9 @@ class Concatenate(Op):
     def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
         return f"np.concatenate([{', '.join(args)}], axis={self.axis})"
 
+    def text(self, args: Sequence[str]) -> str:
+        return f"concatenate([{', '.join(args)}], axis={self.axis})"
+
     def vjp(self, g: Node, out: Node, *xs: Node) -> Sequence[Node | None]:
         grads: list[Node | None] = []
         start = 0

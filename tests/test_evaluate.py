@@ -1,0 +1,176 @@
+"""The interpreter: how inputs are given, what comes back, each node computed once, values
+freed after their last use, and the casting rules for inputs."""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+import pytest
+
+import symdiff as sd
+from symdiff.backends import evaluate as evaluate_module
+
+
+@pytest.fixture
+def xy():
+    return sd.symbols("x y")
+
+
+def test_inputs_by_name_by_variable_or_mixed(xy):
+    x, y = xy
+    f = x * y + 1
+    assert sd.evaluate(f, {"x": 3.0, "y": -4.0}) == -11.0
+    assert sd.evaluate(f, {x: 3.0, y: -4.0}) == -11.0
+    assert sd.evaluate(f, {x: 3.0, "y": -4.0}) == -11.0
+
+
+def test_single_output_gives_array_list_gives_list(xy):
+    x, y = xy
+    one = sd.evaluate(x + y, {"x": 1.0, "y": 2.0})
+    assert isinstance(one, np.ndarray) and one.shape == () and one == 3.0
+    many = sd.evaluate([x + y, x * y], {"x": 1.0, "y": 2.0})
+    assert isinstance(many, list) and [float(v) for v in many] == [3.0, 2.0]
+    single_list = sd.evaluate([x + y], {"x": 1.0, "y": 2.0})
+    assert isinstance(single_list, list) and len(single_list) == 1
+    assert sd.evaluate((x, x), {"x": 5.0}) == [5.0, 5.0]
+    assert sd.evaluate([], {}) == []
+
+
+def test_eval_method(xy):
+    x, y = xy
+    f = (x + sd.sigmoid(y)) / (sd.sigmoid(x) + (x + y) ** 2)
+    assert f.eval(x=3.0, y=-4.0) == pytest.approx(1.5456448841066441, rel=1e-14)
+    assert sd.const(2.5).eval() == 2.5
+
+
+def test_subgraph_needs_only_its_own_variables(xy):
+    x, y = xy
+    inner = sd.sin(x)
+    f = inner * y
+    assert sd.evaluate(inner, {"x": 0.0}) == 0.0  # y is not needed for a sub-expression
+    assert sd.evaluate([inner, f], {"x": np.pi / 2, "y": 3.0}) == [1.0, 3.0]
+    # extra inputs are ignored
+    assert sd.evaluate(inner, {"x": 0.0, "unused": np.ones(9)}) == 0.0
+
+
+def _counting_kernels(monkeypatch):
+    """Wrap every kernel the evaluator fetches; count calls and keep weak references to
+    results, to observe which intermediate values are still alive."""
+    calls: list[str] = []
+    results: list[tuple[str, weakref.ref]] = []
+    alive_at_call: list[int] = []
+    real = evaluate_module.kernel
+
+    def kernel(op, nargs):
+        fn, names = real(op, nargs)
+
+        def counted(*args, _D=()):
+            alive_at_call.append(sum(1 for _, r in results if r() is not None))
+            out = fn(*args, _D=_D)
+            calls.append(op.name)
+            if isinstance(out, np.ndarray):
+                results.append((op.name, weakref.ref(out)))
+            return out
+
+        return counted, names
+
+    monkeypatch.setattr(evaluate_module, "kernel", kernel)
+    return calls, results, alive_at_call
+
+
+def test_each_node_is_computed_once(monkeypatch):
+    calls, _, _ = _counting_kernels(monkeypatch)
+    x = sd.var("x", shape=(3,))
+    s = sd.sin(x)  # shared by three consumers and two outputs
+    f = s * s + sd.exp(s)
+    sd.evaluate([f, s, f], {"x": np.ones(3)})
+    assert calls.count("sin") == 1
+    assert calls.count("exp") == 1 and calls.count("mul") == 1 and calls.count("add") == 1
+
+
+def test_intermediate_values_are_freed_after_last_use(monkeypatch):
+    calls, results, alive_at_call = _counting_kernels(monkeypatch)
+    x = sd.var("x", shape=(1000,))
+    z = x
+    for _ in range(50):
+        z = sd.tanh(z) * 1.01 + 0.1
+    value = sd.evaluate(z, {"x": np.zeros(1000)})
+    assert len(calls) == 150
+    # a chain needs only the value being consumed at any moment, not all 149 earlier ones
+    assert max(alive_at_call) <= 2
+    alive = [name for name, r in results if r() is not None]
+    assert len(alive) <= 1  # only the output, which the caller holds
+    del value
+
+
+def test_outputs_and_values_used_later_are_kept(monkeypatch):
+    x = sd.var("x", shape=(4,))
+    a = sd.exp(x)
+    b = sd.sin(a)
+    c = a + b  # a is needed again after b
+    va, vb, vc = sd.evaluate([a, b, c], {"x": np.arange(4.0)})
+    np.testing.assert_allclose(vc, va + vb)
+    np.testing.assert_allclose(va, np.exp(np.arange(4.0)))
+
+
+def test_float64_given_to_float32_variable_is_cast():
+    x = sd.var("x", shape=(3,), dtype="float32")
+    out = sd.evaluate(x * 2.0, {"x": np.array([1.0, 2.0, 3.0])})
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, np.array([2, 4, 6], np.float32))
+    # Python numbers and lists convert too
+    assert sd.evaluate(x.sum(), {"x": [1, 2, 3]}).dtype == np.float32
+
+
+def test_int_given_to_float_variable_is_cast():
+    x = sd.var("x")
+    out = sd.evaluate(x / 2, {"x": 3})
+    assert out.dtype == np.float64 and out == 1.5
+
+
+def test_float_given_to_int_variable_is_refused():
+    i = sd.var("i", shape=(2,), dtype="int64")
+    with pytest.raises(sd.InputError, match=r"variable 'i' is declared int64 but was given float64 values"):
+        sd.evaluate(i + 1, {"i": np.array([1.0, 2.0])})
+    with pytest.raises(sd.InputError, match=r"declared int64 but was given float64"):
+        sd.evaluate(i + 1, {"i": [0.5, 1.5]})
+    # integers of another width are fine
+    assert sd.evaluate(i + 1, {"i": np.array([1, 2], np.int32)}).dtype == np.int64
+
+
+def test_named_dimensions_bind_from_inputs():
+    X = sd.var("X", shape=("n", 3))
+    mean_rows = sd.mean(X, axis=0)
+    count = sd.sum(sd.arange(X.shape[0]))
+    vm, vc = sd.evaluate([mean_rows, count], {"X": np.arange(12.0).reshape(4, 3)})
+    np.testing.assert_allclose(vm, [4.5, 5.5, 6.5])
+    assert vc == 6
+    with pytest.raises(sd.InputError, match=r"dimension 'm' used by .* is not bound by any input"):
+        sd.evaluate(sd.arange("m"), {})
+
+
+def test_results_are_the_callers_own_arrays():
+    x = sd.var("x", shape=(3,))
+    b = sd.broadcast_to(sd.var("s"), (3,))
+    out = sd.evaluate(b + 0 * x, {"x": np.zeros(3), "s": 1.0})
+    out[0] = 5.0
+    bv = sd.evaluate(b, {"s": 1.0})
+    assert bv.flags.writeable
+    bv[1] = 7.0
+
+
+def test_evaluate_rejects_non_expressions():
+    with pytest.raises(TypeError, match="outputs must be symdiff expressions"):
+        sd.evaluate([1.0], {})
+
+
+def test_results_never_alias_the_input_arrays():
+    x = sd.var("x", shape=(2, 3))
+    arr = np.zeros((2, 3))
+    flat, row, same = sd.evaluate([x.reshape(6), x[0], x], {"x": arr})
+    assert same is not arr
+    flat[0] = 5.0
+    row[1] = 7.0
+    same[1, 1] = 9.0
+    assert np.all(arr == 0)

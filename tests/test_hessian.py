@@ -1,0 +1,151 @@
+"""Second-order and forward-mode products: the Rosenbrock Hessian against its tridiagonal
+closed form, hvp / jvp / jacobian against explicit matrices and differences, Hessian blocks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import symdiff as sd
+
+rng = np.random.default_rng(3)
+
+
+def rosenbrock(v):
+    return sd.sum(100 * (v[1:] - v[:-1] ** 2) ** 2 + (1 - v[:-1]) ** 2)
+
+
+def rosenbrock_gradient(x: np.ndarray) -> np.ndarray:
+    g = np.zeros_like(x)
+    g[:-1] = -400 * x[:-1] * (x[1:] - x[:-1] ** 2) - 2 * (1 - x[:-1])
+    g[1:] += 200 * (x[1:] - x[:-1] ** 2)
+    return g
+
+
+def rosenbrock_hessian(x: np.ndarray) -> np.ndarray:
+    """Tridiagonal: d2/dv_i^2 = 1200 v_i^2 - 400 v_{i+1} + 2 (i < n-1) + 200 (i > 0),
+    d2/dv_i dv_{i+1} = -400 v_i."""
+    n = len(x)
+    diag = np.zeros(n)
+    diag[:-1] = 1200 * x[:-1] ** 2 - 400 * x[1:] + 2
+    diag[1:] += 200
+    off = -400 * x[:-1]
+    return np.diag(diag) + np.diag(off, 1) + np.diag(off, -1)
+
+
+@pytest.fixture(scope="module")
+def rosen():
+    v = sd.var("v", shape=(100,))
+    f = rosenbrock(v)
+    return v, f, sd.hessian(f, v)
+
+
+def test_rosenbrock_hessian_is_its_tridiagonal_form(rosen):
+    v, f, H = rosen
+    assert H.shape == (100, 100)
+    for x in (rng.uniform(-2, 2, 100), np.ones(100)):
+        Hv, gv, fv = sd.evaluate([H, sd.grad(f, v), f], {"v": x})
+        np.testing.assert_allclose(gv, rosenbrock_gradient(x), rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(Hv, rosenbrock_hessian(x), rtol=1e-12, atol=1e-9)
+        assert np.count_nonzero(Hv - np.diag(np.diag(Hv), 0) - np.diag(np.diag(Hv, 1), 1)
+                                - np.diag(np.diag(Hv, -1), -1)) == 0
+    # at the minimum (all ones) the gradient vanishes and the value is zero
+    assert sd.evaluate(f, {"v": np.ones(100)}) == 0.0
+
+
+def test_rosenbrock_hvp_equals_hessian_times_vector(rosen):
+    v, f, _ = rosen
+    u = sd.var("u", shape=(100,))
+    hu = sd.hvp(f, v, u)
+    x, uv = rng.uniform(-2, 2, 100), rng.standard_normal(100)
+    np.testing.assert_allclose(sd.evaluate(hu, {"v": x, "u": uv}), rosenbrock_hessian(x) @ uv,
+                               rtol=1e-11, atol=1e-8)
+    # hvp never builds the 100 x 100 Hessian: its graph stays small
+    assert sd.count_nodes(hu) < 200
+
+
+def test_jvp_equals_jacobian_times_vector():
+    x = sd.var("x", shape=(4,))
+    A = rng.standard_normal((3, 4))
+    y = sd.tanh(sd.const(A) @ x) * sd.sum(x ** 2)
+    J = sd.jacobian(y, x)
+    t = sd.var("t", shape=(4,))
+    jt = sd.jvp(y, x, t)
+    xv, tv = rng.standard_normal(4), rng.standard_normal(4)
+    Jv, jtv, yv = sd.evaluate([J, jt, y], {"x": xv, "t": tv})
+    assert J.shape == (3, 4) and jt.shape == (3,)
+    np.testing.assert_allclose(jtv, Jv @ tv, rtol=1e-12)
+    # J against central differences, column by column
+    h = 1e-6
+    fd = np.stack([(sd.evaluate(y, {"x": xv + h * e}) - sd.evaluate(y, {"x": xv - h * e})) / (2 * h)
+                   for e in np.eye(4)], axis=1)
+    np.testing.assert_allclose(Jv, fd, rtol=1e-6, atol=1e-8)
+    # and the jvp graph holds no trace of the seed cotangent used to derive it
+    assert all(n.op.name != "seed" for n in sd.toposort(jt))
+
+
+def test_jacobian_of_matrix_valued_function_and_list_wrt():
+    A = sd.var("A", shape=(2, 3))
+    b = sd.var("b", shape=(3,))
+    y = sd.exp(A) * b  # (2, 3)
+    JA, Jb = sd.jacobian(y, [A, b])
+    assert JA.shape == (2, 3, 2, 3) and Jb.shape == (2, 3, 3)
+    Av, bv = rng.standard_normal((2, 3)), rng.standard_normal(3)
+    JAv, Jbv = sd.evaluate([JA, Jb], {"A": Av, "b": bv})
+    want_A = np.zeros((2, 3, 2, 3))
+    want_b = np.zeros((2, 3, 3))
+    for i in range(2):
+        for j in range(3):
+            want_A[i, j, i, j] = np.exp(Av[i, j]) * bv[j]
+            want_b[i, j, j] = np.exp(Av[i, j])
+    np.testing.assert_allclose(JAv, want_A, rtol=1e-13)
+    np.testing.assert_allclose(Jbv, want_b, rtol=1e-13)
+
+
+def test_jvp_of_several_outputs_and_variables():
+    x, y = sd.var("x", shape=(3,)), sd.var("y")
+    outs = [sd.sin(x) * y, sd.sum(x) * y ** 2]
+    tx, ty = rng.standard_normal(3), 0.7
+    ja, jb = sd.jvp(outs, [x, y], [tx, ty])
+    xv, yv = rng.standard_normal(3), 1.3
+    got_a, got_b = sd.evaluate([ja, jb], {"x": xv, "y": yv})
+    np.testing.assert_allclose(got_a, np.cos(xv) * yv * tx + np.sin(xv) * ty, rtol=1e-13)
+    np.testing.assert_allclose(got_b, tx.sum() * yv**2 + xv.sum() * 2 * yv * ty, rtol=1e-13)
+
+
+def test_hessian_of_a_list_of_variables_gives_blocks():
+    a = sd.var("a", shape=(3,))
+    B = sd.var("B", shape=(2, 2))
+    s = sd.var("s")
+    f = sd.sum(sd.exp(a) * s) * sd.sum(B * B) + sd.sum(sd.sin(B)) * s ** 3 + sd.sum(a ** 3)
+    blocks = sd.hessian(f, [a, B, s])
+    shapes = [[(3, 3), (3, 2, 2), (3,)], [(2, 2, 3), (2, 2, 2, 2), (2, 2)], [(3,), (2, 2), ()]]
+    assert [[blk.shape for blk in row] for row in blocks] == shapes
+    values = {"a": rng.standard_normal(3), "B": rng.standard_normal((2, 2)), "s": 0.8}
+    got = sd.evaluate([blk for row in blocks for blk in row], values)
+    # each row is the derivative of one gradient block: compare with central differences
+    grads = sd.grad(f, [a, B, s])
+    names = ["a", "B", "s"]
+    h = 1e-6
+    k = 0
+    for i in range(3):
+        for j in range(3):
+            x0 = np.asarray(values[names[j]], dtype=float)
+            fd = np.zeros(grads[i].shape + x0.shape)
+            for idx in np.ndindex(x0.shape):
+                e = np.zeros(x0.shape)
+                e[idx] = h
+                up = sd.evaluate(grads[i], {**values, names[j]: x0 + e})
+                down = sd.evaluate(grads[i], {**values, names[j]: x0 - e})
+                fd[(Ellipsis, *idx)] = (up - down) / (2 * h)
+            np.testing.assert_allclose(got[k], fd, rtol=1e-6, atol=1e-6, err_msg=f"block {i},{j}")
+            k += 1
+    # symmetry across blocks: H[a][B] is H[B][a] transposed
+    np.testing.assert_allclose(got[1], np.transpose(got[3], (2, 0, 1)), rtol=1e-12)
+
+
+def test_hessian_of_quadratic_form_is_constant():
+    x = sd.var("x", shape=(3,))
+    A = rng.standard_normal((3, 3))
+    H = sd.hessian(x @ sd.const(A) @ x, x)
+    np.testing.assert_allclose(sd.evaluate(H, {"x": rng.standard_normal(3)}), A + A.T, rtol=1e-13)
