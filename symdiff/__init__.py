@@ -11,22 +11,45 @@ can be differentiated again, evaluated, or printed.
 """
 
 from . import ops as _ops
-from .api import count_nodes, evaluate, grad, hessian, hvp, jacobian, jvp, to_text, toposort, vjp
+from .api import (
+    codegen, compile, count_nodes, evaluate, grad, hessian, hvp, jacobian, jvp, simplify, to_text,
+    toposort, vjp,
+)
 from .errors import (
     DTypeError, InputError, NotDifferentiableError, OutOfBoundsError, ParseError, ShapeError,
-    SymdiffError,
+    SymdiffError, UnsupportedError,
 )
+from .interop.dot import to_dot
+from .interop.draw import Drawing, draw
+from .interop.explain import Explanation, ZeroGradient, explain, why_zero
 from .interop.graph import to_networkx
+from .interop import jupyter as _jupyter  # noqa: F401 - installs Node._repr_latex_
+from .interop.latex import latex
 from .ir import Node, Type, live_node_count
 from .ops import *  # noqa: F403 - the op library is the public function namespace
 from .ops import FUNCTIONS, const, symbols, var
+from .parse import parse
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "DTypeError", "FUNCTIONS", "InputError", "Node", "NotDifferentiableError", "OutOfBoundsError",
-    "ParseError", "ShapeError", "SymdiffError", "Type", "const", "count_nodes", "evaluate", "grad",
-    "hessian", "hvp", "jacobian", "jvp", "live_node_count", "symbols", "to_networkx", "to_text",
+    "DTypeError", "Drawing", "Explanation", "FUNCTIONS", "InputError", "Node",
+    "NotDifferentiableError", "OutOfBoundsError", "ParseError", "ShapeError", "SymdiffError", "Type",
+    "UnsupportedError", "ZeroGradient", "codegen", "compile", "const", "count_nodes", "draw",
+    "evaluate", "explain", "from_sympy", "grad", "hessian", "hvp", "jacobian", "jvp", "latex",
+    "live_node_count", "parse", "simplify", "symbols", "to_dot", "to_networkx", "to_sympy", "to_text",
+    "why_zero",
     "toposort", "var", "vjp", *FUNCTIONS,
 ]
 del _ops
+
+# SymPy takes about half a second to import: load the bridge when it is first used
+_LAZY = {"to_sympy": "symdiff.interop.sympy", "from_sympy": "symdiff.interop.sympy"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'symdiff' has no attribute {name!r}")

@@ -1,23 +1,205 @@
-"""``python -m symdiff``: a short demonstration of a derivative graph and its values."""
+"""The ``symdiff`` command: derivatives of an expression given as text.
+
+Without arguments it prints a short demonstration (``python -m symdiff``).
+"""
 
 from __future__ import annotations
 
+import argparse
+import itertools
 import sys
+from typing import Any
+
+EPILOG = """\
+examples:
+  symdiff "(x + sigmoid(y)) / (sigmoid(x) + (x + y)**2)" --wrt x,y
+  symdiff "x**3 * sin(x)" --wrt x --order 3 --emit latex
+  symdiff "sum(tanh(W @ h))" --shape W=4,3 --shape h=3 --wrt W --emit dot > g.dot
+  symdiff "sum(x * x)" --shape x=n --dtype x=float32
+
+exit status: 0 on success, 2 for bad input (the message shows where, with a caret line).
+"""
 
 
-def main(argv: list[str] | None = None) -> int:
+class UsageError(Exception):
+    """Bad command-line input: reported on one line (plus the caret line), exit status 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="symdiff",
+        description="Differentiate an expression written in Python syntax and print the derivatives.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("expression", help='the expression, e.g. "x**3 * sin(x)" (see the grammar in README)')
+    p.add_argument("--wrt", metavar="NAMES",
+                   help="comma-separated variables to differentiate by, e.g. --wrt x,y "
+                        "(default: every floating-point variable, in order of appearance)")
+    p.add_argument("--order", type=int, default=1, metavar="N",
+                   help="the order of the derivatives, e.g. --order 2 for all second derivatives "
+                        "(default: 1; 0 prints the expression itself)")
+    p.add_argument("--emit", choices=("text", "latex", "sympy", "numpy", "dot"), default="text",
+                   help="output form: text (default), latex, sympy, numpy (generated code), or dot "
+                        "(Graphviz source of the derivative graph), e.g. --emit latex")
+    p.add_argument("--shape", action="append", default=[], metavar="NAME=DIMS",
+                   help="the shape of a variable, repeatable: --shape W=4,3 --shape X=n,3 "
+                        "(named dims allowed; NAME= alone is a scalar; unlisted names are scalars)")
+    p.add_argument("--dtype", action="append", default=[], metavar="NAME=DTYPE",
+                   help="the dtype of a variable, repeatable: --dtype x=float32 (default float64)")
+    p.add_argument("--power-caret", action="store_true",
+                   help='read ^ as power, so "x^2" means x**2')
+    return p
+
+
+def _shapes(args: argparse.Namespace) -> dict[str, Any]:
+    shapes: dict[str, Any] = {}
+    dtypes: dict[str, str] = {}
+    for item in args.shape:
+        name, eq, dims = item.partition("=")
+        if not eq or not name.strip():
+            raise UsageError(f"--shape {item!r}: write NAME=DIMS, e.g. --shape W=4,3")
+        parts = [d.strip() for d in dims.split(",") if d.strip()]
+        shapes[name.strip()] = tuple(int(d) if d.lstrip("-").isdigit() else d for d in parts)
+    for item in args.dtype:
+        name, eq, dtype = item.partition("=")
+        if not eq or not name.strip() or not dtype.strip():
+            raise UsageError(f"--dtype {item!r}: write NAME=DTYPE, e.g. --dtype x=float32")
+        dtypes[name.strip()] = dtype.strip()
+    return {n: (shapes.get(n, ()), dtypes[n]) if n in dtypes else shapes[n] for n in {**shapes, **dtypes}}
+
+
+def _label(wrt: tuple[str, ...], emit: str) -> str:
+    counts: dict[str, int] = {}
+    for w in wrt:
+        counts[w] = counts.get(w, 0) + 1
+    n = len(wrt)
+    if emit == "latex":
+        top = r"\partial f" if n == 1 else rf"\partial^{{{n}}} f"
+        from .interop.latex import latex_name
+
+        bottom = r" \, ".join(
+            rf"\partial {latex_name(w)}" + (f"^{{{k}}}" if k > 1 else "") for w, k in counts.items()
+        )
+        return rf"\frac{{{top}}}{{{bottom}}}"
+    if n == 0:
+        return "f"
+    top = "df" if n == 1 else f"d^{n}f"
+    return f"{top}/" + " ".join(f"d{w}" + (f"^{k}" if k > 1 else "") for w, k in counts.items())
+
+
+def _identifier(wrt: tuple[str, ...]) -> str:
+    """A Python name for a derivative: ``f``, ``df_dx``, ``d2f_dx_dy``."""
+    if not wrt:
+        return "f"
+    head = "df" if len(wrt) == 1 else f"d{len(wrt)}f"
+    return "_".join([head, *(f"d{w}" for w in wrt)])
+
+
+def derivatives(expr: Any, names: list[str], order: int) -> list[tuple[tuple[str, ...], Any]]:
+    """Every derivative of ``expr`` of exactly ``order``, one per multiset of ``names``."""
+    import symdiff as sd
+
+    # resolved once: a variable may vanish from a derivative (d(x**2)/dy) and still be asked for
+    by_name = {n.op.var_name: n for n in sd.toposort(expr) if n.op.name == "var"}
+
+    if order > 0 and expr.shape != ():
+        raise UsageError(
+            f"the expression has shape {expr.shape}; derivatives need a scalar, e.g. sum(...) of it"
+        )
+    out = []
+    for combo in itertools.combinations_with_replacement(names, order):
+        d = expr
+        for w in combo:
+            if d.shape == ():
+                d = sd.grad(d, by_name[w])
+            else:
+                size = d.type.static_size
+                if size is None or size > 10_000:
+                    raise UsageError("higher derivatives of tensors need small static shapes")
+                d = sd.jacobian(d, by_name[w])
+        out.append((combo, d))
+    return out
+
+
+def _emit(items: list[tuple[tuple[str, ...], Any]], emit: str) -> str:
+    import symdiff as sd
+
+    if emit == "dot":
+        return sd.to_dot([d for _, d in items], names=[_label(w, "text") for w, _ in items])
+    if emit == "numpy":
+        codegen = getattr(sd, "codegen", None)
+        if codegen is None:
+            raise UsageError("--emit numpy needs symdiff's code generator, which this version does not have")
+        names = [_identifier(w) for w, _ in items]
+        return str(codegen([d for _, d in items], name="derivatives", names=names)).rstrip("\n") + "\n"
+    lines = []
+    for wrt, d in items:
+        if emit == "latex":
+            lines.append(f"{_label(wrt, emit)} = {sd.latex(d)}")
+        elif emit == "sympy":
+            lines.append(f"{_label(wrt, emit)} = {sd.to_sympy(d)}")
+        else:
+            lines.append(f"{_label(wrt, emit)} = {sd.to_text(d)}")
+    return "\n".join(lines) + "\n"
+
+
+def run(argv: list[str]) -> int:
+    import symdiff as sd
+
+    args = _parser().parse_args(argv)
+    if args.order < 0:
+        raise UsageError(f"--order must be 0 or more, got {args.order}")
+    expr = sd.parse(args.expression, shapes=_shapes(args), power_caret=args.power_caret)
+    variables = [n for n in sd.toposort(expr) if n.op.name == "var"]
+    if args.wrt:
+        names = [w.strip() for w in args.wrt.split(",") if w.strip()]
+        known = {n.op.var_name for n in variables}
+        for w in names:
+            if w not in known:
+                raise UsageError(
+                    f"--wrt {w!r}: the expression has no variable of that name "
+                    f"(its variables: {', '.join(sorted(known)) or 'none'})"
+                )
+    else:
+        names = [n.op.var_name for n in variables if n.type.is_float]
+    sys.stdout.write(_emit(derivatives(expr, names, args.order), args.emit))
+    return 0
+
+
+def demo() -> int:
+    """The quick-start demonstration: a derivative graph, its values and its generated code."""
     import symdiff as sd
 
     x, y = sd.symbols("x y")
     f = (x + sd.sigmoid(y)) / (sd.sigmoid(x) + (x + y) ** 2)
     dfdx, dfdy = sd.grad(f, [x, y])
-    print("f(x, y)   =", f)
-    print("df/dx     =", dfdx)
+    print("f(x, y) =", f)
+    print("df/dx   =", sd.simplify(dfdx))
     values = sd.evaluate([f, dfdx, dfdy], {"x": 3.0, "y": -4.0})
     print("at x = 3, y = -4:  f = %.7f  df/dx = %.7f  df/dy = %.7f" % tuple(values))
-    print("nodes: f alone %d, f with its gradient %d" % (sd.count_nodes(f), sd.count_nodes([f, dfdx, dfdy])))
+    print("nodes: f alone %d; f with its gradient %d, simplified %d" % (
+        sd.count_nodes(f), sd.count_nodes([f, dfdx, dfdy]), sd.count_nodes(sd.simplify([f, dfdx, dfdy]))))
+    print()
+    print("The generated function (needs only NumPy; here only math, as every value is a scalar):")
+    print(sd.codegen({"f": f, "dfdx": dfdx, "dfdy": dfdy}, inputs=[x, y], name="f_and_grad"))
     return 0
 
 
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``symdiff`` and ``python -m symdiff``; returns the exit status."""
+    from .errors import SymdiffError
+
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        return demo()
+    try:
+        return run(argv)
+    except (UsageError, SymdiffError, ValueError, TypeError, KeyError, IndexError, NotImplementedError) as e:
+        message = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
+        print(f"symdiff: error: {message}", file=sys.stderr)
+        return 2
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

@@ -85,6 +85,8 @@ def _apply(g: Node, mask: Mask) -> Node:
 def _total(contribs: list[tuple[Node, Mask]]) -> tuple[Node, Mask]:
     """The sum of the contributions reaching a node, and the mask they share: conditions
     common to all of them keep travelling, the others are applied to their own term."""
+    if len(contribs) == 1:
+        return contribs[0]  # most nodes have one consumer
     first = contribs[0][1]
     others = [{(id(c), t) for c, t in m} for _, m in contribs[1:]]
     shared = tuple(p for p in first if all((id(p[0]), p[1]) in o for o in others))

@@ -29,3 +29,7 @@ class ParseError(SymdiffError, ValueError):
 
 class OutOfBoundsError(SymdiffError, IndexError):
     """A static index outside its dimension."""
+
+
+class UnsupportedError(SymdiffError, NotImplementedError):
+    """A conversion that has no counterpart on the other side (an op SymPy cannot express, ...)."""

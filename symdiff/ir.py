@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from _weakref import _remove_dead_weakref  # the helper WeakValueDictionary uses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Union
 
@@ -53,19 +54,40 @@ def check_shape(shape: Any, what: str = "shape") -> Shape:
     return tuple(out)
 
 
+_TYPES_MAX = 4096
+_types: dict[tuple[np.dtype, Shape], Type] = {}
+
+
 class Type:
     """A dtype and a shape; symbolic dimensions are strings and unify by name."""
 
-    __slots__ = ("dtype", "shape")
+    __slots__ = ("dtype", "shape", "_hash")
     dtype: np.dtype
     shape: Shape
 
-    def __init__(self, dtype: Any, shape: Shape = ()) -> None:
-        object.__setattr__(self, "dtype", np.dtype(dtype))
-        object.__setattr__(self, "shape", tuple(shape))
+    def __new__(cls, dtype: Any, shape: Shape = ()) -> Type:
+        # Every node holds a Type and almost all of them are alike (float64 scalars, a few
+        # tensor shapes), so equal Types are shared through a small table. It is cleared when
+        # full rather than kept forever, so it stays bounded across any number of graphs.
+        dt = dtype if isinstance(dtype, np.dtype) else np.dtype(dtype)
+        shape = tuple(shape)
+        key = (dt, shape)
+        typ = _types.get(key)
+        if typ is None:
+            typ = object.__new__(cls)
+            object.__setattr__(typ, "dtype", dt)
+            object.__setattr__(typ, "shape", shape)
+            object.__setattr__(typ, "_hash", hash(key))
+            if len(_types) >= _TYPES_MAX:
+                _types.clear()
+            _types[key] = typ
+        return typ
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Type is immutable")
+
+    def __reduce__(self) -> Any:
+        return (Type, (self.dtype, self.shape))
 
     @property
     def ndim(self) -> int:
@@ -89,7 +111,7 @@ class Type:
         return isinstance(other, Type) and self.dtype == other.dtype and self.shape == other.shape
 
     def __hash__(self) -> int:
-        return hash((self.dtype, self.shape))
+        return self._hash  # type: ignore[no-any-return]
 
     def __repr__(self) -> str:
         return f"{self.dtype.name}[{', '.join(str(d) for d in self.shape)}]"
@@ -102,6 +124,8 @@ class Op:
     - ``emit(args, dim)``: a NumPy expression (Python source) computing the op from argument
       expressions; the evaluator compiles it and the code generator writes it out, so the two
       cannot disagree. ``dim(d)`` renders a dimension (a size, or the name bound to it).
+    - ``emit_scalar(args)``: the same operation on Python floats (``math`` functions), or None
+      when the op has no such form; the code generator's fast path for all-scalar functions.
     - ``vjp(g, out, *inputs)``: the cotangent of each input, as nodes built from symdiff ops
       (``None`` for no contribution); broadcasting is undone by the caller.
     - ``text(args)`` and ``precedence``: how it prints.
@@ -110,19 +134,39 @@ class Op:
     params are, which is what lets nodes be interned.
     """
 
-    __slots__ = ()
+    __slots__ = ("_hash",)
     name: ClassVar[str] = "op"
     precedence: ClassVar[int] = 100  # atoms and calls bind tightest
     elementwise: ClassVar[bool] = False
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        # An op class without an __init__ has no static attributes: all its instances are
+        # equal, so one shared instance serves (less memory, and interning compares the op
+        # by identity instead of calling __eq__).
+        shared = cls.__dict__.get("_shared")
+        if shared is not None:
+            return shared
+        op = object.__new__(cls)
+        if cls.__init__ is object.__init__:
+            type.__setattr__(cls, "_shared", op)
+        return op
 
     def params(self) -> tuple[Any, ...]:
         return ()
 
     def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self.params() == other.params()  # type: ignore[attr-defined]
+        return self is other or (
+            type(self) is type(other) and self.params() == other.params()  # type: ignore[attr-defined]
+        )
 
     def __hash__(self) -> int:
-        return hash((type(self), self.params()))
+        # Ops are immutable once built and hashed on every Node() call: compute it once.
+        try:
+            return self._hash
+        except AttributeError:
+            h = hash((type(self), self.params()))
+            object.__setattr__(self, "_hash", h)
+            return h
 
     def __repr__(self) -> str:
         ps = self.params()
@@ -134,6 +178,9 @@ class Op:
     def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
         raise NotImplementedError(f"{type(self).__name__}.emit")
 
+    def emit_scalar(self, args: Sequence[str]) -> str | None:
+        return None
+
     def vjp(self, g: Node, out: Node, *inputs: Node) -> Sequence[Node | None]:
         raise NotImplementedError(f"no derivative rule for {self.name}")
 
@@ -142,8 +189,48 @@ class Op:
         return f"{self.name}({', '.join([*args, *ps])})"
 
 
-_table: weakref.WeakValueDictionary[tuple[Any, ...], Node] = weakref.WeakValueDictionary()
+class _Entry(weakref.ref):
+    """The intern table's weak reference to a node; it knows its key so the node's death can
+    remove it."""
+
+    __slots__ = ("key",)
+    key: tuple[Any, ...]
+
+
+def _forget(entry: _Entry) -> None:
+    # Runs as the node dies, before its inputs (whose ids are in the key) can. It must not take
+    # _lock: a node may die inside the locked region of Node.__new__. The C helper deletes the
+    # key only if it still maps to a dead reference, so a node that another thread has just
+    # interned under the same key is never dropped.
+    _remove_dead_weakref(_table, entry.key)
+
+
+# (op, id(input0), id(input1), ...) -> weak reference to the node. A plain dict of weak
+# references rather than a WeakValueDictionary: the lookup is then a dict.get and a call,
+# with no Python-level code, and that is on the path of every node built.
+_table: dict[tuple[Any, ...], _Entry] = {}
 _lock = threading.Lock()
+
+
+_INFERRED_MAX = 4096
+_inferred: dict[tuple[Any, ...], Type] = {}
+
+
+def _infer(op: Op, inputs: tuple[Node, ...]) -> Type:
+    """``op.infer`` on the inputs' types, remembered: a type rule is a pure function of the op
+    and the input types, and a graph applies the same few ops to the same few types over and
+    over. Bounded like the Type table; leaves (whose rule is trivial) are not remembered."""
+    if not inputs:
+        return op.infer()
+    types = [i.type for i in inputs]
+    key = (op, *types)
+    typ = _inferred.get(key)
+    if typ is None:
+        typ = op.infer(*types)  # a type error raises here and nothing is stored
+        if len(_inferred) >= _INFERRED_MAX:
+            _inferred.clear()
+        _inferred[key] = typ
+    return typ
 
 
 class Node:
@@ -161,24 +248,30 @@ class Node:
 
     def __new__(cls, op: Op, inputs: Iterable[Node] = ()) -> Node:
         inputs = tuple(inputs)
+        # Keyed by the inputs' ids: a live node keeps its inputs alive, so the ids are
+        # unambiguous, and the lookup never calls the inputs' (elementwise) __eq__. A key with
+        # the id of something that is not a node cannot match, so inputs are checked on a miss.
+        key = (op, *map(id, inputs))
+        entry = _table.get(key)
+        if entry is not None:
+            node = entry()
+            if node is not None:
+                return node
         for i in inputs:
             if not isinstance(i, Node):
                 raise TypeError(f"{op.name}: inputs must be nodes, got {type(i).__name__}")
-        # Keyed by the inputs' ids: a live node keeps its inputs alive, so the ids are
-        # unambiguous, and the lookup never calls the inputs' (elementwise) __eq__.
-        key = (op, tuple(map(id, inputs)))
-        node = _table.get(key)
-        if node is not None:
-            return node
-        typ = op.infer(*(i.type for i in inputs))
+        typ = _infer(op, inputs)
         with _lock:
-            node = _table.get(key)
+            entry = _table.get(key)
+            node = None if entry is None else entry()
             if node is None:
                 node = object.__new__(cls)
                 object.__setattr__(node, "op", op)
                 object.__setattr__(node, "inputs", inputs)
                 object.__setattr__(node, "type", typ)
-                _table[key] = node
+                entry = _Entry(node, _forget)
+                entry.key = key
+                _table[key] = entry
         return node
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -268,19 +361,31 @@ def toposort(roots: Node | Iterable[Node]) -> list[Node]:
         roots = [roots]
     order: list[Node] = []
     seen: set[Node] = set()
-    stack: list[tuple[Node, bool]] = [(r, False) for r in reversed(list(roots))]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
+    # A depth-first walk with two parallel stacks: the path of nodes and, for each, the index
+    # of the next input to look at. Small ints are shared objects, so a step allocates nothing.
+    path: list[Node] = []
+    next_input: list[int] = []
+    for root in roots:
+        if root in seen:
             continue
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.append((node, True))
-        for i in reversed(node.inputs):
-            if i not in seen:
-                stack.append((i, False))
+        seen.add(root)
+        path.append(root)
+        next_input.append(0)
+        while path:
+            inputs = path[-1].inputs
+            k = next_input[-1]
+            n = len(inputs)
+            while k < n and inputs[k] in seen:
+                k += 1
+            if k < n:
+                child = inputs[k]
+                next_input[-1] = k + 1
+                seen.add(child)
+                path.append(child)
+                next_input.append(0)
+            else:
+                order.append(path.pop())
+                next_input.pop()
     return order
 
 

@@ -42,6 +42,12 @@ class Elementwise(Op):
     __slots__ = ()
     elementwise = True
     numpy: ClassVar[str] = ""  # a format string over the argument expressions {0}, {1}, ...
+    # The same ufunc call writing into an existing array {out} (the code generator reuses dead
+    # buffers with it); empty when the template is not a single ufunc call.
+    inplace: ClassVar[str] = ""
+    # The operation on Python floats (the scalar fast path); empty when there is none. Errors
+    # (OverflowError, ZeroDivisionError, math domain errors) make generated code fall back to NumPy.
+    math: ClassVar[str] = ""
 
     def infer(self, *types: Type) -> Type:
         shape = broadcast_shapes(self.name, *(t.shape for t in types))
@@ -49,6 +55,9 @@ class Elementwise(Op):
 
     def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
         return self.numpy.format(*args)
+
+    def emit_scalar(self, args: Sequence[str]) -> str | None:
+        return self.math.format(*args) if self.math else None
 
 
 class Unary(Elementwise):
@@ -86,6 +95,8 @@ def _binary(op: Op, a: Any, b: Any) -> Node:
 
 class Neg(Unary):
     name, numpy, precedence = "neg", "-{0}", UNARY_PRECEDENCE
+    inplace = "np.negative({0}, out={out})"
+    math = "-{0}"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         return (-g,)
@@ -96,6 +107,8 @@ class Neg(Unary):
 
 class Add(Binary):
     name, numpy, symbol, precedence = "add", "{0} + {1}", "+", 10
+    inplace = "np.add({0}, {1}, out={out})"
+    math = "{0} + {1}"
 
     def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
         return (g, g)  # the add gate distributes
@@ -103,6 +116,8 @@ class Add(Binary):
 
 class Sub(Binary):
     name, numpy, symbol, precedence = "sub", "{0} - {1}", "-", 10
+    inplace = "np.subtract({0}, {1}, out={out})"
+    math = "{0} - {1}"
 
     def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
         return (g, -g)
@@ -110,6 +125,8 @@ class Sub(Binary):
 
 class Mul(Binary):
     name, numpy, symbol, precedence = "mul", "{0} * {1}", "*", 20
+    inplace = "np.multiply({0}, {1}, out={out})"
+    math = "{0} * {1}"
 
     def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
         return (g * b, g * a)  # the mul gate switches
@@ -117,6 +134,8 @@ class Mul(Binary):
 
 class Div(Binary):
     name, numpy, symbol, precedence = "div", "{0} / {1}", "/", 20
+    inplace = "np.divide({0}, {1}, out={out})"
+    math = "{0} / {1}"
 
     def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
         ga = g / b
@@ -125,6 +144,7 @@ class Div(Binary):
 
 class Pow(Binary):
     name, numpy, symbol, precedence = "pow", "{0} ** {1}", "**", 40
+    math = "math.pow({0}, {1})"
 
     def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
         p = const_value(b)
@@ -144,6 +164,8 @@ class Pow(Binary):
 
 class Maximum(Binary):
     name, numpy = "maximum", "np.maximum({0}, {1})"
+    inplace = "np.maximum({0}, {1}, out={out})"
+    math = "({0} if {0} >= {1} or {0} != {0} else {1})"
 
     def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
         pick_a = a >= b  # ties route to the first argument
@@ -152,6 +174,8 @@ class Maximum(Binary):
 
 class Minimum(Binary):
     name, numpy = "minimum", "np.minimum({0}, {1})"
+    inplace = "np.minimum({0}, {1}, out={out})"
+    math = "({0} if {0} <= {1} or {0} != {0} else {1})"
 
     def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
         pick_a = a <= b
@@ -163,6 +187,8 @@ class Minimum(Binary):
 
 class Exp(Unary):
     name, numpy = "exp", "np.exp({0})"
+    inplace = "np.exp({0}, out={out})"
+    math = "math.exp({0})"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         return (g * out,)
@@ -170,6 +196,8 @@ class Exp(Unary):
 
 class Log(Unary):
     name, numpy = "log", "np.log({0})"
+    inplace = "np.log({0}, out={out})"
+    math = "math.log({0})"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         return (g / x,)
@@ -177,6 +205,8 @@ class Log(Unary):
 
 class Log1p(Unary):
     name, numpy = "log1p", "np.log1p({0})"
+    inplace = "np.log1p({0}, out={out})"
+    math = "math.log1p({0})"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         return (g / (1 + x),)
@@ -184,6 +214,8 @@ class Log1p(Unary):
 
 class Expm1(Unary):
     name, numpy = "expm1", "np.expm1({0})"
+    inplace = "np.expm1({0}, out={out})"
+    math = "math.expm1({0})"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         return (g * (out + 1),)
@@ -191,6 +223,8 @@ class Expm1(Unary):
 
 class Sqrt(Unary):
     name, numpy = "sqrt", "np.sqrt({0})"
+    inplace = "np.sqrt({0}, out={out})"
+    math = "math.sqrt({0})"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         return (g * 0.5 / out,)
@@ -198,6 +232,8 @@ class Sqrt(Unary):
 
 class Sin(Unary):
     name, numpy = "sin", "np.sin({0})"
+    inplace = "np.sin({0}, out={out})"
+    math = "math.sin({0})"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         return (g * cos(x),)
@@ -205,6 +241,8 @@ class Sin(Unary):
 
 class Cos(Unary):
     name, numpy = "cos", "np.cos({0})"
+    inplace = "np.cos({0}, out={out})"
+    math = "math.cos({0})"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         return (-(g * sin(x)),)
@@ -212,6 +250,8 @@ class Cos(Unary):
 
 class Tan(Unary):
     name, numpy = "tan", "np.tan({0})"
+    inplace = "np.tan({0}, out={out})"
+    math = "math.tan({0})"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         return (g * (1 + out * out),)
@@ -219,6 +259,8 @@ class Tan(Unary):
 
 class Tanh(Unary):
     name, numpy = "tanh", "np.tanh({0})"
+    inplace = "np.tanh({0}, out={out})"
+    math = "math.tanh({0})"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         return (g * (1 - out * out),)
@@ -233,6 +275,7 @@ def sigmoid_kernel(x):  # type: ignore[no-untyped-def]
 
 class Sigmoid(Unary):
     name, numpy = "sigmoid", "sigmoid_kernel({0})"
+    math = "1.0 / (1.0 + math.exp(-{0}))"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         return (g * (out * (1 - out)),)
@@ -240,13 +283,19 @@ class Sigmoid(Unary):
 
 class Relu(Unary):
     name, numpy = "relu", "np.maximum({0}, 0)"
+    inplace = "np.maximum({0}, 0, out={out})"
+    math = "max({0}, 0.0)"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
-        return (where(x > 0, g, 0),)  # relu'(0) = 0
+        # relu'(0) = 0; testing the output (out > 0 exactly when x > 0, nan included) lets the
+        # pre-activation be freed (or overwritten) as soon as relu has run
+        return (where(out > 0, g, 0),)
 
 
 class Softplus(Unary):
     name, numpy = "softplus", "np.logaddexp(0, {0})"
+    inplace = "np.logaddexp(0, {0}, out={out})"
+    math = "(max({0}, 0.0) + math.log1p(math.exp(-abs({0}))))"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         return (g * sigmoid(x),)
@@ -254,6 +303,8 @@ class Softplus(Unary):
 
 class Abs(Unary):
     name, numpy = "abs", "np.abs({0})"
+    inplace = "np.abs({0}, out={out})"
+    math = "abs({0})"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         return (g * sign(x),)  # abs'(0) = sign(0) = 0
@@ -261,6 +312,7 @@ class Abs(Unary):
 
 class Sign(Unary):
     name, numpy = "sign", "np.sign({0})"
+    inplace = "np.sign({0}, out={out})"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         return (None,)
@@ -280,26 +332,32 @@ class Compare(Binary):
 
 class Less(Compare):
     name, numpy, symbol = "less", "{0} < {1}", "<"
+    math = "{0} < {1}"
 
 
 class LessEqual(Compare):
     name, numpy, symbol = "less_equal", "{0} <= {1}", "<="
+    math = "{0} <= {1}"
 
 
 class Greater(Compare):
     name, numpy, symbol = "greater", "{0} > {1}", ">"
+    math = "{0} > {1}"
 
 
 class GreaterEqual(Compare):
     name, numpy, symbol = "greater_equal", "{0} >= {1}", ">="
+    math = "{0} >= {1}"
 
 
 class Equal(Compare):
     name, numpy, symbol = "equal", "{0} == {1}", "=="
+    math = "{0} == {1}"
 
 
 class NotEqual(Compare):
     name, numpy, symbol = "not_equal", "{0} != {1}", "!="
+    math = "{0} != {1}"
 
 
 class Where(Elementwise):
@@ -307,6 +365,7 @@ class Where(Elementwise):
     is exactly zero, even where that branch is inf or nan (see ``autodiff``)."""
 
     name, numpy = "where", "np.where({0}, {1}, {2})"
+    math = "({1} if {0} else {2})"
 
     def infer(self, c: Type, a: Type, b: Type) -> Type:
         if c.dtype.kind != "b":
@@ -333,6 +392,9 @@ class Cast(Unary):
     def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
         return f"np.asarray({args[0]}).astype(np.{self.to.name})"
 
+    def emit_scalar(self, args: Sequence[str]) -> str | None:
+        return f"float({args[0]})" if self.to == np.float64 else None
+
     def text(self, args: Sequence[str]) -> str:
         return f"{wrap(args[0], 100)}.astype({self.to.name})"
 
@@ -342,6 +404,7 @@ class Cast(Unary):
 
 class StopGradient(Unary):
     name, numpy = "stop_gradient", "{0}"
+    math = "{0}"
 
     def infer(self, x: Type) -> Type:
         return x

@@ -1,0 +1,303 @@
+"""Generated code against hand-written NumPy, side by side in one run.
+
+    python bench/bench_codegen.py [--quick]
+
+MLP 784-256-256-10 softmax cross-entropy (loss + all gradients), a char-RNN (hidden 100,
+vocab 65, 25 steps unrolled), the seed's scalar f(x, y) with its gradient, time from
+expression to callable, and peak memory of one MLP call. Frameworks (JAX, PyTorch, PyTensor,
+autograd) are compared only when already importable.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import sys
+import time
+import timeit
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import symdiff as sd  # noqa: E402
+
+QUICK = "--quick" in sys.argv
+
+
+def best(fn, number: int, repeat: int = 7) -> float:
+    """Seconds per call: the minimum over repeats (the least disturbed run)."""
+    return min(timeit.repeat(fn, number=number, repeat=3 if QUICK else repeat)) / number
+
+
+def side_by_side(a, b, number: int, rounds: int = 5) -> tuple[float, float]:
+    """Interleave the two timings so background load hits both alike."""
+    ta, tb = [], []
+    for _ in range(2 if QUICK else rounds):
+        ta.append(best(a, number, 3))
+        tb.append(best(b, number, 3))
+    return min(ta), min(tb)
+
+
+# -- MLP ------------------------------------------------------------------------------------------
+
+
+def mlp_graph(dtype: str):
+    X, labels = sd.var("X", ("n", 784), dtype), sd.var("labels", ("n",), "int64")
+    W1, b1 = sd.var("W1", (784, 256), dtype), sd.var("b1", (256,), dtype)
+    W2, b2 = sd.var("W2", (256, 256), dtype), sd.var("b2", (256,), dtype)
+    W3, b3 = sd.var("W3", (256, 10), dtype), sd.var("b3", (10,), dtype)
+    h1 = sd.relu(X @ W1 + b1)
+    h2 = sd.relu(h1 @ W2 + b2)
+    logits = h2 @ W3 + b3
+    loss = -sd.mean(sd.sum(sd.one_hot(labels, 10, dtype) * sd.log_softmax(logits), axis=1))
+    ps = [W1, b1, W2, b2, W3, b3]
+    return loss, ps, [X, labels, *ps]
+
+
+def mlp_compile(dtype: str):
+    loss, ps, inputs = mlp_graph(dtype)
+    gs = sd.grad(loss, ps)
+    names = ["loss"] + ["d" + p.op.var_name for p in ps]
+    return sd.compile(dict(zip(names, [loss, *gs])), inputs=inputs, name="mlp_loss_and_grad")
+
+
+def mlp_hand(X, labels, W1, b1, W2, b2, W3, b3):
+    """Hand-written forward/backward, the usual way (cs231n style)."""
+    n = X.shape[0]
+    h1 = X @ W1
+    h1 += b1
+    np.maximum(h1, 0, out=h1)
+    h2 = h1 @ W2
+    h2 += b2
+    np.maximum(h2, 0, out=h2)
+    logits = h2 @ W3
+    logits += b3
+    logits -= logits.max(axis=1, keepdims=True)
+    np.exp(logits, out=logits)
+    probs = logits
+    probs /= probs.sum(axis=1, keepdims=True)
+    rows = np.arange(n)
+    loss = -np.mean(np.log(probs[rows, labels]))
+    dlogits = probs
+    dlogits[rows, labels] -= 1
+    dlogits /= n
+    dW3 = h2.T @ dlogits
+    db3 = dlogits.sum(axis=0)
+    dh2 = dlogits @ W3.T
+    dh2[h2 <= 0] = 0
+    dW2 = h1.T @ dh2
+    db2 = dh2.sum(axis=0)
+    dh1 = dh2 @ W2.T
+    dh1[h1 <= 0] = 0
+    dW1 = X.T @ dh1
+    db1 = dh1.sum(axis=0)
+    return loss, dW1, db1, dW2, db2, dW3, db3
+
+
+def mlp_values(n: int, dtype: str, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    dt = np.dtype(dtype)
+    return {
+        "X": rng.standard_normal((n, 784)).astype(dt), "labels": rng.integers(0, 10, n),
+        "W1": (rng.standard_normal((784, 256)) * 0.05).astype(dt), "b1": np.zeros(256, dt),
+        "W2": (rng.standard_normal((256, 256)) * 0.06).astype(dt), "b2": np.zeros(256, dt),
+        "W3": (rng.standard_normal((256, 10)) * 0.06).astype(dt), "b3": np.zeros(10, dt),
+    }
+
+
+# -- char-RNN ------------------------------------------------------------------------------------
+
+H, VOCAB, STEPS = 100, 65, 25
+
+
+def rnn_graph():
+    Wxh, Whh, Why = sd.var("Wxh", (H, VOCAB)), sd.var("Whh", (H, H)), sd.var("Why", (VOCAB, H))
+    bh, by = sd.var("bh", (H, 1)), sd.var("by", (VOCAB, 1))
+    hprev = sd.var("hprev", (H, 1))
+    xs, ts = sd.var("xs", (STEPS,), "int64"), sd.var("targets", (STEPS,), "int64")
+    onehot_x = sd.one_hot(xs, VOCAB)  # (STEPS, VOCAB)
+    onehot_t = sd.one_hot(ts, VOCAB)
+    h = hprev
+    loss = None
+    for t in range(STEPS):
+        x = sd.reshape(onehot_x[t], (VOCAB, 1))
+        h = sd.tanh(Wxh @ x + Whh @ h + bh)
+        y = Why @ h + by
+        logp = sd.log_softmax(y, axis=0)
+        term = -sd.sum(sd.reshape(onehot_t[t], (VOCAB, 1)) * logp)
+        loss = term if loss is None else loss + term
+    ps = [Wxh, Whh, Why, bh, by]
+    return loss, ps, [xs, ts, hprev, *ps]
+
+
+def rnn_compile():
+    loss, ps, inputs = rnn_graph()
+    gs = sd.grad(loss, ps)
+    names = ["loss"] + ["d" + p.op.var_name for p in ps]
+    return sd.compile(dict(zip(names, [loss, *gs])), inputs=inputs, name="rnn_loss_and_grad")
+
+
+def rnn_hand(xs, targets, hprev, Wxh, Whh, Why, bh, by):
+    """min-char-rnn's lossFun, forward and backward through time."""
+    hs, ps_, loss = {-1: hprev}, {}, 0.0
+    x_idx = xs
+    for t in range(STEPS):
+        hs[t] = np.tanh(Wxh[:, x_idx[t] : x_idx[t] + 1] + Whh @ hs[t - 1] + bh)
+        y = Why @ hs[t] + by
+        e = np.exp(y - y.max())
+        ps_[t] = e / e.sum()
+        loss += -math.log(ps_[t][targets[t], 0])
+    dWxh, dWhh, dWhy = np.zeros_like(Wxh), np.zeros_like(Whh), np.zeros_like(Why)
+    dbh, dby = np.zeros_like(bh), np.zeros_like(by)
+    dhnext = np.zeros_like(hs[0])
+    for t in reversed(range(STEPS)):
+        dy = ps_[t].copy()
+        dy[targets[t]] -= 1
+        dWhy += dy @ hs[t].T
+        dby += dy
+        dh = Why.T @ dy + dhnext
+        dhraw = (1 - hs[t] * hs[t]) * dh
+        dbh += dhraw
+        dWxh[:, x_idx[t]] += dhraw[:, 0]
+        dWhh += dhraw @ hs[t - 1].T
+        dhnext = Whh.T @ dhraw
+    return loss, dWxh, dWhh, dWhy, dbh, dby
+
+
+def rnn_values(seed: int = 0):
+    rng = np.random.default_rng(seed)
+    return {
+        "xs": rng.integers(0, VOCAB, STEPS), "targets": rng.integers(0, VOCAB, STEPS),
+        "hprev": np.zeros((H, 1)), "Wxh": rng.standard_normal((H, VOCAB)) * 0.01,
+        "Whh": rng.standard_normal((H, H)) * 0.01, "Why": rng.standard_normal((VOCAB, H)) * 0.01,
+        "bh": np.zeros((H, 1)), "by": np.zeros((VOCAB, 1)),
+    }
+
+
+# -- the seed's scalar function --------------------------------------------------------------------
+
+
+def seed_compile():
+    x, y = sd.symbols("x y")
+    f = (x + sd.sigmoid(y)) / (sd.sigmoid(x) + (x + y) ** 2)
+    dfdx, dfdy = sd.grad(f, [x, y])
+    return sd.compile({"f": f, "dfdx": dfdx, "dfdy": dfdy}, inputs=[x, y], name="seed"), (x, y, f, dfdx, dfdy)
+
+
+def seed_hand(x, y):
+    """The seed notes' staged forward/backward, verbatim in spirit."""
+    sigy = 1.0 / (1 + math.exp(-y))
+    num = x + sigy
+    sigx = 1.0 / (1 + math.exp(-x))
+    xpy = x + y
+    xpysqr = xpy**2
+    den = sigx + xpysqr
+    invden = 1.0 / den
+    f = num * invden
+    dnum = invden
+    dinvden = num
+    dden = (-1.0 / (den**2)) * dinvden
+    dsigx = dden
+    dxpysqr = dden
+    dxpy = (2 * xpy) * dxpysqr
+    dx = dxpy
+    dy = dxpy
+    dx += ((1 - sigx) * sigx) * dsigx
+    dx += dnum
+    dsigy = dnum
+    dy += ((1 - sigy) * sigy) * dsigy
+    return f, dx, dy
+
+
+# -- frameworks, only when importable ----------------------------------------------------------------
+
+
+def have(name: str) -> bool:
+    return importlib.util.find_spec(name) is not None
+
+
+def peak_bytes(fn, values) -> int:
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    fn(**values)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
+
+
+def main() -> None:
+    rows: list[tuple[str, str, str, str]] = []
+
+    def row(what: str, gen: float, ref: float, unit: str = "ms", scale: float = 1e3) -> None:
+        rows.append((what, f"{gen * scale:.3g} {unit}", f"{ref * scale:.3g} {unit}", f"{gen / ref:.2f}x"))
+
+    # compile time (expression -> callable, including differentiation)
+    t0 = time.perf_counter()
+    mlp64 = mlp_compile("float64")
+    t_mlp = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    rnn = rnn_compile()
+    t_rnn = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    seed_fn, seed_graph = seed_compile()
+    t_seed = time.perf_counter() - t0
+    mlp32 = mlp_compile("float32")
+
+    for dtype, fn in (("float64", mlp64), ("float32", mlp32)):
+        for n in (128, 1024):
+            v = mlp_values(n, dtype)
+            got, want = fn(**v), mlp_hand(**v)
+            tol = 1e-4 if dtype == "float32" else 1e-9
+            for g, w in zip(got, want):
+                np.testing.assert_allclose(g, w, rtol=tol, atol=tol)
+            number = 20 if n == 128 else 4
+            tg, th = side_by_side(lambda: fn(**v), lambda: mlp_hand(**v), number)
+            row(f"MLP loss+grads n={n} {dtype}", tg, th)
+
+    rv = rnn_values()
+    got, want = rnn(**rv), rnn_hand(**rv)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-12)
+    tg, th = side_by_side(lambda: rnn(**rv), lambda: rnn_hand(**rv), 20)
+    row("char-RNN loss+grads (25 steps)", tg, th)
+
+    got, want = seed_fn(3.0, -4.0), seed_hand(3.0, -4.0)
+    np.testing.assert_allclose(got, want, rtol=1e-13)
+    tg, th = side_by_side(lambda: seed_fn(3.0, -4.0), lambda: seed_hand(3.0, -4.0), 100000)
+    row("seed f(x,y)+grad per call", tg, th, "us", 1e6)
+    if have("sympy"):
+        import sympy
+
+        xs, ys = sympy.symbols("x y")
+        sig = lambda z: 1 / (1 + sympy.exp(-z))  # noqa: E731
+        fs = (xs + sig(ys)) / (sig(xs) + (xs + ys) ** 2)
+        t0 = time.perf_counter()
+        lam = sympy.lambdify((xs, ys), [fs, sympy.diff(fs, xs), sympy.diff(fs, ys)], "math", cse=True)
+        t_sympy = time.perf_counter() - t0
+        ts = best(lambda: lam(3.0, -4.0), 100000)
+        rows.append(("  SymPy lambdify(cse=True) per call", f"{ts * 1e6:.3g} us", f"{th * 1e6:.3g} us",
+                     f"{ts / th:.2f}x"))
+        rows.append(("  SymPy expression -> callable", f"{t_sympy * 1e3:.3g} ms", "", ""))
+
+    v = mlp_values(1024, "float64")
+    pg, ph = peak_bytes(mlp64, v), peak_bytes(mlp_hand, v)
+    rows.append(("peak memory, MLP n=1024 float64", f"{pg / 2**20:.2f} MiB", f"{ph / 2**20:.2f} MiB",
+                 f"{pg / ph:.2f}x"))
+    rows.append(("sd.compile MLP (grad + codegen)", f"{t_mlp * 1e3:.3g} ms", "", ""))
+    rows.append(("sd.compile char-RNN (grad + codegen)", f"{t_rnn * 1e3:.3g} ms", "", ""))
+    rows.append(("sd.compile seed (grad + codegen)", f"{t_seed * 1e3:.3g} ms", "", ""))
+
+    for name in ("jax", "torch", "pytensor", "autograd"):
+        if not have(name):
+            rows.append((f"{name}: not installed, skipped", "", "", ""))
+
+    header = ("case", "generated", "hand-written", "ratio")
+    widths = [max(len(r[k]) for r in [header, *rows]) for k in range(4)]
+    for r in [header, tuple("-" * w for w in widths), *rows]:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
+
+
+if __name__ == "__main__":
+    main()

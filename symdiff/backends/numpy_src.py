@@ -1,0 +1,605 @@
+"""The code generator: graph outputs -> the text of one standalone Python module over NumPy.
+
+The module reads like hand-written staged backprop: one statement per op, each written by the
+op's own ``emit`` template (the evaluator compiles the very same template, so the two agree to
+the last bit), names taken from the user's variables, a forward then a backward section, input
+validation that names the argument, ``del`` of every array as soon as it is dead, and NumPy's
+``out=`` form where a dead buffer of the right shape and dtype can take the result.
+
+When every input, output and intermediate is a float64 scalar and every op has a Python-float
+template (``emit_scalar``), the function runs on ``math`` and Python floats instead; any
+``ArithmeticError`` or ``ValueError`` there (``math.exp`` overflow, division by zero, a domain
+error) falls back to the NumPy version, so results keep NumPy's inf/nan semantics.
+
+User names only reach the source through :func:`safe_identifier` (identifiers) or ``repr``
+(string literals, docstrings), never as raw text.
+"""
+
+from __future__ import annotations
+
+import base64
+import builtins
+import functools
+import keyword
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError
+from ..ir import Dim, Node, Op, format_shape, toposort
+from ..ops.base import HELPERS, Const, Var, helper_source, literal
+from ..ops.elementwise import Binary, Elementwise, StopGradient
+from ..ops.nn import LogSoftmax, OneHot, Softmax
+from ..ops.reduce import Reduction
+from ..ops.shape import Arange, BroadcastTo, Concatenate, IndexAdd
+from .evaluate import graph_variables
+
+# Constant arrays up to this many elements are written as literals; larger ones as base64 bytes.
+INLINE_CONST_LIMIT = 16
+
+# Ops whose result is always a newly allocated array (for ndim >= 1) that no other name shares,
+# so a dead one may be overwritten in place. Anything else (reshape, transpose, indexing,
+# broadcast_to, einsum, stop_gradient) may return a view, and its inputs are never overwritten.
+_FRESH: tuple[type[Op], ...] = (
+    Elementwise, Reduction, Softmax, LogSoftmax, OneHot, IndexAdd, Concatenate, Arange,
+)
+
+# Short words for temporaries; other ops use their own name.
+_WORDS = {
+    "add": "plus", "sub": "minus", "mul": "times", "div": "over", "pow": "power", "neg": "neg",
+    "matmul": "mm", "getitem": "item", "broadcast_to": "bcast", "index_add": "scatter",
+    "astype": "cast", "log_softmax": "logp", "softmax": "probs", "transpose": "tr",
+    "greater": "gt", "greater_equal": "ge", "less": "lt", "less_equal": "le", "equal": "eq",
+    "not_equal": "ne", "dimsize": "size", "stop_gradient": "nograd", "maximum": "max",
+    "minimum": "min", "logsumexp": "lse", "concatenate": "cat", "sum": "total", "max": "top",
+    "min": "bottom", "abs": "absval", "prod": "product", "one_hot": "onehot",
+}
+
+_RUNTIME_ARRAY = '''
+def _array(value, name, dtype, shape):
+    """value as an array of dtype with len(shape) axes and the static sizes of shape."""
+    try:
+        arr = np.asarray(value)
+    except Exception as e:
+        raise ValueError(f"argument {name!r}: cannot convert the given value to an array ({e})") from None
+    if arr.dtype != dtype:
+        if arr.dtype.kind not in "biufc" or not np.can_cast(arr.dtype, dtype, "same_kind"):
+            raise ValueError(f"argument {name!r} must have dtype {dtype.name}, got {arr.dtype}")
+        arr = arr.astype(dtype)
+    if arr.ndim != len(shape) or any(
+        isinstance(want, int) and want != got for want, got in zip(shape, arr.shape)
+    ):
+        want = "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+        raise ValueError(f"argument {name!r} must have shape {want}, got {arr.shape}")
+    return arr
+
+
+def _mismatch(name, axis, dim, got, bound, bound_by):
+    return ValueError(
+        f"argument {name!r}: dimension {dim!r} (axis {axis}) is {got} here but {bound} "
+        f"in argument {bound_by!r}"
+    )
+'''
+
+_RUNTIME_SCALAR = '''
+
+def _scalar(value, name):
+    """value as a Python float (a float64 scalar argument)."""
+    return float(_array(value, name, np.dtype(np.float64), ()))
+'''
+
+
+def _reserved() -> set[str]:
+    words = set(dir(builtins)) | set(keyword.kwlist) | set(getattr(keyword, "softkwlist", []))
+    return words | {"np", "math", "base64"} | set(HELPERS)
+
+
+_RESERVED = _reserved()
+
+
+def _ascii_part(c: str) -> str:
+    if c.isascii():
+        return c if c.isalnum() or c == "_" else "_"
+    try:  # a Greek or other letter: its Unicode name's last word, e.g. "alpha"
+        word = unicodedata.name(c).split()[-1].lower()
+    except ValueError:
+        return "_"
+    return f"_{word}_" if word.isascii() and word.isalnum() else "_"
+
+
+@functools.lru_cache(maxsize=4096)
+def safe_identifier(text: str) -> str:
+    """An ASCII identifier derived from ``text`` that is never a keyword or builtin, never
+    starts with ``_`` (those names belong to the generated module) and never starts with a digit.
+
+    >>> safe_identifier("class"), safe_identifier("x\\ny"), safe_identifier("θ")
+    ('class_', 'x_y', 'theta')
+    """
+    s = re.sub("_+", "_", "".join(_ascii_part(c) for c in str(text))).strip("_")
+    if not s:
+        s = "v"
+    if s[0].isdigit():
+        s = "v" + s
+    if s in _RESERVED:
+        s += "_"
+    return s
+
+
+class _Namer:
+    """Hands out unique safe identifiers."""
+
+    def __init__(self, used: set[str] = _RESERVED) -> None:
+        self.used = set(used)
+        self.next: dict[str, int] = {}  # base -> the next suffix to try (keeps claiming linear)
+
+    def claim(self, wanted: str) -> str:
+        base = safe_identifier(wanted)
+        name, k = base, self.next.get(base, 2)
+        while name in self.used:
+            name = f"{base}_{k}"
+            k += 1
+        self.next[base] = k
+        self.used.add(name)
+        return name
+
+
+def _docstring_text(text: str) -> str:
+    """``text`` made safe inside a triple-quoted string."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _py_float(v: float, mod: str) -> str:
+    if v != v:
+        return f"{mod}.nan"
+    if v in (float("inf"), float("-inf")):
+        return f"{mod}.inf" if v > 0 else f"(-{mod}.inf)"
+    text = repr(v)
+    return f"({text})" if text.startswith("-") else text
+
+
+def _py_scalar(value: np.ndarray, mod: str) -> str:
+    """A Python literal for a 0-d constant (weakly typed in NumPy 2 promotion)."""
+    v = value.item()
+    if isinstance(v, float):
+        return _py_float(v, mod)
+    if isinstance(v, bool):
+        return repr(v)
+    if isinstance(v, int):
+        return f"({v})" if v < 0 else repr(v)
+    return f"({v!r})"  # complex
+
+
+@functools.lru_cache(maxsize=1)
+def _helper_calls_for(names: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\(")
+
+
+def _helper_calls() -> re.Pattern[str]:
+    return _helper_calls_for(tuple(sorted(HELPERS)))
+
+
+def _is_fresh(op: Op) -> bool:
+    return isinstance(op, _FRESH) and not isinstance(op, StopGradient)
+
+
+@dataclass(frozen=True)
+class GeneratedModule:
+    """The generated module's text and how to call the function it defines."""
+
+    source: str
+    function_name: str
+    parameters: tuple[str, ...]
+    single_output: bool
+
+
+def _normalize_outputs(
+    outputs: Node | Sequence[Node] | Mapping[str, Node], names: Sequence[str] | None
+) -> tuple[list[Node], list[str], bool]:
+    if isinstance(outputs, Node):
+        outs, single, default = [outputs], True, ["out"]
+    elif isinstance(outputs, Mapping):
+        outs, single, default = list(outputs.values()), False, [str(k) for k in outputs]
+    else:
+        outs, single = list(outputs), False
+        default = [f"out{k}" for k in range(len(outs))]
+    if not outs:
+        raise ValueError("codegen: no outputs given")
+    for o in outs:
+        if not isinstance(o, Node):
+            raise TypeError(f"codegen: outputs must be symdiff expressions, got {type(o).__name__}")
+    if names is not None:
+        names = [str(n) for n in names]
+        if len(names) != len(outs):
+            raise ValueError(f"codegen: {len(outs)} outputs but {len(names)} names")
+        default = names
+    return outs, default, single
+
+
+def _normalize_inputs(order: Sequence[Node], inputs: Sequence[Node | str] | None) -> list[Node]:
+    present = graph_variables(order)
+    by_name = {v.op.var_name: v for v in present}  # type: ignore[attr-defined]
+    if inputs is None:
+        return present
+    if isinstance(inputs, (Node, str)):
+        inputs = [inputs]
+    result: list[Node] = []
+    for v in inputs:
+        if isinstance(v, str):
+            if v not in by_name:
+                known = ", ".join(sorted(by_name)) or "none"
+                raise InputError(f"codegen: no variable named {v!r} in the outputs (their variables: {known})")
+            v = by_name[v]
+        if not isinstance(v, Node) or not isinstance(v.op, Var):
+            raise TypeError(f"codegen: inputs must be variables made with sd.var or sd.symbols, got {v!r}")
+        if any(v is r for r in result):
+            raise InputError(f"codegen: variable {v.op.var_name!r} is listed twice in inputs")
+        result.append(v)
+    graph_variables(result)  # two different variables with one name
+    missing = [v for v in present if not any(v is r for r in result)]
+    if missing:
+        shown = ", ".join(repr(v.op.var_name) for v in missing)  # type: ignore[attr-defined]
+        raise InputError(f"codegen: the outputs depend on {shown}, which inputs=[...] does not list")
+    for v in result:  # a listed variable must not shadow a different one of the same name
+        other = by_name.get(v.op.var_name)  # type: ignore[attr-defined]
+        if other is not None and other is not v:
+            raise InputError(f"codegen: two different variables are named {v.op.var_name!r}")  # type: ignore[attr-defined]
+    return result
+
+
+class _Emitter:
+    """Generates one module. Holds the naming state shared by the NumPy and scalar bodies."""
+
+    def __init__(self, outs: list[Node], out_names: list[str], inputs: list[Node], name: str) -> None:
+        self.outs = outs
+        self.inputs = inputs
+        self.order = toposort(outs)
+        self.namer = _Namer()
+        self.fn_name = self.namer.claim(name)
+        self.params = [self.namer.claim(v.op.var_name) for v in inputs]  # type: ignore[attr-defined]
+        self.out_names = [self.namer.claim(n) for n in out_names]
+        self.dims: dict[str, str] = {}
+        for v in inputs:
+            for d in v.shape:
+                if isinstance(d, str) and d not in self.dims:
+                    self.dims[d] = self.namer.claim(d)
+        self.module_consts: list[str] = []
+        self.const_names: dict[Node, str] = {}
+        self.helpers: set[str] = set()
+
+    # -- shared pieces ------------------------------------------------------------------------
+
+    def dim(self, d: Dim) -> str:
+        if isinstance(d, int):
+            return repr(d)
+        if d not in self.dims:
+            raise InputError(f"codegen: dimension {d!r} is used but no input variable has it in its shape")
+        return self.dims[d]
+
+    def temp_name(self, node: Node, names: Mapping[Node, str]) -> str:
+        word = _WORDS.get(node.op.name, node.op.name)
+        leaves = [i for i in node.inputs if not isinstance(i.op, Const)]
+        if leaves and len(leaves) <= 2 and all(isinstance(i.op, Var) for i in leaves):
+            parts = [names[i] for i in leaves]
+            if sum(map(len, parts)) <= 12:
+                if len(parts) == 2:
+                    return f"{parts[0]}_{word}_{parts[1]}"
+                return f"{word}_{parts[0]}"
+        return word
+
+    def module_const(self, node: Node) -> str:
+        name = self.const_names.get(node)
+        if name is None:
+            value = node.op.value  # type: ignore[attr-defined]
+            name = f"_C{len(self.const_names)}"
+            self.const_names[node] = name
+            what = f"{value.dtype.name}{format_shape(value.shape)}"
+            if value.size <= INLINE_CONST_LIMIT:
+                self.module_consts.append(f"{name} = {literal(value)}  # {what}")
+            else:
+                data = base64.b64encode(np.ascontiguousarray(value).tobytes()).decode("ascii")
+                chunks = [data[k : k + 88] for k in range(0, len(data), 88)] or [""]
+                body = "\n".join(f'    "{c}"' for c in chunks)
+                self.module_consts.append(
+                    f"{name} = np.frombuffer(base64.b64decode(\n{body}\n), "
+                    f"dtype={value.dtype.str!r}).reshape({value.shape!r})  # {what}, read-only"
+                )
+        return name
+
+    def const_arg(self, c: Node, consumer: Node) -> str:
+        value = c.op.value  # type: ignore[attr-defined]
+        if value.ndim:
+            return self.module_const(c)
+        op = consumer.op
+        if op.elementwise and not isinstance(op, StopGradient):
+            others = [i.dtype for i in consumer.inputs if not isinstance(i.op, Const)]
+            pyvals = [i.op.value.item() for i in consumer.inputs if isinstance(i.op, Const)]  # type: ignore[attr-defined]
+            if others and np.result_type(*others, *pyvals) == np.result_type(*(i.dtype for i in consumer.inputs)):
+                return _py_scalar(value, "np")  # a Python number promotes exactly like the constant
+        return literal(value)
+
+    def use_helpers(self, text: str) -> None:
+        pending = [text]
+        while pending:  # helpers may call helpers
+            for h in _helper_calls().findall(pending.pop()):
+                if h not in self.helpers:
+                    self.helpers.add(h)
+                    pending.append(helper_source(h))
+
+    # -- the NumPy body -----------------------------------------------------------------------
+
+    def numpy_body(self) -> list[str]:
+        self.temps = _Namer(self.namer.used)
+        outs = self.outs
+        is_out = set(outs)
+        names: dict[Node, str] = dict(zip(self.inputs, self.params))
+        ops = [n for n in self.order if not isinstance(n.op, (Var, Const))]
+        forward = set(toposort(outs[0])) if len(outs) > 1 else set(ops)
+        ops = [n for n in ops if n in forward] + [n for n in ops if n not in forward]
+        last: dict[Node, int] = {}
+        shared: set[Node] = set()
+        for k, n in enumerate(ops):
+            for i in n.inputs:
+                last[i] = k
+                if not _is_fresh(n.op):
+                    shared.add(i)
+        out_names: dict[Node, str] = {}
+        for o, n in zip(outs, self.out_names):
+            out_names.setdefault(o, n)  # an output listed twice is computed once
+        # Plan the in-place reuse first: a chain of nodes sharing one buffer is named after its
+        # last node, so `relu = X @ W1; relu += b1; np.maximum(relu, 0, out=relu)` reads right.
+        targets: dict[Node, Node] = {}
+        chain_end: dict[Node, Node] = {}  # the first node of a buffer chain -> its last node
+        root: dict[Node, Node] = {}
+        for k, node in enumerate(ops):
+            t = self.inplace_target(node, k, last, shared, is_out)
+            if t is not None:
+                targets[node] = t
+                # a buffer reused across the forward/backward boundary gets a new name there
+                root[node] = root.get(t, t) if (t in forward) == (node in forward) else node
+                chain_end[root[node]] = node
+        lines: list[str] = []
+        section = None
+        for k, node in enumerate(ops):
+            sec = "forward" if node in forward else "backward"
+            if sec != section and len(outs) > 1:
+                if section is not None:
+                    lines.append("")
+                lines.append(f"# {sec}")
+                section = sec
+            args = [
+                self.const_arg(i, node) if isinstance(i.op, Const) else names[i] for i in node.inputs
+            ]
+            op = node.op
+            target = targets.get(node)
+            rebind = target is not None and root[node] is node
+            if target is not None and not rebind:
+                name = t = names[target]
+                sym = getattr(op, "symbol", "")
+                if isinstance(op, Binary) and sym and sym in "+-*/" and node.inputs[0] is target:
+                    stmt = f"{t} {sym}= {args[1]}"
+                else:
+                    stmt = op.inplace.format(*args, out=t)  # type: ignore[attr-defined]
+            else:
+                end = chain_end.get(node, node)
+                name = out_names.get(end) or self.temps.claim(self.temp_name(end, names))
+                if rebind:
+                    assert target is not None
+                    t = names[target]
+                    stmt = f"{name} = {op.inplace.format(*args, out=t)}"  # type: ignore[attr-defined]
+                else:
+                    stmt = f"{name} = {op.emit(args, self.dim)}"
+            self.use_helpers(stmt)
+            names[node] = name
+            lines.append(stmt)
+            dead = [
+                names[i]
+                for i in dict.fromkeys(node.inputs)
+                if last[i] == k and (i is not target or rebind) and i not in is_out
+                and not isinstance(i.op, (Var, Const))
+            ]
+            if dead:
+                lines.append(f"del {', '.join(dead)}")
+        readonly = self.readonly_nodes()
+        results = []
+        for o in outs:
+            if isinstance(o.op, Const):
+                results.append(f"np.array({self.const_arg(o, o) if o.ndim else literal(o.op.value)})")  # type: ignore[attr-defined]
+            elif o in readonly:
+                results.append(f"np.array({names[o]})")  # a broadcast view or a constant: copy it
+            else:
+                results.append(names[o])
+        lines.append("")
+        lines.append(self.return_stmt(results))
+        return lines
+
+    def inplace_target(
+        self, node: Node, k: int, last: Mapping[Node, int], shared: set[Node], is_out: set[Node]
+    ) -> Node | None:
+        op = node.op
+        if not getattr(op, "inplace", "") or node.ndim == 0:
+            return None
+        for i in node.inputs:
+            if (
+                last[i] == k
+                and i not in is_out
+                and i not in shared
+                and _is_fresh(i.op)
+                and i.type == node.type
+            ):
+                return i
+        return None
+
+    def readonly_nodes(self) -> set[Node]:
+        ro: set[Node] = set()
+        for n in self.order:
+            if isinstance(n.op, (Const, BroadcastTo)):
+                ro.add(n)
+            elif not _is_fresh(n.op) and not isinstance(n.op, Var) and any(i in ro for i in n.inputs):
+                ro.add(n)
+        return ro
+
+    def return_stmt(self, results: list[str]) -> str:
+        if len(self.outs) == 1 and self.single:
+            return f"return {results[0]}"
+        return f"return ({', '.join(results)},)" if len(results) == 1 else f"return {', '.join(results)}"
+
+    def validation(self) -> list[str]:
+        lines: list[str] = []
+        bound: dict[str, tuple[str, str]] = {}  # dim -> (local expression, argument's user name)
+        for v, p in zip(self.inputs, self.params):
+            op = v.op
+            assert isinstance(op, Var)
+            user = op.var_name
+            lines.append(f"{p} = _array({p}, {user!r}, np.dtype(np.{op.dtype.name}), {op.shape!r})")
+            for axis, d in enumerate(op.shape):
+                if not isinstance(d, str):
+                    continue
+                if d not in bound:
+                    lines.append(f"{self.dims[d]} = {p}.shape[{axis}]")
+                    bound[d] = (self.dims[d], user)
+                else:
+                    local, by = bound[d]
+                    lines.append(f"if {p}.shape[{axis}] != {local}:")
+                    lines.append(
+                        f"    raise _mismatch({user!r}, {axis}, {d!r}, {p}.shape[{axis}], {local}, {by!r})"
+                    )
+        return lines
+
+    # -- the scalar body ----------------------------------------------------------------------
+
+    def scalar_possible(self) -> bool:
+        f64 = np.dtype(np.float64)
+        if any(v.type.shape != () or v.dtype != f64 for v in [*self.inputs, *self.outs]):
+            return False
+        for n in self.order:
+            if n.shape != () or n.dtype not in (f64, np.dtype(bool)):
+                return False
+            if isinstance(n.op, (Var, Const)):
+                continue
+            if n.op.emit_scalar(["a"] * len(n.inputs)) is None:
+                return False
+        return True
+
+    def scalar_body(self) -> list[str]:
+        self.temps = _Namer(self.namer.used)
+        names: dict[Node, str] = dict(zip(self.inputs, self.params))
+        out_names: dict[Node, str] = {}
+        for o, n in zip(self.outs, self.out_names):
+            out_names.setdefault(o, n)
+        lines: list[str] = []
+        for node in self.order:
+            if isinstance(node.op, (Var, Const)):
+                continue
+            args = [
+                _py_scalar(i.op.value, "math") if isinstance(i.op, Const) else names[i]  # type: ignore[attr-defined]
+                for i in node.inputs
+            ]
+            name = out_names.get(node) or self.temps.claim(self.temp_name(node, names))
+            expr = node.op.emit_scalar(args)
+            lines.append(f"{name} = {expr}")
+            names[node] = name
+        results = [
+            _py_scalar(o.op.value, "math") if isinstance(o.op, Const) else names[o]  # type: ignore[attr-defined]
+            for o in self.outs
+        ]
+        lines.append(self.return_stmt(results))
+        return lines
+
+    # -- the module ---------------------------------------------------------------------------
+
+    def docstring(self, names: Sequence[Node]) -> list[str]:
+        def row(ident: str, user: str, node: Node) -> str:
+            shown = ident if ident == user else f"{ident} (named {user!r})"
+            return f"    {_docstring_text(shown)}: {node.dtype.name}, shape {format_shape(node.shape)}"
+
+        sig_out = ", ".join(self.out_names)
+        text = [f"{self.fn_name}({', '.join(self.params)}) -> {sig_out}", "", "Inputs:"]
+        for v, p in zip(self.inputs, self.params):
+            text.append(row(p, v.op.var_name, v))  # type: ignore[attr-defined]
+        text.append("Outputs:")
+        for o, n, user in zip(self.outs, self.out_names, self.user_out_names):
+            text.append(row(n, user, o))
+        if self.dims:
+            shown = ", ".join(self.dims.values())
+            text.append(f"Dimensions {shown} are read from the arguments' shapes and must agree.")
+        return ['"""' + text[0], *text[1:], '"""']
+
+    def module(self, user_out_names: list[str], single: bool) -> GeneratedModule:
+        self.user_out_names = user_out_names
+        self.single = single
+        indent = "    "
+        sig = ", ".join(self.params)
+        scalar = self.scalar_possible()
+        numpy_lines = self.validation() + [""] + self.numpy_body()
+        doc = self.docstring(self.inputs)
+        funcs: list[str] = []
+        if scalar:
+            scalar_lines = self.scalar_body()
+            numpy_name = f"_{self.fn_name}_numpy"
+            funcs.append(f"def {numpy_name}({sig}):")
+            funcs.append(f'{indent}"""{self.fn_name} on NumPy float64 scalars (inf and nan where math raises)."""')
+            funcs += [indent + ln if ln else "" for ln in numpy_lines]
+            funcs.append("")
+            funcs.append("")
+            funcs.append(f"def {self.fn_name}({sig}):")
+            funcs += [indent + ln if ln else "" for ln in doc]
+            for p in self.params:
+                funcs.append(f"{indent}if type({p}) is not float:")
+                funcs.append(f"{indent}    {p} = _scalar({p}, {self._user(p)!r})")
+            funcs.append(f"{indent}try:")
+            funcs += [2 * indent + ln for ln in scalar_lines]
+            funcs.append(f"{indent}except (ArithmeticError, ValueError):  # overflow, 1/0, math domain")
+            funcs.append(f"{indent}    return {numpy_name}({sig})")
+        else:
+            funcs.append(f"def {self.fn_name}({sig}):")
+            funcs += [indent + ln if ln else "" for ln in doc]
+            funcs += [indent + ln if ln else "" for ln in numpy_lines]
+        head = [
+            f'"""{_docstring_text(self.fn_name)}: generated by symdiff; needs only NumPy."""',
+            "",
+        ]
+        imports = []
+        if self.const_names and any("base64" in c for c in self.module_consts):
+            imports.append("import base64")
+        if scalar:
+            imports.append("import math")
+        imports.append("")
+        imports.append("import numpy as np")
+        parts = ["\n".join(head + imports)]
+        for h in sorted(self.helpers):
+            src = helper_source(h)
+            src = "\n".join(ln for ln in src.splitlines() if not ln.startswith("@"))
+            parts.append(src.rstrip())
+        parts.append((_RUNTIME_ARRAY + (_RUNTIME_SCALAR if scalar else "")).strip())
+        if self.module_consts:
+            parts.append("\n".join(self.module_consts))
+        parts.append("\n".join(funcs))
+        source = "\n\n\n".join(parts) + "\n"
+        return GeneratedModule(source, self.fn_name, tuple(self.params), single)
+
+    def _user(self, param: str) -> str:
+        return self.inputs[self.params.index(param)].op.var_name  # type: ignore[attr-defined]
+
+
+def generate(
+    outputs: Node | Sequence[Node] | Mapping[str, Node],
+    inputs: Sequence[Node | str] | None = None,
+    name: str = "f",
+    names: Sequence[str] | None = None,
+) -> GeneratedModule:
+    """The standalone module computing ``outputs`` from ``inputs`` (variables, in order).
+
+    ``outputs`` may be one node (the function returns one value), a list, or a dict whose keys
+    name the outputs; ``names`` names a list's outputs.
+
+    >>> x, y = sd.symbols("x y"); print(generate({"f": x * y}, [x, y], name="mul").source)
+    """
+    outs, out_names, single = _normalize_outputs(outputs, names)
+    order = toposort(outs)
+    ins = _normalize_inputs(order, inputs)
+    emitter = _Emitter(outs, out_names, ins, name)
+    return emitter.module(out_names, single)

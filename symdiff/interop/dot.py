@@ -1,0 +1,57 @@
+"""Graphviz DOT text of a graph, written without graphviz (render it with ``dot -Tsvg``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from ..ir import Node, format_shape, toposort
+
+
+def dot_escape(text: str) -> str:
+    """``text`` as the inside of a DOT double-quoted string (quotes, backslashes, newlines)."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "")
+
+
+def _label(n: Node) -> str:
+    op = n.op
+    if op.name == "var":
+        head = op.var_name  # type: ignore[attr-defined]
+    elif not n.inputs:
+        head = op.text([])
+    else:
+        head = op.text(["·"] * len(n.inputs))
+        if len(head) > 40:
+            head = op.name
+    shape = "" if n.shape == () else f"\n{format_shape(n.shape)}"
+    return f"{head}{shape}\n{n.dtype.name}" if n.dtype.name != "float64" else f"{head}{shape}"
+
+
+def to_dot(outputs: Node | Iterable[Node], names: Sequence[str] | None = None, title: str = "symdiff") -> str:
+    """The DAG reachable from ``outputs`` in the DOT language; ``names`` label the outputs.
+
+    >>> print(sd.to_dot(sd.sin(x) * x))   # digraph symdiff { ... }
+    """
+    roots = [outputs] if isinstance(outputs, Node) else list(outputs)
+    if names is not None and len(names) != len(roots):
+        raise ValueError(f"to_dot: {len(roots)} outputs but {len(names)} names")
+    order = toposort(roots)
+    ids = {n: k for k, n in enumerate(order)}
+    lines = [f'digraph "{dot_escape(title)}" {{', "  rankdir=BT;", '  node [shape=box, fontname="Helvetica"];']
+    for n in order:
+        style = ""
+        if n.op.name == "var":
+            style = ", shape=ellipse, style=filled, fillcolor=lightblue"
+        elif not n.inputs:
+            style = ", shape=plaintext"
+        lines.append(f'  n{ids[n]} [label="{dot_escape(_label(n))}"{style}];')
+        for pos, i in enumerate(n.inputs):
+            # number the edges where the order of the inputs matters
+            ordered = len(n.inputs) > 1 and n.op.name not in ("add", "mul", "maximum", "minimum")
+            edge = f' [label="{pos}"]' if ordered else ""
+            lines.append(f"  n{ids[i]} -> n{ids[n]}{edge};")
+    for k, r in enumerate(roots):
+        label = names[k] if names is not None else f"output {k}" if len(roots) > 1 else "output"
+        lines.append(f'  out{k} [label="{dot_escape(label)}", shape=doubleoctagon, style=filled, fillcolor=palegreen];')
+        lines.append(f"  n{ids[r]} -> out{k};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"

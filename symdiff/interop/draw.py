@@ -1,0 +1,386 @@
+"""Pictures of the graph: a layered left-to-right drawing as SVG (pure Python, or Graphviz's
+``dot`` program when it is installed), DOT text, and PNG.
+
+Inputs sit on the left, outputs on the right. Variables, constants, forward ops, derivative
+ops and outputs have distinct styles; with values, each edge shows the forward value above it
+(green) and the gradient of the output with respect to it below (red), as in the figures of
+the backpropagation lecture notes.
+"""
+
+from __future__ import annotations
+
+import html
+import shutil
+import subprocess
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..api import evaluate, grad
+from ..ir import Node, format_shape, toposort
+from ..ops import Const, DimSize, Var
+from .dot import dot_escape
+
+_SYMBOLS = {
+    "add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "^", "neg": "−", "matmul": "@",
+    "less": "<", "less_equal": "≤", "greater": ">", "greater_equal": "≥", "equal": "=",
+    "not_equal": "≠", "getitem": "[ ]", "index_add": "[ ]+=", "transpose": "ᵀ",
+}
+
+STYLE = {
+    "var": ("#d9f2d9", "#2e7d32"),
+    "const": ("#eeeeee", "#9e9e9e"),
+    "forward": ("#ffffff", "#37474f"),
+    "derivative": ("#fde4e4", "#c62828"),
+    "elided": ("#ffffff", "#bdbdbd"),
+}
+
+
+def node_label(n: Node) -> str:
+    """A short label: the variable's name, the constant, or the op's math symbol."""
+    op = n.op
+    if isinstance(op, (Var, DimSize)):
+        return op.text([])
+    if isinstance(op, Const):
+        text = op.text([])
+        return text if len(text) <= 12 else f"const {format_shape(n.shape)}"
+    return _SYMBOLS.get(op.name, op.name)
+
+
+def format_value(v: Any) -> str:
+    """A value short enough for an edge label."""
+    a = np.asarray(v)
+    if a.ndim == 0:
+        x = a.item()
+        return f"{x:.4g}" if isinstance(x, float) else str(x)
+    if a.size <= 3:
+        return "[" + ", ".join(format_value(e) for e in a.ravel()) + "]"
+    return f"{a.dtype.name}{format_shape(a.shape)}"
+
+
+@dataclass
+class _Item:
+    key: int
+    label: str
+    kind: str
+    output: bool = False
+    value: str = ""
+    gradient: str = ""
+    node: Node | None = None
+    layer: int = 0
+    x: float = 0.0
+    y: float = 0.0
+    width: float = 40.0
+
+
+@dataclass
+class Drawing:
+    """A drawn graph: ``.svg``, ``.dot``, ``.save(path)``; shows itself inline in Jupyter."""
+
+    items: list[_Item]
+    edges: list[tuple[int, int, str, str]]  # source, target, text above, text below
+    engine: str = "auto"
+    _svg: str | None = field(default=None, repr=False)
+
+    @property
+    def dot(self) -> str:
+        """The graph as Graphviz DOT text."""
+        lines = ["digraph symdiff {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=11];']
+        for it in self.items:
+            fill, stroke = STYLE[it.kind]
+            shape = "box" if it.kind in ("var", "const") else "ellipse"
+            pen = 2.5 if it.output else 1.0
+            extra = [t for t in (it.value, it.gradient and f"∂ {it.gradient}") if t]
+            label = "\\n".join([dot_escape(it.label), *(dot_escape(t) for t in extra)])
+            lines.append(
+                f'  n{it.key} [label="{label}", shape={shape}, style="filled", '
+                f'fillcolor="{fill}", color="{stroke}", penwidth={pen}];'
+            )
+        for s, t, above, below in self.edges:
+            attrs = []
+            if above:
+                attrs.append(f'label="{dot_escape(above)}", fontcolor="#2e7d32"')
+            if below:
+                attrs.append(f'xlabel="{dot_escape(below)}", fontcolor="#c62828"')
+            lines.append(f"  n{s} -> n{t}" + (f" [{', '.join(attrs)}]" if attrs else "") + ";")
+        lines.append("}")
+        return "\n".join(lines)
+
+    @property
+    def svg(self) -> str:
+        """The picture as SVG text (Graphviz when available and chosen, else pure Python)."""
+        if self._svg is None:
+            use_dot = self.engine == "graphviz" or (self.engine == "auto" and shutil.which("dot"))
+            if use_dot:
+                if not shutil.which("dot"):
+                    raise RuntimeError("engine='graphviz' needs Graphviz's `dot` program on the PATH")
+                self._svg = _run_dot(self.dot, "svg").decode()
+            else:
+                self._svg = _svg(self.items, self.edges)
+        return self._svg
+
+    def _repr_svg_(self) -> str:
+        return self.svg
+
+    def __repr__(self) -> str:
+        nodes = sum(1 for it in self.items if it.kind != "elided")
+        return f"<Drawing of {nodes} nodes: .svg, .dot, .save('graph.svg' | '.png' | '.dot')>"
+
+    def save(self, path: str | Path) -> Path:
+        """Write the picture; the suffix chooses the format: ``.svg``, ``.dot`` or ``.png``."""
+        p = Path(path)
+        suffix = p.suffix.lower()
+        if suffix == ".svg":
+            p.write_text(self.svg, encoding="utf-8")
+        elif suffix in (".dot", ".gv"):
+            p.write_text(self.dot, encoding="utf-8")
+        elif suffix == ".png":
+            p.write_bytes(self._png())
+        else:
+            raise ValueError(f"cannot save a drawing as {suffix or 'a file without suffix'}: use .svg, .png or .dot")
+        return p
+
+    def _png(self) -> bytes:
+        if shutil.which("dot"):
+            return _run_dot(self.dot, "png")
+        try:
+            import matplotlib
+
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+        except ImportError:
+            raise RuntimeError(
+                "saving PNG needs Graphviz's `dot` program or matplotlib "
+                "(pip install 'symdiff[viz]'); .svg and .dot always work"
+            ) from None
+        return _png_matplotlib(plt, self.items, self.edges)
+
+
+def _run_dot(dot: str, fmt: str) -> bytes:
+    done = subprocess.run(["dot", f"-T{fmt}"], input=dot.encode(), capture_output=True, timeout=60, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"Graphviz failed: {done.stderr.decode(errors='replace').strip()}")
+    return done.stdout
+
+
+def _select(order: list[Node], roots: list[Node], max_nodes: int) -> tuple[list[Node], set[Node]]:
+    """The nodes nearest the outputs, at most ``max_nodes``; the rest are elided."""
+    if len(order) <= max_nodes:
+        return order, set()
+    keep: set[Node] = set()
+    frontier = list(roots)
+    while frontier and len(keep) < max_nodes:
+        nxt: list[Node] = []
+        for n in frontier:
+            if n in keep or len(keep) >= max_nodes:
+                continue
+            keep.add(n)
+            nxt.extend(n.inputs)
+        frontier = nxt
+    warnings.warn(
+        f"the graph has {len(order)} nodes; drawing the {len(keep)} nearest the outputs "
+        "(pass max_nodes= to draw more)",
+        stacklevel=3,
+    )
+    return [n for n in order if n in keep], keep
+
+
+def draw(
+    outputs: Node | Iterable[Node],
+    values: Mapping[Any, Any] | None = None,
+    gradients: bool = False,
+    forward: Node | Iterable[Node] | None = None,
+    max_nodes: int = 150,
+    engine: str = "auto",
+) -> Drawing:
+    """Draw the graph of ``outputs`` left to right.
+
+    Nodes reachable from ``forward`` (by default the first output, when there are several) are
+    forward nodes; the others are drawn as derivative nodes. With ``values`` each edge shows the
+    value flowing along it; with ``gradients=True`` also the gradient of the (scalar) first
+    output with respect to it. Graphs over ``max_nodes`` are cut to the nodes nearest the
+    outputs, with a warning.
+
+    >>> x, y = sd.symbols("x y"); f = x * y + sd.sin(x)
+    >>> sd.draw([f, *sd.grad(f, [x, y])]).save("f.svg")
+    """
+    if engine not in ("auto", "graphviz", "python"):
+        raise ValueError(f"engine must be 'auto', 'graphviz' or 'python', got {engine!r}")
+    roots = [outputs] if isinstance(outputs, Node) else list(outputs)
+    if not roots:
+        raise ValueError("draw needs at least one expression")
+    order = toposort(roots)
+    if forward is None:
+        fwd_roots = roots[:1] if len(roots) > 1 else roots
+    else:
+        fwd_roots = [forward] if isinstance(forward, Node) else list(forward)
+    forward_set = set(toposort(fwd_roots))
+    shown, kept = _select(order, roots, max_nodes)
+    shown_set = set(shown)
+
+    vals: dict[Node, Any] = {}
+    grads: dict[Node, Any] = {}
+    if values is not None:
+        vals = dict(zip(shown, evaluate(shown, values)))
+        if gradients:
+            y = roots[0]
+            if y.shape != () or not y.type.is_float:
+                raise ValueError("gradients=True needs a scalar floating-point first output")
+            targets = [n for n in shown if n.type.is_float and n is not y and not isinstance(n.op, Const)]
+            gs = grad(y, targets) if targets else []
+            grads = dict(zip(targets, evaluate(list(gs), values))) if targets else {}
+            grads[y] = np.ones(())
+    elif gradients:
+        raise ValueError("gradients=True needs values= to evaluate them")
+
+    ids = {n: k for k, n in enumerate(shown)}
+    items: list[_Item] = []
+    root_set = set(roots)
+    for n in shown:
+        if isinstance(n.op, Var):
+            kind = "var"
+        elif isinstance(n.op, (Const, DimSize)):
+            kind = "const"
+        else:
+            kind = "forward" if n in forward_set else "derivative"
+        value = format_value(vals[n]) if n in vals else ""
+        gradient = format_value(grads[n]) if n in grads else ""
+        items.append(_Item(ids[n], node_label(n), kind, n in root_set, node=n, value=value, gradient=gradient))
+    edges: list[tuple[int, int, str, str]] = []
+    elided: dict[Node, int] = {}
+    for n in shown:
+        for i in dict.fromkeys(n.inputs):  # one edge per distinct input
+            if i not in shown_set:
+                if i not in elided:
+                    elided[i] = len(items)
+                    items.append(_Item(len(items), "…", "elided"))
+                edges.append((elided[i], ids[n], "", ""))
+                continue
+            shape = format_shape(i.shape) if i.shape and not vals else ""
+            edges.append((ids[i], ids[n], shape, ""))
+    _layout(items, edges)
+    return Drawing(items, edges, engine)
+
+
+def _layout(items: list[_Item], edges: list[tuple[int, int, str, str]]) -> None:
+    """Layers by longest path from the inputs; order within layers by barycenter sweeps."""
+    preds: dict[int, list[int]] = {it.key: [] for it in items}
+    succs: dict[int, list[int]] = {it.key: [] for it in items}
+    for s, t, _, _ in edges:
+        preds[t].append(s)
+        succs[s].append(t)
+    by_key = {it.key: it for it in items}
+    # items are in topological order except elided stubs, which have no predecessors
+    for it in sorted(items, key=lambda i: (bool(preds[i.key]), i.key)):
+        it.layer = max((by_key[p].layer + 1 for p in preds[it.key]), default=0)
+    # pull sources (variables, constants) right next to their first consumer
+    for it in items:
+        if not preds[it.key] and succs[it.key]:
+            it.layer = max(0, min(by_key[s].layer for s in succs[it.key]) - 1)
+    layers: dict[int, list[_Item]] = {}
+    for it in items:
+        layers.setdefault(it.layer, []).append(it)
+        it.width = max(36.0, 7.0 * len(it.label) + 18.0)
+    for k in sorted(layers):
+        for rank, it in enumerate(layers[k]):
+            it.y = float(rank)
+    for _sweep in range(4):
+        for k in sorted(layers):
+            for it in layers[k]:
+                ps = [by_key[p].y for p in preds[it.key]] or [by_key[s].y for s in succs[it.key]] or [it.y]
+                it.y = sum(ps) / len(ps) + 1e-3 * it.key
+            layers[k].sort(key=lambda i: i.y)
+            for rank, it in enumerate(layers[k]):
+                it.y = float(rank)
+    x = 20.0
+    tallest = max(len(v) for v in layers.values()) if layers else 1
+    for k in sorted(layers):
+        col = layers[k]
+        w = max(it.width for it in col)
+        offset = (tallest - len(col)) * 40.0
+        for rank, it in enumerate(col):
+            it.x = x + (w - it.width) / 2
+            it.y = 30.0 + offset + rank * 80.0
+        x += w + 110.0
+
+
+def _svg(items: list[_Item], edges: list[tuple[int, int, str, str]]) -> str:
+    by_key = {it.key: it for it in items}
+    width = max((it.x + it.width for it in items), default=100) + 30
+    height = max((it.y for it in items), default=0) + 70
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="Helvetica, Arial, sans-serif" font-size="12">',
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+        'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#607d8b"/></marker></defs>',
+    ]
+    for s, t, above, below in edges:
+        a, b = by_key[s], by_key[t]
+        x1, y1 = a.x + a.width, a.y + 14
+        x2, y2 = b.x, b.y + 14
+        mx = (x1 + x2) / 2
+        out.append(
+            f'<path d="M {x1:.1f} {y1:.1f} C {mx:.1f} {y1:.1f}, {mx:.1f} {y2:.1f}, {x2:.1f} {y2:.1f}" '
+            'fill="none" stroke="#607d8b" stroke-width="1.2" marker-end="url(#arrow)"/>'
+        )
+        lx, ly = mx, (y1 + y2) / 2  # the curve's midpoint
+        if above:
+            out.append(f'<text x="{lx:.1f}" y="{ly - 5:.1f}" text-anchor="middle" fill="#2e7d32">'
+                       f"{html.escape(above)}</text>")
+        if below:
+            out.append(f'<text x="{lx:.1f}" y="{ly + 14:.1f}" text-anchor="middle" fill="#c62828">'
+                       f"{html.escape(below)}</text>")
+    for it in items:
+        fill, stroke = STYLE[it.kind]
+        pen = 2.5 if it.output else 1.2
+        rx = 4 if it.kind in ("var", "const") else 14
+        out.append(
+            f'<g class="node {it.kind}"><rect x="{it.x:.1f}" y="{it.y:.1f}" width="{it.width:.1f}" height="28" '
+            f'rx="{rx}" fill="{fill}" stroke="{stroke}" stroke-width="{pen}"/>'
+            f'<text x="{it.x + it.width / 2:.1f}" y="{it.y + 18:.1f}" text-anchor="middle">'
+            f"{html.escape(it.label)}</text></g>"
+        )
+        cx = it.x + it.width / 2
+        if it.value:
+            out.append(f'<text x="{cx:.1f}" y="{it.y - 6:.1f}" text-anchor="middle" fill="#2e7d32">'
+                       f"{html.escape(it.value)}</text>")
+        if it.gradient:
+            out.append(f'<text x="{cx:.1f}" y="{it.y + 42:.1f}" text-anchor="middle" fill="#c62828">'
+                       f"{html.escape(it.gradient)}</text>")
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _png_matplotlib(plt: Any, items: list[_Item], edges: list[tuple[int, int, str, str]]) -> bytes:
+    import io
+
+    by_key = {it.key: it for it in items}
+    width = max((it.x + it.width for it in items), default=100) + 30
+    height = max((it.y for it in items), default=0) + 70
+    fig = plt.figure(figsize=(width / 72, height / 72), dpi=144)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, width)
+    ax.set_ylim(height, 0)
+    ax.axis("off")
+    for s, t, above, below in edges:
+        a, b = by_key[s], by_key[t]
+        ax.annotate("", xy=(b.x, b.y + 14), xytext=(a.x + a.width, a.y + 14),
+                    arrowprops={"arrowstyle": "->", "color": "#607d8b"})
+        if above:
+            ax.text(a.x + a.width + 8, a.y + 9, above, color="#2e7d32", fontsize=8)
+        if below:
+            ax.text(a.x + a.width + 8, a.y + 28, below, color="#c62828", fontsize=8)
+    for it in items:
+        fill, stroke = STYLE[it.kind]
+        ax.add_patch(plt.Rectangle((it.x, it.y), it.width, 28, facecolor=fill, edgecolor=stroke,
+                                   linewidth=2.5 if it.output else 1.2))
+        ax.text(it.x + it.width / 2, it.y + 14, it.label, ha="center", va="center", fontsize=9)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.getvalue()
+

@@ -1,0 +1,250 @@
+"""Backpropagation explained on the graph: ``explain`` tabulates, node by node in backward
+order, upstream gradient × local gradient = downstream gradient; ``why_zero`` says why a
+gradient is zero."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..api import evaluate, grad
+from ..autodiff import _resolve
+from ..ir import Node, toposort
+from ..ops import Var, astype, broadcast_to, const
+from ..ops.elementwise import StopGradient
+from ..printing import to_text
+from .draw import format_value
+
+GATES = {
+    "add": "add gate: distributes the upstream gradient unchanged to every input",
+    "sub": "subtract gate: passes the gradient on, negated for the second input",
+    "mul": "mul gate: switches — each input gets the upstream gradient times the other input",
+    "maximum": "max gate: routes the whole gradient to the larger input",
+    "minimum": "min gate: routes the whole gradient to the smaller input",
+    "max": "max gate: routes the gradient to the maximum",
+    "min": "min gate: routes the gradient to the minimum",
+    "relu": "relu gate: passes the gradient where the input is positive, blocks it elsewhere",
+}
+
+
+def _name(n: Node, limit: int = 32) -> str:
+    text = to_text(n)
+    if len(text) <= limit and "\n" not in text:
+        return text
+    return f"{n.op.name}({', '.join(_short(i) for i in n.inputs)})"
+
+
+def _short(n: Node) -> str:
+    text = to_text(n)
+    return text if len(text) <= 12 and "\n" not in text else "…"
+
+
+@dataclass
+class Explanation:
+    """The rows of a backward pass; prints as text, renders as an HTML table in Jupyter."""
+
+    output: str
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def __str__(self) -> str:
+        head = ("node", "value", "upstream", "input", "local", "downstream")
+        table = [head]
+        for r in self.rows:
+            for k, (inp, local, down) in enumerate(r["inputs"] or [("", "", "")]):
+                first = k == 0
+                table.append((r["node"] if first else "", r["value"] if first else "",
+                              r["upstream"] if first else "", inp, local, down))
+        widths = [max(len(str(row[c])) for row in table) for c in range(len(head))]
+        lines = [f"backward pass of {self.output}: downstream = upstream × local"]
+        for k, row in enumerate(table):
+            lines.append("  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip())
+            if k == 0:
+                lines.append("  ".join("-" * w for w in widths))
+        for r in self.rows:
+            if r["gate"]:
+                lines.append(f"{r['node']}: {r['gate']}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        e = html.escape
+        out = [
+            "<table><caption>backward pass of ", e(self.output),
+            ": downstream = upstream × local</caption><tr><th>node</th><th>value</th><th>upstream</th>"
+            "<th>input</th><th>local</th><th>downstream</th><th>gate</th></tr>",
+        ]
+        for r in self.rows:
+            ins = r["inputs"] or [("", "", "")]
+            for k, (inp, local, down) in enumerate(ins):
+                out.append("<tr>")
+                if k == 0:
+                    span = f' rowspan="{len(ins)}"'
+                    out.append(f"<td{span}><code>{e(r['node'])}</code></td><td{span}>{e(r['value'])}</td>"
+                               f"<td{span} style='color:#c62828'>{e(r['upstream'])}</td>")
+                out.append(f"<td><code>{e(inp)}</code></td><td>{e(local)}</td>"
+                           f"<td style='color:#c62828'>{e(down)}</td>")
+                if k == 0:
+                    out.append(f"<td rowspan='{len(ins)}'>{e(r['gate'])}</td>")
+                out.append("</tr>")
+        out.append("</table>")
+        return "".join(out)
+
+
+def _on_paths(y: Node, sources: Sequence[Node]) -> list[Node]:
+    """Nodes of y's graph that some source reaches, in topological order."""
+    src = set(sources)
+    reach: list[Node] = []
+    seen: set[Node] = set()
+    for n in toposort(y):
+        if n in src or any(i in seen for i in n.inputs):
+            seen.add(n)
+            reach.append(n)
+    return reach
+
+
+def explain(y: Node, wrt: Any = None, values: Mapping[Any, Any] | None = None) -> Explanation:
+    """Backpropagation of a scalar ``y``, one row per node in backward order.
+
+    >>> x, y = sd.symbols("x y"); print(sd.explain(x * y + x, wrt=[x, y], values={"x": 3, "y": -4}))
+    """
+    if y.shape != () or not y.type.is_float:
+        raise ValueError("explain needs a scalar floating-point expression")
+    if values is None:
+        raise ValueError("explain needs values= for the variables, to show the numbers")
+    if wrt is None:
+        sources = [n for n in toposort(y) if isinstance(n.op, Var) and n.type.is_float]
+    else:
+        sources = _resolve([y], wrt if isinstance(wrt, (list, tuple)) else [wrt])
+    nodes = [n for n in _on_paths(y, sources) if n.type.is_float]
+    node_set = set(nodes)
+    upstream = grad(y, nodes) if nodes else []
+    exprs: list[Node] = [*nodes, *upstream]
+    local_slots: list[tuple[int, int, int, int]] = []  # row, input position, local index, down index
+    for r, (n, g) in enumerate(zip(nodes, upstream)):
+        if not n.inputs:
+            continue
+        locals_ = n.op.vjp(_ones_like(n), n, *n.inputs)
+        downs = n.op.vjp(g, n, *n.inputs)
+        for k, inp in enumerate(n.inputs):
+            if inp not in node_set or downs[k] is None:
+                continue
+            lo = locals_[k]
+            exprs.append(astype(lo, inp.dtype) if lo is not None else const(np.nan))
+            exprs.append(downs[k])  # type: ignore[arg-type]
+            local_slots.append((r, k, len(exprs) - 2, len(exprs) - 1))
+    vals = evaluate(exprs, values)
+    rows = []
+    for r, n in enumerate(nodes):
+        rows.append({
+            "node": _name(n),
+            "value": format_value(vals[r]),
+            "upstream": format_value(vals[len(nodes) + r]),
+            "gate": GATES.get(n.op.name, ""),
+            "inputs": [],
+        })
+    for r, k, li, di in local_slots:
+        rows[r]["inputs"].append((_name(nodes[r].inputs[k]), format_value(vals[li]), format_value(vals[di])))
+    rows.reverse()
+    return Explanation(_name(y, 60), rows)
+
+
+@dataclass
+class ZeroGradient:
+    """Why d(output)/d(variable) is zero: ``reason`` is one of ``no_path``, ``stop_gradient``,
+    ``flat_op``, ``flat_at_values`` or ``not_zero``; ``nodes`` are the nodes involved."""
+
+    reason: str
+    message: str
+    nodes: list[Node] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return self.message
+
+    def _repr_html_(self) -> str:
+        return f"<p><b>{html.escape(self.reason)}</b>: {html.escape(self.message)}</p>"
+
+
+_FLAT_REASONS = {
+    "relu": "relu is flat where its input is ≤ 0",
+    "maximum": "the losing side of maximum gets no gradient",
+    "minimum": "the losing side of minimum gets no gradient",
+    "max": "only the maximum gets gradient",
+    "min": "only the minimum gets gradient",
+    "where": "where sends gradient only to the branch its condition picks",
+    "abs": "abs has derivative 0 at 0",
+    "sign": "sign is flat",
+}
+
+
+def why_zero(y: Node, wrt: Any, values: Mapping[Any, Any] | None = None) -> ZeroGradient:
+    """Why the gradient of ``y`` with respect to ``wrt`` is zero: no dependency path, a
+    stop_gradient on every path, an op with no gradient (comparison, sign, integer cast), or,
+    at given ``values``, a locally flat op (relu below 0, the losing side of max, ...).
+
+    >>> print(sd.why_zero(sd.relu(x) * 2, x, values={"x": -1.0}))
+    """
+    (w,) = _resolve([y], [wrt])
+    wname = _name(w)
+    order = toposort(y)
+    if w not in set(order):
+        return ZeroGradient("no_path", f"{_name(y)} does not depend on {wname} at all: there is no path", [])
+    # which edges carry gradient: a vjp rule that returns None for an input blocks it
+    carries: set[Node] = {w}
+    blocked: list[Node] = []
+    for n in order:
+        if n is w or not any(i in carries for i in n.inputs):
+            continue
+        if isinstance(n.op, StopGradient) or not n.type.is_float:
+            blocked.append(n)
+            continue
+        probe = n.op.vjp(_ones_like(n), n, *n.inputs)
+        if any(i in carries and g is not None for i, g in zip(n.inputs, probe)):
+            carries.add(n)
+        else:
+            blocked.append(n)
+    if y not in carries:
+        stops = [n for n in blocked if isinstance(n.op, StopGradient)]
+        if stops and len(stops) == len(blocked):
+            return ZeroGradient("stop_gradient", f"every path from {wname} to {_name(y)} passes through "
+                                f"stop_gradient ({len(stops)} node(s))", stops)
+        names = sorted({n.op.name for n in blocked})
+        return ZeroGradient("flat_op", f"every path from {wname} to {_name(y)} passes through an op with no "
+                            f"gradient: {', '.join(names)}", blocked)
+    if values is None:
+        return ZeroGradient("not_zero", f"the gradient of {_name(y)} with respect to {wname} is not "
+                            "identically zero; give values= to check it at a point", [])
+    path = [n for n in _on_paths(y, [w]) if n in carries]
+    ups = grad(y, path)
+    exprs: list[Node] = list(ups)
+    slots: list[tuple[Node, int]] = []
+    for n, g in zip(path, ups):
+        if n is w:
+            continue
+        downs = n.op.vjp(g, n, *n.inputs)
+        for k, (i, d) in enumerate(zip(n.inputs, downs)):
+            if i in carries and d is not None:
+                exprs.append(d)
+                slots.append((n, k))
+    vals = evaluate(exprs, values)
+    up_vals = dict(zip(path, vals[: len(path)]))
+    if np.any(up_vals[w] != 0):
+        return ZeroGradient("not_zero", f"the gradient with respect to {wname} is not zero at these values", [])
+    culprits: list[Node] = []
+    for (n, _k), v in zip(slots, vals[len(path):]):
+        if np.any(up_vals[n] != 0) and not np.any(v != 0) and n not in set(culprits):
+            culprits.append(n)
+    why = "; ".join(sorted({_FLAT_REASONS.get(n.op.name, f"{n.op.name} has zero local gradient here")
+                            for n in culprits}))
+    return ZeroGradient("flat_at_values", f"the gradient with respect to {wname} is zero at these values: "
+                        f"{why or 'the contributions cancel'}", culprits)
+
+
+def _ones_like(n: Node) -> Node:
+    return broadcast_to(const(np.ones((), n.dtype)), n.shape)
+

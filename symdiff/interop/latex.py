@@ -1,0 +1,205 @@
+"""LaTeX for expressions: fractions, exponents, Greek letters and ``\\operatorname`` for the rest,
+with shared or long sub-expressions named once (``t_{1} = ...``) as the text printer does."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+
+import numpy as np
+
+from ..ir import Node, consumers, format_shape, toposort
+from ..ops.elementwise import Printed
+
+_INLINE_LIMIT = 80  # a shared sub-expression longer than this (in LaTeX source) gets a name
+_MAX_LENGTH = 300  # any sub-expression longer than this gets a name
+
+ATOM, POWER, NEG, PRODUCT, SUM, COMPARE = 100, 40, 30, 20, 10, 5
+
+_GREEK = {
+    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda",
+    "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega",
+    "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega",
+}
+_FUNCTIONS = {"sin": r"\sin", "cos": r"\cos", "tan": r"\tan", "tanh": r"\tanh", "log": r"\log", "sigmoid": r"\sigma"}
+
+
+def _escape(text: str) -> str:
+    return re.sub(r"([_#$%&{}])", r"\\\1", text)
+
+
+def latex_name(name: str) -> str:
+    """A variable name in LaTeX: ``x``, ``x_{1}``, ``\\alpha``, ``W_{hidden}``, ``\\mathrm{loss}``."""
+    base, _, sub = name.partition("_")
+    if not sub:
+        m = re.fullmatch(r"([A-Za-z]+)(\d+)", name)
+        if m:
+            base, sub = m.groups()
+    if base in _GREEK:
+        head = "\\" + base
+    elif len(base) == 1 or not base.isascii():
+        head = base
+    else:
+        head = rf"\mathrm{{{_escape(base)}}}"
+    return f"{head}_{{{_escape(sub)}}}" if sub else head
+
+
+def _number(v: object) -> str:
+    if isinstance(v, bool):
+        return r"\mathrm{True}" if v else r"\mathrm{False}"
+    if isinstance(v, float):
+        if v != v:
+            return r"\mathrm{NaN}"
+        if v in (float("inf"), float("-inf")):
+            return r"\infty" if v > 0 else r"-\infty"
+        if v.is_integer() and abs(v) < 1e16:
+            return str(int(v))
+        r = repr(v)
+        if "e" in r:
+            mant, exp = r.split("e")
+            if abs(float(mant)) == 1:
+                return rf"{'-' if mant.startswith('-') else ''}10^{{{int(exp)}}}"
+            return rf"{mant} \cdot 10^{{{int(exp)}}}"
+        return r
+    return str(v)
+
+
+def _const(value: np.ndarray) -> Printed:
+    if value.ndim == 0:
+        text = _number(value.item())
+        return Printed(text, NEG if text.startswith("-") else PRODUCT if r"\cdot" in text else ATOM)
+    if value.ndim <= 2 and value.size <= 12:
+        rows = value.reshape(1, -1) if value.ndim == 1 else value
+        body = r" \\ ".join(" & ".join(_number(v) for v in row.tolist()) for row in rows)
+        return Printed(rf"\begin{{bmatrix}} {body} \end{{bmatrix}}", ATOM)
+    return Printed(rf"\mathrm{{const}}_{{{value.dtype.name}{format_shape(value.shape)}}}", ATOM)
+
+
+def _wrap(arg: str, prec: int, strict: bool = False) -> str:
+    p = getattr(arg, "prec", ATOM)
+    return rf"\left({arg}\right)" if p < prec or (strict and p == prec) else str(arg)
+
+
+def _call(name: str, args: Sequence[str], extra: Sequence[str] = ()) -> Printed:
+    head = _FUNCTIONS.get(name, rf"\operatorname{{{_escape(name)}}}")
+    return Printed(rf"{head}\left({', '.join([*map(str, args), *extra])}\right)", ATOM)
+
+
+def _axes_sub(op: object) -> str:
+    axes = getattr(op, "axes", ())
+    return ",".join(map(str, axes))
+
+
+def _node_latex(n: Node, a: list[Printed]) -> Printed:
+    op, name = n.op, n.op.name
+    if name == "var":
+        return Printed(latex_name(op.var_name), ATOM)  # type: ignore[attr-defined]
+    if name == "const":
+        return _const(op.value)  # type: ignore[attr-defined]
+    if name == "dimsize":
+        return Printed(latex_name(op.dim), ATOM)  # type: ignore[attr-defined]
+    if name == "add":
+        return Printed(f"{a[0]} + {_wrap(a[1], SUM, strict=a[1].startswith('-'))}", SUM)
+    if name == "sub":
+        return Printed(f"{a[0]} - {_wrap(a[1], SUM, strict=True)}", SUM)
+    if name == "mul":
+        both = n.inputs[0].ndim and n.inputs[1].ndim
+        sym = r"\odot" if both else r"\cdot"
+        return Printed(f"{_wrap(a[0], PRODUCT)} {sym} {_wrap(a[1], PRODUCT, strict=a[1].startswith('-'))}", PRODUCT)
+    if name == "div":
+        return Printed(rf"\frac{{{a[0]}}}{{{a[1]}}}", ATOM)
+    if name == "matmul":
+        return Printed(rf"{_wrap(a[0], PRODUCT)} \, {_wrap(a[1], PRODUCT, strict=True)}", PRODUCT)
+    if name == "pow":
+        base = a[0]
+        if getattr(base, "prec", ATOM) < ATOM or base.startswith(r"\frac") or "^" in base:
+            base = Printed(rf"\left({base}\right)", ATOM)
+        return Printed(f"{{{base}}}^{{{a[1]}}}", POWER)
+    if name == "neg":
+        return Printed(f"-{_wrap(a[0], NEG)}", NEG)
+    if name == "exp":
+        if len(a[0]) <= 40:
+            return Printed(f"e^{{{a[0]}}}", POWER)
+        return Printed(rf"\exp\left({a[0]}\right)", ATOM)
+    if name == "sqrt":
+        return Printed(rf"\sqrt{{{a[0]}}}", ATOM)
+    if name == "abs":
+        return Printed(rf"\left|{a[0]}\right|", ATOM)
+    if name == "log1p":
+        return Printed(rf"\log\left(1 + {a[0]}\right)", ATOM)
+    if name == "expm1":
+        return Printed(f"e^{{{a[0]}}} - 1", SUM)
+    if name == "sign":
+        return _call("sgn", a)
+    if name in ("maximum", "minimum"):
+        return Printed(rf"\{name[:3]}\left({a[0]}, {a[1]}\right)", ATOM)
+    symbols = {"less": "<", "less_equal": r"\le", "greater": ">", "greater_equal": r"\ge", "equal": "=",
+               "not_equal": r"\ne"}
+    if name in symbols:
+        return Printed(f"{_wrap(a[0], COMPARE, True)} {symbols[name]} {_wrap(a[1], COMPARE, True)}", COMPARE)
+    if name == "where":
+        return Printed(
+            rf"\begin{{cases}} {a[1]} & \text{{if }} {a[0]} \\ {a[2]} & \text{{otherwise}} \end{{cases}}", ATOM
+        )
+    if name == "astype":
+        return _call(op.to.name, a)  # type: ignore[attr-defined]
+    if name in ("sum", "prod", "max", "min", "logsumexp"):
+        head = {"sum": r"\sum", "prod": r"\prod", "max": r"\max", "min": r"\min"}.get(
+            name, r"\operatorname{logsumexp}"
+        )
+        axes = "" if len(op.axes) == n.inputs[0].ndim else rf"_{{\mathrm{{axis}}\,{_axes_sub(op)}}}"  # type: ignore[attr-defined]
+        return Printed(rf"{head}{axes} {_wrap(a[0], ATOM)}", PRODUCT)
+    if name in ("softmax", "log_softmax"):
+        extra = [] if op.axis == n.ndim - 1 else [rf"\mathrm{{axis}}={op.axis}"]  # type: ignore[attr-defined]
+        return _call(name, a, extra)
+    if name == "transpose" and op.axes == tuple(reversed(range(n.ndim))):  # type: ignore[attr-defined]
+        return Printed(f"{{{_wrap(a[0], ATOM)}}}^{{\\top}}", POWER)
+    if name == "getitem":
+        text = op.text(["#"] + ["#"] * (len(a) - 1))
+        inner = text[text.index("[") + 1 : -1]
+        for arg in a[1:]:
+            inner = inner.replace("#", str(arg), 1)
+        return Printed(rf"{_wrap(a[0], ATOM)}\left[{_escape(inner)}\right]", ATOM)
+    params = [_escape(p if isinstance(p, str) else repr(p)) for p in _shown_params(n)]
+    return _call(name, a, params)
+
+
+def _shown_params(n: Node) -> list[object]:
+    op = n.op
+    for attr in ("shape", "axes", "axis"):
+        if hasattr(op, attr):
+            v = getattr(op, attr)
+            return [format_shape(v) if attr == "shape" else v]
+    if op.name == "einsum":
+        return [op.spec()]  # type: ignore[attr-defined]
+    return []
+
+
+def latex(outputs: Node | Iterable[Node], name_fn: Callable[[int], str] | None = None) -> str:
+    """The expression as LaTeX math; large DAGs name their shared parts in an ``aligned`` block.
+
+    >>> x, y = sd.symbols("x y"); sd.latex(sd.sigmoid(x) / y)
+    '\\\\frac{\\\\sigma\\\\left(x\\\\right)}{y}'
+    """
+    roots = [outputs] if isinstance(outputs, Node) else list(outputs)
+    order = toposort(roots)
+    uses = consumers(order)
+    root_set = set(roots)
+    for r in roots:
+        uses[r] += 1
+    name_of = name_fn or (lambda k: f"t_{{{k}}}")
+    texts: dict[Node, Printed] = {}
+    lines: list[str] = []
+    for n in order:
+        t = _node_latex(n, [texts[i] for i in n.inputs])
+        shared = uses[n] > 1 and len(t) > _INLINE_LIMIT
+        if n.inputs and n not in root_set and (shared or len(t) > _MAX_LENGTH):
+            name = name_of(len(lines) + 1)
+            lines.append(f"{name} &= {t}")
+            t = Printed(name, ATOM)
+        texts[n] = t
+    body = [str(texts[r]) for r in roots]
+    if not lines:
+        return body[0] if len(body) == 1 else r" \\ ".join(body)
+    rows = [f"& {b}" for b in body] + [r"& \text{where} \\ " + lines[0], *lines[1:]]
+    return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"

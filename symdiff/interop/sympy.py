@@ -1,0 +1,494 @@
+"""The bridge to SymPy: ``to_sympy`` and ``from_sympy``, both iterative.
+
+``to_sympy`` walks ``toposort`` once and keeps, per node, a NumPy object array of SymPy
+expressions (0-d for scalars), so tensor ops (indexing, matmul, reductions) reuse NumPy's own
+rules and a node used twice contributes the same SymPy object twice: sharing is kept. Tensor
+variables become ``IndexedBase`` elements (``W[0, 1]``); results of static shape come back as a
+SymPy expression (0-d), ``ImmutableDenseNDimArray`` (1-d, 3-d and up) or ``ImmutableMatrix`` (2-d).
+
+``from_sympy`` walks the SymPy tree with an explicit stack (SymPy's own traversals recurse),
+converting each distinct sub-expression once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import sympy
+
+from ..errors import UnsupportedError
+from ..ir import Node, check_shape, format_shape, toposort
+from ..ops import FUNCTIONS, as_node, index, stack, var
+from ..ops import elementwise as ew
+
+MAX_ELEMENTS = 10_000
+"""The largest tensor (in elements) ``to_sympy`` expands into SymPy scalars."""
+
+Arr = np.ndarray  # an object array of SymPy expressions
+
+# -- to_sympy ---------------------------------------------------------------------------------
+
+
+def _scalar(x: Any) -> Arr:
+    a = np.empty((), dtype=object)
+    a[()] = x
+    return a
+
+
+def _map(fn: Callable[..., Any], *arrays: Arr) -> Arr:
+    out = np.frompyfunc(fn, len(arrays), 1)(*arrays)
+    return out if isinstance(out, np.ndarray) else _scalar(out)
+
+
+def number(v: Any) -> sympy.Basic:
+    """A NumPy or Python number as an exact SymPy number where that reads naturally
+    (2.0 -> 2, 0.1 -> 1/10), else a Float of full precision."""
+    if isinstance(v, (bool, np.bool_)):
+        return sympy.true if v else sympy.false
+    if isinstance(v, (int, np.integer)):
+        return sympy.Integer(int(v))
+    if isinstance(v, (complex, np.complexfloating)):
+        return number(v.real) + sympy.I * number(v.imag)
+    f = float(v)
+    if math.isnan(f):
+        return sympy.nan
+    if math.isinf(f):
+        return sympy.oo if f > 0 else -sympy.oo
+    if f.is_integer() and abs(f) < 2**53:
+        return sympy.Integer(int(f))
+    r = repr(f)
+    digits = r.lstrip("-").split("e")[0].replace(".", "").strip("0")
+    if len(digits) <= 8:  # a short decimal such as 0.1 or 2.5e-3 is meant exactly
+        return sympy.Rational(r)
+    return sympy.Float(f, precision=53)
+
+
+def _reduce(x: Arr, axes: Sequence[int], keepdims: bool, combine: Callable[[list[Any]], Any]) -> Arr:
+    keep = [k for k in range(x.ndim) if k not in axes]
+    moved = np.transpose(x, (*keep, *axes))
+    rows = moved.reshape((*moved.shape[: len(keep)], -1))
+    out = np.empty(rows.shape[:-1], dtype=object)
+    for idx in np.ndindex(*out.shape):
+        out[idx] = combine(list(rows[idx]))
+    if keepdims:
+        out = out.reshape(tuple(1 if k in axes else d for k, d in enumerate(x.shape)))
+    return out
+
+
+def _lse(items: list[Any]) -> Any:
+    return sympy.log(sympy.Add(*[sympy.exp(i) for i in items]))
+
+
+def _cast(op: Any, node: Node, x: Arr, src: Node) -> Arr:
+    to, kind = op.to, src.dtype.kind
+    if to.kind == kind or (to.kind in "fc" and kind in "iufc"):
+        return x
+    if kind == "b" and to.kind in "iufc":
+        return _map(lambda c: sympy.Piecewise((1, c), (0, True)), x)
+    raise UnsupportedError(
+        f"to_sympy: astype from {src.dtype} to {to} has no SymPy form (only widening casts and "
+        "booleans to numbers do)"
+    )
+
+
+def _index_tuple(spec: tuple[Any, ...], arrays: Sequence[Arr]) -> tuple[Any, ...]:
+    items: list[Any] = []
+    rest = list(arrays)
+    for it in spec:
+        if it[0] == "i":
+            items.append(it[1])
+        elif it[0] == "n":
+            items.append(None)
+        elif it[0] == "s":
+            items.append(slice(*it[1:]))
+        else:
+            arr = rest.pop(0)
+            try:
+                items.append(np.vectorize(int, otypes=[np.int64])(arr) if arr.size else arr.astype(np.int64))
+            except TypeError:
+                raise UnsupportedError(
+                    "to_sympy: indexing with a symbolic integer array has no SymPy form; "
+                    "index with constants"
+                ) from None
+    return tuple(items)
+
+
+def _index_add(op: Any, g: Arr, *arrays: Arr) -> Arr:
+    out = np.empty(op.shape, dtype=object)
+    out[...] = sympy.Integer(0)
+    idx = _index_tuple(op.spec, arrays)
+    if any(it[0] == "a" for it in op.spec):
+        np.add.at(out, idx, g)
+    else:
+        out[idx] = g
+    return out
+
+
+def _softmax(x: Arr, axis: int, log: bool) -> Arr:
+    e = _map(sympy.exp, x)
+    total = _reduce(e, (axis,), True, lambda items: sympy.Add(*items))
+    if log:
+        return _map(lambda a, s: a - sympy.log(s), x, np.broadcast_to(total, x.shape))
+    return _map(lambda a, s: a / s, e, np.broadcast_to(total, x.shape))
+
+
+_UNARY: dict[str, Callable[[Any], Any]] = {
+    "neg": lambda a: -a,
+    "exp": sympy.exp,
+    "log": sympy.log,
+    "log1p": lambda a: sympy.log(1 + a),
+    "expm1": lambda a: sympy.exp(a) - 1,
+    "sqrt": sympy.sqrt,
+    "sin": sympy.sin,
+    "cos": sympy.cos,
+    "tan": sympy.tan,
+    "tanh": sympy.tanh,
+    "sigmoid": lambda a: 1 / (1 + sympy.exp(-a)),
+    "relu": lambda a: sympy.Max(a, 0),
+    "softplus": lambda a: sympy.log(1 + sympy.exp(a)),
+    "abs": sympy.Abs,
+    "sign": sympy.sign,
+}
+_BINARY: dict[str, Callable[[Any, Any], Any]] = {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / b,
+    "pow": lambda a, b: a**b,
+    "maximum": sympy.Max,
+    "minimum": sympy.Min,
+    "less": sympy.Lt,
+    "less_equal": sympy.Le,
+    "greater": sympy.Gt,
+    "greater_equal": sympy.Ge,
+    "equal": sympy.Eq,
+    "not_equal": sympy.Ne,
+}
+_REDUCE: dict[str, Callable[[list[Any]], Any]] = {
+    "sum": lambda items: sympy.Add(*items),
+    "prod": lambda items: sympy.Mul(*items),
+    "max": lambda items: sympy.Max(*items),
+    "min": lambda items: sympy.Min(*items),
+    "logsumexp": _lse,
+}
+
+
+def _convert_node(n: Node, args: list[Arr], leaf: Callable[[Node], Arr]) -> Arr:
+    op, name = n.op, n.op.name
+    if not n.inputs:
+        if name == "var":
+            return leaf(n)
+        if name == "const":
+            return _map(number, op.value.astype(object))  # type: ignore[attr-defined]
+        if name == "arange":
+            return _map(number, np.arange(op.start, op.stop, op.step).astype(object))  # type: ignore[attr-defined]
+    elif name in _UNARY:
+        return _map(_UNARY[name], args[0])
+    elif name in _BINARY:
+        return _map(_BINARY[name], *args)
+    elif name == "where":
+        return _map(lambda c, a, b: sympy.Piecewise((a, c), (b, True)), *args)
+    elif name == "astype":
+        return _cast(op, n, args[0], n.inputs[0])
+    elif name in _REDUCE:
+        return _reduce(args[0], op.axes, op.keepdims, _REDUCE[name])  # type: ignore[attr-defined]
+    elif name in ("softmax", "log_softmax"):
+        return _softmax(args[0], op.axis, name == "log_softmax")  # type: ignore[attr-defined]
+    elif name == "reshape":
+        return args[0].reshape(n.shape)
+    elif name == "transpose":
+        return np.transpose(args[0], op.axes)  # type: ignore[attr-defined]
+    elif name == "broadcast_to":
+        return np.broadcast_to(args[0], n.shape)
+    elif name == "concatenate":
+        return np.concatenate(args, axis=op.axis)  # type: ignore[attr-defined]
+    elif name == "getitem":
+        out = args[0][_index_tuple(op.spec, args[1:])]  # type: ignore[attr-defined]
+        return out if isinstance(out, np.ndarray) else _scalar(out)
+    elif name == "index_add":
+        return _index_add(op, *args)
+    elif name == "matmul":
+        out = np.matmul(args[0], args[1])
+        return out if isinstance(out, np.ndarray) else _scalar(out)
+    elif name == "einsum":
+        out = np.einsum(op.spec(), *args)  # type: ignore[attr-defined]
+        return out if isinstance(out, np.ndarray) else _scalar(out)
+    elif name == "one_hot":
+        depth = np.arange(op.depth)  # type: ignore[attr-defined]
+        labels = np.expand_dims(args[0], -1)
+        return _map(lambda lab, k: sympy.Piecewise((1, sympy.Eq(lab, k)), (0, True)), labels, depth)
+    hint = {
+        "stop_gradient": " (SymPy would differentiate through it)",
+        "dimsize": " (the size of a named dimension is known only at run time)",
+    }.get(name, "")
+    raise UnsupportedError(f"to_sympy: the op {name!r} has no SymPy equivalent{hint}")
+
+
+def _to_result(a: Arr) -> Any:
+    if a.ndim == 0:
+        return a[()]
+    if a.ndim == 2:
+        return sympy.ImmutableMatrix(a.tolist())
+    return sympy.ImmutableDenseNDimArray(a.ravel().tolist(), a.shape)
+
+
+def to_sympy(outputs: Node | Iterable[Node], real: bool = True) -> Any:
+    """The expression in SymPy: scalars give SymPy expressions, small tensors matrices or arrays.
+
+    Scalar variables become ``Symbol``s (``real=True`` by default, so ``Abs`` and ``Max``
+    differentiate simply); a tensor variable ``W`` becomes the elements ``W[i, j]`` of an
+    ``IndexedBase``. Raises UnsupportedError naming an op SymPy cannot express.
+
+    >>> x, y = sd.symbols("x y"); sd.to_sympy(sd.sigmoid(x) * y)
+    y/(1 + exp(-x))
+    """
+    single = isinstance(outputs, Node)
+    roots = [outputs] if single else list(outputs)  # type: ignore[list-item]
+    order = toposort(roots)
+    for n in order:
+        size = n.type.static_size
+        what = f"variable {n.op.var_name!r}" if n.op.name == "var" else f"the op {n.op.name!r}"  # type: ignore[attr-defined]
+        if size is None:
+            raise UnsupportedError(
+                f"to_sympy: {what} has the symbolic shape {format_shape(n.shape)}; "
+                "SymPy conversion needs static shapes"
+            )
+        if size > MAX_ELEMENTS:
+            raise UnsupportedError(
+                f"to_sympy: {what} of shape {format_shape(n.shape)} has {size} elements, more than "
+                f"{MAX_ELEMENTS}; convert a smaller expression"
+            )
+
+    def leaf(n: Node) -> Arr:
+        op = n.op
+        kind = n.dtype.kind
+        assumptions = {"integer": True} if kind in "iu" else {"real": True} if real and kind == "f" else {}
+        if n.shape == ():
+            return _scalar(sympy.Symbol(op.var_name, **assumptions))  # type: ignore[attr-defined]
+        base = sympy.IndexedBase(op.var_name, shape=n.shape, **assumptions)  # type: ignore[attr-defined]
+        out = np.empty(n.shape, dtype=object)
+        for idx in np.ndindex(*n.shape):
+            out[idx] = base[idx]
+        return out
+
+    values: dict[Node, Arr] = {}
+    try:
+        for n in order:
+            values[n] = _convert_node(n, [values[i] for i in n.inputs], leaf)
+    except RecursionError:  # SymPy's constructors inspect their arguments recursively
+        raise UnsupportedError(
+            f"to_sympy: SymPy cannot build an expression this deep ({len(order)} nodes); "
+            "convert a part of it"
+        ) from None
+    results = [_to_result(values[r]) for r in roots]
+    return results[0] if single else results
+
+
+# -- from_sympy -------------------------------------------------------------------------------
+
+_FUNCS: dict[type, Callable[..., Any]] = {
+    sympy.exp: FUNCTIONS["exp"],
+    sympy.sin: FUNCTIONS["sin"],
+    sympy.cos: FUNCTIONS["cos"],
+    sympy.tan: FUNCTIONS["tan"],
+    sympy.tanh: FUNCTIONS["tanh"],
+    sympy.Abs: FUNCTIONS["abs"],
+    sympy.sign: FUNCTIONS["sign"],
+    sympy.sinh: lambda a: (ew.exp(a) - ew.exp(-a)) / 2,
+    sympy.cosh: lambda a: (ew.exp(a) + ew.exp(-a)) / 2,
+    sympy.cot: lambda a: 1 / ew.tan(a),
+    sympy.sec: lambda a: 1 / ew.cos(a),
+    sympy.csc: lambda a: 1 / ew.sin(a),
+    sympy.StrictLessThan: ew.less,
+    sympy.LessThan: ew.less_equal,
+    sympy.StrictGreaterThan: ew.greater,
+    sympy.GreaterThan: ew.greater_equal,
+    sympy.Equality: ew.equal,
+    sympy.Unequality: ew.not_equal,
+}
+
+
+def _is_negated(v: Any) -> bool:
+    return isinstance(v, Node) and v.op.name == "neg"
+
+
+def _denominator_power(e: sympy.Basic) -> bool:
+    return bool(e.is_Pow and e.exp.is_number and e.exp.is_negative)
+
+
+def _children(e: sympy.Basic) -> list[Any]:
+    if isinstance(e, (sympy.MatrixBase, sympy.NDimArray)):
+        return list(e)
+    if isinstance(e, (sympy.Indexed, sympy.Symbol, sympy.Number, sympy.NumberSymbol)):
+        return []
+    if isinstance(e, sympy.Mul):  # a / b rather than a * b**-1
+        return [sympy.Pow(a.base, -a.exp) if _denominator_power(a) else a for a in e.args]
+    return list(e.args)
+
+
+def _leaf(e: sympy.Basic, shapes: Mapping[str, Any], made: dict[str, Node]) -> Any:
+    if isinstance(e, sympy.Integer):
+        v = int(e)
+        return v if -(2**63) <= v < 2**63 else float(v)
+    if e is sympy.nan:
+        return math.nan
+    if isinstance(e, sympy.Number):
+        if e.is_infinite:
+            return math.inf if e.is_positive else -math.inf
+        if e.is_real is False:
+            raise UnsupportedError(f"from_sympy: the complex number {e} is not supported")
+        return float(e)
+    if isinstance(e, sympy.NumberSymbol):
+        return float(e)
+    if isinstance(e, sympy.Symbol):
+        return _variable(e.name, shapes, made, ())
+    if isinstance(e, sympy.Indexed):
+        base = e.base
+        default = tuple(int(d) for d in base.shape) if base.shape else None
+        v = _variable(str(base.label), shapes, made, default)
+        try:
+            idx = tuple(int(i) for i in e.indices)
+        except TypeError:
+            raise UnsupportedError(f"from_sympy: {e} has symbolic indices; only integer indices convert") from None
+        return index(v, idx)
+    raise UnsupportedError(f"from_sympy: {type(e).__name__} ({e}) has no symdiff equivalent")
+
+
+def _variable(name: str, shapes: Mapping[str, Any], made: dict[str, Node], default: Any) -> Node:
+    if name in made:
+        return made[name]
+    spec = shapes.get(name, default if default is not None else ())
+    if default is None and name not in shapes:
+        raise UnsupportedError(
+            f"from_sympy: the shape of the indexed variable {name!r} is unknown; pass shapes={{{name!r}: ...}}"
+        )
+    if isinstance(spec, Node):
+        made[name] = spec
+        return spec
+    dtype: Any = "float64"
+    if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[0], (tuple, list)):
+        spec, dtype = spec
+    made[name] = var(name, check_shape(spec, f"shape of {name!r}"), dtype)
+    return made[name]
+
+
+def _combine(e: sympy.Basic, vals: list[Any]) -> Any:
+    if isinstance(e, sympy.Add):
+        terms = sorted(vals, key=_is_negated)  # positive terms first: a + b - c
+        acc = terms[0]
+        for t in terms[1:]:
+            acc = ew.subtract(acc, t.inputs[0]) if _is_negated(t) else ew.add(acc, t)
+        return acc
+    if isinstance(e, sympy.Mul):
+        num: list[Any] = []
+        den: list[Any] = []
+        negate = False
+        for a, v in zip(e.args, vals):
+            if _denominator_power(a):
+                den.append(v)
+            elif a == -1:
+                negate = not negate
+            elif a.is_Number and a.is_negative:
+                negate = not negate
+                num.append(-v)
+            else:
+                num.append(v)
+        out: Any = _product(num) if num else 1
+        if den:
+            out = ew.divide(out, _product(den))
+        return ew.negative(out) if negate else out
+    if isinstance(e, sympy.Pow):
+        base, ex = vals
+        if e.exp == sympy.Rational(1, 2):
+            return ew.sqrt(base)
+        if e.exp == sympy.Rational(-1, 2):
+            return ew.divide(1, ew.sqrt(base))
+        if e.exp == -1:
+            return ew.divide(1, base)
+        if isinstance(ex, (int, float)) and ex < 0 and e.exp.is_number:
+            return ew.divide(1, ew.power(base, -ex))
+        return ew.power(base, ex)
+    if isinstance(e, sympy.log):
+        out = ew.log(vals[0])
+        return ew.divide(out, ew.log(vals[1])) if len(vals) > 1 else out
+    if isinstance(e, (sympy.Max, sympy.Min)):
+        fn = ew.maximum if isinstance(e, sympy.Max) else ew.minimum
+        if len(vals) == 2 and any(v == 0 for v in vals if not isinstance(v, Node)) and fn is ew.maximum:
+            return FUNCTIONS["relu"](next(v for v in vals if isinstance(v, Node)))
+        acc = vals[0]
+        for v in vals[1:]:
+            acc = fn(acc, v)
+        return acc
+    if isinstance(e, sympy.Piecewise):
+        acc: Any = math.nan  # SymPy leaves a Piecewise undefined where no condition holds
+        for value, cond in reversed(vals):
+            if cond is True:
+                acc = value
+            elif cond is not False:
+                acc = ew.where(cond, value, acc)
+        return acc
+    if isinstance(e, sympy.functions.elementary.piecewise.ExprCondPair):
+        return (vals[0], vals[1])
+    if e is sympy.true or e is sympy.false:
+        return bool(e)
+    if isinstance(e, (sympy.MatrixBase, sympy.NDimArray)):
+        shape = tuple(e.shape)
+        return FUNCTIONS["reshape"](stack(vals), shape)
+    fn = _FUNCS.get(type(e))
+    if fn is None:
+        raise UnsupportedError(f"from_sympy: {type(e).__name__} ({e}) has no symdiff equivalent")
+    return fn(*vals)
+
+
+def _product(items: list[Any]) -> Any:
+    acc = items[0]
+    for v in items[1:]:
+        acc = ew.multiply(acc, v)
+    return acc
+
+
+def from_sympy(expr: Any, shapes: Mapping[str, Any] | None = None) -> Node:
+    """A symdiff expression from a SymPy one; Symbols become variables (float64 scalars unless
+    ``shapes`` says otherwise, as in ``sd.parse``), ``IndexedBase`` elements index tensors.
+
+    >>> a, b = sympy.symbols("a b"); sd.from_sympy(sympy.sin(a) * sympy.exp(b))
+    sin(a) * exp(b)
+    """
+    shapes = dict(shapes or {})
+    if isinstance(expr, (sympy.MatrixBase, sympy.NDimArray)):
+        expr = sympy.ImmutableMatrix(expr) if isinstance(expr, sympy.MatrixBase) else sympy.ImmutableDenseNDimArray(expr)
+    elif isinstance(expr, (bool, int, float, np.number)):
+        return as_node(expr)
+    elif not isinstance(expr, sympy.Basic):
+        raise TypeError(f"from_sympy expects a SymPy expression, got {type(expr).__name__}")
+    made: dict[str, Node] = {}
+    # keyed by identity: hashing a deep SymPy tree recurses, and equal sub-trees that are distinct
+    # objects still meet again as one node, since nodes are interned
+    memo: dict[int, Any] = {}
+    alive: list[Any] = []  # ids stay unique only while their objects live
+    stack_: list[tuple[Any, list[Any] | None]] = [(expr, None)]
+    while stack_:
+        e, kids = stack_.pop()
+        if kids is None:
+            if id(e) in memo:
+                continue
+            kids = _children(e)
+            stack_.append((e, kids))
+            stack_.extend((k, None) for k in reversed(kids) if id(k) not in memo)
+            continue
+        if id(e) in memo:
+            continue
+        memo[id(e)] = _combine(e, [memo[id(k)] for k in kids]) if kids else _leaf_or_empty(e, shapes, made)
+        alive.append(e)
+    return as_node(memo[id(expr)])
+
+
+def _leaf_or_empty(e: Any, shapes: Mapping[str, Any], made: dict[str, Node]) -> Any:
+    if e is sympy.true or e is sympy.false:
+        return bool(e)
+    if isinstance(e, (sympy.Indexed, sympy.Symbol, sympy.Number, sympy.NumberSymbol)):
+        return _leaf(e, shapes, made)
+    raise UnsupportedError(f"from_sympy: {type(e).__name__} ({e}) has no symdiff equivalent")

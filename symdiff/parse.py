@@ -1,0 +1,502 @@
+"""Text to graph: a whitelist walk over Python's ``ast``; nothing in the text is ever executed.
+
+The grammar is Python expression syntax restricted to math: numbers, names (variables), the
+operators ``+ - * / ** @`` (and ``^`` as power when asked), unary ``-``/``+``, single
+comparisons, calls of the functions in ``symdiff.FUNCTIONS`` with their own keyword arguments,
+and indexing with ints, slices, ``None`` and ``...``. Tuples and lists appear only as function
+arguments (shapes, axes, arrays to join) or indices; string literals only where a function takes
+a string (einsum subscripts, dtype names, dimension names). Everything else is a ParseError that
+points at the offending text.
+
+Limits (each a ParseError, checked before Python's own recursive parser sees the text):
+``MAX_LENGTH`` characters, ``MAX_NESTING`` levels of brackets, and ``MAX_OPERATORS`` operators
+and calls in all (an upper bound on the syntax tree's depth). Literals are never evaluated: an
+integer literal must fit int64, a float literal float64; ``9**9**9**9`` is just a graph.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import inspect
+import io
+import math
+import tokenize
+import unicodedata
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from .errors import ParseError, SymdiffError
+from .ir import Node, check_shape
+from .ops import FUNCTIONS, as_node, var
+from .ops import index as index_
+from .ops import elementwise as ew
+
+MAX_LENGTH = 100_000
+"""The longest text accepted, in characters."""
+MAX_NESTING = 100
+"""The deepest nesting of brackets ``( [ {`` accepted."""
+MAX_OPERATORS = 2_000
+"""The most operators, calls and subscripts accepted in one text (bounds the syntax tree's
+depth below the point where Python's recursive parser gives up)."""
+
+_INT64 = np.iinfo(np.int64)
+_WINDOW = 76  # characters of a long line shown around an error
+
+# parameters that take a string literal (or a tuple holding dimension names)
+_STRING_PARAMS: dict[str, frozenset[str]] = {
+    "einsum": frozenset({"subscripts"}),
+    "astype": frozenset({"dtype"}),
+    "one_hot": frozenset({"depth", "dtype"}),
+    "arange": frozenset({"start", "stop", "dtype"}),
+    "reshape": frozenset({"shape"}),
+    "broadcast_to": frozenset({"shape"}),
+}
+
+_BINARY: dict[type, Any] = {
+    ast.Add: ew.add,
+    ast.Sub: ew.subtract,
+    ast.Mult: ew.multiply,
+    ast.Div: ew.divide,
+    ast.Pow: ew.power,
+    ast.MatMult: FUNCTIONS["matmul"],
+}
+_COMPARE: dict[type, Any] = {
+    ast.Lt: ew.less,
+    ast.LtE: ew.less_equal,
+    ast.Gt: ew.greater,
+    ast.GtE: ew.greater_equal,
+    ast.Eq: ew.equal,
+    ast.NotEq: ew.not_equal,
+}
+
+# how refusals name what they refuse
+_CONSTRUCTS: dict[type, str] = {
+    ast.Attribute: "attribute access",
+    ast.Lambda: "a lambda",
+    ast.ListComp: "a list comprehension",
+    ast.SetComp: "a set comprehension",
+    ast.DictComp: "a dict comprehension",
+    ast.GeneratorExp: "a generator expression",
+    ast.JoinedStr: "an f-string",
+    ast.FormattedValue: "an f-string",
+    ast.NamedExpr: "an assignment expression (:=)",
+    ast.Starred: "a starred argument",
+    ast.BoolOp: "'and'/'or' (use where(cond, a, b) for choices)",
+    ast.IfExp: "a conditional expression (use where(cond, a, b))",
+    ast.Dict: "a dict",
+    ast.Set: "a set",
+    ast.Await: "await",
+    ast.Yield: "yield",
+    ast.YieldFrom: "yield",
+}
+_OPERATORS: dict[type, str] = {
+    ast.FloorDiv: "//", ast.Mod: "%", ast.LShift: "<<", ast.RShift: ">>", ast.BitOr: "|",
+    ast.BitAnd: "&", ast.BitXor: "^", ast.Invert: "~", ast.Not: "not", ast.In: "in",
+    ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not",
+}
+
+_Number = (int, float)
+
+
+class _Text:
+    """The source text, for messages that point into it."""
+
+    def __init__(self, text: str, caret: bool) -> None:
+        self.lines = text.splitlines() or [""]
+        self.caret = caret
+
+    def error(self, message: str, line: int, col: int, end_col: int | None = None) -> ParseError:
+        """A ParseError at 1-based ``line`` and 0-based character column ``col``."""
+        line = max(1, min(line, len(self.lines)))
+        src = self.lines[line - 1]
+        col = max(0, min(col, len(src)))
+        width = 1 if end_col is None else max(1, min(end_col, len(src)) - col)
+        text = f"{message} (line {line}, column {col + 1})"
+        if self.caret:
+            if len(src) > _WINDOW:  # show a window around the column of a long line
+                start = max(0, col - _WINDOW // 2)
+                shown = src[start : start + _WINDOW]
+                prefix = "..." if start else ""
+                suffix = "..." if start + _WINDOW < len(src) else ""
+                src, col = prefix + shown + suffix, col - start + len(prefix)
+                width = min(width, len(shown) - (col - len(prefix)))
+            text += f"\n  {src}\n  {' ' * col}{'^' * max(1, width)}"
+        err = ParseError(text)
+        err.lineno, err.column, err.reason = line, col + 1, message  # type: ignore[attr-defined]
+        return err
+
+    def char_col(self, line: int, byte_col: int) -> int:
+        """ast columns count UTF-8 bytes; messages count characters."""
+        src = self.lines[max(0, min(line, len(self.lines)) - 1)]
+        return len(src.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
+
+    def at(self, node: ast.AST, message: str) -> ParseError:
+        line = getattr(node, "lineno", 1)
+        col = self.char_col(line, getattr(node, "col_offset", 0))
+        end_line = getattr(node, "end_lineno", line)
+        end = self.char_col(line, node.end_col_offset) if end_line == line and node.end_col_offset else None  # type: ignore[attr-defined]
+        return self.error(message, line, col, end)
+
+    def between(self, left: ast.AST, right: ast.AST, message: str) -> ParseError:
+        """An error pointing at the operator between two operands."""
+        line = left.end_lineno or 1  # type: ignore[attr-defined]
+        if right.lineno == line:
+            src = self.lines[line - 1]
+            a = self.char_col(line, left.end_col_offset or 0)  # type: ignore[attr-defined]
+            b = self.char_col(line, right.col_offset)
+            gap = src[a:b]
+            stripped = gap.strip().lstrip(")] \t").rstrip("([ \t")
+            if stripped:
+                start = a + gap.index(stripped)
+                return self.error(message, line, start, start + len(stripped))
+        return self.at(left, message)
+
+
+def _check_limits(text: str, src: _Text) -> None:
+    if len(text) > MAX_LENGTH:
+        raise src.error(f"the text has {len(text)} characters, more than the limit of {MAX_LENGTH}", 1, 0)
+    depth = 0
+    operators = 0
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type != tokenize.OP:
+                continue
+            line, col = tok.start
+            if tok.string in "([{":
+                depth += 1
+                operators += tok.string != "("
+                if depth > MAX_NESTING:
+                    raise src.error(f"brackets nested more than {MAX_NESTING} deep", line, col)
+            elif tok.string in ")]}":
+                depth -= 1
+            elif tok.string not in (",", ":", "="):
+                operators += 1
+            if operators > MAX_OPERATORS:
+                raise src.error(
+                    f"more than {MAX_OPERATORS} operators; split the expression into parts "
+                    "built from the Python API", line, col,
+                )
+    except (tokenize.TokenError, SyntaxError):
+        pass  # Python's parser reports the syntax error itself, with a better message
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, tuple):
+        return "a tuple"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, slice):
+        return "a slice"
+    if value is None:
+        return "None"
+    if value is Ellipsis:
+        return "'...'"
+    if isinstance(value, bool):
+        return "a boolean"
+    return type(value).__name__
+
+
+def _holds_string(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            return True
+        if isinstance(v, (tuple, list)):
+            stack.extend(v)
+    return False
+
+
+def _leaf_variable(name: str, spec: Any, src: _Text, node: ast.AST) -> Node:
+    """The variable ``name`` as described by ``shapes[name]``."""
+    if isinstance(spec, Node):
+        return spec
+    dtype: Any = "float64"
+    shape = spec
+    if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[0], (tuple, list)):
+        shape, dtype = spec
+    try:
+        return var(name, check_shape(shape, f"shape of {name!r}"), dtype)
+    except (SymdiffError, TypeError, ValueError) as e:
+        raise src.at(node, f"shapes[{name!r}]: {e}") from None
+
+
+class _Parser:
+    def __init__(self, text: str, shapes: Mapping[str, Any] | None, caret: bool, power_caret: bool):
+        self.src = _Text(text, caret)
+        self.power_caret = power_caret
+        self.shapes: dict[str, Any] = {}
+        for k, v in (shapes or {}).items():
+            if not isinstance(k, str):
+                raise TypeError(f"shapes: names must be strings, got {k!r}")
+            self.shapes[unicodedata.normalize("NFKC", k)] = v  # as Python's parser reads names
+        self.variables: dict[str, Node] = {}
+
+    def children(self, node: ast.AST) -> list[ast.AST]:
+        """The sub-trees whose values ``combine`` needs; refuses nodes outside the whitelist."""
+        src = self.src
+        if isinstance(node, ast.Expression):
+            return [node.body]
+        if isinstance(node, ast.BinOp):
+            if type(node.op) not in _BINARY and not (self.power_caret and isinstance(node.op, ast.BitXor)):
+                op = _OPERATORS.get(type(node.op), type(node.op).__name__)
+                hint = "; write ** for a power (or parse with power_caret=True)" if op == "^" else ""
+                raise src.between(node.left, node.right, f"the operator {op!r} is not supported{hint}")
+            return [node.left, node.right]
+        if isinstance(node, ast.UnaryOp):
+            if not isinstance(node.op, (ast.USub, ast.UAdd)):
+                op = _OPERATORS.get(type(node.op), type(node.op).__name__)
+                raise src.at(node, f"the operator {op!r} is not supported")
+            return [node.operand]
+        if isinstance(node, ast.Compare):
+            if len(node.ops) > 1:
+                raise src.at(node, "chained comparisons (a < b < c) are not supported; compare two values")
+            if type(node.ops[0]) not in _COMPARE:
+                op = _OPERATORS.get(type(node.ops[0]), type(node.ops[0]).__name__)
+                raise src.between(node.left, node.comparators[0], f"the operator {op!r} is not supported")
+            return [node.left, node.comparators[0]]
+        if isinstance(node, ast.Call):
+            self.check_call(node)
+            return [*node.args, *(k.value for k in node.keywords)]
+        if isinstance(node, ast.Subscript):
+            return [node.value, node.slice]
+        if isinstance(node, ast.Slice):
+            return [p for p in (node.lower, node.upper, node.step) if p is not None]
+        if isinstance(node, (ast.Tuple, ast.List)):
+            for e in node.elts:
+                if isinstance(e, ast.Starred):
+                    raise src.at(e, "a starred item is not supported")
+            return list(node.elts)
+        if isinstance(node, (ast.Name, ast.Constant)):
+            return []
+        what = _CONSTRUCTS.get(type(node), type(node).__name__)
+        raise src.at(node, f"{what} is not allowed in a symdiff expression")
+
+    def check_call(self, node: ast.Call) -> None:
+        src = self.src
+        if not isinstance(node.func, ast.Name):
+            if isinstance(node.func, ast.Attribute):
+                raise src.at(node.func, "attribute access is not allowed in a symdiff expression")
+            raise src.at(node.func, "only functions called by name, such as sin(x), are supported")
+        name = node.func.id
+        if name not in FUNCTIONS:
+            near = difflib.get_close_matches(name, list(FUNCTIONS), n=3, cutoff=0.6)
+            hint = f"; did you mean {', '.join(near)}?" if near else "; see symdiff.FUNCTIONS for the list"
+            raise src.at(node.func, f"unknown function {name!r}{hint}")
+        params = inspect.signature(FUNCTIONS[name]).parameters
+        for a in node.args:
+            if isinstance(a, ast.Starred):
+                raise src.at(a, "starred arguments (*args) are not supported")
+        named = [p for p in params.values() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        seen: set[str] = set()
+        for k in node.keywords:
+            if k.arg is None:
+                raise src.at(k, "keyword unpacking (**kwargs) is not supported")
+            if k.arg in seen:
+                raise src.at(k, f"{name}(): keyword argument {k.arg!r} is repeated")
+            seen.add(k.arg)
+            if k.arg not in params or params[k.arg].kind not in (
+                inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY
+            ):
+                near = difflib.get_close_matches(k.arg, [p.name for p in named], n=2, cutoff=0.5)
+                accepted = ", ".join(f"{p.name}=" for p in named[1:] if p.default is not p.empty)
+                hint = f"; did you mean {near[0]}=?" if near else ""
+                raise src.at(
+                    k, f"{name}() takes no keyword argument {k.arg!r}{hint} "
+                    f"(it accepts {accepted or 'positional arguments only'})",
+                )
+
+    def combine(self, node: ast.AST, values: list[Any]) -> Any:
+        src = self.src
+        if isinstance(node, ast.Expression):
+            return self.operand(node.body, values[0])
+        if isinstance(node, ast.Constant):
+            return self.constant(node)
+        if isinstance(node, ast.Name):
+            return self.name(node)
+        if isinstance(node, ast.UnaryOp):
+            v = values[0]
+            if isinstance(v, _Number) and not isinstance(v, bool):
+                return -v if isinstance(node.op, ast.USub) else v  # a signed literal stays a literal
+            x = self.operand(node.operand, v)
+            return self.build(node, ew.negative, x) if isinstance(node.op, ast.USub) else x
+        if isinstance(node, (ast.BinOp, ast.Compare)):
+            left, right = (node.left, node.right) if isinstance(node, ast.BinOp) else (node.left, node.comparators[0])
+            fn = _BINARY.get(type(node.op), ew.power) if isinstance(node, ast.BinOp) else _COMPARE[type(node.ops[0])]
+            a, b = self.operand(left, values[0]), self.operand(right, values[1])
+            if not isinstance(a, Node) and not isinstance(b, Node):
+                a = as_node(a)  # two literals: a constant node (nothing is computed here)
+            return self.build(node, fn, a, b, between=(left, right))
+        if isinstance(node, ast.Call):
+            return self.call(node, values)
+        if isinstance(node, ast.Subscript):
+            x = values[0]
+            if not isinstance(x, Node):
+                raise src.at(node.value, f"only expressions can be indexed, not {_describe(x)}")
+            index = values[1]
+            if _holds_string(index):
+                raise src.at(node.slice, "strings cannot be indices")
+            return self.build(node, index_, x, index)
+        if isinstance(node, ast.Slice):
+            parts: list[Any] = []
+            it = iter(values)
+            for p in (node.lower, node.upper, node.step):
+                if p is None:
+                    parts.append(None)
+                    continue
+                v = next(it)
+                if v is not None and (not isinstance(v, int) or isinstance(v, bool)):
+                    raise src.at(p, f"slice bounds must be integer literals, not {_describe(v)}")
+                parts.append(v)
+            return slice(*parts)
+        if isinstance(node, ast.Tuple):
+            return tuple(values)
+        if isinstance(node, ast.List):
+            return list(values)
+        raise src.at(node, f"{type(node).__name__} is not allowed in a symdiff expression")
+
+    def constant(self, node: ast.Constant) -> Any:
+        v = node.value
+        src = self.src
+        if v is None or v is Ellipsis or isinstance(v, (bool, str)):
+            return v
+        if isinstance(v, int):
+            if not _INT64.min <= v <= _INT64.max:
+                raise src.at(node, "integer literal does not fit in int64; write it as a float (1e30)")
+            return v
+        if isinstance(v, float):
+            if not math.isfinite(v):
+                raise src.at(node, "float literal is out of the float64 range")
+            return v
+        raise src.at(node, f"{_describe(v)} literal is not supported")
+
+    def name(self, node: ast.Name) -> Node:
+        name = node.id
+        found = self.variables.get(name)
+        if found is not None:
+            return found
+        src = self.src
+        if name.startswith("__"):
+            raise src.at(node, f"names beginning with '__' are reserved: {name!r}")
+        if name in self.shapes:
+            found = _leaf_variable(name, self.shapes[name], src, node)
+        elif name in FUNCTIONS:
+            raise src.at(node, f"{name!r} is a function; call it, as in {name}(x)")
+        else:
+            found = var(name)
+        self.variables[name] = found
+        return found
+
+    def operand(self, node: ast.AST, value: Any) -> Any:
+        """An arithmetic operand: an expression or a number literal."""
+        if isinstance(value, Node) or (isinstance(value, _Number) and not isinstance(value, bool)):
+            return value
+        raise self.src.at(node, f"{_describe(value)} cannot be used as a value here")
+
+    def build(self, node: ast.AST, fn: Any, *args: Any, between: tuple[ast.AST, ast.AST] | None = None,
+              **kwargs: Any) -> Node:
+        """Call an op function, turning its complaints (shapes, dtypes, axes) into ParseErrors."""
+        try:
+            out = fn(*args, **kwargs)
+        except (SymdiffError, TypeError, ValueError, IndexError, NotImplementedError) as e:
+            what = getattr(fn, "__name__", "expression")
+            msg = str(e) if str(e).startswith(what) else f"{what}: {e}"
+            raise (self.src.between(*between, msg) if between else self.src.at(node, msg)) from e
+        if not isinstance(out, Node):
+            raise self.src.at(node, "this does not make an expression")
+        return out
+
+    def call(self, node: ast.Call, values: list[Any]) -> Node:
+        name = node.func.id  # type: ignore[attr-defined]  # checked in check_call
+        fn = FUNCTIONS[name]
+        sig = inspect.signature(fn)
+        n = len(node.args)
+        args, kwargs = values[:n], dict(zip((k.arg for k in node.keywords), values[n:]))
+        asts = dict(zip((k.arg for k in node.keywords), (k.value for k in node.keywords)))
+        try:
+            bound = sig.bind(*node.args, **asts)
+        except TypeError as e:
+            raise self.src.at(node, f"{name}(): {e}") from None
+        allowed = _STRING_PARAMS.get(name, frozenset())
+        by_ast = {id(a): v for a, v in zip([*node.args, *asts.values()], [*args, *kwargs.values()])}
+        for param, given in bound.arguments.items():
+            for a in given if isinstance(given, tuple) else (given,):
+                v = by_ast[id(a)]
+                if param not in allowed and _holds_string(v):
+                    raise self.src.at(a, f"{name}(): a string is not accepted as {param!r}")
+                if isinstance(v, slice) or v is Ellipsis:
+                    raise self.src.at(a, f"{name}(): {_describe(v)} is not accepted as {param!r}")
+        return self.build(node, fn, *args, **kwargs)
+
+    def run(self, tree: ast.Expression) -> Node:
+        # post-order with an explicit stack: the walk never recurses, whatever the depth
+        values: dict[int, Any] = {}
+        stack: list[tuple[ast.AST, list[ast.AST] | None]] = [(tree, None)]
+        while stack:
+            node, kids = stack.pop()
+            if kids is None:
+                kids = self.children(node)
+                stack.append((node, kids))
+                stack.extend((k, None) for k in reversed(kids))
+                continue
+            values[id(node)] = self.combine(node, [values.pop(id(k)) for k in kids])
+        out = values[id(tree)]
+        return out if isinstance(out, Node) else as_node(out)
+
+
+def parse(text: str, shapes: Mapping[str, Any] | None = None, caret: bool = True,
+          power_caret: bool = False) -> Node:
+    """An expression from text; names not in ``shapes`` are float64 scalars.
+
+    ``shapes`` maps a name to a shape (``(4, 3)``, ``("n", 3)``), to ``(shape, dtype)``, or to a
+    variable node. ``caret`` adds the offending line and a caret line to error messages;
+    ``power_caret`` reads ``^`` as ``**``.
+
+    >>> g = sd.parse("sum(tanh(W @ h + b))", shapes={"W": (4, 3), "h": (3,), "b": (4,)})
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"parse expects a string, got {type(text).__name__}")
+    parser = _Parser(text, shapes, caret, power_caret)
+    src = parser.src
+    if not text.strip():
+        raise src.error("empty expression", 1, 0)
+    _check_limits(text, src)
+    # Python refuses leading indentation; parse the text without it and shift positions back
+    body = text.lstrip()
+    lead = text[: len(text) - len(body)]
+    line_shift = lead.count("\n")
+    col_shift = len(lead) - (lead.rfind("\n") + 1)
+    byte_shift = len(lead[len(lead) - col_shift:].encode("utf-8"))
+    try:
+        tree = ast.parse(body, mode="eval")
+    except SyntaxError as e:
+        line = e.lineno or 1
+        col = (e.offset or 1) - 1 + (col_shift if line == 1 else 0)
+        end = None
+        if e.end_offset and e.end_lineno == e.lineno and e.end_offset > (e.offset or 0):
+            end = e.end_offset - 1 + (col_shift if line == 1 else 0)
+        raise src.error(f"invalid syntax: {e.msg}", line + line_shift, col, end) from None
+    except (RecursionError, MemoryError):
+        raise src.error(
+            "the expression is nested too deeply for Python's parser; split it into parts", 1, 0
+        ) from None
+    if line_shift or byte_shift:
+        for n in ast.walk(tree):  # ast.walk is iterative (a queue)
+            if not hasattr(n, "lineno"):
+                continue
+            if n.lineno == 1:  # type: ignore[attr-defined]
+                n.col_offset += byte_shift  # type: ignore[attr-defined]
+            if getattr(n, "end_lineno", None) == 1 and n.end_col_offset is not None:  # type: ignore[attr-defined]
+                n.end_col_offset += byte_shift  # type: ignore[attr-defined]
+            n.lineno += line_shift  # type: ignore[attr-defined]
+            if getattr(n, "end_lineno", None) is not None:
+                n.end_lineno += line_shift  # type: ignore[attr-defined]
+    try:
+        return parser.run(tree)
+    except (RecursionError, MemoryError):
+        raise src.error("the expression is too large to build", 1, 0) from None

@@ -1,0 +1,30 @@
+"""Graph rewriting: rules written as patterns in the algebra, applied to a fixpoint over the DAG.
+
+>>> from symdiff.rewrite import simplify
+>>> simplify(x * 1 + 0)        # x
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..ir import Node
+from ..ops.base import as_node
+from .engine import rewrite, rewrite_once
+from .pattern import Pat, Rule, RuleSet
+from .rules import DEFAULT
+
+
+def simplify(outputs: Node | Iterable[Node], rules: RuleSet | None = None) -> Node | list[Node]:
+    """An equivalent, smaller graph: one expression in, one out; a list in, a list out (shared
+    sub-expressions stay shared across the list).
+
+    >>> x = sd.var("x"); sd.simplify(x * 1 + 0)   # x
+    """
+    single = isinstance(outputs, Node)
+    roots = [outputs] if single else [as_node(o) for o in outputs]  # type: ignore[union-attr]
+    out = rewrite(roots, DEFAULT if rules is None else rules)
+    return out[0] if single else out
+
+
+__all__ = ["DEFAULT", "Pat", "Rule", "RuleSet", "rewrite", "rewrite_once", "simplify"]

@@ -1,0 +1,241 @@
+"""Patterns and rules: a rule is a pattern over the graph and a replacement built from what the
+pattern bound, both written in the algebra itself.
+
+>>> x = Pat.var("x")
+>>> rule = Rule(x * 1, lambda x: x)  # x*1 -> x
+
+A pattern is an op class (or several) with sub-patterns, a named capture (``Pat.var("x")``; the
+same name twice must bind the same node), or a literal number, which matches a constant (a
+``Const``, or a scalar ``Const`` broadcast to a shape) whose every element equals it. Binary
+commutative ops (``+``, ``*``, ``maximum``, ``minimum``, ``==``, ``!=``) match in either order.
+
+A rule's replacement is a function of the captured names (and, if it asks for them by name, of
+``node``, the matched node, and ``ctx``, what the engine knows about the graph being rewritten).
+It returns the new node, or ``None`` to decline. Rule sets combine with ``+``.
+
+Matching recurses over the *pattern*, whose depth is fixed by the rule's author (a handful of
+levels), never over the graph.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Union
+
+import numpy as np
+
+from ..ir import Node, Op
+from ..ops.base import Const
+from ..ops.elementwise import (
+    Add, Div, Equal, Maximum, Minimum, Mul, Neg, NotEqual, Pow, Sub,
+)
+from ..ops.shape import BroadcastTo
+
+COMMUTATIVE: frozenset[type[Op]] = frozenset({Add, Mul, Maximum, Minimum, Equal, NotEqual})
+
+Bindings = dict[str, Node]
+OpTypes = Union[type[Op], tuple[type[Op], ...]]
+
+
+def scalar_constant(node: Node) -> np.ndarray | None:
+    """The value of a constant that holds one number everywhere (a 0-d ``Const``, a ``Const``
+    broadcast to a shape, or a small constant array of equal elements) as a 0-d array, else None."""
+    op = node.op
+    if isinstance(op, BroadcastTo):
+        node = node.inputs[0]
+        op = node.op
+    if not isinstance(op, Const):
+        return None
+    v = op.value
+    if v.ndim == 0:
+        return v
+    if 0 < v.size <= 64:
+        first = v.reshape(-1)[0]
+        same = np.all(v == first) or (np.isnan(first) and np.all(np.isnan(v)))
+        if same and not (first == 0 and np.any(np.signbit(v) != np.signbit(first))):
+            return np.asarray(first)
+    return None
+
+
+class Pat:
+    """A pattern over nodes; build them with the arithmetic operators, ``Pat.var``, ``Pat(op, ...)``."""
+
+    __slots__ = ("ops", "src", "name", "literal")
+
+    def __init__(self, ops: OpTypes | None = None, *src: Any, name: str | None = None) -> None:
+        self.ops = (ops,) if isinstance(ops, type) else ops
+        self.src = tuple(as_pat(s) for s in src) if src else None
+        self.name = name
+        self.literal: complex | float | None = None
+
+    @staticmethod
+    def var(name: str) -> Pat:
+        """Any node, bound to ``name``."""
+        return Pat(None, name=name)
+
+    @staticmethod
+    def number(value: float) -> Pat:
+        """A constant equal to ``value`` everywhere (also written as a plain number in a pattern)."""
+        p = Pat(None)
+        p.literal = value
+        return p
+
+    @staticmethod
+    def of(ops: OpTypes) -> Callable[..., Pat]:
+        """A pattern builder for an op: ``exp = Pat.of(Exp); exp(x)``."""
+        return lambda *src, name=None: Pat(ops, *src, name=name)
+
+    def named(self, name: str) -> Pat:
+        """This pattern, also binding the matched node to ``name``."""
+        p = Pat(self.ops, *(self.src or ()), name=name)
+        p.literal = self.literal
+        return p
+
+    # The algebra, on patterns.
+    def __add__(self, o: Any) -> Pat: return Pat(Add, self, o)
+    def __radd__(self, o: Any) -> Pat: return Pat(Add, o, self)
+    def __sub__(self, o: Any) -> Pat: return Pat(Sub, self, o)
+    def __rsub__(self, o: Any) -> Pat: return Pat(Sub, o, self)
+    def __mul__(self, o: Any) -> Pat: return Pat(Mul, self, o)
+    def __rmul__(self, o: Any) -> Pat: return Pat(Mul, o, self)
+    def __truediv__(self, o: Any) -> Pat: return Pat(Div, self, o)
+    def __rtruediv__(self, o: Any) -> Pat: return Pat(Div, o, self)
+    def __pow__(self, o: Any) -> Pat: return Pat(Pow, self, o)
+    def __neg__(self) -> Pat: return Pat(Neg, self)
+
+    def match(self, node: Node) -> Iterator[Bindings]:
+        """Every way this pattern matches ``node``, as bindings of its names."""
+        return _match(self, node, {})
+
+    def __repr__(self) -> str:
+        if self.literal is not None:
+            return repr(self.literal)
+        if self.ops is None:
+            return self.name or "_"
+        head = "|".join(o.__name__ for o in self.ops)
+        inner = ", ".join(map(repr, self.src or ()))
+        return f"{head}({inner})" + (f" as {self.name}" if self.name else "")
+
+
+def as_pat(v: Any) -> Pat:
+    if isinstance(v, Pat):
+        return v
+    if isinstance(v, (int, float, complex)) and not isinstance(v, bool):
+        return Pat.number(v)
+    raise TypeError(f"cannot use {v!r} in a pattern; use Pat.var, a number, or Pat(op, ...)")
+
+
+def _bind(p: Pat, node: Node, b: Bindings) -> Bindings | None:
+    if p.name is None:
+        return b
+    seen = b.get(p.name)
+    if seen is not None:
+        return b if seen is node else None
+    nb = dict(b)
+    nb[p.name] = node
+    return nb
+
+
+def _match(p: Pat, node: Node, b: Bindings) -> Iterator[Bindings]:
+    if p.ops is None:
+        if p.literal is not None:
+            v = scalar_constant(node)
+            if v is None or v.dtype.kind not in "biufc" or not v == p.literal:
+                return
+        nb = _bind(p, node, b)
+        if nb is not None:
+            yield nb
+        return
+    op_type = type(node.op)
+    if op_type not in p.ops and Op not in p.ops:
+        return
+    nb = _bind(p, node, b)
+    if nb is None:
+        return
+    if p.src is None:
+        yield nb
+        return
+    ins = node.inputs
+    if len(p.src) != len(ins):
+        return
+    yield from _match_all(p.src, ins, nb)
+    if op_type in COMMUTATIVE and len(ins) == 2 and ins[0] is not ins[1]:
+        yield from _match_all(p.src, (ins[1], ins[0]), nb)
+
+
+def _match_all(pats: Sequence[Pat], nodes: Sequence[Node], b: Bindings) -> Iterator[Bindings]:
+    if not pats:
+        yield b
+        return
+    for nb in _match(pats[0], nodes[0], b):
+        yield from _match_all(pats[1:], nodes[1:], nb)
+
+
+class Rule:
+    """A pattern and its replacement: ``Rule(x * 1, lambda x: x)  # x*1 -> x``."""
+
+    __slots__ = ("pattern", "fn", "name", "_args")
+
+    def __init__(self, pattern: Pat, fn: Callable[..., Node | None], name: str | None = None) -> None:
+        if pattern.ops is None:
+            raise ValueError("a rule's pattern must start with an op, not a bare capture")
+        self.pattern = pattern
+        self.fn = fn
+        self.name = name or repr(pattern)
+        self._args = tuple(inspect.signature(fn).parameters)
+
+    def apply(self, node: Node, ctx: Any = None) -> Node | None:
+        """The replacement for ``node`` from the first match the function accepts, or None."""
+        for b in self.pattern.match(node):
+            extra = {"node": node, "ctx": ctx}
+            out = self.fn(**{a: b[a] if a in b else extra[a] for a in self._args})
+            if out is not None and out is not node:
+                return out
+        return None
+
+    def __add__(self, other: Rule | RuleSet) -> RuleSet:
+        return RuleSet([self]) + other
+
+    def __repr__(self) -> str:
+        return f"Rule({self.name})"
+
+
+class RuleSet:
+    """Rules tried in order, indexed by the op at the root of their pattern; ``a + b`` joins sets."""
+
+    __slots__ = ("rules", "_index")
+
+    def __init__(self, rules: Sequence[Rule] = ()) -> None:
+        self.rules = tuple(rules)
+        self._index: dict[type[Op], tuple[Rule, ...]] = {}
+
+    def for_op(self, op_type: type[Op]) -> tuple[Rule, ...]:
+        """The rules whose pattern can match a node of this op type, in order (``Op`` matches all)."""
+        found = self._index.get(op_type)
+        if found is None:
+            ops = self.rules
+            found = tuple(r for r in ops if op_type in r.pattern.ops or Op in r.pattern.ops)  # type: ignore[operator]
+            self._index[op_type] = found
+        return found
+
+    def __add__(self, other: Rule | RuleSet) -> RuleSet:
+        more = [other] if isinstance(other, Rule) else list(other.rules)
+        return RuleSet([*self.rules, *more])
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(self.rules)
+
+    def apply(self, node: Node, ctx: Any = None) -> Node | None:
+        """The first replacement some rule offers for ``node``, or None."""
+        for r in self.for_op(type(node.op)):
+            out = r.apply(node, ctx)
+            if out is not None:
+                return out
+        return None
+
+    def __repr__(self) -> str:
+        return f"RuleSet({len(self.rules)} rules)"

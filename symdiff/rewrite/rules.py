@@ -1,0 +1,629 @@
+"""The rewrite rules: constant folding, identities, shape rules, stabilization, term collection.
+
+What rewriting may change (the NaN policy). A rewritten graph computes the same values as the
+original wherever the original is finite, up to floating-point rounding (reassociating sums and
+products rounds differently). It never turns a NaN or an infinity the original would produce
+into a finite number, with the stabilization rules as the intended exception (they return the
+finite, correct value where the raw formula overflows). So:
+
+- ``x + 0 -> x``, ``x * 1 -> x``, ``x ** 1 -> x``, ``x ** 0 -> 1`` (NumPy's pow(nan, 0) is 1),
+  ``--x -> x`` are always applied; ``x + 0`` may turn a -0.0 into +0.0's partner, nothing else.
+- ``x * 0 -> 0``, ``x - x -> 0`` and dropping terms whose coefficients cancel apply only when
+  ``x`` is known finite (constants, integers, booleans, bounded functions such as sin or
+  sigmoid of finite values, ``where`` of finite values): ``inf * 0`` and ``inf - inf`` are NaN.
+  Otherwise the cancelled term is kept (as ``x - x``), so a NaN the user would see stays.
+- ``x / x -> 1`` only for a known finite, non-zero ``x`` (0/0 and inf/inf are NaN).
+- ``exp(log x) -> x`` only for ``x`` known non-negative (log of a negative is NaN).
+- Zeros from differentiation (a scalar ``0`` broadcast to a shape) vanish from sums and through
+  shape ops; they are not multiplied away from values that may be infinite.
+- Constant folding gives exactly what evaluation would (the same kernels), but refuses to fold
+  arrays above ``FOLD_MAX_ELEMENTS`` elements and integer results that would overflow, so
+  folding never takes long and never changes overflow behaviour.
+- The softmax cross-entropy rule turns ``index_add`` at ``[arange(n), labels]`` into
+  ``one_hot(labels)``: this assumes labels in ``[0, k)`` (a negative label, which indexing
+  would wrap around, gives a zero row instead).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from ..ir import Node, Op
+from ..ops.base import Const, DimSize, const, kernel
+from ..ops.elementwise import (
+    Abs, Add, Cast, Compare, Cos, Div, Exp, Expm1, Log, Log1p, Maximum, Minimum, Mul, Neg, Pow,
+    Relu, Sigmoid, Sign, Sin, Softplus, Sqrt, StopGradient, Sub, Tanh, Where, expm1, log1p,
+    negative, power, softplus,
+)
+from ..ops.nn import LogSoftmax, OneHot, Softmax, log_softmax, one_hot, softmax
+from ..ops.reduce import Sum, count, logsumexp
+from ..ops.shape import (
+    Arange, BroadcastTo, Index, IndexAdd, Reshape, Transpose, broadcast_to, reshape, transpose,
+)
+from .engine import Context
+from .pattern import Pat, Rule, RuleSet, scalar_constant
+
+FOLD_MAX_ELEMENTS = 4096
+"""Constant folding refuses inputs or results with more elements than this."""
+
+x, y, c = Pat.var("x"), Pat.var("y"), Pat.var("c")
+exp_, log_, sigmoid_ = Pat.of(Exp), Pat.of(Log), Pat.of(Sigmoid)
+
+
+# -- what is known about a node's values --------------------------------------------------------
+
+_BOUNDED = (Sin, Cos, Tanh, Sigmoid, Sign, Abs, Neg, Relu, Softmax, Maximum, Minimum, Where,
+            BroadcastTo, Reshape, Transpose, Index, StopGradient)
+_LOOK = 32  # nodes inspected at most, so the answer costs O(1) however deep the graph
+
+
+def known_finite(node: Node) -> bool:
+    """True when ``node`` is finite for every input: constants of finite values, integers and
+    booleans, and bounded functions (sin, tanh, sigmoid, where, ...) of finite values."""
+    stack, seen = [node], 0
+    while stack:
+        n = stack.pop()
+        seen += 1
+        if seen > _LOOK:
+            return False
+        if n.dtype.kind in "biu" or isinstance(n.op, (Compare, OneHot, Arange, DimSize)):
+            continue
+        if isinstance(n.op, Const):
+            if not np.all(np.isfinite(n.op.value)):
+                return False
+            continue
+        if isinstance(n.op, Cast) and n.inputs[0].dtype.kind in "biu":
+            continue
+        if isinstance(n.op, _BOUNDED):
+            stack.extend(n.inputs[1:] if isinstance(n.op, (Where, Index)) else n.inputs[:1]
+                         if isinstance(n.op, (BroadcastTo, Reshape, Transpose)) else n.inputs)
+            continue
+        return False
+    return True
+
+
+def known_nonzero_finite(node: Node) -> bool:
+    """True for constants that hold finite non-zero values only."""
+    v = scalar_constant(node)
+    if v is None and isinstance(node.op, Const):
+        v = node.op.value
+    return v is not None and bool(np.all(np.isfinite(v)) and np.all(v != 0))
+
+
+def known_nonnegative(node: Node) -> bool:
+    """True when ``node`` is >= 0 (or NaN) for every input."""
+    op = node.op
+    if isinstance(op, (Exp, Sigmoid, Softplus, Abs, Relu, Sqrt, Softmax, OneHot)):
+        return True
+    if isinstance(op, Mul) and node.inputs[0] is node.inputs[1]:
+        return True
+    if isinstance(op, Pow):
+        p = scalar_constant(node.inputs[1])
+        return p is not None and float(p) % 2 == 0
+    v = scalar_constant(node) if not isinstance(op, Const) else op.value
+    return v is not None and v.dtype.kind in "biuf" and bool(np.all(v >= 0))
+
+
+def full(value: Any, like: Node) -> Node:
+    """``value`` everywhere, with ``like``'s dtype and shape (a broadcast scalar)."""
+    return broadcast_to(const(np.asarray(value, dtype=like.dtype)), like.shape)
+
+
+def _is_zero(n: Node) -> bool:
+    v = scalar_constant(n)
+    return v is not None and v.dtype.kind in "biufc" and bool(v == 0)
+
+
+# -- constant folding ---------------------------------------------------------------------------
+
+
+def _fold(node: Node) -> Node | None:
+    if not node.inputs:
+        return None
+    op = node.op
+    if isinstance(op, BroadcastTo):
+        return None  # a broadcast scalar is already the compact form of a constant array
+    elementwise = op.elementwise
+    values = []
+    for i in node.inputs:
+        if isinstance(i.op, Const):
+            values.append(i.op.value)
+        elif elementwise and isinstance(i.op, BroadcastTo) and isinstance(i.inputs[0].op, Const):
+            values.append(i.inputs[0].op.value)  # fold on the small value, broadcast after
+        else:
+            return None
+    if sum(v.size for v in values) > FOLD_MAX_ELEMENTS:
+        return None
+    if not elementwise:
+        size = node.type.static_size
+        if size is None or size > FOLD_MAX_ELEMENTS:
+            return None
+    fn, names = kernel(op, len(values))
+    if names:
+        return None
+    try:
+        with np.errstate(all="ignore"):
+            out = np.asarray(fn(*values))
+            if out.dtype.kind in "iu" and isinstance(op, (Pow, Mul, Add, Sub)):
+                wide = np.asarray(fn(*(v.astype(np.float64) for v in values)))
+                if not np.all(np.abs(wide) < 2.0**62):
+                    return None  # integer overflow: leave it to run time, as written
+    except Exception:  # noqa: BLE001 - a constant expression that fails is left to fail at run time
+        return None
+    if out.size > FOLD_MAX_ELEMENTS:
+        return None
+    return const(out.astype(node.dtype, copy=False))
+
+
+# -- identities ---------------------------------------------------------------------------------
+
+
+def _mul_zero(node: Node, x: Node) -> Node | None:
+    return full(0, node) if known_finite(x) else None
+
+
+def _same_cancels(node: Node, x: Node, value: int) -> Node | None:
+    if value == 0:
+        return full(0, node) if known_finite(x) else None
+    return full(1, node) if known_nonzero_finite(x) else None
+
+
+def _pow_const(node: Node, x: Node, c: Node) -> Node | None:
+    p = scalar_constant(c)
+    if p is None or p.dtype.kind not in "iuf":
+        return None
+    if p == 1:
+        return x
+    if p == 0:
+        return full(1, node)
+    return None
+
+
+def _pow_pow(node: Node, x: Node, a: Node, b: Node) -> Node | None:
+    pa, pb = scalar_constant(a), scalar_constant(b)
+    if pa is None or pb is None or float(pa) % 1 or float(pb) % 1 or pa.ndim or pb.ndim:
+        return None  # (x**2)**0.5 is |x|, not x: only integer exponents compose
+    return power(x, const(np.asarray(pa * pb, dtype=b.dtype)))
+
+
+def _pow_mul(node: Node, x: Node, a: Node, b: Node) -> Node | None:
+    pa, pb = scalar_constant(a), scalar_constant(b)
+    if pa is None or pb is None or float(pa) % 1 or float(pb) % 1:
+        return None
+    if (pa > 0) != (pb > 0) or pa == 0 or pb == 0:
+        return None  # x**2 * x**-2 is nan at 0 and inf; x**0 would hide that
+    return power(x, const(np.asarray(pa + pb, dtype=np.result_type(a.dtype, b.dtype))))
+
+
+def _exp_log(x: Node) -> Node | None:
+    return x if known_nonnegative(x) else None
+
+
+IDENTITIES = RuleSet([
+    Rule(x + 0, lambda x: x),  # x+0 -> x
+    Rule(x - 0, lambda x: x),  # x-0 -> x
+    Rule(0 - x, lambda x: negative(x)),  # 0-x -> -x
+    Rule(x * 1, lambda x: x),  # x*1 -> x
+    Rule(x / 1, lambda x: x),  # x/1 -> x
+    Rule(x * -1, lambda x: negative(x)),  # x*-1 -> -x
+    Rule(x * 0, _mul_zero),  # x*0 -> 0 (x finite)
+    Rule(0 / x, lambda node, x: full(0, node) if known_nonzero_finite(x) else None),  # 0/x -> 0
+    Rule(-(-x), lambda x: x),  # --x -> x
+    Rule(x - x, lambda node, x: _same_cancels(node, x, 0)),  # x-x -> 0 (x finite)
+    Rule(x / x, lambda node, x: _same_cancels(node, x, 1)),  # x/x -> 1 (x finite, non-zero)
+    Rule(x + x, lambda x: x * 2),  # x+x -> 2x
+    Rule(x * x, lambda x: power(x, const(np.asarray(2, dtype=x.dtype)))),  # x*x -> x**2
+    Rule(x ** c, _pow_const),  # x**1 -> x, x**0 -> 1
+    Rule((x ** Pat.var("a")) ** Pat.var("b"), _pow_pow),  # (x**a)**b -> x**(a*b), integers
+    Rule(x ** Pat.var("a") * x ** Pat.var("b"), _pow_mul),  # x**a * x**b -> x**(a+b)
+    Rule(x - (-y), lambda x, y: x + y),  # x - -y -> x+y
+    Rule(x + (-y), lambda x, y: x - y),  # x + -y -> x-y
+    Rule(exp_(log_(x)), _exp_log),  # exp(log x) -> x (x >= 0)
+    Rule(log_(exp_(x)), lambda x: x),  # log(exp x) -> x
+    Rule(Pat(Where, c, x, x), lambda x: x),  # where(c, x, x) -> x
+])
+
+
+# -- shapes -------------------------------------------------------------------------------------
+
+
+def _transpose_transpose(node: Node, x: Node) -> Node:
+    inner = node.inputs[0].op.axes  # type: ignore[attr-defined]
+    outer = node.op.axes  # type: ignore[attr-defined]
+    return transpose(x, tuple(inner[a] for a in outer))
+
+
+def _broadcast_of_scalar(node: Node, x: Node) -> Node | None:
+    """A shape op applied to a constant broadcast from a scalar is that scalar broadcast again."""
+    inner = node.inputs[0]
+    if not isinstance(inner.op, BroadcastTo) or any(d != 1 for d in x.shape):
+        return None  # only a broadcast single value is the same value everywhere
+    x = reshape(x, ())
+    if node.type.static_size is None and isinstance(node.op, Index):
+        return None
+    if isinstance(node.op, IndexAdd):
+        return full(0, node) if _is_zero(inner) and node.inputs[0] is inner else None
+    if isinstance(node.op, Sum):
+        return None  # a sum of a broadcast is the sum-of-broadcast rule's
+    return broadcast_to(x, node.shape)
+
+
+def _sum_broadcast(node: Node, x: Node) -> Node | None:
+    """sum(broadcast_to(x, S), axes) = sum of x over its own axes, times the broadcast extent."""
+    b = node.inputs[0]
+    op: Sum = node.op  # type: ignore[assignment]
+    shape = b.shape
+    lead = len(shape) - x.ndim
+    aligned = reshape(x, (1,) * lead + x.shape) if lead else x
+    real = tuple(a for a in op.axes if aligned.shape[a] != 1 or shape[a] == 1)
+    spread = tuple(a for a in op.axes if a not in real)
+    if not spread:
+        return None
+    n = count(b, spread)
+    dt = node.dtype
+    factor = const(np.asarray(n.op.value, dtype=dt)) if isinstance(n.op, Const) else n.astype(dt)
+    if x.ndim == 0:
+        return x * factor  # the engine broadcasts it to the result's shape
+    total = Node(Sum(real, True), (aligned,)) if real else aligned
+    scaled = total * factor
+    kept = tuple(1 if a in op.axes else d for a, d in enumerate(shape))
+    out = broadcast_to(scaled, kept)
+    return out if op.keepdims else reshape(out, node.shape)
+
+
+def _sum_scaled(node: Node, x: Node, y: Node) -> Node | None:
+    if x.ndim != 0 or y.shape != node.inputs[0].shape:
+        return None
+    op: Sum = node.op  # type: ignore[assignment]
+    return x * Node(Sum(op.axes, op.keepdims), (y,))
+
+
+SHAPES = RuleSet([
+    Rule(Pat(Transpose, Pat(Transpose, x)), _transpose_transpose),  # (x^T)^T -> x
+    Rule(Pat(Reshape, Pat(Reshape, x)), lambda node, x: reshape(x, node.shape)),  # reshape(reshape x) -> reshape x
+    Rule(Pat(Reshape, x), lambda node, x: x if x.shape == node.shape else None),  # reshape(x, x.shape) -> x
+    Rule(Pat(BroadcastTo, Pat(BroadcastTo, x)), lambda node, x: broadcast_to(x, node.shape)),  # bcast(bcast x) -> bcast x
+    Rule(Pat(Reshape, Pat(BroadcastTo, x)), lambda node, x: _broadcast_of_scalar(node, x)),  # reshape(bcast c) -> bcast c
+    Rule(Pat(Transpose, Pat(BroadcastTo, x)), lambda node, x: _broadcast_of_scalar(node, x)),  # transpose(bcast c) -> bcast c
+    Rule(Pat(Index, Pat(BroadcastTo, x)), lambda node, x: _broadcast_of_scalar(node, x)),  # bcast(c)[i] -> bcast c
+    Rule(Pat(IndexAdd, Pat(BroadcastTo, x)), lambda node, x: _broadcast_of_scalar(node, x)),  # index_add(0) -> 0
+    Rule(Pat(BroadcastTo, Pat(BroadcastTo, x)), lambda node, x: broadcast_to(x, node.shape)),  # bcast(bcast x)
+    Rule(Pat(Sum, Pat(BroadcastTo, x)), _sum_broadcast),  # sum(bcast(x, S)) -> sum(x) * |S / x|
+    Rule(Pat(Sum, x), lambda node, x: full(0, node) if _is_zero(x) else None),  # sum(0) -> 0
+    Rule(Pat(BroadcastTo, Pat(Reshape, x)),
+         lambda node, x: broadcast_to(x, node.shape) if x.ndim == 0 else None),  # bcast(reshape s) -> bcast s
+    Rule(Pat(Sum, Pat(BroadcastTo, x) * y), _sum_scaled),  # sum(bcast(s) * y) -> s * sum(y)
+])
+
+
+# -- zeros from differentiation -----------------------------------------------------------------
+
+
+def _add_zero(node: Node, x: Node, z: Node) -> Node | None:
+    return broadcast_to(x, node.shape) if _is_zero(z) else None
+
+
+ZEROS = RuleSet([
+    Rule(Pat(Add, x, Pat.var("z")), _add_zero),  # x + zeros -> x
+    Rule(Pat(Sub, x, Pat.var("z")), _add_zero),  # x - zeros -> x
+    Rule(Pat(Where, c, x, y), lambda node, x, y: full(0, node) if _is_zero(x) and _is_zero(y) else None),  # where(c,0,0) -> 0
+])
+
+
+# -- numerical stabilization ----------------------------------------------------------------------
+
+
+def _logsumexp(node: Node, x: Node) -> Node:
+    s: Sum = node.inputs[0].op  # type: ignore[assignment]
+    return logsumexp(x, s.axes, s.keepdims)
+
+
+def _one_hot_nll(node: Node, g: Node) -> Node | None:
+    """index_add(g, (n, k), [arange(n), labels]) -> g[:, None] * one_hot(labels, k)."""
+    op: IndexAdd = node.op  # type: ignore[assignment]
+    if op.spec != (("a",), ("a",)) or len(op.shape) != 2:
+        return None
+    _, rows, labels = node.inputs
+    n, k = op.shape
+    r = rows.op
+    if not isinstance(r, Arange) or (r.start, r.step, r.stop) != (0, 1, n) or labels.shape != (n,):
+        return None
+    if g.shape not in ((), (n,)):
+        return None
+    g2 = reshape(g, (n, 1)) if g.shape == (n,) else g
+    return g2 * one_hot(labels, k, node.dtype)
+
+
+def _sum_one_hot(node: Node, x: Node) -> Node | None:
+    op: Sum = node.op  # type: ignore[assignment]
+    if op.axes != (node.inputs[0].ndim - 1,):
+        return None
+    return full(1, node)
+
+
+STABILIZE = RuleSet([
+    Rule(log_(sigmoid_(x)), lambda x: negative(softplus(negative(x)))),  # log(sigmoid x) -> -softplus(-x)
+    Rule(log_(1 + x), lambda x: log1p(x)),  # log(1+x) -> log1p(x)
+    Rule(log_(x - -1), lambda x: log1p(x)),  # log(x - -1) -> log1p(x)
+    Rule(exp_(x) - 1, lambda x: expm1(x)),  # exp(x)-1 -> expm1(x)
+    Rule(exp_(x) + -1, lambda x: expm1(x)),  # exp(x) + -1 -> expm1(x)
+    Rule(log_(Pat(Sum, exp_(x))), _logsumexp),  # log(sum(exp x)) -> logsumexp(x)
+    Rule(log_(Pat(Softmax, x)), lambda node, x: log_softmax(x, node.inputs[0].op.axis)),  # log(softmax x) -> log_softmax x
+    Rule(exp_(Pat(LogSoftmax, x)), lambda node, x: softmax(x, node.inputs[0].op.axis)),  # exp(log_softmax x) -> softmax x
+    Rule(Pat(IndexAdd, Pat.var("g"), Pat.var("rows"), Pat.var("labels")), _one_hot_nll),  # index_add(g, [arange n, labels]) -> g * one_hot(labels)
+    Rule(Pat(Sum, Pat(OneHot, x)), _sum_one_hot),  # sum(one_hot(l), -1) -> 1
+])
+
+
+# -- term collection ------------------------------------------------------------------------------
+
+_ADDITIVE = (Add, Sub, Neg)
+_PRODUCT = (Mul, Div, Neg)
+
+
+def _scale_of(n: Node) -> tuple[Node, Any] | None:
+    """``k * x`` or ``x * k`` or ``x / k`` with a scalar constant k, as (x, k)."""
+    if isinstance(n.op, Mul):
+        a, b = n.inputs
+        k = scalar_constant(a)
+        if k is not None and a.ndim == 0:
+            return b, k
+        k = scalar_constant(b)
+        if k is not None and b.ndim == 0:
+            return a, k
+    if isinstance(n.op, Div):
+        a, b = n.inputs
+        k = scalar_constant(b)
+        if k is not None and b.ndim == 0 and k != 0 and np.isfinite(k):
+            return a, 1 / k
+    return None
+
+
+class _Monomial:
+    """coefficient * prod(factor ** power), powers split into numerator and denominator."""
+
+    __slots__ = ("coef", "num", "den", "merged", "cost")
+
+    def __init__(self, coef: Any) -> None:
+        self.coef = coef
+        self.num: dict[Node, int] = {}
+        self.den: dict[Node, int] = {}
+        self.merged = 0  # repeated factors or constants combined
+        self.cost = 0  # product nodes of the original expression absorbed
+
+    def key(self) -> frozenset[tuple[Node, int, int]]:
+        fs = set(self.num) | set(self.den)
+        return frozenset((f, self.num.get(f, 0), self.den.get(f, 0)) for f in fs)
+
+
+def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any) -> _Monomial:
+    """``term`` as a monomial, expanding products it alone uses (they have one consumer)."""
+    m = _Monomial(coef)
+    stack: list[tuple[Node, int]] = [(term, 1)]
+    uses = ctx.uses
+    while stack:
+        n, e = stack.pop()
+        expandable = (owned if n is term else uses.get(n, 2) == 1) and n.dtype == dtype
+        if isinstance(n.op, Neg) and n.dtype == dtype:
+            expandable = True  # seeing through a shared negation duplicates nothing
+        if expandable and isinstance(n.op, _PRODUCT):
+            scaled = _scale_of(n)
+            if scaled is not None:
+                m.coef = m.coef * (scaled[1] ** e)
+                m.cost += 1
+                if m.coef.ndim == 0:
+                    m.merged += 1 if m.cost > 1 else 0
+                stack.append((scaled[0], e))
+                continue
+            m.cost += 1
+            if isinstance(n.op, Neg):
+                m.coef = -m.coef
+                stack.append((n.inputs[0], e))
+            elif isinstance(n.op, Mul):
+                stack.append((n.inputs[1], e))
+                stack.append((n.inputs[0], e))
+            else:
+                stack.append((n.inputs[1], -e))
+                stack.append((n.inputs[0], e))
+            continue
+        if expandable and isinstance(n.op, Pow):
+            p = scalar_constant(n.inputs[1])
+            if p is not None and n.inputs[1].ndim == 0 and p.dtype.kind in "iuf" and float(p) % 1 == 0 and p != 0:
+                m.cost += 1
+                stack.append((n.inputs[0], e * int(p)))
+                continue
+        f = ctx.new.get(n, n)
+        side = m.num if e > 0 else m.den
+        if f in side:
+            m.merged += 1
+        side[f] = side.get(f, 0) + abs(e)
+    return m
+
+
+def _product(m_num: dict[Node, int], m_den: dict[Node, int], dtype: np.dtype) -> Node | None:
+    def chain(fs: dict[Node, int]) -> Node | None:
+        out: Node | None = None
+        for f, p in fs.items():
+            if p == 0:
+                continue
+            t = f if p == 1 else power(f, const(np.asarray(p, dtype=dtype)))
+            out = t if out is None else out * t
+        return out
+
+    top, bottom = chain(m_num), chain(m_den)
+    if bottom is None:
+        return top
+    return (top if top is not None else const(np.asarray(1, dtype=dtype))) / bottom
+
+
+def _scaled(k: Any, body: Node | None, dtype: np.dtype) -> tuple[Node, bool]:
+    """(|k| * body, negative?) with the coefficient folded in when it is +-1."""
+    if body is None:
+        return const(np.asarray(k, dtype=dtype)), False
+    neg = bool(np.real(k) < 0) if np.isreal(k) else False
+    mag = -k if neg else k
+    if mag == 1:
+        return body, neg
+    return const(np.asarray(mag, dtype=dtype)) * body, neg
+
+
+def _collect(node: Node, ctx: Context) -> Node | None:
+    """a*x + b*x -> (a+b)*x, x*x**2 -> x**3, g*a + g*b -> g*(a+b): one sum of products at a time.
+
+    The region is the sum (or product) rooted at ``node``, through the additive nodes that it
+    alone uses, so nothing shared is ever duplicated.
+    """
+    old = ctx.old
+    if old is None or not old.type.is_float:
+        return None
+    owner = ctx.sole.get(old)
+    if owner is not None and isinstance(owner.op, _ADDITIVE + _PRODUCT) and owner.dtype == old.dtype \
+            and owner.shape == old.shape:
+        return None  # an inner node: its consumer's region will absorb it
+    dtype = old.dtype
+    one = np.asarray(1, dtype=dtype)
+    uses, new = ctx.uses, ctx.new
+    coef: dict[Node, Any] = {old: one}
+    arrived: dict[Node, int] = {}
+    stack = [old]
+    region = 0
+    merges = 0
+    leaves: dict[Node, None] = {}
+    additive = isinstance(old.op, _ADDITIVE)
+    while stack and additive:
+        n = stack.pop()
+        k = coef.pop(n)
+        region += 1
+        leaves.pop(n, None)
+        scaled = _scale_of(n) if n is not old else None
+        if isinstance(n.op, Add):
+            parts = [(n.inputs[0], k), (n.inputs[1], k)]
+        elif isinstance(n.op, Sub):
+            parts = [(n.inputs[0], k), (n.inputs[1], -k)]
+        elif isinstance(n.op, Neg):
+            parts = [(n.inputs[0], -k)]
+        else:
+            assert scaled is not None
+            parts = [(scaled[0], k * scaled[1])]
+        for child, kc in parts:
+            if child in coef:
+                merges += 1
+                coef[child] = coef[child] + kc
+            else:
+                coef[child] = kc
+                leaves[child] = None
+            arrived[child] = arrived.get(child, 0) + 1
+            if child.dtype == dtype and child.shape == old.shape and (isinstance(child.op, Neg) or (
+                    arrived[child] == uses.get(child, 0)
+                    and (isinstance(child.op, _ADDITIVE) or _scale_of(child) is not None))):
+                stack.append(child)
+    if not additive:
+        leaves = {old: None}
+        arrived[old] = uses.get(old, 1)
+        region = 0
+    groups: dict[frozenset[tuple[Node, int, int]], _Monomial] = {}
+    constant = np.asarray(0, dtype=dtype)
+    n_constants = 0
+    for leaf in leaves:
+        k = coef[leaf]
+        owned = arrived.get(leaf, 0) == uses.get(leaf, 0) or leaf is old
+        v = scalar_constant(leaf) if leaf.ndim == 0 else None
+        if v is not None:
+            with np.errstate(all="ignore"):
+                constant = constant + k * v.astype(dtype)
+            n_constants += 1
+            continue
+        m = _monomial(leaf, owned, ctx, dtype, k)
+        region += m.cost
+        merges += m.merged
+        key = m.key()
+        g = groups.get(key)
+        if g is None:
+            groups[key] = m
+        else:
+            g.coef = g.coef + m.coef
+            merges += 1
+    merges += max(0, n_constants - 1)
+    gl = list(groups.values())
+    # factors shared by every term come out once: g*a + g*b -> g*(a+b)
+    common_num: dict[Node, int] = {}
+    common_den: dict[Node, int] = {}
+    if len(gl) >= 2 and n_constants == 0:
+        for side, common in (("num", common_num), ("den", common_den)):
+            first = getattr(gl[0], side)
+            for f, p in first.items():
+                least = p
+                for g in gl[1:]:
+                    least = min(least, getattr(g, side).get(f, 0))
+                    if not least:
+                        break
+                if least:
+                    common[f] = least
+    cancelled = [g for g in gl if g.coef == 0]
+    if not merges and not common_num and not common_den and (not cancelled or not additive):
+        return None
+    # rebuild: positive terms added first, negative ones subtracted, cancelled ones kept as
+    # t - t unless t is known finite (so a NaN from inf - inf is not hidden)
+    pos: list[Node] = []
+    negs: list[Node] = []
+    guards: list[Node] = []
+    for g in gl:
+        num = {f: p - common_num.get(f, 0) for f, p in g.num.items()}
+        den = {f: p - common_den.get(f, 0) for f, p in g.den.items()}
+        body = _product(num, den, dtype)
+        if g.coef == 0:
+            if body is not None and not known_finite(body):
+                guards.append(body)
+            continue
+        t, neg = _scaled(g.coef, body, dtype)
+        (negs if neg else pos).append(t)
+    if constant != 0 or (not pos and not negs and not guards):
+        if np.real(constant) < 0 and (pos or negs):
+            negs.append(const(-constant))
+        else:
+            pos.append(const(constant))
+    total: Node | None = None
+    for t in pos:
+        total = t if total is None else total + t
+    for t in negs:
+        total = negative(t) if total is None else total - t
+    for t in guards:
+        d = t - t
+        total = d if total is None else total + d
+    assert total is not None
+    outer = _product(common_num, common_den, dtype)
+    if outer is not None:
+        total = outer * total if not isinstance(outer.op, Div) else (
+            total * outer.inputs[0] / outer.inputs[1] if not _is_one(outer.inputs[0]) else total / outer.inputs[1])
+    return total
+
+
+def _is_one(n: Node) -> bool:
+    v = scalar_constant(n)
+    return v is not None and bool(v == 1)
+
+
+COLLECT = RuleSet([
+    Rule(Pat((Add, Sub, Neg, Mul, Div)), _collect),  # a*x + b*x -> (a+b)*x, x*x**2 -> x**3
+])
+
+FOLD = RuleSet([
+    Rule(Pat(Op), _fold),  # f(constants) -> constant
+])
+
+DEFAULT = FOLD + IDENTITIES + ZEROS + SHAPES + STABILIZE + COLLECT
+"""Every rule, in the order they are tried on a node."""
+
+
+def iter_rules() -> Iterator[Rule]:
+    """Every default rule (for documentation and tests)."""
+    return iter(DEFAULT)
+
+
+__all__ = [
+    "COLLECT", "DEFAULT", "FOLD", "FOLD_MAX_ELEMENTS", "IDENTITIES", "SHAPES", "STABILIZE", "ZEROS",
+    "full", "iter_rules", "known_finite", "known_nonnegative", "known_nonzero_finite",
+]

@@ -1,0 +1,83 @@
+import math
+import os
+import pathlib
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def run(*args):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "symdiff", *args], capture_output=True, text=True,
+                          cwd=ROOT, env=env, timeout=120)
+
+
+def test_no_arguments_prints_the_demo():
+    r = run()
+    assert r.returncode == 0
+    assert "at x = 3, y = -4:  f = 1.5456449  df/dx = 2.0595698  df/dy = 1.5922328" in r.stdout
+
+
+def test_gradient_as_text_and_all_emit_forms():
+    r = run("(x + sigmoid(y)) / (sigmoid(x) + (x + y)**2)", "--wrt", "x,y")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("df/dx = ") and "\ndf/dy = " in r.stdout
+    r = run("x**3 * sin(x)", "--wrt", "x", "--order", "3", "--emit", "latex")
+    assert r.returncode == 0 and r.stdout.startswith(r"\frac{\partial^{3} f}{\partial x^{3}} = ")
+    r = run("x**2 * y", "--order", "2", "--emit", "sympy")
+    assert r.stdout == "d^2f/dx^2 = 2*y\nd^2f/dx dy = 2*x\nd^2f/dy^2 = 0\n"
+    r = run("x**3 * sin(x)", "--wrt", "x", "--order", "2", "--emit", "sympy")
+    import sympy
+
+    x = sympy.Symbol("x", real=True)
+    got = sympy.sympify(r.stdout.split(" = ", 1)[1], locals={"x": x})
+    assert sympy.simplify(got - sympy.diff(x**3 * sympy.sin(x), x, 2)) == 0
+
+
+def test_shapes_dtypes_and_dot():
+    r = run("sum(tanh(W @ h))", "--shape", "W=4,3", "--shape", "h=3", "--wrt", "W", "--emit", "dot")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith('digraph "symdiff" {') and r.stdout.rstrip().endswith("}")
+    assert 'label="W\\n(4, 3)"' in r.stdout and 'label="df/dW"' in r.stdout
+    r = run("sum(x * 2.0)", "--shape", "x=n", "--dtype", "x=float32")
+    assert r.returncode == 0 and r.stdout.startswith("df/dx = ")
+    r = run("x ^ 2", "--power-caret", "--emit", "sympy")
+    assert r.stdout == "df/dx = 2*x\n"
+
+
+def test_bad_input_exits_2_with_one_line_and_a_caret():
+    r = run("sinn(x) + 1")
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr == ("symdiff: error: unknown function 'sinn'; did you mean sin, sign? (line 1, column 1)\n"
+                        "  sinn(x) + 1\n"
+                        "  ^^^^\n")
+    for args, words in [
+        (["__import__('os').system('echo hi')"], "attribute access"),
+        (["x", "--wrt", "z"], "--wrt 'z': the expression has no variable of that name (its variables: x)"),
+        (["W @ h", "--shape", "W=4,3", "--shape", "h=4"], "matmul: shapes (4, 3) and (4,) do not align"),
+        (["W", "--shape", "W=4,3"], "derivatives need a scalar"),
+        (["x", "--dtype", "x=float99"], "float99"),
+        (["x", "--shape", "W"], "write NAME=DIMS"),
+        (["x", "--order", "-1"], "--order must be 0 or more"),
+    ]:
+        r = run(*args)
+        assert r.returncode == 2, (args, r.stderr)
+        assert "Traceback" not in r.stderr and words in r.stderr, (args, r.stderr)
+
+
+def test_numpy_emit_writes_a_working_module():
+    r = run("x**2 * sin(y)", "--emit", "numpy")
+    assert r.returncode == 0, r.stderr
+    namespace = {}
+    exec(compile(r.stdout, "<generated>", "exec"), namespace)  # our own generated module
+    dfdx, dfdy = namespace["derivatives"](x=3.0, y=0.5)
+    assert math.isclose(dfdx, 6.0 * math.sin(0.5)) and math.isclose(dfdy, 9.0 * math.cos(0.5))
+
+
+def test_help_documents_every_option_with_examples():
+    r = run("--help")
+    assert r.returncode == 0
+    for option in ("--wrt", "--order", "--emit", "--shape", "--dtype", "--power-caret"):
+        assert option in r.stdout
+    assert 'symdiff "x**3 * sin(x)" --wrt x --order 3 --emit latex' in r.stdout

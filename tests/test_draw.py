@@ -1,0 +1,115 @@
+import shutil
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+import symdiff as sd
+
+
+def seed():
+    x, y = sd.symbols("x y")
+    return x, y, (x + sd.sigmoid(y)) / (sd.sigmoid(x) + (x + y) ** 2)
+
+
+def svg_texts(svg: str) -> list[str]:
+    root = ET.fromstring(svg)  # valid XML, or this raises
+    return [t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text")]
+
+
+def test_python_engine_svg_is_valid_and_labels_ops():
+    x, y, f = seed()
+    texts = svg_texts(sd.draw(f, engine="python").svg)
+    for label in ("x", "y", "sigmoid", "+", "÷", "^", "2.0"):
+        assert label in texts
+
+
+def test_forward_and_derivative_nodes_are_styled_apart():
+    x, y, f = seed()
+    svg = sd.draw([f, *sd.grad(f, [x, y])], engine="python").svg
+    root = ET.fromstring(svg)
+    kinds = [g.get("class") for g in root.iter("{http://www.w3.org/2000/svg}g")]
+    assert "node forward" in kinds and "node derivative" in kinds and "node var" in kinds
+
+
+def test_values_and_gradients_match_the_lecture_numbers():
+    x, y, f = seed()
+    texts = svg_texts(sd.draw(f, values={"x": 3, "y": -4}, gradients=True, engine="python").svg)
+    assert "1.546" in texts  # f
+    assert "2.06" in texts and "1.592" in texts  # df/dx, df/dy
+    assert "-0.7916" in texts  # the gradient at the denominator
+
+
+def test_gradients_need_values():
+    x, y, f = seed()
+    with pytest.raises(ValueError, match="needs values="):
+        sd.draw(f, gradients=True)
+
+
+def test_tensor_edges_show_shapes():
+    W = sd.var("W", shape=(4, 3))
+    h = sd.var("h", shape=(3,))
+    texts = svg_texts(sd.draw(sd.sum(sd.tanh(W @ h)), engine="python").svg)
+    assert "(4, 3)" in texts and "(4,)" in texts
+
+
+def test_big_graphs_are_cut_with_a_warning():
+    z = w = sd.var("w")
+    for _ in range(400):
+        z = sd.sin(z) * 0.5 + w
+    with pytest.warns(UserWarning, match="drawing the 60 nearest"):
+        d = sd.draw(z, max_nodes=60, engine="python")
+    texts = svg_texts(d.svg)
+    assert "…" in texts and len([t for t in texts if t == "sin"]) < 40
+
+
+def test_save_svg_dot_and_unknown_suffix(tmp_path):
+    x, y, f = seed()
+    d = sd.draw(f, engine="python")
+    assert svg_texts(d.save(tmp_path / "f.svg").read_text())
+    dot = d.save(tmp_path / "f.dot").read_text()
+    assert dot.startswith("digraph symdiff {") and "rankdir=LR" in dot and "->" in dot
+    with pytest.raises(ValueError, match="use .svg, .png or .dot"):
+        d.save(tmp_path / "f.jpeg")
+
+
+def test_dot_escapes_labels():
+    q = sd.var('a"b')
+    dot = sd.draw(q * 2).dot
+    assert 'label="a\\"b"' in dot
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot program is not installed")
+def test_graphviz_engine_svg():
+    x, y, f = seed()
+    texts = svg_texts(sd.draw(f, engine="graphviz").svg)
+    assert "sigmoid" in " ".join(texts)
+
+
+def test_graphviz_engine_without_the_program_says_so(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    x, y, f = seed()
+    with pytest.raises(RuntimeError, match="needs Graphviz"):
+        _ = sd.draw(f, engine="graphviz").svg
+    assert svg_texts(sd.draw(f).svg)  # auto falls back to the pure-Python drawing
+
+
+def test_repr_svg_for_jupyter():
+    x, y, f = seed()
+    assert "<svg" in sd.draw(f)._repr_svg_()[:400]
+
+
+def test_evaluated_values_are_finite():
+    x, y, f = seed()
+    d = sd.draw(f, values={"x": 3, "y": -4}, gradients=True)
+    assert all(np.isfinite(float(it.gradient)) for it in d.items if it.gradient)
+
+
+def test_expressions_render_as_math_in_jupyter_and_big_ones_do_not():
+    x, y, f = seed()
+    assert f._repr_latex_().startswith("$\\displaystyle \\frac{x + \\sigma")
+    z = x
+    for _ in range(200):
+        z = sd.sin(z) + y
+    assert z._repr_latex_() is None
+    assert "more than 200 nodes" in repr(z)

@@ -1,0 +1,75 @@
+import math
+
+import pytest
+
+import symdiff as sd
+
+
+def test_explain_rows_follow_the_chain_rule():
+    x, y = sd.symbols("x y")
+    q = x + y
+    f = q * y
+    e = sd.explain(f, wrt=[x, y], values={"x": -2.0, "y": 5.0})
+    rows = {r["node"]: r for r in e.rows}
+    assert rows["(x + y) * y"]["upstream"] == "1"
+    # mul gate: the local gradient for q is the other input (y = 5)
+    assert ("x + y", "5", "5") in rows["(x + y) * y"]["inputs"]
+    assert ("y", "3", "3") in rows["(x + y) * y"]["inputs"]
+    assert rows["x + y"]["gate"].startswith("add gate: distributes")
+    assert rows["x"]["upstream"] == "5" and rows["y"]["upstream"] == "8"
+    assert e.rows[0]["node"] == "(x + y) * y"  # backward order: output first
+
+
+def test_explain_names_the_max_gate_and_routes():
+    a, b = sd.symbols("a b")
+    e = sd.explain(sd.maximum(a, b), values={"a": 1.0, "b": 3.0})
+    row = e.rows[0]
+    assert row["gate"].startswith("max gate: routes")
+    assert ("a", "0", "0") in row["inputs"] and ("b", "1", "1") in row["inputs"]
+
+
+def test_explain_text_and_html():
+    x, y = sd.symbols("x y")
+    f = (x + sd.sigmoid(y)) / (sd.sigmoid(x) + (x + y) ** 2)
+    e = sd.explain(f, wrt=[x, y], values={"x": 3, "y": -4})
+    text = str(e)
+    assert "downstream = upstream × local" in text and "2.06" in text and "1.592" in text
+    assert e._repr_html_().startswith("<table>") and "rowspan" in e._repr_html_()
+
+
+def test_explain_needs_a_scalar_and_values():
+    v = sd.var("v", shape=(3,))
+    with pytest.raises(ValueError, match="scalar"):
+        sd.explain(v * 2, values={"v": [1, 2, 3]})
+    with pytest.raises(ValueError, match="values="):
+        sd.explain(sd.sum(v))
+
+
+@pytest.mark.parametrize(
+    "build, point, reason, text",
+    [
+        (lambda x, y: sd.relu(x) * 2, None, "not_zero", "not identically zero"),
+        (lambda x, y: sd.relu(y) * 2, None, "no_path", "no path"),
+        (lambda x, y: sd.stop_gradient(x) * 2 + y, None, "stop_gradient", "stop_gradient"),
+        (lambda x, y: sd.sign(x) + y, None, "flat_op", "sign"),
+        (lambda x, y: sd.where(x > 0, y, 0.0) * y, None, "flat_op", "greater"),
+        (lambda x, y: sd.relu(x) * 2, {"x": -1.0, "y": 0.0}, "flat_at_values", "relu is flat"),
+        (lambda x, y: sd.maximum(x, y), {"x": 1.0, "y": 2.0}, "flat_at_values", "losing side of maximum"),
+        (lambda x, y: sd.maximum(x, y), {"x": 3.0, "y": 2.0}, "not_zero", "not zero"),
+    ],
+)
+def test_why_zero(build, point, reason, text):
+    x, y = sd.symbols("x y")
+    out = build(x, y)
+    z = sd.why_zero(out, x, values=point)
+    assert z.reason == reason
+    assert text in str(z)
+
+
+def test_why_zero_at_values_agrees_with_the_gradient():
+    x = sd.var("x")
+    f = sd.relu(x - 1.0) * sd.relu(1.0 - x)
+    z = sd.why_zero(f, x, values={"x": 1.0})
+    assert z.reason == "flat_at_values"
+    assert sd.evaluate(sd.grad(f, x), {"x": 1.0}) == 0
+    assert not math.isnan(float(sd.evaluate(f, {"x": 1.0})))

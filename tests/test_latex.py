@@ -1,0 +1,51 @@
+import symdiff as sd
+
+
+def test_readable_forms():
+    x, y = sd.symbols("x y")
+    alpha, w1 = sd.var("alpha"), sd.var("w1")
+    assert sd.latex(sd.sigmoid(x) / y) == r"\frac{\sigma\left(x\right)}{y}"
+    assert sd.latex(x ** 2 * sd.sin(y)) == r"{x}^{2} \cdot \sin\left(y\right)"
+    assert sd.latex((x + y) ** 3) == r"{\left(x + y\right)}^{3}"
+    assert sd.latex(sd.exp(-x)) == "e^{-x}"
+    assert sd.latex(x - (y - x)) == r"x - \left(y - x\right)"
+    assert sd.latex(alpha * w1) == r"\alpha \cdot w_{1}"
+    assert sd.latex(sd.var("loss_total")) == r"\mathrm{loss}_{total}"
+    assert sd.latex(sd.relu(x)) == r"\operatorname{relu}\left(x\right)"
+    assert sd.latex(sd.sqrt(sd.abs(x))) == r"\sqrt{\left|x\right|}"
+    assert sd.latex(sd.where(x > 0, x, 0)) == (
+        r"\begin{cases} x & \text{if } x > 0 \\ 0 & \text{otherwise} \end{cases}"
+    )
+    assert sd.latex(x * 1e-8) == r"x \cdot 10^{-8}"
+    assert sd.latex(x / 2.5e-8) == r"\frac{x}{2.5 \cdot 10^{-8}}"
+    assert sd.latex(sd.stop_gradient(x)) == r"\operatorname{stop\_gradient}\left(x\right)"
+
+
+def test_tensors():
+    W, h = sd.var("W", (4, 3)), sd.var("h", (3,))
+    assert sd.latex(sd.sum(sd.tanh(W @ h))) == r"\sum \tanh\left(W \, h\right)"
+    assert sd.latex(sd.sum(W, axis=0)) == r"\sum_{\mathrm{axis}\,0} W"
+    assert sd.latex(W.T) == r"{W}^{\top}"
+    assert sd.latex(W * W) == r"W \odot W"
+    assert sd.latex(W[0, 1:]) == r"W\left[0, 1:\right]"
+    assert sd.latex(sd.reshape(W, (12,))) == r"\operatorname{reshape}\left(W, (12,)\right)"
+
+
+def test_large_dags_name_shared_parts():
+    x = sd.var("x")
+    e = x
+    for _ in range(40):
+        e = sd.sin(e) * sd.cos(e)  # each level used twice: a tree would have 2**40 leaves
+    text = sd.latex(e)
+    assert text.startswith("\\begin{aligned}") and text.endswith("\\end{aligned}")
+    assert r"\text{where}" in text and "t_{1} &= " in text
+    assert len(text) < 40 * 200
+
+
+def test_deep_graphs_are_fine():
+    x = sd.var("x")
+    e = x
+    for _ in range(20_000):  # the printers loop over toposort; no recursion
+        e = e + 1
+    assert len(sd.latex(e)) > 0
+    assert len(sd.to_text(e)) > 0

@@ -1,0 +1,290 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import symdiff as sd
+from symdiff.ops.base import Const
+from symdiff.rewrite import Pat, Rule, RuleSet, rewrite
+from symdiff.rewrite.rules import FOLD_MAX_ELEMENTS, known_finite
+
+x, y = sd.symbols("x y")
+i = sd.var("i", dtype="int64")
+v = sd.var("v", shape=(3,))
+M = sd.var("M", shape=(2, 3))
+
+
+def same_values(first, second, **inputs):
+    va, vb = sd.evaluate([first, second], inputs, simplify=False)
+    np.testing.assert_allclose(va, vb, rtol=1e-12, atol=1e-12)
+    assert np.shape(va) == np.shape(vb) and np.asarray(va).dtype == np.asarray(vb).dtype
+
+
+# -- the pattern language -------------------------------------------------------------------------
+
+
+def test_pattern_binds_and_commutes():
+    p = Pat.var("a") * 1
+    assert [b["a"] for b in p.match(x * 1)] == [x]
+    assert [b["a"] for b in p.match(1 * x)] == [x]  # commutative ops match in either order
+    assert list(p.match(x * 2)) == []
+    assert list((Pat.var("a") - 1).match(1 - x)) == []  # sub does not commute
+
+
+def test_same_name_must_bind_same_node():
+    p = Pat.var("a") - Pat.var("a")
+    assert len(list(p.match(x - x))) == 1
+    assert list(p.match(x - y)) == []
+
+
+def test_rule_declines_with_none_and_sets_combine():
+    double = Rule(Pat.var("a") + Pat.var("a"), lambda a: a * 2)  # a+a -> 2a
+    never = Rule(Pat.var("a") * Pat.var("b"), lambda a, b: None)  # declines
+    rs = RuleSet([never]) + double
+    assert len(rs) == 2
+    assert rs.apply(x * y) is None
+    assert rs.apply(x + x) is x * 2
+    assert rewrite([(x + x) + (x + x)], rs)[0] is (x * 2) * 2
+
+
+# -- each rule: structure and values ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "expr, expected",
+    [
+        (lambda: x + 0, lambda: x),  # x+0 -> x
+        (lambda: 0 + x, lambda: x),
+        (lambda: x - 0, lambda: x),
+        (lambda: x * 1, lambda: x),  # x*1 -> x
+        (lambda: 1.0 * x, lambda: x),
+        (lambda: x / 1, lambda: x),
+        (lambda: -(-x), lambda: x),  # --x -> x
+        (lambda: x ** 1, lambda: x),  # x**1 -> x
+        (lambda: sd.exp(sd.log(sd.exp(x))), lambda: sd.exp(x)),  # exp(log x) -> x, x >= 0
+        (lambda: sd.log(sd.exp(x)), lambda: x),
+        (lambda: sd.where(x > 0, y, y), lambda: y),
+        (lambda: sd.transpose(sd.transpose(M)), lambda: M),  # transposes of transposes
+        (lambda: M.reshape(3, 2).reshape(6).reshape(2, 3), lambda: M),  # reshapes of reshapes
+        (lambda: M.reshape(3, 2).reshape(6), lambda: M.reshape(6)),
+    ],
+)
+def test_identity_rules(expr, expected):
+    e, want = expr(), expected()
+    assert sd.simplify(e) is want
+    inputs = {"x": 0.7, "y": -1.3, "M": np.arange(6.0).reshape(2, 3)}
+    same_values(e, sd.simplify(e), **inputs)
+
+
+def test_x_times_zero_only_when_finite():
+    e = sd.sin(x) * 0  # sin(inf) is nan, so the product is nan there: kept
+    assert sd.simplify(e) is e and not known_finite(sd.sin(x))
+    assert known_finite(sd.sin(sd.astype(i, "float64")))
+    assert sd.simplify(sd.sin(sd.astype(i, "float64")) * 0) is sd.zeros(())
+
+
+def test_zero_product_keeps_nan_of_unbounded_value():
+    e = x * 0
+    assert sd.simplify(e) is e
+    assert np.isnan(sd.evaluate(sd.simplify(e), {"x": np.inf}))
+    b = sd.astype(i, "float64") * 0  # an integer is always finite
+    assert sd.simplify(b) is sd.zeros(())
+    w = sd.where(x > 0, 1.0, 2.0) * 0
+    assert sd.simplify(w) is sd.zeros(())
+
+
+def test_x_minus_x_and_x_over_x():
+    assert sd.simplify(x - x) is x - x  # inf - inf is nan: kept
+    assert np.isnan(sd.evaluate(sd.simplify(x - x), {"x": np.inf}))
+    t = sd.tanh(y)
+    assert sd.simplify(t - t) is not None
+    assert sd.simplify(x / x) is x / x  # 0/0
+    c = sd.const(3.0)
+    assert sd.simplify(sd.where(x > 0, c, 4.0) / sd.where(x > 0, c, 4.0)).op.name in ("const", "broadcast_to", "div")
+
+
+def test_x_plus_x_and_x_times_x():
+    s = sd.simplify(x + x)
+    assert sd.count_nodes(s) == 3 and s.op.name == "mul"
+    p = sd.simplify(x * x)
+    assert p.op.name == "pow" and p.inputs[0] is x and float(p.inputs[1].op.value) == 2
+    same_values(x * x * x, sd.simplify(x * x * x), x=1.7)
+    assert sd.simplify(x * x * x).op.name == "pow"
+
+
+def test_integer_powers_compose():
+    e = (x ** 2) ** 3
+    s = sd.simplify(e)
+    assert s.op.name == "pow" and float(s.inputs[1].op.value) == 6
+    same_values(e, s, x=-1.1)
+    half = (x ** 2) ** 0.5  # |x|, not x: left alone
+    assert sd.simplify(half) is half
+    assert sd.simplify(x ** 0).op.name in ("const", "broadcast_to")
+    assert sd.evaluate(sd.simplify(x ** 0), {"x": np.nan}) == 1.0  # as NumPy: nan**0 is 1
+
+
+def test_term_collection():
+    a, b = sd.symbols("a b")
+    e = a * x + b * x
+    s = sd.simplify(e)
+    assert s.op.name == "mul" and sd.count_nodes(s) == 5  # (a + b) * x
+    same_values(e, s, a=2.0, b=-0.5, x=3.0)
+    e2 = 3 * x - x + 2 * x
+    s2 = sd.simplify(e2)
+    assert sd.count_nodes(s2) == 3  # 4 * x
+    assert sd.evaluate(s2, {"x": 1.5}) == 6.0
+    p = 2 * x * y ** 2 * x * 3 / y  # 6 * x**2 * y**2 / y: y/y stays (y may be 0)
+    same_values(p, sd.simplify(p), x=1.3, y=0.7)
+    assert sd.count_nodes(sd.simplify(p)) < sd.count_nodes(p)
+    assert "y ** 2.0 / y" in str(sd.simplify(p))
+
+
+def test_constant_folding():
+    e = sd.const(2.0) * 3 + sd.exp(sd.const(0.0))
+    s = sd.simplify(e)
+    assert isinstance(s.op, Const) and float(s.op.value) == 7.0
+    z = sd.zeros((4, 5)) + 1.0  # stays a broadcast scalar, not a 20-element array
+    sz = sd.simplify(z)
+    assert sz.op.name == "broadcast_to" and sz.inputs[0].op.value == 1.0
+
+
+def test_folding_refuses_huge_arrays_and_overflow():
+    big = sd.const(np.ones(FOLD_MAX_ELEMENTS + 1))
+    e = big * 2.0
+    assert sd.simplify(e).op.name == "mul"
+    nine = sd.const(9)
+    tower = nine ** (nine ** (nine ** nine))  # int64 overflow: left as written, instantly
+    s = sd.simplify(tower)
+    assert s.op.name == "pow"
+    ft = sd.const(9.0) ** (sd.const(9.0) ** (sd.const(9.0) ** 9.0))
+    assert np.isinf(sd.simplify(ft).op.value)
+
+
+def test_sum_of_broadcast():
+    e = sd.sum(sd.broadcast_to(x, (4, 5)))
+    s = sd.simplify(e)
+    assert s.op.name == "mul" and sd.count_nodes(s) == 3  # x * 20
+    same_values(e, s, x=1.25)
+    r = sd.sum(sd.broadcast_to(v, (4, 3)), axis=0)
+    same_values(r, sd.simplify(r), v=np.array([1.0, 2.0, 3.0]))
+    assert "broadcast_to" not in str(sd.simplify(r))
+
+
+def test_zero_gradient_pruning():
+    g = sd.grad(x * 3 + sd.sin(y), [x, y])
+    s = sd.simplify(g)
+    assert isinstance(s[0].op, Const) and float(s[0].op.value) == 3.0
+    assert s[1] is sd.cos(y)
+    z = sd.grad(sd.sum(v * 2), v)
+    assert sd.simplify(z).op.name == "broadcast_to"  # 2 everywhere, no multiplication left
+    h = sd.zeros((3,)) + v
+    assert sd.simplify(h) is v
+
+
+def test_dead_nodes_removed():
+    e = (x * y + sd.exp(y)) * 0 + x
+    assert sd.count_nodes(sd.simplify(e)) <= sd.count_nodes(e)
+    f = sd.where(x > 1, x, x) + (y - y) * 0
+    s = sd.simplify(f)
+    assert all(n is not y for n in sd.toposort(s)) or sd.count_nodes(s) < sd.count_nodes(f)
+
+
+def test_list_in_list_out_shares():
+    f = sd.sin(x) * x + sd.exp(-x * x)
+    g = sd.grad(f, x)
+    out = sd.simplify([f, g])
+    assert isinstance(out, list) and len(out) == 2
+    assert sd.count_nodes(out) < sd.count_nodes(out[0]) + sd.count_nodes(out[1])
+    assert sd.simplify(f) is not None and not isinstance(sd.simplify(f), list)
+
+
+def test_evaluate_can_simplify_first():
+    e = x * 0  # kept (x may be inf)
+    assert np.isnan(sd.evaluate(e, {"x": np.inf}, simplify=True))
+    e = sd.log(1 + x)
+    tiny = 1e-20
+    assert sd.evaluate(e, {"x": tiny}, simplify=True) == tiny  # log1p after rewriting
+    assert sd.evaluate(e, {"x": tiny}) == 0.0
+
+
+# -- sizes ---------------------------------------------------------------------------------------
+
+
+def chain(depth):
+    w = sd.var("w")
+    z = w
+    for _ in range(depth):
+        z = sd.sin(z) * z + sd.exp(-z * z)
+    return w, z
+
+
+def test_chain_gradient_stays_small():
+    w, z = chain(30)
+    n = sd.count_nodes(z)
+    g = sd.simplify([z, sd.grad(z, w)])
+    assert sd.count_nodes(g) <= 2.3 * n
+    g2 = sd.simplify([*g, sd.grad(g[1], w)])
+    assert sd.count_nodes(g2) <= 6.5 * n
+    for val in (0.3, -0.8):
+        raw = sd.evaluate([z, sd.grad(z, w)], {"w": val}, simplify=False)
+        np.testing.assert_allclose(sd.evaluate(g, {"w": val}, simplify=False), raw, rtol=1e-10)
+
+
+def test_product_gradient_is_linear():
+    n = 50
+    xs = sd.symbols([f"x{k}" for k in range(n)])
+    p = xs[0]
+    for t in xs[1:]:
+        p = p * t
+    g = sd.simplify([p, *sd.grad(p, list(xs))])
+    assert sd.count_nodes(g) - sd.count_nodes(p) <= 3 * n
+    vals = {f"x{k}": 1.0 + 0.01 * k for k in range(n)}
+    got = sd.evaluate(g, vals, simplify=False)
+    prod = np.prod(list(vals.values()))
+    np.testing.assert_allclose(got[1:], [prod / vals[f"x{k}"] for k in range(n)], rtol=1e-12)
+
+
+def test_deep_chain_simplifies_without_recursion():
+    w = sd.var("w")
+    z = w
+    for _ in range(100_000):
+        z = z + 0.0
+    assert sd.simplify(z) is w
+
+
+# -- simplify never changes values --------------------------------------------------------------
+
+_LEAVES = [x, y, sd.const(0.0), sd.const(1.0), sd.const(2.0), sd.const(-1.0)]
+_UNARY = [sd.sin, sd.cos, sd.exp, sd.log, sd.tanh, sd.sigmoid, sd.negative, sd.log1p, sd.softplus,
+          sd.sqrt, sd.abs]
+_BINARY = [sd.add, sd.subtract, sd.multiply, sd.divide, lambda a, b: a ** 2, sd.maximum]
+
+
+@st.composite
+def expressions(draw):
+    stack = [draw(st.sampled_from(_LEAVES)) for _ in range(2)]
+    for _ in range(draw(st.integers(1, 12))):
+        kind = draw(st.integers(0, 2))
+        a = stack[draw(st.integers(0, len(stack) - 1))]
+        if kind == 0:
+            stack.append(draw(st.sampled_from(_UNARY))(a))
+        elif kind == 1:
+            b = stack[draw(st.integers(0, len(stack) - 1))]
+            stack.append(draw(st.sampled_from(_BINARY))(a, b))
+        else:
+            stack.append(draw(st.sampled_from(_LEAVES)))
+    return stack[-1] + stack[len(stack) // 2]
+
+
+@settings(max_examples=80, deadline=None)
+@given(expressions(), st.floats(-3, 3), st.floats(-3, 3), st.booleans())
+def test_simplify_keeps_values(e, xv, yv, differentiate):
+    if differentiate:
+        e = sd.grad(e, x)
+    s = sd.simplify(e)
+    with np.errstate(all="ignore"):
+        want = sd.evaluate(e, {"x": xv, "y": yv}, simplify=False)
+        got = sd.evaluate(s, {"x": xv, "y": yv}, simplify=False)
+    if np.isfinite(want) and np.isfinite(got):
+        np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-9)
+    assert np.asarray(got).dtype == np.asarray(want).dtype

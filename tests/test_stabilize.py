@@ -1,0 +1,71 @@
+"""Each stabilization rule: the raw formula overflows or loses precision, the rewritten one not."""
+
+import numpy as np
+
+import symdiff as sd
+
+x = sd.var("x")
+v = sd.var("v", shape=(4,))
+
+
+def raw_and_rewritten(e, **inputs):
+    with np.errstate(all="ignore"):
+        raw = sd.evaluate(e, inputs, simplify=False)
+    return raw, sd.evaluate(sd.simplify(e), inputs, simplify=False)
+
+
+def test_log_sigmoid_is_minus_softplus():
+    e = sd.log(sd.sigmoid(x))
+    assert sd.simplify(e) is -sd.softplus(-x)
+    raw, good = raw_and_rewritten(e, x=-800.0)
+    assert raw == -np.inf and good == -800.0
+
+
+def test_log_one_plus_is_log1p():
+    e = sd.log(1 + x)
+    assert sd.simplify(e) is sd.log1p(x)
+    raw, good = raw_and_rewritten(e, x=1e-18)
+    assert raw == 0.0 and good == 1e-18
+
+
+def test_exp_minus_one_is_expm1():
+    e = sd.exp(x) - 1
+    assert sd.simplify(e) is sd.expm1(x)
+    raw, good = raw_and_rewritten(e, x=1e-18)
+    assert raw == 0.0 and good == 1e-18
+
+
+def test_log_sum_exp_is_logsumexp():
+    e = sd.log(sd.sum(sd.exp(v)))
+    assert sd.simplify(e) is sd.logsumexp(v)
+    big = np.array([1000.0, 999.0, 0.0, -5.0])
+    raw, good = raw_and_rewritten(e, v=big)
+    assert raw == np.inf
+    np.testing.assert_allclose(good, 1000.0 + np.log1p(np.exp(-1.0) + np.exp(-1000.0)), rtol=1e-15)
+
+
+def test_log_softmax():
+    e = sd.log(sd.softmax(v))
+    assert sd.simplify(e) is sd.log_softmax(v)
+    raw, good = raw_and_rewritten(e, v=np.array([0.0, 800.0, 1.0, 2.0]))
+    assert raw[0] == -np.inf and np.isclose(good[0], -800.0)
+
+
+def test_softmax_cross_entropy_gradient_is_softmax_minus_one_hot():
+    z = sd.var("z", shape=("n", 5))
+    labels = sd.var("labels", shape=("n",), dtype="int64")
+    loss = -sd.mean(sd.log_softmax(z)[sd.arange(z.shape[0]), labels])
+    g = sd.grad(loss, z)
+    s = sd.simplify(g)
+    ops = {n.op.name for n in sd.toposort(s)}
+    assert "index_add" not in ops and "one_hot" in ops and "softmax" in ops
+    assert "log_softmax" not in ops and "sum" not in ops
+    assert "(one_hot(labels, 5) - softmax(z, axis=1))" in str(s)  # times -1/n
+    assert sd.count_nodes(s) <= 11
+    rng = np.random.default_rng(0)
+    zv = rng.normal(size=(6, 5)) * 50
+    lv = rng.integers(0, 5, size=6)
+    e = np.exp(zv - zv.max(axis=1, keepdims=True))
+    want = (e / e.sum(axis=1, keepdims=True) - np.eye(5)[lv]) / 6
+    np.testing.assert_allclose(sd.evaluate(s, {"z": zv, "labels": lv}, simplify=False), want, atol=1e-15)
+    np.testing.assert_allclose(sd.evaluate(g, {"z": zv, "labels": lv}, simplify=False), want, atol=1e-15)

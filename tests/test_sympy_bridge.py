@@ -1,0 +1,149 @@
+import math
+
+import numpy as np
+import pytest
+import sympy
+
+import symdiff as sd
+
+# scalar expressions of x and y; derivatives checked against SymPy's own
+CORPUS = [
+    "x + y", "x - y", "x * y", "x / y", "x ** 2", "x ** 3 * y", "-x", "x ** -1", "1 / (x * x + 1)",
+    "sqrt(x * x + 1)", "exp(x)", "exp(-x * y)", "log(x * x + 1)", "log1p(x * x)", "expm1(x)",
+    "sin(x)", "cos(x)", "tan(x)", "tanh(x)", "sigmoid(x)", "softplus(x)", "sin(x) * cos(y)",
+    "sin(cos(x))", "exp(sin(x)) * y", "x ** 3 * sin(x)", "tanh(x * y + 1)", "sigmoid(x) * sigmoid(y)",
+    "(x + sigmoid(y)) / (sigmoid(x) + (x + y)**2)", "log(1 + exp(x))", "x * exp(-x ** 2)",
+    "1 / (1 + exp(-(x + y)))", "sqrt(x ** 2 + y ** 2)", "(x - y) ** 2 / 2", "x ** 4 - 3 * x ** 2 + 1",
+    "sin(x) ** 2 + cos(x) ** 2", "tan(x * y)", "exp(x) / (exp(x) + exp(y))", "log(exp(x) + exp(y))",
+    "x * log(x * x + 1)", "cos(x) * exp(y) - sin(y) * x", "(x + 1) ** 0.5", "2 ** x",
+    "x * y * (x + y)", "tanh(sin(x) + cos(y))", "sigmoid(x * 2 - y)", "(x * x + y) / (y * y + 1)",
+    "softplus(x * y)", "exp(x) * sin(x) * cos(x)", "log1p(exp(-x * x))", "x / sqrt(1 + x * x)",
+    "-(x ** 2) * sigmoid(-y)", "expm1(x) / (x * x + 1)",
+]
+
+
+def test_corpus_is_large_enough():
+    assert len(CORPUS) >= 50
+
+
+@pytest.mark.parametrize("text", CORPUS)
+def test_sympy_derivative_equals_symdiff_gradient(text):
+    f = sd.parse(text)
+    fs = sd.to_sympy(f)
+    for name in ("x", "y"):
+        if name not in {n.op.var_name for n in sd.toposort(f) if n.op.name == "var"}:
+            continue
+        mine = sd.to_sympy(sd.grad(f, name))
+        theirs = sympy.diff(fs, sympy.Symbol(name, real=True))
+        assert sympy.simplify(mine - theirs) == 0, (text, name, mine, theirs)
+
+
+@pytest.mark.parametrize("text", CORPUS[::3])
+def test_round_trip_agrees_numerically(text):
+    f = sd.parse(text)
+    back = sd.from_sympy(sd.to_sympy(f))
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        point = {"x": rng.uniform(0.2, 1.2), "y": rng.uniform(0.2, 1.2)}
+        used = {n.op.var_name for n in sd.toposort(back) if n.op.name == "var"}
+        want = sd.evaluate(f, {k: v for k, v in point.items() if k in used or k in text})
+        got = sd.evaluate(back, {k: v for k, v in point.items() if k in used})
+        assert np.isclose(got, want, rtol=1e-12), (text, got, want)
+
+
+def test_shared_subterms_stay_shared():
+    x, y = sd.symbols("x y")
+    s = sd.sin(x * y)
+    e = sd.to_sympy(s * s + s)
+    parts = [a for a in sympy.preorder_traversal(e) if isinstance(a, sympy.sin)]
+    assert len(parts) >= 2 and all(p is parts[0] for p in parts)
+
+
+def test_relu_max_and_where_map_to_max_and_piecewise():
+    x = sd.var("x")
+    xs = sympy.Symbol("x", real=True)
+    assert sd.to_sympy(sd.relu(x)) == sympy.Max(xs, 0)
+    assert sd.to_sympy(sd.maximum(x, 2 * x)) == sympy.Max(xs, 2 * xs)
+    assert sd.to_sympy(sd.where(x > 0, x, -x)) == sympy.Piecewise((xs, xs > 0), (-xs, True))
+    assert sd.to_sympy(sd.sigmoid(x)) == 1 / (1 + sympy.exp(-xs))
+    assert sd.to_sympy(sd.softplus(x)) == sympy.log(1 + sympy.exp(xs))
+
+
+def test_tensors_become_matrices_of_indexed_elements():
+    W, h = sd.var("W", (2, 3)), sd.var("h", (3,))
+    m = sd.to_sympy(W @ h)
+    assert isinstance(m, sympy.NDimArray) and m.shape == (2,)
+    Wb = sympy.IndexedBase("W", shape=(2, 3), real=True)
+    hb = sympy.IndexedBase("h", shape=(3,), real=True)
+    assert sympy.expand(m[0] - sum(Wb[0, j] * hb[j] for j in range(3))) == 0
+    g = sd.to_sympy(sd.grad(sd.sum(sd.tanh(W @ h)), W))
+    assert isinstance(g, sympy.MatrixBase) and g.shape == (2, 3)
+    back = sd.from_sympy(g, shapes={"W": (2, 3), "h": (3,)})
+    rng = np.random.default_rng(1)
+    vals = {"W": rng.normal(size=(2, 3)), "h": rng.normal(size=3)}
+    want = sd.evaluate(sd.grad(sd.sum(sd.tanh(W @ h)), W), vals)
+    assert back.shape == (2, 3)
+    assert np.allclose(sd.evaluate(back, vals), want)
+
+
+def test_reductions_softmax_index_and_einsum_convert():
+    A = sd.var("A", (2, 3))
+    rng = np.random.default_rng(2)
+    a = rng.normal(size=(2, 3))
+    for expr in [sd.sum(A, axis=0), sd.max(A, axis=1, keepdims=True), sd.logsumexp(A), sd.prod(A),
+                 sd.softmax(A), sd.log_softmax(A, axis=0), A[1, ::2], A.T, sd.reshape(A, (3, 2)),
+                 sd.einsum("ij,kj->ik", A, A), sd.concatenate([A, A], axis=1), sd.mean(A, axis=1)]:
+        s = sd.to_sympy(expr)
+        subs = {sympy.IndexedBase("A", shape=(2, 3), real=True)[i, j]: a[i, j] for i in range(2) for j in range(3)}
+        if isinstance(s, (sympy.MatrixBase, sympy.NDimArray)):
+            got = np.array(sympy.Array(s).subs(subs).tolist(), dtype=float)
+        else:
+            got = float(s.subs(subs))
+        assert np.allclose(got, sd.evaluate(expr, {"A": a})), expr
+
+
+def test_unsupported_ops_are_named():
+    x = sd.var("x")
+    with pytest.raises(sd.UnsupportedError, match="stop_gradient"):
+        sd.to_sympy(sd.stop_gradient(x) * x)
+    with pytest.raises(sd.UnsupportedError, match=r"variable 'v' has the symbolic shape \(n,\)"):
+        sd.to_sympy(sd.var("v", ("n",)))
+    with pytest.raises(sd.UnsupportedError, match="asin"):
+        sd.from_sympy(sympy.asin(sympy.Symbol("a")))
+
+
+def test_from_sympy_builds_readable_graphs():
+    a, b = sympy.symbols("a b")
+    assert str(sd.from_sympy(sympy.sin(a) * sympy.exp(b))) == "exp(b) * sin(a)"
+    e = sd.from_sympy(a - b / 2)
+    assert str(e) == "a - 0.5 * b"
+    e = sd.from_sympy(sympy.Piecewise((a, a > 1), (b, True)) + sympy.Max(a, 0) + sympy.pi)
+    v = sd.evaluate(e, {"a": 2.0, "b": 5.0})
+    assert math.isclose(v, 2.0 + 2.0 + math.pi)
+    assert sd.from_sympy(sympy.sqrt(a)).op.name == "sqrt"
+    assert sd.from_sympy(1 / a).op.name == "div"
+    # shapes give dtypes and shapes, as in sd.parse
+    n = sd.from_sympy(a * 2, shapes={"a": ((3,), "float32")})
+    assert n.shape == (3,) and n.dtype == np.float32
+
+
+def test_from_sympy_is_iterative_on_deep_trees():
+    x = sympy.Symbol("x")
+    e = x
+    for k in range(3000):  # sin(sin(...)) 3000 deep: SymPy's own recursive walks would fail
+        e = sympy.sin(e, evaluate=False)
+    node = sd.from_sympy(e)
+    assert sd.count_nodes(node) == 3001
+
+
+def test_to_sympy_is_iterative_on_deep_graphs():
+    x = sd.var("x")
+    e = x
+    for _ in range(150):
+        e = sd.sin(e)
+    s = sd.to_sympy(e)
+    assert isinstance(s, sympy.sin) and sympy.count_ops(s) == 150
+    for _ in range(20_000):  # deeper than SymPy's constructors go: a clear error, not a crash
+        e = sd.sin(e)
+    with pytest.raises(sd.UnsupportedError, match="deep"):
+        sd.to_sympy(e)
