@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 import symdiff as sd
 
 SHAPES = {"a": (3,), "b": (2, 3), "s": ()}
+_MIX = np.array([[0.5, -1.0, 0.25], [1.5, 0.5, -0.5], [0.0, 1.0, 2.0]])
 VARS = {k: sd.var(k, shape=shp) for k, shp in SHAPES.items()}
 
 # each entry: (symdiff builder, NumPy builder); all smooth where evaluated (kinks have measure 0)
@@ -28,6 +29,22 @@ UNARY = {
                  lambda x: np.max(x, axis=-1, keepdims=True) if x.ndim else x),
     "softmax": (lambda x: sd.softmax(x) if x.ndim else x,
                 lambda x: np.exp(x - np.log(np.sum(np.exp(x), axis=-1, keepdims=True))) if x.ndim else x),
+    # shape-preserving uses of the shape and product ops (last axis 3, or a scalar kept as is)
+    "reverse": (lambda x: x[..., ::-1] if x.ndim else x, lambda x: x[..., ::-1] if x.ndim else x),
+    "gather": (lambda x: x[..., np.array([0, 0, 2])] if x.ndim else x,
+               lambda x: x[..., np.array([0, 0, 2])] if x.ndim else x),
+    "rejoin": (lambda x: sd.concatenate([x[..., :1] * 2, x[..., 1:]], axis=-1) if x.ndim else x,
+               lambda x: np.concatenate([x[..., :1] * 2, x[..., 1:]], axis=-1) if x.ndim else x),
+    "matvec": (lambda x: x @ sd.const(_MIX) if x.ndim else x, lambda x: x @ _MIX if x.ndim else x),
+    "einsum": (lambda x: sd.einsum("...i,ij->...j", x, sd.const(_MIX)) if x.ndim else x,
+               lambda x: np.einsum("...i,ij->...j", x, _MIX) if x.ndim else x),
+    "flip_T": (lambda x: x.T.reshape(x.shape[::-1]).T, lambda x: x.T.reshape(x.shape[::-1]).T),
+    "logsumexp": (lambda x: sd.logsumexp(x, axis=-1, keepdims=True) if x.ndim else x,
+                  lambda x: np.log(np.sum(np.exp(x), axis=-1, keepdims=True)) if x.ndim else x),
+    "prod": (lambda x: sd.prod(x, axis=-1, keepdims=True) if x.ndim else x,
+             lambda x: np.prod(x, axis=-1, keepdims=True) if x.ndim else x),
+    "mean_first": (lambda x: sd.mean(x, axis=0, keepdims=True) if x.ndim else x,
+                   lambda x: np.mean(x, axis=0, keepdims=True) if x.ndim else x),
 }
 BINARY = {
     "add": (lambda x, y: x + y, lambda x, y: x + y),

@@ -3,6 +3,8 @@ associativity, comparison chains, negative literals), and shared sub-expressions
 
 from __future__ import annotations
 
+import ast
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -91,14 +93,28 @@ def _build(tree):
     return {"+": x + y, "-": x - y, "*": x * y, "/": x / y, "**": x ** y}[op]
 
 
+class _Float64Literals(ast.NodeTransformer):
+    """Python floats would turn (-2.0) ** -0.5 complex; NumPy's float64 gives nan, as symdiff."""
+
+    def visit_Constant(self, node: ast.Constant) -> ast.AST:
+        if isinstance(node.value, float):
+            return ast.Call(ast.Name("f64", ast.Load()), [node], [])
+        return node
+
+
+def _eval(expr: str, env: dict):
+    tree = ast.fix_missing_locations(_Float64Literals().visit(ast.parse(expr, mode="eval")))
+    return eval(compile(tree, "<printed>", "eval"), {"__builtins__": {}}, env)  # noqa: S307
+
+
 def _run_text(text: str, values: dict) -> np.ndarray:
     """Python's own reading of the printed text (the expression and its named parts)."""
     body, _, defs = text.partition("\nwhere\n")
-    env = dict(_NAMESPACE, **values)
+    env = dict(_NAMESPACE, f64=np.float64, **values)
     for line in defs.splitlines():
         name, _, expr = line.strip().partition(" = ")
-        env[name] = eval(expr, {"__builtins__": {}}, env)  # noqa: S307 - our own printed text
-    return eval(body, {"__builtins__": {}}, env)  # noqa: S307
+        env[name] = _eval(expr, env)
+    return _eval(body, env)
 
 
 @settings(max_examples=25, deadline=None)
