@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from ..ir import Node, format_shape, toposort
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 def to_networkx(outputs: Node | Iterable[Node]) -> nx.DiGraph:
@@ -17,6 +19,8 @@ def to_networkx(outputs: Node | Iterable[Node]) -> nx.DiGraph:
     >>> g = sd.to_networkx(x * y); g.nodes[2]["op"]
     'mul'
     """
+    import networkx as nx  # imported here: it costs a third of a second at start-up
+
     roots = [outputs] if isinstance(outputs, Node) else list(outputs)
     order = toposort(roots)
     ids = {n: k for k, n in enumerate(order)}
