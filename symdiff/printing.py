@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from .ir import Node, consumers, toposort
 from .ops.elementwise import Neg, Printed
@@ -13,11 +13,18 @@ _MAX_LENGTH = 240  # any sub-expression longer than this gets a name
 _NEG_PRECEDENCE = Neg.precedence
 
 
-def to_text(outputs: Node | Iterable[Node]) -> str:
-    """The expression as text; several outputs are listed one per line.
+def name_shared(
+    outputs: Node | Iterable[Node],
+    render: Callable[[Node, list[Printed]], Printed],
+    name_of: Callable[[int], str],
+    inline_limit: int = _INLINE_LIMIT,
+    max_length: int = _MAX_LENGTH,
+) -> tuple[list[Printed], list[tuple[str, Printed]]]:
+    """Render every node bottom-up with ``render``; a shared sub-expression longer than
+    ``inline_limit``, or any longer than ``max_length``, is named once by ``name_of(k)``.
 
-    >>> x, y = sd.symbols("x y"); print(sd.to_text(x * y + 1))
-    x * y + 1
+    Returns the outputs' texts and the ``(name, text)`` definitions they refer to. Text and LaTeX
+    printing both use it, so a DAG never explodes into a tree in either.
     """
     roots = [outputs] if isinstance(outputs, Node) else list(outputs)
     order = toposort(roots)
@@ -25,23 +32,35 @@ def to_text(outputs: Node | Iterable[Node]) -> str:
     root_set = set(roots)
     for r in roots:
         uses[r] += 1
-    texts: dict[Node, str] = {}
-    lines: list[str] = []
+    texts: dict[Node, Printed] = {}
+    definitions: list[tuple[str, Printed]] = []
     for n in order:
-        text = n.op.text([texts[i] for i in n.inputs])
-        # a negative literal binds like unary minus: (-2.0) ** x, not -2.0 ** x
-        prec = _NEG_PRECEDENCE if not n.inputs and text.startswith("-") else n.op.precedence
-        t = Printed(text, prec)
-        shared = uses[n] > 1 and len(t) > _INLINE_LIMIT
-        if n.inputs and n not in root_set and (shared or len(t) > _MAX_LENGTH):
-            name = f"_{len(lines) + 1}"
-            lines.append(f"{name} = {t}")
+        t = render(n, [texts[i] for i in n.inputs])
+        shared = uses[n] > 1 and len(t) > inline_limit
+        if n.inputs and n not in root_set and (shared or len(t) > max_length):
+            name = name_of(len(definitions) + 1)
+            definitions.append((name, t))
             t = Printed(name, 100)
         texts[n] = t
-    body = [texts[r] for r in roots]
-    if not lines:
+    return [texts[r] for r in roots], definitions
+
+
+def _text(n: Node, args: list[Printed]) -> Printed:
+    text = n.op.text(args)
+    # a negative literal binds like unary minus: (-2.0) ** x, not -2.0 ** x
+    return Printed(text, _NEG_PRECEDENCE if not n.inputs and text.startswith("-") else n.op.precedence)
+
+
+def to_text(outputs: Node | Iterable[Node]) -> str:
+    """The expression as text; several outputs are listed one per line.
+
+    >>> x, y = sd.symbols("x y"); print(sd.to_text(x * y + 1))
+    x * y + 1
+    """
+    body, definitions = name_shared(outputs, _text, lambda k: f"_{k}")
+    if not definitions:
         return "\n".join(body)
-    return "\n".join([*body, "where", *(f"  {line}" for line in lines)])
+    return "\n".join([*body, "where", *(f"  {name} = {t}" for name, t in definitions)])
 
 
 def short_repr(node: Node, limit: int = 200) -> str:

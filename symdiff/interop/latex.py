@@ -8,8 +8,9 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
-from ..ir import Node, consumers, format_shape, toposort
+from ..ir import Node, format_shape
 from ..ops.elementwise import Printed
+from ..printing import name_shared
 
 _INLINE_LIMIT = 80  # a shared sub-expression longer than this (in LaTeX source) gets a name
 _MAX_LENGTH = 300  # any sub-expression longer than this gets a name
@@ -181,24 +182,11 @@ def latex(outputs: Node | Iterable[Node], name_fn: Callable[[int], str] | None =
     >>> x, y = sd.symbols("x y"); sd.latex(sd.sigmoid(x) / y)
     '\\\\frac{\\\\sigma\\\\left(x\\\\right)}{y}'
     """
-    roots = [outputs] if isinstance(outputs, Node) else list(outputs)
-    order = toposort(roots)
-    uses = consumers(order)
-    root_set = set(roots)
-    for r in roots:
-        uses[r] += 1
-    name_of = name_fn or (lambda k: f"t_{{{k}}}")
-    texts: dict[Node, Printed] = {}
-    lines: list[str] = []
-    for n in order:
-        t = _node_latex(n, [texts[i] for i in n.inputs])
-        shared = uses[n] > 1 and len(t) > _INLINE_LIMIT
-        if n.inputs and n not in root_set and (shared or len(t) > _MAX_LENGTH):
-            name = name_of(len(lines) + 1)
-            lines.append(f"{name} &= {t}")
-            t = Printed(name, ATOM)
-        texts[n] = t
-    body = [str(texts[r]) for r in roots]
+    body, definitions = name_shared(
+        outputs, _node_latex, name_fn or (lambda k: f"t_{{{k}}}"), _INLINE_LIMIT, _MAX_LENGTH
+    )
+    body = [str(b) for b in body]
+    lines = [f"{name} &= {t}" for name, t in definitions]
     if not lines:
         return body[0] if len(body) == 1 else r" \\ ".join(body)
     rows = [f"& {b}" for b in body] + [r"& \text{where} \\ " + lines[0], *lines[1:]]
