@@ -4,6 +4,7 @@ need them (``expr.eval``, ``str(expr)``)."""
 from __future__ import annotations
 
 import builtins
+import collections
 import itertools
 import linecache
 from collections.abc import Callable, Mapping, Sequence
@@ -73,6 +74,9 @@ def codegen(
 
 
 _counter = itertools.count()
+# the sources registered for tracebacks: the newest few hundred, so the cache cannot grow unbounded
+_registered: collections.deque[str] = collections.deque()
+_REGISTERED_LIMIT = 512
 
 
 def compile(  # noqa: A001 - the natural name; builtins.compile is used explicitly below
@@ -93,6 +97,9 @@ def compile(  # noqa: A001 - the natural name; builtins.compile is used explicit
     filename = f"<symdiff {module.function_name} #{next(_counter)}>"
     code = builtins.compile(module.source, filename, "exec")
     linecache.cache[filename] = (len(module.source), None, module.source.splitlines(True), filename)
+    _registered.append(filename)
+    while len(_registered) > _REGISTERED_LIMIT:
+        linecache.cache.pop(_registered.popleft(), None)
     namespace: dict[str, Any] = {"__name__": f"symdiff_generated_{module.function_name}"}
     exec(code, namespace)  # noqa: S102 - generated source; user names only appear escaped
     fn = namespace[module.function_name]

@@ -295,3 +295,18 @@ def test_deep_chain_generates_without_recursion():
         y = sd.sin(y)
     fn = sd.compile(y, inputs=[x])
     _assert_bits(fn(np.ones(2)), sd.evaluate(y, {"x": np.ones(2)}))
+
+
+def test_traceback_sources_are_kept_for_recent_functions_only():
+    import linecache
+
+    from symdiff import api
+
+    x = sd.var("x")
+    first = sd.compile(x * 2.0, inputs=[x])
+    name = first.__code__.co_filename
+    assert name in linecache.cache
+    for k in range(api._REGISTERED_LIMIT):
+        sd.compile(x * float(k + 3), inputs=[x])
+    assert name not in linecache.cache
+    assert len([f for f in linecache.cache if f.startswith("<symdiff ")]) <= api._REGISTERED_LIMIT
