@@ -85,10 +85,42 @@ _SUGAR: dict[str, Any] = {
 }
 for _name, _fn in _SUGAR.items():
     setattr(Node, _name, _fn)
+
+# -- more elementwise functions and reductions
+from . import numeric, scan, special  # noqa: E402
+from .numeric import (  # noqa: E402
+    arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, cbrt, clip, cosh, deg2rad, exp2,
+    fmod, hypot, log2, log10, logaddexp, logaddexp2, mod, rad2deg, reciprocal, sinc, sinh, square,
+)
+from .reduce import average, std, variance  # noqa: E402
+from .scan import cumprod, cumsum  # noqa: E402
+from .special import digamma, erf, erfc, gammaln, polygamma  # noqa: E402
+
+FUNCTIONS.update({
+    f.__name__: f
+    for f in (
+        arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, average, cbrt, clip, cosh,
+        cumprod, cumsum, deg2rad, digamma, erf, erfc, exp2, fmod, gammaln, hypot, log10, log2,
+        logaddexp, logaddexp2, mod, polygamma, rad2deg, reciprocal, sinc, sinh, square, std,
+        variance,
+    )
+})
+_MORE_SUGAR: dict[str, Any] = {
+    "__mod__": mod,
+    "__rmod__": lambda s, o: mod(o, s),
+    "var": variance,
+    "std": std,
+    "cumsum": cumsum,
+    "cumprod": cumprod,
+    "clip": clip,
+}
+for _name, _fn in _MORE_SUGAR.items():
+    setattr(Node, _name, _fn)
 Node.__array_ufunc__ = None  # type: ignore[attr-defined]  # ndarray * node defers to Node.__rmul__
 
 __all__ = [
     "FUNCTIONS", "HELPERS", "Const", "DimSize", "Var", "as_node", "const", "dim_size", "ew",
     "linalg", "nn", "reduce", "shape", "sum_to", "symbols", "var", "zeros", "zeros_like",
+    "numeric", "scan", "special",
     *FUNCTIONS,
 ]
