@@ -230,7 +230,7 @@ class LogAddExp2(Binary):
 class Mod(Binary):
     """The remainder with the sign of the divisor (Python's ``%``, NumPy's ``mod``)."""
 
-    name, numpy = "mod", "np.mod({0}, {1})"
+    name, numpy, symbol, precedence = "mod", "np.mod({0}, {1})", "%", 20
     inplace = "np.mod({0}, {1}, out={out})"
     math = "{0} % {1}"
 
@@ -243,7 +243,7 @@ class Mod(Binary):
 class Fmod(Mod):
     """The remainder with the sign of the dividend (C's ``fmod``)."""
 
-    name, numpy = "fmod", "np.fmod({0}, {1})"
+    name, numpy, symbol, precedence = "fmod", "np.fmod({0}, {1})", "", 100
     inplace = "np.fmod({0}, {1}, out={out})"
     math = "math.fmod({0}, {1})"
 
