@@ -49,7 +49,7 @@ def test_shapes_dtypes_and_dot():
 def test_bad_input_exits_2_with_one_line_and_a_caret():
     r = run("sinn(x) + 1")
     assert r.returncode == 2 and r.stdout == ""
-    assert r.stderr == ("symdiff: error: unknown function 'sinn'; did you mean sin, sign? (line 1, column 1)\n"
+    assert r.stderr == ("symdiff: error: unknown function 'sinn'; did you mean sin, sinh, sinc? (line 1, column 1)\n"
                         "  sinn(x) + 1\n"
                         "  ^^^^\n")
     for args, words in [

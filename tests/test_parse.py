@@ -52,7 +52,7 @@ def test_refusals_point_at_the_text(text, reason, caret):
 
 def test_unknown_function_suggests_near_names():
     msg = refusal("sinn(x) + 1")
-    assert msg.split("\n")[0] == "unknown function 'sinn'; did you mean sin, sign? (line 1, column 1)"
+    assert msg.split("\n")[0] == "unknown function 'sinn'; did you mean sin, sinh, sinc? (line 1, column 1)"
     assert msg.split("\n")[2] == "  ^^^^"
     assert "did you mean softmax" in refusal("softmx(x)")
 
