@@ -310,6 +310,151 @@ bad("einsum", lambda: sd.einsum("ijk->ik", v("a", 2, 3)), sd.ShapeError,
 bad("einsum", lambda: sd.einsum("ij->iz", v("a", 2, 3)), sd.ShapeError,
     r"output label 'z' is repeated or not in any operand", id="output-label")
 
+# -- products and linear algebra ---------------------------------------------------------------------
+
+for _spec, _shapes in [("i...j,j->i...", [(2, 3, 4), (4,)]), ("...ij,...jk->...ik", [(2, 1, 2, 3), (4, 3, 2)]),
+                       ("...i,...i", [(2, 3), (3,)]), ("...ii->...i", [(2, 3, 3)]),
+                       ("b...i,...i->b...", [(2, 3, 4), (3, 4)]), ("i...,...i->...", [(2, 3), (3, 2)]),
+                       ("i...", [(2, 3, 4)]), ("ij...,jk->ik...", [(2, 3), (3, 4)])]:
+    good("einsum", _spec, *(normal(*s) for s in _shapes), ref=np.einsum, id=_spec)
+bad("einsum", lambda: sd.einsum("i...j,...j->i...", v("a", 2, 5, 3), v("b", 5, 4)), sd.ShapeError,
+    r"einsum 'i\.\.\.j,\.\.\.j->i\.\.\.': label 'j' has sizes 3 and 4", id="ellipsis-label-sizes")
+bad("einsum", lambda: sd.einsum("i...->i", v("a", 2, 3)), sd.ShapeError,
+    r"einsum 'i\.\.\.->i': the output must keep '\.\.\.'", id="ellipsis-dropped")
+bad("einsum", lambda: sd.einsum("ij", v("a", 2, 3, 4)), sd.ShapeError,
+    r"einsum 'ij': subscripts 'ij' for an operand of 3 dimensions", id="rank-no-ellipsis")
+
+good("tensordot", normal(2, 3, 4), normal(3, 4, 2), ref=np.tensordot, id="axes2")
+good("tensordot", normal(2, 3), normal(3, 4), ref=np.tensordot, kwargs={"axes": 1}, id="axes1")
+good("tensordot", normal(2), normal(3), ref=np.tensordot, kwargs={"axes": 0}, id="axes0")
+good("tensordot", normal(2, 3, 4), normal(3, 5, 2), ref=np.tensordot,
+     kwargs={"axes": ([1, 0], [0, 2])}, id="pairs")
+good("tensordot", normal(2, 3), normal(4, 3), ref=np.tensordot, kwargs={"axes": (1, 1)}, id="int-pair")
+bad("tensordot", lambda: sd.tensordot(v("a", 2, 3), v("b", 4, 3), axes=1), sd.ShapeError,
+    r"tensordot: shapes \(2, 3\) and \(4, 3\) do not align: axis 1 of a has size 3, axis 0 of b has "
+    r"size 4", id="align")
+bad("tensordot", lambda: sd.tensordot(v("a", 2, 3), v("b", 3), axes=([0, 1], [0])), sd.ShapeError,
+    r"tensordot: axes \(\[0, 1\], \[0\]\) name 2 axes of a and 1 of b", id="counts")
+bad("tensordot", lambda: sd.tensordot(v("a", 2), v("b", 2), axes=3), sd.ShapeError,
+    r"tensordot: axes=3 does not fit shapes \(2,\) and \(2,\)", id="too-many")
+
+good("outer", normal(3), normal(4), ref=np.outer)
+good("outer", normal(2, 2), normal(3), ref=np.outer, id="flattens")
+good("inner", normal(3), normal(3), ref=np.inner)
+good("inner", normal(2, 3), normal(4, 3), ref=np.inner)
+good("inner", normal(2, 3, 4), normal(4), ref=np.inner)
+good("inner", normal(), normal(2, 3), ref=np.inner, id="scalar")
+bad("inner", lambda: sd.inner(v("a", 2, 3), v("b", 2)), sd.ShapeError,
+    r"inner: shapes \(2, 3\) and \(2,\) do not align: their last axes have sizes 3 and 2", id="align")
+good("vdot", normal(3), normal(3), ref=np.vdot)
+good("vdot", normal(2, 3), normal(3, 2), ref=np.vdot, id="flattens")
+bad("vdot", lambda: sd.vdot(v("a", 2, 3), v("b", 5)), sd.ShapeError,
+    r"vdot: shapes \(2, 3\) and \(5,\) hold different numbers of elements", id="size")
+good("kron", normal(2, 2), normal(2, 3), ref=np.kron)
+good("kron", normal(3), normal(2), ref=np.kron)
+good("kron", normal(2), normal(2, 3), ref=np.kron, id="ranks")
+good("kron", normal(2, 1, 2), normal(2, 2), ref=np.kron, id="3d")
+
+
+def invertible(*shape: int) -> np.ndarray:
+    """Well-conditioned square matrices: the identity times 3 plus noise."""
+    return np.eye(shape[-1]) * 3 + normal(*shape)
+
+
+def spd(*shape: int) -> np.ndarray:
+    """Symmetric positive-definite matrices with eigenvalues well apart (in [1, 2n])."""
+    n = shape[-1]
+    q, _ = np.linalg.qr(normal(*shape))
+    w = np.arange(1, n + 1) * 2.0 - 1.0 + uniform(*shape[:-1], low=0.0, high=0.5)
+    return np.einsum("...ij,...j,...kj->...ik", q, w, q)
+
+
+for _shape in [(2, 2), (3, 3), (2, 3, 3)]:
+    good("linalg.inv", invertible(*_shape), ref=np.linalg.inv)
+    good("linalg.det", invertible(*_shape), ref=np.linalg.det)
+    good("linalg.slogdet", invertible(*_shape), call=lambda a: sd.linalg.slogdet(a)[1],
+         ref=lambda a: np.linalg.slogdet(a)[1], id="logabsdet")
+good("linalg.det", -invertible(3, 3), ref=np.linalg.det, id="negative")
+good("linalg.inv", np.array([[2, 1], [1, 3]]), ref=np.linalg.inv, id="int")
+good("linalg.slogdet", -invertible(3, 3), call=lambda a: sd.linalg.slogdet(a).logabsdet,
+     ref=lambda a: np.linalg.slogdet(a).logabsdet, id="negative")
+good("linalg.slogdet", invertible(2, 3, 3) * np.array([1.0, -1.0])[:, None, None],
+     call=lambda a: sd.linalg.slogdet(a).sign, ref=lambda a: np.linalg.slogdet(a).sign,
+     zero_grad=True, id="sign")
+for _name in ("inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh"):
+    bad(f"linalg.{_name}", lambda f=sd.FUNCTIONS[f"linalg.{_name}"]: f(v("a", 2, 3)), sd.ShapeError,
+        rf"linalg.{_name if _name != 'eigvalsh' else 'eigh'}: expected a square matrix or a stack of "
+        r"them, shape \(\.\.\., n, n\); got shape \(2, 3\)", id="not-square")
+bad("linalg.inv", lambda: sd.linalg.inv(v("a", 3)), sd.ShapeError, r"linalg.inv: .*got shape \(3,\)",
+    id="vector")
+bad("linalg.inv", lambda: sd.linalg.inv(v("a", 2, 2, dtype="complex128")), NotImplementedError,
+    r"linalg.inv: complex matrices are not supported", id="complex")
+
+for _sa, _sb in [((3, 3), (3,)), ((3, 3), (3, 2)), ((2, 3, 3), (3,)), ((2, 3, 3), (2, 3, 2)),
+                 ((3, 3), (2, 3, 1)), ((2, 3, 3), (3, 2)), ((2, 1, 3, 3), (4, 3, 2))]:
+    good("linalg.solve", invertible(*_sa), normal(*_sb), ref=np.linalg.solve)
+bad("linalg.solve", lambda: sd.linalg.solve(v("a", 3, 3), v("b", 4)), sd.ShapeError,
+    r"linalg.solve: a of shape \(3, 3\) and the vector b of shape \(4,\) do not align \(3 != 4\)",
+    id="vector")
+bad("linalg.solve", lambda: sd.linalg.solve(v("a", 3, 3), v("b", 2, 4, 2)), sd.ShapeError,
+    r"linalg.solve: a of shape \(3, 3\) and b of shape \(2, 4, 2\) do not align: b must be a vector "
+    r"\(n,\) or matrices \(\.\.\., n, k\) with n = 3", id="matrix")
+bad("linalg.solve", lambda: sd.linalg.solve(v("a", 2, 3, 3), v("b", 4, 3, 1)), sd.ShapeError,
+    r"linalg.solve: shapes \(2,\) and \(4,\) do not broadcast", id="batch")
+
+for _shape in [(2, 2), (3, 3), (2, 3, 3)]:
+    good("linalg.cholesky", spd(*_shape), ref=np.linalg.cholesky)
+    good("linalg.eigvalsh", spd(*_shape), ref=np.linalg.eigvalsh)
+    good("linalg.eigh", spd(*_shape), call=lambda a: sd.linalg.eigh(a)[0],
+         ref=lambda a: np.linalg.eigh(a)[0], id="values")
+    good("linalg.eigh", spd(*_shape), call=lambda a: sd.linalg.eigh(a).eigenvectors,
+         ref=lambda a: np.linalg.eigh(a).eigenvectors, id="vectors")
+good("linalg.cholesky", spd(3, 3) + np.triu(normal(3, 3), 1), ref=np.linalg.cholesky, id="reads-lower")
+good("linalg.cholesky", spd(3, 3) + np.tril(normal(3, 3), -1), ref=np.linalg.cholesky,
+     kwargs={"upper": True}, id="upper")
+good("linalg.eigh", spd(3, 3) + np.triu(normal(3, 3), 1), call=lambda a: sd.linalg.eigh(a)[1],
+     ref=lambda a: np.linalg.eigh(a)[1], id="reads-lower")
+good("linalg.eigh", spd(3, 3) + np.tril(normal(3, 3), -1), call=lambda a: sd.linalg.eigh(a, "U")[1],
+     ref=lambda a: np.linalg.eigh(a, "U")[1], id="upper")
+good("linalg.eigvalsh", spd(3, 3) + np.tril(normal(3, 3), -1), ref=np.linalg.eigvalsh,
+     kwargs={"UPLO": "U"}, id="upper")
+bad("linalg.eigh", lambda: sd.linalg.eigh(v("a", 2, 2), "X"), ValueError,
+    r"linalg.eigh: UPLO must be 'L' or 'U', got 'X'", id="uplo")
+
+for _shape in [(3, 3), (4, 2), (2, 4), (2, 3, 2)]:
+    good("linalg.svdvals", normal(*_shape), ref=lambda a: np.linalg.svd(a, compute_uv=False))
+bad("linalg.svdvals", lambda: sd.linalg.svdvals(v("a", 3)), sd.ShapeError,
+    r"linalg.svdvals: expected a matrix or a stack of them, shape \(\.\.\., m, n\); got shape \(3,\)",
+    id="vector")
+
+for _ord in (None, 2, 1, np.inf, -np.inf, 3, 0.5, -1.5):
+    good("linalg.norm", away_from_zero(4), ref=np.linalg.norm, kwargs={"ord": _ord})
+good("linalg.norm", np.array([0.0, 1.5, -2.0, 0.0]), ref=np.linalg.norm, kwargs={"ord": 0},
+     zero_grad=True, id="ord0")
+for _ord in (None, "fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf):
+    good("linalg.norm", away_from_zero(3, 3), ref=np.linalg.norm, kwargs={"ord": _ord})
+good("linalg.norm", away_from_zero(4, 2), ref=np.linalg.norm, kwargs={"ord": "nuc"}, id="nuc-tall")
+good("linalg.norm", normal(2, 3, 4), ref=np.linalg.norm, id="all-axes")
+good("linalg.norm", normal(2, 3, 4), ref=np.linalg.norm, kwargs={"keepdims": True}, id="all-keepdims")
+good("linalg.norm", normal(2, 3, 4), ref=np.linalg.norm, kwargs={"axis": 1}, id="axis1")
+good("linalg.norm", away_from_zero(2, 3, 4), ref=np.linalg.norm, kwargs={"axis": -1, "ord": 1, "keepdims": True},
+     id="axis-1-ord1-keepdims")
+good("linalg.norm", normal(2, 3, 4), ref=np.linalg.norm, kwargs={"axis": (0, 2)}, id="fro-axes")
+good("linalg.norm", away_from_zero(2, 3, 4), ref=np.linalg.norm, kwargs={"axis": (2, 0), "ord": 1},
+     id="ord1-axes")
+good("linalg.norm", normal(2, 3, 4), ref=np.linalg.norm, kwargs={"axis": (1, 2), "ord": "nuc", "keepdims": True},
+     id="nuc-batched-keepdims")
+good("linalg.norm", normal(2, 3, 2), ref=np.linalg.norm, kwargs={"axis": (-2, -1), "ord": 2}, id="2-batched")
+good("linalg.norm", np.array([[1, 2], [3, 4]]), ref=np.linalg.norm, id="int")
+bad("linalg.norm", lambda: sd.linalg.norm(v("x", 3), "fro"), ValueError,
+    r"linalg.norm: invalid norm order 'fro' for vectors", id="fro-vector")
+bad("linalg.norm", lambda: sd.linalg.norm(v("x", 3, 3), 3), ValueError,
+    r"linalg.norm: invalid norm order 3 for matrices", id="ord3-matrix")
+bad("linalg.norm", lambda: sd.linalg.norm(v("x", 2, 3, 4), 2), sd.ShapeError,
+    r"linalg.norm: ord=2 without axis needs a vector or a matrix, got shape \(2, 3, 4\)", id="3d")
+bad("linalg.norm", lambda: sd.linalg.norm(v("x", 2, 3), axis=(1, -1)), sd.ShapeError,
+    r"linalg.norm: duplicate axes \(1, -1\)", id="duplicate-axes")
+
 # -- shapes ------------------------------------------------------------------------------------------
 
 good("reshape", normal(2, 3), (3, 2), ref=np.reshape)

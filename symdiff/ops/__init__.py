@@ -35,6 +35,15 @@ FUNCTIONS: dict[str, Any] = {
         stop_gradient, subtract, sum, swapaxes, tan, tanh, transpose, where,
     )
 }
+# -- products and linear algebra (NumPy's linalg functions are named "linalg.<name>")
+from .products import inner, kron, outer, tensordot, vdot  # noqa: E402
+
+FUNCTIONS.update({f.__name__: f for f in (inner, kron, outer, tensordot, vdot)})
+FUNCTIONS.update({
+    f"linalg.{f.__name__}": f
+    for f in (linalg.cholesky, linalg.det, linalg.eigh, linalg.eigvalsh, linalg.inv, linalg.norm,
+              linalg.slogdet, linalg.solve, linalg.svdvals)
+})
 
 
 def _transpose_method(self: Node, *axes: Any) -> Node:
@@ -90,5 +99,5 @@ Node.__array_ufunc__ = None  # type: ignore[attr-defined]  # ndarray * node defe
 __all__ = [
     "FUNCTIONS", "HELPERS", "Const", "DimSize", "Var", "as_node", "const", "dim_size", "ew",
     "linalg", "nn", "reduce", "shape", "sum_to", "symbols", "var", "zeros", "zeros_like",
-    *FUNCTIONS,
+    *(name for name in FUNCTIONS if name.isidentifier()),  # linalg.<name> is reached as sd.linalg
 ]
