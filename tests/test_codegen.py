@@ -85,6 +85,31 @@ OPS = {
     "where": (lambda a, b: sd.where(a > 0, a, b), [A, B]),
     "index": (lambda a, labels: a[labels, 1:3] + a[0, :2], [A, L]),  # not in FUNCTIONS: indexing
 }
+# -- products and linear algebra
+S = ("s", (2, 3, 3), "float64", lambda shape: _spd(shape))
+
+
+def _spd(shape):
+    m = RNG.standard_normal(shape)
+    return m @ np.swapaxes(m, -1, -2) + 3 * np.eye(shape[-1])
+
+
+OPS.update({
+    "tensordot": (lambda a, m: sd.tensordot(a, m, axes=([1], [0])), [A, M]),
+    "outer": (lambda v, a: sd.outer(v, a), [V, A]),
+    "inner": (lambda a, v: sd.inner(a, v), [A, V]),
+    "kron": (lambda v, a: sd.kron(v, a), [V, A]),
+    "vdot": (lambda a, b: sd.vdot(a, b), [A, B]),
+    "linalg.inv": (lambda s: sd.linalg.inv(s), [S]),
+    "linalg.det": (lambda s: sd.linalg.det(s), [S]),
+    "linalg.slogdet": (lambda s: sd.linalg.slogdet(s)[1] * sd.linalg.slogdet(s)[0], [S]),
+    "linalg.solve": (lambda s, a: sd.linalg.solve(s, a[:, :2]), [S, A]),
+    "linalg.cholesky": (lambda s: sd.linalg.cholesky(s), [S]),
+    "linalg.eigh": (lambda s: sd.linalg.eigh(s)[0] + sd.linalg.eigh(s)[1][..., 0], [S]),
+    "linalg.eigvalsh": (lambda s: sd.linalg.eigvalsh(s, "U"), [S]),
+    "linalg.svdvals": (lambda a: sd.linalg.svdvals(a), [A]),
+    "linalg.norm": (lambda a: sd.linalg.norm(a, "nuc") + sd.linalg.norm(a, axis=1)[0], [A]),
+})
 
 
 def test_every_registered_function_has_a_sample():
@@ -310,3 +335,10 @@ def test_traceback_sources_are_kept_for_recent_functions_only():
         sd.compile(x * float(k + 3), inputs=[x])
     assert name not in linecache.cache
     assert len([f for f in linecache.cache if f.startswith("<symdiff ")]) <= api._REGISTERED_LIMIT
+
+
+def test_scalar_constant_beside_an_array_constant_in_one_elementwise_op():
+    x = sd.var("x", (2, 2))
+    y = sd.where(sd.const(np.eye(2, dtype=bool)), 0.0, x)
+    fn = sd.compile(y, inputs=[x], name="mask_diagonal")
+    np.testing.assert_array_equal(fn(np.ones((2, 2))), [[0.0, 1.0], [1.0, 0.0]])
