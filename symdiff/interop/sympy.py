@@ -176,8 +176,62 @@ _REDUCE: dict[str, Callable[[list[Any]], Any]] = {
 }
 
 
+# -- products and linear algebra
+
+
+def _per_matrix(fn: Callable[[sympy.Matrix], Any], x: Arr) -> Arr:
+    """``fn`` on each matrix of a stack ``(..., m, n)``; its scalar or matrix results stacked."""
+    parts = [fn(sympy.Matrix(x[idx].tolist())) for idx in np.ndindex(*x.shape[:-2])]
+    out = np.empty(len(parts), dtype=object)
+    out[:] = [np.array(p.tolist(), dtype=object) if isinstance(p, sympy.MatrixBase) else p for p in parts]
+    if parts and isinstance(parts[0], sympy.MatrixBase):
+        return np.stack(list(out)).reshape((*x.shape[:-2], *out[0].shape))
+    return out.reshape(x.shape[:-2])
+
+
+def _from_lower(m: sympy.Matrix) -> sympy.Matrix:
+    """The symmetric matrix NumPy's cholesky reads from the lower triangle."""
+    return sympy.Matrix(m.rows, m.cols, lambda i, j: m[i, j] if i >= j else m[j, i])
+
+
+def _solve(a: Arr, b: Arr) -> Arr:
+    vector = b.ndim == 1
+    bm = b[:, None] if vector else b
+    batch = np.broadcast_shapes(a.shape[:-2], bm.shape[:-2])
+    a_ = np.broadcast_to(a, (*batch, *a.shape[-2:]))
+    b_ = np.broadcast_to(bm, (*batch, *bm.shape[-2:]))
+    out = np.empty((*batch, *bm.shape[-2:]), dtype=object)
+    for idx in np.ndindex(*batch):
+        x = sympy.Matrix(a_[idx].tolist()).LUsolve(sympy.Matrix(b_[idx].tolist()))
+        out[idx] = np.array(x.tolist(), dtype=object)
+    return out[..., 0] if vector else out
+
+
+_LINALG: dict[str, Callable[[Arr], Arr]] = {
+    "inv": lambda x: _per_matrix(lambda m: m.inv(), x),
+    "det": lambda x: _per_matrix(lambda m: m.det(), x),
+    "slogdet_sign": lambda x: _per_matrix(lambda m: sympy.sign(m.det()), x),
+    "slogdet_logabsdet": lambda x: _per_matrix(lambda m: sympy.log(sympy.Abs(m.det())), x),
+    "cholesky": lambda x: _per_matrix(lambda m: _from_lower(m).cholesky(hermitian=False), x),
+}
+_NO_CLOSED_FORM = {
+    "eigvalsh": "eigenvalues in ascending order",
+    "eigh_vectors": "eigenvectors ordered by their eigenvalues",
+    "svdvals": "singular values in descending order",
+}
+
+
 def _convert_node(n: Node, args: list[Arr], leaf: Callable[[Node], Arr]) -> Arr:
     op, name = n.op, n.op.name
+    if name in _LINALG:
+        return _LINALG[name](args[0])
+    if name == "solve":
+        return _solve(*args)
+    if name in _NO_CLOSED_FORM:
+        raise UnsupportedError(
+            f"to_sympy: the op {name!r} has no SymPy equivalent: {_NO_CLOSED_FORM[name]} are roots "
+            "of a polynomial that SymPy cannot order for symbolic entries"
+        )
     if not n.inputs:
         if name == "var":
             return leaf(n)
