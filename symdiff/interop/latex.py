@@ -161,8 +161,41 @@ def _node_latex(n: Node, a: list[Printed]) -> Printed:
         for arg in a[1:]:
             inner = inner.replace("#", str(arg), 1)
         return Printed(rf"{_wrap(a[0], ATOM)}\left[{_escape(inner)}\right]", ATOM)
+    linalg = _linalg_latex(n, a)
+    if linalg is not None:
+        return linalg
     params = [_escape(p if isinstance(p, str) else repr(p)) for p in _shown_params(n)]
     return _call(name, a, params)
+
+
+# -- products and linear algebra
+
+
+def _linalg_latex(n: Node, a: list[Printed]) -> Printed | None:
+    name = n.op.name
+    if name == "inv":
+        return Printed(f"{{{_wrap(a[0], ATOM)}}}^{{-1}}", POWER)
+    if name == "det":
+        return Printed(rf"\det {_wrap(a[0], ATOM)}", PRODUCT)
+    if name == "slogdet_logabsdet":
+        return Printed(rf"\log\left|\det {_wrap(a[0], ATOM)}\right|", ATOM)
+    if name == "slogdet_sign":
+        return Printed(rf"\operatorname{{sgn}}\left(\det {_wrap(a[0], ATOM)}\right)", ATOM)
+    if name == "solve":
+        return Printed(rf"{{{_wrap(a[0], ATOM)}}}^{{-1}} \, {_wrap(a[1], PRODUCT, strict=True)}", PRODUCT)
+    if name == "cholesky":
+        return Printed(rf"\operatorname{{chol}}\left({a[0]}\right)", ATOM)
+    if name == "eigvalsh":
+        return Printed(rf"\lambda\left({a[0]}\right)", ATOM)
+    if name == "eigh_vectors":
+        return Printed(rf"\operatorname{{eigvecs}}\left({a[0]}\right)", ATOM)
+    if name == "svdvals":
+        return Printed(rf"\sigma\left({a[0]}\right)", ATOM)
+    if name == "norm":
+        every = len(n.op.axes) == n.inputs[0].ndim  # type: ignore[attr-defined]
+        sub = "" if every else rf"_{{\mathrm{{axis}}\,{_axes_sub(n.op)}}}"
+        return Printed(rf"\left\lVert {a[0]} \right\rVert{sub}", ATOM)
+    return None
 
 
 def _shown_params(n: Node) -> list[object]:

@@ -227,6 +227,9 @@ def _convert_node(n: Node, args: list[Arr], leaf: Callable[[Node], Arr]) -> Arr:
         return _LINALG[name](args[0])
     if name == "solve":
         return _solve(*args)
+    if name == "norm":
+        squares = _reduce(args[0], op.axes, op.keepdims, lambda items: sympy.Add(*[i**2 for i in items]))  # type: ignore[attr-defined]
+        return _map(sympy.sqrt, squares)
     if name in _NO_CLOSED_FORM:
         raise UnsupportedError(
             f"to_sympy: the op {name!r} has no SymPy equivalent: {_NO_CLOSED_FORM[name]} are roots "

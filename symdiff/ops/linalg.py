@@ -28,11 +28,11 @@ import numpy as np
 from ..errors import DTypeError, ShapeError
 from ..ir import Dim, Node, Op, Type, format_shape
 from .base import as_node, broadcast_shapes, const, normalize_axis
-from .elementwise import abs, astype, not_equal, power, sqrt, where
+from .elementwise import abs, astype, not_equal, power, where
 from .products import (
     Einsum, MatMul, dot, einsum, inner, kron, matmul, outer, tensordot, vdot,
 )
-from .reduce import max, min, sum
+from .reduce import Reduction, max, min, sum
 from .shape import expand_dims, index, reshape, swapaxes, transpose
 
 __all__ = [
@@ -423,10 +423,35 @@ def svdvals(x: Any) -> Node:
     return Node(SingularValues(), (as_node(x),))
 
 
+class EuclideanNorm(Reduction):
+    """sqrt(sum(x**2)) over ``axes``: the vector 2-norm and the Frobenius norm. Its derivative
+    x / norm is taken as zero where the norm is zero (a subgradient), not 0/0."""
+
+    __slots__ = ()
+    name = "norm"
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        keep = ", keepdims=True" if self.keepdims else ""
+        return f"np.sqrt(np.sum(np.square({args[0]}), axis={self.axis_src()}{keep}))"
+
+    def text(self, args: Sequence[str]) -> str:
+        keep = ", keepdims=True" if self.keepdims else ""
+        if len(self.axes) not in (1, 2):  # only ever all the axes: that is norm without axis
+            return f"linalg.norm({args[0]}{keep})"
+        return f"linalg.norm({args[0]}, axis={self.axis_src()}{keep})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        r = self.kept(out, x)
+        return (where(r > 0, x / r, 0.0) * self.kept(g, x),)
+
+
+def _euclidean(x: Node, axes: Sequence[int], keepdims: bool) -> Node:
+    return Node(EuclideanNorm(tuple(sorted(axes)), bool(keepdims)), (x,))
+
+
 def _vector_norm(x: Node, ord: Any, axis: int, keepdims: bool) -> Node:
     if ord is None or (not isinstance(ord, str) and ord == 2):
-        s = sum(x * x, axis=axis, keepdims=keepdims)
-        return where(s > 0, sqrt(s), 0.0)  # derivative zero at the origin, not 0/0
+        return _euclidean(x, (axis,), keepdims)
     if isinstance(ord, str):
         raise ValueError(f"linalg.norm: invalid norm order {ord!r} for vectors")
     if ord == np.inf:
@@ -447,8 +472,7 @@ def _vector_norm(x: Node, ord: Any, axis: int, keepdims: bool) -> Node:
 def _matrix_norm(x: Node, ord: Any, axes: tuple[int, int], keepdims: bool) -> Node:
     row, col = axes
     if ord is None or ord == "fro":
-        s = sum(x * x, axis=axes, keepdims=keepdims)
-        return where(s > 0, sqrt(s), 0.0)
+        return _euclidean(x, axes, keepdims)
     if ord in (1, -1, np.inf, -np.inf) and not isinstance(ord, str):
         # 1: the largest column sum of |x|; inf: the largest row sum
         inner_axis, outer_axis = (row, col) if abs_(ord) == 1 else (col, row)
@@ -482,8 +506,7 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> N
         x_ = astype(x_, np.float64)
     if axis is None:
         if ord is None:
-            s = sum(x_ * x_, keepdims=keepdims)
-            return where(s > 0, sqrt(s), 0.0)
+            return _euclidean(x_, range(x_.ndim), keepdims)
         if x_.ndim not in (1, 2):
             raise ShapeError(
                 f"linalg.norm: ord={ord!r} without axis needs a vector or a matrix, got shape "

@@ -346,7 +346,9 @@ def vdot(a: Any, b: Any) -> Node:
     """
     a_, b_ = as_nodes(a, b)
     if a_.dtype.kind == "c" or b_.dtype.kind == "c":
-        raise NotImplementedError("vdot: complex arguments (whose first factor vdot conjugates) are not supported")
+        raise NotImplementedError(
+            "vdot: complex arguments (whose first factor vdot conjugates) are not supported"
+        )
     fa, fb = _flat(a_), _flat(b_)
     if fa.shape != fb.shape:
         raise ShapeError(
