@@ -113,3 +113,27 @@ def test_expressions_render_as_math_in_jupyter_and_big_ones_do_not():
         z = sd.sin(z) + y
     assert z._repr_latex_() is None
     assert "more than 200 nodes" in repr(z)
+
+
+def test_compiled_functions_render_as_signature_docstring_and_folded_source():
+    x, y, f = seed()
+    fn = sd.compile([f, *sd.grad(f, [x, y])], inputs=[x, y], names=["f", "dfdx", "dfdy"])
+    page = fn._repr_html_()
+    assert "<code>f(x, y)</code>" in page
+    assert "dfdx: float64, shape ()" in page  # the docstring's outputs with dtypes and shapes
+    assert "<details><summary>source</summary>" in page
+    assert "def f(x, y):" in page and "math.exp(" in page
+    assert fn(3.0, -4.0)[0] == pytest.approx(1.5456448841066441)  # still a plain fast function
+
+
+def test_a_big_compiled_function_shows_only_its_first_lines_escaped():
+    x = sd.var("x<b>")  # a name that would be markup
+    z = x
+    for _ in range(400):
+        z = sd.sin(z) * z
+    fn = sd.compile(z, inputs=[x], simplify=False)
+    page = fn._repr_html_()
+    assert "<b>" not in page.replace("<b>compiled</b>", "")
+    assert "x&lt;b&gt;" in page
+    hidden = len(fn.source.splitlines()) - 200
+    assert hidden > 0 and f"# ... {hidden} more lines: print(fn.source)" in page
