@@ -137,3 +137,30 @@ def test_a_big_compiled_function_shows_only_its_first_lines_escaped():
     assert "x&lt;b&gt;" in page
     hidden = len(fn.source.splitlines()) - 200
     assert hidden > 0 and f"# ... {hidden} more lines: print(fn.source)" in page
+
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot program is not installed")
+def test_save_png_with_graphviz(tmp_path):
+    x, y, f = seed()
+    assert sd.draw(f).save(tmp_path / "f.png").read_bytes().startswith(PNG_MAGIC)
+
+
+def test_save_png_without_graphviz_uses_matplotlib(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    x, y, f = seed()
+    assert sd.draw(f).save(tmp_path / "f.png").read_bytes().startswith(PNG_MAGIC)
+
+
+def test_save_png_with_neither_says_what_to_install(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` fail
+    x, y, f = seed()
+    with pytest.raises(RuntimeError, match=r"saving PNG needs Graphviz's `dot` program or matplotlib"):
+        sd.draw(f).save(tmp_path / "f.png")
+    assert not (tmp_path / "f.png").exists()  # nothing half-written
