@@ -103,14 +103,19 @@ class DiagonalEmbed(Op):
             )
         return Type(g.dtype, self.shape)
 
+    def is_diag(self) -> bool:
+        """Whether this is what ``np.diag(v, k)`` builds: a square matrix along its rows and columns."""
+        return len(self.shape) == 2 and self.shape[0] == self.shape[1] and (self.axis1, self.axis2) == (0, 1)
+
     def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
-        # a square matrix written along its rows and columns is what np.diag(v, k) builds
-        if len(self.shape) == 2 and self.shape[0] == self.shape[1] and (self.axis1, self.axis2) == (0, 1):
+        if self.is_diag():
             return f"np.diag({args[0]}{f', {self.offset}' if self.offset else ''})"
         return (f"diagonal_embed({args[0]}, {_dims_src(self.shape, dim)}, {self.offset}, "
                 f"{self.axis1}, {self.axis2})")
 
     def text(self, args: Sequence[str]) -> str:
+        if self.is_diag():
+            return f"diag({args[0]}{f', {self.offset}' if self.offset else ''})"
         return (f"diagonal_embed({args[0]}, {format_shape(self.shape)}, offset={self.offset}, "
                 f"axis1={self.axis1}, axis2={self.axis2})")
 
