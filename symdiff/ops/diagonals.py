@@ -138,7 +138,9 @@ def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Node:
     """
     x = as_node(a)
     if x.ndim < 2:
-        raise ShapeError(f"diagonal: needs an array of at least two dimensions, got shape {format_shape(x.shape)}")
+        raise ShapeError(
+            f"diagonal: needs an array of at least two dimensions, got shape {format_shape(x.shape)}"
+        )
     k = _int("diagonal", offset, "offset")
     a1, a2 = normalize_axis("diagonal", axis1, x.ndim), normalize_axis("diagonal", axis2, x.ndim)
     if a1 == a2:

@@ -23,7 +23,7 @@ from ..errors import ShapeError
 from ..ir import Dim, Node, Op, Shape, Type, format_shape
 from .base import _item_source, as_node, normalize_axes, normalize_axis
 from .reduce import sum as reduce_sum
-from .shape import _dims_src, index, reshape, resolve_reshape, take_indices, transpose
+from .shape import index, reshape, resolve_reshape, take_indices, transpose
 
 
 def _is_int(v: Any) -> bool:
@@ -398,7 +398,9 @@ def repeat(a: Any, repeats: Any, axis: Any = None) -> Node:
     """
     x = as_node(a)
     if isinstance(repeats, Node):
-        raise TypeError("repeat: `repeats` must be ints known when the graph is built (the output shape depends on them)")
+        raise TypeError(
+            "repeat: `repeats` must be ints known when the graph is built (the output shape depends on them)"
+        )
     counts = int_tuple("repeat", repeats, "repeats")
     if any(r < 0 for r in counts):
         raise ShapeError(f"repeat: `repeats` may not contain negative values, got {repeats!r}")
@@ -440,7 +442,9 @@ class Pad(Op):
         return (self.widths, self.values)
 
     def infer(self, x: Type) -> Type:
-        shape = tuple(d if b + e == 0 else d + b + e for d, (b, e) in zip(x.shape, self.widths))  # type: ignore[operator]
+        shape = tuple(
+            d if b + e == 0 else d + b + e for d, (b, e) in zip(x.shape, self.widths)  # type: ignore[operator]
+        )
         return Type(x.dtype, shape)
 
     def _args(self) -> str:

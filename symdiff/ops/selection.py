@@ -29,9 +29,13 @@ def _flat(op_name: str, x: Node) -> Node:
     return reshape(x, resolve_reshape(op_name, x.shape, (-1,)))
 
 
-def _sort_args(op_name: str, x: Node, axis: Any, kind: Any, order: Any, stable: Any) -> tuple[Node, int, str | None]:
+def _sort_args(
+    op_name: str, x: Node, axis: Any, kind: Any, order: Any, stable: Any
+) -> tuple[Node, int, str | None]:
     if order is not None:
-        raise NotImplementedError(f"{op_name}: order={order!r} is not supported (it sorts structured arrays by field)")
+        raise NotImplementedError(
+            f"{op_name}: order={order!r} is not supported (it sorts structured arrays by field)"
+        )
     if kind not in _KINDS:
         raise ValueError(f"{op_name}: kind={kind!r} is not one of {', '.join(map(repr, _KINDS[1:]))}")
     if stable not in (None, True, False):
@@ -39,7 +43,9 @@ def _sort_args(op_name: str, x: Node, axis: Any, kind: Any, order: Any, stable: 
     if stable and kind not in (None, "stable"):
         raise ValueError(f"{op_name}: stable=True cannot be combined with kind={kind!r}")
     if x.dtype.kind == "c":
-        raise DTypeError(f"{op_name}: complex values have no order to differentiate through; sort real values")
+        raise DTypeError(
+            f"{op_name}: complex values have no order to differentiate through; sort real values"
+        )
     if axis is None:
         return _flat(op_name, x), 0, "stable" if stable else kind
     if x.ndim == 0:
@@ -172,7 +178,9 @@ def _arg_extreme(cls: type[ArgExtreme], a: Any, axis: Any, keepdims: Any) -> Nod
         raise DTypeError(f"{cls.name}: complex values have no order; use real values")
     ax = None if axis is None else normalize_axis(cls.name, axis, x.ndim)
     if ax is None and x.type.static_size == 0:
-        raise ShapeError(f"{cls.name}: attempt to get {cls.name} of an empty sequence (shape {format_shape(x.shape)})")
+        raise ShapeError(
+            f"{cls.name}: attempt to get {cls.name} of an empty sequence (shape {format_shape(x.shape)})"
+        )
     if ax is not None and x.shape[ax] == 0:
         raise ShapeError(f"{cls.name}: axis {ax} of {format_shape(x.shape)} is empty")
     return Node(cls(ax, bool(keepdims)), (x,))
@@ -276,7 +284,9 @@ class AddAlongAxis(Op):
     def infer(self, g: Type, indices: Type) -> Type:
         want = along_axis_shape(self.name, self.shape, indices.shape, self.axis)
         if g.shape != want:
-            raise ShapeError(f"{self.name}: expected a cotangent of shape {format_shape(want)}, got {format_shape(g.shape)}")
+            raise ShapeError(
+                f"{self.name}: expected a cotangent of shape {format_shape(want)}, got {format_shape(g.shape)}"
+            )
         return Type(g.dtype, self.shape)
 
     def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
