@@ -54,6 +54,14 @@ _STRING_PARAMS: dict[str, frozenset[str]] = {
     "reshape": frozenset({"shape"}),
     "broadcast_to": frozenset({"shape"}),
 }
+# -- more shape and selection functions
+_STRING_PARAMS.update({
+    "pad": frozenset({"mode"}),
+    "sort": frozenset({"kind"}),
+    "argsort": frozenset({"kind"}),
+    "ravel": frozenset({"order"}),
+    "take": frozenset({"mode"}),
+})
 
 _BINARY: dict[type, Any] = {
     ast.Add: ew.add,
