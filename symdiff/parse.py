@@ -60,6 +60,14 @@ _STRING_PARAMS.update({
     "linalg.eigh": frozenset({"UPLO"}),
     "linalg.eigvalsh": frozenset({"UPLO"}),
 })
+# -- more shape and selection functions
+_STRING_PARAMS.update({
+    "pad": frozenset({"mode"}),
+    "sort": frozenset({"kind"}),
+    "argsort": frozenset({"kind"}),
+    "ravel": frozenset({"order"}),
+    "take": frozenset({"mode"}),
+})
 
 _BINARY: dict[type, Any] = {
     ast.Add: ew.add,

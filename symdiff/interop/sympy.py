@@ -221,6 +221,84 @@ _NO_CLOSED_FORM = {
 }
 
 
+# -- more shape and selection ops: rearrangements of the object arrays, by NumPy itself
+
+
+def _zeros(shape: tuple[int, ...]) -> Arr:
+    out = np.empty(shape, dtype=object)
+    out[...] = sympy.Integer(0)
+    return out
+
+
+def _pad(op: Any, x: Arr) -> Arr:
+    values = op.values
+    if isinstance(values, tuple):
+        values = tuple((number(b), number(e)) for b, e in values)
+    else:
+        values = number(values)
+    return np.pad(x, op.widths, constant_values=values)
+
+
+def _diagonal_embed(op: Any, g: Arr) -> Arr:
+    out = _zeros(op.shape)
+    view = np.moveaxis(out, (op.axis1, op.axis2), (-2, -1))
+    rows = np.arange(g.shape[-1]) + (-op.offset if op.offset < 0 else 0)
+    view[..., rows, rows + op.offset] = g
+    return out
+
+
+def _triangle(op: Any, x: Arr) -> Arr:
+    n, m = x.shape[-2:]
+    keep = np.tri(n, m, op.k, dtype=bool)
+    if op.name == "triu":
+        keep = ~np.tri(n, m, op.k - 1, dtype=bool)
+    return np.where(keep, x, sympy.Integer(0))
+
+
+def _integers(arr: Arr, what: str) -> np.ndarray:
+    try:
+        return np.vectorize(int, otypes=[np.int64])(arr) if arr.size else arr.astype(np.int64)
+    except TypeError:
+        raise UnsupportedError(
+            f"to_sympy: {what} with symbolic integer positions has no SymPy form; use constant indices"
+        ) from None
+
+
+def _add_along_axis(op: Any, g: Arr, indices: Arr) -> Arr:
+    out = _zeros(op.shape)
+    idx = _integers(indices, "add_along_axis")
+    where: list[Any] = []
+    for d in range(len(op.shape)):
+        if d == op.axis:
+            where.append(idx)
+        else:
+            n = g.shape[d]
+            at = np.arange(n) if op.shape[d] == n else np.zeros(n, dtype=np.intp)
+            where.append(at.reshape((1,) * d + (n,) + (1,) * (len(op.shape) - d - 1)))
+    np.add.at(out, tuple(where), g)
+    return out
+
+
+_SHAPE_OPS: dict[str, Callable[..., Any]] = {
+    "flip": lambda op, x: np.flip(x, op.axes),
+    "roll": lambda op, x: np.roll(x, op.shifts, op.axes),
+    "tile": lambda op, x: np.tile(x, op.reps),
+    "repeat": lambda op, x: np.repeat(x, op.repeats, op.axis),
+    "pad": _pad,
+    "diagonal": lambda op, x: np.diagonal(x, op.offset, op.axis1, op.axis2).copy(),
+    "diagonal_embed": _diagonal_embed,
+    "tril": _triangle,
+    "triu": _triangle,
+    "take_along_axis": lambda op, x, i: np.take_along_axis(x, _integers(i, "take_along_axis"), op.axis),
+    "add_along_axis": _add_along_axis,
+}
+_ORDER_HINT = (
+    " (the result depends on how the values compare, which SymPy cannot decide for symbols; "
+    "convert the expression before sorting, or use max/min, which become Max/Min)"
+)
+_SHAPE_HINTS = {"sort": _ORDER_HINT, "argsort": _ORDER_HINT, "argmax": _ORDER_HINT, "argmin": _ORDER_HINT}
+
+
 def _convert_node(n: Node, args: list[Arr], leaf: Callable[[Node], Arr]) -> Arr:
     op, name = n.op, n.op.name
     if name in _LINALG:
@@ -277,7 +355,11 @@ def _convert_node(n: Node, args: list[Arr], leaf: Callable[[Node], Arr]) -> Arr:
         depth = np.arange(op.depth)  # type: ignore[attr-defined]
         labels = np.expand_dims(args[0], -1)
         return _map(lambda lab, k: sympy.Piecewise((1, sympy.Eq(lab, k)), (0, True)), labels, depth)
+    elif name in _SHAPE_OPS:
+        out = _SHAPE_OPS[name](op, *args)
+        return out if isinstance(out, np.ndarray) else _scalar(out)
     hint = {
+        **_SHAPE_HINTS,
         "stop_gradient": " (SymPy would differentiate through it)",
         "dimsize": " (the size of a named dimension is known only at run time)",
     }.get(name, "")
