@@ -470,6 +470,65 @@ def _scaled(k: Any, body: Node | None, dtype: np.dtype) -> tuple[Node, bool]:
     return const(np.asarray(mag, dtype=dtype)) * body, neg
 
 
+_Term = tuple[Any, dict[Node, int], dict[Node, int]]  # coefficient, numerator, denominator
+_FACTOR_DEPTH = 6  # nesting of factored sums built for one region (bounds the work per region)
+
+
+def _shared_factor(terms: list[_Term]) -> tuple[int, Node] | None:
+    """The factor (side 1: numerator, 2: denominator) that the most terms share, when at least
+    two do; ties go to the first seen, so the choice depends only on the terms' order."""
+    counts: dict[tuple[int, Node], int] = {}
+    for t in terms:
+        for side in (1, 2):
+            for f, p in t[side].items():
+                if p:
+                    k = (side, f)
+                    counts[k] = counts.get(k, 0) + 1
+    best, most = None, 1
+    for k, c in counts.items():
+        if c > most:
+            best, most = k, c
+    return best
+
+
+def _sum_terms(terms: list[_Term], dtype: np.dtype, depth: int) -> Node | None:
+    """The sum of ``terms``, factors shared by several of them taken out once (greedily, the
+    most shared first: a*f + b*f + c -> (a + b)*f + c), positive terms added before negative
+    ones are subtracted. Recursion is over nested factorings, at most ``_FACTOR_DEPTH`` deep."""
+    parts: list[Node] = []
+    while depth < _FACTOR_DEPTH and len(terms) >= 2:
+        best = _shared_factor(terms)
+        if best is None:
+            break
+        side, f = best
+        inside = [t for t in terms if t[side].get(f, 0)]
+        terms = [t for t in terms if not t[side].get(f, 0)]
+        p = min(t[side][f] for t in inside)
+        reduced: list[_Term] = []
+        for k, num, den in inside:
+            if side == 1:
+                num = {**num, f: num[f] - p}
+            else:
+                den = {**den, f: den[f] - p}
+            reduced.append((k, num, den))
+        inner = _sum_terms(reduced, dtype, depth + 1)
+        assert inner is not None
+        fac = f if p == 1 else power(f, const(np.asarray(p, dtype=dtype)))
+        parts.append(fac * inner if side == 1 else inner / fac)
+        depth += 1
+    pos: list[Node] = []
+    negs: list[Node] = []
+    for k, num, den in terms:
+        t, neg = _scaled(k, _product(num, den, dtype), dtype)
+        (negs if neg else pos).append(t)
+    total: Node | None = None
+    for t in [*pos, *parts]:
+        total = t if total is None else total + t
+    for t in negs:
+        total = negative(t) if total is None else total - t
+    return total
+
+
 def _collect(node: Node, ctx: Context) -> Node | None:
     """a*x + b*x -> (a+b)*x, x*x**2 -> x**3, g*a + g*b -> g*(a+b): one sum of products at a time.
 
@@ -563,33 +622,26 @@ def _collect(node: Node, ctx: Context) -> Node | None:
                 if least:
                     common[f] = least
     cancelled = [g for g in gl if g.coef == 0]
-    if not merges and not common_num and not common_den and (not cancelled or not additive):
-        return None
-    # rebuild: positive terms added first, negative ones subtracted, cancelled ones kept as
-    # t - t unless t is known finite (so a NaN from inf - inf is not hidden)
-    pos: list[Node] = []
-    negs: list[Node] = []
+    terms: list[_Term] = []
     guards: list[Node] = []
     for g in gl:
         num = {f: p - common_num.get(f, 0) for f, p in g.num.items()}
         den = {f: p - common_den.get(f, 0) for f, p in g.den.items()}
-        body = _product(num, den, dtype)
         if g.coef == 0:
+            # cancelled terms stay as t - t unless t is known finite (so a NaN from inf - inf
+            # is not hidden)
+            body = _product(num, den, dtype)
             if body is not None and not known_finite(body):
                 guards.append(body)
             continue
-        t, neg = _scaled(g.coef, body, dtype)
-        (negs if neg else pos).append(t)
-    if constant != 0 or (not pos and not negs and not guards):
-        if np.real(constant) < 0 and (pos or negs):
-            negs.append(const(-constant))
-        else:
-            pos.append(const(constant))
-    total: Node | None = None
-    for t in pos:
-        total = t if total is None else total + t
-    for t in negs:
-        total = negative(t) if total is None else total - t
+        terms.append((g.coef, num, den))
+    shared = additive and _shared_factor(terms) is not None
+    if not merges and not common_num and not common_den and not shared and (
+            not cancelled or not additive):
+        return None
+    if constant != 0 or (not terms and not guards):
+        terms.append((constant, {}, {}))
+    total = _sum_terms(terms, dtype, 0)
     for t in guards:
         d = t - t
         total = d if total is None else total + d
