@@ -407,8 +407,10 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any)
     while stack:
         n, e = stack.pop()
         expandable = (owned if n is term else uses.get(n, 2) == 1) and n.dtype == dtype
-        if isinstance(n.op, Neg) and n.dtype == dtype:
-            expandable = True  # seeing through a shared negation duplicates nothing
+        if n.dtype == dtype and (isinstance(n.op, Neg) or (
+                isinstance(n.op, Div) and n.inputs[0].ndim == 0
+                and scalar_constant(n.inputs[0]) is not None)):
+            expandable = True  # seeing through a shared -t or k/t duplicates nothing
         if expandable and isinstance(n.op, _PRODUCT):
             scaled = _scale_of(n)
             if scaled is not None:
@@ -539,9 +541,12 @@ def _collect(node: Node, ctx: Context) -> Node | None:
     if old is None or not old.type.is_float:
         return None
     owner = ctx.sole.get(old)
-    if owner is not None and isinstance(owner.op, _ADDITIVE + _PRODUCT) and owner.dtype == old.dtype \
-            and owner.shape == old.shape:
-        return None  # an inner node: its consumer's region will absorb it
+    if owner is not None and owner.dtype == old.dtype and owner.shape == old.shape and (
+            isinstance(owner.op, _ADDITIVE) or _scale_of(owner) is not None
+            or (isinstance(owner.op, _PRODUCT) and not isinstance(old.op, (Add, Sub)))):
+        # an inner node: its consumer's region will absorb it (a product's region stops at
+        # the sums among its factors, so those are collected on their own)
+        return None
     dtype = old.dtype
     one = np.asarray(1, dtype=dtype)
     uses, new = ctx.uses, ctx.new
