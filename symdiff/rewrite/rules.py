@@ -526,6 +526,11 @@ def _sum_terms(terms: list[_Term], dtype: np.dtype, depth: int) -> Node | None:
     total: Node | None = None
     for t in [*pos, *parts]:
         total = t if total is None else total + t
+    if total is None and len(negs) > 1:
+        # -a - b is written -(a + b), so that it shares a + b with the sums that hold it
+        for t in negs:
+            total = t if total is None else total + t
+        return negative(total)  # type: ignore[arg-type]
     for t in negs:
         total = negative(t) if total is None else total - t
     return total
