@@ -137,12 +137,18 @@ def _bind(p: Pat, node: Node, b: Bindings) -> Bindings | None:
     return nb
 
 
+def _is_literal(node: Node, value: complex | float) -> bool:
+    """Whether ``node`` is a numeric constant equal to ``value`` everywhere."""
+    if not isinstance(node.op, (Const, BroadcastTo)):
+        return False
+    v = scalar_constant(node)
+    return v is not None and v.dtype.kind in "biufc" and bool(v == value)
+
+
 def _match(p: Pat, node: Node, b: Bindings) -> Iterator[Bindings]:
     if p.ops is None:
-        if p.literal is not None:
-            v = scalar_constant(node)
-            if v is None or v.dtype.kind not in "biufc" or not v == p.literal:
-                return
+        if p.literal is not None and not _is_literal(node, p.literal):
+            return
         nb = _bind(p, node, b)
         if nb is not None:
             yield nb
@@ -181,7 +187,7 @@ class Rule:
     """
 
     __slots__ = ("pattern", "fn", "name", "inputs", "contextual", "_args", "_flat", "_same",
-                 "_take")
+                 "_take", "_literals")
 
     def __init__(self, pattern: Pat, fn: Callable[..., Node | None], name: str | None = None,
                  inputs: tuple[type[Op], ...] | None = None) -> None:
@@ -201,9 +207,12 @@ class Rule:
         self._flat: tuple[str | None, ...] | None = None
         self._same: tuple[tuple[int, int], ...] = ()
         self._take: tuple[int, ...] = ()
-        if src is not None and all(q.ops is None and q.literal is None for q in src):
+        self._literals: tuple[tuple[int, complex | float], ...] = ()
+        if src is not None and all(q.ops is None for q in src):
             names = tuple(q.name for q in src)
             self._flat = names
+            self._literals = tuple((k, q.literal) for k, q in enumerate(src)
+                                   if q.literal is not None)
             first: dict[str, int] = {}
             same = []
             for k, nm in enumerate(names):
@@ -234,6 +243,8 @@ class Rule:
         commutes = len(ins) == 2 and ins[0] is not ins[1] and type(node.op) in COMMUTATIVE
         for order in ((ins, (ins[1], ins[0])) if commutes else (ins,)):
             if same and any(order[i] is not order[j] for i, j in same):
+                continue
+            if self._literals and not all(_is_literal(order[k], v) for k, v in self._literals):
                 continue
             out = self.fn(*[order[k] if k >= 0 else node if k == -1 else ctx for k in self._take])
             if out is not None and out is not node:
@@ -327,10 +338,15 @@ class RuleSet:
 
     def apply(self, node: Node, ctx: Any = None) -> Node | None:
         """The first replacement some rule offers for ``node``, or None."""
+        found = self.find(node, ctx)
+        return None if found is None else found[0]
+
+    def find(self, node: Node, ctx: Any = None) -> tuple[Node, Rule] | None:
+        """The first replacement some rule offers for ``node`` and that rule, or None."""
         for r in self.candidates(node):
             out = r.apply(node, ctx)
             if out is not None:
-                return out
+                return out, r
         return None
 
     def __repr__(self) -> str:

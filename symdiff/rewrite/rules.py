@@ -385,12 +385,13 @@ def _scale_of(n: Node) -> tuple[Node, Any] | None:
 class _Monomial:
     """coefficient * prod(factor ** power), powers split into numerator and denominator."""
 
-    __slots__ = ("coef", "num", "den", "merged", "cost")
+    __slots__ = ("coef", "num", "den", "merged", "cost", "blocked")
 
     def __init__(self, coef: Any) -> None:
         self.coef = coef
         self.num: dict[Node, int] = {}
         self.den: dict[Node, int] = {}
+        self.blocked: dict[Node, dict[Node, None]] = {}
         self.merged = 0  # repeated factors or constants combined
         self.cost = 0  # product nodes of the original expression absorbed
 
@@ -399,14 +400,22 @@ class _Monomial:
         return frozenset((f, self.num.get(f, 0), self.den.get(f, 0)) for f in fs)
 
 
-def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any) -> _Monomial:
-    """``term`` as a monomial, expanding products it alone uses (they have one consumer)."""
+def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
+              inside: set[Node] | frozenset[Node] = frozenset()) -> _Monomial:
+    """``term`` as a monomial, expanding the products that it alone uses (they have one
+    consumer) or that are in ``inside`` (all their consumers are in the region being
+    collected). A product left whole because of other uses is noted in ``blocked``, with the
+    nodes that reached it."""
     m = _Monomial(coef)
-    stack: list[tuple[Node, int]] = [(term, 1)]
+    stack: list[tuple[Node, int, Node | None]] = [(term, 1, None)]
     uses = ctx.uses
     while stack:
-        n, e = stack.pop()
-        expandable = (owned if n is term else uses.get(n, 2) == 1) and n.dtype == dtype
+        n, e, parent = stack.pop()
+        expandable = (owned if n is term else uses.get(n, 2) == 1 or n in inside) \
+            and n.dtype == dtype
+        if not expandable and parent is not None and isinstance(n.op, (Mul, Div, Pow)) \
+                and n.dtype == dtype:
+            m.blocked.setdefault(n, {})[parent] = None
         if n.dtype == dtype and (isinstance(n.op, Neg) or (
                 isinstance(n.op, Div) and n.inputs[0].ndim == 0
                 and scalar_constant(n.inputs[0]) is not None)):
@@ -418,24 +427,24 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any)
                 m.cost += 1
                 if m.coef.ndim == 0:
                     m.merged += 1 if m.cost > 1 else 0
-                stack.append((scaled[0], e))
+                stack.append((scaled[0], e, n))
                 continue
             m.cost += 1
             if isinstance(n.op, Neg):
                 m.coef = -m.coef
-                stack.append((n.inputs[0], e))
+                stack.append((n.inputs[0], e, n))
             elif isinstance(n.op, Mul):
-                stack.append((n.inputs[1], e))
-                stack.append((n.inputs[0], e))
+                stack.append((n.inputs[1], e, n))
+                stack.append((n.inputs[0], e, n))
             else:
-                stack.append((n.inputs[1], -e))
-                stack.append((n.inputs[0], e))
+                stack.append((n.inputs[1], -e, n))
+                stack.append((n.inputs[0], e, n))
             continue
         if expandable and isinstance(n.op, Pow):
             p = scalar_constant(n.inputs[1])
             if p is not None and n.inputs[1].ndim == 0 and p.dtype.kind in "iuf" and float(p) % 1 == 0 and p != 0:
                 m.cost += 1
-                stack.append((n.inputs[0], e * int(p)))
+                stack.append((n.inputs[0], e * int(p), n))
                 continue
         f = ctx.new.get(n, n)
         side = m.num if e > 0 else m.den
@@ -473,6 +482,7 @@ def _scaled(k: Any, body: Node | None, dtype: np.dtype) -> tuple[Node, bool]:
 
 
 _Term = tuple[Any, dict[Node, int], dict[Node, int]]  # coefficient, numerator, denominator
+_INSIDE_ROUNDS = 3  # rounds of expanding products shared only within one region
 _FACTOR_DEPTH = 6  # nesting of factored sums built for one region (bounds the work per region)
 
 
@@ -536,6 +546,15 @@ def _sum_terms(terms: list[_Term], dtype: np.dtype, depth: int) -> Node | None:
     return total
 
 
+def _absorbed(old: Node, ctx: Context) -> bool:
+    """Whether graph node ``old`` is inside the region of its one consumer, which collects it
+    (a product's region stops at the sums among its factors, so those are collected alone)."""
+    owner = ctx.sole.get(old)
+    return owner is not None and owner.dtype == old.dtype and owner.shape == old.shape and (
+        isinstance(owner.op, _ADDITIVE) or _scale_of(owner) is not None
+        or (isinstance(owner.op, _PRODUCT) and not isinstance(old.op, (Add, Sub))))
+
+
 def _collect(node: Node, ctx: Context) -> Node | None:
     """a*x + b*x -> (a+b)*x, x*x**2 -> x**3, g*a + g*b -> g*(a+b): one sum of products at a time.
 
@@ -543,14 +562,12 @@ def _collect(node: Node, ctx: Context) -> Node | None:
     alone uses, so nothing shared is ever duplicated.
     """
     old = ctx.old
-    if old is None or not old.type.is_float:
+    if old is None:
+        origin = ctx.origin
+        if origin is not None and node.type.is_float and not _absorbed(origin, ctx):
+            ctx.missed += 1  # another rule's replacement: the next pass will see it in the graph
         return None
-    owner = ctx.sole.get(old)
-    if owner is not None and owner.dtype == old.dtype and owner.shape == old.shape and (
-            isinstance(owner.op, _ADDITIVE) or _scale_of(owner) is not None
-            or (isinstance(owner.op, _PRODUCT) and not isinstance(old.op, (Add, Sub)))):
-        # an inner node: its consumer's region will absorb it (a product's region stops at
-        # the sums among its factors, so those are collected on their own)
+    if not old.type.is_float or _absorbed(old, ctx):
         return None
     dtype = old.dtype
     one = np.asarray(1, dtype=dtype)
@@ -596,6 +613,7 @@ def _collect(node: Node, ctx: Context) -> Node | None:
     groups: dict[frozenset[tuple[Node, int, int]], _Monomial] = {}
     constant = np.asarray(0, dtype=dtype)
     n_constants = 0
+    monos: list[tuple[Node, bool, _Monomial]] = []
     for leaf in leaves:
         k = coef[leaf]
         owned = arrived.get(leaf, 0) == uses.get(leaf, 0) or leaf is old
@@ -605,7 +623,23 @@ def _collect(node: Node, ctx: Context) -> Node | None:
                 constant = constant + k * v.astype(dtype)
             n_constants += 1
             continue
-        m = _monomial(leaf, owned, ctx, dtype, k)
+        monos.append((leaf, owned, _monomial(leaf, owned, ctx, dtype, k)))
+    # A product that several terms of the region share, and nothing outside it uses, is
+    # expanded too (g*e used by both g*e*u and -(g*e)*u): a few rounds, each a linear scan.
+    inside: set[Node] = set()
+    for _ in range(_INSIDE_ROUNDS):
+        reached: dict[Node, dict[Node, None]] = {}
+        for _, _, m in monos:
+            for n, parents in m.blocked.items():
+                reached.setdefault(n, {}).update(parents)
+        grow = {n for n, parents in reached.items()
+                if sum(1 for p in parents for i in p.inputs if i is n) == uses.get(n, 0)}
+        if not grow:
+            break
+        inside |= grow
+        monos = [(leaf, owned, _monomial(leaf, owned, ctx, dtype, coef[leaf], inside)
+                  if not grow.isdisjoint(m.blocked) else m) for leaf, owned, m in monos]
+    for _, _, m in monos:
         region += m.cost
         merges += m.merged
         key = m.key()
@@ -676,7 +710,7 @@ FOLD = RuleSet([
     Rule(Pat(Op), _fold, inputs=(Const, BroadcastTo)),  # f(constants) -> constant
 ])
 
-DEFAULT = FOLD + IDENTITIES + ZEROS + SHAPES + STABILIZE + COLLECT
+DEFAULT = FOLD + COLLECT + IDENTITIES + ZEROS + SHAPES + STABILIZE
 """Every rule, in the order they are tried on a node."""
 
 
