@@ -44,7 +44,7 @@ class Context:
     they are, may do better).
     """
 
-    __slots__ = ("uses", "new", "old", "sole", "origin", "missed")
+    __slots__ = ("uses", "new", "old", "sole", "origin", "missed", "rank")
 
     def __init__(self) -> None:
         self.uses: dict[Node, int] = {}
@@ -52,6 +52,10 @@ class Context:
         self.old: Node | None = None
         self.sole: dict[Node, Node | None] = {}
         self.origin: Node | None = None
+        # rank[n]: a node's position in the pass's topological order (for the normal form of
+        # a node built from it, the least such position): rules order commutative operands by
+        # it, so the same product is built the same way wherever it occurs
+        self.rank: dict[Node, int] = {}
         self.missed = 0
 
 
@@ -69,6 +73,7 @@ def restore_type(replacement: Node, node: Node) -> Node:
 def _count_uses(order: Sequence[Node], roots: Sequence[Node], ctx: Context) -> None:
     uses = ctx.uses
     sole = ctx.sole
+    ctx.rank = {n: k for k, n in enumerate(order)}
     for n in order:
         for i in n.inputs:
             if i in uses:

@@ -447,6 +447,10 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
                 stack.append((n.inputs[0], e * int(p), n))
                 continue
         f = ctx.new.get(n, n)
+        if f is not n:
+            r = ctx.rank.get(n, _LAST)
+            if r < ctx.rank.get(f, _LAST):
+                ctx.rank[f] = r
         side = m.num if e > 0 else m.den
         if f in side:
             m.merged += 1
@@ -454,10 +458,15 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
     return m
 
 
-def _product(m_num: dict[Node, int], m_den: dict[Node, int], dtype: np.dtype) -> Node | None:
+_LAST = 1 << 62  # the rank of a node that is not in the pass's order
+
+
+def _product(m_num: dict[Node, int], m_den: dict[Node, int], dtype: np.dtype,
+             rank: dict[Node, int]) -> Node | None:
+    """prod(f**p for num) / prod(f**p for den), factors in the order of ``rank``."""
     def chain(fs: dict[Node, int]) -> Node | None:
         out: Node | None = None
-        for f, p in fs.items():
+        for f, p in sorted(fs.items(), key=lambda fp: rank.get(fp[0], _LAST)):
             if p == 0:
                 continue
             t = f if p == 1 else power(f, const(np.asarray(p, dtype=dtype)))
@@ -503,7 +512,8 @@ def _shared_factor(terms: list[_Term]) -> tuple[int, Node] | None:
     return best
 
 
-def _sum_terms(terms: list[_Term], dtype: np.dtype, depth: int) -> Node | None:
+def _sum_terms(terms: list[_Term], dtype: np.dtype, depth: int, rank: dict[Node, int]
+               ) -> Node | None:
     """The sum of ``terms``, factors shared by several of them taken out once (greedily, the
     most shared first: a*f + b*f + c -> (a + b)*f + c), positive terms added before negative
     ones are subtracted. Recursion is over nested factorings, at most ``_FACTOR_DEPTH`` deep."""
@@ -523,7 +533,7 @@ def _sum_terms(terms: list[_Term], dtype: np.dtype, depth: int) -> Node | None:
             else:
                 den = {**den, f: den[f] - p}
             reduced.append((k, num, den))
-        inner = _sum_terms(reduced, dtype, depth + 1)
+        inner = _sum_terms(reduced, dtype, depth + 1, rank)
         assert inner is not None
         fac = f if p == 1 else power(f, const(np.asarray(p, dtype=dtype)))
         parts.append(fac * inner if side == 1 else inner / fac)
@@ -531,7 +541,7 @@ def _sum_terms(terms: list[_Term], dtype: np.dtype, depth: int) -> Node | None:
     pos: list[Node] = []
     negs: list[Node] = []
     for k, num, den in terms:
-        t, neg = _scaled(k, _product(num, den, dtype), dtype)
+        t, neg = _scaled(k, _product(num, den, dtype, rank), dtype)
         (negs if neg else pos).append(t)
     total: Node | None = None
     for t in [*pos, *parts]:
@@ -674,7 +684,7 @@ def _collect(node: Node, ctx: Context) -> Node | None:
         if g.coef == 0:
             # cancelled terms stay as t - t unless t is known finite (so a NaN from inf - inf
             # is not hidden)
-            body = _product(num, den, dtype)
+            body = _product(num, den, dtype, ctx.rank)
             if body is not None and not known_finite(body):
                 guards.append(body)
             continue
@@ -685,12 +695,12 @@ def _collect(node: Node, ctx: Context) -> Node | None:
         return None
     if constant != 0 or (not terms and not guards):
         terms.append((constant, {}, {}))
-    total = _sum_terms(terms, dtype, 0)
+    total = _sum_terms(terms, dtype, 0, ctx.rank)
     for t in guards:
         d = t - t
         total = d if total is None else total + d
     assert total is not None
-    outer = _product(common_num, common_den, dtype)
+    outer = _product(common_num, common_den, dtype, ctx.rank)
     if outer is not None:
         total = outer * total if not isinstance(outer.op, Div) else (
             total * outer.inputs[0] / outer.inputs[1] if not _is_one(outer.inputs[0]) else total / outer.inputs[1])
