@@ -365,14 +365,17 @@ _PRODUCT = (Mul, Div, Neg)
 
 
 def _scale_of(n: Node) -> tuple[Node, Any] | None:
-    """``k * x`` or ``x * k`` or ``x / k`` with a scalar constant k, as (x, k)."""
+    """``k * x`` or ``x * k`` or ``x / k`` with a scalar constant k != 0, as (x, k).
+
+    ``0 * x`` is not a scaled ``x``: a zero coefficient would let ``x + 0*x`` become ``x``,
+    hiding the NaN that ``inf * 0`` gives (the ``x * 0`` rule decides when that is safe)."""
     if isinstance(n.op, Mul):
         a, b = n.inputs
         k = scalar_constant(a)
-        if k is not None and a.ndim == 0:
+        if k is not None and a.ndim == 0 and k != 0:
             return b, k
         k = scalar_constant(b)
-        if k is not None and b.ndim == 0:
+        if k is not None and b.ndim == 0 and k != 0:
             return a, k
     if isinstance(n.op, Div):
         a, b = n.inputs
@@ -446,6 +449,12 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
                 m.cost += 1
                 stack.append((n.inputs[0], e * int(p), n))
                 continue
+        if isinstance(n.op, (Const, BroadcastTo)) and _is_zero(n):
+            # 0 * t is NaN where t is infinite: the term stays whole, sharing nothing with
+            # the others, so no merge or common factor can drop it
+            whole = _Monomial(coef)
+            whole.num[ctx.new.get(term, term)] = 1
+            return whole
         f = ctx.new.get(n, n)
         if f is not n:
             r = ctx.rank.get(n, _LAST)
@@ -617,6 +626,10 @@ def _collect(node: Node, ctx: Context) -> Node | None:
                     and (isinstance(child.op, _ADDITIVE) or _scale_of(child) is not None))):
                 stack.append(child)
     if not additive:
+        # a product alone: a single monomial, which changes only if factors merge
+        m = _monomial(old, True, ctx, dtype, one)
+        if not m.merged:
+            return None
         leaves = {old: None}
         arrived[old] = uses.get(old, 1)
         region = 0
@@ -637,7 +650,7 @@ def _collect(node: Node, ctx: Context) -> Node | None:
     # A product that several terms of the region share, and nothing outside it uses, is
     # expanded too (g*e used by both g*e*u and -(g*e)*u): a few rounds, each a linear scan.
     inside: set[Node] = set()
-    for _ in range(_INSIDE_ROUNDS):
+    for _ in range(_INSIDE_ROUNDS if len(monos) > 1 else 0):
         reached: dict[Node, dict[Node, None]] = {}
         for _, _, m in monos:
             for n, parents in m.blocked.items():
