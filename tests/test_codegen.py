@@ -310,3 +310,16 @@ def test_traceback_sources_are_kept_for_recent_functions_only():
         sd.compile(x * float(k + 3), inputs=[x])
     assert name not in linecache.cache
     assert len([f for f in linecache.cache if f.startswith("<symdiff ")]) <= api._REGISTERED_LIMIT
+
+
+def test_scalar_constant_next_to_an_array_constant():
+    # found by tests/test_properties.py: an elementwise op with both a 0-d and an array
+    # constant input made the code generator call .item() on the array
+    p = sd.var("p", (2,))
+    e = sd.where(p > 0, sd.const(np.array([1.0, 2.0])), 0.0)
+    fn = sd.compile(e, inputs=[p], simplify=False)
+    _assert_bits(fn(np.array([1.0, -1.0])), sd.evaluate(e, {"p": np.array([1.0, -1.0])}))
+    i = sd.var("i", (2,), "int64")
+    mixed = sd.where(i > 0, sd.const(np.array([1, 2], dtype=np.int32)), 3)  # promotion kept
+    _assert_bits(sd.compile(mixed, inputs=[i], simplify=False)(np.array([1, -1])),
+                 sd.evaluate(mixed, {"i": np.array([1, -1])}))
