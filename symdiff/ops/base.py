@@ -199,6 +199,21 @@ class DimSize(Op):
         return self.dim
 
 
+def numeric_dtype(dtype: Any, what: str) -> np.dtype:
+    """``dtype`` as a NumPy dtype, refused unless numeric or boolean (``what`` names the user).
+
+    >>> numeric_dtype("float32", "astype")
+    dtype('float32')
+    """
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as e:
+        raise DTypeError(f"{what}: {dtype!r} is not a dtype ({e})") from None
+    if dt.kind not in "biufc":
+        raise DTypeError(f"{what}: dtype {dt} is not numeric or boolean")
+    return dt.newbyteorder("=")  # native order: generated code writes np.<name>
+
+
 def var(name: str, shape: Any = (), dtype: Any = "float64") -> Node:
     """A named input variable: ``sd.var("X", shape=("n", 784))``; dims may be names."""
     if not isinstance(name, str) or not name:
