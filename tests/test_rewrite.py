@@ -288,3 +288,16 @@ def test_simplify_keeps_values(e, xv, yv, differentiate):
     if np.isfinite(want) and np.isfinite(got):
         np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-9)
     assert np.asarray(got).dtype == np.asarray(want).dtype
+
+
+def test_negation_used_twice_in_one_sum():
+    # found by tests/test_properties.py: term collection pushed a shared negation once per use
+    # and then failed with KeyError on its second visit (the gradient of sin(s) - (s + s))
+    s, y = sd.symbols("s y")
+    n = -y
+    e = n + n + y * sd.cos(s)
+    same_values(e, sd.simplify(e), s=0.3, y=1.7)
+    g = sd.grad(sd.sin(s) - (s + s), s)
+    same_values(g, sd.simplify(g), s=0.3)
+    three = n + n + n + sd.sin(s)
+    same_values(three, sd.simplify(three), s=0.3, y=1.7)

@@ -495,6 +495,8 @@ def _collect(node: Node, ctx: Context) -> Node | None:
     additive = isinstance(old.op, _ADDITIVE)
     while stack and additive:
         n = stack.pop()
+        if n not in coef:
+            continue  # a negation pushed once per use: its first visit took every coefficient
         k = coef.pop(n)
         region += 1
         leaves.pop(n, None)
