@@ -423,3 +423,16 @@ def test_hostile_constants_are_exact():
     with np.errstate(all="ignore"):
         for g, w in zip(fn(np.arange(4.0)), sd.evaluate(outs, {"x": np.arange(4.0)})):
             _assert_bits(g, w)
+
+
+@pytest.mark.xfail(strict=True, reason="in-place reuse keeps a transposed buffer's Fortran order, so "
+                   "the sum adds in another order than the evaluator's (last-bit differences)")
+def test_in_place_reuse_of_a_transposed_result_sums_like_the_evaluator():
+    # found by tests/test_properties.py: `times = np.exp(A.T); times *= K; np.sum(times)` adds
+    # an F-ordered buffer, the evaluator's exp(A.T) * K a C-ordered one
+    A = sd.var("A", (3, 40))
+    f = sd.sum(sd.exp(A.T) * sd.const(np.random.default_rng(0).uniform(0.5, 1.5, (40, 3))))
+    fn = sd.compile(f, inputs=[A], simplify=False)
+    for seed in range(20):
+        a = np.random.default_rng(seed).standard_normal((3, 40))
+        _assert_bits(fn(a), sd.evaluate(f, {"A": a}))
