@@ -420,7 +420,8 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any)
                 continue
             m.cost += 1
             if isinstance(n.op, Neg):
-                m.coef = -m.coef
+                if e % 2:  # (-x)**e is -(x**e) for odd e only
+                    m.coef = -m.coef
                 stack.append((n.inputs[0], e))
             elif isinstance(n.op, Mul):
                 stack.append((n.inputs[1], e))
