@@ -337,5 +337,5 @@ def test_scalar_gradients_agree_with_sympy(expr, seed):
 
 
 # Minimal cases these properties found are kept as plain regression tests next to the code they
-# exercise: test_codegen.py::test_scalar_constant_next_to_an_array_constant and
+# exercise: test_codegen.py::test_scalar_constant_beside_an_array_constant_in_one_elementwise_op and
 # test_sympy_bridge.py::test_nested_where_round_trips_through_boolean_conditions.
