@@ -330,6 +330,11 @@ def test_valid_corpus_parses():
     ("sd.exp(x)", "attribute access is not allowed"),
     ("x.real", "attribute access is not allowed"),
     ("sin.__globals__", "attribute access is not allowed"),
+    # the one dotted namespace (linalg.*) leads to its functions only
+    ("linalg.__dict__", "attribute access is not allowed"),
+    ("linalg.solve.__globals__", "attribute access is not allowed"),
+    ("linalg.__class__(1)", "unknown function 'linalg.__class__'"),
+    ("linalg.inv.__call__(x)", "attribute access is not allowed"),
     # statements smuggled in
     ("x; import os", "invalid syntax"),
     ("x\nimport os", "invalid syntax"),
