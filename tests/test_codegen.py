@@ -487,3 +487,26 @@ def test_scalar_constant_beside_an_array_constant_in_one_elementwise_op():
     y = sd.where(sd.const(np.eye(2, dtype=bool)), 0.0, x)
     fn = sd.compile(y, inputs=[x], name="mask_diagonal")
     np.testing.assert_array_equal(fn(np.ones((2, 2))), [[0.0, 1.0], [1.0, 0.0]])
+
+
+def test_generated_code_does_not_read_symdiff_sources_from_disk(tmp_path):
+    # helper sources were read with inspect when a module was generated: once the installed
+    # files changed (an upgrade while the process runs), generated code held the wrong lines
+    import shutil
+    from pathlib import Path
+
+    shutil.copytree(Path(sd.__file__).parent, tmp_path / "symdiff")
+    script = (
+        "import linecache, pathlib, sys\n"
+        f"sys.path.insert(0, {str(tmp_path)!r})\n"
+        "import numpy as np, symdiff as sd\n"
+        "x = sd.var('x', (3,))\n"
+        "for p in pathlib.Path(sd.__file__).parent.rglob('*.py'):\n"
+        "    p.write_text('# moved\\n' * 7 + p.read_text())\n"
+        "linecache.clearcache()\n"
+        "fn = sd.compile([sd.sigmoid(x) * 3.0, sd.softplus(x)], inputs=[x])\n"
+        "print(fn(np.zeros(3))[0].tolist())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[1.5, 1.5, 1.5]"

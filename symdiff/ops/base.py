@@ -27,12 +27,22 @@ def helper(fn: Callable[..., Any]) -> Callable[..., Any]:
     It may use only ``np`` and ``math`` and other helpers.
     """
     HELPERS[fn.__name__] = fn
+    # read now: the source file may change on disk while the process runs (an upgrade), and
+    # inspect would then read the new file at the old line numbers
+    _HELPER_SOURCES[fn.__name__] = inspect.getsource(fn)
     return fn
 
 
+_HELPER_SOURCES: dict[str, str] = {}
+
+
 def helper_source(name: str) -> str:
-    """The source text of a registered helper, for generated modules."""
-    return inspect.getsource(HELPERS[name])
+    """The source text of a registered helper, for generated modules.
+
+    >>> helper_source("sigmoid_kernel").startswith("@helper")
+    True
+    """
+    return _HELPER_SOURCES[name]
 
 
 KERNEL_NAMESPACE: dict[str, Any] = {
