@@ -202,7 +202,7 @@ def _kink_distance(expr: sd.Node, env: dict[str, np.ndarray]) -> float:
             gaps.append(n.inputs[0])  # measured below along its axes
     if not gaps:
         return math.inf
-    values = sd.evaluate(gaps, env)
+    values = sd.evaluate(gaps, env, simplify=False)
     best = math.inf
     for node, value in zip(gaps, values):
         value = np.asarray(value, dtype=np.float64)
@@ -252,7 +252,7 @@ def test_random_expressions_evaluate_differentiate_compile_and_simplify_consiste
 
     # forward value against the NumPy reference
     with np.errstate(all="ignore"):
-        value = np.asarray(sd.evaluate(e, env))
+        value = np.asarray(sd.evaluate(e, env, simplify=False))
         want = np.asarray(ref(env), dtype=np.float64)
     assert value.shape == e.shape == want.shape
     assert _close(value, want, rtol=1e-12, atol=1e-12), (value, want)
@@ -271,23 +271,23 @@ def test_random_expressions_evaluate_differentiate_compile_and_simplify_consiste
     hess_u = sd.grad(directional, variables)
 
     x0 = _flat([env[v.op.var_name] for v in variables])
-    fx, *gx = sd.evaluate([f, *grads], env)
-    hu = _flat(sd.evaluate(hess_u, env))
+    fx, *gx = sd.evaluate([f, *grads], env, simplify=False)
+    hu = _flat(sd.evaluate(hess_u, env, simplify=False))
     gx = _flat(gx)
     if np.all(np.isfinite(gx)) and _kink_distance(e, env) > 1e-3:
         h = 1e-6
-        f_plus, f_minus = (float(sd.evaluate(f, _unflat(x0 + s * h * u, variables))) for s in (1, -1))
+        f_plus, f_minus = (float(sd.evaluate(f, _unflat(x0 + s * h * u, variables), simplify=False)) for s in (1, -1))
         fd = (f_plus - f_minus) / (2 * h)
         assert abs(fd - gx @ u) <= 1e-5 * (1 + abs(fd) + abs(float(fx))), (fd, gx @ u)
         h2 = 1e-5
-        g_plus, g_minus = (_flat(sd.evaluate(grads, _unflat(x0 + s * h2 * w, variables))) for s in (1, -1))
+        g_plus, g_minus = (_flat(sd.evaluate(grads, _unflat(x0 + s * h2 * w, variables), simplify=False)) for s in (1, -1))
         fd2 = (g_plus - g_minus) @ u / (2 * h2)
         assert abs(fd2 - hu @ w) <= 1e-4 * (1 + abs(fd2) + float(np.abs(gx).sum())), (fd2, hu @ w)
 
     # generated code against the evaluator: raw against raw, simplified against simplified
     outs = [f, *grads]
     with np.errstate(all="ignore"):
-        raw_values = sd.evaluate(outs, env)
+        raw_values = sd.evaluate(outs, env, simplify=False)
         fn_raw = sd.compile(outs, inputs=variables, simplify=False)
         got_raw = fn_raw(*(env[v.op.var_name] for v in variables))
         simple_values = sd.evaluate(outs, env, simplify=True)
