@@ -253,10 +253,12 @@ def _normalize_inputs(order: Sequence[Node], inputs: Sequence[Node | str] | None
 class _Emitter:
     """Generates one module. Holds the naming state shared by the NumPy and scalar bodies."""
 
-    def __init__(self, outs: list[Node], out_names: list[str], inputs: list[Node], name: str) -> None:
+    def __init__(
+        self, outs: list[Node], out_names: list[str], inputs: list[Node], name: str, order: list[Node]
+    ) -> None:
         self.outs = outs
         self.inputs = inputs
-        self.order = toposort(outs)
+        self.order = order  # toposort(outs), computed once by the caller
         self.namer = _Namer()
         self.fn_name = self.namer.claim(name)
         self.params = [self.namer.claim(v.op.var_name) for v in inputs]  # type: ignore[attr-defined]
@@ -337,7 +339,7 @@ class _Emitter:
         is_out = set(outs)
         names: dict[Node, str] = dict(zip(self.inputs, self.params))
         ops = [n for n in self.order if not isinstance(n.op, (Var, Const))]
-        forward = set(toposort(outs[0])) if len(outs) > 1 else set(ops)
+        forward = self.forward_nodes() if len(outs) > 1 else set(ops)
         ops = [n for n in ops if n in forward] + [n for n in ops if n not in forward]
         last: dict[Node, int] = {}
         shared: set[Node] = set()
@@ -415,6 +417,14 @@ class _Emitter:
         lines.append("")
         lines.append(self.return_stmt(results))
         return lines
+
+    def forward_nodes(self) -> set[Node]:
+        """The nodes the first output (the loss) depends on: one reverse pass over the order."""
+        needed = {self.outs[0]}
+        for n in reversed(self.order):
+            if n in needed:
+                needed.update(n.inputs)
+        return needed
 
     def inplace_target(
         self, node: Node, k: int, last: Mapping[Node, int], shared: set[Node], is_out: set[Node]
@@ -565,7 +575,7 @@ class _Emitter:
         imports = []
         if self.const_names and any("base64" in c for c in self.module_consts):
             imports.append("import base64")
-        if scalar:
+        if scalar or any("math." in helper_source(h) for h in self.helpers):
             imports.append("import math")
         imports.append("")
         imports.append("import numpy as np")
@@ -601,5 +611,5 @@ def generate(
     outs, out_names, single = _normalize_outputs(outputs, names)
     order = toposort(outs)
     ins = _normalize_inputs(order, inputs)
-    emitter = _Emitter(outs, out_names, ins, name)
+    emitter = _Emitter(outs, out_names, ins, name, order)
     return emitter.module(out_names, single)
