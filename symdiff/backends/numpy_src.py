@@ -380,6 +380,7 @@ class _Emitter:
                 chain_end[root[node]] = node
         lines: list[str] = []
         section = None
+        scanned: set[tuple[Op, bool]] = set()
         for k, node in enumerate(ops):
             sec = "forward" if node in forward else "backward"
             if sec != section and len(outs) > 1:
@@ -409,7 +410,12 @@ class _Emitter:
                     stmt = f"{name} = {op.inplace.format(*args, out=t)}"  # type: ignore[attr-defined]
                 else:
                     stmt = f"{name} = {op.emit(args, self.dim)}"
-            self.use_helpers(stmt)
+            # helpers come only from an op's template (arguments are names and literals), so
+            # each (op, template) pair is scanned once
+            form = (op, target is not None)
+            if form not in scanned:
+                scanned.add(form)
+                self.use_helpers(stmt)
             names[node] = name
             lines.append(stmt)
             dead = [
