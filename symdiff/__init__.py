@@ -39,7 +39,7 @@ __all__ = [
     "evaluate", "explain", "from_sympy", "grad", "hessian", "hvp", "jacobian", "jvp", "latex",
     "live_node_count", "parse", "simplify", "symbols", "to_dot", "to_networkx", "to_sympy", "to_text",
     "why_zero",
-    "toposort", "var", "vjp", *FUNCTIONS,
+    "toposort", "var", "vjp", *(name for name in FUNCTIONS if name.isidentifier()),
 ]
 del _ops
 

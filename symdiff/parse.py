@@ -54,6 +54,20 @@ _STRING_PARAMS: dict[str, frozenset[str]] = {
     "reshape": frozenset({"shape"}),
     "broadcast_to": frozenset({"shape"}),
 }
+# -- products and linear algebra
+_STRING_PARAMS.update({
+    "linalg.norm": frozenset({"ord"}),
+    "linalg.eigh": frozenset({"UPLO"}),
+    "linalg.eigvalsh": frozenset({"UPLO"}),
+})
+# -- more shape and selection functions
+_STRING_PARAMS.update({
+    "pad": frozenset({"mode"}),
+    "sort": frozenset({"kind"}),
+    "argsort": frozenset({"kind"}),
+    "ravel": frozenset({"order"}),
+    "take": frozenset({"mode"}),
+})
 
 _BINARY: dict[type, Any] = {
     ast.Add: ew.add,
@@ -226,6 +240,39 @@ def _leaf_variable(name: str, spec: Any, src: _Text, node: ast.AST) -> Node:
         raise src.at(node, f"shapes[{name!r}]: {e}") from None
 
 
+def _function_name(func: ast.AST) -> str | None:
+    """``sin`` or ``linalg.inv``: a called name, dotted only as a registry key is; the text
+    is looked up in FUNCTIONS, never resolved as an attribute."""
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        dotted = f"{func.value.id}.{func.attr}"
+        if dotted in FUNCTIONS or any(k.startswith(func.value.id + ".") for k in FUNCTIONS):
+            return dotted
+    return None
+
+
+class _Results(tuple):  # type: ignore[type-arg]
+    """The several results of one call (``linalg.eigh``, ``linalg.slogdet``): only indexing
+    with an integer literal takes one of them."""
+
+    fn_name: str
+
+    def __new__(cls, fn_name: str, items: tuple[Node, ...]) -> _Results:
+        out = super().__new__(cls, items)
+        out.fn_name = fn_name
+        return out
+
+    def unpicked(self) -> str:
+        return (f"{self.fn_name}() gives {len(self)} results; take one with an index, as in "
+                f"{self.fn_name}(...)[0]")
+
+    def pick(self, src: _Text, at: ast.AST, index: Any) -> Node:
+        if isinstance(index, int) and not isinstance(index, bool) and -len(self) <= index < len(self):
+            return self[index]  # type: ignore[no-any-return]
+        raise src.at(at, f"{self.fn_name}() gives {len(self)} results; index them with 0 to {len(self) - 1}")
+
+
 class _Parser:
     def __init__(self, text: str, shapes: Mapping[str, Any] | None, caret: bool, power_caret: bool):
         self.src = _Text(text, caret)
@@ -279,11 +326,11 @@ class _Parser:
 
     def check_call(self, node: ast.Call) -> None:
         src = self.src
-        if not isinstance(node.func, ast.Name):
+        name = _function_name(node.func)
+        if name is None:
             if isinstance(node.func, ast.Attribute):
                 raise src.at(node.func, "attribute access is not allowed in a symdiff expression")
             raise src.at(node.func, "only functions called by name, such as sin(x), are supported")
-        name = node.func.id
         if name not in FUNCTIONS:
             near = difflib.get_close_matches(name, list(FUNCTIONS), n=3, cutoff=0.6)
             hint = f"; did you mean {', '.join(near)}?" if near else "; see symdiff.FUNCTIONS for the list"
@@ -336,6 +383,8 @@ class _Parser:
             return self.call(node, values)
         if isinstance(node, ast.Subscript):
             x = values[0]
+            if isinstance(x, _Results):
+                return x.pick(src, node.slice, values[1])
             if not isinstance(x, Node):
                 raise src.at(node.value, f"only expressions can be indexed, not {_describe(x)}")
             index = values[1]
@@ -394,6 +443,8 @@ class _Parser:
 
     def operand(self, node: ast.AST, value: Any) -> Any:
         """An arithmetic operand: an expression or a number literal."""
+        if isinstance(value, _Results):
+            raise self.src.at(node, value.unpicked())
         if isinstance(value, Node) or (isinstance(value, _Number) and not isinstance(value, bool)):
             return value
         raise self.src.at(node, f"{_describe(value)} cannot be used as a value here")
@@ -407,12 +458,16 @@ class _Parser:
             what = getattr(fn, "__name__", "expression")
             msg = str(e) if str(e).startswith(what) else f"{what}: {e}"
             raise (self.src.between(*between, msg) if between else self.src.at(node, msg)) from e
+        if isinstance(out, tuple) and out and all(isinstance(o, Node) for o in out):
+            registered = next((k for k, f in FUNCTIONS.items() if f is fn), getattr(fn, "__name__", "call"))
+            return _Results(registered, out)  # type: ignore[return-value]
         if not isinstance(out, Node):
             raise self.src.at(node, "this does not make an expression")
         return out
 
     def call(self, node: ast.Call, values: list[Any]) -> Node:
-        name = node.func.id  # type: ignore[attr-defined]  # checked in check_call
+        name = _function_name(node.func)
+        assert name is not None  # checked in check_call
         fn = FUNCTIONS[name]
         sig = inspect.signature(fn)
         n = len(node.args)
@@ -446,6 +501,8 @@ class _Parser:
                 continue
             values[id(node)] = self.combine(node, [values.pop(id(k)) for k in kids])
         out = values[id(tree)]
+        if isinstance(out, _Results):
+            raise self.src.at(tree.body, out.unpicked())
         return out if isinstance(out, Node) else as_node(out)
 
 

@@ -310,6 +310,151 @@ bad("einsum", lambda: sd.einsum("ijk->ik", v("a", 2, 3)), sd.ShapeError,
 bad("einsum", lambda: sd.einsum("ij->iz", v("a", 2, 3)), sd.ShapeError,
     r"output label 'z' is repeated or not in any operand", id="output-label")
 
+# -- products and linear algebra ---------------------------------------------------------------------
+
+for _spec, _shapes in [("i...j,j->i...", [(2, 3, 4), (4,)]), ("...ij,...jk->...ik", [(2, 1, 2, 3), (4, 3, 2)]),
+                       ("...i,...i", [(2, 3), (3,)]), ("...ii->...i", [(2, 3, 3)]),
+                       ("b...i,...i->b...", [(2, 3, 4), (3, 4)]), ("i...,...i->...", [(2, 3), (3, 2)]),
+                       ("i...", [(2, 3, 4)]), ("ij...,jk->ik...", [(2, 3), (3, 4)])]:
+    good("einsum", _spec, *(normal(*s) for s in _shapes), ref=np.einsum, id=_spec)
+bad("einsum", lambda: sd.einsum("i...j,...j->i...", v("a", 2, 5, 3), v("b", 5, 4)), sd.ShapeError,
+    r"einsum 'i\.\.\.j,\.\.\.j->i\.\.\.': label 'j' has sizes 3 and 4", id="ellipsis-label-sizes")
+bad("einsum", lambda: sd.einsum("i...->i", v("a", 2, 3)), sd.ShapeError,
+    r"einsum 'i\.\.\.->i': the output must keep '\.\.\.'", id="ellipsis-dropped")
+bad("einsum", lambda: sd.einsum("ij", v("a", 2, 3, 4)), sd.ShapeError,
+    r"einsum 'ij': subscripts 'ij' for an operand of 3 dimensions", id="rank-no-ellipsis")
+
+good("tensordot", normal(2, 3, 4), normal(3, 4, 2), ref=np.tensordot, id="axes2")
+good("tensordot", normal(2, 3), normal(3, 4), ref=np.tensordot, kwargs={"axes": 1}, id="axes1")
+good("tensordot", normal(2), normal(3), ref=np.tensordot, kwargs={"axes": 0}, id="axes0")
+good("tensordot", normal(2, 3, 4), normal(3, 5, 2), ref=np.tensordot,
+     kwargs={"axes": ([1, 0], [0, 2])}, id="pairs")
+good("tensordot", normal(2, 3), normal(4, 3), ref=np.tensordot, kwargs={"axes": (1, 1)}, id="int-pair")
+bad("tensordot", lambda: sd.tensordot(v("a", 2, 3), v("b", 4, 3), axes=1), sd.ShapeError,
+    r"tensordot: shapes \(2, 3\) and \(4, 3\) do not align: axis 1 of a has size 3, axis 0 of b has "
+    r"size 4", id="align")
+bad("tensordot", lambda: sd.tensordot(v("a", 2, 3), v("b", 3), axes=([0, 1], [0])), sd.ShapeError,
+    r"tensordot: axes \(\[0, 1\], \[0\]\) name 2 axes of a and 1 of b", id="counts")
+bad("tensordot", lambda: sd.tensordot(v("a", 2), v("b", 2), axes=3), sd.ShapeError,
+    r"tensordot: axes=3 does not fit shapes \(2,\) and \(2,\)", id="too-many")
+
+good("outer", normal(3), normal(4), ref=np.outer)
+good("outer", normal(2, 2), normal(3), ref=np.outer, id="flattens")
+good("inner", normal(3), normal(3), ref=np.inner)
+good("inner", normal(2, 3), normal(4, 3), ref=np.inner)
+good("inner", normal(2, 3, 4), normal(4), ref=np.inner)
+good("inner", normal(), normal(2, 3), ref=np.inner, id="scalar")
+bad("inner", lambda: sd.inner(v("a", 2, 3), v("b", 2)), sd.ShapeError,
+    r"inner: shapes \(2, 3\) and \(2,\) do not align: their last axes have sizes 3 and 2", id="align")
+good("vdot", normal(3), normal(3), ref=np.vdot)
+good("vdot", normal(2, 3), normal(3, 2), ref=np.vdot, id="flattens")
+bad("vdot", lambda: sd.vdot(v("a", 2, 3), v("b", 5)), sd.ShapeError,
+    r"vdot: shapes \(2, 3\) and \(5,\) hold different numbers of elements", id="size")
+good("kron", normal(2, 2), normal(2, 3), ref=np.kron)
+good("kron", normal(3), normal(2), ref=np.kron)
+good("kron", normal(2), normal(2, 3), ref=np.kron, id="ranks")
+good("kron", normal(2, 1, 2), normal(2, 2), ref=np.kron, id="3d")
+
+
+def invertible(*shape: int) -> np.ndarray:
+    """Well-conditioned square matrices: the identity times 3 plus noise."""
+    return np.eye(shape[-1]) * 3 + normal(*shape)
+
+
+def spd(*shape: int) -> np.ndarray:
+    """Symmetric positive-definite matrices with eigenvalues well apart (in [1, 2n])."""
+    n = shape[-1]
+    q, _ = np.linalg.qr(normal(*shape))
+    w = np.arange(1, n + 1) * 2.0 - 1.0 + uniform(*shape[:-1], low=0.0, high=0.5)
+    return np.einsum("...ij,...j,...kj->...ik", q, w, q)
+
+
+for _shape in [(2, 2), (3, 3), (2, 3, 3)]:
+    good("linalg.inv", invertible(*_shape), ref=np.linalg.inv)
+    good("linalg.det", invertible(*_shape), ref=np.linalg.det)
+    good("linalg.slogdet", invertible(*_shape), call=lambda a: sd.linalg.slogdet(a)[1],
+         ref=lambda a: np.linalg.slogdet(a)[1], id="logabsdet")
+good("linalg.det", -invertible(3, 3), ref=np.linalg.det, id="negative")
+good("linalg.inv", np.array([[2, 1], [1, 3]]), ref=np.linalg.inv, id="int")
+good("linalg.slogdet", -invertible(3, 3), call=lambda a: sd.linalg.slogdet(a).logabsdet,
+     ref=lambda a: np.linalg.slogdet(a).logabsdet, id="negative")
+good("linalg.slogdet", invertible(2, 3, 3) * np.array([1.0, -1.0])[:, None, None],
+     call=lambda a: sd.linalg.slogdet(a).sign, ref=lambda a: np.linalg.slogdet(a).sign,
+     zero_grad=True, id="sign")
+for _name in ("inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh"):
+    bad(f"linalg.{_name}", lambda f=sd.FUNCTIONS[f"linalg.{_name}"]: f(v("a", 2, 3)), sd.ShapeError,
+        rf"linalg.{_name if _name != 'eigvalsh' else 'eigh'}: expected a square matrix or a stack of "
+        r"them, shape \(\.\.\., n, n\); got shape \(2, 3\)", id="not-square")
+bad("linalg.inv", lambda: sd.linalg.inv(v("a", 3)), sd.ShapeError, r"linalg.inv: .*got shape \(3,\)",
+    id="vector")
+bad("linalg.inv", lambda: sd.linalg.inv(v("a", 2, 2, dtype="complex128")), NotImplementedError,
+    r"linalg.inv: complex matrices are not supported", id="complex")
+
+for _sa, _sb in [((3, 3), (3,)), ((3, 3), (3, 2)), ((2, 3, 3), (3,)), ((2, 3, 3), (2, 3, 2)),
+                 ((3, 3), (2, 3, 1)), ((2, 3, 3), (3, 2)), ((2, 1, 3, 3), (4, 3, 2))]:
+    good("linalg.solve", invertible(*_sa), normal(*_sb), ref=np.linalg.solve)
+bad("linalg.solve", lambda: sd.linalg.solve(v("a", 3, 3), v("b", 4)), sd.ShapeError,
+    r"linalg.solve: a of shape \(3, 3\) and the vector b of shape \(4,\) do not align \(3 != 4\)",
+    id="vector")
+bad("linalg.solve", lambda: sd.linalg.solve(v("a", 3, 3), v("b", 2, 4, 2)), sd.ShapeError,
+    r"linalg.solve: a of shape \(3, 3\) and b of shape \(2, 4, 2\) do not align: b must be a vector "
+    r"\(n,\) or matrices \(\.\.\., n, k\) with n = 3", id="matrix")
+bad("linalg.solve", lambda: sd.linalg.solve(v("a", 2, 3, 3), v("b", 4, 3, 1)), sd.ShapeError,
+    r"linalg.solve: shapes \(2,\) and \(4,\) do not broadcast", id="batch")
+
+for _shape in [(2, 2), (3, 3), (2, 3, 3)]:
+    good("linalg.cholesky", spd(*_shape), ref=np.linalg.cholesky)
+    good("linalg.eigvalsh", spd(*_shape), ref=np.linalg.eigvalsh)
+    good("linalg.eigh", spd(*_shape), call=lambda a: sd.linalg.eigh(a)[0],
+         ref=lambda a: np.linalg.eigh(a)[0], id="values")
+    good("linalg.eigh", spd(*_shape), call=lambda a: sd.linalg.eigh(a).eigenvectors,
+         ref=lambda a: np.linalg.eigh(a).eigenvectors, id="vectors")
+good("linalg.cholesky", spd(3, 3) + np.triu(normal(3, 3), 1), ref=np.linalg.cholesky, id="reads-lower")
+good("linalg.cholesky", spd(3, 3) + np.tril(normal(3, 3), -1), ref=np.linalg.cholesky,
+     kwargs={"upper": True}, id="upper")
+good("linalg.eigh", spd(3, 3) + np.triu(normal(3, 3), 1), call=lambda a: sd.linalg.eigh(a)[1],
+     ref=lambda a: np.linalg.eigh(a)[1], id="reads-lower")
+good("linalg.eigh", spd(3, 3) + np.tril(normal(3, 3), -1), call=lambda a: sd.linalg.eigh(a, "U")[1],
+     ref=lambda a: np.linalg.eigh(a, "U")[1], id="upper")
+good("linalg.eigvalsh", spd(3, 3) + np.tril(normal(3, 3), -1), ref=np.linalg.eigvalsh,
+     kwargs={"UPLO": "U"}, id="upper")
+bad("linalg.eigh", lambda: sd.linalg.eigh(v("a", 2, 2), "X"), ValueError,
+    r"linalg.eigh: UPLO must be 'L' or 'U', got 'X'", id="uplo")
+
+for _shape in [(3, 3), (4, 2), (2, 4), (2, 3, 2)]:
+    good("linalg.svdvals", normal(*_shape), ref=lambda a: np.linalg.svd(a, compute_uv=False))
+bad("linalg.svdvals", lambda: sd.linalg.svdvals(v("a", 3)), sd.ShapeError,
+    r"linalg.svdvals: expected a matrix or a stack of them, shape \(\.\.\., m, n\); got shape \(3,\)",
+    id="vector")
+
+for _ord in (None, 2, 1, np.inf, -np.inf, 3, 0.5, -1.5):
+    good("linalg.norm", away_from_zero(4), ref=np.linalg.norm, kwargs={"ord": _ord})
+good("linalg.norm", np.array([0.0, 1.5, -2.0, 0.0]), ref=np.linalg.norm, kwargs={"ord": 0},
+     zero_grad=True, id="ord0")
+for _ord in (None, "fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf):
+    good("linalg.norm", away_from_zero(3, 3), ref=np.linalg.norm, kwargs={"ord": _ord})
+good("linalg.norm", away_from_zero(4, 2), ref=np.linalg.norm, kwargs={"ord": "nuc"}, id="nuc-tall")
+good("linalg.norm", normal(2, 3, 4), ref=np.linalg.norm, id="all-axes")
+good("linalg.norm", normal(2, 3, 4), ref=np.linalg.norm, kwargs={"keepdims": True}, id="all-keepdims")
+good("linalg.norm", normal(2, 3, 4), ref=np.linalg.norm, kwargs={"axis": 1}, id="axis1")
+good("linalg.norm", away_from_zero(2, 3, 4), ref=np.linalg.norm, kwargs={"axis": -1, "ord": 1, "keepdims": True},
+     id="axis-1-ord1-keepdims")
+good("linalg.norm", normal(2, 3, 4), ref=np.linalg.norm, kwargs={"axis": (0, 2)}, id="fro-axes")
+good("linalg.norm", away_from_zero(2, 3, 4), ref=np.linalg.norm, kwargs={"axis": (2, 0), "ord": 1},
+     id="ord1-axes")
+good("linalg.norm", normal(2, 3, 4), ref=np.linalg.norm, kwargs={"axis": (1, 2), "ord": "nuc", "keepdims": True},
+     id="nuc-batched-keepdims")
+good("linalg.norm", normal(2, 3, 2), ref=np.linalg.norm, kwargs={"axis": (-2, -1), "ord": 2}, id="2-batched")
+good("linalg.norm", np.array([[1, 2], [3, 4]]), ref=np.linalg.norm, id="int")
+bad("linalg.norm", lambda: sd.linalg.norm(v("x", 3), "fro"), ValueError,
+    r"linalg.norm: invalid norm order 'fro' for vectors", id="fro-vector")
+bad("linalg.norm", lambda: sd.linalg.norm(v("x", 3, 3), 3), ValueError,
+    r"linalg.norm: invalid norm order 3 for matrices", id="ord3-matrix")
+bad("linalg.norm", lambda: sd.linalg.norm(v("x", 2, 3, 4), 2), sd.ShapeError,
+    r"linalg.norm: ord=2 without axis needs a vector or a matrix, got shape \(2, 3, 4\)", id="3d")
+bad("linalg.norm", lambda: sd.linalg.norm(v("x", 2, 3), axis=(1, -1)), sd.ShapeError,
+    r"linalg.norm: duplicate axes \(1, -1\)", id="duplicate-axes")
+
 # -- shapes ------------------------------------------------------------------------------------------
 
 good("reshape", normal(2, 3), (3, 2), ref=np.reshape)
@@ -404,6 +549,280 @@ bad("index", lambda: v("a", 2, 3)[0, 0, 0], sd.OutOfBoundsError,
     r"too many indices for an array of shape \(2, 3\): 3 were given", id="too-many")
 bad("index", lambda: v("a", 2, 3)[v("i", 2)], TypeError, r"index arrays must be integers", id="float-index")
 bad("index", lambda: v("a", 3)[v("a", 3) > 0], NotImplementedError, r"boolean-mask indexing", id="mask")
+
+# -- more shape and selection functions ---------------------------------------------------------
+
+
+def _parts(fn, scale=lambda k: k + 1):
+    """A single array from a list of parts, each scaled differently so every part's derivative
+    is told apart (split returns a list)."""
+    return lambda x, *a, **kw: _join([p * scale(k) for k, p in enumerate(fn(x, *a, **kw))], kw.get("axis", 0))
+
+
+def _join(parts, axis):
+    return sd.concatenate(parts, axis) if isinstance(parts[0], sd.Node) else np.concatenate(parts, axis)
+
+
+good("expand_dims", normal(3), (0, -1), ref=np.expand_dims, id="tuple")
+good("expand_dims", normal(2, 3), (3, 1), ref=np.expand_dims, id="tuple-unsorted")
+bad("expand_dims", lambda: sd.expand_dims(v("a", 3), (0, -3)), sd.ShapeError,
+    r"expand_dims: repeated axis in \(0, -3\)", id="repeated")
+good("swapaxes", normal(2, 3, 4), call=lambda x: x.swapaxes(1, -1), ref=lambda x: x.swapaxes(1, -1),
+     id="method")
+
+good("squeeze", normal(1, 3, 1), ref=np.squeeze)
+for _axis in (0, -1, (0, 2), (-1, 0)):
+    good("squeeze", normal(1, 3, 1), ref=np.squeeze, kwargs={"axis": _axis})
+good("squeeze", normal(2, 3), ref=np.squeeze, id="nothing-to-squeeze")
+good("squeeze", normal(1, 1), ref=np.squeeze, id="to-scalar")
+good("squeeze", normal(1, 4), call=lambda x: x.squeeze(0), ref=lambda x: x.squeeze(0), id="method")
+bad("squeeze", lambda: sd.squeeze(v("a", 1, 3), 1), sd.ShapeError,
+    r"squeeze: cannot select an axis to squeeze out which has size not equal to one "
+    r"\(axis 1 of \(1, 3\) has size 3\)", id="size")
+bad("squeeze", lambda: sd.squeeze(v("a", "n", 3), 0), sd.ShapeError,
+    r"squeeze: axis 0 has the named dimension 'n', which is not known to be 1", id="named")
+bad("squeeze", lambda: sd.squeeze(v("a", 1, 3), 2), sd.ShapeError,
+    r"squeeze: axis 2 is out of bounds for an array of 2 dimensions", id="axis")
+
+good("moveaxis", normal(2, 3, 4), 0, -1, ref=np.moveaxis)
+good("moveaxis", normal(2, 3, 4), -1, 0, ref=np.moveaxis)
+good("moveaxis", normal(2, 3, 4, 5), (0, 1), (3, -3), ref=np.moveaxis)
+good("moveaxis", normal(2, 3, 4), [2, 0], [0, 1], ref=np.moveaxis)
+bad("moveaxis", lambda: sd.moveaxis(v("a", 2, 3, 4), (0, 1), 2), sd.ShapeError,
+    r"moveaxis: `source` \(0, 1\) and `destination` 2 must have the same number of elements", id="count")
+bad("moveaxis", lambda: sd.moveaxis(v("a", 2, 3, 4), (0, -3), (1, 2)), sd.ShapeError,
+    r"moveaxis: repeated axis in `source` \(0, -3\)", id="repeated")
+
+good("flip", normal(2, 3, 4), ref=np.flip)
+for _axis in (0, -1, (0, 2), (2, 1)):
+    good("flip", normal(2, 3, 4), ref=np.flip, kwargs={"axis": _axis})
+good("flip", normal(), ref=np.flip, id="scalar")
+bad("flip", lambda: sd.flip(v("a", 2, 3), 2), sd.ShapeError,
+    r"flip: axis 2 is out of bounds for an array of 2 dimensions", id="axis")
+good("fliplr", normal(2, 3), ref=np.fliplr)
+good("fliplr", normal(2, 3, 4), ref=np.fliplr)
+good("flipud", normal(3), ref=np.flipud)
+good("flipud", normal(2, 3), ref=np.flipud)
+bad("fliplr", lambda: sd.fliplr(v("a", 3)), sd.ShapeError, r"fliplr: input must be >= 2-d, got shape \(3,\)",
+    id="1d")
+bad("flipud", lambda: sd.flipud(v("a")), sd.ShapeError, r"flipud: input must be >= 1-d", id="0d")
+
+good("roll", normal(5), 2, ref=np.roll)
+good("roll", normal(2, 3), -1, ref=np.roll, id="flat")
+good("roll", normal(2, 3), 7, ref=np.roll, id="flat-wraps")
+good("roll", normal(2, 3), 1, ref=np.roll, kwargs={"axis": -1})
+good("roll", normal(2, 3, 4), (1, -2), ref=np.roll, kwargs={"axis": (0, 2)})
+good("roll", normal(2, 3, 4), 1, ref=np.roll, kwargs={"axis": (1, 2)}, id="one-shift-two-axes")
+good("roll", normal(3, 4), (1, 2), ref=np.roll, kwargs={"axis": (1, 1)}, id="repeated-axis")
+good("roll", normal(2, 3), 2, ref=np.roll, kwargs={"axis": 0}, id="full-turn")
+bad("roll", lambda: sd.roll(v("a", 2, 3), (1, 2, 3), axis=(0, 1)), sd.ShapeError,
+    r"roll: `shift` \(1, 2, 3\) and `axis` \(0, 1\) must have the same length", id="lengths")
+bad("roll", lambda: sd.roll(v("a", 3), 1.5), TypeError,
+    r"roll: `shift` must be an int or a sequence of ints known when the graph is built, got 1.5", id="float")
+bad("roll", lambda: sd.roll(v("a", 3), 1, axis=1), sd.ShapeError,
+    r"roll: axis 1 is out of bounds for an array of 1 dimensions", id="axis")
+
+good("tile", normal(3), 2, ref=np.tile)
+good("tile", normal(3), (2, 2), ref=np.tile)
+good("tile", normal(2, 3), (2, 1, 3), ref=np.tile)
+good("tile", normal(2, 3), (2,), ref=np.tile, id="fewer-reps")
+good("tile", normal(2, 3), (1, 1), ref=np.tile, id="identity")
+good("tile", normal(), (2, 3), ref=np.tile, id="scalar")
+bad("tile", lambda: sd.tile(v("a", 3), (2, -1)), sd.ShapeError, r"tile: `reps` \(2, -1\) has a negative entry",
+    id="negative")
+bad("tile", lambda: sd.tile(v("a", "n", 3), (2, 1)), sd.ShapeError,
+    r"tile: cannot repeat 2 times the named dimension 'n' \(axis 0 of \(n, 3\)\)", id="named")
+
+good("repeat", normal(2, 3), 2, ref=np.repeat, id="flat")
+good("repeat", normal(2, 3), 2, ref=np.repeat, kwargs={"axis": 1})
+good("repeat", normal(2, 3), 3, ref=np.repeat, kwargs={"axis": -2})
+good("repeat", normal(2, 3), [1, 0, 2], ref=np.repeat, kwargs={"axis": -1}, id="counts")
+good("repeat", normal(3), [2], ref=np.repeat, id="one-count")
+good("repeat", normal(2, 3), [2, 1, 1, 0, 3, 1], ref=np.repeat, id="flat-counts")
+good("repeat", normal(2, 3), call=lambda x: x.repeat(2, axis=0), ref=lambda x: x.repeat(2, axis=0),
+     id="method")
+bad("repeat", lambda: sd.repeat(v("a", 2, 3), [1, 2], axis=1), sd.ShapeError,
+    r"repeat: 2 repeat counts for axis 1 of size 3", id="counts")
+bad("repeat", lambda: sd.repeat(v("a", 3), -1), sd.ShapeError,
+    r"repeat: `repeats` may not contain negative values, got -1", id="negative")
+bad("repeat", lambda: sd.repeat(v("a", "n", 3), 2, axis=0), sd.ShapeError,
+    r"repeat: cannot repeat 2 times the named dimension 'n'", id="named")
+bad("repeat", lambda: sd.repeat(v("a", 3), v("r", dtype="int64")), TypeError,
+    r"repeat: `repeats` must be ints known when the graph is built", id="node")
+
+good("diag", normal(3), ref=np.diag)
+good("diag", normal(3), 1, ref=np.diag)
+good("diag", normal(3), -2, ref=np.diag)
+good("diag", normal(3, 4), ref=np.diag)
+good("diag", normal(3, 4), 2, ref=np.diag)
+good("diag", normal(4, 3), -1, ref=np.diag)
+good("diag", normal(2, 3), 5, ref=np.diag, id="empty")
+bad("diag", lambda: sd.diag(v("a", 2, 2, 2)), sd.ShapeError, r"diag: input must be 1- or 2-d, got shape \(2, 2, 2\)",
+    id="3d")
+bad("diag", lambda: sd.diag(v("a", "n"), 1), sd.ShapeError,
+    r"diag: a matrix of side 'n' \+ 1 cannot be built from a named dimension", id="named")
+
+good("diagonal", normal(3, 4), ref=np.diagonal)
+good("diagonal", normal(3, 4), 1, ref=np.diagonal)
+good("diagonal", normal(2, 3, 4), -1, 2, 0, ref=np.diagonal)
+good("diagonal", normal(2, 3, 4), 0, 1, 2, ref=np.diagonal)
+good("diagonal", normal(2, 3, 4), 1, -1, -3, ref=np.diagonal, id="negative-axes")
+good("diagonal", normal(3, 3), call=lambda x: x.diagonal(1), ref=lambda x: x.diagonal(1), id="method")
+bad("diagonal", lambda: sd.diagonal(v("a", 2, 3), 0, 1, -1), sd.ShapeError,
+    r"diagonal: axis1 and axis2 cannot be the same \(both are axis 1\)", id="same-axes")
+bad("diagonal", lambda: sd.diagonal(v("a", 3)), sd.ShapeError,
+    r"diagonal: needs an array of at least two dimensions, got shape \(3,\)", id="1d")
+bad("diagonal", lambda: sd.diagonal(v("a", "n", "m")), sd.ShapeError,
+    r"diagonal: the length of diagonal 0 of axes 0 and 1 of \(n, m\) depends on named dimensions", id="named")
+
+good("trace", normal(3, 3), ref=np.trace)
+good("trace", normal(3, 4), 1, ref=np.trace)
+good("trace", normal(2, 3, 4), -1, 1, 2, ref=np.trace)
+good("trace", np.array([[1, 2], [3, 4]]), ref=np.trace, id="int")
+good("trace", np.array([[1, 2], [3, 4]]), ref=np.trace, kwargs={"dtype": "float32"}, id="dtype")
+good("trace", normal(3, 3), call=lambda x: x.trace(), ref=lambda x: x.trace(), id="method")
+bad("trace", lambda: sd.trace(v("a", 3, 3), 0, 1, 1), sd.ShapeError,
+    r"diagonal: axis1 and axis2 cannot be the same", id="same-axes")
+
+for _name, _ref in (("tril", np.tril), ("triu", np.triu)):
+    good(_name, normal(3, 3), ref=_ref)
+    good(_name, normal(3, 4), 1, ref=_ref)
+    good(_name, normal(2, 3, 4), -1, ref=_ref)
+    good(_name, normal(3), ref=_ref, id="vector")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a")), sd.ShapeError,
+        rf"{_name}: needs an array of at least one dimension, got a 0-d array", id="0d")
+
+good("pad", normal(3), (1, 2), ref=np.pad)
+good("pad", normal(2, 3), 1, ref=np.pad)
+good("pad", normal(2, 3), ((0, 1), (2, 0)), ref=np.pad, kwargs={"constant_values": 1.5})
+good("pad", normal(2, 3), ((1, 1), (0, 2)), ref=np.pad, kwargs={"constant_values": ((1, 2), (3, 4))},
+     id="values-per-side")
+good("pad", normal(2, 3), ((0, 0), (0, 0)), ref=np.pad, id="nothing")
+bad("pad", lambda: sd.pad(v("a", 3), 1, mode="reflect"), NotImplementedError,
+    r"pad: mode='reflect' is not supported; only mode='constant' is", id="mode")
+bad("pad", lambda: sd.pad(v("a", 3), (1, -1)), sd.ShapeError, r"pad: `pad_width` \(1, -1\) has a negative entry",
+    id="negative")
+bad("pad", lambda: sd.pad(v("a", 2, 3), ((1, 2, 3),)), sd.ShapeError,
+    r"pad: `pad_width` \(\(1, 2, 3\),\) does not fit an array of 2 dimensions", id="width-shape")
+bad("pad", lambda: sd.pad(v("a", "n", 3), 1), sd.ShapeError, r"pad: cannot pad the named dimension 'n'",
+    id="named")
+bad("pad", lambda: sd.pad(v("a", 3), 1, constant_values=v("c")), NotImplementedError,
+    r"pad: `constant_values` must be numbers", id="node-value")
+
+good("atleast_1d", normal(), ref=np.atleast_1d)
+good("atleast_1d", normal(2, 3), ref=np.atleast_1d)
+good("atleast_2d", normal(), ref=np.atleast_2d)
+good("atleast_2d", normal(3), ref=np.atleast_2d)
+good("atleast_2d", normal(2, 3, 4), ref=np.atleast_2d)
+good("atleast_2d", normal(3), normal(), call=lambda a, b: sd.atleast_2d(a, b)[0] * sd.atleast_2d(a, b)[1],
+     ref=lambda a, b: np.atleast_2d(a, b)[0] * np.atleast_2d(a, b)[1], id="several")
+good("atleast_3d", normal(), ref=np.atleast_3d)
+good("atleast_3d", normal(3), ref=np.atleast_3d)
+good("atleast_3d", normal(2, 3), ref=np.atleast_3d)
+good("atleast_3d", normal(2, 3, 4), ref=np.atleast_3d)
+bad("atleast_2d", lambda: sd.atleast_2d(), TypeError, r"atleast_2d\(\) needs at least one array", id="none")
+
+good("ravel", normal(2, 3), ref=np.ravel)
+good("ravel", normal(2, 3, 4), ref=np.ravel, kwargs={"order": "F"})
+good("ravel", normal(), ref=np.ravel, id="scalar")
+good("ravel", normal(2, 3), call=lambda x: x.flatten(), ref=lambda x: x.flatten(), id="flatten")
+good("ravel", normal(2, 3), call=lambda x: x.ravel(), ref=lambda x: x.ravel(), id="method")
+bad("ravel", lambda: sd.ravel(v("a", 2, 3), order="K"), NotImplementedError,
+    r"ravel: order='K' is not supported", id="order")
+bad("ravel", lambda: sd.ravel(v("a", "n", "m")), sd.ShapeError, r"ravel: the -1 in \(-1,\)", id="named")
+
+good("sort", distinct(6), ref=np.sort)
+good("sort", distinct(3, 4), ref=np.sort)
+for _axis in (0, -2, None):
+    good("sort", distinct(3, 4), ref=np.sort, kwargs={"axis": _axis})
+good("sort", distinct(2, 3, 4), ref=np.sort, kwargs={"axis": 1, "kind": "mergesort"})
+good("sort", distinct(3, 4), ref=np.sort, kwargs={"stable": True}, id="stable")
+good("sort", np.array([3, 1, 2]), ref=np.sort, id="int")
+good("sort", distinct(3, 4), call=lambda x: x.sort(0), ref=lambda x: np.sort(x, 0), id="method")
+bad("sort", lambda: sd.sort(v("a", 3), order="f"), NotImplementedError, r"sort: order='f' is not supported",
+    id="order")
+bad("sort", lambda: sd.sort(v("a", 3), kind="bogo"), ValueError, r"sort: kind='bogo' is not one of", id="kind")
+bad("sort", lambda: sd.sort(v("a")), sd.ShapeError, r"sort: axis -1 is out of bounds for a 0-d array", id="0d")
+bad("sort", lambda: sd.sort(v("a", 3), axis=1), sd.ShapeError,
+    r"sort: axis 1 is out of bounds for an array of 1 dimensions", id="axis")
+bad("sort", lambda: sd.sort(v("a", 3, dtype="complex128")), sd.DTypeError, r"sort: complex values", id="complex")
+
+good("argsort", distinct(6), ref=np.argsort, zero_grad=True)
+good("argsort", distinct(3, 4), ref=np.argsort, kwargs={"axis": 0}, zero_grad=True)
+good("argsort", distinct(3, 4), ref=np.argsort, kwargs={"axis": None}, zero_grad=True)
+good("argsort", np.array([2.0, 1.0, 2.0, 1.0]), ref=np.argsort, kwargs={"kind": "stable"}, zero_grad=True,
+     id="ties-stable")
+good("argsort", distinct(3, 4), call=lambda x: x.argsort(), ref=lambda x: x.argsort(), zero_grad=True,
+     id="method")
+bad("argsort", lambda: sd.argsort(v("a", 3), stable=True, kind="heapsort"), ValueError,
+    r"argsort: stable=True cannot be combined with kind='heapsort'", id="stable-kind")
+
+for _name, _ref in (("argmax", np.argmax), ("argmin", np.argmin)):
+    good(_name, distinct(3, 4), ref=_ref, zero_grad=True)
+    good(_name, distinct(3, 4), ref=_ref, kwargs={"axis": 1}, zero_grad=True)
+    good(_name, distinct(2, 3, 4), ref=_ref, kwargs={"axis": -3, "keepdims": True}, zero_grad=True)
+    good(_name, distinct(3, 4), ref=_ref, kwargs={"keepdims": True}, zero_grad=True, id="flat-keepdims")
+    good(_name, np.array([1.0, 3.0, 3.0, 1.0]), ref=_ref, zero_grad=True, id="ties-first")
+    good(_name, distinct(3, 4), call=lambda x, n=_name: getattr(x, n)(axis=0),
+         ref=lambda x, n=_name: getattr(x, n)(axis=0), zero_grad=True, id="method")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 0, 3), axis=0), sd.ShapeError,
+        rf"{_name}: axis 0 of \(0, 3\) is empty", id="empty")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), axis=2), sd.ShapeError,
+        rf"{_name}: axis 2 is out of bounds", id="axis")
+
+good("take", normal(4, 3), [0, 2, 2], ref=np.take, kwargs={"axis": 0}, id="list-repeats")
+good("take", normal(4, 3), np.array([[0, 1], [2, 2]]), ref=np.take, kwargs={"axis": -1}, id="array")
+good("take", normal(4, 3), np.array([5, 0, 11, -1]), ref=np.take, id="flat")
+good("take", normal(4, 3), 2, ref=np.take, kwargs={"axis": 1}, id="int")
+good("take", normal(4, 3), -1, ref=np.take, id="flat-int")
+good("take", normal(4, 3), [], ref=np.take, kwargs={"axis": 0}, id="empty")
+good("take", normal(4, 3), call=lambda x: x.take([1, 1], axis=1), ref=lambda x: x.take([1, 1], axis=1),
+     id="method")
+bad("take", lambda: sd.take(v("a", 4, 3), [0, 12]), sd.OutOfBoundsError,
+    r"take: index 12 is out of bounds for axis 0 with size 12", id="bounds-flat")
+bad("take", lambda: sd.take(v("a", 4, 3), [0, -5], axis=0), sd.OutOfBoundsError,
+    r"take: index -5 is out of bounds for axis 0 with size 4", id="bounds")
+bad("take", lambda: sd.take(v("a", 4, 3), 3, axis=1), sd.OutOfBoundsError,
+    r"take: index 3 is out of bounds for axis 1 with size 3", id="bounds-int")
+bad("take", lambda: sd.take(v("a", 4), [0], mode="wrap"), NotImplementedError,
+    r"take: mode='wrap' is not supported", id="mode")
+bad("take", lambda: sd.take(v("a", 4), v("i", 2)), TypeError, r"take: indices must be integers, got dtype float64",
+    id="float-indices")
+
+good("take_along_axis", normal(3, 4), np.array([[0, 3], [1, 1], [2, 0]]), ref=np.take_along_axis,
+     kwargs={"axis": 1}, id="repeats")
+good("take_along_axis", normal(3, 4), np.array([[2, 0, 1, 1]]), ref=np.take_along_axis,
+     kwargs={"axis": 0}, id="broadcast-indices")
+good("take_along_axis", normal(1, 4), np.array([[0, 3], [1, 1], [2, 0]]), ref=np.take_along_axis,
+     kwargs={"axis": -1}, id="broadcast-arr")
+good("take_along_axis", normal(3, 4), np.array([11, 0, 5]), ref=np.take_along_axis,
+     kwargs={"axis": None}, id="flat")
+good("take_along_axis", distinct(3, 4), call=lambda x: sd.take_along_axis(x, sd.argsort(x, axis=0), axis=0),
+     ref=lambda x: np.take_along_axis(x, np.argsort(x, axis=0), axis=0), id="with-argsort")
+bad("take_along_axis", lambda: sd.take_along_axis(v("a", 3, 4), v("i", 3, dtype="int64"), 1), sd.ShapeError,
+    r"take_along_axis: `indices` \(3,\) and `arr` \(3, 4\) must have the same number of dimensions", id="ndim")
+bad("take_along_axis", lambda: sd.take_along_axis(v("a", 3, 4), v("i", 2, 2, dtype="int64"), 1), sd.ShapeError,
+    r"take_along_axis: shapes \(3, 1\) and \(2, 1\) do not broadcast", id="broadcast")
+bad("take_along_axis", lambda: sd.take_along_axis(v("a", 3, 4), v("i", 3, 1), 1), TypeError,
+    r"take_along_axis: indices must be integers, got dtype float64", id="float-indices")
+bad("take_along_axis", lambda: sd.take_along_axis(v("a", 3, 4), v("i", 3, 1, dtype="int64"), None),
+    sd.ShapeError, r"when axis=None, `indices` must have a single dimension", id="flat-2d")
+
+good("split", normal(6, 2), 3, call=_parts(sd.split), ref=_parts(np.split), id="sections")
+good("split", normal(2, 6), [1, 4], call=_parts(sd.split), ref=_parts(np.split), kwargs={"axis": 1},
+     id="indices")
+good("split", normal(2, 6), [-2], call=_parts(sd.split), ref=_parts(np.split), kwargs={"axis": -1},
+     id="negative-index")
+good("split", normal(5), [2, 2, 7], call=_parts(sd.split), ref=_parts(np.split), id="empty-parts")
+bad("split", lambda: sd.split(v("a", 5), 2), sd.ShapeError,
+    r"split: array split does not result in an equal division \(axis 0 of size 5 into 2 sections\)", id="unequal")
+bad("split", lambda: sd.split(v("a", 4), 0), ValueError, r"split: the number of sections must be larger than 0",
+    id="zero")
+bad("split", lambda: sd.split(v("a", "n", 2), 2), sd.ShapeError, r"split: cannot split the named dimension 'n'",
+    id="named")
+good("array_split", normal(5, 2), 2, call=_parts(sd.array_split), ref=_parts(np.array_split), id="uneven")
+good("array_split", normal(2, 7), 3, call=_parts(sd.array_split), ref=_parts(np.array_split),
+     kwargs={"axis": 1}, id="axis1")
 
 # Operators and methods outside FUNCTIONS, each tied to the function it spells.
 SUGAR_ONLY = {"index"}

@@ -49,9 +49,11 @@ def test_shapes_dtypes_and_dot():
 def test_bad_input_exits_2_with_one_line_and_a_caret():
     r = run("sinn(x) + 1")
     assert r.returncode == 2 and r.stdout == ""
-    assert r.stderr == ("symdiff: error: unknown function 'sinn'; did you mean sin, sign? (line 1, column 1)\n"
-                        "  sinn(x) + 1\n"
-                        "  ^^^^\n")
+    # the closest names come first; how many more follow depends on the registry's size
+    first, *rest = r.stderr.split("\n")
+    assert first.startswith("symdiff: error: unknown function 'sinn'; did you mean sin, ")
+    assert first.endswith("? (line 1, column 1)")
+    assert rest == ["  sinn(x) + 1", "  ^^^^", ""]
     for args, words in [
         (["__import__('os').system('echo hi')"], "attribute access"),
         (["x", "--wrt", "z"], "--wrt 'z': the expression has no variable of that name (its variables: x)"),

@@ -83,8 +83,65 @@ OPS = {
     "tanh": (lambda a: sd.tanh(a), [A]),
     "transpose": (lambda a: sd.transpose(a) @ a, [A]),
     "where": (lambda a, b: sd.where(a > 0, a, b), [A, B]),
-    "index": (lambda a, labels: a[labels, 1:3] + a[0, :2], [A, L]),  # not in FUNCTIONS: indexing
+    "index": (lambda a, labels: a[1:3, labels] + a[:2, :1], [A, L]),  # not in FUNCTIONS: indexing
 }
+# -- products and linear algebra
+S = ("s", (2, 3, 3), "float64", lambda shape: _spd(shape))
+
+
+def _spd(shape):
+    m = RNG.standard_normal(shape)
+    return m @ np.swapaxes(m, -1, -2) + 3 * np.eye(shape[-1])
+
+
+OPS.update({
+    "tensordot": (lambda a, m: sd.tensordot(a, m, axes=([1], [0])), [A, M]),
+    "outer": (lambda v, a: sd.outer(v, a), [V, A]),
+    "inner": (lambda a, v: sd.inner(a, v), [A, V]),
+    "kron": (lambda v, a: sd.kron(v, a), [V, A]),
+    "vdot": (lambda a, b: sd.vdot(a, b), [A, B]),
+    "linalg.inv": (lambda s: sd.linalg.inv(s), [S]),
+    "linalg.det": (lambda s: sd.linalg.det(s), [S]),
+    "linalg.slogdet": (lambda s: sd.linalg.slogdet(s)[1] * sd.linalg.slogdet(s)[0], [S]),
+    "linalg.solve": (lambda s, a: sd.linalg.solve(s, a[:, :2]), [S, A]),
+    "linalg.cholesky": (lambda s: sd.linalg.cholesky(s), [S]),
+    "linalg.eigh": (lambda s: sd.linalg.eigh(s)[0] + sd.linalg.eigh(s)[1][..., 0], [S]),
+    "linalg.eigvalsh": (lambda s: sd.linalg.eigvalsh(s, "U"), [S]),
+    "linalg.svdvals": (lambda a: sd.linalg.svdvals(a), [A]),
+    "linalg.norm": (lambda a: sd.linalg.norm(a, "nuc") + sd.linalg.norm(a, axis=1)[0], [A]),
+})
+
+# -- more shape and selection functions
+A3 = ("t", (2, 3, 4), "float64", _any)
+I2 = ("idx", (3, 2), "int64", lambda s: np.random.default_rng(5).integers(0, 4, s))
+OPS.update({
+    "argmax": (lambda a: a * sd.argmax(a, axis=1, keepdims=True), [A]),
+    "argmin": (lambda a: sd.take_along_axis(a, sd.argmin(a, axis=0, keepdims=True), axis=0), [A]),
+    "argsort": (lambda a: sd.take_along_axis(a, sd.argsort(a, axis=1, kind="stable"), axis=1), [A]),
+    "array_split": (lambda a: sd.concatenate([p * 2.0 for p in sd.array_split(a, 2, axis=0)]), [A]),
+    "atleast_1d": (lambda a: sd.atleast_1d(sd.sum(a)) * 2.0, [A]),
+    "atleast_2d": (lambda v: sd.atleast_2d(v) * 2.0, [V]),
+    "atleast_3d": (lambda a: sd.atleast_3d(a) * 2.0, [A]),
+    "diag": (lambda v, a: sd.diag(v, 1) * sd.diag(a)[0], [V, A]),
+    "diagonal": (lambda t: sd.diagonal(t, -1, 2, 0), [A3]),
+    "flip": (lambda t: sd.flip(t, (0, 2)), [A3]),
+    "fliplr": (lambda a: sd.fliplr(a), [A]),
+    "flipud": (lambda a: sd.flipud(a), [A]),
+    "moveaxis": (lambda t: sd.moveaxis(t, 0, -1), [A3]),
+    "pad": (lambda a: sd.pad(a, ((1, 0), (2, 1)), constant_values=0.5), [A]),
+    "ravel": (lambda a: sd.ravel(a, order="F"), [A]),
+    "repeat": (lambda a: sd.repeat(a, 2, axis=0) + sd.repeat(a, [1, 2, 0], axis=0)[0], [A]),
+    "roll": (lambda t: sd.roll(t, (1, -1), axis=(0, 2)) + sd.roll(t, 3), [A3]),
+    "sort": (lambda a: sd.sort(a * a, axis=0), [A]),
+    "split": (lambda a: sd.concatenate([p * 3.0 for p in sd.split(a, [1, 3], axis=1)], axis=1), [A]),
+    "squeeze": (lambda v: sd.squeeze(sd.reshape(v, (1, 4, 1)), axis=0), [V]),
+    "take": (lambda a, idx: sd.take(a, idx, axis=1) + sd.take(a, 0), [A, I2]),
+    "take_along_axis": (lambda a: sd.take_along_axis(a, sd.const(np.array([[0, 3, 3]])), axis=1), [A]),
+    "tile": (lambda v: sd.tile(v, (2, 2)), [V]),
+    "trace": (lambda t: sd.trace(t, 1, 1, 2), [A3]),
+    "tril": (lambda a: sd.tril(a, 1), [A]),
+    "triu": (lambda t: sd.triu(t, -1), [A3]),
+})
 
 
 def test_every_registered_function_has_a_sample():
@@ -342,3 +399,10 @@ def test_cotangent_provenance_keeps_no_node_alive():
     del x, y, g
     gc.collect()
     assert sd.live_node_count() == before
+
+
+def test_scalar_constant_beside_an_array_constant_in_one_elementwise_op():
+    x = sd.var("x", (2, 2))
+    y = sd.where(sd.const(np.eye(2, dtype=bool)), 0.0, x)
+    fn = sd.compile(y, inputs=[x], name="mask_diagonal")
+    np.testing.assert_array_equal(fn(np.ones((2, 2))), [[0.0, 1.0], [1.0, 0.0]])

@@ -113,3 +113,54 @@ def test_expressions_render_as_math_in_jupyter_and_big_ones_do_not():
         z = sd.sin(z) + y
     assert z._repr_latex_() is None
     assert "more than 200 nodes" in repr(z)
+
+
+def test_compiled_functions_render_as_signature_docstring_and_folded_source():
+    x, y, f = seed()
+    fn = sd.compile([f, *sd.grad(f, [x, y])], inputs=[x, y], names=["f", "dfdx", "dfdy"])
+    page = fn._repr_html_()
+    assert "<code>f(x, y)</code>" in page
+    assert "dfdx: float64, shape ()" in page  # the docstring's outputs with dtypes and shapes
+    assert "<details><summary>source</summary>" in page
+    assert "def f(x, y):" in page and "math.exp(" in page
+    assert fn(3.0, -4.0)[0] == pytest.approx(1.5456448841066441)  # still a plain fast function
+
+
+def test_a_big_compiled_function_shows_only_its_first_lines_escaped():
+    x = sd.var("x<b>")  # a name that would be markup
+    z = x
+    for _ in range(400):
+        z = sd.sin(z) * z
+    fn = sd.compile(z, inputs=[x], simplify=False)
+    page = fn._repr_html_()
+    assert "<b>" not in page.replace("<b>compiled</b>", "")
+    assert "x&lt;b&gt;" in page
+    hidden = len(fn.source.splitlines()) - 200
+    assert hidden > 0 and f"# ... {hidden} more lines: print(fn.source)" in page
+
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot program is not installed")
+def test_save_png_with_graphviz(tmp_path):
+    x, y, f = seed()
+    assert sd.draw(f).save(tmp_path / "f.png").read_bytes().startswith(PNG_MAGIC)
+
+
+def test_save_png_without_graphviz_uses_matplotlib(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    x, y, f = seed()
+    assert sd.draw(f).save(tmp_path / "f.png").read_bytes().startswith(PNG_MAGIC)
+
+
+def test_save_png_with_neither_says_what_to_install(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` fail
+    x, y, f = seed()
+    with pytest.raises(RuntimeError, match=r"saving PNG needs Graphviz's `dot` program or matplotlib"):
+        sd.draw(f).save(tmp_path / "f.png")
+    assert not (tmp_path / "f.png").exists()  # nothing half-written

@@ -49,3 +49,21 @@ def test_deep_graphs_are_fine():
         e = e + 1
     assert len(sd.latex(e)) > 0
     assert len(sd.to_text(e)) > 0
+
+
+# -- products and linear algebra
+
+
+def test_linear_algebra():
+    A, b = sd.var("A", (3, 3)), sd.var("b", (3,))
+    X = sd.var("X", (2, 3, 4))
+    assert sd.latex(sd.linalg.inv(A)) == r"{A}^{-1}"
+    assert sd.latex(sd.linalg.inv(A + A)) == r"{\left(A + A\right)}^{-1}"
+    assert sd.latex(sd.linalg.det(A @ A)) == r"\det \left(A \, A\right)"
+    assert sd.latex(sd.linalg.slogdet(A)[1]) == r"\log\left|\det A\right|"
+    assert sd.latex(sd.linalg.solve(A, b)) == r"{A}^{-1} \, b"
+    assert sd.latex(sd.linalg.norm(b)) == r"\left\lVert b \right\rVert"
+    assert sd.latex(sd.linalg.norm(X, axis=1)) == r"\left\lVert X \right\rVert_{\mathrm{axis}\,1}"
+    assert sd.latex(sd.linalg.norm(A, "nuc")) == r"\sum \sigma\left(A\right)"
+    assert sd.latex(sd.linalg.eigh(A)[0]) == r"\lambda\left(A\right)"
+    assert sd.latex(sd.linalg.cholesky(A)) == r"\operatorname{chol}\left(A\right)"

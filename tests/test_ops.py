@@ -364,3 +364,43 @@ def test_where_kernel_gives_np_where_bits(dtype: str) -> None:
         want, got = np.where(cond, a, b), where_kernel(cond, a, b)
         assert got.dtype == want.dtype and got.shape == want.shape
         assert got.tobytes() == want.tobytes(), (cond.shape, np.shape(a), b)
+
+
+# -- products and linear algebra: the documented conventions -----------------------------------------
+
+
+def test_norm_derivative_at_zero_is_zero():
+    with np.errstate(all="ignore"):  # x / |x| is computed, then not taken
+        for f in (sd.linalg.norm, lambda t: sd.linalg.norm(t, 3), lambda t: sd.linalg.norm(t, axis=0)):
+            g = _grad_at(f, np.zeros(3), (3,))
+            np.testing.assert_array_equal(g, [0, 0, 0])
+        x = sd.var("x", (3,))
+        h = sd.evaluate(sd.hessian(sd.linalg.norm(x), x), {"x": np.zeros(3)})
+    np.testing.assert_array_equal(h, np.zeros((3, 3)))
+
+
+def test_triangle_read_by_cholesky_and_eigh_gets_the_whole_gradient():
+    a = np.array([[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]])
+    for f in (sd.linalg.cholesky, sd.linalg.eigvalsh, lambda t: sd.linalg.eigh(t)[1] ** 2):
+        g = _grad_at(f, a, (3, 3))
+        assert np.all(np.triu(g, 1) == 0) and np.any(np.tril(g, -1) != 0)
+    g = _grad_at(lambda t: sd.linalg.eigvalsh(t, UPLO="U"), a, (3, 3))
+    assert np.all(np.tril(g, -1) == 0) and np.any(np.triu(g, 1) != 0)
+
+
+def test_repeated_eigenvalues():
+    """Eigenvalue derivatives stay finite where eigenvalues repeat; eigenvector derivatives do
+    not exist there (the eigenvectors are not unique) and come out inf or nan."""
+    a = np.diag([1.0, 1.0, 3.0])
+    g = _grad_at(lambda t: sd.linalg.eigvalsh(t) * np.array([1.0, 2.0, 3.0]), a, (3, 3))
+    assert np.all(np.isfinite(g))
+    np.testing.assert_allclose(np.trace(g), 6.0)
+    with np.errstate(all="ignore"):
+        g = _grad_at(lambda t: sd.linalg.eigh(t)[1] * np.arange(9.0).reshape(3, 3), a, (3, 3))
+    assert not np.all(np.isfinite(g))
+
+
+def test_det_gradient_is_the_cofactor_matrix_and_slogdet_sign_has_none():
+    a = np.array([[2.0, 1.0], [0.5, -3.0]])
+    np.testing.assert_allclose(_grad_at(sd.linalg.det, a, (2, 2)), [[-3.0, -0.5], [-1.0, 2.0]])
+    np.testing.assert_array_equal(_grad_at(lambda t: sd.linalg.slogdet(t)[0], a, (2, 2)), np.zeros((2, 2)))

@@ -147,3 +147,49 @@ def test_to_sympy_is_iterative_on_deep_graphs():
         e = sd.sin(e)
     with pytest.raises(sd.UnsupportedError, match="deep"):
         sd.to_sympy(e)
+
+
+# -- products and linear algebra
+
+
+def _substitute(expr, values):
+    subs = {}
+    for name, value in values.items():
+        base = sympy.IndexedBase(name, shape=value.shape, real=True)
+        for idx in np.ndindex(*value.shape):
+            subs[base[idx]] = float(value[idx])
+    if not isinstance(expr, (sympy.MatrixBase, sympy.NDimArray)):
+        return float(expr.xreplace(subs))
+    return np.array([float(v.xreplace(subs)) for v in sympy.flatten(expr)]).reshape(expr.shape)
+
+
+@pytest.mark.parametrize("build", [
+    lambda A, b: sd.linalg.inv(A), lambda A, b: sd.linalg.det(A), lambda A, b: sd.linalg.slogdet(A)[1],
+    lambda A, b: sd.linalg.slogdet(A)[0], lambda A, b: sd.linalg.solve(A, b),
+    lambda A, b: sd.linalg.solve(A, sd.outer(b, b)), lambda A, b: sd.linalg.cholesky(A @ A.T + 2.0),
+    lambda A, b: sd.tensordot(A, A, axes=1) + sd.kron(b, b)[:2], lambda A, b: sd.linalg.norm(b, 3),
+    lambda A, b: sd.linalg.norm(A, axis=0) + sd.linalg.norm(A),
+], ids=["inv", "det", "logabsdet", "sign", "solve-vector", "solve-matrix", "cholesky", "products", "norm",
+        "norm2"])
+def test_linalg_ops_convert_to_sympy_with_the_same_values(build):
+    A, b = sd.var("A", (2, 2)), sd.var("b", (2,))
+    e = build(A, b)
+    values = {"A": np.array([[1.5, 0.3], [-0.4, 2.0]]), "b": np.array([0.7, -1.2])}
+    np.testing.assert_allclose(_substitute(sd.to_sympy(e), values), sd.evaluate(e, values), rtol=1e-12)
+
+
+def test_det_gradient_agrees_with_sympy():
+    A = sd.var("A", (3, 3))
+    g = sd.to_sympy(sd.grad(sd.linalg.det(A), A))
+    d = sd.to_sympy(sd.linalg.det(A))
+    base = sympy.IndexedBase("A", shape=(3, 3), real=True)
+    for i in range(3):
+        for j in range(3):
+            assert sympy.simplify(g[i, j] - sympy.diff(d, base[i, j])) == 0
+
+
+@pytest.mark.parametrize("build", [lambda A: sd.linalg.eigh(A)[0], lambda A: sd.linalg.eigh(A)[1],
+                                   lambda A: sd.linalg.svdvals(A)], ids=["eigvalsh", "eigh", "svdvals"])
+def test_ordered_spectra_have_no_sympy_form(build):
+    with pytest.raises(sd.UnsupportedError, match="cannot order for symbolic entries"):
+        sd.to_sympy(build(sd.var("A", (2, 2))))

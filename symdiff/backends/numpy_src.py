@@ -332,8 +332,10 @@ class _Emitter:
             return self.module_const(c)
         op = consumer.op
         if op.elementwise and not isinstance(op, StopGradient):
-            others = [i.dtype for i in consumer.inputs if not isinstance(i.op, Const)]
-            pyvals = [i.op.value.item() for i in consumer.inputs if isinstance(i.op, Const)]  # type: ignore[attr-defined]
+            # only 0-d constants can be written as Python numbers; array constants count as arrays
+            scalars = [i for i in consumer.inputs if isinstance(i.op, Const) and i.op.value.ndim == 0]  # type: ignore[attr-defined]
+            others = [i.dtype for i in consumer.inputs if not any(i is c for c in scalars)]
+            pyvals = [i.op.value.item() for i in scalars]  # type: ignore[attr-defined]
             if others and np.result_type(*others, *pyvals) == np.result_type(*(i.dtype for i in consumer.inputs)):
                 return _py_scalar(value, "np")  # a Python number promotes exactly like the constant
         return literal(value)

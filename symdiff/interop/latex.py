@@ -157,12 +157,69 @@ def _node_latex(n: Node, a: list[Printed]) -> Printed:
         return Printed(f"{{{_wrap(a[0], ATOM)}}}^{{\\top}}", POWER)
     if name == "getitem":
         text = op.text(["#"] + ["#"] * (len(a) - 1))
-        inner = text[text.index("[") + 1 : -1]
+        inner = _escape(text[text.index("[") + 1 : -1])  # the index's own text; arguments are LaTeX
         for arg in a[1:]:
-            inner = inner.replace("#", str(arg), 1)
-        return Printed(rf"{_wrap(a[0], ATOM)}\left[{_escape(inner)}\right]", ATOM)
+            inner = inner.replace(r"\#", str(arg), 1)
+        return Printed(rf"{_wrap(a[0], ATOM)}\left[{inner}\right]", ATOM)
+    linalg = _linalg_latex(n, a)
+    if linalg is not None:
+        return linalg
+    if name in _SHAPE_OPS:
+        return _shape_op(n, a)
     params = [_escape(p if isinstance(p, str) else repr(p)) for p in _shown_params(n)]
     return _call(name, a, params)
+
+
+# -- products and linear algebra
+
+
+def _linalg_latex(n: Node, a: list[Printed]) -> Printed | None:
+    name = n.op.name
+    if name == "inv":
+        return Printed(f"{{{_wrap(a[0], ATOM)}}}^{{-1}}", POWER)
+    if name == "det":
+        return Printed(rf"\det {_wrap(a[0], ATOM)}", PRODUCT)
+    if name == "slogdet_logabsdet":
+        return Printed(rf"\log\left|\det {_wrap(a[0], ATOM)}\right|", ATOM)
+    if name == "slogdet_sign":
+        return Printed(rf"\operatorname{{sgn}}\left(\det {_wrap(a[0], ATOM)}\right)", ATOM)
+    if name == "solve":
+        return Printed(rf"{{{_wrap(a[0], ATOM)}}}^{{-1}} \, {_wrap(a[1], PRODUCT, strict=True)}", PRODUCT)
+    if name == "cholesky":
+        return Printed(rf"\operatorname{{chol}}\left({a[0]}\right)", ATOM)
+    if name == "eigvalsh":
+        return Printed(rf"\lambda\left({a[0]}\right)", ATOM)
+    if name == "eigh_vectors":
+        return Printed(rf"\operatorname{{eigvecs}}\left({a[0]}\right)", ATOM)
+    if name == "svdvals":
+        return Printed(rf"\sigma\left({a[0]}\right)", ATOM)
+    if name == "norm":
+        every = len(n.op.axes) == n.inputs[0].ndim  # type: ignore[attr-defined]
+        sub = "" if every else rf"_{{\mathrm{{axis}}\,{_axes_sub(n.op)}}}"
+        return Printed(rf"\left\lVert {a[0]} \right\rVert{sub}", ATOM)
+    return None
+
+
+# -- more shape and selection ops: the call as the text printer writes it, in LaTeX
+
+_SHAPE_OPS = {
+    "flip", "roll", "tile", "repeat", "pad", "diagonal", "diagonal_embed", "tril", "triu", "sort",
+    "argsort", "argmax", "argmin", "take_along_axis", "add_along_axis",
+}
+
+
+def _shape_op(n: Node, a: list[Printed]) -> Printed:
+    """``\\operatorname{roll}\\left(x, 1, \\mathrm{axis}=0\\right)``: the op's own text form with
+    the arguments' LaTeX in place, keywords upright; a diagonal read or written as diag."""
+    text = n.op.text(["\x00"] * len(a))
+    head, _, inner = text.partition("(")
+    inner = re.sub(r"([A-Za-z_][A-Za-z_0-9]*)=", lambda m: rf"\mathrm{{{_escape(m.group(1))}}}=", inner[:-1])
+    inner = re.sub(r"'([^']*)'", lambda m: rf"\text{{{_escape(m.group(1))}}}", inner)
+    for arg in a:
+        inner = inner.replace("\x00", str(arg), 1)
+    if head == "diagonal":
+        head = "diag"
+    return Printed(rf"\operatorname{{{_escape(head)}}}\left({inner}\right)", ATOM)
 
 
 def _shown_params(n: Node) -> list[object]:

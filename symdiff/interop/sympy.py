@@ -176,8 +176,143 @@ _REDUCE: dict[str, Callable[[list[Any]], Any]] = {
 }
 
 
+# -- products and linear algebra
+
+
+def _per_matrix(fn: Callable[[sympy.Matrix], Any], x: Arr) -> Arr:
+    """``fn`` on each matrix of a stack ``(..., m, n)``; its scalar or matrix results stacked."""
+    parts = [fn(sympy.Matrix(x[idx].tolist())) for idx in np.ndindex(*x.shape[:-2])]
+    out = np.empty(len(parts), dtype=object)
+    out[:] = [np.array(p.tolist(), dtype=object) if isinstance(p, sympy.MatrixBase) else p for p in parts]
+    if parts and isinstance(parts[0], sympy.MatrixBase):
+        return np.stack(list(out)).reshape((*x.shape[:-2], *out[0].shape))
+    return out.reshape(x.shape[:-2])
+
+
+def _from_lower(m: sympy.Matrix) -> sympy.Matrix:
+    """The symmetric matrix NumPy's cholesky reads from the lower triangle."""
+    return sympy.Matrix(m.rows, m.cols, lambda i, j: m[i, j] if i >= j else m[j, i])
+
+
+def _solve(a: Arr, b: Arr) -> Arr:
+    vector = b.ndim == 1
+    bm = b[:, None] if vector else b
+    batch = np.broadcast_shapes(a.shape[:-2], bm.shape[:-2])
+    a_ = np.broadcast_to(a, (*batch, *a.shape[-2:]))
+    b_ = np.broadcast_to(bm, (*batch, *bm.shape[-2:]))
+    out = np.empty((*batch, *bm.shape[-2:]), dtype=object)
+    for idx in np.ndindex(*batch):
+        x = sympy.Matrix(a_[idx].tolist()).LUsolve(sympy.Matrix(b_[idx].tolist()))
+        out[idx] = np.array(x.tolist(), dtype=object)
+    return out[..., 0] if vector else out
+
+
+_LINALG: dict[str, Callable[[Arr], Arr]] = {
+    "inv": lambda x: _per_matrix(lambda m: m.inv(), x),
+    "det": lambda x: _per_matrix(lambda m: m.det(), x),
+    "slogdet_sign": lambda x: _per_matrix(lambda m: sympy.sign(m.det()), x),
+    "slogdet_logabsdet": lambda x: _per_matrix(lambda m: sympy.log(sympy.Abs(m.det())), x),
+    "cholesky": lambda x: _per_matrix(lambda m: _from_lower(m).cholesky(hermitian=False), x),
+}
+_NO_CLOSED_FORM = {
+    "eigvalsh": "eigenvalues in ascending order",
+    "eigh_vectors": "eigenvectors ordered by their eigenvalues",
+    "svdvals": "singular values in descending order",
+}
+
+
+# -- more shape and selection ops: rearrangements of the object arrays, by NumPy itself
+
+
+def _zeros(shape: tuple[int, ...]) -> Arr:
+    out = np.empty(shape, dtype=object)
+    out[...] = sympy.Integer(0)
+    return out
+
+
+def _pad(op: Any, x: Arr) -> Arr:
+    values = op.values
+    if isinstance(values, tuple):
+        values = tuple((number(b), number(e)) for b, e in values)
+    else:
+        values = number(values)
+    return np.pad(x, op.widths, constant_values=values)
+
+
+def _diagonal_embed(op: Any, g: Arr) -> Arr:
+    out = _zeros(op.shape)
+    view = np.moveaxis(out, (op.axis1, op.axis2), (-2, -1))
+    rows = np.arange(g.shape[-1]) + (-op.offset if op.offset < 0 else 0)
+    view[..., rows, rows + op.offset] = g
+    return out
+
+
+def _triangle(op: Any, x: Arr) -> Arr:
+    n, m = x.shape[-2:]
+    keep = np.tri(n, m, op.k, dtype=bool)
+    if op.name == "triu":
+        keep = ~np.tri(n, m, op.k - 1, dtype=bool)
+    return np.where(keep, x, sympy.Integer(0))
+
+
+def _integers(arr: Arr, what: str) -> np.ndarray:
+    try:
+        return np.vectorize(int, otypes=[np.int64])(arr) if arr.size else arr.astype(np.int64)
+    except TypeError:
+        raise UnsupportedError(
+            f"to_sympy: {what} with symbolic integer positions has no SymPy form; use constant indices"
+        ) from None
+
+
+def _add_along_axis(op: Any, g: Arr, indices: Arr) -> Arr:
+    out = _zeros(op.shape)
+    idx = _integers(indices, "add_along_axis")
+    where: list[Any] = []
+    for d in range(len(op.shape)):
+        if d == op.axis:
+            where.append(idx)
+        else:
+            n = g.shape[d]
+            at = np.arange(n) if op.shape[d] == n else np.zeros(n, dtype=np.intp)
+            where.append(at.reshape((1,) * d + (n,) + (1,) * (len(op.shape) - d - 1)))
+    np.add.at(out, tuple(where), g)
+    return out
+
+
+_SHAPE_OPS: dict[str, Callable[..., Any]] = {
+    "flip": lambda op, x: np.flip(x, op.axes),
+    "roll": lambda op, x: np.roll(x, op.shifts, op.axes),
+    "tile": lambda op, x: np.tile(x, op.reps),
+    "repeat": lambda op, x: np.repeat(x, op.repeats, op.axis),
+    "pad": _pad,
+    "diagonal": lambda op, x: np.diagonal(x, op.offset, op.axis1, op.axis2).copy(),
+    "diagonal_embed": _diagonal_embed,
+    "tril": _triangle,
+    "triu": _triangle,
+    "take_along_axis": lambda op, x, i: np.take_along_axis(x, _integers(i, "take_along_axis"), op.axis),
+    "add_along_axis": _add_along_axis,
+}
+_ORDER_HINT = (
+    " (the result depends on how the values compare, which SymPy cannot decide for symbols; "
+    "convert the expression before sorting, or use max/min, which become Max/Min)"
+)
+_SHAPE_HINTS = {"sort": _ORDER_HINT, "argsort": _ORDER_HINT, "argmax": _ORDER_HINT, "argmin": _ORDER_HINT}
+
+
 def _convert_node(n: Node, args: list[Arr], leaf: Callable[[Node], Arr]) -> Arr:
     op, name = n.op, n.op.name
+    if name in _LINALG:
+        return _LINALG[name](args[0])
+    if name == "solve":
+        return _solve(*args)
+    if name == "norm":
+        squares = _reduce(args[0], op.axes, op.keepdims, lambda items: sympy.Add(*[i**2 for i in items]))  # type: ignore[attr-defined]
+        return _map(sympy.sqrt, squares)
+    if name in _NO_CLOSED_FORM:
+        raise UnsupportedError(
+            f"to_sympy: the op {name!r} has no SymPy equivalent: {_NO_CLOSED_FORM[name]} are roots "
+            "of a polynomial that SymPy cannot order for symbolic entries"
+        )
     if not n.inputs:
         if name == "var":
             return leaf(n)
@@ -220,7 +355,11 @@ def _convert_node(n: Node, args: list[Arr], leaf: Callable[[Node], Arr]) -> Arr:
         depth = np.arange(op.depth)  # type: ignore[attr-defined]
         labels = np.expand_dims(args[0], -1)
         return _map(lambda lab, k: sympy.Piecewise((1, sympy.Eq(lab, k)), (0, True)), labels, depth)
+    elif name in _SHAPE_OPS:
+        out = _SHAPE_OPS[name](op, *args)
+        return out if isinstance(out, np.ndarray) else _scalar(out)
     hint = {
+        **_SHAPE_HINTS,
         "stop_gradient": " (SymPy would differentiate through it)",
         "dimsize": " (the size of a named dimension is known only at run time)",
     }.get(name, "")

@@ -35,6 +35,34 @@ FUNCTIONS: dict[str, Any] = {
         stop_gradient, subtract, sum, swapaxes, tan, tanh, transpose, where,
     )
 }
+# -- products and linear algebra (NumPy's linalg functions are named "linalg.<name>")
+from .products import inner, kron, outer, tensordot, vdot  # noqa: E402
+
+FUNCTIONS.update({f.__name__: f for f in (inner, kron, outer, tensordot, vdot)})
+FUNCTIONS.update({
+    f"linalg.{f.__name__}": f
+    for f in (linalg.cholesky, linalg.det, linalg.eigh, linalg.eigvalsh, linalg.inv, linalg.norm,
+              linalg.slogdet, linalg.solve, linalg.svdvals)
+})
+
+# -- more shape and selection functions
+from . import diagonals, layout, selection  # noqa: E402
+from .diagonals import diag, diagonal, trace, tril, triu  # noqa: E402
+from .layout import (  # noqa: E402
+    array_split, atleast_1d, atleast_2d, atleast_3d, flip, fliplr, flipud, moveaxis, pad, ravel,
+    repeat, roll, split, squeeze, tile,
+)
+from .selection import argmax, argmin, argsort, sort, take_along_axis  # noqa: E402
+from .shape import take  # noqa: E402
+
+FUNCTIONS.update({
+    f.__name__: f
+    for f in (
+        argmax, argmin, argsort, array_split, atleast_1d, atleast_2d, atleast_3d, diag, diagonal,
+        flip, fliplr, flipud, moveaxis, pad, ravel, repeat, roll, sort, split, squeeze, take,
+        take_along_axis, tile, trace, tril, triu,
+    )
+})
 
 
 def _transpose_method(self: Node, *axes: Any) -> Node:
@@ -85,10 +113,28 @@ _SUGAR: dict[str, Any] = {
 }
 for _name, _fn in _SUGAR.items():
     setattr(Node, _name, _fn)
+# -- more shape and selection methods (ndarray.sort sorts in place; here it returns a new node)
+_SHAPE_METHODS: dict[str, Any] = {
+    "squeeze": squeeze,
+    "swapaxes": swapaxes,
+    "ravel": ravel,
+    "flatten": ravel,
+    "repeat": repeat,
+    "diagonal": diagonal,
+    "trace": trace,
+    "take": take,
+    "sort": sort,
+    "argsort": argsort,
+    "argmax": argmax,
+    "argmin": argmin,
+}
+for _name, _fn in _SHAPE_METHODS.items():
+    setattr(Node, _name, _fn)
+
 Node.__array_ufunc__ = None  # type: ignore[attr-defined]  # ndarray * node defers to Node.__rmul__
 
 __all__ = [
     "FUNCTIONS", "HELPERS", "Const", "DimSize", "Var", "as_node", "const", "dim_size", "ew",
-    "linalg", "nn", "reduce", "shape", "sum_to", "symbols", "var", "zeros", "zeros_like",
-    *FUNCTIONS,
+    "linalg", "nn", "reduce", "shape", "diagonals", "layout", "selection", "sum_to", "symbols", "var", "zeros", "zeros_like",
+    *(name for name in FUNCTIONS if name.isidentifier()),  # linalg.<name> is reached as sd.linalg
 ]

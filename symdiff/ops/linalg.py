@@ -1,240 +1,531 @@
-"""Products: matmul (NumPy semantics, batched, 1-D operands), dot, and einsum, whose
-derivative is again an einsum."""
+"""``sd.linalg``: NumPy's linear algebra, batched over leading axes, with matrix-calculus
+derivative rules written in symdiff ops (so they differentiate again), plus the products.
+
+Conventions, as NumPy computes them:
+
+- ``cholesky``, ``eigh`` and ``eigvalsh`` read one triangle of their input (the lower one, or the
+  upper one for ``UPLO="U"`` / ``upper=True``); the other triangle does not influence the result,
+  so its derivative is zero. On the read triangle the derivative is that of the symmetric matrix
+  it describes (off-diagonal entries count twice).
+- Non-smooth or undefined points: ``inv``, ``solve``, ``det``'s and ``slogdet``'s derivatives
+  need an invertible matrix (at a singular one the evaluation raises NumPy's LinAlgError or gives
+  inf/nan); ``slogdet``'s sign is piecewise constant, its derivative zero. ``eigh``'s eigenvector
+  derivative divides by eigenvalue gaps: repeated eigenvalues give inf/nan (the eigenvectors are
+  not unique there); eigenvalue derivatives are finite but only one-sided at a crossing.
+  ``svdvals`` divides by the singular values and, through the eigenvectors of the Gram matrix,
+  by their gaps: zero or repeated singular values give inf/nan. ``norm`` of a vector at zero has
+  derivative zero (a subgradient); matrix 2-norms and nuclear norms inherit ``svdvals``'s points.
+- Complex matrices are not supported (the rules would need conjugate transposes).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import DTypeError, ShapeError
 from ..ir import Dim, Node, Op, Type, format_shape
-from .base import as_node, as_nodes, broadcast_shapes, const
-from .elementwise import Binary, multiply
-from .shape import broadcast_to, expand_dims, reshape, swapaxes
+from .base import as_node, broadcast_shapes, const, normalize_axis
+from .elementwise import abs, astype, not_equal, power, where
+from .products import (
+    Einsum, MatMul, dot, einsum, inner, kron, matmul, outer, tensordot, vdot,
+)
+from .reduce import Reduction, max, min, sum
+from .shape import expand_dims, index, reshape, swapaxes, transpose
+
+__all__ = [
+    "Einsum", "MatMul", "cholesky", "det", "dot", "eigh", "eigvalsh", "einsum", "inner", "inv",
+    "kron", "matmul", "norm", "outer", "slogdet", "solve", "svdvals", "tensordot", "vdot",
+]
 
 
-class MatMul(Binary):
-    name, symbol, precedence = "matmul", "@", 20
-    elementwise = False
-
-    def infer(self, a: Type, b: Type) -> Type:
-        if a.ndim == 0 or b.ndim == 0:
-            raise ShapeError(
-                f"matmul: operands must have at least one dimension, got {format_shape(a.shape)} "
-                f"@ {format_shape(b.shape)} (use * for scalars)"
-            )
-        k_a = a.shape[-1]
-        k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
-        if k_a != k_b:
-            raise ShapeError(
-                f"matmul: shapes {format_shape(a.shape)} and {format_shape(b.shape)} do not align "
-                f"({k_a!r} != {k_b!r})"
-            )
-        try:
-            batch = broadcast_shapes("matmul", a.shape[:-2], b.shape[:-2])
-        except ShapeError:
-            raise ShapeError(
-                f"matmul: shapes {format_shape(a.shape)} and {format_shape(b.shape)} do not align: "
-                f"their batch dimensions {format_shape(a.shape[:-2])} and "
-                f"{format_shape(b.shape[:-2])} do not broadcast"
-            ) from None
-        rows = a.shape[-2:-1]
-        cols = b.shape[-1:] if b.ndim > 1 else ()
-        return Type(np.result_type(a.dtype, b.dtype), (*batch, *rows, *cols))
-
-    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
-        return f"{args[0]} @ {args[1]}"
-
-    def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
-        if a.ndim == 1 and b.ndim == 1:
-            return (g * b, g * a)
-        if a.ndim == 1:  # (k,) @ (..., k, p) -> (..., p)
-            ga = reshape(b @ expand_dims(g, -1), (*g.shape[:-1], b.shape[-2]))
-            return (ga, expand_dims(a, -1) * expand_dims(g, -2))
-        if b.ndim == 1:  # (..., m, k) @ (k,) -> (..., m)
-            return (expand_dims(g, -1) * b, expand_dims(g, -2) @ a)
-        return (g @ swapaxes(b, -1, -2), swapaxes(a, -1, -2) @ g)
+def _mT(x: Node) -> Node:
+    return swapaxes(x, -1, -2)
 
 
-def matmul(a: Any, b: Any) -> Node:
-    """Matrix product with NumPy's rules: batched over leading axes, 1-D operands promoted."""
-    a_, b_ = as_nodes(a, b)
-    return Node(MatMul(), (a_, b_))
+def _float_dtype(op_name: str, t: Type) -> np.dtype:
+    if t.dtype.kind == "c":
+        raise NotImplementedError(f"{op_name}: complex matrices are not supported")
+    if t.dtype.kind not in "iufb":
+        raise DTypeError(f"{op_name}: expected a numeric matrix, got dtype {t.dtype}")
+    return t.dtype if t.dtype.kind == "f" else np.dtype(np.float64)
 
 
-def dot(a: Any, b: Any) -> Node:
-    """NumPy's dot: a product for scalars, matmul up to 2-D, a sum over a's last and b's
-    second-to-last axis otherwise."""
-    a_, b_ = as_nodes(a, b)
-    if a_.ndim == 0 or b_.ndim == 0:
-        return multiply(a_, b_)
-    if a_.ndim <= 2 and b_.ndim <= 2:
-        return matmul(a_, b_)
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    sa = letters[: a_.ndim]
-    sb = letters[a_.ndim : a_.ndim + b_.ndim - 1]
-    sb = sb[:-1] + sa[-1] + sb[-1:] if b_.ndim > 1 else sa[-1]
-    out = sa[:-1] + "".join(c for c in sb if c != sa[-1])
-    return einsum(f"{sa},{sb}->{out}", a_, b_)
+def _square(op_name: str, t: Type) -> np.dtype:
+    """The result dtype; raises unless ``t`` is a (stack of) square matrices."""
+    if t.ndim < 2 or t.shape[-1] != t.shape[-2]:
+        raise ShapeError(
+            f"{op_name}: expected a square matrix or a stack of them, shape (..., n, n); "
+            f"got shape {format_shape(t.shape)}"
+        )
+    return _float_dtype(op_name, t)
 
 
-# -- einsum ---------------------------------------------------------------------------------------
+def _static_n(op_name: str, x: Node) -> int:
+    n = x.shape[-1]
+    if isinstance(n, str):
+        raise NotImplementedError(
+            f"{op_name}: the derivative needs a static matrix size, not the named dimension {n!r}"
+        )
+    return n
 
 
-def _parse_subscripts(subscripts: str, ndims: Sequence[int]) -> tuple[tuple[str, ...], str]:
-    """Explicit-form subscripts; '...' becomes one upper-case letter per broadcast axis."""
-    s = subscripts.replace(" ", "")
-    if "->" in s:
-        ins, out = s.split("->")
-        explicit = True
-    else:
-        ins, out, explicit = s, "", False
-    terms = ins.split(",")
-    if len(terms) != len(ndims):
-        raise ShapeError(f"einsum {subscripts!r}: {len(terms)} operand subscripts for {len(ndims)} operands")
-    for t in [*terms, out]:
-        body = t.replace("...", "")
-        if not all(c.isalpha() and c.islower() for c in body) or t.count("...") > 1:
-            raise ValueError(
-                f"einsum {subscripts!r}: subscripts are lower-case letters with at most one '...' each"
-            )
-    ell_n = 0
-    for t, nd in zip(terms, ndims):
-        if "..." in t:
-            ell_n = builtins_max(ell_n, nd - len(t.replace("...", "")))
-        elif len(t) != nd:
-            raise ShapeError(f"einsum {subscripts!r}: subscripts {t!r} for an operand of {nd} dimensions")
-    full: list[str] = []
-    for t, nd in zip(terms, ndims):
-        k = nd - len(t.replace("...", ""))
-        if k < 0:
-            raise ShapeError(f"einsum {subscripts!r}: subscripts {t!r} for an operand of {nd} dimensions")
-        ell = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[ell_n - k : ell_n]
-        full.append(t.replace("...", ell))
-    ell_all = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[:ell_n]
-    if explicit:
-        out_full = out.replace("...", ell_all)
-        if "..." not in out and ell_n:
-            raise ShapeError(f"einsum {subscripts!r}: the output must keep '...'")
-    else:
-        counts: dict[str, int] = {}
-        for t in full:
-            for c in t:
-                if c.islower():
-                    counts[c] = counts.get(c, 0) + 1
-        out_full = ell_all + "".join(sorted(c for c, n in counts.items() if n == 1))
-    for c in out_full:
-        if out_full.count(c) > 1 or not any(c in t for t in full):
-            raise ShapeError(f"einsum {subscripts!r}: output label {c!r} is repeated or not in any operand")
-    return tuple(full), out_full
+def _triangle_mask(n: int, uplo: str, dtype: np.dtype) -> Node:
+    """Weights taking the gradient of a symmetric function of the matrix a triangle describes
+    to that triangle: 1 on the diagonal's share, and (G + G^T) is weighed by this mask."""
+    tri = np.tril(np.ones((n, n))) if uplo == "L" else np.triu(np.ones((n, n)))
+    return const((tri - 0.5 * np.eye(n)).astype(dtype))
 
 
-def builtins_max(a: int, b: int) -> int:
-    return a if a > b else b
+def _from_triangle(g_sym: Node, x: Node, uplo: str) -> Node:
+    """The gradient with respect to the entries of the read triangle of ``x``, given the
+    gradient ``g_sym`` of the same function of a free matrix at the symmetric one."""
+    n = _static_n("the triangle-read matrix", x)
+    return (g_sym + _mT(g_sym)) * _triangle_mask(n, uplo, g_sym.dtype)
 
 
-class Einsum(Op):
-    """Einstein summation over explicit subscripts (ellipses already expanded to capitals)."""
+class _MatrixOp(Op):
+    """A NumPy linalg function of one (stack of) square matrices."""
 
-    __slots__ = ("terms", "out")
-    name = "einsum"
-
-    def __init__(self, terms: tuple[str, ...], out: str) -> None:
-        self.terms, self.out = terms, out
-
-    def params(self) -> tuple[Any, ...]:
-        return (self.terms, self.out)
-
-    def spec(self) -> str:
-        return _to_numpy_subscripts(self.terms, self.out)
-
-    def infer(self, *types: Type) -> Type:
-        sizes: dict[str, Dim] = {}
-        for t, typ in zip(self.terms, types):
-            for c, d in zip(t, typ.shape):
-                prev = sizes.get(c)
-                if prev is None or prev == 1:
-                    sizes[c] = d
-                elif d != prev and not (c.isupper() and d == 1):
-                    raise ShapeError(
-                        f"einsum {self.spec()!r}: label {c!r} has sizes {prev!r} and {d!r} "
-                        f"(operand shapes {', '.join(format_shape(t.shape) for t in types)})"
-                    )
-        return Type(np.result_type(*(t.dtype for t in types)), tuple(sizes[c] for c in self.out))
+    numpy: str = ""
 
     def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
-        return f"np.einsum({self.spec()!r}, {', '.join(args)}, optimize=True)"
+        return f"np.linalg.{self.numpy}({args[0]})"
 
     def text(self, args: Sequence[str]) -> str:
-        return f"einsum({self.spec()!r}, {', '.join(args)})"
-
-    def vjp(self, g: Node, out: Node, *xs: Node) -> Sequence[Node | None]:
-        sizes: dict[str, Dim] = {}
-        for t, x in zip(self.terms, xs):
-            for c, d in zip(t, x.shape):
-                if sizes.get(c, 1) == 1:
-                    sizes[c] = d
-        grads: list[Node | None] = []
-        for k, (term, x) in enumerate(zip(self.terms, xs)):
-            others = [(t, xi) for j, (t, xi) in enumerate(zip(self.terms, xs)) if j != k]
-            terms = [self.out, *(t for t, _ in others)]
-            operands: list[Node] = [g, *(xi for _, xi in others)]
-            # leading broadcast axes this operand lacks are summed away by the caller
-            target = ""
-            missing = "".join(c for c in self.out if c.isupper() and c not in term)
-            for c in missing + term:  # a label repeated in this operand: its gradient lives on the diagonal
-                if c in target:
-                    d = sizes[c]
-                    if isinstance(d, str):
-                        raise NotImplementedError(
-                            f"einsum {self.spec()!r}: the derivative through the repeated label {c!r} "
-                            f"needs a static size, not {d!r}"
-                        )
-                    fresh = next(ch for ch in "abcdefghijklmnopqrstuvwxyz" if ch not in
-                                 "".join([*self.terms, self.out, target, *terms]))
-                    terms.append(c + fresh)
-                    operands.append(const(np.eye(d, dtype=g.dtype)))
-                    target += fresh
-                else:
-                    target += c
-            present = "".join(terms)
-            reachable = "".join(c for c in target if c in present)
-            grad = Node(Einsum(tuple(terms), reachable), tuple(operands))
-            if reachable != target:  # labels summed only within this operand: broadcast back
-                grad = reshape(grad, tuple(sizes[c] if c in present else 1 for c in target))
-                grad = broadcast_to(grad, tuple(sizes[c] for c in target))
-            grads.append(grad)
-        return grads
+        return f"linalg.{self.name}({args[0]})"
 
 
-def _to_numpy_subscripts(terms: Sequence[str], out: str) -> str:
-    def one(t: str) -> str:
-        caps = [c for c in t if c.isupper()]
-        if not caps:
-            return t
-        i = t.index(caps[0])
-        return t[:i] + "..." + t[i + len(caps):]
-
-    return ",".join(one(t) for t in terms) + "->" + one(out)
+# -- inverse, determinants, solve --------------------------------------------------------------------
 
 
-def _ellipses_leading(terms: Sequence[str], out: str) -> bool:
-    for t in [*terms, out]:
-        caps = "".join(c for c in t if c.isupper())
-        if caps and not t.startswith(caps):
-            return False
-    return True
+class Inv(_MatrixOp):
+    name, numpy = "inv", "inv"
+
+    def infer(self, x: Type) -> Type:
+        return Type(_square("linalg.inv", x), x.shape)
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        # d inv(A) = -inv(A) dA inv(A)
+        return (-(_mT(out) @ g @ _mT(out)),)
 
 
-def einsum(subscripts: str, *operands: Any) -> Node:
-    """Einstein summation, as ``np.einsum`` (explicit or implicit output, ``...`` leading)."""
-    if not isinstance(subscripts, str):
-        raise TypeError("einsum: the first argument must be the subscripts string")
-    nodes = [as_node(o) for o in operands]
-    terms, out = _parse_subscripts(subscripts, [n.ndim for n in nodes])
-    if not _ellipses_leading(terms, out):
-        raise NotImplementedError(f"einsum {subscripts!r}: '...' is supported only at the start of each term")
-    return Node(Einsum(terms, out), nodes)
+class Det(_MatrixOp):
+    name, numpy = "det", "det"
 
+    def infer(self, x: Type) -> Type:
+        return Type(_square("linalg.det", x), x.shape[:-2])
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        # d det(A) = det(A) tr(inv(A) dA)
+        scale = expand_dims(expand_dims(g * out, -1), -1)
+        return (scale * _mT(inv(x)),)
+
+
+class SlogdetSign(_MatrixOp):
+    name = "slogdet_sign"
+
+    def infer(self, x: Type) -> Type:
+        return Type(_square("linalg.slogdet", x), x.shape[:-2])
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"np.linalg.slogdet({args[0]})[0]"
+
+    def text(self, args: Sequence[str]) -> str:
+        return f"linalg.slogdet({args[0]})[0]"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (None,)  # piecewise constant
+
+
+class SlogdetLog(_MatrixOp):
+    name = "slogdet_logabsdet"
+
+    def infer(self, x: Type) -> Type:
+        return Type(_square("linalg.slogdet", x), x.shape[:-2])
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"np.linalg.slogdet({args[0]})[1]"
+
+    def text(self, args: Sequence[str]) -> str:
+        return f"linalg.slogdet({args[0]})[1]"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        # d log|det(A)| = tr(inv(A) dA)
+        return (expand_dims(expand_dims(g, -1), -1) * _mT(inv(x)),)
+
+
+class Solve(Op):
+    """x with a @ x = b. NumPy 2 semantics: b is a vector only when it is 1-D; otherwise it is
+    a (stack of) matrices whose batch axes broadcast with a's."""
+
+    name = "solve"
+
+    def infer(self, a: Type, b: Type) -> Type:
+        dtype = _square("linalg.solve", a)
+        dtype = np.result_type(dtype, _float_dtype("linalg.solve", b))
+        n = a.shape[-1]
+        if b.ndim == 1:
+            if b.shape[0] != n:
+                raise ShapeError(
+                    f"linalg.solve: a of shape {format_shape(a.shape)} and the vector b of shape "
+                    f"{format_shape(b.shape)} do not align ({n!r} != {b.shape[0]!r})"
+                )
+            return Type(dtype, a.shape[:-1])
+        if b.ndim < 2 or b.shape[-2] != n:
+            raise ShapeError(
+                f"linalg.solve: a of shape {format_shape(a.shape)} and b of shape {format_shape(b.shape)} "
+                f"do not align: b must be a vector (n,) or matrices (..., n, k) with n = {n!r}"
+            )
+        batch = broadcast_shapes("linalg.solve", a.shape[:-2], b.shape[:-2])
+        return Type(dtype, (*batch, n, b.shape[-1]))
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"np.linalg.solve({args[0]}, {args[1]})"
+
+    def text(self, args: Sequence[str]) -> str:
+        return f"linalg.solve({args[0]}, {args[1]})"
+
+    def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
+        # x = inv(A) b: db-bar = inv(A)^T g, dA-bar = -db-bar x^T
+        if b.ndim == 1:
+            gb = solve(_mT(a), expand_dims(g, -1))
+            return (-(gb * expand_dims(out, -2)), reshape(gb, gb.shape[:-1]))
+        gb = solve(_mT(a), g)
+        return (-(gb @ _mT(out)), gb)
+
+
+def inv(a: Any) -> Node:
+    """The inverse of a square matrix, or of each in a stack ``(..., n, n)``.
+
+    >>> sd.linalg.inv(A) @ b
+    """
+    return Node(Inv(), (as_node(a),))
+
+
+def det(a: Any) -> Node:
+    """The determinant of a square matrix, or of each in a stack ``(..., n, n)``.
+
+    >>> sd.linalg.det(A)
+    """
+    return Node(Det(), (as_node(a),))
+
+
+class SlogdetResult(NamedTuple):
+    """``slogdet``'s two results, as NumPy names them."""
+
+    sign: Node
+    logabsdet: Node
+
+
+def slogdet(a: Any) -> SlogdetResult:
+    """The sign and the log of the absolute value of the determinant, ``(sign, logabsdet)``.
+
+    >>> sign, logabsdet = sd.linalg.slogdet(A)
+    """
+    a_ = as_node(a)
+    return SlogdetResult(Node(SlogdetSign(), (a_,)), Node(SlogdetLog(), (a_,)))
+
+
+def solve(a: Any, b: Any) -> Node:
+    """The solution x of ``a @ x = b`` (b a vector ``(n,)`` or matrices ``(..., n, k)``).
+
+    >>> sd.linalg.solve(A, b)
+    """
+    a_, b_ = as_node(a), as_node(b)
+    return Node(Solve(), (a_, b_))
+
+
+# -- Cholesky ------------------------------------------------------------------------------------------
+
+
+class Cholesky(_MatrixOp):
+    """The lower Cholesky factor; reads the lower triangle only."""
+
+    name, numpy = "cholesky", "cholesky"
+
+    def infer(self, x: Type) -> Type:
+        return Type(_square("linalg.cholesky", x), x.shape)
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        # Murray (2016): P = Phi(L^T Lbar), S = L^-T P L^-1, Abar = (S + S^T)/2, where Phi
+        # keeps the lower triangle with the diagonal halved; then onto the read triangle.
+        n = _static_n("linalg.cholesky", x)
+        phi = _triangle_mask(n, "L", g.dtype)
+        p = (_mT(out) @ g) * phi
+        lt = _mT(out)
+        s = _mT(solve(lt, _mT(solve(lt, p))))
+        return (_from_triangle((s + _mT(s)) * 0.5, x, "L"),)
+
+
+def cholesky(a: Any, upper: bool = False) -> Node:
+    """The Cholesky factor L (lower, ``a = L @ L.T``) of a symmetric positive-definite matrix;
+    with ``upper=True`` the factor U = L.T read from the upper triangle. Batched.
+
+    >>> L = sd.linalg.cholesky(A)
+    """
+    a_ = as_node(a)
+    if not isinstance(upper, (bool, np.bool_)):
+        raise TypeError(f"linalg.cholesky: upper must be True or False, got {upper!r}")
+    if upper:
+        _square("linalg.cholesky", a_.type)
+        return _mT(Node(Cholesky(), (_mT(a_),)))
+    return Node(Cholesky(), (a_,))
+
+
+# -- symmetric eigenproblem ------------------------------------------------------------------------------
+
+
+def _check_uplo(op_name: str, uplo: Any) -> str:
+    if uplo not in ("L", "U"):
+        raise ValueError(f"{op_name}: UPLO must be 'L' or 'U', got {uplo!r}")
+    return str(uplo)
+
+
+class EighValues(_MatrixOp):
+    """Eigenvalues of a symmetric matrix (ascending), from one triangle."""
+
+    __slots__ = ("uplo",)
+    name = "eigvalsh"
+
+    def __init__(self, uplo: str) -> None:
+        self.uplo = uplo
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.uplo,)
+
+    def infer(self, x: Type) -> Type:
+        return Type(_square("linalg.eigh", x), x.shape[:-1])
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"np.linalg.eigvalsh({args[0]}, UPLO={self.uplo!r})"
+
+    def text(self, args: Sequence[str]) -> str:
+        extra = "" if self.uplo == "L" else f", UPLO={self.uplo!r}"
+        return f"linalg.eigvalsh({args[0]}{extra})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        # dw_k = v_k^T dA v_k: Abar = V diag(wbar) V^T
+        v = Node(EighVectors(self.uplo), (x,))
+        g_sym = (v * expand_dims(g, -2)) @ _mT(v)
+        return (_from_triangle(g_sym, x, self.uplo),)
+
+
+class EighVectors(_MatrixOp):
+    """Eigenvectors (columns, in the order of the ascending eigenvalues) of a symmetric matrix."""
+
+    __slots__ = ("uplo",)
+    name = "eigh_vectors"
+
+    def __init__(self, uplo: str) -> None:
+        self.uplo = uplo
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.uplo,)
+
+    def infer(self, x: Type) -> Type:
+        return Type(_square("linalg.eigh", x), x.shape)
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"np.linalg.eigh({args[0]}, UPLO={self.uplo!r})[1]"
+
+    def text(self, args: Sequence[str]) -> str:
+        extra = "" if self.uplo == "L" else f", UPLO={self.uplo!r}"
+        return f"linalg.eigh({args[0]}{extra})[1]"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        # Abar = V (F o (V^T Vbar)) V^T with F[i, j] = 1 / (w[j] - w[i]) off the diagonal, 0 on
+        # it: infinite where eigenvalues repeat (the eigenvectors are not unique there).
+        n = _static_n("linalg.eigh", x)
+        w = Node(EighValues(self.uplo), (x,))
+        gap = expand_dims(w, -2) - expand_dims(w, -1)
+        diagonal = const(np.eye(n, dtype=bool))
+        f = where(diagonal, 0.0, 1.0 / where(diagonal, 1.0, gap))
+        g_sym = out @ ((f * (_mT(out) @ g)) @ _mT(out))
+        return (_from_triangle(g_sym, x, self.uplo),)
+
+
+class EighResult(NamedTuple):
+    """``eigh``'s two results, as NumPy names them."""
+
+    eigenvalues: Node
+    eigenvectors: Node
+
+
+def eigh(a: Any, UPLO: str = "L") -> EighResult:  # noqa: N803 - NumPy's name
+    """Eigenvalues (ascending) and eigenvectors (columns) of a symmetric matrix, batched; only
+    the triangle ``UPLO`` is read.
+
+    >>> w, V = sd.linalg.eigh(A)
+    """
+    a_ = as_node(a)
+    uplo = _check_uplo("linalg.eigh", UPLO)
+    return EighResult(Node(EighValues(uplo), (a_,)), Node(EighVectors(uplo), (a_,)))
+
+
+def eigvalsh(a: Any, UPLO: str = "L") -> Node:  # noqa: N803 - NumPy's name
+    """The eigenvalues (ascending) of a symmetric matrix, batched; only the triangle ``UPLO``
+    is read.
+
+    >>> sd.linalg.eigvalsh(A)
+    """
+    return Node(EighValues(_check_uplo("linalg.eigvalsh", UPLO)), (as_node(a),))
+
+
+# -- singular values and norms -----------------------------------------------------------------------------
+
+
+class SingularValues(Op):
+    """Singular values (descending) of a matrix, or of each in a stack ``(..., m, n)``."""
+
+    name = "svdvals"
+
+    def infer(self, x: Type) -> Type:
+        if x.ndim < 2:
+            raise ShapeError(
+                f"linalg.svdvals: expected a matrix or a stack of them, shape (..., m, n); got shape "
+                f"{format_shape(x.shape)}"
+            )
+        m, n = x.shape[-2], x.shape[-1]
+        if isinstance(m, str) and isinstance(n, str) and m != n:
+            raise NotImplementedError(
+                f"linalg.svdvals: cannot tell which of the named dimensions {m!r} and {n!r} is smaller"
+            )
+        k = n if isinstance(m, str) or (isinstance(n, int) and n <= m) else m  # type: ignore[operator]
+        return Type(_float_dtype("linalg.svdvals", x), (*x.shape[:-2], k))
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"np.linalg.svd({args[0]}, compute_uv=False)"
+
+    def text(self, args: Sequence[str]) -> str:
+        return f"linalg.svdvals({args[0]})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        # dsigma_k = u_k^T dX v_k, so Xbar = U diag(gbar) V^T = X V diag(gbar / sigma) V^T, with
+        # V the eigenvectors of the Gram matrix X^T X (eigh's order reversed to descending).
+        # Written this way it is differentiable again through eigh.
+        wide = out.shape[-1] != x.shape[-1]  # fewer rows than columns: use X X^T and U
+        gram = x @ _mT(x) if wide else _mT(x) @ x
+        basis = index(Node(EighVectors("L"), (gram,)), (Ellipsis, slice(None, None, -1)))
+        scaled = basis * expand_dims(g / out, -2)
+        if wide:
+            return ((scaled @ _mT(basis)) @ x,)
+        return (x @ (scaled @ _mT(basis)),)
+
+
+def svdvals(x: Any) -> Node:
+    """The singular values of a matrix (descending), batched over leading axes.
+
+    >>> sd.linalg.svdvals(A)
+    """
+    return Node(SingularValues(), (as_node(x),))
+
+
+class EuclideanNorm(Reduction):
+    """sqrt(sum(x**2)) over ``axes``: the vector 2-norm and the Frobenius norm. Its derivative
+    x / norm is taken as zero where the norm is zero (a subgradient), not 0/0."""
+
+    __slots__ = ()
+    name = "norm"
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        keep = ", keepdims=True" if self.keepdims else ""
+        return f"np.sqrt(np.sum(np.square({args[0]}), axis={self.axis_src()}{keep}))"
+
+    def text(self, args: Sequence[str]) -> str:
+        keep = ", keepdims=True" if self.keepdims else ""
+        if len(self.axes) not in (1, 2):  # only ever all the axes: that is norm without axis
+            return f"linalg.norm({args[0]}{keep})"
+        return f"linalg.norm({args[0]}, axis={self.axis_src()}{keep})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        r = self.kept(out, x)
+        return (where(r > 0, x / r, 0.0) * self.kept(g, x),)
+
+
+def _euclidean(x: Node, axes: Sequence[int], keepdims: bool) -> Node:
+    return Node(EuclideanNorm(tuple(sorted(axes)), bool(keepdims)), (x,))
+
+
+def _vector_norm(x: Node, ord: Any, axis: int, keepdims: bool) -> Node:
+    if ord is None or (not isinstance(ord, str) and ord == 2):
+        return _euclidean(x, (axis,), keepdims)
+    if isinstance(ord, str):
+        raise ValueError(f"linalg.norm: invalid norm order {ord!r} for vectors")
+    if ord == np.inf:
+        return max(abs(x), axis=axis, keepdims=keepdims)
+    if ord == -np.inf:
+        return min(abs(x), axis=axis, keepdims=keepdims)
+    if ord == 0:
+        return sum(astype(not_equal(x, 0), x.dtype), axis=axis, keepdims=keepdims)
+    if ord == 1:
+        return sum(abs(x), axis=axis, keepdims=keepdims)
+    p = float(ord)
+    s = sum(power(abs(x), p), axis=axis, keepdims=keepdims)
+    if p > 0:
+        return where(s > 0, power(s, 1.0 / p), 0.0)
+    return power(s, 1.0 / p)
+
+
+def _matrix_norm(x: Node, ord: Any, axes: tuple[int, int], keepdims: bool) -> Node:
+    row, col = axes
+    if ord is None or ord == "fro":
+        return _euclidean(x, axes, keepdims)
+    if ord in (1, -1, np.inf, -np.inf) and not isinstance(ord, str):
+        # 1: the largest column sum of |x|; inf: the largest row sum
+        inner_axis, outer_axis = (row, col) if abs_(ord) == 1 else (col, row)
+        sums = sum(abs(x), axis=inner_axis, keepdims=True)
+        out = (max if ord > 0 else min)(sums, axis=outer_axis, keepdims=True)
+        return out if keepdims else reshape(out, tuple(d for k, d in enumerate(x.shape) if k not in axes))
+    if ord in ("nuc", 2, -2):
+        rest = [k for k in range(x.ndim) if k not in axes]
+        sv = svdvals(transpose(x, (*rest, row, col)))
+        out = {"nuc": sum, 2: max, -2: min}[ord](sv, axis=-1)
+        if keepdims:
+            out = reshape(out, tuple(1 if k in axes else d for k, d in enumerate(x.shape)))
+        return out
+    raise ValueError(f"linalg.norm: invalid norm order {ord!r} for matrices")
+
+
+def abs_(v: Any) -> Any:
+    return v if v >= 0 else -v
+
+
+def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Node:  # noqa: A002
+    """Vector or matrix norms as ``np.linalg.norm``: ``ord`` None/2/1/inf/-inf/0/p for vectors,
+    None/'fro'/'nuc'/1/-1/2/-2/inf/-inf for matrices (``axis`` a pair, or 2-D input).
+
+    >>> sd.linalg.norm(x), sd.linalg.norm(A, "fro"), sd.linalg.norm(X, axis=1)
+    """
+    x_ = as_node(x)
+    if x_.dtype.kind == "c":
+        raise NotImplementedError("linalg.norm: complex arguments are not supported")
+    if x_.dtype.kind != "f":
+        x_ = astype(x_, np.float64)
+    if axis is None:
+        if ord is None:
+            return _euclidean(x_, range(x_.ndim), keepdims)
+        if x_.ndim not in (1, 2):
+            raise ShapeError(
+                f"linalg.norm: ord={ord!r} without axis needs a vector or a matrix, got shape "
+                f"{format_shape(x_.shape)}"
+            )
+        axis = tuple(range(x_.ndim))
+    if isinstance(axis, (tuple, list)):
+        if len(axis) == 1:
+            axis = axis[0]
+        elif len(axis) == 2:
+            a0 = normalize_axis("linalg.norm", axis[0], x_.ndim)
+            a1 = normalize_axis("linalg.norm", axis[1], x_.ndim)
+            if a0 == a1:
+                raise ShapeError(f"linalg.norm: duplicate axes {tuple(axis)!r}")
+            return _matrix_norm(x_, ord, (a0, a1), keepdims)
+        else:
+            raise ShapeError(f"linalg.norm: axis must be an int or a pair of ints, got {axis!r}")
+    a = normalize_axis("linalg.norm", axis, x_.ndim)
+    return _vector_norm(x_, ord, a, keepdims)
+
+
+__all__ += ["EighResult", "SlogdetResult"]

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import DTypeError, OutOfBoundsError, ShapeError
 from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape
-from .base import as_node, broadcast_shapes, const, helper, normalize_axis
+from .base import Const, as_node, broadcast_shapes, const, helper, normalize_axis
 
 
 def _dims_src(shape: Shape, dim: Callable[[Dim], str]) -> str:
@@ -190,11 +190,20 @@ def broadcast_to(x: Any, shape: Any) -> Node:
     return x if target == x.shape else Node(BroadcastTo(target), (x,))
 
 
-def expand_dims(x: Any, axis: int) -> Node:
-    """x with a new size-1 axis at ``axis``."""
+def expand_dims(x: Any, axis: Any) -> Node:
+    """x with new size-1 axes at the positions ``axis`` (an int or a tuple), as in NumPy.
+
+    >>> sd.expand_dims(sd.var("v", shape=(3,)), (0, -1)).shape
+    (1, 3, 1)
+    """
     x = as_node(x)
-    a = normalize_axis("expand_dims", axis, x.ndim + 1)
-    return reshape(x, (*x.shape[:a], 1, *x.shape[a:]))
+    items = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    ndim = x.ndim + len(items)
+    new = {normalize_axis("expand_dims", a, ndim) for a in items}
+    if len(new) != len(items):
+        raise ShapeError(f"expand_dims: repeated axis in {axis!r}")
+    rest = iter(x.shape)
+    return reshape(x, tuple(1 if k in new else next(rest) for k in range(ndim)))
 
 
 def zeros(shape: Any, dtype: Any = "float64") -> Node:
@@ -463,6 +472,55 @@ def index(x: Any, idx: Any) -> Node:
     if not spec:
         return x
     return Node(Index(spec), (x, *arrays))
+
+
+# -- take: a gather along one axis, through the indexing op ---------------------------------------------
+
+
+def take_indices(x: Node, indices: Any, axis: int) -> Node:
+    """``x`` gathered at integer ``indices`` along ``axis`` (already normalized)."""
+    return index(x, (*(slice(None),) * axis, indices))
+
+
+def take(a: Any, indices: Any, axis: Any = None, mode: str = "raise") -> Node:
+    """Elements of ``a`` at integer ``indices`` along ``axis`` (of the flattened array when
+    None), as ``np.take``; the derivative scatters back with repeated indices adding up.
+
+    >>> sd.take(sd.var("x", shape=(4, 3)), [0, 2], axis=1).shape
+    (4, 2)
+    """
+    x = as_node(a)
+    if mode != "raise":
+        raise NotImplementedError(
+            f"take: mode={mode!r} is not supported; only mode='raise' is (wrap or clip the indices "
+            "yourself)"
+        )
+    if axis is None:
+        x = reshape(x, resolve_reshape("take", x.shape, (-1,)))
+        ax = 0
+    else:
+        if x.ndim == 0:
+            raise ShapeError("take: a 0-d array has no axis to take along; use axis=None")
+        ax = normalize_axis("take", axis, x.ndim)
+    d = x.shape[ax]
+    if isinstance(indices, (int, np.integer)) and not isinstance(indices, (bool, np.bool_)):
+        if isinstance(d, int) and not -d <= indices < d:
+            raise OutOfBoundsError(f"take: index {int(indices)} is out of bounds for axis {ax} with size {d}")
+        return take_indices(x, int(indices), ax)
+    if not isinstance(indices, Node):
+        arr = np.asarray(indices)
+        if arr.size == 0 and arr.dtype.kind not in "iu":
+            arr = arr.astype(np.int64)  # [] is a float array to NumPy, but means no indices
+        indices = arr
+    idx = as_node(indices)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"take: indices must be integers, got dtype {idx.dtype}")
+    if isinstance(idx.op, Const) and isinstance(d, int) and idx.op.value.size:
+        lo, hi = int(idx.op.value.min()), int(idx.op.value.max())
+        if lo < -d or hi >= d:
+            bad = lo if lo < -d else hi
+            raise OutOfBoundsError(f"take: index {bad} is out of bounds for axis {ax} with size {d}")
+    return take_indices(x, idx, ax)
 
 
 # -- ranges -----------------------------------------------------------------------------------------------

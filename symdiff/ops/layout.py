@@ -1,0 +1,566 @@
+"""Rearranging elements without computing new ones: squeeze, moveaxis, flip, roll, tile, repeat,
+pad, atleast_1d/2d/3d, ravel, split.
+
+Each follows NumPy's signature and semantics. Ops that NumPy spells as one call (``np.flip``,
+``np.roll``, ``np.tile``, ``np.repeat``, ``np.pad``) are op classes, so generated code reads the
+same way; the others are compositions of reshape, transpose and slicing. Every derivative is
+again a rearrangement (flip of a flip, roll by the opposite shift, a sum over a reshape for
+tile and repeat, a slice for pad), so derivatives of any order stay cheap.
+
+Named (symbolic) dimensions are kept wherever the operation leaves their size alone; where a
+result's size would be an expression of the name (tiling, repeating or padding along it,
+splitting it), a ShapeError names the op and the dimension.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import ShapeError
+from ..ir import Dim, Node, Op, Shape, Type, format_shape
+from .base import _item_source, as_node, normalize_axes, normalize_axis
+from .reduce import sum as reduce_sum
+from .shape import index, reshape, resolve_reshape, take_indices, transpose
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def axis_sequence(op_name: str, axis: Any, ndim: int, what: str = "axis") -> tuple[int, ...]:
+    """An int or a sequence of ints as normalized axes, in the order given; repeats are errors."""
+    items = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    axes = tuple(normalize_axis(op_name, a, ndim) for a in items)
+    if len(set(axes)) != len(axes):
+        raise ShapeError(f"{op_name}: repeated axis in `{what}` {axis!r}")
+    return axes
+
+
+def int_tuple(op_name: str, value: Any, what: str) -> tuple[int, ...]:
+    """An int or a sequence of ints (static values known when the graph is built)."""
+    items = tuple(value) if isinstance(value, (tuple, list, np.ndarray)) else (value,)
+    if not all(_is_int(v) for v in items):
+        raise TypeError(
+            f"{op_name}: `{what}` must be an int or a sequence of ints known when the graph is built, "
+            f"got {value!r}"
+        )
+    return tuple(int(v) for v in items)
+
+
+def _static(op_name: str, x: Node, axis: int, doing: str) -> int:
+    d = x.shape[axis]
+    if isinstance(d, str):
+        raise ShapeError(
+            f"{op_name}: cannot {doing} the named dimension {d!r} (axis {axis} of "
+            f"{format_shape(x.shape)}); the result's size would depend on it. Give it a static size"
+        )
+    return d
+
+
+# -- squeeze, moveaxis, ravel, atleast_nd ------------------------------------------------------
+
+
+def squeeze(a: Any, axis: Any = None) -> Node:
+    """``a`` without its size-1 axes (only those in ``axis`` when given).
+
+    Named dimensions are never squeezed by ``axis=None``: they stand for sizes that vary.
+
+    >>> sd.squeeze(sd.var("x", shape=(1, 3, 1))).shape
+    (3,)
+    """
+    x = as_node(a)
+    if axis is None:
+        return reshape(x, tuple(d for d in x.shape if d != 1))
+    axes = normalize_axes("squeeze", axis, x.ndim)
+    for ax in axes:
+        d = x.shape[ax]
+        if isinstance(d, str):
+            raise ShapeError(
+                f"squeeze: axis {ax} has the named dimension {d!r}, which is not known to be 1; "
+                "index it with [0] instead"
+            )
+        if d != 1:
+            raise ShapeError(
+                f"squeeze: cannot select an axis to squeeze out which has size not equal to one "
+                f"(axis {ax} of {format_shape(x.shape)} has size {d})"
+            )
+    return reshape(x, tuple(d for k, d in enumerate(x.shape) if k not in axes))
+
+
+def moveaxis(a: Any, source: Any, destination: Any) -> Node:
+    """``a`` with the axes ``source`` moved to positions ``destination``, the others in order.
+
+    >>> sd.moveaxis(sd.var("x", shape=(2, 3, 4)), 0, -1).shape
+    (3, 4, 2)
+    """
+    x = as_node(a)
+    src = axis_sequence("moveaxis", source, x.ndim, "source")
+    dst = axis_sequence("moveaxis", destination, x.ndim, "destination")
+    if len(src) != len(dst):
+        raise ShapeError(
+            f"moveaxis: `source` {source!r} and `destination` {destination!r} must have the same "
+            "number of elements"
+        )
+    order = [k for k in range(x.ndim) if k not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return transpose(x, order)
+
+
+def ravel(a: Any, order: str = "C") -> Node:
+    """``a`` as a 1-d array, read in row-major (``order='C'``) or column-major (``'F'``) order.
+
+    ``x.ravel()`` and ``x.flatten()`` are the same as methods.
+
+    >>> sd.ravel(sd.var("x", shape=(2, 3))).shape
+    (6,)
+    """
+    x = as_node(a)
+    if order == "F":
+        x = transpose(x)
+    elif order != "C":
+        raise NotImplementedError(
+            f"ravel: order={order!r} is not supported; use order='C' (row-major) or 'F' (column-major)"
+        )
+    return reshape(x, resolve_reshape("ravel", x.shape, (-1,)))
+
+
+def _atleast(op_name: str, arys: tuple[Any, ...], place: Callable[[Shape], Shape]) -> Any:
+    if not arys:
+        raise TypeError(f"{op_name}() needs at least one array")
+    out = []
+    for a in arys:
+        x = as_node(a)
+        out.append(reshape(x, place(x.shape)))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def atleast_1d(*arys: Any) -> Any:
+    """Each array with at least one axis (a scalar becomes shape (1,)); a tuple for several.
+
+    >>> sd.atleast_1d(sd.var("s")).shape
+    (1,)
+    """
+    return _atleast("atleast_1d", arys, lambda s: s if s else (1,))
+
+
+def atleast_2d(*arys: Any) -> Any:
+    """Each array with at least two axes (new axes in front, as NumPy); a tuple for several.
+
+    >>> sd.atleast_2d(sd.var("v", shape=(3,))).shape
+    (1, 3)
+    """
+    return _atleast("atleast_2d", arys, lambda s: s if len(s) >= 2 else (1,) * (2 - len(s)) + s)
+
+
+def atleast_3d(*arys: Any) -> Any:
+    """Each array with at least three axes: (n,) -> (1, n, 1), (m, n) -> (m, n, 1), as NumPy.
+
+    >>> sd.atleast_3d(sd.var("A", shape=(2, 3))).shape
+    (2, 3, 1)
+    """
+    def place(s: Shape) -> Shape:
+        if len(s) >= 3:
+            return s
+        return {0: (1, 1, 1), 1: (1, *s, 1), 2: (*s, 1)}[len(s)]
+
+    return _atleast("atleast_3d", arys, place)
+
+
+# -- flip and roll -------------------------------------------------------------------------------
+
+
+def _axis_src(axes: tuple[int, ...]) -> str:
+    return repr(axes[0]) if len(axes) == 1 else repr(axes)
+
+
+class Flip(Op):
+    """Reverse the order of elements along ``axes`` (its own transpose)."""
+
+    __slots__ = ("axes",)
+    name = "flip"
+
+    def __init__(self, axes: tuple[int, ...]) -> None:
+        self.axes = axes
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.axes,)
+
+    def infer(self, x: Type) -> Type:
+        return x
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"np.flip({args[0]}, axis={_axis_src(self.axes)})"
+
+    def text(self, args: Sequence[str]) -> str:
+        return f"flip({args[0]}, axis={_axis_src(self.axes)})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (Node(self, (g,)),)
+
+
+def flip(m: Any, axis: Any = None) -> Node:
+    """``m`` with the order of elements reversed along ``axis`` (every axis when None).
+
+    >>> sd.flip(sd.var("x", shape=(2, 3)), axis=-1)
+    flip(x, axis=1)
+    """
+    x = as_node(m)
+    axes = normalize_axes("flip", axis, x.ndim)
+    return Node(Flip(axes), (x,)) if axes else x
+
+
+def fliplr(m: Any) -> Node:
+    """``m`` with its columns (axis 1) in reverse order; needs at least two axes.
+
+    >>> sd.fliplr(sd.var("A", shape=(2, 3)))
+    flip(A, axis=1)
+    """
+    x = as_node(m)
+    if x.ndim < 2:
+        raise ShapeError(f"fliplr: input must be >= 2-d, got shape {format_shape(x.shape)}")
+    return flip(x, 1)
+
+
+def flipud(m: Any) -> Node:
+    """``m`` with its rows (axis 0) in reverse order; needs at least one axis.
+
+    >>> sd.flipud(sd.var("A", shape=(2, 3)))
+    flip(A, axis=0)
+    """
+    x = as_node(m)
+    if x.ndim < 1:
+        raise ShapeError("flipud: input must be >= 1-d, got a 0-d array")
+    return flip(x, 0)
+
+
+class Roll(Op):
+    """Shift elements along axes, wrapping around; ``axes`` None rolls the flattened array."""
+
+    __slots__ = ("shifts", "axes")
+    name = "roll"
+
+    def __init__(self, shifts: tuple[int, ...], axes: tuple[int, ...] | None) -> None:
+        self.shifts = shifts
+        self.axes = axes
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.shifts, self.axes)
+
+    def infer(self, x: Type) -> Type:
+        return x
+
+    def _args(self) -> str:
+        shift = _axis_src(self.shifts)
+        return shift if self.axes is None else f"{shift}, axis={_axis_src(self.axes)}"
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"np.roll({args[0]}, {self._args()})"
+
+    def text(self, args: Sequence[str]) -> str:
+        return f"roll({args[0]}, {self._args()})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (Node(Roll(tuple(-s for s in self.shifts), self.axes), (g,)),)
+
+
+def roll(a: Any, shift: Any, axis: Any = None) -> Node:
+    """``a`` with elements shifted by ``shift`` along ``axis``, wrapping around; with
+    ``axis=None`` the flattened array is rolled and the shape restored.
+
+    >>> sd.roll(sd.var("x", shape=(5,)), 2)
+    roll(x, 2)
+    """
+    x = as_node(a)
+    shifts = int_tuple("roll", shift, "shift")
+    if axis is None:
+        total = sum(shifts)  # NumPy rolls the flat array by each shift in turn
+        size = x.type.static_size
+        if size is not None:
+            total = total % size if size else 0
+        return Node(Roll((total,), None), (x,)) if total else x
+    axes_given = int_tuple("roll", axis, "axis")
+    if len(shifts) != len(axes_given) and len(shifts) != 1 and len(axes_given) != 1:
+        raise ShapeError(
+            f"roll: `shift` {shift!r} and `axis` {axis!r} must have the same length (or one be an int)"
+        )
+    n = max(len(shifts), len(axes_given))
+    by_axis: dict[int, int] = {}
+    for s, ax in zip(shifts * (n // len(shifts)), axes_given * (n // len(axes_given))):
+        k = normalize_axis("roll", ax, x.ndim)
+        by_axis[k] = by_axis.get(k, 0) + s  # a repeated axis rolls by the sum, as in NumPy
+    for k in list(by_axis):
+        d = x.shape[k]
+        if isinstance(d, int):
+            by_axis[k] = by_axis[k] % d if d else 0
+        if by_axis[k] == 0:
+            del by_axis[k]
+    if not by_axis:
+        return x
+    axes = tuple(sorted(by_axis))
+    return Node(Roll(tuple(by_axis[k] for k in axes), axes), (x,))
+
+
+# -- tile and repeat ------------------------------------------------------------------------------
+
+
+class Tile(Op):
+    """``np.tile`` with one repetition count per axis (the caller aligns ranks as NumPy does)."""
+
+    __slots__ = ("reps",)
+    name = "tile"
+
+    def __init__(self, reps: tuple[int, ...]) -> None:
+        self.reps = reps
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.reps,)
+
+    def infer(self, x: Type) -> Type:
+        shape = tuple(d if r == 1 else d * r for d, r in zip(x.shape, self.reps))  # type: ignore[operator]
+        return Type(x.dtype, shape)
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"np.tile({args[0]}, {self.reps!r})"
+
+    def text(self, args: Sequence[str]) -> str:
+        return f"tile({args[0]}, {self.reps!r})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        # g's axis k holds reps[k] copies of x's axis k one after another: split it in two
+        # and add the copies up
+        split = tuple(p for r, d in zip(self.reps, x.shape) for p in (r, d))
+        copies = tuple(range(0, 2 * x.ndim, 2))
+        return (reduce_sum(reshape(g, split), axis=copies),)
+
+
+def tile(A: Any, reps: Any) -> Node:  # noqa: N803 - NumPy's parameter name
+    """``A`` repeated ``reps`` times along each axis (``reps`` aligned to the last axes; extra
+    entries add leading axes), as ``np.tile``.
+
+    >>> sd.tile(sd.var("x", shape=(3,)), (2, 2)).shape
+    (2, 6)
+    """
+    x = as_node(A)
+    counts = int_tuple("tile", reps, "reps")
+    if any(r < 0 for r in counts):
+        raise ShapeError(f"tile: `reps` {reps!r} has a negative entry")
+    ndim = max(len(counts), x.ndim)
+    counts = (1,) * (ndim - len(counts)) + counts
+    x = reshape(x, (1,) * (ndim - x.ndim) + x.shape)
+    for k, r in enumerate(counts):
+        if r != 1:
+            _static("tile", x, k, f"repeat {r} times")
+    if all(r == 1 for r in counts):
+        return x
+    return Node(Tile(counts), (x,))
+
+
+class Repeat(Op):
+    """Each element repeated ``repeats`` times in place along ``axis`` (``np.repeat``)."""
+
+    __slots__ = ("repeats", "axis")
+    name = "repeat"
+
+    def __init__(self, repeats: int, axis: int) -> None:
+        self.repeats = repeats
+        self.axis = axis
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.repeats, self.axis)
+
+    def infer(self, x: Type) -> Type:
+        shape = list(x.shape)
+        shape[self.axis] = shape[self.axis] * self.repeats  # type: ignore[operator]
+        return Type(x.dtype, tuple(shape))
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"np.repeat({args[0]}, {self.repeats}, axis={self.axis})"
+
+    def text(self, args: Sequence[str]) -> str:
+        return f"repeat({args[0]}, {self.repeats}, axis={self.axis})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        a = self.axis
+        split = (*x.shape[: a + 1], self.repeats, *x.shape[a + 1 :])
+        return (reduce_sum(reshape(g, split), axis=a + 1),)
+
+
+def repeat(a: Any, repeats: Any, axis: Any = None) -> Node:
+    """Each element of ``a`` repeated ``repeats`` times along ``axis`` (the flattened array when
+    None); ``repeats`` is an int or one count per element along the axis.
+
+    >>> sd.repeat(sd.var("x", shape=(3,)), 2).shape
+    (6,)
+    """
+    x = as_node(a)
+    if isinstance(repeats, Node):
+        raise TypeError(
+            "repeat: `repeats` must be ints known when the graph is built (the output shape depends on them)"
+        )
+    counts = int_tuple("repeat", repeats, "repeats")
+    if any(r < 0 for r in counts):
+        raise ShapeError(f"repeat: `repeats` may not contain negative values, got {repeats!r}")
+    if axis is None:
+        x, ax = ravel(x), 0
+    else:
+        ax = normalize_axis("repeat", axis, x.ndim)
+    if len(counts) == 1:
+        r = counts[0]
+        if r == 1:
+            return x
+        _static("repeat", x, ax, f"repeat {r} times")
+        return Node(Repeat(r, ax), (x,))
+    d = _static("repeat", x, ax, "repeat by counts along")
+    if len(counts) != d:
+        raise ShapeError(
+            f"repeat: {len(counts)} repeat counts for axis {ax} of size {d} (of shape "
+            f"{format_shape(x.shape)}); give one count per element or a single int"
+        )
+    # uneven counts: a gather of each position as often as it is repeated
+    positions = np.repeat(np.arange(d, dtype=np.int64), counts)
+    return take_indices(x, positions, ax)
+
+
+# -- pad ----------------------------------------------------------------------------------------------
+
+
+class Pad(Op):
+    """``np.pad`` in ``'constant'`` mode: ``widths`` is one (before, after) pair per axis."""
+
+    __slots__ = ("widths", "values")
+    name = "pad"
+
+    def __init__(self, widths: tuple[tuple[int, int], ...], values: Any) -> None:
+        self.widths = widths
+        self.values = values  # a scalar, or one (before, after) pair of scalars per axis
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.widths, self.values)
+
+    def infer(self, x: Type) -> Type:
+        shape = tuple(
+            d if b + e == 0 else d + b + e for d, (b, e) in zip(x.shape, self.widths)  # type: ignore[operator]
+        )
+        return Type(x.dtype, shape)
+
+    def _args(self) -> str:
+        values = self.values
+        if isinstance(values, tuple):
+            shown = "(" + ", ".join(f"({_item_source(b)}, {_item_source(e)})" for b, e in values) + ")"
+            return f"{self.widths!r}, constant_values={shown}"
+        if values == 0:
+            return repr(self.widths)
+        return f"{self.widths!r}, constant_values={_item_source(values)}"
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"np.pad({args[0]}, {self._args()})"
+
+    def text(self, args: Sequence[str]) -> str:
+        return f"pad({args[0]}, {self._args()})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (index(g, tuple(slice(b or None, -e or None) for b, e in self.widths)),)
+
+
+def _pairs(op_name: str, value: Any, ndim: int, what: str) -> np.ndarray:
+    arr = np.asarray(value)
+    try:
+        return np.broadcast_to(arr, (ndim, 2))
+    except ValueError:
+        raise ShapeError(
+            f"{op_name}: `{what}` {value!r} does not fit an array of {ndim} dimensions; give an int, "
+            "a (before, after) pair, or one pair per axis"
+        ) from None
+
+
+def pad(array: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0) -> Node:
+    """``array`` padded with ``constant_values`` by ``pad_width`` (an int, a (before, after)
+    pair, or one pair per axis), as ``np.pad``; only ``mode='constant'`` is supported.
+
+    >>> sd.pad(sd.var("x", shape=(3,)), (1, 2)).shape
+    (6,)
+    """
+    x = as_node(array)
+    if mode != "constant":
+        raise NotImplementedError(
+            f"pad: mode={mode!r} is not supported; only mode='constant' is (compose other modes from "
+            "flip, slicing and concatenate)"
+        )
+    if isinstance(constant_values, Node):
+        raise NotImplementedError("pad: `constant_values` must be numbers; an expression is not supported")
+    widths = _pairs("pad", pad_width, x.ndim, "pad_width")
+    if not all(_is_int(w) for w in widths.ravel()):
+        raise TypeError(f"pad: `pad_width` must be of integral type, got {pad_width!r}")
+    if any(w < 0 for w in widths.ravel()):
+        raise ShapeError(f"pad: `pad_width` {pad_width!r} has a negative entry")
+    pairs = tuple((int(b), int(e)) for b, e in widths)
+    for k, (b, e) in enumerate(pairs):
+        if b + e:
+            _static("pad", x, k, "pad")
+    values_arr = np.asarray(constant_values)
+    if values_arr.dtype.kind not in "biufc":
+        raise TypeError(f"pad: `constant_values` must be numbers, got {constant_values!r}")
+    values: Any
+    if values_arr.ndim == 0:
+        values = values_arr.item()
+    else:
+        values = tuple((b, e) for b, e in _pairs("pad", values_arr, x.ndim, "constant_values").tolist())
+        if len({v for p in values for v in p}) == 1:
+            values = values[0][0]
+    if not any(b + e for b, e in pairs):
+        return x
+    return Node(Pad(pairs, values), (x,))
+
+
+# -- split ----------------------------------------------------------------------------------------------
+
+
+def _split(op_name: str, ary: Any, indices_or_sections: Any, axis: Any, equal: bool) -> list[Node]:
+    x = as_node(ary)
+    if x.ndim == 0:
+        raise ShapeError(f"{op_name}: a 0-d array cannot be split")
+    ax = normalize_axis(op_name, axis, x.ndim)
+    d = _static(op_name, x, ax, "split")
+    if _is_int(indices_or_sections):
+        n = int(indices_or_sections)
+        if n <= 0:
+            raise ValueError(f"{op_name}: the number of sections must be larger than 0, got {n}")
+        if equal and d % n:
+            raise ShapeError(
+                f"{op_name}: array split does not result in an equal division (axis {ax} of size {d} "
+                f"into {n} sections); use array_split for unequal parts"
+            )
+        each, extra = divmod(d, n)
+        sizes = [each + 1] * extra + [each] * (n - extra)
+        bounds = [0]
+        for s in sizes:
+            bounds.append(bounds[-1] + s)
+        pieces = list(zip(bounds[:-1], bounds[1:]))
+    else:
+        cuts = int_tuple(op_name, indices_or_sections, "indices_or_sections")
+        starts = (0, *cuts)
+        pieces = [(s, e) for s, e in zip(starts, (*cuts, None))]  # type: ignore[misc]
+    lead = (slice(None),) * ax
+    return [index(x, (*lead, slice(s, e))) for s, e in pieces]
+
+
+def split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Node]:
+    """A list of sub-arrays: ``indices_or_sections`` equal parts, or cuts at the given indices.
+
+    >>> a, b = sd.split(sd.var("x", shape=(4, 3)), 2)
+    """
+    return _split("split", ary, indices_or_sections, axis, equal=True)
+
+
+def array_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Node]:
+    """As ``split``, but a number of sections need not divide the axis (the first parts are
+    one longer), as ``np.array_split``.
+
+    >>> [p.shape for p in sd.array_split(sd.var("x", shape=(5,)), 2)]
+    [(3,), (2,)]
+    """
+    return _split("array_split", ary, indices_or_sections, axis, equal=False)

@@ -1,0 +1,381 @@
+"""Products: matmul (NumPy semantics, batched, 1-D operands), dot, einsum (whose derivative is
+again an einsum), and NumPy's other products written as einsums: tensordot, outer, inner, kron,
+vdot."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import ShapeError
+from ..ir import Dim, Node, Op, Type, format_shape
+from .base import as_node, as_nodes, broadcast_shapes, const, normalize_axis
+from .elementwise import Binary, multiply
+from .shape import broadcast_to, expand_dims, reshape, swapaxes
+
+
+class MatMul(Binary):
+    name, symbol, precedence = "matmul", "@", 20
+    elementwise = False
+
+    def infer(self, a: Type, b: Type) -> Type:
+        if a.ndim == 0 or b.ndim == 0:
+            raise ShapeError(
+                f"matmul: operands must have at least one dimension, got {format_shape(a.shape)} "
+                f"@ {format_shape(b.shape)} (use * for scalars)"
+            )
+        k_a = a.shape[-1]
+        k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+        if k_a != k_b:
+            raise ShapeError(
+                f"matmul: shapes {format_shape(a.shape)} and {format_shape(b.shape)} do not align "
+                f"({k_a!r} != {k_b!r})"
+            )
+        try:
+            batch = broadcast_shapes("matmul", a.shape[:-2], b.shape[:-2])
+        except ShapeError:
+            raise ShapeError(
+                f"matmul: shapes {format_shape(a.shape)} and {format_shape(b.shape)} do not align: "
+                f"their batch dimensions {format_shape(a.shape[:-2])} and "
+                f"{format_shape(b.shape[:-2])} do not broadcast"
+            ) from None
+        rows = a.shape[-2:-1]
+        cols = b.shape[-1:] if b.ndim > 1 else ()
+        return Type(np.result_type(a.dtype, b.dtype), (*batch, *rows, *cols))
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"{args[0]} @ {args[1]}"
+
+    def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
+        if a.ndim == 1 and b.ndim == 1:
+            return (g * b, g * a)
+        if a.ndim == 1:  # (k,) @ (..., k, p) -> (..., p)
+            ga = reshape(b @ expand_dims(g, -1), (*g.shape[:-1], b.shape[-2]))
+            return (ga, expand_dims(a, -1) * expand_dims(g, -2))
+        if b.ndim == 1:  # (..., m, k) @ (k,) -> (..., m)
+            return (expand_dims(g, -1) * b, expand_dims(g, -2) @ a)
+        return (g @ swapaxes(b, -1, -2), swapaxes(a, -1, -2) @ g)
+
+
+def matmul(a: Any, b: Any) -> Node:
+    """Matrix product with NumPy's rules: batched over leading axes, 1-D operands promoted."""
+    a_, b_ = as_nodes(a, b)
+    return Node(MatMul(), (a_, b_))
+
+
+def dot(a: Any, b: Any) -> Node:
+    """NumPy's dot: a product for scalars, matmul up to 2-D, a sum over a's last and b's
+    second-to-last axis otherwise."""
+    a_, b_ = as_nodes(a, b)
+    if a_.ndim == 0 or b_.ndim == 0:
+        return multiply(a_, b_)
+    if a_.ndim <= 2 and b_.ndim <= 2:
+        return matmul(a_, b_)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    sa = letters[: a_.ndim]
+    sb = letters[a_.ndim : a_.ndim + b_.ndim - 1]
+    sb = sb[:-1] + sa[-1] + sb[-1:] if b_.ndim > 1 else sa[-1]
+    out = sa[:-1] + "".join(c for c in sb if c != sa[-1])
+    return einsum(f"{sa},{sb}->{out}", a_, b_)
+
+
+# -- einsum ---------------------------------------------------------------------------------------
+
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _parse_subscripts(subscripts: str, ndims: Sequence[int]) -> tuple[tuple[str, ...], str]:
+    """Explicit-form subscripts; '...' (anywhere in a term) becomes one upper-case letter per
+    broadcast axis, right-aligned across operands as NumPy broadcasts them."""
+    s = subscripts.replace(" ", "")
+    if s.count("->") > 1:
+        raise ValueError(f"einsum {subscripts!r}: at most one '->' is allowed")
+    if "->" in s:
+        ins, out = s.split("->")
+        explicit = True
+    else:
+        ins, out, explicit = s, "", False
+    terms = ins.split(",")
+    if len(terms) != len(ndims):
+        raise ShapeError(f"einsum {subscripts!r}: {len(terms)} operand subscripts for {len(ndims)} operands")
+    for t in [*terms, out]:
+        body = t.replace("...", "")
+        if not all(c in _LOWER for c in body) or t.count("...") > 1:
+            raise ValueError(
+                f"einsum {subscripts!r}: subscripts are lower-case letters with at most one '...' each"
+            )
+    ell_n = 0
+    for t, nd in zip(terms, ndims):
+        k = nd - len(t.replace("...", ""))
+        if k < 0 or (k > 0 and "..." not in t):
+            raise ShapeError(f"einsum {subscripts!r}: subscripts {t!r} for an operand of {nd} dimensions")
+        ell_n = builtins_max(ell_n, k)
+    full: list[str] = []
+    for t, nd in zip(terms, ndims):
+        k = nd - len(t.replace("...", ""))
+        full.append(t.replace("...", _UPPER[ell_n - k : ell_n]))
+    ell_all = _UPPER[:ell_n]
+    if explicit:
+        out_full = out.replace("...", ell_all)
+        if "..." not in out and ell_n:
+            raise ShapeError(f"einsum {subscripts!r}: the output must keep '...'")
+    else:
+        counts: dict[str, int] = {}
+        for t in full:
+            for c in t:
+                if c.islower():
+                    counts[c] = counts.get(c, 0) + 1
+        out_full = ell_all + "".join(sorted(c for c, n in counts.items() if n == 1))
+    for c in out_full:
+        if out_full.count(c) > 1 or not any(c in t for t in full):
+            raise ShapeError(f"einsum {subscripts!r}: output label {c!r} is repeated or not in any operand")
+    return tuple(full), out_full
+
+
+def builtins_max(a: int, b: int) -> int:
+    return a if a > b else b
+
+
+class Einsum(Op):
+    """Einstein summation over explicit subscripts (ellipses already expanded to capitals).
+
+    The NumPy template uses these letters as they are (NumPy accepts capitals as labels and
+    broadcasts size-1 axes of a label), so a term may hold its broadcast axes anywhere.
+    """
+
+    __slots__ = ("terms", "out")
+    name = "einsum"
+
+    def __init__(self, terms: tuple[str, ...], out: str) -> None:
+        self.terms, self.out = terms, out
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.terms, self.out)
+
+    def spec(self) -> str:
+        """The subscripts as a user writes them, with '...' for the broadcast axes."""
+        return _to_numpy_subscripts(self.terms, self.out)
+
+    def infer(self, *types: Type) -> Type:
+        sizes: dict[str, Dim] = {}
+        for t, typ in zip(self.terms, types):
+            for c, d in zip(t, typ.shape):
+                prev = sizes.get(c)
+                if prev is None or prev == 1:
+                    sizes[c] = d
+                elif d != prev and not (c.isupper() and d == 1):
+                    raise ShapeError(
+                        f"einsum {self.spec()!r}: label {c!r} has sizes {prev!r} and {d!r} "
+                        f"(operand shapes {', '.join(format_shape(t.shape) for t in types)})"
+                    )
+        return Type(np.result_type(*(t.dtype for t in types)), tuple(sizes[c] for c in self.out))
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        raw = ",".join(self.terms) + "->" + self.out
+        return f"np.einsum({raw!r}, {', '.join(args)}, optimize=True)"
+
+    def text(self, args: Sequence[str]) -> str:
+        return f"einsum({self.spec()!r}, {', '.join(args)})"
+
+    def vjp(self, g: Node, out: Node, *xs: Node) -> Sequence[Node | None]:
+        sizes: dict[str, Dim] = {}
+        for t, x in zip(self.terms, xs):
+            for c, d in zip(t, x.shape):
+                if sizes.get(c, 1) == 1:
+                    sizes[c] = d
+        grads: list[Node | None] = []
+        for k, (term, x) in enumerate(zip(self.terms, xs)):
+            others = [(t, xi) for j, (t, xi) in enumerate(zip(self.terms, xs)) if j != k]
+            terms = [self.out, *(t for t, _ in others)]
+            operands: list[Node] = [g, *(xi for _, xi in others)]
+            # broadcast axes this operand lacks are summed by the einsum itself (they are not in
+            # its output), so every term keeps its one block of capitals and prints with '...'
+            target = ""
+            for c in term:  # a label repeated in this operand: its gradient lives on the diagonal
+                if c in target:
+                    d = sizes[c]
+                    if isinstance(d, str):
+                        raise NotImplementedError(
+                            f"einsum {self.spec()!r}: the derivative through the repeated label {c!r} "
+                            f"needs a static size, not {d!r}"
+                        )
+                    fresh = next(ch for ch in _LOWER if ch not in
+                                 "".join([*self.terms, self.out, target, *terms]))
+                    terms.append(c + fresh)
+                    operands.append(const(np.eye(d, dtype=g.dtype)))
+                    target += fresh
+                else:
+                    target += c
+            present = "".join(terms)
+            reachable = "".join(c for c in target if c in present)
+            grad = Node(Einsum(tuple(terms), reachable), tuple(operands))
+            if reachable != target:  # labels summed only within this operand: broadcast back
+                grad = reshape(grad, tuple(sizes[c] if c in present else 1 for c in target))
+                grad = broadcast_to(grad, tuple(sizes[c] for c in target))
+            grads.append(grad)
+        return grads
+
+
+def _to_numpy_subscripts(terms: Sequence[str], out: str) -> str:
+    """Capitals back to '...' where each term holds them as one block in order (as every term
+    a user writes does); a derivative's einsum that mixes them shows its letters as they are."""
+    def one(t: str) -> str | None:
+        caps = "".join(c for c in t if c.isupper())
+        if not caps:
+            return t
+        i = t.index(caps[0])
+        if t[i : i + len(caps)] != caps or caps != "".join(sorted(caps)):
+            return None
+        return t[:i] + "..." + t[i + len(caps):]
+
+    ell = "".join(sorted({c for t in [*terms, out] for c in t if c.isupper()}))
+    shown = [one(t) for t in [*terms, out]]
+    # '...' means the trailing broadcast axes: each term's capitals must end the full run
+    if all(s is not None for s in shown) and all(
+        ell.endswith("".join(c for c in t if c.isupper())) for t in terms
+    ) and "".join(c for c in out if c.isupper()) in ("", ell):
+        return ",".join(shown[:-1]) + "->" + shown[-1]  # type: ignore[arg-type]
+    return ",".join(terms) + "->" + out
+
+
+def einsum(subscripts: str, *operands: Any) -> Node:
+    """Einstein summation, as ``np.einsum`` (explicit or implicit output, ``...`` anywhere).
+
+    >>> sd.einsum("b...ij,b...jk->b...ik", A, B)
+    """
+    if not isinstance(subscripts, str):
+        raise TypeError("einsum: the first argument must be the subscripts string")
+    nodes = [as_node(o) for o in operands]
+    terms, out = _parse_subscripts(subscripts, [n.ndim for n in nodes])
+    return Node(Einsum(terms, out), nodes)
+
+
+# -- products written as einsums ------------------------------------------------------------------
+
+
+def _labels(op_name: str, count: int) -> str:
+    if count > len(_LOWER):
+        raise NotImplementedError(f"{op_name}: more than {len(_LOWER)} axes in all are not supported")
+    return _LOWER[:count]
+
+
+def _axis_list(op_name: str, axes: Any, ndim: int, which: str) -> list[int]:
+    items = list(axes) if isinstance(axes, (tuple, list)) else [axes]
+    out = [normalize_axis(op_name, a, ndim) for a in items]
+    if len(set(out)) != len(out):
+        raise ShapeError(f"{op_name}: repeated axis in the axes of {which}: {axes!r}")
+    return out
+
+
+def tensordot(a: Any, b: Any, axes: Any = 2) -> Node:
+    """Sum over the last ``axes`` axes of a and the first of b, or over the pairs of axes given.
+
+    >>> sd.tensordot(A, B, axes=([1, 2], [0, 1]))
+    """
+    a_, b_ = as_nodes(a, b)
+    if isinstance(axes, (int, np.integer)) and not isinstance(axes, (bool, np.bool_)):
+        n = int(axes)
+        if n < 0 or n > a_.ndim or n > b_.ndim:
+            raise ShapeError(
+                f"tensordot: axes={n} does not fit shapes {format_shape(a_.shape)} and "
+                f"{format_shape(b_.shape)}"
+            )
+        ax_a, ax_b = list(range(a_.ndim - n, a_.ndim)), list(range(n))
+    elif isinstance(axes, (tuple, list)) and len(axes) == 2:
+        ax_a = _axis_list("tensordot", axes[0], a_.ndim, "a")
+        ax_b = _axis_list("tensordot", axes[1], b_.ndim, "b")
+        if len(ax_a) != len(ax_b):
+            raise ShapeError(f"tensordot: axes {axes!r} name {len(ax_a)} axes of a and {len(ax_b)} of b")
+    else:
+        raise TypeError(f"tensordot: axes must be an int or a pair of axis sequences, got {axes!r}")
+    for i, j in zip(ax_a, ax_b):
+        if a_.shape[i] != b_.shape[j]:
+            raise ShapeError(
+                f"tensordot: shapes {format_shape(a_.shape)} and {format_shape(b_.shape)} do not align: "
+                f"axis {i} of a has size {a_.shape[i]!r}, axis {j} of b has size {b_.shape[j]!r}"
+            )
+    letters = _labels("tensordot", a_.ndim + b_.ndim - len(ax_b))
+    sa = letters[: a_.ndim]
+    fresh = iter(letters[a_.ndim :])
+    sb = "".join(sa[ax_a[ax_b.index(j)]] if j in ax_b else next(fresh) for j in range(b_.ndim))
+    out = "".join(c for k, c in enumerate(sa) if k not in ax_a) + "".join(
+        c for k, c in enumerate(sb) if k not in ax_b
+    )
+    return einsum(f"{sa},{sb}->{out}", a_, b_)
+
+
+def _flat(x: Node) -> Node:
+    return reshape(x, (-1,)) if x.ndim != 1 else x
+
+
+def outer(a: Any, b: Any) -> Node:
+    """The outer product of a and b, both flattened: ``out[i, j] = a[i] * b[j]``.
+
+    >>> sd.outer(u, v)
+    """
+    a_, b_ = as_nodes(a, b)
+    return einsum("i,j->ij", _flat(a_), _flat(b_))
+
+
+def inner(a: Any, b: Any) -> Node:
+    """Sum over the last axes of a and b (a product when either is a scalar).
+
+    >>> sd.inner(u, v)
+    """
+    a_, b_ = as_nodes(a, b)
+    if a_.ndim == 0 or b_.ndim == 0:
+        return multiply(a_, b_)
+    if a_.shape[-1] != b_.shape[-1]:
+        raise ShapeError(
+            f"inner: shapes {format_shape(a_.shape)} and {format_shape(b_.shape)} do not align: "
+            f"their last axes have sizes {a_.shape[-1]!r} and {b_.shape[-1]!r}"
+        )
+    letters = _labels("inner", a_.ndim + b_.ndim - 1)
+    sa = letters[: a_.ndim]
+    sb = letters[a_.ndim :] + sa[-1]
+    return einsum(f"{sa},{sb}->{sa[:-1]}{sb[:-1]}", a_, b_)
+
+
+def vdot(a: Any, b: Any) -> Node:
+    """The dot product of a and b flattened to vectors (real arguments only).
+
+    >>> sd.vdot(A, B)
+    """
+    a_, b_ = as_nodes(a, b)
+    if a_.dtype.kind == "c" or b_.dtype.kind == "c":
+        raise NotImplementedError(
+            "vdot: complex arguments (whose first factor vdot conjugates) are not supported"
+        )
+    fa, fb = _flat(a_), _flat(b_)
+    if fa.shape != fb.shape:
+        raise ShapeError(
+            f"vdot: shapes {format_shape(a_.shape)} and {format_shape(b_.shape)} hold different "
+            "numbers of elements"
+        )
+    return einsum("i,i->", fa, fb)
+
+
+def kron(a: Any, b: Any) -> Node:
+    """The Kronecker product: blocks ``a[i, j] * b``, over any number of axes.
+
+    >>> sd.kron(A, B)
+    """
+    a_, b_ = as_nodes(a, b)
+    nd = builtins_max(a_.ndim, b_.ndim)
+    sa_shape = (1,) * (nd - a_.ndim) + a_.shape
+    sb_shape = (1,) * (nd - b_.ndim) + b_.shape
+    if any(isinstance(d, str) for d in (*sa_shape, *sb_shape)):
+        raise NotImplementedError(
+            f"kron: named dimensions are not supported (shapes {format_shape(a_.shape)} and "
+            f"{format_shape(b_.shape)}); the result's sizes would be products of them"
+        )
+    if nd == 0:
+        return multiply(a_, b_)
+    letters = _labels("kron", 2 * nd)
+    sa, sb = letters[:nd], letters[nd:]
+    spread = einsum(f"{sa},{sb}->{''.join(x + y for x, y in zip(sa, sb))}",
+                    reshape(a_, sa_shape), reshape(b_, sb_shape))
+    return reshape(spread, tuple(int(x) * int(y) for x, y in zip(sa_shape, sb_shape)))

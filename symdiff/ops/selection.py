@@ -1,0 +1,324 @@
+"""Selection by value and by position: sort, argsort, argmax, argmin, take_along_axis.
+
+The ``arg*`` ops give integer positions; integers carry no gradient, so their derivative is
+zero by definition. ``sort`` is a permutation of its input chosen by the values: its derivative
+routes each output's cotangent back to the element that landed there, through the permutation
+NumPy's *stable* sort finds. With ties, the gradient of the k-th sorted value therefore goes to
+the tied element that comes k-th in the original order (the first of them to the first output
+position), never split between them. Away from ties sort is smooth, and its derivatives of any
+order are the same scatter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import DTypeError, ShapeError
+from ..ir import Dim, Node, Op, Shape, Type, format_shape
+from .base import as_node, broadcast_shapes, helper, normalize_axis
+from .shape import _dims_src, reshape, resolve_reshape
+
+_KINDS = (None, "quicksort", "mergesort", "heapsort", "stable")
+_INDEX = np.dtype(np.intp)  # what np.argsort and np.argmax return
+
+
+def _flat(op_name: str, x: Node) -> Node:
+    return reshape(x, resolve_reshape(op_name, x.shape, (-1,)))
+
+
+def _sort_args(
+    op_name: str, x: Node, axis: Any, kind: Any, order: Any, stable: Any
+) -> tuple[Node, int, str | None]:
+    if order is not None:
+        raise NotImplementedError(
+            f"{op_name}: order={order!r} is not supported (it sorts structured arrays by field)"
+        )
+    if kind not in _KINDS:
+        raise ValueError(f"{op_name}: kind={kind!r} is not one of {', '.join(map(repr, _KINDS[1:]))}")
+    if stable not in (None, True, False):
+        raise TypeError(f"{op_name}: stable must be True, False or None, got {stable!r}")
+    if stable and kind not in (None, "stable"):
+        raise ValueError(f"{op_name}: stable=True cannot be combined with kind={kind!r}")
+    if x.dtype.kind == "c":
+        raise DTypeError(
+            f"{op_name}: complex values have no order to differentiate through; sort real values"
+        )
+    if axis is None:
+        return _flat(op_name, x), 0, "stable" if stable else kind
+    if x.ndim == 0:
+        raise ShapeError(f"{op_name}: axis {axis} is out of bounds for a 0-d array; use axis=None")
+    return x, normalize_axis(op_name, axis, x.ndim), "stable" if stable else kind
+
+
+class Argsort(Op):
+    """The positions that sort along ``axis`` (``kind='stable'`` keeps ties in order)."""
+
+    __slots__ = ("axis", "kind")
+    name = "argsort"
+
+    def __init__(self, axis: int, kind: str | None) -> None:
+        self.axis, self.kind = axis, kind
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.axis, self.kind)
+
+    def infer(self, x: Type) -> Type:
+        return Type(_INDEX, x.shape)
+
+    def _args(self) -> str:
+        return f"axis={self.axis}" + ("" if self.kind is None else f", kind={self.kind!r}")
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"np.argsort({args[0]}, {self._args()})"
+
+    def text(self, args: Sequence[str]) -> str:
+        return f"argsort({args[0]}, {self._args()})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (None,)  # integer positions: no gradient
+
+
+class Sort(Op):
+    """Values sorted along ``axis``; the derivative scatters back through the stable argsort."""
+
+    __slots__ = ("axis",)
+    name = "sort"
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.axis,)
+
+    def infer(self, x: Type) -> Type:
+        return x
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"np.sort({args[0]}, axis={self.axis})"
+
+    def text(self, args: Sequence[str]) -> str:
+        return f"sort({args[0]}, axis={self.axis})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        perm = Node(Argsort(self.axis, "stable"), (x,))
+        return (Node(AddAlongAxis(self.axis, x.shape, False), (g, perm)),)
+
+
+def sort(a: Any, axis: Any = -1, kind: Any = None, order: Any = None, *, stable: Any = None) -> Node:
+    """A sorted copy of ``a`` along ``axis`` (the flattened array when None), as ``np.sort``.
+
+    Every ``kind`` gives the same values. The derivative follows the stable sort's permutation:
+    with ties, the gradient of each sorted position goes to one tied element, in their original
+    order. As a method, ``x.sort()`` returns a new expression (NumPy's sorts in place).
+
+    >>> sd.sort(sd.var("x", shape=(4,)))
+    sort(x, axis=0)
+    """
+    x, ax, _ = _sort_args("sort", as_node(a), axis, kind, order, stable)
+    return Node(Sort(ax), (x,))
+
+
+def argsort(a: Any, axis: Any = -1, kind: Any = None, order: Any = None, *, stable: Any = None) -> Node:
+    """The integer positions that sort ``a`` along ``axis``, as ``np.argsort`` (pass
+    ``kind='stable'`` or ``stable=True`` for a defined order among ties); no gradient.
+
+    >>> sd.argsort(sd.var("x", shape=(4,))).dtype
+    dtype('int64')
+    """
+    x, ax, k = _sort_args("argsort", as_node(a), axis, kind, order, stable)
+    return Node(Argsort(ax, k), (x,))
+
+
+class ArgExtreme(Op):
+    """The position of the maximum (or minimum) along ``axis``, or in the flattened array."""
+
+    __slots__ = ("axis", "keepdims")
+    name = "argmax"
+
+    def __init__(self, axis: int | None, keepdims: bool) -> None:
+        self.axis, self.keepdims = axis, keepdims
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.axis, self.keepdims)
+
+    def infer(self, x: Type) -> Type:
+        if self.axis is None:
+            shape: Shape = (1,) * x.ndim if self.keepdims else ()
+        elif self.keepdims:
+            shape = tuple(1 if k == self.axis else d for k, d in enumerate(x.shape))
+        else:
+            shape = tuple(d for k, d in enumerate(x.shape) if k != self.axis)
+        return Type(_INDEX, shape)
+
+    def _args(self) -> str:
+        axis = "" if self.axis is None else f", axis={self.axis}"
+        return axis + (", keepdims=True" if self.keepdims else "")
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"np.{self.name}({args[0]}{self._args()})"
+
+    def text(self, args: Sequence[str]) -> str:
+        return f"{self.name}({args[0]}{self._args()})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (None,)  # integer positions: no gradient
+
+
+class ArgMin(ArgExtreme):
+    __slots__ = ()
+    name = "argmin"
+
+
+def _arg_extreme(cls: type[ArgExtreme], a: Any, axis: Any, keepdims: Any) -> Node:
+    x = as_node(a)
+    if x.dtype.kind == "c":
+        raise DTypeError(f"{cls.name}: complex values have no order; use real values")
+    ax = None if axis is None else normalize_axis(cls.name, axis, x.ndim)
+    if ax is None and x.type.static_size == 0:
+        raise ShapeError(
+            f"{cls.name}: attempt to get {cls.name} of an empty sequence (shape {format_shape(x.shape)})"
+        )
+    if ax is not None and x.shape[ax] == 0:
+        raise ShapeError(f"{cls.name}: axis {ax} of {format_shape(x.shape)} is empty")
+    return Node(cls(ax, bool(keepdims)), (x,))
+
+
+def argmax(a: Any, axis: Any = None, *, keepdims: bool = False) -> Node:
+    """The integer position of the maximum along ``axis`` (of the flattened array when None);
+    the first one among ties, as ``np.argmax``; no gradient.
+
+    >>> sd.argmax(sd.var("x", shape=(2, 3)), axis=1).shape
+    (2,)
+    """
+    return _arg_extreme(ArgExtreme, a, axis, keepdims)
+
+
+def argmin(a: Any, axis: Any = None, *, keepdims: bool = False) -> Node:
+    """The integer position of the minimum along ``axis`` (of the flattened array when None);
+    the first one among ties, as ``np.argmin``; no gradient.
+
+    >>> sd.argmin(sd.var("x", shape=(2, 3)), axis=0).shape
+    (3,)
+    """
+    return _arg_extreme(ArgMin, a, axis, keepdims)
+
+
+# -- take_along_axis and its transpose ---------------------------------------------------------------
+
+
+def along_axis_shape(op_name: str, x: Shape, indices: Shape, axis: int) -> Shape:
+    """The shape of ``np.take_along_axis``: the other axes broadcast, ``axis`` from the indices."""
+    if len(x) != len(indices):
+        raise ShapeError(
+            f"{op_name}: `indices` {format_shape(indices)} and `arr` {format_shape(x)} must have the "
+            "same number of dimensions"
+        )
+    others = broadcast_shapes(
+        op_name,
+        tuple(1 if k == axis else d for k, d in enumerate(x)),
+        tuple(1 if k == axis else d for k, d in enumerate(indices)),
+    )
+    return tuple(indices[axis] if k == axis else d for k, d in enumerate(others))
+
+
+class TakeAlongAxis(Op):
+    """``np.take_along_axis(x, indices, axis)``."""
+
+    __slots__ = ("axis",)
+    name = "take_along_axis"
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.axis,)
+
+    def infer(self, x: Type, indices: Type) -> Type:
+        return Type(x.dtype, along_axis_shape(self.name, x.shape, indices.shape, self.axis))
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"np.take_along_axis({args[0]}, {args[1]}, axis={self.axis})"
+
+    def text(self, args: Sequence[str]) -> str:
+        return f"take_along_axis({args[0]}, {args[1]}, axis={self.axis})"
+
+    def vjp(self, g: Node, out: Node, x: Node, indices: Node) -> Sequence[Node | None]:
+        return (Node(AddAlongAxis(self.axis, x.shape, True), (g, indices)), None)
+
+
+@helper
+def add_along_axis(g, indices, shape, axis, accumulate):  # type: ignore[no-untyped-def]
+    # zeros of `shape` with g added where np.take_along_axis(out, indices, axis) reads: its
+    # transpose. Repeated indices add up (np.add.at) unless they are known to be a permutation.
+    out = np.zeros(shape, dtype=np.result_type(g))
+    if not accumulate:
+        np.put_along_axis(out, indices, g, axis)
+        return out
+    where = []
+    for d in range(len(shape)):
+        if d == axis:
+            where.append(indices)
+        else:
+            n = g.shape[d]
+            at = np.arange(n) if shape[d] == n else np.zeros(n, dtype=np.intp)  # broadcast axis
+            where.append(at.reshape((1,) * d + (n,) + (1,) * (len(shape) - d - 1)))
+    np.add.at(out, tuple(where), g)
+    return out
+
+
+class AddAlongAxis(Op):
+    """Zeros of ``shape`` with the cotangent added at ``take_along_axis`` positions."""
+
+    __slots__ = ("axis", "shape", "accumulate")
+    name = "add_along_axis"
+
+    def __init__(self, axis: int, shape: Shape, accumulate: bool) -> None:
+        self.axis, self.shape, self.accumulate = axis, shape, accumulate
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.axis, self.shape, self.accumulate)
+
+    def infer(self, g: Type, indices: Type) -> Type:
+        want = along_axis_shape(self.name, self.shape, indices.shape, self.axis)
+        if g.shape != want:
+            raise ShapeError(
+                f"{self.name}: expected a cotangent of shape {format_shape(want)}, got {format_shape(g.shape)}"
+            )
+        return Type(g.dtype, self.shape)
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return (f"add_along_axis({args[0]}, {args[1]}, {_dims_src(self.shape, dim)}, {self.axis}, "
+                f"{self.accumulate})")
+
+    def text(self, args: Sequence[str]) -> str:
+        return f"add_along_axis({args[0]}, {args[1]}, {format_shape(self.shape)}, axis={self.axis})"
+
+    def vjp(self, g: Node, out: Node, upstream: Node, indices: Node) -> Sequence[Node | None]:
+        return (Node(TakeAlongAxis(self.axis), (g, indices)), None)
+
+
+def take_along_axis(arr: Any, indices: Any, axis: Any = -1) -> Node:
+    """Values of ``arr`` at integer ``indices`` along ``axis``, matching 1-d slices (e.g. with
+    the result of ``argsort``), as ``np.take_along_axis``; repeated indices add up in the
+    derivative.
+
+    >>> x = sd.var("x", shape=(2, 3)); sd.take_along_axis(x, sd.argsort(x), axis=1).shape
+    (2, 3)
+    """
+    x = as_node(arr)
+    idx = as_node(indices)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"take_along_axis: indices must be integers, got dtype {idx.dtype}")
+    if axis is None:
+        if idx.ndim != 1:
+            raise ShapeError(
+                f"take_along_axis: when axis=None, `indices` must have a single dimension, got "
+                f"{format_shape(idx.shape)}"
+            )
+        x, ax = _flat("take_along_axis", x), 0
+    else:
+        ax = normalize_axis("take_along_axis", axis, x.ndim)
+    return Node(TakeAlongAxis(ax), (x, idx))

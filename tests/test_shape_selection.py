@@ -1,0 +1,258 @@
+"""Shape and selection functions beyond the op table's generic checks: sort's gradient with
+ties, the derivatives of the derivative ops (the op table's second-derivative check meets
+only their forward ops), named dimensions, and the code generator, the SymPy bridge and the
+parser on every op-table sample of these functions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy
+
+import symdiff as sd
+from op_table import SAMPLES, Sample, idfn
+
+NAMES = {
+    "squeeze", "expand_dims", "swapaxes", "moveaxis", "flip", "fliplr", "flipud", "roll", "tile",
+    "repeat", "diag", "diagonal", "trace", "tril", "triu", "pad", "atleast_1d", "atleast_2d",
+    "atleast_3d", "ravel", "sort", "argsort", "argmax", "argmin", "take", "take_along_axis",
+    "split", "array_split",
+}
+MINE = [s for s in SAMPLES if s.name in NAMES]
+rng = np.random.default_rng(3)
+
+
+def _grad(f, value):
+    x = sd.var("x", shape=value.shape)
+    return sd.evaluate(sd.grad(f(x), x), {"x": value})
+
+
+# -- sort: the gradient follows the stable sort's permutation ----------------------------------
+
+
+def test_sort_gradient_with_ties_goes_to_tied_elements_in_their_original_order():
+    # stable order of [2, 1, 2, 1] is positions 1, 3, 0, 2: sorted slot k sends its cotangent there
+    x = np.array([2.0, 1.0, 2.0, 1.0])
+    weights = sd.const(np.array([10.0, 20.0, 30.0, 40.0]))
+    g = _grad(lambda t: sd.sum(weights * sd.sort(t)), x)
+    np.testing.assert_array_equal(g, [30.0, 10.0, 40.0, 20.0])
+    # never split between ties (max splits them; sort does not)
+    g = _grad(lambda t: sd.sort(t)[0], np.array([1.0, 1.0, 1.0]))
+    np.testing.assert_array_equal(g, [1.0, 0.0, 0.0])
+    g = _grad(lambda t: sd.sort(t)[-1], np.array([1.0, 1.0, 1.0]))
+    np.testing.assert_array_equal(g, [0.0, 0.0, 1.0])
+
+
+def test_sort_gradient_with_ties_along_an_axis_and_in_generated_code():
+    x = np.array([[1.0, 5.0], [1.0, 5.0], [0.0, 5.0]])
+    w = sd.const(np.arange(6.0).reshape(3, 2))
+    t = sd.var("x", shape=(3, 2))
+    g = sd.grad(sd.sum(w * sd.sort(t, axis=0)), t)
+    want = np.array([[2.0, 1.0], [4.0, 3.0], [0.0, 5.0]])  # column 0 sorts to rows 2, 0, 1
+    np.testing.assert_array_equal(sd.evaluate(g, {"x": x}), want)
+    np.testing.assert_array_equal(sd.compile(g, inputs=[t])(x), want)
+
+
+def test_sort_second_derivative_matches_differences_of_the_gradient():
+    x0 = np.array([0.3, -1.2, 2.0, 0.9])
+    w = sd.const(np.array([1.0, -2.0, 0.5, 3.0]))
+    t = sd.var("x", shape=(4,))
+    f = sd.sum(w * sd.sort(t) ** 3)
+    hess = sd.evaluate(sd.hessian(f, t), {"x": x0})
+    grad = sd.grad(f, t)
+    h = 1e-6
+    fd = np.stack([(sd.evaluate(grad, {"x": x0 + h * e}) - sd.evaluate(grad, {"x": x0 - h * e})) / (2 * h)
+                   for e in np.eye(4)], axis=1)
+    np.testing.assert_allclose(hess, fd, rtol=1e-6, atol=1e-6)
+    # and it is diagonal: 6 * w[rank] * x
+    rank = np.argsort(np.argsort(x0))
+    np.testing.assert_allclose(hess, np.diag(6 * np.array([1.0, -2.0, 0.5, 3.0])[rank] * x0))
+
+
+def test_sort_method_returns_a_new_expression():
+    x = sd.var("x", shape=(3,))
+    assert x.sort() is sd.sort(x) and x.sort() is not x
+
+
+# -- the derivative ops' own derivatives ------------------------------------------------------
+
+LINEAR = {
+    "flip": (lambda x: sd.flip(x, (0, 2)), (2, 3, 4)),
+    "roll": (lambda x: sd.roll(x, (1, -2), axis=(0, 2)), (2, 3, 4)),
+    "roll-flat": (lambda x: sd.roll(x, 5), (2, 3)),
+    "tile": (lambda x: sd.tile(x, (2, 1, 3)), (2, 3)),
+    "repeat": (lambda x: sd.repeat(x, 3, axis=1), (2, 3)),
+    "repeat-counts": (lambda x: sd.repeat(x, [2, 0, 1], axis=1), (2, 3)),
+    "diag": (lambda x: sd.diag(x, -1), (3,)),
+    "diagonal": (lambda x: sd.diagonal(x, 1, 2, 0), (3, 2, 4)),
+    "tril": (lambda x: sd.tril(x, -1), (2, 3, 4)),
+    "triu": (lambda x: sd.triu(x), (3,)),
+    "pad": (lambda x: sd.pad(x, ((1, 0), (2, 3))), (2, 3)),  # linear with zeros only
+    "take": (lambda x: sd.take(x, [[0, 2], [2, 2]], axis=1), (2, 3)),
+    "take_along_axis": (lambda x: sd.take_along_axis(x, sd.const(np.array([[0, 0, 2]])), axis=1), (4, 3)),
+    "sort": (lambda x: sd.sort(x, axis=0), (3, 4)),
+    "moveaxis": (lambda x: sd.moveaxis(x, (0, 1), (2, 0)), (2, 3, 4)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LINEAR))
+def test_derivative_of_the_derivative_is_the_op_again(name):
+    """y = L(x) is linear in x (for sort, locally): its vjp is x -> L^T(ct), and the vjp of
+    that with respect to ct along u must be L(u). This differentiates the derivative ops."""
+    fn, shape = LINEAR[name]
+    x0 = rng.permutation(np.prod(shape)).reshape(shape) * 0.5 + 0.1  # distinct, for sort
+    x = sd.var("x", shape=shape)
+    y = fn(x)
+    ct = sd.var("ct", shape=y.shape)
+    u = rng.standard_normal(y.shape)
+    g = sd.vjp(y, x, ct)
+    w = rng.standard_normal(shape)
+    back = sd.vjp(g, ct, sd.const(w))  # the vjp of L^T is L: w pulled back through L^T
+    got = sd.evaluate(back, {"x": x0, "ct": u})
+    want = sd.evaluate(fn(sd.const(w)) if name != "sort" else _permuted_like(x0, w), {})
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def _permuted_like(x0, w):
+    """sort is linear only for a fixed permutation: the one that sorts x0."""
+    perm = np.argsort(x0, axis=0, kind="stable")
+    return sd.const(np.take_along_axis(w, perm, axis=0))
+
+
+def test_take_along_axis_repeated_indices_add_up_and_broadcast_axes_sum():
+    a = sd.var("a", shape=(1, 4))
+    idx = sd.const(np.array([[0, 3, 3], [1, 1, 0]]))
+    g = sd.grad(sd.sum(sd.take_along_axis(a, idx, axis=1)), a)
+    np.testing.assert_array_equal(sd.evaluate(g, {"a": np.zeros((1, 4))}), [[2.0, 2.0, 0.0, 2.0]])
+
+
+def test_take_gradient_scatters_and_adds_repeats():
+    a = sd.var("a", shape=(2, 3))
+    g = sd.grad(sd.sum(sd.take(a, [2, 2, 0], axis=1)), a)
+    np.testing.assert_array_equal(sd.evaluate(g, {"a": np.zeros((2, 3))}), [[1, 0, 2], [1, 0, 2]])
+
+
+def test_arg_functions_have_zero_gradient_and_integer_type():
+    x = sd.var("x", shape=(3, 4))
+    for node in (sd.argsort(x), sd.argmax(x, axis=0), sd.argmin(x, keepdims=True)):
+        assert node.dtype == np.intp
+        f = sd.sum(x * sd.astype(node, "float64"))  # only the x factor carries a gradient
+        value = rng.standard_normal((3, 4))
+        g = sd.evaluate(sd.grad(f, x), {"x": value})
+        np.testing.assert_array_equal(g, np.broadcast_to(sd.evaluate(sd.astype(node, "float64"), {"x": value}),
+                                                         (3, 4)))
+
+
+# -- named dimensions ---------------------------------------------------------------------------
+
+NAMED = {
+    "flip": lambda x: sd.flip(x),
+    "roll": lambda x: sd.roll(x, 1, axis=0) + sd.roll(x, -2),
+    "tril": lambda x: sd.tril(x, -1),
+    "diag": lambda x: sd.diag(sd.diagonal(x)),
+    "trace": lambda x: sd.trace(x) * x,
+    "sort": lambda x: sd.sort(x, axis=0),
+    "argsort": lambda x: sd.take_along_axis(x, sd.argsort(x, axis=1), axis=1),
+    "argmax": lambda x: x * sd.argmax(x, axis=0),
+    "squeeze": lambda x: sd.squeeze(sd.expand_dims(x, (0, 3))),
+    "pad": lambda x: sd.pad(x, ((0, 0), (0, 0))) * 2.0,
+    "moveaxis": lambda x: sd.moveaxis(x, 0, 1),
+    "ravel": lambda x: sd.reshape(sd.ravel(sd.sum(x, axis=1)), ("n",)),
+    "take": lambda x: sd.take(x, [0, 0], axis=1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NAMED))
+def test_named_dimensions_work_where_sizes_allow(name):
+    x = sd.var("x", shape=("n", "n"))
+    y = NAMED[name](x)
+    assert "n" in y.shape
+    wrt_grad = sd.grad(sd.sum(y * y), x)
+    for n in (3, 5):
+        value = rng.permutation(n * n).reshape(n, n) * 0.1
+        got = sd.evaluate([y, wrt_grad], {"x": value})
+        compiled = sd.compile([y, wrt_grad], inputs=[x])(value)
+        for a, b in zip(got, compiled):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_squeeze_keeps_named_dimensions():
+    assert sd.squeeze(sd.var("x", shape=("n", 1, 3))).shape == ("n", 3)
+
+
+# -- every op-table sample through the code generator, SymPy and the parser ------------------------
+
+
+@pytest.mark.parametrize("sample", MINE, ids=idfn)
+def test_generated_code_agrees_with_the_evaluator(sample: Sample):
+    node, vs = sample.build()
+    wrt = [vs[k] for k in sample.float_args()]
+    outs = [node]
+    if node.type.is_float and wrt and sample.grad:
+        outs += sd.grad(sd.sum(node * node), wrt)
+    inputs = [vs[k] for k in sample.arrays()]
+    fn = sd.compile(outs, inputs=inputs)
+    got = fn(*(sample.args[k] for k in sample.arrays()))
+    got = got if isinstance(got, tuple) else (got,)
+    want = sd.evaluate(outs, sample.inputs(), simplify=True)
+    for g, w in zip(got, want):
+        assert np.asarray(g).dtype == np.asarray(w).dtype
+        np.testing.assert_array_equal(g, w)
+
+
+_NO_SYMPY = {"sort", "argsort", "argmax", "argmin"}
+
+
+def _sympy_values(expr, values: dict[str, np.ndarray]) -> np.ndarray:
+    subs = {}
+    for name, v in values.items():
+        if v.ndim == 0:
+            subs[sympy.Symbol(name, real=True)] = sympy.Float(float(v))
+        else:
+            base = sympy.IndexedBase(name, shape=v.shape, real=True)
+            for idx in np.ndindex(v.shape):
+                subs[base[idx]] = sympy.Float(float(v[idx]))
+    if isinstance(expr, (sympy.MatrixBase, sympy.NDimArray)):
+        items = np.array(expr.tolist(), dtype=object).reshape(-1)
+        return np.array([float(sympy.sympify(e).xreplace(subs)) for e in items]).reshape(expr.shape)
+    return np.array(float(sympy.sympify(expr).xreplace(subs)))
+
+
+@pytest.mark.parametrize("sample", [s for s in MINE if s.float_args()], ids=idfn)
+def test_sympy_bridge_knows_each_op(sample: Sample):
+    node, _ = sample.build()
+    uses_order = any(n.op.name in _NO_SYMPY for n in sd.toposort(node))
+    int_vars = any(sample.args[k].dtype.kind in "iu" for k in sample.arrays())
+    if uses_order or int_vars:
+        with pytest.raises(sd.UnsupportedError, match="no SymPy|symbolic integer"):
+            sd.to_sympy(node)
+        return
+    expr = sd.to_sympy(node)
+    want = sample.reference()
+    got = _sympy_values(expr, {k: np.asarray(v, dtype=float) for k, v in sample.inputs().items()})
+    np.testing.assert_allclose(got.reshape(want.shape), want, rtol=1e-12, atol=1e-12)
+
+
+ROUND_TRIP = [
+    "flip(A, axis=(0, 1))", "roll(A, 1)", "roll(A, (1, 2), axis=(0, 1))", "tile(v, (2, 1))",
+    "repeat(A, 2, axis=0)", "diag(v, 1)", "diag(v)", "diagonal(A, offset=1)", "tril(A, k=-1)",
+    "triu(A)", "pad(A, ((1, 0), (0, 2)), constant_values=0.5)", "sort(A, axis=0)",
+    "argsort(v, axis=0, kind='stable')", "argmax(A, axis=1, keepdims=True)", "argmin(v)",
+    "take_along_axis(A, argsort(A, axis=1), axis=1)", "pad(v, ((2, 0),), constant_values=((1, 2),))",
+]
+
+
+@pytest.mark.parametrize("text", ROUND_TRIP)
+def test_parse_of_printed_text_is_the_same_node(text):
+    shapes = {"A": (3, 4), "v": (3,)}
+    node = sd.parse(text, shapes=shapes)
+    assert sd.parse(str(node), shapes=shapes) is node
+
+
+def test_split_parts_and_parse_error():
+    x = sd.var("x", shape=(5, 2))
+    parts = sd.array_split(x, 3)
+    assert [p.shape for p in parts] == [(2, 2), (2, 2), (1, 2)]
+    assert isinstance(sd.split(x, [1]), list)
+    with pytest.raises(sd.ParseError):
+        sd.parse("split(x, 5)", shapes={"x": (5,)})
