@@ -364,6 +364,14 @@ def test_where_kernel_gives_np_where_bits(dtype: str) -> None:
         want, got = np.where(cond, a, b), where_kernel(cond, a, b)
         assert got.dtype == want.dtype and got.shape == want.shape
         assert got.tobytes() == want.tobytes(), (cond.shape, np.shape(a), b)
+        # in place, into the non-constant operand when it has the result's shape and dtype
+        for k, operand in ((1, a), (2, b)):
+            if isinstance(operand, np.ndarray) and operand.shape == want.shape and operand.dtype == want.dtype:
+                buf = operand.copy()
+                args = [cond, a, b]
+                args[k] = buf
+                assert where_kernel(*args, out=buf) is buf
+                assert buf.tobytes() == want.tobytes(), (cond.shape, np.shape(a), b, k)
 
 
 # -- products and linear algebra: the documented conventions -----------------------------------------
