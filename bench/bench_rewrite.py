@@ -11,9 +11,11 @@ budget are skipped and reported as such.
 from __future__ import annotations
 
 import argparse
+import importlib
 import importlib.util
 import multiprocessing as mp
 import time
+from typing import Any
 
 import symdiff as sd
 
@@ -122,10 +124,102 @@ def bench_sympy(depths: list[int], cap: float) -> None:
         print(f"{depth:>6} {f:>8} {d:>9} {d / f:7.2f} {c:>8} {c / f:7.2f} {dt:7.2f}", flush=True)
 
 
-def others() -> None:
-    for name in ("casadi", "pytensor", "jax"):
-        found = importlib.util.find_spec(name) is not None
-        print(f"{name}: {'installed (comparison not yet written)' if found else 'not installed, skipped'}")
+def _casadi_sizes(depth: int, q: mp.Queue) -> None:
+    import casadi as ca
+
+    w = ca.SX.sym("w")
+    z = w
+    for _ in range(depth):
+        z = ca.sin(z) * z + ca.exp(-z * z)
+    t0 = time.perf_counter()
+    g = ca.gradient(z, w)
+    h = ca.gradient(g, w)
+    sizes = [ca.Function("f", [w], outs).n_instructions() for outs in ([z], [z, g], [z, g, h])]
+    q.put((*sizes, time.perf_counter() - t0))
+
+
+def _pytensor_sizes(depth: int, q: mp.Queue) -> None:
+    import pytensor
+    import pytensor.tensor as pt
+    from pytensor.compile.mode import Mode
+    from pytensor.graph.traversal import applys_between
+
+    w = pt.dscalar("w")
+    z = w
+    for _ in range(depth):
+        z = pt.sin(z) * z + pt.exp(-z * z)
+    t0 = time.perf_counter()
+    g = pytensor.grad(z, w)
+    h = pytensor.grad(g, w)
+    raw = [len(set(applys_between([w], outs))) for outs in ([z], [z, g], [z, g, h])]
+    # The Python linker (no C compilation to wait for) and no fusion, so that the rewritten
+    # graph counts scalar operations rather than one fused loop.
+    mode = Mode(linker="py", optimizer="fast_run").excluding("fusion")
+    fns = [pytensor.function([w], outs, mode=mode) for outs in ([z], [z, g], [z, g, h])]
+    rewritten = [len(fn.maker.fgraph.apply_nodes) for fn in fns]
+    q.put((*raw, *rewritten, time.perf_counter() - t0))
+
+
+def _jax_sizes(depth: int, q: mp.Queue) -> None:
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    jnp = jax.numpy
+
+    def f(w: Any) -> Any:
+        z = w
+        for _ in range(depth):
+            z = jnp.sin(z) * z + jnp.exp(-z * z)
+        return z
+
+    t0 = time.perf_counter()
+    # value_and_grad traces f once for both; the second derivative's trace holds f and f' too.
+    sizes = [len(jax.make_jaxpr(fn)(0.5).eqns) for fn in (
+        f, jax.value_and_grad(f), jax.value_and_grad(jax.grad(f)))]
+    q.put((*sizes, time.perf_counter() - t0))
+
+
+def _run_capped(target: Any, depth: int, cap: float) -> tuple[Any, float] | None:
+    q: mp.Queue = mp.Queue()
+    p = mp.Process(target=target, args=(depth, q))
+    t0 = time.perf_counter()
+    p.start()
+    p.join(cap)
+    if p.is_alive():
+        p.terminate()
+        p.join()
+        return None
+    if p.exitcode != 0:
+        return None
+    return q.get(), time.perf_counter() - t0
+
+
+def others(depths: list[int], cap: float) -> None:
+    """CasADi's instruction counts, PyTensor's graphs (raw and rewritten) and JAX's jaxprs for
+    the same chain, when those libraries are installed (each depth in a process of its own,
+    stopped after ``cap`` seconds)."""
+    systems = [
+        ("casadi", _casadi_sizes, "instructions: f, f+d1, f+d1+d2"),
+        ("pytensor", _pytensor_sizes, "apply nodes raw f, f+d1, f+d1+d2, then after its rewrites"),
+        ("jax", _jax_sizes, "jaxpr equations: f, value_and_grad f, value_and_grad f'"),
+    ]
+    for name, target, what in systems:
+        if importlib.util.find_spec(name) is None:
+            print(f"\n== {name}: not installed, skipped")
+            continue
+        version = getattr(importlib.import_module(name), "__version__", "?")
+        print(f"\n== {name} {version} on the chain ({what}; ratios to f; over {cap:.0f} s stops)")
+        for depth in depths:
+            got = _run_capped(target, depth, cap)
+            if got is None:
+                print(f"{depth:>7}  (over {cap:.0f} s or failed, stopping)")
+                break
+            sizes, dt = got
+            *counts, t_inner = sizes
+            groups = [counts[i:i + 3] for i in range(0, len(counts), 3)]
+            cells = "   ".join(
+                f"{g[0]:>7} {g[1] / g[0]:6.2f}x {g[2] / g[0]:6.2f}x" for g in groups)
+            print(f"{depth:>7}  {cells}   differentiate+build {t_inner:7.2f} s", flush=True)
 
 
 def main() -> None:
@@ -133,13 +227,15 @@ def main() -> None:
     ap.add_argument("--max-depth", type=int, default=100_000)
     ap.add_argument("--budget", type=float, default=60.0, help="seconds per row before stopping")
     ap.add_argument("--orders", type=int, default=4)
+    ap.add_argument("--other-cap", type=float, default=60.0,
+                    help="seconds per depth for CasADi, PyTensor and JAX")
     args = ap.parse_args()
     depths = [d for d in (10, 100, 1000, 10_000, 100_000) if d <= args.max_depth]
     bench_chain(depths, args.orders, args.budget)
     bench_product([10, 100, 1000, 10_000], args.budget)
     bench_seed(6)
     bench_sympy([1, 2, 3, 4, 5, 6, 7, 8], 5.0)
-    others()
+    others([d for d in (10, 100, 1000, 10_000) if d <= args.max_depth], args.other_cap)
 
 
 if __name__ == "__main__":

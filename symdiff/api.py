@@ -20,17 +20,45 @@ from .printing import short_repr, to_text
 from .rewrite import simplify
 
 
+AUTO_SIMPLIFY_NODES = 2000
+"""``evaluate(simplify="auto")`` rewrites graphs up to this many nodes (rewriting costs about
+70 us per node, so at most about a seventh of a second)..."""
+AUTO_SIMPLIFY_ELEMENTS = 100_000
+"""... and graphs of any size when an input has at least this many elements (each node then
+costs far more to evaluate than to rewrite, and rewriting removes nodes)."""
+
+
 def evaluate(
-    outputs: Node | Sequence[Node], inputs: Mapping[Any, Any] | None = None, simplify: bool = False
+    outputs: Node | Sequence[Node],
+    inputs: Mapping[Any, Any] | None = None,
+    simplify: bool | str = "auto",
 ) -> Any:
     """Values of ``outputs`` for ``inputs`` (keyed by variable or by name): one node gives one
-    array, a list gives a list. With ``simplify=True`` the graph is rewritten first (smaller,
-    stabilized; equal values up to rounding). Off by default until code generation rewrites
-    too, so that the evaluator and generated code stay equal bit for bit.
+    array, a list gives a list. The graph is rewritten first (smaller, stabilized; equal values
+    up to rounding, as ``sd.compile`` does) with ``simplify=True``; not with ``False``; with
+    ``"auto"``, the default, when rewriting is cheap next to evaluating: the graph has at most
+    ``AUTO_SIMPLIFY_NODES`` nodes or an input has ``AUTO_SIMPLIFY_ELEMENTS`` elements or more.
 
     >>> x, y = sd.symbols("x y"); sd.evaluate(x * y, {"x": 3.0, "y": -4.0})
     """
+    if simplify == "auto":
+        simplify = _worth_simplifying(outputs, inputs)
+    elif not isinstance(simplify, bool):
+        raise ValueError(f"evaluate: simplify must be True, False or 'auto', got {simplify!r}")
     return _evaluate(_simplified(outputs) if simplify else outputs, inputs)
+
+
+def _worth_simplifying(outputs: Any, inputs: Mapping[Any, Any] | None) -> bool:
+    for value in (inputs or {}).values():
+        size = getattr(value, "size", None)  # arrays only: other values are small or scalars
+        if isinstance(size, int) and size >= AUTO_SIMPLIFY_ELEMENTS:
+            return True
+    roots = list(outputs.values()) if isinstance(outputs, Mapping) else outputs
+    if not isinstance(roots, Node) and not (
+            isinstance(roots, (list, tuple)) and all(isinstance(o, Node) for o in roots)):
+        return False
+    # One toposort (under a microsecond per node) against evaluation's several per node.
+    return count_nodes(roots) <= AUTO_SIMPLIFY_NODES
 
 
 def _simplified(outputs: Any) -> Any:

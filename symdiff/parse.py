@@ -77,6 +77,7 @@ _BINARY: dict[type, Any] = {
     ast.Pow: ew.power,
     ast.MatMult: FUNCTIONS["matmul"],
 }
+_BINARY[ast.Mod] = FUNCTIONS["mod"]  # NumPy's % (the remainder with the divisor's sign)
 _COMPARE: dict[type, Any] = {
     ast.Lt: ew.less,
     ast.LtE: ew.less_equal,

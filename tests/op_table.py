@@ -246,6 +246,188 @@ good("sum", normal(2, 3), call=lambda x: x.sum(axis=1, keepdims=True),
      ref=lambda x: x.sum(axis=1, keepdims=True), id="method")
 good("mean", normal(2, 3), call=lambda x: x.mean(0), ref=lambda x: x.mean(0), id="method")
 
+# -- more elementwise functions and reductions ------------------------------------------------------
+
+import math as _math  # noqa: E402
+
+import mpmath as _mpmath  # noqa: E402  (SymPy's own dependency: references for special functions)
+
+
+def _float_like(x: np.ndarray) -> np.dtype:
+    return np.result_type(np.asarray(x).dtype, 0.0)
+
+
+def _mp(fn: Callable[..., Any]) -> Callable[..., np.ndarray]:
+    """A reference computed with mpmath at 30 digits, in the dtype NumPy would give."""
+    def ref(x: np.ndarray, *rest: Any) -> np.ndarray:
+        with _mpmath.workdps(30):
+            out = np.vectorize(lambda t: float(fn(_mpmath.mpf(float(t)), *rest)), otypes=[float])(x)
+        return np.asarray(out, dtype=_float_like(x))
+    return ref
+
+
+def _quotient_pairs(sa: tuple[int, ...], sb: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """(a, b) with a / b at least 0.1 from any integer: no jump of mod/fmod within reach."""
+    b = away_from_zero(*sb)
+    shape = np.broadcast_shapes(sa, sb)
+    q = _rng.integers(-3, 4, shape) + _rng.uniform(0.1, 0.9, shape)
+    a = np.asarray(q * b)
+    while a.shape != sa:  # undo broadcasting along the axes a does not have: keep one slice
+        a = a[0] if a.ndim > len(sa) else a[tuple(slice(0, 1) if d == 1 else slice(None) for d in sa)]
+    return a, b
+
+
+_MORE_UNARY: dict[str, tuple[Callable[..., Any], Callable[..., np.ndarray]]] = {
+    "arcsin": (np.arcsin, lambda *s: uniform(*s, low=-0.9, high=0.9)),
+    "arccos": (np.arccos, lambda *s: uniform(*s, low=-0.9, high=0.9)),
+    "arctan": (np.arctan, normal),
+    "sinh": (np.sinh, normal),
+    "cosh": (np.cosh, normal),
+    "arcsinh": (np.arcsinh, normal),
+    "arccosh": (np.arccosh, lambda *s: positive(*s, low=1.2, high=3.0)),
+    "arctanh": (np.arctanh, lambda *s: uniform(*s, low=-0.9, high=0.9)),
+    "log2": (np.log2, positive),
+    "log10": (np.log10, positive),
+    "exp2": (np.exp2, normal),
+    "square": (np.square, normal),
+    "reciprocal": (np.reciprocal, away_from_zero),
+    "cbrt": (np.cbrt, away_from_zero),
+    "deg2rad": (np.deg2rad, normal),
+    "rad2deg": (np.rad2deg, normal),
+    "sinc": (np.sinc, lambda *s: np.asarray(2 * normal(*s))),
+    "erf": (_mp(_mpmath.erf), normal),
+    "erfc": (_mp(_mpmath.erfc), lambda *s: np.asarray(2 * normal(*s))),
+    "gammaln": (_mp(lambda t: _mpmath.log(abs(_mpmath.gamma(t)))), lambda *s: positive(*s, low=0.2, high=6.0)),
+    "digamma": (_mp(_mpmath.digamma), lambda *s: positive(*s, low=0.2, high=20.0)),
+}
+for _name, (_ref, _gen) in _MORE_UNARY.items():
+    good(_name, _gen(), ref=_ref)
+    good(_name, _gen(2, 3), ref=_ref)
+good("square", np.array([1, -2, 3]), ref=np.square, id="int")
+good("reciprocal", np.array([1, -1, 2]), ref=np.reciprocal, grad=False, id="int")
+good("cbrt", np.array([-8.0, 27.0, 0.125]), ref=np.cbrt, id="exact-cubes")
+good("log10", np.array([1, 10, 1000]), ref=np.log10, id="int-input")
+good("deg2rad", np.array([0, 90, 180]), ref=np.deg2rad, id="int-input")
+good("sinc", np.array([0.0, 1e-9, -3e-5, 0.5, -1.0, 1.0 - 1e-9, 7.25]), ref=np.sinc, id="near-0-and-integers")
+good("sinc", np.array([1, 2, 0]), ref=np.sinc, grad=False, id="int-input")
+good("erf", np.array([-6.0, -0.5, 0.0, 1e-10, 3.0, 30.0]), ref=_mp(_mpmath.erf), id="tails")
+good("erfc", np.array([-3.0, 0.0, 5.0, 12.0, 26.0]), ref=_mp(_mpmath.erfc), id="tails")
+good("erf", np.array([0, 1, 2]), ref=_mp(_mpmath.erf), id="int-input")
+good("gammaln", np.array([-2.5, -0.3, 0.01, 1.0, 2.0, 150.0]), ref=_mp(lambda t: _mpmath.log(abs(_mpmath.gamma(t)))),
+     id="negative-and-large")
+good("digamma", np.array([-2.5, -0.3, 0.01, 1.4616321449683622, 3.0, 1e5]), ref=_mp(_mpmath.digamma),
+     id="negative-root-and-large")
+for _n in (1, 2, 3):
+    good("polygamma", _n, positive(2, 3, low=0.2, high=15.0),
+         ref=lambda n, x: _mp(lambda t: _mpmath.polygamma(n, t))(x))
+good("polygamma", 1, np.array([-3.7, -0.5, 0.05, 11.9, 12.0, 300.0]),
+     ref=lambda n, x: _mp(lambda t: _mpmath.polygamma(n, t))(x), id="reflection-and-shift")
+bad("erf", lambda: sd.erf(v("z", 3, dtype="complex128")), sd.DTypeError,
+    r"erf is defined here for real inputs only, got complex128", id="complex")
+bad("polygamma", lambda: sd.polygamma(-1, v("x", 3)), TypeError,
+    r"polygamma: the order n must be a non-negative int, got -1", id="negative-order")
+bad("arcsinh", lambda: sd.arcsinh(v("s", 2, dtype="U3")), sd.DTypeError, r"dtype .* not numeric",
+    id="string")
+
+_MORE_BINARY: dict[str, tuple[Callable[..., Any], Callable[..., np.ndarray], Callable[..., np.ndarray]]] = {
+    "arctan2": (np.arctan2, away_from_zero, away_from_zero),
+    "hypot": (np.hypot, normal, normal),
+    "logaddexp": (np.logaddexp, normal, normal),
+    "logaddexp2": (np.logaddexp2, normal, normal),
+}
+for _name, (_ref, _ga, _gb) in _MORE_BINARY.items():
+    for _sa, _sb in [((), ()), ((2, 3), (3,)), ((2, 1), (1, 3))]:
+        good(_name, _ga(*_sa), _gb(*_sb), ref=_ref)
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), v("b", 4)), sd.ShapeError,
+        rf"{_name}: shapes \(2, 3\) and \(4,\) do not broadcast", id="mismatch")
+good("logaddexp", np.array([-800.0, 700.0, 3.0]), np.array([-801.0, 0.0, 3.0]), ref=np.logaddexp,
+     id="far-tails-and-ties")
+good("hypot", np.array([3e200, 1e-200]), np.array([4e200, 1e-200]), ref=np.hypot, grad=False,
+     id="no-overflow")
+for _name, _ref in [("mod", np.mod), ("fmod", np.fmod)]:
+    for _sa, _sb in [((), ()), ((2, 3), (2, 3)), ((2, 3), (3,)), ((3,), ())]:
+        good(_name, *_quotient_pairs(_sa, _sb), ref=_ref)
+    good(_name, np.array([7, -7, 7, -7]), np.array([3, 3, -3, -3]), ref=_ref, id="int-signs")
+    good(_name, normal(3), call=lambda a, f=sd.FUNCTIONS[_name]: f(a * 0.25 + 10.0, 3.0),
+         ref=lambda a, f=_ref: f(a * 0.25 + 10.0, 3.0), id="const-divisor")
+good("mod", np.array([2.5, -2.5]), call=lambda a: a % 2.0, ref=lambda a: a % 2.0, id="operator")
+good("mod", np.array([2.5, -2.5]), call=lambda a: 7.0 % a, ref=lambda a: 7.0 % a, id="roperator")
+
+_lo_hi = np.array([-0.125, 0.075, -0.025]), np.array([0.175, 0.275, 0.025])
+good("clip", distinct(2, 3), -0.125, 0.175, ref=np.clip, id="scalar-bounds")
+good("clip", distinct(2, 3), *_lo_hi, ref=np.clip, id="array-bounds")
+good("clip", distinct(2, 3), np.array(-0.025), call=lambda a, lo: sd.clip(a, lo),
+     ref=lambda a, lo: np.clip(a, lo, None), id="min-only")
+good("clip", distinct(2, 3), np.array(0.075), call=lambda a, hi: sd.clip(a, None, hi),
+     ref=lambda a, hi: np.clip(a, None, hi), id="max-only")
+good("clip", distinct(2, 3), call=lambda a: a.clip(min=-0.125, max=0.075),
+     ref=lambda a: np.clip(a, -0.125, 0.075), id="method-min-max-keywords")
+good("clip", distinct(2, 3), np.array(0.175), np.array(-0.125), ref=np.clip, id="min-above-max")
+good("clip", np.array([[1, 5, 9]]), 2, 6, ref=np.clip, grad=False, id="int")
+good("clip", distinct(4), call=lambda a: sd.clip(a, None, None), ref=lambda a: np.clip(a, None, None),
+     id="no-bounds")
+bad("clip", lambda: sd.clip(v("a", 3), 0.0, 1.0, out=np.zeros(3)), NotImplementedError,
+    r"clip: the argument 'out' is not supported", id="out")
+bad("clip", lambda: sd.clip(v("a", 3), 0.0, min=1.0), TypeError, r"clip: give a_min or min, not both",
+    id="min-twice")
+bad("clip", lambda: sd.clip(v("a", 3), v("lo", 2), 1.0), sd.ShapeError,
+    r"clip: shapes \(3,\) and \(2,\) and \(\) do not broadcast", id="mismatch")
+
+for _name, _ref in [("variance", np.var), ("std", np.std)]:
+    good(_name, normal(2, 3, 4), ref=_ref)
+    good(_name, normal(5), ref=_ref, kwargs={"ddof": 1})
+    for _axis, _keep, _ddof in [(0, False, 0), (1, True, 1), (-1, False, 2), ((0, 2), True, 0),
+                                ((2, 0), False, 1), (None, True, 1)]:
+        good(_name, normal(2, 3, 4), ref=_ref, kwargs={"axis": _axis, "keepdims": _keep, "ddof": _ddof})
+    good(_name, np.array([[1, 2, 4], [3, 5, 9]]), ref=_ref, kwargs={"axis": 1}, id="int")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), axis=0, dtype="float32"), NotImplementedError,
+        rf"{_name}: the argument 'dtype' is not supported", id="dtype")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), where=np.ones((2, 3), bool)), NotImplementedError,
+        rf"{_name}: the argument 'where' is not supported", id="where")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), axis=2), sd.ShapeError,
+        r"variance: axis 2 is out of bounds for an array of 2 dimensions", id="axis")
+good("variance", normal(3, 4), call=lambda x: x.var(axis=0, ddof=1), ref=lambda x: x.var(axis=0, ddof=1),
+     id="method")
+good("std", normal(3, 4), call=lambda x: x.std(1, keepdims=True), ref=lambda x: x.std(1, keepdims=True),
+     id="method")
+
+for _name, _ref, _gen in [("cumsum", np.cumsum, normal), ("cumprod", np.cumprod, away_from_zero)]:
+    good(_name, _gen(2, 3, 4), ref=_ref)
+    for _axis in (0, 1, -1):
+        good(_name, _gen(2, 3, 4), ref=_ref, kwargs={"axis": _axis})
+    good(_name, _gen(5), ref=_ref, kwargs={"axis": 0})
+    good(_name, _gen(), ref=_ref, id="scalar-flattens")
+    good(_name, np.array([[1, 2], [3, 4]], dtype=np.int32), ref=_ref, kwargs={"axis": 1}, id="int32")
+    good(_name, _gen(2, 3), ref=_ref, kwargs={"axis": 1, "dtype": "float32"}, grad=False, id="dtype")
+    good(_name, _gen(2, 3), call=lambda x, n=_name: getattr(x, n)(axis=0),
+         ref=lambda x, n=_name: getattr(x, n)(axis=0), id="method")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), axis=2), sd.ShapeError,
+        rf"{_name}: axis 2 is out of bounds for an array of 2 dimensions", id="axis")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), out=np.zeros(6)), NotImplementedError,
+        rf"{_name}: the argument 'out' is not supported", id="out")
+good("cumprod", np.array([[1.5, 0.0, 2.0, 0.0, 3.0], [0.0, 0.5, 2.0, -1.0, 0.0], [1.0, 2.0, -1.0, 0.5, 3.0]]),
+     ref=np.cumprod, kwargs={"axis": 1}, order2=False, id="zeros")
+
+good("average", normal(2, 3), ref=np.average, id="no-weights")
+good("average", normal(2, 3, 4), positive(2, 3, 4), call=lambda a, w: sd.average(a, weights=w),
+     ref=lambda a, w: np.average(a, weights=w), id="full-weights")
+good("average", normal(2, 3, 4), positive(3), call=lambda a, w: sd.average(a, axis=1, weights=w),
+     ref=lambda a, w: np.average(a, axis=1, weights=w), id="axis-weights")
+good("average", normal(2, 3, 4), positive(4), call=lambda a, w: sd.average(a, -1, w, keepdims=True),
+     ref=lambda a, w: np.average(a, -1, w, keepdims=True), id="keepdims")
+good("average", normal(2, 3, 4), positive(2, 3, 4), call=lambda a, w: sd.average(a, (0, 2), w),
+     ref=lambda a, w: np.average(a, (0, 2), w), id="axes-full-weights")
+good("average", np.array([[1, 2], [3, 7]]), np.array([1, 3]), call=lambda a, w: sd.average(a, 0, w),
+     ref=lambda a, w: np.average(a, 0, w), id="int")
+good("average", normal(2, 3), ref=np.average, kwargs={"axis": 1}, id="axis-no-weights")
+bad("average", lambda: sd.average(v("a", 2, 3), weights=v("w", 3)), sd.ShapeError,
+    r"average: weights of shape \(3,\) differ from a's \(2, 3\); give the axis they run along",
+    id="no-axis")
+bad("average", lambda: sd.average(v("a", 2, 3), axis=0, weights=v("w", 3)), sd.ShapeError,
+    r"average: weights of shape \(3,\) do not match a's shape \(2, 3\) along axis 0", id="wrong-axis")
+bad("average", lambda: sd.average(v("a", 2, 3), returned=True), NotImplementedError,
+    r"average: the argument 'returned' is not supported", id="returned")
+
 # -- neural-network ops ----------------------------------------------------------------------------
 
 

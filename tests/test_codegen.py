@@ -30,7 +30,7 @@ B = ("b", (3, 4), "float64", _any)
 P = ("p", (3, 4), "float64", _pos)
 V = ("v", (4,), "float64", _any)
 M = ("m", (4, 5), "float64", _any)
-L = ("labels", (3,), "int64", lambda s: RNG.integers(0, 4, s))
+L = ("labels", (3,), "int64", lambda s: RNG.integers(0, 3, s))  # rows of A and one_hot depth 4
 OPS = {
     "abs": (lambda a: sd.abs(a), [A]),
     "add": (lambda a, v: sd.add(a, v), [A, V]),
@@ -141,6 +141,46 @@ OPS.update({
     "trace": (lambda t: sd.trace(t, 1, 1, 2), [A3]),
     "tril": (lambda a: sd.tril(a, 1), [A]),
     "triu": (lambda t: sd.triu(t, -1), [A3]),
+})
+
+# more elementwise functions and reductions
+U = ("u", (3, 4), "float64", lambda s: RNG.uniform(-0.9, 0.9, s))
+Z = ("z", (3, 4), "float64", lambda s: np.where(RNG.random(s) < 0.3, 0.0, RNG.standard_normal(s)))
+OPS.update({
+    "arccos": (lambda u: sd.arccos(u), [U]),
+    "arccosh": (lambda p: sd.arccosh(p + 1.0), [P]),
+    "arcsin": (lambda u: sd.arcsin(u), [U]),
+    "arcsinh": (lambda a: sd.arcsinh(a), [A]),
+    "arctan": (lambda a: sd.arctan(a), [A]),
+    "arctan2": (lambda a, v: sd.arctan2(a, v), [A, V]),
+    "arctanh": (lambda u: sd.arctanh(u), [U]),
+    "average": (lambda a, p: sd.average(a, axis=0, weights=p), [A, P]),
+    "cbrt": (lambda a: sd.cbrt(a), [A]),
+    "clip": (lambda a, b: sd.clip(a, -0.5, b), [A, B]),
+    "cosh": (lambda a: sd.cosh(a), [A]),
+    "cumprod": (lambda z: sd.cumprod(z, axis=1), [Z]),
+    "cumsum": (lambda a: sd.cumsum(a), [A]),
+    "deg2rad": (lambda a: sd.deg2rad(a), [A]),
+    "digamma": (lambda p: sd.digamma(p), [P]),
+    "erf": (lambda a: sd.erf(a), [A]),
+    "erfc": (lambda a: sd.erfc(a), [A]),
+    "exp2": (lambda a: sd.exp2(a), [A]),
+    "fmod": (lambda a, p: sd.fmod(a, p), [A, P]),
+    "gammaln": (lambda p: sd.gammaln(p), [P]),
+    "hypot": (lambda a, b: sd.hypot(a, b), [A, B]),
+    "log10": (lambda p: sd.log10(p), [P]),
+    "log2": (lambda p: sd.log2(p), [P]),
+    "logaddexp": (lambda a, b: sd.logaddexp(a, b), [A, B]),
+    "logaddexp2": (lambda a, v: sd.logaddexp2(a, v), [A, V]),
+    "mod": (lambda a, p: a % p, [A, P]),
+    "polygamma": (lambda p: sd.polygamma(2, p - 3.0), [P]),
+    "rad2deg": (lambda a: sd.rad2deg(a), [A]),
+    "reciprocal": (lambda p: sd.reciprocal(p), [P]),
+    "sinc": (lambda a: sd.sinc(sd.where(a > 1.0, 0.0, a)), [A]),
+    "sinh": (lambda a: sd.sinh(a), [A]),
+    "square": (lambda a: sd.square(a), [A]),
+    "std": (lambda a: sd.std(a, axis=1, ddof=1), [A]),
+    "variance": (lambda a: a.var(axis=0, keepdims=True), [A]),
 })
 
 

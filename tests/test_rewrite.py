@@ -198,13 +198,31 @@ def test_list_in_list_out_shares():
     assert sd.simplify(f) is not None and not isinstance(sd.simplify(f), list)
 
 
-def test_evaluate_can_simplify_first():
+def test_evaluate_simplifies_first_by_default():
     e = x * 0  # kept (x may be inf)
     assert np.isnan(sd.evaluate(e, {"x": np.inf}, simplify=True))
     e = sd.log(1 + x)
     tiny = 1e-20
     assert sd.evaluate(e, {"x": tiny}, simplify=True) == tiny  # log1p after rewriting
+    assert sd.evaluate(e, {"x": tiny}) == tiny  # "auto": a small graph is rewritten
+    assert e.eval(x=tiny) == tiny
+    assert sd.evaluate(e, {"x": tiny}, simplify=False) == 0.0  # the graph as written
+    with pytest.raises(ValueError, match="simplify must be True, False or 'auto', got 'yes'"):
+        sd.evaluate(e, {"x": tiny}, simplify="yes")
+
+
+def test_evaluate_auto_skips_big_graphs_of_small_inputs(monkeypatch):
+    import symdiff.api as api
+
+    e = sd.log(1 + x)
+    tiny = 1e-20
+    monkeypatch.setattr(api, "AUTO_SIMPLIFY_NODES", 3)  # e has 4 nodes: too big to rewrite
     assert sd.evaluate(e, {"x": tiny}) == 0.0
+    big = sd.var("big", shape=("n",))
+    f = sd.log(1 + big)  # ... unless an input is large enough for rewriting to pay off
+    vals = np.full(api.AUTO_SIMPLIFY_ELEMENTS, tiny)
+    assert np.all(sd.evaluate(f, {"big": vals}) == tiny)
+    assert np.all(sd.evaluate(f, {"big": vals[:10]}) == 0.0)
 
 
 # -- sizes ---------------------------------------------------------------------------------------

@@ -603,7 +603,7 @@ class _Emitter:
         imports = []
         if self.const_names and any("base64" in c for c in self.module_consts):
             imports.append("import base64")
-        if scalar or any("math." in helper_source(h) for h in self.helpers):
+        if scalar or any("math." in helper_source(h) for h in self.helpers):  # helpers may use math
             imports.append("import math")
         imports.append("")
         imports.append("import numpy as np")

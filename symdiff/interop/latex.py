@@ -25,6 +25,14 @@ _GREEK = {
 _FUNCTIONS = {"sin": r"\sin", "cos": r"\cos", "tan": r"\tan", "tanh": r"\tanh", "log": r"\log", "sigmoid": r"\sigma"}
 
 
+# more elementwise functions and reductions
+_FUNCTIONS.update({
+    "arcsin": r"\arcsin", "arccos": r"\arccos", "arctan": r"\arctan", "sinh": r"\sinh",
+    "cosh": r"\cosh", "arcsinh": r"\operatorname{arsinh}", "arccosh": r"\operatorname{arcosh}",
+    "arctanh": r"\operatorname{artanh}", "log2": r"\log_{2}", "log10": r"\log_{10}",
+    "gammaln": r"\ln\Gamma",
+})
+
 def _escape(text: str) -> str:
     return re.sub(r"([_#$%&{}])", r"\\\1", text)
 
@@ -132,6 +140,9 @@ def _node_latex(n: Node, a: list[Printed]) -> Printed:
         return Printed(f"e^{{{a[0]}}} - 1", SUM)
     if name == "sign":
         return _call("sgn", a)
+    more = _more_latex(n, a)
+    if more is not None:
+        return more
     if name in ("maximum", "minimum"):
         return Printed(rf"\{name[:3]}\left({a[0]}, {a[1]}\right)", ATOM)
     symbols = {"less": "<", "less_equal": r"\le", "greater": ">", "greater_equal": r"\ge", "equal": "=",
@@ -169,6 +180,44 @@ def _node_latex(n: Node, a: list[Printed]) -> Printed:
     params = [_escape(p if isinstance(p, str) else repr(p)) for p in _shown_params(n)]
     return _call(name, a, params)
 
+
+def _more_latex(n: Node, a: list[Printed]) -> Printed | None:
+    """More elementwise functions and reductions: their usual mathematical notation."""
+    op, name = n.op, n.op.name
+    if name == "exp2":
+        return Printed(f"2^{{{a[0]}}}", POWER)
+    if name == "reciprocal":
+        return Printed(rf"\frac{{1}}{{{a[0]}}}", ATOM)
+    if name == "cbrt":
+        return Printed(rf"\sqrt[3]{{{a[0]}}}", ATOM)
+    if name == "hypot":
+        return Printed(rf"\sqrt{{{{{_wrap(a[0], ATOM)}}}^{{2}} + {{{_wrap(a[1], ATOM)}}}^{{2}}}}", ATOM)
+    if name in ("mod", "fmod"):
+        sym = r"\bmod" if name == "mod" else r"\operatorname{fmod}"
+        return Printed(rf"{_wrap(a[0], PRODUCT)} {sym} {_wrap(a[1], PRODUCT, strict=True)}", PRODUCT)
+    if name == "deg2rad":
+        return Printed(rf"\frac{{\pi}}{{180}} \, {_wrap(a[0], PRODUCT)}", PRODUCT)
+    if name == "rad2deg":
+        return Printed(rf"\frac{{180}}{{\pi}} \, {_wrap(a[0], PRODUCT)}", PRODUCT)
+    if name == "erf" or name == "erfc":
+        return _call(name, a)
+    if name == "polygamma":
+        k = op.n  # type: ignore[attr-defined]
+        head = r"\psi" if k == 0 else rf"\psi^{{({k})}}"
+        return Printed(rf"{head}\left({a[0]}\right)", ATOM)
+    if name == "sinc_derivative":
+        k = op.n  # type: ignore[attr-defined]
+        return Printed(rf"\operatorname{{sinc}}^{{({k})}}\left({a[0]}\right)", ATOM)
+    if name == "clip":
+        lo = a[1] if op.has_min else r"-\infty"  # type: ignore[attr-defined]
+        hi = a[1 + op.has_min] if op.has_max else r"\infty"  # type: ignore[attr-defined]
+        return _call("clip", [a[0], lo, hi])
+    if name in ("cumsum", "cumprod"):
+        extra = [] if n.ndim == 1 else [rf"\mathrm{{axis}}={op.axis}"]  # type: ignore[attr-defined]
+        if op.reverse:  # type: ignore[attr-defined]
+            extra.append(r"\mathrm{reversed}")
+        return _call(name, a, extra)
+    return None
 
 # -- products and linear algebra
 

@@ -176,6 +176,71 @@ _REDUCE: dict[str, Callable[[list[Any]], Any]] = {
 }
 
 
+# -- more elementwise functions and reductions
+_UNARY.update({
+    "arcsin": sympy.asin,
+    "arccos": sympy.acos,
+    "arctan": sympy.atan,
+    "sinh": sympy.sinh,
+    "cosh": sympy.cosh,
+    "arcsinh": sympy.asinh,
+    "arccosh": sympy.acosh,
+    "arctanh": sympy.atanh,
+    "log2": lambda a: sympy.log(a, 2),
+    "log10": lambda a: sympy.log(a, 10),
+    "exp2": lambda a: 2**a,
+    "reciprocal": lambda a: 1 / a,
+    "cbrt": lambda a: sympy.real_root(a, 3),
+    "deg2rad": lambda a: a * sympy.pi / 180,
+    "rad2deg": lambda a: a * 180 / sympy.pi,
+    "sinc": lambda a: sympy.sinc(sympy.pi * a),  # SymPy's sinc is the unnormalized sin(x)/x
+    "erf": sympy.erf,
+    "erfc": sympy.erfc,
+    "gammaln": sympy.loggamma,  # equal for x > 0; SymPy's is complex for x < 0
+})
+_BINARY.update({
+    "arctan2": sympy.atan2,
+    "hypot": lambda a, b: sympy.sqrt(a**2 + b**2),
+    "logaddexp": lambda a, b: sympy.log(sympy.exp(a) + sympy.exp(b)),
+    "logaddexp2": lambda a, b: sympy.log(2**a + 2**b, 2),
+    "mod": sympy.Mod,  # the sign of the divisor, as NumPy's mod
+    "fmod": lambda a, b: sympy.sign(a) * sympy.Mod(sympy.Abs(a), sympy.Abs(b)),
+})
+
+
+def _clip(op: Any, args: list[Arr]) -> Arr:
+    rest = list(args[1:])
+    lo = rest.pop(0) if op.has_min else None
+    hi = rest.pop(0) if op.has_max else None
+    out = args[0]
+    if lo is not None:
+        out = _map(sympy.Max, out, lo)
+    if hi is not None:
+        out = _map(sympy.Min, out, hi)
+    return out
+
+
+def _scan(op: Any, args: list[Arr]) -> Arr:
+    x = args[0]
+    if op.reverse:
+        x = np.flip(x, op.axis)
+    out = (np.cumsum if op.name == "cumsum" else np.cumprod)(x, axis=op.axis)
+    return np.flip(out, op.axis) if op.reverse else out
+
+
+def _sinc_derivative(op: Any, args: list[Arr]) -> Arr:
+    t = sympy.Dummy("t", real=True)
+    expr = sympy.diff(sympy.sinc(sympy.pi * t), t, op.n)
+    return _map(lambda a: expr.subs(t, a), args[0])
+
+
+_WITH_PARAMS: dict[str, Callable[[Any, list[Arr]], Arr]] = {
+    "clip": _clip,
+    "cumsum": _scan,
+    "cumprod": _scan,
+    "sinc_derivative": _sinc_derivative,
+    "polygamma": lambda op, args: _map(lambda a: sympy.polygamma(op.n, a), args[0]),
+}
 # -- products and linear algebra
 
 
@@ -355,6 +420,8 @@ def _convert_node(n: Node, args: list[Arr], leaf: Callable[[Node], Arr]) -> Arr:
         depth = np.arange(op.depth)  # type: ignore[attr-defined]
         labels = np.expand_dims(args[0], -1)
         return _map(lambda lab, k: sympy.Piecewise((1, sympy.Eq(lab, k)), (0, True)), labels, depth)
+    elif name in _WITH_PARAMS:
+        return _WITH_PARAMS[name](op, args)
     elif name in _SHAPE_OPS:
         out = _SHAPE_OPS[name](op, *args)
         return out if isinstance(out, np.ndarray) else _scalar(out)
@@ -449,6 +516,25 @@ _FUNCS: dict[type, Callable[..., Any]] = {
     sympy.Unequality: ew.not_equal,
 }
 
+
+# -- more elementwise functions and reductions
+_FUNCS.update({
+    sympy.asin: FUNCTIONS["arcsin"],
+    sympy.acos: FUNCTIONS["arccos"],
+    sympy.atan: FUNCTIONS["arctan"],
+    sympy.atan2: FUNCTIONS["arctan2"],
+    sympy.sinh: FUNCTIONS["sinh"],
+    sympy.cosh: FUNCTIONS["cosh"],
+    sympy.asinh: FUNCTIONS["arcsinh"],
+    sympy.acosh: FUNCTIONS["arccosh"],
+    sympy.atanh: FUNCTIONS["arctanh"],
+    sympy.erf: FUNCTIONS["erf"],
+    sympy.erfc: FUNCTIONS["erfc"],
+    sympy.loggamma: FUNCTIONS["gammaln"],
+    sympy.polygamma: FUNCTIONS["polygamma"],
+    sympy.Mod: FUNCTIONS["mod"],
+    sympy.sinc: lambda a: FUNCTIONS["sinc"](ew.divide(a, math.pi)),
+})
 
 def _is_negated(v: Any) -> bool:
     return isinstance(v, Node) and v.op.name == "neg"

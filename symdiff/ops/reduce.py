@@ -3,6 +3,7 @@ where broadcasting is undone."""
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -11,7 +12,7 @@ import numpy as np
 from ..ir import Dim, Node, Op, Shape, Type, format_shape
 from ..errors import ShapeError
 from .base import as_node, dim_size, dtype_by_running, helper, normalize_axes
-from .elementwise import astype, equal, exp, where
+from .elementwise import astype, equal, exp, maximum, sqrt, where
 from .shape import broadcast_to, reshape
 
 
@@ -188,3 +189,86 @@ def sum_to(g: Node, shape: Shape) -> Node:
         g = Node(Sum(axes, True), (g,))
     return reshape(g, shape)
 
+
+
+# -- statistics: variance, standard deviation, weighted average -------------------------------------
+
+
+_mean = mean  # the name ``mean`` is also an argument of variance and std, as in NumPy
+
+
+def _unsupported(fn: str, **given: Any) -> None:
+    for name, value in given.items():
+        if value is not None:
+            raise NotImplementedError(f"{fn}: the argument {name!r} is not supported (got {value!r})")
+
+
+def variance(x: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: Any = 0,
+             keepdims: bool = False, *, where: Any = None, mean: Any = None,
+             correction: Any = None) -> Node:
+    """NumPy's ``var``: the mean squared deviation over ``axis``, divided by ``N - ddof``:
+    ``sd.variance(x, axis=0, ddof=1)`` (also ``x.var(...)``; ``sd.var`` declares variables).
+
+    Integer inputs give float64. ``dtype``, ``out``, ``where``, ``mean`` and ``correction`` are not
+    supported and raise NotImplementedError."""
+    _unsupported("variance", dtype=dtype, out=out, where=where, mean=mean, correction=correction)
+    x = as_node(x)
+    if x.dtype.kind == "c":
+        raise NotImplementedError("variance: complex inputs are not supported")
+    if isinstance(ddof, Node) or not isinstance(ddof, (int, float, np.integer, np.floating)):
+        raise TypeError(f"variance: ddof must be a number, got {ddof!r}")
+    axes = normalize_axes("variance", axis, x.ndim)
+    if x.dtype.kind != "f":
+        x = astype(x, np.float64)
+    d = x - _mean(x, axes, keepdims=True)
+    total = sum(d ** 2, axes, keepdims)
+    n = count(x, axes)
+    if n.op.name == "const":
+        dof = builtins.max(float(n.op.value) - float(ddof), 0.0)  # type: ignore[attr-defined]
+        return total / dof if dof != 1 else total
+    return total / maximum(astype(n, x.dtype) - float(ddof), 0)
+
+
+def std(x: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: Any = 0,
+        keepdims: bool = False, *, where: Any = None, mean: Any = None,
+        correction: Any = None) -> Node:
+    """NumPy's ``std``: the square root of ``variance`` with the same arguments:
+    ``sd.std(x, axis=1)`` or ``x.std(axis=1)``. Its gradient is nan where the variance is 0."""
+    _unsupported("std", dtype=dtype, out=out, where=where, mean=mean, correction=correction)
+    return sqrt(variance(x, axis, ddof=ddof, keepdims=keepdims))
+
+
+def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = False, *,
+            keepdims: bool = False) -> Node:
+    """NumPy's ``average``: ``sum(a * w) / sum(w)`` over ``axis``: ``sd.average(x, weights=w)``.
+
+    ``weights`` has the shape of ``a``, or is 1-D along a single ``axis``; without weights it is
+    ``mean``. ``returned=True`` is not supported (NotImplementedError); a zero weight sum gives
+    inf or nan rather than NumPy's ZeroDivisionError."""
+    if returned:
+        raise NotImplementedError("average: the argument 'returned' is not supported; "
+                                  "compute the weight sum with sd.sum(weights, axis)")
+    a = as_node(a)
+    if weights is None:
+        return _mean(a, axis, keepdims)
+    w = as_node(weights, like=a)
+    if a.dtype.kind in "iub":
+        dt = np.result_type(a.dtype, w.dtype, np.float64)
+    else:
+        dt = np.result_type(a.dtype, w.dtype)
+    a, w = astype(a, dt), astype(w, dt)
+    axes = normalize_axes("average", axis, a.ndim)
+    if w.shape != a.shape:
+        if axis is None:
+            raise ShapeError(
+                f"average: weights of shape {format_shape(w.shape)} differ from a's "
+                f"{format_shape(a.shape)}; give the axis they run along"
+            )
+        if w.ndim != len(axes) or tuple(a.shape[k] for k in axes) != w.shape:
+            raise ShapeError(
+                f"average: weights of shape {format_shape(w.shape)} do not match a's shape "
+                f"{format_shape(a.shape)} along axis {axis!r}"
+            )
+        w = reshape(w, tuple(a.shape[k] if k in axes else 1 for k in range(a.ndim)))
+    # a reshaped w broadcasts against the result; its sum over the axes is the normalizer
+    return sum(a * w, axes, keepdims) / sum(w, axes, keepdims)

@@ -1,10 +1,19 @@
-"""The fixpoint driver: apply a rule set over a DAG until nothing changes.
+"""The driver: one bottom-up pass that brings every node of a DAG to normal form.
 
-One round is one loop over ``toposort`` of the current outputs: each node is rebuilt from its
-rewritten inputs (interning makes an unchanged node come back as itself, and keeps every
-rebuilt sub-expression shared), then the rules are tried on it until none applies. Rounds
-repeat until the outputs come back unchanged (a fixpoint) or a round limit is reached. Nodes
-that no output reaches any more are simply not visited again: dead-node removal is free.
+Nodes are visited in topological order, so a node's inputs are already in normal form when it
+is reached. It is rebuilt from them (interning returns the very same node when nothing below
+it changed, and keeps every rebuilt sub-expression shared), then the rules for its op are tried
+on it. When a rule offers a replacement, the replacement's own new nodes are brought to normal
+form the same way (bottom-up, on an explicit stack) and the replacement's normal form becomes
+the node's. Every result is remembered per node, so each node is rewritten once and the whole
+pass costs time proportional to the graph plus what the rules build: there are no repeated
+sweeps over the whole graph. Nodes that no output reaches any more are never visited: dead-node
+removal is free.
+
+Termination: a chain of replacements (a node, its replacement, that one's replacement, ...) is
+at most ``MAX_LOCAL`` long, and the pass applies at most ``REWRITES_PER_NODE`` rules per node
+of the input graph in total; past either budget nodes are only rebuilt, never rewritten, so a
+pair of rules that undo each other cannot loop.
 """
 
 from __future__ import annotations
@@ -16,18 +25,19 @@ from ..ops.elementwise import astype
 from ..ops.shape import broadcast_to
 from .pattern import RuleSet
 
-MAX_ROUNDS = 12
-MAX_LOCAL = 8  # rewrites of one node within a round before moving on (later rounds continue)
+MAX_LOCAL = 8  # replacements chained from one node before its last one is taken as final
+REWRITES_PER_NODE = 8  # replacements in a pass, per node of the graph it started from
+MAX_ROUNDS = 2  # a second pass lets term collection see sums whose terms the first merged
 
 
 class Context:
-    """What rules may read about the round in progress (rules get it by naming ``ctx``).
+    """What rules may read about the graph being rewritten (rules get it by naming ``ctx``).
 
     ``uses[n]``: how many times ``n`` is an input in the graph being rewritten, plus one if it
-    is an output; ``new[n]``: the rewritten form of an already visited node ``n``; ``old``: the
-    node of that graph the current node was rebuilt from (None once a rule has replaced it, as
-    the replacement is not part of that graph); ``sole[n]``: its one consumer, if it has
-    exactly one (None if several or none).
+    is an output; ``new[n]``: the normal form of an already visited node ``n``; ``old``: the
+    node of that graph the current node was rebuilt from (None when the current node is a
+    rule's replacement, as that is not part of the graph); ``sole[n]``: its one consumer, if it
+    has exactly one (None if several or none).
     """
 
     __slots__ = ("uses", "new", "old", "sole")
@@ -42,17 +52,15 @@ class Context:
 def restore_type(replacement: Node, node: Node) -> Node:
     """``replacement`` with ``node``'s dtype and shape (rules may return a smaller broadcastable
     value, or one NumPy would type differently)."""
-    if replacement.dtype != node.dtype:
-        replacement = astype(replacement, node.dtype)
-    if replacement.shape != node.shape:
-        replacement = broadcast_to(replacement, node.shape)
+    if replacement.type is not node.type:
+        if replacement.dtype != node.dtype:
+            replacement = astype(replacement, node.dtype)
+        if replacement.shape != node.shape:
+            replacement = broadcast_to(replacement, node.shape)
     return replacement
 
 
-def rewrite_once(roots: Sequence[Node], rules: RuleSet) -> list[Node]:
-    """One round: every node reachable from ``roots`` rebuilt bottom-up with ``rules`` applied."""
-    order = toposort(roots)
-    ctx = Context()
+def _count_uses(order: Sequence[Node], roots: Sequence[Node], ctx: Context) -> None:
     uses = ctx.uses
     sole = ctx.sole
     for n in order:
@@ -67,36 +75,105 @@ def rewrite_once(roots: Sequence[Node], rules: RuleSet) -> list[Node]:
     for r in roots:
         uses[r] = uses.get(r, 0) + 1
         sole[r] = None
-    new = ctx.new
-    for node in order:
-        ins = node.inputs
-        n = node
-        if ins:
-            mapped = tuple([new[i] for i in ins])
-            for a, b in zip(mapped, ins):
-                if a is not b:
-                    n = Node(node.op, mapped)
-                    break
-        ctx.old = node
-        for _ in range(MAX_LOCAL):
-            r = rules.apply(n, ctx)
+
+
+def rewrite_once(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | None = None
+                 ) -> list[Node]:
+    """One pass: every node reachable from ``roots`` brought to normal form under ``rules``.
+
+    ``graph_rules``, when given, are the rules tried on the nodes of the graph itself (the
+    replacements rules build always get all of ``rules``): a later pass over a graph already
+    in normal form offers its nodes only the rules that read the graph around them.
+    """
+    order = toposort(roots)
+    ctx = Context()
+    _count_uses(order, roots, ctx)
+    memo = ctx.new
+    budget = REWRITES_PER_NODE * len(order) + 64
+    apply = rules.apply
+    apply_graph = apply if graph_rules is None else graph_rules.apply
+    # The explicit stack holds frames (node, old, hops, waiting): ``node`` to bring to normal
+    # form; ``old`` the graph node it stands for (or None); ``hops`` how many replacements led
+    # to it; ``waiting`` the replacement it resolves to once that is settled, or None.
+    stack: list[tuple[Node, Node | None, int, Node | None]] = []
+    active: set[Node] = set()  # nodes whose replacement is being settled (a rule cycle guard)
+    for top in order:
+        if top in memo:
+            # Already reached as part of an earlier replacement; it is in normal form, but only
+            # rules that read the graph (ctx.old) did not see it: give them their turn.
+            if memo[top] is not top or not top.inputs:
+                continue
+        stack.append((top, top, 0, None))
+        while stack:
+            node, old, hops, waiting = stack.pop()
+            if waiting is not None:
+                settled = memo[waiting]
+                memo[node] = settled
+                active.discard(node)
+                if old is not None and old is not node:  # the rebuilt form, kept in ``old``
+                    active.discard(old)
+                    memo.setdefault(old, settled)
+                continue
+            if old is None and node in memo:
+                continue
+            ins = node.inputs
+            n = node
+            if ins:
+                pending = [i for i in ins if i not in memo]
+                if pending:
+                    stack.append((node, old, hops, None))
+                    stack.extend((i, None, hops, None) for i in pending)
+                    continue
+                mapped = tuple([memo[i] for i in ins])
+                for a, b in zip(mapped, ins):
+                    if a is not b:
+                        n = Node(node.op, mapped)
+                        break
+            if n is not node and n in memo:
+                memo[node] = memo[n]
+                continue
+            if hops >= MAX_LOCAL or budget <= 0 or n in active:
+                memo[node] = n
+                if n is not node:
+                    memo[n] = n
+                continue
+            ctx.old = old
+            r = apply(n, ctx) if old is None else apply_graph(n, ctx)
             if r is None:
-                break
-            n = restore_type(r, n)
-            ctx.old = None
-        new[node] = n
-    return [new[r] for r in roots]
+                memo[node] = n
+                if n is not node:
+                    memo[n] = n
+                continue
+            budget -= 1
+            r = restore_type(r, n)
+            if r in memo:
+                memo[node] = memo[r]
+                if n is not node and n not in memo:
+                    memo[n] = memo[r]
+                continue
+            active.add(node)
+            active.add(n)
+            # While the replacement settles, the finished frame needs only the rebuilt form.
+            stack.append((node, n, hops, r))
+            stack.append((r, None, hops + 1, None))
+    return [memo[r] for r in roots]
 
 
 def rewrite(roots: Sequence[Node], rules: RuleSet, max_rounds: int = MAX_ROUNDS) -> list[Node]:
-    """``roots`` rewritten with ``rules`` to a fixpoint (or ``max_rounds`` rounds).
+    """``roots`` rewritten with ``rules`` to normal form (``max_rounds`` passes at most, stopping
+    early when a pass changes nothing).
 
     >>> rewrite([x * 1 + 0], RuleSet([...]))
     """
     current = list(roots)
+    graph_rules: RuleSet | None = None
     for _ in range(max_rounds):
-        nxt = rewrite_once(current, rules)
+        nxt = rewrite_once(current, rules, graph_rules)
         if all(a is b for a, b in zip(nxt, current)):
             break
         current = nxt
+        # Every node is now in normal form for the rules that look only at it and below; what
+        # a later pass can still find is for the rules that read how the graph uses a node
+        # (term collection), whose view changed as sums merged their terms.
+        graph_rules = rules.contextual()
     return current

@@ -173,21 +173,59 @@ def _match_all(pats: Sequence[Pat], nodes: Sequence[Node], b: Bindings) -> Itera
 
 
 class Rule:
-    """A pattern and its replacement: ``Rule(x * 1, lambda x: x)  # x*1 -> x``."""
+    """A pattern and its replacement: ``Rule(x * 1, lambda x: x)  # x*1 -> x``.
 
-    __slots__ = ("pattern", "fn", "name", "_args")
+    ``inputs``, when given, is a tuple of op types every input of a matched node must have
+    (and there must be at least one input): constant folding declares ``(Const, BroadcastTo)``
+    so that the rule set's index offers it only nodes of constants.
+    """
 
-    def __init__(self, pattern: Pat, fn: Callable[..., Node | None], name: str | None = None) -> None:
+    __slots__ = ("pattern", "fn", "name", "inputs", "contextual", "_args", "_flat")
+
+    def __init__(self, pattern: Pat, fn: Callable[..., Node | None], name: str | None = None,
+                 inputs: tuple[type[Op], ...] | None = None) -> None:
         if pattern.ops is None:
             raise ValueError("a rule's pattern must start with an op, not a bare capture")
         self.pattern = pattern
         self.fn = fn
         self.name = name or repr(pattern)
+        self.inputs = inputs
         self._args = tuple(inspect.signature(fn).parameters)
+        self.contextual = "ctx" in self._args  # reads the graph around the node, not only below
+        # An op over plain captures (``x + x``, ``x ** c``, ``where(c, x, x)``) is matched by
+        # binding the inputs directly, without the general matcher's generators.
+        src = pattern.src
+        self._flat: tuple[str | None, ...] | None = None
+        if src is not None and all(q.ops is None and q.literal is None for q in src):
+            self._flat = tuple(q.name for q in src)
+
+    def _flat_bindings(self, node: Node) -> Iterator[Bindings]:
+        names = self._flat
+        ins = node.inputs
+        if len(ins) != len(names):  # type: ignore[arg-type]
+            return
+        orders = [ins]
+        if len(ins) == 2 and type(node.op) in COMMUTATIVE and ins[0] is not ins[1]:
+            orders.append((ins[1], ins[0]))
+        for order in orders:
+            b: Bindings = {}
+            for name, n in zip(names, order):  # type: ignore[arg-type]
+                if name is None:
+                    continue
+                seen = b.get(name)
+                if seen is None:
+                    b[name] = n
+                elif seen is not n:
+                    break
+            else:
+                if self.pattern.name is not None:
+                    b[self.pattern.name] = node
+                yield b
 
     def apply(self, node: Node, ctx: Any = None) -> Node | None:
         """The replacement for ``node`` from the first match the function accepts, or None."""
-        for b in self.pattern.match(node):
+        matches = self._flat_bindings(node) if self._flat is not None else self.pattern.match(node)
+        for b in matches:
             extra = {"node": node, "ctx": ctx}
             out = self.fn(**{a: b[a] if a in b else extra[a] for a in self._args})
             if out is not None and out is not node:
@@ -201,23 +239,62 @@ class Rule:
         return f"Rule({self.name})"
 
 
+def _admits(p: Pat, op_type: type[Op]) -> bool:
+    """Whether a node of ``op_type`` can stand where pattern ``p`` stands (a type test only)."""
+    if p.ops is None:
+        return p.literal is None or op_type in (Const, BroadcastTo)
+    return op_type in p.ops or Op in p.ops
+
+
+def _admits_inputs(rule: Rule, sig: tuple[type[Op], ...]) -> bool:
+    """Whether ``rule`` can match a node whose op and input ops have the types in ``sig``."""
+    p = rule.pattern
+    if rule.inputs is not None and (len(sig) == 1 or any(t not in rule.inputs for t in sig[1:])):
+        return False
+    if not _admits(p, sig[0]):
+        return False
+    if p.src is None:
+        return True
+    ins = sig[1:]
+    if len(p.src) != len(ins):
+        return False
+    if all(_admits(q, t) for q, t in zip(p.src, ins)):
+        return True
+    return sig[0] in COMMUTATIVE and len(ins) == 2 and all(
+        _admits(q, t) for q, t in zip(p.src, ins[::-1]))
+
+
 class RuleSet:
-    """Rules tried in order, indexed by the op at the root of their pattern; ``a + b`` joins sets."""
+    """Rules tried in order, indexed by the op types at the root of their pattern and one level
+    below it; ``a + b`` joins sets.
+
+    The index maps a node's signature (its op's type and its inputs' op types) to the rules
+    that can match it, so a node is offered only to its candidates: most rules fail on the
+    first level under the root, and that test then costs one dict lookup per node.
+    """
 
     __slots__ = ("rules", "_index")
 
     def __init__(self, rules: Sequence[Rule] = ()) -> None:
         self.rules = tuple(rules)
-        self._index: dict[type[Op], tuple[Rule, ...]] = {}
+        self._index: dict[tuple[type[Op], ...], tuple[Rule, ...]] = {}
 
     def for_op(self, op_type: type[Op]) -> tuple[Rule, ...]:
         """The rules whose pattern can match a node of this op type, in order (``Op`` matches all)."""
-        found = self._index.get(op_type)
+        return tuple(r for r in self.rules if _admits(r.pattern, op_type))
+
+    def candidates(self, node: Node) -> tuple[Rule, ...]:
+        """The rules whose pattern can match ``node`` judging by op types two levels deep."""
+        sig = (type(node.op), *[type(i.op) for i in node.inputs])
+        found = self._index.get(sig)
         if found is None:
-            ops = self.rules
-            found = tuple(r for r in ops if op_type in r.pattern.ops or Op in r.pattern.ops)  # type: ignore[operator]
-            self._index[op_type] = found
+            found = tuple(r for r in self.rules if _admits_inputs(r, sig))
+            self._index[sig] = found
         return found
+
+    def contextual(self) -> RuleSet:
+        """The rules that read the graph around a node (they name ``ctx``), in order."""
+        return RuleSet([r for r in self.rules if r.contextual])
 
     def __add__(self, other: Rule | RuleSet) -> RuleSet:
         more = [other] if isinstance(other, Rule) else list(other.rules)
@@ -231,7 +308,7 @@ class RuleSet:
 
     def apply(self, node: Node, ctx: Any = None) -> Node | None:
         """The first replacement some rule offers for ``node``, or None."""
-        for r in self.for_op(type(node.op)):
+        for r in self.candidates(node):
             out = r.apply(node, ctx)
             if out is not None:
                 return out

@@ -611,7 +611,7 @@ COLLECT = RuleSet([
 ])
 
 FOLD = RuleSet([
-    Rule(Pat(Op), _fold),  # f(constants) -> constant
+    Rule(Pat(Op), _fold, inputs=(Const, BroadcastTo)),  # f(constants) -> constant
 ])
 
 DEFAULT = FOLD + IDENTITIES + ZEROS + SHAPES + STABILIZE + COLLECT

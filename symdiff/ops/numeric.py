@@ -1,0 +1,518 @@
+"""More NumPy elementwise functions: inverse trigonometric and hyperbolic functions, logarithms
+and powers in other bases, ``hypot``, ``logaddexp``, ``mod``/``fmod``, ``clip`` and ``sinc``.
+
+Each op is one class beside its derivative, written in symdiff ops so it differentiates again.
+Non-smooth points:
+
+- ``mod``/``fmod`` jump where ``a`` is a multiple of ``b``; there the derivative is the one of
+  the piece the result lies on: ``d/da = 1`` everywhere, ``d/db = -q`` with the integer
+  quotient ``q = (a - result) / b`` that NumPy's result implies.
+- ``clip`` passes the gradient to ``a`` on its bounds (``a == a_min`` or ``a == a_max``, as
+  PyTorch's ``clamp``); a bound gets the gradient only where it is strictly active.
+- ``hypot`` at ``(0, 0)``: its gradient is 0 there (the convention of ``abs'(0) = 0``).
+- ``arctan2`` at ``(0, 0)``, ``cbrt`` at 0, ``arcsin``/``arccos`` at ±1, ``arccosh`` at 1 and
+  ``arctanh`` at ±1: the derivative is infinite or undefined (inf or nan, as the formula gives).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..ir import Dim, Node, Type
+from .base import as_node, as_nodes, helper
+from .elementwise import (
+    Binary, Elementwise, Unary, _binary, _unary, cos, exp, maximum, power, sqrt, stop_gradient,
+    where,
+)
+
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+
+
+# -- inverse trigonometric and hyperbolic functions ----------------------------------------------
+
+
+class Arcsin(Unary):
+    name, numpy = "arcsin", "np.arcsin({0})"
+    inplace = "np.arcsin({0}, out={out})"
+    math = "math.asin({0})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (g / sqrt(1 - x * x),)
+
+
+class Arccos(Unary):
+    name, numpy = "arccos", "np.arccos({0})"
+    inplace = "np.arccos({0}, out={out})"
+    math = "math.acos({0})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (-(g / sqrt(1 - x * x)),)
+
+
+class Arctan(Unary):
+    name, numpy = "arctan", "np.arctan({0})"
+    inplace = "np.arctan({0}, out={out})"
+    math = "math.atan({0})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (g / (1 + x * x),)
+
+
+class Arctan2(Binary):
+    """The angle of the point (x, y): ``arctan2(y, x)``, NumPy's argument order."""
+
+    name, numpy = "arctan2", "np.arctan2({0}, {1})"
+    inplace = "np.arctan2({0}, {1}, out={out})"
+    math = "math.atan2({0}, {1})"
+
+    def vjp(self, g: Node, out: Node, y: Node, x: Node) -> Sequence[Node | None]:
+        gr = g / (x * x + y * y)
+        return (gr * x, -(gr * y))
+
+
+class Sinh(Unary):
+    name, numpy = "sinh", "np.sinh({0})"
+    inplace = "np.sinh({0}, out={out})"
+    math = "math.sinh({0})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (g * cosh(x),)
+
+
+class Cosh(Unary):
+    name, numpy = "cosh", "np.cosh({0})"
+    inplace = "np.cosh({0}, out={out})"
+    math = "math.cosh({0})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (g * sinh(x),)
+
+
+class Arcsinh(Unary):
+    name, numpy = "arcsinh", "np.arcsinh({0})"
+    inplace = "np.arcsinh({0}, out={out})"
+    math = "math.asinh({0})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (g / sqrt(x * x + 1),)
+
+
+class Arccosh(Unary):
+    name, numpy = "arccosh", "np.arccosh({0})"
+    inplace = "np.arccosh({0}, out={out})"
+    math = "math.acosh({0})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        # sqrt(x - 1) * sqrt(x + 1) rather than sqrt(x*x - 1): no cancellation near x = 1
+        return (g / (sqrt(x - 1) * sqrt(x + 1)),)
+
+
+class Arctanh(Unary):
+    name, numpy = "arctanh", "np.arctanh({0})"
+    inplace = "np.arctanh({0}, out={out})"
+    math = "math.atanh({0})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (g / (1 - x * x),)
+
+
+# -- logarithms, exponentials and powers ------------------------------------------------------------
+
+
+class Log2(Unary):
+    name, numpy = "log2", "np.log2({0})"
+    inplace = "np.log2({0}, out={out})"
+    math = "math.log2({0})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (g / (x * _LN2),)
+
+
+class Log10(Unary):
+    name, numpy = "log10", "np.log10({0})"
+    inplace = "np.log10({0}, out={out})"
+    math = "math.log10({0})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (g / (x * _LN10),)
+
+
+class Exp2(Unary):
+    name, numpy = "exp2", "np.exp2({0})"
+    inplace = "np.exp2({0}, out={out})"
+    math = "math.pow(2.0, {0})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (g * (out * _LN2),)
+
+
+class Reciprocal(Unary):
+    """1 / x; on integers NumPy's integer reciprocal (0 unless x is ±1)."""
+
+    name, numpy = "reciprocal", "np.reciprocal({0})"
+    inplace = "np.reciprocal({0}, out={out})"
+    math = "1.0 / {0}"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (-(g * (out * out)),)
+
+
+class Cbrt(Unary):
+    """The real cube root (negative for negative x); its slope at 0 is infinite."""
+
+    name, numpy = "cbrt", "np.cbrt({0})"
+    inplace = "np.cbrt({0}, out={out})"
+    # no scalar template: math.cbrt needs Python 3.11
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (g / (3 * (out * out)),)
+
+
+class Deg2rad(Unary):
+    name, numpy = "deg2rad", "np.deg2rad({0})"
+    inplace = "np.deg2rad({0}, out={out})"
+    math = "math.radians({0})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (g * (math.pi / 180),)
+
+
+class Rad2deg(Unary):
+    name, numpy = "rad2deg", "np.rad2deg({0})"
+    inplace = "np.rad2deg({0}, out={out})"
+    math = "math.degrees({0})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (g * (180 / math.pi),)
+
+
+class Hypot(Binary):
+    """sqrt(a**2 + b**2) without overflow; its gradient at (0, 0) is 0."""
+
+    name, numpy = "hypot", "np.hypot({0}, {1})"
+    inplace = "np.hypot({0}, {1}, out={out})"
+    math = "math.hypot({0}, {1})"
+
+    def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
+        gr = g / where(out > 0, out, 1)  # a = b = 0 there, so both cotangents are 0
+        return (gr * a, gr * b)
+
+
+class LogAddExp(Binary):
+    """log(exp(a) + exp(b)) without overflow."""
+
+    name, numpy = "logaddexp", "np.logaddexp({0}, {1})"
+    inplace = "np.logaddexp({0}, {1}, out={out})"
+    math = ("({0} + 0.6931471805599453 if {0} == {1} else "
+            "max({0}, {1}) + math.log1p(math.exp(-abs({0} - {1}))))")
+
+    def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
+        return (g * exp(a - out), g * exp(b - out))
+
+
+class LogAddExp2(Binary):
+    """log2(2**a + 2**b) without overflow."""
+
+    name, numpy = "logaddexp2", "np.logaddexp2({0}, {1})"
+    inplace = "np.logaddexp2({0}, {1}, out={out})"
+    math = ("({0} + 1.0 if {0} == {1} else "
+            "max({0}, {1}) + math.log1p(math.pow(2.0, -abs({0} - {1}))) * 1.4426950408889634)")
+
+    def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
+        return (g * exp2(a - out), g * exp2(b - out))
+
+
+class Mod(Binary):
+    """The remainder with the sign of the divisor (Python's ``%``, NumPy's ``mod``)."""
+
+    name, numpy, symbol, precedence = "mod", "np.mod({0}, {1})", "%", 20
+    inplace = "np.mod({0}, {1}, out={out})"
+    math = "{0} % {1}"
+
+    def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
+        # result = a - b * q with q piecewise constant: q's derivative is 0, so it is held fixed
+        q = stop_gradient((a - out) / b)
+        return (g, -(g * q))
+
+
+class Fmod(Mod):
+    """The remainder with the sign of the dividend (C's ``fmod``)."""
+
+    name, numpy, symbol, precedence = "fmod", "np.fmod({0}, {1})", "", 100
+    inplace = "np.fmod({0}, {1}, out={out})"
+    math = "math.fmod({0}, {1})"
+
+
+class Clip(Elementwise):
+    """``a`` limited to ``[a_min, a_max]``; either bound may be absent. As in NumPy the result
+    is ``minimum(maximum(a, a_min), a_max)``, also when ``a_min > a_max``."""
+
+    __slots__ = ("has_min", "has_max")
+    name = "clip"
+
+    def __init__(self, has_min: bool, has_max: bool) -> None:
+        self.has_min = has_min
+        self.has_max = has_max
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.has_min, self.has_max)
+
+    def _args(self, args: Sequence[str]) -> tuple[str, str, str]:
+        rest = list(args[1:])
+        lo = rest.pop(0) if self.has_min else "None"
+        hi = rest.pop(0) if self.has_max else "None"
+        return args[0], lo, hi
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return "np.clip({}, {}, {})".format(*self._args(args))
+
+    @property
+    def inplace(self) -> str:  # type: ignore[override]
+        return "np.clip({0}, {1}, {2}, out={{out}})".format(*self._args(["{0}", "{1}", "{2}"]))
+
+    def emit_scalar(self, args: Sequence[str]) -> str | None:
+        # the maximum and minimum templates, nan-propagating as NumPy
+        a, lo, hi = self._args(args)
+        if lo != "None":
+            a = f"({a} if {a} >= {lo} or {a} != {a} else {lo})"
+        if hi != "None":
+            a = f"({a} if {a} <= {hi} or {a} != {a} else {hi})"
+        return a
+
+    def text(self, args: Sequence[str]) -> str:
+        return "clip({}, {}, {})".format(*self._args(args))
+
+    def vjp(self, g: Node, out: Node, a: Node, *bounds: Node) -> Sequence[Node | None]:
+        rest = list(bounds)
+        lo = rest.pop(0) if self.has_min else None
+        hi = rest.pop(0) if self.has_max else None
+        grads: list[Node | None] = []
+        below = a < lo if lo is not None else None  # a_min wins (ties stay with a)
+        raised = maximum(a, lo) if lo is not None else a
+        above = raised > hi if hi is not None else None  # a_max wins
+        g_in = g if above is None else where(above, 0, g)
+        grads.append(g_in if below is None else where(below, 0, g_in))
+        if below is not None:
+            grads.append(where(below, g_in, 0))
+        if above is not None:
+            grads.append(where(above, g, 0))
+        return grads
+
+
+@helper
+def sinc_derivative_kernel(x, n):  # type: ignore[no-untyped-def]
+    # The n-th derivative of sin(pi x) / (pi x). Near 0 its Taylor series (no cancellation);
+    # elsewhere the recurrence from differentiating x f = sin(pi x) / pi n times:
+    # x f^(n) + n f^(n-1) = pi^(n-1) sin(pi x + n pi / 2).
+    x = np.asarray(x)
+    dt = np.result_type(x.dtype, 0.0)
+    t = x.astype(np.float64)
+    small = np.abs(t) < 1.0
+    ts = np.where(small, t, 0.0)
+    series = np.zeros_like(ts)
+    for k in range((n + 1) // 2, 30):
+        c = (-1.0) ** k * math.pi ** (2 * k) / math.factorial(2 * k + 1)
+        series = series + c * (math.factorial(2 * k) / math.factorial(2 * k - n)) * ts ** (2 * k - n)
+    tr = np.where(small, 1.0, t)
+    s, co = np.sin(math.pi * tr), np.cos(math.pi * tr)
+    f = s / (math.pi * tr)
+    for m in range(1, n + 1):
+        shifted = (s, co, -s, -co)[m % 4]
+        f = (math.pi ** (m - 1) * shifted - m * f) / tr
+    return np.where(small, series, f).astype(dt)
+
+
+class Sinc(Unary):
+    """NumPy's normalized sinc, sin(pi x) / (pi x), 1 at 0."""
+
+    name, numpy = "sinc", "np.sinc({0})"
+    math = "(math.sin(math.pi * {0}) / (math.pi * {0}) if {0} else 1.0)"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (g * Node(SincDerivative(1), (x,)),)
+
+
+class SincDerivative(Unary):
+    """The n-th derivative of ``sinc``, accurate also near 0 (where the closed form cancels)."""
+
+    __slots__ = ("n",)
+    name = "sinc_derivative"
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.n,)
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"sinc_derivative_kernel({args[0]}, {self.n!r})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (g * Node(SincDerivative(self.n + 1), (x,)),)
+
+
+# -- the public functions ----------------------------------------------------------------------------
+
+_arcsin, _arccos, _arctan, _sinh, _cosh = Arcsin(), Arccos(), Arctan(), Sinh(), Cosh()
+_arcsinh, _arccosh, _arctanh, _log2, _log10 = Arcsinh(), Arccosh(), Arctanh(), Log2(), Log10()
+_exp2, _reciprocal, _cbrt, _deg2rad, _rad2deg = Exp2(), Reciprocal(), Cbrt(), Deg2rad(), Rad2deg()
+_sinc = Sinc()
+
+
+def arcsin(x: Any) -> Node:
+    """Inverse sine, elementwise: ``sd.arcsin(x)``; its derivative is infinite at ±1."""
+    return _unary(_arcsin, x)
+
+
+def arccos(x: Any) -> Node:
+    """Inverse cosine, elementwise: ``sd.arccos(x)``; its derivative is infinite at ±1."""
+    return _unary(_arccos, x)
+
+
+def arctan(x: Any) -> Node:
+    """Inverse tangent, elementwise: ``sd.arctan(x)``."""
+    return _unary(_arctan, x)
+
+
+def arctan2(x1: Any, x2: Any) -> Node:
+    """The angle of the point (x2, x1), as NumPy: ``sd.arctan2(y, x)``; undefined slope at (0, 0)."""
+    return _binary(Arctan2(), x1, x2)
+
+
+def sinh(x: Any) -> Node:
+    """Hyperbolic sine, elementwise: ``sd.sinh(x)``."""
+    return _unary(_sinh, x)
+
+
+def cosh(x: Any) -> Node:
+    """Hyperbolic cosine, elementwise: ``sd.cosh(x)``."""
+    return _unary(_cosh, x)
+
+
+def arcsinh(x: Any) -> Node:
+    """Inverse hyperbolic sine, elementwise: ``sd.arcsinh(x)``."""
+    return _unary(_arcsinh, x)
+
+
+def arccosh(x: Any) -> Node:
+    """Inverse hyperbolic cosine (x >= 1), elementwise: ``sd.arccosh(x)``."""
+    return _unary(_arccosh, x)
+
+
+def arctanh(x: Any) -> Node:
+    """Inverse hyperbolic tangent (|x| < 1), elementwise: ``sd.arctanh(x)``."""
+    return _unary(_arctanh, x)
+
+
+def log2(x: Any) -> Node:
+    """Base-2 logarithm, elementwise: ``sd.log2(x)``."""
+    return _unary(_log2, x)
+
+
+def log10(x: Any) -> Node:
+    """Base-10 logarithm, elementwise: ``sd.log10(x)``."""
+    return _unary(_log10, x)
+
+
+def exp2(x: Any) -> Node:
+    """2**x, elementwise: ``sd.exp2(x)``."""
+    return _unary(_exp2, x)
+
+
+def square(x: Any) -> Node:
+    """x**2, elementwise: ``sd.square(x)`` (the same node as ``x ** 2``)."""
+    x = as_node(x)
+    if x.dtype.kind == "b":
+        return x * x  # NumPy squares booleans to booleans
+    return power(x, 2)
+
+
+def reciprocal(x: Any) -> Node:
+    """1 / x, elementwise, as NumPy (integer inputs give integer results): ``sd.reciprocal(x)``."""
+    return _unary(_reciprocal, x)
+
+
+def cbrt(x: Any) -> Node:
+    """The real cube root, elementwise: ``sd.cbrt(x)``; its slope at 0 is infinite."""
+    return _unary(_cbrt, x)
+
+
+def deg2rad(x: Any) -> Node:
+    """Degrees to radians, elementwise: ``sd.deg2rad(x)``."""
+    return _unary(_deg2rad, x)
+
+
+def rad2deg(x: Any) -> Node:
+    """Radians to degrees, elementwise: ``sd.rad2deg(x)``."""
+    return _unary(_rad2deg, x)
+
+
+def hypot(x1: Any, x2: Any) -> Node:
+    """sqrt(x1**2 + x2**2) without overflow: ``sd.hypot(a, b)``; its gradient at (0, 0) is 0."""
+    return _binary(Hypot(), x1, x2)
+
+
+def logaddexp(x1: Any, x2: Any) -> Node:
+    """log(exp(x1) + exp(x2)) without overflow: ``sd.logaddexp(a, b)``."""
+    return _binary(LogAddExp(), x1, x2)
+
+
+def logaddexp2(x1: Any, x2: Any) -> Node:
+    """log2(2**x1 + 2**x2) without overflow: ``sd.logaddexp2(a, b)``."""
+    return _binary(LogAddExp2(), x1, x2)
+
+
+def mod(x1: Any, x2: Any) -> Node:
+    """The remainder of x1 / x2 with the sign of x2 (Python's %): ``sd.mod(a, 2.0)``.
+
+    It jumps where x1 is a multiple of x2; there the derivative is that of the piece the result
+    lies on (d/dx1 = 1, d/dx2 = -quotient)."""
+    return _binary(Mod(), x1, x2)
+
+
+def fmod(x1: Any, x2: Any) -> Node:
+    """The remainder of x1 / x2 with the sign of x1 (C's fmod): ``sd.fmod(a, 2.0)``.
+
+    It jumps where x1 is a non-zero multiple of x2; there the derivative is that of the piece the
+    result lies on (d/dx1 = 1, d/dx2 = -quotient)."""
+    return _binary(Fmod(), x1, x2)
+
+
+def clip(a: Any, a_min: Any = None, a_max: Any = None, out: Any = None, *,
+         min: Any = None, max: Any = None) -> Node:  # noqa: A002 - NumPy's names
+    """``a`` limited to ``[a_min, a_max]`` (either may be None): ``sd.clip(x, 0.0, 1.0)``.
+
+    On a bound (a == a_min or a == a_max) the gradient goes to ``a``; a bound receives it only
+    where it is strictly active. ``min``/``max`` are NumPy 2's aliases of ``a_min``/``a_max``."""
+    if out is not None:
+        raise NotImplementedError("clip: the argument 'out' is not supported; use the returned node")
+    if min is not None:
+        if a_min is not None:
+            raise TypeError("clip: give a_min or min, not both")
+        a_min = min
+    if max is not None:
+        if a_max is not None:
+            raise TypeError("clip: give a_max or max, not both")
+        a_max = max
+    given = [v for v in (a_min, a_max) if v is not None]
+    nodes = as_nodes(a, *given)
+    if not given:
+        return nodes[0]
+    return Node(Clip(a_min is not None, a_max is not None), tuple(nodes))
+
+
+def sinc(x: Any) -> Node:
+    """The normalized sinc, sin(pi x) / (pi x) and 1 at 0, as NumPy: ``sd.sinc(x)``."""
+    return _unary(_sinc, x)
+
+
+__all__ = [
+    "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "cbrt", "clip",
+    "cosh", "deg2rad", "exp2", "fmod", "hypot", "log10", "log2", "logaddexp", "logaddexp2", "mod",
+    "rad2deg", "reciprocal", "sinc", "sinh", "square",
+]

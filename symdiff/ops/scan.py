@@ -1,0 +1,104 @@
+"""Cumulative sums and products along an axis (``axis=None`` flattens first, as NumPy)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..ir import Dim, Node, Op, Type
+from .base import as_node, dtype_by_running, normalize_axis
+from .elementwise import astype, equal, where
+from .shape import reshape
+
+
+class Scan(Op):
+    """A running reduction along one axis; ``reverse`` runs it from the end (the adjoint of a
+    cumulative sum is the reversed cumulative sum of its cotangent)."""
+
+    __slots__ = ("axis", "reverse")
+    numpy_name = ""
+
+    def __init__(self, axis: int, reverse: bool = False) -> None:
+        self.axis = axis
+        self.reverse = reverse
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.axis, self.reverse)
+
+    def infer(self, x: Type) -> Type:
+        return Type(dtype_by_running(self, [x]), x.shape)
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        if not self.reverse:
+            return f"{self.numpy_name}({args[0]}, axis={self.axis})"
+        flipped = f"np.flip({args[0]}, axis={self.axis})"
+        return f"np.flip({self.numpy_name}({flipped}, axis={self.axis}), axis={self.axis})"
+
+    def text(self, args: Sequence[str]) -> str:
+        rev = ", reverse=True" if self.reverse else ""
+        return f"{self.name}({args[0]}, axis={self.axis}{rev})"
+
+
+class Cumsum(Scan):
+    __slots__ = ()
+    name, numpy_name = "cumsum", "np.cumsum"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (Node(Cumsum(self.axis, not self.reverse), (g,)),)
+
+
+class Cumprod(Scan):
+    """Running product; its gradient is exact also where the input has zeros."""
+
+    __slots__ = ()
+    name, numpy_name = "cumprod", "np.cumprod"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        if self.reverse:
+            raise NotImplementedError("cumprod: no derivative rule for the reversed scan")
+        # Along the axis let z be the first zero. For i < z, out_j / x_i is d out_j / d x_i
+        # for i <= j < z (and 0 from z on). At z, d out_j / d x_z is the running product with
+        # x_z replaced by 1, for j >= z. Past z every derivative is 0.
+        is_zero = equal(x, 0)
+        zeros_so_far = Node(Cumsum(self.axis), (astype(is_zero, np.int64),))
+        before = equal(zeros_so_far, 0)
+        first_zero = where(is_zero, equal(zeros_so_far, 1), False)
+        y = where(first_zero, 1, x)
+        c = Node(Cumprod(self.axis), (y,))
+        gc = g * c
+        before_z = Node(Cumsum(self.axis, True), (where(before, gc, 0),)) / where(before, x, 1)
+        at_z = Node(Cumsum(self.axis, True), (where(before, 0, gc),))
+        return (where(before, before_z, where(first_zero, at_z, 0)),)
+
+
+def _scan(cls: type[Scan], a: Any, axis: Any, dtype: Any, out: Any) -> Node:
+    if out is not None:
+        raise NotImplementedError(f"{cls.name}: the argument 'out' is not supported")
+    a = as_node(a)
+    if dtype is not None:
+        a = astype(a, dtype)
+    if axis is None:
+        a = reshape(a, (-1,)) if a.ndim != 1 else a
+        axis = 0
+    return Node(cls(normalize_axis(cls.name, axis, a.ndim)), (a,))
+
+
+def cumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Node:
+    """Cumulative sum along ``axis`` (of the flattened array when None): ``sd.cumsum(x, axis=0)``.
+
+    ``dtype`` converts the input first; ``out`` is not supported (NotImplementedError)."""
+    return _scan(Cumsum, a, axis, dtype, out)
+
+
+def cumprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Node:
+    """Cumulative product along ``axis`` (of the flattened array when None):
+    ``sd.cumprod(x, axis=1)``. The gradient is exact where the input has zeros; second
+    derivatives are exact where it has none.
+
+    ``dtype`` converts the input first; ``out`` is not supported (NotImplementedError)."""
+    return _scan(Cumprod, a, axis, dtype, out)
+
+
+__all__ = ["cumprod", "cumsum"]

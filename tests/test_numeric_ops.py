@@ -1,0 +1,234 @@
+"""More elementwise functions and reductions beyond the op table: the conventions at non-smooth
+points, special functions against mpmath over wide ranges, the generated scalar path, and the
+SymPy and LaTeX forms."""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+import sympy
+
+import symdiff as sd
+
+
+def _grads(f, values):
+    vs = {k: sd.var(k, np.shape(v)) for k, v in values.items()}
+    out = f(**vs)
+    return sd.evaluate(sd.grad(sd.sum(out), list(vs.values())), values)
+
+
+# -- non-smooth points ---------------------------------------------------------------------------
+
+
+def test_clip_passes_the_gradient_to_a_on_its_bounds():
+    a = np.array([-1.0, 0.0, 0.5, 1.0, 2.0])
+    ga, glo, ghi = _grads(lambda a, lo, hi: sd.clip(a, lo, hi), {"a": a, "lo": np.zeros(5), "hi": np.ones(5)})
+    np.testing.assert_array_equal(ga, [0, 1, 1, 1, 0])
+    np.testing.assert_array_equal(glo, [1, 0, 0, 0, 0])
+    np.testing.assert_array_equal(ghi, [0, 0, 0, 0, 1])
+    # a_min > a_max: NumPy's result is a_max everywhere, and so is the gradient's route
+    ga, glo, ghi = _grads(lambda a, lo, hi: sd.clip(a, lo, hi), {"a": a, "lo": np.ones(5), "hi": np.zeros(5)})
+    assert np.all(ga == 0) and np.all(glo == 0) and np.all(ghi == 1)
+
+
+def test_mod_and_fmod_at_the_jump_take_the_piece_the_result_lies_on():
+    a, b = np.array([-4.0, -2.0, 0.0, 2.0, 4.0, 5.0]), np.full(6, 2.0)
+    for f, np_f in ((sd.mod, np.mod), (sd.fmod, np.fmod)):
+        ga, gb = _grads(lambda a, b, f=f: f(a, b), {"a": a, "b": b})
+        np.testing.assert_array_equal(ga, np.ones(6))
+        np.testing.assert_array_equal(gb, -(a - np_f(a, b)) / b)  # -quotient
+    # and the second derivative is zero: the quotient is held constant
+    x, y = sd.symbols("x y")
+    second = [sd.grad(g, [x, y]) for g in sd.grad(sd.mod(x, y), [x, y])]
+    assert sd.evaluate(second[0] + second[1], {"x": 5.5, "y": 2.0}) == [0.0] * 4
+
+
+def test_hypot_gradient_at_the_origin_is_zero():
+    ga, gb = _grads(lambda a, b: sd.hypot(a, b), {"a": np.array([0.0, 3.0]), "b": np.array([0.0, -4.0])})
+    np.testing.assert_allclose(ga, [0.0, 0.6], rtol=1e-15, atol=0)
+    np.testing.assert_allclose(gb, [0.0, -0.8], rtol=1e-15, atol=0)
+
+
+@pytest.mark.parametrize("x, want", [
+    ([2.0, 0.0, 3.0, 4.0], None),
+    ([0.0, 2.0, 3.0, 4.0], None),
+    ([2.0, 0.0, 3.0, 0.0], None),
+    ([0.0, 0.0, 0.0, 5.0], None),
+])
+def test_cumprod_gradient_is_exact_with_zeros(x, want):
+    x = np.array(x)
+    (g,) = _grads(lambda x: sd.cumprod(x), {"x": x})
+    # d sum(cumprod x) / d x_i = sum over j >= i of prod_{k <= j, k != i} x_k
+    exact = [sum(np.prod(np.delete(x[: j + 1], i)) for j in range(i, len(x))) for i in range(len(x))]
+    np.testing.assert_array_equal(g, exact)
+
+
+def test_std_gradient_where_the_variance_is_zero_is_nan():
+    with np.errstate(divide="ignore", invalid="ignore"):
+        (g,) = _grads(lambda x: sd.std(x), {"x": np.ones(3)})
+    assert np.all(np.isnan(g))
+
+
+def test_sinc_derivatives_at_and_near_zero():
+    x = sd.var("x")
+    d1 = sd.grad(sd.sinc(x), x)
+    d2 = sd.grad(d1, x)
+    d3 = sd.grad(d2, x)
+    assert sd.evaluate([d1, d3], {"x": 0.0}) == [0.0, 0.0]
+    np.testing.assert_allclose(sd.evaluate(d2, {"x": 0.0}), -math.pi**2 / 3, rtol=1e-15)
+    for t in (1e-9, 3e-5, 0.3, -0.99, 1.0, 2.5, 40.25):
+        with mpmath.workdps(30):
+            want = [float(mpmath.diff(lambda s: mpmath.sinc(mpmath.pi * s), t, k)) for k in (1, 2, 3)]
+        np.testing.assert_allclose(sd.evaluate([d1, d2, d3], {"x": t}), want, rtol=1e-12, atol=1e-13)
+
+
+# -- special functions -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3])
+def test_polygamma_against_mpmath(n):
+    xs = np.concatenate([np.geomspace(1e-3, 1e6, 60), np.linspace(0.05, 30, 80)])
+    xs = xs[np.abs(xs - 1.4616321449683622) > 0.02]  # digamma's zero: only absolute accuracy
+    got = sd.evaluate(sd.polygamma(n, sd.var("x", (xs.size,))), {"x": xs})
+    want = np.array([float(mpmath.polygamma(n, t)) for t in xs])
+    np.testing.assert_allclose(got, want, rtol=3e-15 if n else 1e-14)
+    neg = -np.linspace(0.05, 7.9, 60) + 0.0123
+    neg = neg[np.abs(neg - np.round(neg)) > 0.03]
+    got = sd.evaluate(sd.polygamma(n, sd.var("x", (neg.size,))), {"x": neg})
+    want = np.array([float(mpmath.polygamma(n, t)) for t in neg])
+    np.testing.assert_allclose(got, want, rtol=1e-11)
+
+
+def test_gammaln_poles_and_dtypes():
+    x = sd.var("x", (4,))
+    got = sd.evaluate(sd.gammaln(x), {"x": np.array([0.0, -1.0, -2.5, 0.5])})
+    np.testing.assert_array_equal(got[:2], [np.inf, np.inf])
+    np.testing.assert_allclose(got[2:], [math.lgamma(-2.5), math.lgamma(0.5)], rtol=1e-15)
+    x32 = sd.var("x", (2,), "float32")
+    for f in (sd.erf, sd.erfc, sd.gammaln, sd.digamma, sd.sinc):
+        assert f(x32).dtype == np.float32
+        assert sd.evaluate(f(x32), {"x": np.ones(2, np.float32)}).dtype == np.float32
+    assert sd.erf(sd.var("i", (2,), "int64")).dtype == np.float64
+
+
+def test_erf_uses_the_same_kernel_in_generated_code():
+    x = sd.var("x", (3,))
+    fn = sd.compile([sd.erf(x), sd.grad(sd.sum(sd.gammaln(x)), x)], inputs=[x])
+    assert "def erf_kernel" in fn.source and "def polygamma_kernel" in fn.source
+    assert "import math" in fn.source and "scipy" not in fn.source
+
+
+# -- the generated scalar path (math templates) --------------------------------------------------
+
+_SCALAR = {
+    "arcsin": (sd.arcsin, [0.3, 2.0]), "arccos": (sd.arccos, [-0.3, 1.5]), "arctan": (sd.arctan, [4.0]),
+    "sinh": (sd.sinh, [1.5, 1000.0]), "cosh": (sd.cosh, [-0.5, -1000.0]), "arcsinh": (sd.arcsinh, [-3.0]),
+    "arccosh": (sd.arccosh, [2.0, 0.5]), "arctanh": (sd.arctanh, [0.5, 1.0]), "log2": (sd.log2, [8.0, 0.0]),
+    "log10": (sd.log10, [1e5, -1.0]), "exp2": (sd.exp2, [3.5, 5000.0]), "reciprocal": (sd.reciprocal, [4.0, 0.0]),
+    "deg2rad": (sd.deg2rad, [90.0]), "rad2deg": (sd.rad2deg, [1.0]), "sinc": (sd.sinc, [0.0, 0.25, 3.0]),
+    "erf": (sd.erf, [0.5]), "erfc": (sd.erfc, [8.0]), "gammaln": (sd.gammaln, [0.5, 0.0, -3.0]),
+}
+_SCALAR2 = {
+    "arctan2": (sd.arctan2, [(1.0, -1.0), (0.0, 0.0)]), "hypot": (sd.hypot, [(3.0, 4.0)]),
+    "logaddexp": (sd.logaddexp, [(1.0, 2.0), (-math.inf, -math.inf), (5.0, 5.0), (800.0, -800.0)]),
+    "logaddexp2": (sd.logaddexp2, [(1.0, 2.0), (3.0, 3.0), (-math.inf, 0.0)]),
+    "mod": (sd.mod, [(5.5, 2.0), (-5.5, 2.0), (5.5, -2.0), (1.0, 0.0), (-0.0, 3.0)]),
+    "fmod": (sd.fmod, [(5.5, 2.0), (-5.5, 2.0), (1.0, 0.0), (math.inf, 2.0)]),
+    "clip": (lambda a, b: sd.clip(a, -1.0, b), [(0.5, 2.0), (-3.0, 2.0), (5.0, 2.0), (math.nan, 1.0), (0.0, -2.0)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_SCALAR) + sorted(_SCALAR2))
+def test_scalar_fast_path_agrees_with_the_evaluator(name):
+    x, y = sd.symbols("x y")
+    if name in _SCALAR:
+        f, points = _SCALAR[name]
+        expr, ins, points = f(x), [x], [(p,) for p in points]
+    else:
+        f, points = _SCALAR2[name]
+        expr, ins = f(x, y), [x, y]
+    fn = sd.compile(expr, inputs=ins)
+    assert "import math" in fn.source and "except (ArithmeticError, ValueError)" in fn.source
+    for p in points:
+        with np.errstate(all="ignore"):
+            got = fn(*p)
+            want = sd.evaluate(expr, dict(zip(["x", "y"], p)))
+        np.testing.assert_allclose(got, want, rtol=1e-15, atol=0, err_msg=f"{name}{p}")
+        assert math.copysign(1, got) == math.copysign(1, want) or got != got
+
+
+# -- SymPy, LaTeX, text, parsing ----------------------------------------------------------------
+
+X = sympy.Symbol("x", real=True)
+_SYMPY = [
+    ("arcsin(x)", 0.3), ("arccos(x)", -0.4), ("arctan(x)", 2.0), ("sinh(x)", 0.7), ("cosh(x)", -0.7),
+    ("arcsinh(x)", 1.3), ("arccosh(x)", 1.7), ("arctanh(x)", 0.2), ("log2(x)", 3.0), ("log10(x)", 3.0),
+    ("exp2(x)", 0.3), ("square(x)", -1.2), ("reciprocal(x)", 1.5), ("cbrt(x)", -2.0), ("deg2rad(x)", 30.0),
+    ("rad2deg(x)", 0.5), ("sinc(x)", 0.3), ("erf(x)", 0.4), ("erfc(x)", 1.1), ("gammaln(x)", 2.5),
+    ("digamma(x)", 2.5), ("polygamma(2, x)", 1.5), ("arctan2(x, 2.0)", 0.7), ("hypot(x, 2.0)", 0.7),
+    ("logaddexp(x, 1.0)", 0.3), ("logaddexp2(x, 1.0)", 0.3), ("x % 0.75", 2.3), ("fmod(x, 0.75)", -2.3),
+    ("clip(x, 0.0, 1.0)", 0.5),
+]
+
+
+@pytest.mark.parametrize("text, point", _SYMPY)
+def test_sympy_values_and_derivatives(text, point):
+    f, x = sd.parse(text), sd.var("x")
+    fs = sd.to_sympy(f)
+    d1 = sd.grad(f, x)
+    d2 = sd.grad(d1, x)
+    mine = sd.evaluate([f, d1, d2], {"x": point})
+    order = 0 if "%" in text or "fmod" in text else 2  # SymPy leaves d Mod / dx unevaluated
+    theirs = [complex(sympy.N(sympy.diff(fs, X, k).subs(X, point), 30)).real for k in range(order + 1)]
+    mine = mine[: order + 1]
+    np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-13)
+    back = sd.from_sympy(fs)
+    np.testing.assert_allclose(sd.evaluate(back, {"x": point}), mine[0], rtol=1e-13)
+
+
+def test_sympy_scans_and_statistics():
+    v = sd.var("v", (3,))
+    vs = sympy.IndexedBase("v", shape=(3,), real=True)
+    got = sd.to_sympy(sd.cumprod(v))
+    assert list(got) == [vs[0], vs[0] * vs[1], vs[0] * vs[1] * vs[2]]
+    g = sd.to_sympy(sd.grad(sd.sum(sd.cumsum(v) * v), v))
+    assert sympy.expand(g[0] - (2 * vs[0] + vs[1] + vs[2])) == 0
+    var = sd.to_sympy(sd.variance(v, ddof=1))
+    m = (vs[0] + vs[1] + vs[2]) / 3
+    assert sympy.simplify(var - sum((vs[k] - m) ** 2 for k in range(3)) / 2) == 0
+
+
+def test_from_sympy_functions():
+    x = sympy.Symbol("x")
+    assert str(sd.from_sympy(sympy.asin(x) + sympy.sinh(x))) == "arcsin(x) + sinh(x)"
+    assert str(sd.from_sympy(sympy.loggamma(x) * sympy.erf(x))) == "erf(x) * gammaln(x)"
+    assert str(sd.from_sympy(sympy.polygamma(1, x))) == "polygamma(1, x)"
+    assert str(sd.from_sympy(sympy.Mod(x, 2))) == "x % 2.0"
+
+
+def test_latex_forms():
+    x, y = sd.symbols("x y")
+    assert sd.latex(sd.arcsin(x)) == r"\arcsin\left(x\right)"
+    assert sd.latex(sd.sinh(x)) == r"\sinh\left(x\right)"
+    assert sd.latex(sd.erf(x)) == r"\operatorname{erf}\left(x\right)"
+    assert sd.latex(sd.gammaln(x)) == r"\ln\Gamma\left(x\right)"
+    assert sd.latex(sd.polygamma(1, x)) == r"\psi^{(1)}\left(x\right)"
+    assert sd.latex(sd.log10(x)) == r"\log_{10}\left(x\right)"
+    assert sd.latex(sd.cbrt(x)) == r"\sqrt[3]{x}"
+    assert sd.latex(sd.exp2(x)) == "2^{x}"
+    assert sd.latex(sd.hypot(x, y)) == r"\sqrt{{x}^{2} + {y}^{2}}"
+    assert sd.latex((x + 1) % y) == r"\left(x + 1\right) \bmod y"
+    assert sd.latex(sd.clip(x, 0.0, None)) == r"\operatorname{clip}\left(x, 0, \infty\right)"
+    assert sd.latex(sd.cumsum(sd.var("M", (2, 3)), axis=1)) == (
+        r"\operatorname{cumsum}\left(M, \mathrm{axis}=1\right)")
+
+
+def test_text_reads_back():
+    x, y = sd.symbols("x y")
+    v = sd.var("v", (4,))
+    for e in (x % (y + 1), sd.fmod(x, y), sd.clip(x, None, y), sd.digamma(x), sd.polygamma(3, x),
+              sd.cumprod(v), sd.arctan2(x, y) * sd.logaddexp2(x, y)):
+        assert sd.parse(sd.to_text(e), shapes={"v": (4,)}) is e
