@@ -14,7 +14,9 @@ import numpy as np
 
 from ..errors import DTypeError
 from ..ir import Dim, Node, Op, Type
-from .base import as_node, as_nodes, broadcast_shapes, const, const_value, dtype_by_running, helper
+from .base import (
+    as_node, as_nodes, broadcast_shapes, const, const_value, dtype_by_running, helper, numeric_dtype,
+)
 
 
 UNARY_PRECEDENCE = 30  # unary minus: binds tighter than * and looser than **
@@ -601,5 +603,5 @@ def where(cond: Any, a: Any, b: Any) -> Node:
 def astype(x: Any, dtype: Any) -> Node:
     """x converted to ``dtype`` (a no-op when it already has it)."""
     x = as_node(x)
-    dt = np.dtype(dtype)
+    dt = numeric_dtype(dtype, "astype")
     return x if x.dtype == dt else Node(Cast(dt), (x,))
