@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .autodiff import grad, hessian, hvp, jacobian, jvp, vjp
+from .autodiff import cotangent_of, grad, hessian, hvp, jacobian, jvp, vjp
 from .backends.evaluate import evaluate as _evaluate
 from .backends.numpy_src import generate
 from .ir import Node, count_nodes, toposort
@@ -99,7 +99,8 @@ def codegen(
 
     >>> x, y = sd.symbols("x y"); print(sd.codegen({"f": x * y, "dfdx": y}, inputs=[x, y]))
     """
-    return generate(_simplified(outputs) if simplify else outputs, inputs, name, names).source
+    outputs = _simplified(outputs) if simplify else outputs
+    return generate(outputs, inputs, name, names, cotangent_of).source
 
 
 _counter = itertools.count()
@@ -124,7 +125,8 @@ def compile(  # noqa: A001 - the natural name; builtins.compile is used explicit
 
     >>> x, y = sd.symbols("x y"); fn = sd.compile([x * y, y], inputs=[x, y]); fn(3.0, -4.0)
     """
-    module = generate(_simplified(outputs) if simplify else outputs, inputs, name, names)
+    outputs = _simplified(outputs) if simplify else outputs
+    module = generate(outputs, inputs, name, names, cotangent_of)
     # a distinct pseudo-file per function, registered with linecache so tracebacks show the source
     filename = f"<symdiff {module.function_name} #{next(_counter)}>"
     code = builtins.compile(module.source, filename, "exec")

@@ -409,6 +409,38 @@ def test_traceback_sources_are_kept_for_recent_functions_only():
     assert len([f for f in linecache.cache if f.startswith("<symdiff ")]) <= api._REGISTERED_LIMIT
 
 
+def test_gradient_temporaries_are_named_after_what_they_are_the_cotangent_of():
+    X, W1 = sd.var("X", ("n", 3)), sd.var("W1", (3, 4))
+    h = sd.relu(X @ W1)
+    loss = sd.sum(h * h)
+    dW1 = sd.grad(loss, W1)
+    src = sd.codegen({"loss": loss, "g": dW1}, inputs=[X, W1], simplify=False)
+    body = src[src.index("# backward"):]
+    # h's cotangent is named after h's own name in the forward section
+    assert "    drelu = " in body, body
+    rng = np.random.default_rng(0)
+    fn = sd.compile({"loss": loss, "g": dW1}, inputs=[X, W1], simplify=False)
+    x, w = rng.standard_normal((5, 3)), rng.standard_normal((3, 4))
+    want = sd.evaluate([loss, dW1], {"X": x, "W1": w})
+    for got, exp in zip(fn(x, w), want):
+        np.testing.assert_array_equal(got, exp)
+
+
+def test_cotangent_provenance_keeps_no_node_alive():
+    import gc
+
+    from symdiff.autodiff import cotangent_of
+
+    before = sd.live_node_count()
+    x = sd.var("x_provenance", (3,))
+    y = sd.sum(sd.sin(x) * sd.exp(x))
+    g = sd.grad(y, x)
+    assert cotangent_of(g) is x
+    del x, y, g
+    gc.collect()
+    assert sd.live_node_count() == before
+
+
 HOSTILE = [
     '"); import os; ("', "');import os;('", "x\ny", "x\r\ny", "'''", '"""', "\\", "a\\", '\\"""',
     "class", "lambda", "None", "True", "match", "case", "type", "_", "__", "1x", "",
