@@ -1,43 +1,51 @@
 """Generated code against hand-written NumPy, side by side in one run.
 
-    python bench/bench_codegen.py [--quick]
+    python bench/bench_codegen.py [--quick] [--markdown] [--threads N]
 
 MLP 784-256-256-10 softmax cross-entropy (loss + all gradients), a char-RNN (hidden 100,
 vocab 65, 25 steps unrolled), the seed's scalar f(x, y) with its gradient, time from
-expression to callable, and peak memory of one MLP call. Frameworks (JAX, PyTorch, PyTensor,
-autograd) are compared only when already importable.
+expression to callable, and peak memory of one MLP call. JAX, PyTorch, PyTensor and autograd
+get a column each when importable (bench/frameworks.py); none of them is required. Each cell
+gives the time and its ratio to hand-written NumPy; all columns of a row are timed interleaved.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import math
+import os
 import sys
 import time
 import timeit
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-import numpy as np
+QUICK = "--quick" in sys.argv
+# --threads N: every library computes on N threads (set before NumPy loads its BLAS). On a
+# machine shared with other work, OpenBLAS's default spinning threads can make the NumPy
+# columns several times slower than their single-threaded selves.
+THREADS = sys.argv[sys.argv.index("--threads") + 1] if "--threads" in sys.argv else None
+if THREADS is not None:
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = THREADS
+    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen="
+                               + ("false" if THREADS == "1" else "true")).strip()
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import symdiff as sd  # noqa: E402
 
-QUICK = "--quick" in sys.argv
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import frameworks  # noqa: E402
+
 
 
 def best(fn, number: int, repeat: int = 7) -> float:
     """Seconds per call: the minimum over repeats (the least disturbed run)."""
     return min(timeit.repeat(fn, number=number, repeat=3 if QUICK else repeat)) / number
-
-
-def side_by_side(a, b, number: int, rounds: int = 5) -> tuple[float, float]:
-    """Interleave the two timings so background load hits both alike."""
-    ta, tb = [], []
-    for _ in range(2 if QUICK else rounds):
-        ta.append(best(a, number, 3))
-        tb.append(best(b, number, 3))
-    return min(ta), min(tb)
 
 
 # -- MLP ------------------------------------------------------------------------------------------
@@ -211,11 +219,7 @@ def seed_hand(x, y):
     return f, dx, dy
 
 
-# -- frameworks, only when importable ----------------------------------------------------------------
-
-
-def have(name: str) -> bool:
-    return importlib.util.find_spec(name) is not None
+# -- the table -------------------------------------------------------------------------------------
 
 
 def peak_bytes(fn, values) -> int:
@@ -227,13 +231,36 @@ def peak_bytes(fn, values) -> int:
     return peak
 
 
+def timed_together(fns: dict[str, Callable[[], Any]], number: int, rounds: int = 5) -> dict[str, float]:
+    """Seconds per call of each function, the rounds interleaved so background load hits all
+    alike; the minimum over rounds (the least disturbed)."""
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(2 if QUICK else rounds):
+        for k, f in fns.items():
+            times[k].append(best(f, number, 3))
+    return {k: min(v) for k, v in times.items()}
+
+
+def first_call(fn, *args, **kwargs) -> float:
+    t0 = time.perf_counter()
+    fn(*args, **kwargs)
+    return time.perf_counter() - t0
+
+
 def main() -> None:
-    rows: list[tuple[str, str, str, str]] = []
+    fws = [k for k in frameworks.NAMES if frameworks.installed(k)]
+    header = ["case", "symdiff", "hand-written", *(frameworks.NAMES[k] for k in fws)]
+    rows: list[list[str]] = []
 
-    def row(what: str, gen: float, ref: float, unit: str = "ms", scale: float = 1e3) -> None:
-        rows.append((what, f"{gen * scale:.3g} {unit}", f"{ref * scale:.3g} {unit}", f"{gen / ref:.2f}x"))
+    def cell(t: float, ref: float, unit: str, scale: float) -> str:
+        return f"{t * scale:.3g} {unit} ({t / ref:.2f}x)"
 
-    # compile time (expression -> callable, including differentiation)
+    def row(what: str, t: dict[str, float], unit: str = "ms", scale: float = 1e3) -> None:
+        ref = t["hand"]
+        rows.append([what, cell(t["symdiff"], ref, unit, scale), f"{ref * scale:.3g} {unit}",
+                     *(cell(t[k], ref, unit, scale) if k in t else "" for k in fws)])
+
+    # compile time (expression -> callable, including differentiation and simplification)
     t0 = time.perf_counter()
     mlp64 = mlp_compile("float64")
     t_mlp = time.perf_counter() - t0
@@ -244,30 +271,55 @@ def main() -> None:
     seed_fn, seed_graph = seed_compile()
     t_seed = time.perf_counter() - t0
     mlp32 = mlp_compile("float32")
+    build: dict[str, float] = {}  # framework -> seconds from expression to a callable (MLP float64)
 
     for dtype, fn in (("float64", mlp64), ("float32", mlp32)):
+        fw_fns = {k: frameworks.MLP[k](dtype) for k in fws}
         for n in (128, 1024):
             v = mlp_values(n, dtype)
-            got, want = fn(**v), mlp_hand(**v)
+            want = mlp_hand(**v)
             tol = 1e-4 if dtype == "float32" else 1e-9
-            for g, w in zip(got, want):
+            cands: dict[str, Callable[[], Any]] = {"symdiff": lambda: fn(**v), "hand": lambda: mlp_hand(**v)}
+            for k, made in fw_fns.items():
+                if made is None:
+                    continue
+                f, seconds = made
+                t_first = first_call(f, **v)
+                if dtype == "float64" and n == 128:
+                    build[k] = seconds + t_first
+                for g, w in zip(f(**v), want):
+                    np.testing.assert_allclose(g, w, rtol=tol * 10, atol=tol * 10)
+                cands[k] = lambda f=f: f(**v)
+            for g, w in zip(fn(**v), want):
                 np.testing.assert_allclose(g, w, rtol=tol, atol=tol)
             number = 20 if n == 128 else 4
-            tg, th = side_by_side(lambda: fn(**v), lambda: mlp_hand(**v), number)
-            row(f"MLP loss+grads n={n} {dtype}", tg, th)
+            row(f"MLP loss+grads n={n} {dtype}", timed_together(cands, number))
 
     rv = rnn_values()
     got, want = rnn(**rv), rnn_hand(**rv)
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-12)
-    tg, th = side_by_side(lambda: rnn(**rv), lambda: rnn_hand(**rv), 20)
-    row("char-RNN loss+grads (25 steps)", tg, th)
+    row("char-RNN loss+grads (25 steps)",
+        timed_together({"symdiff": lambda: rnn(**rv), "hand": lambda: rnn_hand(**rv)}, 20))
 
-    got, want = seed_fn(3.0, -4.0), seed_hand(3.0, -4.0)
-    np.testing.assert_allclose(got, want, rtol=1e-13)
-    tg, th = side_by_side(lambda: seed_fn(3.0, -4.0), lambda: seed_hand(3.0, -4.0), 100000)
-    row("seed f(x,y)+grad per call", tg, th, "us", 1e6)
-    if have("sympy"):
+    want = seed_hand(3.0, -4.0)
+    np.testing.assert_allclose(seed_fn(3.0, -4.0), want, rtol=1e-13)
+    cands = {"symdiff": lambda: seed_fn(3.0, -4.0), "hand": lambda: seed_hand(3.0, -4.0)}
+    seed_build: dict[str, float] = {}
+    for k in fws:
+        made = frameworks.SEED[k]()
+        if made is None:
+            continue
+        f, seconds = made
+        seed_build[k] = seconds + first_call(f, 3.0, -4.0)
+        np.testing.assert_allclose(f(3.0, -4.0), want, rtol=1e-12)
+        cands[k] = lambda f=f: f(3.0, -4.0)
+    per_call = timed_together(cands, 2000)
+    fast = {k: per_call[k] for k in ("symdiff", "hand")}
+    fast.update(timed_together({k: cands[k] for k in ("symdiff", "hand")}, 100000))
+    per_call.update(fast)
+    row("seed f(x,y)+grad per call", per_call, "us", 1e6)
+    if importlib.util.find_spec("sympy") is not None:
         import sympy
 
         xs, ys = sympy.symbols("x y")
@@ -276,26 +328,34 @@ def main() -> None:
         t0 = time.perf_counter()
         lam = sympy.lambdify((xs, ys), [fs, sympy.diff(fs, xs), sympy.diff(fs, ys)], "math", cse=True)
         t_sympy = time.perf_counter() - t0
-        ts = best(lambda: lam(3.0, -4.0), 100000)
-        rows.append(("  SymPy lambdify(cse=True) per call", f"{ts * 1e6:.3g} us", f"{th * 1e6:.3g} us",
-                     f"{ts / th:.2f}x"))
-        rows.append(("  SymPy expression -> callable", f"{t_sympy * 1e3:.3g} ms", "", ""))
+        t = timed_together({"sympy": lambda: lam(3.0, -4.0), "hand": lambda: seed_hand(3.0, -4.0)}, 100000)
+        rows.append(["  SymPy lambdify(cse=True) per call", cell(t["sympy"], t["hand"], "us", 1e6),
+                     f"{t['hand'] * 1e6:.3g} us", *[""] * len(fws)])
+        rows.append(["  SymPy expression -> callable", f"{t_sympy * 1e3:.3g} ms", "", *[""] * len(fws)])
 
     v = mlp_values(1024, "float64")
     pg, ph = peak_bytes(mlp64, v), peak_bytes(mlp_hand, v)
-    rows.append(("peak memory, MLP n=1024 float64", f"{pg / 2**20:.2f} MiB", f"{ph / 2**20:.2f} MiB",
-                 f"{pg / ph:.2f}x"))
-    rows.append(("sd.compile MLP (grad + codegen)", f"{t_mlp * 1e3:.3g} ms", "", ""))
-    rows.append(("sd.compile char-RNN (grad + codegen)", f"{t_rnn * 1e3:.3g} ms", "", ""))
-    rows.append(("sd.compile seed (grad + codegen)", f"{t_seed * 1e3:.3g} ms", "", ""))
+    rows.append(["peak memory, MLP n=1024 float64", f"{pg / 2**20:.2f} MiB ({pg / ph:.2f}x)",
+                 f"{ph / 2**20:.2f} MiB", *[""] * len(fws)])
 
-    for name in ("jax", "torch", "pytensor", "autograd"):
-        if not have(name):
-            rows.append((f"{name}: not installed, skipped", "", "", ""))
+    def build_cell(k: str, table: dict[str, float]) -> str:
+        return f"{table[k] * 1e3:.3g} ms" if k in table else ""
 
-    header = ("case", "generated", "hand-written", "ratio")
-    widths = [max(len(r[k]) for r in [header, *rows]) for k in range(4)]
-    for r in [header, tuple("-" * w for w in widths), *rows]:
+    rows.append(["expression -> callable, MLP", f"{t_mlp * 1e3:.3g} ms", "",
+                 *(build_cell(k, build) for k in fws)])
+    rows.append(["expression -> callable, char-RNN", f"{t_rnn * 1e3:.3g} ms", "", *[""] * len(fws)])
+    rows.append(["expression -> callable, seed", f"{t_seed * 1e3:.3g} ms", "",
+                 *(build_cell(k, seed_build) for k in fws)])
+
+    for name in frameworks.NAMES:
+        if name not in fws:
+            print(f"{frameworks.NAMES[name]}: not installed, skipped")
+    if "--markdown" in sys.argv:
+        for r in [header, ["---"] * len(header), *rows]:
+            print("| " + " | ".join(r) + " |")
+        return
+    widths = [max(len(r[k]) for r in [header, *rows]) for k in range(len(header))]
+    for r in [header, ["-" * w for w in widths], *rows]:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
 
 

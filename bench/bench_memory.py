@@ -1,12 +1,14 @@
 """Memory benchmark: bytes per node of a wide graph, and what stays alive after many graphs.
 
 A wide graph sums every product x[i] * x[j] (i < j) of a vector's entries as a balanced tree,
-so almost all of its nodes are binary ops over distinct inputs. Then many small independent
+so almost all of its nodes are binary ops over distinct inputs; it is differentiated,
+evaluated, compiled, simplified and compiled again, each result checked. Then many small independent
 graphs are built, differentiated, evaluated and dropped: the number of live interned nodes must
 come back to where it started, and the library's internal tables must stay bounded.
 
     python bench/bench_memory.py            # a wide graph of about 1,000,000 nodes
     python bench/bench_memory.py --quick    # about 100,000 nodes
+    python bench/bench_memory.py --no-passes  # only build and evaluate
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import os
 import sys
 import time
 import tracemalloc
+from typing import Any
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
 
@@ -47,9 +50,39 @@ def many_graphs(count: int) -> None:
         sd.evaluate([f, dfdx, dfdy, d2], {f"x{k}": 0.5, f"y{k}": -1.0})
 
 
+def passes(total: sd.Node, xv: np.ndarray) -> None:
+    """The wide graph through the other passes: gradient, evaluation of both, code generation
+    (as built, then simplified), each checked against the closed form."""
+    x = next(n for n in sd.toposort(total) if n.op.name == "var")
+    timed: list[tuple[str, float]] = []
+
+    def clock(label: str, fn: Any) -> Any:
+        start = time.process_time()
+        out = fn()
+        timed.append((label, time.process_time() - start))
+        return out
+
+    g = clock("gradient", lambda: sd.grad(total, x))
+    values = clock("evaluate f and gradient", lambda: sd.evaluate([total, g], {"x": xv}))
+    np.testing.assert_allclose(values[1], xv.sum() - xv, rtol=1e-9, atol=1e-9)
+    fn = clock("compile as built", lambda: sd.compile([total, g], inputs=[x], simplify=False))
+    got = clock("run compiled", lambda: fn(xv))
+    assert got[0].tobytes() == values[0].tobytes()
+    del fn, got
+    simple = clock("simplify", lambda: sd.simplify([total, g]))
+    fn = clock("compile simplified", lambda: sd.compile(simple, inputs=[x], simplify=False))
+    np.testing.assert_allclose(fn(xv)[1], xv.sum() - xv, rtol=1e-9, atol=1e-9)
+    print(f"wide graph + gradient: {sd.count_nodes([total, g]):,} nodes, "
+          f"{sd.count_nodes(simple):,} simplified")
+    for label, seconds in timed:
+        print(f"  {label:<24} {seconds:8.2f} s (CPU)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a graph of about 100,000 nodes")
+    parser.add_argument("--no-passes", action="store_true",
+                        help="only build and evaluate (no gradient, simplify, compile)")
     args = parser.parse_args(argv)
     k = 316 if args.quick else 1000
 
@@ -76,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wide graph: {per_node:.0f} bytes per node (tracemalloc, {n_small:,} nodes; "
           f"budget {BUDGET})")
     print(f"wide graph: {n:,} nodes built in {built:.2f} s, evaluated in {evaluated:.2f} s (CPU)")
+    if not args.no_passes:
+        passes(total, xv)
     del total
     gc.collect()
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .autodiff import grad, hessian, hvp, jacobian, jvp, vjp
+from .autodiff import cotangent_of, grad, hessian, hvp, jacobian, jvp, vjp
 from .backends.evaluate import evaluate as _evaluate
 from .backends.numpy_src import generate
 from .ir import Node, count_nodes, toposort
@@ -99,13 +99,17 @@ def codegen(
 
     >>> x, y = sd.symbols("x y"); print(sd.codegen({"f": x * y, "dfdx": y}, inputs=[x, y]))
     """
-    return generate(_simplified(outputs) if simplify else outputs, inputs, name, names).source
+    outputs = _simplified(outputs) if simplify else outputs
+    return generate(outputs, inputs, name, names, cotangent_of).source
 
 
 _counter = itertools.count()
-# the sources registered for tracebacks: the newest few hundred, so the cache cannot grow unbounded
-_registered: collections.deque[str] = collections.deque()
+# the sources registered for tracebacks: the newest few hundred, and no more text than
+# _REGISTERED_CHARS in all (large constants make long sources), so the cache stays bounded
+_registered: collections.deque[tuple[str, int]] = collections.deque()
 _REGISTERED_LIMIT = 512
+_REGISTERED_CHARS = 8_000_000
+_registered_chars = 0
 
 
 def compile(  # noqa: A001 - the natural name; builtins.compile is used explicitly below
@@ -121,14 +125,21 @@ def compile(  # noqa: A001 - the natural name; builtins.compile is used explicit
 
     >>> x, y = sd.symbols("x y"); fn = sd.compile([x * y, y], inputs=[x, y]); fn(3.0, -4.0)
     """
-    module = generate(_simplified(outputs) if simplify else outputs, inputs, name, names)
+    outputs = _simplified(outputs) if simplify else outputs
+    module = generate(outputs, inputs, name, names, cotangent_of)
     # a distinct pseudo-file per function, registered with linecache so tracebacks show the source
     filename = f"<symdiff {module.function_name} #{next(_counter)}>"
     code = builtins.compile(module.source, filename, "exec")
+    global _registered_chars
     linecache.cache[filename] = (len(module.source), None, module.source.splitlines(True), filename)
-    _registered.append(filename)
-    while len(_registered) > _REGISTERED_LIMIT:
-        linecache.cache.pop(_registered.popleft(), None)
+    _registered.append((filename, len(module.source)))
+    _registered_chars += len(module.source)
+    while len(_registered) > 1 and (
+        len(_registered) > _REGISTERED_LIMIT or _registered_chars > _REGISTERED_CHARS
+    ):
+        old_name, size = _registered.popleft()
+        _registered_chars -= size
+        linecache.cache.pop(old_name, None)
     namespace: dict[str, Any] = {"__name__": f"symdiff_generated_{module.function_name}"}
     exec(code, namespace)  # noqa: S102 - generated source; user names only appear escaped
     fn = namespace[module.function_name]

@@ -12,6 +12,7 @@ contributes exactly zero.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from typing import Any, Union
 
@@ -76,6 +77,34 @@ def _resolve(ys: Sequence[Node], wrt: Sequence[Any]) -> list[Node]:
     return out
 
 
+# Provenance for readable generated code: a cotangent node -> the node it is the cotangent of,
+# so the code generator can name it ``d<name>`` as in hand-written backprop. Keyed by id and
+# holding only weak references (an entry leaves when its cotangent dies), so the table keeps
+# no node alive; nodes are interned, so the first recording is the one kept.
+_COTANGENT_OF: dict[int, tuple[weakref.ref[Node], weakref.ref[Node]]] = {}
+
+
+def _record(g: Node, primal: Node) -> None:
+    key = id(g)
+    entry = _COTANGENT_OF.get(key)
+    if entry is not None and entry[0]() is g:
+        return
+    _COTANGENT_OF[key] = (weakref.ref(g, lambda _, key=key: _COTANGENT_OF.pop(key, None)),
+                          weakref.ref(primal))
+
+
+def cotangent_of(node: Node) -> Node | None:
+    """The node whose cotangent ``node`` was built as by reverse mode, if it is one and that
+    node is alive.
+
+    >>> x = sd.var("x"); y = sd.sin(x); dx = sd.grad(y, x); cotangent_of(dx) is x
+    """
+    entry = _COTANGENT_OF.get(id(node))
+    if entry is None or entry[0]() is not node:
+        return None
+    return entry[1]()
+
+
 def _apply(g: Node, mask: Mask) -> Node:
     for cond, take in mask:
         g = where(cond, g, 0) if take else where(cond, 0, g)
@@ -121,8 +150,11 @@ def _vjp(ys: Sequence[Node], wrt: Sequence[Node], cots: Sequence[Node]) -> list[
         if not contribs:
             continue
         g, mask = _total(contribs)
+        if not mask:
+            _record(g, node)
         if node in targets:
             found[node] = _apply(g, mask)
+            _record(found[node], node)
         if not node.inputs:
             continue
         if isinstance(node.op, Where):

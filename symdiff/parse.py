@@ -519,6 +519,15 @@ def parse(text: str, shapes: Mapping[str, Any] | None = None, caret: bool = True
     """
     if not isinstance(text, str):
         raise TypeError(f"parse expects a string, got {type(text).__name__}")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:  # a lone surrogate: not text Python's parser can read
+        shown = "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
+        before = text[: e.start]
+        raise _Text(shown, caret).error(
+            f"the text holds an unpaired surrogate U+{ord(text[e.start]):04X}, which is not valid Unicode",
+            before.count("\n") + 1, e.start - (before.rfind("\n") + 1),
+        ) from None
     parser = _Parser(text, shapes, caret, power_caret)
     src = parser.src
     if not text.strip():

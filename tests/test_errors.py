@@ -133,3 +133,15 @@ def test_runtime_numpy_error_is_annotated_with_the_op():
     with pytest.raises(IndexError) as info:
         sd.evaluate(x[i], {"x": np.zeros(3), "i": np.array([0, 7])})
     assert any("while evaluating getitem" in note for note in info.value.__notes__)
+
+
+def test_casts_to_non_numeric_dtypes_are_refused():
+    # astype(x, 'O') built an object-dtype node, and the code generator then wrote np.object
+    x = sd.var("x", shape=(3,))
+    for dtype in ("O", object, "U3", "M8[ns]", "S2"):
+        with pytest.raises(sd.DTypeError, match=r"^astype: dtype \S+ is not numeric or boolean$"):
+            sd.astype(x, dtype)
+    with pytest.raises(sd.DTypeError, match=r"^one_hot: dtype object is not numeric or boolean$"):
+        sd.one_hot(sd.var("l", (2,), "int64"), 3, dtype=object)
+    assert sd.astype(x, ">f8") is x  # byte order is not a different dtype
+    assert sd.astype(x, "float32").dtype == np.float32

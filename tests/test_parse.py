@@ -173,6 +173,249 @@ def test_round_trip_through_text():
         assert sd.parse(sd.to_text(e), shapes={"W": (2, 2)}) is e, sd.to_text(e)
 
 
+# -- hostile text: fuzzing and known attacks --------------------------------------------------------
+
+import ast as _ast  # noqa: E402
+import builtins  # noqa: E402
+import contextlib  # noqa: E402
+import sys  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+import re  # noqa: E402
+
+from symdiff.ops.base import HELPERS, KERNEL_NAMESPACE, Const  # noqa: E402
+from symdiff.rewrite.rules import _fold  # noqa: E402
+
+KERNEL_NAMES = set(KERNEL_NAMESPACE) | set(HELPERS) | {"lambda"}
+FUZZ = settings(max_examples=300, deadline=None, derandomize=True, database=None,
+                suppress_health_check=[HealthCheck.too_slow])
+SHAPES = {"A": (2, 3), "B": (3, 2), "v": (3,), "l": ((3,), "int64")}
+VALID = [
+    "(x + sigmoid(y)) / (sigmoid(x) + (x + y)**2)", "sum(tanh(A @ B), axis=0, keepdims=True)",
+    "where(x > 0, sqrt(x), 0)", "A[0, ::2] + v[None, ..., -1]", "einsum('ij,jk->ik', A, B)",
+    "reshape(A, (3, -1))[l]", "log_softmax(A, axis=1)[arange(2), l[:2]]", "x ** -2.5e-3 - -y",
+    "concatenate([v, stack((x, y))], axis=0)", "astype(one_hot(l, 4), 'float32')",
+    "maximum(x, 1.5) <= logsumexp(v)", "transpose(A, (1, 0)) @ A[:, :2]",
+]
+# pieces of Python and of the grammar, so random text often gets deep into the parser
+TOKENS = [
+    "x", "y", "A", "v", "l", "1", "2.5", "1e308", "9", "0", "(", ")", "[", "]", "{", "}", ",", ":", "::",
+    ".", "...", "+", "-", "*", "/", "**", "@", "^", "%", "//", "<", "==", "!=", "=", "~", "not ", " and ",
+    " if ", " else ", "lambda ", "'", '"', "f'", "b'", "\\", "\n", "\t", " ", "#", ";", "sin", "sum",
+    "axis=", "keepdims=True", "None", "True", "__", "__import__", "__class__", "os", "import ",
+    "einsum", "'ij->j'", "astype", "'float32'", "where", "arange", "α", "ﬁ", "\u200b", "\x00", "\ud800",
+]
+_MUTATIONS = st.lists(st.tuples(st.sampled_from(["insert", "delete", "replace", "repeat"]),
+                                st.floats(0, 1), st.sampled_from(TOKENS)), min_size=1, max_size=4)
+
+
+def _mutate(text: str, edits) -> str:
+    for kind, where_, token in edits:
+        k = int(where_ * len(text))
+        if kind == "insert":
+            text = text[:k] + token + text[k:]
+        elif kind == "delete":
+            text = text[:k] + text[k + len(token):]
+        elif kind == "replace":
+            text = text[:k] + token + text[k + 1:]
+        else:  # a slice repeated: deeper nesting, longer chains
+            text = text[:k] + text[k:k + 12] * 20 + text[k:]
+    return text
+
+
+@contextlib.contextmanager
+def _nothing_executes():
+    """Within: eval/exec/breakpoint raise, compile() may only produce syntax trees, and no
+    module may be imported that is not imported already."""
+    saved = {n: getattr(builtins, n) for n in ("eval", "exec", "compile", "__import__", "breakpoint")}
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("parse ran code")
+
+    def eval_kernels_only(code, *args, **kwargs):
+        # the one eval in symdiff: an op's own NumPy template (ops.base.kernel), checked below
+        assert getattr(code, "co_filename", "").startswith("<symdiff kernel "), "parse ran code"
+        return saved["eval"](code, *args, **kwargs)
+
+    def compile_ast_only(source, filename, mode, flags=0, *args, **kwargs):
+        if not flags & _ast.PyCF_ONLY_AST:
+            # an op template: it may name only the kernel's arguments and namespace, and reach
+            # no private attribute, whatever the text being parsed held
+            assert filename.startswith("<symdiff kernel "), "parse compiled code"
+            tree = _ast.parse(source, mode="eval")
+            for n in _ast.walk(tree):
+                if isinstance(n, _ast.Name):
+                    assert n.id in KERNEL_NAMES or re.fullmatch(r"_\d+|_D", n.id), source
+                if isinstance(n, _ast.Attribute):
+                    assert not n.attr.startswith("_"), source
+        return saved["compile"](source, filename, mode, flags, *args, **kwargs)
+
+    def import_known(name, *args, **kwargs):
+        level = args[3] if len(args) > 3 else kwargs.get("level", 0)
+        assert level or name in sys.modules, f"parse imported {name}"
+        return saved["__import__"](name, *args, **kwargs)
+
+    builtins.exec = builtins.breakpoint = refuse
+    builtins.eval = eval_kernels_only
+    builtins.compile, builtins.__import__ = compile_ast_only, import_known
+    try:
+        yield
+    finally:
+        for n, f in saved.items():
+            setattr(builtins, n, f)
+
+
+def _parse_or_refuse(text: str) -> None:
+    """The property: an expression or a ParseError, nothing else, quickly, nothing run."""
+    start = time.perf_counter()
+    with _nothing_executes():
+        try:
+            out = sd.parse(text, shapes=SHAPES)
+        except sd.ParseError as e:
+            assert str(e)
+        else:
+            assert isinstance(out, sd.Node)
+    assert time.perf_counter() - start < 5.0, "parse took seconds on a short text"
+
+
+@FUZZ
+@given(st.text(max_size=200))
+def test_fuzz_arbitrary_text(text):
+    _parse_or_refuse(text)
+
+
+@FUZZ
+@given(st.lists(st.sampled_from(TOKENS), max_size=40).map("".join))
+def test_fuzz_token_soup(text):
+    _parse_or_refuse(text)
+
+
+@FUZZ
+@given(st.sampled_from(VALID), _MUTATIONS)
+def test_fuzz_mutated_valid_expressions(text, edits):
+    _parse_or_refuse(_mutate(text, edits))
+
+
+def test_valid_corpus_parses():
+    for text in VALID:
+        assert isinstance(sd.parse(text, shapes=SHAPES), sd.Node), text
+
+
+@pytest.mark.parametrize("text, reason", [
+    # dunder access and the ways to reach builtins
+    ("x.__class__.__mro__[1].__subclasses__()", "attribute access is not allowed"),
+    ("().__class__.__bases__[0]", "attribute access is not allowed"),
+    ("__builtins__", "names beginning with '__' are reserved"),
+    ("sum(x, axis=__import__('os'))", "unknown function '__import__'"),
+    ("getattr(x, '__class__')", "unknown function 'getattr'"),
+    ("eval('1')", "unknown function 'eval'"),
+    ("exec('import os')", "unknown function 'exec'"),
+    ("open('/etc/passwd')", "unknown function 'open'"),
+    ("breakpoint()", "unknown function 'breakpoint'"),
+    ("globals()['x']", "unknown function 'globals'"),
+    # format strings
+    ("'{0.__class__}'.format(x)", "attribute access is not allowed"),
+    ("'%s' % x", "a string cannot be used as a value here"),  # % is mod, never formatting
+    ("f'{__import__(\"os\").system(\"echo owned\")}'", "an f-string is not allowed"),
+    # lambdas and other callables
+    ("(lambda x: x)(1)", "only functions called by name"),
+    ("sum(lambda: 0)", "a lambda is not allowed"),
+    ("sin(x)(y)", "only functions called by name"),
+    ("sum(i for i in x)", "a generator expression is not allowed"),
+    # attribute access outside the namespace
+    ("np.exp(x)", "attribute access is not allowed"),
+    ("math.pi * x", "attribute access is not allowed"),
+    ("sd.exp(x)", "attribute access is not allowed"),
+    ("x.real", "attribute access is not allowed"),
+    ("sin.__globals__", "attribute access is not allowed"),
+    # the one dotted namespace (linalg.*) leads to its functions only
+    ("linalg.__dict__", "attribute access is not allowed"),
+    ("linalg.solve.__globals__", "attribute access is not allowed"),
+    ("linalg.__class__(1)", "unknown function 'linalg.__class__'"),
+    ("linalg.inv.__call__(x)", "attribute access is not allowed"),
+    # statements smuggled in
+    ("x; import os", "invalid syntax"),
+    ("x\nimport os", "invalid syntax"),
+    # strings where a function takes one must still be what it expects
+    ("astype(x, 'O')", "astype: dtype object is not numeric or boolean"),
+    ("astype(x, '__import__')", "data type '__import__' not understood"),
+    ("one_hot(l, 3, dtype='U8')", "one_hot: dtype <U8 is not numeric or boolean"),
+    ("einsum(\"'); import os; ('\", v)", "subscripts are lower-case letters"),
+    # text Python cannot read
+    ("x + \ud800", "unpaired surrogate U+D800"),
+    ("x\x00 + 1", "cannot contain null bytes"),
+])
+def test_known_attacks_are_refused(text, reason):
+    with _nothing_executes():
+        msg = refusal(text, shapes={"l": ((3,), "int64")})
+    assert reason in msg.split("\n")[0], msg
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("x" * 10**6, "more than the limit of 100000"),
+    ("9" * 10**6, "more than the limit of 100000"),
+    ("(" * 10**5 + "x" + ")" * 10**5, "more than the limit of 100000"),
+    ("(" * 49_999 + "x" + ")" * 49_999, "brackets nested more than 100 deep"),
+    ("[" * 5_000 + "x" + "]" * 5_000, "brackets nested more than 100 deep"),
+    ("sin(" * 10_000 + "x" + ")" * 10_000, "brackets nested more than 100 deep"),
+    ("-" * 99_000 + "x", "more than 2000 operators"),
+    ("+-" * 49_000 + "x", "more than 2000 operators"),
+    ("~" * 50_000 + "x", "more than 2000 operators"),
+    ("x" + "[0]" * 30_000, "more than 2000 operators"),
+    ("x" + ".a" * 40_000, "more than 2000 operators"),
+    ("not " * 20_000 + "x", "nested too deeply for Python's parser"),
+    ("9" * 99_999, "Exceeds the limit (4300 digits)"),
+    ("1" + "0" * 99_990 + ".5", "float literal is out of the float64 range"),
+], ids=lambda v: v if len(v) < 40 else f"{v[:8]!r}...({len(v)} chars)")
+def test_huge_and_deep_inputs_are_refused_without_recursion(text, reason):
+    limit = sys.getrecursionlimit()
+    assert reason in refusal(text, caret=False)
+    assert sys.getrecursionlimit() == limit
+
+
+def test_long_chains_within_the_limits_build():
+    e = sd.parse("x" + "**x" * 1999)  # the operator limit: a right-nested chain 2,000 deep
+    assert sd.count_nodes(e) == 2000 and sd.evaluate(e, {"x": 1.0}) == 1.0
+    minus = sd.parse("-" * 1999 + "x")  # each minus is a node, as written
+    assert sd.count_nodes(minus) == 2000 and sd.evaluate(minus, {"x": 2.0}) == -2.0
+
+
+def _no_python_int_power(source: str) -> bool:
+    """No ``a ** b`` of two Python int literals in generated code (Python would compute it
+    exactly, with no size limit)."""
+    for n in _ast.walk(_ast.parse(source)):
+        if isinstance(n, _ast.BinOp) and isinstance(n.op, _ast.Pow):
+            if all(isinstance(s, _ast.Constant) and type(s.value) is int for s in (n.left, n.right)):
+                return False
+    return True
+
+
+def test_huge_integer_powers_are_not_folded_anywhere():
+    e = sd.parse("9**9**9**9")
+    assert e.dtype == np.int64
+    # folding refuses a power whose exact result leaves int64, instead of computing it
+    inner = sd.parse("9**9")
+    assert _fold(inner).op.value == 387420489
+    huge = sd.const(9) ** sd.const(387420489)
+    assert _fold(huge) is None
+    assert _fold(sd.const(9.0) ** sd.const(387420489)) is not None  # a float power is just inf
+    s = sd.simplify(e)
+    assert s.op.name == "pow" and s.inputs[1].op.name == "pow"
+    assert not isinstance(s.inputs[1].op, Const) and s.inputs[1].inputs[1].op.value == 387420489
+    # evaluation and generated code run NumPy's fixed-width int64 power (wraps like NumPy; the
+    # wrapped exponent here is negative, which NumPy refuses): an error, never a long run
+    for run in (lambda: sd.evaluate(e, {}), lambda: sd.compile(e, inputs=[])()):
+        with pytest.raises(ValueError, match="Integers to negative integer powers"):
+            run()
+    x = sd.var("x")
+    for text in ("9**9**9**9", "x ** 9**9**9", "x * 10**18**18", "(x + 9**9**9) ** 9**9"):
+        f = sd.parse(text)
+        assert _no_python_int_power(sd.codegen(f, inputs=[v for v in sd.toposort(f) if v.op.name == "var"]))
+    assert sd.evaluate(sd.parse("x ** 9**9**9"), {"x": 1.0}) == 1.0
+
+
 # -- products and linear algebra
 
 

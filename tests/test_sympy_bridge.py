@@ -149,6 +149,21 @@ def test_to_sympy_is_iterative_on_deep_graphs():
         sd.to_sympy(e)
 
 
+def test_nested_where_round_trips_through_boolean_conditions():
+    # found by tests/test_properties.py: SymPy folds nested Piecewise conditions into
+    # ITE/And/Or/Not, which from_sympy did not know
+    s, t = sd.symbols("s t")
+    e = sd.where(sd.where(t > s, t, s) > 1.0, s, t)
+    back = sd.from_sympy(sd.to_sympy(e))
+    S, T = sympy.symbols("s t", real=True)
+    logic = sympy.Piecewise((S, sympy.And(S < 1, sympy.Or(T > S, sympy.Not(S < -1)))), (T, True))
+    mine = sd.from_sympy(logic)
+    for sv, tv in [(0.5, 2.0), (2.0, 0.5), (0.2, 0.3), (3.0, 4.0), (-2.0, -3.0), (0.5, 0.1)]:
+        point = {"s": sv, "t": tv}
+        assert sd.evaluate(back, point) == sd.evaluate(e, point)
+        assert float(sd.evaluate(mine, point)) == float(logic.subs({S: sv, T: tv}))
+
+
 # -- products and linear algebra
 
 

@@ -23,7 +23,7 @@ import functools
 import keyword
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -253,10 +253,19 @@ def _normalize_inputs(order: Sequence[Node], inputs: Sequence[Node | str] | None
 class _Emitter:
     """Generates one module. Holds the naming state shared by the NumPy and scalar bodies."""
 
-    def __init__(self, outs: list[Node], out_names: list[str], inputs: list[Node], name: str) -> None:
+    def __init__(
+        self,
+        outs: list[Node],
+        out_names: list[str],
+        inputs: list[Node],
+        name: str,
+        order: list[Node],
+        cotangent_of: Callable[[Node], Node | None] | None = None,
+    ) -> None:
         self.outs = outs
+        self.cotangent_of = cotangent_of
         self.inputs = inputs
-        self.order = toposort(outs)
+        self.order = order  # toposort(outs), computed once by the caller
         self.namer = _Namer()
         self.fn_name = self.namer.claim(name)
         self.params = [self.namer.claim(v.op.var_name) for v in inputs]  # type: ignore[attr-defined]
@@ -289,6 +298,14 @@ class _Emitter:
                     return f"{parts[0]}_{word}_{parts[1]}"
                 return f"{word}_{parts[0]}"
         return word
+
+    def fresh_name(self, node: Node, names: Mapping[Node, str]) -> str:
+        """A new name for ``node``: ``d<name>`` for the cotangent of a node already named (as
+        hand-written backprop names ``dW1``, ``dh1``), else words for its op and operands."""
+        primal = self.cotangent_of(node) if self.cotangent_of is not None else None
+        if primal is not None and primal is not node and primal in names:
+            return self.temps.claim("d" + names[primal])
+        return self.temps.claim(self.temp_name(node, names))
 
     def module_const(self, node: Node) -> str:
         name = self.const_names.get(node)
@@ -339,7 +356,7 @@ class _Emitter:
         is_out = set(outs)
         names: dict[Node, str] = dict(zip(self.inputs, self.params))
         ops = [n for n in self.order if not isinstance(n.op, (Var, Const))]
-        forward = set(toposort(outs[0])) if len(outs) > 1 else set(ops)
+        forward = self.forward_nodes() if len(outs) > 1 else set(ops)
         ops = [n for n in ops if n in forward] + [n for n in ops if n not in forward]
         last: dict[Node, int] = {}
         shared: set[Node] = set()
@@ -365,6 +382,7 @@ class _Emitter:
                 chain_end[root[node]] = node
         lines: list[str] = []
         section = None
+        scanned: set[tuple[Op, bool]] = set()
         for k, node in enumerate(ops):
             sec = "forward" if node in forward else "backward"
             if sec != section and len(outs) > 1:
@@ -387,14 +405,19 @@ class _Emitter:
                     stmt = op.inplace.format(*args, out=t)  # type: ignore[attr-defined]
             else:
                 end = chain_end.get(node, node)
-                name = out_names.get(end) or self.temps.claim(self.temp_name(end, names))
+                name = out_names.get(end) or self.fresh_name(end, names)
                 if rebind:
                     assert target is not None
                     t = names[target]
                     stmt = f"{name} = {op.inplace.format(*args, out=t)}"  # type: ignore[attr-defined]
                 else:
                     stmt = f"{name} = {op.emit(args, self.dim)}"
-            self.use_helpers(stmt)
+            # helpers come only from an op's template (arguments are names and literals), so
+            # each (op, template) pair is scanned once
+            form = (op, target is not None)
+            if form not in scanned:
+                scanned.add(form)
+                self.use_helpers(stmt)
             names[node] = name
             lines.append(stmt)
             dead = [
@@ -417,6 +440,14 @@ class _Emitter:
         lines.append("")
         lines.append(self.return_stmt(results))
         return lines
+
+    def forward_nodes(self) -> set[Node]:
+        """The nodes the first output (the loss) depends on: one reverse pass over the order."""
+        needed = {self.outs[0]}
+        for n in reversed(self.order):
+            if n in needed:
+                needed.update(n.inputs)
+        return needed
 
     def inplace_target(
         self, node: Node, k: int, last: Mapping[Node, int], shared: set[Node], is_out: set[Node]
@@ -493,14 +524,19 @@ class _Emitter:
         for o, n in zip(self.outs, self.out_names):
             out_names.setdefault(o, n)
         lines: list[str] = []
-        for node in self.order:
-            if isinstance(node.op, (Var, Const)):
-                continue
+        ops = [n for n in self.order if not isinstance(n.op, (Var, Const))]
+        forward = self.forward_nodes() if len(self.outs) > 1 else set(ops)
+        section = None
+        for node in [n for n in ops if n in forward] + [n for n in ops if n not in forward]:
+            sec = "forward" if node in forward else "backward"
+            if sec != section and len(self.outs) > 1:
+                lines.append(f"# {sec}")
+                section = sec
             args = [
                 _py_scalar(i.op.value, "math") if isinstance(i.op, Const) else names[i]  # type: ignore[attr-defined]
                 for i in node.inputs
             ]
-            name = out_names.get(node) or self.temps.claim(self.temp_name(node, names))
+            name = out_names.get(node) or self.fresh_name(node, names)
             expr = node.op.emit_scalar(args)
             lines.append(f"{name} = {expr}")
             names[node] = name
@@ -592,16 +628,18 @@ def generate(
     inputs: Sequence[Node | str] | None = None,
     name: str = "f",
     names: Sequence[str] | None = None,
+    cotangent_of: Callable[[Node], Node | None] | None = None,
 ) -> GeneratedModule:
     """The standalone module computing ``outputs`` from ``inputs`` (variables, in order).
 
     ``outputs`` may be one node (the function returns one value), a list, or a dict whose keys
-    name the outputs; ``names`` names a list's outputs.
+    name the outputs; ``names`` names a list's outputs. ``cotangent_of`` (reverse mode's
+    provenance, see ``autodiff.cotangent_of``) lets gradient temporaries be named ``d<name>``.
 
     >>> x, y = sd.symbols("x y"); print(generate({"f": x * y}, [x, y], name="mul").source)
     """
     outs, out_names, single = _normalize_outputs(outputs, names)
     order = toposort(outs)
     ins = _normalize_inputs(order, inputs)
-    emitter = _Emitter(outs, out_names, ins, name)
+    emitter = _Emitter(outs, out_names, ins, name, order, cotangent_of)
     return emitter.module(out_names, single)

@@ -1,7 +1,7 @@
 """The op library: every public function by name, and the operator sugar installed on Node.
 
 ``FUNCTIONS`` is the one registry of user-callable names; the parser, the printers and the
-public package read it.
+public package read it. NumPy's ``linalg`` functions are registered as ``"linalg.<name>"``.
 """
 
 from __future__ import annotations
@@ -9,59 +9,61 @@ from __future__ import annotations
 from typing import Any
 
 from ..ir import Node
+from . import diagonals, layout, linalg, nn, numeric, reduce, scan, selection, shape, special
 from . import elementwise as ew
-from . import linalg, nn, reduce, shape
 from .base import HELPERS, Const, DimSize, Var, as_node, const, dim_size, symbols, var
+from .diagonals import diag, diagonal, trace, tril, triu
 from .elementwise import (
     abs, add, astype, cos, divide, equal, exp, expm1, greater, greater_equal, less, less_equal,
     log, log1p, maximum, minimum, multiply, negative, not_equal, power, relu, sigmoid, sign, sin,
     softplus, sqrt, stop_gradient, subtract, tan, tanh, where,
 )
-from .linalg import dot, einsum, matmul
-from .nn import log_softmax, one_hot, softmax
-from .reduce import logsumexp, max, mean, min, prod, sum, sum_to
-from .shape import (
-    arange, broadcast_to, concatenate, expand_dims, index, reshape, stack, swapaxes, transpose,
-    zeros, zeros_like,
+from .layout import (
+    array_split, atleast_1d, atleast_2d, atleast_3d, flip, fliplr, flipud, moveaxis, pad, ravel,
+    repeat, roll, split, squeeze, tile,
 )
+from .nn import log_softmax, one_hot, softmax
+from .numeric import (
+    arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, cbrt, clip, cosh, deg2rad, exp2,
+    fmod, hypot, log2, log10, logaddexp, logaddexp2, mod, rad2deg, reciprocal, sinc, sinh, square,
+)
+from .products import dot, einsum, inner, kron, matmul, outer, tensordot, vdot
+from .reduce import average, logsumexp, max, mean, min, prod, std, sum, sum_to, variance
+from .scan import cumprod, cumsum
+from .selection import argmax, argmin, argsort, sort, take_along_axis
+from .shape import (
+    arange, broadcast_to, concatenate, expand_dims, index, reshape, stack, swapaxes, take,
+    transpose, zeros, zeros_like,
+)
+from .special import digamma, erf, erfc, gammaln, polygamma
 
 FUNCTIONS: dict[str, Any] = {
     f.__name__: f
     for f in (
-        abs, add, arange, astype, broadcast_to, concatenate, cos, divide, dot, einsum, equal, exp,
-        expand_dims, expm1, greater, greater_equal, less, less_equal, log, log1p, log_softmax,
-        logsumexp, matmul, max, maximum, mean, min, minimum, multiply, negative, not_equal, one_hot,
-        power, prod, relu, reshape, sigmoid, sign, sin, softmax, softplus, sqrt, stack,
-        stop_gradient, subtract, sum, swapaxes, tan, tanh, transpose, where,
+        # elementwise
+        abs, add, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, astype, cbrt, clip,
+        cos, cosh, deg2rad, digamma, divide, equal, erf, erfc, exp, exp2, expm1, fmod, gammaln,
+        greater, greater_equal, hypot, less, less_equal, log, log10, log1p, log2, logaddexp,
+        logaddexp2, maximum, minimum, mod, multiply, negative, not_equal, polygamma, power,
+        rad2deg, reciprocal, relu, sigmoid, sign, sin, sinc, sinh, softplus, sqrt, square,
+        stop_gradient, subtract, tan, tanh, where,
+        # reductions and scans
+        average, cumprod, cumsum, logsumexp, max, mean, min, prod, std, sum, variance,
+        # neural-network functions
+        log_softmax, one_hot, softmax,
+        # shape and selection
+        arange, argmax, argmin, argsort, array_split, atleast_1d, atleast_2d, atleast_3d,
+        broadcast_to, concatenate, diag, diagonal, expand_dims, flip, fliplr, flipud, moveaxis,
+        pad, ravel, repeat, reshape, roll, sort, split, squeeze, stack, swapaxes, take,
+        take_along_axis, tile, trace, transpose, tril, triu,
+        # products
+        dot, einsum, inner, kron, matmul, outer, tensordot, vdot,
     )
 }
-# -- products and linear algebra (NumPy's linalg functions are named "linalg.<name>")
-from .products import inner, kron, outer, tensordot, vdot  # noqa: E402
-
-FUNCTIONS.update({f.__name__: f for f in (inner, kron, outer, tensordot, vdot)})
 FUNCTIONS.update({
     f"linalg.{f.__name__}": f
     for f in (linalg.cholesky, linalg.det, linalg.eigh, linalg.eigvalsh, linalg.inv, linalg.norm,
               linalg.slogdet, linalg.solve, linalg.svdvals)
-})
-
-# -- more shape and selection functions
-from . import diagonals, layout, selection  # noqa: E402
-from .diagonals import diag, diagonal, trace, tril, triu  # noqa: E402
-from .layout import (  # noqa: E402
-    array_split, atleast_1d, atleast_2d, atleast_3d, flip, fliplr, flipud, moveaxis, pad, ravel,
-    repeat, roll, split, squeeze, tile,
-)
-from .selection import argmax, argmin, argsort, sort, take_along_axis  # noqa: E402
-from .shape import take  # noqa: E402
-
-FUNCTIONS.update({
-    f.__name__: f
-    for f in (
-        argmax, argmin, argsort, array_split, atleast_1d, atleast_2d, atleast_3d, diag, diagonal,
-        flip, fliplr, flipud, moveaxis, pad, ravel, repeat, roll, sort, split, squeeze, take,
-        take_along_axis, tile, trace, tril, triu,
-    )
 })
 
 
@@ -77,7 +79,8 @@ def _pow(self: Node, other: Any, modulo: Any = None) -> Node:
     return power(self, other)
 
 
-# One table: Python's operator protocol -> symdiff function.
+# One table: Python's operator protocol and ndarray's methods -> symdiff function.
+# (ndarray.sort sorts in place; here, as every method, it returns a new node.)
 _SUGAR: dict[str, Any] = {
     "__add__": add,
     "__radd__": lambda s, o: add(o, s),
@@ -87,6 +90,8 @@ _SUGAR: dict[str, Any] = {
     "__rmul__": lambda s, o: multiply(o, s),
     "__truediv__": divide,
     "__rtruediv__": lambda s, o: divide(o, s),
+    "__mod__": mod,
+    "__rmod__": lambda s, o: mod(o, s),
     "__pow__": _pow,
     "__rpow__": lambda s, o: power(o, s),
     "__matmul__": matmul,
@@ -101,73 +106,43 @@ _SUGAR: dict[str, Any] = {
     "__eq__": equal,
     "__ne__": not_equal,
     "__getitem__": index,
-    "sum": sum,
-    "mean": mean,
-    "max": max,
-    "min": min,
-    "prod": prod,
-    "reshape": reshape,
-    "transpose": _transpose_method,
-    "astype": astype,
     "T": property(lambda s: transpose(s)),
-}
-for _name, _fn in _SUGAR.items():
-    setattr(Node, _name, _fn)
-
-# -- more elementwise functions and reductions
-from . import numeric, scan, special  # noqa: E402
-from .numeric import (  # noqa: E402
-    arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, cbrt, clip, cosh, deg2rad, exp2,
-    fmod, hypot, log2, log10, logaddexp, logaddexp2, mod, rad2deg, reciprocal, sinc, sinh, square,
-)
-from .reduce import average, std, variance  # noqa: E402
-from .scan import cumprod, cumsum  # noqa: E402
-from .special import digamma, erf, erfc, gammaln, polygamma  # noqa: E402
-
-FUNCTIONS.update({
-    f.__name__: f
-    for f in (
-        arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, average, cbrt, clip, cosh,
-        cumprod, cumsum, deg2rad, digamma, erf, erfc, exp2, fmod, gammaln, hypot, log10, log2,
-        logaddexp, logaddexp2, mod, polygamma, rad2deg, reciprocal, sinc, sinh, square, std,
-        variance,
-    )
-})
-_MORE_SUGAR: dict[str, Any] = {
-    "__mod__": mod,
-    "__rmod__": lambda s, o: mod(o, s),
-    "var": variance,
-    "std": std,
-    "cumsum": cumsum,
-    "cumprod": cumprod,
-    "clip": clip,
-}
-for _name, _fn in _MORE_SUGAR.items():
-    setattr(Node, _name, _fn)
-
-# -- more shape and selection methods (ndarray.sort sorts in place; here it returns a new node)
-_SHAPE_METHODS: dict[str, Any] = {
-    "squeeze": squeeze,
-    "swapaxes": swapaxes,
-    "ravel": ravel,
-    "flatten": ravel,
-    "repeat": repeat,
-    "diagonal": diagonal,
-    "trace": trace,
-    "take": take,
-    "sort": sort,
-    "argsort": argsort,
+    "mT": property(lambda s: swapaxes(s, -1, -2)),
     "argmax": argmax,
     "argmin": argmin,
+    "argsort": argsort,
+    "astype": astype,
+    "clip": clip,
+    "cumprod": cumprod,
+    "cumsum": cumsum,
+    "diagonal": diagonal,
+    "dot": dot,
+    "flatten": ravel,
+    "max": max,
+    "mean": mean,
+    "min": min,
+    "prod": prod,
+    "ravel": ravel,
+    "repeat": repeat,
+    "reshape": reshape,
+    "sort": sort,
+    "squeeze": squeeze,
+    "std": std,
+    "sum": sum,
+    "swapaxes": swapaxes,
+    "take": take,
+    "trace": trace,
+    "transpose": _transpose_method,
+    "var": variance,
 }
-for _name, _fn in _SHAPE_METHODS.items():
+for _name, _fn in _SUGAR.items():
     setattr(Node, _name, _fn)
 
 Node.__array_ufunc__ = None  # type: ignore[attr-defined]  # ndarray * node defers to Node.__rmul__
 
 __all__ = [
     "FUNCTIONS", "HELPERS", "Const", "DimSize", "Var", "as_node", "const", "dim_size", "ew",
-    "linalg", "nn", "reduce", "shape", "diagonals", "layout", "selection", "sum_to", "symbols", "var", "zeros", "zeros_like",
-    "numeric", "scan", "special",
+    "diagonals", "layout", "linalg", "nn", "numeric", "reduce", "scan", "selection", "shape",
+    "special", "sum_to", "symbols", "var", "zeros", "zeros_like",
     *(name for name in FUNCTIONS if name.isidentifier()),  # linalg.<name> is reached as sd.linalg
 ]

@@ -27,12 +27,22 @@ def helper(fn: Callable[..., Any]) -> Callable[..., Any]:
     It may use only ``np`` and ``math`` and other helpers.
     """
     HELPERS[fn.__name__] = fn
+    # read now: the source file may change on disk while the process runs (an upgrade), and
+    # inspect would then read the new file at the old line numbers
+    _HELPER_SOURCES[fn.__name__] = inspect.getsource(fn)
     return fn
 
 
+_HELPER_SOURCES: dict[str, str] = {}
+
+
 def helper_source(name: str) -> str:
-    """The source text of a registered helper, for generated modules."""
-    return inspect.getsource(HELPERS[name])
+    """The source text of a registered helper, for generated modules.
+
+    >>> helper_source("sigmoid_kernel").startswith("@helper")
+    True
+    """
+    return _HELPER_SOURCES[name]
 
 
 KERNEL_NAMESPACE: dict[str, Any] = {
@@ -197,6 +207,21 @@ class DimSize(Op):
 
     def text(self, args: Sequence[str]) -> str:
         return self.dim
+
+
+def numeric_dtype(dtype: Any, what: str) -> np.dtype:
+    """``dtype`` as a NumPy dtype, refused unless numeric or boolean (``what`` names the user).
+
+    >>> numeric_dtype("float32", "astype")
+    dtype('float32')
+    """
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as e:
+        raise DTypeError(f"{what}: {dtype!r} is not a dtype ({e})") from None
+    if dt.kind not in "biufc":
+        raise DTypeError(f"{what}: dtype {dt} is not numeric or boolean")
+    return dt.newbyteorder("=")  # native order: generated code writes np.<name>
 
 
 def var(name: str, shape: Any = (), dtype: Any = "float64") -> Node:

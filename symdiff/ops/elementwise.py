@@ -6,6 +6,7 @@ Non-smooth points follow the usual conventions: relu'(0) = 0, abs'(0) = 0, sign'
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
@@ -13,7 +14,9 @@ import numpy as np
 
 from ..errors import DTypeError
 from ..ir import Dim, Node, Op, Type
-from .base import as_node, as_nodes, broadcast_shapes, const, const_value, dtype_by_running, helper
+from .base import (
+    as_node, as_nodes, broadcast_shapes, const, const_value, dtype_by_running, helper, numeric_dtype,
+)
 
 
 UNARY_PRECEDENCE = 30  # unary minus: binds tighter than * and looser than **
@@ -360,11 +363,37 @@ class NotEqual(Compare):
     math = "{0} != {1}"
 
 
+@helper
+def where_kernel(cond, a, b, out=None):  # type: ignore[no-untyped-def]
+    # np.where(cond, a, b). Its loop branches on every element, which irregular masks (relu's
+    # gradient) make several times slower than a multiply. When one branch is the Python number
+    # +0 and the other a float array, multiplying that array's bit pattern by the 0/1 mask gives
+    # the very same bits (+0.0 where masked; nan, inf and -0.0 kept where not) without branches.
+    # ``out``: an array of the result's dtype and shape to write into (it may be ``a`` or ``b``).
+    if (type(b) is float or type(b) is int) and b == 0 and math.copysign(1.0, b) > 0:
+        keep, x = cond, a
+    elif (type(a) is float or type(a) is int) and a == 0 and math.copysign(1.0, a) > 0:
+        keep, x = np.logical_not(cond), b
+    else:
+        keep = x = None
+    if type(x) is not np.ndarray or x.dtype.kind != "f" or x.ndim == 0:
+        if out is None:
+            return np.where(cond, a, b)
+        np.copyto(out, np.where(cond, a, b))
+        return out
+    bits = f"u{x.itemsize}"
+    if out is None:
+        return np.multiply(x.view(bits), keep).view(x.dtype)
+    np.multiply(x.view(bits), keep, out=out.view(bits))
+    return out
+
+
 class Where(Elementwise):
     """``where(cond, a, b)``: a where cond holds, else b. The gradient of the branch not taken
     is exactly zero, even where that branch is inf or nan (see ``autodiff``)."""
 
-    name, numpy = "where", "np.where({0}, {1}, {2})"
+    name, numpy = "where", "where_kernel({0}, {1}, {2})"
+    inplace = "where_kernel({0}, {1}, {2}, out={out})"
     math = "({1} if {0} else {2})"
 
     def infer(self, c: Type, a: Type, b: Type) -> Type:
@@ -574,5 +603,5 @@ def where(cond: Any, a: Any, b: Any) -> Node:
 def astype(x: Any, dtype: Any) -> Node:
     """x converted to ``dtype`` (a no-op when it already has it)."""
     x = as_node(x)
-    dt = np.dtype(dtype)
+    dt = numeric_dtype(dtype, "astype")
     return x if x.dtype == dt else Node(Cast(dt), (x,))

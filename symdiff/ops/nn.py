@@ -9,7 +9,7 @@ import numpy as np
 
 from ..errors import DTypeError
 from ..ir import Dim, Node, Op, Type, check_shape
-from .base import as_node, dtype_by_running, helper, normalize_axis
+from .base import as_node, dtype_by_running, helper, normalize_axis, numeric_dtype
 from .elementwise import exp
 from .reduce import sum
 
@@ -102,4 +102,4 @@ class OneHot(Op):
 def one_hot(labels: Any, depth: Dim, dtype: Any = "float64") -> Node:
     """A new last axis of size ``depth`` holding 1 at each label and 0 elsewhere."""
     (d,) = check_shape((depth,), "one_hot depth")
-    return Node(OneHot(d, np.dtype(dtype)), (as_node(labels),))
+    return Node(OneHot(d, numeric_dtype(dtype, "one_hot")), (as_node(labels),))

@@ -434,7 +434,8 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
                 continue
             m.cost += 1
             if isinstance(n.op, Neg):
-                m.coef = -m.coef
+                if e % 2:  # (-x)**e is -(x**e) for odd e only
+                    m.coef = -m.coef
                 stack.append((n.inputs[0], e, n))
             elif isinstance(n.op, Mul):
                 stack.append((n.inputs[1], e, n))
@@ -600,6 +601,8 @@ def _collect(node: Node, ctx: Context) -> Node | None:
     additive = isinstance(old.op, _ADDITIVE)
     while stack and additive:
         n = stack.pop()
+        if n not in coef:
+            continue  # a negation pushed once per use: its first visit took every coefficient
         k = coef.pop(n)
         region += 1
         leaves.pop(n, None)

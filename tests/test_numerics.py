@@ -1,0 +1,239 @@
+"""Numerical behaviour at the edges, as README's "Guarantees and limits" documents it: NaN and inf
+propagate as in NumPy (with NumPy's warnings), in the evaluator and in generated code alike;
+integer and boolean inputs follow NumPy promotion and carry no gradient; float32 graphs stay
+float32 end to end; the stabilized forms do not overflow."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import symdiff as sd
+
+
+def _both(outs, inputs, values, simplify=False):
+    """Values from the evaluator and from generated code (same rewriting on both sides)."""
+    env = {v.op.var_name: a for v, a in zip(inputs, values)}
+    want = sd.evaluate(outs, env, simplify=simplify)
+    got = sd.compile(outs, inputs=inputs, simplify=simplify)(*values)
+    return [np.asarray(w) for w in want], [np.asarray(g) for g in got]
+
+
+def _same(got, want):
+    for g, w in zip(got, want):
+        assert g.dtype == w.dtype and g.shape == w.shape
+        np.testing.assert_array_equal(g, w)  # NaN equals NaN here; -0.0 equals 0.0
+
+
+# -- NaN and inf ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", [(), (4,)])
+def test_nan_and_inf_propagate_through_evaluate_and_generated_code(shape):
+    x, y = sd.var("x", shape), sd.var("y", shape)
+    outs = [x + y, x * y, sd.exp(x), sd.tanh(x), sd.sigmoid(x), sd.maximum(x, y), sd.minimum(x, y),
+            sd.relu(x), sd.abs(x), sd.where(x > y, x, y)]
+    outs += sd.grad(sd.sum(sd.sin(x) * y), [x, y])
+    cases = [(np.nan, 1.0), (np.inf, 1.0), (-np.inf, 2.0), (np.inf, -np.inf), (1.0, np.nan)]
+    for xv, yv in cases:
+        values = [np.full(shape, xv), np.full(shape, yv)]
+        with np.errstate(all="ignore"):
+            want, got = _both(outs, [x, y], values)
+        _same(got, want)
+        np.testing.assert_array_equal(want[0], np.full(shape, xv + yv))  # inf - inf is nan
+        np.testing.assert_array_equal(want[2], np.exp(np.full(shape, xv)))
+        if math.isnan(xv):  # NaN wins in maximum/minimum (np.maximum), relu and abs keep it
+            assert all(np.all(np.isnan(w)) for w in (want[5], want[6], want[7], want[8]))
+    # NaN in one argument of a reduction reaches the result; inf - inf is NaN, not 0
+    v = sd.var("v", (3,))
+    with np.errstate(all="ignore"):
+        want, got = _both([sd.sum(v), sd.max(v), sd.logsumexp(v), sd.softmax(v), v - v],
+                          [v], [np.array([1.0, np.nan, 2.0])])
+    _same(got, want)
+    assert np.isnan(want[0]) and np.isnan(want[1]) and np.isnan(want[2]) and np.all(np.isnan(want[3]))
+    with np.errstate(all="ignore"):
+        got = sd.compile(v - v, inputs=[v])(np.array([np.inf, 1.0, -np.inf]))  # simplified: kept
+    np.testing.assert_array_equal(got, [np.nan, 0.0, np.nan])
+
+
+def test_division_by_zero_gives_inf_and_nan_with_numpy_warnings():
+    x, y = sd.symbols("x y")
+    vec = sd.var("v", (3,))
+    for outs, inputs, values, expected in [
+        ([x / y], [x, y], [1.0, 0.0], [math.inf]),          # scalar path: ZeroDivisionError -> NumPy
+        ([x / y], [x, y], [-1.0, 0.0], [-math.inf]),
+        ([1.0 / vec], [vec], [np.array([0.0, -0.0, 2.0])], [np.array([np.inf, -np.inf, 0.5])]),
+    ]:
+        with pytest.warns(RuntimeWarning, match="divide by zero"):
+            want = sd.evaluate(outs, dict(zip([i.op.var_name for i in inputs], values)), simplify=False)
+        with pytest.warns(RuntimeWarning, match="divide by zero"):
+            got = sd.compile(outs, inputs=inputs)(*values)
+        np.testing.assert_array_equal(want[0], expected[0])
+        np.testing.assert_array_equal(np.asarray(got[0]), expected[0])
+    with pytest.warns(RuntimeWarning, match="invalid value"):
+        assert math.isnan(sd.compile(x / y, inputs=[x, y])(0.0, 0.0))
+
+
+def test_log_of_negative_is_nan_and_of_zero_is_minus_inf_with_numpy_warnings():
+    x = sd.var("x")
+    fn = sd.compile(sd.log(x), inputs=[x])
+    with pytest.warns(RuntimeWarning, match="invalid value encountered in log"):
+        assert math.isnan(fn(-1.0))  # math.log raised ValueError: the NumPy version answers
+    with pytest.warns(RuntimeWarning, match="invalid value encountered in log"):
+        assert np.isnan(sd.evaluate(sd.log(x), {"x": -1.0}, simplify=False))
+    with pytest.warns(RuntimeWarning, match="divide by zero encountered in log"):
+        assert fn(0.0) == -math.inf
+    v = sd.var("v", (3,))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = sd.compile([sd.log(v), sd.sqrt(v)], inputs=[v])(np.array([-1.0, 0.0, 4.0]))
+    np.testing.assert_array_equal(got[0], [np.nan, -np.inf, np.log(4.0)])
+    np.testing.assert_array_equal(got[1], [np.nan, 0.0, 2.0])
+    with np.errstate(invalid="raise"):  # NumPy's error state applies to both as usual
+        with pytest.raises(FloatingPointError):
+            sd.compile(sd.log(v), inputs=[v])(np.array([-1.0, 1.0, 2.0]))
+
+
+# -- stabilized forms -----------------------------------------------------------------------------
+
+
+def test_stabilized_forms_do_not_overflow():
+    v = sd.var("v", (3,))
+    big = np.array([1000.0, 1.0, 2.0])
+    raw = sd.log(sd.sum(sd.exp(v)))
+    with pytest.warns(RuntimeWarning, match="overflow"):
+        assert sd.evaluate(raw, {"v": big}, simplify=False) == np.inf  # as written: exp(1000) overflows
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # not even a warning on the stabilized paths
+        assert sd.evaluate(raw, {"v": big}, simplify=True) == pytest.approx(1000.0)
+        assert sd.compile(raw, inputs=[v])(big) == pytest.approx(1000.0)  # compile simplifies
+        assert sd.evaluate(sd.logsumexp(v), {"v": big}) == pytest.approx(1000.0)
+        # the gradient of the simplified form is softmax: finite
+        np.testing.assert_allclose(sd.evaluate(sd.grad(sd.simplify(raw), v), {"v": big}), [1, 0, 0], atol=1e-12)
+        np.testing.assert_allclose(sd.evaluate(sd.grad(sd.logsumexp(v), v), {"v": big}), [1, 0, 0], atol=1e-12)
+        x = sd.var("x")
+        for e, at, value in [(sd.log(sd.sigmoid(x)), -1000.0, -1000.0), (sd.softplus(x), 1000.0, 1000.0),
+                             (sd.sigmoid(x), -1000.0, 0.0), (sd.log(1 + x), 1e-20, 1e-20),
+                             (sd.exp(x) - 1, 1e-20, 1e-20)]:
+            # differentiate the stabilized form: rewriting the gradient of the raw form afterwards
+            # does not stabilize it (see test_gradient_of_an_unstable_form_is_not_stabilized)
+            got = sd.compile([e, sd.grad(sd.simplify(e), x)], inputs=[x])(at)
+            assert got[0] == pytest.approx(value, rel=1e-12) and math.isfinite(got[1]), (e, got)
+        logp = sd.log_softmax(v)
+        assert np.all(np.isfinite(sd.evaluate([logp, *sd.grad(sd.sum(logp), [v])], {"v": big * 1e3})[0]))
+
+
+def test_gradient_of_an_unstable_form_is_not_stabilized():
+    # a documented limit: the stabilization rules rewrite forward forms (log(sum(exp)),
+    # log(sigmoid)); the gradient of the raw form, built before rewriting, still overflows
+    v, x = sd.var("v", (3,)), sd.var("x")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        g = sd.compile(sd.grad(sd.log(sd.sum(sd.exp(v))), v), inputs=[v])(np.array([1000.0, 1.0, 2.0]))
+        assert np.isnan(g[0])
+        assert np.isnan(sd.compile(sd.grad(sd.log(sd.sigmoid(x)), x), inputs=[x])(-1000.0))
+        assert sd.compile(sd.grad(sd.simplify(sd.log(sd.sigmoid(x))), x), inputs=[x])(-1000.0) == 1.0
+
+
+def test_where_gradient_is_not_poisoned_by_the_branch_not_taken():
+    x = sd.var("x")
+    f = sd.where(x > 0, sd.log(x), x) + sd.where(x < 10, 0.0, sd.exp(x * 1e3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # log(-1) and exp(...) are computed, then not chosen
+        for at, want in [(-1.0, 1.0), (2.0, 0.5)]:
+            assert sd.evaluate(sd.grad(f, x), {"x": at}) == want
+            assert sd.compile(sd.grad(f, x), inputs=[x])(at) == want
+            assert sd.evaluate(sd.grad(sd.grad(f, x), x), {"x": at}) == (0.0 if at < 0 else -0.25)
+
+
+# -- integers and booleans ------------------------------------------------------------------------
+
+
+def test_integer_and_boolean_inputs_follow_numpy_promotion():
+    x = sd.var("x")
+    i = sd.var("i", (2,), "int64")
+    b = sd.var("b", (2,), "bool")
+    outs = [i * 2, i - 1, i / 2, x * i, sd.sin(i), b + b,
+            b * 2.5, sd.where(b, x, -x), sd.sum(i), sd.mean(i), sd.astype(b, "int64") + i]
+    env = {"x": 1.5, "i": np.array([3, -4]), "b": np.array([True, False])}
+    want, got = _both(outs, [x, i, b], [1.5, env["i"], env["b"]])
+    _same(got, want)
+    dtypes = [w.dtype.name for w in want]
+    assert dtypes == ["int64", "int64", "float64", "float64", "float64", "bool", "float64", "float64",
+                      "int64", "float64", "int64"]
+    expected = [2 * env["i"], env["i"] - 1, env["i"] / 2, 1.5 * env["i"], np.sin(env["i"]),
+                env["b"] + env["b"], env["b"] * 2.5, [1.5, -1.5], -1, -0.5, env["b"] + env["i"]]
+    for w, e in zip(want, expected):
+        np.testing.assert_array_equal(w, e)
+    # integer arithmetic wraps around as in NumPy (int64), in both
+    big = np.array([2**62, -(2**62)])
+    with np.errstate(all="ignore"):
+        want, got = _both([i * 4], [i], [big])
+    _same(got, want)
+    np.testing.assert_array_equal(want[0], big * 4)
+
+
+def test_gradients_flow_through_integer_inputs_but_not_into_them():
+    x = sd.var("x", (2,))
+    i = sd.var("i", (2,), "int64")
+    f = sd.sum(x * i + sd.astype(i, "float64") ** 2)
+    (gx,) = sd.grad(f, [x])
+    np.testing.assert_array_equal(sd.evaluate(gx, {"x": np.ones(2), "i": np.array([3, -4])}), [3.0, -4.0])
+    with pytest.raises(sd.NotDifferentiableError, match="'i': its dtype int64 is not floating-point"):
+        sd.grad(f, i)
+    # a float value given for an integer input is refused rather than truncated
+    fn = sd.compile(gx, inputs=[x, i])
+    with pytest.raises(ValueError, match="argument 'i' must have dtype int64, got float64"):
+        fn(np.ones(2), np.array([3.5, 1.0]))
+    with pytest.raises(sd.InputError, match="variable 'i' is declared int64 but was given float64"):
+        sd.evaluate(gx, {"x": np.ones(2), "i": np.array([3.5, 1.0])})
+
+
+# -- float32 ---------------------------------------------------------------------------------------
+
+
+def _mlp32(loss_form: str):
+    X, labels = sd.var("X", ("n", 8), "float32"), sd.var("labels", ("n",), "int64")
+    W1, b1 = sd.var("W1", (8, 6), "float32"), sd.var("b1", (6,), "float32")
+    W2, b2 = sd.var("W2", (6, 3), "float32"), sd.var("b2", (3,), "float32")
+    logits = sd.tanh(X @ W1 + b1) @ W2 + b2
+    if loss_form == "index":
+        loss = -sd.log_softmax(logits, axis=1)[sd.arange(X.shape[0]), labels].mean()
+    else:
+        onehot = sd.one_hot(labels, 3, dtype="float32")  # the default dtype is float64
+        loss = -sd.mean(sd.sum(onehot * sd.log(sd.softmax(logits, axis=1)), axis=1))
+    loss = loss + 0.01 * sd.sum(W1 * W1) + sd.sum(sd.relu(b1) * 0.5) + sd.max(sd.sigmoid(W2))
+    return loss, [X, labels, W1, b1, W2, b2], [W1, b1, W2, b2]
+
+
+@pytest.mark.parametrize("loss_form", ["index", "onehot"])
+def test_float32_graph_stays_float32_in_generated_code(loss_form):
+    loss, inputs, params = _mlp32(loss_form)
+    grads = sd.grad(loss, params)
+    outs = [loss, *grads]
+    for simplify in (False, True):
+        graph = sd.simplify(outs) if simplify else outs
+        wide = sorted({n.op.name for n in sd.toposort(graph) if n.dtype == np.float64})
+        assert wide == [], f"float64 nodes in a float32 graph: {wide}"
+        fn = sd.compile(outs, inputs=inputs, simplify=simplify)
+        assert "float64" not in fn.source, [ln for ln in fn.source.splitlines() if "float64" in ln]
+        rng = np.random.default_rng(0)
+        values = [rng.standard_normal((5, 8)).astype("f4"), rng.integers(0, 3, 5),
+                  *(rng.standard_normal(p.shape).astype("f4") for p in params)]
+        got = fn(*values)
+        assert [np.asarray(g).dtype for g in got] == [np.float32] * 5
+        want = sd.evaluate(graph, dict(zip([v.op.var_name for v in inputs], values)), simplify=False)
+        for g, w in zip(got, want):
+            assert np.asarray(g).tobytes() == np.asarray(w).tobytes()
+
+
+def test_mixing_float64_into_float32_promotes_where_the_user_asks():
+    x = sd.var("x", (3,), "float32")
+    assert (x * 0.1).dtype == np.float32  # Python numbers are weak
+    assert (x * sd.const(np.float32(0.1))).dtype == np.float32
+    assert (x * sd.const(np.array(0.1))).dtype == np.float64  # a float64 array constant is not
+    assert (x * sd.one_hot(sd.var("l", (), "int64"), 3)).dtype == np.float64  # one_hot's default
+    assert sd.mean(x).dtype == np.float32 and sd.softmax(x).dtype == np.float32
