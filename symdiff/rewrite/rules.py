@@ -13,6 +13,9 @@ finite, correct value where the raw formula overflows). So:
   sigmoid of finite values, ``where`` of finite values): ``inf * 0`` and ``inf - inf`` are NaN.
   Otherwise the cancelled term is kept (as ``x - x``), so a NaN the user would see stays.
 - ``x / x -> 1`` only for a known finite, non-zero ``x`` (0/0 and inf/inf are NaN).
+- Term collection reassociates sums and products and takes common factors out
+  (``a*f + b*f -> (a + b)*f``): only rounding differs. A term with a zero factor (``0*x``)
+  is kept whole, never merged or factored, so its NaN where ``x`` is infinite stays.
 - ``exp(log x) -> x`` only for ``x`` known non-negative (log of a negative is NaN).
 - Zeros from differentiation (a scalar ``0`` broadcast to a shape) vanish from sums and through
   shape ops; they are not multiplied away from values that may be infinite.
