@@ -61,16 +61,41 @@ def _worth_simplifying(outputs: Any, inputs: Mapping[Any, Any] | None) -> bool:
     return count_nodes(roots) <= AUTO_SIMPLIFY_NODES
 
 
-def _simplified(outputs: Any) -> Any:
-    """``outputs`` (a node, a list, or a dict of nodes) with their graph rewritten together."""
+def _simplified(outputs: Any, mapping: dict[Node, Node] | None = None) -> Any:
+    """``outputs`` (a node, a list, or a dict of nodes) with their graph rewritten together
+    (``mapping`` as in ``simplify``)."""
     if isinstance(outputs, Node):
-        return _simplify(outputs)
+        return _simplify(outputs, mapping=mapping)
     if isinstance(outputs, Mapping):
         keys = list(outputs)
-        return dict(zip(keys, _simplify([outputs[k] for k in keys])))
+        return dict(zip(keys, _simplify([outputs[k] for k in keys], mapping=mapping)))
     if isinstance(outputs, (list, tuple)) and all(isinstance(o, Node) for o in outputs):
-        return _simplify(list(outputs))
+        return _simplify(list(outputs), mapping=mapping)
     return outputs
+
+
+def _for_codegen(outputs: Any, simplify: bool) -> tuple[Any, Callable[[Node], Node | None]]:
+    """The outputs to generate code for, and the provenance that names gradient temporaries
+    ``d<name>``: reverse mode's, carried through simplification (a rewritten cotangent keeps
+    naming itself after the rewritten form of its primal, unless it became a value the
+    original graph computes for another reason)."""
+    if not simplify:
+        return outputs, cotangent_of
+    mapping: dict[Node, Node] = {}
+    result = _simplified(outputs, mapping)
+    roots = list(outputs.values()) if isinstance(outputs, Mapping) else outputs
+    carried: dict[Node, Node] = {}
+    plain: set[Node] = set()
+    for old in toposort(roots):
+        new = mapping.get(old, old)
+        primal = cotangent_of(old)
+        if primal is None:
+            plain.add(new)
+        elif new not in carried:
+            carried[new] = mapping.get(primal, primal)
+    for n in plain:
+        carried.pop(n, None)
+    return result, carried.get
 
 
 _simplify = simplify
@@ -99,8 +124,8 @@ def codegen(
 
     >>> x, y = sd.symbols("x y"); print(sd.codegen({"f": x * y, "dfdx": y}, inputs=[x, y]))
     """
-    outputs = _simplified(outputs) if simplify else outputs
-    return generate(outputs, inputs, name, names, cotangent_of).source
+    outputs, provenance = _for_codegen(outputs, simplify)
+    return generate(outputs, inputs, name, names, provenance).source
 
 
 _counter = itertools.count()
@@ -125,8 +150,8 @@ def compile(  # noqa: A001 - the natural name; builtins.compile is used explicit
 
     >>> x, y = sd.symbols("x y"); fn = sd.compile([x * y, y], inputs=[x, y]); fn(3.0, -4.0)
     """
-    outputs = _simplified(outputs) if simplify else outputs
-    module = generate(outputs, inputs, name, names, cotangent_of)
+    outputs, provenance = _for_codegen(outputs, simplify)
+    module = generate(outputs, inputs, name, names, provenance)
     # a distinct pseudo-file per function, registered with linecache so tracebacks show the source
     filename = f"<symdiff {module.function_name} #{next(_counter)}>"
     code = builtins.compile(module.source, filename, "exec")

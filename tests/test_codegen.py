@@ -426,6 +426,26 @@ def test_gradient_temporaries_are_named_after_what_they_are_the_cotangent_of():
         np.testing.assert_array_equal(got, exp)
 
 
+def test_gradient_names_survive_simplification():
+    # simplification rebuilds the cotangents (it folds the 1/n and merges the softmax terms);
+    # the rebuilt nodes are still named after what they are the gradient of
+    X, W1, W2 = sd.var("X", ("n", 3)), sd.var("W1", (3, 4)), sd.var("W2", (4, 2))
+    labels = sd.var("labels", ("n",), "int64")
+    logits = sd.relu(X @ W1) @ W2
+    loss = -sd.mean(sd.sum(sd.one_hot(labels, 2) * sd.log_softmax(logits, axis=1), axis=1))
+    g1, g2 = sd.grad(loss, [W1, W2])
+    src = sd.codegen({"loss": loss, "dW1": g1, "dW2": g2}, inputs=[X, labels, W1, W2])
+    body = src[src.index("# backward"):]
+    assert "    drelu = " in body, body
+    assert "where = " not in body and "minus = " not in body, body
+    # a cotangent that simplifies to a value the forward pass computes keeps the forward name
+    x = sd.var("x")
+    f = sd.sin(x) * sd.cos(x)
+    src = sd.codegen({"f": f, "g": sd.grad(f, x)}, inputs=[x])
+    forward = src[src.index("# forward"): src.index("# backward")]
+    assert "sin_x = " in forward and "cos_x = " in forward, forward
+
+
 def test_cotangent_provenance_keeps_no_node_alive():
     import gc
 

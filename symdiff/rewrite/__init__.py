@@ -1,4 +1,4 @@
-"""Graph rewriting: rules written as patterns in the algebra, applied to a fixpoint over the DAG.
+"""Graph rewriting: rules written as patterns in the algebra, applied bottom-up over the DAG in one pass.
 
 >>> from symdiff.rewrite import simplify
 >>> simplify(x * 1 + 0)        # x
@@ -15,15 +15,21 @@ from .pattern import Pat, Rule, RuleSet
 from .rules import DEFAULT
 
 
-def simplify(outputs: Node | Iterable[Node], rules: RuleSet | None = None) -> Node | list[Node]:
+def simplify(
+    outputs: Node | Iterable[Node],
+    rules: RuleSet | None = None,
+    *,
+    mapping: dict[Node, Node] | None = None,
+) -> Node | list[Node]:
     """An equivalent, smaller graph: one expression in, one out; a list in, a list out (shared
-    sub-expressions stay shared across the list).
+    sub-expressions stay shared across the list). A dict given as ``mapping`` is filled with
+    every node of the original graph -> the node it became.
 
     >>> x = sd.var("x"); sd.simplify(x * 1 + 0)   # x
     """
     single = isinstance(outputs, Node)
     roots = [outputs] if single else [as_node(o) for o in outputs]  # type: ignore[union-attr]
-    out = rewrite(roots, DEFAULT if rules is None else rules)
+    out = rewrite(roots, DEFAULT if rules is None else rules, mapping=mapping)
     return out[0] if single else out
 
 

@@ -178,16 +178,29 @@ def _rewrite_pass(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | 
     return [memo[r] for r in roots], ctx
 
 
-def rewrite(roots: Sequence[Node], rules: RuleSet, max_rounds: int = MAX_ROUNDS) -> list[Node]:
+def rewrite(
+    roots: Sequence[Node],
+    rules: RuleSet,
+    max_rounds: int = MAX_ROUNDS,
+    mapping: dict[Node, Node] | None = None,
+) -> list[Node]:
     """``roots`` rewritten with ``rules`` to normal form (``max_rounds`` passes at most, stopping
-    early when a pass changes nothing).
+    early when a pass changes nothing). ``mapping``, when given, is filled with every node of the
+    graph of ``roots`` -> its normal form.
 
     >>> rewrite([x * 1 + 0], RuleSet([...]))
     """
     current = list(roots)
     graph_rules: RuleSet | None = None
-    for _ in range(max_rounds):
+    for round_ in range(max_rounds):
         nxt, ctx = _rewrite_pass(current, rules, graph_rules)
+        if mapping is not None:
+            if round_ == 0:
+                mapping.update(ctx.new)
+            else:  # compose: a node of the first graph -> its form after this pass
+                later = ctx.new
+                for old, mid in mapping.items():
+                    mapping[old] = later.get(mid, mid)
         if all(a is b for a, b in zip(nxt, current)):
             break
         current = nxt
