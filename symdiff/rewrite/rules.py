@@ -39,6 +39,7 @@ from ..ops.elementwise import (
     negative, power, softplus,
 )
 from ..ops.nn import LogSoftmax, OneHot, Softmax, log_softmax, one_hot, softmax
+from ..ops.products import MatMul
 from ..ops.reduce import Sum, count, logsumexp
 from ..ops.shape import (
     Arange, BroadcastTo, Index, IndexAdd, Reshape, Transpose, broadcast_to, reshape, transpose,
@@ -344,6 +345,15 @@ def _sum_one_hot(node: Node, x: Node) -> Node | None:
     return full(1, node)
 
 
+def _softmax_of_log_softmax(node: Node, x: Node, ctx: Context) -> Node | None:
+    """exp(log_softmax x) -> softmax x, unless log_softmax x is computed anyway (one exp of it
+    is then cheaper than the softmax's max, subtract, exp, sum and divide)."""
+    ls = node.inputs[0]
+    if ctx is not None and ctx.uses.get(ls, 2) > 1:
+        return None
+    return softmax(x, ls.op.axis)  # type: ignore[attr-defined]
+
+
 STABILIZE = RuleSet([
     Rule(log_(sigmoid_(x)), lambda x: negative(softplus(negative(x)))),  # log(sigmoid x) -> -softplus(-x)
     Rule(log_(1 + x), lambda x: log1p(x)),  # log(1+x) -> log1p(x)
@@ -352,10 +362,110 @@ STABILIZE = RuleSet([
     Rule(exp_(x) + -1, lambda x: expm1(x)),  # exp(x) + -1 -> expm1(x)
     Rule(log_(Pat(Sum, exp_(x))), _logsumexp),  # log(sum(exp x)) -> logsumexp(x)
     Rule(log_(Pat(Softmax, x)), lambda node, x: log_softmax(x, node.inputs[0].op.axis)),  # log(softmax x) -> log_softmax x
-    Rule(exp_(Pat(LogSoftmax, x)), lambda node, x: softmax(x, node.inputs[0].op.axis)),  # exp(log_softmax x) -> softmax x
+    Rule(exp_(Pat(LogSoftmax, x)), _softmax_of_log_softmax),  # exp(log_softmax x) -> softmax x (log_softmax x used only here)
     Rule(Pat(IndexAdd, Pat.var("g"), Pat.var("rows"), Pat.var("labels")), _one_hot_nll),  # index_add(g, [arange n, labels]) -> g * one_hot(labels)
     Rule(Pat(Sum, Pat(OneHot, x)), _sum_one_hot),  # sum(one_hot(l), -1) -> 1
 ])
+
+
+# -- one-hot vectors as indexing ---------------------------------------------------------------------
+# A one-hot vector (``one_hot(labels)[t]``, possibly reshaped or transposed into a row or a
+# column) multiplied into a matrix, or summed against an array, selects one column, row or
+# element: indexing does that in one step without multiplying by zeros. Like the cross-entropy
+# rule above, these rules assume the label is in [0, k): a label >= k (whose one-hot vector is
+# all zeros) makes the rewritten graph raise IndexError, a negative one counts from the end as
+# NumPy indexing does, and an inf or NaN in the unselected entries no longer leaks into the
+# result through 0 * inf.
+
+
+def _one_hot_vector(v: Node) -> tuple[Node, tuple[int, ...], int] | None:
+    """(labels, ints, axis) when ``v`` is ``one_hot(labels)[ints]`` (every label axis indexed by
+    an int) seen through reshapes and transposes that keep one axis of size k and the others of
+    size 1; ``axis`` is the axis of ``v`` holding the k values."""
+    big = [a for a, d in enumerate(v.shape) if d != 1]
+    if len(big) != 1 or not isinstance(v.shape[big[0]], int):
+        return None
+    n = v
+    while isinstance(n.op, (Reshape, Transpose)):
+        n = n.inputs[0]
+        if sum(1 for d in n.shape if d != 1) != 1:
+            return None  # reshaping a matrix can reorder its elements
+    if isinstance(n.op, Index) and isinstance(n.inputs[0].op, OneHot):
+        spec: tuple[Any, ...] = n.op.spec  # type: ignore[attr-defined]
+        oh = n.inputs[0]
+        labels = oh.inputs[0]
+        if len(spec) != labels.ndim or any(it[0] != "i" for it in spec):
+            return None
+        ints = tuple(it[1] for it in spec)
+    elif isinstance(n.op, OneHot) and n.inputs[0].ndim == 0:
+        oh, labels, ints = n, n.inputs[0], ()
+    else:
+        return None
+    if oh.shape[-1] != v.shape[big[0]]:
+        return None
+    return labels, ints, big[0]
+
+
+def _label(labels: Node, ints: tuple[int, ...], size_one: bool) -> Node:
+    """``labels[ints]`` as a 0-d node, or as a node of shape (1,) (an index keeping its axis)."""
+    if not size_one:
+        return Node(Index(tuple(("i", t) for t in ints)), (labels,)) if ints else labels
+    if not ints:
+        return reshape(labels, (1,))
+    *lead, t = ints
+    last = ("s", t, None if t == -1 else t + 1, None)
+    return Node(Index((*(("i", k) for k in lead), last)), (labels,))
+
+
+def _matmul_one_hot(node: Node, a: Node, b: Node) -> Node | None:
+    """W @ e_l -> W[..., l] (a column), e_l @ W -> W[..., l, :] (a row)."""
+    found = _one_hot_vector(b)
+    if found is not None and (b.ndim == 1 or b.shape[1] == 1) and a.ndim >= 2:
+        labels, ints, axis = found
+        if b.ndim == 2 and axis != 0:
+            return None
+        spec = (("s", None, None, None),) * (a.ndim - 1) + (("a",),)
+        return Node(Index(spec), (a, _label(labels, ints, b.ndim == 2)))
+    found = _one_hot_vector(a)
+    if found is not None and (a.ndim == 1 or a.shape[0] == 1) and b.ndim >= 2:
+        labels, ints, axis = found
+        if a.ndim == 2 and axis != 1:
+            return None
+        spec = (("s", None, None, None),) * (b.ndim - 2) + (("a",),)
+        return Node(Index(spec), (b, _label(labels, ints, a.ndim == 2)))
+    return None
+
+
+def _sum_times_one_hot(node: Node, x: Node, y: Node) -> Node | None:
+    """sum(e_l * x) over every axis -> x[l] (the other axes of size 1 indexed at 0)."""
+    op: Sum = node.op  # type: ignore[assignment]
+    if len(op.axes) != x.ndim or x.shape != y.shape:
+        return None
+    for v, other in ((x, y), (y, x)):
+        found = _one_hot_vector(v)
+        if found is not None:
+            labels, ints, axis = found
+            spec = tuple(("a",) if a == axis else ("i", 0) for a in range(v.ndim))
+            picked = Node(Index(spec), (other, _label(labels, ints, False)))
+            return reshape(picked, node.shape) if node.shape != () else picked
+    return None
+
+
+def _sum_one_hot_vector(node: Node, v: Node, sign: int) -> Node | None:
+    """sum(e_l) -> 1 over axes that include the one-hot axis (and -e_l -> -1)."""
+    found = _one_hot_vector(v)
+    if found is None or found[2] not in node.op.axes:  # type: ignore[attr-defined]
+        return None
+    return full(sign, node)
+
+
+ONE_HOT = RuleSet([
+    Rule(Pat(MatMul, x, y), lambda node, x, y: _matmul_one_hot(node, x, y)),  # W @ e_l -> W[:, l]
+    Rule(Pat(Sum, x * y), _sum_times_one_hot),  # sum(e_l * x) -> x[l]
+    Rule(Pat(Sum, x), lambda node, x: _sum_one_hot_vector(node, x, 1)),  # sum(e_l) -> 1
+    Rule(Pat(Sum, -x), lambda node, x: _sum_one_hot_vector(node, x, -1)),  # sum(-e_l) -> -1
+])
+
 
 
 # -- term collection ------------------------------------------------------------------------------
@@ -617,7 +727,7 @@ FOLD = RuleSet([
     Rule(Pat(Op), _fold, inputs=(Const, BroadcastTo)),  # f(constants) -> constant
 ])
 
-DEFAULT = FOLD + IDENTITIES + ZEROS + SHAPES + STABILIZE + COLLECT
+DEFAULT = FOLD + IDENTITIES + ZEROS + SHAPES + STABILIZE + ONE_HOT + COLLECT
 """Every rule, in the order they are tried on a node."""
 
 
@@ -627,6 +737,7 @@ def iter_rules() -> Iterator[Rule]:
 
 
 __all__ = [
-    "COLLECT", "DEFAULT", "FOLD", "FOLD_MAX_ELEMENTS", "IDENTITIES", "SHAPES", "STABILIZE", "ZEROS",
+    "COLLECT", "DEFAULT", "FOLD", "FOLD_MAX_ELEMENTS", "IDENTITIES", "ONE_HOT", "SHAPES", "STABILIZE",
+    "ZEROS",
     "full", "iter_rules", "known_finite", "known_nonnegative", "known_nonzero_finite",
 ]
