@@ -110,3 +110,84 @@ def test_labels_out_of_range_behave_as_documented():
     loss = sd.sum(column(2) * x)
     with pytest.raises(IndexError):
         sd.compile(loss, inputs=[x, labels])(np.ones((4, 1)), too_big)
+
+
+# -- sums of small products as one product -------------------------------------------------------
+
+T = 7
+cols = [sd.var(f"g{t}", (5, 1)) for t in range(T)]
+rows = [sd.var(f"h{t}", (4, 1)) for t in range(T)]
+col_values = {f"g{t}": rng.normal(size=(5, 1)) for t in range(T)}
+row_values = {f"h{t}": rng.normal(size=(4, 1)) for t in range(T)}
+
+
+def close(e, values):
+    """The simplified graph, after checking it agrees with the raw one (evaluator and codegen)."""
+    s = sd.simplify(e)
+    want = sd.evaluate(e, values, simplify=False)
+    np.testing.assert_allclose(sd.evaluate(s, values, simplify=False), want, rtol=1e-13, atol=1e-15)
+    fn = sd.compile(e, inputs=[sd.var(k, np.shape(v)) for k, v in values.items()])
+    np.testing.assert_allclose(fn(*values.values()), want, rtol=1e-13, atol=1e-15)
+    return s
+
+
+def count(e, name):
+    return sum(1 for n in sd.toposort(e) if n.op.name == name)
+
+
+def test_sum_of_outer_products_is_one_product():
+    e = cols[0] @ sd.transpose(rows[0])
+    for g, h in zip(cols[1:], rows[1:]):
+        e = e + g @ sd.transpose(h)
+    s = close(e, {**col_values, **row_values})
+    assert count(s, "matmul") == 1 and count(s, "add") == 0
+    assert count(s, "transpose") == 1  # the stacked rows, transposed once
+
+
+def test_sum_of_products_with_large_inner_dimension_is_left_alone():
+    A, B = sd.var("A", (3, 8)), sd.var("B", (8, 3))
+    C, D = sd.var("C", (3, 8)), sd.var("D", (8, 3))
+    s = sd.simplify(A @ B + C @ D)  # stacking would copy more than the one addition saves
+    assert count(s, "matmul") == 2 and count(s, "concatenate") == 0
+
+
+def test_sum_of_many_columns_is_one_reduction_and_few_stay_additions():
+    s = close(sum(cols[1:], cols[0]), col_values)
+    assert count(s, "add") == 0 and count(s, "sum") == 1 and count(s, "concatenate") == 1
+    few = sd.simplify(cols[0] + cols[1] + cols[2])
+    assert count(few, "add") == 2 and count(few, "concatenate") == 0
+
+
+def test_stacked_rows_of_one_array_are_a_slice():
+    X = sd.var("X", (6, 3))
+    Xv = rng.normal(size=(6, 3))
+    up = sd.concatenate([sd.reshape(X[t], (1, 3)) for t in range(1, 5)], axis=0)
+    s = close(up, {"X": Xv})
+    assert s.op.name == "getitem" and str(s) == "X[1:5]"
+    down = sd.concatenate([sd.reshape(X[t], (1, 3)) for t in (3, 2, 1, 0)], axis=0)
+    s = close(down, {"X": Xv})
+    assert str(s) == "X[3::-1]"
+    gap = sd.concatenate([sd.reshape(X[t], (1, 3)) for t in (0, 2)], axis=0)
+    assert sd.simplify(gap).op.name == "concatenate"
+
+
+def test_rnn_gradients_stack_and_stay_exact():
+    # a small unrolled RNN: every parameter gradient is one product, values match hand-written BPTT
+    h_, v_, steps = 4, 3, 6
+    Wxh, Whh = sd.var("Wxh", (h_, v_)), sd.var("Whh", (h_, h_))
+    xs = sd.var("xs", (steps,), "int64")
+    h = sd.var("h0", (h_, 1))
+    loss = 0
+    for t in range(steps):
+        h = sd.tanh(Wxh @ sd.reshape(sd.one_hot(xs, v_)[t], (v_, 1)) + Whh @ h)
+        loss = loss + sd.sum(h)
+    gx, gh = sd.grad(loss, [Wxh, Whh])
+    out = sd.simplify([gx, gh])
+    for o, p in zip(out, (Wxh, Whh)):  # one product of stacked columns, not one per step
+        assert sum(1 for n in sd.toposort(o) if n.op.name == "matmul" and n.shape == p.shape) == 1
+    vals = {"Wxh": rng.normal(size=(h_, v_)), "Whh": rng.normal(size=(h_, h_)) * 0.5,
+            "xs": np.array([0, 2, 1, 1, 0, 2]), "h0": rng.normal(size=(h_, 1))}
+    fn = sd.compile({"gx": gx, "gh": gh}, inputs=[xs, Wxh, Whh, sd.var("h0", (h_, 1))])
+    got = fn(vals["xs"], vals["Wxh"], vals["Whh"], vals["h0"])
+    for g, w in zip(got, sd.evaluate([gx, gh], vals, simplify=False)):
+        np.testing.assert_allclose(g, w, rtol=1e-12)

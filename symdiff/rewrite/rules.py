@@ -42,7 +42,8 @@ from ..ops.nn import LogSoftmax, OneHot, Softmax, log_softmax, one_hot, softmax
 from ..ops.products import MatMul
 from ..ops.reduce import Sum, count, logsumexp
 from ..ops.shape import (
-    Arange, BroadcastTo, Index, IndexAdd, Reshape, Transpose, broadcast_to, reshape, transpose,
+    Arange, BroadcastTo, Concatenate, Index, IndexAdd, Reshape, Transpose, broadcast_to,
+    concatenate, reshape, transpose,
 )
 from .engine import Context
 from .pattern import Pat, Rule, RuleSet, scalar_constant
@@ -467,6 +468,170 @@ ONE_HOT = RuleSet([
 ])
 
 
+# -- sums of small products as one product --------------------------------------------------------
+# Backpropagation through an unrolled loop sums one outer product per step (dW = sum_t g_t h_t^T)
+# and one column per step (db = sum_t g_t). Side by side those are one matrix product of the
+# stacked columns, and one sum over them: sum_t A_t @ B_t = [A_1 .. A_T] @ [B_1; ..; B_T]. With
+# small operands NumPy's per-call cost dominates, so T products and T-1 additions become two
+# concatenations and one product. The rules fire only while copying the stacked operands
+# touches fewer elements than the additions it saves (and stays below STACK_MAX_ELEMENTS).
+# Reassociating the sum rounds differently (the NaN policy allows it).
+
+STACK_MAX_ELEMENTS = 1 << 16
+"""A concatenation these rules build holds at most this many elements."""
+STACK_MIN_TERMS = 6
+"""A sum of columns becomes one reduction from this many terms on (fewer stay in-place adds)."""
+
+
+def _static_size(n: Node) -> int | None:
+    size = n.type.static_size
+    return size if isinstance(size, int) else None
+
+
+def _sum_terms(ctx: Context) -> list[Node] | None:
+    """The terms of the chain of additions rooted at the node being rewritten (through the
+    additions only it uses), in order, in normal form; None for an inner addition of a chain
+    (its root takes the whole chain) or a node that is not in the graph."""
+    old = ctx.old if ctx is not None else None
+    if old is None:
+        return None
+    owner = ctx.sole.get(old)
+    if owner is not None and isinstance(owner.op, Add) and owner.type == old.type:
+        return None
+    terms: list[Node] = []
+    stack = [old]
+    while stack:
+        n = stack.pop()
+        if isinstance(n.op, Add) and n.type == old.type and (n is old or ctx.uses.get(n, 0) == 1):
+            stack.append(n.inputs[1])
+            stack.append(n.inputs[0])
+        else:
+            terms.append(ctx.new.get(n, n))
+    return terms
+
+
+def _stack_products(node: Node, terms: list[Node]) -> Node | None:
+    """A_1 @ B_1 + ... + A_T @ B_T (+ other terms) -> [A_1 .. A_T] @ [B_1; ..; B_T] (+ others)."""
+    if node.ndim != 2 or not all(isinstance(d, int) for d in node.shape):
+        return None
+    m, p = node.shape
+    products: list[Node] = []
+    others: list[Node] = []
+    inner = 0
+    for t in terms:
+        if isinstance(t.op, MatMul) and t.type == node.type and all(
+                i.ndim == 2 and i.dtype == node.dtype for i in t.inputs) and isinstance(t.inputs[0].shape[1], int):
+            products.append(t)
+            inner += t.inputs[0].shape[1]  # type: ignore[operator]
+        else:
+            others.append(t)
+    # stacking copies inner * (m + p) elements; the additions it saves read (T - 1) * m * p
+    if len(products) < 2 or inner * (m + p) > min((len(products) - 1) * m * p, STACK_MAX_ELEMENTS):  # type: ignore[operator]
+        return None
+    left = concatenate([t.inputs[0] for t in products], axis=1)
+    right = concatenate([t.inputs[1] for t in products], axis=0)
+    out = left @ right
+    for t in others:
+        out = out + t
+    return out
+
+
+def _stack_columns(node: Node, terms: list[Node]) -> Node | None:
+    """x_1 + ... + x_T -> sum([x_1 .. x_T], last axis) for arrays of size 1 along their last axis
+    and T >= STACK_MIN_TERMS (two calls instead of T - 1; fewer terms stay in-place additions)."""
+    size = _static_size(node)
+    if node.ndim < 2 or node.shape[-1] != 1 or size is None or len(terms) < STACK_MIN_TERMS:
+        return None
+    if any(t.type != node.type for t in terms) or len(terms) * size > STACK_MAX_ELEMENTS:
+        return None
+    axis = node.ndim - 1
+    return Node(Sum((axis,), True), (concatenate(terms, axis=axis),))
+
+
+def _stack_sum(node: Node, ctx: Context) -> Node | None:
+    terms = _sum_terms(ctx)
+    if terms is None or len(terms) < 2:
+        return None
+    stacked = _stack_products(node, terms)
+    return stacked if stacked is not None else _stack_columns(node, terms)
+
+
+def _vector_transpose(node: Node, x: Node) -> Node | None:
+    """transpose(x) -> reshape(x) when x has at most one axis longer than 1 (same element order)."""
+    if sum(1 for d in x.shape if d != 1) > 1:
+        return None
+    return reshape(x, node.shape)
+
+
+def _rows_of(n: Node) -> tuple[Node, int, int, int] | None:
+    """(X, first, last, step) when ``n`` is the rows first, first+step, ..., last of X along its
+    first axis (step +-1): a row X[t] given a leading axis of size 1, or a slice of X."""
+    if isinstance(n.op, Reshape) and n.shape == (1, *n.inputs[0].shape):
+        n = n.inputs[0]
+        spec = n.op.spec if isinstance(n.op, Index) else None  # type: ignore[attr-defined]
+        if spec is None or len(spec) != 1 or spec[0][0] != "i" or not isinstance(n.inputs[0].shape[0], int):
+            return None
+        t = spec[0][1] % n.inputs[0].shape[0]
+        return n.inputs[0], t, t, 1
+    if isinstance(n.op, Index) and len(n.op.spec) == 1 and n.op.spec[0][0] == "s":  # type: ignore[attr-defined]
+        size = n.inputs[0].shape[0]
+        if not isinstance(size, int) or n.shape[0] == 0:
+            return None
+        _, start, stop, step = n.op.spec[0]  # type: ignore[attr-defined]
+        if step not in (None, 1, -1):
+            return None
+        r = range(size)[slice(start, stop, step)]
+        return n.inputs[0], r[0], r[-1], r.step
+    return None
+
+
+def _concatenate_rows(node: Node) -> Node | None:
+    """concatenate([X[t], X[t+1], ...] as rows, axis=0) -> X[t:t+n] (and descending: X[t:t-n:-1])."""
+    if node.op.axis != 0 or len(node.inputs) < 2:  # type: ignore[attr-defined]
+        return None
+    runs = [_rows_of(i) for i in node.inputs]
+    if any(r is None for r in runs):
+        return None
+    source = runs[0][0]  # type: ignore[index]
+    first, last = runs[0][1], runs[-1][2]  # type: ignore[index]
+    step = 1 if last >= first else -1
+    expect = first
+    for r in runs:
+        assert r is not None
+        if r[0] is not source or r[1] != expect or (r[2] != r[1] and r[3] != step):
+            return None
+        expect = r[2] + step
+    stop = last + step
+    item = ("s", first, None if stop < 0 else stop, None if step == 1 else -1)
+    return Node(Index((item,)), (source,))
+
+
+def _concatenate_transposed(node: Node) -> Node | None:
+    """concatenate([a^T, b^T], axis) -> concatenate([a, b], 1 - axis)^T for 2-D parts (one copy
+    and one transpose, not a transpose per part); a row reshaped from a column counts as its
+    transpose."""
+    if node.ndim != 2:
+        return None
+    cols: list[Node] = []
+    for i in node.inputs:
+        if isinstance(i.op, Transpose):
+            cols.append(i.inputs[0])
+        elif isinstance(i.op, Reshape) and i.inputs[0].ndim == 2 and i.inputs[0].shape == i.shape[::-1] \
+                and 1 in i.shape:
+            cols.append(i.inputs[0])
+        else:
+            return None
+    return transpose(concatenate(cols, axis=1 - node.op.axis))  # type: ignore[attr-defined]
+
+
+STACK = RuleSet([
+    Rule(Pat(Add), _stack_sum),  # A1@B1 + A2@B2 -> [A1 A2] @ [B1; B2], x1 + .. + xT -> sum([x1 .. xT])
+    Rule(Pat(Transpose, x), _vector_transpose),  # x^T -> reshape(x) for a row or column
+    Rule(Pat(Concatenate), _concatenate_rows),  # concat([X[t], X[t+1], ..]) -> X[t:t+n]
+    Rule(Pat(Concatenate), _concatenate_transposed),  # concat([a^T, b^T]) -> concat([a, b])^T
+])
+
+
 
 # -- term collection ------------------------------------------------------------------------------
 
@@ -727,7 +892,7 @@ FOLD = RuleSet([
     Rule(Pat(Op), _fold, inputs=(Const, BroadcastTo)),  # f(constants) -> constant
 ])
 
-DEFAULT = FOLD + IDENTITIES + ZEROS + SHAPES + STABILIZE + ONE_HOT + COLLECT
+DEFAULT = FOLD + IDENTITIES + ZEROS + SHAPES + STABILIZE + ONE_HOT + STACK + COLLECT
 """Every rule, in the order they are tried on a node."""
 
 
@@ -737,7 +902,7 @@ def iter_rules() -> Iterator[Rule]:
 
 
 __all__ = [
-    "COLLECT", "DEFAULT", "FOLD", "FOLD_MAX_ELEMENTS", "IDENTITIES", "ONE_HOT", "SHAPES", "STABILIZE",
-    "ZEROS",
+    "COLLECT", "DEFAULT", "FOLD", "FOLD_MAX_ELEMENTS", "IDENTITIES", "ONE_HOT", "SHAPES", "STACK",
+    "STACK_MAX_ELEMENTS", "STABILIZE", "ZEROS",
     "full", "iter_rules", "known_finite", "known_nonnegative", "known_nonzero_finite",
 ]
