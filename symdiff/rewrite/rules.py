@@ -556,18 +556,17 @@ def _stack_sum(node: Node, ctx: Context) -> Node | None:
     return stacked if stacked is not None else _stack_columns(node, terms)
 
 
-def _vector_transpose(node: Node, x: Node) -> Node | None:
-    """transpose(x) -> reshape(x) when x has at most one axis longer than 1 (same element order)."""
-    if sum(1 for d in x.shape if d != 1) > 1:
-        return None
-    return reshape(x, node.shape)
-
-
 def _rows_of(n: Node) -> tuple[Node, int, int, int] | None:
     """(X, first, last, step) when ``n`` is the rows first, first+step, ..., last of X along its
-    first axis (step +-1): a row X[t] given a leading axis of size 1, or a slice of X."""
-    if isinstance(n.op, Reshape) and n.shape == (1, *n.inputs[0].shape):
-        n = n.inputs[0]
+    first axis (step +-1): a row X[t] given a leading axis of size 1 (by reshapes, or
+    transposes of a vector), or a slice of X."""
+    if n.ndim >= 1 and n.shape[0] == 1 and isinstance(n.op, (Reshape, Transpose)):
+        row = n.shape[1:]
+        while isinstance(n.op, (Reshape, Transpose)) and (
+                isinstance(n.op, Reshape) or sum(1 for d in n.shape if d != 1) <= 1):
+            n = n.inputs[0]  # reshapes, and transposes of a vector, keep the element order
+        if n.shape != row:
+            return None
         spec = n.op.spec if isinstance(n.op, Index) else None  # type: ignore[attr-defined]
         if spec is None or len(spec) != 1 or spec[0][0] != "i" or not isinstance(n.inputs[0].shape[0], int):
             return None
@@ -626,7 +625,6 @@ def _concatenate_transposed(node: Node) -> Node | None:
 
 STACK = RuleSet([
     Rule(Pat(Add), _stack_sum),  # A1@B1 + A2@B2 -> [A1 A2] @ [B1; B2], x1 + .. + xT -> sum([x1 .. xT])
-    Rule(Pat(Transpose, x), _vector_transpose),  # x^T -> reshape(x) for a row or column
     Rule(Pat(Concatenate), _concatenate_rows),  # concat([X[t], X[t+1], ..]) -> X[t:t+n]
     Rule(Pat(Concatenate), _concatenate_transposed),  # concat([a^T, b^T]) -> concat([a, b])^T
 ])
