@@ -22,6 +22,8 @@ finite, correct value where the raw formula overflows). So:
 - The softmax cross-entropy rule turns ``index_add`` at ``[arange(n), labels]`` into
   ``one_hot(labels)``: this assumes labels in ``[0, k)`` (a negative label, which indexing
   would wrap around, gives a zero row instead).
+- The one-hot rules turn products with a one-hot vector into indexing under the same
+  assumption: a label >= k raises IndexError, a negative one counts from the end.
 """
 
 from __future__ import annotations
