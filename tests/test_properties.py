@@ -293,8 +293,8 @@ def test_random_expressions_evaluate_differentiate_compile_and_simplify_consiste
         simple_values = sd.evaluate(outs, env, simplify=True)
         fn = sd.compile(outs, inputs=variables)
         got = fn(*(env[v.op.var_name] for v in variables))
-    # equal to rounding: the scalar path runs math.* instead of np.*, and in-place reuse of a
-    # transposed buffer sums in another order (test_codegen.py, the xfail test on in-place reuse)
+    # equal to rounding: the scalar path runs math.* instead of np.* (array code agrees bit for
+    # bit: the op table's test in test_codegen.py)
     for g_, w_ in zip(got_raw, raw_values):
         assert np.asarray(g_).dtype == np.asarray(w_).dtype
         assert _close(g_, w_, rtol=1e-12, atol=1e-12), (g_, w_)

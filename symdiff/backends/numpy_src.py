@@ -34,6 +34,7 @@ from ..ir import Dim, Node, Op, format_shape, toposort
 from ..ops.base import HELPERS, Const, Var, helper_source, literal
 from ..ops.elementwise import Binary, Elementwise, StopGradient
 from ..ops.nn import LogSoftmax, OneHot, Softmax
+from ..ops.products import MatMul
 from ..ops.reduce import Reduction
 from ..ops.shape import Arange, BroadcastTo, Concatenate, IndexAdd
 from .evaluate import graph_variables
@@ -184,6 +185,31 @@ def _helper_calls() -> re.Pattern[str]:
 
 def _is_fresh(op: Op) -> bool:
     return isinstance(op, _FRESH) and not isinstance(op, StopGradient)
+
+
+def _c_ordered(ops: Sequence[Node]) -> set[Node]:
+    """The nodes of ``ops`` (in topological order) whose arrays are C-ordered, whatever the
+    caller's arrays are: matmul results, and fresh results that are vectors, or are computed
+    from vectors only (one_hot), or from a C-ordered input of their own shape (NumPy orders a
+    result like its inputs and falls back to C order when they disagree or say nothing).
+
+    Writing into a buffer in place keeps the buffer's order, where NumPy would have allocated
+    the result in the inputs' order; only for a C-ordered buffer are the two the same, and
+    with them the order in which a later reduction adds (so the last bits agree with the
+    evaluator)."""
+    def vector(n: Node) -> bool:
+        return sum(1 for d in n.shape if d != 1) <= 1
+
+    c: set[Node] = set()
+    for n in ops:
+        if _is_fresh(n.op) and (
+            isinstance(n.op, MatMul)
+            or vector(n)
+            or all(vector(i) for i in n.inputs)
+            or any(i in c and i.shape == n.shape for i in n.inputs)
+        ):
+            c.add(n)
+    return c
 
 
 @dataclass(frozen=True)
@@ -360,6 +386,7 @@ class _Emitter:
         ops = [n for n in ops if n in forward] + [n for n in ops if n not in forward]
         last: dict[Node, int] = {}
         shared: set[Node] = set()
+        self.c_order = _c_ordered(ops)
         for k, n in enumerate(ops):
             for i in n.inputs:
                 last[i] = k
@@ -462,6 +489,7 @@ class _Emitter:
                 and i not in shared
                 and _is_fresh(i.op)
                 and i.type == node.type
+                and i in self.c_order
             ):
                 return i
         return None
