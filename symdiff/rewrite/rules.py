@@ -365,7 +365,7 @@ STABILIZE = RuleSet([
     Rule(exp_(x) + -1, lambda x: expm1(x)),  # exp(x) + -1 -> expm1(x)
     Rule(log_(Pat(Sum, exp_(x))), _logsumexp),  # log(sum(exp x)) -> logsumexp(x)
     Rule(log_(Pat(Softmax, x)), lambda node, x: log_softmax(x, node.inputs[0].op.axis)),  # log(softmax x) -> log_softmax x
-    Rule(exp_(Pat(LogSoftmax, x)), _softmax_of_log_softmax),  # exp(log_softmax x) -> softmax x (log_softmax x used only here)
+    Rule(exp_(Pat(LogSoftmax, x)), _softmax_of_log_softmax),  # exp(log_softmax x) -> softmax x (unshared)
     Rule(Pat(IndexAdd, Pat.var("g"), Pat.var("rows"), Pat.var("labels")), _one_hot_nll),  # index_add(g, [arange n, labels]) -> g * one_hot(labels)
     Rule(Pat(Sum, Pat(OneHot, x)), _sum_one_hot),  # sum(one_hot(l), -1) -> 1
 ])
@@ -521,14 +521,15 @@ def _stack_products(node: Node, terms: list[Node]) -> Node | None:
     others: list[Node] = []
     inner = 0
     for t in terms:
-        if isinstance(t.op, MatMul) and t.type == node.type and all(
-                i.ndim == 2 and i.dtype == node.dtype for i in t.inputs) and isinstance(t.inputs[0].shape[1], int):
+        if isinstance(t.op, MatMul) and t.type == node.type and isinstance(t.inputs[0].shape[-1], int) \
+                and all(i.ndim == 2 and i.dtype == node.dtype for i in t.inputs):
             products.append(t)
             inner += t.inputs[0].shape[1]  # type: ignore[operator]
         else:
             others.append(t)
     # stacking copies inner * (m + p) elements; the additions it saves read (T - 1) * m * p
-    if len(products) < 2 or inner * (m + p) > min((len(products) - 1) * m * p, STACK_MAX_ELEMENTS):  # type: ignore[operator]
+    saved = (len(products) - 1) * m * p  # type: ignore[operator]
+    if len(products) < 2 or inner * (m + p) > min(saved, STACK_MAX_ELEMENTS):  # type: ignore[operator]
         return None
     left = concatenate([t.inputs[0] for t in products], axis=1)
     right = concatenate([t.inputs[1] for t in products], axis=0)
@@ -574,11 +575,12 @@ def _rows_of(n: Node) -> tuple[Node, int, int, int] | None:
             return None
         t = spec[0][1] % n.inputs[0].shape[0]
         return n.inputs[0], t, t, 1
-    if isinstance(n.op, Index) and len(n.op.spec) == 1 and n.op.spec[0][0] == "s":  # type: ignore[attr-defined]
+    spec = n.op.spec if isinstance(n.op, Index) else ()  # type: ignore[attr-defined]
+    if len(spec) == 1 and spec[0][0] == "s":
         size = n.inputs[0].shape[0]
         if not isinstance(size, int) or n.shape[0] == 0:
             return None
-        _, start, stop, step = n.op.spec[0]  # type: ignore[attr-defined]
+        _, start, stop, step = spec[0]
         if step not in (None, 1, -1):
             return None
         r = range(size)[slice(start, stop, step)]
