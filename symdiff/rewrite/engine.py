@@ -27,7 +27,7 @@ from .pattern import RuleSet
 
 MAX_LOCAL = 8  # replacements chained from one node before its last one is taken as final
 REWRITES_PER_NODE = 8  # replacements in a pass, per node of the graph it started from
-MAX_ROUNDS = 2  # a second pass lets term collection see sums whose terms the first merged
+MAX_ROUNDS = 2  # a second pass, only for term collection the first could not do (see rewrite)
 
 
 class Context:
@@ -37,16 +37,26 @@ class Context:
     is an output; ``new[n]``: the normal form of an already visited node ``n``; ``old``: the
     node of that graph the current node was rebuilt from (None when the current node is a
     rule's replacement, as that is not part of the graph); ``sole[n]``: its one consumer, if it
-    has exactly one (None if several or none).
+    has exactly one (None if several or none); ``origin``: when the current node is (part of) a
+    replacement that a rule not reading the graph built, the graph node it replaces, else None
+    (what graph-reading rules build is in normal form already); ``missed``: how many nodes
+    graph-reading rules declined only because they were not in the graph (a later pass, where
+    they are, may do better).
     """
 
-    __slots__ = ("uses", "new", "old", "sole")
+    __slots__ = ("uses", "new", "old", "sole", "origin", "missed", "rank")
 
     def __init__(self) -> None:
         self.uses: dict[Node, int] = {}
         self.new: dict[Node, Node] = {}
         self.old: Node | None = None
         self.sole: dict[Node, Node | None] = {}
+        self.origin: Node | None = None
+        # rank[n]: a node's position in the pass's topological order (for the normal form of
+        # a node built from it, the least such position): rules order commutative operands by
+        # it, so the same product is built the same way wherever it occurs
+        self.rank: dict[Node, int] = {}
+        self.missed = 0
 
 
 def restore_type(replacement: Node, node: Node) -> Node:
@@ -63,6 +73,7 @@ def restore_type(replacement: Node, node: Node) -> Node:
 def _count_uses(order: Sequence[Node], roots: Sequence[Node], ctx: Context) -> None:
     uses = ctx.uses
     sole = ctx.sole
+    ctx.rank = {n: k for k, n in enumerate(order)}
     for n in order:
         for i in n.inputs:
             if i in uses:
@@ -85,17 +96,23 @@ def rewrite_once(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | N
     replacements rules build always get all of ``rules``): a later pass over a graph already
     in normal form offers its nodes only the rules that read the graph around them.
     """
+    return _rewrite_pass(roots, rules, graph_rules)[0]
+
+
+def _rewrite_pass(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | None
+                  ) -> tuple[list[Node], Context]:
     order = toposort(roots)
     ctx = Context()
     _count_uses(order, roots, ctx)
     memo = ctx.new
     budget = REWRITES_PER_NODE * len(order) + 64
-    apply = rules.apply
-    apply_graph = apply if graph_rules is None else graph_rules.apply
-    # The explicit stack holds frames (node, old, hops, waiting): ``node`` to bring to normal
-    # form; ``old`` the graph node it stands for (or None); ``hops`` how many replacements led
-    # to it; ``waiting`` the replacement it resolves to once that is settled, or None.
-    stack: list[tuple[Node, Node | None, int, Node | None]] = []
+    find = rules.find
+    find_graph = find if graph_rules is None else graph_rules.find
+    # The explicit stack holds frames (node, old, hops, waiting, origin): ``node`` to bring to
+    # normal form; ``old`` the graph node it stands for (or None); ``hops`` how many
+    # replacements led to it; ``waiting`` the replacement it resolves to once that is settled,
+    # or None; ``origin`` as ``Context.origin``.
+    stack: list[tuple[Node, Node | None, int, Node | None, Node | None]] = []
     active: set[Node] = set()  # nodes whose replacement is being settled (a rule cycle guard)
     for top in order:
         if top in memo:
@@ -103,9 +120,9 @@ def rewrite_once(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | N
             # rules that read the graph (ctx.old) did not see it: give them their turn.
             if memo[top] is not top or not top.inputs:
                 continue
-        stack.append((top, top, 0, None))
+        stack.append((top, top, 0, None, None))
         while stack:
-            node, old, hops, waiting = stack.pop()
+            node, old, hops, waiting, origin = stack.pop()
             if waiting is not None:
                 settled = memo[waiting]
                 memo[node] = settled
@@ -121,8 +138,8 @@ def rewrite_once(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | N
             if ins:
                 pending = [i for i in ins if i not in memo]
                 if pending:
-                    stack.append((node, old, hops, None))
-                    stack.extend((i, None, hops, None) for i in pending)
+                    stack.append((node, old, hops, None, origin))
+                    stack.extend((i, None, hops, None, origin) for i in pending)
                     continue
                 mapped = tuple([memo[i] for i in ins])
                 for a, b in zip(mapped, ins):
@@ -138,14 +155,15 @@ def rewrite_once(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | N
                     memo[n] = n
                 continue
             ctx.old = old
-            r = apply(n, ctx) if old is None else apply_graph(n, ctx)
-            if r is None:
+            ctx.origin = origin
+            found = find(n, ctx) if old is None else find_graph(n, ctx)
+            if found is None:
                 memo[node] = n
                 if n is not node:
                     memo[n] = n
                 continue
             budget -= 1
-            r = restore_type(r, n)
+            r = restore_type(found[0], n)
             if r in memo:
                 memo[node] = memo[r]
                 if n is not node and n not in memo:
@@ -154,9 +172,10 @@ def rewrite_once(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | N
             active.add(node)
             active.add(n)
             # While the replacement settles, the finished frame needs only the rebuilt form.
-            stack.append((node, n, hops, r))
-            stack.append((r, None, hops + 1, None))
-    return [memo[r] for r in roots]
+            stack.append((node, n, hops, r, origin))
+            stack.append((r, None, hops + 1, None,
+                          None if found[1].contextual else old if old is not None else origin))
+    return [memo[r] for r in roots], ctx
 
 
 def rewrite(roots: Sequence[Node], rules: RuleSet, max_rounds: int = MAX_ROUNDS) -> list[Node]:
@@ -168,10 +187,12 @@ def rewrite(roots: Sequence[Node], rules: RuleSet, max_rounds: int = MAX_ROUNDS)
     current = list(roots)
     graph_rules: RuleSet | None = None
     for _ in range(max_rounds):
-        nxt = rewrite_once(current, rules, graph_rules)
+        nxt, ctx = _rewrite_pass(current, rules, graph_rules)
         if all(a is b for a, b in zip(nxt, current)):
             break
         current = nxt
+        if not ctx.missed:
+            break  # every node a graph-reading rule could use was offered to it
         # Every node is now in normal form for the rules that look only at it and below; what
         # a later pass can still find is for the rules that read how the graph uses a node
         # (term collection), whose view changed as sums merged their terms.

@@ -137,12 +137,18 @@ def _bind(p: Pat, node: Node, b: Bindings) -> Bindings | None:
     return nb
 
 
+def _is_literal(node: Node, value: complex | float) -> bool:
+    """Whether ``node`` is a numeric constant equal to ``value`` everywhere."""
+    if not isinstance(node.op, (Const, BroadcastTo)):
+        return False
+    v = scalar_constant(node)
+    return v is not None and v.dtype.kind in "biufc" and bool(v == value)
+
+
 def _match(p: Pat, node: Node, b: Bindings) -> Iterator[Bindings]:
     if p.ops is None:
-        if p.literal is not None:
-            v = scalar_constant(node)
-            if v is None or v.dtype.kind not in "biufc" or not v == p.literal:
-                return
+        if p.literal is not None and not _is_literal(node, p.literal):
+            return
         nb = _bind(p, node, b)
         if nb is not None:
             yield nb
@@ -180,7 +186,8 @@ class Rule:
     so that the rule set's index offers it only nodes of constants.
     """
 
-    __slots__ = ("pattern", "fn", "name", "inputs", "contextual", "_args", "_flat")
+    __slots__ = ("pattern", "fn", "name", "inputs", "contextual", "_args", "_flat", "_same",
+                 "_take", "_literals")
 
     def __init__(self, pattern: Pat, fn: Callable[..., Node | None], name: str | None = None,
                  inputs: tuple[type[Op], ...] | None = None) -> None:
@@ -193,39 +200,62 @@ class Rule:
         self._args = tuple(inspect.signature(fn).parameters)
         self.contextual = "ctx" in self._args  # reads the graph around the node, not only below
         # An op over plain captures (``x + x``, ``x ** c``, ``where(c, x, x)``) is matched by
-        # binding the inputs directly, without the general matcher's generators.
+        # binding the inputs directly, without the general matcher's generators: ``_same``
+        # lists the input positions a repeated name ties together, ``_take`` says where each
+        # argument of ``fn`` comes from (an input position, or -1 the node, -2 the context).
         src = pattern.src
         self._flat: tuple[str | None, ...] | None = None
-        if src is not None and all(q.ops is None and q.literal is None for q in src):
-            self._flat = tuple(q.name for q in src)
-
-    def _flat_bindings(self, node: Node) -> Iterator[Bindings]:
-        names = self._flat
-        ins = node.inputs
-        if len(ins) != len(names):  # type: ignore[arg-type]
-            return
-        orders = [ins]
-        if len(ins) == 2 and type(node.op) in COMMUTATIVE and ins[0] is not ins[1]:
-            orders.append((ins[1], ins[0]))
-        for order in orders:
-            b: Bindings = {}
-            for name, n in zip(names, order):  # type: ignore[arg-type]
-                if name is None:
+        self._same: tuple[tuple[int, int], ...] = ()
+        self._take: tuple[int, ...] = ()
+        self._literals: tuple[tuple[int, complex | float], ...] = ()
+        if src is not None and all(q.ops is None for q in src):
+            names = tuple(q.name for q in src)
+            self._flat = names
+            self._literals = tuple((k, q.literal) for k, q in enumerate(src)
+                                   if q.literal is not None)
+            first: dict[str, int] = {}
+            same = []
+            for k, nm in enumerate(names):
+                if nm is None:
                     continue
-                seen = b.get(name)
-                if seen is None:
-                    b[name] = n
-                elif seen is not n:
-                    break
-            else:
-                if self.pattern.name is not None:
-                    b[self.pattern.name] = node
-                yield b
+                if nm in first:
+                    same.append((first[nm], k))
+                else:
+                    first[nm] = k
+            self._same = tuple(same)
+            take = []
+            for a in self._args:
+                if a in first:
+                    take.append(first[a])
+                elif a == "node" or a == pattern.name:
+                    take.append(-1)
+                elif a == "ctx":
+                    take.append(-2)
+                else:
+                    raise ValueError(f"rule {self.name}: argument {a!r} is not a name of the pattern")
+            self._take = tuple(take)
+
+    def _apply_flat(self, node: Node, ctx: Any) -> Node | None:
+        ins = node.inputs
+        if len(ins) != len(self._flat):  # type: ignore[arg-type]
+            return None
+        same = self._same
+        commutes = len(ins) == 2 and ins[0] is not ins[1] and type(node.op) in COMMUTATIVE
+        for order in ((ins, (ins[1], ins[0])) if commutes else (ins,)):
+            if same and any(order[i] is not order[j] for i, j in same):
+                continue
+            if self._literals and not all(_is_literal(order[k], v) for k, v in self._literals):
+                continue
+            out = self.fn(*[order[k] if k >= 0 else node if k == -1 else ctx for k in self._take])
+            if out is not None and out is not node:
+                return out
+        return None
 
     def apply(self, node: Node, ctx: Any = None) -> Node | None:
         """The replacement for ``node`` from the first match the function accepts, or None."""
-        matches = self._flat_bindings(node) if self._flat is not None else self.pattern.match(node)
-        for b in matches:
+        if self._flat is not None:
+            return self._apply_flat(node, ctx)
+        for b in self.pattern.match(node):
             extra = {"node": node, "ctx": ctx}
             out = self.fn(**{a: b[a] if a in b else extra[a] for a in self._args})
             if out is not None and out is not node:
@@ -308,10 +338,15 @@ class RuleSet:
 
     def apply(self, node: Node, ctx: Any = None) -> Node | None:
         """The first replacement some rule offers for ``node``, or None."""
+        found = self.find(node, ctx)
+        return None if found is None else found[0]
+
+    def find(self, node: Node, ctx: Any = None) -> tuple[Node, Rule] | None:
+        """The first replacement some rule offers for ``node`` and that rule, or None."""
         for r in self.candidates(node):
             out = r.apply(node, ctx)
             if out is not None:
-                return out
+                return out, r
         return None
 
     def __repr__(self) -> str:

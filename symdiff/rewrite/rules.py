@@ -13,6 +13,9 @@ finite, correct value where the raw formula overflows). So:
   sigmoid of finite values, ``where`` of finite values): ``inf * 0`` and ``inf - inf`` are NaN.
   Otherwise the cancelled term is kept (as ``x - x``), so a NaN the user would see stays.
 - ``x / x -> 1`` only for a known finite, non-zero ``x`` (0/0 and inf/inf are NaN).
+- Term collection reassociates sums and products and takes common factors out
+  (``a*f + b*f -> (a + b)*f``): only rounding differs. A term with a zero factor (``0*x``)
+  is kept whole, never merged or factored, so its NaN where ``x`` is infinite stays.
 - ``exp(log x) -> x`` only for ``x`` known non-negative (log of a negative is NaN).
 - Zeros from differentiation (a scalar ``0`` broadcast to a shape) vanish from sums and through
   shape ops; they are not multiplied away from values that may be infinite.
@@ -490,7 +493,7 @@ def _static_size(n: Node) -> int | None:
     return size if isinstance(size, int) else None
 
 
-def _sum_terms(ctx: Context) -> list[Node] | None:
+def _addition_chain(ctx: Context) -> list[Node] | None:
     """The terms of the chain of additions rooted at the node being rewritten (through the
     additions only it uses), in order, in normal form; None for an inner addition of a chain
     (its root takes the whole chain) or a node that is not in the graph."""
@@ -552,7 +555,7 @@ def _stack_columns(node: Node, terms: list[Node]) -> Node | None:
 
 
 def _stack_sum(node: Node, ctx: Context) -> Node | None:
-    terms = _sum_terms(ctx)
+    terms = _addition_chain(ctx)
     if terms is None or len(terms) < 2:
         return None
     stacked = _stack_products(node, terms)
@@ -642,14 +645,17 @@ _PRODUCT = (Mul, Div, Neg)
 
 
 def _scale_of(n: Node) -> tuple[Node, Any] | None:
-    """``k * x`` or ``x * k`` or ``x / k`` with a scalar constant k, as (x, k)."""
+    """``k * x`` or ``x * k`` or ``x / k`` with a scalar constant k != 0, as (x, k).
+
+    ``0 * x`` is not a scaled ``x``: a zero coefficient would let ``x + 0*x`` become ``x``,
+    hiding the NaN that ``inf * 0`` gives (the ``x * 0`` rule decides when that is safe)."""
     if isinstance(n.op, Mul):
         a, b = n.inputs
         k = scalar_constant(a)
-        if k is not None and a.ndim == 0:
+        if k is not None and a.ndim == 0 and k != 0:
             return b, k
         k = scalar_constant(b)
-        if k is not None and b.ndim == 0:
+        if k is not None and b.ndim == 0 and k != 0:
             return a, k
     if isinstance(n.op, Div):
         a, b = n.inputs
@@ -662,12 +668,13 @@ def _scale_of(n: Node) -> tuple[Node, Any] | None:
 class _Monomial:
     """coefficient * prod(factor ** power), powers split into numerator and denominator."""
 
-    __slots__ = ("coef", "num", "den", "merged", "cost")
+    __slots__ = ("coef", "num", "den", "merged", "cost", "blocked")
 
     def __init__(self, coef: Any) -> None:
         self.coef = coef
         self.num: dict[Node, int] = {}
         self.den: dict[Node, int] = {}
+        self.blocked: dict[Node, dict[Node, None]] = {}
         self.merged = 0  # repeated factors or constants combined
         self.cost = 0  # product nodes of the original expression absorbed
 
@@ -676,16 +683,26 @@ class _Monomial:
         return frozenset((f, self.num.get(f, 0), self.den.get(f, 0)) for f in fs)
 
 
-def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any) -> _Monomial:
-    """``term`` as a monomial, expanding products it alone uses (they have one consumer)."""
+def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
+              inside: set[Node] | frozenset[Node] = frozenset()) -> _Monomial:
+    """``term`` as a monomial, expanding the products that it alone uses (they have one
+    consumer) or that are in ``inside`` (all their consumers are in the region being
+    collected). A product left whole because of other uses is noted in ``blocked``, with the
+    nodes that reached it."""
     m = _Monomial(coef)
-    stack: list[tuple[Node, int]] = [(term, 1)]
+    stack: list[tuple[Node, int, Node | None]] = [(term, 1, None)]
     uses = ctx.uses
     while stack:
-        n, e = stack.pop()
-        expandable = (owned if n is term else uses.get(n, 2) == 1) and n.dtype == dtype
-        if isinstance(n.op, Neg) and n.dtype == dtype:
-            expandable = True  # seeing through a shared negation duplicates nothing
+        n, e, parent = stack.pop()
+        expandable = (owned if n is term else uses.get(n, 2) == 1 or n in inside) \
+            and n.dtype == dtype
+        if not expandable and parent is not None and isinstance(n.op, (Mul, Div, Pow)) \
+                and n.dtype == dtype:
+            m.blocked.setdefault(n, {})[parent] = None
+        if n.dtype == dtype and (isinstance(n.op, Neg) or (
+                isinstance(n.op, Div) and n.inputs[0].ndim == 0
+                and scalar_constant(n.inputs[0]) is not None)):
+            expandable = True  # seeing through a shared -t or k/t duplicates nothing
         if expandable and isinstance(n.op, _PRODUCT):
             scaled = _scale_of(n)
             if scaled is not None:
@@ -693,27 +710,37 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any)
                 m.cost += 1
                 if m.coef.ndim == 0:
                     m.merged += 1 if m.cost > 1 else 0
-                stack.append((scaled[0], e))
+                stack.append((scaled[0], e, n))
                 continue
             m.cost += 1
             if isinstance(n.op, Neg):
                 if e % 2:  # (-x)**e is -(x**e) for odd e only
                     m.coef = -m.coef
-                stack.append((n.inputs[0], e))
+                stack.append((n.inputs[0], e, n))
             elif isinstance(n.op, Mul):
-                stack.append((n.inputs[1], e))
-                stack.append((n.inputs[0], e))
+                stack.append((n.inputs[1], e, n))
+                stack.append((n.inputs[0], e, n))
             else:
-                stack.append((n.inputs[1], -e))
-                stack.append((n.inputs[0], e))
+                stack.append((n.inputs[1], -e, n))
+                stack.append((n.inputs[0], e, n))
             continue
         if expandable and isinstance(n.op, Pow):
             p = scalar_constant(n.inputs[1])
             if p is not None and n.inputs[1].ndim == 0 and p.dtype.kind in "iuf" and float(p) % 1 == 0 and p != 0:
                 m.cost += 1
-                stack.append((n.inputs[0], e * int(p)))
+                stack.append((n.inputs[0], e * int(p), n))
                 continue
+        if isinstance(n.op, (Const, BroadcastTo)) and _is_zero(n):
+            # 0 * t is NaN where t is infinite: the term stays whole, sharing nothing with
+            # the others, so no merge or common factor can drop it
+            whole = _Monomial(coef)
+            whole.num[ctx.new.get(term, term)] = 1
+            return whole
         f = ctx.new.get(n, n)
+        if f is not n:
+            r = ctx.rank.get(n, _LAST)
+            if r < ctx.rank.get(f, _LAST):
+                ctx.rank[f] = r
         side = m.num if e > 0 else m.den
         if f in side:
             m.merged += 1
@@ -721,10 +748,15 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any)
     return m
 
 
-def _product(m_num: dict[Node, int], m_den: dict[Node, int], dtype: np.dtype) -> Node | None:
+_LAST = 1 << 62  # the rank of a node that is not in the pass's order
+
+
+def _product(m_num: dict[Node, int], m_den: dict[Node, int], dtype: np.dtype,
+             rank: dict[Node, int]) -> Node | None:
+    """prod(f**p for num) / prod(f**p for den), factors in the order of ``rank``."""
     def chain(fs: dict[Node, int]) -> Node | None:
         out: Node | None = None
-        for f, p in fs.items():
+        for f, p in sorted(fs.items(), key=lambda fp: rank.get(fp[0], _LAST)):
             if p == 0:
                 continue
             t = f if p == 1 else power(f, const(np.asarray(p, dtype=dtype)))
@@ -748,6 +780,81 @@ def _scaled(k: Any, body: Node | None, dtype: np.dtype) -> tuple[Node, bool]:
     return const(np.asarray(mag, dtype=dtype)) * body, neg
 
 
+_Term = tuple[Any, dict[Node, int], dict[Node, int]]  # coefficient, numerator, denominator
+_INSIDE_ROUNDS = 3  # rounds of expanding products shared only within one region
+_FACTOR_DEPTH = 6  # nesting of factored sums built for one region (bounds the work per region)
+
+
+def _shared_factor(terms: list[_Term]) -> tuple[int, Node] | None:
+    """The factor (side 1: numerator, 2: denominator) that the most terms share, when at least
+    two do; ties go to the first seen, so the choice depends only on the terms' order."""
+    counts: dict[tuple[int, Node], int] = {}
+    for t in terms:
+        for side in (1, 2):
+            for f, p in t[side].items():
+                if p:
+                    k = (side, f)
+                    counts[k] = counts.get(k, 0) + 1
+    best, most = None, 1
+    for k, c in counts.items():
+        if c > most:
+            best, most = k, c
+    return best
+
+
+def _sum_terms(terms: list[_Term], dtype: np.dtype, depth: int, rank: dict[Node, int]
+               ) -> Node | None:
+    """The sum of ``terms``, factors shared by several of them taken out once (greedily, the
+    most shared first: a*f + b*f + c -> (a + b)*f + c), positive terms added before negative
+    ones are subtracted. Recursion is over nested factorings, at most ``_FACTOR_DEPTH`` deep."""
+    parts: list[Node] = []
+    while depth < _FACTOR_DEPTH and len(terms) >= 2:
+        best = _shared_factor(terms)
+        if best is None:
+            break
+        side, f = best
+        inside = [t for t in terms if t[side].get(f, 0)]
+        terms = [t for t in terms if not t[side].get(f, 0)]
+        p = min(t[side][f] for t in inside)
+        reduced: list[_Term] = []
+        for k, num, den in inside:
+            if side == 1:
+                num = {**num, f: num[f] - p}
+            else:
+                den = {**den, f: den[f] - p}
+            reduced.append((k, num, den))
+        inner = _sum_terms(reduced, dtype, depth + 1, rank)
+        assert inner is not None
+        fac = f if p == 1 else power(f, const(np.asarray(p, dtype=dtype)))
+        parts.append(fac * inner if side == 1 else inner / fac)
+        depth += 1
+    pos: list[Node] = []
+    negs: list[Node] = []
+    for k, num, den in terms:
+        t, neg = _scaled(k, _product(num, den, dtype, rank), dtype)
+        (negs if neg else pos).append(t)
+    total: Node | None = None
+    for t in [*pos, *parts]:
+        total = t if total is None else total + t
+    if total is None and len(negs) > 1:
+        # -a - b is written -(a + b), so that it shares a + b with the sums that hold it
+        for t in negs:
+            total = t if total is None else total + t
+        return negative(total)  # type: ignore[arg-type]
+    for t in negs:
+        total = negative(t) if total is None else total - t
+    return total
+
+
+def _absorbed(old: Node, ctx: Context) -> bool:
+    """Whether graph node ``old`` is inside the region of its one consumer, which collects it
+    (a product's region stops at the sums among its factors, so those are collected alone)."""
+    owner = ctx.sole.get(old)
+    return owner is not None and owner.dtype == old.dtype and owner.shape == old.shape and (
+        isinstance(owner.op, _ADDITIVE) or _scale_of(owner) is not None
+        or (isinstance(owner.op, _PRODUCT) and not isinstance(old.op, (Add, Sub))))
+
+
 def _collect(node: Node, ctx: Context) -> Node | None:
     """a*x + b*x -> (a+b)*x, x*x**2 -> x**3, g*a + g*b -> g*(a+b): one sum of products at a time.
 
@@ -755,12 +862,13 @@ def _collect(node: Node, ctx: Context) -> Node | None:
     alone uses, so nothing shared is ever duplicated.
     """
     old = ctx.old
-    if old is None or not old.type.is_float:
+    if old is None:
+        origin = ctx.origin
+        if origin is not None and node.type.is_float and not _absorbed(origin, ctx):
+            ctx.missed += 1  # another rule's replacement: the next pass will see it in the graph
         return None
-    owner = ctx.sole.get(old)
-    if owner is not None and isinstance(owner.op, _ADDITIVE + _PRODUCT) and owner.dtype == old.dtype \
-            and owner.shape == old.shape:
-        return None  # an inner node: its consumer's region will absorb it
+    if not old.type.is_float or _absorbed(old, ctx):
+        return None
     dtype = old.dtype
     one = np.asarray(1, dtype=dtype)
     uses, new = ctx.uses, ctx.new
@@ -801,12 +909,17 @@ def _collect(node: Node, ctx: Context) -> Node | None:
                     and (isinstance(child.op, _ADDITIVE) or _scale_of(child) is not None))):
                 stack.append(child)
     if not additive:
+        # a product alone: a single monomial, which changes only if factors merge
+        m = _monomial(old, True, ctx, dtype, one)
+        if not m.merged:
+            return None
         leaves = {old: None}
         arrived[old] = uses.get(old, 1)
         region = 0
     groups: dict[frozenset[tuple[Node, int, int]], _Monomial] = {}
     constant = np.asarray(0, dtype=dtype)
     n_constants = 0
+    monos: list[tuple[Node, bool, _Monomial]] = []
     for leaf in leaves:
         k = coef[leaf]
         owned = arrived.get(leaf, 0) == uses.get(leaf, 0) or leaf is old
@@ -816,7 +929,23 @@ def _collect(node: Node, ctx: Context) -> Node | None:
                 constant = constant + k * v.astype(dtype)
             n_constants += 1
             continue
-        m = _monomial(leaf, owned, ctx, dtype, k)
+        monos.append((leaf, owned, _monomial(leaf, owned, ctx, dtype, k)))
+    # A product that several terms of the region share, and nothing outside it uses, is
+    # expanded too (g*e used by both g*e*u and -(g*e)*u): a few rounds, each a linear scan.
+    inside: set[Node] = set()
+    for _ in range(_INSIDE_ROUNDS if len(monos) > 1 else 0):
+        reached: dict[Node, dict[Node, None]] = {}
+        for _, _, m in monos:
+            for n, parents in m.blocked.items():
+                reached.setdefault(n, {}).update(parents)
+        grow = {n for n, parents in reached.items()
+                if sum(1 for p in parents for i in p.inputs if i is n) == uses.get(n, 0)}
+        if not grow:
+            break
+        inside |= grow
+        monos = [(leaf, owned, _monomial(leaf, owned, ctx, dtype, coef[leaf], inside)
+                  if not grow.isdisjoint(m.blocked) else m) for leaf, owned, m in monos]
+    for _, _, m in monos:
         region += m.cost
         merges += m.merged
         key = m.key()
@@ -843,38 +972,31 @@ def _collect(node: Node, ctx: Context) -> Node | None:
                 if least:
                     common[f] = least
     cancelled = [g for g in gl if g.coef == 0]
-    if not merges and not common_num and not common_den and (not cancelled or not additive):
-        return None
-    # rebuild: positive terms added first, negative ones subtracted, cancelled ones kept as
-    # t - t unless t is known finite (so a NaN from inf - inf is not hidden)
-    pos: list[Node] = []
-    negs: list[Node] = []
+    terms: list[_Term] = []
     guards: list[Node] = []
     for g in gl:
         num = {f: p - common_num.get(f, 0) for f, p in g.num.items()}
         den = {f: p - common_den.get(f, 0) for f, p in g.den.items()}
-        body = _product(num, den, dtype)
         if g.coef == 0:
+            # cancelled terms stay as t - t unless t is known finite (so a NaN from inf - inf
+            # is not hidden)
+            body = _product(num, den, dtype, ctx.rank)
             if body is not None and not known_finite(body):
                 guards.append(body)
             continue
-        t, neg = _scaled(g.coef, body, dtype)
-        (negs if neg else pos).append(t)
-    if constant != 0 or (not pos and not negs and not guards):
-        if np.real(constant) < 0 and (pos or negs):
-            negs.append(const(-constant))
-        else:
-            pos.append(const(constant))
-    total: Node | None = None
-    for t in pos:
-        total = t if total is None else total + t
-    for t in negs:
-        total = negative(t) if total is None else total - t
+        terms.append((g.coef, num, den))
+    shared = additive and _shared_factor(terms) is not None
+    if not merges and not common_num and not common_den and not shared and (
+            not cancelled or not additive):
+        return None
+    if constant != 0 or (not terms and not guards):
+        terms.append((constant, {}, {}))
+    total = _sum_terms(terms, dtype, 0, ctx.rank)
     for t in guards:
         d = t - t
         total = d if total is None else total + d
     assert total is not None
-    outer = _product(common_num, common_den, dtype)
+    outer = _product(common_num, common_den, dtype, ctx.rank)
     if outer is not None:
         total = outer * total if not isinstance(outer.op, Div) else (
             total * outer.inputs[0] / outer.inputs[1] if not _is_one(outer.inputs[0]) else total / outer.inputs[1])
@@ -894,7 +1016,7 @@ FOLD = RuleSet([
     Rule(Pat(Op), _fold, inputs=(Const, BroadcastTo)),  # f(constants) -> constant
 ])
 
-DEFAULT = FOLD + IDENTITIES + ZEROS + SHAPES + STABILIZE + ONE_HOT + STACK + COLLECT
+DEFAULT = FOLD + COLLECT + IDENTITIES + ZEROS + SHAPES + STABILIZE + ONE_HOT + STACK
 """Every rule, in the order they are tried on a node."""
 
 
