@@ -25,6 +25,8 @@ finite, correct value where the raw formula overflows). So:
 - The softmax cross-entropy rule turns ``index_add`` at ``[arange(n), labels]`` into
   ``one_hot(labels)``: this assumes labels in ``[0, k)`` (a negative label, which indexing
   would wrap around, gives a zero row instead).
+- The one-hot rules turn products with a one-hot vector into indexing under the same
+  assumption: a label >= k raises IndexError, a negative one counts from the end.
 """
 
 from __future__ import annotations
@@ -42,9 +44,11 @@ from ..ops.elementwise import (
     negative, power, softplus,
 )
 from ..ops.nn import LogSoftmax, OneHot, Softmax, log_softmax, one_hot, softmax
+from ..ops.products import MatMul
 from ..ops.reduce import Sum, count, logsumexp
 from ..ops.shape import (
-    Arange, BroadcastTo, Index, IndexAdd, Reshape, Transpose, broadcast_to, reshape, transpose,
+    Arange, BroadcastTo, Concatenate, Index, IndexAdd, Reshape, Transpose, broadcast_to,
+    concatenate, reshape, transpose,
 )
 from .engine import Context
 from .pattern import Pat, Rule, RuleSet, scalar_constant
@@ -347,6 +351,15 @@ def _sum_one_hot(node: Node, x: Node) -> Node | None:
     return full(1, node)
 
 
+def _softmax_of_log_softmax(node: Node, x: Node, ctx: Context) -> Node | None:
+    """exp(log_softmax x) -> softmax x, unless log_softmax x is computed anyway (one exp of it
+    is then cheaper than the softmax's max, subtract, exp, sum and divide)."""
+    ls = node.inputs[0]
+    if ctx is not None and ctx.uses.get(ls, 2) > 1:
+        return None
+    return softmax(x, ls.op.axis)  # type: ignore[attr-defined]
+
+
 STABILIZE = RuleSet([
     Rule(log_(sigmoid_(x)), lambda x: negative(softplus(negative(x)))),  # log(sigmoid x) -> -softplus(-x)
     Rule(log_(1 + x), lambda x: log1p(x)),  # log(1+x) -> log1p(x)
@@ -355,10 +368,274 @@ STABILIZE = RuleSet([
     Rule(exp_(x) + -1, lambda x: expm1(x)),  # exp(x) + -1 -> expm1(x)
     Rule(log_(Pat(Sum, exp_(x))), _logsumexp),  # log(sum(exp x)) -> logsumexp(x)
     Rule(log_(Pat(Softmax, x)), lambda node, x: log_softmax(x, node.inputs[0].op.axis)),  # log(softmax x) -> log_softmax x
-    Rule(exp_(Pat(LogSoftmax, x)), lambda node, x: softmax(x, node.inputs[0].op.axis)),  # exp(log_softmax x) -> softmax x
+    Rule(exp_(Pat(LogSoftmax, x)), _softmax_of_log_softmax),  # exp(log_softmax x) -> softmax x (unshared)
     Rule(Pat(IndexAdd, Pat.var("g"), Pat.var("rows"), Pat.var("labels")), _one_hot_nll),  # index_add(g, [arange n, labels]) -> g * one_hot(labels)
     Rule(Pat(Sum, Pat(OneHot, x)), _sum_one_hot),  # sum(one_hot(l), -1) -> 1
 ])
+
+
+# -- one-hot vectors as indexing ---------------------------------------------------------------------
+# A one-hot vector (``one_hot(labels)[t]``, possibly reshaped or transposed into a row or a
+# column) multiplied into a matrix, or summed against an array, selects one column, row or
+# element: indexing does that in one step without multiplying by zeros. Like the cross-entropy
+# rule above, these rules assume the label is in [0, k): a label >= k (whose one-hot vector is
+# all zeros) makes the rewritten graph raise IndexError, a negative one counts from the end as
+# NumPy indexing does, and an inf or NaN in the unselected entries no longer leaks into the
+# result through 0 * inf.
+
+
+def _one_hot_vector(v: Node) -> tuple[Node, tuple[int, ...], int] | None:
+    """(labels, ints, axis) when ``v`` is ``one_hot(labels)[ints]`` (every label axis indexed by
+    an int) seen through reshapes and transposes that keep one axis of size k and the others of
+    size 1; ``axis`` is the axis of ``v`` holding the k values."""
+    big = [a for a, d in enumerate(v.shape) if d != 1]
+    if len(big) != 1 or not isinstance(v.shape[big[0]], int):
+        return None
+    n = v
+    while isinstance(n.op, (Reshape, Transpose)):
+        n = n.inputs[0]
+        if sum(1 for d in n.shape if d != 1) != 1:
+            return None  # reshaping a matrix can reorder its elements
+    if isinstance(n.op, Index) and isinstance(n.inputs[0].op, OneHot):
+        spec: tuple[Any, ...] = n.op.spec  # type: ignore[attr-defined]
+        oh = n.inputs[0]
+        labels = oh.inputs[0]
+        if len(spec) != labels.ndim or any(it[0] != "i" for it in spec):
+            return None
+        ints = tuple(it[1] for it in spec)
+    elif isinstance(n.op, OneHot) and n.inputs[0].ndim == 0:
+        oh, labels, ints = n, n.inputs[0], ()
+    else:
+        return None
+    if oh.shape[-1] != v.shape[big[0]]:
+        return None
+    return labels, ints, big[0]
+
+
+def _label(labels: Node, ints: tuple[int, ...], size_one: bool) -> Node:
+    """``labels[ints]`` as a 0-d node, or as a node of shape (1,) (an index keeping its axis)."""
+    if not size_one:
+        return Node(Index(tuple(("i", t) for t in ints)), (labels,)) if ints else labels
+    if not ints:
+        return reshape(labels, (1,))
+    *lead, t = ints
+    last = ("s", t, None if t == -1 else t + 1, None)
+    return Node(Index((*(("i", k) for k in lead), last)), (labels,))
+
+
+def _matmul_one_hot(node: Node, a: Node, b: Node) -> Node | None:
+    """W @ e_l -> W[..., l] (a column), e_l @ W -> W[..., l, :] (a row)."""
+    found = _one_hot_vector(b)
+    if found is not None and (b.ndim == 1 or b.shape[1] == 1) and a.ndim >= 2:
+        labels, ints, axis = found
+        if b.ndim == 2 and axis != 0:
+            return None
+        spec = (("s", None, None, None),) * (a.ndim - 1) + (("a",),)
+        return Node(Index(spec), (a, _label(labels, ints, b.ndim == 2)))
+    found = _one_hot_vector(a)
+    if found is not None and (a.ndim == 1 or a.shape[0] == 1) and b.ndim >= 2:
+        labels, ints, axis = found
+        if a.ndim == 2 and axis != 1:
+            return None
+        spec = (("s", None, None, None),) * (b.ndim - 2) + (("a",),)
+        return Node(Index(spec), (b, _label(labels, ints, a.ndim == 2)))
+    return None
+
+
+def _sum_times_one_hot(node: Node, x: Node, y: Node) -> Node | None:
+    """sum(e_l * x) over every axis -> x[l] (the other axes of size 1 indexed at 0)."""
+    op: Sum = node.op  # type: ignore[assignment]
+    if len(op.axes) != x.ndim or x.shape != y.shape:
+        return None
+    for v, other in ((x, y), (y, x)):
+        found = _one_hot_vector(v)
+        if found is not None:
+            labels, ints, axis = found
+            spec = tuple(("a",) if a == axis else ("i", 0) for a in range(v.ndim))
+            picked = Node(Index(spec), (other, _label(labels, ints, False)))
+            return reshape(picked, node.shape) if node.shape != () else picked
+    return None
+
+
+def _sum_one_hot_vector(node: Node, v: Node, sign: int) -> Node | None:
+    """sum(e_l) -> 1 over axes that include the one-hot axis (and -e_l -> -1)."""
+    found = _one_hot_vector(v)
+    if found is None or found[2] not in node.op.axes:  # type: ignore[attr-defined]
+        return None
+    return full(sign, node)
+
+
+ONE_HOT = RuleSet([
+    Rule(Pat(MatMul, x, y), lambda node, x, y: _matmul_one_hot(node, x, y)),  # W @ e_l -> W[:, l]
+    Rule(Pat(Sum, x * y), _sum_times_one_hot),  # sum(e_l * x) -> x[l]
+    Rule(Pat(Sum, x), lambda node, x: _sum_one_hot_vector(node, x, 1)),  # sum(e_l) -> 1
+    Rule(Pat(Sum, -x), lambda node, x: _sum_one_hot_vector(node, x, -1)),  # sum(-e_l) -> -1
+])
+
+
+# -- sums of small products as one product --------------------------------------------------------
+# Backpropagation through an unrolled loop sums one outer product per step (dW = sum_t g_t h_t^T)
+# and one column per step (db = sum_t g_t). Side by side those are one matrix product of the
+# stacked columns, and one sum over them: sum_t A_t @ B_t = [A_1 .. A_T] @ [B_1; ..; B_T]. With
+# small operands NumPy's per-call cost dominates, so T products and T-1 additions become two
+# concatenations and one product. The rules fire only while copying the stacked operands
+# touches fewer elements than the additions it saves (and stays below STACK_MAX_ELEMENTS).
+# Reassociating the sum rounds differently (the NaN policy allows it).
+
+STACK_MAX_ELEMENTS = 1 << 16
+"""A concatenation these rules build holds at most this many elements."""
+STACK_MIN_TERMS = 6
+"""A sum of columns becomes one reduction from this many terms on (fewer stay in-place adds)."""
+
+
+def _static_size(n: Node) -> int | None:
+    size = n.type.static_size
+    return size if isinstance(size, int) else None
+
+
+def _addition_chain(ctx: Context) -> list[Node] | None:
+    """The terms of the chain of additions rooted at the node being rewritten (through the
+    additions only it uses), in order, in normal form; None for an inner addition of a chain
+    (its root takes the whole chain) or a node that is not in the graph."""
+    old = ctx.old if ctx is not None else None
+    if old is None:
+        return None
+    owner = ctx.sole.get(old)
+    if owner is not None and isinstance(owner.op, Add) and owner.type == old.type:
+        return None
+    terms: list[Node] = []
+    stack = [old]
+    while stack:
+        n = stack.pop()
+        if isinstance(n.op, Add) and n.type == old.type and (n is old or ctx.uses.get(n, 0) == 1):
+            stack.append(n.inputs[1])
+            stack.append(n.inputs[0])
+        else:
+            terms.append(ctx.new.get(n, n))
+    return terms
+
+
+def _stack_products(node: Node, terms: list[Node]) -> Node | None:
+    """A_1 @ B_1 + ... + A_T @ B_T (+ other terms) -> [A_1 .. A_T] @ [B_1; ..; B_T] (+ others)."""
+    if node.ndim != 2 or not all(isinstance(d, int) for d in node.shape):
+        return None
+    m, p = node.shape
+    products: list[Node] = []
+    others: list[Node] = []
+    inner = 0
+    for t in terms:
+        if isinstance(t.op, MatMul) and t.type == node.type and isinstance(t.inputs[0].shape[-1], int) \
+                and all(i.ndim == 2 and i.dtype == node.dtype for i in t.inputs):
+            products.append(t)
+            inner += t.inputs[0].shape[1]  # type: ignore[operator]
+        else:
+            others.append(t)
+    # stacking copies inner * (m + p) elements; the additions it saves read (T - 1) * m * p
+    saved = (len(products) - 1) * m * p  # type: ignore[operator]
+    if len(products) < 2 or inner * (m + p) > min(saved, STACK_MAX_ELEMENTS):  # type: ignore[operator]
+        return None
+    left = concatenate([t.inputs[0] for t in products], axis=1)
+    right = concatenate([t.inputs[1] for t in products], axis=0)
+    out = left @ right
+    for t in others:
+        out = out + t
+    return out
+
+
+def _stack_columns(node: Node, terms: list[Node]) -> Node | None:
+    """x_1 + ... + x_T -> sum([x_1 .. x_T], last axis) for arrays of size 1 along their last axis
+    and T >= STACK_MIN_TERMS (two calls instead of T - 1; fewer terms stay in-place additions)."""
+    size = _static_size(node)
+    if node.ndim < 2 or node.shape[-1] != 1 or size is None or len(terms) < STACK_MIN_TERMS:
+        return None
+    if any(t.type != node.type for t in terms) or len(terms) * size > STACK_MAX_ELEMENTS:
+        return None
+    axis = node.ndim - 1
+    return Node(Sum((axis,), True), (concatenate(terms, axis=axis),))
+
+
+def _stack_sum(node: Node, ctx: Context) -> Node | None:
+    terms = _addition_chain(ctx)
+    if terms is None or len(terms) < 2:
+        return None
+    stacked = _stack_products(node, terms)
+    return stacked if stacked is not None else _stack_columns(node, terms)
+
+
+def _rows_of(n: Node) -> tuple[Node, int, int, int] | None:
+    """(X, first, last, step) when ``n`` is the rows first, first+step, ..., last of X along its
+    first axis (step +-1): a row X[t] given a leading axis of size 1 (by reshapes, or
+    transposes of a vector), or a slice of X."""
+    if n.ndim >= 1 and n.shape[0] == 1 and isinstance(n.op, (Reshape, Transpose)):
+        row = n.shape[1:]
+        while isinstance(n.op, (Reshape, Transpose)) and (
+                isinstance(n.op, Reshape) or sum(1 for d in n.shape if d != 1) <= 1):
+            n = n.inputs[0]  # reshapes, and transposes of a vector, keep the element order
+        if n.shape != row:
+            return None
+        spec = n.op.spec if isinstance(n.op, Index) else None  # type: ignore[attr-defined]
+        if spec is None or len(spec) != 1 or spec[0][0] != "i" or not isinstance(n.inputs[0].shape[0], int):
+            return None
+        t = spec[0][1] % n.inputs[0].shape[0]
+        return n.inputs[0], t, t, 1
+    spec = n.op.spec if isinstance(n.op, Index) else ()  # type: ignore[attr-defined]
+    if len(spec) == 1 and spec[0][0] == "s":
+        size = n.inputs[0].shape[0]
+        if not isinstance(size, int) or n.shape[0] == 0:
+            return None
+        _, start, stop, step = spec[0]
+        if step not in (None, 1, -1):
+            return None
+        r = range(size)[slice(start, stop, step)]
+        return n.inputs[0], r[0], r[-1], r.step
+    return None
+
+
+def _concatenate_rows(node: Node) -> Node | None:
+    """concatenate([X[t], X[t+1], ...] as rows, axis=0) -> X[t:t+n] (and descending: X[t:t-n:-1])."""
+    if node.op.axis != 0 or len(node.inputs) < 2:  # type: ignore[attr-defined]
+        return None
+    runs = [_rows_of(i) for i in node.inputs]
+    if any(r is None for r in runs):
+        return None
+    source = runs[0][0]  # type: ignore[index]
+    first, last = runs[0][1], runs[-1][2]  # type: ignore[index]
+    step = 1 if last >= first else -1
+    expect = first
+    for r in runs:
+        assert r is not None
+        if r[0] is not source or r[1] != expect or (r[2] != r[1] and r[3] != step):
+            return None
+        expect = r[2] + step
+    stop = last + step
+    item = ("s", first, None if stop < 0 else stop, None if step == 1 else -1)
+    return Node(Index((item,)), (source,))
+
+
+def _concatenate_transposed(node: Node) -> Node | None:
+    """concatenate([a^T, b^T], axis) -> concatenate([a, b], 1 - axis)^T for 2-D parts (one copy
+    and one transpose, not a transpose per part); a row reshaped from a column counts as its
+    transpose."""
+    if node.ndim != 2:
+        return None
+    cols: list[Node] = []
+    for i in node.inputs:
+        if isinstance(i.op, Transpose):
+            cols.append(i.inputs[0])
+        elif isinstance(i.op, Reshape) and i.inputs[0].ndim == 2 and i.inputs[0].shape == i.shape[::-1] \
+                and 1 in i.shape:
+            cols.append(i.inputs[0])
+        else:
+            return None
+    return transpose(concatenate(cols, axis=1 - node.op.axis))  # type: ignore[attr-defined]
+
+
+STACK = RuleSet([
+    Rule(Pat(Add), _stack_sum),  # A1@B1 + A2@B2 -> [A1 A2] @ [B1; B2], x1 + .. + xT -> sum([x1 .. xT])
+    Rule(Pat(Concatenate), _concatenate_rows),  # concat([X[t], X[t+1], ..]) -> X[t:t+n]
+    Rule(Pat(Concatenate), _concatenate_transposed),  # concat([a^T, b^T]) -> concat([a, b])^T
+])
+
 
 
 # -- term collection ------------------------------------------------------------------------------
@@ -739,7 +1016,7 @@ FOLD = RuleSet([
     Rule(Pat(Op), _fold, inputs=(Const, BroadcastTo)),  # f(constants) -> constant
 ])
 
-DEFAULT = FOLD + COLLECT + IDENTITIES + ZEROS + SHAPES + STABILIZE
+DEFAULT = FOLD + COLLECT + IDENTITIES + ZEROS + SHAPES + STABILIZE + ONE_HOT + STACK
 """Every rule, in the order they are tried on a node."""
 
 
@@ -749,6 +1026,7 @@ def iter_rules() -> Iterator[Rule]:
 
 
 __all__ = [
-    "COLLECT", "DEFAULT", "FOLD", "FOLD_MAX_ELEMENTS", "IDENTITIES", "SHAPES", "STABILIZE", "ZEROS",
+    "COLLECT", "DEFAULT", "FOLD", "FOLD_MAX_ELEMENTS", "IDENTITIES", "ONE_HOT", "SHAPES", "STACK",
+    "STACK_MAX_ELEMENTS", "STABILIZE", "ZEROS",
     "full", "iter_rules", "known_finite", "known_nonnegative", "known_nonzero_finite",
 ]

@@ -1,0 +1,193 @@
+"""The one-hot rules: products with one-hot vectors become indexing, values unchanged for labels in
+range; labels out of range behave as the rules document (>= k raises, negative counts from the end)."""
+
+import numpy as np
+import pytest
+
+import symdiff as sd
+
+rng = np.random.default_rng(7)
+W = sd.var("W", (3, 4))
+labels = sd.var("labels", (5,), "int64")
+Wv = rng.normal(size=(3, 4))
+IN_RANGE = np.array([0, 3, 2, 1, 3])
+
+
+def ops_of(e):
+    return {n.op.name for n in sd.toposort(e)}
+
+
+def column(t):
+    return sd.reshape(sd.one_hot(labels, 4)[t], (4, 1))
+
+
+def agree(e, **values):
+    """The simplified graph, after checking it computes what the raw graph does (evaluator and
+    generated code)."""
+    s = sd.simplify(e)
+    want = sd.evaluate(e, values, simplify=False)
+    np.testing.assert_array_equal(sd.evaluate(s, values, simplify=False), want)
+    fn = sd.compile(e, inputs=[sd.var(k, np.shape(v), np.asarray(v).dtype.name) for k, v in values.items()])
+    np.testing.assert_array_equal(fn(*values.values()), want)
+    return s
+
+
+@pytest.mark.parametrize("t", [0, 2, -1, 4])
+def test_matmul_by_one_hot_column_is_a_column_gather(t):
+    e = W @ column(t)
+    s = agree(e, W=Wv, labels=IN_RANGE)
+    assert ops_of(s) == {"getitem", "var"}  # no one_hot, no matmul
+    assert s.shape == (3, 1)
+
+
+def test_matmul_by_one_hot_row_and_vector():
+    V = sd.var("V", (4, 6))
+    Vv = rng.normal(size=(4, 6))
+    row = sd.transpose(column(1))  # (1, 4)
+    s = agree(row @ V, V=Vv, labels=IN_RANGE)
+    assert "matmul" not in ops_of(s) and s.shape == (1, 6)
+    s = agree(W @ sd.one_hot(labels, 4)[3], W=Wv, labels=IN_RANGE)  # a vector: W[:, l[3]]
+    assert "matmul" not in ops_of(s) and s.shape == (3,)
+
+
+def test_matmul_by_a_matrix_of_one_hot_rows_is_left_alone():
+    e = W @ sd.transpose(sd.one_hot(labels, 4))  # (3, 5): several labels, not one vector
+    assert "matmul" in ops_of(sd.simplify(e))
+
+
+def test_sum_of_one_hot_times_x_is_an_element_gather():
+    x = sd.var("x", (4, 1))
+    xv = rng.normal(size=(4, 1))
+    s = agree(-sd.sum(column(1) * sd.log_softmax(x, axis=0)), x=xv, labels=IN_RANGE)
+    assert {"one_hot", "mul", "sum"}.isdisjoint(ops_of(s))
+    s = agree(sd.sum(x * column(4), keepdims=True), x=xv, labels=IN_RANGE)
+    assert s.shape == (1, 1) and "one_hot" not in ops_of(s)
+
+
+def test_sum_of_one_hot_vector_is_one():
+    assert sd.simplify(sd.sum(column(2))).op.name in ("const", "broadcast_to")
+    assert float(sd.evaluate(sd.simplify(sd.sum(-column(2))), {})) == -1.0
+    assert float(sd.evaluate(sd.sum(-column(2)), {"labels": IN_RANGE})) == -1.0
+
+
+def test_cross_entropy_gradient_through_a_column_is_p_minus_one_hot():
+    y = sd.var("y", (4, 1))
+    logp = sd.log_softmax(y, axis=0)
+    loss = -sd.sum(column(1) * logp)
+    g = sd.grad(loss, y)
+    out = sd.simplify([loss, g])
+    ops = {n.op.name for n in sd.toposort(out)}
+    # the backward takes one exp of the forward's log-probabilities, no second softmax
+    assert "softmax" not in ops and "exp" in ops and "sum" not in ops
+    yv = rng.normal(size=(4, 1)) * 30
+    p = np.exp(yv - yv.max()) / np.exp(yv - yv.max()).sum()
+    fn = sd.compile([loss, g], inputs=[y, labels])
+    got_loss, got_g = fn(yv, IN_RANGE)
+    np.testing.assert_allclose(got_loss, -np.log(p[3, 0]), rtol=1e-12)
+    np.testing.assert_allclose(got_g, p - np.eye(4)[:, 3:4], rtol=1e-12, atol=1e-15)
+
+
+def test_gradient_alone_still_uses_softmax():
+    y = sd.var("y", (4, 1))
+    g = sd.simplify(sd.grad(-sd.sum(column(1) * sd.log_softmax(y, axis=0)), y))
+    assert "softmax" in ops_of(g) and "log_softmax" not in ops_of(g)
+
+
+def test_labels_out_of_range_behave_as_documented():
+    e = W @ column(2)
+    s = sd.simplify(e)
+    fn = sd.compile(e, inputs=[W, labels])
+    too_big = np.array([0, 0, 4, 0, 0])
+    # unsimplified: a zero one-hot vector selects nothing; rewritten: indexing refuses the label
+    np.testing.assert_array_equal(sd.evaluate(e, {"W": Wv, "labels": too_big}, simplify=False), 0)
+    with pytest.raises(IndexError):
+        sd.evaluate(s, {"W": Wv, "labels": too_big}, simplify=False)
+    with pytest.raises(IndexError):
+        fn(Wv, too_big)
+    negative = np.array([0, 0, -1, 0, 0])  # counts from the end, as NumPy indexing does
+    np.testing.assert_array_equal(fn(Wv, negative), Wv[:, 3:4])
+    x = sd.var("x", (4, 1))
+    loss = sd.sum(column(2) * x)
+    with pytest.raises(IndexError):
+        sd.compile(loss, inputs=[x, labels])(np.ones((4, 1)), too_big)
+
+
+# -- sums of small products as one product -------------------------------------------------------
+
+T = 7
+cols = [sd.var(f"g{t}", (5, 1)) for t in range(T)]
+rows = [sd.var(f"h{t}", (4, 1)) for t in range(T)]
+col_values = {f"g{t}": rng.normal(size=(5, 1)) for t in range(T)}
+row_values = {f"h{t}": rng.normal(size=(4, 1)) for t in range(T)}
+
+
+def close(e, values):
+    """The simplified graph, after checking it agrees with the raw one (evaluator and codegen)."""
+    s = sd.simplify(e)
+    want = sd.evaluate(e, values, simplify=False)
+    np.testing.assert_allclose(sd.evaluate(s, values, simplify=False), want, rtol=1e-13, atol=1e-15)
+    fn = sd.compile(e, inputs=[sd.var(k, np.shape(v)) for k, v in values.items()])
+    np.testing.assert_allclose(fn(*values.values()), want, rtol=1e-13, atol=1e-15)
+    return s
+
+
+def count(e, name):
+    return sum(1 for n in sd.toposort(e) if n.op.name == name)
+
+
+def test_sum_of_outer_products_is_one_product():
+    e = cols[0] @ sd.transpose(rows[0])
+    for g, h in zip(cols[1:], rows[1:]):
+        e = e + g @ sd.transpose(h)
+    s = close(e, {**col_values, **row_values})
+    assert count(s, "matmul") == 1 and count(s, "add") == 0
+    assert count(s, "transpose") == 1  # the stacked rows, transposed once
+
+
+def test_sum_of_products_with_large_inner_dimension_is_left_alone():
+    A, B = sd.var("A", (3, 8)), sd.var("B", (8, 3))
+    C, D = sd.var("C", (3, 8)), sd.var("D", (8, 3))
+    s = sd.simplify(A @ B + C @ D)  # stacking would copy more than the one addition saves
+    assert count(s, "matmul") == 2 and count(s, "concatenate") == 0
+
+
+def test_sum_of_many_columns_is_one_reduction_and_few_stay_additions():
+    s = close(sum(cols[1:], cols[0]), col_values)
+    assert count(s, "add") == 0 and count(s, "sum") == 1 and count(s, "concatenate") == 1
+    few = sd.simplify(cols[0] + cols[1] + cols[2])
+    assert count(few, "add") == 2 and count(few, "concatenate") == 0
+
+
+def test_stacked_rows_of_one_array_are_a_slice():
+    X = sd.var("X", (6, 3))
+    Xv = rng.normal(size=(6, 3))
+    up = sd.concatenate([sd.reshape(X[t], (1, 3)) for t in range(1, 5)], axis=0)
+    s = close(up, {"X": Xv})
+    assert s.op.name == "getitem" and str(s) == "X[1:5]"
+    down = sd.concatenate([sd.reshape(X[t], (1, 3)) for t in (3, 2, 1, 0)], axis=0)
+    s = close(down, {"X": Xv})
+    assert str(s) == "X[3::-1]"
+    gap = sd.concatenate([sd.reshape(X[t], (1, 3)) for t in (0, 2)], axis=0)
+    assert sd.simplify(gap).op.name == "concatenate"
+
+
+def test_rnn_gradients_stack_and_stay_exact():
+    # a small unrolled RNN: every parameter gradient is one product, values match hand-written BPTT
+    h_, v_, steps = 4, 3, 6
+    Wxh, Whh = sd.var("Wxh", (h_, v_)), sd.var("Whh", (h_, h_))
+    xs = sd.var("xs", (steps,), "int64")
+    h = sd.var("h0", (h_, 1))
+    loss = 0
+    for t in range(steps):
+        h = sd.tanh(Wxh @ sd.reshape(sd.one_hot(xs, v_)[t], (v_, 1)) + Whh @ h)
+        loss = loss + sd.sum(h)
+    gx, gh = sd.grad(loss, [Wxh, Whh])
+    out = sd.simplify([gx, gh])
+    for o, p in zip(out, (Wxh, Whh)):  # one product of stacked columns, not one per step
+        assert sum(1 for n in sd.toposort(o) if n.op.name == "matmul" and n.shape == p.shape) == 1
+    vals = {"Wxh": rng.normal(size=(h_, v_)), "Whh": rng.normal(size=(h_, h_)) * 0.5,
+            "xs": np.array([0, 2, 1, 1, 0, 2]), "h0": rng.normal(size=(h_, 1))}
+    fn = sd.compile({"gx": gx, "gh": gh}, inputs=[xs, Wxh, Whh, sd.var("h0", (h_, 1))])
+    got = fn(vals["xs"], vals["Wxh"], vals["Whh"], vals["h0"])
+    for g, w in zip(got, sd.evaluate([gx, gh], vals, simplify=False)):
+        np.testing.assert_allclose(g, w, rtol=1e-12)
