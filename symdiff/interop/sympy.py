@@ -729,21 +729,6 @@ def from_sympy(expr: Any, shapes: Mapping[str, Any] | None = None) -> Node:
 def _leaf_or_empty(e: Any, shapes: Mapping[str, Any], made: dict[str, Node]) -> Any:
     if e is sympy.true or e is sympy.false:
         return bool(e)
-    # SymPy rewrites the conditions of nested Piecewise into boolean logic: as selections
-    if isinstance(e, sympy.And):
-        acc = vals[-1]
-        for v in reversed(vals[:-1]):
-            acc = ew.where(v, acc, False)
-        return acc
-    if isinstance(e, sympy.Or):
-        acc = vals[-1]
-        for v in reversed(vals[:-1]):
-            acc = ew.where(v, True, acc)
-        return acc
-    if isinstance(e, sympy.Not):
-        return ew.where(vals[0], False, True)
-    if isinstance(e, sympy.ITE):
-        return ew.where(*vals)
     if isinstance(e, (sympy.Indexed, sympy.Symbol, sympy.Number, sympy.NumberSymbol)):
         return _leaf(e, shapes, made)
     raise UnsupportedError(f"from_sympy: {type(e).__name__} ({e}) has no symdiff equivalent")

@@ -228,12 +228,7 @@ def var(name: str, shape: Any = (), dtype: Any = "float64") -> Node:
     """A named input variable: ``sd.var("X", shape=("n", 784))``; dims may be names."""
     if not isinstance(name, str) or not name:
         raise TypeError(f"a variable's name must be a non-empty string, got {name!r}")
-    try:
-        dt = np.dtype(dtype)
-    except TypeError as e:
-        raise DTypeError(f"variable {name!r}: {dtype!r} is not a dtype ({e})") from None
-    if dt.kind not in "biufc":
-        raise DTypeError(f"variable {name!r}: dtype {dt} is not numeric or boolean")
+    dt = numeric_dtype(dtype, f"variable {name!r}")
     return Node(Var(name, check_shape(shape, f"shape of {name!r}"), dt), ())
 
 
