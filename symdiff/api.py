@@ -83,6 +83,8 @@ def _for_codegen(outputs: Any, simplify: bool) -> tuple[Any, Callable[[Node], No
         return outputs, cotangent_of
     mapping: dict[Node, Node] = {}
     result = _simplified(outputs, mapping)
+    if not mapping:  # not simplified (outputs that are not nodes: generate names the culprit)
+        return result, cotangent_of
     roots = list(outputs.values()) if isinstance(outputs, Mapping) else outputs
     carried: dict[Node, Node] = {}
     plain: set[Node] = set()

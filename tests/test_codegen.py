@@ -601,3 +601,10 @@ def test_generated_code_does_not_read_symdiff_sources_from_disk(tmp_path):
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[1.5, 1.5, 1.5]"
+
+
+@pytest.mark.parametrize("simplify", [True, False])
+def test_an_output_that_is_not_an_expression_is_named(simplify):
+    x = sd.var("x")
+    with pytest.raises(TypeError, match="codegen: outputs must be symdiff expressions, got float"):
+        sd.compile([x * 2, 1.0], inputs=[x], simplify=simplify)
