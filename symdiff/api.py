@@ -6,6 +6,7 @@ from __future__ import annotations
 import builtins
 import collections
 import html
+import inspect
 import itertools
 import linecache
 from collections.abc import Callable, Mapping, Sequence
@@ -181,14 +182,15 @@ def compile(  # noqa: A001 - the natural name; builtins.compile is used explicit
     fn.save = save
     # Jupyter looks the rich repr up on the object itself, so a plain function (no wrapper class,
     # no extra call overhead) still displays as its signature and collapsible source
-    fn._repr_html_ = lambda: _compiled_html(module)
+    doc = inspect.cleandoc(fn.__doc__ or "")  # now: the user may replace __doc__ later
+    fn._repr_html_ = lambda: _compiled_html(module, doc)
     return fn  # type: ignore[no-any-return]
 
 
 SOURCE_LINES_SHOWN = 200
 
 
-def _compiled_html(module: Any) -> str:
+def _compiled_html(module: Any, doc: str) -> str:
     """A compiled function in Jupyter: its signature, its docstring (inputs and outputs with
     shapes and dtypes), and the first lines of its source under a fold."""
     lines = module.source.splitlines()
@@ -196,24 +198,12 @@ def _compiled_html(module: Any) -> str:
     if len(lines) > SOURCE_LINES_SHOWN:
         shown += f"\n# ... {len(lines) - SOURCE_LINES_SHOWN} more lines: print(fn.source)"
     signature = f"{module.function_name}({', '.join(module.parameters)})"
-    doc = _docstring(module)
     return (
         f"<div><b>compiled</b> <code>{html.escape(signature)}</code>"
         f" &mdash; {len(lines)} lines of NumPy"
         + (f"<pre>{html.escape(doc)}</pre>" if doc else "")
         + f"<details><summary>source</summary><pre>{html.escape(shown)}</pre></details></div>"
     )
-
-
-def _docstring(module: Any) -> str:
-    """The generated function's docstring, read back from its source (not from the live
-    function, whose __doc__ the user may have replaced)."""
-    import ast
-
-    for node in ast.parse(module.source).body:
-        if isinstance(node, ast.FunctionDef) and node.name == module.function_name:
-            return ast.get_docstring(node) or ""
-    return ""
 
 
 __all__ = [
