@@ -14,10 +14,15 @@ import argparse
 import importlib
 import importlib.util
 import multiprocessing as mp
+import os
+import sys
 import time
 from typing import Any
 
-import symdiff as sd
+# Run from a source checkout without installing: the package is one directory up.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
+
+import symdiff as sd  # noqa: E402
 
 
 def chain(depth: int) -> tuple[sd.Node, sd.Node]:

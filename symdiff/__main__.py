@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import sys
 from typing import Any
 
@@ -163,7 +164,10 @@ def run(argv: list[str]) -> int:
                 )
     else:
         names = [n.op.var_name for n in variables if n.type.is_float]
-    sys.stdout.write(_emit(derivatives(expr, names, args.order), args.emit))
+    items = derivatives(expr, names, args.order)
+    # printed as a reader would write them: 2.0 * x, not 1.0 * (2.0 * x) as reverse mode built it
+    simplified = sd.simplify([d for _, d in items])
+    sys.stdout.write(_emit([(w, d) for (w, _), d in zip(items, simplified)], args.emit))
     return 0
 
 
@@ -191,14 +195,21 @@ def main(argv: list[str] | None = None) -> int:
     from .errors import SymdiffError
 
     argv = sys.argv[1:] if argv is None else argv
-    if not argv:
-        return demo()
     try:
-        return run(argv)
+        status = run(argv) if argv else demo()
+        sys.stdout.flush()  # a reader that went away shows here, not in the flush at exit
+        return status
     except (UsageError, SymdiffError, ValueError, TypeError, KeyError, IndexError, NotImplementedError) as e:
         message = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
         print(f"symdiff: error: {message}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (symdiff ... | head -1): stop quietly, as a command killed by
+        # SIGPIPE does. Later writes, including the interpreter's final flush, go to devnull so
+        # Python does not report the closed pipe once more at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + 13  # the shell's status for SIGPIPE
 
 
 if __name__ == "__main__":

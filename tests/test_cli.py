@@ -83,3 +83,21 @@ def test_help_documents_every_option_with_examples():
     for option in ("--wrt", "--order", "--emit", "--shape", "--dtype", "--power-caret"):
         assert option in r.stdout
     assert 'symdiff "x**3 * sin(x)" --wrt x --order 3 --emit latex' in r.stdout
+
+
+def test_a_closed_pipe_ends_quietly():
+    # symdiff ... | head -1: the reader is gone before symdiff writes. Like a command killed by
+    # SIGPIPE: no traceback, no "Exception ignored" at exit, the shell's status 141.
+    for args in ([], ["x**3 * sin(x)", "--order", "3"]):
+        read, write = os.pipe()
+        os.close(read)
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        r = subprocess.run([sys.executable, "-m", "symdiff", *args], stdout=write, stderr=subprocess.PIPE,
+                           text=True, cwd=ROOT, env=env, timeout=120)
+        os.close(write)
+        assert (r.returncode, r.stderr) == (141, ""), args
+
+
+def test_derivatives_are_printed_simplified():
+    r = run("x**2 + sin(y)")
+    assert r.stdout == "df/dx = 2.0 * x\ndf/dy = cos(y)\n"
