@@ -158,6 +158,30 @@ for _name, (_ref, _gen) in _UNARY.items():
 good("sign", away_from_zero(2, 3), ref=np.sign, zero_grad=True)
 good("sign", np.array([-2.0, 0.0, 3.0]), ref=np.sign, zero_grad=True, id="with-zero")
 good("stop_gradient", normal(2, 3), ref=lambda x: x, zero_grad=True)
+
+# rounding is piecewise constant: its derivative is 0 (JAX, PyTorch); halves go to the even side
+good("round", away_from_zero(2, 3) * 3, ref=np.round, zero_grad=True)
+good("round", np.array([0.5, 1.5, 2.5, -0.5, -1.25, 3.14159]), ref=np.round, zero_grad=True, id="halves")
+good("round", normal(3, 2) * 100, ref=np.round, kwargs={"decimals": 2}, zero_grad=True, id="decimals")
+good("round", normal(4) * 100, ref=np.round, kwargs={"decimals": -1}, zero_grad=True, id="tens")
+good("round", np.array([15, 25, -35, 4]), ref=np.round, kwargs={"decimals": -1}, grad=False, id="int")
+good("round", normal(2, 3).astype(np.float32) * 10, ref=np.round, kwargs={"decimals": 1},
+     zero_grad=True, id="float32")
+good("round", normal(2, 3) * 3, call=lambda x: x.round(1), ref=lambda x: x.round(1), zero_grad=True,
+     id="method")
+bad("round", lambda: sd.round(v("a", 3), 1.5), TypeError, r"round: decimals must be an int, got 1.5",
+    id="float-decimals")
+bad("round", lambda: sd.round(v("a", 3), out=np.zeros(3)), NotImplementedError,
+    r"round: the argument 'out' is not supported", id="out")
+# the complex parts: of a real input, the input itself (conj, real) or zeros (imag)
+for _name, _ref in (("conj", np.conj), ("conjugate", np.conjugate), ("real", np.real)):
+    good(_name, normal(2, 3), ref=_ref)
+    good(_name, normal(3) + 1j * normal(3), ref=_ref, grad=False, id="complex")
+good("imag", normal(2, 3), ref=np.imag, zero_grad=True)
+good("imag", np.array([1, -2, 3]), ref=np.imag, grad=False, id="int")
+good("imag", normal(3) + 1j * normal(3), ref=np.imag, grad=False, id="complex")
+good("real", normal(3) + 1j * normal(3), call=lambda z: z.real + z.imag, ref=lambda z: z.real + z.imag,
+     grad=False, id="properties")
 good("stop_gradient", normal(), ref=lambda x: x, zero_grad=True)
 good("astype", normal(2, 3), "float32", ref=lambda x, d: x.astype(d), grad=False)
 good("astype", normal(4), "float64", ref=lambda x, d: x.astype(d))
@@ -931,6 +955,20 @@ good("argsort", distinct(3, 4), call=lambda x: x.argsort(), ref=lambda x: x.args
      id="method")
 bad("argsort", lambda: sd.argsort(v("a", 3), stable=True, kind="heapsort"), ValueError,
     r"argsort: stable=True cannot be combined with kind='heapsort'", id="stable-kind")
+
+for _name, _ref in (("any", np.any), ("all", np.all)):
+    good(_name, normal(3, 4), call=lambda x, f=sd.FUNCTIONS[_name]: f(x > 0.5),
+         ref=lambda x, f=_ref: f(x > 0.5), grad=False)
+    good(_name, normal(2, 3, 4), call=lambda x, f=sd.FUNCTIONS[_name]: f(x > -0.5, axis=(0, -1)),
+         ref=lambda x, f=_ref: f(x > -0.5, axis=(0, -1)), grad=False, id="axes")
+    good(_name, np.array([[0.0, 1.0], [0.0, 0.0]]), ref=_ref, kwargs={"axis": 1, "keepdims": True},
+         grad=False, id="float-input")
+    good(_name, np.array([[0, 3], [2, 5]]), ref=_ref, kwargs={"axis": ()}, grad=False, id="no-axes")
+    good(_name, np.zeros((2, 0)), ref=_ref, kwargs={"axis": -1}, grad=False, id="empty")
+    good(_name, normal(3, 4), call=lambda x, n=_name: getattr(x < 0, n)(axis=0),
+         ref=lambda x, n=_name: getattr(x < 0, n)(axis=0), grad=False, id="method")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), axis=-3), sd.ShapeError,
+        rf"{_name}: axis -3 is out of bounds for an array of 2 dimensions", id="axis")
 
 for _name, _ref in (("argmax", np.argmax), ("argmin", np.argmin)):
     good(_name, distinct(3, 4), ref=_ref, zero_grad=True)

@@ -183,6 +183,18 @@ OPS.update({
     "variance": (lambda a: a.var(axis=0, keepdims=True), [A]),
 })
 
+# rounding, logical reductions and the complex parts
+C = ("c", (3, 4), "complex128", lambda s: RNG.standard_normal(s) + 1j * RNG.standard_normal(s))
+OPS.update({
+    "round": (lambda a: sd.round(a * 10.0, 1) + a.round(), [A]),
+    "any": (lambda a: sd.where(sd.any(a > 0.5, axis=1, keepdims=True), a, 0.0), [A]),
+    "all": (lambda a: sd.where((a > -1.0).all(axis=0), a, 1.0), [A]),
+    "conj": (lambda c: sd.conj(c * c), [C]),
+    "conjugate": (lambda c: sd.conjugate(c) * c, [C]),
+    "real": (lambda c: sd.real(c) + c.real * 2.0, [C]),
+    "imag": (lambda c, a: sd.imag(c) + a.imag, [C, A]),
+})
+
 
 def test_every_registered_function_has_a_sample():
     missing = sorted(set(sd.FUNCTIONS) - set(OPS))

@@ -28,7 +28,7 @@ def test_every_function_has_samples():
 
 def test_every_differentiable_function_has_gradient_samples():
     no_grad = {"arange", "one_hot", "less", "less_equal", "greater", "greater_equal", "equal",
-               "not_equal"}
+               "not_equal", "any", "all"}  # boolean results: no gradient to compare
     with_grad = {s.name for s in SAMPLES if s.grad and s.float_args()}
     assert sorted(set(sd.FUNCTIONS) - no_grad - with_grad) == []
 
@@ -412,3 +412,68 @@ def test_det_gradient_is_the_cofactor_matrix_and_slogdet_sign_has_none():
     a = np.array([[2.0, 1.0], [0.5, -3.0]])
     np.testing.assert_allclose(_grad_at(sd.linalg.det, a, (2, 2)), [[-3.0, -0.5], [-1.0, 2.0]])
     np.testing.assert_array_equal(_grad_at(lambda t: sd.linalg.slogdet(t)[0], a, (2, 2)), np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "int64", "bool"])
+def test_shifted_kernels_do_not_wrap_integer_inputs(dtype):
+    # logsumexp and softmax subtract the maximum; in uint8, 3 - 10 would wrap around to 249
+    values = np.array([0, 1, 1, 0] if dtype == "bool" else [3, 10, 1, 0], dtype=dtype)
+    x = sd.var("x", shape=(4,), dtype=dtype)
+    exact = values.astype(np.float64)
+    want = {"logsumexp": np.log(np.sum(np.exp(exact))),
+            "softmax": np.exp(exact) / np.sum(np.exp(exact)),
+            "log_softmax": exact - np.log(np.sum(np.exp(exact)))}
+    for name, ref in want.items():
+        e = sd.FUNCTIONS[name](x)
+        assert e.dtype == np.exp(np.zeros(0, dtype)).dtype  # NumPy's float type for exp of it
+        got = sd.evaluate(e, {"x": values})
+        assert got.dtype == e.dtype
+        half = e.dtype == np.float16  # 1 + 1e-3 is at the edge of its precision
+        np.testing.assert_allclose(got, ref, rtol=2e-3 if half else 1e-12, atol=2e-3 if half else 0)
+        np.testing.assert_array_equal(sd.compile(e, inputs=[x])(values), got)
+
+
+def test_softmax_and_logsumexp_of_empty_slices_are_numpys():
+    x, m = sd.var("x", shape=(0,)), sd.var("m", shape=(2, 0))
+    with np.errstate(divide="ignore"):
+        assert sd.evaluate(sd.logsumexp(x), {"x": np.zeros(0)}) == -np.inf  # log(sum of nothing)
+        np.testing.assert_array_equal(sd.evaluate(sd.logsumexp(m, axis=1), {"m": np.zeros((2, 0))}),
+                                      [-np.inf, -np.inf])
+    for fn in (sd.softmax, sd.log_softmax):
+        assert sd.evaluate(fn(m, axis=1), {"m": np.zeros((2, 0))}).shape == (2, 0)
+        with np.errstate(divide="ignore"):
+            assert sd.evaluate(sd.grad(sd.sum(fn(x)), x), {"x": np.zeros(0)}).shape == (0,)
+
+
+def test_round_passes_no_gradient_and_builtin_round_works():
+    x = sd.var("x", shape=(3,))
+    values = np.array([0.4, 1.5, -2.6])
+    for e in (sd.round(x), round(x), round(x, 1), x.round(decimals=-1)):
+        assert np.all(sd.evaluate(sd.grad(sd.sum(e * x), x), {"x": values}) == sd.evaluate(e, {"x": values}))
+    np.testing.assert_array_equal(sd.evaluate(round(x, 1), {"x": values}), np.round(values, 1))
+
+
+def test_complex_parts_follow_the_real_pair_convention():
+    # for f: C -> R, the gradient is df/da - i df/db at z = a + ib (JAX's convention)
+    z = sd.var("z", shape=(2,), dtype="complex128")
+    f = sd.sum(sd.real(z * z) + 3 * z.imag + sd.real(sd.conj(z) * 1j))
+    z0 = np.array([1 + 2j, -3 + 0.5j])
+
+    def ref(v):
+        return np.sum((v * v).real + 3 * v.imag + (np.conj(v) * 1j).real)
+    h = 1e-6
+    da = np.array([(ref(z0 + h * e) - ref(z0 - h * e)) / (2 * h) for e in np.eye(2)])
+    db = np.array([(ref(z0 + 1j * h * e) - ref(z0 - 1j * h * e)) / (2 * h) for e in np.eye(2)])
+    np.testing.assert_allclose(sd.evaluate(sd.grad(f, z), {"z": z0}), da - 1j * db, rtol=1e-8)
+    # of a real input: the input itself, and zeros (also where the input is inf)
+    x = sd.var("x", shape=(2,))
+    assert sd.conj(x) is x and sd.real(x) is x and x.conj() is x and x.real is x
+    np.testing.assert_array_equal(sd.evaluate(x.imag, {"x": np.array([np.inf, 1.0])}), [0.0, 0.0])
+
+
+def test_concatenate_with_axis_none_flattens_first():
+    a, s = sd.var("a", shape=(2, 3)), sd.var("s")
+    e = sd.concatenate([a, s, 2 * a], axis=None)
+    A = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(sd.evaluate(e, {"a": A, "s": 7.0}), np.concatenate([A, 7.0, 2 * A], axis=None))
+    np.testing.assert_array_equal(sd.evaluate(sd.grad(sd.sum(e), a), {"a": A, "s": 7.0}), np.full((2, 3), 3.0))

@@ -24,11 +24,14 @@ from .layout import (
 )
 from .nn import log_softmax, one_hot, softmax
 from .numeric import (
-    arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, cbrt, clip, cosh, deg2rad, exp2,
-    fmod, hypot, log2, log10, logaddexp, logaddexp2, mod, rad2deg, reciprocal, sinc, sinh, square,
+    arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, cbrt, clip, conj, conjugate, cosh,
+    deg2rad, exp2, fmod, hypot, imag, log2, log10, logaddexp, logaddexp2, mod, rad2deg, real,
+    reciprocal, round, sinc, sinh, square,
 )
 from .products import dot, einsum, inner, kron, matmul, outer, tensordot, vdot
-from .reduce import average, logsumexp, max, mean, min, prod, std, sum, sum_to, variance
+from .reduce import (
+    all, any, average, logsumexp, max, mean, min, prod, std, sum, sum_to, variance,
+)
 from .scan import cumprod, cumsum
 from .selection import argmax, argmin, argsort, sort, take_along_axis
 from .shape import (
@@ -42,13 +45,13 @@ FUNCTIONS: dict[str, Any] = {
     for f in (
         # elementwise
         abs, add, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, astype, cbrt, clip,
-        cos, cosh, deg2rad, digamma, divide, equal, erf, erfc, exp, exp2, expm1, fmod, gammaln,
-        greater, greater_equal, hypot, less, less_equal, log, log10, log1p, log2, logaddexp,
-        logaddexp2, maximum, minimum, mod, multiply, negative, not_equal, polygamma, power,
-        rad2deg, reciprocal, relu, sigmoid, sign, sin, sinc, sinh, softplus, sqrt, square,
-        stop_gradient, subtract, tan, tanh, where,
+        conj, conjugate, cos, cosh, deg2rad, digamma, divide, equal, erf, erfc, exp, exp2, expm1,
+        fmod, gammaln, greater, greater_equal, hypot, imag, less, less_equal, log, log10, log1p,
+        log2, logaddexp, logaddexp2, maximum, minimum, mod, multiply, negative, not_equal,
+        polygamma, power, rad2deg, real, reciprocal, relu, round, sigmoid, sign, sin, sinc, sinh,
+        softplus, sqrt, square, stop_gradient, subtract, tan, tanh, where,
         # reductions and scans
-        average, cumprod, cumsum, logsumexp, max, mean, min, prod, std, sum, variance,
+        all, any, average, cumprod, cumsum, logsumexp, max, mean, min, prod, std, sum, variance,
         # neural-network functions
         log_softmax, one_hot, softmax,
         # shape and selection
@@ -99,6 +102,7 @@ _SUGAR: dict[str, Any] = {
     "__neg__": negative,
     "__pos__": lambda s: s,
     "__abs__": abs,
+    "__round__": lambda s, ndigits=None: round(s, ndigits or 0),
     "__lt__": less,
     "__le__": less_equal,
     "__gt__": greater,
@@ -108,11 +112,17 @@ _SUGAR: dict[str, Any] = {
     "__getitem__": index,
     "T": property(lambda s: transpose(s)),
     "mT": property(lambda s: swapaxes(s, -1, -2)),
+    "real": property(lambda s: real(s)),
+    "imag": property(lambda s: imag(s)),
+    "all": all,
+    "any": any,
     "argmax": argmax,
     "argmin": argmin,
     "argsort": argsort,
     "astype": astype,
     "clip": clip,
+    "conj": conj,
+    "conjugate": conjugate,
     "cumprod": cumprod,
     "cumsum": cumsum,
     "diagonal": diagonal,
@@ -125,6 +135,7 @@ _SUGAR: dict[str, Any] = {
     "ravel": ravel,
     "repeat": repeat,
     "reshape": reshape,
+    "round": round,
     "sort": sort,
     "squeeze": squeeze,
     "std": std,
@@ -137,6 +148,10 @@ _SUGAR: dict[str, Any] = {
 }
 for _name, _fn in _SUGAR.items():
     setattr(Node, _name, _fn)
+
+# The ndarray methods and properties (``x.sum(axis=0)``, ``x.T``) by name: the parser reads
+# ``expr.name(...)`` and ``expr.T`` through this table only, never through getattr.
+METHODS: dict[str, Any] = {k: v for k, v in _SUGAR.items() if not k.startswith("__")}
 
 Node.__array_ufunc__ = None  # type: ignore[attr-defined]  # ndarray * node defers to Node.__rmul__
 

@@ -11,18 +11,20 @@ from ..errors import DTypeError
 from ..ir import Dim, Node, Op, Type, check_shape
 from .base import as_node, dtype_by_running, helper, normalize_axis, numeric_dtype
 from .elementwise import exp
-from .reduce import sum
+from .reduce import exp_float, sum  # noqa: F401 - exp_float: a helper the kernels call
 
 
 @helper
 def softmax_kernel(x, axis):  # type: ignore[no-untyped-def]
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    x = exp_float(x)  # integers shifted in their own dtype would wrap around
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True, initial=-np.inf))  # initial: empty slices
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
 @helper
 def log_softmax_kernel(x, axis):  # type: ignore[no-untyped-def]
-    shifted = x - np.max(x, axis=axis, keepdims=True)
+    x = exp_float(x)
+    shifted = x - np.max(x, axis=axis, keepdims=True, initial=-np.inf)
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 

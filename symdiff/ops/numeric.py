@@ -1,5 +1,6 @@
 """More NumPy elementwise functions: inverse trigonometric and hyperbolic functions, logarithms
-and powers in other bases, ``hypot``, ``logaddexp``, ``mod``/``fmod``, ``clip`` and ``sinc``.
+and powers in other bases, ``hypot``, ``logaddexp``, ``mod``/``fmod``, ``clip``, ``sinc``,
+``round`` and the complex parts ``conj``/``real``/``imag``.
 
 Each op is one class beside its derivative, written in symdiff ops so it differentiates again.
 Non-smooth points:
@@ -25,9 +26,10 @@ import numpy as np
 from ..ir import Dim, Node, Type
 from .base import as_node, as_nodes, helper
 from .elementwise import (
-    Binary, Elementwise, Unary, _binary, _unary, cos, exp, maximum, power, sqrt, stop_gradient,
-    where,
+    Binary, Elementwise, Unary, _binary, _unary, astype, cos, exp, maximum, power, sqrt,
+    stop_gradient, where,
 )
+from .shape import zeros_like
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -356,6 +358,62 @@ class SincDerivative(Unary):
         return (g * Node(SincDerivative(self.n + 1), (x,)),)
 
 
+class Round(Unary):
+    """NumPy's round to ``decimals`` places (halves to even; negative ``decimals`` round to tens,
+    hundreds, ...). It is piecewise constant: its derivative is 0 wherever it exists, as in
+    JAX and PyTorch, and nothing flows back through it."""
+
+    __slots__ = ("decimals",)
+    name = "round"
+
+    def __init__(self, decimals: int) -> None:
+        self.decimals = decimals
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.decimals,)
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"np.round({args[0]}, {self.decimals!r})"
+
+    def text(self, args: Sequence[str]) -> str:
+        return f"round({args[0]}, {self.decimals!r})" if self.decimals else f"round({args[0]})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (None,)
+
+
+# -- complex parts -------------------------------------------------------------------------------
+
+
+class Conj(Unary):
+    """The complex conjugate (built only for complex inputs; a real input is its own)."""
+
+    name, numpy = "conj", "np.conj({0})"
+    inplace = "np.conj({0}, out={out})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (conj(g),)
+
+
+class Real(Unary):
+    """The real part of a complex input (a real input is its own)."""
+
+    name, numpy = "real", "np.real({0})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        # the transpose of taking the real part: g + 0j (the convention of JAX's complex rules)
+        return (astype(g, x.dtype),)
+
+
+class Imag(Unary):
+    """The imaginary part of a complex input (of a real input, zeros)."""
+
+    name, numpy = "imag", "np.imag({0})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (astype(g, x.dtype) * -1j,)  # the transpose of taking the imaginary part
+
+
 # -- the public functions ----------------------------------------------------------------------------
 
 _arcsin, _arccos, _arctan, _sinh, _cosh = Arcsin(), Arccos(), Arctan(), Sinh(), Cosh()
@@ -506,6 +564,40 @@ def clip(a: Any, a_min: Any = None, a_max: Any = None, out: Any = None, *,
     return Node(Clip(a_min is not None, a_max is not None), tuple(nodes))
 
 
+def round(a: Any, decimals: int = 0, out: Any = None) -> Node:  # noqa: A001 - NumPy's name
+    """``a`` rounded to ``decimals`` places, halves to even as NumPy: ``sd.round(x, 2)``.
+
+    Its derivative is 0 (it is piecewise constant)."""
+    if out is not None:
+        raise NotImplementedError("round: the argument 'out' is not supported; use the returned node")
+    if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)):
+        raise TypeError(f"round: decimals must be an int, got {decimals!r}")
+    return _unary(Round(int(decimals)), a)
+
+
+def conj(x: Any) -> Node:
+    """The complex conjugate, elementwise; a real input is returned as it is: ``sd.conj(z)``."""
+    x = as_node(x)
+    return Node(Conj(), (x,)) if x.dtype.kind == "c" else x
+
+
+def conjugate(x: Any) -> Node:
+    """The complex conjugate (NumPy's other name for ``conj``): ``sd.conjugate(z)``."""
+    return conj(x)
+
+
+def real(val: Any) -> Node:
+    """The real part, elementwise; a real input is returned as it is: ``sd.real(z)``."""
+    x = as_node(val)
+    return Node(Real(), (x,)) if x.dtype.kind == "c" else x
+
+
+def imag(val: Any) -> Node:
+    """The imaginary part, elementwise; of a real input, zeros of its dtype: ``sd.imag(z)``."""
+    x = as_node(val)
+    return Node(Imag(), (x,)) if x.dtype.kind == "c" else zeros_like(x)  # 0 also where x is inf
+
+
 def sinc(x: Any) -> Node:
     """The normalized sinc, sin(pi x) / (pi x) and 1 at 0, as NumPy: ``sd.sinc(x)``."""
     return _unary(_sinc, x)
@@ -513,6 +605,6 @@ def sinc(x: Any) -> Node:
 
 __all__ = [
     "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "cbrt", "clip",
-    "cosh", "deg2rad", "exp2", "fmod", "hypot", "log10", "log2", "logaddexp", "logaddexp2", "mod",
-    "rad2deg", "reciprocal", "sinc", "sinh", "square",
+    "conj", "conjugate", "cosh", "deg2rad", "imag", "real", "exp2", "fmod", "hypot", "log10", "log2", "logaddexp", "logaddexp2", "mod",
+    "rad2deg", "reciprocal", "round", "sinc", "sinh", "square",
 ]

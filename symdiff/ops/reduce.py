@@ -93,9 +93,19 @@ class Prod(Reduction):
 
 
 @helper
+def exp_float(x):  # type: ignore[no-untyped-def]
+    # An integer or boolean array as the float dtype np.exp gives it (int8 to half precision,
+    # int64 to double): shifting it by its maximum must not wrap around (uint8 3 - 200 is 59).
+    x = np.asarray(x)
+    return x if x.dtype.kind in "fc" else x.astype(np.exp(np.zeros(0, x.dtype)).dtype)
+
+
+@helper
 def logsumexp_kernel(x, axis, keepdims):  # type: ignore[no-untyped-def]
-    # shifted by the maximum so exp cannot overflow; an all -inf slice gives -inf, not nan
-    m = np.max(x, axis=axis, keepdims=True)
+    # shifted by the maximum so exp cannot overflow; an all -inf slice gives -inf, not nan, and
+    # an empty one log(0) = -inf, as NumPy's log(sum(exp(x)))
+    x = exp_float(x)
+    m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)
     m = np.where(np.isfinite(m), m, 0)
     s = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
     return s if keepdims else np.squeeze(s, axis=axis)
@@ -110,6 +120,23 @@ class LogSumExp(Reduction):
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         return (self.kept(g, x) * exp(x - self.kept(out, x)),)
+
+
+class Any_(Reduction):
+    """Whether any element along the axes is nonzero: a boolean mask, with no gradient."""
+
+    __slots__ = ()
+    name, numpy_name = "any", "np.any"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (None,)
+
+
+class All(Any_):
+    """Whether every element along the axes is nonzero: a boolean mask, with no gradient."""
+
+    __slots__ = ()
+    name, numpy_name = "all", "np.all"
 
 
 def _reduce(cls: type[Reduction], x: Any, axis: Any, keepdims: bool) -> Node:
@@ -143,6 +170,24 @@ def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Node:
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Node:
     """log(sum(exp(x))) over ``axis``, computed without overflow."""
     return _reduce(LogSumExp, x, axis, keepdims)
+
+
+def any(a: Any, axis: Any = None, keepdims: bool = False) -> Node:  # noqa: A001 - NumPy's name
+    """Whether any element is nonzero (true) over ``axis``: ``sd.any(x > 0, axis=1)``."""
+    return _logical(Any_, a, axis, keepdims)
+
+
+def all(a: Any, axis: Any = None, keepdims: bool = False) -> Node:  # noqa: A001 - NumPy's name
+    """Whether every element is nonzero (true) over ``axis``: ``sd.all(x > 0, axis=1)``."""
+    return _logical(All, a, axis, keepdims)
+
+
+def _logical(cls: type[Reduction], x: Any, axis: Any, keepdims: bool) -> Node:
+    x = as_node(x)
+    axes = normalize_axes(cls.name, axis, x.ndim)
+    if not axes and not keepdims and x.dtype == np.bool_:
+        return x
+    return Node(cls(axes, bool(keepdims)), (x,))  # over no axes, still the cast to bool
 
 
 def count(x: Node, axes: Sequence[int]) -> Node:

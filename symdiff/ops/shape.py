@@ -267,11 +267,13 @@ class Concatenate(Op):
         return grads
 
 
-def concatenate(xs: Sequence[Any], axis: int = 0) -> Node:
-    """Join arrays along an existing axis."""
+def concatenate(xs: Sequence[Any], axis: int | None = 0) -> Node:
+    """Join arrays along an existing axis (``axis=None``: flattened first, as NumPy)."""
     nodes = [as_node(x) for x in xs]
     if not nodes:
         raise ValueError("concatenate needs at least one array")
+    if axis is None:
+        nodes, axis = [reshape(n, (-1,)) for n in nodes], 0
     if any(n.ndim == 0 for n in nodes):
         raise ShapeError("concatenate: zero-dimensional arrays cannot be concatenated")
     ax = normalize_axis("concatenate", axis, nodes[0].ndim)
