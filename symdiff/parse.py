@@ -3,10 +3,15 @@
 The grammar is Python expression syntax restricted to math: numbers, names (variables), the
 operators ``+ - * / ** @`` (and ``^`` as power when asked), unary ``-``/``+``, single
 comparisons, calls of the functions in ``symdiff.FUNCTIONS`` with their own keyword arguments,
-and indexing with ints, slices, ``None`` and ``...``. Tuples and lists appear only as function
-arguments (shapes, axes, arrays to join) or indices; string literals only where a function takes
-a string (einsum subscripts, dtype names, dimension names). Everything else is a ParseError that
-points at the offending text.
+the ndarray methods and properties of ``ops.METHODS`` (``x.sum(axis=0)``, ``x.T``: looked up in
+that table, never with getattr), and indexing with ints, slices, ``None`` and ``...``. Tuples and
+lists appear as function arguments (shapes, axes, arrays to join) or indices, and a list of
+numbers as a value is a constant array; string literals only where a function takes a string
+(einsum subscripts, dtype names, dimension names). Everything else is a ParseError that points
+at the offending text.
+
+The text ``to_text`` prints for a graph with named shared parts reads back too: the expression,
+a line ``where``, then one ``name = expression`` line per part, each defined before its use.
 
 Limits (each a ParseError, checked before Python's own recursive parser sees the text):
 ``MAX_LENGTH`` characters, ``MAX_NESTING`` levels of brackets, and ``MAX_OPERATORS`` operators
@@ -21,6 +26,7 @@ import difflib
 import inspect
 import io
 import math
+import re
 import tokenize
 import unicodedata
 from collections.abc import Mapping
@@ -30,7 +36,7 @@ import numpy as np
 
 from .errors import ParseError, SymdiffError
 from .ir import Node, check_shape
-from .ops import FUNCTIONS, as_node, var
+from .ops import FUNCTIONS, METHODS, as_node, var
 from .ops import index as index_
 from .ops import elementwise as ew
 
@@ -170,9 +176,9 @@ class _Text:
         return self.at(left, message)
 
 
-def _check_limits(text: str, src: _Text) -> None:
-    if len(text) > MAX_LENGTH:
-        raise src.error(f"the text has {len(text)} characters, more than the limit of {MAX_LENGTH}", 1, 0)
+def _check_limits(text: str, src: _Text, line_shift: int = 0, col_shift: int = 0) -> None:
+    """Nesting and operator limits of one expression that starts at ``line_shift + 1``,
+    column ``col_shift`` of the source."""
     depth = 0
     operators = 0
     try:
@@ -180,6 +186,7 @@ def _check_limits(text: str, src: _Text) -> None:
             if tok.type != tokenize.OP:
                 continue
             line, col = tok.start
+            line, col = line + line_shift, col + (col_shift if line == 1 else 0)
             if tok.string in "([{":
                 depth += 1
                 operators += tok.string != "("
@@ -253,6 +260,32 @@ def _function_name(func: ast.AST) -> str | None:
     return None
 
 
+def _method_name(func: ast.AST) -> str | None:
+    """``sum`` in ``x.sum(...)``: a method of METHODS (not a registered dotted function name)."""
+    if isinstance(func, ast.Attribute) and _function_name(func) is None:
+        fn = METHODS.get(func.attr)
+        if fn is not None and not isinstance(fn, property):
+            return func.attr
+    return None
+
+
+def _registered_name(fn: Any) -> str | None:
+    return next((k for k, f in FUNCTIONS.items() if f is fn), None)
+
+
+def _attribute_refusal(node: ast.Attribute) -> str:
+    hint = ""
+    if isinstance(node.value, ast.Name) and node.value.id in ("np", "numpy", "sd", "symdiff", "math"):
+        hint = f"; write {node.attr}(...) without the {node.value.id + '.'!r} prefix"
+    elif isinstance(METHODS.get(node.attr), property):
+        hint = f"; {node.attr!r} is a property, not a method: write x.{node.attr}"
+    elif node.attr in METHODS:
+        hint = f"; {node.attr!r} is a method: call it, as in x.{node.attr}()"
+    elif not node.attr.startswith("_"):
+        hint = f" (the methods and properties accepted: {', '.join(sorted(METHODS))})"
+    return f"attribute access is not allowed in a symdiff expression{hint}"
+
+
 class _Results(tuple):  # type: ignore[type-arg]
     """The several results of one call (``linalg.eigh``, ``linalg.slogdet``): only indexing
     with an integer literal takes one of them."""
@@ -284,6 +317,7 @@ class _Parser:
                 raise TypeError(f"shapes: names must be strings, got {k!r}")
             self.shapes[unicodedata.normalize("NFKC", k)] = v  # as Python's parser reads names
         self.variables: dict[str, Node] = {}
+        self.pending: set[str] = set()  # names defined further down, after 'where'
 
     def children(self, node: ast.AST) -> list[ast.AST]:
         """The sub-trees whose values ``combine`` needs; refuses nodes outside the whitelist."""
@@ -310,7 +344,12 @@ class _Parser:
             return [node.left, node.comparators[0]]
         if isinstance(node, ast.Call):
             self.check_call(node)
-            return [*node.args, *(k.value for k in node.keywords)]
+            receiver = [node.func.value] if _method_name(node.func) else []  # type: ignore[attr-defined]
+            return [*receiver, *node.args, *(k.value for k in node.keywords)]
+        if isinstance(node, ast.Attribute):  # .T and .mT: properties from the method table
+            if isinstance(METHODS.get(node.attr), property):
+                return [node.value]
+            raise src.at(node, _attribute_refusal(node))
         if isinstance(node, ast.Subscript):
             return [node.value, node.slice]
         if isinstance(node, ast.Slice):
@@ -327,16 +366,18 @@ class _Parser:
 
     def check_call(self, node: ast.Call) -> None:
         src = self.src
-        name = _function_name(node.func)
+        method = _method_name(node.func)
+        name = _function_name(node.func) if method is None else f".{method}"
         if name is None:
             if isinstance(node.func, ast.Attribute):
-                raise src.at(node.func, "attribute access is not allowed in a symdiff expression")
+                raise src.at(node.func, _attribute_refusal(node.func))
             raise src.at(node.func, "only functions called by name, such as sin(x), are supported")
-        if name not in FUNCTIONS:
+        if method is None and name not in FUNCTIONS:
             near = difflib.get_close_matches(name, list(FUNCTIONS), n=3, cutoff=0.6)
             hint = f"; did you mean {', '.join(near)}?" if near else "; see symdiff.FUNCTIONS for the list"
             raise src.at(node.func, f"unknown function {name!r}{hint}")
-        params = inspect.signature(FUNCTIONS[name]).parameters
+        # for a method too, the first parameter is the receiver (x in x.sum(...))
+        params = inspect.signature(METHODS[method] if method else FUNCTIONS[name]).parameters
         for a in node.args:
             if isinstance(a, ast.Starred):
                 raise src.at(a, "starred arguments (*args) are not supported")
@@ -382,6 +423,9 @@ class _Parser:
             return self.build(node, fn, a, b, between=(left, right))
         if isinstance(node, ast.Call):
             return self.call(node, values)
+        if isinstance(node, ast.Attribute):
+            x = self.operand(node.value, values[0])
+            return self.build(node, METHODS[node.attr].fget, as_node(x))
         if isinstance(node, ast.Subscript):
             x = values[0]
             if isinstance(x, _Results):
@@ -433,6 +477,8 @@ class _Parser:
         src = self.src
         if name.startswith("__"):
             raise src.at(node, f"names beginning with '__' are reserved: {name!r}")
+        if name in self.pending:
+            raise src.at(node, f"{name!r} is used before its definition below 'where'")
         if name in self.shapes:
             found = _leaf_variable(name, self.shapes[name], src, node)
         elif name in FUNCTIONS:
@@ -448,7 +494,25 @@ class _Parser:
             raise self.src.at(node, value.unpicked())
         if isinstance(value, Node) or (isinstance(value, _Number) and not isinstance(value, bool)):
             return value
+        if isinstance(value, list):  # [1.0, 2.0] * x: a constant array, as NumPy reads the list
+            return as_node(self.array_literal(node, value))
         raise self.src.at(node, f"{_describe(value)} cannot be used as a value here")
+
+    def array_literal(self, node: ast.AST, value: list[Any]) -> np.ndarray:
+        """A (nested) list of number literals as the array NumPy makes of it."""
+        stack: list[Any] = [value]
+        while stack:
+            v = stack.pop()
+            if isinstance(v, list):
+                stack.extend(v)
+            elif not isinstance(v, _Number):  # bools are ints
+                what = "an expression" if isinstance(v, Node) else _describe(v)
+                hint = "; join expressions with stack([...]) or concatenate([...])" if isinstance(v, Node) else ""
+                raise self.src.at(node, f"a list used as an array holds numbers only, not {what}{hint}")
+        try:
+            return np.array(value)
+        except ValueError:
+            raise self.src.at(node, "a list used as an array must be rectangular (each row as long)") from None
 
     def build(self, node: ast.AST, fn: Any, *args: Any, between: tuple[ast.AST, ast.AST] | None = None,
               **kwargs: Any) -> Node:
@@ -467,26 +531,36 @@ class _Parser:
         return out
 
     def call(self, node: ast.Call, values: list[Any]) -> Node:
-        name = _function_name(node.func)
-        assert name is not None  # checked in check_call
-        fn = FUNCTIONS[name]
+        method = _method_name(node.func)
+        arg_asts = list(node.args)
+        if method is None:
+            name = _function_name(node.func)
+            assert name is not None  # checked in check_call
+            fn = FUNCTIONS[name]
+        else:  # x.sum(axis=0) is sum(x, axis=0): the receiver is the first argument
+            receiver: ast.AST = node.func.value  # type: ignore[attr-defined]
+            values = [as_node(self.operand(receiver, values[0])), *values[1:]]
+            arg_asts.insert(0, receiver)
+            fn = METHODS[method]
+            name = _registered_name(fn) or method
         sig = inspect.signature(fn)
-        n = len(node.args)
+        n = len(arg_asts)
         args, kwargs = values[:n], dict(zip((k.arg for k in node.keywords), values[n:]))
         asts = dict(zip((k.arg for k in node.keywords), (k.value for k in node.keywords)))
+        shown = name if method is None else f".{method}"
         try:
-            bound = sig.bind(*node.args, **asts)
+            bound = sig.bind(*arg_asts, **asts)
         except TypeError as e:
-            raise self.src.at(node, f"{name}(): {e}") from None
+            raise self.src.at(node, f"{shown}(): {e}") from None
         allowed = _STRING_PARAMS.get(name, frozenset())
-        by_ast = {id(a): v for a, v in zip([*node.args, *asts.values()], [*args, *kwargs.values()])}
+        by_ast = {id(a): v for a, v in zip([*arg_asts, *asts.values()], [*args, *kwargs.values()])}
         for param, given in bound.arguments.items():
             for a in given if isinstance(given, tuple) else (given,):
                 v = by_ast[id(a)]
                 if param not in allowed and _holds_string(v):
-                    raise self.src.at(a, f"{name}(): a string is not accepted as {param!r}")
+                    raise self.src.at(a, f"{shown}(): a string is not accepted as {param!r}")
                 if isinstance(v, slice) or v is Ellipsis:
-                    raise self.src.at(a, f"{name}(): {_describe(v)} is not accepted as {param!r}")
+                    raise self.src.at(a, f"{shown}(): {_describe(v)} is not accepted as {param!r}")
         return self.build(node, fn, *args, **kwargs)
 
     def run(self, tree: ast.Expression) -> Node:
@@ -532,22 +606,70 @@ def parse(text: str, shapes: Mapping[str, Any] | None = None, caret: bool = True
     src = parser.src
     if not text.strip():
         raise src.error("empty expression", 1, 0)
-    _check_limits(text, src)
-    # Python refuses leading indentation; parse the text without it and shift positions back
-    body = text.lstrip()
-    lead = text[: len(text) - len(body)]
+    if len(text) > MAX_LENGTH:
+        raise src.error(f"the text has {len(text)} characters, more than the limit of {MAX_LENGTH}", 1, 0)
+    body, definitions = _split_definitions(text, src)
+    parser.pending = {name for name, *_ in definitions}
+    for name, (begin, end), line, col in definitions:
+        parser.pending.discard(name)
+        if name.startswith("__") or name in FUNCTIONS or name in parser.shapes or name in parser.variables:
+            what = ("a reserved name" if name.startswith("__") else "a function" if name in FUNCTIONS
+                    else "a variable given in shapes" if name in parser.shapes else "already defined")
+            raise src.error(f"{name!r} cannot be defined here: it is {what}", line, col, col + len(name))
+        parser.variables[name] = _parse_piece(parser, text, begin, end)
+    return _parse_piece(parser, text, *body)
+
+
+_DEFINITION = re.compile(r"[ \t]*([^\W\d]\w*)[ \t]*=(?!=)")
+
+
+def _split_definitions(
+    text: str, src: _Text,
+) -> tuple[tuple[int, int], list[tuple[str, tuple[int, int], int, int]]]:
+    """Text as ``to_text`` prints a graph with shared parts: the expression, then a line
+    ``where`` and one ``name = expression`` line per part. Returns the expression's span and,
+    in order, each definition's name, span, line and column (spans index ``text``)."""
+    lines = text.splitlines(keepends=True)
+    offsets = [0]
+    for ln in lines:
+        offsets.append(offsets[-1] + len(ln))
+    at = next((k for k, ln in enumerate(lines) if ln.strip() == "where"), None)
+    if at is None:
+        return (0, len(text)), []
+    definitions = []
+    for k in range(at + 1, len(lines)):
+        if not lines[k].strip():
+            continue
+        m = _DEFINITION.match(lines[k])
+        if m is None:
+            raise src.error("after 'where' each line defines one part: name = expression", k + 1,
+                            len(lines[k]) - len(lines[k].lstrip()))
+        definitions.append((m.group(1), (offsets[k] + m.end(), offsets[k + 1]), k + 1, m.start(1)))
+    if not text[: offsets[at]].strip():
+        raise src.error("the expression is missing before 'where'", at + 1, 0)
+    return (0, offsets[at]), definitions
+
+
+def _parse_piece(parser: _Parser, text: str, begin: int, end: int) -> Node:
+    """The expression ``text[begin:end]``; error positions count in the whole ``text``."""
+    src = parser.src
+    piece = text[begin:end]
+    # Python refuses leading indentation; parse the piece without it and shift positions back
+    body = piece.lstrip()
+    lead = text[: begin + len(piece) - len(body)]
     line_shift = lead.count("\n")
     col_shift = len(lead) - (lead.rfind("\n") + 1)
     byte_shift = len(lead[len(lead) - col_shift:].encode("utf-8"))
+    _check_limits(body, src, line_shift, col_shift)
     try:
         tree = ast.parse(body, mode="eval")
     except SyntaxError as e:
         line = e.lineno or 1
         col = (e.offset or 1) - 1 + (col_shift if line == 1 else 0)
-        end = None
+        end_col = None
         if e.end_offset and e.end_lineno == e.lineno and e.end_offset > (e.offset or 0):
-            end = e.end_offset - 1 + (col_shift if line == 1 else 0)
-        raise src.error(f"invalid syntax: {e.msg}", line + line_shift, col, end) from None
+            end_col = e.end_offset - 1 + (col_shift if line == 1 else 0)
+        raise src.error(f"invalid syntax: {e.msg}", line + line_shift, col, end_col) from None
     except (RecursionError, MemoryError):
         raise src.error(
             "the expression is nested too deeply for Python's parser; split it into parts", 1, 0

@@ -328,7 +328,9 @@ def test_valid_corpus_parses():
     ("np.exp(x)", "attribute access is not allowed"),
     ("math.pi * x", "attribute access is not allowed"),
     ("sd.exp(x)", "attribute access is not allowed"),
-    ("x.real", "attribute access is not allowed"),
+    ("x.data", "attribute access is not allowed"),
+    ("x.real.__class__", "attribute access is not allowed"),
+    ("x.T.__class__(1)", "attribute access is not allowed"),
     ("sin.__globals__", "attribute access is not allowed"),
     # the one dotted namespace (linalg.*) leads to its functions only
     ("linalg.__dict__", "attribute access is not allowed"),
@@ -445,3 +447,81 @@ def test_dotted_names_outside_the_registry_are_refused():
     assert "linalg.slogdet() gives 2 results; index them with 0 to 1" in refusal(
         "linalg.slogdet(A)[2]", shapes={"A": (2, 2)})
     assert "linalg.inv: expected a square matrix" in refusal("linalg.inv(A)", shapes={"A": (2, 3)})
+
+
+# -- ndarray methods and properties, and printed text read back -----------------------------------
+
+
+def test_methods_and_properties_read_as_the_functions_they_stand_for():
+    shapes = {"A": (3, 3), "x": (3,), "B": (2, 3, 4)}
+    A, x, B = sd.var("A", (3, 3)), sd.var("x", (3,)), sd.var("B", (2, 3, 4))
+    cases = {
+        "x.T @ A": x.T @ A,
+        "A.T @ x": A.T @ x,
+        "B.mT": B.mT,
+        "x.sum()": x.sum(),
+        "A.sum(axis=0, keepdims=True)": A.sum(axis=0, keepdims=True),
+        "(A @ x).max(-1)": (A @ x).max(-1),
+        "A.var(ddof=1)": A.var(ddof=1),
+        "A.astype('float32').T": A.astype("float32").T,
+        "B.transpose(1, 0, 2)": B.transpose(1, 0, 2),
+        "B.transpose((2, 0, 1)).reshape(4, 6)": B.transpose((2, 0, 1)).reshape(4, 6),
+        "sin(A).dot(x).clip(0, 1)": sd.sin(A).dot(x).clip(0, 1),
+        "linalg.inv(A).T": sd.linalg.inv(A).T,
+        "x.sort(kind='stable')": x.sort(kind="stable"),
+    }
+    for text, want in cases.items():
+        assert sd.parse(text, shapes=shapes) is want, text
+
+
+@pytest.mark.parametrize("text, message", [
+    ("x.__class__", "attribute access is not allowed in a symdiff expression (line 1, column 1)"),
+    ("x.shape", "attribute access is not allowed in a symdiff expression (the methods and properties accepted: T, "),
+    ("x.sum", "attribute access is not allowed in a symdiff expression; 'sum' is a method: call it, as in x.sum()"),
+    ("x.T()", "attribute access is not allowed in a symdiff expression; 'T' is a property, not a method: write x.T"),
+    ("np.exp(x)", "attribute access is not allowed in a symdiff expression; write exp(...) without the 'np.' prefix"),
+    ("x.sum(axs=0)", ".sum() takes no keyword argument 'axs'; did you mean axis=? (it accepts axis=, keepdims=)"),
+    ("x.sum('a')", ".sum(): a string is not accepted as 'axis'"),
+    ("x.reshape(2, 2)", "reshape: cannot reshape an array of shape (3,) into shape (2, 2)"),
+    # a name where a dtype belongs is a variable, not the dtype: refused, never a silent no-op cast
+    ("x.astype(float32)", "astype: the dtype must be a dtype or its name, such as 'float32', not an "
+                          "expression of dtype float64"),
+    ("astype(x, float32)", "astype: the dtype must be a dtype or its name"),
+])
+def test_method_refusals_say_what_to_write(text, message):
+    assert refusal(text, shapes={"x": (3,)}).startswith(message)
+
+
+def test_text_with_named_shared_parts_reads_back_as_the_same_graph():
+    x = sd.var("x")
+    big = sd.sin(x * x + sd.exp(x) * sd.cos(x) + sd.tanh(x) / (1 + x * x) + sd.sqrt(x * x + 1))
+    f = big * big + big
+    for e in [f, sd.grad(f, x), sd.grad(sd.grad(f, x), x)]:
+        text = sd.to_text(e)
+        assert "\nwhere\n" in text
+        assert sd.parse(text) is e
+    assert sd.parse("u * u + u\nwhere\n  u = sin(x) + cos(x)") is (
+        (sd.sin(x) + sd.cos(x)) * (sd.sin(x) + sd.cos(x)) + (sd.sin(x) + sd.cos(x)))
+
+
+@pytest.mark.parametrize("text, message", [
+    ("u + v\nwhere\n  u = v\n  v = x", "'v' is used before its definition below 'where' (line 3, column 7)"),
+    ("u\nwhere\n  sin = x", "'sin' cannot be defined here: it is a function (line 3, column 3)"),
+    ("u\nwhere\n  u = x\n  u = y", "'u' cannot be defined here: it is already defined (line 4, column 3)"),
+    ("u\nwhere\n  u == x", "after 'where' each line defines one part: name = expression (line 3, column 3)"),
+    ("where\n  u = x", "the expression is missing before 'where' (line 1, column 1)"),
+    ("u\nwhere\n  u = sinn(x)", "unknown function 'sinn'; did you mean sin"),
+])
+def test_refusals_in_named_parts_point_at_their_line(text, message):
+    assert refusal(text).startswith(message)
+
+
+def test_printed_tensor_expressions_read_back_as_the_same_graph():
+    shapes = {"A": (3, 3), "x": (3,), "B": (2, 3, 4), "l": ((3,), "int64")}
+    A, x, B = sd.var("A", (3, 3)), sd.var("x", (3,)), sd.var("B", (2, 3, 4))
+    l = sd.var("l", (3,), "int64")
+    exprs = [x.T @ A, A.T, sd.swapaxes(B, 0, 2), B.mT, A.astype("float32"), l.astype("float64") * x,
+             sd.average(B.astype("float32"), axis=-1), sd.std(l), sd.round(A, 2), sd.any(A > 0, axis=0),
+             sd.all(A > 0), sd.grad(sd.sum(sd.tanh(A @ x) ** 2), A), sd.hessian(sd.sum(sd.sin(x) * x), x)]
+    for e in exprs:
+        assert sd.parse(sd.to_text(e), shapes=shapes) is e, sd.to_text(e)

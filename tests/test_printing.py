@@ -42,6 +42,14 @@ v = sd.var("v", shape=(3,))
     ((M * 2).T, "(M * 2.0).T"),
     (v[1:], "v[1:]"),
     (sd.const(-0.0) + a, "-0.0 + a"),
+    (-sd.const(1.0) * a, "negative(1.0) * a"),  # -1.0 would read back as a literal
+    (-sd.const(-2.0), "negative(-2.0)"),
+    (-sd.const(np.array([1.0, 2.0])), "-[1.0, 2.0]"),
+    (a * np.array([0.1, 2.0, np.pi]), "a * [0.1, 2.0, 3.141592653589793]"),  # every bit kept
+    (a * np.eye(2), "a * [[1.0, 0.0], [0.0, 1.0]]"),  # on one line
+    (sd.const(np.array([0.1, 2.0], dtype=np.float32)), "astype([0.1, 2.0], 'float32')"),
+    (M.astype("float32"), "M.astype('float32')"),
+    (sd.round(a, 2) + sd.round(b), "round(a, 2) + round(b)"),
 ])
 def test_text(expr, text):
     assert sd.to_text(expr) == text
@@ -61,7 +69,8 @@ def test_several_outputs_one_per_line():
     assert sd.to_text([a + b, a * b]) == "a + b\na * b"
 
 
-_NAMESPACE = {"sin": np.sin, "exp": np.exp, "tanh": np.tanh, "abs": np.abs, "where": np.where}
+_NAMESPACE = {"sin": np.sin, "exp": np.exp, "tanh": np.tanh, "abs": np.abs, "where": np.where,
+              "negative": np.negative}
 
 _leaves = st.one_of(st.sampled_from([a, b, c]),
                     st.sampled_from([-2.0, -0.5, 0.0, 0.5, 3.0]).map(sd.const))

@@ -152,11 +152,18 @@ class Const(Op):
         if v.ndim == 0:
             return _scalar_text(v.item())
         if v.size <= 6:
-            return np.array2string(v, separator=", ")
+            # every float as its shortest text that reads back to the same bits, on one line
+            text = np.array2string(v, separator=", ", formatter={"float_kind": str},
+                                   max_line_width=1 << 30).replace("\n", "")
+            # a list reads back (sd.parse, NumPy) as float64, int64 or bool: other dtypes say theirs
+            return text if v.dtype in _LIST_DTYPES else f"astype({text}, {v.dtype.name!r})"
         return f"const<{v.dtype.name}{format_shape(v.shape)}>"
 
     def __repr__(self) -> str:
         return f"const({self.text([])})"
+
+
+_LIST_DTYPES = (np.dtype(np.float64), np.dtype(np.int64), np.dtype(np.bool_))
 
 
 def _scalar_text(v: Any) -> str:
@@ -215,6 +222,9 @@ def numeric_dtype(dtype: Any, what: str) -> np.dtype:
     >>> numeric_dtype("float32", "astype")
     dtype('float32')
     """
+    if isinstance(dtype, Node):  # np.dtype would read the node's own .dtype: a silent no-op cast
+        raise DTypeError(f"{what}: the dtype must be a dtype or its name, such as 'float32', "
+                         f"not an expression of dtype {dtype.dtype}")
     try:
         dt = np.dtype(dtype)
     except TypeError as e:

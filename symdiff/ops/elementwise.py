@@ -19,6 +19,7 @@ from .base import (
 )
 
 
+_NEGATIVE_DIGITS = frozenset(f"-{d}" for d in "0123456789")
 UNARY_PRECEDENCE = 30  # unary minus: binds tighter than * and looser than **
 
 
@@ -105,6 +106,10 @@ class Neg(Unary):
         return (-g,)
 
     def text(self, args: Sequence[str]) -> str:
+        if args[0][:1].isdigit() or args[0][:2] in _NEGATIVE_DIGITS:
+            # -1.0 reads back as the literal -1.0, a constant; the negation of a constant keeps
+            # its own form
+            return f"negative({args[0]})"
         return f"-{wrap(args[0], self.precedence)}"
 
 
@@ -425,7 +430,7 @@ class Cast(Unary):
         return f"float({args[0]})" if self.to == np.float64 else None
 
     def text(self, args: Sequence[str]) -> str:
-        return f"{wrap(args[0], 100)}.astype({self.to.name})"
+        return f"{wrap(args[0], 100)}.astype({self.to.name!r})"  # as sd.parse reads it back
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         return (astype(g, x.dtype) if x.type.is_float else None,)
