@@ -561,6 +561,9 @@ class _Parser:
                     raise self.src.at(a, f"{shown}(): a string is not accepted as {param!r}")
                 if isinstance(v, slice) or v is Ellipsis:
                     raise self.src.at(a, f"{shown}(): {_describe(v)} is not accepted as {param!r}")
+        if name == "astype" and args and isinstance(args[0], list):
+            # a constant array of a given dtype, as the printer writes one: astype([0.5], 'float32')
+            args[0] = self.array_literal(arg_asts[0], args[0])
         return self.build(node, fn, *args, **kwargs)
 
     def run(self, tree: ast.Expression) -> Node:

@@ -477,3 +477,26 @@ def test_concatenate_with_axis_none_flattens_first():
     A = np.arange(6.0).reshape(2, 3)
     np.testing.assert_array_equal(sd.evaluate(e, {"a": A, "s": 7.0}), np.concatenate([A, 7.0, 2 * A], axis=None))
     np.testing.assert_array_equal(sd.evaluate(sd.grad(sd.sum(e), a), {"a": A, "s": 7.0}), np.full((2, 3), 3.0))
+
+
+def test_empty_list_index_selects_nothing_as_in_numpy():
+    x = sd.var("x", shape=(4, 3))
+    X = np.arange(12.0).reshape(4, 3)
+    for e, want in ((x[[]], X[[]]), (x[:, []], X[:, []])):
+        got = sd.evaluate(e, {"x": X})
+        assert got.shape == want.shape and got.dtype == want.dtype
+    np.testing.assert_array_equal(sd.evaluate(sd.grad(sd.sum(x[[]]), x), {"x": X}), np.zeros((4, 3)))
+
+
+def test_one_hot_text_keeps_its_dtype_and_named_depth():
+    labels = sd.var("l", shape=(3,), dtype="int64")
+    for e, text in ((sd.one_hot(labels, 4, dtype="float32"), "one_hot(l, 4, dtype='float32')"),
+                    (sd.one_hot(labels, "k"), "one_hot(l, 'k')")):
+        assert str(e) == text
+        assert sd.parse(text, shapes={"l": labels}) is e
+
+
+def test_gradient_of_roll_is_the_roll_a_user_would_write():
+    x = sd.var("x", shape=(5,))
+    g = sd.vjp(sd.roll(x, 2), x, sd.var("g", shape=(5,)))
+    assert g is sd.roll(sd.var("g", shape=(5,)), 3)  # -2 normalized, as roll(g, -2) is

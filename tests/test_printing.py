@@ -48,6 +48,9 @@ v = sd.var("v", shape=(3,))
     (a * np.array([0.1, 2.0, np.pi]), "a * [0.1, 2.0, 3.141592653589793]"),  # every bit kept
     (a * np.eye(2), "a * [[1.0, 0.0], [0.0, 1.0]]"),  # on one line
     (sd.const(np.array([0.1, 2.0], dtype=np.float32)), "astype([0.1, 2.0], 'float32')"),
+    (sd.const(np.array([1, 2], dtype=np.int32)), "astype([1, 2], 'int32')"),
+    (sd.const(np.zeros((2, 0))), "[[], []]"),
+    (sd.const(np.ones((0, 2))), "const<float64(0, 2)>"),  # [] would read back as shape (0,)
     (M.astype("float32"), "M.astype('float32')"),
     (sd.round(a, 2) + sd.round(b), "round(a, 2) + round(b)"),
 ])

@@ -151,19 +151,16 @@ class Const(Op):
         v = self.value
         if v.ndim == 0:
             return _scalar_text(v.item())
-        if v.size <= 6:
+        read_back = np.array(v.tolist())  # what sd.parse (and NumPy) make of the list
+        if v.size <= 6 and read_back.shape == v.shape:  # not so for a (0, 2) array: []
             # every float as its shortest text that reads back to the same bits, on one line
             text = np.array2string(v, separator=", ", formatter={"float_kind": str},
-                                   max_line_width=1 << 30).replace("\n", "")
-            # a list reads back (sd.parse, NumPy) as float64, int64 or bool: other dtypes say theirs
-            return text if v.dtype in _LIST_DTYPES else f"astype({text}, {v.dtype.name!r})"
+                                   max_line_width=1 << 30).replace("\n", "") if v.size else repr(v.tolist())
+            return text if read_back.dtype == v.dtype else f"astype({text}, {v.dtype.name!r})"
         return f"const<{v.dtype.name}{format_shape(v.shape)}>"
 
     def __repr__(self) -> str:
         return f"const({self.text([])})"
-
-
-_LIST_DTYPES = (np.dtype(np.float64), np.dtype(np.int64), np.dtype(np.bool_))
 
 
 def _scalar_text(v: Any) -> str:

@@ -607,6 +607,8 @@ def where(cond: Any, a: Any, b: Any) -> Node:
 
 def astype(x: Any, dtype: Any) -> Node:
     """x converted to ``dtype`` (a no-op when it already has it)."""
-    x = as_node(x)
     dt = numeric_dtype(dtype, "astype")
+    if isinstance(x, np.ndarray):  # a constant array: converted now, as NumPy would
+        return const(x.astype(dt))
+    x = as_node(x)
     return x if x.dtype == dt else Node(Cast(dt), (x,))

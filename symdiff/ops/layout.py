@@ -264,7 +264,8 @@ class Roll(Op):
         return f"roll({args[0]}, {self._args()})"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
-        return (Node(Roll(tuple(-s for s in self.shifts), self.axes), (g,)),)
+        # through roll(): the shift normalized as one the user writes, so the two are one node
+        return (roll(g, tuple(-s for s in self.shifts), self.axes),)
 
 
 def roll(a: Any, shift: Any, axis: Any = None) -> Node:

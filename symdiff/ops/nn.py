@@ -95,7 +95,8 @@ class OneHot(Op):
         return f"(np.expand_dims({args[0]}, -1) == np.arange({dim(self.depth)})).astype(np.{self.dtype.name})"
 
     def text(self, args: Sequence[str]) -> str:
-        return f"one_hot({args[0]}, {self.depth})"
+        dtype = "" if self.dtype == np.float64 else f", dtype={self.dtype.name!r}"
+        return f"one_hot({args[0]}, {self.depth!r}{dtype})"
 
     def vjp(self, g: Node, out: Node, labels: Node) -> Sequence[Node | None]:
         return (None,)

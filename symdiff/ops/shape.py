@@ -383,6 +383,8 @@ def _parse_index(x: Node, index: Any) -> tuple[tuple[Any, ...], list[Node]]:
         elif isinstance(it, (int, np.integer)) and not isinstance(it, (bool, np.bool_)):
             spec.append(("i", int(it)))
         else:
+            if isinstance(it, list) and np.size(it) == 0:
+                it = np.zeros(np.shape(it), np.intp)  # as NumPy: an empty list indexes nothing
             arr = as_node(it)
             if arr.dtype.kind == "b":
                 raise NotImplementedError(
