@@ -956,6 +956,11 @@ good("argsort", distinct(3, 4), call=lambda x: x.argsort(), ref=lambda x: x.args
 bad("argsort", lambda: sd.argsort(v("a", 3), stable=True, kind="heapsort"), ValueError,
     r"argsort: stable=True cannot be combined with kind='heapsort'", id="stable-kind")
 
+for _name, _other in (("max", "maximum"), ("min", "minimum")):
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 3), v("b", 3)), TypeError,
+        rf"{_name}: axis must be an int or a tuple of ints, got b; for the elementwise {_other} of two "
+        rf"arrays use {_other}\(a, b\)", id="two-arrays")
+
 for _name, _ref in (("any", np.any), ("all", np.all)):
     good(_name, normal(3, 4), call=lambda x, f=sd.FUNCTIONS[_name]: f(x > 0.5),
          ref=lambda x, f=_ref: f(x > 0.5), grad=False)

@@ -154,12 +154,21 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Node:  # noqa: A001
 
 def max(x: Any, axis: Any = None, keepdims: bool = False) -> Node:  # noqa: A001
     """Maximum over ``axis``; its gradient goes to the maximum (ties share it equally)."""
+    _not_two_values("max", "maximum", axis)
     return _reduce(Max, x, axis, keepdims)
 
 
 def min(x: Any, axis: Any = None, keepdims: bool = False) -> Node:  # noqa: A001
     """Minimum over ``axis``; its gradient goes to the minimum (ties share it equally)."""
+    _not_two_values("min", "minimum", axis)
     return _reduce(Min, x, axis, keepdims)
+
+
+def _not_two_values(name: str, elementwise: str, axis: Any) -> None:
+    # max(x, y) in Python's sense: NumPy's max takes an axis there; say which function is meant
+    if isinstance(axis, (Node, float, np.ndarray)):
+        raise TypeError(f"{name}: axis must be an int or a tuple of ints, got {axis!r}; for the "
+                        f"elementwise {elementwise} of two arrays use {elementwise}(a, b)")
 
 
 def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Node:
