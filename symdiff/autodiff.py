@@ -19,7 +19,7 @@ from typing import Any, Union
 import numpy as np
 
 from .errors import NotDifferentiableError, ShapeError
-from .ir import Node, Op, Type, format_shape, substitute, toposort
+from .ir import Node, Op, Type, format_shape, gc_paused, substitute, toposort
 from .ops import Var, as_node, astype, const, reshape, stack, sum_to, where, zeros
 from .ops.elementwise import StopGradient, Where
 from .ops.reduce import sum as reduce_sum
@@ -128,6 +128,7 @@ def _total(contribs: list[tuple[Node, Mask]]) -> tuple[Node, Mask]:
     return total, shared
 
 
+@gc_paused
 def _vjp(ys: Sequence[Node], wrt: Sequence[Node], cots: Sequence[Node]) -> list[Node]:
     order = toposort(ys)
     targets = set(wrt)

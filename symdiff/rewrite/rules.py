@@ -855,6 +855,35 @@ def _absorbed(old: Node, ctx: Context) -> bool:
         or (isinstance(owner.op, _PRODUCT) and not isinstance(old.op, (Add, Sub))))
 
 
+_OPENS = (Add, Sub, Neg, Mul, Div, Pow)  # what a region walk or a monomial can look inside
+
+
+def _plain_pair(old: Node, ctx: Context) -> bool:
+    """Whether ``old`` is ``a + b``, ``a - b``, ``a * b`` or ``a / b`` of two different operands
+    that neither a region walk nor a monomial would open: then there is nothing to collect
+    (most nodes of a graph already in normal form), which this says without building the
+    monomials. Notes the operands' ranks as ``_monomial`` would."""
+    if not isinstance(old.op, (Add, Sub, Mul, Div)):
+        return False
+    a, b = old.inputs
+    if isinstance(a.op, _OPENS) or isinstance(b.op, _OPENS):
+        return False
+    new = ctx.new
+    fa, fb = new.get(a, a), new.get(b, b)
+    if fa is fb:
+        return False
+    if isinstance(old.op, (Add, Sub)) and a.ndim == 0 and b.ndim == 0 \
+            and scalar_constant(a) is not None and scalar_constant(b) is not None:
+        return False  # two constants add up
+    rank = ctx.rank
+    for n, f in ((a, fa), (b, fb)):
+        if f is not n:
+            r = rank.get(n, _LAST)
+            if r < rank.get(f, _LAST):
+                rank[f] = r
+    return True
+
+
 def _collect(node: Node, ctx: Context) -> Node | None:
     """a*x + b*x -> (a+b)*x, x*x**2 -> x**3, g*a + g*b -> g*(a+b): one sum of products at a time.
 
@@ -868,6 +897,8 @@ def _collect(node: Node, ctx: Context) -> Node | None:
             ctx.missed += 1  # another rule's replacement: the next pass will see it in the graph
         return None
     if not old.type.is_float or _absorbed(old, ctx):
+        return None
+    if _plain_pair(old, ctx):
         return None
     dtype = old.dtype
     one = np.asarray(1, dtype=dtype)
