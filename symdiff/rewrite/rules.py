@@ -37,15 +37,15 @@ from typing import Any
 import numpy as np
 
 from ..ir import Node, Op
-from ..ops.base import Const, DimSize, const, kernel
+from ..ops.base import Const, DimSize, broadcast_shapes, const, kernel
 from ..ops.elementwise import (
-    Abs, Add, Cast, Compare, Cos, Div, Exp, Expm1, Log, Log1p, Maximum, Minimum, Mul, Neg, Pow,
+    Abs, Add, Cast, Compare, Cos, Div, Elementwise, Exp, Unary, Expm1, Log, Log1p, Maximum, Minimum, Mul, Neg, Pow,
     Relu, Sigmoid, Sign, Sin, Softplus, Sqrt, StopGradient, Sub, Tanh, Where, expm1, log1p,
     negative, power, softplus,
 )
 from ..ops.nn import LogSoftmax, OneHot, Softmax, log_softmax, one_hot, softmax
 from ..ops.products import MatMul
-from ..ops.reduce import Sum, count, logsumexp
+from ..ops.reduce import Max, Min, Prod, Sum, count, logsumexp
 from ..ops.shape import (
     Arange, BroadcastTo, Concatenate, Index, IndexAdd, Reshape, Transpose, broadcast_to,
     concatenate, reshape, transpose,
@@ -288,6 +288,58 @@ def _sum_scaled(node: Node, x: Node, y: Node) -> Node | None:
     return x * Node(Sum(op.axes, op.keepdims), (y,))
 
 
+def _reduce_ones(node: Node, x: Node) -> Node | None:
+    """A sum, product, max or min over axes that each hold one element is that element."""
+    axes: tuple[int, ...] = node.op.axes  # type: ignore[attr-defined]
+    if any(x.shape[a] != 1 for a in axes):
+        return None
+    return reshape(x, node.shape)
+
+
+def _op_classes(base: type[Op]) -> tuple[type[Op], ...]:
+    """``base`` and every op class below it (all are defined once symdiff.ops is imported)."""
+    found: list[type[Op]] = []
+    todo = [base]
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo.extend(cls.__subclasses__())
+    return tuple(dict.fromkeys(found))
+
+
+_MULTI_ELEMENTWISE = tuple(c for c in _op_classes(Elementwise)
+                           if c.elementwise and not issubclass(c, Unary))
+
+
+def _unbroadcast(node: Node) -> Node | None:
+    """An elementwise op broadcasts by itself: bcast(s, S) * t -> s * t when t has shape S."""
+    ins = list(node.inputs)
+    if len(ins) < 2:
+        return None
+    changed = False
+    for k, i in enumerate(ins):
+        if not isinstance(i.op, BroadcastTo):
+            continue
+        trial = [*ins[:k], i.inputs[0], *ins[k + 1:]]
+        if broadcast_shapes(node.op.name, *(t.shape for t in trial)) == node.shape:
+            ins, changed = trial, True
+    return Node(node.op, ins) if changed else None
+
+
+def _row_matmul(node: Node, a: Node, b: Node) -> Node | None:
+    """reshape(v, (1, n)) @ X -> reshape(v @ X, (1, m)), X @ reshape(v, (n, 1)) -> reshape(X @ v,
+    (m, 1)): NumPy multiplies by a vector directly, so the reshapes around a matrix-vector
+    product (which differentiation writes) cancel with the ones around its result."""
+    # (a one-hot vector is left to the one-hot rules, which make the product a gather)
+    if isinstance(a.op, Reshape) and a.shape[:1] == (1,) and a.ndim == 2 and b.ndim == 2 \
+            and a.inputs[0].ndim == 1 and _one_hot_vector(a) is None:
+        return reshape(a.inputs[0] @ b, node.shape)
+    if isinstance(b.op, Reshape) and b.ndim == 2 and b.shape[1:] == (1,) and a.ndim == 2 \
+            and b.inputs[0].ndim == 1 and _one_hot_vector(b) is None:
+        return reshape(a @ b.inputs[0], node.shape)
+    return None
+
+
 SHAPES = RuleSet([
     Rule(Pat(Transpose, Pat(Transpose, x)), _transpose_transpose),  # (x^T)^T -> x
     Rule(Pat(Reshape, Pat(Reshape, x)), lambda node, x: reshape(x, node.shape)),  # reshape(reshape x) -> reshape x
@@ -303,6 +355,10 @@ SHAPES = RuleSet([
     Rule(Pat(BroadcastTo, Pat(Reshape, x)),
          lambda node, x: broadcast_to(x, node.shape) if x.ndim == 0 else None),  # bcast(reshape s) -> bcast s
     Rule(Pat(Sum, Pat(BroadcastTo, x) * y), _sum_scaled),  # sum(bcast(s) * y) -> s * sum(y)
+    Rule(Pat(Sum, x * y), _sum_scaled),  # sum(s * y) -> s * sum(y)
+    Rule(Pat((Sum, Prod, Max, Min), x), _reduce_ones),  # sum(x, axes of extent 1) -> x
+    Rule(Pat(_MULTI_ELEMENTWISE), _unbroadcast),  # bcast(s, S) * t -> s * t (t of shape S)
+    Rule(Pat(MatMul, x, y), lambda node, x, y: _row_matmul(node, x, y)),  # reshape(v, (1, n)) @ X -> reshape(v @ X, (1, m))
 ])
 
 
