@@ -39,13 +39,14 @@ import numpy as np
 from ..ir import Node, Op
 from ..ops.base import Const, DimSize, broadcast_shapes, const, kernel
 from ..ops.elementwise import (
-    Abs, Add, Cast, Compare, Cos, Div, Elementwise, Exp, Unary, Expm1, Log, Log1p, Maximum, Minimum, Mul, Neg, Pow,
-    Relu, Sigmoid, Sign, Sin, Softplus, Sqrt, StopGradient, Sub, Tanh, Where, expm1, log1p,
-    negative, power, softplus,
+    Abs, Add, Cast, Compare, Cos, Div, Elementwise, Exp, Expm1, Log, Log1p, Maximum, Minimum, Mul,
+    Neg, Pow, Relu, Sigmoid, Sign, Sin, Softplus, Sqrt, StopGradient, Sub, Tanh, Unary, Where,
+    expm1, log1p, negative, power,
 )
-from ..ops.nn import LogSoftmax, OneHot, Softmax, log_softmax, one_hot, softmax
+from ..ops.nn import LogSoftmax, OneHot, Softmax, one_hot, softmax
 from ..ops.products import MatMul
-from ..ops.reduce import Max, Min, Prod, Sum, count, logsumexp
+from ..ops.reduce import Max, Min, Prod, Sum, count
+from ..ops.stable import HEADS, stable_form
 from ..ops.shape import (
     Arange, BroadcastTo, Concatenate, Index, IndexAdd, Reshape, Transpose, broadcast_to,
     concatenate, reshape, transpose,
@@ -57,7 +58,7 @@ FOLD_MAX_ELEMENTS = 4096
 """Constant folding refuses inputs or results with more elements than this."""
 
 x, y, c = Pat.var("x"), Pat.var("y"), Pat.var("c")
-exp_, log_, sigmoid_ = Pat.of(Exp), Pat.of(Log), Pat.of(Sigmoid)
+exp_, log_ = Pat.of(Exp), Pat.of(Log)
 
 
 # -- what is known about a node's values --------------------------------------------------------
@@ -379,11 +380,6 @@ ZEROS = RuleSet([
 # -- numerical stabilization ----------------------------------------------------------------------
 
 
-def _logsumexp(node: Node, x: Node) -> Node:
-    s: Sum = node.inputs[0].op  # type: ignore[assignment]
-    return logsumexp(x, s.axes, s.keepdims)
-
-
 def _one_hot_nll(node: Node, g: Node) -> Node | None:
     """index_add(g, (n, k), [arange(n), labels]) -> g[:, None] * one_hot(labels, k)."""
     op: IndexAdd = node.op  # type: ignore[assignment]
@@ -417,13 +413,13 @@ def _softmax_of_log_softmax(node: Node, x: Node, ctx: Context) -> Node | None:
 
 
 STABILIZE = RuleSet([
-    Rule(log_(sigmoid_(x)), lambda x: negative(softplus(negative(x)))),  # log(sigmoid x) -> -softplus(-x)
+    # log(sigmoid x) -> -softplus(-x), log(1 - sigmoid x) -> -softplus(x), log(1 + exp x) ->
+    # softplus x, log(softmax x) -> log_softmax x, log(sum(exp x)) -> logsumexp x
+    Rule(Pat(HEADS), stable_form),
     Rule(log_(1 + x), lambda x: log1p(x)),  # log(1+x) -> log1p(x)
     Rule(log_(x - -1), lambda x: log1p(x)),  # log(x - -1) -> log1p(x)
     Rule(exp_(x) - 1, lambda x: expm1(x)),  # exp(x)-1 -> expm1(x)
     Rule(exp_(x) + -1, lambda x: expm1(x)),  # exp(x) + -1 -> expm1(x)
-    Rule(log_(Pat(Sum, exp_(x))), _logsumexp),  # log(sum(exp x)) -> logsumexp(x)
-    Rule(log_(Pat(Softmax, x)), lambda node, x: log_softmax(x, node.inputs[0].op.axis)),  # log(softmax x) -> log_softmax x
     Rule(exp_(Pat(LogSoftmax, x)), _softmax_of_log_softmax),  # exp(log_softmax x) -> softmax x (unshared)
     Rule(Pat(IndexAdd, Pat.var("g"), Pat.var("rows"), Pat.var("labels")), _one_hot_nll),  # index_add(g, [arange n, labels]) -> g * one_hot(labels)
     Rule(Pat(Sum, Pat(OneHot, x)), _sum_one_hot),  # sum(one_hot(l), -1) -> 1
