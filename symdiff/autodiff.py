@@ -19,9 +19,11 @@ from typing import Any, Union
 import numpy as np
 
 from .errors import NotDifferentiableError, ShapeError
-from .ir import Node, Op, Type, format_shape, substitute, toposort
+from .ir import Node, Op, Type, format_shape, gc_paused, substitute, toposort
 from .ops import Var, as_node, astype, const, reshape, stack, sum_to, where, zeros
 from .ops.elementwise import StopGradient, Where
+from .ops.stable import HEADS as STABLE_HEADS
+from .ops.stable import stable_parts
 from .ops.reduce import sum as reduce_sum
 
 Wrt = Union[Node, str, Sequence[Union[Node, str]]]
@@ -128,6 +130,37 @@ def _total(contribs: list[tuple[Node, Mask]]) -> tuple[Node, Mask]:
     return total, shared
 
 
+def _through(form: Node, g: Node, x: Node) -> Node | None:
+    """The cotangent of ``x`` for ``g`` pulled back through ``form``, a small expression of ``x``
+    (its nodes above ``x`` are walked; nothing below)."""
+    local: list[Node] = []  # the nodes of ``form`` above ``x``, inputs first
+    seen = {x}
+    stack: list[tuple[Node, bool]] = [(form, False)]
+    while stack:
+        n, done = stack.pop()
+        if done:
+            local.append(n)
+        elif n not in seen:
+            seen.add(n)
+            stack.append((n, True))
+            stack.extend((i, False) for i in n.inputs if i not in seen)
+    cot: dict[Node, Node] = {form: g}
+    for n in reversed(local):
+        gn = cot.pop(n, None)
+        if gn is None:
+            continue
+        for inp, gi in zip(n.inputs, n.op.vjp(gn, n, *n.inputs)):
+            if gi is None or not inp.type.is_float:
+                continue
+            if gi.shape != inp.shape:
+                gi = sum_to(gi, inp.shape)
+            if gi.dtype != inp.dtype:
+                gi = astype(gi, inp.dtype)
+            cot[inp] = gi if inp not in cot else cot[inp] + gi
+    return cot.get(x)
+
+
+@gc_paused
 def _vjp(ys: Sequence[Node], wrt: Sequence[Node], cots: Sequence[Node]) -> list[Node]:
     order = toposort(ys)
     targets = set(wrt)
@@ -157,7 +190,15 @@ def _vjp(ys: Sequence[Node], wrt: Sequence[Node], cots: Sequence[Node]) -> list[
             _record(found[node], node)
         if not node.inputs:
             continue
-        if isinstance(node.op, Where):
+        ins = node.inputs
+        stable = stable_parts(node) if isinstance(node.op, STABLE_HEADS) else None
+        if stable is not None:
+            # differentiated as its stable form, so the gradient is as finite as the function
+            # (d log(sigmoid(x)) = sigmoid(-x), not (1 - s) * s / s, which is 0/0 once s is 0)
+            form, ins = stable[0], (stable[1],)
+            local = (_through(form, _apply(g, mask), stable[1]),)
+            masks = [()]
+        elif isinstance(node.op, Where):
             if len(mask) >= _MASK_DEPTH:  # bounds the work on long where-chains
                 g, mask = _apply(g, mask[:1]), mask[1:]
             cond = node.inputs[0]
@@ -170,7 +211,7 @@ def _vjp(ys: Sequence[Node], wrt: Sequence[Node], cots: Sequence[Node]) -> list[
             g = _apply(g, mask)
             local = node.op.vjp(g, node, *node.inputs)
             masks = [()] * len(node.inputs)
-        for inp, gi, m in zip(node.inputs, local, masks):
+        for inp, gi, m in zip(ins, local, masks):
             if gi is None or inp not in depends:
                 continue
             if gi.shape != inp.shape:

@@ -6,6 +6,8 @@ printing) is a loop over `toposort`'s result; nothing here knows any particular 
 
 from __future__ import annotations
 
+import functools
+import gc
 import threading
 import weakref
 from _weakref import _remove_dead_weakref  # the helper WeakValueDictionary uses
@@ -151,6 +153,21 @@ class Op:
             type.__setattr__(cls, "_shared", op)
         return op
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Every Node() hashes its op. A class whose instances are all the one shared instance
+        # (no __init__) is equal only to itself, so it takes the identity hash and equality,
+        # which run in C; a class with static attributes keeps the comparison of params, even
+        # below a shared-instance class.
+        if "__eq__" in cls.__dict__ or "__hash__" in cls.__dict__:
+            return
+        if cls.__init__ is object.__init__:
+            cls.__eq__ = object.__eq__  # type: ignore[method-assign]
+            cls.__hash__ = object.__hash__  # type: ignore[method-assign]
+        elif cls.__eq__ is object.__eq__:
+            cls.__eq__ = Op.__eq__  # type: ignore[method-assign]
+            cls.__hash__ = Op.__hash__  # type: ignore[method-assign]
+
     def params(self) -> tuple[Any, ...]:
         return ()
 
@@ -247,30 +264,58 @@ class Node:
     type: Type
 
     def __new__(cls, op: Op, inputs: Iterable[Node] = ()) -> Node:
-        inputs = tuple(inputs)
-        # Keyed by the inputs' ids: a live node keeps its inputs alive, so the ids are
-        # unambiguous, and the lookup never calls the inputs' (elementwise) __eq__. A key with
-        # the id of something that is not a node cannot match, so inputs are checked on a miss.
-        key = (op, *map(id, inputs))
+        # This runs for every node ever built, so the common shapes (one or two inputs) are
+        # spelled out. Keyed by the inputs' ids: a live node keeps its inputs alive, so the ids
+        # are unambiguous, and the lookup never calls the inputs' (elementwise) __eq__. A key
+        # with the id of something that is not a node cannot match, so inputs are checked on a
+        # miss.
+        if type(inputs) is not tuple:
+            inputs = tuple(inputs)
+        n = len(inputs)
+        if n == 2:
+            a, b = inputs
+            key: tuple[Any, ...] = (op, id(a), id(b))
+        elif n == 1:
+            a = inputs[0]
+            key = (op, id(a))
+        else:
+            key = (op, *map(id, inputs))
         entry = _table.get(key)
         if entry is not None:
             node = entry()
             if node is not None:
                 return node
-        for i in inputs:
-            if not isinstance(i, Node):
-                raise TypeError(f"{op.name}: inputs must be nodes, got {type(i).__name__}")
-        typ = _infer(op, inputs)
-        with _lock:
-            entry = _table.get(key)
-            node = None if entry is None else entry()
-            if node is None:
-                node = object.__new__(cls)
-                object.__setattr__(node, "op", op)
-                object.__setattr__(node, "inputs", inputs)
-                object.__setattr__(node, "type", typ)
-                entry = _Entry(node, _forget)
-                entry.key = key
+        if n == 2 and isinstance(a, Node) and isinstance(b, Node):
+            tkey: tuple[Any, ...] = (op, a.type, b.type)
+        elif n == 1 and isinstance(a, Node):
+            tkey = (op, a.type)
+        else:
+            for i in inputs:
+                if not isinstance(i, Node):
+                    raise TypeError(f"{op.name}: inputs must be nodes, got {type(i).__name__}")
+            tkey = (op, *[i.type for i in inputs])
+        typ = _inferred.get(tkey) if n else None
+        if typ is None:
+            typ = _infer(op, inputs)
+        node = object.__new__(cls)
+        _set_op(node, op)
+        _set_inputs(node, inputs)
+        _set_type(node, typ)
+        entry = _Entry(node, _forget)
+        entry.key = key
+        # setdefault is atomic, so of two threads building the same node only one enters it;
+        # the other returns that one. A dead entry left for this key (its node died and the
+        # callback has not removed it yet) is replaced under the lock.
+        found = _table.setdefault(key, entry)
+        if found is not entry:
+            with _lock:
+                other = found()
+                if other is not None:
+                    return other
+                found = _table.get(key)
+                other = None if found is None else found()
+                if other is not None:
+                    return other
                 _table[key] = entry
         return node
 
@@ -365,6 +410,35 @@ class Node:
         def T(self) -> Node: ...
         @property
         def mT(self) -> Node: ...
+
+
+# Nodes are immutable, so their slots are written once, here, through the slot descriptors
+# (object.__setattr__ would find Node.__setattr__'s refusal first).
+_set_op = Node.op.__set__  # type: ignore[attr-defined]
+_set_inputs = Node.inputs.__set__  # type: ignore[attr-defined]
+_set_type = Node.type.__set__  # type: ignore[attr-defined]
+
+
+def gc_paused(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` run with Python's cyclic garbage collector paused (and restored to how it was).
+
+    Passes that build a graph allocate one object per node and keep them all; the collector,
+    triggered by allocation counts, would scan the growing heap again and again (over half the
+    time of differentiating a 100,000-node graph). Nodes form no reference cycles (the intern
+    table holds weak references), so pausing it loses nothing; cycles made meanwhile elsewhere
+    are collected once it runs again.
+    """
+    @functools.wraps(fn)
+    def paused(*args: Any, **kwargs: Any) -> Any:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+
+    return paused
 
 
 def live_node_count() -> int:

@@ -407,3 +407,51 @@ def test_negation_under_an_even_power_keeps_the_sign():
               (-s) ** -3.0 + (-s) ** -3.0, sd.grad((s - s - s) ** 3.0, s)]:
         same_values(e, sd.simplify(e), s=0.7)
         same_values(e, sd.simplify(e), s=-1.3)
+
+
+def test_reduction_over_axes_of_one_element_is_the_element():
+    r = sd.var("r", shape=(1, 3))
+    for fn in (sd.sum, sd.prod, sd.max, sd.min):
+        e = fn(r, axis=0, keepdims=True)
+        assert sd.simplify(e) is r
+        flat = fn(r, axis=0)
+        s = sd.simplify(flat)
+        assert s.op.name == "reshape" and s.inputs[0] is r
+        same_values(flat, s, r=np.array([[1.5, -2.0, 3.0]]))
+    assert sd.simplify(sd.sum(M, axis=0)).op.name == "sum"  # two rows: a real sum
+    assert sd.simplify(sd.std(r, axis=0)).op.name != "reshape"  # not every reduction is the element
+
+
+def test_elementwise_ops_broadcast_by_themselves():
+    e = sd.broadcast_to(x, (3,)) * v
+    s = sd.simplify(e)
+    assert s is x * v or s is v * x
+    same_values(e, s, x=2.5, v=np.array([1.0, 2.0, 3.0]))
+    w = sd.where(v > 0, sd.broadcast_to(x, (3,)), sd.broadcast_to(y, (3,)))
+    assert str(sd.simplify(w)) == "where(v > 0.0, x, y)"  # the condition has the shape
+    same_values(w, sd.simplify(w), x=2.5, y=-1.0, v=np.array([1.0, -2.0, 3.0]))
+    k = sd.where(x > 0, sd.broadcast_to(x, (3,)), sd.broadcast_to(y, (3,)))
+    sk = sd.simplify(k)
+    assert sk.shape == (3,) and str(sk).count("broadcast_to") == 1  # one must stay
+    same_values(k, sk, x=2.5, y=-1.0)
+    both = sd.broadcast_to(x, (2, 3)) + sd.broadcast_to(v, (2, 3))
+    assert sd.simplify(both).shape == (2, 3)
+    mm = sd.broadcast_to(v, (3, 3)) @ sd.var("S", shape=(3, 3))  # a matrix product is not elementwise
+    assert "broadcast_to" in str(sd.simplify(mm))
+
+
+def test_matrix_vector_products_lose_their_reshapes():
+    X = sd.var("X", shape=("n", 3))
+    w = sd.var("w", shape=(3,))
+    loss = sd.mean((X @ w - 1.0) ** 2)
+    g = sd.simplify(sd.grad(loss, w))
+    ops = {n.op.name for n in sd.toposort(g)}
+    assert not ops & {"reshape", "sum", "broadcast_to"}, sd.to_text(g)
+    Xv, wv = np.arange(12.0).reshape(4, 3) / 7, np.array([0.5, -1.0, 2.0])
+    np.testing.assert_allclose(g.eval(X=Xv, w=wv), 2 * (Xv @ wv - 1) @ Xv / 4, rtol=1e-13)
+    u = sd.var("u", shape=(2,))
+    A = sd.var("A", shape=(2, 3))
+    col = A.T @ sd.reshape(u, (2, 1))
+    s = sd.simplify(col)
+    assert s.op.name == "reshape" and s.inputs[0].op.name == "matmul" and s.inputs[0].inputs[1] is u
+    same_values(col, s, u=np.array([1.0, -2.0]), A=np.arange(6.0).reshape(2, 3))

@@ -69,3 +69,62 @@ def test_softmax_cross_entropy_gradient_is_softmax_minus_one_hot():
     want = (e / e.sum(axis=1, keepdims=True) - np.eye(5)[lv]) / 6
     np.testing.assert_allclose(sd.evaluate(s, {"z": zv, "labels": lv}, simplify=False), want, atol=1e-15)
     np.testing.assert_allclose(sd.evaluate(g, {"z": zv, "labels": lv}, simplify=False), want, atol=1e-15)
+
+
+def test_log_one_minus_sigmoid_and_log_one_plus_exp_are_softplus():
+    for e, want in [(sd.log(1 - sd.sigmoid(x)), -sd.softplus(x)),
+                    (sd.log1p(-sd.sigmoid(x)), -sd.softplus(x)),
+                    (sd.log(1 + sd.exp(x)), sd.softplus(x)),
+                    (sd.log(sd.exp(x) + 1.0), sd.softplus(x)),
+                    (sd.log1p(sd.exp(x)), sd.softplus(x))]:
+        assert sd.simplify(e) is want
+        raw, good = raw_and_rewritten(e, x=800.0)
+        assert not np.isfinite(raw) and abs(good) == 800.0
+    b = sd.log(1 - sd.sigmoid(x) * sd.const(np.ones(3)))  # not the pattern: left as written
+    assert "softplus" not in str(sd.simplify(b))
+
+
+def _grad_at(f, var, value):
+    g = sd.grad(f, var)
+    with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
+        got = sd.evaluate(g, {var.op.var_name: value}, simplify=False)
+    return got, sd.compile(g, inputs=[var])(value)
+
+
+def test_gradients_of_unstable_forms_are_taken_through_their_stable_forms():
+    # d/dx log(sigmoid x) = sigmoid(-x); as written it is (1 - s) * s / s, 0/0 once s underflows
+    for f, df in [(sd.log(sd.sigmoid(x)), lambda t: 1 / (1 + np.exp(t))),
+                  (sd.log(1 - sd.sigmoid(x)), lambda t: -1 / (1 + np.exp(-t))),
+                  (sd.log(1 + sd.exp(x)), lambda t: 1 / (1 + np.exp(-t)))]:
+        for t in (-1000.0, -30.0, 0.5, 30.0, 1000.0):
+            with np.errstate(over="ignore"):
+                want = df(t)
+            got, compiled = _grad_at(f, x, t)
+            assert np.isclose(got, want, rtol=1e-12, atol=0) and compiled == got
+    s = sd.sigmoid(x)
+    with np.errstate(all="ignore"):  # the chain rule applied to the raw form is 0/0 there
+        assert np.isnan(sd.evaluate(s * (1 - s) / s, {"x": -1000.0}, simplify=False))
+    big = np.array([1000.0, 0.0, -1000.0, 1.0])
+    got, _ = _grad_at(sd.log(sd.sum(sd.exp(v))), v, big)
+    np.testing.assert_allclose(got, [1.0, 0.0, 0.0, 0.0], atol=1e-300)
+    got, _ = _grad_at(sd.sum(sd.log(sd.softmax(v))), v, big)
+    np.testing.assert_allclose(got, [-3.0, 1.0, 1.0, 1.0], atol=1e-12)
+
+
+def test_logistic_regression_gradient_is_finite_for_separable_data():
+    X = sd.var("X", shape=("n", 2))
+    y = sd.var("y", shape=("n",))
+    w = sd.var("w", shape=(2,))
+    p = sd.sigmoid(X @ w)
+    loss = -sd.mean(y * sd.log(p) + (1 - y) * sd.log(1 - p))
+    f = sd.compile([loss, sd.grad(loss, w)], inputs=[X, y, w])
+    Xv = np.array([[100.0, 1.0], [-100.0, 1.0], [0.5, 1.0]])
+    yv = np.array([1.0, 0.0, 0.0])
+    wv = np.array([10.0, 0.0])
+    with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
+        value, grad = f(Xv, yv, wv)
+    z = Xv @ wv
+    want_loss = np.mean(np.logaddexp(0, -z) * yv + np.logaddexp(0, z) * (1 - yv))
+    want_grad = (1 / (1 + np.exp(-z)) - yv) @ Xv / 3
+    assert np.isclose(value, want_loss, rtol=1e-12)
+    np.testing.assert_allclose(grad, want_grad, rtol=1e-12)

@@ -87,10 +87,12 @@ class Binary(Elementwise):
 
 
 def _unary(op: Op, x: Any) -> Node:
-    return Node(op, (as_node(x),))
+    return Node(op, (x if isinstance(x, Node) else as_node(x),))
 
 
 def _binary(op: Op, a: Any, b: Any) -> Node:
+    if isinstance(a, Node) and isinstance(b, Node):
+        return Node(op, (a, b))  # the common case (every op inside a derivative graph)
     return Node(op, tuple(as_nodes(a, b)))
 
 
@@ -452,6 +454,7 @@ class StopGradient(Unary):
 _neg, _exp, _log, _log1p, _expm1, _sqrt = Neg(), Exp(), Log(), Log1p(), Expm1(), Sqrt()
 _sin, _cos, _tan, _tanh, _sigmoid, _relu = Sin(), Cos(), Tan(), Tanh(), Sigmoid(), Relu()
 _softplus, _abs, _sign, _stop = Softplus(), Abs(), Sign(), StopGradient()
+_add, _sub, _mul, _div, _pow = Add(), Sub(), Mul(), Div(), Pow()
 
 
 def negative(x: Any) -> Node:
@@ -536,27 +539,27 @@ def stop_gradient(x: Any) -> Node:
 
 def add(a: Any, b: Any) -> Node:
     """a + b with broadcasting."""
-    return _binary(Add(), a, b)
+    return _binary(_add, a, b)
 
 
 def subtract(a: Any, b: Any) -> Node:
     """a - b with broadcasting."""
-    return _binary(Sub(), a, b)
+    return _binary(_sub, a, b)
 
 
 def multiply(a: Any, b: Any) -> Node:
     """a * b with broadcasting."""
-    return _binary(Mul(), a, b)
+    return _binary(_mul, a, b)
 
 
 def divide(a: Any, b: Any) -> Node:
     """a / b (true division) with broadcasting."""
-    return _binary(Div(), a, b)
+    return _binary(_div, a, b)
 
 
 def power(a: Any, b: Any) -> Node:
     """a ** b with broadcasting."""
-    return _binary(Pow(), a, b)
+    return _binary(_pow, a, b)
 
 
 def maximum(a: Any, b: Any) -> Node:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..ir import Node, toposort
+from ..ir import Node, gc_paused, toposort
 from ..ops.elementwise import astype
 from ..ops.shape import broadcast_to
 from .pattern import RuleSet
@@ -136,12 +136,12 @@ def _rewrite_pass(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | 
             ins = node.inputs
             n = node
             if ins:
-                pending = [i for i in ins if i not in memo]
-                if pending:
+                try:
+                    mapped = tuple([memo[i] for i in ins])
+                except KeyError:  # a replacement's new inputs: settle them first
                     stack.append((node, old, hops, None, origin))
-                    stack.extend((i, None, hops, None, origin) for i in pending)
+                    stack.extend((i, None, hops, None, origin) for i in ins if i not in memo)
                     continue
-                mapped = tuple([memo[i] for i in ins])
                 for a, b in zip(mapped, ins):
                     if a is not b:
                         n = Node(node.op, mapped)
@@ -178,6 +178,7 @@ def _rewrite_pass(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | 
     return [memo[r] for r in roots], ctx
 
 
+@gc_paused
 def rewrite(
     roots: Sequence[Node],
     rules: RuleSet,

@@ -256,8 +256,8 @@ class Rule:
         if self._flat is not None:
             return self._apply_flat(node, ctx)
         for b in self.pattern.match(node):
-            extra = {"node": node, "ctx": ctx}
-            out = self.fn(**{a: b[a] if a in b else extra[a] for a in self._args})
+            out = self.fn(**{a: b[a] if a in b else node if a == "node" else ctx
+                             for a in self._args})
             if out is not None and out is not node:
                 return out
         return None
@@ -344,7 +344,7 @@ class RuleSet:
     def find(self, node: Node, ctx: Any = None) -> tuple[Node, Rule] | None:
         """The first replacement some rule offers for ``node`` and that rule, or None."""
         for r in self.candidates(node):
-            out = r.apply(node, ctx)
+            out = r._apply_flat(node, ctx) if r._flat is not None else r.apply(node, ctx)
             if out is not None:
                 return out, r
         return None

@@ -37,15 +37,16 @@ from typing import Any
 import numpy as np
 
 from ..ir import Node, Op
-from ..ops.base import Const, DimSize, const, kernel
+from ..ops.base import Const, DimSize, broadcast_shapes, const, kernel
 from ..ops.elementwise import (
-    Abs, Add, Cast, Compare, Cos, Div, Exp, Expm1, Log, Log1p, Maximum, Minimum, Mul, Neg, Pow,
-    Relu, Sigmoid, Sign, Sin, Softplus, Sqrt, StopGradient, Sub, Tanh, Where, expm1, log1p,
-    negative, power, softplus,
+    Abs, Add, Cast, Compare, Cos, Div, Elementwise, Exp, Expm1, Log, Log1p, Maximum, Minimum, Mul,
+    Neg, Pow, Relu, Sigmoid, Sign, Sin, Softplus, Sqrt, StopGradient, Sub, Tanh, Unary, Where,
+    expm1, log1p, negative, power,
 )
-from ..ops.nn import LogSoftmax, OneHot, Softmax, log_softmax, one_hot, softmax
+from ..ops.nn import LogSoftmax, OneHot, Softmax, one_hot, softmax
 from ..ops.products import MatMul
-from ..ops.reduce import Sum, count, logsumexp
+from ..ops.reduce import Max, Min, Prod, Sum, count
+from ..ops.stable import HEADS, stable_form
 from ..ops.shape import (
     Arange, BroadcastTo, Concatenate, Index, IndexAdd, Reshape, Transpose, broadcast_to,
     concatenate, reshape, transpose,
@@ -57,7 +58,7 @@ FOLD_MAX_ELEMENTS = 4096
 """Constant folding refuses inputs or results with more elements than this."""
 
 x, y, c = Pat.var("x"), Pat.var("y"), Pat.var("c")
-exp_, log_, sigmoid_ = Pat.of(Exp), Pat.of(Log), Pat.of(Sigmoid)
+exp_, log_ = Pat.of(Exp), Pat.of(Log)
 
 
 # -- what is known about a node's values --------------------------------------------------------
@@ -288,6 +289,58 @@ def _sum_scaled(node: Node, x: Node, y: Node) -> Node | None:
     return x * Node(Sum(op.axes, op.keepdims), (y,))
 
 
+def _reduce_ones(node: Node, x: Node) -> Node | None:
+    """A sum, product, max or min over axes that each hold one element is that element."""
+    axes: tuple[int, ...] = node.op.axes  # type: ignore[attr-defined]
+    if any(x.shape[a] != 1 for a in axes):
+        return None
+    return reshape(x, node.shape)
+
+
+def _op_classes(base: type[Op]) -> tuple[type[Op], ...]:
+    """``base`` and every op class below it (all are defined once symdiff.ops is imported)."""
+    found: list[type[Op]] = []
+    todo = [base]
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo.extend(cls.__subclasses__())
+    return tuple(dict.fromkeys(found))
+
+
+_MULTI_ELEMENTWISE = tuple(c for c in _op_classes(Elementwise)
+                           if c.elementwise and not issubclass(c, Unary))
+
+
+def _unbroadcast(node: Node) -> Node | None:
+    """An elementwise op broadcasts by itself: bcast(s, S) * t -> s * t when t has shape S."""
+    ins = list(node.inputs)
+    if len(ins) < 2:
+        return None
+    changed = False
+    for k, i in enumerate(ins):
+        if not isinstance(i.op, BroadcastTo):
+            continue
+        trial = [*ins[:k], i.inputs[0], *ins[k + 1:]]
+        if broadcast_shapes(node.op.name, *(t.shape for t in trial)) == node.shape:
+            ins, changed = trial, True
+    return Node(node.op, ins) if changed else None
+
+
+def _row_matmul(node: Node, a: Node, b: Node) -> Node | None:
+    """reshape(v, (1, n)) @ X -> reshape(v @ X, (1, m)), X @ reshape(v, (n, 1)) -> reshape(X @ v,
+    (m, 1)): NumPy multiplies by a vector directly, so the reshapes around a matrix-vector
+    product (which differentiation writes) cancel with the ones around its result."""
+    # (a one-hot vector is left to the one-hot rules, which make the product a gather)
+    if isinstance(a.op, Reshape) and a.shape[:1] == (1,) and a.ndim == 2 and b.ndim == 2 \
+            and a.inputs[0].ndim == 1 and _one_hot_vector(a) is None:
+        return reshape(a.inputs[0] @ b, node.shape)
+    if isinstance(b.op, Reshape) and b.ndim == 2 and b.shape[1:] == (1,) and a.ndim == 2 \
+            and b.inputs[0].ndim == 1 and _one_hot_vector(b) is None:
+        return reshape(a @ b.inputs[0], node.shape)
+    return None
+
+
 SHAPES = RuleSet([
     Rule(Pat(Transpose, Pat(Transpose, x)), _transpose_transpose),  # (x^T)^T -> x
     Rule(Pat(Reshape, Pat(Reshape, x)), lambda node, x: reshape(x, node.shape)),  # reshape(reshape x) -> reshape x
@@ -303,6 +356,10 @@ SHAPES = RuleSet([
     Rule(Pat(BroadcastTo, Pat(Reshape, x)),
          lambda node, x: broadcast_to(x, node.shape) if x.ndim == 0 else None),  # bcast(reshape s) -> bcast s
     Rule(Pat(Sum, Pat(BroadcastTo, x) * y), _sum_scaled),  # sum(bcast(s) * y) -> s * sum(y)
+    Rule(Pat(Sum, x * y), _sum_scaled),  # sum(s * y) -> s * sum(y)
+    Rule(Pat((Sum, Prod, Max, Min), x), _reduce_ones),  # sum(x, axes of extent 1) -> x
+    Rule(Pat(_MULTI_ELEMENTWISE), _unbroadcast),  # bcast(s, S) * t -> s * t (t of shape S)
+    Rule(Pat(MatMul, x, y), lambda node, x, y: _row_matmul(node, x, y)),  # reshape(v, (1, n)) @ X -> reshape(v @ X, (1, m))
 ])
 
 
@@ -321,11 +378,6 @@ ZEROS = RuleSet([
 
 
 # -- numerical stabilization ----------------------------------------------------------------------
-
-
-def _logsumexp(node: Node, x: Node) -> Node:
-    s: Sum = node.inputs[0].op  # type: ignore[assignment]
-    return logsumexp(x, s.axes, s.keepdims)
 
 
 def _one_hot_nll(node: Node, g: Node) -> Node | None:
@@ -361,13 +413,13 @@ def _softmax_of_log_softmax(node: Node, x: Node, ctx: Context) -> Node | None:
 
 
 STABILIZE = RuleSet([
-    Rule(log_(sigmoid_(x)), lambda x: negative(softplus(negative(x)))),  # log(sigmoid x) -> -softplus(-x)
+    # log(sigmoid x) -> -softplus(-x), log(1 - sigmoid x) -> -softplus(x), log(1 + exp x) ->
+    # softplus x, log(softmax x) -> log_softmax x, log(sum(exp x)) -> logsumexp x
+    Rule(Pat(HEADS), stable_form),
     Rule(log_(1 + x), lambda x: log1p(x)),  # log(1+x) -> log1p(x)
     Rule(log_(x - -1), lambda x: log1p(x)),  # log(x - -1) -> log1p(x)
     Rule(exp_(x) - 1, lambda x: expm1(x)),  # exp(x)-1 -> expm1(x)
     Rule(exp_(x) + -1, lambda x: expm1(x)),  # exp(x) + -1 -> expm1(x)
-    Rule(log_(Pat(Sum, exp_(x))), _logsumexp),  # log(sum(exp x)) -> logsumexp(x)
-    Rule(log_(Pat(Softmax, x)), lambda node, x: log_softmax(x, node.inputs[0].op.axis)),  # log(softmax x) -> log_softmax x
     Rule(exp_(Pat(LogSoftmax, x)), _softmax_of_log_softmax),  # exp(log_softmax x) -> softmax x (unshared)
     Rule(Pat(IndexAdd, Pat.var("g"), Pat.var("rows"), Pat.var("labels")), _one_hot_nll),  # index_add(g, [arange n, labels]) -> g * one_hot(labels)
     Rule(Pat(Sum, Pat(OneHot, x)), _sum_one_hot),  # sum(one_hot(l), -1) -> 1
@@ -855,6 +907,35 @@ def _absorbed(old: Node, ctx: Context) -> bool:
         or (isinstance(owner.op, _PRODUCT) and not isinstance(old.op, (Add, Sub))))
 
 
+_OPENS = (Add, Sub, Neg, Mul, Div, Pow)  # what a region walk or a monomial can look inside
+
+
+def _plain_pair(old: Node, ctx: Context) -> bool:
+    """Whether ``old`` is ``a + b``, ``a - b``, ``a * b`` or ``a / b`` of two different operands
+    that neither a region walk nor a monomial would open: then there is nothing to collect
+    (most nodes of a graph already in normal form), which this says without building the
+    monomials. Notes the operands' ranks as ``_monomial`` would."""
+    if not isinstance(old.op, (Add, Sub, Mul, Div)):
+        return False
+    a, b = old.inputs
+    if isinstance(a.op, _OPENS) or isinstance(b.op, _OPENS):
+        return False
+    new = ctx.new
+    fa, fb = new.get(a, a), new.get(b, b)
+    if fa is fb:
+        return False
+    if isinstance(old.op, (Add, Sub)) and a.ndim == 0 and b.ndim == 0 \
+            and scalar_constant(a) is not None and scalar_constant(b) is not None:
+        return False  # two constants add up
+    rank = ctx.rank
+    for n, f in ((a, fa), (b, fb)):
+        if f is not n:
+            r = rank.get(n, _LAST)
+            if r < rank.get(f, _LAST):
+                rank[f] = r
+    return True
+
+
 def _collect(node: Node, ctx: Context) -> Node | None:
     """a*x + b*x -> (a+b)*x, x*x**2 -> x**3, g*a + g*b -> g*(a+b): one sum of products at a time.
 
@@ -868,6 +949,8 @@ def _collect(node: Node, ctx: Context) -> Node | None:
             ctx.missed += 1  # another rule's replacement: the next pass will see it in the graph
         return None
     if not old.type.is_float or _absorbed(old, ctx):
+        return None
+    if _plain_pair(old, ctx):
         return None
     dtype = old.dtype
     one = np.asarray(1, dtype=dtype)

@@ -1,0 +1,92 @@
+"""Stable forms of compositions that overflow or lose their precision as written.
+
+``log(sigmoid(x))`` is ``log(0) = -inf`` once ``sigmoid(x)`` underflows (x below about -745),
+and its derivative ``(1 - s) * s / s`` is ``0/0``; ``-softplus(-x)`` is the same function, finite
+everywhere, with the derivative ``sigmoid(-x)``. This module is the one table of such pairs: the
+rewriter's stabilization rules replace them in a graph, and reverse mode differentiates the
+stable form, so a gradient is as stable as the function it came from.
+"""
+
+from __future__ import annotations
+
+from ..ir import Node
+from .base import Const
+from .elementwise import Add, Exp, Log, Log1p, Neg, Sigmoid, Sub, negative, softplus
+from .nn import Softmax, log_softmax
+from .reduce import LogSumExp, Sum
+
+HEADS = (Log, Log1p)
+"""The op types at the root of every form below (a cheap test before ``stable_form``)."""
+
+
+def _is_one(n: Node) -> bool:
+    v = n.op.value if isinstance(n.op, Const) else None
+    return v is not None and v.size == 1 and bool(v.reshape(()) == 1)
+
+
+def _exp_plus_one(a: Node) -> Node | None:
+    """x when ``a`` is ``1 + exp(x)`` or ``exp(x) + 1``."""
+    u, v = a.inputs
+    if _is_one(u) and isinstance(v.op, Exp):
+        return v.inputs[0]
+    if _is_one(v) and isinstance(u.op, Exp):
+        return u.inputs[0]
+    return None
+
+
+def stable_parts(node: Node) -> tuple[Node, Node] | None:
+    """``(form, x)``: the stable equivalent of ``node`` (of the same type) and the operand of
+    ``node``'s graph it is built on; None when ``node`` has no stable form.
+
+    - ``log(sigmoid(x))`` and ``log(1 - sigmoid(x))``: ``-softplus(-x)`` and ``-softplus(x)``
+      (also ``log1p(-sigmoid(x))``);
+    - ``log(1 + exp(x))`` and ``log1p(exp(x))``: ``softplus(x)``;
+    - ``log(softmax(x))``: ``log_softmax(x)``;
+    - ``log(sum(exp(x)))``: ``logsumexp(x)``, shifted by the maximum.
+
+    >>> x = sd.var("x"); stable_parts(sd.log(sd.sigmoid(x)))  # (-softplus(-x), x)
+    """
+    op = node.op
+    if not isinstance(op, HEADS):
+        return None
+    (a,) = node.inputs
+    x: Node | None = None
+    out: Node | None = None
+    if isinstance(op, Log):
+        if isinstance(a.op, Sigmoid):
+            x = a.inputs[0]
+            out = negative(softplus(negative(x)))
+        elif isinstance(a.op, Sub) and _is_one(a.inputs[0]) and isinstance(a.inputs[1].op, Sigmoid):
+            x = a.inputs[1].inputs[0]
+            out = negative(softplus(x))
+        elif isinstance(a.op, Add) and _exp_plus_one(a) is not None:
+            x = _exp_plus_one(a)
+            out = softplus(x)  # type: ignore[arg-type]
+        elif isinstance(a.op, Softmax):
+            x = a.inputs[0]
+            out = log_softmax(x, a.op.axis)  # type: ignore[attr-defined]
+        elif isinstance(a.op, Sum) and isinstance(a.inputs[0].op, Exp):
+            s: Sum = a.op  # type: ignore[assignment]
+            x = a.inputs[0].inputs[0]
+            out = Node(LogSumExp(s.axes, s.keepdims), (x,))
+    elif isinstance(a.op, Neg) and isinstance(a.inputs[0].op, Sigmoid):  # log1p(-sigmoid(x))
+        x = a.inputs[0].inputs[0]
+        out = negative(softplus(x))
+    elif isinstance(a.op, Exp):  # log1p(exp(x))
+        x = a.inputs[0]
+        out = softplus(x)
+    if out is None or x is None or out.type is not node.type:
+        return None  # e.g. 1 - sigmoid(x) broadcast to a larger shape: left as written
+    return out, x
+
+
+def stable_form(node: Node) -> Node | None:
+    """The stable equivalent of ``node`` (see ``stable_parts``), or None.
+
+    >>> x = sd.var("x"); stable_form(sd.log(1 - sd.sigmoid(x)))  # -softplus(x)
+    """
+    parts = stable_parts(node)
+    return None if parts is None else parts[0]
+
+
+__all__ = ["HEADS", "stable_form", "stable_parts"]
