@@ -130,6 +130,21 @@ def _total(contribs: list[tuple[Node, Mask]]) -> tuple[Node, Mask]:
     return total, shared
 
 
+def _between(node: Node, x: Node, targets: set[Node]) -> bool:
+    """Whether a node of the graph strictly between ``node`` and its operand ``x`` (the few
+    nodes of a stable form's pattern) is one whose gradient is asked for: then the cotangent
+    must pass through it, not around it."""
+    stack = list(node.inputs)
+    while stack:
+        n = stack.pop()
+        if n is x:
+            continue
+        if n in targets:
+            return True
+        stack.extend(n.inputs)
+    return False
+
+
 def _through(form: Node, g: Node, x: Node) -> Node | None:
     """The cotangent of ``x`` for ``g`` pulled back through ``form``, a small expression of ``x``
     (its nodes above ``x`` are walked; nothing below)."""
@@ -192,7 +207,7 @@ def _vjp(ys: Sequence[Node], wrt: Sequence[Node], cots: Sequence[Node]) -> list[
             continue
         ins = node.inputs
         stable = stable_parts(node) if isinstance(node.op, STABLE_HEADS) else None
-        if stable is not None:
+        if stable is not None and not _between(node, stable[1], targets):
             # differentiated as its stable form, so the gradient is as finite as the function
             # (d log(sigmoid(x)) = sigmoid(-x), not (1 - s) * s / s, which is 0/0 once s is 0)
             form, ins = stable[0], (stable[1],)

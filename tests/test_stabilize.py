@@ -128,3 +128,11 @@ def test_logistic_regression_gradient_is_finite_for_separable_data():
     want_grad = (1 / (1 + np.exp(-z)) - yv) @ Xv / 3
     assert np.isclose(value, want_loss, rtol=1e-12)
     np.testing.assert_allclose(grad, want_grad, rtol=1e-12)
+
+
+def test_gradient_with_respect_to_a_node_inside_a_stable_form_passes_through_it():
+    s = sd.sigmoid(x)
+    ds, dx = sd.grad(sd.log(s), [s, x])  # asked for s: the cotangent must reach it
+    got = sd.evaluate([ds, dx], {"x": 0.5})
+    want_s = 1 / (1 + np.exp(-0.5))
+    np.testing.assert_allclose(got, [1 / want_s, 1 - want_s], rtol=1e-12)
