@@ -53,15 +53,16 @@ def stable_parts(node: Node) -> tuple[Node, Node] | None:
     x: Node | None = None
     out: Node | None = None
     if isinstance(op, Log):
+        inner = _exp_plus_one(a) if isinstance(a.op, Add) else None
         if isinstance(a.op, Sigmoid):
             x = a.inputs[0]
             out = negative(softplus(negative(x)))
         elif isinstance(a.op, Sub) and _is_one(a.inputs[0]) and isinstance(a.inputs[1].op, Sigmoid):
             x = a.inputs[1].inputs[0]
             out = negative(softplus(x))
-        elif isinstance(a.op, Add) and _exp_plus_one(a) is not None:
-            x = _exp_plus_one(a)
-            out = softplus(x)  # type: ignore[arg-type]
+        elif inner is not None:
+            x = inner
+            out = softplus(x)
         elif isinstance(a.op, Softmax):
             x = a.inputs[0]
             out = log_softmax(x, a.op.axis)  # type: ignore[attr-defined]

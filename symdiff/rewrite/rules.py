@@ -789,10 +789,7 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
             whole.num[ctx.new.get(term, term)] = 1
             return whole
         f = ctx.new.get(n, n)
-        if f is not n:
-            r = ctx.rank.get(n, _LAST)
-            if r < ctx.rank.get(f, _LAST):
-                ctx.rank[f] = r
+        _inherit_rank(n, f, ctx.rank)
         side = m.num if e > 0 else m.den
         if f in side:
             m.merged += 1
@@ -801,6 +798,14 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
 
 
 _LAST = 1 << 62  # the rank of a node that is not in the pass's order
+
+
+def _inherit_rank(n: Node, f: Node, rank: dict[Node, int]) -> None:
+    """Give ``f``, the normal form of graph node ``n``, ``n``'s rank when that is earlier."""
+    if f is not n:
+        r = rank.get(n, _LAST)
+        if r < rank.get(f, _LAST):
+            rank[f] = r
 
 
 def _product(m_num: dict[Node, int], m_den: dict[Node, int], dtype: np.dtype,
@@ -914,7 +919,7 @@ def _plain_pair(old: Node, ctx: Context) -> bool:
     """Whether ``old`` is ``a + b``, ``a - b``, ``a * b`` or ``a / b`` of two different operands
     that neither a region walk nor a monomial would open: then there is nothing to collect
     (most nodes of a graph already in normal form), which this says without building the
-    monomials. Notes the operands' ranks as ``_monomial`` would."""
+    monomials. Passes the operands' ranks on as ``_monomial`` would."""
     if not isinstance(old.op, (Add, Sub, Mul, Div)):
         return False
     a, b = old.inputs
@@ -927,12 +932,8 @@ def _plain_pair(old: Node, ctx: Context) -> bool:
     if isinstance(old.op, (Add, Sub)) and a.ndim == 0 and b.ndim == 0 \
             and scalar_constant(a) is not None and scalar_constant(b) is not None:
         return False  # two constants add up
-    rank = ctx.rank
-    for n, f in ((a, fa), (b, fb)):
-        if f is not n:
-            r = rank.get(n, _LAST)
-            if r < rank.get(f, _LAST):
-                rank[f] = r
+    _inherit_rank(a, fa, ctx.rank)
+    _inherit_rank(b, fb, ctx.rank)
     return True
 
 
