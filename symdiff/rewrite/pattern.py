@@ -183,20 +183,23 @@ class Rule:
 
     ``inputs``, when given, is a tuple of op types every input of a matched node must have
     (and there must be at least one input): constant folding declares ``(Const, BroadcastTo)``
-    so that the rule set's index offers it only nodes of constants.
+    so that the rule set's index offers it only nodes of constants. ``any_input`` is a tuple
+    of op types at least one input must have.
     """
 
-    __slots__ = ("pattern", "fn", "name", "inputs", "contextual", "_args", "_flat", "_same",
-                 "_take", "_literals")
+    __slots__ = ("pattern", "fn", "name", "inputs", "any_input", "contextual", "_args", "_flat",
+                 "_same", "_take", "_literals")
 
     def __init__(self, pattern: Pat, fn: Callable[..., Node | None], name: str | None = None,
-                 inputs: tuple[type[Op], ...] | None = None) -> None:
+                 inputs: tuple[type[Op], ...] | None = None,
+                 any_input: tuple[type[Op], ...] | None = None) -> None:
         if pattern.ops is None:
             raise ValueError("a rule's pattern must start with an op, not a bare capture")
         self.pattern = pattern
         self.fn = fn
         self.name = name or repr(pattern)
         self.inputs = inputs
+        self.any_input = any_input
         self._args = tuple(inspect.signature(fn).parameters)
         self.contextual = "ctx" in self._args  # reads the graph around the node, not only below
         # An op over plain captures (``x + x``, ``x ** c``, ``where(c, x, x)``) is matched by
@@ -204,6 +207,8 @@ class Rule:
         # lists the input positions a repeated name ties together, ``_take`` says where each
         # argument of ``fn`` comes from (an input position, or -1 the node, -2 the context).
         src = pattern.src
+        if src is None:  # an op alone: the index checked the op type, the node is the match
+            src = ()
         self._flat: tuple[str | None, ...] | None = None
         self._same: tuple[tuple[int, int], ...] = ()
         self._take: tuple[int, ...] = ()
@@ -237,7 +242,10 @@ class Rule:
 
     def _apply_flat(self, node: Node, ctx: Any) -> Node | None:
         ins = node.inputs
-        if len(ins) != len(self._flat):  # type: ignore[arg-type]
+        if not self._flat:  # a bare op pattern matches every node the index offers
+            out = self.fn(*[node if k == -1 else ctx for k in self._take])
+            return out if out is not node else None
+        if len(ins) != len(self._flat):
             return None
         same = self._same
         commutes = len(ins) == 2 and ins[0] is not ins[1] and type(node.op) in COMMUTATIVE
@@ -280,6 +288,8 @@ def _admits_inputs(rule: Rule, sig: tuple[type[Op], ...]) -> bool:
     """Whether ``rule`` can match a node whose op and input ops have the types in ``sig``."""
     p = rule.pattern
     if rule.inputs is not None and (len(sig) == 1 or any(t not in rule.inputs for t in sig[1:])):
+        return False
+    if rule.any_input is not None and not any(t in rule.any_input for t in sig[1:]):
         return False
     if not _admits(p, sig[0]):
         return False

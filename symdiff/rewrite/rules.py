@@ -350,7 +350,6 @@ SHAPES = RuleSet([
     Rule(Pat(Transpose, Pat(BroadcastTo, x)), lambda node, x: _broadcast_of_scalar(node, x)),  # transpose(bcast c) -> bcast c
     Rule(Pat(Index, Pat(BroadcastTo, x)), lambda node, x: _broadcast_of_scalar(node, x)),  # bcast(c)[i] -> bcast c
     Rule(Pat(IndexAdd, Pat(BroadcastTo, x)), lambda node, x: _broadcast_of_scalar(node, x)),  # index_add(0) -> 0
-    Rule(Pat(BroadcastTo, Pat(BroadcastTo, x)), lambda node, x: broadcast_to(x, node.shape)),  # bcast(bcast x)
     Rule(Pat(Sum, Pat(BroadcastTo, x)), _sum_broadcast),  # sum(bcast(x, S)) -> sum(x) * |S / x|
     Rule(Pat(Sum, x), lambda node, x: full(0, node) if _is_zero(x) else None),  # sum(0) -> 0
     Rule(Pat(BroadcastTo, Pat(Reshape, x)),
@@ -358,7 +357,7 @@ SHAPES = RuleSet([
     Rule(Pat(Sum, Pat(BroadcastTo, x) * y), _sum_scaled),  # sum(bcast(s) * y) -> s * sum(y)
     Rule(Pat(Sum, x * y), _sum_scaled),  # sum(s * y) -> s * sum(y)
     Rule(Pat((Sum, Prod, Max, Min), x), _reduce_ones),  # sum(x, axes of extent 1) -> x
-    Rule(Pat(_MULTI_ELEMENTWISE), _unbroadcast),  # bcast(s, S) * t -> s * t (t of shape S)
+    Rule(Pat(_MULTI_ELEMENTWISE), _unbroadcast, any_input=(BroadcastTo,)),  # bcast(s, S) * t -> s * t (t of shape S)
     Rule(Pat(MatMul, x, y), lambda node, x, y: _row_matmul(node, x, y)),  # reshape(v, (1, n)) @ X -> reshape(v @ X, (1, m))
 ])
 
