@@ -60,6 +60,7 @@ def test_rule_declines_with_none_and_sets_combine():
         (lambda: 1.0 * x, lambda: x),
         (lambda: x / 1, lambda: x),
         (lambda: -(-x), lambda: x),  # --x -> x
+        (lambda: -(x - y), lambda: y - x),  # -(x-y) -> y-x
         (lambda: x ** 1, lambda: x),  # x**1 -> x
         (lambda: sd.exp(sd.log(sd.exp(x))), lambda: sd.exp(x)),  # exp(log x) -> x, x >= 0
         (lambda: sd.log(sd.exp(x)), lambda: x),
@@ -420,6 +421,19 @@ def test_reduction_over_axes_of_one_element_is_the_element():
         same_values(flat, s, r=np.array([[1.5, -2.0, 3.0]]))
     assert sd.simplify(sd.sum(M, axis=0)).op.name == "sum"  # two rows: a real sum
     assert sd.simplify(sd.std(r, axis=0)).op.name != "reshape"  # not every reduction is the element
+
+
+def test_reshape_dropping_kept_axes_is_the_plain_reduction():
+    T = sd.var("T", shape=(2, 3, 4))
+    for fn in (sd.sum, sd.prod, sd.max, sd.min):
+        e = sd.reshape(fn(T, axis=(0, 2), keepdims=True), (3,))
+        s = sd.simplify(e)
+        assert s is fn(T, axis=(0, 2)), sd.to_text(s)
+        same_values(e, s, T=np.arange(24.0).reshape(2, 3, 4) / 5 - 2)
+    moved = sd.reshape(sd.sum(M, axis=0, keepdims=True), (3, 1))  # a column: not what sum gives
+    assert sd.simplify(moved).op.name == "reshape"
+    kept = sd.reshape(sd.sum(M, axis=0), (1, 3))  # the reshape adds the axis back: stays
+    assert sd.simplify(kept).op.name == "reshape"
 
 
 def test_elementwise_ops_broadcast_by_themselves():

@@ -220,6 +220,7 @@ IDENTITIES = RuleSet([
     Rule(x * 0, _mul_zero),  # x*0 -> 0 (x finite)
     Rule(0 / x, lambda node, x: full(0, node) if known_nonzero_finite(x) else None),  # 0/x -> 0
     Rule(-(-x), lambda x: x),  # --x -> x
+    Rule(-(x - y), lambda x, y: y - x),  # -(x-y) -> y-x
     Rule(x - x, lambda node, x: _same_cancels(node, x, 0)),  # x-x -> 0 (x finite)
     Rule(x / x, lambda node, x: _same_cancels(node, x, 1)),  # x/x -> 1 (x finite, non-zero)
     Rule(x + x, lambda x: x * 2),  # x+x -> 2x
@@ -327,6 +328,16 @@ def _unbroadcast(node: Node) -> Node | None:
     return Node(node.op, ins) if changed else None
 
 
+def _drop_kept_axes(node: Node, x: Node) -> Node | None:
+    """reshape(sum(x, axes, keepdims=True), shape without those axes) -> sum(x, axes): the
+    reshape only drops the axes the reduction kept (as reverse mode writes a gradient)."""
+    op = node.inputs[0].op
+    if not op.keepdims:  # type: ignore[attr-defined]
+        return None
+    plain = type(op)(op.axes, False)  # type: ignore[attr-defined, call-arg]
+    return Node(plain, (x,)) if plain.out_shape(x.shape) == node.shape else None
+
+
 def _row_matmul(node: Node, a: Node, b: Node) -> Node | None:
     """reshape(v, (1, n)) @ X -> reshape(v @ X, (1, m)), X @ reshape(v, (n, 1)) -> reshape(X @ v,
     (m, 1)): NumPy multiplies by a vector directly, so the reshapes around a matrix-vector
@@ -357,6 +368,7 @@ SHAPES = RuleSet([
     Rule(Pat(Sum, Pat(BroadcastTo, x) * y), _sum_scaled),  # sum(bcast(s) * y) -> s * sum(y)
     Rule(Pat(Sum, x * y), _sum_scaled),  # sum(s * y) -> s * sum(y)
     Rule(Pat((Sum, Prod, Max, Min), x), _reduce_ones),  # sum(x, axes of extent 1) -> x
+    Rule(Pat(Reshape, Pat((Sum, Prod, Max, Min), x)), _drop_kept_axes),  # reshape(sum(x, keepdims)) -> sum(x)
     Rule(Pat(_MULTI_ELEMENTWISE), _unbroadcast, any_input=(BroadcastTo,)),  # bcast(s, S) * t -> s * t (t of shape S)
     Rule(Pat(MatMul, x, y), lambda node, x, y: _row_matmul(node, x, y)),  # reshape(v, (1, n)) @ X -> reshape(v @ X, (1, m))
 ])
