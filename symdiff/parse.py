@@ -382,6 +382,8 @@ class _Parser:
         if method is None and name not in FUNCTIONS:
             near = difflib.get_close_matches(name, list(FUNCTIONS), n=3, cutoff=0.6)
             hint = f"; did you mean {', '.join(near)}?" if near else "; see symdiff.FUNCTIONS for the list"
+            if name in CONSTANTS and name not in self.shapes:
+                hint = f"; {name!r} is a constant (NumPy's {name}), not a function"
             raise src.at(node.func, f"unknown function {name!r}{hint}")
         # for a method too, the first parameter is the receiver (x in x.sum(...))
         params = inspect.signature(METHODS[method] if method else FUNCTIONS[name]).parameters

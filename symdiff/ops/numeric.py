@@ -369,9 +369,11 @@ class PiecewiseConstant(Unary):
         return (None,)
 
 
-# The scalar templates: math.floor/ceil/trunc and round give Python ints (and raise on inf and
-# nan, where the generated code falls back to NumPy); copysign turns them back into floats and
-# keeps the sign of zero NumPy gives (floor(-0.0), ceil(-0.5) and rint(-0.4) are -0.0).
+def _rounding_template(call: str) -> str:
+    # math.floor/ceil/trunc and round give Python ints, and raise on inf and nan (which are their
+    # own results); copysign turns the int back into a float with the sign of zero NumPy gives
+    # (floor(-0.0), ceil(-0.5) and rint(-0.4) are -0.0)
+    return f"(math.copysign({call}({{0}}), {{0}}) if math.isfinite({{0}}) else {{0}})"
 
 
 class Floor(PiecewiseConstant):
@@ -379,7 +381,7 @@ class Floor(PiecewiseConstant):
 
     name, numpy = "floor", "np.floor({0})"
     inplace = "np.floor({0}, out={out})"
-    math = "math.copysign(math.floor({0}), {0})"
+    math = _rounding_template("math.floor")
 
 
 class Ceil(PiecewiseConstant):
@@ -387,7 +389,7 @@ class Ceil(PiecewiseConstant):
 
     name, numpy = "ceil", "np.ceil({0})"
     inplace = "np.ceil({0}, out={out})"
-    math = "math.copysign(math.ceil({0}), {0})"
+    math = _rounding_template("math.ceil")
 
 
 class Trunc(PiecewiseConstant):
@@ -395,7 +397,7 @@ class Trunc(PiecewiseConstant):
 
     name, numpy = "trunc", "np.trunc({0})"
     inplace = "np.trunc({0}, out={out})"
-    math = "math.copysign(math.trunc({0}), {0})"
+    math = _rounding_template("math.trunc")
 
 
 class Rint(PiecewiseConstant):
@@ -403,7 +405,7 @@ class Rint(PiecewiseConstant):
 
     name, numpy = "rint", "np.rint({0})"
     inplace = "np.rint({0}, out={out})"
-    math = "math.copysign(round({0}), {0})"  # Python's round of a float: halves to even
+    math = _rounding_template("round")  # Python's round of a float: halves to even
 
 
 class Round(PiecewiseConstant):
