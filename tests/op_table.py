@@ -185,7 +185,8 @@ def off_jumps(*shape: int) -> np.ndarray:
 # floor, ceil, trunc, rint: piecewise constant as round; finite differences away from the jumps
 # see the same zero slope, and at the jumps the derivative is 0 by convention
 _ROUNDING = {"floor": np.floor, "ceil": np.ceil, "trunc": np.trunc, "rint": np.rint}
-_EDGES = np.array([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, -0.0, 0.0, -0.4, 0.4, 3.0, -3.0, 1e300, -4.5e15 - 0.5])
+_EDGES = np.array([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, -0.0, 0.0, -0.4, 0.4, 3.0, -3.0, 1e300,
+                   -4.5e15 - 0.5])
 for _name, _ref in _ROUNDING.items():
     good(_name, off_jumps(), ref=_ref)
     good(_name, off_jumps(3), ref=_ref)
@@ -199,7 +200,8 @@ for _name, _ref in _ROUNDING.items():
     if _name != "rint":
         bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("z", 3, dtype="complex128")), sd.DTypeError,
             rf"{_name}: NumPy cannot apply it to dtypes complex128", id="complex")
-good("rint", np.array([1.5 - 2.5j, -0.4 + 0.6j]), ref=np.rint, grad=False, id="complex")  # NumPy rounds both parts
+# NumPy's rint rounds both parts of a complex number (floor, ceil and trunc refuse them)
+good("rint", np.array([1.5 - 2.5j, -0.4 + 0.6j]), ref=np.rint, grad=False, id="complex")
 
 # the complex parts: of a real input, the input itself (conj, real) or zeros (imag)
 for _name, _ref in (("conj", np.conj), ("conjugate", np.conjugate), ("real", np.real)):

@@ -76,7 +76,9 @@ ALIASES: dict[str, str] = {
     "atan2": "arctan2", "atanh": "arctanh", "pow": "power",
 }
 FUNCTIONS.update({alias: FUNCTIONS[name] for alias, name in ALIASES.items()})
-acos, acosh, asin, asinh, atan, atan2, atanh = arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh
+# the same names as module attributes, spelled out for type checkers (tests check they agree)
+acos, acosh, asin, asinh = arccos, arccosh, arcsin, arcsinh
+atan, atan2, atanh = arctan, arctan2, arctanh
 pow = power  # noqa: A001 - NumPy's name
 
 
@@ -168,7 +170,8 @@ METHODS: dict[str, Any] = {k: v for k, v in _SUGAR.items() if not k.startswith("
 Node.__array_ufunc__ = None  # type: ignore[attr-defined]  # ndarray * node defers to Node.__rmul__
 
 __all__ = [
-    "ALIASES", "FUNCTIONS", "HELPERS", "Const", "DimSize", "Var", "as_node", "const", "dim_size", "ew",
+    "ALIASES", "FUNCTIONS", "HELPERS", "Const", "DimSize", "Var", "as_node", "const", "dim_size",
+    "ew",
     "diagonals", "layout", "linalg", "nn", "numeric", "reduce", "scan", "selection", "shape",
     "special", "sum_to", "symbols", "var", "zeros", "zeros_like",
     *(name for name in FUNCTIONS if name.isidentifier()),  # linalg.<name> is reached as sd.linalg
