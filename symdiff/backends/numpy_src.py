@@ -183,6 +183,16 @@ def _helper_calls() -> re.Pattern[str]:
     return _helper_calls_for(tuple(sorted(HELPERS)))
 
 
+SMALL_BYTES = 4096
+"""Values of at most this many bytes (by their static shape) are not deleted when they die:
+freeing them early saves no memory worth a statement."""
+
+
+def _small(node: Node) -> bool:
+    size = node.type.static_size
+    return size is not None and size * node.dtype.itemsize <= SMALL_BYTES
+
+
 def _is_fresh(op: Op) -> bool:
     return isinstance(op, _FRESH) and not isinstance(op, StopGradient)
 
@@ -451,7 +461,7 @@ class _Emitter:
                 names[i]
                 for i in dict.fromkeys(node.inputs)
                 if last[i] == k and (i is not target or rebind) and i not in is_out
-                and not isinstance(i.op, (Var, Const))
+                and not isinstance(i.op, (Var, Const)) and not _small(i)
             ]
             if dead:
                 lines.append(f"del {', '.join(dead)}")

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..ir import Node, gc_paused, toposort
-from ..ops.elementwise import astype
+from ..ops.elementwise import Add, Div, Mul, Neg, Pow, Sub, astype
 from ..ops.shape import broadcast_to
 from .pattern import RuleSet
 
@@ -44,7 +44,7 @@ class Context:
     they are, may do better).
     """
 
-    __slots__ = ("uses", "new", "old", "sole", "origin", "missed", "rank")
+    __slots__ = ("uses", "new", "old", "sole", "origin", "missed", "rank", "kept")
 
     def __init__(self) -> None:
         self.uses: dict[Node, int] = {}
@@ -57,6 +57,9 @@ class Context:
         # it, so the same product is built the same way wherever it occurs
         self.rank: dict[Node, int] = {}
         self.missed = 0
+        # kept[n]: the graph node that normal form ``n`` was rebuilt from when no rule changed
+        # it, or None when a graph-reading rule built it
+        self.kept: dict[Node, Node | None] = {}
 
 
 def restore_type(replacement: Node, node: Node) -> Node:
@@ -99,12 +102,44 @@ def rewrite_once(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | N
     return _rewrite_pass(roots, rules, graph_rules)[0]
 
 
-def _rewrite_pass(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | None
-                  ) -> tuple[list[Node], Context]:
+_REGION = (Add, Sub, Neg, Mul, Div, Pow)  # the ops a sum-of-products region is made of
+
+
+def _changed(order: Sequence[Node], ctx: Context, before: Context) -> set[Node]:
+    """The nodes of ``order`` whose view of the graph changed since the pass ``before``, which
+    the graph-reading rules must see again: those that a rule not reading the graph built
+    (rather than a graph node of that pass, rebuilt on its inputs' normal forms and left as
+    it was), those used a different number of times now, the consumers of these (which may
+    read how often their inputs are used), and the sums and products whose region of sums and
+    products reaches one of them. Every other node these rules decided already, in the same
+    surroundings."""
+    uses, old_uses, kept = ctx.uses, before.uses, before.kept
+    dirty = {n for n in order if n not in kept
+             or (kept[n] is not None and uses.get(n) != old_uses.get(kept[n]))}
+    changed: set[Node] = set()
+    for n in order:
+        if n in dirty:
+            changed.add(n)
+            continue
+        region = isinstance(n.op, _REGION)
+        for i in n.inputs:
+            # a sum or product reads only the region ops below it, and of any other term
+            # which node it is: that is the same node the pass ``before`` showed it
+            if (i in changed and isinstance(i.op, _REGION)) if region else i in dirty:
+                changed.add(n)
+                break
+    return changed
+
+
+def _rewrite_pass(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | None,
+                  before: Context | None = None) -> tuple[list[Node], Context]:
     order = toposort(roots)
     ctx = Context()
     _count_uses(order, roots, ctx)
+    # a later pass offers the graph-reading rules only what changed around them
+    changed = _changed(order, ctx, before) if before is not None else None
     memo = ctx.new
+    kept = ctx.kept
     budget = REWRITES_PER_NODE * len(order) + 64
     find = rules.find
     find_graph = find if graph_rules is None else graph_rules.find
@@ -149,6 +184,9 @@ def _rewrite_pass(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | 
             if n is not node and n in memo:
                 memo[node] = memo[n]
                 continue
+            if n is node and changed is not None and old is not None and node not in changed:
+                memo[node] = kept[node] = node
+                continue
             if hops >= MAX_LOCAL or budget <= 0 or n in active:
                 memo[node] = n
                 if n is not node:
@@ -161,6 +199,10 @@ def _rewrite_pass(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | 
                 memo[node] = n
                 if n is not node:
                     memo[n] = n
+                if old is not None:
+                    kept[n] = old
+                elif origin is None:
+                    kept[n] = None  # built by a graph-reading rule: in normal form for them
                 continue
             budget -= 1
             r = restore_type(found[0], n)
@@ -193,8 +235,9 @@ def rewrite(
     """
     current = list(roots)
     graph_rules: RuleSet | None = None
+    before: Context | None = None
     for round_ in range(max_rounds):
-        nxt, ctx = _rewrite_pass(current, rules, graph_rules)
+        nxt, ctx = _rewrite_pass(current, rules, graph_rules, before)
         if mapping is not None:
             if round_ == 0:
                 mapping.update(ctx.new)
@@ -211,4 +254,5 @@ def rewrite(
         # a later pass can still find is for the rules that read how the graph uses a node
         # (term collection), whose view changed as sums merged their terms.
         graph_rules = rules.contextual()
+        before = ctx
     return current

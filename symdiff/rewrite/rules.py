@@ -694,6 +694,7 @@ STACK = RuleSet([
 
 _ADDITIVE = (Add, Sub, Neg)
 _PRODUCT = (Mul, Div, Neg)
+_FACTORS = (Mul, Div, Neg, Pow)  # what a monomial can look inside
 
 
 def _scale_of(n: Node) -> tuple[Node, Any] | None:
@@ -742,6 +743,12 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
     collected). A product left whole because of other uses is noted in ``blocked``, with the
     nodes that reached it."""
     m = _Monomial(coef)
+    if not isinstance(term.op, _FACTORS) and not (
+            isinstance(term.op, (Const, BroadcastTo)) and _is_zero(term)):
+        f = ctx.new.get(term, term)  # an atom: the loop below would do just this
+        _inherit_rank(term, f, ctx.rank)
+        m.num[f] = 1
+        return m
     stack: list[tuple[Node, int, Node | None]] = [(term, 1, None)]
     uses = ctx.uses
     while stack:
@@ -937,6 +944,25 @@ def _plain_pair(old: Node, ctx: Context) -> bool:
     return True
 
 
+def _distinct_atoms(leaves: dict[Node, None], ctx: Context) -> bool:
+    """Whether the terms of a sum, none repeated, are atoms: no product, quotient, power or
+    negation a monomial would open, and at most one scalar constant. Then nothing can merge or
+    come out as a common factor, which this says without building the monomials (and passes
+    the terms' ranks on as ``_monomial`` would)."""
+    constants = 0
+    for leaf in leaves:
+        if isinstance(leaf.op, _FACTORS):
+            return False
+        if leaf.ndim == 0 and scalar_constant(leaf) is not None:
+            constants += 1
+            if constants > 1:
+                return False
+    new, rank = ctx.new, ctx.rank
+    for leaf in leaves:
+        _inherit_rank(leaf, new.get(leaf, leaf), rank)
+    return True
+
+
 def _collect(node: Node, ctx: Context) -> Node | None:
     """a*x + b*x -> (a+b)*x, x*x**2 -> x**3, g*a + g*b -> g*(a+b): one sum of products at a time.
 
@@ -959,7 +985,6 @@ def _collect(node: Node, ctx: Context) -> Node | None:
     coef: dict[Node, Any] = {old: one}
     arrived: dict[Node, int] = {}
     stack = [old]
-    region = 0
     merges = 0
     leaves: dict[Node, None] = {}
     additive = isinstance(old.op, _ADDITIVE)
@@ -968,7 +993,6 @@ def _collect(node: Node, ctx: Context) -> Node | None:
         if n not in coef:
             continue  # a negation pushed once per use: its first visit took every coefficient
         k = coef.pop(n)
-        region += 1
         leaves.pop(n, None)
         scaled = _scale_of(n) if n is not old else None
         if isinstance(n.op, Add):
@@ -992,6 +1016,8 @@ def _collect(node: Node, ctx: Context) -> Node | None:
                     arrived[child] == uses.get(child, 0)
                     and (isinstance(child.op, _ADDITIVE) or _scale_of(child) is not None))):
                 stack.append(child)
+    if additive and not merges and _distinct_atoms(leaves, ctx):
+        return None
     if not additive:
         # a product alone: a single monomial, which changes only if factors merge
         m = _monomial(old, True, ctx, dtype, one)
@@ -999,7 +1025,6 @@ def _collect(node: Node, ctx: Context) -> Node | None:
             return None
         leaves = {old: None}
         arrived[old] = uses.get(old, 1)
-        region = 0
     groups: dict[frozenset[tuple[Node, int, int]], _Monomial] = {}
     constant = np.asarray(0, dtype=dtype)
     n_constants = 0
@@ -1030,7 +1055,6 @@ def _collect(node: Node, ctx: Context) -> Node | None:
         monos = [(leaf, owned, _monomial(leaf, owned, ctx, dtype, coef[leaf], inside)
                   if not grow.isdisjoint(m.blocked) else m) for leaf, owned, m in monos]
     for _, _, m in monos:
-        region += m.cost
         merges += m.merged
         key = m.key()
         g = groups.get(key)
