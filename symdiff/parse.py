@@ -1,7 +1,8 @@
 """Text to graph: a whitelist walk over Python's ``ast``; nothing in the text is ever executed.
 
-The grammar is Python expression syntax restricted to math: numbers, names (variables), the
-operators ``+ - * / ** @`` (and ``^`` as power when asked), unary ``-``/``+``, single
+The grammar is Python expression syntax restricted to math: numbers, names (variables; ``pi``,
+``inf`` and ``nan`` are NumPy's constants unless ``shapes`` declares them), the operators
+``+ - * / // % ** @`` (and ``^`` as power when asked), unary ``-``/``+``, single
 comparisons, calls of the functions in ``symdiff.FUNCTIONS`` with their own keyword arguments,
 the ndarray methods and properties of ``ops.METHODS`` (``x.sum(axis=0)``, ``x.T``: looked up in
 that table, never with getattr), and indexing with ints, slices, ``None`` and ``...``. Tuples and
@@ -84,6 +85,7 @@ _BINARY: dict[type, Any] = {
     ast.MatMult: FUNCTIONS["matmul"],
 }
 _BINARY[ast.Mod] = FUNCTIONS["mod"]  # NumPy's % (the remainder with the divisor's sign)
+_BINARY[ast.FloorDiv] = FUNCTIONS["floor_divide"]  # NumPy's // (the floor of the quotient)
 _COMPARE: dict[type, Any] = {
     ast.Lt: ew.less,
     ast.LtE: ew.less_equal,
@@ -120,6 +122,11 @@ _OPERATORS: dict[type, str] = {
 }
 
 _Number = (int, float)
+
+# Names that read as NumPy's float constants unless ``shapes`` declares them as variables. They
+# are Python floats, as the literal 3.14 is (weakly typed: x + pi keeps a float32 x float32),
+# and -inf reads as one literal. ``e`` stays a variable name (too common for one; write exp(1)).
+CONSTANTS: dict[str, float] = {"pi": math.pi, "inf": math.inf, "nan": math.nan}
 
 
 class _Text:
@@ -375,6 +382,8 @@ class _Parser:
         if method is None and name not in FUNCTIONS:
             near = difflib.get_close_matches(name, list(FUNCTIONS), n=3, cutoff=0.6)
             hint = f"; did you mean {', '.join(near)}?" if near else "; see symdiff.FUNCTIONS for the list"
+            if name in CONSTANTS and name not in self.shapes:
+                hint = f"; {name!r} is a constant (NumPy's {name}), not a function"
             raise src.at(node.func, f"unknown function {name!r}{hint}")
         # for a method too, the first parameter is the receiver (x in x.sum(...))
         params = inspect.signature(METHODS[method] if method else FUNCTIONS[name]).parameters
@@ -469,7 +478,7 @@ class _Parser:
             return v
         raise src.at(node, f"{_describe(v)} literal is not supported")
 
-    def name(self, node: ast.Name) -> Node:
+    def name(self, node: ast.Name) -> Node | float:
         name = node.id
         found = self.variables.get(name)
         if found is not None:
@@ -481,6 +490,8 @@ class _Parser:
             raise src.at(node, f"{name!r} is used before its definition below 'where'")
         if name in self.shapes:
             found = _leaf_variable(name, self.shapes[name], src, node)
+        elif name in CONSTANTS:
+            return CONSTANTS[name]
         elif name in FUNCTIONS:
             raise src.at(node, f"{name!r} is a function; call it, as in {name}(x)")
         else:
@@ -586,7 +597,8 @@ class _Parser:
 
 def parse(text: str, shapes: Mapping[str, Any] | None = None, caret: bool = True,
           power_caret: bool = False) -> Node:
-    """An expression from text; names not in ``shapes`` are float64 scalars.
+    """An expression from text; names not in ``shapes`` are float64 scalars, except ``pi``,
+    ``inf`` and ``nan``, which are NumPy's constants (``e`` is a variable: write ``exp(1)``).
 
     ``shapes`` maps a name to a shape (``(4, 3)``, ``("n", 3)``), to ``(shape, dtype)``, or to a
     variable node. ``caret`` adds the offending line and a caret line to error messages;

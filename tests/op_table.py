@@ -173,6 +173,36 @@ bad("round", lambda: sd.round(v("a", 3), 1.5), TypeError, r"round: decimals must
     id="float-decimals")
 bad("round", lambda: sd.round(v("a", 3), out=np.zeros(3)), NotImplementedError,
     r"round: the argument 'out' is not supported", id="out")
+
+
+def off_jumps(*shape: int) -> np.ndarray:
+    """Values at least 0.1 from every integer and every half-integer: no jump of floor, ceil,
+    trunc or rint within finite-difference reach."""
+    frac = _rng.uniform(0.1, 0.4, shape) + _rng.choice([0.0, 0.5], shape)
+    return np.asarray(_rng.integers(-4, 5, shape) + frac)
+
+
+# floor, ceil, trunc, rint: piecewise constant as round; finite differences away from the jumps
+# see the same zero slope, and at the jumps the derivative is 0 by convention
+_ROUNDING = {"floor": np.floor, "ceil": np.ceil, "trunc": np.trunc, "rint": np.rint}
+_EDGES = np.array([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, -0.0, 0.0, -0.4, 0.4, 3.0, -3.0, 1e300,
+                   -4.5e15 - 0.5])
+for _name, _ref in _ROUNDING.items():
+    good(_name, off_jumps(), ref=_ref)
+    good(_name, off_jumps(3), ref=_ref)
+    good(_name, off_jumps(2, 3), ref=_ref)
+    good(_name, _EDGES, ref=_ref, zero_grad=True, id="halves-zeros-and-integers")
+    good(_name, off_jumps(2, 3).astype(np.float32), ref=_ref, zero_grad=True, id="float32")
+    # NumPy 2: floor, ceil and trunc keep integer and boolean dtypes; rint makes floats of them
+    good(_name, np.array([7, -7, 0]), ref=_ref, grad=False, id="int64")
+    good(_name, np.array([7, -7, 0], np.int8), ref=_ref, grad=False, id="int8")
+    good(_name, np.array([True, False]), ref=_ref, grad=False, id="bool")
+    if _name != "rint":
+        bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("z", 3, dtype="complex128")), sd.DTypeError,
+            rf"{_name}: NumPy cannot apply it to dtypes complex128", id="complex")
+# NumPy's rint rounds both parts of a complex number (floor, ceil and trunc refuse them)
+good("rint", np.array([1.5 - 2.5j, -0.4 + 0.6j]), ref=np.rint, grad=False, id="complex")
+
 # the complex parts: of a real input, the input itself (conj, real) or zeros (imag)
 for _name, _ref in (("conj", np.conj), ("conjugate", np.conjugate), ("real", np.real)):
     good(_name, normal(2, 3), ref=_ref)
@@ -367,6 +397,27 @@ for _name, _ref in [("mod", np.mod), ("fmod", np.fmod)]:
     good(_name, np.array([7, -7, 7, -7]), np.array([3, 3, -3, -3]), ref=_ref, id="int-signs")
     good(_name, normal(3), call=lambda a, f=sd.FUNCTIONS[_name]: f(a * 0.25 + 10.0, 3.0),
          ref=lambda a, f=_ref: f(a * 0.25 + 10.0, 3.0), id="const-divisor")
+# floor_divide: the quotients stay 0.1 from an integer, so finite differences see the zero slope
+for _sa, _sb in [((), ()), ((2, 3), (2, 3)), ((2, 3), (3,)), ((3,), ()), ((4, 1, 3), (3,))]:
+    good("floor_divide", *_quotient_pairs(_sa, _sb), ref=np.floor_divide)
+good("floor_divide", np.array([7.0, -7.0, 7.0, -7.0, -0.5, 0.5, 1.0]),
+     np.array([2.0, 2.0, -2.0, -2.0, 1.0, -1.0, 0.1]), ref=np.floor_divide, zero_grad=True,
+     id="signs-and-rounding")  # 1.0 // 0.1 is 9.0 in NumPy (the remainder is counted first)
+good("floor_divide", np.array([7, -7, 7, -7]), np.array([3, 3, -3, -3]), ref=np.floor_divide,
+     grad=False, id="int-signs")
+good("floor_divide", np.array([7, -7, 3], np.int8), np.array([2, 2, -2], np.int8),
+     ref=np.floor_divide, grad=False, id="int8")
+good("floor_divide", np.array([True, False]), np.array([True, True]), ref=np.floor_divide,
+     grad=False, id="bool")  # bool // bool is int8, as NumPy gives it
+good("floor_divide", np.array([7, -7, 2]), off_jumps(3), ref=np.floor_divide, id="int-by-float")
+good("floor_divide", off_jumps(2, 3), call=lambda a: a // 2.0, ref=lambda a: a // 2.0, id="operator")
+good("floor_divide", off_jumps(2, 3), call=lambda a: 7.0 // a, ref=lambda a: 7.0 // a, id="roperator")
+good("floor_divide", np.array([7, -8]), call=lambda i: i // 2, ref=lambda i: i // 2, grad=False,
+     id="int-operator")
+bad("floor_divide", lambda: sd.floor_divide(v("a", 2, 3), v("b", 4)), sd.ShapeError,
+    r"floor_divide: shapes \(2, 3\) and \(4,\) do not broadcast", id="mismatch")
+bad("floor_divide", lambda: v("z", 3, dtype="complex128") // 2.0, sd.DTypeError,
+    r"floor_divide: NumPy cannot apply it to dtypes complex128, complex128", id="complex")
 good("mod", np.array([2.5, -2.5]), call=lambda a: a % 2.0, ref=lambda a: a % 2.0, id="operator")
 good("mod", np.array([2.5, -2.5]), call=lambda a: 7.0 % a, ref=lambda a: 7.0 % a, id="roperator")
 

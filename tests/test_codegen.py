@@ -196,8 +196,20 @@ OPS.update({
 })
 
 
+# rounding: piecewise constant, derivative 0 (the gradient outputs are zeros, also compared)
+OPS.update({
+    "floor": (lambda a: sd.floor(a * 3.0), [A]),
+    "ceil": (lambda a: sd.ceil(a * 3.0) * a, [A]),
+    "trunc": (lambda a: sd.trunc(a * 3.0), [A]),
+    "rint": (lambda a: sd.rint(a * 3.0) + a, [A]),
+    "floor_divide": (lambda a, p, labels: a // p + 7.0 // p + (labels // 2)[:, None], [A, P, L]),
+})
+
+
 def test_every_registered_function_has_a_sample():
-    missing = sorted(set(sd.FUNCTIONS) - set(OPS))
+    from symdiff.ops import ALIASES  # NumPy 2's short names are the same functions
+
+    missing = sorted(set(sd.FUNCTIONS) - set(ALIASES) - set(OPS))
     assert not missing, f"add code generation samples for {missing}"
 
 
@@ -257,6 +269,41 @@ def test_scalar_path_falls_back_to_numpy_semantics_on_overflow_and_division_by_z
         assert fn(-1000.0, 1.0) == (0.0, 0.0)
         want = sd.evaluate([sd.log(x)], {"x": -1.0})[0]
         assert np.isnan(sd.compile(sd.log(x), inputs=[x])(-1.0)) and np.isnan(want)
+
+
+# where rounding is decided: halves, signed zeros, integers, beyond 2**52 (every float an
+# integer), the largest and smallest floats, and inf and nan (math raises; NumPy takes over)
+ROUNDING_EDGES = [0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 0.49999999999999994, -0.49999999999999994, 0.0,
+                  -0.0, 0.4, -0.4, 3.0, -3.0, 2.0**52 + 0.5, -(2.0**52) - 1.5, 2.0**53 + 2, 1e300,
+                  -1e300, 5e-324, -5e-324, 0.1, 1 / 3, -7.25, math.inf, -math.inf, math.nan]
+
+
+@pytest.mark.parametrize("name", ["floor", "ceil", "trunc", "rint"])
+def test_rounding_on_the_scalar_path_gives_numpys_floats_bit_for_bit(name):
+    x = sd.var("x")
+    y = sd.FUNCTIONS[name](x)
+    fn = sd.compile(y, inputs=[x])
+    assert "math." in fn.source and f"def _{fn.__name__}_numpy" in fn.source  # the scalar path
+    for v in ROUNDING_EDGES:
+        got = fn(v)
+        assert type(got) is float, (v, got)  # math.floor gives an int; the generated code a float
+        _assert_bits(np.float64(got), sd.evaluate(y, {"x": v}))
+        _assert_bits(np.float64(got), getattr(np, name)(np.float64(v)))
+
+
+def test_floor_divide_on_the_scalar_path_gives_numpys_floats_bit_for_bit():
+    x, y = sd.symbols("x y")
+    q = x // y
+    fn = sd.compile(q, inputs=[x, y])
+    assert "x // y" in fn.source and "def _" in fn.source  # the scalar path, Python's //
+    divisors = [2.0, -2.0, 0.1, -0.1, 3.0, 1e-300, 1e300, 0.0, -0.0, math.inf, -math.inf, math.nan]
+    with np.errstate(all="ignore"):  # NumPy warns of x // 0.0 (inf or nan), as the evaluator
+        for a in ROUNDING_EDGES:
+            for b in divisors:
+                got = fn(a, b)
+                assert type(got) is float or b == 0  # x // 0.0 raised: the NumPy version ran
+                _assert_bits(np.float64(got), sd.evaluate(q, {"x": a, "y": b}))
+                _assert_bits(np.float64(got), np.floor_divide(np.float64(a), np.float64(b)))
 
 
 def test_mlp_loss_and_gradients_match_the_evaluator_exactly():

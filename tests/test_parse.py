@@ -26,7 +26,8 @@ def refusal(text, **kw):
     ("sin(*x)", "starred arguments (*args) are not supported", "      ^^"),
     ("sin(**x)", "keyword unpacking (**kwargs) is not supported", "      ^^^"),
     ("x ^ 2", "the operator '^' is not supported; write ** for a power", "    ^"),
-    ("x // 2", "the operator '//' is not supported", "    ^^"),
+    ("x << 2", "the operator '<<' is not supported", "    ^^"),
+    ("x // (1, 2)", "a tuple cannot be used as a value here", "       ^^^^^^"),
     ("x < y < z", "chained comparisons", "  ^^^^^^^^^"),
     ("sum(x, axs=0)", "sum() takes no keyword argument 'axs'; did you mean axis=?", "         ^^^^^"),
     ("sin(x, axis=0)", "sin() takes no keyword argument 'axis'", "         ^^^^^^"),
@@ -163,6 +164,62 @@ def test_limits_on_length_nesting_and_operators():
     assert sd.evaluate(long_sum, {f"x{k}": 1.0 for k in range(50)}) == 1500.0
     deep = sd.parse("(" * 99 + "x" + ")" * 99)
     assert deep is sd.var("x")
+
+
+def test_floor_division_and_rounding_read_as_numpy_has_them():
+    x, y = sd.symbols("x y")
+    i = sd.var("i", (3,), "int64")
+    assert sd.parse("x // y") is sd.floor_divide(x, y) is x // y
+    assert sd.parse("2 // x") is sd.floor_divide(2, x) is 2 // x
+    assert sd.parse("x // 2 % 3") is (x // 2) % 3  # Python's precedence: // and % as * and /
+    assert sd.parse("-x // 2 ** y") is (-x) // (2 ** y)
+    assert sd.parse("i // 2", shapes={"i": ((3,), "int64")}).dtype == np.int64
+    assert sd.parse("floor(x) + ceil(x) * trunc(y) - rint(y)") is (
+        sd.floor(x) + sd.ceil(x) * sd.trunc(y) - sd.rint(y))
+    q = sd.parse("i // -2", shapes={"i": i})
+    assert sd.evaluate(q, {"i": np.array([7, -7, 0])}).tolist() == [-4, 3, 0]
+
+
+def test_pi_inf_and_nan_are_numpys_constants_unless_declared():
+    x = sd.var("x")
+    f = sd.parse("sin(pi * x)")
+    assert f is sd.sin(np.pi * x)
+    assert [v.op.var_name for v in sd.toposort(f) if isinstance(v.op, sd.Var)] == ["x"]
+    assert sd.parse("pi").op.value == np.pi and sd.parse("pi").dtype == np.float64
+    assert sd.parse("x + inf") is x + np.inf
+    assert sd.parse("x * -inf") is x * -np.inf  # -inf is one literal, as -1.0 is
+    assert sd.parse("-inf").op.value == -np.inf
+    n = sd.parse("nan")
+    assert n.op.value.tobytes() == np.float64(np.nan).tobytes()
+    assert np.signbit(sd.parse("-nan").op.value)
+    assert sd.parse("[inf, -inf, nan, pi]").op.value.tobytes() == np.array(
+        [np.inf, -np.inf, np.nan, np.pi]).tobytes()
+    # weakly typed, as the literal 3.14 and NumPy's np.pi: a float32 x stays float32
+    assert sd.parse("x * pi + inf", shapes={"x": ((), "float32")}).dtype == np.float32
+    # a name declared in shapes is a variable again; e is always a variable (write exp(1))
+    assert sd.parse("sin(pi * x)", shapes={"pi": ()}) is sd.sin(sd.var("pi") * x)
+    declared = sd.parse("inf + nan", shapes={"inf": (2,), "nan": (2,)})
+    assert declared is sd.var("inf", (2,)) + sd.var("nan", (2,))
+    assert sd.parse("e * x") is sd.var("e") * x and sd.parse("E").op.var_name == "E"
+    assert sd.parse("exp(1)") is sd.exp(1)
+    assert refusal("pi(x)").split("\n")[0] == (
+        "unknown function 'pi'; 'pi' is a constant (NumPy's pi), not a function (line 1, column 1)")
+
+
+def test_constants_inf_and_nan_read_back_from_their_text():
+    x = sd.var("x")
+    W = sd.var("W", (3,), "float32")
+    exprs = [x + np.inf, x * -np.inf, x - np.nan, x + sd.const(-np.nan), sd.const(np.inf),
+             -sd.const(np.inf), -sd.const(-np.inf), -sd.const(np.nan), sd.const(-np.nan) * x,
+             x ** -np.inf, np.pi * x,
+             sd.sin(sd.const(np.pi)), x * np.array([np.inf, -np.inf, np.nan, -np.nan, np.pi]),
+             W * np.float32([np.inf, -np.nan, 0.1]), sd.where(x > 0, x, np.nan), sd.floor(x) // np.inf,
+             sd.maximum(x, -np.inf) + sd.minimum(x, np.inf)]
+    for e in exprs:
+        text = sd.to_text(e)
+        assert sd.parse(text, shapes={"W": ((3,), "float32")}) is e, text
+    assert sd.to_text(-sd.const(np.inf)) == "negative(inf)"  # not -inf, which is the constant -inf
+    assert sd.to_text(x + sd.const(-np.nan)) == "x + -nan"
 
 
 def test_round_trip_through_text():

@@ -195,6 +195,10 @@ def _more_latex(n: Node, a: list[Printed]) -> Printed | None:
     if name in ("mod", "fmod"):
         sym = r"\bmod" if name == "mod" else r"\operatorname{fmod}"
         return Printed(rf"{_wrap(a[0], PRODUCT)} {sym} {_wrap(a[1], PRODUCT, strict=True)}", PRODUCT)
+    if name in ("floor", "ceil"):
+        return Printed(rf"\left\l{name} {a[0]} \right\r{name}", ATOM)
+    if name == "floor_divide":
+        return Printed(rf"\left\lfloor \frac{{{a[0]}}}{{{a[1]}}} \right\rfloor", ATOM)
     if name == "deg2rad":
         return Printed(rf"\frac{{\pi}}{{180}} \, {_wrap(a[0], PRODUCT)}", PRODUCT)
     if name == "rad2deg":

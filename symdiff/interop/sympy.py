@@ -206,6 +206,13 @@ _BINARY.update({
     "mod": sympy.Mod,  # the sign of the divisor, as NumPy's mod
     "fmod": lambda a, b: sympy.sign(a) * sympy.Mod(sympy.Abs(a), sympy.Abs(b)),
 })
+# -- rounding (SymPy has no function that rounds halves to even: rint and round do not convert)
+_UNARY.update({
+    "floor": sympy.floor,
+    "ceil": sympy.ceiling,
+    "trunc": lambda a: sympy.Piecewise((sympy.floor(a), a >= 0), (sympy.ceiling(a), True)),
+})
+_BINARY["floor_divide"] = lambda a, b: sympy.floor(a / b)
 
 
 def _clip(op: Any, args: list[Arr]) -> Arr:
@@ -429,6 +436,8 @@ def _convert_node(n: Node, args: list[Arr], leaf: Callable[[Node], Arr]) -> Arr:
         **_SHAPE_HINTS,
         "stop_gradient": " (SymPy would differentiate through it)",
         "dimsize": " (the size of a named dimension is known only at run time)",
+        "rint": " (SymPy has no function rounding halves to even; floor(x + 1/2) rounds them up)",
+        "round": " (SymPy has no function rounding halves to even)",
     }.get(name, "")
     raise UnsupportedError(f"to_sympy: the op {name!r} has no SymPy equivalent{hint}")
 
@@ -533,6 +542,8 @@ _FUNCS.update({
     sympy.loggamma: FUNCTIONS["gammaln"],
     sympy.polygamma: FUNCTIONS["polygamma"],
     sympy.Mod: FUNCTIONS["mod"],
+    sympy.floor: FUNCTIONS["floor"],
+    sympy.ceiling: FUNCTIONS["ceil"],
     sympy.sinc: lambda a: FUNCTIONS["sinc"](ew.divide(a, math.pi)),
 })
 

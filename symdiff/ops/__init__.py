@@ -24,9 +24,9 @@ from .layout import (
 )
 from .nn import log_softmax, one_hot, softmax
 from .numeric import (
-    arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, cbrt, clip, conj, conjugate, cosh,
-    deg2rad, exp2, fmod, hypot, imag, log2, log10, logaddexp, logaddexp2, mod, rad2deg, real,
-    reciprocal, round, sinc, sinh, square,
+    arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, cbrt, ceil, clip, conj, conjugate,
+    cosh, deg2rad, exp2, floor, floor_divide, fmod, hypot, imag, log2, log10, logaddexp, logaddexp2,
+    mod, rad2deg, real, reciprocal, rint, round, sinc, sinh, square, trunc,
 )
 from .products import dot, einsum, inner, kron, matmul, outer, tensordot, vdot
 from .reduce import (
@@ -44,12 +44,13 @@ FUNCTIONS: dict[str, Any] = {
     f.__name__: f
     for f in (
         # elementwise
-        abs, add, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, astype, cbrt, clip,
-        conj, conjugate, cos, cosh, deg2rad, digamma, divide, equal, erf, erfc, exp, exp2, expm1,
-        fmod, gammaln, greater, greater_equal, hypot, imag, less, less_equal, log, log10, log1p,
-        log2, logaddexp, logaddexp2, maximum, minimum, mod, multiply, negative, not_equal,
-        polygamma, power, rad2deg, real, reciprocal, relu, round, sigmoid, sign, sin, sinc, sinh,
-        softplus, sqrt, square, stop_gradient, subtract, tan, tanh, where,
+        abs, add, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, astype, cbrt, ceil,
+        clip, conj, conjugate, cos, cosh, deg2rad, digamma, divide, equal, erf, erfc, exp, exp2,
+        expm1, floor, floor_divide, fmod, gammaln, greater, greater_equal, hypot, imag, less,
+        less_equal, log, log10, log1p, log2, logaddexp, logaddexp2, maximum, minimum, mod,
+        multiply, negative, not_equal, polygamma, power, rad2deg, real, reciprocal, relu, rint,
+        round, sigmoid, sign, sin, sinc, sinh, softplus, sqrt, square, stop_gradient, subtract,
+        tan, tanh, trunc, where,
         # reductions and scans
         all, any, average, cumprod, cumsum, logsumexp, max, mean, min, prod, std, sum, variance,
         # neural-network functions
@@ -68,6 +69,17 @@ FUNCTIONS.update({
     for f in (linalg.cholesky, linalg.det, linalg.eigh, linalg.eigvalsh, linalg.inv, linalg.norm,
               linalg.slogdet, linalg.solve, linalg.svdvals)
 })
+# NumPy 2's short names (the array API's): one more key for the same function, so the parser
+# and ``sd.asin`` accept them while printing keeps the name above (the op's own name).
+ALIASES: dict[str, str] = {
+    "acos": "arccos", "acosh": "arccosh", "asin": "arcsin", "asinh": "arcsinh", "atan": "arctan",
+    "atan2": "arctan2", "atanh": "arctanh", "pow": "power",
+}
+FUNCTIONS.update({alias: FUNCTIONS[name] for alias, name in ALIASES.items()})
+# the same names as module attributes, spelled out for type checkers (tests check they agree)
+acos, acosh, asin, asinh = arccos, arccosh, arcsin, arcsinh
+atan, atan2, atanh = arctan, arctan2, arctanh
+pow = power  # noqa: A001 - NumPy's name
 
 
 def _transpose_method(self: Node, *axes: Any) -> Node:
@@ -93,6 +105,8 @@ _SUGAR: dict[str, Any] = {
     "__rmul__": lambda s, o: multiply(o, s),
     "__truediv__": divide,
     "__rtruediv__": lambda s, o: divide(o, s),
+    "__floordiv__": floor_divide,
+    "__rfloordiv__": lambda s, o: floor_divide(o, s),
     "__mod__": mod,
     "__rmod__": lambda s, o: mod(o, s),
     "__pow__": _pow,
@@ -156,7 +170,8 @@ METHODS: dict[str, Any] = {k: v for k, v in _SUGAR.items() if not k.startswith("
 Node.__array_ufunc__ = None  # type: ignore[attr-defined]  # ndarray * node defers to Node.__rmul__
 
 __all__ = [
-    "FUNCTIONS", "HELPERS", "Const", "DimSize", "Var", "as_node", "const", "dim_size", "ew",
+    "ALIASES", "FUNCTIONS", "HELPERS", "Const", "DimSize", "Var", "as_node", "const", "dim_size",
+    "ew",
     "diagonals", "layout", "linalg", "nn", "numeric", "reduce", "scan", "selection", "shape",
     "special", "sum_to", "symbols", "var", "zeros", "zeros_like",
     *(name for name in FUNCTIONS if name.isidentifier()),  # linalg.<name> is reached as sd.linalg

@@ -154,7 +154,7 @@ class Const(Op):
         read_back = np.array(v.tolist())  # what sd.parse (and NumPy) make of the list
         if v.size <= 6 and read_back.shape == v.shape:  # not so for a (0, 2) array: []
             # every float as its shortest text that reads back to the same bits, on one line
-            text = np.array2string(v, separator=", ", formatter={"float_kind": str},
+            text = np.array2string(v, separator=", ", formatter={"float_kind": _float_text},
                                    max_line_width=1 << 30).replace("\n", "") if v.size else repr(v.tolist())
             return text if read_back.dtype == v.dtype else f"astype({text}, {v.dtype.name!r})"
         return f"const<{v.dtype.name}{format_shape(v.shape)}>"
@@ -164,9 +164,15 @@ class Const(Op):
 
 
 def _scalar_text(v: Any) -> str:
-    if isinstance(v, float) and v.is_integer() and abs(v) < 1e16:
-        return repr(v)  # keeps the '.0' so floats read as floats
-    return repr(v)
+    return _float_text(v) if isinstance(v, float) else repr(v)
+
+
+def _float_text(v: Any) -> str:
+    """The shortest text that sd.parse reads back to the same bits: ``1.0`` keeps its '.0' so
+    it reads as a float; ``inf`` and ``nan`` are the parser's constants, ``-nan`` keeps its sign."""
+    if v != v and np.signbit(v):
+        return "-nan"
+    return str(v)  # of a NumPy float32 too: its own shortest text ('0.1')
 
 
 def literal(value: np.ndarray) -> str:

@@ -19,7 +19,13 @@ from .base import (
 )
 
 
-_NEGATIVE_DIGITS = frozenset(f"-{d}" for d in "0123456789")
+_CONSTANT_NAMES = frozenset({"inf", "nan"})  # the parser's float constants that print by name
+
+
+def _reads_as_literal(text: str) -> bool:
+    """Whether ``-text`` reads back as one number literal (``-1.0``, ``-inf``), not a negation."""
+    body = text[1:] if text.startswith("-") else text
+    return body[:1].isdigit() or body in _CONSTANT_NAMES
 UNARY_PRECEDENCE = 30  # unary minus: binds tighter than * and looser than **
 
 
@@ -108,9 +114,9 @@ class Neg(Unary):
         return (-g,)
 
     def text(self, args: Sequence[str]) -> str:
-        if args[0][:1].isdigit() or args[0][:2] in _NEGATIVE_DIGITS:
-            # -1.0 reads back as the literal -1.0, a constant; the negation of a constant keeps
-            # its own form
+        if _reads_as_literal(args[0]):
+            # -1.0 and -inf read back as the literals -1.0 and -inf, constants; the negation of
+            # a constant keeps its own form
             return f"negative({args[0]})"
         return f"-{wrap(args[0], self.precedence)}"
 

@@ -1,6 +1,7 @@
 """More NumPy elementwise functions: inverse trigonometric and hyperbolic functions, logarithms
 and powers in other bases, ``hypot``, ``logaddexp``, ``mod``/``fmod``, ``clip``, ``sinc``,
-``round`` and the complex parts ``conj``/``real``/``imag``.
+the rounding functions ``floor``, ``ceil``, ``trunc``, ``rint``, ``round`` and ``floor_divide``
+(piecewise constant: derivative 0), and the complex parts ``conj``/``real``/``imag``.
 
 Each op is one class beside its derivative, written in symdiff ops so it differentiates again.
 Non-smooth points:
@@ -358,7 +359,56 @@ class SincDerivative(Unary):
         return (g * Node(SincDerivative(self.n + 1), (x,)),)
 
 
-class Round(Unary):
+class PiecewiseConstant(Unary):
+    """A rounding op: piecewise constant, so its derivative is 0 wherever it exists (as in JAX
+    and PyTorch) and nothing flows back through it."""
+
+    __slots__ = ()
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (None,)
+
+
+def _rounding_template(call: str) -> str:
+    # math.floor/ceil/trunc and round give Python ints, and raise on inf and nan (which are their
+    # own results); copysign turns the int back into a float with the sign of zero NumPy gives
+    # (floor(-0.0), ceil(-0.5) and rint(-0.4) are -0.0)
+    return f"(math.copysign({call}({{0}}), {{0}}) if math.isfinite({{0}}) else {{0}})"
+
+
+class Floor(PiecewiseConstant):
+    """The largest integer <= x (integer and boolean inputs keep their dtype, as in NumPy)."""
+
+    name, numpy = "floor", "np.floor({0})"
+    inplace = "np.floor({0}, out={out})"
+    math = _rounding_template("math.floor")
+
+
+class Ceil(PiecewiseConstant):
+    """The smallest integer >= x."""
+
+    name, numpy = "ceil", "np.ceil({0})"
+    inplace = "np.ceil({0}, out={out})"
+    math = _rounding_template("math.ceil")
+
+
+class Trunc(PiecewiseConstant):
+    """x rounded towards zero."""
+
+    name, numpy = "trunc", "np.trunc({0})"
+    inplace = "np.trunc({0}, out={out})"
+    math = _rounding_template("math.trunc")
+
+
+class Rint(PiecewiseConstant):
+    """x rounded to the nearest integer, halves to even (integers give floats, as in NumPy)."""
+
+    name, numpy = "rint", "np.rint({0})"
+    inplace = "np.rint({0}, out={out})"
+    math = _rounding_template("round")  # Python's round of a float: halves to even
+
+
+class Round(PiecewiseConstant):
     """NumPy's round to ``decimals`` places (halves to even; negative ``decimals`` round to tens,
     hundreds, ...). It is piecewise constant: its derivative is 0 wherever it exists, as in
     JAX and PyTorch, and nothing flows back through it."""
@@ -378,8 +428,19 @@ class Round(Unary):
     def text(self, args: Sequence[str]) -> str:
         return f"round({args[0]}, {self.decimals!r})" if self.decimals else f"round({args[0]})"
 
-    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
-        return (None,)
+
+class FloorDivide(Binary):
+    """The floor of a / b (Python's ``//``, NumPy's ``floor_divide``). Piecewise constant in
+    both arguments: its derivative is 0 (as JAX's), and nothing flows back through it."""
+
+    name, numpy, symbol, precedence = "floor_divide", "np.floor_divide({0}, {1})", "//", 20
+    inplace = "np.floor_divide({0}, {1}, out={out})"
+    # Python's float // is NumPy's algorithm (fmod, then correct the quotient); x // 0.0 raises
+    # ZeroDivisionError, where the generated code falls back to NumPy's inf and nan
+    math = "{0} // {1}"
+
+    def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
+        return (None, None)
 
 
 # -- complex parts -------------------------------------------------------------------------------
@@ -420,6 +481,7 @@ _arcsin, _arccos, _arctan, _sinh, _cosh = Arcsin(), Arccos(), Arctan(), Sinh(), 
 _arcsinh, _arccosh, _arctanh, _log2, _log10 = Arcsinh(), Arccosh(), Arctanh(), Log2(), Log10()
 _exp2, _reciprocal, _cbrt, _deg2rad, _rad2deg = Exp2(), Reciprocal(), Cbrt(), Deg2rad(), Rad2deg()
 _sinc = Sinc()
+_floor, _ceil, _trunc, _rint, _floor_divide = Floor(), Ceil(), Trunc(), Rint(), FloorDivide()
 
 
 def arcsin(x: Any) -> Node:
@@ -575,6 +637,38 @@ def round(a: Any, decimals: int = 0, out: Any = None) -> Node:  # noqa: A001 - N
     return _unary(Round(int(decimals)), a)
 
 
+def floor(x: Any) -> Node:
+    """The largest integer <= x, elementwise, as NumPy: ``sd.floor(x)``; its derivative is 0.
+
+    Integer and boolean inputs keep their dtype (NumPy 2)."""
+    return _unary(_floor, x)
+
+
+def ceil(x: Any) -> Node:
+    """The smallest integer >= x, elementwise, as NumPy: ``sd.ceil(x)``; its derivative is 0."""
+    return _unary(_ceil, x)
+
+
+def trunc(x: Any) -> Node:
+    """x rounded towards zero, elementwise, as NumPy: ``sd.trunc(x)``; its derivative is 0."""
+    return _unary(_trunc, x)
+
+
+def rint(x: Any) -> Node:
+    """x rounded to the nearest integer, halves to even, as NumPy: ``sd.rint(x)``.
+
+    Its derivative is 0; integer inputs give floats, as in NumPy."""
+    return _unary(_rint, x)
+
+
+def floor_divide(x1: Any, x2: Any) -> Node:
+    """The floor of x1 / x2 (Python's ``//``) with broadcasting, as NumPy: ``sd.floor_divide(a, 2.0)``.
+
+    Its derivative is 0 (it is piecewise constant). Division by zero gives NumPy's results:
+    inf or nan for floats, 0 for integers."""
+    return _binary(_floor_divide, x1, x2)
+
+
 def conj(x: Any) -> Node:
     """The complex conjugate, elementwise; a real input is returned as it is: ``sd.conj(z)``."""
     x = as_node(x)
@@ -604,7 +698,8 @@ def sinc(x: Any) -> Node:
 
 
 __all__ = [
-    "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "cbrt", "clip",
-    "conj", "conjugate", "cosh", "deg2rad", "imag", "real", "exp2", "fmod", "hypot", "log10", "log2", "logaddexp", "logaddexp2", "mod",
-    "rad2deg", "reciprocal", "round", "sinc", "sinh", "square",
+    "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "cbrt", "ceil",
+    "clip", "conj", "conjugate", "cosh", "deg2rad", "exp2", "floor", "floor_divide", "fmod",
+    "hypot", "imag", "log10", "log2", "logaddexp", "logaddexp2", "mod", "rad2deg", "real",
+    "reciprocal", "rint", "round", "sinc", "sinh", "square", "trunc",
 ]
