@@ -12,8 +12,8 @@ can be differentiated again, evaluated, or printed.
 
 from . import ops as _ops
 from .api import (
-    codegen, compile, count_nodes, evaluate, grad, hessian, hvp, jacobian, jvp, simplify, to_text,
-    toposort, vjp,
+    codegen, compile, count_nodes, derivative, evaluate, grad, hessian, hvp, jacobian, jvp,
+    simplify, taylor, to_text, toposort, vjp,
 )
 from .errors import (
     DTypeError, InputError, NotDifferentiableError, OutOfBoundsError, ParseError, ShapeError,
@@ -35,10 +35,10 @@ __version__ = "0.1.0"
 __all__ = [
     "DTypeError", "Drawing", "Explanation", "FUNCTIONS", "InputError", "Node",
     "NotDifferentiableError", "OutOfBoundsError", "ParseError", "ShapeError", "SymdiffError", "Type",
-    "UnsupportedError", "ZeroGradient", "codegen", "compile", "const", "count_nodes", "draw",
-    "evaluate", "explain", "from_sympy", "grad", "hessian", "hvp", "jacobian", "jvp", "latex",
-    "live_node_count", "parse", "simplify", "symbols", "to_dot", "to_networkx", "to_sympy", "to_text",
-    "why_zero",
+    "UnsupportedError", "ZeroGradient", "codegen", "compile", "const", "count_nodes", "derivative",
+    "draw", "evaluate", "explain", "from_sympy", "grad", "hessian", "hvp", "jacobian", "jvp",
+    "latex", "live_node_count", "parse", "simplify", "symbols", "taylor", "to_dot", "to_networkx",
+    "to_sympy", "to_text", "why_zero",
     "toposort", "var", "vjp", *(name for name in FUNCTIONS if name.isidentifier()),
 ]
 del _ops

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .autodiff import cotangent_of, grad, hessian, hvp, jacobian, jvp, vjp
+from .autodiff import cotangent_of, derivative, grad, hessian, hvp, jacobian, jvp, taylor, vjp
 from .backends.evaluate import evaluate as _evaluate
 from .backends.numpy_src import generate
 from .ir import Node, count_nodes, toposort
@@ -207,6 +207,6 @@ def _compiled_html(module: Any, doc: str) -> str:
 
 
 __all__ = [
-    "codegen", "compile", "count_nodes", "evaluate", "grad", "hessian", "hvp", "jacobian", "jvp",
-    "simplify", "to_text", "toposort", "vjp",
+    "codegen", "compile", "count_nodes", "derivative", "evaluate", "grad", "hessian", "hvp",
+    "jacobian", "jvp", "simplify", "taylor", "to_text", "toposort", "vjp",
 ]

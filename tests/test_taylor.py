@@ -1,0 +1,169 @@
+"""Taylor mode (``sd.taylor``, ``sd.derivative``): every op's coefficients against nested
+forward mode, closed forms, SymPy, the seed function's sizes, errors."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import sympy
+
+import symdiff as sd
+from op_table import SAMPLES, Sample, idfn
+
+rng = np.random.default_rng(7)
+
+
+def _nested_jvp(node: sd.Node, wrt: list[sd.Node], us: list[sd.Node], order: int) -> list[sd.Node]:
+    """d^k/dt^k node(wrt + t*us) for k = 0..order, by forward mode applied k times."""
+    out = [node]
+    for _ in range(order):
+        out.append(sd.jvp(out[-1], wrt, us))
+    return out
+
+
+@pytest.mark.parametrize("sample", [s for s in SAMPLES if s.grad and s.float_args() and s.order2],
+                         ids=idfn)
+def test_every_op_matches_nested_forward_mode(sample: Sample):
+    """The coefficients up to order 3 along a random direction in every float argument are the
+    derivatives of repeated jvp, divided by k!."""
+    node, vs = sample.build()
+    ks = sample.float_args()
+    wrt = [vs[k] for k in ks]
+    us = [sd.const(rng.standard_normal(sample.args[k].shape)) for k in ks]
+    coeffs = sd.taylor(node, wrt, 3, direction=us)
+    assert len(coeffs) == 4 and coeffs[0] is node
+    want = sd.evaluate(_nested_jvp(node, wrt, us, 3), sample.inputs())
+    got = sd.evaluate(coeffs, sample.inputs())
+    for k, (g, w) in enumerate(zip(got, want)):
+        assert g.shape == node.shape and g.dtype == node.dtype
+        np.testing.assert_allclose(g * math.factorial(k), w, rtol=1e-8, atol=1e-9,
+                                   err_msg=f"order {k}")
+    # the placeholders of the jvp-derived rules never reach the result
+    assert not any(n.op.name == "slot" for n in sd.toposort(coeffs))
+
+
+x_, y_ = sd.symbols("x y")
+SEED = (x_ + sd.sigmoid(y_)) / (sd.sigmoid(x_) + (x_ + y_) ** 2)
+
+
+@pytest.mark.parametrize("build", [
+    lambda x: SEED,
+    lambda x: sd.sin(x) * x,
+    lambda x: sd.exp(sd.sin(x)) / (1 + x ** 2),
+    lambda x: sd.log(1 + x ** 2) * sd.tanh(x) ** 3,
+    lambda x: sd.sqrt(1 + x ** 2) - sd.cos(x) ** 4,
+    lambda x: sd.sigmoid(x * y_) ** 2 + x ** 2.5,
+    lambda x: sd.arctan(x) + sd.softplus(x) * sd.erf(x),
+], ids=["seed", "x sin x", "exp sin / (1+x^2)", "log tanh^3", "sqrt cos^4", "sigmoid x^2.5",
+        "arctan softplus erf"])
+def test_derivatives_up_to_order_6_match_sympy(build):
+    f = build(x_)
+    ds = [sd.derivative(f, x_, k) for k in range(1, 7)]
+    values = {"x": 0.7, "y": -0.4}
+    got = sd.evaluate(ds, values)
+    fs = sd.to_sympy(f)
+    syms = {s.name: s for s in fs.free_symbols}
+    at = {syms[name]: v for name, v in values.items() if name in syms}
+    for k, g in enumerate(got, start=1):
+        want = float(sympy.diff(fs, syms["x"], k).subs(at).evalf(30))
+        assert g == pytest.approx(want, rel=1e-9, abs=1e-9), f"order {k}"
+
+
+def test_closed_forms():
+    x = sd.var("x")
+    c = sd.evaluate(sd.taylor(sd.exp(2 * x), x, 4), {"x": 0.3})
+    np.testing.assert_allclose(c, np.exp(0.6) * np.array([1, 2, 2, 4 / 3, 2 / 3]), rtol=1e-14)
+    c = sd.evaluate(sd.taylor(1 / (1 - x), x, 6), {"x": 0.5})
+    np.testing.assert_allclose(c, 2.0 ** np.arange(1, 8), rtol=1e-14)
+    c = sd.evaluate(sd.taylor(sd.log(x), x, 5), {"x": 2.0})
+    np.testing.assert_allclose(c[1:], [(-1) ** (k + 1) / (k * 2.0 ** k) for k in range(1, 6)],
+                               rtol=1e-14)
+    # an integer power is a Cauchy product: exact at 0, where a recurrence dividing by x fails
+    c = sd.evaluate(sd.taylor(x ** 3, x, 5), {"x": 0.0})
+    np.testing.assert_array_equal(c, [0, 0, 0, 1, 0, 0])
+    c = sd.evaluate(sd.taylor(sd.sin(x), x, 5), {"x": 0.0})
+    np.testing.assert_allclose(c, [0, 1, 0, -1 / 6, 0, 1 / 120], atol=1e-16)
+
+
+def test_seed_derivatives_grow_less_than_twice_per_order():
+    """The k-th derivative in x of the seed function, simplified: Taylor mode builds the
+    orders together, so each order adds a few products per node instead of doubling."""
+    sizes = [sd.count_nodes(SEED)]
+    for k in range(1, 7):
+        sizes.append(sd.count_nodes(sd.simplify(sd.derivative(SEED, x_, k))))
+    growth = [b / a for a, b in zip(sizes, sizes[1:])]
+    assert max(growth) < 2, sizes
+    assert growth[-1] < 1.5, sizes  # the quadratic regime: (k+1)^2 / k^2 -> 1
+    values = {"x": 3.0, "y": -4.0}
+    d = SEED
+    for k in range(1, 4):
+        d = sd.grad(d, x_)
+        np.testing.assert_allclose(sd.evaluate(sd.derivative(SEED, "x", k), values),
+                                   sd.evaluate(d, values), rtol=1e-12)
+
+
+def test_tensors_directions_and_several_variables():
+    A = sd.var("A", shape=(3, 3))
+    v = sd.var("v", shape=(3,))
+    f = sd.sum(sd.tanh(A @ v) ** 2)
+    a, u = rng.standard_normal((3, 3)), rng.standard_normal(3)
+    da, du = rng.standard_normal((3, 3)), rng.standard_normal(3)
+    c = sd.taylor(f, [A, v], 2, direction=[da, du])
+    got = sd.evaluate(c, {"A": a, "v": u})
+
+    def line(t: float) -> float:
+        return float(np.sum(np.tanh((a + t * da) @ (u + t * du)) ** 2))
+
+    h = 1e-4
+    np.testing.assert_allclose(got[1], (line(h) - line(-h)) / (2 * h), rtol=1e-7)
+    np.testing.assert_allclose(got[2], (line(h) - 2 * line(0) + line(-h)) / (2 * h * h), rtol=1e-5)
+    # float32 in, float32 coefficients out
+    z = sd.var("z", shape=(4,), dtype="float32")
+    c32 = sd.taylor(sd.sigmoid(z) * z, z, 3, direction=np.ones(4, np.float32))
+    assert all(ci.dtype == np.float32 for ci in c32)
+    out = sd.evaluate(c32, {"z": np.linspace(-1, 1, 4, dtype=np.float32)})
+    assert all(o.dtype == np.float32 for o in out)
+
+
+def test_generated_code_agrees_with_the_evaluator():
+    ds = [sd.derivative(SEED, x_, k) for k in range(1, 5)]
+    fn = sd.compile(ds, inputs=[x_, y_])
+    np.testing.assert_allclose(fn(0.3, 1.2), sd.evaluate(ds, {"x": 0.3, "y": 1.2}), rtol=1e-12)
+
+
+def test_constant_and_order_zero():
+    x = sd.var("x")
+    w = sd.var("w", shape=(2,))
+    c = sd.taylor(sd.sum(w), x, 2)
+    assert [sd.evaluate(ci, {"w": np.ones(2)}) for ci in c] == [2.0, 0.0, 0.0]
+    assert sd.derivative(sd.sin(x), x, 0) is sd.sin(x)
+    (only,) = sd.taylor(sd.sin(x), x, 0)
+    assert only is sd.sin(x)
+
+
+def test_a_deep_chain_is_walked_without_recursion():
+    x = sd.var("x")
+    z = x
+    for _ in range(20_000):  # 20 times Python's recursion limit
+        z = sd.sin(z)
+    d2 = sd.derivative(z, x, 2)
+    assert float(sd.evaluate(d2, {"x": 0.0}, simplify=False)) == 0.0  # sin^(n) is odd
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: sd.taylor(sd.var("x") ** 2, "x", -1), ValueError, "order must be a non-negative integer"),
+    (lambda: sd.taylor(sd.var("x") ** 2, "x", 1.5), ValueError, "order must be a non-negative integer"),
+    (lambda: sd.derivative(sd.sum(sd.var("v", shape=(3,))), "v", 2), ValueError,
+     r"'v' has shape \(3,\); give a direction of that shape"),
+    (lambda: sd.taylor(sd.sum(sd.var("v", shape=(3,))), "v", 2, direction=np.ones(2)), sd.ShapeError,
+     r"direction shape \(2,\) != variable shape \(3,\)"),
+    (lambda: sd.taylor(sd.var("x") * sd.var("y"), ["x", "y"], 2, direction=[1.0]), ValueError,
+     "2 variables but 1 directions"),
+    (lambda: sd.derivative(sd.var("k", dtype="int64") * 2, "k", 1), sd.NotDifferentiableError,
+     "dtype int64 is not floating-point"),
+])
+def test_errors_name_the_problem(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
