@@ -289,37 +289,41 @@ def grad(y: Node, wrt: Wrt) -> Node | list[Node]:
     return result if many else result[0]
 
 
+@gc_paused
 def jvp(y: Node | Sequence[Node], wrt: Wrt, tangent: Any) -> Node | list[Node]:
     """The Jacobian-vector product (forward mode): how ``y`` moves when ``wrt`` moves along
-    ``tangent``. Built as the derivative of a vector-Jacobian product, which is linear in its
-    cotangent, so the result holds no trace of that cotangent.
+    ``tangent``. Tangents are pushed through the graph from the variables up (Taylor mode to
+    the first order, see ``taylor``), so only what ``y`` needs is built, once.
 
     >>> x = sd.var("x", shape=(3,)); sd.jvp(sd.sin(x), x, np.ones(3))   # cos(x)
     """
     ys_in, many_y = _listify(y)
     ys = [as_node(v) for v in ys_in]
     ws, _ = _listify(wrt)
-    xs = _resolve(ys, ws)
     ts_in, _ = _listify(tangent)
-    if len(ts_in) != len(xs):
-        raise ValueError(f"jvp: {len(xs)} variables but {len(ts_in)} tangents")
-    ts = []
-    for x, t in zip(xs, ts_in):
-        t = as_node(t, x)
-        if t.shape != x.shape:
-            raise ShapeError(f"jvp: tangent shape {format_shape(t.shape)} != variable shape {format_shape(x.shape)}")
-        ts.append(t)
-    seeds = [Node(_Seed(k, Type(v.dtype if v.type.is_float else np.float64, v.shape)), ()) for k, v in enumerate(ys)]
-    pulled = _vjp(ys, xs, seeds)
+    if len(ws) == 1 and len(ts_in) != 1:
+        ts_in = [tangent]  # one variable, its tangent given as a list of numbers
+    if len(ts_in) != len(ws):
+        raise ValueError(f"jvp: {len(ws)} variables but {len(ts_in)} tangents")
+    line = _line(ys, ws, ts_in, "jvp")
+    out = [_coefficient(s[1], yk) for yk, s in zip(ys, _series(ys, _leaves(line, 1), 1))]
+    return out if many_y else out[0]
+
+
+def _jvp_by_transpose(y: Node, xs: Sequence[Node], ts: Sequence[Node]) -> Node:
+    """The jvp of ``y`` from reverse mode: a vjp is linear in its cotangent, so differentiating
+    it in the cotangent gives the jvp, with no trace of the cotangent left. Every op with a
+    ``vjp`` has a jvp this way (Taylor mode uses it for ops without a rule of their own)."""
+    seed = Node(_Seed(0, Type(y.dtype, y.shape)), ())
+    pulled = _vjp([y], xs, [seed])
     inner: Node | None = None
     for gx, t in zip(pulled, ts):
         term = reduce_sum(gx * t)
         inner = term if inner is None else inner + term
     assert inner is not None
-    out = _vjp([inner], seeds, [const(np.ones((), inner.dtype))])
-    out = substitute(out, {s: zeros(s.shape, s.dtype) for s in seeds})
-    out = [astype(o, y.dtype) if y.type.is_float else o for o, y in zip(out, ys)]
-    return out if many_y else out[0]
+    (out,) = _vjp([inner], [seed], [const(np.ones((), inner.dtype))])
+    (out,) = substitute([out], {seed: zeros(seed.shape, seed.dtype)})
+    return astype(out, y.dtype)
 
 
 def jacobian(y: Node, wrt: Wrt) -> Node | list[Node]:
@@ -621,8 +625,7 @@ def _t_jvp(n: Node, y0: Node, ins: list[Series], K: int) -> Series:
     moving = [i for i, (s, inp) in enumerate(zip(ins, n.inputs))
               if inp.type.is_float and any(c is not None for c in s[1:])]
     tangents = [Node(_Slot(len(slots) + j, n.inputs[i].type), ()) for j, i in enumerate(moving)]
-    t = jvp(Node(n.op, slots), [slots[i] for i in moving], tangents)
-    assert isinstance(t, Node)
+    t = _jvp_by_transpose(Node(n.op, slots), [slots[i] for i in moving], tangents)
     leaves: dict[Node, Series] = {slot: s[:K] for slot, s in zip(slots, ins)}
     for slot, i in zip(tangents, moving):
         leaves[slot] = [_times(m + 1, ins[i][m + 1]) for m in range(K)]
@@ -644,10 +647,31 @@ def _series(ys: Sequence[Node], leaves: dict[Node, Series], K: int) -> list[Seri
                 c is not None for s, i in zip(ins, n.inputs) if i.type.is_float for c in s[1:]):
             ser[n] = [y0] + [None] * K
             continue
+        stable = stable_parts(n) if isinstance(n.op, STABLE_HEADS) else None
+        if stable is not None and stable[1] in ser:
+            # through its stable form, so the coefficients are as finite as the function
+            # (log(sigmoid(x)) as -softplus(-x): no division by a sigmoid that underflowed)
+            form = _series([stable[0]], {stable[1]: ser[stable[1]]}, K)[0]
+            ser[n] = [y0, *form[1:]]
+            continue
         rule = _TAYLOR.get(type(n.op))
         out = rule(n, y0, ins, K) if rule is not None else None
         ser[n] = out if out is not None else _t_jvp(n, y0, ins, K)
     return [ser.get(y) or [y] + [None] * K for y in ys]
+
+
+def _leaves(line: dict[Node, Node], K: int) -> dict[Node, Series]:
+    """The series of the variables of a line: ``x + t*v``."""
+    return {x: [x, v, *[None] * (K - 1)] if K else [x] for x, v in line.items()}
+
+
+def _coefficient(c: Node | None, y: Node) -> Node:
+    """A coefficient as returned to users: zeros for a known zero, in ``y``'s dtype (float64
+    for an integer ``y``, whose derivatives are zero)."""
+    dtype = y.dtype if y.type.is_float else np.dtype(np.float64)
+    if c is None:
+        return zeros(y.shape, dtype)
+    return c if c.dtype == dtype else astype(c, dtype)
 
 
 def _line(ys: Sequence[Node], wrt: Wrt, direction: Any, what: str) -> dict[Node, Node]:
@@ -668,14 +692,16 @@ def _line(ys: Sequence[Node], wrt: Wrt, direction: Any, what: str) -> dict[Node,
             vs = [direction]  # one variable, its direction given as a list of numbers
     if len(vs) != len(xs):
         raise ValueError(f"{what}: {len(xs)} variables but {len(vs)} directions")
+    kind = "tangent" if what == "jvp" else "direction"
     out: dict[Node, Node] = {}
     for x, v in zip(xs, vs):
         v = as_node(v, x)
         if v.shape != x.shape:
             raise ShapeError(
-                f"{what}: direction shape {format_shape(v.shape)} != variable shape "
+                f"{what}: {kind} shape {format_shape(v.shape)} != variable shape "
                 f"{format_shape(x.shape)}")
-        out[x] = v if v.dtype == x.dtype else astype(v, x.dtype)
+        v = v if v.dtype == x.dtype else astype(v, x.dtype)
+        out[x] = out[x] + v if x in out else v  # a variable named twice moves by both
     return out
 
 
@@ -695,11 +721,8 @@ def taylor(y: Node | Sequence[Node], wrt: Wrt, order: int, direction: Any = None
     ys = [as_node(v) for v in ys_in]
     K = int(order)
     line = _line(ys, wrt, direction, "taylor")
-    leaves: dict[Node, Series] = {x: [x, v] + [None] * (K - 1) for x, v in line.items()}
-    if K == 0:
-        leaves = {x: [x] for x in line}
-    out = [[zeros(yk.shape, yk.dtype) if c is None else c for c in s]
-           for yk, s in zip(ys, _series(ys, leaves, K))]
+    out = [[yk, *(_coefficient(c, yk) for c in s[1:])]
+           for yk, s in zip(ys, _series(ys, _leaves(line, K), K))]
     return out if many else out[0]
 
 
