@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Union
 
 import numpy as np
@@ -44,7 +44,7 @@ _MASK_DEPTH = 8  # nesting beyond this applies the outermost condition where it 
 
 
 class _Seed(Op):
-    """A placeholder cotangent used to derive forward mode from reverse mode."""
+    """A placeholder cotangent, differentiated away to derive a jvp from reverse mode."""
 
     __slots__ = ("k", "typ")
     name = "seed"
@@ -404,26 +404,18 @@ def hvp(y: Node, wrt: Wrt, v: Any) -> Node | list[Node]:
 # the coefficients up to order K take about K^2 / 2 nodes per node of the function: the graph
 # of the 6th derivative of a small function is a few times the function, where differentiating
 # six times over multiplies it by about 2.4 each time. Ops without a rule of their own
-# (softmax, det, maximum, ...) take their first derivative from ``jvp`` and expand that to one
-# order less, so every differentiable op works; the recursion is over the order, not the graph.
+# (softmax, det, maximum, ...) take their first derivative from reverse mode and expand that
+# to one order less, so every differentiable op works; the recursion is over the order, not the graph.
 
 Series = list[Union[Node, None]]  # coefficients 0..K of one node; None is a known zero
 
 
-class _Slot(Op):
-    """A placeholder input of an op whose Taylor rule is derived from its ``jvp``."""
+class _Slot(_Seed):
+    """A placeholder input of an op whose Taylor rule is derived from its ``vjp`` (a class of
+    its own, so a slot is never the same node as a seed)."""
 
-    __slots__ = ("k", "typ")
+    __slots__ = ()
     name = "slot"
-
-    def __init__(self, k: int, typ: Type) -> None:
-        self.k, self.typ = k, typ
-
-    def params(self) -> tuple[Any, ...]:
-        return (self.k, self.typ)
-
-    def infer(self) -> Type:
-        return self.typ
 
 
 def _plus(a: Node | None, b: Node | None) -> Node | None:
@@ -459,14 +451,24 @@ def _cauchy(a: Series, b: Series, k: int, pair: Any = None) -> Node | None:
     return total
 
 
+def _products(terms: Iterable[tuple[float, Node | None, Node | None]]) -> Node | None:
+    """sum of c * u * v over the terms whose u and v are not known zeros."""
+    total: Node | None = None
+    for c, u, v in terms:
+        if u is not None and v is not None:
+            total = _plus(total, _times(c, u * v))
+    return total
+
+
 def _chain(x: Series, q: Series, k: int) -> Node | None:
     """The k-th coefficient of y with y' = q * x': sum over j of (j/k) x_j q_(k-j)."""
-    total: Node | None = None
-    for j in range(1, k + 1):
-        xj, qk = x[j], q[k - j]
-        if xj is not None and qk is not None:
-            total = _plus(total, _times(j / k, xj * qk))
-    return total
+    return _products((j / k, x[j], q[k - j]) for j in range(1, k + 1))
+
+
+def _solved(a: Node | None, rest: Node | None, d: Node) -> Node | None:
+    """(a - rest) / d: a coefficient from a relation d*y_k + rest = a."""
+    top = a if rest is None else (-rest if a is None else a - rest)
+    return None if top is None else top / d
 
 
 def _t_linear(n: Node, y0: Node, ins: list[Series], K: int) -> Series:
@@ -511,12 +513,8 @@ def _t_div(n: Node, y0: Node, ins: list[Series], K: int) -> Series:
     a, b = ins
     out: Series = [y0]
     for k in range(1, K + 1):
-        rest: Node | None = None
-        for j in range(1, k + 1):
-            if b[j] is not None and out[k - j] is not None:
-                rest = _plus(rest, b[j] * out[k - j])  # type: ignore[operator]
-        top = a[k] if rest is None else (-rest if a[k] is None else a[k] - rest)
-        out.append(None if top is None else top / b[0])
+        rest = _products((1, b[j], out[k - j]) for j in range(1, k + 1))
+        out.append(_solved(a[k], rest, b[0]))  # type: ignore[arg-type]
     return out
 
 
@@ -532,12 +530,8 @@ def _t_log(n: Node, y0: Node, ins: list[Series], K: int) -> Series:
     x = ins[0]
     out: Series = [y0]
     for k in range(1, K + 1):
-        rest: Node | None = None
-        for j in range(1, k):
-            if out[j] is not None and x[k - j] is not None:
-                rest = _plus(rest, _times(j / k, out[j] * x[k - j]))  # type: ignore[operator]
-        top = x[k] if rest is None else (-rest if x[k] is None else x[k] - rest)
-        out.append(None if top is None else top / x[0])  # type: ignore[operator]
+        rest = _products((j / k, out[j], x[k - j]) for j in range(1, k))
+        out.append(_solved(x[k], rest, x[0]))  # type: ignore[arg-type]
     return out
 
 
@@ -546,12 +540,7 @@ def _t_sqrt(n: Node, y0: Node, ins: list[Series], K: int) -> Series:
     x = ins[0]
     out: Series = [y0]
     for k in range(1, K + 1):
-        rest: Node | None = None
-        for j in range(1, k):
-            if out[j] is not None and out[k - j] is not None:
-                rest = _plus(rest, out[j] * out[k - j])  # type: ignore[operator]
-        top = x[k] if rest is None else (-rest if x[k] is None else x[k] - rest)
-        out.append(None if top is None else top / (y0 * 2))
+        out.append(_solved(x[k], _products((1, out[j], out[k - j]) for j in range(1, k)), y0 * 2))
     return out
 
 
