@@ -1,6 +1,6 @@
 """Generated code against hand-written NumPy, side by side in one run.
 
-    python bench/bench_codegen.py [--quick] [--markdown] [--threads N]
+    python bench/bench_codegen.py [--quick] [--markdown] [--threads N] [--blas-core NAME]
 
 MLP 784-256-256-10 softmax cross-entropy (loss + all gradients), a char-RNN (hidden 100,
 vocab 65, 25 steps unrolled), the seed's scalar f(x, y) with its gradient, time from
@@ -32,6 +32,14 @@ if THREADS is not None:
         os.environ[var] = THREADS
     os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen="
                                + ("false" if THREADS == "1" else "true")).strip()
+
+# --blas-core NAME: the OpenBLAS kernel family every NumPy column uses (OPENBLAS_CORETYPE, read
+# when NumPy loads its BLAS). OpenBLAS builds that choose their kernels at run time can miss a
+# newer CPU and fall back to older ones: on an AVX-512 machine that OpenBLAS 0.3.31 took for
+# Haswell, SkylakeX kernels made its float64 matrix products about 1.6x faster.
+BLAS_CORE = sys.argv[sys.argv.index("--blas-core") + 1] if "--blas-core" in sys.argv else None
+if BLAS_CORE is not None:
+    os.environ["OPENBLAS_CORETYPE"] = BLAS_CORE
 
 import numpy as np  # noqa: E402
 
@@ -249,6 +257,8 @@ def first_call(fn, *args, **kwargs) -> float:
 
 def main() -> None:
     fws = [k for k in frameworks.NAMES if frameworks.installed(k)]
+    print(f"NumPy {np.__version__}; BLAS threads: {THREADS or 'default'}; OpenBLAS kernels: "
+          f"{BLAS_CORE or 'chosen by OpenBLAS'}")
     header = ["case", "symdiff", "hand-written", *(frameworks.NAMES[k] for k in fws)]
     rows: list[list[str]] = []
 
