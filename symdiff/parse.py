@@ -121,12 +121,13 @@ _OPERATORS: dict[type, str] = {
     ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not",
 }
 
-_Number = (int, float)
+_Number = (int, float, complex)
 
 # Names that read as NumPy's float constants unless ``shapes`` declares them as variables. They
 # are Python floats, as the literal 3.14 is (weakly typed: x + pi keeps a float32 x float32),
 # and -inf reads as one literal. ``e`` stays a variable name (too common for one; write exp(1)).
 CONSTANTS: dict[str, float] = {"pi": math.pi, "inf": math.inf, "nan": math.nan}
+_COMPLEX = "complex"  # complex(re, im) of two real literals is a complex literal, as the printer writes one
 
 
 class _Text:
@@ -212,7 +213,22 @@ def _check_limits(text: str, src: _Text, line_shift: int = 0, col_shift: int = 0
         pass  # Python's parser reports the syntax error itself, with a better message
 
 
+class _IndexValue:
+    """``s_[1:, ::2]``: an index written as a value (NumPy's ``np.s_``), accepted only where a
+    function takes an index (``index_add``'s third argument)."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: Any) -> None:
+        self.index = index
+
+
+_INDEX_ARGS = {"index_add": "idx"}  # the parameters that take an s_[...] index
+
+
 def _describe(value: Any) -> str:
+    if isinstance(value, _IndexValue):
+        return "an index s_[...]"
     if isinstance(value, str):
         return "a string"
     if isinstance(value, tuple):
@@ -358,6 +374,8 @@ class _Parser:
                 return [node.value]
             raise src.at(node, _attribute_refusal(node))
         if isinstance(node, ast.Subscript):
+            if self.index_value(node):
+                return [node.slice]
             return [node.value, node.slice]
         if isinstance(node, ast.Slice):
             return [p for p in (node.lower, node.upper, node.step) if p is not None]
@@ -379,6 +397,10 @@ class _Parser:
             if isinstance(node.func, ast.Attribute):
                 raise src.at(node.func, _attribute_refusal(node.func))
             raise src.at(node.func, "only functions called by name, such as sin(x), are supported")
+        if name == _COMPLEX and name not in self.shapes:
+            if len(node.args) != 2 or node.keywords:
+                raise src.at(node, "complex(re, im) takes two number literals")
+            return
         if method is None and name not in FUNCTIONS:
             near = difflib.get_close_matches(name, list(FUNCTIONS), n=3, cutoff=0.6)
             hint = f"; did you mean {', '.join(near)}?" if near else "; see symdiff.FUNCTIONS for the list"
@@ -436,6 +458,10 @@ class _Parser:
             x = self.operand(node.value, values[0])
             return self.build(node, METHODS[node.attr].fget, as_node(x))
         if isinstance(node, ast.Subscript):
+            if self.index_value(node):
+                if _holds_string(values[0]):
+                    raise src.at(node.slice, "strings cannot be indices")
+                return _IndexValue(values[0])
             x = values[0]
             if isinstance(x, _Results):
                 return x.pick(src, node.slice, values[1])
@@ -463,6 +489,11 @@ class _Parser:
             return list(values)
         raise src.at(node, f"{type(node).__name__} is not allowed in a symdiff expression")
 
+    def index_value(self, node: ast.Subscript) -> bool:
+        """Whether ``node`` is ``s_[...]``, an index as a value (unless ``s_`` is a variable)."""
+        return (isinstance(node.value, ast.Name) and node.value.id == "s_"
+                and "s_" not in self.shapes and "s_" not in self.variables)
+
     def constant(self, node: ast.Constant) -> Any:
         v = node.value
         src = self.src
@@ -472,9 +503,9 @@ class _Parser:
             if not _INT64.min <= v <= _INT64.max:
                 raise src.at(node, "integer literal does not fit in int64; write it as a float (1e30)")
             return v
-        if isinstance(v, float):
-            if not math.isfinite(v):
-                raise src.at(node, "float literal is out of the float64 range")
+        if isinstance(v, (float, complex)):
+            if not (math.isfinite(v.real) and math.isfinite(v.imag)):
+                raise src.at(node, f"{type(v).__name__} literal is out of the float64 range")
             return v
         raise src.at(node, f"{_describe(v)} literal is not supported")
 
@@ -541,8 +572,14 @@ class _Parser:
             raise self.src.at(node, "this does not make an expression")
         return out
 
-    def call(self, node: ast.Call, values: list[Any]) -> Node:
+    def call(self, node: ast.Call, values: list[Any]) -> Node | complex:
         method = _method_name(node.func)
+        if method is None and _function_name(node.func) == _COMPLEX and _COMPLEX not in self.shapes:
+            for a, v in zip(node.args, values):
+                if not isinstance(v, (int, float)) or isinstance(v, bool):
+                    what = "an expression" if isinstance(v, Node) else _describe(v)
+                    raise self.src.at(a, f"complex(re, im) takes two real number literals, not {what}")
+            return complex(values[0], values[1])  # a literal: nothing is computed
         arg_asts = list(node.args)
         if method is None:
             name = _function_name(node.func)
@@ -570,11 +607,18 @@ class _Parser:
                 v = by_ast[id(a)]
                 if param not in allowed and _holds_string(v):
                     raise self.src.at(a, f"{shown}(): a string is not accepted as {param!r}")
-                if isinstance(v, slice) or v is Ellipsis:
+                if isinstance(v, slice) or v is Ellipsis or (
+                        isinstance(v, _IndexValue) and _INDEX_ARGS.get(name) != param):
                     raise self.src.at(a, f"{shown}(): {_describe(v)} is not accepted as {param!r}")
-        if name == "astype" and args and isinstance(args[0], list):
-            # a constant array of a given dtype, as the printer writes one: astype([0.5], 'float32')
-            args[0] = self.array_literal(arg_asts[0], args[0])
+                if isinstance(v, _IndexValue):
+                    by_ast[id(a)] = v.index
+        args = [by_ast[id(a)] for a in arg_asts]
+        kwargs = {k: by_ast[id(a)] for k, a in asts.items()}
+        if name == "astype" and args and isinstance(args[0], (list, *_Number)):
+            # a constant of a given dtype, as the printer writes one: astype([0.5], 'float32'),
+            # astype(0.5, 'float32')
+            args[0] = self.array_literal(arg_asts[0], args[0]) if isinstance(args[0], list) \
+                else np.asarray(args[0])
         return self.build(node, fn, *args, **kwargs)
 
     def run(self, tree: ast.Expression) -> Node:
@@ -592,6 +636,8 @@ class _Parser:
         out = values[id(tree)]
         if isinstance(out, _Results):
             raise self.src.at(tree.body, out.unpicked())
+        if isinstance(out, _IndexValue):
+            raise self.src.at(tree.body, "an index s_[...] is not an expression; it is index_add's index")
         return out if isinstance(out, Node) else as_node(out)
 
 

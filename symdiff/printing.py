@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+import numpy as np
+
 from .ir import Node, consumers, toposort
-from .ops.elementwise import Neg, Printed
+from .ops.base import Const
+from .ops.elementwise import Elementwise, Neg, Printed
 
 _INLINE_LIMIT = 60  # a shared sub-expression longer than this gets a name
 _MAX_LENGTH = 240  # any sub-expression longer than this gets a name
@@ -45,7 +48,39 @@ def name_shared(
     return [texts[r] for r in roots], definitions
 
 
+def _literal_dtypes(n: Node) -> dict[int, np.dtype]:
+    """For each 0-d constant input of ``n`` whose bare literal the parser would read with another
+    dtype, that constant's position and dtype (it prints as ``astype(1.0, 'float32')``).
+
+    The parser types a literal as ``as_nodes`` does: beside the other operands of an elementwise
+    op it takes their dtype when it fits their kind (NumPy 2's weak scalars), elsewhere its own
+    (float64, int64, complex128, bool). A constant written with its dtype is such an operand too,
+    so the choice is repeated until it settles."""
+    consts = [k for k, i in enumerate(n.inputs) if isinstance(i.op, Const) and not i.shape]
+    typed: dict[int, np.dtype] = {}
+    if not consts:
+        return typed
+    context = isinstance(n.op, Elementwise)
+    while True:
+        others = [i.dtype for k, i in enumerate(n.inputs) if k not in consts or k in typed]
+        changed = False
+        for k in consts:
+            value = n.inputs[k].op.value.item()  # type: ignore[attr-defined]
+            reads_as = np.result_type(np.result_type(*others), value) if context and others \
+                else np.result_type(value)
+            if k not in typed and reads_as != n.inputs[k].dtype:
+                typed[k] = n.inputs[k].dtype
+                changed = True
+        if not changed:
+            return typed
+
+
 def _text(n: Node, args: list[Printed]) -> Printed:
+    typed = _literal_dtypes(n)
+    if typed:
+        args = list(args)
+        for k, dt in typed.items():
+            args[k] = Printed(f"astype({args[k]}, {dt.name!r})", 100)
     text = n.op.text(args)
     # a negative literal binds like unary minus: (-2.0) ** x, not -2.0 ** x
     return Printed(text, _NEG_PRECEDENCE if not n.inputs and text.startswith("-") else n.op.precedence)
@@ -58,6 +93,10 @@ def to_text(outputs: Node | Iterable[Node]) -> str:
     x * y + 1
     """
     body, definitions = name_shared(outputs, _text, lambda k: f"_{k}")
+    roots = [outputs] if isinstance(outputs, Node) else list(outputs)
+    body = [f"astype({t}, {r.dtype.name!r})" if isinstance(r.op, Const) and not r.shape
+            and np.result_type(r.op.value.item()) != r.dtype else t  # type: ignore[attr-defined]
+            for r, t in zip(roots, body)]
     if not definitions:
         return "\n".join(body)
     return "\n".join([*body, "where", *(f"  {name} = {t}" for name, t in definitions)])

@@ -368,6 +368,12 @@ good("log10", np.array([1, 10, 1000]), ref=np.log10, id="int-input")
 good("deg2rad", np.array([0, 90, 180]), ref=np.deg2rad, id="int-input")
 good("sinc", np.array([0.0, 1e-9, -3e-5, 0.5, -1.0, 1.0 - 1e-9, 7.25]), ref=np.sinc, id="near-0-and-integers")
 good("sinc", np.array([1, 2, 0]), ref=np.sinc, grad=False, id="int-input")
+_SINC = lambda t: _mpmath.sinc(_mpmath.pi * t)  # noqa: E731 - the normalized sinc
+for _n in (1, 2, 3):
+    good("sinc_derivative", np.array([-2.5, -0.7, 1e-6, 0.3, 1.0, 4.2]), _n,
+         ref=_mp(lambda t, n: _mpmath.diff(_SINC, t, n)), id=f"order{_n}")
+bad("sinc_derivative", lambda: sd.sinc_derivative(v("a", 3), 0), ValueError,
+    r"sinc_derivative: the order must be a positive int, got 0", id="order")
 good("erf", np.array([-6.0, -0.5, 0.0, 1e-10, 3.0, 30.0]), ref=_mp(_mpmath.erf), id="tails")
 good("erfc", np.array([-3.0, 0.0, 5.0, 12.0, 26.0]), ref=_mp(_mpmath.erfc), id="tails")
 good("erf", np.array([0, 1, 2]), ref=_mp(_mpmath.erf), id="int-input")
@@ -473,6 +479,10 @@ for _name, _ref, _gen in [("cumsum", np.cumsum, normal), ("cumprod", np.cumprod,
         rf"{_name}: axis 2 is out of bounds for an array of 2 dimensions", id="axis")
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), out=np.zeros(6)), NotImplementedError,
         rf"{_name}: the argument 'out' is not supported", id="out")
+good("cumsum", normal(2, 3), call=lambda x: sd.cumsum(x, axis=1, reverse=True),
+     ref=lambda x: np.flip(np.cumsum(np.flip(x, 1), axis=1), 1), id="reverse")
+bad("cumsum", lambda: sd.cumsum(v("a", 2, 3), reverse=1), TypeError,
+    r"cumsum: reverse must be True or False, got 1", id="reverse-type")
 good("cumprod", np.array([[1.5, 0.0, 2.0, 0.0, 3.0], [0.0, 0.5, 2.0, -1.0, 0.0], [1.0, 2.0, -1.0, 0.5, 3.0]]),
      ref=np.cumprod, kwargs={"axis": 1}, order2=False, id="zeros")
 
@@ -918,6 +928,28 @@ good("diagonal", normal(2, 3, 4), -1, 2, 0, ref=np.diagonal)
 good("diagonal", normal(2, 3, 4), 0, 1, 2, ref=np.diagonal)
 good("diagonal", normal(2, 3, 4), 1, -1, -3, ref=np.diagonal, id="negative-axes")
 good("diagonal", normal(3, 3), call=lambda x: x.diagonal(1), ref=lambda x: x.diagonal(1), id="method")
+
+
+def _diagonal_embed(x: np.ndarray, shape: tuple[int, ...], offset: int = 0, axis1: int = 0,
+                    axis2: int = 1) -> np.ndarray:
+    out = np.zeros(shape, x.dtype)
+    view = np.moveaxis(out, (axis1, axis2), (-2, -1))  # a view: writing it writes ``out``
+    k = np.arange(x.shape[-1])
+    view[..., k + max(-offset, 0), k + max(offset, 0)] = x
+    return out
+
+
+good("diagonal_embed", normal(3), (3, 4), ref=_diagonal_embed)
+good("diagonal_embed", normal(3), (3, 4), 1, ref=_diagonal_embed, id="offset")
+good("diagonal_embed", normal(3, 2), (2, 3, 4), -1, 2, 0, ref=_diagonal_embed, id="axes")
+good("diagonal_embed", normal(2), call=lambda x: sd.diagonal_embed(x, (3, 3), offset=-1),
+     ref=lambda x: np.diag(x, -1), id="as-diag")
+bad("diagonal_embed", lambda: sd.diagonal_embed(v("a", 2), (3, 4)), sd.ShapeError,
+    r"diagonal_embed: the diagonal of \(3, 4\) has shape \(3,\), got \(2,\)", id="shape")
+bad("diagonal_embed", lambda: sd.diagonal_embed(v("a", 3), (3,)), sd.ShapeError,
+    r"diagonal_embed: needs a shape of at least two dimensions, got \(3,\)", id="1d")
+bad("diagonal_embed", lambda: sd.diagonal_embed(v("a", 3), (3, 3), axis1=1, axis2=-1), sd.ShapeError,
+    r"diagonal_embed: axis1 and axis2 cannot be the same \(both are axis 1\)", id="same-axes")
 bad("diagonal", lambda: sd.diagonal(v("a", 2, 3), 0, 1, -1), sd.ShapeError,
     r"diagonal: axis1 and axis2 cannot be the same \(both are axis 1\)", id="same-axes")
 bad("diagonal", lambda: sd.diagonal(v("a", 3)), sd.ShapeError,
@@ -1068,6 +1100,44 @@ good("take_along_axis", normal(3, 4), np.array([11, 0, 5]), ref=np.take_along_ax
      kwargs={"axis": None}, id="flat")
 good("take_along_axis", distinct(3, 4), call=lambda x: sd.take_along_axis(x, sd.argsort(x, axis=0), axis=0),
      ref=lambda x: np.take_along_axis(x, np.argsort(x, axis=0), axis=0), id="with-argsort")
+
+
+def _add_along_axis(g: np.ndarray, indices: np.ndarray, shape: tuple[int, ...], axis: int) -> np.ndarray:
+    out = np.zeros(shape, g.dtype)
+    at = list(np.indices(indices.shape, sparse=True))
+    at[axis] = indices
+    np.add.at(out, tuple(at), g)
+    return out
+
+
+good("add_along_axis", normal(3, 2), np.array([[0, 3], [1, 1], [2, 0]]), (3, 4), 1, ref=_add_along_axis,
+     id="repeats")
+good("add_along_axis", normal(3, 4), np.array([[2, 0, 1], [1, 2, 0], [0, 1, 2], [0, 0, 0]]).T, (3, 4), 0,
+     ref=_add_along_axis, id="axis0")
+good("add_along_axis", normal(3, 4), call=lambda g: sd.add_along_axis(g, sd.argsort(g, axis=-1), (3, 4), -1),
+     ref=lambda g: _add_along_axis(g, np.argsort(g, axis=-1), (3, 4), 1), grad=False, id="permutation")
+bad("add_along_axis", lambda: sd.add_along_axis(v("g", 3, 2), v("i", 3, 2), (3, 4), 1), sd.DTypeError,
+    r"add_along_axis: indices must be integers, got dtype float64", id="float-indices")
+bad("add_along_axis", lambda: sd.add_along_axis(v("g", 3, 3), v("i", 3, 2, dtype="int64"), (3, 4), 1),
+    sd.ShapeError, r"add_along_axis: expected a cotangent of shape \(3, 2\), got \(3, 3\)", id="shape")
+
+
+def _index_add(g: np.ndarray, shape: tuple[int, ...], idx: Any) -> np.ndarray:
+    out = np.zeros(shape, g.dtype)
+    np.add.at(out, idx, g)
+    return out
+
+
+good("index_add", normal(2, 2), (3, 4), np.s_[1:, ::2], ref=_index_add, id="slices")
+good("index_add", normal(3), (4, 3), 1, ref=_index_add, id="int")
+good("index_add", normal(3, 3), (4, 3), np.array([0, 2, 2]), ref=_index_add, id="repeated-array")
+good("index_add", normal(), (4, 3), (1, 2), ref=_index_add, id="element")
+good("index_add", normal(4, 1, 3), (4, 3), (slice(None), None), ref=lambda g, shape, idx: g[:, 0, :],
+     id="new-axis")
+bad("index_add", lambda: sd.index_add(v("g", 3), (4, 3), 5), sd.OutOfBoundsError,
+    r"index 5 is out of bounds for axis 0 with size 4", id="bounds")
+bad("index_add", lambda: sd.index_add(v("g", 2), (4, 3), 1), sd.ShapeError,
+    r"index_add: shapes \(2,\) and \(3,\) do not broadcast", id="shape")
 bad("take_along_axis", lambda: sd.take_along_axis(v("a", 3, 4), v("i", 3, dtype="int64"), 1), sd.ShapeError,
     r"take_along_axis: `indices` \(3,\) and `arr` \(3, 4\) must have the same number of dimensions", id="ndim")
 bad("take_along_axis", lambda: sd.take_along_axis(v("a", 3, 4), v("i", 2, 2, dtype="int64"), 1), sd.ShapeError,

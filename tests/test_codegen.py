@@ -206,6 +206,19 @@ OPS.update({
 })
 
 
+# the functions derivative graphs are made of (scatter-adds, a higher derivative of sinc)
+IDX = ("idx", (3, 2), "int64", lambda s: RNG.integers(0, 4, s))
+OPS.update({
+    "index_add": (lambda a: sd.index_add(a[1:, ::2], (3, 4), np.s_[1:, ::2]) + sd.index_add(a, (5, 4), [0, 2, 2])[1:4],
+                  [A]),
+    "add_along_axis": (lambda a, idx: sd.add_along_axis(a[:, :2], idx, (3, 4), 1)
+                       + sd.add_along_axis(a, sd.argsort(a, axis=0), (3, 4), 0), [A, IDX]),
+    "diagonal_embed": (lambda v: sd.diagonal_embed(v[:3], (3, 4), offset=1)
+                       + sd.diagonal_embed(v[1:], (3, 4), axis1=1, axis2=0), [V]),
+    "sinc_derivative": (lambda a: sd.sinc_derivative(a, 1) + sd.sinc_derivative(a * 0.5, 3), [A]),
+})
+
+
 def test_every_registered_function_has_a_sample():
     from symdiff.ops import ALIASES  # NumPy 2's short names are the same functions
 

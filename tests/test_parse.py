@@ -39,7 +39,8 @@ def refusal(text, **kw):
     ("__x + 1", "names beginning with '__' are reserved", "  ^^^"),
     ("1e999", "float literal is out of the float64 range", "  ^^^^^"),
     ("99999999999999999999", "integer literal does not fit in int64", "  ^^^^^^^^^^^^^^^^^^^^"),
-    ("3j * x", "complex literal is not supported", "  ^^"),
+    ("b'ab' * x", "bytes literal is not supported", "  ^^^^^"),
+    ("1e999j * x", "complex literal is out of the float64 range", "  ^^^^^^"),
     ("x +", "invalid syntax", None),
 ])
 def test_refusals_point_at_the_text(text, reason, caret):
@@ -601,3 +602,77 @@ def test_every_op_table_expression_reads_back_from_its_text():
         assert sd.parse(text, shapes=leaves) is node, f"{sample}: {text}"
         checked += 1
     assert checked > 0.9 * len(SAMPLES)
+
+
+def test_every_op_tables_derivative_reads_back_from_its_text():
+    # derivative graphs hold ops of their own (index_add, add_along_axis, diagonal_embed,
+    # sinc_derivative, cumsum(..., reverse=True), einsums that sum broadcast axes), constants of
+    # the inputs' dtypes and complex constants: raw and simplified, each reads back as itself
+    from op_table import SAMPLES
+
+    checked = 0
+    for sample in SAMPLES:
+        node, _ = sample.build()
+        wrt = [n for n in sd.toposort(node) if isinstance(n.op, sd.Var) and n.type.is_float]
+        if not wrt or not node.type.is_float or not sample.grad:
+            continue
+        loss = sd.sum(node * node)
+        grads = sd.grad(sd.real(loss) if node.dtype.kind == "c" else loss, wrt)
+        leaves = {n.op.var_name: n for n in sd.toposort(grads) if isinstance(n.op, sd.Var)}
+        for g in [*grads, *sd.simplify(grads)]:
+            text = sd.to_text(g)
+            if "const<" not in text:
+                assert sd.parse(text, shapes=leaves) is g, f"{sample}: {text}"
+                checked += 1
+    assert checked > 1000
+
+
+@pytest.mark.parametrize("expr", [
+    lambda x, z: sd.broadcast_to(sd.const(np.float32(0.5)), (2, 3)),  # alone: its own dtype
+    lambda x, z: x * sd.const(np.float64(2.0)),  # beside float32, a float64 literal would not be
+    lambda x, z: sd.where(x > 0, x, sd.const(np.float64(0.0))),
+    lambda x, z: sd.const(np.float32(2.5)),
+    lambda x, z: x * 2.0 + 1,  # weakly typed: printed bare
+    lambda x, z: z * complex(-0.0, -1.0) + 2j,
+    lambda x, z: z + np.array([1 + 2j, complex(0.0, np.nan), 3]),
+    lambda x, z: sd.einsum("Aij,Aj->i", sd.var("T", (2, 3, 4)), sd.var("U", (2, 4))),
+])
+def test_typed_and_complex_constants_read_back(expr):
+    x, z = sd.var("x", (3,), "float32"), sd.var("z", (3,), "complex128")
+    e = expr(x, z)
+    text = sd.to_text(e)
+    assert sd.parse(text, shapes={"x": x, "z": z, "T": (2, 3, 4), "U": (2, 4)}) is e, text
+
+
+def test_printed_constants_name_their_dtype_only_where_needed():
+    x = sd.var("x", (3,), "float32")
+    assert sd.to_text(x * 2.0) == "x * 2.0"
+    assert sd.to_text(x * sd.const(np.float64(2.0))) == "x * astype(2.0, 'float64')"
+    assert sd.to_text(sd.broadcast_to(sd.const(np.float32(0.0)), (2,))) == "broadcast_to(astype(0.0, 'float32'), (2,))"
+    assert sd.to_text(sd.var("z", (), "complex128") * complex(-0.0, 1.0)) == "z * complex(-0.0, 1.0)"
+
+
+def test_index_values_and_complex_literals():
+    g = sd.var("g", (2, 2))
+    e = sd.parse("index_add(g, (3, 4), s_[1:, ::2])", shapes={"g": g})
+    assert e is sd.index_add(g, (3, 4), np.s_[1:, ::2])
+    np.testing.assert_array_equal(sd.evaluate(e, {"g": np.ones((2, 2))}),
+                                  [[0, 0, 0, 0], [1, 0, 1, 0], [1, 0, 1, 0]])
+    assert sd.parse("s_[0] * 2", shapes={"s_": (3,)}).shape == ()  # a variable named s_ is indexed
+    assert sd.parse("complex(1.0, -0.0)").op.value.item().imag == 0.0
+    assert np.signbit(sd.parse("complex(1.0, -0.0)").op.value.item().imag)
+    assert sd.parse("x * 2j").dtype == np.complex128
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("s_[1]", "an index s_[...] cannot be used as a value here"),
+    ("x + s_[1]", "an index s_[...] cannot be used as a value here"),
+    ("sum(x, axis=s_[1])", "sum(): an index s_[...] is not accepted as 'axis'"),
+    ("index_add(x, (3,), s_['a'])", "strings cannot be indices"),
+    ("index_add(x, (3,), s_[5])", "index_add: index 5 is out of bounds for axis 0 with size 3"),
+    ("complex(x, 1.0)", "complex(re, im) takes two real number literals, not an expression"),
+    ("complex(1.0)", "complex(re, im) takes two number literals"),
+    ("complex(1j, 1.0)", "complex(re, im) takes two real number literals, not complex"),
+])
+def test_index_value_and_complex_refusals(text, reason):
+    assert reason in refusal(text)

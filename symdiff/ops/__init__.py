@@ -12,7 +12,7 @@ from ..ir import Node
 from . import diagonals, layout, linalg, nn, numeric, reduce, scan, selection, shape, special
 from . import elementwise as ew
 from .base import HELPERS, Const, DimSize, Var, as_node, const, dim_size, symbols, var
-from .diagonals import diag, diagonal, trace, tril, triu
+from .diagonals import diag, diagonal, diagonal_embed, trace, tril, triu
 from .elementwise import (
     abs, add, astype, cos, divide, equal, exp, expm1, greater, greater_equal, less, less_equal,
     log, log1p, maximum, minimum, multiply, negative, not_equal, power, relu, sigmoid, sign, sin,
@@ -26,16 +26,16 @@ from .nn import log_softmax, one_hot, softmax
 from .numeric import (
     arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, cbrt, ceil, clip, conj, conjugate,
     cosh, deg2rad, exp2, floor, floor_divide, fmod, hypot, imag, log2, log10, logaddexp, logaddexp2,
-    mod, rad2deg, real, reciprocal, rint, round, sinc, sinh, square, trunc,
+    mod, rad2deg, real, reciprocal, rint, round, sinc, sinc_derivative, sinh, square, trunc,
 )
 from .products import dot, einsum, inner, kron, matmul, outer, tensordot, vdot
 from .reduce import (
     all, any, average, logsumexp, max, mean, min, prod, std, sum, sum_to, variance,
 )
 from .scan import cumprod, cumsum
-from .selection import argmax, argmin, argsort, sort, take_along_axis
+from .selection import add_along_axis, argmax, argmin, argsort, sort, take_along_axis
 from .shape import (
-    arange, broadcast_to, concatenate, expand_dims, index, reshape, stack, swapaxes, take,
+    arange, broadcast_to, concatenate, expand_dims, index, index_add, reshape, stack, swapaxes, take,
     transpose, zeros, zeros_like,
 )
 from .special import digamma, erf, erfc, gammaln, polygamma
@@ -49,17 +49,17 @@ FUNCTIONS: dict[str, Any] = {
         expm1, floor, floor_divide, fmod, gammaln, greater, greater_equal, hypot, imag, less,
         less_equal, log, log10, log1p, log2, logaddexp, logaddexp2, maximum, minimum, mod,
         multiply, negative, not_equal, polygamma, power, rad2deg, real, reciprocal, relu, rint,
-        round, sigmoid, sign, sin, sinc, sinh, softplus, sqrt, square, stop_gradient, subtract,
-        tan, tanh, trunc, where,
+        round, sigmoid, sign, sin, sinc, sinc_derivative, sinh, softplus, sqrt, square,
+        stop_gradient, subtract, tan, tanh, trunc, where,
         # reductions and scans
         all, any, average, cumprod, cumsum, logsumexp, max, mean, min, prod, std, sum, variance,
         # neural-network functions
         log_softmax, one_hot, softmax,
         # shape and selection
-        arange, argmax, argmin, argsort, array_split, atleast_1d, atleast_2d, atleast_3d,
-        broadcast_to, concatenate, diag, diagonal, expand_dims, flip, fliplr, flipud, moveaxis,
-        pad, ravel, repeat, reshape, roll, sort, split, squeeze, stack, swapaxes, take,
-        take_along_axis, tile, trace, transpose, tril, triu,
+        add_along_axis, arange, argmax, argmin, argsort, array_split, atleast_1d, atleast_2d,
+        atleast_3d, broadcast_to, concatenate, diag, diagonal, diagonal_embed, expand_dims, flip,
+        fliplr, flipud, index_add, moveaxis, pad, ravel, repeat, reshape, roll, sort, split,
+        squeeze, stack, swapaxes, take, take_along_axis, tile, trace, transpose, tril, triu,
         # products
         dot, einsum, inner, kron, matmul, outer, tensordot, vdot,
     )

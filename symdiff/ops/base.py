@@ -154,7 +154,8 @@ class Const(Op):
         read_back = np.array(v.tolist())  # what sd.parse (and NumPy) make of the list
         if v.size <= 6 and read_back.shape == v.shape:  # not so for a (0, 2) array: []
             # every float as its shortest text that reads back to the same bits, on one line
-            text = np.array2string(v, separator=", ", formatter={"float_kind": _float_text},
+            text = np.array2string(v, separator=", ", formatter={"float_kind": _float_text,
+                                                                 "complex_kind": _complex_text},
                                    max_line_width=1 << 30).replace("\n", "") if v.size else repr(v.tolist())
             return text if read_back.dtype == v.dtype else f"astype({text}, {v.dtype.name!r})"
         return f"const<{v.dtype.name}{format_shape(v.shape)}>"
@@ -164,7 +165,15 @@ class Const(Op):
 
 
 def _scalar_text(v: Any) -> str:
+    if isinstance(v, complex):
+        return _complex_text(v)
     return _float_text(v) if isinstance(v, float) else repr(v)
+
+
+def _complex_text(v: Any) -> str:
+    """``complex(re, im)``: the parser's exact spelling of a complex literal (``(-0-1j)`` would
+    lose the sign of a zero real part, and nan or inf parts have no literal)."""
+    return f"complex({_float_text(float(v.real))}, {_float_text(float(v.imag))})"
 
 
 def _float_text(v: Any) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ShapeError
-from ..ir import Dim, Node, Op, Shape, Type, format_shape
+from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape
 from .base import as_node, helper, normalize_axis
 from .elementwise import astype
 from .reduce import sum as reduce_sum
@@ -146,6 +146,25 @@ def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Node:
     if a1 == a2:
         raise ShapeError(f"diagonal: axis1 and axis2 cannot be the same (both are axis {a1})")
     return Node(Diagonal(k, a1, a2), (x,))
+
+
+def diagonal_embed(v: Any, shape: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Node:
+    """Zeros of ``shape`` with ``v`` written along the diagonal that ``sd.diagonal(.., offset,
+    axis1, axis2)`` reads: the derivative of ``diagonal``, as printed in derivative graphs.
+
+    >>> sd.diagonal_embed(sd.var("v", (3,)), (3, 4), offset=1).shape
+    (3, 4)
+    """
+    x = as_node(v)
+    shape = check_shape(shape, "diagonal_embed")
+    if len(shape) < 2:
+        raise ShapeError(f"diagonal_embed: needs a shape of at least two dimensions, got {format_shape(shape)}")
+    k = _int("diagonal_embed", offset, "offset")
+    a1 = normalize_axis("diagonal_embed", axis1, len(shape))
+    a2 = normalize_axis("diagonal_embed", axis2, len(shape))
+    if a1 == a2:
+        raise ShapeError(f"diagonal_embed: axis1 and axis2 cannot be the same (both are axis {a1})")
+    return Node(DiagonalEmbed(k, a1, a2, shape), (x,))
 
 
 def diag(v: Any, k: int = 0) -> Node:

@@ -697,9 +697,17 @@ def sinc(x: Any) -> Node:
     return _unary(_sinc, x)
 
 
+def sinc_derivative(x: Any, n: int) -> Node:
+    """The ``n``-th derivative of ``sinc`` at ``x`` (accurate near 0 too), as printed in
+    derivative graphs: ``sinc_derivative(x, 1)``."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"sinc_derivative: the order must be a positive int, got {n!r}")
+    return Node(SincDerivative(int(n)), (as_node(x),))
+
+
 __all__ = [
     "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "cbrt", "ceil",
     "clip", "conj", "conjugate", "cosh", "deg2rad", "exp2", "floor", "floor_divide", "fmod",
     "hypot", "imag", "log10", "log2", "logaddexp", "logaddexp2", "mod", "rad2deg", "real",
-    "reciprocal", "rint", "round", "sinc", "sinh", "square", "trunc",
+    "reciprocal", "rint", "round", "sinc", "sinc_derivative", "sinh", "square", "trunc",
 ]

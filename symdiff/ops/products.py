@@ -101,11 +101,14 @@ def _parse_subscripts(subscripts: str, ndims: Sequence[int]) -> tuple[tuple[str,
     terms = ins.split(",")
     if len(terms) != len(ndims):
         raise ShapeError(f"einsum {subscripts!r}: {len(terms)} operand subscripts for {len(ndims)} operands")
+    # capitals are labels as in NumPy, except beside '...', whose axes they stand for here
+    letters = _LOWER if "..." in s else _LOWER + _UPPER
     for t in [*terms, out]:
         body = t.replace("...", "")
-        if not all(c in _LOWER for c in body) or t.count("...") > 1:
+        if not all(c in letters for c in body) or t.count("...") > 1:
             raise ValueError(
                 f"einsum {subscripts!r}: subscripts are lower-case letters with at most one '...' each"
+                + ("" if "..." in s else " (or letters of either case without '...')")
             )
     ell_n = 0
     for t, nd in zip(terms, ndims):
@@ -126,7 +129,7 @@ def _parse_subscripts(subscripts: str, ndims: Sequence[int]) -> tuple[tuple[str,
         counts: dict[str, int] = {}
         for t in full:
             for c in t:
-                if c.islower():
+                if c.islower() or not ell_n:
                     counts[c] = counts.get(c, 0) + 1
         out_full = ell_all + "".join(sorted(c for c, n in counts.items() if n == 1))
     for c in out_full:
@@ -236,7 +239,7 @@ def _to_numpy_subscripts(terms: Sequence[str], out: str) -> str:
     # '...' means the trailing broadcast axes: each term's capitals must end the full run
     if all(s is not None for s in shown) and all(
         ell.endswith("".join(c for c in t if c.isupper())) for t in terms
-    ) and "".join(c for c in out if c.isupper()) in ("", ell):
+    ) and "".join(c for c in out if c.isupper()) == ell:
         return ",".join(shown[:-1]) + "->" + shown[-1]  # type: ignore[arg-type]
     return ",".join(terms) + "->" + out
 

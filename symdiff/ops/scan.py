@@ -73,7 +73,7 @@ class Cumprod(Scan):
         return (where(before, before_z, where(first_zero, at_z, 0)),)
 
 
-def _scan(cls: type[Scan], a: Any, axis: Any, dtype: Any, out: Any) -> Node:
+def _scan(cls: type[Scan], a: Any, axis: Any, dtype: Any, out: Any, reverse: bool = False) -> Node:
     if out is not None:
         raise NotImplementedError(f"{cls.name}: the argument 'out' is not supported")
     a = as_node(a)
@@ -82,14 +82,18 @@ def _scan(cls: type[Scan], a: Any, axis: Any, dtype: Any, out: Any) -> Node:
     if axis is None:
         a = reshape(a, (-1,)) if a.ndim != 1 else a
         axis = 0
-    return Node(cls(normalize_axis(cls.name, axis, a.ndim)), (a,))
+    return Node(cls(normalize_axis(cls.name, axis, a.ndim), bool(reverse)), (a,))
 
 
-def cumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Node:
+def cumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, *, reverse: bool = False) -> Node:
     """Cumulative sum along ``axis`` (of the flattened array when None): ``sd.cumsum(x, axis=0)``.
 
-    ``dtype`` converts the input first; ``out`` is not supported (NotImplementedError)."""
-    return _scan(Cumsum, a, axis, dtype, out)
+    ``dtype`` converts the input first; ``out`` is not supported (NotImplementedError).
+    ``reverse=True`` sums from the end of the axis (as ``jax.lax.cumsum``): the derivative of a
+    cumulative sum, as printed in derivative graphs."""
+    if not isinstance(reverse, (bool, np.bool_)):
+        raise TypeError(f"cumsum: reverse must be True or False, got {reverse!r}")
+    return _scan(Cumsum, a, axis, dtype, out, reverse)
 
 
 def cumprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Node:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DTypeError, ShapeError
-from ..ir import Dim, Node, Op, Shape, Type, format_shape
+from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape
 from .base import as_node, broadcast_shapes, helper, normalize_axis
 from .shape import _dims_src, reshape, resolve_reshape
 
@@ -104,7 +104,7 @@ class Sort(Op):
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         perm = Node(Argsort(self.axis, "stable"), (x,))
-        return (Node(AddAlongAxis(self.axis, x.shape, False), (g, perm)),)
+        return (add_along_axis(g, perm, x.shape, self.axis),)
 
 
 def sort(a: Any, axis: Any = -1, kind: Any = None, order: Any = None, *, stable: Any = None) -> Node:
@@ -246,7 +246,7 @@ class TakeAlongAxis(Op):
         return f"take_along_axis({args[0]}, {args[1]}, axis={self.axis})"
 
     def vjp(self, g: Node, out: Node, x: Node, indices: Node) -> Sequence[Node | None]:
-        return (Node(AddAlongAxis(self.axis, x.shape, True), (g, indices)), None)
+        return (add_along_axis(g, indices, x.shape, self.axis), None)
 
 
 @helper
@@ -298,6 +298,18 @@ class AddAlongAxis(Op):
 
     def vjp(self, g: Node, out: Node, upstream: Node, indices: Node) -> Sequence[Node | None]:
         return (Node(TakeAlongAxis(self.axis), (g, indices)), None)
+
+
+def add_along_axis(g: Any, indices: Any, shape: Any, axis: int) -> Node:
+    """Zeros of ``shape`` with ``g`` added where ``take_along_axis(.., indices, axis)`` reads
+    (repeated indices add up; an ``argsort`` is a permutation and simply scatters): the
+    derivative of ``take_along_axis`` and ``sort``, as printed in derivative graphs."""
+    g, idx = as_node(g), as_node(indices)
+    shape = check_shape(shape, "add_along_axis")
+    if idx.dtype.kind not in "iu":
+        raise DTypeError(f"add_along_axis: indices must be integers, got dtype {idx.dtype}")
+    ax = normalize_axis("add_along_axis", axis, len(shape))
+    return Node(AddAlongAxis(ax, shape, not isinstance(idx.op, Argsort)), (g, idx))
 
 
 def take_along_axis(arr: Any, indices: Any, axis: Any = -1) -> Node:

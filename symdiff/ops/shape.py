@@ -357,20 +357,21 @@ def index_shape(spec: tuple[Any, ...], x: Shape, arrays: Sequence[Shape]) -> Sha
     return tuple(out)
 
 
-def _parse_index(x: Node, index: Any) -> tuple[tuple[Any, ...], list[Node]]:
+def _parse_index(shape: Shape, index: Any) -> tuple[tuple[Any, ...], list[Node]]:
+    """An index of an array of ``shape`` as the op's spec and its integer array operands."""
     items = index if isinstance(index, tuple) else (index,)
     consumed = sum(1 for it in items if it is not None and it is not Ellipsis)
     if sum(1 for it in items if it is Ellipsis) > 1:
         raise IndexError("an index can only have a single ellipsis ('...')")
-    if consumed > x.ndim:
+    if consumed > len(shape):
         raise OutOfBoundsError(
-            f"too many indices for an array of shape {format_shape(x.shape)}: {consumed} were given"
+            f"too many indices for an array of shape {format_shape(shape)}: {consumed} were given"
         )
     spec: list[tuple[Any, ...]] = []
     arrays: list[Node] = []
     for it in items:
         if it is Ellipsis:
-            spec.extend([("s", None, None, None)] * (x.ndim - consumed))
+            spec.extend([("s", None, None, None)] * (len(shape) - consumed))
         elif it is None:
             spec.append(("n",))
         elif isinstance(it, slice):
@@ -463,16 +464,30 @@ class IndexAdd(Op):
         return f"index_add({args[0]}, {_dims_src(self.shape, dim)}, {idx}, {accumulate})"
 
     def text(self, args: Sequence[str]) -> str:
-        return f"index_add({args[0]}, {format_shape(self.shape)}, [{_index_src(self.spec, args[1:], True)}])"
+        # s_[...] is NumPy's notation for an index as a value (np.s_), which the parser reads
+        return f"index_add({args[0]}, {format_shape(self.shape)}, s_[{_index_src(self.spec, args[1:], True)}])"
 
     def vjp(self, g: Node, out: Node, upstream: Node, *arrays: Node) -> Sequence[Node | None]:
         return (Node(Index(self.spec), (g, *arrays)), *([None] * len(arrays)))
 
 
+def index_add(g: Any, shape: Any, idx: Any) -> Node:
+    """Zeros of ``shape`` with ``g`` added at ``idx`` (repeated integer indices add up): the
+    derivative of indexing, as printed in derivative graphs (``index_add(g, (4, 3), s_[1:])``).
+
+    >>> sd.index_add(sd.var("g", (2,)), (4,), [0, 0]).shape   # both entries land in row 0
+    (4,)
+    """
+    g = as_node(g)
+    shape = check_shape(shape, "index_add")
+    spec, arrays = _parse_index(shape, idx)
+    return Node(IndexAdd(spec, shape), (g, *arrays))
+
+
 def index(x: Any, idx: Any) -> Node:
     """``x[idx]`` with NumPy semantics for ints, slices, None, ``...`` and integer arrays."""
     x = as_node(x)
-    spec, arrays = _parse_index(x, idx)
+    spec, arrays = _parse_index(x.shape, idx)
     if not spec:
         return x
     return Node(Index(spec), (x, *arrays))
