@@ -32,6 +32,8 @@ BUDGET = 1024  # bytes per node: the documented limit
 
 
 def wide_graph(k: int) -> sd.Node:
+    """Every product x[i] * x[j] (i < j) of the entries of a k-vector ``x``, summed as a balanced
+    tree: about k*k nodes (tests/test_scale.py runs every pass over a 100,000-node one)."""
     x = sd.var("x", shape=(k,))
     items = [x[i] for i in range(k)]
     terms = [items[i] * items[j] for i in range(k) for j in range(i + 1, k)]

@@ -4,6 +4,7 @@ import gc
 import math
 import sys
 import threading
+from pathlib import Path
 
 import numpy as np
 
@@ -46,15 +47,14 @@ def test_second_derivative_of_a_deep_chain():
 
 
 def _wide_graph(k: int) -> tuple[sd.Node, sd.Node]:
-    """Every product x_i * x_j with i < j of a k-vector's entries, summed as a balanced tree:
-    about k*k nodes (bench/bench_memory.py builds the same graph with 1,000,000 nodes)."""
-    x = sd.var("x", shape=(k,))
-    items = [x[i] for i in range(k)]
-    terms = [items[i] * items[j] for i in range(k) for j in range(i + 1, k)]
-    while len(terms) > 1:
-        pairs = [terms[i] + terms[i + 1] for i in range(0, len(terms) - 1, 2)]
-        terms = pairs + terms[len(pairs) * 2 :]
-    return x, terms[0]
+    """The memory benchmark's wide graph over a k-vector x (about k*k nodes), and x."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    try:
+        from bench_memory import wide_graph
+    finally:
+        sys.path.pop(0)
+    total = wide_graph(k)
+    return sd.var("x", shape=(k,)), total
 
 
 def test_wide_graph_of_100000_nodes_through_every_pass():
