@@ -25,6 +25,7 @@ from .ops import (
     Var, as_node, astype, broadcast_to, const, cos, reshape, sin, stack, sum_to, where, zeros,
 )
 from .ops.base import const_value
+from .ops.numeric import cotangent_as
 from .ops.elementwise import (
     Add, Cos, Div, Exp, Log, Mul, Neg, Pow, Sigmoid, Sin, Sqrt, StopGradient, Sub, Tanh, Where,
 )
@@ -179,7 +180,7 @@ def _through(form: Node, g: Node, x: Node) -> Node | None:
             if gi.shape != inp.shape:
                 gi = sum_to(gi, inp.shape)
             if gi.dtype != inp.dtype:
-                gi = astype(gi, inp.dtype)
+                gi = cotangent_as(gi, inp.dtype)
             cot[inp] = gi if inp not in cot else cot[inp] + gi
     return cot.get(x)
 
@@ -242,7 +243,7 @@ def _vjp(ys: Sequence[Node], wrt: Sequence[Node], cots: Sequence[Node]) -> list[
                 gi = sum_to(_apply(gi, m), inp.shape)
                 m = ()
             if gi.dtype != inp.dtype:
-                gi = astype(gi, inp.dtype)
+                gi = cotangent_as(gi, inp.dtype)
             pending.setdefault(inp, []).append((gi, m))
     return [found[w] if w in found else zeros(w.shape, w.dtype) for w in wrt]
 
@@ -323,7 +324,7 @@ def _jvp_by_transpose(y: Node, xs: Sequence[Node], ts: Sequence[Node]) -> Node:
     assert inner is not None
     (out,) = _vjp([inner], [seed], [const(np.ones((), inner.dtype))])
     (out,) = substitute([out], {seed: zeros(seed.shape, seed.dtype)})
-    return astype(out, y.dtype)
+    return cotangent_as(out, y.dtype)
 
 
 def jacobian(y: Node, wrt: Wrt) -> Node | list[Node]:
@@ -436,7 +437,7 @@ def _fit(v: Node | None, like: Node) -> Node | None:
     if v is None:
         return None
     if v.dtype != like.dtype:
-        v = astype(v, like.dtype)
+        v = cotangent_as(v, like.dtype)
     return v if v.shape == like.shape else broadcast_to(v, like.shape)
 
 
@@ -660,7 +661,7 @@ def _coefficient(c: Node | None, y: Node) -> Node:
     dtype = y.dtype if y.type.is_float else np.dtype(np.float64)
     if c is None:
         return zeros(y.shape, dtype)
-    return c if c.dtype == dtype else astype(c, dtype)
+    return c if c.dtype == dtype else cotangent_as(c, dtype)
 
 
 def _line(ys: Sequence[Node], wrt: Wrt, direction: Any, what: str) -> dict[Node, Node]:

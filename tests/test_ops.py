@@ -5,6 +5,8 @@ Then the conventions at non-smooth points, which finite differences cannot see."
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -487,6 +489,41 @@ def test_complex_parts_follow_the_real_pair_convention():
     x = sd.var("x", shape=(2,))
     assert sd.conj(x) is x and sd.real(x) is x and x.conj() is x and x.real is x
     np.testing.assert_array_equal(sd.evaluate(x.imag, {"x": np.array([np.inf, 1.0])}), [0.0, 0.0])
+
+
+_COMPLEX_CASES = {
+    "abs": lambda z: sd.sum(sd.abs(z)),
+    "abs-squared": lambda z: sd.sum(sd.abs(z) ** 2),
+    "abs-of-product": lambda z: sd.abs(z @ z),
+    "sign": lambda z: sd.sum(sd.real(sd.sign(z) * z) + sd.imag(sd.sign(z))),
+    "vdot": lambda z: sd.real(sd.vdot(z, z * z)) + sd.imag(sd.vdot(z * 1j, z)),
+    "holomorphic": lambda z: sd.sum(sd.real(sd.exp(z) * sd.tanh(z) / (z * z + 2.0)) + sd.imag(sd.log(z) ** 3)),
+    "mixed": lambda z: sd.sum(sd.abs(sd.exp(z) + sd.conj(z)) * sd.real(z)),
+}
+
+
+@pytest.mark.parametrize("name", list(_COMPLEX_CASES))
+def test_complex_gradients_and_tangents_match_finite_differences(name):
+    # every op on the same convention, non-holomorphic ones (abs, sign, conj, vdot) included:
+    # the gradient of a real f is df/da - i df/db at z = a + ib, and a tangent t moves the
+    # value by the directional derivative along t; no step casts away an imaginary part
+    z = sd.var("z", shape=(3,), dtype="complex128")
+    f = _COMPLEX_CASES[name](z)
+    rng = np.random.default_rng(3)
+    z0 = rng.standard_normal(3) + 1j * rng.standard_normal(3)
+    t0 = rng.standard_normal(3) + 1j * rng.standard_normal(3)
+
+    def at(v):
+        return sd.evaluate(f, {"z": v})
+    h = 1e-6
+    da = np.array([(at(z0 + h * e) - at(z0 - h * e)) / (2 * h) for e in np.eye(3)])
+    db = np.array([(at(z0 + 1j * h * e) - at(z0 - 1j * h * e)) / (2 * h) for e in np.eye(3)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a complex-to-real cast would warn
+        grad = sd.evaluate(sd.grad(f, z), {"z": z0})
+        tangent = sd.evaluate(sd.jvp(f, z, t0), {"z": z0})
+    np.testing.assert_allclose(grad, da - 1j * db, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(tangent, (at(z0 + h * t0) - at(z0 - h * t0)) / (2 * h), rtol=1e-6, atol=1e-8)
 
 
 def test_concatenate_with_axis_none_flattens_first():

@@ -323,6 +323,12 @@ class Abs(Unary):
     math = "abs({0})"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        if x.dtype.kind == "c":
+            # d|z| = Re(conj(z) dz) / |z|: the cotangent is g * conj(z) / |z| (complex
+            # cotangents follow JAX's convention: holomorphic ops multiply by f'(z))
+            from .numeric import conj
+
+            return (g * conj(sign(x)),)
         return (g * sign(x),)  # abs'(0) = sign(0) = 0
 
 
@@ -331,7 +337,16 @@ class Sign(Unary):
     inplace = "np.sign({0}, out={out})"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
-        return (None,)
+        if x.dtype.kind != "c":
+            return (None,)  # piecewise constant
+        # sign(z) = z / |z| moves with z: d sign = (dz - Re(conj(s) dz) s) / |z|, whose
+        # transpose is (g - Re(g s) conj(s)) / |z|; 0 at z = 0, as for real inputs
+        from .numeric import conj, real
+
+        s = sign(x)
+        a = abs(x)
+        zero = equal(a, 0)
+        return (where(zero, 0, (g - real(g * s) * conj(s)) / where(zero, 1, a)),)
 
 
 # -- comparisons, selection, casts ----------------------------------------------------------------
@@ -441,7 +456,9 @@ class Cast(Unary):
         return f"{wrap(args[0], 100)}.astype({self.to.name!r})"  # as sd.parse reads it back
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
-        return (astype(g, x.dtype) if x.type.is_float else None,)
+        from .numeric import cotangent_as
+
+        return (cotangent_as(g, x.dtype) if x.type.is_float else None,)
 
 
 class StopGradient(Unary):
@@ -534,7 +551,8 @@ def abs(x: Any) -> Node:  # noqa: A001 - NumPy's name
 
 
 def sign(x: Any) -> Node:
-    """-1, 0 or 1, elementwise; its derivative is 0."""
+    """-1, 0 or 1, elementwise; its derivative is 0 (of a complex ``z``, ``z / |z|``, which is not
+    constant)."""
     return _unary(_sign, x)
 
 

@@ -686,6 +686,15 @@ def real(val: Any) -> Node:
     return Node(Real(), (x,)) if x.dtype.kind == "c" else x
 
 
+def cotangent_as(g: Node, dtype: np.dtype) -> Node:
+    """Cotangent ``g`` in ``dtype``. A complex one bound for a real dtype keeps its real part:
+    the transpose of a real value's inclusion into the complex numbers (as in JAX), said
+    explicitly rather than left to a cast that discards the imaginary part with a warning."""
+    if g.dtype.kind == "c" and dtype.kind != "c":
+        g = real(g)
+    return g if g.dtype == dtype else astype(g, dtype)
+
+
 def imag(val: Any) -> Node:
     """The imaginary part, elementwise; of a real input, zeros of its dtype: ``sd.imag(z)``."""
     x = as_node(val)

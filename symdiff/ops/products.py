@@ -343,16 +343,14 @@ def inner(a: Any, b: Any) -> Node:
 
 
 def vdot(a: Any, b: Any) -> Node:
-    """The dot product of a and b flattened to vectors (real arguments only).
+    """The dot product of a and b flattened to vectors, the first conjugated when complex.
 
     >>> sd.vdot(A, B)
     """
+    from .numeric import conj
+
     a_, b_ = as_nodes(a, b)
-    if a_.dtype.kind == "c" or b_.dtype.kind == "c":
-        raise NotImplementedError(
-            "vdot: complex arguments (whose first factor vdot conjugates) are not supported"
-        )
-    fa, fb = _flat(a_), _flat(b_)
+    fa, fb = conj(_flat(a_)), _flat(b_)
     if fa.shape != fb.shape:
         raise ShapeError(
             f"vdot: shapes {format_shape(a_.shape)} and {format_shape(b_.shape)} hold different "
