@@ -499,6 +499,8 @@ _COMPLEX_CASES = {
     "vdot": lambda z: sd.real(sd.vdot(z, z * z)) + sd.imag(sd.vdot(z * 1j, z)),
     "holomorphic": lambda z: sd.sum(sd.real(sd.exp(z) * sd.tanh(z) / (z * z + 2.0)) + sd.imag(sd.log(z) ** 3)),
     "mixed": lambda z: sd.sum(sd.abs(sd.exp(z) + sd.conj(z)) * sd.real(z)),
+    "norms": lambda z: sd.linalg.norm(z) + sd.linalg.norm(z, ord=3) + sd.linalg.norm(z * z, ord=np.inf),
+    "variance": lambda z: sd.variance(z * z) + sd.std(sd.exp(z), ddof=1),
 }
 
 
@@ -524,6 +526,25 @@ def test_complex_gradients_and_tangents_match_finite_differences(name):
         tangent = sd.evaluate(sd.jvp(f, z, t0), {"z": z0})
     np.testing.assert_allclose(grad, da - 1j * db, rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(tangent, (at(z0 + h * t0) - at(z0 - h * t0)) / (2 * h), rtol=1e-6, atol=1e-8)
+
+
+def test_norms_variances_and_deviations_of_complex_arrays_are_numpys():
+    rng = np.random.default_rng(4)
+    Z = rng.standard_normal((3, 4)) + 1j * rng.standard_normal((3, 4))
+    z = sd.var("z", shape=(3, 4), dtype="complex64")
+    for kw in ({}, {"ord": "fro"}, {"ord": 1}, {"ord": -np.inf}, {"axis": 1}, {"axis": 0, "ord": 3},
+               {"axis": 1, "ord": 0}, {"ord": np.inf, "axis": (1, 0)}, {"axis": 1, "keepdims": True}):
+        got, want = sd.evaluate(sd.linalg.norm(z, **kw), {"z": Z.astype(np.complex64)}), np.linalg.norm(
+            Z.astype(np.complex64), **kw)
+        assert got.dtype == want.dtype == np.float32
+        np.testing.assert_allclose(got, want, rtol=1e-5)
+    with pytest.raises(NotImplementedError, match=r"linalg.norm: ord=2 of complex matrices \(their singular"):
+        sd.linalg.norm(z, ord=2)
+    for kw in ({}, {"axis": 1}, {"axis": 0, "ddof": 1}, {"axis": 1, "keepdims": True}):
+        for fn, ref in ((sd.variance, np.var), (sd.std, np.std)):
+            got, want = sd.evaluate(fn(z, **kw), {"z": Z.astype(np.complex64)}), ref(Z.astype(np.complex64), **kw)
+            assert got.dtype == want.dtype == np.float32
+            np.testing.assert_allclose(got, want, rtol=1e-5)
 
 
 def test_concatenate_with_axis_none_flattens_first():

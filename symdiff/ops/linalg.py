@@ -500,8 +500,10 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> N
     >>> sd.linalg.norm(x), sd.linalg.norm(A, "fro"), sd.linalg.norm(X, axis=1)
     """
     x_ = as_node(x)
+    spectral_ok = True
     if x_.dtype.kind == "c":
-        raise NotImplementedError("linalg.norm: complex arguments are not supported")
+        # every norm but the spectral and nuclear ones is the same norm of the moduli
+        x_, spectral_ok = abs(x_), False
     if x_.dtype.kind != "f":
         x_ = astype(x_, np.float64)
     if axis is None:
@@ -521,6 +523,10 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> N
             a1 = normalize_axis("linalg.norm", axis[1], x_.ndim)
             if a0 == a1:
                 raise ShapeError(f"linalg.norm: duplicate axes {tuple(axis)!r}")
+            if not spectral_ok and ord in ("nuc", 2, -2):
+                raise NotImplementedError(
+                    f"linalg.norm: ord={ord!r} of complex matrices (their singular values) is not supported"
+                )
             return _matrix_norm(x_, ord, (a0, a1), keepdims)
         else:
             raise ShapeError(f"linalg.norm: axis must be an int or a pair of ints, got {axis!r}")

@@ -13,6 +13,7 @@ from ..ir import Dim, Node, Op, Shape, Type, format_shape
 from ..errors import ShapeError
 from .base import as_node, dim_size, dtype_by_running, helper, normalize_axes
 from .elementwise import astype, equal, exp, maximum, sqrt, where
+from .numeric import conj, real
 from .shape import broadcast_to, reshape
 
 
@@ -267,20 +268,21 @@ def variance(x: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof:
     supported and raise NotImplementedError."""
     _unsupported("variance", dtype=dtype, out=out, where=where, mean=mean, correction=correction)
     x = as_node(x)
-    if x.dtype.kind == "c":
-        raise NotImplementedError("variance: complex inputs are not supported")
     if isinstance(ddof, Node) or not isinstance(ddof, (int, float, np.integer, np.floating)):
         raise TypeError(f"variance: ddof must be a number, got {ddof!r}")
     axes = normalize_axes("variance", axis, x.ndim)
-    if x.dtype.kind != "f":
+    if x.dtype.kind not in "fc":
         x = astype(x, np.float64)
     d = x - _mean(x, axes, keepdims=True)
-    total = sum(d ** 2, axes, keepdims)
+    if d.dtype.kind == "c":  # |d|**2 as NumPy takes it, real(d * conj(d)): a real variance
+        total = sum(real(d * conj(d)), axes, keepdims)
+    else:
+        total = sum(d ** 2, axes, keepdims)
     n = count(x, axes)
     if n.op.name == "const":
         dof = builtins.max(float(n.op.value) - float(ddof), 0.0)  # type: ignore[attr-defined]
         return total / dof if dof != 1 else total
-    return total / maximum(astype(n, x.dtype) - float(ddof), 0)
+    return total / maximum(astype(n, total.dtype) - float(ddof), 0)
 
 
 def std(x: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: Any = 0,
