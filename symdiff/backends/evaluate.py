@@ -38,10 +38,20 @@ def bind_input(v: Node, value: Any, dims: dict[str, int]) -> np.ndarray:
     except Exception as e:  # noqa: BLE001 - any conversion failure is the user's input
         raise InputError(f"variable {op.var_name!r}: cannot convert the given value to an array ({e})") from None
     if arr.dtype != op.dtype:
-        if arr.dtype.kind not in "biufc" or not np.can_cast(arr.dtype, op.dtype, "same_kind"):
+        integers = arr.dtype.kind in "iu" and op.dtype.kind in "iu"
+        if arr.dtype.kind not in "biufc" or not (
+                integers or np.can_cast(arr.dtype, op.dtype, "same_kind")):
             raise InputError(
                 f"variable {op.var_name!r} is declared {op.dtype} but was given {arr.dtype} values"
             )
+        # integers of another width or signedness are fine if they fit: never wrap around
+        if integers and arr.size and not np.can_cast(arr.dtype, op.dtype):
+            info, lo, hi = np.iinfo(op.dtype), arr.min(), arr.max()
+            if lo < info.min or hi > info.max:
+                raise InputError(
+                    f"variable {op.var_name!r} is declared {op.dtype} but was given the value "
+                    f"{lo if lo < info.min else hi}, outside its range [{info.min}, {info.max}]"
+                )
         arr = arr.astype(op.dtype)
     if arr.ndim != len(op.shape):
         raise InputError(
