@@ -795,6 +795,8 @@ good("index", normal(5, 3), labels(5, 3), call=lambda x, y: x[sd.arange(5), y],
      ref=lambda x, y: x[np.arange(5), y], id="pick-labels")
 bad("index", lambda: v("a", 2, 3)[2], sd.OutOfBoundsError,
     r"index 2 is out of bounds for axis 0 with size 2", id="bounds")
+bad("index", lambda: v("a", 2, 3)[:, np.array([0, -4])], sd.OutOfBoundsError,
+    r"index -4 is out of bounds for axis 1 with size 3", id="bounds-array")
 bad("index", lambda: v("a", 2, 3)[0, 0, 0], sd.OutOfBoundsError,
     r"too many indices for an array of shape \(2, 3\): 3 were given", id="too-many")
 bad("index", lambda: v("a", 2, 3)[v("i", 2)], TypeError, r"index arrays must be integers", id="float-index")
@@ -1076,6 +1078,8 @@ bad("take_along_axis", lambda: sd.take_along_axis(v("a", 3, 4), v("i", 3, 1), 1)
     r"take_along_axis: indices must be integers, got dtype float64", id="float-indices")
 bad("take_along_axis", lambda: sd.take_along_axis(v("a", 3, 4), v("i", 3, 1, dtype="int64"), None),
     sd.ShapeError, r"when axis=None, `indices` must have a single dimension", id="flat-2d")
+bad("take_along_axis", lambda: sd.take_along_axis(v("a", 3, 4), np.array([[0], [4], [1]]), 1),
+    sd.OutOfBoundsError, r"take_along_axis: index 4 is out of bounds for axis 1 with size 4", id="bounds")
 
 good("split", normal(6, 2), 3, call=_parts(sd.split), ref=_parts(np.split), id="sections")
 good("split", normal(2, 6), [1, 4], call=_parts(sd.split), ref=_parts(np.split), kwargs={"axis": 1},

@@ -469,12 +469,27 @@ class IndexAdd(Op):
         return (Node(Index(self.spec), (g, *arrays)), *([None] * len(arrays)))
 
 
+def check_bounds(prefix: str, indices: Node, axis: int, size: Dim) -> None:
+    """Constant integer ``indices`` along an ``axis`` of static ``size`` must lie in
+    [-size, size): an index out of bounds is an error where the graph is built, as for an int."""
+    if isinstance(indices.op, Const) and isinstance(size, int) and indices.op.value.size:
+        lo, hi = int(indices.op.value.min()), int(indices.op.value.max())
+        if lo < -size or hi >= size:
+            bad = lo if lo < -size else hi
+            raise OutOfBoundsError(f"{prefix}index {bad} is out of bounds for axis {axis} with size {size}")
+
+
 def index(x: Any, idx: Any) -> Node:
     """``x[idx]`` with NumPy semantics for ints, slices, None, ``...`` and integer arrays."""
     x = as_node(x)
     spec, arrays = _parse_index(x, idx)
     if not spec:
         return x
+    axis, rest = 0, iter(arrays)
+    for item in spec:
+        if item[0] == "a":
+            check_bounds("", next(rest), axis, x.shape[axis])
+        axis += item[0] != "n"
     return Node(Index(spec), (x, *arrays))
 
 
@@ -519,11 +534,7 @@ def take(a: Any, indices: Any, axis: Any = None, mode: str = "raise") -> Node:
     idx = as_node(indices)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"take: indices must be integers, got dtype {idx.dtype}")
-    if isinstance(idx.op, Const) and isinstance(d, int) and idx.op.value.size:
-        lo, hi = int(idx.op.value.min()), int(idx.op.value.max())
-        if lo < -d or hi >= d:
-            bad = lo if lo < -d else hi
-            raise OutOfBoundsError(f"take: index {bad} is out of bounds for axis {ax} with size {d}")
+    check_bounds("take: ", idx, ax, d)
     return take_indices(x, idx, ax)
 
 
