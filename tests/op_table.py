@@ -269,6 +269,9 @@ _cond = normal(2, 3) > 0
 good("where", _cond, normal(2, 3), normal(2, 3), ref=np.where)
 good("where", normal(3) > 0, normal(2, 3), normal(), ref=np.where, id="broadcast")
 good("where", normal(2, 1) > 0, normal(3), normal(2, 3), ref=np.where, id="broadcast-cond")
+bad("power", lambda: v("i", 3, dtype="int64") ** np.array([2, -1, 0]), sd.DTypeError,
+    r"power: an integer raised to the negative integer power -1 is not an integer \(int64 \*\* int64\)",
+    id="int-negative-int")
 bad("where", lambda: sd.where(v("c", 3), v("a", 3), v("b", 3)), sd.DTypeError,
     r"where: the condition must be boolean, got float64", id="float-cond")
 bad("where", lambda: sd.where(v("c", 3) > 0, v("a", 2), v("b", 3)), sd.ShapeError,
