@@ -176,6 +176,16 @@ def test_results_are_the_callers_own_arrays():
 def test_evaluate_rejects_non_expressions():
     with pytest.raises(TypeError, match="outputs must be symdiff expressions"):
         sd.evaluate([1.0], {})
+    with pytest.raises(TypeError, match="outputs must be a symdiff expression or a list of them, got float"):
+        sd.evaluate(1.0, {})
+
+
+@pytest.mark.parametrize("simplify", [True, False, "auto"])
+def test_evaluate_inputs_must_be_a_mapping(simplify):
+    x = sd.var("x")
+    for inputs, kind in (([3.0], "list"), (3.0, "float"), ("x", "str")):
+        with pytest.raises(TypeError, match=rf"evaluate: inputs must be a dict .*; got {kind}"):
+            sd.evaluate(x * 2, inputs, simplify=simplify)
 
 
 def test_results_never_alias_the_input_arrays():

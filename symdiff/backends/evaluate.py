@@ -92,10 +92,19 @@ def evaluate(outputs: Node | Sequence[Node], inputs: Mapping[Any, Any] | None = 
     >>> x, y = sd.symbols("x y"); sd.evaluate(x * y, {"x": 3.0, "y": -4.0})
     """
     single = isinstance(outputs, Node)
-    outs = [outputs] if single else list(outputs)  # type: ignore[list-item]
+    if not single and not isinstance(outputs, (list, tuple)):
+        raise TypeError(
+            f"evaluate: outputs must be a symdiff expression or a list of them, got {type(outputs).__name__}"
+        )
+    outs = [outputs] if single else list(outputs)
     for o in outs:
         if not isinstance(o, Node):
             raise TypeError(f"evaluate: outputs must be symdiff expressions, got {type(o).__name__}")
+    if inputs is not None and not isinstance(inputs, Mapping):
+        raise TypeError(
+            "evaluate: inputs must be a dict from variables (or their names) to values, such as "
+            f"{{'x': 3.0}}; got {type(inputs).__name__}"
+        )
     inputs = dict(inputs or {})
     order = toposort(outs)
     dims: dict[str, int] = {}
