@@ -716,6 +716,12 @@ good("reshape", normal(2, 3, 4), (4, -1), ref=np.reshape)
 good("reshape", normal(6), (1, 6, 1), ref=np.reshape)
 good("reshape", normal(), (1, 1), ref=np.reshape)
 good("reshape", normal(2, 3), call=lambda x: x.reshape(6), ref=lambda x: x.reshape(6), id="method")
+good("reshape", normal(2, 3, 4), call=lambda x: sd.reshape(x, (4, -1), order="F"),
+     ref=lambda x: np.reshape(x, (4, -1), order="F"), id="order-F")
+good("reshape", normal(2, 3), call=lambda x: x.reshape(3, 2, order="F"),
+     ref=lambda x: x.reshape(3, 2, order="F"), id="method-order-F")
+bad("reshape", lambda: sd.reshape(v("a", 2, 3), (3, 2), order="A"), NotImplementedError,
+    r"reshape: order='A' is not supported", id="order-A")
 bad("reshape", lambda: sd.reshape(v("a", 2, 3), (4, 2)), sd.ShapeError,
     r"reshape: cannot reshape an array of shape \(2, 3\) into shape \(4, 2\)", id="size")
 bad("reshape", lambda: sd.reshape(v("a", 2, 3), (-1, -1)), sd.ShapeError,

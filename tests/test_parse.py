@@ -110,6 +110,7 @@ def test_accepted_grammar_builds_the_same_nodes_as_the_api():
         "A[[1, 0]]": A[[1, 0]],
         "reshape(A, (3, -1))": sd.reshape(A, (3, -1)),
         "reshape(A, 6)": sd.reshape(A, 6),
+        "reshape(A, (3, 2), order='F')": sd.reshape(A, (3, 2), order="F"),
         "transpose(A, (1, 0))": A.T,
         "einsum('ij,jk->ik', A, B)": sd.einsum("ij,jk->ik", A, B),
         "concatenate([A, transpose(B)], axis=0)": sd.concatenate([A, B.T], axis=0),

@@ -99,12 +99,19 @@ def resolve_reshape(op_name: str, old: Shape, new: Any) -> Shape:
     return tuple(fill if isinstance(d, (int, np.integer)) and d == -1 else d for d in items)  # type: ignore[misc]
 
 
-def reshape(x: Any, *shape: Any) -> Node:
-    """x with a new shape of the same size (one -1 entry may be inferred)."""
+def reshape(x: Any, *shape: Any, order: str = "C") -> Node:
+    """x with a new shape of the same size (one -1 entry may be inferred), its elements read and
+    placed in row-major (``order='C'``) or column-major (``'F'``) order."""
     x = as_node(x)
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     target = resolve_reshape("reshape", x.shape, shape)
+    if order == "F":  # column-major: the row-major reshape of the reversed axes, reversed back
+        return transpose(reshape(transpose(x), target[::-1]))
+    if order != "C":
+        raise NotImplementedError(
+            f"reshape: order={order!r} is not supported; use order='C' (row-major) or 'F' (column-major)"
+        )
     return x if target == x.shape else Node(Reshape(target), (x,))
 
 
