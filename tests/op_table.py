@@ -809,7 +809,17 @@ bad("index", lambda: v("a", 2, 3)[:, np.array([0, -4])], sd.OutOfBoundsError,
 bad("index", lambda: v("a", 2, 3)[0, 0, 0], sd.OutOfBoundsError,
     r"too many indices for an array of shape \(2, 3\): 3 were given", id="too-many")
 bad("index", lambda: v("a", 2, 3)[v("i", 2)], TypeError, r"index arrays must be integers", id="float-index")
-bad("index", lambda: v("a", 3)[v("a", 3) > 0], NotImplementedError, r"boolean-mask indexing", id="mask")
+bad("index", lambda: v("a", 3)[v("a", 3) > 0], NotImplementedError,
+    r"indexing with a symbolic boolean mask gives a shape known only at run time", id="mask")
+_MASK = np.array([[True, False, True], [False, False, True]])
+good("index", normal(2, 3, 2), call=lambda x: x[_MASK], ref=lambda x: x[_MASK], id="constant-mask")
+good("index", normal(2, 3), call=lambda x: x[:, [True, False, True]],
+     ref=lambda x: x[:, [True, False, True]], id="constant-mask-list")
+good("index", normal(2, 4, 3), call=lambda x: x[1, [False, True, True, False], 1:],
+     ref=lambda x: x[1, [False, True, True, False], 1:], id="constant-mask-mixed")
+bad("index", lambda: v("a", 2, 3)[_MASK.T], sd.ShapeError,
+    r"index: a boolean mask of shape \(3, 2\) does not match the axes \(2, 3\) it indexes", id="mask-shape")
+bad("index", lambda: v("a", 2, 3)[np.True_], NotImplementedError, r"indexing with a 0-d boolean", id="mask-0d")
 
 # -- more shape and selection functions ---------------------------------------------------------
 

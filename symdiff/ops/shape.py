@@ -364,9 +364,21 @@ def index_shape(spec: tuple[Any, ...], x: Shape, arrays: Sequence[Shape]) -> Sha
     return tuple(out)
 
 
+def _constant_mask(item: Any) -> np.ndarray | None:
+    """``item`` as a boolean array if it is a NumPy array or list of booleans (not a node)."""
+    if isinstance(item, np.ndarray) or (isinstance(item, list) and item):
+        arr = np.asarray(item)
+        if arr.dtype.kind == "b" and arr.ndim:
+            return arr
+    return None
+
+
 def _parse_index(x: Node, index: Any) -> tuple[tuple[Any, ...], list[Node]]:
     items = index if isinstance(index, tuple) else (index,)
-    consumed = sum(1 for it in items if it is not None and it is not Ellipsis)
+    masks = [_constant_mask(it) for it in items]
+    # a k-d boolean mask stands for the k axes it covers (and for k integer arrays: np.nonzero)
+    consumed = sum(1 if m is None else m.ndim
+                   for it, m in zip(items, masks) if it is not None and it is not Ellipsis)
     if sum(1 for it in items if it is Ellipsis) > 1:
         raise IndexError("an index can only have a single ellipsis ('...')")
     if consumed > x.ndim:
@@ -375,8 +387,20 @@ def _parse_index(x: Node, index: Any) -> tuple[tuple[Any, ...], list[Node]]:
         )
     spec: list[tuple[Any, ...]] = []
     arrays: list[Node] = []
-    for it in items:
-        if it is Ellipsis:
+    for it, mask in zip(items, masks):
+        if mask is not None:
+            axis = sum(1 for item in spec if item[0] != "n")
+            covered = x.shape[axis: axis + mask.ndim]
+            if covered != mask.shape:
+                raise ShapeError(
+                    f"index: a boolean mask of shape {format_shape(mask.shape)} does not match the "
+                    f"axes {format_shape(covered)} it indexes (from axis {axis} of "
+                    f"{format_shape(x.shape)})"
+                )
+            for positions in np.nonzero(mask):
+                spec.append(("a",))
+                arrays.append(as_node(positions.astype(np.int64)))
+        elif it is Ellipsis:
             spec.extend([("s", None, None, None)] * (x.ndim - consumed))
         elif it is None:
             spec.append(("n",))
@@ -393,10 +417,12 @@ def _parse_index(x: Node, index: Any) -> tuple[tuple[Any, ...], list[Node]]:
             if isinstance(it, list) and np.size(it) == 0:
                 it = np.zeros(np.shape(it), np.intp)  # as NumPy: an empty list indexes nothing
             arr = as_node(it)
+            if arr.dtype.kind == "b" and isinstance(arr.op, Const):
+                raise NotImplementedError("indexing with a 0-d boolean (x[True]) is not supported")
             if arr.dtype.kind == "b":
                 raise NotImplementedError(
-                    "boolean-mask indexing gives a shape known only at run time; "
-                    "use sd.where(mask, x, 0) instead"
+                    "indexing with a symbolic boolean mask gives a shape known only at run time; "
+                    "use sd.where(mask, x, 0) instead (a constant mask, a NumPy array, is fine)"
                 )
             if arr.dtype.kind not in "iu":
                 raise TypeError(f"index arrays must be integers, got dtype {arr.dtype}")
@@ -487,7 +513,8 @@ def check_bounds(prefix: str, indices: Node, axis: int, size: Dim) -> None:
 
 
 def index(x: Any, idx: Any) -> Node:
-    """``x[idx]`` with NumPy semantics for ints, slices, None, ``...`` and integer arrays."""
+    """``x[idx]`` with NumPy semantics for ints, slices, None, ``...``, integer arrays and constant
+    boolean masks (taken as the integer arrays ``np.nonzero`` gives)."""
     x = as_node(x)
     spec, arrays = _parse_index(x, idx)
     if not spec:
