@@ -50,6 +50,8 @@ def evaluate(
 
 
 def _worth_simplifying(outputs: Any, inputs: Mapping[Any, Any] | None) -> bool:
+    if not isinstance(inputs, (Mapping, type(None))):
+        return False  # not inputs: the evaluator says so
     for value in (inputs or {}).values():
         size = getattr(value, "size", None)  # arrays only: other values are small or scalars
         if isinstance(size, int) and size >= AUTO_SIMPLIFY_ELEMENTS:

@@ -58,7 +58,7 @@ _STRING_PARAMS: dict[str, frozenset[str]] = {
     "astype": frozenset({"dtype"}),
     "one_hot": frozenset({"depth", "dtype"}),
     "arange": frozenset({"start", "stop", "dtype"}),
-    "reshape": frozenset({"shape"}),
+    "reshape": frozenset({"shape", "order"}),
     "broadcast_to": frozenset({"shape"}),
 }
 # -- products and linear algebra

@@ -269,6 +269,9 @@ _cond = normal(2, 3) > 0
 good("where", _cond, normal(2, 3), normal(2, 3), ref=np.where)
 good("where", normal(3) > 0, normal(2, 3), normal(), ref=np.where, id="broadcast")
 good("where", normal(2, 1) > 0, normal(3), normal(2, 3), ref=np.where, id="broadcast-cond")
+bad("power", lambda: v("i", 3, dtype="int64") ** np.array([2, -1, 0]), sd.DTypeError,
+    r"power: an integer raised to the negative integer power -1 is not an integer \(int64 \*\* int64\)",
+    id="int-negative-int")
 bad("where", lambda: sd.where(v("c", 3), v("a", 3), v("b", 3)), sd.DTypeError,
     r"where: the condition must be boolean, got float64", id="float-cond")
 bad("where", lambda: sd.where(v("c", 3) > 0, v("a", 2), v("b", 3)), sd.ShapeError,
@@ -723,6 +726,12 @@ good("reshape", normal(2, 3, 4), (4, -1), ref=np.reshape)
 good("reshape", normal(6), (1, 6, 1), ref=np.reshape)
 good("reshape", normal(), (1, 1), ref=np.reshape)
 good("reshape", normal(2, 3), call=lambda x: x.reshape(6), ref=lambda x: x.reshape(6), id="method")
+good("reshape", normal(2, 3, 4), call=lambda x: sd.reshape(x, (4, -1), order="F"),
+     ref=lambda x: np.reshape(x, (4, -1), order="F"), id="order-F")
+good("reshape", normal(2, 3), call=lambda x: x.reshape(3, 2, order="F"),
+     ref=lambda x: x.reshape(3, 2, order="F"), id="method-order-F")
+bad("reshape", lambda: sd.reshape(v("a", 2, 3), (3, 2), order="A"), NotImplementedError,
+    r"reshape: order='A' is not supported", id="order-A")
 bad("reshape", lambda: sd.reshape(v("a", 2, 3), (4, 2)), sd.ShapeError,
     r"reshape: cannot reshape an array of shape \(2, 3\) into shape \(4, 2\)", id="size")
 bad("reshape", lambda: sd.reshape(v("a", 2, 3), (-1, -1)), sd.ShapeError,
@@ -805,10 +814,22 @@ good("index", normal(5, 3), labels(5, 3), call=lambda x, y: x[sd.arange(5), y],
      ref=lambda x, y: x[np.arange(5), y], id="pick-labels")
 bad("index", lambda: v("a", 2, 3)[2], sd.OutOfBoundsError,
     r"index 2 is out of bounds for axis 0 with size 2", id="bounds")
+bad("index", lambda: v("a", 2, 3)[:, np.array([0, -4])], sd.OutOfBoundsError,
+    r"index -4 is out of bounds for axis 1 with size 3", id="bounds-array")
 bad("index", lambda: v("a", 2, 3)[0, 0, 0], sd.OutOfBoundsError,
     r"too many indices for an array of shape \(2, 3\): 3 were given", id="too-many")
 bad("index", lambda: v("a", 2, 3)[v("i", 2)], TypeError, r"index arrays must be integers", id="float-index")
-bad("index", lambda: v("a", 3)[v("a", 3) > 0], NotImplementedError, r"boolean-mask indexing", id="mask")
+bad("index", lambda: v("a", 3)[v("a", 3) > 0], NotImplementedError,
+    r"indexing with a symbolic boolean mask gives a shape known only at run time", id="mask")
+_MASK = np.array([[True, False, True], [False, False, True]])
+good("index", normal(2, 3, 2), call=lambda x: x[_MASK], ref=lambda x: x[_MASK], id="constant-mask")
+good("index", normal(2, 3), call=lambda x: x[:, [True, False, True]],
+     ref=lambda x: x[:, [True, False, True]], id="constant-mask-list")
+good("index", normal(2, 4, 3), call=lambda x: x[1, [False, True, True, False], 1:],
+     ref=lambda x: x[1, [False, True, True, False], 1:], id="constant-mask-mixed")
+bad("index", lambda: v("a", 2, 3)[_MASK.T], sd.ShapeError,
+    r"index: a boolean mask of shape \(3, 2\) does not match the axes \(2, 3\) it indexes", id="mask-shape")
+bad("index", lambda: v("a", 2, 3)[np.True_], NotImplementedError, r"indexing with a 0-d boolean", id="mask-0d")
 
 # -- more shape and selection functions ---------------------------------------------------------
 
@@ -1146,6 +1167,8 @@ bad("take_along_axis", lambda: sd.take_along_axis(v("a", 3, 4), v("i", 3, 1), 1)
     r"take_along_axis: indices must be integers, got dtype float64", id="float-indices")
 bad("take_along_axis", lambda: sd.take_along_axis(v("a", 3, 4), v("i", 3, 1, dtype="int64"), None),
     sd.ShapeError, r"when axis=None, `indices` must have a single dimension", id="flat-2d")
+bad("take_along_axis", lambda: sd.take_along_axis(v("a", 3, 4), np.array([[0], [4], [1]]), 1),
+    sd.OutOfBoundsError, r"take_along_axis: index 4 is out of bounds for axis 1 with size 4", id="bounds")
 
 good("split", normal(6, 2), 3, call=_parts(sd.split), ref=_parts(np.split), id="sections")
 good("split", normal(2, 6), [1, 4], call=_parts(sd.split), ref=_parts(np.split), kwargs={"axis": 1},

@@ -357,6 +357,18 @@ def test_validation_errors_name_the_argument():
         fn(np.ones((4, 3)))
 
 
+def test_integer_argument_that_does_not_fit_is_refused_not_wrapped():
+    i, u = sd.var("i", dtype="int32"), sd.var("u", shape=(2,), dtype="uint8")
+    fn = sd.compile([i * 2, u + 1], inputs=[i, u])
+    with pytest.raises(ValueError, match=r"argument 'i' must have dtype int32, got the value "
+                       r"1099511627776, outside its range \[-2147483648, 2147483647\]"):
+        fn(2**40, [0, 1])
+    with pytest.raises(ValueError, match=r"argument 'u' .* got the value -1, outside its range"):
+        fn(1, [3, -1])
+    doubled, plus_one = fn(3, [0, 254])  # Python ints for unsigned inputs fit: accepted
+    assert doubled == 6 and plus_one.dtype == np.uint8 and plus_one.tolist() == [1, 255]
+
+
 def test_hostile_names_become_safe_identifiers():
     names = ['"); import os; ("', "class", "np", "x\ny", "__import__", "math", "α", "sum", "_C0",
              "'''", '"""', "a\\", "1x"]

@@ -145,3 +145,15 @@ def test_casts_to_non_numeric_dtypes_are_refused():
         sd.one_hot(sd.var("l", (2,), "int64"), 3, dtype=object)
     assert sd.astype(x, ">f8") is x  # byte order is not a different dtype
     assert sd.astype(x, "float32").dtype == np.float32
+
+
+def test_a_list_of_expressions_is_not_taken_for_a_constant():
+    x, y = sd.symbols("x y")
+    v = sd.var("v", shape=(3,))
+    for build in (lambda: sd.sin([x, y]), lambda: x + [[1.0, y]], lambda: sd.grad([x, y], x),
+                  lambda: sd.jacobian([v * 2, sd.sum(v)], v)):
+        with pytest.raises(TypeError, match=r"a list holding symdiff expressions is not one value; "
+                           r"make one array of them with sd.stack\(\[...\]\)"):
+            build()
+    with pytest.raises(sd.ShapeError, match=r"constant \[\[1, 2\], \[3\]\]: the nested lists do not form an array"):
+        v + [[1, 2], [3]]

@@ -139,6 +139,19 @@ def test_float_given_to_int_variable_is_refused():
     assert sd.evaluate(i + 1, {"i": np.array([1, 2], np.int32)}).dtype == np.int64
 
 
+def test_integer_input_that_does_not_fit_is_refused_not_wrapped():
+    i = sd.var("i", dtype="int32")
+    with pytest.raises(sd.InputError, match=r"variable 'i' is declared int32 but was given the value "
+                       r"1099511627776, outside its range \[-2147483648, 2147483647\]"):
+        sd.evaluate(i * 1, {"i": 2**40})
+    u = sd.var("u", shape=(2,), dtype="uint8")
+    with pytest.raises(sd.InputError, match=r"was given the value -1, outside its range \[0, 255\]"):
+        sd.evaluate(u + 1, {"u": [3, -1]})
+    # a Python int for an unsigned input is fine when it fits, as NumPy's own conversion
+    out = sd.evaluate(u * 1, {"u": [0, 255]})
+    assert out.dtype == np.uint8 and out.tolist() == [0, 255]
+
+
 def test_named_dimensions_bind_from_inputs():
     X = sd.var("X", shape=("n", 3))
     mean_rows = sd.mean(X, axis=0)
@@ -163,6 +176,16 @@ def test_results_are_the_callers_own_arrays():
 def test_evaluate_rejects_non_expressions():
     with pytest.raises(TypeError, match="outputs must be symdiff expressions"):
         sd.evaluate([1.0], {})
+    with pytest.raises(TypeError, match="outputs must be a symdiff expression or a list of them, got float"):
+        sd.evaluate(1.0, {})
+
+
+@pytest.mark.parametrize("simplify", [True, False, "auto"])
+def test_evaluate_inputs_must_be_a_mapping(simplify):
+    x = sd.var("x")
+    for inputs, kind in (([3.0], "list"), (3.0, "float"), ("x", "str")):
+        with pytest.raises(TypeError, match=rf"evaluate: inputs must be a dict .*; got {kind}"):
+            sd.evaluate(x * 2, inputs, simplify=simplify)
 
 
 def test_results_never_alias_the_input_arrays():

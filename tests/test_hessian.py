@@ -149,3 +149,23 @@ def test_hessian_of_quadratic_form_is_constant():
     A = rng.standard_normal((3, 3))
     H = sd.hessian(x @ sd.const(A) @ x, x)
     np.testing.assert_allclose(sd.evaluate(H, {"x": rng.standard_normal(3)}), A + A.T, rtol=1e-13)
+
+
+@pytest.mark.parametrize("point", [[2.0, 0.0, 3.0, 0.5], [2.0, 0.0, 3.0, 0.0], [0.0, 0.0, 0.0, 0.5]],
+                         ids=["one-zero", "two-zeros", "three-zeros"])
+def test_prod_hessian_is_exact_at_zeros(point):
+    # d2 prod(x) / dx_i dx_j is the product of the elements other than x_i and x_j (0 on the
+    # diagonal), also where some of them are zero
+    x = np.array(point)
+    v = sd.var("v", shape=(2, 4))
+    f = sd.prod(v, axis=1) @ np.array([1.0, -2.0])  # two rows: one at the point, one without zeros
+    rows = np.stack([x, [1.5, -0.5, 2.0, 0.7]])
+    want = np.zeros((2, 4, 2, 4))
+    for r, weight in enumerate([1.0, -2.0]):
+        for i in range(4):
+            for j in range(4):
+                if i != j:
+                    want[r, i, r, j] = weight * np.prod(np.delete(rows[r], [i, j]))
+    for simplify in (False, True):
+        got = sd.evaluate(sd.hessian(f, v), {"v": rows}, simplify=simplify)
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)

@@ -21,6 +21,17 @@ def test_readable_forms():
     assert sd.latex(sd.stop_gradient(x)) == r"\operatorname{stop\_gradient}\left(x\right)"
 
 
+def test_no_operator_is_followed_by_a_minus_sign():
+    x, y = sd.symbols("x y")
+    assert sd.latex(x * -y) == r"x \cdot \left(-y\right)"
+    assert sd.latex(x - (-y)) == r"x - \left(-y\right)"
+    assert sd.latex(x + (-y)) == r"x + \left(-y\right)"
+    assert sd.latex(x * -2.0) == r"x \cdot \left(-2\right)"
+    assert sd.latex(x % -y) == r"x \bmod \left(-y\right)"
+    assert sd.latex(-x * y) == r"-x \cdot y"  # a leading minus stays as it is
+    assert sd.latex(x < -y) == r"x < -y"
+
+
 def test_tensors():
     W, h = sd.var("W", (4, 3)), sd.var("h", (3,))
     assert sd.latex(sd.sum(sd.tanh(W @ h))) == r"\sum \tanh\left(W \, h\right)"

@@ -67,6 +67,14 @@ def test_op_errors_become_parse_errors_at_the_operator():
                    "  W @ h + b\n"
                    "    ^")
 
+    # integer literals are int64, as NumPy's, so 2**-1 is refused where it is written (NumPy
+    # would refuse it at evaluation) rather than being Python's 0.5
+    msg = refusal("x + 2**-1")
+    assert msg.startswith("power: an integer raised to the negative integer power -1 is not an "
+                          "integer (int64 ** int64); make one of them a float")
+    assert msg.endswith("(line 1, column 6)\n  x + 2**-1\n       ^^")
+    assert sd.evaluate(sd.parse("2.0**-1")) == 0.5
+
 
 def test_positions_count_characters_on_the_right_line():
     msg = refusal("α + β +\n  γ.real", )  # a newline outside brackets is a syntax error
@@ -103,6 +111,7 @@ def test_accepted_grammar_builds_the_same_nodes_as_the_api():
         "A[[1, 0]]": A[[1, 0]],
         "reshape(A, (3, -1))": sd.reshape(A, (3, -1)),
         "reshape(A, 6)": sd.reshape(A, 6),
+        "reshape(A, (3, 2), order='F')": sd.reshape(A, (3, 2), order="F"),
         "transpose(A, (1, 0))": A.T,
         "einsum('ij,jk->ik', A, B)": sd.einsum("ij,jk->ik", A, B),
         "concatenate([A, transpose(B)], axis=0)": sd.concatenate([A, B.T], axis=0),

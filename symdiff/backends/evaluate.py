@@ -38,10 +38,20 @@ def bind_input(v: Node, value: Any, dims: dict[str, int]) -> np.ndarray:
     except Exception as e:  # noqa: BLE001 - any conversion failure is the user's input
         raise InputError(f"variable {op.var_name!r}: cannot convert the given value to an array ({e})") from None
     if arr.dtype != op.dtype:
-        if arr.dtype.kind not in "biufc" or not np.can_cast(arr.dtype, op.dtype, "same_kind"):
+        integers = arr.dtype.kind in "iu" and op.dtype.kind in "iu"
+        if arr.dtype.kind not in "biufc" or not (
+                integers or np.can_cast(arr.dtype, op.dtype, "same_kind")):
             raise InputError(
                 f"variable {op.var_name!r} is declared {op.dtype} but was given {arr.dtype} values"
             )
+        # integers of another width or signedness are fine if they fit: never wrap around
+        if integers and arr.size and not np.can_cast(arr.dtype, op.dtype):
+            info, lo, hi = np.iinfo(op.dtype), arr.min(), arr.max()
+            if lo < info.min or hi > info.max:
+                raise InputError(
+                    f"variable {op.var_name!r} is declared {op.dtype} but was given the value "
+                    f"{lo if lo < info.min else hi}, outside its range [{info.min}, {info.max}]"
+                )
         arr = arr.astype(op.dtype)
     if arr.ndim != len(op.shape):
         raise InputError(
@@ -82,10 +92,19 @@ def evaluate(outputs: Node | Sequence[Node], inputs: Mapping[Any, Any] | None = 
     >>> x, y = sd.symbols("x y"); sd.evaluate(x * y, {"x": 3.0, "y": -4.0})
     """
     single = isinstance(outputs, Node)
-    outs = [outputs] if single else list(outputs)  # type: ignore[list-item]
+    if not single and not isinstance(outputs, (list, tuple)):
+        raise TypeError(
+            f"evaluate: outputs must be a symdiff expression or a list of them, got {type(outputs).__name__}"
+        )
+    outs = [outputs] if single else list(outputs)
     for o in outs:
         if not isinstance(o, Node):
             raise TypeError(f"evaluate: outputs must be symdiff expressions, got {type(o).__name__}")
+    if inputs is not None and not isinstance(inputs, Mapping):
+        raise TypeError(
+            "evaluate: inputs must be a dict from variables (or their names) to values, such as "
+            f"{{'x': 3.0}}; got {type(inputs).__name__}"
+        )
     inputs = dict(inputs or {})
     order = toposort(outs)
     dims: dict[str, int] = {}

@@ -68,8 +68,17 @@ def _array(value, name, dtype, shape):
     except Exception as e:
         raise ValueError(f"argument {name!r}: cannot convert the given value to an array ({e})") from None
     if arr.dtype != dtype:
-        if arr.dtype.kind not in "biufc" or not np.can_cast(arr.dtype, dtype, "same_kind"):
+        integers = arr.dtype.kind in "iu" and dtype.kind in "iu"
+        if arr.dtype.kind not in "biufc" or not (integers or np.can_cast(arr.dtype, dtype, "same_kind")):
             raise ValueError(f"argument {name!r} must have dtype {dtype.name}, got {arr.dtype}")
+        # integers of another width or signedness are fine if they fit: never wrap around
+        if integers and arr.size and not np.can_cast(arr.dtype, dtype):
+            info, lo, hi = np.iinfo(dtype), arr.min(), arr.max()
+            if lo < info.min or hi > info.max:
+                raise ValueError(
+                    f"argument {name!r} must have dtype {dtype.name}, got the value "
+                    f"{lo if lo < info.min else hi}, outside its range [{info.min}, {info.max}]"
+                )
         arr = arr.astype(dtype)
     if arr.ndim != len(shape) or any(
         isinstance(want, int) and want != got for want, got in zip(shape, arr.shape)

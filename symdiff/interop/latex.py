@@ -89,6 +89,12 @@ def _wrap(arg: str, prec: int, strict: bool = False) -> str:
     return rf"\left({arg}\right)" if p < prec or (strict and p == prec) else str(arg)
 
 
+def _right(arg: str, prec: int, strict: bool = False) -> str:
+    """A right operand of a binary operator: bracketed also when it starts with a minus sign, so
+    the operator is never followed by one (x \\cdot \\left(-y\\right), x - \\left(-y\\right))."""
+    return rf"\left({arg}\right)" if arg.startswith("-") else _wrap(arg, prec, strict)
+
+
 def _call(name: str, args: Sequence[str], extra: Sequence[str] = ()) -> Printed:
     head = _FUNCTIONS.get(name, rf"\operatorname{{{_escape(name)}}}")
     return Printed(rf"{head}\left({', '.join([*map(str, args), *extra])}\right)", ATOM)
@@ -108,17 +114,17 @@ def _node_latex(n: Node, a: list[Printed]) -> Printed:
     if name == "dimsize":
         return Printed(latex_name(op.dim), ATOM)  # type: ignore[attr-defined]
     if name == "add":
-        return Printed(f"{a[0]} + {_wrap(a[1], SUM, strict=a[1].startswith('-'))}", SUM)
+        return Printed(f"{a[0]} + {_right(a[1], SUM)}", SUM)
     if name == "sub":
-        return Printed(f"{a[0]} - {_wrap(a[1], SUM, strict=True)}", SUM)
+        return Printed(f"{a[0]} - {_right(a[1], SUM, strict=True)}", SUM)
     if name == "mul":
         both = n.inputs[0].ndim and n.inputs[1].ndim
         sym = r"\odot" if both else r"\cdot"
-        return Printed(f"{_wrap(a[0], PRODUCT)} {sym} {_wrap(a[1], PRODUCT, strict=a[1].startswith('-'))}", PRODUCT)
+        return Printed(f"{_wrap(a[0], PRODUCT)} {sym} {_right(a[1], PRODUCT)}", PRODUCT)
     if name == "div":
         return Printed(rf"\frac{{{a[0]}}}{{{a[1]}}}", ATOM)
     if name == "matmul":
-        return Printed(rf"{_wrap(a[0], PRODUCT)} \, {_wrap(a[1], PRODUCT, strict=True)}", PRODUCT)
+        return Printed(rf"{_wrap(a[0], PRODUCT)} \, {_right(a[1], PRODUCT, strict=True)}", PRODUCT)
     if name == "pow":
         base = a[0]
         if getattr(base, "prec", ATOM) < ATOM or base.startswith(r"\frac") or "^" in base:
@@ -194,7 +200,7 @@ def _more_latex(n: Node, a: list[Printed]) -> Printed | None:
         return Printed(rf"\sqrt{{{{{_wrap(a[0], ATOM)}}}^{{2}} + {{{_wrap(a[1], ATOM)}}}^{{2}}}}", ATOM)
     if name in ("mod", "fmod"):
         sym = r"\bmod" if name == "mod" else r"\operatorname{fmod}"
-        return Printed(rf"{_wrap(a[0], PRODUCT)} {sym} {_wrap(a[1], PRODUCT, strict=True)}", PRODUCT)
+        return Printed(rf"{_wrap(a[0], PRODUCT)} {sym} {_right(a[1], PRODUCT, strict=True)}", PRODUCT)
     if name in ("floor", "ceil"):
         return Printed(rf"\left\l{name} {a[0]} \right\r{name}", ATOM)
     if name == "floor_divide":

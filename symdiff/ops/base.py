@@ -267,10 +267,32 @@ def const(value: Any, dtype: Any = None) -> Node:
     """A constant node from a number or array: ``sd.const(np.eye(3))``."""
     if isinstance(value, Node):
         return value if dtype is None else value.astype(dtype)
-    arr = np.asarray(value, dtype=dtype)
+    if isinstance(value, (list, tuple)) and _holds_node(value):
+        raise TypeError(
+            "a list holding symdiff expressions is not one value; make one array of them with "
+            "sd.stack([...]) (or sd.concatenate), or pass them one by one"
+        )
+    try:
+        arr = np.asarray(value, dtype=dtype)
+    except ValueError as e:
+        if not isinstance(value, (list, tuple)):
+            raise
+        raise ShapeError(f"constant {value!r}: the nested lists do not form an array ({e})") from None
     if arr.dtype.kind not in "biufc":
         raise DTypeError(f"constant {value!r}: dtype {arr.dtype} is not numeric or boolean")
     return Node(Const(arr), ())
+
+
+def _holds_node(items: list[Any] | tuple[Any, ...]) -> bool:
+    """Whether nested lists or tuples hold a node anywhere (an explicit stack: lists nest deep)."""
+    stack: list[Any] = [items]
+    while stack:
+        for item in stack.pop():
+            if isinstance(item, Node):
+                return True
+            if isinstance(item, (list, tuple)):
+                stack.append(item)
+    return False
 
 
 def dim_size(d: Dim) -> Node:

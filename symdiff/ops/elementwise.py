@@ -583,7 +583,15 @@ def divide(a: Any, b: Any) -> Node:
 
 def power(a: Any, b: Any) -> Node:
     """a ** b with broadcasting."""
-    return _binary(_pow, a, b)
+    base, exponent = as_nodes(a, b)
+    p = const_value(exponent)
+    if base.dtype.kind in "iu" and p is not None and p.dtype.kind == "i" and (p < 0).any():
+        # NumPy refuses it at run time; the constant exponent shows it now
+        raise DTypeError(
+            f"power: an integer raised to the negative integer power {p.min()} is not an integer "
+            f"({base.dtype} ** {p.dtype}); make one of them a float, as in 2.0 ** -1"
+        )
+    return Node(_pow, (base, exponent))
 
 
 def maximum(a: Any, b: Any) -> Node:

@@ -78,18 +78,29 @@ class Min(Max):
 
 
 class Prod(Reduction):
-    """Product over axes; its gradient is exact where inputs are zero (no division by zero)."""
+    """Product over axes; its gradient and Hessian are exact also where inputs are zero (no
+    division by zero)."""
 
     __slots__ = ()
     name, numpy_name = "prod", "np.prod"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        # d prod / d x_i is the product of the others. With P the product of the nonzero
+        # elements and Z that of the zeros (1 if none), it is P / x_i * Z for a nonzero x_i, and
+        # P times the product of the other zeros for a zero x_i: 1 if x_i is the only one, the
+        # other zero if there are two (the sum of the zeros minus x_i), else 0. Written so, the
+        # values are exact and so are the second derivatives at zeros (Z and the sum carry
+        # the derivative in the zeros that a constant 0 or 1 would drop).
         is_zero = equal(x, 0)
         zeros = Node(Sum(self.axes, True), (astype(is_zero, np.int64),))
-        nonzero_prod = Node(Prod(self.axes, True), (where(is_zero, 1, x),))
+        nonzero = where(is_zero, 1, x)
+        nonzero_prod = Node(Prod(self.axes, True), (nonzero,))
+        zero_prod = Node(Prod(self.axes, True), (where(is_zero, x, 1),))
+        zero_sum = Node(Sum(self.axes, True), (where(is_zero, x, 0),))
+        other_zeros = where(equal(zeros, 1), 1, where(equal(zeros, 2), zero_sum - x, 0))
         gk = self.kept(g, x)
-        at_zero = where(equal(zeros, 1), gk * nonzero_prod, 0)  # only the lone zero sees the rest
-        elsewhere = where(equal(zeros, 0), gk * nonzero_prod / where(is_zero, 1, x), 0)
+        at_zero = gk * nonzero_prod * other_zeros
+        elsewhere = gk * (nonzero_prod / nonzero) * zero_prod
         return (where(is_zero, at_zero, elsewhere),)
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from ..errors import DTypeError, ShapeError
 from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape
 from .base import as_node, broadcast_shapes, helper, normalize_axis
-from .shape import _dims_src, reshape, resolve_reshape
+from .shape import _dims_src, check_bounds, reshape, resolve_reshape
 
 _KINDS = (None, "quicksort", "mergesort", "heapsort", "stable")
 _INDEX = np.dtype(np.intp)  # what np.argsort and np.argmax return
@@ -333,4 +333,5 @@ def take_along_axis(arr: Any, indices: Any, axis: Any = -1) -> Node:
         x, ax = _flat("take_along_axis", x), 0
     else:
         ax = normalize_axis("take_along_axis", axis, x.ndim)
+    check_bounds("take_along_axis: ", idx, ax, x.shape[ax])
     return Node(TakeAlongAxis(ax), (x, idx))

@@ -99,12 +99,19 @@ def resolve_reshape(op_name: str, old: Shape, new: Any) -> Shape:
     return tuple(fill if isinstance(d, (int, np.integer)) and d == -1 else d for d in items)  # type: ignore[misc]
 
 
-def reshape(x: Any, *shape: Any) -> Node:
-    """x with a new shape of the same size (one -1 entry may be inferred)."""
+def reshape(x: Any, *shape: Any, order: str = "C") -> Node:
+    """x with a new shape of the same size (one -1 entry may be inferred), its elements read and
+    placed in row-major (``order='C'``) or column-major (``'F'``) order."""
     x = as_node(x)
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     target = resolve_reshape("reshape", x.shape, shape)
+    if order == "F":  # column-major: the row-major reshape of the reversed axes, reversed back
+        return transpose(reshape(transpose(x), target[::-1]))
+    if order != "C":
+        raise NotImplementedError(
+            f"reshape: order={order!r} is not supported; use order='C' (row-major) or 'F' (column-major)"
+        )
     return x if target == x.shape else Node(Reshape(target), (x,))
 
 
@@ -357,10 +364,22 @@ def index_shape(spec: tuple[Any, ...], x: Shape, arrays: Sequence[Shape]) -> Sha
     return tuple(out)
 
 
+def _constant_mask(item: Any) -> np.ndarray | None:
+    """``item`` as a boolean array if it is a NumPy array or list of booleans (not a node)."""
+    if isinstance(item, np.ndarray) or (isinstance(item, list) and item):
+        arr = np.asarray(item)
+        if arr.dtype.kind == "b" and arr.ndim:
+            return arr
+    return None
+
+
 def _parse_index(shape: Shape, index: Any) -> tuple[tuple[Any, ...], list[Node]]:
     """An index of an array of ``shape`` as the op's spec and its integer array operands."""
     items = index if isinstance(index, tuple) else (index,)
-    consumed = sum(1 for it in items if it is not None and it is not Ellipsis)
+    masks = [_constant_mask(it) for it in items]
+    # a k-d boolean mask stands for the k axes it covers (and for k integer arrays: np.nonzero)
+    consumed = sum(1 if m is None else m.ndim
+                   for it, m in zip(items, masks) if it is not None and it is not Ellipsis)
     if sum(1 for it in items if it is Ellipsis) > 1:
         raise IndexError("an index can only have a single ellipsis ('...')")
     if consumed > len(shape):
@@ -369,8 +388,20 @@ def _parse_index(shape: Shape, index: Any) -> tuple[tuple[Any, ...], list[Node]]
         )
     spec: list[tuple[Any, ...]] = []
     arrays: list[Node] = []
-    for it in items:
-        if it is Ellipsis:
+    for it, mask in zip(items, masks):
+        if mask is not None:
+            axis = sum(1 for item in spec if item[0] != "n")
+            covered = shape[axis: axis + mask.ndim]
+            if covered != mask.shape:
+                raise ShapeError(
+                    f"index: a boolean mask of shape {format_shape(mask.shape)} does not match the "
+                    f"axes {format_shape(covered)} it indexes (from axis {axis} of "
+                    f"{format_shape(shape)})"
+                )
+            for positions in np.nonzero(mask):
+                spec.append(("a",))
+                arrays.append(as_node(positions.astype(np.int64)))
+        elif it is Ellipsis:
             spec.extend([("s", None, None, None)] * (len(shape) - consumed))
         elif it is None:
             spec.append(("n",))
@@ -387,10 +418,12 @@ def _parse_index(shape: Shape, index: Any) -> tuple[tuple[Any, ...], list[Node]]
             if isinstance(it, list) and np.size(it) == 0:
                 it = np.zeros(np.shape(it), np.intp)  # as NumPy: an empty list indexes nothing
             arr = as_node(it)
+            if arr.dtype.kind == "b" and isinstance(arr.op, Const):
+                raise NotImplementedError("indexing with a 0-d boolean (x[True]) is not supported")
             if arr.dtype.kind == "b":
                 raise NotImplementedError(
-                    "boolean-mask indexing gives a shape known only at run time; "
-                    "use sd.where(mask, x, 0) instead"
+                    "indexing with a symbolic boolean mask gives a shape known only at run time; "
+                    "use sd.where(mask, x, 0) instead (a constant mask, a NumPy array, is fine)"
                 )
             if arr.dtype.kind not in "iu":
                 raise TypeError(f"index arrays must be integers, got dtype {arr.dtype}")
@@ -480,17 +513,39 @@ def index_add(g: Any, shape: Any, idx: Any) -> Node:
     """
     g = as_node(g)
     shape = check_shape(shape, "index_add")
-    spec, arrays = _parse_index(shape, idx)
+    spec, arrays = _checked_index(shape, idx)
     return Node(IndexAdd(spec, shape), (g, *arrays))
 
 
+def check_bounds(prefix: str, indices: Node, axis: int, size: Dim) -> None:
+    """Constant integer ``indices`` along an ``axis`` of static ``size`` must lie in
+    [-size, size): an index out of bounds is an error where the graph is built, as for an int."""
+    if isinstance(indices.op, Const) and isinstance(size, int) and indices.op.value.size:
+        lo, hi = int(indices.op.value.min()), int(indices.op.value.max())
+        if lo < -size or hi >= size:
+            bad = lo if lo < -size else hi
+            raise OutOfBoundsError(f"{prefix}index {bad} is out of bounds for axis {axis} with size {size}")
+
+
 def index(x: Any, idx: Any) -> Node:
-    """``x[idx]`` with NumPy semantics for ints, slices, None, ``...`` and integer arrays."""
+    """``x[idx]`` with NumPy semantics for ints, slices, None, ``...``, integer arrays and constant
+    boolean masks (taken as the integer arrays ``np.nonzero`` gives)."""
     x = as_node(x)
-    spec, arrays = _parse_index(x.shape, idx)
+    spec, arrays = _checked_index(x.shape, idx)
     if not spec:
         return x
     return Node(Index(spec), (x, *arrays))
+
+
+def _checked_index(shape: Shape, idx: Any) -> tuple[tuple[Any, ...], list[Node]]:
+    """``_parse_index``, with constant integer arrays checked against the axes they index."""
+    spec, arrays = _parse_index(shape, idx)
+    axis, rest = 0, iter(arrays)
+    for item in spec:
+        if item[0] == "a":
+            check_bounds("", next(rest), axis, shape[axis])
+        axis += item[0] != "n"
+    return spec, arrays
 
 
 # -- take: a gather along one axis, through the indexing op ---------------------------------------------
@@ -534,11 +589,7 @@ def take(a: Any, indices: Any, axis: Any = None, mode: str = "raise") -> Node:
     idx = as_node(indices)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"take: indices must be integers, got dtype {idx.dtype}")
-    if isinstance(idx.op, Const) and isinstance(d, int) and idx.op.value.size:
-        lo, hi = int(idx.op.value.min()), int(idx.op.value.max())
-        if lo < -d or hi >= d:
-            bad = lo if lo < -d else hi
-            raise OutOfBoundsError(f"take: index {bad} is out of bounds for axis {ax} with size {d}")
+    check_bounds("take: ", idx, ax, d)
     return take_indices(x, idx, ax)
 
 
