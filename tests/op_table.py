@@ -650,8 +650,9 @@ for _name in ("inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh"):
         r"them, shape \(\.\.\., n, n\); got shape \(2, 3\)", id="not-square")
 bad("linalg.inv", lambda: sd.linalg.inv(v("a", 3)), sd.ShapeError, r"linalg.inv: .*got shape \(3,\)",
     id="vector")
-bad("linalg.inv", lambda: sd.linalg.inv(v("a", 2, 2, dtype="complex128")), NotImplementedError,
-    r"linalg.inv: complex matrices are not supported", id="complex")
+bad("linalg.cholesky", lambda: sd.linalg.cholesky(v("a", 2, 2, dtype="complex128")), NotImplementedError,
+    r"linalg.cholesky: complex matrices are not supported", id="complex")
+good("linalg.inv", invertible(3, 3) + 1j * normal(3, 3) * 0.1, ref=np.linalg.inv, grad=False, id="complex")
 
 for _sa, _sb in [((3, 3), (3,)), ((3, 3), (3, 2)), ((2, 3, 3), (3,)), ((2, 3, 3), (2, 3, 2)),
                  ((3, 3), (2, 3, 1)), ((2, 3, 3), (3, 2)), ((2, 1, 3, 3), (4, 3, 2))]:

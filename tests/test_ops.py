@@ -501,6 +501,9 @@ _COMPLEX_CASES = {
     "mixed": lambda z: sd.sum(sd.abs(sd.exp(z) + sd.conj(z)) * sd.real(z)),
     "norms": lambda z: sd.linalg.norm(z) + sd.linalg.norm(z, ord=3) + sd.linalg.norm(z * z, ord=np.inf),
     "variance": lambda z: sd.variance(z * z) + sd.std(sd.exp(z), ddof=1),
+    "inv-det-solve": lambda z: sd.abs(sd.linalg.det(sd.outer(z, z) + 3.0 * np.eye(3)))
+    + sd.real(sd.sum(sd.linalg.inv(sd.outer(z, sd.conj(z)) + 2.0 * np.eye(3))))
+    + sd.imag(sd.sum(sd.linalg.solve(sd.outer(sd.exp(z), z) + 4.0 * np.eye(3), z * z))),
 }
 
 

@@ -45,22 +45,27 @@ def _mT(x: Node) -> Node:
     return swapaxes(x, -1, -2)
 
 
-def _float_dtype(op_name: str, t: Type) -> np.dtype:
+def _float_dtype(op_name: str, t: Type, holomorphic: bool = False) -> np.dtype:
+    """The result dtype of a float function of a matrix. ``holomorphic``: complex matrices are
+    taken too (the function and its derivative rule are the same formulas over the complex
+    numbers: inv, det, solve)."""
     if t.dtype.kind == "c":
+        if holomorphic:
+            return t.dtype
         raise NotImplementedError(f"{op_name}: complex matrices are not supported")
     if t.dtype.kind not in "iufb":
         raise DTypeError(f"{op_name}: expected a numeric matrix, got dtype {t.dtype}")
     return t.dtype if t.dtype.kind == "f" else np.dtype(np.float64)
 
 
-def _square(op_name: str, t: Type) -> np.dtype:
+def _square(op_name: str, t: Type, holomorphic: bool = False) -> np.dtype:
     """The result dtype; raises unless ``t`` is a (stack of) square matrices."""
     if t.ndim < 2 or t.shape[-1] != t.shape[-2]:
         raise ShapeError(
             f"{op_name}: expected a square matrix or a stack of them, shape (..., n, n); "
             f"got shape {format_shape(t.shape)}"
         )
-    return _float_dtype(op_name, t)
+    return _float_dtype(op_name, t, holomorphic)
 
 
 def _static_n(op_name: str, x: Node) -> int:
@@ -105,7 +110,7 @@ class Inv(_MatrixOp):
     name, numpy = "inv", "inv"
 
     def infer(self, x: Type) -> Type:
-        return Type(_square("linalg.inv", x), x.shape)
+        return Type(_square("linalg.inv", x, holomorphic=True), x.shape)
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         # d inv(A) = -inv(A) dA inv(A)
@@ -116,7 +121,7 @@ class Det(_MatrixOp):
     name, numpy = "det", "det"
 
     def infer(self, x: Type) -> Type:
-        return Type(_square("linalg.det", x), x.shape[:-2])
+        return Type(_square("linalg.det", x, holomorphic=True), x.shape[:-2])
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         # d det(A) = det(A) tr(inv(A) dA)
@@ -164,8 +169,8 @@ class Solve(Op):
     name = "solve"
 
     def infer(self, a: Type, b: Type) -> Type:
-        dtype = _square("linalg.solve", a)
-        dtype = np.result_type(dtype, _float_dtype("linalg.solve", b))
+        dtype = _square("linalg.solve", a, holomorphic=True)
+        dtype = np.result_type(dtype, _float_dtype("linalg.solve", b, holomorphic=True))
         n = a.shape[-1]
         if b.ndim == 1:
             if b.shape[0] != n:
