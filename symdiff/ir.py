@@ -333,6 +333,24 @@ class Node:
             "use sd.where(cond, a, b) for a choice made on values"
         )
 
+    def _no_number(self, use: str) -> Any:
+        raise TypeError(
+            f"{use}: it has no value until it is evaluated; use sd.evaluate(expr, values) or "
+            "expr.eval(x=...) for a number, or expr.astype(...) for a conversion in the graph"
+        )
+
+    def __float__(self) -> float:
+        return self._no_number("float() of a symbolic expression")  # type: ignore[no-any-return]
+
+    def __int__(self) -> int:
+        return self._no_number("int() of a symbolic expression")  # type: ignore[no-any-return]
+
+    def __complex__(self) -> complex:
+        return self._no_number("complex() of a symbolic expression")  # type: ignore[no-any-return]
+
+    def __index__(self) -> int:
+        return self._no_number("a symbolic expression used as a Python int (an index or a size)")  # type: ignore[no-any-return]
+
     @property
     def shape(self) -> Shape:
         return self.type.shape

@@ -4,6 +4,7 @@ typing, and named dimensions."""
 from __future__ import annotations
 
 import gc
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -71,6 +72,14 @@ def test_nodes_are_immutable():
         n.type.shape = (2,)
     with pytest.raises(AttributeError):
         n.new_attribute = 1
+
+
+def test_a_node_is_not_a_number_and_says_how_to_get_one():
+    x = sd.var("x")
+    for convert, use in ((float, "float()"), (int, "int()"), (complex, "complex()"),
+                         (range, "used as a Python int")):
+        with pytest.raises(TypeError, match=rf"{re.escape(use)}.* no value until it is evaluated; use sd\.evaluate"):
+            convert(x)
 
 
 def test_bool_of_node_raises():
