@@ -51,6 +51,30 @@ def test_log_softmax():
     assert raw[0] == -np.inf and np.isclose(good[0], -800.0)
 
 
+def test_the_logistic_function_written_out_is_sigmoid():
+    for e, want in ((1 / (1 + sd.exp(-x)), sd.sigmoid(x)), ((sd.exp(-x) + 1) ** -1, sd.sigmoid(x)),
+                    (1 / (1 + sd.exp(x)), sd.sigmoid(-x)), (sd.exp(x) / (sd.exp(x) + 1), sd.sigmoid(x))):
+        assert sd.simplify(e) is want
+    raw, good = raw_and_rewritten(sd.exp(x) / (1 + sd.exp(x)), x=800.0)
+    assert np.isnan(raw) and good == 1.0
+    # and its log is then stable too
+    raw, good = raw_and_rewritten(sd.log(1 / (1 + sd.exp(-x))), x=-800.0)
+    assert raw == -np.inf and good == -800.0
+
+
+def test_softmax_written_out_is_softmax():
+    m = sd.var("m", shape=(2, 4))
+    assert sd.simplify(sd.exp(v) / sd.sum(sd.exp(v))) is sd.softmax(v)
+    assert sd.simplify(sd.exp(m) / sd.sum(sd.exp(m), axis=0, keepdims=True)) is sd.softmax(m, axis=0)
+    whole = sd.exp(m) / sd.sum(sd.exp(m))  # over every axis of a matrix: not one softmax
+    assert sd.simplify(whole) is whole
+    big = np.array([0.0, 800.0, 1.0, 2.0])
+    raw, good = raw_and_rewritten(sd.exp(v) / sd.sum(sd.exp(v)), v=big)
+    assert np.isnan(raw[1]) and good[1] == 1.0
+    raw, good = raw_and_rewritten(sd.log(sd.exp(v) / sd.sum(sd.exp(v))), v=big)
+    assert raw[0] == -np.inf and np.isclose(good[0], -800.0)
+
+
 def test_softmax_cross_entropy_gradient_is_softmax_minus_one_hot():
     z = sd.var("z", shape=("n", 5))
     labels = sd.var("labels", shape=("n",), dtype="int64")

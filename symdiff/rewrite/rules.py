@@ -41,7 +41,7 @@ from ..ops.base import Const, DimSize, broadcast_shapes, const, kernel
 from ..ops.elementwise import (
     Abs, Add, Cast, Compare, Cos, Div, Elementwise, Exp, Expm1, Log, Log1p, Maximum, Minimum, Mul,
     Neg, Pow, Relu, Sigmoid, Sign, Sin, Softplus, Sqrt, StopGradient, Sub, Tanh, Unary, Where,
-    expm1, log1p, negative, power,
+    expm1, log1p, negative, power, sigmoid,
 )
 from ..ops.nn import LogSoftmax, OneHot, Softmax, one_hot, softmax
 from ..ops.products import MatMul
@@ -423,6 +423,17 @@ def _softmax_of_log_softmax(node: Node, x: Node, ctx: Context) -> Node | None:
     return softmax(x, ls.op.axis)  # type: ignore[attr-defined]
 
 
+def _softmax_written_out(node: Node, x: Node) -> Node | None:
+    """exp(x) / sum(exp(x), axis=a, keepdims=True) -> softmax(x, a) (for a vector, the plain
+    sum too): softmax as users write it, which overflows where exp(x) does."""
+    op: Sum = node.inputs[1].op  # type: ignore[assignment]
+    if len(op.axes) != 1 or not (op.keepdims or x.ndim == 1):
+        return None
+    return softmax(x, op.axes[0])
+
+
+_e = exp_(x).named("e")
+
 STABILIZE = RuleSet([
     # log(sigmoid x) -> -softplus(-x), log(1 - sigmoid x) -> -softplus(x), log(1 + exp x) ->
     # softplus x, log(softmax x) -> log_softmax x, log(sum(exp x)) -> logsumexp x
@@ -432,6 +443,11 @@ STABILIZE = RuleSet([
     Rule(exp_(x) - 1, lambda x: expm1(x)),  # exp(x)-1 -> expm1(x)
     Rule(exp_(x) + -1, lambda x: expm1(x)),  # exp(x) + -1 -> expm1(x)
     Rule(exp_(Pat(LogSoftmax, x)), _softmax_of_log_softmax),  # exp(log_softmax x) -> softmax x (unshared)
+    # the logistic function and softmax as users write them: their logs then stabilize too
+    Rule(1 / (1 + exp_(x)), lambda x: sigmoid(negative(x))),  # 1/(1+exp(x)) -> sigmoid(-x)
+    Rule((1 + exp_(x)) ** -1, lambda x: sigmoid(negative(x))),  # (1+exp(x))**-1 -> sigmoid(-x)
+    Rule(Pat(Div, _e, 1 + Pat.var("e")), lambda x: sigmoid(x)),  # exp(x)/(1+exp(x)) -> sigmoid(x)
+    Rule(Pat(Div, _e, Pat(Sum, Pat.var("e"))), _softmax_written_out),  # exp(x)/sum(exp(x)) -> softmax(x)
     Rule(Pat(IndexAdd, Pat.var("g"), Pat.var("rows"), Pat.var("labels")), _one_hot_nll),  # index_add(g, [arange n, labels]) -> g * one_hot(labels)
     Rule(Pat(Sum, Pat(OneHot, x)), _sum_one_hot),  # sum(one_hot(l), -1) -> 1
 ])
