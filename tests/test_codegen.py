@@ -530,6 +530,22 @@ def test_gradient_names_survive_simplification():
     assert "sin_x = " in forward and "cos_x = " in forward, forward
 
 
+def test_a_lists_gradient_outputs_are_named_after_their_variables():
+    X, W1, b1 = sd.var("X", ("n", 3)), sd.var("W1", (3, 4)), sd.var("b1", (4,))
+    loss = sd.sum(sd.tanh(X @ W1 + b1) ** 2)
+    g = sd.grad(loss, [W1, b1])
+    for simplify in (True, False):
+        src = sd.codegen([loss, *g], inputs=[X, W1, b1], name="fit", simplify=simplify)
+        assert "-> out0, dW1, db1" in src and "return out0, dW1, db1" in src, src
+        fn = sd.compile([loss, *g], inputs=[X, W1, b1], simplify=simplify)
+        values = [np.ones((2, 3)), np.full((3, 4), 0.1), np.zeros(4)]
+        for got, want in zip(fn(*values), sd.evaluate([loss, *g], dict(zip(["X", "W1", "b1"], values)))):
+            np.testing.assert_allclose(got, want, rtol=1e-12)
+    # names given, or a name two outputs would share, are kept as they are
+    assert "return a, b, c" in sd.codegen([loss, *g], inputs=[X, W1, b1], names=["a", "b", "c"])
+    assert "return out0, out1, out1" in sd.codegen([loss, g[0], g[0]], inputs=[X, W1, b1])
+
+
 def test_cotangent_provenance_keeps_no_node_alive():
     import gc
 

@@ -264,6 +264,18 @@ def _normalize_outputs(
     return outs, default, single
 
 
+def _gradient_names(outs: Sequence[Node], defaults: Sequence[str],
+                    cotangent_of: Callable[[Node], Node | None]) -> list[str]:
+    """A list's outputs that are gradients of variables named ``d<name>`` (``dW1``), the others
+    keeping ``out<k>``; a name that two outputs would share stays the default for both."""
+    named = []
+    for o, default in zip(outs, defaults):
+        primal = cotangent_of(o)
+        named.append(f"d{primal.op.var_name}" if primal is not None and isinstance(primal.op, Var)  # type: ignore[attr-defined]
+                     else default)
+    return [n if named.count(n) == 1 else d for n, d in zip(named, defaults)]
+
+
 def _normalize_inputs(order: Sequence[Node], inputs: Sequence[Node | str] | None) -> list[Node]:
     present = graph_variables(order)
     by_name = {v.op.var_name: v for v in present}  # type: ignore[attr-defined]
@@ -686,6 +698,8 @@ def generate(
     >>> x, y = sd.symbols("x y"); print(generate({"f": x * y}, [x, y], name="mul").source)
     """
     outs, out_names, single = _normalize_outputs(outputs, names)
+    if names is None and not single and not isinstance(outputs, Mapping) and cotangent_of is not None:
+        out_names = _gradient_names(outs, out_names, cotangent_of)
     order = toposort(outs)
     ins = _normalize_inputs(order, inputs)
     emitter = _Emitter(outs, out_names, ins, name, order, cotangent_of)
