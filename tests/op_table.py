@@ -300,7 +300,10 @@ for _name, (_ref, _gen) in _REDUCTIONS.items():
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), axis=(0, -2)), sd.ShapeError,
         r"repeated axis", id="repeated-axis")
 good("prod", np.array([[1.5, 0.0, 2.0], [0.0, 0.0, 3.0], [1.0, 2.0, -1.0]]),
-     ref=np.prod, kwargs={"axis": 1}, order2=False, id="zeros")
+     ref=np.prod, kwargs={"axis": 1}, id="zeros")
+for _name in ("max", "min"):
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 0), axis=1), sd.ShapeError,
+        rf"{_name}: axis 1 of \(2, 0\) is empty, and the {_name} of no values is not defined", id="empty")
 good("mean", np.array([[1, 2], [3, 5]]), ref=np.mean, kwargs={"axis": 0}, id="int")
 good("sum", np.array([[1, 2], [3, 5]]), ref=np.sum, kwargs={"axis": 1}, id="int")
 good("sum", normal(2, 3), call=lambda x: x.sum(axis=1, keepdims=True),
