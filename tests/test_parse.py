@@ -40,6 +40,7 @@ def refusal(text, **kw):
     ("1e999", "float literal is out of the float64 range", "  ^^^^^"),
     ("99999999999999999999", "integer literal does not fit in int64", "  ^^^^^^^^^^^^^^^^^^^^"),
     ("3j * x", "complex literal is not supported", "  ^^"),
+    ("arange(x)", "a named dimension as `stop` (X.shape[0] in Python, arange('n') in text)", "  ^^^^^^^^^"),
     ("x +", "invalid syntax", None),
 ])
 def test_refusals_point_at_the_text(text, reason, caret):
