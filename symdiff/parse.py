@@ -325,6 +325,7 @@ class _Parser:
             self.shapes[unicodedata.normalize("NFKC", k)] = v  # as Python's parser reads names
         self.variables: dict[str, Node] = {}
         self.pending: set[str] = set()  # names defined further down, after 'where'
+        self.defining: str | None = None  # the name whose definition is being read
 
     def children(self, node: ast.AST) -> list[ast.AST]:
         """The sub-trees whose values ``combine`` needs; refuses nodes outside the whitelist."""
@@ -488,6 +489,8 @@ class _Parser:
             raise src.at(node, f"names beginning with '__' are reserved: {name!r}")
         if name in self.pending:
             raise src.at(node, f"{name!r} is used before its definition below 'where'")
+        if name == self.defining:
+            raise src.at(node, f"{name!r} is used in its own definition")
         if name in self.shapes:
             found = _leaf_variable(name, self.shapes[name], src, node)
         elif name in CONSTANTS:
@@ -631,7 +634,9 @@ def parse(text: str, shapes: Mapping[str, Any] | None = None, caret: bool = True
             what = ("a reserved name" if name.startswith("__") else "a function" if name in FUNCTIONS
                     else "a variable given in shapes" if name in parser.shapes else "already defined")
             raise src.error(f"{name!r} cannot be defined here: it is {what}", line, col, col + len(name))
+        parser.defining = name
         parser.variables[name] = _parse_piece(parser, text, begin, end)
+    parser.defining = None
     return _parse_piece(parser, text, *body)
 
 

@@ -578,6 +578,7 @@ def test_text_with_named_shared_parts_reads_back_as_the_same_graph():
     ("u\nwhere\n  u == x", "after 'where' each line defines one part: name = expression (line 3, column 3)"),
     ("where\n  u = x", "the expression is missing before 'where' (line 1, column 1)"),
     ("u\nwhere\n  u = sinn(x)", "unknown function 'sinn'; did you mean sin"),
+    ("u\nwhere\n  u = sin(u) + x", "'u' is used in its own definition (line 3, column 11)"),
 ])
 def test_refusals_in_named_parts_point_at_their_line(text, message):
     assert refusal(text).startswith(message)
