@@ -326,6 +326,7 @@ class _Parser:
         self.variables: dict[str, Node] = {}
         self.pending: set[str] = set()  # names defined further down, after 'where'
         self.defining: str | None = None  # the name whose definition is being read
+        self.negated: set[ast.AST] = set()  # the literal 2**63 under a minus sign
 
     def children(self, node: ast.AST) -> list[ast.AST]:
         """The sub-trees whose values ``combine`` needs; refuses nodes outside the whitelist."""
@@ -342,6 +343,10 @@ class _Parser:
             if not isinstance(node.op, (ast.USub, ast.UAdd)):
                 op = _OPERATORS.get(type(node.op), type(node.op).__name__)
                 raise src.at(node, f"the operator {op!r} is not supported")
+            operand = node.operand
+            if (isinstance(node.op, ast.USub) and isinstance(operand, ast.Constant)
+                    and type(operand.value) is int and operand.value == -_INT64.min):
+                self.negated.add(operand)  # -9223372036854775808, int64's least value, fits
             return [node.operand]
         if isinstance(node, ast.Compare):
             if len(node.ops) > 1:
@@ -421,7 +426,9 @@ class _Parser:
         if isinstance(node, ast.UnaryOp):
             v = values[0]
             if isinstance(v, _Number) and not isinstance(v, bool):
-                return -v if isinstance(node.op, ast.USub) else v  # a signed literal stays a literal
+                signed = -v if isinstance(node.op, ast.USub) else v  # a signed literal stays a literal
+                if not isinstance(signed, int) or _INT64.min <= signed <= _INT64.max:
+                    return signed  # (else -(-9223372036854775808): an int64 negation, as NumPy's)
             x = self.operand(node.operand, v)
             return self.build(node, ew.negative, x) if isinstance(node.op, ast.USub) else x
         if isinstance(node, (ast.BinOp, ast.Compare)):
@@ -470,7 +477,7 @@ class _Parser:
         if v is None or v is Ellipsis or isinstance(v, (bool, str)):
             return v
         if isinstance(v, int):
-            if not _INT64.min <= v <= _INT64.max:
+            if not _INT64.min <= v <= _INT64.max and node not in self.negated:
                 raise src.at(node, "integer literal does not fit in int64; write it as a float (1e30)")
             return v
         if isinstance(v, float):

@@ -612,3 +612,19 @@ def test_every_op_table_expression_reads_back_from_its_text():
         assert sd.parse(text, shapes=leaves) is node, f"{sample}: {text}"
         checked += 1
     assert checked > 0.9 * len(SAMPLES)
+
+
+def test_int64_least_value_reads_as_a_literal_and_prints_back():
+    # Python reads -9223372036854775808 as minus the literal 2**63, which alone does not fit
+    least = np.iinfo(np.int64).min
+    e = sd.parse("-9223372036854775808")
+    assert e.dtype == np.int64 and sd.evaluate(e) == least
+    x = sd.var("x", shape=(3,), dtype="int64")
+    arr = x * np.array([least, 5, -7])
+    assert sd.parse(str(arr), shapes={"x": ((3,), "int64")}) is arr
+    # negating it again is int64 arithmetic (it wraps around, as NumPy's), not a uint64 literal
+    again = sd.parse("--9223372036854775808")
+    assert again.dtype == np.int64
+    with np.errstate(over="ignore"):
+        assert sd.evaluate(again) == least
+    assert "does not fit in int64" in refusal("9223372036854775808")
