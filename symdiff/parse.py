@@ -341,6 +341,8 @@ class _Parser:
             self.shapes[unicodedata.normalize("NFKC", k)] = v  # as Python's parser reads names
         self.variables: dict[str, Node] = {}
         self.pending: set[str] = set()  # names defined further down, after 'where'
+        self.defining: str | None = None  # the name whose definition is being read
+        self.negated: set[ast.AST] = set()  # the literal 2**63 under a minus sign
 
     def children(self, node: ast.AST) -> list[ast.AST]:
         """The sub-trees whose values ``combine`` needs; refuses nodes outside the whitelist."""
@@ -357,6 +359,10 @@ class _Parser:
             if not isinstance(node.op, (ast.USub, ast.UAdd)):
                 op = _OPERATORS.get(type(node.op), type(node.op).__name__)
                 raise src.at(node, f"the operator {op!r} is not supported")
+            operand = node.operand
+            if (isinstance(node.op, ast.USub) and isinstance(operand, ast.Constant)
+                    and type(operand.value) is int and operand.value == -_INT64.min):
+                self.negated.add(operand)  # -9223372036854775808, int64's least value, fits
             return [node.operand]
         if isinstance(node, ast.Compare):
             if len(node.ops) > 1:
@@ -442,7 +448,9 @@ class _Parser:
         if isinstance(node, ast.UnaryOp):
             v = values[0]
             if isinstance(v, _Number) and not isinstance(v, bool):
-                return -v if isinstance(node.op, ast.USub) else v  # a signed literal stays a literal
+                signed = -v if isinstance(node.op, ast.USub) else v  # a signed literal stays a literal
+                if not isinstance(signed, int) or _INT64.min <= signed <= _INT64.max:
+                    return signed  # (else -(-9223372036854775808): an int64 negation, as NumPy's)
             x = self.operand(node.operand, v)
             return self.build(node, ew.negative, x) if isinstance(node.op, ast.USub) else x
         if isinstance(node, (ast.BinOp, ast.Compare)):
@@ -500,7 +508,7 @@ class _Parser:
         if v is None or v is Ellipsis or isinstance(v, (bool, str)):
             return v
         if isinstance(v, int):
-            if not _INT64.min <= v <= _INT64.max:
+            if not _INT64.min <= v <= _INT64.max and node not in self.negated:
                 raise src.at(node, "integer literal does not fit in int64; write it as a float (1e30)")
             return v
         if isinstance(v, (float, complex)):
@@ -519,6 +527,8 @@ class _Parser:
             raise src.at(node, f"names beginning with '__' are reserved: {name!r}")
         if name in self.pending:
             raise src.at(node, f"{name!r} is used before its definition below 'where'")
+        if name == self.defining:
+            raise src.at(node, f"{name!r} is used in its own definition")
         if name in self.shapes:
             found = _leaf_variable(name, self.shapes[name], src, node)
         elif name in CONSTANTS:
@@ -677,7 +687,9 @@ def parse(text: str, shapes: Mapping[str, Any] | None = None, caret: bool = True
             what = ("a reserved name" if name.startswith("__") else "a function" if name in FUNCTIONS
                     else "a variable given in shapes" if name in parser.shapes else "already defined")
             raise src.error(f"{name!r} cannot be defined here: it is {what}", line, col, col + len(name))
+        parser.defining = name
         parser.variables[name] = _parse_piece(parser, text, begin, end)
+    parser.defining = None
     return _parse_piece(parser, text, *body)
 
 

@@ -300,7 +300,10 @@ for _name, (_ref, _gen) in _REDUCTIONS.items():
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), axis=(0, -2)), sd.ShapeError,
         r"repeated axis", id="repeated-axis")
 good("prod", np.array([[1.5, 0.0, 2.0], [0.0, 0.0, 3.0], [1.0, 2.0, -1.0]]),
-     ref=np.prod, kwargs={"axis": 1}, order2=False, id="zeros")
+     ref=np.prod, kwargs={"axis": 1}, id="zeros")
+for _name in ("max", "min"):
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 0), axis=1), sd.ShapeError,
+        rf"{_name}: axis 1 of \(2, 0\) is empty, and the {_name} of no values is not defined", id="empty")
 good("mean", np.array([[1, 2], [3, 5]]), ref=np.mean, kwargs={"axis": 0}, id="int")
 good("sum", np.array([[1, 2], [3, 5]]), ref=np.sum, kwargs={"axis": 1}, id="int")
 good("sum", normal(2, 3), call=lambda x: x.sum(axis=1, keepdims=True),
@@ -525,9 +528,15 @@ good("softmax", normal(5), ref=lambda x: np.exp(_np_log_softmax(x)))
 good("log_softmax", 30 * normal(5), ref=_np_log_softmax, id="large-logits")
 good("softmax", normal(2, 3, 4), ref=lambda x, axis=-1: np.exp(_np_log_softmax(x, axis)),
      kwargs={"axis": 1})
+for _axis in ((0, 2), (-1, 0, 1)):  # several axes at once, as SciPy's and JAX's softmax
+    good("softmax", normal(2, 3, 4), ref=lambda x, axis=-1: np.exp(_np_log_softmax(x, axis)),
+         kwargs={"axis": _axis})
+    good("log_softmax", normal(2, 3, 4), ref=_np_log_softmax, kwargs={"axis": _axis})
 for _name in ("softmax", "log_softmax"):
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), axis=3), sd.ShapeError,
         rf"{_name}: axis 3 is out of bounds for an array of 2 dimensions", id="axis")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), axis=()), sd.ShapeError,
+        rf"{_name}: axis must name at least one axis, got \(\)", id="no-axis")
 
 good("one_hot", labels(5, 4), 4, ref=lambda y, d: np.eye(d)[y], grad=False)
 good("one_hot", labels(6, 3).reshape(2, 3), 3, ref=lambda y, d: np.eye(d)[y], grad=False)

@@ -41,6 +41,7 @@ def refusal(text, **kw):
     ("99999999999999999999", "integer literal does not fit in int64", "  ^^^^^^^^^^^^^^^^^^^^"),
     ("b'ab' * x", "bytes literal is not supported", "  ^^^^^"),
     ("1e999j * x", "complex literal is out of the float64 range", "  ^^^^^^"),
+    ("arange(x)", "a named dimension as `stop` (X.shape[0] in Python, arange('n') in text)", "  ^^^^^^^^^"),
     ("x +", "invalid syntax", None),
 ])
 def test_refusals_point_at_the_text(text, reason, caret):
@@ -578,6 +579,7 @@ def test_text_with_named_shared_parts_reads_back_as_the_same_graph():
     ("u\nwhere\n  u == x", "after 'where' each line defines one part: name = expression (line 3, column 3)"),
     ("where\n  u = x", "the expression is missing before 'where' (line 1, column 1)"),
     ("u\nwhere\n  u = sinn(x)", "unknown function 'sinn'; did you mean sin"),
+    ("u\nwhere\n  u = sin(u) + x", "'u' is used in its own definition (line 3, column 11)"),
 ])
 def test_refusals_in_named_parts_point_at_their_line(text, message):
     assert refusal(text).startswith(message)
@@ -685,3 +687,19 @@ def test_index_values_and_complex_literals():
 ])
 def test_index_value_and_complex_refusals(text, reason):
     assert reason in refusal(text)
+
+
+def test_int64_least_value_reads_as_a_literal_and_prints_back():
+    # Python reads -9223372036854775808 as minus the literal 2**63, which alone does not fit
+    least = np.iinfo(np.int64).min
+    e = sd.parse("-9223372036854775808")
+    assert e.dtype == np.int64 and sd.evaluate(e) == least
+    x = sd.var("x", shape=(3,), dtype="int64")
+    arr = x * np.array([least, 5, -7])
+    assert sd.parse(str(arr), shapes={"x": ((3,), "int64")}) is arr
+    # negating it again is int64 arithmetic (it wraps around, as NumPy's), not a uint64 literal
+    again = sd.parse("--9223372036854775808")
+    assert again.dtype == np.int64
+    with np.errstate(over="ignore"):
+        assert sd.evaluate(again) == least
+    assert "does not fit in int64" in refusal("9223372036854775808")

@@ -127,6 +127,16 @@ def test_from_sympy_builds_readable_graphs():
     assert n.shape == (3,) and n.dtype == np.float32
 
 
+
+def test_infinities_keep_their_sign_both_ways():
+    a = sympy.Symbol("a")
+    assert sd.evaluate(sd.from_sympy(sympy.oo)) == math.inf
+    assert sd.evaluate(sd.from_sympy(-sympy.oo)) == -math.inf
+    assert sd.evaluate(sd.from_sympy(sympy.Max(a, -sympy.oo) + sympy.oo), {"a": 1.0}) == math.inf
+    x = sd.var("x")
+    assert sd.to_sympy(x + math.inf) == sympy.oo  # x + oo is oo to SymPy
+    assert sd.evaluate(sd.from_sympy(sd.to_sympy(x - math.inf)), {"x": 1.0}) == -math.inf
+
 def test_from_sympy_is_iterative_on_deep_trees():
     x = sympy.Symbol("x")
     e = x

@@ -573,7 +573,7 @@ def _leaf(e: sympy.Basic, shapes: Mapping[str, Any], made: dict[str, Node]) -> A
         return math.nan
     if isinstance(e, sympy.Number):
         if e.is_infinite:
-            return math.inf if e.is_positive else -math.inf
+            return math.inf if e.is_extended_positive else -math.inf  # oo.is_positive is False
         if e.is_real is False:
             raise UnsupportedError(f"from_sympy: the complex number {e} is not supported")
         return float(e)

@@ -69,17 +69,22 @@ FUNCTIONS.update({
     for f in (linalg.cholesky, linalg.det, linalg.eigh, linalg.eigvalsh, linalg.inv, linalg.norm,
               linalg.slogdet, linalg.solve, linalg.svdvals)
 })
-# NumPy 2's short names (the array API's): one more key for the same function, so the parser
-# and ``sd.asin`` accept them while printing keeps the name above (the op's own name).
+# NumPy's other names for the same functions (np.asin is np.arcsin, np.absolute is np.abs):
+# NumPy 2's short names (the array API's) and the older long ones. One more key for the same
+# function, so the parser and ``sd.asin`` accept them while printing keeps the name above (the
+# op's own name).
 ALIASES: dict[str, str] = {
     "acos": "arccos", "acosh": "arccosh", "asin": "arcsin", "asinh": "arcsinh", "atan": "arctan",
-    "atan2": "arctan2", "atanh": "arctanh", "pow": "power",
+    "atan2": "arctan2", "atanh": "arctanh", "pow": "power", "concat": "concatenate",
+    "permute_dims": "transpose", "absolute": "abs", "true_divide": "divide", "remainder": "mod",
 }
 FUNCTIONS.update({alias: FUNCTIONS[name] for alias, name in ALIASES.items()})
 # the same names as module attributes, spelled out for type checkers (tests check they agree)
 acos, acosh, asin, asinh = arccos, arccosh, arcsin, arcsinh
 atan, atan2, atanh = arctan, arctan2, arctanh
 pow = power  # noqa: A001 - NumPy's name
+concat, permute_dims = concatenate, transpose
+absolute, true_divide, remainder = abs, divide, mod
 
 
 def _transpose_method(self: Node, *axes: Any) -> Node:

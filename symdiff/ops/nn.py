@@ -7,11 +7,11 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DTypeError
+from ..errors import DTypeError, ShapeError
 from ..ir import Dim, Node, Op, Type, check_shape
-from .base import as_node, dtype_by_running, helper, normalize_axis, numeric_dtype
+from .base import as_node, dtype_by_running, helper, normalize_axes, normalize_axis, numeric_dtype
 from .elementwise import exp
-from .reduce import exp_float, sum  # noqa: F401 - exp_float: a helper the kernels call
+from .reduce import exp_float, logsumexp, sum  # noqa: F401 - exp_float: a helper the kernels call
 
 
 @helper
@@ -64,15 +64,38 @@ class LogSoftmax(_AxisOp):
         return (g - exp(out) * sum(g, self.axis, keepdims=True),)
 
 
-def softmax(x: Any, axis: int = -1) -> Node:
-    """exp(x) / sum(exp(x)) along ``axis``, computed without overflow."""
+def _several_axes(op_name: str, x: Node, axis: Any) -> tuple[int, ...] | None:
+    """The normalized axes when ``axis`` names several (a tuple, as SciPy's and JAX's softmax
+    take), else None: one axis is the op's own, several are written with ``logsumexp``."""
+    if not isinstance(axis, (tuple, list)):
+        return None
+    axes = normalize_axes(op_name, axis, x.ndim)
+    if not axes:
+        raise ShapeError(f"{op_name}: axis must name at least one axis, got {axis!r}")
+    return axes if len(axes) > 1 else None
+
+
+def softmax(x: Any, axis: Any = -1) -> Node:
+    """exp(x) / sum(exp(x)) along ``axis`` (an int or a tuple of ints), computed without
+    overflow."""
     x = as_node(x)
+    axes = _several_axes("softmax", x, axis)
+    if axes is not None:
+        return exp(x - logsumexp(x, axis=axes, keepdims=True))
+    if isinstance(axis, (tuple, list)):
+        axis = axis[0]
     return Node(Softmax(normalize_axis("softmax", axis, x.ndim)), (x,))
 
 
-def log_softmax(x: Any, axis: int = -1) -> Node:
-    """x - logsumexp(x) along ``axis``: the log of softmax, without its underflow."""
+def log_softmax(x: Any, axis: Any = -1) -> Node:
+    """x - logsumexp(x) along ``axis`` (an int or a tuple of ints): the log of softmax, without
+    its underflow."""
     x = as_node(x)
+    axes = _several_axes("log_softmax", x, axis)
+    if axes is not None:
+        return x - logsumexp(x, axis=axes, keepdims=True)
+    if isinstance(axis, (tuple, list)):
+        axis = axis[0]
     return Node(LogSoftmax(normalize_axis("log_softmax", axis, x.ndim)), (x,))
 
 

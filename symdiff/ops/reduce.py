@@ -66,6 +66,15 @@ class Max(Reduction):
     __slots__ = ()
     name, numpy_name = "max", "np.max"
 
+    def infer(self, x: Type) -> Type:
+        empty = [k for k in self.axes if x.shape[k] == 0]
+        if empty:  # NumPy refuses it at run time: the reduction has no identity
+            raise ShapeError(
+                f"{self.name}: axis {empty[0]} of {format_shape(x.shape)} is empty, and the {self.name} "
+                "of no values is not defined"
+            )
+        return super().infer(x)
+
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         at_max = equal(x, self.kept(out, x))
         count = Node(Sum(self.axes, True), (astype(at_max, g.dtype),))

@@ -632,7 +632,10 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -> No
         if isinstance(v, str) or isinstance(v, Node):
             raise TypeError("arange: only `stop` may be a named dimension")
     if isinstance(stop, Node):
-        raise TypeError("arange needs static bounds or a named dimension such as X.shape[0]")
+        raise TypeError(
+            "arange needs static bounds or a named dimension as `stop` (X.shape[0] in Python, "
+            f"arange('n') in text), not an expression computed at run time ({stop!r})"
+        )
     if step == 0:
         raise ValueError("arange: step cannot be zero")
     if isinstance(stop, str):
