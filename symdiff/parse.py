@@ -430,7 +430,8 @@ class _Parser:
                 inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY
             ):
                 near = difflib.get_close_matches(k.arg, [p.name for p in named], n=2, cutoff=0.5)
-                accepted = ", ".join(f"{p.name}=" for p in named[1:] if p.default is not p.empty)
+                accepted = ", ".join(f"{p.name}=" for p in named[1:]
+                                     if p.default is not p.empty and p.name != "out")  # no arrays in text
                 hint = f"; did you mean {near[0]}=?" if near else ""
                 raise src.at(
                     k, f"{name}() takes no keyword argument {k.arg!r}{hint} "

@@ -35,7 +35,41 @@ CASES = [
     ("argmin", (), {}),
     ("astype", ("float32",), {}),
     ("dot", (B,), {}),
+    ("sum", (0, "float32"), {"initial": 2.5}),
+    ("prod", (), {"axis": 1, "dtype": "float32", "keepdims": True}),
+    ("mean", (), {"axis": 1, "dtype": "float32"}),
+    ("max", (), {"axis": 0, "initial": 0.5}),
+    ("min", (), {"initial": -10.0}),
 ]
+
+# NumPy's functions hand a non-array to its method of the same name, with out=None and the
+# other arguments by keyword: np.sum(x) is x.sum(axis=None, dtype=None, out=None)
+NUMPY_FUNCTIONS = [
+    (np.sum, {}), (np.sum, {"axis": 0, "keepdims": True}), (np.mean, {"axis": 1}), (np.max, {}),
+    (np.min, {"axis": 0}), (np.prod, {"axis": 1}), (np.std, {"ddof": 1}), (np.var, {"axis": 0}),
+    (np.cumsum, {"axis": 1}), (np.cumprod, {}), (np.argmax, {"axis": 1}), (np.argmin, {}),
+    (np.round, {"decimals": 1}), (np.clip, {"a_min": -0.5, "a_max": 0.5}), (np.transpose, {}),
+    (np.any, {"axis": 0}), (np.all, {}),
+]
+
+
+@pytest.mark.parametrize("fn, kwargs", NUMPY_FUNCTIONS, ids=[f"{f.__name__}-{k}" for f, k in NUMPY_FUNCTIONS])
+def test_numpy_functions_work_on_expressions(fn, kwargs):
+    a = sd.var("a", shape=A.shape)
+    node = fn(a, **kwargs)
+    assert isinstance(node, sd.Node)
+    got, want = sd.evaluate(node, {"a": A}), fn(A, **kwargs)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert np.asarray(got).dtype == np.asarray(want).dtype
+
+
+def test_reduction_arguments_without_an_equivalent_are_refused():
+    a = sd.var("a", shape=A.shape)
+    for call, message in ((lambda: np.sum(a, out=np.zeros(4)), "sum: the argument 'out' is not supported"),
+                          (lambda: a.max(where=A > 0), "max: the argument 'where' is not supported"),
+                          (lambda: np.argmax(a, out=np.zeros(3)), "argmax: the argument 'out' is not supported")):
+        with pytest.raises(NotImplementedError, match=message):
+            call()
 
 
 @pytest.mark.parametrize("method, args, kwargs", CASES, ids=[c[0] for c in CASES])
@@ -45,7 +79,8 @@ def test_method_matches_ndarray(method, args, kwargs):
     want = getattr(A.copy(), method)(*args, **kwargs)
     if method == "sort":  # ndarray.sort sorts in place and returns None
         want = np.sort(A, *args, **kwargs)
-    np.testing.assert_allclose(got, want, rtol=1e-12)
+    # float32 sums round as their order of additions does, which need not be NumPy's
+    np.testing.assert_allclose(got, want, rtol=1e-6 if np.asarray(got).dtype == np.float32 else 1e-12)
     assert np.asarray(got).dtype == np.asarray(want).dtype
 
 

@@ -192,12 +192,14 @@ def diag(v: Any, k: int = 0) -> Node:
     return Node(DiagonalEmbed(k, 0, 1, (side, side)), (x,))
 
 
-def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None) -> Node:
+def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None, out: Any = None) -> Node:
     """The sum along a diagonal (of axes ``axis1`` and ``axis2``), as ``np.trace``.
 
     >>> sd.trace(sd.var("A", shape=(3, 3)))
     sum(diagonal(A), axis=0)
     """
+    if out is not None:
+        raise NotImplementedError("trace: the argument 'out' is not supported")
     d = diagonal(a, offset, axis1, axis2)
     if dtype is not None:
         d = astype(d, dtype)

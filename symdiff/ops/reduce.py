@@ -11,8 +11,8 @@ import numpy as np
 
 from ..ir import Dim, Node, Op, Shape, Type, format_shape
 from ..errors import ShapeError
-from .base import as_node, dim_size, dtype_by_running, helper, normalize_axes
-from .elementwise import astype, equal, exp, maximum, sqrt, where
+from .base import as_node, dim_size, dtype_by_running, helper, normalize_axes, numeric_dtype
+from .elementwise import astype, equal, exp, maximum, minimum, sqrt, where
 from .numeric import conj, real
 from .shape import broadcast_to, reshape
 
@@ -168,21 +168,39 @@ def _reduce(cls: type[Reduction], x: Any, axis: Any, keepdims: bool) -> Node:
     return Node(cls(axes, bool(keepdims)), (x,))
 
 
-def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Node:  # noqa: A001
-    """Sum over ``axis`` (all axes when None)."""
-    return _reduce(Sum, x, axis, keepdims)
+def sum(x: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False,  # noqa: A001
+        initial: Any = None, where: Any = None) -> Node:
+    """Sum over ``axis`` (all axes when None), as ``np.sum``: ``dtype`` converts the input
+    first, ``initial`` is added; ``out`` and ``where`` are not supported (NotImplementedError)."""
+    _unsupported("sum", out=out, where=where)
+    s = _reduce(Sum, _in_dtype(x, dtype, "sum"), axis, keepdims)
+    return s if initial is None else s + initial
 
 
-def max(x: Any, axis: Any = None, keepdims: bool = False) -> Node:  # noqa: A001
-    """Maximum over ``axis``; its gradient goes to the maximum (ties share it equally)."""
+def max(x: Any, axis: Any = None, out: Any = None, keepdims: bool = False,  # noqa: A001
+        initial: Any = None, where: Any = None) -> Node:
+    """Maximum over ``axis``, as ``np.max`` (``initial`` takes part: ``maximum(max(x), initial)``);
+    its gradient goes to the maximum (ties share it equally)."""
     _not_two_values("max", "maximum", axis)
-    return _reduce(Max, x, axis, keepdims)
+    _unsupported("max", out=out, where=where)
+    m = _reduce(Max, x, axis, keepdims)
+    return m if initial is None else maximum(m, initial)
 
 
-def min(x: Any, axis: Any = None, keepdims: bool = False) -> Node:  # noqa: A001
-    """Minimum over ``axis``; its gradient goes to the minimum (ties share it equally)."""
+def min(x: Any, axis: Any = None, out: Any = None, keepdims: bool = False,  # noqa: A001
+        initial: Any = None, where: Any = None) -> Node:
+    """Minimum over ``axis``, as ``np.min`` (``initial`` takes part: ``minimum(min(x), initial)``);
+    its gradient goes to the minimum (ties share it equally)."""
     _not_two_values("min", "minimum", axis)
-    return _reduce(Min, x, axis, keepdims)
+    _unsupported("min", out=out, where=where)
+    m = _reduce(Min, x, axis, keepdims)
+    return m if initial is None else minimum(m, initial)
+
+
+def _in_dtype(x: Any, dtype: Any, fn: str) -> Node:
+    """``x`` converted to ``dtype`` first when one is given (NumPy's ``dtype=`` of a reduction)."""
+    x = as_node(x)
+    return x if dtype is None else astype(x, numeric_dtype(dtype, fn))
 
 
 def _not_two_values(name: str, elementwise: str, axis: Any) -> None:
@@ -192,9 +210,13 @@ def _not_two_values(name: str, elementwise: str, axis: Any) -> None:
                         f"elementwise {elementwise} of two arrays use {elementwise}(a, b)")
 
 
-def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Node:
-    """Product over ``axis``."""
-    return _reduce(Prod, x, axis, keepdims)
+def prod(x: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False,
+         initial: Any = None, where: Any = None) -> Node:
+    """Product over ``axis``, as ``np.prod``: ``dtype`` converts the input first, ``initial``
+    multiplies the result; ``out`` and ``where`` are not supported (NotImplementedError)."""
+    _unsupported("prod", out=out, where=where)
+    p = _reduce(Prod, _in_dtype(x, dtype, "prod"), axis, keepdims)
+    return p if initial is None else p * initial
 
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Node:
@@ -202,13 +224,17 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Node:
     return _reduce(LogSumExp, x, axis, keepdims)
 
 
-def any(a: Any, axis: Any = None, keepdims: bool = False) -> Node:  # noqa: A001 - NumPy's name
+def any(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False, *,  # noqa: A001 - NumPy's name
+        where: Any = None) -> Node:
     """Whether any element is nonzero (true) over ``axis``: ``sd.any(x > 0, axis=1)``."""
+    _unsupported("any", out=out, where=where)
     return _logical(Any_, a, axis, keepdims)
 
 
-def all(a: Any, axis: Any = None, keepdims: bool = False) -> Node:  # noqa: A001 - NumPy's name
+def all(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False, *,  # noqa: A001 - NumPy's name
+        where: Any = None) -> Node:
     """Whether every element is nonzero (true) over ``axis``: ``sd.all(x > 0, axis=1)``."""
+    _unsupported("all", out=out, where=where)
     return _logical(All, a, axis, keepdims)
 
 
@@ -238,11 +264,14 @@ def count(x: Node, axes: Sequence[int]) -> Node:
     return total if static == 1 else total * static
 
 
-def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Node:
-    """Arithmetic mean over ``axis``; integer inputs give float64, as in NumPy."""
-    x = as_node(x)
+def mean(x: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False, *,
+         where: Any = None) -> Node:
+    """Arithmetic mean over ``axis``; integer inputs give float64, as in NumPy; ``dtype``
+    converts the input first. ``out`` and ``where`` are not supported (NotImplementedError)."""
+    _unsupported("mean", out=out, where=where)
+    x = _in_dtype(x, dtype, "mean")
     axes = normalize_axes("mean", axis, x.ndim)
-    total = sum(x, axes, keepdims)
+    total = sum(x, axes, keepdims=keepdims)
     n = count(x, axes)
     out_dtype = x.dtype if x.type.is_float else np.dtype(np.float64)
     if n.op.name == "const":
@@ -295,9 +324,9 @@ def variance(x: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof:
         x = astype(x, np.float64)
     d = x - _mean(x, axes, keepdims=True)
     if d.dtype.kind == "c":  # |d|**2 as NumPy takes it, real(d * conj(d)): a real variance
-        total = sum(real(d * conj(d)), axes, keepdims)
+        total = sum(real(d * conj(d)), axes, keepdims=keepdims)
     else:
-        total = sum(d ** 2, axes, keepdims)
+        total = sum(d ** 2, axes, keepdims=keepdims)
     n = count(x, axes)
     if n.op.name == "const":
         dof = builtins.max(float(n.op.value) - float(ddof), 0.0)  # type: ignore[attr-defined]
@@ -326,7 +355,7 @@ def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = Fals
                                   "compute the weight sum with sd.sum(weights, axis)")
     a = as_node(a)
     if weights is None:
-        return _mean(a, axis, keepdims)
+        return _mean(a, axis, keepdims=keepdims)
     w = as_node(weights, like=a)
     if a.dtype.kind in "iub":
         dt = np.result_type(a.dtype, w.dtype, np.float64)
@@ -347,4 +376,4 @@ def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = Fals
             )
         w = reshape(w, tuple(a.shape[k] if k in axes else 1 for k in range(a.ndim)))
     # a reshaped w broadcasts against the result; its sum over the axes is the normalizer
-    return sum(a * w, axes, keepdims) / sum(w, axes, keepdims)
+    return sum(a * w, axes, keepdims=keepdims) / sum(w, axes, keepdims=keepdims)

@@ -186,23 +186,27 @@ def _arg_extreme(cls: type[ArgExtreme], a: Any, axis: Any, keepdims: Any) -> Nod
     return Node(cls(ax, bool(keepdims)), (x,))
 
 
-def argmax(a: Any, axis: Any = None, *, keepdims: bool = False) -> Node:
+def argmax(a: Any, axis: Any = None, out: Any = None, *, keepdims: bool = False) -> Node:
     """The integer position of the maximum along ``axis`` (of the flattened array when None);
     the first one among ties, as ``np.argmax``; no gradient.
 
     >>> sd.argmax(sd.var("x", shape=(2, 3)), axis=1).shape
     (2,)
     """
+    if out is not None:
+        raise NotImplementedError("argmax: the argument 'out' is not supported")
     return _arg_extreme(ArgExtreme, a, axis, keepdims)
 
 
-def argmin(a: Any, axis: Any = None, *, keepdims: bool = False) -> Node:
+def argmin(a: Any, axis: Any = None, out: Any = None, *, keepdims: bool = False) -> Node:
     """The integer position of the minimum along ``axis`` (of the flattened array when None);
     the first one among ties, as ``np.argmin``; no gradient.
 
     >>> sd.argmin(sd.var("x", shape=(2, 3)), axis=0).shape
     (3,)
     """
+    if out is not None:
+        raise NotImplementedError("argmin: the argument 'out' is not supported")
     return _arg_extreme(ArgMin, a, axis, keepdims)
 
 
