@@ -20,17 +20,21 @@ from typing import Any, Union
 import numpy as np
 
 from .errors import NotDifferentiableError, ShapeError
-from .ir import Node, Op, Type, format_shape, gc_paused, substitute, toposort
+from .ir import Node, Op, Shape, Type, format_shape, gc_paused, substitute, toposort
 from .ops import (
-    Var, as_node, astype, broadcast_to, const, cos, reshape, sin, stack, sum_to, where, zeros,
+    Var, arange, as_node, astype, broadcast_to, const, cos, index, one_hot, reshape, sin, stack,
+    sum_to, transpose, where, zeros,
 )
 from .ops.base import const_value
 from .ops.numeric import cotangent_as
 from .ops.elementwise import (
     Add, Cos, Div, Exp, Log, Mul, Neg, Pow, Sigmoid, Sin, Sqrt, StopGradient, Sub, Tanh, Where,
 )
-from .ops.products import MatMul
-from .ops.reduce import Sum
+from .ops.diagonals import Diagonal, DiagonalEmbed, Tril, Triu
+from .ops.layout import Flip
+from .ops.products import Einsum, MatMul
+from .ops.reduce import Reduction, Sum
+from .ops.scan import Cumsum
 from .ops.shape import BroadcastTo, Concatenate, Index, IndexAdd, Reshape, Transpose
 from .ops.stable import HEADS as STABLE_HEADS
 from .ops.stable import stable_parts
@@ -155,9 +159,9 @@ def _between(node: Node, x: Node, targets: set[Node]) -> bool:
     return False
 
 
-def _through(form: Node, g: Node, x: Node) -> Node | None:
+def _through(form: Node, g: Node, x: Node, batch: int | None = None) -> Node | None:
     """The cotangent of ``x`` for ``g`` pulled back through ``form``, a small expression of ``x``
-    (its nodes above ``x`` are walked; nothing below)."""
+    (its nodes above ``x`` are walked; nothing below); ``batch`` as for ``_vjp``."""
     local: list[Node] = []  # the nodes of ``form`` above ``x``, inputs first
     seen = {x}
     stack: list[tuple[Node, bool]] = [(form, False)]
@@ -174,11 +178,11 @@ def _through(form: Node, g: Node, x: Node) -> Node | None:
         gn = cot.pop(n, None)
         if gn is None:
             continue
-        for inp, gi in zip(n.inputs, n.op.vjp(gn, n, *n.inputs)):
+        for inp, gi in zip(n.inputs, _local(n, gn, batch)):
             if gi is None or not inp.type.is_float:
                 continue
-            if gi.shape != inp.shape:
-                gi = sum_to(gi, inp.shape)
+            if gi.shape != _batched(inp.shape, batch):
+                gi = _to_shape(gi, inp.shape, batch)
             if gi.dtype != inp.dtype:
                 gi = cotangent_as(gi, inp.dtype)
             cot[inp] = gi if inp not in cot else cot[inp] + gi
@@ -186,7 +190,11 @@ def _through(form: Node, g: Node, x: Node) -> Node | None:
 
 
 @gc_paused
-def _vjp(ys: Sequence[Node], wrt: Sequence[Node], cots: Sequence[Node]) -> list[Node]:
+def _vjp(ys: Sequence[Node], wrt: Sequence[Node], cots: Sequence[Node],
+         batch: int | None = None) -> list[Node]:
+    """Reverse mode: ``cots`` pulled back from ``ys`` to each of ``wrt``. With ``batch`` = B,
+    every cotangent holds B of them along a new leading axis (shape ``(B, *node.shape)``), so
+    that one pass gives B rows of a Jacobian."""
     order = toposort(ys)
     targets = set(wrt)
     # the nodes through which some wrt reaches some y: only they need cotangents
@@ -221,7 +229,7 @@ def _vjp(ys: Sequence[Node], wrt: Sequence[Node], cots: Sequence[Node]) -> list[
             # differentiated as its stable form, so the gradient is as finite as the function
             # (d log(sigmoid(x)) = sigmoid(-x), not (1 - s) * s / s, which is 0/0 once s is 0)
             form, ins = stable[0], (stable[1],)
-            local = (_through(form, _apply(g, mask), stable[1]),)
+            local = (_through(form, _apply(g, mask), stable[1], batch),)
             masks = [()]
         elif isinstance(node.op, Where):
             if len(mask) >= _MASK_DEPTH:  # bounds the work on long where-chains
@@ -230,22 +238,149 @@ def _vjp(ys: Sequence[Node], wrt: Sequence[Node], cots: Sequence[Node]) -> list[
             local: Sequence[Node | None] = (None, g, g)
             masks: list[Mask] = [(), (*mask, (cond, True)), (*mask, (cond, False))]
         elif node.op.elementwise and mask:
-            local = node.op.vjp(g, node, *node.inputs)
+            local = _local(node, g, batch)
             masks = [mask] * len(node.inputs)
         else:
             g = _apply(g, mask)
-            local = node.op.vjp(g, node, *node.inputs)
+            local = _local(node, g, batch)
             masks = [()] * len(node.inputs)
         for inp, gi, m in zip(ins, local, masks):
             if gi is None or inp not in depends:
                 continue
-            if gi.shape != inp.shape:
-                gi = sum_to(_apply(gi, m), inp.shape)
+            if gi.shape != _batched(inp.shape, batch):
+                gi = _to_shape(_apply(gi, m), inp.shape, batch)
                 m = ()
             if gi.dtype != inp.dtype:
                 gi = cotangent_as(gi, inp.dtype)
             pending.setdefault(inp, []).append((gi, m))
-    return [found[w] if w in found else zeros(w.shape, w.dtype) for w in wrt]
+    return [found[w] if w in found else zeros(_batched(w.shape, batch), w.dtype) for w in wrt]
+
+
+# -- batched cotangents: B rows of a Jacobian in one reverse pass --------------------------------
+
+
+def _batched(shape: Shape, batch: int | None) -> Shape:
+    return shape if batch is None else (batch, *shape)
+
+
+def _to_shape(g: Node, shape: Shape, batch: int | None) -> Node:
+    """Cotangent ``g`` of a broadcast value summed back to ``shape`` (after its batch axis)."""
+    if batch is None:
+        return sum_to(g, shape)
+    inner = g.shape[1:]
+    extra = len(inner) - len(shape)
+    axes = [1 + k for k in range(extra)] + [
+        1 + extra + k for k, d in enumerate(shape) if d == 1 and inner[extra + k] != 1]
+    if axes:
+        g = reduce_sum(g, tuple(axes), keepdims=True)
+    g = reshape(g, (g.shape[0], *shape))
+    return g if g.shape[0] == batch else broadcast_to(g, (batch, *shape))
+
+
+def _local(node: Node, g: Node, batch: int | None) -> Sequence[Node | None]:
+    """``node``'s derivative rule applied to cotangent ``g``. With a batch, the rule of an
+    elementwise op (and of a matrix product, not of two vectors) works on the batch unchanged, as operands
+    broadcast against the trailing axes; reductions, einsums, reshapes, transposes, broadcasts,
+    indexing and scans have batched forms below; any other op takes the batch one row at a time.
+    A batched result must keep the batch axis in front, or the row-by-row form is used."""
+    op = node.op
+    if batch is None:
+        return op.vjp(g, node, *node.inputs)
+    rule = _BATCHED_RULES.get(type(op))
+    if rule is None and isinstance(op, Reduction):
+        rule = _batched_reduction
+    local = None
+    try:
+        if rule is not None:
+            local = rule(node, g, batch)
+        elif op.elementwise or (isinstance(op, MatMul) and any(i.ndim >= 2 for i in node.inputs)):
+            local = op.vjp(g, node, *node.inputs)
+    except ValueError:  # a rule written for one cotangent (ShapeError is a ValueError)
+        local = None
+    if local is not None and all(gi is None or (gi.ndim >= i.ndim + 1 and gi.shape[0] == batch)
+                                 for gi, i in zip(local, node.inputs)):
+        return local
+    rows = [op.vjp(index(g, b), node, *node.inputs) for b in range(batch)]
+    by_row: list[Node | None] = []
+    for k, i in enumerate(node.inputs):
+        col = [r[k] for r in rows]
+        if any(c is None for c in col):
+            by_row.append(None)
+            continue
+        by_row.append(stack([c if c.shape == i.shape else sum_to(c, i.shape) for c in col], axis=0))
+    return by_row
+
+
+def _batched_sum(node: Node, g: Node, batch: int) -> Sequence[Node | None]:
+    op: Sum = node.op  # type: ignore[assignment]
+    (x,) = node.inputs
+    kept = g if op.keepdims else reshape(g, (batch, *(1 if k in op.axes else d for k, d in enumerate(x.shape))))
+    return (broadcast_to(kept, (batch, *x.shape)),)
+
+
+def _batched_reduction(node: Node, g: Node, batch: int) -> Sequence[Node | None]:
+    """A reduction's rule, given the batch with the reduced axes kept (as size 1): its rule for
+    ``keepdims=True`` then broadcasts the batch against the input like an elementwise rule."""
+    op: Reduction = node.op  # type: ignore[assignment]
+    (x,) = node.inputs
+    kept = type(op)(op.axes, True)
+    out = Node(kept, (x,))
+    return kept.vjp(g if op.keepdims else reshape(g, (batch, *out.shape)), out, x)
+
+
+def _batched_index(node: Node, g: Node, batch: int) -> Sequence[Node | None]:
+    op = node.op
+    spec = op.spec  # type: ignore[attr-defined]
+    adv = [k for k, it in enumerate(spec) if it[0] in "ai"]
+    if any(it[0] == "a" for it in spec) and adv != list(range(adv[0], adv[-1] + 1)):
+        return None  # type: ignore[return-value]  # split advanced indices move to the front
+    x, *arrays = node.inputs
+    full = (("s", None, None, None), *spec)
+    return (Node(IndexAdd(full, (batch, *x.shape)), (g, *arrays)), *([None] * len(arrays)))
+
+
+def _batched_index_add(node: Node, g: Node, batch: int) -> Sequence[Node | None]:
+    op = node.op
+    spec = op.spec  # type: ignore[attr-defined]
+    adv = [k for k, it in enumerate(spec) if it[0] in "ai"]
+    if any(it[0] == "a" for it in spec) and adv != list(range(adv[0], adv[-1] + 1)):
+        return None  # type: ignore[return-value]
+    _, *arrays = node.inputs
+    return (Node(Index((("s", None, None, None), *spec)), (g, *arrays)), *([None] * len(arrays)))
+
+
+def _batched_concatenate(node: Node, g: Node, batch: int) -> Sequence[Node | None]:
+    axis = node.op.axis + 1  # type: ignore[attr-defined]
+    grads: list[Node | None] = []
+    start = 0
+    for x in node.inputs:
+        size = x.shape[axis - 1]
+        assert isinstance(size, int)
+        idx = [slice(None)] * (x.ndim + 1)
+        idx[axis] = slice(start, start + size)
+        grads.append(index(g, tuple(idx)))
+        start += size
+    return grads
+
+
+_BATCHED_RULES: dict[type[Op], Any] = {
+    Sum: _batched_sum,
+    Einsum: lambda node, g, batch: node.op.batched_vjp(g, node, *node.inputs),
+    Cumsum: lambda node, g, batch: (Node(Cumsum(node.op.axis + 1, not node.op.reverse), (g,)),),
+    Diagonal: lambda node, g, batch: (Node(DiagonalEmbed(
+        node.op.offset, node.op.axis1 + 1, node.op.axis2 + 1, (batch, *node.inputs[0].shape)), (g,)),),
+    DiagonalEmbed: lambda node, g, batch: (Node(Diagonal(
+        node.op.offset, node.op.axis1 + 1, node.op.axis2 + 1), (g,)),),
+    Tril: lambda node, g, batch: (Node(node.op, (g,)),),  # masks of the last two axes
+    Triu: lambda node, g, batch: (Node(node.op, (g,)),),
+    Flip: lambda node, g, batch: (Node(Flip(tuple(a + 1 for a in node.op.axes)), (g,)),),
+    Reshape: lambda node, g, batch: (reshape(g, (batch, *node.inputs[0].shape)),),
+    BroadcastTo: lambda node, g, batch: (g,),  # summed back by _to_shape
+    Transpose: lambda node, g, batch: (transpose(g, (0, *(int(a) + 1 for a in np.argsort(node.op.axes)))),),
+    Index: _batched_index,
+    IndexAdd: _batched_index_add,
+    Concatenate: _batched_concatenate,
+}
 
 
 def vjp(y: Node | Sequence[Node], wrt: Wrt, cotangent: Any) -> Node | list[Node]:
@@ -328,7 +463,9 @@ def _jvp_by_transpose(y: Node, xs: Sequence[Node], ts: Sequence[Node]) -> Node:
 
 
 def jacobian(y: Node, wrt: Wrt) -> Node | list[Node]:
-    """d y / d wrt as an array of shape ``y.shape + wrt.shape`` (one vjp per output element).
+    """d y / d wrt as an array of shape ``y.shape + wrt.shape``: one reverse pass whose
+    cotangents carry the rows of the identity along a leading axis, so the graph does not grow
+    with the number of outputs (ops without a batched rule take the rows one at a time).
 
     >>> x = sd.var("x", shape=(3,)); sd.jacobian(sd.sin(x) * x[0], x)   # (3, 3)
     """
@@ -341,18 +478,15 @@ def jacobian(y: Node, wrt: Wrt) -> Node | list[Node]:
             f"jacobian needs an output of static shape, got {format_shape(y.shape)}; use sd.vjp or sd.jvp"
         )
     if y.shape == ():
-        rows = [_vjp([y], xs, [const(np.ones((), y.dtype))])]
+        blocks = _vjp([y], xs, [const(np.ones((), y.dtype))])
+    elif size == 0:
+        blocks = [zeros((0, *x.shape), x.dtype) for x in xs]
     else:
-        rows = []
-        for i in range(size):
-            e = np.zeros(size, dtype=y.dtype)
-            e[i] = 1
-            rows.append(_vjp([y], xs, [const(e.reshape(y.shape))]))
-    result = []
-    for k, x in enumerate(xs):
-        per_row = [r[k] for r in rows]
-        block = per_row[0] if y.shape == () else stack(per_row, axis=0)
-        result.append(reshape(block, (*y.shape, *x.shape)))
+        # all rows in one reverse pass: the cotangents are the rows of the identity, built in
+        # the graph (one_hot of arange) rather than stored as a size-by-size constant
+        eye = reshape(one_hot(arange(size), size, y.dtype), (size, *y.shape))
+        blocks = _vjp([y], xs, [eye], batch=size)
+    result = [reshape(b, (*y.shape, *x.shape)) for b, x in zip(blocks, xs)]
     return result if many else result[0]
 
 

@@ -184,7 +184,19 @@ class Einsum(Op):
         return f"einsum({self.spec()!r}, {', '.join(args)})"
 
     def vjp(self, g: Node, out: Node, *xs: Node) -> Sequence[Node | None]:
-        sizes: dict[str, Dim] = {}
+        return self.pullback(g, xs, "")
+
+    def batched_vjp(self, g: Node, out: Node, *xs: Node) -> Sequence[Node | None] | None:
+        """The derivative rule for a cotangent holding a batch along a new leading axis (rows
+        of a Jacobian): one more label carries the batch through each product."""
+        used = "".join([*self.terms, self.out])
+        lead = next((c for c in _LOWER if c not in used), None)
+        return None if lead is None else self.pullback(g, xs, lead)
+
+    def pullback(self, g: Node, xs: Sequence[Node], lead: str) -> Sequence[Node | None]:
+        """Each operand's cotangent: an einsum of ``g`` (labelled ``lead + out``) and the other
+        operands, ``lead`` leading the result too."""
+        sizes: dict[str, Dim] = {c: d for c, d in zip(lead, g.shape)}
         for t, x in zip(self.terms, xs):
             for c, d in zip(t, x.shape):
                 if sizes.get(c, 1) == 1:
@@ -192,7 +204,7 @@ class Einsum(Op):
         grads: list[Node | None] = []
         for k, (term, x) in enumerate(zip(self.terms, xs)):
             others = [(t, xi) for j, (t, xi) in enumerate(zip(self.terms, xs)) if j != k]
-            terms = [self.out, *(t for t, _ in others)]
+            terms = [lead + self.out, *(t for t, _ in others)]
             operands: list[Node] = [g, *(xi for _, xi in others)]
             # broadcast axes this operand lacks are summed by the einsum itself (they are not in
             # its output), so every term keeps its one block of capitals and prints with '...'
@@ -214,10 +226,10 @@ class Einsum(Op):
                     target += c
             present = "".join(terms)
             reachable = "".join(c for c in target if c in present)
-            grad = Node(Einsum(tuple(terms), reachable), tuple(operands))
+            grad = Node(Einsum(tuple(terms), lead + reachable), tuple(operands))
             if reachable != target:  # labels summed only within this operand: broadcast back
-                grad = reshape(grad, tuple(sizes[c] if c in present else 1 for c in target))
-                grad = broadcast_to(grad, tuple(sizes[c] for c in target))
+                grad = reshape(grad, tuple(sizes[c] if c in present else 1 for c in lead + target))
+                grad = broadcast_to(grad, tuple(sizes[c] for c in lead + target))
             grads.append(grad)
         return grads
 
