@@ -206,6 +206,20 @@ def _pow_mul(node: Node, x: Node, a: Node, b: Node) -> Node | None:
     return power(x, const(np.asarray(pa + pb, dtype=np.result_type(a.dtype, b.dtype))))
 
 
+def _constant_first(node: Node) -> Node | None:
+    a, b = node.inputs
+    if b.ndim or scalar_constant(b) is None or scalar_constant(a) is not None:
+        return None
+    return Node(node.op, (b, a))
+
+
+def _outside_region(ctx: Context | None) -> bool:
+    """Whether the node is not inside a sum or product that term collection rebuilds whole
+    (which settles its signs itself: a rule there would only add work)."""
+    old = ctx.old if ctx is not None else None
+    return old is None or not _absorbed(old, ctx)  # type: ignore[arg-type]
+
+
 def _exp_log(x: Node) -> Node | None:
     return x if known_nonnegative(x) else None
 
@@ -217,18 +231,21 @@ IDENTITIES = RuleSet([
     Rule(x * 1, lambda x: x),  # x*1 -> x
     Rule(x / 1, lambda x: x),  # x/1 -> x
     Rule(x * -1, lambda x: negative(x)),  # x*-1 -> -x
+    Rule(Pat(Mul), _constant_first, any_input=(Const, BroadcastTo)),  # x*k -> k*x (k a scalar constant)
     Rule(x * 0, _mul_zero),  # x*0 -> 0 (x finite)
     Rule(0 / x, lambda node, x: full(0, node) if known_nonzero_finite(x) else None),  # 0/x -> 0
     Rule(-(-x), lambda x: x),  # --x -> x
     Rule(-(x - y), lambda x, y: y - x),  # -(x-y) -> y-x
     Rule(x - x, lambda node, x: _same_cancels(node, x, 0)),  # x-x -> 0 (x finite)
     Rule(x / x, lambda node, x: _same_cancels(node, x, 1)),  # x/x -> 1 (x finite, non-zero)
-    Rule(x + x, lambda x: x * 2),  # x+x -> 2x
+    Rule(x + x, lambda x: 2 * x),  # x+x -> 2x
     Rule(x * x, lambda x: power(x, const(np.asarray(2, dtype=x.dtype)))),  # x*x -> x**2
     Rule(x ** c, _pow_const),  # x**1 -> x, x**0 -> 1
     Rule((x ** Pat.var("a")) ** Pat.var("b"), _pow_pow),  # (x**a)**b -> x**(a*b), integers
     Rule(x ** Pat.var("a") * x ** Pat.var("b"), _pow_mul),  # x**a * x**b -> x**(a+b)
     Rule(x - (-y), lambda x, y: x + y),  # x - -y -> x+y
+    Rule((-x) - y, lambda x, y, ctx: negative(x + y) if _outside_region(ctx) else None),  # -x - y -> -(x+y)
+    Rule((-x) * y, lambda x, y, ctx: negative(x * y) if _outside_region(ctx) else None),  # -x*y -> -(x*y)
     Rule(x + (-y), lambda x, y: x - y),  # x + -y -> x-y
     Rule(exp_(log_(x)), _exp_log),  # exp(log x) -> x (x >= 0)
     Rule(log_(exp_(x)), lambda x: x),  # log(exp x) -> x
