@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from ..ir import Node, Op, toposort
+from ..ir import Node, Op, gc_paused, toposort
 from ..ops.base import Const, DimSize, broadcast_shapes, const, kernel
 from ..ops.elementwise import (
     Abs, Add, Cast, Compare, Cos, Div, Elementwise, Exp, Expm1, Log, Log1p, Maximum, Minimum, Mul,
@@ -1313,6 +1313,7 @@ class _Forms:
         return None
 
 
+@gc_paused
 def merge_same_forms(roots: Sequence[Node], mapping: dict[Node, Node] | None = None) -> list[Node]:
     """``roots`` with every sum or product that holds the same terms (or factors) as an earlier
     one replaced by that one. ``mapping``, when given, has its values updated to match."""
