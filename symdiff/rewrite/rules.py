@@ -951,18 +951,6 @@ def _absorbed(old: Node, ctx: Context) -> bool:
 _OPENS = (Add, Sub, Neg, Mul, Div, Pow)  # what a region walk or a monomial can look inside
 
 
-def _atoms_only(n: Node) -> bool:
-    """Whether ``n`` is a sum, difference, product or quotient of two operands that no region
-    walk or monomial opens, not two constants: collection has nothing to do there, on any pass
-    (``2 * x`` where a rule turned ``x * 2`` around)."""
-    if not isinstance(n.op, (Add, Sub, Mul, Div)):
-        return False
-    a, b = n.inputs
-    if isinstance(a.op, _OPENS) or isinstance(b.op, _OPENS) or a is b:
-        return False
-    return scalar_constant(a) is None or scalar_constant(b) is None
-
-
 def _plain_pair(old: Node, ctx: Context) -> bool:
     """Whether ``old`` is ``a + b``, ``a - b``, ``a * b`` or ``a / b`` of two different operands
     that neither a region walk nor a monomial would open: then there is nothing to collect
@@ -1013,8 +1001,7 @@ def _collect(node: Node, ctx: Context) -> Node | None:
     old = ctx.old
     if old is None:
         origin = ctx.origin
-        if origin is not None and node.type.is_float and not _absorbed(origin, ctx) \
-                and not _atoms_only(node):
+        if origin is not None and node.type.is_float and not _absorbed(origin, ctx):
             ctx.missed += 1  # another rule's replacement: the next pass will see it in the graph
         return None
     if not old.type.is_float or _absorbed(old, ctx):
@@ -1316,7 +1303,10 @@ class _Forms:
 @gc_paused
 def merge_same_forms(roots: Sequence[Node], mapping: dict[Node, Node] | None = None) -> list[Node]:
     """``roots`` with every sum or product that holds the same terms (or factors) as an earlier
-    one replaced by that one. ``mapping``, when given, has its values updated to match."""
+    one replaced by that one. ``mapping``, when given, has its values updated to match.
+
+    >>> merge_same_forms([(a + b) + c, a + (c + b)])   # [(a + b) + c, (a + b) + c]
+    """
     forms = _Forms()
     new: dict[Node, Node] = {}
     changed = False
