@@ -12,7 +12,7 @@ from ..ir import Node
 from ..ops.base import as_node
 from .engine import rewrite, rewrite_once
 from .pattern import Pat, Rule, RuleSet
-from .rules import DEFAULT
+from .rules import DEFAULT, merge_same_forms
 
 
 def simplify(
@@ -30,6 +30,8 @@ def simplify(
     single = isinstance(outputs, Node)
     roots = [outputs] if single else [as_node(o) for o in outputs]  # type: ignore[union-attr]
     out = rewrite(roots, DEFAULT if rules is None else rules, mapping=mapping)
+    if rules is None:
+        out = merge_same_forms(out, mapping)
     return out[0] if single else out
 
 

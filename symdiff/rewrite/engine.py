@@ -216,7 +216,7 @@ def _rewrite_pass(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | 
             # While the replacement settles, the finished frame needs only the rebuilt form.
             stack.append((node, n, hops, r, origin))
             stack.append((r, None, hops + 1, None,
-                          None if found[1].contextual else old if old is not None else origin))
+                          None if found[1].settled else old if old is not None else origin))
     return [memo[r] for r in roots], ctx
 
 

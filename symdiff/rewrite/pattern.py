@@ -184,15 +184,18 @@ class Rule:
     ``inputs``, when given, is a tuple of op types every input of a matched node must have
     (and there must be at least one input): constant folding declares ``(Const, BroadcastTo)``
     so that the rule set's index offers it only nodes of constants. ``any_input`` is a tuple
-    of op types at least one input must have.
+    of op types at least one input must have. ``settled`` says the replacement only moves
+    signs, scalar constants and operands around, which term collection sees through: the
+    engine then takes it as final for collection, as it does what a graph-reading rule builds
+    (rather than asking for a second pass to collect it where it stands in the graph).
     """
 
-    __slots__ = ("pattern", "fn", "name", "inputs", "any_input", "contextual", "_args", "_flat",
-                 "_same", "_take", "_literals")
+    __slots__ = ("pattern", "fn", "name", "inputs", "any_input", "contextual", "settled", "_args",
+                 "_flat", "_same", "_take", "_literals")
 
     def __init__(self, pattern: Pat, fn: Callable[..., Node | None], name: str | None = None,
                  inputs: tuple[type[Op], ...] | None = None,
-                 any_input: tuple[type[Op], ...] | None = None) -> None:
+                 any_input: tuple[type[Op], ...] | None = None, settled: bool = False) -> None:
         if pattern.ops is None:
             raise ValueError("a rule's pattern must start with an op, not a bare capture")
         self.pattern = pattern
@@ -202,6 +205,7 @@ class Rule:
         self.any_input = any_input
         self._args = tuple(inspect.signature(fn).parameters)
         self.contextual = "ctx" in self._args  # reads the graph around the node, not only below
+        self.settled = settled or self.contextual
         # An op over plain captures (``x + x``, ``x ** c``, ``where(c, x, x)``) is matched by
         # binding the inputs directly, without the general matcher's generators: ``_same``
         # lists the input positions a repeated name ties together, ``_take`` says where each
@@ -325,7 +329,15 @@ class RuleSet:
 
     def candidates(self, node: Node) -> tuple[Rule, ...]:
         """The rules whose pattern can match ``node`` judging by op types two levels deep."""
-        sig = (type(node.op), *[type(i.op) for i in node.inputs])
+        ins = node.inputs
+        n = len(ins)
+        # the common shapes spelled out: this runs for every node a pass visits
+        if n == 2:
+            sig: tuple[type[Op], ...] = (type(node.op), type(ins[0].op), type(ins[1].op))
+        elif n == 1:
+            sig = (type(node.op), type(ins[0].op))
+        else:
+            sig = (type(node.op), *[type(i.op) for i in ins])
         found = self._index.get(sig)
         if found is None:
             found = tuple(r for r in self.rules if _admits_inputs(r, sig))

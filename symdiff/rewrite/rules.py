@@ -31,12 +31,13 @@ finite, correct value where the raw formula overflows). So:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import random
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from ..ir import Node, Op
+from ..ir import Node, Op, gc_paused, toposort
 from ..ops.base import Const, DimSize, broadcast_shapes, const, kernel
 from ..ops.elementwise import (
     Abs, Add, Cast, Compare, Cos, Div, Elementwise, Exp, Expm1, Log, Log1p, Maximum, Minimum, Mul,
@@ -206,6 +207,20 @@ def _pow_mul(node: Node, x: Node, a: Node, b: Node) -> Node | None:
     return power(x, const(np.asarray(pa + pb, dtype=np.result_type(a.dtype, b.dtype))))
 
 
+def _constant_first(node: Node) -> Node | None:
+    a, b = node.inputs
+    if b.ndim or scalar_constant(b) is None or scalar_constant(a) is not None:
+        return None
+    return Node(node.op, (b, a))
+
+
+def _outside_region(ctx: Context | None) -> bool:
+    """Whether the node is not inside a sum or product that term collection rebuilds whole
+    (which settles its signs itself: a rule there would only add work)."""
+    old = ctx.old if ctx is not None else None
+    return old is None or not _absorbed(old, ctx)  # type: ignore[arg-type]
+
+
 def _exp_log(x: Node) -> Node | None:
     return x if known_nonnegative(x) else None
 
@@ -217,19 +232,22 @@ IDENTITIES = RuleSet([
     Rule(x * 1, lambda x: x),  # x*1 -> x
     Rule(x / 1, lambda x: x),  # x/1 -> x
     Rule(x * -1, lambda x: negative(x)),  # x*-1 -> -x
+    Rule(Pat(Mul), _constant_first, any_input=(Const, BroadcastTo), settled=True),  # x*k -> k*x
     Rule(x * 0, _mul_zero),  # x*0 -> 0 (x finite)
     Rule(0 / x, lambda node, x: full(0, node) if known_nonzero_finite(x) else None),  # 0/x -> 0
     Rule(-(-x), lambda x: x),  # --x -> x
     Rule(-(x - y), lambda x, y: y - x),  # -(x-y) -> y-x
     Rule(x - x, lambda node, x: _same_cancels(node, x, 0)),  # x-x -> 0 (x finite)
     Rule(x / x, lambda node, x: _same_cancels(node, x, 1)),  # x/x -> 1 (x finite, non-zero)
-    Rule(x + x, lambda x: x * 2),  # x+x -> 2x
+    Rule(x + x, lambda x: 2 * x),  # x+x -> 2x
     Rule(x * x, lambda x: power(x, const(np.asarray(2, dtype=x.dtype)))),  # x*x -> x**2
     Rule(x ** c, _pow_const),  # x**1 -> x, x**0 -> 1
     Rule((x ** Pat.var("a")) ** Pat.var("b"), _pow_pow),  # (x**a)**b -> x**(a*b), integers
     Rule(x ** Pat.var("a") * x ** Pat.var("b"), _pow_mul),  # x**a * x**b -> x**(a+b)
-    Rule(x - (-y), lambda x, y: x + y),  # x - -y -> x+y
-    Rule(x + (-y), lambda x, y: x - y),  # x + -y -> x-y
+    Rule(x - (-y), lambda x, y: x + y, settled=True),  # x - -y -> x+y
+    Rule((-x) - y, lambda x, y, ctx: negative(x + y) if _outside_region(ctx) else None),  # -x-y -> -(x+y)
+    Rule((-x) * y, lambda x, y, ctx: negative(x * y) if _outside_region(ctx) else None),  # -x*y -> -(xy)
+    Rule(x + (-y), lambda x, y: x - y, settled=True),  # x + -y -> x-y
     Rule(exp_(log_(x)), _exp_log),  # exp(log x) -> x (x >= 0)
     Rule(log_(exp_(x)), lambda x: x),  # log(exp x) -> x
     Rule(Pat(Where, c, x, x), lambda x: x),  # where(c, x, x) -> x
@@ -1143,6 +1161,195 @@ def _is_one(n: Node) -> bool:
     return v is not None and bool(v == 1)
 
 
+# -- one node for one sum or product, however it is grouped ---------------------------------------
+# Term collection rebuilds a region only when something merges; reverse mode and collection can
+# still write one sum or product in different groupings and orders ((a + b) + c, c + (b + a),
+# -(x * y) and (-x) * y). Each sum and product of the pass is hashed by its terms (the hash of
+# a sum is the sum of its terms' hashes, so it costs O(1) per node from its inputs'); a node
+# whose hash was seen is compared term by term with the earlier node, and becomes it when they
+# hold the same terms with the same coefficients (a product: the same factors with the same
+# powers above and below the line, and the same sign). Only rounding differs: terms that
+# cancel and factors that appear above and below the line are compared as they are, so a NaN
+# stays.
+
+_HASH_MOD = (1 << 61) - 1
+_SAME_FORM_STEPS = 64  # nodes walked at most to compare two forms (bigger ones stay apart)
+_SUM_OPS = (Add, Sub, Neg)
+_PRODUCT_OPS = (Mul, Div, Neg, Pow)
+_FORM_KIND = {Add: 0, Sub: 1, Neg: 2, Mul: 3, Div: 4, Pow: 5}
+
+
+def _integer_power(n: Node) -> int | None:
+    """The exponent of ``x ** k`` for a scalar integer-valued constant k != 0, else None."""
+    k = scalar_constant(n.inputs[1]) if n.inputs[1].ndim == 0 else None
+    if k is None or k.dtype.kind not in "iuf" or not np.isfinite(k) or float(k) % 1 or k == 0:
+        return None
+    return int(k)
+
+
+def _sum_terms_of(n: Node) -> dict[Node, int] | None:
+    """A sum's terms (through the sums of the same type below it) -> integer coefficients."""
+    out: dict[Node, int] = {}
+    stack = [(n, 1)]
+    for _ in range(_SAME_FORM_STEPS):
+        if not stack:
+            return out
+        m, k = stack.pop()
+        if m.type is n.type and isinstance(m.op, _SUM_OPS):
+            a = m.inputs[0]
+            if isinstance(m.op, Neg):
+                stack.append((a, -k))
+            else:
+                stack.append((a, k))
+                stack.append((m.inputs[1], k if isinstance(m.op, Add) else -k))
+            continue
+        out[m] = out.get(m, 0) + k
+    return None
+
+
+def _factors_of(n: Node) -> tuple[dict[Node, tuple[int, int]], int] | None:
+    """A product's factors (through the products of the same type below it) -> (power above the
+    line, power below), and its sign (1 for negative)."""
+    out: dict[Node, tuple[int, int]] = {}
+    sign = 0
+    stack = [(n, 1)]
+    for _ in range(_SAME_FORM_STEPS):
+        if not stack:
+            return out, sign
+        m, e = stack.pop()
+        if m.type is n.type and isinstance(m.op, _PRODUCT_OPS):
+            if isinstance(m.op, Neg):
+                sign ^= e & 1
+                stack.append((m.inputs[0], e))
+                continue
+            if isinstance(m.op, Pow):
+                p = _integer_power(m)
+                if p is not None:
+                    stack.append((m.inputs[0], e * p))
+                    continue
+            else:
+                stack.append((m.inputs[0], e))
+                stack.append((m.inputs[1], e if isinstance(m.op, Mul) else -e))
+                continue
+        up, down = out.get(m, (0, 0))
+        out[m] = (up + e, down) if e > 0 else (up, down - e)
+    return None
+
+
+class _Forms:
+    """The sums and products seen so far, by the hash of their terms."""
+
+    __slots__ = ("sums", "products", "seen", "atoms", "random")
+
+    def __init__(self) -> None:
+        self.sums: dict[Node, int] = {}
+        self.products: dict[Node, tuple[int, int, int]] = {}
+        self.seen: dict[tuple[Any, ...], Node] = {}
+        # a random number per term: sums of them collide only by chance (a hash of the node's
+        # address would not do: nodes built alike lie at addresses a constant apart)
+        self.atoms: dict[Node, int] = {}
+        self.random = random.Random(0)
+
+    def atom(self, n: Node) -> int:
+        h = self.atoms.get(n)
+        if h is None:
+            h = self.atoms[n] = self.random.getrandbits(61)
+        return h
+
+    def find(self, node: Node) -> Node | None:
+        """An earlier node with the same terms (or factors) as ``node``, else None (and
+        ``node`` is remembered)."""
+        kind = _FORM_KIND.get(type(node.op))
+        if kind is None:
+            return None
+        typ = node.type
+        ins = node.inputs
+        a = ins[0]
+        same_a = a.type is typ
+        if kind <= 2:  # a sum (or a negation, which is both)
+            sums = self.sums
+            h = sums.get(a) if same_a else None
+            if h is None:
+                h = self.atom(a)
+            if kind == 2:
+                h = -h
+            else:
+                b = ins[1]
+                t = sums.get(b) if b.type is typ else None
+                if t is None:
+                    t = self.atom(b)
+                h = h + t if kind == 0 else h - t
+            h %= _HASH_MOD
+            sums[node] = h
+            other = self.seen.setdefault((0, typ, h), node)
+            if other is not node:
+                mine = _sum_terms_of(node)
+                if mine is not None and mine == _sum_terms_of(other):
+                    return other
+            if kind != 2:
+                return None
+        products = self.products
+        f = products.get(a) if same_a else None
+        up, down, sign = f if f is not None else (self.atom(a), 0, 0)
+        if kind == 2:
+            sign ^= 1
+        elif kind == 5:
+            p = _integer_power(node)
+            if p is None:
+                return None
+            up, down = (up * p, down * p) if p > 0 else (down * -p, up * -p)
+            sign &= p & 1
+        else:
+            b = ins[1]
+            g = products.get(b) if b.type is typ else None
+            bu, bd, bs = g if g is not None else (self.atom(b), 0, 0)
+            if kind == 4:
+                bu, bd = bd, bu
+            up, down, sign = up + bu, down + bd, sign ^ bs
+        form = (up % _HASH_MOD, down % _HASH_MOD, sign)
+        products[node] = form
+        other = self.seen.setdefault((1, typ, form), node)
+        if other is not node:
+            mine = _factors_of(node)
+            if mine is not None and mine == _factors_of(other):
+                return other
+        return None
+
+
+@gc_paused
+def merge_same_forms(roots: Sequence[Node], mapping: dict[Node, Node] | None = None) -> list[Node]:
+    """``roots`` with every sum or product that holds the same terms (or factors) as an earlier
+    one replaced by that one. ``mapping``, when given, has its values updated to match.
+
+    >>> merge_same_forms([(a + b) + c, a + (c + b)])   # [(a + b) + c, (a + b) + c]
+    """
+    forms = _Forms()
+    new: dict[Node, Node] = {}
+    changed = False
+    for n in toposort(roots):
+        ins = n.inputs
+        m = n
+        if ins and changed:
+            mapped = tuple([new[i] for i in ins])
+            for a, b in zip(mapped, ins):
+                if a is not b:
+                    m = Node(n.op, mapped)
+                    break
+        if ins and m.dtype.kind in "fc":
+            other = forms.find(m)
+            if other is not None:
+                m = other
+        if m is not n:
+            changed = True
+        new[n] = m
+    if not changed:
+        return list(roots)
+    if mapping is not None:
+        for k, v in mapping.items():
+            mapping[k] = new.get(v, v)
+    return [new[r] for r in roots]
+
+
 COLLECT = RuleSet([
     Rule(Pat((Add, Sub, Neg, Mul, Div)), _collect),  # a*x + b*x -> (a+b)*x, x*x**2 -> x**3
 ])
@@ -1163,5 +1370,5 @@ def iter_rules() -> Iterator[Rule]:
 __all__ = [
     "COLLECT", "DEFAULT", "FOLD", "FOLD_MAX_ELEMENTS", "IDENTITIES", "ONE_HOT", "SHAPES", "STACK",
     "STACK_MAX_ELEMENTS", "STABILIZE", "ZEROS",
-    "full", "iter_rules", "known_finite", "known_nonnegative", "known_nonzero_finite",
+    "full", "iter_rules", "merge_same_forms", "known_finite", "known_nonnegative", "known_nonzero_finite",
 ]
