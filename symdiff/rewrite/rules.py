@@ -2,9 +2,11 @@
 
 What rewriting may change (the NaN policy). A rewritten graph computes the same values as the
 original wherever the original is finite, up to floating-point rounding (reassociating sums and
-products rounds differently). It never turns a NaN or an infinity the original would produce
-into a finite number, with the stabilization rules as the intended exception (they return the
-finite, correct value where the raw formula overflows). So:
+products rounds differently). No rule drops a term or factor whose NaN or infinity the original
+would show, with the stabilization rules as the intended exception (they return the finite,
+correct value where the raw formula overflows). Reassociation can still move where an
+intermediate overflows (``x**2 * (s * (1 - s))`` is inf * 0 at x = 1e200 with s = sigmoid(x);
+grouped otherwise it may stay finite): a matter of range, like rounding. So:
 
 - ``x + 0 -> x``, ``x * 1 -> x``, ``x ** 1 -> x``, ``x ** 0 -> 1`` (NumPy's pow(nan, 0) is 1),
   ``--x -> x`` are always applied; ``x + 0`` may turn a -0.0 into +0.0's partner, nothing else.
