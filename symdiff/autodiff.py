@@ -31,7 +31,8 @@ from .ops.elementwise import (
     Add, Cos, Div, Exp, Log, Mul, Neg, Pow, Sigmoid, Sin, Sqrt, StopGradient, Sub, Tanh, Where,
 )
 from .ops.diagonals import Diagonal, DiagonalEmbed, Tril, Triu
-from .ops.layout import Flip
+from .ops.layout import Flip, Roll, roll
+from .ops.nn import LogSoftmax, Softmax
 from .ops.products import Einsum, MatMul
 from .ops.reduce import Reduction, Sum
 from .ops.scan import Cumsum
@@ -349,6 +350,14 @@ def _batched_index_add(node: Node, g: Node, batch: int) -> Sequence[Node | None]
     return (Node(Index((("s", None, None, None), *spec)), (g, *arrays)), *([None] * len(arrays)))
 
 
+def _batched_roll(node: Node, g: Node, batch: int) -> Sequence[Node | None]:
+    op = node.op
+    back = tuple(-k for k in op.shifts)  # type: ignore[attr-defined]
+    if op.axes is None:  # type: ignore[attr-defined]  # a roll of the flattened array, per row
+        return (reshape(roll(reshape(g, (batch, -1)), back, 1), g.shape),)
+    return (roll(g, back, tuple(a % node.ndim + 1 for a in op.axes)),)  # type: ignore[attr-defined]
+
+
 def _batched_concatenate(node: Node, g: Node, batch: int) -> Sequence[Node | None]:
     axis = node.op.axis + 1  # type: ignore[attr-defined]
     grads: list[Node | None] = []
@@ -371,6 +380,9 @@ _BATCHED_RULES: dict[type[Op], Any] = {
         node.op.offset, node.op.axis1 + 1, node.op.axis2 + 1, (batch, *node.inputs[0].shape)), (g,)),),
     DiagonalEmbed: lambda node, g, batch: (Node(Diagonal(
         node.op.offset, node.op.axis1 + 1, node.op.axis2 + 1), (g,)),),
+    Softmax: lambda node, g, batch: type(node.op)(node.op.axis % node.ndim + 1).vjp(g, node, *node.inputs),
+    LogSoftmax: lambda node, g, batch: type(node.op)(node.op.axis % node.ndim + 1).vjp(g, node, *node.inputs),
+    Roll: _batched_roll,
     Tril: lambda node, g, batch: (Node(node.op, (g,)),),  # masks of the last two axes
     Triu: lambda node, g, batch: (Node(node.op, (g,)),),
     Flip: lambda node, g, batch: (Node(Flip(tuple(a + 1 for a in node.op.axes)), (g,)),),
