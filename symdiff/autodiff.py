@@ -36,7 +36,7 @@ from .ops.nn import LogSoftmax, Softmax
 from .ops.products import Einsum, MatMul
 from .ops.reduce import Reduction, Sum
 from .ops.scan import Cumsum
-from .ops.shape import BroadcastTo, Concatenate, Index, IndexAdd, Reshape, Transpose
+from .ops.shape import BroadcastTo, Concatenate, Index, IndexAdd, Reshape, Transpose, split_along
 from .ops.stable import HEADS as STABLE_HEADS
 from .ops.stable import stable_parts
 from .ops.reduce import sum as reduce_sum
@@ -280,10 +280,11 @@ def _to_shape(g: Node, shape: Shape, batch: int | None) -> Node:
 
 def _local(node: Node, g: Node, batch: int | None) -> Sequence[Node | None]:
     """``node``'s derivative rule applied to cotangent ``g``. With a batch, the rule of an
-    elementwise op (and of a matrix product, not of two vectors) works on the batch unchanged, as operands
-    broadcast against the trailing axes; reductions, einsums, reshapes, transposes, broadcasts,
-    indexing and scans have batched forms below; any other op takes the batch one row at a time.
-    A batched result must keep the batch axis in front, or the row-by-row form is used."""
+    elementwise op (and of a matrix product, not of two vectors) works on the batch unchanged,
+    as operands broadcast against the trailing axes; reductions, einsums, reshapes, transposes,
+    broadcasts, indexing, scans and a few more have batched forms below; any other op takes the
+    batch one row at a time. A batched result must keep the batch axis in front, or the
+    row-by-row form is used."""
     op = node.op
     if batch is None:
         return op.vjp(g, node, *node.inputs)
@@ -315,7 +316,8 @@ def _local(node: Node, g: Node, batch: int | None) -> Sequence[Node | None]:
 def _batched_sum(node: Node, g: Node, batch: int) -> Sequence[Node | None]:
     op: Sum = node.op  # type: ignore[assignment]
     (x,) = node.inputs
-    kept = g if op.keepdims else reshape(g, (batch, *(1 if k in op.axes else d for k, d in enumerate(x.shape))))
+    kept = g if op.keepdims else reshape(
+        g, (batch, *(1 if k in op.axes else d for k, d in enumerate(x.shape))))
     return (broadcast_to(kept, (batch, *x.shape)),)
 
 
@@ -329,25 +331,36 @@ def _batched_reduction(node: Node, g: Node, batch: int) -> Sequence[Node | None]
     return kept.vjp(g if op.keepdims else reshape(g, (batch, *out.shape)), out, x)
 
 
-def _batched_index(node: Node, g: Node, batch: int) -> Sequence[Node | None]:
-    op = node.op
-    spec = op.spec  # type: ignore[attr-defined]
+def _leading_slice(spec: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """An index spec with a full slice in front (for the batch axis), or None where that would
+    move the result's axes (NumPy puts the axes of split advanced indices first)."""
     adv = [k for k, it in enumerate(spec) if it[0] in "ai"]
     if any(it[0] == "a" for it in spec) and adv != list(range(adv[0], adv[-1] + 1)):
-        return None  # type: ignore[return-value]  # split advanced indices move to the front
+        return None
+    return (("s", None, None, None), *spec)
+
+
+def _batched_index(node: Node, g: Node, batch: int) -> Sequence[Node | None] | None:
+    full = _leading_slice(node.op.spec)  # type: ignore[attr-defined]
+    if full is None:
+        return None
     x, *arrays = node.inputs
-    full = (("s", None, None, None), *spec)
     return (Node(IndexAdd(full, (batch, *x.shape)), (g, *arrays)), *([None] * len(arrays)))
 
 
-def _batched_index_add(node: Node, g: Node, batch: int) -> Sequence[Node | None]:
-    op = node.op
-    spec = op.spec  # type: ignore[attr-defined]
-    adv = [k for k, it in enumerate(spec) if it[0] in "ai"]
-    if any(it[0] == "a" for it in spec) and adv != list(range(adv[0], adv[-1] + 1)):
-        return None  # type: ignore[return-value]
+def _batched_index_add(node: Node, g: Node, batch: int) -> Sequence[Node | None] | None:
+    full = _leading_slice(node.op.spec)  # type: ignore[attr-defined]
+    if full is None:
+        return None
     _, *arrays = node.inputs
-    return (Node(Index((("s", None, None, None), *spec)), (g, *arrays)), *([None] * len(arrays)))
+    return (Node(Index(full), (g, *arrays)), *([None] * len(arrays)))
+
+
+def _batched_along_axis(node: Node, g: Node, batch: int) -> Sequence[Node | None]:
+    """The rule of an op along one axis (softmax, log_softmax), that axis moved past the batch."""
+    op = node.op
+    shifted = type(op)(op.axis % node.ndim + 1)  # type: ignore[call-arg, attr-defined]
+    return shifted.vjp(g, node, *node.inputs)
 
 
 def _batched_roll(node: Node, g: Node, batch: int) -> Sequence[Node | None]:
@@ -358,40 +371,29 @@ def _batched_roll(node: Node, g: Node, batch: int) -> Sequence[Node | None]:
     return (roll(g, back, tuple(a % node.ndim + 1 for a in op.axes)),)  # type: ignore[attr-defined]
 
 
-def _batched_concatenate(node: Node, g: Node, batch: int) -> Sequence[Node | None]:
-    axis = node.op.axis + 1  # type: ignore[attr-defined]
-    grads: list[Node | None] = []
-    start = 0
-    for x in node.inputs:
-        size = x.shape[axis - 1]
-        assert isinstance(size, int)
-        idx = [slice(None)] * (x.ndim + 1)
-        idx[axis] = slice(start, start + size)
-        grads.append(index(g, tuple(idx)))
-        start += size
-    return grads
-
-
 _BATCHED_RULES: dict[type[Op], Any] = {
     Sum: _batched_sum,
     Einsum: lambda node, g, batch: node.op.batched_vjp(g, node, *node.inputs),
     Cumsum: lambda node, g, batch: (Node(Cumsum(node.op.axis + 1, not node.op.reverse), (g,)),),
     Diagonal: lambda node, g, batch: (Node(DiagonalEmbed(
-        node.op.offset, node.op.axis1 + 1, node.op.axis2 + 1, (batch, *node.inputs[0].shape)), (g,)),),
+        node.op.offset, node.op.axis1 + 1, node.op.axis2 + 1, (batch, *node.inputs[0].shape)),
+        (g,)),),
     DiagonalEmbed: lambda node, g, batch: (Node(Diagonal(
         node.op.offset, node.op.axis1 + 1, node.op.axis2 + 1), (g,)),),
-    Softmax: lambda node, g, batch: type(node.op)(node.op.axis % node.ndim + 1).vjp(g, node, *node.inputs),
-    LogSoftmax: lambda node, g, batch: type(node.op)(node.op.axis % node.ndim + 1).vjp(g, node, *node.inputs),
+    Softmax: _batched_along_axis,
+    LogSoftmax: _batched_along_axis,
     Roll: _batched_roll,
     Tril: lambda node, g, batch: (Node(node.op, (g,)),),  # masks of the last two axes
     Triu: lambda node, g, batch: (Node(node.op, (g,)),),
     Flip: lambda node, g, batch: (Node(Flip(tuple(a + 1 for a in node.op.axes)), (g,)),),
     Reshape: lambda node, g, batch: (reshape(g, (batch, *node.inputs[0].shape)),),
     BroadcastTo: lambda node, g, batch: (g,),  # summed back by _to_shape
-    Transpose: lambda node, g, batch: (transpose(g, (0, *(int(a) + 1 for a in np.argsort(node.op.axes)))),),
+    Transpose: lambda node, g, batch: (
+        transpose(g, (0, *(int(a) + 1 for a in np.argsort(node.op.axes)))),),
     Index: _batched_index,
     IndexAdd: _batched_index_add,
-    Concatenate: _batched_concatenate,
+    Concatenate: lambda node, g, batch: split_along(
+        g, [x.shape[node.op.axis] for x in node.inputs], node.op.axis + 1),
 }
 
 

@@ -349,7 +349,8 @@ class Node:
         return self._no_number("complex() of a symbolic expression")  # type: ignore[no-any-return]
 
     def __index__(self) -> int:
-        return self._no_number("a symbolic expression used as a Python int (an index or a size)")  # type: ignore[no-any-return]
+        use = "a symbolic expression used as a Python int (an index or a size)"
+        return self._no_number(use)  # type: ignore[no-any-return]
 
     @property
     def shape(self) -> Shape:

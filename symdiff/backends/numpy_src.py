@@ -271,8 +271,8 @@ def _gradient_names(outs: Sequence[Node], defaults: Sequence[str],
     named = []
     for o, default in zip(outs, defaults):
         primal = cotangent_of(o)
-        named.append(f"d{primal.op.var_name}" if primal is not None and isinstance(primal.op, Var)  # type: ignore[attr-defined]
-                     else default)
+        is_var = primal is not None and isinstance(primal.op, Var)
+        named.append(f"d{primal.op.var_name}" if is_var else default)  # type: ignore[union-attr]
     return [n if named.count(n) == 1 else d for n, d in zip(named, defaults)]
 
 

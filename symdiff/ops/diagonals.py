@@ -158,7 +158,9 @@ def diagonal_embed(v: Any, shape: Any, offset: int = 0, axis1: int = 0, axis2: i
     x = as_node(v)
     shape = check_shape(shape, "diagonal_embed")
     if len(shape) < 2:
-        raise ShapeError(f"diagonal_embed: needs a shape of at least two dimensions, got {format_shape(shape)}")
+        raise ShapeError(
+            f"diagonal_embed: needs a shape of at least two dimensions, got {format_shape(shape)}"
+        )
     k = _int("diagonal_embed", offset, "offset")
     a1 = normalize_axis("diagonal_embed", axis1, len(shape))
     a2 = normalize_axis("diagonal_embed", axis2, len(shape))
@@ -192,7 +194,8 @@ def diag(v: Any, k: int = 0) -> Node:
     return Node(DiagonalEmbed(k, 0, 1, (side, side)), (x,))
 
 
-def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None, out: Any = None) -> Node:
+def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None,
+          out: Any = None) -> Node:
     """The sum along a diagonal (of axes ``axis1`` and ``axis2``), as ``np.trace``.
 
     >>> sd.trace(sd.var("A", shape=(3, 3)))

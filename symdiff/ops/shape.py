@@ -262,16 +262,21 @@ class Concatenate(Op):
         return f"concatenate([{', '.join(args)}], axis={self.axis})"
 
     def vjp(self, g: Node, out: Node, *xs: Node) -> Sequence[Node | None]:
-        grads: list[Node | None] = []
-        start = 0
-        for x in xs:
-            size = x.shape[self.axis]
-            assert isinstance(size, int)
-            idx = [slice(None)] * x.ndim
-            idx[self.axis] = slice(start, start + size)
-            grads.append(index(g, tuple(idx)))
-            start += size
-        return grads
+        return split_along(g, [x.shape[self.axis] for x in xs], self.axis)
+
+
+def split_along(g: Node, sizes: Sequence[Dim], axis: int) -> list[Node | None]:
+    """``g`` cut along ``axis`` into consecutive pieces of ``sizes`` (the cotangents of what a
+    concatenation joined)."""
+    pieces: list[Node | None] = []
+    start = 0
+    for size in sizes:
+        assert isinstance(size, int)
+        idx = [slice(None)] * g.ndim
+        idx[axis] = slice(start, start + size)
+        pieces.append(index(g, tuple(idx)))
+        start += size
+    return pieces
 
 
 def concatenate(xs: Sequence[Any], axis: int | None = 0) -> Node:
@@ -498,7 +503,8 @@ class IndexAdd(Op):
 
     def text(self, args: Sequence[str]) -> str:
         # s_[...] is NumPy's notation for an index as a value (np.s_), which the parser reads
-        return f"index_add({args[0]}, {format_shape(self.shape)}, s_[{_index_src(self.spec, args[1:], True)}])"
+        idx = _index_src(self.spec, args[1:], True)
+        return f"index_add({args[0]}, {format_shape(self.shape)}, s_[{idx}])"
 
     def vjp(self, g: Node, out: Node, upstream: Node, *arrays: Node) -> Sequence[Node | None]:
         return (Node(Index(self.spec), (g, *arrays)), *([None] * len(arrays)))
