@@ -1283,13 +1283,9 @@ class _Forms:
                 h = h + t if kind == 0 else h - t
             h %= _HASH_MOD
             sums[node] = h
-            other = self.seen.setdefault((0, typ, h), node)
-            if other is not node:
-                mine = _sum_terms_of(node)
-                if mine is not None and mine == _sum_terms_of(other):
-                    return other
-            if kind != 2:
-                return None
+            same = self.confirmed((0, typ, h), node, _sum_terms_of)
+            if same is not None or kind != 2:
+                return same
         products = self.products
         f = products.get(a) if same_a else None
         up, down, sign = f if f is not None else (self.atom(a), 0, 0)
@@ -1310,11 +1306,16 @@ class _Forms:
             up, down, sign = up + bu, down + bd, sign ^ bs
         form = (up % _HASH_MOD, down % _HASH_MOD, sign)
         products[node] = form
-        other = self.seen.setdefault((1, typ, form), node)
+        return self.confirmed((1, typ, form), node, _factors_of)
+
+    def confirmed(self, key: Any, node: Node, parts_of: Any) -> Node | None:
+        """The earlier node with this hash ``key`` when its terms or factors (``parts_of``) are
+        ``node``'s too, else None (``node`` is then the first seen with the key, if it is)."""
+        other = self.seen.setdefault(key, node)
         if other is not node:
-            mine = _factors_of(node)
-            if mine is not None and mine == _factors_of(other):
-                return other
+            mine = parts_of(node)
+            if mine is not None and mine == parts_of(other):
+                return other  # type: ignore[no-any-return]
         return None
 
 
