@@ -36,6 +36,7 @@ from .ops.nn import LogSoftmax, Softmax
 from .ops.products import Einsum, MatMul
 from .ops.reduce import Reduction, Sum
 from .ops.scan import Cumsum
+from .ops.selection import AddAlongAxis, Sort, TakeAlongAxis, is_permutation
 from .ops.shape import BroadcastTo, Concatenate, Index, IndexAdd, Reshape, Transpose, split_along
 from .ops.stable import HEADS as STABLE_HEADS
 from .ops.stable import stable_parts
@@ -363,6 +364,24 @@ def _batched_along_axis(node: Node, g: Node, batch: int) -> Sequence[Node | None
     return shifted.vjp(g, node, *node.inputs)
 
 
+def _batched_along(node: Node, g: Node, batch: int) -> Sequence[Node | None]:
+    """Gathers and scatters along an axis (take_along_axis, add_along_axis, sort): the indices
+    broadcast over the batch axis, the axis moves past it."""
+    op = node.op
+    axis = op.axis + 1  # type: ignore[attr-defined]
+    if isinstance(op, Sort):
+        (x,) = node.inputs
+        perm = op.permutation(x)
+        scatter = AddAlongAxis(axis, (batch, *x.shape), False)
+        return (Node(scatter, (g, reshape(perm, (1, *x.shape)))),)
+    x, idx = node.inputs
+    idx1 = reshape(idx, (1, *idx.shape))
+    if isinstance(op, TakeAlongAxis):
+        scatter = AddAlongAxis(axis, (batch, *x.shape), not is_permutation(idx))
+        return (Node(scatter, (g, idx1)), None)
+    return (Node(TakeAlongAxis(axis), (g, idx1)), None)
+
+
 def _batched_roll(node: Node, g: Node, batch: int) -> Sequence[Node | None]:
     op = node.op
     back = tuple(-k for k in op.shifts)  # type: ignore[attr-defined]
@@ -383,6 +402,9 @@ _BATCHED_RULES: dict[type[Op], Any] = {
     Softmax: _batched_along_axis,
     LogSoftmax: _batched_along_axis,
     Roll: _batched_roll,
+    Sort: _batched_along,
+    TakeAlongAxis: _batched_along,
+    AddAlongAxis: _batched_along,
     Tril: lambda node, g, batch: (Node(node.op, (g,)),),  # masks of the last two axes
     Triu: lambda node, g, batch: (Node(node.op, (g,)),),
     Flip: lambda node, g, batch: (Node(Flip(tuple(a + 1 for a in node.op.axes)), (g,)),),

@@ -102,9 +102,12 @@ class Sort(Op):
     def text(self, args: Sequence[str]) -> str:
         return f"sort({args[0]}, axis={self.axis})"
 
+    def permutation(self, x: Node) -> Node:
+        """Where each sorted element came from (NumPy's stable argsort)."""
+        return Node(Argsort(self.axis, "stable"), (x,))
+
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
-        perm = Node(Argsort(self.axis, "stable"), (x,))
-        return (add_along_axis(g, perm, x.shape, self.axis),)
+        return (add_along_axis(g, self.permutation(x), x.shape, self.axis),)
 
 
 def sort(a: Any, axis: Any = -1, kind: Any = None, order: Any = None, *, stable: Any = None) -> Node:
@@ -313,7 +316,13 @@ def add_along_axis(g: Any, indices: Any, shape: Any, axis: int) -> Node:
     if idx.dtype.kind not in "iu":
         raise DTypeError(f"add_along_axis: indices must be integers, got dtype {idx.dtype}")
     ax = normalize_axis("add_along_axis", axis, len(shape))
-    return Node(AddAlongAxis(ax, shape, not isinstance(idx.op, Argsort)), (g, idx))
+    return Node(AddAlongAxis(ax, shape, not is_permutation(idx)), (g, idx))
+
+
+def is_permutation(indices: Node) -> bool:
+    """Whether ``indices`` are known to hold no repeats along their axis (an argsort's), so a
+    scatter to them needs no accumulation."""
+    return isinstance(indices.op, Argsort)
 
 
 def take_along_axis(arr: Any, indices: Any, axis: Any = -1) -> Node:
