@@ -563,6 +563,12 @@ for _spec, _shapes in [("ij,jk->ik", [(2, 3), (3, 4)]), ("ij->ji", [(2, 3)]), ("
                        ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]), ("ij->", [(2, 3)]),
                        ("ij,j", [(2, 3), (3,)]), ("ijk->kj", [(2, 3, 4)]), ("ij,kj->ikj", [(2, 3), (4, 3)])]:
     good("einsum", _spec, *(normal(*s) for s in _shapes), ref=np.einsum, id=_spec)
+# capital labels, as NumPy's (implicit output sorted by character code: capitals first)
+for _spec, _shapes in [("BHQD,BHKD->BHQK", [(2, 2, 3, 2), (2, 2, 4, 2)]), ("aB,Ca", [(2, 3), (4, 2)]),
+                       ("zZ", [(2, 3)]), ("...Q,Qk", [(2, 2, 3), (3, 2)])]:
+    good("einsum", _spec, *(normal(*s) for s in _shapes), ref=np.einsum, id=_spec)
+bad("einsum", lambda: sd.einsum("iJ,Jk->ik", v("a", 2, 3), v("b", 4, 5)), sd.ShapeError,
+    r"einsum 'iJ,Jk->ik': label 'J' has sizes 3 and 4", id="capital-label-sizes")
 bad("einsum", lambda: sd.einsum("ij,jk->ik", v("a", 2, 3), v("b", 4, 5)), sd.ShapeError,
     r"einsum 'ij,jk->ik': label 'j' has sizes 3 and 4", id="label-sizes")
 bad("einsum", lambda: sd.einsum("ij,jk->ik", v("a", 2, 3)), sd.ShapeError,
