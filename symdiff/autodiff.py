@@ -23,6 +23,7 @@ from .errors import NotDifferentiableError, ShapeError
 from .ir import Node, Op, Type, format_shape, gc_paused, substitute, toposort
 from .ops import (
     Var, as_node, astype, broadcast_to, const, cos, reshape, sin, stack, sum_to, where, zeros,
+    zeros_like,
 )
 from .ops.base import const_value
 from .ops.elementwise import (
@@ -244,7 +245,7 @@ def _vjp(ys: Sequence[Node], wrt: Sequence[Node], cots: Sequence[Node]) -> list[
             if gi.dtype != inp.dtype:
                 gi = astype(gi, inp.dtype)
             pending.setdefault(inp, []).append((gi, m))
-    return [found[w] if w in found else zeros(w.shape, w.dtype) for w in wrt]
+    return [found[w] if w in found else zeros_like(w) for w in wrt]
 
 
 def vjp(y: Node | Sequence[Node], wrt: Wrt, cotangent: Any) -> Node | list[Node]:

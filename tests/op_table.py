@@ -1112,6 +1112,11 @@ bad("take_along_axis", lambda: sd.take_along_axis(v("a", 3, 4), v("i", 3, 1), 1)
     r"take_along_axis: indices must be integers, got dtype float64", id="float-indices")
 bad("take_along_axis", lambda: sd.take_along_axis(v("a", 3, 4), v("i", 3, 1, dtype="int64"), None),
     sd.ShapeError, r"when axis=None, `indices` must have a single dimension", id="flat-2d")
+good("zeros_like", normal(2, 3), ref=np.zeros_like, zero_grad=True)
+good("zeros_like", normal(3), call=lambda x: sd.zeros_like(x, dtype="int64") + x,
+     ref=lambda x: np.zeros_like(x, dtype=np.int64) + x, id="dtype")
+bad("zeros_like", lambda: sd.zeros_like(v("a", 3), dtype="U3"), sd.DTypeError,
+    r"zeros_like: dtype <U3 is not numeric", id="dtype")
 bad("take_along_axis", lambda: sd.take_along_axis(v("a", 3, 4), np.array([[0], [4], [1]]), 1),
     sd.OutOfBoundsError, r"take_along_axis: index 4 is out of bounds for axis 1 with size 4", id="bounds")
 

@@ -59,7 +59,7 @@ FUNCTIONS: dict[str, Any] = {
         arange, argmax, argmin, argsort, array_split, atleast_1d, atleast_2d, atleast_3d,
         broadcast_to, concatenate, diag, diagonal, expand_dims, flip, fliplr, flipud, moveaxis,
         pad, ravel, repeat, reshape, roll, sort, split, squeeze, stack, swapaxes, take,
-        take_along_axis, tile, trace, transpose, tril, triu,
+        take_along_axis, tile, trace, transpose, tril, triu, zeros_like,
         # products
         dot, einsum, inner, kron, matmul, outer, tensordot, vdot,
     )
@@ -178,6 +178,6 @@ __all__ = [
     "ALIASES", "FUNCTIONS", "HELPERS", "Const", "DimSize", "Var", "as_node", "const", "dim_size",
     "ew",
     "diagonals", "layout", "linalg", "nn", "numeric", "reduce", "scan", "selection", "shape",
-    "special", "sum_to", "symbols", "var", "zeros", "zeros_like",
+    "special", "sum_to", "symbols", "var", "zeros",
     *(name for name in FUNCTIONS if name.isidentifier()),  # linalg.<name> is reached as sd.linalg
 ]
