@@ -660,7 +660,7 @@ def _coefficient(c: Node | None, y: Node) -> Node:
     for an integer ``y``, whose derivatives are zero)."""
     dtype = y.dtype if y.type.is_float else np.dtype(np.float64)
     if c is None:
-        return zeros(y.shape, dtype)
+        return zeros_like(y, dtype)  # with named dimensions, y gives their sizes
     return c if c.dtype == dtype else astype(c, dtype)
 
 
