@@ -265,6 +265,23 @@ for _name, _ref in [("less", np.less), ("less_equal", np.less_equal), ("greater"
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 3), v("b", 2)), sd.ShapeError,
         r"shapes \(3,\) and \(2,\) do not broadcast", id="mismatch")
 
+for _name, _ref in [("logical_and", np.logical_and), ("logical_or", np.logical_or),
+                    ("logical_xor", np.logical_xor)]:
+    good(_name, normal(2, 3) > 0, normal(3) > 0, ref=_ref, grad=False)
+    good(_name, np.array([0.0, 2.0, -1.5]), np.array([1, 0, 3]), ref=_ref, grad=False, id="numbers")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 3) > 0, v("b", 2) > 0), sd.ShapeError,
+        r"shapes \(3,\) and \(2,\) do not broadcast", id="mismatch")
+good("logical_not", normal(2, 3) > 0, ref=np.logical_not, grad=False)
+good("logical_not", np.array([0.0, 2.0, np.nan]), ref=np.logical_not, grad=False, id="numbers")
+# the operators & | ^ ~ on masks are the logical functions; on numbers (bitwise in NumPy) errors
+good("logical_and", normal(3), call=lambda x: (x > 0) & (x < 1) | ~(x > -0.5) ^ (x > 2),
+     ref=lambda x: (x > 0) & (x < 1) | ~(x > -0.5) ^ (x > 2), grad=False, id="operators")
+bad("logical_and", lambda: v("i", 3, dtype="int64") & 1, sd.DTypeError,
+    r"&: only boolean masks are supported, got int64, int64 \(bitwise operations on integers are "
+    r"not\); for truth values of numbers use logical_and", id="bitwise")
+bad("logical_not", lambda: ~v("a", 3), sd.DTypeError, r"~: only boolean masks are supported, got float64",
+    id="bitwise")
+
 _cond = normal(2, 3) > 0
 good("where", _cond, normal(2, 3), normal(2, 3), ref=np.where)
 good("where", normal(3) > 0, normal(2, 3), normal(), ref=np.where, id="broadcast")

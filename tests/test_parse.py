@@ -29,6 +29,9 @@ def refusal(text, **kw):
     ("x << 2", "the operator '<<' is not supported", "    ^^"),
     ("x // (1, 2)", "a tuple cannot be used as a value here", "       ^^^^^^"),
     ("x < y < z", "chained comparisons", "  ^^^^^^^^^"),
+    ("x > 0 & y > 0", "(& and | bind tighter than comparisons: write (a > 0) & (b < 1))", "  ^^^^^^^^^^^^^"),
+    ("x & y", "&: only boolean masks are supported, got float64, float64", "    ^"),
+    ("~x", "~: only boolean masks are supported, got float64", "  ^^"),
     ("sum(x, axs=0)", "sum() takes no keyword argument 'axs'; did you mean axis=?", "         ^^^^^"),
     ("sin(x, axis=0)", "sin() takes no keyword argument 'axis'", "         ^^^^^^"),
     ("sum(x, keepdims=True, keepdims=False)", "keyword argument 'keepdims' is repeated", "                        ^^^^^^^^^^^^^^"),
@@ -628,3 +631,10 @@ def test_int64_least_value_reads_as_a_literal_and_prints_back():
     with np.errstate(over="ignore"):
         assert sd.evaluate(again) == least
     assert "does not fit in int64" in refusal("9223372036854775808")
+
+
+def test_masks_combine_with_and_or_not():
+    x, y = sd.symbols("x y")
+    e = sd.parse("where((x > 0) & ~(y > 0) | (x > 5), x, y)")
+    assert e is sd.where(sd.logical_or(sd.logical_and(x > 0, sd.logical_not(y > 0)), x > 5), x, y)
+    assert sd.parse(str(e)) is e

@@ -15,8 +15,9 @@ from .base import HELPERS, Const, DimSize, Var, as_node, const, dim_size, symbol
 from .diagonals import diag, diagonal, trace, tril, triu
 from .elementwise import (
     abs, add, astype, cos, divide, equal, exp, expm1, greater, greater_equal, less, less_equal,
-    log, log1p, maximum, minimum, multiply, negative, not_equal, power, relu, sigmoid, sign, sin,
-    softplus, sqrt, stop_gradient, subtract, tan, tanh, where,
+    log, log1p, logical_and, logical_not, logical_or, logical_xor, mask_operator, maximum, minimum,
+    multiply, negative, not_equal, power, relu, sigmoid, sign, sin, softplus, sqrt, stop_gradient,
+    subtract, tan, tanh, where,
 )
 from .layout import (
     array_split, atleast_1d, atleast_2d, atleast_3d, flip, fliplr, flipud, moveaxis, pad, ravel,
@@ -47,7 +48,8 @@ FUNCTIONS: dict[str, Any] = {
         abs, add, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, astype, cbrt, ceil,
         clip, conj, conjugate, cos, cosh, deg2rad, digamma, divide, equal, erf, erfc, exp, exp2,
         expm1, floor, floor_divide, fmod, gammaln, greater, greater_equal, hypot, imag, less,
-        less_equal, log, log10, log1p, log2, logaddexp, logaddexp2, maximum, minimum, mod,
+        less_equal, log, log10, log1p, log2, logaddexp, logaddexp2, logical_and, logical_not,
+        logical_or, logical_xor, maximum, minimum, mod,
         multiply, negative, not_equal, polygamma, power, rad2deg, real, reciprocal, relu, rint,
         round, sigmoid, sign, sin, sinc, sinh, softplus, sqrt, square, stop_gradient, subtract,
         tan, tanh, trunc, where,
@@ -128,6 +130,13 @@ _SUGAR: dict[str, Any] = {
     "__ge__": greater_equal,
     "__eq__": equal,
     "__ne__": not_equal,
+    "__and__": mask_operator("&", logical_and),
+    "__rand__": lambda s, o: mask_operator("&", logical_and)(o, s),
+    "__or__": mask_operator("|", logical_or),
+    "__ror__": lambda s, o: mask_operator("|", logical_or)(o, s),
+    "__xor__": mask_operator("^", logical_xor),
+    "__rxor__": lambda s, o: mask_operator("^", logical_xor)(o, s),
+    "__invert__": mask_operator("~", logical_not),
     "__getitem__": index,
     "T": property(lambda s: transpose(s)),
     "mT": property(lambda s: swapaxes(s, -1, -2)),
