@@ -684,3 +684,16 @@ def test_an_output_that_is_not_an_expression_is_named(simplify):
     x = sd.var("x")
     with pytest.raises(TypeError, match="codegen: outputs must be symdiff expressions, got float"):
         sd.compile([x * 2, 1.0], inputs=[x], simplify=simplify)
+
+
+def test_logic_of_scalars_takes_the_scalar_path():
+    x, y = sd.symbols("x y")
+    masks = [sd.logical_and(x, y), sd.logical_or(x, y), sd.logical_xor(x, y), sd.logical_not(x)]
+    e = sd.where((x > 0) & ~(y > 0), x * y, y)
+    outs = [e, sd.grad(e, x), *(sd.where(m, x, y) for m in masks)]
+    fn = sd.compile(outs, inputs=[x, y])
+    assert "math" in fn.source and "(bool(x) and bool(y))" in fn.source
+    for xv, yv in [(0.0, 1.0), (float("nan"), 0.0), (2.0, -1.0), (0.0, 0.0), (1.0, -2.0)]:
+        got = fn(xv, yv)
+        assert all(isinstance(g, float) for g in got)  # Python floats: the scalar path
+        np.testing.assert_array_equal(got, sd.evaluate(outs, {"x": xv, "y": yv}))

@@ -387,18 +387,22 @@ class Logical(Binary):
 
 class LogicalAnd(Logical):
     name, numpy = "logical_and", "np.logical_and({0}, {1})"
+    math = "(bool({0}) and bool({1}))"
 
 
 class LogicalOr(Logical):
     name, numpy = "logical_or", "np.logical_or({0}, {1})"
+    math = "(bool({0}) or bool({1}))"
 
 
 class LogicalXor(Logical):
     name, numpy = "logical_xor", "np.logical_xor({0}, {1})"
+    math = "(bool({0}) != bool({1}))"
 
 
 class LogicalNot(Unary):
     name, numpy = "logical_not", "np.logical_not({0})"
+    math = "(not {0})"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         return (None,)
