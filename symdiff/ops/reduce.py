@@ -283,18 +283,31 @@ def variance(x: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof:
     """NumPy's ``var``: the mean squared deviation over ``axis``, divided by ``N - ddof``:
     ``sd.variance(x, axis=0, ddof=1)`` (also ``x.var(...)``; ``sd.var`` declares variables).
 
-    Integer inputs give float64. ``dtype``, ``out``, ``where``, ``mean`` and ``correction`` are not
-    supported and raise NotImplementedError."""
-    _unsupported("variance", dtype=dtype, out=out, where=where, mean=mean, correction=correction)
+    ``correction`` is the array API's name for ``ddof`` and ``mean`` a mean already computed
+    (with ``keepdims=True``), as in NumPy 2. Integer inputs give float64. ``dtype``, ``out`` and
+    ``where`` are not supported and raise NotImplementedError."""
+    _unsupported("variance", dtype=dtype, out=out, where=where)
     x = as_node(x)
     if x.dtype.kind == "c":
         raise NotImplementedError("variance: complex inputs are not supported")
+    if correction is not None:
+        if not (isinstance(ddof, (int, float, np.integer, np.floating)) and ddof == 0):
+            raise ValueError("variance: give ddof or correction, not both (they are the same)")
+        ddof = correction
     if isinstance(ddof, Node) or not isinstance(ddof, (int, float, np.integer, np.floating)):
         raise TypeError(f"variance: ddof must be a number, got {ddof!r}")
     axes = normalize_axes("variance", axis, x.ndim)
     if x.dtype.kind != "f":
         x = astype(x, np.float64)
-    d = x - _mean(x, axes, keepdims=True)
+    if mean is not None:
+        mean = as_node(mean, like=x)
+        kept = tuple(1 if k in axes else d for k, d in enumerate(x.shape))
+        if mean.shape != kept:
+            raise ShapeError(
+                f"variance: mean has shape {format_shape(mean.shape)}; it must be the mean with "
+                f"keepdims=True, of shape {format_shape(kept)}"
+            )
+    d = x - (_mean(x, axes, keepdims=True) if mean is None else mean)
     total = sum(d ** 2, axes, keepdims)
     n = count(x, axes)
     if n.op.name == "const":
@@ -308,8 +321,8 @@ def std(x: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: Any 
         correction: Any = None) -> Node:
     """NumPy's ``std``: the square root of ``variance`` with the same arguments:
     ``sd.std(x, axis=1)`` or ``x.std(axis=1)``. Its gradient is nan where the variance is 0."""
-    _unsupported("std", dtype=dtype, out=out, where=where, mean=mean, correction=correction)
-    return sqrt(variance(x, axis, ddof=ddof, keepdims=keepdims))
+    _unsupported("std", dtype=dtype, out=out, where=where)
+    return sqrt(variance(x, axis, ddof=ddof, keepdims=keepdims, mean=mean, correction=correction))
 
 
 def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = False, *,
