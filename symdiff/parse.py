@@ -56,6 +56,9 @@ _WINDOW = 76  # characters of a long line shown around an error
 _STRING_PARAMS: dict[str, frozenset[str]] = {
     "einsum": frozenset({"subscripts"}),
     "astype": frozenset({"dtype"}),
+    "sum": frozenset({"dtype"}),
+    "prod": frozenset({"dtype"}),
+    "mean": frozenset({"dtype"}),
     "one_hot": frozenset({"depth", "dtype"}),
     "arange": frozenset({"start", "stop", "dtype"}),
     "reshape": frozenset({"shape", "order"}),

@@ -320,7 +320,30 @@ good("prod", np.array([[1.5, 0.0, 2.0], [0.0, 0.0, 3.0], [1.0, 2.0, -1.0]]),
      ref=np.prod, kwargs={"axis": 1}, id="zeros")
 for _name in ("max", "min"):
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 0), axis=1), sd.ShapeError,
-        rf"{_name}: axis 1 of \(2, 0\) is empty, and the {_name} of no values is not defined", id="empty")
+        rf"{_name}: axis 1 of \(2, 0\) is empty, and the {_name} of no values is not defined "
+        r"\(give initial=", id="empty")
+# NumPy's reduction arguments: dtype, initial, where (a mask; max and min need initial with it)
+_MASK23 = np.array([[True, False, True], [False, False, True]])
+for _name, _gen in [("sum", normal), ("prod", away_from_zero), ("max", distinct), ("min", distinct)]:
+    _ref = getattr(np, _name)
+    good(_name, _gen(2, 3), ref=lambda x, r=_ref: r(x, axis=1, initial=0.5),
+         call=lambda x, f=sd.FUNCTIONS[_name]: f(x, axis=1, initial=0.5), id="initial")
+    good(_name, _gen(2, 3), ref=lambda x, r=_ref: r(x, axis=0, where=_MASK23, initial=-0.25),
+         call=lambda x, f=sd.FUNCTIONS[_name]: f(x, axis=0, where=_MASK23, initial=-0.25), id="where")
+    good(_name, np.zeros((0, 3)), ref=lambda x, r=_ref: r(x, axis=0, initial=2.0),
+         call=lambda x, f=sd.FUNCTIONS[_name]: f(x, axis=0, initial=2.0), grad=False, id="empty-initial")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 3), out=np.zeros(())), NotImplementedError,
+        rf"{_name}: the argument 'out' is not supported", id="out")
+for _name in ("sum", "prod", "mean"):
+    _ref = getattr(np, _name)
+    good(_name, normal(2, 3), ref=lambda x, r=_ref: r(x, axis=1, where=_MASK23),
+         call=lambda x, f=sd.FUNCTIONS[_name]: f(x, axis=1, where=_MASK23), id="where-only")
+    good(_name, np.array([[1, 2, 3], [4, 5, 6]]), ref=lambda x, r=_ref: r(x, dtype=np.float32),
+         call=lambda x, f=sd.FUNCTIONS[_name]: f(x, dtype="float32"), id="dtype")
+bad("max", lambda: sd.max(v("a", 3), where=np.array([True, False, True])), ValueError,
+    r"max: where= needs initial=", id="where-without-initial")
+bad("sum", lambda: sd.sum(v("a", 3), where=np.ones(3)), sd.DTypeError,
+    r"sum: where must be a boolean mask, got float64", id="float-mask")
 good("mean", np.array([[1, 2], [3, 5]]), ref=np.mean, kwargs={"axis": 0}, id="int")
 good("sum", np.array([[1, 2], [3, 5]]), ref=np.sum, kwargs={"axis": 1}, id="int")
 good("sum", normal(2, 3), call=lambda x: x.sum(axis=1, keepdims=True),

@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 
 from ..ir import Dim, Node, Op, Shape, Type, format_shape
-from ..errors import ShapeError
+from ..errors import DTypeError, ShapeError
 from .base import as_node, dim_size, dtype_by_running, helper, normalize_axes
-from .elementwise import astype, equal, exp, maximum, sqrt, where
+from .elementwise import astype, equal, exp, maximum, minimum, sqrt, where
 from .shape import broadcast_to, reshape
 
 
@@ -70,7 +70,7 @@ class Max(Reduction):
         if empty:  # NumPy refuses it at run time: the reduction has no identity
             raise ShapeError(
                 f"{self.name}: axis {empty[0]} of {format_shape(x.shape)} is empty, and the {self.name} "
-                "of no values is not defined"
+                "of no values is not defined (give initial=, as in NumPy)"
             )
         return super().infer(x)
 
@@ -167,21 +167,77 @@ def _reduce(cls: type[Reduction], x: Any, axis: Any, keepdims: bool) -> Node:
     return Node(cls(axes, bool(keepdims)), (x,))
 
 
-def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Node:  # noqa: A001
-    """Sum over ``axis`` (all axes when None)."""
-    return _reduce(Sum, x, axis, keepdims)
+_where = where  # ``where`` is also an argument of the reductions, as in NumPy
 
 
-def max(x: Any, axis: Any = None, keepdims: bool = False) -> Node:  # noqa: A001
-    """Maximum over ``axis``; its gradient goes to the maximum (ties share it equally)."""
+def _reduce_with(cls: type[Reduction], x: Any, axis: Any, keepdims: bool, dtype: Any, out: Any,
+                 initial: Any, mask: Any, identity: float | None) -> Node:
+    """NumPy's reduction arguments around the plain reduction: ``dtype`` converts first,
+    elements where the mask ``where`` is false count as the ``identity`` (max and min have
+    none: NumPy asks for ``initial`` with ``where`` there, as here), and ``initial`` joins the
+    reduced elements."""
+    name = cls.name
+    if out is not None:
+        raise NotImplementedError(f"{name}: the argument 'out' is not supported")
+    x = as_node(x)
+    if dtype is not None:
+        x = astype(x, dtype)
+    if mask is not None:
+        m = as_node(mask)
+        if m.dtype != np.bool_:
+            raise DTypeError(f"{name}: where must be a boolean mask, got {m.dtype}")
+        if identity is None and initial is None:
+            raise ValueError(f"{name}: where= needs initial=, the value of a reduction of no elements")
+        if identity is not None:
+            fill = identity
+        else:  # max and min: beyond any element (or the initial value, for integers)
+            fill = (-np.inf if name == "max" else np.inf) if x.dtype.kind == "f" else initial
+        x = _where(m, x, astype(as_node(fill, like=x), x.dtype))
+    if initial is None:
+        return _reduce(cls, x, axis, keepdims)
+    axes = normalize_axes(name, axis, x.ndim)
+    out_dtype = dtype_by_running(cls(axes, bool(keepdims)), [x.type])
+    # NumPy converts initial to the result's dtype (2.5 joins an integer sum as 2)
+    start = astype(initial, out_dtype) if isinstance(initial, Node) else as_node(
+        np.asarray(initial).astype(out_dtype))
+    if start.ndim:
+        raise ShapeError(f"{name}: initial must be a scalar, got shape {format_shape(start.shape)}")
+    if builtins.any(x.shape[k] == 0 for k in axes):  # only the initial value: NumPy's result
+        shape = tuple(1 if k in axes else d for k, d in enumerate(x.shape)) if keepdims else tuple(
+            d for k, d in enumerate(x.shape) if k not in axes)
+        return broadcast_to(start, shape)
+    reduced = _reduce(cls, x, axis, keepdims)
+    combine = {"sum": lambda a, b: a + b, "prod": lambda a, b: a * b,
+               "max": maximum, "min": minimum}[name]
+    return combine(reduced, start)
+
+
+def sum(x: Any, axis: Any = None, keepdims: bool = False, *, dtype: Any = None,  # noqa: A001
+        out: Any = None, initial: Any = None, where: Any = None) -> Node:
+    """Sum over ``axis`` (all axes when None); ``dtype``, ``initial`` and ``where`` as NumPy's."""
+    if dtype is None and out is None and initial is None and where is None:
+        return _reduce(Sum, x, axis, keepdims)
+    return _reduce_with(Sum, x, axis, keepdims, dtype, out, initial, where, 0.0)
+
+
+def max(x: Any, axis: Any = None, keepdims: bool = False, *, out: Any = None,  # noqa: A001
+        initial: Any = None, where: Any = None) -> Node:
+    """Maximum over ``axis``; its gradient goes to the maximum (ties share it equally).
+    ``initial`` and ``where`` (which needs ``initial``) as NumPy's."""
     _not_two_values("max", "maximum", axis)
-    return _reduce(Max, x, axis, keepdims)
+    if out is None and initial is None and where is None:
+        return _reduce(Max, x, axis, keepdims)
+    return _reduce_with(Max, x, axis, keepdims, None, out, initial, where, None)
 
 
-def min(x: Any, axis: Any = None, keepdims: bool = False) -> Node:  # noqa: A001
-    """Minimum over ``axis``; its gradient goes to the minimum (ties share it equally)."""
+def min(x: Any, axis: Any = None, keepdims: bool = False, *, out: Any = None,  # noqa: A001
+        initial: Any = None, where: Any = None) -> Node:
+    """Minimum over ``axis``; its gradient goes to the minimum (ties share it equally).
+    ``initial`` and ``where`` (which needs ``initial``) as NumPy's."""
     _not_two_values("min", "minimum", axis)
-    return _reduce(Min, x, axis, keepdims)
+    if out is None and initial is None and where is None:
+        return _reduce(Min, x, axis, keepdims)
+    return _reduce_with(Min, x, axis, keepdims, None, out, initial, where, None)
 
 
 def _not_two_values(name: str, elementwise: str, axis: Any) -> None:
@@ -191,9 +247,12 @@ def _not_two_values(name: str, elementwise: str, axis: Any) -> None:
                         f"elementwise {elementwise} of two arrays use {elementwise}(a, b)")
 
 
-def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Node:
-    """Product over ``axis``."""
-    return _reduce(Prod, x, axis, keepdims)
+def prod(x: Any, axis: Any = None, keepdims: bool = False, *, dtype: Any = None, out: Any = None,
+         initial: Any = None, where: Any = None) -> Node:
+    """Product over ``axis``; ``dtype``, ``initial`` and ``where`` as NumPy's."""
+    if dtype is None and out is None and initial is None and where is None:
+        return _reduce(Prod, x, axis, keepdims)
+    return _reduce_with(Prod, x, axis, keepdims, dtype, out, initial, where, 1.0)
 
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Node:
@@ -237,10 +296,23 @@ def count(x: Node, axes: Sequence[int]) -> Node:
     return total if static == 1 else total * static
 
 
-def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Node:
-    """Arithmetic mean over ``axis``; integer inputs give float64, as in NumPy."""
+def mean(x: Any, axis: Any = None, keepdims: bool = False, *, dtype: Any = None, out: Any = None,
+         where: Any = None) -> Node:
+    """Arithmetic mean over ``axis``; integer inputs give float64, as in NumPy. ``dtype`` and
+    ``where`` (the mean of the elements where the mask is true) as NumPy's."""
+    if out is not None:
+        raise NotImplementedError("mean: the argument 'out' is not supported")
     x = as_node(x)
+    if dtype is not None:
+        x = astype(x, dtype)
     axes = normalize_axes("mean", axis, x.ndim)
+    if where is not None:
+        m = broadcast_to(as_node(where), x.shape)
+        if m.dtype != np.bool_:
+            raise DTypeError(f"mean: where must be a boolean mask, got {m.dtype}")
+        out_dtype = x.dtype if x.type.is_float else np.dtype(np.float64)
+        total = sum(x, axes, keepdims, where=m)
+        return astype(total, out_dtype) / astype(sum(m, axes, keepdims), out_dtype)
     total = sum(x, axes, keepdims)
     n = count(x, axes)
     out_dtype = x.dtype if x.type.is_float else np.dtype(np.float64)
