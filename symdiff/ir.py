@@ -325,6 +325,14 @@ class Node:
     def __reduce__(self) -> Any:
         raise TypeError("nodes cannot be pickled; use symdiff's code generator to save a function")
 
+    # Immutable and interned: a copy is the node itself (as for tuples), so copy.copy and
+    # copy.deepcopy of structures holding nodes work and keep sharing them.
+    def __copy__(self) -> Node:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Node:
+        return self
+
     __hash__ = object.__hash__
 
     def __bool__(self) -> bool:
