@@ -98,13 +98,14 @@ class Prod(Reduction):
         # P times the product of the other zeros for a zero x_i: 1 if x_i is the only one, the
         # other zero if there are two (the sum of the zeros minus x_i), else 0. Written so, the
         # values are exact and so are the second derivatives at zeros (Z and the sum carry
-        # the derivative in the zeros that a constant 0 or 1 would drop).
+        # the derivative in the zeros that a constant 0 or 1 would drop). Z is needed only to
+        # the first order: 1 without zeros, the lone zero (the sum of the zeros), else 0.
         is_zero = equal(x, 0)
         zeros = Node(Sum(self.axes, True), (astype(is_zero, np.int64),))
         nonzero = where(is_zero, 1, x)
         nonzero_prod = Node(Prod(self.axes, True), (nonzero,))
-        zero_prod = Node(Prod(self.axes, True), (where(is_zero, x, 1),))
         zero_sum = Node(Sum(self.axes, True), (where(is_zero, x, 0),))
+        zero_prod = where(equal(zeros, 0), 1, where(equal(zeros, 1), zero_sum, 0))
         other_zeros = where(equal(zeros, 1), 1, where(equal(zeros, 2), zero_sum - x, 0))
         gk = self.kept(g, x)
         at_zero = gk * nonzero_prod * other_zeros
