@@ -35,7 +35,7 @@ def evaluate(
     simplify: bool | str = "auto",
 ) -> Any:
     """Values of ``outputs`` for ``inputs`` (keyed by variable or by name): one node gives one
-    array, a list gives a list. The graph is rewritten first (smaller, stabilized; equal values
+    array, a list gives a list, a dict of nodes a dict with the same keys. The graph is rewritten first (smaller, stabilized; equal values
     up to rounding, as ``sd.compile`` does) with ``simplify=True``; not with ``False``; with
     ``"auto"``, the default, when rewriting is cheap next to evaluating: the graph has at most
     ``AUTO_SIMPLIFY_NODES`` nodes or an input has ``AUTO_SIMPLIFY_ELEMENTS`` elements or more.
@@ -46,7 +46,11 @@ def evaluate(
         simplify = _worth_simplifying(outputs, inputs)
     elif not isinstance(simplify, bool):
         raise ValueError(f"evaluate: simplify must be True, False or 'auto', got {simplify!r}")
-    return _evaluate(_simplified(outputs) if simplify else outputs, inputs)
+    outputs = _simplified(outputs) if simplify else outputs
+    if isinstance(outputs, Mapping):  # as sd.compile takes them: named outputs
+        keys = list(outputs)
+        return dict(zip(keys, _evaluate([outputs[k] for k in keys], inputs)))
+    return _evaluate(outputs, inputs)
 
 
 def _worth_simplifying(outputs: Any, inputs: Mapping[Any, Any] | None) -> bool:

@@ -23,7 +23,7 @@ from .errors import NotDifferentiableError, ShapeError
 from .ir import Node, Op, Shape, Type, format_shape, gc_paused, substitute, toposort
 from .ops import (
     Var, arange, as_node, astype, broadcast_to, const, cos, index, one_hot, reshape, sin, stack,
-    sum_to, transpose, where, zeros,
+    sum_to, transpose, where, zeros, zeros_like,
 )
 from .ops.base import const_value
 from .ops.numeric import cotangent_as
@@ -255,7 +255,7 @@ def _vjp(ys: Sequence[Node], wrt: Sequence[Node], cots: Sequence[Node],
             if gi.dtype != inp.dtype:
                 gi = cotangent_as(gi, inp.dtype)
             pending.setdefault(inp, []).append((gi, m))
-    return [found[w] if w in found else zeros(_batched(w.shape, batch), w.dtype) for w in wrt]
+    return [found[w] if w in found else _zeros_like(w, batch) for w in wrt]
 
 
 # -- batched cotangents: B rows of a Jacobian in one reverse pass --------------------------------
@@ -263,6 +263,12 @@ def _vjp(ys: Sequence[Node], wrt: Sequence[Node], cots: Sequence[Node],
 
 def _batched(shape: Shape, batch: int | None) -> Shape:
     return shape if batch is None else (batch, *shape)
+
+
+def _zeros_like(x: Node, batch: int | None) -> Node:
+    """The zero cotangent of ``x`` (its named dimensions sized by ``x`` at run time)."""
+    z = zeros_like(x)
+    return z if batch is None else broadcast_to(reshape(z, (1, *x.shape)), (batch, *x.shape))
 
 
 def _to_shape(g: Node, shape: Shape, batch: int | None) -> Node:
@@ -830,7 +836,7 @@ def _coefficient(c: Node | None, y: Node) -> Node:
     for an integer ``y``, whose derivatives are zero)."""
     dtype = y.dtype if y.type.is_float else np.dtype(np.float64)
     if c is None:
-        return zeros(y.shape, dtype)
+        return zeros_like(y, dtype)  # with named dimensions, y gives their sizes
     return c if c.dtype == dtype else cotangent_as(c, dtype)
 
 

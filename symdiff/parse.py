@@ -56,6 +56,9 @@ _WINDOW = 76  # characters of a long line shown around an error
 _STRING_PARAMS: dict[str, frozenset[str]] = {
     "einsum": frozenset({"subscripts"}),
     "astype": frozenset({"dtype"}),
+    "sum": frozenset({"dtype"}),
+    "prod": frozenset({"dtype"}),
+    "mean": frozenset({"dtype"}),
     "one_hot": frozenset({"depth", "dtype"}),
     "arange": frozenset({"start", "stop", "dtype"}),
     "reshape": frozenset({"shape", "order"}),
@@ -85,6 +88,10 @@ _BINARY: dict[type, Any] = {
     ast.MatMult: FUNCTIONS["matmul"],
 }
 _BINARY[ast.Mod] = FUNCTIONS["mod"]  # NumPy's % (the remainder with the divisor's sign)
+# & and | on masks are NumPy's logical functions (on numbers they are bitwise: refused)
+_BINARY[ast.BitAnd] = ew.mask_operator("&", ew.logical_and)
+_BINARY[ast.BitOr] = ew.mask_operator("|", ew.logical_or)
+_INVERT = ew.mask_operator("~", ew.logical_not)
 _BINARY[ast.FloorDiv] = FUNCTIONS["floor_divide"]  # NumPy's // (the floor of the quotient)
 _COMPARE: dict[type, Any] = {
     ast.Lt: ew.less,
@@ -356,7 +363,7 @@ class _Parser:
                 raise src.between(node.left, node.right, f"the operator {op!r} is not supported{hint}")
             return [node.left, node.right]
         if isinstance(node, ast.UnaryOp):
-            if not isinstance(node.op, (ast.USub, ast.UAdd)):
+            if not isinstance(node.op, (ast.USub, ast.UAdd, ast.Invert)):
                 op = _OPERATORS.get(type(node.op), type(node.op).__name__)
                 raise src.at(node, f"the operator {op!r} is not supported")
             operand = node.operand
@@ -366,7 +373,10 @@ class _Parser:
             return [node.operand]
         if isinstance(node, ast.Compare):
             if len(node.ops) > 1:
-                raise src.at(node, "chained comparisons (a < b < c) are not supported; compare two values")
+                masks = any(isinstance(c, ast.BinOp) and isinstance(c.op, (ast.BitAnd, ast.BitOr))
+                            for c in node.comparators)
+                hint = " (& and | bind tighter than comparisons: write (a > 0) & (b < 1))" if masks else ""
+                raise src.at(node, "chained comparisons (a < b < c) are not supported; compare two values" + hint)
             if type(node.ops[0]) not in _COMPARE:
                 op = _OPERATORS.get(type(node.ops[0]), type(node.ops[0]).__name__)
                 raise src.between(node.left, node.comparators[0], f"the operator {op!r} is not supported")
@@ -448,6 +458,8 @@ class _Parser:
             return self.name(node)
         if isinstance(node, ast.UnaryOp):
             v = values[0]
+            if isinstance(node.op, ast.Invert):
+                return self.build(node, _INVERT, self.operand(node.operand, v))
             if isinstance(v, _Number) and not isinstance(v, bool):
                 signed = -v if isinstance(node.op, ast.USub) else v  # a signed literal stays a literal
                 if not isinstance(signed, int) or _INT64.min <= signed <= _INT64.max:

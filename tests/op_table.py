@@ -265,6 +265,23 @@ for _name, _ref in [("less", np.less), ("less_equal", np.less_equal), ("greater"
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 3), v("b", 2)), sd.ShapeError,
         r"shapes \(3,\) and \(2,\) do not broadcast", id="mismatch")
 
+for _name, _ref in [("logical_and", np.logical_and), ("logical_or", np.logical_or),
+                    ("logical_xor", np.logical_xor)]:
+    good(_name, normal(2, 3) > 0, normal(3) > 0, ref=_ref, grad=False)
+    good(_name, np.array([0.0, 2.0, -1.5]), np.array([1, 0, 3]), ref=_ref, grad=False, id="numbers")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 3) > 0, v("b", 2) > 0), sd.ShapeError,
+        r"shapes \(3,\) and \(2,\) do not broadcast", id="mismatch")
+good("logical_not", normal(2, 3) > 0, ref=np.logical_not, grad=False)
+good("logical_not", np.array([0.0, 2.0, np.nan]), ref=np.logical_not, grad=False, id="numbers")
+# the operators & | ^ ~ on masks are the logical functions; on numbers (bitwise in NumPy) errors
+good("logical_and", normal(3), call=lambda x: (x > 0) & (x < 1) | ~(x > -0.5) ^ (x > 2),
+     ref=lambda x: (x > 0) & (x < 1) | ~(x > -0.5) ^ (x > 2), grad=False, id="operators")
+bad("logical_and", lambda: v("i", 3, dtype="int64") & 1, sd.DTypeError,
+    r"&: only boolean masks are supported, got int64, int64 \(bitwise operations on integers are "
+    r"not\); for truth values of numbers use logical_and", id="bitwise")
+bad("logical_not", lambda: ~v("a", 3), sd.DTypeError, r"~: only boolean masks are supported, got float64",
+    id="bitwise")
+
 _cond = normal(2, 3) > 0
 good("where", _cond, normal(2, 3), normal(2, 3), ref=np.where)
 good("where", normal(3) > 0, normal(2, 3), normal(), ref=np.where, id="broadcast")
@@ -303,7 +320,30 @@ good("prod", np.array([[1.5, 0.0, 2.0], [0.0, 0.0, 3.0], [1.0, 2.0, -1.0]]),
      ref=np.prod, kwargs={"axis": 1}, id="zeros")
 for _name in ("max", "min"):
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 0), axis=1), sd.ShapeError,
-        rf"{_name}: axis 1 of \(2, 0\) is empty, and the {_name} of no values is not defined", id="empty")
+        rf"{_name}: axis 1 of \(2, 0\) is empty, and the {_name} of no values is not defined "
+        r"\(give initial=", id="empty")
+# NumPy's reduction arguments: dtype, initial, where (a mask; max and min need initial with it)
+_MASK23 = np.array([[True, False, True], [False, False, True]])
+for _name, _gen in [("sum", normal), ("prod", away_from_zero), ("max", distinct), ("min", distinct)]:
+    _ref = getattr(np, _name)
+    good(_name, _gen(2, 3), ref=lambda x, r=_ref: r(x, axis=1, initial=0.5),
+         call=lambda x, f=sd.FUNCTIONS[_name]: f(x, axis=1, initial=0.5), id="initial")
+    good(_name, _gen(2, 3), ref=lambda x, r=_ref: r(x, axis=0, where=_MASK23, initial=-0.25),
+         call=lambda x, f=sd.FUNCTIONS[_name]: f(x, axis=0, where=_MASK23, initial=-0.25), id="where")
+    good(_name, np.zeros((0, 3)), ref=lambda x, r=_ref: r(x, axis=0, initial=2.0),
+         call=lambda x, f=sd.FUNCTIONS[_name]: f(x, axis=0, initial=2.0), grad=False, id="empty-initial")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 3), out=np.zeros(())), NotImplementedError,
+        rf"{_name}: the argument 'out' is not supported", id="out")
+for _name in ("sum", "prod", "mean"):
+    _ref = getattr(np, _name)
+    good(_name, normal(2, 3), ref=lambda x, r=_ref: r(x, axis=1, where=_MASK23),
+         call=lambda x, f=sd.FUNCTIONS[_name]: f(x, axis=1, where=_MASK23), id="where-only")
+    good(_name, np.array([[1, 2, 3], [4, 5, 6]]), ref=lambda x, r=_ref: r(x, dtype=np.float32),
+         call=lambda x, f=sd.FUNCTIONS[_name]: f(x, dtype="float32"), id="dtype")
+bad("max", lambda: sd.max(v("a", 3), where=np.array([True, False, True])), ValueError,
+    r"max: where= needs initial=", id="where-without-initial")
+bad("sum", lambda: sd.sum(v("a", 3), where=np.ones(3)), sd.DTypeError,
+    r"sum: where must be a boolean mask, got float64", id="float-mask")
 good("mean", np.array([[1, 2], [3, 5]]), ref=np.mean, kwargs={"axis": 0}, id="int")
 good("sum", np.array([[1, 2], [3, 5]]), ref=np.sum, kwargs={"axis": 1}, id="int")
 good("sum", normal(2, 3), call=lambda x: x.sum(axis=1, keepdims=True),
@@ -466,6 +506,15 @@ for _name, _ref in [("variance", np.var), ("std", np.std)]:
         rf"{_name}: the argument 'where' is not supported", id="where")
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), axis=2), sd.ShapeError,
         r"variance: axis 2 is out of bounds for an array of 2 dimensions", id="axis")
+    # NumPy 2's correction (ddof's array-API name) and a precomputed mean
+    good(_name, normal(3, 4), ref=_ref, kwargs={"axis": 1, "correction": 1}, id="correction")
+    good(_name, normal(3, 4), call=lambda x, f=sd.FUNCTIONS[_name]: f(x, axis=0, mean=sd.mean(x, 0, keepdims=True)),
+         ref=lambda x, r=_ref: r(x, axis=0, mean=x.mean(0, keepdims=True)), id="mean")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), ddof=1, correction=1), ValueError,
+        r"variance: give ddof or correction, not both", id="ddof-and-correction")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), axis=0, mean=v("m", 3)), sd.ShapeError,
+        r"variance: mean has shape \(3,\); it must be the mean with keepdims=True, of shape \(1, 3\)",
+        id="mean-shape")
 good("variance", normal(3, 4), call=lambda x: x.var(axis=0, ddof=1), ref=lambda x: x.var(axis=0, ddof=1),
      id="method")
 good("std", normal(3, 4), call=lambda x: x.std(1, keepdims=True), ref=lambda x: x.std(1, keepdims=True),
@@ -573,6 +622,12 @@ for _spec, _shapes in [("ij,jk->ik", [(2, 3), (3, 4)]), ("ij->ji", [(2, 3)]), ("
                        ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]), ("ij->", [(2, 3)]),
                        ("ij,j", [(2, 3), (3,)]), ("ijk->kj", [(2, 3, 4)]), ("ij,kj->ikj", [(2, 3), (4, 3)])]:
     good("einsum", _spec, *(normal(*s) for s in _shapes), ref=np.einsum, id=_spec)
+# capital labels, as NumPy's (implicit output sorted by character code: capitals first)
+for _spec, _shapes in [("BHQD,BHKD->BHQK", [(2, 2, 3, 2), (2, 2, 4, 2)]), ("aB,Ca", [(2, 3), (4, 2)]),
+                       ("zZ", [(2, 3)]), ("...Q,Qk", [(2, 2, 3), (3, 2)])]:
+    good("einsum", _spec, *(normal(*s) for s in _shapes), ref=np.einsum, id=_spec)
+bad("einsum", lambda: sd.einsum("iJ,Jk->ik", v("a", 2, 3), v("b", 4, 5)), sd.ShapeError,
+    r"einsum 'iJ,Jk->ik': label 'J' has sizes 3 and 4", id="capital-label-sizes")
 bad("einsum", lambda: sd.einsum("ij,jk->ik", v("a", 2, 3), v("b", 4, 5)), sd.ShapeError,
     r"einsum 'ij,jk->ik': label 'j' has sizes 3 and 4", id="label-sizes")
 bad("einsum", lambda: sd.einsum("ij,jk->ik", v("a", 2, 3)), sd.ShapeError,
@@ -1177,6 +1232,11 @@ bad("take_along_axis", lambda: sd.take_along_axis(v("a", 3, 4), v("i", 3, 1), 1)
     r"take_along_axis: indices must be integers, got dtype float64", id="float-indices")
 bad("take_along_axis", lambda: sd.take_along_axis(v("a", 3, 4), v("i", 3, 1, dtype="int64"), None),
     sd.ShapeError, r"when axis=None, `indices` must have a single dimension", id="flat-2d")
+good("zeros_like", normal(2, 3), ref=np.zeros_like, zero_grad=True)
+good("zeros_like", normal(3), call=lambda x: sd.zeros_like(x, dtype="int64") + x,
+     ref=lambda x: np.zeros_like(x, dtype=np.int64) + x, id="dtype")
+bad("zeros_like", lambda: sd.zeros_like(v("a", 3), dtype="U3"), sd.DTypeError,
+    r"zeros_like: dtype <U3 is not numeric", id="dtype")
 bad("take_along_axis", lambda: sd.take_along_axis(v("a", 3, 4), np.array([[0], [4], [1]]), 1),
     sd.OutOfBoundsError, r"take_along_axis: index 4 is out of bounds for axis 1 with size 4", id="bounds")
 

@@ -63,6 +63,10 @@ OPS = {
     "multiply": (lambda a, b: sd.multiply(a, b), [A, B]),
     "negative": (lambda a: sd.negative(a), [A]),
     "not_equal": (lambda a, b: sd.where(sd.not_equal(a, b), a, b), [A, B]),
+    "logical_and": (lambda a, b: sd.where((a > 0) & (b > 0), a, b), [A, B]),
+    "logical_or": (lambda a, b: sd.where((a > 0) | (b > 0), a, b), [A, B]),
+    "logical_xor": (lambda a, b: sd.where(sd.logical_xor(a, b > 0), a, b), [A, B]),
+    "logical_not": (lambda a, b: sd.where(~(a > b), a, b), [A, B]),
     "one_hot": (lambda labels, a: sd.one_hot(labels, 4) * a, [L, A]),
     "power": (lambda p, a: sd.power(p, a), [P, A]),
     "prod": (lambda a: sd.prod(a, axis=1), [A]),
@@ -204,6 +208,7 @@ OPS.update({
     "rint": (lambda a: sd.rint(a * 3.0) + a, [A]),
     "floor_divide": (lambda a, p, labels: a // p + 7.0 // p + (labels // 2)[:, None], [A, P, L]),
 })
+OPS["zeros_like"] = (lambda a, labels: sd.zeros_like(a) + sd.zeros_like(labels, "float32")[:, None] * a, [A, L])
 
 
 # the functions derivative graphs are made of (scatter-adds, a higher derivative of sinc)
@@ -708,3 +713,16 @@ def test_an_output_that_is_not_an_expression_is_named(simplify):
     x = sd.var("x")
     with pytest.raises(TypeError, match="codegen: outputs must be symdiff expressions, got float"):
         sd.compile([x * 2, 1.0], inputs=[x], simplify=simplify)
+
+
+def test_logic_of_scalars_takes_the_scalar_path():
+    x, y = sd.symbols("x y")
+    masks = [sd.logical_and(x, y), sd.logical_or(x, y), sd.logical_xor(x, y), sd.logical_not(x)]
+    e = sd.where((x > 0) & ~(y > 0), x * y, y)
+    outs = [e, sd.grad(e, x), *(sd.where(m, x, y) for m in masks)]
+    fn = sd.compile(outs, inputs=[x, y])
+    assert "math" in fn.source and "(bool(x) and bool(y))" in fn.source
+    for xv, yv in [(0.0, 1.0), (float("nan"), 0.0), (2.0, -1.0), (0.0, 0.0), (1.0, -2.0)]:
+        got = fn(xv, yv)
+        assert all(isinstance(g, float) for g in got)  # Python floats: the scalar path
+        np.testing.assert_array_equal(got, sd.evaluate(outs, {"x": xv, "y": yv}))

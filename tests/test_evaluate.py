@@ -36,6 +36,10 @@ def test_single_output_gives_array_list_gives_list(xy):
     assert sd.evaluate((x, x), {"x": 5.0}) == [5.0, 5.0]
     assert sd.evaluate([], {}) == []
 
+    for simplify in (True, False, "auto"):  # named outputs, as sd.compile takes them
+        named = sd.evaluate({"sum": x + y, "product": x * y}, {"x": 1.0, "y": 2.0}, simplify=simplify)
+        assert named == {"sum": 3.0, "product": 2.0} and list(named) == ["sum", "product"]
+
 
 def test_eval_method(xy):
     x, y = xy
@@ -178,6 +182,8 @@ def test_evaluate_rejects_non_expressions():
         sd.evaluate([1.0], {})
     with pytest.raises(TypeError, match="outputs must be a symdiff expression or a list of them, got float"):
         sd.evaluate(1.0, {})
+    with pytest.raises(TypeError, match="outputs must be symdiff expressions, got float"):
+        sd.evaluate({"a": 1.0}, {})
 
 
 @pytest.mark.parametrize("simplify", [True, False, "auto"])

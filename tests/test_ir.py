@@ -82,6 +82,19 @@ def test_a_node_is_not_a_number_and_says_how_to_get_one():
             convert(x)
 
 
+def test_a_copy_is_the_node_itself_and_pickling_is_refused():
+    import copy
+    import pickle
+
+    x = sd.var("x", shape=(3,))
+    f = sd.sum(sd.sin(x) * np.ones(3))
+    assert copy.copy(f) is f and copy.deepcopy(f) is f
+    params = {"f": f, "parts": [x, f]}
+    clone = copy.deepcopy(params)
+    assert clone is not params and clone["f"] is f and clone["parts"][0] is x
+    with pytest.raises(TypeError, match="nodes cannot be pickled"):
+        pickle.dumps(f)
+
 def test_bool_of_node_raises():
     x = sd.var("x")
     with pytest.raises(TypeError, match="truth value"):

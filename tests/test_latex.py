@@ -78,3 +78,9 @@ def test_linear_algebra():
     assert sd.latex(sd.linalg.norm(A, "nuc")) == r"\sum \sigma\left(A\right)"
     assert sd.latex(sd.linalg.eigh(A)[0]) == r"\lambda\left(A\right)"
     assert sd.latex(sd.linalg.cholesky(A)) == r"\operatorname{chol}\left(A\right)"
+
+
+def test_logic():
+    x, y = sd.symbols("x y")
+    assert sd.latex((x > 0) | ((y > 0) & (x < 1))) == r"x > 0 \lor \left(y > 0 \land x < 1\right)"
+    assert sd.latex(~((x > 0) & (y > 0))) == r"\lnot \left(x > 0 \land y > 0\right)"

@@ -176,6 +176,20 @@ def test_named_dimensions_work_where_sizes_allow(name):
             np.testing.assert_array_equal(a, b)
 
 
+
+def test_zero_gradient_of_a_named_shape_evaluates():
+    # the gradient in a variable the output does not depend on is zeros of its shape; with a
+    # named dimension the size comes from the variable's value, also in a graph of its own
+    X, y = sd.var("X", shape=("n", 3)), sd.var("y")
+    g = sd.grad(y * 2, X)
+    assert str(g) == "zeros_like(X)" and sd.parse(str(g), shapes={"X": ("n", 3)}) is g
+    out = sd.evaluate(g, {"X": np.ones((4, 3)), "y": 1.0})
+    assert out.shape == (4, 3) and not out.any()
+    assert sd.compile(g, inputs=[X, y])(np.ones((5, 3)), 1.0).shape == (5, 3)
+    no_path = sd.grad(sd.sum(sd.one_hot(sd.argmax(X, axis=1), 3)), X)  # argmax: no gradient
+    assert sd.evaluate(no_path, {"X": np.ones((2, 3))}).shape == (2, 3)
+    assert sd.evaluate(sd.imag(X), {"X": np.ones((2, 3))}).shape == (2, 3)
+
 def test_squeeze_keeps_named_dimensions():
     assert sd.squeeze(sd.var("x", shape=("n", 1, 3))).shape == ("n", 3)
 

@@ -154,6 +154,15 @@ def test_constant_and_order_zero():
     assert only is sd.sin(x)
 
 
+
+def test_zero_coefficients_of_a_named_shape_evaluate():
+    X, y = sd.var("X", shape=("n", 3)), sd.var("y")
+    T = sd.var("T", shape=("n", 3))
+    values = {"X": np.ones((2, 3)), "y": 1.0, "T": np.ones((2, 3))}
+    for zero in (sd.jvp(X * 2, y, 1.0), sd.taylor(X * y, y, 2)[2], sd.jvp(sd.stop_gradient(X), X, T)):
+        out = sd.evaluate(zero, values)
+        assert out.shape == (2, 3) and not out.any()
+
 def test_a_deep_chain_is_walked_without_recursion():
     x = sd.var("x")
     z = x

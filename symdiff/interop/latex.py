@@ -15,7 +15,7 @@ from ..printing import name_shared
 _INLINE_LIMIT = 80  # a shared sub-expression longer than this (in LaTeX source) gets a name
 _MAX_LENGTH = 300  # any sub-expression longer than this gets a name
 
-ATOM, POWER, NEG, PRODUCT, SUM, COMPARE = 100, 40, 30, 20, 10, 5
+ATOM, POWER, NEG, PRODUCT, SUM, COMPARE, LOGIC = 100, 40, 30, 20, 10, 5, 3
 
 _GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda",
@@ -155,6 +155,11 @@ def _node_latex(n: Node, a: list[Printed]) -> Printed:
                "not_equal": r"\ne"}
     if name in symbols:
         return Printed(f"{_wrap(a[0], COMPARE, True)} {symbols[name]} {_wrap(a[1], COMPARE, True)}", COMPARE)
+    if name in ("logical_and", "logical_or", "logical_xor"):
+        sym = {"logical_and": r"\land", "logical_or": r"\lor", "logical_xor": r"\veebar"}[name]
+        return Printed(f"{_wrap(a[0], LOGIC, True)} {sym} {_wrap(a[1], LOGIC, True)}", LOGIC)
+    if name == "logical_not":
+        return Printed(rf"\lnot {_wrap(a[0], ATOM)}", NEG)
     if name == "where":
         return Printed(
             rf"\begin{{cases}} {a[1]} & \text{{if }} {a[0]} \\ {a[2]} & \text{{otherwise}} \end{{cases}}", ATOM

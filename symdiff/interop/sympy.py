@@ -152,6 +152,13 @@ _UNARY: dict[str, Callable[[Any], Any]] = {
     "abs": sympy.Abs,
     "sign": sympy.sign,
 }
+def _truth(a: Any) -> Any:
+    """A value as a SymPy truth value: NumPy's logical functions take nonzero as true."""
+    logic = (bool, sympy.core.relational.Relational, sympy.logic.boolalg.BooleanFunction,
+             sympy.logic.boolalg.BooleanAtom)  # not a Symbol, which SymPy also counts as Boolean
+    return a if isinstance(a, logic) else sympy.Ne(a, 0)
+
+
 _BINARY: dict[str, Callable[[Any, Any], Any]] = {
     "add": lambda a, b: a + b,
     "sub": lambda a, b: a - b,
@@ -166,7 +173,11 @@ _BINARY: dict[str, Callable[[Any, Any], Any]] = {
     "greater_equal": sympy.Ge,
     "equal": sympy.Eq,
     "not_equal": sympy.Ne,
+    "logical_and": lambda a, b: sympy.And(_truth(a), _truth(b)),
+    "logical_or": lambda a, b: sympy.Or(_truth(a), _truth(b)),
+    "logical_xor": lambda a, b: sympy.Xor(_truth(a), _truth(b)),
 }
+_UNARY["logical_not"] = lambda a: sympy.Not(_truth(a))
 _REDUCE: dict[str, Callable[[list[Any]], Any]] = {
     "sum": lambda items: sympy.Add(*items),
     "prod": lambda items: sympy.Mul(*items),
@@ -683,6 +694,11 @@ def _combine(e: sympy.Basic, vals: list[Any]) -> Any:
         return acc
     if isinstance(e, sympy.Not):
         return ew.where(vals[0], False, True)
+    if isinstance(e, sympy.Xor):
+        acc = vals[0]
+        for v in vals[1:]:
+            acc = ew.logical_xor(acc, v)
+        return acc
     if isinstance(e, sympy.ITE):
         return ew.where(*vals)
     if isinstance(e, (sympy.MatrixBase, sympy.NDimArray)):

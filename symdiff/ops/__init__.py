@@ -15,8 +15,9 @@ from .base import HELPERS, Const, DimSize, Var, as_node, const, dim_size, symbol
 from .diagonals import diag, diagonal, diagonal_embed, trace, tril, triu
 from .elementwise import (
     abs, add, astype, cos, divide, equal, exp, expm1, greater, greater_equal, less, less_equal,
-    log, log1p, maximum, minimum, multiply, negative, not_equal, power, relu, sigmoid, sign, sin,
-    softplus, sqrt, stop_gradient, subtract, tan, tanh, where,
+    log, log1p, logical_and, logical_not, logical_or, logical_xor, mask_operator, maximum, minimum,
+    multiply, negative, not_equal, power, relu, sigmoid, sign, sin, softplus, sqrt, stop_gradient,
+    subtract, tan, tanh, where,
 )
 from .layout import (
     array_split, atleast_1d, atleast_2d, atleast_3d, flip, fliplr, flipud, moveaxis, pad, ravel,
@@ -47,7 +48,8 @@ FUNCTIONS: dict[str, Any] = {
         abs, add, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, astype, cbrt, ceil,
         clip, conj, conjugate, cos, cosh, deg2rad, digamma, divide, equal, erf, erfc, exp, exp2,
         expm1, floor, floor_divide, fmod, gammaln, greater, greater_equal, hypot, imag, less,
-        less_equal, log, log10, log1p, log2, logaddexp, logaddexp2, maximum, minimum, mod,
+        less_equal, log, log10, log1p, log2, logaddexp, logaddexp2, logical_and, logical_not,
+        logical_or, logical_xor, maximum, minimum, mod,
         multiply, negative, not_equal, polygamma, power, rad2deg, real, reciprocal, relu, rint,
         round, sigmoid, sign, sin, sinc, sinc_derivative, sinh, softplus, sqrt, square,
         stop_gradient, subtract, tan, tanh, trunc, where,
@@ -60,6 +62,7 @@ FUNCTIONS: dict[str, Any] = {
         atleast_3d, broadcast_to, concatenate, diag, diagonal, diagonal_embed, expand_dims, flip,
         fliplr, flipud, index_add, moveaxis, pad, ravel, repeat, reshape, roll, sort, split,
         squeeze, stack, swapaxes, take, take_along_axis, tile, trace, transpose, tril, triu,
+        zeros_like,
         # products
         dot, einsum, inner, kron, matmul, outer, tensordot, vdot,
     )
@@ -128,6 +131,13 @@ _SUGAR: dict[str, Any] = {
     "__ge__": greater_equal,
     "__eq__": equal,
     "__ne__": not_equal,
+    "__and__": mask_operator("&", logical_and),
+    "__rand__": lambda s, o: mask_operator("&", logical_and)(o, s),
+    "__or__": mask_operator("|", logical_or),
+    "__ror__": lambda s, o: mask_operator("|", logical_or)(o, s),
+    "__xor__": mask_operator("^", logical_xor),
+    "__rxor__": lambda s, o: mask_operator("^", logical_xor)(o, s),
+    "__invert__": mask_operator("~", logical_not),
     "__getitem__": index,
     "T": property(lambda s: transpose(s)),
     "mT": property(lambda s: swapaxes(s, -1, -2)),
@@ -178,6 +188,6 @@ __all__ = [
     "ALIASES", "FUNCTIONS", "HELPERS", "Const", "DimSize", "Var", "as_node", "const", "dim_size",
     "ew",
     "diagonals", "layout", "linalg", "nn", "numeric", "reduce", "scan", "selection", "shape",
-    "special", "sum_to", "symbols", "var", "zeros", "zeros_like",
+    "special", "sum_to", "symbols", "var", "zeros",
     *(name for name in FUNCTIONS if name.isidentifier()),  # linalg.<name> is reached as sd.linalg
 ]

@@ -391,6 +391,38 @@ class NotEqual(Compare):
     math = "{0} != {1}"
 
 
+class Logical(Binary):
+    """A logical connective, as NumPy's: nonzero is true; the result is a boolean mask."""
+
+    __slots__ = ()
+
+    def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
+        return (None, None)
+
+
+class LogicalAnd(Logical):
+    name, numpy = "logical_and", "np.logical_and({0}, {1})"
+    math = "(bool({0}) and bool({1}))"
+
+
+class LogicalOr(Logical):
+    name, numpy = "logical_or", "np.logical_or({0}, {1})"
+    math = "(bool({0}) or bool({1}))"
+
+
+class LogicalXor(Logical):
+    name, numpy = "logical_xor", "np.logical_xor({0}, {1})"
+    math = "(bool({0}) != bool({1}))"
+
+
+class LogicalNot(Unary):
+    name, numpy = "logical_not", "np.logical_not({0})"
+    math = "(not {0})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (None,)
+
+
 @helper
 def where_kernel(cond, a, b, out=None):  # type: ignore[no-untyped-def]
     # np.where(cond, a, b). Its loop branches on every element, which irregular masks (relu's
@@ -632,6 +664,44 @@ def equal(a: Any, b: Any) -> Node:
 def not_equal(a: Any, b: Any) -> Node:
     """a != b, a boolean mask."""
     return _binary(NotEqual(), a, b)
+
+
+def logical_and(a: Any, b: Any) -> Node:
+    """a and b elementwise (nonzero is true), a boolean mask; ``a & b`` for masks."""
+    return _binary(LogicalAnd(), a, b)
+
+
+def logical_or(a: Any, b: Any) -> Node:
+    """a or b elementwise (nonzero is true), a boolean mask; ``a | b`` for masks."""
+    return _binary(LogicalOr(), a, b)
+
+
+def logical_xor(a: Any, b: Any) -> Node:
+    """a or b but not both, elementwise (nonzero is true), a boolean mask; ``a ^ b`` for masks."""
+    return _binary(LogicalXor(), a, b)
+
+
+def logical_not(x: Any) -> Node:
+    """not x elementwise (zero is false), a boolean mask; ``~x`` for a mask."""
+    return _unary(LogicalNot(), x)
+
+
+def mask_operator(symbol: str, fn: Callable[..., Node]) -> Callable[..., Node]:
+    """The operator ``& | ^ ~`` on masks: NumPy's logical function for booleans. On numbers
+    NumPy's operators are bitwise, which symdiff does not have: an error, not another result."""
+
+    def apply(*operands: Any) -> Node:
+        nodes = as_nodes(*operands)
+        if any(n.dtype != np.bool_ for n in nodes):
+            dtypes = ", ".join(str(n.dtype) for n in nodes)
+            raise DTypeError(
+                f"{symbol}: only boolean masks are supported, got {dtypes} (bitwise operations on "
+                f"integers are not); for truth values of numbers use {fn.__name__}"
+            )
+        return fn(*nodes)
+
+    apply.__name__ = apply.__qualname__ = symbol  # how errors (and the parser) name it
+    return apply
 
 
 def where(cond: Any, a: Any, b: Any) -> Node:

@@ -4,6 +4,7 @@ vdot."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -107,8 +108,7 @@ def _parse_subscripts(subscripts: str, ndims: Sequence[int]) -> tuple[tuple[str,
         body = t.replace("...", "")
         if not all(c in letters for c in body) or t.count("...") > 1:
             raise ValueError(
-                f"einsum {subscripts!r}: subscripts are lower-case letters with at most one '...' each"
-                + ("" if "..." in s else " (or letters of either case without '...')")
+                f"einsum {subscripts!r}: subscripts are letters with at most one '...' each"
             )
     ell_n = 0
     for t, nd in zip(terms, ndims):
@@ -136,6 +136,29 @@ def _parse_subscripts(subscripts: str, ndims: Sequence[int]) -> tuple[tuple[str,
         if out_full.count(c) > 1 or not any(c in t for t in full):
             raise ShapeError(f"einsum {subscripts!r}: output label {c!r} is repeated or not in any operand")
     return tuple(full), out_full
+
+
+def _without_capitals(subscripts: str) -> tuple[str, dict[int, int]]:
+    """Beside '...', the same contraction with the user's capital labels renamed to unused
+    lower-case letters (inside the op, capitals stand for the axes of '...'), and the
+    translation back for messages. Without '...' capitals are read as they are: the op's own
+    letters, so a derivative's einsum printed with them reads back as the same node. The output
+    is made explicit first: NumPy's implicit output sorts the labels by character code, capitals
+    before lower case."""
+    s = subscripts.replace(" ", "")
+    ins, arrow, out = s.partition("->")
+    capitals = sorted({c for c in ins if c in _UPPER})
+    if not capitals or "..." not in s:
+        return subscripts, {}
+    if not arrow:
+        letters = "".join(c for c in ins if c.isalpha())
+        once = sorted(c for c in set(letters) if letters.count(c) == 1)
+        out = ("..." if "..." in ins else "") + "".join(once)
+    free = [c for c in _LOWER if c not in s]
+    if len(capitals) > len(free):
+        raise ValueError(f"einsum {subscripts!r}: more than 26 distinct labels are not supported")
+    table = str.maketrans(dict(zip(capitals, free)))
+    return f"{ins}->{out}".translate(table), str.maketrans(dict(zip(free, capitals)))
 
 
 def builtins_max(a: int, b: int) -> int:
@@ -247,6 +270,8 @@ def _to_numpy_subscripts(terms: Sequence[str], out: str) -> str:
         return t[:i] + "..." + t[i + len(caps):]
 
     ell = "".join(sorted({c for t in [*terms, out] for c in t if c.isupper()}))
+    if ell != _UPPER[:len(ell)]:  # not the letters '...' is read as: the user's own labels
+        return ",".join(terms) + "->" + out
     shown = [one(t) for t in [*terms, out]]
     # '...' means the trailing broadcast axes: each term's capitals must end the full run
     if all(s is not None for s in shown) and all(
@@ -264,8 +289,17 @@ def einsum(subscripts: str, *operands: Any) -> Node:
     if not isinstance(subscripts, str):
         raise TypeError("einsum: the first argument must be the subscripts string")
     nodes = [as_node(o) for o in operands]
-    terms, out = _parse_subscripts(subscripts, [n.ndim for n in nodes])
-    return Node(Einsum(terms, out), nodes)
+    text, back = _without_capitals(subscripts)
+    try:
+        terms, out = _parse_subscripts(text, [n.ndim for n in nodes])
+        return Node(Einsum(terms, out), nodes)
+    except (ShapeError, ValueError) as e:
+        if not back:
+            raise
+        # every quoted part of the message is subscripts or a label: in the user's letters
+        message = str(e).replace(repr(text), repr(subscripts), 1)
+        message = re.sub(r"'[^']*'", lambda m: m.group(0).translate(back), message)
+        raise type(e)(message) from None
 
 
 # -- products written as einsums ------------------------------------------------------------------

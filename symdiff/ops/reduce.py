@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 
 from ..ir import Dim, Node, Op, Shape, Type, format_shape
-from ..errors import ShapeError
-from .base import as_node, dim_size, dtype_by_running, helper, normalize_axes, numeric_dtype
+from ..errors import DTypeError, ShapeError
+from .base import as_node, dim_size, dtype_by_running, helper, normalize_axes
 from .elementwise import astype, equal, exp, maximum, minimum, sqrt, where
 from .numeric import conj, real
 from .shape import broadcast_to, reshape
@@ -71,7 +71,7 @@ class Max(Reduction):
         if empty:  # NumPy refuses it at run time: the reduction has no identity
             raise ShapeError(
                 f"{self.name}: axis {empty[0]} of {format_shape(x.shape)} is empty, and the {self.name} "
-                "of no values is not defined"
+                "of no values is not defined (give initial=, as in NumPy)"
             )
         return super().infer(x)
 
@@ -99,13 +99,14 @@ class Prod(Reduction):
         # P times the product of the other zeros for a zero x_i: 1 if x_i is the only one, the
         # other zero if there are two (the sum of the zeros minus x_i), else 0. Written so, the
         # values are exact and so are the second derivatives at zeros (Z and the sum carry
-        # the derivative in the zeros that a constant 0 or 1 would drop).
+        # the derivative in the zeros that a constant 0 or 1 would drop). Z is needed only to
+        # the first order: 1 without zeros, the lone zero (the sum of the zeros), else 0.
         is_zero = equal(x, 0)
         zeros = Node(Sum(self.axes, True), (astype(is_zero, np.int64),))
         nonzero = where(is_zero, 1, x)
         nonzero_prod = Node(Prod(self.axes, True), (nonzero,))
-        zero_prod = Node(Prod(self.axes, True), (where(is_zero, x, 1),))
         zero_sum = Node(Sum(self.axes, True), (where(is_zero, x, 0),))
+        zero_prod = where(equal(zeros, 0), 1, where(equal(zeros, 1), zero_sum, 0))
         other_zeros = where(equal(zeros, 1), 1, where(equal(zeros, 2), zero_sum - x, 0))
         gk = self.kept(g, x)
         at_zero = gk * nonzero_prod * other_zeros
@@ -168,39 +169,77 @@ def _reduce(cls: type[Reduction], x: Any, axis: Any, keepdims: bool) -> Node:
     return Node(cls(axes, bool(keepdims)), (x,))
 
 
-def sum(x: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False,  # noqa: A001
-        initial: Any = None, where: Any = None) -> Node:
-    """Sum over ``axis`` (all axes when None), as ``np.sum``: ``dtype`` converts the input
-    first, ``initial`` is added; ``out`` and ``where`` are not supported (NotImplementedError)."""
-    _unsupported("sum", out=out, where=where)
-    s = _reduce(Sum, _in_dtype(x, dtype, "sum"), axis, keepdims)
-    return s if initial is None else s + initial
+_where = where  # ``where`` is also an argument of the reductions, as in NumPy
 
 
-def max(x: Any, axis: Any = None, out: Any = None, keepdims: bool = False,  # noqa: A001
-        initial: Any = None, where: Any = None) -> Node:
-    """Maximum over ``axis``, as ``np.max`` (``initial`` takes part: ``maximum(max(x), initial)``);
-    its gradient goes to the maximum (ties share it equally)."""
-    _not_two_values("max", "maximum", axis)
-    _unsupported("max", out=out, where=where)
-    m = _reduce(Max, x, axis, keepdims)
-    return m if initial is None else maximum(m, initial)
-
-
-def min(x: Any, axis: Any = None, out: Any = None, keepdims: bool = False,  # noqa: A001
-        initial: Any = None, where: Any = None) -> Node:
-    """Minimum over ``axis``, as ``np.min`` (``initial`` takes part: ``minimum(min(x), initial)``);
-    its gradient goes to the minimum (ties share it equally)."""
-    _not_two_values("min", "minimum", axis)
-    _unsupported("min", out=out, where=where)
-    m = _reduce(Min, x, axis, keepdims)
-    return m if initial is None else minimum(m, initial)
-
-
-def _in_dtype(x: Any, dtype: Any, fn: str) -> Node:
-    """``x`` converted to ``dtype`` first when one is given (NumPy's ``dtype=`` of a reduction)."""
+def _reduce_with(cls: type[Reduction], x: Any, axis: Any, keepdims: bool, dtype: Any, out: Any,
+                 initial: Any, mask: Any, identity: float | None) -> Node:
+    """NumPy's reduction arguments around the plain reduction: ``dtype`` converts first,
+    elements where the mask ``where`` is false count as the ``identity`` (max and min have
+    none: NumPy asks for ``initial`` with ``where`` there, as here), and ``initial`` joins the
+    reduced elements."""
+    name = cls.name
+    if out is not None:
+        raise NotImplementedError(f"{name}: the argument 'out' is not supported")
     x = as_node(x)
-    return x if dtype is None else astype(x, numeric_dtype(dtype, fn))
+    if dtype is not None:
+        x = astype(x, dtype)
+    if mask is not None:
+        m = as_node(mask)
+        if m.dtype != np.bool_:
+            raise DTypeError(f"{name}: where must be a boolean mask, got {m.dtype}")
+        if identity is None and initial is None:
+            raise ValueError(f"{name}: where= needs initial=, the value of a reduction of no elements")
+        if identity is not None:
+            fill = identity
+        else:  # max and min: beyond any element (or the initial value, for integers)
+            fill = (-np.inf if name == "max" else np.inf) if x.dtype.kind == "f" else initial
+        x = _where(m, x, astype(as_node(fill, like=x), x.dtype))
+    if initial is None:
+        return _reduce(cls, x, axis, keepdims)
+    axes = normalize_axes(name, axis, x.ndim)
+    out_dtype = dtype_by_running(cls(axes, bool(keepdims)), [x.type])
+    # NumPy converts initial to the result's dtype (2.5 joins an integer sum as 2)
+    start = astype(initial, out_dtype) if isinstance(initial, Node) else as_node(
+        np.asarray(initial).astype(out_dtype))
+    if start.ndim:
+        raise ShapeError(f"{name}: initial must be a scalar, got shape {format_shape(start.shape)}")
+    if builtins.any(x.shape[k] == 0 for k in axes):  # only the initial value: NumPy's result
+        shape = tuple(1 if k in axes else d for k, d in enumerate(x.shape)) if keepdims else tuple(
+            d for k, d in enumerate(x.shape) if k not in axes)
+        return broadcast_to(start, shape)
+    reduced = _reduce(cls, x, axis, keepdims)
+    combine = {"sum": lambda a, b: a + b, "prod": lambda a, b: a * b,
+               "max": maximum, "min": minimum}[name]
+    return combine(reduced, start)
+
+
+def sum(x: Any, axis: Any = None, keepdims: bool = False, *, dtype: Any = None,  # noqa: A001
+        out: Any = None, initial: Any = None, where: Any = None) -> Node:
+    """Sum over ``axis`` (all axes when None); ``dtype``, ``initial`` and ``where`` as NumPy's."""
+    if dtype is None and out is None and initial is None and where is None:
+        return _reduce(Sum, x, axis, keepdims)
+    return _reduce_with(Sum, x, axis, keepdims, dtype, out, initial, where, 0.0)
+
+
+def max(x: Any, axis: Any = None, keepdims: bool = False, *, out: Any = None,  # noqa: A001
+        initial: Any = None, where: Any = None) -> Node:
+    """Maximum over ``axis``; its gradient goes to the maximum (ties share it equally).
+    ``initial`` and ``where`` (which needs ``initial``) as NumPy's."""
+    _not_two_values("max", "maximum", axis)
+    if out is None and initial is None and where is None:
+        return _reduce(Max, x, axis, keepdims)
+    return _reduce_with(Max, x, axis, keepdims, None, out, initial, where, None)
+
+
+def min(x: Any, axis: Any = None, keepdims: bool = False, *, out: Any = None,  # noqa: A001
+        initial: Any = None, where: Any = None) -> Node:
+    """Minimum over ``axis``; its gradient goes to the minimum (ties share it equally).
+    ``initial`` and ``where`` (which needs ``initial``) as NumPy's."""
+    _not_two_values("min", "minimum", axis)
+    if out is None and initial is None and where is None:
+        return _reduce(Min, x, axis, keepdims)
+    return _reduce_with(Min, x, axis, keepdims, None, out, initial, where, None)
 
 
 def _not_two_values(name: str, elementwise: str, axis: Any) -> None:
@@ -210,13 +249,12 @@ def _not_two_values(name: str, elementwise: str, axis: Any) -> None:
                         f"elementwise {elementwise} of two arrays use {elementwise}(a, b)")
 
 
-def prod(x: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False,
+def prod(x: Any, axis: Any = None, keepdims: bool = False, *, dtype: Any = None, out: Any = None,
          initial: Any = None, where: Any = None) -> Node:
-    """Product over ``axis``, as ``np.prod``: ``dtype`` converts the input first, ``initial``
-    multiplies the result; ``out`` and ``where`` are not supported (NotImplementedError)."""
-    _unsupported("prod", out=out, where=where)
-    p = _reduce(Prod, _in_dtype(x, dtype, "prod"), axis, keepdims)
-    return p if initial is None else p * initial
+    """Product over ``axis``; ``dtype``, ``initial`` and ``where`` as NumPy's."""
+    if dtype is None and out is None and initial is None and where is None:
+        return _reduce(Prod, x, axis, keepdims)
+    return _reduce_with(Prod, x, axis, keepdims, dtype, out, initial, where, 1.0)
 
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Node:
@@ -224,16 +262,18 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Node:
     return _reduce(LogSumExp, x, axis, keepdims)
 
 
-def any(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False, *,  # noqa: A001 - NumPy's name
+def any(a: Any, axis: Any = None, keepdims: bool = False, *, out: Any = None,  # noqa: A001
         where: Any = None) -> Node:
-    """Whether any element is nonzero (true) over ``axis``: ``sd.any(x > 0, axis=1)``."""
+    """Whether any element is nonzero (true) over ``axis``: ``sd.any(x > 0, axis=1)``; ``out``
+    and ``where`` are not supported (NotImplementedError)."""
     _unsupported("any", out=out, where=where)
     return _logical(Any_, a, axis, keepdims)
 
 
-def all(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False, *,  # noqa: A001 - NumPy's name
+def all(a: Any, axis: Any = None, keepdims: bool = False, *, out: Any = None,  # noqa: A001
         where: Any = None) -> Node:
-    """Whether every element is nonzero (true) over ``axis``: ``sd.all(x > 0, axis=1)``."""
+    """Whether every element is nonzero (true) over ``axis``: ``sd.all(x > 0, axis=1)``; ``out``
+    and ``where`` are not supported (NotImplementedError)."""
     _unsupported("all", out=out, where=where)
     return _logical(All, a, axis, keepdims)
 
@@ -264,14 +304,24 @@ def count(x: Node, axes: Sequence[int]) -> Node:
     return total if static == 1 else total * static
 
 
-def mean(x: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False, *,
+def mean(x: Any, axis: Any = None, keepdims: bool = False, *, dtype: Any = None, out: Any = None,
          where: Any = None) -> Node:
-    """Arithmetic mean over ``axis``; integer inputs give float64, as in NumPy; ``dtype``
-    converts the input first. ``out`` and ``where`` are not supported (NotImplementedError)."""
-    _unsupported("mean", out=out, where=where)
-    x = _in_dtype(x, dtype, "mean")
+    """Arithmetic mean over ``axis``; integer inputs give float64, as in NumPy. ``dtype`` and
+    ``where`` (the mean of the elements where the mask is true) as NumPy's."""
+    if out is not None:
+        raise NotImplementedError("mean: the argument 'out' is not supported")
+    x = as_node(x)
+    if dtype is not None:
+        x = astype(x, dtype)
     axes = normalize_axes("mean", axis, x.ndim)
-    total = sum(x, axes, keepdims=keepdims)
+    if where is not None:
+        m = broadcast_to(as_node(where), x.shape)
+        if m.dtype != np.bool_:
+            raise DTypeError(f"mean: where must be a boolean mask, got {m.dtype}")
+        out_dtype = x.dtype if x.type.is_float else np.dtype(np.float64)
+        total = sum(x, axes, keepdims, where=m)
+        return astype(total, out_dtype) / astype(sum(m, axes, keepdims), out_dtype)
+    total = sum(x, axes, keepdims)
     n = count(x, axes)
     out_dtype = x.dtype if x.type.is_float else np.dtype(np.float64)
     if n.op.name == "const":
@@ -313,20 +363,33 @@ def variance(x: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof:
     """NumPy's ``var``: the mean squared deviation over ``axis``, divided by ``N - ddof``:
     ``sd.variance(x, axis=0, ddof=1)`` (also ``x.var(...)``; ``sd.var`` declares variables).
 
-    Integer inputs give float64. ``dtype``, ``out``, ``where``, ``mean`` and ``correction`` are not
-    supported and raise NotImplementedError."""
-    _unsupported("variance", dtype=dtype, out=out, where=where, mean=mean, correction=correction)
+    ``correction`` is the array API's name for ``ddof`` and ``mean`` a mean already computed
+    (with ``keepdims=True``), as in NumPy 2. Integer inputs give float64. ``dtype``, ``out`` and
+    ``where`` are not supported and raise NotImplementedError."""
+    _unsupported("variance", dtype=dtype, out=out, where=where)
     x = as_node(x)
+    if correction is not None:
+        if not (isinstance(ddof, (int, float, np.integer, np.floating)) and ddof == 0):
+            raise ValueError("variance: give ddof or correction, not both (they are the same)")
+        ddof = correction
     if isinstance(ddof, Node) or not isinstance(ddof, (int, float, np.integer, np.floating)):
         raise TypeError(f"variance: ddof must be a number, got {ddof!r}")
     axes = normalize_axes("variance", axis, x.ndim)
     if x.dtype.kind not in "fc":
         x = astype(x, np.float64)
-    d = x - _mean(x, axes, keepdims=True)
+    if mean is not None:
+        mean = as_node(mean, like=x)
+        kept = tuple(1 if k in axes else d for k, d in enumerate(x.shape))
+        if mean.shape != kept:
+            raise ShapeError(
+                f"variance: mean has shape {format_shape(mean.shape)}; it must be the mean with "
+                f"keepdims=True, of shape {format_shape(kept)}"
+            )
+    d = x - (_mean(x, axes, keepdims=True) if mean is None else mean)
     if d.dtype.kind == "c":  # |d|**2 as NumPy takes it, real(d * conj(d)): a real variance
-        total = sum(real(d * conj(d)), axes, keepdims=keepdims)
+        total = sum(real(d * conj(d)), axes, keepdims)
     else:
-        total = sum(d ** 2, axes, keepdims=keepdims)
+        total = sum(d ** 2, axes, keepdims)
     n = count(x, axes)
     if n.op.name == "const":
         dof = builtins.max(float(n.op.value) - float(ddof), 0.0)  # type: ignore[attr-defined]
@@ -339,8 +402,8 @@ def std(x: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: Any 
         correction: Any = None) -> Node:
     """NumPy's ``std``: the square root of ``variance`` with the same arguments:
     ``sd.std(x, axis=1)`` or ``x.std(axis=1)``. Its gradient is nan where the variance is 0."""
-    _unsupported("std", dtype=dtype, out=out, where=where, mean=mean, correction=correction)
-    return sqrt(variance(x, axis, ddof=ddof, keepdims=keepdims))
+    _unsupported("std", dtype=dtype, out=out, where=where)
+    return sqrt(variance(x, axis, ddof=ddof, keepdims=keepdims, mean=mean, correction=correction))
 
 
 def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = False, *,
@@ -355,7 +418,7 @@ def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = Fals
                                   "compute the weight sum with sd.sum(weights, axis)")
     a = as_node(a)
     if weights is None:
-        return _mean(a, axis, keepdims=keepdims)
+        return _mean(a, axis, keepdims)
     w = as_node(weights, like=a)
     if a.dtype.kind in "iub":
         dt = np.result_type(a.dtype, w.dtype, np.float64)
@@ -376,4 +439,4 @@ def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = Fals
             )
         w = reshape(w, tuple(a.shape[k] if k in axes else 1 for k in range(a.ndim)))
     # a reshaped w broadcasts against the result; its sum over the axes is the normalizer
-    return sum(a * w, axes, keepdims=keepdims) / sum(w, axes, keepdims=keepdims)
+    return sum(a * w, axes, keepdims) / sum(w, axes, keepdims)

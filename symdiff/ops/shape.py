@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import DTypeError, OutOfBoundsError, ShapeError
 from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape
-from .base import Const, as_node, broadcast_shapes, const, helper, normalize_axis
+from .base import Const, as_node, broadcast_shapes, const, helper, normalize_axis, numeric_dtype
 
 
 def _dims_src(shape: Shape, dim: Callable[[Dim], str]) -> str:
@@ -218,8 +218,44 @@ def zeros(shape: Any, dtype: Any = "float64") -> Node:
     return broadcast_to(const(0, dtype), shape)
 
 
-def zeros_like(x: Node) -> Node:
-    return zeros(x.shape, x.dtype)
+class ZerosLike(Op):
+    """Zeros of ``x``'s shape when it has named dimensions: ``x`` stays an input, so its value
+    gives their sizes (a broadcast constant zero would name sizes nothing in its graph binds)."""
+
+    __slots__ = ("dtype",)
+    name = "zeros_like"
+
+    def __init__(self, dtype: np.dtype) -> None:
+        self.dtype = dtype
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.dtype.str,)
+
+    def infer(self, x: Type) -> Type:
+        return Type(self.dtype, x.shape)
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"np.zeros(np.shape({args[0]}), dtype=np.{self.dtype.name})"
+
+    def text(self, args: Sequence[str]) -> str:
+        return f"zeros_like({args[0]})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (None,)
+
+
+def zeros_like(a: Any, dtype: Any = None) -> Node:
+    """Zeros of ``a``'s shape and dtype (or ``dtype``), as ``np.zeros_like``; through them no
+    gradient flows. A static shape gives a broadcast constant, which costs nothing until used.
+
+    >>> sd.zeros_like(sd.var("X", shape=("n", 3))).shape
+    ('n', 3)
+    """
+    x = as_node(a)
+    dt = x.dtype if dtype is None else numeric_dtype(dtype, "zeros_like")
+    if all(isinstance(d, int) for d in x.shape):
+        return zeros(x.shape, dt)
+    return Node(ZerosLike(dt), (x,))
 
 
 # -- concatenation ------------------------------------------------------------------------------------
