@@ -10,7 +10,6 @@ import numpy as np
 from ..ir import Dim, Node, Op, Type
 from .base import as_node, dtype_by_running, normalize_axis
 from .elementwise import astype, equal, where
-from .reduce import Sum
 from .shape import reshape
 
 
@@ -59,29 +58,19 @@ class Cumprod(Scan):
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         if self.reverse:
             raise NotImplementedError("cumprod: no derivative rule for the reversed scan")
-        # Along the axis let z be the first zero and c the running product with x_z replaced by
-        # 1. For i < z, d out_j / d x_i is c_j / x_i for i <= j < z and x_z * c_j / x_i from z
-        # on; at z it is c_j for j >= z; past z it is x_z times the running product without x_i
-        # and x_z: c_j / x_i for a nonzero x_i, the product without the first two zeros at the
-        # second zero, 0 past it. The factor x_z is 0, so the values are those of the products
-        # that skip it; written as a factor it carries the derivative in x_z, which makes the
-        # second derivatives exact at zeros as well.
+        # Along the axis let z be the first zero. For i < z, out_j / x_i is d out_j / d x_i
+        # for i <= j < z (and 0 from z on). At z, d out_j / d x_z is the running product with
+        # x_z replaced by 1, for j >= z. Past z every derivative is 0.
         is_zero = equal(x, 0)
         zeros_so_far = Node(Cumsum(self.axis), (astype(is_zero, np.int64),))
         before = equal(zeros_so_far, 0)
         first_zero = where(is_zero, equal(zeros_so_far, 1), False)
-        second_zero = where(is_zero, equal(zeros_so_far, 2), False)
-        x_z = Node(Sum((self.axis,), True), (where(first_zero, x, 0),))  # 0, but differentiable
-        nonzero = where(is_zero, 1, x)
-        c = Node(Cumprod(self.axis), (where(first_zero, 1, x),))
-        c2 = Node(Cumprod(self.axis), (where(first_zero | second_zero, 1, x),))
+        y = where(first_zero, 1, x)
+        c = Node(Cumprod(self.axis), (y,))
         gc = g * c
-        suffix = Node(Cumsum(self.axis, True), (gc,))
-        before_z = Node(Cumsum(self.axis, True), (gc * where(before, 1, x_z),)) / nonzero
+        before_z = Node(Cumsum(self.axis, True), (where(before, gc, 0),)) / where(before, x, 1)
         at_z = Node(Cumsum(self.axis, True), (where(before, 0, gc),))
-        at_z2 = Node(Cumsum(self.axis, True), (g * c2,))  # read at the second zero only
-        after_z = x_z * where(second_zero, at_z2, where(is_zero, 0, suffix / nonzero))
-        return (where(before, before_z, where(first_zero, at_z, after_z)),)
+        return (where(before, before_z, where(first_zero, at_z, 0)),)
 
 
 def _scan(cls: type[Scan], a: Any, axis: Any, dtype: Any, out: Any) -> Node:
@@ -105,8 +94,8 @@ def cumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Node
 
 def cumprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Node:
     """Cumulative product along ``axis`` (of the flattened array when None):
-    ``sd.cumprod(x, axis=1)``. The gradient and the second derivatives are exact also where the
-    input has zeros.
+    ``sd.cumprod(x, axis=1)``. The gradient is exact where the input has zeros; second
+    derivatives are exact where it has none.
 
     ``dtype`` converts the input first; ``out`` is not supported (NotImplementedError)."""
     return _scan(Cumprod, a, axis, dtype, out)
