@@ -35,8 +35,9 @@ def evaluate(
     simplify: bool | str = "auto",
 ) -> Any:
     """Values of ``outputs`` for ``inputs`` (keyed by variable or by name): one node gives one
-    array, a list gives a list, a dict of nodes a dict with the same keys. The graph is rewritten first (smaller, stabilized; equal values
-    up to rounding, as ``sd.compile`` does) with ``simplify=True``; not with ``False``; with
+    array, a list gives a list, a dict of nodes a dict with the same keys. The graph is
+    rewritten first (smaller, stabilized; equal values up to rounding, as ``sd.compile`` does)
+    with ``simplify=True``; not with ``False``; with
     ``"auto"``, the default, when rewriting is cheap next to evaluating: the graph has at most
     ``AUTO_SIMPLIFY_NODES`` nodes or an input has ``AUTO_SIMPLIFY_ELEMENTS`` elements or more.
 

@@ -376,7 +376,8 @@ class _Parser:
                 masks = any(isinstance(c, ast.BinOp) and isinstance(c.op, (ast.BitAnd, ast.BitOr))
                             for c in node.comparators)
                 hint = " (& and | bind tighter than comparisons: write (a > 0) & (b < 1))" if masks else ""
-                raise src.at(node, "chained comparisons (a < b < c) are not supported; compare two values" + hint)
+                raise src.at(node, "chained comparisons (a < b < c) are not supported; compare two "
+                                   "values" + hint)
             if type(node.ops[0]) not in _COMPARE:
                 op = _OPERATORS.get(type(node.ops[0]), type(node.ops[0]).__name__)
                 raise src.between(node.left, node.comparators[0], f"the operator {op!r} is not supported")

@@ -508,7 +508,8 @@ for _name, _ref in [("variance", np.var), ("std", np.std)]:
         r"variance: axis 2 is out of bounds for an array of 2 dimensions", id="axis")
     # NumPy 2's correction (ddof's array-API name) and a precomputed mean
     good(_name, normal(3, 4), ref=_ref, kwargs={"axis": 1, "correction": 1}, id="correction")
-    good(_name, normal(3, 4), call=lambda x, f=sd.FUNCTIONS[_name]: f(x, axis=0, mean=sd.mean(x, 0, keepdims=True)),
+    good(_name, normal(3, 4),
+         call=lambda x, f=sd.FUNCTIONS[_name]: f(x, axis=0, mean=sd.mean(x, 0, keepdims=True)),
          ref=lambda x, r=_ref: r(x, axis=0, mean=x.mean(0, keepdims=True)), id="mean")
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), ddof=1, correction=1), ValueError,
         r"variance: give ddof or correction, not both", id="ddof-and-correction")
@@ -894,7 +895,8 @@ good("index", normal(2, 4, 3), call=lambda x: x[1, [False, True, True, False], 1
      ref=lambda x: x[1, [False, True, True, False], 1:], id="constant-mask-mixed")
 bad("index", lambda: v("a", 2, 3)[_MASK.T], sd.ShapeError,
     r"index: a boolean mask of shape \(3, 2\) does not match the axes \(2, 3\) it indexes", id="mask-shape")
-bad("index", lambda: v("a", 2, 3)[np.True_], NotImplementedError, r"indexing with a 0-d boolean", id="mask-0d")
+bad("index", lambda: v("a", 2, 3)[np.True_], NotImplementedError, r"indexing with a 0-d boolean",
+    id="mask-0d")
 
 # -- more shape and selection functions ---------------------------------------------------------
 

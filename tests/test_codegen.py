@@ -208,7 +208,8 @@ OPS.update({
     "rint": (lambda a: sd.rint(a * 3.0) + a, [A]),
     "floor_divide": (lambda a, p, labels: a // p + 7.0 // p + (labels // 2)[:, None], [A, P, L]),
 })
-OPS["zeros_like"] = (lambda a, labels: sd.zeros_like(a) + sd.zeros_like(labels, "float32")[:, None] * a, [A, L])
+OPS["zeros_like"] = (
+    lambda a, labels: sd.zeros_like(a) + sd.zeros_like(labels, "float32")[:, None] * a, [A, L])
 
 
 # the functions derivative graphs are made of (scatter-adds, a higher derivative of sinc)

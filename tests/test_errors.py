@@ -155,5 +155,6 @@ def test_a_list_of_expressions_is_not_taken_for_a_constant():
         with pytest.raises(TypeError, match=r"a list holding symdiff expressions is not one value; "
                            r"make one array of them with sd.stack\(\[...\]\)"):
             build()
-    with pytest.raises(sd.ShapeError, match=r"constant \[\[1, 2\], \[3\]\]: the nested lists do not form an array"):
+    with pytest.raises(sd.ShapeError,
+                       match=r"constant \[\[1, 2\], \[3\]\]: the nested lists do not form an array"):
         v + [[1, 2], [3]]

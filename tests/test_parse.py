@@ -551,7 +551,8 @@ def test_methods_and_properties_read_as_the_functions_they_stand_for():
     ("x.sum", "attribute access is not allowed in a symdiff expression; 'sum' is a method: call it, as in x.sum()"),
     ("x.T()", "attribute access is not allowed in a symdiff expression; 'T' is a property, not a method: write x.T"),
     ("np.exp(x)", "attribute access is not allowed in a symdiff expression; write exp(...) without the 'np.' prefix"),
-    ("x.sum(axs=0)", ".sum() takes no keyword argument 'axs'; did you mean axis=? (it accepts axis=, keepdims=, dtype=, initial=, where=)"),
+    ("x.sum(axs=0)", ".sum() takes no keyword argument 'axs'; did you mean axis=? "
+                     "(it accepts axis=, keepdims=, dtype=, initial=, where=)"),
     ("x.sum('a')", ".sum(): a string is not accepted as 'axis'"),
     ("x.reshape(2, 2)", "reshape: cannot reshape an array of shape (3,) into shape (2, 2)"),
     # a name where a dtype belongs is a variable, not the dtype: refused, never a silent no-op cast
