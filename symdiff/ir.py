@@ -539,4 +539,21 @@ def substitute(roots: Sequence[Node], mapping: Mapping[Node, Node]) -> list[Node
 
 def count_nodes(outputs: Node | Iterable[Node]) -> int:
     """The number of distinct nodes reachable from ``outputs`` (shared nodes count once)."""
-    return len(toposort(outputs))
+    return len(toposort(as_roots(outputs, "count_nodes")))
+
+
+def as_roots(outputs: Any, what: str) -> list[Node]:
+    """One expression or an iterable of them, as a list; anything else is a TypeError that names
+    the function ``what`` and the item at fault."""
+    if isinstance(outputs, Node):
+        return [outputs]
+    try:
+        roots = list(outputs)
+    except TypeError:
+        raise TypeError(f"{what}: expects an expression or a list of expressions, got "
+                        f"{type(outputs).__name__}") from None
+    for k, r in enumerate(roots):
+        if not isinstance(r, Node):
+            raise TypeError(f"{what}: item {k} is a {type(r).__name__}, not an expression "
+                            "(sd.const makes a constant one)")
+    return roots

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from .ir import Node, consumers, toposort
+from .ir import Node, as_roots, consumers, toposort
 from .ops.base import Const
 from .ops.elementwise import Elementwise, Neg, Printed
 
@@ -22,6 +22,7 @@ def name_shared(
     name_of: Callable[[int], str],
     inline_limit: int = _INLINE_LIMIT,
     max_length: int = _MAX_LENGTH,
+    what: str = "to_text",
 ) -> tuple[list[Printed], list[tuple[str, Printed]]]:
     """Render every node bottom-up with ``render``; a shared sub-expression longer than
     ``inline_limit``, or any longer than ``max_length``, is named once by ``name_of(k)``.
@@ -29,7 +30,7 @@ def name_shared(
     Returns the outputs' texts and the ``(name, text)`` definitions they refer to. Text and LaTeX
     printing both use it, so a DAG never explodes into a tree in either.
     """
-    roots = [outputs] if isinstance(outputs, Node) else list(outputs)
+    roots = as_roots(outputs, what)
     order = toposort(roots)
     uses = consumers(order)
     root_set = set(roots)
@@ -93,7 +94,7 @@ def to_text(outputs: Node | Iterable[Node]) -> str:
     x * y + 1
     """
     body, definitions = name_shared(outputs, _text, lambda k: f"_{k}")
-    roots = [outputs] if isinstance(outputs, Node) else list(outputs)
+    roots = as_roots(outputs, "to_text")
     body = [f"astype({t}, {r.dtype.name!r})" if isinstance(r.op, Const) and not r.shape
             and np.result_type(r.op.value.item()) != r.dtype else t  # type: ignore[attr-defined]
             for r, t in zip(roots, body)]

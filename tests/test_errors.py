@@ -158,3 +158,15 @@ def test_a_list_of_expressions_is_not_taken_for_a_constant():
     with pytest.raises(sd.ShapeError,
                        match=r"constant \[\[1, 2\], \[3\]\]: the nested lists do not form an array"):
         v + [[1, 2], [3]]
+
+
+@pytest.mark.parametrize("fn", ["simplify", "to_text", "latex", "count_nodes", "to_dot", "to_networkx", "draw"])
+def test_functions_of_expressions_name_what_is_not_one(fn):
+    x = sd.var("x")
+    with pytest.raises(TypeError, match=rf"{fn}: expects an expression or a list of expressions"):
+        getattr(sd, fn)(None)
+    if fn != "simplify":  # simplify takes numbers as constants
+        with pytest.raises(TypeError, match=rf"{fn}: item 1 is a float, not an expression"):
+            getattr(sd, fn)([x, 2.0])
+    else:
+        assert sd.simplify(3.0) is sd.const(3.0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from ..ir import Node, format_shape, toposort
+from ..ir import Node, as_roots, format_shape, toposort
 
 
 def dot_escape(text: str) -> str:
@@ -31,7 +31,7 @@ def to_dot(outputs: Node | Iterable[Node], names: Sequence[str] | None = None, t
 
     >>> print(sd.to_dot(sd.sin(x) * x))   # digraph symdiff { ... }
     """
-    roots = [outputs] if isinstance(outputs, Node) else list(outputs)
+    roots = as_roots(outputs, "to_dot")
     if names is not None and len(names) != len(roots):
         raise ValueError(f"to_dot: {len(roots)} outputs but {len(names)} names")
     order = toposort(roots)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..api import evaluate, grad
-from ..ir import Node, format_shape, toposort
+from ..ir import Node, as_roots, format_shape, toposort
 from ..ops import Const, DimSize, Var
 from .dot import dot_escape
 
@@ -210,7 +210,7 @@ def draw(
     """
     if engine not in ("auto", "graphviz", "python"):
         raise ValueError(f"engine must be 'auto', 'graphviz' or 'python', got {engine!r}")
-    roots = [outputs] if isinstance(outputs, Node) else list(outputs)
+    roots = as_roots(outputs, "draw")
     if not roots:
         raise ValueError("draw needs at least one expression")
     order = toposort(roots)

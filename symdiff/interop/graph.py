@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from ..ir import Node, format_shape, toposort
+from ..ir import Node, as_roots, format_shape, toposort
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -21,7 +21,7 @@ def to_networkx(outputs: Node | Iterable[Node]) -> nx.DiGraph:
     """
     import networkx as nx  # imported here: it costs a third of a second at start-up
 
-    roots = [outputs] if isinstance(outputs, Node) else list(outputs)
+    roots = as_roots(outputs, "to_networkx")
     order = toposort(roots)
     ids = {n: k for k, n in enumerate(order)}
     out_set = set(roots)

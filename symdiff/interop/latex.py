@@ -304,7 +304,7 @@ def latex(outputs: Node | Iterable[Node], name_fn: Callable[[int], str] | None =
     '\\\\frac{\\\\sigma\\\\left(x\\\\right)}{y}'
     """
     body, definitions = name_shared(
-        outputs, _node_latex, name_fn or (lambda k: f"t_{{{k}}}"), _INLINE_LIMIT, _MAX_LENGTH
+        outputs, _node_latex, name_fn or (lambda k: f"t_{{{k}}}"), _INLINE_LIMIT, _MAX_LENGTH, "latex"
     )
     body = [str(b) for b in body]
     lines = [f"{name} &= {t}" for name, t in definitions]

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
+
 from ..ir import Node
-from ..ops.base import as_node
+from ..ops.base import as_node, is_python_scalar
 from .engine import rewrite, rewrite_once
 from .pattern import Pat, Rule, RuleSet
 from .rules import DEFAULT, merge_same_forms
@@ -27,8 +29,14 @@ def simplify(
 
     >>> x = sd.var("x"); sd.simplify(x * 1 + 0)   # x
     """
-    single = isinstance(outputs, Node)
-    roots = [outputs] if single else [as_node(o) for o in outputs]  # type: ignore[union-attr]
+    single = isinstance(outputs, Node) or is_python_scalar(outputs) or isinstance(outputs, np.ndarray)
+    if single:
+        roots = [as_node(outputs)]
+    else:
+        try:
+            roots = [as_node(o) for o in outputs]  # type: ignore[union-attr]
+        except TypeError as e:
+            raise TypeError(f"simplify: expects an expression or a list of expressions ({e})") from None
     out = rewrite(roots, DEFAULT if rules is None else rules, mapping=mapping)
     if rules is None:
         out = merge_same_forms(out, mapping)
