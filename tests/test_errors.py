@@ -160,7 +160,8 @@ def test_a_list_of_expressions_is_not_taken_for_a_constant():
         v + [[1, 2], [3]]
 
 
-@pytest.mark.parametrize("fn", ["simplify", "to_text", "latex", "count_nodes", "to_dot", "to_networkx", "draw"])
+@pytest.mark.parametrize(
+    "fn", ["simplify", "to_text", "latex", "count_nodes", "to_dot", "to_networkx", "draw"])
 def test_functions_of_expressions_name_what_is_not_one(fn):
     x = sd.var("x")
     with pytest.raises(TypeError, match=rf"{fn}: expects an expression or a list of expressions"):
