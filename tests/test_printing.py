@@ -139,3 +139,14 @@ def test_printed_text_computes_the_same_values(tree):
             want = sd.evaluate(expr, values, simplify=False)  # the graph exactly as printed
             got = _run_text(sd.to_text(expr), values)
         np.testing.assert_array_equal(got, want, err_msg=sd.to_text(expr))
+
+
+def test_negation_is_spelled_negative_only_where_minus_would_make_a_literal():
+    x, y = sd.symbols("x y")
+    cases = [(-(2.0 * (x + y) + x), "-(2.0 * (x + y) + x)"), (-(2.0 * x), "-(2.0 * x)"),
+             (-sd.const(1.0), "negative(1.0)"), (-sd.const(np.inf), "negative(inf)"),
+             (-sd.const(1e-5), "negative(1e-05)"),
+             (-sd.const(np.complex128(1 + 2j)), "negative(complex(1.0, 2.0))")]
+    for e, text in cases:
+        assert sd.to_text(e) == text
+        assert sd.parse(text) is e

@@ -7,6 +7,7 @@ Non-smooth points follow the usual conventions: relu'(0) = 0, abs'(0) = 0, sign'
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
@@ -22,10 +23,15 @@ from .base import (
 _CONSTANT_NAMES = frozenset({"inf", "nan"})  # the parser's float constants that print by name
 
 
+_LITERAL = re.compile(r"(\d[\d.]*(e[+-]?\d+)?j?|inf|nan|complex\(.*\))")
+
+
 def _reads_as_literal(text: str) -> bool:
-    """Whether ``-text`` reads back as one number literal (``-1.0``, ``-inf``), not a negation."""
+    """Whether ``-text`` reads back as one number literal (``-1.0``, ``-inf``,
+    ``-complex(1.0, 2.0)``), not a negation: only when ``text`` is a literal itself."""
     body = text[1:] if text.startswith("-") else text
-    return body[:1].isdigit() or body in _CONSTANT_NAMES
+    return _LITERAL.fullmatch(body) is not None and (not body.startswith("complex(")
+                                                     or body.count("(") == 1)
 UNARY_PRECEDENCE = 30  # unary minus: binds tighter than * and looser than **
 
 
