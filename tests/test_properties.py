@@ -339,3 +339,33 @@ def test_scalar_gradients_agree_with_sympy(expr, seed):
 # Minimal cases these properties found are kept as plain regression tests next to the code they
 # exercise: test_codegen.py::test_scalar_constant_beside_an_array_constant_in_one_elementwise_op and
 # test_sympy_bridge.py::test_nested_where_round_trips_through_boolean_conditions.
+
+
+@settings(SETTINGS, max_examples=120)
+@given(
+    st.sampled_from([(2,), (3,), (2, 3), (3, 3)]).flatmap(lambda shape: expressions(shape)),
+    st.integers(0, 2**32 - 1),
+)
+def test_random_jacobians_in_one_batched_pass_equal_one_pass_per_row(expr, seed):
+    # sd.jacobian carries every row's cotangent along a leading axis; the rows one reverse pass
+    # at a time must give the same numbers, for the function and for its gradient (a Hessian)
+    e, _ = expr
+    variables = _inputs(e)
+    if not variables:
+        return
+    note(f"expression: {sd.to_text(e)}")
+    rng = np.random.default_rng(seed)
+    env = {v.op.var_name: rng.uniform(-1.5, 1.5, v.shape) for v in variables}
+    x = variables[0]
+    cases = [e, sd.grad(sd.sum(e * e), x)]
+    with np.errstate(all="ignore"):
+        for y in cases:
+            size = y.type.static_size
+            got = np.asarray(sd.evaluate(sd.jacobian(y, x), env, simplify=False)).reshape(size, -1)
+            rows = []
+            for k in range(size):
+                onehot = np.zeros(size)
+                onehot[k] = 1.0
+                rows.append(np.ravel(sd.evaluate(sd.vjp(y, x, sd.const(onehot.reshape(y.shape))), env,
+                                                 simplify=False)))
+            assert _close(got, np.stack(rows), rtol=1e-10, atol=1e-12)
