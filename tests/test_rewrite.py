@@ -510,6 +510,12 @@ def test_elementwise_ops_broadcast_by_themselves():
     assert sd.simplify(both).shape == (2, 3)
     mm = sd.broadcast_to(v, (3, 3)) @ sd.var("S", shape=(3, 3))  # a matrix product is not elementwise
     assert "broadcast_to" in str(sd.simplify(mm))
+    # a constant of one element with axes is its scalar there: [3.0] * exp(v) -> 3.0 * exp(v)
+    one = sd.const(np.array([3.0])) * sd.exp(v)
+    assert sd.simplify(one) is 3.0 * sd.exp(v)
+    same_values(one, sd.simplify(one), v=np.array([1.0, 2.0, 3.0]))
+    alone = sd.const(np.array([[3.0]])) + x  # the constant sets the shape (1, 1): it stays
+    assert sd.simplify(alone).shape == (1, 1)
 
 
 def test_matrix_vector_products_lose_their_reshapes():

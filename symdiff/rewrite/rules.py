@@ -334,15 +334,21 @@ _MULTI_ELEMENTWISE = tuple(c for c in _op_classes(Elementwise)
 
 
 def _unbroadcast(node: Node) -> Node | None:
-    """An elementwise op broadcasts by itself: bcast(s, S) * t -> s * t when t has shape S."""
+    """An elementwise op broadcasts by itself: bcast(s, S) * t -> s * t when t has shape S, and
+    a constant of one element, with axes, is its 0-d value there ([3.0] * exp(v) -> 3.0 * exp(v),
+    a literal in text and generated code)."""
     ins = list(node.inputs)
     if len(ins) < 2:
         return None
     changed = False
     for k, i in enumerate(ins):
-        if not isinstance(i.op, BroadcastTo):
+        if isinstance(i.op, BroadcastTo):
+            smaller = i.inputs[0]
+        elif isinstance(i.op, Const) and i.ndim and i.op.value.size == 1:
+            smaller = const(i.op.value.reshape(()))
+        else:
             continue
-        trial = [*ins[:k], i.inputs[0], *ins[k + 1:]]
+        trial = [*ins[:k], smaller, *ins[k + 1:]]
         if broadcast_shapes(node.op.name, *(t.shape for t in trial)) == node.shape:
             ins, changed = trial, True
     return Node(node.op, ins) if changed else None
@@ -389,7 +395,7 @@ SHAPES = RuleSet([
     Rule(Pat(Sum, x * y), _sum_scaled),  # sum(s * y) -> s * sum(y)
     Rule(Pat((Sum, Prod, Max, Min), x), _reduce_ones),  # sum(x, axes of extent 1) -> x
     Rule(Pat(Reshape, Pat((Sum, Prod, Max, Min), x)), _drop_kept_axes),  # reshape(sum(x, keepdims)) -> sum(x)
-    Rule(Pat(_MULTI_ELEMENTWISE), _unbroadcast, any_input=(BroadcastTo,)),  # bcast(s, S) * t -> s * t (t of shape S)
+    Rule(Pat(_MULTI_ELEMENTWISE), _unbroadcast, any_input=(BroadcastTo, Const)),  # bcast(s, S) * t -> s * t (t of shape S)
     Rule(Pat(MatMul, x, y), lambda node, x, y: _row_matmul(node, x, y)),  # reshape(v, (1, n)) @ X -> reshape(v @ X, (1, m))
 ])
 
