@@ -383,7 +383,7 @@ def _batched_along(node: Node, g: Node, batch: int) -> Sequence[Node | None]:
     x, idx = node.inputs
     idx1 = reshape(idx, (1, *idx.shape))
     if isinstance(op, TakeAlongAxis):
-        scatter = AddAlongAxis(axis, (batch, *x.shape), not is_permutation(idx))
+        scatter = AddAlongAxis(axis, (batch, *x.shape), not is_permutation(idx1, axis))
         return (Node(scatter, (g, idx1)), None)
     return (Node(TakeAlongAxis(axis), (g, idx1)), None)
 

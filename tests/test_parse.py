@@ -642,6 +642,29 @@ def test_every_op_tables_derivative_reads_back_from_its_text():
     assert checked > 1000
 
 
+def test_every_op_tables_jacobian_reads_back_from_its_text():
+    # a Jacobian's graph holds the batched forms of the derivative ops (a scatter to an argsort
+    # with a unit axis put in front, for the batch, is still a permutation): each reads back
+    from op_table import SAMPLES
+
+    checked = 0
+    for sample in SAMPLES:
+        node, _ = sample.build()
+        wrt = [n for n in sd.toposort(node) if isinstance(n.op, sd.Var) and n.type.is_float]
+        if not wrt or not node.type.is_float or not sample.grad or node.dtype.kind == "c":
+            continue
+        if not node.type.static_size or node.type.static_size > 24 or wrt[0].type.static_size is None:
+            continue
+        jac = sd.jacobian(node, wrt[0])
+        leaves = {n.op.var_name: n for n in sd.toposort(jac) if isinstance(n.op, sd.Var)}
+        for g in (jac, sd.simplify(jac)):
+            text = sd.to_text(g)
+            if "const<" not in text:
+                assert sd.parse(text, shapes=leaves) is g, f"{sample}: {text}"
+                checked += 1
+    assert checked > 1000
+
+
 @pytest.mark.parametrize("expr", [
     lambda x, z: sd.broadcast_to(sd.const(np.float32(0.5)), (2, 3)),  # alone: its own dtype
     lambda x, z: x * sd.const(np.float64(2.0)),  # beside float32, a float64 literal would not be
