@@ -63,6 +63,10 @@ _STRING_PARAMS: dict[str, frozenset[str]] = {
     "arange": frozenset({"start", "stop", "dtype"}),
     "reshape": frozenset({"shape", "order"}),
     "broadcast_to": frozenset({"shape"}),
+    # the derivative ops, whose shapes hold the inputs' dimension names
+    "index_add": frozenset({"shape"}),
+    "add_along_axis": frozenset({"shape"}),
+    "diagonal_embed": frozenset({"shape"}),
 }
 # -- products and linear algebra
 _STRING_PARAMS.update({

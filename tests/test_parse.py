@@ -642,6 +642,18 @@ def test_every_op_tables_derivative_reads_back_from_its_text():
     assert checked > 1000
 
 
+def test_derivatives_over_named_dimensions_read_back_from_their_text():
+    # shapes holding a dimension name print it quoted (a bare n would read as a variable)
+    X, w, S = sd.var("X", ("n", 3)), sd.var("w", (3,)), sd.var("S", ("n", "n"))
+    shapes = {"X": X, "w": w, "S": S}
+    exprs = [sd.reshape(X, (3, "n")), sd.broadcast_to(w, X.shape), sd.grad(sd.sum(X[:, 0]), X),
+             sd.grad(sd.sum(sd.sort(X, axis=0)), X), sd.grad(sd.trace(S) ** 2, S),
+             sd.hessian(sd.sum(sd.tanh(X @ w) ** 2), w)]
+    assert sd.to_text(exprs[0]) == "reshape(X, (3, 'n'))"
+    for e in [*exprs, *sd.simplify(exprs)]:
+        assert sd.parse(sd.to_text(e), shapes=shapes) is e, sd.to_text(e)
+
+
 def test_every_op_tables_jacobian_reads_back_from_its_text():
     # a Jacobian's graph holds the batched forms of the derivative ops (a scatter to an argsort
     # with a unit axis put in front, for the batch, is still a permutation): each reads back

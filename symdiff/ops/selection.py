@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DTypeError, ShapeError
-from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape
+from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape, shape_text
 from .base import as_node, broadcast_shapes, helper, normalize_axis
 from .shape import Reshape, _dims_src, check_bounds, reshape, resolve_reshape
 
@@ -301,7 +301,7 @@ class AddAlongAxis(Op):
                 f"{self.accumulate})")
 
     def text(self, args: Sequence[str]) -> str:
-        return f"add_along_axis({args[0]}, {args[1]}, {format_shape(self.shape)}, axis={self.axis})"
+        return f"add_along_axis({args[0]}, {args[1]}, {shape_text(self.shape)}, axis={self.axis})"
 
     def vjp(self, g: Node, out: Node, upstream: Node, indices: Node) -> Sequence[Node | None]:
         return (Node(TakeAlongAxis(self.axis), (g, indices)), None)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DTypeError, OutOfBoundsError, ShapeError
-from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape
+from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape, shape_text
 from .base import Const, as_node, broadcast_shapes, const, helper, normalize_axis, numeric_dtype
 
 
@@ -44,7 +44,7 @@ class Reshape(Op):
         return f"np.reshape({args[0]}, {_dims_src(self.shape, dim)})"
 
     def text(self, args: Sequence[str]) -> str:
-        return f"reshape({args[0]}, {format_shape(self.shape)})"
+        return f"reshape({args[0]}, {shape_text(self.shape)})"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         return (reshape(g, x.shape),)
@@ -184,7 +184,7 @@ class BroadcastTo(Op):
         return f"np.broadcast_to({args[0]}, {_dims_src(self.shape, dim)})"
 
     def text(self, args: Sequence[str]) -> str:
-        return f"broadcast_to({args[0]}, {format_shape(self.shape)})"
+        return f"broadcast_to({args[0]}, {shape_text(self.shape)})"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         return (g,)  # differentiation sums it back to x's shape
@@ -540,7 +540,7 @@ class IndexAdd(Op):
     def text(self, args: Sequence[str]) -> str:
         # s_[...] is NumPy's notation for an index as a value (np.s_), which the parser reads
         idx = _index_src(self.spec, args[1:], True)
-        return f"index_add({args[0]}, {format_shape(self.shape)}, s_[{idx}])"
+        return f"index_add({args[0]}, {shape_text(self.shape)}, s_[{idx}])"
 
     def vjp(self, g: Node, out: Node, upstream: Node, *arrays: Node) -> Sequence[Node | None]:
         return (Node(Index(self.spec), (g, *arrays)), *([None] * len(arrays)))
