@@ -519,15 +519,24 @@ def jacobian(y: Node, wrt: Wrt) -> Node | list[Node]:
         raise NotImplementedError(
             f"jacobian needs an output of static shape, got {format_shape(y.shape)}; use sd.vjp or sd.jvp"
         )
-    if y.shape == ():
-        blocks = _vjp([y], xs, [const(np.ones((), y.dtype))])
-    elif size == 0:
+    if size == 0:
         blocks = [zeros((0, *x.shape), x.dtype) for x in xs]
+        result = [reshape(b, (*y.shape, *x.shape)) for b, x in zip(blocks, xs)]
+        return result if many else result[0]
+    if y.shape == ():
+        eye, batch = const(np.ones((), y.dtype)), None
     else:
         # all rows in one reverse pass: the cotangents are the rows of the identity, built in
         # the graph (one_hot of arange) rather than stored as a size-by-size constant
-        eye = reshape(one_hot(arange(size), size, y.dtype), (size, *y.shape))
-        blocks = _vjp([y], xs, [eye], batch=size)
+        eye, batch = reshape(one_hot(arange(size), size, y.dtype), (size, *y.shape)), size
+    blocks = _vjp([y], xs, [eye], batch=batch)
+    real = [k for k, x in enumerate(xs) if y.dtype.kind == "c" and x.dtype.kind != "c"]
+    if real:
+        # a real variable keeps the real part of a complex cotangent, Re(c J): the rows for
+        # c = e give Re J, those for c = i e give -Im J, and J = Re J + i Im J
+        imag = _vjp([y], [xs[k] for k in real], [eye * 1j], batch=batch)
+        for k, im in zip(real, imag):
+            blocks[k] = blocks[k] - im * 1j
     result = [reshape(b, (*y.shape, *x.shape)) for b, x in zip(blocks, xs)]
     return result if many else result[0]
 
