@@ -72,6 +72,22 @@ def _listify(v: Any) -> tuple[list[Any], bool]:
     return [v], False
 
 
+def _per_variable(xs: Sequence[Node], v: Any, what: str, noun: str) -> list[Any]:
+    """One vector (a tangent, a direction) per variable of ``xs``. For one variable, a list is
+    its vector written as numbers ([1.0, 2.0], or [2.0] for a variable of shape (1,)), unless
+    it holds one array or expression."""
+    vs, listed = _listify(v)
+    if len(xs) == 1 and listed and (len(vs) != 1 or (xs[0].shape != () and _is_number(vs[0]))):
+        return [v]
+    if len(vs) != len(xs):
+        raise ValueError(f"{what}: {len(xs)} variables but {len(vs)} {noun}")
+    return vs
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float, complex, np.number, np.bool_))
+
+
 def _resolve(ys: Sequence[Node], wrt: Sequence[Any]) -> list[Node]:
     by_name: dict[str, Node] | None = None
     out: list[Node] = []
@@ -477,13 +493,7 @@ def jvp(y: Node | Sequence[Node], wrt: Wrt, tangent: Any) -> Node | list[Node]:
     """
     ys_in, many_y = _listify(y)
     ys = [as_node(v) for v in ys_in]
-    ws, _ = _listify(wrt)
-    ts_in, _ = _listify(tangent)
-    if len(ws) == 1 and len(ts_in) != 1:
-        ts_in = [tangent]  # one variable, its tangent given as a list of numbers
-    if len(ts_in) != len(ws):
-        raise ValueError(f"jvp: {len(ws)} variables but {len(ts_in)} tangents")
-    line = _line(ys, ws, ts_in, "jvp")
+    line = _line(ys, wrt, tangent, "jvp")
     out = [_coefficient(s[1], yk) for yk, s in zip(ys, _series(ys, _leaves(line, 1), 1))]
     return out if many_y else out[0]
 
@@ -564,9 +574,7 @@ def hvp(y: Node, wrt: Wrt, v: Any) -> Node | list[Node]:
     ws, many = _listify(wrt)
     y = as_node(y)
     xs = _resolve([y], ws)
-    vs, _ = _listify(v)
-    if len(vs) != len(xs):
-        raise ValueError(f"hvp: {len(xs)} variables but {len(vs)} vectors")
+    vs = _per_variable(xs, v, "hvp", "vectors")
     g = grad(y, xs)
     assert isinstance(g, list)
     inner: Node | None = None
@@ -862,11 +870,7 @@ def _line(ys: Sequence[Node], wrt: Wrt, direction: Any, what: str) -> dict[Node,
                     "shape (the derivative is taken along the line x + t*direction)")
         vs = [1.0] * len(xs)
     else:
-        vs, _ = _listify(direction)
-        if len(ws) == 1 and len(vs) != 1:
-            vs = [direction]  # one variable, its direction given as a list of numbers
-    if len(vs) != len(xs):
-        raise ValueError(f"{what}: {len(xs)} variables but {len(vs)} directions")
+        vs = _per_variable(xs, direction, what, "tangents" if what == "jvp" else "directions")
     kind = "tangent" if what == "jvp" else "direction"
     out: dict[Node, Node] = {}
     for x, v in zip(xs, vs):

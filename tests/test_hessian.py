@@ -243,3 +243,15 @@ def test_jacobian_of_a_complex_output_by_a_real_variable_keeps_its_imaginary_par
     assert jf.dtype == np.complex64
     np.testing.assert_array_equal(sd.evaluate(jf, {"f": np.ones(2, np.float32)}), np.eye(2) * (1 + 1j))
 
+
+def test_a_single_variables_vector_may_be_a_list_of_numbers_in_jvp_hvp_and_taylor():
+    # for one variable a list of numbers is its vector, also [2.0] for a variable of shape (1,)
+    b, x = sd.var("b", (2,)), sd.var("x", (1,))
+    ones = {"b": np.ones(2), "x": np.ones(1)}
+    np.testing.assert_array_equal(sd.evaluate(sd.hvp(sd.sum(b ** 3), b, [1.0, 2.0]), ones), [6.0, 12.0])
+    np.testing.assert_array_equal(sd.evaluate(sd.hvp(sd.sum(x ** 3), x, [2.0]), ones), [12.0])
+    np.testing.assert_array_equal(sd.evaluate(sd.jvp(x ** 3, x, [2.0]), ones), [6.0])
+    np.testing.assert_array_equal(sd.evaluate(sd.jvp(x ** 3, x, [np.array([2.0])]), ones), [6.0])
+    np.testing.assert_array_equal(sd.evaluate(sd.taylor(sd.sum(x ** 3), x, 1, direction=[2.0]), ones)[1], 6.0)
+    with pytest.raises(ValueError, match="2 variables but 1 vectors"):
+        sd.hvp(sd.sum(b) * x[0], [b, x], [1.0])
