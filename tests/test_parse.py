@@ -654,6 +654,23 @@ def test_derivatives_over_named_dimensions_read_back_from_their_text():
         assert sd.parse(sd.to_text(e), shapes=shapes) is e, sd.to_text(e)
 
 
+def test_arange_and_dimension_sizes_read_back_from_their_text():
+    # arange names a dtype its bounds do not imply and quotes a dimension name; a dimension's
+    # size (the mean over n rows divides by it) prints as the bare name, which reads back as it
+    for e in [sd.arange(3, dtype="float32"), sd.arange(0, 5, 2, dtype="int32"), sd.arange(4.0),
+              sd.arange("n"), sd.arange("n", dtype="float64")]:
+        assert sd.parse(sd.to_text(e)) is e, sd.to_text(e)
+    assert sd.to_text(sd.arange(3, dtype="float32")) == "arange(3.0, dtype='float32')"
+    X, W = sd.var("X", ("n", 4)), sd.var("W", (4, 3))
+    labels = sd.var("labels", ("n",), "int64")
+    loss = -sd.log_softmax(X @ W, axis=1)[sd.arange(X.shape[0]), labels].mean()
+    shapes = {"X": X, "W": W, "labels": labels}
+    for e in [loss, sd.grad(loss, W), sd.simplify(sd.grad(loss, W)), sd.std(X, axis=0)]:
+        assert sd.parse(sd.to_text(e), shapes=shapes) is e, sd.to_text(e)
+    assert sd.parse("n * 2", shapes={"X": (("n", 3), "float32")}).dtype == np.int64
+    assert sd.parse("n * 2").dtype == np.float64  # no shape names n: a variable
+
+
 def test_every_op_tables_jacobian_reads_back_from_its_text():
     # a Jacobian's graph holds the batched forms of the derivative ops (a scatter to an argsort
     # with a unit axis put in front, for the batch, is still a permutation): each reads back

@@ -661,9 +661,11 @@ class Arange(Op):
         return f"np.arange({self.start!r}, {stop}, {self.step!r}, dtype=np.{self.dtype.name})"
 
     def text(self, args: Sequence[str]) -> str:
-        if self.start == 0 and self.step == 1:
-            return f"arange({self.stop})"
-        return f"arange({self.start}, {self.stop}, {self.step})"
+        stop = repr(self.stop) if isinstance(self.stop, str) else self.stop  # arange('n')
+        bounds = f"{stop}" if self.start == 0 and self.step == 1 else f"{self.start}, {stop}, {self.step}"
+        integral = isinstance(self.stop, str) or isinstance(self.step, int)
+        implied = np.dtype(np.int64 if integral else np.float64)  # what arange(bounds) gives
+        return f"arange({bounds})" if self.dtype == implied else f"arange({bounds}, dtype={self.dtype.name!r})"
 
 
 def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -> Node:
