@@ -491,6 +491,8 @@ class _Parser:
             x = values[0]
             if isinstance(x, _Results):
                 return x.pick(src, node.slice, values[1])
+            if isinstance(x, list):  # a constant array, as printed: [[0.5, 0.5]][:, [0, 1]]
+                x = self.operand(node.value, x)
             if not isinstance(x, Node):
                 raise src.at(node.value, f"only expressions can be indexed, not {_describe(x)}")
             index = values[1]

@@ -671,6 +671,16 @@ def test_arange_and_dimension_sizes_read_back_from_their_text():
     assert sd.parse("n * 2").dtype == np.float64  # no shape names n: a variable
 
 
+def test_an_indexed_constant_array_reads_back():
+    # a jvp's tangent is a constant array, indexed where the variable is: [[0.5, ...]][:, [0, 2]]
+    x = sd.var("x", (2, 3))
+    for e in [sd.jvp(x[:, [0, 2]] ** 2, x, np.full((2, 3), 0.5)), sd.const(np.arange(5))[::2],
+              sd.const(np.ones((1, 3), np.float32))[:, [0, 2]]]:
+        assert sd.parse(sd.to_text(e), shapes={"x": x}) is e, sd.to_text(e)
+    with pytest.raises(sd.ParseError, match="holds numbers only"):
+        sd.parse("[x, 2.0][0]")
+
+
 def test_every_op_tables_jacobian_reads_back_from_its_text():
     # a Jacobian's graph holds the batched forms of the derivative ops (a scatter to an argsort
     # with a unit axis put in front, for the batch, is still a permutation): each reads back
