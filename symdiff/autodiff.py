@@ -575,6 +575,8 @@ def hvp(y: Node, wrt: Wrt, v: Any) -> Node | list[Node]:
     y = as_node(y)
     xs = _resolve([y], ws)
     vs = _per_variable(xs, v, "hvp", "vectors")
+    if not xs:
+        return []  # no variables: no products, as grad gives no gradients
     g = grad(y, xs)
     assert isinstance(g, list)
     inner: Node | None = None

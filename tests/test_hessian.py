@@ -255,3 +255,9 @@ def test_a_single_variables_vector_may_be_a_list_of_numbers_in_jvp_hvp_and_taylo
     np.testing.assert_array_equal(sd.evaluate(sd.taylor(sd.sum(x ** 3), x, 1, direction=[2.0]), ones)[1], 6.0)
     with pytest.raises(ValueError, match="2 variables but 1 vectors"):
         sd.hvp(sd.sum(b) * x[0], [b, x], [1.0])
+
+
+def test_no_variables_give_no_results():
+    v = sd.var("v", (3,))
+    assert sd.grad(sd.sum(v), []) == [] and sd.hessian(sd.sum(v), []) == []
+    assert sd.hvp(sd.sum(v ** 3), [], []) == [] and sd.jacobian(sd.sin(v), []) == []
