@@ -123,7 +123,9 @@ def derivatives(expr: Any, names: list[str], order: int) -> list[tuple[tuple[str
     return out
 
 
-def _emit(items: list[tuple[tuple[str, ...], Any]], emit: str) -> str:
+def _emit(items: list[tuple[tuple[str, ...], Any]], emit: str, inputs: list[Any]) -> str:
+    """The derivatives in the form ``emit``; generated code takes every variable of ``inputs``
+    (the expression's), also those a derivative no longer depends on."""
     import symdiff as sd
 
     if emit == "dot":
@@ -133,7 +135,8 @@ def _emit(items: list[tuple[tuple[str, ...], Any]], emit: str) -> str:
         if codegen is None:
             raise UsageError("--emit numpy needs symdiff's code generator, which this version does not have")
         names = [_identifier(w) for w, _ in items]
-        return str(codegen([d for _, d in items], name="derivatives", names=names)).rstrip("\n") + "\n"
+        source = codegen([d for _, d in items], inputs=inputs, name="derivatives", names=names)
+        return str(source).rstrip("\n") + "\n"
     lines = []
     for wrt, d in items:
         if emit == "latex":
@@ -167,7 +170,7 @@ def run(argv: list[str]) -> int:
     items = derivatives(expr, names, args.order)
     # printed as a reader would write them: 2.0 * x, not 1.0 * (2.0 * x) as reverse mode built it
     simplified = sd.simplify([d for _, d in items])
-    sys.stdout.write(_emit([(w, d) for (w, _), d in zip(items, simplified)], args.emit))
+    sys.stdout.write(_emit([(w, d) for (w, _), d in zip(items, simplified)], args.emit, variables))
     return 0
 
 

@@ -72,6 +72,22 @@ def _listify(v: Any) -> tuple[list[Any], bool]:
     return [v], False
 
 
+def _per_variable(xs: Sequence[Node], v: Any, what: str, noun: str) -> list[Any]:
+    """One vector (a tangent, a direction) per variable of ``xs``. For one variable, a list is
+    its vector written as numbers ([1.0, 2.0], or [2.0] for a variable of shape (1,)), unless
+    it holds one array or expression."""
+    vs, listed = _listify(v)
+    if len(xs) == 1 and listed and (len(vs) != 1 or (xs[0].shape != () and _is_number(vs[0]))):
+        return [v]
+    if len(vs) != len(xs):
+        raise ValueError(f"{what}: {len(xs)} variables but {len(vs)} {noun}")
+    return vs
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float, complex, np.number, np.bool_))
+
+
 def _resolve(ys: Sequence[Node], wrt: Sequence[Any]) -> list[Node]:
     by_name: dict[str, Node] | None = None
     out: list[Node] = []
@@ -383,7 +399,7 @@ def _batched_along(node: Node, g: Node, batch: int) -> Sequence[Node | None]:
     x, idx = node.inputs
     idx1 = reshape(idx, (1, *idx.shape))
     if isinstance(op, TakeAlongAxis):
-        scatter = AddAlongAxis(axis, (batch, *x.shape), not is_permutation(idx))
+        scatter = AddAlongAxis(axis, (batch, *x.shape), not is_permutation(idx1, axis))
         return (Node(scatter, (g, idx1)), None)
     return (Node(TakeAlongAxis(axis), (g, idx1)), None)
 
@@ -477,13 +493,7 @@ def jvp(y: Node | Sequence[Node], wrt: Wrt, tangent: Any) -> Node | list[Node]:
     """
     ys_in, many_y = _listify(y)
     ys = [as_node(v) for v in ys_in]
-    ws, _ = _listify(wrt)
-    ts_in, _ = _listify(tangent)
-    if len(ws) == 1 and len(ts_in) != 1:
-        ts_in = [tangent]  # one variable, its tangent given as a list of numbers
-    if len(ts_in) != len(ws):
-        raise ValueError(f"jvp: {len(ws)} variables but {len(ts_in)} tangents")
-    line = _line(ys, ws, ts_in, "jvp")
+    line = _line(ys, wrt, tangent, "jvp")
     out = [_coefficient(s[1], yk) for yk, s in zip(ys, _series(ys, _leaves(line, 1), 1))]
     return out if many_y else out[0]
 
@@ -519,15 +529,24 @@ def jacobian(y: Node, wrt: Wrt) -> Node | list[Node]:
         raise NotImplementedError(
             f"jacobian needs an output of static shape, got {format_shape(y.shape)}; use sd.vjp or sd.jvp"
         )
-    if y.shape == ():
-        blocks = _vjp([y], xs, [const(np.ones((), y.dtype))])
-    elif size == 0:
+    if size == 0:
         blocks = [zeros((0, *x.shape), x.dtype) for x in xs]
+        result = [reshape(b, (*y.shape, *x.shape)) for b, x in zip(blocks, xs)]
+        return result if many else result[0]
+    if y.shape == ():
+        eye, batch = const(np.ones((), y.dtype)), None
     else:
         # all rows in one reverse pass: the cotangents are the rows of the identity, built in
         # the graph (one_hot of arange) rather than stored as a size-by-size constant
-        eye = reshape(one_hot(arange(size), size, y.dtype), (size, *y.shape))
-        blocks = _vjp([y], xs, [eye], batch=size)
+        eye, batch = reshape(one_hot(arange(size), size, y.dtype), (size, *y.shape)), size
+    blocks = _vjp([y], xs, [eye], batch=batch)
+    real = [k for k, x in enumerate(xs) if y.dtype.kind == "c" and x.dtype.kind != "c"]
+    if real:
+        # a real variable keeps the real part of a complex cotangent, Re(c J): the rows for
+        # c = e give Re J, those for c = i e give -Im J, and J = Re J + i Im J
+        imag = _vjp([y], [xs[k] for k in real], [eye * 1j], batch=batch)
+        for k, im in zip(real, imag):
+            blocks[k] = blocks[k] - im * 1j
     result = [reshape(b, (*y.shape, *x.shape)) for b, x in zip(blocks, xs)]
     return result if many else result[0]
 
@@ -555,9 +574,9 @@ def hvp(y: Node, wrt: Wrt, v: Any) -> Node | list[Node]:
     ws, many = _listify(wrt)
     y = as_node(y)
     xs = _resolve([y], ws)
-    vs, _ = _listify(v)
-    if len(vs) != len(xs):
-        raise ValueError(f"hvp: {len(xs)} variables but {len(vs)} vectors")
+    vs = _per_variable(xs, v, "hvp", "vectors")
+    if not xs:
+        return []  # no variables: no products, as grad gives no gradients
     g = grad(y, xs)
     assert isinstance(g, list)
     inner: Node | None = None
@@ -853,11 +872,7 @@ def _line(ys: Sequence[Node], wrt: Wrt, direction: Any, what: str) -> dict[Node,
                     "shape (the derivative is taken along the line x + t*direction)")
         vs = [1.0] * len(xs)
     else:
-        vs, _ = _listify(direction)
-        if len(ws) == 1 and len(vs) != 1:
-            vs = [direction]  # one variable, its direction given as a list of numbers
-    if len(vs) != len(xs):
-        raise ValueError(f"{what}: {len(xs)} variables but {len(vs)} directions")
+        vs = _per_variable(xs, direction, what, "tangents" if what == "jvp" else "directions")
     kind = "tangent" if what == "jvp" else "direction"
     out: dict[Node, Node] = {}
     for x, v in zip(xs, vs):

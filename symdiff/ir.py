@@ -29,6 +29,13 @@ def format_shape(shape: Shape) -> str:
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
 
 
+def shape_text(shape: Shape) -> str:
+    """``('n', 784)``: a shape as printed text writes it, so that it reads back (a bare ``n``
+    would read as a variable)."""
+    inner = ", ".join(repr(d) if isinstance(d, str) else str(d) for d in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"
+
+
 def check_shape(shape: Any, what: str = "shape") -> Shape:
     """Normalize a user-given shape to a tuple of non-negative ints and dimension names."""
     if isinstance(shape, (int, np.integer, str)):

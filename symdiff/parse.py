@@ -37,7 +37,7 @@ import numpy as np
 
 from .errors import ParseError, SymdiffError
 from .ir import Node, check_shape
-from .ops import FUNCTIONS, METHODS, as_node, var
+from .ops import FUNCTIONS, METHODS, as_node, dim_size, var
 from .ops import index as index_
 from .ops import elementwise as ew
 
@@ -63,6 +63,10 @@ _STRING_PARAMS: dict[str, frozenset[str]] = {
     "arange": frozenset({"start", "stop", "dtype"}),
     "reshape": frozenset({"shape", "order"}),
     "broadcast_to": frozenset({"shape"}),
+    # the derivative ops, whose shapes hold the inputs' dimension names
+    "index_add": frozenset({"shape"}),
+    "add_along_axis": frozenset({"shape"}),
+    "diagonal_embed": frozenset({"shape"}),
 }
 # -- products and linear algebra
 _STRING_PARAMS.update({
@@ -487,6 +491,8 @@ class _Parser:
             x = values[0]
             if isinstance(x, _Results):
                 return x.pick(src, node.slice, values[1])
+            if isinstance(x, list):  # a constant array, as printed: [[0.5, 0.5]][:, [0, 1]]
+                x = self.operand(node.value, x)
             if not isinstance(x, Node):
                 raise src.at(node.value, f"only expressions can be indexed, not {_describe(x)}")
             index = values[1]
@@ -549,10 +555,25 @@ class _Parser:
             return CONSTANTS[name]
         elif name in FUNCTIONS:
             raise src.at(node, f"{name!r} is a function; call it, as in {name}(x)")
+        elif name in self.dimension_names():
+            found = dim_size(name)  # the run-time size of a named dimension, as text prints it
         else:
             found = var(name)
         self.variables[name] = found
         return found
+
+    def dimension_names(self) -> set[str]:
+        """The named dimensions of the variables ``shapes`` declares."""
+        names: set[str] = set()
+        for spec in self.shapes.values():
+            shape = spec.shape if isinstance(spec, Node) else spec
+            if isinstance(shape, tuple) and len(shape) == 2 and isinstance(shape[0], (tuple, list)):
+                shape = shape[0]  # (shape, dtype)
+            if isinstance(shape, (tuple, list)):
+                names.update(d for d in shape if isinstance(d, str))
+            elif isinstance(shape, str):
+                names.add(shape)
+        return names
 
     def operand(self, node: ast.AST, value: Any) -> Any:
         """An arithmetic operand: an expression or a number literal."""
@@ -668,7 +689,8 @@ class _Parser:
 def parse(text: str, shapes: Mapping[str, Any] | None = None, caret: bool = True,
           power_caret: bool = False) -> Node:
     """An expression from text; names not in ``shapes`` are float64 scalars, except ``pi``,
-    ``inf`` and ``nan``, which are NumPy's constants (``e`` is a variable: write ``exp(1)``).
+    ``inf`` and ``nan``, which are NumPy's constants (``e`` is a variable: write ``exp(1)``),
+    and the named dimensions of the shapes given, which are their sizes (int64 scalars).
 
     ``shapes`` maps a name to a shape (``(4, 3)``, ``("n", 3)``), to ``(shape, dtype)``, or to a
     variable node. ``caret`` adds the offending line and a caret line to error messages;

@@ -77,6 +77,18 @@ def test_numpy_emit_writes_a_working_module():
     assert math.isclose(dfdx, 6.0 * math.sin(0.5)) and math.isclose(dfdy, 9.0 * math.cos(0.5))
 
 
+def test_numpy_emit_takes_every_variable_of_the_expression():
+    # d/dx (x*y + z) = y and d3/dx3 x**3 = 6 no longer hold x: the function still takes them all
+    for args, call, want in [(("x*y + z", "--wrt", "x"), dict(x=1.0, y=2.0, z=3.0), 2.0),
+                             (("x**3", "--order", "3"), dict(x=5.0), 6.0)]:
+        r = run(*args, "--emit", "numpy")
+        assert r.returncode == 0, r.stderr
+        namespace = {}
+        exec(compile(r.stdout, "<generated>", "exec"), namespace)  # our own generated module
+        (got,) = namespace["derivatives"](*call.values())
+        assert got == want
+
+
 def test_help_documents_every_option_with_examples():
     r = run("--help")
     assert r.returncode == 0

@@ -222,3 +222,42 @@ def test_batched_jacobians_equal_row_by_row_ones_for_every_op():
     assert checked > 700
     empty = sd.var("e", shape=(0, 2))
     assert sd.evaluate(sd.jacobian(sd.sin(empty), empty), {"e": np.zeros((0, 2))}).shape == (0, 2, 0, 2)
+
+
+def test_jacobian_of_a_complex_output_by_a_real_variable_keeps_its_imaginary_part():
+    # a real variable keeps only the real part of a complex cotangent; the Jacobian still holds
+    # dy/dx whole, as jvp gives it, for a vector and for a scalar output
+    b, z = sd.var("b", (2,)), sd.var("z", (2,), "complex128")
+    y = b * (1 + 2j) + sd.sin(b) * 1j * z[0]
+    vals = {"b": np.array([0.3, -0.7]), "z": np.array([0.3 + 1j, -0.7])}
+    want = np.diag(1 + 2j + np.cos(vals["b"]) * 1j * vals["z"][0])
+    jb, jz = sd.evaluate(sd.jacobian(y, [b, z]), vals)
+    np.testing.assert_allclose(jb, want, rtol=1e-14)
+    np.testing.assert_allclose(jz[:, 0], np.sin(vals["b"]) * 1j, rtol=1e-14)
+    np.testing.assert_allclose(sd.evaluate(sd.jacobian(y[1], b), vals), want[1], rtol=1e-14)
+    for k in range(2):
+        t = np.eye(2)[k]
+        np.testing.assert_allclose(sd.evaluate(sd.jvp(y, b, t), vals), want[:, k], rtol=1e-14)
+    f = sd.var("f", (2,), "float32")
+    jf = sd.jacobian(f * (1 + 1j), f)
+    assert jf.dtype == np.complex64
+    np.testing.assert_array_equal(sd.evaluate(jf, {"f": np.ones(2, np.float32)}), np.eye(2) * (1 + 1j))
+
+
+def test_a_single_variables_vector_may_be_a_list_of_numbers_in_jvp_hvp_and_taylor():
+    # for one variable a list of numbers is its vector, also [2.0] for a variable of shape (1,)
+    b, x = sd.var("b", (2,)), sd.var("x", (1,))
+    ones = {"b": np.ones(2), "x": np.ones(1)}
+    np.testing.assert_array_equal(sd.evaluate(sd.hvp(sd.sum(b ** 3), b, [1.0, 2.0]), ones), [6.0, 12.0])
+    np.testing.assert_array_equal(sd.evaluate(sd.hvp(sd.sum(x ** 3), x, [2.0]), ones), [12.0])
+    np.testing.assert_array_equal(sd.evaluate(sd.jvp(x ** 3, x, [2.0]), ones), [6.0])
+    np.testing.assert_array_equal(sd.evaluate(sd.jvp(x ** 3, x, [np.array([2.0])]), ones), [6.0])
+    np.testing.assert_array_equal(sd.evaluate(sd.taylor(sd.sum(x ** 3), x, 1, direction=[2.0]), ones)[1], 6.0)
+    with pytest.raises(ValueError, match="2 variables but 1 vectors"):
+        sd.hvp(sd.sum(b) * x[0], [b, x], [1.0])
+
+
+def test_no_variables_give_no_results():
+    v = sd.var("v", (3,))
+    assert sd.grad(sd.sum(v), []) == [] and sd.hessian(sd.sum(v), []) == []
+    assert sd.hvp(sd.sum(v ** 3), [], []) == [] and sd.jacobian(sd.sin(v), []) == []

@@ -42,6 +42,13 @@ def test_tensors():
     assert sd.latex(sd.reshape(W, (12,))) == r"\operatorname{reshape}\left(W, (12,)\right)"
 
 
+def test_arange_and_one_hot_keep_their_arguments():
+    # the identity rows a Jacobian starts from: one_hot(arange(3), 3), not one_hot(arange())
+    assert sd.latex(sd.one_hot(sd.arange(3), 3)) == (
+        r"\operatorname{one\_hot}\left(\operatorname{arange}\left(3\right), 3\right)")
+    assert sd.latex(sd.arange(1, 7, 2)) == r"\operatorname{arange}\left(1, 7, 2\right)"
+
+
 def test_large_dags_name_shared_parts():
     x = sd.var("x")
     e = x

@@ -642,6 +642,68 @@ def test_every_op_tables_derivative_reads_back_from_its_text():
     assert checked > 1000
 
 
+def test_derivatives_over_named_dimensions_read_back_from_their_text():
+    # shapes holding a dimension name print it quoted (a bare n would read as a variable)
+    X, w, S = sd.var("X", ("n", 3)), sd.var("w", (3,)), sd.var("S", ("n", "n"))
+    shapes = {"X": X, "w": w, "S": S}
+    exprs = [sd.reshape(X, (3, "n")), sd.broadcast_to(w, X.shape), sd.grad(sd.sum(X[:, 0]), X),
+             sd.grad(sd.sum(sd.sort(X, axis=0)), X), sd.grad(sd.trace(S) ** 2, S),
+             sd.hessian(sd.sum(sd.tanh(X @ w) ** 2), w)]
+    assert sd.to_text(exprs[0]) == "reshape(X, (3, 'n'))"
+    for e in [*exprs, *sd.simplify(exprs)]:
+        assert sd.parse(sd.to_text(e), shapes=shapes) is e, sd.to_text(e)
+
+
+def test_arange_and_dimension_sizes_read_back_from_their_text():
+    # arange names a dtype its bounds do not imply and quotes a dimension name; a dimension's
+    # size (the mean over n rows divides by it) prints as the bare name, which reads back as it
+    for e in [sd.arange(3, dtype="float32"), sd.arange(0, 5, 2, dtype="int32"), sd.arange(4.0),
+              sd.arange("n"), sd.arange("n", dtype="float64")]:
+        assert sd.parse(sd.to_text(e)) is e, sd.to_text(e)
+    assert sd.to_text(sd.arange(3, dtype="float32")) == "arange(3.0, dtype='float32')"
+    X, W = sd.var("X", ("n", 4)), sd.var("W", (4, 3))
+    labels = sd.var("labels", ("n",), "int64")
+    loss = -sd.log_softmax(X @ W, axis=1)[sd.arange(X.shape[0]), labels].mean()
+    shapes = {"X": X, "W": W, "labels": labels}
+    for e in [loss, sd.grad(loss, W), sd.simplify(sd.grad(loss, W)), sd.std(X, axis=0)]:
+        assert sd.parse(sd.to_text(e), shapes=shapes) is e, sd.to_text(e)
+    assert sd.parse("n * 2", shapes={"X": (("n", 3), "float32")}).dtype == np.int64
+    assert sd.parse("n * 2").dtype == np.float64  # no shape names n: a variable
+
+
+def test_an_indexed_constant_array_reads_back():
+    # a jvp's tangent is a constant array, indexed where the variable is: [[0.5, ...]][:, [0, 2]]
+    x = sd.var("x", (2, 3))
+    for e in [sd.jvp(x[:, [0, 2]] ** 2, x, np.full((2, 3), 0.5)), sd.const(np.arange(5))[::2],
+              sd.const(np.ones((1, 3), np.float32))[:, [0, 2]]]:
+        assert sd.parse(sd.to_text(e), shapes={"x": x}) is e, sd.to_text(e)
+    with pytest.raises(sd.ParseError, match="holds numbers only"):
+        sd.parse("[x, 2.0][0]")
+
+
+def test_every_op_tables_jacobian_reads_back_from_its_text():
+    # a Jacobian's graph holds the batched forms of the derivative ops (a scatter to an argsort
+    # with a unit axis put in front, for the batch, is still a permutation): each reads back
+    from op_table import SAMPLES
+
+    checked = 0
+    for sample in SAMPLES:
+        node, _ = sample.build()
+        wrt = [n for n in sd.toposort(node) if isinstance(n.op, sd.Var) and n.type.is_float]
+        if not wrt or not node.type.is_float or not sample.grad or node.dtype.kind == "c":
+            continue
+        if not node.type.static_size or node.type.static_size > 24 or wrt[0].type.static_size is None:
+            continue
+        jac = sd.jacobian(node, wrt[0])
+        leaves = {n.op.var_name: n for n in sd.toposort(jac) if isinstance(n.op, sd.Var)}
+        for g in (jac, sd.simplify(jac)):
+            text = sd.to_text(g)
+            if "const<" not in text:
+                assert sd.parse(text, shapes=leaves) is g, f"{sample}: {text}"
+                checked += 1
+    assert checked > 1000
+
+
 @pytest.mark.parametrize("expr", [
     lambda x, z: sd.broadcast_to(sd.const(np.float32(0.5)), (2, 3)),  # alone: its own dtype
     lambda x, z: x * sd.const(np.float64(2.0)),  # beside float32, a float64 literal would not be

@@ -126,6 +126,15 @@ def test_take_along_axis_repeated_indices_add_up_and_broadcast_axes_sum():
     np.testing.assert_array_equal(sd.evaluate(g, {"a": np.zeros((1, 4))}), [[2.0, 2.0, 0.0, 2.0]])
 
 
+def test_take_along_axis_with_an_argsort_of_another_axis_adds_its_repeats():
+    # an argsort along axis 0 is no permutation along axis 1: the repeats there must add up
+    a, b = sd.var("a", shape=(3, 3)), sd.var("b", shape=(3, 3))
+    b0 = np.array([[0.0, 0.0, 2.0], [1.0, 1.0, 0.0], [2.0, 2.0, 1.0]])  # argsort rows 0 0 1, ...
+    g = sd.grad(sd.sum(sd.take_along_axis(a, sd.argsort(b, axis=0), axis=1)), a)
+    np.testing.assert_array_equal(sd.evaluate(g, {"a": np.zeros((3, 3)), "b": b0}),
+                                  [[2.0, 1.0, 0.0], [0.0, 2.0, 1.0], [1.0, 0.0, 2.0]])
+
+
 def test_take_gradient_scatters_and_adds_repeats():
     a = sd.var("a", shape=(2, 3))
     g = sd.grad(sd.sum(sd.take(a, [2, 2, 0], axis=1)), a)

@@ -86,6 +86,17 @@ def test_tensors_become_matrices_of_indexed_elements():
     assert np.allclose(sd.evaluate(back, vals), want)
 
 
+def test_arrays_of_rank_three_convert_back():
+    # a Jacobian of a vector by a matrix is an array of rank 3 (SymPy sizes it with Integers)
+    W, h = sd.var("W", (2, 3)), sd.var("h", (3,))
+    jac = sd.jacobian(sd.tanh(W @ h), W)
+    back = sd.from_sympy(sd.to_sympy(jac), shapes={"W": W, "h": h})
+    rng = np.random.default_rng(2)
+    vals = {"W": rng.normal(size=(2, 3)), "h": rng.normal(size=3)}
+    assert back.shape == (2, 2, 3)
+    np.testing.assert_allclose(sd.evaluate(back, vals), sd.evaluate(jac, vals), rtol=1e-12, atol=1e-15)
+
+
 def test_reductions_softmax_index_and_einsum_convert():
     A = sd.var("A", (2, 3))
     rng = np.random.default_rng(2)

@@ -702,7 +702,7 @@ def _combine(e: sympy.Basic, vals: list[Any]) -> Any:
     if isinstance(e, sympy.ITE):
         return ew.where(*vals)
     if isinstance(e, (sympy.MatrixBase, sympy.NDimArray)):
-        shape = tuple(e.shape)
+        shape = tuple(int(d) for d in e.shape)  # an array of rank 3 or more has SymPy Integers
         return FUNCTIONS["reshape"](stack(vals), shape)
     fn = _FUNCS.get(type(e))
     if fn is None:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ShapeError
-from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape
+from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape, shape_text
 from .base import as_node, helper, normalize_axis
 from .elementwise import astype
 from .reduce import sum as reduce_sum
@@ -116,7 +116,7 @@ class DiagonalEmbed(Op):
     def text(self, args: Sequence[str]) -> str:
         if self.is_diag():
             return f"diag({args[0]}{f', {self.offset}' if self.offset else ''})"
-        return (f"diagonal_embed({args[0]}, {format_shape(self.shape)}, offset={self.offset}, "
+        return (f"diagonal_embed({args[0]}, {shape_text(self.shape)}, offset={self.offset}, "
                 f"axis1={self.axis1}, axis2={self.axis2})")
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:

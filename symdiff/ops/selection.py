@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import DTypeError, ShapeError
-from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape
+from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape, shape_text
 from .base import as_node, broadcast_shapes, helper, normalize_axis
-from .shape import _dims_src, check_bounds, reshape, resolve_reshape
+from .shape import Reshape, _dims_src, check_bounds, reshape, resolve_reshape
 
 _KINDS = (None, "quicksort", "mergesort", "heapsort", "stable")
 _INDEX = np.dtype(np.intp)  # what np.argsort and np.argmax return
@@ -301,7 +301,7 @@ class AddAlongAxis(Op):
                 f"{self.accumulate})")
 
     def text(self, args: Sequence[str]) -> str:
-        return f"add_along_axis({args[0]}, {args[1]}, {format_shape(self.shape)}, axis={self.axis})"
+        return f"add_along_axis({args[0]}, {args[1]}, {shape_text(self.shape)}, axis={self.axis})"
 
     def vjp(self, g: Node, out: Node, upstream: Node, indices: Node) -> Sequence[Node | None]:
         return (Node(TakeAlongAxis(self.axis), (g, indices)), None)
@@ -316,13 +316,20 @@ def add_along_axis(g: Any, indices: Any, shape: Any, axis: int) -> Node:
     if idx.dtype.kind not in "iu":
         raise DTypeError(f"add_along_axis: indices must be integers, got dtype {idx.dtype}")
     ax = normalize_axis("add_along_axis", axis, len(shape))
-    return Node(AddAlongAxis(ax, shape, not is_permutation(idx)), (g, idx))
+    return Node(AddAlongAxis(ax, shape, not is_permutation(idx, ax)), (g, idx))
 
 
-def is_permutation(indices: Node) -> bool:
-    """Whether ``indices`` are known to hold no repeats along their axis (an argsort's), so a
-    scatter to them needs no accumulation."""
-    return isinstance(indices.op, Argsort)
+def is_permutation(indices: Node, axis: int) -> bool:
+    """Whether ``indices`` are known to hold no repeats along ``axis`` (an argsort's along that
+    axis, possibly with unit axes put in front, as a batched derivative does), so a scatter to
+    them needs no accumulation. An argsort along another axis can repeat values along this one."""
+    while isinstance(indices.op, Reshape):
+        inner = indices.inputs[0]
+        extra = indices.ndim - inner.ndim
+        if extra < 0 or indices.shape != (1,) * extra + inner.shape:
+            return False
+        indices, axis = inner, axis - extra
+    return isinstance(indices.op, Argsort) and indices.op.axis == axis
 
 
 def take_along_axis(arr: Any, indices: Any, axis: Any = -1) -> Node:

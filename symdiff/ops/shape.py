@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DTypeError, OutOfBoundsError, ShapeError
-from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape
+from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape, shape_text
 from .base import Const, as_node, broadcast_shapes, const, helper, normalize_axis, numeric_dtype
 
 
@@ -44,7 +44,7 @@ class Reshape(Op):
         return f"np.reshape({args[0]}, {_dims_src(self.shape, dim)})"
 
     def text(self, args: Sequence[str]) -> str:
-        return f"reshape({args[0]}, {format_shape(self.shape)})"
+        return f"reshape({args[0]}, {shape_text(self.shape)})"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         return (reshape(g, x.shape),)
@@ -184,7 +184,7 @@ class BroadcastTo(Op):
         return f"np.broadcast_to({args[0]}, {_dims_src(self.shape, dim)})"
 
     def text(self, args: Sequence[str]) -> str:
-        return f"broadcast_to({args[0]}, {format_shape(self.shape)})"
+        return f"broadcast_to({args[0]}, {shape_text(self.shape)})"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         return (g,)  # differentiation sums it back to x's shape
@@ -540,7 +540,7 @@ class IndexAdd(Op):
     def text(self, args: Sequence[str]) -> str:
         # s_[...] is NumPy's notation for an index as a value (np.s_), which the parser reads
         idx = _index_src(self.spec, args[1:], True)
-        return f"index_add({args[0]}, {format_shape(self.shape)}, s_[{idx}])"
+        return f"index_add({args[0]}, {shape_text(self.shape)}, s_[{idx}])"
 
     def vjp(self, g: Node, out: Node, upstream: Node, *arrays: Node) -> Sequence[Node | None]:
         return (Node(Index(self.spec), (g, *arrays)), *([None] * len(arrays)))
@@ -661,9 +661,11 @@ class Arange(Op):
         return f"np.arange({self.start!r}, {stop}, {self.step!r}, dtype=np.{self.dtype.name})"
 
     def text(self, args: Sequence[str]) -> str:
-        if self.start == 0 and self.step == 1:
-            return f"arange({self.stop})"
-        return f"arange({self.start}, {self.stop}, {self.step})"
+        stop = repr(self.stop) if isinstance(self.stop, str) else self.stop  # arange('n')
+        bounds = f"{stop}" if self.start == 0 and self.step == 1 else f"{self.start}, {stop}, {self.step}"
+        integral = isinstance(self.stop, str) or isinstance(self.step, int)
+        implied = np.dtype(np.int64 if integral else np.float64)  # what arange(bounds) gives
+        return f"arange({bounds})" if self.dtype == implied else f"arange({bounds}, dtype={self.dtype.name!r})"
 
 
 def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -> Node:
