@@ -150,14 +150,19 @@ def test_memory_returns_to_baseline_across_many_compiled_graphs(monkeypatch):
             one(k)
         gc.collect()
         nodes = sd.live_node_count()
-        base = tracemalloc.get_traced_memory()[0]
-        for k in range(6, 26):
-            one(k)
-        gc.collect()
-        grown = tracemalloc.get_traced_memory()[0] - base
+        # Three windows of 7 graphs: a leak would keep their 2.8 MB of constants in every window,
+        # while the library's capped caches (types, kernels) may still be filling up to their
+        # bound, a few MB in all, depending on what ran before; the quietest window tells.
+        grown = []
+        for window in range(3):
+            base = tracemalloc.get_traced_memory()[0]
+            for k in range(6 + 7 * window, 13 + 7 * window):
+                one(k)
+            gc.collect()
+            grown.append(tracemalloc.get_traced_memory()[0] - base)
     finally:
         tracemalloc.stop()
     assert sd.live_node_count() == nodes
-    assert grown < 1_000_000, f"{grown / 1e6:.1f} MB kept by 20 dropped graphs (8 MB of constants)"
+    assert min(grown) < 1_000_000, f"{[round(g / 1e6, 1) for g in grown]} MB kept by 7 dropped graphs each"
     kept = [f for f in linecache.cache if f.startswith("<symdiff ")]
     assert sum(len("".join(linecache.cache[f][2])) for f in kept) <= api._REGISTERED_CHARS
