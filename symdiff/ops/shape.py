@@ -665,7 +665,9 @@ class Arange(Op):
         bounds = f"{stop}" if self.start == 0 and self.step == 1 else f"{self.start}, {stop}, {self.step}"
         integral = isinstance(self.stop, str) or isinstance(self.step, int)
         implied = np.dtype(np.int64 if integral else np.float64)  # what arange(bounds) gives
-        return f"arange({bounds})" if self.dtype == implied else f"arange({bounds}, dtype={self.dtype.name!r})"
+        if self.dtype == implied:
+            return f"arange({bounds})"
+        return f"arange({bounds}, dtype={self.dtype.name!r})"
 
 
 def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -> Node:

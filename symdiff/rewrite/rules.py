@@ -395,7 +395,8 @@ SHAPES = RuleSet([
     Rule(Pat(Sum, x * y), _sum_scaled),  # sum(s * y) -> s * sum(y)
     Rule(Pat((Sum, Prod, Max, Min), x), _reduce_ones),  # sum(x, axes of extent 1) -> x
     Rule(Pat(Reshape, Pat((Sum, Prod, Max, Min), x)), _drop_kept_axes),  # reshape(sum(x, keepdims)) -> sum(x)
-    Rule(Pat(_MULTI_ELEMENTWISE), _unbroadcast, any_input=(BroadcastTo, Const)),  # bcast(s, S) * t -> s * t (t of shape S)
+    # bcast(s, S) * t -> s * t (t of shape S), [3.0] * t -> 3.0 * t
+    Rule(Pat(_MULTI_ELEMENTWISE), _unbroadcast, any_input=(BroadcastTo, Const)),
     Rule(Pat(MatMul, x, y), lambda node, x, y: _row_matmul(node, x, y)),  # reshape(v, (1, n)) @ X -> reshape(v @ X, (1, m))
 ])
 
