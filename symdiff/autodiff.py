@@ -36,7 +36,7 @@ from .ops.nn import LogSoftmax, Softmax
 from .ops.products import Einsum, MatMul
 from .ops.reduce import Reduction, Sum
 from .ops.scan import Cumsum
-from .ops.selection import AddAlongAxis, Sort, TakeAlongAxis, is_permutation
+from .ops.selection import AddAlongAxis, Sort, TakeAlongAxis, add_along_axis
 from .ops.shape import BroadcastTo, Concatenate, Index, IndexAdd, Reshape, Transpose, split_along
 from .ops.stable import HEADS as STABLE_HEADS
 from .ops.stable import stable_parts
@@ -388,20 +388,19 @@ def _batched_along_axis(node: Node, g: Node, batch: int) -> Sequence[Node | None
 
 def _batched_along(node: Node, g: Node, batch: int) -> Sequence[Node | None]:
     """Gathers and scatters along an axis (take_along_axis, add_along_axis, sort): the indices
-    broadcast over the batch axis, the axis moves past it."""
+    broadcast over the batch axis (a unit axis in front), the axis moves past it."""
     op = node.op
     axis = op.axis + 1  # type: ignore[attr-defined]
     if isinstance(op, Sort):
         (x,) = node.inputs
-        perm = op.permutation(x)
-        scatter = AddAlongAxis(axis, (batch, *x.shape), False)
-        return (Node(scatter, (g, reshape(perm, (1, *x.shape)))),)
-    x, idx = node.inputs
+        idx = op.permutation(x)
+    else:
+        x, idx = node.inputs
     idx1 = reshape(idx, (1, *idx.shape))
-    if isinstance(op, TakeAlongAxis):
-        scatter = AddAlongAxis(axis, (batch, *x.shape), not is_permutation(idx1, axis))
-        return (Node(scatter, (g, idx1)), None)
-    return (Node(TakeAlongAxis(axis), (g, idx1)), None)
+    if isinstance(op, AddAlongAxis):
+        return (Node(TakeAlongAxis(axis), (g, idx1)), None)
+    scatter = add_along_axis(g, idx1, (batch, *x.shape), axis)
+    return (scatter,) if isinstance(op, Sort) else (scatter, None)
 
 
 def _batched_roll(node: Node, g: Node, batch: int) -> Sequence[Node | None]:

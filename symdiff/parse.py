@@ -352,6 +352,7 @@ class _Parser:
             self.shapes[unicodedata.normalize("NFKC", k)] = v  # as Python's parser reads names
         self.variables: dict[str, Node] = {}
         self.pending: set[str] = set()  # names defined further down, after 'where'
+        self.dimensions = self.dimension_names()
         self.defining: str | None = None  # the name whose definition is being read
         self.negated: set[ast.AST] = set()  # the literal 2**63 under a minus sign
 
@@ -555,7 +556,7 @@ class _Parser:
             return CONSTANTS[name]
         elif name in FUNCTIONS:
             raise src.at(node, f"{name!r} is a function; call it, as in {name}(x)")
-        elif name in self.dimension_names():
+        elif name in self.dimensions:
             found = dim_size(name)  # the run-time size of a named dimension, as text prints it
         else:
             found = var(name)
