@@ -838,10 +838,10 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
                 stack.append((n.inputs[0], e, n))
             continue
         if expandable and isinstance(n.op, Pow):
-            p = scalar_constant(n.inputs[1])
-            if p is not None and n.inputs[1].ndim == 0 and p.dtype.kind in "iuf" and float(p) % 1 == 0 and p != 0:
+            p = _integer_power(n)
+            if p is not None:
                 m.cost += 1
-                stack.append((n.inputs[0], e * int(p), n))
+                stack.append((n.inputs[0], e * p, n))
                 continue
         if isinstance(n.op, (Const, BroadcastTo)) and _is_zero(n):
             # 0 * t is NaN where t is infinite: the term stays whole, sharing nothing with
