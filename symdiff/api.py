@@ -16,7 +16,7 @@ from typing import Any
 from .autodiff import cotangent_of, derivative, grad, hessian, hvp, jacobian, jvp, taylor, vjp
 from .backends.evaluate import evaluate as _evaluate
 from .backends.numpy_src import generate
-from .ir import Node, count_nodes, toposort
+from .ir import Node, as_roots, count_nodes, flatten_outputs, toposort, unflatten_outputs
 from .printing import short_repr, to_text
 from .rewrite import simplify
 
@@ -35,7 +35,8 @@ def evaluate(
     simplify: bool | str = "auto",
 ) -> Any:
     """Values of ``outputs`` for ``inputs`` (keyed by variable or by name): one node gives one
-    array, a list gives a list, a dict of nodes a dict with the same keys. The graph is
+    array, a list gives a list, a dict of nodes a dict with the same keys (and so on for lists,
+    tuples and dicts nested, as ``hessian`` returns its blocks). The graph is
     rewritten first (smaller, stabilized; equal values up to rounding, as ``sd.compile`` does)
     with ``simplify=True``; not with ``False``; with
     ``"auto"``, the default, when rewriting is cheap next to evaluating: the graph has at most
@@ -47,11 +48,10 @@ def evaluate(
         simplify = _worth_simplifying(outputs, inputs)
     elif not isinstance(simplify, bool):
         raise ValueError(f"evaluate: simplify must be True, False or 'auto', got {simplify!r}")
-    outputs = _simplified(outputs) if simplify else outputs
-    if isinstance(outputs, Mapping):  # as sd.compile takes them: named outputs
-        keys = list(outputs)
-        return dict(zip(keys, _evaluate([outputs[k] for k in keys], inputs)))
-    return _evaluate(outputs, inputs)
+    if isinstance(outputs, Node):
+        return _evaluate(_simplify(outputs) if simplify else outputs, inputs)
+    roots, spec = flatten_outputs(outputs, "evaluate")
+    return unflatten_outputs(spec, _evaluate(_simplified(roots) if simplify else roots, inputs))
 
 
 def _worth_simplifying(outputs: Any, inputs: Mapping[Any, Any] | None) -> bool:
@@ -61,25 +61,25 @@ def _worth_simplifying(outputs: Any, inputs: Mapping[Any, Any] | None) -> bool:
         size = getattr(value, "size", None)  # arrays only: other values are small or scalars
         if isinstance(size, int) and size >= AUTO_SIMPLIFY_ELEMENTS:
             return True
-    roots = list(outputs.values()) if isinstance(outputs, Mapping) else outputs
-    if not isinstance(roots, Node) and not (
-            isinstance(roots, (list, tuple)) and all(isinstance(o, Node) for o in roots)):
-        return False
+    try:
+        roots = as_roots(outputs, "evaluate")
+    except (TypeError, ValueError):
+        return False  # not outputs: evaluation says so
     # One toposort (under a microsecond per node) against evaluation's several per node.
     return count_nodes(roots) <= AUTO_SIMPLIFY_NODES
 
 
 def _simplified(outputs: Any, mapping: dict[Node, Node] | None = None) -> Any:
-    """``outputs`` (a node, a list, or a dict of nodes) with their graph rewritten together
-    (``mapping`` as in ``simplify``)."""
+    """``outputs`` (a node, or lists, tuples and dicts of nodes, nested) with their graph
+    rewritten together (``mapping`` as in ``simplify``); anything else as it is (the caller
+    names what is wrong with it)."""
     if isinstance(outputs, Node):
         return _simplify(outputs, mapping=mapping)
-    if isinstance(outputs, Mapping):
-        keys = list(outputs)
-        return dict(zip(keys, _simplify([outputs[k] for k in keys], mapping=mapping)))
-    if isinstance(outputs, (list, tuple)) and all(isinstance(o, Node) for o in outputs):
-        return _simplify(list(outputs), mapping=mapping)
-    return outputs
+    try:
+        roots, spec = flatten_outputs(outputs, "simplify")
+    except (TypeError, ValueError):
+        return outputs
+    return unflatten_outputs(spec, _simplify(roots, mapping=mapping))
 
 
 def _for_codegen(outputs: Any, simplify: bool) -> tuple[Any, Callable[[Node], Node | None]]:
@@ -93,7 +93,7 @@ def _for_codegen(outputs: Any, simplify: bool) -> tuple[Any, Callable[[Node], No
     result = _simplified(outputs, mapping)
     if not mapping:  # not simplified (outputs that are not nodes: generate names the culprit)
         return result, cotangent_of
-    roots = list(outputs.values()) if isinstance(outputs, Mapping) else outputs
+    roots = as_roots(outputs, "codegen")
     carried: dict[Node, Node] = {}
     plain: set[Node] = set()
     for old in toposort(roots):

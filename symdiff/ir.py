@@ -545,22 +545,95 @@ def substitute(roots: Sequence[Node], mapping: Mapping[Node, Node]) -> list[Node
 
 
 def count_nodes(outputs: Node | Iterable[Node]) -> int:
-    """The number of distinct nodes reachable from ``outputs`` (shared nodes count once)."""
+    """The number of distinct nodes reachable from ``outputs`` (shared nodes count once): one
+    expression, or lists, tuples and dicts of them, nested as ``hessian`` returns its blocks."""
     return len(toposort(as_roots(outputs, "count_nodes")))
 
 
+def _is_nest(item: Any) -> bool:
+    return isinstance(item, (list, tuple, Mapping))
+
+
+def _path_text(path: tuple[Any, ...]) -> str:
+    """Where an item sits in nested outputs: ``1`` (a list's second), ``1[0]``, ``'loss'``."""
+    return repr(path[0]) + "".join(f"[{k!r}]" for k in path[1:])
+
+
+def map_nest(tree: Any, leaf: Callable[[Any, tuple[Any, ...]], Any], what: str) -> Any:
+    """``tree`` with every item that is not a list, tuple or dict replaced by ``leaf(item,
+    path)``, keeping the nesting (lists stay lists, tuples tuples, dicts keep their keys; a
+    ``tree`` that is not a nest is itself the one item, at path ``()``). Iterative: a nest
+    may be deep; one that contains itself is an error naming ``what``."""
+    if not _is_nest(tree):
+        return leaf(tree, ())
+
+    def opened(c: Any, path: tuple[Any, ...], outer: frozenset[int]) -> list[Any]:
+        if id(c) in outer:
+            raise ValueError(f"{what}: the outputs contain themselves at item {_path_text(path)}")
+        keys = list(c) if isinstance(c, Mapping) else None
+        items = [c[k] for k in keys] if keys is not None else list(c)
+        return [c, keys, items, [], path, outer | {id(c)}]
+
+    stack = [opened(tree, (), frozenset())]
+    while True:
+        c, keys, items, done, path, outer = stack[-1]
+        k = len(done)
+        if k < len(items):
+            item, at = items[k], path + (keys[k] if keys is not None else k,)
+            if _is_nest(item):
+                stack.append(opened(item, at, outer))
+            else:
+                done.append(leaf(item, at))
+            continue
+        if keys is not None:
+            built: Any = dict(zip(keys, done))
+        elif isinstance(c, tuple):
+            built = type(c)(*done) if hasattr(c, "_fields") else tuple(done)  # namedtuples too
+        else:
+            built = done
+        stack.pop()
+        if not stack:
+            return built
+        stack[-1][3].append(built)
+
+
+def flatten_outputs(outputs: Any, what: str, convert: Callable[[Any], Node | None] | None = None
+                    ) -> tuple[list[Node], Any]:
+    """The expressions of ``outputs`` (one, or lists, tuples and dicts of them, nested; any other
+    iterable is read as a list) in order, and the nest with each replaced by its position, for
+    ``unflatten_outputs``. ``convert`` turns an item that is not an expression into one, or
+    gives None; an item left that is not an expression is a TypeError naming ``what`` and
+    where the item sits.
+
+    >>> flatten_outputs([[a, b], {"c": c}], "f")   # ([a, b, c], [[0, 1], {"c": 2}])
+    """
+    leaves: list[Node] = []
+
+    def leaf(item: Any, path: tuple[Any, ...]) -> int:
+        node = item if isinstance(item, Node) or convert is None else convert(item)
+        if not isinstance(node, Node):
+            raise TypeError(f"{what}: item {_path_text(path)} is a {type(item).__name__}, not an "
+                            "expression (sd.const makes a constant one)")
+        leaves.append(node)
+        return len(leaves) - 1
+
+    if not _is_nest(outputs) and not isinstance(outputs, Node):
+        try:  # any other iterable (a generator, ...) is read as a list
+            outputs = list(outputs)
+        except TypeError:
+            raise TypeError(f"{what}: expects an expression or a list of expressions, got "
+                            f"{type(outputs).__name__}") from None
+    return leaves, map_nest(outputs, leaf, what)
+
+
+def unflatten_outputs(spec: Any, values: Sequence[Any]) -> Any:
+    """``values`` (one per expression of ``flatten_outputs``) in the nest ``spec`` describes."""
+    return map_nest(spec, lambda k, _: values[k], "unflatten_outputs")
+
+
 def as_roots(outputs: Any, what: str) -> list[Node]:
-    """One expression or an iterable of them, as a list; anything else is a TypeError that names
-    the function ``what`` and the item at fault."""
+    """One expression, or an iterable of them (lists, tuples and dicts may nest), as a flat list;
+    anything else is a TypeError that names the function ``what`` and the item at fault."""
     if isinstance(outputs, Node):
         return [outputs]
-    try:
-        roots = list(outputs)
-    except TypeError:
-        raise TypeError(f"{what}: expects an expression or a list of expressions, got "
-                        f"{type(outputs).__name__}") from None
-    for k, r in enumerate(roots):
-        if not isinstance(r, Node):
-            raise TypeError(f"{what}: item {k} is a {type(r).__name__}, not an expression "
-                            "(sd.const makes a constant one)")
-    return roots
+    return flatten_outputs(outputs, what)[0]

@@ -33,7 +33,7 @@ def test_single_output_gives_array_list_gives_list(xy):
     assert isinstance(many, list) and [float(v) for v in many] == [3.0, 2.0]
     single_list = sd.evaluate([x + y], {"x": 1.0, "y": 2.0})
     assert isinstance(single_list, list) and len(single_list) == 1
-    assert sd.evaluate((x, x), {"x": 5.0}) == [5.0, 5.0]
+    assert sd.evaluate((x, x), {"x": 5.0}) == (5.0, 5.0)  # the nest comes back as given
     assert sd.evaluate([], {}) == []
 
     for simplify in (True, False, "auto"):  # named outputs, as sd.compile takes them
@@ -178,12 +178,14 @@ def test_results_are_the_callers_own_arrays():
 
 
 def test_evaluate_rejects_non_expressions():
-    with pytest.raises(TypeError, match="outputs must be symdiff expressions"):
+    with pytest.raises(TypeError, match="evaluate: item 0 is a float, not an expression"):
         sd.evaluate([1.0], {})
-    with pytest.raises(TypeError, match="outputs must be a symdiff expression or a list of them, got float"):
+    with pytest.raises(TypeError, match="evaluate: expects an expression or a list of expressions, got float"):
         sd.evaluate(1.0, {})
-    with pytest.raises(TypeError, match="outputs must be symdiff expressions, got float"):
+    with pytest.raises(TypeError, match="evaluate: item 'a' is a float, not an expression"):
         sd.evaluate({"a": 1.0}, {})
+    with pytest.raises(TypeError, match=r"evaluate: item 1\[0\]\['b'\] is a str, not an expression"):
+        sd.evaluate([sd.var("x"), [{"b": "x"}]], {"x": 1.0})
 
 
 @pytest.mark.parametrize("simplify", [True, False, "auto"])

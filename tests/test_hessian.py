@@ -261,3 +261,48 @@ def test_no_variables_give_no_results():
     v = sd.var("v", (3,))
     assert sd.grad(sd.sum(v), []) == [] and sd.hessian(sd.sum(v), []) == []
     assert sd.hvp(sd.sum(v ** 3), [], []) == [] and sd.jacobian(sd.sin(v), []) == []
+
+
+def test_hessian_blocks_evaluate_simplify_and_compile_as_they_nest():
+    a = sd.var("a", shape=(2,))
+    s = sd.var("s")
+    f = sd.sum(a ** 2) * s ** 3 + sd.sum(sd.sin(a)) * s
+    blocks = sd.hessian(f, [a, s])
+    x = np.array([0.3, -1.2])
+    sv = 0.7
+    want = [[np.diag(2 * sv ** 3 - np.sin(x) * sv), 6 * x * sv ** 2 + np.cos(x)],
+            [6 * x * sv ** 2 + np.cos(x), 6 * sv * np.sum(x ** 2)]]
+    for simplify in (True, False):
+        got = sd.evaluate(blocks, {"a": x, "s": sv}, simplify=simplify)
+        assert isinstance(got, list) and all(isinstance(row, list) and len(row) == 2 for row in got)
+        for gr, wr in zip(got, want):
+            for g, w in zip(gr, wr):
+                np.testing.assert_allclose(g, w, rtol=1e-12)
+    small = sd.simplify(blocks)
+    assert [[b.shape for b in row] for row in small] == [[(2, 2), (2,)], [(2,), ()]]
+    assert sd.count_nodes(small) <= sd.count_nodes(blocks)
+    fn = sd.compile({"f": f, "H": blocks}, inputs=[a, s], name="model")
+    value, H = fn(x, sv)
+    assert "return f, [[H_0_0, H_0_1], [H_1_0, H_1_1]]" in fn.source  # the nest as given
+    np.testing.assert_allclose(value, np.sum(x ** 2) * sv ** 3 + np.sum(np.sin(x)) * sv)
+    for gr, wr in zip(H, want):
+        for g, w in zip(gr, wr):
+            np.testing.assert_allclose(g, w, rtol=1e-12)
+    tup = sd.compile((f, (s * 2,)), inputs=[a, s])
+    assert tup(x, sv)[1] == (1.4,)
+
+
+def test_nested_outputs_that_are_not_expressions_are_named_where_they_sit():
+    x = sd.var("x")
+    with pytest.raises(TypeError, match=r"count_nodes: item 1\[0\] is a str, not an expression"):
+        sd.count_nodes([x, ["x"]])
+    with pytest.raises(TypeError, match=r"codegen: item 'g'\[1\] is a NoneType, not an expression"):
+        sd.compile({"f": x, "g": [x, None]})
+    loop: list = [x]
+    loop.append(loop)
+    with pytest.raises(ValueError, match=r"simplify: the outputs contain themselves at item 1"):
+        sd.simplify(loop)
+    with pytest.raises(TypeError, match=r"codegen: the keys of a dict inside the outputs must be "
+                                        r"strings or integers"):
+        sd.compile([x, {(1, 2): x}])
+    assert sd.simplify((x * 1, [x + 0, {"k": 2.0}])) == (x, [x, {"k": sd.const(2.0)}])

@@ -30,7 +30,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from ..ir import Dim, Node, Op, format_shape, toposort
+from ..ir import (
+    Dim, Node, Op, flatten_outputs, format_shape, map_nest, toposort, unflatten_outputs,
+)
 from ..ops.base import HELPERS, Const, Var, helper_source, literal
 from ..ops.elementwise import Binary, Elementwise, StopGradient
 from ..ops.nn import LogSoftmax, OneHot, Softmax
@@ -157,6 +159,15 @@ class _Namer:
         return name
 
 
+class _Source(str):
+    """Source text that shows as itself inside a container's repr (a returned nest of names)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
 def _docstring_text(text: str) -> str:
     """``text`` made safe inside a triple-quoted string."""
     return text.replace("\\", "\\\\").replace('"', '\\"')
@@ -243,25 +254,37 @@ class GeneratedModule:
 
 def _normalize_outputs(
     outputs: Node | Sequence[Node] | Mapping[str, Node], names: Sequence[str] | None
-) -> tuple[list[Node], list[str], bool]:
+) -> tuple[list[Node], list[str], bool, Any]:
+    """The outputs as a flat list, their default names, whether there is a single one, and
+    for outputs nested in lists, tuples or dicts the nest they are returned in (else None)."""
+    nest = None
     if isinstance(outputs, Node):
         outs, single, default = [outputs], True, ["out"]
-    elif isinstance(outputs, Mapping):
+    elif isinstance(outputs, Mapping) and all(isinstance(o, Node) for o in outputs.values()):
         outs, single, default = list(outputs.values()), False, [str(k) for k in outputs]
     else:
-        outs, single = list(outputs), False
-        default = [f"out{k}" for k in range(len(outs))]
+        outs, spec = flatten_outputs(outputs, "codegen")
+        single = False
+        paths: list[tuple[Any, ...]] = []
+        map_nest(outputs, lambda _, path: paths.append(path), "codegen")
+        if all(len(p) == 1 for p in paths) and not isinstance(outputs, Mapping):
+            default = [f"out{k}" for k in range(len(outs))]
+        else:  # nested: returned in the same nest, each named after where it sits (out1_0)
+            for p in paths:
+                if not all(isinstance(k, (str, int)) for k in p[1:]):
+                    raise TypeError(f"codegen: the keys of a dict inside the outputs must be "
+                                    f"strings or integers, got {p[1:]!r}")
+            nest = spec
+            first = (lambda k: str(k)) if isinstance(outputs, Mapping) else (lambda k: f"out{k}")
+            default = ["_".join([first(p[0]), *map(str, p[1:])]) for p in paths]
     if not outs:
         raise ValueError("codegen: no outputs given")
-    for o in outs:
-        if not isinstance(o, Node):
-            raise TypeError(f"codegen: outputs must be symdiff expressions, got {type(o).__name__}")
     if names is not None:
         names = [str(n) for n in names]
         if len(names) != len(outs):
             raise ValueError(f"codegen: {len(outs)} outputs but {len(names)} names")
         default = names
-    return outs, default, single
+    return outs, default, single, nest
 
 
 def _gradient_names(outs: Sequence[Node], defaults: Sequence[str],
@@ -535,6 +558,10 @@ class _Emitter:
         return ro
 
     def return_stmt(self, results: list[str]) -> str:
+        if self.nest is not None:
+            tree = unflatten_outputs(self.nest, [_Source(r) for r in results])
+            text = repr(tuple(tree.values()) if isinstance(tree, Mapping) else tuple(tree))
+            return f"return {text[1:-1].rstrip(',') if len(tree) > 1 else text[1:-1]}"
         if len(self.outs) == 1 and self.single:
             return f"return {results[0]}"
         return f"return ({', '.join(results)},)" if len(results) == 1 else f"return {', '.join(results)}"
@@ -625,9 +652,10 @@ class _Emitter:
             text.append(f"Dimensions {shown} are read from the arguments' shapes and must agree.")
         return ['"""' + text[0], *text[1:], '"""']
 
-    def module(self, user_out_names: list[str], single: bool) -> GeneratedModule:
+    def module(self, user_out_names: list[str], single: bool, nest: Any = None) -> GeneratedModule:
         self.user_out_names = user_out_names
         self.single = single
+        self.nest = nest
         indent = "    "
         sig = ", ".join(self.params)
         scalar = self.scalar_possible()
@@ -697,10 +725,11 @@ def generate(
 
     >>> x, y = sd.symbols("x y"); print(generate({"f": x * y}, [x, y], name="mul").source)
     """
-    outs, out_names, single = _normalize_outputs(outputs, names)
-    if names is None and not single and not isinstance(outputs, Mapping) and cotangent_of is not None:
+    outs, out_names, single, nest = _normalize_outputs(outputs, names)
+    if names is None and not single and nest is None and not isinstance(outputs, Mapping) \
+            and cotangent_of is not None:
         out_names = _gradient_names(outs, out_names, cotangent_of)
     order = toposort(outs)
     ins = _normalize_inputs(order, inputs)
     emitter = _Emitter(outs, out_names, ins, name, order, cotangent_of)
-    return emitter.module(out_names, single)
+    return emitter.module(out_names, single, nest)

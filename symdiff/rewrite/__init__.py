@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ..ir import Node
+from ..ir import Node, flatten_outputs, unflatten_outputs
 from ..ops.base import as_node, is_python_scalar
 from .engine import rewrite, rewrite_once
 from .pattern import Pat, Rule, RuleSet
@@ -24,23 +24,28 @@ def simplify(
     mapping: dict[Node, Node] | None = None,
 ) -> Node | list[Node]:
     """An equivalent, smaller graph: one expression in, one out; a list in, a list out (shared
-    sub-expressions stay shared across the list). A dict given as ``mapping`` is filled with
+    sub-expressions stay shared across the list; lists, tuples and dicts may nest, as
+    ``hessian``'s blocks do, and come back nested the same way). A dict given as ``mapping`` is filled with
     every node of the original graph -> the node it became.
 
     >>> x = sd.var("x"); sd.simplify(x * 1 + 0)   # x
     """
-    single = isinstance(outputs, Node) or is_python_scalar(outputs) or isinstance(outputs, np.ndarray)
+    single = isinstance(outputs, Node) or _as_output(outputs) is not None
     if single:
-        roots = [as_node(outputs)]
+        roots, spec = [as_node(outputs)], None
     else:
-        try:
-            roots = [as_node(o) for o in outputs]  # type: ignore[union-attr]
-        except TypeError as e:
-            raise TypeError(f"simplify: expects an expression or a list of expressions ({e})") from None
+        roots, spec = flatten_outputs(outputs, "simplify", _as_output)
     out = rewrite(roots, DEFAULT if rules is None else rules, mapping=mapping)
     if rules is None:
         out = merge_same_forms(out, mapping)
-    return out[0] if single else out
+    return out[0] if single else unflatten_outputs(spec, out)
+
+
+def _as_output(item: object) -> Node | None:
+    """A number or an array as a constant expression, else None."""
+    if is_python_scalar(item) or isinstance(item, (np.ndarray, np.generic)):
+        return as_node(item)
+    return None
 
 
 __all__ = ["DEFAULT", "Pat", "Rule", "RuleSet", "rewrite", "rewrite_once", "simplify"]
