@@ -177,6 +177,17 @@ def test_integer_powers_compose():
     assert sd.evaluate(sd.simplify(x ** 0), {"x": np.nan}) == 1.0  # as NumPy: nan**0 is 1
 
 
+def test_powers_of_complex_values_simplify():
+    # a complex variable's exponents are complex constants (2+0j): the power rules leave them
+    # alone rather than fail on reading them as real numbers
+    z = sd.var("z", dtype="complex128")
+    for e in [(z ** 2) ** 2, z ** 2 * z ** 3, (z ** 0.5) ** 2, sd.exp(sd.log(z * z)), z * z * z]:
+        s = sd.simplify(e)
+        va, vb = sd.evaluate([e, s], {"z": 1.0 - 2.0j}, simplify=False)
+        np.testing.assert_allclose(vb, va, rtol=1e-12)
+        assert np.asarray(vb).dtype == np.complex128
+
+
 def test_term_collection():
     a, b = sd.symbols("a b")
     e = a * x + b * x

@@ -112,10 +112,19 @@ def known_nonnegative(node: Node) -> bool:
     if isinstance(op, Mul) and node.inputs[0] is node.inputs[1]:
         return True
     if isinstance(op, Pow):
-        p = scalar_constant(node.inputs[1])
-        return p is not None and float(p) % 2 == 0
+        p = integer_value(node.inputs[1])
+        return p is not None and p % 2 == 0
     v = scalar_constant(node) if not isinstance(op, Const) else op.value
     return v is not None and v.dtype.kind in "biuf" and bool(np.all(v >= 0))
+
+
+def integer_value(node: Node) -> int | None:
+    """The value of a real constant that holds one integer everywhere (2, 2.0, -1), else None
+    (complex constants too: an exponent 2+0j is not taken apart)."""
+    k = scalar_constant(node)
+    if k is None or k.dtype.kind not in "iuf" or not np.isfinite(k) or float(k) % 1:
+        return None
+    return int(k)
 
 
 def full(value: Any, like: Node) -> Node:
@@ -194,15 +203,15 @@ def _pow_const(node: Node, x: Node, c: Node) -> Node | None:
 
 
 def _pow_pow(node: Node, x: Node, a: Node, b: Node) -> Node | None:
-    pa, pb = scalar_constant(a), scalar_constant(b)
-    if pa is None or pb is None or float(pa) % 1 or float(pb) % 1 or pa.ndim or pb.ndim:
+    pa, pb = integer_value(a), integer_value(b)
+    if pa is None or pb is None:
         return None  # (x**2)**0.5 is |x|, not x: only integer exponents compose
     return power(x, const(np.asarray(pa * pb, dtype=b.dtype)))
 
 
 def _pow_mul(node: Node, x: Node, a: Node, b: Node) -> Node | None:
-    pa, pb = scalar_constant(a), scalar_constant(b)
-    if pa is None or pb is None or float(pa) % 1 or float(pb) % 1:
+    pa, pb = integer_value(a), integer_value(b)
+    if pa is None or pb is None:
         return None
     if (pa > 0) != (pb > 0) or pa == 0 or pb == 0:
         return None  # x**2 * x**-2 is nan at 0 and inf; x**0 would hide that
@@ -1190,10 +1199,8 @@ _FORM_KIND = {Add: 0, Sub: 1, Neg: 2, Mul: 3, Div: 4, Pow: 5}
 
 def _integer_power(n: Node) -> int | None:
     """The exponent of ``x ** k`` for a scalar integer-valued constant k != 0, else None."""
-    k = scalar_constant(n.inputs[1]) if n.inputs[1].ndim == 0 else None
-    if k is None or k.dtype.kind not in "iuf" or not np.isfinite(k) or float(k) % 1 or k == 0:
-        return None
-    return int(k)
+    k = integer_value(n.inputs[1]) if n.inputs[1].ndim == 0 else None
+    return k if k else None
 
 
 def _sum_terms_of(n: Node) -> dict[Node, int] | None:
