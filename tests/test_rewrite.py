@@ -188,6 +188,16 @@ def test_powers_of_complex_values_simplify():
         assert np.asarray(vb).dtype == np.complex128
 
 
+def test_log_of_exp_of_complex_value_keeps_the_principal_branch():
+    z = sd.var("z", dtype="complex128")
+    e = sd.log(sd.exp(z))
+    assert sd.simplify(sd.log(sd.exp(x))) is x  # real: the identity holds
+    s = sd.simplify(e)
+    va, vb = sd.evaluate([e, s], {"z": 1.0 + 4.0j}, simplify=False)
+    assert np.isclose(va, 1.0 + (4.0 - 2 * np.pi) * 1j)  # as NumPy: log's imaginary part is in (-pi, pi]
+    np.testing.assert_allclose(vb, va, rtol=1e-12)
+
+
 def test_term_collection():
     a, b = sd.symbols("a b")
     e = a * x + b * x

@@ -260,7 +260,8 @@ IDENTITIES = RuleSet([
     Rule((-x) * y, lambda x, y, ctx: negative(x * y) if _outside_region(ctx) else None),  # -x*y -> -(xy)
     Rule(x + (-y), lambda x, y: x - y, settled=True),  # x + -y -> x-y
     Rule(exp_(log_(x)), _exp_log),  # exp(log x) -> x (x >= 0)
-    Rule(log_(exp_(x)), lambda x: x),  # log(exp x) -> x
+    # log(exp x) -> x (x real: a complex log returns the imaginary part wrapped into (-pi, pi])
+    Rule(log_(exp_(x)), lambda x: x if x.dtype.kind != "c" else None),
     Rule(Pat(Where, c, x, x), lambda x: x),  # where(c, x, x) -> x
 ])
 
