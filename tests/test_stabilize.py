@@ -95,6 +95,25 @@ def test_softmax_cross_entropy_gradient_is_softmax_minus_one_hot():
     np.testing.assert_allclose(sd.evaluate(g, {"z": zv, "labels": lv}, simplify=False), want, atol=1e-15)
 
 
+def test_summed_cross_entropy_gradient_is_softmax_minus_one_hot():
+    # summed rather than averaged, the loss's cotangent is -1 per row, so the softmax's
+    # derivative meets sum(-one_hot(labels), axis=-1), which is -1 as sum(one_hot(...)) is 1
+    z = sd.var("z", shape=(4, 3))
+    labels = sd.var("labels", shape=(4,), dtype="int64")
+    for loss in [sd.sum(-sd.log(sd.softmax(z))[sd.arange(4), labels]),
+                 -sd.sum(sd.one_hot(labels, 3) * sd.log_softmax(z))]:
+        g = sd.grad(loss, z)
+        s = sd.simplify(g)
+        assert str(s) == "softmax(z, axis=1) - one_hot(labels, 3)"
+        zv = np.random.default_rng(1).normal(size=(4, 3)) * 50
+        lv = np.array([0, 2, 1, 2])
+        e = np.exp(zv - zv.max(axis=1, keepdims=True))
+        want = e / e.sum(axis=1, keepdims=True) - np.eye(3)[lv]
+        for h in (g, s):
+            np.testing.assert_allclose(sd.evaluate(h, {"z": zv, "labels": lv}, simplify=False), want,
+                                       atol=1e-15)
+
+
 def test_log_one_minus_sigmoid_and_log_one_plus_exp_are_softplus():
     for e, want in [(sd.log(1 - sd.sigmoid(x)), -sd.softplus(x)),
                     (sd.log1p(-sd.sigmoid(x)), -sd.softplus(x)),

@@ -444,11 +444,11 @@ def _one_hot_nll(node: Node, g: Node) -> Node | None:
     return g2 * one_hot(labels, k, node.dtype)
 
 
-def _sum_one_hot(node: Node, x: Node) -> Node | None:
+def _sum_one_hot(node: Node, x: Node, sign: int) -> Node | None:
     op: Sum = node.op  # type: ignore[assignment]
     if op.axes != (node.inputs[0].ndim - 1,):
         return None
-    return full(1, node)
+    return full(sign, node)
 
 
 def _softmax_of_log_softmax(node: Node, x: Node, ctx: Context) -> Node | None:
@@ -486,7 +486,8 @@ STABILIZE = RuleSet([
     Rule(Pat(Div, _e, 1 + Pat.var("e")), lambda x: sigmoid(x)),  # exp(x)/(1+exp(x)) -> sigmoid(x)
     Rule(Pat(Div, _e, Pat(Sum, Pat.var("e"))), _softmax_written_out),  # exp(x)/sum(exp(x)) -> softmax(x)
     Rule(Pat(IndexAdd, Pat.var("g"), Pat.var("rows"), Pat.var("labels")), _one_hot_nll),  # index_add(g, [arange n, labels]) -> g * one_hot(labels)
-    Rule(Pat(Sum, Pat(OneHot, x)), _sum_one_hot),  # sum(one_hot(l), -1) -> 1
+    Rule(Pat(Sum, Pat(OneHot, x)), lambda node, x: _sum_one_hot(node, x, 1)),  # sum(one_hot(l), -1) -> 1
+    Rule(Pat(Sum, -Pat(OneHot, x)), lambda node, x: _sum_one_hot(node, x, -1)),  # sum(-one_hot(l), -1) -> -1
 ])
 
 
