@@ -28,6 +28,19 @@ def test_log_one_plus_is_log1p():
     assert raw == 0.0 and good == 1e-18
 
 
+def test_log1p_computes_in_the_dtype_of_the_sum():
+    # 1 + b for a bool b is an int64 and its log a float64; log1p(b) alone would be a float16
+    # (as NumPy types log1p of a bool or an int8), cast back up with three digits left
+    b, i8 = sd.var("b", dtype="bool"), sd.var("i8", dtype="int8")
+    f32 = sd.var("f32", dtype="float32")
+    for e, inputs in [(sd.log(1 + b), {"b": True}), (sd.log(1.0 + i8), {"i8": np.int8(3)}),
+                      (sd.log(sd.const(np.float64(1.0)) + f32), {"f32": np.float32(1e-3)})]:
+        s = sd.simplify(e)
+        assert "log1p" in {n.op.name for n in sd.toposort(s)} and s.dtype == e.dtype == np.float64
+        raw, good = sd.evaluate([e, s], inputs, simplify=False)
+        np.testing.assert_allclose(good, raw, rtol=1e-15)
+
+
 def test_exp_minus_one_is_expm1():
     e = sd.exp(x) - 1
     assert sd.simplify(e) is sd.expm1(x)

@@ -469,14 +469,21 @@ def _softmax_written_out(node: Node, x: Node) -> Node | None:
     return softmax(x, op.axes[0])
 
 
+def _log1p(node: Node, x: Node) -> Node:
+    """log(1 + x) -> log1p(x), in the dtype the sum 1 + x has: log1p of a narrower x (a bool, an
+    int8 or a float32 next to a float64 one) would compute in float16 or float32."""
+    wide = node.inputs[0].dtype
+    return log1p(x if x.dtype == wide else x.astype(wide))
+
+
 _e = exp_(x).named("e")
 
 STABILIZE = RuleSet([
     # log(sigmoid x) -> -softplus(-x), log(1 - sigmoid x) -> -softplus(x), log(1 + exp x) ->
     # softplus x, log(softmax x) -> log_softmax x, log(sum(exp x)) -> logsumexp x
     Rule(Pat(HEADS), stable_form),
-    Rule(log_(1 + x), lambda x: log1p(x)),  # log(1+x) -> log1p(x)
-    Rule(log_(x - -1), lambda x: log1p(x)),  # log(x - -1) -> log1p(x)
+    Rule(log_(1 + x), _log1p),  # log(1+x) -> log1p(x)
+    Rule(log_(x - -1), _log1p),  # log(x - -1) -> log1p(x)
     Rule(exp_(x) - 1, lambda x: expm1(x)),  # exp(x)-1 -> expm1(x)
     Rule(exp_(x) + -1, lambda x: expm1(x)),  # exp(x) + -1 -> expm1(x)
     Rule(exp_(Pat(LogSoftmax, x)), _softmax_of_log_softmax),  # exp(log_softmax x) -> softmax x (unshared)
