@@ -72,11 +72,8 @@ def _worth_simplifying(outputs: Any, inputs: Mapping[Any, Any] | None) -> bool:
 def _simplified(outputs: Any, mapping: dict[Node, Node] | None = None) -> Any:
     """``outputs`` (a node, a list, or a dict of nodes) with their graph rewritten together
     (``mapping`` as in ``simplify``)."""
-    if isinstance(outputs, Node):
+    if isinstance(outputs, (Node, Mapping)):
         return _simplify(outputs, mapping=mapping)
-    if isinstance(outputs, Mapping):
-        keys = list(outputs)
-        return dict(zip(keys, _simplify([outputs[k] for k in keys], mapping=mapping)))
     if isinstance(outputs, (list, tuple)) and all(isinstance(o, Node) for o in outputs):
         return _simplify(list(outputs), mapping=mapping)
     return outputs

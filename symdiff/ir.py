@@ -544,20 +544,23 @@ def substitute(roots: Sequence[Node], mapping: Mapping[Node, Node]) -> list[Node
     return [new.get(r, r) for r in roots]
 
 
-def count_nodes(outputs: Node | Iterable[Node]) -> int:
-    """The number of distinct nodes reachable from ``outputs`` (shared nodes count once)."""
+def count_nodes(outputs: Node | Iterable[Node] | Mapping[str, Node]) -> int:
+    """The number of distinct nodes reachable from ``outputs`` (one expression, a list, or a dict
+    of named ones; shared nodes count once)."""
     return len(toposort(as_roots(outputs, "count_nodes")))
 
 
 def as_roots(outputs: Any, what: str) -> list[Node]:
-    """One expression or an iterable of them, as a list; anything else is a TypeError that names
-    the function ``what`` and the item at fault."""
+    """One expression, an iterable of them, or a dict of named ones (its values), as a list;
+    anything else is a TypeError that names the function ``what`` and the item at fault."""
     if isinstance(outputs, Node):
         return [outputs]
+    if isinstance(outputs, Mapping):
+        outputs = outputs.values()
     try:
         roots = list(outputs)
     except TypeError:
-        raise TypeError(f"{what}: expects an expression or a list of expressions, got "
+        raise TypeError(f"{what}: expects an expression, a list or a dict of expressions, got "
                         f"{type(outputs).__name__}") from None
     for k, r in enumerate(roots):
         if not isinstance(r, Node):

@@ -355,6 +355,18 @@ def test_list_in_list_out_shares():
     assert sd.simplify(f) is not None and not isinstance(sd.simplify(f), list)
 
 
+def test_dict_of_named_outputs_in_dict_out():
+    # the named outputs sd.compile and sd.evaluate take: simplified together, keys kept
+    f = sd.sin(x) * x + 0
+    named = {"f": f, "dfdx": sd.grad(f, x)}
+    out = sd.simplify(named)
+    assert isinstance(out, dict) and list(out) == ["f", "dfdx"]
+    assert out["f"] is sd.sin(x) * x
+    assert sd.count_nodes(out) == sd.count_nodes(list(out.values())) < sd.count_nodes(named)
+    same_values(named["dfdx"], out["dfdx"], x=0.7)
+    assert sd.simplify(np.float32(2.0)) is sd.const(np.float32(2.0))  # a NumPy scalar: a constant
+
+
 def test_evaluate_simplifies_first_by_default():
     e = x * 0  # kept (x may be inf)
     assert np.isnan(sd.evaluate(e, {"x": np.inf}, simplify=True))

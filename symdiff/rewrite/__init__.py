@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
@@ -18,25 +18,30 @@ from .rules import DEFAULT, merge_same_forms
 
 
 def simplify(
-    outputs: Node | Iterable[Node],
+    outputs: Node | Iterable[Node] | Mapping[str, Node],
     rules: RuleSet | None = None,
     *,
     mapping: dict[Node, Node] | None = None,
-) -> Node | list[Node]:
+) -> Node | list[Node] | dict[str, Node]:
     """An equivalent, smaller graph: one expression in, one out; a list in, a list out (shared
-    sub-expressions stay shared across the list). A dict given as ``mapping`` is filled with
+    sub-expressions stay shared across the list); a dict of named outputs (as ``sd.compile``
+    takes them) in, a dict with the same keys out. A dict given as ``mapping`` is filled with
     every node of the original graph -> the node it became.
 
     >>> x = sd.var("x"); sd.simplify(x * 1 + 0)   # x
     """
-    single = isinstance(outputs, Node) or is_python_scalar(outputs) or isinstance(outputs, np.ndarray)
+    if isinstance(outputs, Mapping):
+        keys = list(outputs)
+        values = simplify([outputs[k] for k in keys], rules, mapping=mapping)
+        return dict(zip(keys, values))  # type: ignore[arg-type]
+    single = (isinstance(outputs, (Node, np.ndarray, np.generic)) or is_python_scalar(outputs))
     if single:
         roots = [as_node(outputs)]
     else:
         try:
             roots = [as_node(o) for o in outputs]  # type: ignore[union-attr]
         except TypeError as e:
-            raise TypeError(f"simplify: expects an expression or a list of expressions ({e})") from None
+            raise TypeError(f"simplify: expects an expression, a list or a dict of expressions ({e})") from None
     out = rewrite(roots, DEFAULT if rules is None else rules, mapping=mapping)
     if rules is None:
         out = merge_same_forms(out, mapping)
