@@ -94,6 +94,19 @@ def test_zero_product_keeps_nan_of_unbounded_value():
     assert sd.simplify(w) is sd.zeros(())
 
 
+def test_indexed_value_is_finite_only_when_the_array_is():
+    # an element of v is as finite as v: v[0] * 0 is nan where v[0] is inf
+    labels = sd.var("labels", shape=(2,), dtype="int64")
+    for e in [v[0] * 0, v[1:] * 0, v[labels] * 0, sd.sin(v[0]) * 0, v[0] - v[0]]:
+        s = sd.simplify(e)
+        got = sd.evaluate(s, {"v": np.array([np.inf, np.inf, 2.0]), "labels": np.array([0, 2])},
+                          simplify=False)
+        assert np.isnan(np.asarray(got).flat[0])
+    finite = sd.sin(sd.astype(sd.var("counts", shape=(3,), dtype="int64"), "float64"))
+    assert known_finite(finite[0]) and not known_finite(v[labels])
+    assert sd.simplify(finite[labels] * 0) is sd.zeros((2,))
+
+
 def test_x_minus_x_and_x_over_x():
     assert sd.simplify(x - x) is x - x  # inf - inf is nan: kept
     assert np.isnan(sd.evaluate(sd.simplify(x - x), {"x": np.inf}))

@@ -89,8 +89,9 @@ def known_finite(node: Node) -> bool:
         if isinstance(n.op, Cast) and n.inputs[0].dtype.kind in "biu":
             continue
         if isinstance(n.op, _BOUNDED):
-            stack.extend(n.inputs[1:] if isinstance(n.op, (Where, Index)) else n.inputs[:1]
-                         if isinstance(n.op, (BroadcastTo, Reshape, Transpose)) else n.inputs)
+            # where's condition and an index's positions pick values, never make one
+            stack.extend(n.inputs[1:] if isinstance(n.op, Where) else n.inputs[:1]
+                         if isinstance(n.op, (BroadcastTo, Reshape, Transpose, Index)) else n.inputs)
             continue
         return False
     return True
