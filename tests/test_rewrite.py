@@ -94,6 +94,16 @@ def test_zero_product_keeps_nan_of_unbounded_value():
     assert sd.simplify(w) is sd.zeros(())
 
 
+def test_integer_cast_to_float16_may_be_infinite():
+    # float16 holds at most 65504: an int32 of 100000 becomes inf, and inf * 0 is nan
+    i32 = sd.var("i32", dtype="int32")
+    e = sd.astype(i32, "float16") * 0
+    assert not known_finite(sd.astype(i32, "float16"))
+    assert np.isnan(sd.evaluate(sd.simplify(e), {"i32": np.int32(100_000)}, simplify=False))
+    assert known_finite(sd.astype(sd.var("i8", dtype="int8"), "float16"))
+    assert known_finite(sd.astype(i32, "float32")) and known_finite(sd.astype(i, "float64"))
+
+
 def test_indexed_value_is_finite_only_when_the_array_is():
     # an element of v is as finite as v: v[0] * 0 is nan where v[0] is inf
     labels = sd.var("labels", shape=(2,), dtype="int64")

@@ -86,7 +86,7 @@ def known_finite(node: Node) -> bool:
             if not np.all(np.isfinite(n.op.value)):
                 return False
             continue
-        if isinstance(n.op, Cast) and n.inputs[0].dtype.kind in "biu":
+        if isinstance(n.op, Cast) and _holds_every_integer(n.inputs[0].dtype, n.dtype):
             continue
         if isinstance(n.op, _BOUNDED):
             # where's condition and an index's positions pick values, never make one
@@ -95,6 +95,14 @@ def known_finite(node: Node) -> bool:
             continue
         return False
     return True
+
+
+def _holds_every_integer(source: np.dtype, target: np.dtype) -> bool:
+    """Whether every value of the boolean or integer dtype ``source`` is finite in the float or
+    complex dtype ``target`` (not so for float16, whose largest is 65504, from int32)."""
+    if source.kind == "b":
+        return True
+    return source.kind in "iu" and float(np.finfo(target).max) >= float(np.iinfo(source).max)
 
 
 def known_nonzero_finite(node: Node) -> bool:
