@@ -350,6 +350,20 @@ def test_sum_of_broadcast():
     assert "broadcast_to" not in str(sd.simplify(r))
 
 
+def test_sum_over_no_elements_is_zero_even_for_infinite_factors():
+    # a sum over no elements is 0; with a factor taken out (x * 0) it would be nan for x = inf
+    empty = sd.var("empty", shape=(0, 3))
+    for e in [sd.sum(sd.broadcast_to(x, (0, 4))), sd.sum(sd.broadcast_to(x, (0, 4)), axis=0),
+              sd.sum(sd.broadcast_to(v, (0, 3)), axis=0, keepdims=True), sd.sum(x * empty),
+              sd.sum(empty * x, axis=0), sd.sum(sd.broadcast_to(x, (0, 3)) * empty, axis=-2)]:
+        s = sd.simplify(e)
+        for value in (np.inf, np.nan, 2.0):
+            inputs = {"x": value, "v": np.full(3, value), "empty": np.zeros((0, 3))}
+            raw, got = sd.evaluate([e, s], inputs, simplify=False)
+            np.testing.assert_array_equal(got, raw)
+            assert np.shape(got) == e.shape and not np.any(got)
+
+
 def test_zero_gradient_pruning():
     g = sd.grad(x * 3 + sd.sin(y), [x, y])
     s = sd.simplify(g)

@@ -322,6 +322,13 @@ def _sum_broadcast(node: Node, x: Node) -> Node | None:
     return out if op.keepdims else reshape(out, node.shape)
 
 
+def _empty_sum(node: Node, x: Node) -> Node | None:
+    """A sum over axes of no elements is 0, whatever its operand holds: the rules that take a
+    factor out of a sum (x * 0 for x = inf is nan) must not see it."""
+    axes: tuple[int, ...] = node.op.axes  # type: ignore[attr-defined]
+    return full(0, node) if any(x.shape[a] == 0 for a in axes) else None
+
+
 def _sum_scaled(node: Node, x: Node, y: Node) -> Node | None:
     if x.ndim != 0 or y.shape != node.inputs[0].shape:
         return None
@@ -406,6 +413,7 @@ SHAPES = RuleSet([
     Rule(Pat(Transpose, Pat(BroadcastTo, x)), lambda node, x: _broadcast_of_scalar(node, x)),  # transpose(bcast c) -> bcast c
     Rule(Pat(Index, Pat(BroadcastTo, x)), lambda node, x: _broadcast_of_scalar(node, x)),  # bcast(c)[i] -> bcast c
     Rule(Pat(IndexAdd, Pat(BroadcastTo, x)), lambda node, x: _broadcast_of_scalar(node, x)),  # index_add(0) -> 0
+    Rule(Pat(Sum, x), _empty_sum),  # sum over no elements -> 0
     Rule(Pat(Sum, Pat(BroadcastTo, x)), _sum_broadcast),  # sum(bcast(x, S)) -> sum(x) * |S / x|
     Rule(Pat(Sum, x), lambda node, x: full(0, node) if _is_zero(x) else None),  # sum(0) -> 0
     Rule(Pat(BroadcastTo, Pat(Reshape, x)),
