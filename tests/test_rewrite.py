@@ -350,6 +350,19 @@ def test_sum_of_broadcast():
     assert "broadcast_to" not in str(sd.simplify(r))
 
 
+def test_sum_of_broadcast_keeps_a_count_its_dtype_cannot_hold():
+    # 100,000 is inf in float16: inf * h would be nan for h = 0 and inf for h = 0.001
+    h = sd.var("h", dtype="float16")
+    e = sd.sum(sd.broadcast_to(h, (100_000,)))
+    s = sd.simplify(e)
+    for value in (0.0, 0.001):
+        raw, got = sd.evaluate([e, s], {"h": np.float16(value)}, simplify=False)
+        assert np.isfinite(got) and got.dtype == np.float16
+        np.testing.assert_allclose(got, raw, rtol=1e-2)
+    small = sd.sum(sd.broadcast_to(h, (300,)))
+    assert "broadcast_to" not in str(sd.simplify(small))  # 300 fits: taken out as a factor
+
+
 def test_sum_over_no_elements_is_zero_even_for_infinite_factors():
     # a sum over no elements is 0; with a factor taken out (x * 0) it would be nan for x = inf
     empty = sd.var("empty", shape=(0, 3))

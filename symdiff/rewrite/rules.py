@@ -312,7 +312,14 @@ def _sum_broadcast(node: Node, x: Node) -> Node | None:
         return None
     n = count(b, spread)
     dt = node.dtype
-    factor = const(np.asarray(n.op.value, dtype=dt)) if isinstance(n.op, Const) else n.astype(dt)
+    if isinstance(n.op, Const):
+        with np.errstate(over="ignore"):
+            value = np.asarray(n.op.value, dtype=dt)
+        if dt.kind in "fc" and not np.isfinite(value):
+            return None  # more elements than float16 counts (65504): inf * x, nan for x = 0
+        factor = const(value)
+    else:
+        factor = n.astype(dt)
     if x.ndim == 0:
         return x * factor  # the engine broadcasts it to the result's shape
     total = Node(Sum(real, True), (aligned,)) if real else aligned
