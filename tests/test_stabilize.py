@@ -39,6 +39,11 @@ def test_log1p_computes_in_the_dtype_of_the_sum():
         assert "log1p" in {n.op.name for n in sd.toposort(s)} and s.dtype == e.dtype == np.float64
         raw, good = sd.evaluate([e, s], inputs, simplify=False)
         np.testing.assert_allclose(good, raw, rtol=1e-15)
+    # log(1 + exp(y)) for a float32 y next to a float64 one: still softplus, in float64
+    e = sd.log(sd.const(np.float64(1.0)) + sd.exp(f32))
+    s = sd.simplify(e)
+    assert "softplus" in str(s) and s.dtype == np.float64
+    assert sd.evaluate(s, {"f32": np.float32(100.0)}, simplify=False) == 100.0
 
 
 def test_exp_minus_one_is_expm1():

@@ -497,7 +497,13 @@ def _log1p(node: Node, x: Node) -> Node:
     """log(1 + x) -> log1p(x), in the dtype the sum 1 + x has: log1p of a narrower x (a bool, an
     int8 or a float32 next to a float64 one) would compute in float16 or float32."""
     wide = node.inputs[0].dtype
-    return log1p(x if x.dtype == wide else x.astype(wide))
+    if x.dtype == wide:
+        return log1p(x)
+    if isinstance(x.op, Exp) and wide.kind in "fc":
+        # the exp computed in that dtype too: log1p(exp(y)) is then softplus(y), which a
+        # float32 exp overflowing to inf (y > 88) would no longer be
+        return log1p(Node(x.op, (x.inputs[0].astype(wide),)))
+    return log1p(x.astype(wide))
 
 
 _e = exp_(x).named("e")
