@@ -621,7 +621,7 @@ def flatten_outputs(outputs: Any, what: str, convert: Callable[[Any], Node | Non
         try:  # any other iterable (a generator, ...) is read as a list
             outputs = list(outputs)
         except TypeError:
-            raise TypeError(f"{what}: expects an expression or a list of expressions, got "
+            raise TypeError(f"{what}: expects an expression, a list or a dict of expressions, got "
                             f"{type(outputs).__name__}") from None
     return leaves, map_nest(outputs, leaf, what)
 

@@ -164,7 +164,7 @@ def test_a_list_of_expressions_is_not_taken_for_a_constant():
     "fn", ["simplify", "to_text", "latex", "count_nodes", "to_dot", "to_networkx", "draw"])
 def test_functions_of_expressions_name_what_is_not_one(fn):
     x = sd.var("x")
-    with pytest.raises(TypeError, match=rf"{fn}: expects an expression or a list of expressions"):
+    with pytest.raises(TypeError, match=rf"{fn}: expects an expression, a list or a dict of expressions"):
         getattr(sd, fn)(None)
     if fn != "simplify":  # simplify takes numbers as constants
         with pytest.raises(TypeError, match=rf"{fn}: item 1 is a float, not an expression"):

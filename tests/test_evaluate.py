@@ -180,7 +180,7 @@ def test_results_are_the_callers_own_arrays():
 def test_evaluate_rejects_non_expressions():
     with pytest.raises(TypeError, match="evaluate: item 0 is a float, not an expression"):
         sd.evaluate([1.0], {})
-    with pytest.raises(TypeError, match="evaluate: expects an expression or a list of expressions, got float"):
+    with pytest.raises(TypeError, match="evaluate: expects an expression, a list or a dict of expressions, got float"):
         sd.evaluate(1.0, {})
     with pytest.raises(TypeError, match="evaluate: item 'a' is a float, not an expression"):
         sd.evaluate({"a": 1.0}, {})

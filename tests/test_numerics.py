@@ -239,3 +239,16 @@ def test_mixing_float64_into_float32_promotes_where_the_user_asks():
     assert (x * sd.const(np.array(0.1))).dtype == np.float64  # a float64 array constant is not
     assert (x * sd.one_hot(sd.var("l", (), "int64"), 3)).dtype == np.float64  # one_hot's default
     assert sd.mean(x).dtype == np.float32 and sd.softmax(x).dtype == np.float32
+
+
+def test_float16_mean_of_more_elements_than_float16_counts_is_numpys():
+    # NumPy adds and divides a float16 mean in float32: 70,000 is inf in float16, which made the
+    # mean 0 (sum / inf) and its named-size form inf / inf
+    v = np.full(70_000, np.float16(0.001))
+    h, hn = sd.var("h", shape=(70_000,), dtype="float16"), sd.var("hn", shape=("n",), dtype="float16")
+    mask = sd.var("mask", shape=(70_000,), dtype="bool")
+    for m in [sd.mean(h), sd.mean(hn), sd.mean(h, where=mask)]:
+        got = sd.evaluate(m, {"h": v, "hn": v, "mask": np.ones(70_000, bool)}, simplify=False)
+        assert got.dtype == np.float16 and m.dtype == np.float16
+        np.testing.assert_allclose(got, np.mean(v), rtol=1e-3)
+    np.testing.assert_allclose(sd.compile(sd.mean(h))(v), np.mean(v), rtol=1e-3)

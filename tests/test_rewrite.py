@@ -94,6 +94,29 @@ def test_zero_product_keeps_nan_of_unbounded_value():
     assert sd.simplify(w) is sd.zeros(())
 
 
+def test_integer_cast_to_float16_may_be_infinite():
+    # float16 holds at most 65504: an int32 of 100000 becomes inf, and inf * 0 is nan
+    i32 = sd.var("i32", dtype="int32")
+    e = sd.astype(i32, "float16") * 0
+    assert not known_finite(sd.astype(i32, "float16"))
+    assert np.isnan(sd.evaluate(sd.simplify(e), {"i32": np.int32(100_000)}, simplify=False))
+    assert known_finite(sd.astype(sd.var("i8", dtype="int8"), "float16"))
+    assert known_finite(sd.astype(i32, "float32")) and known_finite(sd.astype(i, "float64"))
+
+
+def test_indexed_value_is_finite_only_when_the_array_is():
+    # an element of v is as finite as v: v[0] * 0 is nan where v[0] is inf
+    labels = sd.var("labels", shape=(2,), dtype="int64")
+    for e in [v[0] * 0, v[1:] * 0, v[labels] * 0, sd.sin(v[0]) * 0, v[0] - v[0]]:
+        s = sd.simplify(e)
+        got = sd.evaluate(s, {"v": np.array([np.inf, np.inf, 2.0]), "labels": np.array([0, 2])},
+                          simplify=False)
+        assert np.isnan(np.asarray(got).flat[0])
+    finite = sd.sin(sd.astype(sd.var("counts", shape=(3,), dtype="int64"), "float64"))
+    assert known_finite(finite[0]) and not known_finite(v[labels])
+    assert sd.simplify(finite[labels] * 0) is sd.zeros((2,))
+
+
 def test_x_minus_x_and_x_over_x():
     assert sd.simplify(x - x) is x - x  # inf - inf is nan: kept
     assert np.isnan(sd.evaluate(sd.simplify(x - x), {"x": np.inf}))
@@ -175,6 +198,27 @@ def test_integer_powers_compose():
     assert sd.simplify(half) is half
     assert sd.simplify(x ** 0).op.name in ("const", "broadcast_to")
     assert sd.evaluate(sd.simplify(x ** 0), {"x": np.nan}) == 1.0  # as NumPy: nan**0 is 1
+
+
+def test_powers_of_complex_values_simplify():
+    # a complex variable's exponents are complex constants (2+0j): the power rules leave them
+    # alone rather than fail on reading them as real numbers
+    z = sd.var("z", dtype="complex128")
+    for e in [(z ** 2) ** 2, z ** 2 * z ** 3, (z ** 0.5) ** 2, sd.exp(sd.log(z * z)), z * z * z]:
+        s = sd.simplify(e)
+        va, vb = sd.evaluate([e, s], {"z": 1.0 - 2.0j}, simplify=False)
+        np.testing.assert_allclose(vb, va, rtol=1e-12)
+        assert np.asarray(vb).dtype == np.complex128
+
+
+def test_log_of_exp_of_complex_value_keeps_the_principal_branch():
+    z = sd.var("z", dtype="complex128")
+    e = sd.log(sd.exp(z))
+    assert sd.simplify(sd.log(sd.exp(x))) is x  # real: the identity holds
+    s = sd.simplify(e)
+    va, vb = sd.evaluate([e, s], {"z": 1.0 + 4.0j}, simplify=False)
+    assert np.isclose(va, 1.0 + (4.0 - 2 * np.pi) * 1j)  # as NumPy: log's imaginary part is in (-pi, pi]
+    np.testing.assert_allclose(vb, va, rtol=1e-12)
 
 
 def test_term_collection():
@@ -306,6 +350,33 @@ def test_sum_of_broadcast():
     assert "broadcast_to" not in str(sd.simplify(r))
 
 
+def test_sum_of_broadcast_keeps_a_count_its_dtype_cannot_hold():
+    # 100,000 is inf in float16: inf * h would be nan for h = 0 and inf for h = 0.001
+    h = sd.var("h", dtype="float16")
+    e = sd.sum(sd.broadcast_to(h, (100_000,)))
+    s = sd.simplify(e)
+    for value in (0.0, 0.001):
+        raw, got = sd.evaluate([e, s], {"h": np.float16(value)}, simplify=False)
+        assert np.isfinite(got) and got.dtype == np.float16
+        np.testing.assert_allclose(got, raw, rtol=1e-2)
+    small = sd.sum(sd.broadcast_to(h, (300,)))
+    assert "broadcast_to" not in str(sd.simplify(small))  # 300 fits: taken out as a factor
+
+
+def test_sum_over_no_elements_is_zero_even_for_infinite_factors():
+    # a sum over no elements is 0; with a factor taken out (x * 0) it would be nan for x = inf
+    empty = sd.var("empty", shape=(0, 3))
+    for e in [sd.sum(sd.broadcast_to(x, (0, 4))), sd.sum(sd.broadcast_to(x, (0, 4)), axis=0),
+              sd.sum(sd.broadcast_to(v, (0, 3)), axis=0, keepdims=True), sd.sum(x * empty),
+              sd.sum(empty * x, axis=0), sd.sum(sd.broadcast_to(x, (0, 3)) * empty, axis=-2)]:
+        s = sd.simplify(e)
+        for value in (np.inf, np.nan, 2.0):
+            inputs = {"x": value, "v": np.full(3, value), "empty": np.zeros((0, 3))}
+            raw, got = sd.evaluate([e, s], inputs, simplify=False)
+            np.testing.assert_array_equal(got, raw)
+            assert np.shape(got) == e.shape and not np.any(got)
+
+
 def test_zero_gradient_pruning():
     g = sd.grad(x * 3 + sd.sin(y), [x, y])
     s = sd.simplify(g)
@@ -332,6 +403,18 @@ def test_list_in_list_out_shares():
     assert isinstance(out, list) and len(out) == 2
     assert sd.count_nodes(out) < sd.count_nodes(out[0]) + sd.count_nodes(out[1])
     assert sd.simplify(f) is not None and not isinstance(sd.simplify(f), list)
+
+
+def test_dict_of_named_outputs_in_dict_out():
+    # the named outputs sd.compile and sd.evaluate take: simplified together, keys kept
+    f = sd.sin(x) * x + 0
+    named = {"f": f, "dfdx": sd.grad(f, x)}
+    out = sd.simplify(named)
+    assert isinstance(out, dict) and list(out) == ["f", "dfdx"]
+    assert out["f"] is sd.sin(x) * x
+    assert sd.count_nodes(out) == sd.count_nodes(list(out.values())) < sd.count_nodes(named)
+    same_values(named["dfdx"], out["dfdx"], x=0.7)
+    assert sd.simplify(np.float32(2.0)) is sd.const(np.float32(2.0))  # a NumPy scalar: a constant
 
 
 def test_evaluate_simplifies_first_by_default():

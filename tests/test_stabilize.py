@@ -28,6 +28,24 @@ def test_log_one_plus_is_log1p():
     assert raw == 0.0 and good == 1e-18
 
 
+def test_log1p_computes_in_the_dtype_of_the_sum():
+    # 1 + b for a bool b is an int64 and its log a float64; log1p(b) alone would be a float16
+    # (as NumPy types log1p of a bool or an int8), cast back up with three digits left
+    b, i8 = sd.var("b", dtype="bool"), sd.var("i8", dtype="int8")
+    f32 = sd.var("f32", dtype="float32")
+    for e, inputs in [(sd.log(1 + b), {"b": True}), (sd.log(1.0 + i8), {"i8": np.int8(3)}),
+                      (sd.log(sd.const(np.float64(1.0)) + f32), {"f32": np.float32(1e-3)})]:
+        s = sd.simplify(e)
+        assert "log1p" in {n.op.name for n in sd.toposort(s)} and s.dtype == e.dtype == np.float64
+        raw, good = sd.evaluate([e, s], inputs, simplify=False)
+        np.testing.assert_allclose(good, raw, rtol=1e-15)
+    # log(1 + exp(y)) for a float32 y next to a float64 one: still softplus, in float64
+    e = sd.log(sd.const(np.float64(1.0)) + sd.exp(f32))
+    s = sd.simplify(e)
+    assert "softplus" in str(s) and s.dtype == np.float64
+    assert sd.evaluate(s, {"f32": np.float32(100.0)}, simplify=False) == 100.0
+
+
 def test_exp_minus_one_is_expm1():
     e = sd.exp(x) - 1
     assert sd.simplify(e) is sd.expm1(x)
@@ -93,6 +111,25 @@ def test_softmax_cross_entropy_gradient_is_softmax_minus_one_hot():
     want = (e / e.sum(axis=1, keepdims=True) - np.eye(5)[lv]) / 6
     np.testing.assert_allclose(sd.evaluate(s, {"z": zv, "labels": lv}, simplify=False), want, atol=1e-15)
     np.testing.assert_allclose(sd.evaluate(g, {"z": zv, "labels": lv}, simplify=False), want, atol=1e-15)
+
+
+def test_summed_cross_entropy_gradient_is_softmax_minus_one_hot():
+    # summed rather than averaged, the loss's cotangent is -1 per row, so the softmax's
+    # derivative meets sum(-one_hot(labels), axis=-1), which is -1 as sum(one_hot(...)) is 1
+    z = sd.var("z", shape=(4, 3))
+    labels = sd.var("labels", shape=(4,), dtype="int64")
+    for loss in [sd.sum(-sd.log(sd.softmax(z))[sd.arange(4), labels]),
+                 -sd.sum(sd.one_hot(labels, 3) * sd.log_softmax(z))]:
+        g = sd.grad(loss, z)
+        s = sd.simplify(g)
+        assert str(s) == "softmax(z, axis=1) - one_hot(labels, 3)"
+        zv = np.random.default_rng(1).normal(size=(4, 3)) * 50
+        lv = np.array([0, 2, 1, 2])
+        e = np.exp(zv - zv.max(axis=1, keepdims=True))
+        want = e / e.sum(axis=1, keepdims=True) - np.eye(3)[lv]
+        for h in (g, s):
+            np.testing.assert_allclose(sd.evaluate(h, {"z": zv, "labels": lv}, simplify=False), want,
+                                       atol=1e-15)
 
 
 def test_log_one_minus_sigmoid_and_log_one_plus_exp_are_softplus():

@@ -314,19 +314,23 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False, *, dtype: Any = None,
     if dtype is not None:
         x = astype(x, dtype)
     axes = normalize_axes("mean", axis, x.ndim)
+    out_dtype = x.dtype if x.type.is_float else np.dtype(np.float64)
+    # as NumPy: a float16 mean adds and divides in float32 (65504 is float16's largest, so
+    # the sum or the count of 70,000 elements would be inf), then rounds to float16
+    work = np.dtype(np.float32) if out_dtype == np.float16 else out_dtype
+    if x.dtype == np.float16:
+        x = astype(x, work)
     if where is not None:
         m = broadcast_to(as_node(where), x.shape)
         if m.dtype != np.bool_:
             raise DTypeError(f"mean: where must be a boolean mask, got {m.dtype}")
-        out_dtype = x.dtype if x.type.is_float else np.dtype(np.float64)
         total = sum(x, axes, keepdims, where=m)
-        return astype(total, out_dtype) / astype(sum(m, axes, keepdims), out_dtype)
+        return astype(astype(total, work) / astype(sum(m, axes, keepdims), work), out_dtype)
     total = sum(x, axes, keepdims)
     n = count(x, axes)
-    out_dtype = x.dtype if x.type.is_float else np.dtype(np.float64)
     if n.op.name == "const":
         return astype(total / float(n.op.value), out_dtype)  # type: ignore[attr-defined]
-    return astype(total, out_dtype) / astype(n, out_dtype)
+    return astype(astype(total, work) / astype(n, work), out_dtype)
 
 
 def sum_to(g: Node, shape: Shape) -> Node:

@@ -86,14 +86,23 @@ def known_finite(node: Node) -> bool:
             if not np.all(np.isfinite(n.op.value)):
                 return False
             continue
-        if isinstance(n.op, Cast) and n.inputs[0].dtype.kind in "biu":
+        if isinstance(n.op, Cast) and _holds_every_integer(n.inputs[0].dtype, n.dtype):
             continue
         if isinstance(n.op, _BOUNDED):
-            stack.extend(n.inputs[1:] if isinstance(n.op, (Where, Index)) else n.inputs[:1]
-                         if isinstance(n.op, (BroadcastTo, Reshape, Transpose)) else n.inputs)
+            # where's condition and an index's positions pick values, never make one
+            stack.extend(n.inputs[1:] if isinstance(n.op, Where) else n.inputs[:1]
+                         if isinstance(n.op, (BroadcastTo, Reshape, Transpose, Index)) else n.inputs)
             continue
         return False
     return True
+
+
+def _holds_every_integer(source: np.dtype, target: np.dtype) -> bool:
+    """Whether every value of the boolean or integer dtype ``source`` is finite in the float or
+    complex dtype ``target`` (not so for float16, whose largest is 65504, from int32)."""
+    if source.kind == "b":
+        return True
+    return source.kind in "iu" and float(np.finfo(target).max) >= float(np.iinfo(source).max)
 
 
 def known_nonzero_finite(node: Node) -> bool:
@@ -112,10 +121,19 @@ def known_nonnegative(node: Node) -> bool:
     if isinstance(op, Mul) and node.inputs[0] is node.inputs[1]:
         return True
     if isinstance(op, Pow):
-        p = scalar_constant(node.inputs[1])
-        return p is not None and float(p) % 2 == 0
+        p = integer_value(node.inputs[1])
+        return p is not None and p % 2 == 0
     v = scalar_constant(node) if not isinstance(op, Const) else op.value
     return v is not None and v.dtype.kind in "biuf" and bool(np.all(v >= 0))
+
+
+def integer_value(node: Node) -> int | None:
+    """The value of a real constant that holds one integer everywhere (2, 2.0, -1), else None
+    (complex constants too: an exponent 2+0j is not taken apart)."""
+    k = scalar_constant(node)
+    if k is None or k.dtype.kind not in "iuf" or not np.isfinite(k) or float(k) % 1:
+        return None
+    return int(k)
 
 
 def full(value: Any, like: Node) -> Node:
@@ -194,15 +212,15 @@ def _pow_const(node: Node, x: Node, c: Node) -> Node | None:
 
 
 def _pow_pow(node: Node, x: Node, a: Node, b: Node) -> Node | None:
-    pa, pb = scalar_constant(a), scalar_constant(b)
-    if pa is None or pb is None or float(pa) % 1 or float(pb) % 1 or pa.ndim or pb.ndim:
+    pa, pb = integer_value(a), integer_value(b)
+    if pa is None or pb is None:
         return None  # (x**2)**0.5 is |x|, not x: only integer exponents compose
     return power(x, const(np.asarray(pa * pb, dtype=b.dtype)))
 
 
 def _pow_mul(node: Node, x: Node, a: Node, b: Node) -> Node | None:
-    pa, pb = scalar_constant(a), scalar_constant(b)
-    if pa is None or pb is None or float(pa) % 1 or float(pb) % 1:
+    pa, pb = integer_value(a), integer_value(b)
+    if pa is None or pb is None:
         return None
     if (pa > 0) != (pb > 0) or pa == 0 or pb == 0:
         return None  # x**2 * x**-2 is nan at 0 and inf; x**0 would hide that
@@ -251,7 +269,8 @@ IDENTITIES = RuleSet([
     Rule((-x) * y, lambda x, y, ctx: negative(x * y) if _outside_region(ctx) else None),  # -x*y -> -(xy)
     Rule(x + (-y), lambda x, y: x - y, settled=True),  # x + -y -> x-y
     Rule(exp_(log_(x)), _exp_log),  # exp(log x) -> x (x >= 0)
-    Rule(log_(exp_(x)), lambda x: x),  # log(exp x) -> x
+    # log(exp x) -> x (x real: a complex log returns the imaginary part wrapped into (-pi, pi])
+    Rule(log_(exp_(x)), lambda x: x if x.dtype.kind != "c" else None),
     Rule(Pat(Where, c, x, x), lambda x: x),  # where(c, x, x) -> x
 ])
 
@@ -293,7 +312,14 @@ def _sum_broadcast(node: Node, x: Node) -> Node | None:
         return None
     n = count(b, spread)
     dt = node.dtype
-    factor = const(np.asarray(n.op.value, dtype=dt)) if isinstance(n.op, Const) else n.astype(dt)
+    if isinstance(n.op, Const):
+        with np.errstate(over="ignore"):
+            value = np.asarray(n.op.value, dtype=dt)
+        if dt.kind in "fc" and not np.isfinite(value):
+            return None  # more elements than float16 counts (65504): inf * x, nan for x = 0
+        factor = const(value)
+    else:
+        factor = n.astype(dt)
     if x.ndim == 0:
         return x * factor  # the engine broadcasts it to the result's shape
     total = Node(Sum(real, True), (aligned,)) if real else aligned
@@ -301,6 +327,13 @@ def _sum_broadcast(node: Node, x: Node) -> Node | None:
     kept = tuple(1 if a in op.axes else d for a, d in enumerate(shape))
     out = broadcast_to(scaled, kept)
     return out if op.keepdims else reshape(out, node.shape)
+
+
+def _empty_sum(node: Node, x: Node) -> Node | None:
+    """A sum over axes of no elements is 0, whatever its operand holds: the rules that take a
+    factor out of a sum (x * 0 for x = inf is nan) must not see it."""
+    axes: tuple[int, ...] = node.op.axes  # type: ignore[attr-defined]
+    return full(0, node) if any(x.shape[a] == 0 for a in axes) else None
 
 
 def _sum_scaled(node: Node, x: Node, y: Node) -> Node | None:
@@ -387,6 +420,7 @@ SHAPES = RuleSet([
     Rule(Pat(Transpose, Pat(BroadcastTo, x)), lambda node, x: _broadcast_of_scalar(node, x)),  # transpose(bcast c) -> bcast c
     Rule(Pat(Index, Pat(BroadcastTo, x)), lambda node, x: _broadcast_of_scalar(node, x)),  # bcast(c)[i] -> bcast c
     Rule(Pat(IndexAdd, Pat(BroadcastTo, x)), lambda node, x: _broadcast_of_scalar(node, x)),  # index_add(0) -> 0
+    Rule(Pat(Sum, x), _empty_sum),  # sum over no elements -> 0
     Rule(Pat(Sum, Pat(BroadcastTo, x)), _sum_broadcast),  # sum(bcast(x, S)) -> sum(x) * |S / x|
     Rule(Pat(Sum, x), lambda node, x: full(0, node) if _is_zero(x) else None),  # sum(0) -> 0
     Rule(Pat(BroadcastTo, Pat(Reshape, x)),
@@ -434,11 +468,11 @@ def _one_hot_nll(node: Node, g: Node) -> Node | None:
     return g2 * one_hot(labels, k, node.dtype)
 
 
-def _sum_one_hot(node: Node, x: Node) -> Node | None:
+def _sum_one_hot(node: Node, x: Node, sign: int) -> Node | None:
     op: Sum = node.op  # type: ignore[assignment]
     if op.axes != (node.inputs[0].ndim - 1,):
         return None
-    return full(1, node)
+    return full(sign, node)
 
 
 def _softmax_of_log_softmax(node: Node, x: Node, ctx: Context) -> Node | None:
@@ -459,14 +493,27 @@ def _softmax_written_out(node: Node, x: Node) -> Node | None:
     return softmax(x, op.axes[0])
 
 
+def _log1p(node: Node, x: Node) -> Node:
+    """log(1 + x) -> log1p(x), in the dtype the sum 1 + x has: log1p of a narrower x (a bool, an
+    int8 or a float32 next to a float64 one) would compute in float16 or float32."""
+    wide = node.inputs[0].dtype
+    if x.dtype == wide:
+        return log1p(x)
+    if isinstance(x.op, Exp) and wide.kind in "fc":
+        # the exp computed in that dtype too: log1p(exp(y)) is then softplus(y), which a
+        # float32 exp overflowing to inf (y > 88) would no longer be
+        return log1p(Node(x.op, (x.inputs[0].astype(wide),)))
+    return log1p(x.astype(wide))
+
+
 _e = exp_(x).named("e")
 
 STABILIZE = RuleSet([
     # log(sigmoid x) -> -softplus(-x), log(1 - sigmoid x) -> -softplus(x), log(1 + exp x) ->
     # softplus x, log(softmax x) -> log_softmax x, log(sum(exp x)) -> logsumexp x
     Rule(Pat(HEADS), stable_form),
-    Rule(log_(1 + x), lambda x: log1p(x)),  # log(1+x) -> log1p(x)
-    Rule(log_(x - -1), lambda x: log1p(x)),  # log(x - -1) -> log1p(x)
+    Rule(log_(1 + x), _log1p),  # log(1+x) -> log1p(x)
+    Rule(log_(x - -1), _log1p),  # log(x - -1) -> log1p(x)
     Rule(exp_(x) - 1, lambda x: expm1(x)),  # exp(x)-1 -> expm1(x)
     Rule(exp_(x) + -1, lambda x: expm1(x)),  # exp(x) + -1 -> expm1(x)
     Rule(exp_(Pat(LogSoftmax, x)), _softmax_of_log_softmax),  # exp(log_softmax x) -> softmax x (unshared)
@@ -476,7 +523,8 @@ STABILIZE = RuleSet([
     Rule(Pat(Div, _e, 1 + Pat.var("e")), lambda x: sigmoid(x)),  # exp(x)/(1+exp(x)) -> sigmoid(x)
     Rule(Pat(Div, _e, Pat(Sum, Pat.var("e"))), _softmax_written_out),  # exp(x)/sum(exp(x)) -> softmax(x)
     Rule(Pat(IndexAdd, Pat.var("g"), Pat.var("rows"), Pat.var("labels")), _one_hot_nll),  # index_add(g, [arange n, labels]) -> g * one_hot(labels)
-    Rule(Pat(Sum, Pat(OneHot, x)), _sum_one_hot),  # sum(one_hot(l), -1) -> 1
+    Rule(Pat(Sum, Pat(OneHot, x)), lambda node, x: _sum_one_hot(node, x, 1)),  # sum(one_hot(l), -1) -> 1
+    Rule(Pat(Sum, -Pat(OneHot, x)), lambda node, x: _sum_one_hot(node, x, -1)),  # sum(-one_hot(l), -1) -> -1
 ])
 
 
@@ -1190,10 +1238,8 @@ _FORM_KIND = {Add: 0, Sub: 1, Neg: 2, Mul: 3, Div: 4, Pow: 5}
 
 def _integer_power(n: Node) -> int | None:
     """The exponent of ``x ** k`` for a scalar integer-valued constant k != 0, else None."""
-    k = scalar_constant(n.inputs[1]) if n.inputs[1].ndim == 0 else None
-    if k is None or k.dtype.kind not in "iuf" or not np.isfinite(k) or float(k) % 1 or k == 0:
-        return None
-    return int(k)
+    k = integer_value(n.inputs[1]) if n.inputs[1].ndim == 0 else None
+    return k if k else None
 
 
 def _sum_terms_of(n: Node) -> dict[Node, int] | None:
