@@ -97,6 +97,32 @@ def test_power_caret_option():
     assert sd.parse("x ^ 2", power_caret=True) is x ** 2
 
 
+def test_power_caret_binds_as_power():
+    # Python's ^ binds looser than + and * and groups to the left; as power it must bind as **
+    x, y = sd.symbols("x y")
+    cases = {
+        "x^2 + 1": x ** 2 + 1,
+        "x^2 + y^2": x ** 2 + y ** 2,
+        "2*x^2": 2 * x ** 2,
+        "-x^2": -(x ** 2),
+        "x^2 * 3": x ** 2 * 3,
+        "x^y^2": x ** (y ** 2),
+        "x^-1 - 1": x ** -1 - 1,
+        "sum(x^2, axis=None)": sd.sum(x ** 2),
+    }
+    for text, expected in cases.items():
+        assert sd.parse(text, power_caret=True) is sd.parse(text.replace("^", "**")) is expected, text
+    assert sd.parse("x**2^2", power_caret=True) is sd.parse("x**(2**2)")
+    assert sd.parse("2^3^2", power_caret=True).eval() == 512
+    # positions in messages still count in the text as written
+    msg = refusal("x^2 + foo(y)", power_caret=True)
+    assert "(line 1, column 7)" in msg and msg.endswith("\n  x^2 + foo(y)\n        ^^^")
+    msg = refusal("x^2^^3", power_caret=True)
+    assert "(line 1, column 5)" in msg, msg
+    msg = refusal("(x^2 +\n  y^2 + bar(x))", power_caret=True)
+    assert "(line 2, column 9)" in msg and msg.endswith("\n    y^2 + bar(x))\n          ^^^")
+
+
 def test_accepted_grammar_builds_the_same_nodes_as_the_api():
     x, y = sd.symbols("x y")
     A, B = sd.var("A", (2, 3)), sd.var("B", (3, 2))
