@@ -167,6 +167,9 @@ def run(argv: list[str]) -> int:
                 )
     else:
         names = [n.op.var_name for n in variables if n.type.is_float]
+        if not names and args.order > 0:
+            raise UsageError("the expression has no floating-point variable to differentiate by "
+                             "(--order 0 prints it)")
     items = derivatives(expr, names, args.order)
     # printed as a reader would write them: 2.0 * x, not 1.0 * (2.0 * x) as reverse mode built it
     simplified = sd.simplify([d for _, d in items])
