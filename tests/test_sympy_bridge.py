@@ -123,6 +123,17 @@ def test_unsupported_ops_are_named():
         sd.from_sympy(sympy.zeta(sympy.Symbol("a")))
 
 
+def test_from_sympy_names_the_construct_it_cannot_convert_not_its_parts():
+    a, b = sympy.symbols("a b")
+    for expr, name in [(sympy.Integral(a**2, a), "Integral"), (sympy.Integral(a, (a, 0, b)), "Integral"),
+                       (sympy.Derivative(sympy.sin(a), a, evaluate=False), "Derivative"),
+                       (sympy.Sum(a * b, (b, 1, 3)), "Sum"), (sympy.Product(a, (a, 1, b)), "Product"),
+                       (1 + sympy.exp(sympy.Integral(a, a)), "Integral"),
+                       (sympy.Function("f")(a, b), "f"), (sympy.besselj(0, a), "besselj")]:
+        with pytest.raises(sd.UnsupportedError, match=rf"from_sympy: {name} \("):
+            sd.from_sympy(expr)
+
+
 def test_from_sympy_builds_readable_graphs():
     a, b = sympy.symbols("a b")
     assert str(sd.from_sympy(sympy.sin(a) * sympy.exp(b))) == "exp(b) * sin(a)"

@@ -571,6 +571,8 @@ def _children(e: sympy.Basic) -> list[Any]:
         return list(e)
     if isinstance(e, (sympy.Indexed, sympy.Symbol, sympy.Number, sympy.NumberSymbol)):
         return []
+    if type(e) not in _FUNCS and not isinstance(e, _COMBINED):
+        return []  # not convertible: reported as itself (Integral), not by a part (its limits' Tuple)
     if isinstance(e, sympy.Mul):  # a / b rather than a * b**-1
         return [sympy.Pow(a.base, -a.exp) if _denominator_power(a) else a for a in e.args]
     return list(e.args)
@@ -620,6 +622,12 @@ def _variable(name: str, shapes: Mapping[str, Any], made: dict[str, Node], defau
         spec, dtype = spec
     made[name] = var(name, check_shape(spec, f"shape of {name!r}"), dtype)
     return made[name]
+
+
+# the classes _combine converts besides those of _FUNCS
+_COMBINED = (sympy.Add, sympy.Mul, sympy.Pow, sympy.log, sympy.Max, sympy.Min, sympy.Piecewise,
+             sympy.functions.elementary.piecewise.ExprCondPair, sympy.And, sympy.Or, sympy.Not,
+             sympy.Xor, sympy.ITE, sympy.MatrixBase, sympy.NDimArray)
 
 
 def _combine(e: sympy.Basic, vals: list[Any]) -> Any:
