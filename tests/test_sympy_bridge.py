@@ -240,3 +240,14 @@ def test_det_gradient_agrees_with_sympy():
 def test_ordered_spectra_have_no_sympy_form(build):
     with pytest.raises(sd.UnsupportedError, match="cannot order for symbolic entries"):
         sd.to_sympy(build(sd.var("A", (2, 2))))
+
+
+def test_complex_parts_convert_to_sympy():
+    z, v = sd.var("z", dtype="complex128"), sd.var("v", (3,), "complex128")
+    values = {"z": 0.3 - 0.7j, "v": np.array([1 + 2j, -0.5j, 0.25 - 1j])}
+    subs = {sympy.Symbol("z"): values["z"],
+            **{sympy.IndexedBase("v", shape=(3,))[i]: values["v"][i] for i in range(3)}}
+    for expr in [sd.conj(z) * z, sd.real(z) + 2 * sd.imag(z), sd.arctan2(sd.imag(z), sd.real(z)),
+                 sd.vdot(v, v * z), sd.variance(v), sd.std(v), sd.sum(sd.conjugate(v) * v).real]:
+        got = complex(sd.to_sympy(expr).subs(subs).evalf())
+        assert np.isclose(got, sd.evaluate(expr, values)), expr

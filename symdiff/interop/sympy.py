@@ -224,6 +224,12 @@ _UNARY.update({
     "trunc": lambda a: sympy.Piecewise((sympy.floor(a), a >= 0), (sympy.ceiling(a), True)),
 })
 _BINARY["floor_divide"] = lambda a, b: sympy.floor(a / b)
+# -- complex parts (of a real value SymPy gives the value itself, as NumPy does)
+_UNARY.update({
+    "conj": sympy.conjugate,
+    "real": sympy.re,
+    "imag": sympy.im,
+})
 
 
 def _clip(op: Any, args: list[Arr]) -> Arr:
