@@ -251,3 +251,17 @@ def test_complex_parts_convert_to_sympy():
                  sd.vdot(v, v * z), sd.variance(v), sd.std(v), sd.sum(sd.conjugate(v) * v).real]:
         got = complex(sd.to_sympy(expr).subs(subs).evalf())
         assert np.isclose(got, sd.evaluate(expr, values)), expr
+
+
+def test_complex_expressions_round_trip_through_sympy():
+    z, x = sd.var("z", dtype="complex128"), sd.var("x")
+    shapes = {"z": ((), "complex128")}
+    values = {"z": 0.3 - 0.7j, "x": 0.4}
+    for expr in [z * 2j + x, sd.exp(z * 1j), sd.conj(z) * z, sd.real(z) - sd.imag(z) * x,
+                 x * sd.const(1.5 - 2.5j)]:
+        back = sd.from_sympy(sd.to_sympy(expr), shapes=shapes)
+        assert back.dtype == expr.dtype
+        assert np.isclose(sd.evaluate(back, values), sd.evaluate(expr, values)), expr
+    a = sympy.Symbol("a", real=True)
+    assert sd.from_sympy(sympy.I * a).eval(a=2.0) == 2j
+    assert sd.from_sympy(sympy.Float(1.5) + 2 * sympy.I).eval() == 1.5 + 2j

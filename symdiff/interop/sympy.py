@@ -563,6 +563,11 @@ _FUNCS.update({
     sympy.ceiling: FUNCTIONS["ceil"],
     sympy.sinc: lambda a: FUNCTIONS["sinc"](ew.divide(a, math.pi)),
 })
+_FUNCS.update({
+    sympy.conjugate: FUNCTIONS["conj"],
+    sympy.re: FUNCTIONS["real"],
+    sympy.im: FUNCTIONS["imag"],
+})
 
 def _is_negated(v: Any) -> bool:
     return isinstance(v, Node) and v.op.name == "neg"
@@ -598,6 +603,8 @@ def _leaf(e: sympy.Basic, shapes: Mapping[str, Any], made: dict[str, Node]) -> A
         return float(e)
     if isinstance(e, sympy.NumberSymbol):
         return float(e)
+    if e is sympy.I:  # complex constants are sums and products of it: 1.5 + 2*I
+        return 1j
     if isinstance(e, sympy.Symbol):
         return _variable(e.name, shapes, made, ())
     if isinstance(e, sympy.Indexed):
@@ -770,6 +777,6 @@ def from_sympy(expr: Any, shapes: Mapping[str, Any] | None = None) -> Node:
 def _leaf_or_empty(e: Any, shapes: Mapping[str, Any], made: dict[str, Node]) -> Any:
     if e is sympy.true or e is sympy.false:
         return bool(e)
-    if isinstance(e, (sympy.Indexed, sympy.Symbol, sympy.Number, sympy.NumberSymbol)):
+    if isinstance(e, (sympy.Indexed, sympy.Symbol, sympy.Number, sympy.NumberSymbol)) or e is sympy.I:
         return _leaf(e, shapes, made)
     raise UnsupportedError(f"from_sympy: {type(e).__name__} ({e}) has no symdiff equivalent")
