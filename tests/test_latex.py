@@ -91,3 +91,15 @@ def test_logic():
     x, y = sd.symbols("x y")
     assert sd.latex((x > 0) | ((y > 0) & (x < 1))) == r"x > 0 \lor \left(y > 0 \land x < 1\right)"
     assert sd.latex(~((x > 0) & (y > 0))) == r"\lnot \left(x > 0 \land y > 0\right)"
+
+
+def test_every_variable_name_is_escaped():
+    # names are arbitrary strings; LaTeX's special characters in them must print as themselves
+    cases = {
+        "a\\b": r"\mathrm{a{\backslash}b}", "a^b": r"\mathrm{a{\wedge}b}", "a~b": r"\mathrm{a{\sim}b}",
+        "%": r"\%", "$": r"\$", "#": r"\#", "{": r"\{", "a%b": r"\mathrm{a\%b}",
+        "_x": r"\mathrm{\_x}", "x_": r"\mathrm{x\_}", "x_^": r"x_{{\wedge}}",
+        "x": "x", "x_1": "x_{1}", "alpha_i": r"\alpha_{i}", "W_hidden": "W_{hidden}", "loss": r"\mathrm{loss}",
+    }
+    for name, want in cases.items():
+        assert sd.latex(sd.var(name)) == want, name

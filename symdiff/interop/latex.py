@@ -33,13 +33,19 @@ _FUNCTIONS.update({
     "gammaln": r"\ln\Gamma",
 })
 
+_SYMBOLS = {"\\": r"{\backslash}", "^": r"{\wedge}", "~": r"{\sim}"}  # no \-escape in math mode
+
+
 def _escape(text: str) -> str:
-    return re.sub(r"([_#$%&{}])", r"\\\1", text)
+    """``text`` as itself in math mode: LaTeX's special characters escaped."""
+    return re.sub(r"[_#$%&{}\\^~]", lambda m: _SYMBOLS.get(m[0], "\\" + m[0]), text)
 
 
 def latex_name(name: str) -> str:
     """A variable name in LaTeX: ``x``, ``x_{1}``, ``\\alpha``, ``W_{hidden}``, ``\\mathrm{loss}``."""
     base, _, sub = name.partition("_")
+    if not base or not sub:  # _x and x_: the underscore is part of the name, not a subscript
+        base, sub = name, ""
     if not sub:
         m = re.fullmatch(r"([A-Za-z]+)(\d+)", name)
         if m:
@@ -47,7 +53,7 @@ def latex_name(name: str) -> str:
     if base in _GREEK:
         head = "\\" + base
     elif len(base) == 1 or not base.isascii():
-        head = base
+        head = _escape(base)
     else:
         head = rf"\mathrm{{{_escape(base)}}}"
     return f"{head}_{{{_escape(sub)}}}" if sub else head
