@@ -171,3 +171,13 @@ def test_functions_of_expressions_name_what_is_not_one(fn):
             getattr(sd, fn)([x, 2.0])
     else:
         assert sd.simplify(3.0) is sd.const(3.0)
+
+
+def test_numpy_functions_given_an_expression_say_to_use_symdiffs():
+    # NumPy converts its arguments to arrays; an expression has no values to convert
+    x, A = sd.var("x", (3,)), sd.var("A", (3, 3))
+    for call in (lambda: np.array(x), lambda: np.dot(A, x), lambda: np.where(x > 0, x, 0),
+                 lambda: np.linalg.norm(x), lambda: np.concatenate([x, x])):
+        with pytest.raises(TypeError, match=r"not a NumPy array .* use the symdiff function of the same name"):
+            call()
+    assert np.ones(3) * x is sd.const(np.ones(3)) * x  # ndarray operators still defer to the node
