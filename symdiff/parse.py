@@ -132,6 +132,10 @@ _OPERATORS: dict[type, str] = {
     ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not",
 }
 
+# names of math and other libraries that are not NumPy's, for the hint of an unknown function
+_OTHER_NAMES = {"ln": "log", "var": "variance", "sgn": "sign", "logistic": "sigmoid",
+                "expit": "sigmoid", "lgamma": "gammaln", "logsoftmax": "log_softmax"}
+
 _Number = (int, float, complex)
 
 # Names that read as NumPy's float constants unless ``shapes`` declares them as variables. They
@@ -460,6 +464,8 @@ class _Parser:
             return
         if method is None and name not in FUNCTIONS:
             near = difflib.get_close_matches(name, list(FUNCTIONS), n=3, cutoff=0.6)
+            if name in _OTHER_NAMES:
+                near = [_OTHER_NAMES[name], *(n for n in near if n != _OTHER_NAMES[name])]
             hint = f"; did you mean {', '.join(near)}?" if near else "; see symdiff.FUNCTIONS for the list"
             if name in CONSTANTS and name not in self.shapes:
                 hint = f"; {name!r} is a constant (NumPy's {name}), not a function"

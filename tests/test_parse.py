@@ -65,6 +65,14 @@ def test_unknown_function_suggests_near_names():
     assert "did you mean softmax" in refusal("softmx(x)")
 
 
+def test_unknown_function_of_another_notation_suggests_numpys_name():
+    # math's ln, statistics' var (sd.var declares variables), SciPy's expit: not near by spelling
+    for text, name in [("ln(x)", "log"), ("var(x)", "variance"), ("sgn(x)", "sign"),
+                       ("expit(x)", "sigmoid"), ("lgamma(x)", "gammaln")]:
+        assert f"did you mean {name}" in refusal(text).split("\n")[0], text
+    assert "did you mean sin, " in refusal("sinn(x)")
+
+
 def test_op_errors_become_parse_errors_at_the_operator():
     msg = refusal("W @ h + b", shapes={"W": (4, 3), "h": (4,), "b": (4,)})
     assert msg == ("matmul: shapes (4, 3) and (4,) do not align (3 != 4) (line 1, column 3)\n"
