@@ -181,3 +181,13 @@ def test_numpy_functions_given_an_expression_say_to_use_symdiffs():
         with pytest.raises(TypeError, match=r"not a NumPy array .* use the symdiff function of the same name"):
             call()
     assert np.ones(3) * x is sd.const(np.ones(3)) * x  # ndarray operators still defer to the node
+
+
+def test_a_name_shared_by_two_variables_is_refused_by_grad_as_by_evaluate():
+    a = sd.parse("sum(x)", shapes={"x": (3,)})
+    b = sd.parse("x")  # another variable named x, a scalar
+    for call in (lambda: sd.grad(a + b, "x"), lambda: sd.jvp(a + b, "x", 1.0),
+                 lambda: sd.evaluate(a + b, {"x": np.ones(3)})):
+        with pytest.raises(sd.InputError, match="two different variables are named 'x'"):
+            call()
+    assert sd.grad(a + b, b) is not None  # the variable itself is not ambiguous

@@ -7,12 +7,12 @@ from __future__ import annotations
 import functools
 import inspect
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
-from ..errors import DTypeError, ShapeError
+from ..errors import DTypeError, InputError, ShapeError
 from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape
 
 # -- helpers: small NumPy functions shared verbatim by the evaluator and generated code ---------
@@ -121,6 +121,22 @@ class Var(Op):
 
     def __repr__(self) -> str:
         return f"var({self.var_name!r}, shape={format_shape(self.shape)}, dtype={self.dtype.name})"
+
+
+def graph_variables(order: Iterable[Node]) -> list[Node]:
+    """The variables among ``order``; two different variables may not share a name."""
+    found: dict[str, Node] = {}
+    for n in order:
+        if isinstance(n.op, Var):
+            name = n.op.var_name
+            other = found.get(name)
+            if other is not None and other is not n:
+                raise InputError(
+                    f"two different variables are named {name!r} ({other.op!r} and {n.op!r}); "
+                    "rename one of them"
+                )
+            found[name] = n
+    return list(found.values())
 
 
 class Const(Op):
