@@ -103,3 +103,20 @@ def test_every_variable_name_is_escaped():
     }
     for name, want in cases.items():
         assert sd.latex(sd.var(name)) == want, name
+
+
+def test_remainders_are_bracketed_where_a_reader_could_group_them_otherwise():
+    # Python binds % as tightly as *, a reader of x mod y \cdot z does not: no grouping is left implicit
+    x, y, z = sd.symbols("x y z")
+    assert sd.latex(x % y) == r"x \bmod y"
+    assert sd.latex(x % y * z) == r"\left(x \bmod y\right) \cdot z"
+    assert sd.latex(x * (y % z)) == r"x \cdot \left(y \bmod z\right)"
+    assert sd.latex(-x % y) == r"\left(-x\right) \bmod y"
+    assert sd.latex((x * y) % z) == r"\left(x \cdot y\right) \bmod z"
+    assert sd.latex(x % y + 1) == r"\left(x \bmod y\right) + 1"
+    assert sd.latex(x % y ** 2) == r"x \bmod {y}^{2}"
+    assert sd.latex(sd.fmod(x, y) / 2) == r"\frac{x \operatorname{fmod} y}{2}"
+    assert sd.latex((x % y) < 1) == r"x \bmod y < 1"
+    # and a comparison on the left of a sum: x < y + 1 would read as x < (y + 1)
+    assert sd.latex((x < y) + 1.0) == r"\left(x < y\right) + 1"
+    assert sd.latex((x < y) - 1.0) == r"\left(x < y\right) - 1"

@@ -16,6 +16,9 @@ _INLINE_LIMIT = 80  # a shared sub-expression longer than this (in LaTeX source)
 _MAX_LENGTH = 300  # any sub-expression longer than this gets a name
 
 ATOM, POWER, NEG, PRODUCT, SUM, COMPARE, LOGIC = 100, 40, 30, 20, 10, 5, 3
+# a remainder: Python binds % as *, readers of \bmod bind it in no agreed way, so it is
+# bracketed inside products and sums, and its operands unless they are atoms or powers
+REMAINDER = 7
 
 _GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda",
@@ -120,9 +123,9 @@ def _node_latex(n: Node, a: list[Printed]) -> Printed:
     if name == "dimsize":
         return Printed(latex_name(op.dim), ATOM)  # type: ignore[attr-defined]
     if name == "add":
-        return Printed(f"{a[0]} + {_right(a[1], SUM)}", SUM)
+        return Printed(f"{_wrap(a[0], SUM)} + {_right(a[1], SUM)}", SUM)
     if name == "sub":
-        return Printed(f"{a[0]} - {_right(a[1], SUM, strict=True)}", SUM)
+        return Printed(f"{_wrap(a[0], SUM)} - {_right(a[1], SUM, strict=True)}", SUM)
     if name == "mul":
         both = n.inputs[0].ndim and n.inputs[1].ndim
         sym = r"\odot" if both else r"\cdot"
@@ -211,7 +214,7 @@ def _more_latex(n: Node, a: list[Printed]) -> Printed | None:
         return Printed(rf"\sqrt{{{{{_wrap(a[0], ATOM)}}}^{{2}} + {{{_wrap(a[1], ATOM)}}}^{{2}}}}", ATOM)
     if name in ("mod", "fmod"):
         sym = r"\bmod" if name == "mod" else r"\operatorname{fmod}"
-        return Printed(rf"{_wrap(a[0], PRODUCT)} {sym} {_right(a[1], PRODUCT, strict=True)}", PRODUCT)
+        return Printed(rf"{_wrap(a[0], POWER)} {sym} {_right(a[1], POWER)}", REMAINDER)
     if name in ("floor", "ceil"):
         return Printed(rf"\left\l{name} {a[0]} \right\r{name}", ATOM)
     if name == "floor_divide":
