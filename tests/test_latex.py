@@ -1,3 +1,5 @@
+import numpy as np
+
 import symdiff as sd
 
 
@@ -120,3 +122,13 @@ def test_remainders_are_bracketed_where_a_reader_could_group_them_otherwise():
     # and a comparison on the left of a sum: x < y + 1 would read as x < (y + 1)
     assert sd.latex((x < y) + 1.0) == r"\left(x < y\right) + 1"
     assert sd.latex((x < y) - 1.0) == r"\left(x < y\right) - 1"
+
+
+def test_complex_constants_are_written_with_i():
+    z = sd.var("z", dtype="complex128")
+    assert sd.latex(z * 1j) == r"z \cdot i"
+    assert sd.latex(z * 2.5j) == r"z \cdot 2.5 i"
+    assert sd.latex(z * (1 - 2j)) == r"z \cdot \left(1 - 2 i\right)"
+    assert sd.latex(z + complex(0, -1)) == r"z + \left(-i\right)"
+    assert sd.latex(z - (0.5 + 1e-8j)) == r"z - \left(0.5 + 10^{-8} i\right)"
+    assert sd.latex(sd.const(np.array([1j, 2]))) == r"\begin{bmatrix} i & 2 \end{bmatrix}"

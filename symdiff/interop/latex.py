@@ -79,13 +79,23 @@ def _number(v: object) -> str:
                 return rf"{'-' if mant.startswith('-') else ''}10^{{{int(exp)}}}"
             return rf"{mant} \cdot 10^{{{int(exp)}}}"
         return r
+    if isinstance(v, complex):
+        if v.imag == 0:
+            return _number(v.real)
+        imag = _number(v.imag)
+        imag = {"1": "i", "-1": "-i"}.get(imag, f"{imag} i")
+        if v.real == 0:
+            return imag
+        return f"{_number(v.real)} {'-' if imag.startswith('-') else '+'} {imag.lstrip('-')}"
     return str(v)
 
 
 def _const(value: np.ndarray) -> Printed:
     if value.ndim == 0:
         text = _number(value.item())
-        return Printed(text, NEG if text.startswith("-") else PRODUCT if r"\cdot" in text else ATOM)
+        if " + " in text or " - " in text:  # a complex number with both parts
+            return Printed(text, SUM)
+        return Printed(text, NEG if text.startswith("-") else PRODUCT if r"\cdot" in text or text.endswith(" i") else ATOM)
     if value.ndim <= 2 and value.size <= 12:
         rows = value.reshape(1, -1) if value.ndim == 1 else value
         body = r" \\ ".join(" & ".join(_number(v) for v in row.tolist()) for row in rows)
