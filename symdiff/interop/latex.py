@@ -63,6 +63,8 @@ def latex_name(name: str) -> str:
 
 
 def _number(v: object) -> str:
+    if isinstance(v, np.generic):  # float32(0.1) as 0.1, its own shortest text, not 0.10000000149011612
+        v = type(v.item())(str(v)) if isinstance(v, (np.floating, np.complexfloating)) else v.item()
     if isinstance(v, bool):
         return r"\mathrm{True}" if v else r"\mathrm{False}"
     if isinstance(v, float):
@@ -92,13 +94,13 @@ def _number(v: object) -> str:
 
 def _const(value: np.ndarray) -> Printed:
     if value.ndim == 0:
-        text = _number(value.item())
+        text = _number(value[()])
         if " + " in text or " - " in text:  # a complex number with both parts
             return Printed(text, SUM)
         return Printed(text, NEG if text.startswith("-") else PRODUCT if r"\cdot" in text or text.endswith(" i") else ATOM)
     if value.ndim <= 2 and value.size <= 12:
         rows = value.reshape(1, -1) if value.ndim == 1 else value
-        body = r" \\ ".join(" & ".join(_number(v) for v in row.tolist()) for row in rows)
+        body = r" \\ ".join(" & ".join(_number(v) for v in row) for row in rows)
         return Printed(rf"\begin{{bmatrix}} {body} \end{{bmatrix}}", ATOM)
     return Printed(rf"\mathrm{{const}}_{{{value.dtype.name}{format_shape(value.shape)}}}", ATOM)
 

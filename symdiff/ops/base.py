@@ -166,7 +166,7 @@ class Const(Op):
     def text(self, args: Sequence[str]) -> str:
         v = self.value
         if v.ndim == 0:
-            return _scalar_text(v.item())
+            return _scalar_text(v[()])  # a NumPy scalar: float32(0.1) prints 0.1, its own shortest
         read_back = np.array(v.tolist())  # what sd.parse (and NumPy) make of the list
         if v.size <= 6 and read_back.shape == v.shape:  # not so for a (0, 2) array: []
             # every float as its shortest text that reads back to the same bits, on one line
@@ -181,15 +181,17 @@ class Const(Op):
 
 
 def _scalar_text(v: Any) -> str:
-    if isinstance(v, complex):
+    if isinstance(v, (complex, np.complexfloating)):
         return _complex_text(v)
-    return _float_text(v) if isinstance(v, float) else repr(v)
+    if isinstance(v, (float, np.floating)):
+        return _float_text(v)
+    return repr(v.item() if isinstance(v, np.generic) else v)
 
 
 def _complex_text(v: Any) -> str:
     """``complex(re, im)``: the parser's exact spelling of a complex literal (``(-0-1j)`` would
     lose the sign of a zero real part, and nan or inf parts have no literal)."""
-    return f"complex({_float_text(float(v.real))}, {_float_text(float(v.imag))})"
+    return f"complex({_float_text(v.real)}, {_float_text(v.imag)})"
 
 
 def _float_text(v: Any) -> str:
