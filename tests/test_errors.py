@@ -191,3 +191,11 @@ def test_a_name_shared_by_two_variables_is_refused_by_grad_as_by_evaluate():
         with pytest.raises(sd.InputError, match="two different variables are named 'x'"):
             call()
     assert sd.grad(a + b, b) is not None  # the variable itself is not ambiguous
+
+
+def test_a_named_dimension_used_as_a_value_names_dim_size():
+    X = sd.var("X", ("n", 3))
+    with pytest.raises(TypeError, match=r"the string 'n' .* is sd.dim_size\('n'\)"):
+        sd.sum(X, axis=0) / X.shape[0]  # x.shape holds the name of a named dimension
+    mean = sd.sum(X, axis=0) / sd.dim_size("n")
+    assert np.allclose(mean.eval(X=np.arange(6.0).reshape(2, 3)), [1.5, 2.5, 3.5])

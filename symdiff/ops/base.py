@@ -338,6 +338,11 @@ def as_node(value: Any, like: Node | None = None) -> Node:
         return const(value)
     if isinstance(value, (np.ndarray, np.generic, list, tuple)):
         return const(value)
+    if isinstance(value, str):  # most often x.shape[k] of a named dimension
+        raise TypeError(
+            f"cannot use the string {value!r} in a symdiff expression; the size of a named "
+            f"dimension, which x.shape gives by its name, is sd.dim_size({value!r})"
+        )
     raise TypeError(f"cannot use a {type(value).__name__} ({value!r}) in a symdiff expression")
 
 
