@@ -132,3 +132,14 @@ def test_complex_constants_are_written_with_i():
     assert sd.latex(z + complex(0, -1)) == r"z + \left(-i\right)"
     assert sd.latex(z - (0.5 + 1e-8j)) == r"z - \left(0.5 + 10^{-8} i\right)"
     assert sd.latex(sd.const(np.array([1j, 2]))) == r"\begin{bmatrix} i & 2 \end{bmatrix}"
+
+
+def test_casts_to_floating_point_are_left_out_but_not_truncations():
+    # a mean over a named dimension divides by n cast to float64: in math that is n
+    X = sd.var("X", ("n", 3))
+    assert sd.latex(sd.mean(X, axis=0)) == r"\frac{\sum_{\mathrm{axis}\,0} X}{n}"
+    i, x = sd.var("i", dtype="int64"), sd.var("x", dtype="float32")
+    assert sd.latex(i.astype("float32") * 2.0) == r"i \cdot 2"
+    assert sd.latex((i + 1).astype("float64")) == r"i + 1"
+    assert sd.latex(x.astype("float64") + 1.0) == r"x + 1"
+    assert sd.latex(x.astype("int32")) == r"\operatorname{int32}\left(x\right)"

@@ -186,6 +186,8 @@ def _node_latex(n: Node, a: list[Printed]) -> Printed:
             rf"\begin{{cases}} {a[1]} & \text{{if }} {a[0]} \\ {a[2]} & \text{{otherwise}} \end{{cases}}", ATOM
         )
     if name == "astype":
+        if op.to.kind in "fc" and n.inputs[0].dtype.kind in "biuf":  # type: ignore[attr-defined]
+            return a[0]  # the same number in math: n, not float64(n)
         return _call(op.to.name, a)  # type: ignore[attr-defined]
     if name in ("sum", "prod", "max", "min", "logsumexp"):
         head = {"sum": r"\sum", "prod": r"\prod", "max": r"\max", "min": r"\min"}.get(
