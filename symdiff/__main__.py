@@ -75,6 +75,8 @@ def _label(wrt: tuple[str, ...], emit: str) -> str:
     for w in wrt:
         counts[w] = counts.get(w, 0) + 1
     n = len(wrt)
+    if n == 0:  # --order 0: the expression itself
+        return "f"
     if emit == "latex":
         top = r"\partial f" if n == 1 else rf"\partial^{{{n}}} f"
         from .interop.latex import latex_name
@@ -83,8 +85,6 @@ def _label(wrt: tuple[str, ...], emit: str) -> str:
             rf"\partial {latex_name(w)}" + (f"^{{{k}}}" if k > 1 else "") for w, k in counts.items()
         )
         return rf"\frac{{{top}}}{{{bottom}}}"
-    if n == 0:
-        return "f"
     top = "df" if n == 1 else f"d^{n}f"
     return f"{top}/" + " ".join(f"d{w}" + (f"^{k}" if k > 1 else "") for w, k in counts.items())
 
@@ -167,6 +167,9 @@ def run(argv: list[str]) -> int:
                 )
     else:
         names = [n.op.var_name for n in variables if n.type.is_float]
+        if not names and args.order > 0:
+            raise UsageError("the expression has no floating-point variable to differentiate by "
+                             "(--order 0 prints it)")
     items = derivatives(expr, names, args.order)
     # printed as a reader would write them: 2.0 * x, not 1.0 * (2.0 * x) as reverse mode built it
     simplified = sd.simplify([d for _, d in items])

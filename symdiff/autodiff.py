@@ -25,7 +25,7 @@ from .ops import (
     Var, arange, as_node, astype, broadcast_to, const, cos, index, one_hot, reshape, sin, stack,
     sum_to, transpose, where, zeros, zeros_like,
 )
-from .ops.base import const_value
+from .ops.base import const_value, graph_variables
 from .ops.numeric import cotangent_as
 from .ops.elementwise import (
     Add, Cos, Div, Exp, Log, Mul, Neg, Pow, Sigmoid, Sin, Sqrt, StopGradient, Sub, Tanh, Where,
@@ -94,7 +94,7 @@ def _resolve(ys: Sequence[Node], wrt: Sequence[Any]) -> list[Node]:
     for w in wrt:
         if isinstance(w, str):
             if by_name is None:
-                by_name = {n.op.var_name: n for n in toposort(ys) if isinstance(n.op, Var)}  # type: ignore[attr-defined]
+                by_name = {n.op.var_name: n for n in graph_variables(toposort(ys))}  # type: ignore[attr-defined]
             if w not in by_name:
                 known = ", ".join(sorted(by_name)) or "none"
                 raise KeyError(f"no variable named {w!r} in the expression (its variables: {known})")

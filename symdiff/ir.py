@@ -390,6 +390,13 @@ class Node:
     def __iter__(self) -> Any:
         raise TypeError("symbolic expressions are not iterable; index them instead")
 
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        raise TypeError(
+            "a symbolic expression is not a NumPy array (np.array(expr), or a NumPy function such "
+            "as np.dot or np.where given one): use the symdiff function of the same name "
+            "(sd.dot, sd.where, sd.linalg.norm, ...), or sd.evaluate(expr, values) for its value"
+        )
+
     if TYPE_CHECKING:  # installed by symdiff.ops from one table
         def __add__(self, other: Any) -> Node: ...
         def __radd__(self, other: Any) -> Node: ...

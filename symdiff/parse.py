@@ -132,6 +132,10 @@ _OPERATORS: dict[type, str] = {
     ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not",
 }
 
+# names of math and other libraries that are not NumPy's, for the hint of an unknown function
+_OTHER_NAMES = {"ln": "log", "var": "variance", "sgn": "sign", "logistic": "sigmoid",
+                "expit": "sigmoid", "lgamma": "gammaln", "logsoftmax": "log_softmax"}
+
 _Number = (int, float, complex)
 
 # Names that read as NumPy's float constants unless ``shapes`` declares them as variables. They
@@ -222,6 +226,41 @@ def _check_limits(text: str, src: _Text, line_shift: int = 0, col_shift: int = 0
                 )
     except (tokenize.TokenError, SyntaxError):
         pass  # Python's parser reports the syntax error itself, with a better message
+
+
+def _caret_as_power(text: str) -> tuple[str, dict[int, list[int]]]:
+    """``text`` with each ``^`` operator written ``**``, and per line (1-based) the character
+    columns, in the returned text, of the ``**`` that replaced one.
+
+    Python reads ``^`` as a bitwise operator that binds looser than ``+`` and ``*`` and groups to
+    the left, so taking its tree's ``^`` for a power would read ``x^2 + 1`` as ``x**(2 + 1)``;
+    written ``**``, it binds and groups as a power. Only operator tokens change, never strings."""
+    lines: list[str] = []
+    reader = io.StringIO(text).readline
+
+    def readline() -> str:
+        lines.append(reader())
+        return lines[-1]
+
+    carets: list[tuple[int, int]] = []
+    try:
+        for tok in tokenize.generate_tokens(readline):
+            if tok.type == tokenize.OP and tok.string == "^":
+                carets.append(tok.start)
+    except (tokenize.TokenError, SyntaxError):
+        pass  # Python's parser reports the syntax error itself; a ^ not reached stays and is refused
+    widened: dict[int, list[int]] = {}
+    for row, col in reversed(carets):  # right to left: earlier columns stay valid
+        lines[row - 1] = lines[row - 1][:col] + "**" + lines[row - 1][col + 1:]
+        widened.setdefault(row, []).insert(0, col)
+    for row, cols in widened.items():  # columns in the widened line: each earlier ** adds one
+        widened[row] = [c + k for k, c in enumerate(cols)]
+    return "".join(lines) + reader(), widened
+
+
+def _narrow(col: int, widened: list[int]) -> int:
+    """A column of a widened line (``^`` written ``**``) as a column of the line as written."""
+    return col - sum(1 for w in widened if w < col)
 
 
 class _IndexValue:
@@ -362,9 +401,9 @@ class _Parser:
         if isinstance(node, ast.Expression):
             return [node.body]
         if isinstance(node, ast.BinOp):
-            if type(node.op) not in _BINARY and not (self.power_caret and isinstance(node.op, ast.BitXor)):
+            if type(node.op) not in _BINARY:
                 op = _OPERATORS.get(type(node.op), type(node.op).__name__)
-                hint = "; write ** for a power (or parse with power_caret=True)" if op == "^" else ""
+                hint = "; write ** for a power (or parse with power_caret=True)" if op == "^" and not self.power_caret else ""
                 raise src.between(node.left, node.right, f"the operator {op!r} is not supported{hint}")
             return [node.left, node.right]
         if isinstance(node, ast.UnaryOp):
@@ -425,6 +464,8 @@ class _Parser:
             return
         if method is None and name not in FUNCTIONS:
             near = difflib.get_close_matches(name, list(FUNCTIONS), n=3, cutoff=0.6)
+            if name in _OTHER_NAMES:
+                near = [_OTHER_NAMES[name], *(n for n in near if n != _OTHER_NAMES[name])]
             hint = f"; did you mean {', '.join(near)}?" if near else "; see symdiff.FUNCTIONS for the list"
             if name in CONSTANTS and name not in self.shapes:
                 hint = f"; {name!r} is a constant (NumPy's {name}), not a function"
@@ -474,7 +515,7 @@ class _Parser:
             return self.build(node, ew.negative, x) if isinstance(node.op, ast.USub) else x
         if isinstance(node, (ast.BinOp, ast.Compare)):
             left, right = (node.left, node.right) if isinstance(node, ast.BinOp) else (node.left, node.comparators[0])
-            fn = _BINARY.get(type(node.op), ew.power) if isinstance(node, ast.BinOp) else _COMPARE[type(node.ops[0])]
+            fn = _BINARY[type(node.op)] if isinstance(node, ast.BinOp) else _COMPARE[type(node.ops[0])]
             a, b = self.operand(left, values[0]), self.operand(right, values[1])
             if not isinstance(a, Node) and not isinstance(b, Node):
                 a = as_node(a)  # two literals: a constant node (nothing is computed here)
@@ -771,23 +812,29 @@ def _parse_piece(parser: _Parser, text: str, begin: int, end: int) -> Node:
     col_shift = len(lead) - (lead.rfind("\n") + 1)
     byte_shift = len(lead[len(lead) - col_shift:].encode("utf-8"))
     _check_limits(body, src, line_shift, col_shift)
+    source, widened = _caret_as_power(body) if parser.power_caret else (body, {})
     try:
-        tree = ast.parse(body, mode="eval")
+        tree = ast.parse(source, mode="eval")
     except SyntaxError as e:
         line = e.lineno or 1
-        col = (e.offset or 1) - 1 + (col_shift if line == 1 else 0)
+        shift = col_shift if line == 1 else 0
+        col = _narrow((e.offset or 1) - 1, widened.get(line, [])) + shift
         end_col = None
         if e.end_offset and e.end_lineno == e.lineno and e.end_offset > (e.offset or 0):
-            end_col = e.end_offset - 1 + (col_shift if line == 1 else 0)
+            end_col = _narrow(e.end_offset - 1, widened.get(line, [])) + shift
         raise src.error(f"invalid syntax: {e.msg}", line + line_shift, col, end_col) from None
     except (RecursionError, MemoryError):
         raise src.error(
             "the expression is nested too deeply for Python's parser; split it into parts", 1, 0
         ) from None
-    if line_shift or byte_shift:
+    if line_shift or byte_shift or widened:
         for n in ast.walk(tree):  # ast.walk is iterative (a queue)
             if not hasattr(n, "lineno"):
                 continue
+            if widened:  # ** and ^ are ASCII: columns in bytes shift as they do in characters
+                n.col_offset = _narrow(n.col_offset, widened.get(n.lineno, []))  # type: ignore[attr-defined]
+                if getattr(n, "end_lineno", None) is not None and n.end_col_offset is not None:  # type: ignore[attr-defined]
+                    n.end_col_offset = _narrow(n.end_col_offset, widened.get(n.end_lineno, []))  # type: ignore[attr-defined]
             if n.lineno == 1:  # type: ignore[attr-defined]
                 n.col_offset += byte_shift  # type: ignore[attr-defined]
             if getattr(n, "end_lineno", None) == 1 and n.end_col_offset is not None:  # type: ignore[attr-defined]

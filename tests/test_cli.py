@@ -113,3 +113,19 @@ def test_a_closed_pipe_ends_quietly():
 def test_derivatives_are_printed_simplified():
     r = run("x**2 + sin(y)")
     assert r.stdout == "df/dx = 2.0 * x\ndf/dy = cos(y)\n"
+
+
+def test_order_0_prints_the_expression_in_every_form():
+    for emit, want in [("text", "f = x * y ** 2.0\n"), ("latex", "f = x \\cdot {y}^{2}\n"),
+                       ("sympy", "f = x*y**2\n")]:
+        r = run("x * y**2", "--order", "0", "--emit", emit)
+        assert (r.returncode, r.stdout) == (0, want), (emit, r.stdout, r.stderr)
+
+
+def test_nothing_to_differentiate_is_an_error_not_an_empty_line():
+    for args in (["1.0"], ["i * 2", "--dtype", "i=int64"]):
+        r = run(*args)
+        assert r.returncode == 2 and r.stdout == "", (args, r.stdout)
+        assert "no floating-point variable to differentiate by" in r.stderr, (args, r.stderr)
+    r = run("1.0", "--order", "0")
+    assert (r.returncode, r.stdout) == (0, "f = 1.0\n")

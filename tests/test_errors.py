@@ -171,3 +171,31 @@ def test_functions_of_expressions_name_what_is_not_one(fn):
             getattr(sd, fn)([x, 2.0])
     else:
         assert sd.simplify(3.0) is sd.const(3.0)
+
+
+def test_numpy_functions_given_an_expression_say_to_use_symdiffs():
+    # NumPy converts its arguments to arrays; an expression has no values to convert
+    x, A = sd.var("x", (3,)), sd.var("A", (3, 3))
+    for call in (lambda: np.array(x), lambda: np.dot(A, x), lambda: np.where(x > 0, x, 0),
+                 lambda: np.linalg.norm(x), lambda: np.concatenate([x, x])):
+        with pytest.raises(TypeError, match=r"not a NumPy array .* use the symdiff function of the same name"):
+            call()
+    assert np.ones(3) * x is sd.const(np.ones(3)) * x  # ndarray operators still defer to the node
+
+
+def test_a_name_shared_by_two_variables_is_refused_by_grad_as_by_evaluate():
+    a = sd.parse("sum(x)", shapes={"x": (3,)})
+    b = sd.parse("x")  # another variable named x, a scalar
+    for call in (lambda: sd.grad(a + b, "x"), lambda: sd.jvp(a + b, "x", 1.0),
+                 lambda: sd.evaluate(a + b, {"x": np.ones(3)})):
+        with pytest.raises(sd.InputError, match="two different variables are named 'x'"):
+            call()
+    assert sd.grad(a + b, b) is not None  # the variable itself is not ambiguous
+
+
+def test_a_named_dimension_used_as_a_value_names_dim_size():
+    X = sd.var("X", ("n", 3))
+    with pytest.raises(TypeError, match=r"the string 'n' .* is sd.dim_size\('n'\)"):
+        sd.sum(X, axis=0) / X.shape[0]  # x.shape holds the name of a named dimension
+    mean = sd.sum(X, axis=0) / sd.dim_size("n")
+    assert np.allclose(mean.eval(X=np.arange(6.0).reshape(2, 3)), [1.5, 2.5, 3.5])

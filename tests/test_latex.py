@@ -1,3 +1,5 @@
+import numpy as np
+
 import symdiff as sd
 
 
@@ -91,3 +93,53 @@ def test_logic():
     x, y = sd.symbols("x y")
     assert sd.latex((x > 0) | ((y > 0) & (x < 1))) == r"x > 0 \lor \left(y > 0 \land x < 1\right)"
     assert sd.latex(~((x > 0) & (y > 0))) == r"\lnot \left(x > 0 \land y > 0\right)"
+
+
+def test_every_variable_name_is_escaped():
+    # names are arbitrary strings; LaTeX's special characters in them must print as themselves
+    cases = {
+        "a\\b": r"\mathrm{a{\backslash}b}", "a^b": r"\mathrm{a{\wedge}b}", "a~b": r"\mathrm{a{\sim}b}",
+        "%": r"\%", "$": r"\$", "#": r"\#", "{": r"\{", "a%b": r"\mathrm{a\%b}",
+        "_x": r"\mathrm{\_x}", "x_": r"\mathrm{x\_}", "x_^": r"x_{{\wedge}}",
+        "x": "x", "x_1": "x_{1}", "alpha_i": r"\alpha_{i}", "W_hidden": "W_{hidden}", "loss": r"\mathrm{loss}",
+    }
+    for name, want in cases.items():
+        assert sd.latex(sd.var(name)) == want, name
+
+
+def test_remainders_are_bracketed_where_a_reader_could_group_them_otherwise():
+    # Python binds % as tightly as *, a reader of x mod y \cdot z does not: no grouping is left implicit
+    x, y, z = sd.symbols("x y z")
+    assert sd.latex(x % y) == r"x \bmod y"
+    assert sd.latex(x % y * z) == r"\left(x \bmod y\right) \cdot z"
+    assert sd.latex(x * (y % z)) == r"x \cdot \left(y \bmod z\right)"
+    assert sd.latex(-x % y) == r"\left(-x\right) \bmod y"
+    assert sd.latex((x * y) % z) == r"\left(x \cdot y\right) \bmod z"
+    assert sd.latex(x % y + 1) == r"\left(x \bmod y\right) + 1"
+    assert sd.latex(x % y ** 2) == r"x \bmod {y}^{2}"
+    assert sd.latex(sd.fmod(x, y) / 2) == r"\frac{x \operatorname{fmod} y}{2}"
+    assert sd.latex((x % y) < 1) == r"x \bmod y < 1"
+    # and a comparison on the left of a sum: x < y + 1 would read as x < (y + 1)
+    assert sd.latex((x < y) + 1.0) == r"\left(x < y\right) + 1"
+    assert sd.latex((x < y) - 1.0) == r"\left(x < y\right) - 1"
+
+
+def test_complex_constants_are_written_with_i():
+    z = sd.var("z", dtype="complex128")
+    assert sd.latex(z * 1j) == r"z \cdot i"
+    assert sd.latex(z * 2.5j) == r"z \cdot 2.5 i"
+    assert sd.latex(z * (1 - 2j)) == r"z \cdot \left(1 - 2 i\right)"
+    assert sd.latex(z + complex(0, -1)) == r"z + \left(-i\right)"
+    assert sd.latex(z - (0.5 + 1e-8j)) == r"z - \left(0.5 + 10^{-8} i\right)"
+    assert sd.latex(sd.const(np.array([1j, 2]))) == r"\begin{bmatrix} i & 2 \end{bmatrix}"
+
+
+def test_casts_to_floating_point_are_left_out_but_not_truncations():
+    # a mean over a named dimension divides by n cast to float64: in math that is n
+    X = sd.var("X", ("n", 3))
+    assert sd.latex(sd.mean(X, axis=0)) == r"\frac{\sum_{\mathrm{axis}\,0} X}{n}"
+    i, x = sd.var("i", dtype="int64"), sd.var("x", dtype="float32")
+    assert sd.latex(i.astype("float32") * 2.0) == r"i \cdot 2"
+    assert sd.latex((i + 1).astype("float64")) == r"i + 1"
+    assert sd.latex(x.astype("float64") + 1.0) == r"x + 1"
+    assert sd.latex(x.astype("int32")) == r"\operatorname{int32}\left(x\right)"

@@ -65,6 +65,14 @@ def test_unknown_function_suggests_near_names():
     assert "did you mean softmax" in refusal("softmx(x)")
 
 
+def test_unknown_function_of_another_notation_suggests_numpys_name():
+    # math's ln, statistics' var (sd.var declares variables), SciPy's expit: not near by spelling
+    for text, name in [("ln(x)", "log"), ("var(x)", "variance"), ("sgn(x)", "sign"),
+                       ("expit(x)", "sigmoid"), ("lgamma(x)", "gammaln")]:
+        assert f"did you mean {name}" in refusal(text).split("\n")[0], text
+    assert "did you mean sin, " in refusal("sinn(x)")
+
+
 def test_op_errors_become_parse_errors_at_the_operator():
     msg = refusal("W @ h + b", shapes={"W": (4, 3), "h": (4,), "b": (4,)})
     assert msg == ("matmul: shapes (4, 3) and (4,) do not align (3 != 4) (line 1, column 3)\n"
@@ -95,6 +103,32 @@ def test_caret_can_be_left_out():
 def test_power_caret_option():
     x = sd.var("x")
     assert sd.parse("x ^ 2", power_caret=True) is x ** 2
+
+
+def test_power_caret_binds_as_power():
+    # Python's ^ binds looser than + and * and groups to the left; as power it must bind as **
+    x, y = sd.symbols("x y")
+    cases = {
+        "x^2 + 1": x ** 2 + 1,
+        "x^2 + y^2": x ** 2 + y ** 2,
+        "2*x^2": 2 * x ** 2,
+        "-x^2": -(x ** 2),
+        "x^2 * 3": x ** 2 * 3,
+        "x^y^2": x ** (y ** 2),
+        "x^-1 - 1": x ** -1 - 1,
+        "sum(x^2, axis=None)": sd.sum(x ** 2),
+    }
+    for text, expected in cases.items():
+        assert sd.parse(text, power_caret=True) is sd.parse(text.replace("^", "**")) is expected, text
+    assert sd.parse("x**2^2", power_caret=True) is sd.parse("x**(2**2)")
+    assert sd.parse("2^3^2", power_caret=True).eval() == 512
+    # positions in messages still count in the text as written
+    msg = refusal("x^2 + foo(y)", power_caret=True)
+    assert "(line 1, column 7)" in msg and msg.endswith("\n  x^2 + foo(y)\n        ^^^")
+    msg = refusal("x^2^^3", power_caret=True)
+    assert "(line 1, column 5)" in msg, msg
+    msg = refusal("(x^2 +\n  y^2 + bar(x))", power_caret=True)
+    assert "(line 2, column 9)" in msg and msg.endswith("\n    y^2 + bar(x))\n          ^^^")
 
 
 def test_accepted_grammar_builds_the_same_nodes_as_the_api():

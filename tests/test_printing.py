@@ -150,3 +150,19 @@ def test_negation_is_spelled_negative_only_where_minus_would_make_a_literal():
     for e, text in cases:
         assert sd.to_text(e) == text
         assert sd.parse(text) is e
+
+
+def test_float32_and_float16_constants_print_as_their_own_shortest_text():
+    # x32 * 0.1 holds float32(0.1); its float64 spelling 0.10000000149011612 is the same bits
+    # once read in float32, but not what anyone wrote
+    for dtype in ("float32", "float16"):
+        x = sd.var("x", dtype=dtype)
+        for e, text, tex in [(x * 0.1, "x * 0.1", r"x \cdot 0.1"), (x + 1e-3, "x + 0.001", "x + 0.001"),
+                             (x * np.array([0.1, 0.2], dtype), f"x * astype([0.1, 0.2], {dtype!r})",
+                              r"x \cdot \begin{bmatrix} 0.1 & 0.2 \end{bmatrix}")]:
+            assert str(e) == text and sd.latex(e) == tex, (dtype, str(e), sd.latex(e))
+            assert sd.parse(str(e), shapes={"x": ((), dtype)}) is e
+    z = sd.var("z", dtype="complex64")
+    e = z * np.complex64(0.1 + 0.2j)
+    assert str(e) == "z * complex(0.1, 0.2)" and sd.latex(e) == r"z \cdot \left(0.1 + 0.2 i\right)"
+    assert sd.parse(str(e), shapes={"z": ((), "complex64")}) is e

@@ -123,6 +123,17 @@ def test_unsupported_ops_are_named():
         sd.from_sympy(sympy.zeta(sympy.Symbol("a")))
 
 
+def test_from_sympy_names_the_construct_it_cannot_convert_not_its_parts():
+    a, b = sympy.symbols("a b")
+    for expr, name in [(sympy.Integral(a**2, a), "Integral"), (sympy.Integral(a, (a, 0, b)), "Integral"),
+                       (sympy.Derivative(sympy.sin(a), a, evaluate=False), "Derivative"),
+                       (sympy.Sum(a * b, (b, 1, 3)), "Sum"), (sympy.Product(a, (a, 1, b)), "Product"),
+                       (1 + sympy.exp(sympy.Integral(a, a)), "Integral"),
+                       (sympy.Function("f")(a, b), "f"), (sympy.besselj(0, a), "besselj")]:
+        with pytest.raises(sd.UnsupportedError, match=rf"from_sympy: {name} \("):
+            sd.from_sympy(expr)
+
+
 def test_from_sympy_builds_readable_graphs():
     a, b = sympy.symbols("a b")
     assert str(sd.from_sympy(sympy.sin(a) * sympy.exp(b))) == "exp(b) * sin(a)"
@@ -229,3 +240,28 @@ def test_det_gradient_agrees_with_sympy():
 def test_ordered_spectra_have_no_sympy_form(build):
     with pytest.raises(sd.UnsupportedError, match="cannot order for symbolic entries"):
         sd.to_sympy(build(sd.var("A", (2, 2))))
+
+
+def test_complex_parts_convert_to_sympy():
+    z, v = sd.var("z", dtype="complex128"), sd.var("v", (3,), "complex128")
+    values = {"z": 0.3 - 0.7j, "v": np.array([1 + 2j, -0.5j, 0.25 - 1j])}
+    subs = {sympy.Symbol("z"): values["z"],
+            **{sympy.IndexedBase("v", shape=(3,))[i]: values["v"][i] for i in range(3)}}
+    for expr in [sd.conj(z) * z, sd.real(z) + 2 * sd.imag(z), sd.arctan2(sd.imag(z), sd.real(z)),
+                 sd.vdot(v, v * z), sd.variance(v), sd.std(v), sd.sum(sd.conjugate(v) * v).real]:
+        got = complex(sd.to_sympy(expr).subs(subs).evalf())
+        assert np.isclose(got, sd.evaluate(expr, values)), expr
+
+
+def test_complex_expressions_round_trip_through_sympy():
+    z, x = sd.var("z", dtype="complex128"), sd.var("x")
+    shapes = {"z": ((), "complex128")}
+    values = {"z": 0.3 - 0.7j, "x": 0.4}
+    for expr in [z * 2j + x, sd.exp(z * 1j), sd.conj(z) * z, sd.real(z) - sd.imag(z) * x,
+                 x * sd.const(1.5 - 2.5j)]:
+        back = sd.from_sympy(sd.to_sympy(expr), shapes=shapes)
+        assert back.dtype == expr.dtype
+        assert np.isclose(sd.evaluate(back, values), sd.evaluate(expr, values)), expr
+    a = sympy.Symbol("a", real=True)
+    assert sd.from_sympy(sympy.I * a).eval(a=2.0) == 2j
+    assert sd.from_sympy(sympy.Float(1.5) + 2 * sympy.I).eval() == 1.5 + 2j

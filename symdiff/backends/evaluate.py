@@ -10,23 +10,7 @@ import numpy as np
 from ..errors import InputError
 from ..ir import Node, format_shape, toposort
 from ..ops import Const, Var
-from ..ops.base import kernel
-
-
-def graph_variables(order: Iterable[Node]) -> list[Node]:
-    """The variables among ``order``; two different variables may not share a name."""
-    found: dict[str, Node] = {}
-    for n in order:
-        if isinstance(n.op, Var):
-            name = n.op.var_name
-            other = found.get(name)
-            if other is not None and other is not n:
-                raise InputError(
-                    f"two different variables are named {name!r} ({other.op!r} and {n.op!r}); "
-                    "rename one of them"
-                )
-            found[name] = n
-    return list(found.values())
+from ..ops.base import graph_variables, kernel
 
 
 def bind_input(v: Node, value: Any, dims: dict[str, int]) -> np.ndarray:

@@ -39,7 +39,7 @@ from ..ops.nn import LogSoftmax, OneHot, Softmax
 from ..ops.products import MatMul
 from ..ops.reduce import Reduction
 from ..ops.shape import Arange, BroadcastTo, Concatenate, IndexAdd
-from .evaluate import graph_variables
+from ..ops.base import graph_variables
 
 # Constant arrays up to this many elements are written as literals; larger ones as base64 bytes.
 INLINE_CONST_LIMIT = 16

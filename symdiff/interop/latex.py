@@ -16,6 +16,9 @@ _INLINE_LIMIT = 80  # a shared sub-expression longer than this (in LaTeX source)
 _MAX_LENGTH = 300  # any sub-expression longer than this gets a name
 
 ATOM, POWER, NEG, PRODUCT, SUM, COMPARE, LOGIC = 100, 40, 30, 20, 10, 5, 3
+# a remainder: Python binds % as *, readers of \bmod bind it in no agreed way, so it is
+# bracketed inside products and sums, and its operands unless they are atoms or powers
+REMAINDER = 7
 
 _GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda",
@@ -33,13 +36,19 @@ _FUNCTIONS.update({
     "gammaln": r"\ln\Gamma",
 })
 
+_SYMBOLS = {"\\": r"{\backslash}", "^": r"{\wedge}", "~": r"{\sim}"}  # no \-escape in math mode
+
+
 def _escape(text: str) -> str:
-    return re.sub(r"([_#$%&{}])", r"\\\1", text)
+    """``text`` as itself in math mode: LaTeX's special characters escaped."""
+    return re.sub(r"[_#$%&{}\\^~]", lambda m: _SYMBOLS.get(m[0], "\\" + m[0]), text)
 
 
 def latex_name(name: str) -> str:
     """A variable name in LaTeX: ``x``, ``x_{1}``, ``\\alpha``, ``W_{hidden}``, ``\\mathrm{loss}``."""
     base, _, sub = name.partition("_")
+    if not base or not sub:  # _x and x_: the underscore is part of the name, not a subscript
+        base, sub = name, ""
     if not sub:
         m = re.fullmatch(r"([A-Za-z]+)(\d+)", name)
         if m:
@@ -47,13 +56,15 @@ def latex_name(name: str) -> str:
     if base in _GREEK:
         head = "\\" + base
     elif len(base) == 1 or not base.isascii():
-        head = base
+        head = _escape(base)
     else:
         head = rf"\mathrm{{{_escape(base)}}}"
     return f"{head}_{{{_escape(sub)}}}" if sub else head
 
 
 def _number(v: object) -> str:
+    if isinstance(v, np.generic):  # float32(0.1) as 0.1, its own shortest text, not 0.10000000149011612
+        v = type(v.item())(str(v)) if isinstance(v, (np.floating, np.complexfloating)) else v.item()
     if isinstance(v, bool):
         return r"\mathrm{True}" if v else r"\mathrm{False}"
     if isinstance(v, float):
@@ -70,16 +81,26 @@ def _number(v: object) -> str:
                 return rf"{'-' if mant.startswith('-') else ''}10^{{{int(exp)}}}"
             return rf"{mant} \cdot 10^{{{int(exp)}}}"
         return r
+    if isinstance(v, complex):
+        if v.imag == 0:
+            return _number(v.real)
+        imag = _number(v.imag)
+        imag = {"1": "i", "-1": "-i"}.get(imag, f"{imag} i")
+        if v.real == 0:
+            return imag
+        return f"{_number(v.real)} {'-' if imag.startswith('-') else '+'} {imag.lstrip('-')}"
     return str(v)
 
 
 def _const(value: np.ndarray) -> Printed:
     if value.ndim == 0:
-        text = _number(value.item())
-        return Printed(text, NEG if text.startswith("-") else PRODUCT if r"\cdot" in text else ATOM)
+        text = _number(value[()])
+        if " + " in text or " - " in text:  # a complex number with both parts
+            return Printed(text, SUM)
+        return Printed(text, NEG if text.startswith("-") else PRODUCT if r"\cdot" in text or text.endswith(" i") else ATOM)
     if value.ndim <= 2 and value.size <= 12:
         rows = value.reshape(1, -1) if value.ndim == 1 else value
-        body = r" \\ ".join(" & ".join(_number(v) for v in row.tolist()) for row in rows)
+        body = r" \\ ".join(" & ".join(_number(v) for v in row) for row in rows)
         return Printed(rf"\begin{{bmatrix}} {body} \end{{bmatrix}}", ATOM)
     return Printed(rf"\mathrm{{const}}_{{{value.dtype.name}{format_shape(value.shape)}}}", ATOM)
 
@@ -114,9 +135,9 @@ def _node_latex(n: Node, a: list[Printed]) -> Printed:
     if name == "dimsize":
         return Printed(latex_name(op.dim), ATOM)  # type: ignore[attr-defined]
     if name == "add":
-        return Printed(f"{a[0]} + {_right(a[1], SUM)}", SUM)
+        return Printed(f"{_wrap(a[0], SUM)} + {_right(a[1], SUM)}", SUM)
     if name == "sub":
-        return Printed(f"{a[0]} - {_right(a[1], SUM, strict=True)}", SUM)
+        return Printed(f"{_wrap(a[0], SUM)} - {_right(a[1], SUM, strict=True)}", SUM)
     if name == "mul":
         both = n.inputs[0].ndim and n.inputs[1].ndim
         sym = r"\odot" if both else r"\cdot"
@@ -165,6 +186,8 @@ def _node_latex(n: Node, a: list[Printed]) -> Printed:
             rf"\begin{{cases}} {a[1]} & \text{{if }} {a[0]} \\ {a[2]} & \text{{otherwise}} \end{{cases}}", ATOM
         )
     if name == "astype":
+        if op.to.kind in "fc" and n.inputs[0].dtype.kind in "biuf":  # type: ignore[attr-defined]
+            return a[0]  # the same number in math: n, not float64(n)
         return _call(op.to.name, a)  # type: ignore[attr-defined]
     if name in ("sum", "prod", "max", "min", "logsumexp"):
         head = {"sum": r"\sum", "prod": r"\prod", "max": r"\max", "min": r"\min"}.get(
@@ -205,7 +228,7 @@ def _more_latex(n: Node, a: list[Printed]) -> Printed | None:
         return Printed(rf"\sqrt{{{{{_wrap(a[0], ATOM)}}}^{{2}} + {{{_wrap(a[1], ATOM)}}}^{{2}}}}", ATOM)
     if name in ("mod", "fmod"):
         sym = r"\bmod" if name == "mod" else r"\operatorname{fmod}"
-        return Printed(rf"{_wrap(a[0], PRODUCT)} {sym} {_right(a[1], PRODUCT, strict=True)}", PRODUCT)
+        return Printed(rf"{_wrap(a[0], POWER)} {sym} {_right(a[1], POWER)}", REMAINDER)
     if name in ("floor", "ceil"):
         return Printed(rf"\left\l{name} {a[0]} \right\r{name}", ATOM)
     if name == "floor_divide":

@@ -224,6 +224,12 @@ _UNARY.update({
     "trunc": lambda a: sympy.Piecewise((sympy.floor(a), a >= 0), (sympy.ceiling(a), True)),
 })
 _BINARY["floor_divide"] = lambda a, b: sympy.floor(a / b)
+# -- complex parts (of a real value SymPy gives the value itself, as NumPy does)
+_UNARY.update({
+    "conj": sympy.conjugate,
+    "real": sympy.re,
+    "imag": sympy.im,
+})
 
 
 def _clip(op: Any, args: list[Arr]) -> Arr:
@@ -557,6 +563,11 @@ _FUNCS.update({
     sympy.ceiling: FUNCTIONS["ceil"],
     sympy.sinc: lambda a: FUNCTIONS["sinc"](ew.divide(a, math.pi)),
 })
+_FUNCS.update({
+    sympy.conjugate: FUNCTIONS["conj"],
+    sympy.re: FUNCTIONS["real"],
+    sympy.im: FUNCTIONS["imag"],
+})
 
 def _is_negated(v: Any) -> bool:
     return isinstance(v, Node) and v.op.name == "neg"
@@ -571,6 +582,8 @@ def _children(e: sympy.Basic) -> list[Any]:
         return list(e)
     if isinstance(e, (sympy.Indexed, sympy.Symbol, sympy.Number, sympy.NumberSymbol)):
         return []
+    if type(e) not in _FUNCS and not isinstance(e, _COMBINED):
+        return []  # not convertible: reported as itself (Integral), not by a part (its limits' Tuple)
     if isinstance(e, sympy.Mul):  # a / b rather than a * b**-1
         return [sympy.Pow(a.base, -a.exp) if _denominator_power(a) else a for a in e.args]
     return list(e.args)
@@ -590,6 +603,8 @@ def _leaf(e: sympy.Basic, shapes: Mapping[str, Any], made: dict[str, Node]) -> A
         return float(e)
     if isinstance(e, sympy.NumberSymbol):
         return float(e)
+    if e is sympy.I:  # complex constants are sums and products of it: 1.5 + 2*I
+        return 1j
     if isinstance(e, sympy.Symbol):
         return _variable(e.name, shapes, made, ())
     if isinstance(e, sympy.Indexed):
@@ -620,6 +635,12 @@ def _variable(name: str, shapes: Mapping[str, Any], made: dict[str, Node], defau
         spec, dtype = spec
     made[name] = var(name, check_shape(spec, f"shape of {name!r}"), dtype)
     return made[name]
+
+
+# the classes _combine converts besides those of _FUNCS
+_COMBINED = (sympy.Add, sympy.Mul, sympy.Pow, sympy.log, sympy.Max, sympy.Min, sympy.Piecewise,
+             sympy.functions.elementary.piecewise.ExprCondPair, sympy.And, sympy.Or, sympy.Not,
+             sympy.Xor, sympy.ITE, sympy.MatrixBase, sympy.NDimArray)
 
 
 def _combine(e: sympy.Basic, vals: list[Any]) -> Any:
@@ -756,6 +777,6 @@ def from_sympy(expr: Any, shapes: Mapping[str, Any] | None = None) -> Node:
 def _leaf_or_empty(e: Any, shapes: Mapping[str, Any], made: dict[str, Node]) -> Any:
     if e is sympy.true or e is sympy.false:
         return bool(e)
-    if isinstance(e, (sympy.Indexed, sympy.Symbol, sympy.Number, sympy.NumberSymbol)):
+    if isinstance(e, (sympy.Indexed, sympy.Symbol, sympy.Number, sympy.NumberSymbol)) or e is sympy.I:
         return _leaf(e, shapes, made)
     raise UnsupportedError(f"from_sympy: {type(e).__name__} ({e}) has no symdiff equivalent")

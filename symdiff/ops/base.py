@@ -7,12 +7,12 @@ from __future__ import annotations
 import functools
 import inspect
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
-from ..errors import DTypeError, ShapeError
+from ..errors import DTypeError, InputError, ShapeError
 from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape
 
 # -- helpers: small NumPy functions shared verbatim by the evaluator and generated code ---------
@@ -123,6 +123,22 @@ class Var(Op):
         return f"var({self.var_name!r}, shape={format_shape(self.shape)}, dtype={self.dtype.name})"
 
 
+def graph_variables(order: Iterable[Node]) -> list[Node]:
+    """The variables among ``order``; two different variables may not share a name."""
+    found: dict[str, Node] = {}
+    for n in order:
+        if isinstance(n.op, Var):
+            name = n.op.var_name
+            other = found.get(name)
+            if other is not None and other is not n:
+                raise InputError(
+                    f"two different variables are named {name!r} ({other.op!r} and {n.op!r}); "
+                    "rename one of them"
+                )
+            found[name] = n
+    return list(found.values())
+
+
 class Const(Op):
     """A constant array; equal when dtype, shape and bytes are equal (so -0.0 is not 0.0)."""
 
@@ -150,7 +166,7 @@ class Const(Op):
     def text(self, args: Sequence[str]) -> str:
         v = self.value
         if v.ndim == 0:
-            return _scalar_text(v.item())
+            return _scalar_text(v[()])  # a NumPy scalar: float32(0.1) prints 0.1, its own shortest
         read_back = np.array(v.tolist())  # what sd.parse (and NumPy) make of the list
         if v.size <= 6 and read_back.shape == v.shape:  # not so for a (0, 2) array: []
             # every float as its shortest text that reads back to the same bits, on one line
@@ -165,15 +181,17 @@ class Const(Op):
 
 
 def _scalar_text(v: Any) -> str:
-    if isinstance(v, complex):
+    if isinstance(v, (complex, np.complexfloating)):
         return _complex_text(v)
-    return _float_text(v) if isinstance(v, float) else repr(v)
+    if isinstance(v, (float, np.floating)):
+        return _float_text(v)
+    return repr(v.item() if isinstance(v, np.generic) else v)
 
 
 def _complex_text(v: Any) -> str:
     """``complex(re, im)``: the parser's exact spelling of a complex literal (``(-0-1j)`` would
     lose the sign of a zero real part, and nan or inf parts have no literal)."""
-    return f"complex({_float_text(float(v.real))}, {_float_text(float(v.imag))})"
+    return f"complex({_float_text(v.real)}, {_float_text(v.imag)})"
 
 
 def _float_text(v: Any) -> str:
@@ -320,6 +338,11 @@ def as_node(value: Any, like: Node | None = None) -> Node:
         return const(value)
     if isinstance(value, (np.ndarray, np.generic, list, tuple)):
         return const(value)
+    if isinstance(value, str):  # most often x.shape[k] of a named dimension
+        raise TypeError(
+            f"cannot use the string {value!r} in a symdiff expression; the size of a named "
+            f"dimension, which x.shape gives by its name, is sd.dim_size({value!r})"
+        )
     raise TypeError(f"cannot use a {type(value).__name__} ({value!r}) in a symdiff expression")
 
 
