@@ -350,6 +350,17 @@ def test_sum_of_broadcast():
     assert "broadcast_to" not in str(sd.simplify(r))
 
 
+def test_mean_of_broadcast_is_the_value():
+    # the sum becomes 5 * x in one rule; the division by the count then cancels it
+    e = sd.mean(sd.broadcast_to(x, (5,)))
+    s = sd.simplify(e)
+    assert s is x
+    m = sd.mean(sd.broadcast_to(v, (4, 3)), axis=0)
+    sm = sd.simplify(m)
+    assert sm is v
+    same_values(m, sm, v=np.array([1.5, -2.0, 3.0]))
+
+
 def test_sum_of_broadcast_keeps_a_count_its_dtype_cannot_hold():
     # 100,000 is inf in float16: inf * h would be nan for h = 0 and inf for h = 0.001
     h = sd.var("h", dtype="float16")

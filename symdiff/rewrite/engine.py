@@ -215,8 +215,11 @@ def _rewrite_pass(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | 
             active.add(n)
             # While the replacement settles, the finished frame needs only the rebuilt form.
             stack.append((node, n, hops, r, origin))
+            # what a settled rule builds from a graph node needs no second look from the
+            # graph-reading rules; from another rule's replacement, it keeps that one's origin
             stack.append((r, None, hops + 1, None,
-                          None if found[1].settled else old if old is not None else origin))
+                          old if old is not None and not found[1].settled
+                          else origin if old is None else None))
     return [memo[r] for r in roots], ctx
 
 

@@ -322,8 +322,13 @@ def _sum_broadcast(node: Node, x: Node) -> Node | None:
         factor = n.astype(dt)
     if x.ndim == 0:
         return x * factor  # the engine broadcasts it to the result's shape
-    total = Node(Sum(real, True), (aligned,)) if real else aligned
-    scaled = total * factor
+    if not real:
+        scaled = x * factor
+        if scaled.shape == node.shape:
+            return scaled  # the sum takes back just the axes the broadcast spread x over
+        scaled = reshape(scaled, aligned.shape) if lead else scaled
+    else:
+        scaled = Node(Sum(real, True), (aligned,)) * factor
     kept = tuple(1 if a in op.axes else d for a, d in enumerate(shape))
     out = broadcast_to(scaled, kept)
     return out if op.keepdims else reshape(out, node.shape)
@@ -1038,6 +1043,11 @@ def _plain_pair(old: Node, ctx: Context) -> bool:
     fa, fb = new.get(a, a), new.get(b, b)
     if fa is fb:
         return False
+    if (fa is not a and isinstance(fa.op, _OPENS)) or (fb is not b and isinstance(fb.op, _OPENS)):
+        # another rule made an operand a sum or product (sum(broadcast_to(x)) -> 5 * x): the
+        # next pass sees it in the graph and collects across it
+        ctx.missed += 1
+        return True
     if isinstance(old.op, (Add, Sub)) and a.ndim == 0 and b.ndim == 0 \
             and scalar_constant(a) is not None and scalar_constant(b) is not None:
         return False  # two constants add up
