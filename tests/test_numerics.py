@@ -252,3 +252,18 @@ def test_float16_mean_of_more_elements_than_float16_counts_is_numpys():
         assert got.dtype == np.float16 and m.dtype == np.float16
         np.testing.assert_allclose(got, np.mean(v), rtol=1e-3)
     np.testing.assert_allclose(sd.compile(sd.mean(h))(v), np.mean(v), rtol=1e-3)
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "uint8", "int32"])
+@pytest.mark.parametrize("name", ["sum", "prod", "logsumexp"])
+def test_reduction_over_no_axes_has_numpys_dtype(name, dtype):
+    # axis=() reduces each element alone, but still in the reduction's dtype: np.sum of int8
+    # values over () is int64, as over any axes; the expression was the input itself
+    value = (np.arange(6).reshape(2, 3) % 3).astype(dtype)
+    x = sd.var("x", shape=(2, 3), dtype=dtype)
+    e = sd.FUNCTIONS[name](x, axis=())
+    want = (np.log(np.sum(np.exp(value), axis=())) if name == "logsumexp"
+            else getattr(np, name)(value, axis=()))
+    for got in [*_both([e], [x], [value])[0], sd.compile(e, inputs=[x])(value)]:
+        assert got.dtype == want.dtype and e.dtype == want.dtype
+        np.testing.assert_allclose(got, want, rtol=1e-3)

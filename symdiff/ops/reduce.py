@@ -165,7 +165,8 @@ def _reduce(cls: type[Reduction], x: Any, axis: Any, keepdims: bool) -> Node:
     x = as_node(x)
     axes = normalize_axes(cls.name, axis, x.ndim)
     if not axes and not keepdims:
-        return x
+        # each element reduced alone, in the reduction's dtype (NumPy's int8 sum is int64)
+        return astype(x, dtype_by_running(cls(axes, False), [x.type]))
     return Node(cls(axes, bool(keepdims)), (x,))
 
 
