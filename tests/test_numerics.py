@@ -267,3 +267,22 @@ def test_reduction_over_no_axes_has_numpys_dtype(name, dtype):
     for got in [*_both([e], [x], [value])[0], sd.compile(e, inputs=[x])(value)]:
         assert got.dtype == want.dtype and e.dtype == want.dtype
         np.testing.assert_allclose(got, want, rtol=1e-3)
+
+
+def test_python_int_beyond_an_integer_dtype_compares_and_divides_as_numpy_or_is_refused():
+    # NumPy 2 compares uint8 values with 300 or -1 exactly and divides them by 256 in float64;
+    # building the constant in uint8 raised a bare OverflowError naming nothing
+    u, i = sd.var("u", (3,), "uint8"), sd.var("i", (3,), "int8")
+    uv, iv = np.array([0, 5, 200], np.uint8), np.array([-128, 5, 127], np.int8)
+    cases = [(u / 256, uv / 256), (u / -3, uv / -3), (u < 300, uv < 300), (u == -1, uv == -1),
+             (-1 < u, -1 < uv), (i / 1000, iv / 1000), (i >= -129, iv >= -129), (300 > i, 300 > iv)]
+    for e, want in cases:
+        for got in [*_both([e], [u, i], [uv, iv])[0], *_both([e], [u, i], [uv, iv], True)[0]]:
+            assert got.dtype == want.dtype and np.array_equal(got, want), (str(e), got, want)
+    # where NumPy raises OverflowError (or wraps the value around), an error names the op
+    for build, name, value in [(lambda: u + 300, "add", 300), (lambda: i - 129, "sub", 129),
+                               (lambda: sd.maximum(u, -1), "maximum", -1),
+                               (lambda: sd.clip(u, -1, 2), "clip", -1),
+                               (lambda: sd.where(u > 0, u, -1), "where", -1)]:
+        with pytest.raises(sd.DTypeError, match=rf"^{name}: the Python integer {value} does not fit "):
+            build()

@@ -620,7 +620,7 @@ def clip(a: Any, a_min: Any = None, a_max: Any = None, out: Any = None, *,
             raise TypeError("clip: give a_max or max, not both")
         a_max = max
     given = [v for v in (a_min, a_max) if v is not None]
-    nodes = as_nodes(a, *given)
+    nodes = as_nodes(a, *given, name="clip")
     if not given:
         return nodes[0]
     return Node(Clip(a_min is not None, a_max is not None), tuple(nodes))
