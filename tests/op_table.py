@@ -408,6 +408,8 @@ for _name, (_ref, _gen) in _MORE_UNARY.items():
     good(_name, _gen(), ref=_ref)
     good(_name, _gen(2, 3), ref=_ref)
 good("square", np.array([1, -2, 3]), ref=np.square, id="int")
+# np.square has no boolean loop: booleans square as int8, not as booleans
+good("square", np.array([True, False]), ref=np.square, grad=False, id="bool")
 good("reciprocal", np.array([1, -1, 2]), ref=np.reciprocal, grad=False, id="int")
 good("cbrt", np.array([-8.0, 27.0, 0.125]), ref=np.cbrt, id="exact-cubes")
 good("log10", np.array([1, 10, 1000]), ref=np.log10, id="int-input")

@@ -548,7 +548,7 @@ def square(x: Any) -> Node:
     """x**2, elementwise: ``sd.square(x)`` (the same node as ``x ** 2``)."""
     x = as_node(x)
     if x.dtype.kind == "b":
-        return x * x  # NumPy squares booleans to booleans
+        x = astype(x, np.int8)  # np.square has no boolean loop: NumPy squares booleans as int8
     return power(x, 2)
 
 
