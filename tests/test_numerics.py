@@ -286,3 +286,16 @@ def test_python_int_beyond_an_integer_dtype_compares_and_divides_as_numpy_or_is_
                                (lambda: sd.where(u > 0, u, -1), "where", -1)]:
         with pytest.raises(sd.DTypeError, match=rf"^{name}: the Python integer {value} does not fit "):
             build()
+
+
+def test_power_of_booleans_has_np_powers_dtype_in_generated_code_too():
+    # b ** 2 in generated source is NumPy's fast path to np.square (int8 for booleans), while
+    # the evaluator and the static type follow np.power (int64)
+    b, i = sd.var("b", (2,), "bool"), sd.var("i", (2,), "int8")
+    bv, iv = np.array([True, False]), np.array([1, 2], np.int8)
+    for e, want in [(b ** 2, np.power(bv, 2)), (b ** 2.5, np.power(bv, 2.5)),
+                    (b ** i, np.power(bv, iv)), (b ** b, np.power(bv, bv))]:
+        for simplify in (False, True):
+            want_eval, got_code = _both([e], [b, i], [bv, iv], simplify)
+            for got in want_eval + got_code:
+                assert got.dtype == want.dtype == e.dtype and np.array_equal(got, want), str(e)

@@ -623,6 +623,10 @@ def divide(a: Any, b: Any) -> Node:
 def power(a: Any, b: Any) -> Node:
     """a ** b with broadcasting."""
     base, exponent = as_nodes(a, b, name="power")
+    if base.dtype.kind == "b" and exponent.dtype.kind != "b":
+        # np.power(b, 2) is int64, but generated code's b ** 2 takes NumPy's fast path to
+        # np.square, int8 for booleans: the power is taken in np.power's dtype in every backend
+        base = astype(base, dtype_by_running(_pow, [base.type, exponent.type]))
     p = const_value(exponent)
     if base.dtype.kind in "iu" and p is not None and p.dtype.kind == "i" and (p < 0).any():
         # NumPy refuses it at run time; the constant exponent shows it now
