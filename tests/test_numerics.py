@@ -299,3 +299,23 @@ def test_power_of_booleans_has_np_powers_dtype_in_generated_code_too():
             want_eval, got_code = _both([e], [b, i], [bv, iv], simplify)
             for got in want_eval + got_code:
                 assert got.dtype == want.dtype == e.dtype and np.array_equal(got, want), str(e)
+
+
+@pytest.mark.parametrize("name", ["sum", "prod", "mean"])
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "int64", "float32"])
+def test_reduction_dtype_is_the_results_dtype_as_in_numpy(name, dtype):
+    # np.sum(x, dtype=int8) adds in int8 (wrapping around) and returns int8, and np.mean(x,
+    # dtype=int64) is an int64; the conversion came first, then NumPy's own promotion of the
+    # converted values (int8 sums to int64, integer means to float64)
+    rng = np.random.default_rng(3)
+    value = rng.integers(-100, 100, (3, 40))
+    x = sd.var("x", (3, 40), "int64")
+    mask = value > 0
+    for kwargs in [{}, {"where": mask}]:
+        e = sd.FUNCTIONS[name](x, axis=1, dtype=dtype, **kwargs)
+        with np.errstate(over="ignore"):
+            want = getattr(np, name)(value, axis=1, dtype=dtype, **kwargs)
+            got = [*_both([e], [x], [value])[0], *_both([e], [x], [value], True)[1]]
+        for g in got:
+            assert g.dtype == want.dtype == e.dtype
+            np.testing.assert_allclose(g, want, rtol=1e-6)
