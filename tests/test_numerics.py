@@ -319,3 +319,17 @@ def test_reduction_dtype_is_the_results_dtype_as_in_numpy(name, dtype):
         for g in got:
             assert g.dtype == want.dtype == e.dtype
             np.testing.assert_allclose(g, want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["cumsum", "cumprod"])
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "float32"])
+def test_scan_dtype_is_the_results_dtype_as_in_numpy(name, dtype):
+    value = np.random.default_rng(4).integers(-9, 9, (3, 20))
+    x = sd.var("x", (3, 20), "int64")
+    e = sd.FUNCTIONS[name](x, axis=1, dtype=dtype)
+    with np.errstate(over="ignore"):
+        want = getattr(np, name)(value, axis=1, dtype=dtype)
+        got = [*_both([e], [x], [value])[0], *_both([e], [x], [value], True)[1]]
+    for g in got:
+        assert g.dtype == want.dtype == e.dtype
+        np.testing.assert_allclose(g, want, rtol=1e-6)
