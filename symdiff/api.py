@@ -17,6 +17,7 @@ from .autodiff import cotangent_of, derivative, grad, hessian, hvp, jacobian, jv
 from .backends.evaluate import evaluate as _evaluate
 from .backends.numpy_src import generate
 from .ir import Node, as_roots, count_nodes, flatten_outputs, toposort, unflatten_outputs
+from .ops.base import Var
 from .printing import short_repr, to_text
 from .rewrite import simplify
 
@@ -49,9 +50,19 @@ def evaluate(
     elif not isinstance(simplify, bool):
         raise ValueError(f"evaluate: simplify must be True, False or 'auto', got {simplify!r}")
     if isinstance(outputs, Node):
-        return _evaluate(_simplify(outputs) if simplify else outputs, inputs)
+        if not simplify:
+            return _evaluate(outputs, inputs)
+        return _evaluate(_simplify(outputs), inputs, _variables([outputs]))
     roots, spec = flatten_outputs(outputs, "evaluate")
-    return unflatten_outputs(spec, _evaluate(_simplified(roots) if simplify else roots, inputs))
+    if not simplify:
+        return unflatten_outputs(spec, _evaluate(roots, inputs))
+    return unflatten_outputs(spec, _evaluate(_simplified(roots), inputs, _variables(roots)))
+
+
+def _variables(roots: Sequence[Node]) -> list[Node]:
+    """The variables of ``roots``: rewriting may leave a named dimension without the variable
+    that gave it its size, which the evaluator then binds from the value given for it."""
+    return [n for n in toposort(roots) if isinstance(n.op, Var)]
 
 
 def _worth_simplifying(outputs: Any, inputs: Mapping[Any, Any] | None) -> bool:
