@@ -443,6 +443,20 @@ def test_generated_code_never_writes_into_or_returns_the_callers_arrays():
             np.testing.assert_array_equal(g, w)
 
 
+def test_signature_is_the_written_expressions_whatever_simplification_removes():
+    # x ** 0 is 1 and one_hot(l, 3) * 0.0 zeros of shape (n, 3): the simplified graph reads
+    # neither variable, so the function took no argument (or failed on 'n', which only l sizes)
+    x, l = sd.var("x"), sd.var("l", ("n",), "int64")
+    assert sd.compile(x ** 0)(2.0) == 1.0
+    np.testing.assert_array_equal(sd.compile(sd.one_hot(l, 3) * 0.0)(np.array([0, 1])),
+                                  np.zeros((2, 3)))
+    fn = sd.compile([x ** 0, sd.one_hot(l, 3) * 0.0], inputs=["l", "x"])
+    one, zeros = fn(np.array([2, 0, 1]), 5.0)
+    assert one == 1.0 and zeros.shape == (3, 3)
+    with pytest.raises(sd.InputError, match=r"no variable named 'q' in the outputs"):
+        sd.compile(x ** 0, inputs=["q"])
+
+
 def test_saved_module_runs_where_symdiff_cannot_be_imported(tmp_path):
     x, y, f, dfdx, dfdy = _seed()
     X = sd.var("X", ("n", 3))
