@@ -223,3 +223,11 @@ def test_named_dimension_binds_from_a_variable_the_rewritten_graph_no_longer_rea
         sd.evaluate(sd.arange(X.shape[0]), {"X": np.ones((4, 3))}, simplify=simplify)
     with pytest.raises(sd.InputError, match=r"variable 'l' is declared int64"):
         sd.evaluate(zeros, {"l": np.array([0.5, 1.0])}, simplify=simplify)
+
+
+def test_a_value_keyed_by_another_variable_of_the_same_name_is_named_in_the_error():
+    X = sd.var("X", ("n", 3))
+    other = sd.var("X", (4, 3))
+    with pytest.raises(sd.InputError, match=r"no value given for variable 'X' .*; a different "
+                       r"variable of that name was given, var\('X', shape=\(4, 3\)"):
+        sd.evaluate(X * 2.0, {other: np.ones((4, 3))})

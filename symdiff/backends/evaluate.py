@@ -64,8 +64,13 @@ def _lookup(inputs: Mapping[Any, Any], v: Node) -> Any:
         return inputs[v]
     if name in inputs:
         return inputs[name]
+    others = [k for k in inputs if isinstance(k, Node) and isinstance(k.op, Var)
+              and k.op.var_name == name]
+    hint = (f"; a different variable of that name was given, {others[0].op!r}: key the value by "
+            f"this expression's variable, or by its name" if others else "")
     raise InputError(
         f"no value given for variable {name!r} (dtype {v.dtype}, shape {format_shape(v.shape)})"
+        f"{hint}"
     )
 
 
