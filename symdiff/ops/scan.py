@@ -92,8 +92,8 @@ def cumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, *, reve
     """Cumulative sum along ``axis`` (of the flattened array when None): ``sd.cumsum(x, axis=0)``.
 
     ``dtype`` converts the input first and is the result's; ``out`` is not supported
-    (NotImplementedError). ``reverse=True`` sums from the end of the axis (as ``jax.lax.cumsum``): the derivative of a
-    cumulative sum, as printed in derivative graphs."""
+    (NotImplementedError). ``reverse=True`` sums from the end of the axis (as
+    ``jax.lax.cumsum``): the derivative of a cumulative sum, as printed in derivative graphs."""
     if not isinstance(reverse, (bool, np.bool_)):
         raise TypeError(f"cumsum: reverse must be True or False, got {reverse!r}")
     return _scan(Cumsum, a, axis, dtype, out, reverse)
