@@ -17,6 +17,7 @@ from .autodiff import cotangent_of, derivative, grad, hessian, hvp, jacobian, jv
 from .backends.evaluate import evaluate as _evaluate
 from .backends.numpy_src import generate
 from .ir import Node, as_roots, count_nodes, flatten_outputs, toposort, unflatten_outputs
+from .ops.base import graph_variables
 from .printing import short_repr, to_text
 from .rewrite import simplify
 
@@ -49,9 +50,19 @@ def evaluate(
     elif not isinstance(simplify, bool):
         raise ValueError(f"evaluate: simplify must be True, False or 'auto', got {simplify!r}")
     if isinstance(outputs, Node):
-        return _evaluate(_simplify(outputs) if simplify else outputs, inputs)
+        if not simplify:
+            return _evaluate(outputs, inputs)
+        return _evaluate(_simplify(outputs), inputs, _variables([outputs]))
     roots, spec = flatten_outputs(outputs, "evaluate")
-    return unflatten_outputs(spec, _evaluate(_simplified(roots) if simplify else roots, inputs))
+    if not simplify:
+        return unflatten_outputs(spec, _evaluate(roots, inputs))
+    return unflatten_outputs(spec, _evaluate(_simplified(roots), inputs, _variables(roots)))
+
+
+def _variables(roots: Sequence[Node]) -> list[Node]:
+    """The variables of ``roots``: rewriting may leave a named dimension without the variable
+    that gave it its size, which the evaluator then binds from the value given for it."""
+    return graph_variables(toposort(roots))
 
 
 def _worth_simplifying(outputs: Any, inputs: Mapping[Any, Any] | None) -> bool:
@@ -80,6 +91,23 @@ def _simplified(outputs: Any, mapping: dict[Node, Node] | None = None) -> Any:
     except (TypeError, ValueError):
         return outputs
     return unflatten_outputs(spec, _simplify(roots, mapping=mapping))
+
+
+def _codegen_inputs(outputs: Any, inputs: Sequence[Node | str] | Node | str | None
+                    ) -> Sequence[Node | str] | Node | str | None:
+    """The generated function's inputs: by default the variables of the outputs as written,
+    and names looked up among them, so that simplification removing a variable (x ** 0,
+    one_hot(l, 3) * 0.0, whose size n only l gives) changes no signature."""
+    try:
+        present = _variables(as_roots(outputs, "codegen"))
+    except (TypeError, ValueError):
+        return inputs  # not outputs: generate names what is wrong
+    if inputs is None:
+        return present
+    if isinstance(inputs, (Node, str)):
+        inputs = [inputs]
+    by_name = {v.op.var_name: v for v in present}  # type: ignore[attr-defined]
+    return [by_name.get(v, v) if isinstance(v, str) else v for v in inputs]
 
 
 def _for_codegen(outputs: Any, simplify: bool) -> tuple[Any, Callable[[Node], Node | None]]:
@@ -134,6 +162,7 @@ def codegen(
 
     >>> x, y = sd.symbols("x y"); print(sd.codegen({"f": x * y, "dfdx": y}, inputs=[x, y]))
     """
+    inputs = _codegen_inputs(outputs, inputs)
     outputs, provenance = _for_codegen(outputs, simplify)
     return generate(outputs, inputs, name, names, provenance).source
 
@@ -160,6 +189,7 @@ def compile(  # noqa: A001 - the natural name; builtins.compile is used explicit
 
     >>> x, y = sd.symbols("x y"); fn = sd.compile([x * y, y], inputs=[x, y]); fn(3.0, -4.0)
     """
+    inputs = _codegen_inputs(outputs, inputs)
     outputs, provenance = _for_codegen(outputs, simplify)
     module = generate(outputs, inputs, name, names, provenance)
     # a distinct pseudo-file per function, registered with linecache so tracebacks show the source

@@ -408,6 +408,8 @@ for _name, (_ref, _gen) in _MORE_UNARY.items():
     good(_name, _gen(), ref=_ref)
     good(_name, _gen(2, 3), ref=_ref)
 good("square", np.array([1, -2, 3]), ref=np.square, id="int")
+# np.square has no boolean loop: booleans square as int8, not as booleans
+good("square", np.array([True, False]), ref=np.square, grad=False, id="bool")
 good("reciprocal", np.array([1, -1, 2]), ref=np.reciprocal, grad=False, id="int")
 good("cbrt", np.array([-8.0, 27.0, 0.125]), ref=np.cbrt, id="exact-cubes")
 good("log10", np.array([1, 10, 1000]), ref=np.log10, id="int-input")
@@ -763,6 +765,9 @@ good("linalg.norm", np.array([0.0, 1.5, -2.0, 0.0]), ref=np.linalg.norm, kwargs=
 for _ord in (None, "fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf):
     good("linalg.norm", away_from_zero(3, 3), ref=np.linalg.norm, kwargs={"ord": _ord})
 good("linalg.norm", away_from_zero(4, 2), ref=np.linalg.norm, kwargs={"ord": "nuc"}, id="nuc-tall")
+# NumPy's largest |x| starts from 0: a vector of no elements has inf-norm 0, not an error
+good("linalg.norm", np.zeros((3, 0)), ref=np.linalg.norm, kwargs={"ord": np.inf, "axis": 1},
+     grad=False, id="inf-of-empty")
 good("linalg.norm", normal(2, 3, 4), ref=np.linalg.norm, id="all-axes")
 good("linalg.norm", normal(2, 3, 4), ref=np.linalg.norm, kwargs={"keepdims": True}, id="all-keepdims")
 good("linalg.norm", normal(2, 3, 4), ref=np.linalg.norm, kwargs={"axis": 1}, id="axis1")

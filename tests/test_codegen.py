@@ -421,6 +421,42 @@ def test_outputs_are_fresh_arrays_and_one_output_returns_one_value():
     assert single(np.ones(3)).shape == (3,)
 
 
+def test_generated_code_never_writes_into_or_returns_the_callers_arrays():
+    # np.real(z) is a view of z: writing the next ops into it in place changed the caller's z;
+    # and an output that is an input (the gradient of sum(x * y) with respect to x is y) or a
+    # view of one was the caller's array itself, where the evaluator returns a copy
+    z = sd.var("z", (50,), "complex128")
+    x, y = sd.var("x", (3, 4)), sd.var("y", (3, 4))
+    Z = np.arange(50) * (1 + 2j)
+    X, Y = np.arange(12.0).reshape(3, 4), np.ones((3, 4))
+    env = {"z": Z.copy(), "x": X.copy(), "y": Y.copy()}
+    outs = [sd.real(z) * 2.0 + 1.0, sd.exp(sd.imag(z) * 1e-3) + 1.0, z.real,
+            sd.grad(sd.sum(x * y), x), x.T, x.reshape(12), x[1], sd.stop_gradient(y)]
+    for simplify in (True, False):
+        fn = sd.compile(outs, inputs=[z, x, y], simplify=simplify)
+        args = [env["z"], env["x"], env["y"]]
+        got = fn(*args)
+        for arg, original in zip(args, [Z, X, Y]):
+            assert np.array_equal(arg, original)
+            assert not any(np.may_share_memory(g, arg) for g in got)
+        for g, w in zip(got, sd.evaluate(outs, {"z": Z, "x": X, "y": Y}, simplify=False)):
+            np.testing.assert_array_equal(g, w)
+
+
+def test_signature_is_the_written_expressions_whatever_simplification_removes():
+    # x ** 0 is 1 and one_hot(l, 3) * 0.0 zeros of shape (n, 3): the simplified graph reads
+    # neither variable, so the function took no argument (or failed on 'n', which only l sizes)
+    x, l = sd.var("x"), sd.var("l", ("n",), "int64")
+    assert sd.compile(x ** 0)(2.0) == 1.0
+    np.testing.assert_array_equal(sd.compile(sd.one_hot(l, 3) * 0.0)(np.array([0, 1])),
+                                  np.zeros((2, 3)))
+    fn = sd.compile([x ** 0, sd.one_hot(l, 3) * 0.0], inputs=["l", "x"])
+    one, zeros = fn(np.array([2, 0, 1]), 5.0)
+    assert one == 1.0 and zeros.shape == (3, 3)
+    with pytest.raises(sd.InputError, match=r"no variable named 'q' in the outputs"):
+        sd.compile(x ** 0, inputs=["q"])
+
+
 def test_saved_module_runs_where_symdiff_cannot_be_imported(tmp_path):
     x, y, f, dfdx, dfdy = _seed()
     X = sd.var("X", ("n", 3))

@@ -205,3 +205,29 @@ def test_results_never_alias_the_input_arrays():
     row[1] = 7.0
     same[1, 1] = 9.0
     assert np.all(arr == 0)
+
+
+@pytest.mark.parametrize("simplify", [True, False])
+def test_named_dimension_binds_from_a_variable_the_rewritten_graph_no_longer_reads(simplify):
+    # one_hot(l, 3) * 0.0 simplifies to zeros of shape (n, 3), which reads no variable: 'n' was
+    # then unbound; arange(X.shape[0]) never reads X, whose value keyed by X gives n
+    l, X = sd.var("l", ("n",), "int64"), sd.var("X", ("n", 3))
+    env = {"l": np.array([0, 2]), "X": np.ones((2, 3))}
+    zeros = sd.one_hot(l, 3) * 0.0
+    np.testing.assert_array_equal(sd.evaluate(zeros, env, simplify=simplify), np.zeros((2, 3)))
+    (g,) = sd.evaluate([sd.grad(sd.sum(zeros * X), X)], env, simplify=simplify)
+    np.testing.assert_array_equal(g, np.zeros((2, 3)))
+    np.testing.assert_array_equal(sd.evaluate(sd.arange(X.shape[0]), {X: np.ones((4, 3))},
+                                              simplify=simplify), np.arange(4))
+    with pytest.raises(sd.InputError, match=r"dimension 'n' used by .* key the value of one"):
+        sd.evaluate(sd.arange(X.shape[0]), {"X": np.ones((4, 3))}, simplify=simplify)
+    with pytest.raises(sd.InputError, match=r"variable 'l' is declared int64"):
+        sd.evaluate(zeros, {"l": np.array([0.5, 1.0])}, simplify=simplify)
+
+
+def test_a_value_keyed_by_another_variable_of_the_same_name_is_named_in_the_error():
+    X = sd.var("X", ("n", 3))
+    other = sd.var("X", (4, 3))
+    with pytest.raises(sd.InputError, match=r"no value given for variable 'X' .*; a different "
+                       r"variable of that name was given, var\('X', shape=\(4, 3\)"):
+        sd.evaluate(X * 2.0, {other: np.ones((4, 3))})

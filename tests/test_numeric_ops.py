@@ -5,6 +5,7 @@ SymPy and LaTeX forms."""
 from __future__ import annotations
 
 import math
+import warnings
 
 import mpmath
 import numpy as np
@@ -112,6 +113,18 @@ def test_gammaln_poles_and_dtypes():
         assert f(x32).dtype == np.float32
         assert sd.evaluate(f(x32), {"x": np.ones(2, np.float32)}).dtype == np.float32
     assert sd.erf(sd.var("i", (2,), "int64")).dtype == np.float64
+
+
+def test_gammaln_beyond_float64s_range_is_inf_not_an_error():
+    # math.lgamma raises OverflowError past about 2.6e305, which escaped from evaluation
+    x, s = sd.var("x", (4,)), sd.var("s")
+    value = np.array([1e305, 3e305, 1e308, np.inf])
+    want = [math.lgamma(1e305), np.inf, np.inf, np.inf]
+    with np.errstate(over="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        np.testing.assert_array_equal(sd.evaluate(sd.gammaln(x), {"x": value}), want)
+        np.testing.assert_array_equal(sd.compile(sd.gammaln(x))(value), want)
+        assert sd.compile(sd.gammaln(s))(1e308) == np.inf
 
 
 def test_erf_uses_the_same_kernel_in_generated_code():

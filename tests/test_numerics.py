@@ -252,3 +252,84 @@ def test_float16_mean_of_more_elements_than_float16_counts_is_numpys():
         assert got.dtype == np.float16 and m.dtype == np.float16
         np.testing.assert_allclose(got, np.mean(v), rtol=1e-3)
     np.testing.assert_allclose(sd.compile(sd.mean(h))(v), np.mean(v), rtol=1e-3)
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "uint8", "int32"])
+@pytest.mark.parametrize("name", ["sum", "prod", "logsumexp"])
+def test_reduction_over_no_axes_has_numpys_dtype(name, dtype):
+    # axis=() reduces each element alone, but still in the reduction's dtype: np.sum of int8
+    # values over () is int64, as over any axes; the expression was the input itself
+    value = (np.arange(6).reshape(2, 3) % 3).astype(dtype)
+    x = sd.var("x", shape=(2, 3), dtype=dtype)
+    e = sd.FUNCTIONS[name](x, axis=())
+    want = (np.log(np.sum(np.exp(value), axis=())) if name == "logsumexp"
+            else getattr(np, name)(value, axis=()))
+    for got in [*_both([e], [x], [value])[0], sd.compile(e, inputs=[x])(value)]:
+        assert got.dtype == want.dtype and e.dtype == want.dtype
+        np.testing.assert_allclose(got, want, rtol=1e-3)
+
+
+def test_python_int_beyond_an_integer_dtype_compares_and_divides_as_numpy_or_is_refused():
+    # NumPy 2 compares uint8 values with 300 or -1 exactly and divides them by 256 in float64;
+    # building the constant in uint8 raised a bare OverflowError naming nothing
+    u, i = sd.var("u", (3,), "uint8"), sd.var("i", (3,), "int8")
+    uv, iv = np.array([0, 5, 200], np.uint8), np.array([-128, 5, 127], np.int8)
+    cases = [(u / 256, uv / 256), (u / -3, uv / -3), (u < 300, uv < 300), (u == -1, uv == -1),
+             (-1 < u, -1 < uv), (i / 1000, iv / 1000), (i >= -129, iv >= -129), (300 > i, 300 > iv)]
+    for e, want in cases:
+        for got in [*_both([e], [u, i], [uv, iv])[0], *_both([e], [u, i], [uv, iv], True)[0]]:
+            assert got.dtype == want.dtype and np.array_equal(got, want), (str(e), got, want)
+    # where NumPy raises OverflowError (or wraps the value around), an error names the op
+    for build, name, value in [(lambda: u + 300, "add", 300), (lambda: i - 129, "sub", 129),
+                               (lambda: sd.maximum(u, -1), "maximum", -1),
+                               (lambda: sd.clip(u, -1, 2), "clip", -1),
+                               (lambda: sd.where(u > 0, u, -1), "where", -1)]:
+        with pytest.raises(sd.DTypeError, match=rf"^{name}: the Python integer {value} does not fit "):
+            build()
+
+
+def test_power_of_booleans_has_np_powers_dtype_in_generated_code_too():
+    # b ** 2 in generated source is NumPy's fast path to np.square (int8 for booleans), while
+    # the evaluator and the static type follow np.power (int64)
+    b, i = sd.var("b", (2,), "bool"), sd.var("i", (2,), "int8")
+    bv, iv = np.array([True, False]), np.array([1, 2], np.int8)
+    for e, want in [(b ** 2, np.power(bv, 2)), (b ** 2.5, np.power(bv, 2.5)),
+                    (b ** i, np.power(bv, iv)), (b ** b, np.power(bv, bv))]:
+        for simplify in (False, True):
+            want_eval, got_code = _both([e], [b, i], [bv, iv], simplify)
+            for got in want_eval + got_code:
+                assert got.dtype == want.dtype == e.dtype and np.array_equal(got, want), str(e)
+
+
+@pytest.mark.parametrize("name", ["sum", "prod", "mean"])
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "int64", "float32"])
+def test_reduction_dtype_is_the_results_dtype_as_in_numpy(name, dtype):
+    # np.sum(x, dtype=int8) adds in int8 (wrapping around) and returns int8, and np.mean(x,
+    # dtype=int64) is an int64; the conversion came first, then NumPy's own promotion of the
+    # converted values (int8 sums to int64, integer means to float64)
+    rng = np.random.default_rng(3)
+    value = rng.integers(-100, 100, (3, 40))
+    x = sd.var("x", (3, 40), "int64")
+    mask = value > 0
+    for kwargs in [{}, {"where": mask}]:
+        e = sd.FUNCTIONS[name](x, axis=1, dtype=dtype, **kwargs)
+        with np.errstate(over="ignore"):
+            want = getattr(np, name)(value, axis=1, dtype=dtype, **kwargs)
+            got = [*_both([e], [x], [value])[0], *_both([e], [x], [value], True)[1]]
+        for g in got:
+            assert g.dtype == want.dtype == e.dtype
+            np.testing.assert_allclose(g, want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["cumsum", "cumprod"])
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "float32"])
+def test_scan_dtype_is_the_results_dtype_as_in_numpy(name, dtype):
+    value = np.random.default_rng(4).integers(-9, 9, (3, 20))
+    x = sd.var("x", (3, 20), "int64")
+    e = sd.FUNCTIONS[name](x, axis=1, dtype=dtype)
+    with np.errstate(over="ignore"):
+        want = getattr(np, name)(value, axis=1, dtype=dtype)
+        got = [*_both([e], [x], [value])[0], *_both([e], [x], [value], True)[1]]
+    for g in got:
+        assert g.dtype == want.dtype == e.dtype
+        np.testing.assert_allclose(g, want, rtol=1e-6)

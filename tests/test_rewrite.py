@@ -164,6 +164,26 @@ def test_negations_come_out_of_differences_and_products():
         assert np.isnan(sd.evaluate(sd.simplify(e), {"a": np.nan, "b": 1.0}, simplify=False))
 
 
+def test_integer_negation_is_not_moved_into_a_wider_dtype():
+    # -uint8(5) is 251 and -int8(-128) is -128: NumPy negates in the integer's own width, so
+    # 0.0 - u, which NumPy computes in float64, is not (-u) cast to float64, and -u - y (y a
+    # float) is not -(u + y)
+    u, i = sd.var("u", (3,), "uint8"), sd.var("i", (3,), "int8")
+    y, b = sd.var("y", (3,)), sd.var("b", (3,), "bool")
+    env = {"u": np.array([1, 5, 200], np.uint8), "i": np.array([-128, 5, 1], np.int8),
+           "y": np.array([0.5, 1.0, 2.0]), "b": np.array([True, False, True])}
+    uv, iv, yv, bv = env["u"], env["i"], env["y"], env["b"]
+    with np.errstate(over="ignore"):
+        cases = [(0.0 - u, 0.0 - uv), (0.0 - i, 0.0 - iv), (i * -1.0, iv * -1.0),
+                 (u * sd.const(np.int16(-1)), uv * np.int16(-1)), (0 - b, 0 - bv), (b * -1, bv * -1),
+                 ((-u) - y, (-uv) - yv), ((-i) * y, (-iv) * yv), (y - (-u), yv - (-uv)),
+                 (y + (-i), yv + (-iv))]
+        for e, want in cases:
+            got = sd.evaluate(sd.simplify(e), env, simplify=False)
+            assert got.dtype == want.dtype and np.array_equal(got, want), (str(e), got, want)
+    assert sd.simplify(0.0 - y) is -y and sd.simplify((-y) - y) is -(2.0 * y)
+
+
 def test_sums_and_products_grouped_differently_are_one_node():
     a, b, c = sd.symbols("a b c")
     pairs = [

@@ -64,14 +64,22 @@ def _lookup(inputs: Mapping[Any, Any], v: Node) -> Any:
         return inputs[v]
     if name in inputs:
         return inputs[name]
+    others = [k for k in inputs if isinstance(k, Node) and isinstance(k.op, Var)
+              and k.op.var_name == name]
+    hint = (f"; a different variable of that name was given, {others[0].op!r}: key the value by "
+            f"this expression's variable, or by its name" if others else "")
     raise InputError(
         f"no value given for variable {name!r} (dtype {v.dtype}, shape {format_shape(v.shape)})"
+        f"{hint}"
     )
 
 
-def evaluate(outputs: Node | Sequence[Node], inputs: Mapping[Any, Any] | None = None) -> Any:
+def evaluate(outputs: Node | Sequence[Node], inputs: Mapping[Any, Any] | None = None,
+             variables: Iterable[Node] = ()) -> Any:
     """Values of ``outputs`` for ``inputs`` (keyed by variable or by name): one node gives one
-    array, a list gives a list.
+    array, a list gives a list. Named dimensions bind from the outputs' variables, from
+    ``variables`` given a value (those of the graph the outputs were rewritten from) and from
+    variables used as keys of ``inputs``.
 
     >>> x, y = sd.symbols("x y"); sd.evaluate(x * y, {"x": 3.0, "y": -4.0})
     """
@@ -95,6 +103,13 @@ def evaluate(outputs: Node | Sequence[Node], inputs: Mapping[Any, Any] | None = 
     env: dict[Node, Any] = {}
     for v in graph_variables(order):
         env[v] = bind_input(v, _lookup(inputs, v), dims)
+    # A size may outlive its variable: arange(X.shape[0]) reads no X, and one_hot(l, 3) * 0.0
+    # simplifies to zeros of shape (n, 3). Such variables, when given, bind their dimensions.
+    keys = [k for k in inputs if isinstance(k, Node) and isinstance(k.op, Var)]
+    for v in graph_variables([*env, *variables, *keys]):
+        if v not in env and any(isinstance(d, str) for d in v.shape) and (
+                v in inputs or v.op.var_name in inputs):  # type: ignore[attr-defined]
+            bind_input(v, _lookup(inputs, v), dims)
     uses: dict[Node, int] = {}
     for n in order:
         for i in n.inputs:
@@ -127,7 +142,11 @@ def evaluate(outputs: Node | Sequence[Node], inputs: Mapping[Any, Any] | None = 
 
 def _dim(dims: Mapping[str, int], name: str, node: Node) -> int:
     if name not in dims:
-        raise InputError(f"dimension {name!r} used by {node.op!r} is not bound by any input variable")
+        raise InputError(
+            f"dimension {name!r} used by {node.op!r} is not bound by any input variable; no "
+            f"variable of the expression has it, so key the value of one that does by the "
+            f"variable itself ({{X: value}}, not {{'X': value}})"
+        )
     return dims[name]
 
 

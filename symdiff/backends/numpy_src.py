@@ -34,11 +34,16 @@ from ..ir import (
     Dim, Node, Op, flatten_outputs, format_shape, map_nest, toposort, unflatten_outputs,
 )
 from ..ops.base import HELPERS, Const, Var, helper_source, literal
+from ..ops.diagonals import Diagonal
 from ..ops.elementwise import Binary, Elementwise, StopGradient
+from ..ops.layout import Flip
 from ..ops.nn import LogSoftmax, OneHot, Softmax
-from ..ops.products import MatMul
+from ..ops.numeric import Imag, Real
+from ..ops.products import Einsum, MatMul
 from ..ops.reduce import Reduction
-from ..ops.shape import Arange, BroadcastTo, Concatenate, IndexAdd
+from ..ops.shape import (
+    Arange, BroadcastTo, Concatenate, Index, IndexAdd, Reshape, Transpose,
+)
 from ..ops.base import graph_variables
 
 # Constant arrays up to this many elements are written as literals; larger ones as base64 bytes.
@@ -49,6 +54,12 @@ INLINE_CONST_LIMIT = 16
 # broadcast_to, einsum, stop_gradient) may return a view, and its inputs are never overwritten.
 _FRESH: tuple[type[Op], ...] = (
     Elementwise, Reduction, Softmax, LogSoftmax, OneHot, IndexAdd, Concatenate, Arange,
+)
+
+# Ops whose result may be a view of their first input's array. An output that may be a view of
+# the caller's input arrays is copied, so that writing into a result never changes an input.
+_VIEWS: tuple[type[Op], ...] = (
+    Reshape, Transpose, Index, BroadcastTo, StopGradient, Real, Imag, Diagonal, Flip, Einsum,
 )
 
 # Short words for temporaries; other ops use their own name.
@@ -214,7 +225,8 @@ def _small(node: Node) -> bool:
 
 
 def _is_fresh(op: Op) -> bool:
-    return isinstance(op, _FRESH) and not isinstance(op, StopGradient)
+    # np.real and np.imag of a complex array are views of it: writing into them writes the input
+    return isinstance(op, _FRESH) and not isinstance(op, (StopGradient, Real, Imag))
 
 
 def _c_ordered(ops: Sequence[Node]) -> set[Node]:
@@ -549,13 +561,19 @@ class _Emitter:
         return None
 
     def readonly_nodes(self) -> set[Node]:
+        """The nodes whose arrays may be a constant, a broadcast view or the caller's own
+        input array (or a view of one of these): an output among them is returned as a copy."""
         ro: set[Node] = set()
+        inputs: set[Node] = set()
         for n in self.order:
             if isinstance(n.op, (Const, BroadcastTo)):
                 ro.add(n)
+            elif isinstance(n.op, Var) or (
+                    isinstance(n.op, _VIEWS) and len(n.inputs) == 1 and n.inputs[0] in inputs):
+                inputs.add(n)
             elif not _is_fresh(n.op) and not isinstance(n.op, Var) and any(i in ro for i in n.inputs):
                 ro.add(n)
-        return ro
+        return ro | inputs
 
     def return_stmt(self, results: list[str]) -> str:
         if self.nest is not None:

@@ -327,14 +327,29 @@ def is_python_scalar(v: Any) -> bool:
     return isinstance(v, (bool, int, float, complex)) and not isinstance(v, np.generic)
 
 
-def as_node(value: Any, like: Node | None = None) -> Node:
+def as_node(value: Any, like: Node | None = None, exact_ints: bool = False, name: str = "") -> Node:
     """A node for ``value``. Python numbers are weakly typed (NumPy 2 rules): beside ``like``
-    they take its dtype when they fit its kind, so ``x32 * 2.0`` stays float32."""
+    they take its dtype when they fit its kind, so ``x32 * 2.0`` stays float32.
+
+    A Python int outside the range of ``like``'s integer dtype keeps its own dtype with
+    ``exact_ints`` (NumPy compares such a value exactly, and divides by it in float64: ``u8 <
+    300``, ``u8 / 256``); otherwise it is an error, as in NumPy (``u8 + 300``), naming the op
+    ``name``."""
     if isinstance(value, Node):
         return value
     if is_python_scalar(value):
         if like is not None:
-            return const(value, np.result_type(like.dtype, value))
+            dt = np.result_type(like.dtype, value)
+            if type(value) is int and dt.kind in "iu" and not (
+                    np.iinfo(dt).min <= value <= np.iinfo(dt).max):
+                if exact_ints:
+                    return const(value)
+                raise DTypeError(
+                    f"{name + ': ' if name else ''}the Python integer {value} does not fit {dt}, "
+                    f"the dtype of the array it meets; convert the array first, such as "
+                    f"x.astype('int64')"
+                )
+            return const(value, dt)
         return const(value)
     if isinstance(value, (np.ndarray, np.generic, list, tuple)):
         return const(value)
@@ -346,8 +361,9 @@ def as_node(value: Any, like: Node | None = None) -> Node:
     raise TypeError(f"cannot use a {type(value).__name__} ({value!r}) in a symdiff expression")
 
 
-def as_nodes(*values: Any) -> list[Node]:
-    """Convert several operands at once; Python scalars take the dtype of the node operands."""
+def as_nodes(*values: Any, exact_ints: bool = False, name: str = "") -> list[Node]:
+    """Convert several operands at once; Python scalars take the dtype of the node operands
+    (``exact_ints`` and ``name``, the op's, as :func:`as_node`'s)."""
     nodes = [v for v in values if isinstance(v, Node)]
     if len(nodes) == len(values):
         return nodes  # the common case (every op inside a derivative graph): nothing to convert
@@ -357,7 +373,7 @@ def as_nodes(*values: Any) -> list[Node]:
     if len(nodes) > 1:
         dt = np.result_type(*(n.dtype for n in nodes))
         like = Node(Const(np.zeros((), dt)), ())
-    return [as_node(v, like) for v in values]
+    return [as_node(v, like, exact_ints, name) for v in values]
 
 
 # -- shapes and axes -----------------------------------------------------------------------------

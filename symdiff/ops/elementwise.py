@@ -105,7 +105,8 @@ def _unary(op: Op, x: Any) -> Node:
 def _binary(op: Op, a: Any, b: Any) -> Node:
     if isinstance(a, Node) and isinstance(b, Node):
         return Node(op, (a, b))  # the common case (every op inside a derivative graph)
-    return Node(op, tuple(as_nodes(a, b)))
+    # NumPy compares with, and true-divides by, a Python int beyond the array's integer range
+    return Node(op, tuple(as_nodes(a, b, exact_ints=isinstance(op, (Div, Compare)), name=op.name)))
 
 
 # -- arithmetic ----------------------------------------------------------------------------------
@@ -621,7 +622,11 @@ def divide(a: Any, b: Any) -> Node:
 
 def power(a: Any, b: Any) -> Node:
     """a ** b with broadcasting."""
-    base, exponent = as_nodes(a, b)
+    base, exponent = as_nodes(a, b, name="power")
+    if base.dtype.kind == "b" and exponent.dtype.kind != "b":
+        # np.power(b, 2) is int64, but generated code's b ** 2 takes NumPy's fast path to
+        # np.square, int8 for booleans: the power is taken in np.power's dtype in every backend
+        base = astype(base, dtype_by_running(_pow, [base.type, exponent.type]))
     p = const_value(exponent)
     if base.dtype.kind in "iu" and p is not None and p.dtype.kind == "i" and (p < 0).any():
         # NumPy refuses it at run time; the constant exponent shows it now
@@ -712,7 +717,7 @@ def mask_operator(symbol: str, fn: Callable[..., Node]) -> Callable[..., Node]:
 
 def where(cond: Any, a: Any, b: Any) -> Node:
     """``a`` where ``cond`` is true, else ``b`` (NumPy's three-argument where)."""
-    a_, b_ = as_nodes(a, b)
+    a_, b_ = as_nodes(a, b, name="where")
     return Node(Where(), (as_node(cond), a_, b_))
 
 

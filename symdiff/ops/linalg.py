@@ -460,7 +460,9 @@ def _vector_norm(x: Node, ord: Any, axis: int, keepdims: bool) -> Node:
     if isinstance(ord, str):
         raise ValueError(f"linalg.norm: invalid norm order {ord!r} for vectors")
     if ord == np.inf:
-        return max(abs(x), axis=axis, keepdims=keepdims)
+        # NumPy's largest |x| starts from 0, so a vector of no elements has norm 0
+        initial = 0 if x.shape[axis] == 0 else None
+        return max(abs(x), axis=axis, keepdims=keepdims, initial=initial)
     if ord == -np.inf:
         return min(abs(x), axis=axis, keepdims=keepdims)
     if ord == 0:

@@ -548,7 +548,7 @@ def square(x: Any) -> Node:
     """x**2, elementwise: ``sd.square(x)`` (the same node as ``x ** 2``)."""
     x = as_node(x)
     if x.dtype.kind == "b":
-        return x * x  # NumPy squares booleans to booleans
+        x = astype(x, np.int8)  # np.square has no boolean loop: NumPy squares booleans as int8
     return power(x, 2)
 
 
@@ -620,7 +620,7 @@ def clip(a: Any, a_min: Any = None, a_max: Any = None, out: Any = None, *,
             raise TypeError("clip: give a_max or max, not both")
         a_max = max
     given = [v for v in (a_min, a_max) if v is not None]
-    nodes = as_nodes(a, *given)
+    nodes = as_nodes(a, *given, name="clip")
     if not given:
         return nodes[0]
     return Node(Clip(a_min is not None, a_max is not None), tuple(nodes))

@@ -165,7 +165,8 @@ def _reduce(cls: type[Reduction], x: Any, axis: Any, keepdims: bool) -> Node:
     x = as_node(x)
     axes = normalize_axes(cls.name, axis, x.ndim)
     if not axes and not keepdims:
-        return x
+        # each element reduced alone, in the reduction's dtype (NumPy's int8 sum is int64)
+        return astype(x, dtype_by_running(cls(axes, False), [x.type]))
     return Node(cls(axes, bool(keepdims)), (x,))
 
 
@@ -174,10 +175,18 @@ _where = where  # ``where`` is also an argument of the reductions, as in NumPy
 
 def _reduce_with(cls: type[Reduction], x: Any, axis: Any, keepdims: bool, dtype: Any, out: Any,
                  initial: Any, mask: Any, identity: float | None) -> Node:
-    """NumPy's reduction arguments around the plain reduction: ``dtype`` converts first,
-    elements where the mask ``where`` is false count as the ``identity`` (max and min have
-    none: NumPy asks for ``initial`` with ``where`` there, as here), and ``initial`` joins the
-    reduced elements."""
+    """NumPy's reduction arguments around the plain reduction: ``dtype`` converts first and is
+    the result's dtype (np.sum(x, dtype=int8) adds in int8, wrapping around, where the sum of
+    int8 values is otherwise int64), elements where the mask ``where`` is false count as the
+    ``identity`` (max and min have none: NumPy asks for ``initial`` with ``where`` there, as
+    here), and ``initial`` joins the reduced elements."""
+    result = _reduce_with_elements(cls, x, axis, keepdims, dtype, out, initial, mask, identity)
+    # integer sums and products wrap around the same whether cast before or after adding
+    return result if dtype is None else astype(result, dtype)
+
+
+def _reduce_with_elements(cls: type[Reduction], x: Any, axis: Any, keepdims: bool, dtype: Any,
+                          out: Any, initial: Any, mask: Any, identity: float | None) -> Node:
     name = cls.name
     if out is not None:
         raise NotImplementedError(f"{name}: the argument 'out' is not supported")
@@ -314,7 +323,13 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False, *, dtype: Any = None,
     if dtype is not None:
         x = astype(x, dtype)
     axes = normalize_axes("mean", axis, x.ndim)
-    out_dtype = x.dtype if x.type.is_float else np.dtype(np.float64)
+    # a given dtype is the sum's and the result's, also an integer one: np.mean(x, dtype=int64)
+    # is the int64 sum divided, truncated back to int64
+    out_dtype = x.dtype if x.type.is_float or dtype is not None else np.dtype(np.float64)
+    if dtype is not None and x.dtype.kind in "biu":
+        x_dtype = {"dtype": x.dtype}
+    else:
+        x_dtype = {}
     # as NumPy: a float16 mean adds and divides in float32 (65504 is float16's largest, so
     # the sum or the count of 70,000 elements would be inf), then rounds to float16
     work = np.dtype(np.float32) if out_dtype == np.float16 else out_dtype
@@ -324,9 +339,9 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False, *, dtype: Any = None,
         m = broadcast_to(as_node(where), x.shape)
         if m.dtype != np.bool_:
             raise DTypeError(f"mean: where must be a boolean mask, got {m.dtype}")
-        total = sum(x, axes, keepdims, where=m)
+        total = sum(x, axes, keepdims, where=m, **x_dtype)
         return astype(astype(total, work) / astype(sum(m, axes, keepdims), work), out_dtype)
-    total = sum(x, axes, keepdims)
+    total = sum(x, axes, keepdims, **x_dtype)
     n = count(x, axes)
     if n.op.name == "const":
         return astype(total / float(n.op.value), out_dtype)  # type: ignore[attr-defined]

@@ -82,15 +82,18 @@ def _scan(cls: type[Scan], a: Any, axis: Any, dtype: Any, out: Any, reverse: boo
     if axis is None:
         a = reshape(a, (-1,)) if a.ndim != 1 else a
         axis = 0
-    return Node(cls(normalize_axis(cls.name, axis, a.ndim), bool(reverse)), (a,))
+    result = Node(cls(normalize_axis(cls.name, axis, a.ndim), bool(reverse)), (a,))
+    # the given dtype is also the result's (np.cumsum(x, dtype=int8) is int8, where a scan of
+    # int8 values is otherwise int64); integer scans wrap around the same either way
+    return result if dtype is None else astype(result, dtype)
 
 
 def cumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, *, reverse: bool = False) -> Node:
     """Cumulative sum along ``axis`` (of the flattened array when None): ``sd.cumsum(x, axis=0)``.
 
-    ``dtype`` converts the input first; ``out`` is not supported (NotImplementedError).
-    ``reverse=True`` sums from the end of the axis (as ``jax.lax.cumsum``): the derivative of a
-    cumulative sum, as printed in derivative graphs."""
+    ``dtype`` converts the input first and is the result's; ``out`` is not supported
+    (NotImplementedError). ``reverse=True`` sums from the end of the axis (as
+    ``jax.lax.cumsum``): the derivative of a cumulative sum, as printed in derivative graphs."""
     if not isinstance(reverse, (bool, np.bool_)):
         raise TypeError(f"cumsum: reverse must be True or False, got {reverse!r}")
     return _scan(Cumsum, a, axis, dtype, out, reverse)
@@ -101,7 +104,8 @@ def cumprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Nod
     ``sd.cumprod(x, axis=1)``. The gradient is exact where the input has zeros; second
     derivatives are exact where it has none.
 
-    ``dtype`` converts the input first; ``out`` is not supported (NotImplementedError)."""
+    ``dtype`` converts the input first and is the result's; ``out`` is not supported
+    (NotImplementedError)."""
     return _scan(Cumprod, a, axis, dtype, out)
 
 

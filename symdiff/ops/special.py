@@ -47,7 +47,14 @@ def gammaln_kernel(x):  # type: ignore[no-untyped-def]
     x = np.asarray(x)
     t = x.astype(np.float64)
     pole = (t <= 0) & (t == np.floor(t))
-    out = np.asarray(np.frompyfunc(math.lgamma, 1, 1)(np.where(pole, 1.0, t)), dtype=np.float64)
+
+    def lgamma(v):  # type: ignore[no-untyped-def]
+        try:
+            return math.lgamma(v)
+        except OverflowError:  # beyond about 2.6e305, log Gamma exceeds float64's range
+            return math.inf
+
+    out = np.asarray(np.frompyfunc(lgamma, 1, 1)(np.where(pole, 1.0, t)), dtype=np.float64)
     return np.where(pole, np.inf, out).astype(np.result_type(x.dtype, 0.0))
 
 

@@ -241,6 +241,12 @@ def _outside_region(ctx: Context | None) -> bool:
     return old is None or not _absorbed(old, ctx)  # type: ignore[arg-type]
 
 
+def _negation_moves(x: Node, node: Node) -> bool:
+    """Whether -x may be taken in ``node``'s dtype instead of ``x``'s: an integer negation
+    wraps around in its own width (-uint8(5) is 251), which a wider result does not undo."""
+    return x.dtype.kind in "fc" or x.dtype == node.dtype
+
+
 def _exp_log(x: Node) -> Node | None:
     return x if known_nonnegative(x) else None
 
@@ -248,10 +254,10 @@ def _exp_log(x: Node) -> Node | None:
 IDENTITIES = RuleSet([
     Rule(x + 0, lambda x: x),  # x+0 -> x
     Rule(x - 0, lambda x: x),  # x-0 -> x
-    Rule(0 - x, lambda x: negative(x)),  # 0-x -> -x
+    Rule(0 - x, lambda node, x: negative(x.astype(node.dtype))),  # 0-x -> -x
     Rule(x * 1, lambda x: x),  # x*1 -> x
     Rule(x / 1, lambda x: x),  # x/1 -> x
-    Rule(x * -1, lambda x: negative(x)),  # x*-1 -> -x
+    Rule(x * -1, lambda node, x: negative(x.astype(node.dtype))),  # x*-1 -> -x
     Rule(Pat(Mul), _constant_first, any_input=(Const, BroadcastTo), settled=True),  # x*k -> k*x
     Rule(x * 0, _mul_zero),  # x*0 -> 0 (x finite)
     Rule(0 / x, lambda node, x: full(0, node) if known_nonzero_finite(x) else None),  # 0/x -> 0
@@ -264,10 +270,14 @@ IDENTITIES = RuleSet([
     Rule(x ** c, _pow_const),  # x**1 -> x, x**0 -> 1
     Rule((x ** Pat.var("a")) ** Pat.var("b"), _pow_pow),  # (x**a)**b -> x**(a*b), integers
     Rule(x ** Pat.var("a") * x ** Pat.var("b"), _pow_mul),  # x**a * x**b -> x**(a+b)
-    Rule(x - (-y), lambda x, y: x + y, settled=True),  # x - -y -> x+y
-    Rule((-x) - y, lambda x, y, ctx: negative(x + y) if _outside_region(ctx) else None),  # -x-y -> -(x+y)
-    Rule((-x) * y, lambda x, y, ctx: negative(x * y) if _outside_region(ctx) else None),  # -x*y -> -(xy)
-    Rule(x + (-y), lambda x, y: x - y, settled=True),  # x + -y -> x-y
+    Rule(x - (-y), lambda node, x, y: x + y if _negation_moves(y, node) else None,
+         settled=True),  # x - -y -> x+y
+    Rule((-x) - y, lambda node, x, y, ctx: negative(x + y)
+         if _outside_region(ctx) and _negation_moves(x, node) else None),  # -x-y -> -(x+y)
+    Rule((-x) * y, lambda node, x, y, ctx: negative(x * y)
+         if _outside_region(ctx) and _negation_moves(x, node) else None),  # -x*y -> -(xy)
+    Rule(x + (-y), lambda node, x, y: x - y if _negation_moves(y, node) else None,
+         settled=True),  # x + -y -> x-y
     Rule(exp_(log_(x)), _exp_log),  # exp(log x) -> x (x >= 0)
     # log(exp x) -> x (x real: a complex log returns the imaginary part wrapped into (-pi, pi])
     Rule(log_(exp_(x)), lambda x: x if x.dtype.kind != "c" else None),
