@@ -45,8 +45,9 @@ from ..ops.base import graph_variables
 INLINE_CONST_LIMIT = 16
 
 # Ops whose result is always a newly allocated array (for ndim >= 1) that no other name shares,
-# so a dead one may be overwritten in place. Anything else (reshape, transpose, indexing,
-# broadcast_to, einsum, stop_gradient) may return a view, and its inputs are never overwritten.
+# so a dead one may be overwritten in place (unless the op says its template returns a view:
+# stop_gradient, real, imag). Anything else (reshape, transpose, indexing, broadcast_to,
+# einsum) may return a view, and its inputs are never overwritten.
 _FRESH: tuple[type[Op], ...] = (
     Elementwise, Reduction, Softmax, LogSoftmax, OneHot, IndexAdd, Concatenate, Arange,
 )
@@ -214,7 +215,7 @@ def _small(node: Node) -> bool:
 
 
 def _is_fresh(op: Op) -> bool:
-    return isinstance(op, _FRESH) and not isinstance(op, StopGradient)
+    return isinstance(op, _FRESH) and not getattr(op, "view", False)
 
 
 def _c_ordered(ops: Sequence[Node]) -> set[Node]:

@@ -460,6 +460,7 @@ class Real(Unary):
     """The real part of a complex input (a real input is its own)."""
 
     name, numpy = "real", "np.real({0})"
+    view = True  # the real part of a complex array, not a copy
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         # the transpose of taking the real part: g + 0j (the convention of JAX's complex rules)
@@ -470,6 +471,7 @@ class Imag(Unary):
     """The imaginary part of a complex input (of a real input, zeros)."""
 
     name, numpy = "imag", "np.imag({0})"
+    view = True  # the imaginary part of a complex array, not a copy
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         return (astype(g, x.dtype) * -1j,)  # the transpose of taking the imaginary part
