@@ -314,7 +314,7 @@ def sinc_derivative_kernel(x, n):  # type: ignore[no-untyped-def]
     # x f^(n) + n f^(n-1) = pi^(n-1) sin(pi x + n pi / 2).
     x = np.asarray(x)
     dt = np.result_type(x.dtype, 0.0)
-    t = x.astype(np.float64)
+    t = x.astype(np.result_type(dt, np.float64))  # complex stays complex: sinc is entire
     small = np.abs(t) < 1.0
     ts = np.where(small, t, 0.0)
     series = np.zeros_like(ts)
