@@ -666,15 +666,27 @@ def _solved(a: Node | None, rest: Node | None, d: Node) -> Node | None:
     return None if top is None else top / d
 
 
+def _selectors(n: Node) -> range:
+    """The inputs of a linear op that choose where values go rather than carry them (where's
+    condition, index arrays): every coefficient of the output reads them as they are."""
+    if isinstance(n.op, Where):
+        return range(1)
+    return range(1, len(n.inputs)) if isinstance(n.op, (Index, IndexAdd)) else range(0)
+
+
 def _t_linear(n: Node, y0: Node, ins: list[Series], K: int) -> Series:
-    """An op linear in its floating-point inputs together (sums, reshapes, indexing, where)."""
+    """An op linear in its values together (sums, reshapes, indexing, where): each coefficient
+    is the op of its inputs' coefficients; an integer or boolean value (where(c, x, 0), with an
+    integer 0, or x concatenated with integers) is constant, so its coefficients are zeros."""
     out: Series = [y0]
+    select = _selectors(n)
     for k in range(1, K + 1):
         if all(s[k] is None for s, i in zip(ins, n.inputs) if i.type.is_float):
             out.append(None)
             continue
-        args = [(s[k] if s[k] is not None else zeros(s[0].shape, s[0].dtype))  # type: ignore[union-attr]
-                if i.type.is_float else s[0] for s, i in zip(ins, n.inputs)]
+        args = [s[0] if j in select else
+                s[k] if s[k] is not None else zeros(s[0].shape, s[0].dtype)  # type: ignore[union-attr]
+                for j, s in enumerate(ins)]
         out.append(Node(n.op, args))  # type: ignore[arg-type]
     return out
 

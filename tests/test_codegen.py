@@ -763,3 +763,18 @@ def test_logic_of_scalars_takes_the_scalar_path():
         got = fn(xv, yv)
         assert all(isinstance(g, float) for g in got)  # Python floats: the scalar path
         np.testing.assert_array_equal(got, sd.evaluate(outs, {"x": xv, "y": yv}))
+
+
+def test_real_and_imaginary_parts_are_views_never_overwritten():
+    # np.real and np.imag of a complex array are views into it: writing a dead part in place
+    # wrote into the caller's array (the gradient of arctan2(imag z, real z) changed z itself)
+    z = sd.var("z", (3,), "complex128")
+    given = np.array([1 + 2j, -0.5 + 0.3j, 0.7 - 1.1j])
+    kept = given.copy()
+    angle = sd.sum(sd.arctan2(sd.imag(z), sd.real(z)))
+    for outputs in [sd.grad(angle, z), sd.real(z) * 2.0 + sd.imag(z), sd.exp(sd.imag(z)) - 1.0,
+                    sd.stop_gradient(sd.real(z)) * 3.0]:
+        for simplify in (True, False):
+            got = sd.compile(outputs, inputs=[z], simplify=simplify)(given)
+            np.testing.assert_array_equal(given, kept)
+            np.testing.assert_allclose(got, sd.evaluate(outputs, {"z": kept}))

@@ -171,6 +171,35 @@ def test_prod_hessian_is_exact_at_zeros(point):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
 
 
+
+@pytest.mark.parametrize("point", [[2.0, 0.0, 3.0, 0.5], [0.0, 0.0, 3.0, 0.5], [0.0, 2.0, 0.0, 0.0],
+                                   [1.5, -0.5, 2.0, 0.7]],
+                         ids=["one-zero", "two-zeros-first", "three-zeros", "no-zeros"])
+def test_cumprod_hessian_is_exact_at_zeros(point):
+    # out_k = x_0 ... x_k, so d2 out_k / dx_i dx_j is the product of the elements up to k other
+    # than x_i and x_j: past the first zero the gradient was a constant 0, and the Hessian lost
+    # d2 / dx_i dx_z (asymmetric: -7 one way, 0 the other, for x = [0, 0, -2] and weights 4 5 6)
+    x = np.array(point)
+    weights = np.array([1.0, -2.0, 0.5, 3.0])
+    v = sd.var("v", shape=(2, 4))
+    f = sd.cumprod(v, axis=1) @ weights @ np.array([1.0, -1.5])
+    rows = np.stack([x, [1.5, -0.5, 2.0, 0.7]])
+    want = np.zeros((2, 4, 2, 4))
+    for r, row_weight in enumerate([1.0, -1.5]):
+        for k in range(4):
+            for i in range(k + 1):
+                for j in range(k + 1):
+                    if i != j:
+                        others = np.prod(np.delete(rows[r, : k + 1], [i, j]))
+                        want[r, i, r, j] += row_weight * weights[k] * others
+    grad_want = np.array([[sum(w * weights[k] * np.prod(np.delete(rows[r, : k + 1], i))
+                               for k in range(i, 4)) for i in range(4)]
+                          for r, w in enumerate([1.0, -1.5])])
+    for simplify in (False, True):
+        got = sd.evaluate([sd.grad(f, v), sd.hessian(f, v)], {"v": rows}, simplify=simplify)
+        np.testing.assert_allclose(got[0], grad_want, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(got[1], want, rtol=1e-12, atol=1e-15)
+
 def test_jacobian_rows_come_from_one_batched_pass():
     # the Hessian of an n-dimensional Rosenbrock is one graph of a few dozen nodes whatever n
     # (the cotangents carry the n rows along a leading axis), not n reverse passes

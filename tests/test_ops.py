@@ -507,6 +507,8 @@ _COMPLEX_CASES = {
     "mixed": lambda z: sd.sum(sd.abs(sd.exp(z) + sd.conj(z)) * sd.real(z)),
     "norms": lambda z: sd.linalg.norm(z) + sd.linalg.norm(z, ord=3) + sd.linalg.norm(z * z, ord=np.inf),
     "variance": lambda z: sd.variance(z * z) + sd.std(sd.exp(z), ddof=1),
+    # the derivative's kernel took the real part of a complex input
+    "sinc": lambda z: sd.sum(sd.real(sd.sinc(z)) + sd.imag(sd.sinc(z * 0.01) * z)),
     "inv-det-solve": lambda z: sd.abs(sd.linalg.det(sd.outer(z, z) + 3.0 * np.eye(3)))
     + sd.real(sd.sum(sd.linalg.inv(sd.outer(z, sd.conj(z)) + 2.0 * np.eye(3))))
     + sd.imag(sd.sum(sd.linalg.solve(sd.outer(sd.exp(z), z) + 4.0 * np.eye(3), z * z))),

@@ -265,3 +265,21 @@ def test_complex_expressions_round_trip_through_sympy():
     a = sympy.Symbol("a", real=True)
     assert sd.from_sympy(sympy.I * a).eval(a=2.0) == 2j
     assert sd.from_sympy(sympy.Float(1.5) + 2 * sympy.I).eval() == 1.5 + 2j
+
+
+def test_booleans_in_arithmetic_count_as_zero_and_one():
+    # a boolean summed or multiplied (a mean over a mask, counting, masking by a comparison)
+    # is 0 or 1 in NumPy; SymPy's True and x > 0 cannot be added, so to_sympy failed on them
+    X, b = sd.var("X", (2, 3)), sd.var("b", (2, 3), "bool")
+    mask = np.array([[True, False, True], [False, True, True]])
+    values = {"X": np.array([[0.5, -1.0, 2.0], [-0.3, 1.5, 0.25]])}
+    for expr in [sd.mean(X, axis=1, where=mask), sd.sum(X > 0, axis=0) * 1.0,
+                 sd.sum(X * (X > 0)) + sd.astype(sd.const(mask), "float64")[0, 1],
+                 sd.grad(sd.sum(X * (X > 0) * X), X), sd.cumsum(X < 1, axis=1) * X]:
+        np.testing.assert_allclose(_substitute(sd.to_sympy(expr), values),
+                                   sd.evaluate(expr, values), rtol=1e-12)
+    # a boolean variable as where's condition and cast to numbers
+    e = sd.where(b, X, 0.0) + sd.astype(b, "float64")
+    B = sympy.IndexedBase("b", shape=(2, 3))
+    got = sd.to_sympy(e).xreplace({B[i]: int(mask[i]) for i in np.ndindex(2, 3)})
+    np.testing.assert_allclose(_substitute(got, values), sd.evaluate(e, {**values, "b": mask}))

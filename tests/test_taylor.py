@@ -202,3 +202,20 @@ def test_stable_forms_and_untaken_branches_stay_finite():
     guarded = sd.where(x > 0, sd.sqrt(x), 0.0)
     d = sd.evaluate(sd.jvp(guarded, x, np.ones(3)), {"x": np.array([-1.0, 0.0, 4.0])})
     np.testing.assert_array_equal(d, [0.0, 0.0, 0.25])
+
+
+def test_integer_and_boolean_values_of_linear_ops_have_zero_coefficients():
+    # x concatenated with integers, or where(c, x, i) with an integer i: the integer part is
+    # constant, but its values were carried into every coefficient (jvp gave [1, 1, 3, 4])
+    x = sd.var("x", (2,))
+    i, b = sd.var("i", (2,), "int64"), sd.var("b", (2,), "bool")
+    values = {"x": np.array([1.0, 2.0]), "i": np.array([3, 4]), "b": np.array([True, False])}
+    u = np.array([0.5, -2.0])
+    for f in [sd.concatenate([x, i]), sd.stack([i, x]), sd.concatenate([b, x]), sd.where(b, x, i),
+              sd.where(b, i, x), sd.where(b, x, b), sd.concatenate([x, i])[i - 3] * x]:
+        first = sd.evaluate(sd.jacobian(f, x), values) @ u
+        second = sd.evaluate(sd.jacobian(sd.jacobian(f, x) @ u, x), values) @ u  # reverse mode
+        got = sd.evaluate(sd.taylor(f, x, 2, direction=u)[1:], values)
+        np.testing.assert_allclose(got[0], first, err_msg=str(f))
+        np.testing.assert_allclose(got[1] * 2, second, err_msg=str(f))
+        np.testing.assert_allclose(sd.evaluate(sd.jvp(f, x, u), values), first, err_msg=str(f))

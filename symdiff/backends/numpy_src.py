@@ -34,32 +34,22 @@ from ..ir import (
     Dim, Node, Op, flatten_outputs, format_shape, map_nest, toposort, unflatten_outputs,
 )
 from ..ops.base import HELPERS, Const, Var, helper_source, literal
-from ..ops.diagonals import Diagonal
 from ..ops.elementwise import Binary, Elementwise, StopGradient
-from ..ops.layout import Flip
 from ..ops.nn import LogSoftmax, OneHot, Softmax
-from ..ops.numeric import Imag, Real
-from ..ops.products import Einsum, MatMul
+from ..ops.products import MatMul
 from ..ops.reduce import Reduction
-from ..ops.shape import (
-    Arange, BroadcastTo, Concatenate, Index, IndexAdd, Reshape, Transpose,
-)
+from ..ops.shape import Arange, BroadcastTo, Concatenate, IndexAdd
 from ..ops.base import graph_variables
 
 # Constant arrays up to this many elements are written as literals; larger ones as base64 bytes.
 INLINE_CONST_LIMIT = 16
 
 # Ops whose result is always a newly allocated array (for ndim >= 1) that no other name shares,
-# so a dead one may be overwritten in place. Anything else (reshape, transpose, indexing,
-# broadcast_to, einsum, stop_gradient) may return a view, and its inputs are never overwritten.
+# so a dead one may be overwritten in place (unless the op says its result may be a view, as
+# stop_gradient, real and imag do). Anything else (reshape, transpose, indexing, broadcast_to,
+# einsum) may return a view, and its inputs are never overwritten.
 _FRESH: tuple[type[Op], ...] = (
     Elementwise, Reduction, Softmax, LogSoftmax, OneHot, IndexAdd, Concatenate, Arange,
-)
-
-# Ops whose result may be a view of their first input's array. An output that may be a view of
-# the caller's input arrays is copied, so that writing into a result never changes an input.
-_VIEWS: tuple[type[Op], ...] = (
-    Reshape, Transpose, Index, BroadcastTo, StopGradient, Real, Imag, Diagonal, Flip, Einsum,
 )
 
 # Short words for temporaries; other ops use their own name.
@@ -225,8 +215,7 @@ def _small(node: Node) -> bool:
 
 
 def _is_fresh(op: Op) -> bool:
-    # np.real and np.imag of a complex array are views of it: writing into them writes the input
-    return isinstance(op, _FRESH) and not isinstance(op, (StopGradient, Real, Imag))
+    return isinstance(op, _FRESH) and not op.view
 
 
 def _c_ordered(ops: Sequence[Node]) -> set[Node]:
@@ -569,7 +558,7 @@ class _Emitter:
             if isinstance(n.op, (Const, BroadcastTo)):
                 ro.add(n)
             elif isinstance(n.op, Var) or (
-                    isinstance(n.op, _VIEWS) and len(n.inputs) == 1 and n.inputs[0] in inputs):
+                    n.op.view and len(n.inputs) == 1 and n.inputs[0] in inputs):
                 inputs.add(n)
             elif not _is_fresh(n.op) and not isinstance(n.op, Var) and any(i in ro for i in n.inputs):
                 ro.add(n)

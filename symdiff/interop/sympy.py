@@ -87,7 +87,7 @@ def _cast(op: Any, node: Node, x: Arr, src: Node) -> Arr:
     if to.kind == kind or (to.kind in "fc" and kind in "iufc"):
         return x
     if kind == "b" and to.kind in "iufc":
-        return _map(lambda c: sympy.Piecewise((1, c), (0, True)), x)
+        return _map(_one_if, x)
     raise UnsupportedError(
         f"to_sympy: astype from {src.dtype} to {to} has no SymPy form (only widening casts and "
         "booleans to numbers do)"
@@ -152,11 +152,25 @@ _UNARY: dict[str, Callable[[Any], Any]] = {
     "abs": sympy.Abs,
     "sign": sympy.sign,
 }
+_LOGIC = (bool, sympy.core.relational.Relational, sympy.logic.boolalg.BooleanFunction,
+          sympy.logic.boolalg.BooleanAtom)  # not a Symbol, which SymPy also counts as Boolean
+
+
 def _truth(a: Any) -> Any:
     """A value as a SymPy truth value: NumPy's logical functions take nonzero as true."""
-    logic = (bool, sympy.core.relational.Relational, sympy.logic.boolalg.BooleanFunction,
-             sympy.logic.boolalg.BooleanAtom)  # not a Symbol, which SymPy also counts as Boolean
-    return a if isinstance(a, logic) else sympy.Ne(a, 0)
+    return a if isinstance(a, _LOGIC) else sympy.Ne(a, 0)
+
+
+def _one_if(c: Any) -> Any:
+    """A truth value as the number NumPy's arithmetic reads it: 1 where true, else 0."""
+    return sympy.Piecewise((1, _truth(c)), (0, True))
+
+
+def _numbers(a: Arr) -> Arr:
+    """Booleans given to arithmetic (``sum(x > 0)``, ``x * mask``) as 0 and 1; SymPy's
+    truth values cannot be added or multiplied. A boolean variable's symbols already are
+    numbers."""
+    return _map(lambda c: _one_if(c) if isinstance(c, _LOGIC) else c, a)
 
 
 _BINARY: dict[str, Callable[[Any, Any], Any]] = {
@@ -390,6 +404,9 @@ _SHAPE_HINTS = {"sort": _ORDER_HINT, "argsort": _ORDER_HINT, "argmax": _ORDER_HI
 
 def _convert_node(n: Node, args: list[Arr], leaf: Callable[[Node], Arr]) -> Arr:
     op, name = n.op, n.op.name
+    if n.dtype.kind != "b" and name not in ("where", "astype"):
+        # an op computing numbers reads its boolean inputs as 0 and 1, as NumPy does
+        args = [_numbers(a) if i.dtype.kind == "b" else a for a, i in zip(args, n.inputs)]
     if name in _LINALG:
         return _LINALG[name](args[0])
     if name == "solve":
@@ -414,7 +431,7 @@ def _convert_node(n: Node, args: list[Arr], leaf: Callable[[Node], Arr]) -> Arr:
     elif name in _BINARY:
         return _map(_BINARY[name], *args)
     elif name == "where":
-        return _map(lambda c, a, b: sympy.Piecewise((a, c), (b, True)), *args)
+        return _map(lambda c, a, b: sympy.Piecewise((a, _truth(c)), (b, True)), *args)
     elif name == "astype":
         return _cast(op, n, args[0], n.inputs[0])
     elif name in _REDUCE:

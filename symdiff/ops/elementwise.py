@@ -61,6 +61,10 @@ class Elementwise(Op):
     # The same ufunc call writing into an existing array {out} (the code generator reuses dead
     # buffers with it); empty when the template is not a single ufunc call.
     inplace: ClassVar[str] = ""
+    # Whether the template may return its input or a view into it (np.real of a complex array),
+    # so that the code generator never writes into the result in place: that would write
+    # into the input, the caller's own array for a variable.
+    view: ClassVar[bool] = False
     # The operation on Python floats (the scalar fast path); empty when there is none. Errors
     # (OverflowError, ZeroDivisionError, math domain errors) make generated code fall back to NumPy.
     math: ClassVar[str] = ""
@@ -503,6 +507,7 @@ class Cast(Unary):
 class StopGradient(Unary):
     name, numpy = "stop_gradient", "{0}"
     math = "{0}"
+    view = True
 
     def infer(self, x: Type) -> Type:
         return x

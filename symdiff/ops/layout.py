@@ -182,6 +182,7 @@ class Flip(Op):
 
     __slots__ = ("axes",)
     name = "flip"
+    view = True
 
     def __init__(self, axes: tuple[int, ...]) -> None:
         self.axes = axes

@@ -314,7 +314,7 @@ def sinc_derivative_kernel(x, n):  # type: ignore[no-untyped-def]
     # x f^(n) + n f^(n-1) = pi^(n-1) sin(pi x + n pi / 2).
     x = np.asarray(x)
     dt = np.result_type(x.dtype, 0.0)
-    t = x.astype(np.float64)
+    t = x.astype(np.result_type(dt, np.float64))  # complex stays complex: sinc is entire
     small = np.abs(t) < 1.0
     ts = np.where(small, t, 0.0)
     series = np.zeros_like(ts)
@@ -460,6 +460,7 @@ class Real(Unary):
     """The real part of a complex input (a real input is its own)."""
 
     name, numpy = "real", "np.real({0})"
+    view = True  # the real part of a complex array, not a copy
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         # the transpose of taking the real part: g + 0j (the convention of JAX's complex rules)
@@ -470,6 +471,7 @@ class Imag(Unary):
     """The imaginary part of a complex input (of a real input, zeros)."""
 
     name, numpy = "imag", "np.imag({0})"
+    view = True  # the imaginary part of a complex array, not a copy
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         return (astype(g, x.dtype) * -1j,)  # the transpose of taking the imaginary part

@@ -174,6 +174,7 @@ class Einsum(Op):
 
     __slots__ = ("terms", "out")
     name = "einsum"
+    view = True  # np.einsum("ii->i", a) is a view of a
 
     def __init__(self, terms: tuple[str, ...], out: str) -> None:
         self.terms, self.out = terms, out

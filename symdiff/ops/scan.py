@@ -58,19 +58,27 @@ class Cumprod(Scan):
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         if self.reverse:
             raise NotImplementedError("cumprod: no derivative rule for the reversed scan")
-        # Along the axis let z be the first zero. For i < z, out_j / x_i is d out_j / d x_i
-        # for i <= j < z (and 0 from z on). At z, d out_j / d x_z is the running product with
-        # x_z replaced by 1, for j >= z. Past z every derivative is 0.
+        # As prod's rule, for each running product: with P_j the running product of the
+        # nonzero elements, c_j the number of zeros so far and s_j their sum, d out_j / d x_i
+        # (i <= j) is P_j / x_i * Z_j for a nonzero x_i (Z_j: 1 without zeros, the lone zero
+        # s_j, else 0), and for a zero x_i P_j times the other zeros: 1 if x_i is the only one,
+        # s_j - x_i if there are two, else 0. Written so, the values are exact and so are the
+        # second derivatives at zeros (s carries the derivative in the zeros, where a constant
+        # 0 past the first zero dropped d2 out / dx_i dx_z).
         is_zero = equal(x, 0)
-        zeros_so_far = Node(Cumsum(self.axis), (astype(is_zero, np.int64),))
-        before = equal(zeros_so_far, 0)
-        first_zero = where(is_zero, equal(zeros_so_far, 1), False)
-        y = where(first_zero, 1, x)
-        c = Node(Cumprod(self.axis), (y,))
-        gc = g * c
-        before_z = Node(Cumsum(self.axis, True), (where(before, gc, 0),)) / where(before, x, 1)
-        at_z = Node(Cumsum(self.axis, True), (where(before, 0, gc),))
-        return (where(before, before_z, where(first_zero, at_z, 0)),)
+        zeros = Node(Cumsum(self.axis), (astype(is_zero, np.int64),))
+        nonzero = where(is_zero, 1, x)
+        zero_sum = Node(Cumsum(self.axis), (where(is_zero, x, 0),))
+        lone, pair = equal(zeros, 1), equal(zeros, 2)
+        gp = g * Node(Cumprod(self.axis), (nonzero,))
+
+        def later(v: Node) -> Node:  # sum over j >= i
+            return Node(Cumsum(self.axis, True), (v,))
+
+        elsewhere = later(gp * where(equal(zeros, 0), 1, where(lone, zero_sum, 0))) / nonzero
+        at_zero = (later(where(lone, gp, 0)) + later(where(pair, gp * zero_sum, 0))
+                   - x * later(where(pair, gp, 0)))
+        return (where(is_zero, at_zero, elsewhere),)
 
 
 def _scan(cls: type[Scan], a: Any, axis: Any, dtype: Any, out: Any, reverse: bool = False) -> Node:

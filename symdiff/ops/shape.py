@@ -30,6 +30,7 @@ def _dims_src(shape: Shape, dim: Callable[[Dim], str]) -> str:
 class Reshape(Op):
     __slots__ = ("shape",)
     name = "reshape"
+    view = True
 
     def __init__(self, shape: Shape) -> None:
         self.shape = shape
@@ -118,6 +119,7 @@ def reshape(x: Any, *shape: Any, order: str = "C") -> Node:
 class Transpose(Op):
     __slots__ = ("axes",)
     name = "transpose"
+    view = True
 
     def __init__(self, axes: tuple[int, ...]) -> None:
         self.axes = axes
@@ -168,6 +170,7 @@ def swapaxes(x: Any, a: int, b: int) -> Node:
 class BroadcastTo(Op):
     __slots__ = ("shape",)
     name = "broadcast_to"
+    view = True
 
     def __init__(self, shape: Shape) -> None:
         self.shape = shape
@@ -481,6 +484,7 @@ class Index(Op):
 
     __slots__ = ("spec",)
     name = "getitem"
+    view = True  # basic indexing is a view
 
     def __init__(self, spec: tuple[Any, ...]) -> None:
         self.spec = spec
