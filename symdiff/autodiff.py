@@ -196,15 +196,28 @@ def _through(form: Node, g: Node, x: Node, batch: int | None = None) -> Node | N
         gn = cot.pop(n, None)
         if gn is None:
             continue
-        for inp, gi in zip(n.inputs, _local(n, gn, batch)):
-            if gi is None or not inp.type.is_float:
-                continue
-            if gi.shape != _batched(inp.shape, batch):
-                gi = _to_shape(gi, inp.shape, batch)
-            if gi.dtype != inp.dtype:
-                gi = cotangent_as(gi, inp.dtype)
-            cot[inp] = gi if inp not in cot else cot[inp] + gi
+        for inp, gi in zip(n.inputs, pullback(n, gn, batch)):
+            if gi is not None:
+                cot[inp] = gi if inp not in cot else cot[inp] + gi
     return cot.get(x)
+
+
+def pullback(node: Node, g: Node, batch: int | None = None) -> list[Node | None]:
+    """The cotangent ``g`` of ``node`` carried back along each of its input edges: its
+    derivative rule applied, summed back over broadcasting to the input's shape and cast to the
+    input's dtype; None where no gradient flows (the rule gives none, or the input is not
+    floating-point). ``batch`` as for ``_vjp``."""
+    out: list[Node | None] = []
+    for inp, gi in zip(node.inputs, _local(node, g, batch)):
+        if gi is None or not inp.type.is_float:
+            out.append(None)
+            continue
+        if gi.shape != _batched(inp.shape, batch):
+            gi = _to_shape(gi, inp.shape, batch)
+        if gi.dtype != inp.dtype:
+            gi = cotangent_as(gi, inp.dtype)
+        out.append(gi)
+    return out
 
 
 @gc_paused

@@ -73,3 +73,19 @@ def test_why_zero_at_values_agrees_with_the_gradient():
     assert z.reason == "flat_at_values"
     assert sd.evaluate(sd.grad(f, x), {"x": 1.0}) == 0
     assert not math.isnan(float(sd.evaluate(f, {"x": 1.0})))
+
+
+def test_explain_downstream_is_summed_back_to_a_broadcast_input():
+    # d sum(x * b) / db = sum(x) = 6: the downstream gradient has b's shape, not the product's
+    x, b = sd.var("x", shape=(3,)), sd.var("b")
+    e = sd.explain(sd.sum(x * b), wrt=[x, b], values={"x": [1.0, 2.0, 3.0], "b": 2.0})
+    rows = {r["node"]: r for r in e.rows}
+    assert ("b", "[1, 2, 3]", "6") in rows["x * b"]["inputs"]  # local elementwise, downstream summed
+    assert ("x", "[2, 2, 2]", "[2, 2, 2]") in rows["x * b"]["inputs"]
+    assert rows["b"]["upstream"] == "6"
+    # a matrix times a vector: the vector's downstream is a vector, A^T @ upstream
+    A, v = sd.var("A", shape=(2, 2)), sd.var("v", shape=(2,))
+    e = sd.explain(sd.sum(A @ v), wrt=[v], values={"A": [[1.0, 2.0], [3.0, 4.0]], "v": [1.0, 1.0]})
+    rows = {r["node"]: r for r in e.rows}
+    assert ("v", "[4, 6]") == rows["A @ v"]["inputs"][-1][::2]
+    assert rows["v"]["upstream"] == "[4, 6]"

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..api import evaluate, grad
-from ..autodiff import _resolve
+from ..autodiff import _resolve, pullback
 from ..ir import Node, toposort
 from ..ops import Var, astype, broadcast_to, const
 from ..ops.elementwise import StopGradient
@@ -129,8 +129,10 @@ def explain(y: Node, wrt: Any = None, values: Mapping[Any, Any] | None = None) -
     for r, (n, g) in enumerate(zip(nodes, upstream)):
         if not n.inputs:
             continue
+        # the local gradient elementwise, as the notes draw it; the downstream gradient as
+        # reverse mode sends it, summed back over the axes the input was broadcast along
         locals_ = n.op.vjp(_ones_like(n), n, *n.inputs)
-        downs = n.op.vjp(g, n, *n.inputs)
+        downs = pullback(n, g)
         for k, inp in enumerate(n.inputs):
             if inp not in node_set or downs[k] is None:
                 continue
