@@ -48,7 +48,12 @@ def test_explain_needs_a_scalar_and_values():
 @pytest.mark.parametrize(
     "build, point, reason, text",
     [
-        (lambda x, y: sd.relu(x) * 2, None, "not_zero", "not identically zero"),
+        (lambda x, y: sd.relu(x) * 2, None, "not_zero", "not zero by the graph's structure"),
+        # gradient flows along both paths, and cancels: it is zero everywhere, not merely here
+        (lambda x, y: (x - x) * 2 + y, None, "cancels", "identically zero"),
+        (lambda x, y: sd.sum(sd.stack([x, y])) - x, None, "cancels", "cancel"),
+        # equal to zero, though simplification cannot show it: no claim either way
+        (lambda x, y: sd.sin(x) ** 2 + sd.cos(x) ** 2, None, "not_zero", "give values="),
         (lambda x, y: sd.relu(y) * 2, None, "no_path", "no path"),
         (lambda x, y: sd.stop_gradient(x) * 2 + y, None, "stop_gradient", "stop_gradient"),
         (lambda x, y: sd.sign(x) + y, None, "flat_op", "sign"),

@@ -11,12 +11,13 @@ from typing import Any
 
 import numpy as np
 
-from ..api import evaluate, grad
+from ..api import evaluate, grad, simplify
 from ..autodiff import _resolve, pullback
 from ..ir import Node, toposort
 from ..ops import Var, astype, broadcast_to, const
 from ..ops.elementwise import StopGradient
 from ..printing import to_text
+from ..rewrite.pattern import scalar_constant
 from .draw import format_value
 
 GATES = {
@@ -159,7 +160,7 @@ def explain(y: Node, wrt: Any = None, values: Mapping[Any, Any] | None = None) -
 @dataclass
 class ZeroGradient:
     """Why d(output)/d(variable) is zero: ``reason`` is one of ``no_path``, ``stop_gradient``,
-    ``flat_op``, ``flat_at_values`` or ``not_zero``; ``nodes`` are the nodes involved."""
+    ``flat_op``, ``cancels``, ``flat_at_values`` or ``not_zero``; ``nodes`` are the nodes involved."""
 
     reason: str
     message: str
@@ -219,8 +220,16 @@ def why_zero(y: Node, wrt: Any, values: Mapping[Any, Any] | None = None) -> Zero
         return ZeroGradient("flat_op", f"every path from {wname} to {_name(y)} passes through an op with no "
                             f"gradient: {', '.join(names)}", blocked)
     if values is None:
-        return ZeroGradient("not_zero", f"the gradient of {_name(y)} with respect to {wname} is not "
-                            "identically zero; give values= to check it at a point", [])
+        # gradient flows, but its terms may still cancel (x - x): ask the simplified gradient;
+        # what simplification cannot show zero (sin(x)**2 + cos(x)**2) is only not zero by structure
+        total = simplify(grad(y, w))
+        zero = scalar_constant(total)
+        if zero is not None and zero == 0:
+            return ZeroGradient("cancels", f"the gradient of {_name(y)} with respect to {wname} is "
+                                "identically zero: the contributions of its paths cancel", [])
+        return ZeroGradient("not_zero", f"gradient flows from {wname} to {_name(y)} (no op blocks every "
+                            "path), so it is not zero by the graph's structure; give values= to check "
+                            "it at a point", [])
     path = [n for n in _on_paths(y, [w]) if n in carries]
     ups = grad(y, path)
     exprs: list[Node] = list(ups)
