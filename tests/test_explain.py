@@ -94,3 +94,18 @@ def test_explain_downstream_is_summed_back_to_a_broadcast_input():
     rows = {r["node"]: r for r in e.rows}
     assert ("v", "[4, 6]") == rows["A @ v"]["inputs"][-1][::2]
     assert rows["v"]["upstream"] == "[4, 6]"
+
+
+def test_explain_local_gradient_of_a_non_elementwise_op_is_its_jacobian():
+    # softmax's output elements each depend on every input: its local gradient is a matrix, and
+    # the ones-vector pullback (S * (1 - sum(S)) = [0, 0, 0]) would break upstream x local = downstream
+    y, m = sd.var("y", shape=(3,)), sd.var("m", dtype="int64")
+    e = sd.explain(-sd.log(sd.softmax(y)[m]), values={"y": [1.0, 2.0, 0.5], "m": 2})
+    rows = {r["node"]: r for r in e.rows}
+    ((name, local, down),) = rows["softmax(y, axis=0)"]["inputs"]
+    assert name == "y" and local == "float64(3, 3)" and down == "[0.2312, 0.6285, -0.8598]"  # S - onehot(m)
+    # small enough to show: d x[:1] / dx is the row [1, 0]
+    x = sd.var("x", shape=(2,))
+    e = sd.explain(sd.sum(x[:1] * 3.0), values={"x": [5.0, 7.0]})
+    rows = {r["node"]: r for r in e.rows}
+    assert rows["x[:1]"]["inputs"] == [("x", "[1, 0]", "[3, 0]")]

@@ -53,13 +53,16 @@ def node_label(n: Node) -> str:
     return _SYMBOLS.get(op.name, op.name)
 
 
+VALUES_SHOWN = 3  # an array of more elements shows as its dtype and shape
+
+
 def format_value(v: Any) -> str:
     """A value short enough for an edge label."""
     a = np.asarray(v)
     if a.ndim == 0:
         x = a.item()
         return f"{x:.4g}" if isinstance(x, float) else str(x)
-    if a.size <= 3:
+    if a.size <= VALUES_SHOWN:
         return "[" + ", ".join(format_value(e) for e in a.ravel()) + "]"
     return f"{a.dtype.name}{format_shape(a.shape)}"
 

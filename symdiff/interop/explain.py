@@ -13,12 +13,12 @@ import numpy as np
 
 from ..api import evaluate, grad, simplify
 from ..autodiff import _resolve, pullback
-from ..ir import Node, toposort
-from ..ops import Var, astype, broadcast_to, const
+from ..ir import Node, format_shape, toposort
+from ..ops import Var, astype, broadcast_to, const, reshape
 from ..ops.elementwise import StopGradient
 from ..printing import to_text
 from ..rewrite.pattern import scalar_constant
-from .draw import format_value
+from .draw import VALUES_SHOWN, format_value
 
 GATES = {
     "add": "add gate: distributes the upstream gradient unchanged to every input",
@@ -126,21 +126,27 @@ def explain(y: Node, wrt: Any = None, values: Mapping[Any, Any] | None = None) -
     node_set = set(nodes)
     upstream = grad(y, nodes) if nodes else []
     exprs: list[Node] = [*nodes, *upstream]
-    local_slots: list[tuple[int, int, int, int]] = []  # row, input position, local index, down index
+    # row, input position, the local gradient (its index in exprs, or its text), down index
+    local_slots: list[tuple[int, int, int | str, int]] = []
     for r, (n, g) in enumerate(zip(nodes, upstream)):
         if not n.inputs:
             continue
-        # the local gradient elementwise, as the notes draw it; the downstream gradient as
-        # reverse mode sends it, summed back over the axes the input was broadcast along
-        locals_ = n.op.vjp(_ones_like(n), n, *n.inputs)
+        # the downstream gradient as reverse mode sends it, summed back over the axes the input
+        # was broadcast along; the local gradient elementwise, as the notes draw it, where each
+        # output element depends on one element of each input (and for a scalar output, whose
+        # Jacobian is one row), else the Jacobian of the edge
         downs = pullback(n, g)
+        by_element = n.op.elementwise or n.shape == ()
+        locals_ = n.op.vjp(_ones_like(n), n, *n.inputs) if by_element else _edge_jacobians(n)
         for k, inp in enumerate(n.inputs):
             if inp not in node_set or downs[k] is None:
                 continue
             lo = locals_[k]
-            exprs.append(astype(lo, inp.dtype) if lo is not None else const(np.nan))
+            local: int | str = lo if isinstance(lo, str) else len(exprs)
+            if not isinstance(lo, str):
+                exprs.append(astype(lo, inp.dtype) if lo is not None else const(np.nan))
             exprs.append(downs[k])  # type: ignore[arg-type]
-            local_slots.append((r, k, len(exprs) - 2, len(exprs) - 1))
+            local_slots.append((r, k, local, len(exprs) - 1))
     vals = evaluate(exprs, values)
     rows = []
     for r, n in enumerate(nodes):
@@ -152,7 +158,8 @@ def explain(y: Node, wrt: Any = None, values: Mapping[Any, Any] | None = None) -
             "inputs": [],
         })
     for r, k, li, di in local_slots:
-        rows[r]["inputs"].append((_name(nodes[r].inputs[k]), format_value(vals[li]), format_value(vals[di])))
+        local_text = li if isinstance(li, str) else format_value(vals[li])
+        rows[r]["inputs"].append((_name(nodes[r].inputs[k]), local_text, format_value(vals[di])))
     rows.reverse()
     return Explanation(_name(y, 60), rows)
 
@@ -254,6 +261,21 @@ def why_zero(y: Node, wrt: Any, values: Mapping[Any, Any] | None = None) -> Zero
                             for n in culprits}))
     return ZeroGradient("flat_at_values", f"the gradient with respect to {wname} is zero at these values: "
                         f"{why or 'the contributions cancel'}", culprits)
+
+
+def _edge_jacobians(n: Node) -> list[Node | str | None]:
+    """d n / d input along each input edge of ``n`` (shape ``n.shape + input.shape``): the
+    rows of the identity pulled back in one batched pass when the Jacobian is small enough
+    to show, else its dtype and shape as text; None where no gradient flows."""
+    shapes = [n.shape, *(i.shape for i in n.inputs)]
+    if not all(isinstance(d, int) for s in shapes for d in s):
+        return [f"{n.dtype.name}{format_shape((*n.shape, *i.shape))}" for i in n.inputs]
+    rows = int(np.prod(n.shape, dtype=np.int64))
+    if rows * max(int(np.prod(i.shape, dtype=np.int64)) for i in n.inputs) > VALUES_SHOWN:
+        return [f"{n.dtype.name}{format_shape((*n.shape, *i.shape))}" for i in n.inputs]
+    eye = const(np.eye(rows, dtype=n.dtype).reshape((rows, *n.shape)))
+    return [None if j is None else reshape(j, (*n.shape, *i.shape))
+            for i, j in zip(n.inputs, pullback(n, eye, batch=rows))]
 
 
 def _ones_like(n: Node) -> Node:
