@@ -109,3 +109,11 @@ def test_explain_local_gradient_of_a_non_elementwise_op_is_its_jacobian():
     e = sd.explain(sd.sum(x[:1] * 3.0), values={"x": [5.0, 7.0]})
     rows = {r["node"]: r for r in e.rows}
     assert rows["x[:1]"]["inputs"] == [("x", "[1, 0]", "[3, 0]")]
+
+
+def test_why_zero_of_a_vector_output():
+    v = sd.var("v", shape=(3,))
+    assert sd.why_zero(sd.relu(v) * 2, v).reason == "not_zero"  # structure needs no scalar
+    assert sd.why_zero(sd.stop_gradient(v) * 2, v).reason == "stop_gradient"
+    with pytest.raises(ValueError, match=r"why_zero at values= needs a scalar .* shape \(3,\)"):
+        sd.why_zero(sd.relu(v) * 2, v, values={"v": [1.0, 2.0, 3.0]})

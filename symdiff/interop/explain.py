@@ -226,17 +226,20 @@ def why_zero(y: Node, wrt: Any, values: Mapping[Any, Any] | None = None) -> Zero
         names = sorted({n.op.name for n in blocked})
         return ZeroGradient("flat_op", f"every path from {wname} to {_name(y)} passes through an op with no "
                             f"gradient: {', '.join(names)}", blocked)
+    scalar = y.shape == () and y.type.is_float
     if values is None:
         # gradient flows, but its terms may still cancel (x - x): ask the simplified gradient;
         # what simplification cannot show zero (sin(x)**2 + cos(x)**2) is only not zero by structure
-        total = simplify(grad(y, w))
-        zero = scalar_constant(total)
+        zero = scalar_constant(simplify(grad(y, w))) if scalar else None
         if zero is not None and zero == 0:
             return ZeroGradient("cancels", f"the gradient of {_name(y)} with respect to {wname} is "
                                 "identically zero: the contributions of its paths cancel", [])
         return ZeroGradient("not_zero", f"gradient flows from {wname} to {_name(y)} (no op blocks every "
                             "path), so it is not zero by the graph's structure; give values= to check "
                             "it at a point", [])
+    if not scalar:
+        raise ValueError(f"why_zero at values= needs a scalar floating-point output, got {_name(y)} of "
+                         f"dtype {y.dtype} and shape {y.shape}: ask about sum(y) or one element of it")
     path = [n for n in _on_paths(y, [w]) if n in carries]
     ups = grad(y, path)
     exprs: list[Node] = list(ups)
