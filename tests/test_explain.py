@@ -117,3 +117,20 @@ def test_why_zero_of_a_vector_output():
     assert sd.why_zero(sd.stop_gradient(v) * 2, v).reason == "stop_gradient"
     with pytest.raises(ValueError, match=r"why_zero at values= needs a scalar .* shape \(3,\)"):
         sd.why_zero(sd.relu(v) * 2, v, values={"v": [1.0, 2.0, 3.0]})
+
+
+def test_explain_names_the_rows_of_a_deep_graph_without_printing_it_whole(monkeypatch):
+    # each row is named by a short text; printing every node's whole subgraph to find that
+    # out made explain quadratic in depth (3.5 minutes at depth 2,000)
+    import symdiff.interop.explain as explain_module
+
+    printed: list[int] = []
+    to_text = explain_module.to_text
+    monkeypatch.setattr(explain_module, "to_text", lambda n: (lambda t: (printed.append(len(t)), t)[1])(to_text(n)))
+    w = sd.var("w")
+    z = w
+    for _ in range(300):
+        z = sd.sin(z) * 0.5 + w
+    e = sd.explain(z, values={"w": 0.3})
+    assert len(e.rows) == 901 and e.rows[-1]["node"] == "w"
+    assert sum(printed) < 100 * len(e.rows)

@@ -33,15 +33,27 @@ GATES = {
 
 
 def _name(n: Node, limit: int = 32) -> str:
-    text = to_text(n)
-    if len(text) <= limit and "\n" not in text:
+    text = _text_within(n, limit)
+    if text is not None:
         return text
-    return f"{n.op.name}({', '.join(_short(i) for i in n.inputs)})"
+    return f"{n.op.name}({', '.join(_text_within(i, 12) or '…' for i in n.inputs)})"
 
 
-def _short(n: Node) -> str:
+def _text_within(n: Node, limit: int) -> str | None:
+    """``n`` as text when that fits on one line of ``limit`` characters, else None. Every node
+    prints at least one character, so a graph of more nodes cannot fit and is not printed:
+    naming each row of a deep graph stays linear in its depth, not quadratic."""
+    seen = {n}
+    stack = [n]
+    while stack:
+        for i in stack.pop().inputs:
+            if i not in seen:
+                if len(seen) >= limit:
+                    return None
+                seen.add(i)
+                stack.append(i)
     text = to_text(n)
-    return text if len(text) <= 12 and "\n" not in text else "…"
+    return text if len(text) <= limit and "\n" not in text else None
 
 
 @dataclass
