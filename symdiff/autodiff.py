@@ -495,6 +495,30 @@ def grad(y: Node, wrt: Wrt) -> Node | list[Node]:
     return result if many else result[0]
 
 
+def node_gradients(y: Node, nodes: Sequence[Node]) -> list[Node]:
+    """The gradient of a scalar ``y`` with respect to each of ``nodes`` (floating-point nodes of
+    its graph, intermediate ones too), each as ``grad(y, node)`` alone gives it. Asking for a
+    node strictly inside a stable form (the sigmoid of ``log(sigmoid(x))``) makes reverse mode
+    take that form's chain rule as written, and the nodes below it would get its inf * 0 = nan
+    where ``grad`` gives a number: such nodes are asked for in a pass of their own."""
+    inside: set[Node] = set()
+    for n in toposort(y):
+        parts = stable_parts(n) if isinstance(n.op, STABLE_HEADS) else None
+        if parts is None:
+            continue
+        stack = list(n.inputs)
+        while stack:
+            m = stack.pop()
+            if m is not parts[1] and m not in inside:
+                inside.add(m)
+                stack.extend(m.inputs)
+    outer = [n for n in nodes if n not in inside]
+    inner = [n for n in nodes if n in inside]
+    found = dict(zip(outer, grad(y, outer) if outer else []))
+    found.update(zip(inner, grad(y, inner) if inner else []))
+    return [found[n] for n in nodes]
+
+
 @gc_paused
 def jvp(y: Node | Sequence[Node], wrt: Wrt, tangent: Any) -> Node | list[Node]:
     """The Jacobian-vector product (forward mode): how ``y`` moves when ``wrt`` moves along

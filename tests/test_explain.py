@@ -134,3 +134,18 @@ def test_explain_names_the_rows_of_a_deep_graph_without_printing_it_whole(monkey
     e = sd.explain(z, values={"w": 0.3})
     assert len(e.rows) == 901 and e.rows[-1]["node"] == "w"
     assert sum(printed) < 100 * len(e.rows)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the chain as written divides by 0 at the sigmoid
+def test_explain_and_draw_give_a_variable_the_gradient_grad_gives_through_a_stable_form():
+    # asking for the gradient at sigmoid(x) as well made reverse mode take log(sigmoid(x))'s chain
+    # rule as written, 1/s * s(1 - s) = inf * 0 at x = -800, so x showed nan where grad gives 1
+    x = sd.var("x")
+    f = sd.log(sd.sigmoid(x))
+    assert sd.evaluate(sd.grad(f, x), {"x": -800.0}) == 1.0
+    e = sd.explain(f, values={"x": -800.0})
+    rows = {r["node"]: r for r in e.rows}
+    assert rows["x"]["upstream"] == "1" and rows["sigmoid(x)"]["upstream"] == "inf"
+    assert "differentiates this as -softplus(-x)" in rows["log(sigmoid(x))"]["gate"]
+    drawn = {it.label: it.gradient for it in sd.draw(f, values={"x": -800.0}, gradients=True).items}
+    assert drawn["x"] == "1"

@@ -21,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from ..api import evaluate, grad
+from ..api import evaluate
+from ..autodiff import node_gradients
 from ..ir import Node, as_roots, format_shape, toposort
 from ..ops import Const, DimSize, Var
 from .dot import dot_escape
@@ -236,7 +237,7 @@ def draw(
             if y.shape != () or not y.type.is_float:
                 raise ValueError("gradients=True needs a scalar floating-point first output")
             targets = [n for n in shown if n.type.is_float and n is not y and not isinstance(n.op, Const)]
-            gs = grad(y, targets) if targets else []
+            gs = node_gradients(y, targets)
             grads = dict(zip(targets, evaluate(list(gs), values))) if targets else {}
             grads[y] = np.ones(())
     elif gradients:

@@ -12,10 +12,12 @@ from typing import Any
 import numpy as np
 
 from ..api import evaluate, grad, simplify
-from ..autodiff import _resolve, pullback
+from ..autodiff import _resolve, node_gradients, pullback
 from ..ir import Node, format_shape, toposort
 from ..ops import Var, astype, broadcast_to, const, reshape
 from ..ops.elementwise import StopGradient
+from ..ops.stable import HEADS as STABLE_HEADS
+from ..ops.stable import stable_parts
 from ..printing import to_text
 from ..rewrite.pattern import scalar_constant
 from .draw import VALUES_SHOWN, format_value
@@ -37,6 +39,14 @@ def _name(n: Node, limit: int = 32) -> str:
     if text is not None:
         return text
     return f"{n.op.name}({', '.join(_text_within(i, 12) or '…' for i in n.inputs)})"
+
+
+def _gate(n: Node) -> str:
+    parts = stable_parts(n) if isinstance(n.op, STABLE_HEADS) else None
+    if parts is not None:
+        return (f"stable form: reverse mode differentiates this as {_name(parts[0])}, so the gradient "
+                f"reaching {_name(parts[1])} is finite where the chain below this row can give inf × 0")
+    return GATES.get(n.op.name, "")
 
 
 def _text_within(n: Node, limit: int) -> str | None:
@@ -136,7 +146,7 @@ def explain(y: Node, wrt: Any = None, values: Mapping[Any, Any] | None = None) -
         sources = _resolve([y], wrt if isinstance(wrt, (list, tuple)) else [wrt])
     nodes = [n for n in _on_paths(y, sources) if n.type.is_float]
     node_set = set(nodes)
-    upstream = grad(y, nodes) if nodes else []
+    upstream = node_gradients(y, nodes)
     exprs: list[Node] = [*nodes, *upstream]
     # row, input position, the local gradient (its index in exprs, or its text), down index
     local_slots: list[tuple[int, int, int | str, int]] = []
@@ -166,7 +176,7 @@ def explain(y: Node, wrt: Any = None, values: Mapping[Any, Any] | None = None) -
             "node": _name(n),
             "value": format_value(vals[r]),
             "upstream": format_value(vals[len(nodes) + r]),
-            "gate": GATES.get(n.op.name, ""),
+            "gate": _gate(n),
             "inputs": [],
         })
     for r, k, li, di in local_slots:
@@ -253,7 +263,7 @@ def why_zero(y: Node, wrt: Any, values: Mapping[Any, Any] | None = None) -> Zero
         raise ValueError(f"why_zero at values= needs a scalar floating-point output, got {_name(y)} of "
                          f"dtype {y.dtype} and shape {y.shape}: ask about sum(y) or one element of it")
     path = [n for n in _on_paths(y, [w]) if n in carries]
-    ups = grad(y, path)
+    ups = node_gradients(y, path)
     exprs: list[Node] = list(ups)
     slots: list[tuple[Node, int]] = []
     for n, g in zip(path, ups):
