@@ -188,3 +188,10 @@ def test_svg_stays_valid_xml_for_any_variable_name():
         v = sd.var(name)
         texts = svg_texts(sd.draw(sd.sin(v) * v, values={name: 1.0}, gradients=True, engine="python").svg)
         assert "0.8415" in texts and any(name[0] in t for t in texts)
+
+
+@pytest.mark.parametrize("max_nodes", [0, -3, 2.5, True])
+def test_max_nodes_must_be_a_positive_count(max_nodes):
+    x, y, f = seed()
+    with pytest.raises(ValueError, match=f"max_nodes must be a whole number of nodes, at least 1, got {max_nodes!r}"):
+        sd.draw(f, max_nodes=max_nodes)  # 0 drew an empty picture without a word

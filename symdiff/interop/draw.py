@@ -216,6 +216,8 @@ def draw(
     """
     if engine not in ("auto", "graphviz", "python"):
         raise ValueError(f"engine must be 'auto', 'graphviz' or 'python', got {engine!r}")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, (int, np.integer)) or max_nodes < 1:
+        raise ValueError(f"max_nodes must be a whole number of nodes, at least 1, got {max_nodes!r}")
     roots = as_roots(outputs, "draw")
     if not roots:
         raise ValueError("draw needs at least one expression")
