@@ -149,3 +149,16 @@ def test_explain_and_draw_give_a_variable_the_gradient_grad_gives_through_a_stab
     assert "differentiates this as -softplus(-x)" in rows["log(sigmoid(x))"]["gate"]
     drawn = {it.label: it.gradient for it in sd.draw(f, values={"x": -800.0}, gradients=True).items}
     assert drawn["x"] == "1"
+
+
+def test_explain_names_each_row_once_in_a_derivative_graph():
+    # distinct products all shorten to mul(…, …): the rows, and the inputs naming them, were ambiguous
+    v = sd.var("v", shape=(3,))
+    g = sd.grad(sd.sum(sd.tanh(v) ** 2), v)
+    e = sd.explain(sd.sum(g * g), values={"v": [0.1, -0.5, 2.0]})
+    names = [r["node"] for r in e.rows]
+    assert len(set(names)) == len(names) and "mul(…, …) #2" in names
+    for r in e.rows:
+        assert all(inp in names for inp, _, _ in r["inputs"])
+    (total,) = [r["upstream"] for r in e.rows if r["node"] == "v"]
+    assert total == "[0.7583, -0.8217, -0.06883]"  # d/dv sum((2 tanh(v) (1 - tanh(v)^2))^2)

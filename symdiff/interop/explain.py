@@ -170,10 +170,18 @@ def explain(y: Node, wrt: Any = None, values: Mapping[Any, Any] | None = None) -
             exprs.append(downs[k])  # type: ignore[arg-type]
             local_slots.append((r, k, local, len(exprs) - 1))
     vals = evaluate(exprs, values)
+    # distinct nodes may shorten to the same text (mul(…, …) all over a derivative graph):
+    # number the later ones, so each row and each input column names one node
+    names: dict[Node, str] = {}
+    taken: dict[str, int] = {}
+    for n in nodes:
+        base = _name(n)
+        taken[base] = taken.get(base, 0) + 1
+        names[n] = base if taken[base] == 1 else f"{base} #{taken[base]}"
     rows = []
     for r, n in enumerate(nodes):
         rows.append({
-            "node": _name(n),
+            "node": names[n],
             "value": format_value(vals[r]),
             "upstream": format_value(vals[len(nodes) + r]),
             "gate": _gate(n),
@@ -181,7 +189,7 @@ def explain(y: Node, wrt: Any = None, values: Mapping[Any, Any] | None = None) -
         })
     for r, k, li, di in local_slots:
         local_text = li if isinstance(li, str) else format_value(vals[li])
-        rows[r]["inputs"].append((_name(nodes[r].inputs[k]), local_text, format_value(vals[di])))
+        rows[r]["inputs"].append((names[nodes[r].inputs[k]], local_text, format_value(vals[di])))
     rows.reverse()
     return Explanation(_name(y, 60), rows)
 
