@@ -162,3 +162,20 @@ def test_explain_names_each_row_once_in_a_derivative_graph():
         assert all(inp in names for inp, _, _ in r["inputs"])
     (total,) = [r["upstream"] for r in e.rows if r["node"] == "v"]
     assert total == "[0.7583, -0.8217, -0.06883]"  # d/dv sum((2 tanh(v) (1 - tanh(v)^2))^2)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # sqrt of a negative, in the branch not taken
+def test_explain_sends_exactly_zero_to_the_branch_a_where_does_not_take():
+    # reverse mode masks the cotangent after the rule, so sqrt's inf/nan local gradient at
+    # x < 0 never reaches x; the table multiplied the masked zero by it and showed nan
+    x = sd.var("x")
+    e = sd.explain(sd.where(x > 0, sd.sqrt(x), 0.0), values={"x": -1.0})
+    rows = {r["node"]: r for r in e.rows}
+    assert rows["sqrt(x)"]["inputs"] == [("x", "nan", "0")] and rows["x"]["upstream"] == "0"
+    v, b = sd.var("v", shape=(3,)), sd.var("b")
+    f = sd.sum(sd.where(v > 0, sd.sqrt(v) * b, v))
+    values = {"v": [-1.0, 4.0, 9.0], "b": 2.0}
+    assert sd.evaluate(sd.grad(f, b), values) == 5.0
+    rows = {r["node"]: r for r in sd.explain(f, values=values).rows}
+    assert ("b", "[nan, 2, 3]", "5") in rows["sqrt(v) * b"]["inputs"] and rows["b"]["upstream"] == "5"
+    assert ("v", "[nan, 0.25, 0.1667]", "[0, 0.5, 0.3333]") in rows["sqrt(v)"]["inputs"]

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..api import evaluate, grad, simplify
-from ..autodiff import _resolve, node_gradients, pullback
+from ..autodiff import _resolve, backward_edges, pullback
 from ..ir import Node, format_shape, toposort
 from ..ops import Var, astype, broadcast_to, const, reshape
 from ..ops.elementwise import StopGradient
@@ -146,18 +146,18 @@ def explain(y: Node, wrt: Any = None, values: Mapping[Any, Any] | None = None) -
         sources = _resolve([y], wrt if isinstance(wrt, (list, tuple)) else [wrt])
     nodes = [n for n in _on_paths(y, sources) if n.type.is_float]
     node_set = set(nodes)
-    upstream = node_gradients(y, nodes)
-    exprs: list[Node] = [*nodes, *upstream]
+    passes = backward_edges(y, nodes)
+    exprs: list[Node] = [*nodes, *(up for up, _ in passes)]
     # row, input position, the local gradient (its index in exprs, or its text), down index
     local_slots: list[tuple[int, int, int | str, int]] = []
-    for r, (n, g) in enumerate(zip(nodes, upstream)):
+    for r, (n, (_, downs)) in enumerate(zip(nodes, passes)):
         if not n.inputs:
             continue
-        # the downstream gradient as reverse mode sends it, summed back over the axes the input
-        # was broadcast along; the local gradient elementwise, as the notes draw it, where each
-        # output element depends on one element of each input (and for a scalar output, whose
-        # Jacobian is one row), else the Jacobian of the edge
-        downs = pullback(n, g)
+        # the downstream gradient as reverse mode sends it (summed back over the axes the input
+        # was broadcast along, zero to a branch a where does not take); the local gradient
+        # elementwise, as the notes draw it, where each output element depends on one element
+        # of each input (and for a scalar output, whose Jacobian is one row), else the Jacobian
+        # of the edge
         by_element = n.op.elementwise or n.shape == ()
         locals_ = n.op.vjp(_ones_like(n), n, *n.inputs) if by_element else _edge_jacobians(n)
         for k, inp in enumerate(n.inputs):
@@ -271,13 +271,12 @@ def why_zero(y: Node, wrt: Any, values: Mapping[Any, Any] | None = None) -> Zero
         raise ValueError(f"why_zero at values= needs a scalar floating-point output, got {_name(y)} of "
                          f"dtype {y.dtype} and shape {y.shape}: ask about sum(y) or one element of it")
     path = [n for n in _on_paths(y, [w]) if n in carries]
-    ups = node_gradients(y, path)
-    exprs: list[Node] = list(ups)
+    passes = backward_edges(y, path)
+    exprs: list[Node] = [up for up, _ in passes]
     slots: list[tuple[Node, int]] = []
-    for n, g in zip(path, ups):
+    for n, (_, downs) in zip(path, passes):
         if n is w:
             continue
-        downs = n.op.vjp(g, n, *n.inputs)
         for k, (i, d) in enumerate(zip(n.inputs, downs)):
             if i in carries and d is not None:
                 exprs.append(d)
