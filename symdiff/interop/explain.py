@@ -197,7 +197,7 @@ def explain(y: Node, wrt: Any = None, values: Mapping[Any, Any] | None = None) -
 @dataclass
 class ZeroGradient:
     """Why d(output)/d(variable) is zero: ``reason`` is one of ``no_path``, ``stop_gradient``,
-    ``flat_op``, ``cancels``, ``flat_at_values`` or ``not_zero``; ``nodes`` are the nodes involved."""
+    ``flat_op``, ``identically_zero``, ``flat_at_values`` or ``not_zero``; ``nodes`` are the nodes involved."""
 
     reason: str
     message: str
@@ -262,8 +262,9 @@ def why_zero(y: Node, wrt: Any, values: Mapping[Any, Any] | None = None) -> Zero
         # what simplification cannot show zero (sin(x)**2 + cos(x)**2) is only not zero by structure
         zero = scalar_constant(simplify(grad(y, w))) if scalar else None
         if zero is not None and zero == 0:
-            return ZeroGradient("cancels", f"the gradient of {_name(y)} with respect to {wname} is "
-                                "identically zero: the contributions of its paths cancel", [])
+            return ZeroGradient("identically_zero", f"the gradient of {_name(y)} with respect to {wname} "
+                                "is identically zero: it simplifies to 0 (its paths cancel, or a factor "
+                                "on them is 0)", [])
         return ZeroGradient("not_zero", f"gradient flows from {wname} to {_name(y)} (no op blocks every "
                             "path), so it is not zero by the graph's structure; give values= to check "
                             "it at a point", [])
