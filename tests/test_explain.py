@@ -127,7 +127,13 @@ def test_explain_names_the_rows_of_a_deep_graph_without_printing_it_whole(monkey
 
     printed: list[int] = []
     to_text = explain_module.to_text
-    monkeypatch.setattr(explain_module, "to_text", lambda n: (lambda t: (printed.append(len(t)), t)[1])(to_text(n)))
+
+    def counting_to_text(n):
+        text = to_text(n)
+        printed.append(len(text))
+        return text
+
+    monkeypatch.setattr(explain_module, "to_text", counting_to_text)
     w = sd.var("w")
     z = w
     for _ in range(300):

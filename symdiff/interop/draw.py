@@ -326,7 +326,9 @@ def _xml(text: str) -> str:
     return html.escape(_NOT_XML.sub("\ufffd", text))
 
 
-def _annotations(items: list[_Item], edges: list[tuple[int, int, str, str]]) -> list[tuple[float, float, str, str]]:
+def _annotations(
+    items: list[_Item], edges: list[tuple[int, int, str, str]]
+) -> list[tuple[float, float, str, str]]:
     """The small texts of a drawing, as (x, baseline y, text, colour), centred on x: each
     edge's texts above and below its midpoint, each node's value above it and its gradient
     below. Every renderer places them from here."""

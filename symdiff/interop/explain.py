@@ -5,6 +5,7 @@ gradient is zero."""
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -197,7 +198,8 @@ def explain(y: Node, wrt: Any = None, values: Mapping[Any, Any] | None = None) -
 @dataclass
 class ZeroGradient:
     """Why d(output)/d(variable) is zero: ``reason`` is one of ``no_path``, ``stop_gradient``,
-    ``flat_op``, ``identically_zero``, ``flat_at_values`` or ``not_zero``; ``nodes`` are the nodes involved."""
+    ``flat_op``, ``identically_zero``, ``flat_at_values`` or ``not_zero``; ``nodes`` are the
+    nodes involved."""
 
     reason: str
     message: str
@@ -260,7 +262,8 @@ def why_zero(y: Node, wrt: Any, values: Mapping[Any, Any] | None = None) -> Zero
     if values is None:
         # gradient flows, but its terms may still cancel (x - x): ask the simplified gradient;
         # what simplification cannot show zero (sin(x)**2 + cos(x)**2) is only not zero by structure
-        zero = scalar_constant(simplify(grad(y, w))) if scalar else None
+        total = simplify(grad(y, w)) if scalar else None
+        zero = scalar_constant(total) if isinstance(total, Node) else None
         if zero is not None and zero == 0:
             return ZeroGradient("identically_zero", f"the gradient of {_name(y)} with respect to {wname} "
                                 "is identically zero: it simplifies to 0 (its paths cancel, or a factor "
@@ -301,11 +304,12 @@ def _edge_jacobians(n: Node) -> list[Node | str | None]:
     rows of the identity pulled back in one batched pass when the Jacobian is small enough
     to show, else its dtype and shape as text; None where no gradient flows."""
     shapes = [n.shape, *(i.shape for i in n.inputs)]
+    described = [f"{n.dtype.name}{format_shape((*n.shape, *i.shape))}" for i in n.inputs]
     if not all(isinstance(d, int) for s in shapes for d in s):
-        return [f"{n.dtype.name}{format_shape((*n.shape, *i.shape))}" for i in n.inputs]
-    rows = int(np.prod(n.shape, dtype=np.int64))
-    if rows * max(int(np.prod(i.shape, dtype=np.int64)) for i in n.inputs) > VALUES_SHOWN:
-        return [f"{n.dtype.name}{format_shape((*n.shape, *i.shape))}" for i in n.inputs]
+        return list(described)  # named dimensions: sizes known only at run time
+    rows, *sizes = (math.prod(int(d) for d in s) for s in shapes)
+    if rows * max(sizes) > VALUES_SHOWN:
+        return list(described)
     eye = const(np.eye(rows, dtype=n.dtype).reshape((rows, *n.shape)))
     return [None if j is None else reshape(j, (*n.shape, *i.shape))
             for i, j in zip(n.inputs, pullback(n, eye, batch=rows))]
