@@ -196,23 +196,39 @@ def _through(form: Node, g: Node, x: Node, batch: int | None = None) -> Node | N
         gn = cot.pop(n, None)
         if gn is None:
             continue
-        for inp, gi in zip(n.inputs, _local(n, gn, batch)):
-            if gi is None or not inp.type.is_float:
-                continue
-            if gi.shape != _batched(inp.shape, batch):
-                gi = _to_shape(gi, inp.shape, batch)
-            if gi.dtype != inp.dtype:
-                gi = cotangent_as(gi, inp.dtype)
-            cot[inp] = gi if inp not in cot else cot[inp] + gi
+        for inp, gi in zip(n.inputs, pullback(n, gn, batch)):
+            if gi is not None:
+                cot[inp] = gi if inp not in cot else cot[inp] + gi
     return cot.get(x)
+
+
+def pullback(node: Node, g: Node, batch: int | None = None, mask: Mask = ()) -> list[Node | None]:
+    """The cotangent ``g`` of ``node`` carried back along each of its input edges: its
+    derivative rule applied, then the where-``mask`` the cotangent travels with (exact zeros
+    where a branch is not taken, whatever the rule gives there), summed back over broadcasting
+    to the input's shape and cast to the input's dtype; None where no gradient flows (the rule
+    gives none, or the input is not floating-point). ``batch`` as for ``_vjp``."""
+    out: list[Node | None] = []
+    for inp, gi in zip(node.inputs, _local(node, g, batch)):
+        if gi is None or not inp.type.is_float:
+            out.append(None)
+            continue
+        gi = _apply(gi, mask)
+        if gi.shape != _batched(inp.shape, batch):
+            gi = _to_shape(gi, inp.shape, batch)
+        if gi.dtype != inp.dtype:
+            gi = cotangent_as(gi, inp.dtype)
+        out.append(gi)
+    return out
 
 
 @gc_paused
 def _vjp(ys: Sequence[Node], wrt: Sequence[Node], cots: Sequence[Node],
-         batch: int | None = None) -> list[Node]:
+         batch: int | None = None, masked: dict[Node, tuple[Node, Mask]] | None = None) -> list[Node]:
     """Reverse mode: ``cots`` pulled back from ``ys`` to each of ``wrt``. With ``batch`` = B,
     every cotangent holds B of them along a new leading axis (shape ``(B, *node.shape)``), so
-    that one pass gives B rows of a Jacobian."""
+    that one pass gives B rows of a Jacobian. ``masked``, when given, receives each reached
+    ``wrt`` node's cotangent before its where-mask is applied, and the mask."""
     order = toposort(ys)
     targets = set(wrt)
     # the nodes through which some wrt reaches some y: only they need cotangents
@@ -239,6 +255,8 @@ def _vjp(ys: Sequence[Node], wrt: Sequence[Node], cots: Sequence[Node],
         if node in targets:
             found[node] = _apply(g, mask)
             _record(found[node], node)
+            if masked is not None:
+                masked[node] = (g, mask)
         if not node.inputs:
             continue
         ins = node.inputs
@@ -480,6 +498,63 @@ def grad(y: Node, wrt: Wrt) -> Node | list[Node]:
     ws, many = _listify(wrt)
     result = _vjp([y], _resolve([y], ws), [const(np.ones((), y.dtype))])
     return result if many else result[0]
+
+
+def _stable_interiors(y: Node) -> set[Node]:
+    """The nodes of ``y``'s graph strictly inside a stable form (the sigmoid of
+    ``log(sigmoid(x))``): asking reverse mode for one of them makes it take that form's chain
+    rule as written, and the nodes below it would get its inf * 0 = nan where ``grad`` gives a
+    number."""
+    inside: set[Node] = set()
+    for n in toposort(y):
+        parts = stable_parts(n) if isinstance(n.op, STABLE_HEADS) else None
+        if parts is None:
+            continue
+        stack = list(n.inputs)
+        while stack:
+            m = stack.pop()
+            if m is not parts[1] and m not in inside:
+                inside.add(m)
+                stack.extend(m.inputs)
+    return inside
+
+
+def _node_cotangents(y: Node, nodes: Sequence[Node]) -> dict[Node, tuple[Node, Mask]]:
+    """Each of ``nodes``' cotangent from scalar ``y`` before its where-mask, and the mask;
+    the nodes inside a stable form in a pass of their own, so that the others get the
+    gradients ``grad`` gives."""
+    inside = _stable_interiors(y)
+    one = const(np.ones((), y.dtype))
+    found: dict[Node, tuple[Node, Mask]] = {}
+    for group in ([n for n in nodes if n not in inside], [n for n in nodes if n in inside]):
+        if group:
+            masked: dict[Node, tuple[Node, Mask]] = {}
+            _vjp([y], group, [one], masked=masked)
+            found.update((n, masked.get(n) or (_zeros_like(n, None), ())) for n in group)
+    return found
+
+
+def node_gradients(y: Node, nodes: Sequence[Node]) -> list[Node]:
+    """The gradient of a scalar ``y`` with respect to each of ``nodes`` (floating-point nodes of
+    its graph, intermediate ones too), each as ``grad(y, node)`` alone gives it."""
+    found = _node_cotangents(y, nodes)
+    return [_apply(*found[n]) for n in nodes]
+
+
+def backward_edges(y: Node, nodes: Sequence[Node]) -> list[tuple[Node, list[Node | None]]]:
+    """For each of ``nodes``, the gradient of scalar ``y`` with respect to it (upstream) and
+    what reverse mode sends along each of its input edges (downstream): a cotangent that
+    travels with a where-mask through an elementwise op is masked after its rule, so the branch
+    not taken gets exactly zero, as ``grad`` counts it, even where the rule gives inf or nan."""
+    found = _node_cotangents(y, nodes)
+    out: list[tuple[Node, list[Node | None]]] = []
+    for n in nodes:
+        g, mask = found[n]
+        up = _apply(g, mask)
+        travels = mask and n.op.elementwise and not isinstance(n.op, Where)
+        downs = [] if not n.inputs else pullback(n, g, mask=mask) if travels else pullback(n, up)
+        out.append((up, downs))
+    return out
 
 
 @gc_paused

@@ -95,6 +95,18 @@ def test_to_networkx(chain):
     assert graph.nodes[0]["op"] == "var" and graph.nodes[DEPTH]["op"] == "sin"
 
 
+def test_explain_draw_and_dot(chain):
+    w, z, _ = chain
+    _, d1_ref, _ = _reference(W, DEPTH)
+    rows = sd.explain(z, values={"w": W}).rows
+    assert len(rows) == DEPTH + 1 and rows[-1]["node"] == "w"
+    assert float(rows[-1]["upstream"]) == pytest.approx(d1_ref, rel=1e-3)  # shown to 4 digits
+    with pytest.warns(UserWarning, match="drawing the 150 nearest"):
+        drawing = sd.draw(z, values={"w": W}, gradients=True)
+    assert drawing.svg.count("<text") > 150
+    assert sd.to_dot(z).count(" -> ") == DEPTH + 1  # the edges and the output's
+
+
 def test_release_after_delete(state):
     """Runs last: once nothing references the chain, its 300,000 nodes are released."""
     assert sd.live_node_count() >= state["before"] + 3 * DEPTH

@@ -164,3 +164,40 @@ def test_save_png_with_neither_says_what_to_install(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match=r"saving PNG needs Graphviz's `dot` program or matplotlib"):
         sd.draw(f).save(tmp_path / "f.png")
     assert not (tmp_path / "f.png").exists()  # nothing half-written
+
+
+def test_save_png_shows_the_values_and_gradients_as_the_svg_does(tmp_path, monkeypatch):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    from matplotlib.axes import Axes
+
+    drawn: list[str] = []
+    text = Axes.text
+
+    def recording_text(ax, x, y, s, *args, **kwargs):
+        drawn.append(s)
+        return text(ax, x, y, s, *args, **kwargs)
+
+    monkeypatch.setattr(Axes, "text", recording_text)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    x, y, f = seed()
+    d = sd.draw(f, values={"x": 3, "y": -4}, gradients=True)
+    assert d.save(tmp_path / "f.png").read_bytes().startswith(PNG_MAGIC)
+    assert "1.546" in drawn and "2.06" in drawn and "1.592" in drawn and "-0.7916" in drawn
+    assert sorted(drawn) == sorted(svg_texts(d.svg))  # the same texts as the SVG
+
+
+def test_svg_stays_valid_xml_for_any_variable_name():
+    # XML 1.0 cannot hold most control characters: one in a name made the whole picture unreadable
+    for name in ("a\x01b", "esc\x1b", "<&>", "]]>", "é∂"):
+        v = sd.var(name)
+        texts = svg_texts(sd.draw(sd.sin(v) * v, values={name: 1.0}, gradients=True, engine="python").svg)
+        assert "0.8415" in texts and any(name[0] in t for t in texts)
+
+
+@pytest.mark.parametrize("max_nodes", [0, -3, 2.5, True])
+def test_max_nodes_must_be_a_positive_count(max_nodes):
+    _, _, f = seed()
+    expected = f"max_nodes must be a whole number of nodes, at least 1, got {max_nodes}$"
+    with pytest.raises(ValueError, match=expected):
+        sd.draw(f, max_nodes=max_nodes)  # 0 drew an empty picture without a word

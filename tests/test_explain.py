@@ -1,5 +1,6 @@
 import math
 
+import numpy as np
 import pytest
 
 import symdiff as sd
@@ -48,7 +49,13 @@ def test_explain_needs_a_scalar_and_values():
 @pytest.mark.parametrize(
     "build, point, reason, text",
     [
-        (lambda x, y: sd.relu(x) * 2, None, "not_zero", "not identically zero"),
+        (lambda x, y: sd.relu(x) * 2, None, "not_zero", "not zero by the graph's structure"),
+        # gradient flows along both paths, and cancels: it is zero everywhere, not merely here
+        (lambda x, y: (x - x) * 2 + y, None, "identically_zero", "its paths cancel"),
+        (lambda x, y: sd.sum(sd.stack([x, y])) - x, None, "identically_zero", "simplifies to 0"),
+        (lambda x, y: x * 0.0 + y, None, "identically_zero", "a factor on them is 0"),
+        # equal to zero, though simplification cannot show it: no claim either way
+        (lambda x, y: sd.sin(x) ** 2 + sd.cos(x) ** 2, None, "not_zero", "give values="),
         (lambda x, y: sd.relu(y) * 2, None, "no_path", "no path"),
         (lambda x, y: sd.stop_gradient(x) * 2 + y, None, "stop_gradient", "stop_gradient"),
         (lambda x, y: sd.sign(x) + y, None, "flat_op", "sign"),
@@ -73,3 +80,160 @@ def test_why_zero_at_values_agrees_with_the_gradient():
     assert z.reason == "flat_at_values"
     assert sd.evaluate(sd.grad(f, x), {"x": 1.0}) == 0
     assert not math.isnan(float(sd.evaluate(f, {"x": 1.0})))
+
+
+def test_explain_downstream_is_summed_back_to_a_broadcast_input():
+    # d sum(x * b) / db = sum(x) = 6: the downstream gradient has b's shape, not the product's
+    x, b = sd.var("x", shape=(3,)), sd.var("b")
+    e = sd.explain(sd.sum(x * b), wrt=[x, b], values={"x": [1.0, 2.0, 3.0], "b": 2.0})
+    rows = {r["node"]: r for r in e.rows}
+    assert ("b", "[1, 2, 3]", "6") in rows["x * b"]["inputs"]  # local elementwise, downstream summed
+    assert ("x", "[2, 2, 2]", "[2, 2, 2]") in rows["x * b"]["inputs"]
+    assert rows["b"]["upstream"] == "6"
+    # a matrix times a vector: the vector's downstream is a vector, A^T @ upstream
+    A, v = sd.var("A", shape=(2, 2)), sd.var("v", shape=(2,))
+    e = sd.explain(sd.sum(A @ v), wrt=[v], values={"A": [[1.0, 2.0], [3.0, 4.0]], "v": [1.0, 1.0]})
+    rows = {r["node"]: r for r in e.rows}
+    assert ("v", "[4, 6]") == rows["A @ v"]["inputs"][-1][::2]
+    assert rows["v"]["upstream"] == "[4, 6]"
+
+
+def test_explain_local_gradient_of_a_non_elementwise_op_is_its_jacobian():
+    # softmax's output elements each depend on every input: its local gradient is a matrix, and
+    # the ones-vector pullback (S * (1 - sum(S)) = [0, 0, 0]) would break upstream x local = downstream
+    y, m = sd.var("y", shape=(3,)), sd.var("m", dtype="int64")
+    e = sd.explain(-sd.log(sd.softmax(y)[m]), values={"y": [1.0, 2.0, 0.5], "m": 2})
+    rows = {r["node"]: r for r in e.rows}
+    ((name, local, down),) = rows["softmax(y, axis=0)"]["inputs"]
+    assert name == "y" and local == "float64(3, 3)" and down == "[0.2312, 0.6285, -0.8598]"  # S - onehot(m)
+    # small enough to show: d x[:1] / dx is the row [1, 0]
+    x = sd.var("x", shape=(2,))
+    e = sd.explain(sd.sum(x[:1] * 3.0), values={"x": [5.0, 7.0]})
+    rows = {r["node"]: r for r in e.rows}
+    assert rows["x[:1]"]["inputs"] == [("x", "[1, 0]", "[3, 0]")]
+
+
+def test_why_zero_of_a_vector_output():
+    v = sd.var("v", shape=(3,))
+    assert sd.why_zero(sd.relu(v) * 2, v).reason == "not_zero"  # structure needs no scalar
+    assert sd.why_zero(sd.stop_gradient(v) * 2, v).reason == "stop_gradient"
+    with pytest.raises(ValueError, match=r"why_zero at values= needs a scalar .* shape \(3,\)"):
+        sd.why_zero(sd.relu(v) * 2, v, values={"v": [1.0, 2.0, 3.0]})
+
+
+def test_explain_names_the_rows_of_a_deep_graph_without_printing_it_whole(monkeypatch):
+    # each row is named by a short text; printing every node's whole subgraph to find that
+    # out made explain quadratic in depth (3.5 minutes at depth 2,000)
+    import symdiff.interop.explain as explain_module
+
+    printed: list[int] = []
+    to_text = explain_module.to_text
+
+    def counting_to_text(n):
+        text = to_text(n)
+        printed.append(len(text))
+        return text
+
+    monkeypatch.setattr(explain_module, "to_text", counting_to_text)
+    w = sd.var("w")
+    z = w
+    for _ in range(300):
+        z = sd.sin(z) * 0.5 + w
+    e = sd.explain(z, values={"w": 0.3})
+    assert len(e.rows) == 901 and e.rows[-1]["node"] == "w"
+    assert sum(printed) < 100 * len(e.rows)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the chain as written divides by 0 at the sigmoid
+def test_explain_and_draw_give_a_variable_the_gradient_grad_gives_through_a_stable_form():
+    # asking for the gradient at sigmoid(x) as well made reverse mode take log(sigmoid(x))'s chain
+    # rule as written, 1/s * s(1 - s) = inf * 0 at x = -800, so x showed nan where grad gives 1
+    x = sd.var("x")
+    f = sd.log(sd.sigmoid(x))
+    assert sd.evaluate(sd.grad(f, x), {"x": -800.0}) == 1.0
+    e = sd.explain(f, values={"x": -800.0})
+    rows = {r["node"]: r for r in e.rows}
+    assert rows["x"]["upstream"] == "1" and rows["sigmoid(x)"]["upstream"] == "inf"
+    assert "differentiates this as -softplus(-x)" in rows["log(sigmoid(x))"]["gate"]
+    drawn = {it.label: it.gradient for it in sd.draw(f, values={"x": -800.0}, gradients=True).items}
+    assert drawn["x"] == "1"
+
+
+def test_explain_names_each_row_once_in_a_derivative_graph():
+    # distinct products all shorten to mul(…, …): the rows, and the inputs naming them, were ambiguous
+    v = sd.var("v", shape=(3,))
+    g = sd.grad(sd.sum(sd.tanh(v) ** 2), v)
+    e = sd.explain(sd.sum(g * g), values={"v": [0.1, -0.5, 2.0]})
+    names = [r["node"] for r in e.rows]
+    assert len(set(names)) == len(names) and "mul(…, …) #2" in names
+    for r in e.rows:
+        assert all(inp in names for inp, _, _ in r["inputs"])
+    (total,) = [r["upstream"] for r in e.rows if r["node"] == "v"]
+    assert total == "[0.7583, -0.8217, -0.06883]"  # d/dv sum((2 tanh(v) (1 - tanh(v)^2))^2)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # sqrt of a negative, in the branch not taken
+def test_explain_sends_exactly_zero_to_the_branch_a_where_does_not_take():
+    # reverse mode masks the cotangent after the rule, so sqrt's inf/nan local gradient at
+    # x < 0 never reaches x; the table multiplied the masked zero by it and showed nan
+    x = sd.var("x")
+    e = sd.explain(sd.where(x > 0, sd.sqrt(x), 0.0), values={"x": -1.0})
+    rows = {r["node"]: r for r in e.rows}
+    assert rows["sqrt(x)"]["inputs"] == [("x", "nan", "0")] and rows["x"]["upstream"] == "0"
+    v, b = sd.var("v", shape=(3,)), sd.var("b")
+    f = sd.sum(sd.where(v > 0, sd.sqrt(v) * b, v))
+    values = {"v": [-1.0, 4.0, 9.0], "b": 2.0}
+    assert sd.evaluate(sd.grad(f, b), values) == 5.0
+    rows = {r["node"]: r for r in sd.explain(f, values=values).rows}
+    assert ("b", "[nan, 2, 3]", "5") in rows["sqrt(v) * b"]["inputs"] and rows["b"]["upstream"] == "5"
+    assert ("v", "[nan, 0.25, 0.1667]", "[0, 0.5, 0.3333]") in rows["sqrt(v)"]["inputs"]
+
+
+def _central_difference(f, values, name, eps=1e-6):
+    base = {k: np.array(v, dtype=float) for k, v in values.items()}
+    g = np.zeros_like(base[name])
+    for idx in np.ndindex(g.shape):
+        up = {k: v.copy() for k, v in base.items()}
+        down = {k: v.copy() for k, v in base.items()}
+        up[name][idx] += eps
+        down[name][idx] -= eps
+        g[idx] = (float(sd.evaluate(f, up)) - float(sd.evaluate(f, down))) / (2 * eps)
+    return g
+
+
+_X, _B, _A = sd.var("x", shape=(3,)), sd.var("b"), sd.var("A", shape=(2, 3))
+
+
+@pytest.mark.parametrize("f", [
+    sd.sum(_X * _B),  # a scalar broadcast against a vector
+    sd.sum(sd.sin(_A + _X)),  # a vector broadcast against a matrix
+    sd.sum((_A @ _X) ** 2),
+    sd.sum(sd.exp(_X) * sd.exp(_X) + _X),  # one node used twice by one op, x by two
+    sd.sum(sd.mean(_A * _A, axis=0) / _B),
+    sd.log_softmax(_X * _B)[1],
+    sd.sum(sd.where(_X > 0, _X ** 2, -_X)) * _B,
+    sd.max(_A @ _X) + sd.sum(sd.relu(_A - _B)),
+], ids=["bcast-scalar", "bcast-vector", "matvec", "shared", "mean", "log_softmax", "where", "max-relu"])
+def test_backward_table_agrees_with_finite_differences_and_adds_up(f):
+    # each variable's upstream gradient is the finite difference; each node's upstream is the
+    # sum of the downstream gradients its consumers send it, in its own shape
+    from symdiff.autodiff import backward_edges
+
+    rng = np.random.default_rng(7)
+    values = {"x": rng.normal(size=3) + 0.5, "b": 1.3, "A": rng.normal(size=(2, 3))}
+    nodes = [n for n in sd.toposort(f) if n.type.is_float and not isinstance(n.op, sd.ops.Const)]
+    table = backward_edges(f, nodes)
+    ups = sd.evaluate([up for up, _ in table], values, simplify=False)
+    up_of = dict(zip(nodes, ups))
+    for n in nodes:
+        if isinstance(n.op, sd.ops.Var):
+            np.testing.assert_allclose(up_of[n], _central_difference(f, values, n.op.var_name), atol=1e-6)
+    edges = [(n, i, d) for n, (_, downs) in zip(nodes, table) for i, d in zip(n.inputs, downs)
+             if d is not None and i in up_of]
+    downs = sd.evaluate([d for _, _, d in edges], values, simplify=False)
+    sent = {n: 0.0 for n in nodes if n is not f}
+    for (_, i, _), d in zip(edges, downs):
+        assert np.shape(d) == np.shape(up_of[i])
+        sent[i] = sent[i] + d
+    for n, total in sent.items():
+        np.testing.assert_allclose(total, up_of[n], atol=1e-12)

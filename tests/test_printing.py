@@ -166,3 +166,10 @@ def test_float32_and_float16_constants_print_as_their_own_shortest_text():
     e = z * np.complex64(0.1 + 0.2j)
     assert str(e) == "z * complex(0.1, 0.2)" and sd.latex(e) == r"z \cdot \left(0.1 + 0.2 i\right)"
     assert sd.parse(str(e), shapes={"z": ((), "complex64")}) is e
+
+
+def test_to_dot_names_the_outputs_of_a_dict_by_its_keys():
+    x, y = sd.symbols("x y")
+    dot = sd.to_dot({"f": x * y, 'd"f/dx': y})
+    assert 'out0 [label="f"' in dot and 'out1 [label="d\\"f/dx"' in dot
+    assert 'out0 [label="mine"' in sd.to_dot({"f": x * y}, names=["mine"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from ..ir import Node, as_roots, format_shape, toposort
 
@@ -27,11 +27,14 @@ def _label(n: Node) -> str:
 
 
 def to_dot(outputs: Node | Iterable[Node], names: Sequence[str] | None = None, title: str = "symdiff") -> str:
-    """The DAG reachable from ``outputs`` in the DOT language; ``names`` label the outputs.
+    """The DAG reachable from ``outputs`` in the DOT language; ``names`` label the outputs (by
+    default the keys of a dict of outputs).
 
     >>> print(sd.to_dot(sd.sin(x) * x))   # digraph symdiff { ... }
     """
     roots = as_roots(outputs, "to_dot")
+    if names is None and isinstance(outputs, Mapping) and all(isinstance(v, Node) for v in outputs.values()):
+        names = [str(k) for k in outputs]  # outputs given as a dict are named by its keys, as everywhere
     if names is not None and len(names) != len(roots):
         raise ValueError(f"to_dot: {len(roots)} outputs but {len(names)} names")
     order = toposort(roots)

@@ -2,7 +2,7 @@
 ``dot`` program when it is installed), DOT text, and PNG.
 
 Inputs sit on the left, outputs on the right. Variables, constants, forward ops, derivative
-ops and outputs have distinct styles; with values, each edge shows the forward value above it
+ops and outputs have distinct styles; with values, each node shows its forward value above it
 (green) and the gradient of the output with respect to it below (red), as in the figures of
 the backpropagation lecture notes.
 """
@@ -10,6 +10,7 @@ the backpropagation lecture notes.
 from __future__ import annotations
 
 import html
+import re
 import shutil
 import subprocess
 import warnings
@@ -20,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from ..api import evaluate, grad
+from ..api import evaluate
+from ..autodiff import node_gradients
 from ..ir import Node, as_roots, format_shape, toposort
 from ..ops import Const, DimSize, Var
 from .dot import dot_escape
@@ -38,6 +40,7 @@ STYLE = {
     "derivative": ("#fde4e4", "#c62828"),
     "elided": ("#ffffff", "#bdbdbd"),
 }
+VALUE_COLOUR, GRADIENT_COLOUR = "#2e7d32", "#c62828"  # forward values green, gradients red
 
 
 def node_label(n: Node) -> str:
@@ -51,13 +54,16 @@ def node_label(n: Node) -> str:
     return _SYMBOLS.get(op.name, op.name)
 
 
+VALUES_SHOWN = 3  # an array of more elements shows as its dtype and shape
+
+
 def format_value(v: Any) -> str:
     """A value short enough for an edge label."""
     a = np.asarray(v)
     if a.ndim == 0:
         x = a.item()
         return f"{x:.4g}" if isinstance(x, float) else str(x)
-    if a.size <= 3:
+    if a.size <= VALUES_SHOWN:
         return "[" + ", ".join(format_value(e) for e in a.ravel()) + "]"
     return f"{a.dtype.name}{format_shape(a.shape)}"
 
@@ -103,9 +109,9 @@ class Drawing:
         for s, t, above, below in self.edges:
             attrs = []
             if above:
-                attrs.append(f'label="{dot_escape(above)}", fontcolor="#2e7d32"')
+                attrs.append(f'label="{dot_escape(above)}", fontcolor="{VALUE_COLOUR}"')
             if below:
-                attrs.append(f'xlabel="{dot_escape(below)}", fontcolor="#c62828"')
+                attrs.append(f'xlabel="{dot_escape(below)}", fontcolor="{GRADIENT_COLOUR}"')
             lines.append(f"  n{s} -> n{t}" + (f" [{', '.join(attrs)}]" if attrs else "") + ";")
         lines.append("}")
         return "\n".join(lines)
@@ -210,6 +216,8 @@ def draw(
     """
     if engine not in ("auto", "graphviz", "python"):
         raise ValueError(f"engine must be 'auto', 'graphviz' or 'python', got {engine!r}")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, (int, np.integer)) or max_nodes < 1:
+        raise ValueError(f"max_nodes must be a whole number of nodes, at least 1, got {max_nodes!r}")
     roots = as_roots(outputs, "draw")
     if not roots:
         raise ValueError("draw needs at least one expression")
@@ -231,7 +239,7 @@ def draw(
             if y.shape != () or not y.type.is_float:
                 raise ValueError("gradients=True needs a scalar floating-point first output")
             targets = [n for n in shown if n.type.is_float and n is not y and not isinstance(n.op, Const)]
-            gs = grad(y, targets) if targets else []
+            gs = node_gradients(y, targets)
             grads = dict(zip(targets, evaluate(list(gs), values))) if targets else {}
             grads[y] = np.ones(())
     elif gradients:
@@ -308,6 +316,40 @@ def _layout(items: list[_Item], edges: list[tuple[int, int, str, str]]) -> None:
         x += w + 110.0
 
 
+# characters XML 1.0 does not allow (a variable may be named with any string): one invalid
+# character makes the whole SVG unreadable to a browser or Jupyter
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml(text: str) -> str:
+    """``text`` as SVG character data: escaped, with characters XML cannot hold replaced by �."""
+    return html.escape(_NOT_XML.sub("\ufffd", text))
+
+
+def _annotations(
+    items: list[_Item], edges: list[tuple[int, int, str, str]]
+) -> list[tuple[float, float, str, str]]:
+    """The small texts of a drawing, as (x, baseline y, text, colour), centred on x: each
+    edge's texts above and below its midpoint, each node's value above it and its gradient
+    below. Every renderer places them from here."""
+    by_key = {it.key: it for it in items}
+    out: list[tuple[float, float, str, str]] = []
+    for s, t, above, below in edges:
+        a, b = by_key[s], by_key[t]
+        lx, ly = (a.x + a.width + b.x) / 2, (a.y + b.y) / 2 + 14  # the curve's midpoint
+        if above:
+            out.append((lx, ly - 5, above, VALUE_COLOUR))
+        if below:
+            out.append((lx, ly + 14, below, GRADIENT_COLOUR))
+    for it in items:
+        cx = it.x + it.width / 2
+        if it.value:
+            out.append((cx, it.y - 6, it.value, VALUE_COLOUR))
+        if it.gradient:
+            out.append((cx, it.y + 42, it.gradient, GRADIENT_COLOUR))
+    return out
+
+
 def _svg(items: list[_Item], edges: list[tuple[int, int, str, str]]) -> str:
     by_key = {it.key: it for it in items}
     width = max((it.x + it.width for it in items), default=100) + 30
@@ -318,7 +360,7 @@ def _svg(items: list[_Item], edges: list[tuple[int, int, str, str]]) -> str:
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
         'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#607d8b"/></marker></defs>',
     ]
-    for s, t, above, below in edges:
+    for s, t, _, _ in edges:
         a, b = by_key[s], by_key[t]
         x1, y1 = a.x + a.width, a.y + 14
         x2, y2 = b.x, b.y + 14
@@ -327,13 +369,6 @@ def _svg(items: list[_Item], edges: list[tuple[int, int, str, str]]) -> str:
             f'<path d="M {x1:.1f} {y1:.1f} C {mx:.1f} {y1:.1f}, {mx:.1f} {y2:.1f}, {x2:.1f} {y2:.1f}" '
             'fill="none" stroke="#607d8b" stroke-width="1.2" marker-end="url(#arrow)"/>'
         )
-        lx, ly = mx, (y1 + y2) / 2  # the curve's midpoint
-        if above:
-            out.append(f'<text x="{lx:.1f}" y="{ly - 5:.1f}" text-anchor="middle" fill="#2e7d32">'
-                       f"{html.escape(above)}</text>")
-        if below:
-            out.append(f'<text x="{lx:.1f}" y="{ly + 14:.1f}" text-anchor="middle" fill="#c62828">'
-                       f"{html.escape(below)}</text>")
     for it in items:
         fill, stroke = STYLE[it.kind]
         pen = 2.5 if it.output else 1.2
@@ -342,15 +377,10 @@ def _svg(items: list[_Item], edges: list[tuple[int, int, str, str]]) -> str:
             f'<g class="node {it.kind}"><rect x="{it.x:.1f}" y="{it.y:.1f}" width="{it.width:.1f}" height="28" '
             f'rx="{rx}" fill="{fill}" stroke="{stroke}" stroke-width="{pen}"/>'
             f'<text x="{it.x + it.width / 2:.1f}" y="{it.y + 18:.1f}" text-anchor="middle">'
-            f"{html.escape(it.label)}</text></g>"
+            f"{_xml(it.label)}</text></g>"
         )
-        cx = it.x + it.width / 2
-        if it.value:
-            out.append(f'<text x="{cx:.1f}" y="{it.y - 6:.1f}" text-anchor="middle" fill="#2e7d32">'
-                       f"{html.escape(it.value)}</text>")
-        if it.gradient:
-            out.append(f'<text x="{cx:.1f}" y="{it.y + 42:.1f}" text-anchor="middle" fill="#c62828">'
-                       f"{html.escape(it.gradient)}</text>")
+    for x, y, text, colour in _annotations(items, edges):
+        out.append(f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" fill="{colour}">{_xml(text)}</text>')
     out.append("</svg>")
     return "\n".join(out)
 
@@ -366,19 +396,17 @@ def _png_matplotlib(plt: Any, items: list[_Item], edges: list[tuple[int, int, st
     ax.set_xlim(0, width)
     ax.set_ylim(height, 0)
     ax.axis("off")
-    for s, t, above, below in edges:
+    for s, t, _, _ in edges:
         a, b = by_key[s], by_key[t]
         ax.annotate("", xy=(b.x, b.y + 14), xytext=(a.x + a.width, a.y + 14),
                     arrowprops={"arrowstyle": "->", "color": "#607d8b"})
-        if above:
-            ax.text(a.x + a.width + 8, a.y + 9, above, color="#2e7d32", fontsize=8)
-        if below:
-            ax.text(a.x + a.width + 8, a.y + 28, below, color="#c62828", fontsize=8)
     for it in items:
         fill, stroke = STYLE[it.kind]
         ax.add_patch(plt.Rectangle((it.x, it.y), it.width, 28, facecolor=fill, edgecolor=stroke,
                                    linewidth=2.5 if it.output else 1.2))
         ax.text(it.x + it.width / 2, it.y + 14, it.label, ha="center", va="center", fontsize=9)
+    for x, y, text, colour in _annotations(items, edges):
+        ax.text(x, y, text, ha="center", va="baseline", color=colour, fontsize=8)
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     plt.close(fig)

@@ -5,19 +5,23 @@ gradient is zero."""
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ..api import evaluate, grad
-from ..autodiff import _resolve
-from ..ir import Node, toposort
-from ..ops import Var, astype, broadcast_to, const
+from ..api import evaluate, grad, simplify
+from ..autodiff import _resolve, backward_edges, pullback
+from ..ir import Node, format_shape, toposort
+from ..ops import Var, astype, broadcast_to, const, reshape
 from ..ops.elementwise import StopGradient
+from ..ops.stable import HEADS as STABLE_HEADS
+from ..ops.stable import stable_parts
 from ..printing import to_text
-from .draw import format_value
+from ..rewrite.pattern import scalar_constant
+from .draw import VALUES_SHOWN, format_value
 
 GATES = {
     "add": "add gate: distributes the upstream gradient unchanged to every input",
@@ -32,15 +36,35 @@ GATES = {
 
 
 def _name(n: Node, limit: int = 32) -> str:
-    text = to_text(n)
-    if len(text) <= limit and "\n" not in text:
+    text = _text_within(n, limit)
+    if text is not None:
         return text
-    return f"{n.op.name}({', '.join(_short(i) for i in n.inputs)})"
+    return f"{n.op.name}({', '.join(_text_within(i, 12) or '…' for i in n.inputs)})"
 
 
-def _short(n: Node) -> str:
+def _gate(n: Node) -> str:
+    parts = stable_parts(n) if isinstance(n.op, STABLE_HEADS) else None
+    if parts is not None:
+        return (f"stable form: reverse mode differentiates this as {_name(parts[0])}, so the gradient "
+                f"reaching {_name(parts[1])} is finite where the chain below this row can give inf × 0")
+    return GATES.get(n.op.name, "")
+
+
+def _text_within(n: Node, limit: int) -> str | None:
+    """``n`` as text when that fits on one line of ``limit`` characters, else None. Every node
+    prints at least one character, so a graph of more nodes cannot fit and is not printed:
+    naming each row of a deep graph stays linear in its depth, not quadratic."""
+    seen = {n}
+    stack = [n]
+    while stack:
+        for i in stack.pop().inputs:
+            if i not in seen:
+                if len(seen) >= limit:
+                    return None
+                seen.add(i)
+                stack.append(i)
     text = to_text(n)
-    return text if len(text) <= 12 and "\n" not in text else "…"
+    return text if len(text) <= limit and "\n" not in text else None
 
 
 @dataclass
@@ -123,33 +147,50 @@ def explain(y: Node, wrt: Any = None, values: Mapping[Any, Any] | None = None) -
         sources = _resolve([y], wrt if isinstance(wrt, (list, tuple)) else [wrt])
     nodes = [n for n in _on_paths(y, sources) if n.type.is_float]
     node_set = set(nodes)
-    upstream = grad(y, nodes) if nodes else []
-    exprs: list[Node] = [*nodes, *upstream]
-    local_slots: list[tuple[int, int, int, int]] = []  # row, input position, local index, down index
-    for r, (n, g) in enumerate(zip(nodes, upstream)):
+    passes = backward_edges(y, nodes)
+    exprs: list[Node] = [*nodes, *(up for up, _ in passes)]
+    # row, input position, the local gradient (its index in exprs, or its text), down index
+    local_slots: list[tuple[int, int, int | str, int]] = []
+    for r, (n, (_, downs)) in enumerate(zip(nodes, passes)):
         if not n.inputs:
             continue
-        locals_ = n.op.vjp(_ones_like(n), n, *n.inputs)
-        downs = n.op.vjp(g, n, *n.inputs)
+        # the downstream gradient as reverse mode sends it (summed back over the axes the input
+        # was broadcast along, zero to a branch a where does not take); the local gradient
+        # elementwise, as the notes draw it, where each output element depends on one element
+        # of each input (and for a scalar output, whose Jacobian is one row), else the Jacobian
+        # of the edge
+        by_element = n.op.elementwise or n.shape == ()
+        locals_ = n.op.vjp(_ones_like(n), n, *n.inputs) if by_element else _edge_jacobians(n)
         for k, inp in enumerate(n.inputs):
             if inp not in node_set or downs[k] is None:
                 continue
             lo = locals_[k]
-            exprs.append(astype(lo, inp.dtype) if lo is not None else const(np.nan))
+            local: int | str = lo if isinstance(lo, str) else len(exprs)
+            if not isinstance(lo, str):
+                exprs.append(astype(lo, inp.dtype) if lo is not None else const(np.nan))
             exprs.append(downs[k])  # type: ignore[arg-type]
-            local_slots.append((r, k, len(exprs) - 2, len(exprs) - 1))
+            local_slots.append((r, k, local, len(exprs) - 1))
     vals = evaluate(exprs, values)
+    # distinct nodes may shorten to the same text (mul(…, …) all over a derivative graph):
+    # number the later ones, so each row and each input column names one node
+    names: dict[Node, str] = {}
+    taken: dict[str, int] = {}
+    for n in nodes:
+        base = _name(n)
+        taken[base] = taken.get(base, 0) + 1
+        names[n] = base if taken[base] == 1 else f"{base} #{taken[base]}"
     rows = []
     for r, n in enumerate(nodes):
         rows.append({
-            "node": _name(n),
+            "node": names[n],
             "value": format_value(vals[r]),
             "upstream": format_value(vals[len(nodes) + r]),
-            "gate": GATES.get(n.op.name, ""),
+            "gate": _gate(n),
             "inputs": [],
         })
     for r, k, li, di in local_slots:
-        rows[r]["inputs"].append((_name(nodes[r].inputs[k]), format_value(vals[li]), format_value(vals[di])))
+        local_text = li if isinstance(li, str) else format_value(vals[li])
+        rows[r]["inputs"].append((names[nodes[r].inputs[k]], local_text, format_value(vals[di])))
     rows.reverse()
     return Explanation(_name(y, 60), rows)
 
@@ -157,7 +198,8 @@ def explain(y: Node, wrt: Any = None, values: Mapping[Any, Any] | None = None) -
 @dataclass
 class ZeroGradient:
     """Why d(output)/d(variable) is zero: ``reason`` is one of ``no_path``, ``stop_gradient``,
-    ``flat_op``, ``flat_at_values`` or ``not_zero``; ``nodes`` are the nodes involved."""
+    ``flat_op``, ``identically_zero``, ``flat_at_values`` or ``not_zero``; ``nodes`` are the
+    nodes involved."""
 
     reason: str
     message: str
@@ -216,17 +258,29 @@ def why_zero(y: Node, wrt: Any, values: Mapping[Any, Any] | None = None) -> Zero
         names = sorted({n.op.name for n in blocked})
         return ZeroGradient("flat_op", f"every path from {wname} to {_name(y)} passes through an op with no "
                             f"gradient: {', '.join(names)}", blocked)
+    scalar = y.shape == () and y.type.is_float
     if values is None:
-        return ZeroGradient("not_zero", f"the gradient of {_name(y)} with respect to {wname} is not "
-                            "identically zero; give values= to check it at a point", [])
+        # gradient flows, but its terms may still cancel (x - x): ask the simplified gradient;
+        # what simplification cannot show zero (sin(x)**2 + cos(x)**2) is only not zero by structure
+        total = simplify(grad(y, w)) if scalar else None
+        zero = scalar_constant(total) if isinstance(total, Node) else None
+        if zero is not None and zero == 0:
+            return ZeroGradient("identically_zero", f"the gradient of {_name(y)} with respect to {wname} "
+                                "is identically zero: it simplifies to 0 (its paths cancel, or a factor "
+                                "on them is 0)", [])
+        return ZeroGradient("not_zero", f"gradient flows from {wname} to {_name(y)} (no op blocks every "
+                            "path), so it is not zero by the graph's structure; give values= to check "
+                            "it at a point", [])
+    if not scalar:
+        raise ValueError(f"why_zero at values= needs a scalar floating-point output, got {_name(y)} of "
+                         f"dtype {y.dtype} and shape {y.shape}: ask about sum(y) or one element of it")
     path = [n for n in _on_paths(y, [w]) if n in carries]
-    ups = grad(y, path)
-    exprs: list[Node] = list(ups)
+    passes = backward_edges(y, path)
+    exprs: list[Node] = [up for up, _ in passes]
     slots: list[tuple[Node, int]] = []
-    for n, g in zip(path, ups):
+    for n, (_, downs) in zip(path, passes):
         if n is w:
             continue
-        downs = n.op.vjp(g, n, *n.inputs)
         for k, (i, d) in enumerate(zip(n.inputs, downs)):
             if i in carries and d is not None:
                 exprs.append(d)
@@ -243,6 +297,22 @@ def why_zero(y: Node, wrt: Any, values: Mapping[Any, Any] | None = None) -> Zero
                             for n in culprits}))
     return ZeroGradient("flat_at_values", f"the gradient with respect to {wname} is zero at these values: "
                         f"{why or 'the contributions cancel'}", culprits)
+
+
+def _edge_jacobians(n: Node) -> list[Node | str | None]:
+    """d n / d input along each input edge of ``n`` (shape ``n.shape + input.shape``): the
+    rows of the identity pulled back in one batched pass when the Jacobian is small enough
+    to show, else its dtype and shape as text; None where no gradient flows."""
+    shapes = [n.shape, *(i.shape for i in n.inputs)]
+    described = [f"{n.dtype.name}{format_shape((*n.shape, *i.shape))}" for i in n.inputs]
+    if not all(isinstance(d, int) for s in shapes for d in s):
+        return list(described)  # named dimensions: sizes known only at run time
+    rows, *sizes = (math.prod(int(d) for d in s) for s in shapes)
+    if rows * max(sizes) > VALUES_SHOWN:
+        return list(described)
+    eye = const(np.eye(rows, dtype=n.dtype).reshape((rows, *n.shape)))
+    return [None if j is None else reshape(j, (*n.shape, *i.shape))
+            for i, j in zip(n.inputs, pullback(n, eye, batch=rows))]
 
 
 def _ones_like(n: Node) -> Node:
