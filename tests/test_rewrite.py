@@ -127,6 +127,51 @@ def test_x_minus_x_and_x_over_x():
     assert sd.simplify(sd.where(x > 0, c, 4.0) / sd.where(x > 0, c, 4.0)).op.name in ("const", "broadcast_to", "div")
 
 
+def test_idempotent_and_sign_identities():
+    u = sd.var("u", dtype="uint8")
+    i8 = sd.var("i8", dtype="int8")
+    cases = [
+        (abs(abs(x)), abs(x)), (abs(-x), abs(x)), (abs(-i8), abs(i8)), (abs(sd.exp(x)), sd.exp(x)),
+        (sd.relu(sd.exp(x)), sd.exp(x)), (sd.maximum(x, x), x), (sd.minimum(v, v), v),
+        (sd.sign(sd.sign(x)), sd.sign(x)), (sd.floor(sd.ceil(x)), sd.ceil(x)),
+        (sd.trunc(sd.floor(x)), sd.floor(x)),
+        (sd.stop_gradient(sd.stop_gradient(x)), sd.stop_gradient(x)),
+        (-sd.sum(-v), sd.sum(v)),
+    ]
+    for e, want in cases:
+        assert sd.simplify(e) is want, e
+    for value in (-2.5, 0.0, 1.5, np.inf, -np.inf):
+        for e, _ in cases[:4] + cases[5:]:
+            if "i8" not in str(e):
+                got, raw = sd.evaluate([sd.simplify(e), e], {"x": value, "v": np.full(3, value)},
+                                       simplify=False)
+                np.testing.assert_array_equal(got, raw)
+    # unsigned negation wraps around: abs(-u) is 251 for u = 5, not 5
+    assert sd.simplify(abs(-u)) is abs(-u)
+    assert sd.evaluate(sd.simplify(abs(-u)), {"u": np.uint8(5)}) == 251
+    # an integer sum widens after the negation wraps: -(-128) is -128 in int8
+    e = sd.sum(-sd.var("w8", shape=(2,), dtype="int8"))
+    w8 = np.array([-128, 1], dtype=np.int8)
+    assert sd.evaluate(sd.simplify(e), {"w8": w8}) == np.sum(-w8) == -129
+
+
+def test_where_with_a_known_condition():
+    assert sd.simplify(sd.where(True, x, y)) is x
+    picked = sd.simplify(sd.where(False, x, v))
+    assert picked is v
+    full_true = sd.where(np.array([True, True, True]), x, y)
+    s = sd.simplify(full_true)
+    assert "where" not in str(s) and s.shape == (3,)
+    same_values(full_true, s, x=2.0, y=-1.0)
+    # the branch takes the result's dtype: an int32 picked against a float is a float
+    k = sd.var("k", dtype="int32")
+    s = sd.simplify(sd.where(True, k, x))
+    assert s.dtype == np.float64
+    same_values(sd.where(True, k, x), s, k=np.int32(7), x=0.5)
+    mixed = sd.where(np.array([True, False]), x, y)
+    assert sd.simplify(mixed).op.name == "where"
+
+
 def test_x_plus_x_and_x_times_x():
     s = sd.simplify(x + x)
     assert sd.count_nodes(s) == 3 and s.op.name == "mul"

@@ -47,6 +47,7 @@ from ..ops.elementwise import (
     expm1, log1p, negative, power, sigmoid,
 )
 from ..ops.nn import LogSoftmax, OneHot, Softmax, one_hot, softmax
+from ..ops.numeric import Ceil, Floor, Rint, Trunc
 from ..ops.products import MatMul
 from ..ops.reduce import Max, Min, Prod, Sum, count
 from ..ops.stable import HEADS, stable_form
@@ -251,6 +252,41 @@ def _exp_log(x: Node) -> Node | None:
     return x if known_nonnegative(x) else None
 
 
+_ROUNDED = (Floor, Ceil, Trunc, Rint)  # each leaves a whole number as it is
+
+
+def _nonnegative_as_is(node: Node, x: Node) -> Node | None:
+    """abs(x) -> x and relu(x) -> x for an x that is never negative (abs(abs x), abs(exp x))."""
+    return x if x.dtype == node.dtype and known_nonnegative(x) else None
+
+
+def _abs_neg(node: Node, x: Node) -> Node | None:
+    """abs(-x) -> abs(x), except for unsigned integers, whose negation wraps around."""
+    return Node(node.op, (x,)) if x.dtype.kind in "ifc" else None
+
+
+def _known_condition(node: Node, c: Node, x: Node, y: Node) -> Node | None:
+    """where(True, x, y) -> x and where(False, x, y) -> y, in the result's dtype and shape."""
+    v = c.op.value if isinstance(c.op, Const) else scalar_constant(c)
+    if v is None:
+        return None
+    if np.all(v):
+        pick = x
+    elif not np.any(v):
+        pick = y
+    else:
+        return None
+    return broadcast_to(pick.astype(node.dtype), node.shape)
+
+
+def _sum_of_negation(node: Node, x: Node) -> Node | None:
+    """sum(-x) -> -sum(x), so negations meet and cancel (-sum(-v) -> sum(v)); floating point
+    only: an integer sum widens (int8 to int64), and -(-128) wraps around in int8 first."""
+    if x.dtype.kind not in "fc" or x.dtype != node.dtype:
+        return None
+    return negative(Node(node.op, (x,)))
+
+
 IDENTITIES = RuleSet([
     Rule(x + 0, lambda x: x),  # x+0 -> x
     Rule(x - 0, lambda x: x),  # x-0 -> x
@@ -282,6 +318,14 @@ IDENTITIES = RuleSet([
     # log(exp x) -> x (x real: a complex log returns the imaginary part wrapped into (-pi, pi])
     Rule(log_(exp_(x)), lambda x: x if x.dtype.kind != "c" else None),
     Rule(Pat(Where, c, x, x), lambda x: x),  # where(c, x, x) -> x
+    Rule(Pat(Where, c, x, y), _known_condition),  # where(True, x, y) -> x
+    Rule(Pat((Maximum, Minimum), x, x), lambda x: x),  # maximum(x, x) -> x
+    Rule(Pat((Abs, Relu), x), _nonnegative_as_is),  # abs(abs x) -> abs x, relu(exp x) -> exp x
+    Rule(Pat(Abs, -x), _abs_neg),  # abs(-x) -> abs(x)
+    Rule(Pat((Sign, StopGradient), Pat((Sign, StopGradient), x)),
+         lambda node, x: node.inputs[0] if type(node.op) is type(node.inputs[0].op) else None),  # sign(sign x) -> sign x
+    Rule(Pat(_ROUNDED, Pat(_ROUNDED, x)), lambda node, x: node.inputs[0]),  # floor(ceil x) -> ceil x
+    Rule(Pat(Sum, -x), _sum_of_negation),  # sum(-x) -> -sum(x)
 ])
 
 
