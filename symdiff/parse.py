@@ -14,9 +14,12 @@ at the offending text.
 The text ``to_text`` prints for a graph with named shared parts reads back too: the expression,
 a line ``where``, then one ``name = expression`` line per part, each defined before its use.
 
-Limits (each a ParseError, checked before Python's own recursive parser sees the text):
-``MAX_LENGTH`` characters, ``MAX_NESTING`` levels of brackets, and ``MAX_OPERATORS`` operators
-and calls in all (an upper bound on the syntax tree's depth). Literals are never evaluated: an
+The text is read into Python's syntax tree by the reader below, which recurses nowhere: a sum
+of 10,000 terms or brackets 10,000 deep read like short text. What the reader does not read
+(keywords such as ``not``, starred arguments, f-strings, syntax errors) goes to Python's own
+recursive parser, for its tree or its error message; for that parser only, ``MAX_NESTING``
+levels of brackets and ``MAX_OPERATORS`` operators and calls (an upper bound on the tree's
+depth) are checked first. Every text is at most ``MAX_LENGTH`` characters. Literals are never evaluated: an
 integer literal must fit int64, a float literal float64; ``9**9**9**9`` is just a graph.
 """
 
@@ -26,6 +29,7 @@ import ast
 import difflib
 import inspect
 import io
+import keyword
 import math
 import re
 import tokenize
@@ -44,10 +48,10 @@ from .ops import elementwise as ew
 MAX_LENGTH = 100_000
 """The longest text accepted, in characters."""
 MAX_NESTING = 100
-"""The deepest nesting of brackets ``( [ {`` accepted."""
+"""The deepest nesting of brackets ``( [ {`` accepted in text Python's parser reads."""
 MAX_OPERATORS = 2_000
-"""The most operators, calls and subscripts accepted in one text (bounds the syntax tree's
-depth below the point where Python's recursive parser gives up)."""
+"""The most operators, calls and subscripts accepted in one text Python's parser reads (bounds
+the syntax tree's depth below the point where that recursive parser gives up)."""
 
 _INT64 = np.iinfo(np.int64)
 _WINDOW = 76  # characters of a long line shown around an error
@@ -261,6 +265,338 @@ def _caret_as_power(text: str) -> tuple[str, dict[int, list[int]]]:
 def _narrow(col: int, widened: list[int]) -> int:
     """A column of a widened line (``^`` written ``**``) as a column of the line as written."""
     return col - sum(1 for w in widened if w < col)
+
+
+# -- reading the text into a syntax tree, without recursion ----------------------------------------
+# Python's own parser recurses: a sum of a few thousand terms, or brackets nested a few hundred
+# deep, exhaust it. The reader below builds the same ``ast`` tree (the same nodes, with the same
+# positions) for the expressions symdiff accepts, with explicit stacks (operator precedence
+# within a bracket, one frame per open bracket), so text of any depth reads. Anything it does
+# not know (keywords such as ``not`` or ``lambda``, starred arguments, f-strings, a syntax error)
+# makes it give up, and Python's parser reads the text instead, with its limits and its messages.
+
+_BIN_PRECEDENCE = {"|": 2, "^": 3, "&": 4, "<<": 5, ">>": 5, "+": 6, "-": 6, "*": 7, "/": 7,
+                   "//": 7, "%": 7, "@": 7, "**": 9}
+_UNARY_PRECEDENCE = 8  # -x**2 is -(x**2), -x*y is (-x)*y
+_BIN_AST: dict[str, type] = {
+    "|": ast.BitOr, "^": ast.BitXor, "&": ast.BitAnd, "<<": ast.LShift, ">>": ast.RShift,
+    "+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "//": ast.FloorDiv, "%": ast.Mod,
+    "@": ast.MatMult, "**": ast.Pow,
+}
+_COMPARE_AST: dict[str, type] = {"<": ast.Lt, ">": ast.Gt, "==": ast.Eq, ">=": ast.GtE,
+                                 "<=": ast.LtE, "!=": ast.NotEq}
+_UNARY_AST: dict[str, type] = {"-": ast.USub, "+": ast.UAdd, "~": ast.Invert}
+_NAME_CONSTANTS = {"True": True, "False": False, "None": None}
+
+_Span = tuple[int, int, int, int]  # first line, first column, last line, end column (bytes)
+
+
+class _GiveUp(Exception):
+    """The reader met something it does not read: Python's parser takes over."""
+
+
+class _Frame:
+    """One open bracket (or the whole text): the operators and operands of the item being read,
+    the items before it, and what the bracket belongs to."""
+
+    __slots__ = ("kind", "open", "head", "ops", "vals", "items", "comma", "keyword", "parts",
+                 "first")
+
+    def __init__(self, kind: str, open_: tuple[int, int] | None,
+                 head: tuple[ast.AST, _Span] | None = None) -> None:
+        self.kind = kind  # "top", "paren", "list", "call" or "sub"
+        self.open = open_
+        self.head = head  # the function called or the value indexed
+        self.ops: list[tuple[str, int, tuple[int, int], str]] = []  # symbol, precedence, start, kind
+        self.vals: list[tuple[ast.AST, _Span]] = []
+        self.items: list[tuple[ast.AST, _Span]] = []
+        self.comma = False
+        self.keyword: tuple[str, tuple[int, int]] | None = None  # name= of the argument being read
+        self.parts: list[ast.AST | None] | None = None  # a slice's bounds read so far
+        self.first: tuple[int, int] | None = None  # where the item being read starts
+
+
+def _located(node: ast.AST, span: _Span) -> ast.AST:
+    node.lineno, node.col_offset, node.end_lineno, node.end_col_offset = span  # type: ignore[attr-defined]
+    return node
+
+
+def _number_literal(text: str) -> Any:
+    t = text.replace("_", "")
+    try:
+        if t[-1] in "jJ":
+            return complex(0.0, float(t[:-1]))
+        if t[:2].lower() in ("0x", "0o", "0b"):
+            return int(t, 0)
+        if any(ch in t for ch in ".eE"):
+            return float(t)
+        if len(t) > 1 and t[0] == "0" and t.strip("0"):
+            raise _GiveUp  # 007: Python refuses leading zeros
+        return int(t)
+    except ValueError:
+        raise _GiveUp from None  # more digits than Python converts: its parser says so
+
+
+def _string_literal(token: str) -> ast.Constant:
+    prefix = token[: len(token) - len(token.lstrip("rRbBuUfF"))].lower()
+    if "f" in prefix:
+        raise _GiveUp
+    # one literal token, read by Python's parser: nothing in it is evaluated
+    return ast.parse(token, mode="eval").body  # type: ignore[return-value]
+
+
+class _Reader:
+    def __init__(self, source: str) -> None:
+        self.lines: list[str] = []
+        reader = io.StringIO(source).readline
+
+        def readline() -> str:
+            self.lines.append(reader())
+            return self.lines[-1]
+
+        skip = (tokenize.NL, tokenize.COMMENT)
+        self.at: tokenize.TokenInfo | None = None  # the token being read
+        try:
+            self.tokens = [t for t in tokenize.generate_tokens(readline) if t.type not in skip]
+        except (tokenize.TokenError, SyntaxError):
+            raise _GiveUp from None
+
+    def pos(self, at: tuple[int, int]) -> tuple[int, int]:
+        """A tokenizer position (characters) as the line and UTF-8 byte column ast uses."""
+        row, col = at
+        line = self.lines[row - 1] if row <= len(self.lines) else ""
+        return row, col if line.isascii() else len(line[:col].encode("utf-8"))
+
+    def read(self) -> ast.Expression:
+        tokens = self.tokens
+        stack = [_Frame("top", None)]
+        expect = True  # an operand comes next (else an operator, a trailer or a closing bracket)
+        last_end = (1, 0)  # where the latest token ends
+        k = 0
+        while True:
+            tok = self.at = tokens[k]
+            k += 1
+            f = stack[-1]
+            kind, s = tok.type, tok.string
+            start, end = self.pos(tok.start), self.pos(tok.end)
+            if kind == tokenize.OP and s in ")]":
+                self.close(stack, s, last_end, end)
+                expect = False
+                last_end = end
+                continue
+            if kind == tokenize.OP and s == ",":
+                if f.kind == "top":
+                    raise _GiveUp  # a tuple is not an expression
+                self.end_item(f, last_end, allow_empty=False)
+                f.comma = True
+                expect = True
+                last_end = end
+                continue
+            if kind == tokenize.OP and s == ":" and f.kind == "sub":
+                self.end_bound(f, start)
+                expect = True
+                last_end = end
+                continue
+            if f.first is None:
+                f.first = start
+            if expect:
+                if kind == tokenize.NAME:
+                    if s in _NAME_CONSTANTS:
+                        node: ast.AST = ast.Constant(value=_NAME_CONSTANTS[s])
+                    elif keyword.iskeyword(s):
+                        raise _GiveUp  # not, lambda, await, ...: Python's parser reads or refuses them
+                    elif (f.kind == "call" and f.keyword is None and not f.ops and not f.vals
+                          and tokens[k].type == tokenize.OP and tokens[k].string == "="):
+                        f.keyword = (s if s.isascii() else unicodedata.normalize("NFKC", s), start)
+                        k += 1
+                        last_end = self.pos(tokens[k - 1].end)
+                        continue
+                    else:
+                        name = s if s.isascii() else unicodedata.normalize("NFKC", s)
+                        node = ast.Name(id=name, ctx=ast.Load())
+                    f.vals.append((node, (*start, *end)))
+                elif kind == tokenize.NUMBER:
+                    f.vals.append((ast.Constant(value=_number_literal(s)), (*start, *end)))
+                elif kind == tokenize.STRING:
+                    node = _string_literal(s)
+                    while tokens[k].type == tokenize.STRING:  # "ab" "cd" is one literal
+                        more = _string_literal(tokens[k].string).value
+                        if type(more) is not type(node.value):  # type: ignore[attr-defined]
+                            raise _GiveUp
+                        node.value += more  # type: ignore[attr-defined]
+                        end = self.pos(tokens[k].end)
+                        k += 1
+                    f.vals.append((node, (*start, *end)))
+                elif kind == tokenize.OP and s in _UNARY_AST:
+                    f.ops.append((s, _UNARY_PRECEDENCE, start, "u"))
+                    last_end = end
+                    continue
+                elif kind == tokenize.OP and s in "([":
+                    stack.append(_Frame("paren" if s == "(" else "list", start))
+                    last_end = end
+                    continue
+                elif kind == tokenize.OP and s == "...":
+                    f.vals.append((ast.Constant(value=Ellipsis), (*start, *end)))
+                else:
+                    raise _GiveUp
+                for node, span in f.vals[-1:]:
+                    _located(node, span)
+                expect = False
+            elif kind == tokenize.OP and (s in _BIN_PRECEDENCE or s in _COMPARE_AST):
+                compare = s in _COMPARE_AST
+                precedence = 1 if compare else _BIN_PRECEDENCE[s]
+                ops = f.ops
+                while ops and (ops[-1][1] > precedence or (ops[-1][1] == precedence and s != "**")):
+                    if compare and ops[-1][3] == "c":
+                        raise _GiveUp  # a < b < c: Python's tree, whose message names it
+                    self.reduce(f)
+                ops.append((s, precedence, start, "c" if compare else "b"))
+                expect = True
+            elif kind == tokenize.OP and s in "([":
+                head = f.vals.pop()
+                stack.append(_Frame("call" if s == "(" else "sub", start, head))
+                expect = True
+            elif kind == tokenize.OP and s == ".":
+                attr = tokens[k]
+                if attr.type != tokenize.NAME or keyword.iskeyword(attr.string):
+                    raise _GiveUp
+                k += 1
+                value, span = f.vals.pop()
+                end = self.pos(attr.end)
+                name = attr.string if attr.string.isascii() else unicodedata.normalize("NFKC", attr.string)
+                node = _located(ast.Attribute(value=value, attr=name, ctx=ast.Load()), (*span[:2], *end))
+                f.vals.append((node, (*span[:2], *end)))
+            elif kind in (tokenize.NEWLINE, tokenize.ENDMARKER) and f.kind == "top":
+                if any(t.type not in (tokenize.NEWLINE, tokenize.ENDMARKER) for t in tokens[k:]):
+                    raise _GiveUp
+                body, _ = self.finish(f)
+                if body is None:
+                    raise _GiveUp
+                return ast.Expression(body=body)
+            else:
+                raise _GiveUp
+            last_end = end
+
+    def reduce(self, f: _Frame) -> None:
+        symbol, _, start, kind = f.ops.pop()
+        if kind == "u":
+            if not f.vals:
+                raise _GiveUp
+            operand, span = f.vals.pop()
+            node: ast.AST = ast.UnaryOp(op=_UNARY_AST[symbol](), operand=operand)
+            out = (*start, *span[2:])
+        else:
+            if len(f.vals) < 2:
+                raise _GiveUp
+            (right, rs), (left, ls) = f.vals.pop(), f.vals.pop()
+            if kind == "c":
+                node = ast.Compare(left=left, ops=[_COMPARE_AST[symbol]()], comparators=[right])
+            else:
+                node = ast.BinOp(left=left, op=_BIN_AST[symbol](), right=right)
+            out = (*ls[:2], *rs[2:])
+        f.vals.append((_located(node, out), out))  # type: ignore[arg-type]
+
+    def finish(self, f: _Frame) -> tuple[ast.AST | None, _Span | None]:
+        """The expression read since the last comma or colon (None if there is none)."""
+        while f.ops:
+            self.reduce(f)
+        if not f.vals:
+            return None, None
+        if len(f.vals) != 1:
+            raise _GiveUp
+        return f.vals.pop()
+
+    def end_bound(self, f: _Frame, colon: tuple[int, int]) -> None:
+        """A colon in a subscript: the bound before it is read."""
+        if f.keyword is not None:
+            raise _GiveUp
+        node, _ = self.finish(f)
+        if f.parts is None:
+            f.parts = []
+        if len(f.parts) == 2:
+            raise _GiveUp  # a[1:2:3:4]
+        f.parts.append(node)
+        if f.first is None:
+            f.first = colon
+
+    def end_item(self, f: _Frame, last_end: tuple[int, int], allow_empty: bool) -> bool:
+        """The item before a comma or closing bracket goes to the frame's items; False when
+        there was none (allowed only after a comma or right after the bracket opened)."""
+        node, span = self.finish(f)
+        if f.parts is not None:  # a slice: lower:upper:step
+            parts = [*f.parts, node] + [None] * (2 - len(f.parts))
+            lower, upper, step = parts
+            assert f.first is not None
+            out = (*f.first, *last_end)
+            node, span = _located(ast.Slice(lower=lower, upper=upper, step=step), out), out
+            f.parts = None
+        elif node is not None and f.first is not None:
+            span = (*f.first, *last_end) if f.kind == "sub" else span
+        if f.keyword is not None:
+            name, at = f.keyword
+            if node is None:
+                raise _GiveUp
+            out = (*at, *span[2:])  # type: ignore[index]
+            node, span = _located(ast.keyword(arg=name, value=node), out), out
+            f.keyword = None
+        elif node is not None and f.kind == "call" and any(isinstance(n, ast.keyword) for n, _ in f.items):
+            raise _GiveUp  # a positional argument after a keyword one
+        f.first = None
+        if node is None:
+            if not allow_empty:
+                raise _GiveUp
+            return False
+        f.items.append((node, span))  # type: ignore[arg-type]
+        return True
+
+    def close(self, stack: list[_Frame], bracket: str, last_end: tuple[int, int],
+              end: tuple[int, int]) -> None:
+        f = stack.pop()
+        if f.kind == "top" or (bracket == ")") != (f.kind in ("paren", "call")):
+            raise _GiveUp
+        # f(), (), [] and a trailing comma hold no item at the end; a[] is a syntax error
+        self.end_item(f, last_end, allow_empty=f.comma or (not f.items and f.kind != "sub"))
+        items = f.items
+        assert f.open is not None
+        parent = stack[-1]
+        if f.kind == "paren":
+            span = (*f.open, *end)
+            if len(items) == 1 and not f.comma:
+                node, _ = items[0]  # (x): the node itself, whose operator spans the brackets
+            else:
+                node = _located(ast.Tuple(elts=[n for n, _ in items], ctx=ast.Load()), span)
+        elif f.kind == "list":
+            span = (*f.open, *end)
+            node = _located(ast.List(elts=[n for n, _ in items], ctx=ast.Load()), span)
+        else:
+            assert f.head is not None
+            head, hs = f.head
+            span = (*hs[:2], *end)
+            if f.kind == "call":
+                node = ast.Call(func=head, args=[n for n, _ in items if not isinstance(n, ast.keyword)],
+                                keywords=[n for n, _ in items if isinstance(n, ast.keyword)])
+            else:
+                if not items:
+                    raise _GiveUp  # a[]
+                if len(items) == 1 and not f.comma:
+                    index = items[0][0]
+                else:
+                    index = _located(ast.Tuple(elts=[n for n, _ in items], ctx=ast.Load()),
+                                     (*items[0][1][:2], *last_end))
+                node = ast.Subscript(value=head, slice=index, ctx=ast.Load())
+            _located(node, span)
+        parent.vals.append((node, span))
+
+
+def _read_tree(source: str) -> tuple[ast.Expression | None, tokenize.TokenInfo | None]:
+    """``source`` as ``ast.parse(source, mode="eval")`` reads it; or None and the token where
+    the reader gave up (Python's parser then reads the text)."""
+    reader: _Reader | None = None
+    try:
+        reader = _Reader(source)
+        return reader.read(), None
+    except (_GiveUp, IndexError):
+        return None, reader.at if reader is not None else None
 
 
 class _IndexValue:
@@ -811,10 +1147,23 @@ def _parse_piece(parser: _Parser, text: str, begin: int, end: int) -> Node:
     line_shift = lead.count("\n")
     col_shift = len(lead) - (lead.rfind("\n") + 1)
     byte_shift = len(lead[len(lead) - col_shift:].encode("utf-8"))
-    _check_limits(body, src, line_shift, col_shift)
     source, widened = _caret_as_power(body) if parser.power_caret else (body, {})
+    tree, stop = _read_tree(source)
     try:
-        tree = ast.parse(source, mode="eval")
+        if tree is None:  # Python's parser reads the rest, and words its syntax errors
+            try:
+                _check_limits(body, src, line_shift, col_shift)
+            except ParseError:
+                if stop is None:
+                    raise
+                # too long for Python's parser: say where the reader stopped
+                line, col = stop.start
+                what = f"cannot read {stop.string!r} here" if stop.string.strip() else \
+                    "the expression ends too early"
+                col = _narrow(col, widened.get(line, [])) + (col_shift if line == 1 else 0)
+                raise src.error(f"{what} (invalid or unsupported syntax)", line + line_shift,
+                                col) from None
+            tree = ast.parse(source, mode="eval")
     except SyntaxError as e:
         line = e.lineno or 1
         shift = col_shift if line == 1 else 0
