@@ -335,7 +335,13 @@ class Node:
         raise AttributeError("nodes are immutable; build a new node instead")
 
     def __reduce__(self) -> Any:
-        raise TypeError("nodes cannot be pickled; use symdiff's code generator to save a function")
+        # The graph below the node, flat: its ops in topological order and each one's inputs as
+        # positions in that order. Pickle never recurses through it, however deep, and loading
+        # builds the nodes again (interned, so in the same process they are these nodes).
+        order = toposort([self])
+        at = {n: k for k, n in enumerate(order)}
+        return (_unpickle, (tuple(n.op for n in order),
+                            tuple(tuple(at[i] for i in n.inputs) for n in order)))
 
     # Immutable and interned: a copy is the node itself (as for tuples), so copy.copy and
     # copy.deepcopy of structures holding nodes work and keep sharing them.
@@ -496,6 +502,14 @@ def gc_paused(fn: Callable[..., Any]) -> Callable[..., Any]:
 def live_node_count() -> int:
     """How many interned nodes are alive (a measure for leak tests and benchmarks)."""
     return len(_table)
+
+
+def _unpickle(ops: tuple[Op, ...], inputs: tuple[tuple[int, ...], ...]) -> Node:
+    """The last node of a graph saved by ``Node.__reduce__``."""
+    nodes: list[Node] = []
+    for op, ins in zip(ops, inputs):
+        nodes.append(Node(op, tuple(nodes[k] for k in ins)))
+    return nodes[-1]
 
 
 def toposort(roots: Node | Iterable[Node]) -> list[Node]:

@@ -87,6 +87,13 @@ def test_to_text(chain):
     assert repr(z).startswith("<symdiff expression sin")
 
 
+def test_pickle(chain):
+    import pickle
+
+    w, z, _ = chain
+    assert pickle.loads(pickle.dumps(z)) is z  # saved flat: pickle never recurses through it
+
+
 def test_to_networkx(chain):
     w, z, _ = chain
     graph = sd.to_networkx(z)
