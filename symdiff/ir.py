@@ -643,6 +643,9 @@ def flatten_outputs(outputs: Any, what: str, convert: Callable[[Any], Node | Non
         leaves.append(node)
         return len(leaves) - 1
 
+    if isinstance(outputs, (set, frozenset)):
+        raise TypeError(f"{what}: a set of expressions has no order, so the results could not be "
+                        "told apart; pass a list or a dict")
     if not _is_nest(outputs) and not isinstance(outputs, Node):
         try:  # any other iterable (a generator, ...) is read as a list
             outputs = list(outputs)
@@ -662,4 +665,6 @@ def as_roots(outputs: Any, what: str) -> list[Node]:
     anything else is a TypeError that names the function ``what`` and the item at fault."""
     if isinstance(outputs, Node):
         return [outputs]
+    if isinstance(outputs, (set, frozenset)):
+        outputs = list(outputs)  # counting and ordering nodes need no order of the roots
     return flatten_outputs(outputs, what)[0]

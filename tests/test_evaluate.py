@@ -186,6 +186,13 @@ def test_evaluate_rejects_non_expressions():
         sd.evaluate({"a": 1.0}, {})
     with pytest.raises(TypeError, match=r"evaluate: item 1\[0\]\['b'\] is a str, not an expression"):
         sd.evaluate([sd.var("x"), [{"b": "x"}]], {"x": 1.0})
+    x, y = sd.symbols("x y")
+    # a set has no order: its results could not be matched to its expressions
+    for call in (lambda: sd.evaluate({x, y}, {"x": 1.0, "y": 2.0}), lambda: sd.simplify({x + 0, y}),
+                 lambda: sd.compile(frozenset([x]))):
+        with pytest.raises(TypeError, match="a set of expressions has no order"):
+            call()
+    assert sd.count_nodes({x + 1, y}) == sd.count_nodes([x + 1, y]) == 4  # counting needs no order
 
 
 @pytest.mark.parametrize("simplify", [True, False, "auto"])
