@@ -403,9 +403,10 @@ class Node:
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         raise TypeError(
-            "a symbolic expression is not a NumPy array (np.array(expr), or a NumPy function such "
-            "as np.dot or np.where given one): use the symdiff function of the same name "
-            "(sd.dot, sd.where, sd.linalg.norm, ...), or sd.evaluate(expr, values) for its value"
+            "a symbolic expression is not a NumPy array (np.array(expr), np.asarray(expr), or a "
+            "NumPy function symdiff has no counterpart for): NumPy's functions of the same name "
+            "as symdiff's (np.exp, np.dot, np.where, np.linalg.norm, ...) build expressions; "
+            "sd.evaluate(expr, values) gives its value"
         )
 
     if TYPE_CHECKING:  # installed by symdiff.ops from one table

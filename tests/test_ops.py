@@ -587,3 +587,51 @@ def test_gradient_of_roll_is_the_roll_a_user_would_write():
     x = sd.var("x", shape=(5,))
     g = sd.vjp(sd.roll(x, 2), x, sd.var("g", shape=(5,)))
     assert g is sd.roll(sd.var("g", shape=(5,)), 3)  # -2 normalized, as roll(g, -2) is
+
+
+def _numpy_namesake(name: str):
+    """NumPy's function or ufunc of the same name, or None."""
+    if name.startswith("linalg."):
+        return getattr(np.linalg, name[len("linalg."):], None)
+    return getattr(np, {"variance": "var"}.get(name, name), None)
+
+
+def test_numpy_functions_given_variables_build_the_same_nodes():
+    # np.<name>(variables) dispatches to sd.<name>: for every sample of a function NumPy has,
+    # the same node (interning makes equal graphs one object), so code written with np.* traces
+    checked = 0
+    for sample in SAMPLES:
+        np_fn = _numpy_namesake(sample.name)
+        if sample.call is not None or np_fn is None or not callable(np_fn):
+            continue
+        node, variables = sample.build()
+        if not any(isinstance(a, sd.Node) for a in [variables.get(k) for k in range(len(sample.args))]):
+            continue
+        args = [variables.get(k, a) for k, a in enumerate(sample.args)]
+        if not isinstance(args[0], sd.Node) and not isinstance(np_fn, np.ufunc):
+            continue  # NumPy dispatches on the arguments it knows as arrays, the first of them here
+        assert np_fn(*args, **sample.kwargs) is node, str(sample)
+        checked += 1
+    assert checked > 300
+
+
+def test_a_function_written_with_numpy_traces_into_a_graph():
+    def loss(W, b, x, t):  # plain NumPy, as for arrays
+        h = np.tanh(W @ x + b)
+        return np.mean((h - t) ** 2) + 0.01 * np.linalg.norm(W) ** 2
+
+    rng = np.random.default_rng(3)
+    values = {"W": rng.standard_normal((4, 3)), "b": rng.standard_normal(4),
+              "x": rng.standard_normal(3), "t": rng.standard_normal(4)}
+    variables = {k: sd.var(k, shape=v.shape) for k, v in values.items()}
+    f = loss(**variables)
+    assert isinstance(f, sd.Node)
+    np.testing.assert_allclose(sd.evaluate(f, values), loss(**values), rtol=1e-14)
+    gW = sd.grad(f, variables["W"])
+    eps = 1e-6
+    bumped = {**values, "W": values["W"].copy()}
+    bumped["W"][1, 2] += eps
+    lowered = {**values, "W": values["W"].copy()}
+    lowered["W"][1, 2] -= eps
+    fd = (loss(**bumped) - loss(**lowered)) / (2 * eps)
+    np.testing.assert_allclose(sd.evaluate(gW, values)[1, 2], fd, rtol=1e-6)

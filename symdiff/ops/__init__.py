@@ -6,6 +6,7 @@ public package read it. NumPy's ``linalg`` functions are registered as ``"linalg
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from ..ir import Node
@@ -182,7 +183,59 @@ for _name, _fn in _SUGAR.items():
 # ``expr.name(...)`` and ``expr.T`` through this table only, never through getattr.
 METHODS: dict[str, Any] = {k: v for k, v in _SUGAR.items() if not k.startswith("__")}
 
-Node.__array_ufunc__ = None  # type: ignore[attr-defined]  # ndarray * node defers to Node.__rmul__
+# -- NumPy's dispatch protocols: np.exp(expr), np.sum(expr), np.linalg.norm(expr), ndarray + expr ---
+# A NumPy ufunc or function given an expression calls the symdiff function of the same name, so
+# code written with np.* builds a graph when it is given variables. In-place arithmetic on an
+# ndarray (acc += expr) rebinds the name to the expression, as it would for any Python number.
+
+_NUMPY_NAMES = {"var": "variance"}  # NumPy's names that symdiff spells otherwise
+_MASK_UFUNCS = {"bitwise_and": ("&", logical_and), "bitwise_or": ("|", logical_or),
+                "bitwise_xor": ("^", logical_xor), "invert": ("~", logical_not)}
+_UFUNC_METHODS = {("add", "reduce"): sum, ("multiply", "reduce"): prod, ("maximum", "reduce"): max,
+                  ("minimum", "reduce"): min, ("logical_and", "reduce"): all,
+                  ("logical_or", "reduce"): any, ("add", "accumulate"): cumsum,
+                  ("multiply", "accumulate"): cumprod}
+_NUMPY_QUERIES = {"shape": lambda a: as_node(a).shape, "ndim": lambda a: as_node(a).ndim}
+
+
+def _numpy_counterpart(name: str) -> Any:
+    fn = FUNCTIONS.get(_NUMPY_NAMES.get(name, name))
+    if fn is None:
+        raise TypeError(f"np.{name} has no symdiff counterpart for symbolic expressions "
+                        "(sd.FUNCTIONS lists the functions)")
+    return fn
+
+
+def _array_ufunc(self: Node, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+    name = ufunc.__name__
+    out = kwargs.pop("out", None)
+    if out is not None and not builtins.all(builtins.any(o is i for i in inputs) for o in out):
+        raise TypeError(f"np.{name}: out= cannot hold a symbolic result; use the expression "
+                        "it returns")
+    if method == "__call__":
+        if kwargs:
+            raise TypeError(f"np.{name}: {', '.join(f'{k}=' for k in sorted(kwargs))} is not "
+                            "supported with symbolic expressions")
+        if name in _MASK_UFUNCS:
+            return mask_operator(*_MASK_UFUNCS[name])(*inputs)
+        return _numpy_counterpart(name)(*inputs)
+    fn = _UFUNC_METHODS.get((name, method))
+    if fn is None:
+        raise TypeError(f"np.{name}.{method} is not supported with symbolic expressions")
+    kwargs.setdefault("axis", 0)  # NumPy's default for reduce and accumulate
+    return fn(*inputs, **kwargs)
+
+
+def _array_function(self: Node, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+    name = func.__name__
+    if (getattr(func, "__module__", None) or "").startswith("numpy.linalg"):
+        name = f"linalg.{name}"
+    query = _NUMPY_QUERIES.get(name)
+    return query(*args, **kwargs) if query else _numpy_counterpart(name)(*args, **kwargs)
+
+
+Node.__array_ufunc__ = _array_ufunc  # type: ignore[attr-defined]
+Node.__array_function__ = _array_function  # type: ignore[attr-defined]
 
 __all__ = [
     "ALIASES", "FUNCTIONS", "HELPERS", "Const", "DimSize", "Var", "as_node", "const", "dim_size",
