@@ -271,6 +271,13 @@ for _name, _ref in [("logical_and", np.logical_and), ("logical_or", np.logical_o
     good(_name, np.array([0.0, 2.0, -1.5]), np.array([1, 0, 3]), ref=_ref, grad=False, id="numbers")
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 3) > 0, v("b", 2) > 0), sd.ShapeError,
         r"shapes \(3,\) and \(2,\) do not broadcast", id="mismatch")
+_SPECIAL = np.array([0.0, -0.0, 1.5, np.inf, -np.inf, np.nan, 1e308, 5e-324])
+for _name in ("isnan", "isinf", "isfinite"):
+    good(_name, _SPECIAL, ref=getattr(np, _name), grad=False)
+    good(_name, _SPECIAL.astype(np.float32).reshape(2, 4), ref=getattr(np, _name), grad=False, id="float32")
+    good(_name, np.array([1 + 1j, complex(np.nan, 0), complex(0, np.inf), 2j]), ref=getattr(np, _name),
+         grad=False, id="complex")
+    good(_name, np.array([-3, 0, 7]), ref=getattr(np, _name), grad=False, id="int")
 good("logical_not", normal(2, 3) > 0, ref=np.logical_not, grad=False)
 good("logical_not", np.array([0.0, 2.0, np.nan]), ref=np.logical_not, grad=False, id="numbers")
 # the operators & | ^ ~ on masks are the logical functions; on numbers (bitwise in NumPy) errors

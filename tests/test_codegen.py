@@ -208,6 +208,12 @@ OPS.update({
     "rint": (lambda a: sd.rint(a * 3.0) + a, [A]),
     "floor_divide": (lambda a, p, labels: a // p + 7.0 // p + (labels // 2)[:, None], [A, P, L]),
 })
+OPS.update({
+    "isnan": (lambda a: sd.where(sd.isnan(sd.where(a > 0.5, np.nan, a)), 0.0, a), [A]),
+    "isinf": (lambda a: sd.where(sd.isinf(sd.where(a > 0.0, -np.inf, a)), 1.0, a), [A]),
+    "isfinite": (lambda a, b: sd.where(sd.isfinite(sd.where(a > b, np.inf, sd.where(a > 0, np.nan, b))),
+                                       a, b), [A, B]),
+})
 OPS["zeros_like"] = (
     lambda a, labels: sd.zeros_like(a) + sd.zeros_like(labels, "float32")[:, None] * a, [A, L])
 

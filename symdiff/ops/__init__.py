@@ -15,8 +15,8 @@ from . import elementwise as ew
 from .base import HELPERS, Const, DimSize, Var, as_node, const, dim_size, symbols, var
 from .diagonals import diag, diagonal, diagonal_embed, trace, tril, triu
 from .elementwise import (
-    abs, add, astype, cos, divide, equal, exp, expm1, greater, greater_equal, less, less_equal,
-    log, log1p, logical_and, logical_not, logical_or, logical_xor, mask_operator, maximum, minimum,
+    abs, add, astype, cos, divide, equal, exp, expm1, greater, greater_equal, isfinite, isinf,
+    isnan, less, less_equal, log, log1p, logical_and, logical_not, logical_or, logical_xor, mask_operator, maximum, minimum,
     multiply, negative, not_equal, power, relu, sigmoid, sign, sin, softplus, sqrt, stop_gradient,
     subtract, tan, tanh, where,
 )
@@ -48,7 +48,8 @@ FUNCTIONS: dict[str, Any] = {
         # elementwise
         abs, add, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, astype, cbrt, ceil,
         clip, conj, conjugate, cos, cosh, deg2rad, digamma, divide, equal, erf, erfc, exp, exp2,
-        expm1, floor, floor_divide, fmod, gammaln, greater, greater_equal, hypot, imag, less,
+        expm1, floor, floor_divide, fmod, gammaln, greater, greater_equal, hypot, imag, isfinite,
+        isinf, isnan, less,
         less_equal, log, log10, log1p, log2, logaddexp, logaddexp2, logical_and, logical_not,
         logical_or, logical_xor, maximum, minimum, mod,
         multiply, negative, not_equal, polygamma, power, rad2deg, real, reciprocal, relu, rint,

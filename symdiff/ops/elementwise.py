@@ -61,10 +61,6 @@ class Elementwise(Op):
     # The same ufunc call writing into an existing array {out} (the code generator reuses dead
     # buffers with it); empty when the template is not a single ufunc call.
     inplace: ClassVar[str] = ""
-    # Whether the template may return its input or a view into it (np.real of a complex array),
-    # so that the code generator never writes into the result in place: that would write
-    # into the input, the caller's own array for a variable.
-    view: ClassVar[bool] = False
     # The operation on Python floats (the scalar fast path); empty when there is none. Errors
     # (OverflowError, ZeroDivisionError, math domain errors) make generated code fall back to NumPy.
     math: ClassVar[str] = ""
@@ -434,6 +430,24 @@ class LogicalNot(Unary):
         return (None,)
 
 
+class IsNan(Unary):
+    name, numpy = "isnan", "np.isnan({0})"
+    math = "math.isnan({0})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (None,)
+
+
+class IsInf(IsNan):
+    name, numpy = "isinf", "np.isinf({0})"
+    math = "math.isinf({0})"
+
+
+class IsFinite(IsNan):
+    name, numpy = "isfinite", "np.isfinite({0})"
+    math = "math.isfinite({0})"
+
+
 @helper
 def where_kernel(cond, a, b, out=None):  # type: ignore[no-untyped-def]
     # np.where(cond, a, b). Its loop branches on every element, which irregular masks (relu's
@@ -700,6 +714,21 @@ def logical_xor(a: Any, b: Any) -> Node:
 def logical_not(x: Any) -> Node:
     """not x elementwise (zero is false), a boolean mask; ``~x`` for a mask."""
     return _unary(LogicalNot(), x)
+
+
+def isnan(x: Any) -> Node:
+    """Where x is NaN (for complex x: either part), a boolean mask."""
+    return _unary(IsNan(), x)
+
+
+def isinf(x: Any) -> Node:
+    """Where x is +inf or -inf (for complex x: either part), a boolean mask."""
+    return _unary(IsInf(), x)
+
+
+def isfinite(x: Any) -> Node:
+    """Where x is neither NaN nor infinite (for complex x: both parts), a boolean mask."""
+    return _unary(IsFinite(), x)
 
 
 def mask_operator(symbol: str, fn: Callable[..., Node]) -> Callable[..., Node]:
