@@ -67,6 +67,9 @@ _STRING_PARAMS: dict[str, frozenset[str]] = {
     "arange": frozenset({"start", "stop", "dtype"}),
     "reshape": frozenset({"shape", "order"}),
     "broadcast_to": frozenset({"shape"}),
+    "zeros_like": frozenset({"dtype"}),
+    "ones_like": frozenset({"dtype"}),
+    "full_like": frozenset({"dtype"}),
     # the derivative ops, whose shapes hold the inputs' dimension names
     "index_add": frozenset({"shape"}),
     "add_along_axis": frozenset({"shape"}),

@@ -1247,6 +1247,18 @@ bad("take_along_axis", lambda: sd.take_along_axis(v("a", 3, 4), v("i", 3, 1), 1)
 bad("take_along_axis", lambda: sd.take_along_axis(v("a", 3, 4), v("i", 3, 1, dtype="int64"), None),
     sd.ShapeError, r"when axis=None, `indices` must have a single dimension", id="flat-2d")
 good("zeros_like", normal(2, 3), ref=np.zeros_like, zero_grad=True)
+good("ones_like", normal(2, 3), ref=np.ones_like, zero_grad=True)
+good("ones_like", normal(3) > 0, ref=np.ones_like, grad=False, id="bool")
+good("ones_like", normal(3), call=lambda x: sd.ones_like(x, dtype="int8") * x,
+     ref=lambda x: np.ones_like(x, dtype=np.int8) * x, id="dtype")
+good("full_like", normal(2, 3), 2.5, ref=np.full_like, zero_grad=True)
+good("full_like", np.array([1, 2, 3]), 3.7, ref=np.full_like, grad=False, id="int")
+good("full_like", normal(3), call=lambda x: sd.full_like(x, -1, dtype="complex64") * x,
+     ref=lambda x: np.full_like(x, -1, dtype=np.complex64) * x, id="dtype")
+bad("full_like", lambda: sd.full_like(v("a", 3, dtype="int8"), 300), sd.DTypeError,
+    r"full_like: 300 cannot be int8", id="range")
+bad("full_like", lambda: sd.full_like(v("a", 3), v("b")), TypeError,
+    r"full_like: fill_value must be a number, got Node", id="node")
 good("zeros_like", normal(3), call=lambda x: sd.zeros_like(x, dtype="int64") + x,
      ref=lambda x: np.zeros_like(x, dtype=np.int64) + x, id="dtype")
 bad("zeros_like", lambda: sd.zeros_like(v("a", 3), dtype="U3"), sd.DTypeError,

@@ -214,6 +214,8 @@ OPS.update({
     "isfinite": (lambda a, b: sd.where(sd.isfinite(sd.where(a > b, np.inf, sd.where(a > 0, np.nan, b))),
                                        a, b), [A, B]),
 })
+OPS["ones_like"] = (lambda a, labels: sd.ones_like(a) * a + sd.ones_like(labels, "float32")[:, None], [A, L])
+OPS["full_like"] = (lambda a, labels: sd.full_like(a, -2.5) * a + sd.full_like(labels, 7)[:, None], [A, L])
 OPS["zeros_like"] = (
     lambda a, labels: sd.zeros_like(a) + sd.zeros_like(labels, "float32")[:, None] * a, [A, L])
 

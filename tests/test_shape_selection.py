@@ -191,7 +191,12 @@ def test_zero_gradient_of_a_named_shape_evaluates():
     # named dimension the size comes from the variable's value, also in a graph of its own
     X, y = sd.var("X", shape=("n", 3)), sd.var("y")
     g = sd.grad(y * 2, X)
-    assert str(g) == "zeros_like(X)" and sd.parse(str(g), shapes={"X": ("n", 3)}) is g
+    assert str(g) == "zeros_like(X, 'float64')" and sd.parse(str(g), shapes={"X": ("n", 3)}) is g
+    # another dtype than X's prints and reads back, as do ones_like and full_like
+    for e in (sd.zeros_like(X, "int64"), sd.ones_like(X, "float32"), sd.full_like(X, 2, "int32")):
+        assert sd.parse(str(e), shapes={"X": ("n", 3)}) is e, str(e)
+        value = sd.evaluate(e, {"X": np.ones((4, 3))})
+        assert value.shape == (4, 3) and value.dtype == e.dtype
     out = sd.evaluate(g, {"X": np.ones((4, 3)), "y": 1.0})
     assert out.shape == (4, 3) and not out.any()
     assert sd.compile(g, inputs=[X, y])(np.ones((5, 3)), 1.0).shape == (5, 3)

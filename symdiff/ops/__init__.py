@@ -37,8 +37,8 @@ from .reduce import (
 from .scan import cumprod, cumsum
 from .selection import add_along_axis, argmax, argmin, argsort, sort, take_along_axis
 from .shape import (
-    arange, broadcast_to, concatenate, expand_dims, index, index_add, reshape, stack, swapaxes, take,
-    transpose, zeros, zeros_like,
+    arange, broadcast_to, concatenate, expand_dims, full_like, index, index_add, ones_like, reshape,
+    stack, swapaxes, take, transpose, zeros, zeros_like,
 )
 from .special import digamma, erf, erfc, gammaln, polygamma
 
@@ -62,9 +62,9 @@ FUNCTIONS: dict[str, Any] = {
         # shape and selection
         add_along_axis, arange, argmax, argmin, argsort, array_split, atleast_1d, atleast_2d,
         atleast_3d, broadcast_to, concatenate, diag, diagonal, diagonal_embed, expand_dims, flip,
-        fliplr, flipud, index_add, moveaxis, pad, ravel, repeat, reshape, roll, sort, split,
+        fliplr, flipud, full_like, index_add, moveaxis, pad, ravel, repeat, reshape, roll, sort, split,
         squeeze, stack, swapaxes, take, take_along_axis, tile, trace, transpose, tril, triu,
-        zeros_like,
+        ones_like, zeros_like,
         # products
         dot, einsum, inner, kron, matmul, outer, tensordot, vdot,
     )

@@ -241,7 +241,7 @@ class ZerosLike(Op):
         return f"np.zeros(np.shape({args[0]}), dtype=np.{self.dtype.name})"
 
     def text(self, args: Sequence[str]) -> str:
-        return f"zeros_like({args[0]})"
+        return f"zeros_like({args[0]}, {self.dtype.name!r})"  # its own dtype: it may not be x's
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         return (None,)
@@ -259,6 +259,27 @@ def zeros_like(a: Any, dtype: Any = None) -> Node:
     if all(isinstance(d, int) for d in x.shape):
         return zeros(x.shape, dt)
     return Node(ZerosLike(dt), (x,))
+
+
+def full_like(a: Any, fill_value: Any, dtype: Any = None) -> Node:
+    """``fill_value`` in ``a``'s shape, in ``a``'s dtype (or ``dtype``), as ``np.full_like``
+    (the value is converted to that dtype, as NumPy does); through it no gradient flows."""
+    x = as_node(a)
+    dt = x.dtype if dtype is None else numeric_dtype(dtype, "full_like")
+    if isinstance(fill_value, Node) or not isinstance(fill_value, (int, float, complex, np.number, np.bool_)):
+        raise TypeError(f"full_like: fill_value must be a number, got {type(fill_value).__name__}")
+    try:
+        value = const(np.asarray(fill_value, dtype=dt))
+    except (OverflowError, ValueError, TypeError) as e:
+        raise DTypeError(f"full_like: {fill_value!r} cannot be {dt}: {e}") from None
+    if all(isinstance(d, int) for d in x.shape):
+        return broadcast_to(value, x.shape)
+    return Node(ZerosLike(dt), (x,)) + value  # named dimensions: their sizes come from x
+
+
+def ones_like(a: Any, dtype: Any = None) -> Node:
+    """Ones of ``a``'s shape and dtype (or ``dtype``), as ``np.ones_like``."""
+    return full_like(a, 1, dtype)
 
 
 # -- concatenation ------------------------------------------------------------------------------------
