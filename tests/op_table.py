@@ -862,6 +862,41 @@ good("stack", normal(), normal(), call=lambda a, b: sd.stack([a, b]),
      ref=lambda a, b: np.stack([a, b]), id="scalars")
 bad("stack", lambda: sd.stack([v("a", 2, 3), v("b", 3, 2)]), sd.ShapeError,
     r"stack: all inputs must have the same shape", id="mismatch")
+for _name in ("hstack", "vstack", "column_stack"):
+    good(_name, normal(3), normal(3), call=lambda a, b, _n=_name: getattr(sd, _n)([a, b]),
+         ref=lambda a, b, _n=_name: getattr(np, _n)([a, b]), id="1d")
+    good(_name, normal(2, 3), normal(2, 3), call=lambda a, b, _n=_name: getattr(sd, _n)([a, b * 2]),
+         ref=lambda a, b, _n=_name: getattr(np, _n)([a, b * 2]), id="2d")
+good("hstack", normal(), normal(2), call=lambda a, b: sd.hstack([a, b]), ref=lambda a, b: np.hstack([a, b]),
+     id="scalar")
+good("vstack", normal(3), normal(2, 3), call=lambda a, b: sd.vstack([a, b]), ref=lambda a, b: np.vstack([a, b]),
+     id="row")
+good("column_stack", normal(2), normal(2, 3), call=lambda a, b: sd.column_stack([a, b]),
+     ref=lambda a, b: np.column_stack([a, b]), id="mixed")
+bad("vstack", lambda: sd.vstack([]), ValueError, r"vstack needs at least one array")
+good("diff", normal(5), ref=np.diff)
+good("diff", normal(3, 4), 2, ref=np.diff, id="n2")
+good("diff", normal(3, 4), call=lambda a: sd.diff(a, axis=0, prepend=0.0, append=[[1.0, 2.0, 3.0, 4.0]]),
+     ref=lambda a: np.diff(a, axis=0, prepend=0.0, append=[[1.0, 2.0, 3.0, 4.0]]), id="ends")
+good("diff", np.array([3, 1, 7]), ref=np.diff, grad=False, id="int")
+bad("diff", lambda: sd.diff(v("a")), sd.ShapeError, r"diff: a 0-d array has no axis")
+bad("diff", lambda: sd.diff(v("a", 3), -1), ValueError, r"diff: order must be a non-negative integer", id="order")
+good("trapezoid", normal(2, 5), ref=np.trapezoid)
+good("trapezoid", normal(2, 5), np.sort(uniform(5)), ref=np.trapezoid, id="x1d")
+good("trapezoid", normal(4, 3), np.sort(uniform(4, 3), axis=0), call=lambda y, x: sd.trapezoid(y, x, axis=0),
+     ref=lambda y, x: np.trapezoid(y, x, axis=0), id="x2d")
+good("trapezoid", normal(6), call=lambda y: sd.trapezoid(y, dx=0.25), ref=lambda y: np.trapezoid(y, dx=0.25),
+     id="dx")
+good("cross", normal(3), normal(3), ref=np.cross)
+good("cross", normal(4, 3), normal(3), ref=np.cross, id="broadcast")
+good("cross", normal(4, 2), normal(4, 3), ref=np.cross, id="2and3")
+good("cross", normal(3, 4), normal(3), call=lambda a, b: sd.cross(a, b, axisa=0, axisc=0),
+     ref=lambda a, b: np.cross(a, b, axisa=0, axisc=0), id="axes")
+bad("cross", lambda: sd.cross(v("a", 4), v("b", 4)), sd.ShapeError, r"cross: incompatible dimensions")
+good("polyval", normal(4), normal(2, 3), ref=np.polyval)
+good("polyval", normal(3), call=lambda x: sd.polyval([2.0, -1.0, 0.5], x), ref=lambda x: np.polyval([2.0, -1.0, 0.5], x),
+     id="list")
+bad("polyval", lambda: sd.polyval(np.ones((2, 2)), v("x")), sd.ShapeError, r"polyval: coefficients must be 1-d")
 
 good("arange", 5, ref=np.arange, grad=False)
 good("arange", 2, 11, 3, ref=np.arange, grad=False)

@@ -214,6 +214,15 @@ OPS.update({
     "isfinite": (lambda a, b: sd.where(sd.isfinite(sd.where(a > b, np.inf, sd.where(a > 0, np.nan, b))),
                                        a, b), [A, B]),
 })
+OPS.update({
+    "hstack": (lambda a, b: sd.hstack([a, b]), [A, B]),
+    "vstack": (lambda a, v: sd.vstack([a, v]), [A, V]),
+    "column_stack": (lambda v, m: sd.column_stack([v, m]), [V, M]),
+    "diff": (lambda a: sd.diff(a, 2, axis=1, prepend=1.0), [A]),
+    "trapezoid": (lambda a, v: sd.trapezoid(a, v, axis=1), [A, V]),
+    "cross": (lambda a, b: sd.cross(a[:, :3], b[:, 1:]), [A, B]),
+    "polyval": (lambda v, a: sd.polyval(v, a), [V, A]),
+})
 OPS["ones_like"] = (lambda a, labels: sd.ones_like(a) * a + sd.ones_like(labels, "float32")[:, None], [A, L])
 OPS["full_like"] = (lambda a, labels: sd.full_like(a, -2.5) * a + sd.full_like(labels, 7)[:, None], [A, L])
 OPS["zeros_like"] = (

@@ -21,8 +21,8 @@ from .elementwise import (
     subtract, tan, tanh, where,
 )
 from .layout import (
-    array_split, atleast_1d, atleast_2d, atleast_3d, flip, fliplr, flipud, moveaxis, pad, ravel,
-    repeat, roll, split, squeeze, tile,
+    array_split, atleast_1d, atleast_2d, atleast_3d, column_stack, diff, flip, fliplr, flipud,
+    hstack, moveaxis, pad, ravel, repeat, roll, split, squeeze, tile, trapezoid, vstack,
 )
 from .nn import log_softmax, one_hot, softmax
 from .numeric import (
@@ -30,7 +30,7 @@ from .numeric import (
     cosh, deg2rad, exp2, floor, floor_divide, fmod, hypot, imag, log2, log10, logaddexp, logaddexp2,
     mod, rad2deg, real, reciprocal, rint, round, sinc, sinc_derivative, sinh, square, trunc,
 )
-from .products import dot, einsum, inner, kron, matmul, outer, tensordot, vdot
+from .products import cross, dot, einsum, inner, kron, matmul, outer, polyval, tensordot, vdot
 from .reduce import (
     all, any, average, logsumexp, max, mean, min, prod, std, sum, sum_to, variance,
 )
@@ -61,12 +61,12 @@ FUNCTIONS: dict[str, Any] = {
         log_softmax, one_hot, softmax,
         # shape and selection
         add_along_axis, arange, argmax, argmin, argsort, array_split, atleast_1d, atleast_2d,
-        atleast_3d, broadcast_to, concatenate, diag, diagonal, diagonal_embed, expand_dims, flip,
-        fliplr, flipud, full_like, index_add, moveaxis, pad, ravel, repeat, reshape, roll, sort, split,
+        atleast_3d, broadcast_to, column_stack, concatenate, diag, diagonal, diagonal_embed, diff,
+        expand_dims, flip, fliplr, flipud, full_like, hstack, index_add, moveaxis, pad, ravel, repeat, reshape, roll, sort, split,
         squeeze, stack, swapaxes, take, take_along_axis, tile, trace, transpose, tril, triu,
-        ones_like, zeros_like,
+        ones_like, trapezoid, vstack, zeros_like,
         # products
-        dot, einsum, inner, kron, matmul, outer, tensordot, vdot,
+        cross, dot, einsum, inner, kron, matmul, outer, polyval, tensordot, vdot,
     )
 }
 FUNCTIONS.update({

@@ -1,5 +1,5 @@
 """Rearranging elements without computing new ones: squeeze, moveaxis, flip, roll, tile, repeat,
-pad, atleast_1d/2d/3d, ravel, split.
+pad, atleast_1d/2d/3d, ravel, split, hstack/vstack/column_stack; and diff, their one difference.
 
 Each follows NumPy's signature and semantics. Ops that NumPy spells as one call (``np.flip``,
 ``np.roll``, ``np.tile``, ``np.repeat``, ``np.pad``) are op classes, so generated code reads the
@@ -23,7 +23,7 @@ from ..errors import ShapeError
 from ..ir import Dim, Node, Op, Shape, Type, format_shape
 from .base import _item_source, as_node, normalize_axes, normalize_axis
 from .reduce import sum as reduce_sum
-from .shape import index, reshape, resolve_reshape, take_indices, transpose
+from .shape import broadcast_to, concatenate, index, reshape, resolve_reshape, take_indices, transpose
 
 
 def _is_int(v: Any) -> bool:
@@ -566,3 +566,78 @@ def array_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Node]
     [(3,), (2,)]
     """
     return _split("array_split", ary, indices_or_sections, axis, equal=False)
+
+
+# -- stacking and differences ---------------------------------------------------------------------
+
+
+def _nodes(op_name: str, tup: Any) -> list[Node]:
+    nodes = [as_node(x) for x in tup]
+    if not nodes:
+        raise ValueError(f"{op_name} needs at least one array")
+    return nodes
+
+
+def hstack(tup: Sequence[Any]) -> Node:
+    """Arrays joined along their second axis (the first for 1-d ones), as ``np.hstack``."""
+    nodes = [atleast_1d(x) for x in _nodes("hstack", tup)]
+    return concatenate(nodes, axis=0 if nodes[0].ndim == 1 else 1)
+
+
+def vstack(tup: Sequence[Any]) -> Node:
+    """Arrays joined along their first axis, 1-d ones as rows, as ``np.vstack``."""
+    return concatenate([atleast_2d(x) for x in _nodes("vstack", tup)], axis=0)
+
+
+def column_stack(tup: Sequence[Any]) -> Node:
+    """1-d arrays as the columns of a 2-d one (2-d arrays joined as they are), as
+    ``np.column_stack``."""
+    nodes = [reshape(x, (-1, 1)) if x.ndim < 2 else x for x in _nodes("column_stack", tup)]
+    return concatenate(nodes, axis=1)
+
+
+def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = None) -> Node:
+    """The ``n``-th difference along ``axis``, ``a[1:] - a[:-1]`` applied ``n`` times, as
+    ``np.diff`` (``prepend``/``append`` values join ``a`` first; a scalar is spread over the
+    other axes)."""
+    x = as_node(a)
+    if not _is_int(n) or n < 0:
+        raise ValueError(f"diff: order must be a non-negative integer, got {n!r}")
+    if x.ndim == 0:
+        raise ShapeError("diff: a 0-d array has no axis to take differences along")
+    ax = normalize_axis("diff", axis, x.ndim)
+    parts = []
+    for value in (prepend, x, append):
+        if value is None:
+            continue
+        v = as_node(value)
+        if v.ndim == 0:
+            v = broadcast_to(v, (*x.shape[:ax], 1, *x.shape[ax + 1:]))
+        parts.append(v)
+    if len(parts) > 1:
+        x = concatenate(parts, axis=ax)
+    lead = (slice(None),) * ax
+    for _ in range(int(n)):
+        x = index(x, (*lead, slice(1, None))) - index(x, (*lead, slice(None, -1)))
+    return x
+
+
+def trapezoid(y: Any, x: Any = None, dx: Any = 1.0, axis: int = -1) -> Node:
+    """The integral of ``y`` along ``axis`` by the trapezoidal rule, at sample points ``x`` (1-d
+    along the axis, or of ``y``'s shape) or spaced ``dx`` apart, as ``np.trapezoid``."""
+    yv = as_node(y)
+    if yv.ndim == 0:
+        raise ShapeError("trapezoid: a 0-d array has no axis to integrate along")
+    ax = normalize_axis("trapezoid", axis, yv.ndim)
+    if x is None:
+        d: Any = dx
+    else:
+        xv = as_node(x)
+        if xv.ndim == 1:
+            d = diff(xv)
+            d = reshape(d, tuple(d.shape[0] if k == ax else 1 for k in range(yv.ndim)))
+        else:
+            d = diff(xv, axis=ax)
+    lead = (slice(None),) * ax
+    upper, lower = index(yv, (*lead, slice(1, None))), index(yv, (*lead, slice(None, -1)))
+    return reduce_sum(d * (upper + lower) / 2.0, axis=ax)

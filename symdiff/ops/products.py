@@ -1,6 +1,6 @@
 """Products: matmul (NumPy semantics, batched, 1-D operands), dot, einsum (whose derivative is
 again an einsum), and NumPy's other products written as einsums: tensordot, outer, inner, kron,
-vdot."""
+vdot; cross, and polyval (Horner's products), in elementwise ops."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from ..errors import ShapeError
 from ..ir import Dim, Node, Op, Type, format_shape
 from .base import as_node, as_nodes, broadcast_shapes, const, normalize_axis
 from .elementwise import Binary, multiply
-from .shape import broadcast_to, expand_dims, reshape, swapaxes
+from .layout import moveaxis
+from .shape import broadcast_to, expand_dims, reshape, stack, swapaxes, zeros_like
 
 
 class MatMul(Binary):
@@ -427,3 +428,62 @@ def kron(a: Any, b: Any) -> Node:
     spread = einsum(f"{sa},{sb}->{''.join(x + y for x, y in zip(sa, sb))}",
                     reshape(a_, sa_shape), reshape(b_, sb_shape))
     return reshape(spread, tuple(int(x) * int(y) for x, y in zip(sa_shape, sb_shape)))
+
+
+def cross(a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1,
+          axis: int | None = None) -> Node:
+    """The cross product of 3-vectors along ``axisa`` of ``a`` and ``axisb`` of ``b`` (``axis``
+    sets all three), broadcasting over the other axes, as ``np.cross``: a 2-vector has a zero
+    third component, and two 2-vectors give the scalar third component of their product."""
+    x, y = as_nodes(a, b)
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    for name, v in (("a", x), ("b", y)):
+        if v.ndim == 0:
+            raise ShapeError(f"cross: {name} must have at least one axis, got a 0-d array")
+    x = moveaxis(x, normalize_axis("cross", axisa, x.ndim), -1)
+    y = moveaxis(y, normalize_axis("cross", axisb, y.ndim), -1)
+    nx, ny = x.shape[-1], y.shape[-1]
+    if nx not in (2, 3) or ny not in (2, 3):
+        raise ShapeError(f"cross: incompatible dimensions for cross product (dimension must be 2 or 3), "
+                         f"got {format_shape(x.shape)} and {format_shape(y.shape)} along the vector axes")
+    a0, a1, b0, b1 = x[..., 0], x[..., 1], y[..., 0], y[..., 1]
+    third = a0 * b1 - a1 * b0
+    if nx == 2 and ny == 2:
+        return third
+    # the products NumPy computes, none with the missing zero (so an inf makes no NaN)
+    if nx == 2:
+        b2 = y[..., 2]
+        parts = [a1 * b2, -(a0 * b2), third]
+    elif ny == 2:
+        a2 = x[..., 2]
+        parts = [-(a2 * b1), a2 * b0, third]
+    else:
+        a2, b2 = x[..., 2], y[..., 2]
+        parts = [a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, third]
+    c = stack(parts, axis=-1)
+    return moveaxis(c, -1, normalize_axis("cross", axisc, c.ndim))
+
+
+def polyval(p: Any, x: Any) -> Node:
+    """The polynomial with coefficients ``p`` (highest power first) at ``x``, by Horner's rule
+    from zeros of ``x``'s shape and dtype, as ``np.polyval`` computes it (so an infinite ``x``
+    gives NaN there too).
+
+    >>> sd.polyval([3.0, 0.0, 1.0], x)   # 3x**2 + 1
+    """
+    xs = as_node(x)
+    if isinstance(p, Node):
+        if p.ndim != 1 or not isinstance(p.shape[0], int):
+            raise ShapeError(f"polyval: coefficients must be a 1-d array of known length, got shape "
+                             f"{format_shape(p.shape)}")
+        coefficients: list[Any] = [p[k] for k in range(p.shape[0])]
+    else:
+        arr = np.asarray(p)
+        if arr.ndim != 1:
+            raise ShapeError(f"polyval: coefficients must be 1-d, got shape {arr.shape}")
+        coefficients = [arr[k:k + 1].reshape(()) for k in range(arr.shape[0])]  # 0-d arrays: typed as p
+    y = zeros_like(xs)
+    for c in coefficients:
+        y = y * xs + c
+    return y
