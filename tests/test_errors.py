@@ -179,6 +179,7 @@ def test_numpy_given_an_expression_builds_one_or_says_why_not():
     assert np.dot(A, x) is sd.dot(A, x) and np.where(x > 0, x, 0) is sd.where(x > 0, x, 0)
     assert np.linalg.norm(x) is sd.linalg.norm(x) and np.concatenate([x, x]) is sd.concatenate([x, x])
     assert np.exp(x) is sd.exp(x) and np.abs(x) is sd.abs(x) and np.var(x) is sd.variance(x)
+    assert np.amax(A, axis=0) is sd.max(A, axis=0) and np.around(x, 2) is sd.round(x, 2)
     assert np.add.reduce(A) is sd.sum(A, axis=0) and np.multiply.accumulate(x) is sd.cumprod(x, axis=0)
     assert np.ones(3) * x is sd.const(np.ones(3)) * x  # ndarray operators too
     assert np.shape(A) == (3, 3) and np.ndim(x) == 1

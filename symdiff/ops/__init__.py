@@ -189,7 +189,9 @@ METHODS: dict[str, Any] = {k: v for k, v in _SUGAR.items() if not k.startswith("
 # code written with np.* builds a graph when it is given variables. In-place arithmetic on an
 # ndarray (acc += expr) rebinds the name to the expression, as it would for any Python number.
 
-_NUMPY_NAMES = {"var": "variance"}  # NumPy's names that symdiff spells otherwise
+# NumPy's names that symdiff spells otherwise (np.amax and np.around are other functions of
+# NumPy's with max's and round's arguments, not the same objects, so they are no aliases)
+_NUMPY_NAMES = {"var": "variance", "amax": "max", "amin": "min", "around": "round"}
 _MASK_UFUNCS = {"bitwise_and": ("&", logical_and), "bitwise_or": ("|", logical_or),
                 "bitwise_xor": ("^", logical_xor), "invert": ("~", logical_not)}
 _UFUNC_METHODS = {("add", "reduce"): sum, ("multiply", "reduce"): prod, ("maximum", "reduce"): max,
