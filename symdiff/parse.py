@@ -863,7 +863,10 @@ class _Parser:
             return self.call(node, values)
         if isinstance(node, ast.Attribute):
             x = self.operand(node.value, values[0])
-            return self.build(node, METHODS[node.attr].fget, as_node(x))
+            prop = METHODS[node.attr].fget
+            if node.attr == "size" and isinstance(prop(as_node(x)), int):
+                return prop(as_node(x))  # a static size is a number literal, as NumPy's
+            return self.build(node, prop, as_node(x))
         if isinstance(node, ast.Subscript):
             if self.index_value(node):
                 if _holds_string(values[0]):

@@ -182,7 +182,13 @@ def test_numpy_given_an_expression_builds_one_or_says_why_not():
     assert np.amax(A, axis=0) is sd.max(A, axis=0) and np.around(x, 2) is sd.round(x, 2)
     assert np.add.reduce(A) is sd.sum(A, axis=0) and np.multiply.accumulate(x) is sd.cumprod(x, axis=0)
     assert np.ones(3) * x is sd.const(np.ones(3)) * x  # ndarray operators too
-    assert np.shape(A) == (3, 3) and np.ndim(x) == 1
+    assert np.shape(A) == (3, 3) and np.ndim(x) == 1 and np.size(A) == A.size == 9
+    assert np.copy(x) is x.copy() is x  # immutable: a copy is the expression itself
+    X = sd.var("X", ("n", 3))
+    assert str(X.size) == "n * 3" and np.size(X, 1) == 3 and str(np.size(X, 0)) == "n"
+    assert sd.evaluate(X.sum() / X.size, {"X": np.full((5, 3), 2.0)}) == 2.0
+    q, r = divmod(x, 2.0)
+    assert q is x // 2.0 and r is x % 2.0
     acc = np.zeros(3)
     acc += x  # in-place on an ndarray: the name now holds the expression
     assert acc is sd.const(np.zeros(3)) + x

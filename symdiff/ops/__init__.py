@@ -7,6 +7,7 @@ public package read it. NumPy's ``linalg`` functions are registered as ``"linalg
 from __future__ import annotations
 
 import builtins
+import math
 from typing import Any
 
 from ..ir import Node
@@ -104,6 +105,24 @@ def _pow(self: Node, other: Any, modulo: Any = None) -> Node:
     return power(self, other)
 
 
+def _size(self: Node) -> int | Node:
+    """The number of elements: an int for a static shape, else an int64 expression of the
+    named dimensions' sizes (``x.sum() / x.size`` works for either)."""
+    static = math.prod(d for d in self.shape if isinstance(d, int))
+    named = [dim_size(d) for d in self.shape if not isinstance(d, int)]
+    if not named:
+        return static
+    n = named[0]
+    for d in named[1:]:
+        n = n * d
+    return n * static if static != 1 else n
+
+
+def _copy(self: Node, order: str = "K") -> Node:
+    """The expression itself: it is immutable, so a copy could never differ from it."""
+    return self
+
+
 # One table: Python's operator protocol and ndarray's methods -> symdiff function.
 # (ndarray.sort sorts in place; here, as every method, it returns a new node.)
 _SUGAR: dict[str, Any] = {
@@ -119,6 +138,8 @@ _SUGAR: dict[str, Any] = {
     "__rfloordiv__": lambda s, o: floor_divide(o, s),
     "__mod__": mod,
     "__rmod__": lambda s, o: mod(o, s),
+    "__divmod__": lambda s, o: (floor_divide(s, o), mod(s, o)),
+    "__rdivmod__": lambda s, o: (floor_divide(o, s), mod(o, s)),
     "__pow__": _pow,
     "__rpow__": lambda s, o: power(o, s),
     "__matmul__": matmul,
@@ -142,6 +163,7 @@ _SUGAR: dict[str, Any] = {
     "__invert__": mask_operator("~", logical_not),
     "__getitem__": index,
     "T": property(lambda s: transpose(s)),
+    "size": property(_size),
     "mT": property(lambda s: swapaxes(s, -1, -2)),
     "real": property(lambda s: real(s)),
     "imag": property(lambda s: imag(s)),
@@ -154,6 +176,7 @@ _SUGAR: dict[str, Any] = {
     "clip": clip,
     "conj": conj,
     "conjugate": conjugate,
+    "copy": _copy,
     "cumprod": cumprod,
     "cumsum": cumsum,
     "diagonal": diagonal,
@@ -198,7 +221,16 @@ _UFUNC_METHODS = {("add", "reduce"): sum, ("multiply", "reduce"): prod, ("maximu
                   ("minimum", "reduce"): min, ("logical_and", "reduce"): all,
                   ("logical_or", "reduce"): any, ("add", "accumulate"): cumsum,
                   ("multiply", "accumulate"): cumprod}
-_NUMPY_QUERIES = {"shape": lambda a: as_node(a).shape, "ndim": lambda a: as_node(a).ndim}
+def _np_size(a: Any, axis: int | None = None) -> int | Node:
+    x = as_node(a)
+    if axis is None:
+        return _size(x)
+    d = x.shape[axis]
+    return d if isinstance(d, int) else dim_size(d)
+
+
+_NUMPY_QUERIES = {"shape": lambda a: as_node(a).shape, "ndim": lambda a: as_node(a).ndim,
+                  "size": _np_size, "copy": lambda a, order="K", subok=False: as_node(a)}
 
 
 def _numpy_counterpart(name: str) -> Any:
