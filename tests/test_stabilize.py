@@ -1,6 +1,7 @@
 """Each stabilization rule: the raw formula overflows or loses precision, the rewritten one not."""
 
 import numpy as np
+import pytest
 
 import symdiff as sd
 
@@ -51,6 +52,32 @@ def test_exp_minus_one_is_expm1():
     assert sd.simplify(e) is sd.expm1(x)
     raw, good = raw_and_rewritten(e, x=1e-18)
     assert raw == 0.0 and good == 1e-18
+
+
+def test_log_one_minus_is_log1p_of_the_negation():
+    e = sd.log(1 - x)
+    assert sd.simplify(e) is sd.log1p(-x)
+    raw, good = raw_and_rewritten(e, x=1e-18)
+    assert raw == 0.0 and good == -1e-18
+    f32 = sd.var("f32", dtype="float32")
+    e = sd.log(sd.const(np.float64(1.0)) - f32)  # negated in the difference's float64
+    s = sd.simplify(e)
+    assert s.dtype == np.float64 and "log1p" in str(s)
+    assert sd.evaluate(s, {"f32": np.float32(2.0**-30)}, simplify=False) == np.log1p(-(2.0**-30))
+    # an integer difference is exact or wraps around, as a negation would not: left as written
+    u = sd.var("u", dtype="uint8")
+    assert sd.simplify(sd.log(1 - u)) is sd.log(1 - u)
+
+
+def test_one_minus_exp_is_minus_expm1():
+    e = 1 - sd.exp(x)
+    assert sd.simplify(e) is -sd.expm1(x)
+    raw, good = raw_and_rewritten(e, x=1e-18)
+    assert raw == 0.0 and good == -1e-18
+    # so the log of it (log1mexp) keeps the digits of a tiny x
+    e = sd.log(1 - sd.exp(x))
+    raw, good = raw_and_rewritten(e, x=-1e-20)
+    assert raw == -np.inf and good == pytest.approx(np.log(1e-20), rel=1e-15)
 
 
 def test_log_sum_exp_is_logsumexp():

@@ -565,6 +565,20 @@ def _log1p(node: Node, x: Node) -> Node:
     return log1p(x.astype(wide))
 
 
+def _log1m(node: Node, x: Node) -> Node | None:
+    """log(1 - x) -> log1p(-x), negated in the floating dtype the difference has (an integer
+    difference is exact, or wraps around as -x would not: 1 - 1 is 0, 1 + 255 is 256)."""
+    wide = node.inputs[0].dtype
+    if wide.kind not in "fc":
+        return None
+    return log1p(negative(x if x.dtype == wide else x.astype(wide)))
+
+
+def _one_minus_exp(node: Node, x: Node) -> Node | None:
+    """1 - exp(x) -> -expm1(x): for x near 0, 1 - exp(x) keeps no digit of a tiny x."""
+    return negative(expm1(x)) if node.dtype == node.inputs[1].dtype else None
+
+
 _e = exp_(x).named("e")
 
 STABILIZE = RuleSet([
@@ -575,6 +589,8 @@ STABILIZE = RuleSet([
     Rule(log_(x - -1), _log1p),  # log(x - -1) -> log1p(x)
     Rule(exp_(x) - 1, lambda x: expm1(x)),  # exp(x)-1 -> expm1(x)
     Rule(exp_(x) + -1, lambda x: expm1(x)),  # exp(x) + -1 -> expm1(x)
+    Rule(log_(1 - x), _log1m),  # log(1-x) -> log1p(-x)
+    Rule(1 - exp_(x), _one_minus_exp),  # 1-exp(x) -> -expm1(x), so log(1-exp(x)) -> log(-expm1(x))
     Rule(exp_(Pat(LogSoftmax, x)), _softmax_of_log_softmax),  # exp(log_softmax x) -> softmax x (unshared)
     # the logistic function and softmax as users write them: their logs then stabilize too
     Rule(1 / (1 + exp_(x)), lambda x: sigmoid(negative(x))),  # 1/(1+exp(x)) -> sigmoid(-x)
