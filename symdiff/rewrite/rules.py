@@ -17,7 +17,10 @@ grouped otherwise it may stay finite): a matter of range, like rounding. So:
 - ``x / x -> 1`` only for a known finite, non-zero ``x`` (0/0 and inf/inf are NaN).
 - Term collection reassociates sums and products and takes common factors out
   (``a*f + b*f -> (a + b)*f``): only rounding differs. A term with a zero factor (``0*x``)
-  is kept whole, never merged or factored, so its NaN where ``x`` is infinite stays.
+  is kept whole, never merged or factored, so its NaN where ``x`` is infinite stays. The one
+  exception to the policy: terms whose coefficients partly cancel merge (``x + x - x -> x``),
+  so where ``x`` is infinite the raw NaN (inf - inf) becomes inf; guarding every merge would
+  keep a ``t - t`` beside most sums of a gradient.
 - ``exp(log x) -> x`` only for ``x`` known non-negative (log of a negative is NaN).
 - Zeros from differentiation (a scalar ``0`` broadcast to a shape) vanish from sums and through
   shape ops; they are not multiplied away from values that may be infinite.
