@@ -44,6 +44,17 @@ def test_tensors():
     assert sd.latex(sd.reshape(W, (12,))) == r"\operatorname{reshape}\left(W, (12,)\right)"
 
 
+def test_einsum_pi_and_greek_letters():
+    A, B, v = sd.var("A", (2, 3)), sd.var("B", (3, 4)), sd.var("v", (3,))
+    assert sd.latex(sd.einsum("ij,jk->ik", A, B)) == r"\operatorname{einsum}_{ij,jk \to ik}\left(A, B\right)"
+    assert sd.latex(sd.einsum("...j,j", A, v)) == r"\operatorname{einsum}_{\ldots j,j \to \ldots}\left(A, v\right)"
+    assert sd.latex(sd.parse("pi * x - pi")) == r"\pi \cdot x - \pi"  # NumPy's pi, by its name
+    assert sd.latex(sd.const(3.14)) == "3.14"
+    # Greek letters written as such print as LaTeX's; a capital that looks Latin stays a letter
+    assert sd.latex(sd.var("λ") + sd.var("σ_1") * sd.var("Δ")) == r"\lambda + \sigma_{1} \cdot \Delta"
+    assert sd.latex(sd.var("Α")) == "Α"
+
+
 def test_arange_and_one_hot_keep_their_arguments():
     # the identity rows a Jacobian starts from: one_hot(arange(3), 3), not one_hot(arange())
     assert sd.latex(sd.one_hot(sd.arange(3), 3)) == (

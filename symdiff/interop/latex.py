@@ -3,7 +3,9 @@ with shared or long sub-expressions named once (``t_{1} = ...``) as the text pri
 
 from __future__ import annotations
 
+import math
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
@@ -25,6 +27,24 @@ _GREEK = {
     "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega",
     "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega",
 }
+
+
+def _greek_letters() -> dict[str, str]:
+    """Greek letters written as such (α, Δ) -> their commands' names; a capital that looks
+    Latin (Α) has no command and stays a letter."""
+    table = {}
+    for ch in map(chr, range(0x391, 0x3CA)):
+        m = re.fullmatch(r"GREEK (SMALL|CAPITAL) LETTER (\w+)", unicodedata.name(ch, ""))
+        if m:
+            word = m[2].lower().replace("lamda", "lambda")  # Unicode spells it lamda
+            word = word if m[1] == "SMALL" else word.capitalize()
+            if word in _GREEK:
+                table[ch] = word
+    return table
+
+
+_GREEK_LETTERS = _greek_letters()
+
 _FUNCTIONS = {"sin": r"\sin", "cos": r"\cos", "tan": r"\tan", "tanh": r"\tanh", "log": r"\log", "sigmoid": r"\sigma"}
 
 
@@ -53,6 +73,8 @@ def latex_name(name: str) -> str:
         m = re.fullmatch(r"([A-Za-z]+)(\d+)", name)
         if m:
             base, sub = m.groups()
+    if len(base) == 1 and not base.isascii():
+        base = _GREEK_LETTERS.get(base, base)  # α as alpha, so it prints \alpha
     if base in _GREEK:
         head = "\\" + base
     elif len(base) == 1 or not base.isascii():
@@ -72,6 +94,8 @@ def _number(v: object) -> str:
             return r"\mathrm{NaN}"
         if v in (float("inf"), float("-inf")):
             return r"\infty" if v > 0 else r"-\infty"
+        if abs(v) == math.pi:  # NumPy's pi, as the parser reads the name
+            return r"\pi" if v > 0 else r"-\pi"
         if v.is_integer() and abs(v) < 1e16:
             return str(int(v))
         r = repr(v)
@@ -211,6 +235,10 @@ def _node_latex(n: Node, a: list[Printed]) -> Printed:
         return linalg
     if name in _SHAPE_OPS:
         return _shape_op(n, a)
+    if name == "einsum":  # its subscripts below the name: einsum_{ij,jk \to ik}(A, B)
+        inputs, _, output = op.spec().partition("->")  # type: ignore[attr-defined]
+        spec = _escape(inputs).replace("...", r"\ldots ") + r" \to " + _escape(output).replace("...", r"\ldots ")
+        return Printed(rf"\operatorname{{einsum}}_{{{spec.strip()}}}\left({', '.join(map(str, a))}\right)", ATOM)
     params = [_escape(p if isinstance(p, str) else repr(p)) for p in _shown_params(n)]
     return _call(name, a, params)
 
@@ -315,8 +343,6 @@ def _shown_params(n: Node) -> list[object]:
         if hasattr(op, attr):
             v = getattr(op, attr)
             return [format_shape(v) if attr == "shape" else v]
-    if op.name == "einsum":
-        return [op.spec()]  # type: ignore[attr-defined]
     return []
 
 
