@@ -150,6 +150,26 @@ def test_from_sympy_builds_readable_graphs():
 
 
 
+@pytest.mark.parametrize("fn", [sympy.coth, sympy.sech, sympy.csch, sympy.cot, sympy.sec, sympy.csc,
+                                sympy.acot, sympy.asec, sympy.acsc, sympy.acoth, sympy.asech, sympy.acsch],
+                         ids=lambda f: f.__name__)
+def test_from_sympy_reciprocal_functions_and_their_inverses(fn):
+    a = sympy.Symbol("a")
+    e = sd.from_sympy(fn(a))
+    for value in (0.3, 0.9, 1.7, -2.5):
+        want = complex(fn(a).subs(a, value).evalf(30))
+        if abs(want.imag) > 0:
+            continue  # outside the real domain: SymPy's value is complex
+        assert sd.evaluate(e, {"a": value}) == pytest.approx(want.real, rel=1e-13)
+    # and their derivatives, against SymPy's
+    d = sd.grad(e, "a")
+    want_d = sympy.diff(fn(a), a)
+    for value in (0.3, 1.7):
+        w = complex(want_d.subs(a, value).evalf(30))
+        if abs(w.imag) == 0:
+            assert sd.evaluate(d, {"a": value}) == pytest.approx(w.real, rel=1e-11)
+
+
 def test_infinities_keep_their_sign_both_ways():
     a = sympy.Symbol("a")
     assert sd.evaluate(sd.from_sympy(sympy.oo)) == math.inf

@@ -546,8 +546,6 @@ _FUNCS: dict[type, Callable[..., Any]] = {
     sympy.tanh: FUNCTIONS["tanh"],
     sympy.Abs: FUNCTIONS["abs"],
     sympy.sign: FUNCTIONS["sign"],
-    sympy.sinh: lambda a: (ew.exp(a) - ew.exp(-a)) / 2,
-    sympy.cosh: lambda a: (ew.exp(a) + ew.exp(-a)) / 2,
     sympy.cot: lambda a: 1 / ew.tan(a),
     sympy.sec: lambda a: 1 / ew.cos(a),
     sympy.csc: lambda a: 1 / ew.sin(a),
@@ -579,6 +577,18 @@ _FUNCS.update({
     sympy.floor: FUNCTIONS["floor"],
     sympy.ceiling: FUNCTIONS["ceil"],
     sympy.sinc: lambda a: FUNCTIONS["sinc"](ew.divide(a, math.pi)),
+})
+# the reciprocal functions and their inverses, as SymPy defines them for real arguments
+_FUNCS.update({
+    sympy.coth: lambda a: 1 / FUNCTIONS["tanh"](a),
+    sympy.sech: lambda a: 1 / FUNCTIONS["cosh"](a),
+    sympy.csch: lambda a: 1 / FUNCTIONS["sinh"](a),
+    sympy.acot: lambda a: FUNCTIONS["arctan"](1 / a),
+    sympy.asec: lambda a: FUNCTIONS["arccos"](1 / a),
+    sympy.acsc: lambda a: FUNCTIONS["arcsin"](1 / a),
+    sympy.acoth: lambda a: FUNCTIONS["arctanh"](1 / a),
+    sympy.asech: lambda a: FUNCTIONS["arccosh"](1 / a),
+    sympy.acsch: lambda a: FUNCTIONS["arcsinh"](1 / a),
 })
 _FUNCS.update({
     sympy.conjugate: FUNCTIONS["conj"],
