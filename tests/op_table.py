@@ -713,6 +713,22 @@ for _shape in [(2, 2), (3, 3), (2, 3, 3)]:
          ref=lambda a: np.linalg.slogdet(a)[1], id="logabsdet")
 good("linalg.det", -invertible(3, 3), ref=np.linalg.det, id="negative")
 good("linalg.inv", np.array([[2, 1], [1, 3]]), ref=np.linalg.inv, id="int")
+for _n in (0, 1, 3, 4, -2):
+    good("linalg.matrix_power", invertible(3, 3) / 2, _n, ref=np.linalg.matrix_power, id=f"n{_n}",
+         zero_grad=_n == 0)
+good("linalg.matrix_power", invertible(2, 3, 3) / 2, 5, ref=np.linalg.matrix_power, id="stack")
+good("linalg.matrix_power", np.array([[1, 2], [3, 4]]), 3, ref=np.linalg.matrix_power, grad=False, id="int")
+bad("linalg.matrix_power", lambda: sd.linalg.matrix_power(v("a", 2, 3), 2), sd.ShapeError,
+    r"matrix_power: last 2 dimensions of the array must be square")
+bad("linalg.matrix_power", lambda: sd.linalg.matrix_power(v("a", 2, 2), 1.5), TypeError,
+    r"matrix_power: the exponent must be an integer", id="float")
+good("linalg.multi_dot", normal(3), normal(3, 4), normal(4, 2), normal(2),
+     call=lambda a, b, c, d: sd.linalg.multi_dot([a, b, c, d]),
+     ref=lambda a, b, c, d: np.linalg.multi_dot([a, b, c, d]))
+good("linalg.multi_dot", normal(2, 3), normal(3, 4), call=lambda a, b: sd.linalg.multi_dot([a, b]),
+     ref=lambda a, b: np.linalg.multi_dot([a, b]), id="two")
+bad("linalg.multi_dot", lambda: sd.linalg.multi_dot([v("a", 2, 2)]), ValueError,
+    r"multi_dot: expecting at least two arrays")
 good("linalg.slogdet", -invertible(3, 3), call=lambda a: sd.linalg.slogdet(a).logabsdet,
      ref=lambda a: np.linalg.slogdet(a).logabsdet, id="negative")
 good("linalg.slogdet", invertible(2, 3, 3) * np.array([1.0, -1.0])[:, None, None],

@@ -33,7 +33,7 @@ from .products import (
     Einsum, MatMul, dot, einsum, inner, kron, matmul, outer, tensordot, vdot,
 )
 from .reduce import Reduction, max, min, sum
-from .shape import expand_dims, index, reshape, swapaxes, transpose
+from .shape import broadcast_to, expand_dims, index, reshape, swapaxes, transpose
 
 __all__ = [
     "Einsum", "MatMul", "cholesky", "det", "dot", "eigh", "eigvalsh", "einsum", "inner", "inv",
@@ -208,6 +208,57 @@ def inv(a: Any) -> Node:
     >>> sd.linalg.inv(A) @ b
     """
     return Node(Inv(), (as_node(a),))
+
+
+def matrix_power(a: Any, n: int) -> Node:
+    """A square matrix (or each in a stack) to an integer power, with NumPy's products: the
+    identity for 0, the inverse's power for a negative n, binary powers above 3.
+
+    >>> sd.linalg.matrix_power(A, 3)   # (A @ A) @ A
+    """
+    x = as_node(a)
+    if not isinstance(n, (int, np.integer)) or isinstance(n, (bool, np.bool_)):
+        raise TypeError(f"matrix_power: the exponent must be an integer, got {type(n).__name__}")
+    if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
+        raise ShapeError(f"matrix_power: last 2 dimensions of the array must be square, got shape "
+                         f"{format_shape(x.shape)}")
+    if n == 0:
+        k = x.shape[-1]
+        if not isinstance(k, int):
+            raise NotImplementedError(f"matrix_power: the identity needs a static size, not {k!r}")
+        return broadcast_to(const(np.eye(k, dtype=x.dtype)), x.shape)
+    base = inv(x) if n < 0 else x
+    n = abs_(int(n))
+    if n <= 3:
+        out = base
+        for _ in range(n - 1):
+            out = out @ base
+        return out
+    z: Node | None = None
+    result: Node | None = None
+    while n > 0:
+        z = base if z is None else z @ z
+        n, bit = divmod(n, 2)
+        if bit:
+            result = z if result is None else result @ z
+    assert result is not None
+    return result
+
+
+def multi_dot(arrays: Sequence[Any]) -> Node:
+    """The product of matrices (the first and last may be vectors), left to right, as
+    ``np.linalg.multi_dot`` computes it up to the order of the products."""
+    nodes = [as_node(a) for a in arrays]
+    if len(nodes) < 2:
+        raise ValueError("multi_dot: expecting at least two arrays")
+    for k, m in enumerate(nodes):
+        if m.ndim != 2 and not (m.ndim == 1 and k in (0, len(nodes) - 1)):
+            raise ShapeError(f"multi_dot: array {k} has {m.ndim} dimensions; only the first and last "
+                             "may be 1-d, the others must be 2-d")
+    out = nodes[0]
+    for m in nodes[1:]:
+        out = dot(out, m)
+    return out
 
 
 def det(a: Any) -> Node:
