@@ -422,28 +422,31 @@ class LogicalXor(Logical):
     math = "(bool({0}) != bool({1}))"
 
 
-class LogicalNot(Unary):
+class UnaryMask(Unary):
+    """A boolean mask of one input: nothing flows back through it."""
+
+    __slots__ = ()
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (None,)
+
+
+class LogicalNot(UnaryMask):
     name, numpy = "logical_not", "np.logical_not({0})"
     math = "(not {0})"
 
-    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
-        return (None,)
 
-
-class IsNan(Unary):
+class IsNan(UnaryMask):
     name, numpy = "isnan", "np.isnan({0})"
     math = "math.isnan({0})"
 
-    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
-        return (None,)
 
-
-class IsInf(IsNan):
+class IsInf(UnaryMask):
     name, numpy = "isinf", "np.isinf({0})"
     math = "math.isinf({0})"
 
 
-class IsFinite(IsNan):
+class IsFinite(UnaryMask):
     name, numpy = "isfinite", "np.isfinite({0})"
     math = "math.isfinite({0})"
 
