@@ -47,6 +47,22 @@ def test_rule_declines_with_none_and_sets_combine():
     assert rewrite([(x + x) + (x + x)], rs)[0] is (x * 2) * 2
 
 
+def test_a_users_rule_joins_the_default_ones():
+    a = Pat.var("a")
+    sin_, cos_ = Pat.of(sd.sin), Pat.of(sd.cos)  # the op a public function builds
+    pythagoras = Rule(sin_(a) ** 2 + cos_(a) ** 2, lambda node, a: sd.ones_like(node))
+    e = sd.sin(x * y) ** 2 + sd.cos(x * y) ** 2 + x
+    s = sd.simplify(e, DEFAULT + pythagoras)
+    assert s is 1.0 + x
+    same_values(e, s, x=0.7, y=-1.3)
+    assert sd.simplify(e) is not s  # not a default rule
+    assert Pat.of(sd.where)(a, a, a).ops == (type(sd.where(x > 0, x, y).op),)
+    with pytest.raises(TypeError, match=r"Pat.of: cannot tell which op hstack builds"):
+        Pat.of(sd.hstack)
+    with pytest.raises(TypeError, match=r"Pat.of: trapezoid builds no single op"):
+        Pat.of(sd.trapezoid)
+
+
 # -- each rule: structure and values ----------------------------------------------------------------
 
 

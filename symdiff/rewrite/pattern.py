@@ -58,6 +58,37 @@ def scalar_constant(node: Node) -> np.ndarray | None:
     return None
 
 
+def _op_type_of(fn: Callable[..., Any]) -> type[Op]:
+    """The op class a public function such as ``sd.sin`` puts at the root of what it builds,
+    found by applying it to fresh 2x2 variables, one per required positional argument."""
+    from ..ops import var
+
+    name = getattr(fn, "__name__", repr(fn))
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        params = []  # type: ignore[assignment]
+    arity = sum(1 for p in params if p.default is p.empty
+                and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+    built: Any = None
+    for first in ("float64", "bool"):  # a mask first, as where(cond, a, b) takes, if floats fail
+        probes = [var(f"pattern_probe_{k}", shape=(2, 2), dtype=first if k == 0 else "float64")
+                  for k in range(arity)]
+        try:
+            built = fn(*probes)
+            break
+        except Exception as e:  # noqa: BLE001 - any refusal means no op to read off
+            error = e
+    else:
+        raise TypeError(f"Pat.of: cannot tell which op {name} builds ({error}); give the op "
+                        "class, as in Pat.of(Exp)") from None
+    if isinstance(built, Node) and len(built.inputs) == arity and all(
+            a is b for a, b in zip(built.inputs, probes)):
+        return type(built.op)
+    raise TypeError(f"Pat.of: {name} builds no single op of its own to match (it composes "
+                    "others); give the op class, as in Pat.of(Exp)")
+
+
 class Pat:
     """A pattern over nodes; build them with the arithmetic operators, ``Pat.var``, ``Pat(op, ...)``."""
 
@@ -82,8 +113,11 @@ class Pat:
         return p
 
     @staticmethod
-    def of(ops: OpTypes) -> Callable[..., Pat]:
-        """A pattern builder for an op: ``exp = Pat.of(Exp); exp(x)``."""
+    def of(ops: OpTypes | Callable[..., Any]) -> Callable[..., Pat]:
+        """A pattern builder for an op, given by its class or by the public function that builds
+        it: ``exp = Pat.of(Exp)`` or ``Pat.of(sd.exp)``; then ``exp(x)``."""
+        if not isinstance(ops, (type, tuple)):
+            ops = _op_type_of(ops)
         return lambda *src, name=None: Pat(ops, *src, name=name)
 
     def named(self, name: str) -> Pat:
