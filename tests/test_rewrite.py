@@ -47,6 +47,19 @@ def test_rule_declines_with_none_and_sets_combine():
     assert rewrite([(x + x) + (x + x)], rs)[0] is (x * 2) * 2
 
 
+def test_collection_never_makes_a_coefficient_overflow_or_vanish():
+    # merging 1e200 * 1e200 would make inf * x (inf where the graph gives 1e100), and
+    # 1e-200 * 1e-200 would underflow to 0 and read as terms that cancel (x - x, 0 for 1e-150)
+    for e in (1e200 * (1e200 * x), 1e-200 * (1e-200 * x), x * 1e300 * 1e10, x / 1e-300 / 1e-300,
+              1e300 * x * y * 1e300 - x * y):
+        s = sd.simplify(e)
+        for value in (1e-300, 1e-100, 1.5, 1e250):
+            with np.errstate(all="ignore"):
+                raw, got = sd.evaluate([e, s], {"x": value, "y": 1.0}, simplify=False)
+            np.testing.assert_allclose(got, raw, rtol=1e-15)
+    assert sd.simplify(2.0 * (3.0 * x)) is 6.0 * x  # coefficients that fit still merge
+
+
 def test_a_users_rule_joins_the_default_ones():
     a = Pat.var("a")
     sin_, cos_ = Pat.of(sd.sin), Pat.of(sd.cos)  # the op a public function builds

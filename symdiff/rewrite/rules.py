@@ -1164,6 +1164,17 @@ def _collect(node: Node, ctx: Context) -> Node | None:
         return None
     if _plain_pair(old, ctx):
         return None
+    # Coefficients multiply and add in the region's dtype: one that overflows (1e200 * 1e200),
+    # underflows to zero (1e-200 * 1e-200, which would read as terms that cancel) or becomes
+    # NaN would change values the graph as written keeps finite, so such a region stays as it is.
+    with np.errstate(over="raise", under="raise", invalid="raise"):
+        try:
+            return _collect_region(old, ctx)
+        except FloatingPointError:
+            return None
+
+
+def _collect_region(old: Node, ctx: Context) -> Node | None:
     dtype = old.dtype
     one = np.asarray(1, dtype=dtype)
     uses, new = ctx.uses, ctx.new
