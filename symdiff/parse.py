@@ -359,6 +359,7 @@ class _Reader:
 
         skip = (tokenize.NL, tokenize.COMMENT)
         self.at: tokenize.TokenInfo | None = None  # the token being read
+        self.byte_offsets: dict[int, list[int]] = {}  # a non-ASCII line's columns in bytes
         try:
             self.tokens = [t for t in tokenize.generate_tokens(readline) if t.type not in skip]
         except (tokenize.TokenError, SyntaxError):
@@ -368,7 +369,15 @@ class _Reader:
         """A tokenizer position (characters) as the line and UTF-8 byte column ast uses."""
         row, col = at
         line = self.lines[row - 1] if row <= len(self.lines) else ""
-        return row, col if line.isascii() else len(line[:col].encode("utf-8"))
+        if line.isascii():
+            return row, col
+        offsets = self.byte_offsets.get(row)
+        if offsets is None:  # once per line: a long line of non-ASCII text stays linear
+            offsets = [0]
+            for ch in line:
+                offsets.append(offsets[-1] + len(ch.encode("utf-8")))
+            self.byte_offsets[row] = offsets
+        return row, offsets[col] if col < len(offsets) else offsets[-1] + col - len(line)
 
     def read(self) -> ast.Expression:
         tokens = self.tokens

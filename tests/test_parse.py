@@ -214,6 +214,9 @@ def test_length_limit_and_text_of_any_depth():
     long_sum = sd.parse("x+" * 10_000 + "x")
     assert sd.count_nodes(long_sum) == 10_001
     assert sd.evaluate(long_sum, {"x": 1.0}, simplify=False) == 10_001.0
+    # a long line of non-ASCII names (columns counted in bytes once per line, not per token)
+    wide = sd.parse(" + ".join(f"é{k % 50} * x" for k in range(5000)))
+    assert sd.count_nodes(wide) == 51 + 50 + 4999  # variables, the 50 distinct products, the sums
     # a polynomial of 3,000 terms reads as the same graph the Python API builds
     terms = [(k + 1.5, k % 5) for k in range(3000)]
     poly = sd.parse(" + ".join(f"{c}*x**{p}" for c, p in terms))
