@@ -222,6 +222,8 @@ _UFUNC_METHODS = {("add", "reduce"): sum, ("multiply", "reduce"): prod, ("maximu
                   ("minimum", "reduce"): min, ("logical_and", "reduce"): all,
                   ("logical_or", "reduce"): any, ("add", "accumulate"): cumsum,
                   ("multiply", "accumulate"): cumprod}
+
+
 def _np_size(a: Any, axis: int | None = None) -> int | Node:
     x = as_node(a)
     if axis is None:
