@@ -294,10 +294,19 @@ class Tanh(Unary):
 
 
 @helper
+def exp_float(x):  # type: ignore[no-untyped-def]
+    # An integer or boolean array as the float dtype np.exp gives it (int8 to half precision,
+    # int64 to double): negating it, or shifting it by its maximum, must not wrap around
+    # (uint8 -3 is 253, 3 - 200 is 59).
+    x = np.asarray(x)
+    return x if x.dtype.kind in "fc" else x.astype(np.exp(np.zeros(0, x.dtype)).dtype)
+
+
+@helper
 def sigmoid_kernel(x):  # type: ignore[no-untyped-def]
     # exact in both tails: for very negative x, exp(-x) overflows to inf and 1/inf is 0
     with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-x))
+        return 1.0 / (1.0 + np.exp(-exp_float(x)))
 
 
 class Sigmoid(Unary):

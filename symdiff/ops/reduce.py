@@ -12,7 +12,7 @@ import numpy as np
 from ..ir import Dim, Node, Op, Shape, Type, format_shape
 from ..errors import DTypeError, ShapeError
 from .base import as_node, dim_size, dtype_by_running, helper, normalize_axes
-from .elementwise import astype, equal, exp, maximum, minimum, sqrt, where
+from .elementwise import astype, equal, exp, exp_float, maximum, minimum, sqrt, where
 from .numeric import conj, real
 from .shape import broadcast_to, reshape
 
@@ -112,14 +112,6 @@ class Prod(Reduction):
         at_zero = gk * nonzero_prod * other_zeros
         elsewhere = gk * (nonzero_prod / nonzero) * zero_prod
         return (where(is_zero, at_zero, elsewhere),)
-
-
-@helper
-def exp_float(x):  # type: ignore[no-untyped-def]
-    # An integer or boolean array as the float dtype np.exp gives it (int8 to half precision,
-    # int64 to double): shifting it by its maximum must not wrap around (uint8 3 - 200 is 59).
-    x = np.asarray(x)
-    return x if x.dtype.kind in "fc" else x.astype(np.exp(np.zeros(0, x.dtype)).dtype)
 
 
 @helper
