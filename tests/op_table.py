@@ -618,6 +618,9 @@ for _sa, _sb in [((), (3,)), ((3,), (3,)), ((2, 3), (3, 4)), ((2, 3), (3,)), ((2
                  ((2, 3, 4), (5, 4, 2)), ((4,), (2, 4, 3))]:
     good("dot", normal(*_sa), normal(*_sb), ref=np.dot)
 bad("dot", lambda: sd.dot(v("a", 2, 3), v("b", 4)), sd.ShapeError, r"\(2, 3\) and \(4,\)", id="align")
+bad("dot", lambda: sd.dot(v("a", 2, 3, 4), v("b", 5, 3)), sd.ShapeError,
+    r"dot: shapes \(2, 3, 4\) and \(5, 3\) do not align: the last axis of a has size 4, axis 0 "
+    r"of b has size 5", id="align-nd")
 
 for _spec, _shapes in [("ij,jk->ik", [(2, 3), (3, 4)]), ("ij->ji", [(2, 3)]), ("ii->i", [(3, 3)]),
                        ("ii", [(3, 3)]), ("i,i->", [(3,), (3,)]), ("i,j->ij", [(2,), (3,)]),

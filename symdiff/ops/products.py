@@ -72,6 +72,12 @@ def dot(a: Any, b: Any) -> Node:
     a_, b_ = as_nodes(a, b)
     if a_.ndim == 0 or b_.ndim == 0:
         return multiply(a_, b_)
+    k_b = 0 if b_.ndim == 1 else b_.ndim - 2
+    if a_.shape[-1] != b_.shape[k_b]:
+        raise ShapeError(
+            f"dot: shapes {format_shape(a_.shape)} and {format_shape(b_.shape)} do not align: "
+            f"the last axis of a has size {a_.shape[-1]!r}, axis {k_b} of b has size {b_.shape[k_b]!r}"
+        )
     if a_.ndim <= 2 and b_.ndim <= 2:
         return matmul(a_, b_)
     letters = "abcdefghijklmnopqrstuvwxyz"
