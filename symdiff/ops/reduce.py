@@ -4,6 +4,7 @@ where broadcasting is undone."""
 from __future__ import annotations
 
 import builtins
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -153,7 +154,25 @@ class All(Any_):
     name, numpy_name = "all", "np.all"
 
 
+def _keepdims(name: str, keepdims: Any) -> bool:
+    """``keepdims`` as NumPy reads it (a bool or an int; None is NumPy's default of the
+    argument in that place). Anything else is refused: the third positional argument is
+    keepdims here, where NumPy's is dtype or out, so ``sum(x, 0, np.float32)`` must not be
+    read as keepdims=True."""
+    if keepdims is None or isinstance(keepdims, (bool, np.bool_)):
+        return bool(keepdims)
+    try:
+        return bool(operator.index(keepdims))
+    except TypeError:
+        raise TypeError(
+            f"{name}: keepdims must be True or False, got {keepdims!r}; the third positional "
+            "argument is keepdims here (NumPy's is dtype or out): give those by keyword, "
+            f"as in {name}(x, axis, dtype=...)"
+        ) from None
+
+
 def _reduce(cls: type[Reduction], x: Any, axis: Any, keepdims: bool) -> Node:
+    keepdims = _keepdims(cls.name, keepdims)
     x = as_node(x)
     axes = normalize_axes(cls.name, axis, x.ndim)
     if not axes and not keepdims:
@@ -180,6 +199,7 @@ def _reduce_with(cls: type[Reduction], x: Any, axis: Any, keepdims: bool, dtype:
 def _reduce_with_elements(cls: type[Reduction], x: Any, axis: Any, keepdims: bool, dtype: Any,
                           out: Any, initial: Any, mask: Any, identity: float | None) -> Node:
     name = cls.name
+    keepdims = _keepdims(name, keepdims)
     if out is not None:
         raise NotImplementedError(f"{name}: the argument 'out' is not supported")
     x = as_node(x)
@@ -280,6 +300,7 @@ def all(a: Any, axis: Any = None, keepdims: bool = False, *, out: Any = None,  #
 
 
 def _logical(cls: type[Reduction], x: Any, axis: Any, keepdims: bool) -> Node:
+    keepdims = _keepdims(cls.name, keepdims)
     x = as_node(x)
     axes = normalize_axes(cls.name, axis, x.ndim)
     if not axes and not keepdims and x.dtype == np.bool_:
@@ -309,6 +330,7 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False, *, dtype: Any = None,
          where: Any = None) -> Node:
     """Arithmetic mean over ``axis``; integer inputs give float64, as in NumPy. ``dtype`` and
     ``where`` (the mean of the elements where the mask is true) as NumPy's."""
+    keepdims = _keepdims("mean", keepdims)
     if out is not None:
         raise NotImplementedError("mean: the argument 'out' is not supported")
     x = as_node(x)
