@@ -1183,6 +1183,11 @@ bad("take", lambda: sd.take(v("a", 4, 3), 3, axis=1), sd.OutOfBoundsError,
     r"take: index 3 is out of bounds for axis 1 with size 3", id="bounds-int")
 bad("take", lambda: sd.take(v("a", 4), [0], mode="wrap"), NotImplementedError,
     r"take: mode='wrap' is not supported", id="mode")
+# np.take(a, indices, axis, out, mode): out comes before mode, also when given by position
+bad("take", lambda: sd.take(v("a", 4), [0], 0, np.zeros(1)), NotImplementedError,
+    r"take: the argument 'out' is not supported", id="out")
+good("take", normal(4, 3), [2, 0], call=lambda x, i: sd.take(x, i, 1, None), ref=lambda x, i: np.take(x, i, 1, None),
+     id="out-none")
 bad("take", lambda: sd.take(v("a", 4), v("i", 2)), TypeError, r"take: indices must be integers, got dtype float64",
     id="float-indices")
 

@@ -602,13 +602,15 @@ def take_indices(x: Node, indices: Any, axis: int) -> Node:
     return index(x, (*(slice(None),) * axis, indices))
 
 
-def take(a: Any, indices: Any, axis: Any = None, mode: str = "raise") -> Node:
+def take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: str = "raise") -> Node:
     """Elements of ``a`` at integer ``indices`` along ``axis`` (of the flattened array when
     None), as ``np.take``; the derivative scatters back with repeated indices adding up.
 
     >>> sd.take(sd.var("x", shape=(4, 3)), [0, 2], axis=1).shape
     (4, 2)
     """
+    if out is not None:
+        raise NotImplementedError("take: the argument 'out' is not supported")
     x = as_node(a)
     if mode != "raise":
         raise NotImplementedError(
