@@ -1086,6 +1086,11 @@ bad("pad", lambda: sd.pad(v("a", "n", 3), 1), sd.ShapeError, r"pad: cannot pad t
     id="named")
 bad("pad", lambda: sd.pad(v("a", 3), 1, constant_values=v("c")), NotImplementedError,
     r"pad: `constant_values` must be numbers", id="node-value")
+# np.pad raises for 300 in int8 only when run, and wraps -1 around to 255 in uint8
+bad("pad", lambda: sd.pad(v("a", 3, dtype="int8"), 1, constant_values=300), sd.DTypeError,
+    r"pad: the constant value 300 does not fit int8, the dtype of the array it pads", id="int-range")
+bad("pad", lambda: sd.pad(v("a", 3, dtype="uint8"), 1, constant_values=((0, -1),)), sd.DTypeError,
+    r"pad: the constant value -1 does not fit uint8", id="uint-range")
 
 good("atleast_1d", normal(), ref=np.atleast_1d)
 good("atleast_1d", normal(2, 3), ref=np.atleast_1d)
