@@ -628,6 +628,12 @@ for _spec, _shapes in [("ij,jk->ik", [(2, 3), (3, 4)]), ("ij->ji", [(2, 3)]), ("
                        ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]), ("ij->", [(2, 3)]),
                        ("ij,j", [(2, 3), (3,)]), ("ijk->kj", [(2, 3, 4)]), ("ij,kj->ikj", [(2, 3), (4, 3)])]:
     good("einsum", _spec, *(normal(*s) for s in _shapes), ref=np.einsum, id=_spec)
+# a label's axes of size 1 broadcast, as in NumPy, in any operand (the gradient's einsums put the
+# size-1 operand second)
+for _spec, _shapes in [("ij,ij->ij", [(1, 3), (2, 3)]), ("ij,ij,ij->i", [(2, 3), (2, 3), (1, 3)]),
+                       ("ij,jk->ik", [(2, 1), (3, 4)])]:
+    good("einsum", _spec, *(normal(*s) for s in _shapes), ref=np.einsum,
+         id=_spec + "-" + "-".join("x".join(map(str, s)) for s in _shapes))
 # capital labels, as NumPy's (implicit output sorted by character code: capitals first)
 for _spec, _shapes in [("BHQD,BHKD->BHQK", [(2, 2, 3, 2), (2, 2, 4, 2)]), ("aB,Ca", [(2, 3), (4, 2)]),
                        ("zZ", [(2, 3)]), ("...Q,Qk", [(2, 2, 3), (3, 2)])]:

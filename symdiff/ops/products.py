@@ -175,7 +175,7 @@ class Einsum(Op):
     """Einstein summation over explicit subscripts (ellipses already expanded to capitals).
 
     The NumPy template uses these letters as they are (NumPy accepts capitals as labels and
-    broadcasts size-1 axes of a label), so a term may hold its broadcast axes anywhere.
+    broadcasts size-1 axes of any label), so a term may hold its broadcast axes anywhere.
     """
 
     __slots__ = ("terms", "out")
@@ -193,13 +193,15 @@ class Einsum(Op):
         return _to_numpy_subscripts(self.terms, self.out)
 
     def infer(self, *types: Type) -> Type:
+        # a label's axes of size 1 broadcast against its other axes, in whichever operand
+        # they come first, as NumPy's einsum broadcasts them
         sizes: dict[str, Dim] = {}
         for t, typ in zip(self.terms, types):
             for c, d in zip(t, typ.shape):
                 prev = sizes.get(c)
                 if prev is None or prev == 1:
                     sizes[c] = d
-                elif d != prev and not (c.isupper() and d == 1):
+                elif d != prev and d != 1:
                     raise ShapeError(
                         f"einsum {self.spec()!r}: label {c!r} has sizes {prev!r} and {d!r} "
                         f"(operand shapes {', '.join(format_shape(t.shape) for t in types)})"
@@ -251,15 +253,21 @@ class Einsum(Op):
                                  "".join([*self.terms, self.out, target, *terms]))
                     terms.append(c + fresh)
                     operands.append(const(np.eye(d, dtype=g.dtype)))
+                    sizes[fresh] = d
                     target += fresh
                 else:
                     target += c
             present = "".join(terms)
             reachable = "".join(c for c in target if c in present)
             grad = Node(Einsum(tuple(terms), lead + reachable), tuple(operands))
-            if reachable != target:  # labels summed only within this operand: broadcast back
-                grad = reshape(grad, tuple(sizes[c] if c in present else 1 for c in lead + target))
-                grad = broadcast_to(grad, tuple(sizes[c] for c in lead + target))
+            if reachable != target:  # labels summed only within this operand: size 1 for now
+                kept = iter(grad.shape)
+                grad = reshape(grad, tuple(next(kept) if c in present else 1 for c in lead + target))
+            # ... and labels whose axes are of size 1 wherever else they occur (NumPy broadcasts
+            # them): the same value all along this operand's axis
+            full = tuple(sizes[c] for c in lead + target)
+            if grad.shape != full:
+                grad = broadcast_to(grad, full)
             grads.append(grad)
         return grads
 
