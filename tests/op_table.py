@@ -777,6 +777,10 @@ good("linalg.norm", away_from_zero(4, 2), ref=np.linalg.norm, kwargs={"ord": "nu
 # NumPy's largest |x| starts from 0: a vector of no elements has inf-norm 0, not an error
 good("linalg.norm", np.zeros((3, 0)), ref=np.linalg.norm, kwargs={"ord": np.inf, "axis": 1},
      grad=False, id="inf-of-empty")
+# the largest column sum, row sum or singular value of a matrix with no elements is 0 in NumPy
+for _ord, _shape in [(1, (3, 0)), (np.inf, (0, 3)), (2, (0, 3)), (2, (2, 3, 0))]:
+    good("linalg.norm", np.zeros(_shape), ref=np.linalg.norm, kwargs={"ord": _ord, "axis": (-2, -1)},
+         grad=False, id=f"empty-{_ord}-{'x'.join(map(str, _shape))}")
 good("linalg.norm", normal(2, 3, 4), ref=np.linalg.norm, id="all-axes")
 good("linalg.norm", normal(2, 3, 4), ref=np.linalg.norm, kwargs={"keepdims": True}, id="all-keepdims")
 good("linalg.norm", normal(2, 3, 4), ref=np.linalg.norm, kwargs={"axis": 1}, id="axis1")
