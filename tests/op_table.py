@@ -873,6 +873,11 @@ good("arange", 5, ref=np.arange, grad=False)
 good("arange", 2, 11, 3, ref=np.arange, grad=False)
 good("arange", 0.0, 1.0, 0.25, ref=np.arange, grad=False)
 good("arange", 5, 0, -2, ref=np.arange, grad=False)
+# float bounds with an integer dtype: NumPy counts the elements from the bounds as given (4.6 - 0.5
+# holds 5 steps), and converts the first value and the step's difference
+good("arange", 0.5, 4.6, 1, ref=np.arange, kwargs={"dtype": "int64"}, grad=False, id="float-bounds-int")
+good("arange", -0.5, 3.0, ref=np.arange, kwargs={"dtype": "int32"}, grad=False, id="float-step-int")
+good("arange", 1, 2, 0.3, ref=np.arange, kwargs={"dtype": "int64"}, grad=False, id="step-below-one")
 bad("arange", lambda: sd.arange(0, 5, 0), ValueError, r"arange: step cannot be zero", id="step0")
 bad("arange", lambda: sd.arange(v("n", dtype="int64")), TypeError, r"arange needs static bounds",
     id="node")

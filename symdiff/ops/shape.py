@@ -669,7 +669,8 @@ class Arange(Op):
     def text(self, args: Sequence[str]) -> str:
         stop = repr(self.stop) if isinstance(self.stop, str) else self.stop  # arange('n')
         bounds = f"{stop}" if self.start == 0 and self.step == 1 else f"{self.start}, {stop}, {self.step}"
-        integral = isinstance(self.stop, str) or isinstance(self.step, int)
+        integral = isinstance(self.stop, str) or all(
+            isinstance(v, int) for v in (self.start, self.stop, self.step))
         implied = np.dtype(np.int64 if integral else np.float64)  # what arange(bounds) gives
         if self.dtype == implied:
             return f"arange({bounds})"
@@ -696,9 +697,17 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -> No
             raise NotImplementedError("arange over a named dimension supports only arange(n)")
         dt = np.dtype(dtype or np.int64)
     else:
-        dt = np.dtype(dtype) if dtype is not None else np.arange(start, stop, step).dtype
+        # NumPy's dtype for the bounds (at least int64: float32 bounds give float64), found
+        # without building the range itself
+        dt = np.dtype(dtype) if dtype is not None else np.result_type(
+            np.int64, *(np.asarray(v).dtype for v in (start, stop, step)))
         if dt.kind not in "iuf":
             raise DTypeError(f"arange: unsupported dtype {dt}")
-    kinds = int if dt.kind in "iu" else float
-    conv = (lambda v: v) if isinstance(stop, str) else kinds
-    return Node(Arange(kinds(start), conv(stop), kinds(step), dt), ())
+
+    def bound(v: Any) -> Any:
+        # integer bounds stay ints; other bounds stay floats also for an integer dtype, whose
+        # length NumPy takes from them as given (arange(4.5, dtype=int64) has 5 elements)
+        if isinstance(v, str):
+            return v
+        return int(v) if dt.kind in "iu" and isinstance(v, (int, np.integer)) else float(v)
+    return Node(Arange(bound(start), bound(stop), bound(step), dt), ())
