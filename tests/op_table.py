@@ -810,6 +810,8 @@ good("reshape", normal(2, 3, 4), (4, -1), ref=np.reshape)
 good("reshape", normal(6), (1, 6, 1), ref=np.reshape)
 good("reshape", normal(), (1, 1), ref=np.reshape)
 good("reshape", normal(2, 3), call=lambda x: x.reshape(6), ref=lambda x: x.reshape(6), id="method")
+good("reshape", normal(2, 3), call=lambda x: sd.reshape(x, np.array([3, -1])),
+     ref=lambda x: np.reshape(x, np.array([3, -1])), id="array-shape")
 good("reshape", normal(2, 3, 4), call=lambda x: sd.reshape(x, (4, -1), order="F"),
      ref=lambda x: np.reshape(x, (4, -1), order="F"), id="order-F")
 good("reshape", normal(2, 3), call=lambda x: x.reshape(3, 2, order="F"),

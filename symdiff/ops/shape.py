@@ -104,8 +104,9 @@ def reshape(x: Any, *shape: Any, order: str = "C") -> Node:
     """x with a new shape of the same size (one -1 entry may be inferred), its elements read and
     placed in row-major (``order='C'``) or column-major (``'F'``) order."""
     x = as_node(x)
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list, np.ndarray)):
+        # NumPy takes the shape as an integer array too (np.reshape(x, np.array([3, 2])))
+        shape = tuple(shape[0].tolist() if isinstance(shape[0], np.ndarray) else shape[0])
     target = resolve_reshape("reshape", x.shape, shape)
     if order == "F":  # column-major: the row-major reshape of the reversed axes, reversed back
         return transpose(reshape(transpose(x), target[::-1]))
