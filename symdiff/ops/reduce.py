@@ -399,15 +399,22 @@ def variance(x: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof:
     ``correction`` is the array API's name for ``ddof`` and ``mean`` a mean already computed
     (with ``keepdims=True``), as in NumPy 2. Integer inputs give float64. ``dtype``, ``out`` and
     ``where`` are not supported and raise NotImplementedError."""
-    _unsupported("variance", dtype=dtype, out=out, where=where)
+    return _variance("variance", x, axis, dtype, out, ddof, keepdims, where, mean, correction)
+
+
+def _variance(name: str, x: Any, axis: Any, dtype: Any, out: Any, ddof: Any, keepdims: bool,
+              where: Any, mean: Any, correction: Any) -> Node:
+    """``variance``, its errors naming ``name``: the function the user called."""
+    _unsupported(name, dtype=dtype, out=out, where=where)
+    keepdims = _keepdims(name, keepdims)
     x = as_node(x)
     if correction is not None:
         if not (isinstance(ddof, (int, float, np.integer, np.floating)) and ddof == 0):
-            raise ValueError("variance: give ddof or correction, not both (they are the same)")
+            raise ValueError(f"{name}: give ddof or correction, not both (they are the same)")
         ddof = correction
     if isinstance(ddof, Node) or not isinstance(ddof, (int, float, np.integer, np.floating)):
-        raise TypeError(f"variance: ddof must be a number, got {ddof!r}")
-    axes = normalize_axes("variance", axis, x.ndim)
+        raise TypeError(f"{name}: ddof must be a number, got {ddof!r}")
+    axes = normalize_axes(name, axis, x.ndim)
     if x.dtype.kind not in "fc":
         x = astype(x, np.float64)
     if mean is not None:
@@ -415,7 +422,7 @@ def variance(x: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof:
         kept = tuple(1 if k in axes else d for k, d in enumerate(x.shape))
         if mean.shape != kept:
             raise ShapeError(
-                f"variance: mean has shape {format_shape(mean.shape)}; it must be the mean with "
+                f"{name}: mean has shape {format_shape(mean.shape)}; it must be the mean with "
                 f"keepdims=True, of shape {format_shape(kept)}"
             )
     d = x - (_mean(x, axes, keepdims=True) if mean is None else mean)
@@ -435,8 +442,7 @@ def std(x: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: Any 
         correction: Any = None) -> Node:
     """NumPy's ``std``: the square root of ``variance`` with the same arguments:
     ``sd.std(x, axis=1)`` or ``x.std(axis=1)``. Its gradient is nan where the variance is 0."""
-    _unsupported("std", dtype=dtype, out=out, where=where)
-    return sqrt(variance(x, axis, ddof=ddof, keepdims=keepdims, mean=mean, correction=correction))
+    return sqrt(_variance("std", x, axis, dtype, out, ddof, keepdims, where, mean, correction))
 
 
 def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = False, *,
