@@ -1077,7 +1077,11 @@ good("trace", np.array([[1, 2], [3, 4]]), ref=np.trace, id="int")
 good("trace", np.array([[1, 2], [3, 4]]), ref=np.trace, kwargs={"dtype": "float32"}, id="dtype")
 good("trace", normal(3, 3), call=lambda x: x.trace(), ref=lambda x: x.trace(), id="method")
 bad("trace", lambda: sd.trace(v("a", 3, 3), 0, 1, 1), sd.ShapeError,
-    r"diagonal: axis1 and axis2 cannot be the same", id="same-axes")
+    r"^trace: axis1 and axis2 cannot be the same", id="same-axes")
+bad("trace", lambda: sd.trace(v("a", 3)), sd.ShapeError,
+    r"^trace: needs an array of at least two dimensions, got shape \(3,\)", id="1d")
+bad("trace", lambda: sd.trace(v("a", 3, 3), axis2=2), sd.ShapeError,
+    r"^trace: axis 2 is out of bounds for an array of 2 dimensions", id="axis")
 
 for _name, _ref in (("tril", np.tril), ("triu", np.triu)):
     good(_name, normal(3, 3), ref=_ref)
