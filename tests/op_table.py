@@ -687,6 +687,11 @@ bad("inner", lambda: sd.inner(v("a", 2, 3), v("b", 2)), sd.ShapeError,
     r"inner: shapes \(2, 3\) and \(2,\) do not align: their last axes have sizes 3 and 2", id="align")
 good("vdot", normal(3), normal(3), ref=np.vdot)
 good("vdot", normal(2, 3), normal(3, 2), ref=np.vdot, id="flattens")
+# flattening a named dimension with others: the error names the function that flattens
+for _name, _call in [("cumsum", lambda: sd.cumsum(v("a", "n", 3))), ("cumprod", lambda: sd.cumprod(v("a", "n", 3))),
+                     ("outer", lambda: sd.outer(v("a", "n", 3), v("b", 2))), ("vdot", lambda: sd.vdot(v("a", "n", 3), v("b", "n", 3)))]:
+    bad(_name, _call, sd.ShapeError, rf"^{_name}: the -1 in \(-1,\) would have to stand for a product of named "
+        r"dimensions of \(n, 3\)", id="flatten-named")
 bad("vdot", lambda: sd.vdot(v("a", 2, 3), v("b", 5)), sd.ShapeError,
     r"vdot: shapes \(2, 3\) and \(5,\) hold different numbers of elements", id="size")
 good("kron", normal(2, 2), normal(2, 3), ref=np.kron)

@@ -14,7 +14,7 @@ from ..errors import ShapeError
 from ..ir import Dim, Node, Op, Type, format_shape
 from .base import as_node, as_nodes, broadcast_shapes, const, normalize_axis
 from .elementwise import Binary, multiply
-from .shape import broadcast_to, expand_dims, reshape, swapaxes
+from .shape import broadcast_to, expand_dims, reshape, resolve_reshape, swapaxes
 
 
 class MatMul(Binary):
@@ -371,8 +371,8 @@ def tensordot(a: Any, b: Any, axes: Any = 2) -> Node:
     return einsum(f"{sa},{sb}->{out}", a_, b_)
 
 
-def _flat(x: Node) -> Node:
-    return reshape(x, (-1,)) if x.ndim != 1 else x
+def _flat(op_name: str, x: Node) -> Node:
+    return reshape(x, resolve_reshape(op_name, x.shape, (-1,))) if x.ndim != 1 else x
 
 
 def outer(a: Any, b: Any) -> Node:
@@ -381,7 +381,7 @@ def outer(a: Any, b: Any) -> Node:
     >>> sd.outer(u, v)
     """
     a_, b_ = as_nodes(a, b)
-    return einsum("i,j->ij", _flat(a_), _flat(b_))
+    return einsum("i,j->ij", _flat("outer", a_), _flat("outer", b_))
 
 
 def inner(a: Any, b: Any) -> Node:
@@ -411,7 +411,7 @@ def vdot(a: Any, b: Any) -> Node:
     from .numeric import conj
 
     a_, b_ = as_nodes(a, b)
-    fa, fb = conj(_flat(a_)), _flat(b_)
+    fa, fb = conj(_flat("vdot", a_)), _flat("vdot", b_)
     if fa.shape != fb.shape:
         raise ShapeError(
             f"vdot: shapes {format_shape(a_.shape)} and {format_shape(b_.shape)} hold different "
