@@ -109,8 +109,23 @@ def _unary(op: Op, x: Any) -> Node:
 def _binary(op: Op, a: Any, b: Any) -> Node:
     if isinstance(a, Node) and isinstance(b, Node):
         return Node(op, (a, b))  # the common case (every op inside a derivative graph)
+    a, b = _int_beyond_range(op, a, b), _int_beyond_range(op, b, a)
     # NumPy compares with, and true-divides by, a Python int beyond the array's integer range
-    return Node(op, tuple(as_nodes(a, b, exact_ints=isinstance(op, (Div, Compare)), name=op.name)))
+    exact = isinstance(op, (Div, Compare, Logical))
+    return Node(op, tuple(as_nodes(a, b, exact_ints=exact, name=op.name)))
+
+
+def _int_beyond_range(op: Op, value: Any, other: Any) -> Any:
+    """A Python int beyond the integer dtype of the array beside it, as NumPy converts it for an
+    op it computes in floats only (arctan2, hypot, logaddexp of uint8 and -1 or 300 run in
+    float16): a constant of that float dtype. Any other value is returned as it is."""
+    if type(value) is not int or not isinstance(other, Node) or other.dtype.kind not in "iu":
+        return value
+    info = np.iinfo(other.dtype)
+    if info.min <= value <= info.max:
+        return value
+    computed = dtype_by_running(op, (other.type, other.type))
+    return const(np.asarray(value, dtype=computed)) if computed.kind in "fc" else value
 
 
 # -- arithmetic ----------------------------------------------------------------------------------
