@@ -688,10 +688,13 @@ bad("inner", lambda: sd.inner(v("a", 2, 3), v("b", 2)), sd.ShapeError,
 good("vdot", normal(3), normal(3), ref=np.vdot)
 good("vdot", normal(2, 3), normal(3, 2), ref=np.vdot, id="flattens")
 # flattening a named dimension with others: the error names the function that flattens
-for _name, _call in [("cumsum", lambda: sd.cumsum(v("a", "n", 3))), ("cumprod", lambda: sd.cumprod(v("a", "n", 3))),
-                     ("outer", lambda: sd.outer(v("a", "n", 3), v("b", 2))), ("vdot", lambda: sd.vdot(v("a", "n", 3), v("b", "n", 3)))]:
-    bad(_name, _call, sd.ShapeError, rf"^{_name}: the -1 in \(-1,\) would have to stand for a product of named "
-        r"dimensions of \(n, 3\)", id="flatten-named")
+for _name, _call in [("cumsum", lambda: sd.cumsum(v("a", "n", 3))),
+                     ("cumprod", lambda: sd.cumprod(v("a", "n", 3))),
+                     ("outer", lambda: sd.outer(v("a", "n", 3), v("b", 2))),
+                     ("vdot", lambda: sd.vdot(v("a", "n", 3), v("b", "n", 3)))]:
+    bad(_name, _call, sd.ShapeError,
+        rf"^{_name}: the -1 in \(-1,\) would have to stand for a product of named dimensions of \(n, 3\)",
+        id="flatten-named")
 bad("vdot", lambda: sd.vdot(v("a", 2, 3), v("b", 5)), sd.ShapeError,
     r"vdot: shapes \(2, 3\) and \(5,\) hold different numbers of elements", id="size")
 good("kron", normal(2, 2), normal(2, 3), ref=np.kron)
@@ -1217,8 +1220,8 @@ bad("take", lambda: sd.take(v("a", 4), [0], mode="wrap"), NotImplementedError,
 # np.take(a, indices, axis, out, mode): out comes before mode, also when given by position
 bad("take", lambda: sd.take(v("a", 4), [0], 0, np.zeros(1)), NotImplementedError,
     r"take: the argument 'out' is not supported", id="out")
-good("take", normal(4, 3), [2, 0], call=lambda x, i: sd.take(x, i, 1, None), ref=lambda x, i: np.take(x, i, 1, None),
-     id="out-none")
+good("take", normal(4, 3), [2, 0], call=lambda x, i: sd.take(x, i, 1, None),
+     ref=lambda x, i: np.take(x, i, 1, None), id="out-none")
 bad("take", lambda: sd.take(v("a", 4), v("i", 2)), TypeError, r"take: indices must be integers, got dtype float64",
     id="float-indices")
 
