@@ -514,16 +514,16 @@ for _name, _ref in [("variance", np.var), ("std", np.std)]:
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), where=np.ones((2, 3), bool)), NotImplementedError,
         rf"{_name}: the argument 'where' is not supported", id="where")
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), axis=2), sd.ShapeError,
-        r"variance: axis 2 is out of bounds for an array of 2 dimensions", id="axis")
+        rf"^{_name}: axis 2 is out of bounds for an array of 2 dimensions", id="axis")
     # NumPy 2's correction (ddof's array-API name) and a precomputed mean
     good(_name, normal(3, 4), ref=_ref, kwargs={"axis": 1, "correction": 1}, id="correction")
     good(_name, normal(3, 4),
          call=lambda x, f=sd.FUNCTIONS[_name]: f(x, axis=0, mean=sd.mean(x, 0, keepdims=True)),
          ref=lambda x, r=_ref: r(x, axis=0, mean=x.mean(0, keepdims=True)), id="mean")
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), ddof=1, correction=1), ValueError,
-        r"variance: give ddof or correction, not both", id="ddof-and-correction")
+        rf"^{_name}: give ddof or correction, not both", id="ddof-and-correction")
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), axis=0, mean=v("m", 3)), sd.ShapeError,
-        r"variance: mean has shape \(3,\); it must be the mean with keepdims=True, of shape \(1, 3\)",
+        rf"^{_name}: mean has shape \(3,\); it must be the mean with keepdims=True, of shape \(1, 3\)",
         id="mean-shape")
 good("variance", normal(3, 4), call=lambda x: x.var(axis=0, ddof=1), ref=lambda x: x.var(axis=0, ddof=1),
      id="method")
@@ -625,6 +625,9 @@ for _sa, _sb in [((), (3,)), ((3,), (3,)), ((2, 3), (3, 4)), ((2, 3), (3,)), ((2
                  ((2, 3, 4), (5, 4, 2)), ((4,), (2, 4, 3))]:
     good("dot", normal(*_sa), normal(*_sb), ref=np.dot)
 bad("dot", lambda: sd.dot(v("a", 2, 3), v("b", 4)), sd.ShapeError, r"\(2, 3\) and \(4,\)", id="align")
+bad("dot", lambda: sd.dot(v("a", 2, 3, 4), v("b", 5, 3)), sd.ShapeError,
+    r"dot: shapes \(2, 3, 4\) and \(5, 3\) do not align: the last axis of a has size 4, axis 0 "
+    r"of b has size 5", id="align-nd")
 
 for _spec, _shapes in [("ij,jk->ik", [(2, 3), (3, 4)]), ("ij->ji", [(2, 3)]), ("ii->i", [(3, 3)]),
                        ("ii", [(3, 3)]), ("i,i->", [(3,), (3,)]), ("i,j->ij", [(2,), (3,)]),
@@ -632,6 +635,12 @@ for _spec, _shapes in [("ij,jk->ik", [(2, 3), (3, 4)]), ("ij->ji", [(2, 3)]), ("
                        ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]), ("ij->", [(2, 3)]),
                        ("ij,j", [(2, 3), (3,)]), ("ijk->kj", [(2, 3, 4)]), ("ij,kj->ikj", [(2, 3), (4, 3)])]:
     good("einsum", _spec, *(normal(*s) for s in _shapes), ref=np.einsum, id=_spec)
+# a label's axes of size 1 broadcast, as in NumPy, in any operand (the gradient's einsums put the
+# size-1 operand second)
+for _spec, _shapes in [("ij,ij->ij", [(1, 3), (2, 3)]), ("ij,ij,ij->i", [(2, 3), (2, 3), (1, 3)]),
+                       ("ij,jk->ik", [(2, 1), (3, 4)])]:
+    good("einsum", _spec, *(normal(*s) for s in _shapes), ref=np.einsum,
+         id=_spec + "-" + "-".join("x".join(map(str, s)) for s in _shapes))
 # capital labels, as NumPy's (implicit output sorted by character code: capitals first)
 for _spec, _shapes in [("BHQD,BHKD->BHQK", [(2, 2, 3, 2), (2, 2, 4, 2)]), ("aB,Ca", [(2, 3), (4, 2)]),
                        ("zZ", [(2, 3)]), ("...Q,Qk", [(2, 2, 3), (3, 2)])]:
@@ -685,6 +694,14 @@ bad("inner", lambda: sd.inner(v("a", 2, 3), v("b", 2)), sd.ShapeError,
     r"inner: shapes \(2, 3\) and \(2,\) do not align: their last axes have sizes 3 and 2", id="align")
 good("vdot", normal(3), normal(3), ref=np.vdot)
 good("vdot", normal(2, 3), normal(3, 2), ref=np.vdot, id="flattens")
+# flattening a named dimension with others: the error names the function that flattens
+for _name, _call in [("cumsum", lambda: sd.cumsum(v("a", "n", 3))),
+                     ("cumprod", lambda: sd.cumprod(v("a", "n", 3))),
+                     ("outer", lambda: sd.outer(v("a", "n", 3), v("b", 2))),
+                     ("vdot", lambda: sd.vdot(v("a", "n", 3), v("b", "n", 3)))]:
+    bad(_name, _call, sd.ShapeError,
+        rf"^{_name}: the -1 in \(-1,\) would have to stand for a product of named dimensions of \(n, 3\)",
+        id="flatten-named")
 bad("vdot", lambda: sd.vdot(v("a", 2, 3), v("b", 5)), sd.ShapeError,
     r"vdot: shapes \(2, 3\) and \(5,\) hold different numbers of elements", id="size")
 good("kron", normal(2, 2), normal(2, 3), ref=np.kron)
@@ -791,6 +808,10 @@ good("linalg.norm", away_from_zero(4, 2), ref=np.linalg.norm, kwargs={"ord": "nu
 # NumPy's largest |x| starts from 0: a vector of no elements has inf-norm 0, not an error
 good("linalg.norm", np.zeros((3, 0)), ref=np.linalg.norm, kwargs={"ord": np.inf, "axis": 1},
      grad=False, id="inf-of-empty")
+# the largest column sum, row sum or singular value of a matrix with no elements is 0 in NumPy
+for _ord, _shape in [(1, (3, 0)), (np.inf, (0, 3)), (2, (0, 3)), (2, (2, 3, 0))]:
+    good("linalg.norm", np.zeros(_shape), ref=np.linalg.norm, kwargs={"ord": _ord, "axis": (-2, -1)},
+         grad=False, id=f"empty-{_ord}-{'x'.join(map(str, _shape))}")
 good("linalg.norm", normal(2, 3, 4), ref=np.linalg.norm, id="all-axes")
 good("linalg.norm", normal(2, 3, 4), ref=np.linalg.norm, kwargs={"keepdims": True}, id="all-keepdims")
 good("linalg.norm", normal(2, 3, 4), ref=np.linalg.norm, kwargs={"axis": 1}, id="axis1")
@@ -820,6 +841,8 @@ good("reshape", normal(2, 3, 4), (4, -1), ref=np.reshape)
 good("reshape", normal(6), (1, 6, 1), ref=np.reshape)
 good("reshape", normal(), (1, 1), ref=np.reshape)
 good("reshape", normal(2, 3), call=lambda x: x.reshape(6), ref=lambda x: x.reshape(6), id="method")
+good("reshape", normal(2, 3), call=lambda x: sd.reshape(x, np.array([3, -1])),
+     ref=lambda x: np.reshape(x, np.array([3, -1])), id="array-shape")
 good("reshape", normal(2, 3, 4), call=lambda x: sd.reshape(x, (4, -1), order="F"),
      ref=lambda x: np.reshape(x, (4, -1), order="F"), id="order-F")
 good("reshape", normal(2, 3), call=lambda x: x.reshape(3, 2, order="F"),
@@ -918,6 +941,11 @@ good("arange", 5, ref=np.arange, grad=False)
 good("arange", 2, 11, 3, ref=np.arange, grad=False)
 good("arange", 0.0, 1.0, 0.25, ref=np.arange, grad=False)
 good("arange", 5, 0, -2, ref=np.arange, grad=False)
+# float bounds with an integer dtype: NumPy counts the elements from the bounds as given (4.6 - 0.5
+# holds 5 steps), and converts the first value and the step's difference
+good("arange", 0.5, 4.6, 1, ref=np.arange, kwargs={"dtype": "int64"}, grad=False, id="float-bounds-int")
+good("arange", -0.5, 3.0, ref=np.arange, kwargs={"dtype": "int32"}, grad=False, id="float-step-int")
+good("arange", 1, 2, 0.3, ref=np.arange, kwargs={"dtype": "int64"}, grad=False, id="step-below-one")
 bad("arange", lambda: sd.arange(0, 5, 0), ValueError, r"arange: step cannot be zero", id="step0")
 bad("arange", lambda: sd.arange(v("n", dtype="int64")), TypeError, r"arange needs static bounds",
     id="node")
@@ -1115,7 +1143,11 @@ good("trace", np.array([[1, 2], [3, 4]]), ref=np.trace, id="int")
 good("trace", np.array([[1, 2], [3, 4]]), ref=np.trace, kwargs={"dtype": "float32"}, id="dtype")
 good("trace", normal(3, 3), call=lambda x: x.trace(), ref=lambda x: x.trace(), id="method")
 bad("trace", lambda: sd.trace(v("a", 3, 3), 0, 1, 1), sd.ShapeError,
-    r"diagonal: axis1 and axis2 cannot be the same", id="same-axes")
+    r"^trace: axis1 and axis2 cannot be the same", id="same-axes")
+bad("trace", lambda: sd.trace(v("a", 3)), sd.ShapeError,
+    r"^trace: needs an array of at least two dimensions, got shape \(3,\)", id="1d")
+bad("trace", lambda: sd.trace(v("a", 3, 3), axis2=2), sd.ShapeError,
+    r"^trace: axis 2 is out of bounds for an array of 2 dimensions", id="axis")
 
 for _name, _ref in (("tril", np.tril), ("triu", np.triu)):
     good(_name, normal(3, 3), ref=_ref)
@@ -1141,6 +1173,11 @@ bad("pad", lambda: sd.pad(v("a", "n", 3), 1), sd.ShapeError, r"pad: cannot pad t
     id="named")
 bad("pad", lambda: sd.pad(v("a", 3), 1, constant_values=v("c")), NotImplementedError,
     r"pad: `constant_values` must be numbers", id="node-value")
+# np.pad raises for 300 in int8 only when run, and wraps -1 around to 255 in uint8
+bad("pad", lambda: sd.pad(v("a", 3, dtype="int8"), 1, constant_values=300), sd.DTypeError,
+    r"pad: the constant value 300 does not fit int8, the dtype of the array it pads", id="int-range")
+bad("pad", lambda: sd.pad(v("a", 3, dtype="uint8"), 1, constant_values=((0, -1),)), sd.DTypeError,
+    r"pad: the constant value -1 does not fit uint8", id="uint-range")
 
 good("atleast_1d", normal(), ref=np.atleast_1d)
 good("atleast_1d", normal(2, 3), ref=np.atleast_1d)
@@ -1238,6 +1275,11 @@ bad("take", lambda: sd.take(v("a", 4, 3), 3, axis=1), sd.OutOfBoundsError,
     r"take: index 3 is out of bounds for axis 1 with size 3", id="bounds-int")
 bad("take", lambda: sd.take(v("a", 4), [0], mode="wrap"), NotImplementedError,
     r"take: mode='wrap' is not supported", id="mode")
+# np.take(a, indices, axis, out, mode): out comes before mode, also when given by position
+bad("take", lambda: sd.take(v("a", 4), [0], 0, np.zeros(1)), NotImplementedError,
+    r"take: the argument 'out' is not supported", id="out")
+good("take", normal(4, 3), [2, 0], call=lambda x, i: sd.take(x, i, 1, None),
+     ref=lambda x, i: np.take(x, i, 1, None), id="out-none")
 bad("take", lambda: sd.take(v("a", 4), v("i", 2)), TypeError, r"take: indices must be integers, got dtype float64",
     id="float-indices")
 

@@ -222,3 +222,20 @@ def test_a_named_dimension_used_as_a_value_names_dim_size():
         sd.sum(X, axis=0) / X.shape[0]  # x.shape holds the name of a named dimension
     mean = sd.sum(X, axis=0) / sd.dim_size("n")
     assert np.allclose(mean.eval(X=np.arange(6.0).reshape(2, 3)), [1.5, 2.5, 3.5])
+
+
+@pytest.mark.parametrize("name", ["sum", "prod", "mean", "max", "min", "logsumexp", "any", "all"])
+def test_reduction_refuses_a_dtype_given_where_keepdims_is(name):
+    # NumPy's third positional argument is dtype (or out); here it is keepdims, and
+    # np.float32 or 'int8' there was read as keepdims=True, a result of another shape and dtype
+    x = sd.var("x", shape=(2, 3))
+    arg = x > 0 if name in ("any", "all") else x
+    for dtype in (np.float32, "int8"):
+        with pytest.raises(TypeError, match=rf"^{name}: keepdims must be True or False, got "
+                                            r".*give those by keyword"):
+            sd.FUNCTIONS[name](arg, 0, dtype)
+    assert sd.FUNCTIONS[name](arg, 0, 1).shape == (1, 3)  # an int or None is NumPy's keepdims
+    assert sd.FUNCTIONS[name](arg, 0, None).shape == (3,)
+    if name != "logsumexp":
+        with pytest.raises(TypeError, match=rf"^{name}: keepdims must be True or False"):
+            getattr(arg, name)(0, np.float32)  # the ndarray method's order is NumPy's too

@@ -276,6 +276,12 @@ def test_python_int_beyond_an_integer_dtype_compares_and_divides_as_numpy_or_is_
     uv, iv = np.array([0, 5, 200], np.uint8), np.array([-128, 5, 127], np.int8)
     cases = [(u / 256, uv / 256), (u / -3, uv / -3), (u < 300, uv < 300), (u == -1, uv == -1),
              (-1 < u, -1 < uv), (i / 1000, iv / 1000), (i >= -129, iv >= -129), (300 > i, 300 > iv)]
+    # ops NumPy computes in floats only take the value in that float (float16 for uint8 and
+    # int8), and the logical ones take it as nonzero: these were refused as not fitting uint8
+    cases += [(sd.arctan2(u, -1), np.arctan2(uv, -1)), (sd.hypot(300, u), np.hypot(300, uv)),
+              (sd.logaddexp(i, 1000), np.logaddexp(iv, 1000)), (sd.logaddexp2(-1, u), np.logaddexp2(-1, uv)),
+              (sd.logical_and(u, -1), np.logical_and(uv, -1)),
+              (sd.logical_xor(300, i), np.logical_xor(300, iv))]
     for e, want in cases:
         for got in [*_both([e], [u, i], [uv, iv])[0], *_both([e], [u, i], [uv, iv], True)[0]]:
             assert got.dtype == want.dtype and np.array_equal(got, want), (str(e), got, want)

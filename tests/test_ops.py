@@ -442,13 +442,15 @@ def test_det_gradient_is_the_cofactor_matrix_and_slogdet_sign_has_none():
 
 @pytest.mark.parametrize("dtype", ["uint8", "int8", "int64", "bool"])
 def test_shifted_kernels_do_not_wrap_integer_inputs(dtype):
-    # logsumexp and softmax subtract the maximum; in uint8, 3 - 10 would wrap around to 249
+    # logsumexp and softmax subtract the maximum; in uint8, 3 - 10 would wrap around to 249,
+    # and sigmoid negates its input: -3 in uint8 is 253 (and -x of a bool is refused)
     values = np.array([0, 1, 1, 0] if dtype == "bool" else [3, 10, 1, 0], dtype=dtype)
     x = sd.var("x", shape=(4,), dtype=dtype)
     exact = values.astype(np.float64)
     want = {"logsumexp": np.log(np.sum(np.exp(exact))),
             "softmax": np.exp(exact) / np.sum(np.exp(exact)),
-            "log_softmax": exact - np.log(np.sum(np.exp(exact)))}
+            "log_softmax": exact - np.log(np.sum(np.exp(exact))),
+            "sigmoid": 1 / (1 + np.exp(-exact))}
     for name, ref in want.items():
         e = sd.FUNCTIONS[name](x)
         assert e.dtype == np.exp(np.zeros(0, dtype)).dtype  # NumPy's float type for exp of it

@@ -154,6 +154,12 @@ def test_x_minus_x_and_x_over_x():
     assert sd.simplify(x / x) is x / x  # 0/0
     c = sd.const(3.0)
     assert sd.simplify(sd.where(x > 0, c, 4.0) / sd.where(x > 0, c, 4.0)).op.name in ("const", "broadcast_to", "div")
+    # a cancelled term whose every factor all terms share: h/y + h - h takes h out of both, which
+    # left 1 - 1 behind, known finite, so the guard went and inf/-0 + inf - inf (nan) was -inf
+    h = sd.hypot(x, x)
+    for e, at_y in [(h / y + h - h, -0.0), (h * y + h - h, 2.0)]:
+        with np.errstate(all="ignore"):
+            assert np.isnan(sd.evaluate(e, {"x": np.inf, "y": at_y}, simplify=True))
 
 
 def test_idempotent_and_sign_identities():

@@ -284,3 +284,10 @@ def test_split_parts_and_parse_error():
     assert isinstance(sd.split(x, [1]), list)
     with pytest.raises(sd.ParseError):
         sd.parse("split(x, 5)", shapes={"x": (5,)})
+
+
+def test_arange_builds_without_the_range_and_takes_numpys_dtype():
+    # the dtype was read off np.arange(start, stop, step) itself: 8 TB here
+    assert sd.arange(10**12).shape == (10**12,) and sd.arange(10**12).dtype == np.int64
+    for bounds in [(np.float32(5),), (np.uint8(5),), (5, 6.0), (True, 3), (np.uint64(5),)]:
+        assert sd.arange(*bounds).dtype == np.arange(*bounds).dtype, bounds

@@ -137,15 +137,20 @@ def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Node:
     >>> sd.diagonal(sd.var("A", shape=(3, 4)), 1).shape
     (3,)
     """
+    return _diagonal("diagonal", a, offset, axis1, axis2)
+
+
+def _diagonal(name: str, a: Any, offset: Any, axis1: Any, axis2: Any) -> Node:
+    """``diagonal``, its errors naming ``name``: the function the user called."""
     x = as_node(a)
     if x.ndim < 2:
         raise ShapeError(
-            f"diagonal: needs an array of at least two dimensions, got shape {format_shape(x.shape)}"
+            f"{name}: needs an array of at least two dimensions, got shape {format_shape(x.shape)}"
         )
-    k = _int("diagonal", offset, "offset")
-    a1, a2 = normalize_axis("diagonal", axis1, x.ndim), normalize_axis("diagonal", axis2, x.ndim)
+    k = _int(name, offset, "offset")
+    a1, a2 = normalize_axis(name, axis1, x.ndim), normalize_axis(name, axis2, x.ndim)
     if a1 == a2:
-        raise ShapeError(f"diagonal: axis1 and axis2 cannot be the same (both are axis {a1})")
+        raise ShapeError(f"{name}: axis1 and axis2 cannot be the same (both are axis {a1})")
     return Node(Diagonal(k, a1, a2), (x,))
 
 
@@ -204,7 +209,7 @@ def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = 
     """
     if out is not None:
         raise NotImplementedError("trace: the argument 'out' is not supported")
-    d = diagonal(a, offset, axis1, axis2)
+    d = _diagonal("trace", a, offset, axis1, axis2)
     if dtype is not None:
         d = astype(d, dtype)
     return reduce_sum(d, axis=-1)

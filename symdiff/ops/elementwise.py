@@ -105,8 +105,23 @@ def _unary(op: Op, x: Any) -> Node:
 def _binary(op: Op, a: Any, b: Any) -> Node:
     if isinstance(a, Node) and isinstance(b, Node):
         return Node(op, (a, b))  # the common case (every op inside a derivative graph)
+    a, b = _int_beyond_range(op, a, b), _int_beyond_range(op, b, a)
     # NumPy compares with, and true-divides by, a Python int beyond the array's integer range
-    return Node(op, tuple(as_nodes(a, b, exact_ints=isinstance(op, (Div, Compare)), name=op.name)))
+    exact = isinstance(op, (Div, Compare, Logical))
+    return Node(op, tuple(as_nodes(a, b, exact_ints=exact, name=op.name)))
+
+
+def _int_beyond_range(op: Op, value: Any, other: Any) -> Any:
+    """A Python int beyond the integer dtype of the array beside it, as NumPy converts it for an
+    op it computes in floats only (arctan2, hypot, logaddexp of uint8 and -1 or 300 run in
+    float16): a constant of that float dtype. Any other value is returned as it is."""
+    if type(value) is not int or not isinstance(other, Node) or other.dtype.kind not in "iu":
+        return value
+    info = np.iinfo(other.dtype)
+    if info.min <= value <= info.max:
+        return value
+    computed = dtype_by_running(op, (other.type, other.type))
+    return const(np.asarray(value, dtype=computed)) if computed.kind in "fc" else value
 
 
 # -- arithmetic ----------------------------------------------------------------------------------
@@ -290,10 +305,19 @@ class Tanh(Unary):
 
 
 @helper
+def exp_float(x):  # type: ignore[no-untyped-def]
+    # An integer or boolean array as the float dtype np.exp gives it (int8 to half precision,
+    # int64 to double): negating it, or shifting it by its maximum, must not wrap around
+    # (uint8 -3 is 253, 3 - 200 is 59).
+    x = np.asarray(x)
+    return x if x.dtype.kind in "fc" else x.astype(np.exp(np.zeros(0, x.dtype)).dtype)
+
+
+@helper
 def sigmoid_kernel(x):  # type: ignore[no-untyped-def]
     # exact in both tails: for very negative x, exp(-x) overflows to inf and 1/inf is 0
     with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-x))
+        return 1.0 / (1.0 + np.exp(-exp_float(x)))
 
 
 class Sigmoid(Unary):

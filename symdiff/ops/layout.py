@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import DTypeError, ShapeError
 from ..ir import Dim, Node, Op, Shape, Type, format_shape
 from .base import _item_source, as_node, normalize_axes, normalize_axis
 from .reduce import sum as reduce_sum
@@ -513,6 +513,16 @@ def pad(array: Any, pad_width: Any, mode: str = "constant", constant_values: Any
         values = tuple((b, e) for b, e in _pairs("pad", values_arr, x.ndim, "constant_values").tolist())
         if len({v for p in values for v in p}) == 1:
             values = values[0][0]
+    if x.dtype.kind in "iu" and values_arr.dtype.kind in "iu":
+        # NumPy writes the value into the padded array: 300 raises in int8 (at run time) and
+        # wraps around in uint8; refused here, where the graph is built, as for clip's bounds
+        info = np.iinfo(x.dtype)
+        for v in values_arr.ravel().tolist():
+            if not info.min <= v <= info.max:
+                raise DTypeError(
+                    f"pad: the constant value {v} does not fit {x.dtype}, the dtype of the array it "
+                    "pads; convert the array first, such as x.astype('int64')"
+                )
     if not any(b + e for b, e in pairs):
         return x
     return Node(Pad(pairs, values), (x,))

@@ -535,12 +535,15 @@ def _matrix_norm(x: Node, ord: Any, axes: tuple[int, int], keepdims: bool) -> No
         # 1: the largest column sum of |x|; inf: the largest row sum
         inner_axis, outer_axis = (row, col) if abs_(ord) == 1 else (col, row)
         sums = sum(abs(x), axis=inner_axis, keepdims=True)
-        out = (max if ord > 0 else min)(sums, axis=outer_axis, keepdims=True)
+        # NumPy's largest sum starts from 0, so a matrix of no columns (rows) has norm 0
+        initial = 0 if ord > 0 and x.shape[outer_axis] == 0 else None
+        out = (max if ord > 0 else min)(sums, axis=outer_axis, keepdims=True, initial=initial)
         return out if keepdims else reshape(out, tuple(d for k, d in enumerate(x.shape) if k not in axes))
     if ord in ("nuc", 2, -2):
         rest = [k for k in range(x.ndim) if k not in axes]
         sv = svdvals(transpose(x, (*rest, row, col)))
-        out = {"nuc": sum, 2: max, -2: min}[ord](sv, axis=-1)
+        initial = 0 if ord == 2 and sv.shape[-1] == 0 else None  # as for ord=1 and inf
+        out = {"nuc": sum, 2: max, -2: min}[ord](sv, axis=-1, initial=initial)
         if keepdims:
             out = reshape(out, tuple(1 if k in axes else d for k, d in enumerate(x.shape)))
         return out

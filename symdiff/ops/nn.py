@@ -10,8 +10,8 @@ import numpy as np
 from ..errors import DTypeError, ShapeError
 from ..ir import Dim, Node, Op, Type, check_shape
 from .base import as_node, dtype_by_running, helper, normalize_axes, normalize_axis, numeric_dtype
-from .elementwise import exp
-from .reduce import exp_float, logsumexp, sum  # noqa: F401 - exp_float: a helper the kernels call
+from .elementwise import exp, exp_float  # noqa: F401 - exp_float: a helper the kernels call
+from .reduce import logsumexp, sum
 
 
 @helper

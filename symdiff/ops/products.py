@@ -15,7 +15,7 @@ from ..ir import Dim, Node, Op, Type, format_shape
 from .base import as_node, as_nodes, broadcast_shapes, const, normalize_axis
 from .elementwise import Binary, multiply
 from .layout import moveaxis
-from .shape import broadcast_to, expand_dims, reshape, stack, swapaxes, zeros_like
+from .shape import broadcast_to, expand_dims, reshape, resolve_reshape, stack, swapaxes, zeros_like
 
 
 class MatMul(Binary):
@@ -73,6 +73,12 @@ def dot(a: Any, b: Any) -> Node:
     a_, b_ = as_nodes(a, b)
     if a_.ndim == 0 or b_.ndim == 0:
         return multiply(a_, b_)
+    k_b = 0 if b_.ndim == 1 else b_.ndim - 2
+    if a_.shape[-1] != b_.shape[k_b]:
+        raise ShapeError(
+            f"dot: shapes {format_shape(a_.shape)} and {format_shape(b_.shape)} do not align: "
+            f"the last axis of a has size {a_.shape[-1]!r}, axis {k_b} of b has size {b_.shape[k_b]!r}"
+        )
     if a_.ndim <= 2 and b_.ndim <= 2:
         return matmul(a_, b_)
     letters = "abcdefghijklmnopqrstuvwxyz"
@@ -170,7 +176,7 @@ class Einsum(Op):
     """Einstein summation over explicit subscripts (ellipses already expanded to capitals).
 
     The NumPy template uses these letters as they are (NumPy accepts capitals as labels and
-    broadcasts size-1 axes of a label), so a term may hold its broadcast axes anywhere.
+    broadcasts size-1 axes of any label), so a term may hold its broadcast axes anywhere.
     """
 
     __slots__ = ("terms", "out")
@@ -188,13 +194,15 @@ class Einsum(Op):
         return _to_numpy_subscripts(self.terms, self.out)
 
     def infer(self, *types: Type) -> Type:
+        # a label's axes of size 1 broadcast against its other axes, in whichever operand
+        # they come first, as NumPy's einsum broadcasts them
         sizes: dict[str, Dim] = {}
         for t, typ in zip(self.terms, types):
             for c, d in zip(t, typ.shape):
                 prev = sizes.get(c)
                 if prev is None or prev == 1:
                     sizes[c] = d
-                elif d != prev and not (c.isupper() and d == 1):
+                elif d != prev and d != 1:
                     raise ShapeError(
                         f"einsum {self.spec()!r}: label {c!r} has sizes {prev!r} and {d!r} "
                         f"(operand shapes {', '.join(format_shape(t.shape) for t in types)})"
@@ -246,15 +254,21 @@ class Einsum(Op):
                                  "".join([*self.terms, self.out, target, *terms]))
                     terms.append(c + fresh)
                     operands.append(const(np.eye(d, dtype=g.dtype)))
+                    sizes[fresh] = d
                     target += fresh
                 else:
                     target += c
             present = "".join(terms)
             reachable = "".join(c for c in target if c in present)
             grad = Node(Einsum(tuple(terms), lead + reachable), tuple(operands))
-            if reachable != target:  # labels summed only within this operand: broadcast back
-                grad = reshape(grad, tuple(sizes[c] if c in present else 1 for c in lead + target))
-                grad = broadcast_to(grad, tuple(sizes[c] for c in lead + target))
+            if reachable != target:  # labels summed only within this operand: size 1 for now
+                kept = iter(grad.shape)
+                grad = reshape(grad, tuple(next(kept) if c in present else 1 for c in lead + target))
+            # ... and labels whose axes are of size 1 wherever else they occur (NumPy broadcasts
+            # them): the same value all along this operand's axis
+            full = tuple(sizes[c] for c in lead + target)
+            if grad.shape != full:
+                grad = broadcast_to(grad, full)
             grads.append(grad)
         return grads
 
@@ -358,8 +372,8 @@ def tensordot(a: Any, b: Any, axes: Any = 2) -> Node:
     return einsum(f"{sa},{sb}->{out}", a_, b_)
 
 
-def _flat(x: Node) -> Node:
-    return reshape(x, (-1,)) if x.ndim != 1 else x
+def _flat(op_name: str, x: Node) -> Node:
+    return reshape(x, resolve_reshape(op_name, x.shape, (-1,))) if x.ndim != 1 else x
 
 
 def outer(a: Any, b: Any) -> Node:
@@ -368,7 +382,7 @@ def outer(a: Any, b: Any) -> Node:
     >>> sd.outer(u, v)
     """
     a_, b_ = as_nodes(a, b)
-    return einsum("i,j->ij", _flat(a_), _flat(b_))
+    return einsum("i,j->ij", _flat("outer", a_), _flat("outer", b_))
 
 
 def inner(a: Any, b: Any) -> Node:
@@ -398,7 +412,7 @@ def vdot(a: Any, b: Any) -> Node:
     from .numeric import conj
 
     a_, b_ = as_nodes(a, b)
-    fa, fb = conj(_flat(a_)), _flat(b_)
+    fa, fb = conj(_flat("vdot", a_)), _flat("vdot", b_)
     if fa.shape != fb.shape:
         raise ShapeError(
             f"vdot: shapes {format_shape(a_.shape)} and {format_shape(b_.shape)} hold different "

@@ -4,6 +4,7 @@ where broadcasting is undone."""
 from __future__ import annotations
 
 import builtins
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -12,7 +13,7 @@ import numpy as np
 from ..ir import Dim, Node, Op, Shape, Type, format_shape
 from ..errors import DTypeError, ShapeError
 from .base import as_node, dim_size, dtype_by_running, helper, normalize_axes
-from .elementwise import astype, equal, exp, maximum, minimum, sqrt, where
+from .elementwise import astype, equal, exp, exp_float, maximum, minimum, sqrt, where
 from .numeric import conj, real
 from .shape import broadcast_to, reshape
 
@@ -115,14 +116,6 @@ class Prod(Reduction):
 
 
 @helper
-def exp_float(x):  # type: ignore[no-untyped-def]
-    # An integer or boolean array as the float dtype np.exp gives it (int8 to half precision,
-    # int64 to double): shifting it by its maximum must not wrap around (uint8 3 - 200 is 59).
-    x = np.asarray(x)
-    return x if x.dtype.kind in "fc" else x.astype(np.exp(np.zeros(0, x.dtype)).dtype)
-
-
-@helper
 def logsumexp_kernel(x, axis, keepdims):  # type: ignore[no-untyped-def]
     # shifted by the maximum so exp cannot overflow; an all -inf slice gives -inf, not nan, and
     # an empty one log(0) = -inf, as NumPy's log(sum(exp(x)))
@@ -161,7 +154,25 @@ class All(Any_):
     name, numpy_name = "all", "np.all"
 
 
+def _keepdims(name: str, keepdims: Any) -> bool:
+    """``keepdims`` as NumPy reads it (a bool or an int; None is NumPy's default of the
+    argument in that place). Anything else is refused: the third positional argument is
+    keepdims here, where NumPy's is dtype or out, so ``sum(x, 0, np.float32)`` must not be
+    read as keepdims=True."""
+    if keepdims is None or isinstance(keepdims, (bool, np.bool_)):
+        return bool(keepdims)
+    try:
+        return bool(operator.index(keepdims))
+    except TypeError:
+        raise TypeError(
+            f"{name}: keepdims must be True or False, got {keepdims!r}; the third positional "
+            "argument is keepdims here (NumPy's is dtype or out): give those by keyword, "
+            f"as in {name}(x, axis, dtype=...)"
+        ) from None
+
+
 def _reduce(cls: type[Reduction], x: Any, axis: Any, keepdims: bool) -> Node:
+    keepdims = _keepdims(cls.name, keepdims)
     x = as_node(x)
     axes = normalize_axes(cls.name, axis, x.ndim)
     if not axes and not keepdims:
@@ -188,6 +199,7 @@ def _reduce_with(cls: type[Reduction], x: Any, axis: Any, keepdims: bool, dtype:
 def _reduce_with_elements(cls: type[Reduction], x: Any, axis: Any, keepdims: bool, dtype: Any,
                           out: Any, initial: Any, mask: Any, identity: float | None) -> Node:
     name = cls.name
+    keepdims = _keepdims(name, keepdims)
     if out is not None:
         raise NotImplementedError(f"{name}: the argument 'out' is not supported")
     x = as_node(x)
@@ -288,6 +300,7 @@ def all(a: Any, axis: Any = None, keepdims: bool = False, *, out: Any = None,  #
 
 
 def _logical(cls: type[Reduction], x: Any, axis: Any, keepdims: bool) -> Node:
+    keepdims = _keepdims(cls.name, keepdims)
     x = as_node(x)
     axes = normalize_axes(cls.name, axis, x.ndim)
     if not axes and not keepdims and x.dtype == np.bool_:
@@ -317,6 +330,7 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False, *, dtype: Any = None,
          where: Any = None) -> Node:
     """Arithmetic mean over ``axis``; integer inputs give float64, as in NumPy. ``dtype`` and
     ``where`` (the mean of the elements where the mask is true) as NumPy's."""
+    keepdims = _keepdims("mean", keepdims)
     if out is not None:
         raise NotImplementedError("mean: the argument 'out' is not supported")
     x = as_node(x)
@@ -385,15 +399,22 @@ def variance(x: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof:
     ``correction`` is the array API's name for ``ddof`` and ``mean`` a mean already computed
     (with ``keepdims=True``), as in NumPy 2. Integer inputs give float64. ``dtype``, ``out`` and
     ``where`` are not supported and raise NotImplementedError."""
-    _unsupported("variance", dtype=dtype, out=out, where=where)
+    return _variance("variance", x, axis, dtype, out, ddof, keepdims, where, mean, correction)
+
+
+def _variance(name: str, x: Any, axis: Any, dtype: Any, out: Any, ddof: Any, keepdims: bool,
+              where: Any, mean: Any, correction: Any) -> Node:
+    """``variance``, its errors naming ``name``: the function the user called."""
+    _unsupported(name, dtype=dtype, out=out, where=where)
+    keepdims = _keepdims(name, keepdims)
     x = as_node(x)
     if correction is not None:
         if not (isinstance(ddof, (int, float, np.integer, np.floating)) and ddof == 0):
-            raise ValueError("variance: give ddof or correction, not both (they are the same)")
+            raise ValueError(f"{name}: give ddof or correction, not both (they are the same)")
         ddof = correction
     if isinstance(ddof, Node) or not isinstance(ddof, (int, float, np.integer, np.floating)):
-        raise TypeError(f"variance: ddof must be a number, got {ddof!r}")
-    axes = normalize_axes("variance", axis, x.ndim)
+        raise TypeError(f"{name}: ddof must be a number, got {ddof!r}")
+    axes = normalize_axes(name, axis, x.ndim)
     if x.dtype.kind not in "fc":
         x = astype(x, np.float64)
     if mean is not None:
@@ -401,7 +422,7 @@ def variance(x: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof:
         kept = tuple(1 if k in axes else d for k, d in enumerate(x.shape))
         if mean.shape != kept:
             raise ShapeError(
-                f"variance: mean has shape {format_shape(mean.shape)}; it must be the mean with "
+                f"{name}: mean has shape {format_shape(mean.shape)}; it must be the mean with "
                 f"keepdims=True, of shape {format_shape(kept)}"
             )
     d = x - (_mean(x, axes, keepdims=True) if mean is None else mean)
@@ -421,8 +442,7 @@ def std(x: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: Any 
         correction: Any = None) -> Node:
     """NumPy's ``std``: the square root of ``variance`` with the same arguments:
     ``sd.std(x, axis=1)`` or ``x.std(axis=1)``. Its gradient is nan where the variance is 0."""
-    _unsupported("std", dtype=dtype, out=out, where=where)
-    return sqrt(variance(x, axis, ddof=ddof, keepdims=keepdims, mean=mean, correction=correction))
+    return sqrt(_variance("std", x, axis, dtype, out, ddof, keepdims, where, mean, correction))
 
 
 def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = False, *,

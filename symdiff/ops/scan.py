@@ -10,7 +10,7 @@ import numpy as np
 from ..ir import Dim, Node, Op, Type
 from .base import as_node, dtype_by_running, normalize_axis
 from .elementwise import astype, equal, where
-from .shape import reshape
+from .shape import reshape, resolve_reshape
 
 
 class Scan(Op):
@@ -88,7 +88,7 @@ def _scan(cls: type[Scan], a: Any, axis: Any, dtype: Any, out: Any, reverse: boo
     if dtype is not None:
         a = astype(a, dtype)
     if axis is None:
-        a = reshape(a, (-1,)) if a.ndim != 1 else a
+        a = reshape(a, resolve_reshape(cls.name, a.shape, (-1,))) if a.ndim != 1 else a
         axis = 0
     result = Node(cls(normalize_axis(cls.name, axis, a.ndim), bool(reverse)), (a,))
     # the given dtype is also the result's (np.cumsum(x, dtype=int8) is int8, where a scan of

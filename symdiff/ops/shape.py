@@ -104,8 +104,9 @@ def reshape(x: Any, *shape: Any, order: str = "C") -> Node:
     """x with a new shape of the same size (one -1 entry may be inferred), its elements read and
     placed in row-major (``order='C'``) or column-major (``'F'``) order."""
     x = as_node(x)
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list, np.ndarray)):
+        # NumPy takes the shape as an integer array too (np.reshape(x, np.array([3, 2])))
+        shape = tuple(shape[0].tolist() if isinstance(shape[0], np.ndarray) else shape[0])
     target = resolve_reshape("reshape", x.shape, shape)
     if order == "F":  # column-major: the row-major reshape of the reversed axes, reversed back
         return transpose(reshape(transpose(x), target[::-1]))
@@ -623,13 +624,15 @@ def take_indices(x: Node, indices: Any, axis: int) -> Node:
     return index(x, (*(slice(None),) * axis, indices))
 
 
-def take(a: Any, indices: Any, axis: Any = None, mode: str = "raise") -> Node:
+def take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: str = "raise") -> Node:
     """Elements of ``a`` at integer ``indices`` along ``axis`` (of the flattened array when
     None), as ``np.take``; the derivative scatters back with repeated indices adding up.
 
     >>> sd.take(sd.var("x", shape=(4, 3)), [0, 2], axis=1).shape
     (4, 2)
     """
+    if out is not None:
+        raise NotImplementedError("take: the argument 'out' is not supported")
     x = as_node(a)
     if mode != "raise":
         raise NotImplementedError(
@@ -688,7 +691,8 @@ class Arange(Op):
     def text(self, args: Sequence[str]) -> str:
         stop = repr(self.stop) if isinstance(self.stop, str) else self.stop  # arange('n')
         bounds = f"{stop}" if self.start == 0 and self.step == 1 else f"{self.start}, {stop}, {self.step}"
-        integral = isinstance(self.stop, str) or isinstance(self.step, int)
+        integral = isinstance(self.stop, str) or all(
+            isinstance(v, int) for v in (self.start, self.stop, self.step))
         implied = np.dtype(np.int64 if integral else np.float64)  # what arange(bounds) gives
         if self.dtype == implied:
             return f"arange({bounds})"
@@ -715,9 +719,17 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -> No
             raise NotImplementedError("arange over a named dimension supports only arange(n)")
         dt = np.dtype(dtype or np.int64)
     else:
-        dt = np.dtype(dtype) if dtype is not None else np.arange(start, stop, step).dtype
+        # NumPy's dtype for the bounds (at least int64: float32 bounds give float64), found
+        # without building the range itself
+        dt = np.dtype(dtype) if dtype is not None else np.result_type(
+            np.int64, *(np.asarray(v).dtype for v in (start, stop, step)))
         if dt.kind not in "iuf":
             raise DTypeError(f"arange: unsupported dtype {dt}")
-    kinds = int if dt.kind in "iu" else float
-    conv = (lambda v: v) if isinstance(stop, str) else kinds
-    return Node(Arange(kinds(start), conv(stop), kinds(step), dt), ())
+
+    def bound(v: Any) -> Any:
+        # integer bounds stay ints; other bounds stay floats also for an integer dtype, whose
+        # length NumPy takes from them as given (arange(4.5, dtype=int64) has 5 elements)
+        if isinstance(v, str):
+            return v
+        return int(v) if dt.kind in "iu" and isinstance(v, (int, np.integer)) else float(v)
+    return Node(Arange(bound(start), bound(stop), bound(step), dt), ())

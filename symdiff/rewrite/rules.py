@@ -1283,8 +1283,9 @@ def _collect_region(old: Node, ctx: Context) -> Node | None:
         den = {f: p - common_den.get(f, 0) for f, p in g.den.items()}
         if g.coef == 0:
             # cancelled terms stay as t - t unless t is known finite (so a NaN from inf - inf
-            # is not hidden)
-            body = _product(num, den, dtype, ctx.rank)
+            # is not hidden); t whole, with the factors all terms share: h/y + h - h is
+            # h * (1/y + (h - h)), where h * (1/y + 0) would be -inf at h = inf, y = -0
+            body = _product(g.num, g.den, dtype, ctx.rank)
             if body is not None and not known_finite(body):
                 guards.append(body)
             continue
