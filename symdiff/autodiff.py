@@ -633,6 +633,19 @@ def hessian(y: Node, wrt: Wrt) -> Node | list[list[Node]]:
     ws, many = _listify(wrt)
     y = as_node(y)
     xs = _resolve([y], ws)
+    # checked here, not left to grad and jacobian, whose errors would name them
+    if y.shape != ():
+        raise ShapeError(
+            f"hessian needs a scalar output, got shape {format_shape(y.shape)}; use sd.jacobian "
+            "of a gradient for the second derivatives of several outputs"
+        )
+    for x in xs:
+        if x.type.static_size is None:
+            what = x.op.var_name if isinstance(x.op, Var) else repr(x.op)  # type: ignore[attr-defined]
+            raise NotImplementedError(
+                f"hessian needs variables of static shape, got {what!r} of shape "
+                f"{format_shape(x.shape)}; use sd.hvp for Hessian-vector products"
+            )
     g = grad(y, xs)
     assert isinstance(g, list)
     if not many:

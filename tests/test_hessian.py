@@ -335,3 +335,18 @@ def test_nested_outputs_that_are_not_expressions_are_named_where_they_sit():
                                         r"strings or integers"):
         sd.compile([x, {(1, 2): x}])
     assert sd.simplify((x * 1, [x + 0, {"k": 2.0}])) == (x, [x, {"k": sd.const(2.0)}])
+
+
+def test_hessian_errors_name_hessian_and_say_what_to_use():
+    # the errors came from the grad and jacobian that hessian calls: "jacobian needs an output
+    # of static shape, got (n,)" for a scalar loss, whose output is not (n,) at all
+    v = sd.var("v", ("n",))
+    with pytest.raises(NotImplementedError, match=r"hessian needs variables of static shape, got 'v' of shape \(n,\); use sd.hvp"):
+        sd.hessian(sd.sum(v ** 3), v)
+    w = sd.var("w", (2,))
+    with pytest.raises(sd.ShapeError, match=r"hessian needs a scalar output, got shape \(2,\); use sd.jacobian"):
+        sd.hessian(w ** 2, w)
+    # an hvp needs no static shape
+    p = sd.var("p", ("n",))
+    hvp = sd.hvp(sd.sum(v ** 3), v, p)
+    assert sd.evaluate(hvp, {"v": np.array([1.0, 2.0]), "p": np.array([1.0, -1.0])}).tolist() == [6.0, -12.0]
