@@ -633,6 +633,19 @@ def hessian(y: Node, wrt: Wrt) -> Node | list[list[Node]]:
     ws, many = _listify(wrt)
     y = as_node(y)
     xs = _resolve([y], ws)
+    # checked here, not left to grad and jacobian, whose errors would name them
+    if y.shape != ():
+        raise ShapeError(
+            f"hessian needs a scalar output, got shape {format_shape(y.shape)}; use sd.jacobian "
+            "of a gradient for the second derivatives of several outputs"
+        )
+    for x in xs:
+        if x.type.static_size is None:
+            what = x.op.var_name if isinstance(x.op, Var) else repr(x.op)  # type: ignore[attr-defined]
+            raise NotImplementedError(
+                f"hessian needs variables of static shape, got {what!r} of shape "
+                f"{format_shape(x.shape)}; use sd.hvp for Hessian-vector products"
+            )
     g = grad(y, xs)
     assert isinstance(g, list)
     if not many:
@@ -651,18 +664,18 @@ def hvp(y: Node, wrt: Wrt, v: Any) -> Node | list[Node]:
     vs = _per_variable(xs, v, "hvp", "vectors")
     if not xs:
         return []  # no variables: no products, as grad gives no gradients
-    g = grad(y, xs)
-    assert isinstance(g, list)
-    inner: Node | None = None
-    for gi, x, vi in zip(g, xs, vs):
+    vecs: list[Node] = []
+    for x, vi in zip(xs, vs):
         vi = as_node(vi, x)
         if vi.shape != x.shape:
             raise ShapeError(f"hvp: vector shape {format_shape(vi.shape)} != variable shape {format_shape(x.shape)}")
-        term = reduce_sum(gi * vi)
-        inner = term if inner is None else inner + term
-    assert inner is not None
-    out = grad(inner, xs)
-    return out if many else out[0]  # type: ignore[index]
+        vecs.append(vi)
+    g = grad(y, xs)
+    assert isinstance(g, list)
+    # the vectors pulled back through the gradient as cotangents (H is symmetric), so they are
+    # held fixed: the gradient of <grad y, v> would also differentiate a v built from xs
+    out = _vjp(g, xs, vecs)
+    return out if many else out[0]
 
 
 # -- Taylor mode --------------------------------------------------------------------------------

@@ -797,3 +797,14 @@ def test_real_and_imaginary_parts_are_views_never_overwritten():
             got = sd.compile(outputs, inputs=[z], simplify=simplify)(given)
             np.testing.assert_array_equal(given, kept)
             np.testing.assert_allclose(got, sd.evaluate(outputs, {"z": kept}))
+
+
+def test_power_of_a_reduced_scalar_agrees_with_the_evaluator_bit_for_bit():
+    # np.sum gives a NumPy scalar; `total ** 2.5` then takes NumPy's scalar power, which can
+    # differ in the last bit from the power ufunc of a 0-d array (the evaluator held its
+    # constants as 0-d arrays, so it ran the ufunc)
+    x = sd.var("x", (2,))
+    y = sd.sum(x) ** 2.5
+    fn = sd.compile(y, inputs=[x], simplify=False)
+    for v in [[2.0, 2.123457], *np.random.default_rng(0).uniform(0.5, 2.0, (50, 2))]:
+        _assert_bits(fn(np.array(v)), sd.evaluate(y, {"x": np.array(v)}, simplify=False))

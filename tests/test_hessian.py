@@ -335,3 +335,39 @@ def test_nested_outputs_that_are_not_expressions_are_named_where_they_sit():
                                         r"strings or integers"):
         sd.compile([x, {(1, 2): x}])
     assert sd.simplify((x * 1, [x + 0, {"k": 2.0}])) == (x, [x, {"k": sd.const(2.0)}])
+
+
+def test_hessian_errors_name_hessian_and_say_what_to_use():
+    # the errors came from the grad and jacobian that hessian calls: "jacobian needs an output
+    # of static shape, got (n,)" for a scalar loss, whose output is not (n,) at all
+    v = sd.var("v", ("n",))
+    with pytest.raises(NotImplementedError, match=r"hessian needs variables of static shape, got 'v' of shape \(n,\); use sd.hvp"):
+        sd.hessian(sd.sum(v ** 3), v)
+    w = sd.var("w", (2,))
+    with pytest.raises(sd.ShapeError, match=r"hessian needs a scalar output, got shape \(2,\); use sd.jacobian"):
+        sd.hessian(w ** 2, w)
+    # an hvp needs no static shape
+    p = sd.var("p", ("n",))
+    hvp = sd.hvp(sd.sum(v ** 3), v, p)
+    assert sd.evaluate(hvp, {"v": np.array([1.0, 2.0]), "p": np.array([1.0, -1.0])}).tolist() == [6.0, -12.0]
+
+
+def test_hvp_with_a_vector_that_depends_on_the_variable_is_still_the_hessian_times_it():
+    # hvp differentiated <grad f, v> in x, so a v built from x (the gradient itself, for the
+    # curvature along the steepest-descent direction) also contributed J_v^T grad f: H g came
+    # out as 2 H g. The vector is held fixed, as jvp and vjp hold theirs.
+    x = sd.var("x", (2,))
+    f = sd.sum(x ** 3) + x[0] * x[1]
+    g = sd.grad(f, x)
+    x0 = np.array([1.0, 2.0])
+    H, gv = sd.evaluate([sd.hessian(f, x), g], {"x": x0})
+    np.testing.assert_allclose(sd.evaluate(sd.hvp(f, x, g), {"x": x0}), H @ gv, rtol=1e-14)
+    np.testing.assert_allclose(sd.evaluate(sd.hvp(f, x, x * x), {"x": x0}), H @ (x0 * x0), rtol=1e-14)
+    # several variables, each vector built from the other
+    a, b = sd.var("a", (2,)), sd.var("b")
+    f2 = sd.sum(sd.exp(a) * b ** 2)
+    va, vb = sd.evaluate(sd.hvp(f2, [a, b], [a * b, sd.sum(a)]), {"a": x0, "b": 0.5})
+    ea = np.exp(x0)
+    Haa, Hab, Hbb = np.diag(ea * 0.25), 2 * 0.5 * ea, 2 * ea.sum()
+    np.testing.assert_allclose(va, Haa @ (x0 * 0.5) + Hab * x0.sum(), rtol=1e-14)
+    np.testing.assert_allclose(vb, Hab @ (x0 * 0.5) + Hbb * x0.sum(), rtol=1e-14)

@@ -245,6 +245,18 @@ def test_linalg_ops_convert_to_sympy_with_the_same_values(build):
     np.testing.assert_allclose(_substitute(sd.to_sympy(e), values), sd.evaluate(e, values), rtol=1e-12)
 
 
+def test_inverse_of_a_matrix_of_sums_converts_quickly():
+    # SymPy's Matrix.inv() simplifies as it eliminates and took minutes on the 3x3 Gram
+    # matrix W W^T (it is the adjugate over the determinant, built in milliseconds)
+    W = sd.var("W", (3, 4))
+    G = W[:, :3] @ W[:, :3].T
+    e = sd.trace(sd.linalg.inv(G))
+    values = {"W": np.array([[1.5, 0.3, 0.2, 0.1], [-0.4, 2.0, 0.5, 0.6], [0.3, 0.1, 1.2, -0.7]])}
+    np.testing.assert_allclose(_substitute(sd.to_sympy(e), values), sd.evaluate(e, values), rtol=1e-10)
+    with pytest.raises(ValueError, match="not invertible|singular"):
+        sd.to_sympy(sd.linalg.inv(sd.const(np.ones((2, 2)))))
+
+
 def test_det_gradient_agrees_with_sympy():
     A = sd.var("A", (3, 3))
     g = sd.to_sympy(sd.grad(sd.linalg.det(A), A))

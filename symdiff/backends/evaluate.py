@@ -120,7 +120,10 @@ def evaluate(outputs: Node | Sequence[Node], inputs: Mapping[Any, Any] | None = 
         if node in env:
             continue
         if isinstance(op, Const):
-            env[node] = op.value
+            # a 0-d constant as a NumPy scalar, as generated code writes it: NumPy's scalar
+            # arithmetic (taken when every operand is a scalar) may round differently from a
+            # ufunc on 0-d arrays (a power of a reduced sum, in the last bit)
+            env[node] = op.value[()] if op.value.ndim == 0 else op.value
             continue
         fn, names = kernel(op, len(node.inputs))
         d = tuple(_dim(dims, name, node) for name in names)

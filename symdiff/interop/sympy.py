@@ -297,6 +297,15 @@ def _from_lower(m: sympy.Matrix) -> sympy.Matrix:
     return sympy.Matrix(m.rows, m.cols, lambda i, j: m[i, j] if i >= j else m[j, i])
 
 
+def _inverse(m: sympy.Matrix) -> sympy.Matrix:
+    """The adjugate over the determinant: Matrix.inv() simplifies while it eliminates, which
+    takes minutes on a 3x3 matrix of sums (a Gram matrix W W^T) and milliseconds this way."""
+    d = m.det()
+    if d.is_zero:
+        return m.inv()  # raises SymPy's NonInvertibleMatrixError (a ValueError)
+    return m.adjugate() / d
+
+
 def _solve(a: Arr, b: Arr) -> Arr:
     vector = b.ndim == 1
     bm = b[:, None] if vector else b
@@ -311,7 +320,7 @@ def _solve(a: Arr, b: Arr) -> Arr:
 
 
 _LINALG: dict[str, Callable[[Arr], Arr]] = {
-    "inv": lambda x: _per_matrix(lambda m: m.inv(), x),
+    "inv": lambda x: _per_matrix(_inverse, x),
     "det": lambda x: _per_matrix(lambda m: m.det(), x),
     "slogdet_sign": lambda x: _per_matrix(lambda m: sympy.sign(m.det()), x),
     "slogdet_logabsdet": lambda x: _per_matrix(lambda m: sympy.log(sympy.Abs(m.det())), x),
