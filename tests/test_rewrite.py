@@ -692,3 +692,18 @@ def test_matrix_vector_products_lose_their_reshapes():
     s = sd.simplify(col)
     assert s.op.name == "reshape" and s.inputs[0].op.name == "matmul" and s.inputs[0].inputs[1] is u
     same_values(col, s, u=np.array([1.0, -2.0]), A=np.arange(6.0).reshape(2, 3))
+
+
+def test_scalar_factor_leaves_a_sum_only_when_that_keeps_values():
+    # sum(s * y) -> s * sum(y) would make inf * [0, -0.5] (nan) into inf * -0.5 (-inf)
+    w = sd.var("w", shape=(3,))
+    e = sd.sum(x * sd.sin(w))
+    same_values(e, sd.simplify(e), x=np.inf, w=np.array([0.0, -0.5, 1.0]))
+    assert np.isnan(sd.evaluate(sd.simplify(e), {"x": np.inf, "w": np.array([0.0, -0.5, 1.0])}))
+    assert str(sd.simplify(sd.sum(2.0 * sd.sin(w)))) == "2.0 * sum(sin(w), axis=0)"  # finite: it moves
+    # a uint8 product wraps around before the sum widens it to uint64
+    u = sd.var("u", shape=(3,), dtype="uint8")
+    k = sd.var("k", dtype="uint8")
+    p = sd.sum(k * u)
+    vals = {"u": np.array([128, 255, 3], dtype=np.uint8), "k": np.uint8(128)}
+    assert sd.evaluate(sd.simplify(p), vals, simplify=False) == sd.evaluate(p, vals, simplify=False)

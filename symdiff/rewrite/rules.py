@@ -395,8 +395,39 @@ def _empty_sum(node: Node, x: Node) -> Node | None:
     return full(0, node) if any(x.shape[a] == 0 for a in axes) else None
 
 
+def _finite_unless_empty(x: Node, shape: tuple[Any, ...]) -> bool:
+    """Whether ``x`` is finite wherever a value of ``shape`` has elements: known finite, or
+    built from such values and the sizes of named dimensions of ``shape`` by products,
+    negation, casts and division by a size (1/n, as a mean's gradient scales, is inf only for
+    n = 0, where a value of that shape holds nothing)."""
+    names = {d for d in shape if isinstance(d, str)}
+    stack, seen = [x], 0
+    while stack:
+        n = stack.pop()
+        seen += 1
+        if seen > _LOOK:
+            return False
+        if isinstance(n.op, Div):
+            d = n.inputs[1]
+            while isinstance(d.op, Cast):
+                d = d.inputs[0]
+            if isinstance(d.op, DimSize) and d.op.dim in names:
+                stack.append(n.inputs[0])
+                continue
+        if isinstance(n.op, (Mul, Neg, Cast)):
+            stack.extend(n.inputs)
+        elif not known_finite(n):
+            return False
+    return True
+
+
 def _sum_scaled(node: Node, x: Node, y: Node) -> Node | None:
-    if x.ndim != 0 or y.shape != node.inputs[0].shape:
+    """sum(s * y) -> s * sum(y) for a scalar s that is known finite (s = inf is nan where y is
+    0 and inf or -inf elsewhere, which s * sum(y) would not show), and only where the sum keeps
+    the product's dtype (an integer sum widens: uint8 products wrap around before it)."""
+    if x.ndim != 0 or y.shape != node.inputs[0].shape or node.dtype != node.inputs[0].dtype:
+        return None
+    if node.dtype.kind not in "biu" and not _finite_unless_empty(x, node.shape):
         return None
     op: Sum = node.op  # type: ignore[assignment]
     return x * Node(Sum(op.axes, op.keepdims), (y,))
