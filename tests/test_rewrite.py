@@ -707,3 +707,15 @@ def test_scalar_factor_leaves_a_sum_only_when_that_keeps_values():
     p = sd.sum(k * u)
     vals = {"u": np.array([128, 255, 3], dtype=np.uint8), "k": np.uint8(128)}
     assert sd.evaluate(sd.simplify(p), vals, simplify=False) == sd.evaluate(p, vals, simplify=False)
+
+
+def test_integer_powers_compose_only_in_one_dtype():
+    # b**2 wraps around in int8 (16**2 is 0) before a float exponent makes the result float64
+    b = sd.var("b", shape=(3,), dtype="int8")
+    values = {"b": np.array([16, 127, 3], dtype=np.int8)}
+    for e in [(b * b) ** -1.0, (b**2) ** -1.0, b**3 * b**2.0, (b * b) * b**2.0]:
+        s = sd.simplify(e)
+        np.testing.assert_array_equal(sd.evaluate(s, values, simplify=False),
+                                      sd.evaluate(e, values, simplify=False))
+    assert str(sd.simplify((b**2) ** 3)) == "b ** 6"  # within int8 the wrapping agrees
+    assert str(sd.simplify((x**2) ** -1.0)) == "x ** -2.0"

@@ -216,13 +216,15 @@ def _pow_pow(node: Node, x: Node, a: Node, b: Node) -> Node | None:
     pa, pb = integer_value(a), integer_value(b)
     if pa is None or pb is None:
         return None  # (x**2)**0.5 is |x|, not x: only integer exponents compose
+    if node.inputs[0].dtype != node.dtype:
+        return None  # (b**2)**-1.0 for an int8 b: b**2 wraps around in int8 first
     return power(x, const(np.asarray(pa * pb, dtype=b.dtype)))
 
 
 def _pow_mul(node: Node, x: Node, a: Node, b: Node) -> Node | None:
     pa, pb = integer_value(a), integer_value(b)
-    if pa is None or pb is None:
-        return None
+    if pa is None or pb is None or any(f.dtype != node.dtype for f in node.inputs):
+        return None  # b**3 * b**2.0 for an int8 b: b**3 wraps around in int8 first
     if (pa > 0) != (pb > 0) or pa == 0 or pb == 0:
         return None  # x**2 * x**-2 is nan at 0 and inf; x**0 would hide that
     return power(x, const(np.asarray(pa + pb, dtype=np.result_type(a.dtype, b.dtype))))
