@@ -719,3 +719,12 @@ def test_integer_powers_compose_only_in_one_dtype():
                                       sd.evaluate(e, values, simplify=False))
     assert str(sd.simplify((b**2) ** 3)) == "b ** 6"  # within int8 the wrapping agrees
     assert str(sd.simplify((x**2) ** -1.0)) == "x ** -2.0"
+
+
+def test_powers_of_powers_keep_a_float_exponent():
+    # (u ** -1.0) ** int8(2) composed the exponent as int8 -2, and u ** -2 is refused for integers
+    u = sd.var("u", shape=(3,), dtype="uint8")
+    e = (u**-1.0) ** np.int8(2)
+    s = sd.simplify(e)
+    assert str(s) == "u ** -2.0"
+    same_values(e, s, u=np.array([1, 2, 4], dtype=np.uint8))

@@ -218,7 +218,8 @@ def _pow_pow(node: Node, x: Node, a: Node, b: Node) -> Node | None:
         return None  # (x**2)**0.5 is |x|, not x: only integer exponents compose
     if node.inputs[0].dtype != node.dtype:
         return None  # (b**2)**-1.0 for an int8 b: b**2 wraps around in int8 first
-    return power(x, const(np.asarray(pa * pb, dtype=b.dtype)))
+    # the exponents' common dtype: (u**-1.0)**int8(2) is u**-2.0 (an integer u ** -2 is refused)
+    return power(x, const(np.asarray(pa * pb, dtype=np.result_type(a.dtype, b.dtype))))
 
 
 def _pow_mul(node: Node, x: Node, a: Node, b: Node) -> Node | None:
