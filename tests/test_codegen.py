@@ -778,3 +778,15 @@ def test_real_and_imaginary_parts_are_views_never_overwritten():
             got = sd.compile(outputs, inputs=[z], simplify=simplify)(given)
             np.testing.assert_array_equal(given, kept)
             np.testing.assert_allclose(got, sd.evaluate(outputs, {"z": kept}))
+
+
+def test_complex_infinities_and_nans_are_written_as_numbers():
+    # repr(complex(inf, 0)) is (inf+0j), which the generated module cannot read back
+    z = sd.var("z", (3,), "complex128")
+    t = sd.var("t", (3,))
+    given = {"z": np.array([1 + 2j, 3, 4j]), "t": np.array([1.0, -1.0, -2.0])}
+    for other in [complex(np.inf, 0), complex(np.nan, -np.inf), complex(0, np.nan)]:
+        e = sd.where(t > 0, z, other)
+        for simplify in (True, False):
+            got = sd.compile(e, inputs=[z, t], simplify=simplify)(given["z"], given["t"])
+            np.testing.assert_array_equal(got, sd.evaluate(e, given))

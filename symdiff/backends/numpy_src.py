@@ -21,6 +21,7 @@ import base64
 import builtins
 import functools
 import keyword
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -192,6 +193,9 @@ def _py_scalar(value: np.ndarray, mod: str) -> str:
         return repr(v)
     if isinstance(v, int):
         return f"({v})" if v < 0 else repr(v)
+    if not (math.isfinite(v.real) and math.isfinite(v.imag)):
+        # repr writes (inf+0j) and (nan+nanj), which do not read back
+        return f"complex({_py_float(v.real, mod)}, {_py_float(v.imag, mod)})"
     return f"({v!r})"  # complex
 
 
