@@ -179,6 +179,13 @@ def test_x_plus_x_and_x_times_x():
     assert p.op.name == "pow" and p.inputs[0] is x and float(p.inputs[1].op.value) == 2
     same_values(x * x * x, sd.simplify(x * x * x), x=1.7)
     assert sd.simplify(x * x * x).op.name == "pow"
+    # of booleans, x + x is x or x and x * x is x and x: x itself, not (2 * m).astype('bool')
+    m = sd.var("m", shape=(3,), dtype="bool")
+    for e in [m + m, m * m, sd.logical_not(m) * sd.logical_not(m)]:
+        s = sd.simplify(e)
+        assert sd.count_nodes(s) < sd.count_nodes(e), sd.to_text(s)
+        np.testing.assert_array_equal(sd.evaluate(s, {"m": np.array([True, False, True])}),
+                                      sd.evaluate(e, {"m": np.array([True, False, True])}))
 
 
 def test_scalar_constant_goes_first():

@@ -304,8 +304,11 @@ IDENTITIES = RuleSet([
     Rule(-(x - y), lambda x, y: y - x),  # -(x-y) -> y-x
     Rule(x - x, lambda node, x: _same_cancels(node, x, 0)),  # x-x -> 0 (x finite)
     Rule(x / x, lambda node, x: _same_cancels(node, x, 1)),  # x/x -> 1 (x finite, non-zero)
-    Rule(x + x, lambda x: 2 * x),  # x+x -> 2x
-    Rule(x * x, lambda x: power(x, const(np.asarray(2, dtype=x.dtype)))),  # x*x -> x**2
+    # a boolean x + x is x or x, x * x is x and x: both x (2 * x and x ** 2 would be computed
+    # in integers and cast back)
+    Rule(x + x, lambda x: x if x.dtype.kind == "b" else 2 * x),  # x+x -> 2x
+    Rule(x * x, lambda x: x if x.dtype.kind == "b"
+         else power(x, const(np.asarray(2, dtype=x.dtype)))),  # x*x -> x**2
     Rule(x ** c, _pow_const),  # x**1 -> x, x**0 -> 1
     Rule((x ** Pat.var("a")) ** Pat.var("b"), _pow_pow),  # (x**a)**b -> x**(a*b), integers
     Rule(x ** Pat.var("a") * x ** Pat.var("b"), _pow_mul),  # x**a * x**b -> x**(a+b)
