@@ -735,3 +735,15 @@ def test_powers_of_powers_keep_a_float_exponent():
     s = sd.simplify(e)
     assert str(s) == "u ** -2.0"
     same_values(e, s, u=np.array([1, 2, 4], dtype=np.uint8))
+
+
+def test_a_sum_made_a_product_joins_the_product_around_it():
+    # w + w became 2 * w after collection had read w * (w + w) with the sum as one factor: the
+    # product was left as w * (2 * w), which only a second simplify made 2 * w ** 2
+    w = sd.var("w", shape=(1, 3))
+    for e in [w * (w + w), sd.sum(w * (w + (w + w)), axis=(0, 1))]:
+        s = sd.simplify(e)
+        assert sd.simplify(s) is s, (str(s), str(sd.simplify(s)))
+        same_values(e, s, w=np.array([[0.5, -2.0, 3.0]]))
+    assert str(sd.simplify(w * (w + w))) == "2.0 * w ** 2.0"
+    assert str(sd.simplify(sd.sum(w * (w + (w + w)), axis=(0, 1)))) == "3.0 * sum(w ** 2.0, axis=(0, 1))"

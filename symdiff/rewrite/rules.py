@@ -949,6 +949,7 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
         return m
     stack: list[tuple[Node, int, Node | None]] = [(term, 1, None)]
     uses = ctx.uses
+    remade: list[Node] = []  # normal forms that are products, of factors that were not
     while stack:
         n, e, parent = stack.pop()
         expandable = (owned if n is term else uses.get(n, 2) == 1 or n in inside) \
@@ -994,11 +995,18 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
             whole.num[ctx.new.get(term, term)] = 1
             return whole
         f = ctx.new.get(n, n)
+        if f is not n and expandable and isinstance(f.op, _FACTORS) and f.dtype == dtype:
+            remade.append(f)
         _inherit_rank(n, f, ctx.rank)
         side = m.num if e > 0 else m.den
         if f in side:
             m.merged += 1
         side[f] = side.get(f, 0) + abs(e)
+    for f in remade:
+        # a sum another rule made a product (w * (w + w) -> w * (2 * w)) that shares a factor
+        # with the rest: the next pass, which sees it in the graph, merges them
+        if any(i in m.num or i in m.den for i in f.inputs):
+            ctx.missed += 1
     return m
 
 
