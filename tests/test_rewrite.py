@@ -747,3 +747,17 @@ def test_a_sum_made_a_product_joins_the_product_around_it():
         same_values(e, s, w=np.array([[0.5, -2.0, 3.0]]))
     assert str(sd.simplify(w * (w + w))) == "2.0 * w ** 2.0"
     assert str(sd.simplify(sd.sum(w * (w + (w + w)), axis=(0, 1)))) == "3.0 * sum(w ** 2.0, axis=(0, 1))"
+
+
+def test_a_common_factor_comes_out_only_where_that_saves_a_product():
+    # v - v/x -> v*(1 - 1/x) and f + f*g -> f*(1 + g) multiply no less and add nodes
+    for e in [v / x - v, x * v - v, M - M**2.0, sd.sin(v) + sd.sin(v) * v * 3.0 + v]:
+        s = sd.simplify(e)
+        assert sd.count_nodes(s) <= sd.count_nodes(e), str(s)
+        same_values(e, s, x=1.5, v=np.array([0.5, -2.0, 3.0]), M=np.arange(6.0).reshape(2, 3))
+    # two terms that keep a product of their own share one (a scaled term counts)
+    assert str(sd.simplify(v * x + v * 2.0)) == "v * (x + 2.0)"
+    assert str(sd.simplify(x / v - 1.0 / v)) == "(x - 1.0) / v"  # below the line: a division less
+    a, b, f = sd.symbols("a b f")
+    s = sd.simplify(a * f + b * f + f)
+    assert sd.count_nodes(s) <= sd.count_nodes(a * f + b * f + f), str(s)

@@ -1072,6 +1072,14 @@ def _shared_factor(terms: list[_Term]) -> tuple[int, Node] | None:
     return best
 
 
+def _keeps_a_body(coef: Any, num: dict[Node, int], den: dict[Node, int],
+                  taken: dict[Node, int]) -> bool:
+    """Whether a term ``coef`` * ``num`` / ``den`` keeps a product when the powers ``taken``
+    come out of its numerator (a factor, or a coefficient other than 1 and -1)."""
+    return bool(np.abs(coef) != 1) or any(p > taken.get(f, 0) for f, p in num.items()) \
+        or any(p for p in den.values())
+
+
 def _sum_terms(terms: list[_Term], dtype: np.dtype, depth: int, rank: dict[Node, int]
                ) -> Node | None:
     """The sum of ``terms``, factors shared by several of them taken out once (greedily, the
@@ -1084,8 +1092,10 @@ def _sum_terms(terms: list[_Term], dtype: np.dtype, depth: int, rank: dict[Node,
             break
         side, f = best
         inside = [t for t in terms if t[side].get(f, 0)]
-        terms = [t for t in terms if not t[side].get(f, 0)]
         p = min(t[side][f] for t in inside)
+        if side == 1 and sum(1 for t in inside if _keeps_a_body(t[0], t[1], t[2], {f: p})) < 2:
+            break  # as for factors common to every term (see _collect)
+        terms = [t for t in terms if not t[side].get(f, 0)]
         reduced: list[_Term] = []
         for k, num, den in inside:
             if side == 1:
@@ -1290,6 +1300,12 @@ def _collect(node: Node, ctx: Context) -> Node | None:
                         break
                 if least:
                     common[f] = least
+        if common_num and sum(1 for g in gl if _keeps_a_body(g.coef, g.num, g.den, common_num)) < 2:
+            # f + f * g -> f * (1 + g) multiplies no less and adds a constant (v - v / x ->
+            # v * (1 - 1 / x) adds a product): a factor above the line comes out only of
+            # terms that keep factors of their own (below it, f / D + 1 / D -> (f + 1) / D
+            # saves a division)
+            common_num.clear()
     cancelled = [g for g in gl if g.coef == 0]
     terms: list[_Term] = []
     guards: list[Node] = []
