@@ -761,3 +761,18 @@ def test_a_common_factor_comes_out_only_where_that_saves_a_product():
     a, b, f = sd.symbols("a b f")
     s = sd.simplify(a * f + b * f + f)
     assert sd.count_nodes(s) <= sd.count_nodes(a * f + b * f + f), str(s)
+
+
+def test_collection_never_negates_or_adds_integers_in_their_own_dtype():
+    # z - (z + u) collected to -u + (z - z), where -u of a uint8 u wraps around (-200 is 56)
+    z = sd.var("z", shape=(3,), dtype="complex128")
+    u = sd.var("u", shape=(3,), dtype="uint8")
+    u2 = sd.var("u2", shape=(3,), dtype="uint8")
+    b = sd.var("b", shape=(3,), dtype="int8")
+    values = {"z": np.array([1 + 1j, 2, 3]), "u": np.array([1, 200, 3], dtype=np.uint8),
+              "u2": np.array([100, 200, 255], dtype=np.uint8), "v": np.array([1.0, 2.0, 3.0]),
+              "b": np.array([1, -128, 3], dtype=np.int8)}
+    for e in [z - (z + u), v - b - v, v - (u + v) - u2, -(v + u) - u2]:
+        s = sd.simplify(e)
+        np.testing.assert_array_equal(sd.evaluate(s, values, simplify=False),
+                                      sd.evaluate(e, values, simplify=False))

@@ -1113,16 +1113,22 @@ def _sum_terms(terms: list[_Term], dtype: np.dtype, depth: int, rank: dict[Node,
     for k, num, den in terms:
         t, neg = _scaled(k, _product(num, den, dtype, rank), dtype)
         (negs if neg else pos).append(t)
+    def wide(t: Node, other: Node | None = None) -> Node:
+        # an integer or boolean term computed in its own dtype would wrap around where the
+        # sum does not: -u of a uint8 u is 256 - u, and u1 + u2 of two wraps past 255
+        narrow = t.dtype != dtype and t.dtype.kind in "biu"
+        return t.astype(dtype) if narrow and (other is None or other.dtype.kind in "biu") else t
+
     total: Node | None = None
     for t in [*pos, *parts]:
-        total = t if total is None else total + t
+        total = t if total is None else wide(total, t) + t
     if total is None and len(negs) > 1:
         # -a - b is written -(a + b), so that it shares a + b with the sums that hold it
         for t in negs:
-            total = t if total is None else total + t
-        return negative(total)  # type: ignore[arg-type]
+            total = t if total is None else wide(total, t) + t
+        return negative(wide(total))  # type: ignore[arg-type]
     for t in negs:
-        total = negative(t) if total is None else total - t
+        total = negative(wide(t)) if total is None else wide(total, t) - t
     return total
 
 
