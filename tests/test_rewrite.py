@@ -776,3 +776,13 @@ def test_collection_never_negates_or_adds_integers_in_their_own_dtype():
         s = sd.simplify(e)
         np.testing.assert_array_equal(sd.evaluate(s, values, simplify=False),
                                       sd.evaluate(e, values, simplify=False))
+
+
+def test_a_boolean_factor_is_its_own_square():
+    # m * v * m became m.astype('float64') ** 2.0 * v: a cast and a power for m * v
+    m = sd.var("m", shape=(3,), dtype="bool")
+    for e in [m * v * m, v / m / m]:
+        s = sd.simplify(e)
+        assert sd.count_nodes(s) < sd.count_nodes(e), str(s)
+        same_values(e, s, m=np.array([True, False, True]), v=np.array([1.0, -2.0, 3.0]))
+    assert str(sd.simplify(m * v * m)) == "m * v"

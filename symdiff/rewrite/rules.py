@@ -1029,7 +1029,8 @@ def _product(m_num: dict[Node, int], m_den: dict[Node, int], dtype: np.dtype,
         for f, p in sorted(fs.items(), key=lambda fp: rank.get(fp[0], _LAST)):
             if p == 0:
                 continue
-            t = f if p == 1 else power(f, const(np.asarray(p, dtype=dtype)))
+            # a boolean is its own square (m * m is m): no power, which would cast it first
+            t = f if p == 1 or f.dtype.kind == "b" else power(f, const(np.asarray(p, dtype=dtype)))
             out = t if out is None else out * t
         return out
 
