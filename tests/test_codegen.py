@@ -790,3 +790,16 @@ def test_complex_infinities_and_nans_are_written_as_numbers():
         for simplify in (True, False):
             got = sd.compile(e, inputs=[z, t], simplify=simplify)(given["z"], given["t"])
             np.testing.assert_array_equal(got, sd.evaluate(e, given))
+
+
+def test_complex_constants_compute_in_numpy_next_to_scalars():
+    # 1j / (s * s): a Python complex meeting the NumPy float scalar s * s computed in Python,
+    # which raised ZeroDivisionError at s = 0 and TypeError when the result was compared
+    s = sd.var("s")
+    for e in [1j / (s * s), sd.where(sd.power(1j, s * s) > complex(-1.0, 0.0), 1.0, 0.0)]:
+        fn = sd.compile(e, inputs=[s], simplify=False)
+        for value in (0.0, 0.5, -2.0):
+            with np.errstate(all="ignore"):
+                got, want = fn(value), sd.evaluate(e, {"s": value}, simplify=False)
+            np.testing.assert_array_equal(got, want)
+            assert np.asarray(got).dtype == np.asarray(want).dtype
