@@ -808,3 +808,28 @@ def test_power_of_a_reduced_scalar_agrees_with_the_evaluator_bit_for_bit():
     fn = sd.compile(y, inputs=[x], simplify=False)
     for v in [[2.0, 2.123457], *np.random.default_rng(0).uniform(0.5, 2.0, (50, 2))]:
         _assert_bits(fn(np.array(v)), sd.evaluate(y, {"x": np.array(v)}, simplify=False))
+
+
+def test_complex_infinities_and_nans_are_written_as_numbers():
+    # repr(complex(inf, 0)) is (inf+0j), which the generated module cannot read back
+    z = sd.var("z", (3,), "complex128")
+    t = sd.var("t", (3,))
+    given = {"z": np.array([1 + 2j, 3, 4j]), "t": np.array([1.0, -1.0, -2.0])}
+    for other in [complex(np.inf, 0), complex(np.nan, -np.inf), complex(0, np.nan)]:
+        e = sd.where(t > 0, z, other)
+        for simplify in (True, False):
+            got = sd.compile(e, inputs=[z, t], simplify=simplify)(given["z"], given["t"])
+            np.testing.assert_array_equal(got, sd.evaluate(e, given))
+
+
+def test_complex_constants_compute_in_numpy_next_to_scalars():
+    # 1j / (s * s): a Python complex meeting the NumPy float scalar s * s computed in Python,
+    # which raised ZeroDivisionError at s = 0 and TypeError when the result was compared
+    s = sd.var("s")
+    for e in [1j / (s * s), sd.where(sd.power(1j, s * s) > complex(-1.0, 0.0), 1.0, 0.0)]:
+        fn = sd.compile(e, inputs=[s], simplify=False)
+        for value in (0.0, 0.5, -2.0):
+            with np.errstate(all="ignore"):
+                got, want = fn(value), sd.evaluate(e, {"s": value}, simplify=False)
+            np.testing.assert_array_equal(got, want)
+            assert np.asarray(got).dtype == np.asarray(want).dtype

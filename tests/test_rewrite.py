@@ -214,6 +214,13 @@ def test_x_plus_x_and_x_times_x():
     assert p.op.name == "pow" and p.inputs[0] is x and float(p.inputs[1].op.value) == 2
     same_values(x * x * x, sd.simplify(x * x * x), x=1.7)
     assert sd.simplify(x * x * x).op.name == "pow"
+    # of booleans, x + x is x or x and x * x is x and x: x itself, not (2 * m).astype('bool')
+    m = sd.var("m", shape=(3,), dtype="bool")
+    for e in [m + m, m * m, sd.logical_not(m) * sd.logical_not(m)]:
+        s = sd.simplify(e)
+        assert sd.count_nodes(s) < sd.count_nodes(e), sd.to_text(s)
+        np.testing.assert_array_equal(sd.evaluate(s, {"m": np.array([True, False, True])}),
+                                      sd.evaluate(e, {"m": np.array([True, False, True])}))
 
 
 def test_scalar_constant_goes_first():
@@ -727,3 +734,90 @@ def test_matrix_vector_products_lose_their_reshapes():
     s = sd.simplify(col)
     assert s.op.name == "reshape" and s.inputs[0].op.name == "matmul" and s.inputs[0].inputs[1] is u
     same_values(col, s, u=np.array([1.0, -2.0]), A=np.arange(6.0).reshape(2, 3))
+
+
+def test_scalar_factor_leaves_a_sum_only_when_that_keeps_values():
+    # sum(s * y) -> s * sum(y) would make inf * [0, -0.5] (nan) into inf * -0.5 (-inf)
+    w = sd.var("w", shape=(3,))
+    e = sd.sum(x * sd.sin(w))
+    same_values(e, sd.simplify(e), x=np.inf, w=np.array([0.0, -0.5, 1.0]))
+    assert np.isnan(sd.evaluate(sd.simplify(e), {"x": np.inf, "w": np.array([0.0, -0.5, 1.0])}))
+    assert str(sd.simplify(sd.sum(2.0 * sd.sin(w)))) == "2.0 * sum(sin(w), axis=0)"  # finite: it moves
+    # a uint8 product wraps around before the sum widens it to uint64
+    u = sd.var("u", shape=(3,), dtype="uint8")
+    k = sd.var("k", dtype="uint8")
+    p = sd.sum(k * u)
+    vals = {"u": np.array([128, 255, 3], dtype=np.uint8), "k": np.uint8(128)}
+    assert sd.evaluate(sd.simplify(p), vals, simplify=False) == sd.evaluate(p, vals, simplify=False)
+
+
+def test_integer_powers_compose_only_in_one_dtype():
+    # b**2 wraps around in int8 (16**2 is 0) before a float exponent makes the result float64
+    b = sd.var("b", shape=(3,), dtype="int8")
+    values = {"b": np.array([16, 127, 3], dtype=np.int8)}
+    for e in [(b * b) ** -1.0, (b**2) ** -1.0, b**3 * b**2.0, (b * b) * b**2.0]:
+        s = sd.simplify(e)
+        np.testing.assert_array_equal(sd.evaluate(s, values, simplify=False),
+                                      sd.evaluate(e, values, simplify=False))
+    assert str(sd.simplify((b**2) ** 3)) == "b ** 6"  # within int8 the wrapping agrees
+    assert str(sd.simplify((x**2) ** -1.0)) == "x ** -2.0"
+
+
+def test_powers_of_powers_keep_a_float_exponent():
+    # (u ** -1.0) ** int8(2) composed the exponent as int8 -2, and u ** -2 is refused for integers
+    u = sd.var("u", shape=(3,), dtype="uint8")
+    e = (u**-1.0) ** np.int8(2)
+    s = sd.simplify(e)
+    assert str(s) == "u ** -2.0"
+    same_values(e, s, u=np.array([1, 2, 4], dtype=np.uint8))
+
+
+def test_a_sum_made_a_product_joins_the_product_around_it():
+    # w + w became 2 * w after collection had read w * (w + w) with the sum as one factor: the
+    # product was left as w * (2 * w), which only a second simplify made 2 * w ** 2
+    w = sd.var("w", shape=(1, 3))
+    for e in [w * (w + w), sd.sum(w * (w + (w + w)), axis=(0, 1))]:
+        s = sd.simplify(e)
+        assert sd.simplify(s) is s, (str(s), str(sd.simplify(s)))
+        same_values(e, s, w=np.array([[0.5, -2.0, 3.0]]))
+    assert str(sd.simplify(w * (w + w))) == "2.0 * w ** 2.0"
+    assert str(sd.simplify(sd.sum(w * (w + (w + w)), axis=(0, 1)))) == "3.0 * sum(w ** 2.0, axis=(0, 1))"
+
+
+def test_a_common_factor_comes_out_only_where_that_saves_a_product():
+    # v - v/x -> v*(1 - 1/x) and f + f*g -> f*(1 + g) multiply no less and add nodes
+    for e in [v / x - v, x * v - v, M - M**2.0, sd.sin(v) + sd.sin(v) * v * 3.0 + v]:
+        s = sd.simplify(e)
+        assert sd.count_nodes(s) <= sd.count_nodes(e), str(s)
+        same_values(e, s, x=1.5, v=np.array([0.5, -2.0, 3.0]), M=np.arange(6.0).reshape(2, 3))
+    # two terms that keep a product of their own share one (a scaled term counts)
+    assert str(sd.simplify(v * x + v * 2.0)) == "v * (x + 2.0)"
+    assert str(sd.simplify(x / v - 1.0 / v)) == "(x - 1.0) / v"  # below the line: a division less
+    a, b, f = sd.symbols("a b f")
+    s = sd.simplify(a * f + b * f + f)
+    assert sd.count_nodes(s) <= sd.count_nodes(a * f + b * f + f), str(s)
+
+
+def test_collection_never_negates_or_adds_integers_in_their_own_dtype():
+    # z - (z + u) collected to -u + (z - z), where -u of a uint8 u wraps around (-200 is 56)
+    z = sd.var("z", shape=(3,), dtype="complex128")
+    u = sd.var("u", shape=(3,), dtype="uint8")
+    u2 = sd.var("u2", shape=(3,), dtype="uint8")
+    b = sd.var("b", shape=(3,), dtype="int8")
+    values = {"z": np.array([1 + 1j, 2, 3]), "u": np.array([1, 200, 3], dtype=np.uint8),
+              "u2": np.array([100, 200, 255], dtype=np.uint8), "v": np.array([1.0, 2.0, 3.0]),
+              "b": np.array([1, -128, 3], dtype=np.int8)}
+    for e in [z - (z + u), v - b - v, v - (u + v) - u2, -(v + u) - u2]:
+        s = sd.simplify(e)
+        np.testing.assert_array_equal(sd.evaluate(s, values, simplify=False),
+                                      sd.evaluate(e, values, simplify=False))
+
+
+def test_a_boolean_factor_is_its_own_square():
+    # m * v * m became m.astype('float64') ** 2.0 * v: a cast and a power for m * v
+    m = sd.var("m", shape=(3,), dtype="bool")
+    for e in [m * v * m, v / m / m]:
+        s = sd.simplify(e)
+        assert sd.count_nodes(s) < sd.count_nodes(e), str(s)
+        same_values(e, s, m=np.array([True, False, True]), v=np.array([1.0, -2.0, 3.0]))
+    assert str(sd.simplify(m * v * m)) == "m * v"

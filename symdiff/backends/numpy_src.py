@@ -21,6 +21,7 @@ import base64
 import builtins
 import functools
 import keyword
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -192,6 +193,9 @@ def _py_scalar(value: np.ndarray, mod: str) -> str:
         return repr(v)
     if isinstance(v, int):
         return f"({v})" if v < 0 else repr(v)
+    if not (math.isfinite(v.real) and math.isfinite(v.imag)):
+        # repr writes (inf+0j) and (nan+nanj), which do not read back
+        return f"complex({_py_float(v.real, mod)}, {_py_float(v.imag, mod)})"
     return f"({v!r})"  # complex
 
 
@@ -417,7 +421,13 @@ class _Emitter:
             scalars = [i for i in consumer.inputs if isinstance(i.op, Const) and i.op.value.ndim == 0]  # type: ignore[attr-defined]
             others = [i.dtype for i in consumer.inputs if not any(i is c for c in scalars)]
             pyvals = [i.op.value.item() for i in scalars]  # type: ignore[attr-defined]
-            if others and np.result_type(*others, *pyvals) == np.result_type(*(i.dtype for i in consumer.inputs)):
+            result = np.result_type(*(i.dtype for i in consumer.inputs))
+            # a Python complex meeting a NumPy float scalar (a float subclass) computes in Python:
+            # 1j / np.float64(0.0) raises ZeroDivisionError, and ordering the result TypeError;
+            # where the result is complex128 anyway, a NumPy scalar computes the same in NumPy
+            if value.dtype.kind == "c" and result == np.complex128:
+                return literal(value)
+            if others and np.result_type(*others, *pyvals) == result:
                 return _py_scalar(value, "np")  # a Python number promotes exactly like the constant
         return literal(value)
 

@@ -105,6 +105,14 @@ def rewrite_once(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | N
 _REGION = (Add, Sub, Neg, Mul, Div, Pow)  # the ops a sum-of-products region is made of
 
 
+def _sees_new_region(n: Node, old: Node) -> bool:
+    """Whether sum or product ``n``, rebuilt from graph node ``old``, has an input that a rule
+    made a sum or product (w * (w + w) -> w * (2 * w)): the pass that rebuilt it read that
+    input as it was in the graph, a whole term."""
+    return isinstance(n.op, _REGION) and any(
+        i is not j and isinstance(i.op, _REGION) for i, j in zip(n.inputs, old.inputs))
+
+
 def _changed(order: Sequence[Node], ctx: Context, before: Context) -> set[Node]:
     """The nodes of ``order`` whose view of the graph changed since the pass ``before``, which
     the graph-reading rules must see again: those that a rule not reading the graph built
@@ -115,7 +123,8 @@ def _changed(order: Sequence[Node], ctx: Context, before: Context) -> set[Node]:
     surroundings."""
     uses, old_uses, kept = ctx.uses, before.uses, before.kept
     dirty = {n for n in order if n not in kept
-             or (kept[n] is not None and uses.get(n) != old_uses.get(kept[n]))}
+             or (kept[n] is not None and (uses.get(n) != old_uses.get(kept[n])
+                                          or _sees_new_region(n, kept[n])))}
     changed: set[Node] = set()
     for n in order:
         if n in dirty:
@@ -194,7 +203,8 @@ def _rewrite_pass(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | 
                 continue
             ctx.old = old
             ctx.origin = origin
-            found = find(n, ctx) if old is None else find_graph(n, ctx)
+            # a graph node rebuilt on changed inputs is new to every rule
+            found = find(n, ctx) if old is None or n is not node else find_graph(n, ctx)
             if found is None:
                 memo[node] = n
                 if n is not node:

@@ -219,13 +219,16 @@ def _pow_pow(node: Node, x: Node, a: Node, b: Node) -> Node | None:
     pa, pb = integer_value(a), integer_value(b)
     if pa is None or pb is None:
         return None  # (x**2)**0.5 is |x|, not x: only integer exponents compose
-    return power(x, const(np.asarray(pa * pb, dtype=b.dtype)))
+    if node.inputs[0].dtype != node.dtype:
+        return None  # (b**2)**-1.0 for an int8 b: b**2 wraps around in int8 first
+    # the exponents' common dtype: (u**-1.0)**int8(2) is u**-2.0 (an integer u ** -2 is refused)
+    return power(x, const(np.asarray(pa * pb, dtype=np.result_type(a.dtype, b.dtype))))
 
 
 def _pow_mul(node: Node, x: Node, a: Node, b: Node) -> Node | None:
     pa, pb = integer_value(a), integer_value(b)
-    if pa is None or pb is None:
-        return None
+    if pa is None or pb is None or any(f.dtype != node.dtype for f in node.inputs):
+        return None  # b**3 * b**2.0 for an int8 b: b**3 wraps around in int8 first
     if (pa > 0) != (pb > 0) or pa == 0 or pb == 0:
         return None  # x**2 * x**-2 is nan at 0 and inf; x**0 would hide that
     return power(x, const(np.asarray(pa + pb, dtype=np.result_type(a.dtype, b.dtype))))
@@ -304,8 +307,11 @@ IDENTITIES = RuleSet([
     Rule(-(x - y), lambda x, y: y - x),  # -(x-y) -> y-x
     Rule(x - x, lambda node, x: _same_cancels(node, x, 0)),  # x-x -> 0 (x finite)
     Rule(x / x, lambda node, x: _same_cancels(node, x, 1)),  # x/x -> 1 (x finite, non-zero)
-    Rule(x + x, lambda x: 2 * x),  # x+x -> 2x
-    Rule(x * x, lambda x: power(x, const(np.asarray(2, dtype=x.dtype)))),  # x*x -> x**2
+    # a boolean x + x is x or x, x * x is x and x: both x (2 * x and x ** 2 would be computed
+    # in integers and cast back)
+    Rule(x + x, lambda x: x if x.dtype.kind == "b" else 2 * x),  # x+x -> 2x
+    Rule(x * x, lambda x: x if x.dtype.kind == "b"
+         else power(x, const(np.asarray(2, dtype=x.dtype)))),  # x*x -> x**2
     Rule(x ** c, _pow_const),  # x**1 -> x, x**0 -> 1
     Rule((x ** Pat.var("a")) ** Pat.var("b"), _pow_pow),  # (x**a)**b -> x**(a*b), integers
     Rule(x ** Pat.var("a") * x ** Pat.var("b"), _pow_mul),  # x**a * x**b -> x**(a+b)
@@ -398,8 +404,39 @@ def _empty_sum(node: Node, x: Node) -> Node | None:
     return full(0, node) if any(x.shape[a] == 0 for a in axes) else None
 
 
+def _finite_unless_empty(x: Node, shape: tuple[Any, ...]) -> bool:
+    """Whether ``x`` is finite wherever a value of ``shape`` has elements: known finite, or
+    built from such values and the sizes of named dimensions of ``shape`` by products,
+    negation, casts and division by a size (1/n, as a mean's gradient scales, is inf only for
+    n = 0, where a value of that shape holds nothing)."""
+    names = {d for d in shape if isinstance(d, str)}
+    stack, seen = [x], 0
+    while stack:
+        n = stack.pop()
+        seen += 1
+        if seen > _LOOK:
+            return False
+        if isinstance(n.op, Div):
+            d = n.inputs[1]
+            while isinstance(d.op, Cast):
+                d = d.inputs[0]
+            if isinstance(d.op, DimSize) and d.op.dim in names:
+                stack.append(n.inputs[0])
+                continue
+        if isinstance(n.op, (Mul, Neg, Cast)):
+            stack.extend(n.inputs)
+        elif not known_finite(n):
+            return False
+    return True
+
+
 def _sum_scaled(node: Node, x: Node, y: Node) -> Node | None:
-    if x.ndim != 0 or y.shape != node.inputs[0].shape:
+    """sum(s * y) -> s * sum(y) for a scalar s that is known finite (s = inf is nan where y is
+    0 and inf or -inf elsewhere, which s * sum(y) would not show), and only where the sum keeps
+    the product's dtype (an integer sum widens: uint8 products wrap around before it)."""
+    if x.ndim != 0 or y.shape != node.inputs[0].shape or node.dtype != node.inputs[0].dtype:
+        return None
+    if node.dtype.kind not in "biu" and not _finite_unless_empty(x, node.shape):
         return None
     op: Sum = node.op  # type: ignore[assignment]
     return x * Node(Sum(op.axes, op.keepdims), (y,))
@@ -931,6 +968,7 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
         return m
     stack: list[tuple[Node, int, Node | None]] = [(term, 1, None)]
     uses = ctx.uses
+    remade: list[Node] = []  # normal forms that are products, of factors that were not
     while stack:
         n, e, parent = stack.pop()
         expandable = (owned if n is term else uses.get(n, 2) == 1 or n in inside) \
@@ -976,11 +1014,18 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
             whole.num[ctx.new.get(term, term)] = 1
             return whole
         f = ctx.new.get(n, n)
+        if f is not n and expandable and isinstance(f.op, _FACTORS) and f.dtype == dtype:
+            remade.append(f)
         _inherit_rank(n, f, ctx.rank)
         side = m.num if e > 0 else m.den
         if f in side:
             m.merged += 1
         side[f] = side.get(f, 0) + abs(e)
+    for f in remade:
+        # a sum another rule made a product (w * (w + w) -> w * (2 * w)) that shares a factor
+        # with the rest: the next pass, which sees it in the graph, merges them
+        if any(i in m.num or i in m.den for i in f.inputs):
+            ctx.missed += 1
     return m
 
 
@@ -1003,7 +1048,8 @@ def _product(m_num: dict[Node, int], m_den: dict[Node, int], dtype: np.dtype,
         for f, p in sorted(fs.items(), key=lambda fp: rank.get(fp[0], _LAST)):
             if p == 0:
                 continue
-            t = f if p == 1 else power(f, const(np.asarray(p, dtype=dtype)))
+            # a boolean is its own square (m * m is m): no power, which would cast it first
+            t = f if p == 1 or f.dtype.kind == "b" else power(f, const(np.asarray(p, dtype=dtype)))
             out = t if out is None else out * t
         return out
 
@@ -1046,6 +1092,14 @@ def _shared_factor(terms: list[_Term]) -> tuple[int, Node] | None:
     return best
 
 
+def _keeps_a_body(coef: Any, num: dict[Node, int], den: dict[Node, int],
+                  taken: dict[Node, int]) -> bool:
+    """Whether a term ``coef`` * ``num`` / ``den`` keeps a product when the powers ``taken``
+    come out of its numerator (a factor, or a coefficient other than 1 and -1)."""
+    return bool(np.abs(coef) != 1) or any(p > taken.get(f, 0) for f, p in num.items()) \
+        or any(p for p in den.values())
+
+
 def _sum_terms(terms: list[_Term], dtype: np.dtype, depth: int, rank: dict[Node, int]
                ) -> Node | None:
     """The sum of ``terms``, factors shared by several of them taken out once (greedily, the
@@ -1058,8 +1112,10 @@ def _sum_terms(terms: list[_Term], dtype: np.dtype, depth: int, rank: dict[Node,
             break
         side, f = best
         inside = [t for t in terms if t[side].get(f, 0)]
-        terms = [t for t in terms if not t[side].get(f, 0)]
         p = min(t[side][f] for t in inside)
+        if side == 1 and sum(1 for t in inside if _keeps_a_body(t[0], t[1], t[2], {f: p})) < 2:
+            break  # as for factors common to every term (see _collect)
+        terms = [t for t in terms if not t[side].get(f, 0)]
         reduced: list[_Term] = []
         for k, num, den in inside:
             if side == 1:
@@ -1077,16 +1133,22 @@ def _sum_terms(terms: list[_Term], dtype: np.dtype, depth: int, rank: dict[Node,
     for k, num, den in terms:
         t, neg = _scaled(k, _product(num, den, dtype, rank), dtype)
         (negs if neg else pos).append(t)
+    def wide(t: Node, other: Node | None = None) -> Node:
+        # an integer or boolean term computed in its own dtype would wrap around where the
+        # sum does not: -u of a uint8 u is 256 - u, and u1 + u2 of two wraps past 255
+        narrow = t.dtype != dtype and t.dtype.kind in "biu"
+        return t.astype(dtype) if narrow and (other is None or other.dtype.kind in "biu") else t
+
     total: Node | None = None
     for t in [*pos, *parts]:
-        total = t if total is None else total + t
+        total = t if total is None else wide(total, t) + t
     if total is None and len(negs) > 1:
         # -a - b is written -(a + b), so that it shares a + b with the sums that hold it
         for t in negs:
-            total = t if total is None else total + t
-        return negative(total)  # type: ignore[arg-type]
+            total = t if total is None else wide(total, t) + t
+        return negative(wide(total))  # type: ignore[arg-type]
     for t in negs:
-        total = negative(t) if total is None else total - t
+        total = negative(wide(t)) if total is None else wide(total, t) - t
     return total
 
 
@@ -1275,6 +1337,12 @@ def _collect_region(old: Node, ctx: Context) -> Node | None:
                         break
                 if least:
                     common[f] = least
+        if common_num and sum(1 for g in gl if _keeps_a_body(g.coef, g.num, g.den, common_num)) < 2:
+            # f + f * g -> f * (1 + g) multiplies no less and adds a constant (v - v / x ->
+            # v * (1 - 1 / x) adds a product): a factor above the line comes out only of
+            # terms that keep factors of their own (below it, f / D + 1 / D -> (f + 1) / D
+            # saves a division)
+            common_num.clear()
     cancelled = [g for g in gl if g.coef == 0]
     terms: list[_Term] = []
     guards: list[Node] = []
