@@ -872,10 +872,8 @@ class _Parser:
             return self.call(node, values)
         if isinstance(node, ast.Attribute):
             x = self.operand(node.value, values[0])
-            prop = METHODS[node.attr].fget
-            if node.attr == "size" and isinstance(prop(as_node(x)), int):
-                return prop(as_node(x))  # a static size is a number literal, as NumPy's
-            return self.build(node, prop, as_node(x))
+            # a property may give a number (x.size of a static shape), a literal as NumPy's
+            return self.build(node, METHODS[node.attr].fget, as_node(x), number_ok=True)
         if isinstance(node, ast.Subscript):
             if self.index_value(node):
                 if _holds_string(values[0]):
@@ -995,7 +993,7 @@ class _Parser:
             raise self.src.at(node, "a list used as an array must be rectangular (each row as long)") from None
 
     def build(self, node: ast.AST, fn: Any, *args: Any, between: tuple[ast.AST, ast.AST] | None = None,
-              **kwargs: Any) -> Node:
+              number_ok: bool = False, **kwargs: Any) -> Any:
         """Call an op function, turning its complaints (shapes, dtypes, axes) into ParseErrors."""
         try:
             out = fn(*args, **kwargs)
@@ -1006,6 +1004,8 @@ class _Parser:
         if isinstance(out, tuple) and out and all(isinstance(o, Node) for o in out):
             registered = next((k for k, f in FUNCTIONS.items() if f is fn), getattr(fn, "__name__", "call"))
             return _Results(registered, out)  # type: ignore[return-value]
+        if number_ok and isinstance(out, int) and not isinstance(out, bool):
+            return out
         if not isinstance(out, Node):
             raise self.src.at(node, "this does not make an expression")
         return out

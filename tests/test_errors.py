@@ -187,6 +187,9 @@ def test_numpy_given_an_expression_builds_one_or_says_why_not():
     X = sd.var("X", ("n", 3))
     assert str(X.size) == "n * 3" and np.size(X, 1) == 3 and str(np.size(X, 0)) == "n"
     assert sd.evaluate(X.sum() / X.size, {"X": np.full((5, 3), 2.0)}) == 2.0
+    # in text too: a static size is a number, a named one an expression
+    assert sd.parse("x.sum() / x.size", shapes={"x": (3,)}) is sd.sum(x) / 3
+    assert sd.parse("X.sum() / X.size", shapes={"X": ("n", 3)}) is X.sum() / X.size
     q, r = divmod(x, 2.0)
     assert q is x // 2.0 and r is x % 2.0
     acc = np.zeros(3)

@@ -23,7 +23,7 @@ from ..errors import DTypeError, ShapeError
 from ..ir import Dim, Node, Op, Shape, Type, format_shape
 from .base import _item_source, as_node, normalize_axes, normalize_axis
 from .reduce import sum as reduce_sum
-from .shape import broadcast_to, concatenate, index, reshape, resolve_reshape, take_indices, transpose
+from .shape import array_list, broadcast_to, concatenate, index, reshape, resolve_reshape, take_indices, transpose
 
 
 def _is_int(v: Any) -> bool:
@@ -581,28 +581,21 @@ def array_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Node]
 # -- stacking and differences ---------------------------------------------------------------------
 
 
-def _nodes(op_name: str, tup: Any) -> list[Node]:
-    nodes = [as_node(x) for x in tup]
-    if not nodes:
-        raise ValueError(f"{op_name} needs at least one array")
-    return nodes
-
-
 def hstack(tup: Sequence[Any]) -> Node:
     """Arrays joined along their second axis (the first for 1-d ones), as ``np.hstack``."""
-    nodes = [atleast_1d(x) for x in _nodes("hstack", tup)]
+    nodes = [atleast_1d(x) for x in array_list("hstack", tup)]
     return concatenate(nodes, axis=0 if nodes[0].ndim == 1 else 1)
 
 
 def vstack(tup: Sequence[Any]) -> Node:
     """Arrays joined along their first axis, 1-d ones as rows, as ``np.vstack``."""
-    return concatenate([atleast_2d(x) for x in _nodes("vstack", tup)], axis=0)
+    return concatenate([atleast_2d(x) for x in array_list("vstack", tup)], axis=0)
 
 
 def column_stack(tup: Sequence[Any]) -> Node:
     """1-d arrays as the columns of a 2-d one (2-d arrays joined as they are), as
     ``np.column_stack``."""
-    nodes = [reshape(x, (-1, 1)) if x.ndim < 2 else x for x in _nodes("column_stack", tup)]
+    nodes = [reshape(x, (-1, 1)) if x.ndim < 2 else x for x in array_list("column_stack", tup)]
     return concatenate(nodes, axis=1)
 
 

@@ -275,7 +275,7 @@ def full_like(a: Any, fill_value: Any, dtype: Any = None) -> Node:
         raise DTypeError(f"full_like: {fill_value!r} cannot be {dt}: {e}") from None
     if all(isinstance(d, int) for d in x.shape):
         return broadcast_to(value, x.shape)
-    return Node(ZerosLike(dt), (x,)) + value  # named dimensions: their sizes come from x
+    return zeros_like(x, dt) + value  # named dimensions: their sizes come from x
 
 
 def ones_like(a: Any, dtype: Any = None) -> Node:
@@ -340,11 +340,17 @@ def split_along(g: Node, sizes: Sequence[Dim], axis: int) -> list[Node | None]:
     return pieces
 
 
-def concatenate(xs: Sequence[Any], axis: int | None = 0) -> Node:
-    """Join arrays along an existing axis (``axis=None``: flattened first, as NumPy)."""
+def array_list(op_name: str, xs: Any) -> list[Node]:
+    """The arrays a joining function takes, as nodes; at least one."""
     nodes = [as_node(x) for x in xs]
     if not nodes:
-        raise ValueError("concatenate needs at least one array")
+        raise ValueError(f"{op_name} needs at least one array")
+    return nodes
+
+
+def concatenate(xs: Sequence[Any], axis: int | None = 0) -> Node:
+    """Join arrays along an existing axis (``axis=None``: flattened first, as NumPy)."""
+    nodes = array_list("concatenate", xs)
     if axis is None:
         nodes, axis = [reshape(n, (-1,)) for n in nodes], 0
     if any(n.ndim == 0 for n in nodes):
@@ -355,9 +361,7 @@ def concatenate(xs: Sequence[Any], axis: int | None = 0) -> Node:
 
 def stack(xs: Sequence[Any], axis: int = 0) -> Node:
     """Join arrays of one shape along a new axis."""
-    nodes = [as_node(x) for x in xs]
-    if not nodes:
-        raise ValueError("stack needs at least one array")
+    nodes = array_list("stack", xs)
     shapes = {n.shape for n in nodes}
     if len(shapes) > 1:
         raise ShapeError(f"stack: all inputs must have the same shape, got {', '.join(map(format_shape, shapes))}")
