@@ -236,8 +236,7 @@ def _node_latex(n: Node, a: list[Printed]) -> Printed:
     if name in _SHAPE_OPS:
         return _shape_op(n, a)
     if name == "einsum":  # its subscripts below the name: einsum_{ij,jk \to ik}(A, B)
-        inputs, _, output = op.spec().partition("->")  # type: ignore[attr-defined]
-        spec = _escape(inputs).replace("...", r"\ldots ") + r" \to " + _escape(output).replace("...", r"\ldots ")
+        spec = _escape(op.spec()).replace("...", r"\ldots ").replace("->", r" \to ")  # type: ignore[attr-defined]
         return Printed(rf"\operatorname{{einsum}}_{{{spec.strip()}}}\left({', '.join(map(str, a))}\right)", ATOM)
     params = [_escape(p if isinstance(p, str) else repr(p)) for p in _shown_params(n)]
     return _call(name, a, params)

@@ -26,7 +26,7 @@ from typing import Any, Union
 import numpy as np
 
 from ..ir import Node, Op
-from ..ops.base import Const
+from ..ops.base import Const, var
 from ..ops.elementwise import (
     Add, Div, Equal, Maximum, Minimum, Mul, Neg, NotEqual, Pow, Sub,
 )
@@ -61,8 +61,6 @@ def scalar_constant(node: Node) -> np.ndarray | None:
 def _op_type_of(fn: Callable[..., Any]) -> type[Op]:
     """The op class a public function such as ``sd.sin`` puts at the root of what it builds,
     found by applying it to fresh 2x2 variables, one per required positional argument."""
-    from ..ops import var
-
     name = getattr(fn, "__name__", repr(fn))
     try:
         params = inspect.signature(fn).parameters.values()
