@@ -797,6 +797,27 @@ for _shape in [(3, 3), (4, 2), (2, 4), (2, 3, 2)]:
 bad("linalg.svdvals", lambda: sd.linalg.svdvals(v("a", 3)), sd.ShapeError,
     r"linalg.svdvals: expected a matrix or a stack of them, shape \(\.\.\., m, n\); got shape \(3,\)",
     id="vector")
+for _shape in [(3, 3), (4, 2), (2, 4), (2, 3, 2)]:
+    for _k, _part in enumerate(("U", "S", "Vh")):
+        good("linalg.svd", normal(*_shape), call=lambda a, k=_k: sd.linalg.svd(a, full_matrices=False)[k],
+             ref=lambda a, k=_k: np.linalg.svd(a, full_matrices=False)[k], id=f"reduced-{_part}")
+good("linalg.svd", normal(3, 3), call=lambda a: sd.linalg.svd(a).Vh, ref=lambda a: np.linalg.svd(a).Vh,
+     id="square-full")
+good("linalg.svd", normal(2, 4, 2), call=lambda a: sd.linalg.svd(a).U, ref=lambda a: np.linalg.svd(a).U,
+     grad=False, id="full-U")
+good("linalg.svd", normal(2, 4), call=lambda a: sd.linalg.svd(a)[2], ref=lambda a: np.linalg.svd(a)[2],
+     grad=False, id="full-Vh")
+good("linalg.svd", normal(4, 3), ref=np.linalg.svd,
+     kwargs={"compute_uv": False}, id="values")
+bad("linalg.svd", lambda: sd.linalg.svd(v("a", 3)), sd.ShapeError,
+    r"linalg.svd: expected a matrix or a stack of them, shape \(\.\.\., m, n\); got shape \(3,\)",
+    id="vector")
+bad("linalg.svd", lambda: sd.linalg.svd(v("a", 2, 2), hermitian=True), NotImplementedError,
+    r"linalg.svd: hermitian=True is not supported", id="hermitian")
+bad("linalg.svd", lambda: sd.linalg.svd(v("a", 2, 2), full_matrices="no"), TypeError,
+    r"linalg.svd: full_matrices must be True or False, got 'no'", id="flag")
+bad("linalg.svd", lambda: sd.linalg.svd(v("a", 2, 2, dtype="complex128")), NotImplementedError,
+    r"linalg.svd: complex matrices are not supported", id="complex")
 
 for _ord in (None, 2, 1, np.inf, -np.inf, 3, 0.5, -1.5):
     good("linalg.norm", away_from_zero(4), ref=np.linalg.norm, kwargs={"ord": _ord})

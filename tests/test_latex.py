@@ -98,6 +98,9 @@ def test_linear_algebra():
     assert sd.latex(sd.linalg.norm(A, "nuc")) == r"\sum \sigma\left(A\right)"
     assert sd.latex(sd.linalg.eigh(A)[0]) == r"\lambda\left(A\right)"
     assert sd.latex(sd.linalg.cholesky(A)) == r"\operatorname{chol}\left(A\right)"
+    U, _, Vh = sd.linalg.svd(A)
+    assert sd.latex(U @ Vh) == (r"\operatorname{svd}_{U}\left(A\right) \, "
+                                r"\operatorname{svd}_{V^{\top}}\left(A\right)")
 
 
 def test_logic():

@@ -307,6 +307,9 @@ def _linalg_latex(n: Node, a: list[Printed]) -> Printed | None:
         return Printed(rf"\operatorname{{eigvecs}}\left({a[0]}\right)", ATOM)
     if name == "svdvals":
         return Printed(rf"\sigma\left({a[0]}\right)", ATOM)
+    if name in ("svd_u", "svd_vh"):
+        factor = "U" if name == "svd_u" else r"V^{\top}"
+        return Printed(rf"\operatorname{{svd}}_{{{factor}}}\left({a[0]}\right)", ATOM)
     if name == "norm":
         every = len(n.op.axes) == n.inputs[0].ndim  # type: ignore[attr-defined]
         sub = "" if every else rf"_{{\mathrm{{axis}}\,{_axes_sub(n.op)}}}"

@@ -13,8 +13,10 @@ Conventions, as NumPy computes them:
   derivative divides by eigenvalue gaps: repeated eigenvalues give inf/nan (the eigenvectors are
   not unique there); eigenvalue derivatives are finite but only one-sided at a crossing.
   ``svdvals`` divides by the singular values and, through the eigenvectors of the Gram matrix,
-  by their gaps: zero or repeated singular values give inf/nan. ``norm`` of a vector at zero has
-  derivative zero (a subgradient); matrix 2-norms and nuclear norms inherit ``svdvals``'s points.
+  by their gaps: zero or repeated singular values give inf/nan; so do ``svd``'s factors, whose
+  derivative is refused for the arbitrary completion ``full_matrices=True`` adds to a non-square
+  matrix. ``norm`` of a vector at zero has derivative zero (a subgradient); matrix 2-norms and
+  nuclear norms inherit ``svdvals``'s points.
 - Complex matrices are not supported (the rules would need conjugate transposes).
 """
 
@@ -25,7 +27,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..errors import DTypeError, ShapeError
+from ..errors import DTypeError, NotDifferentiableError, ShapeError
 from ..ir import Dim, Node, Op, Type, format_shape
 from .base import as_node, broadcast_shapes, const, normalize_axis
 from .elementwise import abs, astype, not_equal, power, where
@@ -37,7 +39,7 @@ from .shape import broadcast_to, expand_dims, index, reshape, swapaxes, transpos
 
 __all__ = [
     "Einsum", "MatMul", "cholesky", "det", "dot", "eigh", "eigvalsh", "einsum", "inner", "inv",
-    "kron", "matmul", "norm", "outer", "slogdet", "solve", "svdvals", "tensordot", "vdot",
+    "kron", "matmul", "norm", "outer", "slogdet", "solve", "svd", "svdvals", "tensordot", "vdot",
 ]
 
 
@@ -433,24 +435,32 @@ def eigvalsh(a: Any, UPLO: str = "L") -> Node:  # noqa: N803 - NumPy's name
 # -- singular values and norms -----------------------------------------------------------------------------
 
 
+def _matrix_shape(op_name: str, x: Type) -> None:
+    if x.ndim < 2:
+        raise ShapeError(
+            f"{op_name}: expected a matrix or a stack of them, shape (..., m, n); got shape "
+            f"{format_shape(x.shape)}"
+        )
+
+
+def _smaller_side(op_name: str, x: Type) -> Dim:
+    """k = min(m, n) of a stack of (m, n) matrices: the number of singular values."""
+    _matrix_shape(op_name, x)
+    m, n = x.shape[-2], x.shape[-1]
+    if isinstance(m, str) and isinstance(n, str) and m != n:
+        raise NotImplementedError(
+            f"{op_name}: cannot tell which of the named dimensions {m!r} and {n!r} is smaller"
+        )
+    return n if isinstance(m, str) or (isinstance(n, int) and n <= m) else m  # type: ignore[operator]
+
+
 class SingularValues(Op):
     """Singular values (descending) of a matrix, or of each in a stack ``(..., m, n)``."""
 
     name = "svdvals"
 
     def infer(self, x: Type) -> Type:
-        if x.ndim < 2:
-            raise ShapeError(
-                f"linalg.svdvals: expected a matrix or a stack of them, shape (..., m, n); got shape "
-                f"{format_shape(x.shape)}"
-            )
-        m, n = x.shape[-2], x.shape[-1]
-        if isinstance(m, str) and isinstance(n, str) and m != n:
-            raise NotImplementedError(
-                f"linalg.svdvals: cannot tell which of the named dimensions {m!r} and {n!r} is smaller"
-            )
-        k = n if isinstance(m, str) or (isinstance(n, int) and n <= m) else m  # type: ignore[operator]
-        return Type(_float_dtype("linalg.svdvals", x), (*x.shape[:-2], k))
+        return Type(_float_dtype("linalg.svdvals", x), (*x.shape[:-2], _smaller_side("linalg.svdvals", x)))
 
     def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
         return f"np.linalg.svd({args[0]}, compute_uv=False)"
@@ -477,6 +487,131 @@ def svdvals(x: Any) -> Node:
     >>> sd.linalg.svdvals(A)
     """
     return Node(SingularValues(), (as_node(x),))
+
+
+class _SvdFactor(Op):
+    """One orthogonal factor of NumPy's ``a = U @ diag(S) @ Vh``: ``U`` (result 0) or ``Vh``
+    (result 2). Each calls ``np.linalg.svd``, which is deterministic, so the two factors of one
+    matrix carry the same signs; ``full`` keeps NumPy's full_matrices."""
+
+    __slots__ = ("full",)
+    result: int = 0
+
+    def __init__(self, full: bool) -> None:
+        self.full = full
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.full,)
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        extra = "" if self.full else ", full_matrices=False"
+        return f"np.linalg.svd({args[0]}{extra})[{self.result}]"
+
+    def text(self, args: Sequence[str]) -> str:
+        extra = "" if self.full else ", full_matrices=False"
+        return f"linalg.svd({args[0]}{extra})[{self.result}]"
+
+    def _factors(self, x: Node) -> tuple[Node, Node, Node, Node]:
+        """U, S, Vh of ``x`` and F[i, j] = 1 / (s_j^2 - s_i^2) off the diagonal, 0 on it:
+        infinite where singular values repeat (the singular vectors are not unique there)."""
+        m, n = x.shape[-2], x.shape[-1]
+        if self.full and m != n:
+            raise NotDifferentiableError(
+                f"linalg.svd: with full_matrices=True the extra columns of U or rows of Vh of a "
+                f"non-square matrix, shape {format_shape(x.shape)}, are any orthonormal completion and "
+                "have no derivative; use full_matrices=False"
+            )
+        s = svdvals(x)
+        k = _static_n("linalg.svd", s)
+        u, vh = Node(SvdU(self.full), (x,)), Node(SvdVh(self.full), (x,))
+        s2 = s * s
+        gap = expand_dims(s2, -2) - expand_dims(s2, -1)
+        diagonal = const(np.eye(k, dtype=bool))
+        return u, s, vh, where(diagonal, 0.0, 1.0 / where(diagonal, 1.0, gap))
+
+
+class SvdU(_SvdFactor):
+    """The left singular vectors (columns), in the order of the descending singular values."""
+
+    __slots__ = ()
+    name, result = "svd_u", 0
+
+    def infer(self, x: Type) -> Type:
+        k = _smaller_side("linalg.svd", x)
+        m = x.shape[-2]
+        return Type(_float_dtype("linalg.svd", x), (*x.shape[:-2], m, m if self.full else k))
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        # Townsend (2016), the U terms: Abar = U (F o (U^T Ubar - Ubar^T U)) S Vh
+        #   + (I - U U^T) Ubar S^-1 Vh, the second zero when U is square
+        u, s, vh, f = self._factors(x)
+        ut_g = _mT(u) @ g
+        inner_ = (f * (ut_g - _mT(ut_g))) * expand_dims(s, -2)
+        if x.shape[-2] != s.shape[-1]:
+            inner_ = u @ inner_ + (g - u @ ut_g) / expand_dims(s, -2)
+            return (inner_ @ vh,)
+        return (u @ inner_ @ vh,)
+
+
+class SvdVh(_SvdFactor):
+    """The right singular vectors (rows), in the order of the descending singular values."""
+
+    __slots__ = ()
+    name, result = "svd_vh", 2
+
+    def infer(self, x: Type) -> Type:
+        k = _smaller_side("linalg.svd", x)
+        n = x.shape[-1]
+        return Type(_float_dtype("linalg.svd", x), (*x.shape[:-2], n if self.full else k, n))
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        # The Vh terms, with V = Vh^T: Abar = U S (F o (V^T Vbar - Vbar^T V)) Vh
+        #   + U S^-1 Vbar^T (I - V V^T), the second zero when Vh is square
+        u, s, vh, f = self._factors(x)
+        g_v = g @ _mT(vh)  # Vbar^T V
+        inner_ = expand_dims(s, -1) * (f * (_mT(g_v) - g_v))
+        if x.shape[-1] != s.shape[-1]:
+            return (u @ (inner_ @ vh + (g - g_v @ vh) / expand_dims(s, -1)),)
+        return (u @ inner_ @ vh,)
+
+
+class SVDResult(NamedTuple):
+    """``svd``'s three results, as NumPy names them."""
+
+    U: Node
+    S: Node
+    Vh: Node
+
+
+def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool = False) -> Any:
+    """The singular value decomposition ``a = U @ diag(S) @ Vh`` as ``np.linalg.svd``: batched,
+    singular values descending, U of shape (..., m, m) and Vh (..., n, n), or (..., m, k) and
+    (..., k, n) with ``full_matrices=False`` (k = min(m, n)); ``compute_uv=False`` gives S alone
+    (``svdvals``).
+
+    Derivatives need distinct, nonzero singular values (inf/nan otherwise). Singular vectors are
+    unique up to the sign of each pair (u_k, v_k), which NumPy chooses; the derivative follows
+    that choice, so functions that do not depend on the signs (``(U * S) @ Vh``, ``U @ U.T``) have
+    the derivative of any choice. With ``full_matrices=True`` and a non-square matrix the extra
+    columns of U (rows of Vh) are any orthonormal completion: their derivative is refused
+    (NotDifferentiableError); use ``full_matrices=False``.
+
+    >>> U, S, Vh = sd.linalg.svd(A, full_matrices=False)
+    """
+    a_ = as_node(a)
+    flags = {"full_matrices": full_matrices, "compute_uv": compute_uv, "hermitian": hermitian}
+    for flag, value in flags.items():
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"linalg.svd: {flag} must be True or False, got {value!r}")
+    if hermitian:
+        raise NotImplementedError("linalg.svd: hermitian=True is not supported; for a symmetric matrix "
+                                  "use linalg.eigh, or svd without hermitian")
+    if not compute_uv:
+        return svdvals(a_)
+    _smaller_side("linalg.svd", a_.type)
+    # a square matrix has one SVD: full_matrices makes no difference, so both share the nodes
+    full = bool(full_matrices) or a_.shape[-1] == a_.shape[-2]
+    return SVDResult(Node(SvdU(full), (a_,)), svdvals(a_), Node(SvdVh(full), (a_,)))
 
 
 class EuclideanNorm(Reduction):
@@ -595,4 +730,4 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> N
     return _vector_norm(x_, ord, a, keepdims)
 
 
-__all__ += ["EighResult", "SlogdetResult"]
+__all__ += ["EighResult", "SVDResult", "SlogdetResult"]
