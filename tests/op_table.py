@@ -818,6 +818,26 @@ bad("linalg.svd", lambda: sd.linalg.svd(v("a", 2, 2), full_matrices="no"), TypeE
     r"linalg.svd: full_matrices must be True or False, got 'no'", id="flag")
 bad("linalg.svd", lambda: sd.linalg.svd(v("a", 2, 2, dtype="complex128")), NotImplementedError,
     r"linalg.svd: complex matrices are not supported", id="complex")
+for _shape in [(3, 3), (4, 2), (2, 4), (2, 3, 2), (2, 2, 3)]:
+    for _k, _part in enumerate(("Q", "R")):
+        good("linalg.qr", normal(*_shape), call=lambda a, k=_k: sd.linalg.qr(a)[k],
+             ref=lambda a, k=_k: np.linalg.qr(a)[k], id=f"reduced-{_part}")
+good("linalg.qr", normal(4, 2), call=lambda a: sd.linalg.qr(a, "complete").Q,
+     ref=lambda a: np.linalg.qr(a, "complete").Q, grad=False, id="complete-Q")
+good("linalg.qr", normal(2, 4, 2), call=lambda a: sd.linalg.qr(a, mode="complete").R,
+     ref=lambda a: np.linalg.qr(a, mode="complete").R, id="complete-R")
+good("linalg.qr", normal(2, 4), call=lambda a: sd.linalg.qr(a, "complete")[0],
+     ref=lambda a: np.linalg.qr(a, "complete")[0], id="complete-wide")
+good("linalg.qr", normal(4, 3), ref=np.linalg.qr, kwargs={"mode": "r"}, id="r")
+bad("linalg.qr", lambda: sd.linalg.qr(v("a", 3)), sd.ShapeError,
+    r"linalg.qr: expected a matrix or a stack of them, shape \(\.\.\., m, n\); got shape \(3,\)",
+    id="vector")
+bad("linalg.qr", lambda: sd.linalg.qr(v("a", 2, 2), "full"), ValueError,
+    r"linalg.qr: unrecognized mode 'full'; use 'reduced', 'complete' or 'r'", id="mode")
+bad("linalg.qr", lambda: sd.linalg.qr(v("a", 2, 2), "raw"), NotImplementedError,
+    r"linalg.qr: mode='raw' .* is not supported", id="raw")
+bad("linalg.qr", lambda: sd.linalg.qr(v("a", 2, 2, dtype="complex128")), NotImplementedError,
+    r"linalg.qr: complex matrices are not supported", id="complex")
 
 for _ord in (None, 2, 1, np.inf, -np.inf, 3, 0.5, -1.5):
     good("linalg.norm", away_from_zero(4), ref=np.linalg.norm, kwargs={"ord": _ord})

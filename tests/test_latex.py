@@ -101,6 +101,8 @@ def test_linear_algebra():
     U, _, Vh = sd.linalg.svd(A)
     assert sd.latex(U @ Vh) == (r"\operatorname{svd}_{U}\left(A\right) \, "
                                 r"\operatorname{svd}_{V^{\top}}\left(A\right)")
+    assert sd.latex(sd.linalg.qr(A).Q) == r"\operatorname{qr}_{Q}\left(A\right)"
+    assert sd.latex(sd.linalg.qr(A, "r")) == r"\operatorname{qr}_{R}\left(A\right)"
 
 
 def test_logic():

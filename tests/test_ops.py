@@ -486,6 +486,22 @@ def test_svd_full_matrices_of_a_non_square_matrix_refuse_a_derivative():
                                rtol=1e-6, atol=1e-7)
 
 
+def test_qr_complete_q_of_a_tall_matrix_refuses_a_derivative_and_its_r_has_one():
+    a = sd.var("a", (4, 2))
+    Q, R = sd.linalg.qr(a, "complete")
+    assert Q.shape == (4, 4) and R.shape == (4, 2)
+    with pytest.raises(sd.NotDifferentiableError, match=r"linalg.qr: with mode='complete' .* shape "
+                       r"\(4, 2\), .* use mode='reduced'"):
+        sd.grad(sd.sum(Q), a)
+    # a wide matrix has one QR: 'complete' is the same nodes as 'reduced'
+    b = sd.var("b", (2, 3))
+    assert sd.linalg.qr(b, "complete") == sd.linalg.qr(b)
+    x = rng.standard_normal((4, 2))
+    np.testing.assert_allclose(sd.evaluate(sd.grad(sd.sum(R**3), a), {"a": x}),
+                               _central_gradient(lambda t: np.sum(np.linalg.qr(t, "complete")[1] ** 3), x),
+                               rtol=1e-6, atol=1e-7)
+
+
 def test_det_gradient_is_the_cofactor_matrix_and_slogdet_sign_has_none():
     a = np.array([[2.0, 1.0], [0.5, -3.0]])
     np.testing.assert_allclose(_grad_at(sd.linalg.det, a, (2, 2)), [[-3.0, -0.5], [-1.0, 2.0]])

@@ -276,6 +276,11 @@ def test_ordered_spectra_have_no_sympy_form(build):
         sd.to_sympy(build(sd.var("A", (2, 2))))
 
 
+def test_numpys_qr_signs_have_no_sympy_form():
+    with pytest.raises(sd.UnsupportedError, match="QR .* cannot decide for symbolic entries"):
+        sd.to_sympy(sd.linalg.qr(sd.var("A", (2, 2)))[0])
+
+
 def test_complex_parts_convert_to_sympy():
     z, v = sd.var("z", dtype="complex128"), sd.var("v", (3,), "complex128")
     values = {"z": 0.3 - 0.7j, "v": np.array([1 + 2j, -0.5j, 0.25 - 1j])}

@@ -307,6 +307,8 @@ def _linalg_latex(n: Node, a: list[Printed]) -> Printed | None:
         return Printed(rf"\operatorname{{eigvecs}}\left({a[0]}\right)", ATOM)
     if name == "svdvals":
         return Printed(rf"\sigma\left({a[0]}\right)", ATOM)
+    if name in ("qr_q", "qr_r"):
+        return Printed(rf"\operatorname{{qr}}_{{{name[-1].upper()}}}\left({a[0]}\right)", ATOM)
     if name in ("svd_u", "svd_vh"):
         factor = "U" if name == "svd_u" else r"V^{\top}"
         return Printed(rf"\operatorname{{svd}}_{{{factor}}}\left({a[0]}\right)", ATOM)

@@ -425,6 +425,12 @@ def _convert_node(n: Node, args: list[Arr], leaf: Callable[[Node], Arr]) -> Arr:
     if name == "norm":
         squares = _reduce(args[0], op.axes, op.keepdims, lambda items: sympy.Add(*[i**2 for i in items]))  # type: ignore[attr-defined]
         return _map(sympy.sqrt, squares)
+    if name in ("qr_q", "qr_r"):
+        raise UnsupportedError(
+            f"to_sympy: the op {name!r} has no SymPy equivalent: NumPy's QR (Householder reflections) "
+            "takes the sign of each column of Q from a pivot, which SymPy cannot decide for symbolic "
+            "entries (its QRdecomposition makes R's diagonal positive instead)"
+        )
     if name in _NO_CLOSED_FORM:
         raise UnsupportedError(
             f"to_sympy: the op {name!r} has no SymPy equivalent: {_NO_CLOSED_FORM[name]} are roots "

@@ -15,7 +15,8 @@ Conventions, as NumPy computes them:
   ``svdvals`` divides by the singular values and, through the eigenvectors of the Gram matrix,
   by their gaps: zero or repeated singular values give inf/nan; so do ``svd``'s factors, whose
   derivative is refused for the arbitrary completion ``full_matrices=True`` adds to a non-square
-  matrix. ``norm`` of a vector at zero has derivative zero (a subgradient); matrix 2-norms and
+  matrix. ``qr``'s derivatives need a matrix of full rank, and are refused for the completion
+  mode='complete' adds to Q of a matrix with more rows than columns. ``norm`` of a vector at zero has derivative zero (a subgradient); matrix 2-norms and
   nuclear norms inherit ``svdvals``'s points.
 - Complex matrices are not supported (the rules would need conjugate transposes).
 """
@@ -35,11 +36,14 @@ from .products import (
     Einsum, MatMul, dot, einsum, inner, kron, matmul, outer, tensordot, vdot,
 )
 from .reduce import Reduction, max, min, sum
-from .shape import broadcast_to, expand_dims, index, reshape, swapaxes, transpose
+from .diagonals import tril
+from .shape import (
+    broadcast_to, concatenate, expand_dims, index, reshape, swapaxes, transpose, zeros_like,
+)
 
 __all__ = [
     "Einsum", "MatMul", "cholesky", "det", "dot", "eigh", "eigvalsh", "einsum", "inner", "inv",
-    "kron", "matmul", "norm", "outer", "slogdet", "solve", "svd", "svdvals", "tensordot", "vdot",
+    "kron", "matmul", "norm", "outer", "qr", "slogdet", "solve", "svd", "svdvals", "tensordot", "vdot",
 ]
 
 
@@ -614,6 +618,139 @@ def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian: 
     return SVDResult(Node(SvdU(full), (a_,)), svdvals(a_), Node(SvdVh(full), (a_,)))
 
 
+# -- QR ------------------------------------------------------------------------------------------------------
+
+
+def _copyltu(m: Node) -> Node:
+    """The symmetric matrix whose lower triangle (with the diagonal) is that of ``m``."""
+    return tril(m) + _mT(tril(m, -1))
+
+
+def _qr_square_vjp(q: Node, r: Node, g_q: Node | None, g_r: Node | None) -> Node:
+    """Abar for A = Q R with R square and invertible (Walter and Lehmann 2018):
+    Abar = (Qbar + Q copyltu(M)) R^-T with M = R Rbar^T - Qbar^T Q."""
+    parts = [r @ _mT(g_r)] if g_r is not None else []
+    if g_q is not None:
+        parts.append(-(_mT(g_q) @ q))
+    m = parts[0] if len(parts) == 1 else parts[0] + parts[1]
+    b = q @ _copyltu(m)
+    if g_q is not None:
+        b = g_q + b
+    return _mT(solve(r, _mT(b)))
+
+
+class _QrFactor(Op):
+    """One factor of NumPy's ``a = Q @ R`` (Householder reflections, LAPACK's signs): Q (result
+    0) or R (1). Each calls ``np.linalg.qr``, which is deterministic, so the factors of one matrix
+    agree; ``complete`` keeps NumPy's mode='complete' for a matrix with more rows than columns."""
+
+    __slots__ = ("complete",)
+    result: int = 0
+
+    def __init__(self, complete: bool) -> None:
+        self.complete = complete
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.complete,)
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        extra = ", mode='complete'" if self.complete else ""
+        return f"np.linalg.qr({args[0]}{extra})[{self.result}]"
+
+    def text(self, args: Sequence[str]) -> str:
+        extra = ", mode='complete'" if self.complete else ""
+        return f"linalg.qr({args[0]}{extra})[{self.result}]"
+
+    def _vjp(self, x: Node, g_q: Node | None, g_r: Node | None) -> Node:
+        """Abar of the reduced factors: for m >= n directly; for m < n, with A = [X | Y] and
+        R = [U | V], X = Q U is the square case and V = Q^T Y adds Ybar = Q Vbar and Y Vbar^T
+        to Qbar."""
+        q, r = Node(QrQ(False), (x,)), Node(QrR(False), (x,))
+        if r.shape[-2] == x.shape[-1]:
+            return _qr_square_vjp(q, r, g_q, g_r)
+        m = _static_n("linalg.qr", q)
+        left, right = (Ellipsis, slice(None, m)), (Ellipsis, slice(m, None))
+        y = index(x, right)
+        if g_r is None:
+            assert g_q is not None
+            return concatenate([_qr_square_vjp(q, index(r, left), g_q, None), zeros_like(y)], axis=-1)
+        g_v = index(g_r, right)
+        g_q = y @ _mT(g_v) if g_q is None else g_q + y @ _mT(g_v)
+        return concatenate([_qr_square_vjp(q, index(r, left), g_q, index(g_r, left)), q @ g_v], axis=-1)
+
+
+class QrQ(_QrFactor):
+    """The orthonormal columns Q of NumPy's QR decomposition."""
+
+    __slots__ = ()
+    name, result = "qr_q", 0
+
+    def infer(self, x: Type) -> Type:
+        k = _smaller_side("linalg.qr", x)
+        m = x.shape[-2]
+        return Type(_float_dtype("linalg.qr", x), (*x.shape[:-2], m, m if self.complete else k))
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        if self.complete:
+            raise NotDifferentiableError(
+                f"linalg.qr: with mode='complete' the extra columns of Q of a matrix with more rows than "
+                f"columns, shape {format_shape(x.shape)}, are any orthonormal completion and have no "
+                "derivative; use mode='reduced'"
+            )
+        return (self._vjp(x, g, None),)
+
+
+class QrR(_QrFactor):
+    """The upper-triangular factor R of NumPy's QR decomposition."""
+
+    __slots__ = ()
+    name, result = "qr_r", 1
+
+    def infer(self, x: Type) -> Type:
+        k = _smaller_side("linalg.qr", x)
+        m = x.shape[-2]
+        return Type(_float_dtype("linalg.qr", x), (*x.shape[:-2], m if self.complete else k, x.shape[-1]))
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        if self.complete:  # the rows below the reduced R are zero whatever the matrix
+            g = index(g, (Ellipsis, slice(None, _static_n("linalg.qr", x)), slice(None)))
+        return (self._vjp(x, None, g),)
+
+
+class QRResult(NamedTuple):
+    """``qr``'s two results, as NumPy names them."""
+
+    Q: Node
+    R: Node
+
+
+def qr(a: Any, mode: str = "reduced") -> Any:
+    """The QR decomposition ``a = Q @ R`` as ``np.linalg.qr`` computes it (Householder
+    reflections: the signs of R's diagonal are LAPACK's), batched. ``mode``: 'reduced' (Q of
+    shape (..., m, k), R (..., k, n), k = min(m, n)), 'complete' (Q (..., m, m), R (..., m, n)),
+    or 'r' (R alone).
+
+    Derivatives need R's leading square block invertible (a matrix of full rank). With
+    mode='complete' and more rows than columns, Q's extra columns are any orthonormal completion:
+    their derivative is refused (NotDifferentiableError).
+
+    >>> Q, R = sd.linalg.qr(A)
+    """
+    a_ = as_node(a)
+    if mode not in ("reduced", "complete", "r"):
+        if mode == "raw":
+            raise NotImplementedError("linalg.qr: mode='raw' (LAPACK's Householder reflectors) is not "
+                                      "supported; use 'reduced', 'complete' or 'r'")
+        raise ValueError(f"linalg.qr: unrecognized mode {mode!r}; use 'reduced', 'complete' or 'r'")
+    k = _smaller_side("linalg.qr", a_.type)
+    # with no more rows than columns the complete decomposition is the reduced one: share the nodes
+    complete = mode == "complete" and a_.shape[-2] != k
+    r = Node(QrR(complete), (a_,))
+    if mode == "r":
+        return r
+    return QRResult(Node(QrQ(complete), (a_,)), r)
+
+
 class EuclideanNorm(Reduction):
     """sqrt(sum(x**2)) over ``axes``: the vector 2-norm and the Frobenius norm. Its derivative
     x / norm is taken as zero where the norm is zero (a subgradient), not 0/0."""
@@ -730,4 +867,4 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> N
     return _vector_norm(x_, ord, a, keepdims)
 
 
-__all__ += ["EighResult", "SVDResult", "SlogdetResult"]
+__all__ += ["EighResult", "QRResult", "SVDResult", "SlogdetResult"]
