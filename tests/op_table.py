@@ -838,6 +838,22 @@ bad("linalg.qr", lambda: sd.linalg.qr(v("a", 2, 2), "raw"), NotImplementedError,
     r"linalg.qr: mode='raw' .* is not supported", id="raw")
 bad("linalg.qr", lambda: sd.linalg.qr(v("a", 2, 2, dtype="complex128")), NotImplementedError,
     r"linalg.qr: complex matrices are not supported", id="complex")
+for _shape in [(3, 3), (4, 2), (2, 4), (2, 3, 2)]:
+    good("linalg.pinv", normal(*_shape), ref=np.linalg.pinv)
+good("linalg.pinv", normal(3, 2) @ normal(2, 4), ref=np.linalg.pinv, grad=False, id="rank-2")
+for _keyword, _cutoff in [("rcond", 1e-10), ("rtol", None)]:
+    good("linalg.pinv", np.diag([2.0, 1e-12]), ref=np.linalg.pinv, kwargs={_keyword: _cutoff}, grad=False,
+         id=_keyword)
+good("linalg.pinv", np.array([[1, 2], [3, 4], [5, 7]]), ref=np.linalg.pinv, id="int")
+bad("linalg.pinv", lambda: sd.linalg.pinv(v("a", 3)), sd.ShapeError,
+    r"linalg.pinv: expected a matrix or a stack of them, shape \(\.\.\., m, n\); got shape \(3,\)",
+    id="vector")
+bad("linalg.pinv", lambda: sd.linalg.pinv(v("a", 2, 2), rcond=0.1, rtol=0.1), ValueError,
+    r"linalg.pinv: give rcond or rtol, not both", id="both")
+bad("linalg.pinv", lambda: sd.linalg.pinv(v("a", 2, 2), rcond=v("r")), TypeError,
+    r"linalg.pinv: rcond must be a number", id="symbolic-rcond")
+bad("linalg.pinv", lambda: sd.linalg.pinv(v("a", 2, 2), hermitian=True), NotImplementedError,
+    r"linalg.pinv: hermitian=True is not supported", id="hermitian")
 
 for _ord in (None, 2, 1, np.inf, -np.inf, 3, 0.5, -1.5):
     good("linalg.norm", away_from_zero(4), ref=np.linalg.norm, kwargs={"ord": _ord})

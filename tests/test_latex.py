@@ -90,6 +90,7 @@ def test_linear_algebra():
     X = sd.var("X", (2, 3, 4))
     assert sd.latex(sd.linalg.inv(A)) == r"{A}^{-1}"
     assert sd.latex(sd.linalg.inv(A + A)) == r"{\left(A + A\right)}^{-1}"
+    assert sd.latex(sd.linalg.pinv(A @ A)) == r"{\left(A \, A\right)}^{+}"
     assert sd.latex(sd.linalg.det(A @ A)) == r"\det \left(A \, A\right)"
     assert sd.latex(sd.linalg.slogdet(A)[1]) == r"\log\left|\det A\right|"
     assert sd.latex(sd.linalg.solve(A, b)) == r"{A}^{-1} \, b"

@@ -502,6 +502,20 @@ def test_qr_complete_q_of_a_tall_matrix_refuses_a_derivative_and_its_r_has_one()
                                rtol=1e-6, atol=1e-7)
 
 
+def test_pinv_derivative_along_matrices_of_constant_rank():
+    """At a 4x3 matrix of rank 2, the derivative along a curve of rank-2 matrices B(t) C(t)
+    matches the central difference (off that set the pseudo-inverse is not continuous)."""
+    b, c, db, dc = (rng.standard_normal(s) for s in [(4, 2), (2, 3), (4, 2), (2, 3)])
+    w = rng.standard_normal((3, 4))
+    a = sd.var("a", (4, 3))
+    g = sd.evaluate(sd.grad(sd.sum(sd.linalg.pinv(a) * w), a), {"a": b @ c})
+
+    def along(t: float) -> float:
+        return float(np.sum(np.linalg.pinv((b + t * db) @ (c + t * dc)) * w))
+
+    np.testing.assert_allclose(np.sum(g * (db @ c + b @ dc)), (along(H) - along(-H)) / (2 * H), rtol=1e-6)
+
+
 def test_det_gradient_is_the_cofactor_matrix_and_slogdet_sign_has_none():
     a = np.array([[2.0, 1.0], [0.5, -3.0]])
     np.testing.assert_allclose(_grad_at(sd.linalg.det, a, (2, 2)), [[-3.0, -0.5], [-1.0, 2.0]])

@@ -576,6 +576,7 @@ def test_linalg_functions_are_called_by_their_dotted_names():
               sd.linalg.slogdet(A)[0], sd.linalg.svdvals(A), sd.linalg.cholesky(A), sd.linalg.svd(A).Vh,
               sd.linalg.svd(A[:, :2], full_matrices=False)[0], sd.linalg.svd(A[:2], compute_uv=False),
               sd.linalg.qr(A)[0], sd.linalg.qr(A[:, :2], "complete").R, sd.linalg.qr(A[:2], mode="r"),
+              sd.linalg.pinv(A), sd.linalg.pinv(A[:2], rcond=1e-10), sd.linalg.pinv(A, rtol=None),
               sd.einsum("i...,...->i...", A, b)]:
         assert sd.parse(sd.to_text(e), shapes=shapes) is e, sd.to_text(e)
 

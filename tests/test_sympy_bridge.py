@@ -235,9 +235,10 @@ def _substitute(expr, values):
     lambda A, b: sd.linalg.slogdet(A)[0], lambda A, b: sd.linalg.solve(A, b),
     lambda A, b: sd.linalg.solve(A, sd.outer(b, b)), lambda A, b: sd.linalg.cholesky(A @ A.T + 2.0),
     lambda A, b: sd.tensordot(A, A, axes=1) + sd.kron(b, b)[:2], lambda A, b: sd.linalg.norm(b, 3),
-    lambda A, b: sd.linalg.norm(A, axis=0) + sd.linalg.norm(A),
+    lambda A, b: sd.linalg.norm(A, axis=0) + sd.linalg.norm(A), lambda A, b: sd.linalg.pinv(A),
+    lambda A, b: sd.linalg.pinv(sd.stack([b, A[0], b * A[1, 1]])),
 ], ids=["inv", "det", "logabsdet", "sign", "solve-vector", "solve-matrix", "cholesky", "products", "norm",
-        "norm2"])
+        "norm2", "pinv", "pinv-tall"])
 def test_linalg_ops_convert_to_sympy_with_the_same_values(build):
     A, b = sd.var("A", (2, 2)), sd.var("b", (2,))
     e = build(A, b)

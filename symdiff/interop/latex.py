@@ -291,6 +291,8 @@ def _linalg_latex(n: Node, a: list[Printed]) -> Printed | None:
     name = n.op.name
     if name == "inv":
         return Printed(f"{{{_wrap(a[0], ATOM)}}}^{{-1}}", POWER)
+    if name == "pinv":
+        return Printed(f"{{{_wrap(a[0], ATOM)}}}^{{+}}", POWER)
     if name == "det":
         return Printed(rf"\det {_wrap(a[0], ATOM)}", PRODUCT)
     if name == "slogdet_logabsdet":

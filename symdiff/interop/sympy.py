@@ -325,6 +325,8 @@ _LINALG: dict[str, Callable[[Arr], Arr]] = {
     "slogdet_sign": lambda x: _per_matrix(lambda m: sympy.sign(m.det()), x),
     "slogdet_logabsdet": lambda x: _per_matrix(lambda m: sympy.log(sympy.Abs(m.det())), x),
     "cholesky": lambda x: _per_matrix(lambda m: _from_lower(m).cholesky(hermitian=False), x),
+    # for symbolic entries SymPy assumes the rank the entries have in general (full rank)
+    "pinv": lambda x: _per_matrix(lambda m: m.pinv(), x),
 }
 _NO_CLOSED_FORM = {
     "eigvalsh": "eigenvalues in ascending order",

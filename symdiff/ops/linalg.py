@@ -16,8 +16,10 @@ Conventions, as NumPy computes them:
   by their gaps: zero or repeated singular values give inf/nan; so do ``svd``'s factors, whose
   derivative is refused for the arbitrary completion ``full_matrices=True`` adds to a non-square
   matrix. ``qr``'s derivatives need a matrix of full rank, and are refused for the completion
-  mode='complete' adds to Q of a matrix with more rows than columns. ``norm`` of a vector at zero has derivative zero (a subgradient); matrix 2-norms and
-  nuclear norms inherit ``svdvals``'s points.
+  mode='complete' adds to Q of a matrix with more rows than columns. ``pinv``'s derivative is
+  that of a matrix of constant rank; it jumps where a singular value crosses the cutoff.
+  ``norm`` of a vector at zero has derivative zero (a subgradient); matrix 2-norms and nuclear
+  norms inherit ``svdvals``'s points.
 - Complex matrices are not supported (the rules would need conjugate transposes).
 """
 
@@ -43,7 +45,8 @@ from .shape import (
 
 __all__ = [
     "Einsum", "MatMul", "cholesky", "det", "dot", "eigh", "eigvalsh", "einsum", "inner", "inv",
-    "kron", "matmul", "norm", "outer", "qr", "slogdet", "solve", "svd", "svdvals", "tensordot", "vdot",
+    "kron", "matmul", "norm", "outer", "pinv", "qr", "slogdet", "solve", "svd", "svdvals",
+    "tensordot", "vdot",
 ]
 
 
@@ -749,6 +752,73 @@ def qr(a: Any, mode: str = "reduced") -> Any:
     if mode == "r":
         return r
     return QRResult(Node(QrQ(complete), (a_,)), r)
+
+
+# -- pseudo-inverse ------------------------------------------------------------------------------------------
+
+
+class Pinv(Op):
+    """The Moore-Penrose pseudo-inverse, as ``np.linalg.pinv``: singular values at or below
+    the cutoff (``rcond`` or ``rtol`` times the largest) count as zero."""
+
+    __slots__ = ("keyword", "cutoff")
+    name = "pinv"
+
+    def __init__(self, keyword: str, cutoff: float | None) -> None:
+        self.keyword, self.cutoff = keyword, cutoff
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.keyword, self.cutoff)
+
+    def infer(self, x: Type) -> Type:
+        _matrix_shape("linalg.pinv", x)
+        return Type(_float_dtype("linalg.pinv", x), (*x.shape[:-2], x.shape[-1], x.shape[-2]))
+
+    def _extra(self) -> str:
+        return "" if (self.keyword, self.cutoff) == ("rcond", None) else f", {self.keyword}={self.cutoff!r}"
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"np.linalg.pinv({args[0]}{self._extra()})"
+
+    def text(self, args: Sequence[str]) -> str:
+        return f"linalg.pinv({args[0]}{self._extra()})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        # Golub and Pereyra (1973), for a matrix of constant rank, with P = pinv(A):
+        # dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P, so
+        # Abar = -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A)
+        p, pt, gt = out, _mT(out), _mT(g)
+        gt_ppt = gt @ (p @ pt)
+        ptp_gt = (pt @ p) @ gt
+        return (-(pt @ g @ pt) + (gt_ppt - x @ (p @ gt_ppt)) + (ptp_gt - (ptp_gt @ p) @ x),)
+
+
+_NO_VALUE: Any = object()
+
+
+def pinv(a: Any, rcond: float | None = None, hermitian: bool = False, *, rtol: Any = _NO_VALUE) -> Node:
+    """The Moore-Penrose pseudo-inverse of a matrix, batched, as ``np.linalg.pinv`` (``rcond``,
+    or the array API's ``rtol``, a Python float: the relative cutoff for small singular values).
+
+    The derivative is that of a matrix of constant rank (exact for full-rank input); where the
+    rank changes, as a singular value crosses the cutoff, the pseudo-inverse is not continuous.
+
+    >>> sd.linalg.pinv(A) @ b   # the least-squares solution of A x = b
+    """
+    a_ = as_node(a)
+    if not isinstance(hermitian, (bool, np.bool_)):
+        raise TypeError(f"linalg.pinv: hermitian must be True or False, got {hermitian!r}")
+    if hermitian:
+        raise NotImplementedError("linalg.pinv: hermitian=True is not supported; use pinv without it")
+    keyword, cutoff = ("rcond", rcond) if rtol is _NO_VALUE else ("rtol", rtol)
+    if rcond is not None and rtol is not _NO_VALUE:
+        raise ValueError("linalg.pinv: give rcond or rtol, not both")
+    if cutoff is not None:
+        if isinstance(cutoff, Node) or not isinstance(cutoff, (int, float, np.integer, np.floating)) \
+                or isinstance(cutoff, (bool, np.bool_)):
+            raise TypeError(f"linalg.pinv: {keyword} must be a number, got {cutoff!r}")
+        cutoff = float(cutoff)
+    return Node(Pinv(keyword, cutoff), (a_,))
 
 
 class EuclideanNorm(Reduction):
