@@ -854,6 +854,30 @@ bad("linalg.pinv", lambda: sd.linalg.pinv(v("a", 2, 2), rcond=v("r")), TypeError
     r"linalg.pinv: rcond must be a number", id="symbolic-rcond")
 bad("linalg.pinv", lambda: sd.linalg.pinv(v("a", 2, 2), hermitian=True), NotImplementedError,
     r"linalg.pinv: hermitian=True is not supported", id="hermitian")
+for _sa, _sb in [((5, 3), (5,)), ((5, 3), (5, 2)), ((3, 5), (3,)), ((3, 3), (3, 2))]:
+    for _k, _part in enumerate(("x", "residuals", "rank", "s")):
+        if _part == "residuals" and _sa[0] <= _sa[1]:
+            continue  # an empty array, as NumPy's
+        good("linalg.lstsq", normal(*_sa), normal(*_sb), call=lambda a, b, k=_k: sd.linalg.lstsq(a, b)[k],
+             ref=lambda a, b, k=_k: np.linalg.lstsq(a, b)[k], grad=_part != "rank", id=_part)
+good("linalg.lstsq", normal(3, 5), normal(3, 2), call=lambda a, b: sd.linalg.lstsq(a, b).residuals,
+     ref=lambda a, b: np.linalg.lstsq(a, b)[1], grad=False, id="no-residuals")
+good("linalg.lstsq", normal(4, 1) @ normal(1, 3), normal(4), call=lambda a, b: sd.linalg.lstsq(a, b).rank,
+     ref=lambda a, b: np.linalg.lstsq(a, b)[2], grad=False, id="rank-1")
+good("linalg.lstsq", normal(4, 1) @ normal(1, 3), normal(4), call=lambda a, b: sd.linalg.lstsq(a, b, 1e-8).x,
+     ref=lambda a, b: np.linalg.lstsq(a, b, 1e-8)[0], grad=False, id="rank-1-x")
+good("linalg.lstsq", np.array([[1, 0], [1, 1], [1, 2]]), normal(3).astype(np.float32),
+     call=lambda a, b: sd.linalg.lstsq(a, b)[0], ref=lambda a, b: np.linalg.lstsq(a, b)[0], grad=False,
+     id="int-float32")
+bad("linalg.lstsq", lambda: sd.linalg.lstsq(v("a", 2, 3, 2), v("b", 3)), sd.ShapeError,
+    r"linalg.lstsq: a must be a matrix \(m, n\), got shape \(2, 3, 2\)", id="stack")
+bad("linalg.lstsq", lambda: sd.linalg.lstsq(v("a", 3, 2), v("b", 2)), sd.ShapeError,
+    r"linalg.lstsq: a of shape \(3, 2\) and b of shape \(2,\) do not align: b must be \(m,\) or "
+    r"\(m, k\) with m = 3", id="align")
+bad("linalg.lstsq", lambda: sd.linalg.lstsq(v("a", "m", 2), v("b", "m")), NotImplementedError,
+    r"linalg.lstsq: needs a static matrix size, not the named dimensions of \(m, 2\)", id="named")
+bad("linalg.lstsq", lambda: sd.linalg.lstsq(v("a", 3, 2), v("b", 3), rcond="x"), TypeError,
+    r"linalg.lstsq: rcond must be a number, got 'x'", id="rcond")
 
 for _ord in (None, 2, 1, np.inf, -np.inf, 3, 0.5, -1.5):
     good("linalg.norm", away_from_zero(4), ref=np.linalg.norm, kwargs={"ord": _ord})

@@ -237,8 +237,9 @@ def _substitute(expr, values):
     lambda A, b: sd.tensordot(A, A, axes=1) + sd.kron(b, b)[:2], lambda A, b: sd.linalg.norm(b, 3),
     lambda A, b: sd.linalg.norm(A, axis=0) + sd.linalg.norm(A), lambda A, b: sd.linalg.pinv(A),
     lambda A, b: sd.linalg.pinv(sd.stack([b, A[0], b * A[1, 1]])),
+    lambda A, b: sd.linalg.lstsq(sd.stack([b, A[0], b * A[1, 1]]), sd.stack([b[0], A[1, 0], b[1] * 2.0]))[0],
 ], ids=["inv", "det", "logabsdet", "sign", "solve-vector", "solve-matrix", "cholesky", "products", "norm",
-        "norm2", "pinv", "pinv-tall"])
+        "norm2", "pinv", "pinv-tall", "lstsq"])
 def test_linalg_ops_convert_to_sympy_with_the_same_values(build):
     A, b = sd.var("A", (2, 2)), sd.var("b", (2,))
     e = build(A, b)

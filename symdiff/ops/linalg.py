@@ -45,7 +45,7 @@ from .shape import (
 
 __all__ = [
     "Einsum", "MatMul", "cholesky", "det", "dot", "eigh", "eigvalsh", "einsum", "inner", "inv",
-    "kron", "matmul", "norm", "outer", "pinv", "qr", "slogdet", "solve", "svd", "svdvals",
+    "kron", "lstsq", "matmul", "norm", "outer", "pinv", "qr", "slogdet", "solve", "svd", "svdvals",
     "tensordot", "vdot",
 ]
 
@@ -813,12 +813,70 @@ def pinv(a: Any, rcond: float | None = None, hermitian: bool = False, *, rtol: A
     keyword, cutoff = ("rcond", rcond) if rtol is _NO_VALUE else ("rtol", rtol)
     if rcond is not None and rtol is not _NO_VALUE:
         raise ValueError("linalg.pinv: give rcond or rtol, not both")
-    if cutoff is not None:
-        if isinstance(cutoff, Node) or not isinstance(cutoff, (int, float, np.integer, np.floating)) \
-                or isinstance(cutoff, (bool, np.bool_)):
-            raise TypeError(f"linalg.pinv: {keyword} must be a number, got {cutoff!r}")
-        cutoff = float(cutoff)
-    return Node(Pinv(keyword, cutoff), (a_,))
+    return Node(Pinv(keyword, _cutoff("linalg.pinv", keyword, cutoff)), (a_,))
+
+
+def _cutoff(op_name: str, keyword: str, value: Any) -> float | None:
+    """A relative cutoff for small singular values: a static number (it goes into the op)."""
+    if value is None:
+        return None
+    if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{op_name}: {keyword} must be a number, got {value!r}")
+    return float(value)
+
+
+class LstsqResult(NamedTuple):
+    """``lstsq``'s four results, in NumPy's order."""
+
+    x: Node
+    residuals: Node
+    rank: Node
+    s: Node
+
+
+def lstsq(a: Any, b: Any, rcond: float | None = None) -> LstsqResult:
+    """The least-squares solution of ``a @ x = b`` as ``np.linalg.lstsq``: ``(x, residuals,
+    rank, s)`` for a matrix a ``(m, n)`` and b ``(m,)`` or ``(m, k)``.
+
+    x is ``pinv(a, rcond) @ b``, with NumPy's cutoff (``rcond=None``: machine precision times
+    max(m, n)); its derivative is that of a matrix of constant rank. s are a's singular values,
+    rank (int32, no derivative) counts those above the cutoff. residuals, the squared norm of
+    each column of ``b - a @ x``, has a static shape: (k,) ((1,) for a vector b) when m > n, else
+    (0,). That is NumPy's result for a of full rank; for a tall a of lower rank NumPy gives an
+    empty array instead, which a static shape cannot follow.
+
+    >>> x, residuals, rank, s = sd.linalg.lstsq(A, b)
+    """
+    a_, b_ = as_node(a), as_node(b)
+    if a_.ndim != 2:
+        raise ShapeError(f"linalg.lstsq: a must be a matrix (m, n), got shape {format_shape(a_.shape)}")
+    m, n = a_.shape
+    if b_.ndim not in (1, 2) or b_.shape[0] != m:
+        raise ShapeError(
+            f"linalg.lstsq: a of shape {format_shape(a_.shape)} and b of shape {format_shape(b_.shape)} "
+            f"do not align: b must be (m,) or (m, k) with m = {m!r}"
+        )
+    if not isinstance(m, int) or not isinstance(n, int):
+        raise NotImplementedError(
+            f"linalg.lstsq: needs a static matrix size, not the named dimensions of {format_shape(a_.shape)}"
+        )
+    dtype = np.result_type(_float_dtype("linalg.lstsq", a_.type), _float_dtype("linalg.lstsq", b_.type))
+    a_, b_ = astype(a_, dtype), astype(b_, dtype)
+    cutoff = _cutoff("linalg.lstsq", "rcond", rcond)
+    if cutoff is None:  # NumPy's default
+        cutoff = float(np.finfo(dtype).eps * (m if m > n else n))
+    x = pinv(a_, rcond=cutoff) @ b_
+    s = svdvals(a_)
+    largest = max(s, axis=-1, initial=0.0)
+    rank = astype(sum(s > largest * cutoff), np.int32)
+    if m > n:
+        r = b_ - a_ @ x
+        residuals = sum(r * r, axis=0)
+        if b_.ndim == 1:
+            residuals = reshape(residuals, (1,))
+    else:
+        residuals = const(np.zeros((0,), dtype))
+    return LstsqResult(x, residuals, rank, s)
 
 
 class EuclideanNorm(Reduction):
@@ -937,4 +995,4 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> N
     return _vector_norm(x_, ord, a, keepdims)
 
 
-__all__ += ["EighResult", "QRResult", "SVDResult", "SlogdetResult"]
+__all__ += ["EighResult", "LstsqResult", "QRResult", "SVDResult", "SlogdetResult"]
