@@ -80,6 +80,7 @@ _STRING_PARAMS.update({
     "linalg.norm": frozenset({"ord"}),
     "linalg.eigh": frozenset({"UPLO"}),
     "linalg.eigvalsh": frozenset({"UPLO"}),
+    "linalg.qr": frozenset({"mode"}),
 })
 # -- more shape and selection functions
 _STRING_PARAMS.update({

@@ -797,6 +797,87 @@ for _shape in [(3, 3), (4, 2), (2, 4), (2, 3, 2)]:
 bad("linalg.svdvals", lambda: sd.linalg.svdvals(v("a", 3)), sd.ShapeError,
     r"linalg.svdvals: expected a matrix or a stack of them, shape \(\.\.\., m, n\); got shape \(3,\)",
     id="vector")
+for _shape in [(3, 3), (4, 2), (2, 4), (2, 3, 2)]:
+    for _k, _part in enumerate(("U", "S", "Vh")):
+        good("linalg.svd", normal(*_shape), call=lambda a, k=_k: sd.linalg.svd(a, full_matrices=False)[k],
+             ref=lambda a, k=_k: np.linalg.svd(a, full_matrices=False)[k], id=f"reduced-{_part}")
+good("linalg.svd", normal(3, 3), call=lambda a: sd.linalg.svd(a).Vh, ref=lambda a: np.linalg.svd(a).Vh,
+     id="square-full")
+good("linalg.svd", normal(2, 4, 2), call=lambda a: sd.linalg.svd(a).U, ref=lambda a: np.linalg.svd(a).U,
+     grad=False, id="full-U")
+good("linalg.svd", normal(2, 4), call=lambda a: sd.linalg.svd(a)[2], ref=lambda a: np.linalg.svd(a)[2],
+     grad=False, id="full-Vh")
+good("linalg.svd", normal(4, 3), ref=np.linalg.svd,
+     kwargs={"compute_uv": False}, id="values")
+bad("linalg.svd", lambda: sd.linalg.svd(v("a", 3)), sd.ShapeError,
+    r"linalg.svd: expected a matrix or a stack of them, shape \(\.\.\., m, n\); got shape \(3,\)",
+    id="vector")
+bad("linalg.svd", lambda: sd.linalg.svd(v("a", 2, 2), hermitian=True), NotImplementedError,
+    r"linalg.svd: hermitian=True is not supported", id="hermitian")
+bad("linalg.svd", lambda: sd.linalg.svd(v("a", 2, 2), full_matrices="no"), TypeError,
+    r"linalg.svd: full_matrices must be True or False, got 'no'", id="flag")
+bad("linalg.svd", lambda: sd.linalg.svd(v("a", 2, 2, dtype="complex128")), NotImplementedError,
+    r"linalg.svd: complex matrices are not supported", id="complex")
+for _shape in [(3, 3), (4, 2), (2, 4), (2, 3, 2), (2, 2, 3)]:
+    for _k, _part in enumerate(("Q", "R")):
+        good("linalg.qr", normal(*_shape), call=lambda a, k=_k: sd.linalg.qr(a)[k],
+             ref=lambda a, k=_k: np.linalg.qr(a)[k], id=f"reduced-{_part}")
+good("linalg.qr", normal(4, 2), call=lambda a: sd.linalg.qr(a, "complete").Q,
+     ref=lambda a: np.linalg.qr(a, "complete").Q, grad=False, id="complete-Q")
+good("linalg.qr", normal(2, 4, 2), call=lambda a: sd.linalg.qr(a, mode="complete").R,
+     ref=lambda a: np.linalg.qr(a, mode="complete").R, id="complete-R")
+good("linalg.qr", normal(2, 4), call=lambda a: sd.linalg.qr(a, "complete")[0],
+     ref=lambda a: np.linalg.qr(a, "complete")[0], id="complete-wide")
+good("linalg.qr", normal(4, 3), ref=np.linalg.qr, kwargs={"mode": "r"}, id="r")
+bad("linalg.qr", lambda: sd.linalg.qr(v("a", 3)), sd.ShapeError,
+    r"linalg.qr: expected a matrix or a stack of them, shape \(\.\.\., m, n\); got shape \(3,\)",
+    id="vector")
+bad("linalg.qr", lambda: sd.linalg.qr(v("a", 2, 2), "full"), ValueError,
+    r"linalg.qr: unrecognized mode 'full'; use 'reduced', 'complete' or 'r'", id="mode")
+bad("linalg.qr", lambda: sd.linalg.qr(v("a", 2, 2), "raw"), NotImplementedError,
+    r"linalg.qr: mode='raw' .* is not supported", id="raw")
+bad("linalg.qr", lambda: sd.linalg.qr(v("a", 2, 2, dtype="complex128")), NotImplementedError,
+    r"linalg.qr: complex matrices are not supported", id="complex")
+for _shape in [(3, 3), (4, 2), (2, 4), (2, 3, 2)]:
+    good("linalg.pinv", normal(*_shape), ref=np.linalg.pinv)
+good("linalg.pinv", normal(3, 2) @ normal(2, 4), ref=np.linalg.pinv, grad=False, id="rank-2")
+for _keyword, _cutoff in [("rcond", 1e-10), ("rtol", None)]:
+    good("linalg.pinv", np.diag([2.0, 1e-12]), ref=np.linalg.pinv, kwargs={_keyword: _cutoff}, grad=False,
+         id=_keyword)
+good("linalg.pinv", np.array([[1, 2], [3, 4], [5, 7]]), ref=np.linalg.pinv, id="int")
+bad("linalg.pinv", lambda: sd.linalg.pinv(v("a", 3)), sd.ShapeError,
+    r"linalg.pinv: expected a matrix or a stack of them, shape \(\.\.\., m, n\); got shape \(3,\)",
+    id="vector")
+bad("linalg.pinv", lambda: sd.linalg.pinv(v("a", 2, 2), rcond=0.1, rtol=0.1), ValueError,
+    r"linalg.pinv: give rcond or rtol, not both", id="both")
+bad("linalg.pinv", lambda: sd.linalg.pinv(v("a", 2, 2), rcond=v("r")), TypeError,
+    r"linalg.pinv: rcond must be a number", id="symbolic-rcond")
+bad("linalg.pinv", lambda: sd.linalg.pinv(v("a", 2, 2), hermitian=True), NotImplementedError,
+    r"linalg.pinv: hermitian=True is not supported", id="hermitian")
+for _sa, _sb in [((5, 3), (5,)), ((5, 3), (5, 2)), ((3, 5), (3,)), ((3, 3), (3, 2))]:
+    for _k, _part in enumerate(("x", "residuals", "rank", "s")):
+        if _part == "residuals" and _sa[0] <= _sa[1]:
+            continue  # an empty array, as NumPy's
+        good("linalg.lstsq", normal(*_sa), normal(*_sb), call=lambda a, b, k=_k: sd.linalg.lstsq(a, b)[k],
+             ref=lambda a, b, k=_k: np.linalg.lstsq(a, b)[k], grad=_part != "rank", id=_part)
+good("linalg.lstsq", normal(3, 5), normal(3, 2), call=lambda a, b: sd.linalg.lstsq(a, b).residuals,
+     ref=lambda a, b: np.linalg.lstsq(a, b)[1], grad=False, id="no-residuals")
+good("linalg.lstsq", normal(4, 1) @ normal(1, 3), normal(4), call=lambda a, b: sd.linalg.lstsq(a, b).rank,
+     ref=lambda a, b: np.linalg.lstsq(a, b)[2], grad=False, id="rank-1")
+good("linalg.lstsq", normal(4, 1) @ normal(1, 3), normal(4), call=lambda a, b: sd.linalg.lstsq(a, b, 1e-8).x,
+     ref=lambda a, b: np.linalg.lstsq(a, b, 1e-8)[0], grad=False, id="rank-1-x")
+good("linalg.lstsq", np.array([[1, 0], [1, 1], [1, 2]]), normal(3).astype(np.float32),
+     call=lambda a, b: sd.linalg.lstsq(a, b)[0], ref=lambda a, b: np.linalg.lstsq(a, b)[0], grad=False,
+     id="int-float32")
+bad("linalg.lstsq", lambda: sd.linalg.lstsq(v("a", 2, 3, 2), v("b", 3)), sd.ShapeError,
+    r"linalg.lstsq: a must be a matrix \(m, n\), got shape \(2, 3, 2\)", id="stack")
+bad("linalg.lstsq", lambda: sd.linalg.lstsq(v("a", 3, 2), v("b", 2)), sd.ShapeError,
+    r"linalg.lstsq: a of shape \(3, 2\) and b of shape \(2,\) do not align: b must be \(m,\) or "
+    r"\(m, k\) with m = 3", id="align")
+bad("linalg.lstsq", lambda: sd.linalg.lstsq(v("a", "m", 2), v("b", "m")), NotImplementedError,
+    r"linalg.lstsq: needs a static matrix size, not the named dimensions of \(m, 2\)", id="named")
+bad("linalg.lstsq", lambda: sd.linalg.lstsq(v("a", 3, 2), v("b", 3), rcond="x"), TypeError,
+    r"linalg.lstsq: rcond must be a number, got 'x'", id="rcond")
 
 for _ord in (None, 2, 1, np.inf, -np.inf, 3, 0.5, -1.5):
     good("linalg.norm", away_from_zero(4), ref=np.linalg.norm, kwargs={"ord": _ord})

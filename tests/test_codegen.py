@@ -114,6 +114,12 @@ OPS.update({
     "linalg.eigh": (lambda s: sd.linalg.eigh(s)[0] + sd.linalg.eigh(s)[1][..., 0], [S]),
     "linalg.eigvalsh": (lambda s: sd.linalg.eigvalsh(s, "U"), [S]),
     "linalg.svdvals": (lambda a: sd.linalg.svdvals(a), [A]),
+    "linalg.lstsq": (lambda a: sd.linalg.lstsq(a.T, a[0] * 2.0)[0] + sd.linalg.lstsq(a.T, a[0] * 2.0)[1]
+                     * sd.linalg.lstsq(a.T, a[0])[2] - sd.linalg.lstsq(a.T, a[1], 1e-8).s, [A]),
+    "linalg.pinv": (lambda a: sd.linalg.pinv(a) + sd.linalg.pinv(a, rcond=1e-8), [A]),
+    "linalg.qr": (lambda a: sd.linalg.qr(a.T)[0] @ sd.linalg.qr(a.T).R + sd.linalg.qr(a, "r")[0, :3], [A]),
+    "linalg.svd": (lambda a: sd.linalg.svd(a, full_matrices=False)[0] * sd.linalg.svd(a, False)[1]
+                   @ sd.linalg.svd(a, False)[2] + sd.linalg.svd(a, compute_uv=False)[0], [A]),
     "linalg.norm": (lambda a: sd.linalg.norm(a, "nuc") + sd.linalg.norm(a, axis=1)[0], [A]),
 })
 

@@ -90,6 +90,7 @@ def test_linear_algebra():
     X = sd.var("X", (2, 3, 4))
     assert sd.latex(sd.linalg.inv(A)) == r"{A}^{-1}"
     assert sd.latex(sd.linalg.inv(A + A)) == r"{\left(A + A\right)}^{-1}"
+    assert sd.latex(sd.linalg.pinv(A @ A)) == r"{\left(A \, A\right)}^{+}"
     assert sd.latex(sd.linalg.det(A @ A)) == r"\det \left(A \, A\right)"
     assert sd.latex(sd.linalg.slogdet(A)[1]) == r"\log\left|\det A\right|"
     assert sd.latex(sd.linalg.solve(A, b)) == r"{A}^{-1} \, b"
@@ -98,6 +99,11 @@ def test_linear_algebra():
     assert sd.latex(sd.linalg.norm(A, "nuc")) == r"\sum \sigma\left(A\right)"
     assert sd.latex(sd.linalg.eigh(A)[0]) == r"\lambda\left(A\right)"
     assert sd.latex(sd.linalg.cholesky(A)) == r"\operatorname{chol}\left(A\right)"
+    U, _, Vh = sd.linalg.svd(A)
+    assert sd.latex(U @ Vh) == (r"\operatorname{svd}_{U}\left(A\right) \, "
+                                r"\operatorname{svd}_{V^{\top}}\left(A\right)")
+    assert sd.latex(sd.linalg.qr(A).Q) == r"\operatorname{qr}_{Q}\left(A\right)"
+    assert sd.latex(sd.linalg.qr(A, "r")) == r"\operatorname{qr}_{R}\left(A\right)"
 
 
 def test_logic():

@@ -434,6 +434,88 @@ def test_repeated_eigenvalues():
     assert not np.all(np.isfinite(g))
 
 
+def _central_gradient(f, x: np.ndarray) -> np.ndarray:
+    out = np.zeros(x.shape)
+    for i in np.ndindex(x.shape):
+        e = np.zeros(x.shape)
+        e[i] = H
+        out[i] = (f(x + e) - f(x - e)) / (2 * H)
+    return out
+
+
+_mT = lambda t: sd.swapaxes(t, -1, -2)  # noqa: E731
+# losses that do not change when a pair of singular vectors (u_k, v_k) changes sign
+_SIGN_INVARIANT_SVD_LOSSES = {
+    "USVh": lambda U, S, Vh, np_: np_.sum(((U * S[..., None, :]) @ Vh) * np.arange(1.0, 1.0 + Vh.shape[-1])),
+    "UUt": lambda U, S, Vh, np_: np_.sum(np_.sin(U @ np_.swapaxes(U, -1, -2))),
+    "VtV": lambda U, S, Vh, np_: np_.sum(np_.cos(np_.swapaxes(Vh, -1, -2) @ Vh)),
+    "U2": lambda U, S, Vh, np_: np_.sum(U**2 * np.arange(1.0, 1.0 + U.shape[-1]) * S[..., None, :]),
+    "Vh2": lambda U, S, Vh, np_: np_.sum(np_.exp(Vh**2) * np.arange(1.0, 1.0 + Vh.shape[-2])[:, None]),
+    "u1v1": lambda U, S, Vh, np_: np_.sum((U[..., :, :1] * Vh[..., :1, :]) ** 3),
+}
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (4, 2), (2, 5), (2, 3, 2), (2, 2, 3)], ids=str)
+@pytest.mark.parametrize("loss", sorted(_SIGN_INVARIANT_SVD_LOSSES))
+def test_svd_gradients_of_sign_invariant_losses_match_finite_differences(shape, loss):
+    """Each singular vector pair is unique up to its sign: a loss that does not see the signs
+    has one gradient, in the evaluator and in generated code alike."""
+    f = _SIGN_INVARIANT_SVD_LOSSES[loss]
+    a = sd.var("a", shape)
+    g = sd.grad(f(*sd.linalg.svd(a, full_matrices=False), sd), a)
+    x = rng.standard_normal(shape)
+    want = _central_gradient(lambda t: f(*np.linalg.svd(t, full_matrices=False), np), x)
+    np.testing.assert_allclose(sd.evaluate(g, {"a": x}), want, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(sd.compile(g, [a])(x), want, rtol=1e-6, atol=1e-7)
+
+
+def test_svd_full_matrices_of_a_non_square_matrix_refuse_a_derivative():
+    a = sd.var("a", (4, 2))
+    U, S, Vh = sd.linalg.svd(a)
+    assert U.shape == (4, 4) and Vh.shape == (2, 2)
+    with pytest.raises(sd.NotDifferentiableError, match=r"linalg.svd: with full_matrices=True .* shape "
+                       r"\(4, 2\), .* use full_matrices=False"):
+        sd.grad(sd.sum(U), a)
+    # a square matrix has one SVD: full_matrices=True is the same nodes, and differentiable
+    b = sd.var("b", (3, 3))
+    assert sd.linalg.svd(b) == sd.linalg.svd(b, full_matrices=False)
+    g = sd.grad(sd.sum(sd.linalg.svd(b).U ** 3), b)
+    x = rng.standard_normal((3, 3))
+    np.testing.assert_allclose(sd.evaluate(g, {"b": x}),
+                               _central_gradient(lambda t: np.sum(np.linalg.svd(t)[0] ** 3), x),
+                               rtol=1e-6, atol=1e-7)
+
+
+def test_qr_complete_q_of_a_tall_matrix_refuses_a_derivative_and_its_r_has_one():
+    a = sd.var("a", (4, 2))
+    Q, R = sd.linalg.qr(a, "complete")
+    assert Q.shape == (4, 4) and R.shape == (4, 2)
+    with pytest.raises(sd.NotDifferentiableError, match=r"linalg.qr: with mode='complete' .* shape "
+                       r"\(4, 2\), .* use mode='reduced'"):
+        sd.grad(sd.sum(Q), a)
+    # a wide matrix has one QR: 'complete' is the same nodes as 'reduced'
+    b = sd.var("b", (2, 3))
+    assert sd.linalg.qr(b, "complete") == sd.linalg.qr(b)
+    x = rng.standard_normal((4, 2))
+    np.testing.assert_allclose(sd.evaluate(sd.grad(sd.sum(R**3), a), {"a": x}),
+                               _central_gradient(lambda t: np.sum(np.linalg.qr(t, "complete")[1] ** 3), x),
+                               rtol=1e-6, atol=1e-7)
+
+
+def test_pinv_derivative_along_matrices_of_constant_rank():
+    """At a 4x3 matrix of rank 2, the derivative along a curve of rank-2 matrices B(t) C(t)
+    matches the central difference (off that set the pseudo-inverse is not continuous)."""
+    b, c, db, dc = (rng.standard_normal(s) for s in [(4, 2), (2, 3), (4, 2), (2, 3)])
+    w = rng.standard_normal((3, 4))
+    a = sd.var("a", (4, 3))
+    g = sd.evaluate(sd.grad(sd.sum(sd.linalg.pinv(a) * w), a), {"a": b @ c})
+
+    def along(t: float) -> float:
+        return float(np.sum(np.linalg.pinv((b + t * db) @ (c + t * dc)) * w))
+
+    np.testing.assert_allclose(np.sum(g * (db @ c + b @ dc)), (along(H) - along(-H)) / (2 * H), rtol=1e-6)
+
+
 def test_det_gradient_is_the_cofactor_matrix_and_slogdet_sign_has_none():
     a = np.array([[2.0, 1.0], [0.5, -3.0]])
     np.testing.assert_allclose(_grad_at(sd.linalg.det, a, (2, 2)), [[-3.0, -0.5], [-1.0, 2.0]])

@@ -569,11 +569,16 @@ def test_linalg_functions_are_called_by_their_dotted_names():
     assert sd.parse("linalg.norm(A, 'fro', keepdims=True)", shapes=shapes) is sd.linalg.norm(A, "fro", keepdims=True)
     assert sd.parse("linalg.eigh(A, UPLO='U')[1]", shapes=shapes) is sd.linalg.eigh(A, UPLO="U")[1]
     assert sd.parse("linalg.slogdet(A)[-1]", shapes=shapes) is sd.linalg.slogdet(A).logabsdet
+    assert sd.parse("linalg.lstsq(A, b, 1e-10)[3]", shapes=shapes) is sd.linalg.lstsq(A, b, 1e-10).s
     assert sd.parse("tensordot(A, b, axes=1) + outer(b, b)[0]", shapes=shapes) is (
         sd.tensordot(A, b, axes=1) + sd.outer(b, b)[0]
     )
     for e in [sd.linalg.inv(A) @ b, sd.linalg.det(A), sd.linalg.eigh(A)[0], sd.linalg.eigh(A, "U")[1],
-              sd.linalg.slogdet(A)[0], sd.linalg.svdvals(A), sd.linalg.cholesky(A),
+              sd.linalg.slogdet(A)[0], sd.linalg.svdvals(A), sd.linalg.cholesky(A), sd.linalg.svd(A).Vh,
+              sd.linalg.svd(A[:, :2], full_matrices=False)[0], sd.linalg.svd(A[:2], compute_uv=False),
+              sd.linalg.qr(A)[0], sd.linalg.qr(A[:, :2], "complete").R, sd.linalg.qr(A[:2], mode="r"),
+              sd.linalg.pinv(A), sd.linalg.pinv(A[:2], rcond=1e-10), sd.linalg.pinv(A, rtol=None),
+              sd.linalg.lstsq(A[:, :2], b)[0], sd.linalg.lstsq(A[:, :2], b).residuals,
               sd.einsum("i...,...->i...", A, b)]:
         assert sd.parse(sd.to_text(e), shapes=shapes) is e, sd.to_text(e)
 

@@ -235,9 +235,11 @@ def _substitute(expr, values):
     lambda A, b: sd.linalg.slogdet(A)[0], lambda A, b: sd.linalg.solve(A, b),
     lambda A, b: sd.linalg.solve(A, sd.outer(b, b)), lambda A, b: sd.linalg.cholesky(A @ A.T + 2.0),
     lambda A, b: sd.tensordot(A, A, axes=1) + sd.kron(b, b)[:2], lambda A, b: sd.linalg.norm(b, 3),
-    lambda A, b: sd.linalg.norm(A, axis=0) + sd.linalg.norm(A),
+    lambda A, b: sd.linalg.norm(A, axis=0) + sd.linalg.norm(A), lambda A, b: sd.linalg.pinv(A),
+    lambda A, b: sd.linalg.pinv(sd.stack([b, A[0], b * A[1, 1]])),
+    lambda A, b: sd.linalg.lstsq(sd.stack([b, A[0], b * A[1, 1]]), sd.stack([b[0], A[1, 0], b[1] * 2.0]))[0],
 ], ids=["inv", "det", "logabsdet", "sign", "solve-vector", "solve-matrix", "cholesky", "products", "norm",
-        "norm2"])
+        "norm2", "pinv", "pinv-tall", "lstsq"])
 def test_linalg_ops_convert_to_sympy_with_the_same_values(build):
     A, b = sd.var("A", (2, 2)), sd.var("b", (2,))
     e = build(A, b)
@@ -268,10 +270,17 @@ def test_det_gradient_agrees_with_sympy():
 
 
 @pytest.mark.parametrize("build", [lambda A: sd.linalg.eigh(A)[0], lambda A: sd.linalg.eigh(A)[1],
-                                   lambda A: sd.linalg.svdvals(A)], ids=["eigvalsh", "eigh", "svdvals"])
+                                   lambda A: sd.linalg.svdvals(A), lambda A: sd.linalg.svd(A)[0],
+                                   lambda A: sd.linalg.svd(A)[2]],
+                         ids=["eigvalsh", "eigh", "svdvals", "U", "Vh"])
 def test_ordered_spectra_have_no_sympy_form(build):
     with pytest.raises(sd.UnsupportedError, match="cannot order for symbolic entries"):
         sd.to_sympy(build(sd.var("A", (2, 2))))
+
+
+def test_numpys_qr_signs_have_no_sympy_form():
+    with pytest.raises(sd.UnsupportedError, match="QR .* cannot decide for symbolic entries"):
+        sd.to_sympy(sd.linalg.qr(sd.var("A", (2, 2)))[0])
 
 
 def test_complex_parts_convert_to_sympy():

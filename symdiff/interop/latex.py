@@ -291,6 +291,8 @@ def _linalg_latex(n: Node, a: list[Printed]) -> Printed | None:
     name = n.op.name
     if name == "inv":
         return Printed(f"{{{_wrap(a[0], ATOM)}}}^{{-1}}", POWER)
+    if name == "pinv":
+        return Printed(f"{{{_wrap(a[0], ATOM)}}}^{{+}}", POWER)
     if name == "det":
         return Printed(rf"\det {_wrap(a[0], ATOM)}", PRODUCT)
     if name == "slogdet_logabsdet":
@@ -307,6 +309,11 @@ def _linalg_latex(n: Node, a: list[Printed]) -> Printed | None:
         return Printed(rf"\operatorname{{eigvecs}}\left({a[0]}\right)", ATOM)
     if name == "svdvals":
         return Printed(rf"\sigma\left({a[0]}\right)", ATOM)
+    if name in ("qr_q", "qr_r"):
+        return Printed(rf"\operatorname{{qr}}_{{{name[-1].upper()}}}\left({a[0]}\right)", ATOM)
+    if name in ("svd_u", "svd_vh"):
+        factor = "U" if name == "svd_u" else r"V^{\top}"
+        return Printed(rf"\operatorname{{svd}}_{{{factor}}}\left({a[0]}\right)", ATOM)
     if name == "norm":
         every = len(n.op.axes) == n.inputs[0].ndim  # type: ignore[attr-defined]
         sub = "" if every else rf"_{{\mathrm{{axis}}\,{_axes_sub(n.op)}}}"

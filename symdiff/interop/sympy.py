@@ -325,11 +325,15 @@ _LINALG: dict[str, Callable[[Arr], Arr]] = {
     "slogdet_sign": lambda x: _per_matrix(lambda m: sympy.sign(m.det()), x),
     "slogdet_logabsdet": lambda x: _per_matrix(lambda m: sympy.log(sympy.Abs(m.det())), x),
     "cholesky": lambda x: _per_matrix(lambda m: _from_lower(m).cholesky(hermitian=False), x),
+    # for symbolic entries SymPy assumes the rank the entries have in general (full rank)
+    "pinv": lambda x: _per_matrix(lambda m: m.pinv(), x),
 }
 _NO_CLOSED_FORM = {
     "eigvalsh": "eigenvalues in ascending order",
     "eigh_vectors": "eigenvectors ordered by their eigenvalues",
     "svdvals": "singular values in descending order",
+    "svd_u": "left singular vectors ordered by their singular values",
+    "svd_vh": "right singular vectors ordered by their singular values",
 }
 
 
@@ -423,6 +427,12 @@ def _convert_node(n: Node, args: list[Arr], leaf: Callable[[Node], Arr]) -> Arr:
     if name == "norm":
         squares = _reduce(args[0], op.axes, op.keepdims, lambda items: sympy.Add(*[i**2 for i in items]))  # type: ignore[attr-defined]
         return _map(sympy.sqrt, squares)
+    if name in ("qr_q", "qr_r"):
+        raise UnsupportedError(
+            f"to_sympy: the op {name!r} has no SymPy equivalent: NumPy's QR (Householder reflections) "
+            "takes the sign of each column of Q from a pivot, which SymPy cannot decide for symbolic "
+            "entries (its QRdecomposition makes R's diagonal positive instead)"
+        )
     if name in _NO_CLOSED_FORM:
         raise UnsupportedError(
             f"to_sympy: the op {name!r} has no SymPy equivalent: {_NO_CLOSED_FORM[name]} are roots "

@@ -74,7 +74,7 @@ FUNCTIONS.update({
     f"linalg.{f.__name__}": f
     for f in (linalg.cholesky, linalg.det, linalg.eigh, linalg.eigvalsh, linalg.inv,
               linalg.matrix_power, linalg.multi_dot, linalg.norm, linalg.slogdet, linalg.solve,
-              linalg.svdvals)
+              linalg.lstsq, linalg.pinv, linalg.qr, linalg.svd, linalg.svdvals)
 })
 # NumPy's other names for the same functions (np.asin is np.arcsin, np.absolute is np.abs):
 # NumPy 2's short names (the array API's) and the older long ones. One more key for the same
