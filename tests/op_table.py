@@ -551,6 +551,38 @@ bad("cumsum", lambda: sd.cumsum(v("a", 2, 3), reverse=1), TypeError,
 good("cumprod", np.array([[1.5, 0.0, 2.0, 0.0, 3.0], [0.0, 0.5, 2.0, -1.0, 0.0], [1.0, 2.0, -1.0, 0.5, 3.0]]),
      ref=np.cumprod, kwargs={"axis": 1}, order2=False, id="zeros")
 
+def _linear_recurrence(a, b, axis=-1, reverse=False, exclusive=False):
+    """h[i] = a[i] * h[i-1] + b[i], written out one element at a time."""
+    a, b = np.moveaxis(np.broadcast_to(a, np.broadcast_shapes(np.shape(a), np.shape(b))), axis, 0), \
+        np.moveaxis(np.broadcast_to(b, np.broadcast_shapes(np.shape(a), np.shape(b))), axis, 0)
+    order = range(len(b) - 1, -1, -1) if reverse else range(len(b))
+    out = np.zeros(b.shape, np.result_type(a, b))
+    h = None
+    for i in order:
+        if exclusive and h is not None:
+            out[i] = h
+        h = b[i] if h is None else a[i] * h + b[i]
+        if not exclusive:
+            out[i] = h
+    return np.moveaxis(out, 0, axis)
+
+
+good("linear_recurrence", normal(5), normal(5), ref=_linear_recurrence)
+for _kw in [{"axis": 0}, {"axis": 1, "reverse": True}, {"axis": 1, "exclusive": True},
+            {"axis": -1, "reverse": True, "exclusive": True}]:
+    good("linear_recurrence", normal(2, 4), normal(2, 4), ref=_linear_recurrence, kwargs=_kw)
+good("linear_recurrence", np.array([[1.5, 0.0, 2.0, 0.0], [0.0, 0.5, 0.0, -1.0]]), normal(2, 4),
+     ref=_linear_recurrence, kwargs={"axis": 1, "exclusive": True}, id="zeros")
+good("linear_recurrence", normal(3), normal(2, 3), ref=_linear_recurrence, id="broadcast")
+good("linear_recurrence", np.array([np.inf, 2.0]), np.array([1.0, 1.0]), ref=_linear_recurrence,
+     grad=False, id="inf-first")  # h[0] is b[0]: no inf * 0 before the first element
+bad("linear_recurrence", lambda: sd.linear_recurrence(v("a", 2, 3), v("b", 2)), sd.ShapeError,
+    r"linear_recurrence: ", id="shapes")
+bad("linear_recurrence", lambda: sd.linear_recurrence(v("a", 3), v("b", 3), exclusive=1), TypeError,
+    r"linear_recurrence: exclusive must be True or False, got 1", id="flag-type")
+bad("linear_recurrence", lambda: sd.linear_recurrence(v("a", 3), v("b", 3), axis=1), sd.ShapeError,
+    r"linear_recurrence: axis 1 is out of bounds", id="axis")
+
 good("average", normal(2, 3), ref=np.average, id="no-weights")
 good("average", normal(2, 3, 4), positive(2, 3, 4), call=lambda a, w: sd.average(a, weights=w),
      ref=lambda a, w: np.average(a, weights=w), id="full-weights")

@@ -172,6 +172,8 @@ OPS.update({
     "cosh": (lambda a: sd.cosh(a), [A]),
     "cumprod": (lambda z: sd.cumprod(z, axis=1), [Z]),
     "cumsum": (lambda a: sd.cumsum(a), [A]),
+    "linear_recurrence": (lambda z, a: sd.linear_recurrence(z, a, axis=1)
+                          + sd.linear_recurrence(z, a * a, axis=0, reverse=True, exclusive=True), [Z, A]),
     "deg2rad": (lambda a: sd.deg2rad(a), [A]),
     "digamma": (lambda p: sd.digamma(p), [P]),
     "erf": (lambda a: sd.erf(a), [A]),

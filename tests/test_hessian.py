@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import sympy
 
 import symdiff as sd
 
@@ -371,3 +372,81 @@ def test_hvp_with_a_vector_that_depends_on_the_variable_is_still_the_hessian_tim
     Haa, Hab, Hbb = np.diag(ea * 0.25), 2 * 0.5 * ea, 2 * ea.sum()
     np.testing.assert_allclose(va, Haa @ (x0 * 0.5) + Hab * x0.sum(), rtol=1e-14)
     np.testing.assert_allclose(vb, Hab @ (x0 * 0.5) + Hbb * x0.sum(), rtol=1e-14)
+
+
+_X = sympy.symbols("x0:4")
+_W = [1.0, -2.0, 0.5, 3.0]
+
+
+@pytest.mark.parametrize("point", [[0.0, 0.0, 2.0, 3.0], [0.0, 0.0, 0.0, 1.0], [2.0, 0.0, 3.0, 0.0],
+                                   [0.0, 0.0, 0.0, 0.0], [1.5, -0.5, 2.0, 0.7]])
+@pytest.mark.parametrize("name", ["prod", "cumprod"])
+def test_prod_and_cumprod_third_derivatives_are_exact_with_several_zeros(name, point):
+    # with k zeros, derivatives of order k + 1 were lost: the rule stood for the product of
+    # the other zeros by a constant 0 from the third zero on (and past two at the first order)
+    x = sd.var("x", shape=(4,))
+    if name == "prod":
+        f, fs = sd.prod(x), sympy.Mul(*_X)
+    else:
+        f = sd.sum(sd.cumprod(x) * np.array(_W))
+        fs = sum(w * sympy.Mul(*_X[: k + 1]) for k, w in enumerate(_W))
+    at = dict(zip(_X, point))
+    want = [np.array([float(sympy.diff(fs, _X[i]).subs(at)) for i in range(4)]),
+            np.array([[[float(sympy.diff(fs, _X[i], _X[j], _X[k]).subs(at)) for k in range(4)]
+                       for j in range(4)] for i in range(4)])]
+    grad = sd.grad(f, x)
+    third = sd.stack([sd.hessian(grad[i], x) for i in range(4)])  # d3 f / dx_i dx_j dx_k
+    for simplify in (False, True):
+        got = sd.evaluate([grad, third], {"x": np.array(point)}, simplify=simplify)
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g, w, rtol=1e-14, atol=0)
+
+
+@pytest.mark.parametrize("t0", [0.0, 1.0, -2.0])
+def test_prod_and_cumprod_of_a_packed_scalar_to_the_fourth_order(t0):
+    # f(t) = prod([t, t, t - 1, 3]) has a double zero at t = 0 and a triple one in cumprod's
+    # terms; Taylor mode and nested gradients against SymPy
+    t, T = sd.var("t"), sympy.Symbol("t")
+    packed = sd.stack([t, t, t - 1.0, sd.const(3.0)])
+    cases = [(sd.prod(packed), T * T * (T - 1) * 3),
+             (sd.sum(sd.cumprod(packed) * np.array(_W)),
+              sum(w * sympy.Mul(*[T, T, T - 1, 3][: k + 1]) for k, w in enumerate(_W)))]
+    for f, fs in cases:
+        nested = f
+        for order in range(1, 5):
+            nested = sd.grad(nested, t)
+            want = float(sympy.diff(fs, T, order).subs(T, t0))
+            got = sd.evaluate([nested, sd.derivative(f, t, order)], {"t": t0})
+            np.testing.assert_allclose(got, [want, want], rtol=1e-14, atol=0, err_msg=f"{order} {fs}")
+
+
+@pytest.mark.parametrize("axis", [None, 1, (0, 1)])
+def test_prod_over_several_axes_third_derivatives_at_zeros(axis):
+    m = sd.var("m", shape=(2, 3))
+    values = np.array([[0.0, 2.0, 0.0], [1.5, 0.0, -1.0]])
+    syms = np.array(sympy.symbols("m0:6")).reshape(2, 3)
+    f = sd.sum(sd.prod(m, axis=axis) * 0.5) if axis == 1 else sd.prod(m, axis=axis)
+    fs = sum(sympy.Mul(*row) for row in syms) * 0.5 if axis == 1 else sympy.Mul(*syms.ravel())
+    at = dict(zip(syms.ravel(), values.ravel()))
+    flat = list(syms.ravel())
+    grad = sd.reshape(sd.grad(f, m), (6,))
+    third = sd.stack([sd.reshape(sd.hessian(grad[i], m), (6, 6)) for i in range(6)])
+    want = np.array([[[float(sympy.diff(fs, a, b, c).subs(at)) for c in flat] for b in flat]
+                     for a in flat])
+    np.testing.assert_allclose(sd.evaluate(third, {"m": values}), want, rtol=1e-14, atol=0)
+
+
+def test_reversed_cumprod_derivatives_are_exact_at_zeros():
+    # the reversed scan had no derivative rule; it is the mirror of the forward one
+    from symdiff.ops.scan import Cumprod
+
+    x = sd.var("x", shape=(4,))
+    f = sd.sum(sd.Node(Cumprod(0, True), (x,)) * np.array(_W))
+    fs = sum(w * sympy.Mul(*_X[k:]) for k, w in enumerate(_W))
+    point = [2.0, 0.0, 0.0, 3.0]
+    at = dict(zip(_X, point))
+    grad = sd.grad(f, x)
+    third = sd.stack([sd.hessian(grad[i], x) for i in range(4)])
+    want = np.array([[[float(sympy.diff(fs, _X[i], _X[j], _X[k]).subs(at)) for k in range(4)]
+                      for j in range(4)] for i in range(4)])
+    np.testing.assert_allclose(sd.evaluate(third, {"x": np.array(point)}), want, rtol=1e-14, atol=0)

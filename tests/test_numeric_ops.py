@@ -53,6 +53,27 @@ def test_hypot_gradient_at_the_origin_is_zero():
     np.testing.assert_allclose(gb, [0.0, -0.8], rtol=1e-15, atol=0)
 
 
+@pytest.mark.parametrize("a, b", [(1e308, 1e308), (3e307, -4e307), (1e300, 2e300), (1e-300, 1e-300),
+                                  (3.0, 4.0)])
+def test_hypot_second_derivatives_are_finite_and_right_at_any_scale(a, b):
+    # a**2 / h**3 and the like: 1e-309 near the largest floats, where h * h overflows, and
+    # 1e299 near the smallest normal ones, where 1 / h**2 does
+    x, y = sd.symbols("x y")
+    h = sd.hypot(x, y)
+    first = sd.grad(h, [x, y])
+    second = [d for g in first for d in sd.grad(g, [x, y])]
+    with mpmath.workdps(40):
+        A, B = mpmath.mpf(a), mpmath.mpf(b)
+        H = mpmath.sqrt(A * A + B * B)
+        want = [A / H, B / H, B * B / H**3, -A * B / H**3, -A * B / H**3, A * A / H**3]
+    got = sd.evaluate(first + second, {"x": a, "y": b})
+    for g, w in zip(got, want):
+        # the largest inputs have second derivatives below the smallest normal float, with
+        # fewer significant bits
+        tol = 1e-11 if abs(w) < 2.3e-308 else 1e-14
+        assert math.isfinite(g) and abs(g - float(w)) <= tol * abs(float(w)), (g, float(w))
+
+
 @pytest.mark.parametrize("x, want", [
     ([2.0, 0.0, 3.0, 4.0], None),
     ([0.0, 2.0, 3.0, 4.0], None),

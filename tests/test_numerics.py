@@ -59,6 +59,46 @@ def test_nan_and_inf_propagate_through_evaluate_and_generated_code(shape):
     np.testing.assert_array_equal(got, [np.nan, 0.0, np.nan])
 
 
+def _bits(value):
+    """Sign and value of each part, NaN equal to NaN (whatever its sign), -0.0 not 0.0."""
+    return [(math.isnan(v), math.isnan(v) or v, math.isnan(v) or math.copysign(1.0, v))
+            for v in (complex(value).real, complex(value).imag)]
+
+
+_POWER_EDGES = [-math.inf, math.inf, -0.0, 0.0, math.nan, -4.0, 4.0]
+
+
+@pytest.mark.parametrize("exponent", [0.5, 1.5, -0.5, 2.0, -1.0, 3.0, 0.0])
+def test_scalar_powers_agree_with_numpy_at_infinities_zeros_nan_and_negatives(exponent):
+    # NumPy takes a 0-d array to the power 0.5 as np.sqrt (sqrt(-inf) is nan, sqrt(-0.0) is
+    # -0.0) where C's pow, as math.pow, gives inf and 0.0; the scalar path must agree
+    x, y = sd.symbols("x y")
+    by_constant = sd.compile(x ** exponent, inputs=[x])
+    by_variable = sd.compile(x ** y, inputs=[x, y])
+    assert "except (ArithmeticError, ValueError)" in by_variable.source  # the scalar path
+    for v in _POWER_EDGES:
+        with np.errstate(all="ignore"):
+            want = np.power(np.array(v), np.array(exponent))[()]
+            got = [by_constant(v), by_variable(v, exponent), sd.evaluate(x ** exponent, {"x": v}),
+                   sd.evaluate(x ** y, {"x": v, "y": exponent})]
+        for g in got:
+            assert _bits(g) == _bits(want), (v, exponent, g, want)
+
+
+@pytest.mark.parametrize("exponent", [0.5, 2.0, -1.0])
+def test_complex_powers_agree_with_numpy_at_infinities_zeros_nan_and_negatives(exponent):
+    z = sd.var("z", dtype=np.complex128)
+    fns = [sd.compile(z ** exponent, inputs=[z]), sd.compile(sd.sqrt(z), inputs=[z])]
+    for v in [complex(-math.inf, 0.0), complex(math.inf, 0.0), complex(-0.0, 0.0), -4 + 0j,
+              complex(math.nan, 0.0), complex(0.0, math.inf), complex(-1.0, -0.0), 1 + 1j]:
+        with np.errstate(all="ignore"):
+            want = [np.power(np.array(v), np.array(exponent, dtype=np.complex128))[()], np.sqrt(np.array(v))[()]]
+            got = [f(v) for f in fns]
+            evaluated = sd.evaluate([z ** exponent, sd.sqrt(z)], {"z": v})
+        for g, e, w in zip(got, evaluated, want):
+            assert _bits(g) == _bits(w) and _bits(e) == _bits(w), (v, exponent, g, e, w)
+
+
 def test_division_by_zero_gives_inf_and_nan_with_numpy_warnings():
     x, y = sd.symbols("x y")
     vec = sd.var("v", (3,))

@@ -821,3 +821,23 @@ def test_a_boolean_factor_is_its_own_square():
         assert sd.count_nodes(s) < sd.count_nodes(e), str(s)
         same_values(e, s, m=np.array([True, False, True]), v=np.array([1.0, -2.0, 3.0]))
     assert str(sd.simplify(m * v * m)) == "m * v"
+
+
+def test_complex_terms_do_not_merge_into_a_multiple_that_turns_an_infinity_into_nan():
+    # z + z is inf+0j at z = inf+0j, but 2 * z is a complex multiply there (NumPy multiplies
+    # by a real number as by a complex one): (2+0j) * (inf+0j) = inf+nanj
+    z = sd.var("z", shape=(4,), dtype="complex128")
+    w = sd.var("w", shape=(4,), dtype="complex128")
+    inf, nan = np.inf, np.nan
+    values = {"z": np.array([complex(inf, 0), complex(0, inf), complex(-inf, -inf), 1 + 2j]),
+              "w": np.array([1 + 1j, complex(2, -0.0), complex(-inf, 1), complex(nan, 0)])}
+    with np.errstate(all="ignore"):
+        for e in [z + z, z - (-z), 3 * z + z, z + w + z, (z + w) + (z + w), z * w + w * z]:
+            want = sd.evaluate(e, values, simplify=False)
+            got = [sd.evaluate(sd.simplify(e), values, simplify=False),
+                   sd.compile(e, inputs=[z, w])(values["z"], values["w"])]
+            for g in got:
+                for part in (np.real, np.imag):
+                    np.testing.assert_array_equal(part(g), part(want), err_msg=str(e))
+    # real sums still merge
+    assert str(sd.simplify(v + v)) == "2.0 * v"

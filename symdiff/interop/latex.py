@@ -277,10 +277,12 @@ def _more_latex(n: Node, a: list[Printed]) -> Printed | None:
         lo = a[1] if op.has_min else r"-\infty"  # type: ignore[attr-defined]
         hi = a[1 + op.has_min] if op.has_max else r"\infty"  # type: ignore[attr-defined]
         return _call("clip", [a[0], lo, hi])
-    if name in ("cumsum", "cumprod"):
+    if name in ("cumsum", "cumprod", "linear_recurrence"):
         extra = [] if n.ndim == 1 else [rf"\mathrm{{axis}}={op.axis}"]  # type: ignore[attr-defined]
         if op.reverse:  # type: ignore[attr-defined]
             extra.append(r"\mathrm{reversed}")
+        if getattr(op, "exclusive", False):
+            extra.append(r"\mathrm{exclusive}")
         return _call(name, a, extra)
     return None
 

@@ -266,6 +266,20 @@ def _scan(op: Any, args: list[Arr]) -> Arr:
     return np.flip(out, op.axis) if op.reverse else out
 
 
+def _linear_recurrence(op: Any, args: list[Arr]) -> Arr:
+    a, b = (np.moveaxis(np.asarray(x, dtype=object), op.axis, 0) for x in args)
+    order = range(len(b) - 1, -1, -1) if op.reverse else range(len(b))
+    out = np.empty(b.shape, dtype=object)
+    h = None
+    for i in order:
+        if op.exclusive:
+            out[i] = np.zeros(b.shape[1:], dtype=int) if h is None else h
+        h = b[i] if h is None else a[i] * h + b[i]
+        if not op.exclusive:
+            out[i] = h
+    return np.moveaxis(out, 0, op.axis)
+
+
 def _sinc_derivative(op: Any, args: list[Arr]) -> Arr:
     t = sympy.Dummy("t", real=True)
     expr = sympy.diff(sympy.sinc(sympy.pi * t), t, op.n)
@@ -276,6 +290,7 @@ _WITH_PARAMS: dict[str, Callable[[Any, list[Arr]], Arr]] = {
     "clip": _clip,
     "cumsum": _scan,
     "cumprod": _scan,
+    "linear_recurrence": _linear_recurrence,
     "sinc_derivative": _sinc_derivative,
     "polygamma": lambda op, args: _map(lambda a: sympy.polygamma(op.n, a), args[0]),
 }

@@ -35,7 +35,7 @@ from .products import cross, dot, einsum, inner, kron, matmul, outer, polyval, t
 from .reduce import (
     all, any, average, logsumexp, max, mean, min, prod, std, sum, sum_to, variance,
 )
-from .scan import cumprod, cumsum
+from .scan import cumprod, cumsum, linear_recurrence
 from .selection import add_along_axis, argmax, argmin, argsort, sort, take_along_axis
 from .shape import (
     arange, broadcast_to, concatenate, expand_dims, full_like, index, index_add, ones_like, reshape,
@@ -57,7 +57,8 @@ FUNCTIONS: dict[str, Any] = {
         round, sigmoid, sign, sin, sinc, sinc_derivative, sinh, softplus, sqrt, square,
         stop_gradient, subtract, tan, tanh, trunc, where,
         # reductions and scans
-        all, any, average, cumprod, cumsum, logsumexp, max, mean, min, prod, std, sum, variance,
+        all, any, average, cumprod, cumsum, linear_recurrence, logsumexp, max, mean, min, prod,
+        std, sum, variance,
         # neural-network functions
         log_softmax, one_hot, softmax,
         # shape and selection

@@ -184,6 +184,17 @@ class Pow(Binary):
     name, numpy, symbol, precedence = "pow", "{0} ** {1}", "**", 40
     math = "math.pow({0}, {1})"
 
+    def emit_scalar(self, args: Sequence[str]) -> str | None:
+        # NumPy takes a 0-d array to the power 0.5 as its square root, which differs from C's
+        # pow at -inf (nan, not inf) and at -0.0 (-0.0, not 0.0); math.sqrt raises where NumPy
+        # gives nan, so the generated code falls back to NumPy there
+        a, b = args
+        if b == "0.5":
+            return f"math.sqrt({a})"
+        if b.isidentifier():  # a value known only when the function runs
+            return f"(math.sqrt({a}) if {b} == 0.5 else math.pow({a}, {b}))"
+        return self.math.format(a, b)
+
     def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
         p = const_value(b)
         # d(a**0)/da is 0 everywhere, also at a == 0 where b * a**(b-1) would be 0 * inf

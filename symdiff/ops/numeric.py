@@ -202,8 +202,13 @@ class Hypot(Binary):
     math = "math.hypot({0}, {1})"
 
     def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
-        gr = g / where(out > 0, out, 1)  # a = b = 0 there, so both cotangents are 0
-        return (gr * a, gr * b)
+        # The gradient is the unit vector (a, b) / out, bounded by 1 at any scale; dividing
+        # each input by out (not g by out, then multiplying by the input) keeps every higher
+        # derivative a product of such bounded ratios and powers of 1 / out, so it neither
+        # overflows nor underflows where its true value is finite (out * out would at 1e155).
+        # a = b = 0 where out is 0, so both cotangents are 0 there.
+        safe = where(out > 0, out, 1)
+        return (g * (a / safe), g * (b / safe))
 
 
 class LogAddExp(Binary):

@@ -15,6 +15,7 @@ from ..errors import DTypeError, ShapeError
 from .base import as_node, dim_size, dtype_by_running, helper, normalize_axes
 from .elementwise import astype, equal, exp, exp_float, maximum, minimum, sqrt, where
 from .numeric import conj, real
+from .scan import exclusive_product
 from .shape import broadcast_to, reshape
 
 
@@ -88,31 +89,24 @@ class Min(Max):
 
 
 class Prod(Reduction):
-    """Product over axes; its gradient and Hessian are exact also where inputs are zero (no
-    division by zero)."""
+    """Product over axes; its derivatives are exact at every order also where inputs are zero
+    (no division by zero)."""
 
     __slots__ = ()
     name, numpy_name = "prod", "np.prod"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
-        # d prod / d x_i is the product of the others. With P the product of the nonzero
-        # elements and Z that of the zeros (1 if none), it is P / x_i * Z for a nonzero x_i, and
-        # P times the product of the other zeros for a zero x_i: 1 if x_i is the only one, the
-        # other zero if there are two (the sum of the zeros minus x_i), else 0. Written so, the
-        # values are exact and so are the second derivatives at zeros (Z and the sum carry
-        # the derivative in the zeros that a constant 0 or 1 would drop). Z is needed only to
-        # the first order: 1 without zeros, the lone zero (the sum of the zeros), else 0.
-        is_zero = equal(x, 0)
-        zeros = Node(Sum(self.axes, True), (astype(is_zero, np.int64),))
-        nonzero = where(is_zero, 1, x)
-        nonzero_prod = Node(Prod(self.axes, True), (nonzero,))
-        zero_sum = Node(Sum(self.axes, True), (where(is_zero, x, 0),))
-        zero_prod = where(equal(zeros, 0), 1, where(equal(zeros, 1), zero_sum, 0))
-        other_zeros = where(equal(zeros, 1), 1, where(equal(zeros, 2), zero_sum - x, 0))
-        gk = self.kept(g, x)
-        at_zero = gk * nonzero_prod * other_zeros
-        elsewhere = gk * (nonzero_prod / nonzero) * zero_prod
-        return (where(is_zero, at_zero, elsewhere),)
+        # d prod / d x_i is the product of the others: along one axis, the product of the
+        # elements before x_i times that of those after it, two running products without
+        # division. Over several axes, one at a time: the others along the first axis times
+        # the others of the product over it along the next (it has size 1 there, and
+        # broadcasts back), and so on.
+        gx = self.kept(g, x)
+        y = x
+        for axis in self.axes:  # none: the product of one element is that element
+            gx = gx * exclusive_product(y, axis) * exclusive_product(y, axis, reverse=True)
+            y = Node(Prod((axis,), True), (y,))
+        return (gx,)
 
 
 @helper

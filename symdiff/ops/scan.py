@@ -7,10 +7,11 @@ from typing import Any
 
 import numpy as np
 
-from ..ir import Dim, Node, Op, Type
-from .base import as_node, dtype_by_running, normalize_axis
+from ..errors import ShapeError
+from ..ir import Dim, Node, Op, Type, format_shape
+from .base import as_node, broadcast_shapes, dtype_by_running, helper, normalize_axis
 from .elementwise import astype, equal, where
-from .shape import reshape, resolve_reshape
+from .shape import broadcast_to, ones_like, reshape, resolve_reshape
 
 
 class Scan(Op):
@@ -50,35 +51,124 @@ class Cumsum(Scan):
 
 
 class Cumprod(Scan):
-    """Running product; its gradient is exact also where the input has zeros."""
+    """Running product; its derivatives are exact at every order, also where the input has
+    zeros (no division)."""
 
     __slots__ = ()
     name, numpy_name = "cumprod", "np.cumprod"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
-        if self.reverse:
-            raise NotImplementedError("cumprod: no derivative rule for the reversed scan")
-        # As prod's rule, for each running product: with P_j the running product of the
-        # nonzero elements, c_j the number of zeros so far and s_j their sum, d out_j / d x_i
-        # (i <= j) is P_j / x_i * Z_j for a nonzero x_i (Z_j: 1 without zeros, the lone zero
-        # s_j, else 0), and for a zero x_i P_j times the other zeros: 1 if x_i is the only one,
-        # s_j - x_i if there are two, else 0. Written so, the values are exact and so are the
-        # second derivatives at zeros (s carries the derivative in the zeros, where a constant
-        # 0 past the first zero dropped d2 out / dx_i dx_z).
-        is_zero = equal(x, 0)
-        zeros = Node(Cumsum(self.axis), (astype(is_zero, np.int64),))
-        nonzero = where(is_zero, 1, x)
-        zero_sum = Node(Cumsum(self.axis), (where(is_zero, x, 0),))
-        lone, pair = equal(zeros, 1), equal(zeros, 2)
-        gp = g * Node(Cumprod(self.axis), (nonzero,))
+        # d out_j / d x_i (i <= j in the scan's direction) is the product of x_k for k <= j,
+        # k != i: the product of the elements before i times that of those from i + 1 to j.
+        # Summed against g, the second factor is g_i plus a scan in the other direction,
+        # l_i = g_i + x_{i+1} l_{i+1}; both are linear recurrences, whose derivatives are
+        # again linear recurrences, so every order is exact where x has zeros.
+        later = g + linear_recurrence(x, x * g, self.axis, reverse=not self.reverse, exclusive=True)
+        return (exclusive_product(x, self.axis, self.reverse) * later,)
 
-        def later(v: Node) -> Node:  # sum over j >= i
-            return Node(Cumsum(self.axis, True), (v,))
 
-        elsewhere = later(gp * where(equal(zeros, 0), 1, where(lone, zero_sum, 0))) / nonzero
-        at_zero = (later(where(lone, gp, 0)) + later(where(pair, gp * zero_sum, 0))
-                   - x * later(where(pair, gp, 0)))
-        return (where(is_zero, at_zero, elsewhere),)
+def exclusive_product(x: Node, axis: int, reverse: bool = False) -> Node:
+    """The product of the elements before each one along ``axis`` (after it when ``reverse``),
+    1 for the first: no division, so exact with zeros, and so are its derivatives."""
+    first = equal(Node(Cumsum(axis, reverse), (ones_like(x, np.int64),)), 1)
+    # h_i = x_i * h_{i-1} with h_0 = x_0 is the running product; exclusive, h_{i-1} at i
+    running = linear_recurrence(x, where(first, x, 0), axis, reverse=reverse, exclusive=True)
+    return where(first, 1, running)
+
+
+@helper
+def linear_recurrence_kernel(a, b, axis, reverse, exclusive):  # type: ignore[no-untyped-def]
+    # h[i] = a[i] * h[i - 1] + b[i] along the axis (from its end when reverse), h[0] = b[0]
+    # (no a[0] * 0, which is nan for an infinite a[0]); exclusive: h[i - 1] at i, 0 at the first.
+    # One element after the other, as the recurrence reads: a parallel scan would multiply
+    # runs of a first, which can overflow where h does not.
+    a, b = np.broadcast_arrays(a, b)
+    a, b = np.moveaxis(a, axis, 0), np.moveaxis(b, axis, 0)
+    if reverse:
+        a, b = a[::-1], b[::-1]
+    h = np.zeros(b.shape, np.result_type(a, b))
+    if len(b) and b.ndim == 1 and h.dtype == np.float64:
+        # on Python floats (the same IEEE doubles): a NumPy call per element costs far more
+        # than its arithmetic
+        a_list, b_list = a.tolist(), b.tolist()
+        last = b_list[0]
+        values = [last]
+        for i in range(1, len(b_list)):
+            last = a_list[i] * last + b_list[i]
+            values.append(last)
+        h[:] = values
+    elif len(b):
+        h[0] = b[0]
+        for i in range(1, len(b)):
+            h[i] = a[i] * h[i - 1] + b[i]
+    if exclusive:
+        h = np.concatenate([np.zeros_like(h[:1]), h[:-1]])
+    if reverse:
+        h = h[::-1]
+    return np.moveaxis(h, 0, axis)
+
+
+class LinearRecurrence(Op):
+    """``h[i] = a[i] * h[i-1] + b[i]`` along an axis (``reverse``: from its end), nothing
+    before the first element; ``exclusive`` gives each position the ``h`` of the one before it
+    (0 at the first). Closed under differentiation: with ``h`` written H(a, b) and R the
+    recurrence the other way, the cotangent ``l`` of ``b`` is
+    ``g + R_excl(a, a * g)`` (inclusive) or ``R_excl(a, g)`` (exclusive), and that of ``a`` is
+    ``l * H_excl(a, b)``: derivatives of running products at every order, without division."""
+
+    __slots__ = ("axis", "reverse", "exclusive")
+    name = "linear_recurrence"
+
+    def __init__(self, axis: int, reverse: bool, exclusive: bool) -> None:
+        self.axis = axis
+        self.reverse = reverse
+        self.exclusive = exclusive
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.axis, self.reverse, self.exclusive)
+
+    def infer(self, a: Type, b: Type) -> Type:
+        if a.shape != b.shape:
+            raise ShapeError(f"{self.name}: a has shape {format_shape(a.shape)} and b "
+                             f"{format_shape(b.shape)}; they must be the same")
+        return Type(dtype_by_running(self, [a, b]), a.shape)
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return (f"linear_recurrence_kernel({args[0]}, {args[1]}, {self.axis}, {self.reverse}, "
+                f"{self.exclusive})")
+
+    def text(self, args: Sequence[str]) -> str:
+        flags = "".join(f", {k}=True" for k in ("reverse", "exclusive") if getattr(self, k))
+        return f"{self.name}({args[0]}, {args[1]}, axis={self.axis}{flags})"
+
+    def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
+        def other(v: Node, w: Node) -> Node:
+            return Node(LinearRecurrence(self.axis, not self.reverse, True), (v, w))
+
+        if self.exclusive:
+            gb = other(a, g)
+            return (gb * out, gb)
+        gb = g + other(a, a * g)
+        return (gb * Node(LinearRecurrence(self.axis, self.reverse, True), (a, b)), gb)
+
+
+def linear_recurrence(a: Any, b: Any, axis: Any = -1, *, reverse: bool = False,
+                      exclusive: bool = False) -> Node:
+    """The first-order linear recurrence ``h[i] = a[i] * h[i-1] + b[i]`` along ``axis``, with
+    nothing before the first element (``h[0] = b[0]``): ``sd.linear_recurrence(a, b, axis=0)``.
+
+    ``reverse=True`` runs it from the end of the axis; ``exclusive=True`` gives each position
+    the ``h`` of the element before it (0 at the first). The derivatives of ``cumprod`` and
+    ``prod`` are written with it: it multiplies, never divides, so they are exact at zeros."""
+    for flag, value in (("reverse", reverse), ("exclusive", exclusive)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"linear_recurrence: {flag} must be True or False, got {value!r}")
+    a, b = as_node(a), as_node(b)
+    shape = broadcast_shapes("linear_recurrence", a.shape, b.shape)
+    a, b = broadcast_to(a, shape), broadcast_to(b, shape)
+    op = LinearRecurrence(normalize_axis("linear_recurrence", axis, len(shape)), bool(reverse),
+                          bool(exclusive))
+    return Node(op, (a, b))
 
 
 def _scan(cls: type[Scan], a: Any, axis: Any, dtype: Any, out: Any, reverse: bool = False) -> Node:
@@ -109,12 +199,11 @@ def cumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, *, reve
 
 def cumprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Node:
     """Cumulative product along ``axis`` (of the flattened array when None):
-    ``sd.cumprod(x, axis=1)``. The gradient is exact where the input has zeros; second
-    derivatives are exact where it has none.
+    ``sd.cumprod(x, axis=1)``. Derivatives of every order are exact where the input has zeros.
 
     ``dtype`` converts the input first and is the result's; ``out`` is not supported
     (NotImplementedError)."""
     return _scan(Cumprod, a, axis, dtype, out)
 
 
-__all__ = ["cumprod", "cumsum"]
+__all__ = ["cumprod", "cumsum", "linear_recurrence"]

@@ -309,7 +309,9 @@ IDENTITIES = RuleSet([
     Rule(x / x, lambda node, x: _same_cancels(node, x, 1)),  # x/x -> 1 (x finite, non-zero)
     # a boolean x + x is x or x, x * x is x and x: both x (2 * x and x ** 2 would be computed
     # in integers and cast back)
-    Rule(x + x, lambda x: x if x.dtype.kind == "b" else 2 * x),  # x+x -> 2x
+    # and a complex 2 * x is a complex multiply, NaN in the part beside an infinite one
+    Rule(x + x, lambda x: x if x.dtype.kind == "b" else None if x.dtype.kind == "c"
+         else 2 * x),  # x+x -> 2x
     Rule(x * x, lambda x: x if x.dtype.kind == "b"
          else power(x, const(np.asarray(2, dtype=x.dtype)))),  # x*x -> x**2
     Rule(x ** c, _pow_const),  # x**1 -> x, x**0 -> 1
@@ -1245,12 +1247,14 @@ def _collect_region(old: Node, ctx: Context) -> Node | None:
     stack = [old]
     merges = 0
     leaves: dict[Node, None] = {}
+    summed: set[Node] = set()  # nodes whose coefficient adds up the coefficients of several uses
     additive = isinstance(old.op, _ADDITIVE)
     while stack and additive:
         n = stack.pop()
         if n not in coef:
             continue  # a negation pushed once per use: its first visit took every coefficient
         k = coef.pop(n)
+        inherited = n in summed
         leaves.pop(n, None)
         scaled = _scale_of(n) if n is not old else None
         if isinstance(n.op, Add):
@@ -1266,9 +1270,12 @@ def _collect_region(old: Node, ctx: Context) -> Node | None:
             if child in coef:
                 merges += 1
                 coef[child] = coef[child] + kc
+                summed.add(child)
             else:
                 coef[child] = kc
                 leaves[child] = None
+            if inherited:
+                summed.add(child)
             arrived[child] = arrived.get(child, 0) + 1
             if child.dtype == dtype and child.shape == old.shape and (isinstance(child.op, Neg) or (
                     arrived[child] == uses.get(child, 0)
@@ -1312,7 +1319,8 @@ def _collect_region(old: Node, ctx: Context) -> Node | None:
         inside |= grow
         monos = [(leaf, owned, _monomial(leaf, owned, ctx, dtype, coef[leaf], inside)
                   if not grow.isdisjoint(m.blocked) else m) for leaf, owned, m in monos]
-    for _, _, m in monos:
+    summed_groups: set[frozenset[tuple[Node, int, int]]] = set()
+    for leaf, _, m in monos:
         merges += m.merged
         key = m.key()
         g = groups.get(key)
@@ -1321,6 +1329,15 @@ def _collect_region(old: Node, ctx: Context) -> Node | None:
         else:
             g.coef = g.coef + m.coef
             merges += 1
+            summed_groups.add(key)
+        if leaf in summed:
+            summed_groups.add(key)
+    if dtype.kind == "c" and any(np.abs(groups[key].coef) not in (0, 1) for key in summed_groups):
+        # z + z -> 2 * z is a complex multiply, (2+0j) * (inf+0j) = inf+nanj where z + z is
+        # inf+0j; NumPy multiplies by a real as by a complex with imaginary part 0, so no way of
+        # writing the coefficient keeps the infinity: a complex sum whose terms would merge
+        # into a multiple stays as written
+        return None
     merges += max(0, n_constants - 1)
     gl = list(groups.values())
     # factors shared by every term come out once: g*a + g*b -> g*(a+b)
