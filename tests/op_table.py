@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy import special
 
 import symdiff as sd
 
@@ -591,6 +592,11 @@ for _axis in ((0, 2), (-1, 0, 1)):  # several axes at once, as SciPy's and JAX's
     good("softmax", normal(2, 3, 4), ref=lambda x, axis=-1: np.exp(_np_log_softmax(x, axis)),
          kwargs={"axis": _axis})
     good("log_softmax", normal(2, 3, 4), ref=_np_log_softmax, kwargs={"axis": _axis})
+for _shape in ((), (5,), (3, 4), (2, 3, 4)):  # axis=None: every element at once, as SciPy's
+    good("softmax", normal(*_shape), ref=special.softmax,
+         kwargs={"axis": None}, id=f"axis-none-{len(_shape)}d")
+    good("log_softmax", normal(*_shape), ref=special.log_softmax,
+         kwargs={"axis": None}, id=f"axis-none-{len(_shape)}d")
 for _name in ("softmax", "log_softmax"):
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), axis=3), sd.ShapeError,
         rf"{_name}: axis 3 is out of bounds for an array of 2 dimensions", id="axis")

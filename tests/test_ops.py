@@ -473,6 +473,44 @@ def test_softmax_and_logsumexp_of_empty_slices_are_numpys():
             assert sd.evaluate(sd.grad(sd.sum(fn(x)), x), {"x": np.zeros(0)}).shape == (0,)
 
 
+def test_softmax_over_every_axis_is_scipys():
+    # axis=None normalizes over all elements and keeps the shape, as scipy.special.softmax:
+    # the same graph as naming every axis, in the evaluator, generated code, SymPy and LaTeX
+    import sympy
+    from scipy import special
+
+    A, s, v = sd.var("A", (2, 3)), sd.var("s"), sd.var("v", (4,))
+    a = 300 * np.random.default_rng(3).standard_normal((2, 3))  # exp alone would overflow
+    for fn, ref in ((sd.softmax, special.softmax), (sd.log_softmax, special.log_softmax)):
+        assert fn(A, axis=None) is fn(A, axis=(0, 1)) and fn(v, axis=None) is fn(v, axis=0)
+        e = fn(A, axis=None)
+        assert e.shape == (2, 3)
+        got = sd.evaluate(e, {"A": a})
+        np.testing.assert_allclose(got, ref(a), rtol=1e-12, atol=1e-300)
+        np.testing.assert_array_equal(sd.compile(e, inputs=[A])(a), got)
+        for value in (1.5, np.inf):  # a 0-d array is its one element: 1 (nan at inf), as SciPy
+            np.testing.assert_array_equal(sd.evaluate(fn(s, axis=None), {"s": value}), ref(value))
+    assert sd.latex(sd.softmax(A, axis=None)) == r"e^{A - \operatorname{logsumexp} A}"
+    b = a / 300
+    base = sympy.IndexedBase("A", shape=(2, 3), real=True)
+    subs = {base[i, j]: b[i, j] for i in range(2) for j in range(3)}
+    sym = sympy.Array(sd.to_sympy(sd.softmax(A, axis=None))).subs(subs)
+    np.testing.assert_allclose(np.array(sym.tolist(), dtype=float), special.softmax(b), rtol=1e-12)
+    # the Hessian of one output against second central differences of SciPy's values
+    hess = sd.evaluate(sd.hessian(sd.log_softmax(A, axis=None)[1, 2], A), {"A": b}).reshape(6, 6)
+
+    def at(i, di, j, dj):
+        x = b.copy().ravel()
+        x[i] += di
+        x[j] += dj
+        return special.log_softmax(x.reshape(2, 3), axis=None)[1, 2]
+
+    h = 1e-4
+    fd = [[(at(i, h, j, h) - at(i, h, j, -h) - at(i, -h, j, h) + at(i, -h, j, -h)) / (4 * h * h)
+           for j in range(6)] for i in range(6)]
+    np.testing.assert_allclose(hess, fd, rtol=1e-5, atol=1e-6)
+
+
 def test_round_passes_no_gradient_and_builtin_round_works():
     x = sd.var("x", shape=(3,))
     values = np.array([0.4, 1.5, -2.6])
