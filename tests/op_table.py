@@ -342,6 +342,17 @@ for _name, _gen in [("sum", normal), ("prod", away_from_zero), ("max", distinct)
          call=lambda x, f=sd.FUNCTIONS[_name]: f(x, axis=0, initial=2.0), grad=False, id="empty-initial")
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 3), out=np.zeros(())), NotImplementedError,
         rf"{_name}: the argument 'out' is not supported", id="out")
+for _name, _low in (("max", -np.inf), ("min", np.inf)):  # initial= the dtype's bound: the op's own
+    _ref = getattr(np, _name)
+    good(_name, distinct(2, 3), ref=lambda x, r=_ref, b=_low: r(x, axis=1, initial=b),
+         call=lambda x, f=sd.FUNCTIONS[_name], b=_low: f(x, axis=1, initial=b), id="initial-bound")
+    good(_name, distinct(2, 3, 2), ref=lambda x, r=_ref, b=_low: r(x, axis=(0, 2), keepdims=True, initial=b),
+         call=lambda x, f=sd.FUNCTIONS[_name], b=_low: f(x, axis=(0, 2), keepdims=True, initial=b),
+         id="initial-bound-keepdims")
+    _int = np.iinfo(np.int16).min if _name == "max" else np.iinfo(np.int16).max
+    good(_name, np.array([[3, -7, 2], [5, 1, 0]], dtype=np.int16),
+         ref=lambda x, r=_ref, b=_int: r(x, axis=0, initial=b),
+         call=lambda x, f=sd.FUNCTIONS[_name], b=_int: f(x, axis=0, initial=b), id="int-initial-bound")
 for _name in ("sum", "prod", "mean"):
     _ref = getattr(np, _name)
     good(_name, normal(2, 3), ref=lambda x, r=_ref: r(x, axis=1, where=_MASK23),
