@@ -422,6 +422,7 @@ _MORE_UNARY: dict[str, tuple[Callable[..., Any], Callable[..., np.ndarray]]] = {
     "erfc": (_mp(_mpmath.erfc), lambda *s: np.asarray(2 * normal(*s))),
     "gammaln": (_mp(lambda t: _mpmath.log(abs(_mpmath.gamma(t)))), lambda *s: positive(*s, low=0.2, high=6.0)),
     "digamma": (_mp(_mpmath.digamma), lambda *s: positive(*s, low=0.2, high=20.0)),
+    "gamma": (_mp(_mpmath.gamma), lambda *s: positive(*s, low=0.2, high=6.0)),
 }
 for _name, (_ref, _gen) in _MORE_UNARY.items():
     good(_name, _gen(), ref=_ref)
@@ -446,6 +447,8 @@ good("erfc", np.array([-3.0, 0.0, 5.0, 12.0, 26.0]), ref=_mp(_mpmath.erfc), id="
 good("erf", np.array([0, 1, 2]), ref=_mp(_mpmath.erf), id="int-input")
 good("gammaln", np.array([-2.5, -0.3, 0.01, 1.0, 2.0, 150.0]), ref=_mp(lambda t: _mpmath.log(abs(_mpmath.gamma(t)))),
      id="negative-and-large")
+good("gamma", np.array([-2.5, -0.3, 0.01, 1.0, 2.0, 150.0]), ref=_mp(_mpmath.gamma), id="negative-and-large")
+good("gamma", np.array([1, 4, 7]), ref=_mp(_mpmath.gamma), id="int-input")
 good("digamma", np.array([-2.5, -0.3, 0.01, 1.4616321449683622, 3.0, 1e5]), ref=_mp(_mpmath.digamma),
      id="negative-root-and-large")
 for _n in (1, 2, 3):

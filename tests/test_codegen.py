@@ -172,6 +172,7 @@ OPS.update({
     "erfc": (lambda a: sd.erfc(a), [A]),
     "exp2": (lambda a: sd.exp2(a), [A]),
     "fmod": (lambda a, p: sd.fmod(a, p), [A, P]),
+    "gamma": (lambda a: sd.gamma(a), [A]),
     "gammaln": (lambda p: sd.gammaln(p), [P]),
     "hypot": (lambda a, b: sd.hypot(a, b), [A, B]),
     "log10": (lambda p: sd.log10(p), [P]),
