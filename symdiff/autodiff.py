@@ -367,7 +367,7 @@ def _batched_reduction(node: Node, g: Node, batch: int) -> Sequence[Node | None]
     ``keepdims=True`` then broadcasts the batch against the input like an elementwise rule."""
     op: Reduction = node.op  # type: ignore[assignment]
     (x,) = node.inputs
-    kept = type(op)(op.axes, True)
+    kept = op.with_keepdims(True)
     out = Node(kept, (x,))
     return kept.vjp(g if op.keepdims else reshape(g, (batch, *out.shape)), out, x)
 

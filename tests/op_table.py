@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy import special
 
 import symdiff as sd
 
@@ -341,6 +342,17 @@ for _name, _gen in [("sum", normal), ("prod", away_from_zero), ("max", distinct)
          call=lambda x, f=sd.FUNCTIONS[_name]: f(x, axis=0, initial=2.0), grad=False, id="empty-initial")
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 3), out=np.zeros(())), NotImplementedError,
         rf"{_name}: the argument 'out' is not supported", id="out")
+for _name, _low in (("max", -np.inf), ("min", np.inf)):  # initial= the dtype's bound: the op's own
+    _ref = getattr(np, _name)
+    good(_name, distinct(2, 3), ref=lambda x, r=_ref, b=_low: r(x, axis=1, initial=b),
+         call=lambda x, f=sd.FUNCTIONS[_name], b=_low: f(x, axis=1, initial=b), id="initial-bound")
+    good(_name, distinct(2, 3, 2), ref=lambda x, r=_ref, b=_low: r(x, axis=(0, 2), keepdims=True, initial=b),
+         call=lambda x, f=sd.FUNCTIONS[_name], b=_low: f(x, axis=(0, 2), keepdims=True, initial=b),
+         id="initial-bound-keepdims")
+    _int = np.iinfo(np.int16).min if _name == "max" else np.iinfo(np.int16).max
+    good(_name, np.array([[3, -7, 2], [5, 1, 0]], dtype=np.int16),
+         ref=lambda x, r=_ref, b=_int: r(x, axis=0, initial=b),
+         call=lambda x, f=sd.FUNCTIONS[_name], b=_int: f(x, axis=0, initial=b), id="int-initial-bound")
 for _name in ("sum", "prod", "mean"):
     _ref = getattr(np, _name)
     good(_name, normal(2, 3), ref=lambda x, r=_ref: r(x, axis=1, where=_MASK23),
@@ -410,6 +422,7 @@ _MORE_UNARY: dict[str, tuple[Callable[..., Any], Callable[..., np.ndarray]]] = {
     "erfc": (_mp(_mpmath.erfc), lambda *s: np.asarray(2 * normal(*s))),
     "gammaln": (_mp(lambda t: _mpmath.log(abs(_mpmath.gamma(t)))), lambda *s: positive(*s, low=0.2, high=6.0)),
     "digamma": (_mp(_mpmath.digamma), lambda *s: positive(*s, low=0.2, high=20.0)),
+    "gamma": (_mp(_mpmath.gamma), lambda *s: positive(*s, low=0.2, high=6.0)),
 }
 for _name, (_ref, _gen) in _MORE_UNARY.items():
     good(_name, _gen(), ref=_ref)
@@ -434,6 +447,8 @@ good("erfc", np.array([-3.0, 0.0, 5.0, 12.0, 26.0]), ref=_mp(_mpmath.erfc), id="
 good("erf", np.array([0, 1, 2]), ref=_mp(_mpmath.erf), id="int-input")
 good("gammaln", np.array([-2.5, -0.3, 0.01, 1.0, 2.0, 150.0]), ref=_mp(lambda t: _mpmath.log(abs(_mpmath.gamma(t)))),
      id="negative-and-large")
+good("gamma", np.array([-2.5, -0.3, 0.01, 1.0, 2.0, 150.0]), ref=_mp(_mpmath.gamma), id="negative-and-large")
+good("gamma", np.array([1, 4, 7]), ref=_mp(_mpmath.gamma), id="int-input")
 good("digamma", np.array([-2.5, -0.3, 0.01, 1.4616321449683622, 3.0, 1e5]), ref=_mp(_mpmath.digamma),
      id="negative-root-and-large")
 for _n in (1, 2, 3):
@@ -623,6 +638,11 @@ for _axis in ((0, 2), (-1, 0, 1)):  # several axes at once, as SciPy's and JAX's
     good("softmax", normal(2, 3, 4), ref=lambda x, axis=-1: np.exp(_np_log_softmax(x, axis)),
          kwargs={"axis": _axis})
     good("log_softmax", normal(2, 3, 4), ref=_np_log_softmax, kwargs={"axis": _axis})
+for _shape in ((), (5,), (3, 4), (2, 3, 4)):  # axis=None: every element at once, as SciPy's
+    good("softmax", normal(*_shape), ref=special.softmax,
+         kwargs={"axis": None}, id=f"axis-none-{len(_shape)}d")
+    good("log_softmax", normal(*_shape), ref=special.log_softmax,
+         kwargs={"axis": None}, id=f"axis-none-{len(_shape)}d")
 for _name in ("softmax", "log_softmax"):
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), axis=3), sd.ShapeError,
         rf"{_name}: axis 3 is out of bounds for an array of 2 dimensions", id="axis")

@@ -180,6 +180,7 @@ OPS.update({
     "erfc": (lambda a: sd.erfc(a), [A]),
     "exp2": (lambda a: sd.exp2(a), [A]),
     "fmod": (lambda a, p: sd.fmod(a, p), [A, P]),
+    "gamma": (lambda a: sd.gamma(a), [A]),
     "gammaln": (lambda p: sd.gammaln(p), [P]),
     "hypot": (lambda a, b: sd.hypot(a, b), [A, B]),
     "log10": (lambda p: sd.log10(p), [P]),
@@ -448,6 +449,47 @@ def test_outputs_are_fresh_arrays_and_one_output_returns_one_value():
     assert single(np.ones(3)).shape == (3,)
 
 
+def test_no_two_outputs_share_memory():
+    # an output listed twice (or two that simplify to one node) was one array returned twice,
+    # and a view of another output (y.T beside y) wrote through to it; outputs that are already
+    # distinct arrays are returned as computed, with no copy
+    x = sd.var("x", (2, 3))
+    y = sd.sin(x)
+    X = np.arange(6.0).reshape(2, 3)
+    cases = [[y, y], [sd.sin(x) * 1.0, y], [y, y.T], [y.T, y], [y[0], y], [x, x], [x, x.T, y, y]]
+    for outs in cases:
+        for got in (sd.compile(outs, inputs=[x])(X), sd.evaluate(outs, {"x": X})):
+            assert not any(np.shares_memory(a, b) for k, a in enumerate(got) for b in got[:k])
+            want = [g.copy() for g in got]
+            got[0][...] = -7.0
+            for g, w in zip(got[1:], want[1:]):
+                np.testing.assert_array_equal(g, w)
+    p, (q, r) = sd.compile({"p": y, "q": [y, {"r": y}]}, inputs=[x])(X)  # returned as values
+    assert p is not q and q is not r["r"] and p is not r["r"]
+    assert "np.array(" not in sd.compile([y, y.T * 2.0, sd.cos(x)], inputs=[x]).source.split("def f(")[1]
+
+
+def test_no_two_outputs_of_any_op_share_memory():
+    # every op's result beside itself and beside its computed arguments (an op whose NumPy
+    # result may be a view of its argument must say so, or both would be returned as they are)
+    from op_table import SAMPLES
+
+    checked = 0
+    for sample in SAMPLES:
+        vs = sample.variables()
+        made = {k: -(-v) if v.dtype.kind in "iufc" else ~(~v) for k, v in vs.items()}
+        node, _ = sample.build(made)
+        outs = [node, node, *made.values()]
+        got = sd.compile(outs, inputs=list(vs.values()), simplify=False)(*sample.inputs().values())
+        want = sd.evaluate(outs, sample.inputs(), simplify=False)
+        for results in (got, want):
+            shared = [(j, k) for k, a in enumerate(results) for j in range(k)
+                      if np.shares_memory(a, results[j])]
+            assert not shared, f"{sample}: outputs {shared} share memory"
+        checked += 1
+    assert checked == len(SAMPLES)
+
+
 def test_generated_code_never_writes_into_or_returns_the_callers_arrays():
     # np.real(z) is a view of z: writing the next ops into it in place changed the caller's z;
     # and an output that is an input (the gradient of sum(x * y) with respect to x is y) or a
@@ -610,9 +652,10 @@ def test_a_lists_gradient_outputs_are_named_after_their_variables():
         values = [np.ones((2, 3)), np.full((3, 4), 0.1), np.zeros(4)]
         for got, want in zip(fn(*values), sd.evaluate([loss, *g], dict(zip(["X", "W1", "b1"], values)))):
             np.testing.assert_allclose(got, want, rtol=1e-12)
-    # names given, or a name two outputs would share, are kept as they are
+    # names given, or a name two outputs would share, are kept as they are (an output listed
+    # twice is returned the second time as a copy)
     assert "return a, b, c" in sd.codegen([loss, *g], inputs=[X, W1, b1], names=["a", "b", "c"])
-    assert "return out0, out1, out1" in sd.codegen([loss, g[0], g[0]], inputs=[X, W1, b1])
+    assert "return out0, out1, np.array(out1)" in sd.codegen([loss, g[0], g[0]], inputs=[X, W1, b1])
 
 
 def test_cotangent_provenance_keeps_no_node_alive():

@@ -148,6 +148,37 @@ def test_gammaln_beyond_float64s_range_is_inf_not_an_error():
         assert sd.compile(sd.gammaln(s))(1e308) == np.inf
 
 
+def test_gamma_is_maths_with_scipys_poles_and_overflow():
+    x, s = sd.var("x", (16,)), sd.var("s")
+    value = np.array([-2.5, -0.3, -170.5, -171.5, -180.5, 0.5, 5.0, 171.6, 171.7, 1e308, np.inf,
+                      0.0, -0.0, -1.0, -2.0, -np.inf])
+    want = [math.gamma(t) for t in value[:8]] + [np.inf] * 3 + [np.inf, -np.inf] + [np.nan] * 3
+    got = sd.evaluate(sd.gamma(x), {"x": value})
+    np.testing.assert_array_equal(got, want)  # math.gamma's values exactly; -0.0 where it is -0.0
+    assert np.signbit(got[4]) and not np.signbit(got[3])
+    fn = sd.compile(sd.gamma(x))
+    np.testing.assert_array_equal(fn(value), want)
+    assert "scipy" not in fn.source and fn.source.count("def gamma_kernel") == 1
+    one = sd.compile(sd.gamma(s))  # Python floats, falling back to the kernel where math raises
+    for t, w in zip(value, want):
+        np.testing.assert_array_equal(one(float(t)), w)
+    # tiny arguments overflow on either side; float32 stays float32 (inf above 35.04)
+    np.testing.assert_array_equal(sd.evaluate(sd.gamma(s), {"s": -1e-320}), -np.inf)
+    f32 = sd.var("f", (3,), "float32")
+    got32 = sd.evaluate(sd.gamma(f32), {"f": np.array([2.5, 35.0, 35.1], np.float32)})
+    assert got32.dtype == np.float32
+    np.testing.assert_array_equal(got32, np.array([math.gamma(2.5), math.gamma(35.0), np.inf], np.float32))
+    # the derivative Gamma(x) psi(x), against a central difference of math.gamma
+    d = sd.simplify(sd.grad(sd.gamma(s), s))
+    assert d is sd.gamma(s) * sd.digamma(s)
+    for t in (-2.5, -0.3, 0.7, 4.2):
+        fd = (math.gamma(t + 1e-6) - math.gamma(t - 1e-6)) / 2e-6
+        np.testing.assert_allclose(sd.evaluate(d, {"s": t}), fd, rtol=1e-7)
+    a = sympy.Symbol("s", real=True)
+    assert sd.to_sympy(sd.gamma(s)) == sympy.gamma(a) and sd.from_sympy(sympy.gamma(a)) is sd.gamma(s)
+    assert sd.latex(sd.gamma(s)) == r"\Gamma\left(s\right)"
+
+
 def test_erf_uses_the_same_kernel_in_generated_code():
     x = sd.var("x", (3,))
     fn = sd.compile([sd.erf(x), sd.grad(sd.sum(sd.gammaln(x)), x)], inputs=[x])

@@ -555,6 +555,88 @@ def test_softmax_and_logsumexp_of_empty_slices_are_numpys():
             assert sd.evaluate(sd.grad(sd.sum(fn(x)), x), {"x": np.zeros(0)}).shape == (0,)
 
 
+def test_softmax_over_every_axis_is_scipys():
+    # axis=None normalizes over all elements and keeps the shape, as scipy.special.softmax:
+    # the same graph as naming every axis, in the evaluator, generated code, SymPy and LaTeX
+    import sympy
+    from scipy import special
+
+    A, s, v = sd.var("A", (2, 3)), sd.var("s"), sd.var("v", (4,))
+    a = 300 * np.random.default_rng(3).standard_normal((2, 3))  # exp alone would overflow
+    for fn, ref in ((sd.softmax, special.softmax), (sd.log_softmax, special.log_softmax)):
+        assert fn(A, axis=None) is fn(A, axis=(0, 1)) and fn(v, axis=None) is fn(v, axis=0)
+        e = fn(A, axis=None)
+        assert e.shape == (2, 3)
+        got = sd.evaluate(e, {"A": a})
+        np.testing.assert_allclose(got, ref(a), rtol=1e-12, atol=1e-300)
+        np.testing.assert_array_equal(sd.compile(e, inputs=[A])(a), got)
+        for value in (1.5, np.inf):  # a 0-d array is its one element: 1 (nan at inf), as SciPy
+            np.testing.assert_array_equal(sd.evaluate(fn(s, axis=None), {"s": value}), ref(value))
+    assert sd.latex(sd.softmax(A, axis=None)) == r"e^{A - \operatorname{logsumexp} A}"
+    b = a / 300
+    base = sympy.IndexedBase("A", shape=(2, 3), real=True)
+    subs = {base[i, j]: b[i, j] for i in range(2) for j in range(3)}
+    sym = sympy.Array(sd.to_sympy(sd.softmax(A, axis=None))).subs(subs)
+    np.testing.assert_allclose(np.array(sym.tolist(), dtype=float), special.softmax(b), rtol=1e-12)
+    # the Hessian of one output against second central differences of SciPy's values
+    hess = sd.evaluate(sd.hessian(sd.log_softmax(A, axis=None)[1, 2], A), {"A": b}).reshape(6, 6)
+
+    def at(i, di, j, dj):
+        x = b.copy().ravel()
+        x[i] += di
+        x[j] += dj
+        return special.log_softmax(x.reshape(2, 3), axis=None)[1, 2]
+
+    h = 1e-4
+    fd = [[(at(i, h, j, h) - at(i, h, j, -h) - at(i, -h, j, h) + at(i, -h, j, -h)) / (4 * h * h)
+           for j in range(6)] for i in range(6)]
+    np.testing.assert_allclose(hess, fd, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_max_and_min_with_initial_over_a_named_dimension_are_numpys(name):
+    # a named dimension may be empty when the function runs: NumPy's max then gives initial,
+    # where the reduction without it raised "zero-size array to reduction operation maximum"
+    fn, ref = sd.FUNCTIONS[name], getattr(np, name)
+    X, I, B = sd.var("X", ("n", 3)), sd.var("I", ("n", 3), "int32"), sd.var("B", ("n", 3), "bool")
+    shapes = {"X": X, "I": I, "B": B}
+    r = np.random.default_rng(5)
+    cases = [(X, {"axis": 0, "initial": 0.5}), (X, {"initial": -1.0}),
+             (X, {"axis": 0, "keepdims": True, "initial": 2.0}), (X, {"axis": (0, 1), "initial": np.inf}),
+             (X, {"axis": 0, "initial": -0.25, "where": "mask"}), (I, {"axis": 0, "initial": 7}),
+             (B, {"axis": 0, "initial": True})]
+    for v, kwargs in cases:
+        for n in (0, 1, 4):
+            value = {"X": r.standard_normal((n, 3)), "I": r.integers(-9, 9, (n, 3), np.int32),
+                     "B": r.random((n, 3)) < 0.5}[v.op.var_name]
+            mask = value > 0 if v is X else None
+            e = fn(v, **{**kwargs, "where": X > 0}) if "where" in kwargs else fn(v, **kwargs)
+            want = ref(value, **{**kwargs, "where": mask}) if "where" in kwargs else ref(value, **kwargs)
+            assert sd.parse(sd.to_text(e), shapes=shapes) is e, sd.to_text(e)
+            got = sd.evaluate(e, {v: value})
+            assert got.dtype == want.dtype and got.shape == want.shape
+            np.testing.assert_array_equal(got, want)
+            np.testing.assert_array_equal(sd.compile(e, inputs=[v])(value), want)
+    # the gradient is that of the same reduction over a static shape (checked against finite
+    # differences in the op table), and empty for no rows
+    S = sd.var("S", (4, 3))
+    for kwargs in ({"axis": 0, "initial": 0.5}, {"initial": -np.inf}):
+        named, static = (sd.grad(sd.sum(fn(a, **kwargs) ** 2), a) for a in (X, S))
+        value = r.standard_normal((4, 3))
+        np.testing.assert_array_equal(sd.evaluate(named, {X: value}), sd.evaluate(static, {S: value}))
+        np.testing.assert_array_equal(sd.compile(sd.simplify(named), inputs=[X])(value),
+                                      sd.evaluate(static, {S: value}))
+        with np.errstate(invalid="ignore"):
+            assert sd.evaluate(named, {X: np.zeros((0, 3))}).shape == (0, 3)
+    # rewriting and batched derivatives rebuild the reduction with other keepdims: it keeps
+    # where it starts from
+    kept = sd.reshape(fn(X, axis=0, keepdims=True, initial=-np.inf if name == "max" else np.inf), (3,))
+    assert sd.simplify(kept) is fn(X, axis=0, initial=-np.inf if name == "max" else np.inf)
+    jac = sd.jacobian(fn(X, axis=0, initial=0.5), X)
+    with np.errstate(invalid="ignore"):
+        assert sd.evaluate(jac, {X: np.zeros((0, 3))}).shape == (3, 0, 3)
+
+
 def test_round_passes_no_gradient_and_builtin_round_works():
     x = sd.var("x", shape=(3,))
     values = np.array([0.4, 1.5, -2.6])

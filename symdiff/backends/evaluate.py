@@ -139,7 +139,8 @@ def evaluate(outputs: Node | Sequence[Node], inputs: Mapping[Any, Any] | None = 
             if uses[i] == 0 and i not in keep:
                 del env[i]
     given = [a for a in inputs.values() if isinstance(a, np.ndarray) and a.size]  # the caller's arrays
-    results = [_finish(env[o], given) for o in outs]
+    returned: dict[int, list[np.ndarray]] = {}  # the results so far, by the array owning their memory
+    results = [_finish(env[o], given, returned) for o in outs]
     return results[0] if single else results
 
 
@@ -153,11 +154,17 @@ def _dim(dims: Mapping[str, int], name: str, node: Node) -> int:
     return dims[name]
 
 
-def _finish(value: Any, given: Sequence[np.ndarray]) -> np.ndarray:
-    """The caller's own array: never a read-only constant or broadcast view, and never a view
-    of an input array (``x.reshape(6)`` would otherwise write through to ``x``)."""
+def _finish(value: Any, given: Sequence[np.ndarray], returned: dict[int, list[np.ndarray]]) -> np.ndarray:
+    """The caller's own array: never a read-only constant or broadcast view, never a view of an
+    input array (``x.reshape(6)`` would otherwise write through to ``x``), and sharing no memory
+    with another result (an output listed twice, or ``y`` and ``y.T``), as NumPy's functions
+    returning several arrays. Only results with one owner of their memory can share it."""
     arr = np.asarray(value)
-    if not arr.flags.writeable or any(np.may_share_memory(arr, g) for g in given):
+    owner = arr.base if arr.base is not None else arr
+    if (not arr.flags.writeable or any(np.may_share_memory(arr, g) for g in given)
+            or any(np.shares_memory(arr, r) for r in returned.get(id(owner), ()))):
         arr = np.array(arr)
+        owner = arr
+    returned.setdefault(id(owner), []).append(arr)
     return arr
 

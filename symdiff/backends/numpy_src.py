@@ -521,6 +521,7 @@ class _Emitter:
             if dead:
                 lines.append(f"del {', '.join(dead)}")
         readonly = self.readonly_nodes()
+        returned: set[Node] = set()  # the arrays the outputs so far are (views of)
         results = []
         for o in outs:
             if isinstance(o.op, Const):
@@ -528,7 +529,13 @@ class _Emitter:
             elif o in readonly:
                 results.append(f"np.array({names[o]})")  # a broadcast view or a constant: copy it
             else:
-                results.append(names[o])
+                # an output listed twice, or a view of another output (y and y.T), is copied:
+                # no two results share memory, as NumPy's functions returning several arrays
+                base = o
+                while base.op.view:
+                    base = base.inputs[0]
+                results.append(f"np.array({names[o]})" if base in returned else names[o])
+                returned.add(base)
         lines.append("")
         lines.append(self.return_stmt(results))
         return lines

@@ -53,7 +53,7 @@ _FUNCTIONS.update({
     "arcsin": r"\arcsin", "arccos": r"\arccos", "arctan": r"\arctan", "sinh": r"\sinh",
     "cosh": r"\cosh", "arcsinh": r"\operatorname{arsinh}", "arccosh": r"\operatorname{arcosh}",
     "arctanh": r"\operatorname{artanh}", "log2": r"\log_{2}", "log10": r"\log_{10}",
-    "gammaln": r"\ln\Gamma",
+    "gamma": r"\Gamma", "gammaln": r"\ln\Gamma",
 })
 
 _SYMBOLS = {"\\": r"{\backslash}", "^": r"{\wedge}", "~": r"{\sim}"}  # no \-escape in math mode

@@ -221,6 +221,7 @@ _UNARY.update({
     "sinc": lambda a: sympy.sinc(sympy.pi * a),  # SymPy's sinc is the unnormalized sin(x)/x
     "erf": sympy.erf,
     "erfc": sympy.erfc,
+    "gamma": sympy.gamma,
     "gammaln": sympy.loggamma,  # equal for x > 0; SymPy's is complex for x < 0
 })
 _BINARY.update({
@@ -605,6 +606,7 @@ _FUNCS.update({
     sympy.atanh: FUNCTIONS["arctanh"],
     sympy.erf: FUNCTIONS["erf"],
     sympy.erfc: FUNCTIONS["erfc"],
+    sympy.gamma: FUNCTIONS["gamma"],
     sympy.loggamma: FUNCTIONS["gammaln"],
     sympy.polygamma: FUNCTIONS["polygamma"],
     sympy.Mod: FUNCTIONS["mod"],

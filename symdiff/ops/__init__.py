@@ -41,7 +41,7 @@ from .shape import (
     arange, broadcast_to, concatenate, expand_dims, full_like, index, index_add, ones_like, reshape,
     stack, swapaxes, take, transpose, zeros, zeros_like,
 )
-from .special import digamma, erf, erfc, gammaln, polygamma
+from .special import digamma, erf, erfc, gamma, gammaln, polygamma
 
 FUNCTIONS: dict[str, Any] = {
     f.__name__: f
@@ -49,7 +49,7 @@ FUNCTIONS: dict[str, Any] = {
         # elementwise
         abs, add, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, astype, cbrt, ceil,
         clip, conj, conjugate, cos, cosh, deg2rad, digamma, divide, equal, erf, erfc, exp, exp2,
-        expm1, floor, floor_divide, fmod, gammaln, greater, greater_equal, hypot, imag, isfinite,
+        expm1, floor, floor_divide, fmod, gamma, gammaln, greater, greater_equal, hypot, imag, isfinite,
         isinf, isnan, less,
         less_equal, log, log10, log1p, log2, logaddexp, logaddexp2, logical_and, logical_not,
         logical_or, logical_xor, maximum, minimum, mod,

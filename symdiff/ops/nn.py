@@ -65,8 +65,12 @@ class LogSoftmax(_AxisOp):
 
 
 def _several_axes(op_name: str, x: Node, axis: Any) -> tuple[int, ...] | None:
-    """The normalized axes when ``axis`` names several (a tuple, as SciPy's and JAX's softmax
-    take), else None: one axis is the op's own, several are written with ``logsumexp``."""
+    """The normalized axes when ``axis`` names several (a tuple, or None for every axis, as
+    SciPy's and JAX's softmax take), else None: one axis is the op's own, several are written
+    with ``logsumexp``. A 0-d array under None is its own one element (``logsumexp`` over no
+    axes is the array itself), so its softmax is 1, as SciPy's."""
+    if axis is None:
+        return tuple(range(x.ndim)) if x.ndim != 1 else None
     if not isinstance(axis, (tuple, list)):
         return None
     axes = normalize_axes(op_name, axis, x.ndim)
@@ -75,28 +79,32 @@ def _several_axes(op_name: str, x: Node, axis: Any) -> tuple[int, ...] | None:
     return axes if len(axes) > 1 else None
 
 
+def _one_axis(op_name: str, x: Node, axis: Any) -> int:
+    """The one axis left when ``_several_axes`` found no more: an int, a one-item tuple, or
+    None for a vector."""
+    if axis is None:
+        return 0
+    return normalize_axis(op_name, axis[0] if isinstance(axis, (tuple, list)) else axis, x.ndim)
+
+
 def softmax(x: Any, axis: Any = -1) -> Node:
-    """exp(x) / sum(exp(x)) along ``axis`` (an int or a tuple of ints), computed without
-    overflow."""
+    """exp(x) / sum(exp(x)) along ``axis`` (an int, a tuple of ints, or None for every axis),
+    computed without overflow."""
     x = as_node(x)
     axes = _several_axes("softmax", x, axis)
     if axes is not None:
         return exp(x - logsumexp(x, axis=axes, keepdims=True))
-    if isinstance(axis, (tuple, list)):
-        axis = axis[0]
-    return Node(Softmax(normalize_axis("softmax", axis, x.ndim)), (x,))
+    return Node(Softmax(_one_axis("softmax", x, axis)), (x,))
 
 
 def log_softmax(x: Any, axis: Any = -1) -> Node:
-    """x - logsumexp(x) along ``axis`` (an int or a tuple of ints): the log of softmax, without
-    its underflow."""
+    """x - logsumexp(x) along ``axis`` (an int, a tuple of ints, or None for every axis): the
+    log of softmax, without its underflow."""
     x = as_node(x)
     axes = _several_axes("log_softmax", x, axis)
     if axes is not None:
         return x - logsumexp(x, axis=axes, keepdims=True)
-    if isinstance(axis, (tuple, list)):
-        axis = axis[0]
-    return Node(LogSoftmax(normalize_axis("log_softmax", axis, x.ndim)), (x,))
+    return Node(LogSoftmax(_one_axis("log_softmax", x, axis)), (x,))
 
 
 class OneHot(Op):

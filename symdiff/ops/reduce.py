@@ -49,6 +49,11 @@ class Reduction(Op):
         keep = ", keepdims=True" if self.keepdims else ""
         return f"{self.name}({args[0]}, axis={self.axis_src()}{keep})"
 
+    def with_keepdims(self, keepdims: bool) -> Reduction:
+        """This reduction over the same axes with ``keepdims`` set so (its other attributes
+        kept)."""
+        return type(self)(self.axes, keepdims)
+
     def kept(self, g: Node, x: Node) -> Node:
         """``g`` (the reduced result or its cotangent) with the reduced axes back as size 1."""
         return g if self.keepdims else reshape(g, tuple(1 if k in self.axes else d for k, d in enumerate(x.shape)))
@@ -63,14 +68,45 @@ class Sum(Reduction):
 
 
 class Max(Reduction):
-    """Maximum over axes; the gradient is routed to the maximum (split evenly between ties)."""
+    """Maximum over axes; the gradient is routed to the maximum (split evenly between ties).
 
-    __slots__ = ()
+    ``initial`` is None, or the lowest value of the input's dtype (the highest, for min): what
+    NumPy's ``initial=`` gives a slice of no elements, and nothing else changes. ``max(x,
+    initial=c)`` is ``maximum(max(x, initial=lowest), c)`` where a reduced axis is a named
+    dimension, which may be empty when the function runs."""
+
+    __slots__ = ("initial",)
     name, numpy_name = "max", "np.max"
+
+    def __init__(self, axes: tuple[int, ...], keepdims: bool, initial: Any = None) -> None:
+        super().__init__(axes, keepdims)
+        self.initial = initial
+
+    def params(self) -> tuple[Any, ...]:
+        # repr: False and 0 (bool and uint8 bounds) are equal Python values, not one op
+        return (*super().params(), None if self.initial is None else repr(self.initial))
+
+    def with_keepdims(self, keepdims: bool) -> Reduction:
+        return type(self)(self.axes, keepdims, self.initial)
+
+    def _initial_src(self) -> str:
+        if isinstance(self.initial, float):  # +-inf
+            return "np.inf" if self.initial > 0 else "-np.inf"
+        return repr(self.initial)
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        if self.initial is None:
+            return super().emit(args, dim)
+        return f"{super().emit(args, dim)[:-1]}, initial={self._initial_src()})"
+
+    def text(self, args: Sequence[str]) -> str:
+        if self.initial is None:
+            return super().text(args)
+        return f"{super().text(args)[:-1]}, initial={self.initial!r})"
 
     def infer(self, x: Type) -> Type:
         empty = [k for k in self.axes if x.shape[k] == 0]
-        if empty:  # NumPy refuses it at run time: the reduction has no identity
+        if empty and self.initial is None:  # NumPy refuses it at run time: no identity
             raise ShapeError(
                 f"{self.name}: axis {empty[0]} of {format_shape(x.shape)} is empty, and the {self.name} "
                 "of no values is not defined (give initial=, as in NumPy)"
@@ -223,10 +259,37 @@ def _reduce_with_elements(cls: type[Reduction], x: Any, axis: Any, keepdims: boo
         shape = tuple(1 if k in axes else d for k, d in enumerate(x.shape)) if keepdims else tuple(
             d for k, d in enumerate(x.shape) if k not in axes)
         return broadcast_to(start, shape)
-    reduced = _reduce(cls, x, axis, keepdims)
+    bound = _bound(name, x.dtype)
+    from_bound = bound is not None and start is as_node(np.asarray(bound).astype(out_dtype))
+    if bound is not None and axes and (
+            from_bound or builtins.any(isinstance(x.shape[k], str) for k in axes)):
+        # a named dimension may be empty when the function runs, where NumPy's max has no
+        # value but the initial one: the reduction starts from the dtype's bound, which changes
+        # no other result (NaN still wins), and is all there is when that is the initial value
+        reduced = Node(cls(axes, bool(keepdims), bound), (x,))  # type: ignore[call-arg]
+        if from_bound:
+            return reduced
+    else:
+        reduced = _reduce(cls, x, axis, keepdims)
     combine = {"sum": lambda a, b: a + b, "prod": lambda a, b: a * b,
                "max": maximum, "min": minimum}[name]
     return combine(reduced, start)
+
+
+def _bound(name: str, dtype: np.dtype) -> float | int | bool | None:
+    """The value below (above, for min) every value of ``dtype``: where max (min) starts, or
+    None when there is none (sum and prod have their identities; complex numbers)."""
+    if name not in ("max", "min"):
+        return None
+    low = name == "max"
+    if dtype.kind == "f":
+        return -np.inf if low else np.inf
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        return int(info.min if low else info.max)
+    if dtype.kind == "b":
+        return not low
+    return None
 
 
 def sum(x: Any, axis: Any = None, keepdims: bool = False, *, dtype: Any = None,  # noqa: A001

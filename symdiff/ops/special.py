@@ -1,15 +1,17 @@
-"""Special functions: ``erf``, ``erfc``, ``gammaln`` and its derivatives ``digamma`` and
-``polygamma``, with SciPy's names and values (``scipy.special``), computed with NumPy and
+"""Special functions: ``erf``, ``erfc``, ``gamma``, ``gammaln`` and its derivatives ``digamma``
+and ``polygamma``, with SciPy's names and values (``scipy.special``), computed with NumPy and
 ``math`` alone so generated code needs nothing else.
 
-``erf``, ``erfc`` and ``gammaln`` apply ``math.erf``/``math.erfc``/``math.lgamma`` (accurate to
-a few ulp) element by element: exact, but about 10x slower than a NumPy ufunc on large arrays.
+``erf``, ``erfc``, ``gamma`` and ``gammaln`` apply ``math.erf``/``math.erfc``/``math.gamma``/
+``math.lgamma`` (accurate to a few ulp) element by element: exact, but about 10x slower than a
+NumPy ufunc on large arrays.
 ``polygamma`` shifts its argument up by the recurrence psi(x + 1) = psi(x) + 1/x until it is at
 least 12, then sums the asymptotic (Bernoulli) series; negative arguments use the reflection
 formula. Relative accuracy is about 1e-15 away from the zero of ``digamma`` near 1.46.
 
 Integer inputs give float64, float32 stays float32. ``gammaln`` is log|Gamma(x)| (as SciPy's)
-and is +inf at the poles 0, -1, -2, ...; ``digamma``/``polygamma`` are inf or nan there.
+and is +inf at the poles 0, -1, -2, ...; ``gamma`` is +-inf at +-0 and nan at the other poles,
+as SciPy's; ``digamma``/``polygamma`` are inf or nan there.
 SymPy's ``loggamma`` agrees with ``gammaln`` for x > 0 only (it is complex for x < 0).
 """
 
@@ -42,20 +44,26 @@ def erfc_kernel(x):  # type: ignore[no-untyped-def]
 
 
 @helper
-def gammaln_kernel(x):  # type: ignore[no-untyped-def]
-    # math.lgamma raises at the poles 0, -1, -2, ...; there log|Gamma| is +inf
+def gamma_kernel(x, log):  # type: ignore[no-untyped-def]
+    # Gamma(x) with math.gamma, or log|Gamma(x)| (gammaln) with math.lgamma when log. Both raise
+    # at the poles 0, -1, -2, ... (and -inf): log|Gamma| is +inf there, and Gamma, as SciPy's,
+    # +-inf at +-0 (the side it is approached from) and nan at the others. Beyond float64's
+    # range (Gamma above x = 171.62..., log Gamma above about 2.6e305) both are inf.
     x = np.asarray(x)
     t = x.astype(np.float64)
     pole = (t <= 0) & (t == np.floor(t))
+    f = math.lgamma if log else math.gamma
 
-    def lgamma(v):  # type: ignore[no-untyped-def]
+    def value(v):  # type: ignore[no-untyped-def]
         try:
-            return math.lgamma(v)
-        except OverflowError:  # beyond about 2.6e305, log Gamma exceeds float64's range
-            return math.inf
+            return f(v)
+        except OverflowError:  # Gamma of a tiny negative number is -inf
+            return math.inf if log else math.copysign(math.inf, v)
 
-    out = np.asarray(np.frompyfunc(lgamma, 1, 1)(np.where(pole, 1.0, t)), dtype=np.float64)
-    return np.where(pole, np.inf, out).astype(np.result_type(x.dtype, 0.0))
+    at_pole = np.inf if log else np.where(t == 0, np.copysign(np.inf, t), np.nan)
+    with np.errstate(over="ignore"):  # inf is the value; in float32 Gamma is inf above 35.04
+        out = np.asarray(np.frompyfunc(value, 1, 1)(np.where(pole, 1.0, t)), dtype=np.float64)
+        return np.where(pole, at_pole, out).astype(np.result_type(x.dtype, 0.0))
 
 
 @helper
@@ -128,8 +136,16 @@ class Erfc(_Real):
         return (-(g * (_TWO_OVER_SQRT_PI * exp(-(x * x)))),)
 
 
+class Gamma(_Real):
+    name, numpy = "gamma", "gamma_kernel({0}, log=False)"
+    math = "math.gamma({0})"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (g * (out * Node(Polygamma(0), (x,))),)
+
+
 class Gammaln(_Real):
-    name, numpy = "gammaln", "gammaln_kernel({0})"
+    name, numpy = "gammaln", "gamma_kernel({0}, log=True)"
     math = "math.lgamma({0})"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
@@ -158,7 +174,7 @@ class Polygamma(_Real):
         return (g * Node(Polygamma(self.n + 1), (x,)),)
 
 
-_erf, _erfc, _gammaln = Erf(), Erfc(), Gammaln()
+_erf, _erfc, _gamma, _gammaln = Erf(), Erfc(), Gamma(), Gammaln()
 
 
 def erf(x: Any) -> Node:
@@ -169,6 +185,12 @@ def erf(x: Any) -> Node:
 def erfc(x: Any) -> Node:
     """The complementary error function 1 - erf(x), accurate for large x: ``sd.erfc(x)``."""
     return Node(_erfc, (as_node(x),))
+
+
+def gamma(x: Any) -> Node:
+    """Gamma(x), elementwise (SciPy's ``gamma``): ``sd.gamma(x)``; inf at 0, nan at -1, -2, ...,
+    inf above 171.62."""
+    return Node(_gamma, (as_node(x),))
 
 
 def gammaln(x: Any) -> Node:
@@ -188,4 +210,4 @@ def polygamma(n: int, x: Any) -> Node:
     return Node(Polygamma(int(n)), (as_node(x),))
 
 
-__all__ = ["digamma", "erf", "erfc", "gammaln", "polygamma"]
+__all__ = ["digamma", "erf", "erfc", "gamma", "gammaln", "polygamma"]

@@ -494,7 +494,7 @@ def _drop_kept_axes(node: Node, x: Node) -> Node | None:
     op = node.inputs[0].op
     if not op.keepdims:  # type: ignore[attr-defined]
         return None
-    plain = type(op)(op.axes, False)  # type: ignore[attr-defined, call-arg]
+    plain = op.with_keepdims(False)  # type: ignore[attr-defined]
     return Node(plain, (x,)) if plain.out_shape(x.shape) == node.shape else None
 
 
