@@ -69,11 +69,13 @@ class Cumprod(Scan):
 
 def exclusive_product(x: Node, axis: int, reverse: bool = False) -> Node:
     """The product of the elements before each one along ``axis`` (after it when ``reverse``),
-    1 for the first: no division, so exact with zeros, and so are its derivatives."""
+    1 for the first: the running product of ``x`` shifted by one, no division, so exact with
+    zeros, and so are its derivatives (through cumprod's)."""
+    from .layout import roll  # layout reads reductions, which read this module
+
     first = equal(Node(Cumsum(axis, reverse), (ones_like(x, np.int64),)), 1)
-    # h_i = x_i * h_{i-1} with h_0 = x_0 is the running product; exclusive, h_{i-1} at i
-    running = linear_recurrence(x, where(first, x, 0), axis, reverse=reverse, exclusive=True)
-    return where(first, 1, running)
+    shifted = where(first, 1, roll(x, -1 if reverse else 1, axis))
+    return Node(Cumprod(axis, reverse), (astype(shifted, x.dtype),))
 
 
 @helper
