@@ -1451,6 +1451,49 @@ good("array_split", normal(5, 2), 2, call=_parts(sd.array_split), ref=_parts(np.
 good("array_split", normal(2, 7), 3, call=_parts(sd.array_split), ref=_parts(np.array_split),
      kwargs={"axis": 1}, id="axis1")
 
+# -- order statistics, on sort: values pairwise apart, so no tie moves within a difference step ----
+good("median", distinct(5), ref=np.median, id="odd")
+good("median", distinct(6), ref=np.median, id="even")
+good("median", distinct(3, 4), ref=np.median, kwargs={"axis": 0})
+good("median", distinct(3, 4), ref=np.median, kwargs={"axis": -1, "keepdims": True})
+good("median", distinct(2, 3, 4), ref=np.median, kwargs={"axis": (0, 2)})
+good("median", distinct(2, 3, 2), ref=np.median, kwargs={"keepdims": True}, id="all-kept")
+good("median", np.array(2.5), ref=np.median, id="0d")
+good("median", np.array([3, 1, 2, 8]), ref=np.median, grad=False, id="int")
+good("median", np.array([True, False, True]), ref=np.median, grad=False, id="bool")
+good("quantile", distinct(7), 0.3, ref=np.quantile)
+good("quantile", distinct(6), [0.0, 0.25, 0.5, 1.0], ref=np.quantile, id="list")
+good("quantile", distinct(4, 5), [[0.1, 0.9]], ref=np.quantile, kwargs={"axis": 1, "keepdims": True},
+     id="2d-q-kept")
+good("quantile", distinct(3, 2, 4), [0.2, 0.7], ref=np.quantile, kwargs={"axis": (2, 0)}, id="two-axes")
+for _method in sd.ops.order.METHODS:
+    good("quantile", distinct(6), [0.0, 0.1, 0.35, 0.5, 0.8, 1.0], ref=np.quantile, kwargs={"method": _method},
+         id=_method)
+good("quantile", np.array([5, 1, 4, 2]), 0.5, ref=np.quantile, kwargs={"method": "lower"}, grad=False,
+     id="int-lower")
+good("quantile", np.array([5, 1, 4, 2], np.int8), 0.4, ref=np.quantile, grad=False, id="int8")
+good("percentile", distinct(5, 2), [10, 50, 95], ref=np.percentile, kwargs={"axis": 0})
+good("percentile", distinct(6), 25, ref=np.percentile, kwargs={"method": "midpoint"}, id="midpoint")
+bad("quantile", lambda: sd.quantile(v("a", 3), 1.5), ValueError, r"quantile: q must be in the range \[0, 1\], got 1.5",
+    id="range")
+bad("percentile", lambda: sd.percentile(v("a", 3), [50, -1]), ValueError,
+    r"percentile: q must be in the range \[0, 100\], got -1.0", id="range")
+bad("quantile", lambda: sd.quantile(v("a", 3), 0.5, method="bogus"), ValueError,
+    r"quantile: method='bogus' is not one of inverted_cdf, ", id="method")
+bad("quantile", lambda: sd.quantile(v("a", 3), v("q")), TypeError,
+    r"quantile: q must be constant numbers .* not an expression", id="node-q")
+bad("median", lambda: sd.median(v("a", 3, dtype="complex128")), sd.DTypeError,
+    r"median: complex values have no order", id="complex")
+bad("median", lambda: sd.median(v("a", "n", 3), axis=0), NotImplementedError,
+    r"median: the named dimension 'n' is reduced", id="named")
+bad("median", lambda: sd.median(v("a", 0, 3), axis=0), sd.ShapeError,
+    r"median: the axes \(0,\) of \(0, 3\) hold no values", id="empty")
+bad("median", lambda: sd.median(v("a", 3), axis=1), sd.ShapeError,
+    r"median: axis 1 is out of bounds for an array of 1 dimensions", id="axis")
+bad("median", lambda: sd.median(v("a", 3), out=np.zeros(())), NotImplementedError,
+    r"median: the argument 'out' is not supported", id="out")
+bad("percentile", lambda: sd.percentile(v("a", 3), "x"), TypeError, r"percentile: q must be numbers", id="str")
+
 # Operators and methods outside FUNCTIONS, each tied to the function it spells.
 SUGAR_ONLY = {"index"}
 

@@ -241,6 +241,13 @@ OPS.update({
                  + sd.linspace(-1.0, v[0], 5, endpoint=False, dtype="int64")[1:], [A, V]),
 })
 
+OPS.update({
+    "median": (lambda a: sd.median(a, axis=0) * sd.median(a) + sd.median(a, axis=1, keepdims=True), [A]),
+    "quantile": (lambda a: sd.quantile(a, [0.1, 0.5, 0.75], axis=1).T + sd.quantile(a, 0.3, method="lower"), [A]),
+    "percentile": (lambda a, labels: sd.percentile(a, 40, axis=(0, 1), method="hazen") * a
+                   + sd.percentile(labels, [50, 90])[:, None, None], [A, L]),
+})
+
 
 # the functions derivative graphs are made of (scatter-adds, a higher derivative of sinc)
 IDX = ("idx", (3, 2), "int64", lambda s: RNG.integers(0, 4, s))

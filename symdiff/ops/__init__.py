@@ -11,7 +11,9 @@ import math
 from typing import Any
 
 from ..ir import Node
-from . import creation, diagonals, layout, linalg, nn, numeric, reduce, scan, selection, shape, special
+from . import (
+    creation, diagonals, layout, linalg, nn, numeric, order, reduce, scan, selection, shape, special,
+)
 from . import elementwise as ew
 from .base import HELPERS, Const, DimSize, Var, as_node, const, dim_size, symbols, var
 from .creation import eye, identity, linspace
@@ -27,6 +29,7 @@ from .layout import (
     hstack, moveaxis, pad, ravel, repeat, roll, split, squeeze, tile, trapezoid, vstack,
 )
 from .nn import log_softmax, one_hot, softmax
+from .order import median, percentile, quantile
 from .numeric import (
     arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, cbrt, ceil, clip, conj, conjugate,
     cosh, deg2rad, exp2, floor, floor_divide, fmod, hypot, imag, log2, log10, logaddexp, logaddexp2,
@@ -59,6 +62,8 @@ FUNCTIONS: dict[str, Any] = {
         stop_gradient, subtract, tan, tanh, trunc, where,
         # reductions and scans
         all, any, average, cumprod, cumsum, logsumexp, max, mean, min, prod, std, sum, variance,
+        # order statistics
+        median, percentile, quantile,
         # neural-network functions
         log_softmax, one_hot, softmax,
         # shape and selection
@@ -281,7 +286,7 @@ Node.__array_function__ = _array_function  # type: ignore[attr-defined]
 __all__ = [
     "ALIASES", "FUNCTIONS", "HELPERS", "Const", "DimSize", "Var", "as_node", "const", "dim_size",
     "ew",
-    "creation", "diagonals", "layout", "linalg", "nn", "numeric", "reduce", "scan", "selection", "shape",
-    "special", "sum_to", "symbols", "var",
+    "creation", "diagonals", "layout", "linalg", "nn", "numeric", "order", "reduce", "scan",
+    "selection", "shape", "special", "sum_to", "symbols", "var",
     *(name for name in FUNCTIONS if name.isidentifier()),  # linalg.<name> is reached as sd.linalg
 ]
