@@ -98,6 +98,7 @@ _STRING_PARAMS.update({
     "identity": frozenset({"n", "dtype"}),
     "linspace": frozenset({"dtype"}),
 })
+_STRING_PARAMS.update({"quantile": frozenset({"method"}), "percentile": frozenset({"method"})})
 
 _BINARY: dict[type, Any] = {
     ast.Add: ew.add,

@@ -1399,7 +1399,8 @@ good("eye", 0, ref=np.eye, grad=False, id="empty")
 good("eye", normal(3, 3), call=lambda x: sd.eye(3, k=-1) @ x, ref=lambda x: np.eye(3, k=-1) @ x, id="matmul")
 good("identity", 4, ref=np.identity, grad=False)
 good("identity", 2, ref=np.identity, kwargs={"dtype": "float32"}, grad=False, id="float32")
-good("identity", normal(2, 2), call=lambda x: sd.identity(2) * x, ref=lambda x: np.identity(2) * x, id="times")
+good("identity", normal(2, 2), call=lambda x: sd.identity(2) * x, ref=lambda x: np.identity(2) * x,
+     id="times")
 bad("eye", lambda: sd.eye(3, k=1.5), TypeError, r"eye: k must be an int, got 1.5", id="k")
 bad("eye", lambda: sd.eye(-2), sd.ShapeError, r"eye: N \(-2,\): dimension -2 is negative", id="negative")
 bad("eye", lambda: sd.eye(3, 2.0), sd.ShapeError, r"eye: M \(2.0,\): 2.0 is neither", id="float-M")
@@ -1429,7 +1430,8 @@ good("linspace", np.array(0.5), np.array(2.0), 4, call=lambda a, b, n: sd.linspa
      ref=lambda a, b, n: np.linspace(a, b, n, retstep=True)[1], id="retstep-vars")
 bad("linspace", lambda: sd.linspace(0, 1, -1), ValueError, r"linspace: num must be non-negative, got -1",
     id="negative")
-bad("linspace", lambda: sd.linspace(0, 1, 2.5), TypeError, r"linspace: num must be an int, got 2.5", id="float")
+bad("linspace", lambda: sd.linspace(0, 1, 2.5), TypeError, r"linspace: num must be an int, got 2.5",
+    id="float")
 bad("linspace", lambda: sd.linspace(v("a"), 1, 3, axis=2), sd.ShapeError,
     r"linspace: axis 2 is out of bounds for an array of 1 dimensions", id="axis")
 bad("linspace", lambda: sd.linspace(v("a", 2), v("b", 3), 3), sd.ShapeError,
@@ -1467,15 +1469,15 @@ good("quantile", distinct(4, 5), [[0.1, 0.9]], ref=np.quantile, kwargs={"axis": 
      id="2d-q-kept")
 good("quantile", distinct(3, 2, 4), [0.2, 0.7], ref=np.quantile, kwargs={"axis": (2, 0)}, id="two-axes")
 for _method in sd.ops.order.METHODS:
-    good("quantile", distinct(6), [0.0, 0.1, 0.35, 0.5, 0.8, 1.0], ref=np.quantile, kwargs={"method": _method},
-         id=_method)
+    good("quantile", distinct(6), [0.0, 0.1, 0.35, 0.5, 0.8, 1.0], ref=np.quantile,
+         kwargs={"method": _method}, id=_method)
 good("quantile", np.array([5, 1, 4, 2]), 0.5, ref=np.quantile, kwargs={"method": "lower"}, grad=False,
      id="int-lower")
 good("quantile", np.array([5, 1, 4, 2], np.int8), 0.4, ref=np.quantile, grad=False, id="int8")
 good("percentile", distinct(5, 2), [10, 50, 95], ref=np.percentile, kwargs={"axis": 0})
 good("percentile", distinct(6), 25, ref=np.percentile, kwargs={"method": "midpoint"}, id="midpoint")
-bad("quantile", lambda: sd.quantile(v("a", 3), 1.5), ValueError, r"quantile: q must be in the range \[0, 1\], got 1.5",
-    id="range")
+bad("quantile", lambda: sd.quantile(v("a", 3), 1.5), ValueError,
+    r"quantile: q must be in the range \[0, 1\], got 1.5", id="range")
 bad("percentile", lambda: sd.percentile(v("a", 3), [50, -1]), ValueError,
     r"percentile: q must be in the range \[0, 100\], got -1.0", id="range")
 bad("quantile", lambda: sd.quantile(v("a", 3), 0.5, method="bogus"), ValueError,
@@ -1492,7 +1494,8 @@ bad("median", lambda: sd.median(v("a", 3), axis=1), sd.ShapeError,
     r"median: axis 1 is out of bounds for an array of 1 dimensions", id="axis")
 bad("median", lambda: sd.median(v("a", 3), out=np.zeros(())), NotImplementedError,
     r"median: the argument 'out' is not supported", id="out")
-bad("percentile", lambda: sd.percentile(v("a", 3), "x"), TypeError, r"percentile: q must be numbers", id="str")
+bad("percentile", lambda: sd.percentile(v("a", 3), "x"), TypeError, r"percentile: q must be numbers",
+    id="str")
 
 # Operators and methods outside FUNCTIONS, each tied to the function it spells.
 SUGAR_ONLY = {"index"}

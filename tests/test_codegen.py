@@ -243,7 +243,8 @@ OPS.update({
 
 OPS.update({
     "median": (lambda a: sd.median(a, axis=0) * sd.median(a) + sd.median(a, axis=1, keepdims=True), [A]),
-    "quantile": (lambda a: sd.quantile(a, [0.1, 0.5, 0.75], axis=1).T + sd.quantile(a, 0.3, method="lower"), [A]),
+    "quantile": (lambda a: sd.quantile(a, [0.1, 0.5, 0.75], axis=1).T
+                 + sd.quantile(a, 0.3, method="lower"), [A]),
     "percentile": (lambda a, labels: sd.percentile(a, 40, axis=(0, 1), method="hazen") * a
                    + sd.percentile(labels, [50, 90])[:, None, None], [A, L]),
 })

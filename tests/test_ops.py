@@ -664,3 +664,20 @@ def test_percentile_is_quantile_of_q_over_100():
     x = sd.var("x", (3, 4))
     assert sd.percentile(x, [25, 50], axis=0) is sd.quantile(x, [0.25, 0.5], axis=0)
     assert sd.median(x, axis=1) is sd.quantile(x, 0.5, axis=1)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_linspace_between_expressions_is_numpys_arithmetic(dtype):
+    starts = rng.standard_normal(4).astype(dtype) * 100
+    stops = rng.standard_normal((3, 1)).astype(dtype)
+    a, b = sd.var("a", (4,), dtype), sd.var("b", (3, 1), dtype)
+    for num, endpoint, axis in [(7, True, 0), (50, True, -1), (6, False, 1), (1, True, 0), (2, True, 2)]:
+        node = sd.linspace(a, b, num, endpoint=endpoint, axis=axis)
+        got = sd.evaluate(node, {"a": starts, "b": stops}, simplify=False)
+        want = np.linspace(starts, stops, num, endpoint=endpoint, axis=axis)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+        # simplify reassociates the arithmetic (x / 6 -> x * (1/6)), as everywhere: to rounding
+        compiled = sd.compile(node, inputs=[a, b])(starts, stops)
+        scale = np.finfo(dtype).eps * 1000  # bounds of size 100: a few roundings of them
+        np.testing.assert_allclose(compiled, want, rtol=scale, atol=scale)

@@ -137,8 +137,8 @@ def linspace(start: Any, stop: Any, num: Any = 50, endpoint: bool = True, retste
     ndim = len(broadcast_shapes("linspace", a.shape, b.shape))
     along = (n,) + (1,) * ndim  # the values run along a new first axis, moved to `axis` after
     k = reshape(arange(n, dtype=np.finfo(work).dtype), along)
-    # NumPy's arithmetic, so the values are NumPy's to the last bit: start + k * step, and
-    # stop itself at the end (with no step, k * (stop - start): 0 * inf is nan there too)
+    # NumPy's arithmetic, so the values are NumPy's (until simplify reassociates it): start +
+    # k * step, and stop itself at the end (with no step, k * (stop - start): 0 * inf is nan)
     step = (b - a) / div if div else (b - a) * np.nan
     samples = a + k * step if div else a + k * (b - a)
     if endpoint and n > 1:
