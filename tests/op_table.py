@@ -1383,6 +1383,9 @@ bad("full", lambda: sd.full(3, 300, dtype="int8"), sd.DTypeError, r"full: 300 ca
 bad("full", lambda: sd.full(3, v("b")), TypeError,
     r"full: fill_value must be a number or an array of numbers, got Node; broadcast_to", id="node")
 bad("full", lambda: sd.full(3, "a"), TypeError, r"full: fill_value must be a number", id="str")
+bad("full", lambda: sd.full(3, [v("b"), 1.0]), TypeError, r"full: fill_value must be a number", id="list-of-nodes")
+bad("full", lambda: sd.full(2, [[1.0], [2.0, 3.0]]), sd.DTypeError, r"full: \[\[1.0\], \[2.0, 3.0\]\] is not an array",
+    id="ragged")
 bad("ones", lambda: sd.ones((2, -1)), sd.ShapeError, r"ones: shape \(2, -1\): dimension -1 is negative",
     id="negative")
 bad("zeros", lambda: sd.zeros(2.5), sd.ShapeError, r"zeros: shape must be a tuple", id="float")
@@ -1484,6 +1487,8 @@ bad("quantile", lambda: sd.quantile(v("a", 3), 0.5, method="bogus"), ValueError,
     r"quantile: method='bogus' is not one of inverted_cdf, ", id="method")
 bad("quantile", lambda: sd.quantile(v("a", 3), v("q")), TypeError,
     r"quantile: q must be constant numbers .* not an expression", id="node-q")
+bad("quantile", lambda: sd.quantile(v("a", 3), [0.5, v("q")]), TypeError,
+    r"quantile: q must be constant numbers .* not an expression", id="list-with-node")
 bad("median", lambda: sd.median(v("a", 3, dtype="complex128")), sd.DTypeError,
     r"median: complex values have no order", id="complex")
 bad("median", lambda: sd.median(v("a", "n", 3), axis=0), NotImplementedError,

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import DTypeError, ShapeError
 from ..ir import Node, format_shape
-from .base import as_node, const, is_python_scalar, normalize_axes
+from .base import _holds_node, as_node, const, is_python_scalar, normalize_axes
 from .elementwise import astype, isnan, where
 from .layout import moveaxis
 from .reduce import _keepdims
@@ -80,7 +80,7 @@ def _quantile(op_name: str, a: Any, q: Any, axis: Any, method: str, keepdims: An
     keep = _keepdims(op_name, keepdims)
     if method not in METHODS:
         raise ValueError(f"{op_name}: method={method!r} is not one of {', '.join(METHODS)}")
-    if isinstance(q, Node):
+    if isinstance(q, Node) or (isinstance(q, (list, tuple)) and _holds_node(q)):
         raise TypeError(f"{op_name}: q must be constant numbers (a number, a list or a NumPy array), "
                         "not an expression: the positions it picks are fixed when the graph is built")
     try:

@@ -14,7 +14,9 @@ import numpy as np
 
 from ..errors import DTypeError, OutOfBoundsError, ShapeError
 from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape, shape_text
-from .base import Const, as_node, broadcast_shapes, const, helper, normalize_axis, numeric_dtype
+from .base import (
+    Const, _holds_node, as_node, broadcast_shapes, const, helper, normalize_axis, numeric_dtype,
+)
 
 
 def _dims_src(shape: Shape, dim: Callable[[Dim], str]) -> str:
@@ -225,7 +227,8 @@ def fill_constant(op_name: str, shape: Any, fill_value: Any, dtype: Any, order: 
     if order not in ("C", "F"):  # the layout in memory only: the values are the same
         raise ValueError(f"{op_name}: order must be 'C' or 'F', got {order!r}")
     if isinstance(fill_value, Node) or not isinstance(
-            fill_value, (int, float, complex, np.number, np.bool_, np.ndarray, list, tuple)):
+            fill_value, (int, float, complex, np.number, np.bool_, np.ndarray, list, tuple)) or (
+            isinstance(fill_value, (list, tuple)) and _holds_node(fill_value)):
         raise TypeError(
             f"{op_name}: fill_value must be a number or an array of numbers, got "
             f"{type(fill_value).__name__}; broadcast_to(x, shape) fills a shape with an expression"
@@ -234,7 +237,8 @@ def fill_constant(op_name: str, shape: Any, fill_value: Any, dtype: Any, order: 
     try:
         value = np.asarray(fill_value, dtype=dt)
     except (OverflowError, ValueError, TypeError) as e:
-        raise DTypeError(f"{op_name}: {fill_value!r} cannot be {dt}: {e}") from None
+        what = f"cannot be {dt}" if dt is not None else "is not an array of numbers"
+        raise DTypeError(f"{op_name}: {fill_value!r} {what}: {e}") from None
     if value.dtype.kind not in "biufc":
         raise DTypeError(f"{op_name}: fill_value {fill_value!r} is not numeric (dtype {value.dtype})")
     target = check_shape(shape, f"{op_name}: shape")
