@@ -22,8 +22,8 @@ import numpy as np
 from .errors import NotDifferentiableError, ShapeError
 from .ir import Node, Op, Shape, Type, format_shape, gc_paused, substitute, toposort
 from .ops import (
-    Var, arange, as_node, astype, broadcast_to, const, cos, index, one_hot, reshape, sin, stack,
-    sum_to, transpose, where, zeros, zeros_like,
+    Var, as_node, astype, broadcast_to, const, cos, eye, index, reshape, sin, stack, sum_to,
+    transpose, where, zeros, zeros_like,
 )
 from .ops.base import const_value, graph_variables
 from .ops.numeric import cotangent_as
@@ -608,17 +608,17 @@ def jacobian(y: Node, wrt: Wrt) -> Node | list[Node]:
         result = [reshape(b, (*y.shape, *x.shape)) for b, x in zip(blocks, xs)]
         return result if many else result[0]
     if y.shape == ():
-        eye, batch = const(np.ones((), y.dtype)), None
+        rows, batch = const(np.ones((), y.dtype)), None
     else:
-        # all rows in one reverse pass: the cotangents are the rows of the identity, built in
-        # the graph (one_hot of arange) rather than stored as a size-by-size constant
-        eye, batch = reshape(one_hot(arange(size), size, y.dtype), (size, *y.shape)), size
-    blocks = _vjp([y], xs, [eye], batch=batch)
+        # all rows in one reverse pass: the cotangents are the rows of the identity (built in
+        # the graph, not stored as a size-by-size constant)
+        rows, batch = reshape(eye(size, dtype=y.dtype), (size, *y.shape)), size
+    blocks = _vjp([y], xs, [rows], batch=batch)
     real = [k for k, x in enumerate(xs) if y.dtype.kind == "c" and x.dtype.kind != "c"]
     if real:
         # a real variable keeps the real part of a complex cotangent, Re(c J): the rows for
         # c = e give Re J, those for c = i e give -Im J, and J = Re J + i Im J
-        imag = _vjp([y], [xs[k] for k in real], [eye * 1j], batch=batch)
+        imag = _vjp([y], [xs[k] for k in real], [rows * 1j], batch=batch)
         for k, im in zip(real, imag):
             blocks[k] = blocks[k] - im * 1j
     result = [reshape(b, (*y.shape, *x.shape)) for b, x in zip(blocks, xs)]

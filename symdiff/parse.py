@@ -90,6 +90,16 @@ _STRING_PARAMS.update({
     "ravel": frozenset({"order"}),
     "take": frozenset({"mode"}),
 })
+# -- array creation (shapes and sizes may be dimension names)
+_STRING_PARAMS.update({
+    "zeros": frozenset({"shape", "dtype", "order"}),
+    "ones": frozenset({"shape", "dtype", "order"}),
+    "full": frozenset({"shape", "dtype", "order"}),
+    "eye": frozenset({"N", "M", "dtype", "order"}),
+    "identity": frozenset({"n", "dtype"}),
+    "linspace": frozenset({"dtype"}),
+})
+_STRING_PARAMS.update({"quantile": frozenset({"method"}), "percentile": frozenset({"method"})})
 
 _BINARY: dict[type, Any] = {
     ast.Add: ew.add,

@@ -1484,13 +1484,94 @@ good("full_like", normal(3), call=lambda x: sd.full_like(x, -1, dtype="complex64
 bad("full_like", lambda: sd.full_like(v("a", 3, dtype="int8"), 300), sd.DTypeError,
     r"full_like: 300 cannot be int8", id="range")
 bad("full_like", lambda: sd.full_like(v("a", 3), v("b")), TypeError,
-    r"full_like: fill_value must be a number, got Node", id="node")
+    r"full_like: fill_value must be a number or an array of numbers, got Node", id="node")
 good("zeros_like", normal(3), call=lambda x: sd.zeros_like(x, dtype="int64") + x,
      ref=lambda x: np.zeros_like(x, dtype=np.int64) + x, id="dtype")
 bad("zeros_like", lambda: sd.zeros_like(v("a", 3), dtype="U3"), sd.DTypeError,
     r"zeros_like: dtype <U3 is not numeric", id="dtype")
 bad("take_along_axis", lambda: sd.take_along_axis(v("a", 3, 4), np.array([[0], [4], [1]]), 1),
     sd.OutOfBoundsError, r"take_along_axis: index 4 is out of bounds for axis 1 with size 4", id="bounds")
+
+# -- array creation: zeros, ones and full are one definition (a broadcast constant) --------------
+good("zeros", (2, 3), ref=np.zeros, grad=False)
+good("zeros", 3, ref=np.zeros, kwargs={"dtype": "int32"}, grad=False, id="int32")
+good("zeros", normal(2, 3), call=lambda x: sd.zeros((3,)) + x, ref=lambda x: np.zeros((3,)) + x, id="plus")
+good("ones", (2, 3), ref=np.ones, grad=False)
+good("ones", (4,), ref=np.ones, kwargs={"dtype": "complex64"}, grad=False, id="complex64")
+good("ones", (0, 2), ref=np.ones, grad=False, id="empty")
+good("ones", normal(2, 3), call=lambda x: sd.ones(x.shape, "float32") * x,
+     ref=lambda x: np.ones(x.shape, np.float32) * x, id="times")
+good("full", (2, 3), 2.5, ref=np.full, grad=False)
+good("full", (2, 3), 7, ref=np.full, grad=False, id="int")  # the value's own dtype: int64
+good("full", (2,), True, ref=np.full, grad=False, id="bool")
+good("full", (2, 3), [1.0, -2.0, 3.5], ref=np.full, grad=False, id="row")
+good("full", (3,), 2.7, ref=np.full, kwargs={"dtype": "int64"}, grad=False, id="cast")
+good("full", (), -1.5, ref=np.full, kwargs={"order": "F"}, grad=False, id="0d")
+good("full", normal(3), call=lambda x: sd.full(3, 0.5) * x, ref=lambda x: np.full(3, 0.5) * x, id="times")
+bad("full", lambda: sd.full((2, 3), [1, 2]), sd.ShapeError,
+    r"full: shapes \(2,\) and \(2, 3\) do not broadcast", id="broadcast")
+bad("full", lambda: sd.full((3,), [[1, 2, 3]]), sd.ShapeError,
+    r"full: a fill_value of shape \(1, 3\) cannot fill the shape \(3,\)", id="more-axes")
+bad("full", lambda: sd.full(3, 300, dtype="int8"), sd.DTypeError, r"full: 300 cannot be int8", id="range")
+bad("full", lambda: sd.full(3, v("b")), TypeError,
+    r"full: fill_value must be a number or an array of numbers, got Node; broadcast_to", id="node")
+bad("full", lambda: sd.full(3, "a"), TypeError, r"full: fill_value must be a number", id="str")
+bad("full", lambda: sd.full(3, [v("b"), 1.0]), TypeError, r"full: fill_value must be a number", id="list-of-nodes")
+bad("full", lambda: sd.full(2, [[1.0], [2.0, 3.0]]), sd.DTypeError, r"full: \[\[1.0\], \[2.0, 3.0\]\] is not an array",
+    id="ragged")
+bad("ones", lambda: sd.ones((2, -1)), sd.ShapeError, r"ones: shape \(2, -1\): dimension -1 is negative",
+    id="negative")
+bad("zeros", lambda: sd.zeros(2.5), sd.ShapeError, r"zeros: shape must be a tuple", id="float")
+bad("zeros", lambda: sd.zeros(3, order="K"), ValueError, r"zeros: order must be 'C' or 'F', got 'K'",
+    id="order")
+bad("ones", lambda: sd.ones(3, dtype="U2"), sd.DTypeError, r"ones: dtype <U2 is not numeric", id="dtype")
+
+good("eye", 3, ref=np.eye, grad=False)
+good("eye", 3, 4, 1, ref=np.eye, grad=False, id="k1")
+good("eye", 4, 3, -2, ref=np.eye, kwargs={"dtype": "int32"}, grad=False, id="k-2")
+good("eye", 2, 3, 5, ref=np.eye, grad=False, id="beyond")
+good("eye", 3, ref=np.eye, kwargs={"dtype": bool, "order": "F"}, grad=False, id="bool")
+good("eye", 0, ref=np.eye, grad=False, id="empty")
+good("eye", normal(3, 3), call=lambda x: sd.eye(3, k=-1) @ x, ref=lambda x: np.eye(3, k=-1) @ x, id="matmul")
+good("identity", 4, ref=np.identity, grad=False)
+good("identity", 2, ref=np.identity, kwargs={"dtype": "float32"}, grad=False, id="float32")
+good("identity", normal(2, 2), call=lambda x: sd.identity(2) * x, ref=lambda x: np.identity(2) * x,
+     id="times")
+bad("eye", lambda: sd.eye(3, k=1.5), TypeError, r"eye: k must be an int, got 1.5", id="k")
+bad("eye", lambda: sd.eye(-2), sd.ShapeError, r"eye: N \(-2,\): dimension -2 is negative", id="negative")
+bad("eye", lambda: sd.eye(3, 2.0), sd.ShapeError, r"eye: M \(2.0,\): 2.0 is neither", id="float-M")
+bad("identity", lambda: sd.identity(3, dtype="U1"), sd.DTypeError, r"identity: dtype <U1 is not numeric",
+    id="dtype")
+
+good("linspace", 0.0, 1.0, ref=np.linspace, grad=False)  # num=50
+good("linspace", 2, 10, 5, ref=np.linspace, kwargs={"endpoint": False}, grad=False, id="no-endpoint")
+good("linspace", 0, 10, 4, ref=np.linspace, kwargs={"dtype": "int64"}, grad=False, id="int")
+good("linspace", -1.0, 1.0, 7, ref=np.linspace, kwargs={"dtype": "float32"}, grad=False, id="float32")
+good("linspace", 1j, 2.0, 3, ref=np.linspace, grad=False, id="complex")
+good("linspace", 1.0, 2.0, 1, ref=np.linspace, grad=False, id="one")
+good("linspace", 1.0, 2.0, 0, ref=np.linspace, grad=False, id="none")
+good("linspace", 0.5, 2.0, 4, call=lambda a, b, n: sd.linspace(a, b, n, retstep=True)[1],
+     ref=lambda a, b, n: np.linspace(a, b, n, retstep=True)[1], grad=False, id="retstep")
+# expression bounds: the gradient flows to start and stop
+good("linspace", np.array(0.3), np.array(2.0), 5, ref=np.linspace, id="bounds")
+good("linspace", np.array(-1.5), 4.0, 6, ref=np.linspace, kwargs={"endpoint": False}, id="start")
+good("linspace", normal(3), normal(2, 1), 4, ref=np.linspace, kwargs={"axis": -1}, id="arrays-last-axis")
+good("linspace", normal(2), np.array(1.0), 3, ref=np.linspace, kwargs={"axis": 1}, id="axis1")
+good("linspace", normal(2).astype(np.float32), np.array(1.0, np.float32), 3, ref=np.linspace, grad=False,
+     id="float32-vars")
+good("linspace", np.array([0.25, 3.5]), 9.0, 4, ref=np.linspace, kwargs={"dtype": "int64"}, grad=False,
+     id="int-vars")
+good("linspace", np.array(1.0), np.array(3.0), 1, ref=np.linspace, id="one-var")
+good("linspace", np.array(0.5), np.array(2.0), 4, call=lambda a, b, n: sd.linspace(a, b, n, retstep=True)[1],
+     ref=lambda a, b, n: np.linspace(a, b, n, retstep=True)[1], id="retstep-vars")
+bad("linspace", lambda: sd.linspace(0, 1, -1), ValueError, r"linspace: num must be non-negative, got -1",
+    id="negative")
+bad("linspace", lambda: sd.linspace(0, 1, 2.5), TypeError, r"linspace: num must be an int, got 2.5",
+    id="float")
+bad("linspace", lambda: sd.linspace(v("a"), 1, 3, axis=2), sd.ShapeError,
+    r"linspace: axis 2 is out of bounds for an array of 1 dimensions", id="axis")
+bad("linspace", lambda: sd.linspace(v("a", 2), v("b", 3), 3), sd.ShapeError,
+    r"shapes \(2,\) and \(3,\) do not broadcast", id="broadcast")
 
 good("split", normal(6, 2), 3, call=_parts(sd.split), ref=_parts(np.split), id="sections")
 good("split", normal(2, 6), [1, 4], call=_parts(sd.split), ref=_parts(np.split), kwargs={"axis": 1},
@@ -1507,6 +1588,52 @@ bad("split", lambda: sd.split(v("a", "n", 2), 2), sd.ShapeError, r"split: cannot
 good("array_split", normal(5, 2), 2, call=_parts(sd.array_split), ref=_parts(np.array_split), id="uneven")
 good("array_split", normal(2, 7), 3, call=_parts(sd.array_split), ref=_parts(np.array_split),
      kwargs={"axis": 1}, id="axis1")
+
+# -- order statistics, on sort: values pairwise apart, so no tie moves within a difference step ----
+good("median", distinct(5), ref=np.median, id="odd")
+good("median", distinct(6), ref=np.median, id="even")
+good("median", distinct(3, 4), ref=np.median, kwargs={"axis": 0})
+good("median", distinct(3, 4), ref=np.median, kwargs={"axis": -1, "keepdims": True})
+good("median", distinct(2, 3, 4), ref=np.median, kwargs={"axis": (0, 2)})
+good("median", distinct(2, 3, 2), ref=np.median, kwargs={"keepdims": True}, id="all-kept")
+good("median", np.array(2.5), ref=np.median, id="0d")
+good("median", np.array([3, 1, 2, 8]), ref=np.median, grad=False, id="int")
+good("median", np.array([True, False, True]), ref=np.median, grad=False, id="bool")
+good("quantile", distinct(7), 0.3, ref=np.quantile)
+good("quantile", distinct(6), [0.0, 0.25, 0.5, 1.0], ref=np.quantile, id="list")
+good("quantile", distinct(4, 5), [[0.1, 0.9]], ref=np.quantile, kwargs={"axis": 1, "keepdims": True},
+     id="2d-q-kept")
+good("quantile", distinct(3, 2, 4), [0.2, 0.7], ref=np.quantile, kwargs={"axis": (2, 0)}, id="two-axes")
+for _method in sd.ops.order.METHODS:
+    good("quantile", distinct(6), [0.0, 0.1, 0.35, 0.5, 0.8, 1.0], ref=np.quantile,
+         kwargs={"method": _method}, id=_method)
+good("quantile", np.array([5, 1, 4, 2]), 0.5, ref=np.quantile, kwargs={"method": "lower"}, grad=False,
+     id="int-lower")
+good("quantile", np.array([5, 1, 4, 2], np.int8), 0.4, ref=np.quantile, grad=False, id="int8")
+good("percentile", distinct(5, 2), [10, 50, 95], ref=np.percentile, kwargs={"axis": 0})
+good("percentile", distinct(6), 25, ref=np.percentile, kwargs={"method": "midpoint"}, id="midpoint")
+bad("quantile", lambda: sd.quantile(v("a", 3), 1.5), ValueError,
+    r"quantile: q must be in the range \[0, 1\], got 1.5", id="range")
+bad("percentile", lambda: sd.percentile(v("a", 3), [50, -1]), ValueError,
+    r"percentile: q must be in the range \[0, 100\], got -1.0", id="range")
+bad("quantile", lambda: sd.quantile(v("a", 3), 0.5, method="bogus"), ValueError,
+    r"quantile: method='bogus' is not one of inverted_cdf, ", id="method")
+bad("quantile", lambda: sd.quantile(v("a", 3), v("q")), TypeError,
+    r"quantile: q must be constant numbers .* not an expression", id="node-q")
+bad("quantile", lambda: sd.quantile(v("a", 3), [0.5, v("q")]), TypeError,
+    r"quantile: q must be constant numbers .* not an expression", id="list-with-node")
+bad("median", lambda: sd.median(v("a", 3, dtype="complex128")), sd.DTypeError,
+    r"median: complex values have no order", id="complex")
+bad("median", lambda: sd.median(v("a", "n", 3), axis=0), NotImplementedError,
+    r"median: the named dimension 'n' is reduced", id="named")
+bad("median", lambda: sd.median(v("a", 0, 3), axis=0), sd.ShapeError,
+    r"median: the axes \(0,\) of \(0, 3\) hold no values", id="empty")
+bad("median", lambda: sd.median(v("a", 3), axis=1), sd.ShapeError,
+    r"median: axis 1 is out of bounds for an array of 1 dimensions", id="axis")
+bad("median", lambda: sd.median(v("a", 3), out=np.zeros(())), NotImplementedError,
+    r"median: the argument 'out' is not supported", id="out")
+bad("percentile", lambda: sd.percentile(v("a", 3), "x"), TypeError, r"percentile: q must be numbers",
+    id="str")
 
 # Operators and methods outside FUNCTIONS, each tied to the function it spells.
 SUGAR_ONLY = {"index"}

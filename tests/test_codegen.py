@@ -239,6 +239,25 @@ OPS["full_like"] = (lambda a, labels: sd.full_like(a, -2.5) * a + sd.full_like(l
 OPS["zeros_like"] = (
     lambda a, labels: sd.zeros_like(a) + sd.zeros_like(labels, "float32")[:, None] * a, [A, L])
 
+OPS.update({
+    "zeros": (lambda a: sd.zeros((3, 4), "float32") + a + sd.zeros(4, "int8"), [A]),
+    "ones": (lambda a: sd.ones((3, 1)) * a, [A]),
+    "full": (lambda a: sd.full((3, 4), [1.5, -2.0, 0.25, 3.0]) * a + sd.full(4, 7), [A]),
+    "eye": (lambda a, m: sd.eye(3, 4, k=1) * a + sd.eye(3, 5, k=-2, dtype="int32") @ m.T, [A, M]),
+    "identity": (lambda m: sd.identity(4) @ m, [M]),
+    # the constant op, and bounds that are variables (each row of `a` a start, `v` the stops)
+    "linspace": (lambda a, v: sd.linspace(0.0, 2.0, 4) * a + sd.linspace(a[:, 0], v[:3], 4, axis=1)
+                 + sd.linspace(-1.0, v[0], 5, endpoint=False, dtype="int64")[1:], [A, V]),
+})
+
+OPS.update({
+    "median": (lambda a: sd.median(a, axis=0) * sd.median(a) + sd.median(a, axis=1, keepdims=True), [A]),
+    "quantile": (lambda a: sd.quantile(a, [0.1, 0.5, 0.75], axis=1).T
+                 + sd.quantile(a, 0.3, method="lower"), [A]),
+    "percentile": (lambda a, labels: sd.percentile(a, 40, axis=(0, 1), method="hazen") * a
+                   + sd.percentile(labels, [50, 90])[:, None, None], [A, L]),
+})
+
 
 # the functions derivative graphs are made of (scatter-adds, a higher derivative of sinc)
 IDX = ("idx", (3, 2), "int64", lambda s: RNG.integers(0, 4, s))

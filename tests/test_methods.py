@@ -50,6 +50,8 @@ NUMPY_FUNCTIONS = [
     (np.cumsum, {"axis": 1}), (np.cumprod, {}), (np.argmax, {"axis": 1}), (np.argmin, {}),
     (np.round, {"decimals": 1}), (np.clip, {"a_min": -0.5, "a_max": 0.5}), (np.transpose, {}),
     (np.any, {"axis": 0}), (np.all, {}),
+    (np.median, {}), (np.median, {"axis": 1, "keepdims": True}), (np.quantile, {"q": [0.2, 0.8], "axis": 0}),
+    (np.percentile, {"q": 30, "method": "nearest"}),
 ]
 
 
@@ -90,3 +92,12 @@ def test_transpose_properties(attr):
     a = sd.var("a", shape=(2,) + A.shape)
     stacked = np.stack([A, 2 * A])
     np.testing.assert_array_equal(sd.evaluate(getattr(a, attr), {"a": stacked}), getattr(stacked, attr))
+
+
+def test_numpy_linspace_with_expression_bounds_builds_a_graph():
+    a = sd.var("a", shape=(3,))
+    node = np.linspace(a, 2.0, 5, axis=-1)
+    assert isinstance(node, sd.Node)
+    np.testing.assert_array_equal(sd.evaluate(node, {"a": A[0, :3]}), np.linspace(A[0, :3], 2.0, 5, axis=-1))
+    samples, step = np.linspace(0.5, a, 4, endpoint=False, retstep=True)
+    np.testing.assert_array_equal(sd.evaluate(step, {"a": A[0, :3]}), (A[0, :3] - 0.5) / 4)

@@ -801,3 +801,47 @@ def test_a_function_written_with_numpy_traces_into_a_graph():
     lowered["W"][1, 2] -= eps
     fd = (loss(**bumped) - loss(**lowered)) / (2 * eps)
     np.testing.assert_allclose(sd.evaluate(gW, values)[1, 2], fd, rtol=1e-6)
+
+
+def test_quantiles_of_slices_with_nan_are_nan_as_numpys():
+    values = np.array([[1.0, np.nan, 2.0, 0.5], [3.0, 1.0, -2.0, 0.0]])
+    x = sd.var("x", (2, 4))
+    for method in ("linear", "lower", "midpoint", "inverted_cdf"):
+        got = sd.evaluate(sd.quantile(x, [0.1, 0.5], axis=1, method=method), {"x": values})
+        np.testing.assert_array_equal(got, np.quantile(values, [0.1, 0.5], axis=1, method=method))
+    assert np.isnan(sd.evaluate(sd.median(x), {"x": values}))
+    # the gradient still reaches the row without nan, and only its two middle values
+    g = sd.evaluate(sd.grad(sd.sum(sd.median(x, axis=1) * [0.0, 1.0]), x), {"x": values})
+    np.testing.assert_array_equal(g, [[0, 0, 0, 0], [0, 0.5, 0, 0.5]])
+
+
+def test_median_gradient_picks_the_middle_values():
+    x = sd.var("x", (5,))
+    values = np.array([4.0, -1.0, 2.5, 9.0, 0.0])
+    np.testing.assert_array_equal(sd.evaluate(sd.grad(sd.median(x), x), {"x": values}), [0, 0, 1, 0, 0])
+    y = sd.var("y", (4,))
+    g = sd.evaluate(sd.grad(sd.median(y), y), {"y": values[:4]})
+    np.testing.assert_array_equal(g, [0.5, 0, 0.5, 0])  # (2.5 + 4) / 2
+
+
+def test_percentile_is_quantile_of_q_over_100():
+    x = sd.var("x", (3, 4))
+    assert sd.percentile(x, [25, 50], axis=0) is sd.quantile(x, [0.25, 0.5], axis=0)
+    assert sd.median(x, axis=1) is sd.quantile(x, 0.5, axis=1)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_linspace_between_expressions_is_numpys_arithmetic(dtype):
+    starts = rng.standard_normal(4).astype(dtype) * 100
+    stops = rng.standard_normal((3, 1)).astype(dtype)
+    a, b = sd.var("a", (4,), dtype), sd.var("b", (3, 1), dtype)
+    for num, endpoint, axis in [(7, True, 0), (50, True, -1), (6, False, 1), (1, True, 0), (2, True, 2)]:
+        node = sd.linspace(a, b, num, endpoint=endpoint, axis=axis)
+        got = sd.evaluate(node, {"a": starts, "b": stops}, simplify=False)
+        want = np.linspace(starts, stops, num, endpoint=endpoint, axis=axis)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+        # simplify reassociates the arithmetic (x / 6 -> x * (1/6)), as everywhere: to rounding
+        compiled = sd.compile(node, inputs=[a, b])(starts, stops)
+        scale = np.finfo(dtype).eps * 1000  # bounds of size 100: a few roundings of them
+        np.testing.assert_allclose(compiled, want, rtol=scale, atol=scale)

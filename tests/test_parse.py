@@ -900,3 +900,27 @@ def test_reader_builds_the_tree_python_builds(text):
         return  # a < b < c: left to Python's parser, whose tree the message is worded from
     assert mine is not None, text
     assert _ast.dump(mine, include_attributes=True) == _ast.dump(theirs, include_attributes=True)
+
+
+def test_array_creation_and_quantiles_read_with_their_string_arguments():
+    shapes = {"x": ((4, 3), "float64"), "X": (("n", 3), "float64")}
+    cases = {
+        "zeros(('n', 3), dtype='int32')": sd.zeros(("n", 3), dtype="int32"),
+        "full((2,), 1.5, dtype='float32')": sd.full((2,), 1.5, dtype="float32"),
+        "eye('n', 'm', k=-1, dtype='float32')": sd.eye("n", "m", k=-1, dtype="float32"),
+        "identity('n') @ X": sd.identity("n") @ sd.var("X", ("n", 3)),
+        "linspace(0.0, 10.0, 4, dtype='int64')": sd.linspace(0.0, 10.0, 4, dtype="int64"),
+        "quantile(x, [0.25, 0.75], axis=0, method='lower')":
+            sd.quantile(sd.var("x", (4, 3)), [0.25, 0.75], axis=0, method="lower"),
+        "percentile(x, 90, method='hazen', keepdims=True)":
+            sd.percentile(sd.var("x", (4, 3)), 90, method="hazen", keepdims=True),
+        "median(x, axis=(0, 1))": sd.median(sd.var("x", (4, 3)), axis=(0, 1)),
+    }
+    for text, want in cases.items():
+        got = sd.parse(text, shapes=shapes)
+        assert got is want, text
+        assert sd.parse(sd.to_text(got), shapes=shapes) is got, sd.to_text(got)
+    with pytest.raises(sd.ParseError, match=r"quantile: q must be constant numbers.*\n.*\n  \^"):
+        sd.parse("quantile(x, y)", shapes={"x": ((4,), "float64"), "y": ((), "float64")})
+    with pytest.raises(sd.ParseError, match=r"median\(\): a string is not accepted as 'axis'"):
+        sd.parse("median(x, axis='n')", shapes=shapes)

@@ -327,7 +327,8 @@ def _linalg_latex(n: Node, a: list[Printed]) -> Printed | None:
 
 _SHAPE_OPS = {
     "flip", "roll", "tile", "repeat", "pad", "diagonal", "diagonal_embed", "tril", "triu", "sort",
-    "argsort", "argmax", "argmin", "take_along_axis", "add_along_axis", "arange", "one_hot",
+    "argsort", "argmax", "argmin", "take_along_axis", "add_along_axis", "arange", "linspace",
+    "one_hot",
 }
 
 

@@ -461,6 +461,10 @@ def _convert_node(n: Node, args: list[Arr], leaf: Callable[[Node], Arr]) -> Arr:
             return _map(number, op.value.astype(object))  # type: ignore[attr-defined]
         if name == "arange":
             return _map(number, np.arange(op.start, op.stop, op.step).astype(object))  # type: ignore[attr-defined]
+        if name == "linspace":
+            values = np.linspace(op.start, op.stop, op.num,  # type: ignore[attr-defined]
+                                 endpoint=op.endpoint, dtype=op.dtype)  # type: ignore[attr-defined]
+            return _map(number, values.astype(object))
     elif name in _UNARY:
         return _map(_UNARY[name], args[0])
     elif name in _BINARY:

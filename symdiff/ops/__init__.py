@@ -11,9 +11,12 @@ import math
 from typing import Any
 
 from ..ir import Node
-from . import diagonals, layout, linalg, nn, numeric, reduce, scan, selection, shape, special
+from . import (
+    creation, diagonals, layout, linalg, nn, numeric, order, reduce, scan, selection, shape, special,
+)
 from . import elementwise as ew
 from .base import HELPERS, Const, DimSize, Var, as_node, const, dim_size, symbols, var
+from .creation import eye, identity, linspace
 from .diagonals import diag, diagonal, diagonal_embed, trace, tril, triu
 from .elementwise import (
     abs, add, astype, cos, divide, equal, exp, expm1, greater, greater_equal, isfinite, isinf,
@@ -26,6 +29,7 @@ from .layout import (
     hstack, moveaxis, pad, ravel, repeat, roll, split, squeeze, tile, trapezoid, vstack,
 )
 from .nn import log_softmax, one_hot, softmax
+from .order import median, percentile, quantile
 from .numeric import (
     arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, cbrt, ceil, clip, conj, conjugate,
     cosh, deg2rad, exp2, floor, floor_divide, fmod, hypot, imag, log2, log10, logaddexp, logaddexp2,
@@ -38,8 +42,8 @@ from .reduce import (
 from .scan import cumprod, cumsum, linear_recurrence
 from .selection import add_along_axis, argmax, argmin, argsort, sort, take_along_axis
 from .shape import (
-    arange, broadcast_to, concatenate, expand_dims, full_like, index, index_add, ones_like, reshape,
-    stack, swapaxes, take, transpose, zeros, zeros_like,
+    arange, broadcast_to, concatenate, expand_dims, full, full_like, index, index_add, ones,
+    ones_like, reshape, stack, swapaxes, take, transpose, zeros, zeros_like,
 )
 from .special import digamma, erf, erfc, gamma, gammaln, polygamma
 
@@ -59,6 +63,8 @@ FUNCTIONS: dict[str, Any] = {
         # reductions and scans
         all, any, average, cumprod, cumsum, linear_recurrence, logsumexp, max, mean, min, prod,
         std, sum, variance,
+        # order statistics
+        median, percentile, quantile,
         # neural-network functions
         log_softmax, one_hot, softmax,
         # shape and selection
@@ -67,6 +73,8 @@ FUNCTIONS: dict[str, Any] = {
         expand_dims, flip, fliplr, flipud, full_like, hstack, index_add, moveaxis, pad, ravel, repeat, reshape, roll, sort, split,
         squeeze, stack, swapaxes, take, take_along_axis, tile, trace, transpose, tril, triu,
         ones_like, trapezoid, vstack, zeros_like,
+        # array creation
+        eye, full, identity, linspace, ones, zeros,
         # products
         cross, dot, einsum, inner, kron, matmul, outer, polyval, tensordot, vdot,
     )
@@ -279,7 +287,7 @@ Node.__array_function__ = _array_function  # type: ignore[attr-defined]
 __all__ = [
     "ALIASES", "FUNCTIONS", "HELPERS", "Const", "DimSize", "Var", "as_node", "const", "dim_size",
     "ew",
-    "diagonals", "layout", "linalg", "nn", "numeric", "reduce", "scan", "selection", "shape",
-    "special", "sum_to", "symbols", "var", "zeros",
+    "creation", "diagonals", "layout", "linalg", "nn", "numeric", "order", "reduce", "scan",
+    "selection", "shape", "special", "sum_to", "symbols", "var",
     *(name for name in FUNCTIONS if name.isidentifier()),  # linalg.<name> is reached as sd.linalg
 ]

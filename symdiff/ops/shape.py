@@ -14,7 +14,9 @@ import numpy as np
 
 from ..errors import DTypeError, OutOfBoundsError, ShapeError
 from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape, shape_text
-from .base import Const, as_node, broadcast_shapes, const, helper, normalize_axis, numeric_dtype
+from .base import (
+    Const, _holds_node, as_node, broadcast_shapes, const, helper, normalize_axis, numeric_dtype,
+)
 
 
 def _dims_src(shape: Shape, dim: Callable[[Dim], str]) -> str:
@@ -217,9 +219,68 @@ def expand_dims(x: Any, axis: Any) -> Node:
     return reshape(x, tuple(1 if k in new else next(rest) for k in range(ndim)))
 
 
-def zeros(shape: Any, dtype: Any = "float64") -> Node:
-    """An array of zeros (a broadcast scalar, so it costs nothing until used)."""
-    return broadcast_to(const(0, dtype), shape)
+def fill_constant(op_name: str, shape: Any, fill_value: Any, dtype: Any, order: str = "C") -> Node:
+    """``fill_value`` (a number or an array of numbers) as a constant of ``dtype``, converted as
+    NumPy converts it (the value's own dtype when None), checked to broadcast to ``shape``. The
+    one definition behind zeros, ones, full and their ``_like`` forms; ``op_name`` is the
+    function the user called."""
+    if order not in ("C", "F"):  # the layout in memory only: the values are the same
+        raise ValueError(f"{op_name}: order must be 'C' or 'F', got {order!r}")
+    if isinstance(fill_value, Node) or not isinstance(
+            fill_value, (int, float, complex, np.number, np.bool_, np.ndarray, list, tuple)) or (
+            isinstance(fill_value, (list, tuple)) and _holds_node(fill_value)):
+        raise TypeError(
+            f"{op_name}: fill_value must be a number or an array of numbers, got "
+            f"{type(fill_value).__name__}; broadcast_to(x, shape) fills a shape with an expression"
+        )
+    dt = None if dtype is None else numeric_dtype(dtype, op_name)
+    try:
+        value = np.asarray(fill_value, dtype=dt)
+    except (OverflowError, ValueError, TypeError) as e:
+        what = f"cannot be {dt}" if dt is not None else "is not an array of numbers"
+        raise DTypeError(f"{op_name}: {fill_value!r} {what}: {e}") from None
+    if value.dtype.kind not in "biufc":
+        raise DTypeError(f"{op_name}: fill_value {fill_value!r} is not numeric (dtype {value.dtype})")
+    target = check_shape(shape, f"{op_name}: shape")
+    if broadcast_shapes(op_name, value.shape, target) != target:
+        raise ShapeError(
+            f"{op_name}: a fill_value of shape {format_shape(value.shape)} cannot fill the shape "
+            f"{format_shape(target)}"
+        )
+    return const(value)
+
+
+def filled(op_name: str, shape: Any, fill_value: Any, dtype: Any, order: str = "C") -> Node:
+    """:func:`fill_constant` broadcast to ``shape``: it costs nothing until used."""
+    return broadcast_to(fill_constant(op_name, shape, fill_value, dtype, order), shape)
+
+
+def zeros(shape: Any, dtype: Any = float, order: str = "C") -> Node:
+    """An array of zeros, as ``np.zeros`` (a broadcast scalar, so it costs nothing until used).
+
+    >>> sd.zeros((2, "n"), dtype="int32").shape
+    (2, 'n')
+    """
+    return filled("zeros", shape, 0, float if dtype is None else dtype, order)
+
+
+def ones(shape: Any, dtype: Any = float, order: str = "C") -> Node:
+    """An array of ones, as ``np.ones`` (a broadcast scalar, so it costs nothing until used).
+
+    >>> sd.ones(3)
+    broadcast_to(1.0, (3,))
+    """
+    return filled("ones", shape, 1, float if dtype is None else dtype, order)
+
+
+def full(shape: Any, fill_value: Any, dtype: Any = None, order: str = "C") -> Node:
+    """``fill_value`` in every position of ``shape``, as ``np.full``: its dtype is the value's
+    own unless ``dtype`` is given, and an array value is broadcast to the shape.
+
+    >>> sd.full((2, 2), 7).dtype
+    dtype('int64')
+    """
+    return filled("full", shape, fill_value, dtype, order)
 
 
 class ZerosLike(Op):
@@ -267,12 +328,7 @@ def full_like(a: Any, fill_value: Any, dtype: Any = None) -> Node:
     (the value is converted to that dtype, as NumPy does); through it no gradient flows."""
     x = as_node(a)
     dt = x.dtype if dtype is None else numeric_dtype(dtype, "full_like")
-    if isinstance(fill_value, Node) or not isinstance(fill_value, (int, float, complex, np.number, np.bool_)):
-        raise TypeError(f"full_like: fill_value must be a number, got {type(fill_value).__name__}")
-    try:
-        value = const(np.asarray(fill_value, dtype=dt))
-    except (OverflowError, ValueError, TypeError) as e:
-        raise DTypeError(f"full_like: {fill_value!r} cannot be {dt}: {e}") from None
+    value = fill_constant("full_like", x.shape, fill_value, dt)
     if all(isinstance(d, int) for d in x.shape):
         return broadcast_to(value, x.shape)
     return zeros_like(x, dt) + value  # named dimensions: their sizes come from x

@@ -1,0 +1,151 @@
+"""Arrays made from a description: ``eye``, ``identity``, ``linspace``.
+
+The identity is ``one_hot`` of a range (row i holds its 1 at column i + k), so it costs no
+constant of N * M elements and takes named dimensions. ``linspace`` between constant scalars is
+one op that generated code writes as ``np.linspace``; between expressions it is NumPy's
+arithmetic written in nodes, ``start + k * (stop - start) / div`` with ``stop`` itself last, so
+the values are NumPy's and gradients flow to both bounds. (``zeros``, ``ones``, ``full`` and
+``arange`` live in :mod:`shape`, beside ``broadcast_to``.)
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import DTypeError
+from ..ir import Dim, Node, Op, Type, check_shape
+from .base import (
+    _item_source, _scalar_text, as_nodes, broadcast_shapes, const, normalize_axis, numeric_dtype,
+)
+from .elementwise import astype, equal, where
+from .layout import moveaxis
+from .nn import one_hot
+from .numeric import floor
+from .shape import arange, reshape
+
+
+def _int_argument(op_name: str, what: str, value: Any) -> int:
+    """``value`` as an int, as NumPy takes a count or an offset (not a float, not a bool)."""
+    if isinstance(value, (bool, np.bool_, Node)):
+        raise TypeError(f"{op_name}: {what} must be an int, got {value!r}")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{op_name}: {what} must be an int, got {value!r}") from None
+
+
+def _eye(op_name: str, n: Any, m: Any, k: Any, dtype: Any, order: str) -> Node:
+    if order not in ("C", "F"):  # the layout in memory only: the values are the same
+        raise ValueError(f"{op_name}: order must be 'C' or 'F', got {order!r}")
+    (rows,) = check_shape((n,), f"{op_name}: N")
+    (cols,) = (rows,) if m is None else check_shape((m,), f"{op_name}: M")
+    offset = _int_argument(op_name, "k", k)
+    dt = numeric_dtype(float if dtype is None else dtype, op_name)
+    positions = arange(rows)
+    return one_hot(positions + offset if offset else positions, cols, dt)
+
+
+def eye(N: Any, M: Any = None, k: Any = 0, dtype: Any = float,  # noqa: N803 - NumPy's names
+        order: str = "C") -> Node:
+    """An ``N`` by ``M`` (default ``N``) array with ones on diagonal ``k`` and zeros elsewhere,
+    as ``np.eye``; the sizes may be named dimensions.
+
+    >>> sd.eye(3, 4, k=1)
+    one_hot(arange(3) + 1, 4)
+    """
+    return _eye("eye", N, M, k, dtype, order)
+
+
+def identity(n: Any, dtype: Any = None) -> Node:
+    """The ``n`` by ``n`` identity matrix, as ``np.identity`` (float64 unless ``dtype``).
+
+    >>> sd.identity("n").shape
+    ('n', 'n')
+    """
+    return _eye("identity", n, None, 0, dtype, "C")
+
+
+class Linspace(Op):
+    """``num`` evenly spaced values from ``start`` to ``stop`` (constant scalars), as
+    ``np.linspace``: a leaf, as ``arange``."""
+
+    __slots__ = ("start", "stop", "num", "endpoint", "dtype")
+    name = "linspace"
+
+    def __init__(self, start: float | complex, stop: float | complex, num: int, endpoint: bool,
+                 dtype: np.dtype) -> None:
+        self.start, self.stop, self.num, self.endpoint, self.dtype = start, stop, num, endpoint, dtype
+
+    def params(self) -> tuple[Any, ...]:
+        # by their source, so that -0.0 and 0.0 (equal as floats) are different bounds
+        return (_item_source(self.start), _item_source(self.stop), self.num, self.endpoint,
+                self.dtype.str)
+
+    def infer(self) -> Type:
+        return Type(self.dtype, (self.num,))
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return (f"np.linspace({_item_source(self.start)}, {_item_source(self.stop)}, {self.num}, "
+                f"endpoint={self.endpoint}, dtype=np.{self.dtype.name})")
+
+    def text(self, args: Sequence[str]) -> str:
+        bounds = f"{_scalar_text(self.start)}, {_scalar_text(self.stop)}, {self.num}"
+        endpoint = "" if self.endpoint else ", endpoint=False"
+        implied = np.result_type(self.start, self.stop, 1.0)  # what linspace(bounds) gives
+        dtype = "" if self.dtype == implied else f", dtype={self.dtype.name!r}"
+        return f"linspace({bounds}{endpoint}{dtype})"
+
+
+def _is_constant_scalar(v: Any) -> bool:
+    return isinstance(v, (int, float, complex, np.number, np.bool_)) or (
+        isinstance(v, np.ndarray) and v.ndim == 0)
+
+
+def linspace(start: Any, stop: Any, num: Any = 50, endpoint: bool = True, retstep: bool = False,
+             dtype: Any = None, axis: Any = 0) -> Any:
+    """``num`` evenly spaced values from ``start`` to ``stop`` (without ``stop`` when
+    ``endpoint`` is False), as ``np.linspace``. The bounds may be expressions or arrays (the
+    values then run along a new axis, ``axis``); gradients flow to them. With ``retstep``,
+    returns ``(samples, step)``.
+
+    >>> sd.linspace(0.0, 1.0, 5)
+    linspace(0.0, 1.0, 5)
+    """
+    n = _int_argument("linspace", "num", num)
+    if n < 0:
+        raise ValueError(f"linspace: num must be non-negative, got {n}")
+    endpoint = bool(endpoint)
+    div = n - 1 if endpoint else n
+    if _is_constant_scalar(start) and _is_constant_scalar(stop):
+        work = np.result_type(start, stop, 1.0)
+        if work.kind not in "fc":
+            raise DTypeError(f"linspace: bounds of dtype {work} are not numbers")
+        out = numeric_dtype(work if dtype is None else dtype, "linspace")
+        kind = complex if work.kind == "c" else float
+        a, b = kind(np.asarray(start)[()]), kind(np.asarray(stop)[()])
+        normalize_axis("linspace", axis, 1)
+        samples = Node(Linspace(a, b, n, endpoint, out), ())
+        step = const(np.asarray((b - a) / div if div else np.nan, work))
+        return (samples, step) if retstep else samples
+    a, b = (astype(v, np.result_type(v.dtype, 1.0)) for v in as_nodes(start, stop))
+    work = np.result_type(a.dtype, b.dtype)
+    out = numeric_dtype(work if dtype is None else dtype, "linspace")
+    ndim = len(broadcast_shapes("linspace", a.shape, b.shape))
+    along = (n,) + (1,) * ndim  # the values run along a new first axis, moved to `axis` after
+    k = reshape(arange(n, dtype=np.finfo(work).dtype), along)
+    # NumPy's arithmetic, so the values are NumPy's (until simplify reassociates it): start +
+    # k * step, and stop itself at the end (with no step, k * (stop - start): 0 * inf is nan)
+    step = (b - a) / div if div else (b - a) * np.nan
+    samples = a + k * step if div else a + k * (b - a)
+    if endpoint and n > 1:
+        samples = where(reshape(equal(arange(n), div), along), b, samples)
+    ax = normalize_axis("linspace", axis, ndim + 1)
+    samples = moveaxis(samples, 0, ax) if ax else samples
+    if out.kind in "iu":  # NumPy rounds toward -inf, then converts
+        samples = floor(samples)
+    samples = astype(samples, out)
+    return (samples, step) if retstep else samples

@@ -1,0 +1,182 @@
+"""Order statistics: ``median``, ``quantile`` and ``percentile``, built on ``sort``.
+
+The values are sorted along the reduced axes (moved last and flattened into one); a quantile is
+then the sorted value at a position, or the mix ``(1 - g) * s[i] + g * s[i + 1]`` of two
+neighbours. For constant ``q`` and static sizes the positions and weights are numbers known when
+the graph is built, so the graph is a sort, a gather and at most one mix, and its gradient goes
+to the elements that sit at those positions, through sort's derivative.
+
+Each of NumPy's methods (Hyndman and Fan's nine definitions and NumPy's four discrete ones)
+is the position it picks for ``n`` sorted values: :func:`positions`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..errors import DTypeError, ShapeError
+from ..ir import Node, format_shape
+from .base import _holds_node, as_node, const, is_python_scalar, normalize_axes
+from .elementwise import astype, isnan, where
+from .layout import moveaxis
+from .reduce import _keepdims
+from .selection import sort
+from .shape import reshape, take, transpose
+
+# the continuous methods: virtual index n*q + alpha + q*(1 - alpha - beta) - 1 (0-based),
+# Hyndman and Fan's definitions 4 to 9
+_CONTINUOUS = {
+    "interpolated_inverted_cdf": (0.0, 1.0),
+    "hazen": (0.5, 0.5),
+    "weibull": (0.0, 0.0),
+    "linear": (1.0, 1.0),
+    "median_unbiased": (1 / 3, 1 / 3),
+    "normal_unbiased": (3 / 8, 3 / 8),
+}
+# methods whose result is one of the values (the input's dtype), and those that mix two
+_DISCRETE = ("inverted_cdf", "closest_observation", "lower", "higher", "nearest")
+METHODS = ("inverted_cdf", "averaged_inverted_cdf", "closest_observation",
+           *_CONTINUOUS, "lower", "higher", "midpoint", "nearest")
+
+
+def positions(method: str, n: int, q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For ``n`` sorted values and quantiles ``q`` in [0, 1]: the positions ``lo`` and
+    ``hi = lo + 1`` (clipped to the last) and the weight ``g`` of ``hi`` in the result."""
+    nq = n * q
+    g = np.zeros(q.shape)
+    if method == "linear":
+        v = (n - 1) * q
+        lo = np.floor(v)
+        g = v - lo
+    elif method in _CONTINUOUS:
+        alpha, beta = _CONTINUOUS[method]
+        v = np.clip(nq + alpha + q * (1 - alpha - beta) - 1, 0, n - 1)
+        lo = np.floor(v)
+        g = v - lo
+    elif method in ("lower", "higher", "nearest", "midpoint"):
+        v = (n - 1) * q
+        lo = {"higher": np.ceil, "nearest": np.round}.get(method, np.floor)(v)
+        if method == "midpoint":
+            g = np.where(np.ceil(v) > lo, 0.5, 0.0)
+    elif method == "inverted_cdf":  # the first value whose share of the values reaches q
+        lo = np.ceil(nq) - 1
+    elif method == "averaged_inverted_cdf":  # as inverted_cdf, averaging where it jumps
+        step = nq == np.floor(nq)
+        lo = np.where(step, nq - 1, np.ceil(nq) - 1)
+        g = np.where(step & (nq > 0) & (nq < n), 0.5, 0.0)
+    else:  # closest_observation: the nearest value, the even-numbered one at a tie
+        j = np.floor(nq - 0.5)
+        lo = np.where((nq - 0.5 == j) & (j % 2 == 0), j - 1, j)
+    lo = np.clip(lo, 0, n - 1).astype(np.int64)
+    return lo, np.minimum(lo + 1, n - 1), g
+
+
+def _quantile(op_name: str, a: Any, q: Any, axis: Any, method: str, keepdims: Any,
+              scale: float) -> Node:
+    """The one definition behind median, quantile and percentile (``q / scale`` in [0, 1])."""
+    keep = _keepdims(op_name, keepdims)
+    if method not in METHODS:
+        raise ValueError(f"{op_name}: method={method!r} is not one of {', '.join(METHODS)}")
+    if isinstance(q, Node) or (isinstance(q, (list, tuple)) and _holds_node(q)):
+        raise TypeError(f"{op_name}: q must be constant numbers (a number, a list or a NumPy array), "
+                        "not an expression: the positions it picks are fixed when the graph is built")
+    try:
+        qs_given = np.asarray(q)
+        qs = qs_given.astype(np.float64)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"{op_name}: q must be numbers, got {q!r} ({e})") from None
+    if not np.all((qs >= 0) & (qs <= scale)):  # nan too
+        bad = float(qs[~((qs >= 0) & (qs <= scale))].flat[0])
+        raise ValueError(f"{op_name}: q must be in the range [0, {scale:g}], got {bad!r}")
+    x = as_node(a)
+    if x.dtype.kind == "c":
+        raise DTypeError(f"{op_name}: complex values have no order; take the quantiles of "
+                         "real(x) or abs(x)")
+    if x.dtype.kind == "b":
+        x = astype(x, np.int64)  # NumPy counts True as 1
+    axes = normalize_axes(op_name, axis, x.ndim)
+    reduced = [x.shape[k] for k in axes]
+    named = [d for d in reduced if isinstance(d, str)]
+    if named:
+        raise NotImplementedError(
+            f"{op_name}: the named dimension {named[0]!r} is reduced, and the positions of the "
+            "values picked depend on its size; give it a static size"
+        )
+    n = math.prod(reduced)  # type: ignore[arg-type]
+    if n == 0:
+        raise ShapeError(f"{op_name}: the axes {tuple(axes)} of {format_shape(x.shape)} hold no "
+                         f"values, and the {op_name} of no values is not defined")
+    if method not in _DISCRETE:
+        # the mix of two values is a float of the values' and q's dtypes, as NumPy's (a Python
+        # number q is weakly typed: quantile(float32, 0.5) is float32, of [0.5] float64)
+        x = astype(x, np.result_type(x.dtype, q if is_python_scalar(q) else qs_given.dtype, 1.0))
+    rest = [k for k in range(x.ndim) if k not in axes]
+    flat = reshape(transpose(x, [*rest, *axes]), (*(x.shape[k] for k in rest), n))
+    s = sort(flat, axis=-1)
+    lo, hi, g = positions(method, n, qs / scale)
+    if qs.ndim == 0:
+        lo, hi = int(lo), int(hi)
+    low = take(s, lo, axis=-1)  # the reduced axis gone, q's axes last
+    if np.any(g):
+        high = take(s, hi, axis=-1)
+        d = high - low
+        upper = g >= 0.5  # as NumPy mixes: from the nearer end, so that g = 1 gives s[hi]
+        near_low = low + d * const(np.where(upper, 0, g).astype(x.dtype))
+        near_high = high - d * const(np.where(upper, 1 - g, 0).astype(x.dtype))
+        result = near_high if np.all(upper) else near_low if not np.any(upper) else where(
+            const(upper), near_high, near_low)
+    else:
+        result = low
+    if x.dtype.kind == "f":  # a nan anywhere in a slice makes its quantiles nan, as NumPy's
+        last = reshape(take(s, -1, axis=-1), (*(x.shape[k] for k in rest), *(1,) * qs.ndim))
+        result = where(isnan(last), np.nan, result)
+    if qs.ndim:
+        result = moveaxis(result, list(range(len(rest), result.ndim)), list(range(qs.ndim)))
+    if keep:
+        kept = tuple(1 if k in axes else d for k, d in enumerate(x.shape))
+        result = reshape(result, (*qs.shape, *kept))
+    return result
+
+
+def quantile(a: Any, q: Any, axis: Any = None, out: Any = None, overwrite_input: bool = False,
+             method: str = "linear", keepdims: Any = False) -> Node:
+    """The ``q``-th quantiles of ``a`` along ``axis`` (of all values when None), as
+    ``np.quantile``: ``q`` (in [0, 1]) is a number or an array of them, whose axes come first
+    in the result. Each of NumPy's ``method`` values is supported; the gradient goes to the
+    values the quantile is taken from.
+
+    >>> sd.quantile(sd.var("x", shape=(5, 3)), [0.25, 0.75], axis=0).shape
+    (2, 3)
+    """
+    if out is not None:
+        raise NotImplementedError("quantile: the argument 'out' is not supported")
+    return _quantile("quantile", a, q, axis, method, keepdims, 1.0)
+
+
+def percentile(a: Any, q: Any, axis: Any = None, out: Any = None, overwrite_input: bool = False,
+               method: str = "linear", keepdims: Any = False) -> Node:
+    """The ``q``-th percentiles (``q`` in [0, 100]) of ``a`` along ``axis``, as
+    ``np.percentile``: the quantiles at ``q / 100``.
+
+    >>> sd.percentile(sd.var("x", shape=(5,)), 90).shape
+    ()
+    """
+    if out is not None:
+        raise NotImplementedError("percentile: the argument 'out' is not supported")
+    return _quantile("percentile", a, q, axis, method, keepdims, 100.0)
+
+
+def median(a: Any, axis: Any = None, out: Any = None, overwrite_input: bool = False,
+           keepdims: Any = False) -> Node:
+    """The median along ``axis`` (of all values when None), as ``np.median``: the middle value,
+    or the mean of the two middle values for an even count; the gradient goes to them.
+
+    >>> sd.median(sd.var("x", shape=(4, 3)), axis=1).shape
+    (4,)
+    """
+    if out is not None:
+        raise NotImplementedError("median: the argument 'out' is not supported")
+    return _quantile("median", a, 0.5, axis, "linear", keepdims, 1.0)
