@@ -559,10 +559,11 @@ for _name, _ref, _gen in [("cumsum", np.cumsum, normal), ("cumprod", np.cumprod,
         rf"{_name}: axis 2 is out of bounds for an array of 2 dimensions", id="axis")
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), out=np.zeros(6)), NotImplementedError,
         rf"{_name}: the argument 'out' is not supported", id="out")
-good("cumsum", normal(2, 3), call=lambda x: sd.cumsum(x, axis=1, reverse=True),
-     ref=lambda x: np.flip(np.cumsum(np.flip(x, 1), axis=1), 1), id="reverse")
-bad("cumsum", lambda: sd.cumsum(v("a", 2, 3), reverse=1), TypeError,
-    r"cumsum: reverse must be True or False, got 1", id="reverse-type")
+for _name, _ref, _gen in [("cumsum", np.cumsum, normal), ("cumprod", np.cumprod, away_from_zero)]:
+    good(_name, _gen(2, 3), call=lambda x, n=_name: sd.FUNCTIONS[n](x, axis=1, reverse=True),
+         ref=lambda x, r=_ref: np.flip(r(np.flip(x, 1), axis=1), 1), id="reverse")
+    bad(_name, lambda n=_name: sd.FUNCTIONS[n](v("a", 2, 3), reverse=1), TypeError,
+        rf"{_name}: reverse must be True or False, got 1", id="reverse-type")
 good("cumprod", np.array([[1.5, 0.0, 2.0, 0.0, 3.0], [0.0, 0.5, 2.0, -1.0, 0.0], [1.0, 2.0, -1.0, 0.5, 3.0]]),
      ref=np.cumprod, kwargs={"axis": 1}, order2=False, id="zeros")
 

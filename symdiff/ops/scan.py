@@ -176,6 +176,8 @@ def linear_recurrence(a: Any, b: Any, axis: Any = -1, *, reverse: bool = False,
 def _scan(cls: type[Scan], a: Any, axis: Any, dtype: Any, out: Any, reverse: bool = False) -> Node:
     if out is not None:
         raise NotImplementedError(f"{cls.name}: the argument 'out' is not supported")
+    if not isinstance(reverse, (bool, np.bool_)):
+        raise TypeError(f"{cls.name}: reverse must be True or False, got {reverse!r}")
     a = as_node(a)
     if dtype is not None:
         a = astype(a, dtype)
@@ -194,18 +196,18 @@ def cumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, *, reve
     ``dtype`` converts the input first and is the result's; ``out`` is not supported
     (NotImplementedError). ``reverse=True`` sums from the end of the axis (as
     ``jax.lax.cumsum``): the derivative of a cumulative sum, as printed in derivative graphs."""
-    if not isinstance(reverse, (bool, np.bool_)):
-        raise TypeError(f"cumsum: reverse must be True or False, got {reverse!r}")
     return _scan(Cumsum, a, axis, dtype, out, reverse)
 
 
-def cumprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Node:
+def cumprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, *,
+            reverse: bool = False) -> Node:
     """Cumulative product along ``axis`` (of the flattened array when None):
     ``sd.cumprod(x, axis=1)``. Derivatives of every order are exact where the input has zeros.
 
     ``dtype`` converts the input first and is the result's; ``out`` is not supported
-    (NotImplementedError)."""
-    return _scan(Cumprod, a, axis, dtype, out)
+    (NotImplementedError). ``reverse=True`` multiplies from the end of the axis, as in the
+    derivative of ``prod``."""
+    return _scan(Cumprod, a, axis, dtype, out, reverse)
 
 
 __all__ = ["cumprod", "cumsum", "linear_recurrence"]
