@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import symdiff as sd
@@ -643,6 +643,37 @@ def test_simplify_keeps_values(e, xv, yv, differentiate):
     if np.isfinite(want) and np.isfinite(got):
         np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-9)
     assert np.asarray(got).dtype == np.asarray(want).dtype
+
+
+_zero, _two = sd.const(0.0), sd.const(2.0)
+
+
+# found by random graphs, each a different way a second simplify changed the first one's result
+@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@given(expressions(), st.booleans())
+@example(y + sd.exp(_zero) + 2.0, False)  # a term folded to a constant: y + 1 + 2 is y + 3
+@example(sd.softplus(_two) * x + x, False)  # a coefficient folded from softplus(2)
+@example(x + sd.cos(_two) * x, False)
+@example(y * y + y + x, False)  # y**2 and y share y, but nothing comes out: nothing regrouped
+@example(sd.maximum(y, y) + (y - 2.0), False)  # terms a rule made one: y + y is 2*y
+@example(x - x + x * x, False)  # x**2 + (x - x), not x * (x + (x - x)), where x + x - x merges
+@example(-(x ** 2.0 - x) + (x ** 2.0 - x), False)
+@example(-(x - sd.log(x)) + (x - sd.log(x)), False)  # guards t - t in one order
+@example(1.0 / x + x / x + 1.0 + (x - x), False)  # the constant after the factored part
+def test_simplify_is_idempotent(e, differentiate):
+    if differentiate:
+        e = sd.grad(e, x)
+    s = sd.simplify(e)
+    again = sd.simplify(s)
+    assert again is s, f"{e}\n  simplified: {s}\n  again: {again}"
+
+
+@pytest.mark.xfail(strict=True, reason="a factor that a rule made a scaled product (y + y -> "
+                   "2*y) is one factor to the product around it until a second simplify")
+@pytest.mark.parametrize("e", [(y + y) / x, (x + x) * 2.0, 1.0 / (x + x)], ids=str)
+def test_scaled_factor_a_rule_made_needs_a_second_simplify(e):
+    s = sd.simplify(e)
+    assert sd.simplify(s) is s
 
 
 def test_negation_used_twice_in_one_sum():

@@ -916,25 +916,37 @@ _PRODUCT = (Mul, Div, Neg)
 _FACTORS = (Mul, Div, Neg, Pow)  # what a monomial can look inside
 
 
-def _scale_of(n: Node) -> tuple[Node, Any] | None:
-    """``k * x`` or ``x * k`` or ``x / k`` with a scalar constant k != 0, as (x, k).
+def _scale_of(n: Node, new: dict[Node, Node] | None = None) -> tuple[Node, Any] | None:
+    """``k * x`` or ``x * k`` or ``x / k`` with a scalar constant k != 0, as (x, k). Given
+    ``new`` (graph node -> normal form), an operand whose normal form is a constant counts as
+    one: ``softplus(2.0) * x`` is a scaled ``x`` once ``softplus(2.0)`` is folded, as it is in
+    the rewritten graph.
 
     ``0 * x`` is not a scaled ``x``: a zero coefficient would let ``x + 0*x`` become ``x``,
     hiding the NaN that ``inf * 0`` gives (the ``x * 0`` rule decides when that is safe)."""
     if isinstance(n.op, Mul):
         a, b = n.inputs
-        k = scalar_constant(a)
-        if k is not None and a.ndim == 0 and k != 0:
+        k = _constant_of(a, new)
+        if k is not None and k != 0:
             return b, k
-        k = scalar_constant(b)
-        if k is not None and b.ndim == 0 and k != 0:
+        k = _constant_of(b, new)
+        if k is not None and k != 0:
             return a, k
     if isinstance(n.op, Div):
         a, b = n.inputs
-        k = scalar_constant(b)
-        if k is not None and b.ndim == 0 and k != 0 and np.isfinite(k):
+        k = _constant_of(b, new)
+        if k is not None and k != 0 and np.isfinite(k):
             return a, 1 / k
     return None
+
+
+def _constant_of(n: Node, new: dict[Node, Node] | None = None) -> np.ndarray | None:
+    """The value of ``n`` if it is a 0-d scalar constant (with ``new``: if its normal form is)."""
+    if n.ndim:
+        return None
+    if new is not None:
+        n = new.get(n, n)
+    return scalar_constant(n)
 
 
 class _Monomial:
@@ -979,11 +991,10 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
                 and n.dtype == dtype:
             m.blocked.setdefault(n, {})[parent] = None
         if n.dtype == dtype and (isinstance(n.op, Neg) or (
-                isinstance(n.op, Div) and n.inputs[0].ndim == 0
-                and scalar_constant(n.inputs[0]) is not None)):
+                isinstance(n.op, Div) and _constant_of(n.inputs[0], ctx.new) is not None)):
             expandable = True  # seeing through a shared -t or k/t duplicates nothing
         if expandable and isinstance(n.op, _PRODUCT):
-            scaled = _scale_of(n)
+            scaled = _scale_of(n, ctx.new)
             if scaled is not None:
                 m.coef = m.coef * (scaled[1] ** e)
                 m.cost += 1
@@ -1009,13 +1020,20 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
                 m.cost += 1
                 stack.append((n.inputs[0], e * p, n))
                 continue
-        if isinstance(n.op, (Const, BroadcastTo)) and _is_zero(n):
+        f = ctx.new.get(n, n)
+        if isinstance(f.op, (Const, BroadcastTo)) and _is_zero(f):
             # 0 * t is NaN where t is infinite: the term stays whole, sharing nothing with
             # the others, so no merge or common factor can drop it
             whole = _Monomial(coef)
             whole.num[ctx.new.get(term, term)] = 1
             return whole
-        f = ctx.new.get(n, n)
+        k = _constant_of(f) if f is not n and f.dtype == dtype else None
+        if k is not None:
+            # a factor a rule folded to a constant (exp(1.0)) joins the coefficient, as it
+            # does in the rewritten graph
+            m.coef = m.coef * (k ** e)
+            m.merged += 1
+            continue
         if f is not n and expandable and isinstance(f.op, _FACTORS) and f.dtype == dtype:
             remade.append(f)
         _inherit_rank(n, f, ctx.rank)
@@ -1094,6 +1112,20 @@ def _shared_factor(terms: list[_Term]) -> tuple[int, Node] | None:
     return best
 
 
+def _factor_out(terms: list[_Term]) -> tuple[int, Node, int, list[_Term]] | None:
+    """(side, factor, power, the terms that hold it) for the factor ``_sum_terms`` takes out of
+    ``terms`` first, or None when it takes none out."""
+    best = _shared_factor(terms)
+    if best is None:
+        return None
+    side, f = best
+    inside = [t for t in terms if t[side].get(f, 0)]
+    p = min(t[side][f] for t in inside)
+    if side == 1 and sum(1 for t in inside if _keeps_a_body(t[0], t[1], t[2], {f: p})) < 2:
+        return None  # as for factors common to every term (see _collect)
+    return side, f, p, inside
+
+
 def _keeps_a_body(coef: Any, num: dict[Node, int], den: dict[Node, int],
                   taken: dict[Node, int]) -> bool:
     """Whether a term ``coef`` * ``num`` / ``den`` keeps a product when the powers ``taken``
@@ -1109,14 +1141,10 @@ def _sum_terms(terms: list[_Term], dtype: np.dtype, depth: int, rank: dict[Node,
     ones are subtracted. Recursion is over nested factorings, at most ``_FACTOR_DEPTH`` deep."""
     parts: list[Node] = []
     while depth < _FACTOR_DEPTH and len(terms) >= 2:
-        best = _shared_factor(terms)
-        if best is None:
+        found = _factor_out(terms)
+        if found is None:
             break
-        side, f = best
-        inside = [t for t in terms if t[side].get(f, 0)]
-        p = min(t[side][f] for t in inside)
-        if side == 1 and sum(1 for t in inside if _keeps_a_body(t[0], t[1], t[2], {f: p})) < 2:
-            break  # as for factors common to every term (see _collect)
+        side, f, p, inside = found
         terms = [t for t in terms if not t[side].get(f, 0)]
         reduced: list[_Term] = []
         for k, num, den in inside:
@@ -1142,7 +1170,9 @@ def _sum_terms(terms: list[_Term], dtype: np.dtype, depth: int, rank: dict[Node,
         return t.astype(dtype) if narrow and (other is None or other.dtype.kind in "biu") else t
 
     total: Node | None = None
-    for t in [*pos, *parts]:
+    # the constant term after the factored parts, last as in a sum with nothing factored
+    consts = [t for t in pos if isinstance(t.op, Const)]
+    for t in [*[t for t in pos if not isinstance(t.op, Const)], *parts, *consts]:
         total = t if total is None else wide(total, t) + t
     if total is None and len(negs) > 1:
         # -a - b is written -(a + b), so that it shares a + b with the sums that hold it
@@ -1199,14 +1229,19 @@ def _distinct_atoms(leaves: dict[Node, None], ctx: Context) -> bool:
     come out as a common factor, which this says without building the monomials (and passes
     the terms' ranks on as ``_monomial`` would)."""
     constants = 0
+    new, rank = ctx.new, ctx.rank
+    forms: set[Node] = set()
     for leaf in leaves:
         if isinstance(leaf.op, _FACTORS):
             return False
-        if leaf.ndim == 0 and scalar_constant(leaf) is not None:
+        if _constant_of(leaf, new) is not None:
             constants += 1
             if constants > 1:
                 return False
-    new, rank = ctx.new, ctx.rank
+        f = new.get(leaf, leaf)
+        if f in forms:
+            return False  # terms a rule made one (maximum(y, y) and y) merge
+        forms.add(f)
     for leaf in leaves:
         _inherit_rank(leaf, new.get(leaf, leaf), rank)
     return True
@@ -1256,7 +1291,7 @@ def _collect_region(old: Node, ctx: Context) -> Node | None:
         k = coef.pop(n)
         inherited = n in summed
         leaves.pop(n, None)
-        scaled = _scale_of(n) if n is not old else None
+        scaled = _scale_of(n, new) if n is not old else None
         if isinstance(n.op, Add):
             parts = [(n.inputs[0], k), (n.inputs[1], k)]
         elif isinstance(n.op, Sub):
@@ -1279,7 +1314,7 @@ def _collect_region(old: Node, ctx: Context) -> Node | None:
             arrived[child] = arrived.get(child, 0) + 1
             if child.dtype == dtype and child.shape == old.shape and (isinstance(child.op, Neg) or (
                     arrived[child] == uses.get(child, 0)
-                    and (isinstance(child.op, _ADDITIVE) or _scale_of(child) is not None))):
+                    and (isinstance(child.op, _ADDITIVE) or _scale_of(child, new) is not None))):
                 stack.append(child)
     if additive and not merges and _distinct_atoms(leaves, ctx):
         return None
@@ -1297,7 +1332,7 @@ def _collect_region(old: Node, ctx: Context) -> Node | None:
     for leaf in leaves:
         k = coef[leaf]
         owned = arrived.get(leaf, 0) == uses.get(leaf, 0) or leaf is old
-        v = scalar_constant(leaf) if leaf.ndim == 0 else None
+        v = _constant_of(leaf, new)
         if v is not None:
             with np.errstate(all="ignore"):
                 constant = constant + k * v.astype(dtype)
@@ -1361,21 +1396,21 @@ def _collect_region(old: Node, ctx: Context) -> Node | None:
             # saves a division)
             common_num.clear()
     cancelled = [g for g in gl if g.coef == 0]
-    terms: list[_Term] = []
-    guards: list[Node] = []
-    for g in gl:
-        num = {f: p - common_num.get(f, 0) for f, p in g.num.items()}
-        den = {f: p - common_den.get(f, 0) for f, p in g.den.items()}
-        if g.coef == 0:
-            # cancelled terms stay as t - t unless t is known finite (so a NaN from inf - inf
-            # is not hidden); t whole, with the factors all terms share: h/y + h - h is
-            # h * (1/y + (h - h)), where h * (1/y + 0) would be -inf at h = inf, y = -0
-            body = _product(g.num, g.den, dtype, ctx.rank)
-            if body is not None and not known_finite(body):
-                guards.append(body)
-            continue
-        terms.append((g.coef, num, den))
-    shared = additive and _shared_factor(terms) is not None
+    # cancelled terms stay as t - t unless t is known finite (so a NaN from inf - inf is not
+    # hidden), t whole, in the order of the pass (which a later simplify of the result keeps)
+    guards = [t for t in (_product(g.num, g.den, dtype, ctx.rank) for g in cancelled)
+              if t is not None and not known_finite(t)]
+    guards.sort(key=lambda t: ctx.rank.get(t, _LAST))
+    if guards:
+        # and beside the other terms, with no common factor taken out: f * (t/f + (t - t))
+        # would hold t/f next to t, which a later simplify merges (x*x + x - x would be
+        # x * (x + (x - x)), then x**2); taking out part of t instead would leave a guard
+        # that may be finite (h/y + h - h as h * (1/y + (1 - 1)) is -inf at h = inf, y = -0)
+        common_num, common_den = {}, {}
+    terms: list[_Term] = [
+        (g.coef, {f: p - common_num.get(f, 0) for f, p in g.num.items()},
+         {f: p - common_den.get(f, 0) for f, p in g.den.items()}) for g in gl if g.coef != 0]
+    shared = additive and _factor_out(terms) is not None
     if not merges and not common_num and not common_den and not shared and (
             not cancelled or not additive):
         return None
