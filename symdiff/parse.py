@@ -217,6 +217,24 @@ class _Text:
         return self.at(left, message)
 
 
+_NUMBER_THEN_NAME = re.compile(r"(\d[\d_]*\.?[\d_]*(?:[eE][+-]?\d+)?)([A-Za-z_]\w*)")
+
+
+def _product_hint(e: SyntaxError, source: str) -> str:
+    """For a number written against a name (``2x``, which Python reads as a bad number), how to
+    write the product that was probably meant."""
+    if not e.msg.startswith("invalid decimal literal") or not e.lineno:
+        return ""
+    lines = source.splitlines()
+    if e.lineno > len(lines):
+        return ""
+    at = (e.offset or 1) - 1
+    for m in _NUMBER_THEN_NAME.finditer(lines[e.lineno - 1]):
+        if m.start() <= at < m.end():
+            return f" (for a product write {m.group(1)}*{m.group(2)})"
+    return ""
+
+
 def _check_limits(text: str, src: _Text, line_shift: int = 0, col_shift: int = 0) -> None:
     """Nesting and operator limits of one expression that starts at ``line_shift + 1``,
     column ``col_shift`` of the source."""
@@ -1197,7 +1215,8 @@ def _parse_piece(parser: _Parser, text: str, begin: int, end: int) -> Node:
         end_col = None
         if e.end_offset and e.end_lineno == e.lineno and e.end_offset > (e.offset or 0):
             end_col = _narrow(e.end_offset - 1, widened.get(line, [])) + shift
-        raise src.error(f"invalid syntax: {e.msg}", line + line_shift, col, end_col) from None
+        raise src.error(f"invalid syntax: {e.msg}{_product_hint(e, source)}", line + line_shift,
+                        col, end_col) from None
     except (RecursionError, MemoryError):
         raise src.error(
             "the expression is nested too deeply for Python's parser; split it into parts", 1, 0

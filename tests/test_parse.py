@@ -88,6 +88,13 @@ def test_op_errors_become_parse_errors_at_the_operator():
     assert sd.evaluate(sd.parse("2.0**-1")) == 0.5
 
 
+def test_a_number_written_against_a_name_suggests_the_product():
+    assert refusal("3 + 2.5y") == ("invalid syntax: invalid decimal literal (for a product write "
+                                   "2.5*y) (line 1, column 7)\n  3 + 2.5y\n        ^")
+    assert "(for a product write 1e3*x)" in refusal("sin(1e3x)")
+    assert "for a product" not in refusal("0x1g")  # a bad hexadecimal number: no product meant
+
+
 def test_positions_count_characters_on_the_right_line():
     msg = refusal("α + β +\n  γ.real", )  # a newline outside brackets is a syntax error
     assert "invalid syntax" in msg
