@@ -17,7 +17,7 @@ from .api import (
 )
 from .errors import (
     DTypeError, InputError, NotDifferentiableError, OutOfBoundsError, ParseError, ShapeError,
-    SymdiffError, UnsupportedError,
+    SymdiffError, UnknownVariableError, UnsupportedError,
 )
 from .interop.dot import to_dot
 from .interop.draw import Drawing, draw
@@ -35,7 +35,7 @@ __version__ = "0.1.0"
 __all__ = [
     "DTypeError", "Drawing", "Explanation", "FUNCTIONS", "InputError", "Node",
     "NotDifferentiableError", "OutOfBoundsError", "ParseError", "ShapeError", "SymdiffError", "Type",
-    "UnsupportedError", "ZeroGradient", "codegen", "compile", "const", "count_nodes", "derivative",
+    "UnknownVariableError", "UnsupportedError", "ZeroGradient", "codegen", "compile", "const", "count_nodes", "derivative",
     "draw", "evaluate", "explain", "from_sympy", "grad", "hessian", "hvp", "jacobian", "jvp",
     "latex", "live_node_count", "parse", "simplify", "symbols", "taylor", "to_dot", "to_networkx",
     "to_sympy", "to_text", "why_zero",

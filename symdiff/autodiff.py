@@ -19,7 +19,7 @@ from typing import Any, Union
 
 import numpy as np
 
-from .errors import NotDifferentiableError, ShapeError
+from .errors import NotDifferentiableError, ShapeError, UnknownVariableError
 from .ir import Node, Op, Shape, Type, format_shape, gc_paused, substitute, toposort
 from .ops import (
     Var, as_node, astype, broadcast_to, const, cos, eye, index, reshape, sin, stack, sum_to,
@@ -97,7 +97,7 @@ def _resolve(ys: Sequence[Node], wrt: Sequence[Any]) -> list[Node]:
                 by_name = {n.op.var_name: n for n in graph_variables(toposort(ys))}  # type: ignore[attr-defined]
             if w not in by_name:
                 known = ", ".join(sorted(by_name)) or "none"
-                raise KeyError(f"no variable named {w!r} in the expression (its variables: {known})")
+                raise UnknownVariableError(f"no variable named {w!r} in the expression (its variables: {known})")
             w = by_name[w]
         if not isinstance(w, Node):
             raise TypeError(f"can only differentiate with respect to variables or nodes, got {w!r}")

@@ -23,6 +23,14 @@ class InputError(SymdiffError, ValueError):
     """A value given at evaluation does not fit its variable (missing, wrong shape or dtype)."""
 
 
+class UnknownVariableError(InputError, KeyError):
+    """A variable named (to differentiate by, or as an input of generated code) that the
+    expression does not have; the message lists the ones it has."""
+
+    def __str__(self) -> str:  # the message as written, not quoted as KeyError's would be
+        return str(self.args[0]) if self.args else ""
+
+
 class ParseError(SymdiffError, ValueError):
     """Text that is not a symdiff expression; the message shows where, with a caret line."""
 

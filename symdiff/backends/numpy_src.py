@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, UnknownVariableError
 from ..ir import (
     Dim, Node, Op, flatten_outputs, format_shape, map_nest, toposort, unflatten_outputs,
 )
@@ -316,7 +316,7 @@ def _normalize_inputs(order: Sequence[Node], inputs: Sequence[Node | str] | None
         if isinstance(v, str):
             if v not in by_name:
                 known = ", ".join(sorted(by_name)) or "none"
-                raise InputError(f"codegen: no variable named {v!r} in the outputs (their variables: {known})")
+                raise UnknownVariableError(f"codegen: no variable named {v!r} in the outputs (their variables: {known})")
             v = by_name[v]
         if not isinstance(v, Node) or not isinstance(v.op, Var):
             raise TypeError(f"codegen: inputs must be variables made with sd.var or sd.symbols, got {v!r}")
