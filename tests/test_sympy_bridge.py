@@ -170,6 +170,29 @@ def test_from_sympy_reciprocal_functions_and_their_inverses(fn):
             assert sd.evaluate(d, {"a": value}) == pytest.approx(w.real, rel=1e-11)
 
 
+@pytest.mark.parametrize("build", [lambda a: sympy.factorial(a), lambda a: sympy.binomial(a, 3),
+                                   lambda a: sympy.binomial(7, a)], ids=["factorial", "binomial-n", "binomial-k"])
+def test_from_sympy_factorial_and_binomial_through_gamma(build):
+    a = sympy.Symbol("a")
+    e = sd.from_sympy(build(a))
+    d = sd.grad(e, "a")
+    want_d = sympy.diff(build(a), a)
+    for value in (3.0, 4.5, 6.25):
+        want = float(build(a).subs(a, sympy.Float(value, 30)).evalf(30))
+        assert sd.evaluate(e, {"a": value}) == pytest.approx(want, rel=1e-13)
+        w = float(want_d.subs(a, sympy.Float(value, 30)).evalf(30))
+        assert sd.evaluate(d, {"a": value}) == pytest.approx(w, rel=1e-11)
+
+
+def test_from_sympy_heaviside_as_numpys():
+    a = sympy.Symbol("a")
+    xs = np.array([-2.0, -0.0, 0.0, 3.0, np.nan, np.inf, -np.inf])
+    for expr, h0 in ((sympy.Heaviside(a), 0.5), (sympy.Heaviside(a, 1), 1.0), (sympy.Heaviside(a, 0), 0.0)):
+        e = sd.from_sympy(expr)
+        got = [sd.evaluate(e, {"a": x}) for x in xs]
+        np.testing.assert_array_equal(got, np.heaviside(xs, h0))
+
+
 def test_infinities_keep_their_sign_both_ways():
     a = sympy.Symbol("a")
     assert sd.evaluate(sd.from_sympy(sympy.oo)) == math.inf

@@ -617,6 +617,13 @@ _FUNCS.update({
     sympy.floor: FUNCTIONS["floor"],
     sympy.ceiling: FUNCTIONS["ceil"],
     sympy.sinc: lambda a: FUNCTIONS["sinc"](ew.divide(a, math.pi)),
+    # through Γ, as SymPy evaluates them at non-integer arguments
+    sympy.factorial: lambda a: FUNCTIONS["gamma"](a + 1),
+    sympy.binomial: lambda n, k: FUNCTIONS["gamma"](n + 1) / (
+        FUNCTIONS["gamma"](k + 1) * FUNCTIONS["gamma"](n - k + 1)),
+    # NumPy's heaviside: h0 at 0 (SymPy's default 1/2), nan at nan
+    sympy.Heaviside: lambda a, h0=0.5: ew.where(
+        FUNCTIONS["isnan"](a), a, ew.where(ew.greater(a, 0), 1.0, ew.where(ew.less(a, 0), 0.0, h0))),
 })
 # the reciprocal functions and their inverses, as SymPy defines them for real arguments
 _FUNCS.update({
