@@ -32,7 +32,7 @@ import numpy as np
 
 from ..errors import DTypeError, NotDifferentiableError, ShapeError
 from ..ir import Dim, Node, Op, Type, format_shape
-from .base import as_node, broadcast_shapes, const, normalize_axis
+from .base import Part, as_node, broadcast_shapes, const, normalize_axis
 from .elementwise import abs, astype, not_equal, power, where
 from .products import (
     Einsum, MatMul, dot, einsum, inner, kron, matmul, outer, tensordot, vdot,
@@ -138,33 +138,28 @@ class Det(_MatrixOp):
         return (scale * _mT(inv(x)),)
 
 
-class SlogdetSign(_MatrixOp):
-    name = "slogdet_sign"
+class _SlogdetPart(Part):
+    """One of ``np.linalg.slogdet``'s results: the sign (part 0) or log|det| (1)."""
 
     def infer(self, x: Type) -> Type:
         return Type(_square("linalg.slogdet", x), x.shape[:-2])
 
-    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
-        return f"np.linalg.slogdet({args[0]})[0]"
+    def call(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"np.linalg.slogdet({args[0]})"
 
     def text(self, args: Sequence[str]) -> str:
-        return f"linalg.slogdet({args[0]})[0]"
+        return f"linalg.slogdet({args[0]})[{self.part}]"
+
+
+class SlogdetSign(_SlogdetPart):
+    name, part = "slogdet_sign", 0
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         return (None,)  # piecewise constant
 
 
-class SlogdetLog(_MatrixOp):
-    name = "slogdet_logabsdet"
-
-    def infer(self, x: Type) -> Type:
-        return Type(_square("linalg.slogdet", x), x.shape[:-2])
-
-    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
-        return f"np.linalg.slogdet({args[0]})[1]"
-
-    def text(self, args: Sequence[str]) -> str:
-        return f"linalg.slogdet({args[0]})[1]"
+class SlogdetLog(_SlogdetPart):
+    name, part = "slogdet_logabsdet", 1
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         # d log|det(A)| = tr(inv(A) dA)
@@ -378,11 +373,13 @@ class EighValues(_MatrixOp):
         return (_from_triangle(g_sym, x, self.uplo),)
 
 
-class EighVectors(_MatrixOp):
-    """Eigenvectors (columns, in the order of the ascending eigenvalues) of a symmetric matrix."""
+class EighVectors(Part):
+    """Eigenvectors (columns, in the order of the ascending eigenvalues) of a symmetric matrix.
+    (The eigenvalues are ``eigvalsh``'s, a call of its own: LAPACK computes values alone by
+    another method, whose last bits differ from those ``eigh`` gives beside the vectors.)"""
 
     __slots__ = ("uplo",)
-    name = "eigh_vectors"
+    name, part = "eigh_vectors", 1
 
     def __init__(self, uplo: str) -> None:
         self.uplo = uplo
@@ -393,8 +390,8 @@ class EighVectors(_MatrixOp):
     def infer(self, x: Type) -> Type:
         return Type(_square("linalg.eigh", x), x.shape)
 
-    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
-        return f"np.linalg.eigh({args[0]}, UPLO={self.uplo!r})[1]"
+    def call(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"np.linalg.eigh({args[0]}, UPLO={self.uplo!r})"
 
     def text(self, args: Sequence[str]) -> str:
         extra = "" if self.uplo == "L" else f", UPLO={self.uplo!r}"
@@ -496,13 +493,13 @@ def svdvals(x: Any) -> Node:
     return Node(SingularValues(), (as_node(x),))
 
 
-class _SvdFactor(Op):
-    """One orthogonal factor of NumPy's ``a = U @ diag(S) @ Vh``: ``U`` (result 0) or ``Vh``
-    (result 2). Each calls ``np.linalg.svd``, which is deterministic, so the two factors of one
-    matrix carry the same signs; ``full`` keeps NumPy's full_matrices."""
+class _SvdFactor(Part):
+    """One orthogonal factor of NumPy's ``a = U @ diag(S) @ Vh``: ``U`` (part 0) or ``Vh``
+    (part 2) of one ``np.linalg.svd`` call, so the two factors of one matrix carry the same
+    signs; ``full`` keeps NumPy's full_matrices. (S is ``svdvals``'s, a call of its own: LAPACK
+    computes values alone by another method, whose last bits differ from the full call's.)"""
 
     __slots__ = ("full",)
-    result: int = 0
 
     def __init__(self, full: bool) -> None:
         self.full = full
@@ -510,13 +507,13 @@ class _SvdFactor(Op):
     def params(self) -> tuple[Any, ...]:
         return (self.full,)
 
-    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+    def call(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
         extra = "" if self.full else ", full_matrices=False"
-        return f"np.linalg.svd({args[0]}{extra})[{self.result}]"
+        return f"np.linalg.svd({args[0]}{extra})"
 
     def text(self, args: Sequence[str]) -> str:
         extra = "" if self.full else ", full_matrices=False"
-        return f"linalg.svd({args[0]}{extra})[{self.result}]"
+        return f"linalg.svd({args[0]}{extra})[{self.part}]"
 
     def _factors(self, x: Node) -> tuple[Node, Node, Node, Node]:
         """U, S, Vh of ``x`` and F[i, j] = 1 / (s_j^2 - s_i^2) off the diagonal, 0 on it:
@@ -541,7 +538,7 @@ class SvdU(_SvdFactor):
     """The left singular vectors (columns), in the order of the descending singular values."""
 
     __slots__ = ()
-    name, result = "svd_u", 0
+    name, part = "svd_u", 0
 
     def infer(self, x: Type) -> Type:
         k = _smaller_side("linalg.svd", x)
@@ -564,7 +561,7 @@ class SvdVh(_SvdFactor):
     """The right singular vectors (rows), in the order of the descending singular values."""
 
     __slots__ = ()
-    name, result = "svd_vh", 2
+    name, part = "svd_vh", 2
 
     def infer(self, x: Type) -> Type:
         k = _smaller_side("linalg.svd", x)
@@ -642,13 +639,12 @@ def _qr_square_vjp(q: Node, r: Node, g_q: Node | None, g_r: Node | None) -> Node
     return _mT(solve(r, _mT(b)))
 
 
-class _QrFactor(Op):
-    """One factor of NumPy's ``a = Q @ R`` (Householder reflections, LAPACK's signs): Q (result
-    0) or R (1). Each calls ``np.linalg.qr``, which is deterministic, so the factors of one matrix
-    agree; ``complete`` keeps NumPy's mode='complete' for a matrix with more rows than columns."""
+class _QrFactor(Part):
+    """One factor of NumPy's ``a = Q @ R`` (Householder reflections, LAPACK's signs): Q (part 0)
+    or R (1) of one ``np.linalg.qr`` call; ``complete`` keeps NumPy's mode='complete' for a
+    matrix with more rows than columns."""
 
     __slots__ = ("complete",)
-    result: int = 0
 
     def __init__(self, complete: bool) -> None:
         self.complete = complete
@@ -656,13 +652,13 @@ class _QrFactor(Op):
     def params(self) -> tuple[Any, ...]:
         return (self.complete,)
 
-    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+    def call(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
         extra = ", mode='complete'" if self.complete else ""
-        return f"np.linalg.qr({args[0]}{extra})[{self.result}]"
+        return f"np.linalg.qr({args[0]}{extra})"
 
     def text(self, args: Sequence[str]) -> str:
         extra = ", mode='complete'" if self.complete else ""
-        return f"linalg.qr({args[0]}{extra})[{self.result}]"
+        return f"linalg.qr({args[0]}{extra})[{self.part}]"
 
     def _vjp(self, x: Node, g_q: Node | None, g_r: Node | None) -> Node:
         """Abar of the reduced factors: for m >= n directly; for m < n, with A = [X | Y] and
@@ -686,7 +682,7 @@ class QrQ(_QrFactor):
     """The orthonormal columns Q of NumPy's QR decomposition."""
 
     __slots__ = ()
-    name, result = "qr_q", 0
+    name, part = "qr_q", 0
 
     def infer(self, x: Type) -> Type:
         k = _smaller_side("linalg.qr", x)
@@ -707,7 +703,7 @@ class QrR(_QrFactor):
     """The upper-triangular factor R of NumPy's QR decomposition."""
 
     __slots__ = ()
-    name, result = "qr_r", 1
+    name, part = "qr_r", 1
 
     def infer(self, x: Type) -> Type:
         k = _smaller_side("linalg.qr", x)
