@@ -913,7 +913,7 @@ def _decomposition_cases():
     W = sd.var("W", (6, 4))
     S = sd.var("S", (4, 4))
     u, sv, vh = sd.linalg.svd(W, full_matrices=False)
-    nu, nsv, nvh = np.linalg.svd(a, full_matrices=False)
+    nu, _, nvh = np.linalg.svd(a, full_matrices=False)
     return {
         # S and eigh's eigenvalues are calls of their own (values alone: LAPACK computes them
         # by another method than beside the vectors, to other last bits)
