@@ -3,10 +3,11 @@
     python bench/bench_codegen.py [--quick] [--markdown] [--threads N] [--blas-core NAME]
 
 MLP 784-256-256-10 softmax cross-entropy (loss + all gradients), a char-RNN (hidden 100,
-vocab 65, 25 steps unrolled), the seed's scalar f(x, y) with its gradient, time from
-expression to callable, and peak memory of one MLP call. JAX, PyTorch, PyTensor and autograd
-get a column each when importable (bench/frameworks.py); none of them is required. Each cell
-gives the time and its ratio to hand-written NumPy; all columns of a row are timed interleaved.
+vocab 65, 25 steps unrolled), svd and eigh (all their parts, against one NumPy call), the
+seed's scalar f(x, y) with its gradient, time from expression to callable, and peak memory of
+one MLP call. JAX, PyTorch, PyTensor and autograd get a column each when importable
+(bench/frameworks.py); none of them is required. Each cell gives the time and its ratio to
+hand-written NumPy; all columns of a row are timed interleaved.
 """
 
 from __future__ import annotations
@@ -227,6 +228,17 @@ def seed_hand(x, y):
     return f, dx, dy
 
 
+# -- decompositions -------------------------------------------------------------------------------
+
+
+def decompositions_compile():
+    """U, S, Vh of a 200x100 matrix and eigh of a 200x200 one, against one NumPy call each:
+    symdiff's S and eigenvalues are svdvals' and eigvalsh's own (values-only) calls."""
+    a = sd.var("A", (200, 100))
+    h = sd.var("H", (200, 200))
+    return sd.compile(list(sd.linalg.svd(a, full_matrices=False))), sd.compile(list(sd.linalg.eigh(h)))
+
+
 # -- the table -------------------------------------------------------------------------------------
 
 
@@ -311,6 +323,18 @@ def main() -> None:
         np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-12)
     row("char-RNN loss+grads (25 steps)",
         timed_together({"symdiff": lambda: rnn(**rv), "hand": lambda: rnn_hand(**rv)}, 20))
+
+    svd_fn, eigh_fn = decompositions_compile()
+    rng = np.random.default_rng(0)
+    a, h = rng.standard_normal((200, 100)), rng.standard_normal((200, 200))
+    h = h + h.T
+    for g, w in zip(svd_fn(a), np.linalg.svd(a, full_matrices=False)):
+        np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-12)
+    row("svd U, S, Vh of 200x100", timed_together(
+        {"symdiff": lambda: svd_fn(a), "hand": lambda: np.linalg.svd(a, full_matrices=False)}, 10))
+    np.testing.assert_allclose(eigh_fn(h)[0], np.linalg.eigh(h)[0], rtol=1e-9, atol=1e-9)
+    row("eigh values, vectors of 200x200", timed_together(
+        {"symdiff": lambda: eigh_fn(h), "hand": lambda: np.linalg.eigh(h)}, 10))
 
     want = seed_hand(3.0, -4.0)
     np.testing.assert_allclose(seed_fn(3.0, -4.0), want, rtol=1e-13)

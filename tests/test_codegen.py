@@ -903,3 +903,75 @@ def test_complex_constants_compute_in_numpy_next_to_scalars():
                 got, want = fn(value), sd.evaluate(e, {"s": value}, simplify=False)
             np.testing.assert_array_equal(got, want)
             assert np.asarray(got).dtype == np.asarray(want).dtype
+
+
+def _decomposition_cases():
+    """name -> (parts of one decomposition, NumPy's values for them, the call's source text, input)."""
+    a = RNG.standard_normal((6, 4))
+    s = RNG.standard_normal((4, 4))
+    s = s @ s.T + 4 * np.eye(4)
+    W = sd.var("W", (6, 4))
+    S = sd.var("S", (4, 4))
+    u, sv, vh = sd.linalg.svd(W, full_matrices=False)
+    nu, _, nvh = np.linalg.svd(a, full_matrices=False)
+    return {
+        # S and eigh's eigenvalues are calls of their own (values alone: LAPACK computes them
+        # by another method than beside the vectors, to other last bits)
+        "svd": ([u, sv, vh], [nu, np.linalg.svd(a, compute_uv=False), nvh],
+                "np.linalg.svd(W, full_matrices=False)", {"W": a}),
+        "svd_full": (list(sd.linalg.svd(W)[::2]), list(np.linalg.svd(a)[::2]), "np.linalg.svd(W)",
+                     {"W": a}),
+        "eigh": (list(sd.linalg.eigh(S)), [np.linalg.eigvalsh(s), np.linalg.eigh(s)[1]],
+                 "np.linalg.eigh(S, UPLO='L')", {"S": s}),
+        "slogdet": (list(sd.linalg.slogdet(S)), list(np.linalg.slogdet(s)), "np.linalg.slogdet(S)",
+                    {"S": s}),
+        "qr": (list(sd.linalg.qr(W)), list(np.linalg.qr(a)), "np.linalg.qr(W)", {"W": a}),
+        "qr_complete": (list(sd.linalg.qr(W, mode="complete")), list(np.linalg.qr(a, mode="complete")),
+                        "np.linalg.qr(W, mode='complete')", {"W": a}),
+    }
+
+
+@pytest.mark.parametrize("name", list(_decomposition_cases()))
+def test_a_decomposition_runs_once_for_all_its_parts(name):
+    parts, expected, call, values = _decomposition_cases()[name]
+    source = sd.codegen(parts)
+    assert source.count(call) == 1, source
+    if name != "eigh":  # its eigenvalues are eigvalsh's own call: one part of eigh's is used
+        # the call's result is a temporary each part is read from, not a call per part
+        assert f"{call}[" not in source
+    got = sd.compile(parts)(*values.values())
+    evaluated = sd.evaluate(parts, values)
+    for g, e, n in zip(got, evaluated, expected):
+        assert np.array_equal(g, e) and np.array_equal(g, n)
+
+
+def test_a_decomposition_used_by_a_gradient_runs_once_there_too():
+    W = sd.var("W", (6, 4))
+    u, s, vh = sd.linalg.svd(W, full_matrices=False)
+    loss = sd.sum(u[:, 0] ** 2 * 3) + sd.sum(vh * vh[::-1]) + sd.sum(s)
+    outputs = [loss, sd.grad(loss, W)]
+    source = sd.codegen(outputs)
+    assert source.count("np.linalg.svd(W, full_matrices=False)") == 1, source
+    a = RNG.standard_normal((6, 4))
+    for g, e in zip(sd.compile(outputs)(a), sd.evaluate(outputs, {"W": a})):
+        assert np.array_equal(g, e)
+
+
+def test_one_part_of_a_decomposition_is_one_expression():
+    S = sd.var("S", (4, 4))
+    source = sd.codegen(sd.linalg.qr(S).R)
+    assert "= np.linalg.qr(S)[1]" in source
+
+
+def test_parts_of_calls_on_different_matrices_or_options_are_not_shared():
+    S, T = sd.var("S", (4, 4)), sd.var("T", (4, 4))
+    parts = [*sd.linalg.eigh(S), sd.linalg.eigh(S, "U")[1], sd.linalg.eigh(T)[1]]
+    source = sd.codegen(parts)
+    for call in ("np.linalg.eigh(S, UPLO='L')", "np.linalg.eigh(S, UPLO='U')", "np.linalg.eigh(T, UPLO='L')"):
+        assert source.count(call) == 1, source
+    s, t = RNG.standard_normal((2, 4, 4))
+    got = sd.compile(parts)(s, t)
+    assert np.array_equal(got[2], np.linalg.eigh(s, UPLO="U")[1])
+    assert np.array_equal(got[3], np.linalg.eigh(t)[1])
+    for g, e in zip(got, sd.evaluate(parts, {"S": s, "T": t})):
+        assert np.array_equal(g, e)

@@ -238,3 +238,24 @@ def test_a_value_keyed_by_another_variable_of_the_same_name_is_named_in_the_erro
     with pytest.raises(sd.InputError, match=r"no value given for variable 'X' .*; a different "
                        r"variable of that name was given, var\('X', shape=\(4, 3\)"):
         sd.evaluate(X * 2.0, {other: np.ones((4, 3))})
+
+
+@pytest.mark.parametrize("function", ["svd", "qr", "slogdet"])
+def test_a_decomposition_runs_once_for_all_its_parts(monkeypatch, function):
+    calls: list[str] = []
+    original = getattr(np.linalg, function)
+
+    def counted(*args, **kwargs):
+        calls.append(function)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(np.linalg, function, counted)
+    W = sd.var("W", (5, 5))
+    build = {"svd": lambda: [sd.linalg.svd(W).U, sd.linalg.svd(W).Vh], "qr": lambda: list(sd.linalg.qr(W)),
+             "slogdet": lambda: list(sd.linalg.slogdet(W))}
+    a = np.random.default_rng(0).standard_normal((5, 5))
+    got = sd.evaluate(build[function](), {"W": a})
+    assert calls == [function]
+    expected = original(a)
+    for g, k in zip(got, (0, 2) if function == "svd" else (0, 1)):
+        assert np.array_equal(g, expected[k])

@@ -10,7 +10,7 @@ import numpy as np
 from ..errors import InputError
 from ..ir import Node, format_shape, toposort
 from ..ops import Const, Var
-from ..ops.base import graph_variables, kernel
+from ..ops.base import call_kernel, call_key, graph_variables, kernel
 
 
 def bind_input(v: Node, value: Any, dims: dict[str, int]) -> np.ndarray:
@@ -111,9 +111,14 @@ def evaluate(outputs: Node | Sequence[Node], inputs: Mapping[Any, Any] | None = 
                 v in inputs or v.op.var_name in inputs):  # type: ignore[attr-defined]
             bind_input(v, _lookup(inputs, v), dims)
     uses: dict[Node, int] = {}
+    parts: dict[Any, int] = {}  # a shared call's key -> how many of its parts are still to take
     for n in order:
         for i in n.inputs:
             uses[i] = uses.get(i, 0) + 1
+        key = call_key(n)
+        if key is not None:
+            parts[key] = parts.get(key, 0) + 1
+    calls: dict[Any, Any] = {}  # a shared call's key -> its result, until its last part is taken
     keep = set(outs)
     for node in order:
         op = node.op
@@ -125,10 +130,19 @@ def evaluate(outputs: Node | Sequence[Node], inputs: Mapping[Any, Any] | None = 
             # ufunc on 0-d arrays (a power of a reduced sum, in the last bit)
             env[node] = op.value[()] if op.value.ndim == 0 else op.value
             continue
-        fn, names = kernel(op, len(node.inputs))
+        key = call_key(node)
+        fn, names = kernel(op, len(node.inputs)) if key is None else call_kernel(op, len(node.inputs))[:2]
         d = tuple(_dim(dims, name, node) for name in names)
         try:
-            env[node] = fn(*(env[i] for i in node.inputs), _D=d)
+            if key is None:
+                env[node] = fn(*(env[i] for i in node.inputs), _D=d)
+            else:  # one part of a call that runs once for all its parts
+                if key not in calls:
+                    calls[key] = fn(*(env[i] for i in node.inputs), _D=d)
+                env[node] = calls[key][op.part]  # type: ignore[attr-defined]
+                parts[key] -= 1
+                if not parts[key]:
+                    del calls[key]
         except Exception as e:
             if hasattr(e, "add_note"):
                 shapes = ", ".join(format_shape(np.shape(env[i])) for i in node.inputs)

@@ -4,7 +4,9 @@ The module reads like hand-written staged backprop: one statement per op, each w
 op's own ``emit`` template (the evaluator compiles the very same template, so the two agree to
 the last bit), names taken from the user's variables, a forward then a backward section, input
 validation that names the argument, ``del`` of every array as soon as it is dead, and NumPy's
-``out=`` form where a dead buffer of the right shape and dtype can take the result.
+``out=`` form where a dead buffer of the right shape and dtype can take the result. A NumPy call
+that several ops take parts of (``np.linalg.svd``'s U and Vh) runs once, into a temporary the
+parts are read from.
 
 When every input, output and intermediate is a float64 scalar and every op has a Python-float
 template (``emit_scalar``), the function runs on ``math`` and Python floats instead; any
@@ -34,7 +36,7 @@ from ..errors import InputError, UnknownVariableError
 from ..ir import (
     Dim, Node, Op, flatten_outputs, format_shape, map_nest, toposort, unflatten_outputs,
 )
-from ..ops.base import HELPERS, Const, Var, helper_source, literal
+from ..ops.base import HELPERS, Const, Var, call_key, helper_source, literal
 from ..ops.elementwise import Binary, Elementwise, StopGradient
 from ..ops.nn import LogSoftmax, OneHot, Softmax
 from ..ops.products import MatMul
@@ -247,6 +249,30 @@ def _c_ordered(ops: Sequence[Node]) -> set[Node]:
     return c
 
 
+def _group_parts(ops: list[Node]) -> tuple[list[Node], dict[Node, list[Node]]]:
+    """``ops`` with the parts of every call that several of them share moved up to the first
+    (the parts have the same inputs, so the order stays topological), and each such part ->
+    the parts of its call, in order."""
+    by_call: dict[Any, list[Node]] = {}
+    for n in ops:
+        key = call_key(n)
+        if key is not None:
+            by_call.setdefault(key, []).append(n)
+    groups = [g for g in by_call.values() if len(g) > 1]
+    if not groups:
+        return ops, {}
+    first = {g[0]: g for g in groups}
+    later = {n for g in groups for n in g[1:]}
+    grouped = [m for n in ops if n not in later for m in first.get(n, (n,))]
+    return grouped, {n: g for g in groups for n in g}
+
+
+def _called(call: str) -> str:
+    """The name of the function a call's source calls: ``svd`` for ``np.linalg.svd(a)``."""
+    found = re.match(r"[\w.]*?(\w+)\(", call)
+    return found.group(1) if found else "call"
+
+
 @dataclass(frozen=True)
 class GeneratedModule:
     """The generated module's text and how to call the function it defines."""
@@ -373,8 +399,8 @@ class _Emitter:
             raise InputError(f"codegen: dimension {d!r} is used but no input variable has it in its shape")
         return self.dims[d]
 
-    def temp_name(self, node: Node, names: Mapping[Node, str]) -> str:
-        word = _WORDS.get(node.op.name, node.op.name)
+    def temp_name(self, node: Node, names: Mapping[Node, str], word: str = "") -> str:
+        word = word or _WORDS.get(node.op.name, node.op.name)
         leaves = [i for i in node.inputs if not isinstance(i.op, Const)]
         if leaves and len(leaves) <= 2 and all(isinstance(i.op, Var) for i in leaves):
             parts = [names[i] for i in leaves]
@@ -449,6 +475,9 @@ class _Emitter:
         ops = [n for n in self.order if not isinstance(n.op, (Var, Const))]
         forward = self.forward_nodes() if len(outs) > 1 else set(ops)
         ops = [n for n in ops if n in forward] + [n for n in ops if n not in forward]
+        ops, group_of = _group_parts(ops)
+        forward = forward | {n for g in group_of.values() if g[0] in forward for n in g}
+        call_names: dict[Node, str] = {}  # the first part of a shared call -> the call's result
         last: dict[Node, int] = {}
         shared: set[Node] = set()
         self.c_order = _c_ordered(ops)
@@ -486,6 +515,12 @@ class _Emitter:
                 self.const_arg(i, node) if isinstance(i.op, Const) else names[i] for i in node.inputs
             ]
             op = node.op
+            group = group_of.get(node)
+            if group is not None and group[0] is node:
+                call = op.call(args, self.dim)  # type: ignore[attr-defined]
+                call_names[node] = self.temps.claim(self.temp_name(node, names, _called(call)))
+                lines.append(f"{call_names[node]} = {call}")
+                self.use_helpers(call)
             target = targets.get(node)
             rebind = target is not None and root[node] is node
             if target is not None and not rebind:
@@ -502,6 +537,8 @@ class _Emitter:
                     assert target is not None
                     t = names[target]
                     stmt = f"{name} = {op.inplace.format(*args, out=t)}"  # type: ignore[attr-defined]
+                elif group is not None:
+                    stmt = f"{name} = {call_names[group[0]]}[{op.part}]"  # type: ignore[attr-defined]
                 else:
                     stmt = f"{name} = {op.emit(args, self.dim)}"
             # helpers come only from an op's template (arguments are names and literals), so
@@ -518,6 +555,8 @@ class _Emitter:
                 if last[i] == k and (i is not target or rebind) and i not in is_out
                 and not isinstance(i.op, (Var, Const)) and not _small(i)
             ]
+            if group is not None and group[-1] is node and not all(map(_small, group)):
+                dead.append(call_names[group[0]])
             if dead:
                 lines.append(f"del {', '.join(dead)}")
         readonly = self.readonly_nodes()

@@ -52,6 +52,23 @@ KERNEL_NAMESPACE: dict[str, Any] = {
 }
 
 
+class Part(Op):
+    """An op whose value is one part of what a NumPy call returns several of: ``np.linalg.svd``
+    gives U, S and Vh, ``np.linalg.qr`` Q and R. Each part stays a node of its own (the graph,
+    rewriting and derivatives see single-output ops); the op declares the call, ``call(args,
+    dim)`` (a template as ``emit``'s), and which of its results it is, ``part``. Both backends run
+    one call once for all its parts on the same inputs: the call's source text with the inputs
+    identifies it (:func:`call_kernel`), so parts whose calls read alike share it."""
+
+    part: int = 0
+
+    def call(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        raise NotImplementedError(f"{type(self).__name__}.call")
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"{self.call(args, dim)}[{self.part}]"
+
+
 @functools.lru_cache(maxsize=4096)
 def kernel(op: Op, nargs: int) -> tuple[Callable[..., Any], tuple[str, ...]]:
     """The op's NumPy expression compiled to a function of ``nargs`` arrays.
@@ -59,6 +76,23 @@ def kernel(op: Op, nargs: int) -> tuple[Callable[..., Any], tuple[str, ...]]:
     Returns the function and the dimension names it reads from its ``_D`` argument. The source
     is built from the op's own template and its validated static attributes only.
     """
+    fn, names, _ = _compile(op, op.emit, nargs)
+    return fn, names
+
+
+@functools.lru_cache(maxsize=4096)
+def call_kernel(op: Part, nargs: int) -> tuple[Callable[..., Any], tuple[str, ...], str]:
+    """A part's whole call compiled as :func:`kernel` compiles an op, and the call's source over
+    the arguments ``_0, _1, ...``: parts with the same source, on the same inputs, share a call.
+
+    >>> call_kernel(sd.linalg.svd(A, full_matrices=False).U.op, 1)[2]
+    'np.linalg.svd(_0, full_matrices=False)'
+    """
+    return _compile(op, op.call, nargs)
+
+
+def _compile(op: Op, template: Callable[[Sequence[str], Callable[[Dim], str]], str],
+             nargs: int) -> tuple[Callable[..., Any], tuple[str, ...], str]:
     names: list[str] = []
 
     def dim(d: Dim) -> str:
@@ -69,12 +103,21 @@ def kernel(op: Op, nargs: int) -> tuple[Callable[..., Any], tuple[str, ...]]:
         return f"_D[{names.index(d)}]"
 
     args = [f"_{i}" for i in range(nargs)]
-    expr = op.emit(args, dim)
+    expr = template(args, dim)
     namespace = dict(KERNEL_NAMESPACE)
     namespace.update(HELPERS)
     src = f"lambda {', '.join([*args, '_D=()'])}: {expr}"
     fn = eval(compile(src, f"<symdiff kernel {op.name}>", "eval"), namespace)  # noqa: S307
-    return fn, tuple(names)
+    return fn, tuple(names), expr
+
+
+def call_key(node: Node) -> tuple[Any, ...] | None:
+    """What identifies the call a part's node takes its value from (its source and inputs);
+    None for a node of any other op."""
+    op = node.op
+    if not isinstance(op, Part):
+        return None
+    return (call_kernel(op, len(node.inputs))[2], node.inputs)
 
 
 @functools.lru_cache(maxsize=4096)

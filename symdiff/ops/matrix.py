@@ -1,0 +1,269 @@
+"""Functions of square matrices for ``sd.linalg``: the inverse, determinants, ``solve``, integer
+powers and chained products, and the helpers the decompositions share (dtype and shape checks,
+the transpose of a stack, gradients onto the triangle a function reads). Conventions at
+non-smooth points are those stated in ``sd.linalg``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..errors import DTypeError, ShapeError
+from ..ir import Dim, Node, Op, Type, format_shape
+from .base import Part, as_node, broadcast_shapes, const
+from .products import dot
+from .shape import broadcast_to, expand_dims, reshape, swapaxes
+
+
+def _mT(x: Node) -> Node:
+    return swapaxes(x, -1, -2)
+
+
+def _float_dtype(op_name: str, t: Type, holomorphic: bool = False) -> np.dtype:
+    """The result dtype of a float function of a matrix. ``holomorphic``: complex matrices are
+    taken too (the function and its derivative rule are the same formulas over the complex
+    numbers: inv, det, solve)."""
+    if t.dtype.kind == "c":
+        if holomorphic:
+            return t.dtype
+        raise NotImplementedError(f"{op_name}: complex matrices are not supported")
+    if t.dtype.kind not in "iufb":
+        raise DTypeError(f"{op_name}: expected a numeric matrix, got dtype {t.dtype}")
+    return t.dtype if t.dtype.kind == "f" else np.dtype(np.float64)
+
+
+def _square(op_name: str, t: Type, holomorphic: bool = False) -> np.dtype:
+    """The result dtype; raises unless ``t`` is a (stack of) square matrices."""
+    if t.ndim < 2 or t.shape[-1] != t.shape[-2]:
+        raise ShapeError(
+            f"{op_name}: expected a square matrix or a stack of them, shape (..., n, n); "
+            f"got shape {format_shape(t.shape)}"
+        )
+    return _float_dtype(op_name, t, holomorphic)
+
+
+def _static_n(op_name: str, x: Node) -> int:
+    n = x.shape[-1]
+    if isinstance(n, str):
+        raise NotImplementedError(
+            f"{op_name}: the derivative needs a static matrix size, not the named dimension {n!r}"
+        )
+    return n
+
+
+def _triangle_mask(n: int, uplo: str, dtype: np.dtype) -> Node:
+    """Weights taking the gradient of a symmetric function of the matrix a triangle describes
+    to that triangle: 1 on the diagonal's share, and (G + G^T) is weighed by this mask."""
+    tri = np.tril(np.ones((n, n))) if uplo == "L" else np.triu(np.ones((n, n)))
+    return const((tri - 0.5 * np.eye(n)).astype(dtype))
+
+
+def _from_triangle(g_sym: Node, x: Node, uplo: str) -> Node:
+    """The gradient with respect to the entries of the read triangle of ``x``, given the
+    gradient ``g_sym`` of the same function of a free matrix at the symmetric one."""
+    n = _static_n("the triangle-read matrix", x)
+    return (g_sym + _mT(g_sym)) * _triangle_mask(n, uplo, g_sym.dtype)
+
+
+class _MatrixOp(Op):
+    """A NumPy linalg function of one (stack of) square matrices."""
+
+    numpy: str = ""
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"np.linalg.{self.numpy}({args[0]})"
+
+    def text(self, args: Sequence[str]) -> str:
+        return f"linalg.{self.name}({args[0]})"
+
+
+# -- inverse, determinants, solve --------------------------------------------------------------------
+
+
+class Inv(_MatrixOp):
+    name, numpy = "inv", "inv"
+
+    def infer(self, x: Type) -> Type:
+        return Type(_square("linalg.inv", x, holomorphic=True), x.shape)
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        # d inv(A) = -inv(A) dA inv(A)
+        return (-(_mT(out) @ g @ _mT(out)),)
+
+
+class Det(_MatrixOp):
+    name, numpy = "det", "det"
+
+    def infer(self, x: Type) -> Type:
+        return Type(_square("linalg.det", x, holomorphic=True), x.shape[:-2])
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        # d det(A) = det(A) tr(inv(A) dA)
+        scale = expand_dims(expand_dims(g * out, -1), -1)
+        return (scale * _mT(inv(x)),)
+
+
+class _SlogdetPart(Part):
+    """One of ``np.linalg.slogdet``'s results: the sign (part 0) or log|det| (1)."""
+
+    def infer(self, x: Type) -> Type:
+        return Type(_square("linalg.slogdet", x), x.shape[:-2])
+
+    def call(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"np.linalg.slogdet({args[0]})"
+
+    def text(self, args: Sequence[str]) -> str:
+        return f"linalg.slogdet({args[0]})[{self.part}]"
+
+
+class SlogdetSign(_SlogdetPart):
+    name, part = "slogdet_sign", 0
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (None,)  # piecewise constant
+
+
+class SlogdetLog(_SlogdetPart):
+    name, part = "slogdet_logabsdet", 1
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        # d log|det(A)| = tr(inv(A) dA)
+        return (expand_dims(expand_dims(g, -1), -1) * _mT(inv(x)),)
+
+
+class Solve(Op):
+    """x with a @ x = b. NumPy 2 semantics: b is a vector only when it is 1-D; otherwise it is
+    a (stack of) matrices whose batch axes broadcast with a's."""
+
+    name = "solve"
+
+    def infer(self, a: Type, b: Type) -> Type:
+        dtype = _square("linalg.solve", a, holomorphic=True)
+        dtype = np.result_type(dtype, _float_dtype("linalg.solve", b, holomorphic=True))
+        n = a.shape[-1]
+        if b.ndim == 1:
+            if b.shape[0] != n:
+                raise ShapeError(
+                    f"linalg.solve: a of shape {format_shape(a.shape)} and the vector b of shape "
+                    f"{format_shape(b.shape)} do not align ({n!r} != {b.shape[0]!r})"
+                )
+            return Type(dtype, a.shape[:-1])
+        if b.ndim < 2 or b.shape[-2] != n:
+            raise ShapeError(
+                f"linalg.solve: a of shape {format_shape(a.shape)} and b of shape {format_shape(b.shape)} "
+                f"do not align: b must be a vector (n,) or matrices (..., n, k) with n = {n!r}"
+            )
+        batch = broadcast_shapes("linalg.solve", a.shape[:-2], b.shape[:-2])
+        return Type(dtype, (*batch, n, b.shape[-1]))
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"np.linalg.solve({args[0]}, {args[1]})"
+
+    def text(self, args: Sequence[str]) -> str:
+        return f"linalg.solve({args[0]}, {args[1]})"
+
+    def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
+        # x = inv(A) b: db-bar = inv(A)^T g, dA-bar = -db-bar x^T
+        if b.ndim == 1:
+            gb = solve(_mT(a), expand_dims(g, -1))
+            return (-(gb * expand_dims(out, -2)), reshape(gb, gb.shape[:-1]))
+        gb = solve(_mT(a), g)
+        return (-(gb @ _mT(out)), gb)
+
+
+def inv(a: Any) -> Node:
+    """The inverse of a square matrix, or of each in a stack ``(..., n, n)``.
+
+    >>> sd.linalg.inv(A) @ b
+    """
+    return Node(Inv(), (as_node(a),))
+
+
+def matrix_power(a: Any, n: int) -> Node:
+    """A square matrix (or each in a stack) to an integer power, with NumPy's products: the
+    identity for 0, the inverse's power for a negative n, binary powers above 3.
+
+    >>> sd.linalg.matrix_power(A, 3)   # (A @ A) @ A
+    """
+    x = as_node(a)
+    if not isinstance(n, (int, np.integer)) or isinstance(n, (bool, np.bool_)):
+        raise TypeError(f"matrix_power: the exponent must be an integer, got {type(n).__name__}")
+    if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
+        raise ShapeError(f"matrix_power: last 2 dimensions of the array must be square, got shape "
+                         f"{format_shape(x.shape)}")
+    if n == 0:
+        k = x.shape[-1]
+        if not isinstance(k, int):
+            raise NotImplementedError(f"matrix_power: the identity needs a static size, not {k!r}")
+        return broadcast_to(const(np.eye(k, dtype=x.dtype)), x.shape)
+    base = inv(x) if n < 0 else x
+    n = abs_(int(n))
+    if n <= 3:
+        out = base
+        for _ in range(n - 1):
+            out = out @ base
+        return out
+    z: Node | None = None
+    result: Node | None = None
+    while n > 0:
+        z = base if z is None else z @ z
+        n, bit = divmod(n, 2)
+        if bit:
+            result = z if result is None else result @ z
+    assert result is not None
+    return result
+
+
+def multi_dot(arrays: Sequence[Any]) -> Node:
+    """The product of matrices (the first and last may be vectors), left to right, as
+    ``np.linalg.multi_dot`` computes it up to the order of the products."""
+    nodes = [as_node(a) for a in arrays]
+    if len(nodes) < 2:
+        raise ValueError("multi_dot: expecting at least two arrays")
+    for k, m in enumerate(nodes):
+        if m.ndim != 2 and not (m.ndim == 1 and k in (0, len(nodes) - 1)):
+            raise ShapeError(f"multi_dot: array {k} has {m.ndim} dimensions; only the first and last "
+                             "may be 1-d, the others must be 2-d")
+    out = nodes[0]
+    for m in nodes[1:]:
+        out = dot(out, m)
+    return out
+
+
+def det(a: Any) -> Node:
+    """The determinant of a square matrix, or of each in a stack ``(..., n, n)``.
+
+    >>> sd.linalg.det(A)
+    """
+    return Node(Det(), (as_node(a),))
+
+
+class SlogdetResult(NamedTuple):
+    """``slogdet``'s two results, as NumPy names them."""
+
+    sign: Node
+    logabsdet: Node
+
+
+def slogdet(a: Any) -> SlogdetResult:
+    """The sign and the log of the absolute value of the determinant, ``(sign, logabsdet)``.
+
+    >>> sign, logabsdet = sd.linalg.slogdet(A)
+    """
+    a_ = as_node(a)
+    return SlogdetResult(Node(SlogdetSign(), (a_,)), Node(SlogdetLog(), (a_,)))
+
+
+def solve(a: Any, b: Any) -> Node:
+    """The solution x of ``a @ x = b`` (b a vector ``(n,)`` or matrices ``(..., n, k)``).
+
+    >>> sd.linalg.solve(A, b)
+    """
+    a_, b_ = as_node(a), as_node(b)
+    return Node(Solve(), (a_, b_))
+
+
+def abs_(v: Any) -> Any:
+    return v if v >= 0 else -v
