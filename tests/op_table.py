@@ -371,8 +371,6 @@ good("mean", normal(2, 3), call=lambda x: x.mean(0), ref=lambda x: x.mean(0), id
 
 # -- more elementwise functions and reductions ------------------------------------------------------
 
-import math as _math  # noqa: E402
-
 import mpmath as _mpmath  # noqa: E402  (SymPy's own dependency: references for special functions)
 
 

@@ -27,7 +27,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import pytest
 import sympy
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st

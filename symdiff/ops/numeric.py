@@ -24,10 +24,10 @@ from typing import Any
 
 import numpy as np
 
-from ..ir import Dim, Node, Type
+from ..ir import Dim, Node
 from .base import as_node, as_nodes, helper
 from .elementwise import (
-    Binary, Elementwise, Unary, _binary, _unary, astype, cos, exp, maximum, power, sqrt,
+    Binary, Elementwise, Unary, _binary, _unary, astype, exp, maximum, power, sqrt,
     stop_gradient, where,
 )
 from .shape import zeros_like

@@ -45,7 +45,7 @@ import numpy as np
 from ..ir import Node, Op, gc_paused, toposort
 from ..ops.base import Const, DimSize, broadcast_shapes, const, kernel
 from ..ops.elementwise import (
-    Abs, Add, Cast, Compare, Cos, Div, Elementwise, Exp, Expm1, Log, Log1p, Maximum, Minimum, Mul,
+    Abs, Add, Cast, Compare, Cos, Div, Elementwise, Exp, Log, Maximum, Minimum, Mul,
     Neg, Pow, Relu, Sigmoid, Sign, Sin, Softplus, Sqrt, StopGradient, Sub, Tanh, Unary, Where,
     expm1, log1p, negative, power, sigmoid,
 )
