@@ -840,6 +840,8 @@ good("linalg.eigh", spd(3, 3) + np.tril(normal(3, 3), -1), call=lambda a: sd.lin
      ref=lambda a: np.linalg.eigh(a, "U")[1], id="upper")
 good("linalg.eigvalsh", spd(3, 3) + np.tril(normal(3, 3), -1), ref=np.linalg.eigvalsh,
      kwargs={"UPLO": "U"}, id="upper")
+good("linalg.eigh", spd(3, 3) + np.tril(normal(3, 3), -1), call=lambda a: sd.linalg.eigh(a, "U")[0],
+     ref=lambda a: np.linalg.eigh(a, "U")[0], id="upper-values")
 bad("linalg.eigh", lambda: sd.linalg.eigh(v("a", 2, 2), "X"), ValueError,
     r"linalg.eigh: UPLO must be 'L' or 'U', got 'X'", id="uplo")
 
@@ -858,6 +860,9 @@ good("linalg.svd", normal(2, 4, 2), call=lambda a: sd.linalg.svd(a).U, ref=lambd
      grad=False, id="full-U")
 good("linalg.svd", normal(2, 4), call=lambda a: sd.linalg.svd(a)[2], ref=lambda a: np.linalg.svd(a)[2],
      grad=False, id="full-Vh")
+for _shape in [(3, 3), (2, 4, 2), (2, 4)]:  # S has a derivative whatever full_matrices
+    good("linalg.svd", normal(*_shape), call=lambda a: sd.linalg.svd(a).S, ref=lambda a: np.linalg.svd(a).S,
+         id="full-S")
 good("linalg.svd", normal(4, 3), ref=np.linalg.svd,
      kwargs={"compute_uv": False}, id="values")
 bad("linalg.svd", lambda: sd.linalg.svd(v("a", 3)), sd.ShapeError,

@@ -907,22 +907,20 @@ def test_complex_constants_compute_in_numpy_next_to_scalars():
 
 def _decomposition_cases():
     """name -> (parts of one decomposition, NumPy's values for them, the call's source text, input)."""
-    a = RNG.standard_normal((6, 4))
-    s = RNG.standard_normal((4, 4))
-    s = s @ s.T + 4 * np.eye(4)
-    W = sd.var("W", (6, 4))
-    S = sd.var("S", (4, 4))
-    u, sv, vh = sd.linalg.svd(W, full_matrices=False)
-    nu, _, nvh = np.linalg.svd(a, full_matrices=False)
+    # large enough that the values-only calls (svdvals, eigvalsh: another LAPACK method) differ
+    # from the full calls' values in the last bits (test_values_are_the_full_calls_bit_for_bit)
+    a = RNG.standard_normal((12, 8))
+    s = RNG.standard_normal((8, 8))
+    s = s @ s.T + 4 * np.eye(8)
+    W = sd.var("W", (12, 8))
+    S = sd.var("S", (8, 8))
     return {
-        # S and eigh's eigenvalues are calls of their own (values alone: LAPACK computes them
-        # by another method than beside the vectors, to other last bits)
-        "svd": ([u, sv, vh], [nu, np.linalg.svd(a, compute_uv=False), nvh],
+        "svd": (list(sd.linalg.svd(W, full_matrices=False)), list(np.linalg.svd(a, full_matrices=False)),
                 "np.linalg.svd(W, full_matrices=False)", {"W": a}),
-        "svd_full": (list(sd.linalg.svd(W)[::2]), list(np.linalg.svd(a)[::2]), "np.linalg.svd(W)",
-                     {"W": a}),
-        "eigh": (list(sd.linalg.eigh(S)), [np.linalg.eigvalsh(s), np.linalg.eigh(s)[1]],
-                 "np.linalg.eigh(S, UPLO='L')", {"S": s}),
+        "svd_full": (list(sd.linalg.svd(W)), list(np.linalg.svd(a)), "np.linalg.svd(W)", {"W": a}),
+        "eigh": (list(sd.linalg.eigh(S)), list(np.linalg.eigh(s)), "np.linalg.eigh(S, UPLO='L')", {"S": s}),
+        "eigh_upper": (list(sd.linalg.eigh(S, "U")), list(np.linalg.eigh(s, "U")),
+                       "np.linalg.eigh(S, UPLO='U')", {"S": s}),
         "slogdet": (list(sd.linalg.slogdet(S)), list(np.linalg.slogdet(s)), "np.linalg.slogdet(S)",
                     {"S": s}),
         "qr": (list(sd.linalg.qr(W)), list(np.linalg.qr(a)), "np.linalg.qr(W)", {"W": a}),
@@ -936,25 +934,53 @@ def test_a_decomposition_runs_once_for_all_its_parts(name):
     parts, expected, call, values = _decomposition_cases()[name]
     source = sd.codegen(parts)
     assert source.count(call) == 1, source
-    if name != "eigh":  # its eigenvalues are eigvalsh's own call: one part of eigh's is used
-        # the call's result is a temporary each part is read from, not a call per part
-        assert f"{call}[" not in source
+    # no other call for any part (svd's S is not svdvals', eigh's eigenvalues not eigvalsh's)
+    assert source.count("np.linalg.") == 1, source
+    # the call's result is a temporary each part is read from, not a call per part
+    assert f"{call}[" not in source
     got = sd.compile(parts)(*values.values())
     evaluated = sd.evaluate(parts, values)
     for g, e, n in zip(got, evaluated, expected):
         assert np.array_equal(g, e) and np.array_equal(g, n)
 
 
+def test_values_are_the_full_calls_bit_for_bit():
+    """svd's S is np.linalg.svd(a)[1] and eigh's eigenvalues np.linalg.eigh(a)[0], in both
+    backends, not the values-only calls (which differ in the last bits here)."""
+    a = RNG.standard_normal((3, 12, 8))
+    s = RNG.standard_normal((8, 8))
+    s = s + s.T
+    W, S = sd.var("W", (3, 12, 8)), sd.var("S", (8, 8))
+    cases = [(sd.linalg.svd(W, full_matrices=False).S, np.linalg.svd(a, full_matrices=False)[1],
+              np.linalg.svd(a, compute_uv=False), {"W": a}),
+             (sd.linalg.svd(W).S, np.linalg.svd(a)[1], np.linalg.svd(a, compute_uv=False), {"W": a}),
+             (sd.linalg.eigh(S).eigenvalues, np.linalg.eigh(s)[0], np.linalg.eigvalsh(s), {"S": s}),
+             (sd.linalg.eigh(S, "U")[0], np.linalg.eigh(s, "U")[0], np.linalg.eigvalsh(s, "U"), {"S": s})]
+    for e, full_call, values_only, values in cases:
+        assert not np.array_equal(full_call, values_only)  # else this case could not fail
+        got = sd.compile(e)(*values.values())
+        evaluated = sd.evaluate(e, values)
+        assert np.array_equal(got, full_call) and np.array_equal(evaluated, full_call)
+
+
 def test_a_decomposition_used_by_a_gradient_runs_once_there_too():
     W = sd.var("W", (6, 4))
     u, s, vh = sd.linalg.svd(W, full_matrices=False)
-    loss = sd.sum(u[:, 0] ** 2 * 3) + sd.sum(vh * vh[::-1]) + sd.sum(s)
-    outputs = [loss, sd.grad(loss, W)]
-    source = sd.codegen(outputs)
-    assert source.count("np.linalg.svd(W, full_matrices=False)") == 1, source
     a = RNG.standard_normal((6, 4))
-    for g, e in zip(sd.compile(outputs)(a), sd.evaluate(outputs, {"W": a})):
-        assert np.array_equal(g, e)
+    # S's derivative is svdvals' (through the Gram matrix's eigenvectors): one eigh besides
+    for loss, eighs in [(sd.sum(u[:, 0] ** 2 * 3) + sd.sum(vh * vh[::-1]) + sd.sum(s), 1),
+                        (sd.sum(u[:, 0] ** 2 * 3) + sd.sum(vh * vh[::-1]), 0)]:
+        outputs = [loss, sd.grad(loss, W)]
+        source = sd.codegen(outputs)
+        assert source.count("np.linalg.svd(") == 1, source
+        assert source.count("np.linalg.") == 1 + eighs, source
+        for g, e in zip(sd.compile(outputs)(a), sd.evaluate(outputs, {"W": a})):
+            assert np.array_equal(g, e)
+    S = sd.var("S", (4, 4))
+    w, v = sd.linalg.eigh(S)
+    loss = sd.sum(v[:, 0] ** 3) + sd.sum(w * w)
+    source = sd.codegen([loss, sd.grad(loss, S)])
+    assert source.count("np.linalg.") == 1 and "np.linalg.eigh(S, UPLO='L')" in source, source
 
 
 def test_one_part_of_a_decomposition_is_one_expression():

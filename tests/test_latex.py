@@ -98,6 +98,8 @@ def test_linear_algebra():
     assert sd.latex(sd.linalg.norm(X, axis=1)) == r"\left\lVert X \right\rVert_{\mathrm{axis}\,1}"
     assert sd.latex(sd.linalg.norm(A, "nuc")) == r"\sum \sigma\left(A\right)"
     assert sd.latex(sd.linalg.eigh(A)[0]) == r"\lambda\left(A\right)"
+    assert sd.latex(sd.linalg.eigvalsh(A)) == r"\lambda\left(A\right)"
+    assert sd.latex(sd.linalg.svd(A).S) == sd.latex(sd.linalg.svdvals(A)) == r"\sigma\left(A\right)"
     assert sd.latex(sd.linalg.cholesky(A)) == r"\operatorname{chol}\left(A\right)"
     U, _, Vh = sd.linalg.svd(A)
     assert sd.latex(U @ Vh) == (r"\operatorname{svd}_{U}\left(A\right) \, "

@@ -583,6 +583,8 @@ def test_linalg_functions_are_called_by_their_dotted_names():
     for e in [sd.linalg.inv(A) @ b, sd.linalg.det(A), sd.linalg.eigh(A)[0], sd.linalg.eigh(A, "U")[1],
               sd.linalg.slogdet(A)[0], sd.linalg.svdvals(A), sd.linalg.cholesky(A), sd.linalg.svd(A).Vh,
               sd.linalg.svd(A[:, :2], full_matrices=False)[0], sd.linalg.svd(A[:2], compute_uv=False),
+              sd.linalg.svd(A).S, sd.linalg.svd(A[:, :2]).S, sd.linalg.svd(A[:2], full_matrices=False)[1],
+              sd.linalg.eigh(A, "U").eigenvalues,
               sd.linalg.qr(A)[0], sd.linalg.qr(A[:, :2], "complete").R, sd.linalg.qr(A[:2], mode="r"),
               sd.linalg.pinv(A), sd.linalg.pinv(A[:2], rcond=1e-10), sd.linalg.pinv(A, rtol=None),
               sd.linalg.lstsq(A[:, :2], b)[0], sd.linalg.lstsq(A[:, :2], b).residuals,

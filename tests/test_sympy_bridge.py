@@ -292,10 +292,11 @@ def test_det_gradient_agrees_with_sympy():
             assert sympy.simplify(g[i, j] - sympy.diff(d, base[i, j])) == 0
 
 
-@pytest.mark.parametrize("build", [lambda A: sd.linalg.eigh(A)[0], lambda A: sd.linalg.eigh(A)[1],
-                                   lambda A: sd.linalg.svdvals(A), lambda A: sd.linalg.svd(A)[0],
+@pytest.mark.parametrize("build", [lambda A: sd.linalg.eigvalsh(A), lambda A: sd.linalg.eigh(A)[0],
+                                   lambda A: sd.linalg.eigh(A)[1], lambda A: sd.linalg.svdvals(A),
+                                   lambda A: sd.linalg.svd(A)[0], lambda A: sd.linalg.svd(A)[1],
                                    lambda A: sd.linalg.svd(A)[2]],
-                         ids=["eigvalsh", "eigh", "svdvals", "U", "Vh"])
+                         ids=["eigvalsh", "eigh-values", "eigh-vectors", "svdvals", "U", "S", "Vh"])
 def test_ordered_spectra_have_no_sympy_form(build):
     with pytest.raises(sd.UnsupportedError, match="cannot order for symbolic entries"):
         sd.to_sympy(build(sd.var("A", (2, 2))))

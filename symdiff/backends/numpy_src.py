@@ -5,7 +5,7 @@ op's own ``emit`` template (the evaluator compiles the very same template, so th
 the last bit), names taken from the user's variables, a forward then a backward section, input
 validation that names the argument, ``del`` of every array as soon as it is dead, and NumPy's
 ``out=`` form where a dead buffer of the right shape and dtype can take the result. A NumPy call
-that several ops take parts of (``np.linalg.svd``'s U and Vh) runs once, into a temporary the
+that several ops take parts of (``np.linalg.svd``'s U, S and Vh) runs once, into a temporary the
 parts are read from.
 
 When every input, output and intermediate is a float64 scalar and every op has a Python-float

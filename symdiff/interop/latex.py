@@ -305,11 +305,11 @@ def _linalg_latex(n: Node, a: list[Printed]) -> Printed | None:
         return Printed(rf"{{{_wrap(a[0], ATOM)}}}^{{-1}} \, {_wrap(a[1], PRODUCT, strict=True)}", PRODUCT)
     if name == "cholesky":
         return Printed(rf"\operatorname{{chol}}\left({a[0]}\right)", ATOM)
-    if name == "eigvalsh":
+    if name in ("eigvalsh", "eigh_values"):
         return Printed(rf"\lambda\left({a[0]}\right)", ATOM)
     if name == "eigh_vectors":
         return Printed(rf"\operatorname{{eigvecs}}\left({a[0]}\right)", ATOM)
-    if name == "svdvals":
+    if name in ("svdvals", "svd_s"):
         return Printed(rf"\sigma\left({a[0]}\right)", ATOM)
     if name in ("qr_q", "qr_r"):
         return Printed(rf"\operatorname{{qr}}_{{{name[-1].upper()}}}\left({a[0]}\right)", ATOM)

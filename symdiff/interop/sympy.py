@@ -346,8 +346,10 @@ _LINALG: dict[str, Callable[[Arr], Arr]] = {
 }
 _NO_CLOSED_FORM = {
     "eigvalsh": "eigenvalues in ascending order",
+    "eigh_values": "eigenvalues in ascending order",
     "eigh_vectors": "eigenvectors ordered by their eigenvalues",
     "svdvals": "singular values in descending order",
+    "svd_s": "singular values in descending order",
     "svd_u": "left singular vectors ordered by their singular values",
     "svd_vh": "right singular vectors ordered by their singular values",
 }

@@ -2,8 +2,9 @@
 ``eigvalsh``), singular values and vectors (``svd``, ``svdvals``), QR, and what is built on
 them (``pinv``, ``lstsq``). Their derivative rules are written in symdiff ops, so they
 differentiate again; where they are undefined is stated in ``sd.linalg``. Factors one NumPy call
-returns together (svd's U and Vh, qr's Q and R) are parts of that call (``Part``): the backends
-run it once for all of them."""
+returns together (svd's U, S and Vh, eigh's eigenvalues and eigenvectors, qr's Q and R) are
+parts of that call (``Part``): the backends run it once for all of them, and each equals
+NumPy's result bit for bit."""
 
 from __future__ import annotations
 
@@ -75,8 +76,17 @@ def _check_uplo(op_name: str, uplo: Any) -> str:
     return str(uplo)
 
 
+def _eigenvalues_vjp(g: Node, x: Node, uplo: str) -> Node:
+    """Abar of the eigenvalues (eigvalsh's or eigh's): dw_k = v_k^T dA v_k, so Abar = V
+    diag(wbar) V^T, onto the triangle read."""
+    v = Node(EighVectors(uplo), (x,))
+    return _from_triangle((v * expand_dims(g, -2)) @ _mT(v), x, uplo)
+
+
 class EighValues(_MatrixOp):
-    """Eigenvalues of a symmetric matrix (ascending), from one triangle."""
+    """Eigenvalues of a symmetric matrix (ascending), from one triangle: ``np.linalg.eigvalsh``,
+    values alone (LAPACK computes them by another method than beside the vectors, to other
+    last bits than eigh's)."""
 
     __slots__ = ("uplo",)
     name = "eigvalsh"
@@ -98,19 +108,14 @@ class EighValues(_MatrixOp):
         return f"linalg.eigvalsh({args[0]}{extra})"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
-        # dw_k = v_k^T dA v_k: Abar = V diag(wbar) V^T
-        v = Node(EighVectors(self.uplo), (x,))
-        g_sym = (v * expand_dims(g, -2)) @ _mT(v)
-        return (_from_triangle(g_sym, x, self.uplo),)
+        return (_eigenvalues_vjp(g, x, self.uplo),)
 
 
-class EighVectors(Part):
-    """Eigenvectors (columns, in the order of the ascending eigenvalues) of a symmetric matrix.
-    (The eigenvalues are ``eigvalsh``'s, a call of its own: LAPACK computes values alone by
-    another method, whose last bits differ from those ``eigh`` gives beside the vectors.)"""
+class _EighPart(Part):
+    """One result of ``np.linalg.eigh``: the eigenvalues (part 0) or the eigenvectors (1) of
+    one call, which runs once for both."""
 
     __slots__ = ("uplo",)
-    name, part = "eigh_vectors", 1
 
     def __init__(self, uplo: str) -> None:
         self.uplo = uplo
@@ -118,21 +123,41 @@ class EighVectors(Part):
     def params(self) -> tuple[Any, ...]:
         return (self.uplo,)
 
-    def infer(self, x: Type) -> Type:
-        return Type(_square("linalg.eigh", x), x.shape)
-
     def call(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
         return f"np.linalg.eigh({args[0]}, UPLO={self.uplo!r})"
 
     def text(self, args: Sequence[str]) -> str:
         extra = "" if self.uplo == "L" else f", UPLO={self.uplo!r}"
-        return f"linalg.eigh({args[0]}{extra})[1]"
+        return f"linalg.eigh({args[0]}{extra})[{self.part}]"
+
+
+class EighEigenvalues(_EighPart):
+    """Eigenvalues (ascending) of a symmetric matrix, as eigh gives them beside the vectors."""
+
+    __slots__ = ()
+    name, part = "eigh_values", 0
+
+    def infer(self, x: Type) -> Type:
+        return Type(_square("linalg.eigh", x), x.shape[:-1])
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (_eigenvalues_vjp(g, x, self.uplo),)
+
+
+class EighVectors(_EighPart):
+    """Eigenvectors (columns, in the order of the ascending eigenvalues) of a symmetric matrix."""
+
+    __slots__ = ()
+    name, part = "eigh_vectors", 1
+
+    def infer(self, x: Type) -> Type:
+        return Type(_square("linalg.eigh", x), x.shape)
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         # Abar = V (F o (V^T Vbar)) V^T with F[i, j] = 1 / (w[j] - w[i]) off the diagonal, 0 on
         # it: infinite where eigenvalues repeat (the eigenvectors are not unique there).
         n = _static_n("linalg.eigh", x)
-        w = Node(EighValues(self.uplo), (x,))
+        w = Node(EighEigenvalues(self.uplo), (x,))
         gap = expand_dims(w, -2) - expand_dims(w, -1)
         diagonal = const(np.eye(n, dtype=bool))
         f = where(diagonal, 0.0, 1.0 / where(diagonal, 1.0, gap))
@@ -155,7 +180,7 @@ def eigh(a: Any, UPLO: str = "L") -> EighResult:  # noqa: N803 - NumPy's name
     """
     a_ = as_node(a)
     uplo = _check_uplo("linalg.eigh", UPLO)
-    return EighResult(Node(EighValues(uplo), (a_,)), Node(EighVectors(uplo), (a_,)))
+    return EighResult(Node(EighEigenvalues(uplo), (a_,)), Node(EighVectors(uplo), (a_,)))
 
 
 def eigvalsh(a: Any, UPLO: str = "L") -> Node:  # noqa: N803 - NumPy's name
@@ -204,16 +229,21 @@ class SingularValues(Op):
         return f"linalg.svdvals({args[0]})"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
-        # dsigma_k = u_k^T dX v_k, so Xbar = U diag(gbar) V^T = X V diag(gbar / sigma) V^T, with
-        # V the eigenvectors of the Gram matrix X^T X (eigh's order reversed to descending).
-        # Written this way it is differentiable again through eigh.
-        wide = out.shape[-1] != x.shape[-1]  # fewer rows than columns: use X X^T and U
-        gram = x @ _mT(x) if wide else _mT(x) @ x
-        basis = index(Node(EighVectors("L"), (gram,)), (Ellipsis, slice(None, None, -1)))
-        scaled = basis * expand_dims(g / out, -2)
-        if wide:
-            return ((scaled @ _mT(basis)) @ x,)
-        return (x @ (scaled @ _mT(basis)),)
+        return (_singular_values_vjp(g, out, x),)
+
+
+def _singular_values_vjp(g: Node, s: Node, x: Node) -> Node:
+    """Xbar of the singular values ``s`` of ``x`` (svdvals' or svd's): dsigma_k = u_k^T dX v_k,
+    so Xbar = U diag(gbar) V^T = X V diag(gbar / sigma) V^T, with V the eigenvectors of the Gram
+    matrix X^T X (eigh's order reversed to descending). Written this way it is differentiable
+    again through eigh, whichever singular vectors (and signs) a call chose."""
+    wide = s.shape[-1] != x.shape[-1]  # fewer rows than columns: use X X^T and U
+    gram = x @ _mT(x) if wide else _mT(x) @ x
+    basis = index(Node(EighVectors("L"), (gram,)), (Ellipsis, slice(None, None, -1)))
+    scaled = basis * expand_dims(g / s, -2)
+    if wide:
+        return (scaled @ _mT(basis)) @ x
+    return x @ (scaled @ _mT(basis))
 
 
 def svdvals(x: Any) -> Node:
@@ -225,10 +255,10 @@ def svdvals(x: Any) -> Node:
 
 
 class _SvdFactor(Part):
-    """One orthogonal factor of NumPy's ``a = U @ diag(S) @ Vh``: ``U`` (part 0) or ``Vh``
-    (part 2) of one ``np.linalg.svd`` call, so the two factors of one matrix carry the same
-    signs; ``full`` keeps NumPy's full_matrices. (S is ``svdvals``'s, a call of its own: LAPACK
-    computes values alone by another method, whose last bits differ from the full call's.)"""
+    """One factor of NumPy's ``a = U @ diag(S) @ Vh``: ``U`` (part 0), ``S`` (1) or ``Vh`` (2)
+    of one ``np.linalg.svd`` call, so the two orthogonal factors of one matrix carry the same
+    signs and S is the full call's (``svdvals``, values alone, is another LAPACK method, whose
+    last bits differ); ``full`` keeps NumPy's full_matrices."""
 
     __slots__ = ("full",)
 
@@ -256,7 +286,7 @@ class _SvdFactor(Part):
                 f"non-square matrix, shape {format_shape(x.shape)}, are any orthonormal completion and "
                 "have no derivative; use full_matrices=False"
             )
-        s = svdvals(x)
+        s = Node(SvdS(self.full), (x,))
         k = _static_n("linalg.svd", s)
         u, vh = Node(SvdU(self.full), (x,)), Node(SvdVh(self.full), (x,))
         s2 = s * s
@@ -286,6 +316,20 @@ class SvdU(_SvdFactor):
             inner_ = u @ inner_ + (g - u @ ut_g) / expand_dims(s, -2)
             return (inner_ @ vh,)
         return (u @ inner_ @ vh,)
+
+
+class SvdS(_SvdFactor):
+    """The singular values (descending), as the call that gives the singular vectors computes
+    them."""
+
+    __slots__ = ()
+    name, part = "svd_s", 1
+
+    def infer(self, x: Type) -> Type:
+        return Type(_float_dtype("linalg.svd", x), (*x.shape[:-2], _smaller_side("linalg.svd", x)))
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (_singular_values_vjp(g, out, x),)
 
 
 class SvdVh(_SvdFactor):
@@ -321,8 +365,9 @@ class SVDResult(NamedTuple):
 def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool = False) -> Any:
     """The singular value decomposition ``a = U @ diag(S) @ Vh`` as ``np.linalg.svd``: batched,
     singular values descending, U of shape (..., m, m) and Vh (..., n, n), or (..., m, k) and
-    (..., k, n) with ``full_matrices=False`` (k = min(m, n)); ``compute_uv=False`` gives S alone
-    (``svdvals``).
+    (..., k, n) with ``full_matrices=False`` (k = min(m, n)). One call gives all three, S bit
+    for bit as NumPy's; ``compute_uv=False`` gives S alone (``svdvals``, which LAPACK computes
+    by another method, to other last bits).
 
     Derivatives need distinct, nonzero singular values (inf/nan otherwise). Singular vectors are
     unique up to the sign of each pair (u_k, v_k), which NumPy chooses; the derivative follows
@@ -346,7 +391,7 @@ def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian: 
     _smaller_side("linalg.svd", a_.type)
     # a square matrix has one SVD: full_matrices makes no difference, so both share the nodes
     full = bool(full_matrices) or a_.shape[-1] == a_.shape[-2]
-    return SVDResult(Node(SvdU(full), (a_,)), svdvals(a_), Node(SvdVh(full), (a_,)))
+    return SVDResult(Node(SvdU(full), (a_,)), Node(SvdS(full), (a_,)), Node(SvdVh(full), (a_,)))
 
 
 # -- QR ------------------------------------------------------------------------------------------------------

@@ -15,8 +15,9 @@ Conventions, as NumPy computes them:
   inf/nan); ``slogdet``'s sign is piecewise constant, its derivative zero. ``eigh``'s eigenvector
   derivative divides by eigenvalue gaps: repeated eigenvalues give inf/nan (the eigenvectors are
   not unique there); eigenvalue derivatives are finite but only one-sided at a crossing.
-  ``svdvals`` divides by the singular values and, through the eigenvectors of the Gram matrix,
-  by their gaps: zero or repeated singular values give inf/nan; so do ``svd``'s factors, whose
+  ``svdvals`` (and ``svd``'s S, the same rule) divides by the singular values and, through the
+  eigenvectors of the Gram matrix, by their gaps: zero or repeated singular values give inf/nan;
+  so do ``svd``'s U and Vh, whose
   derivative is refused for the arbitrary completion ``full_matrices=True`` adds to a non-square
   matrix. ``qr``'s derivatives need a matrix of full rank, and are refused for the completion
   mode='complete' adds to Q of a matrix with more rows than columns. ``pinv``'s derivative is
