@@ -162,14 +162,14 @@ def _total(contribs: list[tuple[Node, Mask]]) -> tuple[Node, Mask]:
     return total, shared
 
 
-def _between(node: Node, x: Node, targets: set[Node]) -> bool:
-    """Whether a node of the graph strictly between ``node`` and its operand ``x`` (the few
+def _between(node: Node, xs: tuple[Node, ...], targets: set[Node]) -> bool:
+    """Whether a node of the graph strictly between ``node`` and its operands ``xs`` (the few
     nodes of a stable form's pattern) is one whose gradient is asked for: then the cotangent
     must pass through it, not around it."""
     stack = list(node.inputs)
     while stack:
         n = stack.pop()
-        if n is x:
+        if any(n is x for x in xs):
             continue
         if n in targets:
             return True
@@ -177,11 +177,12 @@ def _between(node: Node, x: Node, targets: set[Node]) -> bool:
     return False
 
 
-def _through(form: Node, g: Node, x: Node, batch: int | None = None) -> Node | None:
-    """The cotangent of ``x`` for ``g`` pulled back through ``form``, a small expression of ``x``
-    (its nodes above ``x`` are walked; nothing below); ``batch`` as for ``_vjp``."""
-    local: list[Node] = []  # the nodes of ``form`` above ``x``, inputs first
-    seen = {x}
+def _through(form: Node, g: Node, xs: tuple[Node, ...], batch: int | None = None
+             ) -> list[Node | None]:
+    """The cotangents of ``xs`` for ``g`` pulled back through ``form``, a small expression of
+    ``xs`` (its nodes above them are walked; nothing below); ``batch`` as for ``_vjp``."""
+    local: list[Node] = []  # the nodes of ``form`` above ``xs``, inputs first
+    seen = set(xs)
     stack: list[tuple[Node, bool]] = [(form, False)]
     while stack:
         n, done = stack.pop()
@@ -199,7 +200,7 @@ def _through(form: Node, g: Node, x: Node, batch: int | None = None) -> Node | N
         for inp, gi in zip(n.inputs, pullback(n, gn, batch)):
             if gi is not None:
                 cot[inp] = gi if inp not in cot else cot[inp] + gi
-    return cot.get(x)
+    return [cot.get(x) for x in xs]
 
 
 def pullback(node: Node, g: Node, batch: int | None = None, mask: Mask = ()) -> list[Node | None]:
@@ -264,9 +265,9 @@ def _vjp(ys: Sequence[Node], wrt: Sequence[Node], cots: Sequence[Node],
         if stable is not None and not _between(node, stable[1], targets):
             # differentiated as its stable form, so the gradient is as finite as the function
             # (d log(sigmoid(x)) = sigmoid(-x), not (1 - s) * s / s, which is 0/0 once s is 0)
-            form, ins = stable[0], (stable[1],)
-            local = (_through(form, _apply(g, mask), stable[1], batch),)
-            masks = [()]
+            form, ins = stable
+            local = _through(form, _apply(g, mask), ins, batch)
+            masks = [()] * len(ins)
         elif isinstance(node.op, Where):
             if len(mask) >= _MASK_DEPTH:  # bounds the work on long where-chains
                 g, mask = _apply(g, mask[:1]), mask[1:]
@@ -513,7 +514,7 @@ def _stable_interiors(y: Node) -> set[Node]:
         stack = list(n.inputs)
         while stack:
             m = stack.pop()
-            if m is not parts[1] and m not in inside:
+            if all(m is not x for x in parts[1]) and m not in inside:
                 inside.add(m)
                 stack.extend(m.inputs)
     return inside
@@ -932,10 +933,10 @@ def _series(ys: Sequence[Node], leaves: dict[Node, Series], K: int) -> list[Seri
             ser[n] = [y0] + [None] * K
             continue
         stable = stable_parts(n) if isinstance(n.op, STABLE_HEADS) else None
-        if stable is not None and stable[1] in ser:
+        if stable is not None and any(x in ser for x in stable[1]):
             # through its stable form, so the coefficients are as finite as the function
             # (log(sigmoid(x)) as -softplus(-x): no division by a sigmoid that underflowed)
-            form = _series([stable[0]], {stable[1]: ser[stable[1]]}, K)[0]
+            form = _series([stable[0]], {x: ser[x] for x in stable[1] if x in ser}, K)[0]
             ser[n] = [y0, *form[1:]]
             continue
         rule = _TAYLOR.get(type(n.op))

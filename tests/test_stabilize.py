@@ -111,8 +111,17 @@ def test_softmax_written_out_is_softmax():
     m = sd.var("m", shape=(2, 4))
     assert sd.simplify(sd.exp(v) / sd.sum(sd.exp(v))) is sd.softmax(v)
     assert sd.simplify(sd.exp(m) / sd.sum(sd.exp(m), axis=0, keepdims=True)) is sd.softmax(m, axis=0)
-    whole = sd.exp(m) / sd.sum(sd.exp(m))  # over every axis of a matrix: not one softmax
-    assert sd.simplify(whole) is whole
+    whole = sd.exp(m) / sd.sum(sd.exp(m))  # over every axis of a matrix: softmax over both
+    assert sd.simplify(whole) is sd.softmax(m, axis=None)
+    assert sd.simplify(sd.exp(m) / sd.sum(sd.exp(m), axis=(0, 1), keepdims=True)) is sd.softmax(m, axis=None)
+    t = sd.var("t", shape=(2, 2, 2))
+    part = sd.exp(t) / sd.sum(sd.exp(t), axis=0)  # (2, 2, 2) / (2, 2): divides along other axes
+    assert sd.simplify(part) is part
+    with np.errstate(all="ignore"):
+        big_m = np.array([[0.0, 800.0, 1.0, 2.0], [3.0, 4.0, 790.0, 5.0]])
+        raw = sd.evaluate(whole, {"m": big_m}, simplify=False)
+    good = sd.evaluate(sd.simplify(whole), {"m": big_m}, simplify=False)
+    assert np.isnan(raw[0, 1]) and np.isclose(good.sum(), 1.0) and np.isclose(good[0, 1], 1 / (1 + np.exp(-10.0)))
     big = np.array([0.0, 800.0, 1.0, 2.0])
     raw, good = raw_and_rewritten(sd.exp(v) / sd.sum(sd.exp(v)), v=big)
     assert np.isnan(raw[1]) and good[1] == 1.0
@@ -157,6 +166,36 @@ def test_summed_cross_entropy_gradient_is_softmax_minus_one_hot():
         for h in (g, s):
             np.testing.assert_allclose(sd.evaluate(h, {"z": zv, "labels": lv}, simplify=False), want,
                                        atol=1e-15)
+
+
+def test_log_of_a_sum_of_two_exponentials_is_logaddexp():
+    y = sd.var("y")
+    for e, want in [(sd.log(sd.exp(x) + sd.exp(y)), sd.logaddexp(x, y)),
+                    (sd.log2(2 ** x + 2 ** y), sd.logaddexp2(x, y)),
+                    (sd.log2(sd.exp2(x) + sd.exp2(v)), sd.logaddexp2(x, v))]:
+        assert sd.simplify(e) is want
+    raw, good = raw_and_rewritten(sd.log(sd.exp(x) + sd.exp(y)), x=1000.0, y=999.0)
+    assert raw == np.inf and good == np.logaddexp(1000.0, 999.0)
+    raw, good = raw_and_rewritten(sd.log2(2 ** x + 2 ** y), x=-1100.0, y=-1101.0)
+    assert raw == -np.inf and good == np.logaddexp2(-1100.0, -1101.0)
+    # exp(x) + exp(y) over float32 and a vector: types as NumPy's, the form keeps them
+    f32 = sd.var("f", dtype="float32")
+    e = sd.log(sd.exp(f32) + sd.exp(v))
+    assert sd.simplify(e) is sd.logaddexp(f32, v) and e.type is sd.logaddexp(f32, v).type
+    # its gradient and second derivative go through the stable form: finite, and the softmax
+    # weights exp(x - out), exp(y - out)
+    f = sd.log(sd.exp(x) + sd.exp(y))
+    dx, dy = sd.grad(f, [x, y])
+    dxy = sd.grad(dx, y)
+    with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+        got = sd.evaluate([dx, dy, dxy, sd.derivative(f, x, 2)], {"x": 1000.0, "y": 999.0},
+                          simplify=False)
+    p = 1 / (1 + np.exp(-1.0))
+    np.testing.assert_allclose(got, [p, 1 - p, -p * (1 - p), p * (1 - p)], rtol=1e-13)
+    h = 1e-5  # and at ordinary values, against central differences
+    at = {"x": 0.3, "y": -0.7}
+    fd = (np.logaddexp(0.3 + h, -0.7) - np.logaddexp(0.3 - h, -0.7)) / (2 * h)
+    assert np.isclose(sd.evaluate(dx, at), fd, rtol=1e-9)
 
 
 def test_log_one_minus_sigmoid_and_log_one_plus_exp_are_softplus():

@@ -46,7 +46,7 @@ def _gate(n: Node) -> str:
     parts = stable_parts(n) if isinstance(n.op, STABLE_HEADS) else None
     if parts is not None:
         return (f"stable form: reverse mode differentiates this as {_name(parts[0])}, so the gradient "
-                f"reaching {_name(parts[1])} is finite where the chain below this row can give inf × 0")
+                f"reaching {' and '.join(_name(x) for x in parts[1])} is finite where the chain below this row can give inf × 0")
     return GATES.get(n.op.name, "")
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from ..ir import Node
 from .base import Const
-from .elementwise import Add, Exp, Log, Log1p, Neg, Sigmoid, Sub, negative, softplus
+from .elementwise import Add, Exp, Log, Log1p, Neg, Pow, Sigmoid, Sub, negative, softplus
 from .nn import Softmax, log_softmax
+from .numeric import Exp2, Log2, logaddexp, logaddexp2
 from .reduce import LogSumExp, Sum
 
-HEADS = (Log, Log1p)
+HEADS = (Log, Log1p, Log2)
 """The op types at the root of every form below (a cheap test before ``stable_form``)."""
 
 
@@ -34,17 +35,32 @@ def _exp_plus_one(a: Node) -> Node | None:
     return None
 
 
-def stable_parts(node: Node) -> tuple[Node, Node] | None:
-    """``(form, x)``: the stable equivalent of ``node`` (of the same type) and the operand of
-    ``node``'s graph it is built on; None when ``node`` has no stable form.
+def _power_of(n: Node, two: bool) -> Node | None:
+    """x when ``n`` is ``exp(x)`` (``two``: ``exp2(x)`` or ``2 ** x``)."""
+    if not two:
+        return n.inputs[0] if isinstance(n.op, Exp) else None
+    if isinstance(n.op, Exp2):
+        return n.inputs[0]
+    if isinstance(n.op, Pow) and isinstance(n.inputs[0].op, Const):
+        v = n.inputs[0].op.value
+        if v.size == 1 and bool(v.reshape(()) == 2):
+            return n.inputs[1]
+    return None
+
+
+def stable_parts(node: Node) -> tuple[Node, tuple[Node, ...]] | None:
+    """``(form, operands)``: the stable equivalent of ``node`` (of the same type) and the nodes
+    of ``node``'s graph it is built on; None when ``node`` has no stable form.
 
     - ``log(sigmoid(x))`` and ``log(1 - sigmoid(x))``: ``-softplus(-x)`` and ``-softplus(x)``
       (also ``log1p(-sigmoid(x))``);
     - ``log(1 + exp(x))`` and ``log1p(exp(x))``: ``softplus(x)``;
     - ``log(softmax(x))``: ``log_softmax(x)``;
-    - ``log(sum(exp(x)))``: ``logsumexp(x)``, shifted by the maximum.
+    - ``log(sum(exp(x)))``: ``logsumexp(x)``, shifted by the maximum;
+    - ``log(exp(x) + exp(y))`` and ``log2(2**x + 2**y)``: ``logaddexp(x, y)`` and
+      ``logaddexp2(x, y)``.
 
-    >>> x = sd.var("x"); stable_parts(sd.log(sd.sigmoid(x)))  # (-softplus(-x), x)
+    >>> x = sd.var("x"); stable_parts(sd.log(sd.sigmoid(x)))  # (-softplus(-x), (x,))
     """
     op = node.op
     if not isinstance(op, HEADS):
@@ -52,6 +68,15 @@ def stable_parts(node: Node) -> tuple[Node, Node] | None:
     (a,) = node.inputs
     x: Node | None = None
     out: Node | None = None
+    if isinstance(a.op, Add) and isinstance(op, (Log, Log2)):
+        two = isinstance(op, Log2)
+        u, w = (_power_of(i, two) for i in a.inputs)
+        if u is not None and w is not None:
+            out = (logaddexp2 if two else logaddexp)(u, w)
+            # one operand once: log(exp(x) + exp(x)) is built on x alone
+            return (out, tuple(dict.fromkeys((u, w)))) if out.type is node.type else None
+    if isinstance(op, Log2):
+        return None
     if isinstance(op, Log):
         inner = _exp_plus_one(a) if isinstance(a.op, Add) else None
         if isinstance(a.op, Sigmoid):
@@ -78,7 +103,7 @@ def stable_parts(node: Node) -> tuple[Node, Node] | None:
         out = softplus(x)
     if out is None or x is None or out.type is not node.type:
         return None  # e.g. 1 - sigmoid(x) broadcast to a larger shape: left as written
-    return out, x
+    return out, (x,)
 
 
 def stable_form(node: Node) -> Node | None:

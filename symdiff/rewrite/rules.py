@@ -586,12 +586,13 @@ def _softmax_of_log_softmax(node: Node, x: Node, ctx: Context) -> Node | None:
 
 
 def _softmax_written_out(node: Node, x: Node) -> Node | None:
-    """exp(x) / sum(exp(x), axis=a, keepdims=True) -> softmax(x, a) (for a vector, the plain
-    sum too): softmax as users write it, which overflows where exp(x) does."""
+    """exp(x) / sum(exp(x), axis=a, keepdims=True) -> softmax(x, a), ``a`` one axis or several
+    (over every axis, the plain sum too): softmax as users write it, which overflows where
+    exp(x) does."""
     op: Sum = node.inputs[1].op  # type: ignore[assignment]
-    if len(op.axes) != 1 or not (op.keepdims or x.ndim == 1):
-        return None
-    return softmax(x, op.axes[0])
+    if not op.axes or not (op.keepdims or len(op.axes) == x.ndim):
+        return None  # a sum over some axes, not kept, divides along the wrong ones
+    return softmax(x, op.axes)
 
 
 def _log1p(node: Node, x: Node) -> Node:
