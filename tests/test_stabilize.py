@@ -198,6 +198,35 @@ def test_log_of_a_sum_of_two_exponentials_is_logaddexp():
     assert np.isclose(sd.evaluate(dx, at), fd, rtol=1e-9)
 
 
+def test_square_roots_of_squares_are_abs_and_hypot():
+    y = sd.var("y")
+    f32 = sd.var("f", dtype="float32")
+    for e, want in [(sd.sqrt(x * x), sd.abs(x)), ((x ** 2) ** 0.5, sd.abs(x)),
+                    (sd.sqrt(sd.square(f32)), sd.abs(f32)),
+                    (sd.sqrt(x ** 2 + y ** 2), sd.hypot(x, y)), ((x * x + v * v) ** 0.5, sd.hypot(x, v)),
+                    (x ** 0.5, sd.sqrt(x))]:
+        assert sd.simplify(e) is want
+    raw, good = raw_and_rewritten(sd.sqrt(x * x), x=-3e200)
+    assert raw == np.inf and good == 3e200
+    raw, good = raw_and_rewritten(sd.sqrt(x * x), x=1e-170)  # x*x underflows to 0
+    assert raw == 0.0 and good == 1e-170
+    raw, good = raw_and_rewritten((x ** 2 + y ** 2) ** 0.5, x=3e200, y=-4e200)
+    assert raw == np.inf and good == np.hypot(3e200, -4e200)
+    rng = np.random.default_rng(0)
+    for a, b in rng.standard_normal((20, 2)) * 10.0 ** rng.integers(-5, 5, (20, 2)):
+        raw, good = raw_and_rewritten(sd.sqrt(x ** 2 + y ** 2), x=a, y=b)
+        assert np.isclose(raw, good, rtol=4e-16, atol=0)
+        raw, good = raw_and_rewritten(sd.sqrt(x * x), x=a)
+        assert raw == good  # a correctly rounded square root of a correctly rounded square
+    # complex and integer squares keep their square roots: sqrt(z**2) is not |z|
+    z = sd.var("z", dtype="complex128")
+    i = sd.var("i", dtype="int64")
+    for e in [sd.sqrt(z * z), (z * z) ** 0.5, sd.sqrt(i * i), sd.sqrt(z * z + x * x)]:
+        assert "abs" not in str(sd.simplify(e)) and "hypot" not in str(sd.simplify(e))
+    raw, good = raw_and_rewritten(sd.sqrt(z * z), z=1j)  # |z| is 1
+    assert raw == good == 1j
+
+
 def test_log_one_minus_sigmoid_and_log_one_plus_exp_are_softplus():
     for e, want in [(sd.log(1 - sd.sigmoid(x)), -sd.softplus(x)),
                     (sd.log1p(-sd.sigmoid(x)), -sd.softplus(x)),

@@ -47,8 +47,10 @@ from ..ops.base import Const, DimSize, broadcast_shapes, const, kernel
 from ..ops.elementwise import (
     Abs, Add, Cast, Compare, Cos, Div, Elementwise, Exp, Log, Maximum, Minimum, Mul,
     Neg, Pow, Relu, Sigmoid, Sign, Sin, Softplus, Sqrt, StopGradient, Sub, Tanh, Unary, Where,
-    expm1, log1p, negative, power, sigmoid,
+    expm1, log1p, negative, power, sigmoid, sqrt,
 )
+from ..ops.elementwise import abs as abs_
+from ..ops.numeric import hypot
 from ..ops.nn import LogSoftmax, OneHot, Softmax, one_hot, softmax
 from ..ops.numeric import Ceil, Floor, Rint, Trunc
 from ..ops.products import MatMul
@@ -623,6 +625,31 @@ def _one_minus_exp(node: Node, x: Node) -> Node | None:
 
 
 _e = exp_(x).named("e")
+sqrt_ = Pat.of(Sqrt)
+
+
+def _real_float(*ns: Node) -> bool:
+    return all(n.dtype.kind == "f" for n in ns)
+
+
+def _half_power(node: Node, x: Node) -> Node | None:
+    """x ** 0.5 -> sqrt(x) for real floats (NumPy computes that power as the square root), so
+    the rules on sqrt see it."""
+    return sqrt(x) if _real_float(node, x) and node.dtype == x.dtype else None
+
+
+def _sqrt_of_square(node: Node, x: Node) -> Node | None:
+    """sqrt(x**2) -> abs(x) for real floats: the same number wherever x**2 neither overflows
+    (|x| above 1.3e154, where the raw form is inf) nor loses bits to underflow (below 1.5e-154),
+    and exact there too."""
+    return abs_(x) if _real_float(node, x) else None
+
+
+def _sqrt_of_squares(node: Node, x: Node, y: Node) -> Node | None:
+    """sqrt(x**2 + y**2) -> hypot(x, y) for real floats: the same to rounding, and finite where
+    a square overflows (|x| above 1.3e154) or exact where both underflow."""
+    return hypot(x, y) if _real_float(node, x, y) else None
+
 
 STABILIZE = RuleSet([
     # log(sigmoid x) -> -softplus(-x), log(1 - sigmoid x) -> -softplus(x), log(1 + exp x) ->
@@ -633,6 +660,9 @@ STABILIZE = RuleSet([
     Rule(exp_(x) - 1, lambda x: expm1(x)),  # exp(x)-1 -> expm1(x)
     Rule(exp_(x) + -1, lambda x: expm1(x)),  # exp(x) + -1 -> expm1(x)
     Rule(log_(1 - x), _log1m),  # log(1-x) -> log1p(-x)
+    Rule(x ** 0.5, _half_power),  # x ** 0.5 -> sqrt(x)
+    Rule(sqrt_(x ** 2), _sqrt_of_square),  # sqrt(x**2) -> abs(x)
+    Rule(sqrt_(x ** 2 + y ** 2), _sqrt_of_squares),  # sqrt(x**2 + y**2) -> hypot(x, y)
     Rule(1 - exp_(x), _one_minus_exp),  # 1-exp(x) -> -expm1(x), so log(1-exp(x)) -> log(-expm1(x))
     Rule(exp_(Pat(LogSoftmax, x)), _softmax_of_log_softmax),  # exp(log_softmax x) -> softmax x (unshared)
     # the logistic function and softmax as users write them: their logs then stabilize too
