@@ -1055,6 +1055,11 @@ good("diff", normal(3, 4), 2, ref=np.diff, id="n2")
 good("diff", normal(3, 4), call=lambda a: sd.diff(a, axis=0, prepend=0.0, append=[[1.0, 2.0, 3.0, 4.0]]),
      ref=lambda a: np.diff(a, axis=0, prepend=0.0, append=[[1.0, 2.0, 3.0, 4.0]]), id="ends")
 good("diff", np.array([3, 1, 7]), ref=np.diff, grad=False, id="int")
+# NumPy takes differences of booleans with not_equal (they have no subtraction): boolean results
+good("diff", np.array([[True, False, False, True], [False, False, True, True]]), 2, ref=np.diff, grad=False,
+     id="bool")
+good("diff", np.array([True, True, False]), call=lambda a: sd.diff(a, prepend=False, append=[True]),
+     ref=lambda a: np.diff(a, prepend=False, append=[True]), grad=False, id="bool-prepend")
 bad("diff", lambda: sd.diff(v("a")), sd.ShapeError, r"diff: a 0-d array has no axis")
 bad("diff", lambda: sd.diff(v("a", 3), -1), ValueError, r"diff: order must be a non-negative integer", id="order")
 good("trapezoid", normal(2, 5), ref=np.trapezoid)

@@ -22,6 +22,7 @@ import numpy as np
 from ..errors import DTypeError, ShapeError
 from ..ir import Dim, Node, Op, Shape, Type, format_shape
 from .base import _item_source, _scalar_text, as_node, normalize_axes, normalize_axis
+from .elementwise import not_equal
 from .reduce import sum as reduce_sum
 from .shape import array_list, broadcast_to, concatenate, index, reshape, resolve_reshape, take_indices, transpose
 
@@ -611,7 +612,7 @@ def column_stack(tup: Sequence[Any]) -> Node:
 def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = None) -> Node:
     """The ``n``-th difference along ``axis``, ``a[1:] - a[:-1]`` applied ``n`` times, as
     ``np.diff`` (``prepend``/``append`` values join ``a`` first; a scalar is spread over the
-    other axes)."""
+    other axes; of booleans, ``a[1:] != a[:-1]``)."""
     x = as_node(a)
     if not _is_int(n) or n < 0:
         raise ValueError(f"diff: order must be a non-negative integer, got {n!r}")
@@ -630,7 +631,9 @@ def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = 
         x = concatenate(parts, axis=ax)
     lead = (slice(None),) * ax
     for _ in range(int(n)):
-        x = index(x, (*lead, slice(1, None))) - index(x, (*lead, slice(None, -1)))
+        upper, lower = index(x, (*lead, slice(1, None))), index(x, (*lead, slice(None, -1)))
+        # booleans have no subtraction: NumPy's diff of them is not_equal, and stays boolean
+        x = not_equal(upper, lower) if x.dtype.kind == "b" else upper - lower
     return x
 
 
