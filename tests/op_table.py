@@ -1619,6 +1619,11 @@ for _method in sd.ops.order.METHODS:
 good("quantile", np.array([5, 1, 4, 2]), 0.5, ref=np.quantile, kwargs={"method": "lower"}, grad=False,
      id="int-lower")
 good("quantile", np.array([5, 1, 4, 2], np.int8), 0.4, ref=np.quantile, grad=False, id="int8")
+# the methods that pick one of the values keep booleans boolean, as NumPy's
+good("quantile", np.array([[True, False, True, True], [False, False, True, False]]), [0.1, 0.5, 0.9],
+     ref=np.quantile, kwargs={"axis": 1, "method": "nearest"}, grad=False, id="bool-nearest")
+good("quantile", np.array([True, False, True, False, False]), 0.3, ref=np.quantile,
+     kwargs={"method": "inverted_cdf"}, grad=False, id="bool-inverted-cdf")
 good("percentile", distinct(5, 2), [10, 50, 95], ref=np.percentile, kwargs={"axis": 0})
 good("percentile", distinct(6), 25, ref=np.percentile, kwargs={"method": "midpoint"}, id="midpoint")
 bad("quantile", lambda: sd.quantile(v("a", 3), 1.5), ValueError,
