@@ -1055,6 +1055,11 @@ good("diff", normal(3, 4), 2, ref=np.diff, id="n2")
 good("diff", normal(3, 4), call=lambda a: sd.diff(a, axis=0, prepend=0.0, append=[[1.0, 2.0, 3.0, 4.0]]),
      ref=lambda a: np.diff(a, axis=0, prepend=0.0, append=[[1.0, 2.0, 3.0, 4.0]]), id="ends")
 good("diff", np.array([3, 1, 7]), ref=np.diff, grad=False, id="int")
+# NumPy takes differences of booleans with not_equal (they have no subtraction): boolean results
+good("diff", np.array([[True, False, False, True], [False, False, True, True]]), 2, ref=np.diff, grad=False,
+     id="bool")
+good("diff", np.array([True, True, False]), call=lambda a: sd.diff(a, prepend=False, append=[True]),
+     ref=lambda a: np.diff(a, prepend=False, append=[True]), grad=False, id="bool-prepend")
 bad("diff", lambda: sd.diff(v("a")), sd.ShapeError, r"diff: a 0-d array has no axis")
 bad("diff", lambda: sd.diff(v("a", 3), -1), ValueError, r"diff: order must be a non-negative integer", id="order")
 good("trapezoid", normal(2, 5), ref=np.trapezoid)
@@ -1614,6 +1619,11 @@ for _method in sd.ops.order.METHODS:
 good("quantile", np.array([5, 1, 4, 2]), 0.5, ref=np.quantile, kwargs={"method": "lower"}, grad=False,
      id="int-lower")
 good("quantile", np.array([5, 1, 4, 2], np.int8), 0.4, ref=np.quantile, grad=False, id="int8")
+# the methods that pick one of the values keep booleans boolean, as NumPy's
+good("quantile", np.array([[True, False, True, True], [False, False, True, False]]), [0.1, 0.5, 0.9],
+     ref=np.quantile, kwargs={"axis": 1, "method": "nearest"}, grad=False, id="bool-nearest")
+good("quantile", np.array([True, False, True, False, False]), 0.3, ref=np.quantile,
+     kwargs={"method": "inverted_cdf"}, grad=False, id="bool-inverted-cdf")
 good("percentile", distinct(5, 2), [10, 50, 95], ref=np.percentile, kwargs={"axis": 0})
 good("percentile", distinct(6), 25, ref=np.percentile, kwargs={"method": "midpoint"}, id="midpoint")
 bad("quantile", lambda: sd.quantile(v("a", 3), 1.5), ValueError,

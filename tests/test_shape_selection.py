@@ -291,3 +291,26 @@ def test_arange_builds_without_the_range_and_takes_numpys_dtype():
     assert sd.arange(10**12).shape == (10**12,) and sd.arange(10**12).dtype == np.int64
     for bounds in [(np.float32(5),), (np.uint8(5),), (5, 6.0), (True, 3), (np.uint64(5),)]:
         assert sd.arange(*bounds).dtype == np.arange(*bounds).dtype, bounds
+
+
+@pytest.mark.parametrize("width, values", [
+    (1, -np.inf),  # max pooling pads with -inf
+    ((1, 2), np.nan),
+    (1, -0.0),
+    (((1, 0), (0, 2)), ((-np.inf, 1.0), (0.5, -0.0))),
+    (1, ((0.0, -0.0), (0.0, 0.0))),
+])
+def test_pad_with_infinities_nan_and_signed_zeros(width, values):
+    # the printed text spelled inf as float('inf'), which sd.parse does not read, and -0.0
+    # was taken for NumPy's default 0 (and interned as the node padding with +0.0)
+    x = sd.var("x", shape=(2, 3))
+    given = np.arange(6.0).reshape(2, 3)
+    node = sd.pad(x, width, constant_values=values)
+    want = np.pad(given, width, constant_values=values)
+    for got in (sd.evaluate(node, {"x": given}, simplify=False),
+                sd.compile(node, inputs=[x])(given)):
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+    assert sd.parse(str(node), shapes={"x": (2, 3)}) is node
+    assert sd.pad(x, width) is not node
+    assert sd.pad(x, 1, constant_values=0.0) is sd.pad(x, 1) is sd.pad(x, 1, constant_values=False)

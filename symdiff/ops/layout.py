@@ -21,7 +21,8 @@ import numpy as np
 
 from ..errors import DTypeError, ShapeError
 from ..ir import Dim, Node, Op, Shape, Type, format_shape
-from .base import _item_source, as_node, normalize_axes, normalize_axis
+from .base import _item_source, _scalar_text, as_node, normalize_axes, normalize_axis
+from .elementwise import not_equal
 from .reduce import sum as reduce_sum
 from .shape import array_list, broadcast_to, concatenate, index, reshape, resolve_reshape, take_indices, transpose
 
@@ -441,7 +442,12 @@ class Pad(Op):
         self.values = values  # a scalar, or one (before, after) pair of scalars per axis
 
     def params(self) -> tuple[Any, ...]:
-        return (self.widths, self.values)
+        # the values by their source: -0.0 and 0.0 (equal as floats) pad with different zeros,
+        # while 0, 0.0 and False are all NumPy's default
+        return (self.widths, "0" if self._is_default() else self._values_text(_item_source))
+
+    def _is_default(self) -> bool:
+        return _item_source(self.values) in ("0", "0.0", "False", "complex(0.0, 0.0)")
 
     def infer(self, x: Type) -> Type:
         shape = tuple(
@@ -449,20 +455,24 @@ class Pad(Op):
         )
         return Type(x.dtype, shape)
 
-    def _args(self) -> str:
+    def _values_text(self, spell: Callable[[Any], str]) -> str:
         values = self.values
         if isinstance(values, tuple):
-            shown = "(" + ", ".join(f"({_item_source(b)}, {_item_source(e)})" for b, e in values) + ")"
-            return f"{self.widths!r}, constant_values={shown}"
-        if values == 0:
+            return "(" + ", ".join(f"({spell(b)}, {spell(e)})" for b, e in values) + ",)"
+        return spell(values)
+
+    def _args(self, spell: Callable[[Any], str]) -> str:
+        # NumPy's default of 0 goes unwritten; -0.0 (np.pad writes its sign) does not
+        if self._is_default():
             return repr(self.widths)
-        return f"{self.widths!r}, constant_values={_item_source(values)}"
+        return f"{self.widths!r}, constant_values={self._values_text(spell)}"
 
     def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
-        return f"np.pad({args[0]}, {self._args()})"
+        return f"np.pad({args[0]}, {self._args(_item_source)})"
 
     def text(self, args: Sequence[str]) -> str:
-        return f"pad({args[0]}, {self._args()})"
+        # as sd.parse reads numbers back: inf, -inf and nan are its constants
+        return f"pad({args[0]}, {self._args(_scalar_text)})"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         return (index(g, tuple(slice(b or None, -e or None) for b, e in self.widths)),)
@@ -511,7 +521,7 @@ def pad(array: Any, pad_width: Any, mode: str = "constant", constant_values: Any
         values = values_arr.item()
     else:
         values = tuple((b, e) for b, e in _pairs("pad", values_arr, x.ndim, "constant_values").tolist())
-        if len({v for p in values for v in p}) == 1:
+        if len({_item_source(v) for p in values for v in p}) == 1:  # -0.0 is not 0.0 here
             values = values[0][0]
     if x.dtype.kind in "iu" and values_arr.dtype.kind in "iu":
         # NumPy writes the value into the padded array: 300 raises in int8 (at run time) and
@@ -602,7 +612,7 @@ def column_stack(tup: Sequence[Any]) -> Node:
 def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = None) -> Node:
     """The ``n``-th difference along ``axis``, ``a[1:] - a[:-1]`` applied ``n`` times, as
     ``np.diff`` (``prepend``/``append`` values join ``a`` first; a scalar is spread over the
-    other axes)."""
+    other axes; of booleans, ``a[1:] != a[:-1]``)."""
     x = as_node(a)
     if not _is_int(n) or n < 0:
         raise ValueError(f"diff: order must be a non-negative integer, got {n!r}")
@@ -621,7 +631,9 @@ def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = 
         x = concatenate(parts, axis=ax)
     lead = (slice(None),) * ax
     for _ in range(int(n)):
-        x = index(x, (*lead, slice(1, None))) - index(x, (*lead, slice(None, -1)))
+        upper, lower = index(x, (*lead, slice(1, None))), index(x, (*lead, slice(None, -1)))
+        # booleans have no subtraction: NumPy's diff of them is not_equal, and stays boolean
+        x = not_equal(upper, lower) if x.dtype.kind == "b" else upper - lower
     return x
 
 

@@ -95,7 +95,8 @@ def _quantile(op_name: str, a: Any, q: Any, axis: Any, method: str, keepdims: An
     if x.dtype.kind == "c":
         raise DTypeError(f"{op_name}: complex values have no order; take the quantiles of "
                          "real(x) or abs(x)")
-    if x.dtype.kind == "b":
+    boolean = x.dtype.kind == "b"
+    if boolean:
         x = astype(x, np.int64)  # NumPy counts True as 1
     axes = normalize_axes(op_name, axis, x.ndim)
     reduced = [x.shape[k] for k in axes]
@@ -133,6 +134,8 @@ def _quantile(op_name: str, a: Any, q: Any, axis: Any, method: str, keepdims: An
     if x.dtype.kind == "f":  # a nan anywhere in a slice makes its quantiles nan, as NumPy's
         last = reshape(take(s, -1, axis=-1), (*(x.shape[k] for k in rest), *(1,) * qs.ndim))
         result = where(isnan(last), np.nan, result)
+    if boolean and method in _DISCRETE:  # one of the values, of their dtype, as NumPy's
+        result = astype(result, np.bool_)
     if qs.ndim:
         result = moveaxis(result, list(range(len(rest), result.ndim)), list(range(qs.ndim)))
     if keep:
