@@ -162,3 +162,22 @@ def test_casts_to_floating_point_are_left_out_but_not_truncations():
     assert sd.latex((i + 1).astype("float64")) == r"i + 1"
     assert sd.latex(x.astype("float64") + 1.0) == r"x + 1"
     assert sd.latex(x.astype("int32")) == r"\operatorname{int32}\left(x\right)"
+
+
+def test_parameters_beyond_axes_and_shapes_are_printed():
+    # round's decimals and index_add's index were dropped: round(x, 2) printed as round(x)
+    x = sd.var("x")
+    assert sd.latex(sd.round(x, 2)) == r"\operatorname{round}\left(x, 2\right)"
+    assert sd.latex(sd.round(x, -1)) == r"\operatorname{round}\left(x, -1\right)"
+    assert sd.latex(sd.index_add(x, (5,), (slice(1, None),))) == (
+        r"\operatorname{index\_add}\left(x, (5,), s\_[1:]\right)"
+    )
+    assert sd.latex(sd.pad(sd.var("v", (3,)), 1, constant_values=2.0)) == (
+        r"\operatorname{pad}\left(v, ((1, 1),), \mathrm{constant\_values}=2.0\right)"
+    )
+
+
+def test_spaces_in_names_are_kept():
+    # math mode drops spaces, also inside \mathrm: "my var" rendered as "myvar"
+    assert sd.latex(sd.var("my var") * 2.0) == r"\mathrm{my\ var} \cdot 2"
+    assert sd.latex(sd.var("a b_c d")) == r"\mathrm{a\ b}_{c\ d}"

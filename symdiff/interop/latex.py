@@ -81,7 +81,8 @@ def latex_name(name: str) -> str:
         head = _escape(base)
     else:
         head = rf"\mathrm{{{_escape(base)}}}"
-    return f"{head}_{{{_escape(sub)}}}" if sub else head
+    name_tex = f"{head}_{{{_escape(sub)}}}" if sub else head
+    return name_tex.replace(" ", r"\ ")  # math mode drops spaces, also in \mathrm
 
 
 def _number(v: object) -> str:
@@ -328,7 +329,7 @@ def _linalg_latex(n: Node, a: list[Printed]) -> Printed | None:
 _SHAPE_OPS = {
     "flip", "roll", "tile", "repeat", "pad", "diagonal", "diagonal_embed", "tril", "triu", "sort",
     "argsort", "argmax", "argmin", "take_along_axis", "add_along_axis", "arange", "linspace",
-    "one_hot",
+    "one_hot", "round", "index_add",
 }
 
 
@@ -337,8 +338,9 @@ def _shape_op(n: Node, a: list[Printed]) -> Printed:
     the arguments' LaTeX in place, keywords upright; a diagonal read or written as diag."""
     text = n.op.text(["\x00"] * len(a))
     head, _, inner = text.partition("(")
-    inner = re.sub(r"([A-Za-z_][A-Za-z_0-9]*)=", lambda m: rf"\mathrm{{{_escape(m.group(1))}}}=", inner[:-1])
-    inner = re.sub(r"'([^']*)'", lambda m: rf"\text{{{_escape(m.group(1))}}}", inner)
+    inner = _escape(inner[:-1])  # literal text such as index_add's s_[1:] is not LaTeX
+    inner = re.sub(r"((?:[A-Za-z]|\\_)(?:[A-Za-z0-9]|\\_)*)=", lambda m: rf"\mathrm{{{m.group(1)}}}=", inner)
+    inner = re.sub(r"'([^']*)'", lambda m: rf"\text{{{m.group(1)}}}", inner)
     for arg in a:
         inner = inner.replace("\x00", str(arg), 1)
     if head == "diagonal":
