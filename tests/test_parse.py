@@ -933,3 +933,29 @@ def test_array_creation_and_quantiles_read_with_their_string_arguments():
         sd.parse("quantile(x, y)", shapes={"x": ((4,), "float64"), "y": ((), "float64")})
     with pytest.raises(sd.ParseError, match=r"median\(\): a string is not accepted as 'axis'"):
         sd.parse("median(x, axis='n')", shapes=shapes)
+
+
+@pytest.mark.parametrize("text", ["x +", "x ** ", "sin(x) * ", "x @", "-", "x if"])
+def test_text_that_ends_too_early_points_at_its_end(text):
+    # Python's parser gives no column for an error at the very end of the text, which
+    # showed as column 1 under the first character, and the message said "invalid syntax" twice
+    first, shown, marks = refusal(text).split("\n")
+    assert first == f"invalid syntax (line 1, column {len(text) + 1})"
+    assert shown == "  " + text
+    assert marks == " " * (len(text) + 2) + "^"
+
+
+@pytest.mark.parametrize("text, message, column", [
+    ("(" * 200 + "x" + ")" * 199, "invalid syntax: '(' was never closed", 1),
+    ("sin(" * 200 + "x" + ")" * 199, "invalid syntax: '(' was never closed", 4),
+    ("y + (" + "exp(" * 150 + "x" + ")" * 150, "invalid syntax: '(' was never closed", 5),
+    ("(" * 200 + "x" + ")" * 201, "invalid syntax: unmatched ')'", 402),
+    ("(" * 200 + "x $" + ")" * 200, "cannot read '$' here", 203),
+    ("(" * 200 + "x  ? 1" + ")" * 200, "cannot read '?' here", 204),
+], ids=["unclosed", "unclosed-call", "unclosed-inner", "unmatched", "dollar", "question"])
+def test_deep_text_with_an_error_points_at_it(text, message, column):
+    # brackets nested past Python's parser's limit: an unpaired bracket was reported as
+    # "brackets nested more than 100 deep", and a character the tokenizer cannot read after
+    # a space as "the expression ends too early" at the space
+    first = refusal(text).split("\n")[0]
+    assert first.startswith(message) and first.endswith(f"(line 1, column {column})")
