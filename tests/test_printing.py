@@ -188,3 +188,14 @@ def test_shared_parts_are_not_named_as_a_variable():
     assert sd.parse(text) is e
     tex = sd.latex(e * t1)
     assert r"t_{2} &= " in tex and r"t_{1} &=" not in tex
+
+
+def test_boolean_and_integer_arrays_print_without_column_padding():
+    # NumPy's repr pads columns: where([ True, False,  True], x, 0.0), x * [ 9223372036854775807, ...]
+    x = sd.var("x", (3,))
+    cases = [(sd.where(sd.const(np.array([True, False, True])), x, 0.0), "where([True, False, True], x, 0.0)"),
+             (x * np.array([2**63 - 1, -2**63, 0]), "x * [9223372036854775807, -9223372036854775808, 0]"),
+             (x * np.array([1, -2, 30], np.int8), "x * astype([1, -2, 30], 'int8')")]
+    for e, text in cases:
+        assert sd.to_text(e) == text
+        assert sd.parse(text, shapes={"x": (3,)}) is e
