@@ -764,8 +764,11 @@ def _attribute_refusal(node: ast.Attribute) -> str:
     return f"attribute access is not allowed in a symdiff expression{hint}"
 
 
+_MAX_ARRAY_DIMS = 64  # NumPy's limit (np.array of lists nested deeper raises ValueError)
+
+
 class _Results(tuple):  # type: ignore[type-arg]
-    """The several results of one call (``linalg.eigh``, ``linalg.slogdet``): only indexing
+    """The several results of one call (``linalg.eigh``, ``linalg.slogdet``, ``split``): only indexing
     with an integer literal takes one of them."""
 
     fn_name: str
@@ -1035,15 +1038,20 @@ class _Parser:
 
     def array_literal(self, node: ast.AST, value: list[Any]) -> np.ndarray:
         """A (nested) list of number literals as the array NumPy makes of it."""
-        stack: list[Any] = [value]
+        stack: list[tuple[Any, int]] = [(value, 1)]
+        deepest = 0
         while stack:
-            v = stack.pop()
+            v, depth = stack.pop()
             if isinstance(v, list):
-                stack.extend(v)
+                deepest = max(deepest, depth)
+                stack.extend((item, depth + 1) for item in v)
             elif not isinstance(v, _Number):  # bools are ints
                 what = "an expression" if isinstance(v, Node) else _describe(v)
                 hint = "; join expressions with stack([...]) or concatenate([...])" if isinstance(v, Node) else ""
                 raise self.src.at(node, f"a list used as an array holds numbers only, not {what}{hint}")
+        if deepest > _MAX_ARRAY_DIMS:
+            raise self.src.at(node, f"a list used as an array has more than {_MAX_ARRAY_DIMS} "
+                                    "dimensions, NumPy's limit")
         try:
             return np.array(value)
         except ValueError:
@@ -1058,7 +1066,7 @@ class _Parser:
             what = getattr(fn, "__name__", "expression")
             msg = str(e) if str(e).startswith(what) else f"{what}: {e}"
             raise (self.src.between(*between, msg) if between else self.src.at(node, msg)) from e
-        if isinstance(out, tuple) and out and all(isinstance(o, Node) for o in out):
+        if isinstance(out, (tuple, list)) and out and all(isinstance(o, Node) for o in out):
             registered = next((k for k, f in FUNCTIONS.items() if f is fn), getattr(fn, "__name__", "call"))
             return _Results(registered, out)  # type: ignore[return-value]
         if number_ok and isinstance(out, int) and not isinstance(out, bool):
