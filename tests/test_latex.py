@@ -181,3 +181,15 @@ def test_spaces_in_names_are_kept():
     # math mode drops spaces, also inside \mathrm: "my var" rendered as "myvar"
     assert sd.latex(sd.var("my var") * 2.0) == r"\mathrm{my\ var} \cdot 2"
     assert sd.latex(sd.var("a b_c d")) == r"\mathrm{a\ b}_{c\ d}"
+
+
+def test_cases_are_bracketed_as_operands():
+    # a brace on the left only: {cases}^{2} and cases + 1 read as part of the last row
+    x, y = sd.symbols("x y")
+    cases = r"\begin{cases} x & \text{if } x < y \\ y & \text{otherwise} \end{cases}"
+    w = sd.where(x < y, x, y)
+    assert sd.latex(w) == cases
+    assert sd.latex(w ** 2) == rf"{{\left({cases}\right)}}^{{2}}"
+    assert sd.latex(w + 1.0) == rf"\left({cases}\right) + 1"
+    assert sd.latex(x * w) == rf"x \cdot \left({cases}\right)"
+    assert sd.latex(sd.sin(w)) == rf"\sin\left({cases}\right)"

@@ -18,6 +18,9 @@ _INLINE_LIMIT = 80  # a shared sub-expression longer than this (in LaTeX source)
 _MAX_LENGTH = 300  # any sub-expression longer than this gets a name
 
 ATOM, POWER, NEG, PRODUCT, SUM, COMPARE, LOGIC = 100, 40, 30, 20, 10, 5, 3
+# cases have a brace on the left only: an operator or exponent beside them would read as part of
+# their last row, so they are bracketed as the operand of any operator
+CASES = 1
 # a remainder: Python binds % as *, readers of \bmod bind it in no agreed way, so it is
 # bracketed inside products and sums, and its operands unless they are atoms or powers
 REMAINDER = 7
@@ -208,7 +211,7 @@ def _node_latex(n: Node, a: list[Printed]) -> Printed:
         return Printed(rf"\lnot {_wrap(a[0], ATOM)}", NEG)
     if name == "where":
         return Printed(
-            rf"\begin{{cases}} {a[1]} & \text{{if }} {a[0]} \\ {a[2]} & \text{{otherwise}} \end{{cases}}", ATOM
+            rf"\begin{{cases}} {a[1]} & \text{{if }} {a[0]} \\ {a[2]} & \text{{otherwise}} \end{{cases}}", CASES
         )
     if name == "astype":
         if op.to.kind in "fc" and n.inputs[0].dtype.kind in "biuf":  # type: ignore[attr-defined]
