@@ -394,3 +394,18 @@ def test_casts_convert_as_numpy_casts():
             got = bool(got) if isinstance(got, sympy.logic.boolalg.BooleanAtom) else complex(got)
             assert got == want, (e, xv)
             assert sd.evaluate(sd.from_sympy(s), {"x": xv}) == want, (e, xv)
+
+
+def test_sinc_derivatives_convert_with_their_value_at_zero():
+    # SymPy's formula of sinc's derivatives is 0/0 at 0: to_sympy gave nan where the
+    # evaluator (and the limit) give 0, -pi**2/3, 0, pi**4/5
+    x = sd.var("x")
+    X = sympy.Symbol("x", real=True)
+    for e in [sd.grad(sd.sinc(x), x), sd.sinc_derivative(x, 2), sd.sinc_derivative(x, 3),
+              sd.sinc_derivative(x, 4), sd.hessian(sd.sinc(x), x)]:
+        s = sd.to_sympy(e)
+        for xv in [0.0, 0.3, -1.7]:
+            want = sd.evaluate(e, {"x": xv})
+            assert math.isclose(float(s.subs(X, xv)), want, rel_tol=1e-12, abs_tol=1e-12), (e, xv)
+            assert math.isclose(sd.evaluate(sd.from_sympy(s), {"x": xv}), want, rel_tol=1e-12, abs_tol=1e-12)
+    assert sd.to_sympy(sd.sinc_derivative(x, 2)).subs(X, 0) == -sympy.pi**2 / 3

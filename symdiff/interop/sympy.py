@@ -292,7 +292,12 @@ def _linear_recurrence(op: Any, args: list[Arr]) -> Arr:
 def _sinc_derivative(op: Any, args: list[Arr]) -> Arr:
     t = sympy.Dummy("t", real=True)
     expr = sympy.diff(sympy.sinc(sympy.pi * t), t, op.n)
-    return _map(lambda a: expr.subs(t, a), args[0])
+    # the derivative's formula is 0/0 at 0; its value there is the limit, from the series
+    # sinc(x) = sum (-1)^k (pi x)^(2k) / (2k + 1)!, as the evaluator's kernel gives it
+    k, odd = divmod(op.n, 2)
+    at_zero = sympy.Integer(0) if odd else (-1) ** k * sympy.pi ** op.n / (op.n + 1)
+    return _map(lambda a: sympy.Piecewise((at_zero, sympy.Eq(a, 0)), (expr.subs(t, a), True)),
+                args[0])
 
 
 _WITH_PARAMS: dict[str, Callable[[Any, list[Arr]], Arr]] = {
