@@ -209,6 +209,10 @@ def main(argv: list[str] | None = None) -> int:
         message = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
         print(f"symdiff: error: {message}", file=sys.stderr)
         return 2
+    except MemoryError:  # --order 100000000000: bad input, reported as such, not a traceback
+        print("symdiff: error: out of memory: the derivatives asked for are too large to build; "
+              "lower --order or name fewer variables with --wrt", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         # The reader went away (symdiff ... | head -1): stop quietly, as a command killed by
         # SIGPIPE does. Later writes, including the interpreter's final flush, go to devnull so

@@ -235,6 +235,31 @@ def _product_hint(e: SyntaxError, source: str) -> str:
     return ""
 
 
+def _unpaired_bracket(source: str) -> tuple[str, tokenize.TokenInfo] | None:
+    """The first bracket without its partner, worded as Python's parser words it: a closing
+    one that closes nothing or another kind, or, where the text ends inside brackets, the
+    innermost one still open. None if the brackets pair up."""
+    opened: list[tokenize.TokenInfo] = []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type != tokenize.OP:
+                continue
+            if tok.string in "([{":
+                opened.append(tok)
+            elif tok.string in ")]}":
+                if not opened:
+                    return f"unmatched {tok.string!r}", tok
+                if "([{".index(opened[-1].string) != ")]}".index(tok.string):
+                    return (f"closing parenthesis {tok.string!r} does not match opening "
+                            f"parenthesis {opened[-1].string!r}"), tok
+                opened.pop()
+    except tokenize.TokenError:  # the text ended inside brackets
+        return (f"{opened[-1].string!r} was never closed", opened[-1]) if opened else None
+    except SyntaxError:
+        pass
+    return None
+
+
 def _check_limits(text: str, src: _Text, line_shift: int = 0, col_shift: int = 0) -> None:
     """Nesting and operator limits of one expression that starts at ``line_shift + 1``,
     column ``col_shift`` of the source."""
@@ -390,7 +415,10 @@ class _Reader:
         self.at: tokenize.TokenInfo | None = None  # the token being read
         self.byte_offsets: dict[int, list[int]] = {}  # a non-ASCII line's columns in bytes
         try:
-            self.tokens = [t for t in tokenize.generate_tokens(readline) if t.type not in skip]
+            # before a character it cannot read (x $ y) the tokenizer also gives the space as an
+            # error token: the reader stops at the character, not at the space
+            self.tokens = [t for t in tokenize.generate_tokens(readline) if t.type not in skip
+                           and not (t.type == tokenize.ERRORTOKEN and t.string.isspace())]
         except (tokenize.TokenError, SyntaxError):
             raise _GiveUp from None
 
@@ -736,8 +764,11 @@ def _attribute_refusal(node: ast.Attribute) -> str:
     return f"attribute access is not allowed in a symdiff expression{hint}"
 
 
+_MAX_ARRAY_DIMS = 64  # NumPy's limit (np.array of lists nested deeper raises ValueError)
+
+
 class _Results(tuple):  # type: ignore[type-arg]
-    """The several results of one call (``linalg.eigh``, ``linalg.slogdet``): only indexing
+    """The several results of one call (``linalg.eigh``, ``linalg.slogdet``, ``split``): only indexing
     with an integer literal takes one of them."""
 
     fn_name: str
@@ -1007,15 +1038,20 @@ class _Parser:
 
     def array_literal(self, node: ast.AST, value: list[Any]) -> np.ndarray:
         """A (nested) list of number literals as the array NumPy makes of it."""
-        stack: list[Any] = [value]
+        stack: list[tuple[Any, int]] = [(value, 1)]
+        deepest = 0
         while stack:
-            v = stack.pop()
+            v, depth = stack.pop()
             if isinstance(v, list):
-                stack.extend(v)
+                deepest = max(deepest, depth)
+                stack.extend((item, depth + 1) for item in v)
             elif not isinstance(v, _Number):  # bools are ints
                 what = "an expression" if isinstance(v, Node) else _describe(v)
                 hint = "; join expressions with stack([...]) or concatenate([...])" if isinstance(v, Node) else ""
                 raise self.src.at(node, f"a list used as an array holds numbers only, not {what}{hint}")
+        if deepest > _MAX_ARRAY_DIMS:
+            raise self.src.at(node, f"a list used as an array has more than {_MAX_ARRAY_DIMS} "
+                                    "dimensions, NumPy's limit")
         try:
             return np.array(value)
         except ValueError:
@@ -1030,7 +1066,7 @@ class _Parser:
             what = getattr(fn, "__name__", "expression")
             msg = str(e) if str(e).startswith(what) else f"{what}: {e}"
             raise (self.src.between(*between, msg) if between else self.src.at(node, msg)) from e
-        if isinstance(out, tuple) and out and all(isinstance(o, Node) for o in out):
+        if isinstance(out, (tuple, list)) and out and all(isinstance(o, Node) for o in out):
             registered = next((k for k, f in FUNCTIONS.items() if f is fn), getattr(fn, "__name__", "call"))
             return _Results(registered, out)  # type: ignore[return-value]
         if number_ok and isinstance(out, int) and not isinstance(out, bool):
@@ -1199,7 +1235,13 @@ def _parse_piece(parser: _Parser, text: str, begin: int, end: int) -> Node:
                 _check_limits(body, src, line_shift, col_shift)
             except ParseError:
                 if stop is None:
-                    raise
+                    unpaired = _unpaired_bracket(source)  # deep, and a bracket is unpaired
+                    if unpaired is None:
+                        raise
+                    what, bracket = unpaired
+                    line, col = bracket.start
+                    col = _narrow(col, widened.get(line, [])) + (col_shift if line == 1 else 0)
+                    raise src.error(f"invalid syntax: {what}", line + line_shift, col) from None
                 # too long for Python's parser: say where the reader stopped
                 line, col = stop.start
                 what = f"cannot read {stop.string!r} here" if stop.string.strip() else \
@@ -1208,14 +1250,21 @@ def _parse_piece(parser: _Parser, text: str, begin: int, end: int) -> Node:
                 raise src.error(f"{what} (invalid or unsupported syntax)", line + line_shift,
                                 col) from None
             tree = ast.parse(source, mode="eval")
-    except SyntaxError as e:
+    except SyntaxError as error:
+        e = error
+        if not e.offset:  # an error at the very end: Python gives no column unless the line ends
+            try:
+                ast.parse(source + "\n", mode="eval")
+            except SyntaxError as at_end:
+                e = at_end
         line = e.lineno or 1
         shift = col_shift if line == 1 else 0
         col = _narrow((e.offset or 1) - 1, widened.get(line, [])) + shift
         end_col = None
         if e.end_offset and e.end_lineno == e.lineno and e.end_offset > (e.offset or 0):
             end_col = _narrow(e.end_offset - 1, widened.get(line, [])) + shift
-        raise src.error(f"invalid syntax: {e.msg}{_product_hint(e, source)}", line + line_shift,
+        what = e.msg if e.msg.startswith("invalid syntax") else f"invalid syntax: {e.msg}"
+        raise src.error(f"{what}{_product_hint(e, source)}", line + line_shift,
                         col, end_col) from None
     except (RecursionError, MemoryError):
         raise src.error(

@@ -36,13 +36,19 @@ def name_shared(
     root_set = set(roots)
     for r in roots:
         uses[r] += 1
+    # a variable may print as a name of the series (a variable called _1, or t_1 in LaTeX)
+    taken = {str(render(n, [])) for n in order if not n.inputs}
     texts: dict[Node, Printed] = {}
     definitions: list[tuple[str, Printed]] = []
+    k = 0
     for n in order:
         t = render(n, [texts[i] for i in n.inputs])
         shared = uses[n] > 1 and len(t) > inline_limit
         if n.inputs and n not in root_set and (shared or len(t) > max_length):
-            name = name_of(len(definitions) + 1)
+            k += 1
+            while name_of(k) in taken:
+                k += 1
+            name = name_of(k)
             definitions.append((name, t))
             t = Printed(name, 100)
         texts[n] = t

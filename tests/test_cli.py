@@ -129,3 +129,9 @@ def test_nothing_to_differentiate_is_an_error_not_an_empty_line():
         assert "no floating-point variable to differentiate by" in r.stderr, (args, r.stderr)
     r = run("1.0", "--order", "0")
     assert (r.returncode, r.stdout) == (0, "f = 1.0\n")
+
+
+def test_an_order_too_large_to_build_is_bad_input_not_a_traceback():
+    r = run("x * y", "--order", "100000000000")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.startswith("symdiff: error: out of memory") and r.stderr.count("\n") == 1

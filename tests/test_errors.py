@@ -245,3 +245,14 @@ def test_reduction_refuses_a_dtype_given_where_keepdims_is(name):
     if name != "logsumexp":
         with pytest.raises(TypeError, match=rf"^{name}: keepdims must be True or False"):
             getattr(arg, name)(0, np.float32)  # the ndarray method's order is NumPy's too
+
+
+def test_numpy_einsum_keywords_for_speed_and_layout_are_accepted():
+    # NumPy code passes optimize=True (or 'optimal', 'greedy') for speed; it was a TypeError
+    A, v = sd.var("A", (2, 3)), sd.var("v", (3,))
+    for kw in [{"optimize": True}, {"optimize": "optimal"}, {"optimize": "greedy"}, {"order": "C"}]:
+        assert np.einsum("ij,j->i", A, v, **kw) is sd.einsum("ij,j->i", A, v)
+    with pytest.raises(NotImplementedError, match="einsum: the argument 'dtype' is not supported"):
+        np.einsum("ij,j->i", A, v, dtype=np.float32)
+    with pytest.raises(NotImplementedError, match="einsum: the argument 'out' is not supported"):
+        sd.einsum("ij,j->i", A, v, out=np.zeros(2))

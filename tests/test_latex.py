@@ -162,3 +162,34 @@ def test_casts_to_floating_point_are_left_out_but_not_truncations():
     assert sd.latex((i + 1).astype("float64")) == r"i + 1"
     assert sd.latex(x.astype("float64") + 1.0) == r"x + 1"
     assert sd.latex(x.astype("int32")) == r"\operatorname{int32}\left(x\right)"
+
+
+def test_parameters_beyond_axes_and_shapes_are_printed():
+    # round's decimals and index_add's index were dropped: round(x, 2) printed as round(x)
+    x = sd.var("x")
+    assert sd.latex(sd.round(x, 2)) == r"\operatorname{round}\left(x, 2\right)"
+    assert sd.latex(sd.round(x, -1)) == r"\operatorname{round}\left(x, -1\right)"
+    assert sd.latex(sd.index_add(x, (5,), (slice(1, None),))) == (
+        r"\operatorname{index\_add}\left(x, (5,), s\_[1:]\right)"
+    )
+    assert sd.latex(sd.pad(sd.var("v", (3,)), 1, constant_values=2.0)) == (
+        r"\operatorname{pad}\left(v, ((1, 1),), \mathrm{constant\_values}=2.0\right)"
+    )
+
+
+def test_spaces_in_names_are_kept():
+    # math mode drops spaces, also inside \mathrm: "my var" rendered as "myvar"
+    assert sd.latex(sd.var("my var") * 2.0) == r"\mathrm{my\ var} \cdot 2"
+    assert sd.latex(sd.var("a b_c d")) == r"\mathrm{a\ b}_{c\ d}"
+
+
+def test_cases_are_bracketed_as_operands():
+    # a brace on the left only: {cases}^{2} and cases + 1 read as part of the last row
+    x, y = sd.symbols("x y")
+    cases = r"\begin{cases} x & \text{if } x < y \\ y & \text{otherwise} \end{cases}"
+    w = sd.where(x < y, x, y)
+    assert sd.latex(w) == cases
+    assert sd.latex(w ** 2) == rf"{{\left({cases}\right)}}^{{2}}"
+    assert sd.latex(w + 1.0) == rf"\left({cases}\right) + 1"
+    assert sd.latex(x * w) == rf"x \cdot \left({cases}\right)"
+    assert sd.latex(sd.sin(w)) == rf"\sin\left({cases}\right)"

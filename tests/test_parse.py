@@ -933,3 +933,49 @@ def test_array_creation_and_quantiles_read_with_their_string_arguments():
         sd.parse("quantile(x, y)", shapes={"x": ((4,), "float64"), "y": ((), "float64")})
     with pytest.raises(sd.ParseError, match=r"median\(\): a string is not accepted as 'axis'"):
         sd.parse("median(x, axis='n')", shapes=shapes)
+
+
+@pytest.mark.parametrize("text", ["x +", "x ** ", "sin(x) * ", "x @", "-", "x if"])
+def test_text_that_ends_too_early_points_at_its_end(text):
+    # Python's parser gives no column for an error at the very end of the text, which
+    # showed as column 1 under the first character, and the message said "invalid syntax" twice
+    first, shown, marks = refusal(text).split("\n")
+    assert first == f"invalid syntax (line 1, column {len(text) + 1})"
+    assert shown == "  " + text
+    assert marks == " " * (len(text) + 2) + "^"
+
+
+@pytest.mark.parametrize("text, message, column", [
+    ("(" * 200 + "x" + ")" * 199, "invalid syntax: '(' was never closed", 1),
+    ("sin(" * 200 + "x" + ")" * 199, "invalid syntax: '(' was never closed", 4),
+    ("y + (" + "exp(" * 150 + "x" + ")" * 150, "invalid syntax: '(' was never closed", 5),
+    ("(" * 200 + "x" + ")" * 201, "invalid syntax: unmatched ')'", 402),
+    ("(" * 200 + "x $" + ")" * 200, "cannot read '$' here", 203),
+    ("(" * 200 + "x  ? 1" + ")" * 200, "cannot read '?' here", 204),
+], ids=["unclosed", "unclosed-call", "unclosed-inner", "unmatched", "dollar", "question"])
+def test_deep_text_with_an_error_points_at_it(text, message, column):
+    # brackets nested past Python's parser's limit: an unpaired bracket was reported as
+    # "brackets nested more than 100 deep", and a character the tokenizer cannot read after
+    # a space as "the expression ends too early" at the space
+    first = refusal(text).split("\n")[0]
+    assert first.startswith(message) and first.endswith(f"(line 1, column {column})")
+
+
+def test_functions_giving_a_list_of_parts_are_indexed_like_decompositions():
+    # split and array_split return lists: split(v, 2)[1] was "this does not make an expression"
+    v = sd.var("v", (4,))
+    values = {"v": np.array([0.5, -1.0, 2.0, 3.5])}
+    for text, want in [("split(v, 2)[1]", sd.split(v, 2)[1]), ("array_split(v, 3)[2]", sd.array_split(v, 3)[2]),
+                       ("split(v, [1, 3])[-1]", sd.split(v, [1, 3])[-1])]:
+        got = sd.parse(text, shapes={"v": (4,)})
+        assert got is want
+        np.testing.assert_array_equal(sd.evaluate(got, values), sd.evaluate(want, values))
+    assert "split() gives 2 results; take one with an index" in refusal("split(v, 2)", shapes={"v": (4,)})
+    assert "index them with 0 to 1" in refusal("split(v, 2)[2]", shapes={"v": (4,)})
+
+
+def test_a_list_nested_deeper_than_numpy_allows_says_so():
+    # it was called not rectangular
+    assert sd.parse("x * " + "[" * 64 + "1.0" + "]" * 64).ndim == 64
+    first = refusal("x * " + "[" * 65 + "1.0" + "]" * 65).split("\n")[0]
+    assert first == "a list used as an array has more than 64 dimensions, NumPy's limit (line 1, column 5)"

@@ -173,3 +173,29 @@ def test_to_dot_names_the_outputs_of_a_dict_by_its_keys():
     dot = sd.to_dot({"f": x * y, 'd"f/dx': y})
     assert 'out0 [label="f"' in dot and 'out1 [label="d\\"f/dx"' in dot
     assert 'out0 [label="mine"' in sd.to_dot({"f": x * y}, names=["mine"])
+
+
+def test_shared_parts_are_not_named_as_a_variable():
+    # a variable called _1 printed beside a shared part named _1 (`_1 = exp(_1 * _2 + 1.0)`):
+    # the text did not read back, and LaTeX's t_{1} could be a variable t_1 too
+    a, b, t1 = sd.var("_1"), sd.var("_2"), sd.var("t_1")
+    s = sd.exp(a * b + 1.0)
+    e = s * s + s * a
+    for _ in range(3):
+        e = sd.exp(e) * e + e * a
+    text = sd.to_text(e)
+    assert "  _3 = exp(_1 * _2 + 1.0)" in text and "  _1 =" not in text and "  _2 =" not in text
+    assert sd.parse(text) is e
+    tex = sd.latex(e * t1)
+    assert r"t_{2} &= " in tex and r"t_{1} &=" not in tex
+
+
+def test_boolean_and_integer_arrays_print_without_column_padding():
+    # NumPy's repr pads columns: where([ True, False,  True], x, 0.0), x * [ 9223372036854775807, ...]
+    x = sd.var("x", (3,))
+    cases = [(sd.where(sd.const(np.array([True, False, True])), x, 0.0), "where([True, False, True], x, 0.0)"),
+             (x * np.array([2**63 - 1, -2**63, 0]), "x * [9223372036854775807, -9223372036854775808, 0]"),
+             (x * np.array([1, -2, 30], np.int8), "x * astype([1, -2, 30], 'int8')")]
+    for e, text in cases:
+        assert sd.to_text(e) == text
+        assert sd.parse(text, shapes={"x": (3,)}) is e

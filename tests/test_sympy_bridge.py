@@ -348,3 +348,64 @@ def test_booleans_in_arithmetic_count_as_zero_and_one():
     B = sympy.IndexedBase("b", shape=(2, 3))
     got = sd.to_sympy(e).xreplace({B[i]: int(mask[i]) for i in np.ndindex(2, 3)})
     np.testing.assert_allclose(_substitute(got, values), sd.evaluate(e, {**values, "b": mask}))
+
+
+@pytest.mark.parametrize("build", [
+    lambda a, b, m: a * b, lambda a, b, m: a + b, lambda a, b, m: sd.maximum(a, b),
+    lambda a, b, m: sd.minimum(a, b), lambda a, b, m: a < b, lambda a, b, m: a >= b,
+    lambda a, b, m: abs(a), lambda a, b, m: sd.max(m), lambda a, b, m: sd.min(m, keepdims=True),
+    lambda a, b, m: m @ m, lambda a, b, m: sd.outer(m, m), lambda a, b, m: sd.any(m),
+    lambda a, b, m: sd.all(m), lambda a, b, m: sd.clip(a, False, True),
+    lambda a, b, m: sd.tril(sd.outer(m, m) ^ True),
+], ids=["mul", "add", "maximum", "minimum", "less", "greater_equal", "abs", "max", "min", "matmul",
+        "outer", "any", "all", "clip", "tril"])
+def test_arithmetic_on_booleans_gives_truth_values(build):
+    # NumPy computes x * y, x + y, maximum, matmul, max, ... of booleans on 0 and 1 and gives
+    # booleans (nonzero is true); SymPy cannot multiply or compare its truth values, so
+    # to_sympy raised TypeError or ValueError on them
+    x, y, v = sd.var("x"), sd.var("y"), sd.var("v", (3,))
+    e = build(x > 0, y > 0, v > 0)
+    s = sd.to_sympy(e)
+    back = sd.from_sympy(s, shapes={"v": (3,)})
+    V = sympy.IndexedBase("v", shape=(3,), real=True)
+    X, Y = sympy.symbols("x y", real=True)
+    for xv, yv, vv in [(0.7, -1.3, [1.0, -2.0, 0.0]), (-0.7, -1.3, [-1.0, -2.0, 0.0]),
+                       (0.7, 1.3, [1.0, 2.0, 3.0])]:
+        point = {"x": xv, "y": yv, "v": np.array(vv)}
+        want = sd.evaluate(e, point)
+        subs = {X: xv, Y: yv, **{V[i]: vv[i] for i in range(3)}}
+        got = np.array(s.xreplace(subs) if not isinstance(s, sympy.MatrixBase)
+                       else [[bool(c) for c in row] for row in s.xreplace(subs).tolist()], dtype=bool)
+        np.testing.assert_array_equal(got.reshape(np.shape(want)), want)
+        np.testing.assert_array_equal(sd.evaluate(back, point), want)
+
+
+def test_casts_convert_as_numpy_casts():
+    # astype to bool (nonzero is true), float to a signed integer (truncation towards zero)
+    # and complex to real (the real part) were refused or kept the imaginary part
+    x = sd.var("x")
+    X = sympy.Symbol("x", real=True)
+    for e in [x.astype("bool"), (x * 2.7).astype("int64"), (x * (1 + 2j)).astype("float64"),
+              (x * (0.5 - 3j)).astype("int32"), (x * 1j).astype("bool")]:
+        s = sd.to_sympy(e)
+        for xv in [0.7, -0.7, 0.0, 2.5]:
+            want = sd.evaluate(e, {"x": xv})
+            got = s.xreplace({X: xv})
+            got = bool(got) if isinstance(got, sympy.logic.boolalg.BooleanAtom) else complex(got)
+            assert got == want, (e, xv)
+            assert sd.evaluate(sd.from_sympy(s), {"x": xv}) == want, (e, xv)
+
+
+def test_sinc_derivatives_convert_with_their_value_at_zero():
+    # SymPy's formula of sinc's derivatives is 0/0 at 0: to_sympy gave nan where the
+    # evaluator (and the limit) give 0, -pi**2/3, 0, pi**4/5
+    x = sd.var("x")
+    X = sympy.Symbol("x", real=True)
+    for e in [sd.grad(sd.sinc(x), x), sd.sinc_derivative(x, 2), sd.sinc_derivative(x, 3),
+              sd.sinc_derivative(x, 4), sd.hessian(sd.sinc(x), x)]:
+        s = sd.to_sympy(e)
+        for xv in [0.0, 0.3, -1.7]:
+            want = sd.evaluate(e, {"x": xv})
+            assert math.isclose(float(s.subs(X, xv)), want, rel_tol=1e-12, abs_tol=1e-12), (e, xv)
+            assert math.isclose(sd.evaluate(sd.from_sympy(s), {"x": xv}), want, rel_tol=1e-12, abs_tol=1e-12)
+    assert sd.to_sympy(sd.sinc_derivative(x, 2)).subs(X, 0) == -sympy.pi**2 / 3

@@ -18,6 +18,9 @@ _INLINE_LIMIT = 80  # a shared sub-expression longer than this (in LaTeX source)
 _MAX_LENGTH = 300  # any sub-expression longer than this gets a name
 
 ATOM, POWER, NEG, PRODUCT, SUM, COMPARE, LOGIC = 100, 40, 30, 20, 10, 5, 3
+# cases have a brace on the left only: an operator or exponent beside them would read as part of
+# their last row, so they are bracketed as the operand of any operator
+CASES = 1
 # a remainder: Python binds % as *, readers of \bmod bind it in no agreed way, so it is
 # bracketed inside products and sums, and its operands unless they are atoms or powers
 REMAINDER = 7
@@ -81,7 +84,8 @@ def latex_name(name: str) -> str:
         head = _escape(base)
     else:
         head = rf"\mathrm{{{_escape(base)}}}"
-    return f"{head}_{{{_escape(sub)}}}" if sub else head
+    name_tex = f"{head}_{{{_escape(sub)}}}" if sub else head
+    return name_tex.replace(" ", r"\ ")  # math mode drops spaces, also in \mathrm
 
 
 def _number(v: object) -> str:
@@ -207,7 +211,7 @@ def _node_latex(n: Node, a: list[Printed]) -> Printed:
         return Printed(rf"\lnot {_wrap(a[0], ATOM)}", NEG)
     if name == "where":
         return Printed(
-            rf"\begin{{cases}} {a[1]} & \text{{if }} {a[0]} \\ {a[2]} & \text{{otherwise}} \end{{cases}}", ATOM
+            rf"\begin{{cases}} {a[1]} & \text{{if }} {a[0]} \\ {a[2]} & \text{{otherwise}} \end{{cases}}", CASES
         )
     if name == "astype":
         if op.to.kind in "fc" and n.inputs[0].dtype.kind in "biuf":  # type: ignore[attr-defined]
@@ -328,7 +332,7 @@ def _linalg_latex(n: Node, a: list[Printed]) -> Printed | None:
 _SHAPE_OPS = {
     "flip", "roll", "tile", "repeat", "pad", "diagonal", "diagonal_embed", "tril", "triu", "sort",
     "argsort", "argmax", "argmin", "take_along_axis", "add_along_axis", "arange", "linspace",
-    "one_hot",
+    "one_hot", "round", "index_add",
 }
 
 
@@ -337,8 +341,9 @@ def _shape_op(n: Node, a: list[Printed]) -> Printed:
     the arguments' LaTeX in place, keywords upright; a diagonal read or written as diag."""
     text = n.op.text(["\x00"] * len(a))
     head, _, inner = text.partition("(")
-    inner = re.sub(r"([A-Za-z_][A-Za-z_0-9]*)=", lambda m: rf"\mathrm{{{_escape(m.group(1))}}}=", inner[:-1])
-    inner = re.sub(r"'([^']*)'", lambda m: rf"\text{{{_escape(m.group(1))}}}", inner)
+    inner = _escape(inner[:-1])  # literal text such as index_add's s_[1:] is not LaTeX
+    inner = re.sub(r"((?:[A-Za-z]|\\_)(?:[A-Za-z0-9]|\\_)*)=", lambda m: rf"\mathrm{{{m.group(1)}}}=", inner)
+    inner = re.sub(r"'([^']*)'", lambda m: rf"\text{{{m.group(1)}}}", inner)
     for arg in a:
         inner = inner.replace("\x00", str(arg), 1)
     if head == "diagonal":

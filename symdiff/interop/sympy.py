@@ -84,13 +84,19 @@ def _lse(items: list[Any]) -> Any:
 
 def _cast(op: Any, node: Node, x: Arr, src: Node) -> Arr:
     to, kind = op.to, src.dtype.kind
+    if kind == "c" and to.kind in "iuf":  # NumPy drops the imaginary part
+        x, kind = _map(sympy.re, x), "f"
     if to.kind == kind or (to.kind in "fc" and kind in "iufc"):
         return x
     if kind == "b" and to.kind in "iufc":
         return _map(_one_if, x)
+    if to.kind == "b":  # nonzero is true
+        return _map(_truth, x)
+    if kind == "f" and to.kind == "i":  # NumPy's cast truncates towards zero
+        return _map(_UNARY["trunc"], x)
     raise UnsupportedError(
-        f"to_sympy: astype from {src.dtype} to {to} has no SymPy form (only widening casts and "
-        "booleans to numbers do)"
+        f"to_sympy: astype from {src.dtype} to {to} has no SymPy form (only widening casts, "
+        "casts to bool, float to signed integers and booleans to numbers do)"
     )
 
 
@@ -198,6 +204,8 @@ _REDUCE: dict[str, Callable[[list[Any]], Any]] = {
     "max": lambda items: sympy.Max(*items),
     "min": lambda items: sympy.Min(*items),
     "logsumexp": _lse,
+    "any": lambda items: sympy.Or(*[_truth(i) for i in items]),
+    "all": lambda items: sympy.And(*[_truth(i) for i in items]),
 }
 
 
@@ -284,7 +292,12 @@ def _linear_recurrence(op: Any, args: list[Arr]) -> Arr:
 def _sinc_derivative(op: Any, args: list[Arr]) -> Arr:
     t = sympy.Dummy("t", real=True)
     expr = sympy.diff(sympy.sinc(sympy.pi * t), t, op.n)
-    return _map(lambda a: expr.subs(t, a), args[0])
+    # the derivative's formula is 0/0 at 0; its value there is the limit, from the series
+    # sinc(x) = sum (-1)^k (pi x)^(2k) / (2k + 1)!, as the evaluator's kernel gives it
+    k, odd = divmod(op.n, 2)
+    at_zero = sympy.Integer(0) if odd else (-1) ** k * sympy.pi ** op.n / (op.n + 1)
+    return _map(lambda a: sympy.Piecewise((at_zero, sympy.Eq(a, 0)), (expr.subs(t, a), True)),
+                args[0])
 
 
 _WITH_PARAMS: dict[str, Callable[[Any, list[Arr]], Arr]] = {
@@ -433,7 +446,24 @@ _ORDER_HINT = (
 _SHAPE_HINTS = {"sort": _ORDER_HINT, "argsort": _ORDER_HINT, "argmax": _ORDER_HINT, "argmin": _ORDER_HINT}
 
 
+# Ops whose boolean results are boolean inputs passed through, or truth values of their own;
+# every other op with a boolean result computes on booleans as NumPy does (x * y, x + y,
+# maximum, matmul, max, ...): on 0 and 1, with nonzero read as true.
+_KEEPS_TRUTH = frozenset({
+    "var", "const", "where", "astype", "logical_and", "logical_or", "logical_xor", "logical_not",
+    "any", "all", "isnan", "isinf", "isfinite", "reshape", "transpose", "broadcast_to",
+    "concatenate", "getitem", "flip", "roll", "tile", "repeat", "diagonal", "take_along_axis",
+})
+
+
 def _convert_node(n: Node, args: list[Arr], leaf: Callable[[Node], Arr]) -> Arr:
+    if n.dtype.kind == "b" and n.op.name not in _KEEPS_TRUTH:
+        args = [_numbers(a) if i.dtype.kind == "b" else a for a, i in zip(args, n.inputs)]
+        return _map(_truth, _convert_values(n, args, leaf))
+    return _convert_values(n, args, leaf)
+
+
+def _convert_values(n: Node, args: list[Arr], leaf: Callable[[Node], Arr]) -> Arr:
     op, name = n.op, n.op.name
     if n.dtype.kind != "b" and name not in ("where", "astype"):
         # an op computing numbers reads its boolean inputs as 0 and 1, as NumPy does

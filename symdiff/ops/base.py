@@ -213,8 +213,11 @@ class Const(Op):
         read_back = np.array(v.tolist())  # what sd.parse (and NumPy) make of the list
         if v.size <= 6 and read_back.shape == v.shape:  # not so for a (0, 2) array: []
             # every float as its shortest text that reads back to the same bits, on one line
+            # (and booleans and integers without NumPy's column padding: [True, False, True])
             text = np.array2string(v, separator=", ", formatter={"float_kind": _float_text,
-                                                                 "complex_kind": _complex_text},
+                                                                 "complex_kind": _complex_text,
+                                                                 "bool": _scalar_text,
+                                                                 "int_kind": _scalar_text},
                                    max_line_width=1 << 30).replace("\n", "") if v.size else repr(v.tolist())
             return text if read_back.dtype == v.dtype else f"astype({text}, {v.dtype.name!r})"
         return f"const<{v.dtype.name}{format_shape(v.shape)}>"

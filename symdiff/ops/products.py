@@ -297,11 +297,19 @@ def _to_numpy_subscripts(terms: Sequence[str], out: str) -> str:
     return ",".join(terms) + "->" + out
 
 
-def einsum(subscripts: str, *operands: Any) -> Node:
+def einsum(subscripts: str, *operands: Any, out: Any = None, dtype: Any = None, order: str = "K",
+           casting: str = "safe", optimize: Any = False) -> Node:
     """Einstein summation, as ``np.einsum`` (explicit or implicit output, ``...`` anywhere).
+
+    ``optimize``, ``order`` and ``casting`` are accepted as NumPy's code passes them and change
+    nothing (a graph has no contraction order or memory layout); ``out`` and ``dtype`` raise
+    NotImplementedError.
 
     >>> sd.einsum("b...ij,b...jk->b...ik", A, B)
     """
+    for name, value in (("out", out), ("dtype", dtype)):
+        if value is not None:
+            raise NotImplementedError(f"einsum: the argument {name!r} is not supported (got {value!r})")
     if not isinstance(subscripts, str):
         raise TypeError("einsum: the first argument must be the subscripts string")
     nodes = [as_node(o) for o in operands]
