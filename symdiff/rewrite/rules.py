@@ -49,6 +49,7 @@ from ..ops.elementwise import (
     Neg, Pow, Relu, Sigmoid, Sign, Sin, Softplus, Sqrt, StopGradient, Sub, Tanh, Unary, Where,
     expm1, log1p, negative, power, sigmoid, sqrt,
 )
+from ..ops.diagonals import diagonal
 from ..ops.elementwise import abs as abs_
 from ..ops.numeric import hypot
 from ..ops.nn import LogSoftmax, OneHot, Softmax, one_hot, softmax
@@ -514,10 +515,23 @@ def _row_matmul(node: Node, a: Node, b: Node) -> Node | None:
     return None
 
 
+def _reshape_scaled_reshape(node: Node, x: Node) -> Node | None:
+    """reshape(k * reshape(t)) -> k * reshape(t), one reshape (so with t / k and -t): a scale
+    between two reshapes keeps them from merging."""
+    if not isinstance(x.op, Neg) and _scale_of(x) is None:
+        return None
+    ins = [reshape(i.inputs[0], node.shape) if isinstance(i.op, Reshape) and i.type is x.type
+           else i for i in x.inputs]  # the scale k is 0-d: it broadcasts to any shape
+    if all(a is b for a, b in zip(ins, x.inputs)):
+        return None
+    return Node(x.op, tuple(ins))
+
+
 SHAPES = RuleSet([
     Rule(Pat(Transpose, Pat(Transpose, x)), _transpose_transpose),  # (x^T)^T -> x
     Rule(Pat(Reshape, Pat(Reshape, x)), lambda node, x: reshape(x, node.shape)),  # reshape(reshape x) -> reshape x
     Rule(Pat(Reshape, x), lambda node, x: x if x.shape == node.shape else None),  # reshape(x, x.shape) -> x
+    Rule(Pat(Reshape, Pat((Mul, Div, Neg), name="x")), _reshape_scaled_reshape),  # reshape(k * reshape x) -> k * reshape x
     Rule(Pat(BroadcastTo, Pat(BroadcastTo, x)), lambda node, x: broadcast_to(x, node.shape)),  # bcast(bcast x) -> bcast x
     Rule(Pat(Reshape, Pat(BroadcastTo, x)), lambda node, x: _broadcast_of_scalar(node, x)),  # reshape(bcast c) -> bcast c
     Rule(Pat(Transpose, Pat(BroadcastTo, x)), lambda node, x: _broadcast_of_scalar(node, x)),  # transpose(bcast c) -> bcast c
@@ -759,6 +773,38 @@ def _sum_times_one_hot(node: Node, x: Node, y: Node) -> Node | None:
     return None
 
 
+def _is_identity(n: Node) -> bool:
+    """Whether ``n`` is ``one_hot(arange(k), k)``, the k x k identity (how reverse mode and
+    ``eye`` write it)."""
+    if not isinstance(n.op, OneHot) or n.ndim != 2:
+        return False
+    r = n.inputs[0]
+    return isinstance(r.op, Arange) and r.op.start == 0 and r.op.step == 1 \
+        and r.shape[0] == n.shape[1]  # type: ignore[attr-defined]
+
+
+def _sum_times_identity(node: Node, x: Node, y: Node) -> Node | None:
+    """sum(I * m, axis) over one of the identity's axes -> the diagonal of m (a vector m
+    broadcast along them is its own diagonal): a Jacobian's or Hessian's diagonal block
+    contracted, with no k x k product."""
+    op: Sum = node.op  # type: ignore[assignment]
+    prod = node.inputs[0]
+    if len(op.axes) != 1 or op.axes[0] < prod.ndim - 2:
+        return None
+    for eye, m in ((x, y), (y, x)):
+        if not _is_identity(eye):
+            continue
+        if m.ndim < 2 or m.shape[-2] == 1:
+            d = m if m.ndim < 2 else m[..., 0, :]  # the same row on every row
+        elif m.shape[-1] == 1:
+            d = m[..., :, 0]  # the same column on every column
+        else:
+            d = diagonal(m, 0, -2, -1)
+        d = broadcast_to(d, prod.shape[:-1])
+        return reshape(d, node.shape) if op.keepdims else d
+    return None
+
+
 def _sum_one_hot_vector(node: Node, v: Node, sign: int) -> Node | None:
     """sum(e_l) -> 1 over axes that include the one-hot axis (and -e_l -> -1)."""
     found = _one_hot_vector(v)
@@ -770,6 +816,7 @@ def _sum_one_hot_vector(node: Node, v: Node, sign: int) -> Node | None:
 ONE_HOT = RuleSet([
     Rule(Pat(MatMul, x, y), lambda node, x, y: _matmul_one_hot(node, x, y)),  # W @ e_l -> W[:, l]
     Rule(Pat(Sum, x * y), _sum_times_one_hot),  # sum(e_l * x) -> x[l]
+    Rule(Pat(Sum, x * y), _sum_times_identity),  # sum(I * m, axis=1) -> diagonal(m)
     Rule(Pat(Sum, x), lambda node, x: _sum_one_hot_vector(node, x, 1)),  # sum(e_l) -> 1
     Rule(Pat(Sum, -x), lambda node, x: _sum_one_hot_vector(node, x, -1)),  # sum(-e_l) -> -1
 ])
