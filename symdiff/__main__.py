@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
+import re
 import sys
 from typing import Any
 
@@ -44,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="output form: text (default), latex, sympy, numpy (generated code), or dot "
                         "(Graphviz source of the derivative graph), e.g. --emit latex")
     p.add_argument("--shape", action="append", default=[], metavar="NAME=DIMS",
-                   help="the shape of a variable, repeatable: --shape W=4,3 --shape X=n,3 "
+                   help="the shape of a variable, repeatable: --shape W=4,3 --shape X=n,3 (also W=(4,3), W=4x3) "
                         "(named dims allowed; NAME= alone is a scalar; unlisted names are scalars)")
     p.add_argument("--dtype", action="append", default=[], metavar="NAME=DTYPE",
                    help="the dtype of a variable, repeatable: --dtype x=float32 (default float64)")
@@ -60,6 +61,11 @@ def _shapes(args: argparse.Namespace) -> dict[str, Any]:
         name, eq, dims = item.partition("=")
         if not eq or not name.strip():
             raise UsageError(f"--shape {item!r}: write NAME=DIMS, e.g. --shape W=4,3")
+        dims = dims.strip()
+        if dims[:1] + dims[-1:] in ("()", "[]"):
+            dims = dims[1:-1]  # W=(4,3) as Python writes a shape
+        if re.fullmatch(r"\d+(\s*[xX×]\s*\d+)+", dims):
+            dims = re.sub(r"\s*[xX×]\s*", ",", dims)  # W=4x3 (named dimensions take commas)
         parts = [d.strip() for d in dims.split(",") if d.strip()]
         shapes[name.strip()] = tuple(int(d) if d.lstrip("-").isdigit() else d for d in parts)
     for item in args.dtype:

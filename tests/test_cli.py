@@ -42,6 +42,11 @@ def test_shapes_dtypes_and_dot():
     assert 'label="W\\n(4, 3)"' in r.stdout and 'label="df/dW"' in r.stdout
     r = run("sum(x * 2.0)", "--shape", "x=n", "--dtype", "x=float32")
     assert r.returncode == 0 and r.stdout.startswith("df/dx = ")
+    for spelled in ("W=(4,3)", "W=[4, 3]", "W=4x3", "W=4 x 3"):  # other ways a shape is written
+        r = run("sum(tanh(W @ h))", "--shape", spelled, "--shape", "h=(3,)", "--wrt", "W", "--emit", "dot")
+        assert r.returncode == 0 and 'label="W\\n(4, 3)"' in r.stdout, (spelled, r.stderr)
+    r = run("sum(X)", "--shape", "X=(n,3)")
+    assert r.returncode == 0, r.stderr
     r = run("x ^ 2", "--power-caret", "--emit", "sympy")
     assert r.stdout == "df/dx = 2*x\n"
 
