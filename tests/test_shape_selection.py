@@ -314,3 +314,22 @@ def test_pad_with_infinities_nan_and_signed_zeros(width, values):
     assert sd.parse(str(node), shapes={"x": (2, 3)}) is node
     assert sd.pad(x, width) is not node
     assert sd.pad(x, 1, constant_values=0.0) is sd.pad(x, 1) is sd.pad(x, 1, constant_values=False)
+
+
+def test_zero_d_integer_arrays_are_ints_for_axes_and_slice_bounds():
+    # NumPy takes a 0-d integer array wherever it takes an int (operator.index)
+    A = sd.var("A", shape=(2, 3))
+    v = sd.var("v", shape=(5,))
+    a = np.arange(6.0).reshape(2, 3)
+    w = np.arange(5.0)
+    for e, want in [(sd.sum(A, axis=np.array(1)), np.sum(a, axis=np.array(1))),
+                    (sd.sum(A, axis=(np.array(0), np.int8(1))), np.sum(a, axis=(0, 1))),
+                    (v[np.array(1):np.array(4):np.array(2)], w[np.array(1):np.array(4):np.array(2)]),
+                    (v[True:], w[True:])]:
+        np.testing.assert_array_equal(sd.evaluate(e, {"A": a, "v": w}), want)
+    with pytest.raises(TypeError, match=r"sum: axis must be an int, got array\(1\.\)"):
+        sd.sum(A, axis=np.array(1.0))
+    with pytest.raises(TypeError, match="slice bounds must be ints or None"):
+        v[np.array(1.5):]
+    with pytest.raises(TypeError, match="sum: axis must be an int, got True"):
+        sd.sum(A, axis=True)

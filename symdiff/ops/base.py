@@ -450,10 +450,22 @@ def broadcast_shapes(op_name: str, *shapes: Shape) -> Shape:
     return tuple(out)
 
 
+def index_int(value: Any) -> int | None:
+    """``value`` as an int where NumPy takes it as one (an int, a NumPy integer, a 0-d integer
+    array; not a bool), else None."""
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iu":
+        return int(value)
+    return None
+
+
 def normalize_axis(op_name: str, axis: Any, ndim: int) -> int:
-    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+    a = index_int(axis)
+    if a is None:
         raise TypeError(f"{op_name}: axis must be an int, got {axis!r}")
-    a = int(axis)
     if not -ndim <= a < ndim:
         raise ShapeError(f"{op_name}: axis {a} is out of bounds for an array of {ndim} dimensions")
     return a % ndim

@@ -15,7 +15,8 @@ import numpy as np
 from ..errors import DTypeError, OutOfBoundsError, ShapeError
 from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape, shape_text
 from .base import (
-    Const, _holds_node, as_node, broadcast_shapes, const, helper, normalize_axis, numeric_dtype,
+    Const, _holds_node, as_node, broadcast_shapes, const, helper, index_int, normalize_axis,
+    numeric_dtype,
 )
 
 
@@ -532,12 +533,14 @@ def _parse_index(shape: Shape, index: Any) -> tuple[tuple[Any, ...], list[Node]]
         elif it is None:
             spec.append(("n",))
         elif isinstance(it, slice):
-            for part in (it.start, it.stop, it.step):
-                if part is not None and not isinstance(part, (int, np.integer)):
-                    raise TypeError(f"slice bounds must be ints or None, got {it!r}")
-            if it.step == 0:
+            # as NumPy: ints, NumPy integers, 0-d integer arrays, and bools (as 0 and 1)
+            bounds = [None if p is None else int(p) if isinstance(p, (bool, np.bool_)) else index_int(p)
+                      for p in (it.start, it.stop, it.step)]
+            if any(b is None and p is not None for b, p in zip(bounds, (it.start, it.stop, it.step))):
+                raise TypeError(f"slice bounds must be ints or None, got {it!r}")
+            if bounds[2] == 0:
                 raise ValueError("slice step cannot be zero")
-            spec.append(("s", *(None if p is None else int(p) for p in (it.start, it.stop, it.step))))
+            spec.append(("s", *bounds))
         elif isinstance(it, (int, np.integer)) and not isinstance(it, (bool, np.bool_)):
             spec.append(("i", int(it)))
         else:
