@@ -569,6 +569,12 @@ ZEROS = RuleSet([
 # -- numerical stabilization ----------------------------------------------------------------------
 
 
+def _is_range(r: Node, n: Any) -> bool:
+    """Whether ``r`` is ``arange(n)``: 0, 1, ..., n - 1 (``n`` an int or a dimension name)."""
+    op = r.op
+    return isinstance(op, Arange) and (op.start, op.step, op.stop) == (0, 1, n)
+
+
 def _one_hot_nll(node: Node, g: Node) -> Node | None:
     """index_add(g, (n, k), [arange(n), labels]) -> g[:, None] * one_hot(labels, k)."""
     op: IndexAdd = node.op  # type: ignore[assignment]
@@ -576,8 +582,7 @@ def _one_hot_nll(node: Node, g: Node) -> Node | None:
         return None
     _, rows, labels = node.inputs
     n, k = op.shape
-    r = rows.op
-    if not isinstance(r, Arange) or (r.start, r.step, r.stop) != (0, 1, n) or labels.shape != (n,):
+    if not _is_range(rows, n) or labels.shape != (n,):
         return None
     if g.shape not in ((), (n,)):
         return None
@@ -776,11 +781,7 @@ def _sum_times_one_hot(node: Node, x: Node, y: Node) -> Node | None:
 def _is_identity(n: Node) -> bool:
     """Whether ``n`` is ``one_hot(arange(k), k)``, the k x k identity (how reverse mode and
     ``eye`` write it)."""
-    if not isinstance(n.op, OneHot) or n.ndim != 2:
-        return False
-    r = n.inputs[0]
-    return isinstance(r.op, Arange) and r.op.start == 0 and r.op.step == 1 \
-        and r.shape[0] == n.shape[1]  # type: ignore[attr-defined]
+    return isinstance(n.op, OneHot) and n.ndim == 2 and _is_range(n.inputs[0], n.shape[1])
 
 
 def _sum_times_identity(node: Node, x: Node, y: Node) -> Node | None:
