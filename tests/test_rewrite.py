@@ -669,12 +669,42 @@ def test_simplify_is_idempotent(e, differentiate):
     assert again is s, f"{e}\n  simplified: {s}\n  again: {again}"
 
 
-@pytest.mark.xfail(strict=True, reason="a factor that a rule made a scaled product (y + y -> "
-                   "2*y) is one factor to the product around it until a second simplify")
-@pytest.mark.parametrize("e", [(y + y) / x, (x + x) * 2.0, 1.0 / (x + x)], ids=str)
-def test_scaled_factor_a_rule_made_needs_a_second_simplify(e):
+@pytest.mark.parametrize("e, want", [((y + y) / x, "2.0 * (y / x)"), ((x + x) * 2.0, "4.0 * x"),
+                                     (1.0 / (x + x), "0.5 * (1.0 / x)")], ids=str)
+def test_scaled_factor_a_rule_made_merges_in_one_simplify(e, want):
+    # a factor that a rule made a scaled product (y + y -> 2*y) joins the coefficient of the
+    # product around it in the same simplify: a second one finds nothing more
     s = sd.simplify(e)
+    assert str(s) == want
     assert sd.simplify(s) is s
+
+
+def test_constant_factors_merge_inside_sums():
+    # 4 * (100 * t) inside a sum is 400 * t, and a folded constant array of equal elements
+    # (broadcast_to([100.0], (4,)), from the gradient of a sum) joins the coefficient like a
+    # number: the Rosenbrock Hessian's blocks came out as 2 * (100 * ...) and 4 * (100 * ...)
+    assert str(sd.simplify(2.0 - 4.0 * (100.0 * x))) == "2.0 - 400.0 * x"
+    assert str(sd.simplify(2.0 + 4.0 * (x / 100.0))) == "2.0 + 0.04 * x"
+    shared = 100.0 * x
+    assert str(sd.simplify([2.0 + 4.0 * shared, shared])[0]) == "2.0 + 4.0 * (100.0 * x)"
+    # a product of the two constants that overflows, or wraps to 0 in int8, stays as written
+    assert str(sd.simplify(2.0 + 1e200 * (1e200 * x))) == "2.0 + 1e+200 * (1e+200 * x)"
+    a = sd.var("a", dtype="int8")
+    wraps = 3 + 16 * (16 * a) + 2 * (3 * a)
+    s8 = sd.simplify(wraps)
+    assert "6 * a" in str(s8)
+    for value in (1, 5, -7, 127):
+        assert sd.evaluate(s8, {"a": np.int8(value)}) == sd.evaluate(wraps, {"a": np.int8(value)})
+    v = sd.var("v", shape=(5,))
+    f = sd.sum(100 * (v[1:] - v[:-1] ** 2) ** 2 + (1 - v[:-1]) ** 2)
+    h = sd.hessian(f, v)
+    s = sd.simplify(h)
+    text = str(s)
+    assert "400.0 * (v[1:] - v[:-1] ** 2.0)" in text and "200.0 * (" in text
+    assert "100.0 *" not in text
+    assert sd.simplify(s) is s
+    at = {"v": np.linspace(-1.0, 2.0, 5)}
+    np.testing.assert_allclose(sd.evaluate(s, at), sd.evaluate(h, at), rtol=1e-13)
 
 
 def test_negation_used_twice_in_one_sum():

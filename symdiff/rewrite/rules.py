@@ -244,6 +244,28 @@ def _constant_first(node: Node) -> Node | None:
     return Node(node.op, (b, a))
 
 
+def _scale_of_scaled(node: Node, ctx: Context) -> Node | None:
+    """k1 * (k2 * x) -> (k1*k2) * x, when nothing else uses k2 * x (a sum's term collection
+    keeps its terms as they are when none of them merge, so this is where such a pair meets)."""
+    old = ctx.old
+    outer = _scale_of(node)
+    if old is None or outer is None:
+        return None
+    t, k1 = outer
+    inner = _scale_of(t)
+    if inner is None or t.dtype != node.dtype or t.shape != node.shape:
+        return None
+    where = 0 if node.inputs[0] is t else 1
+    if ctx.uses.get(old.inputs[where], 2) != 1:
+        return None
+    u, k2 = inner
+    with np.errstate(all="ignore"):
+        k = np.asarray(k1 * k2, dtype=node.dtype)
+    if not np.isfinite(k) or k == 0:
+        return None  # overflows or underflows where the two products need not
+    return const(k) * u
+
+
 def _outside_region(ctx: Context | None) -> bool:
     """Whether the node is not inside a sum or product that term collection rebuilds whole
     (which settles its signs itself: a rule there would only add work)."""
@@ -304,6 +326,7 @@ IDENTITIES = RuleSet([
     Rule(x / 1, lambda x: x),  # x/1 -> x
     Rule(x * -1, lambda node, x: negative(x.astype(node.dtype))),  # x*-1 -> -x
     Rule(Pat(Mul), _constant_first, any_input=(Const, BroadcastTo), settled=True),  # x*k -> k*x
+    Rule(Pat(Mul), _scale_of_scaled, any_input=(Const, BroadcastTo)),  # k1*(k2*x) -> (k1*k2)*x
     Rule(x * 0, _mul_zero),  # x*0 -> 0 (x finite)
     Rule(0 / x, lambda node, x: full(0, node) if known_nonzero_finite(x) else None),  # 0/x -> 0
     Rule(-(-x), lambda x: x),  # --x -> x
@@ -1106,10 +1129,11 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
             whole = _Monomial(coef)
             whole.num[ctx.new.get(term, term)] = 1
             return whole
-        k = _constant_of(f) if f is not n and f.dtype == dtype else None
+        k = scalar_constant(f) if f is not n and f.dtype == dtype else None
         if k is not None:
-            # a factor a rule folded to a constant (exp(1.0)) joins the coefficient, as it
-            # does in the rewritten graph
+            # a factor a rule folded to a constant (exp(1.0), or an array of one number such
+            # as broadcast_to([100.0], (4,))) joins the coefficient, as it does in the
+            # rewritten graph
             m.coef = m.coef * (k ** e)
             m.merged += 1
             continue
@@ -1122,8 +1146,9 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
         side[f] = side.get(f, 0) + abs(e)
     for f in remade:
         # a sum another rule made a product (w * (w + w) -> w * (2 * w)) that shares a factor
-        # with the rest: the next pass, which sees it in the graph, merges them
-        if any(i in m.num or i in m.den for i in f.inputs):
+        # with the rest, or whose constant joins the coefficient (2 * (100 * x)): the next
+        # pass, which sees it in the graph, merges them
+        if any(i in m.num or i in m.den for i in f.inputs) or _scale_of(f) is not None:
             ctx.missed += 1
     return m
 
