@@ -903,3 +903,16 @@ def test_complex_terms_do_not_merge_into_a_multiple_that_turns_an_infinity_into_
                     np.testing.assert_array_equal(part(g), part(want), err_msg=str(e))
     # real sums still merge
     assert str(sd.simplify(v + v)) == "2.0 * v"
+
+
+def test_folded_array_of_one_number_is_a_broadcast_scalar():
+    # the gradient of a sum seeds reshape(1.0, (1,)): folded, it is 100.0 broadcast, not the
+    # array [100.0] broadcast; arrays of several numbers stay arrays
+    v = sd.var("v", shape=(4,))
+    assert str(sd.simplify(sd.grad(sd.sum(100 * v), v))) == "broadcast_to(100.0, (4,))"
+    assert str(sd.simplify(sd.grad(sd.sum(100 * v[1:]), v))) \
+        == "index_add(broadcast_to(100.0, (3,)), (4,), s_[1:])"
+    assert str(sd.simplify(sd.const([1.0, 2.0]) * 2)) == "[2.0, 4.0]"
+    mixed = sd.simplify(sd.const(np.array([0.0, -0.0])) * 1.5)  # -0.0 is kept apart
+    assert np.array_equal(np.signbit(sd.evaluate(mixed, {})), [False, True])
+    assert sd.evaluate(sd.simplify(sd.grad(sd.sum(100 * v), v)), {"v": np.ones(4)}).shape == (4,)

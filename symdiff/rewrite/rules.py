@@ -191,7 +191,14 @@ def _fold(node: Node) -> Node | None:
         return None
     if out.size > FOLD_MAX_ELEMENTS:
         return None
-    return const(out.astype(node.dtype, copy=False))
+    out = out.astype(node.dtype, copy=False)
+    if out.ndim:
+        one = scalar_constant(const(out))
+        if one is not None:
+            # an array of one number is that number broadcast (reshape(1.0, (1,)) from the
+            # gradient of a sum): the form every rule reads as a scalar, and prints as one
+            return broadcast_to(const(one), out.shape)
+    return const(out)
 
 
 # -- identities ---------------------------------------------------------------------------------
