@@ -227,3 +227,68 @@ def test_a_scale_between_two_reshapes_lets_them_merge():
         values = {"v": rng.normal(size=3)}
         np.testing.assert_array_equal(sd.evaluate(sd.simplify(e), values, simplify=False),
                                       sd.evaluate(e, values, simplify=False))
+
+
+Am = sd.var("A", (4, 3))
+xm = sd.var("x", (3,))
+cm = sd.var("c", (3,))
+AT_POINT = {"A": rng.normal(size=(4, 3)), "x": rng.normal(size=3), "c": rng.normal(size=3)}
+
+
+def same_as_raw(e, s):
+    """``s``, the simplified ``e``, computes ``e``'s values (to rounding: products regroup)."""
+    want = sd.evaluate(e, AT_POINT, simplify=False)
+    np.testing.assert_allclose(sd.evaluate(s, AT_POINT, simplify=False), want, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("e, want", [
+    (sd.jacobian(Am @ xm, xm), "A"),
+    (sd.jacobian(xm @ Am.T, xm), "A"),
+    (sd.hessian(sd.sum((Am @ xm) ** 2), xm), "2.0 * A.T @ A"),
+    (sd.hessian(xm @ (Am.T @ Am) @ xm, xm), "A.T @ A + (A.T @ A).T"),
+    (sd.eye(3) @ Am.T, "A.T"),
+    (Am @ sd.eye(3), "A"),
+    ((sd.eye(3) * cm) @ Am.T, "reshape(c, (3, 1)) * A.T"),
+    (Am @ (sd.eye(3) * cm), "A * c"),
+    (Am @ (sd.eye(3) * 2.0), "2.0 * A"),
+    (xm @ (sd.eye(3) * cm), "x * c"),
+], ids=str)
+def test_products_with_the_identity_select(e, want):
+    # the identity seeds of a batched Jacobian or Hessian meet matrix products as
+    # reshape(I, (k, 1, k)) @ b and a @ reshape(I, (k, k, 1)): they pick rows and columns,
+    # and a batch of vector-matrix products is one matrix product
+    s = sd.simplify(e)
+    assert str(s) == want
+    assert "one_hot" not in str(s)
+    same_as_raw(e, s)
+
+
+def test_jacobian_of_an_elementwise_function_of_a_product_scales_rows():
+    W2 = sd.var("A", (4, 3))
+    j = sd.jacobian(sd.tanh(W2 @ xm), xm)  # diag(1 - tanh**2) @ A
+    s = sd.simplify(j)
+    assert str(s) == "reshape(1.0 - tanh(A @ x) ** 2.0, (4, 1)) * A"
+    same_as_raw(j, s)
+    h = sd.hessian(sd.sum(sd.tanh(W2 @ xm)), xm)
+    s = sd.simplify(h)
+    assert "one_hot" not in str(s) and "reshape" not in str(s)
+    same_as_raw(h, s)
+
+
+def test_identity_products_that_do_not_select_stay():
+    # a batch of 3 identity rows against a batch of 3 matrices reads b[i, i]: not a reshape of b
+    b = sd.var("b", (3, 3, 2))
+    e = sd.reshape(sd.eye(3), (3, 1, 3)) @ b
+    s = sd.simplify(e)
+    assert "one_hot" in str(s)
+    bv = rng.normal(size=(3, 3, 2))
+    np.testing.assert_array_equal(sd.evaluate(s, {"b": bv}), np.eye(3).reshape(3, 1, 3) @ bv)
+    # the rows of a batch of row products read in another order are not the matrix product
+    y = sd.var("y", (2, 3))
+    p = sd.reshape(y, (2, 1, 3)) @ Am.T
+    e = sd.reshape(p, (4, 2))
+    s = sd.simplify(e)
+    yv = rng.normal(size=(2, 3))
+    want = (yv.reshape(2, 1, 3) @ AT_POINT["A"].T).reshape(4, 2)
+    np.testing.assert_allclose(sd.evaluate(s, {"y": yv, "A": AT_POINT["A"]}), want, rtol=1e-14)
+    assert str(s) != "y @ A.T"

@@ -836,6 +836,75 @@ def _sum_times_identity(node: Node, x: Node, y: Node) -> Node | None:
     return None
 
 
+def _identity_batch(n: Node, axis: int) -> Any:
+    """k when ``n`` is the k x k identity reshaped to (k, 1, k) (``axis`` 1: a batch of rows
+    e_i) or to (k, k, 1) (``axis`` 2: a batch of columns), as a batched Jacobian or Hessian
+    seeds a matrix product; else None."""
+    if not isinstance(n.op, Reshape) or n.ndim != 3 or not _is_identity(n.inputs[0]):
+        return None
+    k = n.inputs[0].shape[0]
+    want = (k, 1, k) if axis == 1 else (k, k, 1)
+    return k if n.shape == want else None
+
+
+def _diagonal_of_scaled_identity(n: Node) -> Node | None:
+    """d when ``n`` is I * m, the k x k identity times an m that is constant along one of its
+    axes (a scalar, a row or a column), so that ``n`` is diag(d): d is m as a vector (or m
+    itself when it is a scalar)."""
+    if not isinstance(n.op, Mul) or n.ndim != 2:
+        return None
+    for eye, m in (n.inputs, n.inputs[::-1]):
+        if _is_identity(eye):
+            k = eye.shape[0]
+            if m.shape in ((), (1,), (1, 1)):
+                return reshape(m, ())
+            if m.shape in ((k,), (1, k), (k, 1)):
+                return reshape(m, (k,))
+    return None
+
+
+def _matmul_identity(node: Node, a: Node, b: Node) -> Node | None:
+    """I @ b -> b, a @ I -> a, and the batched seeds: reshape(I, (k, 1, k)) @ b, row i of
+    which is e_i @ b = b[i], -> reshape(b, (k, 1, m)); a @ reshape(I, (k, k, 1)), whose batch i
+    is a @ e_i = a[:, i], -> reshape(a.T, (k, m, 1)). Like the one-hot rules, these select
+    rather than multiply: entries the identity's zeros meet are not read."""
+    if _is_identity(a):
+        return b
+    if _is_identity(b):
+        return a
+    d = _diagonal_of_scaled_identity(a)
+    if d is not None and b.ndim <= 2:
+        return (reshape(d, (d.shape[0], 1)) if b.ndim == 2 and d.ndim else d) * b
+    d = _diagonal_of_scaled_identity(b)
+    if d is not None:
+        return a * d
+    if b.ndim <= 2 and _identity_batch(a, 1) is not None:
+        return reshape(b, node.shape)  # b is (k, m) or (k,): b[i] is the i-th result
+    if a.ndim <= 2 and _identity_batch(b, 2) is not None:
+        return reshape(transpose(a) if a.ndim == 2 else a, node.shape)
+    return None
+
+
+def _batched_rows_product(node: Node, p: Node) -> Node | None:
+    """reshape(reshape(y, (k, 1, n)) @ x, (k, m)) -> y @ x, and reshape(x @ reshape(y,
+    (k, n, 1)), (k, m)) -> y @ x.T: a batch of vector-matrix products that is one matrix
+    product (what a batched reverse pass writes for the rows of a Jacobian)."""
+    a, b = p.inputs
+    if len(node.shape) != 2 or p.ndim != 3:
+        return None
+    if isinstance(a.op, Reshape) and b.ndim == 2 and a.shape[1] == 1 \
+            and node.shape == (p.shape[0], p.shape[2]):
+        y = a.inputs[0]
+        if y.shape == (a.shape[0], a.shape[2]):
+            return y @ b
+    if isinstance(b.op, Reshape) and a.ndim == 2 and b.shape[2] == 1 \
+            and node.shape == (p.shape[0], p.shape[1]):
+        y = b.inputs[0]
+        if y.shape == (b.shape[0], b.shape[1]):
+            return y @ transpose(a)
+    return None
+
+
 def _sum_one_hot_vector(node: Node, v: Node, sign: int) -> Node | None:
     """sum(e_l) -> 1 over axes that include the one-hot axis (and -e_l -> -1)."""
     found = _one_hot_vector(v)
@@ -846,6 +915,8 @@ def _sum_one_hot_vector(node: Node, v: Node, sign: int) -> Node | None:
 
 ONE_HOT = RuleSet([
     Rule(Pat(MatMul, x, y), lambda node, x, y: _matmul_one_hot(node, x, y)),  # W @ e_l -> W[:, l]
+    Rule(Pat(MatMul, x, y), lambda node, x, y: _matmul_identity(node, x, y)),  # I @ b -> b, reshape(I, (k, 1, k)) @ b -> reshape(b)
+    Rule(Pat(Reshape, Pat(MatMul, name="p")), _batched_rows_product),  # reshape(reshape(y) @ x) -> y @ x
     Rule(Pat(Sum, x * y), _sum_times_one_hot),  # sum(e_l * x) -> x[l]
     Rule(Pat(Sum, x * y), _sum_times_identity),  # sum(I * m, axis=1) -> diagonal(m)
     Rule(Pat(Sum, x), lambda node, x: _sum_one_hot_vector(node, x, 1)),  # sum(e_l) -> 1
