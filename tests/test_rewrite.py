@@ -916,3 +916,26 @@ def test_folded_array_of_one_number_is_a_broadcast_scalar():
     mixed = sd.simplify(sd.const(np.array([0.0, -0.0])) * 1.5)  # -0.0 is kept apart
     assert np.array_equal(np.signbit(sd.evaluate(mixed, {})), [False, True])
     assert sd.evaluate(sd.simplify(sd.grad(sd.sum(100 * v), v)), {"v": np.ones(4)}).shape == (4,)
+
+
+@pytest.mark.parametrize("make, want", [
+    (lambda c, m, n: sd.reshape(c[:, None], (3,)), "c"),
+    (lambda c, m, n: c[:, None][:, 0], "c"),
+    (lambda c, m, n: sd.reshape(c, (3, 1))[:, 0], "c"),
+    (lambda c, m, n: 2 * sd.reshape(c[None, :], (3,)), "2.0 * c"),
+    (lambda c, m, n: m[0][None], "m"),
+    (lambda c, m, n: n[:, None][:, 0], "n"),
+    (lambda c, m, n: sd.reshape(c[None], (3, 1)), "reshape(c, (3, 1))"),
+    # these reorder or drop elements: they stay
+    (lambda c, m, n: c[1:][:, None], "c[1:][:, None]"),
+    (lambda c, m, n: c[None][:, ::-1], "c[None][:, ::-1]"),
+])
+def test_index_adding_unit_axes_next_to_a_reshape_is_part_of_it(make, want):
+    c, m, n = sd.var("c", (3,)), sd.var("m", (1, 3)), sd.var("n", ("k",))
+    e = make(c, m, n)
+    s = sd.simplify(e)
+    assert str(s) == want
+    values = {"c": np.array([1.0, -2.0, 3.5]), "m": np.array([[4.0, 5.0, -6.0]]),
+              "n": np.arange(4.0)}
+    np.testing.assert_array_equal(sd.evaluate(s, values, simplify=False),
+                                  sd.evaluate(e, values, simplify=False))

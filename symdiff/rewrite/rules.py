@@ -557,10 +557,49 @@ def _reshape_scaled_reshape(node: Node, x: Node) -> Node | None:
     return Node(x.op, tuple(ins))
 
 
+def _only_unit_axes(n: Node) -> bool:
+    """Whether ``n`` is an index that only adds or drops axes of size 1 (``c[:, None]``,
+    ``m[0]`` of a (1, k) m): the elements in the same order, so a reshape."""
+    if not isinstance(n.op, Index):
+        return False
+    shape = n.inputs[0].shape
+    axis = 0
+    for it in n.op.spec:  # type: ignore[attr-defined]
+        if it[0] == "n":
+            continue
+        if it[0] == "a" or axis >= len(shape):
+            return False
+        d = shape[axis]
+        axis += 1
+        if it[0] == "i":
+            if d != 1:
+                return False
+        elif it[0] == "s":
+            if it[1:] != (None, None, None) and (
+                    not isinstance(d, int) or slice(*it[1:]).indices(d) != (0, d, 1)):
+                return False
+        else:
+            return False
+    return True
+
+
+def _unit_axes_of_reshape(node: Node, x: Node) -> Node | None:
+    """reshape(x[:, None], s) -> reshape(x, s) and x.reshape(s)[:, None] -> reshape(x, ...):
+    an index that only adds or drops axes of size 1 next to a reshape is part of it."""
+    inner = node.inputs[0]
+    if isinstance(node.op, Reshape):
+        return reshape(x, node.shape) if _only_unit_axes(inner) else None
+    if _only_unit_axes(node) and (isinstance(inner.op, Reshape) or _only_unit_axes(inner)):
+        return reshape(x, node.shape)
+    return None
+
+
 SHAPES = RuleSet([
     Rule(Pat(Transpose, Pat(Transpose, x)), _transpose_transpose),  # (x^T)^T -> x
     Rule(Pat(Reshape, Pat(Reshape, x)), lambda node, x: reshape(x, node.shape)),  # reshape(reshape x) -> reshape x
     Rule(Pat(Reshape, x), lambda node, x: x if x.shape == node.shape else None),  # reshape(x, x.shape) -> x
+    Rule(Pat(Reshape, Pat(Index, x)), _unit_axes_of_reshape),  # reshape(x[:, None]) -> reshape x
+    Rule(Pat(Index, Pat((Reshape, Index), x)), _unit_axes_of_reshape),  # reshape(x)[:, None] -> reshape x
     Rule(Pat(Reshape, Pat((Mul, Div, Neg), name="x")), _reshape_scaled_reshape),  # reshape(k * reshape x) -> k * reshape x
     Rule(Pat(BroadcastTo, Pat(BroadcastTo, x)), lambda node, x: broadcast_to(x, node.shape)),  # bcast(bcast x) -> bcast x
     Rule(Pat(Reshape, Pat(BroadcastTo, x)), lambda node, x: _broadcast_of_scalar(node, x)),  # reshape(bcast c) -> bcast c
