@@ -409,3 +409,31 @@ def test_sinc_derivatives_convert_with_their_value_at_zero():
             assert math.isclose(float(s.subs(X, xv)), want, rel_tol=1e-12, abs_tol=1e-12), (e, xv)
             assert math.isclose(sd.evaluate(sd.from_sympy(s), {"x": xv}), want, rel_tol=1e-12, abs_tol=1e-12)
     assert sd.to_sympy(sd.sinc_derivative(x, 2)).subs(X, 0) == -sympy.pi**2 / 3
+
+
+def test_division_by_zero_gives_numpys_values():
+    # SymPy's a/0 is the unsigned zoo and its Mod(a, 0) raises ZeroDivisionError: x % 0 could
+    # not convert, and x / 0.0 and x // 0.0 became zoo*x where NumPy gives inf, -inf or nan
+    x, y, i = sd.var("x"), sd.var("y"), sd.var("i", dtype="int64")
+    X, Y = sympy.symbols("x y", real=True)
+    I = sympy.Symbol("i", integer=True)
+    zero, minus_zero = sd.const(0.0), sd.const(-0.0)
+    exprs = [x / zero, x / minus_zero, x // zero, x // minus_zero, x % zero, x % minus_zero,
+             sd.fmod(x, zero), x / (y - y), i / 0, i // 0, i % 0, sd.fmod(i, 0),
+             sd.stack([x, y]) // sd.const([0.0, -0.0]), sd.stack([x, y]) % sd.stack([zero, y])]
+    for e in exprs:
+        s = sd.to_sympy(e)
+        assert not s.has(sympy.zoo), (e, s)
+        back = sd.from_sympy(s)
+        for xv, yv, iv in [(1.5, -2.0, 3), (-1.5, 0.5, -3), (0.0, 2.0, 0)]:
+            point = {"x": xv, "y": yv, "i": np.int64(iv)}
+            want = np.asarray(sd.evaluate(e, point), dtype=float)
+            got = s.xreplace({X: xv, Y: yv, I: iv})
+            got = np.array(got.tolist() if isinstance(got, sympy.MatrixBase) else got, dtype=float)
+            np.testing.assert_array_equal(got.ravel(), want.ravel(), err_msg=str(e))
+            used = {n.op.var_name for n in sd.toposort(back) if n.op.name == "var"}
+            np.testing.assert_array_equal(
+                np.ravel(sd.evaluate(back, {k: v for k, v in point.items() if k in used})),
+                want.ravel(), err_msg=str(e))
+    assert sd.to_sympy(x // minus_zero) == -sympy.oo * X
+    assert sd.to_sympy(x % zero) is sympy.nan

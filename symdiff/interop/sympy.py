@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import sympy
 
+from ..backends.evaluate import evaluate
 from ..errors import UnsupportedError
 from ..ir import Node, check_shape, format_shape, toposort
 from ..ops import FUNCTIONS, as_node, index, stack, var
@@ -247,6 +248,34 @@ _UNARY.update({
     "trunc": lambda a: sympy.Piecewise((sympy.floor(a), a >= 0), (sympy.ceiling(a), True)),
 })
 _BINARY["floor_divide"] = lambda a, b: sympy.floor(a / b)
+
+
+def _by_zero(name: str, kind: str, a: Any, sign: int) -> Any:
+    """NumPy's value of ``a`` divided by a zero of sign ``sign`` (SymPy's a/0 is the unsigned
+    zoo, and its Mod(a, 0) raises): for real floats the signed infinity of a / 0 (nan at
+    a = 0, as IEEE), which floor_divide keeps, and nan for the remainders; for integers 0."""
+    if kind in "iu":
+        return sympy.Integer(0)
+    if name in ("mod", "fmod"):
+        return sympy.nan
+    return sign * sympy.oo * a
+
+
+def _zero_signs(divisor: Node) -> Any:
+    """-1 where a divisor without variables is -0.0 (NumPy's 1.0 / -0.0 is -inf), else 1."""
+    if divisor.dtype.kind != "f" or any(n.op.name == "var" for n in toposort([divisor])):
+        return 1
+    return np.where(np.signbit(evaluate(divisor)), -1, 1)
+
+
+def _division(n: Node, a: Arr, b: Arr) -> Arr:
+    name, kind = n.op.name, n.dtype.kind
+    at_zero = _map(lambda v: bool(sympy.sympify(v).is_zero), b)
+    if kind == "c" or not at_zero.any():
+        return _map(_BINARY[name], a, b)
+    signs = np.broadcast_to(np.asarray(_zero_signs(n.inputs[1]), dtype=object), b.shape)
+    return _map(lambda u, v, z, sign: _by_zero(name, kind, u, sign) if z else _BINARY[name](u, v),
+                a, b, at_zero, signs)
 # -- complex parts (of a real value SymPy gives the value itself, as NumPy does)
 _UNARY.update({
     "conj": sympy.conjugate,
@@ -499,6 +528,8 @@ def _convert_values(n: Node, args: list[Arr], leaf: Callable[[Node], Arr]) -> Ar
             return _map(number, values.astype(object))
     elif name in _UNARY:
         return _map(_UNARY[name], args[0])
+    elif name in ("div", "floor_divide", "mod", "fmod"):
+        return _division(n, *args)
     elif name in _BINARY:
         return _map(_BINARY[name], *args)
     elif name == "where":
