@@ -437,3 +437,27 @@ def test_division_by_zero_gives_numpys_values():
                 want.ravel(), err_msg=str(e))
     assert sd.to_sympy(x // minus_zero) == -sympy.oo * X
     assert sd.to_sympy(x % zero) is sympy.nan
+
+
+@pytest.mark.parametrize("source, target", [
+    ("int64", "int8"), ("int64", "uint8"), ("int64", "int16"), ("int64", "uint32"), ("uint8", "int8"),
+    ("int8", "uint8"), ("int16", "uint64"), ("uint64", "int64"), ("int32", "int64"), ("uint16", "int32"),
+])
+def test_integer_casts_wrap_around_as_numpys(source, target):
+    # a narrowing cast keeps the value modulo 2**bits (int8(200) is -56, uint8(-1) is 255);
+    # to_sympy gave the value itself for int64 -> int8 and refused int64 -> uint8
+    i = sd.var("i", dtype=source)
+    e = i.astype(target)
+    s = sd.to_sympy(e)
+    I = sympy.Symbol("i", integer=True)
+    info = np.iinfo(source)
+    for v in [0, 1, 127, 128, 200, 255, 256, 300, 65535, 65536, -1, -128, -129, -300, -32769,
+              2**31, -2**31 - 1, 2**40 + 7, 2**63 - 1, -2**63]:
+        if not info.min <= v <= info.max:
+            continue
+        want = sd.evaluate(e, {"i": np.array(v, dtype=source)})
+        assert int(s.xreplace({I: v})) == int(want), (source, target, v)
+    assert sd.to_sympy(sd.const(np.int64(200)).astype("int8")) == -56
+    assert sd.to_sympy(sd.const(np.int64(-1)).astype("uint8")) == 255
+    x = sd.var("x")
+    assert sd.to_sympy(x.astype("uint8")).xreplace({sympy.Symbol("x", real=True): 2.7}) == 2

@@ -87,18 +87,30 @@ def _cast(op: Any, node: Node, x: Arr, src: Node) -> Arr:
     to, kind = op.to, src.dtype.kind
     if kind == "c" and to.kind in "iuf":  # NumPy drops the imaginary part
         x, kind = _map(sympy.re, x), "f"
-    if to.kind == kind or (to.kind in "fc" and kind in "iufc"):
-        return x
     if kind == "b" and to.kind in "iufc":
         return _map(_one_if, x)
     if to.kind == "b":  # nonzero is true
         return _map(_truth, x)
-    if kind == "f" and to.kind == "i":  # NumPy's cast truncates towards zero
+    if to.kind in "fc":  # float32 rounding is not modelled
+        return x
+    if kind == "f":  # NumPy's cast truncates towards zero (out of range, it is the platform's)
         return _map(_UNARY["trunc"], x)
+    if kind in "iu" and to.kind in "iu":
+        return _map(lambda a: _wrap(a, src.dtype, to), x)
     raise UnsupportedError(
-        f"to_sympy: astype from {src.dtype} to {to} has no SymPy form (only widening casts, "
-        "casts to bool, float to signed integers and booleans to numbers do)"
+        f"to_sympy: astype from {src.dtype} to {to} has no SymPy form (only casts between numbers "
+        "and to and from bool do)"
     )
+
+
+def _wrap(a: Any, src: np.dtype, to: np.dtype) -> Any:
+    """An integer cast as NumPy's: modulo 2**bits into the target's range (int8(200) is -56,
+    uint8(-1) is 255); the value itself where the target holds every value of the source."""
+    have, want = np.iinfo(src), np.iinfo(to)
+    if want.min <= have.min and have.max <= want.max:
+        return a
+    low = int(want.min)
+    return sympy.Mod(a - low, 2 ** (8 * to.itemsize)) + low
 
 
 def _index_tuple(spec: tuple[Any, ...], arrays: Sequence[Arr]) -> tuple[Any, ...]:
