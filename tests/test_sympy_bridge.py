@@ -461,3 +461,28 @@ def test_integer_casts_wrap_around_as_numpys(source, target):
     assert sd.to_sympy(sd.const(np.int64(-1)).astype("uint8")) == 255
     x = sd.var("x")
     assert sd.to_sympy(x.astype("uint8")).xreplace({sympy.Symbol("x", real=True): 2.7}) == 2
+
+
+def test_from_sympy_reads_integer_symbols_as_int64_variables():
+    # integer symbols (to_sympy's for integer variables, or a user's integer=True) became
+    # float64 variables, so an integer graph came back float and took float inputs
+    n, k = sympy.symbols("n k", integer=True)
+    W = sympy.IndexedBase("W", shape=(2,), integer=True)
+    for expr, dtype in [(n, "int64"), (2 * n + 1, "int64"), (sympy.Mod(n, 3), "int64"),
+                        (W[0] * W[1], "int64"), (n / 2, "float64"), (sympy.sin(n), "float64")]:
+        assert sd.from_sympy(expr).dtype == dtype, expr
+    assert sd.from_sympy(n, shapes={"n": ((), "float64")}).dtype == "float64"
+    i = sd.var("i", dtype="int64")
+    for e in [i * 3 + 1, i // 2, i % 5, abs(i), i.astype("int8"), sd.maximum(i, 2)]:
+        back = sd.from_sympy(sd.to_sympy(e))
+        assert back.dtype.kind == "i", e
+        for v in [7, -7, 0, 200]:
+            assert sd.evaluate(back, {"i": np.int64(v)}) == sd.evaluate(e, {"i": np.int64(v)}), (e, v)
+    # SymPy's integer powers with exponents that may be negative are rational, where NumPy's
+    # integer power raises: they compute in floats
+    for expr in [n**k, 2**k, (-1) ** n, sympy.floor(n / k), sympy.ceiling(3 * n / (2 * k))]:
+        f = sd.from_sympy(expr)
+        for nv, kv in [(3, -2), (-3, 2), (2, 1), (-7, -3)]:
+            got = sd.evaluate(f, {name: np.int64(v) for name, v in [("n", nv), ("k", kv)]
+                                  if sympy.Symbol(name, integer=True) in expr.free_symbols})
+            assert got == float(expr.subs({n: nv, k: kv})), (expr, nv, kv)

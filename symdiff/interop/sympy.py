@@ -735,7 +735,14 @@ def _children(e: sympy.Basic) -> list[Any]:
         return []  # not convertible: reported as itself (Integral), not by a part (its limits' Tuple)
     if isinstance(e, sympy.Mul):  # a / b rather than a * b**-1
         return [sympy.Pow(a.base, -a.exp) if _denominator_power(a) else a for a in e.args]
+    if isinstance(e, (sympy.floor, sympy.ceiling)) and _integer_quotient(e.args[0]):
+        return list(sympy.fraction(e.args[0]))  # an integer division, as to_sympy writes n // k
     return list(e.args)
+
+
+def _integer_quotient(e: sympy.Basic) -> bool:
+    num, den = sympy.fraction(e)
+    return bool(den != 1 and num.is_integer and den.is_integer)
 
 
 def _leaf(e: sympy.Basic, shapes: Mapping[str, Any], made: dict[str, Node]) -> Any:
@@ -754,12 +761,14 @@ def _leaf(e: sympy.Basic, shapes: Mapping[str, Any], made: dict[str, Node]) -> A
         return float(e)
     if e is sympy.I:  # complex constants are sums and products of it: 1.5 + 2*I
         return 1j
+    # a symbol declared integer (as to_sympy declares an integer variable's) is an int64 variable
+    dtype = "int64" if e.is_integer else "float64"
     if isinstance(e, sympy.Symbol):
-        return _variable(e.name, shapes, made, ())
+        return _variable(e.name, shapes, made, (), dtype)
     if isinstance(e, sympy.Indexed):
         base = e.base
         default = tuple(int(d) for d in base.shape) if base.shape else None
-        v = _variable(str(base.label), shapes, made, default)
+        v = _variable(str(base.label), shapes, made, default, dtype)
         try:
             idx = tuple(int(i) for i in e.indices)
         except TypeError:
@@ -768,7 +777,8 @@ def _leaf(e: sympy.Basic, shapes: Mapping[str, Any], made: dict[str, Node]) -> A
     raise UnsupportedError(f"from_sympy: {type(e).__name__} ({e}) has no symdiff equivalent")
 
 
-def _variable(name: str, shapes: Mapping[str, Any], made: dict[str, Node], default: Any) -> Node:
+def _variable(name: str, shapes: Mapping[str, Any], made: dict[str, Node], default: Any,
+              dtype: str) -> Node:
     if name in made:
         return made[name]
     spec = shapes.get(name, default if default is not None else ())
@@ -779,7 +789,6 @@ def _variable(name: str, shapes: Mapping[str, Any], made: dict[str, Node], defau
     if isinstance(spec, Node):
         made[name] = spec
         return spec
-    dtype: Any = "float64"
     if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[0], (tuple, list)):
         spec, dtype = spec
     made[name] = var(name, check_shape(spec, f"shape of {name!r}"), dtype)
@@ -827,6 +836,9 @@ def _combine(e: sympy.Basic, vals: list[Any]) -> Any:
             return ew.divide(1, base)
         if isinstance(ex, (int, float)) and ex < 0 and e.exp.is_number:
             return ew.divide(1, ew.power(base, -ex))
+        if _is_integer(base) and _is_integer(ex) and not e.exp.is_nonnegative:
+            # SymPy's (-1)**k and 2**k are rational for k < 0, where NumPy's integer power raises
+            base = float(base) if isinstance(base, int) else FUNCTIONS["astype"](base, "float64")
         return ew.power(base, ex)
     if isinstance(e, sympy.log):
         out = ew.log(vals[0])
@@ -847,6 +859,11 @@ def _combine(e: sympy.Basic, vals: list[Any]) -> Any:
             elif cond is not False:
                 acc = ew.where(cond, value, acc)
         return acc
+    if isinstance(e, (sympy.floor, sympy.ceiling)) and len(vals) == 2:
+        num, den = vals  # ceil(a / b) is -(-a // b)
+        if isinstance(e, sympy.floor):
+            return FUNCTIONS["floor_divide"](num, den)
+        return ew.negative(FUNCTIONS["floor_divide"](ew.negative(num), den))
     if isinstance(e, sympy.functions.elementary.piecewise.ExprCondPair):
         return (vals[0], vals[1])
     if e is sympy.true or e is sympy.false:
@@ -880,6 +897,10 @@ def _combine(e: sympy.Basic, vals: list[Any]) -> Any:
     return fn(*vals)
 
 
+def _is_integer(v: Any) -> bool:
+    return isinstance(v, int) or (isinstance(v, Node) and v.dtype.kind in "iu")
+
+
 def _product(items: list[Any]) -> Any:
     acc = items[0]
     for v in items[1:]:
@@ -888,8 +909,9 @@ def _product(items: list[Any]) -> Any:
 
 
 def from_sympy(expr: Any, shapes: Mapping[str, Any] | None = None) -> Node:
-    """A symdiff expression from a SymPy one; Symbols become variables (float64 scalars unless
-    ``shapes`` says otherwise, as in ``sd.parse``), ``IndexedBase`` elements index tensors.
+    """A symdiff expression from a SymPy one; Symbols become variables (scalars, float64, or
+    int64 for symbols declared ``integer=True``, unless ``shapes`` says otherwise, as in
+    ``sd.parse``), ``IndexedBase`` elements index tensors.
 
     >>> a, b = sympy.symbols("a b"); sd.from_sympy(sympy.sin(a) * sympy.exp(b))
     sin(a) * exp(b)
