@@ -486,3 +486,24 @@ def test_from_sympy_reads_integer_symbols_as_int64_variables():
             got = sd.evaluate(f, {name: np.int64(v) for name, v in [("n", nv), ("k", kv)]
                                   if sympy.Symbol(name, integer=True) in expr.free_symbols})
             assert got == float(expr.subs({n: nv, k: kv})), (expr, nv, kv)
+
+
+def test_from_sympy_reads_matrix_symbols_and_refuses_matrix_expressions():
+    # sympy.Matrix(A) of a MatrixSymbol, how matrices of symbols are usually written, has
+    # MatrixElement entries, which were refused; A * B of MatrixSymbols is a MatMul (also a Mul)
+    # and must not become an elementwise product
+    A, B = sympy.MatrixSymbol("A", 2, 3), sympy.MatrixSymbol("B", 3, 2)
+    a, b = np.arange(6.0).reshape(2, 3) - 2.5, np.linspace(-1.0, 2.0, 6).reshape(3, 2)
+    for expr, want in [(sympy.Matrix(A) * sympy.Matrix(B), a @ b), ((A * B).as_explicit(), a @ b),
+                       (A[1, 2] * sympy.Symbol("x"), a[1, 2] * 0.5), (A, a)]:
+        got = sd.evaluate(sd.from_sympy(expr), {"A": a, "B": b, "x": 0.5})
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    for expr in [A * B, A.T, A + A, sympy.Trace(A * B), B * A * B]:
+        with pytest.raises(sd.UnsupportedError, match=r"has no symdiff equivalent; write the matrix "
+                                                       r"expression out with \.as_explicit\(\)"):
+            sd.from_sympy(expr)
+    n = sympy.Symbol("n", integer=True)
+    with pytest.raises(sd.UnsupportedError, match="symbolic shape"):
+        sd.from_sympy(sympy.MatrixSymbol("C", n, n)[0, 1])
+    with pytest.raises(sd.UnsupportedError, match=r"Sum .* evaluate it with \.doit\(\) first"):
+        sd.from_sympy(sympy.Sum(n, (n, 0, 3)))

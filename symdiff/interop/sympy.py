@@ -726,11 +726,19 @@ def _denominator_power(e: sympy.Basic) -> bool:
     return bool(e.is_Pow and e.exp.is_number and e.exp.is_negative)
 
 
+# an element of a MatrixSymbol (as sympy.Matrix(A) or A.as_explicit() gives them) is a leaf, as
+# an Indexed one is
+_LEAVES = (sympy.Indexed, sympy.matrices.expressions.matexpr.MatrixElement, sympy.MatrixSymbol,
+           sympy.Symbol, sympy.Number, sympy.NumberSymbol)
+
+
 def _children(e: sympy.Basic) -> list[Any]:
     if isinstance(e, (sympy.MatrixBase, sympy.NDimArray)):
         return list(e)
-    if isinstance(e, (sympy.Indexed, sympy.Symbol, sympy.Number, sympy.NumberSymbol)):
+    if isinstance(e, _LEAVES):
         return []
+    if isinstance(e, sympy.MatrixExpr) and not isinstance(e, sympy.MatrixBase):
+        return []  # A*B of MatrixSymbols is a MatMul, also a Mul: not an elementwise product
     if type(e) not in _FUNCS and not isinstance(e, _COMBINED):
         return []  # not convertible: reported as itself (Integral), not by a part (its limits' Tuple)
     if isinstance(e, sympy.Mul):  # a / b rather than a * b**-1
@@ -774,7 +782,31 @@ def _leaf(e: sympy.Basic, shapes: Mapping[str, Any], made: dict[str, Node]) -> A
         except TypeError:
             raise UnsupportedError(f"from_sympy: {e} has symbolic indices; only integer indices convert") from None
         return index(v, idx)
-    raise UnsupportedError(f"from_sympy: {type(e).__name__} ({e}) has no symdiff equivalent")
+    if isinstance(e, sympy.MatrixSymbol):
+        try:
+            return _variable(e.name, shapes, made, tuple(int(d) for d in e.shape), "float64")
+        except TypeError:
+            raise UnsupportedError(f"from_sympy: the MatrixSymbol {e} has the symbolic shape "
+                                   f"{e.shape}; only integer shapes convert") from None
+    if isinstance(e, sympy.matrices.expressions.matexpr.MatrixElement):
+        if not isinstance(e.parent, sympy.MatrixSymbol):
+            raise UnsupportedError(f"from_sympy: the element {e} of the matrix expression {e.parent} "
+                                   "has no symdiff equivalent; index a MatrixSymbol or a Matrix")
+        try:
+            shape, idx = tuple(int(d) for d in e.parent.shape), (int(e.i), int(e.j))
+        except TypeError:
+            raise UnsupportedError(f"from_sympy: {e} has a symbolic shape or index; only integers "
+                                   "convert") from None
+        return index(_variable(e.parent.name, shapes, made, shape, dtype), idx)
+    raise UnsupportedError(f"from_sympy: {type(e).__name__} ({e}) has no symdiff equivalent{_hint(e)}")
+
+
+def _hint(e: Any) -> str:
+    if isinstance(e, (sympy.MatrixExpr, sympy.Trace, sympy.Determinant)):
+        return "; write the matrix expression out with .as_explicit()"
+    if isinstance(e, (sympy.Sum, sympy.Product, sympy.Integral, sympy.Derivative)):
+        return "; evaluate it with .doit() first"
+    return ""
 
 
 def _variable(name: str, shapes: Mapping[str, Any], made: dict[str, Node], default: Any,
@@ -893,7 +925,7 @@ def _combine(e: sympy.Basic, vals: list[Any]) -> Any:
         return FUNCTIONS["reshape"](stack(vals), shape)
     fn = _FUNCS.get(type(e))
     if fn is None:
-        raise UnsupportedError(f"from_sympy: {type(e).__name__} ({e}) has no symdiff equivalent")
+        raise UnsupportedError(f"from_sympy: {type(e).__name__} ({e}) has no symdiff equivalent{_hint(e)}")
     return fn(*vals)
 
 
@@ -948,6 +980,6 @@ def from_sympy(expr: Any, shapes: Mapping[str, Any] | None = None) -> Node:
 def _leaf_or_empty(e: Any, shapes: Mapping[str, Any], made: dict[str, Node]) -> Any:
     if e is sympy.true or e is sympy.false:
         return bool(e)
-    if isinstance(e, (sympy.Indexed, sympy.Symbol, sympy.Number, sympy.NumberSymbol)) or e is sympy.I:
+    if isinstance(e, _LEAVES) or e is sympy.I:
         return _leaf(e, shapes, made)
-    raise UnsupportedError(f"from_sympy: {type(e).__name__} ({e}) has no symdiff equivalent")
+    raise UnsupportedError(f"from_sympy: {type(e).__name__} ({e}) has no symdiff equivalent{_hint(e)}")
