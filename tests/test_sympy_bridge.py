@@ -507,3 +507,18 @@ def test_from_sympy_reads_matrix_symbols_and_refuses_matrix_expressions():
         sd.from_sympy(sympy.MatrixSymbol("C", n, n)[0, 1])
     with pytest.raises(sd.UnsupportedError, match=r"Sum .* evaluate it with \.doit\(\) first"):
         sd.from_sympy(sympy.Sum(n, (n, 0, 3)))
+
+
+def test_values_outside_the_real_domain_are_sympys_principal_ones():
+    # the evaluator computes in real floats (sqrt(-4) is nan); SymPy's symbols are real, and its
+    # sqrt and log of a negative real are their principal complex values; lambdify with NumPy
+    # computes the evaluator's nan
+    x = sd.var("x")
+    X = sympy.Symbol("x", real=True)
+    for e, at_minus_4 in [(sd.sqrt(x), 2 * sympy.I), (sd.log(x), sympy.log(4) + sympy.I * sympy.pi),
+                          (sd.arcsin(x / 8) + sd.sqrt(x * x), -sympy.pi / 6 + 4)]:
+        s = sd.to_sympy(e)
+        assert sympy.simplify(s.subs(X, -4) - at_minus_4) == 0
+        with np.errstate(invalid="ignore"):
+            got = sympy.lambdify(X, s, "numpy")(np.float64(-4.0))
+        np.testing.assert_equal(got, sd.evaluate(e, {"x": -4.0}))
