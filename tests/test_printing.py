@@ -152,6 +152,16 @@ def test_negation_is_spelled_negative_only_where_minus_would_make_a_literal():
         assert sd.parse(text) is e
 
 
+def test_a_cast_integer_literal_prints_in_brackets():
+    # 2.astype('float64') is a syntax error: Python reads 2. as a float and then a name
+    a = sd.var("a")
+    for e, text in [(sd.const(2).astype("float64") ** a, "(2).astype('float64') ** a"),
+                    (sd.const(-3).astype("int8"), "(-3).astype('int8')"),
+                    (sd.const(2.5).astype("float32") * a, "2.5.astype('float32') * a")]:
+        assert sd.to_text(e) == text
+        assert sd.parse(text) is e
+
+
 def test_float32_and_float16_constants_print_as_their_own_shortest_text():
     # x32 * 0.1 holds float32(0.1); its float64 spelling 0.10000000149011612 is the same bits
     # once read in float32, but not what anyone wrote

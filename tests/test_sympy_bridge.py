@@ -409,3 +409,116 @@ def test_sinc_derivatives_convert_with_their_value_at_zero():
             assert math.isclose(float(s.subs(X, xv)), want, rel_tol=1e-12, abs_tol=1e-12), (e, xv)
             assert math.isclose(sd.evaluate(sd.from_sympy(s), {"x": xv}), want, rel_tol=1e-12, abs_tol=1e-12)
     assert sd.to_sympy(sd.sinc_derivative(x, 2)).subs(X, 0) == -sympy.pi**2 / 3
+
+
+def test_division_by_zero_gives_numpys_values():
+    # SymPy's a/0 is the unsigned zoo and its Mod(a, 0) raises ZeroDivisionError: x % 0 could
+    # not convert, and x / 0.0 and x // 0.0 became zoo*x where NumPy gives inf, -inf or nan
+    x, y, i = sd.var("x"), sd.var("y"), sd.var("i", dtype="int64")
+    X, Y = sympy.symbols("x y", real=True)
+    I = sympy.Symbol("i", integer=True)
+    zero, minus_zero = sd.const(0.0), sd.const(-0.0)
+    exprs = [x / zero, x / minus_zero, x // zero, x // minus_zero, x % zero, x % minus_zero,
+             sd.fmod(x, zero), x / (y - y), i / 0, i // 0, i % 0, sd.fmod(i, 0),
+             sd.stack([x, y]) // sd.const([0.0, -0.0]), sd.stack([x, y]) % sd.stack([zero, y])]
+    for e in exprs:
+        s = sd.to_sympy(e)
+        assert not s.has(sympy.zoo), (e, s)
+        back = sd.from_sympy(s)
+        for xv, yv, iv in [(1.5, -2.0, 3), (-1.5, 0.5, -3), (0.0, 2.0, 0)]:
+            point = {"x": xv, "y": yv, "i": np.int64(iv)}
+            want = np.asarray(sd.evaluate(e, point), dtype=float)
+            got = s.xreplace({X: xv, Y: yv, I: iv})
+            got = np.array(got.tolist() if isinstance(got, sympy.MatrixBase) else got, dtype=float)
+            np.testing.assert_array_equal(got.ravel(), want.ravel(), err_msg=str(e))
+            used = {n.op.var_name for n in sd.toposort(back) if n.op.name == "var"}
+            np.testing.assert_array_equal(
+                np.ravel(sd.evaluate(back, {k: v for k, v in point.items() if k in used})),
+                want.ravel(), err_msg=str(e))
+    assert sd.to_sympy(x // minus_zero) == -sympy.oo * X
+    assert sd.to_sympy(x % zero) is sympy.nan
+
+
+@pytest.mark.parametrize("source, target", [
+    ("int64", "int8"), ("int64", "uint8"), ("int64", "int16"), ("int64", "uint32"), ("uint8", "int8"),
+    ("int8", "uint8"), ("int16", "uint64"), ("uint64", "int64"), ("int32", "int64"), ("uint16", "int32"),
+])
+def test_integer_casts_wrap_around_as_numpys(source, target):
+    # a narrowing cast keeps the value modulo 2**bits (int8(200) is -56, uint8(-1) is 255);
+    # to_sympy gave the value itself for int64 -> int8 and refused int64 -> uint8
+    i = sd.var("i", dtype=source)
+    e = i.astype(target)
+    s = sd.to_sympy(e)
+    I = sympy.Symbol("i", integer=True)
+    info = np.iinfo(source)
+    for v in [0, 1, 127, 128, 200, 255, 256, 300, 65535, 65536, -1, -128, -129, -300, -32769,
+              2**31, -2**31 - 1, 2**40 + 7, 2**63 - 1, -2**63]:
+        if not info.min <= v <= info.max:
+            continue
+        want = sd.evaluate(e, {"i": np.array(v, dtype=source)})
+        assert int(s.xreplace({I: v})) == int(want), (source, target, v)
+    assert sd.to_sympy(sd.const(np.int64(200)).astype("int8")) == -56
+    assert sd.to_sympy(sd.const(np.int64(-1)).astype("uint8")) == 255
+    x = sd.var("x")
+    assert sd.to_sympy(x.astype("uint8")).xreplace({sympy.Symbol("x", real=True): 2.7}) == 2
+
+
+def test_from_sympy_reads_integer_symbols_as_int64_variables():
+    # integer symbols (to_sympy's for integer variables, or a user's integer=True) became
+    # float64 variables, so an integer graph came back float and took float inputs
+    n, k = sympy.symbols("n k", integer=True)
+    W = sympy.IndexedBase("W", shape=(2,), integer=True)
+    for expr, dtype in [(n, "int64"), (2 * n + 1, "int64"), (sympy.Mod(n, 3), "int64"),
+                        (W[0] * W[1], "int64"), (n / 2, "float64"), (sympy.sin(n), "float64")]:
+        assert sd.from_sympy(expr).dtype == dtype, expr
+    assert sd.from_sympy(n, shapes={"n": ((), "float64")}).dtype == "float64"
+    i = sd.var("i", dtype="int64")
+    for e in [i * 3 + 1, i // 2, i % 5, abs(i), i.astype("int8"), sd.maximum(i, 2)]:
+        back = sd.from_sympy(sd.to_sympy(e))
+        assert back.dtype.kind == "i", e
+        for v in [7, -7, 0, 200]:
+            assert sd.evaluate(back, {"i": np.int64(v)}) == sd.evaluate(e, {"i": np.int64(v)}), (e, v)
+    # SymPy's integer powers with exponents that may be negative are rational, where NumPy's
+    # integer power raises: they compute in floats
+    for expr in [n**k, 2**k, (-1) ** n, sympy.floor(n / k), sympy.ceiling(3 * n / (2 * k))]:
+        f = sd.from_sympy(expr)
+        for nv, kv in [(3, -2), (-3, 2), (2, 1), (-7, -3)]:
+            got = sd.evaluate(f, {name: np.int64(v) for name, v in [("n", nv), ("k", kv)]
+                                  if sympy.Symbol(name, integer=True) in expr.free_symbols})
+            assert got == float(expr.subs({n: nv, k: kv})), (expr, nv, kv)
+
+
+def test_from_sympy_reads_matrix_symbols_and_refuses_matrix_expressions():
+    # sympy.Matrix(A) of a MatrixSymbol, how matrices of symbols are usually written, has
+    # MatrixElement entries, which were refused; A * B of MatrixSymbols is a MatMul (also a Mul)
+    # and must not become an elementwise product
+    A, B = sympy.MatrixSymbol("A", 2, 3), sympy.MatrixSymbol("B", 3, 2)
+    a, b = np.arange(6.0).reshape(2, 3) - 2.5, np.linspace(-1.0, 2.0, 6).reshape(3, 2)
+    for expr, want in [(sympy.Matrix(A) * sympy.Matrix(B), a @ b), ((A * B).as_explicit(), a @ b),
+                       (A[1, 2] * sympy.Symbol("x"), a[1, 2] * 0.5), (A, a)]:
+        got = sd.evaluate(sd.from_sympy(expr), {"A": a, "B": b, "x": 0.5})
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    for expr in [A * B, A.T, A + A, sympy.Trace(A * B), B * A * B]:
+        with pytest.raises(sd.UnsupportedError, match=r"has no symdiff equivalent; write the matrix "
+                                                       r"expression out with \.as_explicit\(\)"):
+            sd.from_sympy(expr)
+    n = sympy.Symbol("n", integer=True)
+    with pytest.raises(sd.UnsupportedError, match="symbolic shape"):
+        sd.from_sympy(sympy.MatrixSymbol("C", n, n)[0, 1])
+    with pytest.raises(sd.UnsupportedError, match=r"Sum .* evaluate it with \.doit\(\) first"):
+        sd.from_sympy(sympy.Sum(n, (n, 0, 3)))
+
+
+def test_values_outside_the_real_domain_are_sympys_principal_ones():
+    # the evaluator computes in real floats (sqrt(-4) is nan); SymPy's symbols are real, and its
+    # sqrt and log of a negative real are their principal complex values; lambdify with NumPy
+    # computes the evaluator's nan
+    x = sd.var("x")
+    X = sympy.Symbol("x", real=True)
+    for e, at_minus_4 in [(sd.sqrt(x), 2 * sympy.I), (sd.log(x), sympy.log(4) + sympy.I * sympy.pi),
+                          (sd.arcsin(x / 8) + sd.sqrt(x * x), -sympy.pi / 6 + 4)]:
+        s = sd.to_sympy(e)
+        assert sympy.simplify(s.subs(X, -4) - at_minus_4) == 0
+        with np.errstate(invalid="ignore"):
+            got = sympy.lambdify(X, s, "numpy")(np.float64(-4.0))
+        np.testing.assert_equal(got, sd.evaluate(e, {"x": -4.0}))

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import sympy
 
+from ..backends.evaluate import evaluate
 from ..errors import UnsupportedError
 from ..ir import Node, check_shape, format_shape, toposort
 from ..ops import FUNCTIONS, as_node, index, stack, var
@@ -86,18 +87,30 @@ def _cast(op: Any, node: Node, x: Arr, src: Node) -> Arr:
     to, kind = op.to, src.dtype.kind
     if kind == "c" and to.kind in "iuf":  # NumPy drops the imaginary part
         x, kind = _map(sympy.re, x), "f"
-    if to.kind == kind or (to.kind in "fc" and kind in "iufc"):
-        return x
     if kind == "b" and to.kind in "iufc":
         return _map(_one_if, x)
     if to.kind == "b":  # nonzero is true
         return _map(_truth, x)
-    if kind == "f" and to.kind == "i":  # NumPy's cast truncates towards zero
+    if to.kind in "fc":  # float32 rounding is not modelled
+        return x
+    if kind == "f":  # NumPy's cast truncates towards zero (out of range, it is the platform's)
         return _map(_UNARY["trunc"], x)
+    if kind in "iu" and to.kind in "iu":
+        return _map(lambda a: _wrap(a, src.dtype, to), x)
     raise UnsupportedError(
-        f"to_sympy: astype from {src.dtype} to {to} has no SymPy form (only widening casts, "
-        "casts to bool, float to signed integers and booleans to numbers do)"
+        f"to_sympy: astype from {src.dtype} to {to} has no SymPy form (only casts between numbers "
+        "and to and from bool do)"
     )
+
+
+def _wrap(a: Any, src: np.dtype, to: np.dtype) -> Any:
+    """An integer cast as NumPy's: modulo 2**bits into the target's range (int8(200) is -56,
+    uint8(-1) is 255); the value itself where the target holds every value of the source."""
+    have, want = np.iinfo(src), np.iinfo(to)
+    if want.min <= have.min and have.max <= want.max:
+        return a
+    low = int(want.min)
+    return sympy.Mod(a - low, 2 ** (8 * to.itemsize)) + low
 
 
 def _index_tuple(spec: tuple[Any, ...], arrays: Sequence[Arr]) -> tuple[Any, ...]:
@@ -247,6 +260,34 @@ _UNARY.update({
     "trunc": lambda a: sympy.Piecewise((sympy.floor(a), a >= 0), (sympy.ceiling(a), True)),
 })
 _BINARY["floor_divide"] = lambda a, b: sympy.floor(a / b)
+
+
+def _by_zero(name: str, kind: str, a: Any, sign: int) -> Any:
+    """NumPy's value of ``a`` divided by a zero of sign ``sign`` (SymPy's a/0 is the unsigned
+    zoo, and its Mod(a, 0) raises): for real floats the signed infinity of a / 0 (nan at
+    a = 0, as IEEE), which floor_divide keeps, and nan for the remainders; for integers 0."""
+    if kind in "iu":
+        return sympy.Integer(0)
+    if name in ("mod", "fmod"):
+        return sympy.nan
+    return sign * sympy.oo * a
+
+
+def _zero_signs(divisor: Node) -> Any:
+    """-1 where a divisor without variables is -0.0 (NumPy's 1.0 / -0.0 is -inf), else 1."""
+    if divisor.dtype.kind != "f" or any(n.op.name == "var" for n in toposort([divisor])):
+        return 1
+    return np.where(np.signbit(evaluate(divisor)), -1, 1)
+
+
+def _division(n: Node, a: Arr, b: Arr) -> Arr:
+    name, kind = n.op.name, n.dtype.kind
+    at_zero = _map(lambda v: bool(sympy.sympify(v).is_zero), b)
+    if kind == "c" or not at_zero.any():
+        return _map(_BINARY[name], a, b)
+    signs = np.broadcast_to(np.asarray(_zero_signs(n.inputs[1]), dtype=object), b.shape)
+    return _map(lambda u, v, z, sign: _by_zero(name, kind, u, sign) if z else _BINARY[name](u, v),
+                a, b, at_zero, signs)
 # -- complex parts (of a real value SymPy gives the value itself, as NumPy does)
 _UNARY.update({
     "conj": sympy.conjugate,
@@ -499,6 +540,8 @@ def _convert_values(n: Node, args: list[Arr], leaf: Callable[[Node], Arr]) -> Ar
             return _map(number, values.astype(object))
     elif name in _UNARY:
         return _map(_UNARY[name], args[0])
+    elif name in ("div", "floor_divide", "mod", "fmod"):
+        return _division(n, *args)
     elif name in _BINARY:
         return _map(_BINARY[name], *args)
     elif name == "where":
@@ -683,16 +726,31 @@ def _denominator_power(e: sympy.Basic) -> bool:
     return bool(e.is_Pow and e.exp.is_number and e.exp.is_negative)
 
 
+# an element of a MatrixSymbol (as sympy.Matrix(A) or A.as_explicit() gives them) is a leaf, as
+# an Indexed one is
+_LEAVES = (sympy.Indexed, sympy.matrices.expressions.matexpr.MatrixElement, sympy.MatrixSymbol,
+           sympy.Symbol, sympy.Number, sympy.NumberSymbol)
+
+
 def _children(e: sympy.Basic) -> list[Any]:
     if isinstance(e, (sympy.MatrixBase, sympy.NDimArray)):
         return list(e)
-    if isinstance(e, (sympy.Indexed, sympy.Symbol, sympy.Number, sympy.NumberSymbol)):
+    if isinstance(e, _LEAVES):
         return []
+    if isinstance(e, sympy.MatrixExpr) and not isinstance(e, sympy.MatrixBase):
+        return []  # A*B of MatrixSymbols is a MatMul, also a Mul: not an elementwise product
     if type(e) not in _FUNCS and not isinstance(e, _COMBINED):
         return []  # not convertible: reported as itself (Integral), not by a part (its limits' Tuple)
     if isinstance(e, sympy.Mul):  # a / b rather than a * b**-1
         return [sympy.Pow(a.base, -a.exp) if _denominator_power(a) else a for a in e.args]
+    if isinstance(e, (sympy.floor, sympy.ceiling)) and _integer_quotient(e.args[0]):
+        return list(sympy.fraction(e.args[0]))  # an integer division, as to_sympy writes n // k
     return list(e.args)
+
+
+def _integer_quotient(e: sympy.Basic) -> bool:
+    num, den = sympy.fraction(e)
+    return bool(den != 1 and num.is_integer and den.is_integer)
 
 
 def _leaf(e: sympy.Basic, shapes: Mapping[str, Any], made: dict[str, Node]) -> Any:
@@ -711,21 +769,48 @@ def _leaf(e: sympy.Basic, shapes: Mapping[str, Any], made: dict[str, Node]) -> A
         return float(e)
     if e is sympy.I:  # complex constants are sums and products of it: 1.5 + 2*I
         return 1j
+    # a symbol declared integer (as to_sympy declares an integer variable's) is an int64 variable
+    dtype = "int64" if e.is_integer else "float64"
     if isinstance(e, sympy.Symbol):
-        return _variable(e.name, shapes, made, ())
+        return _variable(e.name, shapes, made, (), dtype)
     if isinstance(e, sympy.Indexed):
         base = e.base
         default = tuple(int(d) for d in base.shape) if base.shape else None
-        v = _variable(str(base.label), shapes, made, default)
+        v = _variable(str(base.label), shapes, made, default, dtype)
         try:
             idx = tuple(int(i) for i in e.indices)
         except TypeError:
             raise UnsupportedError(f"from_sympy: {e} has symbolic indices; only integer indices convert") from None
         return index(v, idx)
-    raise UnsupportedError(f"from_sympy: {type(e).__name__} ({e}) has no symdiff equivalent")
+    if isinstance(e, sympy.MatrixSymbol):
+        try:
+            return _variable(e.name, shapes, made, tuple(int(d) for d in e.shape), "float64")
+        except TypeError:
+            raise UnsupportedError(f"from_sympy: the MatrixSymbol {e} has the symbolic shape "
+                                   f"{e.shape}; only integer shapes convert") from None
+    if isinstance(e, sympy.matrices.expressions.matexpr.MatrixElement):
+        if not isinstance(e.parent, sympy.MatrixSymbol):
+            raise UnsupportedError(f"from_sympy: the element {e} of the matrix expression {e.parent} "
+                                   "has no symdiff equivalent; index a MatrixSymbol or a Matrix")
+        try:
+            shape, idx = tuple(int(d) for d in e.parent.shape), (int(e.i), int(e.j))
+        except TypeError:
+            raise UnsupportedError(f"from_sympy: {e} has a symbolic shape or index; only integers "
+                                   "convert") from None
+        return index(_variable(e.parent.name, shapes, made, shape, dtype), idx)
+    raise UnsupportedError(f"from_sympy: {type(e).__name__} ({e}) has no symdiff equivalent{_hint(e)}")
 
 
-def _variable(name: str, shapes: Mapping[str, Any], made: dict[str, Node], default: Any) -> Node:
+def _hint(e: Any) -> str:
+    if isinstance(e, (sympy.MatrixExpr, sympy.Trace, sympy.Determinant)):
+        return "; write the matrix expression out with .as_explicit()"
+    if isinstance(e, (sympy.Sum, sympy.Product, sympy.Integral, sympy.Derivative)):
+        return "; evaluate it with .doit() first"
+    return ""
+
+
+def _variable(name: str, shapes: Mapping[str, Any], made: dict[str, Node], default: Any,
+              dtype: str) -> Node:
     if name in made:
         return made[name]
     spec = shapes.get(name, default if default is not None else ())
@@ -736,7 +821,6 @@ def _variable(name: str, shapes: Mapping[str, Any], made: dict[str, Node], defau
     if isinstance(spec, Node):
         made[name] = spec
         return spec
-    dtype: Any = "float64"
     if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[0], (tuple, list)):
         spec, dtype = spec
     made[name] = var(name, check_shape(spec, f"shape of {name!r}"), dtype)
@@ -784,6 +868,9 @@ def _combine(e: sympy.Basic, vals: list[Any]) -> Any:
             return ew.divide(1, base)
         if isinstance(ex, (int, float)) and ex < 0 and e.exp.is_number:
             return ew.divide(1, ew.power(base, -ex))
+        if _is_integer(base) and _is_integer(ex) and not e.exp.is_nonnegative:
+            # SymPy's (-1)**k and 2**k are rational for k < 0, where NumPy's integer power raises
+            base = float(base) if isinstance(base, int) else FUNCTIONS["astype"](base, "float64")
         return ew.power(base, ex)
     if isinstance(e, sympy.log):
         out = ew.log(vals[0])
@@ -804,6 +891,11 @@ def _combine(e: sympy.Basic, vals: list[Any]) -> Any:
             elif cond is not False:
                 acc = ew.where(cond, value, acc)
         return acc
+    if isinstance(e, (sympy.floor, sympy.ceiling)) and len(vals) == 2:
+        num, den = vals  # ceil(a / b) is -(-a // b)
+        if isinstance(e, sympy.floor):
+            return FUNCTIONS["floor_divide"](num, den)
+        return ew.negative(FUNCTIONS["floor_divide"](ew.negative(num), den))
     if isinstance(e, sympy.functions.elementary.piecewise.ExprCondPair):
         return (vals[0], vals[1])
     if e is sympy.true or e is sympy.false:
@@ -833,8 +925,12 @@ def _combine(e: sympy.Basic, vals: list[Any]) -> Any:
         return FUNCTIONS["reshape"](stack(vals), shape)
     fn = _FUNCS.get(type(e))
     if fn is None:
-        raise UnsupportedError(f"from_sympy: {type(e).__name__} ({e}) has no symdiff equivalent")
+        raise UnsupportedError(f"from_sympy: {type(e).__name__} ({e}) has no symdiff equivalent{_hint(e)}")
     return fn(*vals)
+
+
+def _is_integer(v: Any) -> bool:
+    return isinstance(v, int) or (isinstance(v, Node) and v.dtype.kind in "iu")
 
 
 def _product(items: list[Any]) -> Any:
@@ -845,8 +941,9 @@ def _product(items: list[Any]) -> Any:
 
 
 def from_sympy(expr: Any, shapes: Mapping[str, Any] | None = None) -> Node:
-    """A symdiff expression from a SymPy one; Symbols become variables (float64 scalars unless
-    ``shapes`` says otherwise, as in ``sd.parse``), ``IndexedBase`` elements index tensors.
+    """A symdiff expression from a SymPy one; Symbols become variables (scalars, float64, or
+    int64 for symbols declared ``integer=True``, unless ``shapes`` says otherwise, as in
+    ``sd.parse``), ``IndexedBase`` elements index tensors.
 
     >>> a, b = sympy.symbols("a b"); sd.from_sympy(sympy.sin(a) * sympy.exp(b))
     sin(a) * exp(b)
@@ -883,6 +980,6 @@ def from_sympy(expr: Any, shapes: Mapping[str, Any] | None = None) -> Node:
 def _leaf_or_empty(e: Any, shapes: Mapping[str, Any], made: dict[str, Node]) -> Any:
     if e is sympy.true or e is sympy.false:
         return bool(e)
-    if isinstance(e, (sympy.Indexed, sympy.Symbol, sympy.Number, sympy.NumberSymbol)) or e is sympy.I:
+    if isinstance(e, _LEAVES) or e is sympy.I:
         return _leaf(e, shapes, made)
-    raise UnsupportedError(f"from_sympy: {type(e).__name__} ({e}) has no symdiff equivalent")
+    raise UnsupportedError(f"from_sympy: {type(e).__name__} ({e}) has no symdiff equivalent{_hint(e)}")

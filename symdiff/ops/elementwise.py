@@ -548,7 +548,10 @@ class Cast(Unary):
         return f"float({args[0]})" if self.to == np.float64 else None
 
     def text(self, args: Sequence[str]) -> str:
-        return f"{wrap(args[0], 100)}.astype({self.to.name!r})"  # as sd.parse reads it back
+        x = wrap(args[0], 100)
+        if x.isdigit():  # 2.astype would read as the float 2. followed by a name
+            x = f"({x})"
+        return f"{x}.astype({self.to.name!r})"  # as sd.parse reads it back
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         from .numeric import cotangent_as
