@@ -203,7 +203,7 @@ def test_sum_of_identity_times_m_is_the_diagonal():
     for e, want in [(sd.sum(eye * v, axis=1), v), (sd.sum(v * eye, axis=0), v),
                     (sd.sum(eye * M, axis=1), sd.diagonal(M)),
                     (sd.sum(eye * B, axis=-1), sd.diagonal(B, 0, -2, -1)),
-                    (sd.sum(eye * c, axis=0), c[:, 0]), (sd.sum(eye * x, axis=1), sd.broadcast_to(x, (3,)))]:
+                    (sd.sum(eye * c, axis=0), sd.reshape(c, (3,))), (sd.sum(eye * x, axis=1), sd.broadcast_to(x, (3,)))]:
         s = sd.simplify(e)
         assert s is sd.simplify(want)
         np.testing.assert_array_equal(sd.evaluate(s, values, simplify=False),
@@ -292,3 +292,76 @@ def test_identity_products_that_do_not_select_stay():
     want = (yv.reshape(2, 1, 3) @ AT_POINT["A"].T).reshape(4, 2)
     np.testing.assert_allclose(sd.evaluate(s, {"y": yv, "A": AT_POINT["A"]}), want, rtol=1e-14)
     assert str(s) != "y @ A.T"
+
+
+def test_stencil_jacobian_is_three_diagonals():
+    v = sd.var("v", (6,))
+    r = v[2:] - 2 * v[1:-1] + v[:-2] + v[1:-1] ** 3
+    j = sd.jacobian(r, v)
+    s = sd.simplify(j)
+    assert ops_of(s) & {"one_hot", "index_add", "matmul"} == set()
+    assert sorted(n.op.offset for n in sd.toposort(s) if n.op.name == "diagonal_embed") == [0, 1, 2]
+    vv = rng.normal(size=6)
+    want = np.zeros((4, 6))
+    for i in range(4):
+        want[i, i], want[i, i + 1], want[i, i + 2] = 1.0, 3 * vv[i + 1] ** 2 - 2, 1.0
+    np.testing.assert_allclose(sd.evaluate(s, {"v": vv}, simplify=False), want, rtol=1e-14)
+    np.testing.assert_allclose(sd.compile(j, inputs=[v])(vv), want, rtol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_rosenbrock_hessian_is_tridiagonal(dtype):
+    v = sd.var("v", (7,), dtype)
+    f = sd.sum(100 * (v[1:] - v[:-1] ** 2) ** 2 + (1 - v[:-1]) ** 2)
+    h = sd.hessian(f, v)
+    s = sd.simplify(h)
+    assert ops_of(s) & {"one_hot", "index_add"} == set()
+    assert sorted(n.op.offset for n in sd.toposort(s) if n.op.name == "diagonal_embed") == [-1, 0, 1]
+    x = np.linspace(-1.5, 2.0, 7).astype(dtype)
+    want = np.zeros((7, 7))  # scipy.optimize.rosen_hess, written out
+    want[np.arange(6), np.arange(1, 7)] = want[np.arange(1, 7), np.arange(6)] = -400 * x[:-1]
+    diagonal = np.zeros(7)
+    diagonal[0] = 1200 * x[0] ** 2 - 400 * x[1] + 2
+    diagonal[-1] = 200
+    diagonal[1:-1] = 202 + 1200 * x[1:-1] ** 2 - 400 * x[2:]
+    want[np.arange(7), np.arange(7)] = diagonal
+    rtol = 1e-5 if dtype == "float32" else 1e-12
+    got = sd.evaluate(s, {"v": x}, simplify=False)
+    assert got.dtype == dtype
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol)
+    compiled = sd.compile(h, inputs=[v])(x)
+    assert compiled.dtype == dtype
+    np.testing.assert_allclose(compiled, want, rtol=rtol, atol=rtol)
+
+
+def test_diagonals_of_blocks_land_where_the_dense_product_puts_them():
+    # blocks of the identity, scaled by rows, columns and scalars, added into blocks of larger
+    # matrices: every placement against the dense graph
+    pick = np.random.default_rng(11)
+    for _ in range(60):
+        n = int(pick.integers(2, 6))
+        r0, c0 = int(pick.integers(0, n)), int(pick.integers(0, n))
+        r1, c1 = int(pick.integers(r0 + 1, n + 1)), int(pick.integers(c0 + 1, n + 1))
+        block = sd.eye(n)[r0:r1, c0:c1]
+        rows, cols = block.shape
+        kind = pick.integers(0, 3)
+        m = [sd.var("m", ()), sd.var("m", (cols,)), sd.var("m", (rows, 1))][kind]
+        R, C = rows + int(pick.integers(0, 3)), cols + int(pick.integers(0, 3))
+        a, b = int(pick.integers(0, R - rows + 1)), int(pick.integers(0, C - cols + 1))
+        e = sd.index_add(block * m, (R, C), np.s_[a:a + rows, b:b + cols])
+        e = e + sd.index_add(2.0 * block, (R, C), np.s_[a:a + rows, b:b + cols])
+        s = sd.simplify(e)
+        assert "one_hot" not in ops_of(s), str(s)
+        mv = pick.normal(size=m.shape)
+        np.testing.assert_allclose(sd.evaluate(s, {"m": mv}, simplify=False),
+                                   sd.evaluate(e, {"m": mv}, simplify=False), rtol=1e-14)
+        for axis in (0, 1):
+            total = sd.sum(e, axis=axis)
+            np.testing.assert_allclose(sd.evaluate(sd.simplify(total), {"m": mv}, simplify=False),
+                                       sd.evaluate(total, {"m": mv}, simplify=False), rtol=1e-14)
+
+
+def test_jacobian_of_an_elementwise_function_is_its_diagonal():
+    v = sd.var("v", (4,))
+    assert str(sd.simplify(sd.jacobian(sd.sin(v), v))) == "diag(cos(v))"
+    assert sd.simplify(sd.sum(sd.jacobian(sd.sin(v), v), axis=1)) is sd.simplify(sd.cos(v))

@@ -49,7 +49,8 @@ from ..ops.elementwise import (
     Neg, Pow, Relu, Sigmoid, Sign, Sin, Softplus, Sqrt, StopGradient, Sub, Tanh, Unary, Where,
     expm1, log1p, negative, power, sigmoid, sqrt,
 )
-from ..ops.diagonals import diagonal
+from ..ops.diagonals import DiagonalEmbed, diagonal, diagonal_embed
+from ..ops.layout import pad
 from ..ops.elementwise import abs as abs_
 from ..ops.numeric import hypot
 from ..ops.nn import LogSoftmax, OneHot, Softmax, one_hot, softmax
@@ -59,7 +60,7 @@ from ..ops.reduce import Max, Min, Prod, Sum, count
 from ..ops.stable import HEADS, stable_form
 from ..ops.shape import (
     Arange, BroadcastTo, Concatenate, Index, IndexAdd, Reshape, Transpose, broadcast_to,
-    concatenate, reshape, transpose,
+    concatenate, index_shape, reshape, transpose,
 )
 from .engine import Context
 from .pattern import Pat, Rule, RuleSet, scalar_constant
@@ -887,19 +888,21 @@ def _identity_batch(n: Node, axis: int) -> Any:
 
 
 def _diagonal_of_scaled_identity(n: Node) -> Node | None:
-    """d when ``n`` is I * m, the k x k identity times an m that is constant along one of its
-    axes (a scalar, a row or a column), so that ``n`` is diag(d): d is m as a vector (or m
-    itself when it is a scalar)."""
-    if not isinstance(n.op, Mul) or n.ndim != 2:
+    """d when square matrix ``n`` is diag(d): the identity times a scalar, a row or a column
+    (d is then that as a vector, or the scalar itself), or a sum of diagonals with only the
+    main one."""
+    if n.ndim != 2 or n.shape[0] != n.shape[1]:
         return None
-    for eye, m in (n.inputs, n.inputs[::-1]):
-        if _is_identity(eye):
-            k = eye.shape[0]
-            if m.shape in ((), (1,), (1, 1)):
-                return reshape(m, ())
-            if m.shape in ((k,), (1, k), (k, 1)):
-                return reshape(m, (k,))
-    return None
+    if isinstance(n.op, Mul):
+        for eye, m in (n.inputs, n.inputs[::-1]):
+            if _is_identity(eye):
+                k = eye.shape[0]
+                if m.shape in ((), (1,), (1, 1)):
+                    return reshape(m, ())
+                if m.shape in ((k,), (1, k), (k, 1)):
+                    return reshape(m, (k,))
+    parts = _band(n)
+    return parts[0] if parts is not None and set(parts) == {0} else None
 
 
 def _matmul_identity(node: Node, a: Node, b: Node) -> Node | None:
@@ -944,6 +947,215 @@ def _batched_rows_product(node: Node, p: Node) -> Node | None:
     return None
 
 
+# -- banded matrices ------------------------------------------------------------------------------
+# A Jacobian's or Hessian's seed is the identity; where a function reads shifted slices of its
+# input (v[1:] - v[:-1], a stencil), the batched reverse pass slices the identity, multiplies it
+# by vectors and adds it into slices of a zero matrix: a band of a few diagonals, built as dense
+# n x n products. These rules write such a matrix as diagonal_embed(d, shape, k) per diagonal,
+# with d computed on vectors: the identity's zeros select, as in the one-hot rules above.
+
+_BAND_STEPS = 32  # nodes walked at most to read a sum of diagonals
+
+
+def _unit_slices(spec: tuple[Any, ...], shape: tuple[Any, ...]) -> tuple[int, int] | None:
+    """(row start, column start) when ``spec`` indexes a matrix of static ``shape`` with two
+    slices of step 1 (a contiguous block), else None."""
+    if len(spec) != 2 or len(shape) != 2 or not all(isinstance(d, int) for d in shape):
+        return None
+    starts = []
+    for it, d in zip(spec, shape):
+        if it[0] != "s":
+            return None
+        start, _, step = slice(*it[1:]).indices(d)
+        if step != 1:
+            return None
+        starts.append(start)
+    return starts[0], starts[1]
+
+
+def _diagonal_span(shape: tuple[Any, ...], k: int) -> tuple[int, int]:
+    """(first row, length) of diagonal ``k`` of a matrix of ``shape``."""
+    rows, cols = shape
+    first = max(-k, 0)
+    return first, max(0, min(rows - first, cols - first - k))
+
+
+def _band_leaf(n: Node) -> tuple[int, Node] | None:
+    """(k, d) when matrix ``n`` is one diagonal: d on diagonal k, zeros elsewhere."""
+    if _is_identity(n) and isinstance(n.shape[0], int):
+        return 0, _ones(n.shape[0], n.dtype)
+    op = n.op
+    if isinstance(op, DiagonalEmbed) and n.ndim == 2 and (op.axis1, op.axis2) == (0, 1):
+        return op.offset, n.inputs[0]
+    return None
+
+
+def _band(n: Node) -> dict[int, Node] | None:
+    """Matrix ``n`` as its diagonals (offset -> vector) when it is a sum, difference, negation or
+    scaling of diagonals (the identity, diagonal_embed over axes 0 and 1), else None."""
+    if n.ndim != 2 or not all(isinstance(d, int) for d in n.shape):
+        return None
+    leaves: list[tuple[Any, Node]] = []
+    stack: list[tuple[Any, Node]] = [(1, n)]
+    for _ in range(_BAND_STEPS):
+        if not stack:
+            break
+        k, m = stack.pop()
+        if m.shape != n.shape:
+            return None
+        op = m.op
+        if isinstance(op, (Add, Sub)):
+            stack.append((k, m.inputs[0]))
+            stack.append((-k if isinstance(op, Sub) else k, m.inputs[1]))
+        elif isinstance(op, Neg):
+            stack.append((-k, m.inputs[0]))
+        elif _scale_of(m) is not None:
+            t, f = _scale_of(m)  # type: ignore[misc]
+            stack.append((k * f, t))
+        else:
+            leaves.append((k, m))
+    else:
+        if stack:
+            return None
+    parts: dict[int, Node] = {}
+    for k, m in leaves:
+        leaf = _band_leaf(m)
+        if leaf is None:
+            return None
+        off, d = leaf
+        term = d if k == 1 else -d if k == -1 else const(np.asarray(k, dtype=m.dtype)) * d
+        parts[off] = parts[off] + term if off in parts else term
+    return parts
+
+
+def _ones(length: int, dtype: np.dtype) -> Node:
+    return broadcast_to(const(np.asarray(1, dtype=dtype)), (length,))
+
+
+def _band_matrix(parts: dict[int, Node], shape: tuple[int, ...], dtype: np.dtype) -> Node:
+    """The sum of diagonal_embed(d, shape, k) over ``parts``, offsets in order."""
+    out: Node | None = None
+    for k in sorted(parts):
+        if _diagonal_span(shape, k)[1] == 0:
+            continue
+        t = diagonal_embed(parts[k], shape, k)
+        out = t if out is None else out + t
+    return out if out is not None else broadcast_to(const(np.asarray(0, dtype=dtype)), shape)
+
+
+def _identity_block(node: Node, x: Node) -> Node | None:
+    """I[r0:r1, c0:c1] -> diagonal_embed(1, shape, r0 - c0): a block of the identity is one
+    diagonal of it."""
+    if not _is_identity(x) or not isinstance(x.shape[0], int):
+        return None
+    starts = _unit_slices(node.op.spec, x.shape)  # type: ignore[attr-defined]
+    if starts is None:
+        return None
+    k = starts[0] - starts[1]  # I[r0 + i, c0 + j] is 1 where j = i + r0 - c0
+    length = _diagonal_span(node.shape, k)[1]
+    if length == 0:
+        return full(0, node)  # a block off the diagonal: zeros
+    return diagonal_embed(_ones(length, x.dtype), node.shape, k)
+
+
+def _band_times(node: Node, x: Node, y: Node) -> Node | None:
+    """(sum of diagonals) * m, m a scalar, a row or a column -> each diagonal times the part of
+    m it meets: one product of vectors per diagonal instead of a dense one."""
+    if node.ndim != 2 or x.shape == y.shape == node.shape and (
+            _band(x) is None and _band(y) is None):
+        return None
+    for b, m in ((x, y), (y, x)):
+        if b.shape != node.shape:
+            continue
+        parts = _band(b)
+        if parts is None:
+            continue
+        rows, cols = node.shape
+        if m.ndim == 0 or all(d == 1 for d in m.shape):
+            v, along = reshape(m, ()), None
+        elif m.shape in ((cols,), (1, cols)):
+            v, along = reshape(m, (cols,)), "col"
+        elif m.shape == (rows, 1):
+            v, along = reshape(m, (rows,)), "row"
+        else:
+            return None
+        out: dict[int, Node] = {}
+        for k, d in parts.items():
+            first, length = _diagonal_span(node.shape, k)
+            if along is not None:
+                at = first if along == "row" else first + k
+                if (at, length) != (0, v.shape[0]):
+                    v = v[at:at + length]
+            out[k] = d * v
+        return _band_matrix(out, node.shape, node.dtype)
+    return None
+
+
+def _band_index_add(node: Node, x: Node) -> Node | None:
+    """index_add(sum of diagonals, shape, s_[r0:, c0:]) -> the same diagonals of the larger
+    matrix, shifted by c0 - r0 and padded with zeros."""
+    op: IndexAdd = node.op  # type: ignore[assignment]
+    if len(node.inputs) != 1 or len(op.shape) != 2:
+        return None
+    starts = _unit_slices(op.spec, op.shape)
+    if starts is None or x.shape != index_shape(op.spec, op.shape, []):
+        return None
+    parts = _band(x)
+    if parts is None:
+        return None
+    r0, c0 = starts
+    out: dict[int, Node] = {}
+    for k, d in parts.items():
+        first, length = _diagonal_span(x.shape, k)
+        if length == 0:
+            continue
+        big = k + c0 - r0
+        bfirst, blength = _diagonal_span(op.shape, big)
+        # the small diagonal's first element, (first, first + k), is (first + r0, first + k + c0)
+        out[big] = _placed(d, (first + r0) - bfirst, blength)
+    return _band_matrix(out, op.shape, node.dtype)
+
+
+def _placed(d: Node, at: int, size: int) -> Node:
+    """Vector ``d`` at position ``at`` of a vector of zeros of length ``size``."""
+    after = size - at - d.shape[0]
+    return d if (at, after) == (0, 0) else pad(d, ((at, after),))
+
+
+def _band_sum_axis(node: Node, x: Node) -> Node | None:
+    """sum(sum of diagonals, axis) -> each diagonal in its place in a vector: sum(diag(v), 1)
+    is v, with no n x n matrix."""
+    op: Sum = node.op  # type: ignore[assignment]
+    if x.ndim != 2 or len(op.axes) != 1:
+        return None
+    parts = _band(x)
+    if parts is None:
+        return None
+    axis = op.axes[0]
+    size = x.shape[1 - axis]
+    out: Node | None = None
+    for k, d in sorted(parts.items()):
+        first, length = _diagonal_span(x.shape, k)
+        if length:
+            t = _placed(d, first if axis == 1 else first + k, size)
+            out = t if out is None else out + t
+    if out is None:
+        return None
+    return reshape(out, node.shape) if out.shape != node.shape else out
+
+
+def _band_sum(node: Node) -> Node | None:
+    """a + b of diagonals that share an offset -> one diagonal_embed per offset."""
+    a, b = node.inputs
+    if node.ndim != 2 or a.shape != node.shape or b.shape != node.shape:
+        return None
+    pa, pb = _band(a), _band(b)
+    if pa is None or pb is None or not set(pa) & set(pb):
+        return None
+    parts = _band(node)
+    return None if parts is None else _band_matrix(parts, node.shape, node.dtype)
+
+
 def _sum_one_hot_vector(node: Node, v: Node, sign: int) -> Node | None:
     """sum(e_l) -> 1 over axes that include the one-hot axis (and -e_l -> -1)."""
     found = _one_hot_vector(v)
@@ -954,6 +1166,11 @@ def _sum_one_hot_vector(node: Node, v: Node, sign: int) -> Node | None:
 
 ONE_HOT = RuleSet([
     Rule(Pat(MatMul, x, y), lambda node, x, y: _matmul_one_hot(node, x, y)),  # W @ e_l -> W[:, l]
+    Rule(Pat(Index, x), _identity_block),  # I[:, 1:] -> diagonal_embed(1, (n, n - 1), -1)
+    Rule(Pat(Mul, x, y), _band_times),  # diagonal_embed(d) * v -> diagonal_embed(d * v[...])
+    Rule(Pat(IndexAdd, x), _band_index_add),  # index_add(diagonal_embed(d), s_[:, 1:]) -> diagonal_embed(pad d)
+    Rule(Pat((Add, Sub)), _band_sum),
+    Rule(Pat(Sum, x), _band_sum_axis),  # sum(diag(v), axis=1) -> v  # diagonal_embed(a) + diagonal_embed(b) -> diagonal_embed(a + b)
     Rule(Pat(MatMul, x, y), lambda node, x, y: _matmul_identity(node, x, y)),  # I @ b -> b, reshape(I, (k, 1, k)) @ b -> reshape(b)
     Rule(Pat(Reshape, Pat(MatMul, name="p")), _batched_rows_product),  # reshape(reshape(y) @ x) -> y @ x
     Rule(Pat(Sum, x * y), _sum_times_one_hot),  # sum(e_l * x) -> x[l]
