@@ -455,6 +455,18 @@ def test_constants_are_exact_and_large_arrays_are_not_literals():
     assert "0.1" in fn.source and "float('nan')" in fn.source
 
 
+def test_a_transposed_constant_sums_like_the_evaluator_bit_for_bit():
+    # generated code writes a constant in C order; the evaluator ran on the array as given, whose
+    # transposed layout made the product, and so the order the sum adds in, another one
+    c = RNG.standard_normal((3, 64, 8)).transpose(1, 2, 0)
+    x = sd.var("x", (3,))
+    y = sd.sum(x * c, axis=(0, 1))
+    value = RNG.standard_normal(3)
+    for simplify in (False, True):
+        _assert_bits(sd.compile(y, inputs=[x], simplify=simplify)(value),
+                     sd.evaluate(y, {"x": value}, simplify=simplify))
+
+
 def test_outputs_are_fresh_arrays_and_one_output_returns_one_value():
     x = sd.var("x", (3,))
     zero_grad = sd.grad(sd.sum(sd.stop_gradient(x)), x)  # a broadcast zero
