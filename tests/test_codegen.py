@@ -357,6 +357,20 @@ def test_rounding_on_the_scalar_path_gives_numpys_floats_bit_for_bit(name):
         _assert_bits(np.float64(got), getattr(np, name)(np.float64(v)))
 
 
+@pytest.mark.parametrize("name", ["relu", "maximum", "minimum"])
+def test_ties_of_signed_zeros_on_the_scalar_path_pick_numpys_zero(name):
+    # relu(-0.0) is np.maximum(-0.0, 0), 0.0 (Python's max(-0.0, 0.0) keeps the first, -0.0);
+    # np.maximum and np.minimum give their second argument on ties
+    x, y = sd.symbols("x y")
+    e = sd.relu(x) if name == "relu" else sd.FUNCTIONS[name](x, y)
+    fn = sd.compile(e, inputs=[x, y] if name != "relu" else [x])
+    assert "def _f_numpy" in fn.source  # the scalar path
+    for a in (0.0, -0.0):
+        for b in (0.0, -0.0):
+            args = (a,) if name == "relu" else (a, b)
+            _assert_bits(np.float64(fn(*args)), sd.evaluate(e, dict(zip("xy", args))))
+
+
 def test_floor_divide_on_the_scalar_path_gives_numpys_floats_bit_for_bit():
     x, y = sd.symbols("x y")
     q = x // y
