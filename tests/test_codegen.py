@@ -494,6 +494,19 @@ def test_outputs_are_fresh_arrays_and_one_output_returns_one_value():
     assert single(np.ones(3)).shape == (3,)
 
 
+def test_a_diagonal_is_returned_as_an_array_of_its_own():
+    # np.diagonal's result is a read-only view; the gradient of sum(diag(v)) took the diagonal
+    # of a product and returned it as it was, where the evaluator returns a writeable copy
+    v = sd.var("v", (3,))
+    A = sd.var("A", (3, 3))
+    outs = [sd.grad(sd.sum(sd.diag(v) * 1.5), v), sd.diagonal(A * 2.0), sd.diagonal(A * 2.0).T]
+    for simplify in (False, True):
+        got = sd.compile(outs, inputs=[v, A], simplify=simplify)(np.arange(3.0), np.eye(3))
+        for g, w in zip(got, sd.evaluate(outs, {"v": np.arange(3.0), "A": np.eye(3)})):
+            assert g.flags.writeable
+            _assert_bits(g, w)
+
+
 def test_no_two_outputs_share_memory():
     # an output listed twice (or two that simplify to one node) was one array returned twice,
     # and a view of another output (y.T beside y) wrote through to it; outputs that are already
