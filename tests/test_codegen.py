@@ -424,6 +424,16 @@ def test_validation_errors_name_the_argument():
         fn(np.ones((4, 3)))
 
 
+def test_the_docstring_names_dimensions_as_the_shapes_do():
+    # an output named n took the identifier n, and the docstring listed the dimension by the
+    # module's own name for it, n_2, beside shapes that read (n, 3)
+    X = sd.var("X", ("n", 3))
+    fn = sd.compile({"n": sd.dim_size("n"), "total": sd.sum(X)}, inputs=[X])
+    assert "X: float64, shape (n, 3)" in fn.__doc__
+    assert "Dimensions n are read from the arguments' shapes" in fn.__doc__
+    assert fn(np.ones((4, 3))) == (4, 12.0)
+
+
 def test_integer_argument_that_does_not_fit_is_refused_not_wrapped():
     i, u = sd.var("i", dtype="int32"), sd.var("u", shape=(2,), dtype="uint8")
     fn = sd.compile([i * 2, u + 1], inputs=[i, u])

@@ -712,7 +712,7 @@ class _Emitter:
         for o, n, user in zip(self.outs, self.out_names, self.user_out_names):
             text.append(row(n, user, o))
         if self.dims:
-            shown = ", ".join(self.dims.values())
+            shown = _docstring_text(", ".join(self.dims))  # as the shapes above name them
             text.append(f"Dimensions {shown} are read from the arguments' shapes and must agree.")
         return ['"""' + text[0], *text[1:], '"""']
 
