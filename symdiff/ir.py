@@ -133,7 +133,8 @@ class Op:
     - ``emit(args, dim)``: a NumPy expression (Python source) computing the op from argument
       expressions; the evaluator compiles it and the code generator writes it out, so the two
       cannot disagree. ``dim(d)`` renders a dimension (a size, or the name bound to it).
-      ``view``: whether that NumPy result may share the first input's memory.
+      ``view``: whether that NumPy result may share the first input's memory; ``readonly``:
+      whether it may be a read-only array.
     - ``emit_scalar(args)``: the same operation on Python floats (``math`` functions), or None
       when the op has no such form; the code generator's fast path for all-scalar functions.
     - ``vjp(g, out, *inputs)``: the cotangent of each input, as nodes built from symdiff ops
@@ -152,6 +153,9 @@ class Op:
     # the code generator then never writes into it, and copies it before returning it when that
     # input is the caller's
     view: ClassVar[bool] = False
+    # whether the NumPy result may be read-only (np.broadcast_to, np.diagonal): the code
+    # generator copies it before returning it, as the caller expects an array of its own
+    readonly: ClassVar[bool] = False
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         # An op class without an __init__ has no static attributes: all its instances are

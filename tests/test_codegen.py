@@ -357,6 +357,20 @@ def test_rounding_on_the_scalar_path_gives_numpys_floats_bit_for_bit(name):
         _assert_bits(np.float64(got), getattr(np, name)(np.float64(v)))
 
 
+@pytest.mark.parametrize("name", ["relu", "maximum", "minimum"])
+def test_ties_of_signed_zeros_on_the_scalar_path_pick_numpys_zero(name):
+    # relu(-0.0) is np.maximum(-0.0, 0), 0.0 (Python's max(-0.0, 0.0) keeps the first, -0.0);
+    # np.maximum and np.minimum give their second argument on ties
+    x, y = sd.symbols("x y")
+    e = sd.relu(x) if name == "relu" else sd.FUNCTIONS[name](x, y)
+    fn = sd.compile(e, inputs=[x, y] if name != "relu" else [x])
+    assert "def _f_numpy" in fn.source  # the scalar path
+    for a in (0.0, -0.0):
+        for b in (0.0, -0.0):
+            args = (a,) if name == "relu" else (a, b)
+            _assert_bits(np.float64(fn(*args)), sd.evaluate(e, dict(zip("xy", args))))
+
+
 def test_floor_divide_on_the_scalar_path_gives_numpys_floats_bit_for_bit():
     x, y = sd.symbols("x y")
     q = x // y
@@ -410,6 +424,16 @@ def test_validation_errors_name_the_argument():
         fn(np.ones((4, 3)))
 
 
+def test_the_docstring_names_dimensions_as_the_shapes_do():
+    # an output named n took the identifier n, and the docstring listed the dimension by the
+    # module's own name for it, n_2, beside shapes that read (n, 3)
+    X = sd.var("X", ("n", 3))
+    fn = sd.compile({"n": sd.dim_size("n"), "total": sd.sum(X)}, inputs=[X])
+    assert "X: float64, shape (n, 3)" in fn.__doc__
+    assert "Dimensions n are read from the arguments' shapes" in fn.__doc__
+    assert fn(np.ones((4, 3))) == (4, 12.0)
+
+
 def test_integer_argument_that_does_not_fit_is_refused_not_wrapped():
     i, u = sd.var("i", dtype="int32"), sd.var("u", shape=(2,), dtype="uint8")
     fn = sd.compile([i * 2, u + 1], inputs=[i, u])
@@ -455,6 +479,18 @@ def test_constants_are_exact_and_large_arrays_are_not_literals():
     assert "0.1" in fn.source and "float('nan')" in fn.source
 
 
+def test_a_transposed_constant_sums_like_the_evaluator_bit_for_bit():
+    # generated code writes a constant in C order; the evaluator ran on the array as given, whose
+    # transposed layout made the product, and so the order the sum adds in, another one
+    c = RNG.standard_normal((3, 64, 8)).transpose(1, 2, 0)
+    x = sd.var("x", (3,))
+    y = sd.sum(x * c, axis=(0, 1))
+    value = RNG.standard_normal(3)
+    for simplify in (False, True):
+        _assert_bits(sd.compile(y, inputs=[x], simplify=simplify)(value),
+                     sd.evaluate(y, {"x": value}, simplify=simplify))
+
+
 def test_outputs_are_fresh_arrays_and_one_output_returns_one_value():
     x = sd.var("x", (3,))
     zero_grad = sd.grad(sd.sum(sd.stop_gradient(x)), x)  # a broadcast zero
@@ -466,6 +502,19 @@ def test_outputs_are_fresh_arrays_and_one_output_returns_one_value():
     assert same.flags.writeable
     single = sd.compile(x * 2.0, inputs=[x])
     assert single(np.ones(3)).shape == (3,)
+
+
+def test_a_diagonal_is_returned_as_an_array_of_its_own():
+    # np.diagonal's result is a read-only view; the gradient of sum(diag(v)) took the diagonal
+    # of a product and returned it as it was, where the evaluator returns a writeable copy
+    v = sd.var("v", (3,))
+    A = sd.var("A", (3, 3))
+    outs = [sd.grad(sd.sum(sd.diag(v) * 1.5), v), sd.diagonal(A * 2.0), sd.diagonal(A * 2.0).T]
+    for simplify in (False, True):
+        got = sd.compile(outs, inputs=[v, A], simplify=simplify)(np.arange(3.0), np.eye(3))
+        for g, w in zip(got, sd.evaluate(outs, {"v": np.arange(3.0), "A": np.eye(3)})):
+            assert g.flags.writeable
+            _assert_bits(g, w)
 
 
 def test_no_two_outputs_share_memory():

@@ -41,7 +41,7 @@ from ..ops.elementwise import Binary, Elementwise, StopGradient
 from ..ops.nn import LogSoftmax, OneHot, Softmax
 from ..ops.products import MatMul
 from ..ops.reduce import Reduction
-from ..ops.shape import Arange, BroadcastTo, Concatenate, IndexAdd
+from ..ops.shape import Arange, Concatenate, IndexAdd
 from ..ops.base import graph_variables
 
 # Constant arrays up to this many elements are written as literals; larger ones as base64 bytes.
@@ -606,12 +606,13 @@ class _Emitter:
         return None
 
     def readonly_nodes(self) -> set[Node]:
-        """The nodes whose arrays may be a constant, a broadcast view or the caller's own
-        input array (or a view of one of these): an output among them is returned as a copy."""
+        """The nodes whose arrays may be a constant, read-only (a broadcast view, a diagonal) or
+        the caller's own input array (or a view of one of these): an output among them is
+        returned as a copy."""
         ro: set[Node] = set()
         inputs: set[Node] = set()
         for n in self.order:
-            if isinstance(n.op, (Const, BroadcastTo)):
+            if isinstance(n.op, Const) or n.op.readonly:
                 ro.add(n)
             elif isinstance(n.op, Var) or (
                     n.op.view and len(n.inputs) == 1 and n.inputs[0] in inputs):
@@ -711,7 +712,7 @@ class _Emitter:
         for o, n, user in zip(self.outs, self.out_names, self.user_out_names):
             text.append(row(n, user, o))
         if self.dims:
-            shown = ", ".join(self.dims.values())
+            shown = _docstring_text(", ".join(self.dims))  # as the shapes above name them
             text.append(f"Dimensions {shown} are read from the arguments' shapes and must agree.")
         return ['"""' + text[0], *text[1:], '"""']
 

@@ -189,7 +189,10 @@ class Const(Op):
     name = "const"
 
     def __init__(self, value: np.ndarray) -> None:
-        value = np.array(value, copy=True)
+        # C order, as generated code writes every constant: NumPy orders a result like its
+        # operands, and a reduction adds in memory order, so a transposed array would give the
+        # evaluator other last bits than the generated code
+        value = np.array(value, copy=True, order="C")
         value.flags.writeable = False
         self.value = value
         self._key = (value.dtype.str, value.shape, value.tobytes())

@@ -43,7 +43,7 @@ class Diagonal(Op):
 
     __slots__ = ("offset", "axis1", "axis2")
     name = "diagonal"
-    view = True
+    view = readonly = True  # np.diagonal's view is read-only
 
     def __init__(self, offset: int, axis1: int, axis2: int) -> None:
         self.offset, self.axis1, self.axis2 = offset, axis1, axis2

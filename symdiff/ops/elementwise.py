@@ -214,7 +214,8 @@ class Pow(Binary):
 class Maximum(Binary):
     name, numpy = "maximum", "np.maximum({0}, {1})"
     inplace = "np.maximum({0}, {1}, out={out})"
-    math = "({0} if {0} >= {1} or {0} != {0} else {1})"
+    # NumPy's loop gives the second argument on ties, which tells 0.0 from -0.0
+    math = "({0} if {0} > {1} or {0} != {0} else {1})"
 
     def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
         pick_a = a >= b  # ties route to the first argument
@@ -224,7 +225,7 @@ class Maximum(Binary):
 class Minimum(Binary):
     name, numpy = "minimum", "np.minimum({0}, {1})"
     inplace = "np.minimum({0}, {1}, out={out})"
-    math = "({0} if {0} <= {1} or {0} != {0} else {1})"
+    math = "({0} if {0} < {1} or {0} != {0} else {1})"  # the second on ties, as NumPy
 
     def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
         pick_a = a <= b
@@ -342,7 +343,7 @@ class Sigmoid(Unary):
 class Relu(Unary):
     name, numpy = "relu", "np.maximum({0}, 0)"
     inplace = "np.maximum({0}, 0, out={out})"
-    math = "max({0}, 0.0)"
+    math = "({0} if {0} > 0.0 or {0} != {0} else 0.0)"  # relu(-0.0) is 0.0, as np.maximum's
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         # relu'(0) = 0; testing the output (out > 0 exactly when x > 0, nan included) lets the

@@ -174,7 +174,7 @@ def swapaxes(x: Any, a: int, b: int) -> Node:
 class BroadcastTo(Op):
     __slots__ = ("shape",)
     name = "broadcast_to"
-    view = True
+    view = readonly = True
 
     def __init__(self, shape: Shape) -> None:
         self.shape = shape
