@@ -1388,7 +1388,7 @@ def _constant_of(n: Node, new: dict[Node, Node] | None = None) -> np.ndarray | N
 class _Monomial:
     """coefficient * prod(factor ** power), powers split into numerator and denominator."""
 
-    __slots__ = ("coef", "num", "den", "merged", "cost", "blocked")
+    __slots__ = ("coef", "num", "den", "merged", "cost", "blocked", "capped")
 
     def __init__(self, coef: Any) -> None:
         self.coef = coef
@@ -1397,6 +1397,7 @@ class _Monomial:
         self.blocked: dict[Node, dict[Node, None]] = {}
         self.merged = 0  # repeated factors or constants combined
         self.cost = 0  # product nodes of the original expression absorbed
+        self.capped = False  # read through more than _INSIDE_OPENS shared nodes: incomplete
 
     def key(self) -> frozenset[tuple[Node, int, int]]:
         fs = set(self.num) | set(self.den)
@@ -1419,16 +1420,25 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
     stack: list[tuple[Node, int, Node | None]] = [(term, 1, None)]
     uses = ctx.uses
     remade: list[Node] = []  # normal forms that are products, of factors that were not
+    opened = 0
     while stack:
         n, e, parent = stack.pop()
-        expandable = (owned if n is term else uses.get(n, 2) == 1 or n in inside) \
-            and n.dtype == dtype
+        single = owned if n is term else uses.get(n, 2) == 1
+        expandable = (single or n in inside) and n.dtype == dtype
         if not expandable and parent is not None and isinstance(n.op, (Mul, Div, Pow)) \
                 and n.dtype == dtype:
             m.blocked.setdefault(n, {})[parent] = None
         if n.dtype == dtype and (isinstance(n.op, Neg) or (
                 isinstance(n.op, Div) and _constant_of(n.inputs[0], ctx.new) is not None)):
             expandable = True  # seeing through a shared -t or k/t duplicates nothing
+        if expandable and not single:
+            # a node other terms or nodes use too: each monomial reading through it repeats
+            # the walk below it, so along a chain of them (the adjoints of a deep chain, each
+            # -(previous * f)) the walks would be quadratic; past a few, the term stays whole
+            opened += 1
+            if opened > _INSIDE_OPENS:
+                m.capped = True
+                return m
         if expandable and isinstance(n.op, _PRODUCT):
             scaled = _scale_of(n, ctx.new)
             if scaled is not None:
@@ -1530,6 +1540,7 @@ def _scaled(k: Any, body: Node | None, dtype: np.dtype) -> tuple[Node, bool]:
 
 _Term = tuple[Any, dict[Node, int], dict[Node, int]]  # coefficient, numerator, denominator
 _INSIDE_ROUNDS = 3  # rounds of expanding products shared only within one region
+_INSIDE_OPENS = 8  # shared nodes one monomial reads through, at most
 _FACTOR_DEPTH = 6  # nesting of factored sums built for one region (bounds the work per region)
 
 
@@ -1759,7 +1770,7 @@ def _collect_region(old: Node, ctx: Context) -> Node | None:
     if not additive:
         # a product alone: a single monomial, which changes only if factors merge
         m = _monomial(old, True, ctx, dtype, one)
-        if not m.merged:
+        if not m.merged or m.capped:
             return None
         leaves = {old: None}
         arrived[old] = uses.get(old, 1)
@@ -1776,7 +1787,13 @@ def _collect_region(old: Node, ctx: Context) -> Node | None:
                 constant = constant + k * v.astype(dtype)
             n_constants += 1
             continue
-        monos.append((leaf, owned, _monomial(leaf, owned, ctx, dtype, k)))
+        m = _monomial(leaf, owned, ctx, dtype, k)
+        if m.capped:  # the term whole, as a factor of its own
+            m = _Monomial(k)
+            f = new.get(leaf, leaf)
+            _inherit_rank(leaf, f, ctx.rank)
+            m.num[f] = 1
+        monos.append((leaf, owned, m))
     # A product that several terms of the region share, and nothing outside it uses, is
     # expanded too (g*e used by both g*e*u and -(g*e)*u): a few rounds, each a linear scan.
     inside: set[Node] = set()
@@ -1790,8 +1807,11 @@ def _collect_region(old: Node, ctx: Context) -> Node | None:
         if not grow:
             break
         inside |= grow
-        monos = [(leaf, owned, _monomial(leaf, owned, ctx, dtype, coef[leaf], inside)
+        wider = [(leaf, owned, _monomial(leaf, owned, ctx, dtype, coef[leaf], inside)
                   if not grow.isdisjoint(m.blocked) else m) for leaf, owned, m in monos]
+        if any(m.capped for _, _, m in wider):
+            break  # the terms as the last round read them: a partial copy would not be shared
+        monos = wider
     summed_groups: set[frozenset[tuple[Node, int, int]]] = set()
     for leaf, _, m in monos:
         merges += m.merged
