@@ -461,6 +461,8 @@ _BATCHED_RULES: dict[type[Op], Any] = {
 
 def vjp(y: Node | Sequence[Node], wrt: Wrt, cotangent: Any) -> Node | list[Node]:
     """The vector-Jacobian product: ``cotangent`` pulled back through ``y`` to each of ``wrt``.
+    An integer or boolean output is piecewise constant and pulls back zeros (JAX's float0
+    cotangents), where ``grad``, ``jacobian`` and ``hessian`` refuse it.
 
     >>> x = sd.var("x", shape=(3,)); sd.vjp(sd.sin(x), x, sd.var("v", shape=(3,)))
     """
@@ -483,6 +485,16 @@ def vjp(y: Node | Sequence[Node], wrt: Wrt, cotangent: Any) -> Node | list[Node]
     return result if many else result[0]
 
 
+def _float_output(y: Node, what: str) -> None:
+    """Refuse an integer or boolean output: it is piecewise constant, so a derivative of it is
+    no derivative (JAX's ``grad`` and ``jacrev`` refuse it too); ``vjp`` and ``jvp`` give zeros."""
+    if not y.type.is_float:
+        raise NotDifferentiableError(
+            f"{what} needs a floating-point output, got dtype {y.dtype} (an integer or boolean "
+            "value is piecewise constant; sd.vjp and sd.jvp give its zero derivatives)"
+        )
+
+
 def grad(y: Node, wrt: Wrt) -> Node | list[Node]:
     """The gradient of a scalar ``y``: one node per variable in ``wrt``, each of its shape.
 
@@ -494,8 +506,7 @@ def grad(y: Node, wrt: Wrt) -> Node | list[Node]:
             f"grad needs a scalar output, got shape {format_shape(y.shape)}; "
             "use sd.vjp(y, wrt, cotangent) or sd.jacobian(y, wrt) for non-scalar outputs"
         )
-    if not y.type.is_float:
-        raise NotDifferentiableError(f"grad needs a floating-point output, got dtype {y.dtype}")
+    _float_output(y, "grad")
     ws, many = _listify(wrt)
     result = _vjp([y], _resolve([y], ws), [const(np.ones((), y.dtype))])
     return result if many else result[0]
@@ -562,7 +573,8 @@ def backward_edges(y: Node, nodes: Sequence[Node]) -> list[tuple[Node, list[Node
 def jvp(y: Node | Sequence[Node], wrt: Wrt, tangent: Any) -> Node | list[Node]:
     """The Jacobian-vector product (forward mode): how ``y`` moves when ``wrt`` moves along
     ``tangent``. Tangents are pushed through the graph from the variables up (Taylor mode to
-    the first order, see ``taylor``), so only what ``y`` needs is built, once.
+    the first order, see ``taylor``), so only what ``y`` needs is built, once. An integer or
+    boolean output moves by float64 zeros (JAX's float0 tangents).
 
     >>> x = sd.var("x", shape=(3,)); sd.jvp(sd.sin(x), x, np.ones(3))   # cos(x)
     """
@@ -599,6 +611,7 @@ def jacobian(y: Node, wrt: Wrt) -> Node | list[Node]:
     y = as_node(y)
     ws, many = _listify(wrt)
     xs = _resolve([y], ws)
+    _float_output(y, "jacobian")
     size = y.type.static_size
     if size is None:
         raise NotImplementedError(
@@ -640,6 +653,7 @@ def hessian(y: Node, wrt: Wrt) -> Node | list[list[Node]]:
             f"hessian needs a scalar output, got shape {format_shape(y.shape)}; use sd.jacobian "
             "of a gradient for the second derivatives of several outputs"
         )
+    _float_output(y, "hessian")
     for x in xs:
         if x.type.static_size is None:
             what = x.op.var_name if isinstance(x.op, Var) else repr(x.op)  # type: ignore[attr-defined]

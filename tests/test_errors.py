@@ -57,6 +57,26 @@ def test_grad_of_integer_output_is_refused():
         sd.grad(i * 2, i)
 
 
+def test_jacobian_and_hessian_of_integer_output_are_refused_as_grad_refuses_it():
+    x = sd.var("x", shape=(3,))
+    with pytest.raises(sd.NotDifferentiableError,
+                       match=r"^jacobian needs a floating-point output, got dtype int64"):
+        sd.jacobian(sd.astype(x, "int64"), x)
+    with pytest.raises(sd.NotDifferentiableError, match=r"^jacobian needs a floating-point output, "
+                                                        r"got dtype bool"):
+        sd.jacobian(x > 0, x)
+    with pytest.raises(sd.NotDifferentiableError,
+                       match=r"^hessian needs a floating-point output, got dtype int64"):
+        sd.hessian(sd.sum(sd.floor(x).astype("int64")), x)
+    # vjp and jvp give the zero derivatives of a piecewise-constant output
+    cast = sd.astype(x, "int64")
+    vals = sd.evaluate([sd.vjp(cast, x, np.ones(3, dtype=np.int64)), sd.jvp(cast, x, np.ones(3))],
+                       {"x": np.array([0.5, 1.5, 2.5])})
+    for v in vals:
+        assert v.dtype == np.float64
+        np.testing.assert_array_equal(v, np.zeros(3))
+
+
 def test_grad_wrt_unknown_name():
     x, y = sd.symbols("x y")
     with pytest.raises(sd.UnknownVariableError) as e:
