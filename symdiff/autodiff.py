@@ -19,7 +19,7 @@ from typing import Any, Union
 
 import numpy as np
 
-from .errors import NotDifferentiableError, ShapeError, UnknownVariableError
+from .errors import DTypeError, NotDifferentiableError, ShapeError, UnknownVariableError
 from .ir import Node, Op, Shape, Type, format_shape, gc_paused, substitute, toposort
 from .ops import (
     Var, as_node, astype, broadcast_to, const, cos, eye, index, reshape, sin, stack, sum_to,
@@ -72,16 +72,35 @@ def _listify(v: Any) -> tuple[list[Any], bool]:
     return [v], False
 
 
-def _per_variable(xs: Sequence[Node], v: Any, what: str, noun: str) -> list[Any]:
-    """One vector (a tangent, a direction) per variable of ``xs``. For one variable, a list is
-    its vector written as numbers ([1.0, 2.0], or [2.0] for a variable of shape (1,)), unless
-    it holds one array or expression."""
+def _per_variable(xs: Sequence[Node], v: Any, what: str, noun: str, of: str = "variables"
+                  ) -> list[Any]:
+    """One vector (a tangent, a direction; a cotangent) per variable (output) of ``xs``. For
+    one, a list is its vector written as numbers ([1.0, 2.0], or [2.0] for a variable of shape
+    (1,)), unless it holds one array or expression."""
     vs, listed = _listify(v)
     if len(xs) == 1 and listed and (len(vs) != 1 or (xs[0].shape != () and _is_number(vs[0]))):
         return [v]
     if len(vs) != len(xs):
-        raise ValueError(f"{what}: {len(xs)} variables but {len(vs)} {noun}")
+        raise ValueError(f"{what}: {len(xs)} {of} but {len(vs)} {noun}")
     return vs
+
+
+def _label(x: Node) -> str:
+    """How an error names a node differentiated by: a variable by its name."""
+    return x.op.var_name if isinstance(x.op, Var) else repr(x.op)  # type: ignore[attr-defined]
+
+
+def _along(x: Node, v: Node, what: str, noun: str) -> Node:
+    """Direction ``v`` of variable ``x`` in ``x``'s dtype. A complex direction of a real
+    variable is refused: the line x + t*v would leave the reals, and a cast would keep only
+    its real part (JAX refuses a tangent whose dtype is not the variable's too)."""
+    if v.dtype.kind == "c" and x.dtype.kind != "c":
+        raise DTypeError(
+            f"{what}: the {noun} of {_label(x)!r} is {v.dtype}, but {_label(x)!r} is real "
+            f"({x.dtype}); give a real {noun} (for a complex one, take its real and imaginary "
+            "parts in two calls)"
+        )
+    return v if v.dtype == x.dtype else astype(v, x.dtype)
 
 
 def _is_number(v: Any) -> bool:
@@ -102,9 +121,8 @@ def _resolve(ys: Sequence[Node], wrt: Sequence[Any]) -> list[Node]:
         if not isinstance(w, Node):
             raise TypeError(f"can only differentiate with respect to variables or nodes, got {w!r}")
         if not w.type.is_float:
-            what = w.op.var_name if isinstance(w.op, Var) else repr(w.op)  # type: ignore[attr-defined]
             raise NotDifferentiableError(
-                f"cannot differentiate with respect to {what!r}: its dtype {w.dtype} is not floating-point "
+                f"cannot differentiate with respect to {_label(w)!r}: its dtype {w.dtype} is not floating-point "
                 "(integer and boolean inputs such as labels and indices carry no gradient)"
             )
         out.append(w)
@@ -468,9 +486,7 @@ def vjp(y: Node | Sequence[Node], wrt: Wrt, cotangent: Any) -> Node | list[Node]
     """
     ys, _ = _listify(y)
     ys = [as_node(v) for v in ys]
-    cots_in, _ = _listify(cotangent)
-    if len(cots_in) != len(ys):
-        raise ValueError(f"vjp: {len(ys)} outputs but {len(cots_in)} cotangents")
+    cots_in = _per_variable(ys, cotangent, "vjp", "cotangents", "outputs")
     cots: list[Node] = []
     for k, (yk, c) in enumerate(zip(ys, cots_in)):
         c = as_node(c, yk)
@@ -656,9 +672,8 @@ def hessian(y: Node, wrt: Wrt) -> Node | list[list[Node]]:
     _float_output(y, "hessian")
     for x in xs:
         if x.type.static_size is None:
-            what = x.op.var_name if isinstance(x.op, Var) else repr(x.op)  # type: ignore[attr-defined]
             raise NotImplementedError(
-                f"hessian needs variables of static shape, got {what!r} of shape "
+                f"hessian needs variables of static shape, got {_label(x)!r} of shape "
                 f"{format_shape(x.shape)}; use sd.hvp for Hessian-vector products"
             )
     g = grad(y, xs)
@@ -684,7 +699,7 @@ def hvp(y: Node, wrt: Wrt, v: Any) -> Node | list[Node]:
         vi = as_node(vi, x)
         if vi.shape != x.shape:
             raise ShapeError(f"hvp: vector shape {format_shape(vi.shape)} != variable shape {format_shape(x.shape)}")
-        vecs.append(vi)
+        vecs.append(_along(x, vi, "hvp", "vector"))
     g = grad(y, xs)
     assert isinstance(g, list)
     # the vectors pulled back through the gradient as cotangents (H is symmetric), so they are
@@ -980,9 +995,8 @@ def _line(ys: Sequence[Node], wrt: Wrt, direction: Any, what: str) -> dict[Node,
     if direction is None:
         for x in xs:
             if x.shape != ():
-                name = x.op.var_name if isinstance(x.op, Var) else repr(x.op)  # type: ignore[attr-defined]
                 raise ValueError(
-                    f"{what}: {name!r} has shape {format_shape(x.shape)}; give a direction of that "
+                    f"{what}: {_label(x)!r} has shape {format_shape(x.shape)}; give a direction of that "
                     "shape (the derivative is taken along the line x + t*direction)")
         vs = [1.0] * len(xs)
     else:
@@ -995,7 +1009,7 @@ def _line(ys: Sequence[Node], wrt: Wrt, direction: Any, what: str) -> dict[Node,
             raise ShapeError(
                 f"{what}: {kind} shape {format_shape(v.shape)} != variable shape "
                 f"{format_shape(x.shape)}")
-        v = v if v.dtype == x.dtype else astype(v, x.dtype)
+        v = _along(x, v, what, kind)
         out[x] = out[x] + v if x in out else v  # a variable named twice moves by both
     return out
 

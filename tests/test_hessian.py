@@ -287,6 +287,34 @@ def test_a_single_variables_vector_may_be_a_list_of_numbers_in_jvp_hvp_and_taylo
         sd.hvp(sd.sum(b) * x[0], [b, x], [1.0])
 
 
+def test_a_single_outputs_cotangent_may_be_a_list_of_numbers_in_vjp_as_a_tangent_in_jvp():
+    b, x = sd.var("b", (3,)), sd.var("x", (1,))
+    vals = {"b": np.array([0.5, 1.0, 2.0]), "x": np.ones(1)}
+    np.testing.assert_allclose(sd.evaluate(sd.vjp(sd.sin(b), b, [1.0, 2.0, 3.0]), vals),
+                               np.array([1.0, 2.0, 3.0]) * np.cos(vals["b"]), rtol=1e-15)
+    np.testing.assert_array_equal(sd.evaluate(sd.vjp(x ** 3, x, [2.0]), vals), [6.0])
+    np.testing.assert_array_equal(sd.evaluate(sd.vjp([x ** 3], x, [np.array([2.0])]), vals), [6.0])
+    with pytest.raises(ValueError, match="vjp: 2 outputs but 1 cotangents"):
+        sd.vjp([b, x], b, [np.ones(3)])
+
+
+def test_a_real_variable_refuses_a_complex_tangent_direction_or_vector():
+    # a cast would keep the real part alone: jvp(sin(x), x, 1j) gave 0, not 1j * cos(x)
+    x = sd.var("x", (2,))
+    for build, noun in [(lambda: sd.jvp(sd.sin(x), x, np.array([1j, 1.0])), "jvp: the tangent"),
+                        (lambda: sd.hvp(sd.sum(x ** 3), x, np.array([1j, 1.0])), "hvp: the vector"),
+                        (lambda: sd.derivative(sd.sum(x ** 3), x, 2, direction=sd.const(
+                            np.array([1j, 1.0]))), "taylor: the direction")]:
+        with pytest.raises(sd.DTypeError, match=rf"^{noun} of 'x' is complex128, but 'x' is real "
+                                                r"\(float64\); give a real"):
+            build()
+    # a complex variable takes real and complex tangents
+    z = sd.var("z", (2,), dtype="complex128")
+    zv = np.array([1 + 1j, 2 - 1j])
+    np.testing.assert_allclose(sd.evaluate(sd.jvp(z * z, z, np.array([1.0, 1j])), {"z": zv}),
+                               2 * zv * np.array([1.0, 1j]), rtol=1e-15)
+
+
 def test_no_variables_give_no_results():
     v = sd.var("v", (3,))
     assert sd.grad(sd.sum(v), []) == [] and sd.hessian(sd.sum(v), []) == []
