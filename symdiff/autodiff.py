@@ -511,6 +511,21 @@ def _float_output(y: Node, what: str) -> None:
         )
 
 
+def _gradient_dtypes(y: Node, xs: Sequence[Node], what: str) -> None:
+    """Refuse a complex output with a real variable: its derivative is complex, and a gradient
+    has its variable's dtype (reverse mode would keep the derivative's real part alone)."""
+    if y.dtype.kind != "c":
+        return
+    for x in xs:
+        if x.dtype.kind != "c":
+            raise NotDifferentiableError(
+                f"{what} of a complex output ({y.dtype}) with respect to the real {_label(x)!r} "
+                f"({x.dtype}): the derivative is complex, and a gradient has the variable's "
+                f"dtype; use sd.jacobian(y, {_label(x)!r}) for the complex derivative, or take "
+                "the real or imaginary part of y first"
+            )
+
+
 def grad(y: Node, wrt: Wrt) -> Node | list[Node]:
     """The gradient of a scalar ``y``: one node per variable in ``wrt``, each of its shape.
 
@@ -524,7 +539,9 @@ def grad(y: Node, wrt: Wrt) -> Node | list[Node]:
         )
     _float_output(y, "grad")
     ws, many = _listify(wrt)
-    result = _vjp([y], _resolve([y], ws), [const(np.ones((), y.dtype))])
+    xs = _resolve([y], ws)
+    _gradient_dtypes(y, xs, "grad")
+    result = _vjp([y], xs, [const(np.ones((), y.dtype))])
     return result if many else result[0]
 
 
@@ -670,6 +687,7 @@ def hessian(y: Node, wrt: Wrt) -> Node | list[list[Node]]:
             "of a gradient for the second derivatives of several outputs"
         )
     _float_output(y, "hessian")
+    _gradient_dtypes(y, xs, "hessian")
     for x in xs:
         if x.type.static_size is None:
             raise NotImplementedError(
@@ -692,6 +710,8 @@ def hvp(y: Node, wrt: Wrt, v: Any) -> Node | list[Node]:
     y = as_node(y)
     xs = _resolve([y], ws)
     vs = _per_variable(xs, v, "hvp", "vectors")
+    _float_output(y, "hvp")
+    _gradient_dtypes(y, xs, "hvp")
     if not xs:
         return []  # no variables: no products, as grad gives no gradients
     vecs: list[Node] = []

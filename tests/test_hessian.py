@@ -274,6 +274,27 @@ def test_jacobian_of_a_complex_output_by_a_real_variable_keeps_its_imaginary_par
     np.testing.assert_array_equal(sd.evaluate(jf, {"f": np.ones(2, np.float32)}), np.eye(2) * (1 + 1j))
 
 
+def test_grad_of_a_complex_output_by_a_real_variable_is_refused_where_jacobian_gives_it_whole():
+    # the gradient was d(Re y)/dx alone: grad(exp(1j x)) gave -sin(x), jacobian i exp(1j x)
+    x = sd.var("x")
+    y = sd.exp(1j * x)
+    np.testing.assert_allclose(sd.evaluate(sd.jacobian(y, x), {"x": 0.5}), 1j * np.exp(0.5j),
+                               rtol=1e-15)
+    for differentiate, what in [(sd.grad, "grad"), (sd.hessian, "hessian"),
+                                (lambda f, v: sd.hvp(f, v, 1.0), "hvp")]:
+        with pytest.raises(sd.NotDifferentiableError,
+                           match=rf"^{what} of a complex output \(complex128\) with respect to the "
+                                 r"real 'x' \(float64\): the derivative is complex.*sd\.jacobian"):
+            differentiate(y, x)
+    # a real output of a complex variable, and a complex output of a complex one, keep theirs
+    z = sd.var("z", dtype="complex128")
+    vals = {"x": 0.5, "z": 1.0 + 2.0j}
+    np.testing.assert_allclose(sd.evaluate(sd.grad(sd.exp(z) * x, z), vals), 0.5 * np.exp(1 + 2j),
+                               rtol=1e-15)
+    np.testing.assert_allclose(sd.evaluate(sd.grad(sd.abs(z) ** 2, z), vals), 2 * (1 - 2j),
+                               rtol=1e-15)
+
+
 def test_a_single_variables_vector_may_be_a_list_of_numbers_in_jvp_hvp_and_taylor():
     # for one variable a list of numbers is its vector, also [2.0] for a variable of shape (1,)
     b, x = sd.var("b", (2,)), sd.var("x", (1,))
