@@ -969,29 +969,38 @@ def _t_jvp(n: Node, y0: Node, ins: list[Series], K: int) -> Series:
 
 def _series(ys: Sequence[Node], leaves: dict[Node, Series], K: int) -> list[Series]:
     """The Taylor coefficients 0..K of each of ``ys``, given those of ``leaves``: one walk in
-    topological order. A node that no leaf reaches is its own constant series."""
+    topological order. A node that no leaf reaches is its own constant series. A leaf that
+    other leaves reach (``x`` and ``sin(x)`` both moved) moves by its own coefficients on top
+    of theirs, so that a jvp is the Jacobian that reverse mode gives times the tangents."""
     ser: dict[Node, Series] = dict(leaves)
     for n in toposort(ys):
-        if n in ser or not any(i in ser for i in n.inputs):
+        if not any(i in ser for i in n.inputs):
             continue
-        ins = [ser.get(i) or [i] + [None] * K for i in n.inputs]
-        args = [s[0] for s in ins]
-        y0 = n if all(a is i for a, i in zip(args, n.inputs)) else Node(n.op, args)  # type: ignore[arg-type]
-        if not n.type.is_float or not any(
-                c is not None for s, i in zip(ins, n.inputs) if i.type.is_float for c in s[1:]):
-            ser[n] = [y0] + [None] * K
-            continue
-        stable = stable_parts(n) if isinstance(n.op, STABLE_HEADS) else None
-        if stable is not None and any(x in ser for x in stable[1]):
-            # through its stable form, so the coefficients are as finite as the function
-            # (log(sigmoid(x)) as -softplus(-x): no division by a sigmoid that underflowed)
-            form = _series([stable[0]], {x: ser[x] for x in stable[1] if x in ser}, K)[0]
-            ser[n] = [y0, *form[1:]]
-            continue
-        rule = _TAYLOR.get(type(n.op))
-        out = rule(n, y0, ins, K) if rule is not None else None
-        ser[n] = out if out is not None else _t_jvp(n, y0, ins, K)
+        own = leaves.get(n)
+        out = _node_series(n, ser, leaves, K)
+        ser[n] = out if own is None else [out[0], *map(_plus, out[1:], own[1:])]
     return [ser.get(y) or [y] + [None] * K for y in ys]
+
+
+def _node_series(n: Node, ser: dict[Node, Series], leaves: dict[Node, Series], K: int) -> Series:
+    """The coefficients of ``n`` from those of its inputs (``ser``)."""
+    ins = [ser.get(i) or [i] + [None] * K for i in n.inputs]
+    args = [s[0] for s in ins]
+    y0 = n if all(a is i for a, i in zip(args, n.inputs)) else Node(n.op, args)  # type: ignore[arg-type]
+    if not n.type.is_float or not any(
+            c is not None for s, i in zip(ins, n.inputs) if i.type.is_float for c in s[1:]):
+        return [y0] + [None] * K
+    stable = stable_parts(n) if isinstance(n.op, STABLE_HEADS) else None
+    if stable is not None and any(x in ser for x in stable[1]) and not _between(
+            n, stable[1], set(leaves)):
+        # through its stable form, so the coefficients are as finite as the function
+        # (log(sigmoid(x)) as -softplus(-x): no division by a sigmoid that underflowed);
+        # not when a node inside it moves by a tangent of its own
+        form = _series([stable[0]], {x: ser[x] for x in stable[1] if x in ser}, K)[0]
+        return [y0, *form[1:]]
+    rule = _TAYLOR.get(type(n.op))
+    out = rule(n, y0, ins, K) if rule is not None else None
+    return out if out is not None else _t_jvp(n, y0, ins, K)
 
 
 def _leaves(line: dict[Node, Node], K: int) -> dict[Node, Series]:

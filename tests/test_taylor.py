@@ -219,3 +219,22 @@ def test_integer_and_boolean_values_of_linear_ops_have_zero_coefficients():
         np.testing.assert_allclose(got[0], first, err_msg=str(f))
         np.testing.assert_allclose(got[1] * 2, second, err_msg=str(f))
         np.testing.assert_allclose(sd.evaluate(sd.jvp(f, x, u), values), first, err_msg=str(f))
+
+
+def test_a_node_moved_with_a_variable_below_it_adds_its_tangent_as_the_jacobian_does():
+    # jvp is the Jacobian reverse mode gives for the same list times the tangents; a tangent of
+    # exp(s) or of the sigmoid inside log(sigmoid(s)) was dropped when s was listed too
+    s = sd.var("s")
+    vals = {"s": 0.3}
+    for inner, outer in [(sd.exp(s), lambda z: sd.sin(z) + s), (sd.sigmoid(s), sd.log)]:
+        y = outer(inner)
+        gs, gz = sd.evaluate(sd.grad(y, [s, inner]), vals)
+        for ts, tz in [(1.0, 0.0), (0.0, 1.0), (0.5, -2.0)]:
+            got = sd.evaluate(sd.jvp(y, [s, inner], [ts, tz]), vals)
+            np.testing.assert_allclose(got, gs * ts + gz * tz, rtol=1e-14)
+    # along the line: s + t and exp(s + t) + 2t
+    z = sd.exp(s)
+    zv, dz = np.exp(0.3), np.exp(0.3) + 2.0
+    want = -np.sin(zv) * dz ** 2 + np.cos(zv) * zv
+    got = sd.evaluate(sd.derivative(sd.sin(z) + s, [s, z], 2, direction=[1.0, 2.0]), vals)
+    np.testing.assert_allclose(got, want, rtol=1e-14)
