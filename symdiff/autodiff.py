@@ -103,6 +103,15 @@ def _along(x: Node, v: Node, what: str, noun: str) -> Node:
     return v if v.dtype == x.dtype else astype(v, x.dtype)
 
 
+def _named_hint(got: Shape, want: Shape) -> str:
+    """What to do when a NumPy array was given where a shape has named dimensions: an array's
+    shape is fixed, and a named dimension never unifies with a number."""
+    if not any(isinstance(d, str) for d in want) or any(isinstance(d, str) for d in got):
+        return ""
+    return (f"; a named dimension takes its size when the graph is evaluated, so give an "
+            f"expression of shape {format_shape(want)}, such as a variable of that shape")
+
+
 def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float, complex, np.number, np.bool_))
 
@@ -493,7 +502,7 @@ def vjp(y: Node | Sequence[Node], wrt: Wrt, cotangent: Any) -> Node | list[Node]
         if c.shape != yk.shape:
             raise ShapeError(
                 f"vjp: cotangent {k} has shape {format_shape(c.shape)}, but the output has shape "
-                f"{format_shape(yk.shape)}"
+                f"{format_shape(yk.shape)}{_named_hint(c.shape, yk.shape)}"
             )
         cots.append(c)
     ws, many = _listify(wrt)
@@ -718,7 +727,8 @@ def hvp(y: Node, wrt: Wrt, v: Any) -> Node | list[Node]:
     for x, vi in zip(xs, vs):
         vi = as_node(vi, x)
         if vi.shape != x.shape:
-            raise ShapeError(f"hvp: vector shape {format_shape(vi.shape)} != variable shape {format_shape(x.shape)}")
+            raise ShapeError(f"hvp: vector shape {format_shape(vi.shape)} != variable shape "
+                             f"{format_shape(x.shape)}{_named_hint(vi.shape, x.shape)}")
         vecs.append(_along(x, vi, "hvp", "vector"))
     g = grad(y, xs)
     assert isinstance(g, list)
@@ -1037,7 +1047,7 @@ def _line(ys: Sequence[Node], wrt: Wrt, direction: Any, what: str) -> dict[Node,
         if v.shape != x.shape:
             raise ShapeError(
                 f"{what}: {kind} shape {format_shape(v.shape)} != variable shape "
-                f"{format_shape(x.shape)}")
+                f"{format_shape(x.shape)}{_named_hint(v.shape, x.shape)}")
         v = _along(x, v, what, kind)
         out[x] = out[x] + v if x in out else v  # a variable named twice moves by both
     return out

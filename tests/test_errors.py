@@ -92,6 +92,25 @@ def test_vjp_cotangent_shape_checked():
         sd.vjp(sd.sin(x), x, sd.var("v", shape=(2,)))
 
 
+def test_an_array_for_a_named_shape_is_refused_saying_to_give_an_expression_of_it():
+    X = sd.var("X", shape=("n", 3))
+    hint = (r"; a named dimension takes its size when the graph is evaluated, so give an "
+            r"expression of shape \(n, 3\), such as a variable of that shape$")
+    with pytest.raises(sd.ShapeError, match=r"^vjp: cotangent 0 has shape \(2, 3\), but the output "
+                                            r"has shape \(n, 3\)" + hint):
+        sd.vjp(X * 2, X, np.ones((2, 3)))
+    with pytest.raises(sd.ShapeError, match=r"^jvp: tangent shape \(2, 3\) != variable shape "
+                                            r"\(n, 3\)" + hint):
+        sd.jvp(X * 2, X, np.ones((2, 3)))
+    with pytest.raises(sd.ShapeError, match=r"^hvp: vector shape \(2, 3\) != variable shape "
+                                            r"\(n, 3\)" + hint):
+        sd.hvp(sd.sum(X ** 3), X, np.ones((2, 3)))
+    # an expression of the named shape is taken
+    T = sd.var("T", shape=("n", 3))
+    got = sd.evaluate(sd.jvp(sd.sum(X ** 3), X, T), {X: np.ones((2, 3)), T: np.ones((2, 3))})
+    assert got == 18.0
+
+
 def test_truth_value_of_expression_raises():
     x = sd.var("x")
     with pytest.raises(TypeError, match=r"truth value of a symbolic expression .* use sd\.where"):
