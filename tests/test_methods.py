@@ -101,3 +101,53 @@ def test_numpy_linspace_with_expression_bounds_builds_a_graph():
     np.testing.assert_array_equal(sd.evaluate(node, {"a": A[0, :3]}), np.linspace(A[0, :3], 2.0, 5, axis=-1))
     samples, step = np.linspace(0.5, a, 4, endpoint=False, retstep=True)
     np.testing.assert_array_equal(sd.evaluate(step, {"a": A[0, :3]}), (A[0, :3] - 0.5) / 4)
+
+
+# NumPy's own keywords of the joining and product functions: their defaults are taken, the
+# dtype of a join casts as NumPy's does, and an out= array is refused by name (the functions
+# raised Python's "unexpected keyword argument" for out=None, dtype=None and shape=)
+JOIN_CALLS = [
+    (lambda m, a, i: np.dot(a, m.T, out=None), {}),
+    (lambda m, a, i: np.outer(a, a, out=None), {}),
+    (lambda m, a, i: np.concatenate([a, i], out=None, dtype=None, casting="same_kind"), {}),
+    (lambda m, a, i: np.concatenate([a, i], dtype=np.float32), {}),
+    (lambda m, a, i: np.concatenate([a, i], dtype=np.int64, casting="unsafe"), {}),
+    (lambda m, a, i: np.stack([a, a], axis=1, out=None, dtype="float32"), {}),
+    (lambda m, a, i: np.vstack([a, i], dtype=None), {}),
+    (lambda m, a, i: np.hstack([a, i], dtype=np.float32, casting="same_kind"), {}),
+    (lambda m, a, i: np.reshape(m, shape=(4, 3)), {}),
+    (lambda m, a, i: np.reshape(m, (2, 6), copy=None), {}),
+    (lambda m, a, i: np.reshape(m, (2, 6), order="F", copy=True), {}),
+]
+
+
+@pytest.mark.parametrize("call", [c for c, _ in JOIN_CALLS], ids=range(len(JOIN_CALLS)))
+def test_numpy_keywords_of_joins_products_and_reshape_are_numpys(call):
+    a, m = sd.var("a", shape=(4,)), sd.var("m", shape=A.shape)
+    i = sd.var("i", shape=(4,), dtype="int64")
+    values = {"a": B[:, 0], "m": A, "i": np.array([3, -1, 0, 2])}
+    got = sd.evaluate(call(m, a, i), values)
+    want = call(A, values["a"], values["i"])
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    assert np.asarray(got).dtype == np.asarray(want).dtype
+
+
+def test_numpy_keywords_of_joins_and_products_without_an_equivalent_are_refused():
+    a, i = sd.var("a", shape=(4,)), sd.var("i", shape=(4,), dtype="int64")
+    for call, error, message in (
+            (lambda: np.dot(a, a, out=np.zeros(())), NotImplementedError,
+             r"^dot: the argument 'out' is not supported; use the returned node$"),
+            (lambda: np.outer(a, a, out=np.zeros((4, 4))), NotImplementedError,
+             r"^outer: the argument 'out' is not supported"),
+            (lambda: np.concatenate([a, a], out=np.zeros(8)), NotImplementedError,
+             r"^concatenate: the argument 'out' is not supported"),
+            (lambda: np.stack([a, a], out=np.zeros((2, 4))), NotImplementedError,
+             r"^stack: the argument 'out' is not supported"),
+            (lambda: np.concatenate([a, i], dtype=np.int64), TypeError,
+             r"^concatenate: cannot cast float64 to int64 under casting='same_kind'$"),
+            (lambda: np.stack([a, a], casting="bogus"), ValueError, r"^stack: casting must be one of"),
+            (lambda: sd.reshape(a, (4,), shape=(4,)), TypeError, r"^reshape: give the new shape once")):
+        with pytest.raises(error, match=message):
+            call()
+    with pytest.raises(TypeError):  # NumPy refuses the cast as well
+        np.concatenate([np.ones(2), np.ones(2, np.int64)], dtype=np.int64)
