@@ -71,9 +71,9 @@ _STRING_PARAMS: dict[str, frozenset[str]] = {
     "hstack": frozenset({"dtype", "casting"}),
     "vstack": frozenset({"dtype", "casting"}),
     "broadcast_to": frozenset({"shape"}),
-    "zeros_like": frozenset({"dtype"}),
-    "ones_like": frozenset({"dtype"}),
-    "full_like": frozenset({"dtype"}),
+    "zeros_like": frozenset({"dtype", "order", "device"}),
+    "ones_like": frozenset({"dtype", "order", "device"}),
+    "full_like": frozenset({"dtype", "order", "device"}),
     # the derivative ops, whose shapes hold the inputs' dimension names
     "index_add": frozenset({"shape"}),
     "add_along_axis": frozenset({"shape"}),
@@ -101,7 +101,7 @@ _STRING_PARAMS.update({
     "full": frozenset({"shape", "dtype", "order"}),
     "eye": frozenset({"N", "M", "dtype", "order"}),
     "identity": frozenset({"n", "dtype"}),
-    "linspace": frozenset({"dtype"}),
+    "linspace": frozenset({"dtype", "device"}),
 })
 _STRING_PARAMS.update({"quantile": frozenset({"method"}), "percentile": frozenset({"method"})})
 

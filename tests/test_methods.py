@@ -103,9 +103,10 @@ def test_numpy_linspace_with_expression_bounds_builds_a_graph():
     np.testing.assert_array_equal(sd.evaluate(step, {"a": A[0, :3]}), (A[0, :3] - 0.5) / 4)
 
 
-# NumPy's own keywords of the joining and product functions: their defaults are taken, the
-# dtype of a join casts as NumPy's does, and an out= array is refused by name (the functions
-# raised Python's "unexpected keyword argument" for out=None, dtype=None and shape=)
+# NumPy's own keywords of the joining, product, creation and order functions: their defaults
+# are taken, the dtype of a join casts as NumPy's does, a _like function's shape= sets the
+# shape, and an out= array is refused by name (the functions raised Python's "unexpected
+# keyword argument" for out=None, dtype=None, shape=, subok=, device= and weights=None)
 JOIN_CALLS = [
     (lambda m, a, i: np.dot(a, m.T, out=None), {}),
     (lambda m, a, i: np.outer(a, a, out=None), {}),
@@ -118,6 +119,14 @@ JOIN_CALLS = [
     (lambda m, a, i: np.reshape(m, shape=(4, 3)), {}),
     (lambda m, a, i: np.reshape(m, (2, 6), copy=None), {}),
     (lambda m, a, i: np.reshape(m, (2, 6), order="F", copy=True), {}),
+    (lambda m, a, i: np.zeros_like(a, order="K", subok=True, shape=None, device=None) + a, {}),
+    (lambda m, a, i: np.zeros_like(m, shape=(2, 2)), {}),
+    (lambda m, a, i: np.ones_like(a, dtype=np.float32, shape=(2, 4), device="cpu"), {}),
+    (lambda m, a, i: np.full_like(i, 2.5, shape=(3,), order="F"), {}),
+    (lambda m, a, i: np.broadcast_to(a, (2, 4), subok=True), {}),
+    (lambda m, a, i: np.linalg.multi_dot([a, m.T, m, a], out=None), {}),
+    (lambda m, a, i: np.linspace(a[0], a[1], 3, device=None), {}),
+    (lambda m, a, i: np.quantile(a, 0.3, weights=None), {}),
 ]
 
 
@@ -146,7 +155,14 @@ def test_numpy_keywords_of_joins_and_products_without_an_equivalent_are_refused(
             (lambda: np.concatenate([a, i], dtype=np.int64), TypeError,
              r"^concatenate: cannot cast float64 to int64 under casting='same_kind'$"),
             (lambda: np.stack([a, a], casting="bogus"), ValueError, r"^stack: casting must be one of"),
-            (lambda: sd.reshape(a, (4,), shape=(4,)), TypeError, r"^reshape: give the new shape once")):
+            (lambda: sd.reshape(a, (4,), shape=(4,)), TypeError, r"^reshape: give the new shape once"),
+            (lambda: np.linalg.multi_dot([a, a], out=np.zeros(())), NotImplementedError,
+             r"^linalg.multi_dot: the argument 'out' is not supported"),
+            (lambda: np.ones_like(a, device="gpu"), ValueError,
+             r"^ones_like: device must be None or 'cpu', as for NumPy, got 'gpu'$"),
+            (lambda: np.zeros_like(a, order="Q"), ValueError, r"^zeros_like: order must be"),
+            (lambda: np.percentile(a, 30, method="inverted_cdf", weights=np.ones(4)),
+             NotImplementedError, r"^percentile: the argument 'weights' is not supported$")):
         with pytest.raises(error, match=message):
             call()
     with pytest.raises(TypeError):  # NumPy refuses the cast as well

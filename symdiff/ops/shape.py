@@ -15,8 +15,8 @@ import numpy as np
 from ..errors import DTypeError, OutOfBoundsError, ShapeError
 from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape, shape_text
 from .base import (
-    Const, _holds_node, as_node, broadcast_shapes, const, helper, index_int, normalize_axis,
-    numeric_dtype,
+    Const, _holds_node, as_node, broadcast_shapes, check_device, const, helper, index_int,
+    normalize_axis, numeric_dtype,
 )
 from .elementwise import astype
 
@@ -205,8 +205,9 @@ class BroadcastTo(Op):
         return (g,)  # differentiation sums it back to x's shape
 
 
-def broadcast_to(x: Any, shape: Any) -> Node:
-    """x repeated along new or size-1 axes to ``shape``."""
+def broadcast_to(x: Any, shape: Any, subok: bool = False) -> Node:
+    """x repeated along new or size-1 axes to ``shape`` (``subok`` is NumPy's, for ndarray
+    subclasses, and moot for expressions)."""
     x = as_node(x)
     target = check_shape(shape, "broadcast_to shape")
     return x if target == x.shape else Node(BroadcastTo(target), (x,))
@@ -318,34 +319,54 @@ class ZerosLike(Op):
         return (None,)
 
 
-def zeros_like(a: Any, dtype: Any = None) -> Node:
-    """Zeros of ``a``'s shape and dtype (or ``dtype``), as ``np.zeros_like``; through them no
-    gradient flows. A static shape gives a broadcast constant, which costs nothing until used.
+def _like_layout(op_name: str, order: str, device: Any) -> None:
+    """The arguments of the ``_like`` functions that place an array in memory: the values are
+    the same whatever they are, so they are checked as NumPy checks them and otherwise moot."""
+    if order not in ("K", "A", "C", "F"):
+        raise ValueError(f"{op_name}: order must be 'K', 'A', 'C' or 'F', got {order!r}")
+    check_device(op_name, device)
+
+
+def zeros_like(a: Any, dtype: Any = None, order: str = "K", subok: bool = True,
+               shape: Any = None, *, device: Any = None) -> Node:
+    """Zeros of ``a``'s shape (or ``shape``) and dtype (or ``dtype``), as ``np.zeros_like``;
+    through them no gradient flows. A static shape gives a broadcast constant, which costs
+    nothing until used.
 
     >>> sd.zeros_like(sd.var("X", shape=("n", 3))).shape
     ('n', 3)
     """
+    _like_layout("zeros_like", order, device)
     x = as_node(a)
     dt = x.dtype if dtype is None else numeric_dtype(dtype, "zeros_like")
+    if shape is not None:
+        return zeros(shape, dt)
     if all(isinstance(d, int) for d in x.shape):
         return zeros(x.shape, dt)
     return Node(ZerosLike(dt), (x,))
 
 
-def full_like(a: Any, fill_value: Any, dtype: Any = None) -> Node:
-    """``fill_value`` in ``a``'s shape, in ``a``'s dtype (or ``dtype``), as ``np.full_like``
-    (the value is converted to that dtype, as NumPy does); through it no gradient flows."""
+def full_like(a: Any, fill_value: Any, dtype: Any = None, order: str = "K", subok: bool = True,
+              shape: Any = None, *, device: Any = None) -> Node:
+    """``fill_value`` in ``a``'s shape (or ``shape``), in ``a``'s dtype (or ``dtype``), as
+    ``np.full_like`` (the value is converted to that dtype, as NumPy does); through it no
+    gradient flows."""
+    _like_layout("full_like", order, device)
     x = as_node(a)
     dt = x.dtype if dtype is None else numeric_dtype(dtype, "full_like")
+    if shape is not None:
+        return filled("full_like", shape, fill_value, dt)
     value = fill_constant("full_like", x.shape, fill_value, dt)
     if all(isinstance(d, int) for d in x.shape):
         return broadcast_to(value, x.shape)
     return zeros_like(x, dt) + value  # named dimensions: their sizes come from x
 
 
-def ones_like(a: Any, dtype: Any = None) -> Node:
-    """Ones of ``a``'s shape and dtype (or ``dtype``), as ``np.ones_like``."""
-    return full_like(a, 1, dtype)
+def ones_like(a: Any, dtype: Any = None, order: str = "K", subok: bool = True,
+              shape: Any = None, *, device: Any = None) -> Node:
+    """Ones of ``a``'s shape (or ``shape``) and dtype (or ``dtype``), as ``np.ones_like``."""
+    _like_layout("ones_like", order, device)
+    return full_like(a, 1, dtype, order, subok, shape, device=device)
 
 
 # -- concatenation ------------------------------------------------------------------------------------
