@@ -245,6 +245,11 @@ def test_numpy_given_an_expression_builds_one_or_says_why_not():
         np.add(x, 1.0, out=np.zeros(3))
     with pytest.raises(TypeError, match=r"np.sin: where= is not supported"):
         np.sin(x, where=np.ones(3, bool))
+    with pytest.raises(TypeError, match=r"np.exp: dtype= is not supported"):
+        np.exp(x, dtype=np.float32)
+    # a ufunc's keywords at their defaults, and a memory layout, ask for nothing
+    assert np.exp(x, dtype=None, where=True, casting="same_kind", subok=True) is sd.exp(x)
+    assert np.add(x, 1.0, order="C", signature=None) is x + 1.0
     with pytest.raises(TypeError, match=r"np.add.outer is not supported"):
         np.add.outer(x, x)
     with pytest.raises(TypeError, match=r"np.histogram has no symdiff counterpart"):
