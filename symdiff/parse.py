@@ -59,7 +59,7 @@ _WINDOW = 76  # characters of a long line shown around an error
 # parameters that take a string literal (or a tuple holding dimension names)
 _STRING_PARAMS: dict[str, frozenset[str]] = {
     "einsum": frozenset({"subscripts"}),
-    "astype": frozenset({"dtype"}),
+    "astype": frozenset({"dtype", "order", "casting", "device"}),
     "sum": frozenset({"dtype"}),
     "prod": frozenset({"dtype"}),
     "mean": frozenset({"dtype"}),

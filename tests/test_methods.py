@@ -127,6 +127,9 @@ JOIN_CALLS = [
     (lambda m, a, i: np.linalg.multi_dot([a, m.T, m, a], out=None), {}),
     (lambda m, a, i: np.linspace(a[0], a[1], 3, device=None), {}),
     (lambda m, a, i: np.quantile(a, 0.3, weights=None), {}),
+    (lambda m, a, i: m.astype("float32", copy=False), {}),
+    (lambda m, a, i: m.astype(np.float32, "C", "same_kind", True, True), {}),
+    (lambda m, a, i: i.astype(np.float64, casting="safe"), {}),
 ]
 
 
@@ -161,6 +164,8 @@ def test_numpy_keywords_of_joins_and_products_without_an_equivalent_are_refused(
             (lambda: np.ones_like(a, device="gpu"), ValueError,
              r"^ones_like: device must be None or 'cpu', as for NumPy, got 'gpu'$"),
             (lambda: np.zeros_like(a, order="Q"), ValueError, r"^zeros_like: order must be"),
+            (lambda: a.astype("float32", casting="safe"), TypeError,
+             r"^astype: cannot cast float64 to float32 under casting='safe'$"),
             (lambda: np.percentile(a, 30, method="inverted_cdf", weights=np.ones(4)),
              NotImplementedError, r"^percentile: the argument 'weights' is not supported$")):
         with pytest.raises(error, match=message):
