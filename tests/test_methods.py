@@ -130,6 +130,10 @@ JOIN_CALLS = [
     (lambda m, a, i: m.astype("float32", copy=False), {}),
     (lambda m, a, i: m.astype(np.float32, "C", "same_kind", True, True), {}),
     (lambda m, a, i: i.astype(np.float64, casting="safe"), {}),
+    (lambda m, a, i: m.std(axis=0, dtype=None, out=None, ddof=1, keepdims=False, where=True), {}),
+    (lambda m, a, i: np.var(m, where=True), {}),
+    (lambda m, a, i: (m > 0).any(axis=0, out=None, keepdims=False, where=True), {}),
+    (lambda m, a, i: np.all(m > 0, where=np.True_), {}),
 ]
 
 
