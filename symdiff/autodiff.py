@@ -623,7 +623,7 @@ def jvp(y: Node | Sequence[Node], wrt: Wrt, tangent: Any) -> Node | list[Node]:
     ys_in, many_y = _listify(y)
     ys = [as_node(v) for v in ys_in]
     line = _line(ys, wrt, tangent, "jvp")
-    out = [_coefficient(s[1], yk) for yk, s in zip(ys, _series(ys, _leaves(line, 1), 1))]
+    out = [_coefficient(s[1], yk) for yk, s in zip(ys, _series(ys, _leaves(line, 1), 1, True))]
     return out if many_y else out[0]
 
 
@@ -977,22 +977,25 @@ def _t_jvp(n: Node, y0: Node, ins: list[Series], K: int) -> Series:
     return [y0, *(_times(1 / k, inner[k - 1]) for k in range(1, K + 1))]
 
 
-def _series(ys: Sequence[Node], leaves: dict[Node, Series], K: int) -> list[Series]:
+def _series(ys: Sequence[Node], leaves: dict[Node, Series], K: int, added: bool = False
+            ) -> list[Series]:
     """The Taylor coefficients 0..K of each of ``ys``, given those of ``leaves``: one walk in
-    topological order. A node that no leaf reaches is its own constant series. A leaf that
-    other leaves reach (``x`` and ``sin(x)`` both moved) moves by its own coefficients on top
-    of theirs, so that a jvp is the Jacobian that reverse mode gives times the tangents."""
+    topological order. A node that no leaf reaches is its own constant series. A leaf's series
+    is its whole series, or with ``added`` (the lines of jvp and taylor) its own motion: a leaf
+    that other leaves reach (``x`` and ``sin(x)`` both moved) moves by that on top of what they
+    give it, so that a jvp is the Jacobian that reverse mode gives times the tangents."""
     ser: dict[Node, Series] = dict(leaves)
+    moved = set(leaves) if added else set()
     for n in toposort(ys):
-        if not any(i in ser for i in n.inputs):
-            continue
         own = leaves.get(n)
-        out = _node_series(n, ser, leaves, K)
+        if (own is not None and not added) or not any(i in ser for i in n.inputs):
+            continue
+        out = _node_series(n, ser, moved, K)
         ser[n] = out if own is None else [out[0], *map(_plus, out[1:], own[1:])]
     return [ser.get(y) or [y] + [None] * K for y in ys]
 
 
-def _node_series(n: Node, ser: dict[Node, Series], leaves: dict[Node, Series], K: int) -> Series:
+def _node_series(n: Node, ser: dict[Node, Series], moved: set[Node], K: int) -> Series:
     """The coefficients of ``n`` from those of its inputs (``ser``)."""
     ins = [ser.get(i) or [i] + [None] * K for i in n.inputs]
     args = [s[0] for s in ins]
@@ -1002,7 +1005,7 @@ def _node_series(n: Node, ser: dict[Node, Series], leaves: dict[Node, Series], K
         return [y0] + [None] * K
     stable = stable_parts(n) if isinstance(n.op, STABLE_HEADS) else None
     if stable is not None and any(x in ser for x in stable[1]) and not _between(
-            n, stable[1], set(leaves)):
+            n, stable[1], moved):
         # through its stable form, so the coefficients are as finite as the function
         # (log(sigmoid(x)) as -softplus(-x): no division by a sigmoid that underflowed);
         # not when a node inside it moves by a tangent of its own
@@ -1070,7 +1073,7 @@ def taylor(y: Node | Sequence[Node], wrt: Wrt, order: int, direction: Any = None
     K = int(order)
     line = _line(ys, wrt, direction, "taylor")
     out = [[yk, *(_coefficient(c, yk) for c in s[1:])]
-           for yk, s in zip(ys, _series(ys, _leaves(line, K), K))]
+           for yk, s in zip(ys, _series(ys, _leaves(line, K), K, True))]
     return out if many else out[0]
 
 

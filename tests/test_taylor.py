@@ -238,3 +238,17 @@ def test_a_node_moved_with_a_variable_below_it_adds_its_tangent_as_the_jacobian_
     want = -np.sin(zv) * dz ** 2 + np.cos(zv) * zv
     got = sd.evaluate(sd.derivative(sd.sin(z) + s, [s, z], 2, direction=[1.0, 2.0]), vals)
     np.testing.assert_allclose(got, want, rtol=1e-14)
+
+
+def test_a_stable_form_over_operands_that_depend_on_each_other_counts_each_path_once():
+    # log(exp(x) + exp(2x)) is taken through logaddexp(x, 2x), whose operands are the series
+    # given; 2x is one of them and below it x is another, so it must not move by x twice
+    x = sd.var("x")
+    vals = {"x": 0.3}
+    for y in (sd.log(sd.exp(x) + sd.exp(2 * x)), sd.log2(2 ** x + 2 ** (x * x))):
+        want = sd.evaluate([sd.grad(y, x), sd.grad(sd.grad(y, x), x)], vals)
+        got = sd.evaluate([sd.jvp(y, x, 1.0), sd.derivative(y, x, 2)], vals)
+        np.testing.assert_allclose(got, want, rtol=1e-13)
+    a, b = np.exp(0.3), np.exp(0.6)
+    np.testing.assert_allclose(sd.evaluate(sd.jvp(sd.log(sd.exp(x) + sd.exp(2 * x)), x, 1.0), vals),
+                               (a + 2 * b) / (a + b), rtol=1e-14)
