@@ -19,7 +19,7 @@ from typing import Any, Union
 
 import numpy as np
 
-from .errors import NotDifferentiableError, ShapeError, UnknownVariableError
+from .errors import DTypeError, NotDifferentiableError, ShapeError, UnknownVariableError
 from .ir import Node, Op, Shape, Type, format_shape, gc_paused, substitute, toposort
 from .ops import (
     Var, as_node, astype, broadcast_to, const, cos, eye, index, reshape, sin, stack, sum_to,
@@ -72,16 +72,44 @@ def _listify(v: Any) -> tuple[list[Any], bool]:
     return [v], False
 
 
-def _per_variable(xs: Sequence[Node], v: Any, what: str, noun: str) -> list[Any]:
-    """One vector (a tangent, a direction) per variable of ``xs``. For one variable, a list is
-    its vector written as numbers ([1.0, 2.0], or [2.0] for a variable of shape (1,)), unless
-    it holds one array or expression."""
+def _per_variable(xs: Sequence[Node], v: Any, what: str, noun: str, of: str = "variables"
+                  ) -> list[Any]:
+    """One vector (a tangent, a direction; a cotangent) per variable (output) of ``xs``. For
+    one, a list is its vector written as numbers ([1.0, 2.0], or [2.0] for a variable of shape
+    (1,)), unless it holds one array or expression."""
     vs, listed = _listify(v)
     if len(xs) == 1 and listed and (len(vs) != 1 or (xs[0].shape != () and _is_number(vs[0]))):
         return [v]
     if len(vs) != len(xs):
-        raise ValueError(f"{what}: {len(xs)} variables but {len(vs)} {noun}")
+        raise ValueError(f"{what}: {len(xs)} {of} but {len(vs)} {noun}")
     return vs
+
+
+def _label(x: Node) -> str:
+    """How an error names a node differentiated by: a variable by its name."""
+    return x.op.var_name if isinstance(x.op, Var) else repr(x.op)  # type: ignore[attr-defined]
+
+
+def _along(x: Node, v: Node, what: str, noun: str) -> Node:
+    """Direction ``v`` of variable ``x`` in ``x``'s dtype. A complex direction of a real
+    variable is refused: the line x + t*v would leave the reals, and a cast would keep only
+    its real part (JAX refuses a tangent whose dtype is not the variable's too)."""
+    if v.dtype.kind == "c" and x.dtype.kind != "c":
+        raise DTypeError(
+            f"{what}: the {noun} of {_label(x)!r} is {v.dtype}, but {_label(x)!r} is real "
+            f"({x.dtype}); give a real {noun} (for a complex one, take its real and imaginary "
+            "parts in two calls)"
+        )
+    return v if v.dtype == x.dtype else astype(v, x.dtype)
+
+
+def _named_hint(got: Shape, want: Shape) -> str:
+    """What to do when a NumPy array was given where a shape has named dimensions: an array's
+    shape is fixed, and a named dimension never unifies with a number."""
+    if not any(isinstance(d, str) for d in want) or any(isinstance(d, str) for d in got):
+        return ""
+    return (f"; a named dimension takes its size when the graph is evaluated, so give an "
+            f"expression of shape {format_shape(want)}, such as a variable of that shape")
 
 
 def _is_number(v: Any) -> bool:
@@ -102,9 +130,8 @@ def _resolve(ys: Sequence[Node], wrt: Sequence[Any]) -> list[Node]:
         if not isinstance(w, Node):
             raise TypeError(f"can only differentiate with respect to variables or nodes, got {w!r}")
         if not w.type.is_float:
-            what = w.op.var_name if isinstance(w.op, Var) else repr(w.op)  # type: ignore[attr-defined]
             raise NotDifferentiableError(
-                f"cannot differentiate with respect to {what!r}: its dtype {w.dtype} is not floating-point "
+                f"cannot differentiate with respect to {_label(w)!r}: its dtype {w.dtype} is not floating-point "
                 "(integer and boolean inputs such as labels and indices carry no gradient)"
             )
         out.append(w)
@@ -461,26 +488,51 @@ _BATCHED_RULES: dict[type[Op], Any] = {
 
 def vjp(y: Node | Sequence[Node], wrt: Wrt, cotangent: Any) -> Node | list[Node]:
     """The vector-Jacobian product: ``cotangent`` pulled back through ``y`` to each of ``wrt``.
+    An integer or boolean output is piecewise constant and pulls back zeros (JAX's float0
+    cotangents), where ``grad``, ``jacobian`` and ``hessian`` refuse it.
 
     >>> x = sd.var("x", shape=(3,)); sd.vjp(sd.sin(x), x, sd.var("v", shape=(3,)))
     """
     ys, _ = _listify(y)
     ys = [as_node(v) for v in ys]
-    cots_in, _ = _listify(cotangent)
-    if len(cots_in) != len(ys):
-        raise ValueError(f"vjp: {len(ys)} outputs but {len(cots_in)} cotangents")
+    cots_in = _per_variable(ys, cotangent, "vjp", "cotangents", "outputs")
     cots: list[Node] = []
     for k, (yk, c) in enumerate(zip(ys, cots_in)):
         c = as_node(c, yk)
         if c.shape != yk.shape:
             raise ShapeError(
                 f"vjp: cotangent {k} has shape {format_shape(c.shape)}, but the output has shape "
-                f"{format_shape(yk.shape)}"
+                f"{format_shape(yk.shape)}{_named_hint(c.shape, yk.shape)}"
             )
         cots.append(c)
     ws, many = _listify(wrt)
     result = _vjp(ys, _resolve(ys, ws), cots)
     return result if many else result[0]
+
+
+def _float_output(y: Node, what: str) -> None:
+    """Refuse an integer or boolean output: it is piecewise constant, so a derivative of it is
+    no derivative (JAX's ``grad`` and ``jacrev`` refuse it too); ``vjp`` and ``jvp`` give zeros."""
+    if not y.type.is_float:
+        raise NotDifferentiableError(
+            f"{what} needs a floating-point output, got dtype {y.dtype} (an integer or boolean "
+            "value is piecewise constant; sd.vjp and sd.jvp give its zero derivatives)"
+        )
+
+
+def _gradient_dtypes(y: Node, xs: Sequence[Node], what: str) -> None:
+    """Refuse a complex output with a real variable: its derivative is complex, and a gradient
+    has its variable's dtype (reverse mode would keep the derivative's real part alone)."""
+    if y.dtype.kind != "c":
+        return
+    for x in xs:
+        if x.dtype.kind != "c":
+            raise NotDifferentiableError(
+                f"{what} of a complex output ({y.dtype}) with respect to the real {_label(x)!r} "
+                f"({x.dtype}): the derivative is complex, and a gradient has the variable's "
+                f"dtype; use sd.jacobian(y, {_label(x)!r}) for the complex derivative, or take "
+                "the real or imaginary part of y first"
+            )
 
 
 def grad(y: Node, wrt: Wrt) -> Node | list[Node]:
@@ -494,10 +546,11 @@ def grad(y: Node, wrt: Wrt) -> Node | list[Node]:
             f"grad needs a scalar output, got shape {format_shape(y.shape)}; "
             "use sd.vjp(y, wrt, cotangent) or sd.jacobian(y, wrt) for non-scalar outputs"
         )
-    if not y.type.is_float:
-        raise NotDifferentiableError(f"grad needs a floating-point output, got dtype {y.dtype}")
+    _float_output(y, "grad")
     ws, many = _listify(wrt)
-    result = _vjp([y], _resolve([y], ws), [const(np.ones((), y.dtype))])
+    xs = _resolve([y], ws)
+    _gradient_dtypes(y, xs, "grad")
+    result = _vjp([y], xs, [const(np.ones((), y.dtype))])
     return result if many else result[0]
 
 
@@ -562,14 +615,15 @@ def backward_edges(y: Node, nodes: Sequence[Node]) -> list[tuple[Node, list[Node
 def jvp(y: Node | Sequence[Node], wrt: Wrt, tangent: Any) -> Node | list[Node]:
     """The Jacobian-vector product (forward mode): how ``y`` moves when ``wrt`` moves along
     ``tangent``. Tangents are pushed through the graph from the variables up (Taylor mode to
-    the first order, see ``taylor``), so only what ``y`` needs is built, once.
+    the first order, see ``taylor``), so only what ``y`` needs is built, once. An integer or
+    boolean output moves by float64 zeros (JAX's float0 tangents).
 
     >>> x = sd.var("x", shape=(3,)); sd.jvp(sd.sin(x), x, np.ones(3))   # cos(x)
     """
     ys_in, many_y = _listify(y)
     ys = [as_node(v) for v in ys_in]
     line = _line(ys, wrt, tangent, "jvp")
-    out = [_coefficient(s[1], yk) for yk, s in zip(ys, _series(ys, _leaves(line, 1), 1))]
+    out = [_coefficient(s[1], yk) for yk, s in zip(ys, _series(ys, _leaves(line, 1), 1, True))]
     return out if many_y else out[0]
 
 
@@ -599,6 +653,7 @@ def jacobian(y: Node, wrt: Wrt) -> Node | list[Node]:
     y = as_node(y)
     ws, many = _listify(wrt)
     xs = _resolve([y], ws)
+    _float_output(y, "jacobian")
     size = y.type.static_size
     if size is None:
         raise NotImplementedError(
@@ -640,11 +695,12 @@ def hessian(y: Node, wrt: Wrt) -> Node | list[list[Node]]:
             f"hessian needs a scalar output, got shape {format_shape(y.shape)}; use sd.jacobian "
             "of a gradient for the second derivatives of several outputs"
         )
+    _float_output(y, "hessian")
+    _gradient_dtypes(y, xs, "hessian")
     for x in xs:
         if x.type.static_size is None:
-            what = x.op.var_name if isinstance(x.op, Var) else repr(x.op)  # type: ignore[attr-defined]
             raise NotImplementedError(
-                f"hessian needs variables of static shape, got {what!r} of shape "
+                f"hessian needs variables of static shape, got {_label(x)!r} of shape "
                 f"{format_shape(x.shape)}; use sd.hvp for Hessian-vector products"
             )
     g = grad(y, xs)
@@ -663,14 +719,17 @@ def hvp(y: Node, wrt: Wrt, v: Any) -> Node | list[Node]:
     y = as_node(y)
     xs = _resolve([y], ws)
     vs = _per_variable(xs, v, "hvp", "vectors")
+    _float_output(y, "hvp")
+    _gradient_dtypes(y, xs, "hvp")
     if not xs:
         return []  # no variables: no products, as grad gives no gradients
     vecs: list[Node] = []
     for x, vi in zip(xs, vs):
         vi = as_node(vi, x)
         if vi.shape != x.shape:
-            raise ShapeError(f"hvp: vector shape {format_shape(vi.shape)} != variable shape {format_shape(x.shape)}")
-        vecs.append(vi)
+            raise ShapeError(f"hvp: vector shape {format_shape(vi.shape)} != variable shape "
+                             f"{format_shape(x.shape)}{_named_hint(vi.shape, x.shape)}")
+        vecs.append(_along(x, vi, "hvp", "vector"))
     g = grad(y, xs)
     assert isinstance(g, list)
     # the vectors pulled back through the gradient as cotangents (H is symmetric), so they are
@@ -918,31 +977,43 @@ def _t_jvp(n: Node, y0: Node, ins: list[Series], K: int) -> Series:
     return [y0, *(_times(1 / k, inner[k - 1]) for k in range(1, K + 1))]
 
 
-def _series(ys: Sequence[Node], leaves: dict[Node, Series], K: int) -> list[Series]:
+def _series(ys: Sequence[Node], leaves: dict[Node, Series], K: int, added: bool = False
+            ) -> list[Series]:
     """The Taylor coefficients 0..K of each of ``ys``, given those of ``leaves``: one walk in
-    topological order. A node that no leaf reaches is its own constant series."""
+    topological order. A node that no leaf reaches is its own constant series. A leaf's series
+    is its whole series, or with ``added`` (the lines of jvp and taylor) its own motion: a leaf
+    that other leaves reach (``x`` and ``sin(x)`` both moved) moves by that on top of what they
+    give it, so that a jvp is the Jacobian that reverse mode gives times the tangents."""
     ser: dict[Node, Series] = dict(leaves)
+    moved = set(leaves) if added else set()
     for n in toposort(ys):
-        if n in ser or not any(i in ser for i in n.inputs):
+        own = leaves.get(n)
+        if (own is not None and not added) or not any(i in ser for i in n.inputs):
             continue
-        ins = [ser.get(i) or [i] + [None] * K for i in n.inputs]
-        args = [s[0] for s in ins]
-        y0 = n if all(a is i for a, i in zip(args, n.inputs)) else Node(n.op, args)  # type: ignore[arg-type]
-        if not n.type.is_float or not any(
-                c is not None for s, i in zip(ins, n.inputs) if i.type.is_float for c in s[1:]):
-            ser[n] = [y0] + [None] * K
-            continue
-        stable = stable_parts(n) if isinstance(n.op, STABLE_HEADS) else None
-        if stable is not None and any(x in ser for x in stable[1]):
-            # through its stable form, so the coefficients are as finite as the function
-            # (log(sigmoid(x)) as -softplus(-x): no division by a sigmoid that underflowed)
-            form = _series([stable[0]], {x: ser[x] for x in stable[1] if x in ser}, K)[0]
-            ser[n] = [y0, *form[1:]]
-            continue
-        rule = _TAYLOR.get(type(n.op))
-        out = rule(n, y0, ins, K) if rule is not None else None
-        ser[n] = out if out is not None else _t_jvp(n, y0, ins, K)
+        out = _node_series(n, ser, moved, K)
+        ser[n] = out if own is None else [out[0], *map(_plus, out[1:], own[1:])]
     return [ser.get(y) or [y] + [None] * K for y in ys]
+
+
+def _node_series(n: Node, ser: dict[Node, Series], moved: set[Node], K: int) -> Series:
+    """The coefficients of ``n`` from those of its inputs (``ser``)."""
+    ins = [ser.get(i) or [i] + [None] * K for i in n.inputs]
+    args = [s[0] for s in ins]
+    y0 = n if all(a is i for a, i in zip(args, n.inputs)) else Node(n.op, args)  # type: ignore[arg-type]
+    if not n.type.is_float or not any(
+            c is not None for s, i in zip(ins, n.inputs) if i.type.is_float for c in s[1:]):
+        return [y0] + [None] * K
+    stable = stable_parts(n) if isinstance(n.op, STABLE_HEADS) else None
+    if stable is not None and any(x in ser for x in stable[1]) and not _between(
+            n, stable[1], moved):
+        # through its stable form, so the coefficients are as finite as the function
+        # (log(sigmoid(x)) as -softplus(-x): no division by a sigmoid that underflowed);
+        # not when a node inside it moves by a tangent of its own
+        form = _series([stable[0]], {x: ser[x] for x in stable[1] if x in ser}, K)[0]
+        return [y0, *form[1:]]
+    rule = _TAYLOR.get(type(n.op))
+    out = rule(n, y0, ins, K) if rule is not None else None
+    return out if out is not None else _t_jvp(n, y0, ins, K)
 
 
 def _leaves(line: dict[Node, Node], K: int) -> dict[Node, Series]:
@@ -966,9 +1037,8 @@ def _line(ys: Sequence[Node], wrt: Wrt, direction: Any, what: str) -> dict[Node,
     if direction is None:
         for x in xs:
             if x.shape != ():
-                name = x.op.var_name if isinstance(x.op, Var) else repr(x.op)  # type: ignore[attr-defined]
                 raise ValueError(
-                    f"{what}: {name!r} has shape {format_shape(x.shape)}; give a direction of that "
+                    f"{what}: {_label(x)!r} has shape {format_shape(x.shape)}; give a direction of that "
                     "shape (the derivative is taken along the line x + t*direction)")
         vs = [1.0] * len(xs)
     else:
@@ -980,8 +1050,8 @@ def _line(ys: Sequence[Node], wrt: Wrt, direction: Any, what: str) -> dict[Node,
         if v.shape != x.shape:
             raise ShapeError(
                 f"{what}: {kind} shape {format_shape(v.shape)} != variable shape "
-                f"{format_shape(x.shape)}")
-        v = v if v.dtype == x.dtype else astype(v, x.dtype)
+                f"{format_shape(x.shape)}{_named_hint(v.shape, x.shape)}")
+        v = _along(x, v, what, kind)
         out[x] = out[x] + v if x in out else v  # a variable named twice moves by both
     return out
 
@@ -1003,7 +1073,7 @@ def taylor(y: Node | Sequence[Node], wrt: Wrt, order: int, direction: Any = None
     K = int(order)
     line = _line(ys, wrt, direction, "taylor")
     out = [[yk, *(_coefficient(c, yk) for c in s[1:])]
-           for yk, s in zip(ys, _series(ys, _leaves(line, K), K))]
+           for yk, s in zip(ys, _series(ys, _leaves(line, K), K, True))]
     return out if many else out[0]
 
 

@@ -59,17 +59,21 @@ _WINDOW = 76  # characters of a long line shown around an error
 # parameters that take a string literal (or a tuple holding dimension names)
 _STRING_PARAMS: dict[str, frozenset[str]] = {
     "einsum": frozenset({"subscripts"}),
-    "astype": frozenset({"dtype"}),
+    "astype": frozenset({"dtype", "order", "casting", "device"}),
     "sum": frozenset({"dtype"}),
     "prod": frozenset({"dtype"}),
     "mean": frozenset({"dtype"}),
     "one_hot": frozenset({"depth", "dtype"}),
     "arange": frozenset({"start", "stop", "dtype"}),
-    "reshape": frozenset({"shape", "order"}),
+    "reshape": frozenset({"dims", "shape", "newshape", "order"}),
+    "concatenate": frozenset({"dtype", "casting"}),
+    "stack": frozenset({"dtype", "casting"}),
+    "hstack": frozenset({"dtype", "casting"}),
+    "vstack": frozenset({"dtype", "casting"}),
     "broadcast_to": frozenset({"shape"}),
-    "zeros_like": frozenset({"dtype"}),
-    "ones_like": frozenset({"dtype"}),
-    "full_like": frozenset({"dtype"}),
+    "zeros_like": frozenset({"dtype", "order", "device"}),
+    "ones_like": frozenset({"dtype", "order", "device"}),
+    "full_like": frozenset({"dtype", "order", "device"}),
     # the derivative ops, whose shapes hold the inputs' dimension names
     "index_add": frozenset({"shape"}),
     "add_along_axis": frozenset({"shape"}),
@@ -97,7 +101,7 @@ _STRING_PARAMS.update({
     "full": frozenset({"shape", "dtype", "order"}),
     "eye": frozenset({"N", "M", "dtype", "order"}),
     "identity": frozenset({"n", "dtype"}),
-    "linspace": frozenset({"dtype"}),
+    "linspace": frozenset({"dtype", "device"}),
 })
 _STRING_PARAMS.update({"quantile": frozenset({"method"}), "percentile": frozenset({"method"})})
 

@@ -57,6 +57,26 @@ def test_grad_of_integer_output_is_refused():
         sd.grad(i * 2, i)
 
 
+def test_jacobian_and_hessian_of_integer_output_are_refused_as_grad_refuses_it():
+    x = sd.var("x", shape=(3,))
+    with pytest.raises(sd.NotDifferentiableError,
+                       match=r"^jacobian needs a floating-point output, got dtype int64"):
+        sd.jacobian(sd.astype(x, "int64"), x)
+    with pytest.raises(sd.NotDifferentiableError, match=r"^jacobian needs a floating-point output, "
+                                                        r"got dtype bool"):
+        sd.jacobian(x > 0, x)
+    with pytest.raises(sd.NotDifferentiableError,
+                       match=r"^hessian needs a floating-point output, got dtype int64"):
+        sd.hessian(sd.sum(sd.floor(x).astype("int64")), x)
+    # vjp and jvp give the zero derivatives of a piecewise-constant output
+    cast = sd.astype(x, "int64")
+    vals = sd.evaluate([sd.vjp(cast, x, np.ones(3, dtype=np.int64)), sd.jvp(cast, x, np.ones(3))],
+                       {"x": np.array([0.5, 1.5, 2.5])})
+    for v in vals:
+        assert v.dtype == np.float64
+        np.testing.assert_array_equal(v, np.zeros(3))
+
+
 def test_grad_wrt_unknown_name():
     x, y = sd.symbols("x y")
     with pytest.raises(sd.UnknownVariableError) as e:
@@ -70,6 +90,25 @@ def test_vjp_cotangent_shape_checked():
     x = sd.var("x", shape=(3,))
     with pytest.raises(sd.ShapeError, match=r"vjp: cotangent 0 has shape \(2,\), but the output has shape \(3,\)"):
         sd.vjp(sd.sin(x), x, sd.var("v", shape=(2,)))
+
+
+def test_an_array_for_a_named_shape_is_refused_saying_to_give_an_expression_of_it():
+    X = sd.var("X", shape=("n", 3))
+    hint = (r"; a named dimension takes its size when the graph is evaluated, so give an "
+            r"expression of shape \(n, 3\), such as a variable of that shape$")
+    with pytest.raises(sd.ShapeError, match=r"^vjp: cotangent 0 has shape \(2, 3\), but the output "
+                                            r"has shape \(n, 3\)" + hint):
+        sd.vjp(X * 2, X, np.ones((2, 3)))
+    with pytest.raises(sd.ShapeError, match=r"^jvp: tangent shape \(2, 3\) != variable shape "
+                                            r"\(n, 3\)" + hint):
+        sd.jvp(X * 2, X, np.ones((2, 3)))
+    with pytest.raises(sd.ShapeError, match=r"^hvp: vector shape \(2, 3\) != variable shape "
+                                            r"\(n, 3\)" + hint):
+        sd.hvp(sd.sum(X ** 3), X, np.ones((2, 3)))
+    # an expression of the named shape is taken
+    T = sd.var("T", shape=("n", 3))
+    got = sd.evaluate(sd.jvp(sd.sum(X ** 3), X, T), {X: np.ones((2, 3)), T: np.ones((2, 3))})
+    assert got == 18.0
 
 
 def test_truth_value_of_expression_raises():
@@ -206,6 +245,11 @@ def test_numpy_given_an_expression_builds_one_or_says_why_not():
         np.add(x, 1.0, out=np.zeros(3))
     with pytest.raises(TypeError, match=r"np.sin: where= is not supported"):
         np.sin(x, where=np.ones(3, bool))
+    with pytest.raises(TypeError, match=r"np.exp: dtype= is not supported"):
+        np.exp(x, dtype=np.float32)
+    # a ufunc's keywords at their defaults, and a memory layout, ask for nothing
+    assert np.exp(x, dtype=None, where=True, casting="same_kind", subok=True) is sd.exp(x)
+    assert np.add(x, 1.0, order="C", signature=None) is x + 1.0
     with pytest.raises(TypeError, match=r"np.add.outer is not supported"):
         np.add.outer(x, x)
     with pytest.raises(TypeError, match=r"np.histogram has no symdiff counterpart"):

@@ -274,6 +274,27 @@ def test_jacobian_of_a_complex_output_by_a_real_variable_keeps_its_imaginary_par
     np.testing.assert_array_equal(sd.evaluate(jf, {"f": np.ones(2, np.float32)}), np.eye(2) * (1 + 1j))
 
 
+def test_grad_of_a_complex_output_by_a_real_variable_is_refused_where_jacobian_gives_it_whole():
+    # the gradient was d(Re y)/dx alone: grad(exp(1j x)) gave -sin(x), jacobian i exp(1j x)
+    x = sd.var("x")
+    y = sd.exp(1j * x)
+    np.testing.assert_allclose(sd.evaluate(sd.jacobian(y, x), {"x": 0.5}), 1j * np.exp(0.5j),
+                               rtol=1e-15)
+    for differentiate, what in [(sd.grad, "grad"), (sd.hessian, "hessian"),
+                                (lambda f, v: sd.hvp(f, v, 1.0), "hvp")]:
+        with pytest.raises(sd.NotDifferentiableError,
+                           match=rf"^{what} of a complex output \(complex128\) with respect to the "
+                                 r"real 'x' \(float64\): the derivative is complex.*sd\.jacobian"):
+            differentiate(y, x)
+    # a real output of a complex variable, and a complex output of a complex one, keep theirs
+    z = sd.var("z", dtype="complex128")
+    vals = {"x": 0.5, "z": 1.0 + 2.0j}
+    np.testing.assert_allclose(sd.evaluate(sd.grad(sd.exp(z) * x, z), vals), 0.5 * np.exp(1 + 2j),
+                               rtol=1e-15)
+    np.testing.assert_allclose(sd.evaluate(sd.grad(sd.abs(z) ** 2, z), vals), 2 * (1 - 2j),
+                               rtol=1e-15)
+
+
 def test_a_single_variables_vector_may_be_a_list_of_numbers_in_jvp_hvp_and_taylor():
     # for one variable a list of numbers is its vector, also [2.0] for a variable of shape (1,)
     b, x = sd.var("b", (2,)), sd.var("x", (1,))
@@ -285,6 +306,34 @@ def test_a_single_variables_vector_may_be_a_list_of_numbers_in_jvp_hvp_and_taylo
     np.testing.assert_array_equal(sd.evaluate(sd.taylor(sd.sum(x ** 3), x, 1, direction=[2.0]), ones)[1], 6.0)
     with pytest.raises(ValueError, match="2 variables but 1 vectors"):
         sd.hvp(sd.sum(b) * x[0], [b, x], [1.0])
+
+
+def test_a_single_outputs_cotangent_may_be_a_list_of_numbers_in_vjp_as_a_tangent_in_jvp():
+    b, x = sd.var("b", (3,)), sd.var("x", (1,))
+    vals = {"b": np.array([0.5, 1.0, 2.0]), "x": np.ones(1)}
+    np.testing.assert_allclose(sd.evaluate(sd.vjp(sd.sin(b), b, [1.0, 2.0, 3.0]), vals),
+                               np.array([1.0, 2.0, 3.0]) * np.cos(vals["b"]), rtol=1e-15)
+    np.testing.assert_array_equal(sd.evaluate(sd.vjp(x ** 3, x, [2.0]), vals), [6.0])
+    np.testing.assert_array_equal(sd.evaluate(sd.vjp([x ** 3], x, [np.array([2.0])]), vals), [6.0])
+    with pytest.raises(ValueError, match="vjp: 2 outputs but 1 cotangents"):
+        sd.vjp([b, x], b, [np.ones(3)])
+
+
+def test_a_real_variable_refuses_a_complex_tangent_direction_or_vector():
+    # a cast would keep the real part alone: jvp(sin(x), x, 1j) gave 0, not 1j * cos(x)
+    x = sd.var("x", (2,))
+    for build, noun in [(lambda: sd.jvp(sd.sin(x), x, np.array([1j, 1.0])), "jvp: the tangent"),
+                        (lambda: sd.hvp(sd.sum(x ** 3), x, np.array([1j, 1.0])), "hvp: the vector"),
+                        (lambda: sd.derivative(sd.sum(x ** 3), x, 2, direction=sd.const(
+                            np.array([1j, 1.0]))), "taylor: the direction")]:
+        with pytest.raises(sd.DTypeError, match=rf"^{noun} of 'x' is complex128, but 'x' is real "
+                                                r"\(float64\); give a real"):
+            build()
+    # a complex variable takes real and complex tangents
+    z = sd.var("z", (2,), dtype="complex128")
+    zv = np.array([1 + 1j, 2 - 1j])
+    np.testing.assert_allclose(sd.evaluate(sd.jvp(z * z, z, np.array([1.0, 1j])), {"z": zv}),
+                               2 * zv * np.array([1.0, 1j]), rtol=1e-15)
 
 
 def test_no_variables_give_no_results():

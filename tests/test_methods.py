@@ -101,3 +101,78 @@ def test_numpy_linspace_with_expression_bounds_builds_a_graph():
     np.testing.assert_array_equal(sd.evaluate(node, {"a": A[0, :3]}), np.linspace(A[0, :3], 2.0, 5, axis=-1))
     samples, step = np.linspace(0.5, a, 4, endpoint=False, retstep=True)
     np.testing.assert_array_equal(sd.evaluate(step, {"a": A[0, :3]}), (A[0, :3] - 0.5) / 4)
+
+
+# NumPy's own keywords of the joining, product, creation and order functions: their defaults
+# are taken, the dtype of a join casts as NumPy's does, a _like function's shape= sets the
+# shape, and an out= array is refused by name (the functions raised Python's "unexpected
+# keyword argument" for out=None, dtype=None, shape=, subok=, device= and weights=None)
+JOIN_CALLS = [
+    (lambda m, a, i: np.dot(a, m.T, out=None), {}),
+    (lambda m, a, i: np.outer(a, a, out=None), {}),
+    (lambda m, a, i: np.concatenate([a, i], out=None, dtype=None, casting="same_kind"), {}),
+    (lambda m, a, i: np.concatenate([a, i], dtype=np.float32), {}),
+    (lambda m, a, i: np.concatenate([a, i], dtype=np.int64, casting="unsafe"), {}),
+    (lambda m, a, i: np.stack([a, a], axis=1, out=None, dtype="float32"), {}),
+    (lambda m, a, i: np.vstack([a, i], dtype=None), {}),
+    (lambda m, a, i: np.hstack([a, i], dtype=np.float32, casting="same_kind"), {}),
+    (lambda m, a, i: np.reshape(m, shape=(4, 3)), {}),
+    (lambda m, a, i: np.reshape(m, (2, 6), copy=None), {}),
+    (lambda m, a, i: np.reshape(m, (2, 6), order="F", copy=True), {}),
+    (lambda m, a, i: np.zeros_like(a, order="K", subok=True, shape=None, device=None) + a, {}),
+    (lambda m, a, i: np.zeros_like(m, shape=(2, 2)), {}),
+    (lambda m, a, i: np.ones_like(a, dtype=np.float32, shape=(2, 4), device="cpu"), {}),
+    (lambda m, a, i: np.full_like(i, 2.5, shape=(3,), order="F"), {}),
+    (lambda m, a, i: np.broadcast_to(a, (2, 4), subok=True), {}),
+    (lambda m, a, i: np.linalg.multi_dot([a, m.T, m, a], out=None), {}),
+    (lambda m, a, i: np.linspace(a[0], a[1], 3, device=None), {}),
+    (lambda m, a, i: np.quantile(a, 0.3, weights=None), {}),
+    (lambda m, a, i: m.astype("float32", copy=False), {}),
+    (lambda m, a, i: m.astype(np.float32, "C", "same_kind", True, True), {}),
+    (lambda m, a, i: i.astype(np.float64, casting="safe"), {}),
+    (lambda m, a, i: m.std(axis=0, dtype=None, out=None, ddof=1, keepdims=False, where=True), {}),
+    (lambda m, a, i: np.var(m, where=True), {}),
+    (lambda m, a, i: (m > 0).any(axis=0, out=None, keepdims=False, where=True), {}),
+    (lambda m, a, i: np.all(m > 0, where=np.True_), {}),
+]
+
+
+@pytest.mark.parametrize("call", [c for c, _ in JOIN_CALLS], ids=range(len(JOIN_CALLS)))
+def test_numpy_keywords_of_joins_products_and_reshape_are_numpys(call):
+    a, m = sd.var("a", shape=(4,)), sd.var("m", shape=A.shape)
+    i = sd.var("i", shape=(4,), dtype="int64")
+    values = {"a": B[:, 0], "m": A, "i": np.array([3, -1, 0, 2])}
+    got = sd.evaluate(call(m, a, i), values)
+    want = call(A, values["a"], values["i"])
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    assert np.asarray(got).dtype == np.asarray(want).dtype
+
+
+def test_numpy_keywords_of_joins_and_products_without_an_equivalent_are_refused():
+    a, i = sd.var("a", shape=(4,)), sd.var("i", shape=(4,), dtype="int64")
+    for call, error, message in (
+            (lambda: np.dot(a, a, out=np.zeros(())), NotImplementedError,
+             r"^dot: the argument 'out' is not supported; use the returned node$"),
+            (lambda: np.outer(a, a, out=np.zeros((4, 4))), NotImplementedError,
+             r"^outer: the argument 'out' is not supported"),
+            (lambda: np.concatenate([a, a], out=np.zeros(8)), NotImplementedError,
+             r"^concatenate: the argument 'out' is not supported"),
+            (lambda: np.stack([a, a], out=np.zeros((2, 4))), NotImplementedError,
+             r"^stack: the argument 'out' is not supported"),
+            (lambda: np.concatenate([a, i], dtype=np.int64), TypeError,
+             r"^concatenate: cannot cast float64 to int64 under casting='same_kind'$"),
+            (lambda: np.stack([a, a], casting="bogus"), ValueError, r"^stack: casting must be one of"),
+            (lambda: sd.reshape(a, (4,), shape=(4,)), TypeError, r"^reshape: give the new shape once"),
+            (lambda: np.linalg.multi_dot([a, a], out=np.zeros(())), NotImplementedError,
+             r"^linalg.multi_dot: the argument 'out' is not supported"),
+            (lambda: np.ones_like(a, device="gpu"), ValueError,
+             r"^ones_like: device must be None or 'cpu', as for NumPy, got 'gpu'$"),
+            (lambda: np.zeros_like(a, order="Q"), ValueError, r"^zeros_like: order must be"),
+            (lambda: a.astype("float32", casting="safe"), TypeError,
+             r"^astype: cannot cast float64 to float32 under casting='safe'$"),
+            (lambda: np.percentile(a, 30, method="inverted_cdf", weights=np.ones(4)),
+             NotImplementedError, r"^percentile: the argument 'weights' is not supported$")):
+        with pytest.raises(error, match=message):
+            call()
+    with pytest.raises(TypeError):  # NumPy refuses the cast as well
+        np.concatenate([np.ones(2), np.ones(2, np.int64)], dtype=np.int64)

@@ -219,3 +219,36 @@ def test_integer_and_boolean_values_of_linear_ops_have_zero_coefficients():
         np.testing.assert_allclose(got[0], first, err_msg=str(f))
         np.testing.assert_allclose(got[1] * 2, second, err_msg=str(f))
         np.testing.assert_allclose(sd.evaluate(sd.jvp(f, x, u), values), first, err_msg=str(f))
+
+
+def test_a_node_moved_with_a_variable_below_it_adds_its_tangent_as_the_jacobian_does():
+    # jvp is the Jacobian reverse mode gives for the same list times the tangents; a tangent of
+    # exp(s) or of the sigmoid inside log(sigmoid(s)) was dropped when s was listed too
+    s = sd.var("s")
+    vals = {"s": 0.3}
+    for inner, outer in [(sd.exp(s), lambda z: sd.sin(z) + s), (sd.sigmoid(s), sd.log)]:
+        y = outer(inner)
+        gs, gz = sd.evaluate(sd.grad(y, [s, inner]), vals)
+        for ts, tz in [(1.0, 0.0), (0.0, 1.0), (0.5, -2.0)]:
+            got = sd.evaluate(sd.jvp(y, [s, inner], [ts, tz]), vals)
+            np.testing.assert_allclose(got, gs * ts + gz * tz, rtol=1e-14)
+    # along the line: s + t and exp(s + t) + 2t
+    z = sd.exp(s)
+    zv, dz = np.exp(0.3), np.exp(0.3) + 2.0
+    want = -np.sin(zv) * dz ** 2 + np.cos(zv) * zv
+    got = sd.evaluate(sd.derivative(sd.sin(z) + s, [s, z], 2, direction=[1.0, 2.0]), vals)
+    np.testing.assert_allclose(got, want, rtol=1e-14)
+
+
+def test_a_stable_form_over_operands_that_depend_on_each_other_counts_each_path_once():
+    # log(exp(x) + exp(2x)) is taken through logaddexp(x, 2x), whose operands are the series
+    # given; 2x is one of them and below it x is another, so it must not move by x twice
+    x = sd.var("x")
+    vals = {"x": 0.3}
+    for y in (sd.log(sd.exp(x) + sd.exp(2 * x)), sd.log2(2 ** x + 2 ** (x * x))):
+        want = sd.evaluate([sd.grad(y, x), sd.grad(sd.grad(y, x), x)], vals)
+        got = sd.evaluate([sd.jvp(y, x, 1.0), sd.derivative(y, x, 2)], vals)
+        np.testing.assert_allclose(got, want, rtol=1e-13)
+    a, b = np.exp(0.3), np.exp(0.6)
+    np.testing.assert_allclose(sd.evaluate(sd.jvp(sd.log(sd.exp(x) + sd.exp(2 * x)), x, 1.0), vals),
+                               (a + 2 * b) / (a + b), rtol=1e-14)

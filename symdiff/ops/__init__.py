@@ -253,8 +253,24 @@ def _numpy_counterpart(name: str) -> Any:
     return fn
 
 
+def _moot(key: str, value: Any) -> bool:
+    """Whether a ufunc keyword asks for nothing: its default, or a memory layout (the values
+    are the same in any); the others are refused by name."""
+    if key == "order":
+        return isinstance(value, str) and value in ("K", "A", "C", "F")
+    if key == "subok":
+        return isinstance(value, bool)
+    if key in ("dtype", "signature"):
+        return value is None
+    if key == "where":
+        return value is True
+    return key == "casting" and isinstance(value, str) and value == "same_kind"
+
+
 def _array_ufunc(self: Node, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
     name = ufunc.__name__
+    if method == "__call__":
+        kwargs = {k: v for k, v in kwargs.items() if not _moot(k, v)}
     out = kwargs.pop("out", None)
     if out is not None and not builtins.all(builtins.any(o is i for i in inputs) for o in out):
         raise TypeError(f"np.{name}: out= cannot hold a symbolic result; use the expression "

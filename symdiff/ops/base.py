@@ -295,6 +295,12 @@ class DimSize(Op):
         return self.dim
 
 
+def check_device(op_name: str, device: Any) -> None:
+    """NumPy's ``device=`` argument: its arrays live on the CPU only, so None or ``"cpu"``."""
+    if device is not None and device != "cpu":
+        raise ValueError(f"{op_name}: device must be None or 'cpu', as for NumPy, got {device!r}")
+
+
 def numeric_dtype(dtype: Any, what: str) -> np.dtype:
     """``dtype`` as a NumPy dtype, refused unless numeric or boolean (``what`` names the user).
 

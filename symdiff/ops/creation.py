@@ -19,7 +19,8 @@ import numpy as np
 from ..errors import DTypeError
 from ..ir import Dim, Node, Op, Type, check_shape
 from .base import (
-    _item_source, _scalar_text, as_nodes, broadcast_shapes, const, normalize_axis, numeric_dtype,
+    _item_source, _scalar_text, as_nodes, broadcast_shapes, check_device, const, normalize_axis,
+    numeric_dtype,
 )
 from .elementwise import astype, equal, where
 from .layout import moveaxis
@@ -106,7 +107,7 @@ def _is_constant_scalar(v: Any) -> bool:
 
 
 def linspace(start: Any, stop: Any, num: Any = 50, endpoint: bool = True, retstep: bool = False,
-             dtype: Any = None, axis: Any = 0) -> Any:
+             dtype: Any = None, axis: Any = 0, *, device: Any = None) -> Any:
     """``num`` evenly spaced values from ``start`` to ``stop`` (without ``stop`` when
     ``endpoint`` is False), as ``np.linspace``. The bounds may be expressions or arrays (the
     values then run along a new axis, ``axis``); gradients flow to them. With ``retstep``,
@@ -115,6 +116,7 @@ def linspace(start: Any, stop: Any, num: Any = 50, endpoint: bool = True, retste
     >>> sd.linspace(0.0, 1.0, 5)
     linspace(0.0, 1.0, 5)
     """
+    check_device("linspace", device)
     n = _int_argument("linspace", "num", num)
     if n < 0:
         raise ValueError(f"linspace: num must be non-negative, got {n}")

@@ -591,15 +591,15 @@ def array_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Node]
 # -- stacking and differences ---------------------------------------------------------------------
 
 
-def hstack(tup: Sequence[Any]) -> Node:
+def hstack(tup: Sequence[Any], *, dtype: Any = None, casting: str = "same_kind") -> Node:
     """Arrays joined along their second axis (the first for 1-d ones), as ``np.hstack``."""
-    nodes = [atleast_1d(x) for x in array_list("hstack", tup)]
+    nodes = [atleast_1d(x) for x in array_list("hstack", tup, dtype, casting)]
     return concatenate(nodes, axis=0 if nodes[0].ndim == 1 else 1)
 
 
-def vstack(tup: Sequence[Any]) -> Node:
+def vstack(tup: Sequence[Any], *, dtype: Any = None, casting: str = "same_kind") -> Node:
     """Arrays joined along their first axis, 1-d ones as rows, as ``np.vstack``."""
-    return concatenate([atleast_2d(x) for x in array_list("vstack", tup)], axis=0)
+    return concatenate([atleast_2d(x) for x in array_list("vstack", tup, dtype, casting)], axis=0)
 
 
 def column_stack(tup: Sequence[Any]) -> Node:

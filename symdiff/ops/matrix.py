@@ -216,9 +216,12 @@ def matrix_power(a: Any, n: int) -> Node:
     return result
 
 
-def multi_dot(arrays: Sequence[Any]) -> Node:
+def multi_dot(arrays: Sequence[Any], *, out: Any = None) -> Node:
     """The product of matrices (the first and last may be vectors), left to right, as
     ``np.linalg.multi_dot`` computes it up to the order of the products."""
+    if out is not None:
+        raise NotImplementedError("linalg.multi_dot: the argument 'out' is not supported; use "
+                                  "the returned node")
     nodes = [as_node(a) for a in arrays]
     if len(nodes) < 2:
         raise ValueError("multi_dot: expecting at least two arrays")

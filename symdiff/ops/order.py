@@ -145,7 +145,7 @@ def _quantile(op_name: str, a: Any, q: Any, axis: Any, method: str, keepdims: An
 
 
 def quantile(a: Any, q: Any, axis: Any = None, out: Any = None, overwrite_input: bool = False,
-             method: str = "linear", keepdims: Any = False) -> Node:
+             method: str = "linear", keepdims: Any = False, *, weights: Any = None) -> Node:
     """The ``q``-th quantiles of ``a`` along ``axis`` (of all values when None), as
     ``np.quantile``: ``q`` (in [0, 1]) is a number or an array of them, whose axes come first
     in the result. Each of NumPy's ``method`` values is supported; the gradient goes to the
@@ -156,11 +156,14 @@ def quantile(a: Any, q: Any, axis: Any = None, out: Any = None, overwrite_input:
     """
     if out is not None:
         raise NotImplementedError("quantile: the argument 'out' is not supported")
+    if weights is not None:
+        raise NotImplementedError("quantile: the argument 'weights' is not supported")
     return _quantile("quantile", a, q, axis, method, keepdims, 1.0)
 
 
 def percentile(a: Any, q: Any, axis: Any = None, out: Any = None, overwrite_input: bool = False,
-               method: str = "linear", keepdims: Any = False) -> Node:
+               method: str = "linear", keepdims: Any = False, *, weights: Any = None
+               ) -> Node:
     """The ``q``-th percentiles (``q`` in [0, 100]) of ``a`` along ``axis``, as
     ``np.percentile``: the quantiles at ``q / 100``.
 
@@ -169,6 +172,8 @@ def percentile(a: Any, q: Any, axis: Any = None, out: Any = None, overwrite_inpu
     """
     if out is not None:
         raise NotImplementedError("percentile: the argument 'out' is not supported")
+    if weights is not None:
+        raise NotImplementedError("percentile: the argument 'weights' is not supported")
     return _quantile("percentile", a, q, axis, method, keepdims, 100.0)
 
 

@@ -67,9 +67,11 @@ def matmul(a: Any, b: Any) -> Node:
     return Node(MatMul(), (a_, b_))
 
 
-def dot(a: Any, b: Any) -> Node:
+def dot(a: Any, b: Any, out: Any = None) -> Node:
     """NumPy's dot: a product for scalars, matmul up to 2-D, a sum over a's last and b's
     second-to-last axis otherwise."""
+    if out is not None:
+        raise NotImplementedError("dot: the argument 'out' is not supported; use the returned node")
     a_, b_ = as_nodes(a, b)
     if a_.ndim == 0 or b_.ndim == 0:
         return multiply(a_, b_)
@@ -384,11 +386,13 @@ def _flat(op_name: str, x: Node) -> Node:
     return reshape(x, resolve_reshape(op_name, x.shape, (-1,))) if x.ndim != 1 else x
 
 
-def outer(a: Any, b: Any) -> Node:
+def outer(a: Any, b: Any, out: Any = None) -> Node:
     """The outer product of a and b, both flattened: ``out[i, j] = a[i] * b[j]``.
 
     >>> sd.outer(u, v)
     """
+    if out is not None:
+        raise NotImplementedError("outer: the argument 'out' is not supported; use the returned node")
     a_, b_ = as_nodes(a, b)
     return einsum("i,j->ij", _flat("outer", a_), _flat("outer", b_))
 

@@ -442,7 +442,11 @@ _mean = mean  # the name ``mean`` is also an argument of variance and std, as in
 
 
 def _unsupported(fn: str, **given: Any) -> None:
+    """Refuse the arguments given a value other than their default (None; ``where=True``,
+    NumPy's default of the methods, selects every element and asks for nothing)."""
     for name, value in given.items():
+        if name == "where" and isinstance(value, (bool, np.bool_)) and value:
+            continue
         if value is not None:
             raise NotImplementedError(f"{fn}: the argument {name!r} is not supported (got {value!r})")
 

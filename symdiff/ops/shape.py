@@ -15,9 +15,10 @@ import numpy as np
 from ..errors import DTypeError, OutOfBoundsError, ShapeError
 from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape, shape_text
 from .base import (
-    Const, _holds_node, as_node, broadcast_shapes, const, helper, index_int, normalize_axis,
-    numeric_dtype,
+    Const, _holds_node, as_node, broadcast_shapes, check_device, const, helper, index_int,
+    normalize_axis, numeric_dtype,
 )
+from .elementwise import astype
 
 
 def _dims_src(shape: Shape, dim: Callable[[Dim], str]) -> str:
@@ -103,14 +104,21 @@ def resolve_reshape(op_name: str, old: Shape, new: Any) -> Shape:
     return tuple(fill if isinstance(d, (int, np.integer)) and d == -1 else d for d in items)  # type: ignore[misc]
 
 
-def reshape(x: Any, *shape: Any, order: str = "C") -> Node:
+def reshape(x: Any, *dims: Any, order: str = "C", shape: Any = None, newshape: Any = None,
+            copy: bool | None = None) -> Node:
     """x with a new shape of the same size (one -1 entry may be inferred), its elements read and
-    placed in row-major (``order='C'``) or column-major (``'F'``) order."""
+    placed in row-major (``order='C'``) or column-major (``'F'``) order. The shape may also be
+    given by keyword, ``shape=`` (or NumPy's older ``newshape=``); ``copy`` is NumPy's, and
+    moot for expressions, which are never changed in place."""
     x = as_node(x)
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list, np.ndarray)):
+    if shape is not None or newshape is not None:
+        if dims or (shape is not None and newshape is not None):
+            raise TypeError("reshape: give the new shape once (as arguments, shape= or newshape=)")
+        dims = (shape if shape is not None else newshape,)
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list, np.ndarray)):
         # NumPy takes the shape as an integer array too (np.reshape(x, np.array([3, 2])))
-        shape = tuple(shape[0].tolist() if isinstance(shape[0], np.ndarray) else shape[0])
-    target = resolve_reshape("reshape", x.shape, shape)
+        dims = tuple(dims[0].tolist() if isinstance(dims[0], np.ndarray) else dims[0])
+    target = resolve_reshape("reshape", x.shape, dims)
     if order == "F":  # column-major: the row-major reshape of the reversed axes, reversed back
         return transpose(reshape(transpose(x), target[::-1]))
     if order != "C":
@@ -197,8 +205,9 @@ class BroadcastTo(Op):
         return (g,)  # differentiation sums it back to x's shape
 
 
-def broadcast_to(x: Any, shape: Any) -> Node:
-    """x repeated along new or size-1 axes to ``shape``."""
+def broadcast_to(x: Any, shape: Any, subok: bool = False) -> Node:
+    """x repeated along new or size-1 axes to ``shape`` (``subok`` is NumPy's, for ndarray
+    subclasses, and moot for expressions)."""
     x = as_node(x)
     target = check_shape(shape, "broadcast_to shape")
     return x if target == x.shape else Node(BroadcastTo(target), (x,))
@@ -310,34 +319,54 @@ class ZerosLike(Op):
         return (None,)
 
 
-def zeros_like(a: Any, dtype: Any = None) -> Node:
-    """Zeros of ``a``'s shape and dtype (or ``dtype``), as ``np.zeros_like``; through them no
-    gradient flows. A static shape gives a broadcast constant, which costs nothing until used.
+def _like_layout(op_name: str, order: str, device: Any) -> None:
+    """The arguments of the ``_like`` functions that place an array in memory: the values are
+    the same whatever they are, so they are checked as NumPy checks them and otherwise moot."""
+    if order not in ("K", "A", "C", "F"):
+        raise ValueError(f"{op_name}: order must be 'K', 'A', 'C' or 'F', got {order!r}")
+    check_device(op_name, device)
+
+
+def zeros_like(a: Any, dtype: Any = None, order: str = "K", subok: bool = True,
+               shape: Any = None, *, device: Any = None) -> Node:
+    """Zeros of ``a``'s shape (or ``shape``) and dtype (or ``dtype``), as ``np.zeros_like``;
+    through them no gradient flows. A static shape gives a broadcast constant, which costs
+    nothing until used.
 
     >>> sd.zeros_like(sd.var("X", shape=("n", 3))).shape
     ('n', 3)
     """
+    _like_layout("zeros_like", order, device)
     x = as_node(a)
     dt = x.dtype if dtype is None else numeric_dtype(dtype, "zeros_like")
+    if shape is not None:
+        return zeros(shape, dt)
     if all(isinstance(d, int) for d in x.shape):
         return zeros(x.shape, dt)
     return Node(ZerosLike(dt), (x,))
 
 
-def full_like(a: Any, fill_value: Any, dtype: Any = None) -> Node:
-    """``fill_value`` in ``a``'s shape, in ``a``'s dtype (or ``dtype``), as ``np.full_like``
-    (the value is converted to that dtype, as NumPy does); through it no gradient flows."""
+def full_like(a: Any, fill_value: Any, dtype: Any = None, order: str = "K", subok: bool = True,
+              shape: Any = None, *, device: Any = None) -> Node:
+    """``fill_value`` in ``a``'s shape (or ``shape``), in ``a``'s dtype (or ``dtype``), as
+    ``np.full_like`` (the value is converted to that dtype, as NumPy does); through it no
+    gradient flows."""
+    _like_layout("full_like", order, device)
     x = as_node(a)
     dt = x.dtype if dtype is None else numeric_dtype(dtype, "full_like")
+    if shape is not None:
+        return filled("full_like", shape, fill_value, dt)
     value = fill_constant("full_like", x.shape, fill_value, dt)
     if all(isinstance(d, int) for d in x.shape):
         return broadcast_to(value, x.shape)
     return zeros_like(x, dt) + value  # named dimensions: their sizes come from x
 
 
-def ones_like(a: Any, dtype: Any = None) -> Node:
-    """Ones of ``a``'s shape and dtype (or ``dtype``), as ``np.ones_like``."""
-    return full_like(a, 1, dtype)
+def ones_like(a: Any, dtype: Any = None, order: str = "K", subok: bool = True,
+              shape: Any = None, *, device: Any = None) -> Node:
+    """Ones of ``a``'s shape (or ``shape``) and dtype (or ``dtype``), as ``np.ones_like``."""
+    _like_layout("ones_like", order, device)
+    return full_like(a, 1, dtype, order, subok, shape, device=device)
 
 
 # -- concatenation ------------------------------------------------------------------------------------
@@ -397,17 +426,36 @@ def split_along(g: Node, sizes: Sequence[Dim], axis: int) -> list[Node | None]:
     return pieces
 
 
-def array_list(op_name: str, xs: Any) -> list[Node]:
-    """The arrays a joining function takes, as nodes; at least one."""
+def array_list(op_name: str, xs: Any, dtype: Any = None, casting: str = "same_kind"
+               ) -> list[Node]:
+    """The arrays a joining function takes, as nodes; at least one. With ``dtype``, each is
+    cast to it, where NumPy's ``casting`` rule allows (NumPy's ``dtype=`` and ``casting=``)."""
     nodes = [as_node(x) for x in xs]
     if not nodes:
         raise ValueError(f"{op_name} needs at least one array")
-    return nodes
+    if casting not in ("no", "equiv", "safe", "same_kind", "unsafe"):
+        raise ValueError(f"{op_name}: casting must be one of 'no', 'equiv', 'safe', "
+                         f"'same_kind' or 'unsafe', got {casting!r}")
+    if dtype is None:
+        return nodes
+    dt = numeric_dtype(dtype, op_name)
+    for n in nodes:
+        if not np.can_cast(n.dtype, dt, casting):
+            raise DTypeError(f"{op_name}: cannot cast {n.dtype} to {dt} under casting={casting!r}")
+    return [astype(n, dt) for n in nodes]
 
 
-def concatenate(xs: Sequence[Any], axis: int | None = 0) -> Node:
+def _no_out(op_name: str, out: Any) -> None:
+    if out is not None:
+        raise NotImplementedError(f"{op_name}: the argument 'out' is not supported; use the "
+                                  "returned node")
+
+
+def concatenate(xs: Sequence[Any], axis: int | None = 0, out: Any = None, *, dtype: Any = None,
+                casting: str = "same_kind") -> Node:
     """Join arrays along an existing axis (``axis=None``: flattened first, as NumPy)."""
-    nodes = array_list("concatenate", xs)
+    _no_out("concatenate", out)
+    nodes = array_list("concatenate", xs, dtype, casting)
     if axis is None:
         nodes, axis = [reshape(n, (-1,)) for n in nodes], 0
     if any(n.ndim == 0 for n in nodes):
@@ -416,9 +464,11 @@ def concatenate(xs: Sequence[Any], axis: int | None = 0) -> Node:
     return nodes[0] if len(nodes) == 1 else Node(Concatenate(ax), nodes)
 
 
-def stack(xs: Sequence[Any], axis: int = 0) -> Node:
+def stack(xs: Sequence[Any], axis: int = 0, out: Any = None, *, dtype: Any = None,
+          casting: str = "same_kind") -> Node:
     """Join arrays of one shape along a new axis."""
-    nodes = array_list("stack", xs)
+    _no_out("stack", out)
+    nodes = array_list("stack", xs, dtype, casting)
     shapes = {n.shape for n in nodes}
     if len(shapes) > 1:
         raise ShapeError(f"stack: all inputs must have the same shape, got {', '.join(map(format_shape, shapes))}")
