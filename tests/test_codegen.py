@@ -1050,3 +1050,32 @@ def test_parts_of_calls_on_different_matrices_or_options_are_not_shared():
     assert np.array_equal(got[3], np.linalg.eigh(t)[1])
     for g, e in zip(got, sd.evaluate(parts, {"S": s, "T": t})):
         assert np.array_equal(g, e)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int8", "uint16", "bool", "complex64"])
+def test_zero_padding_is_one_allocation_and_one_copy(dtype):
+    # np.pad's bookkeeping costs ~10 us a call, more than the banded Hessians' arithmetic
+    # around it: padding with NumPy's default zeros is written as zeros and a copy; other
+    # values keep np.pad (its casting of the value is NumPy's)
+    x = sd.var("x", (2, 3), dtype)
+    xv = (np.arange(6).reshape(2, 3) % 3).astype(dtype)
+    for widths in [((1, 0), (2, 3)), ((0, 0), (1, 1)), 2]:
+        e = sd.pad(x, widths)
+        src = sd.codegen(e, inputs=[x])
+        assert "pad_zeros(" in src and "np.pad(" not in src
+        want = np.pad(xv, widths)
+        for got in (sd.compile(e, inputs=[x])(xv), sd.evaluate(e, {"x": xv})):
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got, want)
+    if dtype != "bool":
+        e = sd.pad(x, 1, constant_values=-0.0)
+        assert "np.pad(" in sd.codegen(e, inputs=[x])
+        want = np.pad(xv, 1, constant_values=-0.0)
+        got = sd.compile(e, inputs=[x])(xv)
+        np.testing.assert_array_equal(got, want)
+        if want.dtype.kind == "f":
+            assert np.array_equal(np.signbit(got), np.signbit(want))
+    named = sd.var("y", ("n", 3), dtype)
+    e = sd.pad(named, ((0, 0), (1, 1)))
+    yv = np.ones((4, 3), dtype)
+    np.testing.assert_array_equal(sd.compile(e, inputs=[named])(yv), np.pad(yv, ((0, 0), (1, 1))))
