@@ -365,3 +365,17 @@ def test_jacobian_of_an_elementwise_function_is_its_diagonal():
     v = sd.var("v", (4,))
     assert str(sd.simplify(sd.jacobian(sd.sin(v), v))) == "diag(cos(v))"
     assert sd.simplify(sd.sum(sd.jacobian(sd.sin(v), v), axis=1)) is sd.simplify(sd.cos(v))
+
+
+@pytest.mark.parametrize("scale", ["row", "column", "scalar"])
+def test_several_diagonals_times_a_vector_take_each_its_part(scale):
+    d = sd.var("d", (3,))
+    band = sd.eye(4) + sd.diagonal_embed(d, (4, 4), 1) - 2.0 * sd.diagonal_embed(d, (4, 4), -1)
+    m = {"row": sd.var("m", (4,)), "column": sd.var("m", (4, 1)), "scalar": sd.var("m")}[scale]
+    values = {"d": np.array([7.0, 8.0, 9.0]), "m": np.arange(1.0, 5.0).reshape(m.shape)
+              if m.ndim else 1.5}
+    for e in (band * m, m * band):
+        s = sd.simplify(e)
+        assert ops_of(s) & {"one_hot", "mul"} == {"mul"} and "diagonal_embed" in ops_of(s)
+        np.testing.assert_array_equal(sd.evaluate(s, values, simplify=False),
+                                      sd.evaluate(e, values, simplify=False))

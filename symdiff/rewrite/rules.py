@@ -1001,8 +1001,8 @@ def _band(n: Node) -> dict[int, Node] | None:
         if not stack:
             break
         k, m = stack.pop()
-        if m.shape != n.shape:
-            return None
+        if m.type is not n.type:
+            return None  # a cast or a broadcast between: not read through
         op = m.op
         if isinstance(op, (Add, Sub)):
             stack.append((k, m.inputs[0]))
@@ -1082,11 +1082,12 @@ def _band_times(node: Node, x: Node, y: Node) -> Node | None:
         out: dict[int, Node] = {}
         for k, d in parts.items():
             first, length = _diagonal_span(node.shape, k)
+            part = v
             if along is not None:
                 at = first if along == "row" else first + k
                 if (at, length) != (0, v.shape[0]):
-                    v = v[at:at + length]
-            out[k] = d * v
+                    part = v[at:at + length]
+            out[k] = d * part
         return _band_matrix(out, node.shape, node.dtype)
     return None
 
