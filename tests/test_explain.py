@@ -237,3 +237,22 @@ def test_backward_table_agrees_with_finite_differences_and_adds_up(f):
         sent[i] = sent[i] + d
     for n, total in sent.items():
         np.testing.assert_allclose(total, up_of[n], atol=1e-12)
+
+
+def test_explain_names_variables_with_long_or_multiline_names():
+    long_a = "learning_rate_of_the_second_layer_weights"
+    a, b, c = sd.var(long_a), sd.var("bias_of_the_second_layer_and_more"), sd.var("new\nline")
+    f = a * b + c
+    point = {a: 2.0, b: 3.0, c: 1.0}
+    e = sd.explain(f, values=point)
+    rows = {r["node"]: r for r in e.rows}
+    # each variable's row is named by its own name, cut to a line, never by the op's name
+    named = {long_a[:31] + "…": a, "bias_of_the_second_layer_and_mo…": b, "new\\nline": c}
+    assert set(named) <= set(rows)
+    for name, v in named.items():
+        assert float(rows[name]["upstream"]) == pytest.approx(float(sd.evaluate(sd.grad(f, v), point)))
+    product = rows["mul(learning_ra…, bias_of_the…)"]
+    assert [inp for inp, _, _ in product["inputs"]] == [long_a[:31] + "…", "bias_of_the_second_layer_and_mo…"]
+    assert not any("var()" in line for line in str(e).splitlines())
+    assert all("\n" not in r["node"] and "\t" not in r["node"] for r in e.rows)
+    assert long_a[:31] in str(sd.why_zero(sd.stop_gradient(a) * b, a))

@@ -15,7 +15,7 @@ import numpy as np
 from ..api import evaluate, grad, simplify
 from ..autodiff import _resolve, backward_edges, pullback
 from ..ir import Node, format_shape, toposort
-from ..ops import Var, astype, broadcast_to, const, reshape
+from ..ops import DimSize, Var, astype, broadcast_to, const, reshape
 from ..ops.elementwise import StopGradient
 from ..ops.stable import HEADS as STABLE_HEADS
 from ..ops.stable import stable_parts
@@ -36,10 +36,20 @@ GATES = {
 
 
 def _name(n: Node, limit: int = 32) -> str:
+    if isinstance(n.op, (Var, DimSize)):
+        return _one_line(n.op.text([]), limit)  # a variable is named, however long its name
     text = _text_within(n, limit)
     if text is not None:
         return text
-    return f"{n.op.name}({', '.join(_text_within(i, 12) or '…' for i in n.inputs)})"
+    args = (_name(i, 12) if isinstance(i.op, (Var, DimSize)) else _text_within(i, 12) or "…" for i in n.inputs)
+    return f"{n.op.name}({', '.join(args)})"
+
+
+def _one_line(text: str, limit: int | None = None) -> str:
+    """``text`` on one line (line breaks and tabs, which names may hold, written as escapes),
+    cut off with … after ``limit`` characters."""
+    text = text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _gate(n: Node) -> str:
@@ -64,7 +74,7 @@ def _text_within(n: Node, limit: int) -> str | None:
                 seen.add(i)
                 stack.append(i)
     text = to_text(n)
-    return text if len(text) <= limit and "\n" not in text else None
+    return _one_line(text) if len(text) <= limit and "\n" not in text else None
 
 
 @dataclass
