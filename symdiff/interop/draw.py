@@ -62,7 +62,7 @@ def format_value(v: Any) -> str:
     a = np.asarray(v)
     if a.ndim == 0:
         x = a.item()
-        return f"{x:.4g}" if isinstance(x, float) else str(x)
+        return f"{x:.4g}" if isinstance(x, (float, complex)) else str(x)
     if a.size <= VALUES_SHOWN:
         return "[" + ", ".join(format_value(e) for e in a.ravel()) + "]"
     return f"{a.dtype.name}{format_shape(a.shape)}"
