@@ -256,3 +256,20 @@ def test_explain_names_variables_with_long_or_multiline_names():
     assert not any("var()" in line for line in str(e).splitlines())
     assert all("\n" not in r["node"] and "\t" not in r["node"] for r in e.rows)
     assert long_a[:31] in str(sd.why_zero(sd.stop_gradient(a) * b, a))
+
+
+def test_explain_and_draw_of_a_non_scalar_or_integer_output_say_what_to_do():
+    v, i = sd.var("v", shape=(2,)), sd.var("i", dtype="int64")
+    H = sd.hessian(sd.sum(v**3), v)
+    with pytest.raises(ValueError, match=r"shape \(2, 2\): explain sum\(y\) or one element of it \(H\[0, 1\]"):
+        sd.explain(H, values={"v": [1.0, 2.0]})
+    with pytest.raises(ValueError, match="dtype int64 and shape \\(\\): integer and boolean values carry no gradient"):
+        sd.explain(i * 2, values={"i": 1})
+    with pytest.raises(ValueError, match=r"shape \(2, 2\): draw sum\(y\) or one element of it first"):
+        sd.draw(H, values={"v": [1.0, 2.0]}, gradients=True)
+    with pytest.raises(ValueError, match="dtype int64 and shape \\(\\): integer and boolean values carry no"):
+        sd.draw(i * 2, values={"i": 1}, gradients=True)
+    # the hint works: H[1, 1] = 6 v[1] is explained, and its gradient is (0, 6)
+    rows = {r["node"]: r for r in sd.explain(H[1, 1], values={"v": [1.0, 2.0]}).rows}
+    assert float(rows["v"]["value"][1:-1].split(", ")[1]) == 2.0
+    assert [float(t) for t in rows["v"]["upstream"][1:-1].split(", ")] == pytest.approx([0.0, 6.0])

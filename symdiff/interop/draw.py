@@ -237,7 +237,12 @@ def draw(
         if gradients:
             y = roots[0]
             if y.shape != () or not y.type.is_float:
-                raise ValueError("gradients=True needs a scalar floating-point first output")
+                hint = ("draw sum(y) or one element of it first" if y.shape != ()
+                        else "integer and boolean values carry no gradient")
+                raise ValueError(
+                    f"gradients=True needs a scalar floating-point first output, got dtype {y.dtype} and "
+                    f"shape {format_shape(y.shape)}: {hint}, or leave gradients out"
+                )
             targets = [n for n in shown if n.type.is_float and n is not y and not isinstance(n.op, Const)]
             gs = node_gradients(y, targets)
             grads = dict(zip(targets, evaluate(list(gs), values))) if targets else {}

@@ -148,7 +148,10 @@ def explain(y: Node, wrt: Any = None, values: Mapping[Any, Any] | None = None) -
     >>> x, y = sd.symbols("x y"); print(sd.explain(x * y + x, wrt=[x, y], values={"x": 3, "y": -4}))
     """
     if y.shape != () or not y.type.is_float:
-        raise ValueError("explain needs a scalar floating-point expression")
+        hint = ("explain sum(y) or one element of it (H[0, 1] of a Hessian)" if y.shape != ()
+                else "integer and boolean values carry no gradient")
+        raise ValueError(f"explain needs a scalar floating-point expression, got {_name(y)} of dtype "
+                         f"{y.dtype} and shape {format_shape(y.shape)}: {hint}")
     if values is None:
         raise ValueError("explain needs values= for the variables, to show the numbers")
     if wrt is None:
