@@ -273,3 +273,39 @@ def test_explain_and_draw_of_a_non_scalar_or_integer_output_say_what_to_do():
     rows = {r["node"]: r for r in sd.explain(H[1, 1], values={"v": [1.0, 2.0]}).rows}
     assert float(rows["v"]["value"][1:-1].split(", ")[1]) == 2.0
     assert [float(t) for t in rows["v"]["upstream"][1:-1].split(", ")] == pytest.approx([0.0, 6.0])
+
+
+def test_explain_of_a_big_graph_shows_the_rows_nearest_the_output_in_a_notebook():
+    from html.parser import HTMLParser
+
+    class Table(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.open: list[str] = []
+            self.rows = 0
+            self.cells: list[str] = []
+
+        def handle_starttag(self, tag, attrs):
+            self.open.append(tag)
+            self.rows += tag == "tr"
+
+        def handle_endtag(self, tag):
+            assert self.open.pop() == tag  # well nested
+
+        def handle_data(self, data):
+            self.cells.append(data)
+
+    x, y = sd.symbols("x y")
+    z = x
+    for _ in range(500):
+        z = sd.sin(z) * y
+    e = sd.explain(z, values={"x": 0.5, "y": 0.9})
+    assert len(e.rows) == 1002
+    table = Table()
+    table.feed(e._repr_html_())
+    assert table.open == []
+    shown = e.rows[:200]
+    assert table.rows == 1 + sum(len(r["inputs"]) or 1 for r in shown) + 1
+    assert f"… {len(e.rows) - 200} more nodes" in "".join(table.cells)
+    assert e.rows[-1]["node"] not in table.cells  # the input x, 1,001 rows down
+    assert str(e).count("\n" + e.rows[-1]["node"] + " ") == 1  # the text has every row

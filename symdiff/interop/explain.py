@@ -77,6 +77,9 @@ def _text_within(n: Node, limit: int) -> str | None:
     return _one_line(text) if len(text) <= limit and "\n" not in text else None
 
 
+HTML_ROWS_SHOWN = 200  # a notebook shows the rows nearest the output; str() has them all
+
+
 @dataclass
 class Explanation:
     """The rows of a backward pass; prints as text, renders as an HTML table in Jupyter."""
@@ -113,7 +116,7 @@ class Explanation:
             ": downstream = upstream × local</caption><tr><th>node</th><th>value</th><th>upstream</th>"
             "<th>input</th><th>local</th><th>downstream</th><th>gate</th></tr>",
         ]
-        for r in self.rows:
+        for r in self.rows[:HTML_ROWS_SHOWN]:
             ins = r["inputs"] or [("", "", "")]
             for k, (inp, local, down) in enumerate(ins):
                 out.append("<tr>")
@@ -126,6 +129,9 @@ class Explanation:
                 if k == 0:
                     out.append(f"<td rowspan='{len(ins)}'>{e(r['gate'])}</td>")
                 out.append("</tr>")
+        if len(self.rows) > HTML_ROWS_SHOWN:
+            out.append(f"<tr><td colspan='7'>… {len(self.rows) - HTML_ROWS_SHOWN} more nodes, down to the "
+                       "inputs: print the explanation, or read its .rows, for all of them</td></tr>")
         out.append("</table>")
         return "".join(out)
 
