@@ -309,3 +309,22 @@ def test_explain_of_a_big_graph_shows_the_rows_nearest_the_output_in_a_notebook(
     assert f"… {len(e.rows) - 200} more nodes" in "".join(table.cells)
     assert e.rows[-1]["node"] not in table.cells  # the input x, 1,001 rows down
     assert str(e).count("\n" + e.rows[-1]["node"] + " ") == 1  # the text has every row
+
+
+def test_draw_and_why_zero_at_values_given_by_name_of_a_graph_with_a_named_dimension():
+    # the gradient of sum(x) / n with respect to each node holds only n, no variable
+    x = sd.var("x", shape=("n",))
+    mean = sd.sum(x) / sd.dim_size("n")
+    point = {"x": np.array([1.0, 2.0, 4.0])}
+    d = sd.draw(mean, values=point, gradients=True, engine="python")
+    shown = {it.label: it for it in d.items}
+    assert float(shown["÷"].value) == pytest.approx(7 / 3, rel=1e-3)
+    eps = 1e-6
+    for k in range(3):
+        step = np.eye(3)[k] * eps
+        fd = (sd.evaluate(mean, {"x": point["x"] + step}) - sd.evaluate(mean, {"x": point["x"] - step})) / (2 * eps)
+        assert float(shown["x"].gradient[1:-1].split(", ")[k]) == pytest.approx(fd, rel=1e-3)
+    assert float(shown["sum"].gradient) == pytest.approx(1 / 3, rel=1e-3)
+    assert sd.why_zero(mean, "x", values=point).reason == "not_zero"
+    flat = sd.why_zero(sd.relu(sd.sum(x) - 100.0) / sd.dim_size("n"), "x", values=point)
+    assert flat.reason == "flat_at_values" and "relu" in flat.message

@@ -233,7 +233,8 @@ def draw(
     vals: dict[Node, Any] = {}
     grads: dict[Node, Any] = {}
     if values is not None:
-        vals = dict(zip(shown, evaluate(shown, values)))
+        targets: list[Node] = []
+        gs: list[Node] = []
         if gradients:
             y = roots[0]
             if y.shape != () or not y.type.is_float:
@@ -244,9 +245,14 @@ def draw(
                     f"shape {format_shape(y.shape)}: {hint}, or leave gradients out"
                 )
             targets = [n for n in shown if n.type.is_float and n is not y and not isinstance(n.op, Const)]
-            gs = node_gradients(y, targets)
-            grads = dict(zip(targets, evaluate(list(gs), values))) if targets else {}
-            grads[y] = np.ones(())
+            gs = list(node_gradients(y, targets)) if targets else []
+        # one evaluation of values and gradients: a gradient such as 1/n may hold no variable
+        # itself, and takes the size of a named dimension from the variables of the values
+        out = evaluate([*shown, *gs], values)
+        vals = dict(zip(shown, out[: len(shown)]))
+        if gradients:
+            grads = dict(zip(targets, out[len(shown):]))
+            grads[roots[0]] = np.ones(())
     elif gradients:
         raise ValueError("gradients=True needs values= to evaluate them")
 

@@ -304,7 +304,8 @@ def why_zero(y: Node, wrt: Any, values: Mapping[Any, Any] | None = None) -> Zero
             if i in carries and d is not None:
                 exprs.append(d)
                 slots.append((n, k))
-    vals = evaluate(exprs, values)
+    # y with them: its variables bind the sizes of named dimensions a gradient (1/n) holds alone
+    vals = evaluate([y, *exprs], values)[1:]
     up_vals = dict(zip(path, vals[: len(path)]))
     if np.any(up_vals[w] != 0):
         return ZeroGradient("not_zero", f"the gradient with respect to {wname} is not zero at these values", [])
