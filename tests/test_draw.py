@@ -201,3 +201,21 @@ def test_max_nodes_must_be_a_positive_count(max_nodes):
     expected = f"max_nodes must be a whole number of nodes, at least 1, got {max_nodes}$"
     with pytest.raises(ValueError, match=expected):
         sd.draw(f, max_nodes=max_nodes)  # 0 drew an empty picture without a word
+
+
+def test_complex_values_and_gradients_show_rounded_as_real_ones_do():
+    z = sd.var("z", dtype="complex128")
+    w = z * z
+    f = sd.abs(w)
+    point = {"z": 1 / 3 + 2j / 3}
+    d = sd.draw(f, values=point, gradients=True, engine="python")
+    shown = {it.label: it for it in d.items}
+    assert shown["z"].value in svg_texts(d.svg)
+    expected = {"z": (point["z"], sd.grad(f, z)), "×": (sd.evaluate(w, point), sd.grad(f, w))}
+    for label, (value, gradient) in expected.items():
+        assert complex(shown[label].value) == pytest.approx(complex(value), rel=1e-3)
+        assert complex(shown[label].gradient) == pytest.approx(complex(sd.evaluate(gradient, point)), rel=1e-3)
+        assert len(shown[label].value) <= 16 and len(shown[label].gradient) <= 16
+    rows = {r["node"]: r for r in sd.explain(f, values=point).rows}
+    assert complex(rows["z"]["upstream"]) == pytest.approx(complex(sd.evaluate(sd.grad(f, z), point)), rel=1e-3)
+    assert len(rows["z * z"]["value"]) <= 16

@@ -237,3 +237,94 @@ def test_backward_table_agrees_with_finite_differences_and_adds_up(f):
         sent[i] = sent[i] + d
     for n, total in sent.items():
         np.testing.assert_allclose(total, up_of[n], atol=1e-12)
+
+
+def test_explain_names_variables_with_long_or_multiline_names():
+    long_a = "learning_rate_of_the_second_layer_weights"
+    a, b, c = sd.var(long_a), sd.var("bias_of_the_second_layer_and_more"), sd.var("new\nline")
+    f = a * b + c
+    point = {a: 2.0, b: 3.0, c: 1.0}
+    e = sd.explain(f, values=point)
+    rows = {r["node"]: r for r in e.rows}
+    # each variable's row is named by its own name, cut to a line, never by the op's name
+    named = {long_a[:31] + "…": a, "bias_of_the_second_layer_and_mo…": b, "new\\nline": c}
+    assert set(named) <= set(rows)
+    for name, v in named.items():
+        assert float(rows[name]["upstream"]) == pytest.approx(float(sd.evaluate(sd.grad(f, v), point)))
+    product = rows["mul(learning_ra…, bias_of_the…)"]
+    assert [inp for inp, _, _ in product["inputs"]] == [long_a[:31] + "…", "bias_of_the_second_layer_and_mo…"]
+    assert not any("var()" in line for line in str(e).splitlines())
+    assert all("\n" not in r["node"] and "\t" not in r["node"] for r in e.rows)
+    assert long_a[:31] in str(sd.why_zero(sd.stop_gradient(a) * b, a))
+
+
+def test_explain_and_draw_of_a_non_scalar_or_integer_output_say_what_to_do():
+    v, i = sd.var("v", shape=(2,)), sd.var("i", dtype="int64")
+    H = sd.hessian(sd.sum(v**3), v)
+    with pytest.raises(ValueError, match=r"shape \(2, 2\): explain sum\(y\) or one element of it \(H\[0, 1\]"):
+        sd.explain(H, values={"v": [1.0, 2.0]})
+    with pytest.raises(ValueError, match="dtype int64 and shape \\(\\): integer and boolean values carry no gradient"):
+        sd.explain(i * 2, values={"i": 1})
+    with pytest.raises(ValueError, match=r"shape \(2, 2\): draw sum\(y\) or one element of it first"):
+        sd.draw(H, values={"v": [1.0, 2.0]}, gradients=True)
+    with pytest.raises(ValueError, match="dtype int64 and shape \\(\\): integer and boolean values carry no"):
+        sd.draw(i * 2, values={"i": 1}, gradients=True)
+    # the hint works: H[1, 1] = 6 v[1] is explained, and its gradient is (0, 6)
+    rows = {r["node"]: r for r in sd.explain(H[1, 1], values={"v": [1.0, 2.0]}).rows}
+    assert float(rows["v"]["value"][1:-1].split(", ")[1]) == 2.0
+    assert [float(t) for t in rows["v"]["upstream"][1:-1].split(", ")] == pytest.approx([0.0, 6.0])
+
+
+def test_explain_of_a_big_graph_shows_the_rows_nearest_the_output_in_a_notebook():
+    from html.parser import HTMLParser
+
+    class Table(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.open: list[str] = []
+            self.rows = 0
+            self.cells: list[str] = []
+
+        def handle_starttag(self, tag, attrs):
+            self.open.append(tag)
+            self.rows += tag == "tr"
+
+        def handle_endtag(self, tag):
+            assert self.open.pop() == tag  # well nested
+
+        def handle_data(self, data):
+            self.cells.append(data)
+
+    x, y = sd.symbols("x y")
+    z = x
+    for _ in range(500):
+        z = sd.sin(z) * y
+    e = sd.explain(z, values={"x": 0.5, "y": 0.9})
+    assert len(e.rows) == 1002
+    table = Table()
+    table.feed(e._repr_html_())
+    assert table.open == []
+    shown = e.rows[:200]
+    assert table.rows == 1 + sum(len(r["inputs"]) or 1 for r in shown) + 1
+    assert f"… {len(e.rows) - 200} more nodes" in "".join(table.cells)
+    assert e.rows[-1]["node"] not in table.cells  # the input x, 1,001 rows down
+    assert str(e).count("\n" + e.rows[-1]["node"] + " ") == 1  # the text has every row
+
+
+def test_draw_and_why_zero_at_values_given_by_name_of_a_graph_with_a_named_dimension():
+    # the gradient of sum(x) / n with respect to each node holds only n, no variable
+    x = sd.var("x", shape=("n",))
+    mean = sd.sum(x) / sd.dim_size("n")
+    point = {"x": np.array([1.0, 2.0, 4.0])}
+    d = sd.draw(mean, values=point, gradients=True, engine="python")
+    shown = {it.label: it for it in d.items}
+    assert float(shown["÷"].value) == pytest.approx(7 / 3, rel=1e-3)
+    eps = 1e-6
+    for k in range(3):
+        step = np.eye(3)[k] * eps
+        fd = (sd.evaluate(mean, {"x": point["x"] + step}) - sd.evaluate(mean, {"x": point["x"] - step})) / (2 * eps)
+        assert float(shown["x"].gradient[1:-1].split(", ")[k]) == pytest.approx(fd, rel=1e-3)
+    assert float(shown["sum"].gradient) == pytest.approx(1 / 3, rel=1e-3)
+    assert sd.why_zero(mean, "x", values=point).reason == "not_zero"
+    flat = sd.why_zero(sd.relu(sd.sum(x) - 100.0) / sd.dim_size("n"), "x", values=point)
+    assert flat.reason == "flat_at_values" and "relu" in flat.message

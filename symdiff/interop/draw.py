@@ -62,7 +62,7 @@ def format_value(v: Any) -> str:
     a = np.asarray(v)
     if a.ndim == 0:
         x = a.item()
-        return f"{x:.4g}" if isinstance(x, float) else str(x)
+        return f"{x:.4g}" if isinstance(x, (float, complex)) else str(x)
     if a.size <= VALUES_SHOWN:
         return "[" + ", ".join(format_value(e) for e in a.ravel()) + "]"
     return f"{a.dtype.name}{format_shape(a.shape)}"
@@ -233,15 +233,26 @@ def draw(
     vals: dict[Node, Any] = {}
     grads: dict[Node, Any] = {}
     if values is not None:
-        vals = dict(zip(shown, evaluate(shown, values)))
+        targets: list[Node] = []
+        gs: list[Node] = []
         if gradients:
             y = roots[0]
             if y.shape != () or not y.type.is_float:
-                raise ValueError("gradients=True needs a scalar floating-point first output")
+                hint = ("draw sum(y) or one element of it first" if y.shape != ()
+                        else "integer and boolean values carry no gradient")
+                raise ValueError(
+                    f"gradients=True needs a scalar floating-point first output, got dtype {y.dtype} and "
+                    f"shape {format_shape(y.shape)}: {hint}, or leave gradients out"
+                )
             targets = [n for n in shown if n.type.is_float and n is not y and not isinstance(n.op, Const)]
-            gs = node_gradients(y, targets)
-            grads = dict(zip(targets, evaluate(list(gs), values))) if targets else {}
-            grads[y] = np.ones(())
+            gs = list(node_gradients(y, targets)) if targets else []
+        # one evaluation of values and gradients: a gradient such as 1/n may hold no variable
+        # itself, and takes the size of a named dimension from the variables of the values
+        out = evaluate([*shown, *gs], values)
+        vals = dict(zip(shown, out[: len(shown)]))
+        if gradients:
+            grads = dict(zip(targets, out[len(shown):]))
+            grads[roots[0]] = np.ones(())
     elif gradients:
         raise ValueError("gradients=True needs values= to evaluate them")
 

@@ -15,7 +15,7 @@ import numpy as np
 from ..api import evaluate, grad, simplify
 from ..autodiff import _resolve, backward_edges, pullback
 from ..ir import Node, format_shape, toposort
-from ..ops import Var, astype, broadcast_to, const, reshape
+from ..ops import DimSize, Var, astype, broadcast_to, const, reshape
 from ..ops.elementwise import StopGradient
 from ..ops.stable import HEADS as STABLE_HEADS
 from ..ops.stable import stable_parts
@@ -36,10 +36,20 @@ GATES = {
 
 
 def _name(n: Node, limit: int = 32) -> str:
+    if isinstance(n.op, (Var, DimSize)):
+        return _one_line(n.op.text([]), limit)  # a variable is named, however long its name
     text = _text_within(n, limit)
     if text is not None:
         return text
-    return f"{n.op.name}({', '.join(_text_within(i, 12) or '…' for i in n.inputs)})"
+    args = (_name(i, 12) if isinstance(i.op, (Var, DimSize)) else _text_within(i, 12) or "…" for i in n.inputs)
+    return f"{n.op.name}({', '.join(args)})"
+
+
+def _one_line(text: str, limit: int | None = None) -> str:
+    """``text`` on one line (line breaks and tabs, which names may hold, written as escapes),
+    cut off with … after ``limit`` characters."""
+    text = text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _gate(n: Node) -> str:
@@ -64,7 +74,10 @@ def _text_within(n: Node, limit: int) -> str | None:
                 seen.add(i)
                 stack.append(i)
     text = to_text(n)
-    return text if len(text) <= limit and "\n" not in text else None
+    return _one_line(text) if len(text) <= limit and "\n" not in text else None
+
+
+HTML_ROWS_SHOWN = 200  # a notebook shows the rows nearest the output; str() has them all
 
 
 @dataclass
@@ -103,7 +116,7 @@ class Explanation:
             ": downstream = upstream × local</caption><tr><th>node</th><th>value</th><th>upstream</th>"
             "<th>input</th><th>local</th><th>downstream</th><th>gate</th></tr>",
         ]
-        for r in self.rows:
+        for r in self.rows[:HTML_ROWS_SHOWN]:
             ins = r["inputs"] or [("", "", "")]
             for k, (inp, local, down) in enumerate(ins):
                 out.append("<tr>")
@@ -116,6 +129,9 @@ class Explanation:
                 if k == 0:
                     out.append(f"<td rowspan='{len(ins)}'>{e(r['gate'])}</td>")
                 out.append("</tr>")
+        if len(self.rows) > HTML_ROWS_SHOWN:
+            out.append(f"<tr><td colspan='7'>… {len(self.rows) - HTML_ROWS_SHOWN} more nodes, down to the "
+                       "inputs: print the explanation, or read its .rows, for all of them</td></tr>")
         out.append("</table>")
         return "".join(out)
 
@@ -138,7 +154,10 @@ def explain(y: Node, wrt: Any = None, values: Mapping[Any, Any] | None = None) -
     >>> x, y = sd.symbols("x y"); print(sd.explain(x * y + x, wrt=[x, y], values={"x": 3, "y": -4}))
     """
     if y.shape != () or not y.type.is_float:
-        raise ValueError("explain needs a scalar floating-point expression")
+        hint = ("explain sum(y) or one element of it (H[0, 1] of a Hessian)" if y.shape != ()
+                else "integer and boolean values carry no gradient")
+        raise ValueError(f"explain needs a scalar floating-point expression, got {_name(y)} of dtype "
+                         f"{y.dtype} and shape {format_shape(y.shape)}: {hint}")
     if values is None:
         raise ValueError("explain needs values= for the variables, to show the numbers")
     if wrt is None:
@@ -285,7 +304,8 @@ def why_zero(y: Node, wrt: Any, values: Mapping[Any, Any] | None = None) -> Zero
             if i in carries and d is not None:
                 exprs.append(d)
                 slots.append((n, k))
-    vals = evaluate(exprs, values)
+    # y with them: its variables bind the sizes of named dimensions a gradient (1/n) holds alone
+    vals = evaluate([y, *exprs], values)[1:]
     up_vals = dict(zip(path, vals[: len(path)]))
     if np.any(up_vals[w] != 0):
         return ZeroGradient("not_zero", f"the gradient with respect to {wname} is not zero at these values", [])
