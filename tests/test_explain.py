@@ -328,3 +328,14 @@ def test_draw_and_why_zero_at_values_given_by_name_of_a_graph_with_a_named_dimen
     assert sd.why_zero(mean, "x", values=point).reason == "not_zero"
     flat = sd.why_zero(sd.relu(sd.sum(x) - 100.0) / sd.dim_size("n"), "x", values=point)
     assert flat.reason == "flat_at_values" and "relu" in flat.message
+
+
+def test_explain_says_which_variables_the_output_does_not_use():
+    x, q = sd.var("x"), sd.var("q")
+    alone = sd.explain(x * 2, wrt=[q], values={"x": 1.0, "q": 1.0})
+    assert alone.rows == [] and alone.unreached == ["q"]
+    assert str(alone).splitlines()[-1] == "q: x * 2.0 does not depend on it, so its gradient is 0"
+    assert "does not depend on it" in alone._repr_html_()
+    both = sd.explain(x * 2, wrt=[x, q], values={"x": 1.0, "q": 1.0})
+    assert [r["node"] for r in both.rows] == ["x * 2.0", "x"] and both.unreached == ["q"]
+    assert sd.explain(x * 2, values={"x": 1.0}).unreached == []

@@ -86,6 +86,7 @@ class Explanation:
 
     output: str
     rows: list[dict[str, Any]] = field(default_factory=list)
+    unreached: list[str] = field(default_factory=list)  # variables asked for that y does not use
 
     def __repr__(self) -> str:
         return str(self)
@@ -107,7 +108,12 @@ class Explanation:
         for r in self.rows:
             if r["gate"]:
                 lines.append(f"{r['node']}: {r['gate']}")
+        lines.extend(self._unreached_lines())
         return "\n".join(lines)
+
+    def _unreached_lines(self) -> list[str]:
+        return [f"{name}: {self.output} does not depend on it, so its gradient is 0"
+                for name in self.unreached]
 
     def _repr_html_(self) -> str:
         e = html.escape
@@ -133,6 +139,7 @@ class Explanation:
             out.append(f"<tr><td colspan='7'>… {len(self.rows) - HTML_ROWS_SHOWN} more nodes, down to the "
                        "inputs: print the explanation, or read its .rows, for all of them</td></tr>")
         out.append("</table>")
+        out.extend(f"<p>{e(line)}</p>" for line in self._unreached_lines())
         return "".join(out)
 
 
@@ -211,7 +218,8 @@ def explain(y: Node, wrt: Any = None, values: Mapping[Any, Any] | None = None) -
         local_text = li if isinstance(li, str) else format_value(vals[li])
         rows[r]["inputs"].append((names[nodes[r].inputs[k]], local_text, format_value(vals[di])))
     rows.reverse()
-    return Explanation(_name(y, 60), rows)
+    unreached = [_name(s) for s in sources if s not in node_set]
+    return Explanation(_name(y, 60), rows, unreached)
 
 
 @dataclass
