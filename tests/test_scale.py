@@ -166,3 +166,67 @@ def test_memory_returns_to_baseline_across_many_compiled_graphs(monkeypatch):
     assert min(grown) < 1_000_000, f"{[round(g / 1e6, 1) for g in grown]} MB kept by 7 dropped graphs each"
     kept = [f for f in linecache.cache if f.startswith("<symdiff ")]
     assert sum(len("".join(linecache.cache[f][2])) for f in kept) <= api._REGISTERED_CHARS
+
+
+def _python_calls(fn) -> int:
+    """How many Python functions (generator steps included) ``fn()`` runs: work, not time."""
+    calls = 0
+
+    def count(frame, event, arg):
+        nonlocal calls
+        if event == "call":
+            calls += 1
+
+    sys.setprofile(count)
+    try:
+        fn()
+    finally:
+        sys.setprofile(None)
+    return calls
+
+
+def _grows_linearly(work, n: int) -> None:
+    """``work(4 * n)`` costs at most about four times ``work(n)`` (sixteen if quadratic)."""
+    work(n)  # imports and caches filled once
+    small, large = _python_calls(lambda: work(n)), _python_calls(lambda: work(4 * n))
+    assert large < 5 * small, (small, large)
+
+
+def test_code_for_many_inputs_and_outputs_is_generated_in_linear_work():
+    # checking the inputs compared every variable with every other one, and naming gradient
+    # outputs counted each name among all of them: codegen of a sum of 16,000 variables took 9 s
+    def generate(n: int) -> None:
+        xs = [sd.var(f"x{i}") for i in range(n)]
+        total = xs[0]
+        for x in xs[1:]:
+            total = total + x * x
+        source = sd.codegen([total, *sd.grad(total, xs)], simplify=False)
+        assert f"dx{n - 1}" in source
+
+    _grows_linearly(generate, 300)
+
+
+def test_long_sums_convert_to_sympy_in_linear_work():
+    # SymPy sorts and collects a sum's terms each time one is built: building x1 + ... + xn
+    # one addition at a time was quadratic (to_sympy of 4,000 terms took 29 s)
+    import sympy
+
+    def chain(n: int, first, add):
+        total = first
+        for k in range(1, n):
+            total = add(total, k)
+        return total
+
+    def graph(n: int) -> sd.Node:
+        xs = sd.symbols(" ".join(f"x{i}" for i in range(n)))
+        return chain(n, xs[0] * 0.5, lambda t, k: t + xs[k] - 1 / 3 if k % 3 else t - xs[k] / 7)
+
+    small, large = graph(60), graph(240)
+    sd.to_sympy(graph(20))  # imports and caches filled once
+    calls = [_python_calls(lambda: sd.to_sympy(small)), _python_calls(lambda: sd.to_sympy(large))]
+    assert calls[1] < 5 * calls[0], calls
+    # the same expression as one SymPy addition per node gives, floats added in the same order
+    ss = [sympy.Symbol(f"x{i}", real=True) for i in range(240)]
+    third = sympy.Float(1 / 3, 15)
+    want = chain(240, ss[0] / 2, lambda t, k: t + ss[k] - third if k % 3 else t - ss[k] / 7)
+    assert sympy.srepr(sd.to_sympy(large)) == sympy.srepr(want)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import builtins
+import collections
 import functools
 import keyword
 import math
@@ -327,7 +328,8 @@ def _gradient_names(outs: Sequence[Node], defaults: Sequence[str],
         primal = cotangent_of(o)
         is_var = primal is not None and isinstance(primal.op, Var)
         named.append(f"d{primal.op.var_name}" if is_var else default)  # type: ignore[union-attr]
-    return [n if named.count(n) == 1 else d for n, d in zip(named, defaults)]
+    counts = collections.Counter(named)
+    return [n if counts[n] == 1 else d for n, d in zip(named, defaults)]
 
 
 def _normalize_inputs(order: Sequence[Node], inputs: Sequence[Node | str] | None) -> list[Node]:
@@ -338,6 +340,7 @@ def _normalize_inputs(order: Sequence[Node], inputs: Sequence[Node | str] | None
     if isinstance(inputs, (Node, str)):
         inputs = [inputs]
     result: list[Node] = []
+    listed: set[Node] = set()  # nodes hash and compare by identity in sets
     for v in inputs:
         if isinstance(v, str):
             if v not in by_name:
@@ -346,11 +349,12 @@ def _normalize_inputs(order: Sequence[Node], inputs: Sequence[Node | str] | None
             v = by_name[v]
         if not isinstance(v, Node) or not isinstance(v.op, Var):
             raise TypeError(f"codegen: inputs must be variables made with sd.var or sd.symbols, got {v!r}")
-        if any(v is r for r in result):
+        if v in listed:
             raise InputError(f"codegen: variable {v.op.var_name!r} is listed twice in inputs")
         result.append(v)
+        listed.add(v)
     graph_variables(result)  # two different variables with one name
-    missing = [v for v in present if not any(v is r for r in result)]
+    missing = [v for v in present if v not in listed]
     if missing:
         shown = ", ".join(repr(v.op.var_name) for v in missing)  # type: ignore[attr-defined]
         raise InputError(f"codegen: the outputs depend on {shown}, which inputs=[...] does not list")
@@ -736,9 +740,9 @@ class _Emitter:
             funcs.append("")
             funcs.append(f"def {self.fn_name}({sig}):")
             funcs += [indent + ln if ln else "" for ln in doc]
-            for p in self.params:
+            for v, p in zip(self.inputs, self.params):
                 funcs.append(f"{indent}if type({p}) is not float:")
-                funcs.append(f"{indent}    {p} = _scalar({p}, {self._user(p)!r})")
+                funcs.append(f"{indent}    {p} = _scalar({p}, {v.op.var_name!r})")  # type: ignore[attr-defined]
             funcs.append(f"{indent}try:")
             funcs += [2 * indent + ln for ln in scalar_lines]
             funcs.append(f"{indent}except (ArithmeticError, ValueError):  # overflow, 1/0, math domain")
@@ -769,9 +773,6 @@ class _Emitter:
         parts.append("\n".join(funcs))
         source = "\n\n\n".join(parts) + "\n"
         return GeneratedModule(source, self.fn_name, tuple(self.params), single)
-
-    def _user(self, param: str) -> str:
-        return self.inputs[self.params.index(param)].op.var_name  # type: ignore[attr-defined]
 
 
 def generate(

@@ -598,6 +598,48 @@ def _to_result(a: Arr) -> Any:
     return sympy.ImmutableDenseNDimArray(a.ravel().tolist(), a.shape)
 
 
+def _is_plain_sum(n: Node) -> bool:
+    return n.op.name in ("add", "sub") and n.dtype.kind != "b" and all(
+        i.dtype.kind != "b" for i in n.inputs)
+
+
+def _inner_sums(order: Sequence[Node], roots: Sequence[Node]) -> set[Node]:
+    """The sums and differences whose one use is as the first term of another one of the same
+    shape: ``x1 + x2`` in ``x1 + x2 + x3``. SymPy sorts and collects the terms of every sum it
+    builds, so building ``x1 + ... + xn`` one addition at a time takes time quadratic in n;
+    the outermost sum is built once from all the terms instead. Only first terms are
+    gathered, so SymPy meets the terms in the order and grouping the additions give (floats
+    add up in the same order), and ``a - (b + c)`` is still SymPy's ``a - b - c``."""
+    uses: dict[Node, int] = {r: 1 for r in roots}
+    first_of: dict[Node, Node] = {}
+    for n in order:
+        for i in n.inputs:
+            uses[i] = uses.get(i, 0) + 1
+        if n.inputs and _is_plain_sum(n):
+            first_of[n.inputs[0]] = n
+    return {a for a, n in first_of.items()
+            if uses.get(a) == 1 and _is_plain_sum(a) and a.shape == n.shape}
+
+
+def _add_all(terms: list[Arr], shape: tuple[int, ...]) -> Arr:
+    """Elementwise SymPy sums of ``terms`` (arrays broadcasting to ``shape``), each built once:
+    the sum ``(t1 + t2) + t3 ...`` would be. A term that is a sum gives its own terms in its
+    place: SymPy reads a sum among the arguments of another one after all the others, which
+    would add its number up in another order (rounding floats differently)."""
+    spread = [np.broadcast_to(t, shape) for t in terms]
+    out = np.empty(shape, dtype=object)
+    for idx in np.ndindex(*shape):
+        items: list[Any] = []
+        for t in spread:
+            term = t[idx]
+            if getattr(term, "is_Add", False):
+                items.extend(term.args)
+            else:
+                items.append(term)
+        out[idx] = sympy.Add(*items)
+    return out
+
+
 def to_sympy(outputs: Node | Iterable[Node], real: bool = True) -> Any:
     """The expression in SymPy: scalars give SymPy expressions, small tensors matrices or arrays.
 
@@ -638,8 +680,21 @@ def to_sympy(outputs: Node | Iterable[Node], real: bool = True) -> Any:
         return out
 
     values: dict[Node, Arr] = {}
+    inner = _inner_sums(order, roots)
+    terms: dict[Node, list[Arr]] = {}  # the terms of an inner sum, which is never built itself
     try:
         for n in order:
+            first = n.inputs[0] if n.inputs else None
+            if n in inner or first in inner:
+                a, b = n.inputs
+                last = values[b] if n.op.name == "add" else _map(lambda v: -v, values[b])
+                n_terms = [*terms.pop(a)] if a in inner else [values[a]]
+                n_terms.append(last)
+                if n in inner:
+                    terms[n] = n_terms
+                else:
+                    values[n] = _add_all(n_terms, n.shape)
+                continue
             values[n] = _convert_node(n, [values[i] for i in n.inputs], leaf)
     except RecursionError:  # SymPy's constructors inspect their arguments recursively
         raise UnsupportedError(
