@@ -47,7 +47,12 @@ def scalar_constant(node: Node) -> np.ndarray | None:
         op = node.op
     if not isinstance(op, Const):
         return None
-    v = op.value
+    return uniform_value(op.value)
+
+
+def uniform_value(v: np.ndarray) -> np.ndarray | None:
+    """The one number array ``v`` holds everywhere, as a 0-d array (``v`` itself when 0-d;
+    arrays of up to 64 elements are read, and -0.0 beside 0.0 is two numbers), else None."""
     if v.ndim == 0:
         return v
     if 0 < v.size <= 64:

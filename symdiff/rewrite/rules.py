@@ -63,7 +63,7 @@ from ..ops.shape import (
     concatenate, index_shape, reshape, transpose,
 )
 from .engine import Context
-from .pattern import Pat, Rule, RuleSet, scalar_constant
+from .pattern import Pat, Rule, RuleSet, scalar_constant, uniform_value
 
 FOLD_MAX_ELEMENTS = 4096
 """Constant folding refuses inputs or results with more elements than this."""
@@ -194,7 +194,7 @@ def _fold(node: Node) -> Node | None:
         return None
     out = out.astype(node.dtype, copy=False)
     if out.ndim:
-        one = scalar_constant(const(out))
+        one = uniform_value(out)
         if one is not None:
             # an array of one number is that number broadcast (reshape(1.0, (1,)) from the
             # gradient of a sum): the form every rule reads as a scalar, and prints as one
@@ -1009,9 +1009,8 @@ def _band(n: Node) -> dict[int, Node] | None:
             stack.append((-k if isinstance(op, Sub) else k, m.inputs[1]))
         elif isinstance(op, Neg):
             stack.append((-k, m.inputs[0]))
-        elif _scale_of(m) is not None:
-            t, f = _scale_of(m)  # type: ignore[misc]
-            stack.append((k * f, t))
+        elif (scaled := _scale_of(m)) is not None:
+            stack.append((k * scaled[1], scaled[0]))
         else:
             leaves.append((k, m))
     else:
@@ -1061,8 +1060,7 @@ def _identity_block(node: Node, x: Node) -> Node | None:
 def _band_times(node: Node, x: Node, y: Node) -> Node | None:
     """(sum of diagonals) * m, m a scalar, a row or a column -> each diagonal times the part of
     m it meets: one product of vectors per diagonal instead of a dense one."""
-    if node.ndim != 2 or x.shape == y.shape == node.shape and (
-            _band(x) is None and _band(y) is None):
+    if node.ndim != 2:
         return None
     for b, m in ((x, y), (y, x)):
         if b.shape != node.shape:
@@ -1170,8 +1168,8 @@ ONE_HOT = RuleSet([
     Rule(Pat(Index, x), _identity_block),  # I[:, 1:] -> diagonal_embed(1, (n, n - 1), -1)
     Rule(Pat(Mul, x, y), _band_times),  # diagonal_embed(d) * v -> diagonal_embed(d * v[...])
     Rule(Pat(IndexAdd, x), _band_index_add),  # index_add(diagonal_embed(d), s_[:, 1:]) -> diagonal_embed(pad d)
-    Rule(Pat((Add, Sub)), _band_sum),
-    Rule(Pat(Sum, x), _band_sum_axis),  # sum(diag(v), axis=1) -> v  # diagonal_embed(a) + diagonal_embed(b) -> diagonal_embed(a + b)
+    Rule(Pat((Add, Sub)), _band_sum),  # diagonal_embed(a) + diagonal_embed(b) -> diagonal_embed(a + b)
+    Rule(Pat(Sum, x), _band_sum_axis),  # sum(diag(v), axis=1) -> v
     Rule(Pat(MatMul, x, y), lambda node, x, y: _matmul_identity(node, x, y)),  # I @ b -> b, reshape(I, (k, 1, k)) @ b -> reshape(b)
     Rule(Pat(Reshape, Pat(MatMul, name="p")), _batched_rows_product),  # reshape(reshape(y) @ x) -> y @ x
     Rule(Pat(Sum, x * y), _sum_times_one_hot),  # sum(e_l * x) -> x[l]
@@ -1398,7 +1396,7 @@ class _Monomial:
         self.blocked: dict[Node, dict[Node, None]] = {}
         self.merged = 0  # repeated factors or constants combined
         self.cost = 0  # product nodes of the original expression absorbed
-        self.capped = False  # read through more than _INSIDE_OPENS shared nodes: incomplete
+        self.capped = False  # the term whole: reading it meant more than _INSIDE_OPENS shared nodes
 
     def key(self) -> frozenset[tuple[Node, int, int]]:
         fs = set(self.num) | set(self.den)
@@ -1411,13 +1409,10 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
     consumer) or that are in ``inside`` (all their consumers are in the region being
     collected). A product left whole because of other uses is noted in ``blocked``, with the
     nodes that reached it."""
-    m = _Monomial(coef)
     if not isinstance(term.op, _FACTORS) and not (
             isinstance(term.op, (Const, BroadcastTo)) and _is_zero(term)):
-        f = ctx.new.get(term, term)  # an atom: the loop below would do just this
-        _inherit_rank(term, f, ctx.rank)
-        m.num[f] = 1
-        return m
+        return _atom(term, ctx, coef)  # the loop below would do just this
+    m = _Monomial(coef)
     stack: list[tuple[Node, int, Node | None]] = [(term, 1, None)]
     uses = ctx.uses
     remade: list[Node] = []  # normal forms that are products, of factors that were not
@@ -1438,8 +1433,9 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
             # -(previous * f)) the walks would be quadratic; past a few, the term stays whole
             opened += 1
             if opened > _INSIDE_OPENS:
-                m.capped = True
-                return m
+                whole = _atom(term, ctx, coef)  # the term whole, as a factor of its own
+                whole.capped = True
+                return whole
         if expandable and isinstance(n.op, _PRODUCT):
             scaled = _scale_of(n, ctx.new)
             if scaled is not None:
@@ -1495,6 +1491,15 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
         # pass, which sees it in the graph, merges them
         if any(i in m.num or i in m.den for i in f.inputs) or _scale_of(f) is not None:
             ctx.missed += 1
+    return m
+
+
+def _atom(term: Node, ctx: Context, coef: Any) -> _Monomial:
+    """``coef`` * ``term``, the term one factor (in its normal form)."""
+    m = _Monomial(coef)
+    f = ctx.new.get(term, term)
+    _inherit_rank(term, f, ctx.rank)
+    m.num[f] = 1
     return m
 
 
@@ -1771,7 +1776,7 @@ def _collect_region(old: Node, ctx: Context) -> Node | None:
     if not additive:
         # a product alone: a single monomial, which changes only if factors merge
         m = _monomial(old, True, ctx, dtype, one)
-        if not m.merged or m.capped:
+        if not m.merged:  # (a term read whole merged nothing)
             return None
         leaves = {old: None}
         arrived[old] = uses.get(old, 1)
@@ -1788,13 +1793,7 @@ def _collect_region(old: Node, ctx: Context) -> Node | None:
                 constant = constant + k * v.astype(dtype)
             n_constants += 1
             continue
-        m = _monomial(leaf, owned, ctx, dtype, k)
-        if m.capped:  # the term whole, as a factor of its own
-            m = _Monomial(k)
-            f = new.get(leaf, leaf)
-            _inherit_rank(leaf, f, ctx.rank)
-            m.num[f] = 1
-        monos.append((leaf, owned, m))
+        monos.append((leaf, owned, _monomial(leaf, owned, ctx, dtype, k)))
     # A product that several terms of the region share, and nothing outside it uses, is
     # expanded too (g*e used by both g*e*u and -(g*e)*u): a few rounds, each a linear scan.
     inside: set[Node] = set()
