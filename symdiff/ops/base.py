@@ -295,6 +295,29 @@ class DimSize(Op):
         return self.dim
 
 
+def check_order(op_name: str, order: Any) -> None:
+    """NumPy's memory-layout ``order=`` argument, moot for an expression but checked as NumPy checks it."""
+    if order not in ("K", "A", "C", "F"):
+        raise ValueError(f"{op_name}: order must be 'K', 'A', 'C' or 'F', got {order!r}")
+
+
+def check_casting(op_name: str, casting: Any, have: Any = None, to: Any = None) -> None:
+    """NumPy's ``casting=`` rule: a known name, and (given dtypes) a cast from ``have`` to
+    ``to`` that it allows."""
+    if casting not in ("no", "equiv", "safe", "same_kind", "unsafe"):
+        raise ValueError(f"{op_name}: casting must be one of 'no', 'equiv', 'safe', 'same_kind' or "
+                         f"'unsafe', got {casting!r}")
+    if have is not None and not np.can_cast(have, to, casting):
+        raise DTypeError(f"{op_name}: cannot cast {have} to {to} under casting={casting!r}")
+
+
+def no_out(op_name: str, out: Any) -> None:
+    """NumPy's ``out=`` argument, refused: an expression is a new node, never written into an array."""
+    if out is not None:
+        raise NotImplementedError(f"{op_name}: the argument 'out' is not supported; use the "
+                                  "returned node")
+
+
 def check_device(op_name: str, device: Any) -> None:
     """NumPy's ``device=`` argument: its arrays live on the CPU only, so None or ``"cpu"``."""
     if device is not None and device != "cpu":

@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import DTypeError
 from ..ir import Dim, Node, Op, Type
 from .base import (
-    as_node, as_nodes, broadcast_shapes, check_device, const, const_value, dtype_by_running, helper,
+    as_node, as_nodes, broadcast_shapes, check_casting, check_device, check_order, const, const_value, dtype_by_running, helper,
     numeric_dtype,
 )
 
@@ -804,15 +804,9 @@ def astype(x: Any, dtype: Any, order: str = "K", casting: str = "unsafe", subok:
     checked; ``order``, ``subok``, ``copy`` and ``device`` place an array in memory, moot for
     an expression (which is never changed in place)."""
     dt = numeric_dtype(dtype, "astype")
-    if order not in ("K", "A", "C", "F"):
-        raise ValueError(f"astype: order must be 'K', 'A', 'C' or 'F', got {order!r}")
+    check_order("astype", order)
     check_device("astype", device)
-    if casting not in ("no", "equiv", "safe", "same_kind", "unsafe"):
-        raise ValueError(f"astype: casting must be one of 'no', 'equiv', 'safe', 'same_kind' or "
-                         f"'unsafe', got {casting!r}")
-    have = x.dtype if isinstance(x, (Node, np.ndarray)) else as_node(x).dtype
-    if not np.can_cast(have, dt, casting):
-        raise DTypeError(f"astype: cannot cast {have} to {dt} under casting={casting!r}")
+    check_casting("astype", casting, x.dtype if isinstance(x, (Node, np.ndarray)) else as_node(x).dtype, dt)
     if isinstance(x, np.ndarray):  # a constant array: converted now, as NumPy would
         return const(x.astype(dt))
     x = as_node(x)

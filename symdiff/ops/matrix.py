@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import DTypeError, ShapeError
 from ..ir import Dim, Node, Op, Type, format_shape
-from .base import Part, as_node, broadcast_shapes, const
+from .base import Part, as_node, broadcast_shapes, const, no_out
 from .products import dot
 from .shape import broadcast_to, expand_dims, reshape, swapaxes
 
@@ -219,9 +219,7 @@ def matrix_power(a: Any, n: int) -> Node:
 def multi_dot(arrays: Sequence[Any], *, out: Any = None) -> Node:
     """The product of matrices (the first and last may be vectors), left to right, as
     ``np.linalg.multi_dot`` computes it up to the order of the products."""
-    if out is not None:
-        raise NotImplementedError("linalg.multi_dot: the argument 'out' is not supported; use "
-                                  "the returned node")
+    no_out("linalg.multi_dot", out)
     nodes = [as_node(a) for a in arrays]
     if len(nodes) < 2:
         raise ValueError("multi_dot: expecting at least two arrays")

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..ir import Dim, Node
-from .base import as_node, as_nodes, helper
+from .base import as_node, as_nodes, helper, no_out
 from .elementwise import (
     Binary, Elementwise, Unary, _binary, _unary, astype, exp, maximum, power, sqrt,
     stop_gradient, where,
@@ -616,8 +616,7 @@ def clip(a: Any, a_min: Any = None, a_max: Any = None, out: Any = None, *,
 
     On a bound (a == a_min or a == a_max) the gradient goes to ``a``; a bound receives it only
     where it is strictly active. ``min``/``max`` are NumPy 2's aliases of ``a_min``/``a_max``."""
-    if out is not None:
-        raise NotImplementedError("clip: the argument 'out' is not supported; use the returned node")
+    no_out("clip", out)
     if min is not None:
         if a_min is not None:
             raise TypeError("clip: give a_min or min, not both")
@@ -637,8 +636,7 @@ def round(a: Any, decimals: int = 0, out: Any = None) -> Node:  # noqa: A001 - N
     """``a`` rounded to ``decimals`` places, halves to even as NumPy: ``sd.round(x, 2)``.
 
     Its derivative is 0 (it is piecewise constant)."""
-    if out is not None:
-        raise NotImplementedError("round: the argument 'out' is not supported; use the returned node")
+    no_out("round", out)
     if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)):
         raise TypeError(f"round: decimals must be an int, got {decimals!r}")
     return _unary(Round(int(decimals)), a)

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..ir import Dim, Node, Op, Type, format_shape
-from .base import as_node, as_nodes, broadcast_shapes, const, normalize_axis
+from .base import as_node, as_nodes, broadcast_shapes, const, no_out, normalize_axis
 from .elementwise import Binary, multiply
 from .layout import moveaxis
 from .shape import broadcast_to, expand_dims, reshape, resolve_reshape, stack, swapaxes, zeros_like
@@ -70,8 +70,7 @@ def matmul(a: Any, b: Any) -> Node:
 def dot(a: Any, b: Any, out: Any = None) -> Node:
     """NumPy's dot: a product for scalars, matmul up to 2-D, a sum over a's last and b's
     second-to-last axis otherwise."""
-    if out is not None:
-        raise NotImplementedError("dot: the argument 'out' is not supported; use the returned node")
+    no_out("dot", out)
     a_, b_ = as_nodes(a, b)
     if a_.ndim == 0 or b_.ndim == 0:
         return multiply(a_, b_)
@@ -391,8 +390,7 @@ def outer(a: Any, b: Any, out: Any = None) -> Node:
 
     >>> sd.outer(u, v)
     """
-    if out is not None:
-        raise NotImplementedError("outer: the argument 'out' is not supported; use the returned node")
+    no_out("outer", out)
     a_, b_ = as_nodes(a, b)
     return einsum("i,j->ij", _flat("outer", a_), _flat("outer", b_))
 

@@ -15,8 +15,8 @@ import numpy as np
 from ..errors import DTypeError, OutOfBoundsError, ShapeError
 from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape, shape_text
 from .base import (
-    Const, _holds_node, as_node, broadcast_shapes, check_device, const, helper, index_int,
-    normalize_axis, numeric_dtype,
+    Const, _holds_node, as_node, broadcast_shapes, check_casting, check_device, check_order, const,
+    helper, index_int, no_out, normalize_axis, numeric_dtype,
 )
 from .elementwise import astype
 
@@ -322,8 +322,7 @@ class ZerosLike(Op):
 def _like_layout(op_name: str, order: str, device: Any) -> None:
     """The arguments of the ``_like`` functions that place an array in memory: the values are
     the same whatever they are, so they are checked as NumPy checks them and otherwise moot."""
-    if order not in ("K", "A", "C", "F"):
-        raise ValueError(f"{op_name}: order must be 'K', 'A', 'C' or 'F', got {order!r}")
+    check_order(op_name, order)
     check_device(op_name, device)
 
 
@@ -433,28 +432,19 @@ def array_list(op_name: str, xs: Any, dtype: Any = None, casting: str = "same_ki
     nodes = [as_node(x) for x in xs]
     if not nodes:
         raise ValueError(f"{op_name} needs at least one array")
-    if casting not in ("no", "equiv", "safe", "same_kind", "unsafe"):
-        raise ValueError(f"{op_name}: casting must be one of 'no', 'equiv', 'safe', "
-                         f"'same_kind' or 'unsafe', got {casting!r}")
+    check_casting(op_name, casting)
     if dtype is None:
         return nodes
     dt = numeric_dtype(dtype, op_name)
     for n in nodes:
-        if not np.can_cast(n.dtype, dt, casting):
-            raise DTypeError(f"{op_name}: cannot cast {n.dtype} to {dt} under casting={casting!r}")
+        check_casting(op_name, casting, n.dtype, dt)
     return [astype(n, dt) for n in nodes]
-
-
-def _no_out(op_name: str, out: Any) -> None:
-    if out is not None:
-        raise NotImplementedError(f"{op_name}: the argument 'out' is not supported; use the "
-                                  "returned node")
 
 
 def concatenate(xs: Sequence[Any], axis: int | None = 0, out: Any = None, *, dtype: Any = None,
                 casting: str = "same_kind") -> Node:
     """Join arrays along an existing axis (``axis=None``: flattened first, as NumPy)."""
-    _no_out("concatenate", out)
+    no_out("concatenate", out)
     nodes = array_list("concatenate", xs, dtype, casting)
     if axis is None:
         nodes, axis = [reshape(n, (-1,)) for n in nodes], 0
@@ -467,7 +457,7 @@ def concatenate(xs: Sequence[Any], axis: int | None = 0, out: Any = None, *, dty
 def stack(xs: Sequence[Any], axis: int = 0, out: Any = None, *, dtype: Any = None,
           casting: str = "same_kind") -> Node:
     """Join arrays of one shape along a new axis."""
-    _no_out("stack", out)
+    no_out("stack", out)
     nodes = array_list("stack", xs, dtype, casting)
     shapes = {n.shape for n in nodes}
     if len(shapes) > 1:
