@@ -10,6 +10,11 @@ pass costs time proportional to the graph plus what the rules build: there are n
 sweeps over the whole graph. Nodes that no output reaches any more are never visited: dead-node
 removal is free.
 
+A pass can build sums and products that term collection, which reads how the graph uses each
+node, could only see as they were before: ``rewrite`` repeats the pass until one changes
+nothing (``MAX_ROUNDS`` at most), so simplifying a result again finds nothing to do. A later
+pass offers term collection only the nodes whose surroundings changed, and rebuilds the rest.
+
 Termination: a chain of replacements (a node, its replacement, that one's replacement, ...) is
 at most ``MAX_LOCAL`` long, and the pass applies at most ``REWRITES_PER_NODE`` rules per node
 of the input graph in total; past either budget nodes are only rebuilt, never rewritten, so a
@@ -27,7 +32,7 @@ from .pattern import RuleSet
 
 MAX_LOCAL = 8  # replacements chained from one node before its last one is taken as final
 REWRITES_PER_NODE = 8  # replacements in a pass, per node of the graph it started from
-MAX_ROUNDS = 2  # a second pass, only for term collection the first could not do (see rewrite)
+MAX_ROUNDS = 4  # passes at most: later ones, for term collection across what earlier ones built
 
 
 class Context:
@@ -39,12 +44,10 @@ class Context:
     rule's replacement, as that is not part of the graph); ``sole[n]``: its one consumer, if it
     has exactly one (None if several or none); ``origin``: when the current node is (part of) a
     replacement that a rule not reading the graph built, the graph node it replaces, else None
-    (what graph-reading rules build is in normal form already); ``missed``: how many nodes
-    graph-reading rules declined only because they were not in the graph (a later pass, where
-    they are, may do better).
+    (what graph-reading rules build is in normal form already).
     """
 
-    __slots__ = ("uses", "new", "old", "sole", "origin", "missed", "rank", "kept")
+    __slots__ = ("uses", "new", "old", "sole", "origin", "rank", "kept")
 
     def __init__(self) -> None:
         self.uses: dict[Node, int] = {}
@@ -56,7 +59,6 @@ class Context:
         # a node built from it, the least such position): rules order commutative operands by
         # it, so the same product is built the same way wherever it occurs
         self.rank: dict[Node, int] = {}
-        self.missed = 0
         # kept[n]: the graph node that normal form ``n`` was rebuilt from when no rule changed
         # it, or None when a graph-reading rule built it
         self.kept: dict[Node, Node | None] = {}
@@ -126,6 +128,7 @@ def _changed(order: Sequence[Node], ctx: Context, before: Context) -> set[Node]:
              or (kept[n] is not None and (uses.get(n) != old_uses.get(kept[n])
                                           or _sees_new_region(n, kept[n])))}
     changed: set[Node] = set()
+    sole = ctx.sole
     for n in order:
         if n in dirty:
             changed.add(n)
@@ -133,8 +136,12 @@ def _changed(order: Sequence[Node], ctx: Context, before: Context) -> set[Node]:
         region = isinstance(n.op, _REGION)
         for i in n.inputs:
             # a sum or product reads only the region ops below it, and of any other term
-            # which node it is: that is the same node the pass ``before`` showed it
-            if (i in changed and isinstance(i.op, _REGION)) if region else i in dirty:
+            # which node it is: that is the same node the pass ``before`` showed it; it reads
+            # below a region op that other nodes use too only when that is a negation (a
+            # term of a deep chain's sum of products is used by the next one, so the chain
+            # above a change is not all seen again)
+            if (i in changed and isinstance(i.op, _REGION)
+                    and (sole.get(i) is n or isinstance(i.op, Neg))) if region else i in dirty:
                 changed.add(n)
                 break
     return changed
@@ -259,10 +266,8 @@ def rewrite(
                 for old, mid in mapping.items():
                     mapping[old] = later.get(mid, mid)
         if all(a is b for a, b in zip(nxt, current)):
-            break
+            break  # a fixpoint: simplifying the result again changes nothing
         current = nxt
-        if not ctx.missed:
-            break  # every node a graph-reading rule could use was offered to it
         # Every node is now in normal form for the rules that look only at it and below; what
         # a later pass can still find is for the rules that read how the graph uses a node
         # (term collection), whose view changed as sums merged their terms.

@@ -1415,7 +1415,6 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
     m = _Monomial(coef)
     stack: list[tuple[Node, int, Node | None]] = [(term, 1, None)]
     uses = ctx.uses
-    remade: list[Node] = []  # normal forms that are products, of factors that were not
     opened = 0
     while stack:
         n, e, parent = stack.pop()
@@ -1470,27 +1469,22 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
             whole = _Monomial(coef)
             whole.num[ctx.new.get(term, term)] = 1
             return whole
-        k = scalar_constant(f) if f is not n and f.dtype == dtype else None
-        if k is not None:
+        k = scalar_constant(f) if f.dtype == dtype and (f is not n or not f.ndim) else None
+        if k is not None and np.isfinite(k) and (f is not n or k != 1):
             # a factor a rule folded to a constant (exp(1.0), or an array of one number such
             # as broadcast_to([100.0], (4,))) joins the coefficient, as it does in the
-            # rewritten graph
+            # rewritten graph; so does a number written as a factor (the 3.0 of 3.0 / x, but
+            # not the 1.0 of 1.0 / x, which stays the product's numerator), which changes the
+            # product only when it meets another constant of the product
+            if f is not n or m.coef != coef:
+                m.merged += 1
             m.coef = m.coef * (k ** e)
-            m.merged += 1
             continue
-        if f is not n and expandable and isinstance(f.op, _FACTORS) and f.dtype == dtype:
-            remade.append(f)
         _inherit_rank(n, f, ctx.rank)
         side = m.num if e > 0 else m.den
         if f in side:
             m.merged += 1
         side[f] = side.get(f, 0) + abs(e)
-    for f in remade:
-        # a sum another rule made a product (w * (w + w) -> w * (2 * w)) that shares a factor
-        # with the rest, or whose constant joins the coefficient (2 * (100 * x)): the next
-        # pass, which sees it in the graph, merges them
-        if any(i in m.num or i in m.den for i in f.inputs) or _scale_of(f) is not None:
-            ctx.missed += 1
     return m
 
 
@@ -1535,12 +1529,14 @@ def _product(m_num: dict[Node, int], m_den: dict[Node, int], dtype: np.dtype,
 
 def _scaled(k: Any, body: Node | None, dtype: np.dtype) -> tuple[Node, bool]:
     """(|k| * body, negative?) with the coefficient folded in when it is +-1."""
-    if body is None:
-        return const(np.asarray(k, dtype=dtype)), False
     neg = bool(np.real(k) < 0) if np.isreal(k) else False
     mag = -k if neg else k
+    if body is None:
+        return const(np.asarray(mag, dtype=dtype)), neg
     if mag == 1:
         return body, neg
+    if isinstance(body.op, Div) and _is_one(body.inputs[0]):
+        return const(np.asarray(mag, dtype=dtype)) / body.inputs[1], neg  # k / d, not k * (1 / d)
     return const(np.asarray(mag, dtype=dtype)) * body, neg
 
 
@@ -1618,6 +1614,13 @@ def _sum_terms(terms: list[_Term], dtype: np.dtype, depth: int, rank: dict[Node,
     for k, num, den in terms:
         t, neg = _scaled(k, _product(num, den, dtype, rank), dtype)
         (negs if neg else pos).append(t)
+    if not pos and not parts:
+        # a negative constant leads a sum of negative terms: -2.0 - x, not -(x + 2.0)
+        for j, t in enumerate(negs):
+            if isinstance(t.op, Const):
+                del negs[j]
+                pos.append(const(np.negative(t.op.value)))
+                break
     def wide(t: Node, other: Node | None = None) -> Node:
         # an integer or boolean term computed in its own dtype would wrap around where the
         # sum does not: -u of a uint8 u is 256 - u, and u1 + u2 of two wraps past 255
@@ -1668,7 +1671,6 @@ def _plain_pair(old: Node, ctx: Context) -> bool:
     if (fa is not a and isinstance(fa.op, _OPENS)) or (fb is not b and isinstance(fb.op, _OPENS)):
         # another rule made an operand a sum or product (sum(broadcast_to(x)) -> 5 * x): the
         # next pass sees it in the graph and collects across it
-        ctx.missed += 1
         return True
     if isinstance(old.op, (Add, Sub)) and a.ndim == 0 and b.ndim == 0 \
             and scalar_constant(a) is not None and scalar_constant(b) is not None:
@@ -1710,10 +1712,7 @@ def _collect(node: Node, ctx: Context) -> Node | None:
     """
     old = ctx.old
     if old is None:
-        origin = ctx.origin
-        if origin is not None and node.type.is_float and not _absorbed(origin, ctx):
-            ctx.missed += 1  # another rule's replacement: the next pass will see it in the graph
-        return None
+        return None  # another rule's replacement: the next pass sees it in the graph
     if not old.type.is_float or _absorbed(old, ctx):
         return None
     if _plain_pair(old, ctx):
