@@ -241,10 +241,14 @@ def test_a_list_of_expressions_is_not_taken_for_a_constant():
     x, y = sd.symbols("x y")
     v = sd.var("v", shape=(3,))
     for build in (lambda: sd.sin([x, y]), lambda: x + [[1.0, y]], lambda: sd.grad([x, y], x),
-                  lambda: sd.jacobian([v * 2, sd.sum(v)], v)):
+                  lambda: sd.jacobian([[v * 2, sd.sum(v)]], v)):
         with pytest.raises(TypeError, match=r"a list holding symdiff expressions is not one value; "
                            r"make one array of them with sd.stack\(\[...\]\)"):
             build()
+    # a list of outputs is a list of outputs, as for vjp and jvp: one Jacobian each
+    j2, js = sd.jacobian([v * 2, sd.sum(v)], v)
+    assert sd.evaluate(j2, {"v": np.ones(3)}).tolist() == (2 * np.eye(3)).tolist()
+    assert sd.evaluate(js, {"v": np.ones(3)}).tolist() == [1.0, 1.0, 1.0]
     with pytest.raises(sd.ShapeError,
                        match=r"constant \[\[1, 2\], \[3\]\]: the nested lists do not form an array"):
         v + [[1, 2], [3]]
