@@ -197,7 +197,7 @@ def _define(module: GeneratedModule) -> Callable[..., Any]:
     return namespace[module.function_name]  # type: ignore[no-any-return]
 
 
-class CompiledFunction(functools.partial):  # type: ignore[type-arg]
+class CompiledFunction(functools.partial[Any]):
     """A function made by :func:`compile`, called as the generated function itself. It carries
     ``.source`` (the module text) and ``.save(path)``, and pickles as its generated module,
     compiled again where it is loaded, so it goes to ``multiprocessing``, joblib and SciPy's
@@ -210,6 +210,9 @@ class CompiledFunction(functools.partial):  # type: ignore[type-arg]
 
     # A partial with nothing bound, so a call goes to the generated function in C: a method
     # __call__ would add a Python frame, about a quarter of a call of the generated code.
+
+    _module: GeneratedModule
+    source: str
 
     def __new__(cls, module: GeneratedModule) -> CompiledFunction:  # noqa: PYI034 - a leaf class
         self = super().__new__(cls, _define(module))
