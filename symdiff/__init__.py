@@ -12,7 +12,7 @@ can be differentiated again, evaluated, or printed.
 
 from . import ops as _ops
 from .api import (
-    codegen, compile, count_nodes, derivative, evaluate, grad, hessian, hvp, jacobian, jvp,
+    CompiledFunction, codegen, compile, count_nodes, derivative, evaluate, grad, hessian, hvp, jacobian, jvp,
     simplify, taylor, to_text, toposort, vjp,
 )
 from .errors import (
@@ -33,7 +33,7 @@ from .parse import parse
 __version__ = "0.1.0"
 
 __all__ = [
-    "DTypeError", "Drawing", "Explanation", "FUNCTIONS", "InputError", "Node",
+    "CompiledFunction", "DTypeError", "Drawing", "Explanation", "FUNCTIONS", "InputError", "Node",
     "NotDifferentiableError", "OutOfBoundsError", "ParseError", "ShapeError", "SymdiffError", "Type",
     "UnknownVariableError", "UnsupportedError", "ZeroGradient", "codegen", "compile", "const", "count_nodes", "derivative",
     "draw", "evaluate", "explain", "from_sympy", "grad", "hessian", "hvp", "jacobian", "jvp",

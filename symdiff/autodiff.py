@@ -643,26 +643,41 @@ def _jvp_by_transpose(y: Node, xs: Sequence[Node], ts: Sequence[Node]) -> Node:
     return cotangent_as(out, y.dtype)
 
 
-def jacobian(y: Node, wrt: Wrt) -> Node | list[Node]:
+def jacobian(y: Node | Sequence[Node], wrt: Wrt) -> Node | list[Node] | list[Any]:
     """d y / d wrt as an array of shape ``y.shape + wrt.shape``: one reverse pass whose
     cotangents carry the rows of the identity along a leading axis, so the graph does not grow
-    with the number of outputs (ops without a batched rule take the rows one at a time).
+    with the size of the output (ops without a batched rule take the rows one at a time). For a
+    list of outputs, one Jacobian per output, a pass each (as ``jax.jacrev`` of a function
+    returning a tuple), each a list per variable when ``wrt`` is a list.
 
     >>> x = sd.var("x", shape=(3,)); sd.jacobian(sd.sin(x) * x[0], x)   # (3, 3)
+    >>> dy1, dy2 = sd.jacobian([sd.sin(x), sd.sum(x ** 2)], x)   # (3, 3) and (3,)
     """
-    y = as_node(y)
+    ys_in, many_y = _listify(y)
+    ys = [as_node(v) for v in ys_in]
     ws, many = _listify(wrt)
-    xs = _resolve([y], ws)
-    _float_output(y, "jacobian")
+    xs = _resolve(ys, ws)
+    out = [_jacobian(yk, xs, _of_output("jacobian", k, many_y)) for k, yk in enumerate(ys)]
+    per_output = out if many else [blocks[0] for blocks in out]
+    return per_output if many_y else per_output[0]
+
+
+def _of_output(what: str, k: int, many: bool) -> str:
+    """How an error names the function asked of output ``k`` (when there is a list of them)."""
+    return f"{what} of output {k}" if many else what
+
+
+def _jacobian(y: Node, xs: Sequence[Node], what: str) -> list[Node]:
+    """The Jacobian of one output ``y`` with respect to each of ``xs``."""
+    _float_output(y, what)
     size = y.type.static_size
     if size is None:
         raise NotImplementedError(
-            f"jacobian needs an output of static shape, got {format_shape(y.shape)}; use sd.vjp or sd.jvp"
+            f"{what} needs an output of static shape, got {format_shape(y.shape)}; use sd.vjp or sd.jvp"
         )
     if size == 0:
         blocks = [zeros((0, *x.shape), x.dtype) for x in xs]
-        result = [reshape(b, (*y.shape, *x.shape)) for b, x in zip(blocks, xs)]
-        return result if many else result[0]
+        return [reshape(b, (*y.shape, *x.shape)) for b, x in zip(blocks, xs)]
     if y.shape == ():
         rows, batch = const(np.ones((), y.dtype)), None
     else:
@@ -677,37 +692,46 @@ def jacobian(y: Node, wrt: Wrt) -> Node | list[Node]:
         imag = _vjp([y], [xs[k] for k in real], [rows * 1j], batch=batch)
         for k, im in zip(real, imag):
             blocks[k] = blocks[k] - im * 1j
-    result = [reshape(b, (*y.shape, *x.shape)) for b, x in zip(blocks, xs)]
-    return result if many else result[0]
+    return [reshape(b, (*y.shape, *x.shape)) for b, x in zip(blocks, xs)]
 
 
-def hessian(y: Node, wrt: Wrt) -> Node | list[list[Node]]:
+def hessian(y: Node | Sequence[Node], wrt: Wrt) -> Node | list[list[Node]] | list[Any]:
     """Second derivatives of a scalar ``y``: shape ``wrt.shape * 2`` (nested blocks for a list).
+    For a list of scalar outputs, one Hessian per output (as ``jax.hessian`` of a function
+    returning a tuple).
 
     >>> v = sd.var("v", shape=(3,)); sd.hessian(sd.sum(v ** 3), v)
+    >>> h1, h2 = sd.hessian([sd.sum(v ** 3), sd.sum(sd.sin(v))], v)
     """
+    ys_in, many_y = _listify(y)
+    ys = [as_node(v) for v in ys_in]
     ws, many = _listify(wrt)
-    y = as_node(y)
-    xs = _resolve([y], ws)
+    xs = _resolve(ys, ws)
+    out = [_hessian(yk, xs, _of_output("hessian", k, many_y)) for k, yk in enumerate(ys)]
+    per_output = out if many else [blocks[0][0] for blocks in out]
+    return per_output if many_y else per_output[0]
+
+
+def _hessian(y: Node, xs: Sequence[Node], what: str) -> list[list[Node]]:
+    """The Hessian blocks of one scalar output ``y``: row i is the Jacobian of its gradient in
+    ``xs[i]`` with respect to each of ``xs``."""
     # checked here, not left to grad and jacobian, whose errors would name them
     if y.shape != ():
         raise ShapeError(
-            f"hessian needs a scalar output, got shape {format_shape(y.shape)}; use sd.jacobian "
+            f"{what} needs a scalar output, got shape {format_shape(y.shape)}; use sd.jacobian "
             "of a gradient for the second derivatives of several outputs"
         )
-    _float_output(y, "hessian")
-    _gradient_dtypes(y, xs, "hessian")
+    _float_output(y, what)
+    _gradient_dtypes(y, xs, what)
     for x in xs:
         if x.type.static_size is None:
             raise NotImplementedError(
-                f"hessian needs variables of static shape, got {_label(x)!r} of shape "
+                f"{what} needs variables of static shape, got {_label(x)!r} of shape "
                 f"{format_shape(x.shape)}; use sd.hvp for Hessian-vector products"
             )
     g = grad(y, xs)
     assert isinstance(g, list)
-    if not many:
-        return jacobian(g[0], xs[0])  # type: ignore[return-value]
-    return [jacobian(gi, xs) for gi in g]  # type: ignore[misc]
+    return [_jacobian(gi, xs, what) for gi in g]
 
 
 def hvp(y: Node, wrt: Wrt, v: Any) -> Node | list[Node]:

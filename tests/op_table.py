@@ -173,7 +173,7 @@ good("round", normal(2, 3) * 3, call=lambda x: x.round(1), ref=lambda x: x.round
 bad("round", lambda: sd.round(v("a", 3), 1.5), TypeError, r"round: decimals must be an int, got 1.5",
     id="float-decimals")
 bad("round", lambda: sd.round(v("a", 3), out=np.zeros(3)), NotImplementedError,
-    r"round: the argument 'out' is not supported", id="out")
+    r"round: the argument 'out' is not supported; use the returned node$", id="out")
 
 
 def off_jumps(*shape: int) -> np.ndarray:
@@ -341,7 +341,7 @@ for _name, _gen in [("sum", normal), ("prod", away_from_zero), ("max", distinct)
     good(_name, np.zeros((0, 3)), ref=lambda x, r=_ref: r(x, axis=0, initial=2.0),
          call=lambda x, f=sd.FUNCTIONS[_name]: f(x, axis=0, initial=2.0), grad=False, id="empty-initial")
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 3), out=np.zeros(())), NotImplementedError,
-        rf"{_name}: the argument 'out' is not supported", id="out")
+        rf"{_name}: the argument 'out' is not supported; use the returned node$", id="out")
 for _name, _low in (("max", -np.inf), ("min", np.inf)):  # initial= the dtype's bound: the op's own
     _ref = getattr(np, _name)
     good(_name, distinct(2, 3), ref=lambda x, r=_ref, b=_low: r(x, axis=1, initial=b),
@@ -509,7 +509,7 @@ good("clip", np.array([[1, 5, 9]]), 2, 6, ref=np.clip, grad=False, id="int")
 good("clip", distinct(4), call=lambda a: sd.clip(a, None, None), ref=lambda a: np.clip(a, None, None),
      id="no-bounds")
 bad("clip", lambda: sd.clip(v("a", 3), 0.0, 1.0, out=np.zeros(3)), NotImplementedError,
-    r"clip: the argument 'out' is not supported", id="out")
+    r"clip: the argument 'out' is not supported; use the returned node$", id="out")
 bad("clip", lambda: sd.clip(v("a", 3), 0.0, min=1.0), TypeError, r"clip: give a_min or min, not both",
     id="min-twice")
 bad("clip", lambda: sd.clip(v("a", 3), v("lo", 2), 1.0), sd.ShapeError,
@@ -556,7 +556,7 @@ for _name, _ref, _gen in [("cumsum", np.cumsum, normal), ("cumprod", np.cumprod,
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), axis=2), sd.ShapeError,
         rf"{_name}: axis 2 is out of bounds for an array of 2 dimensions", id="axis")
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), out=np.zeros(6)), NotImplementedError,
-        rf"{_name}: the argument 'out' is not supported", id="out")
+        rf"{_name}: the argument 'out' is not supported; use the returned node$", id="out")
 for _name, _ref, _gen in [("cumsum", np.cumsum, normal), ("cumprod", np.cumprod, away_from_zero)]:
     good(_name, _gen(2, 3), call=lambda x, n=_name: sd.FUNCTIONS[n](x, axis=1, reverse=True),
          ref=lambda x, r=_ref: np.flip(r(np.flip(x, 1), axis=1), 1), id="reverse")
@@ -1419,7 +1419,7 @@ bad("take", lambda: sd.take(v("a", 4), [0], mode="wrap"), NotImplementedError,
     r"take: mode='wrap' is not supported", id="mode")
 # np.take(a, indices, axis, out, mode): out comes before mode, also when given by position
 bad("take", lambda: sd.take(v("a", 4), [0], 0, np.zeros(1)), NotImplementedError,
-    r"take: the argument 'out' is not supported", id="out")
+    r"take: the argument 'out' is not supported; use the returned node$", id="out")
 good("take", normal(4, 3), [2, 0], call=lambda x, i: sd.take(x, i, 1, None),
      ref=lambda x, i: np.take(x, i, 1, None), id="out-none")
 bad("take", lambda: sd.take(v("a", 4), v("i", 2)), TypeError, r"take: indices must be integers, got dtype float64",
@@ -1645,7 +1645,7 @@ bad("median", lambda: sd.median(v("a", 0, 3), axis=0), sd.ShapeError,
 bad("median", lambda: sd.median(v("a", 3), axis=1), sd.ShapeError,
     r"median: axis 1 is out of bounds for an array of 1 dimensions", id="axis")
 bad("median", lambda: sd.median(v("a", 3), out=np.zeros(())), NotImplementedError,
-    r"median: the argument 'out' is not supported", id="out")
+    r"median: the argument 'out' is not supported; use the returned node$", id="out")
 bad("percentile", lambda: sd.percentile(v("a", 3), "x"), TypeError, r"percentile: q must be numbers",
     id="str")
 

@@ -1079,3 +1079,82 @@ def test_zero_padding_is_one_allocation_and_one_copy(dtype):
     e = sd.pad(named, ((0, 0), (1, 1)))
     yv = np.ones((4, 3), dtype)
     np.testing.assert_array_equal(sd.compile(e, inputs=[named])(yv), np.pad(yv, ((0, 0), (1, 1))))
+
+
+def _loss_and_gradient():
+    """A small model's loss and gradient, with a constant too large to be written inline."""
+    X, W = sd.var("X", ("n", 5)), sd.var("W", (5, 4))
+    labels = sd.var("labels", ("n",), "int64")
+    scale = sd.const(np.linspace(0.5, 1.5, 20).reshape(5, 4))  # written as base64 bytes
+    logits = sd.tanh(X @ (W * scale)) @ sd.const(np.arange(8.0).reshape(4, 2) / 8)
+    loss = -sd.mean(sd.sum(sd.one_hot(labels, 2) * sd.log_softmax(logits, axis=1), axis=1))
+    return loss, W, [X, labels, W]
+
+
+def test_compiled_functions_pickle_as_their_source_and_compute_the_same():
+    import inspect
+    import pickle
+
+    # a generated function pickled by name, which it has not: "Can't pickle <function f>"
+    loss, W, inputs = _loss_and_gradient()
+    fn = sd.compile({"loss": loss, "dW": sd.grad(loss, W)}, inputs=inputs, name="model")
+    assert "base64.b64decode" in fn.source
+    x, w = RNG.standard_normal((6, 5)), RNG.standard_normal((5, 4))
+    lab = RNG.integers(0, 2, 6)
+    want = sd.evaluate([loss, sd.grad(loss, W)], {"X": x, "labels": lab, "W": w})
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        back = pickle.loads(pickle.dumps(fn, protocol))
+        assert isinstance(back, sd.CompiledFunction) and back is not fn
+        assert back.source == fn.source and back.__name__ == "model" and back.__doc__ == fn.__doc__
+        assert str(inspect.signature(back)) == "(X, labels, W)" == str(inspect.signature(fn))
+        value, gradient = back(x, lab, W=w)  # the dict's outputs, named, in its order
+        np.testing.assert_allclose(value, want[0], rtol=1e-14)
+        np.testing.assert_allclose(gradient, want[1], rtol=1e-13)
+    # the gradient of the loaded function against central differences
+    h, dW = 1e-6, np.zeros_like(w)
+    for k in np.ndindex(*w.shape):
+        e = np.zeros_like(w)
+        e[k] = h
+        dW[k] = (back(x, lab, w + e)[0] - back(x, lab, w - e)[0]) / (2 * h)
+    np.testing.assert_allclose(back(x, lab, w)[1], dW, rtol=1e-6, atol=1e-9)
+    # loaded again and again: the same function; tracebacks still show its source
+    twice = pickle.loads(pickle.dumps(pickle.loads(pickle.dumps(fn))))
+    _assert_bits(twice(x, lab, w)[1], fn(x, lab, w)[1])
+    import linecache
+    assert twice.__code__.co_filename in linecache.cache
+
+
+def test_pickled_scalar_and_nested_functions_and_hostile_names_compute_the_same():
+    import copy
+    import pickle
+
+    x, y = sd.symbols("x y")
+    f = (x + sd.sigmoid(y)) / (sd.sigmoid(x) + (x + y) ** 2)
+    scalar = sd.compile([f, *sd.grad(f, [x, y])], inputs=[x, y])
+    assert "math." in scalar.source  # the Python-float path, with its NumPy fallback
+    back = pickle.loads(pickle.dumps(scalar))
+    assert back(3.0, -4.0) == scalar(3.0, -4.0)
+    assert back(np.float64(3.0), -4.0) == scalar(3.0, -4.0)
+    odd = sd.var("x'); import os #", (2,))
+    nested = sd.compile({"H": sd.hessian(sd.sum(odd ** 3), [odd]), "g": (sd.grad(sd.sum(odd ** 3), odd),)})
+    loaded = pickle.loads(pickle.dumps(nested))
+    (got_h, got_g), (want_h, want_g) = loaded(np.array([1.0, 2.0])), nested(np.array([1.0, 2.0]))
+    _assert_bits(got_h[0][0], want_h[0][0])
+    _assert_bits(got_g[0], want_g[0])
+    assert copy.deepcopy(nested).source == nested.source
+    assert repr(loaded) == f"<compiled f({loaded.__code__.co_varnames[0]})>"
+
+
+def test_compiled_functions_run_in_a_spawned_process_pool():
+    import multiprocessing
+
+    v = sd.var("v", (3,))
+    fn = sd.compile([sd.sum(sd.sin(v) * v), sd.grad(sd.sum(sd.sin(v) * v), v)], inputs=[v])
+    points = [RNG.standard_normal(3) for _ in range(4)]
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        results = pool.map(fn, points)
+    for p, (value, gradient) in zip(points, results):
+        want_value, want_gradient = fn(p)
+        _assert_bits(value, want_value)
+        _assert_bits(gradient, want_gradient)
+        np.testing.assert_allclose(gradient, np.sin(p) + p * np.cos(p), rtol=1e-14)

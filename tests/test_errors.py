@@ -3,6 +3,10 @@ value is bound), naming the op, the shapes, the variable, and what to do instead
 
 from __future__ import annotations
 
+import inspect
+import re
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -127,6 +131,50 @@ def test_bad_shapes_and_dtypes_of_variables():
         sd.var("a", dtype=object)
 
 
+def _out_calls() -> dict[str, Any]:
+    """A call of each function that takes NumPy's ``out=``, given one."""
+    a, m, i = sd.var("a", (3,)), sd.var("m", (3, 3)), sd.var("i", (2,), "int64")
+    out = np.zeros(3)
+    calls: dict[str, Any] = {
+        name: lambda f=sd.FUNCTIONS[name]: f(a, out=out)
+        for name in ("round", "all", "any", "cumprod", "cumsum", "max", "mean", "min", "prod",
+                     "std", "sum", "variance", "median", "argmax", "argmin")
+    }
+    calls.update({
+        "clip": lambda: sd.clip(a, 0.0, 1.0, out=out),
+        "quantile": lambda: sd.quantile(a, 0.5, out=out),
+        "percentile": lambda: sd.percentile(a, 50, out=out),
+        "take": lambda: sd.take(a, i, out=out),
+        "trace": lambda: sd.trace(m, out=out),
+        "concatenate": lambda: sd.concatenate([a, a], out=out),
+        "concat": lambda: sd.concat([a, a], out=out),
+        "stack": lambda: sd.stack([a, a], out=out),
+        "dot": lambda: sd.dot(a, a, out=out),
+        "outer": lambda: sd.outer(a, a, out=out),
+        "einsum": lambda: sd.einsum("i,i->", a, a, out=out),
+        "linalg.multi_dot": lambda: sd.FUNCTIONS["linalg.multi_dot"]([m, m], out=out),
+    })
+    return calls
+
+
+def test_every_out_argument_is_refused_with_one_message_saying_what_to_do():
+    # take, trace, argmax, median, the reductions and the scans said only "is not supported"
+    calls = _out_calls()
+    takes_out = {name for name, f in sd.FUNCTIONS.items()
+                 if callable(f) and "out" in inspect.signature(f).parameters}
+    assert takes_out == set(calls)  # a new function with out= joins this table
+    for name, call in calls.items():
+        said = "concatenate" if name == "concat" else name  # concat is concatenate's other name
+        with pytest.raises(NotImplementedError, match=rf"^{re.escape(said)}: the argument 'out' is "
+                                                      r"not supported; use the returned node$"):
+            call()
+    a = sd.var("a", (2, 3))
+    for method in ("sum", "mean", "max", "argmax", "cumsum", "std", "var", "prod", "any"):
+        with pytest.raises(NotImplementedError, match=r"the argument 'out' is not supported; use "
+                                                      r"the returned node$"):
+            getattr(a, method)(out=np.zeros(3))
+
+
 # -- evaluation -------------------------------------------------------------------------------------
 
 
@@ -193,10 +241,14 @@ def test_a_list_of_expressions_is_not_taken_for_a_constant():
     x, y = sd.symbols("x y")
     v = sd.var("v", shape=(3,))
     for build in (lambda: sd.sin([x, y]), lambda: x + [[1.0, y]], lambda: sd.grad([x, y], x),
-                  lambda: sd.jacobian([v * 2, sd.sum(v)], v)):
+                  lambda: sd.jacobian([[v * 2, sd.sum(v)]], v)):
         with pytest.raises(TypeError, match=r"a list holding symdiff expressions is not one value; "
                            r"make one array of them with sd.stack\(\[...\]\)"):
             build()
+    # a list of outputs is a list of outputs, as for vjp and jvp: one Jacobian each
+    j2, js = sd.jacobian([v * 2, sd.sum(v)], v)
+    assert sd.evaluate(j2, {"v": np.ones(3)}).tolist() == (2 * np.eye(3)).tolist()
+    assert sd.evaluate(js, {"v": np.ones(3)}).tolist() == [1.0, 1.0, 1.0]
     with pytest.raises(sd.ShapeError,
                        match=r"constant \[\[1, 2\], \[3\]\]: the nested lists do not form an array"):
         v + [[1, 2], [3]]
@@ -298,5 +350,6 @@ def test_numpy_einsum_keywords_for_speed_and_layout_are_accepted():
         assert np.einsum("ij,j->i", A, v, **kw) is sd.einsum("ij,j->i", A, v)
     with pytest.raises(NotImplementedError, match="einsum: the argument 'dtype' is not supported"):
         np.einsum("ij,j->i", A, v, dtype=np.float32)
-    with pytest.raises(NotImplementedError, match="einsum: the argument 'out' is not supported"):
+    with pytest.raises(NotImplementedError,
+                       match="einsum: the argument 'out' is not supported; use the returned node$"):
         sd.einsum("ij,j->i", A, v, out=np.zeros(2))

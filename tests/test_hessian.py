@@ -103,6 +103,83 @@ def test_jacobian_of_matrix_valued_function_and_list_wrt():
     np.testing.assert_allclose(Jbv, want_b, rtol=1e-13)
 
 
+def _central_jacobian(f, xv: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """d f / d x by central differences: shape ``f(x).shape + x.shape``."""
+    cols = [(f(xv + h * e.reshape(xv.shape)) - f(xv - h * e.reshape(xv.shape))) / (2 * h)
+            for e in np.eye(xv.size)]
+    return np.moveaxis(np.asarray(cols), 0, -1).reshape(np.shape(f(xv)) + xv.shape)
+
+
+def test_jacobian_of_several_outputs_gives_one_per_output_as_jacrev_of_a_tuple():
+    x, s = sd.var("x", shape=(3,)), sd.var("s")
+    A = rng.standard_normal((2, 3))
+    outs = [sd.sin(x) * x[0] * s, sd.sum(x ** 2) * s, sd.tanh(sd.const(A) @ x), s ** 3]
+    xv, sv = rng.standard_normal(3), 0.8
+    vals = {"x": xv, "s": sv}
+    # one variable: one Jacobian per output, each of shape output.shape + x.shape
+    per_output = sd.jacobian(outs, x)
+    assert isinstance(per_output, list)
+    assert [j.shape for j in per_output] == [(3, 3), (3,), (2, 3), (3,)]
+    for out, J in zip(outs, sd.evaluate(per_output, vals)):
+        fd = _central_jacobian(lambda v, out=out: sd.evaluate(out, {"x": v, "s": sv}), xv)
+        np.testing.assert_allclose(J, fd, rtol=1e-6, atol=1e-8)
+    # a list of variables: per output, per variable; the same nodes as one output at a time
+    nested = sd.jacobian(tuple(outs), [x, "s"])
+    assert isinstance(nested, list)
+    assert all(isinstance(row, list) and len(row) == 2 for row in nested)
+    for out, row in zip(outs, nested):
+        assert row == sd.jacobian(out, [x, s])
+    assert [[b.shape for b in row] for row in nested] == [[(3, 3), (3,)], [(3,), ()], [(2, 3), (2,)],
+                                                           [(3,), ()]]
+    for out, (_, Js) in zip(outs, sd.evaluate(nested, vals)):
+        fd = _central_jacobian(lambda v, out=out: sd.evaluate(out, {"x": xv, "s": v}), np.asarray(sv))
+        np.testing.assert_allclose(Js, fd, rtol=1e-6, atol=1e-8)
+    # a variable only some outputs read gives zeros for the others; one output in a list is a list
+    assert sd.evaluate(nested[3][0], vals).tolist() == [0.0, 0.0, 0.0]
+    assert sd.jacobian([outs[1]], x) == [sd.jacobian(outs[1], x)]
+    assert sd.jacobian(outs, []) == [[], [], [], []]
+
+
+def test_jacobian_and_hessian_of_several_outputs_name_the_output_at_fault():
+    x = sd.var("x", shape=(2,))
+    with pytest.raises(sd.NotDifferentiableError,
+                       match=r"^jacobian of output 1 needs a floating-point output, got dtype int64"):
+        sd.jacobian([x * 2, sd.astype(x, "int64")], x)
+    n = sd.var("n", ("k",))
+    with pytest.raises(NotImplementedError,
+                       match=r"^jacobian of output 1 needs an output of static shape, got \(k,\)"):
+        sd.jacobian([x * 2, n * 2], x)
+    with pytest.raises(sd.ShapeError, match=r"^hessian of output 1 needs a scalar output, got shape "
+                                            r"\(2,\); use sd.jacobian of a gradient"):
+        sd.hessian([sd.sum(x), x ** 2], x)
+    with pytest.raises(TypeError, match=r"a list holding symdiff expressions is not one value"):
+        sd.jacobian([[x * 2, sd.sum(x)]], x)  # outputs nest one level, as for jvp and vjp
+
+
+def test_hessian_of_several_scalar_outputs_gives_one_per_output_as_jax_hessian_of_a_tuple():
+    v, s = sd.var("v", shape=(3,)), sd.var("s")
+    outs = [sd.sum(v ** 3) * s, sd.sum(sd.sin(v)) + s ** 2, rosenbrock(v)]
+    vv, sv = rng.standard_normal(3), -0.6
+    vals = {"v": vv, "s": sv}
+    hs = sd.hessian(outs, v)
+    assert isinstance(hs, list) and [h.shape for h in hs] == [(3, 3)] * 3
+    got = sd.evaluate(hs, vals)
+    np.testing.assert_allclose(got[0], np.diag(6 * vv * sv), rtol=1e-13)
+    np.testing.assert_allclose(got[1], np.diag(-np.sin(vv)), rtol=1e-13)
+    np.testing.assert_allclose(got[2], rosenbrock_hessian(vv), rtol=1e-12)
+    for out, H in zip(outs, got):  # the Jacobian of the evaluated gradient, by differences
+        g = sd.grad(out, v)
+        fd = _central_jacobian(lambda x, g=g: sd.evaluate(g, {"v": x, "s": sv}), vv)
+        np.testing.assert_allclose(H, fd, rtol=1e-6, atol=1e-6)
+    blocks = sd.hessian(outs, [v, s])
+    shapes = [[[b.shape for b in row] for row in h] for h in blocks]
+    assert shapes == [[[(3, 3), (3,)], [(3,), ()]]] * 3
+    for out, h in zip(outs, blocks):
+        assert h == sd.hessian(out, [v, s])
+    np.testing.assert_allclose(sd.evaluate(blocks[0][0][1], vals), 3 * vv ** 2, rtol=1e-13)
+    assert sd.evaluate(blocks[1][1][1], vals) == 2.0
+
+
 def test_jvp_of_several_outputs_and_variables():
     x, y = sd.var("x", shape=(3,)), sd.var("y")
     outs = [sd.sin(x) * y, sd.sum(x) * y ** 2]

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape, shape_text
-from .base import as_node, helper, normalize_axis
+from .base import as_node, helper, no_out, normalize_axis
 from .elementwise import astype
 from .reduce import sum as reduce_sum
 from .shape import _dims_src, broadcast_to
@@ -207,8 +207,7 @@ def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = 
     >>> sd.trace(sd.var("A", shape=(3, 3)))
     sum(diagonal(A), axis=0)
     """
-    if out is not None:
-        raise NotImplementedError("trace: the argument 'out' is not supported")
+    no_out("trace", out)
     d = _diagonal("trace", a, offset, axis1, axis2)
     if dtype is not None:
         d = astype(d, dtype)

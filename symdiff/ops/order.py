@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import DTypeError, ShapeError
 from ..ir import Node, format_shape
-from .base import _holds_node, as_node, const, is_python_scalar, normalize_axes
+from .base import _holds_node, as_node, const, is_python_scalar, no_out, normalize_axes
 from .elementwise import astype, isnan, where
 from .layout import moveaxis
 from .reduce import _keepdims
@@ -154,8 +154,7 @@ def quantile(a: Any, q: Any, axis: Any = None, out: Any = None, overwrite_input:
     >>> sd.quantile(sd.var("x", shape=(5, 3)), [0.25, 0.75], axis=0).shape
     (2, 3)
     """
-    if out is not None:
-        raise NotImplementedError("quantile: the argument 'out' is not supported")
+    no_out("quantile", out)
     if weights is not None:
         raise NotImplementedError("quantile: the argument 'weights' is not supported")
     return _quantile("quantile", a, q, axis, method, keepdims, 1.0)
@@ -170,8 +169,7 @@ def percentile(a: Any, q: Any, axis: Any = None, out: Any = None, overwrite_inpu
     >>> sd.percentile(sd.var("x", shape=(5,)), 90).shape
     ()
     """
-    if out is not None:
-        raise NotImplementedError("percentile: the argument 'out' is not supported")
+    no_out("percentile", out)
     if weights is not None:
         raise NotImplementedError("percentile: the argument 'weights' is not supported")
     return _quantile("percentile", a, q, axis, method, keepdims, 100.0)
@@ -185,6 +183,5 @@ def median(a: Any, axis: Any = None, out: Any = None, overwrite_input: bool = Fa
     >>> sd.median(sd.var("x", shape=(4, 3)), axis=1).shape
     (4,)
     """
-    if out is not None:
-        raise NotImplementedError("median: the argument 'out' is not supported")
+    no_out("median", out)
     return _quantile("median", a, 0.5, axis, "linear", keepdims, 1.0)

@@ -308,9 +308,9 @@ def einsum(subscripts: str, *operands: Any, out: Any = None, dtype: Any = None, 
 
     >>> sd.einsum("b...ij,b...jk->b...ik", A, B)
     """
-    for name, value in (("out", out), ("dtype", dtype)):
-        if value is not None:
-            raise NotImplementedError(f"einsum: the argument {name!r} is not supported (got {value!r})")
+    no_out("einsum", out)
+    if dtype is not None:
+        raise NotImplementedError(f"einsum: the argument 'dtype' is not supported (got {dtype!r})")
     if not isinstance(subscripts, str):
         raise TypeError("einsum: the first argument must be the subscripts string")
     nodes = [as_node(o) for o in operands]

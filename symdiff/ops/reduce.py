@@ -12,7 +12,7 @@ import numpy as np
 
 from ..ir import Dim, Node, Op, Shape, Type, format_shape
 from ..errors import DTypeError, ShapeError
-from .base import as_node, dim_size, dtype_by_running, helper, normalize_axes
+from .base import as_node, dim_size, dtype_by_running, helper, no_out, normalize_axes
 from .elementwise import astype, equal, exp, exp_float, maximum, minimum, sqrt, where
 from .numeric import conj, real
 from .scan import exclusive_product
@@ -230,8 +230,7 @@ def _reduce_with_elements(cls: type[Reduction], x: Any, axis: Any, keepdims: boo
                           out: Any, initial: Any, mask: Any, identity: float | None) -> Node:
     name = cls.name
     keepdims = _keepdims(name, keepdims)
-    if out is not None:
-        raise NotImplementedError(f"{name}: the argument 'out' is not supported")
+    no_out(name, out)
     x = as_node(x)
     if dtype is not None:
         x = astype(x, dtype)
@@ -344,7 +343,8 @@ def any(a: Any, axis: Any = None, keepdims: bool = False, *, out: Any = None,  #
         where: Any = None) -> Node:
     """Whether any element is nonzero (true) over ``axis``: ``sd.any(x > 0, axis=1)``; ``out``
     and ``where`` are not supported (NotImplementedError)."""
-    _unsupported("any", out=out, where=where)
+    no_out("any", out)
+    _unsupported("any", where=where)
     return _logical(Any_, a, axis, keepdims)
 
 
@@ -352,7 +352,8 @@ def all(a: Any, axis: Any = None, keepdims: bool = False, *, out: Any = None,  #
         where: Any = None) -> Node:
     """Whether every element is nonzero (true) over ``axis``: ``sd.all(x > 0, axis=1)``; ``out``
     and ``where`` are not supported (NotImplementedError)."""
-    _unsupported("all", out=out, where=where)
+    no_out("all", out)
+    _unsupported("all", where=where)
     return _logical(All, a, axis, keepdims)
 
 
@@ -388,8 +389,7 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False, *, dtype: Any = None,
     """Arithmetic mean over ``axis``; integer inputs give float64, as in NumPy. ``dtype`` and
     ``where`` (the mean of the elements where the mask is true) as NumPy's."""
     keepdims = _keepdims("mean", keepdims)
-    if out is not None:
-        raise NotImplementedError("mean: the argument 'out' is not supported")
+    no_out("mean", out)
     x = as_node(x)
     if dtype is not None:
         x = astype(x, dtype)
@@ -466,7 +466,8 @@ def variance(x: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof:
 def _variance(name: str, x: Any, axis: Any, dtype: Any, out: Any, ddof: Any, keepdims: bool,
               where: Any, mean: Any, correction: Any) -> Node:
     """``variance``, its errors naming ``name``: the function the user called."""
-    _unsupported(name, dtype=dtype, out=out, where=where)
+    no_out(name, out)
+    _unsupported(name, dtype=dtype, where=where)
     keepdims = _keepdims(name, keepdims)
     x = as_node(x)
     if correction is not None:

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..ir import Dim, Node, Op, Type, format_shape
-from .base import as_node, broadcast_shapes, dtype_by_running, helper, normalize_axis
+from .base import as_node, broadcast_shapes, dtype_by_running, helper, no_out, normalize_axis
 from .elementwise import astype, equal, where
 from .shape import broadcast_to, ones_like, reshape, resolve_reshape
 
@@ -174,8 +174,7 @@ def linear_recurrence(a: Any, b: Any, axis: Any = -1, *, reverse: bool = False,
 
 
 def _scan(cls: type[Scan], a: Any, axis: Any, dtype: Any, out: Any, reverse: bool = False) -> Node:
-    if out is not None:
-        raise NotImplementedError(f"{cls.name}: the argument 'out' is not supported")
+    no_out(cls.name, out)
     if not isinstance(reverse, (bool, np.bool_)):
         raise TypeError(f"{cls.name}: reverse must be True or False, got {reverse!r}")
     a = as_node(a)

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import DTypeError, ShapeError
 from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape, shape_text
-from .base import as_node, broadcast_shapes, helper, normalize_axis
+from .base import as_node, broadcast_shapes, helper, no_out, normalize_axis
 from .shape import Reshape, _dims_src, check_bounds, reshape, resolve_reshape
 
 _KINDS = (None, "quicksort", "mergesort", "heapsort", "stable")
@@ -196,8 +196,7 @@ def argmax(a: Any, axis: Any = None, out: Any = None, *, keepdims: bool = False)
     >>> sd.argmax(sd.var("x", shape=(2, 3)), axis=1).shape
     (2,)
     """
-    if out is not None:
-        raise NotImplementedError("argmax: the argument 'out' is not supported")
+    no_out("argmax", out)
     return _arg_extreme(ArgExtreme, a, axis, keepdims)
 
 
@@ -208,8 +207,7 @@ def argmin(a: Any, axis: Any = None, out: Any = None, *, keepdims: bool = False)
     >>> sd.argmin(sd.var("x", shape=(2, 3)), axis=0).shape
     (3,)
     """
-    if out is not None:
-        raise NotImplementedError("argmin: the argument 'out' is not supported")
+    no_out("argmin", out)
     return _arg_extreme(ArgMin, a, axis, keepdims)
 
 

@@ -734,8 +734,7 @@ def take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: str = "r
     >>> sd.take(sd.var("x", shape=(4, 3)), [0, 2], axis=1).shape
     (4, 2)
     """
-    if out is not None:
-        raise NotImplementedError("take: the argument 'out' is not supported")
+    no_out("take", out)
     x = as_node(a)
     if mode != "raise":
         raise NotImplementedError(
