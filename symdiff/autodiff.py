@@ -166,6 +166,44 @@ def cotangent_of(node: Node) -> Node | None:
     return entry[1]()
 
 
+# Provenance for pictures: a derivative the public functions returned (grad, vjp, jacobian,
+# hessian, hvp) -> the outputs it differentiates. The outputs are held for as long as the
+# result lives (a gradient drawn alone knows its function, even one built inline and gone from
+# the caller), and let go with it: the entry leaves when the result dies. Not recorded, as
+# reverse mode appended nothing for them: a constant or a variable (which may live for ever,
+# and would keep the outputs alive with it), or a node of the outputs' own graph (which they
+# keep alive, so the entry would never leave).
+_DIFFERENTIATED: dict[int, tuple[weakref.ref[Node], tuple[Node, ...]]] = {}
+
+
+def _record_outputs(results: Sequence[Node], ys: Sequence[Node]) -> None:
+    outputs = tuple(ys)
+    forward: set[Node] | None = None
+    for r in results:
+        if not r.inputs:
+            continue
+        if forward is None:
+            forward = set(toposort(outputs))
+        if r in forward:
+            continue
+        key = id(r)
+        # the table is bound now: a result alive at exit may die after the module's globals
+        forget = lambda _, key=key, table=_DIFFERENTIATED: table.pop(key, None)
+        _DIFFERENTIATED[key] = (weakref.ref(r, forget), outputs)
+
+
+def differentiated_outputs(node: Node) -> tuple[Node, ...] | None:
+    """The outputs whose derivative ``node`` was returned as (by the latest of ``grad``,
+    ``vjp``, ``jacobian``, ``hessian`` and ``hvp`` to return it), or None.
+
+    >>> x = sd.var("x"); y = sd.sin(x); differentiated_outputs(sd.grad(y, x)) == (y,)
+    """
+    entry = _DIFFERENTIATED.get(id(node))
+    if entry is None or entry[0]() is not node:
+        return None
+    return entry[1]
+
+
 def _apply(g: Node, mask: Mask) -> Node:
     for cond, take in mask:
         g = where(cond, g, 0) if take else where(cond, 0, g)
@@ -507,6 +545,7 @@ def vjp(y: Node | Sequence[Node], wrt: Wrt, cotangent: Any) -> Node | list[Node]
         cots.append(c)
     ws, many = _listify(wrt)
     result = _vjp(ys, _resolve(ys, ws), cots)
+    _record_outputs(result, ys)
     return result if many else result[0]
 
 
@@ -551,6 +590,7 @@ def grad(y: Node, wrt: Wrt) -> Node | list[Node]:
     xs = _resolve([y], ws)
     _gradient_dtypes(y, xs, "grad")
     result = _vjp([y], xs, [const(np.ones((), y.dtype))])
+    _record_outputs(result, [y])
     return result if many else result[0]
 
 
@@ -678,6 +718,7 @@ def jacobian(y: Node, wrt: Wrt) -> Node | list[Node]:
         for k, im in zip(real, imag):
             blocks[k] = blocks[k] - im * 1j
     result = [reshape(b, (*y.shape, *x.shape)) for b, x in zip(blocks, xs)]
+    _record_outputs(result, [y])
     return result if many else result[0]
 
 
@@ -735,6 +776,7 @@ def hvp(y: Node, wrt: Wrt, v: Any) -> Node | list[Node]:
     # the vectors pulled back through the gradient as cotangents (H is symmetric), so they are
     # held fixed: the gradient of <grad y, v> would also differentiate a v built from xs
     out = _vjp(g, xs, vecs)
+    _record_outputs(out, g)
     return out if many else out[0]
 
 

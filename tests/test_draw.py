@@ -219,3 +219,72 @@ def test_complex_values_and_gradients_show_rounded_as_real_ones_do():
     rows = {r["node"]: r for r in sd.explain(f, values=point).rows}
     assert complex(rows["z"]["upstream"]) == pytest.approx(complex(sd.evaluate(sd.grad(f, z), point)), rel=1e-3)
     assert len(rows["z * z"]["value"]) <= 16
+
+
+def kinds_of(drawing):
+    return {it.node: it.kind for it in drawing.items if it.node is not None}
+
+
+def test_a_gradient_drawn_alone_tells_derivative_nodes_from_forward_ones():
+    # the forward nodes are the function's own (exp(y) is reused by the gradient); the nodes
+    # reverse mode appended (cos(x), the products and the sum) are derivative nodes
+    x, y = sd.symbols("x y")
+    f = x * sd.exp(y) + sd.sin(x)
+    g = sd.grad(f, x)
+    function = set(sd.toposort(f))
+    shown = kinds_of(sd.draw(g, engine="python"))
+    assert shown[sd.exp(y)] == "forward" and shown[sd.cos(x)] == "derivative" and shown[g] == "derivative"
+    for n, kind in shown.items():
+        if kind in ("forward", "derivative"):
+            assert kind == ("forward" if n in function else "derivative"), sd.to_text(n)
+    # the same as when the function is drawn with it
+    both = kinds_of(sd.draw([f, g], engine="python"))
+    assert all(both[n] == kind for n, kind in shown.items())
+
+
+def test_a_gradient_of_a_function_built_inline_is_drawn_with_its_forward_nodes():
+    x, y = sd.symbols("x y")
+    shown = kinds_of(sd.draw(sd.grad(x * sd.exp(y) + sd.sin(x), y), engine="python"))
+    assert shown[sd.exp(y)] == "forward"
+    assert sorted(k for k in shown.values() if k != "forward") == ["const", "derivative", "derivative", "var", "var"]
+
+
+def test_a_hessian_drawn_alone_counts_both_passes_as_derivative():
+    v = sd.var("v", shape=(2,))
+    f = sd.sum(sd.exp(v) * v)
+    function = set(sd.toposort(f))
+    shown = kinds_of(sd.draw(sd.hessian(f, v), engine="python"))
+    assert [n for n, kind in shown.items() if kind == "forward"] == [sd.exp(v)]
+    assert all(n in function for n, kind in shown.items() if kind in ("forward", "var"))
+
+
+def test_functions_and_given_forward_nodes_are_drawn_as_before():
+    x, y = sd.symbols("x y")
+    f = x * sd.exp(y) + sd.sin(x)
+    assert "derivative" not in kinds_of(sd.draw(f, engine="python")).values()
+    g = sd.grad(f, x)
+    shown = kinds_of(sd.draw(g, forward=sd.cos(x), engine="python"))
+    assert shown[sd.cos(x)] == "forward" and shown[sd.exp(y)] == "derivative"
+
+
+def test_a_gradient_lets_its_function_go_when_it_dies():
+    import gc
+
+    kept = sd.var("kept_cotangent")
+    gc.collect()
+    before = sd.live_node_count()
+
+    def build():
+        x = sd.var("x_drawn_released", shape=(3,))
+        s = sd.var("s_drawn_released")
+        y = sd.sin(s) + s
+        # derivatives that are the constant 1, a variable that lives on, and a node of y's own graph
+        return (sd.grad(sd.sum(sd.tanh(x) * sd.exp(x)), x), sd.grad(y + 1.0, y), sd.vjp(y, y, kept),
+                sd.vjp(y, y, sd.sin(s)), sd.hessian(sd.sum(x**3), x))
+
+    g = build()
+    assert sd.live_node_count() > before
+    del g
+    gc.collect()
+    assert sd.live_node_count() <= before
+

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..api import evaluate
-from ..autodiff import node_gradients
+from ..autodiff import differentiated_outputs, node_gradients
 from ..ir import Node, as_roots, format_shape, toposort
 from ..ops import Const, DimSize, Var
 from .dot import dot_escape
@@ -173,6 +173,31 @@ def _run_dot(dot: str, fmt: str) -> bytes:
     return done.stdout
 
 
+def _appended(order: list[Node]) -> set[Node] | None:
+    """The nodes of ``order`` (a topological order) that reverse mode appended to the graph of
+    the function it differentiated, and the nodes computed from them; None when ``order``
+    holds no result of reverse mode. A function that is itself a derivative (the gradient a
+    Hessian differentiates) counts its own appended nodes too."""
+    pending = [n for n in order if differentiated_outputs(n) is not None]
+    if not pending:
+        return None
+    seen = set(pending)
+    appended: set[Node] = set()
+    while pending:
+        result = pending.pop()
+        function = toposort(differentiated_outputs(result) or ())
+        inside = set(function)
+        appended.update(m for m in toposort(result) if m not in inside)
+        for m in function:
+            if m not in seen and differentiated_outputs(m) is not None:
+                seen.add(m)
+                pending.append(m)
+    for n in order:
+        if n not in appended and any(i in appended for i in n.inputs):
+            appended.add(n)
+    return appended
+
+
 def _select(order: list[Node], roots: list[Node], max_nodes: int) -> tuple[list[Node], set[Node]]:
     """The nodes nearest the outputs, at most ``max_nodes``; the rest are elided."""
     if len(order) <= max_nodes:
@@ -205,11 +230,16 @@ def draw(
 ) -> Drawing:
     """Draw the graph of ``outputs`` left to right.
 
-    Nodes reachable from ``forward`` (by default the first output, when there are several) are
-    forward nodes; the others are drawn as derivative nodes. With ``values`` each edge shows the
-    value flowing along it; with ``gradients=True`` also the gradient of the (scalar) first
-    output with respect to it. Graphs over ``max_nodes`` are cut to the nodes nearest the
-    outputs, with a warning.
+    Derivative nodes are drawn apart from forward ones. By default the derivative nodes are
+    those reverse mode appended to build a gradient in the picture (``sd.grad``, ``sd.vjp``,
+    ``sd.jacobian``, ``sd.hessian``): nodes of the gradient that are not nodes of the function
+    it differentiates, and the nodes computed from them; so ``draw(sd.grad(f, x))`` alone tells
+    them apart. A picture holding no such gradient (one rebuilt by ``simplify``, say) takes its
+    first output, when there are several, as the forward function. With ``forward`` given, the
+    nodes reachable from it are the forward nodes and all others derivative. With ``values``
+    each edge shows the value flowing along it; with ``gradients=True`` also the gradient of
+    the (scalar) first output with respect to it. Graphs over ``max_nodes`` are cut to the
+    nodes nearest the outputs, with a warning.
 
     >>> x, y = sd.symbols("x y"); f = x * y + sd.sin(x)
     >>> sd.draw([f, *sd.grad(f, [x, y])]).save("f.svg")
@@ -222,11 +252,14 @@ def draw(
     if not roots:
         raise ValueError("draw needs at least one expression")
     order = toposort(roots)
-    if forward is None:
-        fwd_roots = roots[:1] if len(roots) > 1 else roots
-    else:
-        fwd_roots = [forward] if isinstance(forward, Node) else list(forward)
-    forward_set = set(toposort(fwd_roots))
+    derivative = _appended(order) if forward is None else None
+    if derivative is None:
+        if forward is None:
+            fwd_roots = roots[:1] if len(roots) > 1 else roots
+        else:
+            fwd_roots = [forward] if isinstance(forward, Node) else list(forward)
+        forward_set = set(toposort(fwd_roots))
+        derivative = {n for n in order if n not in forward_set}
     shown, kept = _select(order, roots, max_nodes)
     shown_set = set(shown)
 
@@ -265,7 +298,7 @@ def draw(
         elif isinstance(n.op, (Const, DimSize)):
             kind = "const"
         else:
-            kind = "forward" if n in forward_set else "derivative"
+            kind = "derivative" if n in derivative else "forward"
         value = format_value(vals[n]) if n in vals else ""
         gradient = format_value(grads[n]) if n in grads else ""
         items.append(_Item(ids[n], node_label(n), kind, n in root_set, node=n, value=value, gradient=gradient))
