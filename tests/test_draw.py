@@ -288,3 +288,37 @@ def test_a_gradient_lets_its_function_go_when_it_dies():
     gc.collect()
     assert sd.live_node_count() <= before
 
+
+LONG = "learning_rate_of_the_second_layer_" * 6 + "end"
+
+
+def test_a_long_name_is_cut_in_the_box_and_whole_in_its_tooltip():
+    from symdiff.interop.dot import LABEL_CHARS
+
+    q, x = sd.var(LONG), sd.var("x")
+    d = sd.draw(q * x, engine="python")
+    root = ET.fromstring(d.svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    labels = [t.text for g in root.iter(f"{ns}g") for t in g.iter(f"{ns}text")]
+    cut = LONG[: LABEL_CHARS - 1] + "…"
+    assert cut in labels and LONG not in labels and "x" in labels
+    assert [t.text for t in root.iter(f"{ns}title")] == [LONG]  # only the cut label has one
+    assert max(it.width for it in d.items) <= 7.0 * LABEL_CHARS + 18.0
+    assert f'label="{cut}"' in d.dot and f'tooltip="{LONG}"' in d.dot
+    assert d.dot.count("tooltip=") == 1
+
+
+def test_to_dot_cuts_a_long_name_and_keeps_it_whole_in_a_tooltip():
+    from symdiff.interop.dot import LABEL_CHARS
+
+    dot = sd.to_dot(sd.var(LONG) * sd.var("x"))
+    assert f'label="{LONG[: LABEL_CHARS - 1]}…"' in dot and f'tooltip="{LONG}"' in dot
+    assert dot.count("tooltip=") == 1
+
+
+def test_a_name_with_line_breaks_is_drawn_on_one_line():
+    q = sd.var("two\nlines<&>")
+    d = sd.draw(q * 2, engine="python")
+    texts = svg_texts(d.svg)
+    assert "two\\nlines<&>" in texts  # escaped for XML, and read back
+    assert [t.text for t in ET.fromstring(d.svg).iter("{http://www.w3.org/2000/svg}title")] == ["two\nlines<&>"]

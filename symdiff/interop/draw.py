@@ -25,7 +25,7 @@ from ..api import evaluate
 from ..autodiff import differentiated_outputs, node_gradients
 from ..ir import Node, as_roots, format_shape, toposort
 from ..ops import Const, DimSize, Var
-from .dot import dot_escape
+from .dot import LABEL_CHARS, dot_escape, one_line
 
 _SYMBOLS = {
     "add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "^", "neg": "−", "matmul": "@",
@@ -71,7 +71,7 @@ def format_value(v: Any) -> str:
 @dataclass
 class _Item:
     key: int
-    label: str
+    label: str  # as drawn: one line of at most LABEL_CHARS characters
     kind: str
     output: bool = False
     value: str = ""
@@ -81,6 +81,7 @@ class _Item:
     x: float = 0.0
     y: float = 0.0
     width: float = 40.0
+    title: str = ""  # the whole label, when the drawn one is cut: a tooltip where the format has them
 
 
 @dataclass
@@ -102,9 +103,10 @@ class Drawing:
             pen = 2.5 if it.output else 1.0
             extra = [t for t in (it.value, it.gradient and f"∂ {it.gradient}") if t]
             label = "\\n".join([dot_escape(it.label), *(dot_escape(t) for t in extra)])
+            tooltip = f', tooltip="{dot_escape(it.title)}"' if it.title else ""
             lines.append(
                 f'  n{it.key} [label="{label}", shape={shape}, style="filled", '
-                f'fillcolor="{fill}", color="{stroke}", penwidth={pen}];'
+                f'fillcolor="{fill}", color="{stroke}", penwidth={pen}{tooltip}];'
             )
         for s, t, above, below in self.edges:
             attrs = []
@@ -239,7 +241,9 @@ def draw(
     nodes reachable from it are the forward nodes and all others derivative. With ``values``
     each edge shows the value flowing along it; with ``gradients=True`` also the gradient of
     the (scalar) first output with respect to it. Graphs over ``max_nodes`` are cut to the
-    nodes nearest the outputs, with a warning.
+    nodes nearest the outputs, with a warning. A name longer than ``LABEL_CHARS`` characters
+    is cut with …, so a box stays narrow; the whole name is the node's tooltip in SVG (and in
+    DOT, for Graphviz).
 
     >>> x, y = sd.symbols("x y"); f = x * y + sd.sin(x)
     >>> sd.draw([f, *sd.grad(f, [x, y])]).save("f.svg")
@@ -301,7 +305,10 @@ def draw(
             kind = "derivative" if n in derivative else "forward"
         value = format_value(vals[n]) if n in vals else ""
         gradient = format_value(grads[n]) if n in grads else ""
-        items.append(_Item(ids[n], node_label(n), kind, n in root_set, node=n, value=value, gradient=gradient))
+        full = node_label(n)
+        label = one_line(full, LABEL_CHARS)
+        items.append(_Item(ids[n], label, kind, n in root_set, node=n, value=value, gradient=gradient,
+                           title=full if label != full else ""))
     edges: list[tuple[int, int, str, str]] = []
     elided: dict[Node, int] = {}
     for n in shown:
@@ -417,8 +424,9 @@ def _svg(items: list[_Item], edges: list[tuple[int, int, str, str]]) -> str:
         fill, stroke = STYLE[it.kind]
         pen = 2.5 if it.output else 1.2
         rx = 4 if it.kind in ("var", "const") else 14
+        title = f"<title>{_xml(it.title)}</title>" if it.title else ""
         out.append(
-            f'<g class="node {it.kind}"><rect x="{it.x:.1f}" y="{it.y:.1f}" width="{it.width:.1f}" height="28" '
+            f'<g class="node {it.kind}">{title}<rect x="{it.x:.1f}" y="{it.y:.1f}" width="{it.width:.1f}" height="28" '
             f'rx="{rx}" fill="{fill}" stroke="{stroke}" stroke-width="{pen}"/>'
             f'<text x="{it.x + it.width / 2:.1f}" y="{it.y + 18:.1f}" text-anchor="middle">'
             f"{_xml(it.label)}</text></g>"

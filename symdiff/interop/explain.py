@@ -22,6 +22,7 @@ from ..ops.stable import HEADS as STABLE_HEADS
 from ..ops.stable import stable_parts
 from ..printing import to_text
 from ..rewrite.pattern import scalar_constant
+from .dot import one_line
 from .draw import VALUES_SHOWN, format_value
 
 GATES = {
@@ -38,19 +39,12 @@ GATES = {
 
 def _name(n: Node, limit: int = 32) -> str:
     if isinstance(n.op, (Var, DimSize)):
-        return _one_line(n.op.text([]), limit)  # a variable is named, however long its name
+        return one_line(n.op.text([]), limit)  # a variable is named, however long its name
     text = _text_within(n, limit)
     if text is not None:
         return text
     args = (_name(i, 12) if isinstance(i.op, (Var, DimSize)) else _text_within(i, 12) or "…" for i in n.inputs)
     return f"{n.op.name}({', '.join(args)})"
-
-
-def _one_line(text: str, limit: int | None = None) -> str:
-    """``text`` on one line (line breaks and tabs, which names may hold, written as escapes),
-    cut off with … after ``limit`` characters."""
-    text = text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
-    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _gate(n: Node) -> str:
@@ -75,7 +69,7 @@ def _text_within(n: Node, limit: int) -> str | None:
                 seen.add(i)
                 stack.append(i)
     text = to_text(n)
-    return _one_line(text) if len(text) <= limit and "\n" not in text else None
+    return one_line(text) if len(text) <= limit and "\n" not in text else None
 
 
 HTML_ROWS_SHOWN = 200  # a notebook shows the rows nearest the output; str() has them all
