@@ -369,6 +369,13 @@ def test_why_zero_of_tensors_names_the_op_that_leaves_the_elements_out(build, op
     assert text in str(z) and "concatenate" in str(z)
 
 
+def test_why_zero_names_an_op_whose_derivative_underflows_to_zero():
+    v = sd.var("v", shape=(3,))
+    z = sd.why_zero(sd.sum(sd.exp(v - 1000.0)), v, values={"v": [1.0, 2.0, 3.0]})
+    assert [n.op.name for n in z.nodes] == ["exp"]
+    assert "uses none of the 3 elements of v - 1000.0 that v moves (the derivative of exp is 0 there)" in str(z)
+
+
 def test_why_zero_counts_the_elements_each_op_drops():
     # the slice keeps one of sort(x)'s three elements, and a zero factor drops that one
     x, c, point = _sorted_then_joined()

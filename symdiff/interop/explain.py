@@ -377,7 +377,7 @@ def _lost_changes(y: Node, w: Node, path: list[Node], carries: set[Node], values
 
 def _dropped_text(m: Node, i: Node, lost: int, moved: int, wname: str) -> str:
     """One edge that drops changes of the variable, with the reason its op drops them."""
-    reason = _FLAT_REASONS.get(m.op.name)
+    reason = _FLAT_REASONS.get(m.op.name, f"the derivative of {m.op.name} is 0 there")
     if moved == 1 and i.shape == ():
         text = f"{_name(m)} passes no gradient to {_name(i)}"
     elif moved == 1:
@@ -386,7 +386,7 @@ def _dropped_text(m: Node, i: Node, lost: int, moved: int, wname: str) -> str:
         text = f"{_name(m)} uses none of the {moved} elements of {_name(i)} that {wname} moves"
     else:
         text = f"{_name(m)} drops {lost} of the {moved} elements of {_name(i)} that {wname} moves"
-    return f"{text} ({reason})" if reason else text
+    return f"{text} ({reason})"
 
 
 def _edge_jacobians(n: Node) -> list[Node | str | None]:
