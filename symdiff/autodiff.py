@@ -166,6 +166,46 @@ def cotangent_of(node: Node) -> Node | None:
     return entry[1]()
 
 
+# Provenance for pictures: a derivative the public functions returned (grad, vjp, jacobian,
+# hessian, hvp) -> the outputs it differentiates. The outputs are held for as long as the
+# result lives (a gradient drawn alone knows its function, even one built inline and gone from
+# the caller), and let go with it: the entry leaves when the result dies. Not recorded, as
+# reverse mode appended nothing for them: a constant or a variable (which may live for ever,
+# and would keep the outputs alive with it), or a node of the outputs' own graph (which they
+# keep alive, so the entry would never leave).
+_DIFFERENTIATED: dict[int, tuple[weakref.ref[Node], tuple[Node, ...]]] = {}
+
+
+def _record_outputs(results: Sequence[Node], ys: Sequence[Node], order: Sequence[Node]) -> None:
+    """Note ``results`` as derivatives of ``ys``, whose graph is ``order`` (the reverse pass
+    has it already: walking it again would cost as much as a small gradient)."""
+    outputs = tuple(ys)
+    forward: set[Node] | None = None
+    for r in results:
+        if not r.inputs:
+            continue
+        if forward is None:
+            forward = set(order)
+        if r in forward:
+            continue
+        key = id(r)
+        # the table is bound now: a result alive at exit may die after the module's globals
+        forget = lambda _, key=key, table=_DIFFERENTIATED: table.pop(key, None)
+        _DIFFERENTIATED[key] = (weakref.ref(r, forget), outputs)
+
+
+def differentiated_outputs(node: Node) -> tuple[Node, ...] | None:
+    """The outputs whose derivative ``node`` was returned as (by the latest of ``grad``,
+    ``vjp``, ``jacobian``, ``hessian`` and ``hvp`` to return it), or None.
+
+    >>> x = sd.var("x"); y = sd.sin(x); differentiated_outputs(sd.grad(y, x)) == (y,)
+    """
+    entry = _DIFFERENTIATED.get(id(node))
+    if entry is None or entry[0]() is not node:
+        return None
+    return entry[1]
+
+
 def _apply(g: Node, mask: Mask) -> Node:
     for cond, take in mask:
         g = where(cond, g, 0) if take else where(cond, 0, g)
@@ -252,12 +292,16 @@ def pullback(node: Node, g: Node, batch: int | None = None, mask: Mask = ()) -> 
 
 @gc_paused
 def _vjp(ys: Sequence[Node], wrt: Sequence[Node], cots: Sequence[Node],
-         batch: int | None = None, masked: dict[Node, tuple[Node, Mask]] | None = None) -> list[Node]:
+         batch: int | None = None, masked: dict[Node, tuple[Node, Mask]] | None = None,
+         forward: list[Node] | None = None) -> list[Node]:
     """Reverse mode: ``cots`` pulled back from ``ys`` to each of ``wrt``. With ``batch`` = B,
     every cotangent holds B of them along a new leading axis (shape ``(B, *node.shape)``), so
     that one pass gives B rows of a Jacobian. ``masked``, when given, receives each reached
-    ``wrt`` node's cotangent before its where-mask is applied, and the mask."""
+    ``wrt`` node's cotangent before its where-mask is applied, and the mask; ``forward``, the
+    nodes of the graph of ``ys``."""
     order = toposort(ys)
+    if forward is not None:
+        forward.extend(order)
     targets = set(wrt)
     # the nodes through which some wrt reaches some y: only they need cotangents
     depends: set[Node] = set()
@@ -506,7 +550,9 @@ def vjp(y: Node | Sequence[Node], wrt: Wrt, cotangent: Any) -> Node | list[Node]
             )
         cots.append(c)
     ws, many = _listify(wrt)
-    result = _vjp(ys, _resolve(ys, ws), cots)
+    order: list[Node] = []
+    result = _vjp(ys, _resolve(ys, ws), cots, forward=order)
+    _record_outputs(result, ys, order)
     return result if many else result[0]
 
 
@@ -550,7 +596,9 @@ def grad(y: Node, wrt: Wrt) -> Node | list[Node]:
     ws, many = _listify(wrt)
     xs = _resolve([y], ws)
     _gradient_dtypes(y, xs, "grad")
-    result = _vjp([y], xs, [const(np.ones((), y.dtype))])
+    order: list[Node] = []
+    result = _vjp([y], xs, [const(np.ones((), y.dtype))], forward=order)
+    _record_outputs(result, [y], order)
     return result if many else result[0]
 
 
@@ -684,7 +732,8 @@ def _jacobian(y: Node, xs: Sequence[Node], what: str) -> list[Node]:
         # all rows in one reverse pass: the cotangents are the rows of the identity (built in
         # the graph, not stored as a size-by-size constant)
         rows, batch = reshape(eye(size, dtype=y.dtype), (size, *y.shape)), size
-    blocks = _vjp([y], xs, [rows], batch=batch)
+    order: list[Node] = []
+    blocks = _vjp([y], xs, [rows], batch=batch, forward=order)
     real = [k for k, x in enumerate(xs) if y.dtype.kind == "c" and x.dtype.kind != "c"]
     if real:
         # a real variable keeps the real part of a complex cotangent, Re(c J): the rows for
@@ -692,7 +741,9 @@ def _jacobian(y: Node, xs: Sequence[Node], what: str) -> list[Node]:
         imag = _vjp([y], [xs[k] for k in real], [rows * 1j], batch=batch)
         for k, im in zip(real, imag):
             blocks[k] = blocks[k] - im * 1j
-    return [reshape(b, (*y.shape, *x.shape)) for b, x in zip(blocks, xs)]
+    result = [reshape(b, (*y.shape, *x.shape)) for b, x in zip(blocks, xs)]
+    _record_outputs(result, [y], order)
+    return result
 
 
 def hessian(y: Node | Sequence[Node], wrt: Wrt) -> Node | list[list[Node]] | list[Any]:
@@ -758,7 +809,9 @@ def hvp(y: Node, wrt: Wrt, v: Any) -> Node | list[Node]:
     assert isinstance(g, list)
     # the vectors pulled back through the gradient as cotangents (H is symmetric), so they are
     # held fixed: the gradient of <grad y, v> would also differentiate a v built from xs
-    out = _vjp(g, xs, vecs)
+    order: list[Node] = []
+    out = _vjp(g, xs, vecs, forward=order)
+    _record_outputs(out, g, order)
     return out if many else out[0]
 
 

@@ -219,3 +219,106 @@ def test_complex_values_and_gradients_show_rounded_as_real_ones_do():
     rows = {r["node"]: r for r in sd.explain(f, values=point).rows}
     assert complex(rows["z"]["upstream"]) == pytest.approx(complex(sd.evaluate(sd.grad(f, z), point)), rel=1e-3)
     assert len(rows["z * z"]["value"]) <= 16
+
+
+def kinds_of(drawing):
+    return {it.node: it.kind for it in drawing.items if it.node is not None}
+
+
+def test_a_gradient_drawn_alone_tells_derivative_nodes_from_forward_ones():
+    # the forward nodes are the function's own (exp(y) is reused by the gradient); the nodes
+    # reverse mode appended (cos(x), the products and the sum) are derivative nodes
+    x, y = sd.symbols("x y")
+    f = x * sd.exp(y) + sd.sin(x)
+    g = sd.grad(f, x)
+    function = set(sd.toposort(f))
+    shown = kinds_of(sd.draw(g, engine="python"))
+    assert shown[sd.exp(y)] == "forward" and shown[sd.cos(x)] == "derivative" and shown[g] == "derivative"
+    for n, kind in shown.items():
+        if kind in ("forward", "derivative"):
+            assert kind == ("forward" if n in function else "derivative"), sd.to_text(n)
+    # the same as when the function is drawn with it
+    both = kinds_of(sd.draw([f, g], engine="python"))
+    assert all(both[n] == kind for n, kind in shown.items())
+
+
+def test_a_gradient_of_a_function_built_inline_is_drawn_with_its_forward_nodes():
+    x, y = sd.symbols("x y")
+    shown = kinds_of(sd.draw(sd.grad(x * sd.exp(y) + sd.sin(x), y), engine="python"))
+    assert shown[sd.exp(y)] == "forward"
+    assert sorted(k for k in shown.values() if k != "forward") == ["const", "derivative", "derivative", "var", "var"]
+
+
+def test_a_hessian_drawn_alone_counts_both_passes_as_derivative():
+    v = sd.var("v", shape=(2,))
+    f = sd.sum(sd.exp(v) * v)
+    function = set(sd.toposort(f))
+    shown = kinds_of(sd.draw(sd.hessian(f, v), engine="python"))
+    assert [n for n, kind in shown.items() if kind == "forward"] == [sd.exp(v)]
+    assert all(n in function for n, kind in shown.items() if kind in ("forward", "var"))
+
+
+def test_functions_and_given_forward_nodes_are_drawn_as_before():
+    x, y = sd.symbols("x y")
+    f = x * sd.exp(y) + sd.sin(x)
+    assert "derivative" not in kinds_of(sd.draw(f, engine="python")).values()
+    g = sd.grad(f, x)
+    shown = kinds_of(sd.draw(g, forward=sd.cos(x), engine="python"))
+    assert shown[sd.cos(x)] == "forward" and shown[sd.exp(y)] == "derivative"
+
+
+def test_a_gradient_lets_its_function_go_when_it_dies():
+    import gc
+
+    kept = sd.var("kept_cotangent")
+    gc.collect()
+    before = sd.live_node_count()
+
+    def build():
+        x = sd.var("x_drawn_released", shape=(3,))
+        s = sd.var("s_drawn_released")
+        y = sd.sin(s) + s
+        # derivatives that are the constant 1, a variable that lives on, and a node of y's own graph
+        return (sd.grad(sd.sum(sd.tanh(x) * sd.exp(x)), x), sd.grad(y + 1.0, y), sd.vjp(y, y, kept),
+                sd.vjp(y, y, sd.sin(s)), sd.hessian(sd.sum(x**3), x))
+
+    g = build()
+    assert sd.live_node_count() > before
+    del g
+    gc.collect()
+    assert sd.live_node_count() <= before
+
+
+LONG = "learning_rate_of_the_second_layer_" * 6 + "end"
+
+
+def test_a_long_name_is_cut_in_the_box_and_whole_in_its_tooltip():
+    from symdiff.interop.dot import LABEL_CHARS
+
+    q, x = sd.var(LONG), sd.var("x")
+    d = sd.draw(q * x, engine="python")
+    root = ET.fromstring(d.svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    labels = [t.text for g in root.iter(f"{ns}g") for t in g.iter(f"{ns}text")]
+    cut = LONG[: LABEL_CHARS - 1] + "…"
+    assert cut in labels and LONG not in labels and "x" in labels
+    assert [t.text for t in root.iter(f"{ns}title")] == [LONG]  # only the cut label has one
+    assert max(it.width for it in d.items) <= 7.0 * LABEL_CHARS + 18.0
+    assert f'label="{cut}"' in d.dot and f'tooltip="{LONG}"' in d.dot
+    assert d.dot.count("tooltip=") == 1
+
+
+def test_to_dot_cuts_a_long_name_and_keeps_it_whole_in_a_tooltip():
+    from symdiff.interop.dot import LABEL_CHARS
+
+    dot = sd.to_dot(sd.var(LONG) * sd.var("x"))
+    assert f'label="{LONG[: LABEL_CHARS - 1]}…"' in dot and f'tooltip="{LONG}"' in dot
+    assert dot.count("tooltip=") == 1
+
+
+def test_a_name_with_line_breaks_is_drawn_on_one_line():
+    q = sd.var("two\nlines<&>")
+    d = sd.draw(q * 2, engine="python")
+    texts = svg_texts(d.svg)
+    assert "two\\nlines<&>" in texts  # escaped for XML, and read back
+    assert [t.text for t in ET.fromstring(d.svg).iter("{http://www.w3.org/2000/svg}title")] == ["two\nlines<&>"]

@@ -339,3 +339,78 @@ def test_explain_says_which_variables_the_output_does_not_use():
     both = sd.explain(x * 2, wrt=[x, q], values={"x": 1.0, "q": 1.0})
     assert [r["node"] for r in both.rows] == ["x * 2.0", "x"] and both.unreached == ["q"]
     assert sd.explain(x * 2, values={"x": 1.0}).unreached == []
+
+
+def _sorted_then_joined():
+    x, w = sd.var("x", shape=(3,)), sd.var("w", shape=(2,))
+    return x, sd.concatenate([sd.sort(x), w]), {"x": np.array([3.0, 1.0, 2.0]), "w": np.array([5.0, 6.0])}
+
+
+@pytest.mark.parametrize(
+    "build, op, text",
+    [
+        # the elements of x sit at positions 0..2 of the concatenation; each case leaves them out
+        (lambda c: sd.sum(c[3:]), "getitem", "uses none of the 3 elements"),
+        (lambda c: c[4] * 2.0, "getitem", "a slice or an index keeps only the elements it picks"),
+        (lambda c: sd.sum(c[np.array([3, 4, 3])]), "getitem", "uses none of the 3 elements"),
+        (lambda c: sd.sum(sd.where(sd.const(np.arange(5) >= 3), c, 0.0)), "where", "branch its condition picks"),
+        (lambda c: sd.sum(c * sd.const(np.array([0.0, 0, 0, 1, 1]))), "mul", "a factor is 0 there"),
+        (lambda c: sd.sum(c @ sd.const(np.eye(5)[:, 3:])), "matmul", "uses none of the 3 elements"),
+    ],
+)
+def test_why_zero_of_tensors_names_the_op_that_leaves_the_elements_out(build, op, text):
+    # the gradient of the whole concatenation is not zero, that of its first three elements is:
+    # the op to blame is the one that leaves them out, not the concatenation (or the sort)
+    x, c, point = _sorted_then_joined()
+    z = sd.why_zero(build(c), x, values=point)
+    assert np.all(sd.evaluate(sd.grad(build(c), x), point) == 0)
+    assert z.reason == "flat_at_values"
+    assert [n.op.name for n in z.nodes] == [op]
+    assert text in str(z) and "concatenate" in str(z)
+
+
+def test_why_zero_names_an_op_whose_derivative_underflows_to_zero():
+    v = sd.var("v", shape=(3,))
+    z = sd.why_zero(sd.sum(sd.exp(v - 1000.0)), v, values={"v": [1.0, 2.0, 3.0]})
+    assert [n.op.name for n in z.nodes] == ["exp"]
+    assert "uses none of the 3 elements of v - 1000.0 that v moves (the derivative of exp is 0 there)" in str(z)
+
+
+def test_why_zero_counts_the_elements_each_op_drops():
+    # the slice keeps one of sort(x)'s three elements, and a zero factor drops that one
+    x, c, point = _sorted_then_joined()
+    z = sd.why_zero(sd.sum(c[2:] * sd.const(np.array([0.0, 1.0, 1.0]))), x, values=point)
+    assert [n.op.name for n in z.nodes] == ["getitem", "mul"]
+    assert "drops 2 of the 3 elements of concatenate(…, w) that x moves" in str(z)
+    assert "does not use the element of" in str(z)
+
+
+def test_why_zero_names_the_slice_that_drops_where_sort_puts_a_variable():
+    x, w = sd.var("x"), sd.var("w", shape=(2,))
+    f = sd.sum(sd.sort(sd.concatenate([sd.reshape(x, (1,)), w]))[1:])
+    z = sd.why_zero(f, x, values={"x": -5.0, "w": [1.0, 2.0]})  # the smallest: sorted to position 0
+    assert [n.op.name for n in z.nodes] == ["getitem"]
+    assert "sort(" in str(z)
+    assert sd.why_zero(f, x, values={"x": 5.0, "w": [1.0, 2.0]}).reason == "not_zero"
+
+
+def test_why_zero_of_tensors_names_where_changes_cancel():
+    v = sd.var("v", shape=(3,))
+    z = sd.why_zero((sd.sum(v) - sd.sum(v * 1.0)) * 2.0, v, values={"v": [1.0, 2.0, 3.0]})
+    assert [n.op.name for n in z.nodes] == ["sub"] and "cancel there" in str(z)
+
+
+def test_why_zero_without_values_says_tensors_are_read_whole():
+    x, c, _ = _sorted_then_joined()
+    z = sd.why_zero(sd.sum(c[3:]), x)
+    assert z.reason == "not_zero" and "tensor by tensor" in str(z) and "give values=" in str(z)
+
+
+def test_why_zero_probes_do_not_take_the_names_of_the_variables():
+    # forward mode runs along a random direction held in a variable of its own: a variable of
+    # the expression with the name that variable would take is left alone
+    x = sd.var("x", shape=(2,))
+    other = sd.var("random float64(2,) #0", shape=(3,))
+    f = sd.sum(x[1:] * 0.0) + sd.sum(other)
+    z = sd.why_zero(f, x, values={"x": [1.0, 2.0], "random float64(2,) #0": [1.0, 1.0, 1.0]})
+    assert z.reason == "flat_at_values" and [n.op.name for n in z.nodes] == ["getitem", "mul"]

@@ -6,24 +6,37 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from ..ir import Node, as_roots, format_shape, toposort
 
+LABEL_CHARS = 24  # a longer name is cut to this many characters in a picture; its tooltip has it whole
+
+
+def one_line(text: str, limit: int | None = None) -> str:
+    """``text`` on one line (line breaks and tabs, which names may hold, written as escapes),
+    cut off with … after ``limit`` characters."""
+    text = text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
+
 
 def dot_escape(text: str) -> str:
     """``text`` as the inside of a DOT double-quoted string (quotes, backslashes, newlines)."""
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "")
 
 
-def _label(n: Node) -> str:
+def _label(n: Node) -> tuple[str, str]:
+    """The node's label, and the whole name of a leaf (variable, constant, dimension) whose
+    label shows it cut or on one line, for a tooltip ("" when the label shows it as it is)."""
     op = n.op
-    if op.name == "var":
-        head = op.var_name  # type: ignore[attr-defined]
-    elif not n.inputs:
-        head = op.text([])
+    whole = ""
+    if not n.inputs:
+        name = op.var_name if op.name == "var" else op.text([])  # type: ignore[attr-defined]
+        head = one_line(name, LABEL_CHARS)
+        whole = name if head != name else ""
     else:
         head = op.text(["·"] * len(n.inputs))
         if len(head) > 40:
             head = op.name
     shape = "" if n.shape == () else f"\n{format_shape(n.shape)}"
-    return f"{head}{shape}\n{n.dtype.name}" if n.dtype.name != "float64" else f"{head}{shape}"
+    label = f"{head}{shape}\n{n.dtype.name}" if n.dtype.name != "float64" else f"{head}{shape}"
+    return label, whole
 
 
 def to_dot(outputs: Node | Iterable[Node], names: Sequence[str] | None = None, title: str = "symdiff") -> str:
@@ -46,7 +59,10 @@ def to_dot(outputs: Node | Iterable[Node], names: Sequence[str] | None = None, t
             style = ", shape=ellipse, style=filled, fillcolor=lightblue"
         elif not n.inputs:
             style = ", shape=plaintext"
-        lines.append(f'  n{ids[n]} [label="{dot_escape(_label(n))}"{style}];')
+        label, whole = _label(n)
+        if whole:
+            style += f', tooltip="{dot_escape(whole)}"'
+        lines.append(f'  n{ids[n]} [label="{dot_escape(label)}"{style}];')
         for pos, i in enumerate(n.inputs):
             # number the edges where the order of the inputs matters
             ordered = len(n.inputs) > 1 and n.op.name not in ("add", "mul", "maximum", "minimum")

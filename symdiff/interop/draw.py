@@ -22,10 +22,10 @@ from typing import Any
 import numpy as np
 
 from ..api import evaluate
-from ..autodiff import node_gradients
+from ..autodiff import differentiated_outputs, node_gradients
 from ..ir import Node, as_roots, format_shape, toposort
 from ..ops import Const, DimSize, Var
-from .dot import dot_escape
+from .dot import LABEL_CHARS, dot_escape, one_line
 
 _SYMBOLS = {
     "add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "^", "neg": "−", "matmul": "@",
@@ -71,7 +71,7 @@ def format_value(v: Any) -> str:
 @dataclass
 class _Item:
     key: int
-    label: str
+    label: str  # as drawn: one line of at most LABEL_CHARS characters
     kind: str
     output: bool = False
     value: str = ""
@@ -81,6 +81,7 @@ class _Item:
     x: float = 0.0
     y: float = 0.0
     width: float = 40.0
+    title: str = ""  # the whole label, when the drawn one is cut: a tooltip where the format has them
 
 
 @dataclass
@@ -102,9 +103,10 @@ class Drawing:
             pen = 2.5 if it.output else 1.0
             extra = [t for t in (it.value, it.gradient and f"∂ {it.gradient}") if t]
             label = "\\n".join([dot_escape(it.label), *(dot_escape(t) for t in extra)])
+            tooltip = f', tooltip="{dot_escape(it.title)}"' if it.title else ""
             lines.append(
                 f'  n{it.key} [label="{label}", shape={shape}, style="filled", '
-                f'fillcolor="{fill}", color="{stroke}", penwidth={pen}];'
+                f'fillcolor="{fill}", color="{stroke}", penwidth={pen}{tooltip}];'
             )
         for s, t, above, below in self.edges:
             attrs = []
@@ -173,6 +175,31 @@ def _run_dot(dot: str, fmt: str) -> bytes:
     return done.stdout
 
 
+def _appended(order: list[Node]) -> set[Node] | None:
+    """The nodes of ``order`` (a topological order) that reverse mode appended to the graph of
+    the function it differentiated, and the nodes computed from them; None when ``order``
+    holds no result of reverse mode. A function that is itself a derivative (the gradient a
+    Hessian differentiates) counts its own appended nodes too."""
+    pending = [n for n in order if differentiated_outputs(n) is not None]
+    if not pending:
+        return None
+    seen = set(pending)
+    appended: set[Node] = set()
+    while pending:
+        result = pending.pop()
+        function = toposort(differentiated_outputs(result) or ())
+        inside = set(function)
+        appended.update(m for m in toposort(result) if m not in inside)
+        for m in function:
+            if m not in seen and differentiated_outputs(m) is not None:
+                seen.add(m)
+                pending.append(m)
+    for n in order:
+        if n not in appended and any(i in appended for i in n.inputs):
+            appended.add(n)
+    return appended
+
+
 def _select(order: list[Node], roots: list[Node], max_nodes: int) -> tuple[list[Node], set[Node]]:
     """The nodes nearest the outputs, at most ``max_nodes``; the rest are elided."""
     if len(order) <= max_nodes:
@@ -205,11 +232,18 @@ def draw(
 ) -> Drawing:
     """Draw the graph of ``outputs`` left to right.
 
-    Nodes reachable from ``forward`` (by default the first output, when there are several) are
-    forward nodes; the others are drawn as derivative nodes. With ``values`` each edge shows the
-    value flowing along it; with ``gradients=True`` also the gradient of the (scalar) first
-    output with respect to it. Graphs over ``max_nodes`` are cut to the nodes nearest the
-    outputs, with a warning.
+    Derivative nodes are drawn apart from forward ones. By default the derivative nodes are
+    those reverse mode appended to build a gradient in the picture (``sd.grad``, ``sd.vjp``,
+    ``sd.jacobian``, ``sd.hessian``): nodes of the gradient that are not nodes of the function
+    it differentiates, and the nodes computed from them; so ``draw(sd.grad(f, x))`` alone tells
+    them apart. A picture holding no such gradient (one rebuilt by ``simplify``, say) takes its
+    first output, when there are several, as the forward function. With ``forward`` given, the
+    nodes reachable from it are the forward nodes and all others derivative. With ``values``
+    each edge shows the value flowing along it; with ``gradients=True`` also the gradient of
+    the (scalar) first output with respect to it. Graphs over ``max_nodes`` are cut to the
+    nodes nearest the outputs, with a warning. A name longer than ``LABEL_CHARS`` characters
+    is cut with …, so a box stays narrow; the whole name is the node's tooltip in SVG (and in
+    DOT, for Graphviz).
 
     >>> x, y = sd.symbols("x y"); f = x * y + sd.sin(x)
     >>> sd.draw([f, *sd.grad(f, [x, y])]).save("f.svg")
@@ -222,11 +256,14 @@ def draw(
     if not roots:
         raise ValueError("draw needs at least one expression")
     order = toposort(roots)
-    if forward is None:
-        fwd_roots = roots[:1] if len(roots) > 1 else roots
-    else:
-        fwd_roots = [forward] if isinstance(forward, Node) else list(forward)
-    forward_set = set(toposort(fwd_roots))
+    derivative = _appended(order) if forward is None else None
+    if derivative is None:
+        if forward is None:
+            fwd_roots = roots[:1] if len(roots) > 1 else roots
+        else:
+            fwd_roots = [forward] if isinstance(forward, Node) else list(forward)
+        forward_set = set(toposort(fwd_roots))
+        derivative = {n for n in order if n not in forward_set}
     shown, kept = _select(order, roots, max_nodes)
     shown_set = set(shown)
 
@@ -265,10 +302,13 @@ def draw(
         elif isinstance(n.op, (Const, DimSize)):
             kind = "const"
         else:
-            kind = "forward" if n in forward_set else "derivative"
+            kind = "derivative" if n in derivative else "forward"
         value = format_value(vals[n]) if n in vals else ""
         gradient = format_value(grads[n]) if n in grads else ""
-        items.append(_Item(ids[n], node_label(n), kind, n in root_set, node=n, value=value, gradient=gradient))
+        full = node_label(n)
+        label = one_line(full, LABEL_CHARS)
+        items.append(_Item(ids[n], label, kind, n in root_set, node=n, value=value, gradient=gradient,
+                           title=full if label != full else ""))
     edges: list[tuple[int, int, str, str]] = []
     elided: dict[Node, int] = {}
     for n in shown:
@@ -384,8 +424,9 @@ def _svg(items: list[_Item], edges: list[tuple[int, int, str, str]]) -> str:
         fill, stroke = STYLE[it.kind]
         pen = 2.5 if it.output else 1.2
         rx = 4 if it.kind in ("var", "const") else 14
+        title = f"<title>{_xml(it.title)}</title>" if it.title else ""
         out.append(
-            f'<g class="node {it.kind}"><rect x="{it.x:.1f}" y="{it.y:.1f}" width="{it.width:.1f}" height="28" '
+            f'<g class="node {it.kind}">{title}<rect x="{it.x:.1f}" y="{it.y:.1f}" width="{it.width:.1f}" height="28" '
             f'rx="{rx}" fill="{fill}" stroke="{stroke}" stroke-width="{pen}"/>'
             f'<text x="{it.x + it.width / 2:.1f}" y="{it.y + 18:.1f}" text-anchor="middle">'
             f"{_xml(it.label)}</text></g>"

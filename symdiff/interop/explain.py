@@ -12,15 +12,17 @@ from typing import Any
 
 import numpy as np
 
-from ..api import evaluate, grad, simplify
-from ..autodiff import _resolve, backward_edges, pullback
+from ..api import evaluate, grad, jvp, simplify
+from ..autodiff import _resolve, backward_edges, node_gradients, pullback
 from ..ir import Node, format_shape, toposort
-from ..ops import DimSize, Var, astype, broadcast_to, const, reshape
+from ..ops import DimSize, Var, astype, broadcast_to, const, reshape, var
+from ..ops.base import graph_variables
 from ..ops.elementwise import StopGradient
 from ..ops.stable import HEADS as STABLE_HEADS
 from ..ops.stable import stable_parts
 from ..printing import to_text
 from ..rewrite.pattern import scalar_constant
+from .dot import one_line
 from .draw import VALUES_SHOWN, format_value
 
 GATES = {
@@ -37,19 +39,12 @@ GATES = {
 
 def _name(n: Node, limit: int = 32) -> str:
     if isinstance(n.op, (Var, DimSize)):
-        return _one_line(n.op.text([]), limit)  # a variable is named, however long its name
+        return one_line(n.op.text([]), limit)  # a variable is named, however long its name
     text = _text_within(n, limit)
     if text is not None:
         return text
     args = (_name(i, 12) if isinstance(i.op, (Var, DimSize)) else _text_within(i, 12) or "…" for i in n.inputs)
     return f"{n.op.name}({', '.join(args)})"
-
-
-def _one_line(text: str, limit: int | None = None) -> str:
-    """``text`` on one line (line breaks and tabs, which names may hold, written as escapes),
-    cut off with … after ``limit`` characters."""
-    text = text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
-    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _gate(n: Node) -> str:
@@ -74,7 +69,7 @@ def _text_within(n: Node, limit: int) -> str | None:
                 seen.add(i)
                 stack.append(i)
     text = to_text(n)
-    return _one_line(text) if len(text) <= limit and "\n" not in text else None
+    return one_line(text) if len(text) <= limit and "\n" not in text else None
 
 
 HTML_ROWS_SHOWN = 200  # a notebook shows the rows nearest the output; str() has them all
@@ -226,7 +221,8 @@ def explain(y: Node, wrt: Any = None, values: Mapping[Any, Any] | None = None) -
 class ZeroGradient:
     """Why d(output)/d(variable) is zero: ``reason`` is one of ``no_path``, ``stop_gradient``,
     ``flat_op``, ``identically_zero``, ``flat_at_values`` or ``not_zero``; ``nodes`` are the
-    nodes involved."""
+    nodes involved (for ``flat_at_values``, the ops where the variable's changes stop, in
+    topological order)."""
 
     reason: str
     message: str
@@ -248,13 +244,20 @@ _FLAT_REASONS = {
     "where": "where sends gradient only to the branch its condition picks",
     "abs": "abs has derivative 0 at 0",
     "sign": "sign is flat",
+    "getitem": "a slice or an index keeps only the elements it picks",
+    "take_along_axis": "it keeps only the elements its indices pick",
+    "mul": "a factor is 0 there",
 }
 
 
 def why_zero(y: Node, wrt: Any, values: Mapping[Any, Any] | None = None) -> ZeroGradient:
     """Why the gradient of ``y`` with respect to ``wrt`` is zero: no dependency path, a
     stop_gradient on every path, an op with no gradient (comparison, sign, integer cast), or,
-    at given ``values``, a locally flat op (relu below 0, the losing side of max, ...).
+    at given ``values``, element by element: each op that does not use the elements of an input
+    that ``wrt`` moves (a slice or an index leaving them out, relu below 0, the losing side of
+    max, the branch a where does not pick, a zero factor), and each op where the changes cancel.
+    Without ``values`` the graph is read tensor by tensor, so a gradient a slice makes zero is
+    reported as not zero by structure.
 
     >>> print(sd.why_zero(sd.relu(x) * 2, x, values={"x": -1.0}))
     """
@@ -295,36 +298,95 @@ def why_zero(y: Node, wrt: Any, values: Mapping[Any, Any] | None = None) -> Zero
             return ZeroGradient("identically_zero", f"the gradient of {_name(y)} with respect to {wname} "
                                 "is identically zero: it simplifies to 0 (its paths cancel, or a factor "
                                 "on them is 0)", [])
-        return ZeroGradient("not_zero", f"gradient flows from {wname} to {_name(y)} (no op blocks every "
-                            "path), so it is not zero by the graph's structure; give values= to check "
-                            "it at a point", [])
+        if all(n.shape == () for n in carries):
+            return ZeroGradient("not_zero", f"gradient flows from {wname} to {_name(y)} (no op blocks every "
+                                "path), so it is not zero by the graph's structure; give values= to check "
+                                "it at a point", [])
+        # the structure is read tensor by tensor: it cannot see which elements a slice keeps
+        return ZeroGradient("not_zero", f"gradient flows from {wname} to {_name(y)} tensor by tensor (no op "
+                            "blocks every path), so it is not zero by the graph's structure as far as whole "
+                            "tensors go; a slice, an index, a where or a zero factor may still leave out "
+                            f"every element that depends on {wname}: give values= to check it element by "
+                            "element", [])
     if not scalar:
         raise ValueError(f"why_zero at values= needs a scalar floating-point output, got {_name(y)} of "
                          f"dtype {y.dtype} and shape {y.shape}: ask about sum(y) or one element of it")
     path = [n for n in _on_paths(y, [w]) if n in carries]
-    passes = backward_edges(y, path)
-    exprs: list[Node] = [up for up, _ in passes]
-    slots: list[tuple[Node, int]] = []
-    for n, (_, downs) in zip(path, passes):
-        if n is w:
-            continue
-        for k, (i, d) in enumerate(zip(n.inputs, downs)):
-            if i in carries and d is not None:
-                exprs.append(d)
-                slots.append((n, k))
-    # y with them: its variables bind the sizes of named dimensions a gradient (1/n) holds alone
-    vals = evaluate([y, *exprs], values)[1:]
-    up_vals = dict(zip(path, vals[: len(path)]))
-    if np.any(up_vals[w] != 0):
+    # y with it: its variables bind the sizes of named dimensions a gradient (1/n) holds alone
+    (gradient,) = node_gradients(y, [w])
+    kinds = list({n.type: n for n in path}.values())  # one node of each type, for its sizes
+    first = evaluate([y, gradient, *kinds], values)
+    if np.any(first[1] != 0):
         return ZeroGradient("not_zero", f"the gradient with respect to {wname} is not zero at these values", [])
-    culprits: list[Node] = []
-    for (n, _k), v in zip(slots, vals[len(path):]):
-        if np.any(up_vals[n] != 0) and not np.any(v != 0) and n not in set(culprits):
-            culprits.append(n)
-    why = "; ".join(sorted({_FLAT_REASONS.get(n.op.name, f"{n.op.name} has zero local gradient here")
-                            for n in culprits}))
+    drops, cancels = _lost_changes(y, w, path, carries, values, dict(zip((n.type for n in kinds), first[2:])))
+    parts = [_dropped_text(m, i, k, total, wname) for m, i, k, total in drops]
+    parts += [f"the changes {wname} makes reach {_name(m)} by several inputs and cancel there" for m in cancels]
+    culprits = list(dict.fromkeys([*(m for m, *_ in drops), *cancels]))
     return ZeroGradient("flat_at_values", f"the gradient with respect to {wname} is zero at these values: "
-                        f"{why or 'the contributions cancel'}", culprits)
+                        f"{'; '.join(parts) or 'the contributions cancel'}", culprits)
+
+
+def _lost_changes(y: Node, w: Node, path: list[Node], carries: set[Node], values: Mapping[Any, Any],
+                  samples: dict[Any, Any]) -> tuple[list[tuple[Node, Node, int, int]], list[Node]]:
+    """Where, element by element, the changes of ``w`` stop on their way to ``y`` at ``values``
+    (``samples`` holds a value of each type on ``path``, for its sizes). Forward mode along a
+    random direction marks the elements of each node that ``w`` moves; a random cotangent
+    pulled back through each node alone marks the elements of its inputs it uses (a zero
+    column of its Jacobian there: a slice leaves them out, relu is flat, a where does not
+    pick them, a factor is 0). An edge drops the elements its input moves but its node does
+    not use; a node whose moving inputs it uses all but that does not move cancels them.
+    Random directions find every zero that holds for all directions, with probability 1.
+    Returns (node, input, elements dropped, elements moved) for each edge that drops some,
+    and the nodes that cancel, in topological order."""
+    taken = {v.op.var_name for v in graph_variables(toposort(y))}  # type: ignore[attr-defined]
+    rng = np.random.default_rng(0)
+    probes: dict[Node, Any] = {}
+
+    def probe(like: Node, sample: Any) -> Node:
+        name = f"random {like.dtype.name}{format_shape(like.shape)} #{len(probes)}"
+        while name in taken:
+            name += "'"
+        p = var(name, like.shape, like.dtype)
+        probes[p] = rng.uniform(0.5, 1.5, np.shape(sample)).astype(like.dtype)
+        return p
+
+    direction = probe(w, samples[w.type])
+    cotangents = {t: probe(n, samples[t]) for t, n in {n.type: n for n in path}.items()}
+    moves = jvp(path, w, direction)
+    edges = [(m, k) for m in path if m is not w for k, i in enumerate(m.inputs) if i in carries]
+    pulled = {m: pullback(m, cotangents[m.type]) for m in dict.fromkeys(m for m, _ in edges)}
+    exprs = [*moves, *(pulled[m][k] for m, k in edges)]
+    vals = evaluate([y, *(e if e is not None else const(0.0) for e in exprs)], {**values, **probes})[1:]
+    moved = {n: np.asarray(v) != 0 for n, v in zip(path, vals)}
+    drops: list[tuple[Node, Node, int, int]] = []
+    kept_inputs: set[Node] = set()  # nodes some moving element of an input reaches
+    for (m, k), used in zip(edges, vals[len(path):]):
+        i = m.inputs[k]
+        moving = moved[i]
+        if pulled[m][k] is None:
+            lost = moving
+        else:
+            lost = moving & (np.asarray(used) == 0)
+        if lost.any():
+            drops.append((m, i, int(lost.sum()), int(moving.sum())))
+        if (moving & ~lost).any():
+            kept_inputs.add(m)
+    cancels = [m for m in path if m in kept_inputs and not moved[m].any()]
+    return drops, cancels
+
+
+def _dropped_text(m: Node, i: Node, lost: int, moved: int, wname: str) -> str:
+    """One edge that drops changes of the variable, with the reason its op drops them."""
+    reason = _FLAT_REASONS.get(m.op.name, f"the derivative of {m.op.name} is 0 there")
+    if moved == 1 and i.shape == ():
+        text = f"{_name(m)} passes no gradient to {_name(i)}"
+    elif moved == 1:
+        text = f"{_name(m)} does not use the element of {_name(i)} that {wname} moves"
+    elif lost == moved:
+        text = f"{_name(m)} uses none of the {moved} elements of {_name(i)} that {wname} moves"
+    else:
+        text = f"{_name(m)} drops {lost} of the {moved} elements of {_name(i)} that {wname} moves"
+    return f"{text} ({reason})"
 
 
 def _edge_jacobians(n: Node) -> list[Node | str | None]:
