@@ -1,4 +1,4 @@
-"""Graph rewriting: rules written as patterns in the algebra, applied bottom-up over the DAG in one pass.
+"""Graph rewriting: rules written as patterns in the algebra, applied bottom-up over the DAG.
 
 >>> from symdiff.rewrite import simplify
 >>> simplify(x * 1 + 0)        # x
