@@ -287,6 +287,42 @@ def test_sums_and_products_grouped_differently_are_one_node():
         same_values(e, s[1], a=0.3, b=1.1, c=-2.5)
 
 
+def test_sums_and_products_that_are_negations_of_others_share_them():
+    from symdiff.rewrite.rules import merge_same_forms
+
+    a, b, c = sd.symbols("a b c")
+    s, t = sd.sin(a), sd.cos(b)
+    # -2.0 - s holds 2.0 and s with the opposite signs: the same sum as -(s + 2.0)
+    inner = -(s + 2.0)
+    merged = merge_same_forms([(-2.0 - s) * b, inner * c])
+    assert merged[1].inputs[0] is merged[0].inputs[0], str(merged[1])
+    # -s - t is the negation of s + t, seen before: one negation in place of the second sum
+    merged = merge_same_forms([(s + t) * b, (-s - t) * c])
+    assert merged[1].inputs[0].op.name == "neg" and merged[1].inputs[0].inputs[0] is merged[0].inputs[0]
+    # a negative product becomes the negation of the positive one, never the other way round
+    merged = merge_same_forms([(2.0 * s * t) + b, (-2.0 * s * t) + c])
+    assert merged[1].inputs[0].op.name == "neg", str(merged[1])
+    merged = merge_same_forms([(-2.0 * s * t) + b, (2.0 * s * t) + c])
+    assert merged[1].inputs[0].op.name != "neg", str(merged[1])
+    # but not a difference, which rewriting would turn back (-(a - b) is b - a)
+    merged = merge_same_forms([(s - t) * b, (t - s) * c])
+    assert merged[1].inputs[0].op.name == "sub"
+    for e in [[(s + t) * b, (-s - t) * c], [(2.0 * s * t) + b, (-2.0 * s * t) + c]]:
+        got = sd.simplify(e)
+        assert sd.count_nodes(got) < sd.count_nodes(e)
+        assert all(g is h for g, h in zip(sd.simplify(got), got))
+        for want, have in zip(e, got):
+            same_values(want, have, a=0.3, b=1.1, c=-2.5)
+
+
+def test_negative_constant_terms_are_subtracted():
+    assert str(sd.simplify(x + -2.0)) == "x - 2.0"
+    assert str(sd.simplify(x - -2.0)) == "x + 2.0"
+    assert str(sd.simplify(3.0 - x - 5.0)) == "-2.0 - x"
+    assert str(sd.simplify(x / y - 1.0 / y)) == "(x - 1.0) / y"
+    assert str(sd.simplify(2.0 * (3.0 / x))) == "6.0 / x"
+
+
 def test_forms_that_differ_only_where_a_nan_hides_stay_apart():
     a, b = sd.symbols("a b")
     for e, other in (((a + b) - a, b), ((a * b) / a, b), (a * b / a * a, a * b)):
@@ -415,7 +451,8 @@ def test_passes_repeat_until_nothing_changes(monkeypatch):
     for _ in range(3):
         outs = sd.simplify([*outs, sd.grad(outs[-1], w)])
         passes.clear()
-        assert sd.simplify(outs) == outs  # a fixpoint, confirmed in one pass
+        again = sd.simplify(outs)
+        assert all(a is b for a, b in zip(again, outs))  # a fixpoint, confirmed in one pass
         assert len(passes) == 1
     passes.clear()
     zz = sd.var("zz", shape=("n", 5))
@@ -439,9 +476,9 @@ def test_seed_function_derivatives_grow_slowly():
             want = sd.evaluate(raw, {"xs": xv, "ys": yv}, simplify=False)
             got = sd.evaluate(d, {"xs": xv, "ys": yv}, simplify=False)
             np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
-    assert sizes[-1] <= 340, sizes  # 19, 35, 65, 149, 334 (20, 50, 123, 313, 810 before
+    assert sizes[-1] <= 300, sizes  # 19, 35, 63, 139, 292 (20, 50, 123, 313, 810 before
     # collection was extended, 19, 36, 69, 154, 353 before signs and constants had one form)
-    assert all(b <= 2.35 * a for a, b in zip(sizes, sizes[1:])), sizes
+    assert all(b <= 2.25 * a for a, b in zip(sizes, sizes[1:])), sizes
 
 
 def test_constant_folding():

@@ -35,23 +35,11 @@ def simplify(
         roots, spec = [as_node(outputs)], None
     else:
         roots, spec = flatten_outputs(outputs, "simplify", _as_output)
-    out = rewrite(roots, DEFAULT if rules is None else rules, mapping=mapping)
-    for _ in range(_MERGE_ROUNDS if rules is None else 0):
-        merged = merge_same_forms(out, mapping)
-        if all(a is b for a, b in zip(merged, out)):
-            break
-        # sums and products that merged are new terms for term collection (y*x + x*y is 2*x*y
-        # once the two products are one node): rewriting again leaves nothing for a later
-        # simplify to find
-        later: dict[Node, Node] | None = None if mapping is None else {}
-        out = rewrite(merged, DEFAULT, mapping=later)
-        if mapping is not None and later is not None:
-            for k, v in mapping.items():
-                mapping[k] = later.get(v, v)
+    # sums and products that hold the same terms become one node (merge_same_forms), and the
+    # rules see what that changed: simplifying the result again finds nothing to do
+    out = rewrite(roots, DEFAULT if rules is None else rules, mapping=mapping,
+                  merge=merge_same_forms if rules is None else None)
     return out[0] if single else unflatten_outputs(spec, out)
-
-
-_MERGE_ROUNDS = 2  # rewrites after merging equal sums and products, at most
 
 
 def _as_output(item: object) -> Node | None:

@@ -23,7 +23,7 @@ pair of rules that undo each other cannot loop.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ..ir import Node, gc_paused, toposort
 from ..ops.elementwise import Add, Div, Mul, Neg, Pow, Sub, astype
@@ -33,6 +33,7 @@ from .pattern import RuleSet
 MAX_LOCAL = 8  # replacements chained from one node before its last one is taken as final
 REWRITES_PER_NODE = 8  # replacements in a pass, per node of the graph it started from
 MAX_ROUNDS = 4  # passes at most: later ones, for term collection across what earlier ones built
+MAX_MERGES = 4  # times ``merge`` may change the graph before the passes stop
 
 
 class Context:
@@ -107,28 +108,37 @@ def rewrite_once(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | N
 _REGION = (Add, Sub, Neg, Mul, Div, Pow)  # the ops a sum-of-products region is made of
 
 
-def _sees_new_region(n: Node, old: Node) -> bool:
+def _sees_new_region(n: Node, old: Node, kept: dict[Node, Node | None]) -> bool:
     """Whether sum or product ``n``, rebuilt from graph node ``old``, has an input that a rule
     made a sum or product (w * (w + w) -> w * (2 * w)): the pass that rebuilt it read that
-    input as it was in the graph, a whole term."""
+    input as it was in the graph, a whole term. (An input only rebuilt on the normal forms of
+    its own inputs, ``kept``, is the term it was.)"""
     return isinstance(n.op, _REGION) and any(
-        i is not j and isinstance(i.op, _REGION) for i, j in zip(n.inputs, old.inputs))
+        i is not j and isinstance(i.op, _REGION) and kept.get(i, old) is not j
+        for i, j in zip(n.inputs, old.inputs))
 
 
 def _changed(order: Sequence[Node], ctx: Context, before: Context) -> set[Node]:
     """The nodes of ``order`` whose view of the graph changed since the pass ``before``, which
     the graph-reading rules must see again: those that a rule not reading the graph built
     (rather than a graph node of that pass, rebuilt on its inputs' normal forms and left as
-    it was), those used a different number of times now, the consumers of these (which may
-    read how often their inputs are used), and the sums and products whose region of sums and
+    it was), those used a different number of times now or by another sole consumer (whose
+    region of sums and products may have held them), the consumers of these (which may read
+    how often their inputs are used), and the sums and products whose region of sums and
     products reaches one of them. Every other node these rules decided already, in the same
     surroundings."""
     uses, old_uses, kept = ctx.uses, before.uses, before.kept
+    sole, old_sole = ctx.sole, before.sole
+
+    def moved(n: Node, old: Node) -> bool:
+        if uses.get(n) != old_uses.get(old):
+            return True
+        now, then = sole.get(n), old_sole.get(old)
+        return (now is None) != (then is None) or (now is not None and kept.get(now, now) is not then)
+
     dirty = {n for n in order if n not in kept
-             or (kept[n] is not None and (uses.get(n) != old_uses.get(kept[n])
-                                          or _sees_new_region(n, kept[n])))}
+             or (kept[n] is not None and (moved(n, kept[n]) or _sees_new_region(n, kept[n], kept)))}
     changed: set[Node] = set()
-    sole = ctx.sole
     for n in order:
         if n in dirty:
             changed.add(n)
@@ -246,31 +256,54 @@ def rewrite(
     rules: RuleSet,
     max_rounds: int = MAX_ROUNDS,
     mapping: dict[Node, Node] | None = None,
+    merge: Callable[[list[Node], dict[Node, Node] | None, dict[Node, Node]], list[Node]] | None = None,
 ) -> list[Node]:
     """``roots`` rewritten with ``rules`` to normal form (``max_rounds`` passes at most, stopping
     early when a pass changes nothing). ``mapping``, when given, is filled with every node of the
-    graph of ``roots`` -> its normal form.
+    graph of ``roots`` -> its normal form. ``merge``, when given, is applied to each normal form
+    (with ``mapping``, which it keeps up to date); where it changed the graph, passes go on from
+    there, ``MAX_MERGES`` times at most, offering the rules only what it changed and what is
+    around that.
 
     >>> rewrite([x * 1 + 0], RuleSet([...]))
     """
     current = list(roots)
     graph_rules: RuleSet | None = None
     before: Context | None = None
-    for round_ in range(max_rounds):
+    first = True
+    rounds = merges = 0
+    while True:
         nxt, ctx = _rewrite_pass(current, rules, graph_rules, before)
         if mapping is not None:
-            if round_ == 0:
+            if first:
                 mapping.update(ctx.new)
             else:  # compose: a node of the first graph -> its form after this pass
                 later = ctx.new
                 for old, mid in mapping.items():
                     mapping[old] = later.get(mid, mid)
-        if all(a is b for a, b in zip(nxt, current)):
-            break  # a fixpoint: simplifying the result again changes nothing
+        first = False
+        rounds += 1
+        settled = all(a is b for a, b in zip(nxt, current))  # simplifying again changes nothing
+        if settled or rounds >= max_rounds:
+            if merge is None:
+                return nxt
+            rebuilt: dict[Node, Node] = {}
+            merged = merge(nxt, mapping, rebuilt)
+            if merges >= MAX_MERGES or all(a is b for a, b in zip(merged, nxt)):
+                return merged
+            kept = ctx.kept
+            for m, n in rebuilt.items():  # the same expression over merged inputs
+                if n in kept:
+                    kept[m] = kept[n]
+            # what merged is new to every rule (a product held twice is a term that collects:
+            # y*x + x*y is 2*(y*x) once the two products are one node); the rest is settled
+            merges += 1
+            rounds = 0
+            current, graph_rules, before = merged, None, ctx
+            continue
         current = nxt
         # Every node is now in normal form for the rules that look only at it and below; what
         # a later pass can still find is for the rules that read how the graph uses a node
         # (term collection), whose view changed as sums merged their terms.
         graph_rules = rules.contextual()
         before = ctx
-    return current

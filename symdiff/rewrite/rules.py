@@ -326,6 +326,14 @@ def _sum_of_negation(node: Node, x: Node) -> Node | None:
     return negative(Node(node.op, (x,)))
 
 
+def _signed_constant_term(node: Node, x: Node, y: Node) -> Node | None:
+    """x + -2.0 -> x - 2.0 and x - -2.0 -> x + 2.0, as term collection writes them."""
+    m, negative_ = _magnitude(y)
+    if not negative_:
+        return None
+    return x - m if isinstance(node.op, Add) else x + m
+
+
 IDENTITIES = RuleSet([
     Rule(x + 0, lambda x: x),  # x+0 -> x
     Rule(x - 0, lambda x: x),  # x-0 -> x
@@ -359,6 +367,8 @@ IDENTITIES = RuleSet([
          if _outside_region(ctx) and _negation_moves(x, node) else None),  # -x*y -> -(xy)
     Rule(x + (-y), lambda node, x, y: x - y if _negation_moves(y, node) else None,
          settled=True),  # x + -y -> x-y
+    Rule(Pat((Add, Sub), x, y), _signed_constant_term, any_input=(Const,),
+         settled=True),  # x + -2.0 -> x - 2.0
     Rule(exp_(log_(x)), _exp_log),  # exp(log x) -> x (x >= 0)
     # log(exp x) -> x (x real: a complex log returns the imaginary part wrapped into (-pi, pi])
     Rule(log_(exp_(x)), lambda x: x if x.dtype.kind != "c" else None),
@@ -1930,8 +1940,28 @@ def _sum_terms_of(n: Node) -> dict[Node, int] | None:
                 stack.append((a, k))
                 stack.append((m.inputs[1], k if isinstance(m.op, Add) else -k))
             continue
-        out[m] = out.get(m, 0) + k
+        m, negative = _magnitude(m)
+        out[m] = out.get(m, 0) + (-k if negative else k)
     return None
+
+
+def _negated_terms(terms: dict[Node, int]) -> dict[Node, int]:
+    return {t: -k for t, k in terms.items()}
+
+
+def _negated_factors(factors: tuple[dict[Node, tuple[int, int]], int]
+                     ) -> tuple[dict[Node, tuple[int, int]], int]:
+    return factors[0], factors[1] ^ 1
+
+
+def _magnitude(n: Node) -> tuple[Node, bool]:
+    """(-c, True) for a negative floating-point number c, else (n, False): a sum or product
+    holding -2.0 holds 2.0 with the opposite sign (-2.0 - x is -(x + 2.0), -2.0 * x is
+    -(2.0 * x)), so the two forms hash and compare alike."""
+    op = n.op
+    if isinstance(op, Const) and not n.shape and n.dtype.kind == "f" and op.value < 0:
+        return const(-op.value), True
+    return n, False
 
 
 def _factors_of(n: Node) -> tuple[dict[Node, tuple[int, int]], int] | None:
@@ -1958,6 +1988,9 @@ def _factors_of(n: Node) -> tuple[dict[Node, tuple[int, int]], int] | None:
                 stack.append((m.inputs[0], e))
                 stack.append((m.inputs[1], e if isinstance(m.op, Mul) else -e))
                 continue
+        m, negative = _magnitude(m)
+        if negative:
+            sign ^= e & 1
         up, down = out.get(m, (0, 0))
         out[m] = (up + e, down) if e > 0 else (up, down - e)
     return None
@@ -1983,6 +2016,16 @@ class _Forms:
             h = self.atoms[n] = self.random.getrandbits(61)
         return h
 
+    def term(self, n: Node) -> int:
+        """The hash of ``n`` as a term of a sum (a negative number as its negation)."""
+        m, negative = _magnitude(n)
+        return -self.atom(m) if negative else self.atom(m)
+
+    def factor(self, n: Node) -> tuple[int, int, int]:
+        """The form of ``n`` as a factor of a product (a negative number as its negation)."""
+        m, negative = _magnitude(n)
+        return self.atom(m), 0, int(negative)
+
     def find(self, node: Node) -> Node | None:
         """An earlier node with the same terms (or factors) as ``node``, else None (and
         ``node`` is remembered)."""
@@ -1997,23 +2040,25 @@ class _Forms:
             sums = self.sums
             h = sums.get(a) if same_a else None
             if h is None:
-                h = self.atom(a)
+                h = self.term(a)
             if kind == 2:
                 h = -h
             else:
                 b = ins[1]
                 t = sums.get(b) if b.type is typ else None
                 if t is None:
-                    t = self.atom(b)
+                    t = self.term(b)
                 h = h + t if kind == 0 else h - t
             h %= _HASH_MOD
             sums[node] = h
             same = self.confirmed((0, typ, h), node, _sum_terms_of)
+            if same is None and kind != 2:
+                same = self.negated((0, typ, -h % _HASH_MOD), node, _sum_terms_of, _negated_terms)
             if same is not None or kind != 2:
                 return same
         products = self.products
         f = products.get(a) if same_a else None
-        up, down, sign = f if f is not None else (self.atom(a), 0, 0)
+        up, down, sign = f if f is not None else self.factor(a)
         if kind == 2:
             sign ^= 1
         elif kind == 5:
@@ -2025,13 +2070,19 @@ class _Forms:
         else:
             b = ins[1]
             g = products.get(b) if b.type is typ else None
-            bu, bd, bs = g if g is not None else (self.atom(b), 0, 0)
+            bu, bd, bs = g if g is not None else self.factor(b)
             if kind == 4:
                 bu, bd = bd, bu
             up, down, sign = up + bu, down + bd, sign ^ bs
         form = (up % _HASH_MOD, down % _HASH_MOD, sign)
         products[node] = form
-        return self.confirmed((1, typ, form), node, _factors_of)
+        same = self.confirmed((1, typ, form), node, _factors_of)
+        if same is None and kind != 2 and sign:
+            # a negative product as the negation of a positive one seen before (never the
+            # other way round, so that simplifying the result again keeps the same choice)
+            same = self.negated((1, typ, (form[0], form[1], sign ^ 1)), node, _factors_of,
+                                _negated_factors)
+        return same
 
     def confirmed(self, key: Any, node: Node, parts_of: Any) -> Node | None:
         """The earlier node with this hash ``key`` when its terms or factors (``parts_of``) are
@@ -2043,16 +2094,36 @@ class _Forms:
                 return other  # type: ignore[no-any-return]
         return None
 
+    def negated(self, key: Any, node: Node, parts_of: Any, negate: Any) -> Node | None:
+        """``-other`` for an earlier node ``other`` with hash ``key`` whose terms or factors
+        are ``node``'s negated (``x - 2.0`` where ``2.0 - x`` was seen): one negation in place
+        of a sum or product, never more nodes."""
+        other = self.seen.get(key)
+        if other is None or other is node or isinstance(other.op, Sub):
+            return None  # (-(a - b) is rewritten b - a: the sum would come back)
+        mine = parts_of(node)
+        if mine is None or negate(mine) != parts_of(other):
+            return None
+        neg = negative(other)
+        for table in (self.sums, self.products):  # its form is node's, for the nodes above
+            if node in table:
+                table[neg] = table[node]  # type: ignore[index]
+        return neg
+
 
 @gc_paused
-def merge_same_forms(roots: Sequence[Node], mapping: dict[Node, Node] | None = None) -> list[Node]:
+def merge_same_forms(roots: Sequence[Node], mapping: dict[Node, Node] | None = None,
+                     rebuilt: dict[Node, Node] | None = None) -> list[Node]:
     """``roots`` with every sum or product that holds the same terms (or factors) as an earlier
-    one replaced by that one. ``mapping``, when given, has its values updated to match.
+    one replaced by that one. ``mapping``, when given, has its values updated to match;
+    ``rebuilt``, when given, receives each node rebuilt only because inputs below its own were
+    (it is the same expression as before, over merged inputs) -> the node it was rebuilt from.
 
     >>> merge_same_forms([(a + b) + c, a + (c + b)])   # [(a + b) + c, (a + b) + c]
     """
     forms = _Forms()
     new: dict[Node, Node] = {}
+    replaced: set[Node] = set()  # nodes that became another form
     changed = False
     for n in toposort(roots):
         ins = n.inputs
@@ -2067,8 +2138,11 @@ def merge_same_forms(roots: Sequence[Node], mapping: dict[Node, Node] | None = N
             other = forms.find(m)
             if other is not None:
                 m = other
+                replaced.add(n)
         if m is not n:
             changed = True
+            if rebuilt is not None and n not in replaced and not any(i in replaced for i in ins):
+                rebuilt[m] = n
         new[n] = m
     if not changed:
         return list(roots)
