@@ -171,3 +171,18 @@ def test_float32_stays_float32():
     got = sd.compile(s, inputs=[x])(xv)
     assert got.dtype == np.float32
     np.testing.assert_array_equal(got, np.eye(2, dtype="float32")[:, :, None] * xv)
+
+
+def test_generated_code_writes_into_the_placed_jacobian():
+    # diagonal_embed returns a new array: generated code neither copies it on return nor
+    # fears to reuse it in place, and still computes the evaluator's values
+    W, x = sd.var("W", (3, 4)), sd.var("x", (4,))
+    j = sd.jacobian(W @ x, W)
+    e = sd.simplify(2.0 * j + 1.0)
+    src = sd.codegen(e, inputs=[x])
+    assert "diagonal_embed(" in src and "np.array(" not in src.split("def f(")[-1]
+    xv = rng.normal(size=4)
+    got = sd.compile(e, inputs=[x])(xv)
+    np.testing.assert_array_equal(got, sd.evaluate(2.0 * j + 1.0, {"x": xv}, simplify=False))
+    alone = sd.compile(j, inputs=[x])(xv)
+    assert alone.flags.writeable and alone.flags.owndata
