@@ -186,3 +186,54 @@ def test_generated_code_writes_into_the_placed_jacobian():
     np.testing.assert_array_equal(got, sd.evaluate(2.0 * j + 1.0, {"x": xv}, simplify=False))
     alone = sd.compile(j, inputs=[x])(xv)
     assert alone.flags.writeable and alone.flags.owndata
+
+
+def test_random_placements_agree_with_the_dense_products():
+    # identities spread over random axes times arrays constant along one of them, and batches
+    # of unit matrices against vectors and matrices on either side: every placement against
+    # the graph as written
+    pick = np.random.default_rng(5)
+    for _ in range(40):
+        k = int(pick.integers(2, 5))
+        nd = int(pick.integers(2, 5))
+        a1, a2 = sorted(pick.choice(nd, 2, replace=False))
+        shape = [1] * nd
+        shape[a1] = shape[a2] = k
+        eye = sd.reshape(sd.eye(k), tuple(shape))
+        vshape = [int(pick.integers(1, 4)) if a not in (a1, a2) else 1 for a in range(nd)]
+        vshape[(a1, a2)[int(pick.integers(0, 2))]] = int(pick.choice([1, k]))
+        vshape = vshape[int(pick.integers(0, nd - 1)):]  # fewer axes broadcast too
+        v = sd.var("v", tuple(vshape))
+        e = eye * v if pick.integers(0, 2) else v * eye
+        s = sd.simplify(e)
+        assert "one_hot" not in str(s), (str(e), str(s))
+        vv = pick.normal(size=v.shape)
+        np.testing.assert_array_equal(sd.evaluate(s, {"v": vv}, simplify=False),
+                                      sd.evaluate(e, {"v": vv}, simplify=False))
+    for _ in range(40):
+        r, c = int(pick.integers(1, 4)), int(pick.integers(1, 4))
+        seeds = sd.reshape(sd.eye(r * c), (r * c, r, c))
+        other = int(pick.integers(1, 4))
+        if pick.integers(0, 2):
+            b = sd.var("b", (c, other) if pick.integers(0, 2) else (c,))
+            e = seeds @ b
+        else:
+            b = sd.var("b", (other, r) if pick.integers(0, 2) else (r,))
+            e = b @ seeds
+        s = sd.simplify(e)
+        if r * c > 1:
+            assert "one_hot" not in str(s), (str(e), str(s))
+        bv = pick.normal(size=b.shape)
+        np.testing.assert_array_equal(sd.evaluate(s, {"b": bv}, simplify=False),
+                                      sd.evaluate(e, {"b": bv}, simplify=False))
+        np.testing.assert_array_equal(sd.compile(e, inputs=[b])(bv),
+                                      sd.evaluate(e, {"b": bv}, simplify=False))
+
+
+def test_jacobian_of_a_linear_layer_by_both():
+    W, x, b = sd.var("W", (3, 5)), sd.var("x", (5,)), sd.var("b", (3,))
+    jW, jb = sd.simplify(sd.jacobian(W @ x + b, [W, b]))
+    assert "one_hot" not in str(jW) and "mul" not in {n.op.name for n in sd.toposort(jW)}
+    xv = rng.normal(size=5)
+    np.testing.assert_array_equal(sd.evaluate(jW, {"x": xv}), np.eye(3)[:, :, None] * xv)
+    np.testing.assert_array_equal(sd.evaluate(jb, {}), np.eye(3))

@@ -883,7 +883,7 @@ def _identity_seeds(n: Node) -> tuple[int, int, int] | None:
     if not isinstance(n.op, Reshape) or n.ndim != 3 or not _is_identity(n.inputs[0]):
         return None
     k, r, c = n.shape
-    if not all(isinstance(d, int) for d in n.shape) or k != r * c:
+    if not (isinstance(k, int) and isinstance(r, int) and isinstance(c, int)) or k != r * c:
         return None
     return k, r, c
 
@@ -955,7 +955,7 @@ def _spread_identity(n: Node) -> tuple[int, int, int] | None:
         return None
     big = [a - n.ndim for a, d in enumerate(n.shape) if d != 1]
     k = eye.shape[0]
-    if k < 2 or len(big) != 2 or any(n.shape[a] != k for a in big):
+    if not isinstance(k, int) or k < 2 or len(big) != 2 or any(n.shape[a] != k for a in big):
         return None
     return k, big[0], big[1]
 
