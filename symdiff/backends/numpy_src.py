@@ -38,6 +38,7 @@ from ..ir import (
     Dim, Node, Op, flatten_outputs, format_shape, map_nest, toposort, unflatten_outputs,
 )
 from ..ops.base import HELPERS, Const, Var, call_key, helper_source, literal
+from ..ops.diagonals import DiagonalEmbed
 from ..ops.elementwise import Binary, Elementwise, StopGradient
 from ..ops.nn import LogSoftmax, OneHot, Softmax
 from ..ops.products import MatMul
@@ -54,6 +55,7 @@ INLINE_CONST_LIMIT = 16
 # einsum) may return a view, and its inputs are never overwritten.
 _FRESH: tuple[type[Op], ...] = (
     Elementwise, Reduction, Softmax, LogSoftmax, OneHot, IndexAdd, Concatenate, Arange,
+    DiagonalEmbed,
 )
 
 # Short words for temporaries; other ops use their own name.
@@ -227,9 +229,10 @@ def _is_fresh(op: Op) -> bool:
 
 def _c_ordered(ops: Sequence[Node]) -> set[Node]:
     """The nodes of ``ops`` (in topological order) whose arrays are C-ordered, whatever the
-    caller's arrays are: matmul results, and fresh results that are vectors, or are computed
-    from vectors only (one_hot), or from a C-ordered input of their own shape (NumPy orders a
-    result like its inputs and falls back to C order when they disagree or say nothing).
+    caller's arrays are: matmul results, diagonals written into zeros, and fresh results that
+    are vectors, or are computed from vectors only (one_hot), or from a C-ordered input of their
+    own shape (NumPy orders a result like its inputs and falls back to C order when they
+    disagree or say nothing).
 
     Writing into a buffer in place keeps the buffer's order, where NumPy would have allocated
     the result in the inputs' order; only for a C-ordered buffer are the two the same, and
@@ -241,7 +244,7 @@ def _c_ordered(ops: Sequence[Node]) -> set[Node]:
     c: set[Node] = set()
     for n in ops:
         if _is_fresh(n.op) and (
-            isinstance(n.op, MatMul)
+            isinstance(n.op, (MatMul, DiagonalEmbed))
             or vector(n)
             or all(vector(i) for i in n.inputs)
             or any(i in c and i.shape == n.shape for i in n.inputs)

@@ -886,15 +886,16 @@ def _sum_times_identity(node: Node, x: Node, y: Node) -> Node | None:
     return None
 
 
-def _identity_batch(n: Node, axis: int) -> Any:
-    """k when ``n`` is the k x k identity reshaped to (k, 1, k) (``axis`` 1: a batch of rows
-    e_i) or to (k, k, 1) (``axis`` 2: a batch of columns), as a batched Jacobian or Hessian
-    seeds a matrix product; else None."""
+def _identity_seeds(n: Node) -> tuple[int, int, int] | None:
+    """(k, r, c) when ``n`` is the k x k identity reshaped to (k, r, c) with r * c = k: a batch of
+    the r x c unit matrices E_ij, as a batched Jacobian or Hessian seeds a matrix product (row
+    i * c + j is E_ij); else None."""
     if not isinstance(n.op, Reshape) or n.ndim != 3 or not _is_identity(n.inputs[0]):
         return None
-    k = n.inputs[0].shape[0]
-    want = (k, 1, k) if axis == 1 else (k, k, 1)
-    return k if n.shape == want else None
+    k, r, c = n.shape
+    if not (isinstance(k, int) and isinstance(r, int) and isinstance(c, int)) or k != r * c:
+        return None
+    return k, r, c
 
 
 def _diagonal_of_scaled_identity(n: Node) -> Node | None:
@@ -930,11 +931,111 @@ def _matmul_identity(node: Node, a: Node, b: Node) -> Node | None:
     d = _diagonal_of_scaled_identity(b)
     if d is not None:
         return a * d
-    if b.ndim <= 2 and _identity_batch(a, 1) is not None:
-        return reshape(b, node.shape)  # b is (k, m) or (k,): b[i] is the i-th result
-    if a.ndim <= 2 and _identity_batch(b, 2) is not None:
-        return reshape(transpose(a) if a.ndim == 2 else a, node.shape)
+    seeds = _identity_seeds(a)
+    if seeds is not None and b.ndim <= 2 and _static(node.shape):
+        # E_ij @ b: row i holds b[j], the other rows zeros
+        _, r, c = seeds
+        tail = b.shape[1:]  # () for a vector b
+        rows = broadcast_to(reshape(b, (c, *tail, 1)), (c, *tail, r))
+        return reshape(diagonal_embed(rows, (r, c, r, *tail), 0, 0, 2), node.shape)
+    seeds = _identity_seeds(b)
+    if seeds is not None and a.ndim <= 2 and _static(node.shape):
+        # a @ E_ij: column j holds a[:, i], the other columns zeros
+        _, r, c = seeds
+        head = a.shape[:-1]  # () for a vector a
+        columns = broadcast_to(reshape(transpose(a), (r, *head, 1)), (r, *head, c))
+        return reshape(diagonal_embed(columns, (r, c, *head, c), 0, 1, a.ndim + 1), node.shape)
     return None
+
+
+def _static(shape: tuple[Any, ...]) -> bool:
+    return all(isinstance(d, int) for d in shape)
+
+
+def _spread_identity(n: Node) -> tuple[int, int, int] | None:
+    """(k, a1, a2) when ``n`` is the k x k identity (k > 1) reshaped, or indexed with None, to
+    put its two axes at ``a1`` and ``a2`` with axes of size 1 around them (how reverse mode
+    writes the outer product of an identity seed with a vector: reshape(I, (k, k, 1))), counted
+    from the end of ``n``'s shape as negative axes; else None."""
+    if not isinstance(n.op, (Reshape, Index)) or not (
+            isinstance(n.op, Reshape) or _only_unit_axes(n)):
+        return None
+    eye = n.inputs[0]
+    if not _is_identity(eye) or not _static(n.shape):
+        return None
+    big = [a - n.ndim for a, d in enumerate(n.shape) if d != 1]
+    k = eye.shape[0]
+    if not isinstance(k, int) or k < 2 or len(big) != 2 or any(n.shape[a] != k for a in big):
+        return None
+    return k, big[0], big[1]
+
+
+def _identity_times(node: Node, x: Node, y: Node) -> Node | None:
+    """reshape(I, (k, k, 1)) * v -> diagonal_embed(v placed along the diagonal): the identity
+    times something constant along at least one of its axes is that broadcast along the
+    diagonal and zeros elsewhere (a Jacobian of W @ x by W is delta_ik * x_l), written into
+    zeros with no k x k identity and no product. Where v varies along both of the identity's
+    axes the product masks v, which the sum rules read as its diagonal: left to them."""
+    if not _static(node.shape):
+        return None
+    for eye, v in ((x, y), (y, x)):
+        spread = _spread_identity(eye)
+        if spread is None:
+            continue
+        k, a1, a2 = spread
+        nd = node.ndim
+        a1, a2 = a1 + nd, a2 + nd
+        full_v = reshape(v, (1,) * (nd - v.ndim) + v.shape)
+        varies = [a for a in (a1, a2) if full_v.shape[a] != 1]
+        if len(varies) == 2:
+            return None
+        others = [a for a in range(nd) if a not in (a1, a2)]
+        # the diagonal's axes: the others in order, then the identity's axis v varies along
+        # (or one of size 1), as np.diagonal puts them
+        perm = (*others, *varies, *(a for a in (a1, a2) if a not in varies))
+        big = [a for a in perm if full_v.shape[a] != 1]
+        # moving only axes of size 1 keeps the elements in order: a reshape, not a transpose
+        moved = full_v if big == sorted(big) else transpose(full_v, perm)
+        picked = reshape(moved, tuple(full_v.shape[a] for a in perm[:-1]))
+        along = broadcast_to(picked, (*(node.shape[a] for a in others), k))
+        return diagonal_embed(along, node.shape, 0, a1, a2)
+    return None
+
+
+def _seeds_contracted(node: Node, x: Node, y: Node) -> Node | None:
+    """sum(reshape(I, (k, m, n)) * v, axis=2) -> reshape(diagonal_embed(v.T, (m, n, m), 0, 0, 2)):
+    the batch of unit arrays E_s (s in (m, n), k = m * n) that seeds a Jacobian or Hessian, times
+    v and summed over every axis of s but one, is v[s] at the one place where that axis of the
+    result meets s's own, zeros elsewhere: at most one diagonal, written with no k x k identity.
+    v must not vary along the batch."""
+    op: Sum = node.op  # type: ignore[assignment]
+    prod = node.inputs[0]
+    if not _static(prod.shape) or prod.ndim < 3:
+        return None
+    for seeds, v in ((x, y), (y, x)):
+        if not isinstance(seeds.op, Reshape) or seeds.shape != prod.shape \
+                or not _is_identity(seeds.inputs[0]) or seeds.shape[0] != seeds.inputs[0].shape[0]:
+            continue
+        s = prod.shape[1:]
+        if 0 in op.axes or len(op.axes) < len(s) - 1 or (v.ndim == prod.ndim and v.shape[0] != 1):
+            continue
+        vs = broadcast_to(reshape(v, v.shape[1:]) if v.ndim == prod.ndim else v, tuple(s))
+        kept = [a - 1 for a in range(1, prod.ndim) if a not in op.axes]
+        if not kept:  # summed over all of s: v[s] itself
+            return reshape(vs, node.shape)
+        r = kept[0]
+        perm = (*(a for a in range(len(s)) if a != r), r)
+        placed = diagonal_embed(transpose(vs, perm), (*s, s[r]), 0, r, len(s))
+        return reshape(placed, node.shape)
+    return None
+
+
+def _unit_diagonal_embed(node: Node, x: Node) -> Node | None:
+    """diagonal_embed(d) into two axes of size 1 -> reshape(d): nothing but d, in order."""
+    op: DiagonalEmbed = node.op  # type: ignore[assignment]
+    if op.offset != 0 or node.shape[op.axis1] != 1 or node.shape[op.axis2] != 1:
+        return None
+    return reshape(x, node.shape)
 
 
 def _batched_rows_product(node: Node, p: Node) -> Node | None:
@@ -1180,10 +1281,13 @@ ONE_HOT = RuleSet([
     Rule(Pat(IndexAdd, x), _band_index_add),  # index_add(diagonal_embed(d), s_[:, 1:]) -> diagonal_embed(pad d)
     Rule(Pat((Add, Sub)), _band_sum),  # diagonal_embed(a) + diagonal_embed(b) -> diagonal_embed(a + b)
     Rule(Pat(Sum, x), _band_sum_axis),  # sum(diag(v), axis=1) -> v
-    Rule(Pat(MatMul, x, y), lambda node, x, y: _matmul_identity(node, x, y)),  # I @ b -> b, reshape(I, (k, 1, k)) @ b -> reshape(b)
+    Rule(Pat(MatMul, x, y), lambda node, x, y: _matmul_identity(node, x, y)),  # I @ b -> b, reshape(I, (k, r, c)) @ b -> diagonal_embed(b)
+    Rule(Pat(Mul, x, y), _identity_times),  # reshape(I, (k, k, 1)) * v -> diagonal_embed(v)
+    Rule(Pat(DiagonalEmbed, x), _unit_diagonal_embed),  # diagonal_embed(d) into axes of size 1 -> reshape(d)
     Rule(Pat(Reshape, Pat(MatMul, name="p")), _batched_rows_product),  # reshape(reshape(y) @ x) -> y @ x
     Rule(Pat(Sum, x * y), _sum_times_one_hot),  # sum(e_l * x) -> x[l]
     Rule(Pat(Sum, x * y), _sum_times_identity),  # sum(I * m, axis=1) -> diagonal(m)
+    Rule(Pat(Sum, x * y), _seeds_contracted),  # sum(reshape(I, (k, m, n)) * v, axis=2) -> diagonal_embed(v.T)
     Rule(Pat(Sum, x), lambda node, x: _sum_one_hot_vector(node, x, 1)),  # sum(e_l) -> 1
     Rule(Pat(Sum, -x), lambda node, x: _sum_one_hot_vector(node, x, -1)),  # sum(-e_l) -> -1
 ])
