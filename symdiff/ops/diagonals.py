@@ -236,6 +236,10 @@ def fuse_diagonal_sums(order: Sequence[Node], keep: Iterable[Node]) -> tuple[lis
     its root's shape and dtype that nothing else reads, so each element is added in the same
     order and dtype as the graph adds it, and the result is the same to the bit (see
     :func:`_modes` for the zeros).
+
+    >>> H = sd.diag(a, -1) + sd.diag(b) + sd.diag(a, 1); _, fused = fuse_diagonal_sums(sd.toposort(H), [H])
+    >>> fused[H].node.inputs == (a, b, a)
+    True
     """
     keep = set(keep)
     uses: dict[Node, int] = {}
