@@ -142,6 +142,8 @@ CASES = [
     ("broadcast dense first", (4, 4), [("+", "dense", (1, 4)), ("+", "diag", 0), ("+", "dense", (4, 4))]),
     ("constant", (4, 4), [("+", "diag", 0), ("+", "const", -0.0), ("-", "diag", 1)]),
     ("constant first", (4, 4), [("+", "const", 2.5), ("-", "diag", -1)]),
+    ("computed first", (4, 4), [("+", "fresh", (4, 4)), ("-", "diag", 0), ("+", "-diag", 1)]),
+    ("computed later", (4, 4), [("+", "diag", 0), ("-", "fresh", (4, 4)), ("+", "diag", 1)]),
 ]
 DTYPES = [
     ("float64", "float64"), ("float32", "float32"), ("complex128", "complex128"),
@@ -166,10 +168,12 @@ def _build(shape, terms, dtypes, rng):
             w = _embed(x, shape, arg)
             if kind == "-diag":
                 e, w = -e, -w
-        elif kind == "dense":
+        elif kind in ("dense", "fresh"):
             x = _values(rng, arg, dtype)
             values[name] = x
             e, w = sd.var(name, arg, dtype), x
+            if kind == "fresh":  # an array of the function's own, which it may write into
+                e, w = e * 1, w * np.ones((), dtype)[()]
         else:
             w = np.asarray(arg, dtypes[-1])[()]
             e = sd.const(w)
@@ -192,6 +196,36 @@ def test_codegen_and_evaluator_equal_numpy_adding_full_arrays(name, shape, terms
         source = _check(expr, values, want)
     body = _body(source)
     assert body.count("np.zeros(") == 1 and "np.diag(" not in body and "diagonal_embed(" not in body
+
+
+def test_a_sum_starting_as_a_dead_array_of_its_own_writes_into_it():
+    # the Hessian of a quadratic form plus a separable term: 2 A.T @ A - diag(sin(x)); the
+    # product is dead after the sum and C-ordered, so the diagonal is subtracted in place
+    A, x = sd.var("A", (4, 4)), sd.var("x", (4,))
+    H = sd.hessian(sd.sum((A @ x) ** 2) + sd.sum(sd.sin(x)), x)
+    fn = sd.compile(H, inputs=[A, x])
+    body = _body(fn.source)
+    assert "np.zeros(" not in body and "np.diag(" not in body
+    assert re.search(r"\n    (\w+) = .* @ A\n(.*\n)*    \1\.reshape\(-1\)\[::5\] -= sin_x\n", body)
+    Av = np.random.default_rng(2).standard_normal((4, 4))
+    xv = np.array([0.0, -0.0, np.pi, 1.0])
+    got = fn(Av, xv)
+    _assert_same(got, sd.evaluate(H, {"A": Av, "x": xv}, simplify=True))
+    assert got.flags.writeable and got.flags.c_contiguous
+
+
+def test_a_first_term_read_again_or_returned_is_not_written_into():
+    A, a = sd.var("A", (3, 3)), sd.var("a", (3,))
+    B = A @ A  # a C-ordered array of the function's own
+    twice = B - sd.diag(a) - B
+    values = {"A": np.array([[1.0, -0.0, 2.0], [0.0, 0.0, -1.0], [3.0, 0.5, -0.0]]),
+              "a": np.array([-0.0, 1.0, np.inf])}
+    Bv = values["A"] @ values["A"]
+    with np.errstate(all="ignore"):
+        _check(twice, values, Bv - np.diag(values["a"]) - Bv)
+        got = sd.compile([B - sd.diag(a), B], inputs=["A", "a"], simplify=False)(values["A"], values["a"])
+    _assert_same(got[0], Bv - np.diag(values["a"]))
+    _assert_same(got[1], Bv)
 
 
 def test_named_dimensions():
@@ -270,10 +304,10 @@ def _chains(draw):
     terms = []
     for k in range(draw(st.integers(2, 6))):
         sign = draw(st.sampled_from("+-"))
-        kind = draw(st.sampled_from(["diag", "diag", "-diag", "dense", "const"]))
+        kind = draw(st.sampled_from(["diag", "diag", "-diag", "dense", "fresh", "const"]))
         if kind in ("diag", "-diag"):
             terms.append((sign, kind, draw(st.integers(-cols + 1, max(cols - 1, 0)))))
-        elif kind == "dense":
+        elif kind in ("dense", "fresh"):
             terms.append((sign, kind, draw(st.sampled_from([shape, shape[-1:], (1, cols), ()]))))
         else:
             terms.append((sign, kind, draw(st.sampled_from([0.0, -0.0, 2.5]))))

@@ -538,7 +538,17 @@ class _Emitter:
                 self.use_helpers(call)
             target = targets.get(node)
             rebind = target is not None and root[node] is node
-            if target is not None and not rebind:
+            if target is not None and fused is not None:  # the sum starts as its first term's array
+                op = fused.node.op
+                if rebind:
+                    end = chain_end.get(node, node)
+                    name = out_names.get(end) or self.fresh_name(end, names)
+                    stmt = "\n".join([f"{name} = {args[0]}",
+                                      *(op.emit_lines([name, *args[1:]], self.dim, name) or ())])
+                else:
+                    name = args[0]
+                    stmt = "\n".join(op.emit_lines(args, self.dim, name) or ())
+            elif target is not None and not rebind:
                 name = t = names[target]
                 sym = getattr(op, "symbol", "")
                 if isinstance(op, Binary) and sym and sym in "+-*/" and node.inputs[0] is target:
@@ -609,9 +619,19 @@ class _Emitter:
         self, node: Node, k: int, last: Mapping[Node, int], shared: set[Node], is_out: set[Node]
     ) -> Node | None:
         op = node.op
-        if not getattr(op, "inplace", "") or node.ndim == 0 or node in self.fused:
+        fused = self.fused.get(node)
+        if fused is not None:
+            # a sum that starts as a copy of its first term may start as that term's own array
+            first = fused.node.op.steps[0]  # type: ignore[attr-defined]
+            ins = fused.node.inputs
+            if first.offset is not None or first.mode != "set" or any(i is ins[0] for i in ins[1:]):
+                return None
+            candidates: Sequence[Node] = ins[:1]
+        elif not getattr(op, "inplace", "") or node.ndim == 0:
             return None
-        for i in node.inputs:
+        else:
+            candidates = node.inputs
+        for i in candidates:
             if (
                 last[i] == k
                 and i not in is_out

@@ -134,7 +134,9 @@ class DiagonalSum(Op):
     both backends compute a chain of ``add``/``sub`` over ``diagonal_embed`` nodes (see
     :func:`fuse_diagonal_sums`); it is never a node of a graph.
 
-    ``steps`` holds one :class:`Step` per input.
+    ``steps`` holds one :class:`Step` per input. ``emit_lines`` given ``out`` named as the
+    first input, when that is a dense input the buffer starts as a copy of, writes into that
+    input's array instead (the code generator's reuse of a dead array).
     """
 
     __slots__ = ("dtype", "shape", "steps")
@@ -155,6 +157,9 @@ class DiagonalSum(Op):
         lines = [f"{out} = {zeros})" if self.dtype == np.float64 else f"{out} = {zeros}, dtype={dtype})"]
         axes = "" if len(self.shape) == 2 else f", {len(self.shape) - 2}, {len(self.shape) - 1}"
         for k, (step, arg) in enumerate(zip(self.steps, args)):
+            if k == 0 and arg == out and step.offset is None and step.mode == "set":
+                lines = []  # the buffer is the first input's own array
+                continue
             if step.offset is None:
                 lines.append(f"{out}[...] = {arg}" if step.mode == "set" else f"{out} {step.sign}= {arg}")
                 continue
@@ -288,6 +293,7 @@ def _fused_sum(root: Node, uses: dict[Node, int], keep: set[Node]) -> tuple[Fuse
     terms.reverse()
     steps: list[Step] = []
     inputs: list[Node] = []
+    negative_zeros: list[bool] = []  # a negated float embedding holds -0.0 off its diagonal
     for sign, term, _ in terms:
         negated = isinstance(term.op, Neg)
         x = term.inputs[0] if negated else term
@@ -296,13 +302,15 @@ def _fused_sum(root: Node, uses: dict[Node, int], keep: set[Node]) -> tuple[Fuse
                 and (op.axis1, op.axis2) == (root.ndim - 2, root.ndim - 1)):
             steps.append(Step(op.offset, sign, negated=negated))
             inputs.append(x.inputs[0])
+            negative_zeros.append(negated and x.dtype.kind in "fc")
         else:
             steps.append(Step(None, sign, whole=term.shape == root.shape))
             inputs.append(term)
+            negative_zeros.append(False)
     if all(s.offset is None for s in steps):
         return None, chain
     if root.dtype.kind in "fc":
-        modes = _modes(steps)
+        modes = _modes(steps, negative_zeros)
         if modes is None:
             return None, chain
         steps = [s._replace(mode=m) for s, m in zip(steps, modes)]
@@ -310,12 +318,12 @@ def _fused_sum(root: Node, uses: dict[Node, int], keep: set[Node]) -> tuple[Fuse
     return FusedSum(Node(op, tuple(inputs)), tuple(t[2] for t in terms)), chain
 
 
-def _modes(steps: Sequence[Step]) -> list[str] | None:
+def _modes(steps: Sequence[Step], negative_zeros: Sequence[bool]) -> list[str] | None:
     """How each step of a float sum enters the buffer so that every zero gets the sign the
     graph's additions give it; None where no choice of these does.
 
     The graph adds whole arrays: a diagonal embedding holds +0.0 off its diagonal (its negation
-    -0.0), and adding +0.0 (subtracting -0.0) turns a -0.0 into +0.0 where adding -0.0 changes
+    -0.0 if it is of floats: ``negative_zeros``), and adding +0.0 (subtracting -0.0) turns a -0.0 into +0.0 where adding -0.0 changes
     nothing. The buffer skips those zeros, so an element can differ from the graph's only in
     the sign of a zero, and a sum is -0.0 only if it starts from -0.0 and adds only -0.0s. So an
     element keeps a -0.0 only where every diagonal not through it adds -0.0 (is "neutral"):
@@ -324,9 +332,9 @@ def _modes(steps: Sequence[Step]) -> list[str] | None:
     NaN's sign is kept too: each step is the graph's own operation on the same operands.
     """
     neutral: dict[int, bool] = {}  # offset -> every step along it adds -0.0 off its diagonal
-    for step in steps:
+    for step, negative in zip(steps, negative_zeros):
         if step.offset is not None:
-            neutral[step.offset] = neutral.get(step.offset, True) and (step.sign == "-") != step.negated
+            neutral[step.offset] = neutral.get(step.offset, True) and (step.sign == "-") != negative
     if all(neutral.values()):
         # every element may keep a -0.0: the buffer must start as a copy of a dense first term
         return None if steps[0].offset is not None else ["set"] + ["add"] * (len(steps) - 1)
