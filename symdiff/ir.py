@@ -135,6 +135,9 @@ class Op:
       cannot disagree. ``dim(d)`` renders a dimension (a size, or the name bound to it).
       ``view``: whether that NumPy result may share the first input's memory; ``readonly``:
       whether it may be a read-only array.
+    - ``emit_lines(args, dim, out)``: statements computing the op into a new array named
+      ``out``, for an op one expression cannot write (filling one buffer step by step); None
+      (the default) for the ops ``emit`` writes. Both backends run these too.
     - ``emit_scalar(args)``: the same operation on Python floats (``math`` functions), or None
       when the op has no such form; the code generator's fast path for all-scalar functions.
     - ``vjp(g, out, *inputs)``: the cotangent of each input, as nodes built from symdiff ops
@@ -210,6 +213,9 @@ class Op:
 
     def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
         raise NotImplementedError(f"{type(self).__name__}.emit")
+
+    def emit_lines(self, args: Sequence[str], dim: Callable[[Dim], str], out: str) -> list[str] | None:
+        return None
 
     def emit_scalar(self, args: Sequence[str]) -> str | None:
         return None

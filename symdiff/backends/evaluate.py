@@ -11,6 +11,7 @@ from ..errors import InputError
 from ..ir import Node, format_shape, toposort
 from ..ops import Const, Var
 from ..ops.base import call_kernel, call_key, graph_variables, kernel
+from ..ops.diagonals import fuse_diagonal_sums
 
 
 def bind_input(v: Node, value: Any, dims: dict[str, int]) -> np.ndarray:
@@ -110,16 +111,20 @@ def evaluate(outputs: Node | Sequence[Node], inputs: Mapping[Any, Any] | None = 
         if v not in env and any(isinstance(d, str) for d in v.shape) and (
                 v in inputs or v.op.var_name in inputs):  # type: ignore[attr-defined]
             bind_input(v, _lookup(inputs, v), dims)
+    # a sum of diagonal embeddings fills one buffer, read from its terms: its own add and
+    # diagonal_embed nodes are not computed
+    keep: set[Node] = set(outs)  # type: ignore[arg-type]  # all nodes, checked above
+    order, fused = fuse_diagonal_sums(order, keep)
+    inputs_of = {n: f.node.inputs for n, f in fused.items()}
     uses: dict[Node, int] = {}
     parts: dict[Any, int] = {}  # a shared call's key -> how many of its parts are still to take
     for n in order:
-        for i in n.inputs:
+        for i in inputs_of.get(n, n.inputs):
             uses[i] = uses.get(i, 0) + 1
         key = call_key(n)
         if key is not None:
             parts[key] = parts.get(key, 0) + 1
     calls: dict[Any, Any] = {}  # a shared call's key -> its result, until its last part is taken
-    keep = set(outs)
     for node in order:
         op = node.op
         if node in env:
@@ -131,24 +136,27 @@ def evaluate(outputs: Node | Sequence[Node], inputs: Mapping[Any, Any] | None = 
             env[node] = op.value[()] if op.value.ndim == 0 else op.value
             continue
         key = call_key(node)
-        fn, names = kernel(op, len(node.inputs)) if key is None else call_kernel(op, len(node.inputs))[:2]
+        ins = node.inputs
+        if node in fused:
+            op, ins = fused[node].node.op, inputs_of[node]
+        fn, names = kernel(op, len(ins)) if key is None else call_kernel(op, len(ins))[:2]
         d = tuple(_dim(dims, name, node) for name in names)
         try:
             if key is None:
-                env[node] = fn(*(env[i] for i in node.inputs), _D=d)
+                env[node] = fn(*(env[i] for i in ins), _D=d)
             else:  # one part of a call that runs once for all its parts
                 if key not in calls:
-                    calls[key] = fn(*(env[i] for i in node.inputs), _D=d)
+                    calls[key] = fn(*(env[i] for i in ins), _D=d)
                 env[node] = calls[key][op.part]  # type: ignore[attr-defined]
                 parts[key] -= 1
                 if not parts[key]:
                     del calls[key]
         except Exception as e:
             if hasattr(e, "add_note"):
-                shapes = ", ".join(format_shape(np.shape(env[i])) for i in node.inputs)
+                shapes = ", ".join(format_shape(np.shape(env[i])) for i in ins)
                 e.add_note(f"while evaluating {op!r} on inputs of shapes {shapes}")
             raise
-        for i in node.inputs:
+        for i in ins:
             uses[i] -= 1
             if uses[i] == 0 and i not in keep:
                 del env[i]

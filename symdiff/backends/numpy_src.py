@@ -45,6 +45,7 @@ from ..ops.products import MatMul
 from ..ops.reduce import Reduction
 from ..ops.shape import Arange, Concatenate, IndexAdd
 from ..ops.base import graph_variables
+from ..ops.diagonals import FusedSum, fuse_diagonal_sums
 
 # Constant arrays up to this many elements are written as literals; larger ones as base64 bytes.
 INLINE_CONST_LIMIT = 16
@@ -227,12 +228,12 @@ def _is_fresh(op: Op) -> bool:
     return isinstance(op, _FRESH) and not op.view
 
 
-def _c_ordered(ops: Sequence[Node]) -> set[Node]:
+def _c_ordered(ops: Sequence[Node], fresh_c: set[Node]) -> set[Node]:
     """The nodes of ``ops`` (in topological order) whose arrays are C-ordered, whatever the
-    caller's arrays are: matmul results, diagonals written into zeros, and fresh results that
-    are vectors, or are computed from vectors only (one_hot), or from a C-ordered input of their
-    own shape (NumPy orders a result like its inputs and falls back to C order when they
-    disagree or say nothing).
+    caller's arrays are: ``fresh_c`` (filled into np.zeros), matmul results, diagonals written
+    into zeros, and fresh results that are vectors, or are computed from vectors only (one_hot),
+    or from a C-ordered input of their own shape (NumPy orders a result like its inputs and
+    falls back to C order when they disagree or say nothing).
 
     Writing into a buffer in place keeps the buffer's order, where NumPy would have allocated
     the result in the inputs' order; only for a C-ordered buffer are the two the same, and
@@ -243,7 +244,7 @@ def _c_ordered(ops: Sequence[Node]) -> set[Node]:
 
     c: set[Node] = set()
     for n in ops:
-        if _is_fresh(n.op) and (
+        if n in fresh_c or _is_fresh(n.op) and (
             isinstance(n.op, (MatMul, DiagonalEmbed))
             or vector(n)
             or all(vector(i) for i in n.inputs)
@@ -396,6 +397,7 @@ class _Emitter:
         self.module_consts: list[str] = []
         self.const_names: dict[Node, str] = {}
         self.helpers: set[str] = set()
+        self.fused: dict[Node, FusedSum] = {}  # sums of diagonal embeddings filling one buffer
 
     # -- shared pieces ------------------------------------------------------------------------
 
@@ -479,7 +481,11 @@ class _Emitter:
         outs = self.outs
         is_out = set(outs)
         names: dict[Node, str] = dict(zip(self.inputs, self.params))
-        ops = [n for n in self.order if not isinstance(n.op, (Var, Const))]
+        # a sum of diagonal embeddings fills one buffer, read from its terms: its own add and
+        # diagonal_embed nodes are not written
+        order, self.fused = fuse_diagonal_sums(self.order, outs)
+        inputs_of = {n: f.node.inputs for n, f in self.fused.items()}
+        ops = [n for n in order if not isinstance(n.op, (Var, Const))]
         forward = self.forward_nodes() if len(outs) > 1 else set(ops)
         ops = [n for n in ops if n in forward] + [n for n in ops if n not in forward]
         ops, group_of = _group_parts(ops)
@@ -487,9 +493,9 @@ class _Emitter:
         call_names: dict[Node, str] = {}  # the first part of a shared call -> the call's result
         last: dict[Node, int] = {}
         shared: set[Node] = set()
-        self.c_order = _c_ordered(ops)
+        self.c_order = _c_ordered(ops, set(self.fused))
         for k, n in enumerate(ops):
-            for i in n.inputs:
+            for i in inputs_of.get(n, n.inputs):
                 last[i] = k
                 if not _is_fresh(n.op):
                     shared.add(i)
@@ -518,8 +524,12 @@ class _Emitter:
                     lines.append("")
                 lines.append(f"# {sec}")
                 section = sec
+            fused = self.fused.get(node)
+            ins = inputs_of.get(node, node.inputs)
+            consumers = fused.consumers if fused is not None else (node,) * len(ins)
             args = [
-                self.const_arg(i, node) if isinstance(i.op, Const) else names[i] for i in node.inputs
+                self.const_arg(i, c) if isinstance(i.op, Const) else names[i]
+                for i, c in zip(ins, consumers)
             ]
             op = node.op
             group = group_of.get(node)
@@ -530,7 +540,17 @@ class _Emitter:
                 self.use_helpers(call)
             target = targets.get(node)
             rebind = target is not None and root[node] is node
-            if target is not None and not rebind:
+            if target is not None and fused is not None:  # the sum starts as its first term's array
+                op = fused.node.op
+                if rebind:
+                    end = chain_end.get(node, node)
+                    name = out_names.get(end) or self.fresh_name(end, names)
+                    stmt = "\n".join([f"{name} = {args[0]}",
+                                      *(op.emit_lines([name, *args[1:]], self.dim, name) or ())])
+                else:
+                    name = args[0]
+                    stmt = "\n".join(op.emit_lines(args, self.dim, name) or ())
+            elif target is not None and not rebind:
                 name = t = names[target]
                 sym = getattr(op, "symbol", "")
                 if isinstance(op, Binary) and sym and sym in "+-*/" and node.inputs[0] is target:
@@ -546,6 +566,9 @@ class _Emitter:
                     stmt = f"{name} = {op.inplace.format(*args, out=t)}"  # type: ignore[attr-defined]
                 elif group is not None:
                     stmt = f"{name} = {call_names[group[0]]}[{op.part}]"  # type: ignore[attr-defined]
+                elif fused is not None:
+                    op = fused.node.op
+                    stmt = "\n".join(op.emit_lines(args, self.dim, name) or ())
                 else:
                     stmt = f"{name} = {op.emit(args, self.dim)}"
             # helpers come only from an op's template (arguments are names and literals), so
@@ -555,10 +578,10 @@ class _Emitter:
                 scanned.add(form)
                 self.use_helpers(stmt)
             names[node] = name
-            lines.append(stmt)
+            lines.extend(stmt.split("\n"))
             dead = [
                 names[i]
-                for i in dict.fromkeys(node.inputs)
+                for i in dict.fromkeys(ins)
                 if last[i] == k and (i is not target or rebind) and i not in is_out
                 and not isinstance(i.op, (Var, Const)) and not _small(i)
             ]
@@ -598,9 +621,19 @@ class _Emitter:
         self, node: Node, k: int, last: Mapping[Node, int], shared: set[Node], is_out: set[Node]
     ) -> Node | None:
         op = node.op
-        if not getattr(op, "inplace", "") or node.ndim == 0:
+        fused = self.fused.get(node)
+        if fused is not None:
+            # a sum that starts as a copy of its first term may start as that term's own array
+            first = fused.node.op.steps[0]  # type: ignore[attr-defined]
+            ins = fused.node.inputs
+            if first.offset is not None or first.mode != "set" or any(i is ins[0] for i in ins[1:]):
+                return None
+            candidates: Sequence[Node] = ins[:1]
+        elif not getattr(op, "inplace", "") or node.ndim == 0:
             return None
-        for i in node.inputs:
+        else:
+            candidates = node.inputs
+        for i in candidates:
             if (
                 last[i] == k
                 and i not in is_out

@@ -71,12 +71,13 @@ class Part(Op):
 
 @functools.lru_cache(maxsize=4096)
 def kernel(op: Op, nargs: int) -> tuple[Callable[..., Any], tuple[str, ...]]:
-    """The op's NumPy expression compiled to a function of ``nargs`` arrays.
+    """The op's NumPy expression (or its statements, ``emit_lines``) compiled to a function of
+    ``nargs`` arrays.
 
     Returns the function and the dimension names it reads from its ``_D`` argument. The source
     is built from the op's own template and its validated static attributes only.
     """
-    fn, names, _ = _compile(op, op.emit, nargs)
+    fn, names, _ = _compile(op, op.emit, nargs, statements=True)
     return fn, names
 
 
@@ -92,7 +93,7 @@ def call_kernel(op: Part, nargs: int) -> tuple[Callable[..., Any], tuple[str, ..
 
 
 def _compile(op: Op, template: Callable[[Sequence[str], Callable[[Dim], str]], str],
-             nargs: int) -> tuple[Callable[..., Any], tuple[str, ...], str]:
+             nargs: int, statements: bool = False) -> tuple[Callable[..., Any], tuple[str, ...], str]:
     names: list[str] = []
 
     def dim(d: Dim) -> str:
@@ -103,9 +104,15 @@ def _compile(op: Op, template: Callable[[Sequence[str], Callable[[Dim], str]], s
         return f"_D[{names.index(d)}]"
 
     args = [f"_{i}" for i in range(nargs)]
-    expr = template(args, dim)
     namespace = dict(KERNEL_NAMESPACE)
     namespace.update(HELPERS)
+    lines = op.emit_lines(args, dim, "_out") if statements else None
+    if lines is not None:  # statements filling one buffer, run as the function they read as
+        body = "".join(f"    {ln}\n" for ln in lines)
+        src = f"def _kernel({', '.join([*args, '_D=()'])}):\n{body}    return _out\n"
+        exec(compile(src, f"<symdiff kernel {op.name}>", "exec"), namespace)  # noqa: S102
+        return namespace["_kernel"], tuple(names), "\n".join(lines)
+    expr = template(args, dim)
     src = f"lambda {', '.join([*args, '_D=()'])}: {expr}"
     fn = eval(compile(src, f"<symdiff kernel {op.name}>", "eval"), namespace)  # noqa: S307
     return fn, tuple(names), expr

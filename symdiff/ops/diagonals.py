@@ -4,19 +4,23 @@
 the other's transpose, so each one's derivative is the other and derivatives of any order stay
 diagonal reads and writes. ``tril``/``triu`` keep a triangle and zero the rest: a linear mask,
 their own transpose.
+
+A sum of diagonal embeddings (a band matrix, such as a Hessian of a stencil) is computed by both
+backends as ``DiagonalSum``: one zero buffer with each diagonal added in place through a strided
+view, where the graph's ``add`` nodes would build and add one full array per diagonal.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from ..errors import ShapeError
 from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape, shape_text
 from .base import as_node, helper, no_out, normalize_axis
-from .elementwise import astype
+from .elementwise import Add, Neg, Sub, astype
 from .reduce import sum as reduce_sum
 from .shape import _dims_src, broadcast_to
 
@@ -122,6 +126,236 @@ class DiagonalEmbed(Op):
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         return (Node(Diagonal(self.offset, self.axis1, self.axis2), (g,)),)
+
+
+class DiagonalSum(Op):
+    """Zeros of ``shape`` and ``dtype`` with each input added (or subtracted) in turn, in place:
+    a dense one to the whole array, a vector along a diagonal of the last two axes. It is how
+    both backends compute a chain of ``add``/``sub`` over ``diagonal_embed`` nodes (see
+    :func:`fuse_diagonal_sums`); it is never a node of a graph.
+
+    ``steps`` holds one :class:`Step` per input. ``emit_lines`` given ``out`` named as the
+    first input, when that is a dense input the buffer starts as a copy of, writes into that
+    input's array instead (the code generator's reuse of a dead array).
+    """
+
+    __slots__ = ("dtype", "shape", "steps")
+    name = "diagonal_sum"
+
+    def __init__(self, shape: Shape, dtype: np.dtype, steps: tuple[Step, ...]) -> None:
+        self.shape, self.dtype, self.steps = shape, dtype, steps
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.shape, self.dtype.str, self.steps)
+
+    def infer(self, *types: Type) -> Type:
+        return Type(self.dtype, self.shape)
+
+    def emit_lines(self, args: Sequence[str], dim: Callable[[Dim], str], out: str) -> list[str]:
+        dtype = f"np.{self.dtype.name if self.dtype.kind != 'b' else 'bool_'}"
+        zeros = f"np.zeros({_dims_src(self.shape, dim)}"
+        lines = [f"{out} = {zeros})" if self.dtype == np.float64 else f"{out} = {zeros}, dtype={dtype})"]
+        axes = "" if len(self.shape) == 2 else f", {len(self.shape) - 2}, {len(self.shape) - 1}"
+        for k, (step, arg) in enumerate(zip(self.steps, args)):
+            if k == 0 and arg == out and step.offset is None and step.mode == "set":
+                lines = []  # the buffer is the first input's own array
+                continue
+            if step.offset is None:
+                lines.append(f"{out}[...] = {arg}" if step.mode == "set" else f"{out} {step.sign}= {arg}")
+                continue
+            view = self._view(out, step.offset, dim)
+            if view is None:  # an empty diagonal
+                continue
+            value = f"-{arg}" if step.negated else arg
+            if step.mode == "add":
+                lines.append(f"{view} {step.sign}= {value}")
+            elif step.mode == "set":
+                lines.append(f"{view} = {value}")
+            else:  # redo: the dense inputs before this one along the diagonal, then this one
+                total = ""
+                for before, a in zip(self.steps[:k], args):
+                    if before.offset is None:
+                        whole = a if before.whole else f"np.broadcast_to({a}, {_dims_src(self.shape, dim)})"
+                        diagonal = f"np.diagonal({whole}, {step.offset}{axes})"
+                        total = (f"np.{_UFUNC[before.sign]}({total}, {diagonal}, dtype={dtype})"
+                                 if total else diagonal)
+                lines.append(f"{view} = np.{_UFUNC[step.sign]}({total}, {value}, dtype={dtype})")
+        return lines
+
+    def _view(self, out: str, offset: int, dim: Callable[[Dim], str]) -> str | None:
+        """Source for the writeable view of diagonal ``offset`` of the last two axes of the
+        C-ordered array ``out``: its last two axes read flat, every (columns + 1)-th element;
+        None for an empty diagonal."""
+        *lead, rows, cols = self.shape
+        if isinstance(rows, str) or isinstance(cols, str):  # a main diagonal (diagonal_shape)
+            size, window = f"{dim(rows)} * {dim(cols)}", f"::{dim(cols)} + 1"
+        else:
+            length = min(rows, cols - offset) if offset >= 0 else min(rows + offset, cols)
+            if length <= 0:
+                return None
+            start = offset if offset >= 0 else -offset * cols
+            last = start + (length - 1) * (cols + 1)
+            # the slice runs to the end unless its next element would still be in the array
+            stop = "" if last + cols + 1 >= rows * cols else str(last + 1)
+            size, window = str(rows * cols), f"{start or ''}:{stop}:{cols + 1}"
+        if not lead:
+            return f"{out}.reshape(-1)[{window}]"
+        return f"{out}.reshape({', '.join(dim(d) for d in lead)}, {size})[..., {window}]"
+
+
+_UFUNC = {"+": "add", "-": "subtract"}
+
+
+class Step(NamedTuple):
+    """One input of a :class:`DiagonalSum`: a dense array (``offset`` None; ``whole`` when it
+    has the sum's shape rather than one it broadcasts from) or a vector written along diagonal
+    ``offset`` (``negated``: minus the vector, a ``neg`` of its embedding), added or subtracted
+    (``sign``). ``mode`` says how: ``"add"`` (``+=``, ``-=``), ``"set"`` (assign: ``-0.0 + x``)
+    or ``"redo"`` (assign the diagonal of the dense inputs before it, added again from -0.0,
+    plus the vector), chosen by :func:`_modes` so that every zero has the sign the graph gives it.
+    """
+
+    offset: int | None
+    sign: str
+    mode: str = "add"
+    negated: bool = False
+    whole: bool = False
+
+
+class FusedSum(NamedTuple):
+    """A chain of ``add``/``sub`` computed as one ``DiagonalSum`` node over the chain's terms,
+    and for each term the chain node that reads it (a constant is written as that node's
+    operand would be)."""
+
+    node: Node
+    consumers: tuple[Node, ...]
+
+
+def fuse_diagonal_sums(order: Sequence[Node], keep: Iterable[Node]) -> tuple[list[Node], dict[Node, FusedSum]]:
+    """How to compute the sums of diagonal embeddings among ``order`` (a topological order),
+    each in one buffer: every ``add``/``sub`` chain holding a ``diagonal_embed`` -> its
+    :class:`FusedSum`, and the nodes of ``order`` still to compute (those the results ``keep``
+    need when each fused chain reads its terms instead of its own nodes).
+
+    A chain is left-nested (``(a + b) - c``, the order NumPy adds in) and takes only nodes of
+    its root's shape and dtype that nothing else reads, so each element is added in the same
+    order and dtype as the graph adds it, and the result is the same to the bit (see
+    :func:`_modes` for the zeros).
+
+    >>> H = sd.diag(a, -1) + sd.diag(b) + sd.diag(a, 1); _, fused = fuse_diagonal_sums(sd.toposort(H), [H])
+    >>> fused[H].node.inputs == (a, b, a)
+    True
+    """
+    keep = set(keep)
+    uses: dict[Node, int] = {}
+    for n in order:
+        for i in n.inputs:
+            uses[i] = uses.get(i, 0) + 1
+    fused: dict[Node, FusedSum] = {}
+    # the nodes of the chains looked at so far, from the outputs down: a chain declined is not
+    # looked at again from each of its nodes (quadratic in a deep chain)
+    inside: set[Node] = set()
+    for node in reversed(order):
+        if node not in inside and isinstance(node.op, (Add, Sub)) and node.ndim >= 2:
+            found, chain = _fused_sum(node, uses, keep)
+            inside.update(chain)
+            if found is not None:
+                fused[node] = found
+    if not fused:
+        return list(order), {}
+    needed = set(keep)
+    for n in reversed(order):
+        if n in needed:
+            needed.update(fused[n].node.inputs if n in fused else n.inputs)
+    return [n for n in order if n in needed], fused
+
+
+MAX_TERMS = 64
+"""The most terms one buffer takes: a longer chain is cut into several (each compiled once)."""
+
+
+def _fused_sum(root: Node, uses: dict[Node, int], keep: set[Node]) -> tuple[FusedSum | None, list[Node]]:
+    """The fused form of the chain ending at ``root`` (None if it has no diagonal to write or
+    cannot keep the graph's zeros), and the chain's nodes."""
+    chain = [root]
+    terms: list[tuple[str, Node, Node]] = []  # (sign, term, the chain node reading it), last first
+    node = root
+    while True:
+        left, right = node.inputs
+        terms.append(("-" if isinstance(node.op, Sub) else "+", right, node))
+        if (isinstance(left.op, (Add, Sub)) and left.type == root.type and uses[left] == 1
+                and left not in keep and len(terms) < MAX_TERMS - 1):
+            node = left
+            chain.append(left)
+            continue
+        terms.append(("+", left, node))
+        break
+    terms.reverse()
+    steps: list[Step] = []
+    inputs: list[Node] = []
+    negative_zeros: list[bool] = []  # a negated float embedding holds -0.0 off its diagonal
+    for sign, term, _ in terms:
+        negated = isinstance(term.op, Neg)
+        x = term.inputs[0] if negated else term
+        op = x.op
+        if (isinstance(op, DiagonalEmbed) and x.shape == root.shape
+                and (op.axis1, op.axis2) == (root.ndim - 2, root.ndim - 1)):
+            steps.append(Step(op.offset, sign, negated=negated))
+            inputs.append(x.inputs[0])
+            negative_zeros.append(negated and x.dtype.kind in "fc")
+        else:
+            steps.append(Step(None, sign, whole=term.shape == root.shape))
+            inputs.append(term)
+            negative_zeros.append(False)
+    if all(s.offset is None for s in steps):
+        return None, chain
+    if root.dtype.kind in "fc":
+        modes = _modes(steps, negative_zeros)
+        if modes is None:
+            return None, chain
+        steps = [s._replace(mode=m) for s, m in zip(steps, modes)]
+    op = DiagonalSum(root.shape, root.dtype, tuple(steps))
+    return FusedSum(Node(op, tuple(inputs)), tuple(t[2] for t in terms)), chain
+
+
+def _modes(steps: Sequence[Step], negative_zeros: Sequence[bool]) -> list[str] | None:
+    """How each step of a float sum enters the buffer so that every zero gets the sign the
+    graph's additions give it; None where no choice of these does.
+
+    The graph adds whole arrays: a diagonal embedding holds +0.0 off its diagonal (its negation
+    -0.0 if it is of floats: ``negative_zeros``), and adding +0.0 (subtracting -0.0) turns a -0.0 into +0.0 where adding -0.0 changes
+    nothing. The buffer skips those zeros, so an element can differ from the graph's only in
+    the sign of a zero, and a sum is -0.0 only if it starts from -0.0 and adds only -0.0s. So an
+    element keeps a -0.0 only where every diagonal not through it adds -0.0 (is "neutral"):
+    there the first term through it must start from -0.0 (be assigned, or added to a diagonal
+    of the dense terms before it taken again from -0.0) instead of from the buffer's +0.0.
+    NaN's sign is kept too: each step is the graph's own operation on the same operands.
+    """
+    neutral: dict[int, bool] = {}  # offset -> every step along it adds -0.0 off its diagonal
+    for step, negative in zip(steps, negative_zeros):
+        if step.offset is not None:
+            neutral[step.offset] = neutral.get(step.offset, True) and (step.sign == "-") != negative
+    if all(neutral.values()):
+        # every element may keep a -0.0: the buffer must start as a copy of a dense first term
+        return None if steps[0].offset is not None else ["set"] + ["add"] * (len(steps) - 1)
+    modes = []
+    seen: set[int] = set()
+    dense: list[str] = []  # the signs of the dense steps so far
+    for step in steps:
+        o = step.offset
+        if o is None:
+            dense.append(step.sign)
+        if o is None or o in seen:
+            modes.append("add")
+            continue
+        seen.add(o)
+        if not all(n for other, n in neutral.items() if other != o):
+            modes.append("add")  # the graph adds +0.0 here, before or after: a +0.0 start
+        elif step.sign == "-" or dense[:1] == ["-"]:
+            return None  # -0.0 - v is not -v for a NaN's sign (nor a complex zero's)
+        else:
+            modes.append("redo" if dense else "set")
+    return modes
 
 
 def _int(op_name: str, v: Any, what: str) -> int:
