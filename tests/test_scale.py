@@ -230,3 +230,19 @@ def test_long_sums_convert_to_sympy_in_linear_work():
     third = sympy.Float(1 / 3, 15)
     want = chain(240, ss[0] / 2, lambda t, k: t + ss[k] - third if k % 3 else t - ss[k] / 7)
     assert sympy.srepr(sd.to_sympy(large)) == sympy.srepr(want)
+
+
+def test_long_products_convert_to_sympy_in_linear_work():
+    # SymPy collects the factors of a product each time one is built: building x1 * ... * xn one
+    # multiplication at a time was quadratic (to_sympy of 4,000 factors took 81 s, now 0.1 s)
+    def graph(n: int) -> sd.Node:
+        xs = sd.symbols(" ".join(f"x{i}" for i in range(n)))
+        total = xs[0] * 2.0
+        for k in range(1, n):
+            total = total * xs[k] if k % 3 else -(total / xs[k])
+        return total
+
+    small, large = graph(60), graph(240)
+    sd.to_sympy(graph(20))  # imports and caches filled once
+    calls = [_python_calls(lambda: sd.to_sympy(small)), _python_calls(lambda: sd.to_sympy(large))]
+    assert calls[1] < 5 * calls[0], calls

@@ -1,4 +1,5 @@
 import math
+import random
 
 import numpy as np
 import pytest
@@ -522,3 +523,78 @@ def test_values_outside_the_real_domain_are_sympys_principal_ones():
         with np.errstate(invalid="ignore"):
             got = sympy.lambdify(X, s, "numpy")(np.float64(-4.0))
         np.testing.assert_equal(got, sd.evaluate(e, {"x": -4.0}))
+
+
+def _is_long_product(e) -> bool:
+    return e.is_Mul and sum(not a.is_Number for a in e.args) >= 2
+
+
+def _random_product_chain(rng, pool):
+    """A chain of products, quotients and negations built left to right, with the SymPy
+    expression one SymPy operation per node gives, and whether that expression became a short
+    product again after a long one (``x*y/x``): SymPy then distributes a number over a sum
+    (2*(x + 1) is 2*x + 2), which it does not do for the product built at once."""
+    head = rng.choice(pool)
+    e, want = head, sd.to_sympy(head)
+    long_seen = collapsed = False
+    for _ in range(rng.randrange(1, 14)):
+        f = rng.choice(pool)
+        r = rng.random()
+        if r < 0.55:
+            e, want = e * f, want * sd.to_sympy(f)
+        elif r < 0.85:
+            e, want = e / f, want / sd.to_sympy(f)
+        else:
+            e, want = -e, -want
+        long_seen = long_seen or _is_long_product(want)
+        collapsed = collapsed or (long_seen and not _is_long_product(want))
+    return e, want, collapsed
+
+
+def test_product_chains_convert_as_one_operation_at_a_time():
+    # to_sympy builds a chain of products once from all its factors (one SymPy product per node
+    # was quadratic): the result is the one SymPy builds one operation at a time, repeated
+    # factors, shared subexpressions and constants included, and has the evaluator's values
+    x, y, z = sd.symbols("x y z")
+    X, Y, Z = sympy.symbols("x y z", real=True)
+    shared = sd.sin(x) * y
+    pool = [x, y, z, shared, shared, sd.exp(x), x + y, x + 1, 2 * (x + y), x ** 2, sd.sqrt(x), 1 / y,
+            -y, sd.const(2.0), sd.const(3), sd.const(0.5), sd.const(1 / 3), sd.const(-1.0),
+            sd.const(1.0), sd.const(1e-5), sd.sqrt(sd.const(7)), sd.sqrt(sd.const(2)), x ** 0.5]
+    rng = random.Random(0)
+    point = {"x": 0.7, "y": -1.3, "z": 2.1}
+    same = 0
+    for _ in range(400):
+        e, want, collapsed = _random_product_chain(rng, pool)
+        got = sd.to_sympy(e)
+        if collapsed:  # the same value, perhaps not the same form
+            assert sympy.simplify(got - want) == 0, (sd.to_text(e), got, want)
+        else:
+            assert sympy.srepr(got) == sympy.srepr(want), sd.to_text(e)
+            same += 1
+        at = {X: sympy.Float(point["x"]), Y: sympy.Float(point["y"]), Z: sympy.Float(point["z"])}
+        value = complex(got.xreplace(at).evalf(30))
+        assert value.imag == 0 or math.isclose(value.imag, 0, abs_tol=1e-12), (sd.to_text(e), value)
+        used = {n.op.var_name for n in sd.toposort(e) if n.op.name == "var"}
+        expected = sd.evaluate(e, {k: v for k, v in point.items() if k in used})
+        assert math.isclose(value.real, expected, rel_tol=1e-12, abs_tol=1e-300), (sd.to_text(e), value, expected)
+    assert same > 300
+
+
+def test_product_chains_keep_numpys_division_by_zero_and_broadcast():
+    x, y = sd.var("x"), sd.var("y")
+    W = sd.var("W", (2, 3))
+    X, Y = sympy.symbols("x y", real=True)
+    Wb = sympy.IndexedBase("W", shape=(2, 3), real=True)
+    for e in [x * y * 2.0 / sd.const(0.0) * y, -(x * y * sd.sin(x)) / sd.const(-0.0) * x,
+              x * y * y / (y - y) * 3.0, x * W * y / 2.0 * W, -(x * W) * sd.const([1.0, 0.0, -0.0]) / y]:
+        got = sd.to_sympy(e)
+        assert not got.has(sympy.zoo), (e, got)
+        for xv, yv in [(1.5, -2.0), (-0.5, 3.0), (0.0, 1.0)]:
+            W0 = np.arange(6.0).reshape(2, 3) - 2.5
+            subs = {X: xv, Y: yv, **{Wb[i, j]: W0[i, j] for i in range(2) for j in range(3)}}
+            want = np.asarray(sd.evaluate(e, {k: v for k, v in {"x": xv, "y": yv, "W": W0}.items()
+                                              if k in {n.op.var_name for n in sd.toposort(e) if n.op.name == "var"}}))
+            value = got.xreplace(subs)
+            value = np.array(value.tolist() if hasattr(value, "tolist") else value, dtype=float)
+            np.testing.assert_allclose(value.ravel(), want.ravel(), rtol=1e-12, err_msg=str(e))
