@@ -598,3 +598,32 @@ def test_product_chains_keep_numpys_division_by_zero_and_broadcast():
             value = got.xreplace(subs)
             value = np.array(value.tolist() if hasattr(value, "tolist") else value, dtype=float)
             np.testing.assert_allclose(value.ravel(), want.ravel(), rtol=1e-12, err_msg=str(e))
+
+
+def test_poles_at_zero_give_numpys_signed_infinities():
+    # SymPy's log(0) and 0**-1 are the unsigned zoo, which from_sympy cannot convert, where the
+    # evaluator gives -inf and inf
+    zero, minus_zero = sd.const(0.0), sd.const(-0.0)
+    x = sd.var("x")
+    exprs = [sd.log(zero), sd.log(minus_zero), sd.log2(zero), sd.log10(minus_zero),
+             sd.log1p(sd.const(-1.0)), zero ** -1, minus_zero ** -1, minus_zero ** -2, zero ** -0.5,
+             minus_zero ** sd.const(-3), sd.reciprocal(zero), sd.reciprocal(minus_zero),
+             sd.gamma(zero), sd.gamma(minus_zero), sd.gamma(sd.const(-1.0)),
+             sd.log(sd.const([0.0, 1.0, -0.0])), sd.const([0.0, -0.0, 2.0]) ** -1, x * sd.log(zero),
+             sd.log(x - x), sd.log1p(x * 0.0 - 1.0)]
+    for e in exprs:
+        s = sd.to_sympy(e)
+        assert not s.has(sympy.zoo), (sd.to_text(e), s)
+        with np.errstate(all="ignore"):
+            want = np.asarray(sd.evaluate(e, {"x": 1.5} if "x" in sd.to_text(e) else {}))
+            back = sd.from_sympy(s)
+            got = np.asarray(sd.evaluate(back, {"x": 1.5} if "x" in sd.to_text(back) else {}))
+        np.testing.assert_array_equal(got, want, err_msg=sd.to_text(e))
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(want), err_msg=sd.to_text(e))
+    assert sd.to_sympy(sd.log(zero)) == -sympy.oo and sd.to_sympy(minus_zero ** -1) == -sympy.oo
+    assert sd.to_sympy(zero ** -1) == sympy.oo and sd.to_sympy(sd.gamma(sd.const(-2.0))) is sympy.nan
+    # with variables the sign of a zero is unknown: zoo stays, and from_sympy says what to do
+    s = sd.to_sympy((x - x) ** -1.0)
+    assert s is sympy.zoo
+    with pytest.raises(sd.UnsupportedError, match=r"unsigned infinity .*xreplace\(\{sympy.zoo: sympy.oo\}\)"):
+        sd.from_sympy(s * sympy.Symbol("x"))

@@ -275,9 +275,35 @@ def _by_zero(name: str, kind: str, a: Any, sign: int) -> Any:
 
 def _zero_signs(divisor: Node) -> Any:
     """-1 where a divisor without variables is -0.0 (NumPy's 1.0 / -0.0 is -inf), else 1."""
-    if divisor.dtype.kind != "f" or any(n.op.name == "var" for n in toposort([divisor])):
+    if divisor.dtype.kind != "f" or _has_variables(divisor):
         return 1
     return np.where(np.signbit(evaluate(divisor)), -1, 1)
+
+
+def _has_variables(node: Node) -> bool:
+    return any(n.op.name == "var" for n in toposort([node]))
+
+
+_LOGARITHMS = frozenset({"log", "log2", "log10", "log1p"})
+
+
+def _unsigned_infinities(n: Node, out: Arr) -> Arr:
+    """NumPy's values where SymPy's is the unsigned infinity zoo (log(0), 0 ** -1, 1 / 0 with
+    complex numbers, gamma(0)): a node without variables takes them from the evaluator
+    (0.0 ** -1 is inf, (-0.0) ** -1 -inf, gamma(-1.0) nan), and a logarithm's is -oo at
+    either sign of zero; any other stays zoo, its sign depending on the variables'
+    (``(x - x) ** -1.0`` is inf, ``(x * 0.0) ** -1.0`` -inf at x < 0)."""
+    at = _map(lambda v: v is sympy.zoo, out)
+    if not at.any():
+        return out
+    if not _has_variables(n):
+        with np.errstate(all="ignore"):
+            known = _map(number, np.broadcast_to(np.asarray(evaluate(n)).astype(object), out.shape))
+    elif n.op.name in _LOGARITHMS:
+        known = _map(lambda v: -sympy.oo, out)
+    else:
+        return out
+    return _map(lambda z, v, k: k if z else v, at, out, known)
 
 
 def _is_zero(v: Any) -> bool:
@@ -727,7 +753,10 @@ def to_sympy(outputs: Node | Iterable[Node], real: bool = True) -> Any:
 
     Scalar variables become ``Symbol``s (``real=True`` by default, so ``Abs`` and ``Max``
     differentiate simply); a tensor variable ``W`` becomes the elements ``W[i, j]`` of an
-    ``IndexedBase``. Raises UnsupportedError naming an op SymPy cannot express.
+    ``IndexedBase``. Raises UnsupportedError naming an op SymPy cannot express. Poles at zero
+    take NumPy's values (``log(0.0)`` is -oo, ``(-0.0) ** -1`` -oo), where SymPy's would be
+    the unsigned ``zoo``; zoo remains only where the sign depends on variables
+    (``(x - x) ** -1.0``), and ``from_sympy`` refuses it.
 
     >>> x, y = sd.symbols("x y"); sd.to_sympy(sd.sigmoid(x) * y)
     y/(1 + exp(-x))
@@ -787,7 +816,7 @@ def to_sympy(outputs: Node | Iterable[Node], real: bool = True) -> Any:
                 else:
                     values[n] = _products(n_factors)
                 continue
-            values[n] = _convert_node(n, [values[i] for i in n.inputs], leaf)
+            values[n] = _unsigned_infinities(n, _convert_node(n, [values[i] for i in n.inputs], leaf))
     except RecursionError:  # SymPy's constructors inspect their arguments recursively
         raise UnsupportedError(
             f"to_sympy: SymPy cannot build an expression this deep ({len(order)} nodes); "
@@ -953,6 +982,9 @@ def _hint(e: Any) -> str:
         return "; write the matrix expression out with .as_explicit()"
     if isinstance(e, (sympy.Sum, sympy.Product, sympy.Integral, sympy.Derivative)):
         return "; evaluate it with .doit() first"
+    if e is sympy.zoo:
+        return ("; SymPy's unsigned infinity (as of 1/0 or log(0)) has no NumPy value: replace it "
+                "with the signed one meant, as in expr.xreplace({sympy.zoo: sympy.oo})")
     return ""
 
 
