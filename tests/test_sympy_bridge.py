@@ -627,3 +627,23 @@ def test_poles_at_zero_give_numpys_signed_infinities():
     assert s is sympy.zoo
     with pytest.raises(sd.UnsupportedError, match=r"unsigned infinity .*xreplace\(\{sympy.zoo: sympy.oo\}\)"):
         sd.from_sympy(s * sympy.Symbol("x"))
+
+
+def test_unsigned_64_bit_integers_survive_from_sympy():
+    # from_sympy read an integer past int64 as a float: uint64's 2**64 - 1, a value wrapped into
+    # it, and a cast's remainder modulo 2**64 lost their low bits
+    i, u = sd.var("i", dtype="int64"), sd.var("u", dtype="uint64")
+    top = np.uint64(2**64 - 1)
+    for e in [sd.const(top), sd.const(np.int64(-1)).astype("uint64"), sd.const(np.uint64(2**63)),
+              sd.const(np.int64(-5)).astype("uint64") + sd.const(np.uint64(3))]:
+        back = sd.from_sympy(sd.to_sympy(e))
+        assert back.dtype == np.uint64 and sd.evaluate(back) == sd.evaluate(e), (sd.to_text(e), back)
+    # a cast to or from uint64 comes back as that cast (the dtype the graph had, known from 2**64)
+    for e, point in [(i.astype("uint64"), {"i": np.int64(-1)}), (u.astype("int64"), {"u": top}),
+                     (i.astype("uint64") * sd.const(np.uint64(3)), {"i": np.int64(-7)})]:
+        back = sd.from_sympy(sd.to_sympy(e), shapes={"u": ((), "uint64")})
+        assert back.dtype == e.dtype, (sd.to_text(e), sd.to_text(back))
+        assert sd.evaluate(back, point) == sd.evaluate(e, point), sd.to_text(e)
+    assert sd.from_sympy(sd.to_sympy(i.astype("uint64"))) is i.astype("uint64")
+    # past uint64 NumPy has no integer dtype: a float, as before
+    assert sd.from_sympy(sympy.Integer(2**64)).dtype == np.float64

@@ -911,6 +911,9 @@ _LEAVES = (sympy.Indexed, sympy.matrices.expressions.matexpr.MatrixElement, symp
 def _children(e: sympy.Basic) -> list[Any]:
     if isinstance(e, (sympy.MatrixBase, sympy.NDimArray)):
         return list(e)
+    wrap = _wrap_64(e)
+    if wrap is not None:
+        return [wrap[0]]
     if isinstance(e, _LEAVES):
         return []
     if isinstance(e, sympy.MatrixExpr) and not isinstance(e, sympy.MatrixBase):
@@ -924,15 +927,29 @@ def _children(e: sympy.Basic) -> list[Any]:
     return list(e.args)
 
 
+def _wrap_64(e: sympy.Basic) -> tuple[Any, str] | None:
+    """An integer ``a`` wrapped into 64 bits as ``to_sympy`` writes a cast (see ``_wrap``):
+    ``Mod(a, 2**64)`` is ``a.astype("uint64")`` and ``Mod(a + 2**63, 2**64) - 2**63``
+    ``a.astype("int64")``, as ``(a, dtype)``, else None. The remainder itself could not be
+    computed in int64, and in float64 it loses the low bits."""
+    low = 0
+    if isinstance(e, sympy.Add) and len(e.args) == 2 and e.args[0] == -(2**63):
+        e, low = e.args[1], -(2**63)
+    if not (isinstance(e, sympy.Mod) and e.args[1] == 2**64):
+        return None
+    a = e.args[0] + low
+    return (a, "int64" if low else "uint64") if a.is_integer else None
+
+
 def _integer_quotient(e: sympy.Basic) -> bool:
     num, den = sympy.fraction(e)
     return bool(den != 1 and num.is_integer and den.is_integer)
 
 
 def _leaf(e: sympy.Basic, shapes: Mapping[str, Any], made: dict[str, Node]) -> Any:
-    if isinstance(e, sympy.Integer):
+    if isinstance(e, sympy.Integer):  # of the dtype NumPy gives it: int64, or uint64 past int64
         v = int(e)
-        return v if -(2**63) <= v < 2**63 else float(v)
+        return v if -(2**63) <= v < 2**64 else float(v)
     if e is sympy.nan:
         return math.nan
     if isinstance(e, sympy.Number):
@@ -1013,6 +1030,9 @@ _COMBINED = (sympy.Add, sympy.Mul, sympy.Pow, sympy.log, sympy.Max, sympy.Min, s
 
 
 def _combine(e: sympy.Basic, vals: list[Any]) -> Any:
+    wrap = _wrap_64(e)
+    if wrap is not None:
+        return FUNCTIONS["astype"](vals[0], wrap[1])
     if isinstance(e, sympy.Add):
         terms = sorted(vals, key=_is_negated)  # positive terms first: a + b - c
         acc = terms[0]
