@@ -6,6 +6,7 @@ import pytest
 import sympy
 
 import symdiff as sd
+from symdiff.interop.sympy import number
 
 # scalar expressions of x and y; derivatives checked against SymPy's own
 CORPUS = [
@@ -529,21 +530,26 @@ def _is_long_product(e) -> bool:
     return e.is_Mul and sum(not a.is_Number for a in e.args) >= 2
 
 
+def _inside(e):
+    """``e`` in SymPy as part of a larger expression: a constant reads exactly (2.0 is 2)."""
+    return number(e.op.value.item()) if e.op.name == "const" else sd.to_sympy(e)
+
+
 def _random_product_chain(rng, pool):
     """A chain of products, quotients and negations built left to right, with the SymPy
     expression one SymPy operation per node gives, and whether that expression became a short
     product again after a long one (``x*y/x``): SymPy then distributes a number over a sum
     (2*(x + 1) is 2*x + 2), which it does not do for the product built at once."""
     head = rng.choice(pool)
-    e, want = head, sd.to_sympy(head)
+    e, want = head, _inside(head)
     long_seen = collapsed = False
     for _ in range(rng.randrange(1, 14)):
         f = rng.choice(pool)
         r = rng.random()
         if r < 0.55:
-            e, want = e * f, want * sd.to_sympy(f)
+            e, want = e * f, want * _inside(f)
         elif r < 0.85:
-            e, want = e / f, want / sd.to_sympy(f)
+            e, want = e / f, want / _inside(f)
         else:
             e, want = -e, -want
         long_seen = long_seen or _is_long_product(want)
@@ -567,6 +573,8 @@ def test_product_chains_convert_as_one_operation_at_a_time():
     for _ in range(400):
         e, want, collapsed = _random_product_chain(rng, pool)
         got = sd.to_sympy(e)
+        if want.is_Integer:  # a float output SymPy holds as an integer is a Float
+            want = sympy.Float(want)
         if collapsed:  # the same value, perhaps not the same form
             assert sympy.simplify(got - want) == 0, (sd.to_text(e), got, want)
         else:
@@ -647,3 +655,31 @@ def test_unsigned_64_bit_integers_survive_from_sympy():
     assert sd.from_sympy(sd.to_sympy(i.astype("uint64"))) is i.astype("uint64")
     # past uint64 NumPy has no integer dtype: a float, as before
     assert sd.from_sympy(sympy.Integer(2**64)).dtype == np.float64
+
+
+def test_float_outputs_come_back_as_floats():
+    # to_sympy reads 2.0 as SymPy's Integer 2, and from_sympy (a Float is float64, an Integer
+    # int64) made sd.const(2.0) an int64 constant on the way back
+    i, x = sd.var("i", dtype="int64"), sd.var("x")
+    I, X = sympy.Symbol("i", integer=True), sympy.Symbol("x", real=True)
+    assert sd.to_sympy(2.0 * i) == sympy.Float(2.0) * I
+    assert sympy.srepr(sd.to_sympy(sd.const(2.0))) == sympy.srepr(sympy.Float(2.0, precision=53))
+    assert sd.to_sympy(sd.const(2)) == sympy.Integer(2)
+    for e, point in [(sd.const(2.0), {}), (sd.const([1.0, 2.5, -3.0]), {}), (x - x + 2.0, {"x": 0.5}),
+                     (sd.sqrt(i), {"i": np.int64(4)}), (sd.where(i > 0, 1.0, 2.0), {"i": np.int64(1)}),
+                     (2.0 * i, {"i": np.int64(3)}), (i * 1.0 + 1, {"i": np.int64(-4)}),
+                     ((i * 1.0) // 3, {"i": np.int64(7)}), (sd.sum(sd.const([1.0, 2.0])), {}),
+                     (sd.const(2), {}), (i * 3, {"i": np.int64(5)})]:
+        s = sd.to_sympy(e)
+        back = sd.from_sympy(s)
+        assert back.dtype == e.dtype, (sd.to_text(e), s, back.dtype)
+        used = {n.op.var_name for n in sd.toposort(back) if n.op.name == "var"}
+        np.testing.assert_array_equal(sd.evaluate(back, {k: v for k, v in point.items() if k in used}),
+                                      sd.evaluate(e, point), err_msg=sd.to_text(e))
+    # from_sympy reads the kind SymPy gives: a Float as float64, an Integer as int64
+    assert sd.from_sympy(sympy.Float(2.0)).dtype == np.float64
+    assert sd.from_sympy(sympy.Integer(2)).dtype == np.int64
+    # numbers inside an expression stay exact, the float variables giving the dtype back
+    assert sd.to_sympy(x * 2.0) == 2 * X and sd.to_sympy(x * 0.1) == X / 10
+    assert sd.from_sympy(sd.to_sympy(x * 2.0)).dtype == np.float64
+    assert sd.to_sympy(sd.floor(x)) == sympy.floor(X)  # an integer, but of a float variable

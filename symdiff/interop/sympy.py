@@ -620,6 +620,29 @@ def _convert_values(n: Node, args: list[Arr], leaf: Callable[[Node], Arr]) -> Ar
     raise UnsupportedError(f"to_sympy: the op {name!r} has no SymPy equivalent{hint}")
 
 
+def _float_values(a: Arr, floating: bool) -> Arr:
+    """The values of a float output that ``from_sympy`` would read back as int64, as Floats:
+    an integer (the constant 2.0 is SymPy's 2, x - x + 2.0 too) and, for an output without
+    float variables (``floating`` false), any value that may be one, having only integer
+    symbols and numbers (2.0 * i is SymPy's 2*i, made 2.0*i). A value SymPy knows is no
+    integer (1/10) reads back as a float already."""
+    def as_float(v: Any) -> Any:
+        if getattr(v, "is_Integer", False) or not floating and getattr(v, "is_integer", None) is not False:
+            return sympy.Float(1.0) * v
+        return v
+
+    return _map(as_float, a)
+
+
+def _on_float_variables(order: Sequence[Node]) -> set[Node]:
+    """The nodes of ``order`` that depend on a float variable."""
+    out: set[Node] = set()
+    for n in order:
+        if (n.op.name == "var" and n.dtype.kind == "f") or any(i in out for i in n.inputs):
+            out.add(n)
+    return out
+
+
 def _to_result(a: Arr) -> Any:
     if a.ndim == 0:
         return a[()]
@@ -756,7 +779,10 @@ def to_sympy(outputs: Node | Iterable[Node], real: bool = True) -> Any:
     ``IndexedBase``. Raises UnsupportedError naming an op SymPy cannot express. Poles at zero
     take NumPy's values (``log(0.0)`` is -oo, ``(-0.0) ** -1`` -oo), where SymPy's would be
     the unsigned ``zoo``; zoo remains only where the sign depends on variables
-    (``(x - x) ** -1.0``), and ``from_sympy`` refuses it.
+    (``(x - x) ** -1.0``), and ``from_sympy`` refuses it. Numbers read exactly (``x * 2.0`` is
+    ``2*x``, ``x * 0.1`` ``x/10``), but a float output SymPy would hold as an integer is a Float
+    (the constant 2.0 is ``Float(2.0)``, ``2.0 * i`` ``2.0*i``), so ``from_sympy``, which reads
+    a Float as float64 and an Integer as int64, gives float64 back.
 
     >>> x, y = sd.symbols("x y"); sd.to_sympy(sd.sigmoid(x) * y)
     y/(1 + exp(-x))
@@ -817,12 +843,14 @@ def to_sympy(outputs: Node | Iterable[Node], real: bool = True) -> Any:
                     values[n] = _products(n_factors)
                 continue
             values[n] = _unsigned_infinities(n, _convert_node(n, [values[i] for i in n.inputs], leaf))
-    except RecursionError:  # SymPy's constructors inspect their arguments recursively
+        floating = _on_float_variables(order)
+        results = [_to_result(_float_values(values[r], r in floating) if r.dtype.kind == "f" else values[r])
+                   for r in roots]
+    except RecursionError:  # SymPy's constructors and assumptions inspect their arguments recursively
         raise UnsupportedError(
             f"to_sympy: SymPy cannot build an expression this deep ({len(order)} nodes); "
             "convert a part of it"
         ) from None
-    results = [_to_result(values[r]) for r in roots]
     return results[0] if single else results
 
 
