@@ -246,3 +246,16 @@ def test_long_products_convert_to_sympy_in_linear_work():
     sd.to_sympy(graph(20))  # imports and caches filled once
     calls = [_python_calls(lambda: sd.to_sympy(small)), _python_calls(lambda: sd.to_sympy(large))]
     assert calls[1] < 5 * calls[0], calls
+
+
+def test_product_chain_100000_deep_converts_to_sympy():
+    # quotients and negations in the chain too: SymPy's product is built once, without
+    # recursion, where one product per node took 15 s
+    import sympy
+
+    x, y, z = sd.symbols("x y z")
+    e, cycle = x, [y, z, x]
+    for k in range(100_000):
+        e = e * cycle[k % 3] if k % 5 else -(e / cycle[k % 3])
+    X, Y, Z = sympy.symbols("x y z", real=True)
+    assert sd.to_sympy(e) == X**20000 * Y**20000 * Z**20001
