@@ -1,10 +1,12 @@
 import math
+import random
 
 import numpy as np
 import pytest
 import sympy
 
 import symdiff as sd
+from symdiff.interop.sympy import number
 
 # scalar expressions of x and y; derivatives checked against SymPy's own
 CORPUS = [
@@ -522,3 +524,162 @@ def test_values_outside_the_real_domain_are_sympys_principal_ones():
         with np.errstate(invalid="ignore"):
             got = sympy.lambdify(X, s, "numpy")(np.float64(-4.0))
         np.testing.assert_equal(got, sd.evaluate(e, {"x": -4.0}))
+
+
+def _is_long_product(e) -> bool:
+    return e.is_Mul and sum(not a.is_Number for a in e.args) >= 2
+
+
+def _inside(e):
+    """``e`` in SymPy as part of a larger expression: a constant reads exactly (2.0 is 2)."""
+    return number(e.op.value.item()) if e.op.name == "const" else sd.to_sympy(e)
+
+
+def _random_product_chain(rng, pool):
+    """A chain of products, quotients and negations built left to right, with the SymPy
+    expression one SymPy operation per node gives, and whether that expression became a short
+    product again after a long one (``x*y/x``): SymPy then distributes a number over a sum
+    (2*(x + 1) is 2*x + 2), which it does not do for the product built at once."""
+    head = rng.choice(pool)
+    e, want = head, _inside(head)
+    long_seen = collapsed = False
+    for _ in range(rng.randrange(1, 14)):
+        f = rng.choice(pool)
+        r = rng.random()
+        if r < 0.55:
+            e, want = e * f, want * _inside(f)
+        elif r < 0.85:
+            e, want = e / f, want / _inside(f)
+        else:
+            e, want = -e, -want
+        long_seen = long_seen or _is_long_product(want)
+        collapsed = collapsed or (long_seen and not _is_long_product(want))
+    return e, want, collapsed
+
+
+def test_product_chains_convert_as_one_operation_at_a_time():
+    # to_sympy builds a chain of products once from all its factors (one SymPy product per node
+    # was quadratic): the result is the one SymPy builds one operation at a time, repeated
+    # factors, shared subexpressions and constants included, and has the evaluator's values
+    x, y, z = sd.symbols("x y z")
+    X, Y, Z = sympy.symbols("x y z", real=True)
+    shared = sd.sin(x) * y
+    pool = [x, y, z, shared, shared, sd.exp(x), x + y, x + 1, 2 * (x + y), x ** 2, sd.sqrt(x), 1 / y,
+            -y, sd.const(2.0), sd.const(3), sd.const(0.5), sd.const(1 / 3), sd.const(-1.0),
+            sd.const(1.0), sd.const(1e-5), sd.sqrt(sd.const(7)), sd.sqrt(sd.const(2)), x ** 0.5]
+    rng = random.Random(0)
+    point = {"x": 0.7, "y": -1.3, "z": 2.1}
+    same = 0
+    for _ in range(400):
+        e, want, collapsed = _random_product_chain(rng, pool)
+        got = sd.to_sympy(e)
+        if want.is_Integer:  # a float output SymPy holds as an integer is a Float
+            want = sympy.Float(want)
+        if collapsed:  # the same value, perhaps not the same form
+            assert sympy.simplify(got - want) == 0, (sd.to_text(e), got, want)
+        else:
+            assert sympy.srepr(got) == sympy.srepr(want), sd.to_text(e)
+            same += 1
+        at = {X: sympy.Float(point["x"]), Y: sympy.Float(point["y"]), Z: sympy.Float(point["z"])}
+        value = complex(got.xreplace(at).evalf(30))
+        assert value.imag == 0 or math.isclose(value.imag, 0, abs_tol=1e-12), (sd.to_text(e), value)
+        used = {n.op.var_name for n in sd.toposort(e) if n.op.name == "var"}
+        expected = sd.evaluate(e, {k: v for k, v in point.items() if k in used})
+        assert math.isclose(value.real, expected, rel_tol=1e-12, abs_tol=1e-300), (sd.to_text(e), value, expected)
+    assert same > 300
+
+
+def test_product_chains_keep_numpys_division_by_zero_and_broadcast():
+    x, y = sd.var("x"), sd.var("y")
+    W = sd.var("W", (2, 3))
+    X, Y = sympy.symbols("x y", real=True)
+    Wb = sympy.IndexedBase("W", shape=(2, 3), real=True)
+    for e in [x * y * 2.0 / sd.const(0.0) * y, -(x * y * sd.sin(x)) / sd.const(-0.0) * x,
+              x * y * y / (y - y) * 3.0, x * W * y / 2.0 * W, -(x * W) * sd.const([1.0, 0.0, -0.0]) / y]:
+        got = sd.to_sympy(e)
+        assert not got.has(sympy.zoo), (e, got)
+        for xv, yv in [(1.5, -2.0), (-0.5, 3.0), (0.0, 1.0)]:
+            W0 = np.arange(6.0).reshape(2, 3) - 2.5
+            subs = {X: xv, Y: yv, **{Wb[i, j]: W0[i, j] for i in range(2) for j in range(3)}}
+            want = np.asarray(sd.evaluate(e, {k: v for k, v in {"x": xv, "y": yv, "W": W0}.items()
+                                              if k in {n.op.var_name for n in sd.toposort(e) if n.op.name == "var"}}))
+            value = got.xreplace(subs)
+            value = np.array(value.tolist() if hasattr(value, "tolist") else value, dtype=float)
+            np.testing.assert_allclose(value.ravel(), want.ravel(), rtol=1e-12, err_msg=str(e))
+
+
+def test_poles_at_zero_give_numpys_signed_infinities():
+    # SymPy's log(0) and 0**-1 are the unsigned zoo, which from_sympy cannot convert, where the
+    # evaluator gives -inf and inf
+    zero, minus_zero = sd.const(0.0), sd.const(-0.0)
+    x = sd.var("x")
+    exprs = [sd.log(zero), sd.log(minus_zero), sd.log2(zero), sd.log10(minus_zero),
+             sd.log1p(sd.const(-1.0)), zero ** -1, minus_zero ** -1, minus_zero ** -2, zero ** -0.5,
+             minus_zero ** sd.const(-3), sd.reciprocal(zero), sd.reciprocal(minus_zero),
+             sd.gamma(zero), sd.gamma(minus_zero), sd.gamma(sd.const(-1.0)),
+             sd.log(sd.const([0.0, 1.0, -0.0])), sd.const([0.0, -0.0, 2.0]) ** -1, x * sd.log(zero),
+             sd.log(x - x), sd.log1p(x * 0.0 - 1.0)]
+    for e in exprs:
+        s = sd.to_sympy(e)
+        assert not s.has(sympy.zoo), (sd.to_text(e), s)
+        with np.errstate(all="ignore"):
+            want = np.asarray(sd.evaluate(e, {"x": 1.5} if "x" in sd.to_text(e) else {}))
+            back = sd.from_sympy(s)
+            got = np.asarray(sd.evaluate(back, {"x": 1.5} if "x" in sd.to_text(back) else {}))
+        np.testing.assert_array_equal(got, want, err_msg=sd.to_text(e))
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(want), err_msg=sd.to_text(e))
+    assert sd.to_sympy(sd.log(zero)) == -sympy.oo and sd.to_sympy(minus_zero ** -1) == -sympy.oo
+    assert sd.to_sympy(zero ** -1) == sympy.oo and sd.to_sympy(sd.gamma(sd.const(-2.0))) is sympy.nan
+    # with variables the sign of a zero is unknown: zoo stays, and from_sympy says what to do
+    s = sd.to_sympy((x - x) ** -1.0)
+    assert s is sympy.zoo
+    with pytest.raises(sd.UnsupportedError, match=r"unsigned infinity .*xreplace\(\{sympy.zoo: sympy.oo\}\)"):
+        sd.from_sympy(s * sympy.Symbol("x"))
+
+
+def test_unsigned_64_bit_integers_survive_from_sympy():
+    # from_sympy read an integer past int64 as a float: uint64's 2**64 - 1, a value wrapped into
+    # it, and a cast's remainder modulo 2**64 lost their low bits
+    i, u = sd.var("i", dtype="int64"), sd.var("u", dtype="uint64")
+    top = np.uint64(2**64 - 1)
+    for e in [sd.const(top), sd.const(np.int64(-1)).astype("uint64"), sd.const(np.uint64(2**63)),
+              sd.const(np.int64(-5)).astype("uint64") + sd.const(np.uint64(3))]:
+        back = sd.from_sympy(sd.to_sympy(e))
+        assert back.dtype == np.uint64 and sd.evaluate(back) == sd.evaluate(e), (sd.to_text(e), back)
+    # a cast to or from uint64 comes back as that cast (the dtype the graph had, known from 2**64)
+    for e, point in [(i.astype("uint64"), {"i": np.int64(-1)}), (u.astype("int64"), {"u": top}),
+                     (i.astype("uint64") * sd.const(np.uint64(3)), {"i": np.int64(-7)})]:
+        back = sd.from_sympy(sd.to_sympy(e), shapes={"u": ((), "uint64")})
+        assert back.dtype == e.dtype, (sd.to_text(e), sd.to_text(back))
+        assert sd.evaluate(back, point) == sd.evaluate(e, point), sd.to_text(e)
+    assert sd.from_sympy(sd.to_sympy(i.astype("uint64"))) is i.astype("uint64")
+    # past uint64 NumPy has no integer dtype: a float, as before
+    assert sd.from_sympy(sympy.Integer(2**64)).dtype == np.float64
+
+
+def test_float_outputs_come_back_as_floats():
+    # to_sympy reads 2.0 as SymPy's Integer 2, and from_sympy (a Float is float64, an Integer
+    # int64) made sd.const(2.0) an int64 constant on the way back
+    i, x = sd.var("i", dtype="int64"), sd.var("x")
+    I, X = sympy.Symbol("i", integer=True), sympy.Symbol("x", real=True)
+    assert sd.to_sympy(2.0 * i) == sympy.Float(2.0) * I
+    assert sympy.srepr(sd.to_sympy(sd.const(2.0))) == sympy.srepr(sympy.Float(2.0, precision=53))
+    assert sd.to_sympy(sd.const(2)) == sympy.Integer(2)
+    for e, point in [(sd.const(2.0), {}), (sd.const([1.0, 2.5, -3.0]), {}), (x - x + 2.0, {"x": 0.5}),
+                     (sd.sqrt(i), {"i": np.int64(4)}), (sd.where(i > 0, 1.0, 2.0), {"i": np.int64(1)}),
+                     (2.0 * i, {"i": np.int64(3)}), (i * 1.0 + 1, {"i": np.int64(-4)}),
+                     ((i * 1.0) // 3, {"i": np.int64(7)}), (sd.sum(sd.const([1.0, 2.0])), {}),
+                     (sd.const(2), {}), (i * 3, {"i": np.int64(5)})]:
+        s = sd.to_sympy(e)
+        back = sd.from_sympy(s)
+        assert back.dtype == e.dtype, (sd.to_text(e), s, back.dtype)
+        used = {n.op.var_name for n in sd.toposort(back) if n.op.name == "var"}
+        np.testing.assert_array_equal(sd.evaluate(back, {k: v for k, v in point.items() if k in used}),
+                                      sd.evaluate(e, point), err_msg=sd.to_text(e))
+    # from_sympy reads the kind SymPy gives: a Float as float64, an Integer as int64
+    assert sd.from_sympy(sympy.Float(2.0)).dtype == np.float64
+    assert sd.from_sympy(sympy.Integer(2)).dtype == np.int64
+    # numbers inside an expression stay exact, the float variables giving the dtype back
+    assert sd.to_sympy(x * 2.0) == 2 * X and sd.to_sympy(x * 0.1) == X / 10
+    assert sd.from_sympy(sd.to_sympy(x * 2.0)).dtype == np.float64
+    assert sd.to_sympy(sd.floor(x)) == sympy.floor(X)  # an integer, but of a float variable

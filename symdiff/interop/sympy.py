@@ -275,14 +275,44 @@ def _by_zero(name: str, kind: str, a: Any, sign: int) -> Any:
 
 def _zero_signs(divisor: Node) -> Any:
     """-1 where a divisor without variables is -0.0 (NumPy's 1.0 / -0.0 is -inf), else 1."""
-    if divisor.dtype.kind != "f" or any(n.op.name == "var" for n in toposort([divisor])):
+    if divisor.dtype.kind != "f" or _has_variables(divisor):
         return 1
     return np.where(np.signbit(evaluate(divisor)), -1, 1)
 
 
+def _has_variables(node: Node) -> bool:
+    return any(n.op.name == "var" for n in toposort([node]))
+
+
+_LOGARITHMS = frozenset({"log", "log2", "log10", "log1p"})
+
+
+def _unsigned_infinities(n: Node, out: Arr) -> Arr:
+    """NumPy's values where SymPy's is the unsigned infinity zoo (log(0), 0 ** -1, 1 / 0 with
+    complex numbers, gamma(0)): a node without variables takes them from the evaluator
+    (0.0 ** -1 is inf, (-0.0) ** -1 -inf, gamma(-1.0) nan), and a logarithm's is -oo at
+    either sign of zero; any other stays zoo, its sign depending on the variables'
+    (``(x - x) ** -1.0`` is inf, ``(x * 0.0) ** -1.0`` -inf at x < 0)."""
+    at = _map(lambda v: v is sympy.zoo, out)
+    if not at.any():
+        return out
+    if not _has_variables(n):
+        with np.errstate(all="ignore"):
+            known = _map(number, np.broadcast_to(np.asarray(evaluate(n)).astype(object), out.shape))
+    elif n.op.name in _LOGARITHMS:
+        known = _map(lambda v: -sympy.oo, out)
+    else:
+        return out
+    return _map(lambda z, v, k: k if z else v, at, out, known)
+
+
+def _is_zero(v: Any) -> bool:
+    return bool(sympy.sympify(v).is_zero)
+
+
 def _division(n: Node, a: Arr, b: Arr) -> Arr:
     name, kind = n.op.name, n.dtype.kind
-    at_zero = _map(lambda v: bool(sympy.sympify(v).is_zero), b)
+    at_zero = _map(_is_zero, b)
     if kind == "c" or not at_zero.any():
         return _map(_BINARY[name], a, b)
     signs = np.broadcast_to(np.asarray(_zero_signs(n.inputs[1]), dtype=object), b.shape)
@@ -590,6 +620,29 @@ def _convert_values(n: Node, args: list[Arr], leaf: Callable[[Node], Arr]) -> Ar
     raise UnsupportedError(f"to_sympy: the op {name!r} has no SymPy equivalent{hint}")
 
 
+def _float_values(a: Arr, floating: bool) -> Arr:
+    """The values of a float output that ``from_sympy`` would read back as int64, as Floats:
+    an integer (the constant 2.0 is SymPy's 2, x - x + 2.0 too) and, for an output without
+    float variables (``floating`` false), any value that may be one, having only integer
+    symbols and numbers (2.0 * i is SymPy's 2*i, made 2.0*i). A value SymPy knows is no
+    integer (1/10) reads back as a float already."""
+    def as_float(v: Any) -> Any:
+        if getattr(v, "is_Integer", False) or not floating and getattr(v, "is_integer", None) is not False:
+            return sympy.Float(1.0) * v
+        return v
+
+    return _map(as_float, a)
+
+
+def _on_float_variables(order: Sequence[Node]) -> set[Node]:
+    """The nodes of ``order`` that depend on a float variable."""
+    out: set[Node] = set()
+    for n in order:
+        if (n.op.name == "var" and n.dtype.kind == "f") or any(i in out for i in n.inputs):
+            out.add(n)
+    return out
+
+
 def _to_result(a: Arr) -> Any:
     if a.ndim == 0:
         return a[()]
@@ -599,44 +652,122 @@ def _to_result(a: Arr) -> Any:
 
 
 def _is_plain_sum(n: Node) -> bool:
-    return n.op.name in ("add", "sub") and n.dtype.kind != "b" and all(
-        i.dtype.kind != "b" for i in n.inputs)
+    return n.op.name in ("add", "sub") and _on_numbers(n)
 
 
-def _inner_sums(order: Sequence[Node], roots: Sequence[Node]) -> set[Node]:
-    """The sums and differences whose one use is as the first term of another one of the same
-    shape: ``x1 + x2`` in ``x1 + x2 + x3``. SymPy sorts and collects the terms of every sum it
-    builds, so building ``x1 + ... + xn`` one addition at a time takes time quadratic in n;
-    the outermost sum is built once from all the terms instead. Only first terms are
-    gathered, so SymPy meets the terms in the order and grouping the additions give (floats
-    add up in the same order), and ``a - (b + c)`` is still SymPy's ``a - b - c``."""
+def _is_plain_product(n: Node) -> bool:
+    return n.op.name in ("mul", "div", "neg") and _on_numbers(n)
+
+
+def _on_numbers(n: Node) -> bool:
+    return n.dtype.kind != "b" and all(i.dtype.kind != "b" for i in n.inputs)
+
+
+def _inner_links(order: Sequence[Node], roots: Sequence[Node],
+                 is_link: Callable[[Node], bool]) -> set[Node]:
+    """The links of a chain (``is_link``: sums, or products) whose one use is as the first
+    input of another link of the same shape: ``x1 + x2`` in ``x1 + x2 + x3``. SymPy sorts and
+    collects the arguments of every sum and product it builds, so building ``x1 + ... + xn``
+    one operation at a time takes time quadratic in n; the outermost link is built once from
+    all the chain's arguments instead, and the inner ones are never built. Only first inputs
+    are followed, so SymPy meets the arguments in the order and grouping the operations give
+    (floats add up and multiply in the same order), and ``a - (b + c)`` is still SymPy's
+    ``a - b - c``."""
     uses: dict[Node, int] = {r: 1 for r in roots}
     first_of: dict[Node, Node] = {}
     for n in order:
         for i in n.inputs:
             uses[i] = uses.get(i, 0) + 1
-        if n.inputs and _is_plain_sum(n):
+        if n.inputs and is_link(n):
             first_of[n.inputs[0]] = n
-    return {a for a, n in first_of.items()
-            if uses.get(a) == 1 and _is_plain_sum(a) and a.shape == n.shape}
+    return {a for a, n in first_of.items() if uses.get(a) == 1 and is_link(a) and a.shape == n.shape}
+
+
+def _spread(items: Iterable[Any], is_same: str) -> list[Any]:
+    """The arguments of one SymPy sum (``is_same="is_Add"``) or product (``"is_Mul"``), an
+    argument that is itself one giving its own arguments in its place: SymPy reads such an
+    argument after all the others, which would add or multiply its number in another order
+    (rounding floats differently) than the operations one at a time did."""
+    out: list[Any] = []
+    for item in items:
+        if getattr(item, is_same, False):
+            out.extend(item.args)
+        else:
+            out.append(item)
+    return out
 
 
 def _add_all(terms: list[Arr], shape: tuple[int, ...]) -> Arr:
     """Elementwise SymPy sums of ``terms`` (arrays broadcasting to ``shape``), each built once:
-    the sum ``(t1 + t2) + t3 ...`` would be. A term that is a sum gives its own terms in its
-    place: SymPy reads a sum among the arguments of another one after all the others, which
-    would add its number up in another order (rounding floats differently)."""
+    the sum ``(t1 + t2) + t3 ...`` would be."""
     spread = [np.broadcast_to(t, shape) for t in terms]
     out = np.empty(shape, dtype=object)
     for idx in np.ndindex(*shape):
-        items: list[Any] = []
-        for t in spread:
-            term = t[idx]
-            if getattr(term, "is_Add", False):
-                items.extend(term.args)
-            else:
-                items.append(term)
-        out[idx] = sympy.Add(*items)
+        out[idx] = sympy.Add(*_spread((t[idx] for t in spread), "is_Add"))
+    return out
+
+
+def _factor_lists(a: Arr, shape: tuple[int, ...]) -> Arr:
+    """The start of a chain of products: per element, the list of its factors so far."""
+    a = np.broadcast_to(a, shape)
+    out = np.empty(shape, dtype=object)
+    for idx in np.ndindex(*shape):
+        out[idx] = [a[idx]]
+    return out
+
+
+def _is_long_product(v: Any) -> bool:
+    """Whether ``v`` is a product of two or more factors besides a number: multiplying such a
+    product by one more factor, SymPy only merges that factor in. A shorter one may become
+    something else (``2 * (x + 1)`` is ``2*x + 2``, ``-(x + 1)`` is ``-x - 1``)."""
+    if not getattr(v, "is_Mul", False):
+        return False
+    return sum(1 for a in v.args if not a.is_Number) >= 2
+
+
+def _has_numeric_root(v: Any) -> bool:
+    """Whether ``v`` has a factor such as sqrt(7): SymPy merges those into the product's number
+    (sqrt(7) * sqrt(7) is 7) only after all its other factors, so the number it meets, if a
+    float, would be rounded in another order than one multiplication at a time gives."""
+    return any(a.is_Pow and a.base.is_Number and a.exp.is_Rational and not a.exp.is_Integer
+               for a in sympy.Mul.make_args(v))
+
+
+def _multiply_on(n: Node, factors: Arr, args: list[Arr]) -> Arr:
+    """The factor lists ``factors`` (per element) of ``n``'s first input, taken on by ``n``
+    (a product, quotient or negation): while a product is short, the operation itself is
+    applied, as one operation at a time would; once it is long, the next factor is kept, to
+    be merged in once by ``_products``. Dividing by zero goes through ``_division``. A long
+    product that cancels down to a short one (``x * y / x / y``) is not noticed: its later
+    factors are still merged in at once, which gives the same value but may keep a sum whole
+    that one operation at a time would have multiplied out (``... * 2 * (z + 1) * x`` is
+    ``2*x*(z + 1)``, not ``x*(2*z + 2)``)."""
+    name = n.op.name
+    if name == "div" and _map(_is_zero, args[0]).any():
+        return _factor_lists(_division(n, _products(factors), args[0]), n.shape)
+    other = np.broadcast_to(args[0], n.shape) if args else None
+    for idx in np.ndindex(*n.shape):
+        items = factors[idx]
+        b = None if other is None else other[idx]
+        # a / b is SymPy's a * b**-1, -a its a * -1
+        factor = sympy.S.NegativeOne if b is None else b if name == "mul" else sympy.Pow(b, -1)
+        if len(items) == 1 and not _is_long_product(items[0]) or _has_numeric_root(factor):
+            p = _product_of(items)
+            items[:] = [_UNARY["neg"](p) if b is None else _BINARY[name](p, b)]
+        else:
+            items.append(factor)
+    return factors
+
+
+def _product_of(items: list[Any]) -> Any:
+    return items[0] if len(items) == 1 else sympy.Mul(*_spread(items, "is_Mul"))
+
+
+def _products(factors: Arr) -> Arr:
+    """The SymPy products of the factor lists ``factors`` (per element), each built once."""
+    out = np.empty(factors.shape, dtype=object)
+    for idx in np.ndindex(*factors.shape):
+        out[idx] = _product_of(factors[idx])
     return out
 
 
@@ -645,7 +776,13 @@ def to_sympy(outputs: Node | Iterable[Node], real: bool = True) -> Any:
 
     Scalar variables become ``Symbol``s (``real=True`` by default, so ``Abs`` and ``Max``
     differentiate simply); a tensor variable ``W`` becomes the elements ``W[i, j]`` of an
-    ``IndexedBase``. Raises UnsupportedError naming an op SymPy cannot express.
+    ``IndexedBase``. Raises UnsupportedError naming an op SymPy cannot express. Poles at zero
+    take NumPy's values (``log(0.0)`` is -oo, ``(-0.0) ** -1`` -oo), where SymPy's would be
+    the unsigned ``zoo``; zoo remains only where the sign depends on variables
+    (``(x - x) ** -1.0``), and ``from_sympy`` refuses it. Numbers read exactly (``x * 2.0`` is
+    ``2*x``, ``x * 0.1`` ``x/10``), but a float output SymPy would hold as an integer is a Float
+    (the constant 2.0 is ``Float(2.0)``, ``2.0 * i`` ``2.0*i``), so ``from_sympy``, which reads
+    a Float as float64 and an Integer as int64, gives float64 back.
 
     >>> x, y = sd.symbols("x y"); sd.to_sympy(sd.sigmoid(x) * y)
     y/(1 + exp(-x))
@@ -680,28 +817,40 @@ def to_sympy(outputs: Node | Iterable[Node], real: bool = True) -> Any:
         return out
 
     values: dict[Node, Arr] = {}
-    inner = _inner_sums(order, roots)
+    sums = _inner_links(order, roots, _is_plain_sum)
+    products = _inner_links(order, roots, _is_plain_product)
     terms: dict[Node, list[Arr]] = {}  # the terms of an inner sum, which is never built itself
+    factors: dict[Node, Arr] = {}  # the factor lists of an inner product, never built either
     try:
         for n in order:
             first = n.inputs[0] if n.inputs else None
-            if n in inner or first in inner:
+            if n in sums or first in sums:
                 a, b = n.inputs
                 last = values[b] if n.op.name == "add" else _map(lambda v: -v, values[b])
-                n_terms = [*terms.pop(a)] if a in inner else [values[a]]
+                n_terms = [*terms.pop(a)] if a in sums else [values[a]]
                 n_terms.append(last)
-                if n in inner:
+                if n in sums:
                     terms[n] = n_terms
                 else:
                     values[n] = _add_all(n_terms, n.shape)
                 continue
-            values[n] = _convert_node(n, [values[i] for i in n.inputs], leaf)
-    except RecursionError:  # SymPy's constructors inspect their arguments recursively
+            if n in products or first in products:
+                start = factors.pop(first) if first in products else _factor_lists(values[first], n.shape)
+                n_factors = _multiply_on(n, start, [values[i] for i in n.inputs[1:]])
+                if n in products:
+                    factors[n] = n_factors
+                else:
+                    values[n] = _products(n_factors)
+                continue
+            values[n] = _unsigned_infinities(n, _convert_node(n, [values[i] for i in n.inputs], leaf))
+        floating = _on_float_variables(order)
+        results = [_to_result(_float_values(values[r], r in floating) if r.dtype.kind == "f" else values[r])
+                   for r in roots]
+    except RecursionError:  # SymPy's constructors and assumptions inspect their arguments recursively
         raise UnsupportedError(
             f"to_sympy: SymPy cannot build an expression this deep ({len(order)} nodes); "
             "convert a part of it"
         ) from None
-    results = [_to_result(values[r]) for r in roots]
     return results[0] if single else results
 
 
@@ -790,6 +939,9 @@ _LEAVES = (sympy.Indexed, sympy.matrices.expressions.matexpr.MatrixElement, symp
 def _children(e: sympy.Basic) -> list[Any]:
     if isinstance(e, (sympy.MatrixBase, sympy.NDimArray)):
         return list(e)
+    wrap = _wrap_64(e)
+    if wrap is not None:
+        return [wrap[0]]
     if isinstance(e, _LEAVES):
         return []
     if isinstance(e, sympy.MatrixExpr) and not isinstance(e, sympy.MatrixBase):
@@ -803,15 +955,29 @@ def _children(e: sympy.Basic) -> list[Any]:
     return list(e.args)
 
 
+def _wrap_64(e: sympy.Basic) -> tuple[Any, str] | None:
+    """An integer ``a`` wrapped into 64 bits as ``to_sympy`` writes a cast (see ``_wrap``):
+    ``Mod(a, 2**64)`` is ``a.astype("uint64")`` and ``Mod(a + 2**63, 2**64) - 2**63``
+    ``a.astype("int64")``, as ``(a, dtype)``, else None. The remainder itself could not be
+    computed in int64, and in float64 it loses the low bits."""
+    low = 0
+    if isinstance(e, sympy.Add) and len(e.args) == 2 and e.args[0] == -(2**63):
+        e, low = e.args[1], -(2**63)
+    if not (isinstance(e, sympy.Mod) and e.args[1] == 2**64):
+        return None
+    a = e.args[0] + low
+    return (a, "int64" if low else "uint64") if a.is_integer else None
+
+
 def _integer_quotient(e: sympy.Basic) -> bool:
     num, den = sympy.fraction(e)
     return bool(den != 1 and num.is_integer and den.is_integer)
 
 
 def _leaf(e: sympy.Basic, shapes: Mapping[str, Any], made: dict[str, Node]) -> Any:
-    if isinstance(e, sympy.Integer):
+    if isinstance(e, sympy.Integer):  # of the dtype NumPy gives it: int64, or uint64 past int64
         v = int(e)
-        return v if -(2**63) <= v < 2**63 else float(v)
+        return v if -(2**63) <= v < 2**64 else float(v)
     if e is sympy.nan:
         return math.nan
     if isinstance(e, sympy.Number):
@@ -861,6 +1027,9 @@ def _hint(e: Any) -> str:
         return "; write the matrix expression out with .as_explicit()"
     if isinstance(e, (sympy.Sum, sympy.Product, sympy.Integral, sympy.Derivative)):
         return "; evaluate it with .doit() first"
+    if e is sympy.zoo:
+        return ("; SymPy's unsigned infinity (as of 1/0 or log(0)) has no NumPy value: replace it "
+                "with the signed one meant, as in expr.xreplace({sympy.zoo: sympy.oo})")
     return ""
 
 
@@ -889,6 +1058,9 @@ _COMBINED = (sympy.Add, sympy.Mul, sympy.Pow, sympy.log, sympy.Max, sympy.Min, s
 
 
 def _combine(e: sympy.Basic, vals: list[Any]) -> Any:
+    wrap = _wrap_64(e)
+    if wrap is not None:
+        return FUNCTIONS["astype"](vals[0], wrap[1])
     if isinstance(e, sympy.Add):
         terms = sorted(vals, key=_is_negated)  # positive terms first: a + b - c
         acc = terms[0]
