@@ -114,7 +114,7 @@ def _sees_new_region(n: Node, old: Node, kept: dict[Node, Node | None]) -> bool:
     input as it was in the graph, a whole term. (An input only rebuilt on the normal forms of
     its own inputs, ``kept``, is the term it was.)"""
     return isinstance(n.op, _REGION) and any(
-        i is not j and isinstance(i.op, _REGION) and kept.get(i, old) is not j
+        i is not j and isinstance(i.op, _REGION) and kept.get(i) is not j
         for i, j in zip(n.inputs, old.inputs))
 
 
