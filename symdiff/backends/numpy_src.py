@@ -38,14 +38,13 @@ from ..ir import (
     Dim, Node, Op, flatten_outputs, format_shape, map_nest, toposort, unflatten_outputs,
 )
 from ..ops.base import HELPERS, Const, Var, call_key, helper_source, literal
-from ..ops.diagonals import DiagonalEmbed
+from ..ops.diagonals import DiagonalEmbed, FusedSum, fuse_diagonal_sums
 from ..ops.elementwise import Binary, Elementwise, StopGradient
 from ..ops.nn import LogSoftmax, OneHot, Softmax
 from ..ops.products import MatMul
 from ..ops.reduce import Reduction
 from ..ops.shape import Arange, Concatenate, IndexAdd
 from ..ops.base import graph_variables
-from ..ops.diagonals import FusedSum, fuse_diagonal_sums
 
 # Constant arrays up to this many elements are written as literals; larger ones as base64 bytes.
 INLINE_CONST_LIMIT = 16

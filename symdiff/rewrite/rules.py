@@ -1282,7 +1282,8 @@ ONE_HOT = RuleSet([
     Rule(Pat((Add, Sub)), _band_sum),  # diagonal_embed(a) + diagonal_embed(b) -> diagonal_embed(a + b)
     Rule(Pat(Sum, x), _band_sum_axis),  # sum(diag(v), axis=1) -> v
     Rule(Pat(MatMul, x, y), lambda node, x, y: _matmul_identity(node, x, y)),  # I @ b -> b, reshape(I, (k, r, c)) @ b -> diagonal_embed(b)
-    Rule(Pat(Mul, x, y), _identity_times),  # reshape(I, (k, k, 1)) * v -> diagonal_embed(v)
+    Rule(Pat(Mul, x, y), _identity_times,
+         any_input=(Reshape, Index)),  # reshape(I, (k, k, 1)) * v -> diagonal_embed(v)
     Rule(Pat(DiagonalEmbed, x), _unit_diagonal_embed),  # diagonal_embed(d) into axes of size 1 -> reshape(d)
     Rule(Pat(Reshape, Pat(MatMul, name="p")), _batched_rows_product),  # reshape(reshape(y) @ x) -> y @ x
     Rule(Pat(Sum, x * y), _sum_times_one_hot),  # sum(e_l * x) -> x[l]
