@@ -168,6 +168,28 @@ def test_summed_cross_entropy_gradient_is_softmax_minus_one_hot():
                                        atol=1e-15)
 
 
+def test_one_example_cross_entropy_gradient_is_softmax_minus_one_hot():
+    # one example, its label a 0-d integer (a char-RNN's target at one step): the gradient
+    # meets index_add(-1.0, (k,), s_[label]), which is -one_hot(label, k)
+    z = sd.var("z", shape=(6,))
+    label = sd.var("label", dtype="int64")
+    zv = np.random.default_rng(2).normal(size=6) * 40
+    e = np.exp(zv - zv.max())
+    for loss in [-sd.log_softmax(z)[label], -sd.log(sd.softmax(z))[label]]:
+        g = sd.grad(loss, z)
+        s = sd.simplify(g)
+        assert str(s) == "softmax(z, axis=0) - one_hot(label, 6)"
+        for lv in range(6):
+            want = e / e.sum() - np.eye(6)[lv]
+            for h in (g, s):
+                np.testing.assert_allclose(sd.evaluate(h, {"z": zv, "label": lv}, simplify=False),
+                                           want, atol=1e-15)
+    # a label that is not 0-d, or a cotangent that is not a scalar, stays a scatter
+    two = sd.var("two", shape=(2,), dtype="int64")
+    s = sd.simplify(sd.grad(-sd.sum(sd.log_softmax(z)[two]), z))
+    assert "one_hot" not in {n.op.name for n in sd.toposort(s)}
+
+
 def test_log_of_a_sum_of_two_exponentials_is_logaddexp():
     y = sd.var("y")
     for e, want in [(sd.log(sd.exp(x) + sd.exp(y)), sd.logaddexp(x, y)),

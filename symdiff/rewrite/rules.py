@@ -27,8 +27,8 @@ grouped otherwise it may stay finite): a matter of range, like rounding. So:
 - Constant folding gives exactly what evaluation would (the same kernels), but refuses to fold
   arrays above ``FOLD_MAX_ELEMENTS`` elements and integer results that would overflow, so
   folding never takes long and never changes overflow behaviour.
-- The softmax cross-entropy rule turns ``index_add`` at ``[arange(n), labels]`` into
-  ``one_hot(labels)``: this assumes labels in ``[0, k)`` (a negative label, which indexing
+- The softmax cross-entropy rule turns ``index_add`` at ``[arange(n), labels]`` (or, for one
+  example, at ``[label]``) into ``one_hot(labels)``: this assumes labels in ``[0, k)`` (a negative label, which indexing
   would wrap around, gives a zero row instead).
 - The one-hot rules turn products with a one-hot vector into indexing under the same
   assumption: a label >= k raises IndexError, a negative one counts from the end.
@@ -655,9 +655,16 @@ def _is_range(r: Node, n: Any) -> bool:
     return isinstance(op, Arange) and (op.start, op.step, op.stop) == (0, 1, n)
 
 
-def _one_hot_nll(node: Node, g: Node) -> Node | None:
-    """index_add(g, (n, k), [arange(n), labels]) -> g[:, None] * one_hot(labels, k)."""
+def _one_hot_nll(node: Node) -> Node | None:
+    """index_add(g, (n, k), [arange(n), labels]) -> g[:, None] * one_hot(labels, k), and for one
+    example, index_add(g, (k,), [label]) -> g * one_hot(label, k)."""
     op: IndexAdd = node.op  # type: ignore[assignment]
+    g = node.inputs[0]
+    if op.spec == (("a",),) and len(op.shape) == 1:
+        label = node.inputs[1]
+        if label.shape != () or g.shape != ():
+            return None
+        return g * one_hot(label, op.shape[0], node.dtype)
     if op.spec != (("a",), ("a",)) or len(op.shape) != 2:
         return None
     _, rows, labels = node.inputs
@@ -769,7 +776,7 @@ STABILIZE = RuleSet([
     Rule((1 + exp_(x)) ** -1, lambda x: sigmoid(negative(x))),  # (1+exp(x))**-1 -> sigmoid(-x)
     Rule(Pat(Div, _e, 1 + Pat.var("e")), lambda x: sigmoid(x)),  # exp(x)/(1+exp(x)) -> sigmoid(x)
     Rule(Pat(Div, _e, Pat(Sum, Pat.var("e"))), _softmax_written_out),  # exp(x)/sum(exp(x)) -> softmax(x)
-    Rule(Pat(IndexAdd, Pat.var("g"), Pat.var("rows"), Pat.var("labels")), _one_hot_nll),  # index_add(g, [arange n, labels]) -> g * one_hot(labels)
+    Rule(Pat(IndexAdd), _one_hot_nll),  # index_add(g, [arange n, labels]) -> g * one_hot(labels), index_add(g, [label])
     Rule(Pat(Sum, Pat(OneHot, x)), lambda node, x: _sum_one_hot(node, x, 1)),  # sum(one_hot(l), -1) -> 1
     Rule(Pat(Sum, -Pat(OneHot, x)), lambda node, x: _sum_one_hot(node, x, -1)),  # sum(-one_hot(l), -1) -> -1
 ])
