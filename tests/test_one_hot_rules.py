@@ -171,6 +171,32 @@ def test_stacked_rows_of_one_array_are_a_slice():
     assert sd.simplify(gap).op.name == "concatenate"
 
 
+def test_scatters_into_rows_of_a_sequence_are_one_array():
+    # the gradient by a sequence read one row per step: one scatter of the whole (T, k) shape
+    # per step would make the sum cost T times the sequence; the rows stacked cost it once
+    steps = 7
+    Z = sd.var("Z", (steps, 4))
+    T = sd.var("T", (steps,), "int64")
+    Zv, Tv = rng.normal(size=(steps, 4)) * 5, np.array([0, 3, 2, 1, 3, 0, 2])
+    g = sd.grad(sum(-sd.log_softmax(Z[t])[T[t]] for t in range(steps)), Z)
+    s = sd.simplify(g)
+    assert count(s, "index_add") == 0 and count(s, "add") == 0 and count(s, "concatenate") == 1
+    want = sd.evaluate(g, {"Z": Zv, "T": Tv}, simplify=False)
+    e = np.exp(Zv - Zv.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(want, e / e.sum(axis=1, keepdims=True) - np.eye(4)[Tv], atol=1e-15)
+    np.testing.assert_allclose(sd.evaluate(s, {"Z": Zv, "T": Tv}, simplify=False), want, atol=1e-15)
+    np.testing.assert_allclose(sd.compile(s, inputs=[Z, T])(Zv, Tv), want, atol=1e-15)
+    # rows no step writes are zeros, or with fewer than half written, one scatter of the
+    # stacked rows; a row written again (X[-4] is X[2]) still adds
+    for size, rows, scatters, zeros in [(6, (0, 1, 2, 4, -1), 0, 0), (6, (2, 5), 0, 1),
+                                         (10, (1, 4), 1, 0), (6, (2, -4, 5), 1, 1)]:
+        X = sd.var("X", (size, 2))
+        e = sd.sum(sum((X[t] * (t + 2.0)) ** 2 for t in rows) * X[3])  # X[3] is a row too
+        s = close(sd.grad(e, X), {"X": rng.normal(size=(size, 2))})
+        assert count(s, "index_add") == scatters and count(s, "concatenate") == 1
+        assert count(s, "broadcast_to") == zeros
+
+
 def test_rnn_gradients_stack_and_stay_exact():
     # a small unrolled RNN: every parameter gradient is one product, values match hand-written BPTT
     h_, v_, steps = 4, 3, 6

@@ -60,7 +60,7 @@ from ..ops.reduce import Max, Min, Prod, Sum, count
 from ..ops.stable import HEADS, stable_form
 from ..ops.shape import (
     Arange, BroadcastTo, Concatenate, Index, IndexAdd, Reshape, Transpose, broadcast_to,
-    concatenate, index_shape, reshape, transpose,
+    concatenate, index_add, index_shape, reshape, transpose,
 )
 from .engine import Context
 from .pattern import Pat, Rule, RuleSet, scalar_constant, uniform_value
@@ -1382,12 +1382,50 @@ def _stack_columns(node: Node, terms: list[Node]) -> Node | None:
     return Node(Sum((axis,), True), (concatenate(terms, axis=axis),))
 
 
+def _stack_scatters(node: Node, terms: list[Node]) -> Node | None:
+    """index_add(v_1, shape, s_[t_1]) + ... + index_add(v_T, shape, s_[t_T]) (+ other terms), at
+    different rows t_k of the first axis -> the rows stacked, zeros where no term writes: one
+    array of the whole shape instead of T (backpropagation through an unrolled loop that reads
+    row t of a sequence at step t writes one such scatter per step, so the sum costs T times
+    the sequence). With fewer than half the rows written, one scatter of the stacked rows."""
+    size = node.shape[0] if node.ndim else None
+    if not isinstance(size, int):
+        return None
+    rows: dict[int, Node] = {}
+    others: list[Node] = []
+    for t in terms:
+        op = t.op
+        if isinstance(op, IndexAdd) and t.type == node.type and len(op.spec) == 1 \
+                and op.spec[0][0] == "i" and t.inputs[0].shape == node.shape[1:] \
+                and t.inputs[0].dtype == node.dtype:
+            r = op.spec[0][1] % size
+            if r not in rows:
+                rows[r] = t.inputs[0]
+                continue
+        others.append(t)
+    if len(rows) < 2:
+        return None
+    if 2 * len(rows) >= size:
+        zero = full(0, rows[next(iter(rows))])
+        out = concatenate([reshape(rows.get(r, zero), (1, *node.shape[1:])) for r in range(size)])
+    else:
+        at = sorted(rows)
+        out = index_add(concatenate([reshape(rows[r], (1, *node.shape[1:])) for r in at]), node.shape,
+                        const(np.asarray(at, dtype=np.intp)))
+    for t in others:
+        out = out + t
+    return out
+
+
 def _stack_sum(node: Node, ctx: Context) -> Node | None:
     terms = _addition_chain(ctx)
     if terms is None or len(terms) < 2:
         return None
-    stacked = _stack_products(node, terms)
-    return stacked if stacked is not None else _stack_columns(node, terms)
+    for stack in (_stack_products, _stack_columns, _stack_scatters):
+        stacked = stack(node, terms)
+        if stacked is not None:
+            return stacked
+    return None
 
 
 def _rows_of(n: Node) -> tuple[Node, int, int, int] | None:
@@ -1459,7 +1497,8 @@ def _concatenate_transposed(node: Node) -> Node | None:
 
 
 STACK = RuleSet([
-    Rule(Pat(Add), _stack_sum),  # A1@B1 + A2@B2 -> [A1 A2] @ [B1; B2], x1 + .. + xT -> sum([x1 .. xT])
+    Rule(Pat(Add), _stack_sum),  # A1@B1 + A2@B2 -> [A1 A2] @ [B1; B2], x1 + .. + xT -> sum([x1 .. xT]),
+    # index_add(v1, s_[1]) + index_add(v2, s_[2]) -> stack([0, v1, v2, ..])
     Rule(Pat(Concatenate), _concatenate_rows),  # concat([X[t], X[t+1], ..]) -> X[t:t+n]
     Rule(Pat(Concatenate), _concatenate_transposed),  # concat([a^T, b^T]) -> concat([a, b])^T
 ])
