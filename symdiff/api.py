@@ -14,13 +14,28 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .autodiff import cotangent_of, derivative, grad, hessian, hvp, jacobian, jvp, taylor, vjp
+from .autodiff import (
+    carry_outputs, cotangent_of, derivative, grad, hessian, hvp, jacobian, jvp, records_outputs, taylor, vjp,
+)
 from .backends.evaluate import evaluate as _evaluate
 from .backends.numpy_src import GeneratedModule, generate
 from .ir import Node, as_roots, count_nodes, flatten_outputs, toposort, unflatten_outputs
 from .ops.base import graph_variables
 from .printing import short_repr, to_text
-from .rewrite import simplify
+from .rewrite import output_nodes
+from .rewrite import simplify as _simplify
+
+
+@functools.wraps(_simplify)
+def simplify(outputs: Any, rules: Any = None, *, mapping: dict[Node, Node] | None = None) -> Any:
+    # A derivative stays one for pictures, which tell its function's nodes from the rest: the
+    # nodes it became are noted as derivatives of the function's nodes in their new forms.
+    if not records_outputs(output_nodes(outputs)):
+        return _simplify(outputs, rules, mapping=mapping)
+    track: dict[Node, Node] = {} if mapping is None else mapping
+    out = _simplify(outputs, rules, mapping=track)
+    carry_outputs(track)
+    return out
 
 
 AUTO_SIMPLIFY_NODES = 2000
@@ -136,8 +151,6 @@ def _for_codegen(outputs: Any, simplify: bool) -> tuple[Any, Callable[[Node], No
         carried.pop(n, None)
     return result, carried.get
 
-
-_simplify = simplify
 
 Outputs = Node | Sequence[Node] | Mapping[str, Node]
 

@@ -194,9 +194,66 @@ def _record_outputs(results: Sequence[Node], ys: Sequence[Node], order: Sequence
         _DIFFERENTIATED[key] = (weakref.ref(r, forget), outputs)
 
 
+def appended_nodes(order: Sequence[Node]) -> set[Node] | None:
+    """The nodes of ``order`` (a topological order) that reverse mode appended to the graph of
+    the function it differentiated, and the nodes computed from them; None when ``order``
+    holds no result of reverse mode. A function that is itself a derivative (the gradient a
+    Hessian differentiates) counts its own appended nodes too."""
+    pending = [n for n in order if differentiated_outputs(n) is not None]
+    if not pending:
+        return None
+    seen = set(pending)
+    appended: set[Node] = set()
+    functions: dict[int, set[Node]] = {}  # the results of one call share their outputs
+    while pending:
+        result = pending.pop()
+        outputs = differentiated_outputs(result) or ()
+        inside = functions.get(id(outputs))
+        if inside is None:
+            inside = functions[id(outputs)] = set(toposort(outputs))
+            for m in inside:
+                if m not in seen and differentiated_outputs(m) is not None:
+                    seen.add(m)
+                    pending.append(m)
+        appended.update(m for m in toposort([result]) if m not in inside)
+    for n in order:
+        if n not in appended and any(i in appended for i in n.inputs):
+            appended.add(n)
+    return appended
+
+
+def carry_outputs(mapping: dict[Node, Node]) -> None:
+    """Note each node a rewrite made of a derivative (``mapping``: each node of the rewritten
+    graph -> the node it became) as a derivative too, so that pictures still tell its
+    function's nodes from the appended ones: of the function's nodes that it reads, in their
+    new forms. The function need not have been rewritten with it, and its nodes may have
+    changed (``w * w`` -> ``w ** 2``); a function that is itself a derivative (a Hessian's
+    gradient) counts only its own function's nodes."""
+    groups: dict[int, tuple[tuple[Node, ...], list[Node]]] = {}
+    for r, r2 in mapping.items():
+        outs = differentiated_outputs(r)
+        if outs is not None and r2 is not r and r2.inputs:
+            groups.setdefault(id(outs), (outs, []))[1].append(r2)
+    if not groups:
+        return
+    reads = set(toposort([r2 for _, rs in groups.values() for r2 in rs]))
+    for outs, results in groups.values():
+        order = toposort(outs)
+        derived = appended_nodes(order) or ()
+        function = tuple({mapping[n]: None for n in order
+                          if n not in derived and n in mapping and mapping[n] in reads})
+        _record_outputs(results, function, toposort(function))
+
+
+def records_outputs(nodes: Iterable[Node]) -> bool:
+    """Whether some of ``nodes`` is a derivative the public functions returned."""
+    return any(differentiated_outputs(n) is not None for n in nodes)
+
+
 def differentiated_outputs(node: Node) -> tuple[Node, ...] | None:
     """The outputs whose derivative ``node`` was returned as (by the latest of ``grad``,
-    ``vjp``, ``jacobian``, ``hessian`` and ``hvp`` to return it), or None.
+    ``vjp``, ``jacobian``, ``hessian`` and ``hvp`` to return it), or None; for a derivative
+    ``simplify`` rebuilt, the function's nodes it reads, as ``simplify`` left them.
 
     >>> x = sd.var("x"); y = sd.sin(x); differentiated_outputs(sd.grad(y, x)) == (y,)
     """

@@ -249,6 +249,31 @@ def test_a_gradient_of_a_function_built_inline_is_drawn_with_its_forward_nodes()
     assert sorted(k for k in shown.values() if k != "forward") == ["const", "derivative", "derivative", "var", "var"]
 
 
+def test_a_simplified_gradient_drawn_alone_still_tells_its_function_apart():
+    # simplify rewrites the function's nodes the gradient reads too (w * w -> w ** 2): they are
+    # still the function's, though the function itself is not drawn or simplified
+    w = sd.var("w")
+    z = w
+    for _ in range(3):
+        z = sd.sin(z) * z + sd.exp(-z * z)
+    for g in (sd.simplify(sd.grad(z, w)), sd.simplify([z, sd.grad(z, w)])[1]):
+        function = set(sd.toposort(sd.simplify(z)))
+        shown = kinds_of(sd.draw(g, engine="python", max_nodes=500))
+        assert shown[w ** 2.0] == "forward" and shown[sd.cos(w)] == "derivative"
+        for n, kind in shown.items():
+            if kind in ("forward", "derivative"):
+                assert kind == ("forward" if n in function else "derivative"), sd.to_text(n)
+    # a Hessian's blocks, simplified together: the gradient's own nodes count as derivative
+    x, y, f = seed()
+    H = sd.simplify(sd.hessian(f, [x, y]))
+    function = set(sd.toposort(sd.simplify(f)))
+    shown = kinds_of(sd.draw([b for row in H for b in row], engine="python", max_nodes=500))
+    assert "derivative" in shown.values()
+    for n, kind in shown.items():
+        if kind in ("forward", "derivative"):
+            assert kind == ("forward" if n in function else "derivative"), sd.to_text(n)
+
+
 def test_a_hessian_drawn_alone_counts_both_passes_as_derivative():
     v = sd.var("v", shape=(2,))
     f = sd.sum(sd.exp(v) * v)

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..api import evaluate
-from ..autodiff import differentiated_outputs, node_gradients
+from ..autodiff import appended_nodes, node_gradients
 from ..ir import Node, as_roots, format_shape, toposort
 from ..ops import Const, DimSize, Var
 from .dot import LABEL_CHARS, dot_escape, one_line
@@ -175,31 +175,6 @@ def _run_dot(dot: str, fmt: str) -> bytes:
     return done.stdout
 
 
-def _appended(order: list[Node]) -> set[Node] | None:
-    """The nodes of ``order`` (a topological order) that reverse mode appended to the graph of
-    the function it differentiated, and the nodes computed from them; None when ``order``
-    holds no result of reverse mode. A function that is itself a derivative (the gradient a
-    Hessian differentiates) counts its own appended nodes too."""
-    pending = [n for n in order if differentiated_outputs(n) is not None]
-    if not pending:
-        return None
-    seen = set(pending)
-    appended: set[Node] = set()
-    while pending:
-        result = pending.pop()
-        function = toposort(differentiated_outputs(result) or ())
-        inside = set(function)
-        appended.update(m for m in toposort(result) if m not in inside)
-        for m in function:
-            if m not in seen and differentiated_outputs(m) is not None:
-                seen.add(m)
-                pending.append(m)
-    for n in order:
-        if n not in appended and any(i in appended for i in n.inputs):
-            appended.add(n)
-    return appended
-
-
 def _select(order: list[Node], roots: list[Node], max_nodes: int) -> tuple[list[Node], set[Node]]:
     """The nodes nearest the outputs, at most ``max_nodes``; the rest are elided."""
     if len(order) <= max_nodes:
@@ -256,7 +231,7 @@ def draw(
     if not roots:
         raise ValueError("draw needs at least one expression")
     order = toposort(roots)
-    derivative = _appended(order) if forward is None else None
+    derivative = appended_nodes(order) if forward is None else None
     if derivative is None:
         if forward is None:
             fwd_roots = roots[:1] if len(roots) > 1 else roots

@@ -30,16 +30,26 @@ def simplify(
 
     >>> x = sd.var("x"); sd.simplify(x * 1 + 0)   # x
     """
-    single = isinstance(outputs, Node) or _as_output(outputs) is not None
-    if single:
-        roots, spec = [as_node(outputs)], None
-    else:
-        roots, spec = flatten_outputs(outputs, "simplify", _as_output)
+    roots, spec = _roots(outputs)
+    single = spec is None
     # sums and products that hold the same terms become one node (merge_same_forms), and the
     # rules see what that changed: simplifying the result again finds nothing to do
     out = rewrite(roots, DEFAULT if rules is None else rules, mapping=mapping,
                   merge=merge_same_forms if rules is None else None)
     return out[0] if single else unflatten_outputs(spec, out)
+
+
+def output_nodes(outputs: Node | Iterable[Node]) -> list[Node]:
+    """The nodes ``simplify`` takes for outputs (one, or the items of nested lists, tuples and
+    dicts, numbers as constants)."""
+    return _roots(outputs)[0]
+
+
+def _roots(outputs: Node | Iterable[Node]) -> tuple[list[Node], object | None]:
+    """The output nodes, and how to nest results like ``outputs`` (None for one output)."""
+    if isinstance(outputs, Node) or _as_output(outputs) is not None:
+        return [as_node(outputs)], None
+    return flatten_outputs(outputs, "simplify", _as_output)
 
 
 def _as_output(item: object) -> Node | None:
@@ -49,4 +59,4 @@ def _as_output(item: object) -> Node | None:
     return None
 
 
-__all__ = ["DEFAULT", "Pat", "Rule", "RuleSet", "rewrite", "rewrite_once", "simplify"]
+__all__ = ["DEFAULT", "Pat", "Rule", "RuleSet", "output_nodes", "rewrite", "rewrite_once", "simplify"]
