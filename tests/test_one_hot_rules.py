@@ -195,6 +195,12 @@ def test_scatters_into_rows_of_a_sequence_are_one_array():
         s = close(sd.grad(e, X), {"X": rng.normal(size=(size, 2))})
         assert count(s, "index_add") == scatters and count(s, "concatenate") == 1
         assert count(s, "broadcast_to") == zeros
+    # a Hessian built one column at a time (s_[:, t]) by a loop over a vector's elements
+    x = sd.var("x", (5,))
+    for steps, scatters in [(range(5), 0), ((0, 3), 1)]:
+        H = sd.hessian(sum(sd.sin(x[t]) * x[t] for t in steps), x)
+        s = close(H, {"x": rng.normal(size=5)})
+        assert count(s, "index_add") == scatters and count(s, "concatenate") == 1
 
 
 def test_rnn_gradients_stack_and_stay_exact():

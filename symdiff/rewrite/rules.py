@@ -1382,36 +1382,55 @@ def _stack_columns(node: Node, terms: list[Node]) -> Node | None:
     return Node(Sum((axis,), True), (concatenate(terms, axis=axis),))
 
 
+def _scatter_slot(t: Node, node: Node) -> tuple[int, int] | None:
+    """(axis, position) when ``t`` is ``index_add(v, node's shape, s_[:, .., :, p])`` with ``v``
+    of ``node``'s dtype and of its shape without that axis (one row, or column, at position p)."""
+    op = t.op
+    if not isinstance(op, IndexAdd) or t.type != node.type:
+        return None
+    spec = op.spec
+    axis = len(spec) - 1
+    if not spec or spec[-1][0] != "i" or any(it != ("s", None, None, None) for it in spec[:-1]):
+        return None
+    size = node.shape[axis]
+    v = t.inputs[0]
+    if not isinstance(size, int) or v.dtype != node.dtype or v.shape != node.shape[:axis] + node.shape[axis + 1:]:
+        return None
+    return axis, spec[-1][1] % size
+
+
 def _stack_scatters(node: Node, terms: list[Node]) -> Node | None:
     """index_add(v_1, shape, s_[t_1]) + ... + index_add(v_T, shape, s_[t_T]) (+ other terms), at
-    different rows t_k of the first axis -> the rows stacked, zeros where no term writes: one
-    array of the whole shape instead of T (backpropagation through an unrolled loop that reads
-    row t of a sequence at step t writes one such scatter per step, so the sum costs T times
-    the sequence). With fewer than half the rows written, one scatter of the stacked rows."""
-    size = node.shape[0] if node.ndim else None
-    if not isinstance(size, int):
-        return None
-    rows: dict[int, Node] = {}
-    others: list[Node] = []
+    different positions t_k along one axis (``s_[t]``, ``s_[:, t]``, ...) -> the slices
+    stacked, zeros where no term writes: one array of the whole shape instead of T (the
+    gradient by a sequence that each unrolled step reads one row of, or a Hessian built one
+    column at a time, writes one scatter per step, so the sum costs T times the array). With
+    fewer than half the positions written, one scatter of the stacked slices."""
+    slots: dict[int, dict[int, Node]] = {}
     for t in terms:
-        op = t.op
-        if isinstance(op, IndexAdd) and t.type == node.type and len(op.spec) == 1 \
-                and op.spec[0][0] == "i" and t.inputs[0].shape == node.shape[1:] \
-                and t.inputs[0].dtype == node.dtype:
-            r = op.spec[0][1] % size
-            if r not in rows:
-                rows[r] = t.inputs[0]
-                continue
-        others.append(t)
-    if len(rows) < 2:
+        slot = _scatter_slot(t, node)
+        if slot is not None:
+            slots.setdefault(slot[0], {}).setdefault(slot[1], t)
+    if not slots:
         return None
-    if 2 * len(rows) >= size:
-        zero = full(0, rows[next(iter(rows))])
-        out = concatenate([reshape(rows.get(r, zero), (1, *node.shape[1:])) for r in range(size)])
+    axis, at = max(slots.items(), key=lambda kv: len(kv[1]))
+    if len(at) < 2:
+        return None
+    size = node.shape[axis]
+    taken = set(at.values())
+    others = [t for t in terms if t not in taken]
+
+    def piece(t: Node) -> Node:
+        return reshape(t.inputs[0], node.shape[:axis] + (1,) + node.shape[axis + 1:])
+
+    if 2 * len(at) >= size:
+        some = next(iter(at.values()))
+        zero = full(0, piece(some))
+        out = concatenate([piece(at[p]) if p in at else zero for p in range(size)], axis=axis)
     else:
-        at = sorted(rows)
-        out = index_add(concatenate([reshape(rows[r], (1, *node.shape[1:])) for r in at]), node.shape,
-                        const(np.asarray(at, dtype=np.intp)))
+        positions = sorted(at)
+        out = index_add(concatenate([piece(at[p]) for p in positions], axis=axis), node.shape,
+                        (*[slice(None)] * axis, const(np.asarray(positions, dtype=np.intp))))
     for t in others:
         out = out + t
     return out
