@@ -311,6 +311,39 @@ def test_explain_of_a_big_graph_shows_the_rows_nearest_the_output_in_a_notebook(
     assert str(e).count("\n" + e.rows[-1]["node"] + " ") == 1  # the text has every row
 
 
+def test_html_table_shows_the_whole_text_of_a_cut_name_on_hover():
+    import html.parser
+
+    class Titles(html.parser.HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.titles = {}
+            self.title = None
+
+        def handle_starttag(self, tag, attrs):
+            self.title = dict(attrs).get("title") if tag == "code" else None
+
+        def handle_data(self, data):
+            if self.title is not None:
+                self.titles[data] = self.title
+                self.title = None
+
+    w = sd.var("w")
+    z = w
+    for _ in range(2):
+        z = sd.sin(z) * z + sd.exp(-z * z)
+    # a comparison in a cut name: '<' must reach the tooltip escaped
+    e = sd.explain(sd.where(z < 2.0, z * w, w), values={"w": 0.5})
+    parser = Titles()
+    parser.feed(e._repr_html_())
+    cut = [r["node"] for r in e.rows if "…" in r["node"]]
+    assert cut and all(name in parser.titles for name in cut)
+    for name, whole in parser.titles.items():
+        assert e.texts[name] == whole and "…" not in whole and len(whole) > len(name)
+    assert any("<" in whole for whole in parser.titles.values())
+    assert "title" not in sd.explain(w * w, values={"w": 0.5})._repr_html_()  # nothing is cut
+
+
 def test_draw_and_why_zero_at_values_given_by_name_of_a_graph_with_a_named_dimension():
     # the gradient of sum(x) / n with respect to each node holds only n, no variable
     x = sd.var("x", shape=("n",))

@@ -55,8 +55,9 @@ def _gate(n: Node) -> str:
     return GATES.get(n.op.name, "")
 
 
-def _text_within(n: Node, limit: int) -> str | None:
-    """``n`` as text when that fits on one line of ``limit`` characters, else None. Every node
+def _text_within(n: Node, limit: int, lines: bool = False) -> str | None:
+    """``n`` as text when that fits on one line of ``limit`` characters (or, with ``lines``, in
+    ``limit`` characters, shared parts on lines of their own), else None. Every node
     prints at least one character, so a graph of more nodes cannot fit and is not printed:
     naming each row of a deep graph stays linear in its depth, not quadratic."""
     seen = {n}
@@ -69,10 +70,15 @@ def _text_within(n: Node, limit: int) -> str | None:
                 seen.add(i)
                 stack.append(i)
     text = to_text(n)
-    return one_line(text) if len(text) <= limit and "\n" not in text else None
+    if len(text) > limit:
+        return None
+    if "\n" not in text:
+        return one_line(text)
+    return text if lines else None
 
 
 HTML_ROWS_SHOWN = 200  # a notebook shows the rows nearest the output; str() has them all
+TOOLTIP_CHARS = 400  # a node's whole text, up to this long, is the tooltip of its cut name
 
 
 @dataclass
@@ -82,6 +88,9 @@ class Explanation:
     output: str
     rows: list[dict[str, Any]] = field(default_factory=list)
     unreached: list[str] = field(default_factory=list)  # variables asked for that y does not use
+    # a node's name as the rows show it -> its whole text, where the name shows it cut (the
+    # HTML table's tooltip)
+    texts: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __repr__(self) -> str:
         return str(self)
@@ -112,6 +121,11 @@ class Explanation:
 
     def _repr_html_(self) -> str:
         e = html.escape
+
+        def code(name: str) -> str:
+            whole = self.texts.get(name)
+            return f"<code title='{e(whole)}'>{e(name)}</code>" if whole else f"<code>{e(name)}</code>"
+
         out = [
             "<table><caption>backward pass of ", e(self.output),
             ": downstream = upstream × local</caption><tr><th>node</th><th>value</th><th>upstream</th>"
@@ -123,9 +137,9 @@ class Explanation:
                 out.append("<tr>")
                 if k == 0:
                     span = f' rowspan="{len(ins)}"'
-                    out.append(f"<td{span}><code>{e(r['node'])}</code></td><td{span}>{e(r['value'])}</td>"
+                    out.append(f"<td{span}>{code(r['node'])}</td><td{span}>{e(r['value'])}</td>"
                                f"<td{span} style='color:#c62828'>{e(r['upstream'])}</td>")
-                out.append(f"<td><code>{e(inp)}</code></td><td>{e(local)}</td>"
+                out.append(f"<td>{code(inp)}</td><td>{e(local)}</td>"
                            f"<td style='color:#c62828'>{e(down)}</td>")
                 if k == 0:
                     out.append(f"<td rowspan='{len(ins)}'>{e(r['gate'])}</td>")
@@ -196,10 +210,16 @@ def explain(y: Node, wrt: Any = None, values: Mapping[Any, Any] | None = None) -
     # number the later ones, so each row and each input column names one node
     names: dict[Node, str] = {}
     taken: dict[str, int] = {}
+    texts: dict[str, str] = {}
     for n in nodes:
         base = _name(n)
         taken[base] = taken.get(base, 0) + 1
         names[n] = base if taken[base] == 1 else f"{base} #{taken[base]}"
+    for n in nodes[::-1][:HTML_ROWS_SHOWN]:  # the rows the HTML table shows, and their inputs
+        for m in (n, *n.inputs):
+            whole = None if m not in names or isinstance(m.op, (Var, DimSize)) else _text_within(m, TOOLTIP_CHARS, True)
+            if whole is not None and whole != names[m]:
+                texts[names[m]] = whole
     rows = []
     for r, n in enumerate(nodes):
         rows.append({
@@ -214,7 +234,7 @@ def explain(y: Node, wrt: Any = None, values: Mapping[Any, Any] | None = None) -
         rows[r]["inputs"].append((names[nodes[r].inputs[k]], local_text, format_value(vals[di])))
     rows.reverse()
     unreached = [_name(s) for s in sources if s not in node_set]
-    return Explanation(_name(y, 60), rows, unreached)
+    return Explanation(_name(y, 60), rows, unreached, texts)
 
 
 @dataclass
