@@ -259,3 +259,19 @@ def test_a_decomposition_runs_once_for_all_its_parts(monkeypatch, function):
     expected = original(a)
     for g, k in zip(got, (0, 2) if function == "svd" else (0, 1)):
         assert np.array_equal(g, expected[k])
+
+
+def test_values_a_fused_diagonal_sum_reads_are_freed_after_it(monkeypatch):
+    # the sum fills one buffer from its terms' inputs, and its add and diagonal_embed nodes are
+    # not computed: values are freed by the reads of the fused sum, not of the nodes it replaces
+    calls, results, alive_at_call = _counting_kernels(monkeypatch)
+    a, b = sd.var("a", shape=(4,)), sd.var("b", shape=(5,))
+    lower = sd.diag(sd.exp(a), -1)  # also read by the exp below: computed, then freed after it
+    H = lower + sd.diag(sd.sin(b)) - sd.diag(sd.exp(a), 1)
+    a0, b0 = np.linspace(-1.0, 1.0, 4), np.linspace(0.0, 2.0, 5)
+    value, total = sd.evaluate([H, sd.sum(sd.exp(lower))], {"a": a0, "b": b0}, simplify=False)
+    np.testing.assert_array_equal(value, np.diag(np.exp(a0), -1) + np.diag(np.sin(b0)) - np.diag(np.exp(a0), 1))
+    assert total == np.exp(np.diag(np.exp(a0), -1)).sum()
+    assert calls == ["exp", "diagonal_embed", "sin", "diagonal_sum", "exp", "sum"]
+    assert alive_at_call[-1] == 2  # at the sum: the output H and exp(lower); lower was freed
+    del value

@@ -683,3 +683,32 @@ def test_float_outputs_come_back_as_floats():
     assert sd.to_sympy(x * 2.0) == 2 * X and sd.to_sympy(x * 0.1) == X / 10
     assert sd.from_sympy(sd.to_sympy(x * 2.0)).dtype == np.float64
     assert sd.to_sympy(sd.floor(x)) == sympy.floor(X)  # an integer, but of a float variable
+
+
+def test_zero_divisors_and_poles_ask_one_walk_whether_they_have_variables(monkeypatch):
+    # whether a zero divisor or a zoo has variables decides its value (a constant's sign is
+    # evaluated, a variable's unknown); asking each one walked its whole graph, quadratic in a
+    # deep graph with many of them: one walk over the conversion's order now answers them all
+    import symdiff.interop.sympy as bridge
+
+    x, y = sd.var("x"), sd.var("y")
+    X = sympy.Symbol("x", real=True)
+    minus_zero = sd.const(-0.0) * sd.const(1.0)  # a constant divisor with a graph of its own
+    chain, outputs = x, []
+    for _ in range(300):
+        chain = x + chain * 0.0  # 300 deep, SymPy's x throughout
+        zero = chain - chain  # SymPy's 0, with variables: its sign is unknown
+        outputs += [x / zero, zero ** -1.0, x // minus_zero, minus_zero ** -1.0, sd.log(zero),
+                    x * y / zero * y]
+    walks = []
+    real_toposort = bridge.toposort
+    monkeypatch.setattr(bridge, "toposort", lambda roots: walks.append(1) or real_toposort(roots))
+    got = sd.to_sympy(outputs)
+    assert len(walks) == 1
+    Y = sympy.Symbol("y", real=True)
+    want = [sympy.oo * X, sympy.zoo, -sympy.oo * X, -sympy.oo, -sympy.oo, sympy.oo * X * Y**2]
+    assert got == want * 300
+    with np.errstate(all="ignore"):
+        values = sd.evaluate(outputs[:6], {"x": 1.5, "y": -2.0})
+    assert [float(g.xreplace({X: 1.5, Y: -2.0})) for g in got[:6] if g is not sympy.zoo] == [
+        v for k, v in enumerate(values) if k != 1]

@@ -114,13 +114,10 @@ def evaluate(outputs: Node | Sequence[Node], inputs: Mapping[Any, Any] | None = 
     # a sum of diagonal embeddings fills one buffer, read from its terms: its own add and
     # diagonal_embed nodes are not computed
     keep: set[Node] = set(outs)  # type: ignore[arg-type]  # all nodes, checked above
-    order, fused = fuse_diagonal_sums(order, keep)
+    order, fused, uses = fuse_diagonal_sums(order, keep)  # uses: counted down to free values
     inputs_of = {n: f.node.inputs for n, f in fused.items()}
-    uses: dict[Node, int] = {}
     parts: dict[Any, int] = {}  # a shared call's key -> how many of its parts are still to take
     for n in order:
-        for i in inputs_of.get(n, n.inputs):
-            uses[i] = uses.get(i, 0) + 1
         key = call_key(n)
         if key is not None:
             parts[key] = parts.get(key, 0) + 1

@@ -482,7 +482,7 @@ class _Emitter:
         names: dict[Node, str] = dict(zip(self.inputs, self.params))
         # a sum of diagonal embeddings fills one buffer, read from its terms: its own add and
         # diagonal_embed nodes are not written
-        order, self.fused = fuse_diagonal_sums(self.order, outs)
+        order, self.fused, _ = fuse_diagonal_sums(self.order, outs)
         inputs_of = {n: f.node.inputs for n, f in self.fused.items()}
         ops = [n for n in order if not isinstance(n.op, (Var, Const))]
         forward = self.forward_nodes() if len(outs) > 1 else set(ops)

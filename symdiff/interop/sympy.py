@@ -13,7 +13,7 @@ converting each distinct sub-expression once.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -273,30 +273,28 @@ def _by_zero(name: str, kind: str, a: Any, sign: int) -> Any:
     return sign * sympy.oo * a
 
 
-def _zero_signs(divisor: Node) -> Any:
-    """-1 where a divisor without variables is -0.0 (NumPy's 1.0 / -0.0 is -inf), else 1."""
-    if divisor.dtype.kind != "f" or _has_variables(divisor):
+def _zero_signs(divisor: Node, varying: Container[Node]) -> Any:
+    """-1 where a divisor without variables (not in ``varying``) is -0.0 (NumPy's 1.0 / -0.0
+    is -inf), else 1."""
+    if divisor.dtype.kind != "f" or divisor in varying:
         return 1
     return np.where(np.signbit(evaluate(divisor)), -1, 1)
-
-
-def _has_variables(node: Node) -> bool:
-    return any(n.op.name == "var" for n in toposort([node]))
 
 
 _LOGARITHMS = frozenset({"log", "log2", "log10", "log1p"})
 
 
-def _unsigned_infinities(n: Node, out: Arr) -> Arr:
+def _unsigned_infinities(n: Node, out: Arr, varying: Container[Node]) -> Arr:
     """NumPy's values where SymPy's is the unsigned infinity zoo (log(0), 0 ** -1, 1 / 0 with
     complex numbers, gamma(0)): a node without variables takes them from the evaluator
     (0.0 ** -1 is inf, (-0.0) ** -1 -inf, gamma(-1.0) nan), and a logarithm's is -oo at
     either sign of zero; any other stays zoo, its sign depending on the variables'
-    (``(x - x) ** -1.0`` is inf, ``(x * 0.0) ** -1.0`` -inf at x < 0)."""
+    (``(x - x) ** -1.0`` is inf, ``(x * 0.0) ** -1.0`` -inf at x < 0). ``varying`` holds the
+    nodes that depend on variables."""
     at = _map(lambda v: v is sympy.zoo, out)
     if not at.any():
         return out
-    if not _has_variables(n):
+    if n not in varying:
         with np.errstate(all="ignore"):
             known = _map(number, np.broadcast_to(np.asarray(evaluate(n)).astype(object), out.shape))
     elif n.op.name in _LOGARITHMS:
@@ -310,12 +308,12 @@ def _is_zero(v: Any) -> bool:
     return bool(sympy.sympify(v).is_zero)
 
 
-def _division(n: Node, a: Arr, b: Arr) -> Arr:
+def _division(n: Node, a: Arr, b: Arr, varying: Container[Node]) -> Arr:
     name, kind = n.op.name, n.dtype.kind
     at_zero = _map(_is_zero, b)
     if kind == "c" or not at_zero.any():
         return _map(_BINARY[name], a, b)
-    signs = np.broadcast_to(np.asarray(_zero_signs(n.inputs[1]), dtype=object), b.shape)
+    signs = np.broadcast_to(np.asarray(_zero_signs(n.inputs[1], varying), dtype=object), b.shape)
     return _map(lambda u, v, z, sign: _by_zero(name, kind, u, sign) if z else _BINARY[name](u, v),
                 a, b, at_zero, signs)
 # -- complex parts (of a real value SymPy gives the value itself, as NumPy does)
@@ -527,14 +525,16 @@ _KEEPS_TRUTH = frozenset({
 })
 
 
-def _convert_node(n: Node, args: list[Arr], leaf: Callable[[Node], Arr]) -> Arr:
+def _convert_node(n: Node, args: list[Arr], leaf: Callable[[Node], Arr],
+                  varying: Container[Node]) -> Arr:
     if n.dtype.kind == "b" and n.op.name not in _KEEPS_TRUTH:
         args = [_numbers(a) if i.dtype.kind == "b" else a for a, i in zip(args, n.inputs)]
-        return _map(_truth, _convert_values(n, args, leaf))
-    return _convert_values(n, args, leaf)
+        return _map(_truth, _convert_values(n, args, leaf, varying))
+    return _convert_values(n, args, leaf, varying)
 
 
-def _convert_values(n: Node, args: list[Arr], leaf: Callable[[Node], Arr]) -> Arr:
+def _convert_values(n: Node, args: list[Arr], leaf: Callable[[Node], Arr],
+                    varying: Container[Node]) -> Arr:
     op, name = n.op, n.op.name
     if n.dtype.kind != "b" and name not in ("where", "astype"):
         # an op computing numbers reads its boolean inputs as 0 and 1, as NumPy does
@@ -571,7 +571,7 @@ def _convert_values(n: Node, args: list[Arr], leaf: Callable[[Node], Arr]) -> Ar
     elif name in _UNARY:
         return _map(_UNARY[name], args[0])
     elif name in ("div", "floor_divide", "mod", "fmod"):
-        return _division(n, *args)
+        return _division(n, *args, varying)
     elif name in _BINARY:
         return _map(_BINARY[name], *args)
     elif name == "where":
@@ -634,13 +634,23 @@ def _float_values(a: Arr, floating: bool) -> Arr:
     return _map(as_float, a)
 
 
-def _on_float_variables(order: Sequence[Node]) -> set[Node]:
-    """The nodes of ``order`` that depend on a float variable."""
-    out: set[Node] = set()
+def _on_variables(order: Sequence[Node]) -> tuple[set[Node], set[Node]]:
+    """The nodes of ``order`` (a toposort) that depend on a variable, and those that depend on
+    a float variable, found in one walk: asking each node that needs to know would walk its
+    graph each time, quadratic in a deep graph with many divisions by zero."""
+    varying: set[Node] = set()
+    floating: set[Node] = set()
     for n in order:
-        if (n.op.name == "var" and n.dtype.kind == "f") or any(i in out for i in n.inputs):
-            out.add(n)
-    return out
+        if n.op.name == "var":
+            varying.add(n)
+            if n.dtype.kind == "f":
+                floating.add(n)
+            continue
+        if any(i in varying for i in n.inputs):
+            varying.add(n)
+            if any(i in floating for i in n.inputs):
+                floating.add(n)
+    return varying, floating
 
 
 def _to_result(a: Arr) -> Any:
@@ -733,7 +743,7 @@ def _has_numeric_root(v: Any) -> bool:
                for a in sympy.Mul.make_args(v))
 
 
-def _multiply_on(n: Node, factors: Arr, args: list[Arr]) -> Arr:
+def _multiply_on(n: Node, factors: Arr, args: list[Arr], varying: Container[Node]) -> Arr:
     """The factor lists ``factors`` (per element) of ``n``'s first input, taken on by ``n``
     (a product, quotient or negation): while a product is short, the operation itself is
     applied, as one operation at a time would; once it is long, the next factor is kept, to
@@ -741,10 +751,11 @@ def _multiply_on(n: Node, factors: Arr, args: list[Arr]) -> Arr:
     product that cancels down to a short one (``x * y / x / y``) is not noticed: its later
     factors are still merged in at once, which gives the same value but may keep a sum whole
     that one operation at a time would have multiplied out (``... * 2 * (z + 1) * x`` is
-    ``2*x*(z + 1)``, not ``x*(2*z + 2)``)."""
+    ``2*x*(z + 1)``, not ``x*(2*z + 2)``). ``varying`` holds the nodes that depend on
+    variables."""
     name = n.op.name
     if name == "div" and _map(_is_zero, args[0]).any():
-        return _factor_lists(_division(n, _products(factors), args[0]), n.shape)
+        return _factor_lists(_division(n, _products(factors), args[0], varying), n.shape)
     other = np.broadcast_to(args[0], n.shape) if args else None
     for idx in np.ndindex(*n.shape):
         items = factors[idx]
@@ -817,6 +828,7 @@ def to_sympy(outputs: Node | Iterable[Node], real: bool = True) -> Any:
         return out
 
     values: dict[Node, Arr] = {}
+    varying, floating = _on_variables(order)
     sums = _inner_links(order, roots, _is_plain_sum)
     products = _inner_links(order, roots, _is_plain_product)
     terms: dict[Node, list[Arr]] = {}  # the terms of an inner sum, which is never built itself
@@ -836,14 +848,14 @@ def to_sympy(outputs: Node | Iterable[Node], real: bool = True) -> Any:
                 continue
             if n in products or first in products:
                 start = factors.pop(first) if first in products else _factor_lists(values[first], n.shape)
-                n_factors = _multiply_on(n, start, [values[i] for i in n.inputs[1:]])
+                n_factors = _multiply_on(n, start, [values[i] for i in n.inputs[1:]], varying)
                 if n in products:
                     factors[n] = n_factors
                 else:
                     values[n] = _products(n_factors)
                 continue
-            values[n] = _unsigned_infinities(n, _convert_node(n, [values[i] for i in n.inputs], leaf))
-        floating = _on_float_variables(order)
+            values[n] = _unsigned_infinities(
+                n, _convert_node(n, [values[i] for i in n.inputs], leaf, varying), varying)
         results = [_to_result(_float_values(values[r], r in floating) if r.dtype.kind == "f" else values[r])
                    for r in roots]
     except RecursionError:  # SymPy's constructors and assumptions inspect their arguments recursively

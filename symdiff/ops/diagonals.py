@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..errors import ShapeError
-from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape, shape_text
+from ..ir import Dim, Node, Op, Shape, Type, check_shape, consumers, format_shape, shape_text
 from .base import as_node, helper, no_out, normalize_axis
 from .elementwise import Add, Neg, Sub, astype
 from .reduce import sum as reduce_sum
@@ -231,26 +231,35 @@ class FusedSum(NamedTuple):
     consumers: tuple[Node, ...]
 
 
-def fuse_diagonal_sums(order: Sequence[Node], keep: Iterable[Node]) -> tuple[list[Node], dict[Node, FusedSum]]:
+class FusedOrder(NamedTuple):
+    """The plan :func:`fuse_diagonal_sums` makes: the nodes still to compute, in topological
+    order; each fused chain's root -> its :class:`FusedSum`; and how many times each node is
+    read by the nodes of ``order`` (a fused root reading its chain's terms), which a backend
+    freeing values after their last use counts down."""
+
+    order: list[Node]
+    fused: dict[Node, FusedSum]
+    uses: dict[Node, int]
+
+
+def fuse_diagonal_sums(order: Sequence[Node], keep: Iterable[Node]) -> FusedOrder:
     """How to compute the sums of diagonal embeddings among ``order`` (a topological order),
     each in one buffer: every ``add``/``sub`` chain holding a ``diagonal_embed`` -> its
-    :class:`FusedSum`, and the nodes of ``order`` still to compute (those the results ``keep``
-    need when each fused chain reads its terms instead of its own nodes).
+    :class:`FusedSum`, the nodes of ``order`` still to compute (those the results ``keep``
+    need when each fused chain reads its terms instead of its own nodes), and how many times
+    each is read.
 
     A chain is left-nested (``(a + b) - c``, the order NumPy adds in) and takes only nodes of
     its root's shape and dtype that nothing else reads, so each element is added in the same
     order and dtype as the graph adds it, and the result is the same to the bit (see
     :func:`_modes` for the zeros).
 
-    >>> H = sd.diag(a, -1) + sd.diag(b) + sd.diag(a, 1); _, fused = fuse_diagonal_sums(sd.toposort(H), [H])
-    >>> fused[H].node.inputs == (a, b, a)
+    >>> H = sd.diag(a, -1) + sd.diag(b) + sd.diag(a, 1); plan = fuse_diagonal_sums(sd.toposort(H), [H])
+    >>> plan.fused[H].node.inputs == (a, b, a)
     True
     """
     keep = set(keep)
-    uses: dict[Node, int] = {}
-    for n in order:
-        for i in n.inputs:
-            uses[i] = uses.get(i, 0) + 1
+    uses = consumers(order)
     fused: dict[Node, FusedSum] = {}
     # the nodes of the chains looked at so far, from the outputs down: a chain declined is not
     # looked at again from each of its nodes (quadratic in a deep chain)
@@ -262,12 +271,15 @@ def fuse_diagonal_sums(order: Sequence[Node], keep: Iterable[Node]) -> tuple[lis
             if found is not None:
                 fused[node] = found
     if not fused:
-        return list(order), {}
+        return FusedOrder(list(order), {}, uses)
     needed = set(keep)
+    fused_uses: dict[Node, int] = {}
     for n in reversed(order):
         if n in needed:
-            needed.update(fused[n].node.inputs if n in fused else n.inputs)
-    return [n for n in order if n in needed], fused
+            for i in fused[n].node.inputs if n in fused else n.inputs:
+                needed.add(i)
+                fused_uses[i] = fused_uses.get(i, 0) + 1
+    return FusedOrder([n for n in order if n in needed], fused, fused_uses)
 
 
 MAX_TERMS = 64

@@ -1567,7 +1567,7 @@ def _constant_of(n: Node, new: dict[Node, Node] | None = None) -> np.ndarray | N
 class _Monomial:
     """coefficient * prod(factor ** power), powers split into numerator and denominator."""
 
-    __slots__ = ("coef", "num", "den", "merged", "cost", "blocked", "capped")
+    __slots__ = ("coef", "num", "den", "merged", "cost", "blocked", "capped", "repeats", "scales")
 
     def __init__(self, coef: Any) -> None:
         self.coef = coef
@@ -1577,6 +1577,8 @@ class _Monomial:
         self.merged = 0  # repeated factors or constants combined
         self.cost = 0  # product nodes of the original expression absorbed
         self.capped = False  # the term whole: reading it meant more than _INSIDE_OPENS shared nodes
+        self.repeats = 0  # factors met again
+        self.scales = False  # a shared k * t of a shared t kept whole (see _scale_of_shared)
 
     def key(self) -> frozenset[tuple[Node, int, int]]:
         fs = set(self.num) | set(self.den)
@@ -1588,10 +1590,26 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
     """``term`` as a monomial, expanding the products that it alone uses (they have one
     consumer) or that are in ``inside`` (all their consumers are in the region being
     collected). A product left whole because of other uses is noted in ``blocked``, with the
-    nodes that reached it."""
+    nodes that reached it.
+
+    A shared ``k * t`` of a shared ``t`` is read through when the term's coefficient is not
+    +-1 anyway (``2 * ((400 * t) * u)`` is ``800 * (t * u)``, as many products) or a factor then
+    repeats (``(200 * (2 * t)) * (2 * t)`` is ``800 * t**2``). Otherwise ``(k * t) * a``, whose
+    ``k * t`` other nodes compute anyway, is one product where ``k * (t * a)`` would be two."""
     if not isinstance(term.op, _FACTORS) and not (
             isinstance(term.op, (Const, BroadcastTo)) and _is_zero(term)):
         return _atom(term, ctx, coef)  # the loop below would do just this
+    m = _read_monomial(term, owned, ctx, dtype, coef, inside, False)
+    if not m.scales:
+        return m
+    through = _read_monomial(term, owned, ctx, dtype, coef, inside, True)
+    return through if through.repeats > m.repeats or not np.all(np.abs(m.coef) == 1) else m
+
+
+def _read_monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
+                   inside: set[Node] | frozenset[Node], through_scales: bool) -> _Monomial:
+    """The walk of :func:`_monomial`, reading through shared scales of shared nodes when
+    ``through_scales``."""
     m = _Monomial(coef)
     stack: list[tuple[Node, int, Node | None]] = [(term, 1, None)]
     uses = ctx.uses
@@ -1606,6 +1624,9 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
         if n.dtype == dtype and (isinstance(n.op, Neg) or (
                 isinstance(n.op, Div) and _constant_of(n.inputs[0], ctx.new) is not None)):
             expandable = True  # seeing through a shared -t or k/t duplicates nothing
+        elif not expandable and n.dtype == dtype and _scale_of_shared(n, ctx):
+            expandable = through_scales
+            m.scales = True
         if expandable and not single:
             # a node other terms or nodes use too: each monomial reading through it repeats
             # the walk below it, so along a chain of them (the adjoints of a deep chain, each
@@ -1664,6 +1685,7 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
         side = m.num if e > 0 else m.den
         if f in side:
             m.merged += 1
+            m.repeats += 1
         side[f] = side.get(f, 0) + abs(e)
     return m
 
@@ -1905,6 +1927,13 @@ def _collect(node: Node, ctx: Context) -> Node | None:
             return _collect_region(old, ctx)
         except FloatingPointError:
             return None
+
+
+def _scale_of_shared(n: Node, ctx: Context) -> bool:
+    """Whether ``n`` is ``k * t`` (or ``t / k``) with a ``t`` other nodes use too: reading
+    through ``n`` to ``t`` then reads no node only ``n`` computes."""
+    scaled = _scale_of(n, ctx.new)
+    return scaled is not None and ctx.uses.get(scaled[0], 0) > 1
 
 
 def _collect_region(old: Node, ctx: Context) -> Node | None:
