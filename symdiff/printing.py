@@ -9,11 +9,12 @@ import numpy as np
 
 from .ir import Node, as_roots, consumers, toposort
 from .ops.base import Const
-from .ops.elementwise import Elementwise, Neg, Printed
+from .ops.elementwise import Elementwise, Mul, Neg, Printed
 
 _INLINE_LIMIT = 60  # a shared sub-expression longer than this gets a name
 _MAX_LENGTH = 240  # any sub-expression longer than this gets a name
 _NEG_PRECEDENCE = Neg.precedence
+_PRODUCT_PRECEDENCE = Mul.precedence
 
 
 def name_shared(
@@ -89,8 +90,12 @@ def _text(n: Node, args: list[Printed]) -> Printed:
         for k, dt in typed.items():
             args[k] = Printed(f"astype({args[k]}, {dt.name!r})", 100)
     text = n.op.text(args)
+    if n.inputs:
+        return Printed(text, n.op.precedence)
+    if isinstance(n.op, Const) and " * " in text:  # 0.25 * one_hot(3, 10), a constant's call
+        return Printed(text, _PRODUCT_PRECEDENCE)
     # a negative literal binds like unary minus: (-2.0) ** x, not -2.0 ** x
-    return Printed(text, _NEG_PRECEDENCE if not n.inputs and text.startswith("-") else n.op.precedence)
+    return Printed(text, _NEG_PRECEDENCE if text.startswith("-") else n.op.precedence)
 
 
 def to_text(outputs: Node | Iterable[Node]) -> str:

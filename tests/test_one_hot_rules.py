@@ -411,3 +411,31 @@ def test_several_diagonals_times_a_vector_take_each_its_part(scale):
         assert ops_of(s) & {"one_hot", "mul"} == {"mul"} and "diagonal_embed" in ops_of(s)
         np.testing.assert_array_equal(sd.evaluate(s, values, simplify=False),
                                       sd.evaluate(e, values, simplify=False))
+
+
+Zc, zc = sd.var("Zc", (4, 10)), sd.var("zc", (10,))
+Zv = rng.normal(size=(4, 10))
+
+
+@pytest.mark.parametrize("wrt, loss, text", [
+    (zc, lambda: -sd.log_softmax(zc, axis=0)[3], "softmax(zc, axis=0) - one_hot(3, 10)"),
+    (zc, lambda: -sd.log_softmax(zc, axis=0)[-1], "softmax(zc, axis=0) - one_hot(9, 10)"),
+    (Zc, lambda: -sd.sum(sd.log_softmax(Zc, axis=1)[np.arange(4), np.array([1, 2, 3, 0])]),
+     "softmax(Zc, axis=1) - one_hot([1, 2, 3, 0], 10)"),
+    (Zc, lambda: -sd.mean(sd.log_softmax(Zc, axis=1)[np.arange(4), [1, 2, 3, 0]]),
+     "0.25 * softmax(Zc, axis=1) - 0.25 * one_hot([1, 2, 3, 0], 10)"),
+], ids=["label", "last label", "batch", "batch mean"])
+def test_cross_entropy_gradient_for_labels_written_as_numbers(wrt, loss, text):
+    # labels given as numbers (z[3], Z[np.arange(4), [1, 2, 3, 0]]) fold to constant arrays:
+    # the gradient still collapses to softmax - one_hot, and prints as the call, not as const<...>
+    values = {wrt.op.var_name: Zv if wrt is Zc else Zv[0]}
+    g = sd.grad(loss(), wrt)
+    s = sd.simplify(g)
+    assert str(s) == text
+    want = sd.evaluate(g, values, simplify=False)
+    got = sd.evaluate(s, values, simplify=False)
+    np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15)
+    np.testing.assert_array_equal(sd.compile(s, inputs=[wrt])(*values.values()), got)
+    # the text reads back as the same function
+    back = sd.parse(text, shapes={wrt.op.var_name: wrt.shape})
+    np.testing.assert_array_equal(sd.evaluate(back, values, simplify=False), got)

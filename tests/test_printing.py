@@ -209,3 +209,53 @@ def test_boolean_and_integer_arrays_print_without_column_padding():
     for e, text in cases:
         assert sd.to_text(e) == text
         assert sd.parse(text, shapes={"x": (3,)}) is e
+
+
+@pytest.mark.parametrize("value, text", [
+    (np.eye(10)[3], "one_hot(3, 10)"),
+    (-np.eye(10)[3], "-one_hot(3, 10)"),  # zeros -0.0, as the negation makes them
+    (np.eye(10, dtype=np.float32)[3], "one_hot(3, 10, dtype='float32')"),
+    (np.eye(10, dtype=np.int32)[2], "one_hot(2, 10, dtype='int32')"),
+    (3 * np.eye(8, dtype=np.uint8)[1], "3 * one_hot(1, 8, dtype='uint8')"),
+    (0.25 * np.eye(10)[[1, 2, 3, 0]], "0.25 * one_hot([1, 2, 3, 0], 10)"),
+    (np.eye(4), "eye(4)"),
+    (np.eye(4, 5, 1), "eye(4, 5, k=1)"),
+    (-np.eye(3, k=-1, dtype=np.float32), "-eye(3, k=-1, dtype='float32')"),
+    (np.arange(10), "arange(10)"),
+    (np.arange(10.0), "arange(10, dtype='float64')"),
+    (np.full((3, 4), 0.5), "full((3, 4), 0.5)"),
+    (np.full((7,), 7), "full((7,), 7)"),
+    (np.zeros((3, 3), np.float32), "full((3, 3), 0.0, dtype='float32')"),
+])
+def test_a_large_constant_prints_as_the_call_that_builds_it(value, text):
+    c = sd.const(value)
+    assert str(c) == text
+    back = sd.evaluate(sd.parse(text), {}, simplify=False)
+    assert back.dtype == value.dtype and back.shape == value.shape
+    assert back.tobytes() == value.tobytes()  # to the bit, signs of zeros included
+
+
+@pytest.mark.parametrize("value", [
+    np.r_[0.0, -2.0, np.zeros(6)],  # -2 * one_hot(1, 8) would have -0.0 zeros
+    np.r_[0.0, np.nan, np.zeros(6)],
+    np.r_[1.0, 2.0, np.zeros(6)],
+    np.eye(9)[[0, 1, 2, 3, 4, 5, 6, 7, 8]][:, ::-1][[0]].repeat(9, axis=0),  # not one hot per row
+], ids=["signed zeros", "nan", "two entries", "repeated row"])
+def test_other_large_constants_print_as_a_placeholder(value):
+    assert str(sd.const(value)).startswith("const<")
+
+
+def test_a_negative_constant_array_is_subtracted_and_named_in_latex_and_generated_code():
+    v = sd.var("v", (10,))
+    # x + c is x - (-c) when no element of c is positive, as for numbers
+    assert str(sd.simplify(v + -np.eye(10)[3])) == "v - one_hot(3, 10)"
+    assert str(sd.simplify(v - -np.eye(10)[3])) == "v + one_hot(3, 10)"
+    assert str(sd.simplify(v + np.r_[-1.0, np.zeros(9)])) == "v - one_hot(0, 10)"
+    assert "const<" in str(sd.simplify(v + np.r_[-1.0, np.nan, np.zeros(8)]))  # NaN: as written
+    e = sd.simplify(v + -0.5 * np.eye(10)[3])
+    vals = np.linspace(-1, 1, 10)
+    np.testing.assert_array_equal(sd.evaluate(e, {"v": vals}, simplify=False), vals - 0.5 * np.eye(10)[3])
+    w = sd.var("w", (20,))  # (ten elements show as a bmatrix in LaTeX)
+    assert sd.latex(sd.simplify(w + -0.5 * np.eye(20)[3])) == \
+        r"w - 0.5 \cdot \operatorname{one\_hot}\left(3, 20\right)"
+    assert "# float64(10,): 0.5 * one_hot(3, 10)" in sd.codegen(e, inputs=[v])

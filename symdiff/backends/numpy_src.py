@@ -37,7 +37,7 @@ from ..errors import InputError, UnknownVariableError
 from ..ir import (
     Dim, Node, Op, flatten_outputs, format_shape, map_nest, toposort, unflatten_outputs,
 )
-from ..ops.base import HELPERS, Const, Var, call_key, helper_source, literal
+from ..ops.base import HELPERS, Const, Var, call_key, constant_call, helper_source, literal
 from ..ops.diagonals import DiagonalEmbed, FusedSum, fuse_diagonal_sums
 from ..ops.elementwise import Binary, Elementwise, StopGradient
 from ..ops.nn import LogSoftmax, OneHot, Softmax
@@ -433,6 +433,9 @@ class _Emitter:
             name = f"_C{len(self.const_names)}"
             self.const_names[node] = name
             what = f"{value.dtype.name}{format_shape(value.shape)}"
+            call = constant_call(value)
+            if call is not None:
+                what += f": {call.text()}"  # made of numbers and a dtype name only
             if value.size <= INLINE_CONST_LIMIT:
                 self.module_consts.append(f"{name} = {literal(value)}  # {what}")
             else:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 
 from ..ir import Node, format_shape
+from ..ops.base import constant_call
 from ..ops.elementwise import Printed
 from ..printing import name_shared
 
@@ -130,7 +131,16 @@ def _const(value: np.ndarray) -> Printed:
         rows = value.reshape(1, -1) if value.ndim == 1 else value
         body = r" \\ ".join(" & ".join(_number(v) for v in row) for row in rows)
         return Printed(rf"\begin{{bmatrix}} {body} \end{{bmatrix}}", ATOM)
-    return Printed(rf"\mathrm{{const}}_{{{value.dtype.name}{format_shape(value.shape)}}}", ATOM)
+    call = constant_call(value)
+    if call is None:
+        return Printed(rf"\mathrm{{const}}_{{{value.dtype.name}{format_shape(value.shape)}}}", ATOM)
+    head = _text_call(call.call, [])
+    f = call.factor
+    if f == 1:
+        return head
+    if f == -1:
+        return Printed(f"-{head}", NEG)
+    return Printed(rf"{_number(f.item())} \cdot {head}", PRODUCT)
 
 
 def _wrap(arg: str, prec: int, strict: bool = False) -> str:
@@ -339,7 +349,12 @@ _SHAPE_OPS = {
 def _shape_op(n: Node, a: list[Printed]) -> Printed:
     """``\\operatorname{roll}\\left(x, 1, \\mathrm{axis}=0\\right)``: the op's own text form with
     the arguments' LaTeX in place, keywords upright; a diagonal read or written as diag."""
-    text = n.op.text(["\x00"] * len(a))
+    return _text_call(n.op.text(["\x00"] * len(a)), a)
+
+
+def _text_call(text: str, a: Sequence[str]) -> Printed:
+    """The call ``text`` (``name(...)``, each argument's place marked by a NUL) in LaTeX, with
+    the arguments ``a`` in those places."""
     head, _, inner = text.partition("(")
     inner = _escape(inner[:-1])  # literal text such as index_add's s_[1:] is not LaTeX
     inner = re.sub(r"((?:[A-Za-z]|\\_)(?:[A-Za-z0-9]|\\_)*)=", lambda m: rf"\mathrm{{{m.group(1)}}}=", inner)

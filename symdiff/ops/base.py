@@ -8,7 +8,7 @@ import functools
 import inspect
 import math
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -230,10 +230,79 @@ class Const(Op):
                                                                  "int_kind": _scalar_text},
                                    max_line_width=1 << 30).replace("\n", "") if v.size else repr(v.tolist())
             return text if read_back.dtype == v.dtype else f"astype({text}, {v.dtype.name!r})"
-        return f"const<{v.dtype.name}{format_shape(v.shape)}>"
+        call = constant_call(v)
+        return call.text() if call else f"const<{v.dtype.name}{format_shape(v.shape)}>"
 
     def __repr__(self) -> str:
         return f"const({self.text([])})"
+
+
+_LABELS_SHOWN = 8  # rows of a one-hot matrix written out as one_hot([2, 0, ...], n)
+
+
+class ConstantCall(NamedTuple):
+    """A constant array as ``factor * call``: ``call`` the source of a creation function's
+    call, ``factor`` a number it is multiplied by (1 and -1 print as nothing and as a minus)."""
+
+    factor: Any
+    call: str
+
+    def text(self) -> str:
+        f = self.factor
+        return self.call if f == 1 else "-" + self.call if f == -1 else f"{_scalar_text(f)} * {self.call}"
+
+
+def constant_call(v: np.ndarray) -> ConstantCall | None:
+    """How a creation function builds array ``v`` exactly (its dtype, shape and bits), as the
+    parser reads it: ``one_hot(3, 10)``, ``-one_hot(3, 10)`` (whose zeros are -0.0),
+    ``0.25 * one_hot([2, 0, 1], 3)``, ``eye(3, k=1)``, ``arange(5)``, ``full((2, 3), 0.5)``,
+    with ``dtype=`` where it is not the function's default; None when none does.
+
+    Constant folding turns such calls on constants into arrays (the softmax cross-entropy
+    gradient for label 3 is ``softmax(z) - one_hot(3, 10)``); printed this way they read as
+    what they are rather than as ``const<float64(10,)>``."""
+    if v.ndim == 0 or v.size == 0 or v.dtype.kind not in "biuf":
+        return None
+    dt, bits = v.dtype, v.tobytes()
+
+    def same(c: np.ndarray) -> bool:
+        return c.tobytes() == bits
+
+    def dtype_kw(default: Any) -> str:
+        return "" if dt == np.dtype(default) else f", dtype={dt.name!r}"
+
+    first = v.flat[0]
+    if np.isfinite(first) and same(np.full(v.shape, first, dtype=dt)):
+        return ConstantCall(1, f"full({format_shape(v.shape)}, {_scalar_text(first)}"
+                               f"{dtype_kw(np.asarray(first.item()).dtype)})")
+    if dt.kind == "b" or v.ndim > 2:
+        return None
+    rows, cols = np.nonzero(v) if v.ndim == 2 else (np.zeros(1, int), np.flatnonzero(v))
+    if v.ndim == 1 and len(cols) == 1:
+        call = f"one_hot({cols[0]}, {v.shape[0]}{dtype_kw(np.float64)})"
+        unit = np.zeros(v.shape, dt)
+        unit[cols[0]] = 1
+    elif v.ndim == 2 and len(cols) and np.all(cols - rows == cols[0] - rows[0]):
+        (n, m), k = v.shape, int(cols[0] - rows[0])
+        call = f"eye({n}{f', {m}' if m != n else ''}{f', k={k}' if k else ''}{dtype_kw(float)})"
+        unit = np.eye(n, m, k, dtype=dt)
+    elif v.ndim == 2 and len(rows) == v.shape[0] <= _LABELS_SHOWN and np.all(rows == np.arange(len(rows))):
+        call = f"one_hot({cols.tolist()}, {v.shape[1]}{dtype_kw(np.float64)})"
+        unit = np.eye(v.shape[1], dtype=dt)[cols]
+    elif v.ndim == 1 and same(np.arange(v.size, dtype=dt)):
+        return ConstantCall(1, f"arange({v.size}{dtype_kw(np.int64)})")
+    else:
+        return None
+    factor = v[rows[0], cols[0]] if v.ndim == 2 else v[cols[0]]
+    for f in (1, -1, factor):
+        with np.errstate(all="ignore"):
+            try:
+                scaled = np.multiply(f, unit, dtype=dt)  # -1 * 0.0 is -0.0, as in -one_hot(...)
+            except (OverflowError, TypeError):  # -1 in an unsigned dtype
+                continue
+        if same(scaled):
+            return ConstantCall(f, call)
+    return None
 
 
 def _scalar_text(v: Any) -> str:

@@ -650,21 +650,34 @@ ZEROS = RuleSet([
 
 
 def _is_range(r: Node, n: Any) -> bool:
-    """Whether ``r`` is ``arange(n)``: 0, 1, ..., n - 1 (``n`` an int or a dimension name)."""
+    """Whether ``r`` is ``arange(n)``: 0, 1, ..., n - 1 (``n`` an int or a dimension name), as
+    an op or as the constant array an index like ``np.arange(4)`` makes."""
     op = r.op
+    if isinstance(op, Const):
+        v = op.value
+        return isinstance(n, int) and v.shape == (n,) and v.dtype.kind in "iu" \
+            and bool(np.all(v == np.arange(n)))
     return isinstance(op, Arange) and (op.start, op.step, op.stop) == (0, 1, n)
 
 
 def _one_hot_nll(node: Node) -> Node | None:
     """index_add(g, (n, k), [arange(n), labels]) -> g[:, None] * one_hot(labels, k), and for one
-    example, index_add(g, (k,), [label]) -> g * one_hot(label, k)."""
+    example, index_add(g, (k,), [label]) -> g * one_hot(label, k) (the label a node or an int
+    of the index, the rows arange(n) as an op or as a constant)."""
     op: IndexAdd = node.op  # type: ignore[assignment]
     g = node.inputs[0]
-    if op.spec == (("a",),) and len(op.shape) == 1:
-        label = node.inputs[1]
+    if len(op.spec) == 1 and op.spec[0][0] in "ai" and len(op.shape) == 1:
+        k = op.shape[0]
+        if op.spec[0][0] == "a":
+            label = node.inputs[1]
+        else:  # a label written in the index, x[3] or x[-1]
+            i = op.spec[0][1]
+            if i < 0 and not isinstance(k, int):
+                return None
+            label = const(np.int64(i % k if i < 0 else i))  # type: ignore[operator]
         if label.shape != () or g.shape != ():
             return None
-        return g * one_hot(label, op.shape[0], node.dtype)
+        return g * one_hot(label, k, node.dtype)
     if op.spec != (("a",), ("a",)) or len(op.shape) != 2:
         return None
     _, rows, labels = node.inputs
@@ -2154,12 +2167,20 @@ def _negated_factors(factors: tuple[dict[Node, tuple[int, int]], int]
 
 
 def _magnitude(n: Node) -> tuple[Node, bool]:
-    """(-c, True) for a negative floating-point number c, else (n, False): a sum or product
+    """(-c, True) for a negative floating-point constant c, else (n, False): a sum or product
     holding -2.0 holds 2.0 with the opposite sign (-2.0 - x is -(x + 2.0), -2.0 * x is
-    -(2.0 * x)), so the two forms hash and compare alike."""
+    -(2.0 * x)), so the two forms hash and compare alike. An array is negative when no
+    element is positive or NaN and one is below zero (x + [0.0, -1.0] is x - [0.0, 1.0]); its
+    magnitude's zeros are +0.0, so it prints as the call that builds it (one_hot(1, 2)), and
+    only the sign of a zero result can differ, as it does when x + 0 becomes x."""
     op = n.op
-    if isinstance(op, Const) and not n.shape and n.dtype.kind == "f" and op.value < 0:
-        return const(-op.value), True
+    if isinstance(op, Const) and n.dtype.kind == "f":
+        v = op.value
+        if not n.shape:
+            if v < 0:
+                return const(-v), True
+        elif np.all(v <= 0) and np.any(v < 0):
+            return const(np.negative(v) + 0.0), True
     return n, False
 
 
