@@ -190,6 +190,30 @@ def test_idempotent_and_sign_identities():
     assert sd.evaluate(sd.simplify(e), {"w8": w8}) == np.sum(-w8) == -129
 
 
+def test_a_negatively_scaled_term_is_subtracted():
+    # x + -2.0*t is written x - 2.0*t wherever it stands, as term collection writes sums, and
+    # to the bit: -2.0 * t is -(2.0 * t), whose sum with x is the difference
+    f32 = sd.var("f32", dtype="float32")
+    cases = [(-2.0 * x + 3.0 * y, "3.0 * y - 2.0 * x"), (y + -2.0 * x, "y - 2.0 * x"),
+             (y - x * -2.0, "y + 2.0 * x"), (y - x / -2.0, "y + x / 2.0"),
+             (-0.5 * f32 + sd.sin(f32), "sin(f32) - 0.5 * f32"),
+             (v + -2.0 * x, "v - 2.0 * x")]
+    for e, text in cases:
+        s = sd.simplify(e)
+        assert str(s) == text and s.type is e.type, e
+        for xv, yv in [(1.5, -2.0), (-0.0, 0.0), (np.inf, 1.0), (1e308, -1e308)]:
+            values = {"x": xv, "y": yv, "f32": np.float32(xv), "v": np.full(3, yv)}
+            with np.errstate(all="ignore"):
+                got, raw = sd.evaluate([s, e], values, simplify=False)
+            np.testing.assert_array_equal(got, raw)
+    # a scaled term used elsewhere too stays as it is: flipping it would compute both
+    shared = -2.0 * x
+    assert str(sd.simplify(shared * (shared + y))) == "-2.0 * x * (-2.0 * x + y)"
+    # integers wrap around, and are left as written
+    i = sd.var("i", dtype="int64")
+    assert str(sd.simplify(i + -2 * i * i)) == "i + -2 * i * i"
+
+
 def test_where_with_a_known_condition():
     assert sd.simplify(sd.where(True, x, y)) is x
     picked = sd.simplify(sd.where(False, x, v))

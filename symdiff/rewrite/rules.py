@@ -334,6 +334,36 @@ def _signed_constant_term(node: Node, x: Node, y: Node) -> Node | None:
     return x - m if isinstance(node.op, Add) else x + m
 
 
+def _flipped_scale(n: Node, ctx: Context | None) -> Node | None:
+    """``2.0 * t`` for a ``-2.0 * t`` (``t / 2.0`` for ``t / -2.0``) that nothing else uses, the
+    number in the term's dtype; else None."""
+    if ctx is not None and ctx.uses.get(n, 2) > 1:
+        return None
+    a, b = n.inputs if isinstance(n.op, (Mul, Div)) else (None, None)
+    if a is None or b is None or n.dtype.kind not in "fc":
+        return None
+    if isinstance(n.op, Mul):
+        m, negative_ = _magnitude(a)
+        if negative_:
+            return m * b
+        m, negative_ = _magnitude(b)
+        return a * m if negative_ else None
+    m, negative_ = _magnitude(b)
+    return a / m if negative_ else None
+
+
+def _signed_scaled_term(node: Node, x: Node, y: Node, ctx: Context) -> Node | None:
+    """x + -2.0 * t -> x - 2.0 * t, x - -2.0 * t -> x + 2.0 * t and -2.0 * t + x -> x - 2.0 * t,
+    as term collection writes them (the same values: -2.0 * t is -(2.0 * t) to the bit)."""
+    m = _flipped_scale(y, ctx)
+    if m is not None:
+        return x - m if isinstance(node.op, Add) else x + m
+    if not isinstance(node.op, Add):
+        return None
+    m = _flipped_scale(x, ctx)
+    return y - m if m is not None else None
+
+
 IDENTITIES = RuleSet([
     Rule(x + 0, lambda x: x),  # x+0 -> x
     Rule(x - 0, lambda x: x),  # x-0 -> x
@@ -369,6 +399,8 @@ IDENTITIES = RuleSet([
          settled=True),  # x + -y -> x-y
     Rule(Pat((Add, Sub), x, y), _signed_constant_term, any_input=(Const,),
          settled=True),  # x + -2.0 -> x - 2.0
+    Rule(Pat((Add, Sub), x, y), _signed_scaled_term, any_input=(Mul, Div),
+         settled=True),  # x + -2.0*t -> x - 2.0*t
     Rule(exp_(log_(x)), _exp_log),  # exp(log x) -> x (x >= 0)
     # log(exp x) -> x (x real: a complex log returns the imaginary part wrapped into (-pi, pi])
     Rule(log_(exp_(x)), lambda x: x if x.dtype.kind != "c" else None),
