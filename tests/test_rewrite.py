@@ -214,6 +214,33 @@ def test_a_negatively_scaled_term_is_subtracted():
     assert str(sd.simplify(i + -2 * i * i)) == "i + -2 * i * i"
 
 
+def test_selections_by_one_condition_join_their_branches():
+    c = x > 0.5
+    cases = [
+        (sd.where(c, x, 0.0) + sd.where(c, 0.0, y), "where(x > 0.5, x, y)"),
+        (sd.where(c, 0.0, y) + sd.where(c, x, 0.0), "where(x > 0.5, x, y)"),
+        (sd.where(c, x, 0.0) - sd.where(c, 0.0, y), "where(x > 0.5, x, -y)"),
+        # the gradient of where(c, f(x), g(x)): each branch sends x its part
+        (sd.grad(sd.where(abs(x) < 1, 0.5 * x ** 2, abs(x) - 0.5), x), "where(abs(x) < 1.0, x, sign(x))"),
+    ]
+    for e, text in cases:
+        s = sd.simplify(e)
+        assert str(s) == text, e
+        for xv, yv in [(1.0, 2.0), (0.0, -3.0), (np.inf, np.nan), (-np.inf, np.inf), (0.7, np.nan)]:
+            with np.errstate(all="ignore"):
+                got, raw = sd.evaluate([s, e], {"x": xv, "y": yv}, simplify=False)
+            np.testing.assert_array_equal(got, raw)
+    # branches that both hold something stay two selections: joining them would add as much
+    both = sd.where(c, x, 0.0) + sd.where(c, y, 0.0)
+    assert str(sd.simplify(both)) == "where(x > 0.5, x, 0.0) + where(x > 0.5, y, 0.0)"
+    # other conditions, and integer sums, are left alone
+    other = sd.where(c, x, 0.0) + sd.where(y > 0.5, 0.0, y)
+    assert sd.simplify(other) is other
+    i = sd.var("i", dtype="int64")
+    ints = sd.where(i > 0, i, 0) + sd.where(i > 0, 0, 2 * i)
+    assert "where(i > 0, i, 0) + " in str(sd.simplify(ints))
+
+
 def test_where_with_a_known_condition():
     assert sd.simplify(sd.where(True, x, y)) is x
     picked = sd.simplify(sd.where(False, x, v))

@@ -129,6 +129,33 @@ def test_softmax_written_out_is_softmax():
     assert raw[0] == -np.inf and np.isclose(good[0], -800.0)
 
 
+def test_x_minus_its_logsumexp_is_log_softmax_and_the_gradient_of_logsumexp_is_softmax():
+    m = sd.var("m", shape=(3, 4))
+    assert sd.simplify(v - sd.logsumexp(v)) is sd.log_softmax(v)
+    assert sd.simplify(m - sd.logsumexp(m, axis=1, keepdims=True)) is sd.log_softmax(m, axis=1)
+    # the gradient of logsumexp, exp(x - logsumexp(x)), for one axis
+    for axis in (0, 1, -1):
+        g = sd.grad(sd.sum(sd.logsumexp(m, axis=axis)), m)
+        assert sd.simplify(g) is sd.softmax(m, axis=axis % 2)
+        mv = np.random.default_rng(3).normal(size=(3, 4))
+        np.testing.assert_allclose(sd.evaluate(sd.simplify(g), {"m": mv}, simplify=False),
+                                   sd.evaluate(g, {"m": mv}, simplify=False), rtol=1e-14)
+    # the cross-entropy written with logsumexp has the gradient of the one written with log_softmax
+    assert str(sd.simplify(sd.grad(sd.logsumexp(v) - v[2], v))) == "softmax(v, axis=0) - [0.0, 0.0, 1.0, 0.0]"
+    # the logsumexp computed anyway (the loss beside its gradient) is reused, not recomputed
+    f = sd.logsumexp(v) - v[2]
+    both = sd.simplify([f, sd.grad(f, v)])
+    lse = sd.logsumexp(v, axis=0)
+    assert "softmax" not in str(both[1]) and any(n is lse for n in sd.toposort(both[1]))
+    # several axes at once stay as they are (softmax over several axes is written this way)
+    g2 = sd.simplify(sd.grad(sd.logsumexp(m, axis=(0, 1)), m))
+    assert "logsumexp" in str(g2)
+    # stable where the written form is: large inputs give the softmax, not nan
+    big = np.array([0.0, 800.0, 1.0, 2.0])
+    good = sd.evaluate(sd.simplify(sd.grad(sd.logsumexp(v), v)), {"v": big}, simplify=False)
+    assert good[1] == 1.0 and np.all(np.isfinite(good))
+
+
 def test_softmax_cross_entropy_gradient_is_softmax_minus_one_hot():
     z = sd.var("z", shape=("n", 5))
     labels = sd.var("labels", shape=("n",), dtype="int64")

@@ -47,16 +47,16 @@ from ..ops.base import Const, DimSize, broadcast_shapes, const, kernel
 from ..ops.elementwise import (
     Abs, Add, Cast, Compare, Cos, Div, Elementwise, Exp, Log, Maximum, Minimum, Mul,
     Neg, Pow, Relu, Sigmoid, Sign, Sin, Softplus, Sqrt, StopGradient, Sub, Tanh, Unary, Where,
-    expm1, log1p, negative, power, sigmoid, sqrt,
+    expm1, log1p, negative, power, sigmoid, sqrt, where,
 )
 from ..ops.diagonals import DiagonalEmbed, diagonal, diagonal_embed
 from ..ops.layout import pad
 from ..ops.elementwise import abs as abs_
 from ..ops.numeric import hypot
-from ..ops.nn import LogSoftmax, OneHot, Softmax, one_hot, softmax
+from ..ops.nn import LogSoftmax, OneHot, Softmax, log_softmax, one_hot, softmax
 from ..ops.numeric import Ceil, Floor, Rint, Trunc
 from ..ops.products import MatMul
-from ..ops.reduce import Max, Min, Prod, Sum, count
+from ..ops.reduce import LogSumExp, Max, Min, Prod, Sum, count
 from ..ops.stable import HEADS, stable_form
 from ..ops.shape import (
     Arange, BroadcastTo, Concatenate, Index, IndexAdd, Reshape, Transpose, broadcast_to,
@@ -334,6 +334,27 @@ def _signed_constant_term(node: Node, x: Node, y: Node) -> Node | None:
     return x - m if isinstance(node.op, Add) else x + m
 
 
+def _joined_selections(node: Node, ctx: Context) -> Node | None:
+    """where(c, a, 0) + where(c, 0, b) -> where(c, a, b) (and where(c, a, 0) - where(c, 0, b) ->
+    where(c, a, -b)): each branch of the two selections by one condition adds a zero, as the
+    gradient of where(c, f(x), g(x)) does, whose two branches each send x their part."""
+    p, q = node.inputs
+    if not (isinstance(p.op, Where) and isinstance(q.op, Where)) or p.inputs[0] is not q.inputs[0]:
+        return None
+    if node.dtype.kind not in "fc":
+        return None  # an integer sum wraps or widens where the branch alone need not
+    subtract = isinstance(node.op, Sub)
+    branches = []
+    for a, b in zip(p.inputs[1:], q.inputs[1:]):
+        if _is_zero(b):
+            branches.append(a)
+        elif _is_zero(a) and (not subtract or ctx is None or ctx.uses.get(q, 2) == 1):
+            branches.append(negative(b.astype(node.dtype)) if subtract else b)
+        else:
+            return None
+    return where(p.inputs[0], *branches)
+
+
 def _flipped_scale(n: Node, ctx: Context | None) -> Node | None:
     """``2.0 * t`` for a ``-2.0 * t`` (``t / 2.0`` for ``t / -2.0``) that nothing else uses, the
     number in the term's dtype; else None."""
@@ -405,6 +426,7 @@ IDENTITIES = RuleSet([
     # log(exp x) -> x (x real: a complex log returns the imaginary part wrapped into (-pi, pi])
     Rule(log_(exp_(x)), lambda x: x if x.dtype.kind != "c" else None),
     Rule(Pat(Where, c, x, x), lambda x: x),  # where(c, x, x) -> x
+    Rule(Pat((Add, Sub), Pat(Where), Pat(Where)), _joined_selections),  # where(c,a,0) + where(c,0,b) -> where(c,a,b)
     Rule(Pat(Where, c, x, y), _known_condition),  # where(True, x, y) -> x
     Rule(Pat((Maximum, Minimum), x, x), lambda x: x),  # maximum(x, x) -> x
     Rule(Pat((Abs, Relu), x), _nonnegative_as_is),  # abs(abs x) -> abs x, relu(exp x) -> exp x
@@ -738,6 +760,24 @@ def _softmax_of_log_softmax(node: Node, x: Node, ctx: Context) -> Node | None:
     return softmax(x, ls.op.axis)  # type: ignore[attr-defined]
 
 
+def _log_softmax_written_out(node: Node, x: Node, ctx: Context) -> Node | None:
+    """x - logsumexp(x, axis, keepdims=True) -> log_softmax(x, axis), for one axis (the kept
+    axis a reshape or keepdims), when nothing else uses the logsumexp: the gradient of
+    logsumexp(x) is exp(x - logsumexp(x)), which is then softmax(x). Where the logsumexp is
+    computed anyway (the value of a loss beside its gradient), subtracting it is less work."""
+    kept = node.inputs[1]
+    lse = kept.inputs[0] if isinstance(kept.op, Reshape) else kept
+    op = lse.op
+    if not isinstance(op, LogSumExp) or len(op.axes) != 1 or node.dtype != x.dtype:
+        return None
+    if kept.shape != tuple(1 if k in op.axes else d for k, d in enumerate(x.shape)) \
+            and kept.ndim != 0:
+        return None  # (a 0-d logsumexp of a vector broadcasts as the kept one does)
+    if ctx is not None and any(ctx.uses.get(n, 2) > 1 for n in {kept, lse}):
+        return None
+    return log_softmax(x, op.axes[0])
+
+
 def _softmax_written_out(node: Node, x: Node) -> Node | None:
     """exp(x) / sum(exp(x), axis=a, keepdims=True) -> softmax(x, a), ``a`` one axis or several
     (over every axis, the plain sum too): softmax as users write it, which overflows where
@@ -816,6 +856,8 @@ STABILIZE = RuleSet([
     Rule(sqrt_(x ** 2 + y ** 2), _sqrt_of_squares),  # sqrt(x**2 + y**2) -> hypot(x, y)
     Rule(1 - exp_(x), _one_minus_exp),  # 1-exp(x) -> -expm1(x), so log(1-exp(x)) -> log(-expm1(x))
     Rule(exp_(Pat(LogSoftmax, x)), _softmax_of_log_softmax),  # exp(log_softmax x) -> softmax x (unshared)
+    Rule(x - Pat(Reshape, Pat(LogSumExp, x)), _log_softmax_written_out),  # x - lse(x) -> log_softmax(x)
+    Rule(x - Pat(LogSumExp, x), _log_softmax_written_out),  # x - lse(x, keepdims) -> log_softmax(x)
     # the logistic function and softmax as users write them: their logs then stabilize too
     Rule(1 / (1 + exp_(x)), lambda x: sigmoid(negative(x))),  # 1/(1+exp(x)) -> sigmoid(-x)
     Rule((1 + exp_(x)) ** -1, lambda x: sigmoid(negative(x))),  # (1+exp(x))**-1 -> sigmoid(-x)
