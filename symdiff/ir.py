@@ -117,7 +117,7 @@ class Type:
         return size
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Type) and self.dtype == other.dtype and self.shape == other.shape
+        return self is other or (isinstance(other, Type) and self.dtype == other.dtype and self.shape == other.shape)
 
     def __hash__(self) -> int:
         return self._hash  # type: ignore[no-any-return]

@@ -316,6 +316,27 @@ def test_gradients_of_unstable_forms_are_taken_through_their_stable_forms():
     np.testing.assert_allclose(got, [-3.0, 1.0, 1.0, 1.0], atol=1e-12)
 
 
+def test_the_logistic_function_written_out_has_the_derivatives_of_sigmoid():
+    # 1 / (1 + exp(-x)) is finite everywhere, but the chain rule applied as written gives
+    # exp(-x) / (1 + exp(-x))**2, inf / inf for x below about -709: reverse and Taylor mode
+    # differentiate sigmoid(x) instead, so the derivative is as finite as the function
+    def dsig(t):
+        with np.errstate(over="ignore"):
+            return np.exp(-abs(t)) / (1 + np.exp(-abs(t))) ** 2
+
+    for f in (1 / (1 + sd.exp(-x)), (1 + sd.exp(-x)) ** -1.0, sd.exp(x) / (1 + sd.exp(x))):
+        for t in (-1000.0, -30.0, 0.5, 30.0, 1000.0):
+            got, compiled = _grad_at(f, x, t)
+            # (sigmoid's own derivative, s * (1 - s), keeps 1 - s to about 1e-16 absolutely)
+            assert np.isclose(got, dsig(t), rtol=1e-12, atol=1e-16) and compiled == got, (f, t)
+        second = sd.evaluate(sd.derivative(f, x, 2), {"x": -1000.0}, simplify=False)
+        assert second == 0.0
+    # softmax written out: its gradient through softmax's own, finite where exp overflows
+    big = np.array([1000.0, 0.0, -1000.0, 1.0])
+    got, _ = _grad_at((sd.exp(v) / sd.sum(sd.exp(v)))[0], v, big)
+    np.testing.assert_allclose(got, [0.0, 0.0, 0.0, 0.0], atol=1e-300)
+
+
 def test_logistic_regression_gradient_is_finite_for_separable_data():
     X = sd.var("X", shape=("n", 2))
     y = sd.var("y", shape=("n",))
@@ -341,3 +362,23 @@ def test_gradient_with_respect_to_a_node_inside_a_stable_form_passes_through_it(
     got = sd.evaluate([ds, dx], {"x": 0.5})
     want_s = 1 / (1 + np.exp(-0.5))
     np.testing.assert_allclose(got, [1 / want_s, 1 - want_s], rtol=1e-12)
+
+
+def test_stabilization_does_not_depend_on_which_type_objects_nodes_hold():
+    # equal types are shared through a bounded table that is cleared when full: nodes built
+    # before and after a clear hold equal but distinct Type objects, and every rule must treat
+    # them as the same type (log(sigmoid x) was left as written, a NaN gradient, after many
+    # shapes had been seen, as in a long notebook session)
+    from symdiff.ir import _INFERRED_MAX, _TYPES_MAX, Type
+
+    t = sd.var("t_before_clear")
+    forms = [sd.log(sd.sigmoid(t)), 1 / (1 + sd.exp(-t)), sd.log(1 + sd.exp(t))]
+    before = t.type
+    for k in range(max(_TYPES_MAX, _INFERRED_MAX) + 1):  # types, and type rules remembered
+        -sd.var("many", (k + 1, 7))
+    assert Type(np.float64, ()) is not before and Type(np.float64, ()) == before
+    assert sd.simplify(forms[0]) is -sd.softplus(-t)
+    assert sd.simplify(forms[1]) is sd.sigmoid(t)
+    assert sd.simplify(forms[2]) is sd.softplus(t)
+    got, _ = _grad_at(forms[0], t, -1000.0)
+    assert got == 1.0

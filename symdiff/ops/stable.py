@@ -11,18 +11,42 @@ from __future__ import annotations
 
 from ..ir import Node
 from .base import Const
-from .elementwise import Add, Exp, Log, Log1p, Neg, Pow, Sigmoid, Sub, negative, softplus
-from .nn import Softmax, log_softmax
+from .elementwise import Add, Div, Exp, Log, Log1p, Neg, Pow, Sigmoid, Sub, negative, sigmoid, softplus
+from .nn import Softmax, log_softmax, softmax
 from .numeric import Exp2, Log2, logaddexp, logaddexp2
 from .reduce import LogSumExp, Sum
 
-HEADS = (Log, Log1p, Log2)
+HEADS = (Log, Log1p, Log2, Div, Pow)
 """The op types at the root of every form below (a cheap test before ``stable_form``)."""
 
 
-def _is_one(n: Node) -> bool:
+def _is_one(n: Node, value: int = 1) -> bool:
     v = n.op.value if isinstance(n.op, Const) else None
-    return v is not None and v.size == 1 and bool(v.reshape(()) == 1)
+    return v is not None and v.size == 1 and bool(v.reshape(()) == value)
+
+
+def _written_out(node: Node) -> tuple[Node | None, Node | None]:
+    """(form, x) for the logistic function and softmax as users write them: ``1 / (1 + exp(x))``
+    and ``(1 + exp(x)) ** -1`` are ``sigmoid(-x)``, ``exp(x) / (1 + exp(x))`` is
+    ``sigmoid(x)``, ``exp(x) / sum(exp(x), axis, keepdims=True)`` is ``softmax(x, axis)``
+    (over every axis, the plain sum too). As written, the first two are finite but their
+    derivatives are ``inf / inf`` for x past about 709; the others overflow themselves."""
+    a, b = node.inputs
+    if isinstance(node.op, Pow):
+        x = _exp_plus_one(a) if isinstance(a.op, Add) and _is_one(b, -1) else None
+        return (sigmoid(negative(x)), x) if x is not None else (None, None)
+    if isinstance(b.op, Add):
+        x = _exp_plus_one(b)
+        if x is not None and _is_one(a):
+            return sigmoid(negative(x)), x
+        if x is not None and isinstance(a.op, Exp) and a.inputs[0] is x:
+            return sigmoid(x), x
+    elif isinstance(b.op, Sum) and isinstance(a.op, Exp) and b.inputs[0] is a:
+        s: Sum = b.op  # type: ignore[assignment]
+        x = a.inputs[0]
+        if s.axes and (s.keepdims or len(s.axes) == x.ndim):  # else it divides along other axes
+            return softmax(x, s.axes), x
+    return None, None
 
 
 def _exp_plus_one(a: Node) -> Node | None:
@@ -58,23 +82,30 @@ def stable_parts(node: Node) -> tuple[Node, tuple[Node, ...]] | None:
     - ``log(softmax(x))``: ``log_softmax(x)``;
     - ``log(sum(exp(x)))``: ``logsumexp(x)``, shifted by the maximum;
     - ``log(exp(x) + exp(y))`` and ``log2(2**x + 2**y)``: ``logaddexp(x, y)`` and
-      ``logaddexp2(x, y)``.
+      ``logaddexp2(x, y)``;
+    - the logistic function and softmax written out (``1 / (1 + exp(-x))``, ``exp(x) /
+      sum(exp(x))``): ``sigmoid(x)`` and ``softmax(x)``.
 
     >>> x = sd.var("x"); stable_parts(sd.log(sd.sigmoid(x)))  # (-softplus(-x), (x,))
     """
     op = node.op
     if not isinstance(op, HEADS):
         return None
-    (a,) = node.inputs
     x: Node | None = None
     out: Node | None = None
+    if isinstance(op, (Div, Pow)):
+        out, x = _written_out(node)
+        if out is None or x is None or out.type != node.type:
+            return None
+        return out, (x,)
+    (a,) = node.inputs
     if isinstance(a.op, Add) and isinstance(op, (Log, Log2)):
         two = isinstance(op, Log2)
         u, w = (_power_of(i, two) for i in a.inputs)
         if u is not None and w is not None:
             out = (logaddexp2 if two else logaddexp)(u, w)
             # one operand once: log(exp(x) + exp(x)) is built on x alone
-            return (out, tuple(dict.fromkeys((u, w)))) if out.type is node.type else None
+            return (out, tuple(dict.fromkeys((u, w)))) if out.type == node.type else None
     if isinstance(op, Log2):
         return None
     if isinstance(op, Log):
@@ -101,7 +132,7 @@ def stable_parts(node: Node) -> tuple[Node, tuple[Node, ...]] | None:
     elif isinstance(a.op, Exp):  # log1p(exp(x))
         x = a.inputs[0]
         out = softplus(x)
-    if out is None or x is None or out.type is not node.type:
+    if out is None or x is None or out.type != node.type:
         return None  # e.g. 1 - sigmoid(x) broadcast to a larger shape: left as written
     return out, (x,)
 

@@ -68,7 +68,7 @@ class Context:
 def restore_type(replacement: Node, node: Node) -> Node:
     """``replacement`` with ``node``'s dtype and shape (rules may return a smaller broadcastable
     value, or one NumPy would type differently)."""
-    if replacement.type is not node.type:
+    if replacement.type != node.type:
         if replacement.dtype != node.dtype:
             replacement = astype(replacement, node.dtype)
         if replacement.shape != node.shape:

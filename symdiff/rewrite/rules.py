@@ -47,7 +47,7 @@ from ..ops.base import Const, DimSize, broadcast_shapes, const, kernel
 from ..ops.elementwise import (
     Abs, Add, Cast, Compare, Cos, Div, Elementwise, Exp, Log, Maximum, Minimum, Mul,
     Neg, Pow, Relu, Sigmoid, Sign, Sin, Softplus, Sqrt, StopGradient, Sub, Tanh, Unary, Where,
-    expm1, log1p, negative, power, sigmoid, sqrt, where,
+    expm1, log1p, negative, power, sqrt, where,
 )
 from ..ops.diagonals import DiagonalEmbed, diagonal, diagonal_embed
 from ..ops.layout import pad
@@ -615,7 +615,7 @@ def _reshape_scaled_reshape(node: Node, x: Node) -> Node | None:
     between two reshapes keeps them from merging."""
     if not isinstance(x.op, Neg) and _scale_of(x) is None:
         return None
-    ins = [reshape(i.inputs[0], node.shape) if isinstance(i.op, Reshape) and i.type is x.type
+    ins = [reshape(i.inputs[0], node.shape) if isinstance(i.op, Reshape) and i.type == x.type
            else i for i in x.inputs]  # the scale k is 0-d: it broadcasts to any shape
     if all(a is b for a, b in zip(ins, x.inputs)):
         return None
@@ -778,16 +778,6 @@ def _log_softmax_written_out(node: Node, x: Node, ctx: Context) -> Node | None:
     return log_softmax(x, op.axes[0])
 
 
-def _softmax_written_out(node: Node, x: Node) -> Node | None:
-    """exp(x) / sum(exp(x), axis=a, keepdims=True) -> softmax(x, a), ``a`` one axis or several
-    (over every axis, the plain sum too): softmax as users write it, which overflows where
-    exp(x) does."""
-    op: Sum = node.inputs[1].op  # type: ignore[assignment]
-    if not op.axes or not (op.keepdims or len(op.axes) == x.ndim):
-        return None  # a sum over some axes, not kept, divides along the wrong ones
-    return softmax(x, op.axes)
-
-
 def _log1p(node: Node, x: Node) -> Node:
     """log(1 + x) -> log1p(x), in the dtype the sum 1 + x has: log1p of a narrower x (a bool, an
     int8 or a float32 next to a float64 one) would compute in float16 or float32."""
@@ -815,7 +805,6 @@ def _one_minus_exp(node: Node, x: Node) -> Node | None:
     return negative(expm1(x)) if node.dtype == node.inputs[1].dtype else None
 
 
-_e = exp_(x).named("e")
 sqrt_ = Pat.of(Sqrt)
 
 
@@ -844,7 +833,9 @@ def _sqrt_of_squares(node: Node, x: Node, y: Node) -> Node | None:
 
 STABILIZE = RuleSet([
     # log(sigmoid x) -> -softplus(-x), log(1 - sigmoid x) -> -softplus(x), log(1 + exp x) ->
-    # softplus x, log(softmax x) -> log_softmax x, log(sum(exp x)) -> logsumexp x
+    # softplus x, log(softmax x) -> log_softmax x, log(sum(exp x)) -> logsumexp x, and the
+    # logistic function and softmax as users write them (1/(1+exp(-x)) -> sigmoid(x),
+    # exp(x)/sum(exp(x)) -> softmax(x)), so that their logs then stabilize too
     Rule(Pat(HEADS), stable_form),
     Rule(log_(1 + x), _log1p),  # log(1+x) -> log1p(x)
     Rule(log_(x - -1), _log1p),  # log(x - -1) -> log1p(x)
@@ -858,11 +849,6 @@ STABILIZE = RuleSet([
     Rule(exp_(Pat(LogSoftmax, x)), _softmax_of_log_softmax),  # exp(log_softmax x) -> softmax x (unshared)
     Rule(x - Pat(Reshape, Pat(LogSumExp, x)), _log_softmax_written_out),  # x - lse(x) -> log_softmax(x)
     Rule(x - Pat(LogSumExp, x), _log_softmax_written_out),  # x - lse(x, keepdims) -> log_softmax(x)
-    # the logistic function and softmax as users write them: their logs then stabilize too
-    Rule(1 / (1 + exp_(x)), lambda x: sigmoid(negative(x))),  # 1/(1+exp(x)) -> sigmoid(-x)
-    Rule((1 + exp_(x)) ** -1, lambda x: sigmoid(negative(x))),  # (1+exp(x))**-1 -> sigmoid(-x)
-    Rule(Pat(Div, _e, 1 + Pat.var("e")), lambda x: sigmoid(x)),  # exp(x)/(1+exp(x)) -> sigmoid(x)
-    Rule(Pat(Div, _e, Pat(Sum, Pat.var("e"))), _softmax_written_out),  # exp(x)/sum(exp(x)) -> softmax(x)
     Rule(Pat(IndexAdd), _one_hot_nll),  # index_add(g, [arange n, labels]) -> g * one_hot(labels), index_add(g, [label])
     Rule(Pat(Sum, Pat(OneHot, x)), lambda node, x: _sum_one_hot(node, x, 1)),  # sum(one_hot(l), -1) -> 1
     Rule(Pat(Sum, -Pat(OneHot, x)), lambda node, x: _sum_one_hot(node, x, -1)),  # sum(-one_hot(l), -1) -> -1
@@ -1206,7 +1192,7 @@ def _band(n: Node) -> dict[int, Node] | None:
         if not stack:
             break
         k, m = stack.pop()
-        if m.type is not n.type:
+        if m.type != n.type:
             return None  # a cast or a broadcast between: not read through
         op = m.op
         if isinstance(op, (Add, Sub)):
@@ -2218,7 +2204,7 @@ def _sum_terms_of(n: Node) -> dict[Node, int] | None:
         if not stack:
             return out
         m, k = stack.pop()
-        if m.type is n.type and isinstance(m.op, _SUM_OPS):
+        if m.type == n.type and isinstance(m.op, _SUM_OPS):
             a = m.inputs[0]
             if isinstance(m.op, Neg):
                 stack.append((a, -k))
@@ -2268,7 +2254,7 @@ def _factors_of(n: Node) -> tuple[dict[Node, tuple[int, int]], int] | None:
         if not stack:
             return out, sign
         m, e = stack.pop()
-        if m.type is n.type and isinstance(m.op, _PRODUCT_OPS):
+        if m.type == n.type and isinstance(m.op, _PRODUCT_OPS):
             if isinstance(m.op, Neg):
                 sign ^= e & 1
                 stack.append((m.inputs[0], e))
@@ -2329,7 +2315,7 @@ class _Forms:
         typ = node.type
         ins = node.inputs
         a = ins[0]
-        same_a = a.type is typ
+        same_a = a.type == typ
         if kind <= 2:  # a sum (or a negation, which is both)
             sums = self.sums
             h = sums.get(a) if same_a else None
@@ -2339,7 +2325,7 @@ class _Forms:
                 h = -h
             else:
                 b = ins[1]
-                t = sums.get(b) if b.type is typ else None
+                t = sums.get(b) if b.type == typ else None
                 if t is None:
                     t = self.term(b)
                 h = h + t if kind == 0 else h - t
@@ -2363,7 +2349,7 @@ class _Forms:
             sign &= p & 1
         else:
             b = ins[1]
-            g = products.get(b) if b.type is typ else None
+            g = products.get(b) if b.type == typ else None
             bu, bd, bs = g if g is not None else self.factor(b)
             if kind == 4:
                 bu, bd = bd, bu
