@@ -355,33 +355,40 @@ def _joined_selections(node: Node, ctx: Context) -> Node | None:
     return where(p.inputs[0], *branches)
 
 
-def _flipped_scale(n: Node, ctx: Context | None) -> Node | None:
-    """``2.0 * t`` for a ``-2.0 * t`` (``t / 2.0`` for ``t / -2.0``) that nothing else uses, the
-    number in the term's dtype; else None."""
+def _flipped_scale(n: Node, ctx: Context | None, negations: bool) -> Node | None:
+    """The negation of a product or quotient ``n`` that nothing else uses, when an operand
+    carries its sign: ``2.0 * t`` for ``-2.0 * t``, ``t / 2.0`` for ``t / -2.0`` (the number in
+    the term's dtype), and with ``negations``, ``a / k`` for ``-a / k``, ``a * b`` for
+    ``(-a) * b``; else None."""
     if ctx is not None and ctx.uses.get(n, 2) > 1:
         return None
-    a, b = n.inputs if isinstance(n.op, (Mul, Div)) else (None, None)
-    if a is None or b is None or n.dtype.kind not in "fc":
+    if not isinstance(n.op, (Mul, Div)) or n.dtype.kind not in "fc":
         return None
-    if isinstance(n.op, Mul):
-        m, negative_ = _magnitude(a)
-        if negative_:
-            return m * b
-        m, negative_ = _magnitude(b)
-        return a * m if negative_ else None
-    m, negative_ = _magnitude(b)
-    return a / m if negative_ else None
+    flipped = []
+    for operand in n.inputs:
+        m, negative_ = _magnitude(operand)
+        if not negative_ and negations and isinstance(operand.op, Neg) \
+                and _negation_moves(operand.inputs[0], n):
+            m, negative_ = operand.inputs[0], True
+        flipped.append(m if negative_ else None)
+    if (flipped[0] is None) == (flipped[1] is None):
+        return None  # no sign, or two (-a / -k): other rules cancel those
+    a, b = (f if f is not None else i for f, i in zip(flipped, n.inputs))
+    return Node(n.op, (a, b))
 
 
 def _signed_scaled_term(node: Node, x: Node, y: Node, ctx: Context) -> Node | None:
-    """x + -2.0 * t -> x - 2.0 * t, x - -2.0 * t -> x + 2.0 * t and -2.0 * t + x -> x - 2.0 * t,
-    as term collection writes them (the same values: -2.0 * t is -(2.0 * t) to the bit)."""
-    m = _flipped_scale(y, ctx)
+    """x + -2.0 * t -> x - 2.0 * t, x - -2.0 * t -> x + 2.0 * t, -2.0 * t + x -> x - 2.0 * t and
+    x + -a / k -> x - a / k, as term collection writes them (the same values: -2.0 * t is
+    -(2.0 * t) to the bit, and -a / k is -(a / k)). A negation is moved only outside the sums
+    that term collection rebuilds whole, as the other sign rules do."""
+    negations = _outside_region(ctx)
+    m = _flipped_scale(y, ctx, negations)
     if m is not None:
         return x - m if isinstance(node.op, Add) else x + m
     if not isinstance(node.op, Add):
         return None
-    m = _flipped_scale(x, ctx)
+    m = _flipped_scale(x, ctx, negations)
     return y - m if m is not None else None
 
 
