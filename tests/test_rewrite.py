@@ -76,6 +76,19 @@ def test_a_users_rule_joins_the_default_ones():
         Pat.of(sd.trapezoid)
 
 
+def test_rules_may_be_one_rule_or_a_list_of_rules_and_sets():
+    double = Rule(Pat.var("a") + Pat.var("a"), lambda a: a * 2)  # a+a -> 2a
+    times_one = Rule(Pat.var("a") * 1, lambda a: a)  # a*1 -> a
+    assert sd.simplify(x + x, double) is x * 2
+    assert sd.simplify((x + x) * 1, [double, times_one]) is x * 2
+    assert sd.simplify((x + x) * 1, (RuleSet([double]), times_one)) is x * 2
+    assert sd.simplify([x + x, y * 1], [times_one]) == [x + x, y]
+    for wrong, named in (("a+a", "'a\\+a'"), (3, "3"), ([double, 3], "3"), (len, "len")):
+        with pytest.raises(TypeError, match=f"simplify: rules must be a Rule, a RuleSet or a list "
+                                            f"of them, got .*{named}"):
+            sd.simplify(x + x, wrong)
+
+
 # -- each rule: structure and values ----------------------------------------------------------------
 
 

@@ -389,6 +389,22 @@ class RuleSet:
         more = [other] if isinstance(other, Rule) else list(other.rules)
         return RuleSet([*self.rules, *more])
 
+    @staticmethod
+    def of(rules: Rule | RuleSet | Sequence[Rule | RuleSet], caller: str) -> RuleSet:
+        """``rules`` as one set: a rule set itself, one rule, or a list or tuple of rules and
+        rule sets, joined in order; anything else is a TypeError naming it and ``caller``."""
+        if isinstance(rules, RuleSet):
+            return rules
+        items = [rules] if isinstance(rules, Rule) else rules
+        if isinstance(items, (list, tuple)):
+            bad = [r for r in items if not isinstance(r, (Rule, RuleSet))]
+            if not bad:
+                return RuleSet([r for item in items for r in ([item] if isinstance(item, Rule)
+                                                              else item.rules)])
+            rules = bad[0]
+        raise TypeError(f"{caller}: rules must be a Rule, a RuleSet or a list of them, got "
+                        f"{type(rules).__name__} {rules!r}")
+
     def __len__(self) -> int:
         return len(self.rules)
 
