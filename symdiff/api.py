@@ -18,6 +18,7 @@ from .autodiff import (
     carry_outputs, cotangent_of, derivative, grad, hessian, hvp, jacobian, jvp, records_outputs, taylor, vjp,
 )
 from .backends.evaluate import evaluate as _evaluate
+from .backends.evaluate import given_values
 from .backends.numpy_src import GeneratedModule, generate
 from .ir import Node, as_roots, count_nodes, flatten_outputs, toposort, unflatten_outputs
 from .ops.base import graph_variables
@@ -155,9 +156,10 @@ def _for_codegen(outputs: Any, simplify: bool) -> tuple[Any, Callable[[Node], No
 Outputs = Node | Sequence[Node] | Mapping[str, Node]
 
 
-def _eval_method(self: Node, **values: Any) -> Any:
-    """This expression's value for the variables given by name: ``f.eval(x=3.0, y=-4.0)``."""
-    return evaluate(self, values)
+def _eval_method(self: Node, values: Mapping[Any, Any] | None = None, /, **keywords: Any) -> Any:
+    """This expression's value for the variables given by name, ``f.eval(x=3.0, y=-4.0)``, or
+    in a dict keyed by variable or name, for any name: ``f.eval({"self": 1.0})``."""
+    return evaluate(self, given_values(values, keywords, "eval"))
 
 
 Node.eval = _eval_method  # type: ignore[method-assign]

@@ -48,6 +48,24 @@ def test_eval_method(xy):
     assert sd.const(2.5).eval() == 2.5
 
 
+
+def test_eval_takes_a_dict_for_names_that_are_not_keywords():
+    s, v, x = sd.var("self"), sd.var("values"), sd.var("x")
+    f = s * 2.0 + v - x
+    assert f.eval({"self": 1.0, "values": 3.0, "x": 0.5}) == 4.5
+    assert f.eval(self=1.0, values=3.0, x=0.5) == 4.5  # keywords clash with no parameter
+    assert f.eval({"self": 1.0, v: 3.0}, x=0.5) == 4.5  # a dict keyed by variable, and keywords
+    assert sd.var("a b").eval({"a b": 2.0}) == 2.0
+    with pytest.raises(sd.InputError, match=r"eval: a value for 'x' is given twice, in the dict "
+                                            r"and as a keyword"):
+        f.eval({"self": 1.0, "values": 3.0, "x": 0.5}, x=0.5)
+    with pytest.raises(sd.InputError, match=r"eval: a value for 'x' is given twice"):
+        f.eval({x: 0.5, "self": 1.0, "values": 3.0}, x=0.5)
+    with pytest.raises(TypeError, match=r"eval: values must be a dict from variables \(or their "
+                                        r"names\) to values.*got list"):
+        f.eval([1.0, 3.0, 0.5])
+
+
 def test_subgraph_needs_only_its_own_variables(xy):
     x, y = xy
     inner = sd.sin(x)

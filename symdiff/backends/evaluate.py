@@ -59,6 +59,28 @@ def bind_input(v: Node, value: Any, dims: dict[str, int]) -> np.ndarray:
     return arr
 
 
+def given_values(values: Any, keywords: Mapping[str, Any], caller: str, what: str = "values"
+                 ) -> dict[Any, Any]:
+    """The values given to ``caller`` as one dict: ``values``, a dict keyed by variable or by
+    name (None for none), with ``keywords`` (by name) added; a name given in both is an error,
+    as a variable named like a parameter (``self``) can only come in the dict."""
+    if values is not None and not isinstance(values, Mapping):
+        raise TypeError(
+            f"{caller}: {what} must be a dict from variables (or their names) to values, such as "
+            f"{{'x': 3.0}}; got {type(values).__name__}"
+        )
+    merged = dict(values or {})
+    if keywords:
+        names = {k.op.var_name if isinstance(k, Node) and isinstance(k.op, Var) else k
+                 for k in merged}
+        for name in keywords:
+            if name in names:
+                raise InputError(f"{caller}: a value for {name!r} is given twice, in the dict and "
+                                 f"as a keyword; give it once")
+        merged.update(keywords)
+    return merged
+
+
 def _lookup(inputs: Mapping[Any, Any], v: Node) -> Any:
     name = v.op.var_name  # type: ignore[attr-defined]
     if v in inputs:
@@ -93,12 +115,7 @@ def evaluate(outputs: Node | Sequence[Node], inputs: Mapping[Any, Any] | None = 
     for o in outs:
         if not isinstance(o, Node):
             raise TypeError(f"evaluate: outputs must be symdiff expressions, got {type(o).__name__}")
-    if inputs is not None and not isinstance(inputs, Mapping):
-        raise TypeError(
-            "evaluate: inputs must be a dict from variables (or their names) to values, such as "
-            f"{{'x': 3.0}}; got {type(inputs).__name__}"
-        )
-    inputs = dict(inputs or {})
+    inputs = given_values(inputs, {}, "evaluate", "inputs")
     order = toposort(outs)
     dims: dict[str, int] = {}
     env: dict[Node, Any] = {}
