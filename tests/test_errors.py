@@ -206,9 +206,13 @@ def test_wrong_dtype_names_declared_and_given():
 def test_inconsistent_named_dimension_across_inputs():
     X = sd.var("X", shape=("n", 3))
     y = sd.var("y", shape=("n",))
-    with pytest.raises(sd.InputError, match=r"variable 'y': dimension 'n' \(axis 0\) is 4 here but 5 in an "
-                                            r"earlier input"):
+    with pytest.raises(sd.InputError, match=r"variable 'y': dimension 'n' \(axis 0\) is 4 here but 5 in "
+                                            r"variable 'X' \(axis 0\)"):
         sd.evaluate(sd.sum(X, axis=1) + y, {"X": np.zeros((5, 3)), "y": np.zeros(4)})
+    A = sd.var("A", shape=(3, "n", "n"))
+    with pytest.raises(sd.InputError, match=r"variable 'A': dimension 'n' \(axis 2\) is 4 here but 2 in "
+                                            r"variable 'A' \(axis 1\)"):
+        sd.evaluate(A + 1.0, {"A": np.zeros((3, 2, 4))})
 
 
 def test_two_variables_with_one_name():

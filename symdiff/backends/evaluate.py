@@ -14,8 +14,10 @@ from ..ops.base import call_kernel, call_key, graph_variables, kernel
 from ..ops.diagonals import fuse_diagonal_sums
 
 
-def bind_input(v: Node, value: Any, dims: dict[str, int]) -> np.ndarray:
-    """``value`` as an array of ``v``'s dtype and shape, binding its named dimensions."""
+def bind_input(v: Node, value: Any, dims: dict[str, int],
+               bound_by: dict[str, tuple[str, int]]) -> np.ndarray:
+    """``value`` as an array of ``v``'s dtype and shape, binding its named dimensions in
+    ``dims``, and in ``bound_by`` the variable and axis each was first bound by."""
     op = v.op
     assert isinstance(op, Var)
     try:
@@ -46,10 +48,11 @@ def bind_input(v: Node, value: Any, dims: dict[str, int]) -> np.ndarray:
     for axis, (want, got) in enumerate(zip(op.shape, arr.shape)):
         if isinstance(want, str):
             bound = dims.setdefault(want, got)
+            by, by_axis = bound_by.setdefault(want, (op.var_name, axis))
             if bound != got:
                 raise InputError(
                     f"variable {op.var_name!r}: dimension {want!r} (axis {axis}) is {got} here but "
-                    f"{bound} in an earlier input"
+                    f"{bound} in variable {by!r} (axis {by_axis})"
                 )
         elif want != got:
             raise InputError(
@@ -118,16 +121,17 @@ def evaluate(outputs: Node | Sequence[Node], inputs: Mapping[Any, Any] | None = 
     inputs = given_values(inputs, {}, "evaluate", "inputs")
     order = toposort(outs)
     dims: dict[str, int] = {}
+    bound_by: dict[str, tuple[str, int]] = {}
     env: dict[Node, Any] = {}
     for v in graph_variables(order):
-        env[v] = bind_input(v, _lookup(inputs, v), dims)
+        env[v] = bind_input(v, _lookup(inputs, v), dims, bound_by)
     # A size may outlive its variable: arange(X.shape[0]) reads no X, and one_hot(l, 3) * 0.0
     # simplifies to zeros of shape (n, 3). Such variables, when given, bind their dimensions.
     keys = [k for k in inputs if isinstance(k, Node) and isinstance(k.op, Var)]
     for v in graph_variables([*env, *variables, *keys]):
         if v not in env and any(isinstance(d, str) for d in v.shape) and (
                 v in inputs or v.op.var_name in inputs):  # type: ignore[attr-defined]
-            bind_input(v, _lookup(inputs, v), dims)
+            bind_input(v, _lookup(inputs, v), dims, bound_by)
     # a sum of diagonal embeddings fills one buffer, read from its terms: its own add and
     # diagonal_embed nodes are not computed
     keep: set[Node] = set(outs)  # type: ignore[arg-type]  # all nodes, checked above
