@@ -101,7 +101,7 @@ _STRING_PARAMS.update({
     "full": frozenset({"shape", "dtype", "order"}),
     "eye": frozenset({"N", "M", "dtype", "order"}),
     "identity": frozenset({"n", "dtype"}),
-    "linspace": frozenset({"dtype", "device"}),
+    "linspace": frozenset({"num", "dtype", "device"}),
 })
 _STRING_PARAMS.update({"quantile": frozenset({"method"}), "percentile": frozenset({"method"})})
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DTypeError, OutOfBoundsError, ShapeError
-from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape, shape_text
+from ..ir import Dim, Node, Op, Shape, Type, as_dim, check_shape, format_shape, shape_text
 from .base import (
     Const, _holds_node, as_node, broadcast_shapes, check_casting, check_device, check_order, const,
     helper, index_int, no_out, normalize_axis, numeric_dtype,
@@ -805,6 +805,7 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -> No
     """Evenly spaced values; ``sd.arange(X.shape[0])`` also takes a named dimension."""
     if stop is None:
         start, stop = 0, start
+    start, stop, step = (as_dim(v) for v in (start, stop, step))
     for v in (start, step):
         if isinstance(v, str) or isinstance(v, Node):
             raise TypeError("arange: only `stop` may be a named dimension")
@@ -818,7 +819,14 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -> No
     if isinstance(stop, str):
         check_shape((stop,), "arange stop")
         if start != 0 or step != 1:
-            raise NotImplementedError("arange over a named dimension supports only arange(n)")
+            call = f"arange({start!r}, {stop!r}" + (f", {step!r})" if step != 1 else ")")
+            length = (f"{stop} - {start}" if step == 1 else f"ceil({stop} / {step})" if start == 0
+                      else f"ceil(({stop} - {start}) / {step})")
+            raise NotImplementedError(
+                f"{call} would have {length} elements, and a shape holds only ints and dimension "
+                f"names, not arithmetic on them; arange({stop!r}) * {step!r} + {start!r} has "
+                f"{stop} elements, or give the range a static size"
+            )
         dt = np.dtype(dtype or np.int64)
     else:
         # NumPy's dtype for the bounds (at least int64: float32 bounds give float64), found
