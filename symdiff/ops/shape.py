@@ -581,8 +581,8 @@ def _parse_index(shape: Shape, index: Any) -> tuple[tuple[Any, ...], list[Node]]
             if bounds[2] == 0:
                 raise ValueError("slice step cannot be zero")
             spec.append(("s", *bounds))
-        elif isinstance(it, (int, np.integer)) and not isinstance(it, (bool, np.bool_)):
-            spec.append(("i", int(it)))
+        elif index_int(it) is not None:  # a 0-d integer array too, as NumPy takes it
+            spec.append(("i", index_int(it)))
         else:
             if isinstance(it, list) and np.size(it) == 0:
                 it = np.zeros(np.shape(it), np.intp)  # as NumPy: an empty list indexes nothing
@@ -749,10 +749,11 @@ def take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: str = "r
             raise ShapeError("take: a 0-d array has no axis to take along; use axis=None")
         ax = normalize_axis("take", axis, x.ndim)
     d = x.shape[ax]
-    if isinstance(indices, (int, np.integer)) and not isinstance(indices, (bool, np.bool_)):
-        if isinstance(d, int) and not -d <= indices < d:
-            raise OutOfBoundsError(f"take: index {int(indices)} is out of bounds for axis {ax} with size {d}")
-        return take_indices(x, int(indices), ax)
+    k = index_int(indices)  # a 0-d integer array too, as NumPy takes it
+    if k is not None:
+        if isinstance(d, int) and not -d <= k < d:
+            raise OutOfBoundsError(f"take: index {k} is out of bounds for axis {ax} with size {d}")
+        return take_indices(x, k, ax)
     if not isinstance(indices, Node):
         arr = np.asarray(indices)
         if arr.size == 0 and arr.dtype.kind not in "iu":
