@@ -797,6 +797,9 @@ class _Parser:
         self.src = _Text(text, caret)
         self.power_caret = power_caret
         self.shapes: dict[str, Any] = {}
+        if shapes is not None and not isinstance(shapes, Mapping):
+            raise TypeError("parse: shapes must be a dict from variable names to shapes, such as "
+                            f"{{'x': (3,)}}; got {type(shapes).__name__}")
         for k, v in (shapes or {}).items():
             if not isinstance(k, str):
                 raise TypeError(f"shapes: names must be strings, got {k!r}")

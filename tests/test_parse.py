@@ -979,3 +979,13 @@ def test_a_list_nested_deeper_than_numpy_allows_says_so():
     assert sd.parse("x * " + "[" * 64 + "1.0" + "]" * 64).ndim == 64
     first = refusal("x * " + "[" * 65 + "1.0" + "]" * 65).split("\n")[0]
     assert first == "a list used as an array has more than 64 dimensions, NumPy's limit (line 1, column 5)"
+
+
+def test_shapes_that_are_not_a_dict_are_refused_naming_them():
+    for shapes, given in (([("x", (3,))], "list"), ("x", "str"), (3, "int")):
+        with pytest.raises(TypeError, match=rf"parse: shapes must be a dict from variable names to "
+                                            rf"shapes, such as {{'x': \(3,\)}}; got {given}"):
+            sd.parse("x", shapes=shapes)
+    with pytest.raises(TypeError, match=r"shapes: names must be strings, got 3"):
+        sd.parse("x", shapes={3: (3,)})
+    assert sd.parse("x", shapes={"x": (3,)}).shape == (3,)
