@@ -20,7 +20,7 @@ from .autodiff import (
 from .backends.evaluate import evaluate as _evaluate
 from .backends.evaluate import given_values
 from .backends.numpy_src import GeneratedModule, generate
-from .ir import Node, as_roots, count_nodes, flatten_outputs, toposort, unflatten_outputs
+from .ir import Node, as_outputs, as_roots, count_nodes, flatten_outputs, toposort, unflatten_outputs
 from .ops.base import graph_variables
 from .printing import short_repr, to_text
 from .rewrite import output_nodes
@@ -31,6 +31,7 @@ from .rewrite import simplify as _simplify
 def simplify(outputs: Any, rules: Any = None, *, mapping: dict[Node, Node] | None = None) -> Any:
     # A derivative stays one for pictures, which tell its function's nodes from the rest: the
     # nodes it became are noted as derivatives of the function's nodes in their new forms.
+    outputs = as_outputs(outputs)
     if not records_outputs(output_nodes(outputs)):
         return _simplify(outputs, rules, mapping=mapping)
     track: dict[Node, Node] = {} if mapping is None else mapping
@@ -62,6 +63,7 @@ def evaluate(
 
     >>> x, y = sd.symbols("x y"); sd.evaluate(x * y, {"x": 3.0, "y": -4.0})
     """
+    outputs = as_outputs(outputs)
     if simplify == "auto":
         simplify = _worth_simplifying(outputs, inputs)
     elif not isinstance(simplify, bool):
@@ -178,6 +180,7 @@ def codegen(
 
     >>> x, y = sd.symbols("x y"); print(sd.codegen({"f": x * y, "dfdx": y}, inputs=[x, y]))
     """
+    outputs = as_outputs(outputs)
     inputs = _codegen_inputs(outputs, inputs)
     outputs, provenance = _for_codegen(outputs, simplify)
     return generate(outputs, inputs, name, names, provenance).source
@@ -289,6 +292,7 @@ def compile(  # noqa: A001 - the natural name; builtins.compile is used explicit
 
     >>> x, y = sd.symbols("x y"); fn = sd.compile([x * y, y], inputs=[x, y]); fn(3.0, -4.0)
     """
+    outputs = as_outputs(outputs)
     inputs = _codegen_inputs(outputs, inputs)
     outputs, provenance = _for_codegen(outputs, simplify)
     return CompiledFunction(generate(outputs, inputs, name, names, provenance))

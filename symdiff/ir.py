@@ -11,7 +11,7 @@ import gc
 import threading
 import weakref
 from _weakref import _remove_dead_weakref  # the helper WeakValueDictionary uses
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Union
 
 import numpy as np
@@ -691,6 +691,12 @@ def flatten_outputs(outputs: Any, what: str, convert: Callable[[Any], Node | Non
 def unflatten_outputs(spec: Any, values: Sequence[Any]) -> Any:
     """``values`` (one per expression of ``flatten_outputs``) in the nest ``spec`` describes."""
     return map_nest(spec, lambda k, _: values[k], "unflatten_outputs")
+
+
+def as_outputs(outputs: Any) -> Any:
+    """``outputs`` in a form that can be read more than once: a one-shot iterator (a
+    generator, ``map(...)``) as the list it yields, anything else as it is."""
+    return list(outputs) if isinstance(outputs, Iterator) else outputs
 
 
 def as_roots(outputs: Any, what: str) -> list[Node]:
