@@ -89,6 +89,18 @@ def test_rules_may_be_one_rule_or_a_list_of_rules_and_sets():
             sd.simplify(x + x, wrong)
 
 
+
+def test_an_integer_constant_scaling_a_float_divisor_is_collected():
+    # k * y with a NumPy integer k is a float product; read in a denominator, the coefficient
+    # is k ** -1, which NumPy refuses for integers: it is taken in the product's dtype
+    w = sd.var("w", shape=(3,))
+    for e in (x / (np.int64(2) * y), 1.0 / (np.int64(3) * x), x / (sd.const(-1) * x / x),
+              x / (y * np.int32(2)) + 1.0 / (y * np.int32(2)), w / (np.int8(4) * w[0])):
+        s = sd.simplify(e)
+        same_values(e, s, x=1.5, y=0.5, w=np.array([1.0, -2.0, 3.0]))
+    assert sd.simplify(x / (np.int64(2) * y)) is 0.5 * (x / y)
+
+
 # -- each rule: structure and values ----------------------------------------------------------------
 
 
