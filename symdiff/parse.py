@@ -1037,7 +1037,7 @@ class _Parser:
         """An arithmetic operand: an expression or a number literal."""
         if isinstance(value, _Results):
             raise self.src.at(node, value.unpicked())
-        if isinstance(value, Node) or (isinstance(value, _Number) and not isinstance(value, bool)):
+        if isinstance(value, (Node, _Number)):  # True and False too: NumPy's booleans
             return value
         if isinstance(value, list):  # [1.0, 2.0] * x: a constant array, as NumPy reads the list
             return as_node(self.array_literal(node, value))
