@@ -50,7 +50,8 @@ def _power_of(n: Node, two: bool) -> Node | None:
 
 def stable_parts(node: Node) -> tuple[Node, tuple[Node, ...]] | None:
     """``(form, operands)``: the stable equivalent of ``node`` (of the same type) and the nodes
-    of ``node``'s graph it is built on; None when ``node`` has no stable form.
+    of ``node``'s graph it is built on; None when ``node`` has no stable form (of complex
+    values, only the ``log_softmax`` and ``logsumexp`` forms).
 
     - ``log(sigmoid(x))`` and ``log(1 - sigmoid(x))``: ``-softplus(-x)`` and ``-softplus(x)``
       (also ``log1p(-sigmoid(x))``);
@@ -66,6 +67,8 @@ def stable_parts(node: Node) -> tuple[Node, tuple[Node, ...]] | None:
     if not isinstance(op, HEADS):
         return None
     (a,) = node.inputs
+    if node.dtype.kind == "c" and not (isinstance(op, Log) and isinstance(a.op, (Softmax, Sum))):
+        return None  # the other forms are softplus and logaddexp, real functions (as NumPy's)
     x: Node | None = None
     out: Node | None = None
     if isinstance(a.op, Add) and isinstance(op, (Log, Log2)):
