@@ -101,6 +101,19 @@ def test_an_integer_constant_scaling_a_float_divisor_is_collected():
     assert sd.simplify(x / (np.int64(2) * y)) is 0.5 * (x / y)
 
 
+
+def test_a_complex_array_of_zeros_is_read_as_one_zero():
+    c = sd.var("c", shape=(2,), dtype="complex128")
+    C = np.array([1.0 - 2.0j, np.inf + 0.5j])
+    for e in (c + np.zeros(2, complex), c * np.zeros(2, complex), c - np.array([0j, 0j])):
+        same_values(e, sd.simplify(e), c=C)
+    # a zero of another sign in either part is another number: the array is not one value
+    from symdiff.rewrite.pattern import uniform_value
+    assert uniform_value(np.array([0j, 0j])) == 0
+    assert uniform_value(np.array([0j, complex(0.0, -0.0)])) is None
+    assert uniform_value(np.array([0j, complex(-0.0, 0.0)])) is None
+
+
 # -- each rule: structure and values ----------------------------------------------------------------
 
 

@@ -58,9 +58,17 @@ def uniform_value(v: np.ndarray) -> np.ndarray | None:
     if 0 < v.size <= 64:
         first = v.reshape(-1)[0]
         same = np.all(v == first) or (np.isnan(first) and np.all(np.isnan(v)))
-        if same and not (first == 0 and np.any(np.signbit(v) != np.signbit(first))):
+        if same and not (first == 0 and np.any(_sign_bits(v) != _sign_bits(first))):
             return np.asarray(first)
     return None
+
+
+def _sign_bits(v: Any) -> np.ndarray:
+    """The sign bits of ``v``, of both parts of a complex number (NumPy's signbit takes none)."""
+    v = np.asarray(v)
+    if v.dtype.kind == "c":
+        return np.stack([np.signbit(v.real), np.signbit(v.imag)])
+    return np.signbit(v)
 
 
 def _op_type_of(fn: Callable[..., Any]) -> type[Op]:
