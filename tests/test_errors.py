@@ -221,6 +221,15 @@ def test_two_variables_with_one_name():
         sd.evaluate([a, b], {"a": np.zeros(2)})
 
 
+def test_a_variable_given_by_itself_and_by_its_name_is_refused():
+    x = sd.var("x", shape=(2,))
+    for inputs in ({"x": np.ones(2), x: np.zeros(2)}, {x: np.zeros(2), "x": np.zeros(2)}):
+        with pytest.raises(sd.InputError, match=r"variable 'x' is given two values, one keyed by "
+                                                r"the variable and one by its name"):
+            sd.evaluate(x * 1.0, inputs)
+    assert sd.evaluate(x * 1.0, {x: np.ones(2), "y": 2.0}).tolist() == [1.0, 1.0]
+
+
 def test_runtime_numpy_error_is_annotated_with_the_op():
     i = sd.var("i", shape=(2,), dtype="int64")
     x = sd.var("x", shape=(3,))

@@ -87,6 +87,9 @@ def given_values(values: Any, keywords: Mapping[str, Any], caller: str, what: st
 def _lookup(inputs: Mapping[Any, Any], v: Node) -> Any:
     name = v.op.var_name  # type: ignore[attr-defined]
     if v in inputs:
+        if name in inputs:
+            raise InputError(f"variable {name!r} is given two values, one keyed by the variable "
+                             "and one by its name; give it once")
         return inputs[v]
     if name in inputs:
         return inputs[name]
