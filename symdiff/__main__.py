@@ -12,6 +12,10 @@ import re
 import sys
 from typing import Any
 
+import numpy as np
+
+from .ir import format_shape
+
 EPILOG = """\
 examples:
   symdiff "(x + sigmoid(y)) / (sigmoid(x) + (x + y)**2)" --wrt x,y
@@ -35,9 +39,10 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("expression", help='the expression, e.g. "x**3 * sin(x)" (see the grammar in README)')
-    p.add_argument("--wrt", metavar="NAMES",
-                   help="comma-separated variables to differentiate by, e.g. --wrt x,y "
-                        "(default: every floating-point variable, in order of appearance)")
+    p.add_argument("--wrt", action="append", default=[], metavar="NAMES",
+                   help="comma-separated variables to differentiate by, repeatable: --wrt x,y "
+                        "or --wrt x --wrt y (default: every floating-point variable, in order of "
+                        "appearance)")
     p.add_argument("--order", type=int, default=1, metavar="N",
                    help="the order of the derivatives, e.g. --order 2 for all second derivatives "
                         "(default: 1; 0 prints the expression itself)")
@@ -67,13 +72,39 @@ def _shapes(args: argparse.Namespace) -> dict[str, Any]:
         if re.fullmatch(r"\d+(\s*[xX×]\s*\d+)+", dims):
             dims = re.sub(r"\s*[xX×]\s*", ",", dims)  # W=4x3 (named dimensions take commas)
         parts = [d.strip() for d in dims.split(",") if d.strip()]
-        shapes[name.strip()] = tuple(int(d) if d.lstrip("-").isdigit() else d for d in parts)
+        shape = tuple(int(d) if d.lstrip("-").isdigit() else d for d in parts)
+        _once(shapes, "--shape", item, name.strip(), "shape", shape)
     for item in args.dtype:
         name, eq, dtype = item.partition("=")
         if not eq or not name.strip() or not dtype.strip():
             raise UsageError(f"--dtype {item!r}: write NAME=DTYPE, e.g. --dtype x=float32")
-        dtypes[name.strip()] = dtype.strip()
+        _once(dtypes, "--dtype", item, name.strip(), "dtype", dtype.strip())
     return {n: (shapes.get(n, ()), dtypes[n]) if n in dtypes else shapes[n] for n in {**shapes, **dtypes}}
+
+
+def _once(given: dict[str, Any], option: str, item: str, name: str, what: str, value: Any) -> None:
+    """Record ``name``'s ``value``; the same value twice is fine, another one is an error."""
+    if name in given and not _same(what, given[name], value):
+        shown = format_shape(given[name]) if what == "shape" else given[name]
+        raise UsageError(f"{option} {item!r}: {name} is already given the {what} {shown}; give "
+                         f"each variable one {what}")
+    given.setdefault(name, value)
+
+
+def _same(what: str, a: Any, b: Any) -> bool:
+    """Whether two shapes, or two dtype names, say the same (float64 and f8 do)."""
+    if what == "dtype":
+        try:
+            return bool(np.dtype(a) == np.dtype(b))
+        except TypeError:
+            pass  # not a dtype: parsing says so
+    return bool(a == b)
+
+
+def _wrt(args: argparse.Namespace) -> list[str]:
+    """The names of every --wrt, each once, in the order given."""
+    names = (w.strip() for item in args.wrt for w in item.split(","))
+    return list(dict.fromkeys(w for w in names if w))
 
 
 def _label(wrt: tuple[str, ...], emit: str) -> str:
@@ -162,8 +193,8 @@ def run(argv: list[str]) -> int:
         raise UsageError(f"--order must be 0 or more, got {args.order}")
     expr = sd.parse(args.expression, shapes=_shapes(args), power_caret=args.power_caret)
     variables = [n for n in sd.toposort(expr) if n.op.name == "var"]
-    if args.wrt:
-        names = [w.strip() for w in args.wrt.split(",") if w.strip()]
+    names = _wrt(args)
+    if names:
         known = {n.op.var_name for n in variables}
         for w in names:
             if w not in known:

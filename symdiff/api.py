@@ -18,8 +18,9 @@ from .autodiff import (
     carry_outputs, cotangent_of, derivative, grad, hessian, hvp, jacobian, jvp, records_outputs, taylor, vjp,
 )
 from .backends.evaluate import evaluate as _evaluate
+from .backends.evaluate import given_values
 from .backends.numpy_src import GeneratedModule, generate
-from .ir import Node, as_roots, count_nodes, flatten_outputs, toposort, unflatten_outputs
+from .ir import Node, as_outputs, as_roots, count_nodes, flatten_outputs, toposort, unflatten_outputs
 from .ops.base import graph_variables
 from .printing import short_repr, to_text
 from .rewrite import output_nodes
@@ -30,6 +31,7 @@ from .rewrite import simplify as _simplify
 def simplify(outputs: Any, rules: Any = None, *, mapping: dict[Node, Node] | None = None) -> Any:
     # A derivative stays one for pictures, which tell its function's nodes from the rest: the
     # nodes it became are noted as derivatives of the function's nodes in their new forms.
+    outputs = as_outputs(outputs)
     if not records_outputs(output_nodes(outputs)):
         return _simplify(outputs, rules, mapping=mapping)
     track: dict[Node, Node] = {} if mapping is None else mapping
@@ -61,6 +63,7 @@ def evaluate(
 
     >>> x, y = sd.symbols("x y"); sd.evaluate(x * y, {"x": 3.0, "y": -4.0})
     """
+    outputs = as_outputs(outputs)
     if simplify == "auto":
         simplify = _worth_simplifying(outputs, inputs)
     elif not isinstance(simplify, bool):
@@ -155,9 +158,10 @@ def _for_codegen(outputs: Any, simplify: bool) -> tuple[Any, Callable[[Node], No
 Outputs = Node | Sequence[Node] | Mapping[str, Node]
 
 
-def _eval_method(self: Node, **values: Any) -> Any:
-    """This expression's value for the variables given by name: ``f.eval(x=3.0, y=-4.0)``."""
-    return evaluate(self, values)
+def _eval_method(self: Node, values: Mapping[Any, Any] | None = None, /, **keywords: Any) -> Any:
+    """This expression's value for the variables given by name, ``f.eval(x=3.0, y=-4.0)``, or
+    in a dict keyed by variable or name, for any name: ``f.eval({"self": 1.0})``."""
+    return evaluate(self, given_values(values, keywords, "eval"))
 
 
 Node.eval = _eval_method  # type: ignore[method-assign]
@@ -176,6 +180,7 @@ def codegen(
 
     >>> x, y = sd.symbols("x y"); print(sd.codegen({"f": x * y, "dfdx": y}, inputs=[x, y]))
     """
+    outputs = as_outputs(outputs)
     inputs = _codegen_inputs(outputs, inputs)
     outputs, provenance = _for_codegen(outputs, simplify)
     return generate(outputs, inputs, name, names, provenance).source
@@ -287,6 +292,7 @@ def compile(  # noqa: A001 - the natural name; builtins.compile is used explicit
 
     >>> x, y = sd.symbols("x y"); fn = sd.compile([x * y, y], inputs=[x, y]); fn(3.0, -4.0)
     """
+    outputs = as_outputs(outputs)
     inputs = _codegen_inputs(outputs, inputs)
     outputs, provenance = _for_codegen(outputs, simplify)
     return CompiledFunction(generate(outputs, inputs, name, names, provenance))

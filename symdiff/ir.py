@@ -11,7 +11,7 @@ import gc
 import threading
 import weakref
 from _weakref import _remove_dead_weakref  # the helper WeakValueDictionary uses
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Union
 
 import numpy as np
@@ -36,16 +36,34 @@ def shape_text(shape: Shape) -> str:
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
 
 
+def as_dim(size: Any) -> Any:
+    """A size as a shape holds it: the size of a named dimension as a node (``sd.dim_size("n")``,
+    ``v.size`` of a vector ``v`` of ``n`` elements) as the name ``"n"``; anything else as it is."""
+    if isinstance(size, Node) and not size.inputs:
+        name = size.op.dimension()
+        if name is not None:
+            return name
+    return size
+
+
 def check_shape(shape: Any, what: str = "shape") -> Shape:
-    """Normalize a user-given shape to a tuple of non-negative ints and dimension names."""
-    if isinstance(shape, (int, np.integer, str)):
+    """Normalize a user-given shape to a tuple of non-negative ints and dimension names (a
+    node of a dimension's size stands for its name)."""
+    shape = as_dim(shape)
+    if isinstance(shape, (int, np.integer, str, Node)):
         shape = (shape,)
     try:
-        items = tuple(shape)
+        items = tuple(as_dim(d) for d in shape)
     except TypeError:
         raise ShapeError(f"{what} must be a tuple of ints and dimension names, got {shape!r}") from None
     out: list[Dim] = []
     for d in items:
+        if isinstance(d, Node):
+            raise ShapeError(
+                f"{what} {items!r}: {d!r} is an expression, and a shape holds only ints and "
+                "dimension names (X.shape[0], sd.dim_size('n')), not arithmetic on them or "
+                "values computed at run time"
+            )
         if isinstance(d, (bool, np.bool_)):
             raise ShapeError(f"{what} {items!r}: {d!r} is not a dimension")
         if isinstance(d, (int, np.integer)):
@@ -210,6 +228,10 @@ class Op:
 
     def infer(self, *types: Type) -> Type:
         raise NotImplementedError(f"{type(self).__name__}.infer")
+
+    def dimension(self) -> Dim | None:
+        """The named dimension whose size this op's value is (``sd.dim_size("n")``), else None."""
+        return None
 
     def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
         raise NotImplementedError(f"{type(self).__name__}.emit")
@@ -474,7 +496,7 @@ class Node:
         def cumprod(self, axis: Any = None) -> Node: ...
         def std(self, axis: Any = None, ddof: Any = 0, keepdims: bool = False) -> Node: ...
         def var(self, axis: Any = None, ddof: Any = 0, keepdims: bool = False) -> Node: ...
-        def eval(self, **values: Any) -> Any: ...
+        def eval(self, values: Any = None, /, **keywords: Any) -> Any: ...
         @property
         def T(self) -> Node: ...
         @property
@@ -669,6 +691,12 @@ def flatten_outputs(outputs: Any, what: str, convert: Callable[[Any], Node | Non
 def unflatten_outputs(spec: Any, values: Sequence[Any]) -> Any:
     """``values`` (one per expression of ``flatten_outputs``) in the nest ``spec`` describes."""
     return map_nest(spec, lambda k, _: values[k], "unflatten_outputs")
+
+
+def as_outputs(outputs: Any) -> Any:
+    """``outputs`` in a form that can be read more than once: a one-shot iterator (a
+    generator, ``map(...)``) as the list it yields, anything else as it is."""
+    return list(outputs) if isinstance(outputs, Iterator) else outputs
 
 
 def as_roots(outputs: Any, what: str) -> list[Node]:

@@ -101,7 +101,7 @@ _STRING_PARAMS.update({
     "full": frozenset({"shape", "dtype", "order"}),
     "eye": frozenset({"N", "M", "dtype", "order"}),
     "identity": frozenset({"n", "dtype"}),
-    "linspace": frozenset({"dtype", "device"}),
+    "linspace": frozenset({"num", "dtype", "device"}),
 })
 _STRING_PARAMS.update({"quantile": frozenset({"method"}), "percentile": frozenset({"method"})})
 
@@ -797,6 +797,9 @@ class _Parser:
         self.src = _Text(text, caret)
         self.power_caret = power_caret
         self.shapes: dict[str, Any] = {}
+        if shapes is not None and not isinstance(shapes, Mapping):
+            raise TypeError("parse: shapes must be a dict from variable names to shapes, such as "
+                            f"{{'x': (3,)}}; got {type(shapes).__name__}")
         for k, v in (shapes or {}).items():
             if not isinstance(k, str):
                 raise TypeError(f"shapes: names must be strings, got {k!r}")
@@ -1034,7 +1037,7 @@ class _Parser:
         """An arithmetic operand: an expression or a number literal."""
         if isinstance(value, _Results):
             raise self.src.at(node, value.unpicked())
-        if isinstance(value, Node) or (isinstance(value, _Number) and not isinstance(value, bool)):
+        if isinstance(value, (Node, _Number)):  # True and False too: NumPy's booleans
             return value
         if isinstance(value, list):  # [1.0, 2.0] * x: a constant array, as NumPy reads the list
             return as_node(self.array_literal(node, value))

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from .ir import Node, as_roots, consumers, toposort
+from .ir import Node, as_outputs, as_roots, consumers, toposort
 from .ops.base import Const
 from .ops.elementwise import Elementwise, Mul, Neg, Printed
 
@@ -104,6 +104,7 @@ def to_text(outputs: Node | Iterable[Node]) -> str:
     >>> x, y = sd.symbols("x y"); print(sd.to_text(x * y + 1))
     x * y + 1
     """
+    outputs = as_outputs(outputs)
     body, definitions = name_shared(outputs, _text, lambda k: f"_{k}")
     roots = as_roots(outputs, "to_text")
     body = [f"astype({t}, {r.dtype.name!r})" if isinstance(r.op, Const) and not r.shape

@@ -95,3 +95,17 @@ def test_demo_prints_values(capsys):
 def test_every_public_function_has_a_docstring():
     for name, fn in sd.FUNCTIONS.items():
         assert fn.__doc__ and fn.__doc__.strip(), name
+
+
+def test_a_generator_of_outputs_is_read_as_the_list_it_yields():
+    # read once only: entry points that look at the outputs twice (to decide whether to
+    # simplify, to find their variables) must not see it empty the second time
+    x = sd.var("x", shape=(3,))
+    outs = [sd.sum(x), sd.sum(x * 2.0)]
+    X = np.arange(3.0)
+    for simplify in ("auto", True, False):
+        assert sd.evaluate((o for o in outs), {"x": X}, simplify=simplify) == [3.0, 6.0]
+    assert sd.simplify(o for o in outs) == sd.simplify(outs)
+    assert sd.to_text(o for o in outs) == sd.to_text(outs)
+    assert sd.codegen(o for o in outs) == sd.codegen(outs)
+    assert sd.compile(o for o in outs)(X) == (3.0, 6.0)

@@ -140,3 +140,26 @@ def test_an_order_too_large_to_build_is_bad_input_not_a_traceback():
     r = run("x * y", "--order", "100000000000")
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert r.stderr.startswith("symdiff: error: out of memory") and r.stderr.count("\n") == 1
+
+
+def test_wrt_repeats_and_a_name_given_two_shapes_or_dtypes_is_refused():
+    joined = run("x**2 * y + sin(z)", "--wrt", "x,y")
+    assert joined.returncode == 0, joined.stderr
+    assert joined.stdout.startswith("df/dx = ") and "\ndf/dy = " in joined.stdout
+    for repeated in (["--wrt", "x", "--wrt", "y"], ["--wrt", "x", "--wrt", "y,x"]):
+        r = run("x**2 * y + sin(z)", *repeated)
+        assert (r.returncode, r.stdout) == (0, joined.stdout), (repeated, r.stderr)
+    # the same shape or dtype twice, however written, is fine
+    r = run("sum(W @ h)", "--shape", "W=4,3", "--shape", "W=(4, 3)", "--shape", "h=3",
+            "--dtype", "h=float64", "--dtype", "h=f8", "--wrt", "h")
+    assert r.returncode == 0 and r.stdout.startswith("df/dh = "), r.stderr
+    for args, words in [
+        (["sum(W @ h)", "--shape", "W=4,3", "--shape", "h=3", "--shape", "W=3,3"],
+         "--shape 'W=3,3': W is already given the shape (4, 3)"),
+        (["sum(x)", "--shape", "x=n", "--shape", "x=m"], "--shape 'x=m': x is already given the shape (n,)"),
+        (["x * 2", "--dtype", "x=float32", "--dtype", "x=float64"],
+         "--dtype 'x=float64': x is already given the dtype float32"),
+    ]:
+        r = run(*args)
+        assert r.returncode == 2 and r.stdout == "", (args, r.stdout)
+        assert "Traceback" not in r.stderr and words in r.stderr, (args, r.stderr)

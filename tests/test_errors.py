@@ -206,15 +206,28 @@ def test_wrong_dtype_names_declared_and_given():
 def test_inconsistent_named_dimension_across_inputs():
     X = sd.var("X", shape=("n", 3))
     y = sd.var("y", shape=("n",))
-    with pytest.raises(sd.InputError, match=r"variable 'y': dimension 'n' \(axis 0\) is 4 here but 5 in an "
-                                            r"earlier input"):
+    with pytest.raises(sd.InputError, match=r"variable 'y': dimension 'n' \(axis 0\) is 4 here but 5 in "
+                                            r"variable 'X' \(axis 0\)"):
         sd.evaluate(sd.sum(X, axis=1) + y, {"X": np.zeros((5, 3)), "y": np.zeros(4)})
+    A = sd.var("A", shape=(3, "n", "n"))
+    with pytest.raises(sd.InputError, match=r"variable 'A': dimension 'n' \(axis 2\) is 4 here but 2 in "
+                                            r"variable 'A' \(axis 1\)"):
+        sd.evaluate(A + 1.0, {"A": np.zeros((3, 2, 4))})
 
 
 def test_two_variables_with_one_name():
     a, b = sd.var("a", shape=(2,)), sd.var("a", shape=(3,))
     with pytest.raises(sd.InputError, match=r"two different variables are named 'a'"):
         sd.evaluate([a, b], {"a": np.zeros(2)})
+
+
+def test_a_variable_given_by_itself_and_by_its_name_is_refused():
+    x = sd.var("x", shape=(2,))
+    for inputs in ({"x": np.ones(2), x: np.zeros(2)}, {x: np.zeros(2), "x": np.zeros(2)}):
+        with pytest.raises(sd.InputError, match=r"variable 'x' is given two values, one keyed by "
+                                                r"the variable and one by its name"):
+            sd.evaluate(x * 1.0, inputs)
+    assert sd.evaluate(x * 1.0, {x: np.ones(2), "y": 2.0}).tolist() == [1.0, 1.0]
 
 
 def test_runtime_numpy_error_is_annotated_with_the_op():

@@ -48,6 +48,24 @@ def test_eval_method(xy):
     assert sd.const(2.5).eval() == 2.5
 
 
+
+def test_eval_takes_a_dict_for_names_that_are_not_keywords():
+    s, v, x = sd.var("self"), sd.var("values"), sd.var("x")
+    f = s * 2.0 + v - x
+    assert f.eval({"self": 1.0, "values": 3.0, "x": 0.5}) == 4.5
+    assert f.eval(self=1.0, values=3.0, x=0.5) == 4.5  # keywords clash with no parameter
+    assert f.eval({"self": 1.0, v: 3.0}, x=0.5) == 4.5  # a dict keyed by variable, and keywords
+    assert sd.var("a b").eval({"a b": 2.0}) == 2.0
+    with pytest.raises(sd.InputError, match=r"eval: a value for 'x' is given twice, in the dict "
+                                            r"and as a keyword"):
+        f.eval({"self": 1.0, "values": 3.0, "x": 0.5}, x=0.5)
+    with pytest.raises(sd.InputError, match=r"eval: a value for 'x' is given twice"):
+        f.eval({x: 0.5, "self": 1.0, "values": 3.0}, x=0.5)
+    with pytest.raises(TypeError, match=r"eval: values must be a dict from variables \(or their "
+                                        r"names\) to values.*got list"):
+        f.eval([1.0, 3.0, 0.5])
+
+
 def test_subgraph_needs_only_its_own_variables(xy):
     x, y = xy
     inner = sd.sin(x)
@@ -165,6 +183,54 @@ def test_named_dimensions_bind_from_inputs():
     assert vc == 6
     with pytest.raises(sd.InputError, match=r"dimension 'm' used by .* is not bound by any input"):
         sd.evaluate(sd.arange("m"), {})
+
+
+
+CREATIONS_OF_A_SIZE = {
+    "zeros": lambda lib, s: lib.zeros((s, 3)), "ones": lambda lib, s: lib.ones(s),
+    "full": lambda lib, s: lib.full((2, s), 7, dtype="int32"), "eye": lambda lib, s: lib.eye(s),
+    "eye_nm": lambda lib, s: lib.eye(s, 4, k=-1), "eye_mn": lambda lib, s: lib.eye(3, s, k=1),
+    "identity": lambda lib, s: lib.identity(s), "arange": lambda lib, s: lib.arange(s),
+    "arange_f32": lambda lib, s: lib.arange(s, dtype="float32"),
+    "linspace": lambda lib, s: lib.linspace(-1.0, 2.0, s),
+    "linspace_open": lambda lib, s: lib.linspace(-1.0, 2.0, s, endpoint=False),
+    "linspace_array": lambda lib, s: lib.linspace(np.array([0.0, 1.0]), 3.0, s, axis=1),
+    "linspace_int": lambda lib, s: lib.linspace(-3, 4, s, dtype="int64"),
+}
+
+
+@pytest.mark.parametrize("case", CREATIONS_OF_A_SIZE)
+def test_creation_functions_take_a_named_dimension_as_a_size(case):
+    build = CREATIONS_OF_A_SIZE[case]
+    x = sd.var("x", shape=("n",))
+    for size in (x.shape[0], sd.dim_size("n"), x.size):
+        e = build(sd, size)
+        fn = sd.compile(e + 0 * sd.sum(x).astype(e.dtype), inputs=[x])
+        for n in (0, 1, 2, 5):
+            want = build(np, n)
+            for got in (sd.evaluate(e, {x: np.ones(n)}, simplify=False),
+                        sd.evaluate(e, {x: np.ones(n)}, simplify=True), fn(np.ones(n))):
+                assert got.dtype == want.dtype and got.shape == want.shape
+                np.testing.assert_array_equal(got, want)
+
+
+def test_text_takes_a_named_dimension_as_a_size():
+    for text, built in (("linspace(0.0, 1.0, 'n')", sd.linspace(0.0, 1.0, "n")),
+                        ("eye('n', 3)", sd.eye("n", 3)), ("arange('n')", sd.arange("n"))):
+        assert sd.parse(text) is built
+
+
+def test_a_size_that_is_no_dimension_is_refused_saying_why():
+    X = sd.var("X", shape=("n", 3))
+    with pytest.raises(sd.ShapeError, match=r"zeros: shape \(n \* 3,\): n \* 3 is an expression, "
+                                            r"and a shape holds only ints and dimension names"):
+        sd.zeros(X.size)
+    with pytest.raises(NotImplementedError, match=r"arange\(1, 'n'\) would have n - 1 elements, "
+                                                  r"and a shape holds only ints and dimension names"):
+        sd.arange(1, X.shape[0])
+    with pytest.raises(NotImplementedError, match=r"arange\(0, 'n', 2\) would have ceil\(n / 2\) "
+                                                  r"elements"):
+        sd.arange(0, sd.dim_size("n"), 2)
 
 
 def test_results_are_the_callers_own_arrays():

@@ -447,3 +447,12 @@ def test_why_zero_probes_do_not_take_the_names_of_the_variables():
     f = sd.sum(x[1:] * 0.0) + sd.sum(other)
     z = sd.why_zero(f, x, values={"x": [1.0, 2.0], "random float64(2,) #0": [1.0, 1.0, 1.0]})
     assert z.reason == "flat_at_values" and [n.op.name for n in z.nodes] == ["getitem", "mul"]
+
+
+def test_explain_and_why_zero_of_something_not_an_expression_name_it():
+    x = sd.var("x", shape=(3,))
+    for y, given in (([sd.sum(x)], "list"), (3.0, "float"), ("x", "str"), (None, "NoneType")):
+        with pytest.raises(TypeError, match=rf"explain: y must be one expression, got {given}"):
+            sd.explain(y, values={"x": [1.0, 2.0, 3.0]})
+        with pytest.raises(TypeError, match=rf"why_zero: y must be one expression, got {given}"):
+            sd.why_zero(y, x)

@@ -741,6 +741,28 @@ def test_empty_list_index_selects_nothing_as_in_numpy():
     np.testing.assert_array_equal(sd.evaluate(sd.grad(sd.sum(x[[]]), x), {"x": X}), np.zeros((4, 3)))
 
 
+
+def test_a_zero_d_integer_array_indexes_as_the_int_it_holds():
+    x, v = sd.var("x", shape=(3, 4, 5)), sd.var("v", shape=("n",))
+    X = np.arange(60.0).reshape(3, 4, 5)
+    for as_int, as_array in (
+            ((2,), (np.array(2),)), ((-1,), (np.array(-1, np.int8),)), ((1, 2), (np.int64(1), np.array(2))),
+            ((slice(None), 1, [0, 2]), (slice(None), np.array(1, np.uint8), [0, 2])),
+            (([0, 1], slice(None), 1), ([0, 1], slice(None), np.array(1)))):
+        e = x[as_array]
+        assert e is x[as_int]  # the same node: a static int, not an index array
+        want = X[as_array]
+        for got in (sd.evaluate(e, {x: X}), sd.compile(e, inputs=[x])(X)):
+            assert got.shape == want.shape
+            np.testing.assert_array_equal(got, want)
+    assert v[np.array(0)] is v[0]
+    assert sd.take(x, np.array(2), axis=1) is sd.take(x, 2, axis=1)
+    with pytest.raises(sd.OutOfBoundsError, match=r"index 3 is out of bounds for axis 0 with size 3"):
+        x[np.array(3)]
+    with pytest.raises(sd.OutOfBoundsError, match=r"take: index 5 is out of bounds for axis 2"):
+        sd.take(x, np.array(5), axis=2)
+
+
 def test_one_hot_text_keeps_its_dtype_and_named_depth():
     labels = sd.var("l", shape=(3,), dtype="int64")
     for e, text in ((sd.one_hot(labels, 4, dtype="float32"), "one_hot(l, 4, dtype='float32')"),

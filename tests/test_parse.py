@@ -992,3 +992,27 @@ def test_a_list_nested_deeper_than_numpy_allows_says_so():
     assert sd.parse("x * " + "[" * 64 + "1.0" + "]" * 64).ndim == 64
     first = refusal("x * " + "[" * 65 + "1.0" + "]" * 65).split("\n")[0]
     assert first == "a list used as an array has more than 64 dimensions, NumPy's limit (line 1, column 5)"
+
+
+def test_shapes_that_are_not_a_dict_are_refused_naming_them():
+    for shapes, given in (([("x", (3,))], "list"), ("x", "str"), (3, "int")):
+        with pytest.raises(TypeError, match=rf"parse: shapes must be a dict from variable names to "
+                                            rf"shapes, such as {{'x': \(3,\)}}; got {given}"):
+            sd.parse("x", shapes=shapes)
+    with pytest.raises(TypeError, match=r"shapes: names must be strings, got 3"):
+        sd.parse("x", shapes={3: (3,)})
+    assert sd.parse("x", shapes={"x": (3,)}).shape == (3,)
+
+
+def test_a_boolean_literal_is_a_value_as_in_numpy():
+    x = sd.var("x", shape=(3,))
+    X = np.array([-1.0, 0.5, 2.0])
+    assert sd.parse("True") is sd.const(True) and sd.parse("False").dtype == np.bool_
+    for text, want in (("(x > 0) & True", (X > 0) & True), ("(x > 0) | False", (X > 0) | False),
+                       ("x + True", X + True), ("True * x", True * X), ("x < True", X < True)):
+        got = sd.evaluate(sd.parse(text, shapes={"x": x}), {"x": X})
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+    # what the printer writes reads back: a boolean constant, alone or as an operand
+    for e in (sd.const(False), sd.arctan2(sd.const(True) ** (x < 2.0), 3.0), (x > 0) & sd.const(True)):
+        assert sd.parse(str(e), shapes={"x": x}) is e

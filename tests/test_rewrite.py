@@ -76,6 +76,44 @@ def test_a_users_rule_joins_the_default_ones():
         Pat.of(sd.trapezoid)
 
 
+def test_rules_may_be_one_rule_or_a_list_of_rules_and_sets():
+    double = Rule(Pat.var("a") + Pat.var("a"), lambda a: a * 2)  # a+a -> 2a
+    times_one = Rule(Pat.var("a") * 1, lambda a: a)  # a*1 -> a
+    assert sd.simplify(x + x, double) is x * 2
+    assert sd.simplify((x + x) * 1, [double, times_one]) is x * 2
+    assert sd.simplify((x + x) * 1, (RuleSet([double]), times_one)) is x * 2
+    assert sd.simplify([x + x, y * 1], [times_one]) == [x + x, y]
+    for wrong, named in (("a+a", "'a\\+a'"), (3, "3"), ([double, 3], "3"), (len, "len")):
+        with pytest.raises(TypeError, match=f"simplify: rules must be a Rule, a RuleSet or a list "
+                                            f"of them, got .*{named}"):
+            sd.simplify(x + x, wrong)
+
+
+
+def test_an_integer_constant_scaling_a_float_divisor_is_collected():
+    # k * y with a NumPy integer k is a float product; read in a denominator, the coefficient
+    # is k ** -1, which NumPy refuses for integers: it is taken in the product's dtype
+    w = sd.var("w", shape=(3,))
+    for e in (x / (np.int64(2) * y), 1.0 / (np.int64(3) * x), x / (sd.const(-1) * x / x),
+              x / (y * np.int32(2)) + 1.0 / (y * np.int32(2)), w / (np.int8(4) * w[0])):
+        s = sd.simplify(e)
+        same_values(e, s, x=1.5, y=0.5, w=np.array([1.0, -2.0, 3.0]))
+    assert sd.simplify(x / (np.int64(2) * y)) is 0.5 * (x / y)
+
+
+
+def test_a_complex_array_of_zeros_is_read_as_one_zero():
+    c = sd.var("c", shape=(2,), dtype="complex128")
+    C = np.array([1.0 - 2.0j, np.inf + 0.5j])
+    for e in (c + np.zeros(2, complex), c * np.zeros(2, complex), c - np.array([0j, 0j])):
+        same_values(e, sd.simplify(e), c=C)
+    # a zero of another sign in either part is another number: the array is not one value
+    from symdiff.rewrite.pattern import uniform_value
+    assert uniform_value(np.array([0j, 0j])) == 0
+    assert uniform_value(np.array([0j, complex(0.0, -0.0)])) is None
+    assert uniform_value(np.array([0j, complex(-0.0, 0.0)])) is None
+
+
 # -- each rule: structure and values ----------------------------------------------------------------
 
 

@@ -382,3 +382,29 @@ def test_stabilization_does_not_depend_on_which_type_objects_nodes_hold():
     assert sd.simplify(forms[2]) is sd.softplus(t)
     got, _ = _grad_at(forms[0], t, -1000.0)
     assert got == 1.0
+
+
+@pytest.mark.parametrize("build", [
+    lambda c: sd.log(sd.sigmoid(c)), lambda c: sd.log(1 - sd.sigmoid(c)), lambda c: sd.log1p(-sd.sigmoid(c)),
+    lambda c: sd.log1p(sd.exp(c)), lambda c: sd.log(1 + sd.exp(c)), lambda c: sd.log(sd.exp(c) + sd.exp(2.0 * c)),
+    lambda c: sd.log2(2.0 ** c + 2.0 ** (2.0 * c)),
+])
+def test_forms_with_no_complex_stable_form_stay_as_written_for_complex_values(build):
+    # softplus and logaddexp are real functions (NumPy has no complex logaddexp): a complex
+    # argument keeps the formula as written, in simplify and in reverse mode
+    c = sd.var("c", shape=(3,), dtype="complex128")
+    C = np.array([0.5 + 1.0j, -1.0 - 0.25j, 2.0 + 0.0j])
+    e = build(c)
+    s = sd.simplify(e)
+    np.testing.assert_allclose(sd.evaluate(s, {"c": C}, simplify=False),
+                               sd.evaluate(e, {"c": C}, simplify=False), rtol=1e-13)
+    loss = sd.sum(sd.real(e))
+    g = sd.evaluate(sd.grad(loss, c), {"c": C})
+    h, fd = 1e-6, np.zeros(3, complex)
+    for k in range(3):
+        d = np.zeros(3, complex)
+        d[k] = h
+        da = (sd.evaluate(loss, {"c": C + d}) - sd.evaluate(loss, {"c": C - d})) / (2 * h)
+        db = (sd.evaluate(loss, {"c": C + 1j * d}) - sd.evaluate(loss, {"c": C - 1j * d})) / (2 * h)
+        fd[k] = da - 1j * db  # JAX's convention, as README states
+    np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)

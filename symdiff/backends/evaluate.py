@@ -14,8 +14,10 @@ from ..ops.base import call_kernel, call_key, graph_variables, kernel
 from ..ops.diagonals import fuse_diagonal_sums
 
 
-def bind_input(v: Node, value: Any, dims: dict[str, int]) -> np.ndarray:
-    """``value`` as an array of ``v``'s dtype and shape, binding its named dimensions."""
+def bind_input(v: Node, value: Any, dims: dict[str, int],
+               bound_by: dict[str, tuple[str, int]]) -> np.ndarray:
+    """``value`` as an array of ``v``'s dtype and shape, binding its named dimensions in
+    ``dims``, and in ``bound_by`` the variable and axis each was first bound by."""
     op = v.op
     assert isinstance(op, Var)
     try:
@@ -46,10 +48,11 @@ def bind_input(v: Node, value: Any, dims: dict[str, int]) -> np.ndarray:
     for axis, (want, got) in enumerate(zip(op.shape, arr.shape)):
         if isinstance(want, str):
             bound = dims.setdefault(want, got)
+            by, by_axis = bound_by.setdefault(want, (op.var_name, axis))
             if bound != got:
                 raise InputError(
                     f"variable {op.var_name!r}: dimension {want!r} (axis {axis}) is {got} here but "
-                    f"{bound} in an earlier input"
+                    f"{bound} in variable {by!r} (axis {by_axis})"
                 )
         elif want != got:
             raise InputError(
@@ -59,9 +62,34 @@ def bind_input(v: Node, value: Any, dims: dict[str, int]) -> np.ndarray:
     return arr
 
 
+def given_values(values: Any, keywords: Mapping[str, Any], caller: str, what: str = "values"
+                 ) -> dict[Any, Any]:
+    """The values given to ``caller`` as one dict: ``values``, a dict keyed by variable or by
+    name (None for none), with ``keywords`` (by name) added; a name given in both is an error,
+    as a variable named like a parameter (``self``) can only come in the dict."""
+    if values is not None and not isinstance(values, Mapping):
+        raise TypeError(
+            f"{caller}: {what} must be a dict from variables (or their names) to values, such as "
+            f"{{'x': 3.0}}; got {type(values).__name__}"
+        )
+    merged = dict(values or {})
+    if keywords:
+        names = {k.op.var_name if isinstance(k, Node) and isinstance(k.op, Var) else k
+                 for k in merged}
+        for name in keywords:
+            if name in names:
+                raise InputError(f"{caller}: a value for {name!r} is given twice, in the dict and "
+                                 f"as a keyword; give it once")
+        merged.update(keywords)
+    return merged
+
+
 def _lookup(inputs: Mapping[Any, Any], v: Node) -> Any:
     name = v.op.var_name  # type: ignore[attr-defined]
     if v in inputs:
+        if name in inputs:
+            raise InputError(f"variable {name!r} is given two values, one keyed by the variable "
+                             "and one by its name; give it once")
         return inputs[v]
     if name in inputs:
         return inputs[name]
@@ -93,24 +121,20 @@ def evaluate(outputs: Node | Sequence[Node], inputs: Mapping[Any, Any] | None = 
     for o in outs:
         if not isinstance(o, Node):
             raise TypeError(f"evaluate: outputs must be symdiff expressions, got {type(o).__name__}")
-    if inputs is not None and not isinstance(inputs, Mapping):
-        raise TypeError(
-            "evaluate: inputs must be a dict from variables (or their names) to values, such as "
-            f"{{'x': 3.0}}; got {type(inputs).__name__}"
-        )
-    inputs = dict(inputs or {})
+    inputs = given_values(inputs, {}, "evaluate", "inputs")
     order = toposort(outs)
     dims: dict[str, int] = {}
+    bound_by: dict[str, tuple[str, int]] = {}
     env: dict[Node, Any] = {}
     for v in graph_variables(order):
-        env[v] = bind_input(v, _lookup(inputs, v), dims)
+        env[v] = bind_input(v, _lookup(inputs, v), dims, bound_by)
     # A size may outlive its variable: arange(X.shape[0]) reads no X, and one_hot(l, 3) * 0.0
     # simplifies to zeros of shape (n, 3). Such variables, when given, bind their dimensions.
     keys = [k for k in inputs if isinstance(k, Node) and isinstance(k.op, Var)]
     for v in graph_variables([*env, *variables, *keys]):
         if v not in env and any(isinstance(d, str) for d in v.shape) and (
                 v in inputs or v.op.var_name in inputs):  # type: ignore[attr-defined]
-            bind_input(v, _lookup(inputs, v), dims)
+            bind_input(v, _lookup(inputs, v), dims, bound_by)
     # a sum of diagonal embeddings fills one buffer, read from its terms: its own add and
     # diagonal_embed nodes are not computed
     keep: set[Node] = set(outs)  # type: ignore[arg-type]  # all nodes, checked above

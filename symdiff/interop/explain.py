@@ -164,11 +164,19 @@ def _on_paths(y: Node, sources: Sequence[Node]) -> list[Node]:
     return reach
 
 
+def _check_output(y: Any, caller: str) -> None:
+    """A TypeError naming what ``y`` is when it is not one expression."""
+    if not isinstance(y, Node):
+        several = " (explain each output on its own)" if isinstance(y, (list, tuple, dict)) else ""
+        raise TypeError(f"{caller}: y must be one expression, got {type(y).__name__}{several}")
+
+
 def explain(y: Node, wrt: Any = None, values: Mapping[Any, Any] | None = None) -> Explanation:
     """Backpropagation of a scalar ``y``, one row per node in backward order.
 
     >>> x, y = sd.symbols("x y"); print(sd.explain(x * y + x, wrt=[x, y], values={"x": 3, "y": -4}))
     """
+    _check_output(y, "explain")
     if y.shape != () or not y.type.is_float:
         hint = ("explain sum(y) or one element of it (H[0, 1] of a Hessian)" if y.shape != ()
                 else "integer and boolean values carry no gradient")
@@ -281,6 +289,7 @@ def why_zero(y: Node, wrt: Any, values: Mapping[Any, Any] | None = None) -> Zero
 
     >>> print(sd.why_zero(sd.relu(x) * 2, x, values={"x": -1.0}))
     """
+    _check_output(y, "why_zero")
     (w,) = _resolve([y], [wrt])
     wname = _name(w)
     order = toposort(y)

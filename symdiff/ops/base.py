@@ -364,6 +364,9 @@ class DimSize(Op):
     def infer(self) -> Type:
         return Type(np.int64, ())
 
+    def dimension(self) -> Dim:
+        return self.dim
+
     def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
         return f"np.int64({dim(self.dim)})"
 

@@ -17,12 +17,12 @@ from typing import Any
 import numpy as np
 
 from ..errors import DTypeError
-from ..ir import Dim, Node, Op, Type, check_shape
+from ..ir import Dim, Node, Op, Type, as_dim, check_shape
 from .base import (
-    _item_source, _scalar_text, as_nodes, broadcast_shapes, check_device, const, normalize_axis,
-    numeric_dtype,
+    _item_source, _scalar_text, as_nodes, broadcast_shapes, check_device, const, dim_size,
+    normalize_axis, numeric_dtype,
 )
-from .elementwise import astype, equal, where
+from .elementwise import astype, equal, greater, logical_and, maximum, where
 from .layout import moveaxis
 from .nn import one_hot
 from .numeric import floor
@@ -117,12 +117,16 @@ def linspace(start: Any, stop: Any, num: Any = 50, endpoint: bool = True, retste
     linspace(0.0, 1.0, 5)
     """
     check_device("linspace", device)
-    n = _int_argument("linspace", "num", num)
-    if n < 0:
-        raise ValueError(f"linspace: num must be non-negative, got {n}")
+    n: Dim = as_dim(num)
+    if isinstance(n, str):
+        check_shape((n,), "linspace: num")
+    else:
+        n = _int_argument("linspace", "num", num)
+        if n < 0:
+            raise ValueError(f"linspace: num must be non-negative, got {n}")
     endpoint = bool(endpoint)
-    div = n - 1 if endpoint else n
-    if _is_constant_scalar(start) and _is_constant_scalar(stop):
+    if isinstance(n, int) and _is_constant_scalar(start) and _is_constant_scalar(stop):
+        div = n - 1 if endpoint else n
         work = np.result_type(start, stop, 1.0)
         if work.kind not in "fc":
             raise DTypeError(f"linspace: bounds of dtype {work} are not numbers")
@@ -141,13 +145,28 @@ def linspace(start: Any, stop: Any, num: Any = 50, endpoint: bool = True, retste
     k = reshape(arange(n, dtype=np.finfo(work).dtype), along)
     # NumPy's arithmetic, so the values are NumPy's (until simplify reassociates it): start +
     # k * step, and stop itself at the end (with no step, k * (stop - start): 0 * inf is nan)
-    step = (b - a) / div if div else (b - a) * np.nan
-    samples = a + k * step if div else a + k * (b - a)
-    if endpoint and n > 1:
-        samples = where(reshape(equal(arange(n), div), along), b, samples)
+    last: Node | None = None
+    if isinstance(n, int):
+        div = n - 1 if endpoint else n
+        step = (b - a) / div if div else (b - a) * np.nan
+        samples = a + k * step if div else a + k * (b - a)
+        if endpoint and n > 1:
+            last = equal(arange(n), div)
+    else:  # the same, with the cases NumPy tells apart by the count chosen at run time
+        size = dim_size(n) - 1 if endpoint else dim_size(n)
+        stepping = greater(size, 0)
+        # NumPy divides by the count as a Python int, which takes the bounds' dtype (float32)
+        step = where(stepping, (b - a) / astype(maximum(size, 1), work), (b - a) * np.nan)
+        samples = where(stepping, a + k * step, a + k * (b - a))
+        if endpoint:
+            last = logical_and(equal(arange(n), size), stepping)
+    if last is not None:
+        samples = where(reshape(last, along), b, samples)
     ax = normalize_axis("linspace", axis, ndim + 1)
     samples = moveaxis(samples, 0, ax) if ax else samples
     if out.kind in "iu":  # NumPy rounds toward -inf, then converts
         samples = floor(samples)
     samples = astype(samples, out)
     return (samples, step) if retstep else samples
+
+

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DTypeError, OutOfBoundsError, ShapeError
-from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape, shape_text
+from ..ir import Dim, Node, Op, Shape, Type, as_dim, check_shape, format_shape, shape_text
 from .base import (
     Const, _holds_node, as_node, broadcast_shapes, check_casting, check_device, check_order, const,
     helper, index_int, no_out, normalize_axis, numeric_dtype,
@@ -581,8 +581,8 @@ def _parse_index(shape: Shape, index: Any) -> tuple[tuple[Any, ...], list[Node]]
             if bounds[2] == 0:
                 raise ValueError("slice step cannot be zero")
             spec.append(("s", *bounds))
-        elif isinstance(it, (int, np.integer)) and not isinstance(it, (bool, np.bool_)):
-            spec.append(("i", int(it)))
+        elif index_int(it) is not None:  # a 0-d integer array too, as NumPy takes it
+            spec.append(("i", index_int(it)))
         else:
             if isinstance(it, list) and np.size(it) == 0:
                 it = np.zeros(np.shape(it), np.intp)  # as NumPy: an empty list indexes nothing
@@ -749,10 +749,11 @@ def take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: str = "r
             raise ShapeError("take: a 0-d array has no axis to take along; use axis=None")
         ax = normalize_axis("take", axis, x.ndim)
     d = x.shape[ax]
-    if isinstance(indices, (int, np.integer)) and not isinstance(indices, (bool, np.bool_)):
-        if isinstance(d, int) and not -d <= indices < d:
-            raise OutOfBoundsError(f"take: index {int(indices)} is out of bounds for axis {ax} with size {d}")
-        return take_indices(x, int(indices), ax)
+    k = index_int(indices)  # a 0-d integer array too, as NumPy takes it
+    if k is not None:
+        if isinstance(d, int) and not -d <= k < d:
+            raise OutOfBoundsError(f"take: index {k} is out of bounds for axis {ax} with size {d}")
+        return take_indices(x, k, ax)
     if not isinstance(indices, Node):
         arr = np.asarray(indices)
         if arr.size == 0 and arr.dtype.kind not in "iu":
@@ -805,6 +806,7 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -> No
     """Evenly spaced values; ``sd.arange(X.shape[0])`` also takes a named dimension."""
     if stop is None:
         start, stop = 0, start
+    start, stop, step = (as_dim(v) for v in (start, stop, step))
     for v in (start, step):
         if isinstance(v, str) or isinstance(v, Node):
             raise TypeError("arange: only `stop` may be a named dimension")
@@ -818,7 +820,14 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -> No
     if isinstance(stop, str):
         check_shape((stop,), "arange stop")
         if start != 0 or step != 1:
-            raise NotImplementedError("arange over a named dimension supports only arange(n)")
+            call = f"arange({start!r}, {stop!r}" + (f", {step!r})" if step != 1 else ")")
+            length = (f"{stop} - {start}" if step == 1 else f"ceil({stop} / {step})" if start == 0
+                      else f"ceil(({stop} - {start}) / {step})")
+            raise NotImplementedError(
+                f"{call} would have {length} elements, and a shape holds only ints and dimension "
+                f"names, not arithmetic on them; arange({stop!r}) * {step!r} + {start!r} has "
+                f"{stop} elements, or give the range a static size"
+            )
         dt = np.dtype(dtype or np.int64)
     else:
         # NumPy's dtype for the bounds (at least int64: float32 bounds give float64), found

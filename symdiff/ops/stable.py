@@ -74,7 +74,8 @@ def _power_of(n: Node, two: bool) -> Node | None:
 
 def stable_parts(node: Node) -> tuple[Node, tuple[Node, ...]] | None:
     """``(form, operands)``: the stable equivalent of ``node`` (of the same type) and the nodes
-    of ``node``'s graph it is built on; None when ``node`` has no stable form.
+    of ``node``'s graph it is built on; None when ``node`` has no stable form (of complex
+    values, only the ``log_softmax`` and ``logsumexp`` forms).
 
     - ``log(sigmoid(x))`` and ``log(1 - sigmoid(x))``: ``-softplus(-x)`` and ``-softplus(x)``
       (also ``log1p(-sigmoid(x))``);
@@ -93,6 +94,9 @@ def stable_parts(node: Node) -> tuple[Node, tuple[Node, ...]] | None:
         return None
     x: Node | None = None
     out: Node | None = None
+    if node.dtype.kind == "c" and (isinstance(op, (Div, Pow)) or not (
+            isinstance(op, Log) and isinstance(node.inputs[0].op, (Softmax, Sum)))):
+        return None  # softplus, logaddexp, sigmoid and softmax are real functions (as NumPy's)
     if isinstance(op, (Div, Pow)):
         out, x = _written_out(node)
         if out is None or x is None or out.type != node.type:

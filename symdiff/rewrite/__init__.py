@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -19,22 +19,24 @@ from .rules import DEFAULT, merge_same_forms
 
 def simplify(
     outputs: Node | Iterable[Node],
-    rules: RuleSet | None = None,
+    rules: Rule | RuleSet | Sequence[Rule | RuleSet] | None = None,
     *,
     mapping: dict[Node, Node] | None = None,
 ) -> Node | list[Node]:
     """An equivalent, smaller graph: one expression in, one out; a list in, a list out (shared
     sub-expressions stay shared across the list; lists, tuples and dicts may nest, as
     ``hessian``'s blocks do, and come back nested the same way). A dict given as ``mapping`` is filled with
-    every node of the original graph -> the node it became.
+    every node of the original graph -> the node it became. ``rules`` replaces the default
+    rules: a ``RuleSet``, one ``Rule`` or a list of them (``DEFAULT + rule`` adds to them).
 
     >>> x = sd.var("x"); sd.simplify(x * 1 + 0)   # x
     """
+    rule_set = DEFAULT if rules is None else RuleSet.of(rules, "simplify")
     roots, spec = _roots(outputs)
     single = spec is None
     # sums and products that hold the same terms become one node (merge_same_forms), and the
     # rules see what that changed: simplifying the result again finds nothing to do
-    out = rewrite(roots, DEFAULT if rules is None else rules, mapping=mapping,
+    out = rewrite(roots, rule_set, mapping=mapping,
                   merge=merge_same_forms if rules is None else None)
     return out[0] if single else unflatten_outputs(spec, out)
 

@@ -58,9 +58,17 @@ def uniform_value(v: np.ndarray) -> np.ndarray | None:
     if 0 < v.size <= 64:
         first = v.reshape(-1)[0]
         same = np.all(v == first) or (np.isnan(first) and np.all(np.isnan(v)))
-        if same and not (first == 0 and np.any(np.signbit(v) != np.signbit(first))):
+        if same and not (first == 0 and np.any(_sign_bits(v) != _sign_bits(first))):
             return np.asarray(first)
     return None
+
+
+def _sign_bits(v: Any) -> np.ndarray:
+    """The sign bits of ``v``, of both parts of a complex number (NumPy's signbit takes none)."""
+    v = np.asarray(v)
+    if v.dtype.kind == "c":
+        return np.stack([np.signbit(v.real), np.signbit(v.imag)])
+    return np.signbit(v)
 
 
 def _op_type_of(fn: Callable[..., Any]) -> type[Op]:
@@ -388,6 +396,22 @@ class RuleSet:
     def __add__(self, other: Rule | RuleSet) -> RuleSet:
         more = [other] if isinstance(other, Rule) else list(other.rules)
         return RuleSet([*self.rules, *more])
+
+    @staticmethod
+    def of(rules: Rule | RuleSet | Sequence[Rule | RuleSet], caller: str) -> RuleSet:
+        """``rules`` as one set: a rule set itself, one rule, or a list or tuple of rules and
+        rule sets, joined in order; anything else is a TypeError naming it and ``caller``."""
+        if isinstance(rules, RuleSet):
+            return rules
+        items = [rules] if isinstance(rules, Rule) else rules
+        if isinstance(items, (list, tuple)):
+            bad = [r for r in items if not isinstance(r, (Rule, RuleSet))]
+            if not bad:
+                return RuleSet([r for item in items for r in ([item] if isinstance(item, Rule)
+                                                              else item.rules)])
+            rules = bad[0]
+        raise TypeError(f"{caller}: rules must be a Rule, a RuleSet or a list of them, got "
+                        f"{type(rules).__name__} {rules!r}")
 
     def __len__(self) -> int:
         return len(self.rules)

@@ -1719,7 +1719,9 @@ def _read_monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef:
         if expandable and isinstance(n.op, _PRODUCT):
             scaled = _scale_of(n, ctx.new)
             if scaled is not None:
-                m.coef = m.coef * (scaled[1] ** e)
+                # in the product's dtype, as NumPy multiplies by it: an integer k of a float
+                # product is a float (k ** -1 of an integer is refused)
+                m.coef = m.coef * (np.asarray(scaled[1], dtype=dtype) ** e)
                 m.cost += 1
                 if m.coef.ndim == 0:
                     m.merged += 1 if m.cost > 1 else 0
