@@ -3,6 +3,8 @@ written, names accepted where variables are, the networkx view, reprs and the de
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -109,3 +111,14 @@ def test_a_generator_of_outputs_is_read_as_the_list_it_yields():
     assert sd.to_text(o for o in outs) == sd.to_text(outs)
     assert sd.codegen(o for o in outs) == sd.codegen(outs)
     assert sd.compile(o for o in outs)(X) == (3.0, 6.0)
+
+
+def test_symbols_reads_ranges_as_sympy_does():
+    assert [v.op.var_name for v in sd.symbols("x:3")] == ["x0", "x1", "x2"]
+    assert [v.op.var_name for v in sd.symbols("x1:4, y")] == ["x1", "x2", "x3", "y"]
+    assert [v.op.var_name for v in sd.symbols("a:d")] == ["a", "b", "c"]
+    assert sd.symbols("w10:12", dtype="float32")[1].dtype == np.float32
+    for bad, msg in [("x3:1", "the range 'x3:1' is empty"), (":3", "cannot read ':3'"),
+                     ("x:", "cannot read 'x:'"), ("d:a", "the range 'd:a' is empty")]:
+        with pytest.raises(ValueError, match=re.escape(msg)):
+            sd.symbols(bad)

@@ -430,12 +430,36 @@ def var(name: str, shape: Any = (), dtype: Any = "float64") -> Node:
 
 
 def symbols(names: str | Sequence[str], dtype: Any = "float64") -> tuple[Node, ...]:
-    """Scalar variables from a space- or comma-separated string: ``x, y = sd.symbols("x y")``."""
+    """Scalar variables from a space- or comma-separated string: ``x, y = sd.symbols("x y")``.
+    Ranges read as SymPy's: ``"x:3"`` is x0, x1, x2, ``"x1:3"`` is x1, x2 and ``"a:d"`` is
+    a, b, c."""
     if isinstance(names, str):
-        parts = names.replace(",", " ").split()
+        parts = [n for part in names.replace(",", " ").split() for n in _name_range(part)]
     else:
         parts = list(names)
     return tuple(var(n, (), dtype) for n in parts)
+
+
+def _name_range(part: str) -> list[str]:
+    """The names a ``symbols`` item stands for: itself, or the range it writes with a colon."""
+    if ":" not in part:
+        return [part]
+    head, _, stop = part.rpartition(":")
+    letters = len(head) == 1 and len(stop) == 1 and head.isalpha() and stop.isalpha()
+    if letters:
+        if stop <= head:
+            raise ValueError(f"symbols: the range {part!r} is empty")
+        return [chr(c) for c in range(ord(head), ord(stop))]
+    prefix = head.rstrip("0123456789")
+    start = head[len(prefix):]
+    if not prefix or not stop.isdigit() or ":" in prefix:
+        raise ValueError(
+            f"symbols: cannot read {part!r}; a range is a name and numbers, 'x:3' or 'x1:4', "
+            "or two letters, 'a:d'")
+    lo, hi = int(start or 0), int(stop)
+    if hi <= lo:
+        raise ValueError(f"symbols: the range {part!r} is empty")
+    return [f"{prefix}{k}" for k in range(lo, hi)]
 
 
 def const(value: Any, dtype: Any = None) -> Node:
