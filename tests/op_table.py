@@ -1003,6 +1003,7 @@ bad("transpose", lambda: sd.transpose(v("a", 2, 3, 4), (0, 0, 1)), sd.ShapeError
     r"transpose: axes \(0, 0, 1\) are not a permutation of 3 axes", id="perm")
 good("swapaxes", normal(2, 3, 4), 0, 2, ref=np.swapaxes)
 good("swapaxes", normal(2, 3), -1, 0, ref=np.swapaxes)
+good("swapaxes", normal(2, 3, 4), ref=np.swapaxes, kwargs={"axis1": -1, "axis2": 0}, id="keywords")
 bad("swapaxes", lambda: sd.swapaxes(v("a", 2, 3), 0, 2), sd.ShapeError,
     r"swapaxes: axis 2 is out of bounds for an array of 2 dimensions", id="axis")
 good("expand_dims", normal(2, 3), 0, ref=np.expand_dims)

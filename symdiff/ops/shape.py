@@ -170,11 +170,11 @@ def transpose(x: Any, axes: Any = None) -> Node:
     return x if perm == tuple(range(x.ndim)) else Node(Transpose(perm), (x,))
 
 
-def swapaxes(x: Any, a: int, b: int) -> Node:
-    """x with axes ``a`` and ``b`` exchanged."""
+def swapaxes(x: Any, axis1: int, axis2: int) -> Node:
+    """x with axes ``axis1`` and ``axis2`` exchanged (NumPy's names): ``sd.swapaxes(A, 0, -1)``."""
     x = as_node(x)
     perm = list(range(x.ndim))
-    i, j = normalize_axis("swapaxes", a, x.ndim), normalize_axis("swapaxes", b, x.ndim)
+    i, j = normalize_axis("swapaxes", axis1, x.ndim), normalize_axis("swapaxes", axis2, x.ndim)
     perm[i], perm[j] = perm[j], perm[i]
     return transpose(x, perm)
 
