@@ -555,6 +555,25 @@ def test_softmax_and_logsumexp_of_empty_slices_are_numpys():
             assert sd.evaluate(sd.grad(sd.sum(fn(x)), x), {"x": np.zeros(0)}).shape == (0,)
 
 
+def test_log_softmax_with_infinities_is_x_minus_logsumexp_as_scipys():
+    # an infinite maximum shifts by 0, as logsumexp's does: log_softmax([1, inf, 2]) is
+    # [1 - inf, inf - inf, 2 - inf], over one axis as over several, where shifting by inf
+    # made every element nan
+    from scipy import special
+
+    values = np.array([[1.0, np.inf, 2.0], [-np.inf, 0.5, -np.inf], [-np.inf] * 3, [3.0, -1.0, 0.0]])
+    A = sd.var("A", (4, 3))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for axis in (1, -1, 0, (0, 1), None):
+            e = sd.log_softmax(A, axis=axis)
+            want = special.log_softmax(values, axis=axis)
+            np.testing.assert_array_equal(sd.evaluate(e, {"A": values}, simplify=False), want)
+            np.testing.assert_array_equal(sd.evaluate(e, {"A": values}), want)
+            np.testing.assert_array_equal(sd.compile(e, inputs=[A])(values), want)
+            np.testing.assert_array_equal(sd.evaluate(sd.exp(e), {"A": values}),
+                                          sd.evaluate(sd.softmax(A, axis=axis), {"A": values}))
+
+
 def test_softmax_over_every_axis_is_scipys():
     # axis=None normalizes over all elements and keeps the shape, as scipy.special.softmax:
     # the same graph as naming every axis, in the evaluator, generated code, SymPy and LaTeX

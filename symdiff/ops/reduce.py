@@ -146,12 +146,20 @@ class Prod(Reduction):
 
 
 @helper
-def logsumexp_kernel(x, axis, keepdims):  # type: ignore[no-untyped-def]
-    # shifted by the maximum so exp cannot overflow; an all -inf slice gives -inf, not nan, and
-    # an empty one log(0) = -inf, as NumPy's log(sum(exp(x)))
-    x = exp_float(x)
+def max_shift(x, axis):  # type: ignore[no-untyped-def]
+    # the maximum along axis, kept, that logsumexp, softmax and log_softmax subtract so exp
+    # cannot overflow; 0 where it is infinite (or the slice empty), so an inf element makes
+    # inf - inf in its own place only and an all -inf slice sums exp(-inf) = 0
     m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)
-    m = np.where(np.isfinite(m), m, 0)
+    return np.where(np.isfinite(m), m, 0)
+
+
+@helper
+def logsumexp_kernel(x, axis, keepdims):  # type: ignore[no-untyped-def]
+    # an all -inf slice gives -inf, not nan, and an empty one log(0) = -inf, as NumPy's
+    # log(sum(exp(x)))
+    x = exp_float(x)
+    m = max_shift(x, axis)
     s = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
     return s if keepdims else np.squeeze(s, axis=axis)
 
