@@ -808,6 +808,13 @@ for _name in ("inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh"):
         r"them, shape \(\.\.\., n, n\); got shape \(2, 3\)", id="not-square")
 bad("linalg.inv", lambda: sd.linalg.inv(v("a", 3)), sd.ShapeError, r"linalg.inv: .*got shape \(3,\)",
     id="vector")
+# NumPy's linalg (LAPACK) has no float16 routines: refused when built, not at evaluation
+for _name in ("inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "svd", "svdvals", "qr", "pinv",
+              "solve", "lstsq"):
+    bad(f"linalg.{_name}", lambda f=sd.FUNCTIONS[f"linalg.{_name}"], n=_name: (
+        f(v("a", 3, 3, dtype="float16"), *([v("b", 3, dtype="float16")] if n in ("solve", "lstsq") else []))),
+        sd.DTypeError, r"linalg\.\w+: float16 matrices are not supported by NumPy's linalg; convert "
+        r"them with astype\('float32'\)", id="float16")
 bad("linalg.cholesky", lambda: sd.linalg.cholesky(v("a", 2, 2, dtype="complex128")), NotImplementedError,
     r"linalg.cholesky: complex matrices are not supported", id="complex")
 good("linalg.inv", invertible(3, 3) + 1j * normal(3, 3) * 0.1, ref=np.linalg.inv, grad=False, id="complex")
