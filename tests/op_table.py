@@ -361,6 +361,16 @@ for _name in ("sum", "prod", "mean"):
          call=lambda x, f=sd.FUNCTIONS[_name]: f(x, dtype="float32"), id="dtype")
 bad("max", lambda: sd.max(v("a", 3), where=np.array([True, False, True])), ValueError,
     r"max: where= needs initial=", id="where-without-initial")
+# a dtype= that is not one is refused by the function given it, not by the cast it makes
+for _name in ("sum", "prod", "mean", "cumsum", "cumprod"):
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), dtype="foo"), sd.DTypeError,
+        rf"^{_name}: 'foo' is not a dtype", id="dtype-name")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), dtype="U3"), sd.DTypeError,
+        rf"^{_name}: dtype <U3 is not numeric or boolean", id="string-dtype")
+bad("arange", lambda: sd.arange(3, dtype="foo"), sd.DTypeError, r"^arange: 'foo' is not a dtype",
+    id="dtype-name")
+bad("arange", lambda: sd.arange("n", dtype="U3"), sd.DTypeError, r"^arange: .*dtype <U3",
+    id="named-string-dtype")
 bad("sum", lambda: sd.sum(v("a", 3), where=np.ones(3)), sd.DTypeError,
     r"sum: where must be a boolean mask, got float64", id="float-mask")
 good("mean", np.array([[1, 2], [3, 5]]), ref=np.mean, kwargs={"axis": 0}, id="int")

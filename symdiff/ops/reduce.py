@@ -12,7 +12,9 @@ import numpy as np
 
 from ..ir import Dim, Node, Op, Shape, Type, format_shape
 from ..errors import DTypeError, ShapeError
-from .base import as_node, dim_size, dtype_by_running, helper, no_out, normalize_axes
+from .base import (
+    as_node, dim_size, dtype_by_running, helper, no_out, normalize_axes, numeric_dtype,
+)
 from .elementwise import astype, equal, exp, exp_float, maximum, minimum, sqrt, where
 from .numeric import conj, real
 from .scan import exclusive_product
@@ -241,7 +243,7 @@ def _reduce_with_elements(cls: type[Reduction], x: Any, axis: Any, keepdims: boo
     no_out(name, out)
     x = as_node(x)
     if dtype is not None:
-        x = astype(x, dtype)
+        x = astype(x, numeric_dtype(dtype, name))
     if mask is not None:
         m = as_node(mask)
         if m.dtype != np.bool_:
@@ -400,7 +402,7 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False, *, dtype: Any = None,
     no_out("mean", out)
     x = as_node(x)
     if dtype is not None:
-        x = astype(x, dtype)
+        x = astype(x, numeric_dtype(dtype, "mean"))
     axes = normalize_axes("mean", axis, x.ndim)
     # a given dtype is the sum's and the result's, also an integer one: np.mean(x, dtype=int64)
     # is the int64 sum divided, truncated back to int64

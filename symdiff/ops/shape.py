@@ -819,14 +819,14 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -> No
         check_shape((stop,), "arange stop")
         if start != 0 or step != 1:
             raise NotImplementedError("arange over a named dimension supports only arange(n)")
-        dt = np.dtype(dtype or np.int64)
+        dt = numeric_dtype(dtype, "arange") if dtype is not None else np.dtype(np.int64)
     else:
         # NumPy's dtype for the bounds (at least int64: float32 bounds give float64), found
         # without building the range itself
-        dt = np.dtype(dtype) if dtype is not None else np.result_type(
+        dt = numeric_dtype(dtype, "arange") if dtype is not None else np.result_type(
             np.int64, *(np.asarray(v).dtype for v in (start, stop, step)))
-        if dt.kind not in "iuf":
-            raise DTypeError(f"arange: unsupported dtype {dt}")
+    if dt.kind not in "iuf":
+        raise DTypeError(f"arange: unsupported dtype {dt}")
 
     def bound(v: Any) -> Any:
         # integer bounds stay ints; other bounds stay floats also for an integer dtype, whose
