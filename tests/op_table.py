@@ -208,6 +208,9 @@ good("rint", np.array([1.5 - 2.5j, -0.4 + 0.6j]), ref=np.rint, grad=False, id="c
 for _name, _ref in (("conj", np.conj), ("conjugate", np.conjugate), ("real", np.real)):
     good(_name, normal(2, 3), ref=_ref)
     good(_name, normal(3) + 1j * normal(3), ref=_ref, grad=False, id="complex")
+# np.conjugate has no boolean loop: booleans conjugate as int8, as they square
+for _name, _ref in (("conj", np.conj), ("conjugate", np.conjugate), ("real", np.real), ("imag", np.imag)):
+    good(_name, np.array([True, False]), ref=_ref, grad=False, id="bool")
 good("imag", normal(2, 3), ref=np.imag, zero_grad=True)
 good("imag", np.array([1, -2, 3]), ref=np.imag, grad=False, id="int")
 good("imag", normal(3) + 1j * normal(3), ref=np.imag, grad=False, id="complex")
