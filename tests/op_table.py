@@ -469,6 +469,10 @@ good("polygamma", 1, np.array([-3.7, -0.5, 0.05, 11.9, 12.0, 300.0]),
      ref=lambda n, x: _mp(lambda t: _mpmath.polygamma(n, t))(x), id="reflection-and-shift")
 bad("erf", lambda: sd.erf(v("z", 3, dtype="complex128")), sd.DTypeError,
     r"erf is defined here for real inputs only, got complex128", id="complex")
+for _name, _call in (("digamma", lambda: sd.digamma(v("z", 3, dtype="complex128"))),
+                     ("polygamma", lambda: sd.polygamma(2, v("z", 3, dtype="complex128")))):
+    bad(_name, _call, sd.DTypeError, rf"^{_name} is defined here for real inputs only, got complex128",
+        id="complex")
 bad("polygamma", lambda: sd.polygamma(-1, v("x", 3)), TypeError,
     r"polygamma: the order n must be a non-negative int, got -1", id="negative-order")
 bad("arcsinh", lambda: sd.arcsinh(v("s", 2, dtype="U3")), sd.DTypeError, r"dtype .* not numeric",

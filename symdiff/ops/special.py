@@ -114,9 +114,14 @@ class _Real(Unary):
 
     __slots__ = ()
 
+    def called(self) -> str:
+        """The name the user called it by, for errors."""
+        return self.name
+
     def infer(self, *types: Any) -> Any:
         if types[0].dtype.kind == "c":
-            raise DTypeError(f"{self.name} is defined here for real inputs only, got {types[0].dtype}")
+            raise DTypeError(
+                f"{self.called()} is defined here for real inputs only, got {types[0].dtype}")
         return super().infer(*types)
 
 
@@ -166,6 +171,9 @@ class Polygamma(_Real):
 
     def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
         return f"polygamma_kernel({args[0]}, {self.n!r})"
+
+    def called(self) -> str:
+        return "digamma" if self.n == 0 else self.name
 
     def text(self, args: Sequence[str]) -> str:
         return f"digamma({args[0]})" if self.n == 0 else f"polygamma({self.n}, {args[0]})"
