@@ -1228,6 +1228,16 @@ bad("roll", lambda: sd.roll(v("a", 3), 1.5), TypeError,
 bad("roll", lambda: sd.roll(v("a", 3), 1, axis=1), sd.ShapeError,
     r"roll: axis 1 is out of bounds for an array of 1 dimensions", id="axis")
 
+# counts, shifts and cuts given as NumPy integer arrays, 0-d ones too, as NumPy takes them
+for _name, _arg, _kw in [("repeat", np.array(2), {"axis": 1}), ("repeat", np.array([1, 0, 2]), {"axis": 1}),
+                         ("tile", np.array(2), {}), ("tile", np.array([2, 1]), {}),
+                         ("roll", np.array(1), {"axis": -1}), ("roll", np.int64(-1), {}),
+                         ("split", np.array([1]), {"axis": 1}), ("array_split", np.array(2), {"axis": 1})]:
+    good(_name, normal(2, 3), call=lambda x, f=sd.FUNCTIONS[_name], a=_arg, k=_kw: (
+        lambda r: sd.concatenate(r, axis=1) if isinstance(r, list) else r)(f(x, a, **k)),
+        ref=lambda x, f=getattr(np, _name), a=_arg, k=_kw: (
+        lambda r: np.concatenate(r, axis=1) if isinstance(r, list) else r)(f(x, a, **k)),
+        id=f"numpy-{np.ndim(_arg)}d-{type(_arg).__name__}")
 good("tile", normal(3), 2, ref=np.tile)
 good("tile", normal(3), (2, 2), ref=np.tile)
 good("tile", normal(2, 3), (2, 1, 3), ref=np.tile)
