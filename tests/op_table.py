@@ -1155,6 +1155,11 @@ bad("index", lambda: v("a", 2, 3)[_MASK.T], sd.ShapeError,
     r"index: a boolean mask of shape \(3, 2\) does not match the axes \(2, 3\) it indexes", id="mask-shape")
 bad("index", lambda: v("a", 2, 3)[np.True_], NotImplementedError, r"indexing with a 0-d boolean",
     id="mask-0d")
+# a 0-d boolean indexes no axis (NumPy adds one), so it is refused as such also where every
+# axis is already indexed, not counted as one index too many
+bad("index", lambda: v("s")[True], NotImplementedError, r"indexing with a 0-d boolean", id="mask-0d-of-0d")
+bad("index", lambda: v("a", 2, 3)[0, 1, np.array(False)], NotImplementedError,
+    r"indexing with a 0-d boolean", id="mask-0d-after-every-axis")
 
 # -- more shape and selection functions ---------------------------------------------------------
 

@@ -540,13 +540,21 @@ def _constant_mask(item: Any) -> np.ndarray | None:
     return None
 
 
+def _is_0d_bool(item: Any) -> bool:
+    if isinstance(item, (bool, np.bool_)):
+        return True
+    return isinstance(item, (np.ndarray, Node)) and item.ndim == 0 and item.dtype.kind == "b"
+
+
 def _parse_index(shape: Shape, index: Any) -> tuple[tuple[Any, ...], list[Node]]:
     """An index of an array of ``shape`` as the op's spec and its integer array operands."""
     items = index if isinstance(index, tuple) else (index,)
     masks = [_constant_mask(it) for it in items]
-    # a k-d boolean mask stands for the k axes it covers (and for k integer arrays: np.nonzero)
+    # a k-d boolean mask stands for the k axes it covers (and for k integer arrays: np.nonzero);
+    # a 0-d one covers none (NumPy adds an axis), and is refused below
     consumed = sum(1 if m is None else m.ndim
-                   for it, m in zip(items, masks) if it is not None and it is not Ellipsis)
+                   for it, m in zip(items, masks)
+                   if it is not None and it is not Ellipsis and not _is_0d_bool(it))
     if sum(1 for it in items if it is Ellipsis) > 1:
         raise IndexError("an index can only have a single ellipsis ('...')")
     if consumed > len(shape):
