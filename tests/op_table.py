@@ -1648,6 +1648,11 @@ good("median", distinct(2, 3, 2), ref=np.median, kwargs={"keepdims": True}, id="
 good("median", np.array(2.5), ref=np.median, id="0d")
 good("median", np.array([3, 1, 2, 8]), ref=np.median, grad=False, id="int")
 good("median", np.array([True, False, True]), ref=np.median, grad=False, id="bool")
+# a float32 q places the quantiles in float32 arithmetic, as NumPy's: 15 * 0.3 is then 4.5, a tie
+# that closest_observation breaks to the even side, and the linear mix weighs by float32's 0.3
+for _method in ("closest_observation", "linear"):
+    good("quantile", distinct(15), call=lambda x, m=_method: sd.quantile(x, np.float32(0.3), method=m),
+         ref=lambda x, m=_method: np.quantile(x, np.float32(0.3), method=m), id=f"float32-q-{_method}")
 good("quantile", distinct(7), 0.3, ref=np.quantile)
 good("quantile", distinct(6), [0.0, 0.25, 0.5, 1.0], ref=np.quantile, id="list")
 good("quantile", distinct(4, 5), [[0.1, 0.9]], ref=np.quantile, kwargs={"axis": 1, "keepdims": True},

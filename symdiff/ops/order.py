@@ -88,7 +88,9 @@ def _quantile(op_name: str, a: Any, q: Any, axis: Any, method: str, keepdims: An
                         "not an expression: the positions it picks are fixed when the graph is built")
     try:
         qs_given = np.asarray(q)
-        qs = qs_given.astype(np.float64)
+        # positions are computed in a float q's own dtype, as NumPy's (float32 rounds 15 * 0.3
+        # to the tie 4.5, float64 widening of that q does not)
+        qs = qs_given.astype(qs_given.dtype if qs_given.dtype.kind == "f" else np.float64)
     except (TypeError, ValueError) as e:
         raise TypeError(f"{op_name}: q must be numbers, got {q!r} ({e})") from None
     if not np.all((qs >= 0) & (qs <= scale)):  # nan too
