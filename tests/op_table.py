@@ -462,6 +462,14 @@ good("gamma", np.array([-2.5, -0.3, 0.01, 1.0, 2.0, 150.0]), ref=_mp(_mpmath.gam
 good("gamma", np.array([1, 4, 7]), ref=_mp(_mpmath.gamma), id="int-input")
 good("digamma", np.array([-2.5, -0.3, 0.01, 1.4616321449683622, 3.0, 1e5]), ref=_mp(_mpmath.digamma),
      id="negative-root-and-large")
+# far below 0 the reflection's cot(pi x) must be taken of x reduced by its period, not of pi * x
+# rounded at x's magnitude (1e-11 relative error at -1e5)
+# (values only: finite differences of x = -1e5 +- 1e-6 are off by x's own rounding, 1e-5)
+good("digamma", np.array([-745.5, -100.25, -1e5 - 0.5, -3e4 - 0.3]), ref=_mp(_mpmath.digamma),
+     grad=False, id="large-negative")
+good("polygamma", 1, np.array([-745.5, -100.25, -3e4 - 0.3]),
+     ref=lambda n, x: _mp(lambda t: _mpmath.polygamma(n, t))(x), grad=False, id="large-negative")
+good("digamma", np.array([-745.5, -100.25, -2000.3]), ref=_mp(_mpmath.digamma), id="negative-hundreds")
 for _n in (1, 2, 3):
     good("polygamma", _n, positive(2, 3, low=0.2, high=15.0),
          ref=lambda n, x: _mp(lambda t: _mpmath.polygamma(n, t))(x))

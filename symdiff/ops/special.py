@@ -102,7 +102,9 @@ def polygamma_kernel(x, n):  # type: ignore[no-untyped-def]
             for _ in range(n):
                 poly = -np.polynomial.polynomial.polymul([1.0, 0.0, 1.0], np.polynomial.polynomial.polyder(poly))
             ts = np.where(negative, t, 0.5)
-            cot = np.cos(math.pi * ts) / np.sin(math.pi * ts)
+            # cot(pi x) has period 1: of x - floor(x) (exact), since pi * x rounds at x's size
+            frac = ts - np.floor(ts)
+            cot = np.cos(math.pi * frac) / np.sin(math.pi * frac)
             reflected = sign * out - math.pi ** (n + 1) * np.polynomial.polynomial.polyval(cot, poly)
             reflected = np.where(ts == np.floor(ts), np.nan, reflected)  # the poles -1, -2, ...
             out = np.where(negative, reflected, out)
