@@ -11,7 +11,7 @@ from ..errors import DTypeError, ShapeError
 from ..ir import Dim, Node, Op, Type, check_shape
 from .base import as_node, dtype_by_running, helper, normalize_axes, normalize_axis, numeric_dtype
 from .elementwise import exp, exp_float  # noqa: F401 - exp_float: a helper the kernels call
-from .reduce import logsumexp, max_shift, sum  # noqa: F401 - max_shift: a kernels' helper
+from .reduce import logsumexp, max_shift, sum  # noqa: F401 - max_shift: the kernels call it
 
 
 @helper
