@@ -208,6 +208,9 @@ good("rint", np.array([1.5 - 2.5j, -0.4 + 0.6j]), ref=np.rint, grad=False, id="c
 for _name, _ref in (("conj", np.conj), ("conjugate", np.conjugate), ("real", np.real)):
     good(_name, normal(2, 3), ref=_ref)
     good(_name, normal(3) + 1j * normal(3), ref=_ref, grad=False, id="complex")
+# np.conjugate has no boolean loop: booleans conjugate as int8, as they square
+for _name, _ref in (("conj", np.conj), ("conjugate", np.conjugate), ("real", np.real), ("imag", np.imag)):
+    good(_name, np.array([True, False]), ref=_ref, grad=False, id="bool")
 good("imag", normal(2, 3), ref=np.imag, zero_grad=True)
 good("imag", np.array([1, -2, 3]), ref=np.imag, grad=False, id="int")
 good("imag", normal(3) + 1j * normal(3), ref=np.imag, grad=False, id="complex")
@@ -361,6 +364,16 @@ for _name in ("sum", "prod", "mean"):
          call=lambda x, f=sd.FUNCTIONS[_name]: f(x, dtype="float32"), id="dtype")
 bad("max", lambda: sd.max(v("a", 3), where=np.array([True, False, True])), ValueError,
     r"max: where= needs initial=", id="where-without-initial")
+# a dtype= that is not one is refused by the function given it, not by the cast it makes
+for _name in ("sum", "prod", "mean", "cumsum", "cumprod"):
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), dtype="foo"), sd.DTypeError,
+        rf"^{_name}: 'foo' is not a dtype", id="dtype-name")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), dtype="U3"), sd.DTypeError,
+        rf"^{_name}: dtype <U3 is not numeric or boolean", id="string-dtype")
+bad("arange", lambda: sd.arange(3, dtype="foo"), sd.DTypeError, r"^arange: 'foo' is not a dtype",
+    id="dtype-name")
+bad("arange", lambda: sd.arange("n", dtype="U3"), sd.DTypeError, r"^arange: .*dtype <U3",
+    id="named-string-dtype")
 bad("sum", lambda: sd.sum(v("a", 3), where=np.ones(3)), sd.DTypeError,
     r"sum: where must be a boolean mask, got float64", id="float-mask")
 good("mean", np.array([[1, 2], [3, 5]]), ref=np.mean, kwargs={"axis": 0}, id="int")
@@ -449,6 +462,14 @@ good("gamma", np.array([-2.5, -0.3, 0.01, 1.0, 2.0, 150.0]), ref=_mp(_mpmath.gam
 good("gamma", np.array([1, 4, 7]), ref=_mp(_mpmath.gamma), id="int-input")
 good("digamma", np.array([-2.5, -0.3, 0.01, 1.4616321449683622, 3.0, 1e5]), ref=_mp(_mpmath.digamma),
      id="negative-root-and-large")
+# far below 0 the reflection's cot(pi x) must be taken of x reduced by its period, not of pi * x
+# rounded at x's magnitude (1e-11 relative error at -1e5)
+# (values only: finite differences of x = -1e5 +- 1e-6 are off by x's own rounding, 1e-5)
+good("digamma", np.array([-745.5, -100.25, -1e5 - 0.5, -3e4 - 0.3]), ref=_mp(_mpmath.digamma),
+     grad=False, id="large-negative")
+good("polygamma", 1, np.array([-745.5, -100.25, -3e4 - 0.3]),
+     ref=lambda n, x: _mp(lambda t: _mpmath.polygamma(n, t))(x), grad=False, id="large-negative")
+good("digamma", np.array([-745.5, -100.25, -2000.3]), ref=_mp(_mpmath.digamma), id="negative-hundreds")
 for _n in (1, 2, 3):
     good("polygamma", _n, positive(2, 3, low=0.2, high=15.0),
          ref=lambda n, x: _mp(lambda t: _mpmath.polygamma(n, t))(x))
@@ -456,6 +477,10 @@ good("polygamma", 1, np.array([-3.7, -0.5, 0.05, 11.9, 12.0, 300.0]),
      ref=lambda n, x: _mp(lambda t: _mpmath.polygamma(n, t))(x), id="reflection-and-shift")
 bad("erf", lambda: sd.erf(v("z", 3, dtype="complex128")), sd.DTypeError,
     r"erf is defined here for real inputs only, got complex128", id="complex")
+for _name, _call in (("digamma", lambda: sd.digamma(v("z", 3, dtype="complex128"))),
+                     ("polygamma", lambda: sd.polygamma(2, v("z", 3, dtype="complex128")))):
+    bad(_name, _call, sd.DTypeError, rf"^{_name} is defined here for real inputs only, got complex128",
+        id="complex")
 bad("polygamma", lambda: sd.polygamma(-1, v("x", 3)), TypeError,
     r"polygamma: the order n must be a non-negative int, got -1", id="negative-order")
 bad("arcsinh", lambda: sd.arcsinh(v("s", 2, dtype="U3")), sd.DTypeError, r"dtype .* not numeric",
@@ -808,6 +833,13 @@ for _name in ("inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh"):
         r"them, shape \(\.\.\., n, n\); got shape \(2, 3\)", id="not-square")
 bad("linalg.inv", lambda: sd.linalg.inv(v("a", 3)), sd.ShapeError, r"linalg.inv: .*got shape \(3,\)",
     id="vector")
+# NumPy's linalg (LAPACK) has no float16 routines: refused when built, not at evaluation
+for _name in ("inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "svd", "svdvals", "qr", "pinv",
+              "solve", "lstsq"):
+    bad(f"linalg.{_name}", lambda f=sd.FUNCTIONS[f"linalg.{_name}"], n=_name: (
+        f(v("a", 3, 3, dtype="float16"), *([v("b", 3, dtype="float16")] if n in ("solve", "lstsq") else []))),
+        sd.DTypeError, r"linalg\.\w+: float16 matrices are not supported by NumPy's linalg; convert "
+        r"them with astype\('float32'\)", id="float16")
 bad("linalg.cholesky", lambda: sd.linalg.cholesky(v("a", 2, 2, dtype="complex128")), NotImplementedError,
     r"linalg.cholesky: complex matrices are not supported", id="complex")
 good("linalg.inv", invertible(3, 3) + 1j * normal(3, 3) * 0.1, ref=np.linalg.inv, grad=False, id="complex")
@@ -1003,6 +1035,7 @@ bad("transpose", lambda: sd.transpose(v("a", 2, 3, 4), (0, 0, 1)), sd.ShapeError
     r"transpose: axes \(0, 0, 1\) are not a permutation of 3 axes", id="perm")
 good("swapaxes", normal(2, 3, 4), 0, 2, ref=np.swapaxes)
 good("swapaxes", normal(2, 3), -1, 0, ref=np.swapaxes)
+good("swapaxes", normal(2, 3, 4), ref=np.swapaxes, kwargs={"axis1": -1, "axis2": 0}, id="keywords")
 bad("swapaxes", lambda: sd.swapaxes(v("a", 2, 3), 0, 2), sd.ShapeError,
     r"swapaxes: axis 2 is out of bounds for an array of 2 dimensions", id="axis")
 good("expand_dims", normal(2, 3), 0, ref=np.expand_dims)
@@ -1130,6 +1163,11 @@ bad("index", lambda: v("a", 2, 3)[_MASK.T], sd.ShapeError,
     r"index: a boolean mask of shape \(3, 2\) does not match the axes \(2, 3\) it indexes", id="mask-shape")
 bad("index", lambda: v("a", 2, 3)[np.True_], NotImplementedError, r"indexing with a 0-d boolean",
     id="mask-0d")
+# a 0-d boolean indexes no axis (NumPy adds one), so it is refused as such also where every
+# axis is already indexed, not counted as one index too many
+bad("index", lambda: v("s")[True], NotImplementedError, r"indexing with a 0-d boolean", id="mask-0d-of-0d")
+bad("index", lambda: v("a", 2, 3)[0, 1, np.array(False)], NotImplementedError,
+    r"indexing with a 0-d boolean", id="mask-0d-after-every-axis")
 
 # -- more shape and selection functions ---------------------------------------------------------
 
@@ -1203,6 +1241,16 @@ bad("roll", lambda: sd.roll(v("a", 3), 1.5), TypeError,
 bad("roll", lambda: sd.roll(v("a", 3), 1, axis=1), sd.ShapeError,
     r"roll: axis 1 is out of bounds for an array of 1 dimensions", id="axis")
 
+# counts, shifts and cuts given as NumPy integer arrays, 0-d ones too, as NumPy takes them
+for _name, _arg, _kw in [("repeat", np.array(2), {"axis": 1}), ("repeat", np.array([1, 0, 2]), {"axis": 1}),
+                         ("tile", np.array(2), {}), ("tile", np.array([2, 1]), {}),
+                         ("roll", np.array(1), {"axis": -1}), ("roll", np.int64(-1), {}),
+                         ("split", np.array([1]), {"axis": 1}), ("array_split", np.array(2), {"axis": 1})]:
+    good(_name, normal(2, 3), call=lambda x, f=sd.FUNCTIONS[_name], a=_arg, k=_kw: (
+        lambda r: sd.concatenate(r, axis=1) if isinstance(r, list) else r)(f(x, a, **k)),
+        ref=lambda x, f=getattr(np, _name), a=_arg, k=_kw: (
+        lambda r: np.concatenate(r, axis=1) if isinstance(r, list) else r)(f(x, a, **k)),
+        id=f"numpy-{np.ndim(_arg)}d-{type(_arg).__name__}")
 good("tile", normal(3), 2, ref=np.tile)
 good("tile", normal(3), (2, 2), ref=np.tile)
 good("tile", normal(2, 3), (2, 1, 3), ref=np.tile)
@@ -1608,6 +1656,11 @@ good("median", distinct(2, 3, 2), ref=np.median, kwargs={"keepdims": True}, id="
 good("median", np.array(2.5), ref=np.median, id="0d")
 good("median", np.array([3, 1, 2, 8]), ref=np.median, grad=False, id="int")
 good("median", np.array([True, False, True]), ref=np.median, grad=False, id="bool")
+# a float32 q places the quantiles in float32 arithmetic, as NumPy's: 15 * 0.3 is then 4.5, a tie
+# that closest_observation breaks to the even side, and the linear mix weighs by float32's 0.3
+for _method in ("closest_observation", "linear"):
+    good("quantile", distinct(15), call=lambda x, m=_method: sd.quantile(x, np.float32(0.3), method=m),
+         ref=lambda x, m=_method: np.quantile(x, np.float32(0.3), method=m), id=f"float32-q-{_method}")
 good("quantile", distinct(7), 0.3, ref=np.quantile)
 good("quantile", distinct(6), [0.0, 0.25, 0.5, 1.0], ref=np.quantile, id="list")
 good("quantile", distinct(4, 5), [[0.1, 0.9]], ref=np.quantile, kwargs={"axis": 1, "keepdims": True},

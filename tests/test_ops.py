@@ -555,6 +555,25 @@ def test_softmax_and_logsumexp_of_empty_slices_are_numpys():
             assert sd.evaluate(sd.grad(sd.sum(fn(x)), x), {"x": np.zeros(0)}).shape == (0,)
 
 
+def test_log_softmax_with_infinities_is_x_minus_logsumexp_as_scipys():
+    # an infinite maximum shifts by 0, as logsumexp's does: log_softmax([1, inf, 2]) is
+    # [1 - inf, inf - inf, 2 - inf], over one axis as over several, where shifting by inf
+    # made every element nan
+    from scipy import special
+
+    values = np.array([[1.0, np.inf, 2.0], [-np.inf, 0.5, -np.inf], [-np.inf] * 3, [3.0, -1.0, 0.0]])
+    A = sd.var("A", (4, 3))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for axis in (1, -1, 0, (0, 1), None):
+            e = sd.log_softmax(A, axis=axis)
+            want = special.log_softmax(values, axis=axis)
+            np.testing.assert_array_equal(sd.evaluate(e, {"A": values}, simplify=False), want)
+            np.testing.assert_array_equal(sd.evaluate(e, {"A": values}), want)
+            np.testing.assert_array_equal(sd.compile(e, inputs=[A])(values), want)
+            np.testing.assert_array_equal(sd.evaluate(sd.exp(e), {"A": values}),
+                                          sd.evaluate(sd.softmax(A, axis=axis), {"A": values}))
+
+
 def test_softmax_over_every_axis_is_scipys():
     # axis=None normalizes over all elements and keeps the shape, as scipy.special.softmax:
     # the same graph as naming every axis, in the evaluator, generated code, SymPy and LaTeX
@@ -849,7 +868,29 @@ def test_median_gradient_picks_the_middle_values():
 def test_percentile_is_quantile_of_q_over_100():
     x = sd.var("x", (3, 4))
     assert sd.percentile(x, [25, 50], axis=0) is sd.quantile(x, [0.25, 0.5], axis=0)
-    assert sd.median(x, axis=1) is sd.quantile(x, 0.5, axis=1)
+    assert sd.median(x, axis=0) is sd.quantile(x, 0.5, axis=0)  # an odd count: the middle value
+
+
+@pytest.mark.parametrize("simplify", [False, True])
+def test_median_is_the_mean_of_the_middle_values_as_numpys(simplify):
+    """np.median averages the two middle values, where np.quantile mixes them from the nearer
+    end: they differ at infinities (the median of [1, inf] is inf, its 0.5-quantile inf - inf)
+    and in float16, whose mean NumPy takes in float32."""
+    values = np.array([[1.0, np.inf], [np.inf, np.inf], [-np.inf, -np.inf], [-np.inf, np.inf],
+                       [2.0, -1.0]])
+    x = sd.var("x", (5, 2))
+    with np.errstate(invalid="ignore"):
+        for node in (sd.median(x, axis=1), sd.median(x.T, axis=0, keepdims=True)):
+            got = sd.evaluate(node, {"x": values}, simplify=simplify)
+            np.testing.assert_array_equal(got, np.median(values.T if node.ndim == 2 else values,
+                                                         axis=0 if node.ndim == 2 else 1,
+                                                         keepdims=node.ndim == 2))
+            np.testing.assert_array_equal(sd.compile(node)(values), got)
+    halves = np.array([0.991, -3.91, -1.611, 1.743], np.float16)  # -1.46 by quantile's mix
+    h = sd.var("h", (2, 2), "float16")
+    got = sd.evaluate(sd.median(h, axis=1), {"h": halves.reshape(2, 2)}, simplify=simplify)
+    assert got.dtype == np.float16
+    np.testing.assert_array_equal(got, np.median(halves.reshape(2, 2), axis=1))
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])

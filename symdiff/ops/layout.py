@@ -28,6 +28,8 @@ from .shape import array_list, broadcast_to, concatenate, index, reshape, resolv
 
 
 def _is_int(v: Any) -> bool:
+    if isinstance(v, np.ndarray) and v.ndim == 0:  # NumPy reads a 0-d integer array as its int
+        v = v[()]
     return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
 
 
@@ -42,7 +44,8 @@ def axis_sequence(op_name: str, axis: Any, ndim: int, what: str = "axis") -> tup
 
 def int_tuple(op_name: str, value: Any, what: str) -> tuple[int, ...]:
     """An int or a sequence of ints (static values known when the graph is built)."""
-    items = tuple(value) if isinstance(value, (tuple, list, np.ndarray)) else (value,)
+    sequence = isinstance(value, (tuple, list)) or (isinstance(value, np.ndarray) and value.ndim)
+    items = tuple(value) if sequence else (value,)
     if not all(_is_int(v) for v in items):
         raise TypeError(
             f"{op_name}: `{what}` must be an int or a sequence of ints known when the graph is built, "

@@ -31,6 +31,9 @@ def _float_dtype(op_name: str, t: Type, holomorphic: bool = False) -> np.dtype:
         raise NotImplementedError(f"{op_name}: complex matrices are not supported")
     if t.dtype.kind not in "iufb":
         raise DTypeError(f"{op_name}: expected a numeric matrix, got dtype {t.dtype}")
+    if t.dtype == np.float16:  # LAPACK has no half precision: NumPy raises when called
+        raise DTypeError(f"{op_name}: float16 matrices are not supported by NumPy's linalg; "
+                         "convert them with astype('float32')")
     return t.dtype if t.dtype.kind == "f" else np.dtype(np.float64)
 
 

@@ -11,20 +11,22 @@ from ..errors import DTypeError, ShapeError
 from ..ir import Dim, Node, Op, Type, check_shape
 from .base import as_node, dtype_by_running, helper, normalize_axes, normalize_axis, numeric_dtype
 from .elementwise import exp, exp_float  # noqa: F401 - exp_float: a helper the kernels call
-from .reduce import logsumexp, sum
+from .reduce import logsumexp, max_shift, sum  # noqa: F401 - max_shift: the kernels call it
 
 
 @helper
 def softmax_kernel(x, axis):  # type: ignore[no-untyped-def]
+    # exp(x - logsumexp(x)) as over several axes: [1, inf] gives [0, nan], not nan throughout
     x = exp_float(x)  # integers shifted in their own dtype would wrap around
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True, initial=-np.inf))  # initial: empty slices
+    e = np.exp(x - max_shift(x, axis))
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
 @helper
 def log_softmax_kernel(x, axis):  # type: ignore[no-untyped-def]
+    # x - logsumexp(x), as SciPy's: [1, inf] gives [-inf, nan]
     x = exp_float(x)
-    shifted = x - np.max(x, axis=axis, keepdims=True, initial=-np.inf)
+    shifted = x - max_shift(x, axis)
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 

@@ -675,8 +675,11 @@ def floor_divide(x1: Any, x2: Any) -> Node:
 
 
 def conj(x: Any) -> Node:
-    """The complex conjugate, elementwise; a real input is returned as it is: ``sd.conj(z)``."""
+    """The complex conjugate, elementwise; a real input is returned as it is (booleans as int8,
+    as NumPy's, which has no boolean loop for it): ``sd.conj(z)``."""
     x = as_node(x)
+    if x.dtype.kind == "b":
+        return astype(x, np.int8)
     return Node(Conj(), (x,)) if x.dtype.kind == "c" else x
 
 

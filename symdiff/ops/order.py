@@ -75,8 +75,11 @@ def positions(method: str, n: int, q: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def _quantile(op_name: str, a: Any, q: Any, axis: Any, method: str, keepdims: Any,
-              scale: float) -> Node:
-    """The one definition behind median, quantile and percentile (``q / scale`` in [0, 1])."""
+              scale: float, mean_of_two: bool = False) -> Node:
+    """The one definition behind median, quantile and percentile (``q / scale`` in [0, 1]).
+    With ``mean_of_two`` (median's) two values are averaged, not mixed: ``np.median`` takes the
+    mean of the middle values, which is inf for [1, inf] where quantile's mix is inf - inf, nan,
+    and in float32 for float16 values."""
     keep = _keepdims(op_name, keepdims)
     if method not in METHODS:
         raise ValueError(f"{op_name}: method={method!r} is not one of {', '.join(METHODS)}")
@@ -85,7 +88,9 @@ def _quantile(op_name: str, a: Any, q: Any, axis: Any, method: str, keepdims: An
                         "not an expression: the positions it picks are fixed when the graph is built")
     try:
         qs_given = np.asarray(q)
-        qs = qs_given.astype(np.float64)
+        # positions are computed in a float q's own dtype, as NumPy's (float32 rounds 15 * 0.3
+        # to the tie 4.5, float64 widening of that q does not)
+        qs = qs_given.astype(qs_given.dtype if qs_given.dtype.kind == "f" else np.float64)
     except (TypeError, ValueError) as e:
         raise TypeError(f"{op_name}: q must be numbers, got {q!r} ({e})") from None
     if not np.all((qs >= 0) & (qs <= scale)):  # nan too
@@ -121,16 +126,19 @@ def _quantile(op_name: str, a: Any, q: Any, axis: Any, method: str, keepdims: An
     if qs.ndim == 0:
         lo, hi = int(lo), int(hi)
     low = take(s, lo, axis=-1)  # the reduced axis gone, q's axes last
-    if np.any(g):
-        high = take(s, hi, axis=-1)
+    high = take(s, hi, axis=-1) if np.any(g) else low
+    if not np.any(g):
+        result = low
+    elif mean_of_two:  # g is 0.5: an even count's two middle values
+        wide = np.result_type(x.dtype, np.float32)  # np.mean's accumulator
+        result = astype((astype(low, wide) + astype(high, wide)) / 2, x.dtype)
+    else:
         d = high - low
         upper = g >= 0.5  # as NumPy mixes: from the nearer end, so that g = 1 gives s[hi]
         near_low = low + d * const(np.where(upper, 0, g).astype(x.dtype))
         near_high = high - d * const(np.where(upper, 1 - g, 0).astype(x.dtype))
         result = near_high if np.all(upper) else near_low if not np.any(upper) else where(
             const(upper), near_high, near_low)
-    else:
-        result = low
     if x.dtype.kind == "f":  # a nan anywhere in a slice makes its quantiles nan, as NumPy's
         last = reshape(take(s, -1, axis=-1), (*(x.shape[k] for k in rest), *(1,) * qs.ndim))
         result = where(isnan(last), np.nan, result)
@@ -184,4 +192,4 @@ def median(a: Any, axis: Any = None, out: Any = None, overwrite_input: bool = Fa
     (4,)
     """
     no_out("median", out)
-    return _quantile("median", a, 0.5, axis, "linear", keepdims, 1.0)
+    return _quantile("median", a, 0.5, axis, "linear", keepdims, 1.0, mean_of_two=True)

@@ -12,7 +12,9 @@ import numpy as np
 
 from ..ir import Dim, Node, Op, Shape, Type, format_shape
 from ..errors import DTypeError, ShapeError
-from .base import as_node, dim_size, dtype_by_running, helper, no_out, normalize_axes
+from .base import (
+    as_node, dim_size, dtype_by_running, helper, no_out, normalize_axes, numeric_dtype,
+)
 from .elementwise import astype, equal, exp, exp_float, maximum, minimum, sqrt, where
 from .numeric import conj, real
 from .scan import exclusive_product
@@ -146,12 +148,20 @@ class Prod(Reduction):
 
 
 @helper
-def logsumexp_kernel(x, axis, keepdims):  # type: ignore[no-untyped-def]
-    # shifted by the maximum so exp cannot overflow; an all -inf slice gives -inf, not nan, and
-    # an empty one log(0) = -inf, as NumPy's log(sum(exp(x)))
-    x = exp_float(x)
+def max_shift(x, axis):  # type: ignore[no-untyped-def]
+    # the maximum along axis, kept, that logsumexp, softmax and log_softmax subtract so exp
+    # cannot overflow; 0 where it is infinite (or the slice empty), so an inf element makes
+    # inf - inf in its own place only and an all -inf slice sums exp(-inf) = 0
     m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)
-    m = np.where(np.isfinite(m), m, 0)
+    return np.where(np.isfinite(m), m, 0)
+
+
+@helper
+def logsumexp_kernel(x, axis, keepdims):  # type: ignore[no-untyped-def]
+    # an all -inf slice gives -inf, not nan, and an empty one log(0) = -inf, as NumPy's
+    # log(sum(exp(x)))
+    x = exp_float(x)
+    m = max_shift(x, axis)
     s = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
     return s if keepdims else np.squeeze(s, axis=axis)
 
@@ -233,7 +243,7 @@ def _reduce_with_elements(cls: type[Reduction], x: Any, axis: Any, keepdims: boo
     no_out(name, out)
     x = as_node(x)
     if dtype is not None:
-        x = astype(x, dtype)
+        x = astype(x, numeric_dtype(dtype, name))
     if mask is not None:
         m = as_node(mask)
         if m.dtype != np.bool_:
@@ -392,7 +402,7 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False, *, dtype: Any = None,
     no_out("mean", out)
     x = as_node(x)
     if dtype is not None:
-        x = astype(x, dtype)
+        x = astype(x, numeric_dtype(dtype, "mean"))
     axes = normalize_axes("mean", axis, x.ndim)
     # a given dtype is the sum's and the result's, also an integer one: np.mean(x, dtype=int64)
     # is the int64 sum divided, truncated back to int64

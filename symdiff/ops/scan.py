@@ -9,7 +9,9 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..ir import Dim, Node, Op, Type, format_shape
-from .base import as_node, broadcast_shapes, dtype_by_running, helper, no_out, normalize_axis
+from .base import (
+    as_node, broadcast_shapes, dtype_by_running, helper, no_out, normalize_axis, numeric_dtype,
+)
 from .elementwise import astype, equal, where
 from .shape import broadcast_to, ones_like, reshape, resolve_reshape
 
@@ -179,7 +181,7 @@ def _scan(cls: type[Scan], a: Any, axis: Any, dtype: Any, out: Any, reverse: boo
         raise TypeError(f"{cls.name}: reverse must be True or False, got {reverse!r}")
     a = as_node(a)
     if dtype is not None:
-        a = astype(a, dtype)
+        a = astype(a, numeric_dtype(dtype, cls.name))
     if axis is None:
         a = reshape(a, resolve_reshape(cls.name, a.shape, (-1,))) if a.ndim != 1 else a
         axis = 0

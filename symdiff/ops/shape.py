@@ -170,11 +170,11 @@ def transpose(x: Any, axes: Any = None) -> Node:
     return x if perm == tuple(range(x.ndim)) else Node(Transpose(perm), (x,))
 
 
-def swapaxes(x: Any, a: int, b: int) -> Node:
-    """x with axes ``a`` and ``b`` exchanged."""
+def swapaxes(x: Any, axis1: int, axis2: int) -> Node:
+    """x with axes ``axis1`` and ``axis2`` exchanged (NumPy's names): ``sd.swapaxes(A, 0, -1)``."""
     x = as_node(x)
     perm = list(range(x.ndim))
-    i, j = normalize_axis("swapaxes", a, x.ndim), normalize_axis("swapaxes", b, x.ndim)
+    i, j = normalize_axis("swapaxes", axis1, x.ndim), normalize_axis("swapaxes", axis2, x.ndim)
     perm[i], perm[j] = perm[j], perm[i]
     return transpose(x, perm)
 
@@ -540,13 +540,21 @@ def _constant_mask(item: Any) -> np.ndarray | None:
     return None
 
 
+def _is_0d_bool(item: Any) -> bool:
+    if isinstance(item, (bool, np.bool_)):
+        return True
+    return isinstance(item, (np.ndarray, Node)) and item.ndim == 0 and item.dtype.kind == "b"
+
+
 def _parse_index(shape: Shape, index: Any) -> tuple[tuple[Any, ...], list[Node]]:
     """An index of an array of ``shape`` as the op's spec and its integer array operands."""
     items = index if isinstance(index, tuple) else (index,)
     masks = [_constant_mask(it) for it in items]
-    # a k-d boolean mask stands for the k axes it covers (and for k integer arrays: np.nonzero)
+    # a k-d boolean mask stands for the k axes it covers (and for k integer arrays: np.nonzero);
+    # a 0-d one covers none (NumPy adds an axis), and is refused below
     consumed = sum(1 if m is None else m.ndim
-                   for it, m in zip(items, masks) if it is not None and it is not Ellipsis)
+                   for it, m in zip(items, masks)
+                   if it is not None and it is not Ellipsis and not _is_0d_bool(it))
     if sum(1 for it in items if it is Ellipsis) > 1:
         raise IndexError("an index can only have a single ellipsis ('...')")
     if consumed > len(shape):
@@ -828,14 +836,14 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -> No
                 f"names, not arithmetic on them; arange({stop!r}) * {step!r} + {start!r} has "
                 f"{stop} elements, or give the range a static size"
             )
-        dt = np.dtype(dtype or np.int64)
+        dt = numeric_dtype(dtype, "arange") if dtype is not None else np.dtype(np.int64)
     else:
         # NumPy's dtype for the bounds (at least int64: float32 bounds give float64), found
         # without building the range itself
-        dt = np.dtype(dtype) if dtype is not None else np.result_type(
+        dt = numeric_dtype(dtype, "arange") if dtype is not None else np.result_type(
             np.int64, *(np.asarray(v).dtype for v in (start, stop, step)))
-        if dt.kind not in "iuf":
-            raise DTypeError(f"arange: unsupported dtype {dt}")
+    if dt.kind not in "iuf":
+        raise DTypeError(f"arange: unsupported dtype {dt}")
 
     def bound(v: Any) -> Any:
         # integer bounds stay ints; other bounds stay floats also for an integer dtype, whose

@@ -102,7 +102,9 @@ def polygamma_kernel(x, n):  # type: ignore[no-untyped-def]
             for _ in range(n):
                 poly = -np.polynomial.polynomial.polymul([1.0, 0.0, 1.0], np.polynomial.polynomial.polyder(poly))
             ts = np.where(negative, t, 0.5)
-            cot = np.cos(math.pi * ts) / np.sin(math.pi * ts)
+            # cot(pi x) has period 1: of x - floor(x) (exact), since pi * x rounds at x's size
+            frac = ts - np.floor(ts)
+            cot = np.cos(math.pi * frac) / np.sin(math.pi * frac)
             reflected = sign * out - math.pi ** (n + 1) * np.polynomial.polynomial.polyval(cot, poly)
             reflected = np.where(ts == np.floor(ts), np.nan, reflected)  # the poles -1, -2, ...
             out = np.where(negative, reflected, out)
@@ -114,9 +116,14 @@ class _Real(Unary):
 
     __slots__ = ()
 
+    def called(self) -> str:
+        """The name the user called it by, for errors."""
+        return self.name
+
     def infer(self, *types: Any) -> Any:
         if types[0].dtype.kind == "c":
-            raise DTypeError(f"{self.name} is defined here for real inputs only, got {types[0].dtype}")
+            raise DTypeError(
+                f"{self.called()} is defined here for real inputs only, got {types[0].dtype}")
         return super().infer(*types)
 
 
@@ -166,6 +173,9 @@ class Polygamma(_Real):
 
     def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
         return f"polygamma_kernel({args[0]}, {self.n!r})"
+
+    def called(self) -> str:
+        return "digamma" if self.n == 0 else self.name
 
     def text(self, args: Sequence[str]) -> str:
         return f"digamma({args[0]})" if self.n == 0 else f"polygamma({self.n}, {args[0]})"
