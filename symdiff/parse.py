@@ -20,7 +20,8 @@ of 10,000 terms or brackets 10,000 deep read like short text. What the reader do
 recursive parser, for its tree or its error message; for that parser only, ``MAX_NESTING``
 levels of brackets and ``MAX_OPERATORS`` operators and calls (an upper bound on the tree's
 depth) are checked first. Every text is at most ``MAX_LENGTH`` characters. Literals are never evaluated: an
-integer literal must fit int64, a float literal float64; ``9**9**9**9`` is just a graph.
+integer literal must fit int64 (or, past its largest, uint64, as NumPy reads it), a float literal
+float64; ``9**9**9**9`` is just a graph.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ MAX_OPERATORS = 2_000
 the syntax tree's depth below the point where that recursive parser gives up)."""
 
 _INT64 = np.iinfo(np.int64)
+_UINT64 = np.iinfo(np.uint64)
 _WINDOW = 76  # characters of a long line shown around an error
 
 # parameters that take a string literal (or a tuple holding dimension names)
@@ -827,7 +829,10 @@ class _Parser:
                 raise src.at(node, f"the operator {op!r} is not supported")
             operand = node.operand
             if (isinstance(node.op, ast.USub) and isinstance(operand, ast.Constant)
-                    and type(operand.value) is int and operand.value == -_INT64.min):
+                    and type(operand.value) is int and operand.value >= -_INT64.min):
+                if operand.value > -_INT64.min:  # a negative number no integer dtype holds
+                    raise self.src.at(node, "integer literal does not fit in int64; write it as "
+                                            "a float (-1e30)")
                 self.negated.add(operand)  # -9223372036854775808, int64's least value, fits
             return [node.operand]
         if isinstance(node, ast.Compare):
@@ -986,8 +991,10 @@ class _Parser:
         if v is None or v is Ellipsis or isinstance(v, (bool, str)):
             return v
         if isinstance(v, int):
-            if not _INT64.min <= v <= _INT64.max and node not in self.negated:
-                raise src.at(node, "integer literal does not fit in int64; write it as a float (1e30)")
+            # past int64's largest, NumPy reads an int as uint64 (np.asarray(2**63)), as here
+            if not _INT64.min <= v <= _UINT64.max and node not in self.negated:
+                raise src.at(node, "integer literal does not fit in int64 or uint64; write it as "
+                                   "a float (1e30)")
             return v
         if isinstance(v, (float, complex)):
             if not (math.isfinite(v.real) and math.isfinite(v.imag)):

@@ -865,7 +865,14 @@ def test_int64_least_value_reads_as_a_literal_and_prints_back():
     assert again.dtype == np.int64
     with np.errstate(over="ignore"):
         assert sd.evaluate(again) == least
-    assert "does not fit in int64" in refusal("9223372036854775808")
+    # past int64's largest, an integer is uint64, as np.asarray(2**63) is; past that, refused
+    big = sd.parse("9223372036854775808")
+    assert big.dtype == np.uint64 and sd.evaluate(big) == 2**63
+    c = sd.const(np.uint64(2**64 - 1))
+    assert sd.parse(str(c)) is c
+    assert "does not fit in int64 or uint64" in refusal("18446744073709551616")
+    # a negative number below int64's least fits no integer dtype (a uint64 negated would wrap)
+    assert "does not fit in int64" in refusal("-9223372036854775809")
 
 
 def test_masks_combine_with_and_or_not():
