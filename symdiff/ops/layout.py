@@ -21,16 +21,14 @@ import numpy as np
 
 from ..errors import DTypeError, ShapeError
 from ..ir import Dim, Node, Op, Shape, Type, format_shape
-from .base import _item_source, _scalar_text, as_node, helper, normalize_axes, normalize_axis
+from .base import _item_source, _scalar_text, as_node, helper, index_int, normalize_axes, normalize_axis
 from .elementwise import not_equal
 from .reduce import sum as reduce_sum
 from .shape import array_list, broadcast_to, concatenate, index, reshape, resolve_reshape, take_indices, transpose
 
 
 def _is_int(v: Any) -> bool:
-    if isinstance(v, np.ndarray) and v.ndim == 0:  # NumPy reads a 0-d integer array as its int
-        v = v[()]
-    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+    return index_int(v) is not None  # a 0-d integer array too, as NumPy reads it
 
 
 def axis_sequence(op_name: str, axis: Any, ndim: int, what: str = "axis") -> tuple[int, ...]:

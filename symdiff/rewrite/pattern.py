@@ -407,8 +407,7 @@ class RuleSet:
         if isinstance(items, (list, tuple)):
             bad = [r for r in items if not isinstance(r, (Rule, RuleSet))]
             if not bad:
-                return RuleSet([r for item in items for r in ([item] if isinstance(item, Rule)
-                                                              else item.rules)])
+                return sum(items, RuleSet())  # joined in order, as ``+`` joins them
             rules = bad[0]
         raise TypeError(f"{caller}: rules must be a Rule, a RuleSet or a list of them, got "
                         f"{type(rules).__name__} {rules!r}")
