@@ -113,6 +113,17 @@ def test_a_generator_of_outputs_is_read_as_the_list_it_yields():
     assert sd.compile(o for o in outs)(X) == (3.0, 6.0)
 
 
+def test_symbols_gives_one_variable_for_one_name_as_sympy_does():
+    x = sd.symbols("x")
+    assert isinstance(x, sd.Node) and x.op.var_name == "x" and x.shape == ()
+    assert str(sd.simplify(sd.grad(x ** 2, x))) == "2.0 * x"
+    assert sd.symbols(" y ", dtype="float32").dtype == np.float32
+    for many, names in (("x,", ["x"]), ("x, y", ["x", "y"]), ("x y", ["x", "y"]), ("x:1", ["x0"]),
+                        (["x"], ["x"]), (("x", "y"), ["x", "y"])):
+        got = sd.symbols(many)
+        assert isinstance(got, tuple) and [v.op.var_name for v in got] == names, many
+
+
 def test_symbols_reads_ranges_as_sympy_does():
     assert [v.op.var_name for v in sd.symbols("x:3")] == ["x0", "x1", "x2"]
     assert [v.op.var_name for v in sd.symbols("x1:4, y")] == ["x1", "x2", "x3", "y"]

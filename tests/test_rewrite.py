@@ -340,6 +340,29 @@ def test_negations_come_out_of_differences_and_products():
         assert np.isnan(sd.evaluate(sd.simplify(e), {"a": np.nan, "b": 1.0}, simplify=False))
 
 
+def test_a_quotient_of_two_negations_is_the_quotient():
+    a, b = sd.symbols("a b")
+    for e in ((-a) / (-b), sd.sin((-a) / (-b)), (-a) / (-b) + sd.cos(a)):
+        s = sd.simplify(e)
+        assert sd.count_nodes(s) == sd.count_nodes(e) - 2, str(s)
+        same_values(e, s, a=0.7, b=-2.3)
+    assert str(sd.simplify((-a) / (-b))) == "a / b"
+    # signed zeros and infinities divide alike: -0.0 / -inf is 0.0 / inf
+    for av, bv in ((0.0, np.inf), (-0.0, 2.0), (np.inf, -0.0), (np.nan, 1.0)):
+        got = sd.evaluate(sd.simplify((-a) / (-b)), {"a": av, "b": bv}, simplify=False)
+        with np.errstate(all="ignore"):
+            want = np.float64(-av) / np.float64(-bv)
+        assert np.array_equal(got, want, equal_nan=True)
+        assert np.isnan(want) or np.signbit(got) == np.signbit(want)  # a NaN's sign means nothing
+    # an integer negation wraps in its own width (-int8(-128) is -128): the quotient, computed
+    # in float64, is not a / b there
+    i, j = sd.var("i", (2,), "int8"), sd.var("j", (2,), "int8")
+    iv, jv = np.array([-128, 6], np.int8), np.array([2, -3], np.int8)
+    got = sd.evaluate(sd.simplify((-i) / (-j)), {"i": iv, "j": jv}, simplify=False)
+    with np.errstate(over="ignore"):
+        np.testing.assert_array_equal(got, (-iv) / (-jv))
+
+
 def test_integer_negation_is_not_moved_into_a_wider_dtype():
     # -uint8(5) is 251 and -int8(-128) is -128: NumPy negates in the integer's own width, so
     # 0.0 - u, which NumPy computes in float64, is not (-u) cast to float64, and -u - y (y a
@@ -837,6 +860,16 @@ def test_constant_factors_merge_inside_sums():
     assert str(sd.simplify(2.0 + 4.0 * (x / 100.0))) == "2.0 + 0.04 * x"
     shared = 100.0 * x
     assert str(sd.simplify([2.0 + 4.0 * shared, shared])[0]) == "2.0 + 4.0 * (100.0 * x)"
+    # a sum that collection rebuilds writes a multiple of a shared multiple as one multiple
+    # (one product either way): the Rosenbrock gradient read 2.0 * (200.0 * (y - x ** 2.0))
+    r = sd.symbols("r")
+    f = (1 - x) ** 2 + 100 * (r - x ** 2) ** 2
+    g = sd.grad(f, [x, r])
+    s = sd.simplify(g)
+    assert [str(e) for e in s] == ["x * (2.0 - 400.0 * (r - x ** 2.0)) - 2.0", "200.0 * (r - x ** 2.0)"]
+    assert all(a is b for a, b in zip(sd.simplify(s), s))
+    at = {"x": 0.3, "r": -1.2}
+    np.testing.assert_allclose(sd.evaluate(s, at), sd.evaluate(g, at, simplify=False), rtol=1e-13)
     # a product of the two constants that overflows, or wraps to 0 in int8, stays as written
     assert str(sd.simplify(2.0 + 1e200 * (1e200 * x))) == "2.0 + 1e+200 * (1e+200 * x)"
     a = sd.var("a", dtype="int8")

@@ -429,12 +429,16 @@ def var(name: str, shape: Any = (), dtype: Any = "float64") -> Node:
     return Node(Var(name, check_shape(shape, f"shape of {name!r}"), dt), ())
 
 
-def symbols(names: str | Sequence[str], dtype: Any = "float64") -> tuple[Node, ...]:
+def symbols(names: str | Sequence[str], dtype: Any = "float64") -> Node | tuple[Node, ...]:
     """Scalar variables from a space- or comma-separated string: ``x, y = sd.symbols("x y")``.
-    Ranges read as SymPy's: ``"x:3"`` is x0, x1, x2, ``"x1:3"`` is x1, x2 and ``"a:d"`` is
-    a, b, c."""
+    As in SymPy, one name alone is one variable (``x = sd.symbols("x")``) and a trailing comma
+    makes it a tuple (``sd.symbols("x,")``); ranges read as SymPy's: ``"x:3"`` is x0, x1, x2,
+    ``"x1:3"`` is x1, x2 and ``"a:d"`` is a, b, c. A list or tuple of names gives a tuple."""
     if isinstance(names, str):
-        parts = [n for part in names.replace(",", " ").split() for n in _name_range(part)]
+        items = names.replace(",", " ").split()
+        parts = [n for part in items for n in _name_range(part)]
+        if len(items) == 1 and "," not in names and ":" not in names:
+            return var(parts[0], (), dtype)
     else:
         parts = list(names)
     return tuple(var(n, (), dtype) for n in parts)

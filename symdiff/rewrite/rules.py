@@ -404,6 +404,8 @@ IDENTITIES = RuleSet([
     Rule(x * 0, _mul_zero),  # x*0 -> 0 (x finite)
     Rule(0 / x, lambda node, x: full(0, node) if known_nonzero_finite(x) else None),  # 0/x -> 0
     Rule(-(-x), lambda x: x),  # --x -> x
+    Rule((-x) / (-y), lambda node, x, y: x / y if _negation_moves(x, node)
+         and _negation_moves(y, node) else None),  # -x/-y -> x/y
     Rule(-(x - y), lambda x, y: y - x),  # -(x-y) -> y-x
     Rule(x - x, lambda node, x: _same_cancels(node, x, 0)),  # x-x -> 0 (x finite)
     Rule(x / x, lambda node, x: _same_cancels(node, x, 1)),  # x/x -> 1 (x finite, non-zero)
@@ -1812,7 +1814,15 @@ def _product(m_num: dict[Node, int], m_den: dict[Node, int], dtype: np.dtype,
 
 
 def _scaled(k: Any, body: Node | None, dtype: np.dtype) -> tuple[Node, bool]:
-    """(|k| * body, negative?) with the coefficient folded in when it is +-1."""
+    """(|k| * body, negative?) with the coefficient folded in when it is +-1, and into a body
+    that is itself a multiple (``2.0 * (200.0 * t)`` is ``400.0 * t``: one product either way,
+    and ``200.0 * t``, which other nodes use, stays for them)."""
+    inner = _scale_of(body) if body is not None else None
+    if inner is not None and np.isreal(k):
+        with np.errstate(all="ignore"):
+            folded = np.asarray(k * inner[1], dtype=dtype)
+        if np.isfinite(folded) and folded != 0:  # else the two products need not overflow
+            k, body = folded, inner[0]
     neg = bool(np.real(k) < 0) if np.isreal(k) else False
     mag = -k if neg else k
     if body is None:
