@@ -856,6 +856,29 @@ def test_quantiles_of_slices_with_nan_are_nan_as_numpys():
     np.testing.assert_array_equal(g, [[0, 0, 0, 0], [0, 0.5, 0, 0.5]])
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16", "int64", "int8", "bool"])
+@pytest.mark.parametrize("shape, axis, keepdims", [((3, 0), 1, False), ((3, 0), -1, True), ((0, 3), 0, False),
+                                                   ((0, 3), None, False), ((0,), None, True),
+                                                   ((2, 0, 3), (1, 2), False)])
+def test_median_of_no_values_is_nan_as_numpys(dtype, shape, axis, keepdims):
+    """np.median is the mean of the middle values: of none, nan in mean's dtype (float64 for
+    integers and booleans), with a RuntimeWarning; quantile and percentile refuse (op_table)."""
+    x = sd.var("x", shape, dtype)
+    node = sd.median(x, axis=axis, keepdims=keepdims)
+    values = np.zeros(shape, dtype)
+    with pytest.warns(RuntimeWarning):
+        want = np.median(values, axis=axis, keepdims=keepdims)
+    assert node.shape == want.shape and node.dtype == want.dtype
+    with np.errstate(invalid="ignore"):
+        for got in (sd.evaluate(node, {"x": values}, simplify=False), sd.evaluate(node, {"x": values}),
+                    sd.compile(node)(values)):
+            assert got.dtype == want.dtype and got.shape == want.shape
+            assert np.isnan(want).all() and np.isnan(got).all()
+    if x.type.is_float:  # no values to differentiate by: an empty gradient
+        g = sd.evaluate(sd.grad(sd.sum(node), x), {"x": values})
+        assert g.shape == shape and g.dtype == values.dtype
+
+
 def test_median_gradient_picks_the_middle_values():
     x = sd.var("x", (5,))
     values = np.array([4.0, -1.0, 2.5, 9.0, 0.0])

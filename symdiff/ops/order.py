@@ -22,7 +22,7 @@ from ..ir import Node, format_shape
 from .base import _holds_node, as_node, const, is_python_scalar, no_out, normalize_axes
 from .elementwise import astype, isnan, where
 from .layout import moveaxis
-from .reduce import _keepdims
+from .reduce import _keepdims, mean
 from .selection import sort
 from .shape import reshape, take, transpose
 
@@ -112,7 +112,11 @@ def _quantile(op_name: str, a: Any, q: Any, axis: Any, method: str, keepdims: An
             "values picked depend on its size; give it a static size"
         )
     n = math.prod(reduced)  # type: ignore[arg-type]
-    if n == 0:
+    if n == 0 and mean_of_two:
+        # np.median is the mean of the middle values, here of none: nan in mean's dtype, with
+        # NumPy's RuntimeWarning (0 / 0) when it runs
+        return mean(x, axes, keep)
+    if n == 0:  # NumPy's quantile indexes the last value, and raises IndexError
         raise ShapeError(f"{op_name}: the axes {tuple(axes)} of {format_shape(x.shape)} hold no "
                          f"values, and the {op_name} of no values is not defined")
     if method not in _DISCRETE:
