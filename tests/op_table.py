@@ -1704,6 +1704,12 @@ bad("median", lambda: sd.median(v("a", 3), out=np.zeros(())), NotImplementedErro
     r"median: the argument 'out' is not supported; use the returned node$", id="out")
 bad("percentile", lambda: sd.percentile(v("a", 3), "x"), TypeError, r"percentile: q must be numbers",
     id="str")
+bad("quantile", lambda: sd.quantile(v("a", 3, dtype="bool"), 0.3), sd.DTypeError,
+    r"^quantile: method='linear' mixes two neighbouring values, which NumPy cannot do for dtype bool",
+    id="bool-mixed")
+bad("percentile", lambda: sd.percentile(v("a", 3, dtype="bool"), [10, 50], method="hazen"), sd.DTypeError,
+    r"^percentile: method='hazen' mixes two neighbouring values, which NumPy cannot do for dtype bool",
+    id="bool-mixed")
 
 # -- 0-d arrays given a lone axis (last in the table: samples draw from the tests' shared random
 # stream, and those before keep their draws) ------------------------------------------------------
