@@ -1693,14 +1693,66 @@ bad("median", lambda: sd.median(v("a", 3, dtype="complex128")), sd.DTypeError,
     r"median: complex values have no order", id="complex")
 bad("median", lambda: sd.median(v("a", "n", 3), axis=0), NotImplementedError,
     r"median: the named dimension 'n' is reduced", id="named")
-bad("median", lambda: sd.median(v("a", 0, 3), axis=0), sd.ShapeError,
-    r"median: the axes \(0,\) of \(0, 3\) hold no values", id="empty")
+# NumPy's quantile of no values raises IndexError (its median is nan: test_ops)
+bad("quantile", lambda: sd.quantile(v("a", 0, 3), 0.5, axis=0), sd.ShapeError,
+    r"^quantile: the axes \(0,\) of \(0, 3\) hold no values", id="empty")
+bad("percentile", lambda: sd.percentile(v("a", 2, 0), [10, 90], method="lower"), sd.ShapeError,
+    r"^percentile: the axes \(0, 1\) of \(2, 0\) hold no values", id="empty")
 bad("median", lambda: sd.median(v("a", 3), axis=1), sd.ShapeError,
     r"median: axis 1 is out of bounds for an array of 1 dimensions", id="axis")
 bad("median", lambda: sd.median(v("a", 3), out=np.zeros(())), NotImplementedError,
     r"median: the argument 'out' is not supported; use the returned node$", id="out")
 bad("percentile", lambda: sd.percentile(v("a", 3), "x"), TypeError, r"percentile: q must be numbers",
     id="str")
+bad("quantile", lambda: sd.quantile(v("a", 3, dtype="bool"), 0.3), sd.DTypeError,
+    r"^quantile: method='linear' mixes two neighbouring values, which NumPy cannot do for dtype bool",
+    id="bool-mixed")
+bad("percentile", lambda: sd.percentile(v("a", 3, dtype="bool"), [10, 50], method="hazen"), sd.DTypeError,
+    r"^percentile: method='hazen' mixes two neighbouring values, which NumPy cannot do for dtype bool",
+    id="bool-mixed")
+
+# -- 0-d arrays given a lone axis (last in the table: samples draw from the tests' shared random
+# stream, and those before keep their draws) ------------------------------------------------------
+# NumPy's reductions take a lone axis 0 or -1 for a 0-d array, reducing nothing (also with
+# keepdims), and so do argmax, argmin and the scans, which read it as an array of shape (1,); a
+# tuple of axes, any other axis, and mean, var, std and the order statistics refuse it
+_REDUCE_0D = {**{k: r for k, (r, _) in _REDUCTIONS.items() if k != "mean"},
+              "any": np.any, "all": np.all, "argmax": np.argmax, "argmin": np.argmin}
+for _name, _ref in _REDUCE_0D.items():
+    _arg = np.array(True) if _name in ("any", "all") else np.array(-1.25)
+    for _axis in (0, -1):
+        for _keep in (False, True):
+            good(_name, _arg, ref=_ref, kwargs={"axis": _axis, "keepdims": _keep},
+                 grad=_name not in ("any", "all", "argmax", "argmin"), id=f"0d-axis{_axis}-keep{_keep}")
+    good(_name, np.array(3), ref=_ref, kwargs={"axis": np.int64(-1)}, grad=False, id="0d-int-numpy-axis")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a"), axis=1), sd.ShapeError,
+        rf"^{_name}: axis 1 is out of bounds for an array of 0 dimensions", id="0d-axis1")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a"), axis=-2), sd.ShapeError,
+        rf"^{_name}: axis -2 is out of bounds for an array of 0 dimensions", id="0d-axis-2")
+    if _name.startswith("arg"):
+        bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a"), axis=(0,)), TypeError,
+            rf"^{_name}: axis must be an int, got \(0,\)", id="0d-tuple")
+    else:
+        bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a"), axis=(0,)), sd.ShapeError,
+            rf"^{_name}: axis 0 is out of bounds for an array of 0 dimensions", id="0d-tuple")
+good("sum", np.array(2.5), ref=lambda x: np.sum(x, axis=0, initial=1.0, where=np.array(False)),
+     call=lambda x: sd.sum(x, axis=0, initial=1.0, where=np.array(False)), id="0d-axis0-initial-where")
+good("max", np.array(2.5), ref=lambda x: np.max(x, axis=-1, initial=3.0),
+     call=lambda x: sd.max(x, axis=-1, initial=3.0), id="0d-axis-1-initial")
+good("sum", np.array(7, np.int8), ref=np.sum, kwargs={"axis": 0}, grad=False, id="0d-int8")
+for _name in ("mean", "variance", "std", "median"):
+    for _axis in (0, -1):
+        bad(_name, lambda f=sd.FUNCTIONS[_name], a=_axis: f(v("a"), axis=a), sd.ShapeError,
+            rf"^{_name}: axis {_axis} is out of bounds for an array of 0 dimensions", id=f"0d-axis{_axis}")
+bad("quantile", lambda: sd.quantile(v("a"), 0.5, axis=0), sd.ShapeError,
+    r"^quantile: axis 0 is out of bounds for an array of 0 dimensions", id="0d-axis0")
+for _name, _ref in [("cumsum", np.cumsum), ("cumprod", np.cumprod)]:  # read as shape (1,)
+    for _axis in (0, -1):
+        good(_name, np.array(-1.25), ref=_ref, kwargs={"axis": _axis}, id=f"0d-axis{_axis}")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a"), axis=1), sd.ShapeError,
+        rf"^{_name}: axis 1 is out of bounds for an array of 0 dimensions", id="0d-axis1")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a"), axis=(0,)), TypeError,
+        rf"^{_name}: axis must be an int, got \(0,\)", id="0d-tuple")
 
 # Operators and methods outside FUNCTIONS, each tied to the function it spells.
 SUGAR_ONLY = {"index"}

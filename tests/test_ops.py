@@ -856,6 +856,105 @@ def test_quantiles_of_slices_with_nan_are_nan_as_numpys():
     np.testing.assert_array_equal(g, [[0, 0, 0, 0], [0, 0.5, 0, 0.5]])
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16", "int64", "int8", "bool"])
+@pytest.mark.parametrize("shape, axis, keepdims", [((3, 0), 1, False), ((3, 0), -1, True), ((0, 3), 0, False),
+                                                   ((0, 3), None, False), ((0,), None, True),
+                                                   ((2, 0, 3), (1, 2), False)])
+def test_median_of_no_values_is_nan_as_numpys(dtype, shape, axis, keepdims):
+    """np.median is the mean of the middle values: of none, nan in mean's dtype (float64 for
+    integers and booleans), with a RuntimeWarning; quantile and percentile refuse (op_table)."""
+    x = sd.var("x", shape, dtype)
+    node = sd.median(x, axis=axis, keepdims=keepdims)
+    values = np.zeros(shape, dtype)
+    with pytest.warns(RuntimeWarning):
+        want = np.median(values, axis=axis, keepdims=keepdims)
+    assert node.shape == want.shape and node.dtype == want.dtype
+    with np.errstate(invalid="ignore"):
+        for got in (sd.evaluate(node, {"x": values}, simplify=False), sd.evaluate(node, {"x": values}),
+                    sd.compile(node)(values)):
+            assert got.dtype == want.dtype and got.shape == want.shape
+            assert np.isnan(want).all() and np.isnan(got).all()
+    if x.type.is_float:  # no values to differentiate by: an empty gradient
+        g = sd.evaluate(sd.grad(sd.sum(node), x), {"x": values})
+        assert g.shape == shape and g.dtype == values.dtype
+
+
+_QUANTILE_VALUES = {name: np.array([4.0, -1.5, 2.5, 9.0, 0.0, 7.25]).astype(name)
+                    for name in ("float64", "float32", "float16", "int64", "int8", "uint8")}
+_QUANTILE_VALUES["bool"] = np.array([True, False, True, True, False, True])
+# NumPy's dtype depends on q's form: a Python number is weakly typed, a NumPy scalar or array
+# is not, and an integer q keeps linear's positions integer (no mix). (An unsigned integer
+# array q is left out: NumPy overflows on it with some methods, computing its positions.)
+_QUANTILE_QS = {"float": 0.3, "int": 1, "zero": 0, "bool": True, "float64-scalar": np.float64(0.3),
+                "float32-scalar": np.float32(0.3), "float16-scalar": np.float16(0.3), "list": [0.3, 1.0],
+                "int-list": [0, 1], "float32-array": np.array([0.3, 0.8], np.float32),
+                "float16-array": np.array([0.3, 0.8], np.float16), "int-0d": np.array(1),
+                "bool-array": np.array([True, False])}
+
+
+@pytest.mark.parametrize("function, scale", [(sd.quantile, 1), (sd.percentile, 100)])
+@pytest.mark.parametrize("dtype", list(_QUANTILE_VALUES))
+def test_quantile_dtypes_values_and_refusals_are_numpys(function, scale, dtype):
+    values = _QUANTILE_VALUES[dtype]
+    x = sd.var("x", values.shape, dtype)
+    reference = getattr(np, function.__name__)
+    for q_name, q in _QUANTILE_QS.items():
+        if scale != 1:  # the same forms, scaled (a Python number stays one)
+            q = (type(q)(q * scale) if isinstance(q, (int, float)) and not isinstance(q, bool) else
+                 q if isinstance(q, bool) else (np.asarray(q) * scale).astype(np.asarray(q).dtype)
+                 if np.asarray(q).dtype.kind != "b" else q)
+        for method in sd.ops.order.METHODS:
+            where = f"{function.__name__}({dtype}, q={q_name}, {method})"
+            try:
+                want = np.asarray(reference(values, q, method=method))
+            except TypeError as e:  # booleans mixed: refused when the graph is built
+                assert dtype == "bool" and "boolean subtract" in str(e), where
+                with pytest.raises(sd.DTypeError, match=rf"^{function.__name__}: method='{method}' mixes "
+                                   r"two neighbouring values, which NumPy cannot do for dtype bool"):
+                    function(x, q, method=method)
+                continue
+            node = function(x, q, method=method)
+            assert node.dtype == want.dtype and node.shape == want.shape, where
+            got = sd.evaluate(node, {"x": values}, simplify=False)
+            assert got.dtype == want.dtype, where
+            np.testing.assert_array_equal(got, want, err_msg=where)
+            np.testing.assert_array_equal(sd.compile(node, simplify=False)(values), got, err_msg=where)
+
+
+@pytest.mark.parametrize("q", [0.37, [0.1, 0.37, 0.9], np.array([0.1, 0.37, 0.9], np.float16),
+                               np.array([0.1, 0.37, 0.9], np.float32), np.float16(0.37)],
+                         ids=["float", "list", "float16-array", "float32-array", "float16-scalar"])
+def test_float16_quantiles_round_as_numpys(q):
+    """NumPy subtracts the two neighbours in float16, the values' dtype, and mixes them in the
+    result's (float64 for a list q), and places them in q's own dtype, grouped as it does."""
+    values = (rng.standard_normal((40, 9)) * 30).astype(np.float16)
+    x = sd.var("x", values.shape, "float16")
+    for method in sd.ops.order.METHODS:
+        node = sd.quantile(x, q, axis=1, method=method)
+        want = np.quantile(values, q, axis=1, method=method)
+        got = sd.evaluate(node, {"x": values}, simplify=False)
+        assert got.dtype == want.dtype, method
+        np.testing.assert_array_equal(got, want, err_msg=method)
+        np.testing.assert_array_equal(sd.compile(node, simplify=False)(values), want, err_msg=method)
+
+
+def test_quantile_gradient_in_a_wider_result_dtype_is_the_inputs():
+    # float32 values mixed in float64 (a list q): the gradient comes back in float32, with the
+    # weights of the float64 values' gradient
+    values = np.array([[4.0, -1.5, 2.5, 9.0], [0.0, 7.25, -3.0, 1.0]])
+    wide, narrow = sd.var("w", (2, 4)), sd.var("n", (2, 4), "float32")
+    ct = np.array([[1.0, -2.0], [0.5, 3.0]])
+    for method in ("linear", "hazen", "midpoint"):
+        g_wide = sd.evaluate(sd.grad(sd.sum(sd.quantile(wide, [0.3, 0.8], axis=1, method=method) * ct), wide),
+                             {"w": values})
+        node = sd.quantile(narrow, [0.3, 0.8], axis=1, method=method)
+        assert node.dtype == np.float64
+        g = sd.evaluate(sd.grad(sd.sum(node * ct), narrow), {"n": values.astype(np.float32)})
+        assert g.dtype == np.float32
+        np.testing.assert_allclose(g, g_wide, rtol=1e-6)
+        assert np.count_nonzero(g) > 0
+
+
 def test_median_gradient_picks_the_middle_values():
     x = sd.var("x", (5,))
     values = np.array([4.0, -1.0, 2.5, 9.0, 0.0])

@@ -610,6 +610,13 @@ def normalize_axis(op_name: str, axis: Any, ndim: int) -> int:
     return a % ndim
 
 
+def lone_axis_of_0d(axis: Any, ndim: int) -> bool:
+    """Whether ``axis`` is a lone 0 or -1 given for a 0-d array, which NumPy accepts there (not
+    in a tuple, and no other axis): its reductions then reduce nothing (``np.sum(np.array(2.0),
+    axis=0)`` is 2.0), and argmax, argmin and the scans read the array as one of shape (1,)."""
+    return ndim == 0 and not isinstance(axis, (tuple, list)) and index_int(axis) in (0, -1)
+
+
 def normalize_axes(op_name: str, axis: Any, ndim: int) -> tuple[int, ...]:
     """``None`` means every axis; negative axes count from the end; repeats are errors."""
     if axis is None:

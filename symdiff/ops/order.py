@@ -19,10 +19,10 @@ import numpy as np
 
 from ..errors import DTypeError, ShapeError
 from ..ir import Node, format_shape
-from .base import _holds_node, as_node, const, is_python_scalar, no_out, normalize_axes
+from .base import _holds_node, as_node, const, no_out, normalize_axes
 from .elementwise import astype, isnan, where
 from .layout import moveaxis
-from .reduce import _keepdims
+from .reduce import _keepdims, mean
 from .selection import sort
 from .shape import reshape, take, transpose
 
@@ -53,7 +53,8 @@ def positions(method: str, n: int, q: np.ndarray) -> tuple[np.ndarray, np.ndarra
         g = v - lo
     elif method in _CONTINUOUS:
         alpha, beta = _CONTINUOUS[method]
-        v = np.clip(nq + alpha + q * (1 - alpha - beta) - 1, 0, n - 1)
+        # grouped as NumPy's, which rounds in q's dtype: float16 q is not associative
+        v = np.clip(nq + (alpha + q * (1 - alpha - beta)) - 1, 0, n - 1)
         lo = np.floor(v)
         g = v - lo
     elif method in ("lower", "higher", "nearest", "midpoint"):
@@ -72,6 +73,36 @@ def positions(method: str, n: int, q: np.ndarray) -> tuple[np.ndarray, np.ndarra
         lo = np.where((nq - 0.5 == j) & (j % 2 == 0), j - 1, j)
     lo = np.clip(lo, 0, n - 1).astype(np.int64)
     return lo, np.minimum(lo + 1, n - 1), g
+
+
+def _index_dtype(method: str, q: np.dtype) -> np.dtype:
+    """The dtype of NumPy's virtual index, the position of a quantile among the sorted values:
+    computed from q in q's dtype, the count and the method's constants being Python numbers
+    (weak), so a float q keeps its dtype and an integer q stays integer where the constants
+    are integers (``(n - 1) * q`` for linear; alpha and beta 0 or 1)."""
+    if method in ("linear", "averaged_inverted_cdf", "interpolated_inverted_cdf", "weibull"):
+        return np.result_type(q, 1)  # a boolean q counts as int64, as n * True does
+    return np.result_type(q, 1.0)
+
+
+def _quantile_dtype(op_name: str, method: str, values: np.dtype, q: np.dtype,
+                    weak: bool) -> np.dtype:
+    """The dtype of NumPy's quantile of ``values`` at a ``q`` of dtype ``q`` (``weak``: a Python
+    int or float): the values' own where a method picks one of them, as linear does at integer
+    positions (an integer q, 0 or 1); else that of the mix ``low + (high - low) * g``, with
+    ``g`` in the index's dtype, or a Python float for a Python number q. NumPy cannot subtract
+    booleans, and refuses to mix them."""
+    index = _index_dtype(method, q)
+    if method in _DISCRETE or (method == "linear" and index.kind in "iu"):
+        return values
+    if values.kind == "b":
+        raise DTypeError(
+            f"{op_name}: method={method!r} mixes two neighbouring values, which NumPy cannot do "
+            "for dtype bool (it cannot subtract booleans); convert them first, as "
+            f"{op_name}(x.astype(int), ...), or pick one of the values with method= one of "
+            f"{', '.join(_DISCRETE)}"
+        )
+    return np.result_type(values, 0.0 if weak else index)
 
 
 def _quantile(op_name: str, a: Any, q: Any, axis: Any, method: str, keepdims: Any,
@@ -100,9 +131,14 @@ def _quantile(op_name: str, a: Any, q: Any, axis: Any, method: str, keepdims: An
     if x.dtype.kind == "c":
         raise DTypeError(f"{op_name}: complex values have no order; take the quantiles of "
                          "real(x) or abs(x)")
-    boolean = x.dtype.kind == "b"
-    if boolean:
-        x = astype(x, np.int64)  # NumPy counts True as 1
+    if mean_of_two:  # np.mean's dtype
+        out = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+    else:
+        # NumPy's percentile takes q / 100 in q's dtype; a Python number q is weakly typed
+        q_dtype = qs_given.dtype if scale == 1 else qs.dtype
+        out = _quantile_dtype(op_name, method, x.dtype, q_dtype, type(q) in (int, float))
+    if x.dtype.kind == "b":
+        x = astype(x, np.int64)  # sorted as NumPy counts True: 1
     axes = normalize_axes(op_name, axis, x.ndim)
     reduced = [x.shape[k] for k in axes]
     named = [d for d in reduced if isinstance(d, str)]
@@ -112,13 +148,13 @@ def _quantile(op_name: str, a: Any, q: Any, axis: Any, method: str, keepdims: An
             "values picked depend on its size; give it a static size"
         )
     n = math.prod(reduced)  # type: ignore[arg-type]
-    if n == 0:
+    if n == 0 and mean_of_two:
+        # np.median is the mean of the middle values, here of none: nan in mean's dtype, with
+        # NumPy's RuntimeWarning (0 / 0) when it runs
+        return mean(x, axes, keep)
+    if n == 0:  # NumPy's quantile indexes the last value, and raises IndexError
         raise ShapeError(f"{op_name}: the axes {tuple(axes)} of {format_shape(x.shape)} hold no "
                          f"values, and the {op_name} of no values is not defined")
-    if method not in _DISCRETE:
-        # the mix of two values is a float of the values' and q's dtypes, as NumPy's (a Python
-        # number q is weakly typed: quantile(float32, 0.5) is float32, of [0.5] float64)
-        x = astype(x, np.result_type(x.dtype, q if is_python_scalar(q) else qs_given.dtype, 1.0))
     rest = [k for k in range(x.ndim) if k not in axes]
     flat = reshape(transpose(x, [*rest, *axes]), (*(x.shape[k] for k in rest), n))
     s = sort(flat, axis=-1)
@@ -130,20 +166,22 @@ def _quantile(op_name: str, a: Any, q: Any, axis: Any, method: str, keepdims: An
     if not np.any(g):
         result = low
     elif mean_of_two:  # g is 0.5: an even count's two middle values
-        wide = np.result_type(x.dtype, np.float32)  # np.mean's accumulator
-        result = astype((astype(low, wide) + astype(high, wide)) / 2, x.dtype)
+        wide = np.result_type(out, np.float32)  # np.mean's accumulator
+        result = astype((astype(low, wide) + astype(high, wide)) / 2, out)
     else:
-        d = high - low
-        upper = g >= 0.5  # as NumPy mixes: from the nearer end, so that g = 1 gives s[hi]
-        near_low = low + d * const(np.where(upper, 0, g).astype(x.dtype))
-        near_high = high - d * const(np.where(upper, 1 - g, 0).astype(x.dtype))
+        # as NumPy's mix: the difference in the values' own dtype (float16 rounds it, an
+        # integer one wraps around), then the rest in the result's
+        d = astype(high - low, out)
+        low, high = astype(low, out), astype(high, out)
+        upper = g >= 0.5  # from the nearer end, so that g = 1 gives s[hi]
+        near_low = low + d * const(np.where(upper, 0, g).astype(out))
+        near_high = high - d * const(np.where(upper, 1 - g, 0).astype(out))
         result = near_high if np.all(upper) else near_low if not np.any(upper) else where(
             const(upper), near_high, near_low)
+    result = astype(result, out)  # a value picked, in the result's dtype (bool kept bool)
     if x.dtype.kind == "f":  # a nan anywhere in a slice makes its quantiles nan, as NumPy's
         last = reshape(take(s, -1, axis=-1), (*(x.shape[k] for k in rest), *(1,) * qs.ndim))
         result = where(isnan(last), np.nan, result)
-    if boolean and method in _DISCRETE:  # one of the values, of their dtype, as NumPy's
-        result = astype(result, np.bool_)
     if qs.ndim:
         result = moveaxis(result, list(range(len(rest), result.ndim)), list(range(qs.ndim)))
     if keep:
@@ -157,7 +195,9 @@ def quantile(a: Any, q: Any, axis: Any = None, out: Any = None, overwrite_input:
     """The ``q``-th quantiles of ``a`` along ``axis`` (of all values when None), as
     ``np.quantile``: ``q`` (in [0, 1]) is a number or an array of them, whose axes come first
     in the result. Each of NumPy's ``method`` values is supported; the gradient goes to the
-    values the quantile is taken from.
+    values the quantile is taken from. The dtype is NumPy's: the values' where a method picks
+    one of them (also linear at an integer ``q``), else that of mixing them at ``q``'s dtype
+    (a Python number weakly typed); booleans cannot be mixed (DTypeError), as in NumPy.
 
     >>> sd.quantile(sd.var("x", shape=(5, 3)), [0.25, 0.75], axis=0).shape
     (2, 3)

@@ -13,7 +13,8 @@ import numpy as np
 from ..ir import Dim, Node, Op, Shape, Type, format_shape
 from ..errors import DTypeError, ShapeError
 from .base import (
-    as_node, dim_size, dtype_by_running, helper, no_out, normalize_axes, numeric_dtype,
+    as_node, dim_size, dtype_by_running, helper, lone_axis_of_0d, no_out, normalize_axes,
+    numeric_dtype,
 )
 from .elementwise import astype, equal, exp, exp_float, maximum, minimum, sqrt, where
 from .numeric import conj, real
@@ -211,10 +212,17 @@ def _keepdims(name: str, keepdims: Any) -> bool:
         ) from None
 
 
+def _reduced_axes(name: str, axis: Any, ndim: int) -> tuple[int, ...]:
+    """The axes NumPy's reductions (its ufuncs' ``reduce``: sum, prod, max, min, any, all) take:
+    also a lone 0 or -1 for a 0-d array, reducing nothing, which mean, var, std and median
+    refuse (they count the elements of the axes first)."""
+    return () if lone_axis_of_0d(axis, ndim) else normalize_axes(name, axis, ndim)
+
+
 def _reduce(cls: type[Reduction], x: Any, axis: Any, keepdims: bool) -> Node:
     keepdims = _keepdims(cls.name, keepdims)
     x = as_node(x)
-    axes = normalize_axes(cls.name, axis, x.ndim)
+    axes = _reduced_axes(cls.name, axis, x.ndim)
     if not axes and not keepdims:
         # each element reduced alone, in the reduction's dtype (NumPy's int8 sum is int64)
         return astype(x, dtype_by_running(cls(axes, False), [x.type]))
@@ -257,7 +265,7 @@ def _reduce_with_elements(cls: type[Reduction], x: Any, axis: Any, keepdims: boo
         x = _where(m, x, astype(as_node(fill, like=x), x.dtype))
     if initial is None:
         return _reduce(cls, x, axis, keepdims)
-    axes = normalize_axes(name, axis, x.ndim)
+    axes = _reduced_axes(name, axis, x.ndim)
     out_dtype = dtype_by_running(cls(axes, bool(keepdims)), [x.type])
     # NumPy converts initial to the result's dtype (2.5 joins an integer sum as 2)
     start = astype(initial, out_dtype) if isinstance(initial, Node) else as_node(
@@ -370,7 +378,7 @@ def all(a: Any, axis: Any = None, keepdims: bool = False, *, out: Any = None,  #
 def _logical(cls: type[Reduction], x: Any, axis: Any, keepdims: bool) -> Node:
     keepdims = _keepdims(cls.name, keepdims)
     x = as_node(x)
-    axes = normalize_axes(cls.name, axis, x.ndim)
+    axes = _reduced_axes(cls.name, axis, x.ndim)
     if not axes and not keepdims and x.dtype == np.bool_:
         return x
     return Node(cls(axes, bool(keepdims)), (x,))  # over no axes, still the cast to bool

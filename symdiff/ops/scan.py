@@ -10,7 +10,8 @@ import numpy as np
 from ..errors import ShapeError
 from ..ir import Dim, Node, Op, Type, format_shape
 from .base import (
-    as_node, broadcast_shapes, dtype_by_running, helper, no_out, normalize_axis, numeric_dtype,
+    as_node, broadcast_shapes, dtype_by_running, helper, lone_axis_of_0d, no_out, normalize_axis,
+    numeric_dtype,
 )
 from .elementwise import astype, equal, where
 from .shape import broadcast_to, ones_like, reshape, resolve_reshape
@@ -182,7 +183,7 @@ def _scan(cls: type[Scan], a: Any, axis: Any, dtype: Any, out: Any, reverse: boo
     a = as_node(a)
     if dtype is not None:
         a = astype(a, numeric_dtype(dtype, cls.name))
-    if axis is None:
+    if axis is None or lone_axis_of_0d(axis, a.ndim):  # NumPy reads a 0-d array as shape (1,)
         a = reshape(a, resolve_reshape(cls.name, a.shape, (-1,))) if a.ndim != 1 else a
         axis = 0
     result = Node(cls(normalize_axis(cls.name, axis, a.ndim), bool(reverse)), (a,))

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import DTypeError, ShapeError
 from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape, shape_text
-from .base import as_node, broadcast_shapes, helper, no_out, normalize_axis
+from .base import as_node, broadcast_shapes, helper, lone_axis_of_0d, no_out, normalize_axis
 from .shape import Reshape, _dims_src, check_bounds, reshape, resolve_reshape
 
 _KINDS = (None, "quicksort", "mergesort", "heapsort", "stable")
@@ -179,7 +179,9 @@ def _arg_extreme(cls: type[ArgExtreme], a: Any, axis: Any, keepdims: Any) -> Nod
     x = as_node(a)
     if x.dtype.kind == "c":
         raise DTypeError(f"{cls.name}: complex values have no order; use real values")
-    ax = None if axis is None else normalize_axis(cls.name, axis, x.ndim)
+    # a 0-d array read as one of shape (1,) for a lone axis 0 or -1, as NumPy's: position 0
+    whole = axis is None or lone_axis_of_0d(axis, x.ndim)
+    ax = None if whole else normalize_axis(cls.name, axis, x.ndim)
     if ax is None and x.type.static_size == 0:
         raise ShapeError(
             f"{cls.name}: attempt to get {cls.name} of an empty sequence (shape {format_shape(x.shape)})"
