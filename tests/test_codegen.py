@@ -798,6 +798,56 @@ def test_hostile_names_everywhere_give_valid_code_that_computes_the_right_values
         _assert_bits(g, w)
     by_keyword = fn(**{p: values[n] for p, n in zip(params, names)})
     _assert_bits(by_keyword[-1], got[-1])
+    by_name = fn(**values)  # the dict the evaluator took, keyed by the variables' own names
+    for g, w in zip(by_name, want):
+        _assert_bits(g, w)
+
+
+def test_compiled_functions_take_keywords_by_the_variables_own_names():
+    lam, x, lam_ = sd.var("lambda"), sd.var("x", (2,)), sd.var("lambda_")
+    odd, self_ = sd.var("x[0]", (2,)), sd.var("self")
+    outputs = [lam * x + lam_, sd.sum(odd * x) * self_]
+    fn = sd.compile(outputs, inputs=[lam, x, lam_, odd, self_])
+    params = [a.arg for a in ast.parse(fn.source).body[-1].args.args]
+    # identifiers in the source; a renamed one is no variable's name (lambda_ is the variable's)
+    assert params == ["lambda__2", "x", "lambda_", "x_0", "self"]
+    assert "lambda=" not in fn.source and "x[0]=" not in fn.source
+    values = {"lambda": 0.5, "x": np.array([1.0, -2.0]), "lambda_": 3.0, "x[0]": np.array([4.0, 5.0]),
+              "self": 2.0}
+    want = sd.evaluate(outputs, values)
+    for got in (fn(**values), fn(*values.values()), fn(0.5, np.array([1.0, -2.0]), **{
+            "lambda_": 3.0, "x[0]": np.array([4.0, 5.0]), "self": 2.0})):
+        for g, w in zip(got, want):
+            _assert_bits(g, w)
+    # the parameters' names are taken too, as the signature and docstring show them
+    got = fn(lambda__2=0.5, x_0=[4.0, 5.0], lambda_=3.0, x=[1.0, -2.0], self=2.0)
+    for g, w in zip(got, want):
+        _assert_bits(g, w)
+    with pytest.raises(TypeError, match=r"f\(\) got an unexpected keyword argument 'y'; its inputs "
+                                        r"are 'lambda', 'x', 'lambda_', 'x\[0\]', 'self'"):
+        fn(**values, y=1.0)
+    with pytest.raises(TypeError, match=r"f\(\) missing 2 required arguments: 'lambda', 'x\[0\]'"):
+        fn(x=[1.0, 2.0], lambda_=1.0, self=1.0)
+    with pytest.raises(TypeError, match=r"f\(\) missing 1 required argument: 'self'"):
+        fn(0.5, [1.0, 2.0], 3.0, [4.0, 5.0])
+    with pytest.raises(TypeError, match=r"f\(\) got multiple values for 'lambda'$"):
+        fn(x=[1.0, 2.0], lambda__2=3.0, **{"x[0]": [4.0, 5.0], "self": 1.0, "lambda": 1.0})
+    with pytest.raises(TypeError, match=r"f\(\) got multiple values for 'lambda' \(as 'lambda__2'\)"):
+        fn(**{"lambda": 1.0, "x": [1.0, 2.0], "x[0]": [4.0, 5.0], "self": 1.0}, lambda__2=3.0)
+    with pytest.raises(TypeError, match=r"f\(\) takes 5 arguments \('lambda', .*\) but 6 were given"):
+        fn(0.5, [1.0, 2.0], 3.0, [4.0, 5.0], 1.0, 1.0)
+    # values are checked under the variables' names, and pickling keeps the keywords
+    with pytest.raises(ValueError, match=r"argument 'x\[0\]' must have shape \(2,\), got \(3,\)"):
+        fn(**{**values, "x[0]": np.ones(3)})
+    import pickle
+    back = pickle.loads(pickle.dumps(fn))
+    _assert_bits(back(**values)[1], want[1])
+    # a function whose parameters are its variables' names is called as they are
+    plain = sd.compile(sd.sum(x), inputs=[x])
+    with pytest.raises(TypeError, match=r"f\(\) got an unexpected keyword argument 'y'"):
+        plain(y=[1.0, 2.0])
+    with pytest.raises(TypeError, match=r"f\(\) missing 1 required positional argument: 'x'"):
+        plain()
 
 
 def test_hostile_names_on_the_scalar_path_and_in_dimensions():

@@ -285,6 +285,8 @@ class GeneratedModule:
     function_name: str
     parameters: tuple[str, ...]
     single_output: bool
+    # the input variables' own names, in the parameters' order (``lambda`` for ``lambda_``)
+    variable_names: tuple[str, ...] = ()
 
 
 def _normalize_outputs(
@@ -386,7 +388,7 @@ class _Emitter:
         self.order = order  # toposort(outs), computed once by the caller
         self.namer = _Namer()
         self.fn_name = self.namer.claim(name)
-        self.params = [self.namer.claim(v.op.var_name) for v in inputs]  # type: ignore[attr-defined]
+        self.params = self.parameter_names([v.op.var_name for v in inputs])  # type: ignore[attr-defined]
         self.out_names = [self.namer.claim(n) for n in out_names]
         self.dims: dict[str, str] = {}
         for v in inputs:
@@ -397,6 +399,21 @@ class _Emitter:
         self.const_names: dict[Node, str] = {}
         self.helpers: set[str] = set()
         self.fused: dict[Node, FusedSum] = {}  # sums of diagonal embeddings filling one buffer
+
+    def parameter_names(self, users: Sequence[str]) -> list[str]:
+        """The parameters for variables named ``users``: each variable's own name where it is a
+        safe identifier, else a name that no variable has, so that a keyword means one argument
+        whether it is read as a variable's name or as a parameter's (variables named "fi" and
+        "ﬁ" are parameters fi and fi_2, whichever comes first)."""
+        params: dict[int, str] = {}
+        for k, u in enumerate(users):
+            if safe_identifier(u) == u and u not in self.namer.used:
+                params[k] = self.namer.claim(u)
+        self.namer.used.update(users)
+        for k, u in enumerate(users):
+            if k not in params:
+                params[k] = self.namer.claim(u)
+        return [params[k] for k in range(len(users))]
 
     # -- shared pieces ------------------------------------------------------------------------
 
@@ -810,7 +827,8 @@ class _Emitter:
             parts.append("\n".join(self.module_consts))
         parts.append("\n".join(funcs))
         source = "\n\n\n".join(parts) + "\n"
-        return GeneratedModule(source, self.fn_name, tuple(self.params), single)
+        users = tuple(v.op.var_name for v in self.inputs)  # type: ignore[attr-defined]
+        return GeneratedModule(source, self.fn_name, tuple(self.params), single, users)
 
 
 def generate(
