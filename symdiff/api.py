@@ -225,7 +225,7 @@ class CompiledFunction(functools.partial[Any]):
     source is symdiff's own, user names in it escaped; as any pickle, load only one you trust.
 
     >>> x = sd.var("x"); fn = sd.compile(x * 2.0); pickle.loads(pickle.dumps(fn))(x=3.0)
-    6.0
+    array(6.)
     """
 
     # A partial with nothing bound, so a call goes to the generated function in C: a method
@@ -356,6 +356,12 @@ def compile(  # noqa: A001 - the natural name; builtins.compile is used explicit
     keyed by name, as ``sd.evaluate`` does. The generated code's parameters are Python
     identifiers, so a name that is not one, or is a keyword or a builtin (``lambda``, ``sum``),
     is renamed there (``lambda_``, as the docstring lists); that name is taken too.
+
+    Every result is a NumPy array, one of shape () for a scalar output, as ``sd.evaluate``
+    gives: of the output's dtype, the caller's own and writable. NumPy's functions give a NumPy
+    scalar for a 0-d result of a reduction or of arithmetic on scalars, and a 0-d array from
+    others (``np.where`` of scalars, a copy), so generated code written as NumPy would return
+    either kind by the op at the end; ``float(r)`` or ``r.item()`` gives the Python number.
 
     >>> x, y = sd.symbols("x y"); fn = sd.compile([x * y, y], inputs=[x, y]); fn(3.0, -4.0)
     """

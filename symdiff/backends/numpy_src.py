@@ -11,7 +11,8 @@ parts are read from.
 When every input, output and intermediate is a float64 scalar and every op has a Python-float
 template (``emit_scalar``), the function runs on ``math`` and Python floats instead; any
 ``ArithmeticError`` or ``ValueError`` there (``math.exp`` overflow, division by zero, a domain
-error) falls back to the NumPy version, so results keep NumPy's inf/nan semantics.
+error) falls back to the NumPy version, so results keep NumPy's inf/nan semantics. Either way
+a scalar result is returned as a 0-d array, as the evaluator returns it.
 
 User names only reach the source through :func:`safe_identifier` (identifiers) or ``repr``
 (string literals, docstrings), never as raw text.
@@ -624,6 +625,12 @@ class _Emitter:
                     base = base.inputs[0]
                 results.append(f"np.array({names[o]})" if base in returned else names[o])
                 returned.add(base)
+        # a 0-d result is a 0-d array, as the evaluator gives: NumPy's reductions and its
+        # arithmetic on scalars give NumPy scalars, an indexed element or a where of scalars not
+        results = [
+            f"np.asarray({r})" if o.ndim == 0 and not r.startswith("np.array(") else r
+            for o, r in zip(outs, results)
+        ]
         lines.append("")
         lines.append(self.return_stmt(results))
         return lines
@@ -749,8 +756,8 @@ class _Emitter:
             expr = node.op.emit_scalar(args)
             lines.append(f"{name} = {expr}")
             names[node] = name
-        results = [
-            _py_scalar(o.op.value, "math") if isinstance(o.op, Const) else names[o]  # type: ignore[attr-defined]
+        results = [  # 0-d arrays, as the NumPy body returns
+            f"np.array({_py_scalar(o.op.value, 'math') if isinstance(o.op, Const) else names[o]})"  # type: ignore[attr-defined]
             for o in self.outs
         ]
         lines.append(self.return_stmt(results))
