@@ -216,24 +216,39 @@ def _define(module: GeneratedModule) -> Callable[..., Any]:
 
 
 class CompiledFunction(functools.partial[Any]):
-    """A function made by :func:`compile`, called as the generated function itself. It carries
+    """A function made by :func:`compile`, called as the generated function itself, with the
+    inputs' values in order or as keywords named after the variables, ``fn(**{"lambda": 0.5})``
+    even where the generated code calls the parameter ``lambda_``. It carries
     ``.source`` (the module text) and ``.save(path)``, and pickles as its generated module,
     compiled again where it is loaded, so it goes to ``multiprocessing``, joblib and SciPy's
     ``workers`` (a plain function pickles by name, which a generated one does not have). The
     source is symdiff's own, user names in it escaped; as any pickle, load only one you trust.
 
-    >>> x = sd.var("x"); fn = sd.compile(x * 2.0); pickle.loads(pickle.dumps(fn))(3.0)
-    6.0
+    >>> x = sd.var("x"); fn = sd.compile(x * 2.0); pickle.loads(pickle.dumps(fn))(x=3.0)
+    array(6.)
     """
 
     # A partial with nothing bound, so a call goes to the generated function in C: a method
-    # __call__ would add a Python frame, about a quarter of a call of the generated code.
+    # __call__ would add a Python frame, about a quarter of a call of the generated code. Only
+    # a function whose parameters are not all its variables' names (a keyword, a builtin, not
+    # an identifier) takes that frame, to read keywords by the variables' names.
 
     _module: GeneratedModule
     source: str
 
     def __new__(cls, module: GeneratedModule) -> CompiledFunction:  # noqa: PYI034 - a leaf class
+        users = _variable_names(module)
+        if cls is CompiledFunction and users != module.parameters:
+            cls = _RenamedParameters
         self = super().__new__(cls, _define(module))
+        if cls is _RenamedParameters:
+            # a keyword is a variable's name or a parameter's; the generator names a renamed
+            # parameter as no variable is named (variables lambda and lambda_ are parameters
+            # lambda__2 and lambda_), so the two readings never disagree
+            position = {u: k for k, u in enumerate(users)}
+            for k, p in enumerate(module.parameters):
+                position.setdefault(p, k)
+            self._position = position  # type: ignore[attr-defined]
         self._module = module
         self.source = module.source
         # __name__, __doc__ (inputs and outputs with shapes and dtypes) and __wrapped__, which
@@ -278,6 +293,53 @@ class CompiledFunction(functools.partial[Any]):
 SOURCE_LINES_SHOWN = 200
 
 
+def _variable_names(module: GeneratedModule) -> tuple[str, ...]:
+    return module.variable_names or module.parameters  # a module pickled before they were kept
+
+
+_NOT_GIVEN: Any = object()
+
+
+class _RenamedParameters(CompiledFunction):
+    """A compiled function some of whose parameters are renamed from their variables' names
+    (``lambda`` is the parameter ``lambda_``): it takes keywords by either name."""
+
+    _position: dict[str, int]  # a keyword -> the position of the argument it gives
+
+    def __call__(self, /, *args: Any, **keywords: Any) -> Any:
+        if not keywords and len(args) == len(self._module.parameters):
+            return self.func(*args)
+        return self.func(*self._arguments(args, keywords))
+
+    def _arguments(self, args: tuple[Any, ...], keywords: Mapping[str, Any]) -> list[Any]:
+        """The arguments in order; a missing, unknown or repeated one named as the variable is."""
+        module = self._module
+        users = _variable_names(module)
+        fn = f"{module.function_name}()"
+        if len(args) > len(users):
+            raise TypeError(f"{fn} takes {len(users)} arguments ({_listed(users)}) but "
+                            f"{len(args)} were given")
+        values = [*args, *[_NOT_GIVEN] * (len(users) - len(args))]
+        for key, value in keywords.items():
+            k = self._position.get(key)
+            if k is None:
+                raise TypeError(f"{fn} got an unexpected keyword argument {key!r}; its inputs "
+                                f"are {_listed(users)}")
+            if values[k] is not _NOT_GIVEN:
+                also = "" if key == users[k] else f" (as {key!r})"
+                raise TypeError(f"{fn} got multiple values for {users[k]!r}{also}")
+            values[k] = value
+        missing = [u for u, v in zip(users, values) if v is _NOT_GIVEN]
+        if missing:
+            raise TypeError(f"{fn} missing {len(missing)} required argument"
+                            f"{'s' if len(missing) > 1 else ''}: {_listed(missing)}")
+        return values
+
+
+def _listed(names: Sequence[str]) -> str:
+    return ", ".join(map(repr, names))
+
+
 def compile(  # noqa: A001 - the natural name; builtins.compile is used explicitly above
     outputs: Outputs,
     inputs: Sequence[Node | str] | None = None,
@@ -289,6 +351,17 @@ def compile(  # noqa: A001 - the natural name; builtins.compile is used explicit
     generated by :func:`codegen`: a :class:`CompiledFunction`, called as a plain Python function,
     with ``.source`` (the module text) and ``.save(path)`` (writes a module importable without
     symdiff); it pickles, so it goes to worker processes.
+
+    Keywords are the variables' own names, whatever they are: ``fn(**values)`` takes a dict
+    keyed by name, as ``sd.evaluate`` does. The generated code's parameters are Python
+    identifiers, so a name that is not one, or is a keyword or a builtin (``lambda``, ``sum``),
+    is renamed there (``lambda_``, as the docstring lists); that name is taken too.
+
+    Every result is a NumPy array, one of shape () for a scalar output, as ``sd.evaluate``
+    gives: of the output's dtype, the caller's own and writable. NumPy's functions give a NumPy
+    scalar for a 0-d result of a reduction or of arithmetic on scalars, and a 0-d array from
+    others (``np.where`` of scalars, a copy), so generated code written as NumPy would return
+    either kind by the op at the end; ``float(r)`` or ``r.item()`` gives the Python number.
 
     >>> x, y = sd.symbols("x y"); fn = sd.compile([x * y, y], inputs=[x, y]); fn(3.0, -4.0)
     """

@@ -303,7 +303,50 @@ def test_op_and_its_gradient_agree_with_the_evaluator_bit_for_bit(name):
     got = fn(*(values[v.op.var_name] for v in vs))
     want = sd.evaluate(outs, values, simplify=True)  # the same rewritten graph compile runs
     for g, w in zip(got, want):
+        assert type(g) is type(w) is np.ndarray  # 0-d results too: arrays, never NumPy scalars
         _assert_bits(g, w)
+
+
+def test_every_zero_d_result_is_a_zero_d_array_as_the_evaluator_gives():
+    x, y = sd.symbols("x y")
+    n = sd.var("n", (), "int64")
+    v, A = sd.var("v", (3,)), sd.var("A", (3, 3))
+    b = sd.var("b", (), "bool")
+    z = sd.var("z", (), "complex128")
+    cases = {  # each kind of 0-d value NumPy makes: scalars from reductions, indexing and
+        # arithmetic of scalars, 0-d arrays from where, copies and conversions
+        "sum": sd.sum(v), "mean": sd.mean(v * v), "max": sd.max(A), "argmax": sd.argmax(v),
+        "dot": v @ v, "det": sd.linalg.det(A + 3.0 * sd.eye(3)), "norm": sd.linalg.norm(v),
+        "trace": sd.trace(A), "index": v[1], "index_of_matrix": A[2, 0] * 2.0,
+        "float_arithmetic": x * y + sd.sin(x), "int_arithmetic": n * 3 + 1, "compare": x > y,
+        "and": (x > y) & b, "where": sd.where(x > y, x, y), "where_mixed": sd.where(b, n, 2),
+        "complex": z * z + x, "cast": sd.astype(n, "float32"), "input_itself": x,
+        "constant": sd.const(2.5), "scalar_of_vector_sum": sd.sum(v) * x,
+        "logsumexp": sd.logsumexp(v), "all": sd.all(v > 0),
+    }
+    values = {"x": 1.5, "y": -0.5, "n": 4, "v": np.array([0.5, -1.0, 2.0]), "b": True, "z": 1 + 2j,
+              "A": np.arange(9.0).reshape(3, 3) / 7}
+    for name, e in cases.items():
+        want = sd.evaluate(e, values)
+        assert type(want) is np.ndarray and want.ndim == 0, name
+        fn = sd.compile(e)
+        got = fn(**{k: values[k] for k in fn.__code__.co_varnames[:fn.__code__.co_argcount]})
+        assert type(got) is np.ndarray and got.ndim == 0, (name, type(got))
+        _assert_bits(got, want)
+        got[...] = 0  # the caller's own, writable array
+    # in a list, a dict and a nest, beside arrays, on the Python-float path and its fallback
+    outs = {"f": x * y, "g": {"dx": sd.grad(x * y, x)}, "h": sd.exp(x) * y}
+    fn = sd.compile(outs)
+    assert "math." in fn.source  # the Python-float path
+    for point in [(1.5, -0.5), (800.0, 2.0)]:  # exp(800) overflows: the NumPy version answers
+        with np.errstate(over="ignore"):
+            got, want = fn(*point), sd.evaluate(outs, dict(zip("xy", point)))
+        for g, w in [(got[0], want["f"]), (got[1]["dx"], want["g"]["dx"]), (got[2], want["h"])]:
+            assert type(g) is type(w) is np.ndarray and g.ndim == 0
+            _assert_bits(g, w)
+    mixed = sd.compile([sd.sum(v), v * 2.0, v[0]])
+    got = mixed(values["v"])
+    assert [type(g) for g in got] == [np.ndarray] * 3 and [g.ndim for g in got] == [0, 1, 0]
 
 
 def _seed():
@@ -318,7 +361,7 @@ def test_seed_function_and_gradient_on_the_scalar_path():
     fn = sd.compile({"f": f, "dfdx": dfdx, "dfdy": dfdy}, inputs=[x, y], name="seed")
     assert "math.exp" in fn.source and "def _seed_numpy" in fn.source
     got = fn(3.0, -4.0)
-    assert all(type(v) is float for v in got)
+    assert all(type(v) is np.ndarray and v.dtype == np.float64 and v.shape == () for v in got)
     assert got == pytest.approx((1.5456448841066441, 2.0595697543961287, 1.5922327514838093), rel=1e-6)
     for point in [(3.0, -4.0), (0.1, 0.2), (-2.5, 7.0)]:
         want = sd.evaluate([f, dfdx, dfdy], {"x": point[0], "y": point[1]})
@@ -352,7 +395,8 @@ def test_rounding_on_the_scalar_path_gives_numpys_floats_bit_for_bit(name):
     assert "math." in fn.source and f"def _{fn.__name__}_numpy" in fn.source  # the scalar path
     for v in ROUNDING_EDGES:
         got = fn(v)
-        assert type(got) is float, (v, got)  # math.floor gives an int; the generated code a float
+        # math.floor gives an int; the generated code a float64 array, as the evaluator
+        assert type(got) is np.ndarray and got.dtype == np.float64, (v, got)
         _assert_bits(np.float64(got), sd.evaluate(y, {"x": v}))
         _assert_bits(np.float64(got), getattr(np, name)(np.float64(v)))
 
@@ -381,7 +425,7 @@ def test_floor_divide_on_the_scalar_path_gives_numpys_floats_bit_for_bit():
         for a in ROUNDING_EDGES:
             for b in divisors:
                 got = fn(a, b)
-                assert type(got) is float or b == 0  # x // 0.0 raised: the NumPy version ran
+                assert type(got) is np.ndarray and got.dtype == np.float64 and got.shape == ()
                 _assert_bits(np.float64(got), sd.evaluate(q, {"x": a, "y": b}))
                 _assert_bits(np.float64(got), np.floor_divide(np.float64(a), np.float64(b)))
 
@@ -614,14 +658,17 @@ def test_saved_module_runs_where_symdiff_cannot_be_imported(tmp_path):
         "sys.meta_path.insert(0, Block())\n"
         "try:\n    import symdiff\nexcept ImportError:\n    pass\nelse:\n    raise SystemExit('symdiff importable')\n"
         "import numpy as np, seed_grad, soft\n"
-        "print(repr(seed_grad.seed_grad(3.0, -4.0)))\n"
+        "r = seed_grad.seed_grad(3.0, -4.0)\n"
+        "print(repr(tuple(v.item() for v in r)), sorted({type(v).__name__ for v in r}))\n"
         "s, big = soft.soft(np.ones((2, 3)))\n"
         "print(round(float(s.sum()), 12), big.sum())\n"
     )
     out = subprocess.run([sys.executable, "-I", "-c", script], capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
-    assert ast.literal_eval(lines[0]) == fn(3.0, -4.0)
+    values, kinds = lines[0].rsplit(" ", 1)
+    assert ast.literal_eval(values) == tuple(v.item() for v in fn(3.0, -4.0))
+    assert kinds == "['ndarray']"  # 0-d arrays there too
     assert lines[1] == "2.0 6.0"
 
 
@@ -715,15 +762,15 @@ def test_a_lists_gradient_outputs_are_named_after_their_variables():
     g = sd.grad(loss, [W1, b1])
     for simplify in (True, False):
         src = sd.codegen([loss, *g], inputs=[X, W1, b1], name="fit", simplify=simplify)
-        assert "-> out0, dW1, db1" in src and "return out0, dW1, db1" in src, src
+        assert "-> out0, dW1, db1" in src and "return np.asarray(out0), dW1, db1" in src, src
         fn = sd.compile([loss, *g], inputs=[X, W1, b1], simplify=simplify)
         values = [np.ones((2, 3)), np.full((3, 4), 0.1), np.zeros(4)]
         for got, want in zip(fn(*values), sd.evaluate([loss, *g], dict(zip(["X", "W1", "b1"], values)))):
             np.testing.assert_allclose(got, want, rtol=1e-12)
     # names given, or a name two outputs would share, are kept as they are (an output listed
     # twice is returned the second time as a copy)
-    assert "return a, b, c" in sd.codegen([loss, *g], inputs=[X, W1, b1], names=["a", "b", "c"])
-    assert "return out0, out1, np.array(out1)" in sd.codegen([loss, g[0], g[0]], inputs=[X, W1, b1])
+    assert "return np.asarray(a), b, c" in sd.codegen([loss, *g], inputs=[X, W1, b1], names=["a", "b", "c"])
+    assert "return np.asarray(out0), out1, np.array(out1)" in sd.codegen([loss, g[0], g[0]], inputs=[X, W1, b1])
 
 
 def test_cotangent_provenance_keeps_no_node_alive():
@@ -798,6 +845,56 @@ def test_hostile_names_everywhere_give_valid_code_that_computes_the_right_values
         _assert_bits(g, w)
     by_keyword = fn(**{p: values[n] for p, n in zip(params, names)})
     _assert_bits(by_keyword[-1], got[-1])
+    by_name = fn(**values)  # the dict the evaluator took, keyed by the variables' own names
+    for g, w in zip(by_name, want):
+        _assert_bits(g, w)
+
+
+def test_compiled_functions_take_keywords_by_the_variables_own_names():
+    lam, x, lam_ = sd.var("lambda"), sd.var("x", (2,)), sd.var("lambda_")
+    odd, self_ = sd.var("x[0]", (2,)), sd.var("self")
+    outputs = [lam * x + lam_, sd.sum(odd * x) * self_]
+    fn = sd.compile(outputs, inputs=[lam, x, lam_, odd, self_])
+    params = [a.arg for a in ast.parse(fn.source).body[-1].args.args]
+    # identifiers in the source; a renamed one is no variable's name (lambda_ is the variable's)
+    assert params == ["lambda__2", "x", "lambda_", "x_0", "self"]
+    assert "lambda=" not in fn.source and "x[0]=" not in fn.source
+    values = {"lambda": 0.5, "x": np.array([1.0, -2.0]), "lambda_": 3.0, "x[0]": np.array([4.0, 5.0]),
+              "self": 2.0}
+    want = sd.evaluate(outputs, values)
+    for got in (fn(**values), fn(*values.values()), fn(0.5, np.array([1.0, -2.0]), **{
+            "lambda_": 3.0, "x[0]": np.array([4.0, 5.0]), "self": 2.0})):
+        for g, w in zip(got, want):
+            _assert_bits(g, w)
+    # the parameters' names are taken too, as the signature and docstring show them
+    got = fn(lambda__2=0.5, x_0=[4.0, 5.0], lambda_=3.0, x=[1.0, -2.0], self=2.0)
+    for g, w in zip(got, want):
+        _assert_bits(g, w)
+    with pytest.raises(TypeError, match=r"f\(\) got an unexpected keyword argument 'y'; its inputs "
+                                        r"are 'lambda', 'x', 'lambda_', 'x\[0\]', 'self'"):
+        fn(**values, y=1.0)
+    with pytest.raises(TypeError, match=r"f\(\) missing 2 required arguments: 'lambda', 'x\[0\]'"):
+        fn(x=[1.0, 2.0], lambda_=1.0, self=1.0)
+    with pytest.raises(TypeError, match=r"f\(\) missing 1 required argument: 'self'"):
+        fn(0.5, [1.0, 2.0], 3.0, [4.0, 5.0])
+    with pytest.raises(TypeError, match=r"f\(\) got multiple values for 'lambda'$"):
+        fn(x=[1.0, 2.0], lambda__2=3.0, **{"x[0]": [4.0, 5.0], "self": 1.0, "lambda": 1.0})
+    with pytest.raises(TypeError, match=r"f\(\) got multiple values for 'lambda' \(as 'lambda__2'\)"):
+        fn(**{"lambda": 1.0, "x": [1.0, 2.0], "x[0]": [4.0, 5.0], "self": 1.0}, lambda__2=3.0)
+    with pytest.raises(TypeError, match=r"f\(\) takes 5 arguments \('lambda', .*\) but 6 were given"):
+        fn(0.5, [1.0, 2.0], 3.0, [4.0, 5.0], 1.0, 1.0)
+    # values are checked under the variables' names, and pickling keeps the keywords
+    with pytest.raises(ValueError, match=r"argument 'x\[0\]' must have shape \(2,\), got \(3,\)"):
+        fn(**{**values, "x[0]": np.ones(3)})
+    import pickle
+    back = pickle.loads(pickle.dumps(fn))
+    _assert_bits(back(**values)[1], want[1])
+    # a function whose parameters are its variables' names is called as they are
+    plain = sd.compile(sd.sum(x), inputs=[x])
+    with pytest.raises(TypeError, match=r"f\(\) got an unexpected keyword argument 'y'"):
+        plain(y=[1.0, 2.0])
+    with pytest.raises(TypeError, match=r"f\(\) missing 1 required positional argument: 'x'"):
+        plain()
 
 
 def test_hostile_names_on_the_scalar_path_and_in_dimensions():
@@ -899,7 +996,7 @@ def test_logic_of_scalars_takes_the_scalar_path():
     assert "math" in fn.source and "(bool(x) and bool(y))" in fn.source
     for xv, yv in [(0.0, 1.0), (float("nan"), 0.0), (2.0, -1.0), (0.0, 0.0), (1.0, -2.0)]:
         got = fn(xv, yv)
-        assert all(isinstance(g, float) for g in got)  # Python floats: the scalar path
+        assert all(type(g) is np.ndarray and g.shape == () for g in got)  # as the evaluator's
         np.testing.assert_array_equal(got, sd.evaluate(outs, {"x": xv, "y": yv}))
 
 

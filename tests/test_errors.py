@@ -280,6 +280,22 @@ def test_functions_of_expressions_name_what_is_not_one(fn):
         assert sd.simplify(3.0) is sd.const(3.0)
 
 
+def test_where_of_one_argument_says_nonzero_has_no_op_and_what_to_use():
+    x = sd.var("x", (3,))
+    # NumPy's where(cond) is nonzero(cond), a length known only from the values
+    for one in (lambda: sd.where(x > 0), lambda: np.where(x > 0), lambda: sd.where(cond=x > 0)):
+        with pytest.raises(TypeError, match=r"where: .* given only cond; NumPy's one-argument "
+                                            r"where\(cond\) is nonzero\(cond\).*where\(cond, a, b\)"):
+            one()
+    with pytest.raises(sd.ParseError, match=r"where: .* given only cond"):
+        sd.parse("where(x > 0)", shapes={"x": (3,)})
+    with pytest.raises(TypeError, match=r"where: takes cond and both branches, .* but b was not given"):
+        sd.where(x > 0, x)
+    with pytest.raises(TypeError, match=r"where: .* but a was not given"):
+        sd.where(x > 0, b=x)
+    assert sd.where(x > 0, a=x, b=0.0) is sd.where(x > 0, x, 0.0)
+
+
 def test_numpy_given_an_expression_builds_one_or_says_why_not():
     x, A = sd.var("x", (3,)), sd.var("A", (3, 3))
     # NumPy's functions and ufuncs of symdiff's names dispatch to them: the very same nodes

@@ -440,7 +440,9 @@ def test_hessian_blocks_evaluate_simplify_and_compile_as_they_nest():
     fn = sd.compile({"f": f, "H": blocks}, inputs=[a, s], name="model")
     value, H = fn(x, sv)
     # the nest as given; the mixed blocks simplify to one node, returned twice as two arrays
-    assert "return f, [[H_0_0, H_0_1], [np.array(H_0_1), H_1_1]]" in fn.source
+    # (0-d ones as arrays: np.sum and arithmetic on its result give NumPy scalars)
+    assert "return np.asarray(f), [[H_0_0, H_0_1], [np.array(H_0_1), np.asarray(H_1_1)]]" in fn.source
+    assert type(value) is type(H[1][1]) is np.ndarray and value.shape == H[1][1].shape == ()
     assert H[0][1] is not H[1][0]
     np.testing.assert_allclose(value, np.sum(x ** 2) * sv ** 3 + np.sum(np.sin(x)) * sv)
     for gr, wr in zip(H, want):

@@ -11,7 +11,8 @@ parts are read from.
 When every input, output and intermediate is a float64 scalar and every op has a Python-float
 template (``emit_scalar``), the function runs on ``math`` and Python floats instead; any
 ``ArithmeticError`` or ``ValueError`` there (``math.exp`` overflow, division by zero, a domain
-error) falls back to the NumPy version, so results keep NumPy's inf/nan semantics.
+error) falls back to the NumPy version, so results keep NumPy's inf/nan semantics. Either way
+a scalar result is returned as a 0-d array, as the evaluator returns it.
 
 User names only reach the source through :func:`safe_identifier` (identifiers) or ``repr``
 (string literals, docstrings), never as raw text.
@@ -285,6 +286,8 @@ class GeneratedModule:
     function_name: str
     parameters: tuple[str, ...]
     single_output: bool
+    # the input variables' own names, in the parameters' order (``lambda`` for ``lambda_``)
+    variable_names: tuple[str, ...] = ()
 
 
 def _normalize_outputs(
@@ -386,7 +389,7 @@ class _Emitter:
         self.order = order  # toposort(outs), computed once by the caller
         self.namer = _Namer()
         self.fn_name = self.namer.claim(name)
-        self.params = [self.namer.claim(v.op.var_name) for v in inputs]  # type: ignore[attr-defined]
+        self.params = self.parameter_names([v.op.var_name for v in inputs])  # type: ignore[attr-defined]
         self.out_names = [self.namer.claim(n) for n in out_names]
         self.dims: dict[str, str] = {}
         for v in inputs:
@@ -397,6 +400,21 @@ class _Emitter:
         self.const_names: dict[Node, str] = {}
         self.helpers: set[str] = set()
         self.fused: dict[Node, FusedSum] = {}  # sums of diagonal embeddings filling one buffer
+
+    def parameter_names(self, users: Sequence[str]) -> list[str]:
+        """The parameters for variables named ``users``: each variable's own name where it is a
+        safe identifier, else a name that no variable has, so that a keyword means one argument
+        whether it is read as a variable's name or as a parameter's (variables named "fi" and
+        "ﬁ" are parameters fi and fi_2, whichever comes first)."""
+        params: dict[int, str] = {}
+        for k, u in enumerate(users):
+            if safe_identifier(u) == u and u not in self.namer.used:
+                params[k] = self.namer.claim(u)
+        self.namer.used.update(users)
+        for k, u in enumerate(users):
+            if k not in params:
+                params[k] = self.namer.claim(u)
+        return [params[k] for k in range(len(users))]
 
     # -- shared pieces ------------------------------------------------------------------------
 
@@ -607,6 +625,12 @@ class _Emitter:
                     base = base.inputs[0]
                 results.append(f"np.array({names[o]})" if base in returned else names[o])
                 returned.add(base)
+        # a 0-d result is a 0-d array, as the evaluator gives: NumPy's reductions and its
+        # arithmetic on scalars give NumPy scalars, an indexed element or a where of scalars not
+        results = [
+            f"np.asarray({r})" if o.ndim == 0 and not r.startswith("np.array(") else r
+            for o, r in zip(outs, results)
+        ]
         lines.append("")
         lines.append(self.return_stmt(results))
         return lines
@@ -732,8 +756,8 @@ class _Emitter:
             expr = node.op.emit_scalar(args)
             lines.append(f"{name} = {expr}")
             names[node] = name
-        results = [
-            _py_scalar(o.op.value, "math") if isinstance(o.op, Const) else names[o]  # type: ignore[attr-defined]
+        results = [  # 0-d arrays, as the NumPy body returns
+            f"np.array({_py_scalar(o.op.value, 'math') if isinstance(o.op, Const) else names[o]})"  # type: ignore[attr-defined]
             for o in self.outs
         ]
         lines.append(self.return_stmt(results))
@@ -810,7 +834,8 @@ class _Emitter:
             parts.append("\n".join(self.module_consts))
         parts.append("\n".join(funcs))
         source = "\n\n\n".join(parts) + "\n"
-        return GeneratedModule(source, self.fn_name, tuple(self.params), single)
+        users = tuple(v.op.var_name for v in self.inputs)  # type: ignore[attr-defined]
+        return GeneratedModule(source, self.fn_name, tuple(self.params), single, users)
 
 
 def generate(

@@ -390,6 +390,20 @@ def check_casting(op_name: str, casting: Any, have: Any = None, to: Any = None) 
         raise DTypeError(f"{op_name}: cannot cast {have} to {to} under casting={casting!r}")
 
 
+class _Needed:
+    """The default of a parameter that must be given, so that a call leaving it out gets the
+    function's own error (saying what to do) instead of Python's missing-argument TypeError;
+    ``Pat.of`` counts such a parameter as required."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<needed>"
+
+
+NEEDED: Any = _Needed()
+
+
 def no_out(op_name: str, out: Any) -> None:
     """NumPy's ``out=`` argument, refused: an expression is a new node, never written into an array."""
     if out is not None:

@@ -16,8 +16,8 @@ import numpy as np
 from ..errors import DTypeError
 from ..ir import Dim, Node, Op, Type
 from .base import (
-    as_node, as_nodes, broadcast_shapes, check_casting, check_device, check_order, const, const_value, dtype_by_running, helper,
-    numeric_dtype,
+    NEEDED, as_node, as_nodes, broadcast_shapes, check_casting, check_device, check_order, const, const_value,
+    dtype_by_running, helper, numeric_dtype,
 )
 
 
@@ -792,8 +792,21 @@ def mask_operator(symbol: str, fn: Callable[..., Node]) -> Callable[..., Node]:
     return apply
 
 
-def where(cond: Any, a: Any, b: Any) -> Node:
+def where(cond: Any, a: Any = NEEDED, b: Any = NEEDED) -> Node:
     """``a`` where ``cond`` is true, else ``b`` (NumPy's three-argument where)."""
+    if a is NEEDED and b is NEEDED:
+        # np.where(cond) is np.nonzero(cond): its length depends on the values, which no node's
+        # shape can (a graph's shapes are known before it runs)
+        raise TypeError(
+            "where: takes cond and both branches, where(cond, a, b), but was given only cond; "
+            "NumPy's one-argument where(cond) is nonzero(cond), whose length depends on the "
+            "values, which symdiff has no op for: use where(cond, a, b) to choose values, or "
+            "np.nonzero on the evaluated condition, np.nonzero(sd.evaluate(cond, values))"
+        )
+    if a is NEEDED or b is NEEDED:
+        missing = "a" if a is NEEDED else "b"
+        raise TypeError(f"where: takes cond and both branches, where(cond, a, b), but {missing} "
+                        "was not given")
     a_, b_ = as_nodes(a, b, name="where")
     return Node(Where(), (as_node(cond), a_, b_))
 

@@ -26,7 +26,7 @@ from typing import Any, Union
 import numpy as np
 
 from ..ir import Node, Op
-from ..ops.base import Const, var
+from ..ops.base import NEEDED, Const, var
 from ..ops.elementwise import (
     Add, Div, Equal, Maximum, Minimum, Mul, Neg, NotEqual, Pow, Sub,
 )
@@ -79,7 +79,9 @@ def _op_type_of(fn: Callable[..., Any]) -> type[Op]:
         params = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):
         params = []  # type: ignore[assignment]
-    arity = sum(1 for p in params if p.default is p.empty
+    # a parameter defaulting to NEEDED is required too: it has a default only so that leaving
+    # it out gets the function's own error (where(cond) says where NumPy's nonzero went)
+    arity = sum(1 for p in params if (p.default is p.empty or p.default is NEEDED)
                 and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
     built: Any = None
     for first in ("float64", "bool"):  # a mask first, as where(cond, a, b) takes, if floats fail
