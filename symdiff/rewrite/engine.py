@@ -293,7 +293,8 @@ def rewrite(
                 return merged
             kept = ctx.kept
             for m, n in rebuilt.items():  # the same expression over merged inputs
-                if n in kept:
+                # unless two of its inputs became one: x + x, x - x and x * x are new to rules
+                if n in kept and len({id(i) for i in m.inputs}) == len({id(i) for i in n.inputs}):
                     kept[m] = kept[n]
             # what merged is new to every rule (a product held twice is a term that collects:
             # y*x + x*y is 2*(y*x) once the two products are one node); the rest is settled

@@ -2056,6 +2056,8 @@ def _collect_region(old: Node, ctx: Context) -> Node | None:
         else:
             assert scaled is not None
             parts = [(scaled[0], k * scaled[1])]
+            if isinstance(scaled[0].op, Neg):
+                merges += 1  # k * -t: the sign joins the coefficient (x + 2 * -t is x - 2 * t)
         for child, kc in parts:
             if child in coef:
                 merges += 1
