@@ -686,15 +686,26 @@ def _one_scalar(y: Node, x: Node, order: list[Node]) -> Node:
 
 
 def _appended(root: Node, function: set[Node]) -> int:
-    """How many nodes the graph of ``root`` holds beyond those of ``function``."""
+    """How many operations the graph of ``root`` adds to that of ``function``, not counting
+    constants and products by one (the seed's 1.0 * ..., which rewriting drops): the sweeps
+    differ in where they multiply by the seed, not in what they compute."""
     seen: set[Node] = set()
     stack = [root]
+    count = 0
     while stack:
         n = stack.pop()
-        if n not in seen and n not in function:
-            seen.add(n)
-            stack.extend(n.inputs)
-    return len(seen)
+        if n in seen or n in function:
+            continue
+        seen.add(n)
+        stack.extend(n.inputs)
+        if n.inputs and not (isinstance(n.op, Mul) and any(_is_one(i) for i in n.inputs)):
+            count += 1
+    return count
+
+
+def _is_one(n: Node) -> bool:
+    v = const_value(n)
+    return v is not None and v.size > 0 and bool(np.all(v == 1))
 
 
 def _stable_interiors(y: Node) -> set[Node]:

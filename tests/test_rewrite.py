@@ -588,16 +588,17 @@ def test_seed_function_derivatives_grow_slowly():
             want = sd.evaluate(raw, {"xs": xv, "ys": yv}, simplify=False)
             got = sd.evaluate(d, {"xs": xv, "ys": yv}, simplify=False)
             np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
-    # 19, 33, 66, 119, 226, 423: grad keeps the smaller of its two sweeps (19, 35, 64, 142,
+    # 18, 27, 44, 76, 141, 265: grad keeps the smaller of its two sweeps (19, 35, 64, 142,
     # 297, 607 in reverse mode alone; 20, 50, 123, 313, 810 before collection was extended)
-    assert sizes[-1] <= 450, sizes
+    assert sizes[-1] <= 280, sizes
     assert all(b <= 2 * a for a, b in zip(sizes, sizes[1:])), sizes
 
 
 def test_grad_in_one_scalar_keeps_the_smaller_sweep():
     # reverse and forward mode give the same derivative; for one scalar variable grad builds
-    # both and keeps the graph with fewer new nodes, reverse mode on a tie
-    from symdiff.autodiff import _vjp, _series, _leaves
+    # both and keeps the graph with fewer new operations (products by the seed's 1.0 not
+    # counted), reverse mode on a tie
+    from symdiff.autodiff import _appended, _leaves, _series, _vjp
     a, b = sd.symbols("a b")
     one = sd.const(1.0)
     cases = [(a + b) / (a - b), sd.sin(a) ** 3, a ** 2 * sd.sin(a), sd.sigmoid(a) * b,
@@ -606,17 +607,31 @@ def test_grad_in_one_scalar_keeps_the_smaller_sweep():
         (back,) = _vjp([f], [a], [one])
         ahead = _series([f], _leaves({a: one}, 1), 1, True)[0][1]
         g = sd.grad(f, a)
-        sizes = sd.count_nodes([f, back]), sd.count_nodes([f, ahead])
+        function = set(sd.ir.toposort([f]))
+        sizes = _appended(back, function), _appended(ahead, function)
         assert g is (ahead if sizes[1] < sizes[0] else back), sd.to_text(f)
-        assert sd.count_nodes([f, g]) == min(sizes)
         for av, bv in ((0.3, -1.7), (2.5, 0.4)):
             want = (sd.evaluate(f, {"a": av + 1e-6, "b": bv}) - sd.evaluate(f, {"a": av - 1e-6, "b": bv})) / 2e-6
             np.testing.assert_allclose(sd.evaluate(g, {"a": av, "b": bv}), want, rtol=1e-6, atol=1e-8)
     # both sweeps are taken: (a+b)/(a-b) is smaller forward, sin(a)**3 backward
     assert [sd.grad(f, a) is _vjp([f], [a], [one])[0] for f in cases[:2]] == [False, True]
+    # what is counted: sin and the product by 2, not the constants or the product by 1.0
+    assert _appended(sd.const(1.0) * (2.0 * sd.sin(a)), {a}) == 2
     # with several variables, reverse mode alone (one sweep gives them all)
     f = (a + b) / (a - b)
     assert sd.grad(f, [a, b])[0] is _vjp([f], [a, b], [one])[0]
+
+
+def test_pieces_of_constants_joined_are_a_constant():
+    # the tangent of a stack joins broadcast constants: folded, so a tangent that cancels is 0
+    joined = sd.concatenate([sd.zeros((2,)) + 1.0, sd.zeros((3,))])
+    s = sd.simplify(joined)
+    assert isinstance(s.op, Const) and s.op.value.tolist() == [1.0, 1.0, 0.0, 0.0, 0.0]
+    assert str(sd.simplify(sd.concatenate([sd.zeros((2,)) + 1.0, sd.ones((3,))]))) == "broadcast_to(1.0, (5,))"
+    a, b = sd.symbols("a b")
+    assert str(sd.simplify(sd.jvp(sd.sum(sd.stack([a, b])) - a, a, 1.0))) == "0.0"
+    # other ops keep a broadcast input as it is (index_add's rules read it: see
+    # test_folded_array_of_one_number_is_a_broadcast_scalar)
 
 
 def test_constant_folding():
@@ -772,7 +787,11 @@ def test_chain_gradient_stays_small():
     g = sd.simplify([z, sd.grad(z, w)])
     assert sd.count_nodes(g) <= 2.0 * n  # f'(u) = sin u + u (cos u - 2 exp(-u**2)): 6 per level
     g2 = sd.simplify([*g, sd.grad(g[1], w)])
-    assert sd.count_nodes(g2) <= 5.0 * n
+    # the forward sweep of the gradient is the smaller: 5.06x here (4.83x in reverse mode,
+    # whose 3rd derivative was 13.5x, where this one's is 11.3x)
+    assert sd.count_nodes(g2) <= 5.25 * n
+    g3 = sd.simplify([*g2, sd.grad(g2[2], w)])
+    assert sd.count_nodes(g3) <= 12.0 * n
     for val in (0.3, -0.8):
         raw = sd.evaluate([z, sd.grad(z, w)], {"w": val}, simplify=False)
         np.testing.assert_allclose(sd.evaluate(g, {"w": val}, simplify=False), raw, rtol=1e-10)

@@ -168,8 +168,16 @@ def _fold(node: Node) -> Node | None:
     for i in node.inputs:
         if isinstance(i.op, Const):
             values.append(i.op.value)
-        elif elementwise and isinstance(i.op, BroadcastTo) and isinstance(i.inputs[0].op, Const):
-            values.append(i.inputs[0].op.value)  # fold on the small value, broadcast after
+        elif isinstance(i.op, BroadcastTo) and isinstance(i.inputs[0].op, Const):
+            if elementwise:
+                values.append(i.inputs[0].op.value)  # fold on the small value, broadcast after
+                continue
+            # pieces of an array joined (a jvp's tangent of a stack): the pieces themselves;
+            # other ops keep a broadcast input, a form their rules read (index_add, eye)
+            size = i.type.static_size
+            if not isinstance(op, Concatenate) or size is None or size > FOLD_MAX_ELEMENTS:
+                return None
+            values.append(np.broadcast_to(i.inputs[0].op.value, i.shape))
         else:
             return None
     if sum(v.size for v in values) > FOLD_MAX_ELEMENTS:
