@@ -38,14 +38,14 @@ from ..errors import ShapeError
 from ..ir import Dim, Node, format_shape
 from .base import as_node, normalize_axis
 
-# the ops of the functions below are importable from here too: graphs pickled when they lived
-# in this module name them so
-from .decompositions import (  # noqa: F401
+# the ops of the functions below are importable from here too (listed in __all__): graphs
+# pickled when they lived in this module name them so
+from .decompositions import (
     Cholesky, EighResult, EighValues, EighVectors, LstsqResult, Pinv, QrQ, QrR, QRResult,
     SingularValues, SVDResult, SvdU, SvdVh, cholesky, eigh, eigvalsh, lstsq, pinv, qr, svd, svdvals,
 )
 from .elementwise import abs, astype, not_equal, power, where
-from .matrix import (  # noqa: F401
+from .matrix import (
     Det, Inv, SlogdetLog, SlogdetResult, SlogdetSign, Solve, abs_, det, inv, matrix_power,
     multi_dot, slogdet, solve,
 )
@@ -54,9 +54,12 @@ from .reduce import Reduction, max, min, sum
 from .shape import reshape, transpose
 
 __all__ = [
-    "Einsum", "MatMul", "cholesky", "det", "dot", "eigh", "eigvalsh", "einsum", "inner", "inv",
-    "kron", "lstsq", "matmul", "norm", "outer", "pinv", "qr", "slogdet", "solve", "svd", "svdvals",
-    "tensordot", "vdot",
+    "cholesky", "det", "dot", "eigh", "eigvalsh", "einsum", "inner", "inv", "kron", "lstsq",
+    "matmul", "matrix_power", "multi_dot", "norm", "outer", "pinv", "qr", "slogdet", "solve",
+    "svd", "svdvals", "tensordot", "vdot",
+    # ops, importable from here for pickled graphs
+    "Cholesky", "Det", "EighValues", "EighVectors", "Einsum", "Inv", "MatMul", "Pinv", "QrQ", "QrR",
+    "SingularValues", "SlogdetLog", "SlogdetSign", "Solve", "SvdU", "SvdVh",
 ]
 
 
