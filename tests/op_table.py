@@ -1754,6 +1754,66 @@ for _name, _ref in [("cumsum", np.cumsum), ("cumprod", np.cumprod)]:  # read as 
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a"), axis=(0,)), TypeError,
         rf"^{_name}: axis must be an int, got \(0,\)", id="0d-tuple")
 
+# an axis given as a 0-d integer array, as NumPy takes it (max's too: it is not a second array)
+for _name, _ref in [("max", np.max), ("min", np.min), ("sum", np.sum), ("prod", np.prod),
+                    ("mean", np.mean)]:
+    good(_name, distinct(2, 3), ref=_ref, kwargs={"axis": np.array(1)}, id="axis-0d-array")
+good("max", distinct(2, 3), ref=lambda x: np.max(x, axis=(np.array(0), -1)),
+     call=lambda x: sd.max(x, axis=(np.array(0), -1)), id="axis-tuple-0d-array")
+for _name in ("max", "min"):
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), axis=np.array([0])), TypeError,
+        rf"^{_name}: axis must be an int or a tuple of ints, got array\(\[0\]\)", id="axis-1d-array")
+# a list as axis: NumPy's reductions, squeeze and norm, and SciPy's softmax refuse it (TypeError);
+# median, quantile, percentile, average and flip read it as a tuple
+for _name, _call in [
+    ("sum", lambda: sd.sum(v("a", 2, 3), axis=[0])),
+    ("prod", lambda: sd.prod(v("a", 2, 3), axis=[0])),
+    ("max", lambda: sd.max(v("a", 2, 3), axis=[0])),
+    ("min", lambda: sd.min(v("a", 2, 3), axis=[0], initial=0.0)),
+    ("mean", lambda: sd.mean(v("a", 2, 3), axis=[0])),
+    ("variance", lambda: sd.variance(v("a", 2, 3), axis=[0])),
+    ("std", lambda: sd.std(v("a", 2, 3), axis=[0])),
+    ("any", lambda: sd.any(v("a", 2, 3), axis=[0])),
+    ("all", lambda: sd.all(v("a", 2, 3), axis=[0])),
+    ("logsumexp", lambda: sd.logsumexp(v("a", 2, 3), axis=[0])),
+    ("squeeze", lambda: sd.squeeze(v("a", 1, 3), axis=[0])),
+    ("softmax", lambda: sd.softmax(v("a", 2, 3), axis=[0])),
+    ("log_softmax", lambda: sd.log_softmax(v("a", 2, 3), axis=[0])),
+]:
+    bad(_name, _call, TypeError,
+        rf"^{_name}: axis must be an int or a tuple of ints, got the list \[0\]; pass a tuple, "
+        r"axis=\(0,\)$", id="axis-list")
+bad("sum", lambda: sd.sum(v("a"), axis=[0]), TypeError,  # not the lone 0 a 0-d array takes
+    r"^sum: axis must be an int or a tuple of ints, got the list \[0\]", id="0d-axis-list")
+bad("linalg.norm", lambda: sd.linalg.norm(v("a", 2, 3), axis=[0, 1]), TypeError,
+    r"^linalg.norm: axis must be None, an int or a tuple of ints, got the list \[0, 1\]; "
+    r"pass axis=\(0, 1\)$", id="axis-list")
+good("median", distinct(2, 3, 4), ref=lambda x: np.median(x, axis=[0, 2]),
+     call=lambda x: sd.median(x, axis=[0, 2]), id="axis-list")
+good("quantile", distinct(2, 3, 4), ref=lambda x: np.quantile(x, 0.3, axis=[2, 1]),
+     call=lambda x: sd.quantile(x, 0.3, axis=[2, 1]), id="axis-list")
+good("percentile", distinct(2, 3), ref=lambda x: np.percentile(x, 70, axis=[1]),
+     call=lambda x: sd.percentile(x, 70, axis=[1]), id="axis-list")
+good("average", normal(2, 3), ref=lambda x: np.average(x, axis=[1]),
+     call=lambda x: sd.average(x, axis=[1]), id="axis-list")
+good("average", normal(2, 3), positive(2, 3), ref=lambda x, w: np.average(x, axis=[0, 1], weights=w),
+     call=lambda x, w: sd.average(x, axis=[0, 1], weights=w), id="axis-list-weights")
+good("flip", normal(2, 3), ref=lambda x: np.flip(x, axis=[1, 0]), call=lambda x: sd.flip(x, axis=[1, 0]),
+     id="axis-list")
+# softmax and log_softmax of a 0-d value at axis 0 or -1 (the default): SciPy's softmax of one
+# value is 1.0 and log_softmax 0.0, in the value's float dtype (float64 for an integer)
+for _name, _value in [("softmax", 1.0), ("log_softmax", 0.0)]:
+    for _kwargs in ({}, {"axis": 0}, {"axis": -1}):
+        good(_name, np.array(0.7), ref=lambda x, axis=-1, r=_value: np.full((), r, np.result_type(x, 0.0)),
+             kwargs=_kwargs, id=f"0d-{_kwargs.get('axis', 'default')}")
+    good(_name, np.array(2.5, np.float32), ref=lambda x, r=_value: np.full((), r, np.result_type(x, 0.0)),
+         id="0d-float32")
+    good(_name, np.array(3), ref=lambda x, r=_value: np.full((), r, np.float64), grad=False, id="0d-int")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a"), axis=1), sd.ShapeError,
+        rf"^{_name}: axis 1 is out of bounds for an array of 0 dimensions", id="0d-axis1")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a"), axis=(0,)), sd.ShapeError,
+        rf"^{_name}: axis 0 is out of bounds for an array of 0 dimensions", id="0d-tuple")
+
 # Operators and methods outside FUNCTIONS, each tied to the function it spells.
 SUGAR_ONLY = {"index"}
 

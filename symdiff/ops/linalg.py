@@ -156,7 +156,10 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> N
                 f"{format_shape(x_.shape)}"
             )
         axis = tuple(range(x_.ndim))
-    if isinstance(axis, (tuple, list)):
+    if isinstance(axis, list):  # NumPy's norm refuses one
+        raise TypeError(f"linalg.norm: axis must be None, an int or a tuple of ints, got the list "
+                        f"{axis!r}; pass axis={tuple(axis)!r}")
+    if isinstance(axis, tuple):
         if len(axis) == 1:
             axis = axis[0]
         elif len(axis) == 2:

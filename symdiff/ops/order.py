@@ -139,7 +139,7 @@ def _quantile(op_name: str, a: Any, q: Any, axis: Any, method: str, keepdims: An
         out = _quantile_dtype(op_name, method, x.dtype, q_dtype, type(q) in (int, float))
     if x.dtype.kind == "b":
         x = astype(x, np.int64)  # sorted as NumPy counts True: 1
-    axes = normalize_axes(op_name, axis, x.ndim)
+    axes = normalize_axes(op_name, axis, x.ndim, lists=True)
     reduced = [x.shape[k] for k in axes]
     named = [d for d in reduced if isinstance(d, str)]
     if named:
