@@ -1814,6 +1814,13 @@ for _name, _value in [("softmax", 1.0), ("log_softmax", 0.0)]:
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a"), axis=(0,)), sd.ShapeError,
         rf"^{_name}: axis 0 is out of bounds for an array of 0 dimensions", id="0d-tuple")
 
+# just below a pole the reflection takes cot(pi x) of x less its nearest integer, exactly: of
+# x - floor(x), -1e-300 became 1.0 (digamma 2.6e16, not 1e300) and -1e-8 lost half its digits
+good("digamma", np.array([-1e-300, -1e-20, -1e-8, -0.9999999, -2.0000001]), ref=_mp(_mpmath.digamma),
+     grad=False, id="just-below-poles")
+good("polygamma", 1, np.array([-1e-150, -1e-8, -2.0000001]),
+     ref=lambda n, x: _mp(lambda t: _mpmath.polygamma(n, t))(x), grad=False, id="just-below-poles")
+
 # Operators and methods outside FUNCTIONS, each tied to the function it spells.
 SUGAR_ONLY = {"index"}
 
