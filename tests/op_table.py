@@ -812,16 +812,16 @@ for _n in (0, 1, 3, 4, -2):
 good("linalg.matrix_power", invertible(2, 3, 3) / 2, 5, ref=np.linalg.matrix_power, id="stack")
 good("linalg.matrix_power", np.array([[1, 2], [3, 4]]), 3, ref=np.linalg.matrix_power, grad=False, id="int")
 bad("linalg.matrix_power", lambda: sd.linalg.matrix_power(v("a", 2, 3), 2), sd.ShapeError,
-    r"matrix_power: last 2 dimensions of the array must be square")
+    r"^linalg.matrix_power: last 2 dimensions of the array must be square")
 bad("linalg.matrix_power", lambda: sd.linalg.matrix_power(v("a", 2, 2), 1.5), TypeError,
-    r"matrix_power: the exponent must be an integer", id="float")
+    r"^linalg.matrix_power: the exponent must be an integer", id="float")
 good("linalg.multi_dot", normal(3), normal(3, 4), normal(4, 2), normal(2),
      call=lambda a, b, c, d: sd.linalg.multi_dot([a, b, c, d]),
      ref=lambda a, b, c, d: np.linalg.multi_dot([a, b, c, d]))
 good("linalg.multi_dot", normal(2, 3), normal(3, 4), call=lambda a, b: sd.linalg.multi_dot([a, b]),
      ref=lambda a, b: np.linalg.multi_dot([a, b]), id="two")
 bad("linalg.multi_dot", lambda: sd.linalg.multi_dot([v("a", 2, 2)]), ValueError,
-    r"multi_dot: expecting at least two arrays")
+    r"^linalg.multi_dot: expecting at least two arrays")
 good("linalg.slogdet", -invertible(3, 3), call=lambda a: sd.linalg.slogdet(a).logabsdet,
      ref=lambda a: np.linalg.slogdet(a).logabsdet, id="negative")
 good("linalg.slogdet", invertible(2, 3, 3) * np.array([1.0, -1.0])[:, None, None],
@@ -829,7 +829,7 @@ good("linalg.slogdet", invertible(2, 3, 3) * np.array([1.0, -1.0])[:, None, None
      zero_grad=True, id="sign")
 for _name in ("inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh"):
     bad(f"linalg.{_name}", lambda f=sd.FUNCTIONS[f"linalg.{_name}"]: f(v("a", 2, 3)), sd.ShapeError,
-        rf"linalg.{_name if _name != 'eigvalsh' else 'eigh'}: expected a square matrix or a stack of "
+        rf"^linalg.{_name}: expected a square matrix or a stack of "
         r"them, shape \(\.\.\., n, n\); got shape \(2, 3\)", id="not-square")
 bad("linalg.inv", lambda: sd.linalg.inv(v("a", 3)), sd.ShapeError, r"linalg.inv: .*got shape \(3,\)",
     id="vector")
@@ -838,7 +838,7 @@ for _name in ("inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "svd", "s
               "solve", "lstsq"):
     bad(f"linalg.{_name}", lambda f=sd.FUNCTIONS[f"linalg.{_name}"], n=_name: (
         f(v("a", 3, 3, dtype="float16"), *([v("b", 3, dtype="float16")] if n in ("solve", "lstsq") else []))),
-        sd.DTypeError, r"linalg\.\w+: float16 matrices are not supported by NumPy's linalg; convert "
+        sd.DTypeError, rf"^linalg\.{_name}: float16 matrices are not supported by NumPy's linalg; convert "
         r"them with astype\('float32'\)", id="float16")
 bad("linalg.cholesky", lambda: sd.linalg.cholesky(v("a", 2, 2, dtype="complex128")), NotImplementedError,
     r"linalg.cholesky: complex matrices are not supported", id="complex")
@@ -1820,6 +1820,18 @@ good("digamma", np.array([-1e-300, -1e-20, -1e-8, -0.9999999, -2.0000001]), ref=
      grad=False, id="just-below-poles")
 good("polygamma", 1, np.array([-1e-150, -1e-8, -2.0000001]),
      ref=lambda n, x: _mp(lambda t: _mpmath.polygamma(n, t))(x), grad=False, id="just-below-poles")
+
+# functions built on other ops report errors under their own name, not that of the op beneath
+for _ord, _shape, _along in [(-np.inf, (0,), "axis 0"), (-1, (3, 0), r"axes \(0, 1\)"),
+                             (-np.inf, (0, 3), r"axes \(0, 1\)"), (-2, (0, 3), r"axes \(0, 1\)")]:
+    bad("linalg.norm", lambda o=_ord, s=_shape: sd.linalg.norm(sd.const(np.zeros(s)), o), sd.ShapeError,
+        rf"^linalg.norm: ord={_ord!r} of shape {re.escape(str(_shape))} along {_along} is the smallest "
+        r"of no values", id=f"empty-{_ord}-{'x'.join(map(str, _shape))}")
+bad("linalg.multi_dot", lambda: sd.linalg.multi_dot([v("a", 3), v("b", 3, 4), v("c", 2, 2)]), sd.ShapeError,
+    r"^linalg.multi_dot: arrays 1 and 2, of shapes \(3, 4\) and \(2, 2\), do not align \(4 vs 2\)",
+    id="misaligned")
+bad("linalg.matrix_power", lambda: sd.linalg.matrix_power(v("a", 2, 2, dtype="float16"), -1), sd.DTypeError,
+    r"^linalg.matrix_power: float16 matrices are not supported", id="float16-inverse")
 
 # Operators and methods outside FUNCTIONS, each tied to the function it spells.
 SUGAR_ONLY = {"index"}
