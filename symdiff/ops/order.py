@@ -129,8 +129,10 @@ def _quantile(op_name: str, a: Any, q: Any, axis: Any, method: str, keepdims: An
         raise ValueError(f"{op_name}: q must be in the range [0, {scale:g}], got {bad!r}")
     x = as_node(a)
     if x.dtype.kind == "c":
-        raise DTypeError(f"{op_name}: complex values have no order; take the quantiles of "
-                         "real(x) or abs(x)")
+        # NumPy sorts complex values by real part, then imaginary part; sort refuses them
+        raise DTypeError(f"{op_name}: complex values are not supported: NumPy orders them by real "
+                         "part, then imaginary part, and symdiff's sort, which this is built on, "
+                         f"does not sort complex values; take the {op_name} of real(x) or abs(x)")
     if mean_of_two:  # np.mean's dtype
         out = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
     else:
