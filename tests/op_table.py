@@ -1834,6 +1834,25 @@ bad("linalg.multi_dot", lambda: sd.linalg.multi_dot([v("a", 3), v("b", 3, 4), v(
 bad("linalg.matrix_power", lambda: sd.linalg.matrix_power(v("a", 2, 2, dtype="float16"), -1), sd.DTypeError,
     r"^linalg.matrix_power: float16 matrices are not supported", id="float16-inverse")
 
+# einsum's sublist form: operands and lists of integer labels (0-51) alternate, then the output's
+good("einsum", normal(2, 3), [0, 1], normal(3, 4), [1, 2], [0, 2], ref=np.einsum, id="sublist")
+good("einsum", normal(2, 3), [0, 1], normal(3, 4), (1, 2), ref=np.einsum, id="sublist-implicit")
+good("einsum", normal(2, 3), (np.int64(30), 1), ref=np.einsum, id="sublist-implicit-order")
+good("einsum", normal(3, 3), [51, 51], [], ref=np.einsum, id="sublist-trace")
+good("einsum", normal(5, 2, 3), [Ellipsis, 0, 1], normal(2, 3), [0, 1], [Ellipsis], ref=np.einsum,
+     id="sublist-ellipsis")
+good("einsum", np.array([[1, 2], [3, 4]]), [0, 1], np.array([5, 6]), [1], ref=np.einsum, grad=False,
+     id="sublist-int")
+bad("einsum", lambda: sd.einsum(v("a", 2, 3), [52, 1]), ValueError,
+    r"^einsum: subscript 52 in \[52, 1\] is not within the valid range \[0, 52\)", id="sublist-range")
+bad("einsum", lambda: sd.einsum(v("a", 2, 3), [True, 1]), TypeError,
+    r"^einsum: each subscript must be an integer or Ellipsis, got True in \[True, 1\]", id="sublist-bool")
+bad("einsum", lambda: sd.einsum(v("a", 2, 3), 5), TypeError,
+    r"^einsum: the subscripts for each operand must be a list or a tuple \(the sublist form\), got 5",
+    id="sublist-not-a-list")
+bad("einsum", lambda: sd.einsum(v("a", 2, 3), [0]), sd.ShapeError,
+    r"^einsum 'A': subscripts 'A' for an operand of 2 dimensions", id="sublist-too-few")
+
 # Operators and methods outside FUNCTIONS, each tied to the function it spells.
 SUGAR_ONLY = {"index"}
 
