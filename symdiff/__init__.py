@@ -23,12 +23,16 @@ from .interop.dot import to_dot
 from .interop.draw import Drawing, draw
 from .interop.explain import Explanation, ZeroGradient, explain, why_zero
 from .interop.graph import to_networkx
-from .interop import jupyter as _jupyter  # noqa: F401 - installs Node._repr_latex_
 from .interop.latex import latex
 from .ir import Node, Type, live_node_count
 from .ops import *  # noqa: F403 - the op library is the public function namespace
 from .ops import FUNCTIONS, const, symbols, var
 from .parse import parse
+
+# imported for its effect: it installs Node._repr_latex_, Jupyter's rendered math
+from .interop import jupyter as _jupyter
+
+del _jupyter
 
 __version__ = "0.1.0"
 

@@ -102,7 +102,7 @@ def test_rosenbrock_hessian_fills_one_array_and_matches_the_evaluator(n):
     body = _body(fn.source)
     # one n x n array, no full matrix per diagonal, no adding of full matrices
     assert body.count("np.zeros(") == 1
-    assert "np.diag(" not in body and "diagonal_embed(" not in body
+    assert "np.diag(" not in body and "diagonal_embed_kernel(" not in body
     assert len(re.findall(rf"\.reshape\(-1\)\[[^\]]*:{n + 1}\] \+=", body)) == 3
     x = np.random.default_rng(n).standard_normal(n)
     got = fn(x)
@@ -195,7 +195,7 @@ def test_codegen_and_evaluator_equal_numpy_adding_full_arrays(name, shape, terms
         expr, want, values = _build(shape, terms, dtypes, rng)
         source = _check(expr, values, want)
     body = _body(source)
-    assert body.count("np.zeros(") == 1 and "np.diag(" not in body and "diagonal_embed(" not in body
+    assert body.count("np.zeros(") == 1 and "np.diag(" not in body and "diagonal_embed_kernel(" not in body
 
 
 def test_a_sum_starting_as_a_dead_array_of_its_own_writes_into_it():

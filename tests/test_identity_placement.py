@@ -180,7 +180,7 @@ def test_generated_code_writes_into_the_placed_jacobian():
     j = sd.jacobian(W @ x, W)
     e = sd.simplify(2.0 * j + 1.0)
     src = sd.codegen(e, inputs=[x])
-    assert "diagonal_embed(" in src and "np.array(" not in src.split("def f(")[-1]
+    assert "diagonal_embed_kernel(" in src and "np.array(" not in src.split("def f(")[-1]
     xv = rng.normal(size=4)
     got = sd.compile(e, inputs=[x])(xv)
     np.testing.assert_array_equal(got, sd.evaluate(2.0 * j + 1.0, {"x": xv}, simplify=False))

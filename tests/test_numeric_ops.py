@@ -136,6 +136,26 @@ def test_gammaln_poles_and_dtypes():
     assert sd.erf(sd.var("i", (2,), "int64")).dtype == np.float64
 
 
+
+def test_gammaln_and_digamma_at_poles_infinities_and_nan_are_scipys():
+    # scipy.special's values (1.17), hard-coded: gammaln(-inf) is -inf (|Gamma| between the
+    # poles falls to 0), where math.lgamma gives inf; digamma is +-inf at -+0 (the side of the
+    # pole) and nan at the other poles and at -inf
+    points = np.array([-np.inf, -3.0, -1.0, -0.0, 0.0, np.inf, np.nan])
+    want = {
+        sd.gammaln: [-np.inf, np.inf, np.inf, np.inf, np.inf, np.inf, np.nan],
+        sd.digamma: [np.nan, np.nan, np.nan, np.inf, -np.inf, np.inf, np.nan],
+    }
+    x, s = sd.var("x", points.shape), sd.var("s")
+    for f, values in want.items():
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            np.testing.assert_array_equal(sd.evaluate(f(x), {"x": points}), values)
+            np.testing.assert_array_equal(sd.compile(f(x))(points), values)
+            one = sd.compile(f(s))  # the scalar path: math.lgamma, falling back to the kernel
+            for t, w in zip(points, values):
+                np.testing.assert_array_equal(one(float(t)), w)
+
 def test_gammaln_beyond_float64s_range_is_inf_not_an_error():
     # math.lgamma raises OverflowError past about 2.6e305, which escaped from evaluation
     x, s = sd.var("x", (4,)), sd.var("s")

@@ -631,10 +631,15 @@ def lone_axis_of_0d(axis: Any, ndim: int) -> bool:
     return ndim == 0 and not isinstance(axis, (tuple, list)) and index_int(axis) in (0, -1)
 
 
-def normalize_axes(op_name: str, axis: Any, ndim: int) -> tuple[int, ...]:
-    """``None`` means every axis; negative axes count from the end; repeats are errors."""
+def normalize_axes(op_name: str, axis: Any, ndim: int, lists: bool = False) -> tuple[int, ...]:
+    """``None`` means every axis; negative axes count from the end; repeats are errors. A list
+    is taken only with ``lists``, as NumPy's functions that read ``axis`` with
+    ``normalize_axis_tuple`` (median, quantile, average, flip); its reductions refuse one."""
     if axis is None:
         return tuple(range(ndim))
+    if isinstance(axis, list) and not lists:
+        raise TypeError(f"{op_name}: axis must be an int or a tuple of ints, got the list {axis!r}; "
+                        f"pass a tuple, axis={tuple(axis)!r}")
     items = axis if isinstance(axis, (tuple, list)) else (axis,)
     axes = tuple(normalize_axis(op_name, a, ndim) for a in items)
     if len(set(axes)) != len(axes):

@@ -98,7 +98,7 @@ class EighValues(_MatrixOp):
         return (self.uplo,)
 
     def infer(self, x: Type) -> Type:
-        return Type(_square("linalg.eigh", x), x.shape[:-1])
+        return Type(_square("linalg.eigvalsh", x), x.shape[:-1])
 
     def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
         return f"np.linalg.eigvalsh({args[0]}, UPLO={self.uplo!r})"

@@ -77,7 +77,7 @@ class Diagonal(Op):
 
 
 @helper
-def diagonal_embed(g, shape, offset, axis1, axis2):  # type: ignore[no-untyped-def]
+def diagonal_embed_kernel(g, shape, offset, axis1, axis2):  # type: ignore[no-untyped-def]
     # zeros of `shape` with g written along the diagonal that np.diagonal(out, offset, axis1,
     # axis2) reads: the transpose of np.diagonal
     out = np.zeros(shape, dtype=np.result_type(g))
@@ -115,7 +115,7 @@ class DiagonalEmbed(Op):
     def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
         if self.is_diag():
             return f"np.diag({args[0]}{f', {self.offset}' if self.offset else ''})"
-        return (f"diagonal_embed({args[0]}, {_dims_src(self.shape, dim)}, {self.offset}, "
+        return (f"diagonal_embed_kernel({args[0]}, {_dims_src(self.shape, dim)}, {self.offset}, "
                 f"{self.axis1}, {self.axis2})")
 
     def text(self, args: Sequence[str]) -> str:

@@ -212,7 +212,7 @@ def flip(m: Any, axis: Any = None) -> Node:
     flip(x, axis=1)
     """
     x = as_node(m)
-    axes = normalize_axes("flip", axis, x.ndim)
+    axes = normalize_axes("flip", axis, x.ndim, lists=True)
     return Node(Flip(axes), (x,)) if axes else x
 
 

@@ -38,14 +38,14 @@ from ..errors import ShapeError
 from ..ir import Dim, Node, format_shape
 from .base import as_node, normalize_axis
 
-# the ops of the functions below are importable from here too: graphs pickled when they lived
-# in this module name them so
-from .decompositions import (  # noqa: F401
+# the ops of the functions below are importable from here too (listed in __all__): graphs
+# pickled when they lived in this module name them so
+from .decompositions import (
     Cholesky, EighResult, EighValues, EighVectors, LstsqResult, Pinv, QrQ, QrR, QRResult,
     SingularValues, SVDResult, SvdU, SvdVh, cholesky, eigh, eigvalsh, lstsq, pinv, qr, svd, svdvals,
 )
 from .elementwise import abs, astype, not_equal, power, where
-from .matrix import (  # noqa: F401
+from .matrix import (
     Det, Inv, SlogdetLog, SlogdetResult, SlogdetSign, Solve, abs_, det, inv, matrix_power,
     multi_dot, slogdet, solve,
 )
@@ -54,9 +54,12 @@ from .reduce import Reduction, max, min, sum
 from .shape import reshape, transpose
 
 __all__ = [
-    "Einsum", "MatMul", "cholesky", "det", "dot", "eigh", "eigvalsh", "einsum", "inner", "inv",
-    "kron", "lstsq", "matmul", "norm", "outer", "pinv", "qr", "slogdet", "solve", "svd", "svdvals",
-    "tensordot", "vdot",
+    "cholesky", "det", "dot", "eigh", "eigvalsh", "einsum", "inner", "inv", "kron", "lstsq",
+    "matmul", "matrix_power", "multi_dot", "norm", "outer", "pinv", "qr", "slogdet", "solve",
+    "svd", "svdvals", "tensordot", "vdot",
+    # ops, importable from here for pickled graphs
+    "Cholesky", "Det", "EighValues", "EighVectors", "Einsum", "Inv", "MatMul", "Pinv", "QrQ", "QrR",
+    "SingularValues", "SlogdetLog", "SlogdetSign", "Solve", "SvdU", "SvdVh",
 ]
 
 
@@ -86,6 +89,19 @@ def _euclidean(x: Node, axes: Sequence[int], keepdims: bool) -> Node:
     return Node(EuclideanNorm(tuple(sorted(axes)), bool(keepdims)), (x,))
 
 
+def _smallest(values: Node, axis: int, keepdims: bool, x: Node, ord: Any, along: Any) -> Node:
+    """``min`` of ``values`` along ``axis``, for a norm of ``x`` along the axes ``along``:
+    refused when the axis is empty, as NumPy refuses the minimum of no values, with the error
+    naming norm (``min``'s would name the function norm is built on)."""
+    if values.shape[axis] == 0:
+        raise ShapeError(
+            f"linalg.norm: ord={ord!r} of shape {format_shape(x.shape)} along "
+            f"{'axes' if isinstance(along, tuple) else 'axis'} {along!r} is "
+            "the smallest of no values, which is not defined (NumPy raises ValueError)"
+        )
+    return min(values, axis=axis, keepdims=keepdims)
+
+
 def _vector_norm(x: Node, ord: Any, axis: int, keepdims: bool) -> Node:
     if ord is None or (not isinstance(ord, str) and ord == 2):
         return _euclidean(x, (axis,), keepdims)
@@ -96,7 +112,7 @@ def _vector_norm(x: Node, ord: Any, axis: int, keepdims: bool) -> Node:
         initial = 0 if x.shape[axis] == 0 else None
         return max(abs(x), axis=axis, keepdims=keepdims, initial=initial)
     if ord == -np.inf:
-        return min(abs(x), axis=axis, keepdims=keepdims)
+        return _smallest(abs(x), axis, keepdims, x, ord, axis)
     if ord == 0:
         return sum(astype(not_equal(x, 0), x.dtype), axis=axis, keepdims=keepdims)
     if ord == 1:
@@ -118,13 +134,19 @@ def _matrix_norm(x: Node, ord: Any, axes: tuple[int, int], keepdims: bool) -> No
         sums = sum(abs(x), axis=inner_axis, keepdims=True)
         # NumPy's largest sum starts from 0, so a matrix of no columns (rows) has norm 0
         initial = 0 if ord > 0 and x.shape[outer_axis] == 0 else None
-        out = (max if ord > 0 else min)(sums, axis=outer_axis, keepdims=True, initial=initial)
+        if ord > 0:
+            out = max(sums, axis=outer_axis, keepdims=True, initial=initial)
+        else:
+            out = _smallest(sums, outer_axis, True, x, ord, axes)
         return out if keepdims else reshape(out, tuple(d for k, d in enumerate(x.shape) if k not in axes))
     if ord in ("nuc", 2, -2):
         rest = [k for k in range(x.ndim) if k not in axes]
         sv = svdvals(transpose(x, (*rest, row, col)))
         initial = 0 if ord == 2 and sv.shape[-1] == 0 else None  # as for ord=1 and inf
-        out = {"nuc": sum, 2: max, -2: min}[ord](sv, axis=-1, initial=initial)
+        if ord == -2:
+            out = _smallest(sv, -1, False, x, ord, axes)
+        else:
+            out = {"nuc": sum, 2: max}[ord](sv, axis=-1, initial=initial)
         if keepdims:
             out = reshape(out, tuple(1 if k in axes else d for k, d in enumerate(x.shape)))
         return out
@@ -153,7 +175,10 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> N
                 f"{format_shape(x_.shape)}"
             )
         axis = tuple(range(x_.ndim))
-    if isinstance(axis, (tuple, list)):
+    if isinstance(axis, list):  # NumPy's norm refuses one
+        raise TypeError(f"linalg.norm: axis must be None, an int or a tuple of ints, got the list "
+                        f"{axis!r}; pass axis={tuple(axis)!r}")
+    if isinstance(axis, tuple):
         if len(axis) == 1:
             axis = axis[0]
         elif len(axis) == 2:

@@ -192,15 +192,17 @@ def matrix_power(a: Any, n: int) -> Node:
     """
     x = as_node(a)
     if not isinstance(n, (int, np.integer)) or isinstance(n, (bool, np.bool_)):
-        raise TypeError(f"matrix_power: the exponent must be an integer, got {type(n).__name__}")
+        raise TypeError(f"linalg.matrix_power: the exponent must be an integer, got {type(n).__name__}")
     if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
-        raise ShapeError(f"matrix_power: last 2 dimensions of the array must be square, got shape "
+        raise ShapeError(f"linalg.matrix_power: last 2 dimensions of the array must be square, got shape "
                          f"{format_shape(x.shape)}")
     if n == 0:
         k = x.shape[-1]
         if not isinstance(k, int):
-            raise NotImplementedError(f"matrix_power: the identity needs a static size, not {k!r}")
+            raise NotImplementedError(f"linalg.matrix_power: the identity needs a static size, not {k!r}")
         return broadcast_to(const(np.eye(k, dtype=x.dtype)), x.shape)
+    if n < 0:  # checked here so the error names the function called, not inv
+        _float_dtype("linalg.matrix_power", x.type, True)
     base = inv(x) if n < 0 else x
     n = abs_(int(n))
     if n <= 3:
@@ -225,11 +227,17 @@ def multi_dot(arrays: Sequence[Any], *, out: Any = None) -> Node:
     no_out("linalg.multi_dot", out)
     nodes = [as_node(a) for a in arrays]
     if len(nodes) < 2:
-        raise ValueError("multi_dot: expecting at least two arrays")
+        raise ValueError("linalg.multi_dot: expecting at least two arrays")
     for k, m in enumerate(nodes):
         if m.ndim != 2 and not (m.ndim == 1 and k in (0, len(nodes) - 1)):
-            raise ShapeError(f"multi_dot: array {k} has {m.ndim} dimensions; only the first and last "
-                             "may be 1-d, the others must be 2-d")
+            raise ShapeError(f"linalg.multi_dot: array {k} has {m.ndim} dimensions; only the first "
+                             "and last may be 1-d, the others must be 2-d")
+    for k, (a, b) in enumerate(zip(nodes, nodes[1:])):
+        if a.shape[-1] != b.shape[0]:  # checked here so the error names the function called
+            raise ShapeError(
+                f"linalg.multi_dot: arrays {k} and {k + 1}, of shapes {format_shape(a.shape)} and "
+                f"{format_shape(b.shape)}, do not align ({a.shape[-1]!r} vs {b.shape[0]!r})"
+            )
     out = nodes[0]
     for m in nodes[1:]:
         out = dot(out, m)

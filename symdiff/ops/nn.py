@@ -9,7 +9,9 @@ import numpy as np
 
 from ..errors import DTypeError, ShapeError
 from ..ir import Dim, Node, Op, Type, check_shape
-from .base import as_node, dtype_by_running, helper, normalize_axes, normalize_axis, numeric_dtype
+from .base import (
+    as_node, dtype_by_running, helper, lone_axis_of_0d, normalize_axes, normalize_axis, numeric_dtype,
+)
 from .elementwise import exp, exp_float  # noqa: F401 - exp_float: a helper the kernels call
 from .reduce import logsumexp, max_shift, sum  # noqa: F401 - max_shift: the kernels call it
 
@@ -69,13 +71,14 @@ class LogSoftmax(_AxisOp):
 def _several_axes(op_name: str, x: Node, axis: Any) -> tuple[int, ...] | None:
     """The normalized axes when ``axis`` names several (a tuple, or None for every axis, as
     SciPy's and JAX's softmax take), else None: one axis is the op's own, several are written
-    with ``logsumexp``. A 0-d array under None is its own one element (``logsumexp`` over no
-    axes is the array itself), so its softmax is 1, as SciPy's."""
-    if axis is None:
+    with ``logsumexp``. A 0-d array under None, or a lone axis 0 or -1 (the default), is its own
+    one element (``logsumexp`` over no axes is the array itself), so its softmax is 1 and its
+    log_softmax 0, as SciPy's (nan at +-inf and nan, as SciPy's x - max(x))."""
+    if axis is None or lone_axis_of_0d(axis, x.ndim):
         return tuple(range(x.ndim)) if x.ndim != 1 else None
     if not isinstance(axis, (tuple, list)):
         return None
-    axes = normalize_axes(op_name, axis, x.ndim)
+    axes = normalize_axes(op_name, axis, x.ndim)  # refuses a list, as SciPy's
     if not axes:
         raise ShapeError(f"{op_name}: axis must name at least one axis, got {axis!r}")
     return axes if len(axes) > 1 else None
@@ -86,7 +89,7 @@ def _one_axis(op_name: str, x: Node, axis: Any) -> int:
     None for a vector."""
     if axis is None:
         return 0
-    return normalize_axis(op_name, axis[0] if isinstance(axis, (tuple, list)) else axis, x.ndim)
+    return normalize_axis(op_name, axis[0] if isinstance(axis, tuple) else axis, x.ndim)
 
 
 def softmax(x: Any, axis: Any = -1) -> Node:

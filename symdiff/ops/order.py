@@ -129,8 +129,10 @@ def _quantile(op_name: str, a: Any, q: Any, axis: Any, method: str, keepdims: An
         raise ValueError(f"{op_name}: q must be in the range [0, {scale:g}], got {bad!r}")
     x = as_node(a)
     if x.dtype.kind == "c":
-        raise DTypeError(f"{op_name}: complex values have no order; take the quantiles of "
-                         "real(x) or abs(x)")
+        # NumPy sorts complex values by real part, then imaginary part; sort refuses them
+        raise DTypeError(f"{op_name}: complex values are not supported: NumPy orders them by real "
+                         "part, then imaginary part, and symdiff's sort, which this is built on, "
+                         f"does not sort complex values; take the {op_name} of real(x) or abs(x)")
     if mean_of_two:  # np.mean's dtype
         out = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
     else:
@@ -139,7 +141,7 @@ def _quantile(op_name: str, a: Any, q: Any, axis: Any, method: str, keepdims: An
         out = _quantile_dtype(op_name, method, x.dtype, q_dtype, type(q) in (int, float))
     if x.dtype.kind == "b":
         x = astype(x, np.int64)  # sorted as NumPy counts True: 1
-    axes = normalize_axes(op_name, axis, x.ndim)
+    axes = normalize_axes(op_name, axis, x.ndim, lists=True)
     reduced = [x.shape[k] for k in axes]
     named = [d for d in reduced if isinstance(d, str)]
     if named:

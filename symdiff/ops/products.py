@@ -298,9 +298,40 @@ def _to_numpy_subscripts(terms: Sequence[str], out: str) -> str:
     return ",".join(terms) + "->" + out
 
 
-def einsum(subscripts: str, *operands: Any, out: Any = None, dtype: Any = None, order: str = "K",
+def _sublist_subscripts(args: Sequence[Any]) -> tuple[str, list[Any]]:
+    """NumPy's sublist form ``einsum(a, [0, 1], b, [1, 2], [0, 2])`` as a subscripts string and
+    the operands: label k is the k-th of NumPy's 52 letters (0 is 'A', 26 is 'a'), so implicit
+    output keeps NumPy's order; ``Ellipsis`` is ``...``."""
+
+    def letters(labels: Any) -> str:
+        if not isinstance(labels, (list, tuple)):
+            raise TypeError(f"einsum: the subscripts for each operand must be a list or a tuple "
+                            f"(the sublist form), got {labels!r}")
+        text = ""
+        for k in labels:
+            if k is Ellipsis:
+                text += "..."
+                continue
+            if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)):
+                raise TypeError(f"einsum: each subscript must be an integer or Ellipsis, got {k!r} "
+                                f"in {labels!r}")
+            if not 0 <= k < 52:
+                raise ValueError(f"einsum: subscript {k} in {labels!r} is not within the valid range "
+                                 "[0, 52)")
+            text += (_UPPER + _LOWER)[k]
+        return text
+
+    pairs = args[: len(args) - len(args) % 2]
+    terms = ",".join(letters(labels) for labels in pairs[1::2])
+    if len(args) % 2:
+        terms += "->" + letters(args[-1])
+    return terms, list(pairs[0::2])
+
+
+def einsum(subscripts: Any, *operands: Any, out: Any = None, dtype: Any = None, order: str = "K",
            casting: str = "safe", optimize: Any = False) -> Node:
-    """Einstein summation, as ``np.einsum`` (explicit or implicit output, ``...`` anywhere).
+    """Einstein summation, as ``np.einsum`` (explicit or implicit output, ``...`` anywhere),
+    subscripts given as a string or in NumPy's sublist form, ``einsum(a, [0, 1], b, [1, 2])``.
 
     ``optimize``, ``order`` and ``casting`` are accepted as NumPy's code passes them and change
     nothing (a graph has no contraction order or memory layout); ``out`` and ``dtype`` raise
@@ -311,8 +342,8 @@ def einsum(subscripts: str, *operands: Any, out: Any = None, dtype: Any = None, 
     no_out("einsum", out)
     if dtype is not None:
         raise NotImplementedError(f"einsum: the argument 'dtype' is not supported (got {dtype!r})")
-    if not isinstance(subscripts, str):
-        raise TypeError("einsum: the first argument must be the subscripts string")
+    if not isinstance(subscripts, str):  # the sublist form: operands and their labels alternate
+        subscripts, operands = _sublist_subscripts((subscripts, *operands))  # type: ignore[assignment]
     nodes = [as_node(o) for o in operands]
     text, back = _without_capitals(subscripts)
     try:

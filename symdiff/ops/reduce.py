@@ -13,8 +13,8 @@ import numpy as np
 from ..ir import Dim, Node, Op, Shape, Type, format_shape
 from ..errors import DTypeError, ShapeError
 from .base import (
-    as_node, dim_size, dtype_by_running, helper, lone_axis_of_0d, no_out, normalize_axes,
-    numeric_dtype,
+    as_node, dim_size, dtype_by_running, helper, index_int, lone_axis_of_0d, no_out,
+    normalize_axes, numeric_dtype,
 )
 from .elementwise import astype, equal, exp, exp_float, maximum, minimum, sqrt, where
 from .numeric import conj, real
@@ -339,7 +339,7 @@ def min(x: Any, axis: Any = None, keepdims: bool = False, *, out: Any = None,  #
 
 def _not_two_values(name: str, elementwise: str, axis: Any) -> None:
     # max(x, y) in Python's sense: NumPy's max takes an axis there; say which function is meant
-    if isinstance(axis, (Node, float, np.ndarray)):
+    if isinstance(axis, (Node, float)) or (isinstance(axis, np.ndarray) and index_int(axis) is None):
         raise TypeError(f"{name}: axis must be an int or a tuple of ints, got {axis!r}; for the "
                         f"elementwise {elementwise} of two arrays use {elementwise}(a, b)")
 
@@ -536,15 +536,15 @@ def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = Fals
         raise NotImplementedError("average: the argument 'returned' is not supported; "
                                   "compute the weight sum with sd.sum(weights, axis)")
     a = as_node(a)
+    axes = normalize_axes("average", axis, a.ndim, lists=True)
     if weights is None:
-        return _mean(a, axis, keepdims)
+        return _mean(a, axes, keepdims)
     w = as_node(weights, like=a)
     if a.dtype.kind in "iub":
         dt = np.result_type(a.dtype, w.dtype, np.float64)
     else:
         dt = np.result_type(a.dtype, w.dtype)
     a, w = astype(a, dt), astype(w, dt)
-    axes = normalize_axes("average", axis, a.ndim)
     if w.shape != a.shape:
         if axis is None:
             raise ShapeError(

@@ -257,7 +257,7 @@ class TakeAlongAxis(Op):
 
 
 @helper
-def add_along_axis(g, indices, shape, axis, accumulate):  # type: ignore[no-untyped-def]
+def add_along_axis_kernel(g, indices, shape, axis, accumulate):  # type: ignore[no-untyped-def]
     # zeros of `shape` with g added where np.take_along_axis(out, indices, axis) reads: its
     # transpose. Repeated indices add up (np.add.at) unless they are known to be a permutation.
     out = np.zeros(shape, dtype=np.result_type(g))
@@ -297,7 +297,7 @@ class AddAlongAxis(Op):
         return Type(g.dtype, self.shape)
 
     def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
-        return (f"add_along_axis({args[0]}, {args[1]}, {_dims_src(self.shape, dim)}, {self.axis}, "
+        return (f"add_along_axis_kernel({args[0]}, {args[1]}, {_dims_src(self.shape, dim)}, {self.axis}, "
                 f"{self.accumulate})")
 
     def text(self, args: Sequence[str]) -> str:

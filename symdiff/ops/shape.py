@@ -641,7 +641,7 @@ class Index(Op):
 
 
 @helper
-def index_add(g, shape, index, accumulate):  # type: ignore[no-untyped-def]
+def index_add_kernel(g, shape, index, accumulate):  # type: ignore[no-untyped-def]
     # zeros of `shape` with g added at `index` (np.add.at sums repeated array indices)
     out = np.zeros(shape, dtype=np.result_type(g))
     if accumulate:
@@ -672,7 +672,7 @@ class IndexAdd(Op):
     def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
         accumulate = any(it[0] == "a" for it in self.spec)
         idx = _index_src(self.spec, args[1:], False)
-        return f"index_add({args[0]}, {_dims_src(self.shape, dim)}, {idx}, {accumulate})"
+        return f"index_add_kernel({args[0]}, {_dims_src(self.shape, dim)}, {idx}, {accumulate})"
 
     def text(self, args: Sequence[str]) -> str:
         # s_[...] is NumPy's notation for an index as a value (np.s_), which the parser reads

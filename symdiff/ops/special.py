@@ -10,7 +10,7 @@ least 12, then sums the asymptotic (Bernoulli) series; negative arguments use th
 formula. Relative accuracy is about 1e-15 away from the zero of ``digamma`` near 1.46.
 
 Integer inputs give float64, float32 stays float32. ``gammaln`` is log|Gamma(x)| (as SciPy's)
-and is +inf at the poles 0, -1, -2, ...; ``gamma`` is +-inf at +-0 and nan at the other poles,
+and is +inf at the poles 0, -1, -2, ... and -inf at -inf; ``gamma`` is +-inf at +-0 and nan at the other poles,
 as SciPy's; ``digamma``/``polygamma`` are inf or nan there.
 SymPy's ``loggamma`` agrees with ``gammaln`` for x > 0 only (it is complex for x < 0).
 """
@@ -47,7 +47,8 @@ def erfc_kernel(x):  # type: ignore[no-untyped-def]
 def gamma_kernel(x, log):  # type: ignore[no-untyped-def]
     # Gamma(x) with math.gamma, or log|Gamma(x)| (gammaln) with math.lgamma when log. Both raise
     # at the poles 0, -1, -2, ... (and -inf): log|Gamma| is +inf there, and Gamma, as SciPy's,
-    # +-inf at +-0 (the side it is approached from) and nan at the others. Beyond float64's
+    # +-inf at +-0 (the side it is approached from) and nan at the others. At -inf, SciPy's
+    # log|Gamma| is -inf (|Gamma| between the poles falls to 0) and its Gamma nan. Beyond float64's
     # range (Gamma above x = 171.62..., log Gamma above about 2.6e305) both are inf.
     x = np.asarray(x)
     t = x.astype(np.float64)
@@ -60,7 +61,7 @@ def gamma_kernel(x, log):  # type: ignore[no-untyped-def]
         except OverflowError:  # Gamma of a tiny negative number is -inf
             return math.inf if log else math.copysign(math.inf, v)
 
-    at_pole = np.inf if log else np.where(t == 0, np.copysign(np.inf, t), np.nan)
+    at_pole = np.where(t == -np.inf, -np.inf, np.inf) if log else np.where(t == 0, np.copysign(np.inf, t), np.nan)
     with np.errstate(over="ignore"):  # inf is the value; in float32 Gamma is inf above 35.04
         out = np.asarray(np.frompyfunc(value, 1, 1)(np.where(pole, 1.0, t)), dtype=np.float64)
         return np.where(pole, at_pole, out).astype(np.result_type(x.dtype, 0.0))
@@ -102,8 +103,9 @@ def polygamma_kernel(x, n):  # type: ignore[no-untyped-def]
             for _ in range(n):
                 poly = -np.polynomial.polynomial.polymul([1.0, 0.0, 1.0], np.polynomial.polynomial.polyder(poly))
             ts = np.where(negative, t, 0.5)
-            # cot(pi x) has period 1: of x - floor(x) (exact), since pi * x rounds at x's size
-            frac = ts - np.floor(ts)
+            # cot(pi x) has period 1: of x - round(x) (exact, in [-1/2, 1/2]: x - floor(x) would
+            # round a tiny negative x to 1), since pi * x rounds at x's size
+            frac = ts - np.round(ts)
             cot = np.cos(math.pi * frac) / np.sin(math.pi * frac)
             reflected = sign * out - math.pi ** (n + 1) * np.polynomial.polynomial.polyval(cot, poly)
             reflected = np.where(ts == np.floor(ts), np.nan, reflected)  # the poles -1, -2, ...
@@ -153,7 +155,7 @@ class Gamma(_Real):
 
 class Gammaln(_Real):
     name, numpy = "gammaln", "gamma_kernel({0}, log=True)"
-    math = "math.lgamma({0})"
+    math = "(-math.inf if {0} == -math.inf else math.lgamma({0}))"  # SciPy's; math.lgamma's is inf
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         return (g * Node(Polygamma(0), (x,)),)
