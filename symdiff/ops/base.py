@@ -522,6 +522,12 @@ def const_value(node: Node) -> np.ndarray | None:
     return node.op.value if isinstance(node.op, Const) else None
 
 
+def constant_equals(node: Node, value: int) -> bool:
+    """Whether ``node`` is a constant of one element equal to ``value`` (``1.0``, ``[1]``)."""
+    v = const_value(node)
+    return v is not None and v.size == 1 and bool(v.reshape(()) == value)
+
+
 def is_python_scalar(v: Any) -> bool:
     return isinstance(v, (bool, int, float, complex)) and not isinstance(v, np.generic)
 

@@ -10,7 +10,7 @@ stable form, so a gradient is as stable as the function it came from.
 from __future__ import annotations
 
 from ..ir import Node
-from .base import Const
+from .base import Const, constant_equals
 from .elementwise import Add, Div, Exp, Log, Log1p, Neg, Pow, Sigmoid, Sub, negative, sigmoid, softplus
 from .nn import Softmax, log_softmax, softmax
 from .numeric import Exp2, Log2, logaddexp, logaddexp2
@@ -18,11 +18,6 @@ from .reduce import LogSumExp, Sum
 
 HEADS = (Log, Log1p, Log2, Div, Pow)
 """The op types at the root of every form below (a cheap test before ``stable_form``)."""
-
-
-def _is_one(n: Node, value: int = 1) -> bool:
-    v = n.op.value if isinstance(n.op, Const) else None
-    return v is not None and v.size == 1 and bool(v.reshape(()) == value)
 
 
 def _written_out(node: Node) -> tuple[Node | None, Node | None]:
@@ -33,11 +28,11 @@ def _written_out(node: Node) -> tuple[Node | None, Node | None]:
     derivatives are ``inf / inf`` for x past about 709; the others overflow themselves."""
     a, b = node.inputs
     if isinstance(node.op, Pow):
-        x = _exp_plus_one(a) if isinstance(a.op, Add) and _is_one(b, -1) else None
+        x = _exp_plus_one(a) if isinstance(a.op, Add) and constant_equals(b, -1) else None
         return (sigmoid(negative(x)), x) if x is not None else (None, None)
     if isinstance(b.op, Add):
         x = _exp_plus_one(b)
-        if x is not None and _is_one(a):
+        if x is not None and constant_equals(a, 1):
             return sigmoid(negative(x)), x
         if x is not None and isinstance(a.op, Exp) and a.inputs[0] is x:
             return sigmoid(x), x
@@ -52,9 +47,9 @@ def _written_out(node: Node) -> tuple[Node | None, Node | None]:
 def _exp_plus_one(a: Node) -> Node | None:
     """x when ``a`` is ``1 + exp(x)`` or ``exp(x) + 1``."""
     u, v = a.inputs
-    if _is_one(u) and isinstance(v.op, Exp):
+    if constant_equals(u, 1) and isinstance(v.op, Exp):
         return v.inputs[0]
-    if _is_one(v) and isinstance(u.op, Exp):
+    if constant_equals(v, 1) and isinstance(u.op, Exp):
         return u.inputs[0]
     return None
 
@@ -117,7 +112,7 @@ def stable_parts(node: Node) -> tuple[Node, tuple[Node, ...]] | None:
         if isinstance(a.op, Sigmoid):
             x = a.inputs[0]
             out = negative(softplus(negative(x)))
-        elif isinstance(a.op, Sub) and _is_one(a.inputs[0]) and isinstance(a.inputs[1].op, Sigmoid):
+        elif isinstance(a.op, Sub) and constant_equals(a.inputs[0], 1) and isinstance(a.inputs[1].op, Sigmoid):
             x = a.inputs[1].inputs[0]
             out = negative(softplus(x))
         elif inner is not None:
