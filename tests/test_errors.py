@@ -267,6 +267,25 @@ def test_a_list_of_expressions_is_not_taken_for_a_constant():
         v + [[1, 2], [3]]
 
 
+def test_an_integer_constant_past_numpys_integers_says_so_and_a_dimension_size_is_checked():
+    # NumPy keeps 2**70 as an object, and the error was "dtype object is not numeric or
+    # boolean"; an int past the dtype asked for raised NumPy's own OverflowError
+    for value in (2**70, -(2**63) - 1, [1, 2**70]):
+        with pytest.raises(sd.DTypeError, match=r"an integer past int64 and uint64, NumPy's widest "
+                           r"integers; write it as a float \(such as 2.0\*\*70\) or pass dtype='float64'"):
+            sd.const(value)
+    assert sd.const(2**64 - 1).dtype == np.uint64 and sd.const(2**70, dtype="float64").dtype == np.float64
+    with pytest.raises(sd.DTypeError, match=r"constant 300: does not fit dtype int8"):
+        sd.const(300, dtype="int8")
+    # sd.dim_size takes what a shape takes: '1n' was accepted, -1 made a constant, and a NumPy
+    # integer failed with AttributeError when printed
+    for bad, msg in [("1n", "dimension name '1n' must be an identifier"), (-1, "dimension -1 is negative"),
+                     (3.0, "3.0 is neither an int nor a dimension name")]:
+        with pytest.raises(sd.ShapeError, match=re.escape(msg)):
+            sd.dim_size(bad)
+    assert sd.evaluate(sd.dim_size(np.int64(3))) == 3 and str(sd.dim_size("n")) == "n"
+
+
 @pytest.mark.parametrize(
     "fn", ["simplify", "to_text", "latex", "count_nodes", "to_dot", "to_networkx", "draw"])
 def test_functions_of_expressions_name_what_is_not_one(fn):
