@@ -236,6 +236,11 @@ def test_runtime_numpy_error_is_annotated_with_the_op():
     with pytest.raises(IndexError) as info:
         sd.evaluate(x[i], {"x": np.zeros(3), "i": np.array([0, 7])})
     assert any("while evaluating getitem" in note for note in info.value.__notes__)
+    # the node as printed, not the op's internal index parameters (getitem((('a',),),))
+    assert info.value.__notes__[-1] == "while evaluating getitem: x[i], on inputs of shapes (3,), (2,)"
+    with pytest.raises(np.linalg.LinAlgError) as info:
+        sd.evaluate(sd.linalg.inv(sd.var("A", (2, 2))) @ x[:2], {"A": np.ones((2, 2)), "x": np.zeros(3)})
+    assert info.value.__notes__[-1] == "while evaluating inv: linalg.inv(A), on inputs of shapes (2, 2)"
 
 
 def test_casts_to_non_numeric_dtypes_are_refused():
