@@ -169,6 +169,21 @@ CONSTANTS: dict[str, float] = {"pi": math.pi, "inf": math.inf, "nan": math.nan}
 _COMPLEX = "complex"  # complex(re, im) of two real literals is a complex literal, as the printer writes one
 
 
+def _under(shown: str, mark: str) -> str:
+    """``mark`` repeated to span ``shown`` as a terminal draws it, so a caret line stays under
+    its column: a tab is kept as a tab, a wide character (CJK, fullwidth ``ｘ``) takes two
+    marks and a combining accent none."""
+    out = []
+    for c in shown:
+        if c == "\t":
+            out.append("\t" if mark == " " else mark)
+        elif unicodedata.combining(c) or unicodedata.category(c) in ("Mn", "Me", "Cf"):
+            continue
+        else:
+            out.append(mark * (2 if unicodedata.east_asian_width(c) in ("W", "F") else 1))
+    return "".join(out)
+
+
 class _Text:
     """The source text, for messages that point into it."""
 
@@ -191,7 +206,7 @@ class _Text:
                 suffix = "..." if start + _WINDOW < len(src) else ""
                 src, col = prefix + shown + suffix, col - start + len(prefix)
                 width = min(width, len(shown) - (col - len(prefix)))
-            text += f"\n  {src}\n  {' ' * col}{'^' * max(1, width)}"
+            text += f"\n  {src}\n  {_under(src[:col], ' ')}{_under(src[col:col + width], '^') or '^'}"
         err = ParseError(text)
         err.lineno, err.column, err.reason = line, col + 1, message  # type: ignore[attr-defined]
         return err
