@@ -120,6 +120,17 @@ def test_truth_value_of_expression_raises():
     with pytest.raises(TypeError, match=r"truth value of a symbolic expression .* use sd\.where"):
         if x > 0:
             pass
+    # `x in [y]` compares with ==, which builds a node: the message said only to use where
+    y = sd.var("y")
+    for ask in (lambda: x in [y], lambda: [y].index(x), lambda: x == y and 1):
+        with pytest.raises(TypeError, match=r"for a choice made on values; to ask whether two "
+                           r"expressions are the same node use `is` \(== builds an elementwise "
+                           r"comparison, and `in` on a list"):
+            ask()
+    assert x in [x] and x in {x} and {y: 1}.get(x) is None  # identity, as the message says
+    with pytest.raises(TypeError) as info:
+        bool(x > 0)
+    assert "`is`" not in str(info.value)
 
 
 def test_bad_shapes_and_dtypes_of_variables():
