@@ -823,6 +823,7 @@ class _Parser:
             self.shapes[unicodedata.normalize("NFKC", k)] = v  # as Python's parser reads names
         self.variables: dict[str, Node] = {}
         self.pending: set[str] = set()  # names defined further down, after 'where'
+        self.unused: set[str] = set()  # names defined after 'where' that nothing has read yet
         self.dimensions = self.dimension_names()
         self.defining: str | None = None  # the name whose definition is being read
         self.negated: set[ast.AST] = set()  # the literal 2**63 under a minus sign
@@ -1021,6 +1022,7 @@ class _Parser:
         name = node.id
         found = self.variables.get(name)
         if found is not None:
+            self.unused.discard(name)
             return found
         src = self.src
         if name.startswith("__"):
@@ -1204,6 +1206,7 @@ def parse(text: str, shapes: Mapping[str, Any] | None = None, caret: bool = True
         raise src.error(f"the text has {len(text)} characters, more than the limit of {MAX_LENGTH}", 1, 0)
     body, definitions = _split_definitions(text, src)
     parser.pending = {name for name, *_ in definitions}
+    parser.unused = set(parser.pending)
     for name, (begin, end), line, col in definitions:
         parser.pending.discard(name)
         if name.startswith("__") or name in FUNCTIONS or name in parser.shapes or name in parser.variables:
@@ -1213,7 +1216,12 @@ def parse(text: str, shapes: Mapping[str, Any] | None = None, caret: bool = True
         parser.defining = name
         parser.variables[name] = _parse_piece(parser, text, begin, end)
     parser.defining = None
-    return _parse_piece(parser, text, *body)
+    out = _parse_piece(parser, text, *body)
+    for name, _, line, col in definitions:
+        if name in parser.unused:  # most likely a misspelled use, read as a new variable
+            raise src.error(f"{name!r} is defined below 'where' but nothing reads it; a misspelled "
+                            f"use of it would read as a new variable", line, col, col + len(name))
+    return out
 
 
 _DEFINITION = re.compile(r"[ \t]*([^\W\d]\w*)[ \t]*=(?!=)")

@@ -678,6 +678,10 @@ def test_text_with_named_shared_parts_reads_back_as_the_same_graph():
     ("where\n  u = x", "the expression is missing before 'where' (line 1, column 1)"),
     ("u\nwhere\n  u = sinn(x)", "unknown function 'sinn'; did you mean sin"),
     ("u\nwhere\n  u = sin(u) + x", "'u' is used in its own definition (line 3, column 11)"),
+    # a part nothing reads: the use was misspelled, and read silently as a new variable '_2'
+    ("_2 * _2\nwhere\n  _1 = x + 1", "'_1' is defined below 'where' but nothing reads it; a "
+     "misspelled use of it would read as a new variable (line 3, column 3)"),
+    ("v * v\nwhere\n  u = x + 1\n  v = sin(x)", "'u' is defined below 'where' but nothing reads it"),
 ])
 def test_refusals_in_named_parts_point_at_their_line(text, message):
     assert refusal(text).startswith(message)
