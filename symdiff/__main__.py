@@ -6,10 +6,13 @@ Without arguments it prints a short demonstration (``python -m symdiff``).
 from __future__ import annotations
 
 import argparse
+import io
 import itertools
 import os
 import re
 import sys
+import tokenize
+import unicodedata
 from typing import Any
 
 import numpy as np
@@ -60,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _shapes(args: argparse.Namespace) -> dict[str, Any]:
+    import symdiff as sd
+
     shapes: dict[str, Any] = {}
     dtypes: dict[str, str] = {}
     for item in args.shape:
@@ -71,15 +76,56 @@ def _shapes(args: argparse.Namespace) -> dict[str, Any]:
             dims = dims[1:-1]  # W=(4,3) as Python writes a shape
         if re.fullmatch(r"\d+(\s*[xX×]\s*\d+)+", dims):
             dims = re.sub(r"\s*[xX×]\s*", ",", dims)  # W=4x3 (named dimensions take commas)
-        parts = [d.strip() for d in dims.split(",") if d.strip()]
+        parts = [d.strip() for d in dims.split(",")] if dims else []
+        if parts and not parts[-1] and len(parts) > 1:
+            parts.pop()  # W=3, as Python writes a shape of one axis
+        if "" in parts:
+            raise UsageError(f"--shape {item!r}: a dimension is empty; write NAME=DIMS, e.g. --shape W=4,3")
         shape = tuple(int(d) if d.lstrip("-").isdigit() else d for d in parts)
+        _check(sd, "--shape", item, name.strip(), shape=shape)
         _once(shapes, "--shape", item, name.strip(), "shape", shape)
     for item in args.dtype:
         name, eq, dtype = item.partition("=")
         if not eq or not name.strip() or not dtype.strip():
             raise UsageError(f"--dtype {item!r}: write NAME=DTYPE, e.g. --dtype x=float32")
+        _check(sd, "--dtype", item, name.strip(), dtype=dtype.strip())
         _once(dtypes, "--dtype", item, name.strip(), "dtype", dtype.strip())
     return {n: (shapes.get(n, ()), dtypes[n]) if n in dtypes else shapes[n] for n in {**shapes, **dtypes}}
+
+
+def _check(sd: Any, option: str, item: str, name: str, **declared: Any) -> None:
+    """Refuse a shape or dtype no variable can have, naming the option that gave it."""
+    try:
+        sd.var(name, **declared)
+    except (ValueError, TypeError) as e:
+        raise UsageError(f"{option} {item!r}: {e}") from None
+
+
+def _names_in_text(text: str) -> set[str] | None:
+    """The names the text spells as values (as Python reads them, NFKC-normalized; not a called
+    function, a keyword argument or a method), or None if it does not tokenize: every variable of
+    the expression is among them."""
+    try:
+        tokens = [t for t in tokenize.generate_tokens(io.StringIO(text).readline)
+                  if t.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT)]
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    return {unicodedata.normalize("NFKC", t.string) for k, t in enumerate(tokens)
+            if t.type == tokenize.NAME and not (k + 1 < len(tokens) and tokens[k + 1].string in ("(", "="))
+            and not (k and tokens[k - 1].string == ".")}
+
+
+def _unused(args: argparse.Namespace, known: set[str]) -> None:
+    """Refuse a --shape or --dtype for a name the expression does not have (a misspelling, which
+    would otherwise surface as an error about the variable it left a scalar)."""
+    for option, items in (("--shape", args.shape), ("--dtype", args.dtype)):
+        for item in items:
+            name = item.partition("=")[0].strip()
+            if unicodedata.normalize("NFKC", name) not in known:
+                raise UsageError(
+                    f"{option} {item!r}: the expression has no variable named {name!r} "
+                    f"(its variables: {', '.join(sorted(known)) or 'none'})"
+                )
 
 
 def _once(given: dict[str, Any], option: str, item: str, name: str, what: str, value: Any) -> None:
@@ -191,8 +237,13 @@ def run(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     if args.order < 0:
         raise UsageError(f"--order must be 0 or more, got {args.order}")
-    expr = sd.parse(args.expression, shapes=_shapes(args), power_caret=args.power_caret)
+    shapes = _shapes(args)
+    spelled = _names_in_text(args.expression)
+    if spelled is not None:
+        _unused(args, spelled)  # before parsing, which would fail on the scalar left in its place
+    expr = sd.parse(args.expression, shapes=shapes, power_caret=args.power_caret)
     variables = [n for n in sd.toposort(expr) if n.op.name == "var"]
+    _unused(args, {n.op.var_name for n in variables})
     names = _wrt(args)
     if names:
         known = {n.op.var_name for n in variables}

@@ -386,9 +386,14 @@ class Node:
     __hash__ = object.__hash__
 
     def __bool__(self) -> bool:
+        same = ""
+        if self.op.name in ("equal", "not_equal"):  # also `x in [y]`, list.index, list.remove
+            same = ("; to ask whether two expressions are the same node use `is` (== builds an "
+                    "elementwise comparison, and `in` on a list, list.index and list.remove call "
+                    "it; sets and dicts of nodes go by identity)")
         raise TypeError(
             "the truth value of a symbolic expression is not known until it is evaluated; "
-            "use sd.where(cond, a, b) for a choice made on values"
+            f"use sd.where(cond, a, b) for a choice made on values{same}"
         )
 
     def _no_number(self, use: str) -> Any:

@@ -169,6 +169,21 @@ CONSTANTS: dict[str, float] = {"pi": math.pi, "inf": math.inf, "nan": math.nan}
 _COMPLEX = "complex"  # complex(re, im) of two real literals is a complex literal, as the printer writes one
 
 
+def _under(shown: str, mark: str) -> str:
+    """``mark`` repeated to span ``shown`` as a terminal draws it, so a caret line stays under
+    its column: a tab is kept as a tab, a wide character (CJK, fullwidth ``ｘ``) takes two
+    marks and a combining accent none."""
+    out = []
+    for c in shown:
+        if c == "\t":
+            out.append("\t" if mark == " " else mark)
+        elif unicodedata.combining(c) or unicodedata.category(c) in ("Mn", "Me", "Cf"):
+            continue
+        else:
+            out.append(mark * (2 if unicodedata.east_asian_width(c) in ("W", "F") else 1))
+    return "".join(out)
+
+
 class _Text:
     """The source text, for messages that point into it."""
 
@@ -191,7 +206,7 @@ class _Text:
                 suffix = "..." if start + _WINDOW < len(src) else ""
                 src, col = prefix + shown + suffix, col - start + len(prefix)
                 width = min(width, len(shown) - (col - len(prefix)))
-            text += f"\n  {src}\n  {' ' * col}{'^' * max(1, width)}"
+            text += f"\n  {src}\n  {_under(src[:col], ' ')}{_under(src[col:col + width], '^') or '^'}"
         err = ParseError(text)
         err.lineno, err.column, err.reason = line, col + 1, message  # type: ignore[attr-defined]
         return err
@@ -808,6 +823,7 @@ class _Parser:
             self.shapes[unicodedata.normalize("NFKC", k)] = v  # as Python's parser reads names
         self.variables: dict[str, Node] = {}
         self.pending: set[str] = set()  # names defined further down, after 'where'
+        self.unused: set[str] = set()  # names defined after 'where' that nothing has read yet
         self.dimensions = self.dimension_names()
         self.defining: str | None = None  # the name whose definition is being read
         self.negated: set[ast.AST] = set()  # the literal 2**63 under a minus sign
@@ -1006,6 +1022,7 @@ class _Parser:
         name = node.id
         found = self.variables.get(name)
         if found is not None:
+            self.unused.discard(name)
             return found
         src = self.src
         if name.startswith("__"):
@@ -1189,6 +1206,7 @@ def parse(text: str, shapes: Mapping[str, Any] | None = None, caret: bool = True
         raise src.error(f"the text has {len(text)} characters, more than the limit of {MAX_LENGTH}", 1, 0)
     body, definitions = _split_definitions(text, src)
     parser.pending = {name for name, *_ in definitions}
+    parser.unused = set(parser.pending)
     for name, (begin, end), line, col in definitions:
         parser.pending.discard(name)
         if name.startswith("__") or name in FUNCTIONS or name in parser.shapes or name in parser.variables:
@@ -1198,7 +1216,12 @@ def parse(text: str, shapes: Mapping[str, Any] | None = None, caret: bool = True
         parser.defining = name
         parser.variables[name] = _parse_piece(parser, text, begin, end)
     parser.defining = None
-    return _parse_piece(parser, text, *body)
+    out = _parse_piece(parser, text, *body)
+    for name, _, line, col in definitions:
+        if name in parser.unused:  # most likely a misspelled use, read as a new variable
+            raise src.error(f"{name!r} is defined below 'where' but nothing reads it; a misspelled "
+                            f"use of it would read as a new variable", line, col, col + len(name))
+    return out
 
 
 _DEFINITION = re.compile(r"[ \t]*([^\W\d]\w*)[ \t]*=(?!=)")

@@ -127,7 +127,11 @@ def test_symbols_gives_one_variable_for_one_name_as_sympy_does():
 def test_symbols_reads_ranges_as_sympy_does():
     assert [v.op.var_name for v in sd.symbols("x:3")] == ["x0", "x1", "x2"]
     assert [v.op.var_name for v in sd.symbols("x1:4, y")] == ["x1", "x2", "x3", "y"]
-    assert [v.op.var_name for v in sd.symbols("a:d")] == ["a", "b", "c"]
+    # SymPy's letter ranges include their end (its 'a:d' is a, b, c, d), unlike number ranges;
+    # 'a:d' gave a, b, c, and 'a:a' was refused as empty
+    assert [v.op.var_name for v in sd.symbols("a:d")] == ["a", "b", "c", "d"]
+    assert [v.op.var_name for v in sd.symbols("x:z")] == ["x", "y", "z"]
+    assert [v.op.var_name for v in sd.symbols("a:a")] == ["a"]
     assert sd.symbols("w10:12", dtype="float32")[1].dtype == np.float32
     for bad, msg in [("x3:1", "the range 'x3:1' is empty"), (":3", "cannot read ':3'"),
                      ("x:", "cannot read 'x:'"), ("d:a", "the range 'd:a' is empty")]:

@@ -163,3 +163,24 @@ def test_wrt_repeats_and_a_name_given_two_shapes_or_dtypes_is_refused():
         r = run(*args)
         assert r.returncode == 2 and r.stdout == "", (args, r.stdout)
         assert "Traceback" not in r.stderr and words in r.stderr, (args, r.stderr)
+
+
+def test_a_bad_shape_or_dtype_or_an_unused_name_is_blamed_on_its_option(capsys):
+    from symdiff.__main__ import main
+
+    for args, words in [
+        (["x", "--dtype", "x=float99"], "--dtype 'x=float99': variable 'x': 'float99' is not a dtype"),
+        (["x", "--shape", "x=-1,3"], "--shape 'x=-1,3': shape of 'x' (-1, 3): dimension -1 is negative"),
+        (["sum(x)", "--shape", "x=2,,3"], "--shape 'x=2,,3': a dimension is empty"),
+        (["sum(x)", "--shape", "x=,3"], "--shape 'x=,3': a dimension is empty"),
+        (["sum(W @ h)", "--shape", "w=4,3", "--shape", "h=3"],  # a misspelling, not a scalar W
+         "--shape 'w=4,3': the expression has no variable named 'w' (its variables: W, h)"),
+        (["x * 2", "--dtype", "y=float32"], "--dtype 'y=float32': the expression has no variable named 'y'"),
+    ]:
+        assert main(args) == 2, args
+        out, err = capsys.readouterr()
+        # one line naming the option; no caret under the expression, which is not at fault
+        assert out == "" and err == f"symdiff: error: {err[16:]}" and err.count("\n") == 1, (args, err)
+        assert words in err, (args, err)
+    assert main(["sum(x)", "--shape", "x=3,"]) == 0  # a trailing comma, as Python writes (3,)
+    assert capsys.readouterr().out == "df/dx = broadcast_to(1.0, (3,))\n"

@@ -120,6 +120,17 @@ def test_truth_value_of_expression_raises():
     with pytest.raises(TypeError, match=r"truth value of a symbolic expression .* use sd\.where"):
         if x > 0:
             pass
+    # `x in [y]` compares with ==, which builds a node: the message said only to use where
+    y = sd.var("y")
+    for ask in (lambda: x in [y], lambda: [y].index(x), lambda: x == y and 1):
+        with pytest.raises(TypeError, match=r"for a choice made on values; to ask whether two "
+                           r"expressions are the same node use `is` \(== builds an elementwise "
+                           r"comparison, and `in` on a list"):
+            ask()
+    assert x in [x] and x in {x} and {y: 1}.get(x) is None  # identity, as the message says
+    with pytest.raises(TypeError) as info:
+        bool(x > 0)
+    assert "`is`" not in str(info.value)
 
 
 def test_bad_shapes_and_dtypes_of_variables():
@@ -236,6 +247,11 @@ def test_runtime_numpy_error_is_annotated_with_the_op():
     with pytest.raises(IndexError) as info:
         sd.evaluate(x[i], {"x": np.zeros(3), "i": np.array([0, 7])})
     assert any("while evaluating getitem" in note for note in info.value.__notes__)
+    # the node as printed, not the op's internal index parameters (getitem((('a',),),))
+    assert info.value.__notes__[-1] == "while evaluating getitem: x[i], on inputs of shapes (3,), (2,)"
+    with pytest.raises(np.linalg.LinAlgError) as info:
+        sd.evaluate(sd.linalg.inv(sd.var("A", (2, 2))) @ x[:2], {"A": np.ones((2, 2)), "x": np.zeros(3)})
+    assert info.value.__notes__[-1] == "while evaluating inv: linalg.inv(A), on inputs of shapes (2, 2)"
 
 
 def test_casts_to_non_numeric_dtypes_are_refused():
@@ -265,6 +281,25 @@ def test_a_list_of_expressions_is_not_taken_for_a_constant():
     with pytest.raises(sd.ShapeError,
                        match=r"constant \[\[1, 2\], \[3\]\]: the nested lists do not form an array"):
         v + [[1, 2], [3]]
+
+
+def test_an_integer_constant_past_numpys_integers_says_so_and_a_dimension_size_is_checked():
+    # NumPy keeps 2**70 as an object, and the error was "dtype object is not numeric or
+    # boolean"; an int past the dtype asked for raised NumPy's own OverflowError
+    for value in (2**70, -(2**63) - 1, [1, 2**70]):
+        with pytest.raises(sd.DTypeError, match=r"an integer past int64 and uint64, NumPy's widest "
+                           r"integers; write it as a float \(such as 2.0\*\*70\) or pass dtype='float64'"):
+            sd.const(value)
+    assert sd.const(2**64 - 1).dtype == np.uint64 and sd.const(2**70, dtype="float64").dtype == np.float64
+    with pytest.raises(sd.DTypeError, match=r"constant 300: does not fit dtype int8"):
+        sd.const(300, dtype="int8")
+    # sd.dim_size takes what a shape takes: '1n' was accepted, -1 made a constant, and a NumPy
+    # integer failed with AttributeError when printed
+    for bad, msg in [("1n", "dimension name '1n' must be an identifier"), (-1, "dimension -1 is negative"),
+                     (3.0, "3.0 is neither an int nor a dimension name")]:
+        with pytest.raises(sd.ShapeError, match=re.escape(msg)):
+            sd.dim_size(bad)
+    assert sd.evaluate(sd.dim_size(np.int64(3))) == 3 and str(sd.dim_size("n")) == "n"
 
 
 @pytest.mark.parametrize(

@@ -117,6 +117,25 @@ def test_division_by_zero_gives_inf_and_nan_with_numpy_warnings():
         assert math.isnan(sd.compile(x / y, inputs=[x, y])(0.0, 0.0))
 
 
+def test_the_gradient_of_a_norm_at_zero_computes_no_zero_over_zero():
+    # the rule where(r > 0, x / r, 0) divided 0 by 0 where the norm is 0: a NaN warning for a
+    # gradient that is 0 there, and a FloatingPointError under np.errstate(all="raise")
+    v, W = sd.var("v", (3,)), sd.var("W", (2, 2))
+    for f, var, zero in [(sd.linalg.norm(v), v, np.zeros(3)), (sd.sum(sd.linalg.norm(W, axis=1)), W,
+                                                                np.array([[0.0, 0.0], [3.0, 4.0]]))]:
+        g, h = sd.grad(f, var), sd.hessian(f, var)
+        name = var.op.var_name
+        with np.errstate(all="raise"):
+            for simplify in (False, True):
+                got = sd.evaluate([g, h], {name: zero}, simplify=simplify)
+                assert np.all(np.isfinite(got[0])) and np.all(np.isfinite(got[1]))
+            got = sd.compile([g, h], inputs=[var])(zero)
+        assert np.all(np.isfinite(got[0])) and np.all(np.isfinite(got[1]))
+    with np.errstate(all="raise"):
+        assert sd.evaluate(sd.grad(sd.linalg.norm(v), v), {"v": np.zeros(3)}).tolist() == [0.0] * 3
+        assert sd.evaluate(sd.grad(sd.linalg.norm(v), v), {"v": [3.0, 4.0, 0.0]}).tolist() == [0.6, 0.8, 0.0]
+
+
 def test_log_of_negative_is_nan_and_of_zero_is_minus_inf_with_numpy_warnings():
     x = sd.var("x")
     fn = sd.compile(sd.log(x), inputs=[x])

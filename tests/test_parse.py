@@ -103,6 +103,16 @@ def test_positions_count_characters_on_the_right_line():
     assert "(line 1, column 8)" in refusal("  αβ + x.y")  # leading spaces and 2-byte letters
 
 
+def test_the_caret_line_stays_under_its_column_as_a_terminal_draws_the_text():
+    # the caret line counted one space per character before the column: under a tab, a wide
+    # character (CJK, fullwidth) or a combining accent it pointed at the wrong place
+    assert refusal("\tfoo(x)").endswith("\n  \tfoo(x)\n  \t^^^")
+    assert refusal("ｘｙ + foo(1)").endswith("\n  ｘｙ + foo(1)\n         ^^^")  # ｘｙ is 4 columns
+    assert refusal("e\u0301 + foo(2)").endswith("\n  e\u0301 + foo(2)\n      ^^^")  # é is one
+    assert refusal("x + 漢字(1)").endswith("\n  x + 漢字(1)\n      ^^^^")  # 漢字 underlined whole
+    assert "(line 1, column 6)" in refusal("ｘｙ + foo(1)")  # positions still count characters
+
+
 def test_caret_can_be_left_out():
     assert "\n" not in refusal("x.y", caret=False)
 
@@ -668,6 +678,10 @@ def test_text_with_named_shared_parts_reads_back_as_the_same_graph():
     ("where\n  u = x", "the expression is missing before 'where' (line 1, column 1)"),
     ("u\nwhere\n  u = sinn(x)", "unknown function 'sinn'; did you mean sin"),
     ("u\nwhere\n  u = sin(u) + x", "'u' is used in its own definition (line 3, column 11)"),
+    # a part nothing reads: the use was misspelled, and read silently as a new variable '_2'
+    ("_2 * _2\nwhere\n  _1 = x + 1", "'_1' is defined below 'where' but nothing reads it; a "
+     "misspelled use of it would read as a new variable (line 3, column 3)"),
+    ("v * v\nwhere\n  u = x + 1\n  v = sin(x)", "'u' is defined below 'where' but nothing reads it"),
 ])
 def test_refusals_in_named_parts_point_at_their_line(text, message):
     assert refusal(text).startswith(message)

@@ -76,6 +76,24 @@ def test_a_users_rule_joins_the_default_ones():
         Pat.of(sd.trapezoid)
 
 
+def test_a_users_rule_may_return_a_number_and_anything_else_is_named():
+    # a rule returning 1.0 (for sd.ones_like(node)) failed deep in the engine with
+    # AttributeError: 'float' object has no attribute 'type'
+    a = Pat.var("a")
+    sin_, cos_ = Pat.of(sd.sin), Pat.of(sd.cos)
+    pythagoras = Rule(sin_(a) ** 2 + cos_(a) ** 2, lambda node, a: 1.0)
+    assert sd.simplify(sd.sin(x) ** 2 + sd.cos(x) ** 2 + y, DEFAULT + pythagoras) is 1.0 + y
+    v, f = sd.var("v", (3,)), sd.var("f", (2,), "float32")
+    two = Rule(sin_(a), lambda node, a: 2)  # takes the node's dtype and shape, as a node would
+    assert sd.simplify(sd.sin(f) * f, DEFAULT + two) is sd.simplify(2.0 * f)
+    assert sd.simplify(sd.sin(f) * f, DEFAULT + two).dtype == np.float32
+    assert sd.evaluate(sd.simplify(sd.sin(v) + 1, DEFAULT + two), {"v": np.zeros(3)}).tolist() == [3.0] * 3
+    oops = Rule(sin_(a), lambda node, a: "oops")
+    with pytest.raises(TypeError, match=r"rule Sin\(a\) returned str 'oops' for sin: a rule returns an "
+                                        r"expression such as sd.zeros_like\(node\), a number"):
+        sd.simplify(sd.sin(x) + y, DEFAULT + oops)
+
+
 def test_rules_may_be_one_rule_or_a_list_of_rules_and_sets():
     double = Rule(Pat.var("a") + Pat.var("a"), lambda a: a * 2)  # a+a -> 2a
     times_one = Rule(Pat.var("a") * 1, lambda a: a)  # a*1 -> a

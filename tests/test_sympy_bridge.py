@@ -657,6 +657,16 @@ def test_unsigned_64_bit_integers_survive_from_sympy():
     assert sd.from_sympy(sympy.Integer(2**64)).dtype == np.float64
 
 
+def test_the_smallest_int64_as_a_factor_is_not_negated_out_of_range():
+    # a negative coefficient is read as the negation of its absolute value (-2 * n as -(2 * n));
+    # for -2**63 that absolute value does not fit int64, and from_sympy raised a DTypeError
+    n = sympy.Symbol("n", integer=True)
+    back = sd.from_sympy(sympy.Integer(-(2**63)) * n)
+    assert back.dtype == np.int64
+    assert sd.evaluate(back, {"n": 1}) == -(2**63)
+    assert sd.to_text(sd.from_sympy(sympy.Integer(-5) * n)) == "-(5 * n)"
+
+
 def test_float_outputs_come_back_as_floats():
     # to_sympy reads 2.0 as SymPy's Integer 2, and from_sympy (a Float is float64, an Integer
     # int64) made sd.const(2.0) an int64 constant on the way back

@@ -175,7 +175,9 @@ def evaluate(outputs: Node | Sequence[Node], inputs: Mapping[Any, Any] | None = 
         except Exception as e:
             if hasattr(e, "add_note"):
                 shapes = ", ".join(format_shape(np.shape(env[i])) for i in ins)
-                e.add_note(f"while evaluating {op!r} on inputs of shapes {shapes}")
+                # the node as the user reads it (its text, or a summary when long), not the
+                # op's internal parameters (an index was shown as getitem((('a',),),))
+                e.add_note(f"while evaluating {op.name}: {node!r}, on inputs of shapes {shapes}")
             raise
         for i in ins:
             uses[i] -= 1

@@ -1088,7 +1088,8 @@ def _combine(e: sympy.Basic, vals: list[Any]) -> Any:
                 den.append(v)
             elif a == -1:
                 negate = not negate
-            elif a.is_Number and a.is_negative:
+            elif a.is_Number and a.is_negative and not (isinstance(v, int) and -v >= 2**63):
+                # -2 * n as -(2 * n); but -2**63 is an int64 whose negation is not
                 negate = not negate
                 num.append(-v)
             else:

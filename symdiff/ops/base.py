@@ -447,7 +447,8 @@ def symbols(names: str | Sequence[str], dtype: Any = "float64") -> Node | tuple[
     """Scalar variables from a space- or comma-separated string: ``x, y = sd.symbols("x y")``.
     As in SymPy, one name alone is one variable (``x = sd.symbols("x")``) and a trailing comma
     makes it a tuple (``sd.symbols("x,")``); ranges read as SymPy's: ``"x:3"`` is x0, x1, x2,
-    ``"x1:3"`` is x1, x2 and ``"a:d"`` is a, b, c. A list or tuple of names gives a tuple."""
+    ``"x1:3"`` is x1, x2 and ``"a:d"`` is a, b, c, d (letters, unlike numbers, include the end).
+    A list or tuple of names gives a tuple."""
     if isinstance(names, str):
         items = names.replace(",", " ").split()
         parts = [n for part in items for n in _name_range(part)]
@@ -465,9 +466,9 @@ def _name_range(part: str) -> list[str]:
     head, _, stop = part.rpartition(":")
     letters = len(head) == 1 and len(stop) == 1 and head.isalpha() and stop.isalpha()
     if letters:
-        if stop <= head:
+        if stop < head:
             raise ValueError(f"symbols: the range {part!r} is empty")
-        return [chr(c) for c in range(ord(head), ord(stop))]
+        return [chr(c) for c in range(ord(head), ord(stop) + 1)]  # SymPy's letters include stop
     prefix = head.rstrip("0123456789")
     start = head[len(prefix):]
     if not prefix or not stop.isdigit() or ":" in prefix:
@@ -491,13 +492,32 @@ def const(value: Any, dtype: Any = None) -> Node:
         )
     try:
         arr = np.asarray(value, dtype=dtype)
+    except OverflowError:  # a Python integer past the dtype asked for
+        raise DTypeError(f"constant {value!r}: does not fit dtype {np.dtype(dtype)}") from None
     except ValueError as e:
         if not isinstance(value, (list, tuple)):
             raise
         raise ShapeError(f"constant {value!r}: the nested lists do not form an array ({e})") from None
+    if arr.dtype == object and _holds_big_int(value):  # NumPy keeps such integers as objects
+        raise DTypeError(
+            f"constant {value!r}: an integer past int64 and uint64, NumPy's widest integers; write "
+            f"it as a float (such as 2.0**70) or pass dtype='float64'"
+        )
     if arr.dtype.kind not in "biufc":
         raise DTypeError(f"constant {value!r}: dtype {arr.dtype} is not numeric or boolean")
     return Node(Const(arr), ())
+
+
+def _holds_big_int(value: Any) -> bool:
+    """Whether a number, or nested lists or tuples, hold an int outside int64 and uint64."""
+    stack: list[Any] = [[value]]
+    while stack:
+        for item in stack.pop():
+            if isinstance(item, int) and not -(2**63) <= item < 2**64:
+                return True
+            if isinstance(item, (list, tuple)):
+                stack.append(item)
+    return False
 
 
 def _holds_node(items: list[Any] | tuple[Any, ...]) -> bool:
@@ -514,6 +534,7 @@ def _holds_node(items: list[Any] | tuple[Any, ...]) -> bool:
 
 def dim_size(d: Dim) -> Node:
     """A dimension's size as an int64 scalar node (a constant for static dims)."""
+    (d,) = check_shape((d,), "dim_size")  # as in a shape: a size of 0 or more, or an identifier
     return const(np.int64(d)) if isinstance(d, int) else Node(DimSize(d), ())
 
 

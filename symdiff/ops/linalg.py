@@ -82,7 +82,10 @@ class EuclideanNorm(Reduction):
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         r = self.kept(out, x)
-        return (where(r > 0, x / r, 0.0) * self.kept(g, x),)
+        nonzero = r > 0
+        # the divisor is 1 where the norm is 0, so no 0/0 is computed (a NaN warning, and an
+        # error under np.errstate(all="raise"), for a derivative that is 0 there)
+        return (where(nonzero, x / where(nonzero, r, 1.0), 0.0) * self.kept(g, x),)
 
 
 def _euclidean(x: Node, axes: Sequence[int], keepdims: bool) -> Node:

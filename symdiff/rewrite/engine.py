@@ -24,11 +24,15 @@ pair of rules that undo each other cannot loop.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
 
 from ..ir import Node, gc_paused, toposort
+from ..ops.base import const
 from ..ops.elementwise import Add, Div, Mul, Neg, Pow, Sub, astype
 from ..ops.shape import broadcast_to
-from .pattern import RuleSet
+from .pattern import Rule, RuleSet
 
 MAX_LOCAL = 8  # replacements chained from one node before its last one is taken as final
 REWRITES_PER_NODE = 8  # replacements in a pass, per node of the graph it started from
@@ -65,9 +69,17 @@ class Context:
         self.kept: dict[Node, Node | None] = {}
 
 
-def restore_type(replacement: Node, node: Node) -> Node:
+def restore_type(replacement: Any, node: Node, rule: Rule) -> Node:
     """``replacement`` with ``node``'s dtype and shape (rules may return a smaller broadcastable
-    value, or one NumPy would type differently)."""
+    value, or one NumPy would type differently, or a number: ``lambda node, a: 0.0``)."""
+    if not isinstance(replacement, Node):
+        if not isinstance(replacement, (bool, int, float, complex, np.number, np.ndarray)):
+            raise TypeError(
+                f"rule {rule.name} returned {type(replacement).__name__} {replacement!r} for "
+                f"{node.op.name}: a rule returns an expression such as sd.zeros_like(node), a "
+                f"number such as 0.0, or None to decline"
+            )
+        replacement = const(replacement)
     if replacement.type != node.type:
         if replacement.dtype != node.dtype:
             replacement = astype(replacement, node.dtype)
@@ -232,7 +244,7 @@ def _rewrite_pass(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | 
                     kept[n] = None  # built by a graph-reading rule: in normal form for them
                 continue
             budget -= 1
-            r = restore_type(found[0], n)
+            r = restore_type(found[0], n, found[1])
             if r in memo:
                 memo[node] = memo[r]
                 if n is not node and n not in memo:
