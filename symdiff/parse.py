@@ -405,7 +405,10 @@ def _string_literal(token: str) -> ast.Constant:
     if "f" in prefix:
         raise _GiveUp
     # one literal token, read by Python's parser: nothing in it is evaluated
-    return ast.parse(token, mode="eval").body  # type: ignore[return-value]
+    try:
+        return ast.parse(token, mode="eval").body  # type: ignore[return-value]
+    except SyntaxError:  # b'α', '\N{nonsense}': the whole text's parse says where and why
+        raise _GiveUp from None
 
 
 class _Reader:

@@ -994,6 +994,12 @@ def test_functions_giving_a_list_of_parts_are_indexed_like_decompositions():
     assert "index them with 0 to 1" in refusal("split(v, 2)[2]", shapes={"v": (4,)})
 
 
+def test_a_string_literal_python_refuses_is_a_parse_error():
+    # found by the token-soup fuzz: Python's SyntaxError for the literal escaped from parse
+    assert "bytes can only contain ASCII literal characters (line 1, column 5)" in refusal("x + b'α'")
+    assert "unknown Unicode character name" in refusal("einsum('\\N{nonsense}', x)")
+
+
 def test_a_list_nested_deeper_than_numpy_allows_says_so():
     # it was called not rectangular
     assert sd.parse("x * " + "[" * 64 + "1.0" + "]" * 64).ndim == 64
