@@ -826,6 +826,41 @@ def test_printed_constants_name_their_dtype_only_where_needed():
     assert sd.to_text(sd.var("z", (), "complex128") * complex(-0.0, 1.0)) == "z * complex(-0.0, 1.0)"
 
 
+@pytest.mark.skipif(np.finfo(np.longdouble).nmant <= 52, reason="long double is float64 here")
+def test_long_double_constants_read_back_with_all_their_digits():
+    # a bare literal reads as float64: a longdouble constant names its dtype, and the parser
+    # reads the digits of astype's literal at that precision (they once read back as float64)
+    third, name = np.longdouble(1) / 3, np.dtype(np.longdouble).name
+    cname = np.dtype(np.clongdouble).name
+    x = sd.var("x", (), "longdouble")
+    tiny = np.nextafter(np.longdouble(0), np.longdouble(1))  # below float64's least subnormal
+    constants = [
+        sd.const(third),
+        sd.const(-np.longdouble("1e4000")),  # beyond float64's range
+        sd.const(np.array([[third, tiny], [-np.longdouble("nan"), -0.0]])),
+        sd.const(np.clongdouble(complex(1, -1)) / 3),
+        sd.const(np.array([np.clongdouble(complex(-0.0, 2)) / 3])),
+        x * third,
+        sd.var("y") * third,  # float64 * longdouble: the constant's dtype
+        sd.broadcast_to(sd.const(third), (2, 3)),
+    ]
+    for e in constants:
+        text = sd.to_text(e)
+        assert name in text or cname in text, text
+        back = sd.parse(text, shapes={"x": x})
+        assert back is e, text
+        got, want = sd.evaluate(back, {"x": third, "y": 3.0}), sd.evaluate(e, {"x": third, "y": 3.0})
+        np.testing.assert_array_equal(got, want)
+        assert np.all(np.signbit(got) == np.signbit(want)) if got.dtype.kind == "f" else True
+    assert sd.to_text(sd.const(third)) == f"astype({third!s}, {name!r})"
+    # equal long doubles are one constant, whatever the padding bytes beside their 80 bits hold
+    assert sd.const(np.longdouble(1) / 3) is sd.const(third)
+    # eye, one_hot and full keep a factor a float64 literal holds; other factors are refused
+    assert sd.to_text(sd.const(np.eye(8, dtype=np.longdouble) / 2)) == f"0.5 * eye(8, dtype={name!r})"
+    assert sd.to_text(sd.const(np.eye(8, dtype=np.longdouble) / 3)) == f"const<{name}(8, 8)>"
+    assert f"cannot be a {name} constant" in refusal(f"astype(2j, {name!r})")
+
+
 def test_index_values_and_complex_literals():
     g = sd.var("g", (2, 2))
     e = sd.parse("index_add(g, (3, 4), s_[1:, ::2])", shapes={"g": g})
