@@ -543,6 +543,14 @@ def const_value(node: Node) -> np.ndarray | None:
     return node.op.value if isinstance(node.op, Const) else None
 
 
+def _as_float(value: int) -> float:
+    """``float(value)``, inf past float64's range (where float() raises OverflowError)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
+
+
 def is_python_scalar(v: Any) -> bool:
     return isinstance(v, (bool, int, float, complex)) and not isinstance(v, np.generic)
 
@@ -554,12 +562,26 @@ def as_node(value: Any, like: Node | None = None, exact_ints: bool = False, name
     A Python int outside the range of ``like``'s integer dtype keeps its own dtype with
     ``exact_ints`` (NumPy compares such a value exactly, and divides by it in float64: ``u8 <
     300``, ``u8 / 256``); otherwise it is an error, as in NumPy (``u8 + 300``), naming the op
-    ``name``."""
+    ``name``. So is an int no int64 or uint64 holds beside an integer or boolean array, or one
+    past float64's range beside a float or complex one (NumPy's OverflowError)."""
     if isinstance(value, Node):
         return value
     if is_python_scalar(value):
         if like is not None:
             dt = np.result_type(like.dtype, value)
+            at = name + ": " if name else ""
+            shown = value if abs(value) < 10**40 else f"of {len(str(abs(value)))} digits"
+            if type(value) is int and dt.kind in "iu" and not (
+                    np.iinfo(np.int64).min <= value <= np.iinfo(np.uint64).max):
+                raise DTypeError(  # NumPy's OverflowError
+                    f"{at}the Python integer {shown} does not fit int64 or uint64, so it cannot "
+                    f"meet an array of {like.dtype}; write it as a float (such as 1e30)"
+                )
+            if type(value) is int and dt.kind in "fc" and not math.isfinite(_as_float(value)):
+                raise DTypeError(  # NumPy's OverflowError
+                    f"{at}the Python integer {shown} is beyond float64's range, so it cannot "
+                    f"meet an array of {like.dtype}; write inf or a float literal"
+                )
             if type(value) is int and dt.kind in "iu" and not (
                     np.iinfo(dt).min <= value <= np.iinfo(dt).max):
                 if exact_ints:
