@@ -1083,6 +1083,17 @@ class _Parser:
             raise src.at(node, f"{name!r} is used before its definition below 'where'")
         if name == self.defining:
             raise src.at(node, f"{name!r} is used in its own definition")
+        if name in self.shapes and name in self.dimensions:
+            # the text n of a variable n and of a dimension n's size would read back as one
+            owner = self.dimensions[name]
+            spec = self.shapes[owner]
+            if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[0], (tuple, list)):
+                spec = spec[0]  # (shape, dtype)
+            shown = format_shape(spec.shape) if isinstance(spec, Node) else repr(spec)
+            raise src.at(node, f"{name!r} is both a variable (shapes[{name!r}]) and a named dimension "
+                               f"in the shape {shown} of {owner!r}; a name in the text is one or the "
+                               f"other: rename the variable or the dimension (a dimension's name "
+                               f"that shapes does not list reads as the dimension's size)")
         if name in self.shapes:
             found = _leaf_variable(name, self.shapes[name], src, node)
         elif name in CONSTANTS:
@@ -1096,17 +1107,20 @@ class _Parser:
         self.variables[name] = found
         return found
 
-    def dimension_names(self) -> set[str]:
-        """The named dimensions of the variables ``shapes`` declares."""
-        names: set[str] = set()
-        for spec in self.shapes.values():
+    def dimension_names(self) -> dict[str, str]:
+        """The named dimensions of the variables ``shapes`` declares, each with the first
+        variable whose shape holds it."""
+        names: dict[str, str] = {}
+        for variable, spec in self.shapes.items():
             shape = spec.shape if isinstance(spec, Node) else spec
             if isinstance(shape, tuple) and len(shape) == 2 and isinstance(shape[0], (tuple, list)):
                 shape = shape[0]  # (shape, dtype)
             if isinstance(shape, (tuple, list)):
-                names.update(d for d in shape if isinstance(d, str))
+                for d in shape:
+                    if isinstance(d, str):
+                        names.setdefault(d, variable)
             elif isinstance(shape, str):
-                names.add(shape)
+                names.setdefault(shape, variable)
         return names
 
     def operand(self, node: ast.AST, value: Any) -> Any:

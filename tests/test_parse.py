@@ -189,6 +189,22 @@ def test_shapes_and_dtypes():
     assert "shapes['x']" in refusal("x + 1", shapes={"x": (-1,)})
 
 
+def test_a_name_both_a_variable_and_a_dimension_is_refused_where_the_text_uses_it():
+    # the text n prints for the variable n and for the size of a dimension n alike: it was read
+    # as the variable without a word, so sum(x) / n of the printed mean changed its value
+    for shapes in [{"x": ("n",), "n": ()}, {"x": (("n", 3), "float32"), "n": sd.var("n")}]:
+        message = refusal("sum(x) / n", shapes=shapes)
+        assert message.startswith("'n' is both a variable (shapes['n']) and a named dimension in "
+                                  "the shape ('n'"), message
+        assert ("of 'x'; a name in the text is one or the other: rename the variable or the "
+                "dimension") in message
+        assert message.endswith("\n  sum(x) / n\n           ^")
+        assert sd.parse("sum(x)", shapes=shapes).shape == ()  # text without n reads as before
+    x = sd.var("x", ("n",))
+    mean = sd.sum(x) / sd.dim_size("n").astype("float64")
+    assert sd.parse(sd.to_text(mean), shapes={"x": ("n",)}) is mean  # unlisted: the size
+
+
 def test_unicode_names():
     e = sd.parse("α * β + sin(θ)")
     assert sorted(n.op.var_name for n in sd.toposort(e) if n.op.name == "var") == ["α", "β", "θ"]
