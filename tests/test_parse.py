@@ -579,7 +579,7 @@ def test_huge_integer_powers_are_not_folded_anywhere():
     for text in ("9**9**9**9", "x ** 9**9**9", "x * 10**18**18", "(x + 9**9**9) ** 9**9"):
         f = sd.parse(text)
         assert _no_python_int_power(sd.codegen(f, inputs=[v for v in sd.toposort(f) if v.op.name == "var"]))
-    assert sd.evaluate(sd.parse("x ** 9**9**9"), {"x": 1.0}) == 1.0
+    assert sd.evaluate(sd.parse("x ** 9**9**9"), {x: 1.0}) == 1.0  # the text's x is this one
 
 
 # -- products and linear algebra
@@ -1059,9 +1059,9 @@ def test_a_list_nested_deeper_than_numpy_allows_says_so():
 
 
 def test_shapes_that_are_not_a_dict_are_refused_naming_them():
-    for shapes, given in (([("x", (3,))], "list"), ("x", "str"), (3, "int")):
+    for shapes, type_name in (([("x", (3,))], "list"), ("x", "str"), (3, "int")):
         with pytest.raises(TypeError, match=rf"parse: shapes must be a dict from variable names to "
-                                            rf"shapes, such as {{'x': \(3,\)}}; got {given}"):
+                                            rf"shapes, such as {{'x': \(3,\)}}; got {type_name}"):
             sd.parse("x", shapes=shapes)
     with pytest.raises(TypeError, match=r"shapes: names must be strings, got 3"):
         sd.parse("x", shapes={3: (3,)})
