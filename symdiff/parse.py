@@ -35,16 +35,18 @@ import math
 import re
 import tokenize
 import unicodedata
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from .errors import ParseError, SymdiffError
-from .ir import Node, check_shape
+from .ir import Node, check_shape, format_shape
 from .ops import FUNCTIONS, METHODS, as_node, dim_size, var
 from .ops import index as index_
 from .ops import elementwise as ew
+from .ops.base import extended_precision
 
 MAX_LENGTH = 100_000
 """The longest text accepted, in characters."""
@@ -420,7 +422,10 @@ def _string_literal(token: str) -> ast.Constant:
     if "f" in prefix:
         raise _GiveUp
     # one literal token, read by Python's parser: nothing in it is evaluated
-    return ast.parse(token, mode="eval").body  # type: ignore[return-value]
+    try:
+        return ast.parse(token, mode="eval").body  # type: ignore[return-value]
+    except SyntaxError:  # b'α', '\N{nonsense}': the whole text's parse says where and why
+        raise _GiveUp from None
 
 
 class _Reader:
@@ -747,6 +752,64 @@ def _leaf_variable(name: str, spec: Any, src: _Text, node: ast.AST) -> Node:
         raise src.at(node, f"shapes[{name!r}]: {e}") from None
 
 
+_Part = tuple[ast.AST, bool]  # a real literal (a number or the name inf or nan) and its minus sign
+
+
+def _literal_numbers(node: ast.AST) -> list[tuple[_Part | None, _Part | None]] | None:
+    """The numbers of a literal (``0.5``, ``-1``, ``2j``, ``complex(re, im)``, ``inf``, nested
+    lists of them) in NumPy's order, each as its real and imaginary parts; None when ``node`` is
+    anything else. Walked with a stack: a list nests as deep as the text."""
+    numbers: list[tuple[_Part | None, _Part | None]] = []
+    stack: list[ast.AST] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ast.List):
+            stack.extend(reversed(item.elts))
+            continue
+        if isinstance(item, ast.Call) and _function_name(item.func) == _COMPLEX:
+            if len(item.args) != 2 or item.keywords:
+                return None
+            re_, im = (_signed_literal(a) for a in item.args)
+            if re_ is None or im is None:
+                return None
+            numbers.append((re_, im))
+            continue
+        part = _signed_literal(item)
+        if part is None:
+            return None
+        imaginary = isinstance(part[0], ast.Constant) and isinstance(part[0].value, complex)
+        numbers.append((None, part) if imaginary else (part, None))
+    return numbers
+
+
+def _signed_literal(node: ast.AST) -> _Part | None:
+    """A number literal or the name inf or nan under any number of signs, or None."""
+    negative = False
+    while isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        negative ^= isinstance(node.op, ast.USub)
+        node = node.operand
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float, complex):
+        return node, negative
+    if isinstance(node, ast.Name) and node.id in ("inf", "nan"):
+        return node, negative
+    return None
+
+
+def _extended_target(node: ast.Call) -> np.dtype | None:
+    """The dtype of ``astype(literal, dtype)`` when it holds more digits than float64."""
+    if _function_name(node.func) != "astype" or not node.args:
+        return None
+    given = node.args[1] if len(node.args) > 1 else next(
+        (k.value for k in node.keywords if k.arg == "dtype"), None)
+    if not isinstance(given, ast.Constant) or not isinstance(given.value, str):
+        return None
+    try:
+        dt = np.dtype(given.value)
+    except TypeError:
+        return None
+    return dt if extended_precision(dt) else None
+
+
 def _function_name(func: ast.AST) -> str | None:
     """``sin`` or ``linalg.inv``: a called name, dotted only as a registry key is; the text
     is looked up in FUNCTIONS, never resolved as an attribute."""
@@ -827,6 +890,9 @@ class _Parser:
         self.dimensions = self.dimension_names()
         self.defining: str | None = None  # the name whose definition is being read
         self.negated: set[ast.AST] = set()  # the literal 2**63 under a minus sign
+        # literals of astype(literal, 'float128'): read from their digits at that precision,
+        # so their float64 range does not apply
+        self.extended: set[ast.AST] = set()
 
     def children(self, node: ast.AST) -> list[ast.AST]:
         """The sub-trees whose values ``combine`` needs; refuses nodes outside the whitelist."""
@@ -864,6 +930,9 @@ class _Parser:
             return [node.left, node.comparators[0]]
         if isinstance(node, ast.Call):
             self.check_call(node)
+            if _extended_target(node) is not None and "astype" not in self.shapes:
+                for number in _literal_numbers(node.args[0]) or ():
+                    self.extended.update(part[0] for part in number if part is not None)
             receiver = [node.func.value] if _method_name(node.func) else []  # type: ignore[attr-defined]
             return [*receiver, *node.args, *(k.value for k in node.keywords)]
         if isinstance(node, ast.Attribute):  # .T and .mT: properties from the method table
@@ -1013,7 +1082,7 @@ class _Parser:
                                    "a float (1e30)")
             return v
         if isinstance(v, (float, complex)):
-            if not (math.isfinite(v.real) and math.isfinite(v.imag)):
+            if not (math.isfinite(v.real) and math.isfinite(v.imag)) and node not in self.extended:
                 raise src.at(node, f"{type(v).__name__} literal is out of the float64 range")
             return v
         raise src.at(node, f"{_describe(v)} literal is not supported")
@@ -1031,6 +1100,17 @@ class _Parser:
             raise src.at(node, f"{name!r} is used before its definition below 'where'")
         if name == self.defining:
             raise src.at(node, f"{name!r} is used in its own definition")
+        if name in self.shapes and name in self.dimensions:
+            # the text n of a variable n and of a dimension n's size would read back as one
+            owner = self.dimensions[name]
+            spec = self.shapes[owner]
+            if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[0], (tuple, list)):
+                spec = spec[0]  # (shape, dtype)
+            shown = format_shape(spec.shape) if isinstance(spec, Node) else repr(spec)
+            raise src.at(node, f"{name!r} is both a variable (shapes[{name!r}]) and a named dimension "
+                               f"in the shape {shown} of {owner!r}; a name in the text is one or the "
+                               f"other: rename the variable or the dimension (a dimension's name "
+                               f"that shapes does not list reads as the dimension's size)")
         if name in self.shapes:
             found = _leaf_variable(name, self.shapes[name], src, node)
         elif name in CONSTANTS:
@@ -1044,17 +1124,20 @@ class _Parser:
         self.variables[name] = found
         return found
 
-    def dimension_names(self) -> set[str]:
-        """The named dimensions of the variables ``shapes`` declares."""
-        names: set[str] = set()
-        for spec in self.shapes.values():
+    def dimension_names(self) -> dict[str, str]:
+        """The named dimensions of the variables ``shapes`` declares, each with the first
+        variable whose shape holds it."""
+        names: dict[str, str] = {}
+        for variable, spec in self.shapes.items():
             shape = spec.shape if isinstance(spec, Node) else spec
             if isinstance(shape, tuple) and len(shape) == 2 and isinstance(shape[0], (tuple, list)):
                 shape = shape[0]  # (shape, dtype)
             if isinstance(shape, (tuple, list)):
-                names.update(d for d in shape if isinstance(d, str))
+                for d in shape:
+                    if isinstance(d, str):
+                        names.setdefault(d, variable)
             elif isinstance(shape, str):
-                names.add(shape)
+                names.setdefault(shape, variable)
         return names
 
     def operand(self, node: ast.AST, value: Any) -> Any:
@@ -1066,6 +1149,39 @@ class _Parser:
         if isinstance(value, list):  # [1.0, 2.0] * x: a constant array, as NumPy reads the list
             return as_node(self.array_literal(node, value))
         raise self.src.at(node, f"{_describe(value)} cannot be used as a value here")
+
+    def extended_literal(self, node: ast.AST, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
+        """A literal read from its digits into ``dtype`` (longdouble or clongdouble), which holds
+        more of them than the float64 the literal is otherwise read as."""
+        numbers = _literal_numbers(node)
+        assert numbers is not None and len(numbers) == math.prod(shape)  # array_literal read it
+        parts = np.zeros((2, len(numbers)), dtype=np.finfo(dtype).dtype)  # real, imaginary
+        for k, number in enumerate(numbers):
+            for side, part in enumerate(number):
+                if part is None:
+                    continue
+                leaf, negative = part
+                if isinstance(leaf, ast.Name):
+                    digits = leaf.id
+                else:
+                    assert isinstance(leaf, ast.Constant)
+                    line = self.src.lines[leaf.lineno - 1].encode("utf-8")  # ast counts bytes
+                    digits = line[leaf.col_offset:leaf.end_col_offset].decode("ascii")
+                    digits = digits.replace("_", "").rstrip("jJ")
+                    if digits[:2].lower() in ("0x", "0o", "0b"):
+                        digits = str(int(digits, 0))
+                with warnings.catch_warnings():  # 1e5000 is inf, as NumPy reads it
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    value = parts.dtype.type(digits)
+                parts[side, k] = -value if negative else value
+        if dtype.kind == "f":
+            if parts[1].any():
+                raise self.src.at(node, f"astype: a complex literal cannot be a {dtype.name} "
+                                        "constant; give a complex dtype")
+            return parts[0].reshape(shape)
+        out = np.empty(len(numbers), dtype=dtype)
+        out.real, out.imag = parts[0], parts[1]
+        return out.reshape(shape)
 
     def array_literal(self, node: ast.AST, value: list[Any]) -> np.ndarray:
         """A (nested) list of number literals as the array NumPy makes of it."""
@@ -1153,6 +1269,9 @@ class _Parser:
             # astype(0.5, 'float32')
             args[0] = self.array_literal(arg_asts[0], args[0]) if isinstance(args[0], list) \
                 else np.asarray(args[0])
+            target = _extended_target(node)
+            if target is not None:  # astype(0.33333333333333333334, 'float128'): all its digits
+                args[0] = self.extended_literal(arg_asts[0], target, args[0].shape)
         return self.build(node, fn, *args, **kwargs)
 
     def run(self, tree: ast.Expression) -> Node:

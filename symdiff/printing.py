@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from .ir import Node, as_outputs, as_roots, consumers, toposort
-from .ops.base import Const
+from .ops.base import Const, extended_precision
 from .ops.elementwise import Elementwise, Mul, Neg, Printed
 
 _INLINE_LIMIT = 60  # a shared sub-expression longer than this gets a name
@@ -76,7 +76,8 @@ def _literal_dtypes(n: Node) -> dict[int, np.dtype]:
             value = n.inputs[k].op.value.item()  # type: ignore[attr-defined]
             reads_as = np.result_type(np.result_type(*others), value) if context and others \
                 else np.result_type(value)
-            if k not in typed and reads_as != n.inputs[k].dtype:
+            if k not in typed and (reads_as != n.inputs[k].dtype
+                                   or extended_precision(n.inputs[k].dtype)):
                 typed[k] = n.inputs[k].dtype
                 changed = True
         if not changed:
@@ -108,7 +109,8 @@ def to_text(outputs: Node | Iterable[Node]) -> str:
     body, definitions = name_shared(outputs, _text, lambda k: f"_{k}")
     roots = as_roots(outputs, "to_text")
     body = [f"astype({t}, {r.dtype.name!r})" if isinstance(r.op, Const) and not r.shape
-            and np.result_type(r.op.value.item()) != r.dtype else t  # type: ignore[attr-defined]
+            and (np.result_type(r.op.value.item()) != r.dtype  # type: ignore[attr-defined]
+                 or extended_precision(r.dtype)) else t
             for r, t in zip(roots, body)]
     if not definitions:
         return "\n".join(body)

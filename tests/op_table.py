@@ -641,6 +641,11 @@ bad("average", lambda: sd.average(v("a", 2, 3), axis=0, weights=v("w", 3)), sd.S
     r"average: weights of shape \(3,\) do not match a's shape \(2, 3\) along axis 0", id="wrong-axis")
 bad("average", lambda: sd.average(v("a", 2, 3), returned=True), NotImplementedError,
     r"average: the argument 'returned' is not supported", id="returned")
+# average is built from mean (no weights) or sum (weights), whose names its errors once bore
+bad("average", lambda: sd.average(v("a", 2, 3), keepdims="yes"), TypeError,
+    r"^average: keepdims must be True or False, got 'yes'$", id="keepdims-no-weights")
+bad("average", lambda: sd.average(v("a", 2, 3), 1, v("w", 3), keepdims=[1]), TypeError,
+    r"^average: keepdims must be True or False, got \[1\]$", id="keepdims-weights")
 
 # -- neural-network ops ----------------------------------------------------------------------------
 

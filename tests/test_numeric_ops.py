@@ -156,6 +156,29 @@ def test_gammaln_and_digamma_at_poles_infinities_and_nan_are_scipys():
             for t, w in zip(points, values):
                 np.testing.assert_array_equal(one(float(t)), w)
 
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+def test_polygamma_at_poles_and_infinities_is_scipys(n):
+    # scipy.special.polygamma's values (1.17), hard-coded: (-1)^(n+1) n! zeta(n+1, x), whose
+    # Hurwitz zeta is +inf at every pole (either signed zero) and at -inf, so +inf for odd n and
+    # -inf for even n there, where the reflection formula gave nan (and +inf at -0.0)
+    points = np.array([-np.inf, -1e20, -3.0, -1.0, -0.0, 0.0, np.inf, np.nan])
+    pole = np.inf if n % 2 else -np.inf
+    want = [pole] * 6 + [0.0, np.nan]
+    x, s = sd.var("x", points.shape), sd.var("s")
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        np.testing.assert_array_equal(sd.evaluate(sd.polygamma(n, x), {"x": points}), want)
+        np.testing.assert_array_equal(sd.compile(sd.polygamma(n, x))(points), want)
+        one = sd.compile(sd.polygamma(n, s))
+        for t, w in zip(points, want):
+            np.testing.assert_array_equal(one(float(t)), w)
+        # the derivative of polygamma(n - 1) is polygamma(n): the same values at the poles
+        d = sd.grad(sd.polygamma(n - 1, s), s)
+        for t, w in zip(points[:6], want):
+            assert sd.evaluate(d, {"s": float(t)}) == w
+
+
 def test_gammaln_beyond_float64s_range_is_inf_not_an_error():
     # math.lgamma raises OverflowError past about 2.6e305, which escaped from evaluation
     x, s = sd.var("x", (4,)), sd.var("s")

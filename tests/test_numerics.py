@@ -6,6 +6,8 @@ float32 end to end; the stabilized forms do not overflow."""
 from __future__ import annotations
 
 import math
+import operator
+import re
 import warnings
 
 import numpy as np
@@ -350,6 +352,40 @@ def test_python_int_beyond_an_integer_dtype_compares_and_divides_as_numpy_or_is_
                                (lambda: sd.clip(u, -1, 2), "clip", -1),
                                (lambda: sd.where(u > 0, u, -1), "where", -1)]:
         with pytest.raises(sd.DTypeError, match=rf"^{name}: the Python integer {value} does not fit "):
+            build()
+
+
+def test_python_int_beyond_every_integer_dtype_compares_as_numpy_or_is_refused_by_op():
+    # NumPy 2 compares an integer array with 2**64 (which no integer dtype holds) exactly, each
+    # element the same way; building the constant raised an error naming the constant alone
+    u, i, w = sd.var("u", (3,), "uint8"), sd.var("i", (2,), "int64"), sd.var("w", (2,), "uint64")
+    values = [np.array([0, 5, 255], np.uint8), np.array([-2**63, 2**63 - 1]),
+              np.array([0, 2**64 - 1], np.uint64)]
+    compares = [operator.eq, operator.ne, operator.lt, operator.le, operator.gt, operator.ge]
+    for x, xv in zip((u, i, w), values):
+        for compare in compares:
+            for big in (2**64, -2**64 - 1, 10**400, -10**400):
+                for e, want in [(compare(x, big), compare(xv, big)), (compare(big, x), compare(big, xv))]:
+                    for got in [*_both([e], [u, i, w], values)[0], *_both([e], [u, i, w], values, True)[0]]:
+                        assert got.dtype == want.dtype and np.array_equal(got, want), (str(e), got, want)
+    assert str(u == 2**64) == "u > 255" and str(sd.less(-2**64, w)) == "w >= 0"
+    # where NumPy raises OverflowError, the error names the op, the value and the array's dtype
+    for build, message in [
+        (lambda: sd.var("b", (2,), "bool") == 2**64,
+         "equal: the Python integer 18446744073709551616 does not fit int64 or uint64, so it "
+         "cannot meet an array of bool"),
+        (lambda: sd.logical_or(u, -2**64),
+         "logical_or: the Python integer -18446744073709551616 does not fit int64 or uint64, so "
+         "it cannot meet an array of uint8"),
+        (lambda: u + 2**64, "add: the Python integer 18446744073709551616 does not fit int64 or uint64"),
+        (lambda: sd.var("f", (2,), "float32") < 10**400,
+         "less: the Python integer of 401 digits is beyond float64's range, so it cannot meet an "
+         "array of float32"),
+        (lambda: -10**400 * sd.var("z", (), "complex64"),
+         "mul: the Python integer of 401 digits is beyond float64's range, so it cannot meet an "
+         "array of complex64"),
+    ]:
+        with pytest.raises(sd.DTypeError, match="^" + re.escape(message)):
             build()
 
 

@@ -199,6 +199,22 @@ def test_shapes_and_dtypes():
     assert "shapes['x']" in refusal("x + 1", shapes={"x": (-1,)})
 
 
+def test_a_name_both_a_variable_and_a_dimension_is_refused_where_the_text_uses_it():
+    # the text n prints for the variable n and for the size of a dimension n alike: it was read
+    # as the variable without a word, so sum(x) / n of the printed mean changed its value
+    for shapes in [{"x": ("n",), "n": ()}, {"x": (("n", 3), "float32"), "n": sd.var("n")}]:
+        message = refusal("sum(x) / n", shapes=shapes)
+        assert message.startswith("'n' is both a variable (shapes['n']) and a named dimension in "
+                                  "the shape ('n'"), message
+        assert ("of 'x'; a name in the text is one or the other: rename the variable or the "
+                "dimension") in message
+        assert message.endswith("\n  sum(x) / n\n           ^")
+        assert sd.parse("sum(x)", shapes=shapes).shape == ()  # text without n reads as before
+    x = sd.var("x", ("n",))
+    mean = sd.sum(x) / sd.dim_size("n").astype("float64")
+    assert sd.parse(sd.to_text(mean), shapes={"x": ("n",)}) is mean  # unlisted: the size
+
+
 def test_unicode_names():
     e = sd.parse("α * β + sin(θ)")
     assert sorted(n.op.var_name for n in sd.toposort(e) if n.op.name == "var") == ["α", "β", "θ"]
@@ -573,7 +589,7 @@ def test_huge_integer_powers_are_not_folded_anywhere():
     for text in ("9**9**9**9", "x ** 9**9**9", "x * 10**18**18", "(x + 9**9**9) ** 9**9"):
         f = sd.parse(text)
         assert _no_python_int_power(sd.codegen(f, inputs=[v for v in sd.toposort(f) if v.op.name == "var"]))
-    assert sd.evaluate(sd.parse("x ** 9**9**9"), {"x": 1.0}) == 1.0
+    assert sd.evaluate(sd.parse("x ** 9**9**9"), {x: 1.0}) == 1.0  # the text's x is this one
 
 
 # -- products and linear algebra
@@ -840,6 +856,41 @@ def test_printed_constants_name_their_dtype_only_where_needed():
     assert sd.to_text(sd.var("z", (), "complex128") * complex(-0.0, 1.0)) == "z * complex(-0.0, 1.0)"
 
 
+@pytest.mark.skipif(np.finfo(np.longdouble).nmant <= 52, reason="long double is float64 here")
+def test_long_double_constants_read_back_with_all_their_digits():
+    # a bare literal reads as float64: a longdouble constant names its dtype, and the parser
+    # reads the digits of astype's literal at that precision (they once read back as float64)
+    third, name = np.longdouble(1) / 3, np.dtype(np.longdouble).name
+    cname = np.dtype(np.clongdouble).name
+    x = sd.var("x", (), "longdouble")
+    tiny = np.nextafter(np.longdouble(0), np.longdouble(1))  # below float64's least subnormal
+    constants = [
+        sd.const(third),
+        sd.const(-np.longdouble("1e4000")),  # beyond float64's range
+        sd.const(np.array([[third, tiny], [-np.longdouble("nan"), -0.0]])),
+        sd.const(np.clongdouble(complex(1, -1)) / 3),
+        sd.const(np.array([np.clongdouble(complex(-0.0, 2)) / 3])),
+        x * third,
+        sd.var("y") * third,  # float64 * longdouble: the constant's dtype
+        sd.broadcast_to(sd.const(third), (2, 3)),
+    ]
+    for e in constants:
+        text = sd.to_text(e)
+        assert name in text or cname in text, text
+        back = sd.parse(text, shapes={"x": x})
+        assert back is e, text
+        got, want = sd.evaluate(back, {"x": third, "y": 3.0}), sd.evaluate(e, {"x": third, "y": 3.0})
+        np.testing.assert_array_equal(got, want)
+        assert np.all(np.signbit(got) == np.signbit(want)) if got.dtype.kind == "f" else True
+    assert sd.to_text(sd.const(third)) == f"astype({third!s}, {name!r})"
+    # equal long doubles are one constant, whatever the padding bytes beside their 80 bits hold
+    assert sd.const(np.longdouble(1) / 3) is sd.const(third)
+    # eye, one_hot and full keep a factor a float64 literal holds; other factors are refused
+    assert sd.to_text(sd.const(np.eye(8, dtype=np.longdouble) / 2)) == f"0.5 * eye(8, dtype={name!r})"
+    assert sd.to_text(sd.const(np.eye(8, dtype=np.longdouble) / 3)) == f"const<{name}(8, 8)>"
+    assert f"cannot be a {name} constant" in refusal(f"astype(2j, {name!r})")
+
+
 def test_index_values_and_complex_literals():
     g = sd.var("g", (2, 2))
     e = sd.parse("index_add(g, (3, 4), s_[1:, ::2])", shapes={"g": g})
@@ -1008,6 +1059,12 @@ def test_functions_giving_a_list_of_parts_are_indexed_like_decompositions():
     assert "index them with 0 to 1" in refusal("split(v, 2)[2]", shapes={"v": (4,)})
 
 
+def test_a_string_literal_python_refuses_is_a_parse_error():
+    # found by the token-soup fuzz: Python's SyntaxError for the literal escaped from parse
+    assert "bytes can only contain ASCII literal characters (line 1, column 5)" in refusal("x + b'α'")
+    assert "unknown Unicode character name" in refusal("einsum('\\N{nonsense}', x)")
+
+
 def test_a_list_nested_deeper_than_numpy_allows_says_so():
     # it was called not rectangular
     assert sd.parse("x * " + "[" * 64 + "1.0" + "]" * 64).ndim == 64
@@ -1016,9 +1073,9 @@ def test_a_list_nested_deeper_than_numpy_allows_says_so():
 
 
 def test_shapes_that_are_not_a_dict_are_refused_naming_them():
-    for shapes, given in (([("x", (3,))], "list"), ("x", "str"), (3, "int")):
+    for shapes, type_name in (([("x", (3,))], "list"), ("x", "str"), (3, "int")):
         with pytest.raises(TypeError, match=rf"parse: shapes must be a dict from variable names to "
-                                            rf"shapes, such as {{'x': \(3,\)}}; got {given}"):
+                                            rf"shapes, such as {{'x': \(3,\)}}; got {type_name}"):
             sd.parse("x", shapes=shapes)
     with pytest.raises(TypeError, match=r"shapes: names must be strings, got 3"):
         sd.parse("x", shapes={3: (3,)})

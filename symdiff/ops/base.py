@@ -200,6 +200,11 @@ class Const(Op):
         # operands, and a reduction adds in memory order, so a transposed array would give the
         # evaluator other last bits than the generated code
         value = np.array(value, copy=True, order="C")
+        if extended_precision(value.dtype) and np.finfo(value.dtype).nmant == 63:
+            # x87's 80-bit long double in 12 or 16 bytes: the padding holds whatever memory
+            # held, and equal constants must have equal bytes
+            part = np.finfo(value.dtype).dtype.itemsize
+            value.reshape(-1).view(np.uint8).reshape(-1, part)[:, 10:] = 0
         value.flags.writeable = False
         self.value = value
         self._key = (value.dtype.str, value.shape, value.tobytes())
@@ -229,7 +234,8 @@ class Const(Op):
                                                                  "bool": _scalar_text,
                                                                  "int_kind": _scalar_text},
                                    max_line_width=1 << 30).replace("\n", "") if v.size else repr(v.tolist())
-            return text if read_back.dtype == v.dtype else f"astype({text}, {v.dtype.name!r})"
+            return text if read_back.dtype == v.dtype and not extended_precision(v.dtype) \
+                else f"astype({text}, {v.dtype.name!r})"
         call = constant_call(v)
         return call.text() if call else f"const<{v.dtype.name}{format_shape(v.shape)}>"
 
@@ -264,17 +270,23 @@ def constant_call(v: np.ndarray) -> ConstantCall | None:
     if v.ndim == 0 or v.size == 0 or v.dtype.kind not in "biuf":
         return None
     dt, bits = v.dtype, v.tobytes()
+    extended = extended_precision(dt)
 
     def same(c: np.ndarray) -> bool:
-        return c.tobytes() == bits
+        return bool(np.all((c == v) & (np.signbit(c) == np.signbit(v)))) if extended \
+            else c.tobytes() == bits  # (the padding bytes of a long double hold no value)
+
+    def exact(f: Any) -> bool:  # a literal reads as float64: more digits than that would be lost
+        return not extended or bool(np.float64(f) == f)
 
     def dtype_kw(default: Any) -> str:
         return "" if dt == np.dtype(default) else f", dtype={dt.name!r}"
 
     first = v.flat[0]
-    if np.isfinite(first) and same(np.full(v.shape, first, dtype=dt)):
+    if np.isfinite(first) and exact(first) and same(np.full(v.shape, first, dtype=dt)):
+        literal_dtype = np.float64 if extended else np.asarray(first.item()).dtype
         return ConstantCall(1, f"full({format_shape(v.shape)}, {_scalar_text(first)}"
-                               f"{dtype_kw(np.asarray(first.item()).dtype)})")
+                               f"{dtype_kw(literal_dtype)})")
     if dt.kind == "b" or v.ndim > 2:
         return None
     rows, cols = np.nonzero(v) if v.ndim == 2 else (np.zeros(1, int), np.flatnonzero(v))
@@ -295,6 +307,8 @@ def constant_call(v: np.ndarray) -> ConstantCall | None:
         return None
     factor = v[rows[0], cols[0]] if v.ndim == 2 else v[cols[0]]
     for f in (1, -1, factor):
+        if not exact(f):
+            continue
         with np.errstate(all="ignore"):
             try:
                 scaled = np.multiply(f, unit, dtype=dt)  # -1 * 0.0 is -0.0, as in -one_hot(...)
@@ -303,6 +317,13 @@ def constant_call(v: np.ndarray) -> ConstantCall | None:
         if same(scaled):
             return ConstantCall(f, call)
     return None
+
+
+def extended_precision(dtype: np.dtype) -> bool:
+    """Whether a float or complex dtype holds more digits than float64 (longdouble where it is
+    80 or 128 bits wide): its constants print as ``astype(0.33333333333333333334, 'float128')``,
+    whose literal the parser reads at that precision, since a bare literal reads as float64."""
+    return dtype.kind in "fc" and np.finfo(dtype).nmant > 52
 
 
 def _scalar_text(v: Any) -> str:
@@ -549,6 +570,14 @@ def constant_equals(node: Node, value: int) -> bool:
     return v is not None and v.size == 1 and bool(v.reshape(()) == value)
 
 
+def _as_float(value: int) -> float:
+    """``float(value)``, inf past float64's range (where float() raises OverflowError)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
+
+
 def is_python_scalar(v: Any) -> bool:
     return isinstance(v, (bool, int, float, complex)) and not isinstance(v, np.generic)
 
@@ -560,12 +589,26 @@ def as_node(value: Any, like: Node | None = None, exact_ints: bool = False, name
     A Python int outside the range of ``like``'s integer dtype keeps its own dtype with
     ``exact_ints`` (NumPy compares such a value exactly, and divides by it in float64: ``u8 <
     300``, ``u8 / 256``); otherwise it is an error, as in NumPy (``u8 + 300``), naming the op
-    ``name``."""
+    ``name``. So is an int no int64 or uint64 holds beside an integer or boolean array, or one
+    past float64's range beside a float or complex one (NumPy's OverflowError)."""
     if isinstance(value, Node):
         return value
     if is_python_scalar(value):
         if like is not None:
             dt = np.result_type(like.dtype, value)
+            at = name + ": " if name else ""
+            shown = value if abs(value) < 10**40 else f"of {len(str(abs(value)))} digits"
+            if type(value) is int and dt.kind in "iu" and not (
+                    np.iinfo(np.int64).min <= value <= np.iinfo(np.uint64).max):
+                raise DTypeError(  # NumPy's OverflowError
+                    f"{at}the Python integer {shown} does not fit int64 or uint64, so it cannot "
+                    f"meet an array of {like.dtype}; write it as a float (such as 1e30)"
+                )
+            if type(value) is int and dt.kind in "fc" and not math.isfinite(_as_float(value)):
+                raise DTypeError(  # NumPy's OverflowError
+                    f"{at}the Python integer {shown} is beyond float64's range, so it cannot "
+                    f"meet an array of {like.dtype}; write inf or a float literal"
+                )
             if type(value) is int and dt.kind in "iu" and not (
                     np.iinfo(dt).min <= value <= np.iinfo(dt).max):
                 if exact_ints:

@@ -106,10 +106,35 @@ def _unary(op: Op, x: Any) -> Node:
 def _binary(op: Op, a: Any, b: Any) -> Node:
     if isinstance(a, Node) and isinstance(b, Node):
         return Node(op, (a, b))  # the common case (every op inside a derivative graph)
+    if isinstance(op, Compare):
+        beyond = _compare_beyond_integers(op, a, b)
+        if beyond is not None:
+            return beyond
     a, b = _int_beyond_range(op, a, b), _int_beyond_range(op, b, a)
     # NumPy compares with, and true-divides by, a Python int beyond the array's integer range
     exact = isinstance(op, (Div, Compare, Logical))
     return Node(op, tuple(as_nodes(a, b, exact_ints=exact, name=op.name)))
+
+
+_INTEGERS = (int(np.iinfo(np.int64).min), int(np.iinfo(np.uint64).max))  # what some dtype holds
+
+
+def _compare_beyond_integers(op: Op, a: Any, b: Any) -> Node | None:
+    """An integer array compared with a Python int no integer dtype holds (``x == 2**64``):
+    NumPy compares exactly, and the answer is the same for every element (False here). No
+    constant holds the int, so this is the comparison of ``x`` with its dtype's bound that has
+    that answer (``x > 255`` for a uint8 ``x``); None for any other pair of operands."""
+    for value, x in ((b, a), (a, b)):
+        if type(value) is not int or not isinstance(x, Node) or x.dtype.kind not in "iu" \
+                or _INTEGERS[0] <= value <= _INTEGERS[1]:
+            continue
+        zero = np.zeros((), x.dtype)
+        holds = bool(getattr(np, op.name)(*((zero, value) if x is a else (value, zero))))
+        info = np.iinfo(x.dtype)
+        if value > 0:
+            return less_equal(x, info.max) if holds else greater(x, info.max)
+        return greater_equal(x, info.min) if holds else less(x, info.min)
+    return None
 
 
 def _int_beyond_range(op: Op, value: Any, other: Any) -> Any:

@@ -195,21 +195,22 @@ class All(Any_):
     name, numpy_name = "all", "np.all"
 
 
-def _keepdims(name: str, keepdims: Any) -> bool:
+def _keepdims(name: str, keepdims: Any, *, positional: bool = True) -> bool:
     """``keepdims`` as NumPy reads it (a bool or an int; None is NumPy's default of the
     argument in that place). Anything else is refused: the third positional argument is
     keepdims here, where NumPy's is dtype or out, so ``sum(x, 0, np.float32)`` must not be
-    read as keepdims=True."""
+    read as keepdims=True; ``positional=False`` for functions taking keepdims by keyword only,
+    whose errors need no such hint."""
     if keepdims is None or isinstance(keepdims, (bool, np.bool_)):
         return bool(keepdims)
     try:
         return bool(operator.index(keepdims))
     except TypeError:
-        raise TypeError(
-            f"{name}: keepdims must be True or False, got {keepdims!r}; the third positional "
-            "argument is keepdims here (NumPy's is dtype or out): give those by keyword, "
-            f"as in {name}(x, axis, dtype=...)"
-        ) from None
+        hint = (
+            "; the third positional argument is keepdims here (NumPy's is dtype or out): give "
+            f"those by keyword, as in {name}(x, axis, dtype=...)" if positional else ""
+        )
+        raise TypeError(f"{name}: keepdims must be True or False, got {keepdims!r}{hint}") from None
 
 
 def _reduced_axes(name: str, axis: Any, ndim: int) -> tuple[int, ...]:
@@ -535,6 +536,8 @@ def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = Fals
     if returned:
         raise NotImplementedError("average: the argument 'returned' is not supported; "
                                   "compute the weight sum with sd.sum(weights, axis)")
+    # checked here, not by the mean or sum it is built from, so that errors say average
+    keepdims = _keepdims("average", keepdims, positional=False)
     a = as_node(a)
     axes = normalize_axes("average", axis, a.ndim, lists=True)
     if weights is None:

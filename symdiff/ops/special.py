@@ -11,7 +11,8 @@ formula. Relative accuracy is about 1e-15 away from the zero of ``digamma`` near
 
 Integer inputs give float64, float32 stays float32. ``gammaln`` is log|Gamma(x)| (as SciPy's)
 and is +inf at the poles 0, -1, -2, ... and -inf at -inf; ``gamma`` is +-inf at +-0 and nan at the other poles,
-as SciPy's; ``digamma``/``polygamma`` are inf or nan there.
+as SciPy's; ``digamma`` is +-inf at -+0 and nan at the other poles and at -inf, and
+``polygamma(n, x)`` for n >= 1 is +inf (n odd) or -inf (n even) at all of them, as SciPy's.
 SymPy's ``loggamma`` agrees with ``gammaln`` for x > 0 only (it is complex for x < 0).
 """
 
@@ -110,6 +111,11 @@ def polygamma_kernel(x, n):  # type: ignore[no-untyped-def]
             reflected = sign * out - math.pi ** (n + 1) * np.polynomial.polynomial.polyval(cot, poly)
             reflected = np.where(ts == np.floor(ts), np.nan, reflected)  # the poles -1, -2, ...
             out = np.where(negative, reflected, out)
+        if n > 0:
+            # SciPy's psi^(n) is (-1)^(n+1) n! zeta(n+1, x), and its Hurwitz zeta is +inf at the
+            # poles 0, -1, -2, ... (either signed zero) and at -inf: +inf there for odd n, -inf
+            # for even n. (digamma is +-inf at +-0 and nan at the other poles and -inf, as SciPy's.)
+            out = np.where((t <= 0) & (t == np.floor(t)), -sign * np.inf, out)
     return out.astype(np.result_type(x.dtype, 0.0))
 
 
