@@ -638,14 +638,17 @@ def _gradient_dtypes(y: Node, xs: Sequence[Node], what: str) -> None:
             )
 
 
-def grad(y: Node, wrt: Wrt) -> Node | list[Node]:
+def grad(y: Node, wrt: Wrt, *, mode: str = "auto") -> Node | list[Node]:
     """The gradient of a scalar ``y``: one node per variable in ``wrt``, each of its shape, by
-    reverse mode. For one scalar variable, forward mode is one sweep too: both are built and
-    the smaller graph kept (reverse mode on a tie), which keeps derivatives of derivatives
-    small.
+    reverse mode. For one scalar variable, forward mode is one sweep too: with ``mode="auto"``
+    both are built and the smaller graph kept (reverse mode on a tie), which keeps derivatives
+    of derivatives small at the cost of the second sweep; ``mode="reverse"`` or ``"forward"``
+    builds that one alone (forward mode for one scalar variable only).
 
     >>> x, y = sd.symbols("x y"); dfdx, dfdy = sd.grad(x * y + sd.sin(x), [x, y])
     """
+    if mode not in ("auto", "reverse", "forward"):
+        raise ValueError(f"grad: mode must be 'auto', 'reverse' or 'forward', got {mode!r}")
     y = as_node(y)
     if y.shape != ():
         raise ShapeError(
@@ -657,8 +660,16 @@ def grad(y: Node, wrt: Wrt) -> Node | list[Node]:
     xs = _resolve([y], ws)
     _gradient_dtypes(y, xs, "grad")
     order: list[Node] = []
-    if len(xs) == 1 and xs[0].shape == () and xs[0].dtype == y.dtype and y.dtype.kind == "f":
-        result = [_one_scalar(y, xs[0], order)]
+    one_scalar = len(xs) == 1 and xs[0].shape == () and xs[0].dtype == y.dtype and y.dtype.kind == "f"
+    if mode == "forward" and not one_scalar:
+        got = (f"{len(xs)} variables" if len(xs) != 1 else
+               f"{_label(xs[0])!r} of shape {format_shape(xs[0].shape)} and dtype {xs[0].dtype}")
+        raise ValueError(
+            f"grad: mode='forward' takes one scalar variable of the output's dtype ({y.dtype}), "
+            f"got {got}; a forward sweep gives one directional derivative (sd.jvp), reverse mode "
+            "the whole gradient")
+    if one_scalar and mode != "reverse":
+        result = [_one_scalar(y, xs[0], order, mode == "forward")]
     else:
         result = _vjp([y], xs, [const(np.ones((), y.dtype))], forward=order)
     _record_outputs(result, [y], order)
@@ -666,7 +677,7 @@ def grad(y: Node, wrt: Wrt) -> Node | list[Node]:
 
 
 @gc_paused
-def _one_scalar(y: Node, x: Node, order: list[Node]) -> Node:
+def _one_scalar(y: Node, x: Node, order: list[Node], forward: bool = False) -> Node:
     """dy/dx for a scalar ``y`` and one scalar variable ``x``: reverse mode pulls a cotangent
     back, forward mode pushes a tangent forward, one sweep each, and the two graphs hold the same
     values, so the smaller is kept (ties go to reverse mode). They tie on most first
@@ -675,6 +686,9 @@ def _one_scalar(y: Node, x: Node, order: list[Node]) -> Node:
     derivatives of ``(x + sigmoid(y)) / (sigmoid(x) + (x + y)**2)`` in x, each ``grad`` of the
     one before, are about half the size (265 nodes at the 6th, against 607)."""
     one = const(np.ones((), y.dtype))
+    if forward:
+        order.extend(toposort([y]))
+        return _coefficient(_series([y], _leaves({x: one}, 1), 1, True)[0][1], y)
     (back,) = _vjp([y], [x], [one], forward=order)
     if not back.inputs:
         return back  # a constant (zero, or one for y = x): nothing to choose

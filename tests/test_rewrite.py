@@ -633,6 +633,18 @@ def test_grad_in_one_scalar_keeps_the_smaller_sweep():
             np.testing.assert_allclose(sd.evaluate(g, {"a": av, "b": bv}), want, rtol=1e-6, atol=1e-8)
     # both sweeps are taken: (a+b)/(a-b) is smaller forward, sin(a)**3 backward
     assert [sd.grad(f, a) is _vjp([f], [a], [one])[0] for f in cases[:2]] == [False, True]
+    # mode= builds one sweep alone; forward mode for one scalar variable only
+    f = (a + b) / (a - b)
+    assert sd.grad(f, a, mode="reverse") is _vjp([f], [a], [one])[0]
+    forward = sd.grad(f, a, mode="forward")
+    assert forward is _series([f], _leaves({a: one}, 1), 1, True)[0][1]
+    assert str(sd.grad(2.0 * b, a, mode="forward")) == "0.0"
+    with pytest.raises(ValueError, match="mode='forward' takes one scalar variable .* got 2 variables"):
+        sd.grad(f, [a, b], mode="forward")
+    with pytest.raises(ValueError, match="'v' of shape \\(2,\\)"):
+        sd.grad(sd.sum(sd.var("v", shape=(2,))), "v", mode="forward")
+    with pytest.raises(ValueError, match="mode must be 'auto', 'reverse' or 'forward', got 'fwd'"):
+        sd.grad(f, a, mode="fwd")
     # what is counted: sin and the product by 2, not the constants or the product by 1.0
     assert _appended(sd.const(1.0) * (2.0 * sd.sin(a)), {a}) == 2
     # with several variables, reverse mode alone (one sweep gives them all)
