@@ -231,6 +231,20 @@ def _emit(items: list[tuple[tuple[str, ...], Any]], emit: str, inputs: list[Any]
     return "\n".join(lines) + "\n"
 
 
+def _dimension_hint(name: str, variables: list[Any]) -> str:
+    """Why a --wrt name that names a dimension is not a variable, with the --shape that frees it."""
+    from .ops.base import dimension_owners, not_a_variable_hint
+
+    owners = dimension_owners(name, variables)
+    if not owners:
+        return ""
+    taken = {d for v in variables for d in v.shape if isinstance(d, str)} | {v.op.var_name for v in variables}
+    other = next(f"{name}{k}" for k in itertools.count(2) if f"{name}{k}" not in taken)
+    example = " ".join(
+        f"--shape {v.op.var_name}={','.join(other if d == name else str(d) for d in v.shape)}" for v in owners)
+    return f"{not_a_variable_hint(name, variables)} (e.g. {example})"
+
+
 def run(argv: list[str]) -> int:
     import symdiff as sd
 
@@ -251,7 +265,7 @@ def run(argv: list[str]) -> int:
             if w not in known:
                 raise UsageError(
                     f"--wrt {w!r}: the expression has no variable of that name "
-                    f"(its variables: {', '.join(sorted(known)) or 'none'})"
+                    f"(its variables: {', '.join(sorted(known)) or 'none'}){_dimension_hint(w, variables)}"
                 )
     else:
         names = [n.op.var_name for n in variables if n.type.is_float]

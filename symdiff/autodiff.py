@@ -25,7 +25,7 @@ from .ops import (
     Var, as_node, astype, broadcast_to, const, cos, eye, index, reshape, sin, stack, sum_to,
     transpose, where, zeros, zeros_like,
 )
-from .ops.base import const_value, constant_equals, graph_variables
+from .ops.base import const_value, constant_equals, graph_variables, not_a_variable_hint
 from .ops.numeric import cotangent_as
 from .ops.elementwise import (
     Add, Cos, Div, Exp, Log, Mul, Neg, Pow, Sigmoid, Sin, Sqrt, StopGradient, Sub, Tanh, Where,
@@ -125,7 +125,8 @@ def _resolve(ys: Sequence[Node], wrt: Sequence[Any]) -> list[Node]:
                 by_name = {n.op.var_name: n for n in graph_variables(toposort(ys))}  # type: ignore[attr-defined]
             if w not in by_name:
                 known = ", ".join(sorted(by_name)) or "none"
-                raise UnknownVariableError(f"no variable named {w!r} in the expression (its variables: {known})")
+                raise UnknownVariableError(f"no variable named {w!r} in the expression (its variables: "
+                                           f"{known}){not_a_variable_hint(w, by_name.values())}")
             w = by_name[w]
         if not isinstance(w, Node):
             raise TypeError(f"can only differentiate with respect to variables or nodes, got {w!r}")

@@ -73,6 +73,20 @@ def test_bad_input_exits_2_with_one_line_and_a_caret():
         assert "Traceback" not in r.stderr and words in r.stderr, (args, r.stderr)
 
 
+def test_wrt_a_named_dimension_says_it_is_one_and_how_to_free_the_name():
+    # --wrt n with --shape x=n said only "no variable of that name", though n is in the text
+    r = run("sum(x)/n", "--shape", "x=n", "--wrt", "n")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "--wrt 'n': the expression has no variable of that name (its variables: x); 'n' is a " \
+           "named dimension of the shape of x (n,)" in r.stderr
+    assert "name the dimension otherwise" in r.stderr and "(e.g. --shape x=n2)" in r.stderr
+    # the suggested --shape works, n is then a scalar variable
+    r = run("sum(x)/n", "--shape", "x=n2", "--wrt", "n")
+    assert r.returncode == 0 and r.stdout == "df/dn = -(sum(x, axis=0) / n ** 2.0)\n", r.stderr
+    r = run("sum(W)/n", "--shape", "W=3,n", "--wrt", "n")
+    assert r.returncode == 2 and "of the shape of W (3, n)" in r.stderr and "(e.g. --shape W=3,n2)" in r.stderr
+
+
 def test_numpy_emit_writes_a_working_module():
     r = run("x**2 * sin(y)", "--emit", "numpy")
     assert r.returncode == 0, r.stderr

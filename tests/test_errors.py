@@ -90,6 +90,14 @@ def test_grad_wrt_unknown_name():
     assert isinstance(e.value, KeyError) and isinstance(e.value, ValueError)
 
 
+def test_grad_wrt_a_named_dimension_says_it_is_one():
+    X = sd.var("X", ("n", 3))
+    with pytest.raises(sd.UnknownVariableError, match=(
+            r"no variable named 'n' in the expression \(its variables: X\); 'n' is a named dimension "
+            r"of the shape of X \(n, 3\): .* name the dimension otherwise")):
+        sd.grad(sd.mean(X), "n")
+
+
 def test_vjp_cotangent_shape_checked():
     x = sd.var("x", shape=(3,))
     with pytest.raises(sd.ShapeError, match=r"vjp: cotangent 0 has shape \(2,\), but the output has shape \(3,\)"):

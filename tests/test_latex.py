@@ -126,6 +126,23 @@ def test_every_variable_name_is_escaped():
         assert sd.latex(sd.var(name)) == want, name
 
 
+def test_line_breaks_and_control_characters_in_names_are_written_visibly():
+    # a newline went into the LaTeX raw, breaking the line of math (and $...$ in Jupyter) and
+    # showing nothing; such characters print as Python writes them in a string, in typewriter type
+    cases = {
+        "a\nb": r"\mathrm{a\mathtt{{\backslash}n}b}", "a\tb": r"\mathrm{a\mathtt{{\backslash}t}b}",
+        "\x07": r"\mathtt{{\backslash}x07}", "x\u200by": r"x\mathtt{{\backslash}u200b}y",
+        "x_\r": r"x_{\mathtt{{\backslash}r}}", "a\u2028": r"a\mathtt{{\backslash}u2028}",
+        "a\\nb": r"\mathrm{a{\backslash}nb}",  # a backslash the name holds stays a backslash
+    }
+    for name, want in cases.items():
+        assert sd.latex(sd.var(name)) == want, repr(name)
+    x = sd.var("loss\tvalue", ("n",))
+    shown = x.sum()._repr_latex_() + sd.latex(sd.mean(x))
+    assert not any(not ch.isprintable() for ch in shown), repr(shown)
+    assert r"\mathtt{{\backslash}t}" in shown
+
+
 def test_remainders_are_bracketed_where_a_reader_could_group_them_otherwise():
     # Python binds % as tightly as *, a reader of x mod y \cdot z does not: no grouping is left implicit
     x, y, z = sd.symbols("x y z")

@@ -53,6 +53,26 @@ def test_hypot_gradient_at_the_origin_is_zero():
     np.testing.assert_allclose(gb, [0.0, -0.8], rtol=1e-15, atol=0)
 
 
+def test_hypot_higher_derivatives_at_the_origin_are_zero_as_the_norms_are():
+    # the Hessian was the identity there: a / 1 differentiated, where the gradient is taken as 0;
+    # hypot(a, b) is the 2-norm of (a, b), whose derivatives at 0 are all 0 (abs'' = sign' = 0)
+    x, y = sd.symbols("x y")
+    v = sd.var("v", (2,))
+    at = {"x": 0.0, "y": 0.0}
+    for f, args, values in [(sd.hypot(x, y), [x, y], at), (sd.linalg.norm(v), [v], {"v": np.zeros(2)})]:
+        first = sd.grad(f, args)
+        second = [d for g in first for d in sd.grad(sd.sum(g), args)]
+        third = sd.grad(sd.sum(second[0]), args)
+        for d in sd.evaluate(first + second + third, values):
+            np.testing.assert_array_equal(d, 0.0)
+    for k in (1, 2, 3):
+        assert float(sd.evaluate(sd.derivative(sd.hypot(x, y), x, k), at)) == 0.0
+        assert float(sd.evaluate(sd.derivative(sd.hypot(x, y), x, k, direction=1.0), at)) == 0.0
+    # away from the origin the Hessian is kept: (b^2, -ab, a^2) / h^3
+    got = sd.evaluate([d for g in sd.grad(sd.hypot(x, y), [x, y]) for d in sd.grad(g, [x, y])], {"x": 3.0, "y": 4.0})
+    np.testing.assert_allclose(got, np.array([16.0, -12.0, -12.0, 9.0]) / 125.0, rtol=1e-15)
+
+
 @pytest.mark.parametrize("a, b", [(1e308, 1e308), (3e307, -4e307), (1e300, 2e300), (1e-300, 1e-300),
                                   (3.0, 4.0)])
 def test_hypot_second_derivatives_are_finite_and_right_at_any_scale(a, b):

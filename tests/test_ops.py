@@ -434,6 +434,41 @@ def test_repeated_eigenvalues():
     assert not np.all(np.isfinite(g))
 
 
+def test_higher_eigenvalue_derivatives_at_eigenvalues_repeated_up_to_rounding_are_not_finite():
+    # a matrix with a repeated eigenvalue, not diagonal: LAPACK returns the pair ~1e-15 apart,
+    # and the second and higher derivatives came out as 1 / that gap, 1e15, 1e30, 1e46: finite
+    # and meaningless, where exactly repeated values give inf or nan
+    rng = np.random.default_rng(1)
+    q, _ = np.linalg.qr(rng.standard_normal((3, 3)))
+    b = rng.standard_normal((3, 3))
+    b = b + b.T
+    weights = np.array([1.0, 2.0, 5.0])
+    t = sd.var("t")
+    for repeated in ([1.0, 1.0, 3.0], [2.0, 2.0, 2.0], [-4.0, 0.5, 0.5]):
+        a = q @ np.diag(repeated) @ q.T
+        gaps = np.diff(np.linalg.eigvalsh(a))[np.diff(repeated) == 0]
+        assert 0 < gaps.max() < 1e-14  # repeated up to rounding, not exactly
+        for eigenvalues in (sd.linalg.eigvalsh, lambda m: sd.linalg.eigh(m)[0]):
+            y = sd.sum(eigenvalues(sd.const(a) + t * sd.const(b)) * weights)
+            by_grad = [y]
+            for _ in range(4):
+                by_grad.append(sd.grad(by_grad[-1], t))
+            with np.errstate(all="ignore"):
+                got = [float(sd.evaluate(d, {"t": 0.0})) for d in by_grad[1:]]
+                taylor = [float(sd.evaluate(sd.derivative(y, t, k), {"t": 0.0})) for k in (1, 2, 3, 4)]
+            assert np.isfinite(got[0]) and got[0] == pytest.approx(taylor[0]), repeated
+            assert not np.isfinite(got[1:]).any() and not np.isfinite(taylor[1:]).any(), (repeated, got, taylor)
+    # away from repeated eigenvalues the derivatives stay, against finite differences of NumPy
+    a = q @ np.diag([1.0, 1.5, 3.0]) @ q.T
+    f = lambda s: np.linalg.eigvalsh(a + s * b) @ weights  # noqa: E731
+    h = 5e-4
+    fd = [(f(h) - f(-h)) / (2 * h), (f(h) - 2 * f(0) + f(-h)) / h ** 2,
+          (f(2 * h) - 2 * f(h) + 2 * f(-h) - f(-2 * h)) / (2 * h ** 3)]
+    y = sd.sum(sd.linalg.eigvalsh(sd.const(a) + t * sd.const(b)) * weights)
+    got = [float(sd.evaluate(sd.derivative(y, t, k), {"t": 0.0})) for k in (1, 2, 3)]
+    np.testing.assert_allclose(got, fd, rtol=2e-3)
+
+
 def _central_gradient(f, x: np.ndarray) -> np.ndarray:
     out = np.zeros(x.shape)
     for i in np.ndindex(x.shape):

@@ -64,8 +64,18 @@ _SYMBOLS = {"\\": r"{\backslash}", "^": r"{\wedge}", "~": r"{\sim}"}  # no \-esc
 
 
 def _escape(text: str) -> str:
-    """``text`` as itself in math mode: LaTeX's special characters escaped."""
-    return re.sub(r"[_#$%&{}\\^~]", lambda m: _SYMBOLS.get(m[0], "\\" + m[0]), text)
+    """``text`` as itself in math mode: LaTeX's special characters escaped, and a character that
+    prints as nothing or breaks the line (a newline, a control or zero-width character) written
+    as Python writes it in a string, ``\\n`` or ``\\x07``, in typewriter type."""
+    return "".join(map(_escape_character, text))
+
+
+def _escape_character(ch: str) -> str:
+    if ch in "_#$%&{}\\^~":
+        return _SYMBOLS.get(ch, "\\" + ch)
+    if ch == " " or ch.isprintable():
+        return ch
+    return rf"\mathtt{{{{\backslash}}{repr(ch)[2:-1]}}}"  # \n, \x07, \u200b
 
 
 def latex_name(name: str) -> str:
@@ -356,7 +366,8 @@ def _text_call(text: str, a: Sequence[str]) -> Printed:
     """The call ``text`` (``name(...)``, each argument's place marked by a NUL) in LaTeX, with
     the arguments ``a`` in those places."""
     head, _, inner = text.partition("(")
-    inner = _escape(inner[:-1])  # literal text such as index_add's s_[1:] is not LaTeX
+    # literal text such as index_add's s_[1:] is not LaTeX; the NULs marking places stay
+    inner = "\x00".join(map(_escape, inner[:-1].split("\x00")))
     inner = re.sub(r"((?:[A-Za-z]|\\_)(?:[A-Za-z0-9]|\\_)*)=", lambda m: rf"\mathrm{{{m.group(1)}}}=", inner)
     inner = re.sub(r"'([^']*)'", lambda m: rf"\text{{{m.group(1)}}}", inner)
     for arg in a:

@@ -189,6 +189,24 @@ def graph_variables(order: Iterable[Node]) -> list[Node]:
     return list(found.values())
 
 
+def dimension_owners(name: str, variables: Iterable[Node]) -> list[Node]:
+    """The variables whose shape has a dimension named ``name`` (``x`` of shape ``('n',)``)."""
+    return [v for v in variables if name in v.shape]
+
+
+def not_a_variable_hint(name: str, variables: Iterable[Node]) -> str:
+    """Why ``name`` cannot be differentiated by when it names a dimension and no variable, and
+    what to do ("" when it names no dimension either)."""
+    owners = dimension_owners(name, variables)
+    if not owners:
+        return ""
+    shapes = ", ".join(f"{v.op.var_name} {format_shape(v.shape)}" for v in owners)  # type: ignore[attr-defined]
+    return (f"; {name!r} is a named dimension of the shape of {shapes}: its value is that length, "
+            "a whole number fixed when the graph is evaluated, so nothing is differentiated by it. "
+            f"To differentiate by a number {name}, name the dimension otherwise, so that {name} in "
+            "the expression is a scalar variable")
+
+
 class Const(Op):
     """A constant array; equal when dtype, shape and bytes are equal (so -0.0 is not 0.0)."""
 

@@ -17,7 +17,7 @@ from ..errors import NotDifferentiableError, ShapeError
 from ..ir import Dim, Node, Op, Type, format_shape
 from .base import Part, as_node, const
 from .diagonals import tril
-from .elementwise import astype, where
+from .elementwise import abs, astype, where
 from .matrix import (
     _float_dtype, _from_triangle, _MatrixOp, _mT, _square, _static_n, _triangle_mask, solve,
 )
@@ -81,6 +81,19 @@ def _eigenvalues_vjp(g: Node, x: Node, uplo: str) -> Node:
     diag(wbar) V^T, onto the triangle read."""
     v = Node(EighVectors(uplo), (x,))
     return _from_triangle((v * expand_dims(g, -2)) @ _mT(v), x, uplo)
+
+
+def _inverse_gaps(values: Node, n: int) -> Node:
+    """F[i, j] = 1 / (values[j] - values[i]) off the diagonal, 0 on it: the weights of the
+    eigenvector (and singular vector) derivatives. Infinite where two values repeat, also where
+    they are equal up to the rounding LAPACK leaves in them (a gap within 4 n eps of the largest
+    magnitude; the gaps of exactly repeated values come out within 2.5 n eps): 1 / rounding error
+    is a huge finite number, no derivative, and so its inf or nan carries on to higher orders."""
+    gap = expand_dims(values, -2) - expand_dims(values, -1)
+    scale = max(abs(values), axis=-1, keepdims=True, initial=0.0)
+    repeated = abs(gap) <= expand_dims(scale, -1) * float(4 * n * np.finfo(values.dtype).eps)
+    diagonal = const(np.eye(n, dtype=bool))
+    return where(diagonal, 0.0, 1.0 / where(diagonal, 1.0, where(repeated, 0.0, gap)))
 
 
 class EighValues(_MatrixOp):
@@ -157,10 +170,7 @@ class EighVectors(_EighPart):
         # Abar = V (F o (V^T Vbar)) V^T with F[i, j] = 1 / (w[j] - w[i]) off the diagonal, 0 on
         # it: infinite where eigenvalues repeat (the eigenvectors are not unique there).
         n = _static_n("linalg.eigh", x)
-        w = Node(EighEigenvalues(self.uplo), (x,))
-        gap = expand_dims(w, -2) - expand_dims(w, -1)
-        diagonal = const(np.eye(n, dtype=bool))
-        f = where(diagonal, 0.0, 1.0 / where(diagonal, 1.0, gap))
+        f = _inverse_gaps(Node(EighEigenvalues(self.uplo), (x,)), n)
         g_sym = out @ ((f * (_mT(out) @ g)) @ _mT(out))
         return (_from_triangle(g_sym, x, self.uplo),)
 
@@ -289,10 +299,7 @@ class _SvdFactor(Part):
         s = Node(SvdS(self.full), (x,))
         k = _static_n("linalg.svd", s)
         u, vh = Node(SvdU(self.full), (x,)), Node(SvdVh(self.full), (x,))
-        s2 = s * s
-        gap = expand_dims(s2, -2) - expand_dims(s2, -1)
-        diagonal = const(np.eye(k, dtype=bool))
-        return u, s, vh, where(diagonal, 0.0, 1.0 / where(diagonal, 1.0, gap))
+        return u, s, vh, _inverse_gaps(s * s, k)
 
 
 class SvdU(_SvdFactor):

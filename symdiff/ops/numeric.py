@@ -11,7 +11,8 @@ Non-smooth points:
   quotient ``q = (a - result) / b`` that NumPy's result implies.
 - ``clip`` passes the gradient to ``a`` on its bounds (``a == a_min`` or ``a == a_max``, as
   PyTorch's ``clamp``); a bound gets the gradient only where it is strictly active.
-- ``hypot`` at ``(0, 0)``: its gradient is 0 there (the convention of ``abs'(0) = 0``).
+- ``hypot`` at ``(0, 0)``: its gradient is 0 there, and so are its higher derivatives (the
+  convention of ``abs'(0) = 0`` and of ``linalg.norm`` at 0).
 - ``arctan2`` at ``(0, 0)``, ``cbrt`` at 0, ``arcsin``/``arccos`` at ±1, ``arccosh`` at 1 and
   ``arctanh`` at ±1: the derivative is infinite or undefined (inf or nan, as the formula gives).
 """
@@ -206,9 +207,12 @@ class Hypot(Binary):
         # each input by out (not g by out, then multiplying by the input) keeps every higher
         # derivative a product of such bounded ratios and powers of 1 / out, so it neither
         # overflows nor underflows where its true value is finite (out * out would at 1e155).
-        # a = b = 0 where out is 0, so both cotangents are 0 there.
-        safe = where(out > 0, out, 1)
-        return (g * (a / safe), g * (b / safe))
+        # At (0, 0), where out is 0, both cotangents are 0 and so are all their derivatives:
+        # hypot is the 2-norm of (a, b), with the norm's convention (and abs's: abs'' = sign' =
+        # 0, as JAX's hypot, which is max(|a|, |b|) there); a / 1 would make the Hessian 1.
+        nonzero = out > 0
+        safe = where(nonzero, out, 1)
+        return (g * where(nonzero, a / safe, 0.0), g * where(nonzero, b / safe, 0.0))
 
 
 class LogAddExp(Binary):
