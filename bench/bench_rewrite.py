@@ -36,13 +36,17 @@ def chain(depth: int) -> tuple[sd.Node, sd.Node]:
 def bench_chain(depths: list[int], orders: int, budget: float) -> None:
     print(f"\n== chain f(u) = sin(u)*u + exp(-u*u), ratios to the function's nodes (orders 1..{orders})")
     print("   (d1..d4: function and derivatives together, shared nodes once, over the function;"
-          " targets d1 <= 2.3, d2 <= 6.5;\n    t grad, t simp: the first derivative; t higher:"
-          " differentiating and simplifying orders 2..4)")
+          " targets d1 <= 2.3, d2 <= 6.5;\n    t grad, t simp: the first derivative (t rev: grad's"
+          " reverse sweep alone, mode='reverse'); t higher: differentiating and simplifying orders 2..4)")
     print(f"{'depth':>8} {'f nodes':>9} " + " ".join(f"{'d' + str(k):>7}" for k in range(1, orders + 1))
-          + f" {'raw d1':>7} {'t grad':>8} {'t simp':>8} {'t higher':>8}")
+          + f" {'raw d1':>7} {'t rev':>8} {'t grad':>8} {'t simp':>8} {'t higher':>8}")
     for depth in depths:
         w, z = chain(depth)
         n = sd.count_nodes(z)
+        t0 = time.perf_counter()
+        alone = sd.grad(z, w, mode="reverse")
+        t_rev = time.perf_counter() - t0
+        del alone
         t0 = time.perf_counter()
         g = sd.grad(z, w)
         t1 = time.perf_counter()
@@ -57,8 +61,8 @@ def bench_chain(depths: list[int], orders: int, budget: float) -> None:
             ratios.append(sd.count_nodes(outs) / n)
         t3 = time.perf_counter()
         cells = " ".join(f"{r:7.3f}" for r in ratios) + " " * 8 * (orders - len(ratios))
-        print(f"{depth:>8} {n:>9} {cells} {raw:7.3f} {t1 - t0:8.3f} {t2 - t1:8.3f} {t3 - t2:8.2f}",
-              flush=True)
+        print(f"{depth:>8} {n:>9} {cells} {raw:7.3f} {t_rev:8.3f} {t1 - t0:8.3f} {t2 - t1:8.3f}"
+              f" {t3 - t2:8.2f}", flush=True)
         if t2 - t0 > budget:
             print(f"  (stopping: depth {depth} took {t2 - t0:.1f} s)")
             break
