@@ -23,6 +23,7 @@ examples; the whole module takes about 10-20 s on two loaded cores.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -368,3 +369,28 @@ def test_random_jacobians_in_one_batched_pass_equal_one_pass_per_row(expr, seed)
                 rows.append(np.ravel(sd.evaluate(sd.vjp(y, x, sd.const(onehot.reshape(y.shape))), env,
                                                  simplify=False)))
             assert _close(got, np.stack(rows), rtol=1e-10, atol=1e-12)
+
+
+@settings(SETTINGS, max_examples=200)
+@given(expressions(scalar_only=True), st.integers(0, 2**32 - 1))
+def test_grad_in_one_scalar_gives_reverse_modes_values_whichever_sweep_it_keeps(expr, seed):
+    # for one scalar variable grad keeps the smaller of the reverse and the forward sweep: the
+    # same numbers as reverse mode alone, a NaN where it gives one, at random points and at 0;
+    # and of the first derivative differentiated again (a derivative of a derivative, where the
+    # forward sweep is the one usually kept)
+    e, _ = expr
+    variables = _inputs(e)
+    if not variables:
+        return
+    note(f"expression: {sd.to_text(e)}")
+    x = variables[0]
+    rng = np.random.default_rng(seed)
+    first = sd.grad(e, x, mode="reverse")
+    pairs = [(sd.grad(e, x), first), (sd.grad(first, x), sd.grad(first, x, mode="reverse"))]
+    for env in ({v.op.var_name: rng.uniform(-1.5, 1.5) for v in variables},
+                {v.op.var_name: 0.0 for v in variables}):
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for kept, reverse in pairs:
+                got, want = sd.evaluate([kept, reverse], env, simplify=False)
+                np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12, equal_nan=True)
