@@ -341,6 +341,18 @@ def test_scalar_gradients_agree_with_sympy(expr, seed):
 # test_sympy_bridge.py::test_nested_where_round_trips_through_boolean_conditions.
 
 
+def _at_random_point(expr: Expr, seed: int) -> tuple[sd.Node, list[sd.Node], dict[str, Any]] | None:
+    """A drawn expression, its variables and values for them in [-1.5, 1.5] (None when it has
+    no variables), noted for hypothesis's report."""
+    e, _ = expr
+    variables = _inputs(e)
+    if not variables:
+        return None
+    note(f"expression: {sd.to_text(e)}")
+    rng = np.random.default_rng(seed)
+    return e, variables, {v.op.var_name: rng.uniform(-1.5, 1.5, v.shape) for v in variables}
+
+
 @settings(SETTINGS, max_examples=120)
 @given(
     st.sampled_from([(2,), (3,), (2, 3), (3, 3)]).flatmap(lambda shape: expressions(shape)),
@@ -349,13 +361,10 @@ def test_scalar_gradients_agree_with_sympy(expr, seed):
 def test_random_jacobians_in_one_batched_pass_equal_one_pass_per_row(expr, seed):
     # sd.jacobian carries every row's cotangent along a leading axis; the rows one reverse pass
     # at a time must give the same numbers, for the function and for its gradient (a Hessian)
-    e, _ = expr
-    variables = _inputs(e)
-    if not variables:
+    drawn = _at_random_point(expr, seed)
+    if drawn is None:
         return
-    note(f"expression: {sd.to_text(e)}")
-    rng = np.random.default_rng(seed)
-    env = {v.op.var_name: rng.uniform(-1.5, 1.5, v.shape) for v in variables}
+    e, variables, env = drawn
     x = variables[0]
     cases = [e, sd.grad(sd.sum(e * e), x)]
     with np.errstate(all="ignore"):
@@ -378,17 +387,14 @@ def test_grad_in_one_scalar_gives_reverse_modes_values_whichever_sweep_it_keeps(
     # same numbers as reverse mode alone, a NaN where it gives one, at random points and at 0;
     # and of the first derivative differentiated again (a derivative of a derivative, where the
     # forward sweep is the one usually kept)
-    e, _ = expr
-    variables = _inputs(e)
-    if not variables:
+    drawn = _at_random_point(expr, seed)
+    if drawn is None:
         return
-    note(f"expression: {sd.to_text(e)}")
+    e, variables, env = drawn
     x = variables[0]
-    rng = np.random.default_rng(seed)
     first = sd.grad(e, x, mode="reverse")
     pairs = [(sd.grad(e, x), first), (sd.grad(first, x), sd.grad(first, x, mode="reverse"))]
-    for env in ({v.op.var_name: rng.uniform(-1.5, 1.5) for v in variables},
-                {v.op.var_name: 0.0 for v in variables}):
+    for env in (env, {v.op.var_name: 0.0 for v in variables}):
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for kept, reverse in pairs:
