@@ -46,7 +46,7 @@ from .ir import Node, check_shape, format_shape
 from .ops import FUNCTIONS, METHODS, as_node, dim_size, var
 from .ops import index as index_
 from .ops import elementwise as ew
-from .ops.base import extended_precision
+from .ops.base import extended_precision, fits_numpy_int
 
 MAX_LENGTH = 100_000
 """The longest text accepted, in characters."""
@@ -57,7 +57,6 @@ MAX_OPERATORS = 2_000
 the syntax tree's depth below the point where that recursive parser gives up)."""
 
 _INT64 = np.iinfo(np.int64)
-_UINT64 = np.iinfo(np.uint64)
 _WINDOW = 76  # characters of a long line shown around an error
 
 # parameters that take a string literal (or a tuple holding dimension names)
@@ -1077,7 +1076,7 @@ class _Parser:
             return v
         if isinstance(v, int):
             # past int64's largest, NumPy reads an int as uint64 (np.asarray(2**63)), as here
-            if not _INT64.min <= v <= _UINT64.max and node not in self.negated:
+            if not fits_numpy_int(v) and node not in self.negated:
                 raise src.at(node, "integer literal does not fit in int64 or uint64; write it as "
                                    "a float (1e30)")
             return v

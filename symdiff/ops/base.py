@@ -547,28 +547,33 @@ def const(value: Any, dtype: Any = None) -> Node:
     return Node(Const(arr), ())
 
 
-def _holds_big_int(value: Any) -> bool:
-    """Whether a number, or nested lists or tuples, hold an int outside int64 and uint64."""
-    stack: list[Any] = [[value]]
-    while stack:
-        for item in stack.pop():
-            if isinstance(item, int) and not -(2**63) <= item < 2**64:
-                return True
-            if isinstance(item, (list, tuple)):
-                stack.append(item)
-    return False
+def fits_numpy_int(value: int) -> bool:
+    """Whether some NumPy integer dtype holds the Python int ``value`` (int64 or uint64, the
+    widest); NumPy keeps any other as a Python object, and refuses it beside an array."""
+    return -(2**63) <= value < 2**64
 
 
-def _holds_node(items: list[Any] | tuple[Any, ...]) -> bool:
-    """Whether nested lists or tuples hold a node anywhere (an explicit stack: lists nest deep)."""
+def _holds(items: list[Any] | tuple[Any, ...], test: Callable[[Any], bool]) -> bool:
+    """Whether nested lists or tuples hold an item ``test`` accepts (an explicit stack: lists
+    nest deep)."""
     stack: list[Any] = [items]
     while stack:
         for item in stack.pop():
-            if isinstance(item, Node):
+            if test(item):
                 return True
             if isinstance(item, (list, tuple)):
                 stack.append(item)
     return False
+
+
+def _holds_big_int(value: Any) -> bool:
+    """Whether a number, or nested lists or tuples, hold an int outside int64 and uint64."""
+    return _holds([value], lambda item: isinstance(item, int) and not fits_numpy_int(item))
+
+
+def _holds_node(items: list[Any] | tuple[Any, ...]) -> bool:
+    """Whether nested lists or tuples hold a node anywhere."""
+    return _holds(items, lambda item: isinstance(item, Node))
 
 
 def dim_size(d: Dim) -> Node:
@@ -616,8 +621,7 @@ def as_node(value: Any, like: Node | None = None, exact_ints: bool = False, name
             dt = np.result_type(like.dtype, value)
             at = name + ": " if name else ""
             shown = value if abs(value) < 10**40 else f"of {len(str(abs(value)))} digits"
-            if type(value) is int and dt.kind in "iu" and not (
-                    np.iinfo(np.int64).min <= value <= np.iinfo(np.uint64).max):
+            if type(value) is int and dt.kind in "iu" and not fits_numpy_int(value):
                 raise DTypeError(  # NumPy's OverflowError
                     f"{at}the Python integer {shown} does not fit int64 or uint64, so it cannot "
                     f"meet an array of {like.dtype}; write it as a float (such as 1e30)"

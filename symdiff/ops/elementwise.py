@@ -17,7 +17,7 @@ from ..errors import DTypeError
 from ..ir import Dim, Node, Op, Type
 from .base import (
     NEEDED, as_node, as_nodes, broadcast_shapes, check_casting, check_device, check_order, const, const_value,
-    dtype_by_running, helper, numeric_dtype,
+    dtype_by_running, fits_numpy_int, helper, numeric_dtype,
 )
 
 
@@ -116,9 +116,6 @@ def _binary(op: Op, a: Any, b: Any) -> Node:
     return Node(op, tuple(as_nodes(a, b, exact_ints=exact, name=op.name)))
 
 
-_INTEGERS = (int(np.iinfo(np.int64).min), int(np.iinfo(np.uint64).max))  # what some dtype holds
-
-
 def _compare_beyond_integers(op: Op, a: Any, b: Any) -> Node | None:
     """An integer array compared with a Python int no integer dtype holds (``x == 2**64``):
     NumPy compares exactly, and the answer is the same for every element (False here). No
@@ -126,7 +123,7 @@ def _compare_beyond_integers(op: Op, a: Any, b: Any) -> Node | None:
     that answer (``x > 255`` for a uint8 ``x``); None for any other pair of operands."""
     for value, x in ((b, a), (a, b)):
         if type(value) is not int or not isinstance(x, Node) or x.dtype.kind not in "iu" \
-                or _INTEGERS[0] <= value <= _INTEGERS[1]:
+                or fits_numpy_int(value):
             continue
         zero = np.zeros((), x.dtype)
         holds = bool(getattr(np, op.name)(*((zero, value) if x is a else (value, zero))))
