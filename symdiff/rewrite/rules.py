@@ -275,11 +275,16 @@ def _scale_of_scaled(node: Node, ctx: Context) -> Node | None:
     if ctx.uses.get(old.inputs[where], 2) != 1:
         return None
     u, k2 = inner
+    k = _product_of_scales(k1, k2, node.dtype)
+    return None if k is None else const(k) * u
+
+
+def _product_of_scales(k1: Any, k2: Any, dtype: np.dtype) -> np.ndarray | None:
+    """k1 * k2 in ``dtype``, the one coefficient of k1 * (k2 * x); None where it overflows or
+    underflows, as the two products need not."""
     with np.errstate(all="ignore"):
-        k = np.asarray(k1 * k2, dtype=node.dtype)
-    if not np.isfinite(k) or k == 0:
-        return None  # overflows or underflows where the two products need not
-    return const(k) * u
+        k = np.asarray(k1 * k2, dtype=dtype)
+    return k if np.isfinite(k) and k != 0 else None
 
 
 def _outside_region(ctx: Context | None) -> bool:
@@ -1827,9 +1832,8 @@ def _scaled(k: Any, body: Node | None, dtype: np.dtype) -> tuple[Node, bool]:
     and ``200.0 * t``, which other nodes use, stays for them)."""
     inner = _scale_of(body) if body is not None else None
     if inner is not None and np.isreal(k):
-        with np.errstate(all="ignore"):
-            folded = np.asarray(k * inner[1], dtype=dtype)
-        if np.isfinite(folded) and folded != 0:  # else the two products need not overflow
+        folded = _product_of_scales(k, inner[1], dtype)
+        if folded is not None:
             k, body = folded, inner[0]
     neg = bool(np.real(k) < 0) if np.isreal(k) else False
     mag = -k if neg else k
