@@ -45,6 +45,7 @@ from .decompositions import (
     SingularValues, SVDResult, SvdU, SvdVh, cholesky, eigh, eigvalsh, lstsq, pinv, qr, svd, svdvals,
 )
 from .elementwise import abs, astype, not_equal, power, where
+from .numeric import ratio_or_zero
 from .matrix import (
     Det, Inv, SlogdetLog, SlogdetResult, SlogdetSign, Solve, abs_, det, inv, matrix_power,
     multi_dot, slogdet, solve,
@@ -81,11 +82,7 @@ class EuclideanNorm(Reduction):
         return f"linalg.norm({args[0]}, axis={self.axis_src()}{keep})"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
-        r = self.kept(out, x)
-        nonzero = r > 0
-        # the divisor is 1 where the norm is 0, so no 0/0 is computed (a NaN warning, and an
-        # error under np.errstate(all="raise"), for a derivative that is 0 there)
-        return (where(nonzero, x / where(nonzero, r, 1.0), 0.0) * self.kept(g, x),)
+        return (ratio_or_zero(x, self.kept(out, x)) * self.kept(g, x),)
 
 
 def _euclidean(x: Node, axes: Sequence[int], keepdims: bool) -> Node:

@@ -195,6 +195,14 @@ class Rad2deg(Unary):
         return (g * (180 / math.pi),)
 
 
+def ratio_or_zero(a: Node, r: Node) -> Node:
+    """``a / r`` where ``r > 0``, else 0, dividing by 1 where ``r`` is 0 so that no 0 / 0 is
+    computed (a NaN warning, an error under ``np.errstate(all="raise")``): the derivative of a
+    2-norm ``r`` of ``a`` (``hypot``, ``linalg.norm``), taken as 0 at 0."""
+    nonzero = r > 0
+    return where(nonzero, a / where(nonzero, r, 1.0), 0.0)
+
+
 class Hypot(Binary):
     """sqrt(a**2 + b**2) without overflow; its gradient at (0, 0) is 0."""
 
@@ -210,9 +218,7 @@ class Hypot(Binary):
         # At (0, 0), where out is 0, both cotangents are 0 and so are all their derivatives:
         # hypot is the 2-norm of (a, b), with the norm's convention (and abs's: abs'' = sign' =
         # 0, as JAX's hypot, which is max(|a|, |b|) there); a / 1 would make the Hessian 1.
-        nonzero = out > 0
-        safe = where(nonzero, out, 1)
-        return (g * where(nonzero, a / safe, 0.0), g * where(nonzero, b / safe, 0.0))
+        return (g * ratio_or_zero(a, out), g * ratio_or_zero(b, out))
 
 
 class LogAddExp(Binary):
