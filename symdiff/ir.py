@@ -302,10 +302,14 @@ class Node:
     operators, indexing and NumPy-style methods are installed by ``symdiff.ops``.
     """
 
-    __slots__ = ("op", "inputs", "type", "__weakref__")
+    # ``_settled``: how the last rewrite that found the node in normal form saw it (the rewrite
+    # engine writes and reads it, to pass over what an earlier simplify settled); not part of
+    # the node's value, so it does not make the node mutable in any way a user sees.
+    __slots__ = ("op", "inputs", "type", "_settled", "__weakref__")
     op: Op
     inputs: tuple[Node, ...]
     type: Type
+    _settled: Any
 
     def __new__(cls, op: Op, inputs: Iterable[Node] = ()) -> Node:
         # This runs for every node ever built, so the common shapes (one or two inputs) are
@@ -345,6 +349,7 @@ class Node:
         _set_op(node, op)
         _set_inputs(node, inputs)
         _set_type(node, typ)
+        set_settled(node, None)
         entry = _Entry(node, _forget)
         entry.key = key
         # setdefault is atomic, so of two threads building the same node only one enters it;
@@ -513,6 +518,7 @@ class Node:
 _set_op = Node.op.__set__  # type: ignore[attr-defined]
 _set_inputs = Node.inputs.__set__  # type: ignore[attr-defined]
 _set_type = Node.type.__set__  # type: ignore[attr-defined]
+set_settled = Node._settled.__set__  # type: ignore[attr-defined]
 
 
 def gc_paused(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -1250,3 +1250,46 @@ def test_collection_reads_a_chain_of_shared_negations_in_linear_work(monkeypatch
     for at in (0.3, -1.1):
         np.testing.assert_allclose(sd.evaluate(s[1], {"w": at}, simplify=False),
                                    sd.evaluate(g, {"w": at}, simplify=False), rtol=1e-12)
+
+
+def test_simplifying_a_simplified_graph_again_offers_no_node_to_the_rules(monkeypatch):
+    # simplify notes on the nodes of its result how it saw them; a second simplify with the
+    # same rules of the same graph finds it as it was left: it returns the very same nodes
+    # without trying a rule or merging
+    from symdiff.rewrite import engine
+    from symdiff.rewrite.pattern import RuleSet
+
+    w, z = chain(50)
+    outs = sd.simplify([z, sd.grad(z, w)])
+    tried = []
+    real_find = RuleSet.find
+
+    def find(self, node, ctx=None):
+        tried.append(node)
+        return real_find(self, node, ctx)
+
+    monkeypatch.setattr(RuleSet, "find", find)
+    monkeypatch.setattr(engine, "_note_settled", lambda *a: tried.append("noted"))
+    mapping: dict = {}
+    again = sd.simplify(outs, mapping=mapping)
+    assert all(a is b for a, b in zip(again, outs)) and tried == []
+    assert all(k is v for k, v in mapping.items()) and outs[1] in mapping
+    # a part of it alone is used differently (the function is no output now): its nodes are
+    # offered again, to the rules that read the graph, where their surroundings changed
+    again = sd.simplify(outs[1])
+    assert again is outs[1] and tried and len(tried) < sd.count_nodes(outs[1]) / 4
+
+
+def test_a_settled_node_used_differently_is_rewritten_for_its_new_surroundings():
+    # t is an output and a term of the second output, so it stays a term: t + sin(a). Alone,
+    # the second output's sum reaches into t and collects, as when simplified from scratch
+    a, b = sd.symbols("a b")
+    t = sd.sin(a) + b
+    outs = sd.simplify([t, t + sd.sin(a)])
+    assert outs[1].inputs[0] is outs[0]
+    alone = sd.simplify(outs[1])
+    assert sd.to_text(alone) == "2.0 * sin(a) + b"
+    same_values(outs[1], alone, a=0.4, b=-1.3)
+    # a rewrite with other rules does not take the default rules' notes for its own
+    sine = Rule(Pat.of(sd.sin)(Pat.var("u")), lambda u: sd.cos(u))
+    assert sd.to_text(sd.simplify(outs[0], [sine])) == "cos(a) + b"

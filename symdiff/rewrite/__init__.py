@@ -29,6 +29,10 @@ def simplify(
     every node of the original graph -> the node it became. ``rules`` replaces the default
     rules: a ``RuleSet``, one ``Rule`` or a list of them (``DEFAULT + rule`` adds to them).
 
+    The result's nodes remember that these rules settled them: simplifying it again (as
+    ``evaluate`` and ``compile`` do by default) returns it at once, and a graph grown from it
+    (a derivative appended) offers the rules only its new nodes and those now used otherwise.
+
     >>> x = sd.var("x"); sd.simplify(x * 1 + 0)   # x
     """
     rule_set = DEFAULT if rules is None else RuleSet.of(rules, "simplify")

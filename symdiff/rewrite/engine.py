@@ -15,6 +15,13 @@ node, could only see as they were before: ``rewrite`` repeats the pass until one
 nothing (``MAX_ROUNDS`` at most), so simplifying a result again finds nothing to do. A later
 pass offers term collection only the nodes whose surroundings changed, and rebuilds the rest.
 
+Across calls: a rewrite that ends at a fixpoint notes on every node of its result how it saw
+it (its rules, how often the node was used and by which sole consumer). A later rewrite with
+the same rules treats such nodes as a later pass treats what an earlier one settled: it offers
+them only to the graph-reading rules, and only where their surroundings changed. Simplifying
+a simplified graph again, or a graph that grew from one (its derivative appended to it), costs
+a look at each settled node and real work only for the new ones.
+
 Termination: a chain of replacements (a node, its replacement, that one's replacement, ...) is
 at most ``MAX_LOCAL`` long, and the pass applies at most ``REWRITES_PER_NODE`` rules per node
 of the input graph in total; past either budget nodes are only rebuilt, never rewritten, so a
@@ -28,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from ..ir import Node, gc_paused, toposort
+from ..ir import Node, gc_paused, set_settled, toposort
 from ..ops.base import const
 from ..ops.elementwise import Add, Div, Mul, Neg, Pow, Sub, astype
 from ..ops.shape import broadcast_to
@@ -52,7 +59,7 @@ class Context:
     (what graph-reading rules build is in normal form already).
     """
 
-    __slots__ = ("uses", "new", "old", "sole", "origin", "rank", "kept")
+    __slots__ = ("uses", "new", "old", "sole", "origin", "rank", "kept", "cut", "as_left")
 
     def __init__(self) -> None:
         self.uses: dict[Node, int] = {}
@@ -67,6 +74,12 @@ class Context:
         # kept[n]: the graph node that normal form ``n`` was rebuilt from when no rule changed
         # it, or None when a graph-reading rule built it
         self.kept: dict[Node, Node | None] = {}
+        # cut: whether a budget or the cycle guard stopped a node's rewriting short in the pass
+        # (its result then need not be a fixpoint)
+        self.cut = False
+        # as_left: whether the pass found the whole graph as one earlier rewrite with the same
+        # rules left it, in the same surroundings (so it did nothing, and merging would not)
+        self.as_left = False
 
 
 def restore_type(replacement: Any, node: Node, rule: Rule) -> Node:
@@ -149,7 +162,8 @@ def _changed(order: Sequence[Node], ctx: Context, before: Context) -> set[Node]:
         return (now is None) != (then is None) or (now is not None and kept.get(now, now) is not then)
 
     dirty = {n for n in order if n not in kept
-             or (kept[n] is not None and (moved(n, kept[n]) or _sees_new_region(n, kept[n], kept)))}
+             or (kept[n] is not None and (moved(n, kept[n]) or (
+                 kept[n] is not n and _sees_new_region(n, kept[n], kept))))}
     changed: set[Node] = set()
     for n in order:
         if n in dirty:
@@ -169,13 +183,87 @@ def _changed(order: Sequence[Node], ctx: Context, before: Context) -> set[Node]:
     return changed
 
 
+class _Record:
+    """One rewrite's way of working (its rules and merge), noted on the nodes it settled."""
+
+    __slots__ = ("rules", "merge")
+
+    def __init__(self, rules: RuleSet, merge: Any) -> None:
+        self.rules = rules
+        self.merge = merge
+
+
+_ELSEWHERE = object()  # a sole consumer that is no longer this graph's
+
+
+def _note_settled(ctx: Context, record: _Record) -> None:
+    """Note on each node of the pass ``ctx`` (a fixpoint) how that pass saw it: ``record``, its
+    use count and the id of its sole consumer (0 if none). Ids, not nodes: a node keeps no
+    reference to its consumers (nodes form no cycles). A consumer's id is trusted later only
+    on a node that this same record settled, which was alive with it, so it cannot be an id
+    reused by another node."""
+    uses, sole = ctx.uses, ctx.sole
+    for n in ctx.rank:
+        c = sole.get(n)
+        set_settled(n, (record, uses.get(n, 0), 0 if c is None else id(c)))
+
+
+def _settled_before(order: Sequence[Node], ctx: Context, record: _Record
+                    ) -> tuple[Context | None, bool]:
+    """What earlier rewrites with ``record``'s rules and merge settled among ``order``, as the
+    context of a pass that left those nodes as they are (None if there are none): the
+    surroundings they had then, for ``_changed`` to compare with ``ctx``'s. Leaves alone (a
+    variable every simplify sees) are not worth it: then the pass is an ordinary first one.
+    Also whether one earlier rewrite settled every node (the graph is part of its result)."""
+    rules, merge = record.rules, record.merge
+    before = Context()
+    kept, uses, sole, now = before.kept, before.uses, before.sole, ctx.sole
+    inner = False
+    records = set()
+    for n in order:
+        mark = n._settled
+        if mark is None:
+            continue
+        then, count, consumer = mark
+        if then.rules is not rules or then.merge is not merge:
+            continue
+        kept[n] = n
+        uses[n] = count
+        inner = inner or bool(n.inputs)
+        records.add(then)
+        if consumer == 0:
+            sole[n] = None
+        else:
+            c = now.get(n)
+            same = c is not None and id(c) == consumer and c._settled is not None \
+                and c._settled[0] is then
+            sole[n] = c if same else _ELSEWHERE
+    if not inner:
+        return None, False
+    return before, len(records) == 1 and len(kept) == len(order)
+
+
 def _rewrite_pass(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | None,
-                  before: Context | None = None) -> tuple[list[Node], Context]:
+                  before: Context | None = None, record: _Record | None = None
+                  ) -> tuple[list[Node], Context]:
     order = toposort(roots)
     ctx = Context()
     _count_uses(order, roots, ctx)
+    fresh: set[Node] | frozenset[Node] = frozenset()  # graph nodes new to every rule
+    whole = False
+    if before is None and record is not None:
+        # a first pass over nodes that earlier rewrites settled treats them as a later pass
+        # treats what an earlier one did; the rest are new to every rule
+        before, whole = _settled_before(order, ctx, record)
+        if before is not None:
+            graph_rules = rules.contextual()
+            fresh = {n for n in order if n not in before.kept}
     # a later pass offers the graph-reading rules only what changed around them
     changed = _changed(order, ctx, before) if before is not None else None
+    if record is not None and whole and not changed:
+        ctx.new = ctx.kept = {n: n for n in order}  # type: ignore[misc]
+        ctx.as_left = True
+        return list(roots), ctx
     memo = ctx.new
     kept = ctx.kept
     budget = REWRITES_PER_NODE * len(order) + 64
@@ -226,6 +314,7 @@ def _rewrite_pass(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | 
                 memo[node] = kept[node] = node
                 continue
             if hops >= MAX_LOCAL or budget <= 0 or n in active:
+                ctx.cut = True
                 memo[node] = n
                 if n is not node:
                     memo[n] = n
@@ -233,7 +322,8 @@ def _rewrite_pass(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | 
             ctx.old = old
             ctx.origin = origin
             # a graph node rebuilt on changed inputs is new to every rule
-            found = find(n, ctx) if old is None or n is not node else find_graph(n, ctx)
+            found = (find(n, ctx) if old is None or n is not node or node in fresh
+                     else find_graph(n, ctx))
             if found is None:
                 memo[node] = n
                 if n is not node:
@@ -284,8 +374,13 @@ def rewrite(
     before: Context | None = None
     first = True
     rounds = merges = 0
+    record = _Record(rules, merge)
     while True:
-        nxt, ctx = _rewrite_pass(current, rules, graph_rules, before)
+        nxt, ctx = _rewrite_pass(current, rules, graph_rules, before, record)
+        if ctx.as_left:  # simplified already, by the same rules: nothing to do
+            if mapping is not None:
+                mapping.update(ctx.new)
+            return nxt
         if mapping is not None:
             if first:
                 mapping.update(ctx.new)
@@ -298,10 +393,15 @@ def rewrite(
         settled = all(a is b for a, b in zip(nxt, current))  # simplifying again changes nothing
         if settled or rounds >= max_rounds:
             if merge is None:
+                if settled and not ctx.cut:
+                    _note_settled(ctx, record)
                 return nxt
             rebuilt: dict[Node, Node] = {}
             merged = merge(nxt, mapping, rebuilt)
-            if merges >= MAX_MERGES or all(a is b for a, b in zip(merged, nxt)):
+            unmerged = all(a is b for a, b in zip(merged, nxt))
+            if merges >= MAX_MERGES or unmerged:
+                if settled and unmerged and not ctx.cut:
+                    _note_settled(ctx, record)
                 return merged
             kept = ctx.kept
             for m, n in rebuilt.items():  # the same expression over merged inputs

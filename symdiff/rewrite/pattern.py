@@ -364,11 +364,12 @@ class RuleSet:
     first level under the root, and that test then costs one dict lookup per node.
     """
 
-    __slots__ = ("rules", "_index")
+    __slots__ = ("rules", "_index", "_contextual")
 
     def __init__(self, rules: Sequence[Rule] = ()) -> None:
         self.rules = tuple(rules)
         self._index: dict[tuple[type[Op], ...], tuple[Rule, ...]] = {}
+        self._contextual: RuleSet | None = None
 
     def for_op(self, op_type: type[Op]) -> tuple[Rule, ...]:
         """The rules whose pattern can match a node of this op type, in order (``Op`` matches all)."""
@@ -393,7 +394,9 @@ class RuleSet:
 
     def contextual(self) -> RuleSet:
         """The rules that read the graph around a node (they name ``ctx``), in order."""
-        return RuleSet([r for r in self.rules if r.contextual])
+        if self._contextual is None:  # one set, whose index then serves every pass
+            self._contextual = RuleSet([r for r in self.rules if r.contextual])
+        return self._contextual
 
     def __add__(self, other: Rule | RuleSet) -> RuleSet:
         more = [other] if isinstance(other, Rule) else list(other.rules)
