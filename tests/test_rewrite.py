@@ -1256,28 +1256,35 @@ def test_simplifying_a_simplified_graph_again_offers_no_node_to_the_rules(monkey
     # simplify notes on the nodes of its result how it saw them; a second simplify with the
     # same rules of the same graph finds it as it was left: it returns the very same nodes
     # without trying a rule or merging
-    from symdiff.rewrite import engine
+    from symdiff.rewrite import engine, rules
     from symdiff.rewrite.pattern import RuleSet
 
     w, z = chain(50)
     outs = sd.simplify([z, sd.grad(z, w)])
-    tried = []
-    real_find = RuleSet.find
+    tried, merged, noted = [], [], []
+    real_find, real_form = RuleSet.find, rules._Forms.find
 
     def find(self, node, ctx=None):
         tried.append(node)
         return real_find(self, node, ctx)
 
+    def form(self, node):
+        merged.append(node)
+        return real_form(self, node)
+
     monkeypatch.setattr(RuleSet, "find", find)
-    monkeypatch.setattr(engine, "_note_settled", lambda *a: tried.append("noted"))
+    monkeypatch.setattr(rules._Forms, "find", form)
+    monkeypatch.setattr(engine, "_note_settled", lambda *a: noted.append(1))
     mapping: dict = {}
     again = sd.simplify(outs, mapping=mapping)
-    assert all(a is b for a, b in zip(again, outs)) and tried == []
+    assert all(a is b for a, b in zip(again, outs)) and tried == merged == noted == []
     assert all(k is v for k, v in mapping.items()) and outs[1] in mapping
     # a part of it alone is used differently (the function is no output now): its nodes are
-    # offered again, to the rules that read the graph, where their surroundings changed
+    # offered again, to the rules that read the graph, where their surroundings changed; as
+    # part of a merged result, it has nothing to merge
     again = sd.simplify(outs[1])
-    assert again is outs[1] and tried and len(tried) < sd.count_nodes(outs[1]) / 4
+    assert again is outs[1] and 0 < len(tried) < sd.count_nodes(outs[1]) / 4
+    assert merged == [] and noted == [1]
 
 
 def test_a_settled_node_used_differently_is_rewritten_for_its_new_surroundings():

@@ -59,7 +59,7 @@ class Context:
     (what graph-reading rules build is in normal form already).
     """
 
-    __slots__ = ("uses", "new", "old", "sole", "origin", "rank", "kept", "cut", "as_left")
+    __slots__ = ("uses", "new", "old", "sole", "origin", "rank", "kept", "cut", "part", "as_left")
 
     def __init__(self) -> None:
         self.uses: dict[Node, int] = {}
@@ -77,8 +77,10 @@ class Context:
         # cut: whether a budget or the cycle guard stopped a node's rewriting short in the pass
         # (its result then need not be a fixpoint)
         self.cut = False
-        # as_left: whether the pass found the whole graph as one earlier rewrite with the same
-        # rules left it, in the same surroundings (so it did nothing, and merging would not)
+        # part: whether one earlier rewrite with the same rules settled every node of the pass
+        # (the graph is part of its result, so merging finds nothing in it); as_left: and in
+        # the same surroundings, so the pass had nothing to do
+        self.part = False
         self.as_left = False
 
 
@@ -260,7 +262,8 @@ def _rewrite_pass(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | 
             fresh = {n for n in order if n not in before.kept}
     # a later pass offers the graph-reading rules only what changed around them
     changed = _changed(order, ctx, before) if before is not None else None
-    if record is not None and whole and not changed:
+    ctx.part = whole
+    if whole and not changed:
         ctx.new = ctx.kept = {n: n for n in order}  # type: ignore[misc]
         ctx.as_left = True
         return list(roots), ctx
@@ -391,6 +394,9 @@ def rewrite(
         first = False
         rounds += 1
         settled = all(a is b for a, b in zip(nxt, current))  # simplifying again changes nothing
+        if settled and ctx.part and not ctx.cut:  # part of one result, used otherwise: as it was
+            _note_settled(ctx, record)
+            return nxt
         if settled or rounds >= max_rounds:
             if merge is None:
                 if settled and not ctx.cut:
