@@ -1634,7 +1634,8 @@ def _scale_of(n: Node, new: dict[Node, Node] | None = None) -> tuple[Node, Any] 
 
     ``0 * x`` is not a scaled ``x``: a zero coefficient would let ``x + 0*x`` become ``x``,
     hiding the NaN that ``inf * 0`` gives (the ``x * 0`` rule decides when that is safe)."""
-    if isinstance(n.op, Mul):
+    op = n.op
+    if isinstance(op, Mul):
         a, b = n.inputs
         k = _constant_of(a, new)
         if k is not None and k != 0:
@@ -1642,7 +1643,7 @@ def _scale_of(n: Node, new: dict[Node, Node] | None = None) -> tuple[Node, Any] 
         k = _constant_of(b, new)
         if k is not None and k != 0:
             return a, k
-    if isinstance(n.op, Div):
+    elif isinstance(op, Div):
         a, b = n.inputs
         k = _constant_of(b, new)
         if k is not None and k != 0 and np.isfinite(k):
@@ -1650,12 +1651,16 @@ def _scale_of(n: Node, new: dict[Node, Node] | None = None) -> tuple[Node, Any] 
     return None
 
 
+_CONSTANTS = (Const, BroadcastTo)  # the ops of a node that ``scalar_constant`` may read
+
+
 def _constant_of(n: Node, new: dict[Node, Node] | None = None) -> np.ndarray | None:
     """The value of ``n`` if it is a 0-d scalar constant (with ``new``: if its normal form is)."""
-    if n.ndim:
-        return None
     if new is not None:
-        n = new.get(n, n)
+        n = new.get(n, n)  # of the same type as ``n``, as every normal form
+    # the op first: this runs for every operand of every product that collection reads
+    if not isinstance(n.op, _CONSTANTS) or n.type.shape:
+        return None
     return scalar_constant(n)
 
 
@@ -1676,8 +1681,10 @@ class _Monomial:
         self.scales = False  # a shared k * t of a shared t kept whole (see _scale_of_shared)
 
     def key(self) -> frozenset[tuple[Node, int, int]]:
-        fs = set(self.num) | set(self.den)
-        return frozenset((f, self.num.get(f, 0), self.den.get(f, 0)) for f in fs)
+        num, den = self.num, self.den
+        if not den:
+            return frozenset([(f, p, 0) for f, p in num.items()])
+        return frozenset([(f, num.get(f, 0), den.get(f, 0)) for f in num.keys() | den.keys()])
 
 
 def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
@@ -1707,83 +1714,90 @@ def _read_monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef:
     ``through_scales``."""
     m = _Monomial(coef)
     stack: list[tuple[Node, int, Node | None]] = [(term, 1, None)]
-    uses = ctx.uses
+    uses, new, rank = ctx.uses, ctx.new, ctx.rank
     opened = 0
     while stack:
         n, e, parent = stack.pop()
-        single = owned if n is term else uses.get(n, 2) == 1
-        expandable = (single or n in inside) and n.dtype == dtype
-        if not expandable and parent is not None and isinstance(n.op, (Mul, Div, Pow)) \
-                and n.dtype == dtype:
-            m.blocked.setdefault(n, {})[parent] = None
-        if n.dtype == dtype and (isinstance(n.op, Neg) or (
-                isinstance(n.op, Div) and _constant_of(n.inputs[0], ctx.new) is not None)):
-            expandable = True  # seeing through a shared -t or k/t duplicates nothing
-        elif not expandable and n.dtype == dtype and _scale_of_shared(n, ctx):
-            expandable = through_scales
-            m.scales = True
-        if expandable and not single:
-            # a node other terms or nodes use too: each monomial reading through it repeats
-            # the walk below it, so along a chain of them (the adjoints of a deep chain, each
-            # -(previous * f)) the walks would be quadratic; past a few, the term stays whole
-            opened += 1
-            if opened > _INSIDE_OPENS:
-                whole = _atom(term, ctx, coef)  # the term whole, as a factor of its own
-                whole.capped = True
+        op = n.op
+        # only a product, quotient, negation or power of the term's dtype is opened: the rest
+        # are factors as they stand (``inside`` holds products only, see _collect_region)
+        if isinstance(op, _FACTORS) and n.type.dtype == dtype:
+            single = owned if n is term else uses.get(n, 2) == 1
+            expandable = single or n in inside
+            if not expandable and parent is not None and isinstance(op, (Mul, Div, Pow)):
+                m.blocked.setdefault(n, {})[parent] = None
+            if isinstance(op, Neg) or (
+                    isinstance(op, Div) and _constant_of(n.inputs[0], new) is not None):
+                expandable = True  # seeing through a shared -t or k/t duplicates nothing
+            elif not expandable and isinstance(op, (Mul, Div)) and _scale_of_shared(n, ctx):
+                expandable = through_scales
+                m.scales = True
+            if expandable and not single:
+                # a node other terms or nodes use too: each monomial reading through it
+                # repeats the walk below it, so along a chain of them (the adjoints of a deep
+                # chain, each -(previous * f)) the walks would be quadratic; past a few, the
+                # term stays whole
+                opened += 1
+                if opened > _INSIDE_OPENS:
+                    whole = _atom(term, ctx, coef)  # the term whole, as a factor of its own
+                    whole.capped = True
+                    return whole
+            if expandable and isinstance(op, _PRODUCT):
+                scaled = _scale_of(n, new)
+                if scaled is not None:
+                    # in the product's dtype, as NumPy multiplies by it: an integer k of a
+                    # float product is a float (k ** -1 of an integer is refused)
+                    m.coef = m.coef * (np.asarray(scaled[1], dtype=dtype) ** e)
+                    m.cost += 1
+                    if m.coef.ndim == 0:
+                        m.merged += 1 if m.cost > 1 else 0
+                    stack.append((scaled[0], e, n))
+                    continue
+                m.cost += 1
+                a = n.inputs[0]
+                if isinstance(op, Neg):
+                    if e % 2:  # (-x)**e is -(x**e) for odd e only
+                        m.coef = -m.coef
+                    stack.append((a, e, n))
+                else:
+                    stack.append((n.inputs[1], e if isinstance(op, Mul) else -e, n))
+                    stack.append((a, e, n))
+                continue
+            if expandable and isinstance(op, Pow):
+                p = _integer_power(n)
+                if p is not None:
+                    m.cost += 1
+                    stack.append((n.inputs[0], e * p, n))
+                    continue
+        f = new.get(n, n)
+        if isinstance(f.op, _CONSTANTS):
+            if _is_zero(f):
+                # 0 * t is NaN where t is infinite: the term stays whole, sharing nothing with
+                # the others, so no merge or common factor can drop it
+                whole = _Monomial(coef)
+                whole.num[new.get(term, term)] = 1
                 return whole
-        if expandable and isinstance(n.op, _PRODUCT):
-            scaled = _scale_of(n, ctx.new)
-            if scaled is not None:
-                # in the product's dtype, as NumPy multiplies by it: an integer k of a float
-                # product is a float (k ** -1 of an integer is refused)
-                m.coef = m.coef * (np.asarray(scaled[1], dtype=dtype) ** e)
-                m.cost += 1
-                if m.coef.ndim == 0:
-                    m.merged += 1 if m.cost > 1 else 0
-                stack.append((scaled[0], e, n))
+            k = scalar_constant(f) if f.type.dtype == dtype and (
+                f is not n or not f.type.shape) else None
+            if k is not None and np.isfinite(k) and (f is not n or k != 1):
+                # a factor a rule folded to a constant (exp(1.0), or an array of one number
+                # such as broadcast_to([100.0], (4,))) joins the coefficient, as it does in the
+                # rewritten graph; so does a number written as a factor (the 3.0 of 3.0 / x,
+                # but not the 1.0 of 1.0 / x, which stays the product's numerator), which
+                # changes the product only when it meets another constant of the product
+                if f is not n or m.coef != coef:
+                    m.merged += 1
+                m.coef = m.coef * (k ** e)
                 continue
-            m.cost += 1
-            if isinstance(n.op, Neg):
-                if e % 2:  # (-x)**e is -(x**e) for odd e only
-                    m.coef = -m.coef
-                stack.append((n.inputs[0], e, n))
-            elif isinstance(n.op, Mul):
-                stack.append((n.inputs[1], e, n))
-                stack.append((n.inputs[0], e, n))
-            else:
-                stack.append((n.inputs[1], -e, n))
-                stack.append((n.inputs[0], e, n))
-            continue
-        if expandable and isinstance(n.op, Pow):
-            p = _integer_power(n)
-            if p is not None:
-                m.cost += 1
-                stack.append((n.inputs[0], e * p, n))
-                continue
-        f = ctx.new.get(n, n)
-        if isinstance(f.op, (Const, BroadcastTo)) and _is_zero(f):
-            # 0 * t is NaN where t is infinite: the term stays whole, sharing nothing with
-            # the others, so no merge or common factor can drop it
-            whole = _Monomial(coef)
-            whole.num[ctx.new.get(term, term)] = 1
-            return whole
-        k = scalar_constant(f) if f.dtype == dtype and (f is not n or not f.ndim) else None
-        if k is not None and np.isfinite(k) and (f is not n or k != 1):
-            # a factor a rule folded to a constant (exp(1.0), or an array of one number such
-            # as broadcast_to([100.0], (4,))) joins the coefficient, as it does in the
-            # rewritten graph; so does a number written as a factor (the 3.0 of 3.0 / x, but
-            # not the 1.0 of 1.0 / x, which stays the product's numerator), which changes the
-            # product only when it meets another constant of the product
-            if f is not n or m.coef != coef:
-                m.merged += 1
-            m.coef = m.coef * (k ** e)
-            continue
-        _inherit_rank(n, f, ctx.rank)
+        if f is not n:
+            _inherit_rank(n, f, rank)
         side = m.num if e > 0 else m.den
         if f in side:
             m.merged += 1
             m.repeats += 1
-        side[f] = side.get(f, 0) + abs(e)
+            side[f] += abs(e)
+        else:
+            side[f] = abs(e)
     return m
 
 
@@ -1830,12 +1844,13 @@ def _scaled(k: Any, body: Node | None, dtype: np.dtype) -> tuple[Node, bool]:
     """(|k| * body, negative?) with the coefficient folded in when it is +-1, and into a body
     that is itself a multiple (``2.0 * (200.0 * t)`` is ``400.0 * t``: one product either way,
     and ``200.0 * t``, which other nodes use, stays for them)."""
+    # (``k.imag == 0`` is NumPy's isreal, of a number rather than an array)
     inner = _scale_of(body) if body is not None else None
-    if inner is not None and np.isreal(k):
+    if inner is not None and k.imag == 0:
         folded = _product_of_scales(k, inner[1], dtype)
         if folded is not None:
             k, body = folded, inner[0]
-    neg = bool(np.real(k) < 0) if np.isreal(k) else False
+    neg = bool(k.real < 0) if k.imag == 0 else False
     mag = -k if neg else k
     if body is None:
         return const(np.asarray(mag, dtype=dtype)), neg
@@ -1887,20 +1902,22 @@ def _keeps_a_body(coef: Any, num: dict[Node, int], den: dict[Node, int],
                   taken: dict[Node, int]) -> bool:
     """Whether a term ``coef`` * ``num`` / ``den`` keeps a product when the powers ``taken``
     come out of its numerator (a factor, or a coefficient other than 1 and -1)."""
-    return bool(np.abs(coef) != 1) or any(p > taken.get(f, 0) for f, p in num.items()) \
+    return bool(abs(coef) != 1) or any(p > taken.get(f, 0) for f, p in num.items()) \
         or any(p for p in den.values())
 
 
-def _sum_terms(terms: list[_Term], dtype: np.dtype, depth: int, rank: dict[Node, int]
-               ) -> Node | None:
+def _sum_terms(terms: list[_Term], dtype: np.dtype, depth: int, rank: dict[Node, int],
+               found: tuple[int, Node, int, list[_Term]] | None = None) -> Node | None:
     """The sum of ``terms``, factors shared by several of them taken out once (greedily, the
     most shared first: a*f + b*f + c -> (a + b)*f + c), positive terms added before negative
-    ones are subtracted. Recursion is over nested factorings, at most ``_FACTOR_DEPTH`` deep."""
+    ones are subtracted. Recursion is over nested factorings, at most ``_FACTOR_DEPTH`` deep.
+    ``found`` is ``_factor_out(terms)`` when the caller has it already (None: not known)."""
     parts: list[Node] = []
     while depth < _FACTOR_DEPTH and len(terms) >= 2:
-        found = _factor_out(terms)
         if found is None:
-            break
+            found = _factor_out(terms)
+            if found is None:
+                break
         side, f, p, inside = found
         terms = [t for t in terms if not t[side].get(f, 0)]
         reduced: list[_Term] = []
@@ -1915,6 +1932,7 @@ def _sum_terms(terms: list[_Term], dtype: np.dtype, depth: int, rank: dict[Node,
         fac = f if p == 1 else power(f, const(np.asarray(p, dtype=dtype)))
         parts.append(fac * inner if side == 1 else inner / fac)
         depth += 1
+        found = None
     pos: list[Node] = []
     negs: list[Node] = []
     for k, num, den in terms:
@@ -1952,7 +1970,7 @@ def _absorbed(old: Node, ctx: Context) -> bool:
     """Whether graph node ``old`` is inside the region of its one consumer, which collects it
     (a product's region stops at the sums among its factors, so those are collected alone)."""
     owner = ctx.sole.get(old)
-    return owner is not None and owner.dtype == old.dtype and owner.shape == old.shape and (
+    return owner is not None and owner.type == old.type and (
         isinstance(owner.op, _ADDITIVE) or _scale_of(owner) is not None
         or (isinstance(owner.op, _PRODUCT) and not isinstance(old.op, (Add, Sub))))
 
@@ -2010,6 +2028,29 @@ def _distinct_atoms(leaves: dict[Node, None], ctx: Context) -> bool:
     return True
 
 
+def _apart(monos: list[tuple[Node, bool, _Monomial]]) -> bool:
+    """Whether the monomials of a region have nothing to combine: none merged factors of its
+    own or has a zero coefficient, no factor is in two of them and at most one is a number
+    alone. Then no terms merge or cancel and no factor comes out, so collection keeps the
+    region as it is, which this says without grouping the terms (most sums of a graph in
+    normal form)."""
+    seen: set[Node] = set()
+    numbers = 0
+    for _, _, m in monos:
+        if m.merged or m.coef == 0:
+            return False
+        num, den = m.num, m.den
+        if not num and not den:
+            numbers += 1
+            if numbers > 1:
+                return False
+        if not seen.isdisjoint(num) or not seen.isdisjoint(den):
+            return False
+        seen.update(num)
+        seen.update(den)
+    return True
+
+
 def _collect(node: Node, ctx: Context) -> Node | None:
     """a*x + b*x -> (a+b)*x, x*x**2 -> x**3, g*a + g*b -> g*(a+b): one sum of products at a time.
 
@@ -2041,7 +2082,7 @@ def _scale_of_shared(n: Node, ctx: Context) -> bool:
 
 
 def _collect_region(old: Node, ctx: Context) -> Node | None:
-    dtype = old.dtype
+    dtype, otype = old.dtype, old.type
     one = np.asarray(1, dtype=dtype)
     uses, new = ctx.uses, ctx.new
     coef: dict[Node, Any] = {old: one}
@@ -2058,14 +2099,15 @@ def _collect_region(old: Node, ctx: Context) -> Node | None:
         k = coef.pop(n)
         inherited = n in summed
         leaves.pop(n, None)
-        scaled = _scale_of(n, new) if n is not old else None
-        if isinstance(n.op, Add):
+        op = n.op
+        if isinstance(op, Add):
             parts = [(n.inputs[0], k), (n.inputs[1], k)]
-        elif isinstance(n.op, Sub):
+        elif isinstance(op, Sub):
             parts = [(n.inputs[0], k), (n.inputs[1], -k)]
-        elif isinstance(n.op, Neg):
+        elif isinstance(op, Neg):
             parts = [(n.inputs[0], -k)]
         else:
+            scaled = _scale_of(n, new)  # the walk enters no other product
             assert scaled is not None
             parts = [(scaled[0], k * scaled[1])]
             if isinstance(scaled[0].op, Neg):
@@ -2081,24 +2123,23 @@ def _collect_region(old: Node, ctx: Context) -> Node | None:
             if inherited:
                 summed.add(child)
             arrived[child] = arrived.get(child, 0) + 1
-            if child.dtype == dtype and child.shape == old.shape and (isinstance(child.op, Neg) or (
+            if child.type == otype and (isinstance(child.op, Neg) or (
                     arrived[child] == uses.get(child, 0)
                     and (isinstance(child.op, _ADDITIVE) or _scale_of(child, new) is not None))):
                 stack.append(child)
     if additive and not merges and _distinct_atoms(leaves, ctx):
         return None
+    groups: dict[frozenset[tuple[Node, int, int]], _Monomial] = {}
+    constant = np.asarray(0, dtype=dtype)
+    n_constants = 0
+    monos: list[tuple[Node, bool, _Monomial]] = []
     if not additive:
         # a product alone: a single monomial, which changes only if factors merge
         m = _monomial(old, True, ctx, dtype, one)
         if not m.merged:  # (a term read whole merged nothing)
             return None
-        leaves = {old: None}
-        arrived[old] = uses.get(old, 1)
-    groups: dict[frozenset[tuple[Node, int, int]], _Monomial] = {}
-    constant = np.asarray(0, dtype=dtype)
-    n_constants = 0
-    monos: list[tuple[Node, bool, _Monomial]] = []
-    for leaf in leaves:
+        monos.append((old, True, m))
+    for leaf in leaves:  # (none for a product alone)
         k = coef[leaf]
         owned = arrived.get(leaf, 0) == uses.get(leaf, 0) or leaf is old
         v = _constant_of(leaf, new)
@@ -2126,6 +2167,8 @@ def _collect_region(old: Node, ctx: Context) -> Node | None:
         if any(m.capped for _, _, m in wider):
             break  # the terms as the last round read them: a partial copy would not be shared
         monos = wider
+    if not merges and n_constants <= 1 and _apart(monos):
+        return None
     summed_groups: set[frozenset[tuple[Node, int, int]]] = set()
     for leaf, _, m in monos:
         merges += m.merged
@@ -2151,12 +2194,11 @@ def _collect_region(old: Node, ctx: Context) -> Node | None:
     common_num: dict[Node, int] = {}
     common_den: dict[Node, int] = {}
     if len(gl) >= 2 and n_constants == 0:
-        for side, common in (("num", common_num), ("den", common_den)):
-            first = getattr(gl[0], side)
-            for f, p in first.items():
-                least = p
-                for g in gl[1:]:
-                    least = min(least, getattr(g, side).get(f, 0))
+        for common, (first, *rest) in ((common_num, [g.num for g in gl]),
+                                       (common_den, [g.den for g in gl])):
+            for f, least in first.items():
+                for powers in rest:
+                    least = min(least, powers.get(f, 0))
                     if not least:
                         break
                 if least:
@@ -2182,13 +2224,13 @@ def _collect_region(old: Node, ctx: Context) -> Node | None:
     terms: list[_Term] = [
         (g.coef, {f: p - common_num.get(f, 0) for f, p in g.num.items()},
          {f: p - common_den.get(f, 0) for f, p in g.den.items()}) for g in gl if g.coef != 0]
-    shared = additive and _factor_out(terms) is not None
-    if not merges and not common_num and not common_den and not shared and (
+    shared = _factor_out(terms) if additive else None
+    if not merges and not common_num and not common_den and shared is None and (
             not cancelled or not additive):
         return None
     if constant != 0 or (not terms and not guards):
-        terms.append((constant, {}, {}))
-    total = _sum_terms(terms, dtype, 0, ctx.rank)
+        terms.append((constant, {}, {}))  # (which holds no factor, so leaves ``shared`` as it is)
+    total = _sum_terms(terms, dtype, 0, ctx.rank, shared)
     for t in guards:
         d = t - t
         total = d if total is None else total + d
