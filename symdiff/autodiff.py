@@ -143,16 +143,32 @@ def _resolve(ys: Sequence[Node], wrt: Sequence[Any]) -> list[Node]:
 # so the code generator can name it ``d<name>`` as in hand-written backprop. Keyed by id and
 # holding only weak references (an entry leaves when its cotangent dies), so the table keeps
 # no node alive; nodes are interned, so the first recording is the one kept.
-_COTANGENT_OF: dict[int, tuple[weakref.ref[Node], weakref.ref[Node]]] = {}
+class _Cotangent(weakref.ref):
+    """The table's weak reference to a cotangent, with its key and (weakly) the node it is the
+    cotangent of: one object per entry, and no callback made for each (a graph records as
+    many as it has nodes)."""
+
+    __slots__ = ("key", "primal")
+    key: int
+    primal: weakref.ref[Node]
+
+
+def _forget_cotangent(entry: _Cotangent) -> None:
+    _COTANGENT_OF.pop(entry.key, None)
+
+
+_COTANGENT_OF: dict[int, _Cotangent] = {}
 
 
 def _record(g: Node, primal: Node) -> None:
     key = id(g)
     entry = _COTANGENT_OF.get(key)
-    if entry is not None and entry[0]() is g:
+    if entry is not None and entry() is g:
         return
-    _COTANGENT_OF[key] = (weakref.ref(g, lambda _, key=key: _COTANGENT_OF.pop(key, None)),
-                          weakref.ref(primal))
+    entry = _Cotangent(g, _forget_cotangent)
+    entry.key = key
+    entry.primal = weakref.ref(primal)
+    _COTANGENT_OF[key] = entry
 
 
 def cotangent_of(node: Node) -> Node | None:
@@ -162,9 +178,9 @@ def cotangent_of(node: Node) -> Node | None:
     >>> x = sd.var("x"); y = sd.sin(x); dx = sd.grad(y, x); cotangent_of(dx) is x
     """
     entry = _COTANGENT_OF.get(id(node))
-    if entry is None or entry[0]() is not node:
+    if entry is None or entry() is not node:
         return None
-    return entry[1]()
+    return entry.primal()
 
 
 # Provenance for pictures: a derivative the public functions returned (grad, vjp, jacobian,
@@ -276,6 +292,11 @@ def _total(contribs: list[tuple[Node, Mask]]) -> tuple[Node, Mask]:
     if len(contribs) == 1:
         return contribs[0]  # most nodes have one consumer
     first = contribs[0][1]
+    if not first:  # no condition is common to all: each term is masked by its own
+        total = _apply(*contribs[0])
+        for g, m in contribs[1:]:
+            total = total + _apply(g, m)
+        return total, ()
     others = [{(id(c), t) for c, t in m} for _, m in contribs[1:]]
     shared = tuple(p for p in first if all((id(p[0]), p[1]) in o for o in others))
     keys = {(id(c), t) for c, t in shared}
@@ -367,7 +388,7 @@ def _vjp(ys: Sequence[Node], wrt: Sequence[Node], cots: Sequence[Node],
         if n in targets or (
             n.type.is_float
             and not isinstance(n.op, StopGradient)
-            and any(i in depends for i in n.inputs)
+            and not depends.isdisjoint(n.inputs)
         ):
             depends.add(n)
     pending: dict[Node, list[tuple[Node, Mask]]] = {}
@@ -413,11 +434,12 @@ def _vjp(ys: Sequence[Node], wrt: Sequence[Node], cots: Sequence[Node],
         for inp, gi, m in zip(ins, local, masks):
             if gi is None or inp not in depends:
                 continue
-            if gi.shape != _batched(inp.shape, batch):
-                gi = _to_shape(_apply(gi, m), inp.shape, batch)
-                m = ()
-            if gi.dtype != inp.dtype:
-                gi = cotangent_as(gi, inp.dtype)
+            if gi.type is not inp.type or batch is not None:  # else its shape and dtype fit
+                if gi.shape != _batched(inp.shape, batch):
+                    gi = _to_shape(_apply(gi, m), inp.shape, batch)
+                    m = ()
+                if gi.dtype != inp.dtype:
+                    gi = cotangent_as(gi, inp.dtype)
             pending.setdefault(inp, []).append((gi, m))
     return [found[w] if w in found else _zeros_like(w, batch) for w in wrt]
 
