@@ -711,33 +711,45 @@ def _one_scalar(y: Node, x: Node, order: list[Node], forward: bool = False) -> N
     one = const(np.ones((), y.dtype))
     if forward:
         order.extend(toposort([y]))
-        return _coefficient(_series([y], _leaves({x: one}, 1), 1, True)[0][1], y)
+        return _coefficient(_series([y], _leaves({x: one}, 1), 1, True, order)[0][1], y)
     (back,) = _vjp([y], [x], [one], forward=order)
     if not back.inputs:
         return back  # a constant (zero, or one for y = x): nothing to choose
-    ahead = _series([y], _leaves({x: one}, 1), 1, True)[0][1]
+    ahead = _series([y], _leaves({x: one}, 1), 1, True, order)[0][1]
     if ahead is None or ahead.dtype != y.dtype or ahead.shape != ():
         return back
     function = set(order)
-    return ahead if _appended(ahead, function) < _appended(back, function) else back
+    reverse = _appended(back, function)
+    return ahead if _appended(ahead, function, reverse) < reverse else back
 
 
-def _appended(root: Node, function: set[Node]) -> int:
+def _appended(root: Node, function: set[Node], limit: int | None = None) -> int:
     """How many operations the graph of ``root`` adds to that of ``function``, not counting
     constants and products by one (the seed's 1.0 * ..., which rewriting drops): the sweeps
-    differ in where they multiply by the seed, not in what they compute."""
-    seen: set[Node] = set()
+    differ in where they multiply by the seed, not in what they compute. The count stops at
+    ``limit`` when one is given (a graph that large loses the comparison already)."""
+    seen = set(function)  # the function's nodes are passed over as the ones already counted
     stack = [root]
     count = 0
     while stack:
         n = stack.pop()
-        if n in seen or n in function:
+        if n in seen:
             continue
         seen.add(n)
-        stack.extend(n.inputs)
-        if n.inputs and not (isinstance(n.op, Mul) and any(constant_equals(i, 1) for i in n.inputs)):
+        ins = n.inputs
+        if not ins:
+            continue
+        stack.extend(ins)
+        if not (isinstance(n.op, Mul) and any(map(_is_one, ins))):
             count += 1
+            if count == limit:
+                break
     return count
+
+
+def _is_one(n: Node) -> bool:
+    """Whether ``n`` is a constant 1 (of one element)."""
+    return not n.inputs and constant_equals(n, 1)
 
 
 def _stable_interiors(y: Node) -> set[Node]:
@@ -1115,14 +1127,17 @@ def _t_sqrt(n: Node, y0: Node, ins: list[Series], K: int) -> Series:
 
 
 def _t_sin_cos(n: Node, y0: Node, ins: list[Series], K: int) -> Series:
-    """sin' = cos x', cos' = -sin x': the two series together."""
+    """sin' = cos x', cos' = -sin x': the two series together (the last coefficient of the
+    one not returned is not needed)."""
     x = ins[0]
     is_sin = isinstance(n.op, Sin)
     s: Series = [y0 if is_sin else sin(x[0])]  # type: ignore[arg-type]
     c: Series = [cos(x[0]) if is_sin else y0]  # type: ignore[arg-type]
     for k in range(1, K + 1):
-        s.append(_chain(x, c, k))
-        c.append(_times(-1, _chain(x, s, k)))
+        if is_sin or k < K:
+            s.append(_chain(x, c, k))
+        if not is_sin or k < K:
+            c.append(_times(-1, _chain(x, s, k)))
     return s if is_sin else c
 
 
@@ -1192,18 +1207,19 @@ def _t_jvp(n: Node, y0: Node, ins: list[Series], K: int) -> Series:
     return [y0, *(_times(1 / k, inner[k - 1]) for k in range(1, K + 1))]
 
 
-def _series(ys: Sequence[Node], leaves: dict[Node, Series], K: int, added: bool = False
-            ) -> list[Series]:
+def _series(ys: Sequence[Node], leaves: dict[Node, Series], K: int, added: bool = False,
+            order: Sequence[Node] | None = None) -> list[Series]:
     """The Taylor coefficients 0..K of each of ``ys``, given those of ``leaves``: one walk in
-    topological order. A node that no leaf reaches is its own constant series. A leaf's series
-    is its whole series, or with ``added`` (the lines of jvp and taylor) its own motion: a leaf
-    that other leaves reach (``x`` and ``sin(x)`` both moved) moves by that on top of what they
-    give it, so that a jvp is the Jacobian that reverse mode gives times the tangents."""
+    topological order (``order``, ``toposort(ys)`` when the caller has it already). A node that
+    no leaf reaches is its own constant series. A leaf's series is its whole series, or with
+    ``added`` (the lines of jvp and taylor) its own motion: a leaf that other leaves reach
+    (``x`` and ``sin(x)`` both moved) moves by that on top of what they give it, so that a jvp
+    is the Jacobian that reverse mode gives times the tangents."""
     ser: dict[Node, Series] = dict(leaves)
     moved = set(leaves) if added else set()
-    for n in toposort(ys):
+    for n in toposort(ys) if order is None else order:
         own = leaves.get(n)
-        if (own is not None and not added) or not any(i in ser for i in n.inputs):
+        if (own is not None and not added) or ser.keys().isdisjoint(n.inputs):
             continue
         out = _node_series(n, ser, moved, K)
         ser[n] = out if own is None else [out[0], *map(_plus, out[1:], own[1:])]
