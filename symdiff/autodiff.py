@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import weakref
+from operator import is_
 from collections.abc import Iterable, Sequence
 from typing import Any, Union
 
@@ -1230,7 +1231,7 @@ def _node_series(n: Node, ser: dict[Node, Series], moved: set[Node], K: int) -> 
     """The coefficients of ``n`` from those of its inputs (``ser``)."""
     ins = [ser.get(i) or [i] + [None] * K for i in n.inputs]
     args = [s[0] for s in ins]
-    y0 = n if all(a is i for a, i in zip(args, n.inputs)) else Node(n.op, args)  # type: ignore[arg-type]
+    y0 = n if all(map(is_, args, n.inputs)) else Node(n.op, args)  # type: ignore[arg-type]
     if not n.type.is_float or not any(
             c is not None for s, i in zip(ins, n.inputs) if i.type.is_float for c in s[1:]):
         return [y0] + [None] * K
