@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import math
 import weakref
-from operator import is_
 from collections.abc import Iterable, Sequence
+from operator import is_
 from typing import Any, Union
 
 import numpy as np
@@ -144,10 +144,13 @@ def _resolve(ys: Sequence[Node], wrt: Sequence[Any]) -> list[Node]:
 # so the code generator can name it ``d<name>`` as in hand-written backprop. Keyed by id and
 # holding only weak references (an entry leaves when its cotangent dies), so the table keeps
 # no node alive; nodes are interned, so the first recording is the one kept.
+_COTANGENT_OF: dict[int, _Cotangent] = {}
+
+
 class _Cotangent(weakref.ref):
     """The table's weak reference to a cotangent, with its key and (weakly) the node it is the
-    cotangent of: one object per entry, and no callback made for each (a graph records as
-    many as it has nodes)."""
+    cotangent of: one object per entry, and one callback for all (a gradient records about
+    as many cotangents as it has nodes)."""
 
     __slots__ = ("key", "primal")
     key: int
@@ -156,9 +159,6 @@ class _Cotangent(weakref.ref):
 
 def _forget_cotangent(entry: _Cotangent) -> None:
     _COTANGENT_OF.pop(entry.key, None)
-
-
-_COTANGENT_OF: dict[int, _Cotangent] = {}
 
 
 def _record(g: Node, primal: Node) -> None:
@@ -729,7 +729,7 @@ def _appended(root: Node, function: set[Node], limit: int | None = None) -> int:
     constants and products by one (the seed's 1.0 * ..., which rewriting drops): the sweeps
     differ in where they multiply by the seed, not in what they compute. The count stops at
     ``limit`` when one is given (a graph that large loses the comparison already)."""
-    seen = set(function)  # the function's nodes are passed over as the ones already counted
+    seen = set(function)  # the function's nodes are passed over as if counted already
     stack = [root]
     count = 0
     while stack:
