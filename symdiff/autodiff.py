@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import weakref
 from collections.abc import Iterable, Sequence
+from operator import is_
 from typing import Any, Union
 
 import numpy as np
@@ -143,16 +144,32 @@ def _resolve(ys: Sequence[Node], wrt: Sequence[Any]) -> list[Node]:
 # so the code generator can name it ``d<name>`` as in hand-written backprop. Keyed by id and
 # holding only weak references (an entry leaves when its cotangent dies), so the table keeps
 # no node alive; nodes are interned, so the first recording is the one kept.
-_COTANGENT_OF: dict[int, tuple[weakref.ref[Node], weakref.ref[Node]]] = {}
+_COTANGENT_OF: dict[int, _Cotangent] = {}
+
+
+class _Cotangent(weakref.ref):
+    """The table's weak reference to a cotangent, with its key and (weakly) the node it is the
+    cotangent of: one object per entry, and one callback for all (a gradient records about
+    as many cotangents as it has nodes)."""
+
+    __slots__ = ("key", "primal")
+    key: int
+    primal: weakref.ref[Node]
+
+
+def _forget_cotangent(entry: _Cotangent) -> None:
+    _COTANGENT_OF.pop(entry.key, None)
 
 
 def _record(g: Node, primal: Node) -> None:
     key = id(g)
     entry = _COTANGENT_OF.get(key)
-    if entry is not None and entry[0]() is g:
+    if entry is not None and entry() is g:
         return
-    _COTANGENT_OF[key] = (weakref.ref(g, lambda _, key=key: _COTANGENT_OF.pop(key, None)),
-                          weakref.ref(primal))
+    entry = _Cotangent(g, _forget_cotangent)
+    entry.key = key
+    entry.primal = weakref.ref(primal)
+    _COTANGENT_OF[key] = entry
 
 
 def cotangent_of(node: Node) -> Node | None:
@@ -162,9 +179,9 @@ def cotangent_of(node: Node) -> Node | None:
     >>> x = sd.var("x"); y = sd.sin(x); dx = sd.grad(y, x); cotangent_of(dx) is x
     """
     entry = _COTANGENT_OF.get(id(node))
-    if entry is None or entry[0]() is not node:
+    if entry is None or entry() is not node:
         return None
-    return entry[1]()
+    return entry.primal()
 
 
 # Provenance for pictures: a derivative the public functions returned (grad, vjp, jacobian,
@@ -276,6 +293,11 @@ def _total(contribs: list[tuple[Node, Mask]]) -> tuple[Node, Mask]:
     if len(contribs) == 1:
         return contribs[0]  # most nodes have one consumer
     first = contribs[0][1]
+    if not first:  # no condition is common to all: each term is masked by its own
+        total = _apply(*contribs[0])
+        for g, m in contribs[1:]:
+            total = total + _apply(g, m)
+        return total, ()
     others = [{(id(c), t) for c, t in m} for _, m in contribs[1:]]
     shared = tuple(p for p in first if all((id(p[0]), p[1]) in o for o in others))
     keys = {(id(c), t) for c, t in shared}
@@ -367,7 +389,7 @@ def _vjp(ys: Sequence[Node], wrt: Sequence[Node], cots: Sequence[Node],
         if n in targets or (
             n.type.is_float
             and not isinstance(n.op, StopGradient)
-            and any(i in depends for i in n.inputs)
+            and not depends.isdisjoint(n.inputs)
         ):
             depends.add(n)
     pending: dict[Node, list[tuple[Node, Mask]]] = {}
@@ -413,11 +435,12 @@ def _vjp(ys: Sequence[Node], wrt: Sequence[Node], cots: Sequence[Node],
         for inp, gi, m in zip(ins, local, masks):
             if gi is None or inp not in depends:
                 continue
-            if gi.shape != _batched(inp.shape, batch):
-                gi = _to_shape(_apply(gi, m), inp.shape, batch)
-                m = ()
-            if gi.dtype != inp.dtype:
-                gi = cotangent_as(gi, inp.dtype)
+            if gi.type is not inp.type or batch is not None:  # else its shape and dtype fit
+                if gi.shape != _batched(inp.shape, batch):
+                    gi = _to_shape(_apply(gi, m), inp.shape, batch)
+                    m = ()
+                if gi.dtype != inp.dtype:
+                    gi = cotangent_as(gi, inp.dtype)
             pending.setdefault(inp, []).append((gi, m))
     return [found[w] if w in found else _zeros_like(w, batch) for w in wrt]
 
@@ -689,33 +712,45 @@ def _one_scalar(y: Node, x: Node, order: list[Node], forward: bool = False) -> N
     one = const(np.ones((), y.dtype))
     if forward:
         order.extend(toposort([y]))
-        return _coefficient(_series([y], _leaves({x: one}, 1), 1, True)[0][1], y)
+        return _coefficient(_series([y], _leaves({x: one}, 1), 1, True, order)[0][1], y)
     (back,) = _vjp([y], [x], [one], forward=order)
     if not back.inputs:
         return back  # a constant (zero, or one for y = x): nothing to choose
-    ahead = _series([y], _leaves({x: one}, 1), 1, True)[0][1]
+    ahead = _series([y], _leaves({x: one}, 1), 1, True, order)[0][1]
     if ahead is None or ahead.dtype != y.dtype or ahead.shape != ():
         return back
     function = set(order)
-    return ahead if _appended(ahead, function) < _appended(back, function) else back
+    reverse = _appended(back, function)
+    return ahead if _appended(ahead, function, reverse) < reverse else back
 
 
-def _appended(root: Node, function: set[Node]) -> int:
+def _appended(root: Node, function: set[Node], limit: int | None = None) -> int:
     """How many operations the graph of ``root`` adds to that of ``function``, not counting
     constants and products by one (the seed's 1.0 * ..., which rewriting drops): the sweeps
-    differ in where they multiply by the seed, not in what they compute."""
-    seen: set[Node] = set()
+    differ in where they multiply by the seed, not in what they compute. The count stops at
+    ``limit`` when one is given (a graph that large loses the comparison already)."""
+    seen = set(function)  # the function's nodes are passed over as if counted already
     stack = [root]
     count = 0
     while stack:
         n = stack.pop()
-        if n in seen or n in function:
+        if n in seen:
             continue
         seen.add(n)
-        stack.extend(n.inputs)
-        if n.inputs and not (isinstance(n.op, Mul) and any(constant_equals(i, 1) for i in n.inputs)):
+        ins = n.inputs
+        if not ins:
+            continue
+        stack.extend(ins)
+        if not (isinstance(n.op, Mul) and any(map(_is_one, ins))):
             count += 1
+            if count == limit:
+                break
     return count
+
+
+def _is_one(n: Node) -> bool:
+    """Whether ``n`` is a constant 1 (of one element)."""
+    return not n.inputs and constant_equals(n, 1)
 
 
 def _stable_interiors(y: Node) -> set[Node]:
@@ -1093,14 +1128,17 @@ def _t_sqrt(n: Node, y0: Node, ins: list[Series], K: int) -> Series:
 
 
 def _t_sin_cos(n: Node, y0: Node, ins: list[Series], K: int) -> Series:
-    """sin' = cos x', cos' = -sin x': the two series together."""
+    """sin' = cos x', cos' = -sin x': the two series together (the last coefficient of the
+    one not returned is not needed)."""
     x = ins[0]
     is_sin = isinstance(n.op, Sin)
     s: Series = [y0 if is_sin else sin(x[0])]  # type: ignore[arg-type]
     c: Series = [cos(x[0]) if is_sin else y0]  # type: ignore[arg-type]
     for k in range(1, K + 1):
-        s.append(_chain(x, c, k))
-        c.append(_times(-1, _chain(x, s, k)))
+        if is_sin or k < K:
+            s.append(_chain(x, c, k))
+        if not is_sin or k < K:
+            c.append(_times(-1, _chain(x, s, k)))
     return s if is_sin else c
 
 
@@ -1170,18 +1208,19 @@ def _t_jvp(n: Node, y0: Node, ins: list[Series], K: int) -> Series:
     return [y0, *(_times(1 / k, inner[k - 1]) for k in range(1, K + 1))]
 
 
-def _series(ys: Sequence[Node], leaves: dict[Node, Series], K: int, added: bool = False
-            ) -> list[Series]:
+def _series(ys: Sequence[Node], leaves: dict[Node, Series], K: int, added: bool = False,
+            order: Sequence[Node] | None = None) -> list[Series]:
     """The Taylor coefficients 0..K of each of ``ys``, given those of ``leaves``: one walk in
-    topological order. A node that no leaf reaches is its own constant series. A leaf's series
-    is its whole series, or with ``added`` (the lines of jvp and taylor) its own motion: a leaf
-    that other leaves reach (``x`` and ``sin(x)`` both moved) moves by that on top of what they
-    give it, so that a jvp is the Jacobian that reverse mode gives times the tangents."""
+    topological order (``order``, ``toposort(ys)`` when the caller has it already). A node that
+    no leaf reaches is its own constant series. A leaf's series is its whole series, or with
+    ``added`` (the lines of jvp and taylor) its own motion: a leaf that other leaves reach
+    (``x`` and ``sin(x)`` both moved) moves by that on top of what they give it, so that a jvp
+    is the Jacobian that reverse mode gives times the tangents."""
     ser: dict[Node, Series] = dict(leaves)
     moved = set(leaves) if added else set()
-    for n in toposort(ys):
+    for n in toposort(ys) if order is None else order:
         own = leaves.get(n)
-        if (own is not None and not added) or not any(i in ser for i in n.inputs):
+        if (own is not None and not added) or ser.keys().isdisjoint(n.inputs):
             continue
         out = _node_series(n, ser, moved, K)
         ser[n] = out if own is None else [out[0], *map(_plus, out[1:], own[1:])]
@@ -1192,7 +1231,7 @@ def _node_series(n: Node, ser: dict[Node, Series], moved: set[Node], K: int) -> 
     """The coefficients of ``n`` from those of its inputs (``ser``)."""
     ins = [ser.get(i) or [i] + [None] * K for i in n.inputs]
     args = [s[0] for s in ins]
-    y0 = n if all(a is i for a, i in zip(args, n.inputs)) else Node(n.op, args)  # type: ignore[arg-type]
+    y0 = n if all(map(is_, args, n.inputs)) else Node(n.op, args)  # type: ignore[arg-type]
     if not n.type.is_float or not any(
             c is not None for s, i in zip(ins, n.inputs) if i.type.is_float for c in s[1:]):
         return [y0] + [None] * K

@@ -88,9 +88,12 @@ _types: dict[tuple[np.dtype, Shape], Type] = {}
 class Type:
     """A dtype and a shape; symbolic dimensions are strings and unify by name."""
 
-    __slots__ = ("dtype", "shape", "_hash")
+    __slots__ = ("dtype", "shape", "is_float", "_hash")
     dtype: np.dtype
     shape: Shape
+    # whether the dtype is floating-point or complex, the values derivatives flow through: read
+    # for every node differentiated, so stored rather than computed on each reading
+    is_float: bool
 
     def __new__(cls, dtype: Any, shape: Shape = ()) -> Type:
         # Every node holds a Type and almost all of them are alike (float64 scalars, a few
@@ -104,6 +107,7 @@ class Type:
             typ = object.__new__(cls)
             object.__setattr__(typ, "dtype", dt)
             object.__setattr__(typ, "shape", shape)
+            object.__setattr__(typ, "is_float", dt.kind in "fc")
             object.__setattr__(typ, "_hash", hash(key))
             if len(_types) >= _TYPES_MAX:
                 _types.clear()
@@ -119,10 +123,6 @@ class Type:
     @property
     def ndim(self) -> int:
         return len(self.shape)
-
-    @property
-    def is_float(self) -> bool:
-        return self.dtype.kind in "fc"
 
     @property
     def static_size(self) -> int | None:

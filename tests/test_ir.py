@@ -184,6 +184,25 @@ def test_weak_python_scalars_keep_the_array_dtype():
     assert (x32 + np.ones(3)).dtype == np.float64
 
 
+def test_python_numbers_give_the_same_constants_every_time():
+    # the constants Python numbers become are remembered; numbers that are equal but make
+    # different constants (signed zeros, NaNs of either sign, int and float) stay apart
+    x = sd.var("x")
+    i = sd.var("i", dtype="int32")
+    for _ in range(2):
+        assert (x * 0.5).inputs[1] is sd.const(0.5)
+        assert np.signbit(sd.evaluate((x * -0.0).inputs[1]))
+        assert not np.signbit(sd.evaluate((x * 0.0).inputs[1]))
+        assert not np.signbit(sd.evaluate((x + np.nan).inputs[1]))
+        assert np.signbit(sd.evaluate((x + -np.nan).inputs[1]))
+        assert (i + 1).inputs[1] is sd.const(1, "int32")
+        assert (i + 1.0).inputs[1] is sd.const(1.0)
+        assert (i + True).inputs[1] is sd.const(1, "int32")
+        assert (x < 2**70).inputs[1].dtype == np.float64
+        with pytest.raises(sd.DTypeError):
+            i + 2**40
+
+
 def test_gradients_keep_the_variable_dtype():
     x32 = sd.var("x", shape=(3,), dtype="float32")
     g = sd.grad(sd.sum(sd.exp(x32) * 2.0), x32)

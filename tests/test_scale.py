@@ -10,6 +10,7 @@ import numpy as np
 
 import symdiff as sd
 from symdiff import ir
+from symdiff.ops import base
 from symdiff.ops.base import kernel
 
 
@@ -105,6 +106,7 @@ def test_internal_tables_stay_bounded_across_many_graphs():
         sd.exp(v * float(n))
     assert len(ir._types) <= ir._TYPES_MAX
     assert len(ir._inferred) <= ir._INFERRED_MAX
+    assert len(base._numbers) <= base._NUMBERS_MAX  # the constants of 1.0, 2.0, ...
     assert kernel.cache_info().currsize <= kernel.cache_info().maxsize
 
 

@@ -617,31 +617,7 @@ def as_node(value: Any, like: Node | None = None, exact_ints: bool = False, name
     if isinstance(value, Node):
         return value
     if is_python_scalar(value):
-        if like is not None:
-            dt = np.result_type(like.dtype, value)
-            at = name + ": " if name else ""
-            shown = value if abs(value) < 10**40 else f"of {len(str(abs(value)))} digits"
-            if type(value) is int and dt.kind in "iu" and not fits_numpy_int(value):
-                raise DTypeError(  # NumPy's OverflowError
-                    f"{at}the Python integer {shown} does not fit int64 or uint64, so it cannot "
-                    f"meet an array of {like.dtype}; write it as a float (such as 1e30)"
-                )
-            if type(value) is int and dt.kind in "fc" and not math.isfinite(_as_float(value)):
-                raise DTypeError(  # NumPy's OverflowError
-                    f"{at}the Python integer {shown} is beyond float64's range, so it cannot "
-                    f"meet an array of {like.dtype}; write inf or a float literal"
-                )
-            if type(value) is int and dt.kind in "iu" and not (
-                    np.iinfo(dt).min <= value <= np.iinfo(dt).max):
-                if exact_ints:
-                    return const(value)
-                raise DTypeError(
-                    f"{name + ': ' if name else ''}the Python integer {value} does not fit {dt}, "
-                    f"the dtype of the array it meets; convert the array first, such as "
-                    f"x.astype('int64')"
-                )
-            return const(value, dt)
-        return const(value)
+        return _number(value, like, exact_ints, name)
     if isinstance(value, (np.ndarray, np.generic, list, tuple)):
         return const(value)
     if isinstance(value, str):  # most often x.shape[k] of a named dimension
@@ -650,6 +626,65 @@ def as_node(value: Any, like: Node | None = None, exact_ints: bool = False, name
             f"dimension, which x.shape gives by its name, is sd.dim_size({value!r})"
         )
     raise TypeError(f"cannot use a {type(value).__name__} ({value!r}) in a symdiff expression")
+
+
+# The constants Python numbers became beside a dtype, remembered: derivative rules meet the same
+# few numbers (0, 1, 0.5, -1) over and over, and making a constant (its array, its bytes) costs
+# several times what making its node does. Bounded like the Type table; the ops are kept, not
+# the nodes, so a constant node still dies with the last node that uses it.
+_NUMBERS_MAX = 4096
+_numbers: dict[tuple[Any, ...], Op] = {}
+
+
+def _number(value: bool | int | float | complex, like: Node | None, exact_ints: bool,
+            name: str) -> Node:
+    """``as_node`` of a Python number."""
+    # what the constant depends on: the number's type and value, the dtype beside it, and
+    # exact_ints; not remembered where equal numbers may make different constants (0.0 and
+    # -0.0, NaNs of either sign, complex numbers with such parts; subclasses of number types)
+    t = type(value)
+    key = None
+    if t is int or t is bool or (t is float and value == value and value != 0):
+        key = (t, value, None if like is None else like.dtype, exact_ints)
+        op = _numbers.get(key)
+        if op is not None:
+            return Node(op, ())
+    node = _new_number(value, like, exact_ints, name)
+    if key is not None:
+        if len(_numbers) >= _NUMBERS_MAX:
+            _numbers.clear()
+        _numbers[key] = node.op
+    return node
+
+
+def _new_number(value: bool | int | float | complex, like: Node | None, exact_ints: bool,
+                name: str) -> Node:
+    """The constant a Python number becomes beside ``like``, made anew."""
+    if like is None:
+        return const(value)
+    dt = np.result_type(like.dtype, value)
+    at = name + ": " if name else ""
+    shown = value if abs(value) < 10**40 else f"of {len(str(abs(value)))} digits"
+    if type(value) is int and dt.kind in "iu" and not fits_numpy_int(value):
+        raise DTypeError(  # NumPy's OverflowError
+            f"{at}the Python integer {shown} does not fit int64 or uint64, so it cannot "
+            f"meet an array of {like.dtype}; write it as a float (such as 1e30)"
+        )
+    if type(value) is int and dt.kind in "fc" and not math.isfinite(_as_float(value)):
+        raise DTypeError(  # NumPy's OverflowError
+            f"{at}the Python integer {shown} is beyond float64's range, so it cannot "
+            f"meet an array of {like.dtype}; write inf or a float literal"
+        )
+    if type(value) is int and dt.kind in "iu" and not (
+            np.iinfo(dt).min <= value <= np.iinfo(dt).max):
+        if exact_ints:
+            return const(value)
+        raise DTypeError(
+            f"{name + ': ' if name else ''}the Python integer {value} does not fit {dt}, "
+            f"the dtype of the array it meets; convert the array first, such as "
+            f"x.astype('int64')"
+        )
+    return const(value, dt)
 
 
 def as_nodes(*values: Any, exact_ints: bool = False, name: str = "") -> list[Node]:

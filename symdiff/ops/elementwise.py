@@ -601,6 +601,11 @@ _neg, _exp, _log, _log1p, _expm1, _sqrt = Neg(), Exp(), Log(), Log1p(), Expm1(),
 _sin, _cos, _tan, _tanh, _sigmoid, _relu = Sin(), Cos(), Tan(), Tanh(), Sigmoid(), Relu()
 _softplus, _abs, _sign, _stop = Softplus(), Abs(), Sign(), StopGradient()
 _add, _sub, _mul, _div, _pow = Add(), Sub(), Mul(), Div(), Pow()
+_maximum, _minimum, _where = Maximum(), Minimum(), Where()
+_less, _less_equal, _greater, _greater_equal = Less(), LessEqual(), Greater(), GreaterEqual()
+_equal, _not_equal = Equal(), NotEqual()
+_logical_and, _logical_or, _logical_xor = LogicalAnd(), LogicalOr(), LogicalXor()
+_logical_not, _isnan, _isinf, _isfinite = LogicalNot(), IsNan(), IsInf(), IsFinite()
 
 
 def negative(x: Any) -> Node:
@@ -723,77 +728,77 @@ def power(a: Any, b: Any) -> Node:
 
 def maximum(a: Any, b: Any) -> Node:
     """Elementwise maximum; on ties the gradient goes to ``a``."""
-    return _binary(Maximum(), a, b)
+    return _binary(_maximum, a, b)
 
 
 def minimum(a: Any, b: Any) -> Node:
     """Elementwise minimum; on ties the gradient goes to ``a``."""
-    return _binary(Minimum(), a, b)
+    return _binary(_minimum, a, b)
 
 
 def less(a: Any, b: Any) -> Node:
     """a < b, a boolean mask."""
-    return _binary(Less(), a, b)
+    return _binary(_less, a, b)
 
 
 def less_equal(a: Any, b: Any) -> Node:
     """a <= b, a boolean mask."""
-    return _binary(LessEqual(), a, b)
+    return _binary(_less_equal, a, b)
 
 
 def greater(a: Any, b: Any) -> Node:
     """a > b, a boolean mask."""
-    return _binary(Greater(), a, b)
+    return _binary(_greater, a, b)
 
 
 def greater_equal(a: Any, b: Any) -> Node:
     """a >= b, a boolean mask."""
-    return _binary(GreaterEqual(), a, b)
+    return _binary(_greater_equal, a, b)
 
 
 def equal(a: Any, b: Any) -> Node:
     """a == b, a boolean mask."""
-    return _binary(Equal(), a, b)
+    return _binary(_equal, a, b)
 
 
 def not_equal(a: Any, b: Any) -> Node:
     """a != b, a boolean mask."""
-    return _binary(NotEqual(), a, b)
+    return _binary(_not_equal, a, b)
 
 
 def logical_and(a: Any, b: Any) -> Node:
     """a and b elementwise (nonzero is true), a boolean mask; ``a & b`` for masks."""
-    return _binary(LogicalAnd(), a, b)
+    return _binary(_logical_and, a, b)
 
 
 def logical_or(a: Any, b: Any) -> Node:
     """a or b elementwise (nonzero is true), a boolean mask; ``a | b`` for masks."""
-    return _binary(LogicalOr(), a, b)
+    return _binary(_logical_or, a, b)
 
 
 def logical_xor(a: Any, b: Any) -> Node:
     """a or b but not both, elementwise (nonzero is true), a boolean mask; ``a ^ b`` for masks."""
-    return _binary(LogicalXor(), a, b)
+    return _binary(_logical_xor, a, b)
 
 
 def logical_not(x: Any) -> Node:
     """not x elementwise (zero is false), a boolean mask; ``~x`` for a mask."""
-    return _unary(LogicalNot(), x)
+    return _unary(_logical_not, x)
 
 
 def isnan(x: Any) -> Node:
     """Where x is NaN (for complex x: either part), a boolean mask."""
-    return _unary(IsNan(), x)
+    return _unary(_isnan, x)
 
 
 def isinf(x: Any) -> Node:
     """Where x is +inf or -inf (for complex x: either part), a boolean mask."""
-    return _unary(IsInf(), x)
+    return _unary(_isinf, x)
 
 
 def isfinite(x: Any) -> Node:
     """Where x is neither NaN nor infinite (for complex x: both parts), a boolean mask."""
-    return _unary(IsFinite(), x)
+    return _unary(_isfinite, x)
 
 
 def mask_operator(symbol: str, fn: Callable[..., Node]) -> Callable[..., Node]:
@@ -830,7 +835,7 @@ def where(cond: Any, a: Any = NEEDED, b: Any = NEEDED) -> Node:
         raise TypeError(f"where: takes cond and both branches, where(cond, a, b), but {missing} "
                         "was not given")
     a_, b_ = as_nodes(a, b, name="where")
-    return Node(Where(), (as_node(cond), a_, b_))
+    return Node(_where, (as_node(cond), a_, b_))
 
 
 def astype(x: Any, dtype: Any, order: str = "K", casting: str = "unsafe", subok: bool = True,
