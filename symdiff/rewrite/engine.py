@@ -264,7 +264,7 @@ def _rewrite_pass(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | 
     changed = _changed(order, ctx, before) if before is not None else None
     ctx.part = whole
     if whole and not changed:
-        ctx.new = ctx.kept = {n: n for n in order}  # type: ignore[misc]
+        ctx.new = {n: n for n in order}
         ctx.as_left = True
         return list(roots), ctx
     memo = ctx.new
