@@ -214,14 +214,20 @@ def _matrix_shape(op_name: str, x: Type) -> None:
 
 
 def _smaller_side(op_name: str, x: Type) -> Dim:
-    """k = min(m, n) of a stack of (m, n) matrices: the number of singular values."""
+    """k = min(m, n) of a stack of (m, n) matrices: the number of singular values (and of the
+    rows of QR's reduced R)."""
     _matrix_shape(op_name, x)
     m, n = x.shape[-2], x.shape[-1]
-    if isinstance(m, str) and isinstance(n, str) and m != n:
+    if m == n:
+        return n
+    if isinstance(m, str) or isinstance(n, str):
+        # a named dimension takes any size when the graph runs, so min(m, n) has no one value:
+        # a static k would be wrong whenever the named side turns out the smaller
         raise NotImplementedError(
-            f"{op_name}: cannot tell which of the named dimensions {m!r} and {n!r} is smaller"
+            f"{op_name}: the size min({m!r}, {n!r}) of the result depends on the size the named "
+            f"dimension of {format_shape(x.shape)} takes; give the matrix static sizes"
         )
-    return n if isinstance(m, str) or (isinstance(n, int) and n <= m) else m  # type: ignore[operator]
+    return min(m, n)
 
 
 class SingularValues(Op):
