@@ -245,14 +245,15 @@ class SingularValues(Op):
         return f"linalg.svdvals({args[0]})"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
-        return (_singular_values_vjp(g, out, x),)
+        return (_singular_values_vjp("linalg.svdvals", g, out, x),)
 
 
-def _singular_values_vjp(g: Node, s: Node, x: Node) -> Node:
+def _singular_values_vjp(op_name: str, g: Node, s: Node, x: Node) -> Node:
     """Xbar of the singular values ``s`` of ``x`` (svdvals' or svd's): dsigma_k = u_k^T dX v_k,
     so Xbar = U diag(gbar) V^T = X V diag(gbar / sigma) V^T, with V the eigenvectors of the Gram
     matrix X^T X (eigh's order reversed to descending). Written this way it is differentiable
     again through eigh, whichever singular vectors (and signs) a call chose."""
+    _static_n(op_name, s)  # eigh's order is reversed by a slice, which a named size cannot take
     wide = s.shape[-1] != x.shape[-1]  # fewer rows than columns: use X X^T and U
     gram = x @ _mT(x) if wide else _mT(x) @ x
     basis = index(Node(EighVectors("L"), (gram,)), (Ellipsis, slice(None, None, -1)))
@@ -342,7 +343,7 @@ class SvdS(_SvdFactor):
         return Type(_float_dtype("linalg.svd", x), (*x.shape[:-2], _smaller_side("linalg.svd", x)))
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
-        return (_singular_values_vjp(g, out, x),)
+        return (_singular_values_vjp("linalg.svd", g, out, x),)
 
 
 class SvdVh(_SvdFactor):
