@@ -214,14 +214,20 @@ def _matrix_shape(op_name: str, x: Type) -> None:
 
 
 def _smaller_side(op_name: str, x: Type) -> Dim:
-    """k = min(m, n) of a stack of (m, n) matrices: the number of singular values."""
+    """k = min(m, n) of a stack of (m, n) matrices: the number of singular values (and of the
+    rows of QR's reduced R)."""
     _matrix_shape(op_name, x)
     m, n = x.shape[-2], x.shape[-1]
-    if isinstance(m, str) and isinstance(n, str) and m != n:
+    if m == n:
+        return n
+    if isinstance(m, str) or isinstance(n, str):
+        # a named dimension takes any size when the graph runs, so min(m, n) has no one value:
+        # a static k would be wrong whenever the named side turns out the smaller
         raise NotImplementedError(
-            f"{op_name}: cannot tell which of the named dimensions {m!r} and {n!r} is smaller"
+            f"{op_name}: the size min({m!r}, {n!r}) of the result depends on the size the named "
+            f"dimension of {format_shape(x.shape)} takes; give the matrix static sizes"
         )
-    return n if isinstance(m, str) or (isinstance(n, int) and n <= m) else m  # type: ignore[operator]
+    return min(m, n)
 
 
 class SingularValues(Op):
@@ -239,14 +245,15 @@ class SingularValues(Op):
         return f"linalg.svdvals({args[0]})"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
-        return (_singular_values_vjp(g, out, x),)
+        return (_singular_values_vjp("linalg.svdvals", g, out, x),)
 
 
-def _singular_values_vjp(g: Node, s: Node, x: Node) -> Node:
+def _singular_values_vjp(op_name: str, g: Node, s: Node, x: Node) -> Node:
     """Xbar of the singular values ``s`` of ``x`` (svdvals' or svd's): dsigma_k = u_k^T dX v_k,
     so Xbar = U diag(gbar) V^T = X V diag(gbar / sigma) V^T, with V the eigenvectors of the Gram
     matrix X^T X (eigh's order reversed to descending). Written this way it is differentiable
     again through eigh, whichever singular vectors (and signs) a call chose."""
+    _static_n(op_name, s)  # eigh's order is reversed by a slice, which a named size cannot take
     wide = s.shape[-1] != x.shape[-1]  # fewer rows than columns: use X X^T and U
     gram = x @ _mT(x) if wide else _mT(x) @ x
     basis = index(Node(EighVectors("L"), (gram,)), (Ellipsis, slice(None, None, -1)))
@@ -336,7 +343,7 @@ class SvdS(_SvdFactor):
         return Type(_float_dtype("linalg.svd", x), (*x.shape[:-2], _smaller_side("linalg.svd", x)))
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
-        return (_singular_values_vjp(g, out, x),)
+        return (_singular_values_vjp("linalg.svd", g, out, x),)
 
 
 class SvdVh(_SvdFactor):
