@@ -106,7 +106,7 @@ def restore_type(replacement: Any, node: Node, rule: Rule) -> Node:
 def _count_uses(order: Sequence[Node], roots: Sequence[Node], ctx: Context) -> None:
     uses = ctx.uses
     sole = ctx.sole
-    ctx.rank = {n: k for k, n in enumerate(order)}
+    ctx.rank = dict(zip(order, range(len(order))))
     for n in order:
         for i in n.inputs:
             if i in uses:
@@ -133,6 +133,7 @@ def rewrite_once(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | N
 
 
 _REGION = (Add, Sub, Neg, Mul, Div, Pow)  # the ops a sum-of-products region is made of
+_UNSEEN = object()  # what ``kept`` holds for a node the pass before did not leave as it was
 
 
 def _sees_new_region(n: Node, old: Node, kept: dict[Node, Node | None]) -> bool:
@@ -140,9 +141,12 @@ def _sees_new_region(n: Node, old: Node, kept: dict[Node, Node | None]) -> bool:
     made a sum or product (w * (w + w) -> w * (2 * w)): the pass that rebuilt it read that
     input as it was in the graph, a whole term. (An input only rebuilt on the normal forms of
     its own inputs, ``kept``, is the term it was.)"""
-    return isinstance(n.op, _REGION) and any(
-        i is not j and isinstance(i.op, _REGION) and kept.get(i) is not j
-        for i, j in zip(n.inputs, old.inputs))
+    if not isinstance(n.op, _REGION):
+        return False
+    for i, j in zip(n.inputs, old.inputs):  # (a loop, not any(): this runs for most nodes)
+        if i is not j and isinstance(i.op, _REGION) and kept.get(i) is not j:
+            return True
+    return False
 
 
 def _changed(order: Sequence[Node], ctx: Context, before: Context) -> set[Node]:
@@ -156,16 +160,19 @@ def _changed(order: Sequence[Node], ctx: Context, before: Context) -> set[Node]:
     surroundings."""
     uses, old_uses, kept = ctx.uses, before.uses, before.kept
     sole, old_sole = ctx.sole, before.sole
-
-    def moved(n: Node, old: Node) -> bool:
-        if uses.get(n) != old_uses.get(old):
-            return True
+    dirty: set[Node] = set()
+    for n in order:
+        old = kept.get(n, _UNSEEN)
+        if old is None:  # built by a graph-reading rule: decided in these surroundings
+            continue
+        if old is _UNSEEN or uses.get(n) != old_uses.get(old):
+            dirty.add(n)
+            continue
+        # used by another sole consumer, or by one where it had several (or the other way)
         now, then = sole.get(n), old_sole.get(old)
-        return (now is None) != (then is None) or (now is not None and kept.get(now, now) is not then)
-
-    dirty = {n for n in order if n not in kept
-             or (kept[n] is not None and (moved(n, kept[n]) or (
-                 kept[n] is not n and _sees_new_region(n, kept[n], kept))))}
+        if (now is None) != (then is None) or (now is not None and kept.get(now, now) is not then) \
+                or (old is not n and _sees_new_region(n, old, kept)):
+            dirty.add(n)
     changed: set[Node] = set()
     for n in order:
         if n in dirty:
@@ -306,10 +313,14 @@ def _rewrite_pass(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | 
                     stack.append((node, old, hops, None, origin))
                     stack.extend((i, None, hops, None, origin) for i in ins if i not in memo)
                     continue
-                for a, b in zip(mapped, ins):
-                    if a is not b:
+                if len(ins) == 2:  # the common case spelled out: this runs for every node
+                    if mapped[0] is not ins[0] or mapped[1] is not ins[1]:
                         n = Node(node.op, mapped)
-                        break
+                else:
+                    for a, b in zip(mapped, ins):
+                        if a is not b:
+                            n = Node(node.op, mapped)
+                            break
             if n is not node and n in memo:
                 memo[node] = memo[n]
                 continue

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterator, Sequence
+from operator import itemgetter
 from typing import Any, Union
 
 import numpy as np
@@ -238,7 +239,7 @@ class Rule:
     """
 
     __slots__ = ("pattern", "fn", "name", "inputs", "any_input", "contextual", "settled", "_args",
-                 "_flat", "_same", "_take", "_literals")
+                 "_flat", "_same", "_pick", "_literals", "_try")
 
     def __init__(self, pattern: Pat, fn: Callable[..., Node | None], name: str | None = None,
                  inputs: tuple[type[Op], ...] | None = None,
@@ -255,14 +256,14 @@ class Rule:
         self.settled = settled or self.contextual
         # An op over plain captures (``x + x``, ``x ** c``, ``where(c, x, x)``) is matched by
         # binding the inputs directly, without the general matcher's generators: ``_same``
-        # lists the input positions a repeated name ties together, ``_take`` says where each
-        # argument of ``fn`` comes from (an input position, or -1 the node, -2 the context).
+        # lists the input positions a repeated name ties together, ``_pick`` takes the
+        # arguments of ``fn`` out of (*inputs, ctx, node), the inputs in the order matched.
         src = pattern.src
         if src is None:  # an op alone: the index checked the op type, the node is the match
             src = ()
         self._flat: tuple[str | None, ...] | None = None
         self._same: tuple[tuple[int, int], ...] = ()
-        self._take: tuple[int, ...] = ()
+        self._pick: Callable[[tuple[Any, ...]], tuple[Any, ...]] = tuple
         self._literals: tuple[tuple[int, complex | float], ...] = ()
         if src is not None and all(q.ops is None for q in src):
             names = tuple(q.name for q in src)
@@ -284,18 +285,20 @@ class Rule:
                 if a in first:
                     take.append(first[a])
                 elif a == "node" or a == pattern.name:
-                    take.append(-1)
+                    take.append(-1)  # the last of (*inputs, ctx, node)
                 elif a == "ctx":
                     take.append(-2)
                 else:
                     raise ValueError(f"rule {self.name}: argument {a!r} is not a name of the pattern")
-            self._take = tuple(take)
+            self._pick = _picker(take)
+        # how ``find`` tries the rule (this runs for every candidate of every node)
+        self._try = self._apply_flat if self._flat is not None else self._apply_matched
 
     def _apply_flat(self, node: Node, ctx: Any) -> Node | None:
-        ins = node.inputs
         if not self._flat:  # a bare op pattern matches every node the index offers
-            out = self.fn(*[node if k == -1 else ctx for k in self._take])
+            out = self.fn(*self._pick((ctx, node)))
             return out if out is not node else None
+        ins = node.inputs
         if len(ins) != len(self._flat):
             return None
         same = self._same
@@ -305,15 +308,12 @@ class Rule:
                 continue
             if self._literals and not all(_is_literal(order[k], v) for k, v in self._literals):
                 continue
-            out = self.fn(*[order[k] if k >= 0 else node if k == -1 else ctx for k in self._take])
+            out = self.fn(*self._pick((*order, ctx, node)))
             if out is not None and out is not node:
                 return out
         return None
 
-    def apply(self, node: Node, ctx: Any = None) -> Node | None:
-        """The replacement for ``node`` from the first match the function accepts, or None."""
-        if self._flat is not None:
-            return self._apply_flat(node, ctx)
+    def _apply_matched(self, node: Node, ctx: Any) -> Node | None:
         for b in self.pattern.match(node):
             out = self.fn(**{a: b[a] if a in b else node if a == "node" else ctx
                              for a in self._args})
@@ -321,11 +321,24 @@ class Rule:
                 return out
         return None
 
+    def apply(self, node: Node, ctx: Any = None) -> Node | None:
+        """The replacement for ``node`` from the first match the function accepts, or None."""
+        return self._try(node, ctx)
+
     def __add__(self, other: Rule | RuleSet) -> RuleSet:
         return RuleSet([self]) + other
 
     def __repr__(self) -> str:
         return f"Rule({self.name})"
+
+
+def _picker(take: Sequence[int]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """A function taking the items at positions ``take`` out of a tuple, as a tuple (one
+    ``itemgetter`` call: for one position, a slice, which keeps the result a tuple)."""
+    if len(take) == 1:
+        k = take[0]
+        return itemgetter(slice(k, k + 1 or None))
+    return itemgetter(*take) if take else lambda items: ()
 
 
 def _admits(p: Pat, op_type: type[Op]) -> bool:
@@ -361,14 +374,17 @@ class RuleSet:
 
     The index maps a node's signature (its op's type and its inputs' op types) to the rules
     that can match it, so a node is offered only to its candidates: most rules fail on the
-    first level under the root, and that test then costs one dict lookup per node.
+    first level under the root, and that test then costs one dict lookup per node. A node of
+    two different inputs has an index of its own, without the rules that need them to be one
+    node (``x * x``, ``x - x``): most binary nodes are such.
     """
 
-    __slots__ = ("rules", "_index", "_contextual")
+    __slots__ = ("rules", "_index", "_apart", "_contextual")
 
     def __init__(self, rules: Sequence[Rule] = ()) -> None:
         self.rules = tuple(rules)
         self._index: dict[tuple[type[Op], ...], tuple[Rule, ...]] = {}
+        self._apart: dict[tuple[type[Op], ...], tuple[Rule, ...]] = {}
         self._contextual: RuleSet | None = None
 
     def for_op(self, op_type: type[Op]) -> tuple[Rule, ...]:
@@ -381,11 +397,22 @@ class RuleSet:
         n = len(ins)
         # the common shapes spelled out: this runs for every node a pass visits
         if n == 2:
-            sig: tuple[type[Op], ...] = (type(node.op), type(ins[0].op), type(ins[1].op))
+            a, b = ins
+            sig: tuple[type[Op], ...] = (type(node.op), type(a.op), type(b.op))
+            if a is not b:
+                found = self._apart.get(sig)
+                if found is None:  # (a flat rule that ties two names together ties both inputs)
+                    found = tuple(r for r in self._candidates(sig) if not r._same)
+                    self._apart[sig] = found
+                return found
         elif n == 1:
             sig = (type(node.op), type(ins[0].op))
         else:
             sig = (type(node.op), *[type(i.op) for i in ins])
+        return self._candidates(sig)
+
+    def _candidates(self, sig: tuple[type[Op], ...]) -> tuple[Rule, ...]:
+        """The rules that can match a node of signature ``sig``, from the index."""
         found = self._index.get(sig)
         if found is None:
             found = tuple(r for r in self.rules if _admits_inputs(r, sig))
@@ -431,7 +458,7 @@ class RuleSet:
     def find(self, node: Node, ctx: Any = None) -> tuple[Node, Rule] | None:
         """The first replacement some rule offers for ``node`` and that rule, or None."""
         for r in self.candidates(node):
-            out = r._apply_flat(node, ctx) if r._flat is not None else r.apply(node, ctx)
+            out = r._try(node, ctx)
             if out is not None:
                 return out, r
         return None

@@ -1789,8 +1789,10 @@ def _read_monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef:
                     m.merged += 1
                 m.coef = m.coef * (k ** e)
                 continue
-        if f is not n:
-            _inherit_rank(n, f, rank)
+        if f is not n:  # (_inherit_rank, spelled out: this runs for every factor read)
+            r = rank.get(n, _LAST)
+            if r < rank.get(f, _LAST):
+                rank[f] = r
         side = m.num if e > 0 else m.den
         if f in side:
             m.merged += 1
