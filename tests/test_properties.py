@@ -184,6 +184,11 @@ def expressions(draw: Any, shape: tuple[int, ...] = (), depth: int = 3, scalar_o
 # -- helpers ----------------------------------------------------------------------------------------
 
 
+def expressions_of_shapes(*shapes: tuple[int, ...]) -> st.SearchStrategy[Expr]:
+    """Expressions of one of ``shapes``, drawn first."""
+    return st.sampled_from(shapes).flatmap(lambda shape: expressions(shape))
+
+
 def _inputs(expr: sd.Node) -> list[sd.Node]:
     return [n for n in sd.toposort(expr) if n.op.name == "var"]
 
@@ -354,10 +359,7 @@ def _at_random_point(expr: Expr, seed: int) -> tuple[sd.Node, list[sd.Node], dic
 
 
 @settings(SETTINGS, max_examples=120)
-@given(
-    st.sampled_from([(2,), (3,), (2, 3), (3, 3)]).flatmap(lambda shape: expressions(shape)),
-    st.integers(0, 2**32 - 1),
-)
+@given(expressions_of_shapes((2,), (3,), (2, 3), (3, 3)), st.integers(0, 2**32 - 1))
 def test_random_jacobians_in_one_batched_pass_equal_one_pass_per_row(expr, seed):
     # sd.jacobian carries every row's cotangent along a leading axis; the rows one reverse pass
     # at a time must give the same numbers, for the function and for its gradient (a Hessian)
@@ -412,10 +414,7 @@ def _forget_simplified(roots: list[sd.Node]) -> None:
 
 
 @settings(SETTINGS, max_examples=150)
-@given(
-    st.sampled_from([(), (3,), (2, 3)]).flatmap(lambda shape: expressions(shape)),
-    st.integers(0, 2**32 - 1),
-)
+@given(expressions_of_shapes((), (3,), (2, 3)), st.integers(0, 2**32 - 1))
 def test_simplifying_a_graph_grown_from_a_simplified_one_is_as_good_as_from_scratch(expr, seed):
     # simplify notes on the nodes it settles how it saw them, and a later simplify offers those
     # nodes to the rules only where their surroundings changed: a gradient appended to a
