@@ -271,7 +271,6 @@ def _rewrite_pass(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | 
     changed = _changed(order, ctx, before) if before is not None else None
     ctx.part = whole
     if whole and not changed:
-        ctx.new = {n: n for n in order}
         ctx.as_left = True
         return list(roots), ctx
     memo = ctx.new
@@ -393,7 +392,7 @@ def rewrite(
         nxt, ctx = _rewrite_pass(current, rules, graph_rules, before, record)
         if ctx.as_left:  # simplified already, by the same rules: nothing to do
             if mapping is not None:
-                mapping.update(ctx.new)
+                mapping.update((n, n) for n in ctx.rank)
             return nxt
         if mapping is not None:
             if first:
@@ -405,19 +404,20 @@ def rewrite(
         first = False
         rounds += 1
         settled = all(a is b for a, b in zip(nxt, current))  # simplifying again changes nothing
-        if settled and ctx.part and not ctx.cut:  # part of one result, used otherwise: as it was
+        fixpoint = settled and not ctx.cut  # every node of nxt was offered its rules, in vain
+        if fixpoint and ctx.part:  # part of one result, used otherwise: as it was
             _note_settled(ctx, record)
             return nxt
         if settled or rounds >= max_rounds:
             if merge is None:
-                if settled and not ctx.cut:
+                if fixpoint:
                     _note_settled(ctx, record)
                 return nxt
             rebuilt: dict[Node, Node] = {}
             merged = merge(nxt, mapping, rebuilt)
             unmerged = all(a is b for a, b in zip(merged, nxt))
             if merges >= MAX_MERGES or unmerged:
-                if settled and unmerged and not ctx.cut:
+                if fixpoint and unmerged:
                     _note_settled(ctx, record)
                 return merged
             kept = ctx.kept
