@@ -53,6 +53,23 @@ def test_hypot_gradient_at_the_origin_is_zero():
     np.testing.assert_allclose(gb, [0.0, -0.8], rtol=1e-15, atol=0)
 
 
+@pytest.mark.parametrize("f, base", [(sd.logaddexp, np.e), (sd.logaddexp2, 2.0)])
+def test_logaddexp_gradient_is_exact_where_an_operand_is_infinite(f, base):
+    # d/da log(e**a + e**b) is e**a / (e**a + e**b): 1 and 0 at (inf, 1), 0 and 1 at (-inf, 1);
+    # written exp(a - out) it was exp(inf - inf) = nan at (inf, 1)
+    a = np.array([np.inf, 1.0, -np.inf, 1.0, 0.3, 1000.0, -1000.0])
+    b = np.array([1.0, np.inf, 1.0, -np.inf, -0.7, 999.0, -1001.0])
+    ga, gb = _grads(lambda a, b: f(a, b), {"a": a, "b": b})
+    with np.errstate(over="ignore"):
+        want = 1 / (1 + base ** (b - a))
+    np.testing.assert_allclose(ga, want, rtol=1e-15, atol=0)
+    np.testing.assert_allclose(gb, 1 - want, rtol=1e-14, atol=0)
+    assert np.all(ga[:4] == [1, 0, 0, 1]) and np.all(gb[:4] == [0, 1, 1, 0])
+    h = 1e-6  # and at ordinary points, against central differences
+    np.testing.assert_allclose(ga[4], (f(0.3 + h, -0.7).eval() - f(0.3 - h, -0.7).eval()) / (2 * h),
+                               rtol=1e-8)
+
+
 def test_hypot_higher_derivatives_at_the_origin_are_zero_as_the_norms_are():
     # the Hessian was the identity there: a / 1 differentiated, where the gradient is taken as 0;
     # hypot(a, b) is the 2-norm of (a, b), whose derivatives at 0 are all 0 (abs'' = sign' = 0)

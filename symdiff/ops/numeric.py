@@ -28,8 +28,8 @@ import numpy as np
 from ..ir import Dim, Node
 from .base import as_node, as_nodes, helper, no_out
 from .elementwise import (
-    Binary, Elementwise, Unary, _binary, _unary, astype, exp, maximum, power, sqrt,
-    stop_gradient, where,
+    Binary, Elementwise, Unary, _binary, _unary, astype, maximum, negative, power, sigmoid,
+    sqrt, stop_gradient, where,
 )
 from .shape import zeros_like
 
@@ -230,7 +230,10 @@ class LogAddExp(Binary):
             "max({0}, {1}) + math.log1p(math.exp(-abs({0} - {1}))))")
 
     def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
-        return (g * exp(a - out), g * exp(b - out))
+        # exp(a - out), written so that it is exact where an operand is infinite: at
+        # logaddexp(inf, 1) the derivatives are 1 and 0, where exp(inf - inf) would be nan
+        d = a - b
+        return (g * sigmoid(d), g * sigmoid(negative(d)))
 
 
 class LogAddExp2(Binary):
@@ -242,7 +245,9 @@ class LogAddExp2(Binary):
             "max({0}, {1}) + math.log1p(math.pow(2.0, -abs({0} - {1}))) * 1.4426950408889634)")
 
     def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
-        return (g * exp2(a - out), g * exp2(b - out))
+        # 2**(a - out), exact where an operand is infinite (see LogAddExp)
+        d = (a - b) * _LN2
+        return (g * sigmoid(d), g * sigmoid(negative(d)))
 
 
 class Mod(Binary):
