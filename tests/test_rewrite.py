@@ -695,6 +695,30 @@ def test_sum_of_broadcast():
     assert "broadcast_to" not in str(sd.simplify(r))
 
 
+@pytest.mark.parametrize("shape, target", [((3,), (2, 4, 3)), ((1, 3), (2, 4, 3)), ((3, 1), (2, 3, 5)),
+                                           ((), (2, 3)), (("n",), (4, "n"))])
+def test_sum_of_broadcast_over_any_axes_is_a_multiple_of_the_operand_summed(shape, target):
+    # sum(broadcast_to(v, (4, 3))) is 4.0 * sum(v): the operand summed over its own axes among
+    # the sum's, times the count (it was six nodes: reshape(4.0 * sum(reshape(v, (1, 3)), axis=1,
+    # keepdims=True), ()))
+    import itertools
+    u = sd.var("u", shape)
+    value = np.random.default_rng(0).normal(size=tuple(5 if d == "n" else d for d in shape))
+    spread = np.broadcast_to(value, tuple(5 if d == "n" else d for d in target))
+    for k in range(len(target) + 1):
+        for axes in itertools.combinations(range(len(target)), k):
+            for keepdims in (False, True):
+                e = sd.sum(sd.broadcast_to(u, target), axis=axes or None, keepdims=keepdims)
+                s = sd.simplify(e)
+                want = np.sum(spread, axis=axes or None, keepdims=keepdims)
+                got = sd.evaluate(s, {u: value}, simplify=False)
+                assert got.shape == want.shape and np.allclose(got, want), (axes, keepdims, s)
+                # at most: the operand, its sum (or a reshape dropping axes of extent 1), the
+                # count, the product and a broadcast to the result's shape
+                assert sd.count_nodes(s) <= 5, (axes, keepdims, s)
+    assert str(sd.simplify(sd.sum(sd.broadcast_to(v, (4, 3))))) == "4.0 * sum(v, axis=0)"
+
+
 def test_mean_of_broadcast_is_the_value():
     # the sum becomes 5 * x in one rule; the division by the count then cancels it
     e = sd.mean(sd.broadcast_to(x, (5,)))

@@ -485,13 +485,13 @@ def _broadcast_of_scalar(node: Node, x: Node) -> Node | None:
 
 
 def _sum_broadcast(node: Node, x: Node) -> Node | None:
-    """sum(broadcast_to(x, S), axes) = sum of x over its own axes, times the broadcast extent."""
+    """sum(broadcast_to(x, S), axes) = sum of x over its own axes, times the broadcast extent:
+    ``sum(broadcast_to(v, (4, 3)))`` is ``4.0 * sum(v)``."""
     b = node.inputs[0]
     op: Sum = node.op  # type: ignore[assignment]
     shape = b.shape
-    lead = len(shape) - x.ndim
-    aligned = reshape(x, (1,) * lead + x.shape) if lead else x
-    real = tuple(a for a in op.axes if aligned.shape[a] != 1 or shape[a] == 1)
+    lead = len(shape) - x.ndim  # the axes the broadcast puts in front of x's
+    real = tuple(a for a in op.axes if a >= lead and (x.shape[a - lead] != 1 or shape[a] == 1))
     spread = tuple(a for a in op.axes if a not in real)
     if not spread:
         return None
@@ -505,18 +505,13 @@ def _sum_broadcast(node: Node, x: Node) -> Node | None:
         factor = const(value)
     else:
         factor = n.astype(dt)
-    if x.ndim == 0:
-        return x * factor  # the engine broadcasts it to the result's shape
-    if not real:
-        scaled = x * factor
-        if scaled.shape == node.shape:
-            return scaled  # the sum takes back just the axes the broadcast spread x over
-        scaled = reshape(scaled, aligned.shape) if lead else scaled
-    else:
-        scaled = Node(Sum(real, True), (aligned,)) * factor
-    kept = tuple(1 if a in op.axes else d for a, d in enumerate(shape))
-    out = broadcast_to(scaled, kept)
-    return out if op.keepdims else reshape(out, node.shape)
+    # x summed over its own axes among ``axes`` (those of extent 1 too, which only drops
+    # them): what is left lines up with the result's shape from the right, as NumPy
+    # broadcasts, so at most a broadcast_to makes it the result
+    own = tuple(a - lead for a in op.axes if a >= lead)
+    summed = Node(Sum(own, op.keepdims), (x,)) if own else x
+    out = summed * factor
+    return out if out.shape == node.shape else broadcast_to(out, node.shape)
 
 
 def _empty_sum(node: Node, x: Node) -> Node | None:
