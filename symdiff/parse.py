@@ -47,6 +47,7 @@ from .ops import FUNCTIONS, METHODS, as_node, dim_size, var
 from .ops import index as index_
 from .ops import elementwise as ew
 from .ops.base import extended_precision, fits_numpy_int
+from .ops.shape import array_list
 
 MAX_LENGTH = 100_000
 """The longest text accepted, in characters."""
@@ -1245,6 +1246,13 @@ class _Parser:
         args, kwargs = values[:n], dict(zip((k.arg for k in node.keywords), values[n:]))
         asts = dict(zip((k.arg for k in node.keywords), (k.value for k in node.keywords)))
         shown = name if method is None else f".{method}"
+        first = next(iter(sig.parameters.values()), None)
+        if method is None and args and isinstance(args[0], Node) and first is not None \
+                and str(first.annotation).startswith("Sequence"):
+            try:  # concatenate(A, B) for concatenate([A, B]): said at the first argument
+                array_list(name, args[0])
+            except TypeError as e:
+                raise self.src.at(arg_asts[0], str(e)) from None
         try:
             bound = sig.bind(*arg_asts, **asts)
         except TypeError as e:

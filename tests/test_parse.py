@@ -1094,3 +1094,18 @@ def test_a_boolean_literal_is_a_value_as_in_numpy():
     # what the printer writes reads back: a boolean constant, alone or as an operand
     for e in (sd.const(False), sd.arctan2(sd.const(True) ** (x < 2.0), 3.0), (x > 0) & sd.const(True)):
         assert sd.parse(str(e), shapes={"x": x}) is e
+
+
+@pytest.mark.parametrize("name", ["concatenate", "concat", "stack", "vstack", "hstack",
+                                  "column_stack", "linalg.multi_dot"])
+def test_joining_arrays_written_without_brackets_is_refused_at_the_first_argument(name):
+    # concatenate(A, A) for concatenate([A, A], axis=0): the error says so, the caret under
+    # the first argument, whether the second array lands in axis= or in no parameter at all
+    A = sd.var("A", (3, 3))
+    text = f"{name}(A, A)"
+    with pytest.raises(sd.ParseError, match=rf"^{name} takes a sequence of arrays as its first "
+                       rf"argument, got one array 'A' of shape \(3, 3\): put the arrays in brackets") as e:
+        sd.parse(text, {"A": A})
+    assert f"(line 1, column {len(name) + 2})" in str(e.value)
+    assert str(e.value).splitlines()[-1] == " " * (len(name) + 3) + "^"
+    assert sd.parse(f"{name}([A, A])", {"A": A}).size in (18, 9)
