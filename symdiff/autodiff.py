@@ -30,7 +30,6 @@ from .ops.base import const_value, constant_equals, graph_variables, not_a_varia
 from .ops.numeric import cotangent_as
 from .ops.elementwise import (
     Add, Cos, Div, Exp, Log, Mul, Neg, Pow, Sigmoid, Sin, Sqrt, StopGradient, Sub, Tanh, Where,
-    sigmoid,
 )
 from .ops.diagonals import Diagonal, DiagonalEmbed, Tril, Triu
 from .ops.layout import Flip, Roll, roll
@@ -1148,7 +1147,7 @@ def _t_logistic(n: Node, y0: Node, ins: list[Series], K: int) -> Series:
     x = ins[0]
     out: Series = [y0]
     if isinstance(n.op, Sigmoid):
-        w: Series = [sigmoid(-x[0])]  # 1 - s as sigmoid's vjp writes it, exact for large x
+        w: Series = [1 - y0]  # 1 - s
         q: Series = [y0 * w[0]]
     else:
         w = [y0]

@@ -360,9 +360,7 @@ class Sigmoid(Unary):
     math = "1.0 / (1.0 + math.exp(-{0}))"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
-        # s' = s (1 - s), written s * sigmoid(-x): 1 - s is 0 once s rounds to 1 (x above
-        # about 37), where sigmoid(-x), the same number, keeps every digit
-        return (g * (sigmoid(negative(x)) * out),)
+        return (g * (out * (1 - out)),)
 
 
 class Relu(Unary):

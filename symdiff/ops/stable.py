@@ -2,16 +2,12 @@
 
 ``log(sigmoid(x))`` is ``log(0) = -inf`` once ``sigmoid(x)`` underflows (x below about -745),
 and its derivative ``(1 - s) * s / s`` is ``0/0``; ``-softplus(-x)`` is the same function, finite
-everywhere, with the derivative ``sigmoid(-x)``. ``1 - sigmoid(x)`` is 0 once ``sigmoid(x)``
-rounds to 1 (x above about 37), where ``sigmoid(-x)``, the same function, keeps every digit. This
-module is the one table of such pairs: the rewriter's stabilization rules replace them in a graph,
-and reverse mode differentiates the stable form, so a gradient is as stable as the function it
-came from.
+everywhere, with the derivative ``sigmoid(-x)``. This module is the one table of such pairs: the
+rewriter's stabilization rules replace them in a graph, and reverse mode differentiates the
+stable form, so a gradient is as stable as the function it came from.
 """
 
 from __future__ import annotations
-
-import numpy as np
 
 from ..ir import Node
 from .base import Const, constant_equals
@@ -20,7 +16,7 @@ from .nn import Softmax, log_softmax, softmax
 from .numeric import Exp2, Log2, logaddexp, logaddexp2
 from .reduce import LogSumExp, Sum
 
-HEADS = (Log, Log1p, Log2, Div, Pow, Sub)
+HEADS = (Log, Log1p, Log2, Div, Pow)
 """The op types at the root of every form below (a cheap test before ``stable_form``)."""
 
 
@@ -46,15 +42,6 @@ def _written_out(node: Node) -> tuple[Node | None, Node | None]:
         if s.axes and (s.keepdims or len(s.axes) == x.ndim):  # else it divides along other axes
             return softmax(x, s.axes), x
     return None, None
-
-
-def _sigmoid_negated(x: Node, dtype: np.dtype) -> tuple[Node, Node]:
-    """(``sigmoid(-x)``, the node it is built on): ``sigmoid(y)`` for a real float ``x = -y``,
-    and an integer or boolean ``x`` negated in ``dtype``, the float dtype sigmoid computes it in
-    (an integer negation wraps around: -(-128) is -128 in int8, -3 is 253 in uint8)."""
-    if x.dtype.kind == "f" and isinstance(x.op, Neg):
-        return sigmoid(x.inputs[0]), x.inputs[0]
-    return sigmoid(negative(x if x.dtype.kind in "fc" else x.astype(dtype))), x
 
 
 def _exp_plus_one(a: Node) -> Node | None:
@@ -85,8 +72,6 @@ def stable_parts(node: Node) -> tuple[Node, tuple[Node, ...]] | None:
     of ``node``'s graph it is built on; None when ``node`` has no stable form (of complex
     values, only the ``log_softmax`` and ``logsumexp`` forms).
 
-    - ``1 - sigmoid(x)`` and ``sigmoid(x) - 1``: ``sigmoid(-x)`` and ``-sigmoid(-x)``
-      (``1 - sigmoid(-x)`` is ``sigmoid(x)``);
     - ``log(sigmoid(x))`` and ``log(1 - sigmoid(x))``: ``-softplus(-x)`` and ``-softplus(x)``
       (also ``log1p(-sigmoid(x))``);
     - ``log(1 + exp(x))`` and ``log1p(exp(x))``: ``softplus(x)``;
@@ -107,16 +92,6 @@ def stable_parts(node: Node) -> tuple[Node, tuple[Node, ...]] | None:
     if node.dtype.kind == "c" and (isinstance(op, (Div, Pow)) or not (
             isinstance(op, Log) and isinstance(node.inputs[0].op, (Softmax, Sum)))):
         return None  # softplus, logaddexp, sigmoid and softmax are real functions (as NumPy's)
-    if isinstance(op, Sub):
-        a, b = node.inputs
-        if constant_equals(a, 1) and isinstance(b.op, Sigmoid):  # 1 - sigmoid(x)
-            out, x = _sigmoid_negated(b.inputs[0], node.dtype)
-        elif constant_equals(b, 1) and isinstance(a.op, Sigmoid):  # sigmoid(x) - 1
-            out, x = _sigmoid_negated(a.inputs[0], node.dtype)
-            out = negative(out)
-        else:
-            return None
-        return (out, (x,)) if out.type == node.type else None
     if isinstance(op, (Div, Pow)):
         out, x = _written_out(node)
         if out is None or x is None or out.type != node.type:

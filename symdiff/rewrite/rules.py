@@ -854,7 +854,6 @@ def _sqrt_of_squares(node: Node, x: Node, y: Node) -> Node | None:
 
 
 STABILIZE = RuleSet([
-    # 1 - sigmoid x -> sigmoid(-x), sigmoid x - 1 -> -sigmoid(-x),
     # log(sigmoid x) -> -softplus(-x), log(1 - sigmoid x) -> -softplus(x), log(1 + exp x) ->
     # softplus x, log(softmax x) -> log_softmax x, log(sum(exp x)) -> logsumexp x, and the
     # logistic function and softmax as users write them (1/(1+exp(-x)) -> sigmoid(x),
