@@ -8,7 +8,7 @@ the ndarray methods and properties of ``ops.METHODS`` (``x.sum(axis=0)``, ``x.T`
 that table, never with getattr), and indexing with ints, slices, ``None`` and ``...``. Tuples and
 lists appear as function arguments (shapes, axes, arrays to join) or indices, and a list of
 numbers as a value is a constant array; string literals only where a function takes a string
-(einsum subscripts, dtype names, dimension names). Everything else is a ParseError that points
+(einsum subscripts, dtype names, dimension names) and in ``var('pi')``, a variable by name. Everything else is a ParseError that points
 at the offending text.
 
 The text ``to_text`` prints for a graph with named shared parts reads back too: the expression,
@@ -47,6 +47,7 @@ from .ops import FUNCTIONS, METHODS, as_node, dim_size, var
 from .ops import index as index_
 from .ops import elementwise as ew
 from .ops.base import extended_precision, fits_numpy_int
+from .ops.shape import array_list
 
 MAX_LENGTH = 100_000
 """The longest text accepted, in characters."""
@@ -168,6 +169,7 @@ _Number = (int, float, complex)
 # and -inf reads as one literal. ``e`` stays a variable name (too common for one; write exp(1)).
 CONSTANTS: dict[str, float] = {"pi": math.pi, "inf": math.inf, "nan": math.nan}
 _COMPLEX = "complex"  # complex(re, im) of two real literals is a complex literal, as the printer writes one
+_VAR = "var"  # var('pi') is the variable pi, as the printer writes a variable named like a constant
 
 
 def _under(shown: str, mark: str) -> str:
@@ -966,6 +968,12 @@ class _Parser:
             if len(node.args) != 2 or node.keywords:
                 raise src.at(node, "complex(re, im) takes two number literals")
             return
+        quoted = [a for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+        if name == _VAR and name not in self.shapes and quoted:  # var(x) is refused below: variance?
+            if len(node.args) != 1 or node.keywords or not quoted[0].value:
+                raise src.at(node, "var('name') takes one name in quotes: the variable of that name, "
+                                   "as the text of a variable named like a constant (var('pi')) reads")
+            return
         if method is None and name not in FUNCTIONS:
             near = difflib.get_close_matches(name, list(FUNCTIONS), n=3, cutoff=0.6)
             if name in _OTHER_NAMES:
@@ -1086,18 +1094,19 @@ class _Parser:
             return v
         raise src.at(node, f"{_describe(v)} literal is not supported")
 
-    def name(self, node: ast.Name) -> Node | float:
-        name = node.id
-        found = self.variables.get(name)
+    def name(self, node: ast.Name | ast.Constant, quoted: bool = False) -> Node | float:
+        """The value a name reads as; ``quoted`` (``var('pi')``), always a variable's."""
+        name = node.value if quoted else node.id  # type: ignore[union-attr]
+        found = None if quoted else self.variables.get(name)  # (not a definition's name)
         if found is not None:
             self.unused.discard(name)
             return found
         src = self.src
         if name.startswith("__"):
             raise src.at(node, f"names beginning with '__' are reserved: {name!r}")
-        if name in self.pending:
+        if name in self.pending and not quoted:
             raise src.at(node, f"{name!r} is used before its definition below 'where'")
-        if name == self.defining:
+        if name == self.defining and not quoted:
             raise src.at(node, f"{name!r} is used in its own definition")
         if name in self.shapes and name in self.dimensions:
             # the text n of a variable n and of a dimension n's size would read back as one
@@ -1112,15 +1121,16 @@ class _Parser:
                                f"that shapes does not list reads as the dimension's size)")
         if name in self.shapes:
             found = _leaf_variable(name, self.shapes[name], src, node)
-        elif name in CONSTANTS:
+        elif name in CONSTANTS and not quoted:
             return CONSTANTS[name]
-        elif name in FUNCTIONS:
+        elif name in FUNCTIONS and not quoted:
             raise src.at(node, f"{name!r} is a function; call it, as in {name}(x)")
-        elif name in self.dimensions:
+        elif name in self.dimensions and not quoted:
             found = dim_size(name)  # the run-time size of a named dimension, as text prints it
         else:
             found = var(name)
-        self.variables[name] = found
+        if not quoted:  # a bare pi after var('pi') is still NumPy's pi
+            self.variables[name] = found
         return found
 
     def dimension_names(self) -> dict[str, str]:
@@ -1229,6 +1239,8 @@ class _Parser:
                     what = "an expression" if isinstance(v, Node) else _describe(v)
                     raise self.src.at(a, f"complex(re, im) takes two real number literals, not {what}")
             return complex(values[0], values[1])  # a literal: nothing is computed
+        if method is None and _function_name(node.func) == _VAR and _VAR not in self.shapes:
+            return self.name(node.args[0], quoted=True)  # type: ignore[arg-type]
         arg_asts = list(node.args)
         if method is None:
             name = _function_name(node.func)
@@ -1245,6 +1257,13 @@ class _Parser:
         args, kwargs = values[:n], dict(zip((k.arg for k in node.keywords), values[n:]))
         asts = dict(zip((k.arg for k in node.keywords), (k.value for k in node.keywords)))
         shown = name if method is None else f".{method}"
+        first = next(iter(sig.parameters.values()), None)
+        if method is None and args and isinstance(args[0], Node) and first is not None \
+                and str(first.annotation).startswith("Sequence"):
+            try:  # concatenate(A, B) for concatenate([A, B]): said at the first argument
+                array_list(name, args[0])
+            except TypeError as e:
+                raise self.src.at(arg_asts[0], str(e)) from None
         try:
             bound = sig.bind(*arg_asts, **asts)
         except TypeError as e:
@@ -1298,6 +1317,7 @@ def parse(text: str, shapes: Mapping[str, Any] | None = None, caret: bool = True
     """An expression from text; names not in ``shapes`` are float64 scalars, except ``pi``,
     ``inf`` and ``nan``, which are NumPy's constants (``e`` is a variable: write ``exp(1)``),
     and the named dimensions of the shapes given, which are their sizes (int64 scalars).
+    ``var('pi')`` is the variable named pi, as a variable named like a constant prints.
 
     ``shapes`` maps a name to a shape (``(4, 3)``, ``("n", 3)``), to ``(shape, dtype)``, or to a
     variable node. ``caret`` adds the offending line and a caret line to error messages;

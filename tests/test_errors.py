@@ -441,3 +441,20 @@ def test_singular_values_of_a_named_square_matrix_say_their_derivative_needs_a_s
         sd.grad(build(S), S)
     with pytest.raises(NotImplementedError, match=message):
         sd.jvp(build(S), S, sd.ones_like(S))
+
+
+@pytest.mark.parametrize("name, axis", [("concatenate", ", axis=0"), ("stack", ", axis=0"), ("vstack", ""), ("hstack", ""),
+                                        ("column_stack", "")])
+def test_joining_one_array_instead_of_a_list_says_to_put_the_arrays_in_brackets(name, axis):
+    # concatenate(A, A) for concatenate([A, A]): NumPy takes the arrays as one sequence
+    A = sd.var("A", (3, 3))
+    message = (rf"^{name} takes a sequence of arrays as its first argument, got one array 'A' of "
+               rf"shape \(3, 3\): put the arrays in brackets, as in {name}\(\[a, b\]{axis}\)")
+    with pytest.raises(TypeError, match=message):
+        getattr(sd, name)(A)
+    if axis:  # the second array lands in axis=
+        with pytest.raises(TypeError, match=message):
+            getattr(sd, name)(A, A)
+    with pytest.raises(TypeError, match=r"got one array of shape \(3, 3\)"):
+        getattr(sd, name)(A + 1.0)  # not a variable: named by its shape alone
+    assert getattr(sd, name)([A, A]).size == 18

@@ -1094,3 +1094,48 @@ def test_a_boolean_literal_is_a_value_as_in_numpy():
     # what the printer writes reads back: a boolean constant, alone or as an operand
     for e in (sd.const(False), sd.arctan2(sd.const(True) ** (x < 2.0), 3.0), (x > 0) & sd.const(True)):
         assert sd.parse(str(e), shapes={"x": x}) is e
+
+
+@pytest.mark.parametrize("name", ["concatenate", "concat", "stack", "vstack", "hstack",
+                                  "column_stack", "linalg.multi_dot"])
+def test_joining_arrays_written_without_brackets_is_refused_at_the_first_argument(name):
+    # concatenate(A, A) for concatenate([A, A], axis=0): the error says so, the caret under
+    # the first argument, whether the second array lands in axis= or in no parameter at all
+    A = sd.var("A", (3, 3))
+    text = f"{name}(A, A)"
+    with pytest.raises(sd.ParseError, match=rf"^{name} takes a sequence of arrays as its first "
+                       rf"argument, got one array 'A' of shape \(3, 3\): put the arrays in brackets") as e:
+        sd.parse(text, {"A": A})
+    assert f"(line 1, column {len(name) + 2})" in str(e.value)
+    assert str(e.value).splitlines()[-1] == " " * (len(name) + 3) + "^"
+    assert sd.parse(f"{name}([A, A])", {"A": A}).size in (18, 9)
+
+
+@pytest.mark.parametrize("name", ["pi", "inf", "nan", "True", "False", "None"])
+def test_a_variable_named_like_a_constant_reads_back_as_the_variable(name):
+    # bare, the name reads as NumPy's (or Python's) constant: such a variable prints as
+    # var('pi'), which reads back as it with or without shapes, beside the constant itself
+    v, m = sd.var(name), sd.var(name, (3,))
+    e = v * 2.0 + sd.sin(v) + sd.const(np.inf) + np.pi
+    assert str(v * 2.0) == f"var({name!r}) * 2.0"
+    assert sd.parse(str(e)) is e
+    # (shapes naming inf makes the bare name the variable, the constant's text too, as documented)
+    assert sd.parse(str(v * 2.0 + np.pi), {name: v}) is v * 2.0 + np.pi
+    assert sd.parse(str(m * 2.0), {name: m}) is m * 2.0
+    g = sd.grad(sd.sum(m * m), m)
+    assert sd.to_text(sd.simplify(g)) == f"2.0 * var({name!r})"
+    assert sd.parse(sd.to_text(g), {name: m}) is g
+    # a name given in shapes wins over the constant, bare too
+    if name in ("pi", "inf", "nan"):
+        assert sd.parse(f"{name} * 2.0", {name: m}) is m * 2.0
+        assert sd.parse(f"{name} * 2.0").inputs[0].op.name == "const"
+        assert sd.parse(f"var({name!r}) + {name}").inputs[1].op.name == "const"
+
+
+def test_var_in_text_takes_one_quoted_name():
+    for text in ['var("a", "b")', 'var("")', 'var("a", axis=0)']:
+        with pytest.raises(sd.ParseError, match=r"^var\('name'\) takes one name in quotes"):
+            sd.parse(text)
+    with pytest.raises(sd.ParseError, match="did you mean variance"):
+        sd.parse("var(x)")
+    assert sd.parse("var('x y') * 2.0") is sd.var("x y") * 2.0

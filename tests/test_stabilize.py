@@ -289,6 +289,16 @@ def test_log_one_minus_sigmoid_and_log_one_plus_exp_are_softplus():
     assert "softplus" not in str(sd.simplify(b))
 
 
+def test_log_sigmoid_of_an_integer_is_negated_in_sigmoids_float_dtype():
+    # -softplus(-u) of an integer u negates it in the float dtype sigmoid computes in: an
+    # integer negation wraps around (-(-128) is -128 in int8, -3 is 253 in uint8)
+    i8, u8 = sd.var("i8", dtype="int8"), sd.var("u8", dtype="uint8")
+    raw, good = raw_and_rewritten(sd.log(sd.sigmoid(i8)), i8=np.int8(-128))
+    assert raw == -np.inf and good == -128.0
+    raw, good = raw_and_rewritten(sd.log(sd.sigmoid(u8)), u8=np.uint8(3))
+    assert good == pytest.approx(-np.log1p(np.exp(-3.0)), rel=1e-3)  # (a float16 result)
+
+
 def _grad_at(f, var, value):
     g = sd.grad(f, var)
     with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):

@@ -16,7 +16,7 @@ from ..errors import DTypeError, OutOfBoundsError, ShapeError
 from ..ir import Dim, Node, Op, Shape, Type, as_dim, check_shape, format_shape, shape_text
 from .base import (
     Const, _holds_node, as_node, broadcast_shapes, check_casting, check_device, check_order, const,
-    helper, index_int, no_out, normalize_axis, numeric_dtype,
+    Var, helper, index_int, no_out, normalize_axis, numeric_dtype,
 )
 from .elementwise import astype
 
@@ -429,6 +429,13 @@ def array_list(op_name: str, xs: Any, dtype: Any = None, casting: str = "same_ki
                ) -> list[Node]:
     """The arrays a joining function takes, as nodes; at least one. With ``dtype``, each is
     cast to it, where NumPy's ``casting`` rule allows (NumPy's ``dtype=`` and ``casting=``)."""
+    if isinstance(xs, Node):  # concatenate(A, B) for concatenate([A, B]): an array is not a list
+        named = f"{xs.op.var_name!r} " if isinstance(xs.op, Var) else ""
+        axis = ", axis=0" if op_name in ("concatenate", "concat", "stack") else ""
+        raise TypeError(
+            f"{op_name} takes a sequence of arrays as its first argument, got one array {named}of "
+            f"shape {format_shape(xs.shape)}: put the arrays in brackets, as in "
+            f"{op_name}([a, b]{axis}) (NumPy's {op_name}((a1, a2, ...){axis and ', axis'}))")
     nodes = [as_node(x) for x in xs]
     if not nodes:
         raise ValueError(f"{op_name} needs at least one array")

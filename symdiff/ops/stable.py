@@ -111,7 +111,7 @@ def stable_parts(node: Node) -> tuple[Node, tuple[Node, ...]] | None:
         inner = _exp_plus_one(a) if isinstance(a.op, Add) else None
         if isinstance(a.op, Sigmoid):
             x = a.inputs[0]
-            out = negative(softplus(negative(x)))
+            out = negative(softplus(negative(x if x.dtype.kind in "fc" else x.astype(node.dtype))))
         elif isinstance(a.op, Sub) and constant_equals(a.inputs[0], 1) and isinstance(a.inputs[1].op, Sigmoid):
             x = a.inputs[1].inputs[0]
             out = negative(softplus(x))
