@@ -549,8 +549,6 @@ for _name, _ref in [("variance", np.var), ("std", np.std)]:
     good(_name, np.array([[1, 2, 4], [3, 5, 9]]), ref=_ref, kwargs={"axis": 1}, id="int")
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), axis=0, dtype="float32"), NotImplementedError,
         rf"{_name}: the argument 'dtype' is not supported", id="dtype")
-    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), where=np.ones((2, 3), bool)), NotImplementedError,
-        rf"{_name}: the argument 'where' is not supported", id="where")
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), axis=2), sd.ShapeError,
         rf"^{_name}: axis 2 is out of bounds for an array of 2 dimensions", id="axis")
     # NumPy 2's correction (ddof's array-API name) and a precomputed mean
@@ -639,8 +637,6 @@ bad("average", lambda: sd.average(v("a", 2, 3), weights=v("w", 3)), sd.ShapeErro
     id="no-axis")
 bad("average", lambda: sd.average(v("a", 2, 3), axis=0, weights=v("w", 3)), sd.ShapeError,
     r"average: weights of shape \(3,\) do not match a's shape \(2, 3\) along axis 0", id="wrong-axis")
-bad("average", lambda: sd.average(v("a", 2, 3), returned=True), NotImplementedError,
-    r"average: the argument 'returned' is not supported", id="returned")
 # average is built from mean (no weights) or sum (weights), whose names its errors once bore
 bad("average", lambda: sd.average(v("a", 2, 3), keepdims="yes"), TypeError,
     r"^average: keepdims must be True or False, got 'yes'$", id="keepdims-no-weights")
@@ -1867,6 +1863,53 @@ bad("einsum", lambda: sd.einsum(v("a", 2, 3), 5), TypeError,
     id="sublist-not-a-list")
 bad("einsum", lambda: sd.einsum(v("a", 2, 3), [0]), sd.ShapeError,
     r"^einsum 'A': subscripts 'A' for an operand of 2 dimensions", id="sublist-too-few")
+
+# where= of variance, std, any and all: a mask of the elements taken, a constant broadcast
+# against the input or a boolean expression of it (its own random stream, so that the samples
+# above keep their draws). Every slice keeps two elements at least: the value of none, nan with
+# a RuntimeWarning as NumPy's, is checked in test_ops.
+_where_rng = np.random.default_rng(20260107)
+_SIGNS = np.array([[1, -1, 1, 1], [-1, 1, 1, -1], [1, 1, -1, 1]], dtype=float)  # two + per row and column
+_AT_LEAST_TWO = _SIGNS > 0  # (3, 4)
+_AWAY = _where_rng.uniform(0.3, 2.0, (2, 3, 4)) * _SIGNS  # x > 0 is _AT_LEAST_TWO, far from a flip
+for _name, _ref in [("variance", np.var), ("std", np.std)]:
+    for _kwargs, _id in [({"axis": 1, "ddof": 1}, "where-axis"),
+                         ({"axis": (0, 2), "keepdims": True}, "where-axes-keepdims"),
+                         ({"axis": -1, "ddof": 1, "keepdims": True}, "where-keepdims"),
+                         ({}, "where-all")]:
+        good(_name, _where_rng.standard_normal((2, 3, 4)), ref=_ref,
+             kwargs={**_kwargs, "where": _AT_LEAST_TWO}, id=_id)
+    good(_name, _where_rng.standard_normal((2, 3, 4)), ref=_ref,
+         kwargs={"axis": 2, "where": np.array([True, False, True, True])}, id="where-broadcast")
+    good(_name, _AWAY, call=lambda x, f=sd.FUNCTIONS[_name]: f(x, axis=-1, ddof=1, where=x > 0),
+         ref=lambda x, r=_ref: r(x, axis=-1, ddof=1, where=x > 0), id="where-expression")
+    good(_name, _AWAY, call=lambda x, f=sd.FUNCTIONS[_name]: x.var(axis=(0, 1), where=x > 0) if f is sd.variance
+         else x.std(axis=(0, 1), where=x > 0), ref=lambda x, r=_ref: r(x, axis=(0, 1), where=x > 0),
+         id="where-method")
+    good(_name, _where_rng.standard_normal((2, 3, 4)) + 1j * _where_rng.standard_normal((2, 3, 4)),
+         ref=_ref, kwargs={"axis": 1, "where": _AT_LEAST_TWO}, grad=False, id="where-complex")
+    good(_name, np.array([[1, 2, 4, 8], [3, 5, 9, 0]]), ref=_ref,
+         kwargs={"axis": 1, "where": np.array([True, True, False, True])}, id="where-int")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), where=np.ones(3)), sd.DTypeError,
+        rf"^{_name}: where must be a boolean mask, got float64$", id="where-float")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 3), where=np.ones((2, 3), bool)), sd.ShapeError,
+        rf"^{_name}: where of shape \(2, 3\) does not broadcast to the input's shape \(3,\)$",
+        id="where-larger")
+for _name, _ref in (("any", np.any), ("all", np.all)):
+    good(_name, _AWAY, call=lambda x, f=sd.FUNCTIONS[_name]: f(x > 1.0, axis=1, where=x > 0),
+         ref=lambda x, f=_ref: f(x > 1.0, axis=1, where=x > 0), grad=False, id="where-expression")
+    good(_name, _AWAY, call=lambda x, f=sd.FUNCTIONS[_name]: f(x, axis=(0, 2), keepdims=True,
+                                                               where=_AT_LEAST_TWO[:, :1]),
+         ref=lambda x, f=_ref: f(x, axis=(0, 2), keepdims=True, where=_AT_LEAST_TWO[:, :1]), grad=False,
+         id="where-float-input")
+    good(_name, _AWAY, call=lambda x, n=_name: getattr(x < 0, n)(where=np.array([True, False, False, True])),
+         ref=lambda x, n=_name: getattr(x < 0, n)(where=np.array([True, False, False, True])), grad=False,
+         id="where-method")
+    good(_name, np.array([[0, 3], [2, 5]]), ref=_ref, kwargs={"axis": (), "where": np.array([False, True])},
+         grad=False, id="where-no-axes")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), where=np.ones((3, 3), bool)), sd.ShapeError,
+        rf"^{_name}: where of shape \(3, 3\) does not broadcast to the input's shape \(2, 3\)$",
+        id="where-mismatch")
 
 # Operators and methods outside FUNCTIONS, each tied to the function it spells.
 SUGAR_ONLY = {"index"}

@@ -778,6 +778,61 @@ def test_norms_variances_and_deviations_of_complex_arrays_are_numpys():
             np.testing.assert_allclose(got, want, rtol=1e-5)
 
 
+_MASKED_ROWS = np.array([[0.5, -1.0, 2.0, 1.5], [-0.7, -1.2, -0.4, -2.0], [1.1, 0.9, -0.3, 1.6]])
+
+
+@pytest.mark.parametrize("function, ref", [(sd.variance, np.var), (sd.std, np.std)])
+@pytest.mark.parametrize("symbolic", [False, True], ids=["constant-mask", "expression-mask"])
+@pytest.mark.parametrize("kwargs", [{"axis": 1}, {"axis": -1, "ddof": 1, "keepdims": True},
+                                    {"axis": (1,), "correction": 1}])
+def test_variance_where_a_slice_takes_nothing_is_nan_as_numpys(function, ref, symbolic, kwargs):
+    """where= leaves the middle row no elements: NumPy's value there is nan (0 / 0) with a
+    RuntimeWarning, and so is symdiff's, evaluated and compiled; the other rows keep theirs and
+    their gradients, and the empty row's gradient is 0 (its value does not move)."""
+    x = sd.var("x", (3, 4))
+    mask = _MASKED_ROWS > 0
+    node = function(x, where=x > 0 if symbolic else mask, **kwargs)
+    with pytest.warns(RuntimeWarning):
+        want = ref(_MASKED_ROWS, where=mask, **kwargs)
+    for run in (lambda: sd.evaluate(node, {"x": _MASKED_ROWS}, simplify=False),
+                lambda: sd.evaluate(node, {"x": _MASKED_ROWS}),
+                lambda: sd.compile(node, inputs=[x])(_MASKED_ROWS)):
+        with pytest.warns(RuntimeWarning, match="invalid value"):
+            got = run()
+        assert got.shape == want.shape and got.dtype == want.dtype
+        assert np.isnan(got.reshape(3)[1]) and np.isfinite(np.delete(got.reshape(3), 1)).all()
+        np.testing.assert_allclose(got, want, rtol=1e-14, equal_nan=True)
+
+    def finite(a):  # the rows' values with the nan one taken out, as a loss would
+        v = ref(a, where=a > 0 if symbolic else mask, **kwargs)
+        return np.where(np.isnan(v), 0.0, v)
+
+    ct = rng.standard_normal(node.shape)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        fd = _fd_vjp(Sample(function.__name__, (_MASKED_ROWS,), ref=finite), 0, ct)
+        (g,) = sd.evaluate(sd.vjp(sd.where(sd.isnan(node), 0.0, node), [x], ct), {"x": _MASKED_ROWS})
+    np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-7)
+    assert not g[1].any() and (g[[0, 2]] != 0).sum() == 6  # the elements taken, and only those
+
+
+@pytest.mark.parametrize("function, ref", [(sd.any, np.any), (sd.all, np.all)])
+@pytest.mark.parametrize("symbolic", [False, True], ids=["constant-mask", "expression-mask"])
+def test_any_and_all_where_a_slice_takes_nothing_are_numpys(function, ref, symbolic):
+    """A slice where= leaves empty is False for any and True for all, as NumPy's."""
+    x = sd.var("x", (3, 4))
+    mask = _MASKED_ROWS > 0
+    for kwargs in ({"axis": 1}, {"axis": -1, "keepdims": True}, {}, {"axis": (0, 1)}):
+        node = function(x > 1.0, where=x > 0 if symbolic else mask, **kwargs)
+        want = ref(_MASKED_ROWS > 1.0, where=mask, **kwargs)
+        for got in (sd.evaluate(node, {"x": _MASKED_ROWS}, simplify=False), sd.evaluate(node, {"x": _MASKED_ROWS}),
+                    sd.compile(node, inputs=[x])(_MASKED_ROWS)):
+            assert got.shape == want.shape and got.dtype == want.dtype == np.bool_
+            np.testing.assert_array_equal(got, want)
+    empty = function(x, axis=1, where=x > 5.0 if symbolic else np.zeros(4, bool))
+    assert (sd.evaluate(empty, {"x": _MASKED_ROWS}) == (function is sd.all)).all()
+
+
 def test_concatenate_with_axis_none_flattens_first():
     a, s = sd.var("a", shape=(2, 3)), sd.var("s")
     e = sd.concatenate([a, s, 2 * a], axis=None)
