@@ -1911,6 +1911,29 @@ for _name, _ref in (("any", np.any), ("all", np.all)):
         rf"^{_name}: where of shape \(3, 3\) does not broadcast to the input's shape \(2, 3\)$",
         id="where-mismatch")
 
+# average(..., returned=True): the pair (average, sum of weights), the sum broadcast to the
+# average's shape (the count of elements without weights)
+for _k in (0, 1):
+    good("average", _where_rng.standard_normal((2, 3, 4)), _where_rng.uniform(0.5, 2.0, 3),
+         call=lambda a, w, k=_k: sd.average(a, 1, w, returned=True)[k],
+         ref=lambda a, w, k=_k: np.average(a, 1, w, returned=True)[k], id=f"returned-axis-weights-{_k}")
+    good("average", _where_rng.standard_normal((2, 3, 4)), _where_rng.uniform(0.5, 2.0, (2, 3, 4)),
+         call=lambda a, w, k=_k: sd.average(a, (0, 2), w, returned=True, keepdims=True)[k],
+         ref=lambda a, w, k=_k: np.average(a, (0, 2), w, returned=True, keepdims=True)[k],
+         id=f"returned-full-weights-keepdims-{_k}")
+    good("average", _where_rng.standard_normal((2, 3)), _where_rng.uniform(0.5, 2.0, (2, 3)),
+         call=lambda a, w, k=_k: sd.average(a, weights=w, returned=True)[k],
+         ref=lambda a, w, k=_k: np.average(a, weights=w, returned=True)[k], id=f"returned-all-axes-{_k}")
+    good("average", np.array([[1, 2, 4], [3, 5, 9]]), np.array([1, 0, 3]),
+         call=lambda a, w, k=_k: sd.average(a, -1, w, returned=1)[k],
+         ref=lambda a, w, k=_k: np.average(a, -1, w, returned=1)[k], grad=False, id=f"returned-int-{_k}")
+    good("average", _where_rng.standard_normal((2, 3, 4)).astype(np.float32),
+         call=lambda a, k=_k: sd.average(a, axis=(2, 0), returned=True)[k],
+         ref=lambda a, k=_k: np.average(a, axis=(2, 0), returned=True)[k], grad=False,
+         id=f"returned-no-weights-float32-{_k}")
+    good("average", _where_rng.standard_normal((2, 3)), call=lambda a, k=_k: sd.average(a, returned=True)[k],
+         ref=lambda a, k=_k: np.average(a, returned=True)[k], id=f"returned-no-weights-all-{_k}")
+
 # Operators and methods outside FUNCTIONS, each tied to the function it spells.
 SUGAR_ONLY = {"index"}
 

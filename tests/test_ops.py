@@ -833,6 +833,47 @@ def test_any_and_all_where_a_slice_takes_nothing_are_numpys(function, ref, symbo
     assert (sd.evaluate(empty, {"x": _MASKED_ROWS}) == (function is sd.all)).all()
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64"])
+@pytest.mark.parametrize("axis, weights, keepdims", [(None, None, False), (1, None, True), ((0, 2), None, False),
+                                                     (1, (3,), False), (-1, (4,), True), (None, (2, 3, 4), False),
+                                                     ((2, 0), (2, 3, 4), True)])
+def test_average_returned_is_the_pair_numpy_gives(dtype, axis, weights, keepdims):
+    """average(..., returned=True) is (average, sum of weights), the sum broadcast to the
+    average's shape and dtype; both evaluated and compiled as NumPy's, with the weight sum's
+    gradient (ones) reaching the weights."""
+    a = sd.var("a", (2, 3, 4), dtype)
+    values = (rng.standard_normal((2, 3, 4)) * 4).astype(dtype)
+    inputs, args = {"a": values}, {}
+    if weights is not None:
+        w = sd.var("w", weights, dtype)
+        inputs["w"] = args["weights"] = rng.uniform(1, 3, weights).astype(dtype)
+    pair = sd.average(a, axis, w if weights is not None else None, returned=True, keepdims=keepdims)
+    want = np.average(values, axis, returned=True, keepdims=keepdims, **args)
+    assert isinstance(pair, tuple) and len(pair) == 2
+    fn = sd.compile(list(pair), inputs=[a] if weights is None else [a, w])
+    for got in (sd.evaluate(list(pair), inputs), fn(*inputs.values())):
+        for g, n, x in zip(got, pair, want):
+            assert g.shape == n.shape == np.shape(x) and g.dtype == n.dtype == np.asarray(x).dtype
+            np.testing.assert_allclose(g, x, rtol=1e-6 if dtype == "float32" else 1e-13)
+    assert pair[0] is sd.average(a, axis, w if weights is not None else None, keepdims=keepdims)
+    if weights is not None and dtype == "float64":
+        # a weight along one axis is in every element of the broadcast sum, a full one in one
+        gw = sd.evaluate(sd.grad(sd.sum(pair[1]), w), inputs)
+        np.testing.assert_array_equal(gw, np.full(weights, pair[1].size if len(weights) == 1 else 1.0))
+
+
+def test_average_returned_counts_a_named_dimension_when_it_runs():
+    x = sd.var("x", ("n", 3))
+    mean, count = sd.average(x, axis=0, returned=True)
+    assert count.shape == (3,) and count.dtype == np.float64
+    for n in (1, 4):
+        values = rng.standard_normal((n, 3))
+        want = np.average(values, axis=0, returned=True)
+        for got in (sd.evaluate([mean, count], {"x": values}), sd.compile([mean, count], inputs=[x])(values)):
+            np.testing.assert_allclose(got[0], want[0], rtol=1e-14)
+            np.testing.assert_array_equal(got[1], want[1])
+
+
 def test_concatenate_with_axis_none_flattens_first():
     a, s = sd.var("a", shape=(2, 3)), sd.var("s")
     e = sd.concatenate([a, s, 2 * a], axis=None)

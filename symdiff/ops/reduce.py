@@ -546,21 +546,22 @@ def std(x: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: Any 
 
 
 def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = False, *,
-            keepdims: bool = False) -> Node:
+            keepdims: bool = False) -> Node | tuple[Node, Node]:
     """NumPy's ``average``: ``sum(a * w) / sum(w)`` over ``axis``: ``sd.average(x, weights=w)``.
 
     ``weights`` has the shape of ``a``, or is 1-D along a single ``axis``; without weights it is
-    ``mean``. ``returned=True`` is not supported (NotImplementedError); a zero weight sum gives
-    inf or nan rather than NumPy's ZeroDivisionError."""
-    if returned:
-        raise NotImplementedError("average: the argument 'returned' is not supported; "
-                                  "compute the weight sum with sd.sum(weights, axis)")
+    ``mean``. ``returned=True`` gives the pair ``(average, sum of weights)``, the sum (the count
+    of elements without weights) broadcast to the average's shape and in its dtype, as NumPy's.
+    A zero weight sum gives inf or nan rather than NumPy's ZeroDivisionError."""
     # checked here, not by the mean or sum it is built from, so that errors say average
     keepdims = _keepdims("average", keepdims, positional=False)
     a = as_node(a)
     axes = normalize_axes("average", axis, a.ndim, lists=True)
     if weights is None:
-        return _mean(a, axes, keepdims)
+        avg = _mean(a, axes, keepdims)
+        if not returned:
+            return avg
+        return avg, broadcast_to(astype(count(a, axes), avg.dtype), avg.shape)
     w = as_node(weights, like=a)
     if a.dtype.kind in "iub":
         dt = np.result_type(a.dtype, w.dtype, np.float64)
@@ -580,4 +581,6 @@ def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = Fals
             )
         w = reshape(w, tuple(a.shape[k] if k in axes else 1 for k in range(a.ndim)))
     # a reshaped w broadcasts against the result; its sum over the axes is the normalizer
-    return sum(a * w, axes, keepdims) / sum(w, axes, keepdims)
+    total = sum(w, axes, keepdims)
+    avg = sum(a * w, axes, keepdims) / total
+    return (avg, broadcast_to(total, avg.shape)) if returned else avg
