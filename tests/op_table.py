@@ -1703,8 +1703,23 @@ bad("quantile", lambda: sd.quantile(v("a", 3), [0.5, v("q")]), TypeError,
 bad("median", lambda: sd.median(v("a", 3, dtype="complex128")), sd.DTypeError,
     r"^median: complex values are not supported: NumPy orders them by real part, then imaginary "
     r"part, and symdiff's sort, which this is built on, does not sort complex values", id="complex")
-bad("median", lambda: sd.median(v("a", "n", 3), axis=0), NotImplementedError,
-    r"median: the named dimension 'n' is reduced", id="named")
+# along a named dimension alone the positions are computed when the function runs (test_ops);
+# with other axes the values would be sorted along one axis of n * 3, which no shape names
+bad("median", lambda: sd.median(v("a", "n", 3)), NotImplementedError,
+    r"^median: axes \(0, 1\) of \(n, 3\) would be sorted as one axis of n \* 3 values, and a shape "
+    r"holds only ints and dimension names, not arithmetic on them; take the median along the axis "
+    r"of 'n' alone, or give 'n' a static size$", id="named-and-static")
+bad("quantile", lambda: sd.quantile(v("a", "n", 2, "m"), 0.5, axis=(0, 2)), NotImplementedError,
+    r"^quantile: axes \(0, 2\) of \(n, 2, m\) would be sorted as one axis of n \* m values, .* "
+    r"or give 'n' and 'm' a static size$", id="two-named")
+bad("diff", lambda: sd.diff(v("a", 3, "n")), NotImplementedError,
+    r"^diff: axis 1 of \(3, n\) is the named dimension 'n', and the differences along it have "
+    r"n - 1 elements \(and those prepend and append add\), which a shape cannot name", id="named")
+bad("diff", lambda: sd.diff(v("a", "n", 3), 2, axis=0, prepend=0.0), NotImplementedError,
+    r"^diff: axis 0 of \(n, 3\) is the named dimension 'n', and the differences along it have "
+    r"n - 2 elements", id="named-order-2")
+bad("trapezoid", lambda: sd.trapezoid(v("y", 3, "n"), v("x", 4)), sd.ShapeError,
+    r"^trapezoid: x of shape \(4,\) does not run along axis 1 of y, of shape \(3, n\)$", id="named-x")
 # NumPy's quantile of no values raises IndexError (its median is nan: test_ops)
 bad("quantile", lambda: sd.quantile(v("a", 0, 3), 0.5, axis=0), sd.ShapeError,
     r"^quantile: the axes \(0,\) of \(0, 3\) hold no values", id="empty")

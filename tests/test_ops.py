@@ -1123,6 +1123,94 @@ def test_median_is_the_mean_of_the_middle_values_as_numpys(simplify):
     np.testing.assert_array_equal(got, np.median(halves.reshape(2, 2), axis=1))
 
 
+def _fd_gradient(f, values: np.ndarray, ct: np.ndarray) -> np.ndarray:
+    """d<ct, f(values)>/d values by central differences, element by element."""
+    out = np.zeros(values.shape)
+    for i in np.ndindex(values.shape):
+        e = np.zeros(values.shape)
+        e[i] = H
+        out[i] = np.sum(ct * (f(values + e) - f(values - e))) / (2 * H)
+    return out
+
+
+# along a named dimension, and along a static axis of an array with a named one elsewhere
+_ALONG_NAMED = {
+    "median": (lambda x: sd.median(x, axis=0), lambda a: np.median(a, axis=0)),
+    "median-keepdims": (lambda x: sd.median(x.T, axis=-1, keepdims=True),
+                        lambda a: np.median(a.T, axis=-1, keepdims=True)),
+    "quantile": (lambda x: sd.quantile(x, [0.0, 0.3, 0.5, 0.75, 1.0], axis=0),
+                 lambda a: np.quantile(a, [0.0, 0.3, 0.5, 0.75, 1.0], axis=0)),
+    "quantile-float32-q": (lambda x: sd.quantile(x, np.float32(0.3), axis=0, method="hazen"),
+                           lambda a: np.quantile(a, np.float32(0.3), axis=0, method="hazen")),
+    "percentile-midpoint": (lambda x: sd.percentile(x, [10, 60], axis=(0,), method="midpoint"),
+                            lambda a: np.percentile(a, [10, 60], axis=(0,), method="midpoint")),
+    "median-static-axis": (lambda x: sd.median(x, axis=1), lambda a: np.median(a, axis=1)),
+    "quantile-static-axis": (lambda x: sd.quantile(x, 0.3, axis=-1, keepdims=True),
+                             lambda a: np.quantile(a, 0.3, axis=-1, keepdims=True)),
+    "trapezoid": (lambda x: sd.trapezoid(x, axis=0), lambda a: np.trapezoid(a, axis=0)),
+    "trapezoid-dx": (lambda x: sd.trapezoid(x.T, dx=0.25), lambda a: np.trapezoid(a.T, dx=0.25)),
+    "trapezoid-x1d": (lambda x: sd.trapezoid(x.T, x[:, 0] ** 3), lambda a: np.trapezoid(a.T, a[:, 0] ** 3)),
+    "trapezoid-x2d": (lambda x: sd.trapezoid(x, sd.exp(x), axis=0),
+                      lambda a: np.trapezoid(a, np.exp(a), axis=0)),
+    "trapezoid-static-axis": (lambda x: sd.trapezoid(x, axis=1), lambda a: np.trapezoid(a, axis=1)),
+    "diff-static-axis": (lambda x: sd.diff(x, 2, axis=1), lambda a: np.diff(a, 2, axis=1)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_ALONG_NAMED))
+def test_order_statistics_and_integrals_along_a_named_dimension_are_numpys(name):
+    """median, quantile, percentile and trapezoid along a named dimension of n values: the
+    positions picked (and the last term of the integral) computed from n when the function runs.
+    Values as NumPy's for several n (evaluated without rewriting to the bit, compiled within the
+    rounding of q's dtype, as rewriting regroups the positions' arithmetic), and gradients
+    against central differences."""
+    build, ref = _ALONG_NAMED[name]
+    x = sd.var("x", ("n", 4))
+    node = build(x)
+    assert ("n" in node.shape) == name.endswith("static-axis")
+    fn = sd.compile(node, inputs=[x])
+    ct = sd.var("ct", node.shape)
+    (g,) = sd.vjp(node, [x], ct)
+    exact = name.startswith(("median", "quantile", "percentile"))  # values picked, not summed
+    for n in (1, 2, 5, 6):
+        values = rng.permutation(4 * n).reshape(n, 4) * 0.1 + rng.uniform(0, 0.01, (n, 4))
+        want = ref(values)
+        got = sd.evaluate(node, {"x": values}, simplify=False)
+        assert got.dtype == want.dtype and got.shape == want.shape, n
+        if exact:
+            np.testing.assert_array_equal(got, want)
+        else:
+            np.testing.assert_allclose(got, want, rtol=1e-14, atol=1e-15)
+        tol = 1e-6 if "float32" in name else 1e-14
+        np.testing.assert_allclose(fn(values), want, rtol=tol, atol=tol)
+        ct_value = rng.standard_normal(want.shape)
+        # keyed by variable: a gradient that does not read x still learns n from it
+        np.testing.assert_allclose(sd.evaluate(g, {x: values, ct: ct_value}), _fd_gradient(ref, values, ct_value),
+                                   rtol=1e-6, atol=1e-7, err_msg=f"n={n}")
+
+
+def test_trapezoid_along_a_named_dimension_of_no_values_or_one_is_zero():
+    y, t = sd.var("y", (2, "n")), sd.var("t", ("n",))
+    node = sd.trapezoid(y, t)
+    for n in (0, 1):
+        values, points = rng.standard_normal((2, n)), rng.standard_normal(n)
+        want = np.trapezoid(values, points)
+        compiled = sd.compile(node, inputs=[y, t])(values, points)
+        for got in (sd.evaluate(node, {"y": values, "t": points}), compiled):
+            np.testing.assert_array_equal(got, want)
+            assert got.dtype == want.dtype and not want.any()
+
+
+def test_an_infinite_last_value_stays_out_of_a_trapezoid_along_a_named_dimension_as_numpys():
+    # the last position has no next value: its term is left out, not 0 * (inf + inf) = nan
+    y = sd.var("y", ("n",))
+    values = np.array([1.0, 2.0, np.inf])
+    np.testing.assert_array_equal(sd.evaluate(sd.trapezoid(y), {"y": values}), np.trapezoid(values))
+    values = np.array([1.0, 2.0, 4.0])
+    g = sd.evaluate(sd.grad(sd.trapezoid(y, dx=2.0), y), {y: values})  # by variable: g reads only n
+    np.testing.assert_array_equal(g, [1.0, 2.0, 1.0])
+
+
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_linspace_between_expressions_is_numpys_arithmetic(dtype):
     starts = rng.standard_normal(4).astype(dtype) * 100
