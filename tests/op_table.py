@@ -549,8 +549,6 @@ for _name, _ref in [("variance", np.var), ("std", np.std)]:
     good(_name, np.array([[1, 2, 4], [3, 5, 9]]), ref=_ref, kwargs={"axis": 1}, id="int")
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), axis=0, dtype="float32"), NotImplementedError,
         rf"{_name}: the argument 'dtype' is not supported", id="dtype")
-    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), where=np.ones((2, 3), bool)), NotImplementedError,
-        rf"{_name}: the argument 'where' is not supported", id="where")
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), axis=2), sd.ShapeError,
         rf"^{_name}: axis 2 is out of bounds for an array of 2 dimensions", id="axis")
     # NumPy 2's correction (ddof's array-API name) and a precomputed mean
@@ -639,8 +637,6 @@ bad("average", lambda: sd.average(v("a", 2, 3), weights=v("w", 3)), sd.ShapeErro
     id="no-axis")
 bad("average", lambda: sd.average(v("a", 2, 3), axis=0, weights=v("w", 3)), sd.ShapeError,
     r"average: weights of shape \(3,\) do not match a's shape \(2, 3\) along axis 0", id="wrong-axis")
-bad("average", lambda: sd.average(v("a", 2, 3), returned=True), NotImplementedError,
-    r"average: the argument 'returned' is not supported", id="returned")
 # average is built from mean (no weights) or sum (weights), whose names its errors once bore
 bad("average", lambda: sd.average(v("a", 2, 3), keepdims="yes"), TypeError,
     r"^average: keepdims must be True or False, got 'yes'$", id="keepdims-no-weights")
@@ -1707,8 +1703,23 @@ bad("quantile", lambda: sd.quantile(v("a", 3), [0.5, v("q")]), TypeError,
 bad("median", lambda: sd.median(v("a", 3, dtype="complex128")), sd.DTypeError,
     r"^median: complex values are not supported: NumPy orders them by real part, then imaginary "
     r"part, and symdiff's sort, which this is built on, does not sort complex values", id="complex")
-bad("median", lambda: sd.median(v("a", "n", 3), axis=0), NotImplementedError,
-    r"median: the named dimension 'n' is reduced", id="named")
+# along a named dimension alone the positions are computed when the function runs (test_ops);
+# with other axes the values would be sorted along one axis of n * 3, which no shape names
+bad("median", lambda: sd.median(v("a", "n", 3)), NotImplementedError,
+    r"^median: axes \(0, 1\) of \(n, 3\) would be sorted as one axis of n \* 3 values, and a shape "
+    r"holds only ints and dimension names, not arithmetic on them; take the median along the axis "
+    r"of 'n' alone, or give 'n' a static size$", id="named-and-static")
+bad("quantile", lambda: sd.quantile(v("a", "n", 2, "m"), 0.5, axis=(0, 2)), NotImplementedError,
+    r"^quantile: axes \(0, 2\) of \(n, 2, m\) would be sorted as one axis of n \* m values, .* "
+    r"or give 'n' and 'm' a static size$", id="two-named")
+bad("diff", lambda: sd.diff(v("a", 3, "n")), NotImplementedError,
+    r"^diff: axis 1 of \(3, n\) is the named dimension 'n', and the differences along it have "
+    r"n - 1 elements \(and those prepend and append add\), which a shape cannot name", id="named")
+bad("diff", lambda: sd.diff(v("a", "n", 3), 2, axis=0, prepend=0.0), NotImplementedError,
+    r"^diff: axis 0 of \(n, 3\) is the named dimension 'n', and the differences along it have "
+    r"n - 2 elements", id="named-order-2")
+bad("trapezoid", lambda: sd.trapezoid(v("y", 3, "n"), v("x", 4)), sd.ShapeError,
+    r"^trapezoid: x of shape \(4,\) does not run along axis 1 of y, of shape \(3, n\)$", id="named-x")
 # NumPy's quantile of no values raises IndexError (its median is nan: test_ops)
 bad("quantile", lambda: sd.quantile(v("a", 0, 3), 0.5, axis=0), sd.ShapeError,
     r"^quantile: the axes \(0,\) of \(0, 3\) hold no values", id="empty")
@@ -1867,6 +1878,76 @@ bad("einsum", lambda: sd.einsum(v("a", 2, 3), 5), TypeError,
     id="sublist-not-a-list")
 bad("einsum", lambda: sd.einsum(v("a", 2, 3), [0]), sd.ShapeError,
     r"^einsum 'A': subscripts 'A' for an operand of 2 dimensions", id="sublist-too-few")
+
+# where= of variance, std, any and all: a mask of the elements taken, a constant broadcast
+# against the input or a boolean expression of it (its own random stream, so that the samples
+# above keep their draws). Every slice keeps two elements at least: the value of none, nan with
+# a RuntimeWarning as NumPy's, is checked in test_ops.
+_where_rng = np.random.default_rng(20260107)
+_SIGNS = np.array([[1, -1, 1, 1], [-1, 1, 1, -1], [1, 1, -1, 1]], dtype=float)  # two + per row and column
+_AT_LEAST_TWO = _SIGNS > 0  # (3, 4)
+_AWAY = _where_rng.uniform(0.3, 2.0, (2, 3, 4)) * _SIGNS  # x > 0 is _AT_LEAST_TWO, far from a flip
+for _name, _ref in [("variance", np.var), ("std", np.std)]:
+    for _kwargs, _id in [({"axis": 1, "ddof": 1}, "where-axis"),
+                         ({"axis": (0, 2), "keepdims": True}, "where-axes-keepdims"),
+                         ({"axis": -1, "ddof": 1, "keepdims": True}, "where-keepdims"),
+                         ({}, "where-all")]:
+        good(_name, _where_rng.standard_normal((2, 3, 4)), ref=_ref,
+             kwargs={**_kwargs, "where": _AT_LEAST_TWO}, id=_id)
+    good(_name, _where_rng.standard_normal((2, 3, 4)), ref=_ref,
+         kwargs={"axis": 2, "where": np.array([True, False, True, True])}, id="where-broadcast")
+    good(_name, _AWAY, call=lambda x, f=sd.FUNCTIONS[_name]: f(x, axis=-1, ddof=1, where=x > 0),
+         ref=lambda x, r=_ref: r(x, axis=-1, ddof=1, where=x > 0), id="where-expression")
+    good(_name, _AWAY, call=lambda x, f=sd.FUNCTIONS[_name]: x.var(axis=(0, 1), where=x > 0) if f is sd.variance
+         else x.std(axis=(0, 1), where=x > 0), ref=lambda x, r=_ref: r(x, axis=(0, 1), where=x > 0),
+         id="where-method")
+    good(_name, _where_rng.standard_normal((2, 3, 4)) + 1j * _where_rng.standard_normal((2, 3, 4)),
+         ref=_ref, kwargs={"axis": 1, "where": _AT_LEAST_TWO}, grad=False, id="where-complex")
+    good(_name, np.array([[1, 2, 4, 8], [3, 5, 9, 0]]), ref=_ref,
+         kwargs={"axis": 1, "where": np.array([True, True, False, True])}, id="where-int")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), where=np.ones(3)), sd.DTypeError,
+        rf"^{_name}: where must be a boolean mask, got float64$", id="where-float")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 3), where=np.ones((2, 3), bool)), sd.ShapeError,
+        rf"^{_name}: where of shape \(2, 3\) does not broadcast to the input's shape \(3,\)$",
+        id="where-larger")
+for _name, _ref in (("any", np.any), ("all", np.all)):
+    good(_name, _AWAY, call=lambda x, f=sd.FUNCTIONS[_name]: f(x > 1.0, axis=1, where=x > 0),
+         ref=lambda x, f=_ref: f(x > 1.0, axis=1, where=x > 0), grad=False, id="where-expression")
+    good(_name, _AWAY, call=lambda x, f=sd.FUNCTIONS[_name]: f(x, axis=(0, 2), keepdims=True,
+                                                               where=_AT_LEAST_TWO[:, :1]),
+         ref=lambda x, f=_ref: f(x, axis=(0, 2), keepdims=True, where=_AT_LEAST_TWO[:, :1]), grad=False,
+         id="where-float-input")
+    good(_name, _AWAY, call=lambda x, n=_name: getattr(x < 0, n)(where=np.array([True, False, False, True])),
+         ref=lambda x, n=_name: getattr(x < 0, n)(where=np.array([True, False, False, True])), grad=False,
+         id="where-method")
+    good(_name, np.array([[0, 3], [2, 5]]), ref=_ref, kwargs={"axis": (), "where": np.array([False, True])},
+         grad=False, id="where-no-axes")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), where=np.ones((3, 3), bool)), sd.ShapeError,
+        rf"^{_name}: where of shape \(3, 3\) does not broadcast to the input's shape \(2, 3\)$",
+        id="where-mismatch")
+
+# average(..., returned=True): the pair (average, sum of weights), the sum broadcast to the
+# average's shape (the count of elements without weights)
+for _k in (0, 1):
+    good("average", _where_rng.standard_normal((2, 3, 4)), _where_rng.uniform(0.5, 2.0, 3),
+         call=lambda a, w, k=_k: sd.average(a, 1, w, returned=True)[k],
+         ref=lambda a, w, k=_k: np.average(a, 1, w, returned=True)[k], id=f"returned-axis-weights-{_k}")
+    good("average", _where_rng.standard_normal((2, 3, 4)), _where_rng.uniform(0.5, 2.0, (2, 3, 4)),
+         call=lambda a, w, k=_k: sd.average(a, (0, 2), w, returned=True, keepdims=True)[k],
+         ref=lambda a, w, k=_k: np.average(a, (0, 2), w, returned=True, keepdims=True)[k],
+         id=f"returned-full-weights-keepdims-{_k}")
+    good("average", _where_rng.standard_normal((2, 3)), _where_rng.uniform(0.5, 2.0, (2, 3)),
+         call=lambda a, w, k=_k: sd.average(a, weights=w, returned=True)[k],
+         ref=lambda a, w, k=_k: np.average(a, weights=w, returned=True)[k], id=f"returned-all-axes-{_k}")
+    good("average", np.array([[1, 2, 4], [3, 5, 9]]), np.array([1, 0, 3]),
+         call=lambda a, w, k=_k: sd.average(a, -1, w, returned=1)[k],
+         ref=lambda a, w, k=_k: np.average(a, -1, w, returned=1)[k], grad=False, id=f"returned-int-{_k}")
+    good("average", _where_rng.standard_normal((2, 3, 4)).astype(np.float32),
+         call=lambda a, k=_k: sd.average(a, axis=(2, 0), returned=True)[k],
+         ref=lambda a, k=_k: np.average(a, axis=(2, 0), returned=True)[k], grad=False,
+         id=f"returned-no-weights-float32-{_k}")
+    good("average", _where_rng.standard_normal((2, 3)), call=lambda a, k=_k: sd.average(a, returned=True)[k],
+         ref=lambda a, k=_k: np.average(a, returned=True)[k], id=f"returned-no-weights-all-{_k}")
 
 # Operators and methods outside FUNCTIONS, each tied to the function it spells.
 SUGAR_ONLY = {"index"}

@@ -778,6 +778,102 @@ def test_norms_variances_and_deviations_of_complex_arrays_are_numpys():
             np.testing.assert_allclose(got, want, rtol=1e-5)
 
 
+_MASKED_ROWS = np.array([[0.5, -1.0, 2.0, 1.5], [-0.7, -1.2, -0.4, -2.0], [1.1, 0.9, -0.3, 1.6]])
+
+
+@pytest.mark.parametrize("function, ref", [(sd.variance, np.var), (sd.std, np.std)])
+@pytest.mark.parametrize("symbolic", [False, True], ids=["constant-mask", "expression-mask"])
+@pytest.mark.parametrize("kwargs", [{"axis": 1}, {"axis": -1, "ddof": 1, "keepdims": True},
+                                    {"axis": (1,), "correction": 1}])
+def test_variance_where_a_slice_takes_nothing_is_nan_as_numpys(function, ref, symbolic, kwargs):
+    """where= leaves the middle row no elements: NumPy's value there is nan (0 / 0) with a
+    RuntimeWarning, and so is symdiff's, evaluated and compiled; the other rows keep theirs and
+    their gradients, and the empty row's gradient is 0 (its value does not move)."""
+    x = sd.var("x", (3, 4))
+    mask = _MASKED_ROWS > 0
+    node = function(x, where=x > 0 if symbolic else mask, **kwargs)
+    with pytest.warns(RuntimeWarning):
+        want = ref(_MASKED_ROWS, where=mask, **kwargs)
+    for run in (lambda: sd.evaluate(node, {"x": _MASKED_ROWS}, simplify=False),
+                lambda: sd.evaluate(node, {"x": _MASKED_ROWS}),
+                lambda: sd.compile(node, inputs=[x])(_MASKED_ROWS)):
+        with pytest.warns(RuntimeWarning, match="invalid value"):
+            got = run()
+        assert got.shape == want.shape and got.dtype == want.dtype
+        assert np.isnan(got.reshape(3)[1]) and np.isfinite(np.delete(got.reshape(3), 1)).all()
+        np.testing.assert_allclose(got, want, rtol=1e-14, equal_nan=True)
+
+    def finite(a):  # the rows' values with the nan one taken out, as a loss would
+        v = ref(a, where=a > 0 if symbolic else mask, **kwargs)
+        return np.where(np.isnan(v), 0.0, v)
+
+    ct = rng.standard_normal(node.shape)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        fd = _fd_vjp(Sample(function.__name__, (_MASKED_ROWS,), ref=finite), 0, ct)
+        (g,) = sd.evaluate(sd.vjp(sd.where(sd.isnan(node), 0.0, node), [x], ct), {"x": _MASKED_ROWS})
+    np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-7)
+    assert not g[1].any() and (g[[0, 2]] != 0).sum() == 6  # the elements taken, and only those
+
+
+@pytest.mark.parametrize("function, ref", [(sd.any, np.any), (sd.all, np.all)])
+@pytest.mark.parametrize("symbolic", [False, True], ids=["constant-mask", "expression-mask"])
+def test_any_and_all_where_a_slice_takes_nothing_are_numpys(function, ref, symbolic):
+    """A slice where= leaves empty is False for any and True for all, as NumPy's."""
+    x = sd.var("x", (3, 4))
+    mask = _MASKED_ROWS > 0
+    for kwargs in ({"axis": 1}, {"axis": -1, "keepdims": True}, {}, {"axis": (0, 1)}):
+        node = function(x > 1.0, where=x > 0 if symbolic else mask, **kwargs)
+        want = ref(_MASKED_ROWS > 1.0, where=mask, **kwargs)
+        for got in (sd.evaluate(node, {"x": _MASKED_ROWS}, simplify=False), sd.evaluate(node, {"x": _MASKED_ROWS}),
+                    sd.compile(node, inputs=[x])(_MASKED_ROWS)):
+            assert got.shape == want.shape and got.dtype == want.dtype == np.bool_
+            np.testing.assert_array_equal(got, want)
+    empty = function(x, axis=1, where=x > 5.0 if symbolic else np.zeros(4, bool))
+    assert (sd.evaluate(empty, {"x": _MASKED_ROWS}) == (function is sd.all)).all()
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64"])
+@pytest.mark.parametrize("axis, weights, keepdims", [(None, None, False), (1, None, True), ((0, 2), None, False),
+                                                     (1, (3,), False), (-1, (4,), True), (None, (2, 3, 4), False),
+                                                     ((2, 0), (2, 3, 4), True)])
+def test_average_returned_is_the_pair_numpy_gives(dtype, axis, weights, keepdims):
+    """average(..., returned=True) is (average, sum of weights), the sum broadcast to the
+    average's shape and dtype; both evaluated and compiled as NumPy's, with the weight sum's
+    gradient (ones) reaching the weights."""
+    a = sd.var("a", (2, 3, 4), dtype)
+    values = (rng.standard_normal((2, 3, 4)) * 4).astype(dtype)
+    inputs, args = {"a": values}, {}
+    if weights is not None:
+        w = sd.var("w", weights, dtype)
+        inputs["w"] = args["weights"] = rng.uniform(1, 3, weights).astype(dtype)
+    pair = sd.average(a, axis, w if weights is not None else None, returned=True, keepdims=keepdims)
+    want = np.average(values, axis, returned=True, keepdims=keepdims, **args)
+    assert isinstance(pair, tuple) and len(pair) == 2
+    fn = sd.compile(list(pair), inputs=[a] if weights is None else [a, w])
+    for got in (sd.evaluate(list(pair), inputs), fn(*inputs.values())):
+        for g, n, x in zip(got, pair, want):
+            assert g.shape == n.shape == np.shape(x) and g.dtype == n.dtype == np.asarray(x).dtype
+            np.testing.assert_allclose(g, x, rtol=1e-6 if dtype == "float32" else 1e-13)
+    assert pair[0] is sd.average(a, axis, w if weights is not None else None, keepdims=keepdims)
+    if weights is not None and dtype == "float64":
+        # a weight along one axis is in every element of the broadcast sum, a full one in one
+        gw = sd.evaluate(sd.grad(sd.sum(pair[1]), w), inputs)
+        np.testing.assert_array_equal(gw, np.full(weights, pair[1].size if len(weights) == 1 else 1.0))
+
+
+def test_average_returned_counts_a_named_dimension_when_it_runs():
+    x = sd.var("x", ("n", 3))
+    mean, count = sd.average(x, axis=0, returned=True)
+    assert count.shape == (3,) and count.dtype == np.float64
+    for n in (1, 4):
+        values = rng.standard_normal((n, 3))
+        want = np.average(values, axis=0, returned=True)
+        for got in (sd.evaluate([mean, count], {"x": values}), sd.compile([mean, count], inputs=[x])(values)):
+            np.testing.assert_allclose(got[0], want[0], rtol=1e-14)
+            np.testing.assert_array_equal(got[1], want[1])
+
+
 def test_concatenate_with_axis_none_flattens_first():
     a, s = sd.var("a", shape=(2, 3)), sd.var("s")
     e = sd.concatenate([a, s, 2 * a], axis=None)
@@ -1025,6 +1121,94 @@ def test_median_is_the_mean_of_the_middle_values_as_numpys(simplify):
     got = sd.evaluate(sd.median(h, axis=1), {"h": halves.reshape(2, 2)}, simplify=simplify)
     assert got.dtype == np.float16
     np.testing.assert_array_equal(got, np.median(halves.reshape(2, 2), axis=1))
+
+
+def _fd_gradient(f, values: np.ndarray, ct: np.ndarray) -> np.ndarray:
+    """d<ct, f(values)>/d values by central differences, element by element."""
+    out = np.zeros(values.shape)
+    for i in np.ndindex(values.shape):
+        e = np.zeros(values.shape)
+        e[i] = H
+        out[i] = np.sum(ct * (f(values + e) - f(values - e))) / (2 * H)
+    return out
+
+
+# along a named dimension, and along a static axis of an array with a named one elsewhere
+_ALONG_NAMED = {
+    "median": (lambda x: sd.median(x, axis=0), lambda a: np.median(a, axis=0)),
+    "median-keepdims": (lambda x: sd.median(x.T, axis=-1, keepdims=True),
+                        lambda a: np.median(a.T, axis=-1, keepdims=True)),
+    "quantile": (lambda x: sd.quantile(x, [0.0, 0.3, 0.5, 0.75, 1.0], axis=0),
+                 lambda a: np.quantile(a, [0.0, 0.3, 0.5, 0.75, 1.0], axis=0)),
+    "quantile-float32-q": (lambda x: sd.quantile(x, np.float32(0.3), axis=0, method="hazen"),
+                           lambda a: np.quantile(a, np.float32(0.3), axis=0, method="hazen")),
+    "percentile-midpoint": (lambda x: sd.percentile(x, [10, 60], axis=(0,), method="midpoint"),
+                            lambda a: np.percentile(a, [10, 60], axis=(0,), method="midpoint")),
+    "median-static-axis": (lambda x: sd.median(x, axis=1), lambda a: np.median(a, axis=1)),
+    "quantile-static-axis": (lambda x: sd.quantile(x, 0.3, axis=-1, keepdims=True),
+                             lambda a: np.quantile(a, 0.3, axis=-1, keepdims=True)),
+    "trapezoid": (lambda x: sd.trapezoid(x, axis=0), lambda a: np.trapezoid(a, axis=0)),
+    "trapezoid-dx": (lambda x: sd.trapezoid(x.T, dx=0.25), lambda a: np.trapezoid(a.T, dx=0.25)),
+    "trapezoid-x1d": (lambda x: sd.trapezoid(x.T, x[:, 0] ** 3), lambda a: np.trapezoid(a.T, a[:, 0] ** 3)),
+    "trapezoid-x2d": (lambda x: sd.trapezoid(x, sd.exp(x), axis=0),
+                      lambda a: np.trapezoid(a, np.exp(a), axis=0)),
+    "trapezoid-static-axis": (lambda x: sd.trapezoid(x, axis=1), lambda a: np.trapezoid(a, axis=1)),
+    "diff-static-axis": (lambda x: sd.diff(x, 2, axis=1), lambda a: np.diff(a, 2, axis=1)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_ALONG_NAMED))
+def test_order_statistics_and_integrals_along_a_named_dimension_are_numpys(name):
+    """median, quantile, percentile and trapezoid along a named dimension of n values: the
+    positions picked (and the last term of the integral) computed from n when the function runs.
+    Values as NumPy's for several n (evaluated without rewriting to the bit, compiled within the
+    rounding of q's dtype, as rewriting regroups the positions' arithmetic), and gradients
+    against central differences."""
+    build, ref = _ALONG_NAMED[name]
+    x = sd.var("x", ("n", 4))
+    node = build(x)
+    assert ("n" in node.shape) == name.endswith("static-axis")
+    fn = sd.compile(node, inputs=[x])
+    ct = sd.var("ct", node.shape)
+    (g,) = sd.vjp(node, [x], ct)
+    exact = name.startswith(("median", "quantile", "percentile"))  # values picked, not summed
+    for n in (1, 2, 5, 6):
+        values = rng.permutation(4 * n).reshape(n, 4) * 0.1 + rng.uniform(0, 0.01, (n, 4))
+        want = ref(values)
+        got = sd.evaluate(node, {"x": values}, simplify=False)
+        assert got.dtype == want.dtype and got.shape == want.shape, n
+        if exact:
+            np.testing.assert_array_equal(got, want)
+        else:
+            np.testing.assert_allclose(got, want, rtol=1e-14, atol=1e-15)
+        tol = 1e-6 if "float32" in name else 1e-14
+        np.testing.assert_allclose(fn(values), want, rtol=tol, atol=tol)
+        ct_value = rng.standard_normal(want.shape)
+        # keyed by variable: a gradient that does not read x still learns n from it
+        np.testing.assert_allclose(sd.evaluate(g, {x: values, ct: ct_value}), _fd_gradient(ref, values, ct_value),
+                                   rtol=1e-6, atol=1e-7, err_msg=f"n={n}")
+
+
+def test_trapezoid_along_a_named_dimension_of_no_values_or_one_is_zero():
+    y, t = sd.var("y", (2, "n")), sd.var("t", ("n",))
+    node = sd.trapezoid(y, t)
+    for n in (0, 1):
+        values, points = rng.standard_normal((2, n)), rng.standard_normal(n)
+        want = np.trapezoid(values, points)
+        compiled = sd.compile(node, inputs=[y, t])(values, points)
+        for got in (sd.evaluate(node, {"y": values, "t": points}), compiled):
+            np.testing.assert_array_equal(got, want)
+            assert got.dtype == want.dtype and not want.any()
+
+
+def test_an_infinite_last_value_stays_out_of_a_trapezoid_along_a_named_dimension_as_numpys():
+    # the last position has no next value: its term is left out, not 0 * (inf + inf) = nan
+    y = sd.var("y", ("n",))
+    values = np.array([1.0, 2.0, np.inf])
+    np.testing.assert_array_equal(sd.evaluate(sd.trapezoid(y), {"y": values}), np.trapezoid(values))
+    values = np.array([1.0, 2.0, 4.0])
+    g = sd.evaluate(sd.grad(sd.trapezoid(y, dx=2.0), y), {y: values})  # by variable: g reads only n
+    np.testing.assert_array_equal(g, [1.0, 2.0, 1.0])
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])

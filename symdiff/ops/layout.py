@@ -21,10 +21,15 @@ import numpy as np
 
 from ..errors import DTypeError, ShapeError
 from ..ir import Dim, Node, Op, Shape, Type, format_shape
-from .base import _item_source, _scalar_text, as_node, helper, index_int, normalize_axes, normalize_axis
-from .elementwise import not_equal
+from .base import (
+    _item_source, _scalar_text, as_node, dim_size, helper, index_int, normalize_axes, normalize_axis,
+)
+from .elementwise import minimum, not_equal, where
 from .reduce import sum as reduce_sum
-from .shape import array_list, broadcast_to, concatenate, index, reshape, resolve_reshape, take_indices, transpose
+from .shape import (
+    arange, array_list, broadcast_to, concatenate, index, reshape, resolve_reshape, take, take_indices,
+    transpose,
+)
 
 
 def _is_int(v: Any) -> bool:
@@ -634,6 +639,13 @@ def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = 
     if x.ndim == 0:
         raise ShapeError("diff: a 0-d array has no axis to take differences along")
     ax = normalize_axis("diff", axis, x.ndim)
+    if isinstance(x.shape[ax], str) and n:
+        raise NotImplementedError(
+            f"diff: axis {ax} of {format_shape(x.shape)} is the named dimension {x.shape[ax]!r}, and "
+            f"the differences along it have {x.shape[ax]} - {int(n)} elements (and those prepend "
+            "and append add), which a shape cannot name: it holds only ints and dimension names; "
+            f"give {x.shape[ax]!r} a static size, or take the differences along a static axis"
+        )
     parts = []
     for value in (prepend, x, append):
         if value is None:
@@ -654,20 +666,37 @@ def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = 
 
 def trapezoid(y: Any, x: Any = None, dx: Any = 1.0, axis: int = -1) -> Node:
     """The integral of ``y`` along ``axis`` by the trapezoidal rule, at sample points ``x`` (1-d
-    along the axis, or of ``y``'s shape) or spaced ``dx`` apart, as ``np.trapezoid``."""
+    along the axis, or of ``y``'s shape) or spaced ``dx`` apart, as ``np.trapezoid``; also
+    along a named dimension."""
     yv = as_node(y)
     if yv.ndim == 0:
         raise ShapeError("trapezoid: a 0-d array has no axis to integrate along")
     ax = normalize_axis("trapezoid", axis, yv.ndim)
-    if x is None:
+    xv = None if x is None else as_node(x)
+    size = yv.shape[ax]
+    if isinstance(size, str):
+        # y[1:] and y[:-1] would have n - 1 elements, which no shape names: each position
+        # takes its next value instead (the last its own), and the last term is left out
+        i = arange(size)
+        following = minimum(i + 1, dim_size(size) - 1)
+        along = tuple(size if k == ax else 1 for k in range(yv.ndim))
         d: Any = dx
+        if xv is not None:
+            if xv.ndim == 1 and xv.shape != (size,):
+                raise ShapeError(f"trapezoid: x of shape {format_shape(xv.shape)} does not run along "
+                                 f"axis {ax} of y, of shape {format_shape(yv.shape)}")
+            step = take(xv, following, axis=0 if xv.ndim == 1 else ax) - xv
+            d = reshape(step, along) if xv.ndim == 1 else step
+        has_next = reshape(i + 1 < dim_size(size), along)
+        upper = take(yv, following, axis=ax)
+        return reduce_sum(where(has_next, d * (upper + yv) / 2.0, 0.0), axis=ax)
+    if xv is None:
+        d = dx
+    elif xv.ndim == 1:
+        d = diff(xv)
+        d = reshape(d, tuple(d.shape[0] if k == ax else 1 for k in range(yv.ndim)))
     else:
-        xv = as_node(x)
-        if xv.ndim == 1:
-            d = diff(xv)
-            d = reshape(d, tuple(d.shape[0] if k == ax else 1 for k in range(yv.ndim)))
-        else:
-            d = diff(xv, axis=ax)
+        d = diff(xv, axis=ax)
     lead = (slice(None),) * ax
     upper, lower = index(yv, (*lead, slice(1, None))), index(yv, (*lead, slice(None, -1)))
     return reduce_sum(d * (upper + lower) / 2.0, axis=ax)

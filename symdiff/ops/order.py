@@ -4,7 +4,11 @@ The values are sorted along the reduced axes (moved last and flattened into one)
 then the sorted value at a position, or the mix ``(1 - g) * s[i] + g * s[i + 1]`` of two
 neighbours. For constant ``q`` and static sizes the positions and weights are numbers known when
 the graph is built, so the graph is a sort, a gather and at most one mix, and its gradient goes
-to the elements that sit at those positions, through sort's derivative.
+to the elements that sit at those positions, through sort's derivative. Along a named
+dimension (reduced alone) the positions are computed from its size when the function runs, by
+the same arithmetic on a node, and the values taken with an index node: the graph is then a
+sort, two gathers and a mix, whose weights are nodes too. A named dimension empty when the
+function runs raises IndexError there (as NumPy's quantile; NumPy's median gives nan).
 
 Each of NumPy's methods (Hyndman and Fan's nine definitions and NumPy's four discrete ones)
 is the position it picks for ``n`` sorted values: :func:`positions`.
@@ -19,7 +23,7 @@ import numpy as np
 
 from ..errors import DTypeError, ShapeError
 from ..ir import Node, format_shape
-from .base import _holds_node, as_node, const, no_out, normalize_axes
+from .base import _holds_node, as_node, const, dim_size, no_out, normalize_axes
 from .elementwise import astype, isnan, where
 from .layout import moveaxis
 from .reduce import _keepdims, mean
@@ -42,9 +46,14 @@ METHODS = ("inverted_cdf", "averaged_inverted_cdf", "closest_observation",
            *_CONTINUOUS, "lower", "higher", "midpoint", "nearest")
 
 
-def positions(method: str, n: int, q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def positions(method: str, n: Any, q: np.ndarray) -> tuple[Any, Any, Any]:
     """For ``n`` sorted values and quantiles ``q`` in [0, 1]: the positions ``lo`` and
-    ``hi = lo + 1`` (clipped to the last) and the weight ``g`` of ``hi`` in the result."""
+    ``hi = lo + 1`` (clipped to the last) and the weight ``g`` of ``hi`` in the result.
+
+    ``n`` is an int, and the results are arrays; or the size of a named dimension as a node in
+    ``q``'s dtype (a Python int is weak, as in NumPy: its products with ``q`` round in ``q``'s
+    dtype), and the results are nodes, built by NumPy's functions, which build symdiff's on
+    nodes (``g`` stays an array of zeros for the methods that pick one value)."""
     nq = n * q
     g = np.zeros(q.shape)
     if method == "linear":
@@ -72,7 +81,7 @@ def positions(method: str, n: int, q: np.ndarray) -> tuple[np.ndarray, np.ndarra
         j = np.floor(nq - 0.5)
         lo = np.where((nq - 0.5 == j) & (j % 2 == 0), j - 1, j)
     lo = np.clip(lo, 0, n - 1).astype(np.int64)
-    return lo, np.minimum(lo + 1, n - 1), g
+    return lo, np.minimum(lo + 1, n - 1).astype(np.int64), g
 
 
 def _index_dtype(method: str, q: np.dtype) -> np.dtype:
@@ -144,42 +153,61 @@ def _quantile(op_name: str, a: Any, q: Any, axis: Any, method: str, keepdims: An
     axes = normalize_axes(op_name, axis, x.ndim, lists=True)
     reduced = [x.shape[k] for k in axes]
     named = [d for d in reduced if isinstance(d, str)]
+    n: int | str = math.prod(d for d in reduced if isinstance(d, int))
     if named:
-        raise NotImplementedError(
-            f"{op_name}: the named dimension {named[0]!r} is reduced, and the positions of the "
-            "values picked depend on its size; give it a static size"
-        )
-    n = math.prod(reduced)  # type: ignore[arg-type]
-    if n == 0 and mean_of_two:
+        # the values are sorted along one axis: that of the named dimension alone (others of
+        # size 1 aside), whose size the positions are computed from when the function runs
+        if len(named) > 1 or n != 1:
+            raise NotImplementedError(
+                f"{op_name}: axes {tuple(axes)} of {format_shape(x.shape)} would be sorted as one "
+                f"axis of {' * '.join(map(str, reduced))} values, and a shape holds only ints and "
+                f"dimension names, not arithmetic on them; take the {op_name} along the axis of "
+                f"{named[0]!r} alone, or give {' and '.join(map(repr, named))} a static size"
+            )
+        n = named[0]
+    elif n == 0 and mean_of_two:
         # np.median is the mean of the middle values, here of none: nan in mean's dtype, with
         # NumPy's RuntimeWarning (0 / 0) when it runs
         return mean(x, axes, keep)
-    if n == 0:  # NumPy's quantile indexes the last value, and raises IndexError
+    elif n == 0:  # NumPy's quantile indexes the last value, and raises IndexError
         raise ShapeError(f"{op_name}: the axes {tuple(axes)} of {format_shape(x.shape)} hold no "
                          f"values, and the {op_name} of no values is not defined")
     rest = [k for k in range(x.ndim) if k not in axes]
     flat = reshape(transpose(x, [*rest, *axes]), (*(x.shape[k] for k in rest), n))
     s = sort(flat, axis=-1)
-    lo, hi, g = positions(method, n, qs / scale)
-    if qs.ndim == 0:
-        lo, hi = int(lo), int(hi)
+    q01 = qs / scale
+    if isinstance(n, str):  # positions computed when the function runs, in q's dtype
+        lo, hi, g = positions(method, astype(dim_size(n), q01.dtype), q01)
+    else:
+        lo, hi, g = positions(method, n, q01)
+        if qs.ndim == 0:
+            lo, hi = int(lo), int(hi)
+    known = not isinstance(g, Node)  # g numbers (else a node, computed when the function runs)
     low = take(s, lo, axis=-1)  # the reduced axis gone, q's axes last
-    high = take(s, hi, axis=-1) if np.any(g) else low
-    if not np.any(g):
+    if known and not np.any(g):
         result = low
-    elif mean_of_two:  # g is 0.5: an even count's two middle values
+    elif mean_of_two:  # g is 0.5 for an even count: its two middle values
         wide = np.result_type(out, np.float32)  # np.mean's accumulator
-        result = astype((astype(low, wide) + astype(high, wide)) / 2, out)
+        result = astype((astype(low, wide) + astype(take(s, hi, axis=-1), wide)) / 2, out)
+        if not known:  # an odd count: the middle value itself (low + low may overflow)
+            result = where(g > 0, result, astype(low, out))
     else:
         # as NumPy's mix: the difference in the values' own dtype (float16 rounds it, an
         # integer one wraps around), then the rest in the result's
+        high = take(s, hi, axis=-1)
         d = astype(high - low, out)
         low, high = astype(low, out), astype(high, out)
+
+        def weight(w: Any) -> Node:
+            return const(w.astype(out)) if known else astype(w, out)
+
         upper = g >= 0.5  # from the nearer end, so that g = 1 gives s[hi]
-        near_low = low + d * const(np.where(upper, 0, g).astype(out))
-        near_high = high - d * const(np.where(upper, 1 - g, 0).astype(out))
-        result = near_high if np.all(upper) else near_low if not np.any(upper) else where(
-            const(upper), near_high, near_low)
+        near_low = low + d * weight(np.where(upper, 0, g))
+        near_high = high - d * weight(np.where(upper, 1 - g, 0))
+        if known and (np.all(upper) or not np.any(upper)):
+            result = near_high if np.all(upper) else near_low
+        else:
+            result = where(upper, near_high, near_low)
     result = astype(result, out)  # a value picked, in the result's dtype (bool kept bool)
     if x.dtype.kind == "f":  # a nan anywhere in a slice makes its quantiles nan, as NumPy's
         last = reshape(take(s, -1, axis=-1), (*(x.shape[k] for k in rest), *(1,) * qs.ndim))

@@ -13,8 +13,8 @@ import numpy as np
 from ..ir import Dim, Node, Op, Shape, Type, format_shape
 from ..errors import DTypeError, ShapeError
 from .base import (
-    as_node, dim_size, dtype_by_running, helper, index_int, lone_axis_of_0d, no_out,
-    normalize_axes, numeric_dtype,
+    as_node, broadcast_shapes, dim_size, dtype_by_running, helper, index_int, lone_axis_of_0d,
+    no_out, normalize_axes, numeric_dtype,
 )
 from .elementwise import astype, equal, exp, exp_float, maximum, minimum, sqrt, where
 from .numeric import conj, real
@@ -233,6 +233,24 @@ def _reduce(cls: type[Reduction], x: Any, axis: Any, keepdims: bool) -> Node:
 _where = where  # ``where`` is also an argument of the reductions, as in NumPy
 
 
+def reduction_mask(name: str, mask: Any, x: Node) -> Node | None:
+    """NumPy's ``where=`` of a reduction over ``x``: None where it selects every element (None,
+    or True, the default of NumPy's methods), else a boolean mask broadcast to ``x``'s shape
+    (the mask broadcasts against the input, never the input against it)."""
+    if mask is None or (isinstance(mask, (bool, np.bool_)) and mask):
+        return None
+    m = as_node(mask)
+    if m.dtype != np.bool_:
+        raise DTypeError(f"{name}: where must be a boolean mask, got {m.dtype}")
+    try:
+        if broadcast_shapes(name, m.shape, x.shape) == x.shape:
+            return broadcast_to(m, x.shape)
+    except ShapeError:
+        pass
+    raise ShapeError(f"{name}: where of shape {format_shape(m.shape)} does not broadcast to the "
+                     f"input's shape {format_shape(x.shape)}")
+
+
 def _reduce_with(cls: type[Reduction], x: Any, axis: Any, keepdims: bool, dtype: Any, out: Any,
                  initial: Any, mask: Any, identity: float | None) -> Node:
     """NumPy's reduction arguments around the plain reduction: ``dtype`` converts first and is
@@ -253,10 +271,8 @@ def _reduce_with_elements(cls: type[Reduction], x: Any, axis: Any, keepdims: boo
     x = as_node(x)
     if dtype is not None:
         x = astype(x, numeric_dtype(dtype, name))
-    if mask is not None:
-        m = as_node(mask)
-        if m.dtype != np.bool_:
-            raise DTypeError(f"{name}: where must be a boolean mask, got {m.dtype}")
+    m = reduction_mask(name, mask, x)
+    if m is not None:
         if identity is None and initial is None:
             raise ValueError(f"{name}: where= needs initial=, the value of a reduction of no elements")
         if identity is not None:
@@ -360,26 +376,27 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Node:
 
 def any(a: Any, axis: Any = None, keepdims: bool = False, *, out: Any = None,  # noqa: A001
         where: Any = None) -> Node:
-    """Whether any element is nonzero (true) over ``axis``: ``sd.any(x > 0, axis=1)``; ``out``
-    and ``where`` are not supported (NotImplementedError)."""
+    """Whether any element is nonzero (true) over ``axis``: ``sd.any(x > 0, axis=1)``;
+    ``where`` as NumPy's (only the elements where it is true count: none gives False)."""
     no_out("any", out)
-    _unsupported("any", where=where)
-    return _logical(Any_, a, axis, keepdims)
+    return _logical(Any_, a, axis, keepdims, where)
 
 
 def all(a: Any, axis: Any = None, keepdims: bool = False, *, out: Any = None,  # noqa: A001
         where: Any = None) -> Node:
-    """Whether every element is nonzero (true) over ``axis``: ``sd.all(x > 0, axis=1)``; ``out``
-    and ``where`` are not supported (NotImplementedError)."""
+    """Whether every element is nonzero (true) over ``axis``: ``sd.all(x > 0, axis=1)``;
+    ``where`` as NumPy's (only the elements where it is true count: none gives True)."""
     no_out("all", out)
-    _unsupported("all", where=where)
-    return _logical(All, a, axis, keepdims)
+    return _logical(All, a, axis, keepdims, where)
 
 
-def _logical(cls: type[Reduction], x: Any, axis: Any, keepdims: bool) -> Node:
+def _logical(cls: type[Reduction], x: Any, axis: Any, keepdims: bool, where: Any = None) -> Node:
     keepdims = _keepdims(cls.name, keepdims)
     x = as_node(x)
     axes = _reduced_axes(cls.name, axis, x.ndim)
+    m = reduction_mask(cls.name, where, x)
+    if m is not None:  # an element left out is the reduction's identity: False for any, True for all
+        x = _where(m, astype(x, np.bool_), cls is All)
     if not axes and not keepdims and x.dtype == np.bool_:
         return x
     return Node(cls(axes, bool(keepdims)), (x,))  # over no axes, still the cast to bool
@@ -425,10 +442,8 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False, *, dtype: Any = None,
     work = np.dtype(np.float32) if out_dtype == np.float16 else out_dtype
     if x.dtype == np.float16:
         x = astype(x, work)
-    if where is not None:
-        m = broadcast_to(as_node(where), x.shape)
-        if m.dtype != np.bool_:
-            raise DTypeError(f"mean: where must be a boolean mask, got {m.dtype}")
+    m = reduction_mask("mean", where, x)
+    if m is not None:
         total = sum(x, axes, keepdims, where=m, **x_dtype)
         return astype(astype(total, work) / astype(sum(m, axes, keepdims), work), out_dtype)
     total = sum(x, axes, keepdims, **x_dtype)
@@ -461,11 +476,8 @@ _mean = mean  # the name ``mean`` is also an argument of variance and std, as in
 
 
 def _unsupported(fn: str, **given: Any) -> None:
-    """Refuse the arguments given a value other than their default (None; ``where=True``,
-    NumPy's default of the methods, selects every element and asks for nothing)."""
+    """Refuse the arguments given a value other than their default, None."""
     for name, value in given.items():
-        if name == "where" and isinstance(value, (bool, np.bool_)) and value:
-            continue
         if value is not None:
             raise NotImplementedError(f"{fn}: the argument {name!r} is not supported (got {value!r})")
 
@@ -477,8 +489,9 @@ def variance(x: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof:
     ``sd.variance(x, axis=0, ddof=1)`` (also ``x.var(...)``; ``sd.var`` declares variables).
 
     ``correction`` is the array API's name for ``ddof`` and ``mean`` a mean already computed
-    (with ``keepdims=True``), as in NumPy 2. Integer inputs give float64. ``dtype``, ``out`` and
-    ``where`` are not supported and raise NotImplementedError."""
+    (with ``keepdims=True``), as in NumPy 2; ``where`` a boolean mask of the elements taken (a
+    slice of none has variance nan, as in NumPy). Integer inputs give float64. ``dtype`` and
+    ``out`` are not supported and raise NotImplementedError."""
     return _variance("variance", x, axis, dtype, out, ddof, keepdims, where, mean, correction)
 
 
@@ -486,7 +499,7 @@ def _variance(name: str, x: Any, axis: Any, dtype: Any, out: Any, ddof: Any, kee
               where: Any, mean: Any, correction: Any) -> Node:
     """``variance``, its errors naming ``name``: the function the user called."""
     no_out(name, out)
-    _unsupported(name, dtype=dtype, where=where)
+    _unsupported(name, dtype=dtype)
     keepdims = _keepdims(name, keepdims)
     x = as_node(x)
     if correction is not None:
@@ -498,6 +511,7 @@ def _variance(name: str, x: Any, axis: Any, dtype: Any, out: Any, ddof: Any, kee
     axes = normalize_axes(name, axis, x.ndim)
     if x.dtype.kind not in "fc":
         x = astype(x, np.float64)
+    mask = reduction_mask(name, where, x)
     if mean is not None:
         mean = as_node(mean, like=x)
         kept = tuple(1 if k in axes else d for k, d in enumerate(x.shape))
@@ -506,16 +520,21 @@ def _variance(name: str, x: Any, axis: Any, dtype: Any, out: Any, ddof: Any, kee
                 f"{name}: mean has shape {format_shape(mean.shape)}; it must be the mean with "
                 f"keepdims=True, of shape {format_shape(kept)}"
             )
-    d = x - (_mean(x, axes, keepdims=True) if mean is None else mean)
+    # with a mask, the mean, the sum of squares and the count all take its elements only (a
+    # slice of none: 0 / 0, nan, as NumPy's)
+    d = x - (_mean(x, axes, keepdims=True, where=mask) if mean is None else mean)
     if d.dtype.kind == "c":  # |d|**2 as NumPy takes it, real(d * conj(d)): a real variance
-        total = sum(real(d * conj(d)), axes, keepdims)
+        total = sum(real(d * conj(d)), axes, keepdims, where=mask)
     else:
-        total = sum(d ** 2, axes, keepdims)
-    n = count(x, axes)
+        total = sum(d ** 2, axes, keepdims, where=mask)
+    n = count(x, axes) if mask is None else sum(mask, axes, keepdims)
     if n.op.name == "const":
         dof = builtins.max(float(n.op.value) - float(ddof), 0.0)  # type: ignore[attr-defined]
         return total / dof if dof != 1 else total
-    return total / maximum(astype(n, total.dtype) - float(ddof), 0)
+    dof = astype(n, total.dtype)
+    if ddof:  # NumPy's max(N - ddof, 0)
+        dof = maximum(dof - float(ddof), 0) if ddof > 0 else dof - float(ddof)
+    return total / dof
 
 
 def std(x: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: Any = 0,
@@ -527,21 +546,22 @@ def std(x: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: Any 
 
 
 def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = False, *,
-            keepdims: bool = False) -> Node:
+            keepdims: bool = False) -> Node | tuple[Node, Node]:
     """NumPy's ``average``: ``sum(a * w) / sum(w)`` over ``axis``: ``sd.average(x, weights=w)``.
 
     ``weights`` has the shape of ``a``, or is 1-D along a single ``axis``; without weights it is
-    ``mean``. ``returned=True`` is not supported (NotImplementedError); a zero weight sum gives
-    inf or nan rather than NumPy's ZeroDivisionError."""
-    if returned:
-        raise NotImplementedError("average: the argument 'returned' is not supported; "
-                                  "compute the weight sum with sd.sum(weights, axis)")
+    ``mean``. ``returned=True`` gives the pair ``(average, sum of weights)``, the sum (the count
+    of elements without weights) broadcast to the average's shape and in its dtype, as NumPy's.
+    A zero weight sum gives inf or nan rather than NumPy's ZeroDivisionError."""
     # checked here, not by the mean or sum it is built from, so that errors say average
     keepdims = _keepdims("average", keepdims, positional=False)
     a = as_node(a)
     axes = normalize_axes("average", axis, a.ndim, lists=True)
     if weights is None:
-        return _mean(a, axes, keepdims)
+        avg = _mean(a, axes, keepdims)
+        if not returned:
+            return avg
+        return avg, broadcast_to(astype(count(a, axes), avg.dtype), avg.shape)
     w = as_node(weights, like=a)
     if a.dtype.kind in "iub":
         dt = np.result_type(a.dtype, w.dtype, np.float64)
@@ -561,4 +581,6 @@ def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = Fals
             )
         w = reshape(w, tuple(a.shape[k] if k in axes else 1 for k in range(a.ndim)))
     # a reshaped w broadcasts against the result; its sum over the axes is the normalizer
-    return sum(a * w, axes, keepdims) / sum(w, axes, keepdims)
+    total = sum(w, axes, keepdims)
+    avg = sum(a * w, axes, keepdims) / total
+    return (avg, broadcast_to(total, avg.shape)) if returned else avg
