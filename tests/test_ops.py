@@ -422,6 +422,37 @@ def test_triangle_read_by_cholesky_and_eigh_gets_the_whole_gradient():
     assert np.all(np.tril(g, -1) == 0) and np.any(np.triu(g, 1) != 0)
 
 
+@pytest.mark.parametrize("build", [
+    sd.linalg.cholesky, lambda t: sd.linalg.cholesky(t, upper=True), sd.linalg.eigvalsh,
+    lambda t: sd.linalg.eigvalsh(t, "U"), lambda t: sd.linalg.eigh(t)[0], lambda t: sd.linalg.eigh(t)[1],
+    lambda t: sd.linalg.eigh(t, "U")[1],
+], ids=["cholesky", "cholesky-upper", "eigvalsh", "eigvalsh-upper", "eigh-values", "eigh-vectors",
+        "eigh-vectors-upper"])
+def test_triangle_read_derivatives_take_a_named_matrix_size(build):
+    # the masks onto the read triangle (and eigh's identity) are built for a size named 'n',
+    # so first and second derivatives are those of the same graph over a static size
+    q, _ = np.linalg.qr(rng.standard_normal((2, 4, 4)))
+    a = np.einsum("...ij,j,...kj->...ik", q, [1.0, 2.0, 3.5, 5.0], q)  # symmetric, both triangles read alike
+    u = rng.standard_normal(a.shape)
+    named, static = sd.var("A", ("b", "n", "n")), sd.var("A", a.shape)
+    results = []
+    for x in (named, static):
+        y = sd.sum(sd.sin(build(x)))
+        results.append((sd.grad(y, x), sd.hvp(y, x, sd.var("U", x.shape))))
+    (g_n, h_n), (g_s, h_s) = results
+    got = sd.evaluate([g_n, h_n], {"A": a, "U": u})
+    want = sd.evaluate([g_s, h_s], {"A": a, "U": u})
+    for gv, wv in zip(got, want):
+        np.testing.assert_allclose(gv, wv, rtol=1e-12, atol=1e-12)
+    compiled = sd.compile([g_n, h_n], inputs=[named, sd.var("U", named.shape)])(a, u)
+    for cv, gv in zip(compiled, got):
+        np.testing.assert_allclose(cv, gv, rtol=1e-12, atol=1e-12)
+    # and the second derivative against central differences of the first
+    step = 1e-6
+    up, down = (sd.evaluate(g_s, {"A": a + s * u}) for s in (step, -step))
+    np.testing.assert_allclose(got[1], (up - down) / (2 * step), rtol=1e-5, atol=1e-6)
+
+
 def test_repeated_eigenvalues():
     """Eigenvalue derivatives stay finite where eigenvalues repeat; eigenvector derivatives do
     not exist there (the eigenvectors are not unique) and come out inf or nan."""

@@ -13,6 +13,7 @@ import numpy as np
 from ..errors import DTypeError, ShapeError
 from ..ir import Dim, Node, Op, Type, format_shape
 from .base import Part, as_node, broadcast_shapes, const, no_out
+from .diagonals import tril, triu
 from .products import dot
 from .shape import broadcast_to, expand_dims, reshape, swapaxes
 
@@ -56,18 +57,14 @@ def _static_n(op_name: str, x: Node) -> int:
     return n
 
 
-def _triangle_mask(n: int, uplo: str, dtype: np.dtype) -> Node:
-    """Weights taking the gradient of a symmetric function of the matrix a triangle describes
-    to that triangle: 1 on the diagonal's share, and (G + G^T) is weighed by this mask."""
-    tri = np.tril(np.ones((n, n))) if uplo == "L" else np.triu(np.ones((n, n)))
-    return const((tri - 0.5 * np.eye(n)).astype(dtype))
-
-
 def _from_triangle(g_sym: Node, x: Node, uplo: str) -> Node:
     """The gradient with respect to the entries of the read triangle of ``x``, given the
-    gradient ``g_sym`` of the same function of a free matrix at the symmetric one."""
-    n = _static_n("the triangle-read matrix", x)
-    return (g_sym + _mT(g_sym)) * _triangle_mask(n, uplo, g_sym.dtype)
+    gradient ``g_sym`` of the same function of a free matrix at the symmetric one: an entry off
+    the diagonal stands for two of the symmetric matrix, so it gets both their shares (G + G^T),
+    a diagonal one its own. Masks by ``tril``/``triu``, so a named matrix size serves as well."""
+    if uplo == "L":
+        return tril(g_sym) + tril(_mT(g_sym), -1)
+    return triu(g_sym) + triu(_mT(g_sym), 1)
 
 
 class _MatrixOp(Op):
