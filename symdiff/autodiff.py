@@ -33,6 +33,7 @@ from .ops.elementwise import (
 )
 from .ops.diagonals import Diagonal, DiagonalEmbed, Tril, Triu
 from .ops.layout import Flip, Roll, roll
+from .ops.matrix import Det, DetDerivative
 from .ops.nn import LogSoftmax, Softmax
 from .ops.products import Einsum, MatMul
 from .ops.reduce import Reduction, Sum
@@ -608,6 +609,9 @@ _BATCHED_RULES: dict[type[Op], Any] = {
     IndexAdd: _batched_index_add,
     Concatenate: lambda node, g, batch: split_along(
         g, [x.shape[node.op.axis] for x in node.inputs], node.op.axis + 1),
+    # their rules broadcast the cotangent against the matrices' batch axes
+    Det: lambda node, g, batch: node.op.vjp(g, node, *node.inputs),
+    DetDerivative: lambda node, g, batch: node.op.vjp(g, node, *node.inputs),
 }
 
 

@@ -12,6 +12,7 @@ computes the same thing with NumPy on the arrays.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -806,6 +807,72 @@ for _shape in [(2, 2), (3, 3), (2, 3, 3)]:
     good("linalg.slogdet", invertible(*_shape), call=lambda a: sd.linalg.slogdet(a)[1],
          ref=lambda a: np.linalg.slogdet(a)[1], id="logabsdet")
 good("linalg.det", -invertible(3, 3), ref=np.linalg.det, id="negative")
+
+
+def cofactor_matrix(a: np.ndarray) -> np.ndarray:
+    """The cofactor matrix by its definition, signed minors (np.linalg.det of each submatrix):
+    defined at singular matrices too."""
+    n = a.shape[-1]
+    out = np.empty(a.shape, np.result_type(a, 1.0))
+    for i, j in itertools.product(range(n), repeat=2):
+        minor = np.delete(np.delete(a, i, axis=-2), j, axis=-1)
+        out[..., i, j] = (-1) ** (i + j) * np.linalg.det(minor)
+    return out
+
+
+def det_derivative_reference(a: np.ndarray, *directions: np.ndarray) -> np.ndarray:
+    """The gradient of det's derivative along ``directions``: det is linear in each row, so its
+    derivative is a sum over distinct rows of determinants with those rows replaced."""
+    a, *directions = np.broadcast_arrays(a, *directions)
+    total = np.zeros(a.shape, np.result_type(a, *directions, 1.0))
+    for rows in itertools.permutations(range(a.shape[-1]), len(directions)):
+        m = a.astype(total.dtype)
+        for r, x in zip(rows, directions):
+            m[..., r, :] = x[..., r, :]
+        c = cofactor_matrix(m)
+        c[..., list(rows), :] = 0
+        total += c
+    return total
+
+
+def of_rank(rank: int, *shape: int) -> np.ndarray:
+    """Square matrices of the given rank (products of n x rank and rank x n factors)."""
+    n = shape[-1]
+    return normal(*shape[:-1], rank) @ normal(*shape[:-2], rank, n)
+
+
+# det's gradient is the cofactor matrix, which singular matrices have too (det(A) inv(A)^T has
+# none): rank n - 1, where it is a rank-one matrix, and rank n - 2, where it is zero but not its
+# derivative, as the second derivatives (checked against differences of the gradient) show
+for _rank, _shape in [(2, (3, 3)), (1, (3, 3)), (3, (4, 4)), (2, (4, 4)), (2, (2, 3, 3)), (0, (2, 2))]:
+    good("linalg.det", of_rank(_rank, *_shape), ref=np.linalg.det,
+         id=f"rank{_rank}-{'x'.join(map(str, _shape))}")
+good("linalg.det", np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]]), ref=np.linalg.det,
+     id="singular-rows")
+good("linalg.det", invertible(3, 3) + 1j * normal(3, 3) * 0.1, ref=np.linalg.det, grad=False, id="complex")
+for _shape, _rank in [((1, 1), 1), ((2, 2), 2), ((3, 3), 3), ((2, 3, 3), 3), ((3, 3), 2), ((4, 4), 2),
+                      ((3, 3), 0)]:
+    good("linalg.det_derivative", of_rank(_rank, *_shape), ref=det_derivative_reference,
+         id=f"rank{_rank}-{'x'.join(map(str, _shape))}")
+    good("linalg.det_derivative", of_rank(_rank, *_shape), normal(*_shape), ref=det_derivative_reference,
+         id=f"one-direction-rank{_rank}-{'x'.join(map(str, _shape))}")
+for _rank in (4, 3, 2):
+    good("linalg.det_derivative", of_rank(_rank, 4, 4), normal(4, 4), normal(2, 4, 4),
+         ref=det_derivative_reference, id=f"two-directions-rank{_rank}")
+good("linalg.det_derivative", invertible(3, 3), normal(3, 3), normal(3, 3), normal(3, 3),
+     ref=det_derivative_reference, id="three-directions")
+# det of a 2 x 2 matrix has no third derivative: this one's gradient by a is zero
+good("linalg.det_derivative", invertible(2, 2), normal(2, 2), normal(2, 2), ref=det_derivative_reference,
+     id="past-n")
+good("linalg.det_derivative", np.array([[1, 2], [3, 4]]), ref=det_derivative_reference, grad=False, id="int")
+good("linalg.det_derivative", invertible(3, 3) + 1j * normal(3, 3), normal(3, 3), ref=det_derivative_reference,
+     grad=False, id="complex")
+good("linalg.det_derivative", np.zeros((0, 0)), ref=det_derivative_reference, grad=False, id="empty")
+bad("linalg.det_derivative", lambda: sd.linalg.det_derivative(v("a", 3, 3), v("x", 3, 2)), sd.ShapeError,
+    r"^linalg.det_derivative: direction 0 of shape \(3, 2\) is not a matrix \(or stack of them\) of the "
+    r"shape of a, \(3, 3\)$", id="direction")
+bad("linalg.det_derivative", lambda: sd.linalg.det_derivative(v("a", 2, 3, 3), v("x", 4, 3, 3)), sd.ShapeError,
+    r"^linalg.det_derivative: shapes \(2,\) and \(4,\) do not broadcast", id="batch")
 good("linalg.inv", np.array([[2, 1], [1, 3]]), ref=np.linalg.inv, id="int")
 for _n in (0, 1, 3, 4, -2):
     good("linalg.matrix_power", invertible(3, 3) / 2, _n, ref=np.linalg.matrix_power, id=f"n{_n}",
@@ -828,15 +895,15 @@ good("linalg.slogdet", -invertible(3, 3), call=lambda a: sd.linalg.slogdet(a).lo
 good("linalg.slogdet", invertible(2, 3, 3) * np.array([1.0, -1.0])[:, None, None],
      call=lambda a: sd.linalg.slogdet(a).sign, ref=lambda a: np.linalg.slogdet(a).sign,
      zero_grad=True, id="sign")
-for _name in ("inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh"):
+for _name in ("inv", "det", "det_derivative", "slogdet", "cholesky", "eigh", "eigvalsh"):
     bad(f"linalg.{_name}", lambda f=sd.FUNCTIONS[f"linalg.{_name}"]: f(v("a", 2, 3)), sd.ShapeError,
         rf"^linalg.{_name}: expected a square matrix or a stack of "
         r"them, shape \(\.\.\., n, n\); got shape \(2, 3\)", id="not-square")
 bad("linalg.inv", lambda: sd.linalg.inv(v("a", 3)), sd.ShapeError, r"linalg.inv: .*got shape \(3,\)",
     id="vector")
 # NumPy's linalg (LAPACK) has no float16 routines: refused when built, not at evaluation
-for _name in ("inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "svd", "svdvals", "qr", "pinv",
-              "solve", "lstsq"):
+for _name in ("inv", "det", "det_derivative", "slogdet", "cholesky", "eigh", "eigvalsh", "svd", "svdvals",
+              "qr", "pinv", "solve", "lstsq"):
     bad(f"linalg.{_name}", lambda f=sd.FUNCTIONS[f"linalg.{_name}"], n=_name: (
         f(v("a", 3, 3, dtype="float16"), *([v("b", 3, dtype="float16")] if n in ("solve", "lstsq") else []))),
         sd.DTypeError, rf"^linalg\.{_name}: float16 matrices are not supported by NumPy's linalg; convert "

@@ -269,6 +269,8 @@ OPS.update({
     "diagonal_embed": (lambda v: sd.diagonal_embed(v[:3], (3, 4), offset=1)
                        + sd.diagonal_embed(v[1:], (3, 4), axis1=1, axis2=0), [V]),
     "sinc_derivative": (lambda a: sd.sinc_derivative(a, 1) + sd.sinc_derivative(a * 0.5, 3), [A]),
+    "linalg.det_derivative": (lambda s: sd.linalg.det_derivative(s) + sd.linalg.det_derivative(s * 0.0, s[0])
+                              + sd.linalg.det_derivative(s, s[::-1], sd.swapaxes(s, -1, -2)), [S]),
 })
 
 

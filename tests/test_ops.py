@@ -5,18 +5,20 @@ Then the conventions at non-smooth points, which finite differences cannot see."
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 
 import numpy as np
 import pytest
+import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 import symdiff as sd
 from symdiff.ops import ALIASES
-from op_table import FAILURES, SAMPLES, SUGAR_ONLY, Sample, idfn
+from op_table import FAILURES, SAMPLES, SUGAR_ONLY, Sample, cofactor_matrix, idfn
 
 H = 1e-6  # central differences in float64: truncation ~H**2, rounding ~1e-16/H
 rng = np.random.default_rng(7)
@@ -422,6 +424,37 @@ def test_triangle_read_by_cholesky_and_eigh_gets_the_whole_gradient():
     assert np.all(np.tril(g, -1) == 0) and np.any(np.triu(g, 1) != 0)
 
 
+@pytest.mark.parametrize("build", [
+    sd.linalg.cholesky, lambda t: sd.linalg.cholesky(t, upper=True), sd.linalg.eigvalsh,
+    lambda t: sd.linalg.eigvalsh(t, "U"), lambda t: sd.linalg.eigh(t)[0], lambda t: sd.linalg.eigh(t)[1],
+    lambda t: sd.linalg.eigh(t, "U")[1],
+], ids=["cholesky", "cholesky-upper", "eigvalsh", "eigvalsh-upper", "eigh-values", "eigh-vectors",
+        "eigh-vectors-upper"])
+def test_triangle_read_derivatives_take_a_named_matrix_size(build):
+    # the masks onto the read triangle (and eigh's identity) are built for a size named 'n',
+    # so first and second derivatives are those of the same graph over a static size
+    q, _ = np.linalg.qr(rng.standard_normal((2, 4, 4)))
+    a = np.einsum("...ij,j,...kj->...ik", q, [1.0, 2.0, 3.5, 5.0], q)  # symmetric, both triangles read alike
+    u = rng.standard_normal(a.shape)
+    named, static = sd.var("A", ("b", "n", "n")), sd.var("A", a.shape)
+    results = []
+    for x in (named, static):
+        y = sd.sum(sd.sin(build(x)))
+        results.append((sd.grad(y, x), sd.hvp(y, x, sd.var("U", x.shape))))
+    (g_n, h_n), (g_s, h_s) = results
+    got = sd.evaluate([g_n, h_n], {"A": a, "U": u})
+    want = sd.evaluate([g_s, h_s], {"A": a, "U": u})
+    for gv, wv in zip(got, want):
+        np.testing.assert_allclose(gv, wv, rtol=1e-12, atol=1e-12)
+    compiled = sd.compile([g_n, h_n], inputs=[named, sd.var("U", named.shape)])(a, u)
+    for cv, gv in zip(compiled, got):
+        np.testing.assert_allclose(cv, gv, rtol=1e-12, atol=1e-12)
+    # and the second derivative against central differences of the first
+    step = 1e-6
+    up, down = (sd.evaluate(g_s, {"A": a + s * u}) for s in (step, -step))
+    np.testing.assert_allclose(got[1], (up - down) / (2 * step), rtol=1e-5, atol=1e-6)
+
+
 def test_repeated_eigenvalues():
     """Eigenvalue derivatives stay finite where eigenvalues repeat; eigenvector derivatives do
     not exist there (the eigenvectors are not unique) and come out inf or nan."""
@@ -555,6 +588,109 @@ def test_det_gradient_is_the_cofactor_matrix_and_slogdet_sign_has_none():
     a = np.array([[2.0, 1.0], [0.5, -3.0]])
     np.testing.assert_allclose(_grad_at(sd.linalg.det, a, (2, 2)), [[-3.0, -0.5], [-1.0, 2.0]])
     np.testing.assert_array_equal(_grad_at(lambda t: sd.linalg.slogdet(t)[0], a, (2, 2)), np.zeros((2, 2)))
+
+
+def _of_rank(rank: int, n: int, *batch: int, dtype: str = "float64") -> np.ndarray:
+    return (rng.standard_normal((*batch, n, rank)) @ rng.standard_normal((*batch, rank, n))).astype(dtype)
+
+
+def test_det_gradient_at_singular_matrices_is_their_cofactor_matrix():
+    # det(A) inv(A)^T, the gradient's old form, raised LinAlgError here; the cofactor matrix is
+    # finite for every matrix: of rank one at rank n - 1, zero at rank n - 2 and below
+    A = sd.var("A", (3, 3))
+    g = sd.grad(sd.linalg.det(A), A)
+    a = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]])
+    exact = np.array(sympy.Matrix(a.astype(int).tolist()).adjugate().T, dtype=float)
+    np.testing.assert_allclose(exact, [[4, 4, -4], [-2, -2, 2], [0, 0, 0]])
+    got = sd.evaluate(g, {"A": a})
+    np.testing.assert_allclose(got, exact, atol=1e-13)
+    np.testing.assert_array_equal(sd.compile(g, inputs=[A])(a), got)
+    for rank, want_rank in [(2, 1), (1, 0), (0, 0)]:
+        m = _of_rank(rank, 3)
+        got = sd.evaluate(g, {"A": m})
+        np.testing.assert_allclose(got, cofactor_matrix(m), atol=1e-12)
+        assert np.linalg.matrix_rank(got, tol=1e-9) == want_rank
+    # a stack of them, with the invertible ones still det(A) inv(A)^T
+    B = sd.var("B", (4, 3, 3))
+    b = np.stack([_of_rank(3, 3), _of_rank(2, 3), _of_rank(1, 3), np.zeros((3, 3))])
+    got = sd.evaluate(sd.grad(sd.sum(sd.linalg.det(B) * np.arange(1.0, 5.0)), B), {"B": b})
+    np.testing.assert_allclose(got, cofactor_matrix(b) * np.arange(1.0, 5.0)[:, None, None], atol=1e-12)
+    np.testing.assert_allclose(got[0], np.linalg.det(b[0]) * np.linalg.inv(b[0]).T, rtol=1e-10)
+
+
+@pytest.mark.parametrize("rank", [4, 3, 2, 1])
+def test_det_hessian_and_third_derivatives_at_any_rank_match_finite_differences(rank):
+    # the Hessian against central differences of the cofactor matrix (minors by NumPy), and
+    # derivatives of every order along a line against the exact polynomial det(A + tB)
+    a = _of_rank(rank, 4)
+    A = sd.var("A", (4, 4))
+    y = sd.linalg.det(A)
+    h = sd.evaluate(sd.hessian(y, A), {"A": a}).reshape(16, 16)
+    fd = np.empty((16, 16))
+    for k in range(16):
+        e = np.zeros(16)
+        e[k] = H
+        up, down = (cofactor_matrix(a + s * e.reshape(4, 4)) for s in (1, -1))
+        fd[:, k] = ((up - down) / (2 * H)).ravel()
+    np.testing.assert_allclose(h, fd, atol=1e-6)
+    np.testing.assert_allclose(h, h.T, atol=1e-12)
+    b = rng.standard_normal((4, 4))
+    ts = np.arange(5.0)
+    coefficients = np.linalg.solve(np.vander(ts, increasing=True), [np.linalg.det(a + t * b) for t in ts])
+    t = sd.var("t")
+    line = sd.linalg.det(a + t * b)
+    by_grad = [line]
+    for k in range(1, 6):
+        by_grad.append(sd.grad(by_grad[-1], t))
+        want = math.factorial(k) * (coefficients[k] if k < 5 else 0.0)
+        got = float(sd.evaluate(by_grad[-1], {"t": 0.0}))
+        assert got == pytest.approx(want, rel=1e-9, abs=1e-9), (k, got, want)
+        by_taylor = float(sd.evaluate(sd.derivative(line, t, k), {"t": 0.0}))
+        assert by_taylor == pytest.approx(want, rel=1e-9, abs=1e-9), (k, by_taylor, want)
+    # past the fourth derivative det's rule adds no more nodes: the fifth is a zero
+    assert not any(n.op.name == "det_derivative" and len(n.inputs) > 4 for n in sd.toposort(by_grad[-1]))
+
+
+def test_det_gradient_keeps_float32_and_complex_and_named_sizes():
+    A32 = sd.var("A", (2, 3, 3), dtype="float32")
+    a = np.stack([_of_rank(2, 3), _of_rank(3, 3)])
+    y = sd.sum(sd.linalg.det(A32))
+    g, hv = sd.grad(y, A32), sd.hvp(y, A32, sd.const(np.ones((2, 3, 3), np.float32)))
+    assert g.dtype == hv.dtype == np.float32
+    got = sd.evaluate([g, hv], {"A": a.astype(np.float32)})
+    assert got[0].dtype == got[1].dtype == np.float32
+    np.testing.assert_allclose(got[0], cofactor_matrix(a), rtol=1e-4, atol=1e-4)
+    # complex (holomorphic): the gradient is the cofactor matrix, no conjugate, at rank 2 too
+    Z = sd.var("Z", (3, 3), dtype="complex128")
+    z = _of_rank(2, 3) + 1j * _of_rank(2, 3)
+    z = z @ np.diag([1.0, 1.0, 0.0]) @ rng.standard_normal((3, 3))  # rank 2 over the complex numbers
+    jac = sd.evaluate(sd.jacobian(sd.linalg.det(Z), Z), {"Z": z})
+    np.testing.assert_allclose(jac, cofactor_matrix(z), atol=1e-12)
+    assert np.abs(jac).max() > 0.1
+    # a named size: the same values, and the generated code agrees with the evaluator
+    N = sd.var("N", ("n", "n"))
+    gn = sd.grad(sd.linalg.det(N), N)
+    hn = sd.hvp(sd.linalg.det(N), N, sd.var("U", ("n", "n")))
+    m, u = _of_rank(3, 4), rng.standard_normal((4, 4))
+    got = sd.evaluate([gn, hn], {"N": m, "U": u})
+    np.testing.assert_allclose(got[0], cofactor_matrix(m), atol=1e-12)
+    step = 1e-6
+    fd = (cofactor_matrix(m + step * u) - cofactor_matrix(m - step * u)) / (2 * step)
+    np.testing.assert_allclose(got[1], fd, atol=1e-6)
+    compiled = sd.compile([gn, hn], inputs=[N, sd.var("U", ("n", "n"))])(m, u)
+    for c, e in zip(compiled, got):
+        np.testing.assert_array_equal(c, e)
+
+
+def test_det_gradient_of_a_matrix_holding_nan_or_inf_is_nan_and_slogdet_still_needs_an_invertible_one():
+    A = sd.var("A", (2, 2))
+    g = sd.grad(sd.linalg.det(A), A)
+    for bad_value in (np.nan, np.inf):
+        got = sd.evaluate(g, {"A": np.array([[1.0, bad_value], [0.0, 2.0]])})
+        assert np.all(np.isnan(got))
+    # log|det| goes to -inf at a singular matrix: its gradient has no value there
+    with pytest.raises(np.linalg.LinAlgError, match="Singular matrix"):
+        sd.evaluate(sd.grad(sd.linalg.slogdet(A)[1], A), {"A": np.ones((2, 2))})
 
 
 @pytest.mark.parametrize("dtype", ["uint8", "int8", "int64", "bool"])

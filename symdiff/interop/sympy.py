@@ -12,6 +12,7 @@ converting each distinct sub-expression once.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import Any
@@ -404,6 +405,27 @@ def _inverse(m: sympy.Matrix) -> sympy.Matrix:
     return m.adjugate() / d
 
 
+def _det_derivative(a: Arr, *directions: Arr) -> Arr:
+    """det's gradient (the cofactor matrix), or that of its derivative along ``directions``:
+    det is linear in each row, so the sum over distinct rows j_1..j_m of the cofactor matrices
+    of ``a`` with row j_i taken from direction i, those rows then zero."""
+    a, *directions = np.broadcast_arrays(a, *directions)
+    n = a.shape[-1]
+    out = np.empty(a.shape, dtype=object)
+    for idx in np.ndindex(*a.shape[:-2]):
+        total = sympy.zeros(n, n)
+        for rows in itertools.permutations(range(n), len(directions)):
+            m = sympy.Matrix(a[idx].tolist())
+            for r, x in zip(rows, directions):
+                m[r, :] = sympy.Matrix([list(x[idx][r])])
+            cofactors = m.adjugate().T
+            for r in rows:
+                cofactors[r, :] = sympy.zeros(1, n)
+            total += cofactors
+        out[idx] = np.array(total.tolist(), dtype=object)
+    return out
+
+
 def _solve(a: Arr, b: Arr) -> Arr:
     vector = b.ndim == 1
     bm = b[:, None] if vector else b
@@ -543,6 +565,8 @@ def _convert_values(n: Node, args: list[Arr], leaf: Callable[[Node], Arr],
         return _LINALG[name](args[0])
     if name == "solve":
         return _solve(*args)
+    if name == "det_derivative":
+        return _det_derivative(*args)
     if name == "norm":
         squares = _reduce(args[0], op.axes, op.keepdims, lambda items: sympy.Add(*[i**2 for i in items]))  # type: ignore[attr-defined]
         return _map(sympy.sqrt, squares)

@@ -81,7 +81,7 @@ FUNCTIONS: dict[str, Any] = {
 }
 FUNCTIONS.update({
     f"linalg.{f.__name__}": f
-    for f in (linalg.cholesky, linalg.det, linalg.eigh, linalg.eigvalsh, linalg.inv,
+    for f in (linalg.cholesky, linalg.det, linalg.det_derivative, linalg.eigh, linalg.eigvalsh, linalg.inv,
               linalg.matrix_power, linalg.multi_dot, linalg.norm, linalg.slogdet, linalg.solve,
               linalg.lstsq, linalg.pinv, linalg.qr, linalg.svd, linalg.svdvals)
 })

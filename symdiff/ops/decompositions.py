@@ -15,11 +15,12 @@ import numpy as np
 
 from ..errors import NotDifferentiableError, ShapeError
 from ..ir import Dim, Node, Op, Type, format_shape
-from .base import Part, as_node, const
+from .base import Part, as_node, const, dim_size
+from .creation import eye
 from .diagonals import tril
 from .elementwise import abs, astype, where
 from .matrix import (
-    _float_dtype, _from_triangle, _MatrixOp, _mT, _square, _static_n, _triangle_mask, solve,
+    _float_dtype, _from_triangle, _MatrixOp, _mT, _square, _static_n, solve,
 )
 from .reduce import max, sum
 from .shape import concatenate, expand_dims, index, reshape, zeros_like
@@ -44,9 +45,9 @@ class Cholesky(_MatrixOp):
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         # Murray (2016): P = Phi(L^T Lbar), S = L^-T P L^-1, Abar = (S + S^T)/2, where Phi
         # keeps the lower triangle with the diagonal halved; then onto the read triangle.
-        n = _static_n("linalg.cholesky", x)
-        phi = _triangle_mask(n, "L", g.dtype)
-        p = (_mT(out) @ g) * phi
+        # (Masks by tril: no static size needed.)
+        m = _mT(out) @ g
+        p = (tril(m) + tril(m, -1)) * 0.5
         lt = _mT(out)
         s = _mT(solve(lt, _mT(solve(lt, p))))
         return (_from_triangle((s + _mT(s)) * 0.5, x, "L"),)
@@ -83,16 +84,24 @@ def _eigenvalues_vjp(g: Node, x: Node, uplo: str) -> Node:
     return _from_triangle((v * expand_dims(g, -2)) @ _mT(v), x, uplo)
 
 
-def _inverse_gaps(values: Node, n: int) -> Node:
+def _inverse_gaps(values: Node) -> Node:
     """F[i, j] = 1 / (values[j] - values[i]) off the diagonal, 0 on it: the weights of the
     eigenvector (and singular vector) derivatives. Infinite where two values repeat, also where
     they are equal up to the rounding LAPACK leaves in them (a gap within 4 n eps of the largest
     magnitude; the gaps of exactly repeated values come out within 2.5 n eps): 1 / rounding error
-    is a huge finite number, no derivative, and so its inf or nan carries on to higher orders."""
+    is a huge finite number, no derivative, and so its inf or nan carries on to higher orders.
+    n, the number of values, may be a named dimension."""
+    n = values.shape[-1]
+    eps = np.finfo(values.dtype).eps
     gap = expand_dims(values, -2) - expand_dims(values, -1)
     scale = max(abs(values), axis=-1, keepdims=True, initial=0.0)
-    repeated = abs(gap) <= expand_dims(scale, -1) * float(4 * n * np.finfo(values.dtype).eps)
-    diagonal = const(np.eye(n, dtype=bool))
+    if isinstance(n, int):
+        tolerance: Any = float(4 * n * eps)
+        diagonal = const(np.eye(n, dtype=bool))
+    else:
+        tolerance = astype(dim_size(n), values.dtype) * float(4 * eps)
+        diagonal = eye(n, dtype=bool)
+    repeated = abs(gap) <= expand_dims(scale, -1) * tolerance
     return where(diagonal, 0.0, 1.0 / where(diagonal, 1.0, where(repeated, 0.0, gap)))
 
 
@@ -169,8 +178,7 @@ class EighVectors(_EighPart):
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         # Abar = V (F o (V^T Vbar)) V^T with F[i, j] = 1 / (w[j] - w[i]) off the diagonal, 0 on
         # it: infinite where eigenvalues repeat (the eigenvectors are not unique there).
-        n = _static_n("linalg.eigh", x)
-        f = _inverse_gaps(Node(EighEigenvalues(self.uplo), (x,)), n)
+        f = _inverse_gaps(Node(EighEigenvalues(self.uplo), (x,)))
         g_sym = out @ ((f * (_mT(out) @ g)) @ _mT(out))
         return (_from_triangle(g_sym, x, self.uplo),)
 
@@ -304,9 +312,8 @@ class _SvdFactor(Part):
                 "have no derivative; use full_matrices=False"
             )
         s = Node(SvdS(self.full), (x,))
-        k = _static_n("linalg.svd", s)
         u, vh = Node(SvdU(self.full), (x,)), Node(SvdVh(self.full), (x,))
-        return u, s, vh, _inverse_gaps(s * s, k)
+        return u, s, vh, _inverse_gaps(s * s)
 
 
 class SvdU(_SvdFactor):

@@ -1,8 +1,8 @@
 """``sd.linalg``: NumPy's linear algebra, batched over leading axes, with matrix-calculus
 derivative rules written in symdiff ops (so they differentiate again), plus the products. The
-functions of square matrices (inverse, determinants, solve) live in ``matrix``, the
-decompositions (Cholesky, eigh, svd, QR, and pinv and lstsq on them) in ``decompositions``;
-the norms here.
+functions of square matrices (inverse, determinants and det's derivatives, solve) live in
+``matrix``, the decompositions (Cholesky, eigh, svd, QR, and pinv and lstsq on them) in
+``decompositions``; the norms here.
 
 Conventions, as NumPy computes them:
 
@@ -10,9 +10,12 @@ Conventions, as NumPy computes them:
   upper one for ``UPLO="U"`` / ``upper=True``); the other triangle does not influence the result,
   so its derivative is zero. On the read triangle the derivative is that of the symmetric matrix
   it describes (off-diagonal entries count twice).
-- Non-smooth or undefined points: ``inv``, ``solve``, ``det``'s and ``slogdet``'s derivatives
-  need an invertible matrix (at a singular one the evaluation raises NumPy's LinAlgError or gives
-  inf/nan); ``slogdet``'s sign is piecewise constant, its derivative zero. ``eigh``'s eigenvector
+- Non-smooth or undefined points: ``det`` is a polynomial, and its derivatives of every order
+  are defined at every matrix, singular ones too (``det_derivative``: the cofactor matrix, and the
+  gradients of det's higher derivatives, from the SVD without dividing by det). ``inv``'s,
+  ``solve``'s and ``slogdet``'s derivatives need an invertible matrix (at a singular one the
+  evaluation raises NumPy's LinAlgError or gives inf/nan); ``slogdet``'s sign is piecewise
+  constant, its derivative zero. ``eigh``'s eigenvector
   derivative divides by eigenvalue gaps: repeated eigenvalues give inf/nan (the eigenvectors are
   not unique there); eigenvalue derivatives are finite but only one-sided at a crossing.
   ``svdvals`` (and ``svd``'s S, the same rule) divides by the singular values and, through the
@@ -47,20 +50,20 @@ from .decompositions import (
 from .elementwise import abs, astype, not_equal, power, where
 from .numeric import ratio_or_zero
 from .matrix import (
-    Det, Inv, SlogdetLog, SlogdetResult, SlogdetSign, Solve, abs_, det, inv, matrix_power,
-    multi_dot, slogdet, solve,
+    Det, DetDerivative, Inv, SlogdetLog, SlogdetResult, SlogdetSign, Solve, abs_, det,
+    det_derivative, inv, matrix_power, multi_dot, slogdet, solve,
 )
 from .products import Einsum, MatMul, dot, einsum, inner, kron, matmul, outer, tensordot, vdot
 from .reduce import Reduction, max, min, sum
 from .shape import reshape, transpose
 
 __all__ = [
-    "cholesky", "det", "dot", "eigh", "eigvalsh", "einsum", "inner", "inv", "kron", "lstsq",
+    "cholesky", "det", "det_derivative", "dot", "eigh", "eigvalsh", "einsum", "inner", "inv", "kron", "lstsq",
     "matmul", "matrix_power", "multi_dot", "norm", "outer", "pinv", "qr", "slogdet", "solve",
     "svd", "svdvals", "tensordot", "vdot",
     # ops, importable from here for pickled graphs
-    "Cholesky", "Det", "EighValues", "EighVectors", "Einsum", "Inv", "MatMul", "Pinv", "QrQ", "QrR",
-    "SingularValues", "SlogdetLog", "SlogdetSign", "Solve", "SvdU", "SvdVh",
+    "Cholesky", "Det", "DetDerivative", "EighValues", "EighVectors", "Einsum", "Inv", "MatMul",
+    "Pinv", "QrQ", "QrR", "SingularValues", "SlogdetLog", "SlogdetSign", "Solve", "SvdU", "SvdVh",
 ]
 
 

@@ -12,7 +12,8 @@ import numpy as np
 
 from ..errors import DTypeError, ShapeError
 from ..ir import Dim, Node, Op, Type, format_shape
-from .base import Part, as_node, broadcast_shapes, const, no_out
+from .base import Part, as_node, broadcast_shapes, const, helper, no_out
+from .diagonals import tril, triu
 from .products import dot
 from .shape import broadcast_to, expand_dims, reshape, swapaxes
 
@@ -56,18 +57,14 @@ def _static_n(op_name: str, x: Node) -> int:
     return n
 
 
-def _triangle_mask(n: int, uplo: str, dtype: np.dtype) -> Node:
-    """Weights taking the gradient of a symmetric function of the matrix a triangle describes
-    to that triangle: 1 on the diagonal's share, and (G + G^T) is weighed by this mask."""
-    tri = np.tril(np.ones((n, n))) if uplo == "L" else np.triu(np.ones((n, n)))
-    return const((tri - 0.5 * np.eye(n)).astype(dtype))
-
-
 def _from_triangle(g_sym: Node, x: Node, uplo: str) -> Node:
     """The gradient with respect to the entries of the read triangle of ``x``, given the
-    gradient ``g_sym`` of the same function of a free matrix at the symmetric one."""
-    n = _static_n("the triangle-read matrix", x)
-    return (g_sym + _mT(g_sym)) * _triangle_mask(n, uplo, g_sym.dtype)
+    gradient ``g_sym`` of the same function of a free matrix at the symmetric one: an entry off
+    the diagonal stands for two of the symmetric matrix, so it gets both their shares (G + G^T),
+    a diagonal one its own. Masks by ``tril``/``triu``, so a named matrix size serves as well."""
+    if uplo == "L":
+        return tril(g_sym) + tril(_mT(g_sym), -1)
+    return triu(g_sym) + triu(_mT(g_sym), 1)
 
 
 class _MatrixOp(Op):
@@ -103,9 +100,107 @@ class Det(_MatrixOp):
         return Type(_square("linalg.det", x, holomorphic=True), x.shape[:-2])
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
-        # d det(A) = det(A) tr(inv(A) dA)
-        scale = expand_dims(expand_dims(g * out, -1), -1)
-        return (scale * _mT(inv(x)),)
+        # d det(A) = tr(adj(A) dA): the gradient is the cofactor matrix adj(A)^T, which (unlike
+        # det(A) inv(A)^T) every matrix has, singular ones too
+        return (expand_dims(expand_dims(g, -1), -1) * Node(DetDerivative(), (x,)),)
+
+
+@helper
+def products_but_one(v):  # type: ignore[no-untyped-def]
+    # out[..., i] = the product of v[..., k] over k != i, by prefix and suffix products: no
+    # division, so exact where some v[..., k] are zero
+    if v.shape[-1] == 0:
+        return v.copy()
+    one = np.ones((*v.shape[:-1], 1), v.dtype)
+    before = np.cumprod(np.concatenate([one, v[..., :-1]], axis=-1), axis=-1)
+    after = np.cumprod(np.concatenate([one, v[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    return before * after
+
+
+@helper
+def det_derivative_kernel(a, *directions):  # type: ignore[no-untyped-def]
+    # The gradient by a of det's m-th derivative along X_1..X_m, from the SVD a = U diag(s) Vh
+    # with c = det(U) det(Vh): det(a + E) = c det(diag(s) + U^H E Vh^H), and at a diagonal
+    # matrix det's derivatives are products of all the s_k but one or two. So, for m = 0, the
+    # cofactor matrix c conj(U) diag(prod_{k != i} s_k) conj(Vh); for m = 1, with Y = U^H X Vh^H
+    # and P[i, j] = prod_{k != i, j} s_k (0 on the diagonal), c conj(U) M conj(Vh) with
+    # M = diag(P diag(Y)) - P * Y^T. The products leave values out, never divide by them, so
+    # singular matrices (some s_k zero) get their finite values too. For m > 1 the directions
+    # but the last are expanded by rows (det is linear in each row): the sum, over distinct rows
+    # j_1..j_{m-1}, of the m = 1 gradient along X_m at a with row j_i replaced by row j_i of X_i,
+    # with rows j_1..j_{m-1} of X_m and of the gradient zero. A matrix holding inf or nan (which
+    # the SVD refuses) gets nan.
+    n, fixed = a.shape[-1], len(directions) - 1
+    if fixed > 0:
+        a, *directions = np.broadcast_arrays(a, *directions)
+        grid = np.indices((n,) * fixed).reshape(fixed, -1).T
+        rows = grid[[len(set(r)) == fixed for r in grid.tolist()]]
+        terms = np.arange(len(rows))
+        dtype = np.result_type(a, *directions, 1.0)
+        a = np.repeat(a[..., None, :, :].astype(dtype), len(rows), axis=-3)
+        last = np.repeat(directions[-1][..., None, :, :].astype(dtype), len(rows), axis=-3)
+        for i, x in enumerate(directions[:-1]):
+            a[..., terms, rows[:, i], :] = x[..., rows[:, i], :]
+            last[..., terms, rows[:, i], :] = 0
+        directions = [last]
+    # one SVD of each matrix of a, however many directions broadcast against it
+    finite = np.all(np.isfinite(a), axis=(-2, -1))[..., None, None]
+    u, s, vh = np.linalg.svd(np.where(finite, a, 0))
+    scale = (np.linalg.det(u) * np.linalg.det(vh))[..., None, None]
+    if directions:
+        eye = np.eye(n, dtype=bool)
+        p = np.where(eye, 0, products_but_one(np.where(eye, 1, s[..., None, :])))
+        y = np.conj(np.swapaxes(u, -1, -2)) @ directions[0] @ np.conj(np.swapaxes(vh, -1, -2))
+        diagonal = np.diagonal(y, axis1=-2, axis2=-1)[..., None]
+        middle = eye * (p @ diagonal) - p * np.swapaxes(y, -1, -2)
+        out = scale * (np.conj(u) @ middle @ np.conj(vh))
+    else:
+        out = scale * ((np.conj(u) * products_but_one(s)[..., None, :]) @ np.conj(vh))
+    out = np.where(finite, out, np.nan)
+    if fixed > 0:
+        for i in range(fixed):
+            out[..., terms, rows[:, i], :] = 0
+        out = np.sum(out, axis=-3)
+    return out
+
+
+class DetDerivative(Op):
+    """The gradient of det at ``a`` (the cofactor matrix adj(a)^T), or with directions X_1..X_m
+    that of det's m-th derivative along them: ``det_derivative(a, X)`` is the gradient by a of
+    ``sum(det_derivative(a) * X)``. det is a polynomial, so each is defined at every matrix,
+    and the derivatives of each are again this op with one direction more (zero past n - 1)."""
+
+    name = "det_derivative"
+
+    def infer(self, a: Type, *directions: Type) -> Type:
+        dtype = _square("linalg.det_derivative", a, holomorphic=True)
+        batch = a.shape[:-2]
+        for k, x in enumerate(directions):
+            if x.ndim < 2 or x.shape[-2:] != a.shape[-2:]:
+                raise ShapeError(
+                    f"linalg.det_derivative: direction {k} of shape {format_shape(x.shape)} is not a "
+                    f"matrix (or stack of them) of the shape of a, {format_shape(a.shape[-2:])}"
+                )
+            dtype = np.result_type(dtype, _float_dtype("linalg.det_derivative", x, holomorphic=True))
+            batch = broadcast_shapes("linalg.det_derivative", batch, x.shape[:-2])
+        return Type(dtype, (*batch, *a.shape[-2:]))
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"det_derivative_kernel({', '.join(args)})"
+
+    def text(self, args: Sequence[str]) -> str:
+        return f"linalg.det_derivative({', '.join(args)})"
+
+    def vjp(self, g: Node, out: Node, a: Node, *directions: Node) -> Sequence[Node | None]:
+        # <G, this> is det's (m + 1)-th derivative along X_1..X_m and G, symmetric in its
+        # directions and linear in each: by a its gradient is this op along them all, by X_i
+        # this op along the others and G. det's derivatives past the n-th are zero.
+        n = a.shape[-1]
+        by_a = None if isinstance(n, int) and len(directions) + 1 >= n else \
+            Node(DetDerivative(), (a, *directions, g))
+        by_x = [Node(DetDerivative(), (a, *directions[:k], *directions[k + 1:], g))
+                for k in range(len(directions))]
+        return (by_a, *by_x)
 
 
 class _SlogdetPart(Part):
@@ -250,6 +345,17 @@ def det(a: Any) -> Node:
     >>> sd.linalg.det(A)
     """
     return Node(Det(), (as_node(a),))
+
+
+def det_derivative(a: Any, *directions: Any) -> Node:
+    """The gradient of ``det`` at ``a``, the cofactor matrix adj(a).T, defined at singular
+    matrices too; with directions X_1, ..., X_m (matrices of a's shape, batched alike), the
+    gradient by a of det's m-th derivative along them, as printed in derivative graphs:
+    ``det_derivative(a, X)`` is the gradient of ``sum(det_derivative(a) * X)``.
+
+    >>> sd.linalg.det_derivative(A)   # the gradient of sd.linalg.det(A)
+    """
+    return Node(DetDerivative(), (as_node(a), *(as_node(x) for x in directions)))
 
 
 class SlogdetResult(NamedTuple):
