@@ -12,7 +12,8 @@ Conventions, as NumPy computes them:
   it describes (off-diagonal entries count twice).
 - Non-smooth or undefined points: ``det`` is a polynomial, and its derivatives of every order
   are defined at every matrix, singular ones too (``det_derivative``: the cofactor matrix, and the
-  gradients of det's higher derivatives, from the SVD without dividing by det). ``inv``'s,
+  gradients of det's higher derivatives: from LU factors where no pivot is zero, else from
+  the SVD without dividing by det). ``inv``'s,
   ``solve``'s and ``slogdet``'s derivatives need an invertible matrix (at a singular one the
   evaluation raises NumPy's LinAlgError or gives inf/nan); ``slogdet``'s sign is piecewise
   constant, its derivative zero. ``eigh``'s eigenvector
