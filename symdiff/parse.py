@@ -46,7 +46,7 @@ from .ir import Node, check_shape, format_shape
 from .ops import FUNCTIONS, METHODS, as_node, dim_size, var
 from .ops import index as index_
 from .ops import elementwise as ew
-from .ops.base import extended_precision, fits_numpy_int
+from .ops.base import TEXT_CONSTANTS, TEXT_LITERAL_NAMES, extended_precision, fits_numpy_int
 from .ops.shape import array_list
 
 MAX_LENGTH = 100_000
@@ -164,10 +164,9 @@ _OTHER_NAMES = {"ln": "log", "var": "variance", "sgn": "sign", "logistic": "sigm
 
 _Number = (int, float, complex)
 
-# Names that read as NumPy's float constants unless ``shapes`` declares them as variables. They
-# are Python floats, as the literal 3.14 is (weakly typed: x + pi keeps a float32 x float32),
-# and -inf reads as one literal. ``e`` stays a variable name (too common for one; write exp(1)).
-CONSTANTS: dict[str, float] = {"pi": math.pi, "inf": math.inf, "nan": math.nan}
+# Names that read as NumPy's float constants unless ``shapes`` declares them as variables (-inf
+# reads as one literal).
+CONSTANTS = TEXT_CONSTANTS
 _COMPLEX = "complex"  # complex(re, im) of two real literals is a complex literal, as the printer writes one
 _VAR = "var"  # var('pi') is the variable pi, as the printer writes a variable named like a constant
 
@@ -367,7 +366,7 @@ _BIN_AST: dict[str, type] = {
 _COMPARE_AST: dict[str, type] = {"<": ast.Lt, ">": ast.Gt, "==": ast.Eq, ">=": ast.GtE,
                                  "<=": ast.LtE, "!=": ast.NotEq}
 _UNARY_AST: dict[str, type] = {"-": ast.USub, "+": ast.UAdd, "~": ast.Invert}
-_NAME_CONSTANTS = {"True": True, "False": False, "None": None}
+_NAME_CONSTANTS = TEXT_LITERAL_NAMES
 
 _Span = tuple[int, int, int, int]  # first line, first column, last line, end column (bytes)
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from .ir import Node, as_outputs, as_roots, consumers, toposort
-from .ops.base import Const, Var, extended_precision
+from .ops.base import TEXT_CONSTANTS, TEXT_LITERAL_NAMES, Const, Var, extended_precision
 from .ops.elementwise import Elementwise, Mul, Neg, Printed
 
 _INLINE_LIMIT = 60  # a shared sub-expression longer than this gets a name
@@ -84,7 +84,7 @@ def _literal_dtypes(n: Node) -> dict[int, np.dtype]:
             return typed
 
 
-CONSTANT_NAMES = frozenset({"pi", "inf", "nan", "True", "False", "None"})
+CONSTANT_NAMES = frozenset({*TEXT_CONSTANTS, *TEXT_LITERAL_NAMES})
 """Names the text reads as constants (NumPy's pi, inf and nan, Python's True, False and None):
 a variable so named prints as ``var('pi')``, which reads back as that variable."""
 

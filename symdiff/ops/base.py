@@ -45,6 +45,14 @@ def helper_source(name: str) -> str:
     return _HELPER_SOURCES[name]
 
 
+# Names expression text reads as constants: NumPy's float constants (unless ``shapes`` declares
+# them as variables; Python floats, as the literal 3.14 is, so x + pi keeps a float32 x float32;
+# ``e`` stays a variable name, too common for one: write exp(1)) and Python's literal names. A
+# variable named like one prints as ``var('pi')`` (printing), which reads as that variable (parse).
+TEXT_CONSTANTS: dict[str, float] = {"pi": math.pi, "inf": math.inf, "nan": math.nan}
+TEXT_LITERAL_NAMES: dict[str, Any] = {"True": True, "False": False, "None": None}
+
+
 KERNEL_NAMESPACE: dict[str, Any] = {
     "np": np,
     "math": math,
