@@ -478,8 +478,9 @@ def test_arrays_past_the_sequence_say_they_belong_in_it(name, axis):
     fn, A = _function(name), sd.var("A", (3, 3))
     positional = (0, None) if axis else ()
     called = "concatenate" if name == "concat" else name
-    message = (rf"^{re.escape(called)} takes the arrays as one sequence, got 2 positional arguments more than it has "
-               rf"parameters for: put all the arrays in the brackets, as in ")
+    message = (rf"^{re.escape(called)} takes the arrays as one sequence, got 2 positional "
+               rf"arguments more than it has parameters for: put all the arrays in the brackets, "
+               rf"as in {re.escape(called)}\(\[a, b\]{axis}\)")
     with pytest.raises(TypeError, match=message):
         fn([A, A], *positional, A, A)
     with pytest.raises(TypeError, match="got 1 positional argument more than"):
