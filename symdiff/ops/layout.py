@@ -611,34 +611,21 @@ def array_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Node]
 # -- stacking and differences ---------------------------------------------------------------------
 
 
-def hstack(tup: Sequence[Any], *more: Any, dtype: Any = None, casting: str = "same_kind") -> Node:
-    """Arrays joined along their second axis (the first for 1-d ones), as ``np.hstack``; the
-    arrays in one sequence (``hstack(a, b)`` is refused, saying so: ``more`` only collects them).
-
-    >>> sd.hstack([a, b])
-    """
-    nodes = [atleast_1d(x) for x in array_list("hstack", tup, dtype, casting, more)]
+def hstack(tup: Sequence[Any], *, dtype: Any = None, casting: str = "same_kind") -> Node:
+    """Arrays joined along their second axis (the first for 1-d ones), as ``np.hstack``."""
+    nodes = [atleast_1d(x) for x in array_list("hstack", tup, dtype, casting)]
     return concatenate(nodes, axis=0 if nodes[0].ndim == 1 else 1)
 
 
-def vstack(tup: Sequence[Any], *more: Any, dtype: Any = None, casting: str = "same_kind") -> Node:
-    """Arrays joined along their first axis, 1-d ones as rows, as ``np.vstack``; the arrays in
-    one sequence, as ``hstack``.
-
-    >>> sd.vstack([a, b])
-    """
-    nodes = array_list("vstack", tup, dtype, casting, more)
-    return concatenate([atleast_2d(x) for x in nodes], axis=0)
+def vstack(tup: Sequence[Any], *, dtype: Any = None, casting: str = "same_kind") -> Node:
+    """Arrays joined along their first axis, 1-d ones as rows, as ``np.vstack``."""
+    return concatenate([atleast_2d(x) for x in array_list("vstack", tup, dtype, casting)], axis=0)
 
 
-def column_stack(tup: Sequence[Any], *more: Any) -> Node:
+def column_stack(tup: Sequence[Any]) -> Node:
     """1-d arrays as the columns of a 2-d one (2-d arrays joined as they are), as
-    ``np.column_stack``; the arrays in one sequence, as ``hstack``.
-
-    >>> sd.column_stack([a, b])
-    """
-    nodes = array_list("column_stack", tup, more=more)
-    nodes = [reshape(x, (-1, 1)) if x.ndim < 2 else x for x in nodes]
+    ``np.column_stack``."""
+    nodes = [reshape(x, (-1, 1)) if x.ndim < 2 else x for x in array_list("column_stack", tup)]
     return concatenate(nodes, axis=1)
 
 

@@ -327,15 +327,11 @@ def matrix_power(a: Any, n: int) -> Node:
     return result
 
 
-def multi_dot(arrays: Sequence[Any], *more: Any, out: Any = None) -> Node:
+def multi_dot(arrays: Sequence[Any], *, out: Any = None) -> Node:
     """The product of matrices (the first and last may be vectors), left to right, as
-    ``np.linalg.multi_dot`` computes it up to the order of the products; the matrices in one
-    sequence (``multi_dot(A, B)`` is refused, saying so: ``more`` only collects them).
-
-    >>> sd.linalg.multi_dot([A, B, C])
-    """
-    if isinstance(arrays, Node) or more:  # refused as every joining function refuses them
-        array_list("linalg.multi_dot", arrays, more=more)
+    ``np.linalg.multi_dot`` computes it up to the order of the products."""
+    if isinstance(arrays, Node):  # multi_dot(A, B) for multi_dot([A, B]), as concatenate says it
+        array_list("linalg.multi_dot", arrays)
     no_out("linalg.multi_dot", out)
     nodes = [as_node(a) for a in arrays]
     if len(nodes) < 2:

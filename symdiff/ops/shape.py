@@ -425,24 +425,17 @@ def split_along(g: Node, sizes: Sequence[Dim], axis: int) -> list[Node | None]:
     return pieces
 
 
-def array_list(op_name: str, xs: Any, dtype: Any = None, casting: str = "same_kind",
-               more: Sequence[Any] = ()) -> list[Node]:
+def array_list(op_name: str, xs: Any, dtype: Any = None, casting: str = "same_kind"
+               ) -> list[Node]:
     """The arrays a joining function takes, as nodes; at least one. With ``dtype``, each is
-    cast to it, where NumPy's ``casting`` rule allows (NumPy's ``dtype=`` and ``casting=``).
-    ``more`` holds the positional arguments a joining function was given past those it
-    names, collected only to refuse them (``vstack(a, b)`` for ``vstack([a, b])``) with the
-    same message as an array given for the sequence."""
-    axis = ", axis=0" if op_name in ("concatenate", "concat", "stack") else ""
-    example = f"as in {op_name}([a, b]{axis}) (NumPy's {op_name}((a1, a2, ...){axis and ', axis'}))"
+    cast to it, where NumPy's ``casting`` rule allows (NumPy's ``dtype=`` and ``casting=``)."""
     if isinstance(xs, Node):  # concatenate(A, B) for concatenate([A, B]): an array is not a list
         named = f"{xs.op.var_name!r} " if isinstance(xs.op, Var) else ""
+        axis = ", axis=0" if op_name in ("concatenate", "concat", "stack") else ""
         raise TypeError(
             f"{op_name} takes a sequence of arrays as its first argument, got one array {named}of "
-            f"shape {format_shape(xs.shape)}: put the arrays in brackets, {example}")
-    if more:  # vstack([a, b], c): c belongs in the sequence
-        extra = f"{len(more)} positional argument{'s' if len(more) > 1 else ''}"
-        raise TypeError(f"{op_name} takes the arrays as one sequence, got {extra} more than it has "
-                        f"parameters for: put all the arrays in the brackets, {example}")
+            f"shape {format_shape(xs.shape)}: put the arrays in brackets, as in "
+            f"{op_name}([a, b]{axis}) (NumPy's {op_name}((a1, a2, ...){axis and ', axis'}))")
     nodes = [as_node(x) for x in xs]
     if not nodes:
         raise ValueError(f"{op_name} needs at least one array")
@@ -455,16 +448,10 @@ def array_list(op_name: str, xs: Any, dtype: Any = None, casting: str = "same_ki
     return [astype(n, dt) for n in nodes]
 
 
-def concatenate(xs: Sequence[Any], axis: int | None = 0, out: Any = None, *more: Any,
-                dtype: Any = None, casting: str = "same_kind") -> Node:
-    """Join arrays along an existing axis (``axis=None``: flattened first, as NumPy).
-
-    The arrays come in one sequence; ``concatenate(a, b)`` is refused, saying so (``more``
-    only collects such arrays).
-
-    >>> sd.concatenate([A, B], axis=0)
-    """
-    nodes = array_list("concatenate", xs, dtype, casting, more)
+def concatenate(xs: Sequence[Any], axis: int | None = 0, out: Any = None, *, dtype: Any = None,
+                casting: str = "same_kind") -> Node:
+    """Join arrays along an existing axis (``axis=None``: flattened first, as NumPy)."""
+    nodes = array_list("concatenate", xs, dtype, casting)  # (first: concatenate(A, A, A))
     no_out("concatenate", out)
     if axis is None:
         nodes, axis = [reshape(n, (-1,)) for n in nodes], 0
@@ -474,14 +461,10 @@ def concatenate(xs: Sequence[Any], axis: int | None = 0, out: Any = None, *more:
     return nodes[0] if len(nodes) == 1 else Node(Concatenate(ax), nodes)
 
 
-def stack(xs: Sequence[Any], axis: int = 0, out: Any = None, *more: Any, dtype: Any = None,
+def stack(xs: Sequence[Any], axis: int = 0, out: Any = None, *, dtype: Any = None,
           casting: str = "same_kind") -> Node:
-    """Join arrays of one shape along a new axis (the arrays in one sequence, as
-    ``concatenate``).
-
-    >>> sd.stack([a, b], axis=1)
-    """
-    nodes = array_list("stack", xs, dtype, casting, more)
+    """Join arrays of one shape along a new axis."""
+    nodes = array_list("stack", xs, dtype, casting)  # (first: stack(A, A, A))
     no_out("stack", out)
     shapes = {n.shape for n in nodes}
     if len(shapes) > 1:
