@@ -232,14 +232,16 @@ class CompiledFunction(functools.partial[Any]):
     # A partial with nothing bound, so a call goes to the generated function in C: a method
     # __call__ would add a Python frame, about a quarter of a call of the generated code. Only
     # a function whose parameters are not all its variables' names (a keyword, a builtin, not
-    # an identifier) takes that frame, to read keywords by the variables' names.
+    # an identifier) takes that frame, to read keywords by the variables' names, and one with
+    # no parameters (outputs of no variable, as a gradient that is constant), to say so when
+    # called with arguments.
 
     _module: GeneratedModule
     source: str
 
     def __new__(cls, module: GeneratedModule) -> CompiledFunction:  # noqa: PYI034 - a leaf class
         users = _variable_names(module)
-        if cls is CompiledFunction and users != module.parameters:
+        if cls is CompiledFunction and (users != module.parameters or not users):
             cls = _RenamedParameters
         self = super().__new__(cls, _define(module))
         if cls is _RenamedParameters:
@@ -303,7 +305,8 @@ _NOT_GIVEN: Any = object()
 
 class _RenamedParameters(CompiledFunction):
     """A compiled function some of whose parameters are renamed from their variables' names
-    (``lambda`` is the parameter ``lambda_``): it takes keywords by either name."""
+    (``lambda`` is the parameter ``lambda_``): it takes keywords by either name. A function
+    with no parameters is one too, so that arguments given to it are refused saying why."""
 
     _position: dict[str, int]  # a keyword -> the position of the argument it gives
 
@@ -317,6 +320,19 @@ class _RenamedParameters(CompiledFunction):
         module = self._module
         users = _variable_names(module)
         fn = f"{module.function_name}()"
+        if not users:  # as sd.grad(sd.floor(x), x): Python would say only that x is unexpected
+            head = f"{fn} takes no arguments: its outputs depend on no variable"
+            if keywords:
+                names = list(keywords)
+                plural = len(names) > 1
+                raise TypeError(
+                    f"{head}, so {_listed(names)} {'are' if plural else 'is'} not "
+                    f"{'parameters' if plural else 'a parameter'}; compile with "
+                    f"inputs=[{', '.join(names)}] to keep variables the outputs do not use as "
+                    "parameters")
+            raise TypeError(f"{head}, but {len(args)} positional argument"
+                            f"{' was' if len(args) == 1 else 's were'} given; compile with "
+                            "inputs=[...] to keep variables the outputs do not use as parameters")
         if len(args) > len(users):
             raise TypeError(f"{fn} takes {len(users)} arguments ({_listed(users)}) but "
                             f"{len(args)} were given")
@@ -357,6 +373,15 @@ def compile(  # noqa: A001 - the natural name; builtins.compile is used explicit
     keyed by name, as ``sd.evaluate`` does. The generated code's parameters are Python
     identifiers, so a name that is not one, or is a keyword or a builtin (``lambda``, ``sum``),
     is renamed there (``lambda_``, as the docstring lists); that name is taken too.
+
+    The parameters are ``inputs`` in order, or else the variables the outputs use as written
+    (simplification removing one, as ``x ** 0``, changes no signature). A variable the outputs
+    do not use is no parameter: a gradient that does not depend on ``x``, as
+    ``sd.grad(sd.floor(x), x)``, compiles to a function of no arguments, which refuses ``x=1.5``
+    saying its outputs depend on no variable; ``inputs=[x]`` keeps ``x`` as a parameter, as
+    calls passing every variable's value (``fn(**values)``) need. (A function that does take
+    parameters refuses an unknown keyword with Python's own message: its calls go straight to
+    the generated code.)
 
     Every result is a NumPy array, one of shape () for a scalar output, as ``sd.evaluate``
     gives: of the output's dtype, the caller's own and writable. NumPy's functions give a NumPy

@@ -899,6 +899,34 @@ def test_compiled_functions_take_keywords_by_the_variables_own_names():
         plain()
 
 
+def test_a_function_of_no_variable_refuses_arguments_saying_why_and_inputs_keeps_them():
+    # the gradient of floor is 0 whatever x is: the outputs as written use no variable, so the
+    # function has no parameters, and a value given for x is refused saying so
+    x, y = sd.var("x"), sd.var("y")
+    g = sd.grad(sd.floor(x), x)
+    fn = sd.compile(g)
+    _assert_bits(fn(), sd.evaluate(g))
+    with pytest.raises(TypeError, match=r"^f\(\) takes no arguments: its outputs depend on no "
+                       r"variable, so 'x' is not a parameter; compile with inputs=\[x\] to keep "
+                       r"variables the outputs do not use as parameters$"):
+        fn(x=1.5)
+    with pytest.raises(TypeError, match=r"so 'x', 'y' are not parameters; compile with inputs=\[x, y\]"):
+        fn(x=1.5, y=2.0)
+    with pytest.raises(TypeError, match=r"^f\(\) takes no arguments: its outputs depend on no "
+                       r"variable, but 1 positional argument was given; compile with inputs=\[\.\.\.\]"):
+        fn(1.5)
+    import pickle
+    with pytest.raises(TypeError, match=r"'x' is not a parameter"):
+        pickle.loads(pickle.dumps(fn))(x=1.5)
+    # inputs= keeps x, and a function with parameters is the generated function, called directly
+    kept = sd.compile([g, sd.grad(x * y, y)], inputs=[x, y])
+    assert type(kept) is sd.CompiledFunction
+    for got, want in zip(kept(x=1.5, y=2.0), sd.evaluate([g, sd.grad(x * y, y)], {"x": 1.5, "y": 2.0})):
+        _assert_bits(got, want)
+    with pytest.raises(TypeError, match=r"^f\(\) got an unexpected keyword argument 'z'$"):
+        kept(x=1.5, y=2.0, z=0.0)
+
+
 def test_hostile_names_on_the_scalar_path_and_in_dimensions():
     xs = [sd.var(n) for n in ("ﬁ", "fi", "math", "_scalar", '"""\\', "float")]
     f = xs[0] * xs[1] + sd.exp(xs[2]) / (1 + xs[3] ** 2) - sd.sigmoid(xs[4]) * xs[5]

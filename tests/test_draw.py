@@ -347,3 +347,26 @@ def test_a_name_with_line_breaks_is_drawn_on_one_line():
     texts = svg_texts(d.svg)
     assert "two\\nlines<&>" in texts  # escaped for XML, and read back
     assert [t.text for t in ET.fromstring(d.svg).iter("{http://www.w3.org/2000/svg}title")] == ["two\nlines<&>"]
+
+
+_M, _B, _X = sd.var("M", (3, 3)), sd.var("b"), sd.var("x", (3,))
+_AVERAGE, _WEIGHTS = sd.average(_X, weights=_X * _X + _B, returned=True)
+
+
+@pytest.mark.parametrize("f, label", [
+    (sd.sum(sd.linalg.det_derivative(_M, _M * _B)), "det_derivative"),
+    (sd.sum(sd.grad(sd.linalg.det(_M * _B), _M) * _M), "det_derivative"),
+    (sd.std(_X * _B, where=np.array([True, False, True])), "where"),
+    (_AVERAGE * _WEIGHTS, "÷"),
+], ids=["det_derivative", "det-gradient", "std-where", "average-returned"])
+def test_the_newer_ops_are_drawn_with_their_values_and_gradients(f, label):
+    # det's gradient op, a reduction with where= and average's sum of weights
+    point = {"M": np.eye(3) + 0.1, "b": 1.3, "x": np.array([1.0, 2.0, 3.0])}
+    d = sd.draw(f, values=point, gradients=True, engine="python")
+    texts = svg_texts(d.svg)
+    assert label in texts
+    shown = {it.label: it for it in d.items}
+    assert float(shown["b"].value) == 1.3
+    want = float(sd.evaluate(sd.grad(f, _B), point))
+    assert float(shown["b"].gradient) == pytest.approx(want, rel=1e-3)
+    assert shown["b"].gradient in texts

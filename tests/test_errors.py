@@ -443,18 +443,31 @@ def test_singular_values_of_a_named_square_matrix_say_their_derivative_needs_a_s
         sd.jvp(build(S), S, sd.ones_like(S))
 
 
-@pytest.mark.parametrize("name, axis", [("concatenate", ", axis=0"), ("stack", ", axis=0"), ("vstack", ""), ("hstack", ""),
-                                        ("column_stack", "")])
+JOINING = [("concatenate", ", axis=0"), ("concat", ", axis=0"), ("stack", ", axis=0"), ("vstack", ""),
+           ("hstack", ""), ("column_stack", ""), ("linalg.multi_dot", "")]
+
+
+def _function(name):
+    fn = sd
+    for part in name.split("."):
+        fn = getattr(fn, part)
+    return fn
+
+
+@pytest.mark.parametrize("name, axis", JOINING)
 def test_joining_one_array_instead_of_a_list_says_to_put_the_arrays_in_brackets(name, axis):
-    # concatenate(A, A) for concatenate([A, A]): NumPy takes the arrays as one sequence
-    A = sd.var("A", (3, 3))
-    message = (rf"^{name} takes a sequence of arrays as its first argument, got one array 'A' of "
-               rf"shape \(3, 3\): put the arrays in brackets, as in {name}\(\[a, b\]{axis}\)")
-    with pytest.raises(TypeError, match=message):
-        getattr(sd, name)(A)
-    if axis:  # the second array lands in axis=
+    # concatenate(A, A) for concatenate([A, A]): NumPy takes the arrays as one sequence, whether
+    # the second array lands in axis= or in out= (the signatures are NumPy's: vstack(A, A) is
+    # Python's own error, that vstack takes one positional argument)
+    fn, A = _function(name), sd.var("A", (3, 3))
+    called = "concatenate" if name == "concat" else name  # one function under two names
+    message = (rf"^{re.escape(called)} takes a sequence of arrays as its first argument, got one "
+               rf"array 'A' of shape \(3, 3\): put the arrays in brackets, as in "
+               rf"{re.escape(called)}\(\[a, b\]{axis}\)")
+    for arrays in ([A], [A, A], [A, A, A]) if axis else ([A],):
         with pytest.raises(TypeError, match=message):
-            getattr(sd, name)(A, A)
+            fn(*arrays)
     with pytest.raises(TypeError, match=r"got one array of shape \(3, 3\)"):
-        getattr(sd, name)(A + 1.0)  # not a variable: named by its shape alone
-    assert getattr(sd, name)([A, A]).size == 18
+        fn(A + 1.0)  # not a variable: named by its shape alone
+    assert fn([A, A]).size == (9 if name == "linalg.multi_dot" else 18)
+    assert fn((A, A, A)) is fn([A, A, A])

@@ -202,6 +202,19 @@ def _central_difference(f, values, name, eps=1e-6):
 
 
 _X, _B, _A = sd.var("x", shape=(3,)), sd.var("b"), sd.var("A", shape=(2, 3))
+_M, _MASK = sd.var("M", shape=(3, 3)), np.array([True, False, True])
+_AVERAGE, _WEIGHTS = sd.average(_A, axis=1, weights=_X * _X + _B, returned=True)
+# the newer ops: det's gradient op (with and without directions), reductions with where=,
+# average's sum of weights
+_NEWER = {
+    "det": sd.linalg.det(_M) * _B,
+    "det_derivative": sd.sum(sd.linalg.det_derivative(_M * _B) * _M),
+    "det_derivative-direction": sd.sum(sd.linalg.det_derivative(_M, _M * _B)),
+    "sum-where": sd.sum(_X * _B, where=_MASK),
+    "mean-where": sd.mean(sd.exp(_A), axis=1, where=_MASK)[0] * _B,
+    "std-where": sd.std(_X * _B, where=_MASK),
+    "average-returned": sd.sum(_AVERAGE * _WEIGHTS),
+}
 
 
 @pytest.mark.parametrize("f", [
@@ -213,14 +226,17 @@ _X, _B, _A = sd.var("x", shape=(3,)), sd.var("b"), sd.var("A", shape=(2, 3))
     sd.log_softmax(_X * _B)[1],
     sd.sum(sd.where(_X > 0, _X ** 2, -_X)) * _B,
     sd.max(_A @ _X) + sd.sum(sd.relu(_A - _B)),
-], ids=["bcast-scalar", "bcast-vector", "matvec", "shared", "mean", "log_softmax", "where", "max-relu"])
+    *_NEWER.values(),
+], ids=["bcast-scalar", "bcast-vector", "matvec", "shared", "mean", "log_softmax", "where", "max-relu",
+        *_NEWER])
 def test_backward_table_agrees_with_finite_differences_and_adds_up(f):
     # each variable's upstream gradient is the finite difference; each node's upstream is the
     # sum of the downstream gradients its consumers send it, in its own shape
     from symdiff.autodiff import backward_edges
 
     rng = np.random.default_rng(7)
-    values = {"x": rng.normal(size=3) + 0.5, "b": 1.3, "A": rng.normal(size=(2, 3))}
+    values = {"x": rng.normal(size=3) + 0.5, "b": 1.3, "A": rng.normal(size=(2, 3)),
+              "M": rng.normal(size=(3, 3))}
     nodes = [n for n in sd.toposort(f) if n.type.is_float and not isinstance(n.op, sd.ops.Const)]
     table = backward_edges(f, nodes)
     ups = sd.evaluate([up for up, _ in table], values, simplify=False)
@@ -237,6 +253,36 @@ def test_backward_table_agrees_with_finite_differences_and_adds_up(f):
         sent[i] = sent[i] + d
     for n, total in sent.items():
         np.testing.assert_allclose(total, up_of[n], atol=1e-12)
+
+
+@pytest.mark.parametrize("f", _NEWER.values(), ids=_NEWER)
+def test_explain_and_why_zero_read_the_newer_ops(f):
+    # each node of the graph has its row, and b's upstream is its gradient
+    rng = np.random.default_rng(3)
+    values = {"x": rng.normal(size=3), "b": 1.3, "A": rng.normal(size=(2, 3)),
+              "M": rng.normal(size=(3, 3))}
+    e = sd.explain(f, values=values)
+    rows = {r["node"]: r for r in e.rows}
+    moved = [n for n in sd.toposort(f) if n.type.is_float
+             and any(isinstance(m.op, sd.ops.Var) for m in sd.toposort(n))]
+    assert len(rows) == len(e.rows) == len(moved)  # a row for each node a variable moves
+    want = float(sd.evaluate(sd.grad(f, _B), values))
+    assert float(rows["b"]["upstream"]) == pytest.approx(want, rel=1e-3)
+    assert e._repr_html_().startswith("<table>")
+    for v in (n for n in sd.toposort(f) if isinstance(n.op, sd.ops.Var)):
+        assert sd.why_zero(f, v, values=values).reason == "not_zero"
+
+
+@pytest.mark.parametrize("f, wrt, values, text", [
+    (sd.linalg.det(_M), _M, {"M": np.zeros((3, 3))}, "the derivative of det is 0 there"),
+    (sd.sum(sd.linalg.det_derivative(_M, _M + _B)), _B, {"M": np.zeros((3, 3)), "b": 1.0},
+     "the derivative of det_derivative is 0 there"),
+    (sd.sum(sd.exp(_X), where=np.array([False, False, False])), _X, {"x": np.ones(3)},
+     "where sends gradient only to the branch its condition picks"),
+], ids=["det", "det_derivative", "sum-where"])
+def test_why_zero_names_the_newer_op_that_is_flat_at_the_values(f, wrt, values, text):
+    z = sd.why_zero(f, wrt, values=values)
+    assert z.reason == "flat_at_values" and text in str(z)
 
 
 def test_explain_names_variables_with_long_or_multiline_names():

@@ -108,6 +108,22 @@ def test_linear_algebra():
     assert sd.latex(sd.linalg.qr(A, "r")) == r"\operatorname{qr}_{R}\left(A\right)"
 
 
+def test_det_derivative_is_the_cofactor_matrix_and_its_derivatives_along_directions():
+    # det's gradient adj(A)^T; with directions the derivative of A -> adj(A)^T at A along them
+    A, X, Y = (sd.var(name, (3, 3)) for name in "AXY")
+    assert sd.latex(sd.linalg.det_derivative(A)) == r"\operatorname{adj}\left(A\right)^{\top}"
+    assert sd.latex(sd.grad(sd.linalg.det(A), A)).endswith(r"\operatorname{adj}\left(A\right)^{\top}")
+    assert sd.latex(sd.linalg.det_derivative(A @ A, X)) == \
+        r"\mathrm{D} \operatorname{adj}^{\top}\left(A \, A\right)\left[X\right]"
+    assert sd.latex(sd.linalg.det_derivative(A, X, Y + 1.0)) == \
+        r"\mathrm{D}^{2} \operatorname{adj}^{\top}\left(A\right)\left[X, Y + 1\right]"
+    # a superscript on either form is bracketed, a minus sign is not
+    assert sd.latex(sd.linalg.det_derivative(A) ** 2) == \
+        r"{\left(\operatorname{adj}\left(A\right)^{\top}\right)}^{2}"
+    assert sd.latex(-sd.linalg.det_derivative(A, X)) == \
+        r"-\mathrm{D} \operatorname{adj}^{\top}\left(A\right)\left[X\right]"
+
+
 def test_logic():
     x, y = sd.symbols("x y")
     assert sd.latex((x > 0) | ((y > 0) & (x < 1))) == r"x > 0 \lor \left(y > 0 \land x < 1\right)"

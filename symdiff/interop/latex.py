@@ -314,7 +314,24 @@ def _more_latex(n: Node, a: list[Printed]) -> Printed | None:
 
 
 def _linalg_latex(n: Node, a: list[Printed]) -> Printed | None:
+    """Linear algebra in its textbook notation: ``{A}^{-1}``, ``\\det A``, ``\\lambda\\left(A\\right)``.
+
+    ``linalg.det_derivative(A)``, det's gradient, is the cofactor matrix
+    ``\\operatorname{adj}\\left(A\\right)^{\\top}``. With directions X_1, ..., X_m it is the
+    m-th derivative of that matrix along them (the gradient of det's m-th derivative along
+    them is the m-th derivative of det's gradient, the derivatives being symmetric), written
+    as the derivative of the map A -> adj(A)^T at A applied to the directions,
+    ``\\mathrm{D}^{m} \\operatorname{adj}^{\\top}\\left(A\\right)\\left[X_1, \\ldots, X_m\\right]``
+    (no exponent for m = 1): a derivative at a point along directions, which neither a
+    partial derivative by a variable (the X_i may be expressions in A's variables) nor a
+    gradient of an expression (A may be one) would say without ambiguity."""
     name = n.op.name
+    if name == "det_derivative":
+        if len(a) == 1:
+            return Printed(rf"\operatorname{{adj}}\left({a[0]}\right)^{{\top}}", POWER)
+        order = "" if len(a) == 2 else f"^{{{len(a) - 1}}}"
+        return Printed(rf"\mathrm{{D}}{order} \operatorname{{adj}}^{{\top}}\left({a[0]}\right)"
+                       rf"\left[{', '.join(map(str, a[1:]))}\right]", POWER)
     if name == "inv":
         return Printed(f"{{{_wrap(a[0], ATOM)}}}^{{-1}}", POWER)
     if name == "pinv":

@@ -15,7 +15,7 @@ from ..ir import Dim, Node, Op, Type, format_shape
 from .base import Part, as_node, broadcast_shapes, const, helper, no_out
 from .diagonals import tril, triu
 from .products import dot
-from .shape import broadcast_to, expand_dims, reshape, swapaxes
+from .shape import array_list, broadcast_to, expand_dims, reshape, swapaxes
 
 
 def _mT(x: Node) -> Node:
@@ -330,6 +330,8 @@ def matrix_power(a: Any, n: int) -> Node:
 def multi_dot(arrays: Sequence[Any], *, out: Any = None) -> Node:
     """The product of matrices (the first and last may be vectors), left to right, as
     ``np.linalg.multi_dot`` computes it up to the order of the products."""
+    if isinstance(arrays, Node):  # multi_dot(A, B) for multi_dot([A, B]), as concatenate says it
+        array_list("linalg.multi_dot", arrays)
     no_out("linalg.multi_dot", out)
     nodes = [as_node(a) for a in arrays]
     if len(nodes) < 2:

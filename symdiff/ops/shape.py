@@ -451,8 +451,8 @@ def array_list(op_name: str, xs: Any, dtype: Any = None, casting: str = "same_ki
 def concatenate(xs: Sequence[Any], axis: int | None = 0, out: Any = None, *, dtype: Any = None,
                 casting: str = "same_kind") -> Node:
     """Join arrays along an existing axis (``axis=None``: flattened first, as NumPy)."""
+    nodes = array_list("concatenate", xs, dtype, casting)  # (first: concatenate(A, A, A))
     no_out("concatenate", out)
-    nodes = array_list("concatenate", xs, dtype, casting)
     if axis is None:
         nodes, axis = [reshape(n, (-1,)) for n in nodes], 0
     if any(n.ndim == 0 for n in nodes):
@@ -464,8 +464,8 @@ def concatenate(xs: Sequence[Any], axis: int | None = 0, out: Any = None, *, dty
 def stack(xs: Sequence[Any], axis: int = 0, out: Any = None, *, dtype: Any = None,
           casting: str = "same_kind") -> Node:
     """Join arrays of one shape along a new axis."""
+    nodes = array_list("stack", xs, dtype, casting)  # (first: stack(A, A, A))
     no_out("stack", out)
-    nodes = array_list("stack", xs, dtype, casting)
     shapes = {n.shape for n in nodes}
     if len(shapes) > 1:
         raise ShapeError(f"stack: all inputs must have the same shape, got {', '.join(map(format_shape, shapes))}")
