@@ -122,8 +122,14 @@ def known_nonzero_finite(node: Node) -> bool:
 
 
 def known_nonnegative(node: Node) -> bool:
-    """True when ``node`` is >= 0 (or NaN) for every input."""
+    """True when ``node`` is >= 0 (or NaN) for every input: real values only (a complex exp or
+    sqrt is not), and for signed integers no abs or square, which wrap around (abs(int8(-128))
+    is -128, int8(12) * 12 is -112)."""
     op = node.op
+    if node.dtype.kind == "c":
+        return False
+    if node.dtype.kind == "i" and not isinstance(op, (Relu, OneHot, Const, BroadcastTo)):
+        return False
     if isinstance(op, (Exp, Sigmoid, Softplus, Abs, Relu, Sqrt, Softmax, OneHot)):
         return True
     if isinstance(op, Mul) and node.inputs[0] is node.inputs[1]:
