@@ -461,3 +461,16 @@ def test_a_float16_half_power_is_not_a_square_root():
     np.testing.assert_array_equal(got, raw)
     assert np.array_equal(np.signbit(got), np.signbit(raw)) and got.dtype == np.float16
     assert sd.simplify(sd.var("f", dtype="float32") ** 0.5).op.name == "sqrt"
+
+
+def test_logs_of_complex_sums_of_exponentials_keep_the_principal_branch():
+    # log(exp(3.1j) + exp(-0.5 + 4j)) has imaginary part -2.85, in (-pi, pi]; logsumexp shifts
+    # by the element 3.1j and adds the shifted log's 0.33, 3.43 (log_softmax as much)
+    z = sd.var("z", shape=(2,), dtype="complex128")
+    at = np.array([3.1j, -0.5 + 4j])
+    for e in [sd.log(sd.sum(sd.exp(z))), sd.log(sd.softmax(z)), sd.log(sd.exp(z) / sd.sum(sd.exp(z)))]:
+        s = sd.simplify(e)
+        raw, got = sd.evaluate([e, s], {"z": at}, simplify=False)
+        np.testing.assert_allclose(got, raw, rtol=1e-13)
+        assert np.all(np.abs(np.imag(got)) <= np.pi)
+    assert sd.simplify(sd.log(sd.sum(sd.exp(v)))) is sd.logsumexp(v)  # real values still are

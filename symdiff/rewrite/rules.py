@@ -868,12 +868,21 @@ def _sqrt_of_squares(node: Node, x: Node, y: Node) -> Node | None:
     return hypot(x, y) if _real_float(node, x, y) else None
 
 
+def _real_stable_form(node: Node) -> Node | None:
+    """The stable form of ``node`` (``stable_form``) for real values. A complex log's imaginary
+    part is its principal value, in (-pi, pi], where logsumexp and log_softmax add up the
+    imaginary parts of the shift and of the shifted log: log(exp(3.1j) + exp(-0.5 + 4j)) has
+    imaginary part -2.85, logsumexp 3.43. (Reverse mode still differentiates through them:
+    the two differ by a constant.)"""
+    return None if node.dtype.kind == "c" else stable_form(node)
+
+
 STABILIZE = RuleSet([
     # log(sigmoid x) -> -softplus(-x), log(1 - sigmoid x) -> -softplus(x), log(1 + exp x) ->
     # softplus x, log(softmax x) -> log_softmax x, log(sum(exp x)) -> logsumexp x, and the
     # logistic function and softmax as users write them (1/(1+exp(-x)) -> sigmoid(x),
     # exp(x)/sum(exp(x)) -> softmax(x)), so that their logs then stabilize too
-    Rule(Pat(HEADS), stable_form),
+    Rule(Pat(HEADS), _real_stable_form),
     Rule(log_(1 + x), _log1p),  # log(1+x) -> log1p(x)
     Rule(log_(x - -1), _log1p),  # log(x - -1) -> log1p(x)
     Rule(exp_(x) - 1, lambda x: expm1(x)),  # exp(x)-1 -> expm1(x)
