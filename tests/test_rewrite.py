@@ -1324,3 +1324,18 @@ def test_a_settled_node_used_differently_is_rewritten_for_its_new_surroundings()
     # a rewrite with other rules does not take the default rules' notes for its own
     sine = Rule(Pat.of(sd.sin)(Pat.var("u")), lambda u: sd.cos(u))
     assert sd.to_text(sd.simplify(outs[0], [sine])) == "cos(a) + b"
+
+
+def test_abs_and_squares_of_signed_integers_may_be_negative():
+    # abs(int8(-128)) is -128 and int8(12) * 12 is -112 (NumPy wraps around): neither relu nor
+    # log may take them as non-negative
+    i8 = sd.var("i8", shape=(3,), dtype="int8")
+    at = np.array([-128, 12, 3], dtype=np.int8)
+    for e in [sd.relu(abs(i8)), sd.exp(sd.log(abs(i8))), sd.relu(i8 * i8), abs(i8 * i8),
+              sd.exp(sd.log(i8 * i8)), sd.exp(sd.log(i8 ** 2))]:
+        s = sd.simplify(e)
+        with np.errstate(all="ignore"):
+            raw, got = sd.evaluate([e, s], {"i8": at}, simplify=False)
+        np.testing.assert_array_equal(got, raw)
+        assert s.dtype == e.dtype
+    assert sd.simplify(abs(abs(x))) is abs(x) and sd.simplify(sd.relu(x * x)) is x ** 2

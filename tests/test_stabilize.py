@@ -418,3 +418,59 @@ def test_forms_with_no_complex_stable_form_stay_as_written_for_complex_values(bu
         db = (sd.evaluate(loss, {"c": C + 1j * d}) - sd.evaluate(loss, {"c": C - 1j * d})) / (2 * h)
         fd[k] = da - 1j * db  # JAX's convention, as README states
     np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
+
+
+def test_log1p_and_expm1_forms_keep_the_branch_of_a_complex_log():
+    # 1 + z of z = -2 - 0j is -1 + 0j (-0.0 + 0.0 is +0.0), whose log is +pi*j; log1p(z) reads
+    # the -0.0 and gives -pi*j: a finite value 2*pi away, so the real-valued rules leave
+    # complex values as written
+    z = sd.var("z", shape=(3,), dtype="complex128")
+    at = np.array([complex(-2, -0.0), complex(2, 0), complex(1, 0)])
+    for e in [sd.log(1 + z), sd.log(1 - z), sd.log(1 - sd.exp(z)), sd.log(z - -1)]:
+        s = sd.simplify(e)
+        raw, got = sd.evaluate([e, s], {"z": at}, simplify=False)
+        np.testing.assert_array_equal(got, raw)
+        assert s.dtype == e.dtype
+    assert str(sd.simplify(sd.log(1 + x))) == "log1p(x)"  # real values are still rewritten
+
+
+def test_log1p_of_an_integer_sum_only_where_the_sum_cannot_wrap_around():
+    # int8(1) + 127 is -128 and int64 max + 1 is int64 min, whose logs are nan: log1p of the
+    # summand would give log(128) and 43.7
+    for dt, big in [("int8", 127), ("int64", 2**63 - 1)]:
+        i = sd.var("i", dtype=dt)
+        e = sd.log(1 + i)
+        s = sd.simplify(e)
+        with np.errstate(all="ignore"):
+            raw, got = sd.evaluate([e, s], {"i": np.asarray(big, dtype=dt)}, simplify=False)
+        assert np.isnan(raw) and np.isnan(got) and s.dtype == e.dtype
+    i8 = sd.var("i8", dtype="int8")
+    wide = sd.log(sd.const(np.int64(1)) + i8)  # in int64, 1 + 127 is 128
+    assert "log1p" in str(sd.simplify(wide))
+
+
+def test_a_float16_half_power_is_not_a_square_root():
+    # NumPy takes a float16 to the power 0.5 in float32 with C's pow: +inf at -inf and +0.0 at
+    # -0.0, where the square root gives nan and -0.0
+    h = sd.var("h", shape=(4,), dtype="float16")
+    at = np.array([-np.inf, -0.0, 4.0, np.inf], dtype=np.float16)
+    e = h ** 0.5
+    s = sd.simplify(e)
+    with np.errstate(all="ignore"):
+        raw, got = sd.evaluate([e, s], {"h": at}, simplify=False)
+    np.testing.assert_array_equal(got, raw)
+    assert np.array_equal(np.signbit(got), np.signbit(raw)) and got.dtype == np.float16
+    assert sd.simplify(sd.var("f", dtype="float32") ** 0.5).op.name == "sqrt"
+
+
+def test_logs_of_complex_sums_of_exponentials_keep_the_principal_branch():
+    # log(exp(3.1j) + exp(-0.5 + 4j)) has imaginary part -2.85, in (-pi, pi]; logsumexp shifts
+    # by the element 3.1j and adds the shifted log's 0.33, 3.43 (log_softmax as much)
+    z = sd.var("z", shape=(2,), dtype="complex128")
+    at = np.array([3.1j, -0.5 + 4j])
+    for e in [sd.log(sd.sum(sd.exp(z))), sd.log(sd.softmax(z)), sd.log(sd.exp(z) / sd.sum(sd.exp(z)))]:
+        s = sd.simplify(e)
+        raw, got = sd.evaluate([e, s], {"z": at}, simplify=False)
+        np.testing.assert_allclose(got, raw, rtol=1e-13)
+        assert np.all(np.abs(np.imag(got)) <= np.pi)
+    assert sd.simplify(sd.log(sd.sum(sd.exp(v)))) is sd.logsumexp(v)  # real values still are

@@ -122,8 +122,14 @@ def known_nonzero_finite(node: Node) -> bool:
 
 
 def known_nonnegative(node: Node) -> bool:
-    """True when ``node`` is >= 0 (or NaN) for every input."""
+    """True when ``node`` is >= 0 (or NaN) for every input: real values only (a complex exp or
+    sqrt is not), and for signed integers no abs or square, which wrap around (abs(int8(-128))
+    is -128, int8(12) * 12 is -112)."""
     op = node.op
+    if node.dtype.kind == "c":
+        return False
+    if node.dtype.kind == "i" and not isinstance(op, (Relu, OneHot, Const, BroadcastTo)):
+        return False
     if isinstance(op, (Exp, Sigmoid, Softplus, Abs, Relu, Sqrt, Softmax, OneHot)):
         return True
     if isinstance(op, Mul) and node.inputs[0] is node.inputs[1]:
@@ -795,10 +801,16 @@ def _log_softmax_written_out(node: Node, x: Node, ctx: Context) -> Node | None:
     return log_softmax(x, op.axes[0])
 
 
-def _log1p(node: Node, x: Node) -> Node:
+def _log1p(node: Node, x: Node) -> Node | None:
     """log(1 + x) -> log1p(x), in the dtype the sum 1 + x has: log1p of a narrower x (a bool, an
-    int8 or a float32 next to a float64 one) would compute in float16 or float32."""
+    int8 or a float32 next to a float64 one) would compute in float16 or float32. An integer
+    sum only where it cannot wrap around (1 + b of a bool, 1 + i8 in int64: int8(1) + 127 is
+    -128, whose log is nan); and real only: 1 + z of a complex z = -2 - 0j is -1 + 0j, whose
+    log is +pi*j, where log1p(z) reads the -0.0 and is on the other side of the branch cut."""
     wide = node.inputs[0].dtype
+    if wide.kind == "c" or wide.kind in "iu" and not (x.dtype.kind == "b" or (
+            x.dtype.kind in "iu" and np.iinfo(x.dtype).max < np.iinfo(wide).max)):
+        return None
     if x.dtype == wide:
         return log1p(x)
     if isinstance(x.op, Exp) and wide.kind in "fc":
@@ -810,16 +822,22 @@ def _log1p(node: Node, x: Node) -> Node:
 
 def _log1m(node: Node, x: Node) -> Node | None:
     """log(1 - x) -> log1p(-x), negated in the floating dtype the difference has (an integer
-    difference is exact, or wraps around as -x would not: 1 - 1 is 0, 1 + 255 is 256)."""
+    difference is exact, or wraps around as -x would not: 1 - 1 is 0, 1 + 255 is 256). Real
+    only: 1 - z of a complex z = 2 + 0j is -1 + 0j, -z is -2 - 0j, and log1p(-z) is -pi*j
+    where log(1 - z) is +pi*j."""
     wide = node.inputs[0].dtype
-    if wide.kind not in "fc":
+    if wide.kind != "f":
         return None
     return log1p(negative(x if x.dtype == wide else x.astype(wide)))
 
 
 def _one_minus_exp(node: Node, x: Node) -> Node | None:
-    """1 - exp(x) -> -expm1(x): for x near 0, 1 - exp(x) keeps no digit of a tiny x."""
-    return negative(expm1(x)) if node.dtype == node.inputs[1].dtype else None
+    """1 - exp(x) -> -expm1(x): for x near 0, 1 - exp(x) keeps no digit of a tiny x. Real only:
+    for a complex x the negation flips the sign of a zero imaginary part, and a log of the
+    result (log(1 - exp(x)), the form this serves) lands on the other side of its branch cut."""
+    if node.dtype.kind != "f" or node.dtype != node.inputs[1].dtype:
+        return None
+    return negative(expm1(x))
 
 
 sqrt_ = Pat.of(Sqrt)
@@ -830,9 +848,11 @@ def _real_float(*ns: Node) -> bool:
 
 
 def _half_power(node: Node, x: Node) -> Node | None:
-    """x ** 0.5 -> sqrt(x) for real floats (NumPy computes that power as the square root), so
-    the rules on sqrt see it."""
-    return sqrt(x) if _real_float(node, x) and node.dtype == x.dtype else None
+    """x ** 0.5 -> sqrt(x) for float32 and float64 (NumPy computes that power as the square
+    root), so the rules on sqrt see it; not float16, whose power NumPy takes in float32 as
+    C's pow, +inf at -inf and +0.0 at -0.0, where the square root is nan and -0.0."""
+    return sqrt(x) if _real_float(node, x) and node.dtype == x.dtype \
+        and node.dtype != np.float16 else None
 
 
 def _sqrt_of_square(node: Node, x: Node) -> Node | None:
@@ -848,12 +868,21 @@ def _sqrt_of_squares(node: Node, x: Node, y: Node) -> Node | None:
     return hypot(x, y) if _real_float(node, x, y) else None
 
 
+def _real_stable_form(node: Node) -> Node | None:
+    """The stable form of ``node`` (``stable_form``) for real values. A complex log's imaginary
+    part is its principal value, in (-pi, pi], where logsumexp and log_softmax add up the
+    imaginary parts of the shift and of the shifted log: log(exp(3.1j) + exp(-0.5 + 4j)) has
+    imaginary part -2.85, logsumexp 3.43. (Reverse mode still differentiates through them:
+    the two differ by a constant.)"""
+    return None if node.dtype.kind == "c" else stable_form(node)
+
+
 STABILIZE = RuleSet([
     # log(sigmoid x) -> -softplus(-x), log(1 - sigmoid x) -> -softplus(x), log(1 + exp x) ->
     # softplus x, log(softmax x) -> log_softmax x, log(sum(exp x)) -> logsumexp x, and the
     # logistic function and softmax as users write them (1/(1+exp(-x)) -> sigmoid(x),
     # exp(x)/sum(exp(x)) -> softmax(x)), so that their logs then stabilize too
-    Rule(Pat(HEADS), stable_form),
+    Rule(Pat(HEADS), _real_stable_form),
     Rule(log_(1 + x), _log1p),  # log(1+x) -> log1p(x)
     Rule(log_(x - -1), _log1p),  # log(x - -1) -> log1p(x)
     Rule(exp_(x) - 1, lambda x: expm1(x)),  # exp(x)-1 -> expm1(x)
