@@ -4,6 +4,7 @@ their inputs, stay safe with hostile names, and run where symdiff is not install
 from __future__ import annotations
 
 import ast
+import itertools
 import math
 import subprocess
 import sys
@@ -1285,3 +1286,24 @@ def test_compiled_functions_run_in_a_spawned_process_pool():
         _assert_bits(value, want_value)
         _assert_bits(gradient, want_gradient)
         np.testing.assert_allclose(gradient, np.sin(p) + p * np.cos(p), rtol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "complex64", "complex128"])
+def test_a_power_of_a_half_is_np_power_in_generated_code_as_in_the_evaluator(dtype):
+    # x ** 0.5 with a Python number took NumPy's fast path to np.sqrt: a float16 -inf gave nan
+    # where np.power (the evaluator, holding the exponent as a NumPy scalar) gives inf
+    x = sd.var("x", (5,), dtype)
+    v = np.array([-np.inf, -0.0, 0.0, 4.0, -4.0], dtype)
+    for y in [x ** 0.5, x ** 2, x ** -1.0]:
+        want = np.power(v, y.inputs[1].op.value[()])
+        for simplify in (False, True):
+            with np.errstate(all="ignore"):
+                got = sd.compile(y, inputs=[x], simplify=simplify)(v)
+                evaluated = sd.evaluate(y, {"x": v}, simplify=simplify)
+            _assert_bits(got, evaluated)
+            if not simplify:
+                _assert_bits(got, want)
+    if dtype == "float16":  # C's pow, as np.power takes a float16 power
+        with np.errstate(all="ignore"):
+            assert sd.compile(x ** 0.5, simplify=False)(v)[0] == np.inf
+

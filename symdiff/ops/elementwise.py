@@ -204,7 +204,12 @@ class Div(Binary):
 
 
 class Pow(Binary):
-    name, numpy, symbol, precedence = "pow", "{0} ** {1}", "**", 40
+    # np.power, not the ** operator: an array ** a Python number takes NumPy's fast path to
+    # np.sqrt, np.square or np.reciprocal, which a float16 or complex power of 0.5 does not
+    # match (sqrt(-inf) is nan where np.power gives inf); generated code writes constant
+    # exponents as Python numbers, the evaluator holds them as NumPy scalars, which np.power
+    # takes alike
+    name, numpy, symbol, precedence = "pow", "np.power({0}, {1})", "**", 40
     math = "math.pow({0}, {1})"
 
     def emit_scalar(self, args: Sequence[str]) -> str | None:
