@@ -1307,3 +1307,15 @@ def test_a_power_of_a_half_is_np_power_in_generated_code_as_in_the_evaluator(dty
         with np.errstate(all="ignore"):
             assert sd.compile(x ** 0.5, simplify=False)(v)[0] == np.inf
 
+
+def test_complex_constants_keep_the_signs_of_their_zero_parts():
+    # repr(complex(-0.0, -1.0)) is (-0-1j), which Python reads as 0 - 1j: a real part of +0.0
+    z = sd.var("z", (2,), "complex64")
+    v = np.array([0j, 1 + 0j], np.complex64)
+    for c in [complex(-0.0, -1.0), complex(1.0, -0.0), complex(-0.0, -0.0)]:
+        f = z * sd.const(np.complex64(c))
+        for simplify in (False, True):
+            _assert_bits(sd.compile(f, simplify=simplify)(v), sd.evaluate(f, {"z": v}, simplify=simplify))
+    f = z * sd.const(np.complex64(complex(-0.0, -1.0)))
+    assert np.signbit(sd.compile(f, simplify=False)(v)[0].imag)  # 0 * (-0 - 1j) is 0 - 0j
+
