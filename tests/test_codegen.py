@@ -1319,3 +1319,19 @@ def test_complex_constants_keep_the_signs_of_their_zero_parts():
     f = z * sd.const(np.complex64(complex(-0.0, -1.0)))
     assert np.signbit(sd.compile(f, simplify=False)(v)[0].imag)  # 0 * (-0 - 1j) is 0 - 0j
 
+
+def test_clip_on_the_scalar_path_picks_numpys_zero_on_ties():
+    # np.clip with one bound is np.maximum (or np.minimum), which gives the bound on a tie:
+    # clip(0.0, -0.0, None) is -0.0; with both bounds, the clip ufunc keeps a on 0-d arrays
+    a, lo, hi = sd.symbols("a lo hi")
+    edges = [0.0, -0.0, 1.0, -1.0, math.inf, math.nan]
+    for f, ins in [(sd.clip(a, lo, None), [a, lo]), (sd.clip(a, None, hi), [a, hi]),
+                   (sd.clip(a, lo, hi), [a, lo, hi])]:
+        fn = sd.compile(f, inputs=ins, simplify=False)
+        assert "except (ArithmeticError, ValueError)" in fn.source  # the scalar path
+        for values in itertools.product(edges, repeat=len(ins)):
+            with np.errstate(all="ignore"):
+                want = sd.evaluate(f, dict(zip(["a", *(v.op.var_name for v in ins[1:])], values)),
+                                   simplify=False)
+            got = fn(*values)
+            assert got.tobytes() == want.tobytes() or np.isnan(got) and np.isnan(want), (f, values)
