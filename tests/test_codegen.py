@@ -4,6 +4,7 @@ their inputs, stay safe with hostile names, and run where symdiff is not install
 from __future__ import annotations
 
 import ast
+import itertools
 import math
 import subprocess
 import sys
@@ -1285,3 +1286,52 @@ def test_compiled_functions_run_in_a_spawned_process_pool():
         _assert_bits(value, want_value)
         _assert_bits(gradient, want_gradient)
         np.testing.assert_allclose(gradient, np.sin(p) + p * np.cos(p), rtol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "complex64", "complex128"])
+def test_a_power_of_a_half_is_np_power_in_generated_code_as_in_the_evaluator(dtype):
+    # x ** 0.5 with a Python number took NumPy's fast path to np.sqrt: a float16 -inf gave nan
+    # where np.power (the evaluator, holding the exponent as a NumPy scalar) gives inf
+    x = sd.var("x", (5,), dtype)
+    v = np.array([-np.inf, -0.0, 0.0, 4.0, -4.0], dtype)
+    for y in [x ** 0.5, x ** 2, x ** -1.0]:
+        want = np.power(v, y.inputs[1].op.value[()])
+        for simplify in (False, True):
+            with np.errstate(all="ignore"):
+                got = sd.compile(y, inputs=[x], simplify=simplify)(v)
+                evaluated = sd.evaluate(y, {"x": v}, simplify=simplify)
+            _assert_bits(got, evaluated)
+            if not simplify:
+                _assert_bits(got, want)
+    if dtype == "float16":  # C's pow, as np.power takes a float16 power
+        with np.errstate(all="ignore"):
+            assert sd.compile(x ** 0.5, simplify=False)(v)[0] == np.inf
+
+
+def test_complex_constants_keep_the_signs_of_their_zero_parts():
+    # repr(complex(-0.0, -1.0)) is (-0-1j), which Python reads as 0 - 1j: a real part of +0.0
+    z = sd.var("z", (2,), "complex64")
+    v = np.array([0j, 1 + 0j], np.complex64)
+    for c in [complex(-0.0, -1.0), complex(1.0, -0.0), complex(-0.0, -0.0)]:
+        f = z * sd.const(np.complex64(c))
+        for simplify in (False, True):
+            _assert_bits(sd.compile(f, simplify=simplify)(v), sd.evaluate(f, {"z": v}, simplify=simplify))
+    f = z * sd.const(np.complex64(complex(-0.0, -1.0)))
+    assert np.signbit(sd.compile(f, simplify=False)(v)[0].imag)  # 0 * (-0 - 1j) is 0 - 0j
+
+
+def test_clip_on_the_scalar_path_picks_numpys_zero_on_ties():
+    # np.clip with one bound is np.maximum (or np.minimum), which gives the bound on a tie:
+    # clip(0.0, -0.0, None) is -0.0; with both bounds, the clip ufunc keeps a on 0-d arrays
+    a, lo, hi = sd.symbols("a lo hi")
+    edges = [0.0, -0.0, 1.0, -1.0, math.inf, math.nan]
+    for f, ins in [(sd.clip(a, lo, None), [a, lo]), (sd.clip(a, None, hi), [a, hi]),
+                   (sd.clip(a, lo, hi), [a, lo, hi])]:
+        fn = sd.compile(f, inputs=ins, simplify=False)
+        assert "except (ArithmeticError, ValueError)" in fn.source  # the scalar path
+        for values in itertools.product(edges, repeat=len(ins)):
+            with np.errstate(all="ignore"):
+                want = sd.evaluate(f, dict(zip(["a", *(v.op.var_name for v in ins[1:])], values)),
+                                   simplify=False)
+            got = fn(*values)
+            assert got.tobytes() == want.tobytes() or np.isnan(got) and np.isnan(want), (f, values)

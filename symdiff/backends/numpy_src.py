@@ -199,8 +199,10 @@ def _py_scalar(value: np.ndarray, mod: str) -> str:
         return repr(v)
     if isinstance(v, int):
         return f"({v})" if v < 0 else repr(v)
-    if not (math.isfinite(v.real) and math.isfinite(v.imag)):
-        # repr writes (inf+0j) and (nan+nanj), which do not read back
+    if not (math.isfinite(v.real) and math.isfinite(v.imag)) or any(
+            p == 0 and math.copysign(1.0, p) < 0 for p in (v.real, v.imag)):
+        # repr writes (inf+0j) and (nan+nanj), which do not read back, and (-0-1j) and (1-0j),
+        # which read back as arithmetic on the zero that loses its sign
         return f"complex({_py_float(v.real, mod)}, {_py_float(v.imag, mod)})"
     return f"({v!r})"  # complex
 

@@ -207,6 +207,15 @@ class Pow(Binary):
     name, numpy, symbol, precedence = "pow", "{0} ** {1}", "**", 40
     math = "math.pow({0}, {1})"
 
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        # The ** operator takes an array to a Python number's power 0.5 as np.sqrt (NumPy's
+        # fast path), which a float16 or complex power does not match: sqrt(-inf) is nan where
+        # np.power, as the evaluator computes the power (its exponent a NumPy scalar), gives
+        # inf. Such an exponent is written np.power; others keep the operator, whose fast paths
+        # (x ** 2.0 as np.square, x ** -1.0 as np.reciprocal) give np.power's numbers, faster.
+        a, b = args
+        return f"np.power({a}, {b})" if "0.5" in b else f"{a} ** {b}"
+
     def emit_scalar(self, args: Sequence[str]) -> str | None:
         # NumPy takes a 0-d array to the power 0.5 as its square root, which differs from C's
         # pow at -inf (nan, not inf) and at -0.0 (-0.0, not 0.0); math.sqrt raises where NumPy

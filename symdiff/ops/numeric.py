@@ -299,12 +299,15 @@ class Clip(Elementwise):
         return "np.clip({0}, {1}, {2}, out={{out}})".format(*self._args(["{0}", "{1}", "{2}"]))
 
     def emit_scalar(self, args: Sequence[str]) -> str | None:
-        # the maximum and minimum templates, nan-propagating as NumPy
+        # nan-propagating as NumPy. np.clip with one bound is np.maximum or np.minimum, whose
+        # tie gives the bound (clip(0.0, -0.0, None) is -0.0); with both, the clip ufunc, whose
+        # loop on a 0-d array keeps a on ties (clip(0.0, -0.0, 1.0) is 0.0)
         a, lo, hi = self._args(args)
+        both = lo != "None" and hi != "None"
         if lo != "None":
-            a = f"({a} if {a} >= {lo} or {a} != {a} else {lo})"
+            a = f"({a} if {a} {'>=' if both else '>'} {lo} or {a} != {a} else {lo})"
         if hi != "None":
-            a = f"({a} if {a} <= {hi} or {a} != {a} else {hi})"
+            a = f"({a} if {a} {'<=' if both else '<'} {hi} or {a} != {a} else {hi})"
         return a
 
     def text(self, args: Sequence[str]) -> str:
