@@ -1339,3 +1339,15 @@ def test_abs_and_squares_of_signed_integers_may_be_negative():
         np.testing.assert_array_equal(got, raw)
         assert s.dtype == e.dtype
     assert sd.simplify(abs(abs(x))) is abs(x) and sd.simplify(sd.relu(x * x)) is x ** 2
+
+
+def test_a_small_complex_array_of_zeros_is_read_as_one_number_or_left_as_it_is():
+    # the sign bits of both parts of each element are compared with those of the first: an
+    # array of complex zeros crashed every simplify (so evaluate and compile) that read it
+    z = sd.var("z", (3,), "complex128")
+    ones = {"z": np.ones(3)}
+    np.testing.assert_array_equal(sd.evaluate(z * np.zeros(3, complex), ones), np.zeros(3))
+    np.testing.assert_array_equal(sd.evaluate(sd.jvp(sd.sin(z), z, np.zeros(3, complex)), ones),
+                                  np.zeros(3))
+    mixed = np.array([0j, complex(-0.0, 0.0), 0j])  # zeros of other signs: not one number
+    assert "complex(-0.0, 0.0)" in str(sd.simplify(z * mixed))

@@ -68,7 +68,7 @@ def _sign_bits(v: Any) -> np.ndarray:
     """The sign bits of ``v``, of both parts of a complex number (NumPy's signbit takes none)."""
     v = np.asarray(v)
     if v.dtype.kind == "c":
-        return np.stack([np.signbit(v.real), np.signbit(v.imag)])
+        return np.stack([np.signbit(v.real), np.signbit(v.imag)], axis=-1)  # (pairs broadcast)
     return np.signbit(v)
 
 
