@@ -252,3 +252,34 @@ def test_a_stable_form_over_operands_that_depend_on_each_other_counts_each_path_
     a, b = np.exp(0.3), np.exp(0.6)
     np.testing.assert_allclose(sd.evaluate(sd.jvp(sd.log(sd.exp(x) + sd.exp(2 * x)), x, 1.0), vals),
                                (a + 2 * b) / (a + b), rtol=1e-14)
+
+
+def test_linear_recurrence_never_multiplies_by_its_unused_first_a():
+    # h[0] is b[0], so an infinite a[0] changes nothing and the first derivatives reverse mode
+    # gives are finite; but the vjp wrote b's cotangent as g + R_excl(a, a * g), so jvp, Taylor
+    # mode (which transpose it) and second reverse derivatives multiplied by a[0]: inf * 0 = nan
+    a, b = sd.var("a", (3,)), sd.var("b", (3,))
+    values = {"a": np.array([np.inf, 2.0, -0.5]), "b": np.array([1.0, 0.5, 3.0])}
+    for kw in ({}, {"exclusive": True}):
+        y = sd.sum(sd.linear_recurrence(a, b, **kw) ** 2)
+        flipped = sd.sum(sd.linear_recurrence(a[::-1], b[::-1], reverse=True, **kw) ** 2)
+        for f in (y, flipped):
+            want = sd.evaluate(sd.grad(f, [a, b]), values)
+            assert np.all(np.isfinite(want[0])) and want[0][0] == 0
+            for u in (np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, -2.0])):
+                got = sd.evaluate(sd.jvp(f, [a, b], [u, u]), values)
+                np.testing.assert_allclose(got, want[0] @ u + want[1] @ u, rtol=1e-14)
+            # second and third derivatives along b (the recurrence is linear in b, h in a)
+            t = sd.var("t")
+            line = sd.linear_recurrence(a + t * np.array([0.0, 1.0, 1.0]), b + t, **kw)
+            g = sd.sum(line ** 2)
+            nested = [g]
+            for _ in range(3):
+                nested.append(sd.grad(nested[-1], t, mode="reverse"))
+            at = {**values, "t": 0.0}
+            want = sd.evaluate(nested[1:], at)
+            got = sd.evaluate([sd.derivative(g, t, k) for k in (1, 2, 3)], at)
+            assert np.all(np.isfinite(got))
+            np.testing.assert_allclose(got, want, rtol=1e-13)
+            forward = sd.evaluate(sd.grad(sd.grad(g, t, mode="forward"), t, mode="forward"), at)
+            np.testing.assert_allclose(forward, want[1], rtol=1e-13)

@@ -118,8 +118,9 @@ class LinearRecurrence(Op):
     before the first element; ``exclusive`` gives each position the ``h`` of the one before it
     (0 at the first). Closed under differentiation: with ``h`` written H(a, b) and R the
     recurrence the other way, the cotangent ``l`` of ``b`` is
-    ``g + R_excl(a, a * g)`` (inclusive) or ``R_excl(a, g)`` (exclusive), and that of ``a`` is
-    ``l * H_excl(a, b)``: derivatives of running products at every order, without division."""
+    ``R(a shifted by one, g)`` (inclusive: ``l[i] = g[i] + a[i+1] l[i+1]``) or ``R_excl(a, g)``
+    (exclusive), and that of ``a`` is ``l * H_excl(a, b)``: derivatives of running products at
+    every order, without division, and never multiplied by the unused first ``a``."""
 
     __slots__ = ("axis", "reverse", "exclusive")
     name = "linear_recurrence"
@@ -153,7 +154,13 @@ class LinearRecurrence(Op):
         if self.exclusive:
             gb = other(a, g)
             return (gb * out, gb)
-        gb = g + other(a, a * g)
+        # l[i] = g[i] + a[i+1] l[i+1]: the recurrence the other way over a shifted by one, whose
+        # wrapped-around a[0] comes first there and is never multiplied (g + R_excl(a, a * g),
+        # the same values, multiplied a[0] into a * g, and inf * 0 made its derivatives nan)
+        from .layout import roll  # layout reads reductions, which read this module
+
+        gb = Node(LinearRecurrence(self.axis, not self.reverse, False),
+                  (roll(a, 1 if self.reverse else -1, self.axis), g))
         return (gb * Node(LinearRecurrence(self.axis, self.reverse, True), (a, b)), gb)
 
 
