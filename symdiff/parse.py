@@ -634,8 +634,8 @@ class _Reader:
             out = (*at, *span[2:])  # type: ignore[index]
             node, span = _located(ast.keyword(arg=name, value=node), out), out
             f.keyword = None
-        elif node is not None and f.kind == "call" and any(isinstance(n, ast.keyword) for n, _ in f.items):
-            raise _GiveUp  # a positional argument after a keyword one
+        elif node is not None and f.kind == "call" and f.items and isinstance(f.items[-1][0], ast.keyword):
+            raise _GiveUp  # a positional argument after a keyword one (keywords are last)
         f.first = None
         if node is None:
             if not allow_empty:

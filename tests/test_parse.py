@@ -1132,6 +1132,14 @@ def test_a_variable_named_like_a_constant_reads_back_as_the_variable(name):
         assert sd.parse(f"var({name!r}) + {name}").inputs[1].op.name == "const"
 
 
+def test_a_call_of_many_arguments_reads_in_linear_time():
+    # each argument looked back over all those before it for a keyword: a call of 30,000
+    # arguments took half a minute to refuse
+    start = time.process_time()
+    assert "too many positional arguments" in refusal("maximum(" + ", ".join(["x"] * 30_000) + ")")
+    assert time.process_time() - start < 5
+
+
 def test_var_in_text_takes_one_quoted_name():
     for text in ['var("a", "b")', 'var("")', 'var("a", axis=0)']:
         with pytest.raises(sd.ParseError, match=r"^var\('name'\) takes one name in quotes"):
