@@ -32,6 +32,10 @@ def test_no_operator_is_followed_by_a_minus_sign():
     assert sd.latex(x % -y) == r"x \bmod \left(-y\right)"
     assert sd.latex(-x * y) == r"-x \cdot y"  # a leading minus stays as it is
     assert sd.latex(x < -y) == r"x < -y"
+    # nor a minus sign: --y read as a decrement, or as one dash
+    assert sd.latex(-(-y)) == r"-\left(-y\right)"
+    assert sd.latex(-sd.const(-2.0)) == r"-\left(-2\right)"
+
 
 
 def test_tensors():

@@ -200,7 +200,7 @@ def _node_latex(n: Node, a: list[Printed]) -> Printed:
             base = Printed(rf"\left({base}\right)", ATOM)
         return Printed(f"{{{base}}}^{{{a[1]}}}", POWER)
     if name == "neg":
-        return Printed(f"-{_wrap(a[0], NEG)}", NEG)
+        return Printed(f"-{_right(a[0], NEG)}", NEG)
     if name == "exp":
         if len(a[0]) <= 40:
             return Printed(f"e^{{{a[0]}}}", POWER)
