@@ -634,8 +634,8 @@ class _Reader:
             out = (*at, *span[2:])  # type: ignore[index]
             node, span = _located(ast.keyword(arg=name, value=node), out), out
             f.keyword = None
-        elif node is not None and f.kind == "call" and any(isinstance(n, ast.keyword) for n, _ in f.items):
-            raise _GiveUp  # a positional argument after a keyword one
+        elif node is not None and f.kind == "call" and f.items and isinstance(f.items[-1][0], ast.keyword):
+            raise _GiveUp  # a positional argument after a keyword one (keywords are last)
         f.first = None
         if node is None:
             if not allow_empty:
@@ -1118,8 +1118,9 @@ class _Parser:
                                f"in the shape {shown} of {owner!r}; a name in the text is one or the "
                                f"other: rename the variable or the dimension (a dimension's name "
                                f"that shapes does not list reads as the dimension's size)")
-        if name in self.shapes:
-            found = _leaf_variable(name, self.shapes[name], src, node)
+        key = unicodedata.normalize("NFKC", name) if quoted else name  # shapes' keys are read so
+        if key in self.shapes:
+            found = _leaf_variable(name, self.shapes[key], src, node)
         elif name in CONSTANTS and not quoted:
             return CONSTANTS[name]
         elif name in FUNCTIONS and not quoted:
@@ -1316,7 +1317,8 @@ def parse(text: str, shapes: Mapping[str, Any] | None = None, caret: bool = True
     """An expression from text; names not in ``shapes`` are float64 scalars, except ``pi``,
     ``inf`` and ``nan``, which are NumPy's constants (``e`` is a variable: write ``exp(1)``),
     and the named dimensions of the shapes given, which are their sizes (int64 scalars).
-    ``var('pi')`` is the variable named pi, as a variable named like a constant prints.
+    ``var('pi')`` is the variable named pi, as a variable named like a constant prints (and one
+    whose bare name would read otherwise: ``var('sum')``, ``var('x-y')``).
 
     ``shapes`` maps a name to a shape (``(4, 3)``, ``("n", 3)``), to ``(shape, dtype)``, or to a
     variable node. ``caret`` adds the offending line and a caret line to error messages;

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import keyword
+import unicodedata
 from collections.abc import Callable, Iterable
 
 import numpy as np
 
 from .ir import Node, as_outputs, as_roots, consumers, toposort
+from .ops import FUNCTIONS
 from .ops.base import TEXT_CONSTANTS, TEXT_LITERAL_NAMES, Const, Var, extended_precision
 from .ops.elementwise import Elementwise, Mul, Neg, Printed
 
@@ -89,8 +92,16 @@ CONSTANT_NAMES = frozenset({*TEXT_CONSTANTS, *TEXT_LITERAL_NAMES})
 a variable so named prints as ``var('pi')``, which reads back as that variable."""
 
 
+def _reads_as_itself(name: str) -> bool:
+    """Whether the bare name reads back as the variable of that name: a Python name as Python
+    reads it (not a keyword, not changed by NFKC, as ``ﬁ`` reads as ``fi``), neither a constant's
+    nor a function's. Other variables print as ``var('x y')``."""
+    return (name.isidentifier() and not keyword.iskeyword(name) and name not in CONSTANT_NAMES
+            and name not in FUNCTIONS and (name.isascii() or unicodedata.normalize("NFKC", name) == name))
+
+
 def _text(n: Node, args: list[Printed]) -> Printed:
-    if isinstance(n.op, Var) and n.op.var_name in CONSTANT_NAMES:
+    if isinstance(n.op, Var) and not _reads_as_itself(n.op.var_name):
         return Printed(f"var({n.op.var_name!r})", 100)
     typed = _literal_dtypes(n)
     if typed:

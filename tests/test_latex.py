@@ -32,6 +32,26 @@ def test_no_operator_is_followed_by_a_minus_sign():
     assert sd.latex(x % -y) == r"x \bmod \left(-y\right)"
     assert sd.latex(-x * y) == r"-x \cdot y"  # a leading minus stays as it is
     assert sd.latex(x < -y) == r"x < -y"
+    # nor a minus sign: --y read as a decrement, or as one dash
+    assert sd.latex(-(-y)) == r"-\left(-y\right)"
+    assert sd.latex(-sd.const(-2.0)) == r"-\left(-2\right)"
+
+
+def test_python_literals_in_parameters_are_written_as_constants_are():
+    # None, True, inf and complex(0.0, 1.0) were copied from the text form as they are
+    x, v = sd.var("x", (3, 4)), sd.var("v", (3,))
+    assert sd.latex(x[None, 1:3]) == r"x\left[\mathrm{None}, 1:3\right]"
+    assert sd.latex(sd.argmax(x, axis=0, keepdims=True)) == (
+        r"\operatorname{argmax}\left(x, \mathrm{axis}=0, \mathrm{keepdims}=\mathrm{True}\right)"
+    )
+    assert sd.latex(sd.linspace(1j, 2, 3)) == r"\operatorname{linspace}\left(i, 2, 3\right)"
+    assert sd.latex(sd.linspace(0.0, -np.inf, 3)) == r"\operatorname{linspace}\left(0.0, -\infty, 3\right)"
+    assert sd.latex(sd.pad(v, 1, constant_values=np.nan)) == (
+        r"\operatorname{pad}\left(v, ((1, 1),), \mathrm{constant\_values}=\mathrm{NaN}\right)"
+    )
+    # quoted text stays text, whatever it says
+    dim = sd.var("X", ("inf", 2)).shape[0]
+    assert sd.latex(sd.arange(dim)) == r"\operatorname{arange}\left(\text{inf}\right)"
 
 
 def test_tensors():

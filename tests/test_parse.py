@@ -1132,6 +1132,33 @@ def test_a_variable_named_like_a_constant_reads_back_as_the_variable(name):
         assert sd.parse(f"var({name!r}) + {name}").inputs[1].op.name == "const"
 
 
+@pytest.mark.parametrize("name", ["sum", "where", "exp", "lambda", "if", "x y", "x-y", "1j", "x\t",
+                                  "\ufb01", "\u00b5", "\u210c", "a'b"])
+def test_a_variable_whose_bare_name_reads_otherwise_prints_as_var(name):
+    # a function's name, a keyword or text that is not a Python name printed bare: sum * 2.0
+    # was refused, x-y read as a difference, 1j as a complex constant, and the ligature fi
+    # (which Python reads as fi) as another variable. Each prints as var('...') and reads back
+    for shape in [(), (2,)]:
+        v = sd.var(name, shape)
+        g = sd.grad(sd.sum(sd.sin(v) * v), v)
+        for e in [v, v * 2.0, g, sd.simplify(g)]:
+            assert f"var({name!r})" in sd.to_text(e)
+            assert sd.parse(sd.to_text(e), shapes={name: v}) is e, sd.to_text(e)
+            assert sd.parse(sd.to_text(e), shapes={name: shape}) is e, sd.to_text(e)
+            if not shape:
+                assert sd.parse(sd.to_text(e)) is e, sd.to_text(e)
+    for name in ["x", "match", "type", "_", "complex", "var", "\u00e9"]:  # these read as themselves
+        assert sd.to_text(sd.var(name) * 2.0) == f"{name} * 2.0"
+
+
+def test_a_call_of_many_arguments_reads_in_linear_time():
+    # each argument looked back over all those before it for a keyword: a call of 30,000
+    # arguments took half a minute to refuse
+    start = time.process_time()
+    assert "too many positional arguments" in refusal("maximum(" + ", ".join(["x"] * 30_000) + ")")
+    assert time.process_time() - start < 5
+
+
 def test_var_in_text_takes_one_quoted_name():
     for text in ['var("a", "b")', 'var("")', 'var("a", axis=0)']:
         with pytest.raises(sd.ParseError, match=r"^var\('name'\) takes one name in quotes"):

@@ -722,3 +722,17 @@ def test_zero_divisors_and_poles_ask_one_walk_whether_they_have_variables(monkey
         values = sd.evaluate(outputs[:6], {"x": 1.5, "y": -2.0})
     assert [float(g.xreplace({X: 1.5, Y: -2.0})) for g in got[:6] if g is not sympy.zoo] == [
         v for k, v in enumerate(values) if k != 1]
+
+
+@pytest.mark.parametrize("build", [lambda: sd.arange(0.5, 4.6, 1, dtype="int64"),
+                                   lambda: sd.arange(1, 2, 0.3, dtype="int64"),
+                                   lambda: sd.arange(-0.5, 3.0, 1, dtype="int32"),
+                                   lambda: sd.arange(0, 2, 0.5, dtype="float32")])
+def test_arange_converts_with_the_values_of_its_dtype(build):
+    # arange(0.5, 4.6, 1, dtype='int64') is 0, 1, 2, 3, 4 in NumPy; SymPy had 1/2, 3/2, ...
+    e = build()
+    want = np.asarray(sd.evaluate(e, {}))
+    got = np.array(sd.to_sympy(e), dtype=float).ravel()
+    assert np.array_equal(got, want.astype(float))
+    back = np.asarray(sd.evaluate(sd.from_sympy(sd.to_sympy(e)), {}))
+    assert np.array_equal(back.astype(float), want.astype(float))

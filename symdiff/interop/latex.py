@@ -131,6 +131,25 @@ def _number(v: object) -> str:
     return str(v)
 
 
+_PYTHON_LITERAL = re.compile(r"'[^']*'|complex\(([^,()]+), ([^,()]+)\)|-?\b(?:True|False|None|inf|nan)\b")
+
+
+def _literal(text: str) -> str:
+    """The literal text of an op's parameters (an index, a keyword's value) in LaTeX: escaped,
+    with Python's ``True``, ``None``, ``inf`` and ``complex(0.0, 1.0)`` written as constants are
+    (``\\mathrm{True}``, ``\\infty``, ``i``); quoted text is left as it is."""
+    def number(m: re.Match[str]) -> str:
+        if m[0].startswith("'"):
+            return m[0]
+        if m[1] is not None:
+            return _number(complex(float(m[1]), float(m[2])))
+        if m[0].lstrip("-") in ("inf", "nan"):
+            return _number(float(m[0]))
+        return rf"\mathrm{{{m[0]}}}"
+
+    return _PYTHON_LITERAL.sub(number, _escape(text))
+
+
 def _const(value: np.ndarray) -> Printed:
     if value.ndim == 0:
         text = _number(value[()])
@@ -200,7 +219,7 @@ def _node_latex(n: Node, a: list[Printed]) -> Printed:
             base = Printed(rf"\left({base}\right)", ATOM)
         return Printed(f"{{{base}}}^{{{a[1]}}}", POWER)
     if name == "neg":
-        return Printed(f"-{_wrap(a[0], NEG)}", NEG)
+        return Printed(f"-{_right(a[0], NEG)}", NEG)
     if name == "exp":
         if len(a[0]) <= 40:
             return Printed(f"e^{{{a[0]}}}", POWER)
@@ -250,7 +269,7 @@ def _node_latex(n: Node, a: list[Printed]) -> Printed:
         return Printed(f"{{{_wrap(a[0], ATOM)}}}^{{\\top}}", POWER)
     if name == "getitem":
         text = op.text(["#"] + ["#"] * (len(a) - 1))
-        inner = _escape(text[text.index("[") + 1 : -1])  # the index's own text; arguments are LaTeX
+        inner = _literal(text[text.index("[") + 1 : -1])  # the index's own text; arguments are LaTeX
         for arg in a[1:]:
             inner = inner.replace(r"\#", str(arg), 1)
         return Printed(rf"{_wrap(a[0], ATOM)}\left[{inner}\right]", ATOM)
@@ -384,7 +403,7 @@ def _text_call(text: str, a: Sequence[str]) -> Printed:
     the arguments ``a`` in those places."""
     head, _, inner = text.partition("(")
     # literal text such as index_add's s_[1:] is not LaTeX; the NULs marking places stay
-    inner = "\x00".join(map(_escape, inner[:-1].split("\x00")))
+    inner = "\x00".join(map(_literal, inner[:-1].split("\x00")))
     inner = re.sub(r"((?:[A-Za-z]|\\_)(?:[A-Za-z0-9]|\\_)*)=", lambda m: rf"\mathrm{{{m.group(1)}}}=", inner)
     inner = re.sub(r"'([^']*)'", lambda m: rf"\text{{{m.group(1)}}}", inner)
     for arg in a:

@@ -587,7 +587,8 @@ def _convert_values(n: Node, args: list[Arr], leaf: Callable[[Node], Arr],
         if name == "const":
             return _map(number, op.value.astype(object))  # type: ignore[attr-defined]
         if name == "arange":
-            return _map(number, np.arange(op.start, op.stop, op.step).astype(object))  # type: ignore[attr-defined]
+            values = np.arange(op.start, op.stop, op.step, dtype=op.dtype)  # type: ignore[attr-defined]
+            return _map(number, values.astype(object))  # as NumPy makes them: int64 from 0.5 is 0, 1, ...
         if name == "linspace":
             values = np.linspace(op.start, op.stop, op.num,  # type: ignore[attr-defined]
                                  endpoint=op.endpoint, dtype=op.dtype)  # type: ignore[attr-defined]
