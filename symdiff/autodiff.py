@@ -1178,6 +1178,8 @@ def _t_pow(n: Node, y0: Node, ins: list[Series], K: int) -> Series | None:
     if p is None or p.ndim != 0 or p.dtype.kind not in "iuf" or float(p) % 1 \
             or not 2 <= float(p) <= 8:
         return None
+    if n.inputs[0].dtype != n.dtype:  # a float32 base to a float64 power: powers in float64
+        a = [None if c is None else astype(c, n.dtype) for c in a]
     out: Series = list(a)
     for m in range(2, int(p) + 1):  # out holds the series of a ** m
         out = [y0 if m == int(p) else a[0] ** m, *(_cauchy(out, a, k) for k in range(1, K + 1))]

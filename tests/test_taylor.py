@@ -283,3 +283,17 @@ def test_linear_recurrence_never_multiplies_by_its_unused_first_a():
             np.testing.assert_allclose(got, want, rtol=1e-13)
             forward = sd.evaluate(sd.grad(sd.grad(g, t, mode="forward"), t, mode="forward"), at)
             np.testing.assert_allclose(forward, want[1], rtol=1e-13)
+
+
+def test_an_integer_power_of_a_narrower_base_is_expanded_in_the_powers_dtype():
+    # a float32 x to a float64 power 3 is float64: its Taylor coefficients are computed in
+    # float64 (they were float32 products, 1e-8 off, in a float64 result)
+    x = sd.var("x", dtype="float32")
+    f = x ** sd.const(np.array(3.0))
+    xv = np.float32(1.1)
+    a = float(xv)
+    for k, want in [(1, 3 * a * a), (2, 6 * a), (3, 6.0)]:
+        d = sd.derivative(f, x, k)
+        assert d.dtype == np.float64
+        got = sd.evaluate(d, {"x": xv}, simplify=False)
+        np.testing.assert_allclose(got, want, rtol=1e-15)
