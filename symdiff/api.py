@@ -10,9 +10,11 @@ import html
 import inspect
 import itertools
 import linecache
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from .autodiff import (
     carry_outputs, cotangent_of, derivative, grad, hessian, hvp, jacobian, jvp, records_outputs, taylor, vjp,
@@ -67,8 +69,9 @@ def evaluate(
     outputs = as_outputs(outputs)
     if simplify == "auto":
         simplify = _worth_simplifying(outputs, inputs)
-    elif not isinstance(simplify, bool):
+    elif not isinstance(simplify, (bool, np.bool_)):
         raise ValueError(f"evaluate: simplify must be True, False or 'auto', got {simplify!r}")
+    simplify = bool(simplify)
     if isinstance(outputs, Node):
         if not simplify:
             return _evaluate(outputs, inputs)
@@ -111,6 +114,34 @@ def _simplified(outputs: Any, mapping: dict[Node, Node] | None = None) -> Any:
     except (TypeError, ValueError):
         return outputs
     return unflatten_outputs(spec, _simplify(roots, mapping=mapping))
+
+
+def _codegen_options(caller: str, inputs: Any, name: Any, names: Any, simplify: Any) -> Any:
+    """``inputs`` as a list (or None, a node or a name), once ``codegen``'s and ``compile``'s
+    arguments are checked: a wrong kind of value is named, never read in some other way (a set
+    of inputs in an arbitrary order, ``simplify="no"`` as true, ``name=3`` as ``v3``)."""
+    if not isinstance(simplify, (bool, np.bool_)):
+        raise ValueError(f"{caller}: simplify must be True or False, got {simplify!r}")
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"{caller}: name must be a non-empty string (the function's name), "
+                        f"got {name!r}")
+    if names is not None and (isinstance(names, str) or not isinstance(names, Iterable)
+                              or isinstance(names, (Set, Mapping))):
+        raise TypeError(f"{caller}: names must be a list of strings, one per output, got "
+                        f"{type(names).__name__} {names!r}"[:200])
+    if names is not None:
+        names = list(names)
+        for k, n in enumerate(names):
+            if not isinstance(n, str):
+                raise TypeError(f"{caller}: names[{k}] must be a string, got {type(n).__name__}")
+    if inputs is None or isinstance(inputs, (Node, str)):
+        return inputs, names
+    if isinstance(inputs, (Set, Mapping)) or not isinstance(inputs, Iterable):
+        why = (" (a set has no order: the parameters would come in an arbitrary one)"
+               if isinstance(inputs, Set) else "")
+        raise TypeError(f"{caller}: inputs must be a list of variables (or their names), in the "
+                        f"order of the parameters, got {type(inputs).__name__}{why}")
+    return list(inputs), names
 
 
 def _codegen_inputs(outputs: Any, inputs: Sequence[Node | str] | Node | str | None
@@ -181,9 +212,10 @@ def codegen(
 
     >>> x, y = sd.symbols("x y"); print(sd.codegen({"f": x * y, "dfdx": y}, inputs=[x, y]))
     """
+    inputs, names = _codegen_options("codegen", inputs, name, names, simplify)
     outputs = as_outputs(outputs)
     inputs = _codegen_inputs(outputs, inputs)
-    outputs, provenance = _for_codegen(outputs, simplify)
+    outputs, provenance = _for_codegen(outputs, bool(simplify))
     return generate(outputs, inputs, name, names, provenance).source
 
 
@@ -391,9 +423,10 @@ def compile(  # noqa: A001 - the natural name; builtins.compile is used explicit
 
     >>> x, y = sd.symbols("x y"); fn = sd.compile([x * y, y], inputs=[x, y]); fn(3.0, -4.0)
     """
+    inputs, names = _codegen_options("compile", inputs, name, names, simplify)
     outputs = as_outputs(outputs)
     inputs = _codegen_inputs(outputs, inputs)
-    outputs, provenance = _for_codegen(outputs, simplify)
+    outputs, provenance = _for_codegen(outputs, bool(simplify))
     return CompiledFunction(generate(outputs, inputs, name, names, provenance))
 
 

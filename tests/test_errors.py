@@ -471,3 +471,27 @@ def test_joining_one_array_instead_of_a_list_says_to_put_the_arrays_in_brackets(
         fn(A + 1.0)  # not a variable: named by its shape alone
     assert fn([A, A]).size == (9 if name == "linalg.multi_dot" else 18)
     assert fn((A, A, A)) is fn([A, A, A])
+
+
+@pytest.mark.parametrize("generate", [sd.compile, sd.codegen], ids=["compile", "codegen"])
+def test_code_generation_arguments_of_the_wrong_kind_are_named_not_read_otherwise(generate):
+    x, y = sd.symbols("x y")
+    what = generate.__name__
+    cases = [  # each was read some other way: a set in arbitrary order, "no" as true, 3 as v3
+        (dict(inputs={x, y}), TypeError, rf"{what}: inputs must be a list of variables .* got set "
+                                         r"\(a set has no order"),
+        (dict(inputs=3), TypeError, rf"{what}: inputs must be a list of variables .* got int$"),
+        (dict(simplify="no"), ValueError, rf"{what}: simplify must be True or False, got 'no'"),
+        (dict(simplify=None), ValueError, rf"{what}: simplify must be True or False, got None"),
+        (dict(name=3), TypeError, rf"{what}: name must be a non-empty string .* got 3"),
+        (dict(name=""), TypeError, rf"{what}: name must be a non-empty string .* got ''"),
+        (dict(names="fg"), TypeError, rf"{what}: names must be a list of strings, one per output, "
+                                      r"got str 'fg'"),
+        (dict(names=["f", None]), TypeError, rf"{what}: names\[1\] must be a string, got NoneType"),
+    ]
+    for options, error, message in cases:
+        with pytest.raises(error, match=message):
+            generate([x * y, x + y], **options)
+    # what is right is taken: tuples and generators of inputs, NumPy's booleans, names as tuples
+    fn = sd.compile([x * y, x + y], inputs=(v for v in (y, x)), simplify=np.True_, names=("p", "s"))
+    assert fn(2.0, 3.0) == (6.0, 5.0) and fn.__doc__.startswith("f(y, x) -> p, s")

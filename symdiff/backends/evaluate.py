@@ -128,6 +128,9 @@ def evaluate(outputs: Node | Sequence[Node], inputs: Mapping[Any, Any] | None = 
     env: dict[Node, Any] = {}
     for v in graph_variables(order):
         env[v] = bind_input(v, _lookup(inputs, v), dims, bound_by)
+    # the arrays bound to the variables, the caller's own memory wherever np.asarray did not copy:
+    # an ndarray, and as well a memoryview or any object with __array__ (a tensor, a Series)
+    given = [a for a in env.values() if a.size]
     # A size may outlive its variable: arange(X.shape[0]) reads no X, and one_hot(l, 3) * 0.0
     # simplifies to zeros of shape (n, 3). Such variables, when given, bind their dimensions.
     keys = [k for k in inputs if isinstance(k, Node) and isinstance(k.op, Var)]
@@ -183,7 +186,6 @@ def evaluate(outputs: Node | Sequence[Node], inputs: Mapping[Any, Any] | None = 
             uses[i] -= 1
             if uses[i] == 0 and i not in keep:
                 del env[i]
-    given = [a for a in inputs.values() if isinstance(a, np.ndarray) and a.size]  # the caller's arrays
     returned: dict[int, list[np.ndarray]] = {}  # the results so far, by the array owning their memory
     results = [_finish(env[o], given, returned) for o in outs]
     return results[0] if single else results
