@@ -681,8 +681,8 @@ def _on_variables(order: Sequence[Node]) -> tuple[set[Node], set[Node]]:
 def _to_result(a: Arr) -> Any:
     if a.ndim == 0:
         return a[()]
-    if a.ndim == 2:
-        return sympy.ImmutableMatrix(a.tolist())
+    if a.ndim == 2:  # rows, columns and elements: a.tolist() of a (0, 3) array loses its 3
+        return sympy.ImmutableMatrix(a.shape[0], a.shape[1], a.ravel().tolist())
     return sympy.ImmutableDenseNDimArray(a.ravel().tolist(), a.shape)
 
 
@@ -811,7 +811,7 @@ def to_sympy(outputs: Node | Iterable[Node], real: bool = True) -> Any:
     """The expression in SymPy: scalars give SymPy expressions, small tensors matrices or arrays.
 
     Scalar variables become ``Symbol``s (``real=True`` by default, so ``Abs`` and ``Max``
-    differentiate simply); a tensor variable ``W`` becomes the elements ``W[i, j]`` of an
+    differentiate simply; integer ones ``integer=True``, complex ones ``complex=True``); a tensor variable ``W`` becomes the elements ``W[i, j]`` of an
     ``IndexedBase``. Raises UnsupportedError naming an op SymPy cannot express. Poles at zero
     take NumPy's values (``log(0.0)`` is -oo, ``(-0.0) ** -1`` -oo), where SymPy's would be
     the unsigned ``zoo``; zoo remains only where the sign depends on variables
@@ -843,7 +843,8 @@ def to_sympy(outputs: Node | Iterable[Node], real: bool = True) -> Any:
     def leaf(n: Node) -> Arr:
         op = n.op
         kind = n.dtype.kind
-        assumptions = {"integer": True} if kind in "iu" else {"real": True} if real and kind == "f" else {}
+        assumptions = ({"integer": True} if kind in "iu" else {"complex": True} if kind == "c"
+                       else {"real": True} if real and kind == "f" else {})
         if n.shape == ():
             return _scalar(sympy.Symbol(op.var_name, **assumptions))  # type: ignore[attr-defined]
         base = sympy.IndexedBase(op.var_name, shape=n.shape, **assumptions)  # type: ignore[attr-defined]
@@ -1027,8 +1028,7 @@ def _leaf(e: sympy.Basic, shapes: Mapping[str, Any], made: dict[str, Node]) -> A
         return float(e)
     if e is sympy.I:  # complex constants are sums and products of it: 1.5 + 2*I
         return 1j
-    # a symbol declared integer (as to_sympy declares an integer variable's) is an int64 variable
-    dtype = "int64" if e.is_integer else "float64"
+    dtype = _declared_dtype(e)
     if isinstance(e, sympy.Symbol):
         return _variable(e.name, shapes, made, (), dtype)
     if isinstance(e, sympy.Indexed):
@@ -1057,6 +1057,18 @@ def _leaf(e: sympy.Basic, shapes: Mapping[str, Any], made: dict[str, Node]) -> A
                                    "convert") from None
         return index(_variable(e.parent.name, shapes, made, shape, dtype), idx)
     raise UnsupportedError(f"from_sympy: {type(e).__name__} ({e}) has no symdiff equivalent{_hint(e)}")
+
+
+def _declared_dtype(e: sympy.Basic) -> str:
+    """The dtype of a variable read from a symbol's assumptions, as ``to_sympy`` declares them:
+    int64 for ``integer=True``, complex128 for a symbol that may be non-real (``complex=True``,
+    ``imaginary=True``, ``real=False``; read as float64, ``im(z)`` would silently be 0),
+    float64 otherwise (also for a symbol with no assumptions)."""
+    if e.is_integer:
+        return "int64"
+    if e.is_extended_real:
+        return "float64"
+    return "complex128" if e.is_complex or e.is_real is False else "float64"
 
 
 def _hint(e: Any) -> str:
@@ -1207,8 +1219,9 @@ def _product(items: list[Any]) -> Any:
 
 def from_sympy(expr: Any, shapes: Mapping[str, Any] | None = None) -> Node:
     """A symdiff expression from a SymPy one; Symbols become variables (scalars, float64, or
-    int64 for symbols declared ``integer=True``, unless ``shapes`` says otherwise, as in
-    ``sd.parse``), ``IndexedBase`` elements index tensors.
+    int64 for symbols declared ``integer=True``, complex128 for those declared ``complex=True``
+    or not real, unless ``shapes`` says otherwise, as in ``sd.parse``), ``IndexedBase``
+    elements index tensors.
 
     >>> a, b = sympy.symbols("a b"); sd.from_sympy(sympy.sin(a) * sympy.exp(b))
     sin(a) * exp(b)
@@ -1247,4 +1260,6 @@ def _leaf_or_empty(e: Any, shapes: Mapping[str, Any], made: dict[str, Node]) -> 
         return bool(e)
     if isinstance(e, _LEAVES) or e is sympy.I:
         return _leaf(e, shapes, made)
+    if isinstance(e, (sympy.MatrixBase, sympy.NDimArray)):  # no elements: a constant of its shape
+        return as_node(np.zeros(tuple(int(d) for d in e.shape)))
     raise UnsupportedError(f"from_sympy: {type(e).__name__} ({e}) has no symdiff equivalent{_hint(e)}")
