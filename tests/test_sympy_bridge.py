@@ -785,3 +785,27 @@ def test_empty_matrices_convert_with_their_shapes():
     X = sd.var("X", (0, 3))
     assert sd.to_sympy(X).shape == (0, 3) and sd.to_sympy(X.T).shape == (3, 0)
     assert sd.to_sympy(sd.sum(X, axis=0)) == sympy.ImmutableDenseNDimArray([0, 0, 0])
+
+
+def test_different_sympy_objects_of_one_name_are_refused():
+    # they are different to SymPy, and were merged into one variable (Symbol('x', integer=True)
+    # + Symbol('x') became x + x, a float) or failed with an unrelated indexing error
+    x, xi, xp = sympy.Symbol("x"), sympy.Symbol("x", integer=True), sympy.Symbol("x", positive=True)
+    A = sympy.MatrixSymbol("A", 2, 2)
+
+    def both(name: str, first: str, second: str) -> str:  # the two named, in either order
+        return f"named {name!r}: (?=.*{first})(?=.*{second})"
+
+    cases = [(xi + x, both("x", "Symbol 'x' with integer=True", "Symbol 'x' with no assumptions")),
+             (x * xp, both("x", "Symbol 'x' with no assumptions", "Symbol 'x' with positive=True")),
+             (sympy.Dummy("x") - x, both("x", "Dummy 'x'", "Symbol 'x'")),
+             (sympy.Symbol("A") + A[0, 1], both("A", "Symbol 'A' with no assumptions", r"MatrixSymbol 'A' of shape \(2, 2\)")),
+             (A[0, 0] + sympy.MatrixSymbol("A", 3, 3)[2, 2], both("A", r"MatrixSymbol 'A' of shape \(2, 2\)",
+                                                                  r"MatrixSymbol 'A' of shape \(3, 3\)")),
+             (sympy.IndexedBase("v", shape=(2,))[0] + sympy.Symbol("v"), both("v", r"IndexedBase 'v' of shape \(2,\)", "Symbol 'v'"))]
+    for expr, match in cases:
+        with pytest.raises(sd.UnsupportedError, match=match):
+            sd.from_sympy(expr)
+    # one object used many times, or equal objects made twice, stay one variable
+    got = sd.from_sympy(sympy.Symbol("x") * x + A[0, 0] * sympy.MatrixSymbol("A", 2, 2)[1, 1])
+    assert got.eval(x=3.0, A=np.array([[2.0, 0.0], [0.0, 5.0]])) == 19.0

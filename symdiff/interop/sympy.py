@@ -1012,7 +1012,7 @@ def _integer_quotient(e: sympy.Basic) -> bool:
     return bool(den != 1 and num.is_integer and den.is_integer)
 
 
-def _leaf(e: sympy.Basic, shapes: Mapping[str, Any], made: dict[str, Node]) -> Any:
+def _leaf(e: sympy.Basic, shapes: Mapping[str, Any], made: dict[str, tuple[Node, Any]]) -> Any:
     if isinstance(e, sympy.Integer):  # of the dtype NumPy gives it: int64, or uint64 past int64
         v = int(e)
         return v if -(2**63) <= v < 2**64 else float(v)
@@ -1030,11 +1030,11 @@ def _leaf(e: sympy.Basic, shapes: Mapping[str, Any], made: dict[str, Node]) -> A
         return 1j
     dtype = _declared_dtype(e)
     if isinstance(e, sympy.Symbol):
-        return _variable(e.name, shapes, made, (), dtype)
+        return _variable(e.name, shapes, made, (), dtype, e)
     if isinstance(e, sympy.Indexed):
         base = e.base
         default = tuple(int(d) for d in base.shape) if base.shape else None
-        v = _variable(str(base.label), shapes, made, default, dtype)
+        v = _variable(str(base.label), shapes, made, default, dtype, base)
         try:
             idx = tuple(int(i) for i in e.indices)
         except TypeError:
@@ -1042,7 +1042,7 @@ def _leaf(e: sympy.Basic, shapes: Mapping[str, Any], made: dict[str, Node]) -> A
         return index(v, idx)
     if isinstance(e, sympy.MatrixSymbol):
         try:
-            return _variable(e.name, shapes, made, tuple(int(d) for d in e.shape), "float64")
+            return _variable(e.name, shapes, made, tuple(int(d) for d in e.shape), "float64", e)
         except TypeError:
             raise UnsupportedError(f"from_sympy: the MatrixSymbol {e} has the symbolic shape "
                                    f"{e.shape}; only integer shapes convert") from None
@@ -1055,7 +1055,7 @@ def _leaf(e: sympy.Basic, shapes: Mapping[str, Any], made: dict[str, Node]) -> A
         except TypeError:
             raise UnsupportedError(f"from_sympy: {e} has a symbolic shape or index; only integers "
                                    "convert") from None
-        return index(_variable(e.parent.name, shapes, made, shape, dtype), idx)
+        return index(_variable(e.parent.name, shapes, made, shape, dtype, e.parent), idx)
     raise UnsupportedError(f"from_sympy: {type(e).__name__} ({e}) has no symdiff equivalent{_hint(e)}")
 
 
@@ -1082,22 +1082,48 @@ def _hint(e: Any) -> str:
     return ""
 
 
-def _variable(name: str, shapes: Mapping[str, Any], made: dict[str, Node], default: Any,
-              dtype: str) -> Node:
+def _variable(name: str, shapes: Mapping[str, Any], made: dict[str, tuple[Node, Any]], default: Any,
+              dtype: str, source: Any) -> Node:
+    """The variable ``name`` read from ``source`` (a Symbol, IndexedBase or MatrixSymbol), made
+    once; ``made`` maps each name to its variable and source. Two different SymPy objects of
+    one name (``Symbol('x')`` and ``Symbol('x', integer=True)``, a Symbol and a MatrixSymbol,
+    two MatrixSymbols of different shapes) are different to SymPy and are refused, rather than
+    merged into one variable."""
     if name in made:
-        return made[name]
+        node, first = made[name]
+        if first != source:
+            raise UnsupportedError(
+                f"from_sympy: two different SymPy objects are named {name!r}: {_describe(first)} "
+                f"and {_describe(source)}; one variable cannot be both, so rename one of them "
+                "(or xreplace one by the other)")
+        return node
     spec = shapes.get(name, default if default is not None else ())
     if default is None and name not in shapes:
         raise UnsupportedError(
             f"from_sympy: the shape of the indexed variable {name!r} is unknown; pass shapes={{{name!r}: ...}}"
         )
     if isinstance(spec, Node):
-        made[name] = spec
+        made[name] = (spec, source)
         return spec
     if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[0], (tuple, list)):
         spec, dtype = spec
-    made[name] = var(name, check_shape(spec, f"shape of {name!r}"), dtype)
-    return made[name]
+    node = var(name, check_shape(spec, f"shape of {name!r}"), dtype)
+    made[name] = (node, source)
+    return node
+
+
+def _describe(source: Any) -> str:
+    """A SymPy leaf with what tells it apart from others of its name."""
+    kind = type(source).__name__
+    shape = getattr(source, "shape", None)
+    assumptions = {k: v for k, v in getattr(source, "assumptions0", {}).items() if k != "commutative"}
+    if isinstance(source, sympy.Symbol) and not assumptions:
+        return f"{kind} {source.name!r} with no assumptions"
+    if isinstance(source, sympy.Symbol):
+        # the assumptions given, as SymPy keeps them with what they imply
+        given = getattr(source, "_assumptions_orig", None) or assumptions
+        return f"{kind} {source.name!r} with " + ", ".join(f"{k}={v}" for k, v in sorted(given.items()))
+    return f"{kind} {str(getattr(source, 'label', source))!r}" + (f" of shape {tuple(shape)}" if shape else "")
 
 
 # the classes _combine converts besides those of _FUNCS
@@ -1233,7 +1259,7 @@ def from_sympy(expr: Any, shapes: Mapping[str, Any] | None = None) -> Node:
         return as_node(expr)
     elif not isinstance(expr, sympy.Basic):
         raise TypeError(f"from_sympy expects a SymPy expression, got {type(expr).__name__}")
-    made: dict[str, Node] = {}
+    made: dict[str, tuple[Node, Any]] = {}
     # keyed by identity: hashing a deep SymPy tree recurses, and equal sub-trees that are distinct
     # objects still meet again as one node, since nodes are interned
     memo: dict[int, Any] = {}
@@ -1255,7 +1281,7 @@ def from_sympy(expr: Any, shapes: Mapping[str, Any] | None = None) -> Node:
     return as_node(memo[id(expr)])
 
 
-def _leaf_or_empty(e: Any, shapes: Mapping[str, Any], made: dict[str, Node]) -> Any:
+def _leaf_or_empty(e: Any, shapes: Mapping[str, Any], made: dict[str, tuple[Node, Any]]) -> Any:
     if e is sympy.true or e is sympy.false:
         return bool(e)
     if isinstance(e, _LEAVES) or e is sympy.I:
