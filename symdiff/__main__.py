@@ -245,10 +245,41 @@ def _dimension_hint(name: str, variables: list[Any]) -> str:
     return f"{not_a_variable_hint(name, variables)} (e.g. {example})"
 
 
+def _expression_last(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """``argv`` with an expression that starts with a minus (``symdiff "-x**2" --wrt x``) moved
+    after ``--``, where argparse reads it as the expression rather than as an unknown option.
+    An unknown ``--name`` stays an option, which argparse refuses (not the expression --name)."""
+    options = [s for a in parser._actions for s in a.option_strings]
+    valued = [s for a in parser._actions if a.nargs != 0 for s in a.option_strings]
+    out: list[str] = []
+    moved: list[str] = []
+    k = 0
+    while k < len(argv):
+        item = argv[k]
+        if item == "--":
+            out.extend(argv[k:])
+            break
+        name = item.partition("=")[0]
+        known = name.startswith("--") and any(o.startswith(name) for o in options) or name in options
+        if item.startswith("-") and not item.startswith("--") and len(item) > 1 and not known:
+            moved.append(item)
+        else:
+            out.append(item)
+            takes_value = known and "=" not in item and [o for o in valued if o.startswith(name)]
+            if takes_value and k + 1 < len(argv):
+                out.append(argv[k + 1])  # an option's value, as --order -1
+                k += 1
+        k += 1
+    if moved and "--" in out:
+        return argv  # given with -- already: argparse reports what is wrong
+    return out + (["--", *moved] if moved else [])
+
+
 def run(argv: list[str]) -> int:
     import symdiff as sd
 
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(_expression_last(parser, argv))
     if args.order < 0:
         raise UsageError(f"--order must be 0 or more, got {args.order}")
     shapes = _shapes(args)

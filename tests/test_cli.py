@@ -198,3 +198,18 @@ def test_a_bad_shape_or_dtype_or_an_unused_name_is_blamed_on_its_option(capsys):
         assert words in err, (args, err)
     assert main(["sum(x)", "--shape", "x=3,"]) == 0  # a trailing comma, as Python writes (3,)
     assert capsys.readouterr().out == "df/dx = broadcast_to(1.0, (3,))\n"
+
+
+def test_an_expression_starting_with_a_minus_is_the_expression():
+    # argparse took "-x**2 + y" for an unknown option and said the expression was missing
+    for args in [("-x**2 + y", "--wrt", "x"), ("--wrt", "x", "-x**2 + y"), ("--wrt=x", "-x**2 + y"),
+                 ("-x**2 + y", "--wr", "x"), ("--wrt", "x", "--", "-x**2 + y")]:
+        r = run(*args)
+        assert (r.returncode, r.stdout) == (0, "df/dx = -(2.0 * x)\n"), args
+    r = run("-x", "--order", "-1")  # an option's value that starts with a minus stays its value
+    assert (r.returncode, r.stderr) == (2, "symdiff: error: --order must be 0 or more, got -1\n")
+    # a misspelled long option is still refused, not read as the expression --bogus
+    for args, message in [(("--bogus",), "required: expression"), (("-x", "--bogus"), "unrecognized arguments: --bogus"),
+                          (("-x", "-y"), "unrecognized arguments: -y")]:
+        r = run(*args)
+        assert r.returncode == 2 and message in r.stderr and r.stdout == "", args

@@ -246,3 +246,16 @@ def test_cases_are_bracketed_as_operands():
     assert sd.latex(w + 1.0) == rf"\left({cases}\right) + 1"
     assert sd.latex(x * w) == rf"x \cdot \left({cases}\right)"
     assert sd.latex(sd.sin(w)) == rf"\sin\left({cases}\right)"
+
+
+def test_distinct_variables_never_print_alike():
+    # x2 and x_2 both printed as x_{2}, theta and θ both as \theta: two variables read as one
+    cases = [(sd.var("x2") + sd.var("x_2"), r"\mathrm{x2} + \mathrm{x\_2}"),
+             (sd.var("theta") * sd.var("θ"), r"\mathrm{theta} \cdot \mathrm{θ}"),
+             (sd.var("alpha1") - sd.var("α_1"), r"\mathrm{alpha1} - \mathrm{α\_1}")]
+    for expr, want in cases:
+        assert sd.latex(expr) == want
+    # alone, or beside names printed differently, a name keeps its short form
+    assert sd.latex(sd.var("x2") * sd.var("theta") + sd.var("x_1")) == r"x_{2} \cdot \theta + x_{1}"
+    # across several outputs too
+    assert sd.latex([sd.sin(sd.var("x2")), sd.var("x_2")]) == r"\sin\left(\mathrm{x2}\right) \\ \mathrm{x\_2}"

@@ -312,8 +312,9 @@ def test_numpys_qr_signs_have_no_sympy_form():
 def test_complex_parts_convert_to_sympy():
     z, v = sd.var("z", dtype="complex128"), sd.var("v", (3,), "complex128")
     values = {"z": 0.3 - 0.7j, "v": np.array([1 + 2j, -0.5j, 0.25 - 1j])}
-    subs = {sympy.Symbol("z"): values["z"],
-            **{sympy.IndexedBase("v", shape=(3,))[i]: values["v"][i] for i in range(3)}}
+    # complex variables are declared complex=True
+    subs = {sympy.Symbol("z", complex=True): values["z"],
+            **{sympy.IndexedBase("v", shape=(3,), complex=True)[i]: values["v"][i] for i in range(3)}}
     for expr in [sd.conj(z) * z, sd.real(z) + 2 * sd.imag(z), sd.arctan2(sd.imag(z), sd.real(z)),
                  sd.vdot(v, v * z), sd.variance(v), sd.std(v), sd.sum(sd.conjugate(v) * v).real]:
         got = complex(sd.to_sympy(expr).subs(subs).evalf())
@@ -736,3 +737,75 @@ def test_arange_converts_with_the_values_of_its_dtype(build):
     assert np.array_equal(got, want.astype(float))
     back = np.asarray(sd.evaluate(sd.from_sympy(sd.to_sympy(e)), {}))
     assert np.array_equal(back.astype(float), want.astype(float))
+
+
+def test_symbols_that_may_be_complex_become_complex_variables():
+    # a Symbol declared complex (or imaginary, or not real) was read as a float64 variable, so
+    # im(z) became the constant 0: a silently wrong value
+    z = sympy.Symbol("z", complex=True)
+    value = 0.3 + 0.4j
+    for expr, want in [(sympy.im(z), 0.4), (sympy.re(z) * sympy.im(z), 0.12), (sympy.exp(z), np.exp(value)),
+                       (sympy.conjugate(z) * z, abs(value) ** 2)]:
+        got = sd.from_sympy(expr)
+        assert np.isclose(sd.evaluate(got, {"z": value}), want), expr
+    assert sd.from_sympy(z).dtype == np.complex128
+    assert sd.from_sympy(sympy.Symbol("q", imaginary=True)).dtype == np.complex128
+    assert sd.from_sympy(sympy.Symbol("q", real=False)).dtype == np.complex128
+    assert sd.from_sympy(sympy.Symbol("q", algebraic=True)).dtype == np.complex128
+    # declared real, or declared nothing: float64 as before; integer: int64
+    for kw, dtype in [({}, np.float64), ({"positive": True}, np.float64), ({"real": True}, np.float64),
+                      ({"extended_real": True}, np.float64), ({"integer": True}, np.int64)]:
+        assert sd.from_sympy(sympy.Symbol("q", **kw)).dtype == dtype, kw
+    v = sympy.IndexedBase("v", shape=(2,), complex=True)
+    got = sd.from_sympy(sympy.im(v[1]))
+    assert np.isclose(sd.evaluate(got, {"v": np.array([1j, 2 - 3j])}), -3.0)
+
+
+def test_complex_variables_round_trip_through_sympy_without_shapes():
+    # to_sympy declares a complex variable complex=True (as an integer one integer=True), so
+    # from_sympy gives it back complex without shapes=
+    z, v = sd.var("z", dtype="complex128"), sd.var("v", (2,), "complex128")
+    assert sd.to_sympy(z) == sympy.Symbol("z", complex=True)
+    values = {"z": 0.3 - 0.7j, "v": np.array([1 + 2j, -0.5j])}
+    for expr in [sd.exp(z) + sd.imag(z), sd.conj(z) * z, sd.real(z) - sd.imag(z), sd.sum(v * z).imag]:
+        back = sd.from_sympy(sd.to_sympy(expr))
+        assert back.dtype == expr.dtype, expr
+        assert np.isclose(sd.evaluate(back, values), sd.evaluate(expr, values)), expr
+
+
+def test_empty_matrices_convert_with_their_shapes():
+    # from_sympy refused an empty Matrix (with a hint about .as_explicit() that did not apply),
+    # and to_sympy of a (0, 3) array gave a 0 x 0 Matrix
+    for m, shape in [(sympy.Matrix(0, 0, []), (0, 0)), (sympy.zeros(0, 3), (0, 3)),
+                     (sympy.ImmutableMatrix(2, 0, []), (2, 0)), (sympy.Array([]), (0,))]:
+        got = sd.from_sympy(m)
+        assert got.shape == shape and got.dtype == np.float64
+        assert sd.evaluate(got).shape == shape
+        assert sd.to_sympy(got).shape == shape
+    X = sd.var("X", (0, 3))
+    assert sd.to_sympy(X).shape == (0, 3) and sd.to_sympy(X.T).shape == (3, 0)
+    assert sd.to_sympy(sd.sum(X, axis=0)) == sympy.ImmutableDenseNDimArray([0, 0, 0])
+
+
+def test_different_sympy_objects_of_one_name_are_refused():
+    # they are different to SymPy, and were merged into one variable (Symbol('x', integer=True)
+    # + Symbol('x') became x + x, a float) or failed with an unrelated indexing error
+    x, xi, xp = sympy.Symbol("x"), sympy.Symbol("x", integer=True), sympy.Symbol("x", positive=True)
+    A = sympy.MatrixSymbol("A", 2, 2)
+
+    def both(name: str, first: str, second: str) -> str:  # the two named, in either order
+        return f"named {name!r}: (?=.*{first})(?=.*{second})"
+
+    cases = [(xi + x, both("x", "Symbol 'x' with integer=True", "Symbol 'x' with no assumptions")),
+             (x * xp, both("x", "Symbol 'x' with no assumptions", "Symbol 'x' with positive=True")),
+             (sympy.Dummy("x") - x, both("x", "Dummy 'x'", "Symbol 'x'")),
+             (sympy.Symbol("A") + A[0, 1], both("A", "Symbol 'A' with no assumptions", r"MatrixSymbol 'A' of shape \(2, 2\)")),
+             (A[0, 0] + sympy.MatrixSymbol("A", 3, 3)[2, 2], both("A", r"MatrixSymbol 'A' of shape \(2, 2\)",
+                                                                  r"MatrixSymbol 'A' of shape \(3, 3\)")),
+             (sympy.IndexedBase("v", shape=(2,))[0] + sympy.Symbol("v"), both("v", r"IndexedBase 'v' of shape \(2,\)", "Symbol 'v'"))]
+    for expr, match in cases:
+        with pytest.raises(sd.UnsupportedError, match=match):
+            sd.from_sympy(expr)
+    # one object used many times, or equal objects made twice, stay one variable
+    got = sd.from_sympy(sympy.Symbol("x") * x + A[0, 0] * sympy.MatrixSymbol("A", 2, 2)[1, 1])
+    assert got.eval(x=3.0, A=np.array([[2.0, 0.0], [0.0, 5.0]])) == 19.0

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
-from ..ir import Node, format_shape
+from ..ir import Node, as_outputs, as_roots, format_shape, toposort
 from ..ops.base import constant_call
 from ..ops.elementwise import Printed
 from ..printing import name_shared
@@ -191,6 +191,20 @@ def _call(name: str, args: Sequence[str], extra: Sequence[str] = ()) -> Printed:
 def _axes_sub(op: object) -> str:
     axes = getattr(op, "axes", ())
     return ",".join(map(str, axes))
+
+
+def _distinct_names(names: Iterable[str]) -> dict[str, str]:
+    """Each variable name's LaTeX, distinct for distinct variables: names that ``latex_name``
+    writes alike (``x2`` and ``x_2`` both as x_{2}, ``theta`` and ``θ`` as \\theta) are
+    written out whole instead, ``\\mathrm{x2}`` and ``\\mathrm{x\\_2}``."""
+    by_tex: dict[str, list[str]] = {}
+    for name in sorted(names):
+        by_tex.setdefault(latex_name(name), []).append(name)
+    shown = {}
+    for tex, group in by_tex.items():
+        for name in group:
+            shown[name] = tex if len(group) == 1 else rf"\mathrm{{{_escape(name)}}}".replace(" ", r"\ ")
+    return shown
 
 
 def _node_latex(n: Node, a: list[Printed]) -> Printed:
@@ -428,8 +442,17 @@ def latex(outputs: Node | Iterable[Node], name_fn: Callable[[int], str] | None =
     >>> x, y = sd.symbols("x y"); sd.latex(sd.sigmoid(x) / y)
     '\\\\frac{\\\\sigma\\\\left(x\\\\right)}{y}'
     """
+    outputs = as_outputs(outputs)
+    order = toposort(as_roots(outputs, "latex"))
+    shown = _distinct_names({n.op.var_name for n in order if n.op.name == "var"})  # type: ignore[attr-defined]
+
+    def render(n: Node, a: list[Printed]) -> Printed:
+        if n.op.name == "var":
+            return Printed(shown[n.op.var_name], ATOM)  # type: ignore[attr-defined]
+        return _node_latex(n, a)
+
     body, definitions = name_shared(
-        outputs, _node_latex, name_fn or (lambda k: f"t_{{{k}}}"), _INLINE_LIMIT, _MAX_LENGTH, "latex"
+        outputs, render, name_fn or (lambda k: f"t_{{{k}}}"), _INLINE_LIMIT, _MAX_LENGTH, "latex"
     )
     body = [str(b) for b in body]
     lines = [f"{name} &= {t}" for name, t in definitions]

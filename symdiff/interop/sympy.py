@@ -681,8 +681,8 @@ def _on_variables(order: Sequence[Node]) -> tuple[set[Node], set[Node]]:
 def _to_result(a: Arr) -> Any:
     if a.ndim == 0:
         return a[()]
-    if a.ndim == 2:
-        return sympy.ImmutableMatrix(a.tolist())
+    if a.ndim == 2:  # rows, columns and elements: a.tolist() of a (0, 3) array loses its 3
+        return sympy.ImmutableMatrix(a.shape[0], a.shape[1], a.ravel().tolist())
     return sympy.ImmutableDenseNDimArray(a.ravel().tolist(), a.shape)
 
 
@@ -811,7 +811,7 @@ def to_sympy(outputs: Node | Iterable[Node], real: bool = True) -> Any:
     """The expression in SymPy: scalars give SymPy expressions, small tensors matrices or arrays.
 
     Scalar variables become ``Symbol``s (``real=True`` by default, so ``Abs`` and ``Max``
-    differentiate simply); a tensor variable ``W`` becomes the elements ``W[i, j]`` of an
+    differentiate simply; integer ones ``integer=True``, complex ones ``complex=True``); a tensor variable ``W`` becomes the elements ``W[i, j]`` of an
     ``IndexedBase``. Raises UnsupportedError naming an op SymPy cannot express. Poles at zero
     take NumPy's values (``log(0.0)`` is -oo, ``(-0.0) ** -1`` -oo), where SymPy's would be
     the unsigned ``zoo``; zoo remains only where the sign depends on variables
@@ -843,7 +843,8 @@ def to_sympy(outputs: Node | Iterable[Node], real: bool = True) -> Any:
     def leaf(n: Node) -> Arr:
         op = n.op
         kind = n.dtype.kind
-        assumptions = {"integer": True} if kind in "iu" else {"real": True} if real and kind == "f" else {}
+        assumptions = ({"integer": True} if kind in "iu" else {"complex": True} if kind == "c"
+                       else {"real": True} if real and kind == "f" else {})
         if n.shape == ():
             return _scalar(sympy.Symbol(op.var_name, **assumptions))  # type: ignore[attr-defined]
         base = sympy.IndexedBase(op.var_name, shape=n.shape, **assumptions)  # type: ignore[attr-defined]
@@ -1011,7 +1012,7 @@ def _integer_quotient(e: sympy.Basic) -> bool:
     return bool(den != 1 and num.is_integer and den.is_integer)
 
 
-def _leaf(e: sympy.Basic, shapes: Mapping[str, Any], made: dict[str, Node]) -> Any:
+def _leaf(e: sympy.Basic, shapes: Mapping[str, Any], made: dict[str, tuple[Node, Any]]) -> Any:
     if isinstance(e, sympy.Integer):  # of the dtype NumPy gives it: int64, or uint64 past int64
         v = int(e)
         return v if -(2**63) <= v < 2**64 else float(v)
@@ -1027,14 +1028,13 @@ def _leaf(e: sympy.Basic, shapes: Mapping[str, Any], made: dict[str, Node]) -> A
         return float(e)
     if e is sympy.I:  # complex constants are sums and products of it: 1.5 + 2*I
         return 1j
-    # a symbol declared integer (as to_sympy declares an integer variable's) is an int64 variable
-    dtype = "int64" if e.is_integer else "float64"
+    dtype = _declared_dtype(e)
     if isinstance(e, sympy.Symbol):
-        return _variable(e.name, shapes, made, (), dtype)
+        return _variable(e.name, shapes, made, (), dtype, e)
     if isinstance(e, sympy.Indexed):
         base = e.base
         default = tuple(int(d) for d in base.shape) if base.shape else None
-        v = _variable(str(base.label), shapes, made, default, dtype)
+        v = _variable(str(base.label), shapes, made, default, dtype, base)
         try:
             idx = tuple(int(i) for i in e.indices)
         except TypeError:
@@ -1042,7 +1042,7 @@ def _leaf(e: sympy.Basic, shapes: Mapping[str, Any], made: dict[str, Node]) -> A
         return index(v, idx)
     if isinstance(e, sympy.MatrixSymbol):
         try:
-            return _variable(e.name, shapes, made, tuple(int(d) for d in e.shape), "float64")
+            return _variable(e.name, shapes, made, tuple(int(d) for d in e.shape), "float64", e)
         except TypeError:
             raise UnsupportedError(f"from_sympy: the MatrixSymbol {e} has the symbolic shape "
                                    f"{e.shape}; only integer shapes convert") from None
@@ -1055,8 +1055,20 @@ def _leaf(e: sympy.Basic, shapes: Mapping[str, Any], made: dict[str, Node]) -> A
         except TypeError:
             raise UnsupportedError(f"from_sympy: {e} has a symbolic shape or index; only integers "
                                    "convert") from None
-        return index(_variable(e.parent.name, shapes, made, shape, dtype), idx)
+        return index(_variable(e.parent.name, shapes, made, shape, dtype, e.parent), idx)
     raise UnsupportedError(f"from_sympy: {type(e).__name__} ({e}) has no symdiff equivalent{_hint(e)}")
+
+
+def _declared_dtype(e: sympy.Basic) -> str:
+    """The dtype of a variable read from a symbol's assumptions, as ``to_sympy`` declares them:
+    int64 for ``integer=True``, complex128 for a symbol that may be non-real (``complex=True``,
+    ``imaginary=True``, ``real=False``; read as float64, ``im(z)`` would silently be 0),
+    float64 otherwise (also for a symbol with no assumptions)."""
+    if e.is_integer:
+        return "int64"
+    if e.is_extended_real:
+        return "float64"
+    return "complex128" if e.is_complex or e.is_real is False else "float64"
 
 
 def _hint(e: Any) -> str:
@@ -1070,22 +1082,48 @@ def _hint(e: Any) -> str:
     return ""
 
 
-def _variable(name: str, shapes: Mapping[str, Any], made: dict[str, Node], default: Any,
-              dtype: str) -> Node:
+def _variable(name: str, shapes: Mapping[str, Any], made: dict[str, tuple[Node, Any]], default: Any,
+              dtype: str, source: Any) -> Node:
+    """The variable ``name`` read from ``source`` (a Symbol, IndexedBase or MatrixSymbol), made
+    once; ``made`` maps each name to its variable and source. Two different SymPy objects of
+    one name (``Symbol('x')`` and ``Symbol('x', integer=True)``, a Symbol and a MatrixSymbol,
+    two MatrixSymbols of different shapes) are different to SymPy and are refused, rather than
+    merged into one variable."""
     if name in made:
-        return made[name]
+        node, first = made[name]
+        if first != source:
+            raise UnsupportedError(
+                f"from_sympy: two different SymPy objects are named {name!r}: {_describe(first)} "
+                f"and {_describe(source)}; one variable cannot be both, so rename one of them "
+                "(or xreplace one by the other)")
+        return node
     spec = shapes.get(name, default if default is not None else ())
     if default is None and name not in shapes:
         raise UnsupportedError(
             f"from_sympy: the shape of the indexed variable {name!r} is unknown; pass shapes={{{name!r}: ...}}"
         )
     if isinstance(spec, Node):
-        made[name] = spec
+        made[name] = (spec, source)
         return spec
     if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[0], (tuple, list)):
         spec, dtype = spec
-    made[name] = var(name, check_shape(spec, f"shape of {name!r}"), dtype)
-    return made[name]
+    node = var(name, check_shape(spec, f"shape of {name!r}"), dtype)
+    made[name] = (node, source)
+    return node
+
+
+def _describe(source: Any) -> str:
+    """A SymPy leaf with what tells it apart from others of its name."""
+    kind = type(source).__name__
+    shape = getattr(source, "shape", None)
+    assumptions = {k: v for k, v in getattr(source, "assumptions0", {}).items() if k != "commutative"}
+    if isinstance(source, sympy.Symbol) and not assumptions:
+        return f"{kind} {source.name!r} with no assumptions"
+    if isinstance(source, sympy.Symbol):
+        # the assumptions given, as SymPy keeps them with what they imply
+        given = getattr(source, "_assumptions_orig", None) or assumptions
+        return f"{kind} {source.name!r} with " + ", ".join(f"{k}={v}" for k, v in sorted(given.items()))
+    return f"{kind} {str(getattr(source, 'label', source))!r}" + (f" of shape {tuple(shape)}" if shape else "")
 
 
 # the classes _combine converts besides those of _FUNCS
@@ -1207,8 +1245,9 @@ def _product(items: list[Any]) -> Any:
 
 def from_sympy(expr: Any, shapes: Mapping[str, Any] | None = None) -> Node:
     """A symdiff expression from a SymPy one; Symbols become variables (scalars, float64, or
-    int64 for symbols declared ``integer=True``, unless ``shapes`` says otherwise, as in
-    ``sd.parse``), ``IndexedBase`` elements index tensors.
+    int64 for symbols declared ``integer=True``, complex128 for those declared ``complex=True``
+    or not real, unless ``shapes`` says otherwise, as in ``sd.parse``), ``IndexedBase``
+    elements index tensors.
 
     >>> a, b = sympy.symbols("a b"); sd.from_sympy(sympy.sin(a) * sympy.exp(b))
     sin(a) * exp(b)
@@ -1220,7 +1259,7 @@ def from_sympy(expr: Any, shapes: Mapping[str, Any] | None = None) -> Node:
         return as_node(expr)
     elif not isinstance(expr, sympy.Basic):
         raise TypeError(f"from_sympy expects a SymPy expression, got {type(expr).__name__}")
-    made: dict[str, Node] = {}
+    made: dict[str, tuple[Node, Any]] = {}
     # keyed by identity: hashing a deep SymPy tree recurses, and equal sub-trees that are distinct
     # objects still meet again as one node, since nodes are interned
     memo: dict[int, Any] = {}
@@ -1242,9 +1281,11 @@ def from_sympy(expr: Any, shapes: Mapping[str, Any] | None = None) -> Node:
     return as_node(memo[id(expr)])
 
 
-def _leaf_or_empty(e: Any, shapes: Mapping[str, Any], made: dict[str, Node]) -> Any:
+def _leaf_or_empty(e: Any, shapes: Mapping[str, Any], made: dict[str, tuple[Node, Any]]) -> Any:
     if e is sympy.true or e is sympy.false:
         return bool(e)
     if isinstance(e, _LEAVES) or e is sympy.I:
         return _leaf(e, shapes, made)
+    if isinstance(e, (sympy.MatrixBase, sympy.NDimArray)):  # no elements: a constant of its shape
+        return as_node(np.zeros(tuple(int(d) for d in e.shape)))
     raise UnsupportedError(f"from_sympy: {type(e).__name__} ({e}) has no symdiff equivalent{_hint(e)}")
