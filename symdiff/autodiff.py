@@ -298,7 +298,8 @@ def _mask_to_shape(mask: Mask, full: Shape, shape: Shape) -> Mask:
     keeps travelling: without it, a rule below would multiply that zero by the inf or nan of
     the branch not taken."""
     lead = len(full) - len(shape)
-    summed = set(range(lead)) | {lead + k for k, d in enumerate(shape) if d == 1 and full[lead + k] != 1}
+    summed = set(range(lead)) | {
+        lead + k for k, d in enumerate(shape) if d == 1 and full[lead + k] != 1}
     out: list[tuple[Node, bool]] = []
     for cond, take in mask:
         skip = len(full) - cond.ndim  # the condition's axes line up with the last of ``full``
