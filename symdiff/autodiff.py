@@ -290,6 +290,17 @@ def _apply(g: Node, mask: Mask) -> Node:
     return g
 
 
+def _split_mask(mask: Mask, elementwise: bool) -> tuple[Mask, Mask]:
+    """The part of ``mask`` that travels on through a rule, and the part applied to the
+    cotangent first. The rule of an ``elementwise`` op keeps each element's branch in place,
+    so all of it travels; through any other rule only scalar conditions do: one zeroes the
+    whole cotangent, and so every cotangent the rule gives."""
+    if not mask or elementwise:
+        return mask, ()
+    travel = tuple(p for p in mask if p[0].ndim == 0)
+    return travel, tuple(p for p in mask if p[0].ndim != 0)
+
+
 def _mask_to_shape(mask: Mask, full: Shape, shape: Shape) -> Mask:
     """``mask``, of a cotangent of shape ``full`` summed back to ``shape`` (broadcasting
     undone), as a mask of the sum: an element is taken where any of its broadcast copies is,
@@ -442,21 +453,19 @@ def _vjp(ys: Sequence[Node], wrt: Sequence[Node], cots: Sequence[Node],
             # differentiated as its stable form, so the gradient is as finite as the function
             # (d log(sigmoid(x)) = sigmoid(-x), not (1 - s) * s / s, which is 0/0 once s is 0)
             form, ins = stable
-            local = _through(form, _apply(g, mask), ins, batch)
-            masks = [()] * len(ins)
+            travel, stay = _split_mask(mask, False)  # the form's operands: other shapes
+            local = _through(form, _apply(g, stay), ins, batch)
+            masks = [travel] * len(ins)
         elif isinstance(node.op, Where):
             if len(mask) >= _MASK_DEPTH:  # bounds the work on long where-chains
                 g, mask = _apply(g, mask[:1]), mask[1:]
             cond = node.inputs[0]
             local: Sequence[Node | None] = (None, g, g)
             masks: list[Mask] = [(), (*mask, (cond, True)), (*mask, (cond, False))]
-        elif node.op.elementwise and mask:
-            local = _local(node, g, batch)
-            masks = [mask] * len(node.inputs)
         else:
-            g = _apply(g, mask)
-            local = _local(node, g, batch)
-            masks = [()] * len(node.inputs)
+            travel, stay = _split_mask(mask, node.op.elementwise)
+            local = _local(node, _apply(g, stay), batch)
+            masks = [travel] * len(node.inputs)
         for inp, gi, m in zip(ins, local, masks):
             if gi is None or inp not in depends:
                 continue
@@ -833,8 +842,8 @@ def backward_edges(y: Node, nodes: Sequence[Node]) -> list[tuple[Node, list[Node
     for n in nodes:
         g, mask = found[n]
         up = _apply(g, mask)
-        travels = mask and n.op.elementwise and not isinstance(n.op, Where)
-        downs = [] if not n.inputs else pullback(n, g, mask=mask) if travels else pullback(n, up)
+        travel, stay = _split_mask(mask, n.op.elementwise and not isinstance(n.op, Where))
+        downs = [] if not n.inputs else pullback(n, _apply(g, stay), mask=travel)
         out.append((up, downs))
     return out
 

@@ -282,6 +282,42 @@ def test_where_untaken_branch_zero_when_the_branch_is_broadcast(case):
     np.testing.assert_allclose(hess, want2 * (3 if case == "branch_broadcast" else 1), rtol=1e-15)
     np.testing.assert_array_equal(compiled, got)
 
+
+@pytest.mark.parametrize("inner", ["norm", "matmul", "stack_sum", "sort", "cumsum", "reshape"])
+def test_where_untaken_branch_zero_through_any_op_under_a_scalar_condition(inner):
+    """A scalar condition zeroes the whole cotangent of its branch, so its mask travels through
+    every op (reductions, products, stacking), not only elementwise ones: the branch not taken
+    gets exact zeros in every order, as Taylor mode gives them."""
+    x = sd.var("x")
+    r = sd.sqrt(x)  # nan and inf derivatives at x <= 0
+    v = sd.stack([x, r])
+    branch = {
+        "norm": lambda: sd.linalg.norm(v),
+        "matmul": lambda: v @ sd.const(np.array([2.0, 3.0])),
+        "stack_sum": lambda: sd.sum(v * v),
+        "sort": lambda: sd.sort(v)[1],
+        "cumsum": lambda: sd.cumsum(v)[1],
+        "reshape": lambda: sd.reshape(v, (2, 1))[1, 0],
+    }[inner]()
+    f = sd.where(x > 0, branch, x * x)
+    nested = [sd.grad(f, x, mode="reverse")]
+    for _ in range(2):
+        nested.append(sd.grad(nested[-1], x, mode="reverse"))
+    for at in (-1.0, 0.0):
+        with np.errstate(all="ignore"):
+            got = sd.evaluate(nested, {"x": at})
+            compiled = sd.compile(nested, inputs=[x])(at)
+            taylor = [sd.evaluate(sd.derivative(f, x, k), {"x": at}) for k in (1, 2, 3)]
+        np.testing.assert_array_equal(got, [2 * at, 2.0, 0.0])
+        np.testing.assert_array_equal(compiled, got)
+        np.testing.assert_array_equal(taylor, got)
+    # where the branch is taken, its derivatives are untouched
+    with np.errstate(all="ignore"):
+        got = sd.evaluate(nested[0], {"x": 4.0})
+        h = 1e-6
+        fd = (sd.evaluate(f, {"x": 4.0 + h}) - sd.evaluate(f, {"x": 4.0 - h})) / (2 * h)
+    np.testing.assert_allclose(got, fd, rtol=1e-7)
+
 def test_stop_gradient_blocks_only_its_path():
     x = sd.var("x")
     f = x * sd.stop_gradient(x * x)
