@@ -6,8 +6,8 @@ the contributions that reach a node. Results are nodes, so they can be different
 Where-masks: the cotangent that ``where(c, a, b)`` sends to ``a`` is zero where ``c`` is false.
 Rather than multiplying that zero by local derivatives that may be inf or nan there (the
 classic ``where(x > 0, sqrt(x), 0)`` trap), the mask travels with the cotangent through
-elementwise ops and is applied once, where it can no longer travel. So the branch not taken
-contributes exactly zero.
+elementwise ops (reduced along with the cotangent where one undoes a broadcast) and is applied
+once, where it can no longer travel. So the branch not taken contributes exactly zero.
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ from .ops.selection import AddAlongAxis, Sort, TakeAlongAxis, add_along_axis
 from .ops.shape import BroadcastTo, Concatenate, Index, IndexAdd, Reshape, Transpose, split_along
 from .ops.stable import HEADS as STABLE_HEADS
 from .ops.stable import stable_parts
+from .ops.reduce import all as reduce_all
+from .ops.reduce import any as reduce_any
 from .ops.reduce import sum as reduce_sum
 
 Wrt = Union[Node, str, Sequence[Union[Node, str]]]
@@ -288,6 +290,39 @@ def _apply(g: Node, mask: Mask) -> Node:
     return g
 
 
+def _split_mask(mask: Mask, elementwise: bool) -> tuple[Mask, Mask]:
+    """The part of ``mask`` that travels on through a rule, and the part applied to the
+    cotangent first. The rule of an ``elementwise`` op keeps each element's branch in place,
+    so all of it travels; through any other rule only scalar conditions do: one zeroes the
+    whole cotangent, and so every cotangent the rule gives."""
+    if not mask or elementwise:
+        return mask, ()
+    travel = tuple(p for p in mask if p[0].ndim == 0)
+    return travel, tuple(p for p in mask if p[0].ndim != 0)
+
+
+def _mask_to_shape(mask: Mask, full: Shape, shape: Shape) -> Mask:
+    """``mask``, of a cotangent of shape ``full`` summed back to ``shape`` (broadcasting
+    undone), as a mask of the sum: an element is taken where any of its broadcast copies is,
+    so each condition is reduced over the summed axes (``any`` of a take, ``all`` of a skip,
+    which keeps its branch). The sum is exactly zero elsewhere, so the mask still holds and
+    keeps travelling: without it, a rule below would multiply that zero by the inf or nan of
+    the branch not taken."""
+    lead = len(full) - len(shape)
+    summed = set(range(lead)) | {
+        lead + k for k, d in enumerate(shape) if d == 1 and full[lead + k] != 1}
+    out: list[tuple[Node, bool]] = []
+    for cond, take in mask:
+        skip = len(full) - cond.ndim  # the condition's axes line up with the last of ``full``
+        axes = tuple(k for k, d in enumerate(cond.shape) if skip + k in summed and d != 1)
+        if axes:
+            cond = (reduce_any if take else reduce_all)(cond, axes, keepdims=True)
+        if cond.ndim > len(shape):  # its leading axes are all 1 now
+            cond = reshape(cond, cond.shape[cond.ndim - len(shape):])
+        out.append((cond, take))
+    return tuple(out)
+
+
 def _total(contribs: list[tuple[Node, Mask]]) -> tuple[Node, Mask]:
     """The sum of the contributions reaching a node, and the mask they share: conditions
     common to all of them keep travelling, the others are applied to their own term."""
@@ -418,28 +453,27 @@ def _vjp(ys: Sequence[Node], wrt: Sequence[Node], cots: Sequence[Node],
             # differentiated as its stable form, so the gradient is as finite as the function
             # (d log(sigmoid(x)) = sigmoid(-x), not (1 - s) * s / s, which is 0/0 once s is 0)
             form, ins = stable
-            local = _through(form, _apply(g, mask), ins, batch)
-            masks = [()] * len(ins)
+            travel, stay = _split_mask(mask, False)  # the form's operands: other shapes
+            local = _through(form, _apply(g, stay), ins, batch)
+            masks = [travel] * len(ins)
         elif isinstance(node.op, Where):
             if len(mask) >= _MASK_DEPTH:  # bounds the work on long where-chains
                 g, mask = _apply(g, mask[:1]), mask[1:]
             cond = node.inputs[0]
             local: Sequence[Node | None] = (None, g, g)
             masks: list[Mask] = [(), (*mask, (cond, True)), (*mask, (cond, False))]
-        elif node.op.elementwise and mask:
-            local = _local(node, g, batch)
-            masks = [mask] * len(node.inputs)
         else:
-            g = _apply(g, mask)
-            local = _local(node, g, batch)
-            masks = [()] * len(node.inputs)
+            travel, stay = _split_mask(mask, node.op.elementwise)
+            local = _local(node, _apply(g, stay), batch)
+            masks = [travel] * len(node.inputs)
         for inp, gi, m in zip(ins, local, masks):
             if gi is None or inp not in depends:
                 continue
             if gi.type is not inp.type or batch is not None:  # else its shape and dtype fit
                 if gi.shape != _batched(inp.shape, batch):
+                    full = gi.shape if batch is None else gi.shape[1:]
                     gi = _to_shape(_apply(gi, m), inp.shape, batch)
-                    m = ()
+                    m = _mask_to_shape(m, full, inp.shape)
                 if gi.dtype != inp.dtype:
                     gi = cotangent_as(gi, inp.dtype)
             pending.setdefault(inp, []).append((gi, m))
@@ -808,8 +842,8 @@ def backward_edges(y: Node, nodes: Sequence[Node]) -> list[tuple[Node, list[Node
     for n in nodes:
         g, mask = found[n]
         up = _apply(g, mask)
-        travels = mask and n.op.elementwise and not isinstance(n.op, Where)
-        downs = [] if not n.inputs else pullback(n, g, mask=mask) if travels else pullback(n, up)
+        travel, stay = _split_mask(mask, n.op.elementwise and not isinstance(n.op, Where))
+        downs = [] if not n.inputs else pullback(n, _apply(g, stay), mask=travel)
         out.append((up, downs))
     return out
 

@@ -248,6 +248,76 @@ def test_where_untaken_branch_zero_in_arrays_and_through_reductions():
         assert g[0] == 0 and g[1] == 0
 
 
+
+@pytest.mark.parametrize("case", ["condition_broadcast", "branch_broadcast", "rows_not_taken",
+                                  "not_taken_with_false_branch", "batched_jacobian"])
+def test_where_untaken_branch_zero_when_the_branch_is_broadcast(case):
+    """A branch smaller than where's result (broadcast into it) still gets exact zeros where
+    no copy of an element is taken: 0 * inf must not come back as nan below the broadcast."""
+    x = sd.var("x", shape=(4,))
+    value = np.array([-1.0, 0.0, 2.0, 0.5])
+    rows = sd.const(np.array([[True], [False]]))
+    f = {
+        "condition_broadcast": lambda: sd.where(rows & (x > 0), sd.log(x), 0.0),
+        "branch_broadcast": lambda: sd.where(sd.const(np.ones((3, 1))) * x > 0, sd.log(x), 0.0),
+        "rows_not_taken": lambda: sd.where(rows, sd.where(x > 0, sd.log(x), 0.0) * 2, 0.0),
+        "not_taken_with_false_branch": lambda: sd.where(~rows | (x <= 0), 0.0, sd.log(x)),
+        "batched_jacobian": lambda: sd.where(rows & (x > 0), sd.log(x), 0.0),
+    }[case]()
+    scale = {"rows_not_taken": 2.0}.get(case, 1.0)
+    want = np.where(value > 0, scale / np.where(value > 0, value, 1), 0.0)
+    want2 = np.diag(np.where(value > 0, -scale / np.where(value > 0, value, 1) ** 2, 0.0))
+    if case == "batched_jacobian":
+        jac = sd.jacobian(f, x)  # cotangents with a leading batch axis
+        with np.errstate(all="ignore"):
+            got = sd.evaluate(jac, {"x": value})
+        np.testing.assert_array_equal(got[0], np.diag(want))
+        np.testing.assert_array_equal(got[1], np.zeros((4, 4)))
+        return
+    g = sd.grad(sd.sum(f), x)
+    with np.errstate(all="ignore"):
+        got, hess = sd.evaluate([g, sd.hessian(sd.sum(f), x)], {"x": value})
+        compiled = sd.compile([g], inputs=[x])(value)[0]
+    np.testing.assert_allclose(got, want * (3 if case == "branch_broadcast" else 1), rtol=1e-15)
+    np.testing.assert_allclose(hess, want2 * (3 if case == "branch_broadcast" else 1), rtol=1e-15)
+    np.testing.assert_array_equal(compiled, got)
+
+
+@pytest.mark.parametrize("inner", ["norm", "matmul", "stack_sum", "sort", "cumsum", "reshape"])
+def test_where_untaken_branch_zero_through_any_op_under_a_scalar_condition(inner):
+    """A scalar condition zeroes the whole cotangent of its branch, so its mask travels through
+    every op (reductions, products, stacking), not only elementwise ones: the branch not taken
+    gets exact zeros in every order, as Taylor mode gives them."""
+    x = sd.var("x")
+    r = sd.sqrt(x)  # nan and inf derivatives at x <= 0
+    v = sd.stack([x, r])
+    branch = {
+        "norm": lambda: sd.linalg.norm(v),
+        "matmul": lambda: v @ sd.const(np.array([2.0, 3.0])),
+        "stack_sum": lambda: sd.sum(v * v),
+        "sort": lambda: sd.sort(v)[1],
+        "cumsum": lambda: sd.cumsum(v)[1],
+        "reshape": lambda: sd.reshape(v, (2, 1))[1, 0],
+    }[inner]()
+    f = sd.where(x > 0, branch, x * x)
+    nested = [sd.grad(f, x, mode="reverse")]
+    for _ in range(2):
+        nested.append(sd.grad(nested[-1], x, mode="reverse"))
+    for at in (-1.0, 0.0):
+        with np.errstate(all="ignore"):
+            got = sd.evaluate(nested, {"x": at})
+            compiled = sd.compile(nested, inputs=[x])(at)
+            taylor = [sd.evaluate(sd.derivative(f, x, k), {"x": at}) for k in (1, 2, 3)]
+        np.testing.assert_array_equal(got, [2 * at, 2.0, 0.0])
+        np.testing.assert_array_equal(compiled, got)
+        np.testing.assert_array_equal(taylor, got)
+    # where the branch is taken, its derivatives are untouched
+    with np.errstate(all="ignore"):
+        got = sd.evaluate(nested[0], {"x": 4.0})
+        h = 1e-6
+        fd = (sd.evaluate(f, {"x": 4.0 + h}) - sd.evaluate(f, {"x": 4.0 - h})) / (2 * h)
+    np.testing.assert_allclose(got, fd, rtol=1e-7)
+
 def test_stop_gradient_blocks_only_its_path():
     x = sd.var("x")
     f = x * sd.stop_gradient(x * x)

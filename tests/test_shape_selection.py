@@ -168,6 +168,7 @@ NAMED = {
     "moveaxis": lambda x: sd.moveaxis(x, 0, 1),
     "ravel": lambda x: sd.reshape(sd.ravel(sd.sum(x, axis=1)), ("n",)),
     "take": lambda x: sd.take(x, [0, 0], axis=1),
+    "reversed": lambda x: x[::-1, -1::-1] * x[0:, ::1],
 }
 
 
@@ -184,6 +185,25 @@ def test_named_dimensions_work_where_sizes_allow(name):
         for a, b in zip(got, compiled):
             np.testing.assert_array_equal(a, b)
 
+
+
+def test_a_named_dimension_reversed_by_a_slice_keeps_its_name():
+    # x[::-1] takes every element whatever the size, as flip does; other slices of a named
+    # dimension would have a size no shape can name
+    v, w = sd.var("v", shape=("n",)), sd.var("w", shape=("n",))
+    y = v[::-1] * w * v
+    assert y.shape == ("n",)
+    value, weight = rng.standard_normal(4), rng.standard_normal(4)
+    np.testing.assert_array_equal(sd.evaluate(y, {"v": value, "w": weight}),
+                                  value[::-1] * weight * value)
+    g = sd.grad(sd.sum(y), v)
+    want = (weight * value)[::-1] + value[::-1] * weight
+    np.testing.assert_allclose(sd.evaluate(g, {"v": value, "w": weight}), want, rtol=1e-15)
+    np.testing.assert_array_equal(sd.compile(g, inputs=[v, w])(value, weight),
+                                  sd.evaluate(g, {"v": value, "w": weight}))
+    for bad, text in ((lambda: v[1:], "1:"), (lambda: v[::2], "::2"), (lambda: v[-2::-1], "-2::-1")):
+        with pytest.raises(NotImplementedError, match=f"named dimension 'n' with {text} is not"):
+            bad()
 
 
 def test_zero_gradient_of_a_named_shape_evaluates():

@@ -501,6 +501,14 @@ def _index_src(spec: tuple[Any, ...], arrays: Sequence[str], in_brackets: bool) 
     return f"({parts[0]},)" if len(parts) == 1 else f"({', '.join(parts)})"
 
 
+def _whole_axis(start: int | None, stop: int | None, step: int | None) -> bool:
+    """Whether a slice takes every element of an axis of any size, in order or reversed
+    (``:``, ``::1``, ``0:``, ``::-1``, ``-1::-1``): then it keeps a named dimension."""
+    if step is None or step == 1:
+        return start in (None, 0) and stop is None
+    return step == -1 and start in (None, -1) and stop is None
+
+
 def index_shape(spec: tuple[Any, ...], x: Shape, arrays: Sequence[Shape]) -> Shape:
     """NumPy's indexing rule, for ints, slices, new axes and integer arrays."""
     advanced = [k for k, it in enumerate(spec) if it[0] == "a"]
@@ -522,10 +530,10 @@ def index_shape(spec: tuple[Any, ...], x: Shape, arrays: Sequence[Shape]) -> Sha
         elif it[0] == "s":
             _, start, stop, step = it
             if isinstance(d, str):
-                if (start, stop, step) != (None, None, None):
+                if not _whole_axis(start, stop, step):
                     raise NotImplementedError(
                         f"slicing the named dimension {d!r} with {_item_src(it, [], True)} is not "
-                        "supported; only ':' keeps a named dimension"
+                        "supported; only ':' and '::-1' keep a named dimension"
                     )
                 out.append(d)
             else:
