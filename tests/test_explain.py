@@ -502,3 +502,27 @@ def test_explain_and_why_zero_of_something_not_an_expression_name_it():
             sd.explain(y, values={"x": [1.0, 2.0, 3.0]})
         with pytest.raises(TypeError, match=rf"why_zero: y must be one expression, got {given}"):
             sd.why_zero(y, x)
+
+
+def test_why_zero_of_a_deep_chain_does_not_simplify_its_gradient(monkeypatch):
+    # a chain has one path from the variable to the output, so its gradient is a product with
+    # nothing to cancel: simplifying the whole gradient to find that out cost 15 s at depth 10^5
+    import symdiff.interop.explain as explain_module
+
+    simplified: list[int] = []
+    simplify = explain_module.simplify
+
+    def counting_simplify(e):
+        simplified.append(sd.count_nodes(e))
+        return simplify(e)
+
+    monkeypatch.setattr(explain_module, "simplify", counting_simplify)
+    w, v = sd.symbols("w v")
+    z = w
+    for _ in range(2000):
+        z = sd.sin(z) * 0.5 + v
+    assert sd.why_zero(z, w).reason == "not_zero"
+    assert simplified and max(simplified) < 10  # each op's own derivative, once
+    # a chain on which an op's own derivative is 0 is still simplified to tell
+    assert sd.why_zero((w - w) * 2.0 + v, w).reason == "identically_zero"
+    assert sd.why_zero(w * 0.0 + v, w).reason == "identically_zero"

@@ -295,20 +295,7 @@ def why_zero(y: Node, wrt: Any, values: Mapping[Any, Any] | None = None) -> Zero
     order = toposort(y)
     if w not in set(order):
         return ZeroGradient("no_path", f"{_name(y)} does not depend on {wname} at all: there is no path", [])
-    # which edges carry gradient: a vjp rule that returns None for an input blocks it
-    carries: set[Node] = {w}
-    blocked: list[Node] = []
-    for n in order:
-        if n is w or not any(i in carries for i in n.inputs):
-            continue
-        if isinstance(n.op, StopGradient) or not n.type.is_float:
-            blocked.append(n)
-            continue
-        probe = n.op.vjp(_ones_like(n), n, *n.inputs)
-        if any(i in carries and g is not None for i, g in zip(n.inputs, probe)):
-            carries.add(n)
-        else:
-            blocked.append(n)
+    carries, blocked = _carrying(order, w)
     if y not in carries:
         stops = [n for n in blocked if isinstance(n.op, StopGradient)]
         if stops and len(stops) == len(blocked):
@@ -321,8 +308,10 @@ def why_zero(y: Node, wrt: Any, values: Mapping[Any, Any] | None = None) -> Zero
     if values is None:
         # gradient flows, but its terms may still cancel (x - x): ask the simplified gradient;
         # what simplification cannot show zero (sin(x)**2 + cos(x)**2) is only not zero by structure
-        total = simplify(grad(y, w)) if scalar else None
-        zero = scalar_constant(total) if isinstance(total, Node) else None
+        if scalar and _may_vanish(y, w, carries):
+            zero = scalar_constant(simplify(grad(y, w)))
+        else:
+            zero = None
         if zero is not None and zero == 0:
             return ZeroGradient("identically_zero", f"the gradient of {_name(y)} with respect to {wname} "
                                 "is identically zero: it simplifies to 0 (its paths cancel, or a factor "
@@ -353,6 +342,67 @@ def why_zero(y: Node, wrt: Any, values: Mapping[Any, Any] | None = None) -> Zero
     culprits = list(dict.fromkeys([*(m for m, *_ in drops), *cancels]))
     return ZeroGradient("flat_at_values", f"the gradient with respect to {wname} is zero at these values: "
                         f"{'; '.join(parts) or 'the contributions cancel'}", culprits)
+
+
+def _carrying(order: Sequence[Node], w: Node) -> tuple[set[Node], list[Node]]:
+    """The nodes of ``order`` (a topological order) that ``w``'s changes reach along edges that
+    carry gradient (a vjp rule that returns None for an input blocks it), and the nodes that
+    block every such edge into them. Each rule is probed once per node; an op applied to one
+    input alone (sin(z), z * z) gives the same answer for every input of the same type, so a
+    chain of such ops costs one probe per op, not one per node."""
+    ones: dict[Any, Node] = {}  # the probing cotangent of each type, built once
+    known: dict[tuple[Any, Any], bool] = {}
+    carries: set[Node] = {w}
+    blocked: list[Node] = []
+    for n in order:
+        if n is w or not any(i in carries for i in n.inputs):
+            continue
+        if isinstance(n.op, StopGradient) or not n.type.is_float:
+            blocked.append(n)
+            continue
+        first = n.inputs[0]
+        key = (n.op, first.type) if all(i is first for i in n.inputs) else None
+        flows = known.get(key) if key is not None else None
+        if flows is None:
+            cotangent = ones.get(n.type)
+            if cotangent is None:
+                cotangent = ones[n.type] = _ones_like(n)
+            probe = n.op.vjp(cotangent, n, *n.inputs)
+            flows = any(i in carries and g is not None for i, g in zip(n.inputs, probe))
+            if key is not None:
+                known[key] = flows
+        if flows:
+            carries.add(n)
+        else:
+            blocked.append(n)
+    return carries, blocked
+
+
+def _may_vanish(y: Node, w: Node, carries: set[Node]) -> bool:
+    """Whether simplifying the gradient of scalar ``y`` with respect to ``w`` might give 0, so
+    that it must be simplified to tell. Not when ``y`` reaches ``w`` by one path of scalar
+    elementwise ops, each taking the path's node below it and otherwise only leaves (sin(z),
+    z * z, z * 0.5, z + v): the gradient is then a product of the ops' own derivatives, with
+    no terms to cancel, and it simplifies to 0 only where one of them does alone. Each op is
+    asked once, on a variable standing for the path's node: a chain 100,000 deep costs a walk
+    down it, not a simplification of its gradient."""
+    flat: dict[tuple[Any, ...], bool] = {}  # an op with its leaves -> its derivative simplifies to 0
+    n = y
+    while n is not w:
+        below = {i for i in n.inputs if i in carries}
+        if (len(below) != 1 or not n.op.elementwise or n.shape != () or isinstance(n.op, StopGradient)
+                or any(i.inputs for i in n.inputs if i not in below)):
+            return True
+        (first,) = below
+        key = (n.op, first.type, *(None if i is first else i for i in n.inputs))
+        if key not in flat:
+            alone = var("x", first.shape, first.dtype)
+            local = simplify(grad(Node(n.op, tuple(alone if i is first else i for i in n.inputs)), alone))
+            flat[key] = scalar_constant(local) == 0
+        if flat[key]:
+            return True
+        n = first
+    return False
 
 
 def _lost_changes(y: Node, w: Node, path: list[Node], carries: set[Node], values: Mapping[Any, Any],
