@@ -526,3 +526,31 @@ def test_why_zero_of_a_deep_chain_does_not_simplify_its_gradient(monkeypatch):
     # a chain on which an op's own derivative is 0 is still simplified to tell
     assert sd.why_zero((w - w) * 2.0 + v, w).reason == "identically_zero"
     assert sd.why_zero(w * 0.0 + v, w).reason == "identically_zero"
+
+
+def test_explanation_echoed_in_a_terminal_shows_the_rows_nearest_the_output():
+    # repr is what a terminal echoes: the table of a deep graph is cut as the HTML one is,
+    # while print (str) still lists every node
+    w = sd.var("w")
+    z = w
+    for _ in range(500):
+        z = sd.sin(z)
+    e = sd.explain(z, values={"w": 0.5})
+    shown = repr(e).splitlines()
+    assert len(shown) < 220 and shown[-1].startswith("… 301 more nodes, down to the inputs")
+    assert len(str(e).splitlines()) == 3 + 501
+    small = sd.explain(sd.sin(w), values={"w": 0.5})
+    assert repr(small) == str(small)
+
+
+def test_why_zero_names_a_few_of_many_flat_ops_and_keeps_them_all_in_its_nodes():
+    w = sd.var("w")
+    y = sd.relu(w - 0.0)
+    for k in range(1, 30):
+        y = y + sd.relu(w - float(k))
+    assert sd.evaluate(sd.grad(y, w), {"w": -1.0}) == 0
+    z = sd.why_zero(y, w, values={"w": -1.0})
+    assert z.reason == "flat_at_values" and len(z.nodes) == 30
+    assert all(n.op.name == "relu" for n in z.nodes)
+    assert str(z).count("relu is flat") == 10 and str(z).endswith("and 20 more ops like these (all of them are in .nodes)")
+    assert len(repr(z)) < len(str(z)) + 40 and "relu(w - 29.0)" not in z._repr_html_()

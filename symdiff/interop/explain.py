@@ -77,7 +77,7 @@ def _text_within(n: Node, limit: int, lines: bool = False) -> str | None:
     return text if lines else None
 
 
-HTML_ROWS_SHOWN = 200  # a notebook shows the rows nearest the output; str() has them all
+HTML_ROWS_SHOWN = 200  # a notebook, or repr(), shows the rows nearest the output; str() has them all
 TOOLTIP_CHARS = 400  # a node's whole text, up to this long, is the tooltip of its cut name
 
 
@@ -93,12 +93,18 @@ class Explanation:
     texts: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __repr__(self) -> str:
-        return str(self)
+        return self._text(HTML_ROWS_SHOWN)
 
     def __str__(self) -> str:
+        return self._text(None)
+
+    def _text(self, shown: int | None) -> str:
+        """The table as text, with the first ``shown`` rows (all with None): a terminal that
+        echoes the explanation of a deep graph gets the rows nearest the output, not a wall."""
+        rows = self.rows if shown is None else self.rows[:shown]
         head = ("node", "value", "upstream", "input", "local", "downstream")
         table = [head]
-        for r in self.rows:
+        for r in rows:
             for k, (inp, local, down) in enumerate(r["inputs"] or [("", "", "")]):
                 first = k == 0
                 table.append((r["node"] if first else "", r["value"] if first else "",
@@ -109,7 +115,10 @@ class Explanation:
             lines.append("  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip())
             if k == 0:
                 lines.append("  ".join("-" * w for w in widths))
-        for r in self.rows:
+        if len(rows) < len(self.rows):
+            lines.append(f"… {len(self.rows) - len(rows)} more nodes, down to the inputs: print the "
+                         "explanation, or read its .rows, for all of them")
+        for r in rows:
             if r["gate"]:
                 lines.append(f"{r['node']}: {r['gate']}")
         lines.extend(self._unreached_lines())
@@ -259,8 +268,15 @@ class ZeroGradient:
     def __str__(self) -> str:
         return self.message
 
+    def __repr__(self) -> str:
+        # not the fields: .nodes may hold thousands of nodes
+        return f"ZeroGradient({self.reason!r}: {self.message})"
+
     def _repr_html_(self) -> str:
         return f"<p><b>{html.escape(self.reason)}</b>: {html.escape(self.message)}</p>"
+
+
+REASONS_SHOWN = 10  # the ops a message of why_zero names, at most; its .nodes has them all
 
 
 _FLAT_REASONS = {
@@ -337,8 +353,12 @@ def why_zero(y: Node, wrt: Any, values: Mapping[Any, Any] | None = None) -> Zero
     if np.any(first[1] != 0):
         return ZeroGradient("not_zero", f"the gradient with respect to {wname} is not zero at these values", [])
     drops, cancels = _lost_changes(y, w, path, carries, values, dict(zip((n.type for n in kinds), first[2:])))
-    parts = [_dropped_text(m, i, k, total, wname) for m, i, k, total in drops]
-    parts += [f"the changes {wname} makes reach {_name(m)} by several inputs and cancel there" for m in cancels]
+    parts = [_dropped_text(m, i, k, total, wname) for m, i, k, total in drops[:REASONS_SHOWN]]
+    parts += [f"the changes {wname} makes reach {_name(m)} by several inputs and cancel there"
+              for m in cancels[:max(0, REASONS_SHOWN - len(parts))]]
+    if len(parts) < len(drops) + len(cancels):
+        parts.append(f"and {len(drops) + len(cancels) - len(parts)} more ops like these (all of them "
+                     "are in .nodes)")
     culprits = list(dict.fromkeys([*(m for m, *_ in drops), *cancels]))
     return ZeroGradient("flat_at_values", f"the gradient with respect to {wname} is zero at these values: "
                         f"{'; '.join(parts) or 'the contributions cancel'}", culprits)
