@@ -554,3 +554,14 @@ def test_why_zero_names_a_few_of_many_flat_ops_and_keeps_them_all_in_its_nodes()
     assert all(n.op.name == "relu" for n in z.nodes)
     assert str(z).count("relu is flat") == 10 and str(z).endswith("and 20 more ops like these (all of them are in .nodes)")
     assert len(repr(z)) < len(str(z)) + 40 and "relu(w - 29.0)" not in z._repr_html_()
+
+
+def test_why_zero_of_an_empty_variable_or_a_square_says_so_once():
+    e = sd.var("e", shape=(0,))
+    z = sd.why_zero(sd.sum(e * e), e, values={"e": np.zeros(0)})
+    assert z.reason == "empty" and str(z) == "e has no elements at these values (shape (0,)), so its gradient is empty"
+    # c * c takes c twice: at c = 0 both edges drop its changes, and the message says it once
+    c = sd.var("c", dtype="complex128")
+    assert sd.evaluate(sd.grad(sd.real(c * c), c), {"c": 0j}) == 0
+    z = sd.why_zero(sd.real(c * c), c, values={"c": 0j})
+    assert z.reason == "flat_at_values" and str(z).count("c * c passes no gradient to c") == 1

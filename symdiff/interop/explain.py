@@ -257,7 +257,8 @@ def explain(y: Node, wrt: Any = None, values: Mapping[Any, Any] | None = None) -
 @dataclass
 class ZeroGradient:
     """Why d(output)/d(variable) is zero: ``reason`` is one of ``no_path``, ``stop_gradient``,
-    ``flat_op``, ``identically_zero``, ``flat_at_values`` or ``not_zero``; ``nodes`` are the
+    ``flat_op``, ``identically_zero``, ``flat_at_values``, ``empty`` (the variable has no
+    elements at the values) or ``not_zero``; ``nodes`` are the
     nodes involved (for ``flat_at_values``, the ops where the variable's changes stop, in
     topological order)."""
 
@@ -352,7 +353,14 @@ def why_zero(y: Node, wrt: Any, values: Mapping[Any, Any] | None = None) -> Zero
     first = evaluate([y, gradient, *kinds], values)
     if np.any(first[1] != 0):
         return ZeroGradient("not_zero", f"the gradient with respect to {wname} is not zero at these values", [])
+    if np.size(first[1]) == 0:
+        return ZeroGradient("empty", f"{wname} has no elements at these values (shape "
+                            f"{format_shape(np.shape(first[1]))}), so its gradient is empty", [])
     drops, cancels = _lost_changes(y, w, path, carries, values, dict(zip((n.type for n in kinds), first[2:])))
+    by_edge: dict[tuple[int, int], tuple[Node, Node, int, int]] = {}
+    for d in drops:  # an op taking the same input twice (c * c) drops its changes once
+        by_edge.setdefault((id(d[0]), id(d[1])), d)
+    drops = list(by_edge.values())
     parts = [_dropped_text(m, i, k, total, wname) for m, i, k, total in drops[:REASONS_SHOWN]]
     parts += [f"the changes {wname} makes reach {_name(m)} by several inputs and cancel there"
               for m in cancels[:max(0, REASONS_SHOWN - len(parts))]]
