@@ -502,3 +502,66 @@ def test_explain_and_why_zero_of_something_not_an_expression_name_it():
             sd.explain(y, values={"x": [1.0, 2.0, 3.0]})
         with pytest.raises(TypeError, match=rf"why_zero: y must be one expression, got {given}"):
             sd.why_zero(y, x)
+
+
+def test_why_zero_of_a_deep_chain_does_not_simplify_its_gradient(monkeypatch):
+    # a chain has one path from the variable to the output, so its gradient is a product with
+    # nothing to cancel: simplifying the whole gradient to find that out cost 15 s at depth 10^5
+    import symdiff.interop.explain as explain_module
+
+    simplified: list[int] = []
+    simplify = explain_module.simplify
+
+    def counting_simplify(e):
+        simplified.append(sd.count_nodes(e))
+        return simplify(e)
+
+    monkeypatch.setattr(explain_module, "simplify", counting_simplify)
+    w, v = sd.symbols("w v")
+    z = w
+    for _ in range(2000):
+        z = sd.sin(z) * 0.5 + v
+    assert sd.why_zero(z, w).reason == "not_zero"
+    assert simplified and max(simplified) < 10  # each op's own derivative, once
+    # a chain on which an op's own derivative is 0 is still simplified to tell
+    assert sd.why_zero((w - w) * 2.0 + v, w).reason == "identically_zero"
+    assert sd.why_zero(w * 0.0 + v, w).reason == "identically_zero"
+
+
+def test_explanation_echoed_in_a_terminal_shows_the_rows_nearest_the_output():
+    # repr is what a terminal echoes: the table of a deep graph is cut as the HTML one is,
+    # while print (str) still lists every node
+    w = sd.var("w")
+    z = w
+    for _ in range(500):
+        z = sd.sin(z)
+    e = sd.explain(z, values={"w": 0.5})
+    shown = repr(e).splitlines()
+    assert len(shown) < 220 and shown[-1].startswith("… 301 more nodes, down to the inputs")
+    assert len(str(e).splitlines()) == 3 + 501
+    small = sd.explain(sd.sin(w), values={"w": 0.5})
+    assert repr(small) == str(small)
+
+
+def test_why_zero_names_a_few_of_many_flat_ops_and_keeps_them_all_in_its_nodes():
+    w = sd.var("w")
+    y = sd.relu(w - 0.0)
+    for k in range(1, 30):
+        y = y + sd.relu(w - float(k))
+    assert sd.evaluate(sd.grad(y, w), {"w": -1.0}) == 0
+    z = sd.why_zero(y, w, values={"w": -1.0})
+    assert z.reason == "flat_at_values" and len(z.nodes) == 30
+    assert all(n.op.name == "relu" for n in z.nodes)
+    assert str(z).count("relu is flat") == 10 and str(z).endswith("and 20 more ops like these (all of them are in .nodes)")
+    assert len(repr(z)) < len(str(z)) + 40 and "relu(w - 29.0)" not in z._repr_html_()
+
+
+def test_why_zero_of_an_empty_variable_or_a_square_says_so_once():
+    e = sd.var("e", shape=(0,))
+    z = sd.why_zero(sd.sum(e * e), e, values={"e": np.zeros(0)})
+    assert z.reason == "empty" and str(z) == "e has no elements at these values (shape (0,)), so its gradient is empty"
+    # c * c takes c twice: at c = 0 both edges drop its changes, and the message says it once
+    c = sd.var("c", dtype="complex128")
+    assert sd.evaluate(sd.grad(sd.real(c * c), c), {"c": 0j}) == 0
+    z = sd.why_zero(sd.real(c * c), c, values={"c": 0j})
+    assert z.reason == "flat_at_values" and str(z).count("c * c passes no gradient to c") == 1

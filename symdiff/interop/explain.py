@@ -77,7 +77,7 @@ def _text_within(n: Node, limit: int, lines: bool = False) -> str | None:
     return text if lines else None
 
 
-HTML_ROWS_SHOWN = 200  # a notebook shows the rows nearest the output; str() has them all
+HTML_ROWS_SHOWN = 200  # a notebook, or repr(), shows the rows nearest the output; str() has them all
 TOOLTIP_CHARS = 400  # a node's whole text, up to this long, is the tooltip of its cut name
 
 
@@ -93,12 +93,18 @@ class Explanation:
     texts: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __repr__(self) -> str:
-        return str(self)
+        return self._text(HTML_ROWS_SHOWN)
 
     def __str__(self) -> str:
+        return self._text(None)
+
+    def _text(self, shown: int | None) -> str:
+        """The table as text, with the first ``shown`` rows (all with None): a terminal that
+        echoes the explanation of a deep graph gets the rows nearest the output, not a wall."""
+        rows = self.rows if shown is None else self.rows[:shown]
         head = ("node", "value", "upstream", "input", "local", "downstream")
         table = [head]
-        for r in self.rows:
+        for r in rows:
             for k, (inp, local, down) in enumerate(r["inputs"] or [("", "", "")]):
                 first = k == 0
                 table.append((r["node"] if first else "", r["value"] if first else "",
@@ -109,7 +115,10 @@ class Explanation:
             lines.append("  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip())
             if k == 0:
                 lines.append("  ".join("-" * w for w in widths))
-        for r in self.rows:
+        if len(rows) < len(self.rows):
+            lines.append(f"… {len(self.rows) - len(rows)} more nodes, down to the inputs: print the "
+                         "explanation, or read its .rows, for all of them")
+        for r in rows:
             if r["gate"]:
                 lines.append(f"{r['node']}: {r['gate']}")
         lines.extend(self._unreached_lines())
@@ -248,7 +257,8 @@ def explain(y: Node, wrt: Any = None, values: Mapping[Any, Any] | None = None) -
 @dataclass
 class ZeroGradient:
     """Why d(output)/d(variable) is zero: ``reason`` is one of ``no_path``, ``stop_gradient``,
-    ``flat_op``, ``identically_zero``, ``flat_at_values`` or ``not_zero``; ``nodes`` are the
+    ``flat_op``, ``identically_zero``, ``flat_at_values``, ``empty`` (the variable has no
+    elements at the values) or ``not_zero``; ``nodes`` are the
     nodes involved (for ``flat_at_values``, the ops where the variable's changes stop, in
     topological order)."""
 
@@ -259,8 +269,15 @@ class ZeroGradient:
     def __str__(self) -> str:
         return self.message
 
+    def __repr__(self) -> str:
+        # not the fields: .nodes may hold thousands of nodes
+        return f"ZeroGradient({self.reason!r}: {self.message})"
+
     def _repr_html_(self) -> str:
         return f"<p><b>{html.escape(self.reason)}</b>: {html.escape(self.message)}</p>"
+
+
+REASONS_SHOWN = 10  # the ops a message of why_zero names, at most; its .nodes has them all
 
 
 _FLAT_REASONS = {
@@ -295,20 +312,7 @@ def why_zero(y: Node, wrt: Any, values: Mapping[Any, Any] | None = None) -> Zero
     order = toposort(y)
     if w not in set(order):
         return ZeroGradient("no_path", f"{_name(y)} does not depend on {wname} at all: there is no path", [])
-    # which edges carry gradient: a vjp rule that returns None for an input blocks it
-    carries: set[Node] = {w}
-    blocked: list[Node] = []
-    for n in order:
-        if n is w or not any(i in carries for i in n.inputs):
-            continue
-        if isinstance(n.op, StopGradient) or not n.type.is_float:
-            blocked.append(n)
-            continue
-        probe = n.op.vjp(_ones_like(n), n, *n.inputs)
-        if any(i in carries and g is not None for i, g in zip(n.inputs, probe)):
-            carries.add(n)
-        else:
-            blocked.append(n)
+    carries, blocked = _carrying(order, w)
     if y not in carries:
         stops = [n for n in blocked if isinstance(n.op, StopGradient)]
         if stops and len(stops) == len(blocked):
@@ -321,8 +325,10 @@ def why_zero(y: Node, wrt: Any, values: Mapping[Any, Any] | None = None) -> Zero
     if values is None:
         # gradient flows, but its terms may still cancel (x - x): ask the simplified gradient;
         # what simplification cannot show zero (sin(x)**2 + cos(x)**2) is only not zero by structure
-        total = simplify(grad(y, w)) if scalar else None
-        zero = scalar_constant(total) if isinstance(total, Node) else None
+        if scalar and _may_vanish(y, w, carries):
+            zero = scalar_constant(simplify(grad(y, w)))
+        else:
+            zero = None
         if zero is not None and zero == 0:
             return ZeroGradient("identically_zero", f"the gradient of {_name(y)} with respect to {wname} "
                                 "is identically zero: it simplifies to 0 (its paths cancel, or a factor "
@@ -347,12 +353,84 @@ def why_zero(y: Node, wrt: Any, values: Mapping[Any, Any] | None = None) -> Zero
     first = evaluate([y, gradient, *kinds], values)
     if np.any(first[1] != 0):
         return ZeroGradient("not_zero", f"the gradient with respect to {wname} is not zero at these values", [])
+    if np.size(first[1]) == 0:
+        return ZeroGradient("empty", f"{wname} has no elements at these values (shape "
+                            f"{format_shape(np.shape(first[1]))}), so its gradient is empty", [])
     drops, cancels = _lost_changes(y, w, path, carries, values, dict(zip((n.type for n in kinds), first[2:])))
-    parts = [_dropped_text(m, i, k, total, wname) for m, i, k, total in drops]
-    parts += [f"the changes {wname} makes reach {_name(m)} by several inputs and cancel there" for m in cancels]
+    by_edge: dict[tuple[int, int], tuple[Node, Node, int, int]] = {}
+    for d in drops:  # an op taking the same input twice (c * c) drops its changes once
+        by_edge.setdefault((id(d[0]), id(d[1])), d)
+    drops = list(by_edge.values())
+    parts = [_dropped_text(m, i, k, total, wname) for m, i, k, total in drops[:REASONS_SHOWN]]
+    parts += [f"the changes {wname} makes reach {_name(m)} by several inputs and cancel there"
+              for m in cancels[:max(0, REASONS_SHOWN - len(parts))]]
+    if len(parts) < len(drops) + len(cancels):
+        parts.append(f"and {len(drops) + len(cancels) - len(parts)} more ops like these (all of them "
+                     "are in .nodes)")
     culprits = list(dict.fromkeys([*(m for m, *_ in drops), *cancels]))
     return ZeroGradient("flat_at_values", f"the gradient with respect to {wname} is zero at these values: "
                         f"{'; '.join(parts) or 'the contributions cancel'}", culprits)
+
+
+def _carrying(order: Sequence[Node], w: Node) -> tuple[set[Node], list[Node]]:
+    """The nodes of ``order`` (a topological order) that ``w``'s changes reach along edges that
+    carry gradient (a vjp rule that returns None for an input blocks it), and the nodes that
+    block every such edge into them. Each rule is probed once per node; an op applied to one
+    input alone (sin(z), z * z) gives the same answer for every input of the same type, so a
+    chain of such ops costs one probe per op, not one per node."""
+    ones: dict[Any, Node] = {}  # the probing cotangent of each type, built once
+    known: dict[tuple[Any, Any], bool] = {}
+    carries: set[Node] = {w}
+    blocked: list[Node] = []
+    for n in order:
+        if n is w or not any(i in carries for i in n.inputs):
+            continue
+        if isinstance(n.op, StopGradient) or not n.type.is_float:
+            blocked.append(n)
+            continue
+        first = n.inputs[0]
+        key = (n.op, first.type) if all(i is first for i in n.inputs) else None
+        flows = known.get(key) if key is not None else None
+        if flows is None:
+            cotangent = ones.get(n.type)
+            if cotangent is None:
+                cotangent = ones[n.type] = _ones_like(n)
+            probe = n.op.vjp(cotangent, n, *n.inputs)
+            flows = any(i in carries and g is not None for i, g in zip(n.inputs, probe))
+            if key is not None:
+                known[key] = flows
+        if flows:
+            carries.add(n)
+        else:
+            blocked.append(n)
+    return carries, blocked
+
+
+def _may_vanish(y: Node, w: Node, carries: set[Node]) -> bool:
+    """Whether simplifying the gradient of scalar ``y`` with respect to ``w`` might give 0, so
+    that it must be simplified to tell. Not when ``y`` reaches ``w`` by one path of scalar
+    elementwise ops, each taking the path's node below it and otherwise only leaves (sin(z),
+    z * z, z * 0.5, z + v): the gradient is then a product of the ops' own derivatives, with
+    no terms to cancel, and it simplifies to 0 only where one of them does alone. Each op is
+    asked once, on a variable standing for the path's node: a chain 100,000 deep costs a walk
+    down it, not a simplification of its gradient."""
+    flat: dict[tuple[Any, ...], bool] = {}  # an op with its leaves -> its derivative simplifies to 0
+    n = y
+    while n is not w:
+        below = {i for i in n.inputs if i in carries}
+        if (len(below) != 1 or not n.op.elementwise or n.shape != () or isinstance(n.op, StopGradient)
+                or any(i.inputs for i in n.inputs if i not in below)):
+            return True
+        (first,) = below
+        key = (n.op, first.type, *(None if i is first else i for i in n.inputs))
+        if key not in flat:
+            alone = var("x", first.shape, first.dtype)
+            local = simplify(grad(Node(n.op, tuple(alone if i is first else i for i in n.inputs)), alone))
+            flat[key] = scalar_constant(local) == 0
+        if flat[key]:
+            return True
+        n = first
+    return False
 
 
 def _lost_changes(y: Node, w: Node, path: list[Node], carries: set[Node], values: Mapping[Any, Any],
