@@ -424,7 +424,11 @@ def _may_vanish(y: Node, w: Node, carries: set[Node]) -> bool:
         (first,) = below
         key = (n.op, first.type, *(None if i is first else i for i in n.inputs))
         if key not in flat:
-            alone = var("x", first.shape, first.dtype)
+            taken = {getattr(i.op, "var_name", None) for i in n.inputs}
+            name = "x"
+            while name in taken:  # not one of the op's other inputs, which a name would be
+                name += "_"
+            alone = var(name, first.shape, first.dtype)
             local = simplify(grad(Node(n.op, tuple(alone if i is first else i for i in n.inputs)), alone))
             flat[key] = scalar_constant(local) == 0
         if flat[key]:
