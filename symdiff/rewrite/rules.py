@@ -1827,6 +1827,67 @@ def _read_monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef:
     return m
 
 
+_READ_AS_MULTIPLE = (Neg, Mul, Div)  # the ops of a factor _scale_read may read as a multiple
+
+
+def _scale_read(m: _Monomial, ctx: Context, dtype: np.dtype) -> _Monomial | None:
+    """``m`` with each factor f that is ``k * t``, ``-(k * t)`` or ``-t`` (a node other nodes
+    use too, kept whole) read as the multiple of ``t`` it is: c * (2*t) * u as 2c * t * u;
+    None if ``m`` has no such factor."""
+    for f in m.num:  # (most terms have no such factor: said before building anything)
+        if isinstance(f.op, _READ_AS_MULTIPLE):
+            break
+    else:
+        if not any(isinstance(f.op, _READ_AS_MULTIPLE) for f in m.den):
+            return None
+    new = ctx.new
+    one = np.asarray(1, dtype=dtype)
+    coef = m.coef
+    sides: list[dict[Node, int]] = [{}, {}]
+    changed = False
+    for side, factors in zip(sides, (m.num, m.den)):
+        below = side is sides[1]
+        for f, p in factors.items():
+            k, t = one, f
+            if f.dtype == dtype:
+                if isinstance(t.op, Neg):
+                    k = -k
+                    t = new.get(t.inputs[0], t.inputs[0])
+                scaled = _scale_of(t, new)
+                if scaled is not None and scaled[0].type == t.type:
+                    k = k * np.asarray(scaled[1], dtype=dtype)
+                    t = new.get(scaled[0], scaled[0])
+                if t.type != f.type:
+                    k, t = one, f
+            if t is not f:
+                changed = True
+                coef = coef * (k ** -p if below else k ** p)
+            side[t] = side.get(t, 0) + p
+    if not changed:
+        return None
+    through = _Monomial(coef)
+    through.num, through.den = sides
+    return through
+
+
+def _scales_that_merge(monos: list[tuple[Node, bool, _Monomial]], ctx: Context, dtype: np.dtype
+                       ) -> list[tuple[Node, bool, _Monomial]]:
+    """The terms, each shared ``k * t`` read as a multiple of ``t`` where that makes it like
+    another term (``2*e + e`` with ``2*e`` used elsewhere too is ``3*e``; so is ``a + e`` where
+    shared ``a`` became ``2*e``). A shared scale kept whole is one factor, not to be repeated
+    in a product (see _monomial); in a sum, reading it through merges two terms into one and
+    computes nothing twice."""
+    read = [_scale_read(m, ctx, dtype) for _, _, m in monos]
+    if not any(read):
+        return monos
+    count: dict[frozenset[tuple[Node, int, int]], int] = {}
+    for (_, _, m), r in zip(monos, read):
+        key = (r or m).key()
+        count[key] = count.get(key, 0) + 1
+    return [(leaf, owned, r) if r is not None and count[r.key()] > 1 else (leaf, owned, m)
+            for (leaf, owned, m), r in zip(monos, read)]
+
+
 def _atom(term: Node, ctx: Context, coef: Any) -> _Monomial:
     """``coef`` * ``term``, the term one factor (in its normal form)."""
     m = _Monomial(coef)
@@ -2115,6 +2176,7 @@ def _collect_region(old: Node, ctx: Context) -> Node | None:
     arrived: dict[Node, int] = {}
     stack = [old]
     merges = 0
+    guards_met = 0  # t - t nodes in the region: the terms that cancel in them are kept as they are
     leaves: dict[Node, None] = {}
     summed: set[Node] = set()  # nodes whose coefficient adds up the coefficients of several uses
     additive = isinstance(old.op, _ADDITIVE)
@@ -2130,6 +2192,8 @@ def _collect_region(old: Node, ctx: Context) -> Node | None:
             parts = [(n.inputs[0], k), (n.inputs[1], k)]
         elif isinstance(op, Sub):
             parts = [(n.inputs[0], k), (n.inputs[1], -k)]
+            if n.inputs[0] is n.inputs[1]:
+                guards_met += 1
         elif isinstance(op, Neg):
             parts = [(n.inputs[0], -k)]
         else:
@@ -2193,6 +2257,7 @@ def _collect_region(old: Node, ctx: Context) -> Node | None:
         if any(m.capped for _, _, m in wider):
             break  # the terms as the last round read them: a partial copy would not be shared
         monos = wider
+    monos = _scales_that_merge(monos, ctx, dtype)
     if not merges and n_constants <= 1 and _apart(monos):
         return None
     summed_groups: set[frozenset[tuple[Node, int, int]]] = set()
@@ -2251,8 +2316,10 @@ def _collect_region(old: Node, ctx: Context) -> Node | None:
         (g.coef, {f: p - common_num.get(f, 0) for f, p in g.num.items()},
          {f: p - common_den.get(f, 0) for f, p in g.den.items()}) for g in gl if g.coef != 0]
     shared = _factor_out(terms) if additive else None
-    if not merges and not common_num and not common_den and shared is None and (
-            not cancelled or not additive):
+    if merges <= guards_met and not common_num and not common_den and shared is None and (
+            not cancelled or not additive or len(cancelled) <= guards_met):
+        # nothing merges but in the guards the region holds already: rebuilt, it would be
+        # the same sum, its terms perhaps in another order
         return None
     if constant != 0 or (not terms and not guards):
         terms.append((constant, {}, {}))  # (which holds no factor, so leaves ``shared`` as it is)
