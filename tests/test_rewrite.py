@@ -1201,6 +1201,30 @@ def test_high_derivatives_of_a_polynomial_times_functions_collect_to_a_fixpoint(
         np.testing.assert_allclose(sd.evaluate(s, {"x": v}, simplify=False), want, rtol=1e-10)
 
 
+def test_passes_go_on_while_they_find_more_and_look_again_where_merging_made_terms_alike():
+    # each pass collects one level more than the one before: the second derivative of a power
+    # of a power of a power takes five passes to become one monomial
+    M = sd.var("M", shape=(2, 3))
+    y = sd.sum(((M ** 3.0) ** 3.0) ** 3.0)
+    g = sd.grad(y, M)
+    s = sd.simplify([y, g, sd.grad(sd.sum(g), M)])
+    assert [str(v) for v in s] == ["sum(M ** 27.0, axis=(0, 1))", "27.0 * M ** 26.0",
+                                   "702.0 * M ** 25.0"]
+    # merging equal sums makes terms deep inside another sum one node, and so like terms: that
+    # sum is collected again though its own inputs did not change (a simplify of the result
+    # with every node new to the rules finds nothing more)
+    from symdiff.ir import set_settled, toposort
+
+    w, z = chain(5)
+    outs = sd.simplify([z, sd.grad(z, w)])
+    for _ in range(2):
+        outs = sd.simplify([*outs, sd.grad(outs[-1], w)])
+    for n in toposort(outs):
+        set_settled(n, None)
+    again = sd.simplify(outs)
+    assert all(a is b for a, b in zip(again, outs))
+
+
 def test_collection_never_negates_or_adds_integers_in_their_own_dtype():
     # z - (z + u) collected to -u + (z - z), where -u of a uint8 u wraps around (-200 is 56)
     z = sd.var("z", shape=(3,), dtype="complex128")

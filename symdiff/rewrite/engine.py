@@ -43,7 +43,7 @@ from .pattern import Rule, RuleSet
 
 MAX_LOCAL = 8  # replacements chained from one node before its last one is taken as final
 REWRITES_PER_NODE = 8  # replacements in a pass, per node of the graph it started from
-MAX_ROUNDS = 4  # passes at most: later ones, for term collection across what earlier ones built
+MAX_ROUNDS = 6  # passes at most: later ones, for term collection across what earlier ones built
 MAX_MERGES = 4  # times ``merge`` may change the graph before the passes stop
 
 
@@ -161,12 +161,17 @@ def _changed(order: Sequence[Node], ctx: Context, before: Context) -> set[Node]:
     uses, old_uses, kept = ctx.uses, before.uses, before.kept
     sole, old_sole = ctx.sole, before.sole
     dirty: set[Node] = set()
+    # nodes used more often than before: two that merging made one (the terms a*t and b*u of
+    # a sum, t and u now one node, are like terms), whose consumers all look again
+    gained: set[Node] = set()
     for n in order:
         old = kept.get(n, _UNSEEN)
         if old is None:  # built by a graph-reading rule: decided in these surroundings
             continue
         if old is _UNSEEN or uses.get(n) != old_uses.get(old):
             dirty.add(n)
+            if old is not _UNSEEN and uses.get(n, 0) > old_uses.get(old, 0):
+                gained.add(n)
             continue
         # used by another sole consumer, or by one where it had several (or the other way)
         now, then = sole.get(n), old_sole.get(old)
@@ -186,7 +191,8 @@ def _changed(order: Sequence[Node], ctx: Context, before: Context) -> set[Node]:
             # term of a deep chain's sum of products is used by the next one, so the chain
             # above a change is not all seen again)
             if (i in changed and isinstance(i.op, _REGION)
-                    and (sole.get(i) is n or isinstance(i.op, Neg))) if region else i in dirty:
+                    and (sole.get(i) is n or isinstance(i.op, Neg) or i in gained)) if region \
+                    else i in dirty:
                 changed.add(n)
                 break
     return changed
