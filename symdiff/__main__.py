@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import io
 import itertools
+import math
 import os
 import re
 import sys
@@ -48,7 +49,8 @@ def _parser() -> argparse.ArgumentParser:
                         "appearance)")
     p.add_argument("--order", type=int, default=1, metavar="N",
                    help="the order of the derivatives, e.g. --order 2 for all second derivatives "
-                        "(default: 1; 0 prints the expression itself)")
+                        f"(default: 1; 0 prints the expression itself; at most {MAX_DERIVATIVES:,} "
+                        "derivatives)")
     p.add_argument("--emit", choices=("text", "latex", "sympy", "numpy", "dot"), default="text",
                    help="output form: text (default), latex, sympy, numpy (generated code), or dot "
                         "(Graphviz source of the derivative graph), e.g. --emit latex")
@@ -153,11 +155,20 @@ def _wrt(args: argparse.Namespace) -> list[str]:
     return list(dict.fromkeys(w for w in names if w))
 
 
-def _label(wrt: tuple[str, ...], emit: str) -> str:
-    counts: dict[str, int] = {}
-    for w in wrt:
-        counts[w] = counts.get(w, 0) + 1
-    n = len(wrt)
+# at most this many derivatives are printed: C(v + N - 1, N) for v variables at order N grows
+# past anything readable (and buildable) fast
+MAX_DERIVATIVES = 10_000
+# up to this order a generated function's name spells every variable once per derivative
+# (``d3f_dx_dx_dy``); beyond it a repeated one is counted (``d100f_dx100``)
+_SPELLED_ORDER = 16
+
+# A derivative's variables as (name, times) pairs in the order taken, each name once, times > 0:
+# order 100000000 is (("x", 100000000),), not a tuple of a hundred million names.
+Wrt = tuple[tuple[str, int], ...]
+
+
+def _label(wrt: Wrt, emit: str) -> str:
+    n = sum(k for _, k in wrt)
     if n == 0:  # --order 0: the expression itself
         return "f"
     if emit == "latex":
@@ -165,22 +176,56 @@ def _label(wrt: tuple[str, ...], emit: str) -> str:
         from .interop.latex import latex_name
 
         bottom = r" \, ".join(
-            rf"\partial {latex_name(w)}" + (f"^{{{k}}}" if k > 1 else "") for w, k in counts.items()
+            rf"\partial {latex_name(w)}" + (f"^{{{k}}}" if k > 1 else "") for w, k in wrt
         )
         return rf"\frac{{{top}}}{{{bottom}}}"
     top = "df" if n == 1 else f"d^{n}f"
-    return f"{top}/" + " ".join(f"d{w}" + (f"^{k}" if k > 1 else "") for w, k in counts.items())
+    return f"{top}/" + " ".join(f"d{w}" + (f"^{k}" if k > 1 else "") for w, k in wrt)
 
 
-def _identifier(wrt: tuple[str, ...]) -> str:
+def _identifier(wrt: Wrt) -> str:
     """A Python name for a derivative: ``f``, ``df_dx``, ``d2f_dx_dy``."""
-    if not wrt:
+    n = sum(k for _, k in wrt)
+    if not n:
         return "f"
-    head = "df" if len(wrt) == 1 else f"d{len(wrt)}f"
-    return "_".join([head, *(f"d{w}" for w in wrt)])
+    head = "df" if n == 1 else f"d{n}f"
+    if n <= _SPELLED_ORDER:
+        return "_".join([head, *(f"d{w}" for w, k in wrt for _ in range(k))])
+    return "_".join([head, *(f"d{w}" + (str(k) if k > 1 else "") for w, k in wrt)])
 
 
-def derivatives(expr: Any, names: list[str], order: int) -> list[tuple[tuple[str, ...], Any]]:
+def _count_vectors(v: int, order: int) -> Any:
+    """How often each of ``v`` variables is taken, for every derivative of exactly ``order``, in
+    the order of ``itertools.combinations_with_replacement(range(v), order)``: the first count
+    falls from ``order`` to 0, then the second within what is left, and so on."""
+    if v == 0:
+        if order == 0:
+            yield ()
+        return
+    counts = [order] + [0] * (v - 1)
+    while True:
+        yield tuple(counts)
+        # the next one: move one from the last count that can give (not the final one) to the
+        # count after it, which also takes everything that lay beyond
+        i = next((i for i in range(v - 2, -1, -1) if counts[i]), None)
+        if i is None:
+            return
+        rest = sum(counts[i + 1:])
+        counts[i] -= 1
+        counts[i + 1:] = [rest + 1] + [0] * (v - i - 2)
+
+
+def _too_many(count: int) -> str:
+    """``count`` written out, or in scientific notation once it is long, or a lower bound once a
+    float cannot hold it."""
+    if count < 10**15:
+        return f"{count:,}"
+    if count.bit_length() < 1000:
+        return f"{float(count):.1e}"
+    return f"more than 10^{int((count.bit_length() - 1) * math.log10(2))}"
+
+
+def derivatives(expr: Any, names: list[str], order: int) -> list[tuple[Wrt, Any]]:
     """Every derivative of ``expr`` of exactly ``order``, one per multiset of ``names``."""
     import symdiff as sd
 
@@ -191,22 +236,47 @@ def derivatives(expr: Any, names: list[str], order: int) -> list[tuple[tuple[str
         raise UsageError(
             f"the expression has shape {expr.shape}; derivatives need a scalar, e.g. sum(...) of it"
         )
-    out = []
-    for combo in itertools.combinations_with_replacement(names, order):
-        d = expr
-        for w in combo:
-            if d.shape == ():
-                d = sd.grad(d, by_name[w])
+    count = math.comb(len(names) + order - 1, order) if names else int(order == 0)
+    if count > MAX_DERIVATIVES:
+        raise UsageError(
+            f"--order {order} of {len(names)} variables asks for {_too_many(count)} derivatives, "
+            f"more than the {MAX_DERIVATIVES:,} symdiff prints; lower --order or name fewer "
+            f"variables with --wrt"
+        )
+
+    # chains[id(d), w]: d and its successive derivatives by w, computed as far as asked; derivatives
+    # that share their first steps (d3f/dx2 dy and d3f/dx2 dz) share them. A chain that reaches a
+    # fixed point (a constant zero differentiates to itself) ends there: every higher one is it.
+    chains: dict[tuple[int, str], tuple[list[Any], list[bool]]] = {}
+
+    def differentiate(d: Any, w: str, times: int) -> Any:
+        steps, fixed = chains.setdefault((id(d), w), ([d], [False]))
+        while len(steps) <= times and not fixed[0]:
+            last = steps[-1]
+            if last.shape == ():
+                nxt = sd.grad(last, by_name[w])
             else:
-                size = d.type.static_size
+                size = last.type.static_size
                 if size is None or size > 10_000:
                     raise UsageError("higher derivatives of tensors need small static shapes")
-                d = sd.jacobian(d, by_name[w])
-        out.append((combo, d))
+                nxt = sd.jacobian(last, by_name[w])
+            if nxt is last:
+                fixed[0] = True
+            else:
+                steps.append(nxt)
+        return steps[min(times, len(steps) - 1)]
+
+    out = []
+    for counts in _count_vectors(len(names), order):
+        d = expr
+        for w, k in zip(names, counts):
+            if k:
+                d = differentiate(d, w, k)
+        out.append((tuple((w, k) for w, k in zip(names, counts) if k), d))
     return out
 
 
-def _emit(items: list[tuple[tuple[str, ...], Any]], emit: str, inputs: list[Any]) -> str:
+def _emit(items: list[tuple[Wrt, Any]], emit: str, inputs: list[Any]) -> str:
     """The derivatives in the form ``emit``; generated code takes every variable of ``inputs``
     (the expression's), also those a derivative no longer depends on."""
     import symdiff as sd

@@ -151,9 +151,59 @@ def test_nothing_to_differentiate_is_an_error_not_an_empty_line():
 
 
 def test_an_order_too_large_to_build_is_bad_input_not_a_traceback():
+    # C(2 + N - 1, N) derivatives of x*y at order N: refused before any is built, naming the count
     r = run("x * y", "--order", "100000000000")
-    assert r.returncode == 2 and "Traceback" not in r.stderr
-    assert r.stderr.startswith("symdiff: error: out of memory") and r.stderr.count("\n") == 1
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr == ("symdiff: error: --order 100000000000 of 2 variables asks for 100,000,000,001 "
+                        "derivatives, more than the 10,000 symdiff prints; lower --order or name fewer "
+                        "variables with --wrt\n")
+    r = run("x * y * z", "--order", "100000000000")
+    assert r.returncode == 2 and "asks for 5.0e+21 derivatives" in r.stderr and r.stderr.count("\n") == 1
+    r = run("x * y * z", "--order", "1" + "0" * 400)  # C(10**400 + 2, 2), about 5e799: beyond a float
+    assert r.returncode == 2 and "asks for more than 10^799 derivatives" in r.stderr
+    r = run("x**2 * y * z", "--order", "40")  # 861 derivatives: within the limit
+    assert r.returncode == 0 and r.stdout.count("\n") == 861, r.stderr
+
+
+def test_a_huge_order_of_one_variable_is_quick_once_the_derivative_is_zero():
+    # x**3 at order 10**8 looped 10**8 times (and built a tuple of 10**8 names): the 4th
+    # derivative is a constant 0, which differentiates to itself
+    import time
+
+    start = time.monotonic()
+    r = run("x**3", "--order", "100000000")
+    assert (r.returncode, r.stdout) == (0, "d^100000000f/dx^100000000 = 0.0\n"), r.stderr
+    r = run("x**3 * y**2", "--order", "9999", "--emit", "latex")  # 10,000 derivatives, all 0
+    assert r.returncode == 0 and r.stdout.count("\n") == 10_000, r.stderr
+    assert r.stdout.startswith(r"\frac{\partial^{9999} f}{\partial x^{9999}} = 0")
+    r = run("x**3", "--order", "100000000", "--emit", "numpy")
+    assert r.returncode == 0 and "d100000000f_dx100000000" in r.stdout and len(r.stdout) < 5_000
+    assert time.monotonic() - start < 60
+
+
+def test_derivatives_are_those_of_repeated_grad_in_the_order_of_combinations():
+    import itertools
+
+    import symdiff as sd
+    from symdiff.__main__ import _count_vectors, _identifier, derivatives
+
+    for v in range(4):
+        for n in range(5):
+            want = [tuple(c.count(i) for i in range(v)) for c in
+                    itertools.combinations_with_replacement(range(v), n)]
+            assert list(_count_vectors(v, n)) == want, (v, n)
+    x, y, z = sd.symbols("x y z")
+    f = x**3 * sd.sin(y) + y * z**2
+    got = derivatives(f, ["x", "y", "z"], 3)
+    for (wrt, d), combo in zip(got, itertools.combinations_with_replacement("xyz", 3), strict=True):
+        assert wrt == tuple((w, combo.count(w)) for w in dict.fromkeys(combo))
+        want = f
+        for w in combo:
+            want = sd.grad(want, {"x": x, "y": y, "z": z}[w])
+        assert d is want, combo  # the same node: shared first steps change nothing
+    assert _identifier((("x", 2), ("y", 1))) == "d3f_dx_dx_dy"
+    assert _identifier((("x", 16),)) == "d16f_" + "_".join(["dx"] * 16)
+    assert _identifier((("x", 20), ("y", 1))) == "d21f_dx20_dy"
 
 
 def test_wrt_repeats_and_a_name_given_two_shapes_or_dtypes_is_refused():

@@ -210,9 +210,9 @@ def test_casts_to_floating_point_are_left_out_but_not_truncations():
     # a mean over a named dimension divides by n cast to float64: in math that is n
     X = sd.var("X", ("n", 3))
     assert sd.latex(sd.mean(X, axis=0)) == r"\frac{\sum_{\mathrm{axis}\,0} X}{n}"
-    i, x = sd.var("i", dtype="int64"), sd.var("x", dtype="float32")
-    assert sd.latex(i.astype("float32") * 2.0) == r"i \cdot 2"
-    assert sd.latex((i + 1).astype("float64")) == r"i + 1"
+    k, x = sd.var("k", dtype="int64"), sd.var("x", dtype="float32")
+    assert sd.latex(k.astype("float32") * 2.0) == r"k \cdot 2"
+    assert sd.latex((k + 1).astype("float64")) == r"k + 1"
     assert sd.latex(x.astype("float64") + 1.0) == r"x + 1"
     assert sd.latex(x.astype("int32")) == r"\operatorname{int32}\left(x\right)"
 
@@ -259,3 +259,30 @@ def test_distinct_variables_never_print_alike():
     assert sd.latex(sd.var("x2") * sd.var("theta") + sd.var("x_1")) == r"x_{2} \cdot \theta + x_{1}"
     # across several outputs too
     assert sd.latex([sd.sin(sd.var("x2")), sd.var("x_2")]) == r"\sin\left(\mathrm{x2}\right) \\ \mathrm{x\_2}"
+
+
+def test_a_variable_named_as_a_constant_prints_apart_from_the_constant():
+    # a variable pi or π printed \pi as the constant does, i as the imaginary unit, e ** x as exp(x)
+    from symdiff.interop.latex import _CONSTANT_LATEX, latex_name
+
+    x = sd.var("x")
+    pi, greek_pi, i, e = sd.var("pi"), sd.var("π"), sd.var("i", dtype="int64"), sd.var("e")
+    assert sd.latex(sd.parse("pi")) == r"\pi" and sd.latex(x * 1j) == r"x \cdot i"
+    assert sd.latex(sd.exp(x)) == "e^{x}" and sd.latex(sd.parse("inf + nan")) == r"\infty + \mathrm{NaN}"
+    assert sd.latex(pi * sd.parse("pi")) == r"\mathrm{pi} \cdot \pi"
+    assert sd.latex(greek_pi + pi) == r"\mathrm{π} + \mathrm{pi}"
+    assert sd.latex(i * 1j) == r"\mathrm{i} \cdot i"
+    assert sd.latex(e**x + sd.exp(x)) == r"{\mathrm{e}}^{x} + e^{x}"
+    # True is upright already, as the constant: in italics
+    assert sd.latex(sd.var("True", dtype="bool") | sd.var("b", dtype="bool")) == r"\mathit{True} \lor b"
+    # only the whole name: subscripted and longer names are as before
+    assert [latex_name(n) for n in ("pi_1", "e1", "i_j", "E", "nan", "inf")] == [
+        r"\pi_{1}", "e_{1}", "i_{j}", "E", r"\mathrm{nan}", r"\mathrm{inf}"]
+    # distinct variables stay distinct from each other and from every constant
+    names = ["pi", "π", "e", "i", "True", "False", "None", "nan", "inf", "NaN", "infty", "mathrm"]
+    shown = sd.latex(sum((sd.var(n) for n in names), start=x)).split(" + ")
+    assert len(set(shown)) == len(shown) and not set(shown) & _CONSTANT_LATEX, shown
+    # the command line labels its derivatives with the same names
+    from symdiff.__main__ import _label
+
+    assert _label((("e", 2),), "latex") == r"\frac{\partial^{2} f}{\partial \mathrm{e}^{2}}"

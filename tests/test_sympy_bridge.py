@@ -809,3 +809,102 @@ def test_different_sympy_objects_of_one_name_are_refused():
     # one object used many times, or equal objects made twice, stay one variable
     got = sd.from_sympy(sympy.Symbol("x") * x + A[0, 0] * sympy.MatrixSymbol("A", 2, 2)[1, 1])
     assert got.eval(x=3.0, A=np.array([[2.0, 0.0], [0.0, 5.0]])) == 19.0
+
+
+@pytest.mark.parametrize("build, operand", [
+    (lambda a, b, x: sympy.And(a, b), "a"),
+    (lambda a, b, x: sympy.Or(a, x > 0), "a"),
+    (lambda a, b, x: sympy.Not(a), "a"),
+    (lambda a, b, x: sympy.Xor(x > 0, b), "b"),
+    (lambda a, b, x: sympy.Implies(x > 0, b), "b"),
+    (lambda a, b, x: sympy.ITE(a, x > 1, x < 1), "a"),
+    (lambda a, b, x: sympy.ITE(x > 0, x < 1, b), "b"),
+])
+def test_logic_of_plain_symbols_names_the_operand_that_is_not_a_boolean(build, operand):
+    # And(a, b) of plain symbols failed with "where: the condition must be boolean, got float64"
+    a, b = sympy.symbols("a b")
+    x = sympy.Symbol("x", real=True)
+    e = build(a, b, x)
+    name = type(e).__name__
+    with pytest.raises(sd.DTypeError, match=rf"^from_sympy: the operands of {name} must be booleans "
+                       rf"\(relations such as x > 0, or symbols declared boolean with "
+                       rf"shapes=\{{'{operand}': \(\(\), 'bool'\)\}}\); {operand} is a float64 variable$"):
+        sd.from_sympy(e)
+    # declared boolean, they convert, and compute SymPy's truth values
+    got = sd.from_sympy(e, shapes={"a": ((), "bool"), "b": ((), "bool")})
+    assert got.dtype == np.bool_
+    for av, bv, xv in [(av, bv, xv) for av in (True, False) for bv in (True, False) for xv in (-0.5, 0.5, 2.0)]:
+        want = bool(e.subs({a: av, b: bv, x: xv}))
+        assert bool(sd.evaluate(got, {"a": av, "b": bv, "x": xv})) is want, (e, av, bv, xv)
+
+
+def test_piecewise_conditions_must_be_booleans_too():
+    a = sympy.Symbol("a")
+    x = sympy.Symbol("x", real=True)
+    e = sympy.Piecewise((x, a), (x**2, True))
+    with pytest.raises(sd.DTypeError, match=r"the conditions of Piecewise must be booleans .*; a is a "
+                       r"float64 variable"):
+        sd.from_sympy(e)
+    got = sd.from_sympy(e, shapes={"a": ((), "bool")})
+    assert sd.evaluate(got, {"a": False, "x": 3.0}) == 9.0 and sd.evaluate(got, {"a": True, "x": 3.0}) == 3.0
+    # an integer symbol is an int64 variable: no truth value either
+    with pytest.raises(sd.DTypeError, match=r"the operands of And must be booleans .*; n is an int64 variable$"):
+        sd.from_sympy(sympy.And(sympy.Symbol("n", integer=True), x > 0))
+
+
+def test_wrong_kinds_of_arguments_name_the_function_and_what_it_takes():
+    # to_sympy(None) said "'NoneType' object is not iterable", to_sympy("x") "'str' object has no
+    # attribute 'inputs'"
+    x = sd.var("x")
+    for fn in ("to_sympy", "latex", "to_text"):
+        f = getattr(sd, fn)
+        for bad, got in [(None, "NoneType"), (3, "int"), (2.5, "float"), (np.float64(1.0), "float64")]:
+            with pytest.raises(TypeError, match=rf"^{fn}: expects an expression, a list or a dict of "
+                               rf"expressions, got {got}$"):
+                f(bad)
+        with pytest.raises(TypeError, match=rf"^{fn}: expects an expression, a list or a dict of expressions, "
+                           r"got the str 'x \+ 1'; sd.parse\(text\) reads an expression from text$"):
+            f("x + 1")
+        with pytest.raises(TypeError, match=rf"^{fn}: item 1 is a NoneType, not an expression"):
+            f([x, None])
+    with pytest.raises(TypeError, match=r"^to_sympy: expects a symdiff expression, a list or a dict of them, "
+                       r"got a SymPy Symbol; sd.from_sympy reads SymPy$"):
+        sd.to_sympy(sympy.Symbol("x"))
+    with pytest.raises(TypeError, match=r"^to_sympy: a set of expressions has no order"):
+        sd.to_sympy({x})
+    with pytest.raises(TypeError, match=r"^latex: name_fn must be a function from a number k to the name "
+                       r"of the k-th shared part, .*; got int$"):
+        sd.latex(x, name_fn=3)
+    for bad, got in [(None, "NoneType"), ("x", "str; sd.parse reads an expression from text"),
+                     ([sympy.Symbol("x")], "list"), (x, "Node; sd.to_sympy converts a symdiff expression to SymPy")]:
+        with pytest.raises(TypeError, match=rf"^from_sympy: expr must be a SymPy expression, matrix or array, "
+                           rf"or a number; got {got}$"):
+            sd.from_sympy(bad)
+    with pytest.raises(TypeError, match=r"^from_sympy: shapes must be a dict from variable names to shapes, "
+                       r"such as \{'x': \(3,\)\} or \{'b': \(\(\), 'bool'\)\}; got int$"):
+        sd.from_sympy(sympy.Symbol("x"), shapes=3)
+    # nests keep their form, as sd.evaluate's do
+    y = sd.var("y")
+    X, Y = sympy.symbols("x y", real=True)
+    assert sd.to_sympy({"f": x * y, "g": [x, (y,)]}) == {"f": X * Y, "g": [X, (Y,)]}
+    assert sd.to_sympy([x + y]) == [X + Y] and sd.to_sympy(x) == X
+
+
+def test_a_round_trip_keeps_the_dtypes_sympy_can_say_and_shapes_gives_back_the_others():
+    # SymPy's assumptions say integer, real or complex, nothing of bits or of truth values
+    comes_back = {"bool": "float64", "int8": "int64", "uint8": "int64", "int64": "int64",
+                  "uint64": "int64", "float16": "float64", "float32": "float64", "float64": "float64",
+                  "complex64": "complex128", "complex128": "complex128"}
+    for dtype, back in comes_back.items():
+        v = sd.var("v", dtype=dtype)
+        assert sd.from_sympy(sd.to_sympy(v)).dtype == np.dtype(back), dtype
+        assert sd.from_sympy(sd.to_sympy(v), shapes={"v": v}) is v, dtype
+        assert sd.from_sympy(sd.to_sympy(v), shapes={"v": ((), dtype)}) is v, dtype
+    b, c = sd.var("b", dtype="bool"), sd.var("c", dtype="bool")
+    x, u = sd.var("x", dtype="float32"), sd.var("u", dtype="uint8")
+    e = sd.where(b & ~c, x * 2 + u, x - 3)
+    back = sd.from_sympy(sd.to_sympy(e), shapes={"b": b, "c": c, "x": x, "u": u})
+    assert back.dtype == e.dtype == np.float32
+    for bv, cv in [(True, False), (True, True), (False, False)]:
+        point = {"b": bv, "c": cv, "x": np.float32(1.5), "u": np.uint8(7)}
+        assert sd.evaluate(back, point) == sd.evaluate(e, point)

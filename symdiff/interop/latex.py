@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 
 from ..ir import Node, as_outputs, as_roots, format_shape, toposort
-from ..ops.base import constant_call
+from ..ops.base import TEXT_CONSTANTS, TEXT_LITERAL_NAMES, constant_call
 from ..ops.elementwise import Printed
-from ..printing import name_shared
+from ..printing import name_shared, refuse_text
 
 _INLINE_LIMIT = 80  # a shared sub-expression longer than this (in LaTeX source) gets a name
 _MAX_LENGTH = 300  # any sub-expression longer than this gets a name
@@ -79,7 +79,8 @@ def _escape_character(ch: str) -> str:
 
 
 def latex_name(name: str) -> str:
-    """A variable name in LaTeX: ``x``, ``x_{1}``, ``\\alpha``, ``W_{hidden}``, ``\\mathrm{loss}``."""
+    """A variable name in LaTeX: ``x``, ``x_{1}``, ``\\alpha``, ``W_{hidden}``, ``\\mathrm{loss}``;
+    never as a constant prints: a variable ``pi`` is ``\\mathrm{pi}``, ``e`` is ``\\mathrm{e}``."""
     base, _, sub = name.partition("_")
     if not base or not sub:  # _x and x_: the underscore is part of the name, not a subscript
         base, sub = name, ""
@@ -96,7 +97,22 @@ def latex_name(name: str) -> str:
     else:
         head = rf"\mathrm{{{_escape(base)}}}"
     name_tex = f"{head}_{{{_escape(sub)}}}" if sub else head
+    if name_tex in _CONSTANT_LATEX:
+        # a variable pi, π, e or i would read as the constant: written out whole and upright, as
+        # the text printer writes var('pi'); True, which is that already, in italics
+        name_tex = _whole(name)
+        if name_tex in _CONSTANT_LATEX:
+            name_tex = rf"\mathit{{{_escape(name)}}}"
     return name_tex.replace(" ", r"\ ")  # math mode drops spaces, also in \mathrm
+
+
+def _whole(name: str) -> str:
+    """A variable name written out whole, upright: ``\\mathrm{x\\_1}``."""
+    return rf"\mathrm{{{_escape(name)}}}".replace(" ", r"\ ")
+
+
+# Euler's number, as exp(x) is written: e^{x}
+_EULER = "e"
 
 
 def _number(v: object) -> str:
@@ -148,6 +164,12 @@ def _literal(text: str) -> str:
         return rf"\mathrm{{{m[0]}}}"
 
     return _PYTHON_LITERAL.sub(number, _escape(text))
+
+
+# what constants print as (\pi, e, i, \infty, \mathrm{True}, ...): no variable prints so
+_CONSTANT_LATEX = frozenset({
+    *(_number(v) for v in TEXT_CONSTANTS.values()), *map(_literal, TEXT_LITERAL_NAMES), _number(1j), _EULER,
+})
 
 
 def _const(value: np.ndarray) -> Printed:
@@ -203,7 +225,7 @@ def _distinct_names(names: Iterable[str]) -> dict[str, str]:
     shown = {}
     for tex, group in by_tex.items():
         for name in group:
-            shown[name] = tex if len(group) == 1 else rf"\mathrm{{{_escape(name)}}}".replace(" ", r"\ ")
+            shown[name] = tex if len(group) == 1 else _whole(name)
     return shown
 
 
@@ -236,7 +258,7 @@ def _node_latex(n: Node, a: list[Printed]) -> Printed:
         return Printed(f"-{_right(a[0], NEG)}", NEG)
     if name == "exp":
         if len(a[0]) <= 40:
-            return Printed(f"e^{{{a[0]}}}", POWER)
+            return Printed(f"{_EULER}^{{{a[0]}}}", POWER)
         return Printed(rf"\exp\left({a[0]}\right)", ATOM)
     if name == "sqrt":
         return Printed(rf"\sqrt{{{a[0]}}}", ATOM)
@@ -245,7 +267,7 @@ def _node_latex(n: Node, a: list[Printed]) -> Printed:
     if name == "log1p":
         return Printed(rf"\log\left(1 + {a[0]}\right)", ATOM)
     if name == "expm1":
-        return Printed(f"e^{{{a[0]}}} - 1", SUM)
+        return Printed(f"{_EULER}^{{{a[0]}}} - 1", SUM)
     if name == "sign":
         return _call("sgn", a)
     more = _more_latex(n, a)
@@ -442,6 +464,10 @@ def latex(outputs: Node | Iterable[Node], name_fn: Callable[[int], str] | None =
     >>> x, y = sd.symbols("x y"); sd.latex(sd.sigmoid(x) / y)
     '\\\\frac{\\\\sigma\\\\left(x\\\\right)}{y}'
     """
+    refuse_text(outputs, "latex")
+    if name_fn is not None and not callable(name_fn):
+        raise TypeError("latex: name_fn must be a function from a number k to the name of the k-th "
+                        f"shared part, such as lambda k: f't_{{{{{{k}}}}}}'; got {type(name_fn).__name__}")
     outputs = as_outputs(outputs)
     order = toposort(as_roots(outputs, "latex"))
     shown = _distinct_names({n.op.var_name for n in order if n.op.name == "var"})  # type: ignore[attr-defined]

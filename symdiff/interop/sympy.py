@@ -21,10 +21,11 @@ import numpy as np
 import sympy
 
 from ..backends.evaluate import evaluate
-from ..errors import UnsupportedError
-from ..ir import Node, check_shape, format_shape, toposort
+from ..errors import DTypeError, UnsupportedError
+from ..ir import Node, check_shape, flatten_outputs, format_shape, toposort, unflatten_outputs
 from ..ops import FUNCTIONS, as_node, index, stack, var
 from ..ops import elementwise as ew
+from ..printing import refuse_text
 
 MAX_ELEMENTS = 10_000
 """The largest tensor (in elements) ``to_sympy`` expands into SymPy scalars."""
@@ -808,7 +809,8 @@ def _products(factors: Arr) -> Arr:
 
 
 def to_sympy(outputs: Node | Iterable[Node], real: bool = True) -> Any:
-    """The expression in SymPy: scalars give SymPy expressions, small tensors matrices or arrays.
+    """The expression in SymPy: scalars give SymPy expressions, small tensors matrices or arrays;
+    a list, tuple or dict of expressions (nested too) gives the same nest of results.
 
     Scalar variables become ``Symbol``s (``real=True`` by default, so ``Abs`` and ``Max``
     differentiate simply; integer ones ``integer=True``, complex ones ``complex=True``); a tensor variable ``W`` becomes the elements ``W[i, j]`` of an
@@ -823,8 +825,12 @@ def to_sympy(outputs: Node | Iterable[Node], real: bool = True) -> Any:
     >>> x, y = sd.symbols("x y"); sd.to_sympy(sd.sigmoid(x) * y)
     y/(1 + exp(-x))
     """
+    refuse_text(outputs, "to_sympy")
+    if isinstance(outputs, sympy.Basic):
+        raise TypeError(f"to_sympy: expects a symdiff expression, a list or a dict of them, got a "
+                        f"SymPy {type(outputs).__name__}; sd.from_sympy reads SymPy")
     single = isinstance(outputs, Node)
-    roots = [outputs] if single else list(outputs)  # type: ignore[list-item]
+    roots, spec = flatten_outputs(outputs, "to_sympy")
     order = toposort(roots)
     for n in order:
         size = n.type.static_size
@@ -889,7 +895,7 @@ def to_sympy(outputs: Node | Iterable[Node], real: bool = True) -> Any:
             f"to_sympy: SymPy cannot build an expression this deep ({len(order)} nodes); "
             "convert a part of it"
         ) from None
-    return results[0] if single else results
+    return results[0] if single else unflatten_outputs(spec, results)
 
 
 # -- from_sympy -------------------------------------------------------------------------------
@@ -1129,7 +1135,28 @@ def _describe(source: Any) -> str:
 # the classes _combine converts besides those of _FUNCS
 _COMBINED = (sympy.Add, sympy.Mul, sympy.Pow, sympy.log, sympy.Max, sympy.Min, sympy.Piecewise,
              sympy.functions.elementary.piecewise.ExprCondPair, sympy.And, sympy.Or, sympy.Not,
-             sympy.Xor, sympy.ITE, sympy.MatrixBase, sympy.NDimArray)
+             sympy.Xor, sympy.Implies, sympy.ITE, sympy.MatrixBase, sympy.NDimArray)
+# SymPy's logic: every operand must be a truth value (SymPy also counts a plain Symbol as one)
+_LOGIC_FUNCTIONS = (sympy.And, sympy.Or, sympy.Not, sympy.Xor, sympy.Implies, sympy.ITE)
+
+
+def _truth_value(role: str, arg: Any, v: Any) -> None:
+    """Refuse ``v``, converted from the SymPy ``arg``, as ``role`` (the operands of And, the
+    conditions of Piecewise) unless it is a boolean: a plain Symbol reads as a float64 variable,
+    which ``where`` would refuse without saying which operand of the logic is at fault."""
+    if isinstance(v, (bool, np.bool_)) or (isinstance(v, Node) and v.dtype.kind == "b"):
+        return
+    if isinstance(v, Node):
+        article = "an" if v.dtype.name.startswith("i") else "a"
+        kind = f"{article} {v.dtype.name} {'variable' if v.op.name == 'var' else 'expression'}"
+    else:
+        kind = f"the number {v!r}"
+    name = arg.name if isinstance(arg, sympy.Symbol) else "a"
+    text = str(arg)
+    text = text if len(text) <= 60 else text[:57] + "..."
+    raise DTypeError(
+        f"from_sympy: {role} must be booleans (relations such as x > 0, or symbols declared "
+        f"boolean with shapes={{{name!r}: ((), 'bool')}}); {text} is {kind}")
 
 
 def _combine(e: sympy.Basic, vals: list[Any]) -> Any:
@@ -1187,6 +1214,8 @@ def _combine(e: sympy.Basic, vals: list[Any]) -> Any:
             acc = fn(acc, v)
         return acc
     if isinstance(e, sympy.Piecewise):
+        for pair, (_, cond) in zip(e.args, vals):
+            _truth_value("the conditions of Piecewise", pair.cond, cond)
         acc: Any = math.nan  # SymPy leaves a Piecewise undefined where no condition holds
         for value, cond in reversed(vals):
             if cond is True:
@@ -1204,6 +1233,9 @@ def _combine(e: sympy.Basic, vals: list[Any]) -> Any:
     if e is sympy.true or e is sympy.false:
         return bool(e)
     # SymPy rewrites the conditions of nested Piecewise into boolean logic: as selections
+    if isinstance(e, _LOGIC_FUNCTIONS):
+        for arg, v in zip(e.args, vals):
+            _truth_value(f"the operands of {type(e).__name__}", arg, v)
     if isinstance(e, sympy.And):
         acc = vals[-1]
         for v in reversed(vals[:-1]):
@@ -1221,6 +1253,8 @@ def _combine(e: sympy.Basic, vals: list[Any]) -> Any:
         for v in vals[1:]:
             acc = ew.logical_xor(acc, v)
         return acc
+    if isinstance(e, sympy.Implies):
+        return ew.where(vals[0], vals[1], True)  # p -> q: q where p holds, else true
     if isinstance(e, sympy.ITE):
         return ew.where(*vals)
     if isinstance(e, (sympy.MatrixBase, sympy.NDimArray)):
@@ -1252,13 +1286,19 @@ def from_sympy(expr: Any, shapes: Mapping[str, Any] | None = None) -> Node:
     >>> a, b = sympy.symbols("a b"); sd.from_sympy(sympy.sin(a) * sympy.exp(b))
     sin(a) * exp(b)
     """
+    if shapes is not None and not isinstance(shapes, Mapping):
+        raise TypeError("from_sympy: shapes must be a dict from variable names to shapes, such as "
+                        f"{{'x': (3,)}} or {{'b': ((), 'bool')}}; got {type(shapes).__name__}")
     shapes = dict(shapes or {})
     if isinstance(expr, (sympy.MatrixBase, sympy.NDimArray)):
         expr = sympy.ImmutableMatrix(expr) if isinstance(expr, sympy.MatrixBase) else sympy.ImmutableDenseNDimArray(expr)
     elif isinstance(expr, (bool, int, float, np.number)):
         return as_node(expr)
     elif not isinstance(expr, sympy.Basic):
-        raise TypeError(f"from_sympy expects a SymPy expression, got {type(expr).__name__}")
+        hint = ("; sd.to_sympy converts a symdiff expression to SymPy" if isinstance(expr, Node)
+                else "; sd.parse reads an expression from text" if isinstance(expr, str) else "")
+        raise TypeError("from_sympy: expr must be a SymPy expression, matrix or array, or a number; "
+                        f"got {type(expr).__name__}{hint}")
     made: dict[str, tuple[Node, Any]] = {}
     # keyed by identity: hashing a deep SymPy tree recurses, and equal sub-trees that are distinct
     # objects still meet again as one node, since nodes are interned
