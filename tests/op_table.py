@@ -1199,7 +1199,26 @@ good("arange", 5, 0, -2, ref=np.arange, grad=False)
 good("arange", 0.5, 4.6, 1, ref=np.arange, kwargs={"dtype": "int64"}, grad=False, id="float-bounds-int")
 good("arange", -0.5, 3.0, ref=np.arange, kwargs={"dtype": "int32"}, grad=False, id="float-step-int")
 good("arange", 1, 2, 0.3, ref=np.arange, kwargs={"dtype": "int64"}, grad=False, id="step-below-one")
-bad("arange", lambda: sd.arange(0, 5, 0), ValueError, r"arange: step cannot be zero", id="step0")
+# an infinite step gives the start alone when it points to stop, as NumPy's
+good("arange", 0.0, 5.0, np.inf, ref=np.arange, grad=False, id="inf-step")
+good("arange", 0.0, -5.0, -np.inf, ref=np.arange, grad=False, id="neg-inf-step")
+good("arange", 0.0, 5.0, -np.inf, ref=np.arange, grad=False, id="inf-step-away")
+# NumPy's errors: ZeroDivisionError for a zero step, ValueError for a length that is not a
+# number or beyond the largest array (an infinite bound, also one whose range would be empty)
+bad("arange", lambda: sd.arange(0, 5, 0), ZeroDivisionError, r"arange: step cannot be zero, got step=0",
+    id="step0")
+bad("arange", lambda: sd.arange(float("nan")), ValueError,
+    r"arange\(start=0.0, stop=nan, step=1.0\): cannot compute the length, stop=nan", id="nan")
+bad("arange", lambda: sd.arange(0, 5, float("nan")), ValueError, r"cannot compute the length, step=nan",
+    id="nan-step")
+bad("arange", lambda: sd.arange(float("inf"), float("inf")), ValueError,
+    r"cannot compute the length, start=inf", id="inf-inf")
+bad("arange", lambda: sd.arange(float("inf")), ValueError,
+    r"arange\(start=0.0, stop=inf, step=1.0\): the range would have infinitely many elements", id="inf")
+bad("arange", lambda: sd.arange(0, float("inf"), -1), ValueError, r"stop=inf, step=-1.0\): the range would",
+    id="inf-empty")
+bad("arange", lambda: sd.arange(1e30), ValueError, r"about 1e\+30 elements, more than the largest array",
+    id="huge")
 bad("arange", lambda: sd.arange(v("n", dtype="int64")), TypeError, r"arange needs static bounds",
     id="node")
 

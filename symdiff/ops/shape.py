@@ -805,14 +805,22 @@ class Arange(Op):
     def infer(self) -> Type:
         if isinstance(self.stop, str):
             return Type(self.dtype, (self.stop,))
-        n = max(0, math.ceil((self.stop - self.start) / self.step))
+        span = self.stop - self.start
+        if isinstance(self.step, float) and math.isinf(self.step):
+            n = int(span * self.step > 0)  # one element when the step points to stop, as NumPy
+        else:
+            n = max(0, math.ceil(span / self.step))
         return Type(self.dtype, (n,))
 
     def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
-        stop = dim(self.stop) if isinstance(self.stop, str) else repr(self.stop)
+        def literal(v: Any) -> str:  # an infinite step (one element) is np.inf in code
+            return repr(v) if not isinstance(v, float) or math.isfinite(v) else f"{'-' * (v < 0)}np.inf"
+
+        stop = dim(self.stop) if isinstance(self.stop, str) else literal(self.stop)
         if self.start == 0 and self.step == 1:
             return f"np.arange({stop}, dtype=np.{self.dtype.name})"
-        return f"np.arange({self.start!r}, {stop}, {self.step!r}, dtype=np.{self.dtype.name})"
+        return (f"np.arange({literal(self.start)}, {stop}, {literal(self.step)}, "
+                f"dtype=np.{self.dtype.name})")
 
     def text(self, args: Sequence[str]) -> str:
         stop = repr(self.stop) if isinstance(self.stop, str) else self.stop  # arange('n')
@@ -838,8 +846,8 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -> No
             "arange needs static bounds or a named dimension as `stop` (X.shape[0] in Python, "
             f"arange('n') in text), not an expression computed at run time ({stop!r})"
         )
-    if step == 0:
-        raise ValueError("arange: step cannot be zero")
+    if step == 0:  # NumPy divides by it, and raises ZeroDivisionError
+        raise ZeroDivisionError(f"arange: step cannot be zero, got step={step!r}")
     if isinstance(stop, str):
         check_shape((stop,), "arange stop")
         if start != 0 or step != 1:
@@ -866,4 +874,25 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -> No
         if isinstance(v, str):
             return v
         return int(v) if dt.kind in "iu" and isinstance(v, (int, np.integer)) else float(v)
-    return Node(Arange(bound(start), bound(stop), bound(step), dt), ())
+    start, stop, step = bound(start), bound(stop), bound(step)
+    if not isinstance(stop, str):
+        _check_arange_length(start, stop, step)
+    return Node(Arange(start, stop, step, dt), ())
+
+
+def _check_arange_length(start: Any, stop: Any, step: Any) -> None:
+    """Refuse, as NumPy does, a range whose length is not a number (a nan bound or step, or
+    inf - inf) or is beyond the largest array NumPy can index (an infinite bound)."""
+    call = f"arange(start={start!r}, stop={stop!r}, step={step!r})"
+    span = stop - start
+    if isinstance(span, float) and math.isnan(span) or isinstance(step, float) and math.isnan(step):
+        bad = next(f"{k}={v!r}" for k, v in (("start", start), ("stop", stop), ("step", step))
+                   if isinstance(v, float) and not math.isfinite(v))
+        raise ValueError(f"{call}: cannot compute the length, {bad} gives a length that is not "
+                         "a number")
+    n = span / step
+    if math.isinf(n) or math.ceil(n) > np.iinfo(np.intp).max:
+        # NumPy refuses an infinite length also when its sign would make the range empty
+        size = "infinitely many" if math.isinf(n) else f"about {n:.3g}"
+        raise ValueError(f"{call}: the range would have {size} elements, more than the largest "
+                         f"array NumPy allows ({np.iinfo(np.intp).max})")
