@@ -778,7 +778,7 @@ for _name, _call in [("cumsum", lambda: sd.cumsum(v("a", "n", 3))),
                      ("outer", lambda: sd.outer(v("a", "n", 3), v("b", 2))),
                      ("vdot", lambda: sd.vdot(v("a", "n", 3), v("b", "n", 3)))]:
     bad(_name, _call, sd.ShapeError,
-        rf"^{_name}: the -1 in \(-1,\) would have to stand for a product of named dimensions of \(n, 3\)",
+        rf"^{_name}: the unknown size in \(-1,\) would have to stand for a product of named dimensions of \(n, 3\)",
         id="flatten-named")
 bad("vdot", lambda: sd.vdot(v("a", 2, 3), v("b", 5)), sd.ShapeError,
     r"vdot: shapes \(2, 3\) and \(5,\) hold different numbers of elements", id="size")
@@ -1100,6 +1100,15 @@ bad("reshape", lambda: sd.reshape(v("a", 2, 3), (4, 2)), sd.ShapeError,
     r"reshape: cannot reshape an array of shape \(2, 3\) into shape \(4, 2\)", id="size")
 bad("reshape", lambda: sd.reshape(v("a", 2, 3), (-1, -1)), sd.ShapeError,
     r"can only specify one unknown dimension", id="two-unknown")
+# NumPy reads any negative size as the unknown one (np.ones(12).reshape(-2, 6) is (2, 6))
+good("reshape", normal(12), (-2, 6), ref=np.reshape, id="minus-two")
+good("reshape", normal(2, 3, 4), call=lambda x: x.reshape(-7, 2, order="F"),
+     ref=lambda x: x.reshape(-7, 2, order="F"), id="minus-seven-F")
+bad("reshape", lambda: sd.reshape(v("a", 2, 3), (-2, -1)), sd.ShapeError,
+    r"reshape: can only specify one unknown dimension \(a negative size, such as -1\) in \(-2, -1\)",
+    id="two-negative")
+bad("reshape", lambda: sd.reshape(v("a", 12), (-2, 5)), sd.ShapeError,
+    r"reshape: cannot reshape an array of shape \(12,\) into shape \(-2, 5\)", id="negative-size")
 bad("reshape", lambda: sd.reshape(v("a", 2, 3), (4, -1)), sd.ShapeError,
     r"cannot reshape an array of shape \(2, 3\) into shape \(4, -1\)", id="unknown-size")
 
@@ -1486,7 +1495,7 @@ good("ravel", normal(2, 3), call=lambda x: x.flatten(), ref=lambda x: x.flatten(
 good("ravel", normal(2, 3), call=lambda x: x.ravel(), ref=lambda x: x.ravel(), id="method")
 bad("ravel", lambda: sd.ravel(v("a", 2, 3), order="K"), NotImplementedError,
     r"ravel: order='K' is not supported", id="order")
-bad("ravel", lambda: sd.ravel(v("a", "n", "m")), sd.ShapeError, r"ravel: the -1 in \(-1,\)", id="named")
+bad("ravel", lambda: sd.ravel(v("a", "n", "m")), sd.ShapeError, r"ravel: the unknown size in \(-1,\)", id="named")
 
 good("sort", distinct(6), ref=np.sort)
 good("sort", distinct(3, 4), ref=np.sort)

@@ -66,13 +66,19 @@ def _split_static(shape: Shape) -> tuple[int, list[str]]:
     return static, sorted(names)
 
 
+def _unknown_size(d: Any) -> bool:
+    # NumPy reads any negative size of a reshape's target as the one it infers, not -1 alone
+    return isinstance(d, (int, np.integer)) and not isinstance(d, (bool, np.bool_)) and d < 0
+
+
 def resolve_reshape(op_name: str, old: Shape, new: Any) -> Shape:
-    """The target shape with any -1 filled in; the element counts must match exactly."""
+    """The target shape with its unknown size (-1, or any negative size, as NumPy reads it)
+    filled in; the element counts must match exactly."""
     items = list(new) if isinstance(new, (tuple, list)) else [new]
-    if sum(1 for d in items if isinstance(d, (int, np.integer)) and d == -1) > 1:
-        raise ShapeError(f"{op_name}: can only specify one unknown dimension (-1) in {tuple(items)}")
-    known = check_shape([d for d in items if not (isinstance(d, (int, np.integer)) and d == -1)],
-                        f"{op_name} target shape")
+    if sum(1 for d in items if _unknown_size(d)) > 1:
+        raise ShapeError(f"{op_name}: can only specify one unknown dimension (a negative size, such "
+                         f"as -1) in {tuple(items)}")
+    known = check_shape([d for d in items if not _unknown_size(d)], f"{op_name} target shape")
     old_static, old_names = _split_static(old)
     new_static, new_names = _split_static(known)
     if len(known) == len(items):
@@ -91,8 +97,8 @@ def resolve_reshape(op_name: str, old: Shape, new: Any) -> Shape:
     if rest_names:
         if len(rest_names) > 1 or new_static == 0 or old_static != new_static:
             raise ShapeError(
-                f"{op_name}: the -1 in {tuple(items)} would have to stand for a product of "
-                f"named dimensions of {format_shape(old)}; give the shape explicitly"
+                f"{op_name}: the unknown size in {tuple(items)} would have to stand for a product "
+                f"of named dimensions of {format_shape(old)}; give the shape explicitly"
             )
         fill = rest_names[0]
     else:
@@ -101,13 +107,14 @@ def resolve_reshape(op_name: str, old: Shape, new: Any) -> Shape:
                 f"{op_name}: cannot reshape an array of shape {format_shape(old)} into shape {tuple(items)}"
             )
         fill = old_static // new_static
-    return tuple(fill if isinstance(d, (int, np.integer)) and d == -1 else d for d in items)  # type: ignore[misc]
+    return tuple(fill if _unknown_size(d) else d for d in items)  # type: ignore[misc]
 
 
 def reshape(x: Any, *dims: Any, order: str = "C", shape: Any = None, newshape: Any = None,
             copy: bool | None = None) -> Node:
-    """x with a new shape of the same size (one -1 entry may be inferred), its elements read and
-    placed in row-major (``order='C'``) or column-major (``'F'``) order. The shape may also be
+    """x with a new shape of the same size (one size may be left unknown, as -1 or, as NumPy
+    reads it, any negative size), its elements read and placed in row-major (``order='C'``) or
+    column-major (``'F'``) order. The shape may also be
     given by keyword, ``shape=`` (or NumPy's older ``newshape=``); ``copy`` is NumPy's, and
     moot for expressions, which are never changed in place."""
     x = as_node(x)
