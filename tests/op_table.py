@@ -643,6 +643,21 @@ bad("average", lambda: sd.average(v("a", 2, 3), keepdims="yes"), TypeError,
     r"^average: keepdims must be True or False, got 'yes'$", id="keepdims-no-weights")
 bad("average", lambda: sd.average(v("a", 2, 3), 1, v("w", 3), keepdims=[1]), TypeError,
     r"^average: keepdims must be True or False, got \[1\]$", id="keepdims-weights")
+# constant weights summing to zero: NumPy's ZeroDivisionError, when the graph is built (sd.zeros
+# is a broadcast constant); weights that are expressions give the division's nan instead
+_ZERO_SUM = r"average: weights sum to zero along axis {}, can't be normalized \(constant weights of shape {}\)"
+bad("average", lambda: sd.average(v("a", 3), weights=np.zeros(3)), ZeroDivisionError,
+    _ZERO_SUM.format(0, r"\(3,\)"), id="zero-weights")
+bad("average", lambda: sd.average(v("a", 3), weights=sd.zeros(3)), ZeroDivisionError,
+    _ZERO_SUM.format(0, r"\(3,\)"), id="sd-zeros-weights")
+bad("average", lambda: sd.average(v("a", 2, 3), axis=-2, weights=sd.const([1.0, -1.0])), ZeroDivisionError,
+    _ZERO_SUM.format(0, r"\(2,\)"), id="weights-cancel-1d")
+bad("average", lambda: sd.average(v("a", 2, 3), axis=1, weights=[[1, -1, 0], [1, 1, 1]]), ZeroDivisionError,
+    _ZERO_SUM.format(1, r"\(2, 3\)"), id="one-row-sums-to-zero")
+bad("average", lambda: sd.average(v("a", 2, 3), weights=[[1, -1, 0], [1, 1, -2]]), ZeroDivisionError,
+    _ZERO_SUM.format(r"\(0, 1\)", r"\(2, 3\)"), id="all-sum-to-zero")
+good("average", normal(2, 3), ref=lambda a: np.average(a, axis=1, weights=[[1.0, -1.0, 2.0], [1.0, 1.0, 1.0]]),
+     call=lambda a: sd.average(a, axis=1, weights=[[1.0, -1.0, 2.0], [1.0, 1.0, 1.0]]), id="signed-weights")
 
 # -- neural-network ops ----------------------------------------------------------------------------
 

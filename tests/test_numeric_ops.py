@@ -377,3 +377,18 @@ def test_text_reads_back():
     for e in (x % (y + 1), sd.fmod(x, y), sd.clip(x, None, y), sd.digamma(x), sd.polygamma(3, x),
               sd.cumprod(v), sd.arctan2(x, y) * sd.logaddexp2(x, y)):
         assert sd.parse(sd.to_text(e), shapes={"v": (4,)}) is e
+
+
+def test_average_weights_known_only_at_run_time_that_sum_to_zero_give_inf_or_nan():
+    # constant weights summing to zero are NumPy's ZeroDivisionError when the graph is built
+    # (the op table checks it); an expression's sum is not known then: the division's inf or nan
+    a, w = sd.var("a", shape=(3,)), sd.var("w", shape=(3,))
+    e = sd.average(a, weights=w)
+    fn = sd.compile(e, inputs=[a, w])
+    at = {"a": np.array([1.0, 2.0, 3.0]), "w": np.array([1.0, -1.0, 0.0])}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert sd.evaluate(e, at) == -np.inf == fn(at["a"], at["w"])  # -1 / 0
+        at["a"] = np.array([2.0, 2.0, 5.0])
+        assert np.isnan(sd.evaluate(e, at)) and np.isnan(fn(at["a"], at["w"]))  # 0 / 0
+    with pytest.raises(ZeroDivisionError, match="Weights sum to zero"):
+        np.average(at["a"], weights=at["w"])
