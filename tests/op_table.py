@@ -242,6 +242,10 @@ _BINARY: dict[str, tuple[Callable[..., Any], Callable[..., np.ndarray], Callable
     "hypot": (np.hypot, normal, normal),
     "logaddexp": (np.logaddexp, normal, normal),
     "logaddexp2": (np.logaddexp2, normal, normal),
+    "fmax": (np.fmax, distinct, distinct),
+    "fmin": (np.fmin, distinct, distinct),
+    "copysign": (np.copysign, away_from_zero, away_from_zero),
+    "heaviside": (np.heaviside, away_from_zero, normal),
 }
 _BROADCAST_SHAPES = [((), ()), ((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 3)),
                      ((4, 1, 3), (2, 1)), ((2, 3), (2, 3))]
@@ -253,6 +257,48 @@ for _name, (_ref, _ga, _gb) in _BINARY.items():
         id="mismatch")
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", "n", 3), v("b", "m", 3)), sd.ShapeError,
         r"shapes \(n, 3\) and \(m, 3\) do not broadcast \(axis -2: 'n' vs 'm'\)", id="named-mismatch")
+
+# NaN-ignoring extrema: the gradient goes to the argument that is not NaN (and to the first on
+# ties); NaN here is a constant, so the finite differences move only numbers
+_NANS = np.array([np.nan, 0.3, np.nan, -1.0])
+for _name in ("fmax", "fmin"):
+    _f, _ref = sd.FUNCTIONS[_name], getattr(np, _name)
+    good(_name, normal(4), call=lambda a, f=_f: f(a, _NANS), ref=lambda a, r=_ref: r(a, _NANS), id="nan-second")
+    good(_name, normal(4), call=lambda b, f=_f: f(_NANS, b), ref=lambda b, r=_ref: r(_NANS, b), id="nan-first")
+    good(_name, np.array([1.0, -2.0, 0.5]), call=lambda a, f=_f: f(a, a) * 3.0 + f(a, 2.0 * a),
+         ref=lambda a, r=_ref: r(a, a) * 3.0 + r(a, 2.0 * a), id="ties")
+    good(_name, normal(2, 3).astype(np.float32), distinct(3).astype(np.float32), ref=_ref, grad=False,
+         id="float32")
+    good(_name, np.array([3, -1, 4]), np.array([2, 5, 4]), ref=_ref, grad=False, id="int")
+# copysign: |x1| with x2's sign bit, so -0.0 and a negative NaN count as negative
+_SIGNED = np.array([0.0, -0.0, np.nan, -np.nan, 2.0, -3.0])
+good("copysign", away_from_zero(6), call=lambda a: sd.copysign(a, _SIGNED), ref=lambda a: np.copysign(a, _SIGNED),
+     id="signed-zeros-nans")
+good("copysign", np.array([0.0, -0.0, 2.0]), np.array([-1.0, 1.0, -0.0]), ref=np.copysign, grad=False,
+     id="zeros")
+good("copysign", np.array([3, -2]), np.array([-1, 1]), ref=np.copysign, grad=False, id="int")
+# heaviside: x2 at x1 == 0 exactly, where the gradient in x2 is 1 (nan at nan: test_numeric_ops)
+_STEPS = np.array([0.0, -1.0, 2.0, -0.0])
+good("heaviside", normal(4), call=lambda h: sd.heaviside(_STEPS, h), ref=lambda h: np.heaviside(_STEPS, h),
+     id="at-zero")
+good("heaviside", np.array([-2, 0, 3]), np.array(1), ref=np.heaviside, grad=False, id="int")
+good("heaviside", normal(3), call=lambda h: sd.heaviside(np.array([[0.0], [1.0]]), h),
+     ref=lambda h: np.heaviside(np.array([[0.0], [1.0]]), h), id="broadcast-at-zero")
+good("copysign", normal(2, 3), np.array(-0.7), call=lambda a, b: sd.copysign(a, b) + sd.copysign(b, a),
+     ref=lambda a, b: np.copysign(a, b) + np.copysign(b, a), id="both-ways")
+# float_power: power in at least float64, so float32 and integer inputs give float64
+for _sa, _sb in _BROADCAST_SHAPES:
+    good("float_power", positive(*_sa), normal(*_sb), ref=np.float_power)
+good("float_power", positive(3).astype(np.float32), np.array(2.5, np.float32), ref=np.float_power, grad=False,
+     id="float32")
+good("float_power", np.array([2, 3, 4]), np.array([-1, 2, -2]), ref=np.float_power, grad=False, id="int-negative")
+good("float_power", normal(3), call=lambda a: sd.float_power(a, 2), ref=lambda a: np.float_power(a, 2), id="int-exponent")
+bad("float_power", lambda: sd.float_power(v("a", 2, 3), v("b", 4)), sd.ShapeError,
+    r"float_power: shapes \(2, 3\) and \(4,\) do not broadcast", id="mismatch")
+# positive: the values themselves; NumPy has no unary plus of booleans
+good("positive", normal(2, 3), ref=np.positive)
+good("positive", np.array([1, -2], np.int8), ref=np.positive, grad=False, id="int8")
+bad("positive", lambda: sd.positive(v("m", 3) > 0), TypeError, r"positive: booleans have no unary plus", id="bool")
 
 good("power", positive(2, 3), np.array(3.0), ref=np.power, id="cube")
 good("power", normal(2, 3), 2.0, ref=np.power, id="square-of-negatives")
