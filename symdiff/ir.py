@@ -29,6 +29,14 @@ def format_shape(shape: Shape) -> str:
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
 
 
+def kind_of(value: Any) -> str:
+    """The type of ``value`` with its article, for error messages: ``a float``, ``an int``,
+    ``an ndarray``, ``a uint8`` (the article of the name as it is spoken)."""
+    name = type(value).__name__
+    spoken_vowel = name[:1].lower() in ("a", "e", "i", "o") or name.startswith("nd")
+    return f"{'an' if spoken_vowel else 'a'} {name}"
+
+
 def shape_text(shape: Shape) -> str:
     """``('n', 784)``: a shape as printed text writes it, so that it reads back (a bare ``n``
     would read as a variable)."""
@@ -563,13 +571,19 @@ def toposort(roots: Node | Iterable[Node]) -> list[Node]:
     """
     if isinstance(roots, Node):
         roots = [roots]
+    elif isinstance(roots, (str, bytes)) or not hasattr(roots, "__iter__"):
+        raise TypeError(f"toposort: roots must be an expression or an iterable of expressions, "
+                        f"got {kind_of(roots)} ({roots!r})")
     order: list[Node] = []
     seen: set[Node] = set()
     # A depth-first walk with two parallel stacks: the path of nodes and, for each, the index
     # of the next input to look at. Small ints are shared objects, so a step allocates nothing.
     path: list[Node] = []
     next_input: list[int] = []
-    for root in roots:
+    for k, root in enumerate(roots):
+        if not isinstance(root, Node):
+            raise TypeError(f"toposort: item {k} of roots is {kind_of(root)} ({root!r}), not an "
+                            "expression")
         if root in seen:
             continue
         seen.add(root)
@@ -682,7 +696,7 @@ def flatten_outputs(outputs: Any, what: str, convert: Callable[[Any], Node | Non
     def leaf(item: Any, path: tuple[Any, ...]) -> int:
         node = item if isinstance(item, Node) or convert is None else convert(item)
         if not isinstance(node, Node):
-            raise TypeError(f"{what}: item {_path_text(path)} is a {type(item).__name__}, not an "
+            raise TypeError(f"{what}: item {_path_text(path)} is {kind_of(item)}, not an "
                             "expression (sd.const makes a constant one)")
         leaves.append(node)
         return len(leaves) - 1

@@ -242,6 +242,10 @@ _BINARY: dict[str, tuple[Callable[..., Any], Callable[..., np.ndarray], Callable
     "hypot": (np.hypot, normal, normal),
     "logaddexp": (np.logaddexp, normal, normal),
     "logaddexp2": (np.logaddexp2, normal, normal),
+    "fmax": (np.fmax, distinct, distinct),
+    "fmin": (np.fmin, distinct, distinct),
+    "copysign": (np.copysign, away_from_zero, away_from_zero),
+    "heaviside": (np.heaviside, away_from_zero, normal),
 }
 _BROADCAST_SHAPES = [((), ()), ((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 3)),
                      ((4, 1, 3), (2, 1)), ((2, 3), (2, 3))]
@@ -253,6 +257,48 @@ for _name, (_ref, _ga, _gb) in _BINARY.items():
         id="mismatch")
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", "n", 3), v("b", "m", 3)), sd.ShapeError,
         r"shapes \(n, 3\) and \(m, 3\) do not broadcast \(axis -2: 'n' vs 'm'\)", id="named-mismatch")
+
+# NaN-ignoring extrema: the gradient goes to the argument that is not NaN (and to the first on
+# ties); NaN here is a constant, so the finite differences move only numbers
+_NANS = np.array([np.nan, 0.3, np.nan, -1.0])
+for _name in ("fmax", "fmin"):
+    _f, _ref = sd.FUNCTIONS[_name], getattr(np, _name)
+    good(_name, normal(4), call=lambda a, f=_f: f(a, _NANS), ref=lambda a, r=_ref: r(a, _NANS), id="nan-second")
+    good(_name, normal(4), call=lambda b, f=_f: f(_NANS, b), ref=lambda b, r=_ref: r(_NANS, b), id="nan-first")
+    good(_name, np.array([1.0, -2.0, 0.5]), call=lambda a, f=_f: f(a, a) * 3.0 + f(a, 2.0 * a),
+         ref=lambda a, r=_ref: r(a, a) * 3.0 + r(a, 2.0 * a), id="ties")
+    good(_name, normal(2, 3).astype(np.float32), distinct(3).astype(np.float32), ref=_ref, grad=False,
+         id="float32")
+    good(_name, np.array([3, -1, 4]), np.array([2, 5, 4]), ref=_ref, grad=False, id="int")
+# copysign: |x1| with x2's sign bit, so -0.0 and a negative NaN count as negative
+_SIGNED = np.array([0.0, -0.0, np.nan, -np.nan, 2.0, -3.0])
+good("copysign", away_from_zero(6), call=lambda a: sd.copysign(a, _SIGNED), ref=lambda a: np.copysign(a, _SIGNED),
+     id="signed-zeros-nans")
+good("copysign", np.array([0.0, -0.0, 2.0]), np.array([-1.0, 1.0, -0.0]), ref=np.copysign, grad=False,
+     id="zeros")
+good("copysign", np.array([3, -2]), np.array([-1, 1]), ref=np.copysign, grad=False, id="int")
+# heaviside: x2 at x1 == 0 exactly, where the gradient in x2 is 1 (nan at nan: test_numeric_ops)
+_STEPS = np.array([0.0, -1.0, 2.0, -0.0])
+good("heaviside", normal(4), call=lambda h: sd.heaviside(_STEPS, h), ref=lambda h: np.heaviside(_STEPS, h),
+     id="at-zero")
+good("heaviside", np.array([-2, 0, 3]), np.array(1), ref=np.heaviside, grad=False, id="int")
+good("heaviside", normal(3), call=lambda h: sd.heaviside(np.array([[0.0], [1.0]]), h),
+     ref=lambda h: np.heaviside(np.array([[0.0], [1.0]]), h), id="broadcast-at-zero")
+good("copysign", normal(2, 3), np.array(-0.7), call=lambda a, b: sd.copysign(a, b) + sd.copysign(b, a),
+     ref=lambda a, b: np.copysign(a, b) + np.copysign(b, a), id="both-ways")
+# float_power: power in at least float64, so float32 and integer inputs give float64
+for _sa, _sb in _BROADCAST_SHAPES:
+    good("float_power", positive(*_sa), normal(*_sb), ref=np.float_power)
+good("float_power", positive(3).astype(np.float32), np.array(2.5, np.float32), ref=np.float_power, grad=False,
+     id="float32")
+good("float_power", np.array([2, 3, 4]), np.array([-1, 2, -2]), ref=np.float_power, grad=False, id="int-negative")
+good("float_power", normal(3), call=lambda a: sd.float_power(a, 2), ref=lambda a: np.float_power(a, 2), id="int-exponent")
+bad("float_power", lambda: sd.float_power(v("a", 2, 3), v("b", 4)), sd.ShapeError,
+    r"float_power: shapes \(2, 3\) and \(4,\) do not broadcast", id="mismatch")
+# positive: the values themselves; NumPy has no unary plus of booleans
+good("positive", normal(2, 3), ref=np.positive)
+good("positive", np.array([1, -2], np.int8), ref=np.positive, grad=False, id="int8")
+bad("positive", lambda: sd.positive(v("m", 3) > 0), TypeError, r"positive: booleans have no unary plus", id="bool")
 
 good("power", positive(2, 3), np.array(3.0), ref=np.power, id="cube")
 good("power", normal(2, 3), 2.0, ref=np.power, id="square-of-negatives")
@@ -643,6 +689,21 @@ bad("average", lambda: sd.average(v("a", 2, 3), keepdims="yes"), TypeError,
     r"^average: keepdims must be True or False, got 'yes'$", id="keepdims-no-weights")
 bad("average", lambda: sd.average(v("a", 2, 3), 1, v("w", 3), keepdims=[1]), TypeError,
     r"^average: keepdims must be True or False, got \[1\]$", id="keepdims-weights")
+# constant weights summing to zero: NumPy's ZeroDivisionError, when the graph is built (sd.zeros
+# is a broadcast constant); weights that are expressions give the division's nan instead
+_ZERO_SUM = r"average: weights sum to zero along axis {}, can't be normalized \(constant weights of shape {}\)"
+bad("average", lambda: sd.average(v("a", 3), weights=np.zeros(3)), ZeroDivisionError,
+    _ZERO_SUM.format(0, r"\(3,\)"), id="zero-weights")
+bad("average", lambda: sd.average(v("a", 3), weights=sd.zeros(3)), ZeroDivisionError,
+    _ZERO_SUM.format(0, r"\(3,\)"), id="sd-zeros-weights")
+bad("average", lambda: sd.average(v("a", 2, 3), axis=-2, weights=sd.const([1.0, -1.0])), ZeroDivisionError,
+    _ZERO_SUM.format(0, r"\(2,\)"), id="weights-cancel-1d")
+bad("average", lambda: sd.average(v("a", 2, 3), axis=1, weights=[[1, -1, 0], [1, 1, 1]]), ZeroDivisionError,
+    _ZERO_SUM.format(1, r"\(2, 3\)"), id="one-row-sums-to-zero")
+bad("average", lambda: sd.average(v("a", 2, 3), weights=[[1, -1, 0], [1, 1, -2]]), ZeroDivisionError,
+    _ZERO_SUM.format(r"\(0, 1\)", r"\(2, 3\)"), id="all-sum-to-zero")
+good("average", normal(2, 3), ref=lambda a: np.average(a, axis=1, weights=[[1.0, -1.0, 2.0], [1.0, 1.0, 1.0]]),
+     call=lambda a: sd.average(a, axis=1, weights=[[1.0, -1.0, 2.0], [1.0, 1.0, 1.0]]), id="signed-weights")
 
 # -- neural-network ops ----------------------------------------------------------------------------
 
@@ -778,7 +839,7 @@ for _name, _call in [("cumsum", lambda: sd.cumsum(v("a", "n", 3))),
                      ("outer", lambda: sd.outer(v("a", "n", 3), v("b", 2))),
                      ("vdot", lambda: sd.vdot(v("a", "n", 3), v("b", "n", 3)))]:
     bad(_name, _call, sd.ShapeError,
-        rf"^{_name}: the -1 in \(-1,\) would have to stand for a product of named dimensions of \(n, 3\)",
+        rf"^{_name}: the unknown size in \(-1,\) would have to stand for a product of named dimensions of \(n, 3\)",
         id="flatten-named")
 bad("vdot", lambda: sd.vdot(v("a", 2, 3), v("b", 5)), sd.ShapeError,
     r"vdot: shapes \(2, 3\) and \(5,\) hold different numbers of elements", id="size")
@@ -1100,6 +1161,15 @@ bad("reshape", lambda: sd.reshape(v("a", 2, 3), (4, 2)), sd.ShapeError,
     r"reshape: cannot reshape an array of shape \(2, 3\) into shape \(4, 2\)", id="size")
 bad("reshape", lambda: sd.reshape(v("a", 2, 3), (-1, -1)), sd.ShapeError,
     r"can only specify one unknown dimension", id="two-unknown")
+# NumPy reads any negative size as the unknown one (np.ones(12).reshape(-2, 6) is (2, 6))
+good("reshape", normal(12), (-2, 6), ref=np.reshape, id="minus-two")
+good("reshape", normal(2, 3, 4), call=lambda x: x.reshape(-7, 2, order="F"),
+     ref=lambda x: x.reshape(-7, 2, order="F"), id="minus-seven-F")
+bad("reshape", lambda: sd.reshape(v("a", 2, 3), (-2, -1)), sd.ShapeError,
+    r"reshape: can only specify one unknown dimension \(a negative size, such as -1\) in \(-2, -1\)",
+    id="two-negative")
+bad("reshape", lambda: sd.reshape(v("a", 12), (-2, 5)), sd.ShapeError,
+    r"reshape: cannot reshape an array of shape \(12,\) into shape \(-2, 5\)", id="negative-size")
 bad("reshape", lambda: sd.reshape(v("a", 2, 3), (4, -1)), sd.ShapeError,
     r"cannot reshape an array of shape \(2, 3\) into shape \(4, -1\)", id="unknown-size")
 
@@ -1199,7 +1269,26 @@ good("arange", 5, 0, -2, ref=np.arange, grad=False)
 good("arange", 0.5, 4.6, 1, ref=np.arange, kwargs={"dtype": "int64"}, grad=False, id="float-bounds-int")
 good("arange", -0.5, 3.0, ref=np.arange, kwargs={"dtype": "int32"}, grad=False, id="float-step-int")
 good("arange", 1, 2, 0.3, ref=np.arange, kwargs={"dtype": "int64"}, grad=False, id="step-below-one")
-bad("arange", lambda: sd.arange(0, 5, 0), ValueError, r"arange: step cannot be zero", id="step0")
+# an infinite step gives the start alone when it points to stop, as NumPy's
+good("arange", 0.0, 5.0, np.inf, ref=np.arange, grad=False, id="inf-step")
+good("arange", 0.0, -5.0, -np.inf, ref=np.arange, grad=False, id="neg-inf-step")
+good("arange", 0.0, 5.0, -np.inf, ref=np.arange, grad=False, id="inf-step-away")
+# NumPy's errors: ZeroDivisionError for a zero step, ValueError for a length that is not a
+# number or beyond the largest array (an infinite bound, also one whose range would be empty)
+bad("arange", lambda: sd.arange(0, 5, 0), ZeroDivisionError, r"arange: step cannot be zero, got step=0",
+    id="step0")
+bad("arange", lambda: sd.arange(float("nan")), ValueError,
+    r"arange\(start=0.0, stop=nan, step=1.0\): cannot compute the length, stop=nan", id="nan")
+bad("arange", lambda: sd.arange(0, 5, float("nan")), ValueError, r"cannot compute the length, step=nan",
+    id="nan-step")
+bad("arange", lambda: sd.arange(float("inf"), float("inf")), ValueError,
+    r"cannot compute the length, start=inf", id="inf-inf")
+bad("arange", lambda: sd.arange(float("inf")), ValueError,
+    r"arange\(start=0.0, stop=inf, step=1.0\): the range would have infinitely many elements", id="inf")
+bad("arange", lambda: sd.arange(0, float("inf"), -1), ValueError, r"stop=inf, step=-1.0\): the range would",
+    id="inf-empty")
+bad("arange", lambda: sd.arange(1e30), ValueError, r"about 1e\+30 elements, more than the largest array",
+    id="huge")
 bad("arange", lambda: sd.arange(v("n", dtype="int64")), TypeError, r"arange needs static bounds",
     id="node")
 
@@ -1467,7 +1556,7 @@ good("ravel", normal(2, 3), call=lambda x: x.flatten(), ref=lambda x: x.flatten(
 good("ravel", normal(2, 3), call=lambda x: x.ravel(), ref=lambda x: x.ravel(), id="method")
 bad("ravel", lambda: sd.ravel(v("a", 2, 3), order="K"), NotImplementedError,
     r"ravel: order='K' is not supported", id="order")
-bad("ravel", lambda: sd.ravel(v("a", "n", "m")), sd.ShapeError, r"ravel: the -1 in \(-1,\)", id="named")
+bad("ravel", lambda: sd.ravel(v("a", "n", "m")), sd.ShapeError, r"ravel: the unknown size in \(-1,\)", id="named")
 
 good("sort", distinct(6), ref=np.sort)
 good("sort", distinct(3, 4), ref=np.sort)

@@ -270,3 +270,27 @@ def test_type_reports_shape_and_dtype():
     assert len(x) == 2
     with pytest.raises(TypeError, match="symbolic"):
         len(x.T)
+
+
+def test_toposort_names_itself_and_the_roots_it_cannot_walk():
+    x = sd.var("x")
+    with pytest.raises(TypeError, match=r"toposort: roots must be an expression or an iterable of "
+                                        r"expressions, got an int \(3\)"):
+        sd.toposort(3)
+    with pytest.raises(TypeError, match=r"toposort: roots must be .* got a str \('x'\)"):
+        sd.toposort("x")  # a name is not an expression, nor a list of its letters
+    with pytest.raises(TypeError, match=r"toposort: item 1 of roots is a float \(2\.0\), not an expression"):
+        sd.toposort([x, 2.0])
+    assert sd.toposort(n for n in [x, sd.sin(x)]) == [x, sd.sin(x)]  # any iterable of expressions
+
+
+def test_messages_built_from_type_names_take_the_spoken_article():
+    from symdiff.ir import kind_of
+
+    assert [kind_of(v) for v in (1, 1.0, object(), np.zeros(1), np.uint8(1), "s", None)] == [
+        "an int", "a float", "an object", "an ndarray", "a uint8", "a str", "a NoneType"]
+    x = sd.var("x")
+    with pytest.raises(TypeError, match=r"count_nodes: item 1 is an int, not an expression"):
+        sd.count_nodes([x, 1])
+    with pytest.raises(TypeError, match=r"cannot use an object \(<object"):
+        x + object()

@@ -377,3 +377,36 @@ def test_text_reads_back():
     for e in (x % (y + 1), sd.fmod(x, y), sd.clip(x, None, y), sd.digamma(x), sd.polygamma(3, x),
               sd.cumprod(v), sd.arctan2(x, y) * sd.logaddexp2(x, y)):
         assert sd.parse(sd.to_text(e), shapes={"v": (4,)}) is e
+
+
+def test_average_weights_known_only_at_run_time_that_sum_to_zero_give_inf_or_nan():
+    # constant weights summing to zero are NumPy's ZeroDivisionError when the graph is built
+    # (the op table checks it); an expression's sum is not known then: the division's inf or nan
+    a, w = sd.var("a", shape=(3,)), sd.var("w", shape=(3,))
+    e = sd.average(a, weights=w)
+    fn = sd.compile(e, inputs=[a, w])
+    at = {"a": np.array([1.0, 2.0, 3.0]), "w": np.array([1.0, -1.0, 0.0])}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert sd.evaluate(e, at) == -np.inf == fn(at["a"], at["w"])  # -1 / 0
+        at["a"] = np.array([2.0, 2.0, 5.0])
+        assert np.isnan(sd.evaluate(e, at)) and np.isnan(fn(at["a"], at["w"]))  # 0 / 0
+    with pytest.raises(ZeroDivisionError, match="Weights sum to zero"):
+        np.average(at["a"], weights=at["w"])
+
+
+def test_nan_ignoring_extrema_and_steps_follow_numpy_at_nan_and_say_what_sympy_lacks():
+    x, y = sd.symbols("x y")
+    at = {"x": np.array([np.nan, 1.0, np.nan, 2.0]), "y": np.array([3.0, np.nan, np.nan, 2.0])}
+    xv, yv = at["x"], at["y"]
+    for f, ref, to_x in [(sd.fmax, np.fmax, [0.0, 1.0, 1.0, 1.0]), (sd.fmin, np.fmin, [0.0, 1.0, 1.0, 1.0])]:
+        e = f(sd.var("x", (4,)), sd.var("y", (4,)))
+        np.testing.assert_array_equal(sd.evaluate(e, at), ref(xv, yv))
+        gx, gy = sd.grad(sd.sum(e), [e.inputs[0], e.inputs[1]])
+        # to x on the tie and where y is NaN, to y where x alone is NaN; both NaN: to x
+        np.testing.assert_array_equal(sd.evaluate(gx, at), to_x)
+        np.testing.assert_array_equal(sd.evaluate(gy, at), 1.0 - np.array(to_x))
+    h = sd.heaviside(sd.var("x", (4,)), 0.5)
+    np.testing.assert_array_equal(sd.evaluate(h, at), np.heaviside(xv, 0.5))  # nan at nan
+    for e in (sd.fmax(x, y), sd.fmin(x, y), sd.copysign(x, y), sd.heaviside(x, y)):
+        with pytest.raises(sd.UnsupportedError, match=rf"to_sympy: the op '{e.op.name}' has no SymPy equivalent"):
+            sd.to_sympy(e)

@@ -32,8 +32,9 @@ from .nn import log_softmax, one_hot, softmax
 from .order import median, percentile, quantile
 from .numeric import (
     arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, cbrt, ceil, clip, conj, conjugate,
-    cosh, deg2rad, exp2, floor, floor_divide, fmod, hypot, imag, log2, log10, logaddexp, logaddexp2,
-    mod, rad2deg, real, reciprocal, rint, round, sinc, sinc_derivative, sinh, square, trunc,
+    copysign, cosh, deg2rad, exp2, float_power, floor, floor_divide, fmax, fmin, fmod, heaviside,
+    hypot, imag, log2, log10, logaddexp, logaddexp2, mod, positive, rad2deg, real, reciprocal, rint,
+    round, sinc, sinc_derivative, sinh, square, trunc,
 )
 from .products import cross, dot, einsum, inner, kron, matmul, outer, polyval, tensordot, vdot
 from .reduce import (
@@ -52,12 +53,12 @@ FUNCTIONS: dict[str, Any] = {
     for f in (
         # elementwise
         abs, add, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, astype, cbrt, ceil,
-        clip, conj, conjugate, cos, cosh, deg2rad, digamma, divide, equal, erf, erfc, exp, exp2,
-        expm1, floor, floor_divide, fmod, gamma, gammaln, greater, greater_equal, hypot, imag, isfinite,
-        isinf, isnan, less,
+        clip, conj, conjugate, copysign, cos, cosh, deg2rad, digamma, divide, equal, erf, erfc, exp,
+        exp2, expm1, float_power, floor, floor_divide, fmax, fmin, fmod, gamma, gammaln, greater,
+        greater_equal, heaviside, hypot, imag, isfinite, isinf, isnan, less,
         less_equal, log, log10, log1p, log2, logaddexp, logaddexp2, logical_and, logical_not,
         logical_or, logical_xor, maximum, minimum, mod,
-        multiply, negative, not_equal, polygamma, power, rad2deg, real, reciprocal, relu, rint,
+        multiply, negative, not_equal, polygamma, positive, power, rad2deg, real, reciprocal, relu, rint,
         round, sigmoid, sign, sin, sinc, sinc_derivative, sinh, softplus, sqrt, square,
         stop_gradient, subtract, tan, tanh, trunc, where,
         # reductions and scans

@@ -1,5 +1,6 @@
 """More NumPy elementwise functions: inverse trigonometric and hyperbolic functions, logarithms
-and powers in other bases, ``hypot``, ``logaddexp``, ``mod``/``fmod``, ``clip``, ``sinc``,
+and powers in other bases (``float_power``), ``hypot``, ``logaddexp``, ``mod``/``fmod``, ``clip``,
+``sinc``, the NaN-ignoring ``fmax``/``fmin``, ``copysign``, ``heaviside``, ``positive``,
 the rounding functions ``floor``, ``ceil``, ``trunc``, ``rint``, ``round`` and ``floor_divide``
 (piecewise constant: derivative 0), and the complex parts ``conj``/``real``/``imag``.
 
@@ -11,6 +12,10 @@ Non-smooth points:
   quotient ``q = (a - result) / b`` that NumPy's result implies.
 - ``clip`` passes the gradient to ``a`` on its bounds (``a == a_min`` or ``a == a_max``, as
   PyTorch's ``clamp``); a bound gets the gradient only where it is strictly active.
+- ``fmax``/``fmin`` give the gradient to ``a`` on ties (as ``maximum``) and to the argument
+  that is not NaN where one is; ``copysign(a, b)`` has derivative ``sign(a)`` times b's sign in
+  ``a`` (0 at 0, as ``abs``) and 0 in ``b``; ``heaviside(x1, x2)`` is piecewise constant in
+  ``x1`` (derivative 0, also at the jump) and has derivative 1 in ``x2`` where ``x1 == 0``.
 - ``hypot`` at ``(0, 0)``: its gradient is 0 there, and so are its higher derivatives (the
   convention of ``abs'(0) = 0`` and of ``linalg.norm`` at 0).
 - ``arctan2`` at ``(0, 0)``, ``cbrt`` at 0, ``arcsin``/``arccos`` at ±1, ``arccosh`` at 1 and
@@ -26,10 +31,10 @@ from typing import Any
 import numpy as np
 
 from ..ir import Dim, Node
-from .base import as_node, as_nodes, helper, no_out
+from .base import as_node, as_nodes, broadcast_shapes, helper, no_out
 from .elementwise import (
-    Binary, Elementwise, Unary, _binary, _unary, astype, maximum, negative, power, sigmoid,
-    sqrt, stop_gradient, where,
+    Binary, Elementwise, Unary, _binary, _unary, astype, equal, greater_equal, isnan,
+    less_equal, logical_or, maximum, negative, power, sigmoid, sign, sqrt, stop_gradient, where,
 )
 from .shape import zeros_like
 
@@ -382,6 +387,56 @@ class SincDerivative(Unary):
         return (g * Node(SincDerivative(self.n + 1), (x,)),)
 
 
+# -- NaN-ignoring extrema, signs and steps ----------------------------------------------------------
+
+
+class Fmax(Binary):
+    """The elementwise maximum ignoring NaN: the other argument where one is NaN."""
+
+    name, numpy = "fmax", "np.fmax({0}, {1})"
+    inplace = "np.fmax({0}, {1}, out={out})"
+
+    def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
+        # to a on ties (as maximum) and where b is NaN; to b where a alone is NaN
+        pick_a = logical_or(greater_equal(a, b), isnan(b))
+        return (where(pick_a, g, 0), where(pick_a, 0, g))
+
+
+class Fmin(Binary):
+    """The elementwise minimum ignoring NaN: the other argument where one is NaN."""
+
+    name, numpy = "fmin", "np.fmin({0}, {1})"
+    inplace = "np.fmin({0}, {1}, out={out})"
+
+    def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
+        pick_a = logical_or(less_equal(a, b), isnan(b))
+        return (where(pick_a, g, 0), where(pick_a, 0, g))
+
+
+class Copysign(Binary):
+    """The magnitude of ``a`` with the sign (bit) of ``b``: ``|a|`` times +1 or -1."""
+
+    name, numpy = "copysign", "np.copysign({0}, {1})"
+    inplace = "np.copysign({0}, {1}, out={out})"
+    math = "math.copysign({0}, {1})"
+
+    def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
+        # |a|' = sign(a) (0 at a = 0, as abs), times b's sign; b's sign is piecewise constant
+        return (g * (sign(a) * copysign(1.0, b)), None)
+
+
+class Heaviside(Binary):
+    """The step function: 0 where ``x1 < 0``, ``x2`` where ``x1 == 0``, 1 where ``x1 > 0``."""
+
+    name, numpy = "heaviside", "np.heaviside({0}, {1})"
+    inplace = "np.heaviside({0}, {1}, out={out})"
+
+    def vjp(self, g: Node, out: Node, x1: Node, x2: Node) -> Sequence[Node | None]:
+        # piecewise constant in x1 (0 also at the jump, as the rounding functions); x2 is the
+        # value at x1 == 0 exactly
+        return (None, where(equal(x1, 0), g, 0))
+
+
 class PiecewiseConstant(Unary):
     """A rounding op: piecewise constant, so its derivative is 0 wherever it exists (as in JAX
     and PyTorch) and nothing flows back through it."""
@@ -600,6 +655,52 @@ def rad2deg(x: Any) -> Node:
 def hypot(x1: Any, x2: Any) -> Node:
     """sqrt(x1**2 + x2**2) without overflow: ``sd.hypot(a, b)``; its gradient at (0, 0) is 0."""
     return _binary(Hypot(), x1, x2)
+
+
+def fmax(x1: Any, x2: Any) -> Node:
+    """Elementwise maximum ignoring NaN (the other argument where one is NaN):
+    ``sd.fmax(a, b)``; on ties the gradient goes to ``x1``, where one is NaN to the other."""
+    return _binary(Fmax(), x1, x2)
+
+
+def fmin(x1: Any, x2: Any) -> Node:
+    """Elementwise minimum ignoring NaN (the other argument where one is NaN):
+    ``sd.fmin(a, b)``; on ties the gradient goes to ``x1``, where one is NaN to the other."""
+    return _binary(Fmin(), x1, x2)
+
+
+def copysign(x1: Any, x2: Any) -> Node:
+    """The magnitude of x1 with the sign bit of x2: ``sd.copysign(a, -1.0)`` is ``-abs(a)``.
+
+    Its derivative in x1 is ``sign(x1)`` times x2's sign (0 at x1 = 0, as abs); in x2 it is 0."""
+    return _binary(Copysign(), x1, x2)
+
+
+def heaviside(x1: Any, x2: Any) -> Node:
+    """The step function, 0 for x1 < 0, x2 at x1 == 0, 1 for x1 > 0 (NaN at NaN):
+    ``sd.heaviside(x, 0.5)``. Its derivative in x1 is 0 (also at the jump); in x2 it is 1
+    where x1 == 0."""
+    return _binary(Heaviside(), x1, x2)
+
+
+def float_power(x1: Any, x2: Any) -> Node:
+    """x1 ** x2 computed in at least float64 (complex128 for complex), as ``np.float_power``:
+    ``sd.float_power(2, -1)`` is 0.5 where an integer power would be refused."""
+    a, b = as_nodes(x1, x2, name="float_power")
+    broadcast_shapes("float_power", a.shape, b.shape)  # so that a mismatch names float_power
+    dt = np.result_type(a.dtype, b.dtype, np.float64)
+    if dt.kind not in "fc":
+        raise TypeError(f"float_power: no power of {a.dtype} and {b.dtype} as NumPy's float_power")
+    return power(astype(a, dt), astype(b, dt))
+
+
+def positive(x: Any) -> Node:
+    """``+x``, the values themselves, as ``np.positive`` (refused for booleans, as NumPy does)."""
+    node = as_node(x)
+    if node.dtype.kind == "b":
+        raise TypeError("positive: booleans have no unary plus in NumPy; use astype(x, 'int64') "
+                        "for numbers")
+    return node
 
 
 def logaddexp(x1: Any, x2: Any) -> Node:

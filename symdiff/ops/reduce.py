@@ -13,13 +13,13 @@ import numpy as np
 from ..ir import Dim, Node, Op, Shape, Type, format_shape
 from ..errors import DTypeError, ShapeError
 from .base import (
-    as_node, broadcast_shapes, dim_size, dtype_by_running, helper, index_int, lone_axis_of_0d,
-    no_out, normalize_axes, numeric_dtype,
+    as_node, broadcast_shapes, const_value, dim_size, dtype_by_running, helper, index_int,
+    lone_axis_of_0d, no_out, normalize_axes, numeric_dtype,
 )
 from .elementwise import astype, equal, exp, exp_float, maximum, minimum, sqrt, where
 from .numeric import conj, real
 from .scan import exclusive_product
-from .shape import broadcast_to, reshape
+from .shape import BroadcastTo, broadcast_to, reshape
 
 
 class Reduction(Op):
@@ -545,6 +545,29 @@ def std(x: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: Any 
     return sqrt(_variance("std", x, axis, dtype, out, ddof, keepdims, where, mean, correction))
 
 
+def _constant_weights(weights: Any) -> np.ndarray | None:
+    """The values of weights known when the graph is built: an array or number, a constant, or
+    a constant broadcast to a static shape (``sd.zeros(3)``); else None."""
+    if not isinstance(weights, Node):
+        return np.asarray(weights)
+    if isinstance(weights.op, BroadcastTo) and builtins.all(isinstance(d, int) for d in weights.shape):
+        value = const_value(weights.inputs[0])
+        return None if value is None else np.broadcast_to(value, weights.shape)
+    return const_value(weights)
+
+
+def _check_weight_sums(weights: Any, dtype: np.dtype, axes: tuple[int, ...], like_a: bool) -> None:
+    """NumPy's ZeroDivisionError for constant weights summing to zero along ``axes`` (weights
+    of a's shape, ``like_a``) or in all (1-D weights along one axis)."""
+    value = _constant_weights(weights)
+    if value is not None and value.dtype.kind in "biufc":
+        sums = value.astype(dtype).sum(axis=axes if like_a else None)
+        if np.any(sums == 0):
+            where = f" along axis {axes[0] if len(axes) == 1 else axes}"
+            raise ZeroDivisionError(f"average: weights sum to zero{where}, can't be normalized "
+                                    f"(constant weights of shape {format_shape(value.shape)})")
+
+
 def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = False, *,
             keepdims: bool = False) -> Node | tuple[Node, Node]:
     """NumPy's ``average``: ``sum(a * w) / sum(w)`` over ``axis``: ``sd.average(x, weights=w)``.
@@ -552,7 +575,9 @@ def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = Fals
     ``weights`` has the shape of ``a``, or is 1-D along a single ``axis``; without weights it is
     ``mean``. ``returned=True`` gives the pair ``(average, sum of weights)``, the sum (the count
     of elements without weights) broadcast to the average's shape and in its dtype, as NumPy's.
-    A zero weight sum gives inf or nan rather than NumPy's ZeroDivisionError."""
+    Constant weights that sum to zero (along the axes, in the result's dtype) raise NumPy's
+    ZeroDivisionError when the graph is built; weights that are an expression are not known
+    then, and where their sum is zero the average is the division's inf or nan."""
     # checked here, not by the mean or sum it is built from, so that errors say average
     keepdims = _keepdims("average", keepdims, positional=False)
     a = as_node(a)
@@ -568,7 +593,8 @@ def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = Fals
     else:
         dt = np.result_type(a.dtype, w.dtype)
     a, w = astype(a, dt), astype(w, dt)
-    if w.shape != a.shape:
+    like_a = w.shape == a.shape
+    if not like_a:
         if axis is None:
             raise ShapeError(
                 f"average: weights of shape {format_shape(w.shape)} differ from a's "
@@ -580,6 +606,7 @@ def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = Fals
                 f"{format_shape(a.shape)} along axis {axis!r}"
             )
         w = reshape(w, tuple(a.shape[k] if k in axes else 1 for k in range(a.ndim)))
+    _check_weight_sums(weights, dt, axes, like_a)
     # a reshaped w broadcasts against the result; its sum over the axes is the normalizer
     total = sum(w, axes, keepdims)
     avg = sum(a * w, axes, keepdims) / total

@@ -66,13 +66,19 @@ def _split_static(shape: Shape) -> tuple[int, list[str]]:
     return static, sorted(names)
 
 
+def _unknown_size(d: Any) -> bool:
+    # NumPy reads any negative size of a reshape's target as the one it infers, not -1 alone
+    return isinstance(d, (int, np.integer)) and not isinstance(d, (bool, np.bool_)) and d < 0
+
+
 def resolve_reshape(op_name: str, old: Shape, new: Any) -> Shape:
-    """The target shape with any -1 filled in; the element counts must match exactly."""
+    """The target shape with its unknown size (-1, or any negative size, as NumPy reads it)
+    filled in; the element counts must match exactly."""
     items = list(new) if isinstance(new, (tuple, list)) else [new]
-    if sum(1 for d in items if isinstance(d, (int, np.integer)) and d == -1) > 1:
-        raise ShapeError(f"{op_name}: can only specify one unknown dimension (-1) in {tuple(items)}")
-    known = check_shape([d for d in items if not (isinstance(d, (int, np.integer)) and d == -1)],
-                        f"{op_name} target shape")
+    if sum(1 for d in items if _unknown_size(d)) > 1:
+        raise ShapeError(f"{op_name}: can only specify one unknown dimension (a negative size, such "
+                         f"as -1) in {tuple(items)}")
+    known = check_shape([d for d in items if not _unknown_size(d)], f"{op_name} target shape")
     old_static, old_names = _split_static(old)
     new_static, new_names = _split_static(known)
     if len(known) == len(items):
@@ -91,8 +97,8 @@ def resolve_reshape(op_name: str, old: Shape, new: Any) -> Shape:
     if rest_names:
         if len(rest_names) > 1 or new_static == 0 or old_static != new_static:
             raise ShapeError(
-                f"{op_name}: the -1 in {tuple(items)} would have to stand for a product of "
-                f"named dimensions of {format_shape(old)}; give the shape explicitly"
+                f"{op_name}: the unknown size in {tuple(items)} would have to stand for a product "
+                f"of named dimensions of {format_shape(old)}; give the shape explicitly"
             )
         fill = rest_names[0]
     else:
@@ -101,13 +107,14 @@ def resolve_reshape(op_name: str, old: Shape, new: Any) -> Shape:
                 f"{op_name}: cannot reshape an array of shape {format_shape(old)} into shape {tuple(items)}"
             )
         fill = old_static // new_static
-    return tuple(fill if isinstance(d, (int, np.integer)) and d == -1 else d for d in items)  # type: ignore[misc]
+    return tuple(fill if _unknown_size(d) else d for d in items)  # type: ignore[misc]
 
 
 def reshape(x: Any, *dims: Any, order: str = "C", shape: Any = None, newshape: Any = None,
             copy: bool | None = None) -> Node:
-    """x with a new shape of the same size (one -1 entry may be inferred), its elements read and
-    placed in row-major (``order='C'``) or column-major (``'F'``) order. The shape may also be
+    """x with a new shape of the same size (one size may be left unknown, as -1 or, as NumPy
+    reads it, any negative size), its elements read and placed in row-major (``order='C'``) or
+    column-major (``'F'``) order. The shape may also be
     given by keyword, ``shape=`` (or NumPy's older ``newshape=``); ``copy`` is NumPy's, and
     moot for expressions, which are never changed in place."""
     x = as_node(x)
@@ -805,14 +812,22 @@ class Arange(Op):
     def infer(self) -> Type:
         if isinstance(self.stop, str):
             return Type(self.dtype, (self.stop,))
-        n = max(0, math.ceil((self.stop - self.start) / self.step))
+        span = self.stop - self.start
+        if isinstance(self.step, float) and math.isinf(self.step):
+            n = int(span * self.step > 0)  # one element when the step points to stop, as NumPy
+        else:
+            n = max(0, math.ceil(span / self.step))
         return Type(self.dtype, (n,))
 
     def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
-        stop = dim(self.stop) if isinstance(self.stop, str) else repr(self.stop)
+        def literal(v: Any) -> str:  # an infinite step (one element) is np.inf in code
+            return repr(v) if not isinstance(v, float) or math.isfinite(v) else f"{'-' * (v < 0)}np.inf"
+
+        stop = dim(self.stop) if isinstance(self.stop, str) else literal(self.stop)
         if self.start == 0 and self.step == 1:
             return f"np.arange({stop}, dtype=np.{self.dtype.name})"
-        return f"np.arange({self.start!r}, {stop}, {self.step!r}, dtype=np.{self.dtype.name})"
+        return (f"np.arange({literal(self.start)}, {stop}, {literal(self.step)}, "
+                f"dtype=np.{self.dtype.name})")
 
     def text(self, args: Sequence[str]) -> str:
         stop = repr(self.stop) if isinstance(self.stop, str) else self.stop  # arange('n')
@@ -838,8 +853,8 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -> No
             "arange needs static bounds or a named dimension as `stop` (X.shape[0] in Python, "
             f"arange('n') in text), not an expression computed at run time ({stop!r})"
         )
-    if step == 0:
-        raise ValueError("arange: step cannot be zero")
+    if step == 0:  # NumPy divides by it, and raises ZeroDivisionError
+        raise ZeroDivisionError(f"arange: step cannot be zero, got step={step!r}")
     if isinstance(stop, str):
         check_shape((stop,), "arange stop")
         if start != 0 or step != 1:
@@ -866,4 +881,25 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -> No
         if isinstance(v, str):
             return v
         return int(v) if dt.kind in "iu" and isinstance(v, (int, np.integer)) else float(v)
-    return Node(Arange(bound(start), bound(stop), bound(step), dt), ())
+    start, stop, step = bound(start), bound(stop), bound(step)
+    if not isinstance(stop, str):
+        _check_arange_length(start, stop, step)
+    return Node(Arange(start, stop, step, dt), ())
+
+
+def _check_arange_length(start: Any, stop: Any, step: Any) -> None:
+    """Refuse, as NumPy does, a range whose length is not a number (a nan bound or step, or
+    inf - inf) or is beyond the largest array NumPy can index (an infinite bound)."""
+    call = f"arange(start={start!r}, stop={stop!r}, step={step!r})"
+    span = stop - start
+    if isinstance(span, float) and math.isnan(span) or isinstance(step, float) and math.isnan(step):
+        bad = next(f"{k}={v!r}" for k, v in (("start", start), ("stop", stop), ("step", step))
+                   if isinstance(v, float) and not math.isfinite(v))
+        raise ValueError(f"{call}: cannot compute the length, {bad} gives a length that is not "
+                         "a number")
+    n = span / step
+    if math.isinf(n) or math.ceil(n) > np.iinfo(np.intp).max:
+        # NumPy refuses an infinite length also when its sign would make the range empty
+        size = "infinitely many" if math.isinf(n) else f"about {n:.3g}"
+        raise ValueError(f"{call}: the range would have {size} elements, more than the largest "
+                         f"array NumPy allows ({np.iinfo(np.intp).max})")
