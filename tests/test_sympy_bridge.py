@@ -818,15 +818,14 @@ def test_different_sympy_objects_of_one_name_are_refused():
     (lambda a, b, x: sympy.Xor(x > 0, b), "b"),
     (lambda a, b, x: sympy.Implies(x > 0, b), "b"),
     (lambda a, b, x: sympy.ITE(a, x > 1, x < 1), "a"),
-    (lambda a, b, x: sympy.ITE(x > 0, x < 1, b), "b"),
 ])
 def test_logic_of_plain_symbols_names_the_operand_that_is_not_a_boolean(build, operand):
     # And(a, b) of plain symbols failed with "where: the condition must be boolean, got float64"
     a, b = sympy.symbols("a b")
     x = sympy.Symbol("x", real=True)
     e = build(a, b, x)
-    name = type(e).__name__
-    with pytest.raises(sd.DTypeError, match=rf"^from_sympy: the operands of {name} must be booleans "
+    role = "the condition of ITE" if isinstance(e, sympy.ITE) else f"the operands of {type(e).__name__}"
+    with pytest.raises(sd.DTypeError, match=rf"^from_sympy: {role} must be boolean "
                        rf"\(relations such as x > 0, or symbols declared boolean with "
                        rf"shapes=\{{'{operand}': \(\(\), 'bool'\)\}}\); {operand} is a float64 variable$"):
         sd.from_sympy(e)
@@ -838,17 +837,26 @@ def test_logic_of_plain_symbols_names_the_operand_that_is_not_a_boolean(build, o
         assert bool(sd.evaluate(got, {"a": av, "b": bv, "x": xv})) is want, (e, av, bv, xv)
 
 
+def test_ite_with_value_branches_is_a_where():
+    # only ITE's condition is a truth value: ITE(x > 0, y, z) picks between numbers, as where
+    x, y, z = sympy.symbols("x y z", real=True)
+    got = sd.from_sympy(sympy.ITE(x > 0, y, z))
+    assert got.dtype == np.float64
+    assert sd.evaluate(got, {"x": 1.0, "y": 2.0, "z": 3.0}) == 2.0
+    assert sd.evaluate(got, {"x": -1.0, "y": 2.0, "z": 3.0}) == 3.0
+
+
 def test_piecewise_conditions_must_be_booleans_too():
     a = sympy.Symbol("a")
     x = sympy.Symbol("x", real=True)
     e = sympy.Piecewise((x, a), (x**2, True))
-    with pytest.raises(sd.DTypeError, match=r"the conditions of Piecewise must be booleans .*; a is a "
+    with pytest.raises(sd.DTypeError, match=r"the conditions of Piecewise must be boolean .*; a is a "
                        r"float64 variable"):
         sd.from_sympy(e)
     got = sd.from_sympy(e, shapes={"a": ((), "bool")})
     assert sd.evaluate(got, {"a": False, "x": 3.0}) == 9.0 and sd.evaluate(got, {"a": True, "x": 3.0}) == 3.0
     # an integer symbol is an int64 variable: no truth value either
-    with pytest.raises(sd.DTypeError, match=r"the operands of And must be booleans .*; n is an int64 variable$"):
+    with pytest.raises(sd.DTypeError, match=r"the operands of And must be boolean .*; n is an int64 variable$"):
         sd.from_sympy(sympy.And(sympy.Symbol("n", integer=True), x > 0))
 
 

@@ -1137,7 +1137,7 @@ _COMBINED = (sympy.Add, sympy.Mul, sympy.Pow, sympy.log, sympy.Max, sympy.Min, s
              sympy.functions.elementary.piecewise.ExprCondPair, sympy.And, sympy.Or, sympy.Not,
              sympy.Xor, sympy.Implies, sympy.ITE, sympy.MatrixBase, sympy.NDimArray)
 # SymPy's logic: every operand must be a truth value (SymPy also counts a plain Symbol as one)
-_LOGIC_FUNCTIONS = (sympy.And, sympy.Or, sympy.Not, sympy.Xor, sympy.Implies, sympy.ITE)
+_LOGIC_FUNCTIONS = (sympy.And, sympy.Or, sympy.Not, sympy.Xor, sympy.Implies)
 
 
 def _truth_value(role: str, arg: Any, v: Any) -> None:
@@ -1155,7 +1155,7 @@ def _truth_value(role: str, arg: Any, v: Any) -> None:
     text = str(arg)
     text = text if len(text) <= 60 else text[:57] + "..."
     raise DTypeError(
-        f"from_sympy: {role} must be booleans (relations such as x > 0, or symbols declared "
+        f"from_sympy: {role} must be boolean (relations such as x > 0, or symbols declared "
         f"boolean with shapes={{{name!r}: ((), 'bool')}}); {text} is {kind}")
 
 
@@ -1236,6 +1236,8 @@ def _combine(e: sympy.Basic, vals: list[Any]) -> Any:
     if isinstance(e, _LOGIC_FUNCTIONS):
         for arg, v in zip(e.args, vals):
             _truth_value(f"the operands of {type(e).__name__}", arg, v)
+    if isinstance(e, sympy.ITE):  # its branches may be values, as where's: ITE(x > 0, y, z)
+        _truth_value("the condition of ITE", e.args[0], vals[0])
     if isinstance(e, sympy.And):
         acc = vals[-1]
         for v in reversed(vals[:-1]):
