@@ -390,27 +390,30 @@ class SincDerivative(Unary):
 # -- NaN-ignoring extrema, signs and steps ----------------------------------------------------------
 
 
-class Fmax(Binary):
-    """The elementwise maximum ignoring NaN: the other argument where one is NaN."""
+class _NanIgnoringExtremum(Binary):
+    """fmax or fmin: the extremum of the two arguments, the other argument where one is NaN.
+    The gradient goes to ``a`` where ``a`` wins or ties (as maximum's) and where ``b`` is NaN,
+    to ``b`` elsewhere (where ``a`` alone is NaN, or loses)."""
 
-    name, numpy = "fmax", "np.fmax({0}, {1})"
-    inplace = "np.fmax({0}, {1}, out={out})"
+    wins: Any  # greater_equal for fmax, less_equal for fmin
 
     def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
-        # to a on ties (as maximum) and where b is NaN; to b where a alone is NaN
-        pick_a = logical_or(greater_equal(a, b), isnan(b))
+        pick_a = logical_or(type(self).wins(a, b), isnan(b))
         return (where(pick_a, g, 0), where(pick_a, 0, g))
 
 
-class Fmin(Binary):
-    """The elementwise minimum ignoring NaN: the other argument where one is NaN."""
+class Fmax(_NanIgnoringExtremum):
+    """The elementwise maximum ignoring NaN."""
 
-    name, numpy = "fmin", "np.fmin({0}, {1})"
-    inplace = "np.fmin({0}, {1}, out={out})"
+    name, numpy, inplace = "fmax", "np.fmax({0}, {1})", "np.fmax({0}, {1}, out={out})"
+    wins = staticmethod(greater_equal)
 
-    def vjp(self, g: Node, out: Node, a: Node, b: Node) -> Sequence[Node | None]:
-        pick_a = logical_or(less_equal(a, b), isnan(b))
-        return (where(pick_a, g, 0), where(pick_a, 0, g))
+
+class Fmin(_NanIgnoringExtremum):
+    """The elementwise minimum ignoring NaN."""
+
+    name, numpy, inplace = "fmin", "np.fmin({0}, {1})", "np.fmin({0}, {1}, out={out})"
+    wins = staticmethod(less_equal)
 
 
 class Copysign(Binary):
