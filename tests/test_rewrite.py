@@ -1225,6 +1225,16 @@ def test_passes_go_on_while_they_find_more_and_look_again_where_merging_made_ter
     assert all(a is b for a, b in zip(again, outs))
 
 
+def test_a_sum_minus_itself_stays_one_guard():
+    # t - t is nan where t is infinite, so it stays; as itself, not as the larger x - x + (y - y)
+    # that guarding each of t's terms wrote
+    for e in [(x - y) - (x - y), (x + y) - (x + y), ((x - y) - (x - y)) * x]:
+        assert sd.simplify(e) is e
+    assert np.isnan(sd.evaluate(sd.simplify((x - y) - (x - y)), {"x": np.inf, "y": 1.0}))
+    i = sd.var("i", dtype="int64")
+    assert str(sd.simplify((i - 2) - (i - 2))) == "0"  # an integer's is 0
+
+
 def test_collection_never_negates_or_adds_integers_in_their_own_dtype():
     # z - (z + u) collected to -u + (z - z), where -u of a uint8 u wraps around (-200 is 56)
     z = sd.var("z", shape=(3,), dtype="complex128")

@@ -2151,6 +2151,11 @@ def _collect(node: Node, ctx: Context) -> Node | None:
         return None
     if _plain_pair(old, ctx):
         return None
+    if isinstance(old.op, Sub) and ctx.new.get(old.inputs[0], old.inputs[0]) is \
+            ctx.new.get(old.inputs[1], old.inputs[1]):
+        # t - t, a guard already: t's terms each guarded would be larger (x - y - (x - y) as
+        # x - x + (y - y)); where t is known finite, the identity rule makes it 0
+        return None
     # Coefficients multiply and add in the region's dtype: one that overflows (1e200 * 1e200),
     # underflows to zero (1e-200 * 1e-200, which would read as terms that cancel) or becomes
     # NaN would change values the graph as written keeps finite, so such a region stays as it is.
