@@ -1258,8 +1258,12 @@ class _Template:
 # (op, input types, moving inputs) -> its _Template. A template depends on nothing else, and
 # nodes are interned, so one built again would be the very same nodes: a chain of a thousand
 # relus transposes relu once, not a thousand times. Bounded, and cleared when full like the
-# type tables of ``ir``, so it stays small across any number of graphs.
-_TEMPLATES_MAX = 1024
+# type tables of ``ir``, so it stays small across any number of graphs; a template whose
+# constants hold more than _TEMPLATE_ELEMENTS elements (the identity of an eigh of a big matrix)
+# is not kept, so the table never holds big arrays alive: such an op costs far more to run
+# than its template does to build.
+_TEMPLATES_MAX = 512
+_TEMPLATE_ELEMENTS = 4096
 _templates: dict[tuple[Any, ...], _Template] = {}
 
 
@@ -1268,9 +1272,12 @@ def _template(n: Node, moving: tuple[int, ...]) -> _Template:
     found = _templates.get(key)
     if found is None:
         found = _Template(n.op, tuple(i.type for i in n.inputs), moving)  # errors store nothing
-        if len(_templates) >= _TEMPLATES_MAX:
-            _templates.clear()
-        _templates[key] = found
+        held = sum(c.type.static_size or 0 for c in found.order
+                   if not c.inputs and not isinstance(c.op, _Seed))
+        if held <= _TEMPLATE_ELEMENTS:
+            if len(_templates) >= _TEMPLATES_MAX:
+                _templates.clear()
+            _templates[key] = found
     return found
 
 
