@@ -1233,18 +1233,69 @@ _TAYLOR: dict[type[Op], Any] = {
 }
 
 
+class _Template:
+    """The jvp of one op applied to placeholder inputs (``slots``), in placeholder tangents of
+    the inputs that move (``tangents``): ``jvp``, with its nodes in topological order
+    (``order``) and those of them that read a placeholder (``filled``, what filling the
+    placeholders in rebuilds)."""
+
+    __slots__ = ("slots", "tangents", "jvp", "order", "filled")
+
+    def __init__(self, op: Op, types: tuple[Type, ...], moving: tuple[int, ...]) -> None:
+        self.slots = [Node(_Slot(i, typ), ()) for i, typ in enumerate(types)]
+        self.tangents = [Node(_Slot(len(types) + j, types[i]), ()) for j, i in enumerate(moving)]
+        self.jvp = _jvp_by_transpose(
+            Node(op, self.slots), [self.slots[i] for i in moving], self.tangents)
+        self.order = toposort([self.jvp])
+        reads = {*self.slots, *self.tangents}
+        self.filled = []
+        for n in self.order:
+            if n.inputs and not reads.isdisjoint(n.inputs):
+                reads.add(n)
+                self.filled.append(n)
+
+
+# (op, input types, moving inputs) -> its _Template. A template depends on nothing else, and
+# nodes are interned, so one built again would be the very same nodes: a chain of a thousand
+# relus transposes relu once, not a thousand times. Bounded, and cleared when full like the
+# type tables of ``ir``, so it stays small across any number of graphs; a template whose
+# constants hold more than _TEMPLATE_ELEMENTS elements (the identity of an eigh of a big matrix)
+# is not kept, so the table never holds big arrays alive: such an op costs far more to run
+# than its template does to build.
+_TEMPLATES_MAX = 512
+_TEMPLATE_ELEMENTS = 4096
+_templates: dict[tuple[Any, ...], _Template] = {}
+
+
+def _template(n: Node, moving: tuple[int, ...]) -> _Template:
+    key = (n.op, moving, *(i.type for i in n.inputs))
+    found = _templates.get(key)
+    if found is None:
+        found = _Template(n.op, tuple(i.type for i in n.inputs), moving)  # errors store nothing
+        held = sum(c.type.static_size or 0 for c in found.order
+                   if not c.inputs and not isinstance(c.op, _Seed))
+        if held <= _TEMPLATE_ELEMENTS:
+            if len(_templates) >= _TEMPLATES_MAX:
+                _templates.clear()
+            _templates[key] = found
+    return found
+
+
 def _t_jvp(n: Node, y0: Node, ins: list[Series], K: int) -> Series:
-    """Any differentiable op: y' = T(x, x') with T its ``jvp`` built over placeholder inputs,
-    expanded to order K - 1 (with the placeholders' series), so y_k = T_(k-1) / k."""
-    slots = [Node(_Slot(i, inp.type), ()) for i, inp in enumerate(n.inputs)]
-    moving = [i for i, (s, inp) in enumerate(zip(ins, n.inputs))
-              if inp.type.is_float and any(c is not None for c in s[1:])]
-    tangents = [Node(_Slot(len(slots) + j, n.inputs[i].type), ()) for j, i in enumerate(moving)]
-    t = _jvp_by_transpose(Node(n.op, slots), [slots[i] for i in moving], tangents)
-    leaves: dict[Node, Series] = {slot: s[:K] for slot, s in zip(slots, ins)}
-    for slot, i in zip(tangents, moving):
+    """Any differentiable op: y' = T(x, x') with T its ``jvp`` built over placeholder inputs
+    (once per op, input types and moving inputs: ``_template``), expanded to order K - 1 (with
+    the placeholders' series), so y_k = T_(k-1) / k."""
+    moving = tuple(i for i, (s, inp) in enumerate(zip(ins, n.inputs))
+                   if inp.type.is_float and any(c is not None for c in s[1:]))
+    template = _template(n, moving)
+    if K == 1:  # the expansion to order 0 is the template with its placeholders filled in
+        filled = {slot: s[0] for slot, s in zip(template.slots, ins)}
+        filled.update((slot, ins[i][1]) for slot, i in zip(template.tangents, moving))
+        return [y0, substitute([template.jvp], filled, template.filled)[0]]  # type: ignore[dict-item]
+    leaves: dict[Node, Series] = {slot: s[:K] for slot, s in zip(template.slots, ins)}
+    for slot, i in zip(template.tangents, moving):
         leaves[slot] = [_times(m + 1, ins[i][m + 1]) for m in range(K)]
-    inner = _series([t], leaves, K - 1)[0]
+    inner = _series([template.jvp], leaves, K - 1, order=template.order)[0]
     return [y0, *(_times(1 / k, inner[k - 1]) for k in range(1, K + 1))]
 
 

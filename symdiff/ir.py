@@ -616,10 +616,12 @@ def consumers(order: Sequence[Node]) -> dict[Node, int]:
     return uses
 
 
-def substitute(roots: Sequence[Node], mapping: Mapping[Node, Node]) -> list[Node]:
-    """``roots`` with every node in ``mapping`` replaced, rebuilding only what changed."""
+def substitute(roots: Sequence[Node], mapping: Mapping[Node, Node],
+               order: Sequence[Node] | None = None) -> list[Node]:
+    """``roots`` with every node in ``mapping`` replaced, rebuilding only what changed.
+    ``order``: the nodes that may change, inputs first (``toposort(roots)`` when not given)."""
     new: dict[Node, Node] = dict(mapping)
-    for node in toposort(roots):
+    for node in toposort(roots) if order is None else order:
         if node in new:
             continue
         ins = tuple(new.get(i, i) for i in node.inputs)

@@ -297,3 +297,89 @@ def test_an_integer_power_of_a_narrower_base_is_expanded_in_the_powers_dtype():
         assert d.dtype == np.float64
         got = sd.evaluate(d, {"x": xv}, simplify=False)
         np.testing.assert_allclose(got, want, rtol=1e-15)
+
+
+def _chain(w: sd.Node, depth: int) -> sd.Node:
+    """Ops without a Taylor rule of their own (softplus, maximum, relu), so every level takes
+    its jvp from reverse mode."""
+    z = w
+    for k in range(depth):
+        z = sd.softplus(z) * 0.9 - 0.6 if k % 2 else sd.maximum(z, 0.5 * z) + sd.relu(z - 0.2)
+    return z
+
+
+def test_an_op_without_a_rule_is_transposed_once_per_op_types_and_moving_inputs(monkeypatch):
+    from symdiff import autodiff
+
+    calls: list[sd.Node] = []
+
+    def counted(y, xs, ts):
+        calls.append(y)
+        return _jvp_by_transpose(y, xs, ts)
+
+    monkeypatch.setattr(autodiff, "_templates", {})
+    monkeypatch.setattr(autodiff, "_jvp_by_transpose", counted)
+    w = sd.var("w")
+    z = _chain(w, 200)
+    d1 = sd.jvp(z, w, 1.0)
+    # softplus, maximum (its second operand moves too) and relu: once each, not per level
+    assert sorted(c.op.name for c in calls) == ["maximum", "relu", "softplus"]
+    d1_again, d2, d3 = (sd.derivative(z, w, k) for k in (1, 2, 3))
+    assert len(calls) == 3  # every order reuses them
+    assert d1_again is d1
+    v = sd.var("v", shape=(4,))
+    sd.jvp(sd.relu(v), v, np.ones(4))
+    assert len(calls) == 4 and calls[-1].shape == (4,)  # other input types: a template of their own
+
+    at, h = 0.4, 1e-5
+    f = lambda t: float(sd.evaluate(z, {"w": t}, simplify=False))  # noqa: E731
+    g = lambda t: float(sd.evaluate(d1, {"w": t}, simplify=False))  # noqa: E731
+    got = [float(x) for x in sd.evaluate([d1, d2, d3], {"w": at}, simplify=False)]
+    assert got[0] == pytest.approx((f(at + h) - f(at - h)) / (2 * h), rel=1e-6)
+    assert got[1] == pytest.approx((g(at + h) - g(at - h)) / (2 * h), rel=1e-6)
+    d2_nested = sd.grad(sd.grad(z, w), w)
+    assert got[1] == pytest.approx(float(sd.evaluate(d2_nested, {"w": at}, simplify=False)), rel=1e-12)
+    d3_nested = sd.grad(d2_nested, w)
+    assert got[2] == pytest.approx(float(sd.evaluate(d3_nested, {"w": at}, simplify=False)), rel=1e-9)
+
+
+def test_kept_templates_give_the_nodes_a_transpose_per_node_gives(monkeypatch):
+    """Every op of the table, its jvp and Taylor coefficients: with no template kept (one
+    transpose per node, as without the table), the same nodes as from a table that all the
+    other ops' templates went through first (a key too coarse would hand one op another's)."""
+    from symdiff import autodiff
+
+    cases = []
+    for sample in SAMPLES:
+        if sample.grad and sample.float_args() and sample.order2:
+            node, vs = sample.build()
+            ks = sample.float_args()
+            us = [sd.const(np.full(sample.args[k].shape, 0.5)) for k in ks]
+            cases.append((node, [vs[k] for k in ks], us))
+
+    def build(node, wrt, us):
+        return [sd.jvp(node, wrt, us), *sd.taylor(node, wrt, 2, direction=us)]
+
+    monkeypatch.setattr(autodiff, "_templates", {})
+    monkeypatch.setattr(autodiff, "_TEMPLATE_ELEMENTS", -1)
+    fresh = [build(*case) for case in cases]
+    assert not autodiff._templates
+    monkeypatch.setattr(autodiff, "_TEMPLATE_ELEMENTS", 4096)
+    for case in cases:
+        build(*case)
+    assert len(autodiff._templates) > 100
+    for case, want in zip(cases, fresh):
+        got = build(*case)
+        assert all(a is b for a, b in zip(got, want)), case[0]
+
+
+def test_a_template_holding_a_big_constant_is_not_kept(monkeypatch):
+    from symdiff import autodiff
+
+    monkeypatch.setattr(autodiff, "_templates", {})
+    for n in (8, 70):  # the rule of a diagonal holds eye(n): 64 and 4,900 elements
+        A = sd.var("A", shape=(n, n))
+        T = rng.standard_normal((n, n))
+        out = sd.evaluate(sd.jvp(sd.einsum("ii->i", A), A, T), {"A": np.zeros((n, n))})
+        np.testing.assert_array_equal(out, np.diagonal(T))
+        assert [key[-1].shape for key in autodiff._templates] == [(8, 8)]
