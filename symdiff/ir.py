@@ -687,7 +687,7 @@ def flatten_outputs(outputs: Any, what: str, convert: Callable[[Any], Node | Non
     iterable is read as a list) in order, and the nest with each replaced by its position, for
     ``unflatten_outputs``. ``convert`` turns an item that is not an expression into one, or
     gives None; an item left that is not an expression is a TypeError naming ``what`` and
-    where the item sits.
+    where the item sits, and a str given as the outputs one pointing to ``sd.parse``.
 
     >>> flatten_outputs([[a, b], {"c": c}], "f")   # ([a, b, c], [[0, 1], {"c": 2}])
     """
@@ -701,6 +701,10 @@ def flatten_outputs(outputs: Any, what: str, convert: Callable[[Any], Node | Non
         leaves.append(node)
         return len(leaves) - 1
 
+    if isinstance(outputs, str):  # else read as its characters, blamed one by one
+        shown = repr(outputs) if len(outputs) <= 40 else repr(outputs[:37]) + "..."
+        raise TypeError(f"{what}: expects an expression, a list or a dict of expressions, got the "
+                        f"str {shown}; sd.parse(text) reads an expression from text")
     if isinstance(outputs, (set, frozenset)):
         raise TypeError(f"{what}: a set of expressions has no order, so the results could not be "
                         "told apart; pass a list or a dict")

@@ -311,11 +311,19 @@ def test_an_integer_constant_past_numpys_integers_says_so_and_a_dimension_size_i
 
 
 @pytest.mark.parametrize(
-    "fn", ["simplify", "to_text", "latex", "count_nodes", "to_dot", "to_networkx", "draw"])
+    "fn", ["simplify", "to_text", "latex", "to_sympy", "count_nodes", "to_dot", "to_networkx", "draw",
+           "evaluate", "codegen"])
 def test_functions_of_expressions_name_what_is_not_one(fn):
     x = sd.var("x")
     with pytest.raises(TypeError, match=rf"{fn}: expects an expression, a list or a dict of expressions"):
         getattr(sd, fn)(None)
+    # text is not read as its characters ("item 0 is a str") but pointed to sd.parse, by every
+    # function reading outputs, not only by the printers
+    with pytest.raises(TypeError, match=rf"^{fn}: expects an expression, a list or a dict of expressions, "
+                       r"got the str 'x \+ 1'; sd.parse\(text\) reads an expression from text$"):
+        getattr(sd, fn)("x + 1")
+    with pytest.raises(TypeError, match=r"got the str '(x \+ ){9}x'\.\.\.; sd.parse"):
+        getattr(sd, fn)(" + ".join(["x"] * 30))
     if fn != "simplify":  # simplify takes numbers as constants
         with pytest.raises(TypeError, match=rf"{fn}: item 1 is a float, not an expression"):
             getattr(sd, fn)([x, 2.0])

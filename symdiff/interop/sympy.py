@@ -25,7 +25,6 @@ from ..errors import DTypeError, UnsupportedError
 from ..ir import Node, check_shape, flatten_outputs, format_shape, toposort, unflatten_outputs
 from ..ops import FUNCTIONS, as_node, index, stack, var
 from ..ops import elementwise as ew
-from ..printing import refuse_text
 
 MAX_ELEMENTS = 10_000
 """The largest tensor (in elements) ``to_sympy`` expands into SymPy scalars."""
@@ -825,7 +824,6 @@ def to_sympy(outputs: Node | Iterable[Node], real: bool = True) -> Any:
     >>> x, y = sd.symbols("x y"); sd.to_sympy(sd.sigmoid(x) * y)
     y/(1 + exp(-x))
     """
-    refuse_text(outputs, "to_sympy")
     if isinstance(outputs, sympy.Basic):
         raise TypeError(f"to_sympy: expects a symdiff expression, a list or a dict of them, got a "
                         f"SymPy {type(outputs).__name__}; sd.from_sympy reads SymPy")
