@@ -54,9 +54,13 @@ def as_dim(size: Any) -> Any:
     return size
 
 
+MAX_SIZE = int(np.iinfo(np.intp).max)
+"""The most elements NumPy can index in one array; a larger static shape is refused when built."""
+
+
 def check_shape(shape: Any, what: str = "shape") -> Shape:
     """Normalize a user-given shape to a tuple of non-negative ints and dimension names (a
-    node of a dimension's size stands for its name)."""
+    node of a dimension's size stands for its name), whose static sizes NumPy can index."""
     shape = as_dim(shape)
     if isinstance(shape, (int, np.integer, str, Node)):
         shape = (shape,)
@@ -86,6 +90,16 @@ def check_shape(shape: Any, what: str = "shape") -> Shape:
             out.append(d)
         else:
             raise ShapeError(f"{what} {items!r}: {d!r} is neither an int nor a dimension name")
+    # NumPy multiplies the sizes other than 0 (a zero-size array of them is refused too)
+    size = 1
+    for d in out:
+        if isinstance(d, int) and d:
+            size *= d
+    if size > MAX_SIZE:
+        count = (f"{size} elements" if 0 not in out
+                 else f"sizes other than 0 that multiply to {size}")
+        raise ShapeError(f"{what} {items!r}: {count}, more than NumPy can index in one array "
+                         f"(at most {MAX_SIZE})")
     return tuple(out)
 
 
