@@ -29,12 +29,16 @@ def format_shape(shape: Shape) -> str:
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
 
 
-def kind_of(value: Any) -> str:
-    """The type of ``value`` with its article, for error messages: ``a float``, ``an int``,
-    ``an ndarray``, ``a uint8`` (the article of the name as it is spoken)."""
-    name = type(value).__name__
+def with_article(name: str) -> str:
+    """``name`` (of a type or a dtype) with its article as it is spoken, for error messages:
+    ``a float``, ``an int64``, ``an ndarray``, ``a uint8``."""
     spoken_vowel = name[:1].lower() in ("a", "e", "i", "o") or name.startswith("nd")
     return f"{'an' if spoken_vowel else 'a'} {name}"
+
+
+def kind_of(value: Any) -> str:
+    """The type of ``value`` with its article, for error messages: ``a float``, ``an int``."""
+    return with_article(type(value).__name__)
 
 
 def shape_text(shape: Shape) -> str:

@@ -22,7 +22,9 @@ import sympy
 
 from ..backends.evaluate import evaluate
 from ..errors import DTypeError, UnsupportedError
-from ..ir import Node, check_shape, flatten_outputs, format_shape, toposort, unflatten_outputs
+from ..ir import (
+    Node, check_shape, flatten_outputs, format_shape, toposort, unflatten_outputs, with_article,
+)
 from ..ops import FUNCTIONS, as_node, index, stack, var
 from ..ops import elementwise as ew
 
@@ -1145,8 +1147,7 @@ def _truth_value(role: str, arg: Any, v: Any) -> None:
     if isinstance(v, (bool, np.bool_)) or (isinstance(v, Node) and v.dtype.kind == "b"):
         return
     if isinstance(v, Node):
-        article = "an" if v.dtype.name.startswith("i") else "a"
-        kind = f"{article} {v.dtype.name} {'variable' if v.op.name == 'var' else 'expression'}"
+        kind = f"{with_article(v.dtype.name)} {'variable' if v.op.name == 'var' else 'expression'}"
     else:
         kind = f"the number {v!r}"
     name = arg.name if isinstance(arg, sympy.Symbol) else "a"
