@@ -255,6 +255,10 @@ _BINARY.update({
     "logaddexp2": lambda a, b: sympy.log(2**a + 2**b, 2),
     "mod": sympy.Mod,  # the sign of the divisor, as NumPy's mod
     "fmod": lambda a, b: sympy.sign(a) * sympy.Mod(sympy.Abs(a), sympy.Abs(b)),
+    # NaN-ignoring in NumPy; SymPy has no such form, and its real symbols are never NaN
+    "fmax": sympy.Max,
+    "fmin": sympy.Min,
+    "heaviside": sympy.Heaviside,  # the value at 0 given, as NumPy's
 })
 # -- rounding (SymPy has no function that rounds halves to even: rint and round do not convert)
 _UNARY.update({
@@ -305,6 +309,20 @@ def _unsigned_infinities(n: Node, out: Arr, varying: Container[Node]) -> Arr:
     else:
         return out
     return _map(lambda z, v, k: k if z else v, at, out, known)
+
+
+def _copysign(n: Node, a: Arr, b: Arr, varying: Container[Node]) -> Arr:
+    """``copysign(a, b)`` for a ``b`` without variables (not in ``varying``): ``Abs(a)`` or
+    ``-Abs(a)`` by the sign bit of b's value, which the evaluator gives (-0.0's is set)."""
+    source = n.inputs[1]
+    if source in varying:
+        raise UnsupportedError(
+            "to_sympy: the op 'copysign' has no SymPy equivalent for a sign taken from variables: "
+            "it takes the sign bit of b, and SymPy has no signed zero (NumPy's copysign(a, -0.0) "
+            "is -|a|), while Abs(a)*sign(b) is 0 at b = 0; copysign(a, b) with a constant b converts"
+        )
+    negative = np.broadcast_to(np.signbit(evaluate(source)), b.shape)
+    return _map(lambda u, neg: -sympy.Abs(u) if neg else sympy.Abs(u), a, negative)
 
 
 def _is_zero(v: Any) -> bool:
@@ -599,6 +617,8 @@ def _convert_values(n: Node, args: list[Arr], leaf: Callable[[Node], Arr],
         return _map(_UNARY[name], args[0])
     elif name in ("div", "floor_divide", "mod", "fmod"):
         return _division(n, *args, varying)
+    elif name == "copysign":
+        return _copysign(n, *args, varying)
     elif name in _BINARY:
         return _map(_BINARY[name], *args)
     elif name == "where":
@@ -944,9 +964,8 @@ _FUNCS.update({
     sympy.factorial: lambda a: FUNCTIONS["gamma"](a + 1),
     sympy.binomial: lambda n, k: FUNCTIONS["gamma"](n + 1) / (
         FUNCTIONS["gamma"](k + 1) * FUNCTIONS["gamma"](n - k + 1)),
-    # NumPy's heaviside: h0 at 0 (SymPy's default 1/2), nan at nan
-    sympy.Heaviside: lambda a, h0=0.5: ew.where(
-        FUNCTIONS["isnan"](a), a, ew.where(ew.greater(a, 0), 1.0, ew.where(ew.less(a, 0), 0.0, h0))),
+    # NumPy's heaviside is SymPy's: h0 at 0 (SymPy's default 1/2)
+    sympy.Heaviside: lambda a, h0=0.5: FUNCTIONS["heaviside"](a, h0),
 })
 # the reciprocal functions and their inverses, as SymPy defines them for real arguments
 _FUNCS.update({
