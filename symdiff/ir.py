@@ -29,12 +29,16 @@ def format_shape(shape: Shape) -> str:
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
 
 
-def kind_of(value: Any) -> str:
-    """The type of ``value`` with its article, for error messages: ``a float``, ``an int``,
-    ``an ndarray``, ``a uint8`` (the article of the name as it is spoken)."""
-    name = type(value).__name__
+def with_article(name: str) -> str:
+    """``name`` (of a type or a dtype) with its article as it is spoken, for error messages:
+    ``a float``, ``an int64``, ``an ndarray``, ``a uint8``."""
     spoken_vowel = name[:1].lower() in ("a", "e", "i", "o") or name.startswith("nd")
     return f"{'an' if spoken_vowel else 'a'} {name}"
+
+
+def kind_of(value: Any) -> str:
+    """The type of ``value`` with its article, for error messages: ``a float``, ``an int``."""
+    return with_article(type(value).__name__)
 
 
 def shape_text(shape: Shape) -> str:
@@ -54,9 +58,13 @@ def as_dim(size: Any) -> Any:
     return size
 
 
+MAX_SIZE = int(np.iinfo(np.intp).max)
+"""The most elements NumPy can index in one array; a larger static shape is refused when built."""
+
+
 def check_shape(shape: Any, what: str = "shape") -> Shape:
     """Normalize a user-given shape to a tuple of non-negative ints and dimension names (a
-    node of a dimension's size stands for its name)."""
+    node of a dimension's size stands for its name), whose static sizes NumPy can index."""
     shape = as_dim(shape)
     if isinstance(shape, (int, np.integer, str, Node)):
         shape = (shape,)
@@ -86,6 +94,16 @@ def check_shape(shape: Any, what: str = "shape") -> Shape:
             out.append(d)
         else:
             raise ShapeError(f"{what} {items!r}: {d!r} is neither an int nor a dimension name")
+    # NumPy multiplies the sizes other than 0 (a zero-size array of them is refused too)
+    size = 1
+    for d in out:
+        if isinstance(d, int) and d:
+            size *= d
+    if size > MAX_SIZE:
+        count = (f"{size} elements" if 0 not in out
+                 else f"sizes other than 0 that multiply to {size}")
+        raise ShapeError(f"{what} {items!r}: {count}, more than NumPy can index in one array "
+                         f"(at most {MAX_SIZE})")
     return tuple(out)
 
 
@@ -689,7 +707,7 @@ def flatten_outputs(outputs: Any, what: str, convert: Callable[[Any], Node | Non
     iterable is read as a list) in order, and the nest with each replaced by its position, for
     ``unflatten_outputs``. ``convert`` turns an item that is not an expression into one, or
     gives None; an item left that is not an expression is a TypeError naming ``what`` and
-    where the item sits.
+    where the item sits, and a str given as the outputs one pointing to ``sd.parse``.
 
     >>> flatten_outputs([[a, b], {"c": c}], "f")   # ([a, b, c], [[0, 1], {"c": 2}])
     """
@@ -703,6 +721,10 @@ def flatten_outputs(outputs: Any, what: str, convert: Callable[[Any], Node | Non
         leaves.append(node)
         return len(leaves) - 1
 
+    if isinstance(outputs, str):  # else read as its characters, blamed one by one
+        shown = repr(outputs) if len(outputs) <= 40 else repr(outputs[:37]) + "..."
+        raise TypeError(f"{what}: expects an expression, a list or a dict of expressions, got the "
+                        f"str {shown}; sd.parse(text) reads an expression from text")
     if isinstance(outputs, (set, frozenset)):
         raise TypeError(f"{what}: a set of expressions has no order, so the results could not be "
                         "told apart; pass a list or a dict")

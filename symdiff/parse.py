@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ParseError, SymdiffError
-from .ir import Node, check_shape, format_shape
+from .ir import Node, check_shape, format_shape, with_article
 from .ops import FUNCTIONS, METHODS, as_node, dim_size, var
 from .ops import index as index_
 from .ops import elementwise as ew
@@ -1185,8 +1185,8 @@ class _Parser:
                 parts[side, k] = -value if negative else value
         if dtype.kind == "f":
             if parts[1].any():
-                raise self.src.at(node, f"astype: a complex literal cannot be a {dtype.name} "
-                                        "constant; give a complex dtype")
+                raise self.src.at(node, f"astype: a complex literal cannot be "
+                                        f"{with_article(dtype.name)} constant; give a complex dtype")
             return parts[0].reshape(shape)
         out = np.empty(len(numbers), dtype=dtype)
         out.real, out.imag = parts[0], parts[1]

@@ -20,15 +20,6 @@ _NEG_PRECEDENCE = Neg.precedence
 _PRODUCT_PRECEDENCE = Mul.precedence
 
 
-def refuse_text(outputs: object, what: str) -> None:
-    """Refuse a str given as outputs to ``what`` (a str iterates as its characters, which would
-    be blamed one by one), saying how text becomes an expression."""
-    if isinstance(outputs, str):
-        shown = repr(outputs) if len(outputs) <= 40 else repr(outputs[:37]) + "..."
-        raise TypeError(f"{what}: expects an expression, a list or a dict of expressions, got the "
-                        f"str {shown}; sd.parse(text) reads an expression from text")
-
-
 def name_shared(
     outputs: Node | Iterable[Node],
     render: Callable[[Node, list[Printed]], Printed],
@@ -132,7 +123,6 @@ def to_text(outputs: Node | Iterable[Node]) -> str:
     >>> x, y = sd.symbols("x y"); print(sd.to_text(x * y + 1))
     x * y + 1
     """
-    refuse_text(outputs, "to_text")
     outputs = as_outputs(outputs)
     body, definitions = name_shared(outputs, _text, lambda k: f"_{k}")
     roots = as_roots(outputs, "to_text")

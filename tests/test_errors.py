@@ -310,12 +310,50 @@ def test_an_integer_constant_past_numpys_integers_says_so_and_a_dimension_size_i
     assert sd.evaluate(sd.dim_size(np.int64(3))) == 3 and str(sd.dim_size("n")) == "n"
 
 
+def test_a_static_shape_numpy_cannot_index_is_refused_naming_the_function():
+    # these built graphs, where NumPy refuses the array ("Maximum allowed dimension exceeded",
+    # "array is too big")
+    big = np.iinfo(np.intp).max
+    for build, shape, where in [
+        (lambda: sd.zeros(2**70), (2**70,), "zeros: shape"),
+        (lambda: sd.var("x", shape=(2**40, 2**40)), (2**40, 2**40), "shape of 'x'"),
+        (lambda: sd.linspace(0, 1, 2**70), (2**70,), "linspace: num"),
+        (lambda: sd.linspace(sd.var("a"), 1.0, big + 1), (big + 1,), "linspace: num"),
+        (lambda: sd.full((big + 1,), 1.0), (big + 1,), "full: shape"),
+        (lambda: sd.var("v", (4,)).reshape(2**40, 2**40), (2**40, 2**40), "reshape target shape"),
+    ]:
+        with pytest.raises(ValueError):
+            np.empty(shape)
+        count = int(np.prod(shape, dtype=object))
+        with pytest.raises(sd.ShapeError, match=rf"^{re.escape(where)} {re.escape(repr(shape))}: "
+                           rf"{count} elements, more than NumPy can index in one array "
+                           rf"\(at most {big}\)$"):
+            build()
+    # NumPy multiplies the sizes other than 0, and refuses an empty array of such sizes too
+    with pytest.raises(ValueError, match="array is too big"):
+        np.empty((0, 2**62, 2**62))
+    with pytest.raises(sd.ShapeError, match=rf"^shape of 'e' \(0, {2**62}, {2**62}\): sizes other "
+                       rf"than 0 that multiply to {2**124}, more than NumPy can index"):
+        sd.var("e", (0, 2**62, 2**62))
+    # at the limit, and beside a named dimension (its size is known only when run), shapes build
+    assert sd.var("x", (big,)).shape == (big,) and sd.linspace(0, 1, big).shape == (big,)
+    assert sd.var("x", ("n", 2**62)).shape == ("n", 2**62) and sd.zeros((0, 2**40)).shape == (0, 2**40)
+
+
 @pytest.mark.parametrize(
-    "fn", ["simplify", "to_text", "latex", "count_nodes", "to_dot", "to_networkx", "draw"])
+    "fn", ["simplify", "to_text", "latex", "to_sympy", "count_nodes", "to_dot", "to_networkx", "draw",
+           "evaluate", "codegen"])
 def test_functions_of_expressions_name_what_is_not_one(fn):
     x = sd.var("x")
     with pytest.raises(TypeError, match=rf"{fn}: expects an expression, a list or a dict of expressions"):
         getattr(sd, fn)(None)
+    # text is not read as its characters ("item 0 is a str") but pointed to sd.parse, by every
+    # function reading outputs, not only by the printers
+    with pytest.raises(TypeError, match=rf"^{fn}: expects an expression, a list or a dict of expressions, "
+                       r"got the str 'x \+ 1'; sd.parse\(text\) reads an expression from text$"):
+        getattr(sd, fn)("x + 1")
+    with pytest.raises(TypeError, match=r"got the str '(x \+ ){9}x'\.\.\.; sd.parse"):
+        getattr(sd, fn)(" + ".join(["x"] * 30))
     if fn != "simplify":  # simplify takes numbers as constants
         with pytest.raises(TypeError, match=rf"{fn}: item 1 is a float, not an expression"):
             getattr(sd, fn)([x, 2.0])

@@ -294,3 +294,13 @@ def test_messages_built_from_type_names_take_the_spoken_article():
         sd.count_nodes([x, 1])
     with pytest.raises(TypeError, match=r"cannot use an object \(<object"):
         x + object()
+    # dtype names take it from the same rule: "a int64" was written where the name came in
+    from symdiff.ir import with_article
+
+    names = [np.dtype(d).name for d in ("int64", "int8", "uint8", "float32", "complex128", "bool", "object")]
+    assert [with_article(n) for n in names] == [
+        "an int64", "an int8", "a uint8", "a float32", "a complex128", "a bool", "an object"]
+    if np.finfo(np.longdouble).nmant > np.finfo(np.float64).nmant:  # astype keeps all digits
+        with pytest.raises(sd.ParseError, match=rf"astype: a complex literal cannot be "
+                           rf"{with_article(np.dtype(np.longdouble).name)} constant; give a complex dtype"):
+            sd.parse("astype(2j, 'longdouble')")

@@ -193,6 +193,59 @@ def test_from_sympy_heaviside_as_numpys():
         e = sd.from_sympy(expr)
         got = [sd.evaluate(e, {"a": x}) for x in xs]
         np.testing.assert_array_equal(got, np.heaviside(xs, h0))
+        # NumPy's heaviside itself, not a construction of where (SymPy's default H0 is 1/2)
+        assert e is sd.heaviside(sd.var("a"), h0)
+    h = sympy.Symbol("h")
+    assert sd.from_sympy(sympy.Heaviside(a, h)) is sd.heaviside(sd.var("a"), sd.var("h"))
+
+
+def test_heaviside_fmax_and_fmin_become_sympys_functions():
+    x, y = sd.symbols("x y")
+    X, Y = sympy.symbols("x y", real=True)
+    # NumPy's heaviside(x1, x2) is SymPy's Heaviside(x1, x2) exactly
+    assert sd.to_sympy(sd.heaviside(x, y)) == sympy.Heaviside(X, Y)
+    assert sd.to_sympy(sd.heaviside(x, 0.5)) == sympy.Heaviside(X) == sympy.Heaviside(X, sympy.S.Half)
+    for xv, yv in ((-2.0, 0.25), (0.0, 0.25), (3.0, 0.25), (0.0, -7.0)):
+        got = sd.to_sympy(sd.heaviside(x, y)).subs({X: xv, Y: yv})
+        assert float(got) == np.heaviside(xv, yv) == sd.evaluate(sd.heaviside(x, y), {"x": xv, "y": yv})
+    e = sd.heaviside(x, y)
+    assert sd.from_sympy(sd.to_sympy(e), shapes={"x": x, "y": y}) is e
+    # fmax and fmin are Max and Min, equal where no value is NaN (real symbols never are)
+    assert sd.to_sympy(sd.fmax(x, y)) == sympy.Max(X, Y) and sd.to_sympy(sd.fmin(x, y)) == sympy.Min(X, Y)
+    for f, extremum in ((sd.fmax, sympy.Max), (sd.fmin, sympy.Min)):
+        e = f(x * y, sd.sin(x))
+        dx = sd.grad(e, x)
+        for xv, yv in ((0.5, 3.0), (2.0, -1.0), (-1.5, 0.25)):  # off the ties
+            at = {X: xv, Y: yv}
+            assert float(sd.to_sympy(e).subs(at)) == pytest.approx(sd.evaluate(e, {"x": xv, "y": yv}))
+            # (the gradient itself asks isnan, which does not convert)
+            want = sympy.diff(extremum(X * Y, sympy.sin(X)), X).subs(at)
+            assert float(want) == pytest.approx(sd.evaluate(dx, {"x": xv, "y": yv}))
+
+
+def test_copysign_converts_with_a_constant_sign_and_refuses_a_sign_of_variables():
+    x, y = sd.symbols("x y")
+    X = sympy.Symbol("x", real=True)
+    # the sign bit of a constant b is known: -0.0's is set, as NumPy reads it
+    signs = np.array([-1.0, -0.0, 0.0, 2.5])
+    e = sd.copysign(x, signs)
+    assert list(sd.to_sympy(e)) == [-sympy.Abs(X), -sympy.Abs(X), sympy.Abs(X), sympy.Abs(X)]
+    assert sd.to_sympy(sd.copysign(x, -sd.const(0.0))) == -sympy.Abs(X)  # computed, without variables
+    dx = sd.grad(sd.sum(e * x), x)
+    for xv in (-2.0, 0.0, 1.5):
+        np.testing.assert_array_equal(
+            [float(v.subs(X, xv)) for v in sd.to_sympy(e)], sd.evaluate(e, {"x": xv}))
+        want = sympy.diff(sum(s * X for s in sd.to_sympy(e)), X).subs(X, xv)
+        assert float(want) == pytest.approx(sd.evaluate(dx, {"x": xv}))
+        assert float(sd.to_sympy(dx).subs(X, xv)) == pytest.approx(float(want))
+    # a sign of variables: Abs(a)*sign(b) is 0 at b = 0, and SymPy has no -0.0
+    assert np.copysign(2.0, 0.0) == 2.0 and np.copysign(2.0, -0.0) == -2.0
+    for bad in (sd.copysign(x, y), sd.copysign(2.0, x), sd.copysign(x, y * 0.0)):
+        with pytest.raises(sd.UnsupportedError, match=r"^to_sympy: the op 'copysign' has no SymPy equivalent "
+                           r"for a sign taken from variables: .*SymPy has no signed zero \(NumPy's "
+                           r"copysign\(a, -0\.0\) is -\|a\|\), while Abs\(a\)\*sign\(b\) is 0 at b = 0; "
+                           r"copysign\(a, b\) with a constant b converts$"):
+            sd.to_sympy(bad)
 
 
 def test_infinities_keep_their_sign_both_ways():

@@ -13,7 +13,7 @@ import numpy as np
 from ..ir import Node, as_outputs, as_roots, format_shape, toposort
 from ..ops.base import TEXT_CONSTANTS, TEXT_LITERAL_NAMES, constant_call
 from ..ops.elementwise import Printed
-from ..printing import name_shared, refuse_text
+from ..printing import name_shared
 
 _INLINE_LIMIT = 80  # a shared sub-expression longer than this (in LaTeX source) gets a name
 _MAX_LENGTH = 300  # any sub-expression longer than this gets a name
@@ -464,7 +464,6 @@ def latex(outputs: Node | Iterable[Node], name_fn: Callable[[int], str] | None =
     >>> x, y = sd.symbols("x y"); sd.latex(sd.sigmoid(x) / y)
     '\\\\frac{\\\\sigma\\\\left(x\\\\right)}{y}'
     """
-    refuse_text(outputs, "latex")
     if name_fn is not None and not callable(name_fn):
         raise TypeError("latex: name_fn must be a function from a number k to the name of the k-th "
                         f"shared part, such as lambda k: f't_{{{{{{k}}}}}}'; got {type(name_fn).__name__}")

@@ -22,10 +22,11 @@ import sympy
 
 from ..backends.evaluate import evaluate
 from ..errors import DTypeError, UnsupportedError
-from ..ir import Node, check_shape, flatten_outputs, format_shape, toposort, unflatten_outputs
+from ..ir import (
+    Node, check_shape, flatten_outputs, format_shape, toposort, unflatten_outputs, with_article,
+)
 from ..ops import FUNCTIONS, as_node, index, stack, var
 from ..ops import elementwise as ew
-from ..printing import refuse_text
 
 MAX_ELEMENTS = 10_000
 """The largest tensor (in elements) ``to_sympy`` expands into SymPy scalars."""
@@ -254,6 +255,10 @@ _BINARY.update({
     "logaddexp2": lambda a, b: sympy.log(2**a + 2**b, 2),
     "mod": sympy.Mod,  # the sign of the divisor, as NumPy's mod
     "fmod": lambda a, b: sympy.sign(a) * sympy.Mod(sympy.Abs(a), sympy.Abs(b)),
+    # NaN-ignoring in NumPy; SymPy has no such form, and its real symbols are never NaN
+    "fmax": sympy.Max,
+    "fmin": sympy.Min,
+    "heaviside": sympy.Heaviside,  # the value at 0 given, as NumPy's
 })
 # -- rounding (SymPy has no function that rounds halves to even: rint and round do not convert)
 _UNARY.update({
@@ -304,6 +309,20 @@ def _unsigned_infinities(n: Node, out: Arr, varying: Container[Node]) -> Arr:
     else:
         return out
     return _map(lambda z, v, k: k if z else v, at, out, known)
+
+
+def _copysign(n: Node, a: Arr, b: Arr, varying: Container[Node]) -> Arr:
+    """``copysign(a, b)`` for a ``b`` without variables (not in ``varying``): ``Abs(a)`` or
+    ``-Abs(a)`` by the sign bit of b's value, which the evaluator gives (-0.0's is set)."""
+    source = n.inputs[1]
+    if source in varying:
+        raise UnsupportedError(
+            "to_sympy: the op 'copysign' has no SymPy equivalent for a sign taken from variables: "
+            "it takes the sign bit of b, and SymPy has no signed zero (NumPy's copysign(a, -0.0) "
+            "is -|a|), while Abs(a)*sign(b) is 0 at b = 0; copysign(a, b) with a constant b converts"
+        )
+    negative = np.broadcast_to(np.signbit(evaluate(source)), b.shape)
+    return _map(lambda u, neg: -sympy.Abs(u) if neg else sympy.Abs(u), a, negative)
 
 
 def _is_zero(v: Any) -> bool:
@@ -598,6 +617,8 @@ def _convert_values(n: Node, args: list[Arr], leaf: Callable[[Node], Arr],
         return _map(_UNARY[name], args[0])
     elif name in ("div", "floor_divide", "mod", "fmod"):
         return _division(n, *args, varying)
+    elif name == "copysign":
+        return _copysign(n, *args, varying)
     elif name in _BINARY:
         return _map(_BINARY[name], *args)
     elif name == "where":
@@ -825,7 +846,6 @@ def to_sympy(outputs: Node | Iterable[Node], real: bool = True) -> Any:
     >>> x, y = sd.symbols("x y"); sd.to_sympy(sd.sigmoid(x) * y)
     y/(1 + exp(-x))
     """
-    refuse_text(outputs, "to_sympy")
     if isinstance(outputs, sympy.Basic):
         raise TypeError(f"to_sympy: expects a symdiff expression, a list or a dict of them, got a "
                         f"SymPy {type(outputs).__name__}; sd.from_sympy reads SymPy")
@@ -944,9 +964,8 @@ _FUNCS.update({
     sympy.factorial: lambda a: FUNCTIONS["gamma"](a + 1),
     sympy.binomial: lambda n, k: FUNCTIONS["gamma"](n + 1) / (
         FUNCTIONS["gamma"](k + 1) * FUNCTIONS["gamma"](n - k + 1)),
-    # NumPy's heaviside: h0 at 0 (SymPy's default 1/2), nan at nan
-    sympy.Heaviside: lambda a, h0=0.5: ew.where(
-        FUNCTIONS["isnan"](a), a, ew.where(ew.greater(a, 0), 1.0, ew.where(ew.less(a, 0), 0.0, h0))),
+    # NumPy's heaviside is SymPy's: h0 at 0 (SymPy's default 1/2)
+    sympy.Heaviside: lambda a, h0=0.5: FUNCTIONS["heaviside"](a, h0),
 })
 # the reciprocal functions and their inverses, as SymPy defines them for real arguments
 _FUNCS.update({
@@ -1147,8 +1166,7 @@ def _truth_value(role: str, arg: Any, v: Any) -> None:
     if isinstance(v, (bool, np.bool_)) or (isinstance(v, Node) and v.dtype.kind == "b"):
         return
     if isinstance(v, Node):
-        article = "an" if v.dtype.name.startswith("i") else "a"
-        kind = f"{article} {v.dtype.name} {'variable' if v.op.name == 'var' else 'expression'}"
+        kind = f"{with_article(v.dtype.name)} {'variable' if v.op.name == 'var' else 'expression'}"
     else:
         kind = f"the number {v!r}"
     name = arg.name if isinstance(arg, sympy.Symbol) else "a"

@@ -118,12 +118,11 @@ def linspace(start: Any, stop: Any, num: Any = 50, endpoint: bool = True, retste
     """
     check_device("linspace", device)
     n: Dim = as_dim(num)
-    if isinstance(n, str):
-        check_shape((n,), "linspace: num")
-    else:
+    if not isinstance(n, str):
         n = _int_argument("linspace", "num", num)
         if n < 0:
             raise ValueError(f"linspace: num must be non-negative, got {n}")
+    check_shape((n,), "linspace: num")  # a name, or a count NumPy can index
     endpoint = bool(endpoint)
     if isinstance(n, int) and _is_constant_scalar(start) and _is_constant_scalar(stop):
         div = n - 1 if endpoint else n
