@@ -301,34 +301,69 @@ def _rows(y: sd.Node, x: sd.Node) -> list[sd.Node]:
 
 
 def test_batched_jacobians_equal_row_by_row_ones_for_every_op():
-    # every op of the table, first (Jacobian of the function) and second order (Jacobian of a
-    # gradient, whose graph holds the derivative ops): the batched rules, and the row-by-row
-    # fallback of ops without one, give what one reverse pass per row gives
+    # every op of the table and each of its floating-point arguments, first (Jacobian of the
+    # function) and second order (Jacobian of a gradient, whose graph holds the derivative ops):
+    # the batched rules, and the row-by-row fallback of ops without one, give what one reverse
+    # pass per row gives. The graphs are evaluated as reverse mode built them: simplify would
+    # reassociate the two differently (one_hot(arange) * v becomes diag(v), a constant row's
+    # zero is factored out of a product), and where a product overflows (two factors of
+    # gamma(150)), 0 * (a * b) is nan where (0 * a) * b is 0
     from op_table import SAMPLES
 
-    checked = 0
-    for k, sample in enumerate(SAMPLES):
+    checked = second = 0
+    for sample in SAMPLES:
         node, variables = sample.build()
-        xs = [variables[j] for j in sample.float_args()]
-        if not sample.grad or not xs or not node.type.is_float or node.dtype.kind == "c":
+        if not sample.grad or not node.type.is_float or node.dtype.kind == "c":
             continue
-        x = xs[0]
         size = node.type.static_size
-        if not size or size > 24 or x.type.static_size is None or x.type.static_size > 24:
+        if not size or size > 24:
             continue
         inputs = sample.inputs()
-        cases = [(node, x)]
-        if k % 3 == 0 and sample.order2:
-            cases.append((sd.grad(sd.sum(sd.sin(node) * node), x), x))
-        with np.errstate(all="ignore"):
-            for y, wrt in cases:
-                got = np.asarray(sd.evaluate(sd.jacobian(y, wrt), inputs)).reshape(y.type.static_size, -1)
-                want = np.stack([np.ravel(r) for r in sd.evaluate(_rows(y, wrt), inputs)])
-                np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12, equal_nan=True, err_msg=str(sample))
-                checked += 1
-    assert checked > 700
+        for j in sample.float_args():
+            x = variables[j]
+            if x.type.static_size is None or x.type.static_size > 24:
+                continue
+            cases = [(node, x)]
+            if sample.order2:
+                cases.append((sd.grad(sd.sum(sd.sin(node) * node), x), x))
+            with np.errstate(all="ignore"):
+                for y, wrt in cases:
+                    got = np.asarray(sd.evaluate(sd.jacobian(y, wrt), inputs, simplify=False))
+                    rows = sd.evaluate(_rows(y, wrt), inputs, simplify=False)
+                    want = np.stack([np.ravel(r) for r in rows])
+                    assert got.shape == (*y.shape, *wrt.shape) and got.dtype == rows[0].dtype, sample
+                    np.testing.assert_allclose(got.reshape(len(want), -1), want, rtol=1e-12,
+                                               atol=1e-14, equal_nan=True, err_msg=str(sample))
+                    checked += 1
+                    second += y is not node
+    assert checked > 2000 and second > 1000
     empty = sd.var("e", shape=(0, 2))
     assert sd.evaluate(sd.jacobian(sd.sin(empty), empty), {"e": np.zeros((0, 2))}).shape == (0, 2, 0, 2)
+
+
+def test_a_hessian_is_zero_off_its_diagonal_where_products_of_its_terms_overflow():
+    # gamma(150) is 3.8e260, so a product of two of its factors overflows: each row's cotangent
+    # is zero off the diagonal and is multiplied in first, so the Hessian is exactly 0 there:
+    # batched (evaluated as built, simplified to a diag, compiled) or one row at a time
+    x = sd.var("x", (6,))
+    xv = np.array([-2.5, -0.3, 0.01, 1.0, 2.0, 150.0])
+    f = sd.sum(sd.sin(sd.gamma(x)) * sd.gamma(x))
+    H = sd.hessian(f, x)
+    g = sd.grad(f, x)
+    off = ~np.eye(6, dtype=bool)
+    with np.errstate(all="ignore"):
+        values = [sd.evaluate(H, {"x": xv}, simplify=s) for s in (False, True)]
+        values.append(sd.compile(H, inputs=[x])(xv))
+        rows = np.stack(sd.evaluate(_rows(g, x), {"x": xv}, simplify=False))
+    for h in [*values, rows]:
+        np.testing.assert_array_equal(h[off], 0.0)
+        assert h[5, 5] == -np.inf
+    # the finite part of the diagonal against central differences of the gradient
+    with np.errstate(over="ignore"):
+        fd = _central_jacobian(lambda v: sd.evaluate(g, {"x": np.append(v, 150.0)})[:5], xv[:5],
+                               h=1e-8)
+    for h in values:
+        np.testing.assert_allclose(np.diag(h)[:5], np.diag(fd), rtol=1e-6)
 
 
 def test_jacobian_of_a_complex_output_by_a_real_variable_keeps_its_imaginary_part():
