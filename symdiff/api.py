@@ -144,15 +144,15 @@ def _codegen_options(caller: str, inputs: Any, name: Any, names: Any, simplify: 
     return list(inputs), names
 
 
-def _codegen_inputs(outputs: Any, inputs: Sequence[Node | str] | Node | str | None
-                    ) -> Sequence[Node | str] | Node | str | None:
+def _codegen_inputs(outputs: Any, inputs: Sequence[Node | str] | Node | str | None,
+                    caller: str) -> Sequence[Node | str] | Node | str | None:
     """The generated function's inputs: by default the variables of the outputs as written,
     and names looked up among them, so that simplification removing a variable (x ** 0,
     one_hot(l, 3) * 0.0, whose size n only l gives) changes no signature."""
     try:
-        present = _variables(as_roots(outputs, "codegen"))
-    except (TypeError, ValueError):
-        return inputs  # not outputs: generate names what is wrong
+        present = _variables(as_roots(outputs, caller))  # not outputs: a TypeError naming caller
+    except ValueError:
+        return inputs  # generate names what is wrong
     if inputs is None:
         return present
     if isinstance(inputs, (Node, str)):
@@ -161,7 +161,8 @@ def _codegen_inputs(outputs: Any, inputs: Sequence[Node | str] | Node | str | No
     return [by_name.get(v, v) if isinstance(v, str) else v for v in inputs]
 
 
-def _for_codegen(outputs: Any, simplify: bool) -> tuple[Any, Callable[[Node], Node | None]]:
+def _for_codegen(outputs: Any, simplify: bool, caller: str
+                 ) -> tuple[Any, Callable[[Node], Node | None]]:
     """The outputs to generate code for, and the provenance that names gradient temporaries
     ``d<name>``: reverse mode's, carried through simplification (a rewritten cotangent keeps
     naming itself after the rewritten form of its primal, unless it became a value the
@@ -172,7 +173,7 @@ def _for_codegen(outputs: Any, simplify: bool) -> tuple[Any, Callable[[Node], No
     result = _simplified(outputs, mapping)
     if not mapping:  # not simplified (outputs that are not nodes: generate names the culprit)
         return result, cotangent_of
-    roots = as_roots(outputs, "codegen")
+    roots = as_roots(outputs, caller)
     carried: dict[Node, Node] = {}
     plain: set[Node] = set()
     for old in toposort(roots):
@@ -214,8 +215,8 @@ def codegen(
     """
     inputs, names = _codegen_options("codegen", inputs, name, names, simplify)
     outputs = as_outputs(outputs)
-    inputs = _codegen_inputs(outputs, inputs)
-    outputs, provenance = _for_codegen(outputs, bool(simplify))
+    inputs = _codegen_inputs(outputs, inputs, "codegen")
+    outputs, provenance = _for_codegen(outputs, bool(simplify), "codegen")
     return generate(outputs, inputs, name, names, provenance).source
 
 
@@ -425,8 +426,8 @@ def compile(  # noqa: A001 - the natural name; builtins.compile is used explicit
     """
     inputs, names = _codegen_options("compile", inputs, name, names, simplify)
     outputs = as_outputs(outputs)
-    inputs = _codegen_inputs(outputs, inputs)
-    outputs, provenance = _for_codegen(outputs, bool(simplify))
+    inputs = _codegen_inputs(outputs, inputs, "compile")
+    outputs, provenance = _for_codegen(outputs, bool(simplify), "compile")
     return CompiledFunction(generate(outputs, inputs, name, names, provenance))
 
 

@@ -491,7 +491,7 @@ def test_nested_outputs_that_are_not_expressions_are_named_where_they_sit():
     x = sd.var("x")
     with pytest.raises(TypeError, match=r"count_nodes: item 1\[0\] is a str, not an expression"):
         sd.count_nodes([x, ["x"]])
-    with pytest.raises(TypeError, match=r"codegen: item 'g'\[1\] is a NoneType, not an expression"):
+    with pytest.raises(TypeError, match=r"compile: item 'g'\[1\] is a NoneType, not an expression"):
         sd.compile({"f": x, "g": [x, None]})
     loop: list = [x]
     loop.append(loop)
