@@ -94,17 +94,26 @@ def check_shape(shape: Any, what: str = "shape") -> Shape:
             out.append(d)
         else:
             raise ShapeError(f"{what} {items!r}: {d!r} is neither an int nor a dimension name")
-    # NumPy multiplies the sizes other than 0 (a zero-size array of them is refused too)
+    shape = tuple(out)
+    beyond = too_many_elements(shape)
+    if beyond is not None:
+        raise ShapeError(f"{what} {items!r}: {beyond}")
+    return shape
+
+
+def too_many_elements(shape: Shape) -> str | None:
+    """Why NumPy could not hold an array of ``shape`` (its element count, said for an error
+    message), or None when it can. NumPy multiplies the static sizes other than 0 and refuses
+    a product beyond ``MAX_SIZE`` even for a zero-size array, so a named dimension (which may
+    be 0 at run time) is refused in the same way."""
     size = 1
-    for d in out:
-        if isinstance(d, int) and d:
+    for d in shape:
+        if d and not isinstance(d, str):
             size *= d
-    if size > MAX_SIZE:
-        count = (f"{size} elements" if 0 not in out
-                 else f"sizes other than 0 that multiply to {size}")
-        raise ShapeError(f"{what} {items!r}: {count}, more than NumPy can index in one array "
-                         f"(at most {MAX_SIZE})")
-    return tuple(out)
+    if size <= MAX_SIZE:
+        return None
+    count = f"{size} elements" if 0 not in shape else f"sizes other than 0 that multiply to {size}"
+    return f"{count}, more than NumPy can index in one array (at most {MAX_SIZE})"
 
 
 _TYPES_MAX = 4096
@@ -303,17 +312,30 @@ _INFERRED_MAX = 4096
 _inferred: dict[tuple[Any, ...], Type] = {}
 
 
+def _holdable(typ: Type, op: Op, types: Sequence[Type]) -> Type:
+    """``typ``, the type ``op`` gives its inputs' ``types``, when NumPy can hold an array of it;
+    else a ShapeError naming the op and the shapes. Every node's type passes here once (a type
+    rule's result is remembered), so no op, however its shape arises (broadcasting, an outer
+    product, a size of an identity), builds a node its evaluation could never make."""
+    beyond = too_many_elements(typ.shape)
+    if beyond is None:
+        return typ
+    given = "".join(f"{' and' if k else ' of'} {format_shape(t.shape)}" for k, t in enumerate(types))
+    raise ShapeError(f"{op.name}: the result{given} has shape {format_shape(typ.shape)}: {beyond}")
+
+
 def _infer(op: Op, inputs: tuple[Node, ...]) -> Type:
     """``op.infer`` on the inputs' types, remembered: a type rule is a pure function of the op
     and the input types, and a graph applies the same few ops to the same few types over and
     over. Bounded like the Type table; leaves (whose rule is trivial) are not remembered."""
     if not inputs:
-        return op.infer()
+        typ = op.infer()
+        return _holdable(typ, op, ()) if typ.shape else typ  # most leaves are scalar constants
     types = [i.type for i in inputs]
     key = (op, *types)
     typ = _inferred.get(key)
     if typ is None:
-        typ = op.infer(*types)  # a type error raises here and nothing is stored
+        typ = _holdable(op.infer(*types), op, types)  # a type error raises here, nothing stored
         if len(_inferred) >= _INFERRED_MAX:
             _inferred.clear()
         _inferred[key] = typ

@@ -340,6 +340,42 @@ def test_a_static_shape_numpy_cannot_index_is_refused_naming_the_function():
     assert sd.var("x", ("n", 2**62)).shape == ("n", 2**62) and sd.zeros((0, 2**40)).shape == (0, 2**40)
 
 
+def test_a_shape_numpy_cannot_index_is_refused_however_an_op_arrives_at_it():
+    # shapes no user gave whole, which never met check_shape: they built, and
+    # sd.arange(2**70) said "unsupported dtype object"
+    big, n = np.iinfo(np.intp).max, 2**40
+    square = rf"\({n}, {n}\): {n * n} elements, more than NumPy can index in one array \(at most {big}\)$"
+    a, b = sd.var("a", (n, 1)), sd.var("b", (1, n))
+    u, w = sd.var("u", (n,)), sd.var("w", (n,))
+    for build, message in [
+        (lambda: a + b, rf"^add: the result of \({n}, 1\) and \(1, {n}\) has shape {square}"),
+        (lambda: sd.maximum(a, b * 2.0), rf"^maximum: the result of \({n}, 1\) and \(1, {n}\) has shape "),
+        (lambda: sd.outer(u, w), rf"^einsum: the result of \({n},\) and \({n},\) has shape {square}"),
+        (lambda: sd.eye(n), rf"^eye: N and M {square}"),
+        (lambda: sd.identity(n), rf"^identity: N and M {square}"),
+        (lambda: sd.eye(n, n, k=1), rf"^eye: N and M {square}"),
+        (lambda: sd.linspace(np.zeros(n // 2**20), 1.0, 2**50),
+         rf"^linspace: num and the bounds' shape \({2**50}, {2**20}\): {2**70} elements"),
+        (lambda: sd.linspace(sd.var("s", (2**20,)), 1.0, 2**50), r"^linspace: num and the bounds' shape"),
+        # beside a named dimension (it may be 0 when run) NumPy refuses an empty array too
+        (lambda: sd.var("p", ("m", n, 1)) * sd.var("q", (1, n)),
+         rf"^mul: the result of \('?m'?, {n}, 1\) and \(1, {n}\) has shape \('?m'?, {n}, {n}\)"),
+        (lambda: sd.arange(2**70), rf"^arange\(start=0, stop={2**70}, step=1\): the range would have "
+                                   rf"about 1.18e\+21 elements, more than the largest array NumPy allows \({big}\)$"),
+        (lambda: sd.arange(-(2**70), 2**70, 2), r"^arange\(start=-1180591620717411303424, stop=1180591620717411303424"),
+        (lambda: sd.arange(10**400), r"the range would have more than 1e308 elements"),
+    ]:
+        with pytest.raises(sd.ShapeError, match=message):
+            build()
+    with pytest.raises(ValueError, match="Maximum allowed size exceeded"):
+        np.arange(2**70)  # NumPy's own refusal: a size, not a dtype
+    # nothing half-built, and at the limit, or one size alone, every one of these still builds
+    assert (u + w).shape == (n,) and sd.eye(n, 1).shape == (n, 1) and sd.outer(u, np.ones(2)).shape == (n, 2)
+    assert (sd.var("c", (big, 1)) * sd.var("d", (1, 1))).shape == (big, 1)
+    assert sd.linspace(np.zeros(2), 1.0, 2**61).shape == (2**61, 2)
+    assert sd.arange(2**62, 2**62 + 3).shape == (3,)
+
+
 @pytest.mark.parametrize(
     "fn", ["simplify", "to_text", "latex", "to_sympy", "count_nodes", "to_dot", "to_networkx", "draw",
            "evaluate", "codegen"])

@@ -218,9 +218,51 @@ def test_heaviside_fmax_and_fmin_become_sympys_functions():
         for xv, yv in ((0.5, 3.0), (2.0, -1.0), (-1.5, 0.25)):  # off the ties
             at = {X: xv, Y: yv}
             assert float(sd.to_sympy(e).subs(at)) == pytest.approx(sd.evaluate(e, {"x": xv, "y": yv}))
-            # (the gradient itself asks isnan, which does not convert)
             want = sympy.diff(extremum(X * Y, sympy.sin(X)), X).subs(at)
             assert float(want) == pytest.approx(sd.evaluate(dx, {"x": xv, "y": yv}))
+            # the gradient asks isnan of an operand, which a real symbol never is
+            assert float(sd.to_sympy(dx).subs(at)) == pytest.approx(float(want))
+
+
+def test_isnan_isinf_isfinite_convert_where_sympys_assumptions_decide_them():
+    # they were refused, and with them the gradients of fmax and fmin
+    x, y = sd.symbols("x y")
+    i = sd.var("i", dtype="int64")
+    X, Y = sympy.symbols("x y", real=True)
+    I = sympy.Symbol("i", integer=True)
+    for f in (sd.fmax, sd.fmin):
+        for wrt in (x, y):
+            d = sd.grad(f(x, y), wrt)
+            ds = sd.to_sympy(d)
+            for xv, yv in ((0.5, 3.0), (2.0, -1.0), (-1.5, -1.5)):
+                assert float(ds.subs({X: xv, Y: yv})) == sd.evaluate(d, {"x": xv, "y": yv})
+    choice = sd.where(x > y, np.inf, sd.where(x > 0, np.nan, y))
+    exprs = [sd.isnan(x), sd.isinf(x * y + 1), sd.isfinite(sd.sin(x) - y), sd.isnan(i), sd.isinf(i * 2),
+             sd.isfinite(i), sd.isnan(x + np.nan), sd.isinf(x * 0 - np.inf), sd.isfinite(-np.inf + x),
+             sd.isnan(choice), sd.isinf(choice), sd.isfinite(choice), sd.isnan(sd.where(x > 0.5, np.nan, x)),
+             sd.where(sd.isinf(sd.where(x > 0, -np.inf, x)), 1.0, x), sd.isnan(x) * 2.0 + x]
+    converted = sd.to_sympy(exprs)
+    assert converted[0] == sympy.false and converted[5] == sympy.true
+    for xv, yv, iv in ((-1.0, 0.3, 2), (0.25, 0.3, -7), (1.0, 0.3, 0), (2.0, 5.0, 1)):
+        want = sd.evaluate(exprs, {"x": xv, "y": yv, "i": iv})
+        for e, got, w in zip(exprs, converted, want):
+            value = sympy.sympify(got).subs({X: xv, Y: yv, I: iv})
+            assert (bool(value) if e.dtype == bool else float(value)) == w, (e, got, xv, yv)
+    # where SymPy cannot know, or NumPy's floats may give nan or inf where SymPy's are finite
+    z = sd.var("z", dtype="complex128")
+    for e, kwargs, message in [
+        (sd.isnan(x), {"real": False}, r"the op 'isnan' has no SymPy equivalent for x: SymPy cannot tell "
+                                       r"whether it is real \(and so finite\)"),
+        (sd.grad(sd.fmax(x, y), x), {"real": False}, r"'isnan' has no SymPy equivalent for y:"),
+        (sd.isinf(z), {}, r"'isinf' has no SymPy equivalent for a complex operand: SymPy takes complex "
+                          r"symbols as finite"),
+        (sd.isnan(sd.sqrt(x)), {}, r"'isnan' has no SymPy equivalent for sqrt\(x\)"),
+        (sd.isfinite(x / y), {}, r"'isfinite' has no SymPy equivalent for x/y"),
+        (sd.isinf(sd.where(x > 0, sd.log(x), 1.0)), {}, r"'isinf' has no SymPy equivalent for log\(x\)"),
+    ]:
+        with pytest.raises(sd.UnsupportedError, match=message):
+            sd.to_sympy(e, **kwargs)
+    assert np.isnan(sd.evaluate(sd.sqrt(x), {"x": -1.0}))  # what sqrt(x) would have hidden
 
 
 def test_copysign_converts_with_a_constant_sign_and_refuses_a_sign_of_variables():

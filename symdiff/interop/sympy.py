@@ -325,6 +325,62 @@ def _copysign(n: Node, a: Arr, b: Arr, varying: Container[Node]) -> Arr:
     return _map(lambda u, neg: -sympy.Abs(u) if neg else sympy.Abs(u), a, negative)
 
 
+# what isnan, isinf and isfinite say of a NaN, an infinity and a finite real number
+_FLOAT_TESTS: dict[str, tuple[bool, bool, bool]] = {
+    "isnan": (True, False, False),
+    "isinf": (False, True, False),
+    "isfinite": (False, False, True),
+}
+
+
+def _float_test(n: Node, a: Arr) -> Arr:
+    """``isnan``, ``isinf`` or ``isfinite`` of ``a`` (the values of ``n``'s operand) as SymPy's
+    true or false, where SymPy's assumptions make the answer certain: an integer or boolean
+    operand is never NaN or infinite, nor is a float value SymPy knows to be real (it takes
+    real as finite: a variable of ``to_sympy``'s default ``real=True`` and arithmetic on them
+    that stays real); ``nan``, ``oo`` and ``-oo`` are what they are. Anything else is refused:
+    a complex operand (SymPy takes complex symbols as finite, NumPy's complex values need not
+    be), and a float value whose reality SymPy does not know (``sqrt(x)``, which NumPy makes
+    nan for x < 0, ``log(x)``, ``x / y``, every variable of ``real=False``). Of a choice
+    (``where``, a ``Piecewise``) each value it may take is tested."""
+    name, operand = n.op.name, n.inputs[0]
+    nan, infinite, finite = _FLOAT_TESTS[name]
+    if operand.dtype.kind in "iub":
+        return _map(lambda v: sympy.sympify(finite), a)
+    if operand.dtype.kind == "c":
+        raise UnsupportedError(
+            f"to_sympy: the op {name!r} has no SymPy equivalent for a complex operand: SymPy takes "
+            "complex symbols as finite, while NumPy's complex values may be nan or inf"
+        )
+
+    def test(v: Any) -> Any:
+        v = sympy.piecewise_fold(v) if isinstance(v, sympy.Piecewise) else v
+        if not isinstance(v, sympy.Piecewise):
+            return known(v)
+        # a choice (where): the test of each value it may take, as a truth value (ITE, not a
+        # Piecewise of booleans, which arithmetic and where would read as a number); past the
+        # last condition a Piecewise is undefined, SymPy's nan
+        out = known(sympy.nan)
+        for e, c in reversed(v.args):
+            out = sympy.ITE(c, known(e), out)
+        return out
+
+    def known(v: Any) -> Any:
+        if v is sympy.nan:
+            return sympy.sympify(nan)
+        if v is sympy.oo or v is sympy.S.NegativeInfinity:
+            return sympy.sympify(infinite)
+        if getattr(v, "is_real", None):  # SymPy's real is finite
+            return sympy.sympify(finite)
+        raise UnsupportedError(
+            f"to_sympy: the op {name!r} has no SymPy equivalent for {v}: SymPy cannot tell whether "
+            "it is real (and so finite); it can for real variables (real=True, the default) and "
+            "arithmetic on them that stays real, not where NumPy's floats may give nan or inf "
+            "(sqrt(x) at x < 0, x / y at y = 0)"
+        )
+    return _map(test, a)
+
+
 def _is_zero(v: Any) -> bool:
     return bool(sympy.sympify(v).is_zero)
 
@@ -619,6 +675,8 @@ def _convert_values(n: Node, args: list[Arr], leaf: Callable[[Node], Arr],
         return _division(n, *args, varying)
     elif name == "copysign":
         return _copysign(n, *args, varying)
+    elif name in _FLOAT_TESTS:
+        return _float_test(n, args[0])
     elif name in _BINARY:
         return _map(_BINARY[name], *args)
     elif name == "where":

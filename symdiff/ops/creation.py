@@ -44,6 +44,7 @@ def _eye(op_name: str, n: Any, m: Any, k: Any, dtype: Any, order: str) -> Node:
         raise ValueError(f"{op_name}: order must be 'C' or 'F', got {order!r}")
     (rows,) = check_shape((n,), f"{op_name}: N")
     (cols,) = (rows,) if m is None else check_shape((m,), f"{op_name}: M")
+    check_shape((rows, cols), f"{op_name}: N and M")  # each alone may fit where N * M does not
     offset = _int_argument(op_name, "k", k)
     dt = numeric_dtype(float if dtype is None else dtype, op_name)
     positions = arange(rows)
@@ -139,7 +140,9 @@ def linspace(start: Any, stop: Any, num: Any = 50, endpoint: bool = True, retste
     a, b = (astype(v, np.result_type(v.dtype, 1.0)) for v in as_nodes(start, stop))
     work = np.result_type(a.dtype, b.dtype)
     out = numeric_dtype(work if dtype is None else dtype, "linspace")
-    ndim = len(broadcast_shapes("linspace", a.shape, b.shape))
+    bounds = broadcast_shapes("linspace", a.shape, b.shape)
+    check_shape((n, *bounds), "linspace: num and the bounds' shape")  # before any node of it
+    ndim = len(bounds)
     along = (n,) + (1,) * ndim  # the values run along a new first axis, moved to `axis` after
     k = reshape(arange(n, dtype=np.finfo(work).dtype), along)
     # NumPy's arithmetic, so the values are NumPy's (until simplify reassociates it): start +

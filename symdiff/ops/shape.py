@@ -13,7 +13,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import DTypeError, OutOfBoundsError, ShapeError
-from ..ir import Dim, Node, Op, Shape, Type, as_dim, check_shape, format_shape, shape_text
+from ..ir import (
+    MAX_SIZE, Dim, Node, Op, Shape, Type, as_dim, check_shape, format_shape, shape_text,
+)
 from .base import (
     Const, _holds_node, as_node, broadcast_shapes, check_casting, check_device, check_order, const,
     Var, helper, index_int, no_out, normalize_axis, numeric_dtype,
@@ -868,6 +870,10 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -> No
             )
         dt = numeric_dtype(dtype, "arange") if dtype is not None else np.dtype(np.int64)
     else:
+        if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in (start, stop, step)):
+            # before the dtype, which is NumPy's object for ints past int64 and uint64: a range
+            # of 2**70 elements is one too long, not one of an unsupported dtype
+            _check_arange_length(int(start), int(stop), int(step))
         # NumPy's dtype for the bounds (at least int64: float32 bounds give float64), found
         # without building the range itself
         dt = numeric_dtype(dtype, "arange") if dtype is not None else np.result_type(
@@ -897,9 +903,13 @@ def _check_arange_length(start: Any, stop: Any, step: Any) -> None:
                    if isinstance(v, float) and not math.isfinite(v))
         raise ValueError(f"{call}: cannot compute the length, {bad} gives a length that is not "
                          "a number")
-    n = span / step
-    if math.isinf(n) or math.ceil(n) > np.iinfo(np.intp).max:
+    try:
+        n = span / step
+    except OverflowError:  # ints whose quotient no float holds (10**400): long, or empty
+        n = None if (span > 0) == (step > 0) else 0.0
+    if n is None or math.isinf(n) or math.ceil(n) > MAX_SIZE:
         # NumPy refuses an infinite length also when its sign would make the range empty
-        size = "infinitely many" if math.isinf(n) else f"about {n:.3g}"
-        raise ValueError(f"{call}: the range would have {size} elements, more than the largest "
-                         f"array NumPy allows ({np.iinfo(np.intp).max})")
+        size = ("more than 1e308" if n is None else "infinitely many" if math.isinf(n)
+                else f"about {n:.3g}")
+        raise ShapeError(f"{call}: the range would have {size} elements, more than the largest "
+                         f"array NumPy allows ({MAX_SIZE})")
