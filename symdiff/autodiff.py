@@ -867,15 +867,15 @@ def jvp(y: Node | Sequence[Node], wrt: Wrt, tangent: Any) -> Node | list[Node]:
 def _jvp_by_transpose(y: Node, xs: Sequence[Node], ts: Sequence[Node]) -> Node:
     """The jvp of ``y`` from reverse mode: a vjp is linear in its cotangent, so differentiating
     it in the cotangent gives the jvp, with no trace of the cotangent left. Every op with a
-    ``vjp`` has a jvp this way (Taylor mode uses it for ops without a rule of their own)."""
+    ``vjp`` has a jvp this way (Taylor mode uses it for ops without a rule of their own).
+
+    The vjp's results are pulled back to the cotangent with the tangents as their own
+    cotangents (the transpose of the linear map seed -> vjp applied to the tangents). That is
+    the derivative of sum(<vjp_i, t_i>) in the seed, without its products by ones: the
+    gradient of each sum is ones, times the tangent, at every node the tangent reaches."""
     seed = Node(_Seed(0, Type(y.dtype, y.shape)), ())
     pulled = _vjp([y], xs, [seed])
-    inner: Node | None = None
-    for gx, t in zip(pulled, ts):
-        term = reduce_sum(gx * t)
-        inner = term if inner is None else inner + term
-    assert inner is not None
-    (out,) = _vjp([inner], [seed], [const(np.ones((), inner.dtype))])
+    (out,) = _vjp(pulled, [seed], list(ts))
     (out,) = substitute([out], {seed: zeros(seed.shape, seed.dtype)})
     return cotangent_as(out, y.dtype)
 
