@@ -865,14 +865,12 @@ def jvp(y: Node | Sequence[Node], wrt: Wrt, tangent: Any) -> Node | list[Node]:
 
 
 def _jvp_by_transpose(y: Node, xs: Sequence[Node], ts: Sequence[Node]) -> Node:
-    """The jvp of ``y`` from reverse mode: a vjp is linear in its cotangent, so differentiating
-    it in the cotangent gives the jvp, with no trace of the cotangent left. Every op with a
-    ``vjp`` has a jvp this way (Taylor mode uses it for ops without a rule of their own).
-
-    The vjp's results are pulled back to the cotangent with the tangents as their own
-    cotangents (the transpose of the linear map seed -> vjp applied to the tangents). That is
-    the derivative of sum(<vjp_i, t_i>) in the seed, without its products by ones: the
-    gradient of each sum is ones, times the tangent, at every node the tangent reaches."""
+    """The jvp of ``y`` from reverse mode: a vjp is linear in its cotangent, so its transpose
+    (reverse mode through the vjp, the tangents as the cotangents of its results) is the jvp,
+    with no trace of the cotangent left. Every op with a ``vjp`` has a jvp this way (Taylor
+    mode uses it for ops without a rule of their own). It is the derivative of
+    sum(<vjp_i, t_i>) in the cotangent without that sum's products by ones (``1.0 * t``, or
+    broadcast ones), which every node filling in a template would carry."""
     seed = Node(_Seed(0, Type(y.dtype, y.shape)), ())
     pulled = _vjp([y], xs, [seed])
     (out,) = _vjp(pulled, [seed], list(ts))

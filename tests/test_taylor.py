@@ -19,7 +19,7 @@ rng = np.random.default_rng(7)
 
 def _nested_jvp(node: sd.Node, wrt: list[sd.Node], us: list[sd.Node], order: int) -> list[sd.Node]:
     """d^k/dt^k node(wrt + t*us) for k = 0..order, by reverse mode k times (each jvp the
-    derivative of a vjp in its cotangent): independent of Taylor mode."""
+    transpose of a vjp): independent of Taylor mode."""
     out = [node]
     for _ in range(order):
         y = out[-1]
