@@ -865,17 +865,15 @@ def jvp(y: Node | Sequence[Node], wrt: Wrt, tangent: Any) -> Node | list[Node]:
 
 
 def _jvp_by_transpose(y: Node, xs: Sequence[Node], ts: Sequence[Node]) -> Node:
-    """The jvp of ``y`` from reverse mode: a vjp is linear in its cotangent, so differentiating
-    it in the cotangent gives the jvp, with no trace of the cotangent left. Every op with a
-    ``vjp`` has a jvp this way (Taylor mode uses it for ops without a rule of their own)."""
+    """The jvp of ``y`` from reverse mode: a vjp is linear in its cotangent, so its transpose
+    (reverse mode through the vjp, the tangents as the cotangents of its results) is the jvp,
+    with no trace of the cotangent left. Every op with a ``vjp`` has a jvp this way (Taylor
+    mode uses it for ops without a rule of their own). It is the derivative of
+    sum(<vjp_i, t_i>) in the cotangent without that sum's products by ones (``1.0 * t``, or
+    broadcast ones), which every node filling in a template would carry."""
     seed = Node(_Seed(0, Type(y.dtype, y.shape)), ())
     pulled = _vjp([y], xs, [seed])
-    inner: Node | None = None
-    for gx, t in zip(pulled, ts):
-        term = reduce_sum(gx * t)
-        inner = term if inner is None else inner + term
-    assert inner is not None
-    (out,) = _vjp([inner], [seed], [const(np.ones((), inner.dtype))])
+    (out,) = _vjp(pulled, [seed], list(ts))
     (out,) = substitute([out], {seed: zeros(seed.shape, seed.dtype)})
     return cotangent_as(out, y.dtype)
 

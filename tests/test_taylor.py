@@ -11,6 +11,7 @@ import sympy
 
 import symdiff as sd
 from symdiff.autodiff import _jvp_by_transpose
+from symdiff.ops.base import const_value
 from op_table import SAMPLES, Sample, idfn
 
 rng = np.random.default_rng(7)
@@ -18,7 +19,7 @@ rng = np.random.default_rng(7)
 
 def _nested_jvp(node: sd.Node, wrt: list[sd.Node], us: list[sd.Node], order: int) -> list[sd.Node]:
     """d^k/dt^k node(wrt + t*us) for k = 0..order, by reverse mode k times (each jvp the
-    derivative of a vjp in its cotangent): independent of Taylor mode."""
+    transpose of a vjp): independent of Taylor mode."""
     out = [node]
     for _ in range(order):
         y = out[-1]
@@ -343,12 +344,8 @@ def test_an_op_without_a_rule_is_transposed_once_per_op_types_and_moving_inputs(
     assert got[2] == pytest.approx(float(sd.evaluate(d3_nested, {"w": at}, simplify=False)), rel=1e-9)
 
 
-def test_kept_templates_give_the_nodes_a_transpose_per_node_gives(monkeypatch):
-    """Every op of the table, its jvp and Taylor coefficients: with no template kept (one
-    transpose per node, as without the table), the same nodes as from a table that all the
-    other ops' templates went through first (a key too coarse would hand one op another's)."""
-    from symdiff import autodiff
-
+def _table_cases() -> list[tuple[sd.Node, list[sd.Node], list[sd.Node]]]:
+    """(output, its float variables, a tangent of each) for every differentiable sample."""
     cases = []
     for sample in SAMPLES:
         if sample.grad and sample.float_args() and sample.order2:
@@ -356,6 +353,16 @@ def test_kept_templates_give_the_nodes_a_transpose_per_node_gives(monkeypatch):
             ks = sample.float_args()
             us = [sd.const(np.full(sample.args[k].shape, 0.5)) for k in ks]
             cases.append((node, [vs[k] for k in ks], us))
+    return cases
+
+
+def test_kept_templates_give_the_nodes_a_transpose_per_node_gives(monkeypatch):
+    """Every op of the table, its jvp and Taylor coefficients: with no template kept (one
+    transpose per node, as without the table), the same nodes as from a table that all the
+    other ops' templates went through first (a key too coarse would hand one op another's)."""
+    from symdiff import autodiff
+
+    cases = _table_cases()
 
     def build(node, wrt, us):
         return [sd.jvp(node, wrt, us), *sd.taylor(node, wrt, 2, direction=us)]
@@ -371,6 +378,59 @@ def test_kept_templates_give_the_nodes_a_transpose_per_node_gives(monkeypatch):
     for case, want in zip(cases, fresh):
         got = build(*case)
         assert all(a is b for a, b in zip(got, want)), case[0]
+
+
+def _is_ones(n: sd.Node) -> bool:
+    """A constant of ones, or ones reshaped or broadcast."""
+    while n.inputs and n.op.name in ("broadcast_to", "reshape"):
+        (n,) = n.inputs
+    return not n.inputs and n.op.name == "const" and bool(np.all(const_value(n) == 1))
+
+
+def test_templates_hold_no_products_by_ones(monkeypatch):
+    """The template of every op of the table is the transpose applied to the tangents, not the
+    derivative of sum(<vjp, tangent>) in the cotangent, whose gradient put a product by ones
+    (1.0 * t, or broadcast ones for arrays) into all but a few of them: every node filling a
+    template in would carry one."""
+    from symdiff import autodiff
+
+    monkeypatch.setattr(autodiff, "_templates", {})
+    monkeypatch.setattr(autodiff, "_TEMPLATES_MAX", 100_000)
+    for node, wrt, us in _table_cases():
+        sd.jvp(node, wrt, us)
+    assert len(autodiff._templates) > 400
+    for key, template in autodiff._templates.items():
+        products = [n for n in template.order if n.op.name == "mul" and any(map(_is_ones, n.inputs))]
+        assert not products, (key[0].name, template.jvp)
+
+
+@pytest.mark.parametrize("f, per_level", [
+    (sd.relu, 2), (sd.abs, 2), (sd.softplus, 2), (lambda u: sd.maximum(u, 0.25 * u), 5), (sd.sin, 2),
+], ids=["relu", "abs", "softplus", "maximum", "sin"])
+def test_forward_mode_through_a_template_adds_as_few_nodes_per_level_as_a_rule(f, per_level):
+    """Per level of z = f(f(...f(w))) + 0.5: relu, abs and softplus (templates) add as many
+    nodes to the jvp as sin (a rule of its own), the test and the product or where (they added
+    3, maximum 7, with the products by ones); sd.grad keeps a sweep no larger. The jvp is still
+    reverse mode's gradient."""
+    w = sd.var("w")
+
+    def sizes(depth: int) -> tuple[int, int]:
+        z = w
+        for _ in range(depth):
+            z = f(z) + 0.5
+        base = sd.count_nodes(z)
+        return (sd.count_nodes([z, sd.jvp(z, w, 1.0)]) - base,
+                sd.count_nodes([z, sd.grad(z, w)]) - base)
+
+    (j1, g1), (j2, g2) = sizes(20), sizes(40)
+    assert (j2 - j1) / 20 == per_level
+    assert (g2 - g1) / 20 <= per_level
+    z = w
+    for _ in range(30):
+        z = f(z) + 0.5
+    at = {w: 0.3}
+    got, want = sd.evaluate([sd.jvp(z, w, 1.0), sd.grad(z, w, mode="reverse")], at, simplify=False)
+    assert got == pytest.approx(want, rel=1e-13) and got != 0
 
 
 def test_a_template_holding_a_big_constant_is_not_kept(monkeypatch):
