@@ -14,7 +14,7 @@ import numpy as np
 
 from ..api import _worth_simplifying, evaluate, grad, jvp, simplify
 from ..autodiff import _resolve, backward_edges, node_gradients, pullback
-from ..ir import Node, format_shape, toposort
+from ..ir import Node, as_roots, format_shape, kind_of, toposort
 from ..ops import DimSize, Var, astype, broadcast_to, const, reshape, var
 from ..ops.base import graph_variables
 from ..ops.elementwise import StopGradient
@@ -174,10 +174,13 @@ def _on_paths(order: Sequence[Node], sources: Sequence[Node]) -> list[Node]:
 
 
 def _check_output(y: Any, caller: str) -> None:
-    """A TypeError naming what ``y`` is when it is not one expression."""
+    """A TypeError naming ``caller`` when ``y`` is not one expression: read as every function
+    reads its outputs (``as_roots``: a str is pointed to ``sd.parse``, a value that is no
+    expression is named), and refused here when that gives several."""
     if not isinstance(y, Node):
-        several = " (explain each output on its own)" if isinstance(y, (list, tuple, dict)) else ""
-        raise TypeError(f"{caller}: y must be one expression, got {type(y).__name__}{several}")
+        roots = as_roots(y, caller)
+        raise TypeError(f"{caller}: y must be one expression, got {kind_of(y)} of {len(roots)} "
+                        f"expression{'s' if len(roots) != 1 else ''} (explain each output on its own)")
 
 
 def explain(y: Node, wrt: Any = None, values: Mapping[Any, Any] | None = None) -> Explanation:
