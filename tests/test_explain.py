@@ -496,11 +496,21 @@ def test_why_zero_probes_do_not_take_the_names_of_the_variables():
 
 
 def test_explain_and_why_zero_of_something_not_an_expression_name_it():
+    # outputs are read as every function reads them: a str points to sd.parse, a value that is
+    # no expression is named, and several expressions are refused, each under the caller's name
     x = sd.var("x", shape=(3,))
-    for y, given in (([sd.sum(x)], "list"), (3.0, "float"), ("x", "str"), (None, "NoneType")):
-        with pytest.raises(TypeError, match=rf"explain: y must be one expression, got {given}"):
+    for y, given in (
+        ([sd.sum(x)], r"y must be one expression, got a list of 1 expression \(explain each output on its own\)"),
+        ((sd.sum(x), x[0]), r"y must be one expression, got a tuple of 2 expressions"),
+        ({"loss": sd.sum(x)}, r"y must be one expression, got a dict of 1 expression"),
+        (3.0, r"expects an expression, a list or a dict of expressions, got float$"),
+        (None, r"expects an expression, a list or a dict of expressions, got NoneType$"),
+        ("x", r"expects an expression, a list or a dict of expressions, got the str 'x'; sd.parse\(text\) reads an expression from text$"),
+        ([sd.sum(x), "x"], r"item 1 is a str, not an expression \(sd.const makes a constant one\)$"),
+    ):
+        with pytest.raises(TypeError, match=rf"^explain: {given}"):
             sd.explain(y, values={"x": [1.0, 2.0, 3.0]})
-        with pytest.raises(TypeError, match=rf"why_zero: y must be one expression, got {given}"):
+        with pytest.raises(TypeError, match=rf"^why_zero: {given}"):
             sd.why_zero(y, x)
 
 
@@ -565,3 +575,98 @@ def test_why_zero_of_an_empty_variable_or_a_square_says_so_once():
     assert sd.evaluate(sd.grad(sd.real(c * c), c), {"c": 0j}) == 0
     z = sd.why_zero(sd.real(c * c), c, values={"c": 0j})
     assert z.reason == "flat_at_values" and str(z).count("c * c passes no gradient to c") == 1
+
+
+def _relu_chain(depth, shift):
+    w = sd.var("w")
+    z = w
+    for _ in range(depth):
+        z = sd.relu(z) + shift
+    return z, w
+
+
+def test_why_zero_of_a_deep_chain_pulls_back_only_near_its_variable(monkeypatch):
+    # 10,000 nodes, flat from its first relu: the changes of w stop there, so the edges above,
+    # which carry none, are not pulled back (they were all pulled back, and evaluated)
+    import symdiff.interop.explain as explain_module
+
+    z, w = _relu_chain(5000, 0.5)
+    assert sd.evaluate(sd.grad(z, w), {"w": -5.0}) == 0
+    pulled: list[sd.Node] = []
+    pullback = explain_module.pullback
+
+    def counting_pullback(node, g):
+        pulled.append(node)
+        return pullback(node, g)
+
+    monkeypatch.setattr(explain_module, "pullback", counting_pullback)
+    why = sd.why_zero(z, w, values={"w": -5.0})
+    assert why.reason == "flat_at_values" and why.nodes == [sd.relu(w)]
+    assert str(why) == ("the gradient with respect to w is zero at these values: relu(w) passes no "
+                        "gradient to w (relu is flat where its input is ≤ 0)")
+    assert pulled == [sd.relu(w)]
+
+
+def _flat_sum(w):
+    y = sd.relu(w)
+    for k in range(1, 30):
+        y = y + sd.relu(w - float(k))
+    return y
+
+
+def _nan_above_the_flat_op(w):
+    z = sd.log(sd.relu(w))  # log(0): its tangent 0/0 is nan, which moves the nodes above it
+    for _ in range(20):
+        z = sd.relu(z) + 0.0 * z
+    return z
+
+
+def _cancelling_chain(w):
+    z = w
+    for _ in range(40):
+        z = sd.sin(z) * 0.5 + 0.1
+    return (z - z * 1.0) * 2.0
+
+
+def _vector_slices(v):
+    t = v
+    for k in range(30):
+        t = sd.where(t > 100.0, t, t * 0.5) if k % 3 == 0 else sd.maximum(t, -50.0) - 0.1
+    return sd.sum(t[2:] * 0.0) + sd.sum(sd.relu(t[:2] - 100.0))
+
+
+def _named(x):
+    t = x
+    for _ in range(20):
+        t = sd.relu(t - 1.0)
+    return sd.sum(t) / sd.dim_size("n")
+
+
+@pytest.mark.parametrize("build, wrt, point, reason, count", [
+    (_flat_sum, sd.var("w"), {"w": -1.0}, "flat_at_values", 30),
+    (_nan_above_the_flat_op, sd.var("w"), {"w": -2.0}, "flat_at_values", 41),
+    (_cancelling_chain, sd.var("w"), {"w": 0.3}, "flat_at_values", 1),
+    (_vector_slices, sd.var("v", shape=(4,)), {"v": [1.0, 2.0, 3.0, 4.0]}, "flat_at_values", 14),
+    (_named, sd.var("x", shape=("n",)), {"x": np.array([-3.0, -2.0, 0.5])}, "flat_at_values", 1),
+    (lambda w: _relu_chain(40, 0.5)[0], sd.var("w"), {"w": 2.0}, "not_zero", 0),
+])
+def test_why_zero_pulling_back_only_where_changes_arrive_says_the_same(monkeypatch, build, wrt, point,
+                                                                      reason, count):
+    # a big graph is pulled back only along the edges whose input moves somewhere, a small one
+    # (rewritten before evaluation) along all of them: the same graphs both ways, unrewritten,
+    # give the same answer
+    import symdiff.interop.explain as explain_module
+
+    y = build(wrt)
+    evaluate = explain_module.evaluate
+    monkeypatch.setattr(explain_module, "evaluate",
+                        lambda outputs, inputs, simplify: evaluate(outputs, inputs, simplify=False))
+    found = {}
+    for big in (False, True):
+        monkeypatch.setattr(explain_module, "_worth_simplifying", lambda roots, inputs, big=big: not big)
+        found[big] = sd.why_zero(y, wrt, values=point)
+    assert (found[True].reason, str(found[True]), found[True].nodes) == (
+        found[False].reason, str(found[False]), found[False].nodes)
+    assert found[True].reason == reason and len(found[True].nodes) == count
+    if reason == "flat_at_values":
+        assert np.all(sd.evaluate(sd.grad(y, wrt), point) == 0)

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from ..api import evaluate, grad, jvp, simplify
+from ..api import _worth_simplifying, evaluate, grad, jvp, simplify
 from ..autodiff import _resolve, backward_edges, node_gradients, pullback
-from ..ir import Node, format_shape, toposort
+from ..ir import Node, as_roots, format_shape, kind_of, toposort
 from ..ops import DimSize, Var, astype, broadcast_to, const, reshape, var
 from ..ops.base import graph_variables
 from ..ops.elementwise import StopGradient
@@ -161,12 +161,12 @@ class Explanation:
         return "".join(out)
 
 
-def _on_paths(y: Node, sources: Sequence[Node]) -> list[Node]:
-    """Nodes of y's graph that some source reaches, in topological order."""
+def _on_paths(order: Sequence[Node], sources: Sequence[Node]) -> list[Node]:
+    """Nodes of ``order`` (a topological order) that some source reaches, in that order."""
     src = set(sources)
     reach: list[Node] = []
     seen: set[Node] = set()
-    for n in toposort(y):
+    for n in order:
         if n in src or any(i in seen for i in n.inputs):
             seen.add(n)
             reach.append(n)
@@ -174,10 +174,13 @@ def _on_paths(y: Node, sources: Sequence[Node]) -> list[Node]:
 
 
 def _check_output(y: Any, caller: str) -> None:
-    """A TypeError naming what ``y`` is when it is not one expression."""
+    """A TypeError naming ``caller`` when ``y`` is not one expression: read as every function
+    reads its outputs (``as_roots``: a str is pointed to ``sd.parse``, a value that is no
+    expression is named), and refused here when that gives several."""
     if not isinstance(y, Node):
-        several = " (explain each output on its own)" if isinstance(y, (list, tuple, dict)) else ""
-        raise TypeError(f"{caller}: y must be one expression, got {type(y).__name__}{several}")
+        roots = as_roots(y, caller)
+        raise TypeError(f"{caller}: y must be one expression, got {kind_of(y)} of {len(roots)} "
+                        f"expression{'s' if len(roots) != 1 else ''} (explain each output on its own)")
 
 
 def explain(y: Node, wrt: Any = None, values: Mapping[Any, Any] | None = None) -> Explanation:
@@ -193,11 +196,12 @@ def explain(y: Node, wrt: Any = None, values: Mapping[Any, Any] | None = None) -
                          f"{y.dtype} and shape {format_shape(y.shape)}: {hint}")
     if values is None:
         raise ValueError("explain needs values= for the variables, to show the numbers")
+    order = toposort(y)
     if wrt is None:
-        sources = [n for n in toposort(y) if isinstance(n.op, Var) and n.type.is_float]
+        sources = [n for n in order if isinstance(n.op, Var) and n.type.is_float]
     else:
         sources = _resolve([y], wrt if isinstance(wrt, (list, tuple)) else [wrt])
-    nodes = [n for n in _on_paths(y, sources) if n.type.is_float]
+    nodes = [n for n in _on_paths(order, sources) if n.type.is_float]
     node_set = set(nodes)
     passes = backward_edges(y, nodes)
     exprs: list[Node] = [*nodes, *(up for up, _ in passes)]
@@ -346,17 +350,18 @@ def why_zero(y: Node, wrt: Any, values: Mapping[Any, Any] | None = None) -> Zero
     if not scalar:
         raise ValueError(f"why_zero at values= needs a scalar floating-point output, got {_name(y)} of "
                          f"dtype {y.dtype} and shape {y.shape}: ask about sum(y) or one element of it")
-    path = [n for n in _on_paths(y, [w]) if n in carries]
+    path = [n for n in _on_paths(order, [w]) if n in carries]
     # y with it: its variables bind the sizes of named dimensions a gradient (1/n) holds alone
     (gradient,) = node_gradients(y, [w])
     kinds = list({n.type: n for n in path}.values())  # one node of each type, for its sizes
-    first = evaluate([y, gradient, *kinds], values)
+    first = evaluate([y, gradient, *kinds], values, simplify=_rewrite(y, values))
     if np.any(first[1] != 0):
         return ZeroGradient("not_zero", f"the gradient with respect to {wname} is not zero at these values", [])
     if np.size(first[1]) == 0:
         return ZeroGradient("empty", f"{wname} has no elements at these values (shape "
                             f"{format_shape(np.shape(first[1]))}), so its gradient is empty", [])
-    drops, cancels = _lost_changes(y, w, path, carries, values, dict(zip((n.type for n in kinds), first[2:])))
+    drops, cancels = _lost_changes(y, order, w, path, carries, values,
+                                   dict(zip((n.type for n in kinds), first[2:])))
     by_edge: dict[tuple[int, int], tuple[Node, Node, int, int]] = {}
     for d in drops:  # an op taking the same input twice (c * c) drops its changes once
         by_edge.setdefault((id(d[0]), id(d[1])), d)
@@ -437,10 +442,20 @@ def _may_vanish(y: Node, w: Node, carries: set[Node]) -> bool:
     return False
 
 
-def _lost_changes(y: Node, w: Node, path: list[Node], carries: set[Node], values: Mapping[Any, Any],
-                  samples: dict[Any, Any]) -> tuple[list[tuple[Node, Node, int, int]], list[Node]]:
+def _rewrite(y: Node, values: Mapping[Any, Any]) -> bool | str:
+    """How ``evaluate`` is to treat a graph holding ``y`` and nodes built from it at ``values``:
+    ``"auto"`` where it may rewrite it, False where ``y`` alone is already too big for that
+    (``"auto"`` would then count the whole graph, a walk of up to a few times ``y``'s nodes,
+    to decide the same)."""
+    return "auto" if _worth_simplifying([y], values) else False
+
+
+def _lost_changes(y: Node, order: Sequence[Node], w: Node, path: list[Node], carries: set[Node],
+                  values: Mapping[Any, Any], samples: dict[Any, Any]
+                  ) -> tuple[list[tuple[Node, Node, int, int]], list[Node]]:
     """Where, element by element, the changes of ``w`` stop on their way to ``y`` at ``values``
-    (``samples`` holds a value of each type on ``path``, for its sizes). Forward mode along a
+    (``order``: y's graph in topological order; ``samples`` holds a value of each type on
+    ``path``, for its sizes). Forward mode along a
     random direction marks the elements of each node that ``w`` moves; a random cotangent
     pulled back through each node alone marks the elements of its inputs it uses (a zero
     column of its Jacobian there: a slice leaves them out, relu is flat, a where does not
@@ -449,7 +464,8 @@ def _lost_changes(y: Node, w: Node, path: list[Node], carries: set[Node], values
     Random directions find every zero that holds for all directions, with probability 1.
     Returns (node, input, elements dropped, elements moved) for each edge that drops some,
     and the nodes that cancel, in topological order."""
-    taken = {v.op.var_name for v in graph_variables(toposort(y))}  # type: ignore[attr-defined]
+    variables = graph_variables(order)
+    taken = {v.op.var_name for v in variables}  # type: ignore[attr-defined]
     rng = np.random.default_rng(0)
     probes: dict[Node, Any] = {}
 
@@ -465,19 +481,47 @@ def _lost_changes(y: Node, w: Node, path: list[Node], carries: set[Node], values
     cotangents = {t: probe(n, samples[t]) for t, n in {n.type: n for n in path}.items()}
     moves = jvp(path, w, direction)
     edges = [(m, k) for m in path if m is not w for k, i in enumerate(m.inputs) if i in carries]
-    pulled = {m: pullback(m, cotangents[m.type]) for m in dict.fromkeys(m for m, _ in edges)}
-    exprs = [*moves, *(pulled[m][k] for m, k in edges)]
-    vals = evaluate([y, *(e if e is not None else const(0.0) for e in exprs)], {**values, **probes})[1:]
-    moved = {n: np.asarray(v) != 0 for n, v in zip(path, vals)}
+    inputs = {**values, **probes}
+
+    def pulled(edges: list[tuple[Node, int]]) -> list[Node | None]:
+        """What each edge's node sends its input from a random cotangent (one pullback a node)."""
+        by_node = {m: pullback(m, cotangents[m.type]) for m in dict.fromkeys(m for m, _ in edges)}
+        return [by_node[m][k] for m, k in edges]
+
+    # y with the values asked for, where its variables bind the sizes of named dimensions (a
+    # node alone may hold a size its own variables do not bind: 1/n); else not, so that the
+    # rules of a few edges near w do not evaluate the whole graph above them
+    sizes = [y] if any(isinstance(d, str) for v in variables for d in v.shape) else []
+
+    def values_of(exprs: list[Node | None], rewrite: bool | str, roots: list[Node]) -> list[Any]:
+        got = [e if e is not None else const(0.0) for e in exprs]
+        return evaluate([*roots, *got], inputs, simplify=rewrite)[len(roots):] if got else []
+
+    rewrite = _rewrite(y, inputs)
+    if rewrite:
+        # a graph rewritten before it is evaluated (small, or of big arrays): all of it at once,
+        # so that it is rewritten as one graph
+        sent = pulled(edges)
+        vals = values_of([*moves, *sent], rewrite, [y])
+        moved = {n: np.asarray(v) != 0 for n, v in zip(path, vals)}
+        used = dict(zip(edges, zip(sent, vals[len(path):])))
+    else:
+        # a big graph: pulled back only along the edges whose input moves somewhere, as an edge
+        # whose input moves nowhere drops nothing (in a deep chain flat near its variable, the
+        # first few edges of tens of thousands)
+        moved = {n: np.asarray(v) != 0 for n, v in zip(path, values_of(moves, False, sizes))}
+        edges = [(m, k) for m, k in edges if moved[m.inputs[k]].any()]
+        sent = pulled(edges)
+        used = dict(zip(edges, zip(sent, values_of(sent, False, sizes))))
     drops: list[tuple[Node, Node, int, int]] = []
     kept_inputs: set[Node] = set()  # nodes some moving element of an input reaches
-    for (m, k), used in zip(edges, vals[len(path):]):
+    for (m, k), (rule, got) in used.items():
         i = m.inputs[k]
         moving = moved[i]
-        if pulled[m][k] is None:
+        if rule is None:
             lost = moving
         else:
-            lost = moving & (np.asarray(used) == 0)
+            lost = moving & (np.asarray(got) == 0)
         if lost.any():
             drops.append((m, i, int(lost.sum()), int(moving.sum())))
         if (moving & ~lost).any():
