@@ -120,13 +120,21 @@ def seconds(t: float) -> str:
     return f"{t * 1000:.1f} ms" if t < 1 else f"{t:.2f} s"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def chain_options(description: str, depths: tuple[int, ...], argv: list[str] | None
+                  ) -> tuple[argparse.Namespace, int, list[int]]:
+    """A chain benchmark's options: ``--max-depth N`` (default 100,000) or ``--quick`` (up to
+    1,000), as (options, deepest depth, the depths of ``depths`` to run)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--max-depth", type=int, default=100_000, help="deepest chain to time")
     parser.add_argument("--quick", action="store_true", help="depths up to 1,000 only")
     args = parser.parse_args(argv)
     max_depth = min(args.max_depth, 1000) if args.quick else args.max_depth
-    depths = [d for d in (10, 100, 1_000, 10_000, 100_000) if d <= max_depth]
+    return args, max_depth, [d for d in depths if d <= max_depth]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args, max_depth, depths = chain_options(
+        __doc__.splitlines()[0], (10, 100, 1_000, 10_000, 100_000), argv)
 
     print(f"f(u) = sin(u)*u + exp(-u*u), z = f(f(...f(w))), evaluated at w = {W_VALUE}")
     print(

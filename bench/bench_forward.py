@@ -16,7 +16,6 @@ process.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import os
 import platform
@@ -31,6 +30,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.p
 import numpy as np  # noqa: E402
 
 import symdiff as sd  # noqa: E402
+from bench_chain import chain_options  # noqa: E402
 
 W_VALUE = 0.3
 FUNCTIONS: dict[str, Callable[[sd.Node], sd.Node]] = {
@@ -74,12 +74,7 @@ def run(name: str, depth: int) -> tuple[float, float, bool, float, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--max-depth", type=int, default=100_000, help="deepest chain to time")
-    parser.add_argument("--quick", action="store_true", help="depths up to 1,000 only")
-    args = parser.parse_args(argv)
-    max_depth = min(args.max_depth, 1000) if args.quick else args.max_depth
-    depths = [d for d in (1_000, 10_000, 100_000) if d <= max_depth]
+    args, _, depths = chain_options(__doc__.splitlines()[0], (1_000, 10_000, 100_000), argv)
 
     print(f"z = g(g(...g(w))), g(u) = f(u) + 0.5, at w = {W_VALUE}; µs per level, CPU time")
     print(f"Python {platform.python_version()}, NumPy {np.__version__}, {os.cpu_count()} cores")
