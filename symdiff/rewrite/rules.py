@@ -1867,6 +1867,8 @@ def _scale_read(m: _Monomial, ctx: Context, dtype: np.dtype) -> _Monomial | None
         return None
     through = _Monomial(coef)
     through.num, through.den = sides
+    # what reading the term merged or absorbed stays counted (the region rebuilds on it)
+    through.merged, through.cost, through.repeats = m.merged, m.cost, m.repeats
     return through
 
 
