@@ -429,17 +429,22 @@ def _may_vanish(y: Node, w: Node, carries: set[Node]) -> bool:
         (first,) = below
         key = (n.op, first.type, *(None if i is first else i for i in n.inputs))
         if key not in flat:
-            taken = {getattr(i.op, "var_name", None) for i in n.inputs}
-            name = "x"
-            while name in taken:  # not one of the op's other inputs, which a name would be
-                name += "_"
-            alone = var(name, first.shape, first.dtype)
+            # not named as one of the op's other inputs, which that name would be
+            alone = _stand_in("x", {getattr(i.op, "var_name", None) for i in n.inputs}, first)
             local = simplify(grad(Node(n.op, tuple(alone if i is first else i for i in n.inputs)), alone))
             flat[key] = scalar_constant(local) == 0
         if flat[key]:
             return True
         n = first
     return False
+
+
+def _stand_in(name: str, taken: set[Any], like: Node) -> Node:
+    """A variable of ``like``'s type named ``name``, primed until no name in ``taken`` is its
+    (variables are interned by name: one named as a graph's own would be that variable)."""
+    while name in taken:
+        name += "'"
+    return var(name, like.shape, like.dtype)
 
 
 def _rewrite(y: Node, values: Mapping[Any, Any]) -> bool | str:
@@ -470,10 +475,7 @@ def _lost_changes(y: Node, order: Sequence[Node], w: Node, path: list[Node], car
     probes: dict[Node, Any] = {}
 
     def probe(like: Node, sample: Any) -> Node:
-        name = f"random {like.dtype.name}{format_shape(like.shape)} #{len(probes)}"
-        while name in taken:
-            name += "'"
-        p = var(name, like.shape, like.dtype)
+        p = _stand_in(f"random {like.dtype.name}{format_shape(like.shape)} #{len(probes)}", taken, like)
         probes[p] = rng.uniform(0.5, 1.5, np.shape(sample)).astype(like.dtype)
         return p
 
