@@ -1834,12 +1834,8 @@ def _scale_read(m: _Monomial, ctx: Context, dtype: np.dtype) -> _Monomial | None
     """``m`` with each factor f that is ``k * t``, ``-(k * t)`` or ``-t`` (a node other nodes
     use too, kept whole) read as the multiple of ``t`` it is: c * (2*t) * u as 2c * t * u;
     None if ``m`` has no such factor."""
-    for f in m.num:  # (most terms have no such factor: said before building anything)
-        if isinstance(f.op, _READ_AS_MULTIPLE):
-            break
-    else:
-        if not any(isinstance(f.op, _READ_AS_MULTIPLE) for f in m.den):
-            return None
+    if not any(isinstance(f.op, _READ_AS_MULTIPLE) for side in (m.num, m.den) for f in side):
+        return None  # (most terms: said before building anything)
     new = ctx.new
     one = np.asarray(1, dtype=dtype)
     coef = m.coef
