@@ -10,6 +10,7 @@ import operator
 import re
 import warnings
 
+import mpmath
 import numpy as np
 import pytest
 
@@ -434,3 +435,28 @@ def test_scan_dtype_is_the_results_dtype_as_in_numpy(name, dtype):
     for g in got:
         assert g.dtype == want.dtype == e.dtype
         np.testing.assert_allclose(g, want, rtol=1e-6)
+
+
+# -- accuracy of derivative rules -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fn, exact, points", [
+    # expm1' = exp: expm1(x) + 1 kept no digit of it once expm1(x) is near -1
+    ("expm1", lambda t: mpmath.exp(t), [-30.0, -40.0, -700.0, 1e-12, 3.0]),
+    # 1 - x*x near |x| = 1: x*x rounds away the digits the difference keeps
+    ("arcsin", lambda t: 1 / mpmath.sqrt(1 - t * t), [0.99999999999, -0.9999999999873, 1 - 3e-9, 0.5]),
+    ("arccos", lambda t: -1 / mpmath.sqrt(1 - t * t), [0.99999999999, -0.9999999999873, 1 - 3e-9, 0.5]),
+    ("arctanh", lambda t: 1 / (1 - t * t), [0.99999999999, -0.9999999999873, 1 - 3e-9, 0.5]),
+])
+def test_derivative_rules_keep_full_precision_where_their_textbook_form_cancels(fn, exact, points):
+    x = sd.var("x")
+    f = sd.FUNCTIONS[fn](x)
+    g = sd.grad(f, x)
+    outs = [g, sd.grad(g, x), sd.derivative(f, x, 1), sd.derivative(f, x, 2)]
+    for p in points:
+        with mpmath.workdps(40):
+            d1, d2 = float(exact(mpmath.mpf(p))), float(mpmath.diff(exact, mpmath.mpf(p)))
+        want = [d1, d2, d1, d2]
+        for simplify in (False, True):
+            for got in _both(outs, [x], [p], simplify):
+                np.testing.assert_allclose(got, want, rtol=1e-13, err_msg=f"{fn} at {p}")
