@@ -835,10 +835,47 @@ def _registered_name(fn: Any) -> str | None:
     return next((k for k, f in FUNCTIONS.items() if f is fn), None)
 
 
+# names of modules users prefix functions with (np.sum(x)): in text the functions are bare
+_MODULES = frozenset({"np", "numpy", "sd", "symdiff", "math", "cmath", "jnp", "jax", "scipy", "sympy"})
+
+
+def _module_path(node: ast.Attribute) -> list[str] | None:
+    """``['np', 'linalg', 'inv']`` for ``np.linalg.inv``: a dotted name under a module name."""
+    parts: list[str] = []
+    at: ast.AST = node
+    while isinstance(at, ast.Attribute):
+        parts.append(at.attr)
+        at = at.value
+    if isinstance(at, ast.Name) and at.id in _MODULES:
+        return [at.id, *reversed(parts)]
+    return None
+
+
+def _module_hint(path: list[str]) -> str:
+    """How to write ``np.sum``, ``np.linalg.inv``, ``np.pi`` or ``np.float32`` in text."""
+    for k in range(1, len(path)):
+        name, prefix = ".".join(path[k:]), ".".join(path[:k]) + "."
+        if name in FUNCTIONS:
+            return f"; write {name}(...) without the {prefix!r} prefix"
+        if name in CONSTANTS:
+            return f"; write {name} without the {prefix!r} prefix"
+    last = path[-1]
+    if last in ("e", "E"):
+        return "; write exp(1) for Euler's number (a bare e is a variable)"
+    try:
+        dtype = np.dtype(last) if last not in ("object", "str", "bytes", "void") else None
+    except TypeError:
+        dtype = None
+    if dtype is not None and dtype.kind in "biufc":
+        return f"; write a dtype by its name in quotes, as in {dtype.name!r}"
+    return f"; {'.'.join(path)} has no symdiff counterpart (symdiff.FUNCTIONS lists the functions)"
+
+
 def _attribute_refusal(node: ast.Attribute) -> str:
     hint = ""
-    if isinstance(node.value, ast.Name) and node.value.id in ("np", "numpy", "sd", "symdiff", "math"):
-        hint = f"; write {node.attr}(...) without the {node.value.id + '.'!r} prefix"
+    path = _module_path(node)
+    if path is not None:
+        hint = _module_hint(path)
     elif isinstance(METHODS.get(node.attr), property):
         hint = f"; {node.attr!r} is a property, not a method: write x.{node.attr}"
     elif node.attr in METHODS:
@@ -959,6 +996,9 @@ class _Parser:
         src = self.src
         method = _method_name(node.func)
         name = _function_name(node.func) if method is None else f".{method}"
+        if method is not None and _module_path(node.func) is not None \
+                and node.func.value.id not in self.shapes:  # type: ignore[attr-defined]
+            name = None  # np.sum(x) is sum(x) misspelled, not the method sum of a variable np
         if name is None:
             if isinstance(node.func, ast.Attribute):
                 raise src.at(node.func, _attribute_refusal(node.func))
@@ -1052,6 +1092,9 @@ class _Parser:
             index = values[1]
             if _holds_string(index):
                 raise src.at(node.slice, "strings cannot be indices")
+            if any(isinstance(i, _IndexValue) for i in (index if isinstance(index, tuple) else (index,))):
+                raise src.at(node.slice, "an index s_[...] is only index_add's index; index with "
+                                         "what is inside the brackets (x[1:3], not x[s_[1:3]])")
             return self.build(node, index_, x, index)
         if isinstance(node, ast.Slice):
             parts: list[Any] = []
