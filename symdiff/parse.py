@@ -192,6 +192,12 @@ class _Text:
     def __init__(self, text: str, caret: bool) -> None:
         self.lines = text.splitlines() or [""]
         self.caret = caret
+        self.superscripts = any(c in _SUPERSCRIPT_DIGITS for c in text)
+
+    def spelled(self, node: ast.AST) -> str:
+        """The text of ``node`` as written (a name before Python's NFKC reading of it)."""
+        line = self.lines[node.lineno - 1].encode("utf-8")  # type: ignore[attr-defined]
+        return line[node.col_offset:node.end_col_offset].decode("utf-8", errors="ignore")  # type: ignore[attr-defined]
 
     def error(self, message: str, line: int, col: int, end_col: int | None = None) -> ParseError:
         """A ParseError at 1-based ``line`` and 0-based character column ``col``."""
@@ -243,9 +249,26 @@ class _Text:
 _NUMBER_THEN_NAME = re.compile(r"(\d[\d_]*\.?[\d_]*(?:[eE][+-]?\d+)?)([A-Za-z_]\w*)")
 
 
+# Python reads x² as the name x2 (NFKC): in a name they are refused, as a power was meant
+_SUPERSCRIPT_DIGITS = frozenset("\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
+
+# characters of typeset math that Python refuses, and what to write for them
+_MATH_CHARACTERS = {"\u2212": "-", "\u00d7": "*", "\u22c5": "*", "\u2219": "*", "\u00f7": "/",
+                    "\u2215": "/", "\u2264": "<=", "\u2265": ">=", "\u2260": "!=", "\u221a": "sqrt(...)",
+                    "\u00b7": "*", "\u2013": "-"}
+
+
 def _product_hint(e: SyntaxError, source: str) -> str:
     """For a number written against a name (``2x``, which Python reads as a bad number), how to
-    write the product that was probably meant."""
+    write the product that was probably meant; for a character of typeset math (``−``, ``×``,
+    ``≤``, a superscript after a number), what to write instead."""
+    if e.msg.startswith("invalid character"):
+        m = re.search(r"'(.)' \(U\+", e.msg)
+        if m and m.group(1) in _MATH_CHARACTERS:
+            return f" (write {_MATH_CHARACTERS[m.group(1)]} for {m.group(1)})"
+        if m and m.group(1) in _SUPERSCRIPT_DIGITS:
+            return f" (write ** for a power: x**{unicodedata.normalize('NFKC', m.group(1))})"
+        return ""
     if not e.msg.startswith("invalid decimal literal") or not e.lineno:
         return ""
     lines = source.splitlines()
@@ -1139,11 +1162,20 @@ class _Parser:
     def name(self, node: ast.Name | ast.Constant, quoted: bool = False) -> Node | float:
         """The value a name reads as; ``quoted`` (``var('pi')``), always a variable's."""
         name = node.value if quoted else node.id  # type: ignore[union-attr]
+        src = self.src
+        if src.superscripts and not quoted:
+            spelled = src.spelled(node)
+            if any(c in _SUPERSCRIPT_DIGITS for c in spelled):
+                base = spelled.rstrip("".join(_SUPERSCRIPT_DIGITS))
+                power = unicodedata.normalize("NFKC", spelled[len(base):])
+                hint = f"{base}**{power} for a power, or " if base and power else ""
+                raise src.at(node, f"{spelled!r} would read as the name {name!r} (Python reads a "
+                                   f"superscript digit as a digit); write {hint}var({spelled!r}) for "
+                                   f"a variable of that name")
         found = None if quoted else self.variables.get(name)  # (not a definition's name)
         if found is not None:
             self.unused.discard(name)
             return found
-        src = self.src
         if name.startswith("__"):
             raise src.at(node, f"names beginning with '__' are reserved: {name!r}")
         if name in self.pending and not quoted:

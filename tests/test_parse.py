@@ -1189,3 +1189,32 @@ def test_var_in_text_takes_one_quoted_name():
     with pytest.raises(sd.ParseError, match="did you mean variance"):
         sd.parse("var(x)")
     assert sd.parse("var('x y') * 2.0") is sd.var("x y") * 2.0
+
+
+@pytest.mark.parametrize("text, message", [
+    # Python reads a superscript digit in a name as a digit: x² was silently the variable x2
+    ("x² + 1", "'x²' would read as the name 'x2' (Python reads a superscript digit as a digit); "
+               "write x**2 for a power, or var('x²') for a variable of that name (line 1, column 1)"),
+    ("x2 + x²", "'x²' would read as the name 'x2'"),  # not the x2 read before it
+    ("u * u\nwhere\n  u = x³ + 1", "'x³' would read as the name 'x3' (Python reads a superscript digit "
+                                   "as a digit); write x**3 for a power, or var('x³') for a variable of "
+                                   "that name (line 3, column 7)"),
+    ("x²y", "write var('x²y') for a variable of that name"),
+    # typeset math's operators are characters Python refuses: the refusal says what to write
+    ("x − y", "invalid syntax: invalid character '−' (U+2212) (write - for −) (line 1, column 3)"),
+    ("x × y", "(write * for ×)"),
+    ("x · y", "(write * for ·)"),
+    ("x ÷ y", "(write / for ÷)"),
+    ("x ≤ y", "(write <= for ≤)"),
+    ("√x", "(write sqrt(...) for √)"),
+    ("y + ²", "(write ** for a power: x**2)"),
+])
+def test_typeset_math_is_refused_saying_what_to_write(text, message):
+    assert message in refusal(text)
+
+
+def test_a_variable_spelled_with_a_superscript_reads_as_var():
+    v = sd.var("x²")
+    assert sd.to_text(v * 2.0) == "var('x²') * 2.0"
+    assert sd.parse("var('x²') * 2.0") is v * 2.0
+    assert sd.parse("x₁ + 1") is sd.var("x1") + 1  # subscripts read as digits, as Python reads them
