@@ -202,6 +202,16 @@ Node.__str__ = lambda self: to_text(self)  # type: ignore[method-assign]
 Node.__repr__ = lambda self: short_repr(self)  # type: ignore[method-assign]
 
 
+def _format_method(self: Node, spec: str) -> str:
+    """``f"{expr}"`` is the expression's text; a number format (``f"{expr:.3f}"``) needs a value."""
+    if not spec:
+        return to_text(self)
+    return self._no_number(f"the format {spec!r} of a symbolic expression")  # type: ignore[no-any-return]
+
+
+Node.__format__ = _format_method  # type: ignore[method-assign]
+
+
 def codegen(
     outputs: Outputs,
     inputs: Sequence[Node | str] | None = None,

@@ -192,6 +192,12 @@ class _Text:
     def __init__(self, text: str, caret: bool) -> None:
         self.lines = text.splitlines() or [""]
         self.caret = caret
+        self.superscripts = any(c in _SUPERSCRIPT_DIGITS for c in text)
+
+    def spelled(self, node: ast.AST) -> str:
+        """The text of ``node`` as written (a name before Python's NFKC reading of it)."""
+        line = self.lines[node.lineno - 1].encode("utf-8")  # type: ignore[attr-defined]
+        return line[node.col_offset:node.end_col_offset].decode("utf-8", errors="ignore")  # type: ignore[attr-defined]
 
     def error(self, message: str, line: int, col: int, end_col: int | None = None) -> ParseError:
         """A ParseError at 1-based ``line`` and 0-based character column ``col``."""
@@ -243,9 +249,26 @@ class _Text:
 _NUMBER_THEN_NAME = re.compile(r"(\d[\d_]*\.?[\d_]*(?:[eE][+-]?\d+)?)([A-Za-z_]\w*)")
 
 
+# Python reads x² as the name x2 (NFKC): in a name they are refused, as a power was meant
+_SUPERSCRIPT_DIGITS = frozenset("\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
+
+# characters of typeset math that Python refuses, and what to write for them
+_MATH_CHARACTERS = {"\u2212": "-", "\u00d7": "*", "\u22c5": "*", "\u2219": "*", "\u00f7": "/",
+                    "\u2215": "/", "\u2264": "<=", "\u2265": ">=", "\u2260": "!=", "\u221a": "sqrt(...)",
+                    "\u00b7": "*", "\u2013": "-"}
+
+
 def _product_hint(e: SyntaxError, source: str) -> str:
     """For a number written against a name (``2x``, which Python reads as a bad number), how to
-    write the product that was probably meant."""
+    write the product that was probably meant; for a character of typeset math (``−``, ``×``,
+    ``≤``, a superscript after a number), what to write instead."""
+    if e.msg.startswith("invalid character"):
+        m = re.search(r"'(.)' \(U\+", e.msg)
+        if m and m.group(1) in _MATH_CHARACTERS:
+            return f" (write {_MATH_CHARACTERS[m.group(1)]} for {m.group(1)})"
+        if m and m.group(1) in _SUPERSCRIPT_DIGITS:
+            return f" (write ** for a power: x**{unicodedata.normalize('NFKC', m.group(1))})"
+        return ""
     if not e.msg.startswith("invalid decimal literal") or not e.lineno:
         return ""
     lines = source.splitlines()
@@ -835,10 +858,47 @@ def _registered_name(fn: Any) -> str | None:
     return next((k for k, f in FUNCTIONS.items() if f is fn), None)
 
 
+# names of modules users prefix functions with (np.sum(x)): in text the functions are bare
+_MODULES = frozenset({"np", "numpy", "sd", "symdiff", "math", "cmath", "jnp", "jax", "scipy", "sympy"})
+
+
+def _module_path(node: ast.Attribute) -> list[str] | None:
+    """``['np', 'linalg', 'inv']`` for ``np.linalg.inv``: a dotted name under a module name."""
+    parts: list[str] = []
+    at: ast.AST = node
+    while isinstance(at, ast.Attribute):
+        parts.append(at.attr)
+        at = at.value
+    if isinstance(at, ast.Name) and at.id in _MODULES:
+        return [at.id, *reversed(parts)]
+    return None
+
+
+def _module_hint(path: list[str]) -> str:
+    """How to write ``np.sum``, ``np.linalg.inv``, ``np.pi`` or ``np.float32`` in text."""
+    for k in range(1, len(path)):
+        name, prefix = ".".join(path[k:]), ".".join(path[:k]) + "."
+        if name in FUNCTIONS:
+            return f"; write {name}(...) without the {prefix!r} prefix"
+        if name in CONSTANTS:
+            return f"; write {name} without the {prefix!r} prefix"
+    last = path[-1]
+    if last in ("e", "E"):
+        return "; write exp(1) for Euler's number (a bare e is a variable)"
+    try:
+        dtype = np.dtype(last) if last not in ("object", "str", "bytes", "void") else None
+    except TypeError:
+        dtype = None
+    if dtype is not None and dtype.kind in "biufc":
+        return f"; write a dtype by its name in quotes, as in {dtype.name!r}"
+    return f"; {'.'.join(path)} has no symdiff counterpart (symdiff.FUNCTIONS lists the functions)"
+
+
 def _attribute_refusal(node: ast.Attribute) -> str:
     hint = ""
-    if isinstance(node.value, ast.Name) and node.value.id in ("np", "numpy", "sd", "symdiff", "math"):
-        hint = f"; write {node.attr}(...) without the {node.value.id + '.'!r} prefix"
+    path = _module_path(node)
+    if path is not None:
+        hint = _module_hint(path)
     elif isinstance(METHODS.get(node.attr), property):
         hint = f"; {node.attr!r} is a property, not a method: write x.{node.attr}"
     elif node.attr in METHODS:
@@ -959,6 +1019,9 @@ class _Parser:
         src = self.src
         method = _method_name(node.func)
         name = _function_name(node.func) if method is None else f".{method}"
+        if method is not None and _module_path(node.func) is not None \
+                and node.func.value.id not in self.shapes:  # type: ignore[attr-defined]
+            name = None  # np.sum(x) is sum(x) misspelled, not the method sum of a variable np
         if name is None:
             if isinstance(node.func, ast.Attribute):
                 raise src.at(node.func, _attribute_refusal(node.func))
@@ -1052,6 +1115,9 @@ class _Parser:
             index = values[1]
             if _holds_string(index):
                 raise src.at(node.slice, "strings cannot be indices")
+            if any(isinstance(i, _IndexValue) for i in (index if isinstance(index, tuple) else (index,))):
+                raise src.at(node.slice, "an index s_[...] is only index_add's index; index with "
+                                         "what is inside the brackets (x[1:3], not x[s_[1:3]])")
             return self.build(node, index_, x, index)
         if isinstance(node, ast.Slice):
             parts: list[Any] = []
@@ -1096,11 +1162,20 @@ class _Parser:
     def name(self, node: ast.Name | ast.Constant, quoted: bool = False) -> Node | float:
         """The value a name reads as; ``quoted`` (``var('pi')``), always a variable's."""
         name = node.value if quoted else node.id  # type: ignore[union-attr]
+        src = self.src
+        if src.superscripts and not quoted:
+            spelled = src.spelled(node)
+            if any(c in _SUPERSCRIPT_DIGITS for c in spelled):
+                base = spelled.rstrip("".join(_SUPERSCRIPT_DIGITS))
+                power = unicodedata.normalize("NFKC", spelled[len(base):])
+                hint = f"{base}**{power} for a power, or " if base and power else ""
+                raise src.at(node, f"{spelled!r} would read as the name {name!r} (Python reads a "
+                                   f"superscript digit as a digit); write {hint}var({spelled!r}) for "
+                                   f"a variable of that name")
         found = None if quoted else self.variables.get(name)  # (not a definition's name)
         if found is not None:
             self.unused.discard(name)
             return found
-        src = self.src
         if name.startswith("__"):
             raise src.at(node, f"names beginning with '__' are reserved: {name!r}")
         if name in self.pending and not quoted:

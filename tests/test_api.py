@@ -86,6 +86,17 @@ def test_repr_and_str():
     assert repr(z) == "<symdiff expression sin: float64[], more than 200 nodes>"
 
 
+def test_format_of_an_expression_is_its_text_and_a_number_format_needs_a_value():
+    x = sd.var("x")
+    f = x * 2.0
+    assert f"{f}" == format(f) == "x * 2.0"
+    # a number format fell to object.__format__: "unsupported format string passed to Node.__format__"
+    with pytest.raises(TypeError, match=r"^the format '\.3f' of a symbolic expression: it has no value "
+                                        r"until it is evaluated; use sd.evaluate\(expr, values\) or expr.eval"):
+        f"{f:.3f}"
+    assert f"{f.eval(x=1.5):.3f}" == "3.000"
+
+
 def test_demo_prints_values(capsys):
     from symdiff.__main__ import main
 

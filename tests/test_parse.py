@@ -661,6 +661,21 @@ def test_methods_and_properties_read_as_the_functions_they_stand_for():
     ("x.sum", "attribute access is not allowed in a symdiff expression; 'sum' is a method: call it, as in x.sum()"),
     ("x.T()", "attribute access is not allowed in a symdiff expression; 'T' is a property, not a method: write x.T"),
     ("np.exp(x)", "attribute access is not allowed in a symdiff expression; write exp(...) without the 'np.' prefix"),
+    # a method's name under a module was read as that method of a variable 'np': np.sum(x) said
+    # "sum: axis must be an int, got x", and sd.mean(x, axis=0) "multiple values for argument 'axis'"
+    ("np.sum(x)", "attribute access is not allowed in a symdiff expression; write sum(...) without the 'np.' prefix"),
+    ("sd.mean(x, axis=0)", "attribute access is not allowed in a symdiff expression; write mean(...) without the 'sd.' prefix"),
+    ("jnp.max(x)", "attribute access is not allowed in a symdiff expression; write max(...) without the 'jnp.' prefix"),
+    # a dotted path, a constant, a dtype: each said "write pi(...)" or listed the ndarray methods
+    ("np.linalg.inv(x[:, None] * x)", "attribute access is not allowed in a symdiff expression; write "
+                                      "linalg.inv(...) without the 'np.' prefix"),
+    ("scipy.special.erf(x)", "attribute access is not allowed in a symdiff expression; write erf(...) "
+                             "without the 'scipy.special.' prefix"),
+    ("np.pi * x", "attribute access is not allowed in a symdiff expression; write pi without the 'np.' prefix"),
+    ("math.e ** x", "attribute access is not allowed in a symdiff expression; write exp(1) for Euler's number"),
+    ("x.astype(np.float32)", "attribute access is not allowed in a symdiff expression; write a dtype by its "
+                             "name in quotes, as in 'float32'"),
+    ("np.nansum(x)", "attribute access is not allowed in a symdiff expression; np.nansum has no symdiff counterpart"),
     ("x.sum(axs=0)", ".sum() takes no keyword argument 'axs'; did you mean axis=? "
                      "(it accepts axis=, keepdims=, dtype=, initial=, where=)"),
     ("x.sum('a')", ".sum(): a string is not accepted as 'axis'"),
@@ -672,6 +687,11 @@ def test_methods_and_properties_read_as_the_functions_they_stand_for():
 ])
 def test_method_refusals_say_what_to_write(text, message):
     assert refusal(text, shapes={"x": (3,)}).startswith(message)
+
+
+def test_a_variable_named_like_a_module_keeps_its_methods():
+    np_ = sd.var("np", (3,))
+    assert sd.parse("np.sum() + np.T[0]", shapes={"np": (3,)}) is np_.sum() + np_.T[0]
 
 
 def test_text_with_named_shared_parts_reads_back_as_the_same_graph():
@@ -907,6 +927,9 @@ def test_index_values_and_complex_literals():
     ("s_[1]", "an index s_[...] cannot be used as a value here"),
     ("x + s_[1]", "an index s_[...] cannot be used as a value here"),
     ("sum(x, axis=s_[1])", "sum(): an index s_[...] is not accepted as 'axis'"),
+    # as an index it was refused naming an internal class and its address in memory
+    ("x[s_[1:]]", "an index s_[...] is only index_add's index; index with what is inside the brackets"),
+    ("x[0, s_[1:]]", "an index s_[...] is only index_add's index"),
     ("index_add(x, (3,), s_['a'])", "strings cannot be indices"),
     ("index_add(x, (3,), s_[5])", "index_add: index 5 is out of bounds for axis 0 with size 3"),
     ("complex(x, 1.0)", "complex(re, im) takes two real number literals, not an expression"),
@@ -1166,3 +1189,32 @@ def test_var_in_text_takes_one_quoted_name():
     with pytest.raises(sd.ParseError, match="did you mean variance"):
         sd.parse("var(x)")
     assert sd.parse("var('x y') * 2.0") is sd.var("x y") * 2.0
+
+
+@pytest.mark.parametrize("text, message", [
+    # Python reads a superscript digit in a name as a digit: x² was silently the variable x2
+    ("x² + 1", "'x²' would read as the name 'x2' (Python reads a superscript digit as a digit); "
+               "write x**2 for a power, or var('x²') for a variable of that name (line 1, column 1)"),
+    ("x2 + x²", "'x²' would read as the name 'x2'"),  # not the x2 read before it
+    ("u * u\nwhere\n  u = x³ + 1", "'x³' would read as the name 'x3' (Python reads a superscript digit "
+                                   "as a digit); write x**3 for a power, or var('x³') for a variable of "
+                                   "that name (line 3, column 7)"),
+    ("x²y", "write var('x²y') for a variable of that name"),
+    # typeset math's operators are characters Python refuses: the refusal says what to write
+    ("x − y", "invalid syntax: invalid character '−' (U+2212) (write - for −) (line 1, column 3)"),
+    ("x × y", "(write * for ×)"),
+    ("x · y", "(write * for ·)"),
+    ("x ÷ y", "(write / for ÷)"),
+    ("x ≤ y", "(write <= for ≤)"),
+    ("√x", "(write sqrt(...) for √)"),
+    ("y + ²", "(write ** for a power: x**2)"),
+])
+def test_typeset_math_is_refused_saying_what_to_write(text, message):
+    assert message in refusal(text)
+
+
+def test_a_variable_spelled_with_a_superscript_reads_as_var():
+    v = sd.var("x²")
+    assert sd.to_text(v * 2.0) == "var('x²') * 2.0"
+    assert sd.parse("var('x²') * 2.0") is v * 2.0
+    assert sd.parse("x₁ + 1") is sd.var("x1") + 1  # subscripts read as digits, as Python reads them
