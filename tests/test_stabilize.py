@@ -89,6 +89,36 @@ def test_log_sum_exp_is_logsumexp():
     np.testing.assert_allclose(good, 1000.0 + np.log1p(np.exp(-1.0) + np.exp(-1000.0)), rtol=1e-15)
 
 
+def test_log_mean_exp_is_logsumexp_minus_the_log_of_the_count():
+    e = sd.log(sd.mean(sd.exp(v)))
+    assert str(sd.simplify(e)) == f"logsumexp(v, axis=0) - {float(np.log(4.0))!r}"
+    big = np.array([1000.0, 999.0, 0.0, -5.0])
+    raw, good = raw_and_rewritten(e, v=big)
+    assert raw == np.inf
+    want = 1000.0 + np.log1p(np.exp(-1.0) + np.exp(-1000.0)) - np.log(4.0)
+    np.testing.assert_allclose(good, want, rtol=1e-15)
+    # its gradient, taken through the stable form, is the softmax, finite at the same inputs
+    g = sd.simplify(sd.grad(e, v))
+    assert g is sd.softmax(v)
+    # over a named dimension, the count is a node: its log stays in the graph
+    M = sd.var("M", ("n", 3))
+    m = sd.simplify(sd.log(sd.mean(sd.exp(M), axis=0)))
+    assert str(m) == "logsumexp(M, axis=0) - log(n.astype('float64'))"
+    rows = np.array([[800.0, 1.0, -2.0], [799.0, 2.0, -1.0]])
+    with np.errstate(all="ignore"):
+        assert np.isinf(sd.evaluate(sd.log(sd.mean(sd.exp(M), axis=0)), {"M": rows}, simplify=False)[0])
+    np.testing.assert_allclose(sd.evaluate(m, {"M": rows}, simplify=False),
+                               np.log(np.mean(np.exp(rows - rows.max(0)), axis=0)) + rows.max(0), rtol=1e-14)
+    # float32 stays float32
+    f = sd.var("f", (3,), "float32")
+    assert sd.simplify(sd.log(sd.mean(sd.exp(f)))).dtype == np.float32
+    # a divisor that is not a count stays as written: at d = -0.0, log(s / d) is nan and
+    # log(s) - log(d) would be inf
+    d = sd.var("d")
+    for q in (sd.log(sd.sum(sd.exp(v)) / d), sd.log(sd.sum(sd.exp(v)) / -2.0)):
+        assert "logsumexp" not in str(sd.simplify(q))
+
+
 def test_log_softmax():
     e = sd.log(sd.softmax(v))
     assert sd.simplify(e) is sd.log_softmax(v)

@@ -9,9 +9,12 @@ stable form, so a gradient is as stable as the function it came from.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..ir import Node
-from .base import Const, constant_equals
-from .elementwise import Add, Div, Exp, Log, Log1p, Neg, Pow, Sigmoid, Sub, negative, sigmoid, softplus
+from .base import Const, DimSize, constant_equals
+from .elementwise import (Add, Cast, Div, Exp, Log, Log1p, Neg, Pow, Sigmoid, Sub, log, negative, sigmoid,
+                          softplus)
 from .nn import Softmax, log_softmax, softmax
 from .numeric import Exp2, Log2, logaddexp, logaddexp2
 from .reduce import LogSumExp, Sum
@@ -67,6 +70,16 @@ def _power_of(n: Node, two: bool) -> Node | None:
     return None
 
 
+def _is_count(d: Node) -> bool:
+    """Whether ``d`` is a positive constant or a dimension's size as a float: what ``mean``
+    divides by. (log(s / d) is log(s) - log(d) for every real d but -0.0, where s / d is -inf
+    and its log nan, and log(-0.0) is -inf.)"""
+    if isinstance(d.op, Const):
+        v = d.op.value
+        return v.dtype.kind in "iuf" and v.size > 0 and bool(np.all(v > 0)) and bool(np.all(np.isfinite(v)))
+    return isinstance(d.op, Cast) and isinstance(d.inputs[0].op, DimSize)
+
+
 def stable_parts(node: Node) -> tuple[Node, tuple[Node, ...]] | None:
     """``(form, operands)``: the stable equivalent of ``node`` (of the same type) and the nodes
     of ``node``'s graph it is built on; None when ``node`` has no stable form (of complex
@@ -76,7 +89,8 @@ def stable_parts(node: Node) -> tuple[Node, tuple[Node, ...]] | None:
       (also ``log1p(-sigmoid(x))``);
     - ``log(1 + exp(x))`` and ``log1p(exp(x))``: ``softplus(x)``;
     - ``log(softmax(x))``: ``log_softmax(x)``;
-    - ``log(sum(exp(x)))``: ``logsumexp(x)``, shifted by the maximum;
+    - ``log(sum(exp(x)))``: ``logsumexp(x)``, shifted by the maximum; ``log(mean(exp(x)))``,
+      ``log(sum(exp(x)) / d)`` for a count ``d`` (``_is_count``): ``logsumexp(x) - log(d)``;
     - ``log(exp(x) + exp(y))`` and ``log2(2**x + 2**y)``: ``logaddexp(x, y)`` and
       ``logaddexp2(x, y)``;
     - the logistic function and softmax written out (``1 / (1 + exp(-x))``, ``exp(x) /
@@ -125,6 +139,15 @@ def stable_parts(node: Node) -> tuple[Node, tuple[Node, ...]] | None:
             s: Sum = a.op  # type: ignore[assignment]
             x = a.inputs[0].inputs[0]
             out = Node(LogSumExp(s.axes, s.keepdims), (x,))
+        elif isinstance(a.op, Div) and isinstance(a.inputs[0].op, Sum) \
+                and isinstance(a.inputs[0].inputs[0].op, Exp) and _is_count(a.inputs[1]):
+            total, d = a.inputs
+            s = total.op  # type: ignore[assignment]
+            x = total.inputs[0].inputs[0]
+            out = Node(LogSumExp(s.axes, s.keepdims), (x,)) - log(d)
+            if out.type != node.type:
+                return None
+            return out, (x, d)
     elif isinstance(a.op, Neg) and isinstance(a.inputs[0].op, Sigmoid):  # log1p(-sigmoid(x))
         x = a.inputs[0].inputs[0]
         out = negative(softplus(x))
