@@ -912,6 +912,8 @@ def test_different_sympy_objects_of_one_name_are_refused():
     (lambda a, b, x: sympy.Not(a), "a"),
     (lambda a, b, x: sympy.Xor(x > 0, b), "b"),
     (lambda a, b, x: sympy.Implies(x > 0, b), "b"),
+    (lambda a, b, x: sympy.Equivalent(a, x > 0), "a"),  # was refused: no symdiff equivalent
+    (lambda a, b, x: sympy.Equivalent(x > 1, b, x > 0), "b"),
     (lambda a, b, x: sympy.ITE(a, x > 1, x < 1), "a"),
 ])
 def test_logic_of_plain_symbols_names_the_operand_that_is_not_a_boolean(build, operand):

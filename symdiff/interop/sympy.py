@@ -1212,9 +1212,10 @@ def _describe(source: Any) -> str:
 # the classes _combine converts besides those of _FUNCS
 _COMBINED = (sympy.Add, sympy.Mul, sympy.Pow, sympy.log, sympy.Max, sympy.Min, sympy.Piecewise,
              sympy.functions.elementary.piecewise.ExprCondPair, sympy.And, sympy.Or, sympy.Not,
-             sympy.Xor, sympy.Implies, sympy.ITE, sympy.MatrixBase, sympy.NDimArray)
-# SymPy's logic: every operand must be a truth value (SymPy also counts a plain Symbol as one)
-_LOGIC_FUNCTIONS = (sympy.And, sympy.Or, sympy.Not, sympy.Xor, sympy.Implies)
+             sympy.Xor, sympy.Implies, sympy.Equivalent, sympy.ITE, sympy.MatrixBase, sympy.NDimArray)
+# SymPy's logic: every operand must be a truth value (SymPy also counts a plain Symbol as one;
+# Nand, Nor and Xnor are Not of And, Or and Xor)
+_LOGIC_FUNCTIONS = (sympy.And, sympy.Or, sympy.Not, sympy.Xor, sympy.Implies, sympy.Equivalent)
 
 
 def _truth_value(role: str, arg: Any, v: Any) -> None:
@@ -1333,6 +1334,11 @@ def _combine(e: sympy.Basic, vals: list[Any]) -> Any:
         return acc
     if isinstance(e, sympy.Implies):
         return ew.where(vals[0], vals[1], True)  # p -> q: q where p holds, else true
+    if isinstance(e, sympy.Equivalent):  # all alike: none differs from the first
+        differs = ew.logical_xor(vals[0], vals[1])
+        for v in vals[2:]:
+            differs = ew.where(ew.logical_xor(vals[0], v), True, differs)
+        return ew.where(differs, False, True)
     if isinstance(e, sympy.ITE):
         return ew.where(*vals)
     if isinstance(e, (sympy.MatrixBase, sympy.NDimArray)):
