@@ -1432,3 +1432,37 @@ def test_linspace_between_expressions_is_numpys_arithmetic(dtype):
         compiled = sd.compile(node, inputs=[a, b])(starts, stops)
         scale = np.finfo(dtype).eps * 1000  # bounds of size 100: a few roundings of them
         np.testing.assert_allclose(compiled, want, rtol=scale, atol=scale)
+
+
+# -- cases from NumPy's own behaviour at the edges ------------------------------------------------
+
+
+def _against_numpy(build, values: dict[str, np.ndarray]) -> None:
+    """``build`` applied to variables of the values' shapes and dtypes computes, in the evaluator
+    and in generated code, what it computes on the NumPy arrays themselves: value, shape, dtype."""
+    vs = [sd.var(k, v.shape, v.dtype) for k, v in values.items()]
+    node = build(*vs)
+    want = build(*values.values())
+    for got in (sd.evaluate(node, values), sd.compile(node, inputs=vs)(*values.values())):
+        got = np.asarray(got)
+        assert (got.shape, got.dtype) == (want.shape, want.dtype)
+        np.testing.assert_array_equal(got, want)
+
+
+def test_vdot_of_booleans_is_boolean_as_numpys():
+    # the conjugate was taken of every input, and NumPy's conjugate of booleans is int8
+    a, b = np.array([[True, False], [True, True]]), np.array([[True, True], [False, True]])
+    _against_numpy(lambda a, b: np.vdot(a, b) if isinstance(a, np.ndarray) else sd.vdot(a, b),
+                   {"a": a, "b": b})
+    _against_numpy(lambda a, b: np.vdot(a, b) if isinstance(a, np.ndarray) else sd.vdot(a, b),
+                   {"a": a.astype(np.int8), "b": (b * 3).astype(np.uint8)})
+
+
+def test_unary_plus_of_booleans_is_refused_as_numpys():
+    with pytest.raises(TypeError, match="positive"):
+        +np.array([True])
+    with pytest.raises(TypeError, match="positive: booleans"):
+        +sd.var("b", (2,), "bool")
+    x = sd.var("x", (2,), "int8")
+    assert +x is x
+
