@@ -1466,3 +1466,41 @@ def test_unary_plus_of_booleans_is_refused_as_numpys():
     x = sd.var("x", (2,), "int8")
     assert +x is x
 
+
+ZERO_D_BOOLEANS = [
+    True, False, np.True_, np.array(False), (0, True), (True, 0), (Ellipsis, True),
+    (True, Ellipsis, False), (slice(None), True, 1), (np.array([0, 1]), True),
+    (np.array([0, 1]), slice(None), True), (True, np.array([[0], [1]]), None, slice(1, 3)),
+    (None, True, None), (True, True), (0, 0, 0, True), (Ellipsis, 1, False, slice(None, None, -1)),
+]
+
+
+@pytest.mark.parametrize("idx", ZERO_D_BOOLEANS, ids=repr)
+def test_a_constant_0d_boolean_index_adds_an_axis_as_numpys(idx):
+    # NumPy reads it as a new axis of length 1 under the mask [True] or [False]
+    x = rng.standard_normal((2, 3, 4))
+    _against_numpy(lambda x: x[idx], {"x": x})
+
+
+def test_indexing_a_0d_array_with_a_0d_boolean_as_numpys():
+    for idx in (True, False, (Ellipsis, True), (None, False)):
+        _against_numpy(lambda x: x[idx], {"x": np.array(3.0)})
+
+
+def test_a_0d_boolean_index_passes_the_gradient_back():
+    x = sd.var("x", (2, 3, 4))
+    at = rng.standard_normal((2, 3, 4))
+    weights = rng.standard_normal((2, 3, 1, 4))
+    f = sd.sum(sd.sin(x[:, :, True]) * weights) + sd.sum(sd.exp(x[0, False]))
+    g = sd.evaluate(sd.grad(f, x), {"x": at})
+    np.testing.assert_allclose(g, np.cos(at) * weights[:, :, 0], rtol=1e-12)
+    d = rng.standard_normal(at.shape)
+    fd = (sd.evaluate(f, {"x": at + H * d}) - sd.evaluate(f, {"x": at - H * d})) / (2 * H)
+    np.testing.assert_allclose(np.sum(g * d), fd, rtol=1e-6)
+
+
+def test_too_many_indices_beside_a_0d_boolean_name_the_shape_as_given():
+    with pytest.raises(sd.OutOfBoundsError, match=r"shape \(2, 3\): 3 were given"):
+        sd.var("x", (2, 3))[True, True, 0, 0, 0]
+    with pytest.raises(NotImplementedError, match="symbolic boolean mask"):
+        sd.var("x", (2, 3))[sd.var("b", (), "bool")]
