@@ -1504,3 +1504,15 @@ def test_too_many_indices_beside_a_0d_boolean_name_the_shape_as_given():
         sd.var("x", (2, 3))[True, True, 0, 0, 0]
     with pytest.raises(NotImplementedError, match="symbolic boolean mask"):
         sd.var("x", (2, 3))[sd.var("b", (), "bool")]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int8", "uint8", "complex64"])
+def test_where_takes_a_condition_of_numbers_as_their_truth_as_numpys(dtype):
+    cond = np.array([[0, 1, -2], [0.5, np.nan, 0]]) if dtype[0] in "fc" else np.array([[0, 1, 2], [3, 0, 0]])
+    cond = (cond * (1 - 1j) if dtype[0] == "c" else cond).astype(dtype)
+    a, b = rng.standard_normal((2, 3)), rng.standard_normal(3)
+    _against_numpy(lambda c, a, b: np.where(c, a, b) if isinstance(c, np.ndarray) else sd.where(c, a, b),
+                   {"c": cond, "a": a, "b": b})
+    x = sd.var("a", (2, 3))  # the gradient goes to the branch the condition picks
+    g = sd.evaluate(sd.grad(sd.sum(sd.where(sd.const(cond), x * x, 0.0)), x), {"a": a})
+    np.testing.assert_array_equal(g, np.where(cond, 2 * a, 0.0))
