@@ -1432,3 +1432,87 @@ def test_linspace_between_expressions_is_numpys_arithmetic(dtype):
         compiled = sd.compile(node, inputs=[a, b])(starts, stops)
         scale = np.finfo(dtype).eps * 1000  # bounds of size 100: a few roundings of them
         np.testing.assert_allclose(compiled, want, rtol=scale, atol=scale)
+
+
+# -- cases from NumPy's own behaviour at the edges ------------------------------------------------
+
+
+def _against_numpy(build, values: dict[str, np.ndarray]) -> None:
+    """``build`` applied to variables of the values' shapes and dtypes computes, in the evaluator
+    and in generated code, what it computes on the NumPy arrays themselves: value, shape, dtype."""
+    vs = [sd.var(k, v.shape, v.dtype) for k, v in values.items()]
+    node = build(*vs)
+    want = build(*values.values())
+    for got in (sd.evaluate(node, values), sd.compile(node, inputs=vs)(*values.values())):
+        got = np.asarray(got)
+        assert (got.shape, got.dtype) == (want.shape, want.dtype)
+        np.testing.assert_array_equal(got, want)
+
+
+def test_vdot_of_booleans_is_boolean_as_numpys():
+    # the conjugate was taken of every input, and NumPy's conjugate of booleans is int8
+    a, b = np.array([[True, False], [True, True]]), np.array([[True, True], [False, True]])
+    _against_numpy(lambda a, b: np.vdot(a, b) if isinstance(a, np.ndarray) else sd.vdot(a, b),
+                   {"a": a, "b": b})
+    _against_numpy(lambda a, b: np.vdot(a, b) if isinstance(a, np.ndarray) else sd.vdot(a, b),
+                   {"a": a.astype(np.int8), "b": (b * 3).astype(np.uint8)})
+
+
+def test_unary_plus_of_booleans_is_refused_as_numpys():
+    with pytest.raises(TypeError, match="positive"):
+        +np.array([True])
+    with pytest.raises(TypeError, match="positive: booleans"):
+        +sd.var("b", (2,), "bool")
+    x = sd.var("x", (2,), "int8")
+    assert +x is x
+
+
+ZERO_D_BOOLEANS = [
+    True, False, np.True_, np.array(False), (0, True), (True, 0), (Ellipsis, True),
+    (True, Ellipsis, False), (slice(None), True, 1), (np.array([0, 1]), True),
+    (np.array([0, 1]), slice(None), True), (True, np.array([[0], [1]]), None, slice(1, 3)),
+    (None, True, None), (True, True), (0, 0, 0, True), (Ellipsis, 1, False, slice(None, None, -1)),
+]
+
+
+@pytest.mark.parametrize("idx", ZERO_D_BOOLEANS, ids=repr)
+def test_a_constant_0d_boolean_index_adds_an_axis_as_numpys(idx):
+    # NumPy reads it as a new axis of length 1 under the mask [True] or [False]
+    x = rng.standard_normal((2, 3, 4))
+    _against_numpy(lambda x: x[idx], {"x": x})
+
+
+def test_indexing_a_0d_array_with_a_0d_boolean_as_numpys():
+    for idx in (True, False, (Ellipsis, True), (None, False)):
+        _against_numpy(lambda x: x[idx], {"x": np.array(3.0)})
+
+
+def test_a_0d_boolean_index_passes_the_gradient_back():
+    x = sd.var("x", (2, 3, 4))
+    at = rng.standard_normal((2, 3, 4))
+    weights = rng.standard_normal((2, 3, 1, 4))
+    f = sd.sum(sd.sin(x[:, :, True]) * weights) + sd.sum(sd.exp(x[0, False]))
+    g = sd.evaluate(sd.grad(f, x), {"x": at})
+    np.testing.assert_allclose(g, np.cos(at) * weights[:, :, 0], rtol=1e-12)
+    d = rng.standard_normal(at.shape)
+    fd = (sd.evaluate(f, {"x": at + H * d}) - sd.evaluate(f, {"x": at - H * d})) / (2 * H)
+    np.testing.assert_allclose(np.sum(g * d), fd, rtol=1e-6)
+
+
+def test_too_many_indices_beside_a_0d_boolean_name_the_shape_as_given():
+    with pytest.raises(sd.OutOfBoundsError, match=r"shape \(2, 3\): 3 were given"):
+        sd.var("x", (2, 3))[True, True, 0, 0, 0]
+    with pytest.raises(NotImplementedError, match="symbolic boolean mask"):
+        sd.var("x", (2, 3))[sd.var("b", (), "bool")]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int8", "uint8", "complex64"])
+def test_where_takes_a_condition_of_numbers_as_their_truth_as_numpys(dtype):
+    cond = np.array([[0, 1, -2], [0.5, np.nan, 0]]) if dtype[0] in "fc" else np.array([[0, 1, 2], [3, 0, 0]])
+    cond = (cond * (1 - 1j) if dtype[0] == "c" else cond).astype(dtype)
+    a, b = rng.standard_normal((2, 3)), rng.standard_normal(3)
+    _against_numpy(lambda c, a, b: np.where(c, a, b) if isinstance(c, np.ndarray) else sd.where(c, a, b),
+                   {"c": cond, "a": a, "b": b})
+    x = sd.var("a", (2, 3))  # the gradient goes to the branch the condition picks
+    g = sd.evaluate(sd.grad(sd.sum(sd.where(sd.const(cond), x * x, 0.0)), x), {"a": a})
+    np.testing.assert_array_equal(g, np.where(cond, 2 * a, 0.0))

@@ -156,7 +156,7 @@ _SUGAR: dict[str, Any] = {
     "__matmul__": matmul,
     "__rmatmul__": lambda s, o: matmul(o, s),
     "__neg__": negative,
-    "__pos__": lambda s: s,
+    "__pos__": positive,
     "__abs__": abs,
     "__round__": lambda s, ndigits=None: round(s, ndigits or 0),
     "__lt__": less,

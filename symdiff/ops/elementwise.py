@@ -846,7 +846,10 @@ def where(cond: Any, a: Any = NEEDED, b: Any = NEEDED) -> Node:
         raise TypeError(f"where: takes cond and both branches, where(cond, a, b), but {missing} "
                         "was not given")
     a_, b_ = as_nodes(a, b, name="where")
-    return Node(_where, (as_node(cond), a_, b_))
+    c = as_node(cond)
+    if c.dtype.kind != "b":  # as NumPy: a number's truth, nonzero (nan too), as astype gives it
+        c = astype(c, bool)
+    return Node(_where, (c, a_, b_))
 
 
 def astype(x: Any, dtype: Any, order: str = "K", casting: str = "unsafe", subok: bool = True,

@@ -453,7 +453,9 @@ def vdot(a: Any, b: Any) -> Node:
     from .numeric import conj
 
     a_, b_ = as_nodes(a, b)
-    fa, fb = conj(_flat("vdot", a_)), _flat("vdot", b_)
+    fa, fb = _flat("vdot", a_), _flat("vdot", b_)
+    if fa.dtype.kind == "c":  # only then: conj of booleans is int8, where np.vdot keeps bool
+        fa = conj(fa)
     if fa.shape != fb.shape:
         raise ShapeError(
             f"vdot: shapes {format_shape(a_.shape)} and {format_shape(b_.shape)} hold different "

@@ -575,7 +575,7 @@ def _parse_index(shape: Shape, index: Any) -> tuple[tuple[Any, ...], list[Node]]
     items = index if isinstance(index, tuple) else (index,)
     masks = [_constant_mask(it) for it in items]
     # a k-d boolean mask stands for the k axes it covers (and for k integer arrays: np.nonzero);
-    # a 0-d one covers none (NumPy adds an axis), and is refused below
+    # a 0-d one covers none (NumPy adds an axis: `index` inserts it first; here it is refused)
     consumed = sum(1 if m is None else m.ndim
                    for it, m in zip(items, masks)
                    if it is not None and it is not Ellipsis and not _is_0d_bool(it))
@@ -620,7 +620,8 @@ def _parse_index(shape: Shape, index: Any) -> tuple[tuple[Any, ...], list[Node]]
                 it = np.zeros(np.shape(it), np.intp)  # as NumPy: an empty list indexes nothing
             arr = as_node(it)
             if arr.dtype.kind == "b" and isinstance(arr.op, Const):
-                raise NotImplementedError("indexing with a 0-d boolean (x[True]) is not supported")
+                raise NotImplementedError(  # `index` lifts it first: only index_add meets it
+                    "index_add: a 0-d boolean in the index is not supported (it would add an axis)")
             if arr.dtype.kind == "b":
                 raise NotImplementedError(
                     "indexing with a symbolic boolean mask gives a shape known only at run time; "
@@ -733,11 +734,42 @@ def check_bounds(prefix: str, indices: Node, axis: int, size: Dim) -> None:
 def index(x: Any, idx: Any) -> Node:
     """``x[idx]`` with NumPy semantics for ints, slices, None, ``...``, integer arrays and constant
     boolean masks (taken as the integer arrays ``np.nonzero`` gives)."""
-    x = as_node(x)
+    x, idx = _lift_0d_bools(as_node(x), idx)
     spec, arrays = _checked_index(x.shape, idx)
     if not spec:
         return x
     return Node(Index(spec), (x, *arrays))
+
+
+def _constant_0d_bool(item: Any) -> bool | None:
+    """The value of ``item`` if it is a constant 0-d boolean (not a variable's), else None."""
+    if isinstance(item, Node):
+        return bool(item.op.value) if isinstance(item.op, Const) and _is_0d_bool(item) else None
+    return bool(item) if _is_0d_bool(item) else None
+
+
+def _lift_0d_bools(x: Node, idx: Any) -> tuple[Node, Any]:
+    """NumPy reads a constant 0-d boolean in an index as a new axis of length 1 under the mask
+    ``[True]`` or ``[False]`` (``x[True]`` has shape (1, *x.shape), ``x[False]`` (0, *x.shape)),
+    an advanced index like any mask: insert that axis into ``x`` and index it with that mask."""
+    items = list(idx) if isinstance(idx, tuple) else [idx]
+
+    def consumed(part: list[Any]) -> int:
+        return sum(0 if it is None or it is Ellipsis or _is_0d_bool(it)
+                   else m.ndim if (m := _constant_mask(it)) is not None else 1 for it in part)
+
+    if consumed(items) > x.ndim or sum(it is Ellipsis for it in items) > 1:
+        return x, idx  # the index's own checks name the fault, in the shape as given
+    while True:
+        k = next((k for k, it in enumerate(items) if _constant_0d_bool(it) is not None), None)
+        if k is None:
+            return x, (tuple(items) if isinstance(idx, tuple) else items[0])
+        if any(it is Ellipsis for it in items[:k]):
+            axis = x.ndim - consumed(items[k + 1:])
+        else:
+            axis = consumed(items[:k])
+        mask = np.array([_constant_0d_bool(items[k])])
+        x, items[k] = expand_dims(x, axis), mask
 
 
 def _checked_index(shape: Shape, idx: Any) -> tuple[tuple[Any, ...], list[Node]]:

@@ -85,20 +85,22 @@ def _op_type_of(fn: Callable[..., Any]) -> type[Op]:
     arity = sum(1 for p in params if (p.default is p.empty or p.default is NEEDED)
                 and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
     built: Any = None
-    for first in ("float64", "bool"):  # a mask first, as where(cond, a, b) takes, if floats fail
+    error: Exception | None = None
+    # floats first, then a mask first, as where(cond, a, b) takes (it converts a float condition)
+    for first in ("float64", "bool"):
         probes = [var(f"pattern_probe_{k}", shape=(2, 2), dtype=first if k == 0 else "float64")
                   for k in range(arity)]
         try:
             built = fn(*probes)
-            break
         except Exception as e:  # noqa: BLE001 - any refusal means no op to read off
             error = e
-    else:
+            continue
+        if isinstance(built, Node) and len(built.inputs) == arity and all(
+                a is b for a, b in zip(built.inputs, probes)):
+            return type(built.op)
+    if built is None:
         raise TypeError(f"Pat.of: cannot tell which op {name} builds ({error}); give the op "
                         "class, as in Pat.of(Exp)") from None
-    if isinstance(built, Node) and len(built.inputs) == arity and all(
-            a is b for a, b in zip(built.inputs, probes)):
-        return type(built.op)
     raise TypeError(f"Pat.of: {name} builds no single op of its own to match (it composes "
                     "others); give the op class, as in Pat.of(Exp)")
 
