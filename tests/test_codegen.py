@@ -483,8 +483,10 @@ def test_the_docstring_names_dimensions_as_the_shapes_do():
     X = sd.var("X", ("n", 3))
     fn = sd.compile({"n": sd.dim_size("n"), "total": sd.sum(X)}, inputs=[X])
     assert "X: float64, shape (n, 3)" in fn.__doc__
-    assert "Dimensions n are read from the arguments' shapes" in fn.__doc__
+    assert "Dimension n is read from the arguments' shapes" in fn.__doc__
     assert fn(np.ones((4, 3))) == (4, 12.0)
+    two = sd.compile(sd.sum(sd.var("A", ("n", "m"))), inputs=["A"])
+    assert "Dimensions n, m are read from the arguments' shapes" in two.__doc__
 
 
 def test_integer_argument_that_does_not_fit_is_refused_not_wrapped():

@@ -825,7 +825,9 @@ class _Emitter:
             text.append(row(n, user, o))
         if self.dims:
             shown = _docstring_text(", ".join(self.dims))  # as the shapes above name them
-            text.append(f"Dimensions {shown} are read from the arguments' shapes and must agree.")
+            text.append(f"Dimension {shown} is read from the arguments' shapes and must agree."
+                        if len(self.dims) == 1 else
+                        f"Dimensions {shown} are read from the arguments' shapes and must agree.")
         return ['"""' + text[0], *text[1:], '"""']
 
     def module(self, user_out_names: list[str], single: bool, nest: Any = None) -> GeneratedModule:
