@@ -3,7 +3,8 @@
     python bench/bench_codegen.py [--quick] [--markdown] [--threads N] [--blas-core NAME]
 
 MLP 784-256-256-10 softmax cross-entropy (loss + all gradients), a char-RNN (hidden 100,
-vocab 65, 25 steps unrolled), svd and eigh (all their parts, against one NumPy call), the
+vocab 65, 25 steps unrolled), an ODE right-hand side with its Jacobian (also through
+sd.evaluate), svd and eigh (all their parts, against one NumPy call), the
 seed's scalar f(x, y) with its gradient, time from expression to callable, and peak memory of
 one MLP call. JAX, PyTorch, PyTensor and autograd get a column each when importable
 (bench/frameworks.py); none of them is required. Each cell gives the time and its ratio to
@@ -267,6 +268,25 @@ def first_call(fn, *args, **kwargs) -> float:
     return time.perf_counter() - t0
 
 
+# -- ODE right-hand side and its Jacobian (what an implicit integrator asks for) ----------------
+
+
+def ode_graph() -> tuple[dict[str, Any], list[Any]]:
+    u, p = sd.var("u", (3,)), sd.var("p", (3,))
+    rhs = sd.stack([p[0] * u[0] - u[0] * u[1], u[0] * u[1] - p[1] * u[1] + sd.sin(u[2]),
+                    -p[2] * u[2] + u[0] ** 2])
+    return {"rhs": rhs, "J": sd.jacobian(rhs, u)}, [u, p]
+
+
+def ode_hand(u: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    rhs = np.array([p[0] * u[0] - u[0] * u[1], u[0] * u[1] - p[1] * u[1] + np.sin(u[2]),
+                    -p[2] * u[2] + u[0] ** 2])
+    J = np.array([[p[0] - u[1], -u[0], 0.0],
+                  [u[1], u[0] - p[1], np.cos(u[2])],
+                  [2 * u[0], 0.0, -p[2]]])
+    return rhs, J
+
+
 def main() -> None:
     fws = [k for k in frameworks.NAMES if frameworks.installed(k)]
     print(f"NumPy {np.__version__}; BLAS threads: {THREADS or 'default'}; OpenBLAS kernels: "
@@ -336,6 +356,18 @@ def main() -> None:
         np.testing.assert_array_equal(g, w)
     row("eigh values, vectors of 200x200", timed_together(
         {"symdiff": lambda: eigh_fn(h), "hand": lambda: np.linalg.eigh(h)}, 10))
+
+    outs, ode_inputs = ode_graph()
+    ode_fn = sd.compile(outs, inputs=ode_inputs)
+    ode_eval = sd.simplify(list(outs.values()))
+    uv, pv = np.array([0.5, -1.0, 2.0]), np.array([1.5, 0.7, 0.3])
+    for g, w in zip(ode_fn(uv, pv), ode_hand(uv, pv)):
+        np.testing.assert_allclose(g, w, rtol=1e-14)
+    t = timed_together({"symdiff": lambda: ode_fn(uv, pv), "hand": lambda: ode_hand(uv, pv),
+                        "evaluate": lambda: sd.evaluate(ode_eval, {"u": uv, "p": pv})}, 2000)
+    row("ODE rhs+Jacobian (3 states) per call", t, "us", 1e6)
+    rows.append(["  sd.evaluate of the same graph", cell(t["evaluate"], t["hand"], "us", 1e6),
+                 f"{t['hand'] * 1e6:.3g} us", *[""] * len(fws)])
 
     want = seed_hand(3.0, -4.0)
     np.testing.assert_allclose(seed_fn(3.0, -4.0), want, rtol=1e-13)

@@ -483,8 +483,10 @@ def test_the_docstring_names_dimensions_as_the_shapes_do():
     X = sd.var("X", ("n", 3))
     fn = sd.compile({"n": sd.dim_size("n"), "total": sd.sum(X)}, inputs=[X])
     assert "X: float64, shape (n, 3)" in fn.__doc__
-    assert "Dimensions n are read from the arguments' shapes" in fn.__doc__
+    assert "Dimension n is read from the arguments' shapes" in fn.__doc__
     assert fn(np.ones((4, 3))) == (4, 12.0)
+    two = sd.compile(sd.sum(sd.var("A", ("n", "m"))), inputs=["A"])
+    assert "Dimensions n, m are read from the arguments' shapes" in two.__doc__
 
 
 def test_integer_argument_that_does_not_fit_is_refused_not_wrapped():
@@ -1342,3 +1344,42 @@ def test_clip_on_the_scalar_path_picks_numpys_zero_on_ties():
                                    simplify=False)
             got = fn(*values)
             assert got.tobytes() == want.tobytes() or np.isnan(got) and np.isnan(want), (f, values)
+
+
+def test_parts_reading_no_input_are_module_constants_computed_once():
+    # an ODE right-hand side and its Jacobian: the seed rows of the Jacobian (and of its
+    # second derivative terms) read no input, so they are written once, not rebuilt per call
+    u, p = sd.var("u", (3,)), sd.var("p", (3,))
+    rhs = sd.stack([p[0] * u[0] - u[0] * u[1], u[0] * u[1] - p[1] * u[1] + sd.sin(u[2]),
+                    -p[2] * u[2] + u[0] ** 2])
+    outs = {"rhs": rhs, "J": sd.jacobian(rhs, u)}
+    src = sd.codegen(outs, inputs=[u, p])
+    body = src[src.index("def f("):]
+    assert "diagonal_embed_kernel(" not in body and "broadcast_to(" not in body
+    assert "_C0 = np.array([1.0, 0.0, 0.0]" in src
+    fn = sd.compile(outs, inputs=[u, p])
+    uv, pv = _any(3), _any(3)
+    for got, want in zip(fn(uv, pv), sd.evaluate(list(outs.values()), {"u": uv, "p": pv})):
+        np.testing.assert_array_equal(got, want)
+    # a constant output (the Jacobian of a linear map) is its module constant, copied
+    A = np.arange(6.0).reshape(2, 3)
+    jac = sd.compile(sd.jacobian(sd.const(A) @ u, u), inputs=[u])
+    first, second = jac(uv), jac(pv)
+    np.testing.assert_array_equal(first, A)
+    first[0, 0] = 99.0
+    np.testing.assert_array_equal(second, A)
+    assert "return np.array(_C" in jac.source
+
+
+def test_constant_parts_that_warn_or_are_large_are_left_to_run_time():
+    x = sd.var("x", (3,))
+    y = x * (sd.const(np.zeros(3)) / 0.0)  # as written, not simplified
+    assert "/ 0.0" in sd.codegen(y, inputs=[x], simplify=False)
+    fn = sd.compile(y, inputs=[x], simplify=False)  # its warning comes when it runs, as evaluate's
+    with pytest.warns(RuntimeWarning, match="invalid value"):
+        assert np.isnan(fn(np.ones(3))).all()
+    for k, folded in [(10, True), (40, False)]:  # a triangle of ones, 100 or 1600 elements
+        v = sd.var("v", (k,))
+        src = sd.codegen(sd.jacobian(sd.cumsum(sd.sin(v)), v), inputs=[v])
+        assert ("np.cumsum" not in src) == folded and ("base64" in src) == folded
+        assert "np.arange(" in src or folded  # an arange alone is not written out

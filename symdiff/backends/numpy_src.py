@@ -28,6 +28,7 @@ import keyword
 import math
 import re
 import unicodedata
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,15 +37,18 @@ import numpy as np
 
 from ..errors import InputError, UnknownVariableError
 from ..ir import (
-    Dim, Node, Op, flatten_outputs, format_shape, map_nest, toposort, unflatten_outputs,
+    Dim, Node, Op, flatten_outputs, format_shape, map_nest, substitute, toposort,
+    unflatten_outputs,
 )
-from ..ops.base import HELPERS, Const, Var, call_key, constant_call, helper_source, literal
+from ..ops.base import (
+    HELPERS, Const, Part, Var, call_key, const, constant_call, helper_source, kernel, literal,
+)
 from ..ops.diagonals import DiagonalEmbed, FusedSum, fuse_diagonal_sums
 from ..ops.elementwise import Binary, Elementwise, StopGradient
 from ..ops.nn import LogSoftmax, OneHot, Softmax
 from ..ops.products import MatMul
 from ..ops.reduce import Reduction
-from ..ops.shape import Arange, Concatenate, IndexAdd
+from ..ops.shape import Arange, BroadcastTo, Concatenate, IndexAdd
 from ..ops.base import graph_variables
 
 # Constant arrays up to this many elements are written as literals; larger ones as base64 bytes.
@@ -58,6 +62,11 @@ _FRESH: tuple[type[Op], ...] = (
     Elementwise, Reduction, Softmax, LogSoftmax, OneHot, IndexAdd, Concatenate, Arange,
     DiagonalEmbed,
 )
+
+# Parts of the graph that read no input (a Jacobian's seed rows, the constant terms of a Hessian)
+# are computed once, when the code is generated, into module constants of up to this many
+# elements; larger ones are left to run time rather than written out as long base64 texts.
+FOLD_LIMIT = 1024
 
 # Short words for temporaries; other ops use their own name.
 _WORDS = {
@@ -278,6 +287,41 @@ def _called(call: str) -> str:
     """The name of the function a call's source calls: ``svd`` for ``np.linalg.svd(a)``."""
     found = re.match(r"[\w.]*?(\w+)\(", call)
     return found.group(1) if found else "call"
+
+
+def _fold_constants(outs: list[Node], order: list[Node]) -> dict[Node, Node]:
+    """Each node of ``order`` (topological) that reads no input variable or dimension and that
+    a node reading one (or the caller) uses -> a constant of its value, computed with the op's
+    own kernel, so the generated function does not rebuild it on every call. Broadcasts and
+    ops of no inputs (``arange``) stay, as they cost no more than a constant, and so does
+    whatever is larger than ``FOLD_LIMIT`` elements, raises or warns (a constant 1/0 warns
+    when the function runs, as the evaluator does)."""
+    values: dict[Node, np.ndarray] = {}
+    for n in order:
+        if isinstance(n.op, Const):
+            values[n] = n.op.value  # type: ignore[attr-defined]
+            continue
+        size = n.type.static_size
+        if (isinstance(n.op, (Var, Part)) or size is None or size > FOLD_LIMIT
+                or any(i not in values for i in n.inputs)):
+            continue
+        fn, dims = kernel(n.op, len(n.inputs))
+        if dims:
+            continue
+        try:
+            with warnings.catch_warnings(), np.errstate(all="raise"):
+                warnings.simplefilter("error")
+                value = np.asarray(fn(*(values[i] for i in n.inputs)))
+        except Exception:  # noqa: BLE001 - left to fail (or warn) when the function runs
+            continue
+        if value.dtype != n.dtype or value.shape != n.shape:
+            continue
+        values[n] = value
+    needed = {i for n in order if n not in values for i in n.inputs} | set(outs)
+    return {
+        n: const(v) for n, v in values.items()
+        if n in needed and n.inputs and not isinstance(n.op, BroadcastTo)
+    }
 
 
 @dataclass(frozen=True)
@@ -781,7 +825,9 @@ class _Emitter:
             text.append(row(n, user, o))
         if self.dims:
             shown = _docstring_text(", ".join(self.dims))  # as the shapes above name them
-            text.append(f"Dimensions {shown} are read from the arguments' shapes and must agree.")
+            text.append(f"Dimension {shown} is read from the arguments' shapes and must agree."
+                        if len(self.dims) == 1 else
+                        f"Dimensions {shown} are read from the arguments' shapes and must agree.")
         return ['"""' + text[0], *text[1:], '"""']
 
     def module(self, user_out_names: list[str], single: bool, nest: Any = None) -> GeneratedModule:
@@ -861,5 +907,18 @@ def generate(
         out_names = _gradient_names(outs, out_names, cotangent_of)
     order = toposort(outs)
     ins = _normalize_inputs(order, inputs)
+    folded = _fold_constants(outs, order)
+    if folded:
+        new_outs = substitute(outs, folded, order)
+        new_of = dict(zip(order, substitute(order, folded, order)))
+        old_of = {new: old for old, new in new_of.items()}
+        if cotangent_of is not None:
+            of = cotangent_of
+
+            def cotangent_of(n: Node) -> Node | None:  # the primal, in the folded graph
+                primal = of(old_of.get(n, n))
+                return None if primal is None else new_of.get(primal, primal)
+
+        outs, order = new_outs, toposort(new_outs)
     emitter = _Emitter(outs, out_names, ins, name, order, cotangent_of)
     return emitter.module(out_names, single, nest)
