@@ -349,6 +349,19 @@ def test_a_name_with_line_breaks_is_drawn_on_one_line():
     assert [t.text for t in ET.fromstring(d.svg).iter("{http://www.w3.org/2000/svg}title")] == ["two\nlines<&>"]
 
 
+def test_a_constant_drawn_as_its_shape_has_its_text_as_tooltip():
+    # two different constants of one shape are boxed alike; hovering tells them apart
+    x = sd.var("x", (1000,))
+    f = sd.sum(x * np.arange(1000.0) + np.full(1000, 2.0))
+    d = sd.draw(f, engine="python")
+    consts = [it for it in d.items if it.kind == "const"]
+    assert [it.label for it in consts] == ["const (1000,)", "const (1000,)"]
+    titles = [t.text for t in ET.fromstring(d.svg).iter("{http://www.w3.org/2000/svg}title")]
+    assert titles == [c.node.op.text([]) for c in consts] and titles[0] != titles[1]
+    assert "arange(1000" in titles[0] and "full((1000,), 2.0)" in titles[1]
+    assert d.dot.count("tooltip=") == 2
+
+
 _M, _B, _X = sd.var("M", (3, 3)), sd.var("b"), sd.var("x", (3,))
 _AVERAGE, _WEIGHTS = sd.average(_X, weights=_X * _X + _B, returned=True)
 

@@ -479,6 +479,26 @@ def test_why_zero_of_tensors_names_where_changes_cancel():
     assert [n.op.name for n in z.nodes] == ["sub"] and "cancel there" in str(z)
 
 
+def test_why_zero_names_an_underflow_not_a_cancellation():
+    # one path of elementwise ops: no two changes meet to cancel; each derivative is nonzero
+    # and their product rounds to 0
+    x = sd.var("x")
+    y = sd.sin(sd.sin(x) * 1e-200) * 1e-200
+    assert sd.evaluate(sd.grad(y, x), {"x": 0.5}) == 0
+    z = sd.why_zero(y, x, values={"x": 0.5})
+    assert z.reason == "flat_at_values" and [n.op.name for n in z.nodes] == ["mul"]
+    assert "underflow to 0" in str(z) and "too small for float64" in str(z) and "cancel" not in str(z)
+    # a deep chain whose derivatives multiply below the smallest float64
+    z = x
+    for k in range(2500):
+        z = sd.sin(z) + 0.001 * k
+    found = sd.why_zero(z, x, values={"x": 0.7})
+    assert found.reason == "flat_at_values" and "underflow to 0" in str(found) and "cancel" not in str(found)
+    # where changes meet by two inputs, they still cancel
+    z = sd.why_zero(sd.exp(x) * sd.exp(-x) - 1.0, x, values={"x": 3.0})
+    assert "by several inputs and cancel there" in str(z)
+
+
 def test_why_zero_without_values_says_tensors_are_read_whole():
     x, c, _ = _sorted_then_joined()
     z = sd.why_zero(sd.sum(c[3:]), x)

@@ -280,10 +280,11 @@ def draw(
             kind = "derivative" if n in derivative else "forward"
         value = format_value(vals[n]) if n in vals else ""
         gradient = format_value(grads[n]) if n in grads else ""
-        full = node_label(n)
-        label = one_line(full, LABEL_CHARS)
+        label = one_line(node_label(n), LABEL_CHARS)
+        # a leaf's whole text (a long name, a constant drawn as its shape) is its tooltip
+        whole = n.op.text([]) if not n.inputs else label
         items.append(_Item(ids[n], label, kind, n in root_set, node=n, value=value, gradient=gradient,
-                           title=full if label != full else ""))
+                           title=whole if label != whole else ""))
     edges: list[tuple[int, int, str, str]] = []
     elided: dict[Node, int] = {}
     for n in shown:

@@ -304,7 +304,8 @@ def why_zero(y: Node, wrt: Any, values: Mapping[Any, Any] | None = None) -> Zero
     stop_gradient on every path, an op with no gradient (comparison, sign, integer cast), or,
     at given ``values``, element by element: each op that does not use the elements of an input
     that ``wrt`` moves (a slice or an index leaving them out, relu below 0, the losing side of
-    max, the branch a where does not pick, a zero factor), and each op where the changes cancel.
+    max, the branch a where does not pick, a zero factor), each op where the changes cancel,
+    and each where they underflow (derivatives multiplying to less than the dtype holds).
     Without ``values`` the graph is read tensor by tensor, so a gradient a slice makes zero is
     reported as not zero by structure.
 
@@ -367,12 +368,11 @@ def why_zero(y: Node, wrt: Any, values: Mapping[Any, Any] | None = None) -> Zero
         by_edge.setdefault((id(d[0]), id(d[1])), d)
     drops = list(by_edge.values())
     parts = [_dropped_text(m, i, k, total, wname) for m, i, k, total in drops[:REASONS_SHOWN]]
-    parts += [f"the changes {wname} makes reach {_name(m)} by several inputs and cancel there"
-              for m in cancels[:max(0, REASONS_SHOWN - len(parts))]]
+    parts += [_stopped_text(m, reaching, wname) for m, reaching in cancels[:max(0, REASONS_SHOWN - len(parts))]]
     if len(parts) < len(drops) + len(cancels):
         parts.append(f"and {len(drops) + len(cancels) - len(parts)} more ops like these (all of them "
                      "are in .nodes)")
-    culprits = list(dict.fromkeys([*(m for m, *_ in drops), *cancels]))
+    culprits = list(dict.fromkeys([*(m for m, *_ in drops), *(m for m, _ in cancels)]))
     return ZeroGradient("flat_at_values", f"the gradient with respect to {wname} is zero at these values: "
                         f"{'; '.join(parts) or 'the contributions cancel'}", culprits)
 
@@ -465,10 +465,12 @@ def _lost_changes(y: Node, order: Sequence[Node], w: Node, path: list[Node], car
     pulled back through each node alone marks the elements of its inputs it uses (a zero
     column of its Jacobian there: a slice leaves them out, relu is flat, a where does not
     pick them, a factor is 0). An edge drops the elements its input moves but its node does
-    not use; a node whose moving inputs it uses all but that does not move cancels them.
+    not use; a node whose moving inputs it uses all but that does not move cancels them (or,
+    reached by one input of an elementwise op, rounds them to 0: an underflow).
     Random directions find every zero that holds for all directions, with probability 1.
     Returns (node, input, elements dropped, elements moved) for each edge that drops some,
-    and the nodes that cancel, in topological order."""
+    and (node, how many distinct inputs bring it changes) for the nodes where the changes stop
+    though no edge drops them, in topological order."""
     variables = graph_variables(order)
     taken = {v.op.var_name for v in variables}  # type: ignore[attr-defined]
     rng = np.random.default_rng(0)
@@ -516,7 +518,7 @@ def _lost_changes(y: Node, order: Sequence[Node], w: Node, path: list[Node], car
         sent = pulled(edges)
         used = dict(zip(edges, zip(sent, values_of(sent, False, sizes))))
     drops: list[tuple[Node, Node, int, int]] = []
-    kept_inputs: set[Node] = set()  # nodes some moving element of an input reaches
+    kept_inputs: dict[Node, set[Node]] = {}  # node -> its inputs some moving element of which it uses
     for (m, k), (rule, got) in used.items():
         i = m.inputs[k]
         moving = moved[i]
@@ -527,9 +529,22 @@ def _lost_changes(y: Node, order: Sequence[Node], w: Node, path: list[Node], car
         if lost.any():
             drops.append((m, i, int(lost.sum()), int(moving.sum())))
         if (moving & ~lost).any():
-            kept_inputs.add(m)
-    cancels = [m for m in path if m in kept_inputs and not moved[m].any()]
+            kept_inputs.setdefault(m, set()).add(i)
+    cancels = [(m, len(kept_inputs[m])) for m in path if m in kept_inputs and not moved[m].any()]
     return drops, cancels
+
+
+def _stopped_text(m: Node, reaching: int, wname: str) -> str:
+    """A node that uses the changes of the variable reaching it, yet does not change: by
+    several inputs (or within one input's elements, in an op that combines them) they cancel;
+    by one input of an elementwise op, each change is a nonzero times a nonzero that rounds
+    to 0, too small for the dtype (a long product of small derivatives)."""
+    if reaching == 1 and m.op.elementwise:
+        return (f"the changes {wname} makes reach {_name(m)} too small for {m.dtype.name}: they "
+                "underflow to 0 there (the derivatives along the way multiply to less than the "
+                "smallest number it holds)")
+    how = "by several inputs and cancel there" if reaching > 1 else "and cancel there, combined over its input's elements"
+    return f"the changes {wname} makes reach {_name(m)} {how}"
 
 
 def _dropped_text(m: Node, i: Node, lost: int, moved: int, wname: str) -> str:
