@@ -31,10 +31,11 @@ def test_notebook_runs(path, monkeypatch):
 
 
 def _printed(cell):
-    """What a code cell printed (its streams, joined) and the plain text of its results."""
+    """What a code cell printed (its standard output; warnings on stderr name files of the
+    machine that ran it) and the plain text of its results."""
     if cell.cell_type != "code":
         return None
     outputs = cell.get("outputs", [])
-    streams = "".join(o.text for o in outputs if o.output_type == "stream")
+    streams = "".join(o.text for o in outputs if o.output_type == "stream" and o.name == "stdout")
     results = [o.data.get("text/plain") for o in outputs if o.output_type == "execute_result"]
     return streams, results
