@@ -383,3 +383,17 @@ def test_the_newer_ops_are_drawn_with_their_values_and_gradients(f, label):
     want = float(sd.evaluate(sd.grad(f, _B), point))
     assert float(shown["b"].gradient) == pytest.approx(want, rel=1e-3)
     assert shown["b"].gradient in texts
+
+
+def test_no_outputs_draw_an_empty_picture_as_to_dot_and_to_networkx_give_an_empty_graph():
+    d = sd.draw([], engine="python")
+    assert repr(d).startswith("<Drawing of 0 nodes")
+    root = ET.fromstring(d.svg)
+    assert not list(root.iter("{http://www.w3.org/2000/svg}rect"))
+    assert "->" not in d.dot and " n0 " not in d.dot
+    assert "->" not in sd.to_dot([]) and " n0 " not in sd.to_dot([])
+    nx = pytest.importorskip("networkx")
+    assert nx.number_of_nodes(sd.to_networkx([])) == 0
+    assert sd.draw([], values={}).items == []
+    with pytest.raises(ValueError, match="gradients=True needs .* got no outputs"):
+        sd.draw([], values={}, gradients=True)

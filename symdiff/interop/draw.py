@@ -227,9 +227,9 @@ def draw(
         raise ValueError(f"engine must be 'auto', 'graphviz' or 'python', got {engine!r}")
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, (int, np.integer)) or max_nodes < 1:
         raise ValueError(f"max_nodes must be a whole number of nodes, at least 1, got {max_nodes!r}")
+    # no outputs draw an empty picture, as to_dot and to_networkx give an empty graph and
+    # evaluate an empty list
     roots = as_roots(outputs, "draw")
-    if not roots:
-        raise ValueError("draw needs at least one expression")
     order = toposort(roots)
     derivative = appended_nodes(order) if forward is None else None
     if derivative is None:
@@ -248,6 +248,9 @@ def draw(
         targets: list[Node] = []
         gs: list[Node] = []
         if gradients:
+            if not roots:
+                raise ValueError("gradients=True needs a scalar floating-point first output, got no "
+                                 "outputs: draw one, or leave gradients out")
             y = roots[0]
             if y.shape != () or not y.type.is_float:
                 hint = ("draw sum(y) or one element of it first" if y.shape != ()
