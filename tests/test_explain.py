@@ -690,3 +690,15 @@ def test_why_zero_pulling_back_only_where_changes_arrive_says_the_same(monkeypat
     assert found[True].reason == reason and len(found[True].nodes) == count
     if reason == "flat_at_values":
         assert np.all(sd.evaluate(sd.grad(y, wrt), point) == 0)
+
+
+def test_explain_shows_an_array_value_as_a_summary_of_its_entries():
+    W = sd.var("W", (4, 3))
+    v = np.arange(12.0).reshape(4, 3)
+    e = sd.explain(sd.sum(W * W), values={"W": v})
+    row = next(r for r in e.rows if r["node"] == "W * W")
+    assert row["value"] == "(4, 3) [0, 1, …, 121] min 0 max 121"
+    assert row["upstream"] == "(4, 3) all 1"
+    # the local gradient of W * W along W is 2 W, elementwise
+    assert row["inputs"][0][1] == "(4, 3) [0, 1, …, 11] min 0 max 11"
+    assert "(4, 3) [0, 1, …, 121]" in str(e)

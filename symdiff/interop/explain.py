@@ -77,6 +77,7 @@ def _text_within(n: Node, limit: int, lines: bool = False) -> str | None:
     return text if lines else None
 
 
+VALUE_CHARS = 40  # a value in the table: a summary of an array, as pictures show, with more room
 HTML_ROWS_SHOWN = 200  # a notebook, or repr(), shows the rows nearest the output; str() has them all
 TOOLTIP_CHARS = 400  # a node's whole text, up to this long, is the tooltip of its cut name
 
@@ -245,14 +246,14 @@ def explain(y: Node, wrt: Any = None, values: Mapping[Any, Any] | None = None) -
     for r, n in enumerate(nodes):
         rows.append({
             "node": names[n],
-            "value": format_value(vals[r]),
-            "upstream": format_value(vals[len(nodes) + r]),
+            "value": format_value(vals[r], VALUE_CHARS),
+            "upstream": format_value(vals[len(nodes) + r], VALUE_CHARS),
             "gate": _gate(n),
             "inputs": [],
         })
     for r, k, li, di in local_slots:
-        local_text = li if isinstance(li, str) else format_value(vals[li])
-        rows[r]["inputs"].append((names[nodes[r].inputs[k]], local_text, format_value(vals[di])))
+        local_text = li if isinstance(li, str) else format_value(vals[li], VALUE_CHARS)
+        rows[r]["inputs"].append((names[nodes[r].inputs[k]], local_text, format_value(vals[di], VALUE_CHARS)))
     rows.reverse()
     unreached = [_name(s) for s in sources if s not in node_set]
     return Explanation(_name(y, 60), rows, unreached, texts)
