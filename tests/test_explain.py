@@ -702,3 +702,17 @@ def test_explain_shows_an_array_value_as_a_summary_of_its_entries():
     # the local gradient of W * W along W is 2 W, elementwise
     assert row["inputs"][0][1] == "(4, 3) [0, 1, …, 11] min 0 max 11"
     assert "(4, 3) [0, 1, …, 121]" in str(e)
+
+
+def test_explain_titles_a_long_output_the_output_and_a_short_one_by_its_text():
+    W, v = sd.var("W", (4, 3)), sd.var("v", (3,))
+    values = {"W": np.arange(12.0).reshape(4, 3) / 10, "v": np.ones(3)}
+    loss = -sd.sum(sd.log(sd.sigmoid(W @ v)) + sd.log1p(-sd.sigmoid(W @ v)) * 0.5 + sd.tanh(W @ v))
+    e = sd.explain(loss, values=values)
+    assert str(e).startswith("backward pass of the output: downstream")
+    assert "<caption>backward pass of the output:" in e._repr_html_()
+    short = sd.explain(sd.sum(W @ v), values=values)
+    assert str(short).startswith("backward pass of sum(W @ v, axis=0): ")
+    x = sd.var("x")
+    assert "x: the output does not depend on it" in str(sd.explain(
+        loss, wrt=[x, W], values={**values, "x": 1.0}))

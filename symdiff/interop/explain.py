@@ -256,7 +256,9 @@ def explain(y: Node, wrt: Any = None, values: Mapping[Any, Any] | None = None) -
         rows[r]["inputs"].append((names[nodes[r].inputs[k]], local_text, format_value(vals[di], VALUE_CHARS)))
     rows.reverse()
     unreached = [_name(s) for s in sources if s not in node_set]
-    return Explanation(_name(y, 60), rows, unreached, texts)
+    # the output's text when short; else "the output", not a cut name such as neg(…)
+    title = _name(y, 60) if isinstance(y.op, (Var, DimSize)) else _text_within(y, 60)
+    return Explanation(title or "the output", rows, unreached, texts)
 
 
 @dataclass
