@@ -54,8 +54,14 @@ def test_explain_needs_a_scalar_and_values():
         (lambda x, y: (x - x) * 2 + y, None, "identically_zero", "its paths cancel"),
         (lambda x, y: sd.sum(sd.stack([x, y])) - x, None, "identically_zero", "simplifies to 0"),
         (lambda x, y: x * 0.0 + y, None, "identically_zero", "a factor on them is 0"),
-        # equal to zero, though simplification cannot show it: no claim either way
-        (lambda x, y: sd.sin(x) ** 2 + sd.cos(x) ** 2, None, "not_zero", "give values="),
+        # simplify keeps these (0.0 * cos(x) is nan where cos(x) is inf): zero wherever finite
+        (lambda x, y: sd.sin(x) ** 2 + sd.cos(x) ** 2, None, "identically_zero",
+         "zero wherever it is finite"),
+        (lambda x, y: sd.sin(x) * 0 + y, None, "identically_zero",
+         "zero wherever it is finite: it simplifies to 0.0 * cos(x)"),
+        (lambda x, y: sd.sin(x) - sd.sin(x), None, "identically_zero",
+         "zero wherever it is finite: it simplifies to cos(x) - cos(x)"),
+        (lambda x, y: sd.sin(x) * y, None, "not_zero", "give values="),
         (lambda x, y: sd.relu(y) * 2, None, "no_path", "no path"),
         (lambda x, y: sd.stop_gradient(x) * 2 + y, None, "stop_gradient", "stop_gradient"),
         (lambda x, y: sd.sign(x) + y, None, "flat_op", "sign"),
@@ -71,6 +77,9 @@ def test_why_zero(build, point, reason, text):
     z = sd.why_zero(out, x, values=point)
     assert z.reason == reason
     assert text in str(z)
+    if reason == "identically_zero":  # the gradient is 0 at finite points, and not otherwise claimed
+        for xv in (-1.3, 0.4, 2.0):
+            assert sd.evaluate(sd.grad(out, x), {"x": xv, "y": 0.7}) == 0.0
 
 
 def test_why_zero_at_values_agrees_with_the_gradient():
