@@ -150,9 +150,18 @@ def _same(what: str, a: Any, b: Any) -> bool:
 
 
 def _wrt(args: argparse.Namespace) -> list[str]:
-    """The names of every --wrt, each once, in the order given."""
-    names = (w.strip() for item in args.wrt for w in item.split(","))
-    return list(dict.fromkeys(w for w in names if w))
+    """The names of every --wrt, each once, in the order given; an empty one is refused, as
+    ``--wrt ""`` (a variable left unset in a script) would otherwise mean every variable."""
+    names = []
+    for item in args.wrt:
+        for w in item.split(","):
+            if not w.strip():
+                raise UsageError(
+                    f"--wrt {item!r}: an empty variable name; name the variables to differentiate "
+                    "by (--wrt x,y), or leave --wrt out for every floating-point variable"
+                )
+            names.append(w.strip())
+    return list(dict.fromkeys(names))
 
 
 # at most this many derivatives are printed: C(v + N - 1, N) for v variables at order N grows

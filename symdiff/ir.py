@@ -491,6 +491,29 @@ class Node:
     def __iter__(self) -> Any:
         raise TypeError("symbolic expressions are not iterable; index them instead")
 
+    def __contains__(self, item: Any) -> bool:
+        raise TypeError(
+            "`in` of a symbolic expression: it holds no values until it is evaluated; test the "
+            "evaluated array (`v in expr.eval(...)`), or build the test in the graph with "
+            "sd.any(expr == v)"
+        )
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        raise TypeError(
+            "symbolic expressions are immutable, so `expr[index] = value` cannot change one; "
+            "build a new expression instead: sd.where(mask, value, expr) replaces the elements "
+            "where a boolean mask is true, and expr + sd.index_add(value - expr[index], "
+            "expr.shape, index) the elements at an index that repeats none (as JAX's "
+            "expr.at[index].set(value))"
+        )
+
+    def __delitem__(self, index: Any) -> None:
+        raise TypeError(
+            "symbolic expressions are immutable, so `del expr[index]` cannot change one; "
+            "symdiff has no delete: index the elements to keep instead (expr[mask] with a "
+            "constant boolean mask, or sd.take(expr, indices, axis))"
+        )
+
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         raise TypeError(
             "a symbolic expression is not a NumPy array (np.array(expr), np.asarray(expr), or a "

@@ -263,3 +263,13 @@ def test_an_expression_starting_with_a_minus_is_the_expression():
                           (("-x", "-y"), "unrecognized arguments: -y")]:
         r = run(*args)
         assert r.returncode == 2 and message in r.stderr and r.stdout == "", args
+
+
+def test_an_empty_wrt_name_is_refused_not_read_as_every_variable():
+    # --wrt "" (a shell variable left unset) differentiated by every variable without a word
+    for wrt in ["", "x,", ",", " ", "x,,y"]:
+        r = run("x*y", "--wrt", wrt)
+        assert r.returncode == 2 and r.stdout == "", (wrt, r.stdout)
+        assert f"--wrt {wrt!r}: an empty variable name" in r.stderr, (wrt, r.stderr)
+    r = run("x*y", "--wrt", " x , y ")
+    assert r.returncode == 0 and r.stdout == "df/dx = y\ndf/dy = x\n", r.stderr

@@ -383,3 +383,37 @@ def test_the_newer_ops_are_drawn_with_their_values_and_gradients(f, label):
     want = float(sd.evaluate(sd.grad(f, _B), point))
     assert float(shown["b"].gradient) == pytest.approx(want, rel=1e-3)
     assert shown["b"].gradient in texts
+
+
+def test_no_outputs_draw_an_empty_picture_as_to_dot_and_to_networkx_give_an_empty_graph():
+    d = sd.draw([], engine="python")
+    assert repr(d).startswith("<Drawing of 0 nodes")
+    root = ET.fromstring(d.svg)
+    assert not list(root.iter("{http://www.w3.org/2000/svg}rect"))
+    assert "->" not in d.dot and " n0 " not in d.dot
+    assert "->" not in sd.to_dot([]) and " n0 " not in sd.to_dot([])
+    nx = pytest.importorskip("networkx")
+    assert nx.number_of_nodes(sd.to_networkx([])) == 0
+    assert sd.draw([], values={}).items == []
+    with pytest.raises(ValueError, match="gradients=True needs .* got no outputs"):
+        sd.draw([], values={}, gradients=True)
+
+
+def test_an_array_of_more_than_three_elements_shows_a_summary_of_its_entries():
+    from symdiff.interop.draw import VALUE_CHARS, format_value
+
+    a = np.arange(12.0).reshape(4, 3)
+    assert format_value(a) == "(4, 3) [0, …, 11] min 0 max 11"
+    assert format_value(a, 60) == "(4, 3) [0, 1, …, 11] min 0 max 11"
+    assert format_value(np.ones((4, 3))) == "(4, 3) all 1"
+    assert format_value(np.arange(5)) == "int64(5,) min 0 max 4"
+    assert format_value(np.array([True, False, True, True])) == "bool(4,) 3 of 4 true"
+    assert format_value(np.array([np.nan, 1.0, 2.0, 3.0])) == "(4,) min 1 max 3, 1 nan"
+    assert format_value(np.zeros((0, 4))) == "(0, 4)"
+    wide = np.random.default_rng(0).normal(size=(100, 10))
+    assert len(format_value(wide)) <= VALUE_CHARS
+    assert f"max {wide.max():.4g}" in format_value(wide)
+    # in a picture, beside the node
+    W = sd.var("W", (4, 3))
+    texts = svg_texts(sd.draw(sd.sum(W * 2.0), values={"W": a}, engine="python").svg)
+    assert "(4, 3) [0, …, 22] min 0 max 22" in texts

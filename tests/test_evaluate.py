@@ -367,3 +367,18 @@ def test_values_a_fused_diagonal_sum_reads_are_freed_after_it(monkeypatch):
     assert calls == ["exp", "diagonal_embed", "sin", "diagonal_sum", "exp", "sum"]
     assert alive_at_call[-1] == 2  # at the sum: the output H and exp(lower); lower was freed
     del value
+
+
+def test_a_missing_value_names_the_given_names_that_are_not_variables(xy):
+    x, y = xy
+    with pytest.raises(sd.InputError, match=r"no value given for variable 'x' .*'z' is not a "
+                       r"variable of the expression, whose variables are 'x', 'y'$"):
+        (x * y).eval(y=3.0, z=1.0)
+    with pytest.raises(sd.InputError, match=r"'xx', 'q' are not variables of the expression, "
+                       r"whose variables are 'x', 'y'; is 'xx' a misspelling of 'x'\?"):
+        sd.evaluate(x * y, {"xx": 1.0, "q": 2.0, "y": 3.0})
+    # every given name is a variable: nothing to point at
+    with pytest.raises(sd.InputError, match=r"shape \(\)\)$"):
+        sd.evaluate(x * y, {"y": 3.0})
+    # extra names are still fine when nothing is missing
+    assert sd.evaluate(x * y, {"x": 2.0, "y": 3.0, "z": 1.0}) == 6.0

@@ -54,8 +54,14 @@ def test_explain_needs_a_scalar_and_values():
         (lambda x, y: (x - x) * 2 + y, None, "identically_zero", "its paths cancel"),
         (lambda x, y: sd.sum(sd.stack([x, y])) - x, None, "identically_zero", "simplifies to 0"),
         (lambda x, y: x * 0.0 + y, None, "identically_zero", "a factor on them is 0"),
-        # equal to zero, though simplification cannot show it: no claim either way
-        (lambda x, y: sd.sin(x) ** 2 + sd.cos(x) ** 2, None, "not_zero", "give values="),
+        # simplify keeps these (0.0 * cos(x) is nan where cos(x) is inf): zero wherever finite
+        (lambda x, y: sd.sin(x) ** 2 + sd.cos(x) ** 2, None, "identically_zero",
+         "zero wherever it is finite"),
+        (lambda x, y: sd.sin(x) * 0 + y, None, "identically_zero",
+         "zero wherever it is finite: it simplifies to 0.0 * cos(x)"),
+        (lambda x, y: sd.sin(x) - sd.sin(x), None, "identically_zero",
+         "zero wherever it is finite: it simplifies to cos(x) - cos(x)"),
+        (lambda x, y: sd.sin(x) * y, None, "not_zero", "give values="),
         (lambda x, y: sd.relu(y) * 2, None, "no_path", "no path"),
         (lambda x, y: sd.stop_gradient(x) * 2 + y, None, "stop_gradient", "stop_gradient"),
         (lambda x, y: sd.sign(x) + y, None, "flat_op", "sign"),
@@ -71,6 +77,9 @@ def test_why_zero(build, point, reason, text):
     z = sd.why_zero(out, x, values=point)
     assert z.reason == reason
     assert text in str(z)
+    if reason == "identically_zero":  # the gradient is 0 at finite points, and not otherwise claimed
+        for xv in (-1.3, 0.4, 2.0):
+            assert sd.evaluate(sd.grad(out, x), {"x": xv, "y": 0.7}) == 0.0
 
 
 def test_why_zero_at_values_agrees_with_the_gradient():
@@ -690,3 +699,29 @@ def test_why_zero_pulling_back_only_where_changes_arrive_says_the_same(monkeypat
     assert found[True].reason == reason and len(found[True].nodes) == count
     if reason == "flat_at_values":
         assert np.all(sd.evaluate(sd.grad(y, wrt), point) == 0)
+
+
+def test_explain_shows_an_array_value_as_a_summary_of_its_entries():
+    W = sd.var("W", (4, 3))
+    v = np.arange(12.0).reshape(4, 3)
+    e = sd.explain(sd.sum(W * W), values={"W": v})
+    row = next(r for r in e.rows if r["node"] == "W * W")
+    assert row["value"] == "(4, 3) [0, 1, …, 121] min 0 max 121"
+    assert row["upstream"] == "(4, 3) all 1"
+    # the local gradient of W * W along W is 2 W, elementwise
+    assert row["inputs"][0][1] == "(4, 3) [0, 1, …, 11] min 0 max 11"
+    assert "(4, 3) [0, 1, …, 121]" in str(e)
+
+
+def test_explain_titles_a_long_output_the_output_and_a_short_one_by_its_text():
+    W, v = sd.var("W", (4, 3)), sd.var("v", (3,))
+    values = {"W": np.arange(12.0).reshape(4, 3) / 10, "v": np.ones(3)}
+    loss = -sd.sum(sd.log(sd.sigmoid(W @ v)) + sd.log1p(-sd.sigmoid(W @ v)) * 0.5 + sd.tanh(W @ v))
+    e = sd.explain(loss, values=values)
+    assert str(e).startswith("backward pass of the output: downstream")
+    assert "<caption>backward pass of the output:" in e._repr_html_()
+    short = sd.explain(sd.sum(W @ v), values=values)
+    assert str(short).startswith("backward pass of sum(W @ v, axis=0): ")
+    x = sd.var("x")
+    assert "x: the output does not depend on it" in str(sd.explain(
+        loss, wrt=[x, W], values={**values, "x": 1.0}))

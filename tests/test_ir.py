@@ -304,3 +304,19 @@ def test_messages_built_from_type_names_take_the_spoken_article():
         with pytest.raises(sd.ParseError, match=rf"astype: a complex literal cannot be "
                            rf"{with_article(np.dtype(np.longdouble).name)} constant; give a complex dtype"):
             sd.parse("astype(2j, 'longdouble')")
+
+
+def test_item_assignment_and_membership_explain_themselves():
+    X = sd.var("X", (3, 3))
+    with pytest.raises(TypeError, match=r"immutable.*sd\.where\(mask, value, expr\).*sd\.index_add"):
+        X[0, 0] = 1.0
+    with pytest.raises(TypeError, match=r"immutable, so `del expr\[index\]`"):
+        del X[0]
+    with pytest.raises(TypeError, match=r"`in` of a symbolic expression.*evaluated"):
+        _ = 1.0 in X
+    # the replacement the message offers sets the element
+    v = np.arange(9.0).reshape(3, 3)
+    Y = X + sd.index_add(7.0 - X[0, 1], X.shape, (0, 1))
+    want = v.copy()
+    want[0, 1] = 7.0
+    np.testing.assert_array_equal(Y.eval(X=v), want)

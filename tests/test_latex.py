@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 
 import symdiff as sd
@@ -153,9 +155,9 @@ def test_logic():
 def test_every_variable_name_is_escaped():
     # names are arbitrary strings; LaTeX's special characters in them must print as themselves
     cases = {
-        "a\\b": r"\mathrm{a{\backslash}b}", "a^b": r"\mathrm{a{\wedge}b}", "a~b": r"\mathrm{a{\sim}b}",
+        "a\\b": r"\mathrm{a{\backslash}b}", "a^b": r"\mathrm{a\hat{}b}", "a~b": r"\mathrm{a{\sim}b}",
         "%": r"\%", "$": r"\$", "#": r"\#", "{": r"\{", "a%b": r"\mathrm{a\%b}",
-        "_x": r"\mathrm{\_x}", "x_": r"\mathrm{x\_}", "x_^": r"x_{{\wedge}}",
+        "_x": r"\mathrm{\_x}", "x_": r"\mathrm{x\_}", "x_^": r"x_{\hat{}}",
         "x": "x", "x_1": "x_{1}", "alpha_i": r"\alpha_{i}", "W_hidden": "W_{hidden}", "loss": r"\mathrm{loss}",
     }
     for name, want in cases.items():
@@ -286,3 +288,20 @@ def test_a_variable_named_as_a_constant_prints_apart_from_the_constant():
     from symdiff.__main__ import _label
 
     assert _label((("e", 2),), "latex") == r"\frac{\partial^{2} f}{\partial \mathrm{e}^{2}}"
+
+
+def test_a_caret_in_a_name_prints_as_a_caret_and_special_characters_stay_valid():
+    # ^ printed as \wedge, which reads as "and": x_1^2 read as x sub 1-and-2
+    cases = {
+        "x_1^2": r"x_{1\hat{}2}", 'a<b & "c"': r'\mathrm{a<b\ \&\ "c"}',
+        "a{b}\\c": r"\mathrm{a\{b\}{\backslash}c}", "a^b": r"\mathrm{a\hat{}b}",
+    }
+    for name, want in cases.items():
+        got = sd.latex(sd.var(name))
+        assert got == want, name
+        depth = 0  # braces balance, counting neither \{ nor \}
+        for part in re.split(r"\\[{}]", got):
+            for ch in part:
+                depth += {"{": 1, "}": -1}.get(ch, 0)
+                assert depth >= 0, name
+        assert depth == 0, name

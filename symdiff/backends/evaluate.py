@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -84,7 +85,9 @@ def given_values(values: Any, keywords: Mapping[str, Any], caller: str, what: st
     return merged
 
 
-def _lookup(inputs: Mapping[Any, Any], v: Node) -> Any:
+def _lookup(inputs: Mapping[Any, Any], v: Node, variables: Sequence[Node] = ()) -> Any:
+    """The value ``inputs`` give ``v``; missing, an error naming it and, of the names given,
+    those that are not among ``variables`` (the graph's), with a close match to ``name``."""
     name = v.op.var_name  # type: ignore[attr-defined]
     if v in inputs:
         if name in inputs:
@@ -96,11 +99,28 @@ def _lookup(inputs: Mapping[Any, Any], v: Node) -> Any:
     others = [k for k in inputs if isinstance(k, Node) and isinstance(k.op, Var)
               and k.op.var_name == name]
     hint = (f"; a different variable of that name was given, {others[0].op!r}: key the value by "
-            f"this expression's variable, or by its name" if others else "")
+            f"this expression's variable, or by its name" if others
+            else _unknown_names(inputs, name, variables))
     raise InputError(
         f"no value given for variable {name!r} (dtype {v.dtype}, shape {format_shape(v.shape)})"
         f"{hint}"
     )
+
+
+def _unknown_names(inputs: Mapping[Any, Any], name: str, variables: Sequence[Node]) -> str:
+    """The part of a missing value's message naming the given names that are not variables of
+    the graph: most often a misspelling, as ``y=3`` for ``x``."""
+    known = {v.op.var_name for v in variables}  # type: ignore[attr-defined]
+    unknown = [k for k in inputs if isinstance(k, str) and k not in known]
+    if not unknown:
+        return ""
+    close = difflib.get_close_matches(name, unknown, n=1, cutoff=0.5)
+    listed = ", ".join(repr(k) for k in unknown)
+    which = "is not a variable" if len(unknown) == 1 else "are not variables"
+    mean = f"; is {close[0]!r} a misspelling of {name!r}?" if close else ""
+    names = sorted(known)
+    shown = ", ".join(repr(n) for n in names[:10]) + (", ..." if len(names) > 10 else "")
+    return f"; {listed} {which} of the expression, whose variables are {shown}{mean}"
 
 
 def evaluate(outputs: Node | Sequence[Node], inputs: Mapping[Any, Any] | None = None,
@@ -126,8 +146,9 @@ def evaluate(outputs: Node | Sequence[Node], inputs: Mapping[Any, Any] | None = 
     dims: dict[str, int] = {}
     bound_by: dict[str, tuple[str, int]] = {}
     env: dict[Node, Any] = {}
-    for v in graph_variables(order):
-        env[v] = bind_input(v, _lookup(inputs, v), dims, bound_by)
+    variables_of_graph = graph_variables(order)
+    for v in variables_of_graph:
+        env[v] = bind_input(v, _lookup(inputs, v, variables_of_graph), dims, bound_by)
     # the arrays bound to the variables, the caller's own memory wherever np.asarray did not copy:
     # an ndarray, and as well a memoryview or any object with __array__ (a tensor, a Series)
     given = [a for a in env.values() if a.size]

@@ -54,18 +54,48 @@ def node_label(n: Node) -> str:
     return _SYMBOLS.get(op.name, op.name)
 
 
-VALUES_SHOWN = 3  # an array of more elements shows as its dtype and shape
+VALUES_SHOWN = 3  # an array of more elements shows as a summary of its entries
+VALUE_CHARS = 30  # the longest summary a picture shows beside a node; explain's table takes more
 
 
-def format_value(v: Any) -> str:
-    """A value short enough for an edge label."""
+def format_value(v: Any, limit: int = VALUE_CHARS) -> str:
+    """A value short enough for a label: a scalar or a small array in full, a larger array as
+    its shape (and dtype, unless float64) with the most of its first entries, last entry, and
+    least and greatest entries that fit in ``limit`` characters (``(4, 3) [0, 1, …, 11]
+    min 0 max 11``; ``(4, 3) all 1`` when they are all the same)."""
     a = np.asarray(v)
     if a.ndim == 0:
         x = a.item()
         return f"{x:.4g}" if isinstance(x, (float, complex)) else str(x)
-    if a.size <= VALUES_SHOWN:
+    if 0 < a.size <= VALUES_SHOWN or a.shape == (0,):
         return "[" + ", ".join(format_value(e) for e in a.ravel()) + "]"
-    return f"{a.dtype.name}{format_shape(a.shape)}"
+    head = f"{a.dtype.name if a.dtype != np.float64 else ''}{format_shape(a.shape)}"
+    if a.size == 0:
+        return head
+    flat = a.ravel()
+    same = flat == flat[0]
+    if a.dtype.kind in "fc":
+        same |= np.isnan(flat) & np.isnan(flat[0])
+    if np.all(same):
+        return f"{head} all {format_value(flat[0])}"
+    entries = f"[{format_value(flat[0])}, {format_value(flat[1])}, …, {format_value(flat[-1])}]"
+    short = f"[{format_value(flat[0])}, …, {format_value(flat[-1])}]"
+    if a.dtype.kind == "b":
+        spread = f"{int(np.count_nonzero(flat))} of {flat.size} true"
+    elif a.dtype.kind in "iuf":
+        nans = int(np.count_nonzero(np.isnan(flat))) if a.dtype.kind == "f" else 0
+        spread = f"{nans} nan" if nans else ""
+        if nans < flat.size:  # the range of the numbers, nan aside
+            lo, hi = np.nanmin(flat), np.nanmax(flat)
+            spread = f"min {format_value(lo)} max {format_value(hi)}{', ' if nans else ''}{spread}"
+    else:  # complex numbers have no order
+        spread = ""
+    for text in (f"{head} {entries} {spread}", f"{head} {short} {spread}", f"{head} {spread}",
+                 f"{head} {entries}", f"{head} {short}"):
+        text = text.rstrip()
+        if len(text) <= limit and text != head:
+            return text
+    return head
 
 
 @dataclass
@@ -227,9 +257,9 @@ def draw(
         raise ValueError(f"engine must be 'auto', 'graphviz' or 'python', got {engine!r}")
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, (int, np.integer)) or max_nodes < 1:
         raise ValueError(f"max_nodes must be a whole number of nodes, at least 1, got {max_nodes!r}")
+    # no outputs draw an empty picture, as to_dot and to_networkx give an empty graph and
+    # evaluate an empty list
     roots = as_roots(outputs, "draw")
-    if not roots:
-        raise ValueError("draw needs at least one expression")
     order = toposort(roots)
     derivative = appended_nodes(order) if forward is None else None
     if derivative is None:
@@ -248,6 +278,9 @@ def draw(
         targets: list[Node] = []
         gs: list[Node] = []
         if gradients:
+            if not roots:
+                raise ValueError("gradients=True needs a scalar floating-point first output, got no "
+                                 "outputs: draw one, or leave gradients out")
             y = roots[0]
             if y.shape != () or not y.type.is_float:
                 hint = ("draw sum(y) or one element of it first" if y.shape != ()

@@ -77,6 +77,7 @@ def _text_within(n: Node, limit: int, lines: bool = False) -> str | None:
     return text if lines else None
 
 
+VALUE_CHARS = 40  # a value in the table: a summary of an array, as pictures show, with more room
 HTML_ROWS_SHOWN = 200  # a notebook, or repr(), shows the rows nearest the output; str() has them all
 TOOLTIP_CHARS = 400  # a node's whole text, up to this long, is the tooltip of its cut name
 
@@ -245,17 +246,19 @@ def explain(y: Node, wrt: Any = None, values: Mapping[Any, Any] | None = None) -
     for r, n in enumerate(nodes):
         rows.append({
             "node": names[n],
-            "value": format_value(vals[r]),
-            "upstream": format_value(vals[len(nodes) + r]),
+            "value": format_value(vals[r], VALUE_CHARS),
+            "upstream": format_value(vals[len(nodes) + r], VALUE_CHARS),
             "gate": _gate(n),
             "inputs": [],
         })
     for r, k, li, di in local_slots:
-        local_text = li if isinstance(li, str) else format_value(vals[li])
-        rows[r]["inputs"].append((names[nodes[r].inputs[k]], local_text, format_value(vals[di])))
+        local_text = li if isinstance(li, str) else format_value(vals[li], VALUE_CHARS)
+        rows[r]["inputs"].append((names[nodes[r].inputs[k]], local_text, format_value(vals[di], VALUE_CHARS)))
     rows.reverse()
     unreached = [_name(s) for s in sources if s not in node_set]
-    return Explanation(_name(y, 60), rows, unreached, texts)
+    # the output's text when short; else "the output", not a cut name such as neg(…)
+    title = _name(y, 60) if isinstance(y.op, (Var, DimSize)) else _text_within(y, 60)
+    return Explanation(title or "the output", rows, unreached, texts)
 
 
 @dataclass
@@ -328,16 +331,19 @@ def why_zero(y: Node, wrt: Any, values: Mapping[Any, Any] | None = None) -> Zero
                             f"gradient: {', '.join(names)}", blocked)
     scalar = y.shape == () and y.type.is_float
     if values is None:
-        # gradient flows, but its terms may still cancel (x - x): ask the simplified gradient;
-        # what simplification cannot show zero (sin(x)**2 + cos(x)**2) is only not zero by structure
-        if scalar and _may_vanish(y, w, carries):
-            zero = scalar_constant(simplify(grad(y, w)))
-        else:
-            zero = None
+        # gradient flows, but its terms may still cancel (x - x): ask the simplified gradient, and
+        # SymPy what simplify keeps for inf and nan (0.0 * cos(x), sin(x)**2 + cos(x)**2)
+        simplified = simplify(grad(y, w)) if scalar and _may_vanish(y, w, carries) else None
+        zero = None if simplified is None else scalar_constant(simplified)
         if zero is not None and zero == 0:
             return ZeroGradient("identically_zero", f"the gradient of {_name(y)} with respect to {wname} "
                                 "is identically zero: it simplifies to 0 (its paths cancel, or a factor "
                                 "on them is 0)", [])
+        if simplified is not None and _zero_where_finite(simplified):
+            return ZeroGradient("identically_zero", f"the gradient of {_name(y)} with respect to {wname} "
+                                f"is zero wherever it is finite: it simplifies to {_name(simplified, 60)}, "
+                                "which SymPy (taking every value finite) reduces to 0; simplify keeps it, "
+                                "as where a part of it is inf or nan it is nan", [])
         if all(n.shape == () for n in carries):
             return ZeroGradient("not_zero", f"gradient flows from {wname} to {_name(y)} (no op blocks every "
                                 "path), so it is not zero by the graph's structure; give values= to check "
@@ -545,6 +551,22 @@ def _stopped_text(m: Node, reaching: int, wname: str) -> str:
                 "smallest number it holds)")
     how = "by several inputs and cancel there" if reaching > 1 else "and cancel there, combined over its input's elements"
     return f"the changes {wname} makes reach {_name(m)} {how}"
+
+
+ZERO_CHECK_NODES = 500  # a bigger simplified gradient is not converted to SymPy to test it
+
+
+def _zero_where_finite(g: Node) -> bool:
+    """Whether SymPy, whose symbols are finite, reduces ``g`` to 0 (``0.0 * cos(a)``,
+    ``cos(a) - cos(a)``: simplify keeps them, as inf or nan there gives nan)."""
+    from .sympy import to_sympy  # the sibling bridge, imported when a gradient needs it
+
+    if len(toposort(g)) > ZERO_CHECK_NODES:
+        return False
+    try:
+        return bool(to_sympy(g) == 0)
+    except Exception:  # noqa: BLE001 - an op SymPy has no form of: no answer, not an error
+        return False
 
 
 def _dropped_text(m: Node, i: Node, lost: int, moved: int, wname: str) -> str:

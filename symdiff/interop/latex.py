@@ -60,7 +60,9 @@ _FUNCTIONS.update({
     "gamma": r"\Gamma", "gammaln": r"\ln\Gamma",
 })
 
-_SYMBOLS = {"\\": r"{\backslash}", "^": r"{\wedge}", "~": r"{\sim}"}  # no \-escape in math mode
+# no \-escape in math mode: a caret is a circumflex over nothing, which reads as one (\wedge
+# read as "and")
+_SYMBOLS = {"\\": r"{\backslash}", "^": r"\hat{}", "~": r"{\sim}"}
 
 
 def _escape(text: str) -> str:
