@@ -1013,3 +1013,27 @@ def test_a_round_trip_keeps_the_dtypes_sympy_can_say_and_shapes_gives_back_the_o
     for bv, cv in [(True, False), (True, True), (False, False)]:
         point = {"b": bv, "c": cv, "x": np.float32(1.5), "u": np.uint8(7)}
         assert sd.evaluate(back, point) == sd.evaluate(e, point)
+
+
+def test_pi_and_e_convert_to_sympys_constants_and_back():
+    # np.pi * x was 3.14159265358979*x: SymPy could not simplify sin(pi*k) or cancel pi/pi
+    x = sd.var("x")
+    assert sd.to_sympy(np.pi * x) == sympy.pi * sympy.Symbol("x", real=True)
+    assert sd.to_sympy(-np.e + x) == sympy.Symbol("x", real=True) - sympy.E
+    assert sd.to_sympy(sd.sin(sd.const(np.pi))) == 0
+    # other numbers near them stay floats: float32's pi, 2*pi
+    f = sd.var("f", dtype="float32")
+    assert sympy.pi not in sd.to_sympy(np.float32(np.pi) * f).atoms(sympy.NumberSymbol)
+    assert sympy.pi not in sd.to_sympy(2 * np.pi * x).atoms(sympy.NumberSymbol)
+    for e in (np.pi * x, x / np.pi, sd.sin(x + np.e), -np.pi * x):
+        back = sd.from_sympy(sd.to_sympy(e))
+        assert sd.evaluate(back, {"x": 0.7}) == sd.evaluate(e, {"x": 0.7})
+
+
+def test_unevaluated_expressions_and_polynomials_convert():
+    # both were refused: "UnevaluatedExpr (x) has no symdiff equivalent", "Poly ... "
+    X = sympy.Symbol("x")
+    e = sd.from_sympy(sympy.UnevaluatedExpr(X) * 2 + sympy.UnevaluatedExpr(X + 1))
+    assert sd.evaluate(e, {"x": 3.0}) == 10.0
+    p = sd.from_sympy(sympy.Poly(X**2 + 3 * X + 1, X))
+    assert sd.evaluate(p, {"x": 2.0}) == 11.0

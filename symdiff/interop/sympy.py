@@ -49,7 +49,7 @@ def _map(fn: Callable[..., Any], *arrays: Arr) -> Arr:
 
 def number(v: Any) -> sympy.Basic:
     """A NumPy or Python number as an exact SymPy number where that reads naturally
-    (2.0 -> 2, 0.1 -> 1/10), else a Float of full precision."""
+    (2.0 -> 2, 0.1 -> 1/10, np.pi -> pi, np.e -> E), else a Float of full precision."""
     if isinstance(v, (bool, np.bool_)):
         return sympy.true if v else sympy.false
     if isinstance(v, (int, np.integer)):
@@ -63,6 +63,9 @@ def number(v: Any) -> sympy.Basic:
         return sympy.oo if f > 0 else -sympy.oo
     if f.is_integer() and abs(f) < 2**53:
         return sympy.Integer(int(f))
+    for constant in (sympy.pi, sympy.E):  # np.pi and np.e: the constants they round
+        if abs(f) == float(constant):
+            return constant if f > 0 else -constant
     r = repr(f)
     digits = r.lstrip("-").split("e")[0].replace(".", "").strip("0")
     if len(digits) <= 8:  # a short decimal such as 0.1 or 2.5e-3 is meant exactly
@@ -995,6 +998,7 @@ _FUNCS: dict[type, Callable[..., Any]] = {
     sympy.GreaterThan: ew.greater_equal,
     sympy.Equality: ew.equal,
     sympy.Unequality: ew.not_equal,
+    sympy.UnevaluatedExpr: lambda a: a,  # a wrapper that only keeps SymPy from evaluating
 }
 
 
@@ -1374,6 +1378,8 @@ def from_sympy(expr: Any, shapes: Mapping[str, Any] | None = None) -> Node:
         raise TypeError("from_sympy: shapes must be a dict from variable names to shapes, such as "
                         f"{{'x': (3,)}} or {{'b': ((), 'bool')}}; got {type(shapes).__name__}")
     shapes = dict(shapes or {})
+    if isinstance(expr, sympy.Poly):  # a polynomial with its generators: its expression
+        expr = expr.as_expr()
     if isinstance(expr, (sympy.MatrixBase, sympy.NDimArray)):
         expr = sympy.ImmutableMatrix(expr) if isinstance(expr, sympy.MatrixBase) else sympy.ImmutableDenseNDimArray(expr)
     elif isinstance(expr, (bool, int, float, np.number)):
