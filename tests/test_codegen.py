@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import itertools
 import math
+import pickle
 import subprocess
 import sys
 
@@ -388,6 +389,27 @@ def test_scalar_path_falls_back_to_numpy_semantics_on_overflow_and_division_by_z
         want = sd.evaluate([sd.log(x)], {"x": -1.0})[0]
         assert np.isnan(sd.compile(sd.log(x), inputs=[x])(-1.0)) and np.isnan(want)
 
+
+
+def test_numpy_fallback_of_a_scalar_function_is_compiled_when_first_needed():
+    # the fallback runs only where math raises: compiling it with the rest would double the
+    # time Python takes over a long function; its code still comes from the module's own lines
+    x, y = sd.symbols("x y")
+    fn = sd.compile([sd.exp(x) / y, sd.sigmoid(x)], inputs=[x, y], name="g")
+    namespace = fn.__globals__
+    assert namespace["_g_numpy"].__code__.co_name == "first_call"
+    assert fn(1.0, 2.0) == (math.exp(1.0) / 2.0, 1 / (1 + math.exp(-1.0)))
+    assert namespace["_g_numpy"].__code__.co_name == "first_call"  # math did not raise
+    with np.errstate(all="ignore"):
+        got = fn(1000.0, 2.0)
+    assert got == (math.inf, 1.0)
+    compiled = namespace["_g_numpy"].__code__
+    assert compiled.co_name == "_g_numpy" and compiled.co_filename == fn.__code__.co_filename
+    line = fn.source.splitlines()[compiled.co_firstlineno - 1]
+    assert line == "def _g_numpy(x, y):"
+    with np.errstate(all="ignore"):
+        assert fn(1.0, 0.0)[0] == math.inf  # the compiled fallback, called directly now
+    assert pickle.loads(pickle.dumps(fn))(1000.0, 2.0) == got
 
 # where rounding is decided: halves, signed zeros, integers, beyond 2**52 (every float an
 # integer), the largest and smallest floats, and inf and nan (math raises; NumPy takes over)
