@@ -482,6 +482,46 @@ def test_mlp_loss_and_gradients_match_the_evaluator_exactly():
     assert "n = X.shape[0]" in src
 
 
+
+def test_views_of_inputs_are_not_deleted_but_views_of_buffers_are():
+    # `del tr_X` after `tr_X = X.T` frees nothing (the caller holds X); deleting the last name
+    # of a computed buffer (its own and a transposed view's) does
+    X, labels = sd.var("X", ("n", 40)), sd.var("labels", ("n",), "int64")
+    W1, W2 = sd.var("W1", (40, 30)), sd.var("W2", (30, 20))
+    loss = -sd.mean(sd.log_softmax(sd.relu(X @ W1) @ W2)[sd.arange(X.shape[0]), labels])
+    gs = sd.grad(loss, [W1, W2])
+    fn = sd.compile([loss, *gs], inputs=[X, labels, W1, W2])
+    values = {"X": _any((64, 40)), "labels": RNG.integers(0, 20, 64), "W1": _any((40, 30)),
+              "W2": _any((30, 20))}
+    for g, w in zip(fn(**values), sd.evaluate([loss, *gs], values, simplify=True)):
+        _assert_bits(g, w)
+    body = ast.parse(fn.source).body[-1]
+    views: dict[str, str] = {}  # name -> the name it is a transposed view of
+    deleted: set[str] = set()
+    for stmt in ast.walk(body):
+        if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Attribute) \
+                and stmt.value.attr == "T" and isinstance(stmt.value.value, ast.Name):
+            views[stmt.targets[0].id] = stmt.value.value.id  # type: ignore[attr-defined]
+        if isinstance(stmt, ast.Delete):
+            deleted.update(t.id for t in stmt.targets)  # type: ignore[attr-defined]
+    of_inputs = {v for v, base in views.items() if base in ("X", "W1", "W2")}
+    of_buffers = {v for v, base in views.items() if base not in ("X", "W1", "W2")}
+    assert of_inputs and of_buffers, fn.source
+    assert not of_inputs & deleted, fn.source
+    assert of_buffers <= deleted and {views[v] for v in of_buffers} <= deleted, fn.source
+
+
+def test_vector_constants_are_written_without_a_reshape():
+    v = sd.var("v", (3,))
+    m = sd.var("m", (2, 2))
+    y = [v * np.array([1.0, -0.5, 2.0]), m + np.array([[1.0, 2.0], [3.0, 4.0]])]
+    fn = sd.compile(y, inputs=[v, m])
+    assert "np.array([1.0, -0.5, 2.0], dtype=np.float64)  #" in fn.source
+    assert "dtype=np.float64).reshape((2, 2))" in fn.source
+    values = {"v": _any(3), "m": _any((2, 2))}
+    for g, w in zip(fn(**values), sd.evaluate(y, values)):
+        _assert_bits(g, w)
+
 def test_validation_errors_name_the_argument():
     X, labels = sd.var("X", ("n", 3)), sd.var("labels", ("n",), "int64")
     fn = sd.compile(sd.sum(X, axis=1) * labels, inputs=[X, labels])

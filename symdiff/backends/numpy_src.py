@@ -48,7 +48,8 @@ from ..ops.elementwise import Binary, Elementwise, StopGradient
 from ..ops.nn import LogSoftmax, OneHot, Softmax
 from ..ops.products import MatMul
 from ..ops.reduce import Reduction
-from ..ops.shape import Arange, BroadcastTo, Concatenate, IndexAdd
+from ..ops.layout import Flip
+from ..ops.shape import Arange, BroadcastTo, Concatenate, IndexAdd, Transpose
 from ..ops.base import graph_variables
 
 # Constant arrays up to this many elements are written as literals; larger ones as base64 bytes.
@@ -62,6 +63,10 @@ _FRESH: tuple[type[Op], ...] = (
     Elementwise, Reduction, Softmax, LogSoftmax, OneHot, IndexAdd, Concatenate, Arange,
     DiagonalEmbed,
 )
+
+# Ops whose result is always a view of their first input's array (a reshape or an index may
+# copy): one of an input or a constant holds no memory of its own, so it is never deleted.
+_ALWAYS_VIEW: tuple[type[Op], ...] = (Transpose, BroadcastTo, Flip)
 
 # Parts of the graph that read no input (a Jacobian's seed rows, the constant terms of a Hessian)
 # are computed once, when the code is generated, into module constants of up to this many
@@ -583,6 +588,10 @@ class _Emitter:
         out_names: dict[Node, str] = {}
         for o, n in zip(outs, self.out_names):
             out_names.setdefault(o, n)  # an output listed twice is computed once
+        borrowed = set()  # the nodes whose arrays are an input's or a constant's (views)
+        for n in order:
+            if isinstance(n.op, (Var, Const)) or isinstance(n.op, _ALWAYS_VIEW) and n.inputs[0] in borrowed:
+                borrowed.add(n)
         # Plan the in-place reuse first: a chain of nodes sharing one buffer is named after its
         # last node, so `relu = X @ W1; relu += b1; np.maximum(relu, 0, out=relu)` reads right.
         targets: dict[Node, Node] = {}
@@ -664,7 +673,7 @@ class _Emitter:
                 names[i]
                 for i in dict.fromkeys(ins)
                 if last[i] == k and (i is not target or rebind) and i not in is_out
-                and not isinstance(i.op, (Var, Const)) and not _small(i)
+                and i not in borrowed and not _small(i)
             ]
             if group is not None and group[-1] is node and not all(map(_small, group)):
                 dead.append(call_names[group[0]])
