@@ -244,7 +244,16 @@ def _define(module: GeneratedModule) -> Callable[..., Any]:
     is registered with linecache, so tracebacks show the source."""
     global _registered_chars
     filename = f"<symdiff {module.function_name} #{next(_counter)}>"
-    code = builtins.compile(module.source, filename, "exec")
+    lines = module.source.splitlines(True)
+    fallback = _fallback_span(module, lines)
+    if fallback is None:
+        code = builtins.compile(module.source, filename, "exec")
+    else:
+        # the NumPy fallback of a scalar function runs only where math raises: it is compiled
+        # when first called (half the time of a long function), under the same file and lines
+        name, start, end = fallback
+        blank = "\n" * (end - start)
+        code = builtins.compile("".join([*lines[:start], blank, *lines[end:]]), filename, "exec")
     linecache.cache[filename] = (len(module.source), None, module.source.splitlines(True), filename)
     _registered.append((filename, len(module.source)))
     _registered_chars += len(module.source)
@@ -256,7 +265,34 @@ def _define(module: GeneratedModule) -> Callable[..., Any]:
         linecache.cache.pop(old_name, None)
     namespace: dict[str, Any] = {"__name__": f"symdiff_generated_{module.function_name}"}
     exec(code, namespace)  # noqa: S102 - generated source; user names only appear escaped
+    if fallback is not None:
+        namespace[name] = _compiled_on_first_call(
+            namespace, name, "\n" * start + "".join(lines[start:end]), filename)
     return namespace[module.function_name]  # type: ignore[no-any-return]
+
+
+def _fallback_span(module: GeneratedModule, lines: Sequence[str]) -> tuple[str, int, int] | None:
+    """The name and lines of the module's NumPy fallback, where they are as recorded (a module
+    pickled before they were recorded has none: it is compiled whole)."""
+    fallback = getattr(module, "fallback", None)
+    if fallback is None:
+        return None
+    name, start, end = fallback
+    if not (0 <= start < end <= len(lines) and lines[start].startswith(f"def {name}(")):
+        return None
+    return fallback
+
+
+def _compiled_on_first_call(namespace: dict[str, Any], name: str, text: str,
+                            filename: str) -> Callable[..., Any]:
+    """A stand-in for the function ``name`` defined by ``text``: its first call compiles the
+    function into ``namespace``, in its place, and calls it."""
+    def first_call(*args: Any) -> Any:
+        exec(builtins.compile(text, filename, "exec"), namespace)  # noqa: S102 - as _define
+        return namespace[name](*args)
+
+    first_call.__name__ = first_call.__qualname__ = name
+    return first_call
 
 
 class CompiledFunction(functools.partial[Any]):

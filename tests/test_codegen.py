@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import itertools
 import math
+import pickle
 import subprocess
 import sys
 
@@ -389,6 +390,27 @@ def test_scalar_path_falls_back_to_numpy_semantics_on_overflow_and_division_by_z
         assert np.isnan(sd.compile(sd.log(x), inputs=[x])(-1.0)) and np.isnan(want)
 
 
+
+def test_numpy_fallback_of_a_scalar_function_is_compiled_when_first_needed():
+    # the fallback runs only where math raises: compiling it with the rest would double the
+    # time Python takes over a long function; its code still comes from the module's own lines
+    x, y = sd.symbols("x y")
+    fn = sd.compile([sd.exp(x) / y, sd.sigmoid(x)], inputs=[x, y], name="g")
+    namespace = fn.__globals__
+    assert namespace["_g_numpy"].__code__.co_name == "first_call"
+    assert fn(1.0, 2.0) == (math.exp(1.0) / 2.0, 1 / (1 + math.exp(-1.0)))
+    assert namespace["_g_numpy"].__code__.co_name == "first_call"  # math did not raise
+    with np.errstate(all="ignore"):
+        got = fn(1000.0, 2.0)
+    assert got == (math.inf, 1.0)
+    compiled = namespace["_g_numpy"].__code__
+    assert compiled.co_name == "_g_numpy" and compiled.co_filename == fn.__code__.co_filename
+    line = fn.source.splitlines()[compiled.co_firstlineno - 1]
+    assert line == "def _g_numpy(x, y):"
+    with np.errstate(all="ignore"):
+        assert fn(1.0, 0.0)[0] == math.inf  # the compiled fallback, called directly now
+    assert pickle.loads(pickle.dumps(fn))(1000.0, 2.0) == got
+
 # where rounding is decided: halves, signed zeros, integers, beyond 2**52 (every float an
 # integer), the largest and smallest floats, and inf and nan (math raises; NumPy takes over)
 ROUNDING_EDGES = [0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 0.49999999999999994, -0.49999999999999994, 0.0,
@@ -459,6 +481,46 @@ def test_mlp_loss_and_gradients_match_the_evaluator_exactly():
     assert "    X: float64, shape (n, 20)" in src and "    dW1: float64, shape (20, 16)" in src
     assert "n = X.shape[0]" in src
 
+
+
+def test_views_of_inputs_are_not_deleted_but_views_of_buffers_are():
+    # `del tr_X` after `tr_X = X.T` frees nothing (the caller holds X); deleting the last name
+    # of a computed buffer (its own and a transposed view's) does
+    X, labels = sd.var("X", ("n", 40)), sd.var("labels", ("n",), "int64")
+    W1, W2 = sd.var("W1", (40, 30)), sd.var("W2", (30, 20))
+    loss = -sd.mean(sd.log_softmax(sd.relu(X @ W1) @ W2)[sd.arange(X.shape[0]), labels])
+    gs = sd.grad(loss, [W1, W2])
+    fn = sd.compile([loss, *gs], inputs=[X, labels, W1, W2])
+    values = {"X": _any((64, 40)), "labels": RNG.integers(0, 20, 64), "W1": _any((40, 30)),
+              "W2": _any((30, 20))}
+    for g, w in zip(fn(**values), sd.evaluate([loss, *gs], values, simplify=True)):
+        _assert_bits(g, w)
+    body = ast.parse(fn.source).body[-1]
+    views: dict[str, str] = {}  # name -> the name it is a transposed view of
+    deleted: set[str] = set()
+    for stmt in ast.walk(body):
+        if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Attribute) \
+                and stmt.value.attr == "T" and isinstance(stmt.value.value, ast.Name):
+            views[stmt.targets[0].id] = stmt.value.value.id  # type: ignore[attr-defined]
+        if isinstance(stmt, ast.Delete):
+            deleted.update(t.id for t in stmt.targets)  # type: ignore[attr-defined]
+    of_inputs = {v for v, base in views.items() if base in ("X", "W1", "W2")}
+    of_buffers = {v for v, base in views.items() if base not in ("X", "W1", "W2")}
+    assert of_inputs and of_buffers, fn.source
+    assert not of_inputs & deleted, fn.source
+    assert of_buffers <= deleted and {views[v] for v in of_buffers} <= deleted, fn.source
+
+
+def test_vector_constants_are_written_without_a_reshape():
+    v = sd.var("v", (3,))
+    m = sd.var("m", (2, 2))
+    y = [v * np.array([1.0, -0.5, 2.0]), m + np.array([[1.0, 2.0], [3.0, 4.0]])]
+    fn = sd.compile(y, inputs=[v, m])
+    assert "np.array([1.0, -0.5, 2.0], dtype=np.float64)  #" in fn.source
+    assert "dtype=np.float64).reshape((2, 2))" in fn.source
+    values = {"v": _any(3), "m": _any((2, 2))}
+    for g, w in zip(fn(**values), sd.evaluate(y, values)):
+        _assert_bits(g, w)
 
 def test_validation_errors_name_the_argument():
     X, labels = sd.var("X", ("n", 3)), sd.var("labels", ("n",), "int64")

@@ -48,7 +48,8 @@ from ..ops.elementwise import Binary, Elementwise, StopGradient
 from ..ops.nn import LogSoftmax, OneHot, Softmax
 from ..ops.products import MatMul
 from ..ops.reduce import Reduction
-from ..ops.shape import Arange, BroadcastTo, Concatenate, IndexAdd
+from ..ops.layout import Flip
+from ..ops.shape import Arange, BroadcastTo, Concatenate, IndexAdd, Transpose
 from ..ops.base import graph_variables
 
 # Constant arrays up to this many elements are written as literals; larger ones as base64 bytes.
@@ -62,6 +63,10 @@ _FRESH: tuple[type[Op], ...] = (
     Elementwise, Reduction, Softmax, LogSoftmax, OneHot, IndexAdd, Concatenate, Arange,
     DiagonalEmbed,
 )
+
+# Ops whose result is always a view of their first input's array (a reshape or an index may
+# copy): one of an input or a constant holds no memory of its own, so it is never deleted.
+_ALWAYS_VIEW: tuple[type[Op], ...] = (Transpose, BroadcastTo, Flip)
 
 # Parts of the graph that read no input (a Jacobian's seed rows, the constant terms of a Hessian)
 # are computed once, when the code is generated, into module constants of up to this many
@@ -140,7 +145,11 @@ def _ascii_part(c: str) -> str:
     return f"_{word}_" if word.isascii() and word.isalnum() else "_"
 
 
-@functools.lru_cache(maxsize=4096)
+# A name that safe_identifier returns unchanged, unless it is reserved: ASCII letters and digits
+# in runs joined by single underscores, starting with a letter (gradient names "d" + a safe name).
+_ALREADY_SAFE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*")
+
+
 def safe_identifier(text: str) -> str:
     """An ASCII identifier derived from ``text`` that is never a keyword or builtin, never
     starts with ``_`` (those names belong to the generated module) and never starts with a digit.
@@ -148,6 +157,13 @@ def safe_identifier(text: str) -> str:
     >>> safe_identifier("class"), safe_identifier("x\\ny"), safe_identifier("θ")
     ('class_', 'x_y', 'theta')
     """
+    if type(text) is str and _ALREADY_SAFE.fullmatch(text) and text not in _RESERVED:
+        return text
+    return _made_safe(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _made_safe(text: str) -> str:
     s = re.sub("_+", "_", "".join(_ascii_part(c) for c in str(text))).strip("_")
     if not s:
         s = "v"
@@ -334,6 +350,10 @@ class GeneratedModule:
     single_output: bool
     # the input variables' own names, in the parameters' order (``lambda`` for ``lambda_``)
     variable_names: tuple[str, ...] = ()
+    # the NumPy fallback of a scalar function (run only where math raises): its name and the
+    # first and last (exclusive) of its lines, counted from 0, so that it may be compiled when
+    # it is first called rather than with the rest
+    fallback: tuple[str, int, int] | None = None
 
 
 def _normalize_outputs(
@@ -568,6 +588,10 @@ class _Emitter:
         out_names: dict[Node, str] = {}
         for o, n in zip(outs, self.out_names):
             out_names.setdefault(o, n)  # an output listed twice is computed once
+        borrowed = set()  # the nodes whose arrays are an input's or a constant's (views)
+        for n in order:
+            if isinstance(n.op, (Var, Const)) or isinstance(n.op, _ALWAYS_VIEW) and n.inputs[0] in borrowed:
+                borrowed.add(n)
         # Plan the in-place reuse first: a chain of nodes sharing one buffer is named after its
         # last node, so `relu = X @ W1; relu += b1; np.maximum(relu, 0, out=relu)` reads right.
         targets: dict[Node, Node] = {}
@@ -649,12 +673,13 @@ class _Emitter:
                 names[i]
                 for i in dict.fromkeys(ins)
                 if last[i] == k and (i is not target or rebind) and i not in is_out
-                and not isinstance(i.op, (Var, Const)) and not _small(i)
+                and i not in borrowed and not _small(i)
             ]
             if group is not None and group[-1] is node and not all(map(_small, group)):
                 dead.append(call_names[group[0]])
             if dead:
                 lines.append(f"del {', '.join(dead)}")
+        self.names = names  # the scalar body names each value as this one does
         readonly = self.readonly_nodes()
         returned: set[Node] = set()  # the arrays the outputs so far are (views of)
         results = []
@@ -767,24 +792,18 @@ class _Emitter:
     # -- the scalar body ----------------------------------------------------------------------
 
     def scalar_possible(self) -> bool:
+        """Whether every input, output and intermediate is a float64 scalar (or a boolean one);
+        whether every op has a Python-float template is found out by writing the body."""
         f64 = np.dtype(np.float64)
         if any(v.type.shape != () or v.dtype != f64 for v in [*self.inputs, *self.outs]):
             return False
-        for n in self.order:
-            if n.shape != () or n.dtype not in (f64, np.dtype(bool)):
-                return False
-            if isinstance(n.op, (Var, Const)):
-                continue
-            if n.op.emit_scalar(["a"] * len(n.inputs)) is None:
-                return False
-        return True
+        return all(n.shape == () and n.dtype in (f64, np.dtype(bool)) for n in self.order)
 
-    def scalar_body(self) -> list[str]:
-        self.temps = _Namer(self.namer.used)
-        names: dict[Node, str] = dict(zip(self.inputs, self.params))
-        out_names: dict[Node, str] = {}
-        for o, n in zip(self.outs, self.out_names):
-            out_names.setdefault(o, n)
+    def scalar_body(self) -> list[str] | None:
+        """The body on ``math`` and Python floats, its values named as the NumPy body names them
+        (all scalars, so no buffer is shared there and every name is unique), or None where an
+        op has no Python-float template."""
+        names = self.names
         lines: list[str] = []
         ops = [n for n in self.order if not isinstance(n.op, (Var, Const))]
         forward = self.forward_nodes() if len(self.outs) > 1 else set(ops)
@@ -798,10 +817,10 @@ class _Emitter:
                 _py_scalar(i.op.value, "math") if isinstance(i.op, Const) else names[i]  # type: ignore[attr-defined]
                 for i in node.inputs
             ]
-            name = out_names.get(node) or self.fresh_name(node, names)
             expr = node.op.emit_scalar(args)
-            lines.append(f"{name} = {expr}")
-            names[node] = name
+            if expr is None:
+                return None
+            lines.append(f"{names[node]} = {expr}")
         results = [  # 0-d arrays, as the NumPy body returns
             f"np.array({_py_scalar(o.op.value, 'math') if isinstance(o.op, Const) else names[o]})"  # type: ignore[attr-defined]
             for o in self.outs
@@ -836,12 +855,12 @@ class _Emitter:
         self.nest = nest
         indent = "    "
         sig = ", ".join(self.params)
-        scalar = self.scalar_possible()
         numpy_lines = self.validation() + [""] + self.numpy_body()
+        scalar_lines = self.scalar_body() if self.scalar_possible() else None
+        scalar = scalar_lines is not None
         doc = self.docstring(self.inputs)
         funcs: list[str] = []
-        if scalar:
-            scalar_lines = self.scalar_body()
+        if scalar_lines is not None:
             numpy_name = f"_{self.fn_name}_numpy"
             funcs.append(f"def {numpy_name}({sig}):")
             funcs.append(f'{indent}"""{self.fn_name} on NumPy float64 scalars (inf and nan where math raises)."""')
@@ -880,10 +899,14 @@ class _Emitter:
         parts.append((_RUNTIME_ARRAY + (_RUNTIME_SCALAR if scalar else "")).strip())
         if self.module_consts:
             parts.append("\n".join(self.module_consts))
+        fallback = None
+        if scalar_lines is not None:
+            start = sum(p.count("\n") + 3 for p in parts)  # the functions come last
+            fallback = (numpy_name, start, start + 2 + len(numpy_lines))
         parts.append("\n".join(funcs))
         source = "\n\n\n".join(parts) + "\n"
         users = tuple(v.op.var_name for v in self.inputs)  # type: ignore[attr-defined]
-        return GeneratedModule(source, self.fn_name, tuple(self.params), single, users)
+        return GeneratedModule(source, self.fn_name, tuple(self.params), single, users, fallback)
 
 
 def generate(

@@ -381,6 +381,8 @@ def literal(value: np.ndarray) -> str:
     if value.ndim == 0:
         return f"np.{dt.name}({_item_source(value.item())})" if dt.kind != "b" else f"np.bool_({bool(value)})"
     items = ", ".join(_item_source(v) for v in value.ravel().tolist())
+    if value.ndim == 1:  # the list's own shape
+        return f"np.array([{items}], dtype=np.{dt.name})"
     return f"np.array([{items}], dtype=np.{dt.name}).reshape({value.shape!r})"
 
 
