@@ -10,6 +10,8 @@ can be differentiated again, evaluated, or printed.
 >>> sd.evaluate([f, dfdx, dfdy], {"x": 3.0, "y": -4.0})
 """
 
+import numpy as np
+
 from . import ops as _ops
 from .api import (
     CompiledFunction, codegen, compile, count_nodes, derivative, evaluate, grad, hessian, hvp, jacobian, jvp,
@@ -36,6 +38,9 @@ del _jupyter
 
 __version__ = "0.1.0"
 
+# NumPy's constants, as NumPy has them: Python floats (and None for a new axis, x[:, newaxis])
+pi, e, euler_gamma, inf, nan, newaxis = np.pi, np.e, np.euler_gamma, np.inf, np.nan, None
+
 __all__ = [
     "CompiledFunction", "DTypeError", "Drawing", "Explanation", "FUNCTIONS", "InputError", "Node",
     "NotDifferentiableError", "OutOfBoundsError", "ParseError", "ShapeError", "SymdiffError", "Type",
@@ -43,9 +48,9 @@ __all__ = [
     "draw", "evaluate", "explain", "from_sympy", "grad", "hessian", "hvp", "jacobian", "jvp",
     "latex", "live_node_count", "parse", "simplify", "symbols", "taylor", "to_dot", "to_networkx",
     "to_sympy", "to_text", "why_zero",
-    "toposort", "var", "vjp", *(name for name in FUNCTIONS if name.isidentifier()),
+    "toposort", "var", "vjp", "pi", "e", "euler_gamma", "inf", "nan", "newaxis", *(name for name in FUNCTIONS if name.isidentifier()),
 ]
-del _ops
+del _ops, np
 
 # SymPy takes about half a second to import: load the bridge when it is first used
 _LAZY = {"to_sympy": "symdiff.interop.sympy", "from_sympy": "symdiff.interop.sympy"}

@@ -148,3 +148,17 @@ def test_symbols_reads_ranges_as_sympy_does():
                      ("x:", "cannot read 'x:'"), ("d:a", "the range 'd:a' is empty")]:
         with pytest.raises(ValueError, match=re.escape(msg)):
             sd.symbols(bad)
+
+
+def test_numpys_constants_are_there_as_numpy_has_them():
+    # sd.pi was an AttributeError, for users who write sd.<NumPy name> throughout
+    import sympy
+
+    x = sd.var("x")
+    v = sd.var("v", (3,))
+    assert (sd.pi, sd.e, sd.euler_gamma) == (np.pi, np.e, np.euler_gamma)
+    assert sd.inf == np.inf and np.isnan(sd.nan) and sd.newaxis is None
+    assert v[:, sd.newaxis].shape == (3, 1)
+    assert sd.evaluate(sd.sin(sd.pi * x), {"x": 0.5}) == 1.0
+    assert sd.to_sympy(sd.pi * x).has(sympy.pi)
+    assert "np" not in dir(sd)
