@@ -1514,8 +1514,41 @@ good("pad", normal(2, 3), ((0, 1), (2, 0)), ref=np.pad, kwargs={"constant_values
 good("pad", normal(2, 3), ((1, 1), (0, 2)), ref=np.pad, kwargs={"constant_values": ((1, 2), (3, 4))},
      id="values-per-side")
 good("pad", normal(2, 3), ((0, 0), (0, 0)), ref=np.pad, id="nothing")
-bad("pad", lambda: sd.pad(v("a", 3), 1, mode="reflect"), NotImplementedError,
-    r"pad: mode='reflect' is not supported; only mode='constant' is", id="mode")
+good("pad", normal(2, 3), {1: (1, 2)}, ref=np.pad, id="dict")
+# the modes that copy elements: repeated reflections and wraps where the padding is wider than
+# the axis, every form of pad_width, integer, complex, empty and 0-d arrays
+for _mode in ("edge", "reflect", "symmetric", "wrap"):
+    _kw = {"mode": _mode}
+    good("pad", normal(4), (2, 3), ref=np.pad, kwargs=_kw, id=f"{_mode}-pair")
+    good("pad", normal(3, 4), ((1, 7), (0, 2)), ref=np.pad, kwargs=_kw, id=f"{_mode}-per-axis-wide")
+    good("pad", normal(2, 3), 5, ref=np.pad, kwargs=_kw, id=f"{_mode}-int-wide")
+    good("pad", normal(2, 1, 3), ((2,),), ref=np.pad, kwargs=_kw, id=f"{_mode}-one-side-of-1")
+    good("pad", normal(2, 3), {-1: 2}, ref=np.pad, kwargs=_kw, id=f"{_mode}-dict")
+    good("pad", np.arange(6, dtype=np.int32).reshape(2, 3), (1, 2), ref=np.pad, kwargs=_kw,
+         id=f"{_mode}-int32")
+    good("pad", normal(3) + 1j * normal(3), 2, ref=np.pad, kwargs=_kw, id=f"{_mode}-complex")
+    good("pad", normal(0, 3), ((0, 0), (1, 2)), ref=np.pad, kwargs=_kw, id=f"{_mode}-empty")
+    good("pad", normal(), 2, ref=np.pad, kwargs=_kw, id=f"{_mode}-0d")
+    bad("pad", lambda m=_mode: sd.pad(v("a", 0, 3), 1, mode=m), ValueError,
+        rf"pad: can't extend the empty axis 0 of \(0, 3\) in mode '{_mode}'", id=f"{_mode}-empty-axis")
+good("pad", normal(5), (3, 4), ref=np.pad, kwargs={"mode": "reflect", "reflect_type": "even"},
+     id="reflect-even")
+bad("pad", lambda: sd.pad(v("a", 3), 1, mode="maximum"), NotImplementedError,
+    r"pad: mode='maximum' is not supported; the modes are 'constant', 'edge'", id="mode")
+bad("pad", lambda: sd.pad(v("a", 3), 1, mode="mirror"), ValueError,
+    r"pad: mode 'mirror' is not supported \(NumPy's modes are", id="mode-unknown")
+bad("pad", lambda: sd.pad(v("a", 3), 1, mode="edge", constant_values=1), ValueError,
+    r"pad: unsupported keyword arguments for mode 'edge': constant_values", id="mode-keyword")
+bad("pad", lambda: sd.pad(v("a", 3), 1, reflect_type="even"), ValueError,
+    r"pad: unsupported keyword arguments for mode 'constant': reflect_type", id="constant-keyword")
+bad("pad", lambda: sd.pad(v("a", 3), 1, mode="reflect", reflect_type="odd"), NotImplementedError,
+    r"pad: reflect_type='odd' is not supported \(mode 'reflect'\)", id="odd")
+bad("pad", lambda: sd.pad(v("a", 3), 1, mode="symmetric", reflect_type="up"), ValueError,
+    r"pad: reflect_type must be 'even' or 'odd', got 'up'", id="reflect-type")
+bad("pad", lambda: sd.pad(v("a", 2, 3), {2: 1}, mode="wrap"), sd.ShapeError,
+    r"pad: axis 2 is out of bounds for an array of 2 dimensions", id="dict-axis")
+bad("pad", lambda: sd.pad(v("a", "n", 3), 1, mode="edge"), sd.ShapeError,
+    r"pad: cannot pad the named dimension 'n'", id="named-edge")
 bad("pad", lambda: sd.pad(v("a", 3), (1, -1)), sd.ShapeError, r"pad: `pad_width` \(1, -1\) has a negative entry",
     id="negative")
 bad("pad", lambda: sd.pad(v("a", 2, 3), ((1, 2, 3),)), sd.ShapeError,
