@@ -1657,8 +1657,34 @@ bad("take", lambda: sd.take(v("a", 4, 3), [0, -5], axis=0), sd.OutOfBoundsError,
     r"take: index -5 is out of bounds for axis 0 with size 4", id="bounds")
 bad("take", lambda: sd.take(v("a", 4, 3), 3, axis=1), sd.OutOfBoundsError,
     r"take: index 3 is out of bounds for axis 1 with size 3", id="bounds-int")
-bad("take", lambda: sd.take(v("a", 4), [0], mode="wrap"), NotImplementedError,
-    r"take: mode='wrap' is not supported", id="mode")
+# indices out of bounds wrapped or clipped (a negative one clipped to 0): constant ones (lists)
+# when the graph is built, variable ones (arrays) when it runs, of any integer dtype
+for _mode in ("wrap", "clip"):
+    _kw = {"mode": _mode}
+    good("take", normal(4, 3), [-13, -1, 0, 5, 12, 5], ref=np.take, kwargs=_kw, id=f"{_mode}-flat")
+    good("take", normal(4, 3), [[-5, 4], [7, 1]], ref=np.take, kwargs={**_kw, "axis": 0},
+         id=f"{_mode}-axis")
+    good("take", normal(4, 3), -4, ref=np.take, kwargs={**_kw, "axis": -1}, id=f"{_mode}-int")
+    good("take", normal(4, 3), np.array([-7, -1, 3, 9], dtype=np.int8), ref=np.take,
+         kwargs={**_kw, "axis": 1}, id=f"{_mode}-int8-variable")
+    good("take", normal(5), np.array([0, 7, 255, 4], dtype=np.uint8), ref=np.take, kwargs=_kw,
+         id=f"{_mode}-uint8-variable")
+    good("take", normal(4, 3), np.array(-2), ref=np.take, kwargs={**_kw, "axis": 0},
+         id=f"{_mode}-0d-variable")
+    good("take", normal(4, 3) + 1j * normal(4, 3), [9, -9], ref=np.take, kwargs={**_kw, "axis": 0},
+         id=f"{_mode}-complex")
+    good("take", normal(0, 3), [], ref=np.take, kwargs={**_kw, "axis": 0}, id=f"{_mode}-empty")
+    bad("take", lambda m=_mode: sd.take(v("a", 0, 3), [0], axis=0, mode=m), sd.OutOfBoundsError,
+        rf"take: cannot do a non-empty take from the empty axis 0 \(mode='{_mode}'\)", id=f"{_mode}-empty-axis")
+    bad("take", lambda m=_mode: sd.take(v("a", 0, 3), v("i", 2, dtype="int64"), axis=0, mode=m),
+        sd.OutOfBoundsError, r"take: cannot do a non-empty take from the empty axis 0",
+        id=f"{_mode}-empty-axis-variable")
+good("take", normal(4, 3), call=lambda x: x.take([5, -6], axis=0, mode="wrap"),
+     ref=lambda x: x.take([5, -6], axis=0, mode="wrap"), id="wrap-method")
+bad("take", lambda: sd.take(v("a", 4), [0], mode="wraps"), ValueError,
+    r"take: mode must be one of 'clip', 'raise', or 'wrap', got 'wraps'", id="mode")
+bad("take", lambda: sd.take(v("a", 4), [4], mode="raise"), sd.OutOfBoundsError,
+    r"take: index 4 is out of bounds for axis 0 with size 4", id="raise")
 # np.take(a, indices, axis, out, mode): out comes before mode, also when given by position
 bad("take", lambda: sd.take(v("a", 4), [0], 0, np.zeros(1)), NotImplementedError,
     r"take: the argument 'out' is not supported; use the returned node$", id="out")
