@@ -541,6 +541,24 @@ for _name, _ref in [("mod", np.mod), ("fmod", np.fmod)]:
     good(_name, np.array([7, -7, 7, -7]), np.array([3, 3, -3, -3]), ref=_ref, id="int-signs")
     good(_name, normal(3), call=lambda a, f=sd.FUNCTIONS[_name]: f(a * 0.25 + 10.0, 3.0),
          ref=lambda a, f=_ref: f(a * 0.25 + 10.0, 3.0), id="const-divisor")
+# divmod: both results, the quotient and the remainder, one above the other
+for _sa, _sb in [((), ()), ((2, 3), (3,)), ((3,), ())]:
+    good("divmod", *_quotient_pairs(_sa, _sb), call=lambda a, b: sd.stack(sd.divmod(a, b)),
+         ref=lambda a, b: np.stack(np.divmod(a, b)))
+good("divmod", np.array([7, -7, 7, -7, 0]), np.array([3, 3, -3, -3, 5]), call=lambda a, b: sd.stack(sd.divmod(a, b)),
+     ref=lambda a, b: np.stack(np.divmod(a, b)), id="int-signs")
+good("divmod", np.array([7, -7], np.int8), np.array([2, -3], np.int8),
+     call=lambda a, b: sd.stack(divmod(a, b)), ref=lambda a, b: np.stack(divmod(a, b)), id="builtin-int8")
+good("divmod", off_jumps(2, 3), call=lambda a: sd.stack(np.divmod(a, 2.0)),
+     ref=lambda a: np.stack(np.divmod(a, 2.0)), id="numpy-ufunc")
+good("divmod", off_jumps(3), call=lambda a: sd.stack(divmod(7.0, a)),
+     ref=lambda a: np.stack(divmod(7.0, a)), id="rdivmod")
+good("divmod", np.zeros((0, 2)), np.ones(2), call=lambda a, b: sd.stack(sd.divmod(a, b)),
+     ref=lambda a, b: np.stack(np.divmod(a, b)), id="empty")
+bad("divmod", lambda: sd.divmod(v("a", 3), 2.0, np.zeros((2, 3))), NotImplementedError,
+    r"divmod: the argument 'out' is not supported", id="out")
+bad("divmod", lambda: sd.divmod(v("a", 3), v("b", 2)), sd.ShapeError,
+    r"floor_divide: shapes \(3,\) and \(2,\) do not broadcast", id="shapes")
 # floor_divide: the quotients stay 0.1 from an integer, so finite differences see the zero slope
 for _sa, _sb in [((), ()), ((2, 3), (2, 3)), ((2, 3), (3,)), ((3,), ()), ((4, 1, 3), (3,))]:
     good("floor_divide", *_quotient_pairs(_sa, _sb), ref=np.floor_divide)
@@ -1865,6 +1883,24 @@ bad("split", lambda: sd.split(v("a", "n", 2), 2), sd.ShapeError, r"split: cannot
 good("array_split", normal(5, 2), 2, call=_parts(sd.array_split), ref=_parts(np.array_split), id="uneven")
 good("array_split", normal(2, 7), 3, call=_parts(sd.array_split), ref=_parts(np.array_split),
      kwargs={"axis": 1}, id="axis1")
+for _name, _axis, _shapes in [("hsplit", 1, [(2, 6), (2, 4, 3)]), ("hsplit", 0, [(6,)]),
+                               ("vsplit", 0, [(6, 2), (4, 2, 3)]), ("dsplit", 2, [(2, 1, 6), (1, 2, 4, 3)])]:
+    for _shape in _shapes:
+        for _cut in (2, [1, 3], [0, 9]):
+            good(_name, normal(*_shape), _cut, id=f"{_name}-{_shape}-{_cut}",
+                 call=lambda x, c, f=sd.FUNCTIONS[_name], a=_axis: _join(
+                     [p * (k + 1) for k, p in enumerate(f(x, c))], a),
+                 ref=lambda x, c, f=getattr(np, _name), a=_axis: _join(
+                     [p * (k + 1) for k, p in enumerate(f(x, c))], a))
+good("hsplit", np.arange(6, dtype=np.int16), 3, call=lambda x, c: sd.stack(sd.hsplit(x, c)),
+     ref=lambda x, c: np.stack(np.hsplit(x, c)), id="int16")
+for _name, _ndim, _shape in [("hsplit", 1, ()), ("vsplit", 2, (4,)), ("dsplit", 3, (2, 4))]:
+    bad(_name, lambda f=sd.FUNCTIONS[_name], s=_shape: f(v("a", *s), 2), sd.ShapeError,
+        rf"{_name}: only works on arrays of {_ndim} or more dimensions, got shape", id="ndim")
+bad("vsplit", lambda: sd.vsplit(v("a", 5, 2), 2), sd.ShapeError,
+    r"vsplit: array split does not result in an equal division \(axis 0 of size 5", id="unequal")
+bad("dsplit", lambda: sd.dsplit(v("a", 2, 2, "n"), 2), sd.ShapeError,
+    r"dsplit: cannot split the named dimension 'n'", id="named")
 
 # -- order statistics, on sort: values pairwise apart, so no tie moves within a difference step ----
 good("median", distinct(5), ref=np.median, id="odd")

@@ -684,6 +684,34 @@ def array_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Node]
     return _split("array_split", ary, indices_or_sections, axis, equal=False)
 
 
+def _split_along(op_name: str, ary: Any, indices_or_sections: Any, ndim: int, axis: int) -> list[Node]:
+    x = as_node(ary)
+    if x.ndim < ndim:
+        raise ShapeError(f"{op_name}: only works on arrays of {ndim} or more dimensions, got shape "
+                         f"{format_shape(x.shape)}")
+    return _split(op_name, x, indices_or_sections, axis, equal=True)
+
+
+def hsplit(ary: Any, indices_or_sections: Any) -> list[Node]:
+    """``split`` along the second axis (the first of a 1-d array), as ``np.hsplit``.
+
+    >>> [p.shape for p in sd.hsplit(sd.var("x", shape=(2, 4)), 2)]
+    [(2, 2), (2, 2)]
+    """
+    x = as_node(ary)
+    return _split_along("hsplit", x, indices_or_sections, 1, 1 if x.ndim > 1 else 0)
+
+
+def vsplit(ary: Any, indices_or_sections: Any) -> list[Node]:
+    """``split`` along the first axis of an array of 2 or more dimensions, as ``np.vsplit``."""
+    return _split_along("vsplit", ary, indices_or_sections, 2, 0)
+
+
+def dsplit(ary: Any, indices_or_sections: Any) -> list[Node]:
+    """``split`` along the third axis of an array of 3 or more dimensions, as ``np.dsplit``."""
+    return _split_along("dsplit", ary, indices_or_sections, 3, 2)
+
+
 # -- stacking and differences ---------------------------------------------------------------------
 
 
