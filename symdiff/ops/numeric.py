@@ -726,13 +726,12 @@ def mod(x1: Any, x2: Any) -> Node:
     return _binary(Mod(), x1, x2)
 
 
-def divmod(x1: Any, x2: Any, out: Any = None) -> tuple[Node, Node]:  # noqa: A001 - NumPy's name
+def divmod(x1: Any, x2: Any) -> tuple[Node, Node]:  # noqa: A001 - NumPy's name
     """The pair ``(floor_divide(x1, x2), mod(x1, x2))``, as ``np.divmod`` and Python's
     ``divmod(a, b)`` of expressions.
 
     >>> q, r = sd.divmod(sd.var("x"), 3.0)
     """
-    no_out("divmod", out)
     return floor_divide(x1, x2), mod(x1, x2)
 
 
