@@ -541,6 +541,22 @@ for _name, _ref in [("mod", np.mod), ("fmod", np.fmod)]:
     good(_name, np.array([7, -7, 7, -7]), np.array([3, 3, -3, -3]), ref=_ref, id="int-signs")
     good(_name, normal(3), call=lambda a, f=sd.FUNCTIONS[_name]: f(a * 0.25 + 10.0, 3.0),
          ref=lambda a, f=_ref: f(a * 0.25 + 10.0, 3.0), id="const-divisor")
+# divmod: both results, the quotient and the remainder, one above the other
+for _sa, _sb in [((), ()), ((2, 3), (3,)), ((3,), ())]:
+    good("divmod", *_quotient_pairs(_sa, _sb), call=lambda a, b: sd.stack(sd.divmod(a, b)),
+         ref=lambda a, b: np.stack(np.divmod(a, b)))
+good("divmod", np.array([7, -7, 7, -7, 0]), np.array([3, 3, -3, -3, 5]), call=lambda a, b: sd.stack(sd.divmod(a, b)),
+     ref=lambda a, b: np.stack(np.divmod(a, b)), id="int-signs")
+good("divmod", np.array([7, -7], np.int8), np.array([2, -3], np.int8),
+     call=lambda a, b: sd.stack(divmod(a, b)), ref=lambda a, b: np.stack(divmod(a, b)), id="builtin-int8")
+good("divmod", off_jumps(2, 3), call=lambda a: sd.stack(np.divmod(a, 2.0)),
+     ref=lambda a: np.stack(np.divmod(a, 2.0)), id="numpy-ufunc")
+good("divmod", off_jumps(3), call=lambda a: sd.stack(divmod(7.0, a)),
+     ref=lambda a: np.stack(divmod(7.0, a)), id="rdivmod")
+good("divmod", np.zeros((0, 2)), np.ones(2), call=lambda a, b: sd.stack(sd.divmod(a, b)),
+     ref=lambda a, b: np.stack(np.divmod(a, b)), id="empty")
+bad("divmod", lambda: sd.divmod(v("a", 3), v("b", 2)), sd.ShapeError,
+    r"floor_divide: shapes \(3,\) and \(2,\) do not broadcast", id="shapes")
 # floor_divide: the quotients stay 0.1 from an integer, so finite differences see the zero slope
 for _sa, _sb in [((), ()), ((2, 3), (2, 3)), ((2, 3), (3,)), ((3,), ()), ((4, 1, 3), (3,))]:
     good("floor_divide", *_quotient_pairs(_sa, _sb), ref=np.floor_divide)
@@ -1514,8 +1530,41 @@ good("pad", normal(2, 3), ((0, 1), (2, 0)), ref=np.pad, kwargs={"constant_values
 good("pad", normal(2, 3), ((1, 1), (0, 2)), ref=np.pad, kwargs={"constant_values": ((1, 2), (3, 4))},
      id="values-per-side")
 good("pad", normal(2, 3), ((0, 0), (0, 0)), ref=np.pad, id="nothing")
-bad("pad", lambda: sd.pad(v("a", 3), 1, mode="reflect"), NotImplementedError,
-    r"pad: mode='reflect' is not supported; only mode='constant' is", id="mode")
+good("pad", normal(2, 3), {1: (1, 2)}, ref=np.pad, id="dict")
+# the modes that copy elements: repeated reflections and wraps where the padding is wider than
+# the axis, every form of pad_width, integer, complex, empty and 0-d arrays
+for _mode in ("edge", "reflect", "symmetric", "wrap"):
+    _kw = {"mode": _mode}
+    good("pad", normal(4), (2, 3), ref=np.pad, kwargs=_kw, id=f"{_mode}-pair")
+    good("pad", normal(3, 4), ((1, 7), (0, 2)), ref=np.pad, kwargs=_kw, id=f"{_mode}-per-axis-wide")
+    good("pad", normal(2, 3), 5, ref=np.pad, kwargs=_kw, id=f"{_mode}-int-wide")
+    good("pad", normal(2, 1, 3), ((2,),), ref=np.pad, kwargs=_kw, id=f"{_mode}-one-side-of-1")
+    good("pad", normal(2, 3), {-1: 2}, ref=np.pad, kwargs=_kw, id=f"{_mode}-dict")
+    good("pad", np.arange(6, dtype=np.int32).reshape(2, 3), (1, 2), ref=np.pad, kwargs=_kw,
+         id=f"{_mode}-int32")
+    good("pad", normal(3) + 1j * normal(3), 2, ref=np.pad, kwargs=_kw, id=f"{_mode}-complex")
+    good("pad", normal(0, 3), ((0, 0), (1, 2)), ref=np.pad, kwargs=_kw, id=f"{_mode}-empty")
+    good("pad", normal(), 2, ref=np.pad, kwargs=_kw, id=f"{_mode}-0d")
+    bad("pad", lambda m=_mode: sd.pad(v("a", 0, 3), 1, mode=m), ValueError,
+        rf"pad: can't extend the empty axis 0 of \(0, 3\) in mode '{_mode}'", id=f"{_mode}-empty-axis")
+good("pad", normal(5), (3, 4), ref=np.pad, kwargs={"mode": "reflect", "reflect_type": "even"},
+     id="reflect-even")
+bad("pad", lambda: sd.pad(v("a", 3), 1, mode="maximum"), NotImplementedError,
+    r"pad: mode='maximum' is not supported; the modes are 'constant', 'edge'", id="mode")
+bad("pad", lambda: sd.pad(v("a", 3), 1, mode="mirror"), ValueError,
+    r"pad: mode 'mirror' is not supported \(NumPy's modes are", id="mode-unknown")
+bad("pad", lambda: sd.pad(v("a", 3), 1, mode="edge", constant_values=1), ValueError,
+    r"pad: unsupported keyword arguments for mode 'edge': constant_values", id="mode-keyword")
+bad("pad", lambda: sd.pad(v("a", 3), 1, reflect_type="even"), ValueError,
+    r"pad: unsupported keyword arguments for mode 'constant': reflect_type", id="constant-keyword")
+bad("pad", lambda: sd.pad(v("a", 3), 1, mode="reflect", reflect_type="odd"), NotImplementedError,
+    r"pad: reflect_type='odd' is not supported \(mode 'reflect'\)", id="odd")
+bad("pad", lambda: sd.pad(v("a", 3), 1, mode="symmetric", reflect_type="up"), ValueError,
+    r"pad: reflect_type must be 'even' or 'odd', got 'up'", id="reflect-type")
+bad("pad", lambda: sd.pad(v("a", 2, 3), {2: 1}, mode="wrap"), sd.ShapeError,
+    r"pad: axis 2 is out of bounds for an array of 2 dimensions", id="dict-axis")
+bad("pad", lambda: sd.pad(v("a", "n", 3), 1, mode="edge"), sd.ShapeError,
+    r"pad: cannot pad the named dimension 'n'", id="named-edge")
 bad("pad", lambda: sd.pad(v("a", 3), (1, -1)), sd.ShapeError, r"pad: `pad_width` \(1, -1\) has a negative entry",
     id="negative")
 bad("pad", lambda: sd.pad(v("a", 2, 3), ((1, 2, 3),)), sd.ShapeError,
@@ -1624,8 +1673,34 @@ bad("take", lambda: sd.take(v("a", 4, 3), [0, -5], axis=0), sd.OutOfBoundsError,
     r"take: index -5 is out of bounds for axis 0 with size 4", id="bounds")
 bad("take", lambda: sd.take(v("a", 4, 3), 3, axis=1), sd.OutOfBoundsError,
     r"take: index 3 is out of bounds for axis 1 with size 3", id="bounds-int")
-bad("take", lambda: sd.take(v("a", 4), [0], mode="wrap"), NotImplementedError,
-    r"take: mode='wrap' is not supported", id="mode")
+# indices out of bounds wrapped or clipped (a negative one clipped to 0): constant ones (lists)
+# when the graph is built, variable ones (arrays) when it runs, of any integer dtype
+for _mode in ("wrap", "clip"):
+    _kw = {"mode": _mode}
+    good("take", normal(4, 3), [-13, -1, 0, 5, 12, 5], ref=np.take, kwargs=_kw, id=f"{_mode}-flat")
+    good("take", normal(4, 3), [[-5, 4], [7, 1]], ref=np.take, kwargs={**_kw, "axis": 0},
+         id=f"{_mode}-axis")
+    good("take", normal(4, 3), -4, ref=np.take, kwargs={**_kw, "axis": -1}, id=f"{_mode}-int")
+    good("take", normal(4, 3), np.array([-7, -1, 3, 9], dtype=np.int8), ref=np.take,
+         kwargs={**_kw, "axis": 1}, id=f"{_mode}-int8-variable")
+    good("take", normal(5), np.array([0, 7, 255, 4], dtype=np.uint8), ref=np.take, kwargs=_kw,
+         id=f"{_mode}-uint8-variable")
+    good("take", normal(4, 3), np.array(-2), ref=np.take, kwargs={**_kw, "axis": 0},
+         id=f"{_mode}-0d-variable")
+    good("take", normal(4, 3) + 1j * normal(4, 3), [9, -9], ref=np.take, kwargs={**_kw, "axis": 0},
+         id=f"{_mode}-complex")
+    good("take", normal(0, 3), [], ref=np.take, kwargs={**_kw, "axis": 0}, id=f"{_mode}-empty")
+    bad("take", lambda m=_mode: sd.take(v("a", 0, 3), [0], axis=0, mode=m), sd.OutOfBoundsError,
+        rf"take: cannot do a non-empty take from the empty axis 0 \(mode='{_mode}'\)", id=f"{_mode}-empty-axis")
+    bad("take", lambda m=_mode: sd.take(v("a", 0, 3), v("i", 2, dtype="int64"), axis=0, mode=m),
+        sd.OutOfBoundsError, r"take: cannot do a non-empty take from the empty axis 0",
+        id=f"{_mode}-empty-axis-variable")
+good("take", normal(4, 3), call=lambda x: x.take([5, -6], axis=0, mode="wrap"),
+     ref=lambda x: x.take([5, -6], axis=0, mode="wrap"), id="wrap-method")
+bad("take", lambda: sd.take(v("a", 4), [0], mode="wraps"), ValueError,
+    r"take: mode must be one of 'clip', 'raise', or 'wrap', got 'wraps'", id="mode")
+bad("take", lambda: sd.take(v("a", 4), [4], mode="raise"), sd.OutOfBoundsError,
+    r"take: index 4 is out of bounds for axis 0 with size 4", id="raise")
 # np.take(a, indices, axis, out, mode): out comes before mode, also when given by position
 bad("take", lambda: sd.take(v("a", 4), [0], 0, np.zeros(1)), NotImplementedError,
     r"take: the argument 'out' is not supported; use the returned node$", id="out")
@@ -1806,6 +1881,24 @@ bad("split", lambda: sd.split(v("a", "n", 2), 2), sd.ShapeError, r"split: cannot
 good("array_split", normal(5, 2), 2, call=_parts(sd.array_split), ref=_parts(np.array_split), id="uneven")
 good("array_split", normal(2, 7), 3, call=_parts(sd.array_split), ref=_parts(np.array_split),
      kwargs={"axis": 1}, id="axis1")
+for _name, _axis, _shapes in [("hsplit", 1, [(2, 6), (2, 4, 3)]), ("hsplit", 0, [(6,)]),
+                               ("vsplit", 0, [(6, 2), (4, 2, 3)]), ("dsplit", 2, [(2, 1, 6), (1, 2, 4, 3)])]:
+    for _shape in _shapes:
+        for _cut in (2, [1, 3], [0, 9]):
+            good(_name, normal(*_shape), _cut, id=f"{_name}-{_shape}-{_cut}",
+                 call=lambda x, c, f=sd.FUNCTIONS[_name], a=_axis: _join(
+                     [p * (k + 1) for k, p in enumerate(f(x, c))], a),
+                 ref=lambda x, c, f=getattr(np, _name), a=_axis: _join(
+                     [p * (k + 1) for k, p in enumerate(f(x, c))], a))
+good("hsplit", np.arange(6, dtype=np.int16), 3, call=lambda x, c: sd.stack(sd.hsplit(x, c)),
+     ref=lambda x, c: np.stack(np.hsplit(x, c)), id="int16")
+for _name, _ndim, _shape in [("hsplit", 1, ()), ("vsplit", 2, (4,)), ("dsplit", 3, (2, 4))]:
+    bad(_name, lambda f=sd.FUNCTIONS[_name], s=_shape: f(v("a", *s), 2), sd.ShapeError,
+        rf"{_name}: only works on arrays of {_ndim} or more dimensions, got shape", id="ndim")
+bad("vsplit", lambda: sd.vsplit(v("a", 5, 2), 2), sd.ShapeError,
+    r"vsplit: array split does not result in an equal division \(axis 0 of size 5", id="unequal")
+bad("dsplit", lambda: sd.dsplit(v("a", 2, 2, "n"), 2), sd.ShapeError,
+    r"dsplit: cannot split the named dimension 'n'", id="named")
 
 # -- order statistics, on sort: values pairwise apart, so no tie moves within a difference step ----
 good("median", distinct(5), ref=np.median, id="odd")

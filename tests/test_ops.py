@@ -1516,3 +1516,38 @@ def test_where_takes_a_condition_of_numbers_as_their_truth_as_numpys(dtype):
     x = sd.var("a", (2, 3))  # the gradient goes to the branch the condition picks
     g = sd.evaluate(sd.grad(sd.sum(sd.where(sd.const(cond), x * x, 0.0)), x), {"a": a})
     np.testing.assert_array_equal(g, np.where(cond, 2 * a, 0.0))
+
+
+@pytest.mark.parametrize("mode", ["edge", "reflect", "symmetric", "wrap"])
+def test_pad_gradient_adds_every_copy_back_to_the_element_it_copies(mode):
+    # the positions each padded element copies, from NumPy's own padding of the positions; the
+    # gradient of sum(w * pad(x)) is then, at each element, the sum of w over its copies
+    x = sd.var("x", (3, 4))
+    widths = ((4, 1), (2, 6))
+    w = np.random.default_rng(0).standard_normal((8, 12))
+    g = sd.evaluate(sd.grad(sd.sum(sd.pad(x, widths, mode=mode) * w), x), {"x": np.zeros((3, 4))})
+    positions = np.pad(np.arange(12).reshape(3, 4), widths, mode=mode)
+    expected = np.bincount(positions.ravel(), weights=w.ravel(), minlength=12).reshape(3, 4)
+    np.testing.assert_allclose(g, expected, rtol=1e-12)
+    assert sd.to_text(sd.pad(x, 1, mode=mode)) == f"pad(x, ((1, 1), (1, 1)), mode='{mode}')"
+
+
+@pytest.mark.parametrize("mode", ["edge", "reflect", "symmetric", "wrap"])
+def test_pad_modes_convert_to_sympy_as_numpy_pads(mode):
+    x = sd.var("x", (3,))
+    expr = sd.to_sympy(sd.pad(x, (2, 4), mode=mode))
+    names = np.array([f"x[{k}]" for k in range(3)], dtype=object)
+    assert [str(e) for e in np.asarray(expr).ravel()] == np.pad(names, (2, 4), mode=mode).tolist()
+
+
+@pytest.mark.parametrize("mode", ["wrap", "clip"])
+def test_take_with_variable_indices_wraps_or_clips_them_when_it_runs(mode):
+    x, i = sd.var("x", (5, 2)), sd.var("i", (7,), dtype="int64")
+    expr = sd.take(x, i, axis=0, mode=mode)
+    xv = np.arange(10.0).reshape(5, 2)
+    iv = np.array([-11, -6, -1, 0, 4, 5, 12])
+    for run in (lambda: sd.evaluate(expr, {"x": xv, "i": iv}), lambda: sd.compile(expr, inputs=[x, i])(xv, iv)):
+        np.testing.assert_array_equal(run(), np.take(xv, iv, axis=0, mode=mode))
+    g = sd.evaluate(sd.grad(sd.sum(expr), x), {"x": xv, "i": iv})
+    picked = np.mod(iv, 5) if mode == "wrap" else np.clip(iv, 0, 4)
+    np.testing.assert_array_equal(g[:, 0], np.bincount(picked, minlength=5))

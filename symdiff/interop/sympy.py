@@ -548,6 +548,8 @@ def _zeros(shape: tuple[int, ...]) -> Arr:
 
 
 def _pad(op: Any, x: Arr) -> Arr:
+    if op.mode != "constant":  # copies of elements: NumPy pads object arrays so too
+        return np.pad(x, op.widths, mode=op.mode)
     values = op.values
     if isinstance(values, tuple):
         values = tuple((number(b), number(e)) for b, e in values)

@@ -25,14 +25,14 @@ from .elementwise import (
     subtract, tan, tanh, where,
 )
 from .layout import (
-    array_split, atleast_1d, atleast_2d, atleast_3d, column_stack, diff, flip, fliplr, flipud,
-    hstack, moveaxis, pad, ravel, repeat, roll, split, squeeze, tile, trapezoid, vstack,
+    array_split, atleast_1d, atleast_2d, atleast_3d, column_stack, diff, dsplit, flip, fliplr,
+    flipud, hsplit, hstack, moveaxis, pad, ravel, repeat, roll, split, squeeze, tile, trapezoid, vsplit, vstack,
 )
 from .nn import log_softmax, one_hot, softmax
 from .order import median, percentile, quantile
 from .numeric import (
     arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, cbrt, ceil, clip, conj, conjugate,
-    copysign, cosh, deg2rad, exp2, float_power, floor, floor_divide, fmax, fmin, fmod, heaviside,
+    copysign, cosh, deg2rad, divmod, exp2, float_power, floor, floor_divide, fmax, fmin, fmod, heaviside,
     hypot, imag, log2, log10, logaddexp, logaddexp2, mod, positive, rad2deg, real, reciprocal, rint,
     round, sinc, sinc_derivative, sinh, square, trunc,
 )
@@ -53,7 +53,7 @@ FUNCTIONS: dict[str, Any] = {
     for f in (
         # elementwise
         abs, add, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, astype, cbrt, ceil,
-        clip, conj, conjugate, copysign, cos, cosh, deg2rad, digamma, divide, equal, erf, erfc, exp,
+        clip, conj, conjugate, copysign, cos, cosh, deg2rad, digamma, divide, divmod, equal, erf, erfc, exp,
         exp2, expm1, float_power, floor, floor_divide, fmax, fmin, fmod, gamma, gammaln, greater,
         greater_equal, heaviside, hypot, imag, isfinite, isinf, isnan, less,
         less_equal, log, log10, log1p, log2, logaddexp, logaddexp2, logical_and, logical_not,
@@ -71,9 +71,9 @@ FUNCTIONS: dict[str, Any] = {
         # shape and selection
         add_along_axis, arange, argmax, argmin, argsort, array_split, atleast_1d, atleast_2d,
         atleast_3d, broadcast_to, column_stack, concatenate, diag, diagonal, diagonal_embed, diff,
-        expand_dims, flip, fliplr, flipud, full_like, hstack, index_add, moveaxis, pad, ravel, repeat, reshape, roll, sort, split,
+        dsplit, expand_dims, flip, fliplr, flipud, full_like, hsplit, hstack, index_add, moveaxis, pad, ravel, repeat, reshape, roll, sort, split,
         squeeze, stack, swapaxes, take, take_along_axis, tile, trace, transpose, tril, triu,
-        ones_like, trapezoid, vstack, zeros_like,
+        ones_like, trapezoid, vsplit, vstack, zeros_like,
         # array creation
         eye, full, identity, linspace, ones, zeros,
         # products
@@ -149,8 +149,8 @@ _SUGAR: dict[str, Any] = {
     "__rfloordiv__": lambda s, o: floor_divide(o, s),
     "__mod__": mod,
     "__rmod__": lambda s, o: mod(o, s),
-    "__divmod__": lambda s, o: (floor_divide(s, o), mod(s, o)),
-    "__rdivmod__": lambda s, o: (floor_divide(o, s), mod(o, s)),
+    "__divmod__": divmod,
+    "__rdivmod__": lambda s, o: divmod(o, s),
     "__pow__": _pow,
     "__rpow__": lambda s, o: power(o, s),
     "__matmul__": matmul,

@@ -27,7 +27,7 @@ from .base import (
 from .elementwise import minimum, not_equal, where
 from .reduce import sum as reduce_sum
 from .shape import (
-    arange, array_list, broadcast_to, concatenate, index, reshape, resolve_reshape, take, take_indices,
+    arange, array_list, broadcast_to, concatenate, index, index_add, reshape, resolve_reshape, take, take_indices,
     transpose,
 )
 
@@ -438,19 +438,23 @@ def repeat(a: Any, repeats: Any, axis: Any = None) -> Node:
 
 
 class Pad(Op):
-    """``np.pad`` in ``'constant'`` mode: ``widths`` is one (before, after) pair per axis."""
+    """``np.pad``: ``widths`` is one (before, after) pair per axis. In ``'constant'`` mode the
+    new elements are ``values``; in ``'edge'``, ``'reflect'``, ``'symmetric'`` and ``'wrap'``
+    they are copies of elements of the array, so the derivative adds each copy's cotangent back
+    to the element it copies (a scatter along each padded axis)."""
 
-    __slots__ = ("widths", "values")
+    __slots__ = ("widths", "values", "mode")
     name = "pad"
 
-    def __init__(self, widths: tuple[tuple[int, int], ...], values: Any) -> None:
+    def __init__(self, widths: tuple[tuple[int, int], ...], values: Any, mode: str = "constant") -> None:
         self.widths = widths
         self.values = values  # a scalar, or one (before, after) pair of scalars per axis
+        self.mode = mode
 
     def params(self) -> tuple[Any, ...]:
         # the values by their source: -0.0 and 0.0 (equal as floats) pad with different zeros,
         # while 0, 0.0 and False are all NumPy's default
-        return (self.widths, "0" if self._is_default() else self._values_text(_item_source))
+        return (self.widths, "0" if self._is_default() else self._values_text(_item_source), self.mode)
 
     def _is_default(self) -> bool:
         return _item_source(self.values) in ("0", "0.0", "False", "complex(0.0, 0.0)")
@@ -468,13 +472,15 @@ class Pad(Op):
         return spell(values)
 
     def _args(self, spell: Callable[[Any], str]) -> str:
+        if self.mode != "constant":
+            return f"{self.widths!r}, mode={self.mode!r}"
         # NumPy's default of 0 goes unwritten; -0.0 (np.pad writes its sign) does not
         if self._is_default():
             return repr(self.widths)
         return f"{self.widths!r}, constant_values={self._values_text(spell)}"
 
     def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
-        if self._is_default() and self.widths:
+        if self.mode == "constant" and self._is_default() and self.widths:
             # zeros and one copy: np.pad's own bookkeeping costs ~10 us a call
             extra = tuple(b + e for b, e in self.widths)
             at = ", ".join("slice(None)" if b == e == 0 else f"slice({b}, {-e if e else None})"
@@ -487,7 +493,23 @@ class Pad(Op):
         return f"pad({args[0]}, {self._args(_scalar_text)})"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
-        return (index(g, tuple(slice(b or None, -e or None) for b, e in self.widths)),)
+        if self.mode == "constant":
+            return (index(g, tuple(slice(b or None, -e or None) for b, e in self.widths)),)
+        # the padding of each axis is a gather of positions along it (the axes apart): its
+        # adjoint adds the cotangent of every copy to the element copied, axis by axis
+        shape = list(g.shape)
+        for k, (b, e) in enumerate(self.widths):
+            if b + e:
+                shape[k] = x.shape[k]
+                positions = pad_positions(self.mode, x.shape[k], b, e)  # type: ignore[arg-type]
+                g = index_add(g, tuple(shape), (*(slice(None),) * k, positions))
+        return (g,)
+
+
+def pad_positions(mode: str, size: int, before: int, after: int) -> np.ndarray:
+    """Which element of an axis of ``size`` each position of its padding by (``before``,
+    ``after``) copies, in a mode other than ``'constant'``: NumPy's padding of the positions."""
+    return np.pad(np.arange(size, dtype=np.int64), (before, after), mode=mode)  # type: ignore[call-overload]
 
 
 @helper
@@ -499,29 +521,76 @@ def pad_zeros(x, extra, at):  # type: ignore[no-untyped-def]
 
 
 def _pairs(op_name: str, value: Any, ndim: int, what: str) -> np.ndarray:
+    if isinstance(value, dict) and what == "pad_width":  # {axis: width or (before, after)}
+        rows = [(0, 0)] * ndim  # the axes not named are not padded
+        for axis, width in value.items():
+            rows[normalize_axis(op_name, axis, ndim)] = tuple(_pairs(op_name, width, 1, what)[0])
+        return np.array(rows, dtype=object).reshape(ndim, 2)
     arr = np.asarray(value)
     try:
         return np.broadcast_to(arr, (ndim, 2))
     except ValueError:
         raise ShapeError(
             f"{op_name}: `{what}` {value!r} does not fit an array of {ndim} dimensions; give an int, "
-            "a (before, after) pair, or one pair per axis"
+            "a (before, after) pair, one pair per axis, or a dict of them by axis"
         ) from None
 
 
-def pad(array: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0) -> Node:
-    """``array`` padded with ``constant_values`` by ``pad_width`` (an int, a (before, after)
-    pair, or one pair per axis), as ``np.pad``; only ``mode='constant'`` is supported.
+_PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
+_NUMPY_PAD_MODES = ("empty", "linear_ramp", "maximum", "mean", "median", "minimum")
+
+
+class _Unset:
+    """The default of a keyword of ``pad`` that only some modes take: given to another mode, it
+    is an error, as in NumPy."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+_UNSET: Any = _Unset()
+
+
+def pad(array: Any, pad_width: Any, mode: str = "constant", *, constant_values: Any = _UNSET,
+        reflect_type: Any = _UNSET) -> Node:
+    """``array`` padded by ``pad_width`` (an int, a (before, after) pair, one pair per axis, or
+    a dict of them by axis), as ``np.pad``: with ``constant_values`` (0 by default) in
+    ``mode='constant'``, or with copies of its elements in ``'edge'``, ``'reflect'``,
+    ``'symmetric'`` and ``'wrap'`` (``reflect_type='even'``).
 
     >>> sd.pad(sd.var("x", shape=(3,)), (1, 2)).shape
     (6,)
+    >>> sd.pad(sd.var("x", shape=(3,)), 2, mode="reflect").shape
+    (7,)
     """
     x = as_node(array)
-    if mode != "constant":
-        raise NotImplementedError(
-            f"pad: mode={mode!r} is not supported; only mode='constant' is (compose other modes from "
-            "flip, slicing and concatenate)"
-        )
+    if not isinstance(mode, str):
+        raise NotImplementedError(f"pad: mode={mode!r} is not supported; give one of the names "
+                                  f"{', '.join(map(repr, _PAD_MODES))}")
+    if mode not in _PAD_MODES:
+        if mode in _NUMPY_PAD_MODES:
+            raise NotImplementedError(
+                f"pad: mode={mode!r} is not supported; the modes are "
+                f"{', '.join(map(repr, _PAD_MODES))} (compose others from slicing and concatenate)"
+            )
+        raise ValueError(f"pad: mode {mode!r} is not supported (NumPy's modes are "
+                         f"{', '.join(map(repr, _PAD_MODES + _NUMPY_PAD_MODES))})")
+    takes = {"constant": {"constant_values"}, "reflect": {"reflect_type"},
+             "symmetric": {"reflect_type"}}.get(mode, set())
+    given = {k for k, val in (("constant_values", constant_values), ("reflect_type", reflect_type))
+             if val is not _UNSET}
+    if given - takes:
+        raise ValueError(f"pad: unsupported keyword arguments for mode {mode!r}: "
+                         f"{', '.join(sorted(given - takes))}")
+    if reflect_type is not _UNSET and reflect_type != "even":
+        if reflect_type == "odd":
+            raise NotImplementedError(f"pad: reflect_type='odd' is not supported (mode {mode!r}); "
+                                      "only reflect_type='even' is")
+        raise ValueError(f"pad: reflect_type must be 'even' or 'odd', got {reflect_type!r}")
+    if constant_values is _UNSET:
+        constant_values = 0
     if isinstance(constant_values, Node):
         raise NotImplementedError("pad: `constant_values` must be numbers; an expression is not supported")
     widths = _pairs("pad", pad_width, x.ndim, "pad_width")
@@ -532,7 +601,14 @@ def pad(array: Any, pad_width: Any, mode: str = "constant", constant_values: Any
     pairs = tuple((int(b), int(e)) for b, e in widths)
     for k, (b, e) in enumerate(pairs):
         if b + e:
-            _static("pad", x, k, "pad")
+            d = _static("pad", x, k, "pad")
+            if d == 0 and mode != "constant":
+                raise ValueError(f"pad: can't extend the empty axis {k} of {format_shape(x.shape)} "
+                                 f"in mode {mode!r}; only mode='constant' pads an empty axis")
+    if mode != "constant":
+        if not any(b + e for b, e in pairs):
+            return x
+        return Node(Pad(pairs, 0, mode), (x,))
     values_arr = np.asarray(constant_values)
     if values_arr.dtype.kind not in "biufc":
         raise TypeError(f"pad: `constant_values` must be numbers, got {constant_values!r}")
@@ -606,6 +682,34 @@ def array_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Node]
     [(3,), (2,)]
     """
     return _split("array_split", ary, indices_or_sections, axis, equal=False)
+
+
+def _split_along(op_name: str, ary: Any, indices_or_sections: Any, ndim: int, axis: int) -> list[Node]:
+    x = as_node(ary)
+    if x.ndim < ndim:
+        raise ShapeError(f"{op_name}: only works on arrays of {ndim} or more dimensions, got shape "
+                         f"{format_shape(x.shape)}")
+    return _split(op_name, x, indices_or_sections, axis, equal=True)
+
+
+def hsplit(ary: Any, indices_or_sections: Any) -> list[Node]:
+    """``split`` along the second axis (the first of a 1-d array), as ``np.hsplit``.
+
+    >>> [p.shape for p in sd.hsplit(sd.var("x", shape=(2, 4)), 2)]
+    [(2, 2), (2, 2)]
+    """
+    x = as_node(ary)
+    return _split_along("hsplit", x, indices_or_sections, 1, 1 if x.ndim > 1 else 0)
+
+
+def vsplit(ary: Any, indices_or_sections: Any) -> list[Node]:
+    """``split`` along the first axis of an array of 2 or more dimensions, as ``np.vsplit``."""
+    return _split_along("vsplit", ary, indices_or_sections, 2, 0)
+
+
+def dsplit(ary: Any, indices_or_sections: Any) -> list[Node]:
+    """``split`` along the third axis of an array of 3 or more dimensions, as ``np.dsplit``."""
+    return _split_along("dsplit", ary, indices_or_sections, 3, 2)
 
 
 # -- stacking and differences ---------------------------------------------------------------------

@@ -726,6 +726,15 @@ def mod(x1: Any, x2: Any) -> Node:
     return _binary(Mod(), x1, x2)
 
 
+def divmod(x1: Any, x2: Any) -> tuple[Node, Node]:  # noqa: A001 - NumPy's name
+    """The pair ``(floor_divide(x1, x2), mod(x1, x2))``, as ``np.divmod`` and Python's
+    ``divmod(a, b)`` of expressions.
+
+    >>> q, r = sd.divmod(sd.var("x"), 3.0)
+    """
+    return floor_divide(x1, x2), mod(x1, x2)
+
+
 def fmod(x1: Any, x2: Any) -> Node:
     """The remainder of x1 / x2 with the sign of x1 (C's fmod): ``sd.fmod(a, 2.0)``.
 

@@ -18,7 +18,7 @@ from ..ir import (
 )
 from .base import (
     Const, _holds_node, as_node, broadcast_shapes, check_casting, check_device, check_order, const,
-    Var, helper, index_int, no_out, normalize_axis, numeric_dtype,
+    Var, dim_size, helper, index_int, no_out, normalize_axis, numeric_dtype,
 )
 from .elementwise import astype
 
@@ -794,17 +794,18 @@ def take_indices(x: Node, indices: Any, axis: int) -> Node:
 def take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: str = "raise") -> Node:
     """Elements of ``a`` at integer ``indices`` along ``axis`` (of the flattened array when
     None), as ``np.take``; the derivative scatters back with repeated indices adding up.
+    ``mode='wrap'`` reads an index modulo the axis' size, ``mode='clip'`` clips it to the axis
+    (a negative index to 0, as NumPy's), instead of refusing one out of bounds.
 
     >>> sd.take(sd.var("x", shape=(4, 3)), [0, 2], axis=1).shape
     (4, 2)
+    >>> sd.take(sd.var("x", shape=(4,)), [-5, 7], mode="clip").shape
+    (2,)
     """
     no_out("take", out)
     x = as_node(a)
-    if mode != "raise":
-        raise NotImplementedError(
-            f"take: mode={mode!r} is not supported; only mode='raise' is (wrap or clip the indices "
-            "yourself)"
-        )
+    if mode not in ("raise", "wrap", "clip"):
+        raise ValueError(f"take: mode must be one of 'clip', 'raise', or 'wrap', got {mode!r}")
     if axis is None:
         x = reshape(x, resolve_reshape("take", x.shape, (-1,)))
         ax = 0
@@ -815,19 +816,46 @@ def take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: str = "r
     d = x.shape[ax]
     k = index_int(indices)  # a 0-d integer array too, as NumPy takes it
     if k is not None:
+        if mode != "raise" and d != 0 and isinstance(d, int):
+            k = k % d if mode == "wrap" else min(max(k, 0), d - 1)
         if isinstance(d, int) and not -d <= k < d:
-            raise OutOfBoundsError(f"take: index {k} is out of bounds for axis {ax} with size {d}")
-        return take_indices(x, k, ax)
+            raise _out_of_bounds(k, ax, d, mode)
+        if mode != "raise" and isinstance(d, str):
+            indices = np.int64(k)  # wrapped or clipped to the size when the graph runs
+        else:
+            return take_indices(x, k, ax)
     if not isinstance(indices, Node):
         arr = np.asarray(indices)
         if arr.size == 0 and arr.dtype.kind not in "iu":
             arr = arr.astype(np.int64)  # [] is a float array to NumPy, but means no indices
+        if arr.dtype.kind in "iu" and mode != "raise" and isinstance(d, int) and (d or not arr.size):
+            if d:
+                arr = np.mod(arr, d) if mode == "wrap" else np.clip(arr, 0, d - 1)
+            mode = "raise"  # in bounds now
         indices = arr
     idx = as_node(indices)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"take: indices must be integers, got dtype {idx.dtype}")
+    if mode != "raise":
+        if d == 0:
+            if idx.type.static_size != 0:
+                raise _out_of_bounds(0, ax, d, mode)
+        else:
+            from .numeric import clip, mod  # numeric reads this module
+
+            if idx.dtype != np.uint64:  # NumPy wraps and clips indices as intp
+                idx = astype(idx, np.int64)
+            size = as_node(d, like=idx) if isinstance(d, int) else astype(dim_size(d), idx.dtype)
+            idx = mod(idx, size) if mode == "wrap" else clip(idx, 0, size - 1)
     check_bounds("take: ", idx, ax, d)
     return take_indices(x, idx, ax)
+
+
+def _out_of_bounds(k: int, axis: int, size: int, mode: str) -> OutOfBoundsError:
+    if mode != "raise":  # only an empty axis has nothing to wrap or clip to
+        return OutOfBoundsError(f"take: cannot do a non-empty take from the empty axis {axis} "
+                                f"(mode={mode!r})")
+    return OutOfBoundsError(f"take: index {k} is out of bounds for axis {axis} with size {size}")
 
 
 # -- ranges -----------------------------------------------------------------------------------------------
