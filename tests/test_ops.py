@@ -39,13 +39,16 @@ def test_every_function_has_samples():
 def test_every_differentiable_function_has_gradient_samples():
     no_grad = {"arange", "one_hot", "less", "less_equal", "greater", "greater_equal", "equal",
                "not_equal", "any", "all", "logical_and", "logical_or", "logical_xor",
-               "logical_not", "isnan", "isinf", "isfinite"}  # boolean results: no gradient to compare
+               "logical_not", "isnan", "isinf", "isfinite",  # boolean results: no gradient to compare
+               "bitwise_and", "bitwise_or", "bitwise_xor", "invert", "left_shift",
+               "right_shift"}  # integers only
     with_grad = {s.name for s in SAMPLES if s.grad and s.float_args()}
     assert sorted(CANONICAL - no_grad - with_grad) == []
 
 
 _ALIAS_ARGUMENTS = {"arctan2": "x, y", "power": "x, y", "divide": "x, y", "mod": "x, y",
-                    "concatenate": "[v, v]", "transpose": "A, (1, 0)"}
+                    "concatenate": "[v, v]", "transpose": "A, (1, 0)",
+                    "invert": "arange(3)", "left_shift": "arange(3), 2", "right_shift": "arange(3), 2"}
 
 
 @pytest.mark.parametrize("alias", sorted(ALIASES))

@@ -813,18 +813,22 @@ def isfinite(x: Any) -> Node:
 
 
 def mask_operator(symbol: str, fn: Callable[..., Node]) -> Callable[..., Node]:
-    """The operator ``& | ^ ~`` on masks: NumPy's logical function for booleans. On numbers
-    NumPy's operators are bitwise, which symdiff does not have: an error, not another result."""
+    """The operator ``& | ^ ~`` as NumPy's: on boolean masks the logical function ``fn``, on
+    integers the bitwise one (``bitwise_and``, ..., ``invert``); other dtypes are refused."""
 
     def apply(*operands: Any) -> Node:
-        nodes = as_nodes(*operands)
-        if any(n.dtype != np.bool_ for n in nodes):
+        from .bitwise import OPERATORS  # (bitwise builds on this module)
+
+        bitwise = OPERATORS[symbol]
+        nodes = as_nodes(*operands, name=symbol)
+        if any(n.dtype.kind not in "biu" for n in nodes):
             dtypes = ", ".join(str(n.dtype) for n in nodes)
             raise DTypeError(
-                f"{symbol}: only boolean masks are supported, got {dtypes} (bitwise operations on "
-                f"integers are not); for truth values of numbers use {fn.__name__}"
+                f"{symbol}: takes boolean masks (as {fn.__name__}) or integers (as "
+                f"{bitwise.__name__}), as NumPy's, got {dtypes}; for truth values of numbers use "
+                f"{fn.__name__}"
             )
-        return fn(*nodes)
+        return bitwise(*nodes)
 
     apply.__name__ = apply.__qualname__ = symbol  # how errors (and the parser) name it
     return apply
