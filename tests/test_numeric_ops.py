@@ -514,3 +514,33 @@ def test_bitwise_ops_have_no_sympy_form():
     for e in [i & 3, i | 3, i ^ 3, ~i, i << 1, i >> 1]:
         with pytest.raises(sd.UnsupportedError, match=r"has no SymPy equivalent \(SymPy has no bitwise"):
             sd.to_sympy(e)
+
+
+# -- casts ---------------------------------------------------------------------------------------
+
+
+def test_a_0d_integer_cast_to_float_is_written_as_the_scalar_type():
+    # the mean over a named dimension divides by the float of its size: np.float64(size), not
+    # np.asarray(size).astype(np.float64); same value and dtype as the evaluator's
+    X = sd.var("X", ("n", 3))
+    source = sd.codegen(X.mean(axis=0), inputs=[X])
+    assert "cast = np.float64(size)" in source and "np.asarray(size)" not in source
+    vals = np.arange(12.0).reshape(4, 3)
+    got = sd.compile(X.mean(axis=0), inputs=[X])(vals)
+    np.testing.assert_array_equal(got, sd.evaluate(X.mean(axis=0), {"X": vals}))
+    np.testing.assert_array_equal(got, vals.mean(axis=0))
+    for dtype, to, value in [("int64", "float64", -(2**62) - 1), ("uint64", "float64", 2**64 - 1),
+                             ("int8", "float32", -128), ("int32", "complex128", 7)]:
+        i = sd.var("i", (), dtype)
+        e = i.astype(to)
+        assert f"np.{to}(i)" in sd.codegen(e, inputs=[i])
+        fn = sd.compile(e, inputs=[i])
+        want = np.asarray(value, dtype).astype(to)
+        for given in (value, np.asarray(value, dtype)[()], np.asarray(value, dtype)):
+            out, ref = fn(given), sd.evaluate(e, {"i": given})
+            assert out.dtype == ref.dtype == want.dtype and out.shape == ref.shape == ()
+            assert out == ref == want
+    # arrays, and 0-d floats, keep the array conversion
+    for var in (sd.var("v", (3,), "int64"), sd.var("s", (), "float32")):
+        assert f"np.asarray({var.op.var_name}).astype(np.float64)" in sd.codegen(var.astype("float64"),
+                                                                                inputs=[var])
