@@ -1690,7 +1690,15 @@ bad("sort", lambda: sd.sort(v("a", 3), kind="bogo"), ValueError, r"sort: kind='b
 bad("sort", lambda: sd.sort(v("a")), sd.ShapeError, r"sort: axis -1 is out of bounds for a 0-d array", id="0d")
 bad("sort", lambda: sd.sort(v("a", 3), axis=1), sd.ShapeError,
     r"sort: axis 1 is out of bounds for an array of 1 dimensions", id="axis")
-bad("sort", lambda: sd.sort(v("a", 3, dtype="complex128")), sd.DTypeError, r"sort: complex values", id="complex")
+# complex values: NumPy's order, by real part, then imaginary part, a nan in either part last
+_COMPLEX = np.array([[1 + 2j, 1 + 3j, 9j, 1 - 3j], [complex(1, np.nan), 2, -1j, 3 + 1j],
+                     [complex(np.nan, 0), 5j, 1, 2 + 0j]])
+_COMPLEX_FINITE = np.array([[1 + 2j, 1 + 3j, 9j, 1 - 3j], [-1j, 2, -1j, 3 + 1j], [-2 + 0j, 5j, 1, 2 + 0j]])
+for _name in ("sort", "argsort", "argmax", "argmin", "max", "min", "median"):
+    for _kw in ({}, {"axis": 0}, {"axis": -1}):
+        good(_name, _COMPLEX_FINITE, ref=getattr(np, _name), kwargs=_kw, grad=False, id=f"complex-{_kw}")
+    good(_name, _COMPLEX_FINITE.astype(np.complex64), ref=getattr(np, _name), kwargs={"axis": 0}, grad=False,
+         id="complex64")
 
 good("argsort", distinct(6), ref=np.argsort, zero_grad=True)
 good("argsort", distinct(3, 4), ref=np.argsort, kwargs={"axis": 0}, zero_grad=True)
@@ -2018,9 +2026,10 @@ bad("quantile", lambda: sd.quantile(v("a", 3), v("q")), TypeError,
     r"quantile: q must be constant numbers .* not an expression", id="node-q")
 bad("quantile", lambda: sd.quantile(v("a", 3), [0.5, v("q")]), TypeError,
     r"quantile: q must be constant numbers .* not an expression", id="list-with-node")
-bad("median", lambda: sd.median(v("a", 3, dtype="complex128")), sd.DTypeError,
-    r"^median: complex values are not supported: NumPy orders them by real part, then imaginary "
-    r"part, and symdiff's sort, which this is built on, does not sort complex values", id="complex")
+for _name in ("quantile", "percentile"):
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 3, dtype="complex128"), 0.5), sd.DTypeError,
+        rf"^{_name}: a must be an array of real numbers, as NumPy's {_name} requires, got complex128",
+        id="complex")
 # along a named dimension alone the positions are computed when the function runs (test_ops);
 # with other axes the values would be sorted along one axis of n * 3, which no shape names
 bad("median", lambda: sd.median(v("a", "n", 3)), NotImplementedError,
