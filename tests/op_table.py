@@ -331,14 +331,89 @@ for _name in ("isnan", "isinf", "isfinite"):
     good(_name, np.array([-3, 0, 7]), ref=getattr(np, _name), grad=False, id="int")
 good("logical_not", normal(2, 3) > 0, ref=np.logical_not, grad=False)
 good("logical_not", np.array([0.0, 2.0, np.nan]), ref=np.logical_not, grad=False, id="numbers")
-# the operators & | ^ ~ on masks are the logical functions; on numbers (bitwise in NumPy) errors
+# the operators & | ^ ~ on masks are the logical functions; on integers bitwise (rows below)
 good("logical_and", normal(3), call=lambda x: (x > 0) & (x < 1) | ~(x > -0.5) ^ (x > 2),
      ref=lambda x: (x > 0) & (x < 1) | ~(x > -0.5) ^ (x > 2), grad=False, id="operators")
-bad("logical_and", lambda: v("i", 3, dtype="int64") & 1, sd.DTypeError,
-    r"&: only boolean masks are supported, got int64, int64 \(bitwise operations on integers are "
-    r"not\); for truth values of numbers use logical_and", id="bitwise")
-bad("logical_not", lambda: ~v("a", 3), sd.DTypeError, r"~: only boolean masks are supported, got float64",
-    id="bitwise")
+bad("logical_and", lambda: v("a", 3) & 1, sd.DTypeError,
+    r"&: takes boolean masks \(as logical_and\) or integers \(as bitwise_and\), as NumPy's, got "
+    r"float64, float64; for truth values of numbers use logical_and", id="float-operator")
+bad("logical_not", lambda: ~v("a", 3), sd.DTypeError,
+    r"~: takes boolean masks \(as logical_not\) or integers \(as invert\), as NumPy's, got float64",
+    id="float-operator")
+
+# bitwise ops on integers: NumPy's kernels and dtype rules; a Python int is weakly typed
+_INTS = np.array([[0, 1, -7, 12], [127, -128, 5, -1]], np.int8)
+_BITS = np.array([3, -1, 6, 0], np.int8)
+for _name, _ref, _symbol in [("bitwise_and", np.bitwise_and, "&"), ("bitwise_or", np.bitwise_or, "|"),
+                             ("bitwise_xor", np.bitwise_xor, "^")]:
+    good(_name, _INTS, _BITS, ref=_ref, grad=False)
+    good(_name, np.array([5, 200, 255], np.uint8), np.array([[3], [-9]], np.int16), ref=_ref, grad=False,
+         id="promote")
+    good(_name, np.array([0x0F0F, 2**40 + 3, -5]), call=lambda a, f=sd.FUNCTIONS[_name]: f(a, 0xFF),
+         ref=lambda a, f=_ref: f(a, 0xFF), grad=False, id="python-int")
+    good(_name, np.array([1, 200, 255], np.uint8), call=lambda a, f=sd.FUNCTIONS[_name]: f(3, a),
+         ref=lambda a, f=_ref: f(3, a), grad=False, id="weak-int-uint8")
+    good(_name, np.array([True, False, True]), np.array([5, -2, 0], np.int8), ref=_ref, grad=False,
+         id="bool-int8")
+    good(_name, np.array([True, False, True, False]), np.array([True, True, False, False]), ref=_ref,
+         grad=False, id="bool")
+    good(_name, np.zeros((0, 3), np.int32), np.array([1, 2, 3], np.uint16), ref=_ref, grad=False, id="empty")
+    good(_name, _INTS, call=lambda a, s=_symbol: eval(f"a {s} 9"), ref=lambda a, s=_symbol: eval(f"a {s} 9"),
+         grad=False, id="operator")
+    good(_name, np.array([1, 200, 255], np.uint8), call=lambda a, s=_symbol: eval(f"6 {s} a"),
+         ref=lambda a, s=_symbol: eval(f"6 {s} a"), grad=False, id="roperator")
+    good(_name, np.array([3, 12], np.uint64), call=lambda a, n=_name: getattr(np, n)(a, 5),
+         ref=lambda a, n=_name: getattr(np, n)(a, 5), grad=False, id="numpy-ufunc")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 3), v("i", 3, dtype="int64")), sd.DTypeError,
+        rf"^{_name}: takes integers or booleans, as NumPy's {_name}, got float64, int64; for truth values "
+        rf"of numbers use logical_{_name[8:]}$", id="float")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("i", 3, dtype="uint8"), 300), sd.DTypeError,
+        rf"{_name}: the Python integer 300 does not fit uint8", id="int-beyond-dtype")
+    bad(_name, lambda s=_symbol: eval(f"v('i', 3, dtype='uint8') {s} -1"), sd.DTypeError,
+        rf"\{_symbol}: the Python integer -1 does not fit uint8", id="operator-beyond-dtype")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("i", 3, dtype="int8"), v("j", 2, dtype="int8")), sd.ShapeError,
+        rf"{_name}: shapes \(3,\) and \(2,\) do not broadcast", id="mismatch")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("z", 3, dtype="complex128"), 1), sd.DTypeError,
+        rf"{_name}: takes integers or booleans, as NumPy's {_name}, got complex128, complex128", id="complex")
+
+# shifts: counts that are negative or at least the bit width give 0 (or -1 shifting a negative
+# value right), as NumPy's kernels do
+_COUNTS = np.array([[0, 1, 7, 8], [-1, 70, 3, 127]], np.int8)
+for _name, _ref, _symbol in [("left_shift", np.left_shift, "<<"), ("right_shift", np.right_shift, ">>")]:
+    good(_name, _INTS, _COUNTS, ref=_ref, grad=False, id="int8-counts")
+    good(_name, np.array([1, -1, 2**62, -(2**62), 12345]), np.array([[63], [64], [-3], [1]]), ref=_ref,
+         grad=False, id="int64-width")
+    good(_name, np.array([1, 128, 255], np.uint8), call=lambda a, f=sd.FUNCTIONS[_name]: f(a, 3),
+         ref=lambda a, f=_ref: f(a, 3), grad=False, id="weak-count")
+    good(_name, np.array([0, 1, 9, 8], np.uint8), call=lambda a, f=sd.FUNCTIONS[_name]: f(200, a),
+         ref=lambda a, f=_ref: f(200, a), grad=False, id="weak-value")
+    good(_name, np.array([True, False, True]), np.array([True, True, False]), ref=_ref, grad=False,
+         id="bool")
+    good(_name, np.zeros((2, 0), np.uint32), np.zeros((0,), np.int64), ref=_ref, grad=False, id="empty")
+    good(_name, _INTS, call=lambda a, s=_symbol: eval(f"a {s} 2"), ref=lambda a, s=_symbol: eval(f"a {s} 2"),
+         grad=False, id="operator")
+    good(_name, _BITS, call=lambda a, s=_symbol: eval(f"100 {s} a"), ref=lambda a, s=_symbol: eval(f"100 {s} a"),
+         grad=False, id="roperator")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 3), 2), sd.DTypeError,
+        rf"^{_name}: takes integers or booleans, as NumPy's {_name}, got float64, float64$", id="float")
+    bad(_name, lambda s=_symbol: eval(f"v('i', 3, dtype='int8') {s} 1.5"), sd.DTypeError,
+        rf"{_name}: takes integers or booleans, as NumPy's {_name}, got int8, float64", id="float-count")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("i", 3, dtype="int8"), 200), sd.DTypeError,
+        rf"{_name}: the Python integer 200 does not fit int8", id="int-beyond-dtype")
+
+good("invert", _INTS, ref=np.invert, grad=False)
+good("invert", np.array([0, 1, 255], np.uint8), ref=np.invert, grad=False, id="uint8")
+good("invert", np.array([0, 2**63 - 1], np.uint64), ref=np.invert, grad=False, id="uint64")
+good("invert", np.array([True, False]), ref=np.invert, grad=False, id="bool")
+good("invert", np.zeros((3, 0), np.int16), ref=np.invert, grad=False, id="empty")
+good("invert", _INTS, call=lambda a: ~a, ref=lambda a: ~a, grad=False, id="operator")
+good("invert", _INTS, call=lambda a: sd.bitwise_not(a), ref=np.bitwise_not, grad=False, id="bitwise_not")
+good("invert", _INTS, call=lambda a: np.invert(a), ref=np.invert, grad=False, id="numpy-ufunc")
+bad("invert", lambda: sd.invert(v("a", 3)), sd.DTypeError,
+    r"^invert: takes integers or booleans, as NumPy's invert, got float64; for truth values of numbers "
+    r"use logical_not$", id="float")
+bad("invert", lambda: sd.invert(v("z", 3, dtype="complex64")), sd.DTypeError,
+    r"^invert: takes integers or booleans, as NumPy's invert, got complex64", id="complex")
 
 _cond = normal(2, 3) > 0
 good("where", _cond, normal(2, 3), normal(2, 3), ref=np.where)
@@ -1615,7 +1690,15 @@ bad("sort", lambda: sd.sort(v("a", 3), kind="bogo"), ValueError, r"sort: kind='b
 bad("sort", lambda: sd.sort(v("a")), sd.ShapeError, r"sort: axis -1 is out of bounds for a 0-d array", id="0d")
 bad("sort", lambda: sd.sort(v("a", 3), axis=1), sd.ShapeError,
     r"sort: axis 1 is out of bounds for an array of 1 dimensions", id="axis")
-bad("sort", lambda: sd.sort(v("a", 3, dtype="complex128")), sd.DTypeError, r"sort: complex values", id="complex")
+# complex values: NumPy's order, by real part, then imaginary part, a nan in either part last
+_COMPLEX = np.array([[1 + 2j, 1 + 3j, 9j, 1 - 3j], [complex(1, np.nan), 2, -1j, 3 + 1j],
+                     [complex(np.nan, 0), 5j, 1, 2 + 0j]])
+_COMPLEX_FINITE = np.array([[1 + 2j, 1 + 3j, 9j, 1 - 3j], [-1j, 2, -1j, 3 + 1j], [-2 + 0j, 5j, 1, 2 + 0j]])
+for _name in ("sort", "argsort", "argmax", "argmin", "max", "min", "median"):
+    for _kw in ({}, {"axis": 0}, {"axis": -1}):
+        good(_name, _COMPLEX_FINITE, ref=getattr(np, _name), kwargs=_kw, grad=False, id=f"complex-{_kw}")
+    good(_name, _COMPLEX_FINITE.astype(np.complex64), ref=getattr(np, _name), kwargs={"axis": 0}, grad=False,
+         id="complex64")
 
 good("argsort", distinct(6), ref=np.argsort, zero_grad=True)
 good("argsort", distinct(3, 4), ref=np.argsort, kwargs={"axis": 0}, zero_grad=True)
@@ -1943,9 +2026,10 @@ bad("quantile", lambda: sd.quantile(v("a", 3), v("q")), TypeError,
     r"quantile: q must be constant numbers .* not an expression", id="node-q")
 bad("quantile", lambda: sd.quantile(v("a", 3), [0.5, v("q")]), TypeError,
     r"quantile: q must be constant numbers .* not an expression", id="list-with-node")
-bad("median", lambda: sd.median(v("a", 3, dtype="complex128")), sd.DTypeError,
-    r"^median: complex values are not supported: NumPy orders them by real part, then imaginary "
-    r"part, and symdiff's sort, which this is built on, does not sort complex values", id="complex")
+for _name in ("quantile", "percentile"):
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 3, dtype="complex128"), 0.5), sd.DTypeError,
+        rf"^{_name}: a must be an array of real numbers, as NumPy's {_name} requires, got complex128",
+        id="complex")
 # along a named dimension alone the positions are computed when the function runs (test_ops);
 # with other axes the values would be sorted along one axis of n * 3, which no shape names
 bad("median", lambda: sd.median(v("a", "n", 3)), NotImplementedError,

@@ -233,6 +233,17 @@ OPS.update({
     "rint": (lambda a: sd.rint(a * 3.0) + a, [A]),
     "floor_divide": (lambda a, p, labels: a // p + 7.0 // p + (labels // 2)[:, None], [A, P, L]),
 })
+# bitwise ops on integers (no gradient): shift counts past the width and below zero included
+I8 = ("i", (3, 4), "int8", lambda s: RNG.integers(-128, 128, s))
+C8 = ("c", (4,), "int8", lambda s: np.array([-1, 3, 8, 100]))
+OPS.update({
+    "bitwise_and": (lambda a, i, c: a * (i & c)[0] + (i & 5).astype("float64"), [A, I8, C8]),
+    "bitwise_or": (lambda a, i, c: a * (i | c), [A, I8, C8]),
+    "bitwise_xor": (lambda a, i, c: a * (i ^ c) + (3 ^ i), [A, I8, C8]),
+    "invert": (lambda a, i: a * ~i, [A, I8]),
+    "left_shift": (lambda a, i, c: a * (i << c) + (1 << c), [A, I8, C8]),
+    "right_shift": (lambda a, i, c: a * (i >> c) + (100 >> c), [A, I8, C8]),
+})
 OPS.update({
     "isnan": (lambda a: sd.where(sd.isnan(sd.where(a > 0.5, np.nan, a)), 0.0, a), [A]),
     "isinf": (lambda a: sd.where(sd.isinf(sd.where(a > 0.0, -np.inf, a)), 1.0, a), [A]),

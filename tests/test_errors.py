@@ -437,8 +437,8 @@ def test_numpy_given_an_expression_builds_one_or_says_why_not():
     assert acc is sd.const(np.zeros(3)) + x
     with pytest.raises(TypeError, match=r"not a NumPy array \(np.array\(expr\), np.asarray"):
         np.array(x)
-    with pytest.raises(TypeError, match=r"np.left_shift has no symdiff counterpart"):
-        np.left_shift(x, 1)
+    with pytest.raises(TypeError, match=r"np.ldexp has no symdiff counterpart"):
+        np.ldexp(x, 1)
     with pytest.raises(TypeError, match=r"np.add: out= cannot hold a symbolic result"):
         np.add(x, 1.0, out=np.zeros(3))
     with pytest.raises(TypeError, match=r"np.sin: where= is not supported"):

@@ -410,3 +410,137 @@ def test_nan_ignoring_extrema_and_steps_follow_numpy_at_nan_and_say_what_sympy_l
     # fmax, fmin and heaviside convert (tests/test_sympy_bridge.py); a sign bit of variables not
     with pytest.raises(sd.UnsupportedError, match=r"to_sympy: the op 'copysign' has no SymPy equivalent"):
         sd.to_sympy(sd.copysign(x, y))
+
+
+# -- bitwise ops on integers ---------------------------------------------------------------------
+
+
+_BITWISE = {"bitwise_and": np.bitwise_and, "bitwise_or": np.bitwise_or, "bitwise_xor": np.bitwise_xor,
+            "left_shift": np.left_shift, "right_shift": np.right_shift}
+
+
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "int16", "int32", "uint32", "int64", "uint64"])
+@pytest.mark.parametrize("name", sorted(_BITWISE))
+def test_bitwise_ops_compiled_evaluated_and_numpy_agree(name, dtype):
+    # every shift count from below zero to past the bit width (NumPy gives 0, or -1 for a
+    # negative value shifted right, where C leaves it undefined), arrays, 0-d values and empties
+    bits = np.dtype(dtype).itemsize * 8
+    info = np.iinfo(dtype)
+    values = np.array([0, 1, 5, info.max, info.min, info.max // 3, info.min + 7], dtype)
+    counts = np.arange(-3 if info.min < 0 else 0, bits + 3).astype(dtype)
+    a, b = values[:, None], counts[None, :]
+    f = sd.FUNCTIONS[name]
+    for x_val, y_val in [(a, b), (values[3], counts[-1]), (values[:0], counts[:1])]:
+        x = sd.var("x", np.shape(x_val), dtype)
+        y = sd.var("y", np.shape(y_val), dtype)
+        e = f(x, y)
+        want = _BITWISE[name](x_val, y_val)
+        got = sd.evaluate(e, {"x": x_val, "y": y_val})
+        compiled = sd.compile(e, inputs=[x, y])(x_val, y_val)
+        for out in (got, compiled):
+            assert np.asarray(out).dtype == want.dtype == e.dtype
+            np.testing.assert_array_equal(out, want)
+
+
+def test_invert_compiled_evaluated_and_numpy_agree():
+    for dtype in ["int8", "uint8", "int64", "uint64"]:
+        info = np.iinfo(dtype)
+        vals = np.array([0, 1, info.max, info.min], dtype)
+        x = sd.var("x", (4,), dtype)
+        # the complement: -v - 1 of signed integers, max - v of unsigned ones
+        complement = -vals - 1 if info.min < 0 else info.max - vals
+        for e, want in [(~x, ~vals), (sd.invert(x), complement), (sd.bitwise_not(x), np.bitwise_not(vals))]:
+            assert e.dtype == want.dtype
+            np.testing.assert_array_equal(sd.evaluate(e, {"x": vals}), want)
+            np.testing.assert_array_equal(sd.compile(e, inputs=[x])(vals), want)
+
+
+def test_python_ints_beside_bitwise_operands_are_weakly_typed_as_in_numpy_2():
+    u8 = sd.var("u", (3,), "uint8")
+    u = np.array([1, 200, 255], np.uint8)
+    for e, want in [(u8 & 3, u & 3), (3 | u8, 3 | u), (u8 ^ 255, u ^ 255), (u8 << 7, u << 7),
+                    (1 << u8, 1 << u), (u8 >> 9, u >> 9), (np.bitwise_and(u8, 6), np.bitwise_and(u, 6))]:
+        assert e.dtype == want.dtype == np.uint8
+        np.testing.assert_array_equal(sd.evaluate(e, {"u": u}), want)
+    m = sd.var("m", (3,), "bool")
+    assert (m & 1).dtype == (np.ones(3, bool) & 1).dtype == np.int64
+    with pytest.raises(OverflowError, match="out of bounds for uint8"):
+        u & 256
+    with pytest.raises(sd.DTypeError, match=r"^&: the Python integer 256 does not fit uint8"):
+        u8 & 256
+    with pytest.raises(sd.DTypeError, match=r"^left_shift: the Python integer -1 does not fit uint8"):
+        u8 << -1
+    with pytest.raises(sd.DTypeError, match=r"does not fit int64 or uint64"):
+        sd.var("i", (), "int64") | 2**64
+
+
+def test_bitwise_operators_on_masks_stay_logical():
+    m, n = sd.var("m", (3,), "bool"), sd.var("n", (3,), "bool")
+    assert str(m & n) == "logical_and(m, n)" and (m & n) is sd.bitwise_and(m, n) is sd.logical_and(m, n)
+    assert (m | n) is sd.logical_or(m, n) and (m ^ n) is sd.logical_xor(m, n)
+    assert ~m is sd.invert(m) is sd.logical_not(m)
+    assert np.bitwise_xor(m, n) is sd.logical_xor(m, n)
+    i = sd.var("i", (3,), "int32")
+    assert str(i & 3) == "bitwise_and(i, 3)" and str(~i) == "invert(i)"
+    assert sd.parse(str((i << 2) ^ ~i), shapes={"i": i}) is (i << 2) ^ ~i
+
+
+def test_bitwise_results_carry_no_gradient_and_integers_are_not_differentiated():
+    x, i = sd.var("x", (3,)), sd.var("i", (3,), "int64")
+    vals = {"x": np.array([0.5, 1.5, 2.0]), "i": np.array([1, 6, -3])}
+    g = sd.grad(sd.sum(x * (i & 6) + x ** 2 * (i >> 1)), x)
+    want = (vals["i"] & 6) + 2 * vals["x"] * (vals["i"] >> 1)
+    np.testing.assert_allclose(sd.evaluate(g, vals), want)
+    np.testing.assert_allclose(sd.compile(g, inputs=[x, i])(vals["x"], vals["i"]), want)
+    with pytest.raises(sd.NotDifferentiableError, match=r"'i': its dtype int64 is not floating-point"):
+        sd.grad(sd.sum((i ^ 5).astype("float64")), i)
+
+
+def test_bitwise_ops_refuse_floats_as_numpy_does():
+    x = sd.var("x", (3,))
+    with pytest.raises(TypeError, match="ufunc 'bitwise_and' not supported"):
+        np.ones(3) & 1
+    with pytest.raises(sd.DTypeError, match=r"^bitwise_and: takes integers or booleans, as NumPy's "
+                                            r"bitwise_and, got float64, float64"):
+        sd.bitwise_and(x, 1)
+    with pytest.raises(sd.DTypeError, match=r"^right_shift: takes integers or booleans, .* got int64, float16"):
+        sd.var("i", (), "int64") >> sd.var("h", (), "float16")
+    with pytest.raises(sd.DTypeError, match=r"^\|: takes boolean masks \(as logical_or\) or integers"):
+        x | 2
+
+
+def test_bitwise_ops_have_no_sympy_form():
+    i = sd.var("i", (), "int64")
+    for e in [i & 3, i | 3, i ^ 3, ~i, i << 1, i >> 1]:
+        with pytest.raises(sd.UnsupportedError, match=r"has no SymPy equivalent \(SymPy has no bitwise"):
+            sd.to_sympy(e)
+
+
+# -- casts ---------------------------------------------------------------------------------------
+
+
+def test_a_0d_integer_cast_to_float_is_written_as_the_scalar_type():
+    # the mean over a named dimension divides by the float of its size: np.float64(size), not
+    # np.asarray(size).astype(np.float64); same value and dtype as the evaluator's
+    X = sd.var("X", ("n", 3))
+    source = sd.codegen(X.mean(axis=0), inputs=[X])
+    assert "cast = np.float64(size)" in source and "np.asarray(size)" not in source
+    vals = np.arange(12.0).reshape(4, 3)
+    got = sd.compile(X.mean(axis=0), inputs=[X])(vals)
+    np.testing.assert_array_equal(got, sd.evaluate(X.mean(axis=0), {"X": vals}))
+    np.testing.assert_array_equal(got, vals.mean(axis=0))
+    for dtype, to, value in [("int64", "float64", -(2**62) - 1), ("uint64", "float64", 2**64 - 1),
+                             ("int8", "float32", -128), ("int32", "complex128", 7)]:
+        i = sd.var("i", (), dtype)
+        e = i.astype(to)
+        assert f"np.{to}(i)" in sd.codegen(e, inputs=[i])
+        fn = sd.compile(e, inputs=[i])
+        want = np.asarray(value, dtype).astype(to)
+        for given in (value, np.asarray(value, dtype)[()], np.asarray(value, dtype)):
+            out, ref = fn(given), sd.evaluate(e, {"i": given})
+            assert out.dtype == ref.dtype == want.dtype and out.shape == ref.shape == ()
+            assert out == ref == want
+    # arrays, and 0-d floats, keep the array conversion
+    for var in (sd.var("v", (3,), "int64"), sd.var("s", (), "float32")):
+        assert f"np.asarray({var.op.var_name}).astype(np.float64)" in sd.codegen(var.astype("float64"),
+                                                                                inputs=[var])

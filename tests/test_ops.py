@@ -39,13 +39,16 @@ def test_every_function_has_samples():
 def test_every_differentiable_function_has_gradient_samples():
     no_grad = {"arange", "one_hot", "less", "less_equal", "greater", "greater_equal", "equal",
                "not_equal", "any", "all", "logical_and", "logical_or", "logical_xor",
-               "logical_not", "isnan", "isinf", "isfinite"}  # boolean results: no gradient to compare
+               "logical_not", "isnan", "isinf", "isfinite",  # boolean results: no gradient to compare
+               "bitwise_and", "bitwise_or", "bitwise_xor", "invert", "left_shift",
+               "right_shift"}  # integers only
     with_grad = {s.name for s in SAMPLES if s.grad and s.float_args()}
     assert sorted(CANONICAL - no_grad - with_grad) == []
 
 
 _ALIAS_ARGUMENTS = {"arctan2": "x, y", "power": "x, y", "divide": "x, y", "mod": "x, y",
-                    "concatenate": "[v, v]", "transpose": "A, (1, 0)"}
+                    "concatenate": "[v, v]", "transpose": "A, (1, 0)",
+                    "invert": "arange(3)", "left_shift": "arange(3), 2", "right_shift": "arange(3), 2"}
 
 
 @pytest.mark.parametrize("alias", sorted(ALIASES))
@@ -1551,3 +1554,64 @@ def test_take_with_variable_indices_wraps_or_clips_them_when_it_runs(mode):
     g = sd.evaluate(sd.grad(sd.sum(expr), x), {"x": xv, "i": iv})
     picked = np.mod(iv, 5) if mode == "wrap" else np.clip(iv, 0, 4)
     np.testing.assert_array_equal(g[:, 0], np.bincount(picked, minlength=5))
+
+
+# -- complex values in order-based functions -----------------------------------------------------
+
+_ORDERED_COMPLEX = {
+    "sort": lambda z: sd.sort(z, axis=1), "sort_flat": lambda z: sd.sort(z, axis=None),
+    "max": lambda z: sd.max(z, axis=0), "min": lambda z: sd.min(z, axis=1, keepdims=True),
+    "max_all": lambda z: sd.max(z), "median_odd": lambda z: sd.median(z, axis=0),
+    "median_even": lambda z: sd.median(z, axis=1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_ORDERED_COMPLEX))
+def test_complex_order_functions_differentiate_as_jax_convention(name):
+    # for real f of z = a + ib, grad is df/da - i df/db; the order (by real part, then imaginary
+    # part) is constant near distinct real parts, where finite differences see it
+    rng = np.random.default_rng(7)
+    Z = rng.standard_normal((3, 4)) + 1j * rng.standard_normal((3, 4))
+    C = rng.standard_normal((3, 4)) + 1j * rng.standard_normal((3, 4))
+    z = sd.var("z", (3, 4), "complex128")
+    y = _ORDERED_COMPLEX[name](z)
+    c = C.reshape(-1)[:math.prod(y.shape)].reshape(y.shape)  # weights of each output's parts
+    loss = sd.sum(sd.real(y * c))
+    got = sd.evaluate(sd.grad(loss, z), {"z": Z})
+    assert np.array_equal(sd.compile(sd.grad(loss, z), inputs=[z])(Z), got)
+
+    def f(values):
+        return float(sd.evaluate(loss, {"z": values}))
+
+    h = 1e-6
+    want = np.zeros_like(Z)
+    for k in np.ndindex(Z.shape):
+        for unit, part in ((1.0, 1.0), (1j, -1j)):
+            step = np.zeros_like(Z)
+            step[k] = unit * h
+            want[k] += part * (f(Z + step) - f(Z - step)) / (2 * h)
+    np.testing.assert_allclose(got, want, atol=1e-7)
+
+
+def test_complex_order_functions_agree_with_numpy_at_nan_and_ties():
+    Z = np.array([[1 + 2j, 1 + 3j, 9j, 1 + 3j], [complex(1, np.nan), 2, -1j, 3 + 1j],
+                  [complex(np.nan, 0), 5j, 1, complex(np.inf, -1)]])
+    z = sd.var("z", Z.shape, "complex128")
+    for name in ("sort", "argsort", "argmax", "argmin", "max", "min", "median"):
+        for kw in ({}, {"axis": 0}, {"axis": 1}):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                want = getattr(np, name)(Z, **kw)
+                e = sd.FUNCTIONS[name](z, **kw)
+                got = sd.evaluate(e, {"z": Z})
+                compiled = sd.compile(e, inputs=[z])(Z)
+            for out in (got, compiled):
+                assert out.dtype == want.dtype == e.dtype and out.shape == np.shape(want), (name, kw)
+                np.testing.assert_array_equal(out, want, err_msg=f"{name} {kw}")
+    with pytest.raises(sd.DTypeError, match=r"^quantile: a must be an array of real numbers"):
+        sd.quantile(z, 0.5)
+    # equal real parts: the imaginary part decides which element the gradient goes to
+    v = sd.var("v", (3,), "complex128")
+    V = np.array([1 + 1j, 1 + 2j, 5j])
+    for e, want in [(sd.max(v), [0, 1, 0]), (sd.min(v), [0, 0, 1]), (sd.sort(v)[1], [1, 0, 0])]:
+        np.testing.assert_array_equal(sd.evaluate(sd.grad(sd.real(e), v), {"v": V}), want)

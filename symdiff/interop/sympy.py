@@ -726,6 +726,8 @@ def _convert_values(n: Node, args: list[Arr], leaf: Callable[[Node], Arr],
         "dimsize": " (the size of a named dimension is known only at run time)",
         "rint": " (SymPy has no function rounding halves to even; floor(x + 1/2) rounds them up)",
         "round": " (SymPy has no function rounding halves to even)",
+        **dict.fromkeys(("bitwise_and", "bitwise_or", "bitwise_xor", "invert", "left_shift",
+                         "right_shift"), " (SymPy has no bitwise operations on integers of a width)"),
     }.get(name, "")
     raise UnsupportedError(f"to_sympy: the op {name!r} has no SymPy equivalent{hint}")
 

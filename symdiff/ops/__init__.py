@@ -12,9 +12,10 @@ from typing import Any
 
 from ..ir import Node
 from . import (
-    creation, diagonals, layout, linalg, nn, numeric, order, reduce, scan, selection, shape, special,
+    bitwise, creation, diagonals, layout, linalg, nn, numeric, order, reduce, scan, selection, shape, special,
 )
 from . import elementwise as ew
+from .bitwise import bitwise_and, bitwise_or, bitwise_xor, invert, left_shift, right_shift
 from .base import HELPERS, Const, DimSize, Var, as_node, const, dim_size, symbols, var
 from .creation import eye, identity, linspace
 from .diagonals import diag, diagonal, diagonal_embed, trace, tril, triu
@@ -52,14 +53,15 @@ FUNCTIONS: dict[str, Any] = {
     f.__name__: f
     for f in (
         # elementwise
-        abs, add, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, astype, cbrt, ceil,
+        abs, add, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, astype, bitwise_and,
+        bitwise_or, bitwise_xor, cbrt, ceil,
         clip, conj, conjugate, copysign, cos, cosh, deg2rad, digamma, divide, divmod, equal, erf, erfc, exp,
         exp2, expm1, float_power, floor, floor_divide, fmax, fmin, fmod, gamma, gammaln, greater,
-        greater_equal, heaviside, hypot, imag, isfinite, isinf, isnan, less,
+        greater_equal, heaviside, hypot, imag, invert, isfinite, isinf, isnan, left_shift, less,
         less_equal, log, log10, log1p, log2, logaddexp, logaddexp2, logical_and, logical_not,
         logical_or, logical_xor, maximum, minimum, mod,
         multiply, negative, not_equal, polygamma, positive, power, rad2deg, real, reciprocal, relu, rint,
-        round, sigmoid, sign, sin, sinc, sinc_derivative, sinh, softplus, sqrt, square,
+        right_shift, round, sigmoid, sign, sin, sinc, sinc_derivative, sinh, softplus, sqrt, square,
         stop_gradient, subtract, tan, tanh, trunc, where,
         # reductions and scans
         all, any, average, cumprod, cumsum, linear_recurrence, logsumexp, max, mean, min, prod,
@@ -94,6 +96,8 @@ ALIASES: dict[str, str] = {
     "acos": "arccos", "acosh": "arccosh", "asin": "arcsin", "asinh": "arcsinh", "atan": "arctan",
     "atan2": "arctan2", "atanh": "arctanh", "pow": "power", "concat": "concatenate",
     "permute_dims": "transpose", "absolute": "abs", "true_divide": "divide", "remainder": "mod",
+    "bitwise_not": "invert", "bitwise_invert": "invert", "bitwise_left_shift": "left_shift",
+    "bitwise_right_shift": "right_shift",
 }
 FUNCTIONS.update({alias: FUNCTIONS[name] for alias, name in ALIASES.items()})
 # the same names as module attributes, spelled out for type checkers (tests check they agree)
@@ -102,6 +106,8 @@ atan, atan2, atanh = arctan, arctan2, arctanh
 pow = power  # noqa: A001 - NumPy's name
 concat, permute_dims = concatenate, transpose
 absolute, true_divide, remainder = abs, divide, mod
+bitwise_not = bitwise_invert = invert
+bitwise_left_shift, bitwise_right_shift = left_shift, right_shift
 
 
 def _transpose_method(self: Node, *axes: Any) -> Node:
@@ -172,6 +178,10 @@ _SUGAR: dict[str, Any] = {
     "__xor__": mask_operator("^", logical_xor),
     "__rxor__": lambda s, o: mask_operator("^", logical_xor)(o, s),
     "__invert__": mask_operator("~", logical_not),
+    "__lshift__": left_shift,
+    "__rlshift__": lambda s, o: left_shift(o, s),
+    "__rshift__": right_shift,
+    "__rrshift__": lambda s, o: right_shift(o, s),
     "__getitem__": index,
     "T": property(lambda s: transpose(s)),
     "size": property(_size),
@@ -226,8 +236,6 @@ METHODS: dict[str, Any] = {k: v for k, v in _SUGAR.items() if not k.startswith("
 # NumPy's names that symdiff spells otherwise (np.amax and np.around are other functions of
 # NumPy's with max's and round's arguments, not the same objects, so they are no aliases)
 _NUMPY_NAMES = {"var": "variance", "amax": "max", "amin": "min", "around": "round"}
-_MASK_UFUNCS = {"bitwise_and": ("&", logical_and), "bitwise_or": ("|", logical_or),
-                "bitwise_xor": ("^", logical_xor), "invert": ("~", logical_not)}
 _UFUNC_METHODS = {("add", "reduce"): sum, ("multiply", "reduce"): prod, ("maximum", "reduce"): max,
                   ("minimum", "reduce"): min, ("logical_and", "reduce"): all,
                   ("logical_or", "reduce"): any, ("add", "accumulate"): cumsum,
@@ -280,8 +288,6 @@ def _array_ufunc(self: Node, ufunc: Any, method: str, *inputs: Any, **kwargs: An
         if kwargs:
             raise TypeError(f"np.{name}: {', '.join(f'{k}=' for k in sorted(kwargs))} is not "
                             "supported with symbolic expressions")
-        if name in _MASK_UFUNCS:
-            return mask_operator(*_MASK_UFUNCS[name])(*inputs)
         return _numpy_counterpart(name)(*inputs)
     fn = _UFUNC_METHODS.get((name, method))
     if fn is None:
@@ -304,7 +310,7 @@ Node.__array_function__ = _array_function  # type: ignore[attr-defined]
 __all__ = [
     "ALIASES", "FUNCTIONS", "HELPERS", "Const", "DimSize", "Var", "as_node", "const", "dim_size",
     "ew",
-    "creation", "diagonals", "layout", "linalg", "nn", "numeric", "order", "reduce", "scan",
+    "bitwise", "creation", "diagonals", "layout", "linalg", "nn", "numeric", "order", "reduce", "scan",
     "selection", "shape", "special", "sum_to", "symbols", "var",
     *(name for name in FUNCTIONS if name.isidentifier()),  # linalg.<name> is reached as sd.linalg
 ]

@@ -564,19 +564,26 @@ class Where(Elementwise):
 
 
 class Cast(Unary):
-    __slots__ = ("to",)
+    """``x`` converted to dtype ``to``. ``of_integer_scalar``: the input is a 0-d integer (a
+    Python or NumPy int at run time, such as a dimension's size), which NumPy's scalar type
+    converts directly, ``np.float64(n)``; on an array that call would convert it all the same."""
+
+    __slots__ = ("to", "of_integer_scalar")
     name = "astype"
 
-    def __init__(self, to: np.dtype) -> None:
+    def __init__(self, to: np.dtype, of_integer_scalar: bool = False) -> None:
         self.to = np.dtype(to)
+        self.of_integer_scalar = of_integer_scalar and self.to.kind in "fc"
 
     def params(self) -> tuple[Any, ...]:
-        return (self.to.str,)
+        return (self.to.str, self.of_integer_scalar)
 
     def infer(self, x: Type) -> Type:
         return Type(self.to, x.shape)
 
     def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        if self.of_integer_scalar:
+            return f"np.{self.to.name}({args[0]})"
         return f"np.asarray({args[0]}).astype(np.{self.to.name})"
 
     def emit_scalar(self, args: Sequence[str]) -> str | None:
@@ -813,18 +820,22 @@ def isfinite(x: Any) -> Node:
 
 
 def mask_operator(symbol: str, fn: Callable[..., Node]) -> Callable[..., Node]:
-    """The operator ``& | ^ ~`` on masks: NumPy's logical function for booleans. On numbers
-    NumPy's operators are bitwise, which symdiff does not have: an error, not another result."""
+    """The operator ``& | ^ ~`` as NumPy's: on boolean masks the logical function ``fn``, on
+    integers the bitwise one (``bitwise_and``, ..., ``invert``); other dtypes are refused."""
 
     def apply(*operands: Any) -> Node:
-        nodes = as_nodes(*operands)
-        if any(n.dtype != np.bool_ for n in nodes):
+        from .bitwise import OPERATORS  # (bitwise builds on this module)
+
+        bitwise = OPERATORS[symbol]
+        nodes = as_nodes(*operands, name=symbol)
+        if any(n.dtype.kind not in "biu" for n in nodes):
             dtypes = ", ".join(str(n.dtype) for n in nodes)
             raise DTypeError(
-                f"{symbol}: only boolean masks are supported, got {dtypes} (bitwise operations on "
-                f"integers are not); for truth values of numbers use {fn.__name__}"
+                f"{symbol}: takes boolean masks (as {fn.__name__}) or integers (as "
+                f"{bitwise.__name__}), as NumPy's, got {dtypes}; for truth values of numbers use "
+                f"{fn.__name__}"
             )
-        return fn(*nodes)
+        return bitwise(*nodes)
 
     apply.__name__ = apply.__qualname__ = symbol  # how errors (and the parser) name it
     return apply
@@ -864,4 +875,4 @@ def astype(x: Any, dtype: Any, order: str = "K", casting: str = "unsafe", subok:
     if isinstance(x, np.ndarray):  # a constant array: converted now, as NumPy would
         return const(x.astype(dt))
     x = as_node(x)
-    return x if x.dtype == dt else Node(Cast(dt), (x,))
+    return x if x.dtype == dt else Node(Cast(dt, x.ndim == 0 and x.dtype.kind in "iu"), (x,))

@@ -137,13 +137,12 @@ def _quantile(op_name: str, a: Any, q: Any, axis: Any, method: str, keepdims: An
         bad = float(qs[~((qs >= 0) & (qs <= scale))].flat[0])
         raise ValueError(f"{op_name}: q must be in the range [0, {scale:g}], got {bad!r}")
     x = as_node(a)
-    if x.dtype.kind == "c":
-        # NumPy sorts complex values by real part, then imaginary part; sort refuses them
-        raise DTypeError(f"{op_name}: complex values are not supported: NumPy orders them by real "
-                         "part, then imaginary part, and symdiff's sort, which this is built on, "
-                         f"does not sort complex values; take the {op_name} of real(x) or abs(x)")
+    if x.dtype.kind == "c" and not mean_of_two:
+        # np.median orders complex values by real part, then imaginary part; quantile refuses them
+        raise DTypeError(f"{op_name}: a must be an array of real numbers, as NumPy's {op_name} "
+                         f"requires, got {x.dtype}; take the {op_name} of real(x) or abs(x)")
     if mean_of_two:  # np.mean's dtype
-        out = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+        out = x.dtype if x.dtype.kind in "fc" else np.dtype(np.float64)
     else:
         # NumPy's percentile takes q / 100 in q's dtype; a Python number q is weakly typed
         q_dtype = qs_given.dtype if scale == 1 else qs.dtype
@@ -209,9 +208,10 @@ def _quantile(op_name: str, a: Any, q: Any, axis: Any, method: str, keepdims: An
         else:
             result = where(upper, near_high, near_low)
     result = astype(result, out)  # a value picked, in the result's dtype (bool kept bool)
-    if x.dtype.kind == "f":  # a nan anywhere in a slice makes its quantiles nan, as NumPy's
+    if x.dtype.kind in "fc":  # a nan anywhere in a slice makes its quantiles nan, as NumPy's
         last = reshape(take(s, -1, axis=-1), (*(x.shape[k] for k in rest), *(1,) * qs.ndim))
-        result = where(isnan(last), np.nan, result)
+        # (a complex median is that last value, which sorts last for a nan in either part)
+        result = where(isnan(last), astype(last, out) if x.dtype.kind == "c" else np.nan, result)
     if qs.ndim:
         result = moveaxis(result, list(range(len(rest), result.ndim)), list(range(qs.ndim)))
     if keep:

@@ -7,6 +7,8 @@ NumPy's *stable* sort finds. With ties, the gradient of the k-th sorted value th
 the tied element that comes k-th in the original order (the first of them to the first output
 position), never split between them. Away from ties sort is smooth, and its derivatives of any
 order are the same scatter.
+Complex values are ordered as NumPy orders them: by real part, then imaginary part, with
+values holding a nan last.
 """
 
 from __future__ import annotations
@@ -42,10 +44,6 @@ def _sort_args(
         raise TypeError(f"{op_name}: stable must be True, False or None, got {stable!r}")
     if stable and kind not in (None, "stable"):
         raise ValueError(f"{op_name}: stable=True cannot be combined with kind={kind!r}")
-    if x.dtype.kind == "c":
-        raise DTypeError(
-            f"{op_name}: complex values have no order to differentiate through; sort real values"
-        )
     if axis is None:
         return _flat(op_name, x), 0, "stable" if stable else kind
     if x.ndim == 0:
@@ -177,8 +175,6 @@ class ArgMin(ArgExtreme):
 
 def _arg_extreme(cls: type[ArgExtreme], a: Any, axis: Any, keepdims: Any) -> Node:
     x = as_node(a)
-    if x.dtype.kind == "c":
-        raise DTypeError(f"{cls.name}: complex values have no order; use real values")
     # a 0-d array read as one of shape (1,) for a lone axis 0 or -1, as NumPy's: position 0
     whole = axis is None or lone_axis_of_0d(axis, x.ndim)
     ax = None if whole else normalize_axis(cls.name, axis, x.ndim)
