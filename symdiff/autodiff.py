@@ -1398,12 +1398,18 @@ def taylor(y: Node | Sequence[Node], wrt: Wrt, order: int, direction: Any = None
 
     >>> x = sd.var("x"); sd.taylor(sd.exp(2 * x), x, 3)   # exp(2x) * [1, 2, 2, 4/3]
     """
+    return _taylor(y, wrt, order, direction, "taylor")
+
+
+def _taylor(y: Node | Sequence[Node], wrt: Wrt, order: int, direction: Any, what: str
+            ) -> list[Node] | list[list[Node]]:
+    """``taylor``, its errors naming the function called (``what``)."""
     if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 0:
-        raise ValueError(f"taylor: order must be a non-negative integer, got {order!r}")
+        raise ValueError(f"{what}: order must be a non-negative integer, got {order!r}")
     ys_in, many = _listify(y)
     ys = [as_node(v) for v in ys_in]
     K = int(order)
-    line = _line(ys, wrt, direction, "taylor")
+    line = _line(ys, wrt, direction, what)
     out = [[yk, *(_coefficient(c, yk) for c in s[1:])]
            for yk, s in zip(ys, _series(ys, _leaves(line, K), K, True))]
     return out if many else out[0]
@@ -1418,7 +1424,7 @@ def derivative(y: Node | Sequence[Node], wrt: Wrt, order: int = 1, direction: An
     >>> x = sd.var("x"); sd.derivative(sd.sin(x) * x, x, 4)   # x sin(x) - 4 cos(x)
     """
     ys_in, many = _listify(y)
-    coeffs = taylor(list(ys_in), wrt, order, direction)
+    coeffs = _taylor(list(ys_in), wrt, order, direction, "derivative")
     scale = math.factorial(int(order))
     out = [c[-1] if scale == 1 else c[-1] * float(scale) for c in coeffs]  # type: ignore[index]
     return out if many else out[0]
