@@ -437,7 +437,7 @@ def test_a_real_variable_refuses_a_complex_tangent_direction_or_vector():
     for build, noun in [(lambda: sd.jvp(sd.sin(x), x, np.array([1j, 1.0])), "jvp: the tangent"),
                         (lambda: sd.hvp(sd.sum(x ** 3), x, np.array([1j, 1.0])), "hvp: the vector"),
                         (lambda: sd.derivative(sd.sum(x ** 3), x, 2, direction=sd.const(
-                            np.array([1j, 1.0]))), "taylor: the direction")]:
+                            np.array([1j, 1.0]))), "derivative: the direction")]:
         with pytest.raises(sd.DTypeError, match=rf"^{noun} of 'x' is complex128, but 'x' is real "
                                                 r"\(float64\); give a real"):
             build()

@@ -615,8 +615,9 @@ def test_seed_function_derivatives_grow_slowly():
 def test_grad_in_one_scalar_keeps_the_smaller_sweep():
     # reverse and forward mode give the same derivative; for one scalar variable grad builds
     # both and keeps the graph with fewer new operations (products by the seed's 1.0 not
-    # counted), reverse mode on a tie
-    from symdiff.autodiff import _appended, _leaves, _series, _vjp
+    # counted), reverse mode on a tie; of a derivative, forward mode's unless reverse mode's
+    # adds under 4/5 of its operations
+    from symdiff.autodiff import _appended, _leaves, _series, _vjp, records_outputs
     a, b = sd.symbols("a b")
     one = sd.const(1.0)
     cases = [(a + b) / (a - b), sd.sin(a) ** 3, a ** 2 * sd.sin(a), sd.sigmoid(a) * b,
@@ -627,7 +628,9 @@ def test_grad_in_one_scalar_keeps_the_smaller_sweep():
         g = sd.grad(f, a)
         function = set(sd.ir.toposort([f]))
         sizes = _appended(back, function), _appended(ahead, function)
-        assert g is (ahead if sizes[1] < sizes[0] else back), sd.to_text(f)
+        derived = records_outputs(sd.ir.toposort([f]))
+        forward = sizes[1] * 4 <= sizes[0] * 5 if derived else sizes[1] < sizes[0]
+        assert g is (ahead if forward else back), sd.to_text(f)
         for av, bv in ((0.3, -1.7), (2.5, 0.4)):
             want = (sd.evaluate(f, {"a": av + 1e-6, "b": bv}) - sd.evaluate(f, {"a": av - 1e-6, "b": bv})) / 2e-6
             np.testing.assert_allclose(sd.evaluate(g, {"a": av, "b": bv}), want, rtol=1e-6, atol=1e-8)
