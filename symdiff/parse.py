@@ -1058,6 +1058,8 @@ class _Parser:
             near = difflib.get_close_matches(name, list(FUNCTIONS), n=3, cutoff=0.6)
             if name in _OTHER_NAMES:
                 near = [_OTHER_NAMES[name], *(n for n in near if n != _OTHER_NAMES[name])]
+            if f"linalg.{name}" in FUNCTIONS:  # norm(x) for linalg.norm(x), as NumPy spells it
+                near = [f"linalg.{name}", *(n for n in near if n != f"linalg.{name}")]
             hint = f"; did you mean {', '.join(near)}?" if near else "; see symdiff.FUNCTIONS for the list"
             if name in CONSTANTS and name not in self.shapes:
                 hint = f"; {name!r} is a constant (NumPy's {name}), not a function"

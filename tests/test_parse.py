@@ -35,6 +35,8 @@ def refusal(text, **kw):
     ("x > 0 & y > 0", "(& and | bind tighter than comparisons: write (a > 0) & (b < 1))", "  ^^^^^^^^^^^^^"),
     ("x & y", "&: takes boolean masks (as logical_and) or integers (as bitwise_and), as NumPy's, got float64, float64", "    ^"),
     ("~x", "~: takes boolean masks (as logical_not) or integers (as invert), as NumPy's, got float64", "  ^^"),
+    ("norm(x)", "unknown function 'norm'; did you mean linalg.norm?", "  ^^^^"),
+    ("det(x)", "unknown function 'det'; did you mean linalg.det", "  ^^^"),
     ("sum(x, axs=0)", "sum() takes no keyword argument 'axs'; did you mean axis=?", "         ^^^^^"),
     ("sin(x, axis=0)", "sin() takes no keyword argument 'axis'", "         ^^^^^^"),
     ("sum(x, keepdims=True, keepdims=False)", "keyword argument 'keepdims' is repeated", "                        ^^^^^^^^^^^^^^"),
