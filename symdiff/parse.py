@@ -2,11 +2,11 @@
 
 The grammar is Python expression syntax restricted to math: numbers, names (variables; ``pi``,
 ``inf`` and ``nan`` are NumPy's constants unless ``shapes`` declares them), the operators
-``+ - * / // % ** @`` and ``& | ^ ~ << >>`` (``^`` a power instead when asked), unary ``-``/``+``, single
-comparisons, calls of the functions in ``symdiff.FUNCTIONS`` with their own keyword arguments,
-the ndarray methods and properties of ``ops.METHODS`` (``x.sum(axis=0)``, ``x.T``: looked up in
-that table, never with getattr), and indexing with ints, slices, ``None`` and ``...``. Tuples and
-lists appear as function arguments (shapes, axes, arrays to join) or indices, and a list of
+``+ - * / // % ** @`` and ``& | ^ ~ << >>`` (``^`` a power instead when asked), unary
+``-``/``+``, single comparisons, calls of the functions in ``symdiff.FUNCTIONS`` with their own
+keyword arguments, the ndarray methods and properties of ``ops.METHODS`` (``x.sum(axis=0)``,
+``x.T``: looked up in that table, never with getattr), and indexing with ints, slices, ``None``
+and ``...``. Tuples and lists appear as function arguments (shapes, axes, arrays to join) or indices, and a list of
 numbers as a value is a constant array; string literals only where a function takes a string
 (einsum subscripts, dtype names, dimension names) and in ``var('pi')``, a variable by name. Everything else is a ParseError that points
 at the offending text.

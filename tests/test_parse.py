@@ -28,7 +28,8 @@ def refusal(text, **kw):
     ("x ^ 2", "^: takes boolean masks (as logical_xor) or integers (as bitwise_xor), as NumPy's, "
               "got float64, float64; for truth values of numbers use logical_xor; write ** for a "
               "power (or parse with power_caret=True)", "    ^"),
-    ("x << 2", "left_shift: takes integers or booleans, as NumPy's left_shift, got float64", "    ^^"),
+    ("x << 2", "left_shift: takes integers or booleans, as NumPy's left_shift, got float64",
+     "    ^^"),
     ("(x + 1) >> 2", "right_shift: takes integers or booleans", "          ^^"),
     ("x // (1, 2)", "a tuple cannot be used as a value here", "       ^^^^^^"),
     ("x < y < z", "chained comparisons", "  ^^^^^^^^^"),
@@ -137,7 +138,8 @@ def test_shifts_and_xor_read_as_python_and_numpy():
         "b ^ c": b ^ c, "~b ^ c": ~b ^ c, "b << c": sd.left_shift(b, c), "1 << i": 1 << i,
         "i << 1 + 1 & k": (i << (sd.as_node(1) + 1)) & k, "i | k ^ i & 3": i | (k ^ (i & 3)),
     }
-    values = {"i": np.int64(-13), "k": np.array([0, 3, 70], np.int32), "u": np.array([1, 255], np.uint8),
+    values = {"i": np.int64(-13), "k": np.array([0, 3, 70], np.int32),
+              "u": np.array([1, 255], np.uint8),
               "b": np.array([True, False, True]), "c": np.array([True, True, False])}
     for text, want in cases.items():
         got = sd.parse(text, S)
