@@ -2,11 +2,11 @@
 
 The grammar is Python expression syntax restricted to math: numbers, names (variables; ``pi``,
 ``inf`` and ``nan`` are NumPy's constants unless ``shapes`` declares them), the operators
-``+ - * / // % ** @`` (and ``^`` as power when asked), unary ``-``/``+``, single
-comparisons, calls of the functions in ``symdiff.FUNCTIONS`` with their own keyword arguments,
-the ndarray methods and properties of ``ops.METHODS`` (``x.sum(axis=0)``, ``x.T``: looked up in
-that table, never with getattr), and indexing with ints, slices, ``None`` and ``...``. Tuples and
-lists appear as function arguments (shapes, axes, arrays to join) or indices, and a list of
+``+ - * / // % ** @`` and ``& | ^ ~ << >>`` (``^`` a power instead when asked), unary
+``-``/``+``, single comparisons, calls of the functions in ``symdiff.FUNCTIONS`` with their own
+keyword arguments, the ndarray methods and properties of ``ops.METHODS`` (``x.sum(axis=0)``,
+``x.T``: looked up in that table, never with getattr), and indexing with ints, slices, ``None``
+and ``...``. Tuples and lists appear as function arguments (shapes, axes, arrays to join) or indices, and a list of
 numbers as a value is a constant array; string literals only where a function takes a string
 (einsum subscripts, dtype names, dimension names) and in ``var('pi')``, a variable by name. Everything else is a ParseError that points
 at the offending text.
@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ParseError, SymdiffError
+from .errors import DTypeError, ParseError, SymdiffError
 from .ir import Node, check_shape, format_shape, with_article
 from .ops import FUNCTIONS, METHODS, as_node, dim_size, var
 from .ops import index as index_
@@ -123,6 +123,25 @@ _BINARY[ast.BitAnd] = ew.mask_operator("&", ew.logical_and)
 _BINARY[ast.BitOr] = ew.mask_operator("|", ew.logical_or)
 _INVERT = ew.mask_operator("~", ew.logical_not)
 _BINARY[ast.FloorDiv] = FUNCTIONS["floor_divide"]  # NumPy's // (the floor of the quotient)
+# << and >> are NumPy's shifts of integers (of booleans too: True << True is an int8)
+_BINARY[ast.LShift] = FUNCTIONS["left_shift"]
+_BINARY[ast.RShift] = FUNCTIONS["right_shift"]
+_MASK_XOR = ew.mask_operator("^", ew.logical_xor)
+_POWER_HINT = "write ** for a power (or parse with power_caret=True)"
+
+
+def _xor(a: Any, b: Any) -> Node:
+    """``^`` as Python and NumPy read it, the exclusive or of masks or of integers (unless
+    ``power_caret`` makes it a power); on floats, where a power was likely meant, the
+    refusal says how to write one."""
+    try:
+        return _MASK_XOR(a, b)
+    except DTypeError as e:
+        raise DTypeError(f"{e}; {_POWER_HINT}") from None
+
+
+_xor.__name__ = _xor.__qualname__ = "^"  # how errors name it
+_BINARY[ast.BitXor] = _xor
 _COMPARE: dict[type, Any] = {
     ast.Lt: ew.less,
     ast.LtE: ew.less_equal,
@@ -962,8 +981,7 @@ class _Parser:
         if isinstance(node, ast.BinOp):
             if type(node.op) not in _BINARY:
                 op = _OPERATORS.get(type(node.op), type(node.op).__name__)
-                hint = "; write ** for a power (or parse with power_caret=True)" if op == "^" and not self.power_caret else ""
-                raise src.between(node.left, node.right, f"the operator {op!r} is not supported{hint}")
+                raise src.between(node.left, node.right, f"the operator {op!r} is not supported")
             return [node.left, node.right]
         if isinstance(node, ast.UnaryOp):
             if not isinstance(node.op, (ast.USub, ast.UAdd, ast.Invert)):
@@ -1040,6 +1058,8 @@ class _Parser:
             near = difflib.get_close_matches(name, list(FUNCTIONS), n=3, cutoff=0.6)
             if name in _OTHER_NAMES:
                 near = [_OTHER_NAMES[name], *(n for n in near if n != _OTHER_NAMES[name])]
+            if f"linalg.{name}" in FUNCTIONS:  # norm(x) for linalg.norm(x), as NumPy spells it
+                near = [f"linalg.{name}", *(n for n in near if n != f"linalg.{name}")]
             hint = f"; did you mean {', '.join(near)}?" if near else "; see symdiff.FUNCTIONS for the list"
             if name in CONSTANTS and name not in self.shapes:
                 hint = f"; {name!r} is a constant (NumPy's {name}), not a function"
@@ -1397,7 +1417,7 @@ def parse(text: str, shapes: Mapping[str, Any] | None = None, caret: bool = True
 
     ``shapes`` maps a name to a shape (``(4, 3)``, ``("n", 3)``), to ``(shape, dtype)``, or to a
     variable node. ``caret`` adds the offending line and a caret line to error messages;
-    ``power_caret`` reads ``^`` as ``**``.
+    ``power_caret`` reads ``^`` as ``**`` (else it is Python's exclusive or, of integers or masks).
 
     >>> g = sd.parse("sum(tanh(W @ h + b))", shapes={"W": (4, 3), "h": (3,), "b": (4,)})
     """

@@ -25,13 +25,19 @@ def refusal(text, **kw):
     ("x and y", "'and'/'or'", "  ^^^^^^^"),
     ("sin(*x)", "starred arguments (*args) are not supported", "      ^^"),
     ("sin(**x)", "keyword unpacking (**kwargs) is not supported", "      ^^^"),
-    ("x ^ 2", "the operator '^' is not supported; write ** for a power", "    ^"),
-    ("x << 2", "the operator '<<' is not supported", "    ^^"),
+    ("x ^ 2", "^: takes boolean masks (as logical_xor) or integers (as bitwise_xor), as NumPy's, "
+              "got float64, float64; for truth values of numbers use logical_xor; write ** for a "
+              "power (or parse with power_caret=True)", "    ^"),
+    ("x << 2", "left_shift: takes integers or booleans, as NumPy's left_shift, got float64",
+     "    ^^"),
+    ("(x + 1) >> 2", "right_shift: takes integers or booleans", "          ^^"),
     ("x // (1, 2)", "a tuple cannot be used as a value here", "       ^^^^^^"),
     ("x < y < z", "chained comparisons", "  ^^^^^^^^^"),
     ("x > 0 & y > 0", "(& and | bind tighter than comparisons: write (a > 0) & (b < 1))", "  ^^^^^^^^^^^^^"),
     ("x & y", "&: takes boolean masks (as logical_and) or integers (as bitwise_and), as NumPy's, got float64, float64", "    ^"),
     ("~x", "~: takes boolean masks (as logical_not) or integers (as invert), as NumPy's, got float64", "  ^^"),
+    ("norm(x)", "unknown function 'norm'; did you mean linalg.norm?", "  ^^^^"),
+    ("det(x)", "unknown function 'det'; did you mean linalg.det", "  ^^^"),
     ("sum(x, axs=0)", "sum() takes no keyword argument 'axs'; did you mean axis=?", "         ^^^^^"),
     ("sin(x, axis=0)", "sin() takes no keyword argument 'axis'", "         ^^^^^^"),
     ("sum(x, keepdims=True, keepdims=False)", "keyword argument 'keepdims' is repeated", "                        ^^^^^^^^^^^^^^"),
@@ -120,6 +126,30 @@ def test_caret_can_be_left_out():
 def test_power_caret_option():
     x = sd.var("x")
     assert sd.parse("x ^ 2", power_caret=True) is x ** 2
+
+
+def test_shifts_and_xor_read_as_python_and_numpy():
+    S = {"i": ((), "int64"), "k": ((3,), "int32"), "u": ((2,), "uint8"), "b": ((3,), "bool"),
+         "c": ((3,), "bool")}
+    i, k, u, b, c = (sd.var(n, shape=s, dtype=d) for n, (s, d) in S.items())
+    cases = {
+        "i << 2": i << 2, "i >> k": i >> k, "u << 3": u << 3, "i ^ k": i ^ k,
+        "i ^ 5 + 1": i ^ (sd.as_node(5) + 1),  # Python's precedence: + before ^
+        "b ^ c": b ^ c, "~b ^ c": ~b ^ c, "b << c": sd.left_shift(b, c), "1 << i": 1 << i,
+        "i << 1 + 1 & k": (i << (sd.as_node(1) + 1)) & k, "i | k ^ i & 3": i | (k ^ (i & 3)),
+    }
+    values = {"i": np.int64(-13), "k": np.array([0, 3, 70], np.int32),
+              "u": np.array([1, 255], np.uint8),
+              "b": np.array([True, False, True]), "c": np.array([True, True, False])}
+    for text, want in cases.items():
+        got = sd.parse(text, S)
+        assert got is want, text
+        assert sd.parse(str(got), S) is got, text  # printed as calls, read back exactly
+        assert np.array_equal(sd.evaluate(got, values), eval(text, {}, values)), text
+        assert sd.evaluate(got, values).dtype == eval(text, {}, values).dtype, text
+    # with power_caret, ^ is a power even of integers; xor is then written as a call
+    assert sd.parse("i ^ 2", S, power_caret=True) is i ** 2
+    assert sd.parse("bitwise_xor(i, 2)", S, power_caret=True) is i ^ 2
 
 
 def test_power_caret_binds_as_power():
