@@ -32,12 +32,12 @@ from .ops.elementwise import (
     Add, Cos, Div, Exp, Log, Mul, Neg, Pow, Sigmoid, Sin, Sqrt, StopGradient, Sub, Tanh, Where,
 )
 from .ops.diagonals import Diagonal, DiagonalEmbed, Tril, Triu
-from .ops.layout import Flip, Roll, roll
+from .ops.layout import Flip, Pad, Repeat, Roll, Tile, roll
 from .ops.matrix import Det, DetDerivative
 from .ops.nn import LogSoftmax, Softmax
 from .ops.products import Einsum, MatMul
 from .ops.reduce import Reduction, Sum
-from .ops.scan import Cumsum
+from .ops.scan import Cumprod, Cumsum, LinearRecurrence
 from .ops.selection import AddAlongAxis, Sort, TakeAlongAxis, add_along_axis
 from .ops.shape import BroadcastTo, Concatenate, Index, IndexAdd, Reshape, Transpose, split_along
 from .ops.stable import HEADS as STABLE_HEADS
@@ -617,6 +617,27 @@ def _batched_roll(node: Node, g: Node, batch: int) -> Sequence[Node | None]:
     return (roll(g, back, tuple(a % node.ndim + 1 for a in op.axes)),)  # type: ignore[attr-defined]
 
 
+def _spread(x: Node, batch: int) -> Node:
+    """``x`` repeated along a new batch axis in front (a broadcast: no copies)."""
+    return broadcast_to(reshape(x, (1, *x.shape)), (batch, *x.shape))
+
+
+def _with_batch_axis(widen: Any) -> Any:
+    """The batched rule of an op whose rule holds for any number of leading axes: the rule of
+    ``widen(op)``, the same op with the batch axis in front, on the inputs and output spread
+    along it. Ops of pads, tiles, repeats and scans along an axis take the batch in one node
+    this way, where one row at a time would add nodes in proportion to the batch."""
+    def rule(node: Node, g: Node, batch: int) -> Sequence[Node | None]:
+        ins = [_spread(i, batch) for i in node.inputs]
+        return widen(node.op).vjp(g, _spread(node, batch), *ins)
+    return rule
+
+
+def _pad_with_batch_axis(op: Pad) -> Pad:
+    values = ((0, 0), *op.values) if isinstance(op.values, tuple) else op.values
+    return Pad(((0, 0), *op.widths), values, op.mode)
+
+
 _BATCHED_RULES: dict[type[Op], Any] = {
     Sum: _batched_sum,
     Einsum: lambda node, g, batch: node.op.batched_vjp(g, node, *node.inputs),
@@ -629,6 +650,12 @@ _BATCHED_RULES: dict[type[Op], Any] = {
     Softmax: _batched_along_axis,
     LogSoftmax: _batched_along_axis,
     Roll: _batched_roll,
+    Pad: _with_batch_axis(_pad_with_batch_axis),
+    Tile: _with_batch_axis(lambda op: Tile((1, *op.reps))),
+    Repeat: _with_batch_axis(lambda op: Repeat(op.repeats, op.axis + 1)),
+    Cumprod: _with_batch_axis(lambda op: Cumprod(op.axis + 1, op.reverse)),
+    LinearRecurrence: _with_batch_axis(
+        lambda op: LinearRecurrence(op.axis + 1, op.reverse, op.exclusive)),
     Sort: _batched_along,
     TakeAlongAxis: _batched_along,
     AddAlongAxis: _batched_along,

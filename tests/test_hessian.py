@@ -289,6 +289,29 @@ def test_jacobian_rows_come_from_one_batched_pass():
     np.testing.assert_allclose(sd.compile(H, inputs=[v])(x), rosenbrock_hessian(x), rtol=1e-12)
 
 
+@pytest.mark.parametrize("make", [
+    lambda y: sd.pad(y, 1)[:-2] - 2 * y + sd.pad(y, 1)[2:] + y**2 * (1 - y),  # a stencil
+    lambda y: sd.pad(y, (1, 2), mode="reflect") * sd.pad(y, (2, 1), mode="edge"),
+    lambda y: sd.tile(y, 2) * sd.repeat(y, 2),
+    lambda y: sd.cumprod(0.5 + y),
+    lambda y: sd.linear_recurrence(0.5 * sd.sin(y), y, reverse=True),
+], ids=["pad", "pad-modes", "tile-repeat", "cumprod", "linear_recurrence"])
+def test_jacobians_through_pads_tiles_repeats_and_scans_do_not_grow_with_n(make):
+    # these ops take the Jacobian's n rows in one node each (the op with a batch axis in front),
+    # where one node per row made the graph, and the time to build and run it, grow with n
+    counts = []
+    for n in (8, 64):
+        y = sd.var("y", shape=(n,))
+        J = sd.jacobian(make(y), y)
+        counts.append(sd.count_nodes(J))
+    assert counts[0] == counts[1] < 60
+    yv = 0.3 * rng.standard_normal(64)
+    got = sd.evaluate(J, {"y": yv}, simplify=False)
+    np.testing.assert_allclose(got, _central_jacobian(lambda v: sd.evaluate(make(y), {"y": v}), yv),
+                               rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(sd.compile(J, inputs=[y])(yv), got, rtol=1e-12, atol=1e-14)
+
+
 def _rows(y: sd.Node, x: sd.Node) -> list[sd.Node]:
     """The Jacobian's rows one reverse pass at a time (the unbatched reference)."""
     size = y.type.static_size
