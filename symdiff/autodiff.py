@@ -120,7 +120,8 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float, complex, np.number, np.bool_))
 
 
-def _resolve(ys: Sequence[Node], wrt: Sequence[Any]) -> list[Node]:
+def _resolve(ys: Sequence[Node], wrt: Sequence[Any], what: str) -> list[Node]:
+    """The variables (or nodes) ``wrt`` names, for the public function ``what``'s errors."""
     by_name: dict[str, Node] | None = None
     out: list[Node] = []
     for w in wrt:
@@ -129,14 +130,14 @@ def _resolve(ys: Sequence[Node], wrt: Sequence[Any]) -> list[Node]:
                 by_name = {n.op.var_name: n for n in graph_variables(toposort(ys))}  # type: ignore[attr-defined]
             if w not in by_name:
                 known = ", ".join(sorted(by_name)) or "none"
-                raise UnknownVariableError(f"no variable named {w!r} in the expression (its variables: "
+                raise UnknownVariableError(f"{what}: no variable named {w!r} in the expression (its variables: "
                                            f"{known}){not_a_variable_hint(w, by_name.values())}")
             w = by_name[w]
         if not isinstance(w, Node):
-            raise TypeError(f"can only differentiate with respect to variables or nodes, got {w!r}")
+            raise TypeError(f"{what}: can only differentiate with respect to variables or nodes, got {w!r}")
         if not w.type.is_float:
             raise NotDifferentiableError(
-                f"cannot differentiate with respect to {_label(w)!r}: its dtype {w.dtype} is not floating-point "
+                f"{what}: cannot differentiate with respect to {_label(w)!r}: its dtype {w.dtype} is not floating-point "
                 "(integer and boolean inputs such as labels and indices carry no gradient)"
             )
         out.append(w)
@@ -697,7 +698,7 @@ def vjp(y: Node | Sequence[Node], wrt: Wrt, cotangent: Any) -> Node | list[Node]
         cots.append(c)
     ws, many = _listify(wrt)
     order: list[Node] = []
-    result = _vjp(ys, _resolve(ys, ws), cots, forward=order)
+    result = _vjp(ys, _resolve(ys, ws, "vjp"), cots, forward=order)
     _record_outputs(result, ys, order)
     return result if many else result[0]
 
@@ -748,7 +749,7 @@ def grad(y: Node, wrt: Wrt, *, mode: str = "auto") -> Node | list[Node]:
         )
     _float_output(y, "grad")
     ws, many = _listify(wrt)
-    xs = _resolve([y], ws)
+    xs = _resolve([y], ws, "grad")
     _gradient_dtypes(y, xs, "grad")
     order: list[Node] = []
     one_scalar = len(xs) == 1 and xs[0].shape == () and xs[0].dtype == y.dtype and y.dtype.kind == "f"
@@ -929,7 +930,7 @@ def jacobian(y: Node | Sequence[Node], wrt: Wrt) -> Node | list[Node] | list[Any
     ys_in, many_y = _listify(y)
     ys = [as_node(v) for v in ys_in]
     ws, many = _listify(wrt)
-    xs = _resolve(ys, ws)
+    xs = _resolve(ys, ws, "jacobian")
     out = [_jacobian(yk, xs, _of_output("jacobian", k, many_y)) for k, yk in enumerate(ys)]
     per_output = out if many else [blocks[0] for blocks in out]
     return per_output if many_y else per_output[0]
@@ -982,7 +983,7 @@ def hessian(y: Node | Sequence[Node], wrt: Wrt) -> Node | list[list[Node]] | lis
     ys_in, many_y = _listify(y)
     ys = [as_node(v) for v in ys_in]
     ws, many = _listify(wrt)
-    xs = _resolve(ys, ws)
+    xs = _resolve(ys, ws, "hessian")
     out = [_hessian(yk, xs, _of_output("hessian", k, many_y)) for k, yk in enumerate(ys)]
     per_output = out if many else [blocks[0][0] for blocks in out]
     return per_output if many_y else per_output[0]
@@ -1017,7 +1018,12 @@ def hvp(y: Node, wrt: Wrt, v: Any) -> Node | list[Node]:
     """
     ws, many = _listify(wrt)
     y = as_node(y)
-    xs = _resolve([y], ws)
+    xs = _resolve([y], ws, "hvp")
+    if y.shape != ():  # checked here, not left to grad, whose error would name it
+        raise ShapeError(
+            f"hvp needs a scalar output, got shape {format_shape(y.shape)}; take one output at a "
+            "time, sd.hvp(y[i], x, v), or a weighted sum of them, sd.hvp(sd.sum(w * y), x, v)"
+        )
     vs = _per_variable(xs, v, "hvp", "vectors")
     _float_output(y, "hvp")
     _gradient_dtypes(y, xs, "hvp")
@@ -1392,7 +1398,7 @@ def _coefficient(c: Node | None, y: Node) -> Node:
 def _line(ys: Sequence[Node], wrt: Wrt, direction: Any, what: str) -> dict[Node, Node]:
     """The variables of ``wrt`` and their directions (1 for a scalar when none is given)."""
     ws, _ = _listify(wrt)
-    xs = _resolve(ys, ws)
+    xs = _resolve(ys, ws, what)
     if direction is None:
         for x in xs:
             if x.shape != ():

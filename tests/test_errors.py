@@ -86,8 +86,32 @@ def test_grad_wrt_unknown_name():
     with pytest.raises(sd.UnknownVariableError) as e:
         sd.grad(x * y, "z")
     # shown as written (a KeyError's message would be quoted), and caught as either builtin
-    assert str(e.value) == "no variable named 'z' in the expression (its variables: x, y)"
+    assert str(e.value) == "grad: no variable named 'z' in the expression (its variables: x, y)"
     assert isinstance(e.value, KeyError) and isinstance(e.value, ValueError)
+
+
+def test_differentiation_errors_name_the_function_called():
+    # these named no function, or grad where hvp was called
+    x, k = sd.var("x", (3,)), sd.var("k", dtype="int64")
+    calls = {
+        "vjp": lambda w: sd.vjp(sd.sin(x) * k, w, np.ones(3)),
+        "jvp": lambda w: sd.jvp(sd.sin(x) * k, w, np.ones(3) if w == "x" else 1),
+        "grad": lambda w: sd.grad(sd.sum(x) * k, w),
+        "jacobian": lambda w: sd.jacobian(sd.sin(x) * k, w),
+        "hessian": lambda w: sd.hessian(sd.sum(x) * k, w),
+        "hvp": lambda w: sd.hvp(sd.sum(x) * k, w, 1),
+        "derivative": lambda w: sd.derivative(sd.sum(x) * k, w, 2),
+        "taylor": lambda w: sd.taylor(sd.sum(x) * k, w, 2),
+    }
+    for name, call in calls.items():
+        with pytest.raises(sd.UnknownVariableError, match=rf"^{name}: no variable named 'z'"):
+            call("z")
+        with pytest.raises(sd.NotDifferentiableError, match=rf"^{name}: cannot differentiate with respect to 'k'"):
+            call("k")
+        with pytest.raises(TypeError, match=rf"^{name}: can only differentiate with respect to variables"):
+            call(3.5)
+    with pytest.raises(sd.ShapeError, match=r"^hvp needs a scalar output, got shape \(3,\); take one output"):
+        sd.hvp(sd.sin(x), x, np.ones(3))
 
 
 def test_grad_wrt_a_named_dimension_says_it_is_one():

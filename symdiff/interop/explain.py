@@ -201,7 +201,7 @@ def explain(y: Node, wrt: Any = None, values: Mapping[Any, Any] | None = None) -
     if wrt is None:
         sources = [n for n in order if isinstance(n.op, Var) and n.type.is_float]
     else:
-        sources = _resolve([y], wrt if isinstance(wrt, (list, tuple)) else [wrt])
+        sources = _resolve([y], wrt if isinstance(wrt, (list, tuple)) else [wrt], "explain")
     nodes = [n for n in _on_paths(order, sources) if n.type.is_float]
     node_set = set(nodes)
     passes = backward_edges(y, nodes)
@@ -315,7 +315,7 @@ def why_zero(y: Node, wrt: Any, values: Mapping[Any, Any] | None = None) -> Zero
     >>> print(sd.why_zero(sd.relu(x) * 2, x, values={"x": -1.0}))
     """
     _check_output(y, "why_zero")
-    (w,) = _resolve([y], [wrt])
+    (w,) = _resolve([y], [wrt], "why_zero")
     wname = _name(w)
     order = toposort(y)
     if w not in set(order):
