@@ -165,8 +165,8 @@ def _for_codegen(outputs: Any, simplify: bool, caller: str
                  ) -> tuple[Any, Callable[[Node], Node | None]]:
     """The outputs to generate code for, and the provenance that names gradient temporaries
     ``d<name>``: reverse mode's, carried through simplification (a rewritten cotangent keeps
-    naming itself after the rewritten form of its primal, unless it became a value the
-    original graph computes for another reason)."""
+    naming itself after the rewritten form of its primal, unless it became a value that the
+    outputs which are not gradients compute)."""
     if not simplify:
         return outputs, cotangent_of
     mapping: dict[Node, Node] = {}
@@ -175,16 +175,16 @@ def _for_codegen(outputs: Any, simplify: bool, caller: str
         return result, cotangent_of
     roots = as_roots(outputs, caller)
     carried: dict[Node, Node] = {}
-    plain: set[Node] = set()
     for old in toposort(roots):
-        new = mapping.get(old, old)
         primal = cotangent_of(old)
-        if primal is None:
-            plain.add(new)
-        elif new not in carried:
+        new = mapping.get(old, old)
+        if primal is not None and new not in carried:
             carried[new] = mapping.get(primal, primal)
-    for n in plain:
-        carried.pop(n, None)
+    # a value the outputs that are not gradients compute keeps its forward name (the gradient
+    # of exp(x) beside exp(x) is that node); one that only the gradients compute is named
+    # after the gradient it became (1 * cos(W1) -> cos(W1) is dW1)
+    for old in toposort([r for r in roots if cotangent_of(r) is None]):
+        carried.pop(mapping.get(old, old), None)
     return result, carried.get
 
 

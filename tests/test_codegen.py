@@ -844,6 +844,13 @@ def test_gradient_names_survive_simplification():
     src = sd.codegen({"f": f, "g": sd.grad(f, x)}, inputs=[x])
     forward = src[src.index("# forward"): src.index("# backward")]
     assert "sin_x = " in forward and "cos_x = " in forward, forward
+    # one that simplifies to a value only the gradients compute is named after the gradient:
+    # 1 * cos(W1) is cos(W1), the local derivative, which was returned as out1
+    W = sd.var("W1", (2, 3))
+    g = sd.sum(sd.sin(W))
+    assert "-> out0, dW1" in sd.codegen([g, sd.grad(g, W)])
+    assert "-> dx" in sd.codegen([sd.grad(sd.exp(x), x)])
+    assert "-> out0, out1" in sd.codegen([sd.exp(x), sd.grad(sd.exp(x), x)])  # exp(x) is out0
 
 
 def test_a_lists_gradient_outputs_are_named_after_their_variables():
