@@ -33,7 +33,11 @@ from .ops.elementwise import (
 )
 from .ops.diagonals import Diagonal, DiagonalEmbed, Tril, Triu
 from .ops.layout import Flip, Pad, Repeat, Roll, Tile, roll
-from .ops.matrix import Det, DetDerivative
+from .ops.decompositions import (
+    Cholesky, EighEigenvalues, EighValues, EighVectors, Pinv, QrQ, QrR, SingularValues, SvdS, SvdU,
+    SvdVh,
+)
+from .ops.matrix import Det, DetDerivative, Inv, SlogdetLog, SlogdetSign, Solve
 from .ops.nn import LogSoftmax, Softmax
 from .ops.products import Einsum, MatMul
 from .ops.reduce import Reduction, Sum
@@ -510,10 +514,11 @@ def _to_shape(g: Node, shape: Shape, batch: int | None) -> Node:
 
 def _local(node: Node, g: Node, batch: int | None) -> Sequence[Node | None]:
     """``node``'s derivative rule applied to cotangent ``g``. With a batch, the rule of an
-    elementwise op (and of a matrix product, not of two vectors) works on the batch unchanged,
-    as operands broadcast against the trailing axes; reductions, einsums, reshapes, transposes,
-    broadcasts, indexing, scans and a few more have batched forms below; any other op takes the
-    batch one row at a time. A batched result must keep the batch axis in front, or the
+    elementwise op works on the batch unchanged, as operands broadcast against the trailing
+    axes, and so do those of matrix products and the linear algebra, which take the batch as one
+    more axis of a stack of matrices; reductions, einsums, reshapes, transposes, broadcasts,
+    indexing, scans and a few more have batched forms below; any other op takes the batch one
+    row at a time. A batched result must keep the batch axis in front, or the
     row-by-row form is used."""
     op = node.op
     if batch is None:
@@ -525,7 +530,7 @@ def _local(node: Node, g: Node, batch: int | None) -> Sequence[Node | None]:
     try:
         if rule is not None:
             local = rule(node, g, batch)
-        elif op.elementwise or (isinstance(op, MatMul) and any(i.ndim >= 2 for i in node.inputs)):
+        elif op.elementwise:
             local = op.vjp(g, node, *node.inputs)
     except ValueError:  # a rule written for one cotangent (ShapeError is a ValueError)
         local = None
@@ -634,6 +639,21 @@ def _with_batch_axis(widen: Any) -> Any:
     return rule
 
 
+def _broadcasting(node: Node, g: Node, batch: int) -> Sequence[Node | None]:
+    """The rule itself, for an op whose rule treats leading axes of the cotangent as more
+    matrices of a stack (matrix products, solves, masks of the last two axes, all broadcasting
+    from the right): the batch is one more such axis."""
+    return node.op.vjp(g, node, *node.inputs)
+
+
+def _batched_matmul(node: Node, g: Node, batch: int) -> Sequence[Node | None]:
+    a, b = node.inputs
+    if a.ndim == 1 and b.ndim == 1:  # a number per row, which scales the other vector
+        per_row = reshape(g, (batch, 1))
+        return (per_row * b, per_row * a)
+    return _broadcasting(node, g, batch)
+
+
 def _pad_with_batch_axis(op: Pad) -> Pad:
     values = ((0, 0), *op.values) if isinstance(op.values, tuple) else op.values
     return Pad(((0, 0), *op.widths), values, op.mode)
@@ -641,6 +661,7 @@ def _pad_with_batch_axis(op: Pad) -> Pad:
 
 _BATCHED_RULES: dict[type[Op], Any] = {
     Sum: _batched_sum,
+    MatMul: _batched_matmul,
     Einsum: lambda node, g, batch: node.op.batched_vjp(g, node, *node.inputs),
     Cumsum: lambda node, g, batch: (Node(Cumsum(node.op.axis + 1, not node.op.reverse), (g,)),),
     Diagonal: lambda node, g, batch: (Node(DiagonalEmbed(
@@ -671,10 +692,12 @@ _BATCHED_RULES: dict[type[Op], Any] = {
     IndexAdd: _batched_index_add,
     Concatenate: lambda node, g, batch: split_along(
         g, [x.shape[node.op.axis] for x in node.inputs], node.op.axis + 1),
-    # their rules broadcast the cotangent against the matrices' batch axes
-    Det: lambda node, g, batch: node.op.vjp(g, node, *node.inputs),
-    DetDerivative: lambda node, g, batch: node.op.vjp(g, node, *node.inputs),
 }
+# the linear algebra: their rules broadcast the cotangent against the matrices' batch axes
+_BATCHED_RULES.update(dict.fromkeys((
+    Det, DetDerivative, SlogdetSign, SlogdetLog, Inv, Solve, Cholesky, EighValues,
+    EighEigenvalues, EighVectors, SingularValues, SvdU, SvdS, SvdVh, QrQ, QrR, Pinv,
+), _broadcasting))
 
 
 def vjp(y: Node | Sequence[Node], wrt: Wrt, cotangent: Any) -> Node | list[Node]:

@@ -312,6 +312,79 @@ def test_jacobians_through_pads_tiles_repeats_and_scans_do_not_grow_with_n(make)
     np.testing.assert_allclose(sd.compile(J, inputs=[y])(yv), got, rtol=1e-12, atol=1e-14)
 
 
+def _spd(*shape: int) -> np.ndarray:
+    a = rng.standard_normal(shape)
+    return a @ np.swapaxes(a, -1, -2) + shape[-1] * np.eye(shape[-1])
+
+
+def _normal(*shape: int) -> np.ndarray:
+    return rng.standard_normal(shape)
+
+
+def _well_conditioned(*shape: int) -> np.ndarray:
+    return rng.standard_normal(shape) + 2 * shape[-1] * np.eye(shape[-1])
+
+
+L = sd.linalg
+
+
+# name: the function, 1 for its Jacobian or 2 for its Hessian, the variable's shape for n, a value
+_LINEAR_ALGEBRA = {
+    "inv": (L.inv, 1, lambda n: (n, n), _well_conditioned),
+    "inv-stack": (L.inv, 1, lambda n: (2, n, n), _well_conditioned),
+    "solve-vector": (lambda A: L.solve(A, sd.sin(A[0])), 1, lambda n: (n, n), _well_conditioned),
+    "solve-matrix": (lambda A: L.solve(A, sd.cos(A[..., :2])), 1, lambda n: (2, n, n),
+                     _well_conditioned),
+    "cholesky": (L.cholesky, 1, lambda n: (n, n), _spd),
+    "cholesky-upper": (lambda A: L.cholesky(A, upper=True), 1, lambda n: (n, n), _spd),
+    "eigvalsh": (L.eigvalsh, 1, lambda n: (n, n), _spd),
+    "eigh-values": (lambda A: L.eigh(A, UPLO="U").eigenvalues, 1, lambda n: (n, n), _spd),
+    # squares: the eigenvectors' signs are NumPy's choice, which differences must not see
+    "eigh-vectors": (lambda A: L.eigh(A).eigenvectors ** 2, 1, lambda n: (n, n), _spd),
+    "svdvals": (L.svdvals, 1, lambda n: (n, n + 1), _normal),
+    "svdvals-tall": (L.svdvals, 1, lambda n: (2, n + 2, n), _normal),
+    "slogdet": (lambda A: L.slogdet(A).logabsdet, 1, lambda n: (n, 2, 2), _well_conditioned),
+    "svd-u": (lambda A: L.svd(A, full_matrices=False).U ** 2, 1, lambda n: (n + 1, n), _normal),
+    "svd-vh": (lambda A: L.svd(A, full_matrices=False).Vh ** 2, 1, lambda n: (n, n + 1), _normal),
+    "qr-r": (lambda A: L.qr(A).R, 1, lambda n: (n + 1, n), _normal),
+    "qr-wide-q": (lambda A: L.qr(A).Q, 1, lambda n: (n, n + 2), _normal),
+    "pinv": (L.pinv, 1, lambda n: (n + 1, n), _normal),
+    "det-hessian": (L.det, 2, lambda n: (n, n), _well_conditioned),
+    "slogdet-hessian": (lambda A: L.slogdet(A).logabsdet, 2, lambda n: (n, n), _well_conditioned),
+    "inv-hessian": (lambda A: sd.sum(L.inv(A) ** 2), 2, lambda n: (n, n), _well_conditioned),
+    "solve-hessian": (lambda A: sd.sum(L.solve(A, sd.sin(A[:, 0])) ** 3), 2, lambda n: (n, n),
+                      _well_conditioned),
+    "cholesky-hessian": (lambda A: sd.sum(sd.sin(L.cholesky(A))), 2, lambda n: (n, n), _spd),
+    "eigvalsh-hessian": (lambda A: sd.sum(L.eigvalsh(A) ** 3), 2, lambda n: (n, n), _spd),
+    "eigh-hessian": (lambda A: sd.sum(L.eigh(A).eigenvectors[:, 0] ** 4), 2, lambda n: (n, n),
+                     _spd),
+    "svdvals-hessian": (lambda A: sd.sum(sd.log(L.svdvals(A))), 2, lambda n: (n + 1, n),
+                        _normal),
+}
+
+
+@pytest.mark.parametrize("name", list(_LINEAR_ALGEBRA))
+def test_linear_algebra_jacobians_and_hessians_do_not_grow_with_n(name):
+    # inv, solve, cholesky, eigh, svd, qr, pinv and the determinants take the Jacobian's rows as
+    # one more leading axis of their stack of matrices: one node each, where one reverse pass per
+    # row made the graph grow with the n**2 entries of an n x n matrix
+    make, order, shape, value = _LINEAR_ALGEBRA[name]
+    counts = []
+    for n in (3, 5):
+        A = sd.var("A", shape=shape(n))
+        D = sd.jacobian(make(A), A) if order == 1 else sd.hessian(make(A), A)
+        counts.append(sd.count_nodes(D))
+    assert counts[0] == counts[1], counts
+    f = make(A) if order == 1 else sd.grad(make(A), A)
+    av = value(*shape(5))
+    got = sd.evaluate(D, {"A": av}, simplify=False)
+    assert got.shape == (*f.shape, *A.shape)
+    want = _central_jacobian(lambda v: sd.evaluate(f, {"A": v}, simplify=False), av)
+    # differences of values as large as det's lose their last digits: atol scales with them
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7 * np.abs(want).max())
+    np.testing.assert_allclose(sd.compile(D, inputs=[A])(av), got, rtol=1e-10, atol=1e-12)
+
+
 def _rows(y: sd.Node, x: sd.Node) -> list[sd.Node]:
     """The Jacobian's rows one reverse pass at a time (the unbatched reference)."""
     size = y.type.static_size

@@ -23,7 +23,7 @@ from .matrix import (
     _float_dtype, _from_triangle, _MatrixOp, _mT, _square, _static_n, solve,
 )
 from .reduce import max, sum
-from .shape import concatenate, expand_dims, index, reshape, zeros_like
+from .shape import broadcast_to, concatenate, expand_dims, index, reshape, zeros_like
 
 __all__ = [
     "EighResult", "LstsqResult", "QRResult", "SVDResult", "cholesky", "eigh", "eigvalsh", "lstsq",
@@ -469,7 +469,10 @@ class _QrFactor(Part):
         y = index(x, right)
         if g_r is None:
             assert g_q is not None
-            return concatenate([_qr_square_vjp(q, index(r, left), g_q, None), zeros_like(y)], axis=-1)
+            left_bar = _qr_square_vjp(q, index(r, left), g_q, None)
+            # Ybar is zero, with the leading axes Qbar brings (more than x's in a batch of them)
+            zero = broadcast_to(zeros_like(y), (*left_bar.shape[:-1], y.shape[-1]))
+            return concatenate([left_bar, zero], axis=-1)
         g_v = index(g_r, right)
         g_q = y @ _mT(g_v) if g_q is None else g_q + y @ _mT(g_v)
         return concatenate([_qr_square_vjp(q, index(r, left), g_q, index(g_r, left)), q @ g_v], axis=-1)
