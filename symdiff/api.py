@@ -254,7 +254,7 @@ def _define(module: GeneratedModule) -> Callable[..., Any]:
         name, start, end = fallback
         blank = "\n" * (end - start)
         code = builtins.compile("".join([*lines[:start], blank, *lines[end:]]), filename, "exec")
-    linecache.cache[filename] = (len(module.source), None, module.source.splitlines(True), filename)
+    linecache.cache[filename] = (len(module.source), None, lines, filename)
     _registered.append((filename, len(module.source)))
     _registered_chars += len(module.source)
     while len(_registered) > 1 and (

@@ -932,8 +932,8 @@ def generate(
     ins = _normalize_inputs(order, inputs)
     folded = _fold_constants(outs, order)
     if folded:
-        new_outs = substitute(outs, folded, order)
         new_of = dict(zip(order, substitute(order, folded, order)))
+        new_outs = [new_of[o] for o in outs]
         old_of = {new: old for old, new in new_of.items()}
         if cotangent_of is not None:
             of = cotangent_of
