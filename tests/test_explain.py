@@ -488,6 +488,17 @@ def test_why_zero_of_tensors_names_where_changes_cancel():
     assert [n.op.name for n in z.nodes] == ["sub"] and "cancel there" in str(z)
 
 
+@pytest.mark.parametrize("n", [3, 4, 7])
+def test_why_zero_names_the_reduction_where_changes_cancel_but_for_rounding(n):
+    # forward mode's sum(d) - n * mean(d) leaves a few ulps at every node above v; the
+    # gradient itself is exactly 0, and the sum is where the changes meet and cancel
+    v = sd.var("v", (n,))
+    z = sd.why_zero(sd.sum(v - sd.mean(v)) * 3.0 + 1.0, v, values={"v": np.arange(float(n))})
+    assert z.reason == "flat_at_values"
+    assert [m.op.name for m in z.nodes] == ["sum"]
+    assert "combined over its input's elements" in str(z)
+
+
 def test_why_zero_names_an_underflow_not_a_cancellation():
     # one path of elementwise ops: no two changes meet to cancel; each derivative is nonzero
     # and their product rounds to 0
