@@ -736,3 +736,12 @@ def test_explain_titles_a_long_output_the_output_and_a_short_one_by_its_text():
     x = sd.var("x")
     assert "x: the output does not depend on it" in str(sd.explain(
         loss, wrt=[x, W], values={**values, "x": 1.0}))
+
+
+def test_explain_without_values_says_so_and_reads_a_dict_given_second_as_wrt():
+    x = sd.var("x")
+    with pytest.raises(ValueError, match=r"^explain needs values= for the variables, to show the numbers$"):
+        sd.explain(x * 3.0, x)
+    with pytest.raises(ValueError, match=r"the dict given second is read as wrt.*explain\(y, values=\{\.\.\.\}\)"):
+        sd.explain(x * 3.0, {"x": 2.0})
+    assert "x * 3.0" in str(sd.explain(x * 3.0, values={"x": 2.0}))

@@ -196,7 +196,9 @@ def explain(y: Node, wrt: Any = None, values: Mapping[Any, Any] | None = None) -
         raise ValueError(f"explain needs a scalar floating-point expression, got {_name(y)} of dtype "
                          f"{y.dtype} and shape {format_shape(y.shape)}: {hint}")
     if values is None:
-        raise ValueError("explain needs values= for the variables, to show the numbers")
+        given = (" (the dict given second is read as wrt, the variables to differentiate with respect "
+                 "to: explain(y, values={...}) or explain(y, wrt, {...}))") if isinstance(wrt, Mapping) else ""
+        raise ValueError(f"explain needs values= for the variables, to show the numbers{given}")
     order = toposort(y)
     if wrt is None:
         sources = [n for n in order if isinstance(n.op, Var) and n.type.is_float]
