@@ -474,7 +474,7 @@ def compile(  # noqa: A001 - the natural name; builtins.compile is used explicit
     outputs = as_outputs(outputs)
     inputs = _codegen_inputs(outputs, inputs, "compile")
     outputs, provenance = _for_codegen(outputs, bool(simplify), "compile")
-    return CompiledFunction(generate(outputs, inputs, name, names, provenance))
+    return CompiledFunction(generate(outputs, inputs, name, names, provenance, "compile"))
 
 
 __all__ = [

@@ -1469,3 +1469,15 @@ def test_constant_parts_that_warn_or_are_large_are_left_to_run_time():
         src = sd.codegen(sd.jacobian(sd.cumsum(sd.sin(v)), v), inputs=[v])
         assert ("np.cumsum" not in src) == folded and ("base64" in src) == folded
         assert "np.arange(" in src or folded  # an arange alone is not written out
+
+
+@pytest.mark.parametrize("fn", [sd.compile, sd.codegen], ids=["compile", "codegen"])
+def test_errors_of_the_generator_name_the_function_called(fn):
+    x = sd.var("x")
+    what = fn.__name__
+    with pytest.raises(ValueError, match=rf"^{what}: no outputs given$"):
+        fn([], [x])
+    with pytest.raises(ValueError, match=rf"^{what}: 2 outputs but 1 names$"):
+        fn([x * 2.0, x], [x], names=["a"])
+    with pytest.raises(sd.InputError, match=rf"^{what}: dimension 'n' is used but no input variable has it"):
+        fn(sd.dim_size("n") * x, [x])

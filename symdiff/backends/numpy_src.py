@@ -357,36 +357,37 @@ class GeneratedModule:
 
 
 def _normalize_outputs(
-    outputs: Node | Sequence[Node] | Mapping[str, Node], names: Sequence[str] | None
+    outputs: Node | Sequence[Node] | Mapping[str, Node], names: Sequence[str] | None, what: str
 ) -> tuple[list[Node], list[str], bool, Any]:
     """The outputs as a flat list, their default names, whether there is a single one, and
-    for outputs nested in lists, tuples or dicts the nest they are returned in (else None)."""
+    for outputs nested in lists, tuples or dicts the nest they are returned in (else None);
+    errors name the public function ``what``."""
     nest = None
     if isinstance(outputs, Node):
         outs, single, default = [outputs], True, ["out"]
     elif isinstance(outputs, Mapping) and all(isinstance(o, Node) for o in outputs.values()):
         outs, single, default = list(outputs.values()), False, [str(k) for k in outputs]
     else:
-        outs, spec = flatten_outputs(outputs, "codegen")
+        outs, spec = flatten_outputs(outputs, what)
         single = False
         paths: list[tuple[Any, ...]] = []
-        map_nest(outputs, lambda _, path: paths.append(path), "codegen")
+        map_nest(outputs, lambda _, path: paths.append(path), what)
         if all(len(p) == 1 for p in paths) and not isinstance(outputs, Mapping):
             default = [f"out{k}" for k in range(len(outs))]
         else:  # nested: returned in the same nest, each named after where it sits (out1_0)
             for p in paths:
                 if not all(isinstance(k, (str, int)) for k in p[1:]):
-                    raise TypeError(f"codegen: the keys of a dict inside the outputs must be "
+                    raise TypeError(f"{what}: the keys of a dict inside the outputs must be "
                                     f"strings or integers, got {p[1:]!r}")
             nest = spec
             first = (lambda k: str(k)) if isinstance(outputs, Mapping) else (lambda k: f"out{k}")
             default = ["_".join([first(p[0]), *map(str, p[1:])]) for p in paths]
     if not outs:
-        raise ValueError("codegen: no outputs given")
+        raise ValueError(f"{what}: no outputs given")
     if names is not None:
         names = [str(n) for n in names]
         if len(names) != len(outs):
-            raise ValueError(f"codegen: {len(outs)} outputs but {len(names)} names")
+            raise ValueError(f"{what}: {len(outs)} outputs but {len(names)} names")
         default = names
     return outs, default, single, nest
 
@@ -404,7 +405,7 @@ def _gradient_names(outs: Sequence[Node], defaults: Sequence[str],
     return [n if counts[n] == 1 else d for n, d in zip(named, defaults)]
 
 
-def _normalize_inputs(order: Sequence[Node], inputs: Sequence[Node | str] | None) -> list[Node]:
+def _normalize_inputs(order: Sequence[Node], inputs: Sequence[Node | str] | None, what: str) -> list[Node]:
     present = graph_variables(order)
     by_name = {v.op.var_name: v for v in present}  # type: ignore[attr-defined]
     if inputs is None:
@@ -417,23 +418,23 @@ def _normalize_inputs(order: Sequence[Node], inputs: Sequence[Node | str] | None
         if isinstance(v, str):
             if v not in by_name:
                 known = ", ".join(sorted(by_name)) or "none"
-                raise UnknownVariableError(f"codegen: no variable named {v!r} in the outputs (their variables: {known})")
+                raise UnknownVariableError(f"{what}: no variable named {v!r} in the outputs (their variables: {known})")
             v = by_name[v]
         if not isinstance(v, Node) or not isinstance(v.op, Var):
-            raise TypeError(f"codegen: inputs must be variables made with sd.var or sd.symbols, got {v!r}")
+            raise TypeError(f"{what}: inputs must be variables made with sd.var or sd.symbols, got {v!r}")
         if v in listed:
-            raise InputError(f"codegen: variable {v.op.var_name!r} is listed twice in inputs")
+            raise InputError(f"{what}: variable {v.op.var_name!r} is listed twice in inputs")
         result.append(v)
         listed.add(v)
     graph_variables(result)  # two different variables with one name
     missing = [v for v in present if v not in listed]
     if missing:
         shown = ", ".join(repr(v.op.var_name) for v in missing)  # type: ignore[attr-defined]
-        raise InputError(f"codegen: the outputs depend on {shown}, which inputs=[...] does not list")
+        raise InputError(f"{what}: the outputs depend on {shown}, which inputs=[...] does not list")
     for v in result:  # a listed variable must not shadow a different one of the same name
         other = by_name.get(v.op.var_name)  # type: ignore[attr-defined]
         if other is not None and other is not v:
-            raise InputError(f"codegen: two different variables are named {v.op.var_name!r}")  # type: ignore[attr-defined]
+            raise InputError(f"{what}: two different variables are named {v.op.var_name!r}")  # type: ignore[attr-defined]
     return result
 
 
@@ -448,7 +449,9 @@ class _Emitter:
         name: str,
         order: list[Node],
         cotangent_of: Callable[[Node], Node | None] | None = None,
+        what: str = "codegen",
     ) -> None:
+        self.what = what  # the public function whose errors these are
         self.outs = outs
         self.cotangent_of = cotangent_of
         self.inputs = inputs
@@ -488,7 +491,7 @@ class _Emitter:
         if isinstance(d, int):
             return repr(d)
         if d not in self.dims:
-            raise InputError(f"codegen: dimension {d!r} is used but no input variable has it in its shape")
+            raise InputError(f"{self.what}: dimension {d!r} is used but no input variable has it in its shape")
         return self.dims[d]
 
     def temp_name(self, node: Node, names: Mapping[Node, str], word: str = "") -> str:
@@ -915,21 +918,23 @@ def generate(
     name: str = "f",
     names: Sequence[str] | None = None,
     cotangent_of: Callable[[Node], Node | None] | None = None,
+    what: str = "codegen",
 ) -> GeneratedModule:
     """The standalone module computing ``outputs`` from ``inputs`` (variables, in order).
 
     ``outputs`` may be one node (the function returns one value), a list, or a dict whose keys
     name the outputs; ``names`` names a list's outputs. ``cotangent_of`` (reverse mode's
-    provenance, see ``autodiff.cotangent_of``) lets gradient temporaries be named ``d<name>``.
+    provenance, see ``autodiff.cotangent_of``) lets gradient temporaries be named ``d<name>``;
+    errors name the public function ``what``.
 
     >>> x, y = sd.symbols("x y"); print(generate({"f": x * y}, [x, y], name="mul").source)
     """
-    outs, out_names, single, nest = _normalize_outputs(outputs, names)
+    outs, out_names, single, nest = _normalize_outputs(outputs, names, what)
     if names is None and not single and nest is None and not isinstance(outputs, Mapping) \
             and cotangent_of is not None:
         out_names = _gradient_names(outs, out_names, cotangent_of)
     order = toposort(outs)
-    ins = _normalize_inputs(order, inputs)
+    ins = _normalize_inputs(order, inputs, what)
     folded = _fold_constants(outs, order)
     if folded:
         new_of = dict(zip(order, substitute(order, folded, order)))
@@ -943,5 +948,5 @@ def generate(
                 return None if primal is None else new_of.get(primal, primal)
 
         outs, order = new_outs, toposort(new_outs)
-    emitter = _Emitter(outs, out_names, ins, name, order, cotangent_of)
+    emitter = _Emitter(outs, out_names, ins, name, order, cotangent_of, what)
     return emitter.module(out_names, single, nest)
