@@ -1106,6 +1106,104 @@ def test_matrix_vector_products_lose_their_reshapes():
     same_values(col, s, u=np.array([1.0, -2.0]), A=np.arange(6.0).reshape(2, 3))
 
 
+@pytest.mark.parametrize("left, right, expected", [
+    ((1, 2), (2, 3), "sum(B, axis=0, keepdims=True)"),
+    ((4, 2), (2, 3), "broadcast_to(sum(B, axis=0, keepdims=True), (4, 3))"),
+    ((2,), (2, 3), "sum(B, axis=0)"),
+    ((2,), (2,), "sum(B, axis=0)"),
+    ((4, 2), (2,), "broadcast_to(sum(B, axis=0), (4,))"),
+    ((5, 4, 2), (5, 2, 3), "broadcast_to(sum(B, axis=1, keepdims=True), (5, 4, 3))"),
+    ((1, 4, 2), (5, 2, 3), "broadcast_to(sum(B, axis=1, keepdims=True), (5, 4, 3))"),
+])
+def test_a_product_with_a_matrix_of_one_value_is_a_sum(left, right, expected):
+    B = sd.var("B", shape=right)
+    Bv = np.arange(float(np.prod(right))).reshape(right) / 7 - 1
+    ones = sd.broadcast_to(1.0, left)
+    e = ones @ B
+    s = sd.simplify(e)
+    assert str(s) == expected
+    same_values(e, s, B=Bv)
+    # scaled: a known finite scale leaves the sum, another stays in it
+    t = sd.var("t")
+    for scale, text in ((2.5, "2.5 * "), (t, "sum(t * B")):
+        f = sd.broadcast_to(scale, left) @ B
+        g = sd.simplify(f)
+        assert "matmul" not in {n.op.name for n in sd.toposort(g)} and text in str(g), str(g)
+        same_values(f, g, B=Bv, t=-1.5)
+
+
+@pytest.mark.parametrize("left, right, expected", [
+    ((2, 3), (3, 4), "broadcast_to(sum(A, axis=1, keepdims=True), (2, 4))"),
+    ((2, 3), (3,), "sum(A, axis=1)"),
+    ((3,), (3, 4), "broadcast_to(sum(A, axis=0), (4,))"),
+    ((5, 2, 3), (3, 1), "sum(A, axis=2, keepdims=True)"),
+])
+def test_a_product_by_a_matrix_of_one_value_on_the_right_is_a_sum(left, right, expected):
+    A = sd.var("A", shape=left)
+    e = A @ sd.broadcast_to(1.0, right)
+    assert str(sd.simplify(e)) == expected
+    same_values(e, sd.simplify(e), A=np.arange(float(np.prod(left))).reshape(left) / 3 - 2)
+
+
+def test_a_scale_not_known_finite_stays_in_the_sum_of_the_product():
+    # an infinite scale times a zero is nan in the product and in the sum, not inf
+    t = sd.var("t")
+    e = sd.broadcast_to(t, (2,)) @ sd.var("c", shape=(2,))
+    assert str(sd.simplify(e)) == "sum(t * c, axis=0)"
+    same_values(e, sd.simplify(e), t=np.inf, c=np.array([0.0, 1.0]))
+    assert np.isnan(sd.evaluate(sd.simplify(e), {"t": np.inf, "c": [0.0, 1.0]}, simplify=False))
+
+
+def test_a_product_with_ones_keeps_integer_products_as_written():
+    # an integer sum widens int8 to int64, where the int8 product wraps around
+    B = sd.var("B", shape=(2, 3), dtype="int8")
+    e = sd.broadcast_to(sd.const(np.int8(1)), (1, 2)) @ B
+    assert sd.simplify(e).op.name == "matmul"
+
+
+def test_gradients_of_sums_of_matrix_products_are_sums():
+    W, X = sd.var("W", shape=(2, 3)), sd.var("X", shape=(5, 3))
+    u = sd.var("u", shape=(3,))
+    A = sd.var("A", shape=(4, 2, 3))
+    assert str(sd.simplify(sd.grad(sd.sum(W @ u), u))) == "sum(W, axis=0)"
+    assert str(sd.simplify(sd.grad(sd.sum(u @ W.T), u))) == "sum(W, axis=0)"
+    assert str(sd.simplify(sd.grad(sd.sum(A @ u), u))) == "sum(A, axis=(0, 1))"
+    g = sd.grad(sd.sum(X @ W.T), X)
+    assert str(sd.simplify(g)) == "broadcast_to(sum(W, axis=0, keepdims=True), (5, 3))"
+    Wv = np.arange(6.0).reshape(2, 3) - 2
+    np.testing.assert_allclose(sd.simplify(g).eval(W=Wv, X=np.ones((5, 3))), np.tile(Wv.sum(0), (5, 1)))
+
+
+@pytest.mark.parametrize("inner, keep_inner, outer, keep_outer, expected", [
+    ((1,), True, (0, 1), False, "sum(T, axis=(0, 1))"),
+    ((1,), True, (2,), True, "sum(T, axis=(1, 2), keepdims=True)"),
+    ((1,), False, (1,), False, "sum(T, axis=(1, 2))"),
+    ((0, 2), False, (0,), False, "sum(T, axis=(0, 1, 2))"),
+    ((1,), True, (2,), False, None),  # the kept axis stays: not one sum
+    ((1,), False, (0,), True, None),  # the dropped axis cannot be kept again
+])
+def test_a_sum_of_a_sum_is_one_sum(inner, keep_inner, outer, keep_outer, expected):
+    T = sd.var("T", shape=(2, 3, 4))
+    e = sd.sum(sd.sum(T, axis=inner, keepdims=keep_inner), axis=outer, keepdims=keep_outer)
+    s = sd.simplify(e)
+    assert str(s) == expected if expected else s.inputs[0].op.name == "sum"
+    same_values(e, s, T=np.arange(24.0).reshape(2, 3, 4) ** 1.5)
+    # an inner sum used elsewhere too is read once, not summed again from T
+    shared = sd.sum(T, axis=1)
+    both = sd.simplify([sd.sum(shared, axis=0), shared])
+    assert both[0].inputs[0] is both[1]
+
+
+def test_a_sum_of_a_transpose_sums_the_operand():
+    T = sd.var("T", shape=(2, 3, 4))
+    e = sd.sum(sd.transpose(T, (2, 0, 1)), axis=0)  # leaves axes 0, 1 of T in order
+    assert str(sd.simplify(e)) == "sum(T, axis=2)"
+    same_values(e, sd.simplify(e), T=np.arange(24.0).reshape(2, 3, 4) ** 1.5)
+    swapped = sd.sum(sd.transpose(T, (1, 0, 2)), axis=2)  # leaves them swapped: stays
+    assert sd.simplify(swapped).inputs[0].op.name == "transpose"
+    assert str(sd.simplify(sd.sum(M.T, axis=1))) == "sum(M, axis=0)"
+
+
 def test_scalar_factor_leaves_a_sum_only_when_that_keeps_values():
     # sum(s * y) -> s * sum(y) would make inf * [0, -0.5] (nan) into inf * -0.5 (-inf)
     w = sd.var("w", shape=(3,))

@@ -565,6 +565,42 @@ def _sum_scaled(node: Node, x: Node, y: Node) -> Node | None:
     return x * Node(Sum(op.axes, op.keepdims), (y,))
 
 
+def _sum_of_sum(node: Node, x: Node, ctx: Context) -> Node | None:
+    """sum(sum(x, a1), a2) -> sum(x, a1 and a2 as axes of x), where nothing else uses the
+    inner sum (else x would be read twice): when the inner sum keeps its axes, for an outer
+    one that keeps its axes too or sums those; when it drops them, for an outer one that
+    drops its own."""
+    inner, outer = node.inputs[0], node.op
+    old = ctx.old
+    if old is None or ctx.uses.get(old.inputs[0], 2) != 1 or node.dtype != inner.dtype:
+        return None
+    first: Sum = inner.op  # type: ignore[assignment]
+    a1, a2 = set(first.axes), set(outer.axes)  # type: ignore[attr-defined]
+    if first.keepdims:
+        if not (outer.keepdims or a1 <= a2):  # type: ignore[attr-defined]
+            return None
+        axes = a1 | a2
+    else:
+        if outer.keepdims:  # type: ignore[attr-defined]
+            return None
+        rest = [d for d in range(x.ndim) if d not in a1]  # x's axes the inner sum leaves
+        axes = a1 | {rest[a] for a in a2}
+    return Node(Sum(tuple(sorted(axes)), outer.keepdims), (x,))  # type: ignore[attr-defined]
+
+
+def _sum_of_transpose(node: Node, x: Node) -> Node | None:
+    """sum(transpose(x, perm), axes) -> sum(x, perm[axes]) where the axes left keep their
+    order (``sum(X.T, axis=1)`` is ``sum(X, axis=0)``), without keepdims."""
+    op: Sum = node.op  # type: ignore[assignment]
+    perm: tuple[int, ...] = node.inputs[0].op.axes  # type: ignore[attr-defined]
+    if op.keepdims:
+        return None
+    left = [perm[d] for d in range(len(perm)) if d not in op.axes]
+    if left != sorted(left):
+        return None
+    return Node(Sum(tuple(sorted(perm[a] for a in op.axes)), False), (x,))
+
+
 def _reduce_ones(node: Node, x: Node) -> Node | None:
     """A sum, product, max or min over axes that each hold one element is that element."""
     axes: tuple[int, ...] = node.op.axes  # type: ignore[attr-defined]
@@ -630,6 +666,35 @@ def _row_matmul(node: Node, a: Node, b: Node) -> Node | None:
     if isinstance(b.op, Reshape) and b.ndim == 2 and b.shape[1:] == (1,) and a.ndim == 2 \
             and b.inputs[0].ndim == 1 and _one_hot_vector(b) is None:
         return reshape(a @ b.inputs[0], node.shape)
+    return None
+
+
+def _matmul_of_one_value(node: Node, a: Node, b: Node) -> Node | None:
+    """bcast(s, S) @ Y -> s * sum(Y, axis=-2) and Y @ bcast(s, S) -> s * sum(Y, axis=-1), kept
+    axes and a broadcast making the product's shape: a product with a matrix (or vector) of
+    one value sums the other operand (reverse mode writes the gradient of ``sum(A @ x)`` with
+    respect to ``x`` as ``ones((1, m)) @ A``; it is ``sum(A, axis=0)``). Floating-point only
+    (an integer sum widens its dtype), and for ``s`` known finite (``inf * 0`` is nan in every
+    term of the product, not only where the sum is 0: a value not known finite scales each
+    term, ``sum(s * Y, axis=-2)``, as the product does)."""
+    if node.dtype.kind not in "fc":
+        return None
+    for u, y, left in ((a, b, True), (b, a, False)):
+        if not isinstance(u.op, BroadcastTo) or any(d != 1 for d in u.inputs[0].shape) \
+                or y.dtype != node.dtype:
+            continue
+        s = reshape(u.inputs[0], ())
+        axis = -2 if left and y.ndim >= 2 else -1  # the axis the product contracts
+        op = Sum((axis % y.ndim,), u.ndim >= 2 and y.ndim >= 2)
+        if scalar_constant(s) == 1:
+            out = Node(op, (y,))
+        elif known_finite(s):
+            out = s * Node(op, (y,))
+        else:
+            out = Node(op, (s * y,))
+        if out.dtype != node.dtype:
+            return None
+        return out if out.shape == node.shape else broadcast_to(out, node.shape)
     return None
 
 
@@ -702,10 +767,13 @@ SHAPES = RuleSet([
     Rule(Pat(Sum, Pat(BroadcastTo, x) * y), _sum_scaled),  # sum(bcast(s) * y) -> s * sum(y)
     Rule(Pat(Sum, x * y), _sum_scaled),  # sum(s * y) -> s * sum(y)
     Rule(Pat((Sum, Prod, Max, Min), x), _reduce_ones),  # sum(x, axes of extent 1) -> x
+    Rule(Pat(Sum, Pat(Sum, x)), _sum_of_sum),  # sum(sum(x, a1), a2) -> sum(x, a1 + a2)
+    Rule(Pat(Sum, Pat(Transpose, x)), _sum_of_transpose),  # sum(X.T, axis=1) -> sum(X, axis=0)
     Rule(Pat(Reshape, Pat((Sum, Prod, Max, Min), x)), _drop_kept_axes),  # reshape(sum(x, keepdims)) -> sum(x)
     # bcast(s, S) * t -> s * t (t of shape S), [3.0] * t -> 3.0 * t
     Rule(Pat(_MULTI_ELEMENTWISE), _unbroadcast, any_input=(BroadcastTo, Const)),
     Rule(Pat(MatMul, x, y), lambda node, x, y: _row_matmul(node, x, y)),  # reshape(v, (1, n)) @ X -> reshape(v @ X, (1, m))
+    Rule(Pat(MatMul, x, y), lambda node, x, y: _matmul_of_one_value(node, x, y), any_input=(BroadcastTo,)),  # bcast(s) @ Y -> s * sum(Y, axis=-2)
 ])
 
 
