@@ -98,13 +98,19 @@ def _label(x: Node) -> str:
     return x.op.var_name if isinstance(x.op, Var) else repr(x.op)  # type: ignore[attr-defined]
 
 
-def _along(x: Node, v: Node, what: str, noun: str) -> Node:
-    """Direction ``v`` of variable ``x`` in ``x``'s dtype. A complex direction of a real
-    variable is refused: the line x + t*v would leave the reals, and a cast would keep only
-    its real part (JAX refuses a tangent whose dtype is not the variable's too)."""
+def _along(x: Node, v: Node, what: str, noun: str, name: str | None = None) -> Node:
+    """Direction ``v`` of variable ``x`` (a tangent; or a cotangent of output ``x``, named
+    ``name`` in errors) in ``x``'s dtype, after checking its shape. A complex direction of a
+    real variable is refused: the line x + t*v would leave the reals, and a cast would keep
+    only its real part (JAX refuses a tangent whose dtype is not the variable's too)."""
+    name = name or repr(_label(x))
+    if v.shape != x.shape:
+        raise ShapeError(
+            f"{what}: the {noun} of {name} has shape {format_shape(v.shape)}, but {name} has "
+            f"shape {format_shape(x.shape)}{_named_hint(v.shape, x.shape)}")
     if v.dtype.kind == "c" and x.dtype.kind != "c":
         raise DTypeError(
-            f"{what}: the {noun} of {_label(x)!r} is {v.dtype}, but {_label(x)!r} is real "
+            f"{what}: the {noun} of {name} is {v.dtype}, but {name} is real "
             f"({x.dtype}); give a real {noun} (for a complex one, take its real and imaginary "
             "parts in two calls)"
         )
@@ -718,7 +724,9 @@ def vjp(y: Node | Sequence[Node], wrt: Wrt, cotangent: Any) -> Node | list[Node]
                 f"vjp: cotangent {k} has shape {format_shape(c.shape)}, but the output has shape "
                 f"{format_shape(yk.shape)}{_named_hint(c.shape, yk.shape)}"
             )
-        cots.append(c)
+        # in the output's dtype, as a tangent is in its variable's: a float64 cotangent of a
+        # float32 output would make the whole pullback float64; an integer output's is any
+        cots.append(_along(yk, c, "vjp", "cotangent", f"output {k}") if yk.type.is_float else c)
     ws, many = _listify(wrt)
     order: list[Node] = []
     result = _vjp(ys, _resolve(ys, ws, "vjp"), cots, forward=order)
@@ -1054,11 +1062,7 @@ def hvp(y: Node, wrt: Wrt, v: Any) -> Node | list[Node]:
         return []  # no variables: no products, as grad gives no gradients
     vecs: list[Node] = []
     for x, vi in zip(xs, vs):
-        vi = as_node(vi, x)
-        if vi.shape != x.shape:
-            raise ShapeError(f"hvp: vector shape {format_shape(vi.shape)} != variable shape "
-                             f"{format_shape(x.shape)}{_named_hint(vi.shape, x.shape)}")
-        vecs.append(_along(x, vi, "hvp", "vector"))
+        vecs.append(_along(x, as_node(vi, x), "hvp", "vector"))
     g = grad(y, xs)
     assert isinstance(g, list)
     # the vectors pulled back through the gradient as cotangents (H is symmetric), so they are
@@ -1434,12 +1438,7 @@ def _line(ys: Sequence[Node], wrt: Wrt, direction: Any, what: str) -> dict[Node,
     kind = "tangent" if what == "jvp" else "direction"
     out: dict[Node, Node] = {}
     for x, v in zip(xs, vs):
-        v = as_node(v, x)
-        if v.shape != x.shape:
-            raise ShapeError(
-                f"{what}: {kind} shape {format_shape(v.shape)} != variable shape "
-                f"{format_shape(x.shape)}{_named_hint(v.shape, x.shape)}")
-        v = _along(x, v, what, kind)
+        v = _along(x, as_node(v, x), what, kind)
         out[x] = out[x] + v if x in out else v  # a variable named twice moves by both
     return out
 

@@ -544,6 +544,46 @@ def test_a_real_variable_refuses_a_complex_tangent_direction_or_vector():
                                2 * zv * np.array([1.0, 1j]), rtol=1e-15)
 
 
+def test_a_cotangent_takes_its_outputs_dtype_as_a_tangent_takes_its_variables():
+    # a float64 cotangent of a float32 output made the whole pullback float64 (a float64
+    # array in generated code) and a complex one was cut to its real part without a word
+    v = sd.var("v", (3,), dtype="float32")
+    y = sd.softmax(v)
+    back = sd.vjp(y, v, np.array([1.0, -2.0, 0.5]))
+    simplified = sd.simplify(back)
+    floats = {n.dtype for n in sd.ir.toposort([simplified]) if n.dtype.kind == "f"}
+    assert floats == {np.dtype("float32")}
+    x = np.array([0.1, 0.7, -0.3], dtype=np.float32)
+    s = np.exp(x) / np.exp(x).sum()
+    c = np.array([1.0, -2.0, 0.5], dtype=np.float32)
+    got = sd.compile(back, inputs=[v])(x)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, s * (c - s @ c), rtol=1e-6)
+    with pytest.raises(sd.DTypeError, match=r"^vjp: the cotangent of output 0 is complex128, but "
+                                            r"output 0 is real \(float32\); give a real"):
+        sd.vjp(y, v, np.array([1j, 1.0, 1.0]))
+    # a complex output takes a real cotangent, an integer output any (its pullback is zero)
+    z = sd.var("z", (2,), dtype="complex128")
+    zv = np.array([1 + 1j, 2 - 1j])
+    np.testing.assert_allclose(sd.evaluate(sd.vjp(z * z, z, np.ones(2)), {"z": zv}), 2 * zv,
+                               rtol=1e-15)
+    assert sd.vjp(sd.astype(v, "int64"), v, np.ones(3, dtype=np.int64)).dtype == np.float32
+
+
+def test_a_vector_of_the_wrong_shape_names_its_variable():
+    a, b = sd.var("a", (2,)), sd.var("b", (3,))
+    f = sd.sum(sd.outer(a, b) ** 2)
+    with pytest.raises(sd.ShapeError, match=r"^hvp: the vector of 'b' has shape \(2,\), but 'b' "
+                                            r"has shape \(3,\)$"):
+        sd.hvp(f, [a, b], [np.ones(2), np.ones(2)])
+    with pytest.raises(sd.ShapeError, match=r"^jvp: the tangent of 'a' has shape \(3,\), but 'a' "
+                                            r"has shape \(2,\)$"):
+        sd.jvp(f, [a, b], [np.ones(3), np.ones(3)])
+    with pytest.raises(sd.ShapeError, match=r"^taylor: the direction of 'b' has shape \(\), but "
+                                            r"'b' has shape \(3,\)$"):
+        sd.taylor(f, [a, b], 2, direction=[np.ones(2), sd.var("t")])
+
+
 def test_no_variables_give_no_results():
     v = sd.var("v", (3,))
     assert sd.grad(sd.sum(v), []) == [] and sd.hessian(sd.sum(v), []) == []
