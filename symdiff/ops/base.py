@@ -539,6 +539,12 @@ def const(value: Any, dtype: Any = None) -> Node:
             "a list holding symdiff expressions is not one value; make one array of them with "
             "sd.stack([...]) (or sd.concatenate), or pass them one by one"
         )
+    if isinstance(value, np.ma.MaskedArray) and np.ma.is_masked(value):  # asarray drops the mask
+        raise TypeError(
+            "a masked array with masked entries cannot be a constant: its mask would be lost; "
+            "give masked.filled(value) with the value the masked entries stand for, or choose "
+            "with sd.where(mask, value, expr)"
+        )
     try:
         arr = np.asarray(value, dtype=dtype)
     except OverflowError:  # a Python integer past the dtype asked for
