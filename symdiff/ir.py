@@ -449,14 +449,30 @@ class Node:
             f"use sd.where(cond, a, b) for a choice made on values{same}"
         )
 
-    def _no_number(self, use: str) -> Any:
+    def _no_number(self, use: str, in_graph: str = "expr.astype(...) for a conversion") -> Any:
         raise TypeError(
             f"{use}: it has no value until it is evaluated; use sd.evaluate(expr, values) or "
-            "expr.eval(x=...) for a number, or expr.astype(...) for a conversion in the graph"
+            f"expr.eval(x=...) for a number, or {in_graph} in the graph"
         )
 
     def __float__(self) -> float:
-        return self._no_number("float() of a symbolic expression")  # type: ignore[no-any-return]
+        # also what math.sin(expr) and math's other functions of floats meet
+        return self._no_number(  # type: ignore[no-any-return]
+            "float() of a symbolic expression (which math.sin and math's other functions call)",
+            "expr.astype(...) for a conversion and symdiff's functions for math's (sd.sin(expr) "
+            "or np.sin(expr) for math.sin(expr))")
+
+    def __trunc__(self) -> int:
+        return self._no_number("math.trunc() of a symbolic expression",  # type: ignore[no-any-return]
+                               "sd.trunc(expr)")
+
+    def __floor__(self) -> int:
+        return self._no_number("math.floor() of a symbolic expression",  # type: ignore[no-any-return]
+                               "sd.floor(expr)")
+
+    def __ceil__(self) -> int:
+        return self._no_number("math.ceil() of a symbolic expression",  # type: ignore[no-any-return]
+                               "sd.ceil(expr)")
 
     def __int__(self) -> int:
         return self._no_number("int() of a symbolic expression")  # type: ignore[no-any-return]

@@ -4,6 +4,7 @@ typing, and named dimensions."""
 from __future__ import annotations
 
 import gc
+import math
 import re
 from concurrent.futures import ThreadPoolExecutor
 
@@ -80,6 +81,15 @@ def test_a_node_is_not_a_number_and_says_how_to_get_one():
                          (range, "used as a Python int")):
         with pytest.raises(TypeError, match=rf"{re.escape(use)}.* no value until it is evaluated; use sd\.evaluate"):
             convert(x)
+    # math's functions: math.sin calls float(), math.trunc, floor and ceil their own methods
+    # (math.trunc said only "type Node doesn't define __trunc__ method")
+    for fn, use, instead in ((math.sin, "float()", r"sd\.sin\(expr\) or np\.sin\(expr\) for "
+                              r"math\.sin\(expr\)"), (math.trunc, "math.trunc()", r"sd\.trunc\(expr\)"),
+                             (math.floor, "math.floor()", r"sd\.floor\(expr\)"),
+                             (math.ceil, "math.ceil()", r"sd\.ceil\(expr\)")):
+        with pytest.raises(TypeError, match=rf"^{re.escape(use)} of a symbolic expression.* no value "
+                           rf"until it is evaluated; .*{instead}.* in the graph$"):
+            fn(x)
 
 
 def test_a_copy_is_the_node_itself_and_a_pickle_loads_the_same_graph():
