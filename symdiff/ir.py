@@ -504,8 +504,17 @@ class Node:
             raise TypeError(f"len() of an expression whose first dimension is symbolic ({d!r})")
         return d
 
-    def __iter__(self) -> Any:
-        raise TypeError("symbolic expressions are not iterable; index them instead")
+    def __iter__(self) -> Iterator[Node]:
+        # as a NumPy array's: the subarrays along the first axis, so `a, b = v` unpacks a vector
+        # of 2 and `for row in W` walks the rows, each an expression self[k]
+        if not self.type.shape:
+            raise TypeError("iteration over a 0-d expression: it is one value, not a sequence")
+        d = self.type.shape[0]
+        if isinstance(d, str):
+            raise TypeError(f"iteration over an expression whose first dimension is symbolic "
+                            f"({d!r}): its length is known only when it is evaluated; index it, or "
+                            f"use a reduction or sd.scan over that axis")
+        return (self[k] for k in range(d))
 
     def __contains__(self, item: Any) -> bool:
         raise TypeError(

@@ -92,6 +92,31 @@ def test_a_node_is_not_a_number_and_says_how_to_get_one():
             fn(x)
 
 
+def test_a_node_iterates_over_its_first_axis_as_a_numpy_array_does():
+    # iter() was refused for every node, so NumPy code unpacking a vector (x, y = p) or walking
+    # the rows of a matrix did not trace, although len() gave the length
+    p, W = sd.var("p", (2,)), sd.var("W", (2, 3))
+
+    def rosenbrock(p):  # as written for a NumPy array
+        x, y = p
+        return (1 - x) ** 2 + 100 * (y - x**2) ** 2
+
+    at = np.array([-1.2, 1.0])
+    f, g = rosenbrock(p), sd.grad(rosenbrock(p), p)
+    assert sd.evaluate(f, {"p": at}) == rosenbrock(at)
+    np.testing.assert_allclose(sd.evaluate(g, {"p": at}), [-215.6, -88.0], rtol=1e-12)
+    rows = list(W)
+    assert len(rows) == len(W) == 2 and rows[1] is W[1] and rows[0].shape == (3,)
+    assert list(sd.var("e", (0, 2))) == []
+    with pytest.raises(TypeError, match=r"^iteration over a 0-d expression"):
+        iter(sd.var("x"))
+    with pytest.raises(TypeError, match=r"^iteration over an expression whose first dimension is "
+                       r"symbolic \('n'\): its length is known only when it is evaluated"):
+        list(sd.var("X", ("n", 3)))
+    with pytest.raises(TypeError, match=r"^`in` of a symbolic expression"):  # as before
+        0.0 in p
+
+
 def test_a_copy_is_the_node_itself_and_a_pickle_loads_the_same_graph():
     import copy
     import pickle
