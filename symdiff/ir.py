@@ -462,6 +462,13 @@ class Node:
             "expr.astype(...) for a conversion and symdiff's functions for math's (sd.sin(expr) "
             "or np.sin(expr) for math.sin(expr))")
 
+    # an array's (and a torch tensor's) ways to its numbers, which an expression does not have yet
+    def item(self, *args: Any) -> Any:
+        return self._no_number("item() of a symbolic expression")
+
+    def tolist(self) -> Any:
+        return self._no_number("tolist() of a symbolic expression")
+
     def __trunc__(self) -> int:
         return self._no_number("math.trunc() of a symbolic expression",  # type: ignore[no-any-return]
                                "sd.trunc(expr)")

@@ -77,8 +77,10 @@ def test_nodes_are_immutable():
 
 def test_a_node_is_not_a_number_and_says_how_to_get_one():
     x = sd.var("x")
+    # (expr.item() and expr.tolist() said only that a Node has no such attribute)
     for convert, use in ((float, "float()"), (int, "int()"), (complex, "complex()"),
-                         (range, "used as a Python int")):
+                         (range, "used as a Python int"), (lambda e: e.item(), "item()"),
+                         (lambda e: e.tolist(), "tolist()")):
         with pytest.raises(TypeError, match=rf"{re.escape(use)}.* no value until it is evaluated; use sd\.evaluate"):
             convert(x)
     # math's functions: math.sin calls float(), math.trunc, floor and ceil their own methods
