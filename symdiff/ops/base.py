@@ -500,6 +500,9 @@ def symbols(names: str | Sequence[str], dtype: Any = "float64") -> Node | tuple[
     A list or tuple of names gives a tuple."""
     if isinstance(names, str):
         items = names.replace(",", " ").split()
+        if not items:
+            raise ValueError(f"symbols: no names given in {names!r}; write them apart with spaces "
+                             f"or commas, as in 'x y'")
         parts = [n for part in items for n in _name_range(part)]
         if len(items) == 1 and "," not in names and ":" not in names:
             return var(parts[0], (), dtype)
