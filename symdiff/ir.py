@@ -449,14 +449,37 @@ class Node:
             f"use sd.where(cond, a, b) for a choice made on values{same}"
         )
 
-    def _no_number(self, use: str) -> Any:
+    def _no_number(self, use: str, in_graph: str = "expr.astype(...) for a conversion") -> Any:
         raise TypeError(
             f"{use}: it has no value until it is evaluated; use sd.evaluate(expr, values) or "
-            "expr.eval(x=...) for a number, or expr.astype(...) for a conversion in the graph"
+            f"expr.eval(x=...) for a number, or {in_graph} in the graph"
         )
 
     def __float__(self) -> float:
-        return self._no_number("float() of a symbolic expression")  # type: ignore[no-any-return]
+        # also what math.sin(expr) and math's other functions of floats meet
+        return self._no_number(  # type: ignore[no-any-return]
+            "float() of a symbolic expression (which math.sin and math's other functions call)",
+            "expr.astype(...) for a conversion and symdiff's functions for math's (sd.sin(expr) "
+            "or np.sin(expr) for math.sin(expr))")
+
+    # an array's (and a torch tensor's) ways to its numbers, which an expression does not have yet
+    def item(self, *args: Any) -> Any:
+        return self._no_number("item() of a symbolic expression")
+
+    def tolist(self) -> Any:
+        return self._no_number("tolist() of a symbolic expression")
+
+    def __trunc__(self) -> int:
+        return self._no_number("math.trunc() of a symbolic expression",  # type: ignore[no-any-return]
+                               "sd.trunc(expr)")
+
+    def __floor__(self) -> int:
+        return self._no_number("math.floor() of a symbolic expression",  # type: ignore[no-any-return]
+                               "sd.floor(expr)")
+
+    def __ceil__(self) -> int:
+        return self._no_number("math.ceil() of a symbolic expression",  # type: ignore[no-any-return]
+                               "sd.ceil(expr)")
 
     def __int__(self) -> int:
         return self._no_number("int() of a symbolic expression")  # type: ignore[no-any-return]
@@ -488,8 +511,17 @@ class Node:
             raise TypeError(f"len() of an expression whose first dimension is symbolic ({d!r})")
         return d
 
-    def __iter__(self) -> Any:
-        raise TypeError("symbolic expressions are not iterable; index them instead")
+    def __iter__(self) -> Iterator[Node]:
+        # as a NumPy array's: the subarrays along the first axis, so `a, b = v` unpacks a vector
+        # of 2 and `for row in W` walks the rows, each an expression self[k]
+        if not self.type.shape:
+            raise TypeError("iteration over a 0-d expression: it is one value, not a sequence")
+        d = self.type.shape[0]
+        if isinstance(d, str):
+            raise TypeError(f"iteration over an expression whose first dimension is symbolic "
+                            f"({d!r}): its length is known only when it is evaluated; index it, or "
+                            f"use a reduction or sd.scan over that axis")
+        return (self[k] for k in range(d))
 
     def __contains__(self, item: Any) -> bool:
         raise TypeError(

@@ -1196,8 +1196,9 @@ class _Parser:
         if found is not None:
             self.unused.discard(name)
             return found
-        if name.startswith("__"):
-            raise src.at(node, f"names beginning with '__' are reserved: {name!r}")
+        if name.startswith("__") and not quoted:  # var('__x') is only a variable's name
+            raise src.at(node, f"names beginning with '__' are reserved: {name!r}; write "
+                               f"var({name!r}) for a variable of that name")
         if name in self.pending and not quoted:
             raise src.at(node, f"{name!r} is used before its definition below 'where'")
         if name == self.defining and not quoted:

@@ -95,8 +95,10 @@ a variable so named prints as ``var('pi')``, which reads back as that variable."
 def _reads_as_itself(name: str) -> bool:
     """Whether the bare name reads back as the variable of that name: a Python name as Python
     reads it (not a keyword, not changed by NFKC, as ``ﬁ`` reads as ``fi``), neither a constant's
-    nor a function's. Other variables print as ``var('x y')``."""
+    nor a function's, nor reserved by the text (``__x``). Other variables print as
+    ``var('x y')``."""
     return (name.isidentifier() and not keyword.iskeyword(name) and name not in CONSTANT_NAMES
+            and not name.startswith("__")
             and name not in FUNCTIONS and (name.isascii() or unicodedata.normalize("NFKC", name) == name))
 
 

@@ -133,6 +133,11 @@ def test_symbols_gives_one_variable_for_one_name_as_sympy_does():
                         (["x"], ["x"]), (("x", "y"), ["x", "y"])):
         got = sd.symbols(many)
         assert isinstance(got, tuple) and [v.op.var_name for v in got] == names, many
+    # text naming nothing is refused, as SymPy refuses it (it gave an empty tuple, and
+    # `x, y = sd.symbols("")` failed only in the unpacking)
+    for empty in ("", " ", ",", " , "):
+        with pytest.raises(ValueError, match=rf"^symbols: no names given in {re.escape(repr(empty))}"):
+            sd.symbols(empty)
 
 
 def test_symbols_reads_ranges_as_sympy_does():

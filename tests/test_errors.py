@@ -593,3 +593,18 @@ def test_code_generation_arguments_of_the_wrong_kind_are_named_not_read_otherwis
     # what is right is taken: tuples and generators of inputs, NumPy's booleans, names as tuples
     fn = sd.compile([x * y, x + y], inputs=(v for v in (y, x)), simplify=np.True_, names=("p", "s"))
     assert fn(2.0, 3.0) == (6.0, 5.0) and fn.__doc__.startswith("f(y, x) -> p, s")
+
+
+def test_a_masked_array_with_masked_entries_is_refused_not_taken_without_its_mask():
+    # np.asarray drops the mask: x * masked gave x * [1.0, 2.0], the masked entry computed
+    x = sd.var("x")
+    masked = np.ma.array([1.0, 2.0], mask=[True, False])
+    for build in (lambda: x * masked, lambda: sd.const(masked), lambda: np.add(masked, x),
+                  lambda: sd.exp(masked), lambda: sd.where(x > 0, masked, 0.0),
+                  lambda: x + np.ma.masked):
+        with pytest.raises(TypeError, match=r"a masked array with masked entries cannot be a "
+                           r"constant: its mask would be lost; give masked\.filled\(value\)"):
+            build()
+    # nothing masked: the values are all there, and it is the plain array's constant
+    assert x * np.ma.array([1.0, 2.0]) is x * np.array([1.0, 2.0])
+    assert sd.const(masked.filled(0.0)) is sd.const(np.array([0.0, 2.0]))

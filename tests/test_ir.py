@@ -4,6 +4,7 @@ typing, and named dimensions."""
 from __future__ import annotations
 
 import gc
+import math
 import re
 from concurrent.futures import ThreadPoolExecutor
 
@@ -76,10 +77,46 @@ def test_nodes_are_immutable():
 
 def test_a_node_is_not_a_number_and_says_how_to_get_one():
     x = sd.var("x")
+    # (expr.item() and expr.tolist() said only that a Node has no such attribute)
     for convert, use in ((float, "float()"), (int, "int()"), (complex, "complex()"),
-                         (range, "used as a Python int")):
+                         (range, "used as a Python int"), (lambda e: e.item(), "item()"),
+                         (lambda e: e.tolist(), "tolist()")):
         with pytest.raises(TypeError, match=rf"{re.escape(use)}.* no value until it is evaluated; use sd\.evaluate"):
             convert(x)
+    # math's functions: math.sin calls float(), math.trunc, floor and ceil their own methods
+    # (math.trunc said only "type Node doesn't define __trunc__ method")
+    for fn, use, instead in ((math.sin, "float()", r"sd\.sin\(expr\) or np\.sin\(expr\) for "
+                              r"math\.sin\(expr\)"), (math.trunc, "math.trunc()", r"sd\.trunc\(expr\)"),
+                             (math.floor, "math.floor()", r"sd\.floor\(expr\)"),
+                             (math.ceil, "math.ceil()", r"sd\.ceil\(expr\)")):
+        with pytest.raises(TypeError, match=rf"^{re.escape(use)} of a symbolic expression.* no value "
+                           rf"until it is evaluated; .*{instead}.* in the graph$"):
+            fn(x)
+
+
+def test_a_node_iterates_over_its_first_axis_as_a_numpy_array_does():
+    # iter() was refused for every node, so NumPy code unpacking a vector (x, y = p) or walking
+    # the rows of a matrix did not trace, although len() gave the length
+    p, W = sd.var("p", (2,)), sd.var("W", (2, 3))
+
+    def rosenbrock(p):  # as written for a NumPy array
+        x, y = p
+        return (1 - x) ** 2 + 100 * (y - x**2) ** 2
+
+    at = np.array([-1.2, 1.0])
+    f, g = rosenbrock(p), sd.grad(rosenbrock(p), p)
+    assert sd.evaluate(f, {"p": at}) == rosenbrock(at)
+    np.testing.assert_allclose(sd.evaluate(g, {"p": at}), [-215.6, -88.0], rtol=1e-12)
+    rows = list(W)
+    assert len(rows) == len(W) == 2 and rows[1] is W[1] and rows[0].shape == (3,)
+    assert list(sd.var("e", (0, 2))) == []
+    with pytest.raises(TypeError, match=r"^iteration over a 0-d expression"):
+        iter(sd.var("x"))
+    with pytest.raises(TypeError, match=r"^iteration over an expression whose first dimension is "
+                       r"symbolic \('n'\): its length is known only when it is evaluated"):
+        list(sd.var("X", ("n", 3)))
+    with pytest.raises(TypeError, match=r"^`in` of a symbolic expression"):  # as before
+        0.0 in p
 
 
 def test_a_copy_is_the_node_itself_and_a_pickle_loads_the_same_graph():

@@ -1186,11 +1186,12 @@ def test_a_variable_named_like_a_constant_reads_back_as_the_variable(name):
 
 
 @pytest.mark.parametrize("name", ["sum", "where", "exp", "lambda", "if", "x y", "x-y", "1j", "x\t",
-                                  "\ufb01", "\u00b5", "\u210c", "a'b"])
+                                  "\ufb01", "\u00b5", "\u210c", "a'b", "__x", "__init__"])
 def test_a_variable_whose_bare_name_reads_otherwise_prints_as_var(name):
     # a function's name, a keyword or text that is not a Python name printed bare: sum * 2.0
     # was refused, x-y read as a difference, 1j as a complex constant, and the ligature fi
-    # (which Python reads as fi) as another variable. Each prints as var('...') and reads back
+    # (which Python reads as fi) as another variable; a name beginning with '__', which the
+    # text reserves, was printed bare and refused. Each prints as var('...') and reads back
     for shape in [(), (2,)]:
         v = sd.var(name, shape)
         g = sd.grad(sd.sum(sd.sin(v) * v), v)

@@ -605,6 +605,13 @@ def test_from_sympy_reads_matrix_symbols_and_refuses_matrix_expressions():
         sd.from_sympy(sympy.MatrixSymbol("C", n, n)[0, 1])
     with pytest.raises(sd.UnsupportedError, match=r"Sum .* evaluate it with \.doit\(\) first"):
         sd.from_sympy(sympy.Sum(n, (n, 0, 3)))
+    # as do an unevaluated substitution and limit (which said only "no symdiff equivalent")
+    x = sympy.Symbol("x")
+    for unevaluated, value in [(sympy.Subs(x**2, x, n), 9), (sympy.Limit(sympy.sin(x * n) / x, x, 0), 3)]:
+        with pytest.raises(sd.UnsupportedError, match=rf"^from_sympy: {type(unevaluated).__name__} "
+                           r".* has no symdiff equivalent; evaluate it with \.doit\(\) first$"):
+            sd.from_sympy(unevaluated)
+        assert sd.evaluate(sd.from_sympy(unevaluated.doit()), {"n": 3}) == value
 
 
 def test_values_outside_the_real_domain_are_sympys_principal_ones():

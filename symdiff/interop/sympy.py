@@ -1165,7 +1165,8 @@ def _declared_dtype(e: sympy.Basic) -> str:
 def _hint(e: Any) -> str:
     if isinstance(e, (sympy.MatrixExpr, sympy.Trace, sympy.Determinant)):
         return "; write the matrix expression out with .as_explicit()"
-    if isinstance(e, (sympy.Sum, sympy.Product, sympy.Integral, sympy.Derivative)):
+    if isinstance(e, (sympy.Sum, sympy.Product, sympy.Integral, sympy.Derivative, sympy.Subs,
+                      sympy.Limit)):
         return "; evaluate it with .doit() first"
     if e is sympy.zoo:
         return ("; SymPy's unsigned infinity (as of 1/0 or log(0)) has no NumPy value: replace it "

@@ -500,6 +500,9 @@ def symbols(names: str | Sequence[str], dtype: Any = "float64") -> Node | tuple[
     A list or tuple of names gives a tuple."""
     if isinstance(names, str):
         items = names.replace(",", " ").split()
+        if not items:
+            raise ValueError(f"symbols: no names given in {names!r}; write them apart with spaces "
+                             f"or commas, as in 'x y'")
         parts = [n for part in items for n in _name_range(part)]
         if len(items) == 1 and "," not in names and ":" not in names:
             return var(parts[0], (), dtype)
@@ -538,6 +541,12 @@ def const(value: Any, dtype: Any = None) -> Node:
         raise TypeError(
             "a list holding symdiff expressions is not one value; make one array of them with "
             "sd.stack([...]) (or sd.concatenate), or pass them one by one"
+        )
+    if isinstance(value, np.ma.MaskedArray) and np.ma.is_masked(value):  # asarray drops the mask
+        raise TypeError(
+            "a masked array with masked entries cannot be a constant: its mask would be lost; "
+            "give masked.filled(value) with the value the masked entries stand for, or choose "
+            "with sd.where(mask, value, expr)"
         )
     try:
         arr = np.asarray(value, dtype=dtype)
