@@ -112,9 +112,15 @@ def _names_in_text(text: str) -> set[str] | None:
                   if t.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT)]
     except (tokenize.TokenError, SyntaxError):
         return None
+    from .ops import FUNCTIONS
+
+    def dotted(k: int) -> bool:  # linalg in linalg.norm: the first part of a function's name
+        return k + 2 < len(tokens) and tokens[k + 1].string == "." \
+            and f"{tokens[k].string}.{tokens[k + 2].string}" in FUNCTIONS
+
     return {unicodedata.normalize("NFKC", t.string) for k, t in enumerate(tokens)
             if t.type == tokenize.NAME and not (k + 1 < len(tokens) and tokens[k + 1].string in ("(", "="))
-            and not (k and tokens[k - 1].string == ".")}
+            and not (k and tokens[k - 1].string == ".") and not dotted(k)}
 
 
 def _unused(args: argparse.Namespace, known: set[str]) -> None:

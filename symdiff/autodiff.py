@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from operator import is_
 from typing import Any, Union
 
@@ -144,7 +144,12 @@ def _resolve(ys: Sequence[Node], wrt: Sequence[Any], what: str) -> list[Node]:
                                            f"{known}){not_a_variable_hint(w, by_name.values())}")
             w = by_name[w]
         if not isinstance(w, Node):
-            raise TypeError(f"{what}: can only differentiate with respect to variables or nodes, got {w!r}")
+            hint = ""
+            if isinstance(w, Mapping):  # values where variables go, or variables keyed by name
+                hint = ("; give the variables as a list" if any(isinstance(v, Node) for v in w.values())
+                        else "; a dict of values is not what to differentiate with respect to: "
+                             "sd.evaluate(expr, values) evaluates")
+            raise TypeError(f"{what}: can only differentiate with respect to variables or nodes, got {w!r}{hint}")
         if not w.type.is_float:
             raise NotDifferentiableError(
                 f"{what}: cannot differentiate with respect to {_label(w)!r}: its dtype {w.dtype} is not floating-point "

@@ -240,6 +240,8 @@ def test_a_bad_shape_or_dtype_or_an_unused_name_is_blamed_on_its_option(capsys):
         (["sum(W @ h)", "--shape", "w=4,3", "--shape", "h=3"],  # a misspelling, not a scalar W
          "--shape 'w=4,3': the expression has no variable named 'w' (its variables: W, h)"),
         (["x * 2", "--dtype", "y=float32"], "--dtype 'y=float32': the expression has no variable named 'y'"),
+        (["linalg.norm(x)", "--shape", "A=3,3"],  # linalg is part of a function's name
+         "--shape 'A=3,3': the expression has no variable named 'A' (its variables: x)"),
     ]:
         assert main(args) == 2, args
         out, err = capsys.readouterr()

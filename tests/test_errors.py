@@ -110,6 +110,11 @@ def test_differentiation_errors_name_the_function_called():
             call("k")
         with pytest.raises(TypeError, match=rf"^{name}: can only differentiate with respect to variables"):
             call(3.5)
+        with pytest.raises(TypeError, match=rf"^{name}: .* got {{'x': 2.0}}; a dict of values is not what "
+                                            r"to differentiate with respect to: sd.evaluate\(expr, values\)"):
+            call({"x": 2.0})
+        with pytest.raises(TypeError, match=rf"^{name}: .* got {{'x': x}}; give the variables as a list$"):
+            call({"x": x})
     with pytest.raises(sd.ShapeError, match=r"^hvp needs a scalar output, got shape \(3,\); take one output"):
         sd.hvp(sd.sin(x), x, np.ones(3))
 
