@@ -1522,3 +1522,25 @@ def test_a_small_complex_array_of_zeros_is_read_as_one_number_or_left_as_it_is()
                                   np.zeros(3))
     mixed = np.array([0j, complex(-0.0, 0.0), 0j])  # zeros of other signs: not one number
     assert "complex(-0.0, 0.0)" in str(sd.simplify(z * mixed))
+
+
+def test_a_scalar_kept_as_a_vector_broadcasts_by_itself():
+    # reverse mode keeps the axis a reduction of a vector drops: reshape(max(v), (1,)) and
+    # sum(..., keepdims=True); where a vector sets the shape, the scalar itself broadcasts
+    u = sd.var("u", shape=(3,))
+    g = sd.simplify(sd.grad(sd.max(u), u))
+    assert str(g) == ("where(u == max(u, axis=0), 1.0 / sum((u == max(u, axis=0)).astype('float64'), "
+                      "axis=0), 0.0)")
+    n = sd.simplify(sd.grad(sd.linalg.norm(u), u))
+    assert "reshape" not in str(n) and str(n).count("linalg.norm(u, axis=0)") == 3
+    for e, s in ((sd.grad(sd.max(u), u), g), (sd.grad(sd.linalg.norm(u), u), n)):
+        same_values(e, s, u=np.array([1.0, -4.0, 2.0]))
+        same_values(e, s, u=np.zeros(3))
+    # one-element values alone stay one-element: the op of the scalars, reshaped
+    r = sd.reshape(sd.sum(u), (1,)) > 0.0
+    assert str(sd.simplify(r)) == "reshape(sum(u, axis=0) > 0.0, (1,))"
+    assert sd.simplify(r).shape == (1,)
+    # not where the scalar would not make the same shape (a (1, 1) with a (3,) is (1, 3))
+    k = sd.reshape(sd.sum(u), (1, 1)) * u
+    assert sd.simplify(k).shape == (1, 3) and "reshape" in str(sd.simplify(k))
+    same_values(k, sd.simplify(k), u=np.array([1.0, -4.0, 2.0]))

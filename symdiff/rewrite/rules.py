@@ -56,7 +56,7 @@ from ..ops.numeric import hypot
 from ..ops.nn import LogSoftmax, OneHot, Softmax, log_softmax, one_hot, softmax
 from ..ops.numeric import Ceil, Floor, Rint, Trunc
 from ..ops.products import MatMul
-from ..ops.reduce import LogSumExp, Max, Min, Prod, Sum, count
+from ..ops.reduce import LogSumExp, Max, Min, Prod, Reduction, Sum, count
 from ..ops.stable import HEADS, stable_form
 from ..ops.shape import (
     Arange, BroadcastTo, Concatenate, Index, IndexAdd, Reshape, Transpose, broadcast_to,
@@ -645,6 +645,50 @@ def _unbroadcast(node: Node) -> Node | None:
     return Node(node.op, ins) if changed else None
 
 
+_ELEMENTWISE = tuple(c for c in _op_classes(Elementwise) if c.elementwise)
+
+
+# reductions read as their scalar where they keep every axis; not logsumexp, which x -
+# logsumexp(x, keepdims=True) makes log_softmax (and the gradient of logsumexp, softmax)
+_KEPT_SCALARS = tuple(c for c in _op_classes(Reduction) if not issubclass(c, LogSumExp))
+
+
+def _reshaped_scalar(n: Node) -> Node | None:
+    """``s`` where ``n`` is ``reshape(s, (1, ..., 1))`` of a 0-d ``s`` (as reverse mode keeps
+    the axis a reduction of a vector dropped), or a reduction over every axis keeping them
+    (``sum(v, keepdims=True)`` is ``reshape(sum(v), (1,))``), else None; not of logsumexp."""
+    if not n.ndim:
+        return None
+    if isinstance(n.op, Reshape):
+        inner = n.inputs[0]
+        return inner if inner.ndim == 0 and not isinstance(inner.op, LogSumExp) else None
+    if isinstance(n.op, _KEPT_SCALARS) and n.op.keepdims and len(n.op.axes) == n.ndim:
+        return Node(n.op.with_keepdims(False), n.inputs)
+    return None
+
+
+def _scalar_reshape_out(node: Node) -> Node | None:
+    """An elementwise op of one-element values, each a reshaped scalar or a scalar, is the op of
+    the scalars reshaped: ``reshape(m, (1,)) > 0.0 -> reshape(m > 0.0, (1,))``, and where a
+    bigger operand sets the shape, the reshape goes: ``x == reshape(max(x), (1,)) -> x ==
+    max(x)`` (NumPy broadcasts a scalar), so the gradient of ``max`` or ``linalg.norm`` of a
+    vector reads with the value itself."""
+    ins = [i if (s := _reshaped_scalar(i)) is None else s for i in node.inputs]
+    if all(a is b for a, b in zip(ins, node.inputs)):
+        return None
+    if all(i.ndim == 0 for i in ins) and node.ndim:
+        out = Node(node.op, tuple(ins))
+        return reshape(out, node.shape) if out.dtype == node.dtype else None
+    # some operand is bigger: drop each reshape whose scalar broadcasts to the same shape
+    trial = list(node.inputs)
+    for k, s in enumerate(ins):
+        if s is not node.inputs[k]:
+            attempt = [*trial[:k], s, *trial[k + 1:]]
+            if broadcast_shapes(node.op.name, *(t.shape for t in attempt)) == node.shape:
+                trial = attempt
+    return Node(node.op, tuple(trial)) if any(a is not b for a, b in zip(trial, node.inputs)) else None
+
+
 def _drop_kept_axes(node: Node, x: Node) -> Node | None:
     """reshape(sum(x, axes, keepdims=True), shape without those axes) -> sum(x, axes): the
     reshape only drops the axes the reduction kept (as reverse mode writes a gradient)."""
@@ -772,6 +816,8 @@ SHAPES = RuleSet([
     Rule(Pat(Reshape, Pat((Sum, Prod, Max, Min), x)), _drop_kept_axes),  # reshape(sum(x, keepdims)) -> sum(x)
     # bcast(s, S) * t -> s * t (t of shape S), [3.0] * t -> 3.0 * t
     Rule(Pat(_MULTI_ELEMENTWISE), _unbroadcast, any_input=(BroadcastTo, Const)),
+    # reshape(m, (1,)) > 0.0 -> reshape(m > 0.0, (1,)); x == reshape(m, (1,)) -> x == m
+    Rule(Pat(_ELEMENTWISE), _scalar_reshape_out, any_input=(Reshape, *_KEPT_SCALARS)),
     Rule(Pat(MatMul, x, y), lambda node, x, y: _row_matmul(node, x, y)),  # reshape(v, (1, n)) @ X -> reshape(v @ X, (1, m))
     Rule(Pat(MatMul, x, y), lambda node, x, y: _matmul_of_one_value(node, x, y), any_input=(BroadcastTo,)),  # bcast(s) @ Y -> s * sum(Y, axis=-2)
 ])
