@@ -36,6 +36,15 @@ def with_article(name: str) -> str:
     return f"{'an' if spoken_vowel else 'a'} {name}"
 
 
+def function_hint(value: Any) -> str:
+    """For a callable given where an expression goes (``sd.grad(f, x)`` as ``jax.grad(f)`` takes a
+    function), how to give its expression instead; else ""."""
+    if not callable(value) or isinstance(value, type):
+        return ""
+    return ("; symdiff works on expressions, not Python functions: call the function on variables "
+            "and pass what it returns (sd.grad(f(x), x) with x = sd.var('x'))")
+
+
 def kind_of(value: Any) -> str:
     """The type of ``value`` with its article, for error messages: ``a float``, ``an int``."""
     return with_article(type(value).__name__)
@@ -810,7 +819,7 @@ def flatten_outputs(outputs: Any, what: str, convert: Callable[[Any], Node | Non
             outputs = list(outputs)
         except TypeError:
             raise TypeError(f"{what}: expects an expression, a list or a dict of expressions, got "
-                            f"{type(outputs).__name__}") from None
+                            f"{type(outputs).__name__}{function_hint(outputs)}") from None
     return leaves, map_nest(outputs, leaf, what)
 
 

@@ -613,3 +613,16 @@ def test_a_masked_array_with_masked_entries_is_refused_not_taken_without_its_mas
     # nothing masked: the values are all there, and it is the plain array's constant
     assert x * np.ma.array([1.0, 2.0]) is x * np.array([1.0, 2.0])
     assert sd.const(masked.filled(0.0)) is sd.const(np.array([0.0, 2.0]))
+
+
+def test_a_python_function_given_where_an_expression_goes_says_how_to_get_one():
+    x = sd.var("x")
+    hint = r"symdiff works on expressions, not Python functions: call the function on variables"
+    with pytest.raises(TypeError, match=r"^cannot use a function .* in a symdiff expression; " + hint):
+        sd.grad(lambda t: t**2, x)
+    with pytest.raises(TypeError, match=r"^compile: expects an expression, .* got function; " + hint):
+        sd.compile(lambda t: t)
+    with pytest.raises(TypeError, match=r"^evaluate: expects an expression, .* got ufunc; " + hint):
+        sd.evaluate(np.sin, {})
+    with pytest.raises(TypeError, match=r"^cannot use a type \(<class 'numpy.float64'>\) in a symdiff expression$"):
+        x + np.float64  # a class is callable, but not a function of expressions

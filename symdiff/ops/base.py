@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..errors import DTypeError, InputError, ShapeError
-from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape, kind_of
+from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape, function_hint, kind_of
 
 # -- helpers: small NumPy functions shared verbatim by the evaluator and generated code ---------
 
@@ -644,7 +644,7 @@ def as_node(value: Any, like: Node | None = None, exact_ints: bool = False, name
             f"cannot use the string {value!r} in a symdiff expression; the size of a named "
             f"dimension, which x.shape gives by its name, is sd.dim_size({value!r})"
         )
-    raise TypeError(f"cannot use {kind_of(value)} ({value!r}) in a symdiff expression")
+    raise TypeError(f"cannot use {kind_of(value)} ({value!r}) in a symdiff expression{function_hint(value)}")
 
 
 # The constants Python numbers became beside a dtype, remembered: derivative rules meet the same
