@@ -1415,6 +1415,26 @@ def test_complex_constants_keep_the_signs_of_their_zero_parts():
     assert np.signbit(sd.compile(f, simplify=False)(v)[0].imag)  # 0 * (-0 - 1j) is 0 - 0j
 
 
+def test_constants_keep_the_sign_bit_of_a_nan():
+    # copysign reads the sign of a NaN: -nan was written as nan, so copysign(x, -nan) gave +|x|
+    negative_nan = -np.nan
+    for dtype in ("float64", "float32", "float16"):
+        x = sd.var("x", (2,), dtype)
+        v = np.array([1.0, 2.0], dtype)
+        for c in [np.array([negative_nan, 1.0], dtype), np.array(negative_nan, dtype)]:
+            f = sd.copysign(x, c)
+            got = sd.compile(f, simplify=False)(v)
+            assert np.signbit(got[0])
+            _assert_bits(got, sd.evaluate(f, {"x": v}))
+    s = sd.var("s")  # the scalar path's math.nan
+    f = sd.copysign(s, np.array(negative_nan))
+    _assert_bits(sd.compile(f)(2.0), np.array(-2.0))
+    z = sd.var("z", (2,), "complex128")
+    f = z + np.array([complex(negative_nan, 1.0), 1j])
+    got = sd.compile(f, simplify=False)(np.zeros(2, complex))
+    assert np.signbit(got.real).tolist() == [True, False]
+
+
 def test_clip_on_the_scalar_path_picks_numpys_zero_on_ties():
     # np.clip with one bound is np.maximum (or np.minimum), which gives the bound on a tie:
     # clip(0.0, -0.0, None) is -0.0; with both bounds, the clip ufunc keeps a on 0-d arrays

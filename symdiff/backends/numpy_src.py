@@ -207,8 +207,8 @@ def _docstring_text(text: str) -> str:
 
 
 def _py_float(v: float, mod: str) -> str:
-    if v != v:
-        return f"{mod}.nan"
+    if v != v:  # a NaN's sign bit is read by copysign, signbit and sign
+        return f"(-{mod}.nan)" if math.copysign(1.0, v) < 0 else f"{mod}.nan"
     if v in (float("inf"), float("-inf")):
         return f"{mod}.inf" if v > 0 else f"(-{mod}.inf)"
     text = repr(v)
