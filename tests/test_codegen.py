@@ -714,6 +714,20 @@ def test_generated_code_never_writes_into_or_returns_the_callers_arrays():
             np.testing.assert_array_equal(g, w)
 
 
+def test_an_index_by_a_computed_scalar_is_not_a_view_of_the_callers_array():
+    # np.mod(i, 4) of a 0-d i is a NumPy scalar, so A[np.mod(i, 4)] is basic indexing: a view
+    # of the caller's A, returned as it was (writing into A after the call changed the result)
+    A, i = sd.var("A", (4, 3)), sd.var("i", (), "int64")
+    for f in [sd.take(A, i, axis=0, mode="wrap"), A[i % 4], A[sd.abs(i)], A[i + 1, 1:], A[i]]:
+        fn = sd.compile(f, inputs=[A, i])
+        values = np.arange(12.0).reshape(4, 3)
+        got = fn(values, -2)
+        want = sd.evaluate(f, {"A": values, "i": -2})
+        assert not np.may_share_memory(got, values)
+        values[...] = -1.0
+        _assert_bits(got, want)
+
+
 def test_signature_is_the_written_expressions_whatever_simplification_removes():
     # x ** 0 is 1 and one_hot(l, 3) * 0.0 zeros of shape (n, 3): the simplified graph reads
     # neither variable, so the function took no argument (or failed on 'n', which only l sizes)

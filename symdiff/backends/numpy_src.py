@@ -755,7 +755,10 @@ class _Emitter:
             if isinstance(n.op, Const) or n.op.readonly:
                 ro.add(n)
             elif isinstance(n.op, Var) or (
-                    n.op.view and len(n.inputs) == 1 and n.inputs[0] in inputs):
+                    # an index of 0-d arrays is basic indexing, a view, when NumPy reads them as
+                    # integers (a NumPy scalar: np.mod(i, 4) of a 0-d i, as take's wrap mode)
+                    n.op.view and n.inputs[0] in inputs
+                    and all(i.ndim == 0 for i in n.inputs[1:])):
                 inputs.add(n)
             elif not _is_fresh(n.op) and not isinstance(n.op, Var) and any(i in ro for i in n.inputs):
                 ro.add(n)
