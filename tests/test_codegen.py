@@ -714,6 +714,20 @@ def test_generated_code_never_writes_into_or_returns_the_callers_arrays():
             np.testing.assert_array_equal(g, w)
 
 
+def test_an_index_by_a_computed_scalar_is_not_a_view_of_the_callers_array():
+    # np.mod(i, 4) of a 0-d i is a NumPy scalar, so A[np.mod(i, 4)] is basic indexing: a view
+    # of the caller's A, returned as it was (writing into A after the call changed the result)
+    A, i = sd.var("A", (4, 3)), sd.var("i", (), "int64")
+    for f in [sd.take(A, i, axis=0, mode="wrap"), A[i % 4], A[sd.abs(i)], A[i + 1, 1:], A[i]]:
+        fn = sd.compile(f, inputs=[A, i])
+        values = np.arange(12.0).reshape(4, 3)
+        got = fn(values, -2)
+        want = sd.evaluate(f, {"A": values, "i": -2})
+        assert not np.may_share_memory(got, values)
+        values[...] = -1.0
+        _assert_bits(got, want)
+
+
 def test_signature_is_the_written_expressions_whatever_simplification_removes():
     # x ** 0 is 1 and one_hot(l, 3) * 0.0 zeros of shape (n, 3): the simplified graph reads
     # neither variable, so the function took no argument (or failed on 'n', which only l sizes)
@@ -1413,6 +1427,26 @@ def test_complex_constants_keep_the_signs_of_their_zero_parts():
             _assert_bits(sd.compile(f, simplify=simplify)(v), sd.evaluate(f, {"z": v}, simplify=simplify))
     f = z * sd.const(np.complex64(complex(-0.0, -1.0)))
     assert np.signbit(sd.compile(f, simplify=False)(v)[0].imag)  # 0 * (-0 - 1j) is 0 - 0j
+
+
+def test_constants_keep_the_sign_bit_of_a_nan():
+    # copysign reads the sign of a NaN: -nan was written as nan, so copysign(x, -nan) gave +|x|
+    negative_nan = -np.nan
+    for dtype in ("float64", "float32", "float16"):
+        x = sd.var("x", (2,), dtype)
+        v = np.array([1.0, 2.0], dtype)
+        for c in [np.array([negative_nan, 1.0], dtype), np.array(negative_nan, dtype)]:
+            f = sd.copysign(x, c)
+            got = sd.compile(f, simplify=False)(v)
+            assert np.signbit(got[0])
+            _assert_bits(got, sd.evaluate(f, {"x": v}))
+    s = sd.var("s")  # the scalar path's math.nan
+    f = sd.copysign(s, np.array(negative_nan))
+    _assert_bits(sd.compile(f)(2.0), np.array(-2.0))
+    z = sd.var("z", (2,), "complex128")
+    f = z + np.array([complex(negative_nan, 1.0), 1j])
+    got = sd.compile(f, simplify=False)(np.zeros(2, complex))
+    assert np.signbit(got.real).tolist() == [True, False]
 
 
 def test_clip_on_the_scalar_path_picks_numpys_zero_on_ties():

@@ -207,8 +207,8 @@ def _docstring_text(text: str) -> str:
 
 
 def _py_float(v: float, mod: str) -> str:
-    if v != v:
-        return f"{mod}.nan"
+    if v != v:  # a NaN's sign bit is read by copysign, signbit and sign
+        return f"(-{mod}.nan)" if math.copysign(1.0, v) < 0 else f"{mod}.nan"
     if v in (float("inf"), float("-inf")):
         return f"{mod}.inf" if v > 0 else f"(-{mod}.inf)"
     text = repr(v)
@@ -755,7 +755,10 @@ class _Emitter:
             if isinstance(n.op, Const) or n.op.readonly:
                 ro.add(n)
             elif isinstance(n.op, Var) or (
-                    n.op.view and len(n.inputs) == 1 and n.inputs[0] in inputs):
+                    # an index of 0-d arrays is basic indexing, a view, when NumPy reads them as
+                    # integers (a NumPy scalar: np.mod(i, 4) of a 0-d i, as take's wrap mode)
+                    n.op.view and n.inputs[0] in inputs
+                    and all(i.ndim == 0 for i in n.inputs[1:])):
                 inputs.add(n)
             elif not _is_fresh(n.op) and not isinstance(n.op, Var) and any(i in ro for i in n.inputs):
                 ro.add(n)

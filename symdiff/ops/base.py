@@ -388,8 +388,8 @@ def literal(value: np.ndarray) -> str:
 
 def _item_source(v: Any) -> str:
     if isinstance(v, float):
-        if math.isnan(v):
-            return "float('nan')"
+        if math.isnan(v):  # a NaN's sign bit is read by copysign, signbit and sign
+            return "-float('nan')" if math.copysign(1.0, v) < 0 else "float('nan')"
         if math.isinf(v):
             return "float('inf')" if v > 0 else "float('-inf')"
         return repr(v)
