@@ -135,6 +135,12 @@ def _size(self: Node) -> int | Node:
     return n * static if static != 1 else n
 
 
+def _conj_method(self: Node) -> Node:
+    """``ndarray.conj``: the conjugate of a complex array, any other array itself (booleans stay
+    booleans, where the function ``np.conj`` of them gives int8)."""
+    return self if self.dtype.kind == "b" else conj(self)
+
+
 def _copy(self: Node, order: str = "K") -> Node:
     """The expression itself: it is immutable, so a copy could never differ from it."""
     return self
@@ -195,8 +201,8 @@ _SUGAR: dict[str, Any] = {
     "argsort": argsort,
     "astype": astype,
     "clip": clip,
-    "conj": conj,
-    "conjugate": conjugate,
+    "conj": _conj_method,
+    "conjugate": _conj_method,
     "copy": _copy,
     "cumprod": cumprod,
     "cumsum": cumsum,
