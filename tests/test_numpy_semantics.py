@@ -37,3 +37,17 @@ def test_conj_method_keeps_booleans_as_ndarray_conj_does(method):
     x = sd.var("x", b.shape, dtype="bool")
     _assert_numpy(getattr(x, method)(), getattr(b, method)(), x=b)
     _assert_numpy(sd.conj(x), np.conj(b), x=b)
+
+
+# -- creation --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("num, endpoint", [(0, True), (0, False), (1, True), (1, False), (3, True)])
+def test_linspace_step_is_nan_where_numpy_has_no_step(num, endpoint):
+    # NumPy's step is nan for no interval to divide: num - 1 <= 0 with the endpoint, num == 0
+    _, expected = np.linspace(0.0, 1.0, num, endpoint, retstep=True)
+    _, step = sd.linspace(0.0, 1.0, num, endpoint, retstep=True)
+    _assert_numpy(step, np.asarray(expected))
+    a, b = sd.var("a"), sd.var("b")
+    _, step = sd.linspace(a, b, num, endpoint, retstep=True)
+    _assert_numpy(step, np.asarray(expected), a=np.array(0.0), b=np.array(1.0))
