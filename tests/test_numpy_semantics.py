@@ -5,6 +5,8 @@ the generated code, against NumPy's value, dtype and shape."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -51,3 +53,32 @@ def test_linspace_step_is_nan_where_numpy_has_no_step(num, endpoint):
     a, b = sd.var("a"), sd.var("b")
     _, step = sd.linspace(a, b, num, endpoint, retstep=True)
     _assert_numpy(step, np.asarray(expected), a=np.array(0.0), b=np.array(1.0))
+
+
+# -- reductions ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, dtype, initial", [
+    ("max", "int8", 300), ("min", "int8", -300), ("max", "uint8", -2), ("sum", "uint8", -2),
+    ("prod", "uint8", -1), ("max", "int8", 128.0), ("sum", "int64", float("nan")),
+    ("max", "int32", 1e300),
+])
+def test_reduction_initial_beyond_the_integer_result_is_refused(name, dtype, initial):
+    # NumPy raises (OverflowError, or ValueError for nan); converting would wrap it around
+    a = np.array([1, 2], dtype=dtype)
+    with pytest.raises((OverflowError, ValueError)):
+        getattr(np, name)(a, initial=initial)
+    with pytest.raises(sd.DTypeError, match=re.escape(f"{name}: initial={initial!r} does not fit")):
+        getattr(sd, name)(sd.var("x", (2,), dtype), initial=initial)
+
+
+@pytest.mark.parametrize("name, dtype, initial", [
+    ("max", "int8", 127.9), ("max", "int8", -2.7), ("sum", "uint8", -0.5), ("max", "int8", True),
+    ("sum", "int8", 300), ("min", "uint8", 255), ("max", "float32", 1e300),
+])
+def test_reduction_initial_converts_as_numpy_does(name, dtype, initial):
+    a = np.array([1, 2], dtype=dtype)
+    x = sd.var("x", (2,), dtype)
+    with np.errstate(over="ignore"):
+        expected = getattr(np, name)(a, initial=initial)
+    _assert_numpy(getattr(sd, name)(x, initial=initial), expected, x=a)

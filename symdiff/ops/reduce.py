@@ -4,6 +4,7 @@ where broadcasting is undone."""
 from __future__ import annotations
 
 import builtins
+import math
 import operator
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -284,9 +285,8 @@ def _reduce_with_elements(cls: type[Reduction], x: Any, axis: Any, keepdims: boo
         return _reduce(cls, x, axis, keepdims)
     axes = _reduced_axes(name, axis, x.ndim)
     out_dtype = dtype_by_running(cls(axes, bool(keepdims)), [x.type])
-    # NumPy converts initial to the result's dtype (2.5 joins an integer sum as 2)
     start = astype(initial, out_dtype) if isinstance(initial, Node) else as_node(
-        np.asarray(initial).astype(out_dtype))
+        _initial_value(name, initial, out_dtype))
     if start.ndim:
         raise ShapeError(f"{name}: initial must be a scalar, got shape {format_shape(start.shape)}")
     if builtins.any(x.shape[k] == 0 for k in axes):  # only the initial value: NumPy's result
@@ -308,6 +308,23 @@ def _reduce_with_elements(cls: type[Reduction], x: Any, axis: Any, keepdims: boo
     combine = {"sum": lambda a, b: a + b, "prod": lambda a, b: a * b,
                "max": maximum, "min": minimum}[name]
     return combine(reduced, start)
+
+
+def _initial_value(name: str, initial: Any, dtype: np.dtype) -> np.ndarray:
+    """``initial`` in the result's ``dtype`` as NumPy converts it: a float joins an integer
+    result truncated (2.5 as 2), and a value the integer dtype cannot hold (300 for int8, -2
+    for uint64, nan) is refused, as NumPy's OverflowError, rather than wrapped around."""
+    value = np.asarray(initial)
+    if dtype.kind in "iu" and value.dtype.kind in "iuf" and value.size == 1:
+        number = value.reshape(()).item()
+        fits = math.isfinite(number) if isinstance(number, float) else True
+        info = np.iinfo(dtype)
+        if not fits or not info.min <= math.trunc(number) <= info.max:
+            raise DTypeError(
+                f"{name}: initial={initial!r} does not fit {dtype}, the dtype of the result; "
+                f"give a value in [{info.min}, {info.max}] or convert the input first (dtype=...)"
+            )
+    return value.astype(dtype)
 
 
 def _bound(name: str, dtype: np.dtype) -> float | int | bool | None:
