@@ -82,3 +82,34 @@ def test_reduction_initial_converts_as_numpy_does(name, dtype, initial):
     with np.errstate(over="ignore"):
         expected = getattr(np, name)(a, initial=initial)
     _assert_numpy(getattr(sd, name)(x, initial=initial), expected, x=a)
+
+
+# -- Python ints beyond an integer dtype's range -------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype, a_min, a_max", [
+    ("uint8", -1, None), ("uint8", -1, 3), ("int8", 0, 300), ("int8", -1000, 1000),
+    ("int8", -300, 2), ("uint8", None, 2**70),
+])
+def test_clip_drops_an_int_bound_every_value_of_the_dtype_passes(dtype, a_min, a_max):
+    # NumPy 2: a lower bound below the dtype's range (an upper one above it) limits nothing
+    a = np.array([0, 5, 100, 2], dtype=dtype)
+    x = sd.var("x", a.shape, dtype)
+    _assert_numpy(sd.clip(x, a_min, a_max), np.clip(a, a_min, a_max), x=a)
+    _assert_numpy(x.clip(a_min, a_max), a.clip(a_min, a_max), x=a)
+
+
+def test_clip_keeps_an_int_bound_the_wider_dtype_of_another_bound_holds():
+    a = np.array([0, 5, 100, -2], dtype="int8")
+    hi = np.array([4, 4, 4, 4], dtype="int16")
+    x, h = sd.var("x", (4,), "int8"), sd.var("h", (4,), "int16")
+    _assert_numpy(sd.clip(x, -300, h), np.clip(a, -300, hi), x=a, h=hi)
+    _assert_numpy(sd.clip(x, 3, h), np.clip(a, 3, hi), x=a, h=hi)
+
+
+@pytest.mark.parametrize("dtype, a_min, a_max", [("int8", 300, None), ("uint8", None, -1)])
+def test_clip_refuses_an_int_bound_no_value_of_the_dtype_passes(dtype, a_min, a_max):
+    with pytest.raises(OverflowError):
+        np.clip(np.zeros(2, dtype), a_min, a_max)
+    with pytest.raises(sd.DTypeError, match="clip: the Python integer"):
+        sd.clip(sd.var("x", (2,), dtype), a_min, a_max)

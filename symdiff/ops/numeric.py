@@ -758,11 +758,31 @@ def clip(a: Any, a_min: Any = None, a_max: Any = None, out: Any = None, *,
         if a_max is not None:
             raise TypeError("clip: give a_max or max, not both")
         a_max = max
+    a_min, a_max = _clip_bounds(a, a_min, a_max)
     given = [v for v in (a_min, a_max) if v is not None]
     nodes = as_nodes(a, *given, name="clip")
     if not given:
         return nodes[0]
     return Node(Clip(a_min is not None, a_max is not None), tuple(nodes))
+
+
+def _clip_bounds(a: Any, a_min: Any, a_max: Any) -> tuple[Any, Any]:
+    """The bounds of ``clip`` as NumPy 2 takes them: a Python int below the range of the
+    integer dtype the arrays clip in (above it, for ``a_max``) limits nothing and is dropped,
+    so ``clip(u8, -1, 3)`` is ``clip(u8, None, 3)``; one beyond the range on the other side
+    stays, and is refused as any int the dtype cannot hold."""
+    arrays = [v for v in (a, a_min, a_max) if isinstance(v, (Node, np.ndarray, np.generic))]
+    if not arrays:
+        return a_min, a_max
+    dtype = np.result_type(*(v.dtype for v in arrays))
+    if dtype.kind not in "iu":
+        return a_min, a_max
+    info = np.iinfo(dtype)
+    if type(a_min) is int and a_min < info.min:
+        a_min = None
+    if type(a_max) is int and a_max > info.max:
+        a_max = None
+    return a_min, a_max
 
 
 def round(a: Any, decimals: int = 0, out: Any = None) -> Node:  # noqa: A001 - NumPy's name
