@@ -113,3 +113,21 @@ def test_clip_refuses_an_int_bound_no_value_of_the_dtype_passes(dtype, a_min, a_
         np.clip(np.zeros(2, dtype), a_min, a_max)
     with pytest.raises(sd.DTypeError, match="clip: the Python integer"):
         sd.clip(sd.var("x", (2,), dtype), a_min, a_max)
+
+
+@pytest.mark.parametrize("dtype, number", [("uint8", -1), ("int8", 300), ("uint8", -3), ("int8", 2**70)])
+def test_float_power_takes_any_python_int_beside_an_integer_array(dtype, number):
+    # float_power computes in float64, so the int meets no integer dtype (as in arctan2)
+    a = np.array([1, 2, 3], dtype=dtype)
+    x = sd.var("x", (3,), dtype)
+    with np.errstate(over="ignore"):
+        _assert_numpy(sd.float_power(x, number), np.float_power(a, number), x=a)
+        _assert_numpy(sd.float_power(number, x), np.float_power(number, a), x=a)
+
+
+def test_float_power_takes_a_python_float_in_float64_beside_float32():
+    # 0.1 joins NumPy's float64 loop as the float64 0.1, not as float32(0.1) widened
+    a = np.array([2.0, 3.0], dtype="float32")
+    x = sd.var("x", (2,), "float32")
+    for got in _both_paths(sd.float_power(x, 0.1), x=a):
+        np.testing.assert_array_equal(got, np.float_power(a, 0.1))

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..ir import Dim, Node
-from .base import as_node, as_nodes, broadcast_shapes, helper, no_out
+from .base import as_node, as_nodes, broadcast_shapes, const, helper, is_python_scalar, no_out
 from .elementwise import (
     Binary, Elementwise, Unary, _binary, _unary, astype, equal, greater_equal, isnan,
     less_equal, logical_or, maximum, negative, power, sigmoid, sign, sqrt, stop_gradient, where,
@@ -691,6 +691,12 @@ def heaviside(x1: Any, x2: Any) -> Node:
 def float_power(x1: Any, x2: Any) -> Node:
     """x1 ** x2 computed in at least float64 (complex128 for complex), as ``np.float_power``:
     ``sd.float_power(2, -1)`` is 0.5 where an integer power would be refused."""
+    # NumPy's loops are float64 and complex128 only: a Python number joins one of them, never
+    # the integer dtype of the array beside it (float_power(u8, -1) is fine)
+    if isinstance(x1, Node) and is_python_scalar(x2):
+        x2 = const(x2, np.result_type(x1.dtype, x2, np.float64))
+    elif isinstance(x2, Node) and is_python_scalar(x1):
+        x1 = const(x1, np.result_type(x2.dtype, x1, np.float64))
     a, b = as_nodes(x1, x2, name="float_power")
     broadcast_shapes("float_power", a.shape, b.shape)  # so that a mismatch names float_power
     dt = np.result_type(a.dtype, b.dtype, np.float64)
