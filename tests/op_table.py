@@ -683,8 +683,10 @@ for _name, _ref in [("variance", np.var), ("std", np.std)]:
                                 ((2, 0), False, 1), (None, True, 1)]:
         good(_name, normal(2, 3, 4), ref=_ref, kwargs={"axis": _axis, "keepdims": _keep, "ddof": _ddof})
     good(_name, np.array([[1, 2, 4], [3, 5, 9]]), ref=_ref, kwargs={"axis": 1}, id="int")
-    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), axis=0, dtype="float32"), NotImplementedError,
-        rf"{_name}: the argument 'dtype' is not supported", id="dtype")
+    good(_name, np.array([[1, 2, 4], [3, 5, 9]], dtype=np.int8), ref=_ref,
+         kwargs={"axis": 1, "dtype": "float32"}, id="dtype")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), axis=0, dtype="int32"), NotImplementedError,
+        rf"{_name}: dtype=int32 is not supported; give a float or complex dtype", id="int-dtype")
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), axis=2), sd.ShapeError,
         rf"^{_name}: axis 2 is out of bounds for an array of 2 dimensions", id="axis")
     # NumPy 2's correction (ddof's array-API name) and a precomputed mean

@@ -131,3 +131,39 @@ def test_float_power_takes_a_python_float_in_float64_beside_float32():
     x = sd.var("x", (2,), "float32")
     for got in _both_paths(sd.float_power(x, 0.1), x=a):
         np.testing.assert_array_equal(got, np.float_power(a, 0.1))
+
+
+@pytest.mark.parametrize("name", ["std", "var"])
+@pytest.mark.parametrize("in_dtype, dtype", [
+    ("int8", "float32"), ("int64", "float64"), ("float32", "float64"), ("float64", "float32"),
+    ("float16", "float32"), ("float64", "complex128"), ("complex64", "complex128"),
+    ("bool", "float64"),
+])
+def test_std_and_var_compute_in_the_dtype_given(name, in_dtype, dtype):
+    a = (np.arange(12).reshape(3, 4) % 5 - 1).astype(in_dtype)
+    x = sd.var("x", a.shape, in_dtype)
+    fn = sd.std if name == "std" else sd.variance
+    for kwargs in ({}, {"axis": 0, "ddof": 1}, {"axis": (0, 1), "keepdims": True}):
+        expected = getattr(np, name)(a, dtype=dtype, **kwargs)
+        _assert_numpy(fn(x, dtype=dtype, **kwargs), expected, x=a)
+        _assert_numpy(getattr(x, name)(dtype=dtype, **kwargs), expected, x=a)
+
+
+@pytest.mark.parametrize("name", ["std", "variance"])
+def test_std_and_var_refuse_dtypes_numpy_would_truncate_or_cut_into(name):
+    fn = getattr(sd, name)
+    with pytest.raises(NotImplementedError, match=f"{name}: dtype=int64 is not supported"):
+        fn(sd.var("x", (3,)), dtype="int64")
+    with pytest.raises(sd.DTypeError, match=f"{name}: dtype=float64 would drop the imaginary"):
+        fn(sd.var("z", (3,), "complex128"), dtype="float64")
+
+
+def test_std_in_float64_of_float32_values_is_their_float64_std():
+    # the point of dtype=: float32 data whose float32 sums lose digits
+    a = (1e4 + np.arange(1000) % 7).astype("float32")
+    x = sd.var("x", a.shape, "float32")
+    for got in _both_paths(sd.std(x, dtype="float64"), x=a):
+        assert got.dtype == np.float64
+        np.testing.assert_allclose(got, np.std(a.astype("float64")), rtol=1e-12)
+    grad = sd.evaluate(sd.grad(sd.std(x, dtype="float64"), x), {"x": a})
+    assert grad.dtype == np.float32 and grad.shape == a.shape
