@@ -167,3 +167,28 @@ def test_std_in_float64_of_float32_values_is_their_float64_std():
         np.testing.assert_allclose(got, np.std(a.astype("float64")), rtol=1e-12)
     grad = sd.evaluate(sd.grad(sd.std(x, dtype="float64"), x), {"x": a})
     assert grad.dtype == np.float32 and grad.shape == a.shape
+
+
+# -- products --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtypes, dtype, casting", [
+    (("int8", "uint8"), "float32", "safe"), (("int8", "int8"), "int8", "safe"),
+    (("float64", "int8"), "float32", "same_kind"), (("float32", "float32"), "complex128", "safe"),
+    (("float64", "float64"), "int16", "unsafe"),
+])
+def test_einsum_computes_in_the_dtype_given(dtypes, dtype, casting):
+    a = (np.arange(6).reshape(2, 3) * 7 % 5 + 0.5).astype(dtypes[0])
+    b = (np.arange(12).reshape(3, 4) % 4 - 1).astype(dtypes[1])
+    x, y = sd.var("x", a.shape, dtypes[0]), sd.var("y", b.shape, dtypes[1])
+    expected = np.einsum("ij,jk->ik", a, b, dtype=dtype, casting=casting)
+    _assert_numpy(sd.einsum("ij,jk->ik", x, y, dtype=dtype, casting=casting), expected, x=a, y=b)
+    _assert_numpy(np.einsum("ij,jk", x, y, dtype=dtype, casting=casting), expected, x=a, y=b)
+
+
+def test_einsum_refuses_a_dtype_its_casting_rule_forbids():
+    x = sd.var("x", (2, 3))
+    with pytest.raises(TypeError):
+        np.einsum("ij->i", np.ones((2, 3)), dtype="int8")
+    with pytest.raises(sd.DTypeError, match="einsum: cannot cast float64 to int8 under casting='safe'"):
+        sd.einsum("ij->i", x, dtype="int8")
