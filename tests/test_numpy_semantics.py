@@ -192,3 +192,40 @@ def test_einsum_refuses_a_dtype_its_casting_rule_forbids():
         np.einsum("ij->i", np.ones((2, 3)), dtype="int8")
     with pytest.raises(sd.DTypeError, match="einsum: cannot cast float64 to int8 under casting='safe'"):
         sd.einsum("ij->i", x, dtype="int8")
+
+
+# -- NumPy 2's linalg.vector_norm and linalg.matrix_norm ------------------------------------------
+
+
+@pytest.mark.parametrize("kwargs", [
+    {}, {"axis": -1}, {"axis": 0, "keepdims": True}, {"axis": (0, 2)}, {"axis": (2, 0), "ord": 1},
+    {"ord": np.inf}, {"ord": -np.inf, "axis": 1}, {"ord": 0}, {"ord": 3, "keepdims": True},
+    {"axis": None, "keepdims": True, "ord": 0.5}, {"axis": (0, 1, 2), "ord": -1},
+])
+def test_vector_norm_takes_every_axis_given_as_one_vector(kwargs):
+    a = np.random.default_rng(3).standard_normal((2, 3, 4))
+    x = sd.var("x", a.shape)
+    expected = np.linalg.vector_norm(a, **kwargs)
+    _assert_numpy(sd.linalg.vector_norm(x, **kwargs), expected, x=a)
+    _assert_numpy(np.linalg.vector_norm(x, **kwargs), expected, x=a)
+
+
+@pytest.mark.parametrize("ord", ["fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf])
+def test_matrix_norm_is_the_norm_over_the_last_two_axes(ord):
+    a = np.random.default_rng(4).standard_normal((2, 3, 4))
+    x = sd.var("x", a.shape)
+    for keepdims in (False, True):
+        expected = np.linalg.matrix_norm(a, ord=ord, keepdims=keepdims)
+        _assert_numpy(sd.linalg.matrix_norm(x, ord=ord, keepdims=keepdims), expected, x=a)
+        _assert_numpy(np.linalg.matrix_norm(x, ord=ord, keepdims=keepdims), expected, x=a)
+
+
+def test_vector_and_matrix_norms_of_integers_and_errors():
+    a = np.array([[3, -4], [0, 1]], dtype=np.int8)
+    x = sd.var("x", a.shape, "int8")
+    _assert_numpy(sd.linalg.vector_norm(x), np.linalg.vector_norm(a), x=a)
+    _assert_numpy(sd.linalg.matrix_norm(x), np.linalg.matrix_norm(a), x=a)
+    with pytest.raises(sd.ShapeError, match="linalg.matrix_norm: .*at least 2 dimensions"):
+        sd.linalg.matrix_norm(sd.var("v", (3,)))
+    with pytest.raises(sd.ShapeError, match="linalg.vector_norm: axis 3 is out of bounds"):
+        sd.linalg.vector_norm(x, axis=(0, 3))

@@ -85,8 +85,9 @@ FUNCTIONS: dict[str, Any] = {
 FUNCTIONS.update({
     f"linalg.{f.__name__}": f
     for f in (linalg.cholesky, linalg.det, linalg.det_derivative, linalg.eigh, linalg.eigvalsh, linalg.inv,
-              linalg.matrix_power, linalg.multi_dot, linalg.norm, linalg.slogdet, linalg.solve,
-              linalg.lstsq, linalg.pinv, linalg.qr, linalg.svd, linalg.svdvals)
+              linalg.matrix_norm, linalg.matrix_power, linalg.multi_dot, linalg.norm,
+              linalg.slogdet, linalg.solve, linalg.lstsq, linalg.pinv, linalg.qr, linalg.svd,
+              linalg.svdvals, linalg.vector_norm)
 })
 # NumPy's other names for the same functions (np.asin is np.arcsin, np.absolute is np.abs):
 # NumPy 2's short names (the array API's) and the older long ones. One more key for the same
