@@ -229,3 +229,17 @@ def test_vector_and_matrix_norms_of_integers_and_errors():
         sd.linalg.matrix_norm(sd.var("v", (3,)))
     with pytest.raises(sd.ShapeError, match="linalg.vector_norm: axis 3 is out of bounds"):
         sd.linalg.vector_norm(x, axis=(0, 3))
+
+
+# -- indexing --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("index, shown", [
+    (0.5, "0.5 is"), ((0, 1.5), "1.5 at position 1 is"), (np.float64(1.0), "np.float64(1.0) is"),
+    (([0, slice(None)],), "[0, slice(None, None, None)] is"),
+])
+def test_an_index_of_no_kind_numpy_takes_is_named_with_its_position(index, shown):
+    with pytest.raises(IndexError, match="only integers, slices"):
+        np.zeros((2, 3))[index]
+    with pytest.raises(TypeError, match=re.escape(f"index: {shown} not an index; only integers")):
+        sd.var("x", (2, 3))[index]
