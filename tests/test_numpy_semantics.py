@@ -243,3 +243,17 @@ def test_an_index_of_no_kind_numpy_takes_is_named_with_its_position(index, shown
         np.zeros((2, 3))[index]
     with pytest.raises(TypeError, match=re.escape(f"index: {shown} not an index; only integers")):
         sd.var("x", (2, 3))[index]
+
+
+def test_the_new_arguments_read_from_text():
+    shapes = {"x": ((2, 3, 4), "float64"), "a": ((2, 3), "int8"), "b": ((3, 2), "int8")}
+    x, a, b = sd.var("x", (2, 3, 4)), sd.var("a", (2, 3), "int8"), sd.var("b", (3, 2), "int8")
+    cases = [
+        ('linalg.matrix_norm(x, ord="nuc")', sd.linalg.matrix_norm(x, ord="nuc")),
+        ("linalg.vector_norm(x, axis=(0, 2), ord=1)", sd.linalg.vector_norm(x, axis=(0, 2), ord=1)),
+        ('x.std(axis=0, dtype="float32")', sd.std(x, axis=0, dtype="float32")),
+        ('variance(x, dtype="complex128")', sd.variance(x, dtype="complex128")),
+        ('einsum("ij,jk", a, b, dtype="float32")', sd.einsum("ij,jk", a, b, dtype="float32")),
+    ]
+    for text, expected in cases:
+        assert sd.parse(text, shapes=shapes) is expected
