@@ -62,11 +62,13 @@ _WINDOW = 76  # characters of a long line shown around an error
 
 # parameters that take a string literal (or a tuple holding dimension names)
 _STRING_PARAMS: dict[str, frozenset[str]] = {
-    "einsum": frozenset({"subscripts"}),
+    "einsum": frozenset({"subscripts", "dtype", "casting"}),
     "astype": frozenset({"dtype", "order", "casting", "device"}),
     "sum": frozenset({"dtype"}),
     "prod": frozenset({"dtype"}),
     "mean": frozenset({"dtype"}),
+    "std": frozenset({"dtype"}),
+    "variance": frozenset({"dtype"}),
     "one_hot": frozenset({"depth", "dtype"}),
     "arange": frozenset({"start", "stop", "dtype"}),
     "reshape": frozenset({"dims", "shape", "newshape", "order"}),
@@ -86,6 +88,7 @@ _STRING_PARAMS: dict[str, frozenset[str]] = {
 # -- products and linear algebra
 _STRING_PARAMS.update({
     "linalg.norm": frozenset({"ord"}),
+    "linalg.matrix_norm": frozenset({"ord"}),
     "linalg.eigh": frozenset({"UPLO"}),
     "linalg.eigvalsh": frozenset({"UPLO"}),
     "linalg.qr": frozenset({"mode"}),

@@ -683,8 +683,10 @@ for _name, _ref in [("variance", np.var), ("std", np.std)]:
                                 ((2, 0), False, 1), (None, True, 1)]:
         good(_name, normal(2, 3, 4), ref=_ref, kwargs={"axis": _axis, "keepdims": _keep, "ddof": _ddof})
     good(_name, np.array([[1, 2, 4], [3, 5, 9]]), ref=_ref, kwargs={"axis": 1}, id="int")
-    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), axis=0, dtype="float32"), NotImplementedError,
-        rf"{_name}: the argument 'dtype' is not supported", id="dtype")
+    good(_name, np.array([[1, 2, 4], [3, 5, 9]], dtype=np.int8), ref=_ref,
+         kwargs={"axis": 1, "dtype": "float32"}, id="dtype")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), axis=0, dtype="int32"), NotImplementedError,
+        rf"{_name}: dtype=int32 is not supported; give a float or complex dtype", id="int-dtype")
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), axis=2), sd.ShapeError,
         rf"^{_name}: axis 2 is out of bounds for an array of 2 dimensions", id="axis")
     # NumPy 2's correction (ddof's array-API name) and a precomputed mean
@@ -1211,6 +1213,18 @@ for _ord, _shape in [(1, (3, 0)), (np.inf, (0, 3)), (2, (0, 3)), (2, (2, 3, 0))]
          grad=False, id=f"empty-{_ord}-{'x'.join(map(str, _shape))}")
 good("linalg.norm", normal(2, 3, 4), ref=np.linalg.norm, id="all-axes")
 good("linalg.norm", normal(2, 3, 4), ref=np.linalg.norm, kwargs={"keepdims": True}, id="all-keepdims")
+# NumPy 2's vector_norm (several axes as one vector) and matrix_norm (the last two axes)
+for _kw in ({}, {"axis": (0, 2), "ord": 1}, {"axis": -1, "keepdims": True, "ord": np.inf},
+            {"axis": (2, 1), "keepdims": True, "ord": 3}):
+    good("linalg.vector_norm", away_from_zero(2, 3, 4), ref=np.linalg.vector_norm, kwargs=_kw)
+for _ord in ("fro", "nuc", 1, -2, np.inf):
+    good("linalg.matrix_norm", away_from_zero(2, 3, 4), ref=np.linalg.matrix_norm,
+         kwargs={"ord": _ord, "keepdims": _ord == 1})
+bad("linalg.matrix_norm", lambda: sd.linalg.matrix_norm(v("a", 3)), sd.ShapeError,
+    r"linalg.matrix_norm: needs matrices, an array of at least 2 dimensions; got shape \(3,\)",
+    id="vector")
+bad("linalg.vector_norm", lambda: sd.linalg.vector_norm(v("a", 3), axis=(0, 0)), sd.ShapeError,
+    r"linalg.vector_norm: ", id="repeated-axis")
 good("linalg.norm", normal(2, 3, 4), ref=np.linalg.norm, kwargs={"axis": 1}, id="axis1")
 good("linalg.norm", away_from_zero(2, 3, 4), ref=np.linalg.norm, kwargs={"axis": -1, "ord": 1, "keepdims": True},
      id="axis-1-ord1-keepdims")

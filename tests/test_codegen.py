@@ -123,6 +123,9 @@ OPS.update({
     "linalg.svd": (lambda a: sd.linalg.svd(a, full_matrices=False)[0] * sd.linalg.svd(a, False)[1]
                    @ sd.linalg.svd(a, False)[2] + sd.linalg.svd(a, compute_uv=False)[0], [A]),
     "linalg.norm": (lambda a: sd.linalg.norm(a, "nuc") + sd.linalg.norm(a, axis=1)[0], [A]),
+    "linalg.vector_norm": (lambda s: sd.linalg.vector_norm(s, axis=(0, 2), ord=3)
+                           + sd.linalg.vector_norm(s, keepdims=True)[0, 0], [S]),
+    "linalg.matrix_norm": (lambda s: sd.linalg.matrix_norm(s, ord=2, keepdims=True) * s, [S]),
 })
 
 # -- more shape and selection functions

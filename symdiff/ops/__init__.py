@@ -85,8 +85,9 @@ FUNCTIONS: dict[str, Any] = {
 FUNCTIONS.update({
     f"linalg.{f.__name__}": f
     for f in (linalg.cholesky, linalg.det, linalg.det_derivative, linalg.eigh, linalg.eigvalsh, linalg.inv,
-              linalg.matrix_power, linalg.multi_dot, linalg.norm, linalg.slogdet, linalg.solve,
-              linalg.lstsq, linalg.pinv, linalg.qr, linalg.svd, linalg.svdvals)
+              linalg.matrix_norm, linalg.matrix_power, linalg.multi_dot, linalg.norm,
+              linalg.slogdet, linalg.solve, linalg.lstsq, linalg.pinv, linalg.qr, linalg.svd,
+              linalg.svdvals, linalg.vector_norm)
 })
 # NumPy's other names for the same functions (np.asin is np.arcsin, np.absolute is np.abs):
 # NumPy 2's short names (the array API's) and the older long ones. One more key for the same
@@ -133,6 +134,12 @@ def _size(self: Node) -> int | Node:
     for d in named[1:]:
         n = n * d
     return n * static if static != 1 else n
+
+
+def _conj_method(self: Node) -> Node:
+    """``ndarray.conj``: the conjugate of a complex array, any other array itself (booleans stay
+    booleans, where the function ``np.conj`` of them gives int8)."""
+    return self if self.dtype.kind == "b" else conj(self)
 
 
 def _copy(self: Node, order: str = "K") -> Node:
@@ -195,8 +202,8 @@ _SUGAR: dict[str, Any] = {
     "argsort": argsort,
     "astype": astype,
     "clip": clip,
-    "conj": conj,
-    "conjugate": conjugate,
+    "conj": _conj_method,
+    "conjugate": _conj_method,
     "copy": _copy,
     "cumprod": cumprod,
     "cumsum": cumsum,

@@ -135,7 +135,9 @@ def linspace(start: Any, stop: Any, num: Any = 50, endpoint: bool = True, retste
         a, b = kind(np.asarray(start)[()]), kind(np.asarray(stop)[()])
         normalize_axis("linspace", axis, 1)
         samples = Node(Linspace(a, b, n, endpoint, out), ())
-        step = const(np.asarray((b - a) / div if div else np.nan, work))
+        # NumPy's step is nan where there is no interval to divide (div <= 0: num = 0 with
+        # the endpoint gives div = -1, not a step)
+        step = const(np.asarray((b - a) / div if div > 0 else np.nan, work))
         return (samples, step) if retstep else samples
     a, b = (astype(v, np.result_type(v.dtype, 1.0)) for v in as_nodes(start, stop))
     work = np.result_type(a.dtype, b.dtype)
@@ -150,8 +152,8 @@ def linspace(start: Any, stop: Any, num: Any = 50, endpoint: bool = True, retste
     last: Node | None = None
     if isinstance(n, int):
         div = n - 1 if endpoint else n
-        step = (b - a) / div if div else (b - a) * np.nan
-        samples = a + k * step if div else a + k * (b - a)
+        step = (b - a) / div if div > 0 else (b - a) * np.nan
+        samples = a + k * step if div > 0 else a + k * (b - a)
         if endpoint and n > 1:
             last = equal(arange(n), div)
     else:  # the same, with the cases NumPy tells apart by the count chosen at run time

@@ -40,7 +40,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..ir import Dim, Node, format_shape
-from .base import as_node, normalize_axis
+from .base import as_node, normalize_axes, normalize_axis
 
 # the ops of the functions below are importable from here too (listed in __all__): graphs
 # pickled when they lived in this module name them so
@@ -56,12 +56,13 @@ from .matrix import (
 )
 from .products import Einsum, MatMul, dot, einsum, inner, kron, matmul, outer, tensordot, vdot
 from .reduce import Reduction, max, min, sum
+from .layout import moveaxis
 from .shape import reshape, transpose
 
 __all__ = [
     "cholesky", "det", "det_derivative", "dot", "eigh", "eigvalsh", "einsum", "inner", "inv", "kron", "lstsq",
-    "matmul", "matrix_power", "multi_dot", "norm", "outer", "pinv", "qr", "slogdet", "solve",
-    "svd", "svdvals", "tensordot", "vdot",
+    "matmul", "matrix_norm", "matrix_power", "multi_dot", "norm", "outer", "pinv", "qr", "slogdet",
+    "solve", "svd", "svdvals", "tensordot", "vdot", "vector_norm",
     # ops, importable from here for pickled graphs
     "Cholesky", "Det", "DetDerivative", "EighValues", "EighVectors", "Einsum", "Inv", "MatMul",
     "Pinv", "QrQ", "QrR", "SingularValues", "SlogdetLog", "SlogdetSign", "Solve", "SvdU", "SvdVh",
@@ -199,6 +200,35 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> N
             raise ShapeError(f"linalg.norm: axis must be an int or a pair of ints, got {axis!r}")
     a = normalize_axis("linalg.norm", axis, x_.ndim)
     return _vector_norm(x_, ord, a, keepdims)
+
+
+def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any = 2) -> Node:  # noqa: A002
+    """NumPy 2's ``linalg.vector_norm``: the ``ord``-norm (as ``norm``'s for vectors) of the
+    elements over ``axis``, all of them when None, several axes taken together as one vector:
+    ``sd.linalg.vector_norm(X, axis=(0, 2), ord=1)``."""
+    x_ = as_node(x)
+    axes = normalize_axes("linalg.vector_norm", axis, x_.ndim)
+    if len(axes) == 1:
+        return norm(x_, ord, axes[0], keepdims)
+    # the axes taken moved to the front and made one, as NumPy reshapes them
+    rest = [d for k, d in enumerate(x_.shape) if k not in axes]
+    taken = [x_.shape[k] for k in axes]
+    size = int(np.prod(taken)) if all(isinstance(d, int) for d in taken) else -1
+    vectors = reshape(moveaxis(x_, axes, tuple(range(len(axes)))), (size, *rest))
+    result = norm(vectors, ord, 0)
+    if keepdims:
+        result = reshape(result, tuple(1 if k in axes else d for k, d in enumerate(x_.shape)))
+    return result
+
+
+def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Node:  # noqa: A002
+    """NumPy 2's ``linalg.matrix_norm``: ``norm`` of the matrices in the last two axes (any
+    leading axes are a batch): ``sd.linalg.matrix_norm(A, ord="nuc")``."""
+    x_ = as_node(x)
+    if x_.ndim < 2:
+        raise ShapeError(f"linalg.matrix_norm: needs matrices, an array of at least 2 dimensions; "
+                         f"got shape {format_shape(x_.shape)}")
+    return norm(x_, ord, (-2, -1), keepdims)
 
 
 __all__ += ["EighResult", "LstsqResult", "QRResult", "SVDResult", "SlogdetResult"]

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..ir import Dim, Node
-from .base import as_node, as_nodes, broadcast_shapes, helper, no_out
+from .base import as_node, as_nodes, broadcast_shapes, const, helper, is_python_scalar, no_out
 from .elementwise import (
     Binary, Elementwise, Unary, _binary, _unary, astype, equal, greater_equal, isnan,
     less_equal, logical_or, maximum, negative, power, sigmoid, sign, sqrt, stop_gradient, where,
@@ -691,6 +691,12 @@ def heaviside(x1: Any, x2: Any) -> Node:
 def float_power(x1: Any, x2: Any) -> Node:
     """x1 ** x2 computed in at least float64 (complex128 for complex), as ``np.float_power``:
     ``sd.float_power(2, -1)`` is 0.5 where an integer power would be refused."""
+    # NumPy's loops are float64 and complex128 only: a Python number joins one of them, never
+    # the integer dtype of the array beside it (float_power(u8, -1) is fine)
+    if isinstance(x1, Node) and is_python_scalar(x2):
+        x2 = const(x2, np.result_type(x1.dtype, x2, np.float64))
+    elif isinstance(x2, Node) and is_python_scalar(x1):
+        x1 = const(x1, np.result_type(x2.dtype, x1, np.float64))
     a, b = as_nodes(x1, x2, name="float_power")
     broadcast_shapes("float_power", a.shape, b.shape)  # so that a mismatch names float_power
     dt = np.result_type(a.dtype, b.dtype, np.float64)
@@ -758,11 +764,31 @@ def clip(a: Any, a_min: Any = None, a_max: Any = None, out: Any = None, *,
         if a_max is not None:
             raise TypeError("clip: give a_max or max, not both")
         a_max = max
+    a_min, a_max = _clip_bounds(a, a_min, a_max)
     given = [v for v in (a_min, a_max) if v is not None]
     nodes = as_nodes(a, *given, name="clip")
     if not given:
         return nodes[0]
     return Node(Clip(a_min is not None, a_max is not None), tuple(nodes))
+
+
+def _clip_bounds(a: Any, a_min: Any, a_max: Any) -> tuple[Any, Any]:
+    """The bounds of ``clip`` as NumPy 2 takes them: a Python int below the range of the
+    integer dtype the arrays clip in (above it, for ``a_max``) limits nothing and is dropped,
+    so ``clip(u8, -1, 3)`` is ``clip(u8, None, 3)``; one beyond the range on the other side
+    stays, and is refused as any int the dtype cannot hold."""
+    arrays = [v for v in (a, a_min, a_max) if isinstance(v, (Node, np.ndarray, np.generic))]
+    if not arrays:
+        return a_min, a_max
+    dtype = np.result_type(*(v.dtype for v in arrays))
+    if dtype.kind not in "iu":
+        return a_min, a_max
+    info = np.iinfo(dtype)
+    if type(a_min) is int and a_min < info.min:
+        a_min = None
+    if type(a_max) is int and a_max > info.max:
+        a_max = None
+    return a_min, a_max
 
 
 def round(a: Any, decimals: int = 0, out: Any = None) -> Node:  # noqa: A001 - NumPy's name

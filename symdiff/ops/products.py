@@ -12,8 +12,10 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..ir import Dim, Node, Op, Type, format_shape
-from .base import as_node, as_nodes, broadcast_shapes, const, no_out, normalize_axis
-from .elementwise import Binary, multiply
+from .base import (
+    as_node, as_nodes, broadcast_shapes, check_casting, const, no_out, normalize_axis, numeric_dtype,
+)
+from .elementwise import Binary, astype, multiply
 from .layout import moveaxis
 from .shape import broadcast_to, expand_dims, reshape, resolve_reshape, stack, swapaxes, zeros_like
 
@@ -334,17 +336,20 @@ def einsum(subscripts: Any, *operands: Any, out: Any = None, dtype: Any = None, 
     subscripts given as a string or in NumPy's sublist form, ``einsum(a, [0, 1], b, [1, 2])``.
 
     ``optimize``, ``order`` and ``casting`` are accepted as NumPy's code passes them and change
-    nothing (a graph has no contraction order or memory layout); ``out`` and ``dtype`` raise
-    NotImplementedError.
+    nothing (a graph has no contraction order or memory layout), except that ``casting`` rules
+    the conversion of the operands to ``dtype``, as NumPy's; ``out`` raises NotImplementedError.
 
     >>> sd.einsum("b...ij,b...jk->b...ik", A, B)
     """
     no_out("einsum", out)
-    if dtype is not None:
-        raise NotImplementedError(f"einsum: the argument 'dtype' is not supported (got {dtype!r})")
     if not isinstance(subscripts, str):  # the sublist form: operands and their labels alternate
         subscripts, operands = _sublist_subscripts((subscripts, *operands))  # type: ignore[assignment]
     nodes = [as_node(o) for o in operands]
+    if dtype is not None:  # every operand converted to it, as NumPy's casting rule allows
+        dt = numeric_dtype(dtype, "einsum")
+        for n in nodes:
+            check_casting("einsum", casting, n.dtype, dt)
+        nodes = [astype(n, dt) for n in nodes]
     text, back = _without_capitals(subscripts)
     try:
         terms, out = _parse_subscripts(text, [n.ndim for n in nodes])

@@ -4,6 +4,7 @@ where broadcasting is undone."""
 from __future__ import annotations
 
 import builtins
+import math
 import operator
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -284,9 +285,8 @@ def _reduce_with_elements(cls: type[Reduction], x: Any, axis: Any, keepdims: boo
         return _reduce(cls, x, axis, keepdims)
     axes = _reduced_axes(name, axis, x.ndim)
     out_dtype = dtype_by_running(cls(axes, bool(keepdims)), [x.type])
-    # NumPy converts initial to the result's dtype (2.5 joins an integer sum as 2)
     start = astype(initial, out_dtype) if isinstance(initial, Node) else as_node(
-        np.asarray(initial).astype(out_dtype))
+        _initial_value(name, initial, out_dtype))
     if start.ndim:
         raise ShapeError(f"{name}: initial must be a scalar, got shape {format_shape(start.shape)}")
     if builtins.any(x.shape[k] == 0 for k in axes):  # only the initial value: NumPy's result
@@ -308,6 +308,23 @@ def _reduce_with_elements(cls: type[Reduction], x: Any, axis: Any, keepdims: boo
     combine = {"sum": lambda a, b: a + b, "prod": lambda a, b: a * b,
                "max": maximum, "min": minimum}[name]
     return combine(reduced, start)
+
+
+def _initial_value(name: str, initial: Any, dtype: np.dtype) -> np.ndarray:
+    """``initial`` in the result's ``dtype`` as NumPy converts it: a float joins an integer
+    result truncated (2.5 as 2), and a value the integer dtype cannot hold (300 for int8, -2
+    for uint64, nan) is refused, as NumPy's OverflowError, rather than wrapped around."""
+    value = np.asarray(initial)
+    if dtype.kind in "iu" and value.dtype.kind in "iuf" and value.size == 1:
+        number = value.reshape(()).item()
+        fits = math.isfinite(number) if isinstance(number, float) else True
+        info = np.iinfo(dtype)
+        if not fits or not info.min <= math.trunc(number) <= info.max:
+            raise DTypeError(
+                f"{name}: initial={initial!r} does not fit {dtype}, the dtype of the result; "
+                f"give a value in [{info.min}, {info.max}] or convert the input first (dtype=...)"
+            )
+    return value.astype(dtype)
 
 
 def _bound(name: str, dtype: np.dtype) -> float | int | bool | None:
@@ -475,13 +492,6 @@ def sum_to(g: Node, shape: Shape) -> Node:
 _mean = mean  # the name ``mean`` is also an argument of variance and std, as in NumPy
 
 
-def _unsupported(fn: str, **given: Any) -> None:
-    """Refuse the arguments given a value other than their default, None."""
-    for name, value in given.items():
-        if value is not None:
-            raise NotImplementedError(f"{fn}: the argument {name!r} is not supported (got {value!r})")
-
-
 def variance(x: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: Any = 0,
              keepdims: bool = False, *, where: Any = None, mean: Any = None,
              correction: Any = None) -> Node:
@@ -490,8 +500,9 @@ def variance(x: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof:
 
     ``correction`` is the array API's name for ``ddof`` and ``mean`` a mean already computed
     (with ``keepdims=True``), as in NumPy 2; ``where`` a boolean mask of the elements taken (a
-    slice of none has variance nan, as in NumPy). Integer inputs give float64. ``dtype`` and
-    ``out`` are not supported and raise NotImplementedError."""
+    slice of none has variance nan, as in NumPy). Integer inputs give float64. ``dtype``, a float or
+    complex dtype, is the one computed in and the result's, as NumPy's; ``out`` is not
+    supported."""
     return _variance("variance", x, axis, dtype, out, ddof, keepdims, where, mean, correction)
 
 
@@ -499,7 +510,11 @@ def _variance(name: str, x: Any, axis: Any, dtype: Any, out: Any, ddof: Any, kee
               where: Any, mean: Any, correction: Any) -> Node:
     """``variance``, its errors naming ``name``: the function the user called."""
     no_out(name, out)
-    _unsupported(name, dtype=dtype)
+    if dtype is not None:  # computed in that dtype, the result in it too (complex too, as NumPy)
+        computed = _statistics_dtype(name, as_node(x), dtype)
+        x = astype(x, computed)
+        return astype(_variance(name, x, axis, None, out, ddof, keepdims, where, mean, correction),
+                      computed)
     keepdims = _keepdims(name, keepdims)
     x = as_node(x)
     if correction is not None:
@@ -535,6 +550,22 @@ def _variance(name: str, x: Any, axis: Any, dtype: Any, out: Any, ddof: Any, kee
     if ddof:  # NumPy's max(N - ddof, 0)
         dof = maximum(dof - float(ddof), 0) if ddof > 0 else dof - float(ddof)
     return total / dof
+
+
+def _statistics_dtype(name: str, x: Node, dtype: Any) -> np.dtype:
+    """The ``dtype`` std and variance compute in: a float or complex one. NumPy's integer one
+    truncates the mean, and a real one for complex values drops their imaginary parts from the
+    mean only (so neither is a variance): both are refused."""
+    dt = numeric_dtype(dtype, name)
+    if dt.kind not in "fc":
+        raise NotImplementedError(
+            f"{name}: dtype={dt} is not supported; give a float or complex dtype (in an integer "
+            "or boolean one the mean would be truncated)"
+        )
+    if x.dtype.kind == "c" and dt.kind != "c":
+        raise DTypeError(f"{name}: dtype={dt} would drop the imaginary parts of the {x.dtype} "
+                         "values; give a complex dtype, or take real(x) first")
+    return dt
 
 
 def std(x: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: Any = 0,

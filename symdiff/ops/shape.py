@@ -587,7 +587,7 @@ def _parse_index(shape: Shape, index: Any) -> tuple[tuple[Any, ...], list[Node]]
         )
     spec: list[tuple[Any, ...]] = []
     arrays: list[Node] = []
-    for it, mask in zip(items, masks):
+    for position, (it, mask) in enumerate(zip(items, masks)):
         if mask is not None:
             axis = sum(1 for item in spec if item[0] != "n")
             covered = shape[axis: axis + mask.ndim]
@@ -618,6 +618,13 @@ def _parse_index(shape: Shape, index: Any) -> tuple[tuple[Any, ...], list[Node]]
         else:
             if isinstance(it, list) and np.size(it) == 0:
                 it = np.zeros(np.shape(it), np.intp)  # as NumPy: an empty list indexes nothing
+            if not isinstance(it, (Node, np.ndarray, list, tuple, str, bool, np.bool_)) or (
+                    not isinstance(it, (Node, np.ndarray)) and _object_array(it)):
+                where_ = f" at position {position}" if len(items) > 1 else ""
+                raise TypeError(
+                    f"index: {it!r}{where_} is not an index; only integers, slices (:), "
+                    "ellipsis (...), None and integer or boolean arrays are, as in NumPy"
+                )
             arr = as_node(it)
             if arr.dtype.kind == "b" and isinstance(arr.op, Const):
                 raise NotImplementedError(  # `index` lifts it first: only index_add meets it
@@ -635,6 +642,14 @@ def _parse_index(shape: Shape, index: Any) -> tuple[tuple[Any, ...], list[Node]]
     while spec and spec[-1] == ("s", None, None, None):
         spec.pop()
     return tuple(spec), arrays
+
+
+def _object_array(items: list[Any] | tuple[Any, ...]) -> bool:
+    """Whether a list in an index holds something other than numbers (a slice, a string)."""
+    try:
+        return np.asarray(items).dtype.kind not in "biu" + "fc"
+    except ValueError:  # ragged
+        return True
 
 
 class Index(Op):

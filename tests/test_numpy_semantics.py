@@ -1,0 +1,259 @@
+"""Cases NumPy's own conventions decide beyond the op table's samples: Python numbers outside an
+integer dtype's range, arguments the samples leave at their defaults, and methods whose dtype
+differs from the function of the same name. Each result is checked through the evaluator and
+the generated code, against NumPy's value, dtype and shape."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+import symdiff as sd
+
+
+def _both_paths(out: sd.Node, **values: np.ndarray) -> list[np.ndarray]:
+    """``out`` computed by the evaluator and by the generated code."""
+    variables = [v for v in sd.toposort([out]) if v.op.name == "var"]
+    fn = sd.compile([out], inputs=variables)
+    compiled = fn(*(values[v.op.var_name] for v in variables))[0]  # type: ignore[attr-defined]
+    return [np.asarray(sd.evaluate(out, values)), np.asarray(compiled)]
+
+
+def _assert_numpy(out: sd.Node, expected: np.ndarray, **values: np.ndarray) -> None:
+    expected = np.asarray(expected)
+    assert (out.dtype, out.shape) == (expected.dtype, expected.shape)
+    for got in _both_paths(out, **values):
+        assert got.dtype == expected.dtype
+        np.testing.assert_allclose(got, expected, rtol=1e-6)
+
+
+# -- methods ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["conj", "conjugate"])
+def test_conj_method_keeps_booleans_as_ndarray_conj_does(method):
+    # ndarray.conj of a real array is the array itself; np.conj of booleans gives int8
+    b = np.array([[True, False], [False, True]])
+    x = sd.var("x", b.shape, dtype="bool")
+    _assert_numpy(getattr(x, method)(), getattr(b, method)(), x=b)
+    _assert_numpy(sd.conj(x), np.conj(b), x=b)
+
+
+# -- creation --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("num, endpoint", [(0, True), (0, False), (1, True), (1, False), (3, True)])
+def test_linspace_step_is_nan_where_numpy_has_no_step(num, endpoint):
+    # NumPy's step is nan for no interval to divide: num - 1 <= 0 with the endpoint, num == 0
+    _, expected = np.linspace(0.0, 1.0, num, endpoint, retstep=True)
+    _, step = sd.linspace(0.0, 1.0, num, endpoint, retstep=True)
+    _assert_numpy(step, np.asarray(expected))
+    a, b = sd.var("a"), sd.var("b")
+    _, step = sd.linspace(a, b, num, endpoint, retstep=True)
+    _assert_numpy(step, np.asarray(expected), a=np.array(0.0), b=np.array(1.0))
+
+
+# -- reductions ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, dtype, initial", [
+    ("max", "int8", 300), ("min", "int8", -300), ("max", "uint8", -2), ("sum", "uint8", -2),
+    ("prod", "uint8", -1), ("max", "int8", 128.0), ("sum", "int64", float("nan")),
+    ("max", "int32", 1e300),
+])
+def test_reduction_initial_beyond_the_integer_result_is_refused(name, dtype, initial):
+    # NumPy raises (OverflowError, or ValueError for nan); converting would wrap it around
+    a = np.array([1, 2], dtype=dtype)
+    with pytest.raises((OverflowError, ValueError)):
+        getattr(np, name)(a, initial=initial)
+    with pytest.raises(sd.DTypeError, match=re.escape(f"{name}: initial={initial!r} does not fit")):
+        getattr(sd, name)(sd.var("x", (2,), dtype), initial=initial)
+
+
+@pytest.mark.parametrize("name, dtype, initial", [
+    ("max", "int8", 127.9), ("max", "int8", -2.7), ("sum", "uint8", -0.5), ("max", "int8", True),
+    ("sum", "int8", 300), ("min", "uint8", 255), ("max", "float32", 1e300),
+])
+def test_reduction_initial_converts_as_numpy_does(name, dtype, initial):
+    a = np.array([1, 2], dtype=dtype)
+    x = sd.var("x", (2,), dtype)
+    with np.errstate(over="ignore"):
+        expected = getattr(np, name)(a, initial=initial)
+    _assert_numpy(getattr(sd, name)(x, initial=initial), expected, x=a)
+
+
+# -- Python ints beyond an integer dtype's range -------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype, a_min, a_max", [
+    ("uint8", -1, None), ("uint8", -1, 3), ("int8", 0, 300), ("int8", -1000, 1000),
+    ("int8", -300, 2), ("uint8", None, 2**70),
+])
+def test_clip_drops_an_int_bound_every_value_of_the_dtype_passes(dtype, a_min, a_max):
+    # NumPy 2: a lower bound below the dtype's range (an upper one above it) limits nothing
+    a = np.array([0, 5, 100, 2], dtype=dtype)
+    x = sd.var("x", a.shape, dtype)
+    _assert_numpy(sd.clip(x, a_min, a_max), np.clip(a, a_min, a_max), x=a)
+    _assert_numpy(x.clip(a_min, a_max), a.clip(a_min, a_max), x=a)
+
+
+def test_clip_keeps_an_int_bound_the_wider_dtype_of_another_bound_holds():
+    a = np.array([0, 5, 100, -2], dtype="int8")
+    hi = np.array([4, 4, 4, 4], dtype="int16")
+    x, h = sd.var("x", (4,), "int8"), sd.var("h", (4,), "int16")
+    _assert_numpy(sd.clip(x, -300, h), np.clip(a, -300, hi), x=a, h=hi)
+    _assert_numpy(sd.clip(x, 3, h), np.clip(a, 3, hi), x=a, h=hi)
+
+
+@pytest.mark.parametrize("dtype, a_min, a_max", [("int8", 300, None), ("uint8", None, -1)])
+def test_clip_refuses_an_int_bound_no_value_of_the_dtype_passes(dtype, a_min, a_max):
+    with pytest.raises(OverflowError):
+        np.clip(np.zeros(2, dtype), a_min, a_max)
+    with pytest.raises(sd.DTypeError, match="clip: the Python integer"):
+        sd.clip(sd.var("x", (2,), dtype), a_min, a_max)
+
+
+@pytest.mark.parametrize("dtype, number", [("uint8", -1), ("int8", 300), ("uint8", -3), ("int8", 2**70)])
+def test_float_power_takes_any_python_int_beside_an_integer_array(dtype, number):
+    # float_power computes in float64, so the int meets no integer dtype (as in arctan2)
+    a = np.array([1, 2, 3], dtype=dtype)
+    x = sd.var("x", (3,), dtype)
+    with np.errstate(over="ignore"):
+        _assert_numpy(sd.float_power(x, number), np.float_power(a, number), x=a)
+        _assert_numpy(sd.float_power(number, x), np.float_power(number, a), x=a)
+
+
+def test_float_power_takes_a_python_float_in_float64_beside_float32():
+    # 0.1 joins NumPy's float64 loop as the float64 0.1, not as float32(0.1) widened
+    a = np.array([2.0, 3.0], dtype="float32")
+    x = sd.var("x", (2,), "float32")
+    for got in _both_paths(sd.float_power(x, 0.1), x=a):
+        np.testing.assert_array_equal(got, np.float_power(a, 0.1))
+
+
+@pytest.mark.parametrize("name", ["std", "var"])
+@pytest.mark.parametrize("in_dtype, dtype", [
+    ("int8", "float32"), ("int64", "float64"), ("float32", "float64"), ("float64", "float32"),
+    ("float16", "float32"), ("float64", "complex128"), ("complex64", "complex128"),
+    ("bool", "float64"),
+])
+def test_std_and_var_compute_in_the_dtype_given(name, in_dtype, dtype):
+    a = (np.arange(12).reshape(3, 4) % 5 - 1).astype(in_dtype)
+    x = sd.var("x", a.shape, in_dtype)
+    fn = sd.std if name == "std" else sd.variance
+    for kwargs in ({}, {"axis": 0, "ddof": 1}, {"axis": (0, 1), "keepdims": True}):
+        expected = getattr(np, name)(a, dtype=dtype, **kwargs)
+        _assert_numpy(fn(x, dtype=dtype, **kwargs), expected, x=a)
+        _assert_numpy(getattr(x, name)(dtype=dtype, **kwargs), expected, x=a)
+
+
+@pytest.mark.parametrize("name", ["std", "variance"])
+def test_std_and_var_refuse_dtypes_numpy_would_truncate_or_cut_into(name):
+    fn = getattr(sd, name)
+    with pytest.raises(NotImplementedError, match=f"{name}: dtype=int64 is not supported"):
+        fn(sd.var("x", (3,)), dtype="int64")
+    with pytest.raises(sd.DTypeError, match=f"{name}: dtype=float64 would drop the imaginary"):
+        fn(sd.var("z", (3,), "complex128"), dtype="float64")
+
+
+def test_std_in_float64_of_float32_values_is_their_float64_std():
+    # the point of dtype=: float32 data whose float32 sums lose digits
+    a = (1e4 + np.arange(1000) % 7).astype("float32")
+    x = sd.var("x", a.shape, "float32")
+    for got in _both_paths(sd.std(x, dtype="float64"), x=a):
+        assert got.dtype == np.float64
+        np.testing.assert_allclose(got, np.std(a.astype("float64")), rtol=1e-12)
+    grad = sd.evaluate(sd.grad(sd.std(x, dtype="float64"), x), {"x": a})
+    assert grad.dtype == np.float32 and grad.shape == a.shape
+
+
+# -- products --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtypes, dtype, casting", [
+    (("int8", "uint8"), "float32", "safe"), (("int8", "int8"), "int8", "safe"),
+    (("float64", "int8"), "float32", "same_kind"), (("float32", "float32"), "complex128", "safe"),
+    (("float64", "float64"), "int16", "unsafe"),
+])
+def test_einsum_computes_in_the_dtype_given(dtypes, dtype, casting):
+    a = (np.arange(6).reshape(2, 3) * 7 % 5 + 0.5).astype(dtypes[0])
+    b = (np.arange(12).reshape(3, 4) % 4 - 1).astype(dtypes[1])
+    x, y = sd.var("x", a.shape, dtypes[0]), sd.var("y", b.shape, dtypes[1])
+    expected = np.einsum("ij,jk->ik", a, b, dtype=dtype, casting=casting)
+    _assert_numpy(sd.einsum("ij,jk->ik", x, y, dtype=dtype, casting=casting), expected, x=a, y=b)
+    _assert_numpy(np.einsum("ij,jk", x, y, dtype=dtype, casting=casting), expected, x=a, y=b)
+
+
+def test_einsum_refuses_a_dtype_its_casting_rule_forbids():
+    x = sd.var("x", (2, 3))
+    with pytest.raises(TypeError):
+        np.einsum("ij->i", np.ones((2, 3)), dtype="int8")
+    with pytest.raises(sd.DTypeError, match="einsum: cannot cast float64 to int8 under casting='safe'"):
+        sd.einsum("ij->i", x, dtype="int8")
+
+
+# -- NumPy 2's linalg.vector_norm and linalg.matrix_norm ------------------------------------------
+
+
+@pytest.mark.parametrize("kwargs", [
+    {}, {"axis": -1}, {"axis": 0, "keepdims": True}, {"axis": (0, 2)}, {"axis": (2, 0), "ord": 1},
+    {"ord": np.inf}, {"ord": -np.inf, "axis": 1}, {"ord": 0}, {"ord": 3, "keepdims": True},
+    {"axis": None, "keepdims": True, "ord": 0.5}, {"axis": (0, 1, 2), "ord": -1},
+])
+def test_vector_norm_takes_every_axis_given_as_one_vector(kwargs):
+    a = np.random.default_rng(3).standard_normal((2, 3, 4))
+    x = sd.var("x", a.shape)
+    expected = np.linalg.vector_norm(a, **kwargs)
+    _assert_numpy(sd.linalg.vector_norm(x, **kwargs), expected, x=a)
+    _assert_numpy(np.linalg.vector_norm(x, **kwargs), expected, x=a)
+
+
+@pytest.mark.parametrize("ord", ["fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf])
+def test_matrix_norm_is_the_norm_over_the_last_two_axes(ord):
+    a = np.random.default_rng(4).standard_normal((2, 3, 4))
+    x = sd.var("x", a.shape)
+    for keepdims in (False, True):
+        expected = np.linalg.matrix_norm(a, ord=ord, keepdims=keepdims)
+        _assert_numpy(sd.linalg.matrix_norm(x, ord=ord, keepdims=keepdims), expected, x=a)
+        _assert_numpy(np.linalg.matrix_norm(x, ord=ord, keepdims=keepdims), expected, x=a)
+
+
+def test_vector_and_matrix_norms_of_integers_and_errors():
+    a = np.array([[3, -4], [0, 1]], dtype=np.int8)
+    x = sd.var("x", a.shape, "int8")
+    _assert_numpy(sd.linalg.vector_norm(x), np.linalg.vector_norm(a), x=a)
+    _assert_numpy(sd.linalg.matrix_norm(x), np.linalg.matrix_norm(a), x=a)
+    with pytest.raises(sd.ShapeError, match="linalg.matrix_norm: .*at least 2 dimensions"):
+        sd.linalg.matrix_norm(sd.var("v", (3,)))
+    with pytest.raises(sd.ShapeError, match="linalg.vector_norm: axis 3 is out of bounds"):
+        sd.linalg.vector_norm(x, axis=(0, 3))
+
+
+# -- indexing --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("index, shown", [
+    (0.5, "0.5 is"), ((0, 1.5), "1.5 at position 1 is"), (np.float64(1.0), "np.float64(1.0) is"),
+    (([0, slice(None)],), "[0, slice(None, None, None)] is"),
+])
+def test_an_index_of_no_kind_numpy_takes_is_named_with_its_position(index, shown):
+    with pytest.raises(IndexError, match="only integers, slices"):
+        np.zeros((2, 3))[index]
+    with pytest.raises(TypeError, match=re.escape(f"index: {shown} not an index; only integers")):
+        sd.var("x", (2, 3))[index]
+
+
+def test_the_new_arguments_read_from_text():
+    shapes = {"x": ((2, 3, 4), "float64"), "a": ((2, 3), "int8"), "b": ((3, 2), "int8")}
+    x, a, b = sd.var("x", (2, 3, 4)), sd.var("a", (2, 3), "int8"), sd.var("b", (3, 2), "int8")
+    cases = [
+        ('linalg.matrix_norm(x, ord="nuc")', sd.linalg.matrix_norm(x, ord="nuc")),
+        ("linalg.vector_norm(x, axis=(0, 2), ord=1)", sd.linalg.vector_norm(x, axis=(0, 2), ord=1)),
+        ('x.std(axis=0, dtype="float32")', sd.std(x, axis=0, dtype="float32")),
+        ('variance(x, dtype="complex128")', sd.variance(x, dtype="complex128")),
+        ('einsum("ij,jk", a, b, dtype="float32")', sd.einsum("ij,jk", a, b, dtype="float32")),
+    ]
+    for text, expected in cases:
+        assert sd.parse(text, shapes=shapes) is expected
