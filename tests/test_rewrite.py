@@ -153,6 +153,10 @@ def test_a_complex_array_of_zeros_is_read_as_one_zero():
         (lambda: sd.transpose(sd.transpose(M)), lambda: M),  # transposes of transposes
         (lambda: M.reshape(3, 2).reshape(6).reshape(2, 3), lambda: M),  # reshapes of reshapes
         (lambda: M.reshape(3, 2).reshape(6), lambda: M.reshape(6)),
+        (lambda: sd.abs(x) ** 2, lambda: x ** 2.0),  # an even power of abs of a real value
+        (lambda: sd.abs(x) ** -4.0, lambda: x ** -4.0),
+        (lambda: sd.abs(x) ** 3, lambda: sd.abs(x) ** 3.0),
+        (lambda: sd.abs(x) ** 2.5, lambda: sd.abs(x) ** 2.5),
     ],
 )
 def test_identity_rules(expr, expected):
@@ -1544,3 +1548,19 @@ def test_a_scalar_kept_as_a_vector_broadcasts_by_itself():
     k = sd.reshape(sd.sum(u), (1, 1)) * u
     assert sd.simplify(k).shape == (1, 3) and "reshape" in str(sd.simplify(k))
     same_values(k, sd.simplify(k), u=np.array([1.0, -4.0, 2.0]))
+
+
+def test_an_even_power_of_abs_is_the_power_bit_for_bit_and_not_of_complex_values():
+    u = sd.var("u", shape=(7,))
+    values = np.array([-0.0, 0.0, -2.5, 3.0, -np.inf, np.nan, -1e-200])
+    for k in (2, -2, 4.0):
+        e = sd.abs(u) ** k
+        assert sd.simplify(e) is sd.simplify(u ** k)
+        raw, rewritten = sd.evaluate([e, sd.simplify(e)], {"u": values}, simplify=False)
+        np.testing.assert_array_equal(raw, rewritten)
+    i = sd.var("i", shape=(3,), dtype="int8")  # abs(-128) wraps to -128 in int8: its square too
+    e = sd.abs(i) ** 2
+    assert sd.simplify(e) is i ** 2
+    same_values(e, sd.simplify(e), i=np.array([-128, -3, 5], dtype=np.int8))
+    z = sd.var("z", dtype="complex128")  # |z|**2 is no power of z
+    assert sd.simplify(sd.abs(z) ** 2).op.name == "pow" and sd.simplify(sd.abs(z) ** 2).inputs[0].op.name == "abs"

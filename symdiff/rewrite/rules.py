@@ -240,6 +240,17 @@ def _pow_const(node: Node, x: Node, c: Node) -> Node | None:
     return None
 
 
+def _abs_even_power(node: Node, x: Node, c: Node) -> Node | None:
+    """abs(x) ** k -> x ** k for an even integer k and real x: the same value bit for bit
+    (the square of -a is the square of a; inf and nan as they are), one op fewer, and a power
+    the rules for powers of x see (``sum(abs(v)**2)``, a norm written out)."""
+    p = scalar_constant(c)
+    if x.dtype.kind not in "iuf" or p is None or p.dtype.kind not in "iuf" or p != np.round(p) or p % 2:
+        return None
+    out = Node(node.op, (x, c))
+    return out if out.type == node.type else None
+
+
 def _pow_pow(node: Node, x: Node, a: Node, b: Node) -> Node | None:
     pa, pb = integer_value(a), integer_value(b)
     if pa is None or pb is None:
@@ -436,6 +447,7 @@ IDENTITIES = RuleSet([
     Rule(x * x, lambda x: x if x.dtype.kind == "b"
          else power(x, const(np.asarray(2, dtype=x.dtype)))),  # x*x -> x**2
     Rule(x ** c, _pow_const),  # x**1 -> x, x**0 -> 1
+    Rule(Pat(Abs, x) ** c, _abs_even_power),  # abs(x)**2 -> x**2 (real x)
     Rule((x ** Pat.var("a")) ** Pat.var("b"), _pow_pow),  # (x**a)**b -> x**(a*b), integers
     Rule(x ** Pat.var("a") * x ** Pat.var("b"), _pow_mul),  # x**a * x**b -> x**(a+b)
     Rule(x - (-y), lambda node, x, y: x + y if _negation_moves(y, node) else None,
