@@ -100,6 +100,10 @@ _STRING_PARAMS.update({
     "argsort": frozenset({"kind"}),
     "ravel": frozenset({"order"}),
     "take": frozenset({"mode"}),
+    "searchsorted": frozenset({"side"}),
+    "convolve": frozenset({"mode"}),
+    "correlate": frozenset({"mode"}),
+    "meshgrid": frozenset({"indexing"}),
 })
 # -- array creation (shapes and sizes may be dimension names)
 _STRING_PARAMS.update({

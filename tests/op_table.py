@@ -2290,6 +2290,152 @@ for _k in (0, 1):
     good("average", _where_rng.standard_normal((2, 3)), call=lambda a, k=_k: sd.average(a, returned=True)[k],
          ref=lambda a, k=_k: np.average(a, returned=True)[k], id=f"returned-no-weights-all-{_k}")
 
+# -- searching, interpolation, convolution, layout -----------------------------------------------------
+
+_KNOTS = np.array([-1.0, 0.0, 0.5, 2.0, 3.5])  # sorted, with the values between and beyond them below
+_BETWEEN = np.array([[-2.5, -0.4, 0.2], [1.1, 2.9, 4.25]])
+good("searchsorted", _KNOTS, _BETWEEN, ref=np.searchsorted, zero_grad=True)
+good("searchsorted", _KNOTS, np.array([-1.0, 0.5, 0.7, 3.5, 9.0]), ref=np.searchsorted, kwargs={"side": "right"},
+     zero_grad=True, id="right-at-knots")
+good("searchsorted", np.array([2.0, 0.5, -1.0, 3.5, 0.0]), np.array([0.5, 0.1, -3.0]),
+     call=lambda a, v: sd.searchsorted(a, v, sorter=np.argsort(np.array([2.0, 0.5, -1.0, 3.5, 0.0]))),
+     ref=lambda a, v: np.searchsorted(a, v, sorter=np.argsort(a)), zero_grad=True, id="sorter")
+good("searchsorted", np.array([1, 3, 3, 7]), call=lambda a: sd.searchsorted(a, 3), ref=lambda a: np.searchsorted(a, 3),
+     grad=False, id="int-scalar")
+good("searchsorted", np.array([1, 3, 3, 7], np.int8), call=lambda a: sd.searchsorted(a, [300, -300, 3.5]),
+     ref=lambda a: np.searchsorted(a, [300, -300, 3.5]), grad=False, id="int8-wide-values")
+good("searchsorted", normal(3), call=lambda v: sd.searchsorted(np.array([-0.5, 0.0, 0.5]), v, "right"),
+     ref=lambda v: np.searchsorted([-0.5, 0.0, 0.5], v, "right"), zero_grad=True, id="constant-a")
+good("searchsorted", _KNOTS, _BETWEEN, call=lambda a, v: a.searchsorted(v, "right"),
+     ref=lambda a, v: a.searchsorted(v, "right"), zero_grad=True, id="method")
+bad("searchsorted", lambda: sd.searchsorted(v("a", 2, 3), v("v", 2)), sd.ShapeError,
+    r"^searchsorted: `a` must be 1-d, got shape \(2, 3\)$", id="2d")
+bad("searchsorted", lambda: sd.searchsorted(v("a", 3), v("v", 2), side="Right"), ValueError,
+    r"^searchsorted: side must be 'left' or 'right', got 'Right'$", id="side")
+bad("searchsorted", lambda: sd.searchsorted(v("a", 3), 1.0, sorter=[0, 1]), sd.ShapeError,
+    r"`sorter` of shape \(2,\) must have the shape of `a`, \(3,\)", id="sorter-length")
+
+_XP = np.array([-1.0, 0.0, 0.5, 2.0, 3.5])
+_X_OFF_KNOTS = np.array([[-1.7, -0.6, 0.3, 1.2], [1.9, 2.6, 3.3, 4.4]])  # inside, and beyond both ends
+good("interp", _X_OFF_KNOTS, normal(5), call=lambda x, f: sd.interp(x, _XP, f),
+     ref=lambda x, f: np.interp(x, _XP, f), id="x-and-fp")
+good("interp", _X_OFF_KNOTS, _XP, normal(5), ref=np.interp, id="all-variables")
+good("interp", _X_OFF_KNOTS, _XP, normal(5), ref=np.interp, kwargs={"left": -3.0, "right": 0.25}, id="left-right")
+good("interp", _X_OFF_KNOTS, _XP, normal(5), np.array(-3.0), np.array(4.0), ref=np.interp, id="bounds-variables")
+good("interp", np.array([-1.0, 0.0, 0.5, 1.0, 2.0, 3.5, -2.0, 7.0]), _XP, normal(5), ref=np.interp, grad=False,
+     id="at-knots")
+good("interp", np.array([0.3, 2.6]), _XP, normal(5), ref=np.interp, kwargs={"period": 4.0}, id="period")
+good("interp", np.array([-7.3, 0.3, 2.6, 11.1]), np.array([0.5, 3.0, 1.5, -0.7]), normal(4), ref=np.interp,
+     kwargs={"period": -4.0}, id="period-unsorted")
+good("interp", np.array(0.7), np.array([0.0, 1.0]), normal(2), ref=np.interp, id="0d")
+good("interp", np.array([-0.5, 0.5, 1.5]), np.array([0.5]), normal(1), ref=np.interp, grad=False, id="one-point")
+good("interp", np.array([-0.5, 0.2, 0.7]), normal(3) + 1j * normal(3), call=lambda x, f: sd.interp(x, [0.0, 0.5, 1.0], f),
+     ref=lambda x, f: np.interp(x, [0.0, 0.5, 1.0], f), grad=False, id="complex")
+good("interp", np.array([1, 2, 5]), call=lambda x: sd.interp(x, np.array([0, 3, 6]), np.array([2, 8, -1])),
+     ref=lambda x: np.interp(x, np.array([0, 3, 6]), np.array([2, 8, -1])), grad=False, id="ints")
+good("interp", _X_OFF_KNOTS.astype(np.float32), call=lambda x: sd.interp(x, _XP, _XP ** 2),
+     ref=lambda x: np.interp(x, _XP, _XP ** 2), grad=False, id="float32-gives-float64")
+bad("interp", lambda: sd.interp(v("x", 3), v("xp", 2, 2), v("fp", 2, 2)), sd.ShapeError,
+    r"interp: the data points must be 1-d, got `xp` of shape \(2, 2\)", id="2d")
+bad("interp", lambda: sd.interp(v("x", 3), v("xp", 3), v("fp", 2)), sd.ShapeError,
+    r"^interp: `fp` and `xp` are not of the same length \(2 and 3\)$", id="lengths")
+bad("interp", lambda: sd.interp(v("x", 3), v("xp", 0), v("fp", 0)), ValueError,
+    r"interp: the array of sample points `xp` is empty", id="empty")
+bad("interp", lambda: sd.interp(v("x", 3), v("xp", 2), v("fp", 2), period=0), ValueError,
+    r"interp: `period` must be a non-zero value", id="period-zero")
+bad("interp", lambda: sd.interp(v("x", 3), v("xp", 2), v("fp", 2), left=[1.0, 2.0]), TypeError,
+    r"interp: `left` must be a scalar, got shape \(2,\)", id="left-array")
+
+for _name in ("convolve", "correlate"):
+    for _na, _nv in ((5, 3), (3, 5), (4, 4), (1, 3), (6, 1)):
+        for _mode in ("full", "same", "valid"):
+            good(_name, normal(_na), normal(_nv), ref=getattr(np, _name), kwargs={"mode": _mode},
+                 id=f"{_na}-{_nv}-{_mode}")
+    good(_name, normal(4) + 1j * normal(4), normal(3) - 1j * normal(3), ref=getattr(np, _name),
+         kwargs={"mode": "same"}, grad=False, id="complex")
+    good(_name, np.array([1, -2, 3], np.int8), np.array([2, 1], np.int8), ref=getattr(np, _name), grad=False,
+         id="int8")
+    good(_name, np.array([True, False, True]), np.array([True, True]), ref=getattr(np, _name), grad=False, id="bool")
+    good(_name, normal(4).astype(np.float32), call=lambda a, f=sd.FUNCTIONS[_name]: f(a, [0.5, 2.0], 1),
+         ref=lambda a, f=getattr(np, _name): f(a, [0.5, 2.0], 1), grad=False, id="list-promotes-mode-number")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 3), v("v", 2), mode="SAME"), ValueError,
+        rf"^{_name}: mode must be one of 'valid', 'same', or 'full', got 'SAME'$", id="mode")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), v("v", 2)), sd.ShapeError,
+        rf"^{_name}: `a` must be 1-d, got shape \(2, 3\)$", id="2d")
+good("convolve", normal(3), call=lambda a: sd.convolve(a, 2.0), ref=lambda a: np.convolve(a, 2.0), id="scalar")
+bad("convolve", lambda: sd.convolve(v("a", 0), v("v", 2)), ValueError, r"^convolve: `v` cannot be empty$",
+    id="empty")
+bad("correlate", lambda: sd.correlate(v("a", 0), v("v", 2)), ValueError,
+    r"^correlate: the first array argument cannot be empty$", id="empty")
+
+
+def _grids(fn):
+    """meshgrid's arrays as one (each scaled differently, so each one's derivative is told apart)."""
+    def call(*xs, **kw):
+        grids = [g * (k + 1) for k, g in enumerate(fn(*xs, **kw))]
+        if isinstance(grids[0], sd.Node):
+            return sd.stack([sd.broadcast_to(g, sd.meshgrid(*xs, **{**kw, "sparse": False})[0].shape) for g in grids])
+        return np.stack(np.broadcast_arrays(*grids))
+    return call
+
+
+for _indexing in ("xy", "ij"):
+    for _sparse in (False, True):
+        good("meshgrid", normal(3), normal(2), normal(4), call=_grids(sd.meshgrid), ref=_grids(np.meshgrid),
+             kwargs={"indexing": _indexing, "sparse": _sparse}, id=f"{_indexing}-sparse-{_sparse}")
+    good("meshgrid", normal(2, 2), normal(3), call=_grids(sd.meshgrid), ref=_grids(np.meshgrid),
+         kwargs={"indexing": _indexing}, id=f"{_indexing}-flattens")
+    good("meshgrid", normal(3), call=_grids(sd.meshgrid), ref=_grids(np.meshgrid), kwargs={"indexing": _indexing},
+         id=f"{_indexing}-one")
+good("meshgrid", np.array([1, 2], np.int8), call=lambda a: sd.meshgrid(a, np.array([0.5, 1.5, 2.5]), copy=False)[1],
+     ref=lambda a: np.meshgrid(a, np.array([0.5, 1.5, 2.5]), copy=False)[1], grad=False, id="dtypes-kept")
+bad("meshgrid", lambda: sd.meshgrid(v("a", 2), indexing="xyz"), ValueError,
+    r"^meshgrid: indexing must be 'xy' or 'ij', got 'xyz'$", id="indexing")
+
+for _k in (-1, 0, 1, 2, 3, 5):
+    good("rot90", normal(2, 3), _k, ref=np.rot90, id=f"k{_k}")
+for _axes in ((1, 0), (0, 2), (2, -3), (-1, 1)):
+    good("rot90", normal(2, 3, 4), 1, _axes, ref=np.rot90, id=f"axes{_axes}")
+    good("rot90", normal(2, 3, 4), 3, _axes, ref=np.rot90, id=f"axes{_axes}-k3")
+bad("rot90", lambda: sd.rot90(v("a", 2, 3), axes=(0, 2)), ValueError, r"^rot90: the axes must be different", id="same")
+bad("rot90", lambda: sd.rot90(v("a", 2, 3), axes=(0,)), ValueError, r"^rot90: `axes` must be a pair", id="one")
+bad("rot90", lambda: sd.rot90(v("a", 2, 3), axes=(0, 3)), sd.ShapeError, r"out of range", id="range")
+
+good("append", normal(2, 3), normal(4), ref=np.append, id="flat")
+good("append", normal(2, 3), normal(1, 3), ref=np.append, kwargs={"axis": 0}, id="axis0")
+good("append", normal(2, 3), normal(2, 2), ref=np.append, kwargs={"axis": -1}, id="axis-1")
+good("append", normal(3).astype(np.float32), call=lambda a: sd.append(a, 1.5), ref=lambda a: np.append(a, 1.5),
+     grad=False, id="float32-and-a-python-float")
+good("append", np.array([1, 2], np.int8), call=lambda a: sd.append(a, [3]), ref=lambda a: np.append(a, [3]), grad=False,
+     id="int8-and-a-list")
+bad("append", lambda: sd.append(v("a", 2, 3), v("b", 3), axis=0), sd.ShapeError, r"concatenate", id="ndim")
+
+for _obj, _values, _axis, _id in (
+        (1, np.array(7.5), None, "int-flat"), (-1, np.array([7.5, 8.5]), 1, "int-axis"),
+        (3, np.array([[7.5], [8.5]]), 1, "int-column"), ([1], np.array([[7.5], [8.5]]), 1, "list-of-one"),
+        ([2, 0, 2], np.array([7.5, 8.5, 9.5]), None, "unsorted-repeats"), (slice(0, 3, 2), np.array(1.5), 1, "slice"),
+        ([-2, 2], np.array([[1.0, 2.0, 3.0]]), 0, "negative-and-end")):
+    good("insert", normal(2, 3), _obj, _values, ref=np.insert, kwargs={"axis": _axis}, id=_id)
+good("insert", normal(2, 3), call=lambda a: sd.insert(a, np.array([True, False, True]), 0.5, axis=1),
+     ref=lambda a: np.insert(a, np.array([True, False, True]), 0.5, axis=1), id="mask")
+good("insert", np.array([[1, 2], [3, 4]]), call=lambda a: sd.insert(a, 1, 9.75, axis=0),
+     ref=lambda a: np.insert(a, 1, 9.75, axis=0), grad=False, id="values-cast-to-int")
+good("insert", normal(3), call=lambda a: sd.insert(a, [], 2.0), ref=lambda a: np.insert(a, [], 2.0), id="nothing")
+bad("insert", lambda: sd.insert(v("a", 3), 5, 1.0), IndexError, r"^insert: index 5 is out of bounds for axis 0 "
+    r"with size 3$", id="bounds")
+bad("insert", lambda: sd.insert(v("a", 2, 3), [0, 1], np.ones(3), axis=1), sd.ShapeError,
+    r"^insert: values of shape \(3,\) do not broadcast to the \(2, 2\) inserted into \(2, 3\)$", id="values")
+bad("insert", lambda: sd.insert(v("a", 3), v("i", dtype="int64"), 1.0), TypeError, r"insert: `obj` must be",
+    id="expression")
+
+for _obj, _axis, _id in ((1, None, "int-flat"), (-1, 1, "int-axis"), ([0, 2], 1, "list"), ([2, 2, 0], 1, "repeats"),
+                         (slice(None, None, 2), None, "slice"), ([], 0, "nothing")):
+    good("delete", normal(2, 3), _obj, ref=np.delete, kwargs={"axis": _axis}, id=_id)
+good("delete", normal(2, 3), call=lambda a: sd.delete(a, np.array([True, False, True]), axis=1),
+     ref=lambda a: np.delete(a, np.array([True, False, True]), axis=1), id="mask")
+bad("delete", lambda: sd.delete(v("a", 2, 3), 5, axis=1), IndexError,
+    r"^delete: index 5 is out of bounds for axis 1 with size 3$", id="bounds")
+
 # Operators and methods outside FUNCTIONS, each tied to the function it spells.
 SUGAR_ONLY = {"index"}
 

@@ -286,6 +286,19 @@ OPS.update({
                    + sd.percentile(labels, [50, 90])[:, None, None], [A, L]),
 })
 
+OPS.update({
+    "searchsorted": (lambda a, v: a * sd.searchsorted(sd.sort(v), a[0], side="right"), [A, V]),
+    "interp": (lambda a, v: sd.interp(a, sd.sort(v), v * 2.0, right=0.5)
+               + sd.interp(a, [0.0, 1.0], v[:2], period=1.5), [A, V]),
+    "convolve": (lambda a, v: sd.convolve(a[0], v, "same") + sd.convolve(v[:2], a[1], "valid")[0], [A, V]),
+    "correlate": (lambda a, v: sd.correlate(a[0], v, "full") * sd.correlate(v[:3], a[1], 2)[1:2], [A, V]),
+    "meshgrid": (lambda a, v: a * sd.meshgrid(v, a[:, 0], indexing="xy")[0]
+                 + sd.meshgrid(a[:, 1], v, sparse=True, indexing="ij")[1], [A, V]),
+    "rot90": (lambda a: sd.rot90(a, 1).T + sd.rot90(a, 2) * sd.rot90(a, -1, axes=(1, 0)).T, [A]),
+    "append": (lambda a, v: sd.append(a, v) * sd.append(v, 1.0)[2], [A, V]),
+    "insert": (lambda a, v: sd.insert(a, [0, 4, 1], v[:3], axis=1)[:, :4] + sd.insert(a, 1, v, 0)[:3], [A, V]),
+    "delete": (lambda a: sd.delete(a, [0, 2], axis=1).sum() + sd.delete(a, slice(None, None, 3)), [A]),
+})
 
 # the functions derivative graphs are made of (scatter-adds, a higher derivative of sinc)
 IDX = ("idx", (3, 2), "int64", lambda s: RNG.integers(0, 4, s))

@@ -353,3 +353,85 @@ def test_zero_d_integer_arrays_are_ints_for_axes_and_slice_bounds():
         v[np.array(1.5):]
     with pytest.raises(TypeError, match="sum: axis must be an int, got True"):
         sd.sum(A, axis=True)
+
+
+# -- searchsorted, interp, convolve, correlate, meshgrid, rot90, append, insert, delete ---------------
+
+
+def test_numpy_functions_of_searching_interpolation_and_layout_build_graphs():
+    # np.<name>(expr) reaches the symdiff function of the same name, with NumPy's values
+    rng = np.random.default_rng(3)
+    x_val, y_val, m_val = rng.standard_normal(5), rng.standard_normal(3), rng.standard_normal((2, 3))
+    x, y, m = sd.var("x", (5,)), sd.var("y", (3,)), sd.var("m", (2, 3))
+    env = {"x": x_val, "y": y_val, "m": m_val}
+    knots = np.array([-1.0, 0.0, 0.5, 2.0])
+    cases = [
+        (lambda np_, a, b, c: np_.searchsorted(knots, a, side="right")),
+        (lambda np_, a, b, c: np_.interp(a, knots, knots ** 2, left=-1.0)),
+        (lambda np_, a, b, c: np_.convolve(a, b, "same")),
+        (lambda np_, a, b, c: np_.correlate(b, a, "full")),
+        (lambda np_, a, b, c: np_.meshgrid(a, b, indexing="ij")[1]),
+        (lambda np_, a, b, c: np_.rot90(c, -1)),
+        (lambda np_, a, b, c: np_.append(c, b)),
+        (lambda np_, a, b, c: np_.insert(c, [0, 3], b[:2], axis=1)),
+        (lambda np_, a, b, c: np_.delete(a, slice(1, None, 2))),
+    ]
+    for case in cases:
+        node = case(np, x, y, m)
+        assert isinstance(node, sd.Node)
+        want = case(np, x_val, y_val, m_val)
+        got = sd.evaluate(node, env)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+
+
+def test_interp_matches_numpy_at_nan_infinite_points_and_duplicate_knots():
+    x_val = np.array([np.nan, -2.0, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, -np.inf, np.inf])
+    x = sd.var("x", x_val.shape)
+    for xp, fp in (([1.0, 2.0, 3.0], [1.0, np.inf, 3.0]), ([1.0, 2.0, 2.0, 3.0], [1.0, 5.0, 7.0, 3.0]),
+                   ([1.0, 2.0, 3.0], [-np.inf, -np.inf, 0.0]), ([2.0], [5.0])):
+        e = sd.interp(x, xp, fp, left=-9.0)
+        want = np.interp(x_val, xp, fp, left=-9.0)
+        np.testing.assert_array_equal(sd.evaluate(e, {"x": x_val}), want)
+        np.testing.assert_array_equal(sd.compile(e, [x])(x_val), want)
+
+
+def test_interp_derivative_is_the_slope_of_the_segment_taken():
+    # at a knot, the segment that starts there (the last one's at the end); 0 outside the range
+    xp, fp = np.array([0.0, 1.0, 3.0]), np.array([2.0, 4.0, 0.0])
+    x = sd.var("x", (6,))
+    g = sd.grad(sd.sum(sd.interp(x, xp, fp)), x)
+    got = sd.evaluate(g, {"x": np.array([-1.0, 0.0, 0.5, 1.0, 3.0, 4.0])})
+    np.testing.assert_array_equal(got, [0.0, 2.0, 2.0, -2.0, -2.0, 0.0])
+
+
+def test_convolve_gradients_reach_both_arguments_whichever_is_longer():
+    a, v = sd.var("a", (2,)), sd.var("v", (4,))
+    a_val, v_val = np.array([1.0, -2.0]), np.array([0.5, 1.0, 3.0, -1.0])
+    for mode in ("full", "same", "valid"):
+        ga, gv = sd.grad(sd.sum(sd.convolve(a, v, mode) ** 2), [a, v])
+        got_a, got_v = sd.evaluate([ga, gv], {"a": a_val, "v": v_val})
+        out = np.convolve(a_val, v_val, mode)
+        # d sum(c^2) = 2 c . dc, with dc/da the convolution's columns
+        want_a = [2 * out @ np.convolve(np.eye(2)[k], v_val, mode) for k in range(2)]
+        want_v = [2 * out @ np.convolve(a_val, np.eye(4)[k], mode) for k in range(4)]
+        np.testing.assert_allclose(got_a, want_a, rtol=1e-12)
+        np.testing.assert_allclose(got_v, want_v, rtol=1e-12)
+
+
+def test_searchsorted_has_no_gradient_and_prints_as_it_reads():
+    a, v = sd.var("a", (4,)), sd.var("v", (2, 3))
+    e = sd.searchsorted(a, v, side="right")
+    assert e.dtype == np.intp and e.shape == (2, 3)
+    assert sd.to_text(e) == "searchsorted(a, v, side='right')"
+    assert sd.parse(sd.to_text(e), shapes={"a": a, "v": v}) is e
+    grads = sd.evaluate(sd.vjp(e, [a, v], np.ones((2, 3))), {"a": np.arange(4.0), "v": np.ones((2, 3))})
+    assert all(np.all(g == 0) for g in grads)
+
+
+def test_positions_of_insert_and_delete_must_be_known_when_the_graph_is_built():
+    x, i = sd.var("x", (4,)), sd.var("i", (), "int64")
+    with pytest.raises(TypeError, match=r"^delete: `obj` must be an int, a slice or ints known"):
+        sd.delete(x, i)
+    with pytest.raises(sd.ShapeError, match=r"insert: cannot insert along the named dimension 'n'"):
+        sd.insert(sd.var("y", ("n",)), 0, 1.0)

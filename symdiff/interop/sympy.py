@@ -615,7 +615,8 @@ _ORDER_HINT = (
     " (the result depends on how the values compare, which SymPy cannot decide for symbols; "
     "convert the expression before sorting, or use max/min, which become Max/Min)"
 )
-_SHAPE_HINTS = {"sort": _ORDER_HINT, "argsort": _ORDER_HINT, "argmax": _ORDER_HINT, "argmin": _ORDER_HINT}
+_SHAPE_HINTS = {"sort": _ORDER_HINT, "argsort": _ORDER_HINT, "argmax": _ORDER_HINT, "argmin": _ORDER_HINT,
+                "searchsorted": _ORDER_HINT}
 
 
 # Ops whose boolean results are boolean inputs passed through, or truth values of their own;

@@ -26,8 +26,9 @@ from .elementwise import (
     subtract, tan, tanh, where,
 )
 from .layout import (
-    array_split, atleast_1d, atleast_2d, atleast_3d, column_stack, diff, dsplit, flip, fliplr,
-    flipud, hsplit, hstack, moveaxis, pad, ravel, repeat, roll, split, squeeze, tile, trapezoid, vsplit, vstack,
+    append, array_split, atleast_1d, atleast_2d, atleast_3d, column_stack, delete, diff, dsplit, flip, fliplr,
+    flipud, hsplit, hstack, insert, meshgrid, moveaxis, pad, ravel, repeat, roll, rot90, split, squeeze, tile,
+    trapezoid, vsplit, vstack,
 )
 from .nn import log_softmax, one_hot, softmax
 from .order import median, percentile, quantile
@@ -37,12 +38,16 @@ from .numeric import (
     hypot, imag, log2, log10, logaddexp, logaddexp2, mod, positive, rad2deg, real, reciprocal, rint,
     round, sinc, sinc_derivative, sinh, square, trunc,
 )
-from .products import cross, dot, einsum, inner, kron, matmul, outer, polyval, tensordot, vdot
+from .products import (
+    convolve, correlate, cross, dot, einsum, inner, kron, matmul, outer, polyval, tensordot, vdot,
+)
 from .reduce import (
     all, any, average, logsumexp, max, mean, min, prod, std, sum, sum_to, variance,
 )
 from .scan import cumprod, cumsum, linear_recurrence
-from .selection import add_along_axis, argmax, argmin, argsort, sort, take_along_axis
+from .selection import (
+    add_along_axis, argmax, argmin, argsort, interp, searchsorted, sort, take_along_axis,
+)
 from .shape import (
     arange, broadcast_to, concatenate, expand_dims, full, full_like, index, index_add, ones,
     ones_like, reshape, stack, swapaxes, take, transpose, zeros, zeros_like,
@@ -76,10 +81,11 @@ FUNCTIONS: dict[str, Any] = {
         dsplit, expand_dims, flip, fliplr, flipud, full_like, hsplit, hstack, index_add, moveaxis, pad, ravel, repeat, reshape, roll, sort, split,
         squeeze, stack, swapaxes, take, take_along_axis, tile, trace, transpose, tril, triu,
         ones_like, trapezoid, vsplit, vstack, zeros_like,
+        append, delete, insert, interp, meshgrid, rot90, searchsorted,
         # array creation
         eye, full, identity, linspace, ones, zeros,
         # products
-        cross, dot, einsum, inner, kron, matmul, outer, polyval, tensordot, vdot,
+        convolve, correlate, cross, dot, einsum, inner, kron, matmul, outer, polyval, tensordot, vdot,
     )
 }
 FUNCTIONS.update({
@@ -218,6 +224,7 @@ _SUGAR: dict[str, Any] = {
     "repeat": repeat,
     "reshape": reshape,
     "round": round,
+    "searchsorted": searchsorted,
     "sort": sort,
     "squeeze": squeeze,
     "std": std,

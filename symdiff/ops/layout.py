@@ -1,5 +1,6 @@
 """Rearranging elements without computing new ones: squeeze, moveaxis, flip, roll, tile, repeat,
-pad, atleast_1d/2d/3d, ravel, split, hstack/vstack/column_stack; and diff, their one difference.
+pad, atleast_1d/2d/3d, ravel, split, hstack/vstack/column_stack, rot90, meshgrid, append, insert,
+delete; and diff, their one difference.
 
 Each follows NumPy's signature and semantics. Ops that NumPy spells as one call (``np.flip``,
 ``np.roll``, ``np.tile``, ``np.repeat``, ``np.pad``) are op classes, so generated code reads the
@@ -22,9 +23,10 @@ import numpy as np
 from ..errors import DTypeError, ShapeError
 from ..ir import Dim, Node, Op, Shape, Type, format_shape
 from .base import (
-    _item_source, _scalar_text, as_node, dim_size, helper, index_int, normalize_axes, normalize_axis,
+    _item_source, _scalar_text, as_node, broadcast_shapes, dim_size, helper, index_int, normalize_axes,
+    normalize_axis,
 )
-from .elementwise import minimum, not_equal, where
+from .elementwise import astype, minimum, not_equal, where
 from .reduce import sum as reduce_sum
 from .shape import (
     arange, array_list, broadcast_to, concatenate, index, index_add, reshape, resolve_reshape, take, take_indices,
@@ -804,3 +806,176 @@ def trapezoid(y: Any, x: Any = None, dx: Any = 1.0, axis: int = -1) -> Node:
     lead = (slice(None),) * ax
     upper, lower = index(yv, (*lead, slice(1, None))), index(yv, (*lead, slice(None, -1)))
     return reduce_sum(d * (upper + lower) / 2.0, axis=ax)
+
+
+# -- rot90, meshgrid, append, insert, delete ----------------------------------------------------------
+
+
+def rot90(m: Any, k: Any = 1, axes: Any = (0, 1)) -> Node:
+    """``m`` rotated by 90 degrees ``k`` times in the plane of ``axes``, from the first axis
+    towards the second, as ``np.rot90``: flips and a transpose.
+
+    >>> sd.rot90(sd.var("A", shape=(2, 3))).shape
+    (3, 2)
+    """
+    x = as_node(m)
+    turns = index_int(k)
+    if turns is None:
+        raise TypeError(f"rot90: k must be an int, got {k!r}")
+    pair = tuple(axes) if isinstance(axes, (tuple, list)) else None
+    if pair is None or len(pair) != 2:
+        raise ValueError(f"rot90: `axes` must be a pair of axes, got {axes!r}")
+    first, second = pair
+    if not all(_is_int(a) for a in pair):
+        raise TypeError(f"rot90: `axes` must be ints, got {axes!r}")
+    if first == second or abs(first - second) == x.ndim:
+        raise ValueError(f"rot90: the axes must be different, got {axes!r}")
+    if not all(-x.ndim <= a < x.ndim for a in pair):
+        raise ShapeError(f"rot90: axes {axes!r} are out of range for an array of {x.ndim} dimensions")
+    first, second = first % x.ndim, second % x.ndim
+    turns %= 4
+    if turns == 0:
+        return x
+    if turns == 2:
+        return flip(x, (first, second))
+    order = list(range(x.ndim))
+    order[first], order[second] = order[second], order[first]
+    if turns == 1:
+        return transpose(flip(x, second), order)
+    return flip(transpose(x, order), second)
+
+
+def meshgrid(*xi: Any, copy: Any = True, sparse: Any = False, indexing: Any = "xy") -> tuple[Node, ...]:
+    """Coordinate arrays from 1-d coordinate vectors (others are flattened), as ``np.meshgrid``:
+    ``indexing='xy'`` (Cartesian: the first two axes swapped) or ``'ij'`` (matrix);
+    ``sparse=True`` keeps each one's unit axes instead of broadcasting them. ``copy`` changes
+    nothing here (expressions are never written to).
+
+    >>> [g.shape for g in sd.meshgrid(sd.var("x", shape=(3,)), sd.var("y", shape=(2,)))]
+    [(2, 3), (2, 3)]
+    """
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
+    if not isinstance(copy, (bool, np.bool_)) or not isinstance(sparse, (bool, np.bool_)):
+        raise TypeError(f"meshgrid: copy and sparse must be True or False, got {copy!r} and {sparse!r}")
+    ndim = len(xi)
+    grids = []
+    for k, x in enumerate(xi):
+        v = ravel(x if isinstance(x, Node) else as_node(np.asarray(x)))
+        at = (1 - k if k < 2 else k) if indexing == "xy" and ndim > 1 else k
+        grids.append(reshape(v, tuple(v.shape[0] if a == at else 1 for a in range(ndim))))
+    if sparse or not grids:
+        return tuple(grids)
+    shape = broadcast_shapes("meshgrid", *(g.shape for g in grids))
+    return tuple(broadcast_to(g, shape) for g in grids)
+
+
+def _array(value: Any) -> Node:
+    """An argument NumPy converts with ``asarray``: a number becomes an array of its own dtype
+    (float64 for a Python float), not one typed by the other arguments."""
+    return value if isinstance(value, Node) else as_node(np.asarray(value))
+
+
+def append(arr: Any, values: Any, axis: Any = None) -> Node:
+    """``values`` joined to the end of ``arr`` along ``axis`` (both flattened when None), as
+    ``np.append``.
+
+    >>> sd.append(sd.var("x", shape=(2, 3)), [1.0, 2.0]).shape
+    (8,)
+    """
+    x, v = _array(arr), _array(values)
+    if axis is None:
+        return concatenate([ravel(x) if x.ndim != 1 else x, ravel(v)], axis=0)
+    return concatenate([x, v], axis=axis)
+
+
+def _axis_for_positions(op_name: str, arr: Any, axis: Any) -> tuple[Node, int, int]:
+    x = _array(arr)
+    if axis is None:
+        x, ax = (ravel(x) if x.ndim != 1 else x), 0
+    else:
+        ax = normalize_axis(op_name, axis, x.ndim)
+    return x, ax, _static(op_name, x, ax, f"{op_name} along")
+
+
+def _static_positions(op_name: str, obj: Any) -> Any:
+    if isinstance(obj, Node):
+        raise TypeError(f"{op_name}: `obj` must be an int, a slice or ints known when the graph is "
+                        "built (the result's shape depends on it), not an expression")
+    return obj
+
+
+def insert(arr: Any, obj: Any, values: Any, axis: Any = None) -> Node:
+    """``arr`` with ``values`` inserted before the positions ``obj`` (an int, a slice or
+    constant ints) along ``axis`` (the flattened array when None), as ``np.insert``: the
+    values are cast to ``arr``'s dtype and broadcast as NumPy's (a single int position reads
+    them with their first axis along ``axis``). A gather from ``arr`` and the values joined.
+
+    >>> sd.insert(sd.var("x", shape=(4,)), 1, sd.var("v", shape=())).shape
+    (5,)
+    """
+    x, ax, n = _axis_for_positions("insert", arr, axis)
+    obj = _static_positions("insert", obj)
+    v = astype(_array(values), x.dtype)
+    if isinstance(obj, slice):
+        positions = np.arange(*obj.indices(n))
+    else:
+        positions = np.array(obj)
+        if positions.dtype == bool:
+            if positions.ndim != 1:
+                raise ValueError("insert: a boolean array `obj` must be one dimensional")
+            positions = np.flatnonzero(positions)
+        elif positions.ndim > 1:
+            raise ValueError("insert: an index array `obj` must be one dimensional or a scalar")
+        elif positions.size and positions.dtype.kind not in "iu":
+            raise TypeError(f"insert: `obj` must be integers, got {obj!r}")
+    if positions.size == 1:
+        at = int(positions.item())
+        if not -n <= at <= n:
+            raise IndexError(f"insert: index {obj} is out of bounds for axis {ax} with size {n}")
+        if v.ndim < x.ndim:
+            v = reshape(v, (1,) * (x.ndim - v.ndim) + v.shape)
+        if positions.ndim == 0:  # x[:, 0, :] = values reads their first axis along `axis`
+            v = moveaxis(v, 0, ax)
+        count = v.shape[ax]
+        obj = at
+    else:
+        count = len(positions)
+        obj = positions.astype(np.intp)
+    if isinstance(count, str):
+        raise ShapeError(f"insert: the values inserted along the named dimension {count!r} would "
+                         "make the result's size depend on it")
+    block = tuple(count if k == ax else d for k, d in enumerate(x.shape))
+    while v.ndim > len(block) and v.shape[0] == 1:  # as NumPy assigns them: leading unit axes go
+        v = reshape(v, v.shape[1:])
+    try:
+        v = broadcast_to(v, block)
+    except ShapeError:
+        raise ShapeError(f"insert: values of shape {format_shape(v.shape)} do not broadcast to the "
+                         f"{format_shape(block)} inserted into {format_shape(x.shape)}") from None
+    if count == 0:
+        return x
+    # where each element of the result comes from in [arr, values] joined: NumPy's own insert
+    # of the values' positions into arr's
+    source = np.insert(np.arange(n), obj, n + np.arange(count))
+    return take_indices(concatenate([x, v], axis=ax), source, ax)
+
+
+def delete(arr: Any, obj: Any, axis: Any = None) -> Node:
+    """``arr`` without the positions ``obj`` (an int, a slice, constant ints or a boolean mask)
+    along ``axis`` (the flattened array when None), as ``np.delete``: a gather of the rest.
+
+    >>> sd.delete(sd.var("x", shape=(2, 4)), [0, 2], axis=1).shape
+    (2, 2)
+    """
+    x, ax, n = _axis_for_positions("delete", arr, axis)
+    obj = _static_positions("delete", obj)
+    try:
+        kept = np.delete(np.arange(n), obj)
+    except IndexError as e:  # NumPy's message, of the axis here
+        raise IndexError(f"delete: {str(e).replace('for axis 0 ', f'for axis {ax} ')}") from None
+    except ValueError as e:
+        raise ValueError(f"delete: {e}") from None
+    if len(kept) == n:
+        return x
+    return take_indices(x, kept, ax)

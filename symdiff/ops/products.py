@@ -1,6 +1,7 @@
 """Products: matmul (NumPy semantics, batched, 1-D operands), dot, einsum (whose derivative is
 again an einsum), and NumPy's other products written as einsums: tensordot, outer, inner, kron,
-vdot; cross, and polyval (Horner's products), in elementwise ops."""
+vdot; cross, and polyval (Horner's products), in elementwise ops; convolve and correlate, a
+product of sliding windows (a gather of constant positions) with the kernel."""
 
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ from .base import (
     as_node, as_nodes, broadcast_shapes, check_casting, const, no_out, normalize_axis, numeric_dtype,
 )
 from .elementwise import Binary, astype, multiply
-from .layout import moveaxis
-from .shape import broadcast_to, expand_dims, reshape, resolve_reshape, stack, swapaxes, zeros_like
+from .layout import flip, moveaxis, pad
+from .shape import (
+    arange, broadcast_to, expand_dims, index, reshape, resolve_reshape, stack, swapaxes, zeros_like,
+)
 
 
 class MatMul(Binary):
@@ -549,3 +552,88 @@ def polyval(p: Any, x: Any) -> Node:
     for c in coefficients:
         y = y * xs + c
     return y
+
+
+# -- convolve and correlate --------------------------------------------------------------------------
+
+_MODES = {"valid": 0, "same": 1, "full": 2}
+
+
+def _mode(op_name: str, mode: Any) -> int:
+    if isinstance(mode, str):
+        if mode not in _MODES:
+            raise ValueError(f"{op_name}: mode must be one of 'valid', 'same', or 'full', got {mode!r}")
+        return _MODES[mode]
+    if isinstance(mode, (int, np.integer)) and not isinstance(mode, (bool, np.bool_)) and 0 <= mode <= 2:
+        return int(mode)  # NumPy's numbers for them: 0 valid, 1 same, 2 full
+    raise ValueError(f"{op_name}: mode must be 'valid', 'same' or 'full' (or 0, 1, 2), got {mode!r}")
+
+
+def _vector(op_name: str, what: str, value: Any, at_least_1d: bool) -> Node:
+    # a number is an array here, as NumPy converts it: float64, not typed by the other argument
+    x = value if isinstance(value, Node) else as_node(np.asarray(value))
+    if x.ndim == 0 and at_least_1d:
+        x = reshape(x, (1,))
+    if x.ndim != 1:
+        raise ShapeError(f"{op_name}: `{what}` must be 1-d, got shape {format_shape(x.shape)}")
+    if isinstance(x.shape[0], str):
+        raise ShapeError(f"{op_name}: `{what}` has the named dimension {x.shape[0]!r}; the result's "
+                         "length would depend on it. Give it a static size")
+    return x
+
+
+def _sliding_products(a: Node, v: Node, mode: int) -> Node:
+    """``out[i] = sum_n a[i + n - pad] * v[n]`` for ``len(a) >= len(v)``, ``a`` zero-padded:
+    NumPy's correlation kernel without conjugation, ``pad`` set by ``mode`` (none for 'valid',
+    ``len(v) // 2`` on the left for 'same', ``len(v) - 1`` for 'full')."""
+    n, m = a.shape[0], v.shape[0]
+    left, right = ((0, 0), (m // 2, m - m // 2 - 1), (m - 1, m - 1))[mode]
+    padded = pad(a, (left, right)) if left + right else a
+    count = n + left + right - m + 1
+    # windows[i, k] = padded[i + k]: a gather, O(n * m) as the sum is (positions written as
+    # aranges, so the expression prints as text that reads back)
+    windows = index(padded, index(arange(count), (slice(None), None)) + arange(m))
+    return matmul(windows, v)
+
+
+def correlate(a: Any, v: Any, mode: Any = "valid") -> Node:
+    """The cross-correlation of two 1-d sequences, ``c[k] = sum_n a[n + k] * conj(v[n])``, as
+    ``np.correlate``: ``mode`` 'valid' (the default), 'same' or 'full'; with ``v`` the longer,
+    the result is NumPy's too (computed the other way round and reversed). Differentiable in
+    both arguments.
+
+    >>> sd.correlate(sd.var("a", shape=(5,)), sd.var("v", shape=(3,))).shape
+    (3,)
+    """
+    from .numeric import conj  # numeric reads this module
+
+    k = _mode("correlate", mode)
+    x, y = _vector("correlate", "a", a, False), _vector("correlate", "v", v, False)
+    for what, arg in (("first", x), ("second", y)):
+        if arg.shape[0] == 0:
+            raise ValueError(f"correlate: the {what} array argument cannot be empty")
+    if y.dtype.kind == "c":
+        y = conj(y)
+    if x.shape[0] < y.shape[0]:
+        return flip(_sliding_products(y, x, k))
+    return _sliding_products(x, y, k)
+
+
+def convolve(a: Any, v: Any, mode: Any = "full") -> Node:
+    """The discrete linear convolution of two 1-d sequences, ``c[k] = sum_n a[n] * v[k - n]``,
+    as ``np.convolve``: ``mode`` 'full' (the default), 'same' (the length of the longer,
+    centred as NumPy's) or 'valid'; numbers are read as one-element arrays. Differentiable in
+    both arguments.
+
+    >>> sd.convolve(sd.var("a", shape=(5,)), sd.var("v", shape=(3,))).shape
+    (7,)
+    """
+    k = _mode("convolve", mode)
+    x, y = _vector("convolve", "a", a, True), _vector("convolve", "v", v, True)
+    if y.shape[0] > x.shape[0]:
+        x, y = y, x
+    if x.shape[0] == 0:
+        raise ValueError("convolve: `a` cannot be empty")
+    if y.shape[0] == 0:
+        raise ValueError("convolve: `v` cannot be empty")
+    return _sliding_products(x, flip(y), k)

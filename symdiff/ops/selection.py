@@ -1,4 +1,5 @@
-"""Selection by value and by position: sort, argsort, argmax, argmin, take_along_axis.
+"""Selection by value and by position: sort, argsort, argmax, argmin, take_along_axis,
+searchsorted, and interp, a piecewise-linear lookup built on it.
 
 The ``arg*`` ops give integer positions; integers carry no gradient, so their derivative is
 zero by definition. ``sort`` is a permutation of its input chosen by the values: its derivative
@@ -20,8 +21,12 @@ import numpy as np
 
 from ..errors import DTypeError, ShapeError
 from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape, shape_text
-from .base import as_node, broadcast_shapes, helper, lone_axis_of_0d, no_out, normalize_axis
-from .shape import Reshape, _dims_src, check_bounds, reshape, resolve_reshape
+from .base import (
+    as_node, broadcast_shapes, helper, index_int, is_python_scalar, lone_axis_of_0d, no_out, normalize_axis,
+)
+from .elementwise import astype, equal, greater, isfinite, isnan, less, logical_and, logical_not, where
+from .numeric import mod
+from .shape import Reshape, _dims_src, check_bounds, concatenate, index, reshape, resolve_reshape, take
 
 _KINDS = (None, "quicksort", "mergesort", "heapsort", "stable")
 _INDEX = np.dtype(np.intp)  # what np.argsort and np.argmax return
@@ -351,3 +356,144 @@ def take_along_axis(arr: Any, indices: Any, axis: Any = -1) -> Node:
         ax = normalize_axis("take_along_axis", axis, x.ndim)
     check_bounds("take_along_axis: ", idx, ax, x.shape[ax])
     return Node(TakeAlongAxis(ax), (x, idx))
+
+
+# -- searchsorted and interp -------------------------------------------------------------------------
+
+
+_SIDES = ("left", "right")
+
+
+class SearchSorted(Op):
+    """``np.searchsorted(a, v, side)``: where each value of ``v`` would go in the sorted 1-d
+    ``a`` to keep it sorted; integer positions, so no gradient."""
+
+    __slots__ = ("side",)
+    name = "searchsorted"
+
+    def __init__(self, side: str) -> None:
+        self.side = side
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.side,)
+
+    def infer(self, a: Type, v: Type) -> Type:
+        return Type(_INDEX, v.shape)
+
+    def _args(self) -> str:
+        return "" if self.side == "left" else f", side={self.side!r}"
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"np.searchsorted({args[0]}, {args[1]}{self._args()})"
+
+    def text(self, args: Sequence[str]) -> str:
+        return f"searchsorted({args[0]}, {args[1]}{self._args()})"
+
+    def vjp(self, g: Node, out: Node, a: Node, v: Node) -> Sequence[Node | None]:
+        return (None, None)  # integer positions: no gradient
+
+
+def searchsorted(a: Any, v: Any, side: Any = "left", sorter: Any = None) -> Node:
+    """The integer positions where the values ``v`` would be inserted into the sorted 1-d ``a``
+    to keep it sorted, as ``np.searchsorted``: before equal elements with ``side='left'``,
+    after them with ``'right'``; ``sorter``, integer positions that sort ``a`` (an argsort).
+    No gradient.
+
+    >>> sd.searchsorted(sd.var("a", shape=(5,)), sd.var("v", shape=(2, 3))).shape
+    (2, 3)
+    """
+    if not isinstance(side, str) or side not in _SIDES:
+        raise ValueError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
+    sorted_a, values = as_node(a), as_node(v)
+    if sorted_a.ndim != 1:
+        raise ShapeError(f"searchsorted: `a` must be 1-d, got shape {format_shape(sorted_a.shape)}")
+    if sorter is not None:
+        order = as_node(sorter)
+        if order.shape != sorted_a.shape:
+            raise ShapeError(f"searchsorted: `sorter` of shape {format_shape(order.shape)} must have "
+                             f"the shape of `a`, {format_shape(sorted_a.shape)}")
+        sorted_a = take(sorted_a, order)
+    if sorted_a.dtype.kind not in "biufc" or values.dtype.kind not in "biufc":
+        raise DTypeError(f"searchsorted: cannot compare {values.dtype} values with an array of "
+                         f"{sorted_a.dtype}")
+    return Node(SearchSorted(side), (sorted_a, values))
+
+
+def _interp_bound(what: str, value: Any, dtype: np.dtype, default: Node) -> Node:
+    if value is None:
+        return default
+    bound = as_node(value)
+    if bound.ndim != 0:
+        raise TypeError(f"interp: `{what}` must be a scalar, got shape {format_shape(bound.shape)}")
+    if bound.dtype.kind == "c" and dtype.kind != "c":
+        raise TypeError(f"interp: `{what}` is complex while `fp` is real")
+    return astype(bound, dtype)
+
+
+def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None, period: Any = None) -> Node:
+    """The piecewise-linear interpolant through the points (``xp``, ``fp``) at ``x``, as
+    ``np.interp``: ``xp`` increasing, ``left`` and ``right`` (``fp[0]``, ``fp[-1]`` by default)
+    outside them, ``period`` for angular ``x``; float64 (complex128 for a complex ``fp``).
+
+    Built as NumPy computes it: ``searchsorted`` finds each ``x``'s segment, ``take`` its ends,
+    so the derivative is the slope of the segment taken (0 outside the range; at a knot, the
+    segment that starts there, the last one's at ``xp[-1]``), and flows to ``fp`` and to ``xp``
+    where they are expressions.
+
+    >>> sd.interp(sd.var("x", shape=(4,)), [0.0, 1.0, 2.0], sd.var("y", shape=(3,))).shape
+    (4,)
+    """
+    xv, xpv, fpv = as_node(x), as_node(xp), as_node(fp)
+    dtype = np.dtype(np.complex128 if fpv.dtype.kind == "c" else np.float64)
+    for what, arg in (("x", xv), ("xp", xpv), ("fp", fpv)):
+        if arg.dtype.kind not in "biufc" or (arg.dtype.kind == "c" and what != "fp"):
+            raise DTypeError(f"interp: `{what}` must be real numbers, got dtype {arg.dtype}")
+    if xpv.ndim != 1 or fpv.ndim != 1:
+        raise ShapeError(f"interp: the data points must be 1-d, got `xp` of shape "
+                         f"{format_shape(xpv.shape)} and `fp` of shape {format_shape(fpv.shape)}")
+    n = xpv.shape[0]
+    if isinstance(n, str) or isinstance(fpv.shape[0], str):
+        raise ShapeError(f"interp: the number of data points must be static, got `xp` of shape "
+                         f"{format_shape(xpv.shape)} and `fp` of shape {format_shape(fpv.shape)}")
+    if n != fpv.shape[0]:
+        raise ShapeError(f"interp: `fp` and `xp` are not of the same length ({fpv.shape[0]} and {n})")
+    if n == 0:
+        raise ValueError("interp: the array of sample points `xp` is empty")
+    xv, xpv, fpv = astype(xv, np.float64), astype(xpv, np.float64), astype(fpv, dtype)
+    if period is not None:
+        if not is_python_scalar(period) and index_int(period) is None and not (
+                isinstance(period, (np.floating, np.ndarray)) and np.ndim(period) == 0):
+            raise TypeError(f"interp: `period` must be a number known when the graph is built, "
+                            f"got {period!r}")
+        p = abs(float(period))
+        if p == 0:
+            raise ValueError("interp: `period` must be a non-zero value")
+        # NumPy's normalization: both into [0, period), the points sorted, one more at each end
+        left = right = None
+        xv, xpv = mod(xv, p), mod(xpv, p)
+        order = argsort(xpv)
+        xpv, fpv = take(xpv, order), take(fpv, order)
+        xpv = concatenate([index(xpv, slice(-1, None)) - p, xpv, index(xpv, slice(0, 1)) + p])
+        fpv = concatenate([index(fpv, slice(-1, None)), fpv, index(fpv, slice(0, 1))])
+        n += 2
+    first_x, last_x = index(xpv, 0), index(xpv, -1)
+    first_f, last_f = index(fpv, 0), index(fpv, -1)
+    below = _interp_bound("left", left, dtype, first_f)
+    above = _interp_bound("right", right, dtype, last_f)
+    if n == 1:  # NumPy's own case: fp[0] at xp[0] (and at nan)
+        return where(less(xv, first_x), below, where(greater(xv, first_x), above, first_f))
+    # the segment [xp[j], xp[j+1]] holding x, j in 0 .. n-2 (the end ones reach beyond the range)
+    j = Node(SearchSorted("right"), (index(xpv, slice(1, -1)), xv))
+    x0, x1 = take(xpv, j), take(xpv, j + 1)
+    y0, y1 = take(fpv, j), take(fpv, j + 1)
+    slope = (y1 - y0) / (x1 - x0)
+    from_left, from_right = slope * (xv - x0) + y0, slope * (xv - x1) + y1
+    # where one end gives nan (an infinite point), the other, as NumPy's
+    inside = where(isnan(from_left),
+                   where(logical_and(isnan(from_right), equal(y0, y1)), y0, from_right), from_left)
+    # at a knot, its value; the segment's slope stays the derivative where it is finite
+    finite = isfinite(slope)
+    inside = where(logical_and(equal(xv, x0), logical_not(finite)), y0, inside)
+    inside = where(equal(xv, last_x), where(finite, from_right, last_f), inside)
+    return where(isnan(xv), astype(xv, dtype),
+                 where(greater(xv, last_x), above, where(less(xv, first_x), below, inside)))
