@@ -1564,3 +1564,11 @@ def test_an_even_power_of_abs_is_the_power_bit_for_bit_and_not_of_complex_values
     same_values(e, sd.simplify(e), i=np.array([-128, -3, 5], dtype=np.int8))
     z = sd.var("z", dtype="complex128")  # |z|**2 is no power of z
     assert sd.simplify(sd.abs(z) ** 2).op.name == "pow" and sd.simplify(sd.abs(z) ** 2).inputs[0].op.name == "abs"
+
+
+def test_a_cast_of_a_scalar_kept_as_a_vector_is_built_as_a_scalar_cast():
+    # the cast of an integer scalar converts as np.float64(n): its text reads back to it
+    u = sd.var("u", shape=(7,))
+    e = sd.simplify(sd.sum(u * sd.astype(sd.sum(u > 0, axis=0, keepdims=True), "float64")))
+    assert sd.parse(str(e), shapes={"u": (7,)}) is e
+    same_values(e, sd.simplify(e), u=np.arange(7.0) - 3)

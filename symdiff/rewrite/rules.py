@@ -689,7 +689,9 @@ def _scalar_reshape_out(node: Node) -> Node | None:
     if all(a is b for a, b in zip(ins, node.inputs)):
         return None
     if all(i.ndim == 0 for i in ins) and node.ndim:
-        out = Node(node.op, tuple(ins))
+        # a cast is built anew: how it converts depends on its input's shape (an integer
+        # scalar's cast is written np.float64(n))
+        out = ins[0].astype(node.dtype) if isinstance(node.op, Cast) else Node(node.op, tuple(ins))
         return reshape(out, node.shape) if out.dtype == node.dtype else None
     # some operand is bigger: drop each reshape whose scalar broadcasts to the same shape
     trial = list(node.inputs)
