@@ -264,6 +264,9 @@ _UFUNC_METHODS = {("add", "reduce"): sum, ("multiply", "reduce"): prod, ("maximu
                   ("multiply", "accumulate"): cumprod}
 
 
+_UFUNC_KEYWORDS = {"vecdot": ("axis",)}
+
+
 def _np_size(a: Any, axis: int | None = None) -> int | Node:
     x = as_node(a)
     if axis is None:
@@ -307,10 +310,12 @@ def _array_ufunc(self: Node, ufunc: Any, method: str, *inputs: Any, **kwargs: An
         raise TypeError(f"np.{name}: out= cannot hold a symbolic result; use the expression "
                         "it returns")
     if method == "__call__":
+        # NumPy 2's generalized ufuncs take the axis of their core dimension by keyword
+        passed = {k: kwargs.pop(k) for k in _UFUNC_KEYWORDS.get(name, ()) if k in kwargs}
         if kwargs:
             raise TypeError(f"np.{name}: {', '.join(f'{k}=' for k in sorted(kwargs))} is not "
                             "supported with symbolic expressions")
-        return _numpy_counterpart(name)(*inputs)
+        return _numpy_counterpart(name)(*inputs, **passed)
     fn = _UFUNC_METHODS.get((name, method))
     if fn is None:
         raise TypeError(f"np.{name}.{method} is not supported with symbolic expressions")

@@ -20,6 +20,7 @@ from .elementwise import astype, greater, isnan, logical_and, logical_not, sqrt,
 from .numeric import conj, real
 from .reduce import _keepdims, all, max, mean, min, prod, reduction_mask, sum, variance
 from .scan import cumprod, cumsum
+from .shape import reshape
 from .selection import ArgExtreme, _arg_extreme
 
 
@@ -135,14 +136,17 @@ def _nanvar(name: str, a: Any, axis: Any, dtype: Any, out: Any, ddof: Any, keepd
         raise TypeError(f"{name}: ddof must be a number, got {ddof!r}")
     axes = normalize_axes(name, axis, x.ndim)
     taken = _taken(x, reduction_mask(name, where_, x))
-    cnt, total = _count_and_total(x, axes, dtype, True, taken)
-    avg = _divided_by_count(total, cnt) if mean_ is None else as_node(mean_, like=x)
+    # counted without keepdims, the mean reshaped: the count's cast stays that of a reduced
+    # count, which simplification keeps as the cast of a scalar where it reduces all axes
+    cnt, total = _count_and_total(x, axes, dtype, False, taken)
+    kept = tuple(1 if k in axes else n for k, n in enumerate(x.shape))
+    avg = reshape(_divided_by_count(total, cnt), kept) if mean_ is None else as_node(mean_, like=x)
     # the deviations in the input's dtype, as NumPy subtracts in place; 0 where not taken
     d = where(taken, astype(x - avg, x.dtype), 0)
     squares = real(d * conj(d)) if d.dtype.kind == "c" else d * d
     ss = sum(squares, axes, keepdims, dtype=dtype)
-    if not keepdims:
-        cnt = sum(taken, axes, False)
+    if keepdims:
+        cnt = reshape(cnt, kept)
     work = _work_dtype(ss.dtype)
     dof = astype(cnt, work) - float(ddof)
     v = astype(astype(ss, work) / dof, ss.dtype)

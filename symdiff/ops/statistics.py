@@ -90,9 +90,14 @@ def _cov(name: str, m: Any, y: Any, rowvar: bool, bias: bool, ddof: Any, fweight
     aw = _weights(name, aweights, n, False)
     w = fw if aw is None else (aw if fw is None else fw * aw)
     if w is None:
-        avg = sum(x, 1, True) / astype(count(x, (1,)), dt)
-        n_obs = astype(count(x, (1,)), dt)
-        fact = n_obs - float(ddof)
+        n_obs = count(x, (1,))
+        known_n = const_value(n_obs)
+        if known_n is not None:  # a static number of observations: plain numbers
+            avg = sum(x, 1, True) / float(known_n)
+            fact = as_node(float(known_n) - float(ddof))
+        else:
+            avg = sum(x, 1, True) / astype(n_obs, dt)
+            fact = astype(n_obs, dt) - float(ddof)
     else:
         w_sum = float(w.sum())
         if w_sum == 0:
