@@ -2412,6 +2412,9 @@ for _name, _ref, _gen in (("cumulative_sum", np.cumulative_sum, normal),
     good(_name, _gen(2, 3), ref=_ref, kwargs={"axis": 0, "dtype": np.float32}, grad=False, id="dtype")
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3)), sd.ShapeError,
         rf"{_name}: an array of more than one dimension \(shape \(2, 3\)\) needs axis=", id=f"{_name}-axis")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", "n"), include_initial=True), sd.ShapeError,
+        rf"{_name}: include_initial=True along the named dimension 'n' is not supported",
+        id=f"{_name}-named")
 
 # -- covariance and correlation -----------------------------------------------------------------------
 _FW, _AW = np.array([1, 2, 0, 3, 1]), np.array([0.5, 1.0, 2.0, 1.0, 0.25])
@@ -2431,6 +2434,8 @@ good("cov", normal(3, 5).astype(np.float32), ref=np.cov, kwargs={"dtype": np.flo
 good("cov", np.array([[1, 4, 2], [3, 3, 9]]), ref=np.cov, grad=False, id="int")
 good("cov", normal(2, 4) + 1j * normal(2, 4), ref=np.cov, grad=False, id="complex")
 bad("cov", lambda: sd.cov(v("a", 2, 2, 2)), sd.ShapeError, r"cov: m has more than 2 dimensions")
+bad("cov", lambda: sd.cov(v("a", 2, 3), v("b", 2, 4)), sd.ShapeError,
+    r"cov: m has 3 observations of each variable and y 4; they must have the same number")
 bad("cov", lambda: sd.cov(v("a", 2, 3), fweights=[1.5, 1, 1]), TypeError, r"cov: fweights must be integer")
 bad("cov", lambda: sd.cov(v("a", 2, 3), aweights=[1, -1, 1]), ValueError, r"cov: aweights cannot be negative")
 bad("cov", lambda: sd.cov(v("a", 2, 3), aweights=[1, 1]), sd.ShapeError,

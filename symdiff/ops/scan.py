@@ -233,6 +233,10 @@ def _cumulative(name: str, scan: Callable[..., Node], x: Any, axis: Any, dtype: 
     if not include_initial:
         return result
     k = result.ndim - 1 if axis is None else normalize_axis(name, axis, result.ndim)
+    if isinstance(result.shape[k], str):  # one more than a named size has no name
+        raise ShapeError(f"{name}: include_initial=True along the named dimension "
+                         f"{result.shape[k]!r} is not supported (the result would be one longer); "
+                         "give that axis a static size")
     start = full(tuple(1 if j == k else d for j, d in enumerate(result.shape)), identity,
                  dtype=result.dtype)
     return concatenate([start, result], axis=k)

@@ -82,6 +82,9 @@ def _cov(name: str, m: Any, y: Any, rowvar: bool, bias: bool, ddof: Any, fweight
         yy = _observations(name, y, True, dt, "y")
         if not rowvar and yy.shape[0] != 1:
             yy = swapaxes(yy, 0, 1)
+        if yy.shape[1] != x.shape[1]:
+            raise ShapeError(f"{name}: m has {x.shape[1]!r} observations of each variable and y "
+                             f"{yy.shape[1]!r}; they must have the same number")
         x = concatenate([x, yy], axis=0)
     if ddof is None:
         ddof = 0 if bias else 1
