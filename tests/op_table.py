@@ -2436,6 +2436,167 @@ good("delete", normal(2, 3), call=lambda a: sd.delete(a, np.array([True, False, 
 bad("delete", lambda: sd.delete(v("a", 2, 3), 5, axis=1), IndexError,
     r"^delete: index 5 is out of bounds for axis 1 with size 3$", id="bounds")
 
+# -- NaN-ignoring reductions and scans: NaNs count as the identity (none for the extrema) -------
+_nan_rng = np.random.default_rng(20260301)
+
+
+def with_nans(*shape: int, every: int = 3) -> np.ndarray:
+    """Normal values with a NaN at every ``every``-th position (never a whole row of 4)."""
+    x = _nan_rng.standard_normal(shape)
+    x.reshape(-1)[::every] = np.nan
+    return x
+
+
+_MASK_ROW = np.array([False, True, True, True])  # where= of rows of 4, leaving two numbers in each
+_AT_NAN = np.array([[True, False, False, False], [False, False, True, False], [False, True, False, True]])
+_NAN_REDUCTIONS = {"nansum": np.nansum, "nanprod": np.nanprod, "nanmean": np.nanmean,
+                   "nanvar": np.nanvar, "nanstd": np.nanstd}
+for _name, _ref in _NAN_REDUCTIONS.items():
+    good(_name, with_nans(7), ref=_ref)
+    good(_name, with_nans(3, 4), ref=_ref, kwargs={"axis": 1})
+    good(_name, with_nans(3, 4), ref=_ref, kwargs={"axis": 0, "keepdims": True})
+    good(_name, with_nans(2, 3, 4), ref=_ref, kwargs={"axis": (0, -1)})
+    good(_name, with_nans(3, 4).astype(np.float32), ref=_ref, kwargs={"axis": -1}, grad=False, id="float32")
+    good(_name, np.array([[1, 2, 4], [3, 5, 9]]), ref=_ref, kwargs={"axis": 1}, grad=False, id="int")
+    good(_name, with_nans(3, 4), ref=_ref, kwargs={"axis": 1, "where": _MASK_ROW}, id="where")
+for _name in ("nanvar", "nanstd"):
+    good(_name, with_nans(3, 4), ref=_NAN_REDUCTIONS[_name], kwargs={"axis": 0, "ddof": 1}, id="ddof")
+    good(_name, with_nans(4, 5), ref=_NAN_REDUCTIONS[_name], kwargs={"axis": 1, "correction": 1.5},
+         id="correction")
+    good(_name, with_nans(3, 4) + 1j * _nan_rng.standard_normal((3, 4)), ref=_NAN_REDUCTIONS[_name],
+         kwargs={"axis": 1}, grad=False, id="complex")
+good("nansum", with_nans(3, 4), ref=np.nansum, kwargs={"axis": 1, "dtype": np.float32}, grad=False, id="dtype")
+good("nansum", with_nans(3, 4), ref=np.nansum, kwargs={"initial": 2.5}, id="initial")
+good("nanprod", with_nans(3, 4), ref=np.nanprod, kwargs={"axis": 0, "initial": -2.0}, id="initial")
+good("nanmean", with_nans(3, 4) + 1j * _nan_rng.standard_normal((3, 4)), ref=np.nanmean, kwargs={"axis": 0},
+     grad=False, id="complex")
+for _name, _ref in (("nanmax", np.nanmax), ("nanmin", np.nanmin)):
+    good(_name, np.where(_AT_NAN, np.nan, distinct(3, 4)), ref=_ref)
+    good(_name, np.where(_AT_NAN, np.nan, distinct(3, 4)), ref=_ref, kwargs={"axis": 1})
+    good(_name, np.where(_AT_NAN, np.nan, distinct(3, 4)), ref=_ref, kwargs={"axis": 0, "keepdims": True})
+    good(_name, np.array([[np.nan, np.nan], [1.0, np.nan]]), ref=_ref,
+         kwargs={"axis": 1, "initial": 2.0 if _name == "nanmax" else -2.0}, id="all-nan-initial")
+    good(_name, np.where(_AT_NAN, np.nan, distinct(3, 4)), ref=_ref,
+         kwargs={"axis": 1, "initial": 0.0, "where": _MASK_ROW}, id="where")
+    good(_name, np.array([[3, 1, 4], [1, 5, 9]], np.int8), ref=_ref, kwargs={"axis": 0}, grad=False, id="int8")
+    good(_name, np.where(_AT_NAN, np.nan, distinct(3, 4)).astype(np.float32), ref=_ref, grad=False, id="float32")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 0, 3), axis=0), sd.ShapeError,
+        r"axis 0 of \(0, 3\) is empty", id=f"{_name}-empty")
+for _name, _ref in (("nanargmax", np.nanargmax), ("nanargmin", np.nanargmin)):
+    good(_name, np.where(_AT_NAN, np.nan, distinct(3, 4)), ref=_ref, grad=False)
+    good(_name, np.where(_AT_NAN, np.nan, distinct(3, 4)), ref=_ref, kwargs={"axis": 1}, grad=False)
+    good(_name, np.where(_AT_NAN, np.nan, distinct(3, 4)), ref=_ref, kwargs={"axis": 0, "keepdims": True},
+         grad=False)
+    good(_name, np.array([4, 1, 7], np.int8), ref=_ref, grad=False, id="int8")
+for _name, _ref in (("nancumsum", np.nancumsum), ("nancumprod", np.nancumprod)):
+    good(_name, with_nans(7), ref=_ref)
+    good(_name, with_nans(3, 4), ref=_ref)
+    good(_name, with_nans(3, 4), ref=_ref, kwargs={"axis": 1})
+    good(_name, with_nans(3, 4), ref=_ref, kwargs={"axis": -2, "dtype": np.float32}, grad=False, id="dtype")
+    good(_name, np.array([[1, 2, 4], [3, 5, 9]], np.int8), ref=_ref, kwargs={"axis": 0}, grad=False, id="int8")
+
+# -- ranges, closeness, signs and angles ------------------------------------------------------------
+good("ptp", distinct(3, 4), ref=np.ptp)
+good("ptp", distinct(3, 4), ref=np.ptp, kwargs={"axis": 1})
+good("ptp", distinct(2, 3, 4), ref=np.ptp, kwargs={"axis": (0, 2), "keepdims": True})
+good("ptp", np.array([[-128, 127], [5, 3]], np.int8), ref=np.ptp, kwargs={"axis": 1}, grad=False, id="int8-wraps")
+bad("ptp", lambda: sd.ptp(v("a", 3, dtype="bool")), sd.DTypeError, r"ptp: boolean input is not supported")
+_NEAR = np.array([[1.0, np.inf, -np.inf, np.nan], [1e-9, 0.0, np.inf, 2.0]])
+_NEAR_B = np.array([[1.0 + 1e-6, np.inf, np.inf, np.nan], [0.0, 1e-9, 1e308, 2.0 + 3e-5]])
+good("isclose", _NEAR, _NEAR_B, ref=np.isclose, grad=False)
+good("isclose", _NEAR, _NEAR_B, ref=np.isclose, kwargs={"equal_nan": True, "rtol": 1e-4, "atol": 0.0},
+     grad=False, id="equal_nan")
+good("isclose", np.array([1, 2, 3]), np.array([1, 3, 3]), ref=np.isclose, grad=False, id="int")
+good("isclose", np.float32([1.0, 1.00001, 2.0]), call=lambda a: sd.isclose(a, 1), ref=lambda a: np.isclose(a, 1),
+     grad=False, id="python-int")
+good("allclose", _NEAR, _NEAR_B, ref=np.allclose, grad=False)
+good("allclose", _NEAR, _NEAR, ref=np.allclose, kwargs={"equal_nan": True}, grad=False, id="equal_nan")
+good("signbit", np.array([0.0, -0.0, np.nan, -np.nan, -2.0, np.inf]), ref=np.signbit, grad=False)
+good("signbit", np.float32([-0.0, 1.0]), ref=np.signbit, grad=False, id="float32")
+good("signbit", np.array([0, -1, 3], np.int8), ref=np.signbit, grad=False, id="int8")
+bad("signbit", lambda: sd.signbit(v("z", 3, dtype="complex128")), sd.DTypeError, r"signbit: complex input")
+good("nextafter", normal(2, 3), normal(3), ref=np.nextafter)
+good("nextafter", np.array([0.0, 1.0, -0.0, 5e-324]), np.array([1.0, 1.0, -1.0, 0.0]), ref=np.nextafter,
+     grad=False, id="edges")
+good("nextafter", np.array([1, 2]), call=lambda a: sd.nextafter(a, 0), ref=lambda a: np.nextafter(a, 0),
+     grad=False, id="int")
+good("ldexp", normal(2, 3), np.array([3, -2, 0]), ref=np.ldexp)
+good("ldexp", np.array([2.0**-1074, 1e-310, 3.0]), np.array([1100, 1000, -1080]), ref=np.ldexp, grad=False,
+     id="exact")
+good("ldexp", normal(3).astype(np.float32), call=lambda a: sd.ldexp(a, 4), ref=lambda a: np.ldexp(a, 4),
+     grad=False, id="float32-python-int")
+good("ldexp", np.array([1, 3], np.int8), np.array([3, -2], np.int8), ref=np.ldexp, grad=False, id="int8")
+bad("ldexp", lambda: sd.ldexp(v("a", 3), v("b", 3)), sd.DTypeError, r"ldexp: NumPy cannot apply it to dtypes float64, float64")
+good("angle", normal(2, 3) + 1j * normal(2, 3), ref=np.angle, grad=False, id="complex")
+good("angle", normal(2, 3) + 1j * normal(2, 3), ref=np.angle, kwargs={"deg": True}, grad=False, id="deg")
+good("angle", away_from_zero(5), ref=np.angle)
+good("angle", np.float32([-1.0, 2.0, -0.0]), ref=np.angle, kwargs={"deg": True}, grad=False, id="float32")
+good("angle", np.array([-1, 2]), ref=np.angle, grad=False, id="int")
+
+# -- NumPy 2's vecdot, matrix_transpose, cumulative_sum and cumulative_prod -------------------------
+good("vecdot", normal(2, 3), normal(3), ref=np.vecdot)
+good("vecdot", normal(4, 1, 3), normal(2, 3), ref=np.vecdot, id="broadcast")
+good("vecdot", normal(3, 2), normal(3, 2), ref=np.vecdot, kwargs={"axis": 0})
+good("vecdot", normal(2, 3) + 1j * normal(2, 3), normal(2, 3) - 2j * normal(2, 3), ref=np.vecdot, grad=False,
+     id="complex")
+good("vecdot", np.array([100, 100], np.int8), np.array([2, 2], np.int8), ref=np.vecdot, grad=False, id="int8-wraps")
+good("vecdot", np.array([True, False]), np.array([True, True]), ref=np.vecdot, grad=False, id="bool")
+bad("vecdot", lambda: sd.vecdot(v("a", 2, 3), v("b", 1)), sd.ShapeError,
+    r"vecdot: axis -1 of \(2, 3\) and of \(1,\) differ in length \(3 != 1\)")
+good("matrix_transpose", normal(2, 3), ref=np.matrix_transpose)
+good("matrix_transpose", normal(2, 3, 4), ref=np.matrix_transpose)
+bad("matrix_transpose", lambda: sd.matrix_transpose(v("a", 3)), sd.ShapeError,
+    r"matrix_transpose: input must have at least 2 dimensions, got shape \(3,\)")
+for _name, _ref, _gen in (("cumulative_sum", np.cumulative_sum, normal),
+                          ("cumulative_prod", np.cumulative_prod, away_from_zero)):
+    good(_name, _gen(5), ref=_ref)
+    good(_name, _gen(5), ref=_ref, kwargs={"include_initial": True})
+    good(_name, _gen(2, 3), ref=_ref, kwargs={"axis": 1, "include_initial": True})
+    good(_name, _gen(2, 3), ref=_ref, kwargs={"axis": -2})
+    good(_name, np.array(2.5), ref=_ref, kwargs={"include_initial": True}, id="0d")
+    good(_name, np.array([1, 2, 3], np.int8), ref=_ref, kwargs={"include_initial": True}, grad=False, id="int8")
+    good(_name, _gen(2, 3), ref=_ref, kwargs={"axis": 0, "dtype": np.float32}, grad=False, id="dtype")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3)), sd.ShapeError,
+        rf"{_name}: an array of more than one dimension \(shape \(2, 3\)\) needs axis=", id=f"{_name}-axis")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", "n"), include_initial=True), sd.ShapeError,
+        rf"{_name}: include_initial=True along the named dimension 'n' is not supported",
+        id=f"{_name}-named")
+
+# -- covariance and correlation -----------------------------------------------------------------------
+_FW, _AW = np.array([1, 2, 0, 3, 1]), np.array([0.5, 1.0, 2.0, 1.0, 0.25])
+good("cov", normal(3, 5), ref=np.cov)
+good("cov", normal(5, 3), ref=np.cov, kwargs={"rowvar": False})
+good("cov", normal(3, 5), ref=np.cov, kwargs={"bias": True})
+good("cov", normal(3, 5), ref=np.cov, kwargs={"ddof": 3})
+good("cov", normal(5), ref=np.cov, id="one-variable")
+good("cov", normal(5), normal(5), ref=np.cov, id="y")
+good("cov", normal(5, 2), normal(5), ref=np.cov, kwargs={"rowvar": False}, id="y-columns")
+good("cov", normal(3, 5), ref=np.cov, kwargs={"fweights": _FW, "aweights": _AW}, id="weights")
+good("cov", normal(3, 5), ref=np.cov, kwargs={"fweights": _FW, "ddof": 0}, id="fweights")
+good("cov", normal(3, 5), ref=np.cov, kwargs={"aweights": _AW}, id="aweights")
+good("cov", normal(3, 5).astype(np.float32), ref=np.cov, grad=False, id="float32")
+good("cov", normal(3, 5).astype(np.float32), ref=np.cov, kwargs={"dtype": np.float32}, grad=False,
+     id="dtype")
+good("cov", np.array([[1, 4, 2], [3, 3, 9]]), ref=np.cov, grad=False, id="int")
+good("cov", normal(2, 4) + 1j * normal(2, 4), ref=np.cov, grad=False, id="complex")
+bad("cov", lambda: sd.cov(v("a", 2, 2, 2)), sd.ShapeError, r"cov: m has more than 2 dimensions")
+bad("cov", lambda: sd.cov(v("a", 2, 3), v("b", 2, 4)), sd.ShapeError,
+    r"cov: m has 3 observations of each variable and y 4; they must have the same number")
+bad("cov", lambda: sd.cov(v("a", 2, 3), fweights=[1.5, 1, 1]), TypeError, r"cov: fweights must be integer")
+bad("cov", lambda: sd.cov(v("a", 2, 3), aweights=[1, -1, 1]), ValueError, r"cov: aweights cannot be negative")
+bad("cov", lambda: sd.cov(v("a", 2, 3), aweights=[1, 1]), sd.ShapeError,
+    r"cov: incompatible numbers of samples \(3\) and aweights \(2\)")
+bad("cov", lambda: sd.cov(v("a", 2, 3), aweights=v("w", 3)), NotImplementedError,
+    r"cov: aweights given as an expression are not supported")
+bad("cov", lambda: sd.cov(v("a", 2, 3), ddof=1.5), ValueError, r"cov: ddof must be integer")
+good("corrcoef", normal(3, 5), ref=np.corrcoef)
+good("corrcoef", normal(5, 3), ref=np.corrcoef, kwargs={"rowvar": False})
+good("corrcoef", normal(5), normal(5), ref=np.corrcoef, id="y")
+good("corrcoef", normal(5), ref=np.corrcoef, grad=False, id="one-variable")
+good("corrcoef", normal(2, 4) + 1j * normal(2, 4), ref=np.corrcoef, grad=False, id="complex")
+good("corrcoef", normal(3, 5).astype(np.float32), ref=np.corrcoef, kwargs={"dtype": np.float32}, grad=False,
+     id="float32")
+
 # Operators and methods outside FUNCTIONS, each tied to the function it spells.
 SUGAR_ONLY = {"index"}
 

@@ -227,6 +227,34 @@ OPS.update({
     "imag": (lambda c, a: sd.imag(c) + a.imag, [C, A]),
 })
 
+# NaN-ignoring reductions (NaNs made where a > 0.5) and NumPy's other statistics
+OPS.update({
+    "nansum": (lambda a: sd.nansum(sd.where(a > 0.5, np.nan, a), axis=1), [A]),
+    "nanprod": (lambda a: sd.nanprod(sd.where(a > 0.5, np.nan, a), axis=0), [A]),
+    "nanmean": (lambda a: sd.nanmean(sd.where(a > 0.5, np.nan, a), axis=1, keepdims=True), [A]),
+    "nanvar": (lambda a: sd.nanvar(sd.where(a > 0.5, np.nan, a), axis=0, ddof=1), [A]),
+    "nanstd": (lambda a: sd.nanstd(sd.where(a > 0.5, np.nan, a), axis=1), [A]),
+    "nanmax": (lambda a: sd.nanmax(sd.where(a > 0.5, np.nan, a), axis=1), [A]),
+    "nanmin": (lambda a: sd.nanmin(sd.where(a > 0.5, np.nan, a), axis=0), [A]),
+    "nanargmax": (lambda a: a * sd.nanargmax(sd.where(a > 1.5, np.nan, a)), [A]),
+    "nanargmin": (lambda a: a * sd.nanargmin(sd.where(a > 1.5, np.nan, a), axis=1, keepdims=True), [A]),
+    "nancumsum": (lambda a: sd.nancumsum(sd.where(a > 0.5, np.nan, a), axis=1), [A]),
+    "nancumprod": (lambda a: sd.nancumprod(sd.where(a > 0.5, np.nan, a)), [A]),
+    "ptp": (lambda a: sd.ptp(a, axis=1), [A]),
+    "isclose": (lambda a, b: sd.where(sd.isclose(a, b * 1e-12 + a, rtol=1e-13), a, b), [A, B]),
+    "allclose": (lambda a, b: sd.where(sd.allclose(a, a + 1e-12), a, b), [A, B]),
+    "signbit": (lambda a: sd.where(sd.signbit(a), a, 2.0), [A]),
+    "nextafter": (lambda a, b: sd.nextafter(a, b), [A, B]),
+    "ldexp": (lambda a, labels: sd.ldexp(a, sd.reshape(labels, (3, 1)) - 1), [A, L]),
+    "angle": (lambda c, a: sd.angle(c, deg=True) + sd.angle(a), [C, A]),
+    "vecdot": (lambda a, b: sd.vecdot(a, b), [A, B]),
+    "matrix_transpose": (lambda a: sd.matrix_transpose(a) @ a, [A]),
+    "cumulative_sum": (lambda a: sd.cumulative_sum(a, axis=1, include_initial=True), [A]),
+    "cumulative_prod": (lambda a: sd.cumulative_prod(a, axis=0), [A]),
+    "cov": (lambda a: sd.cov(a), [A]),
+    "corrcoef": (lambda a: sd.corrcoef(a, rowvar=False), [A]),
+})
+
 
 # rounding: piecewise constant, derivative 0 (the gradient outputs are zeros, also compared)
 OPS.update({

@@ -257,3 +257,99 @@ def test_the_new_arguments_read_from_text():
     ]
     for text, expected in cases:
         assert sd.parse(text, shapes=shapes) is expected
+
+
+# -- NaN-ignoring reductions: all-NaN and empty slices, gradients at the NaNs ------------------------
+
+_ROWS = np.array([[np.nan, np.nan, np.nan], [1.0, np.nan, 3.0], [2.0, -1.0, 0.5]])
+
+
+@pytest.mark.parametrize("name", ["nansum", "nanprod", "nanmean", "nanvar", "nanstd", "nanmax",
+                                  "nanmin", "nancumsum", "nancumprod"])
+def test_an_all_nan_slice_gives_what_numpy_gives(name):
+    # nansum 0, nanprod 1, nanmean/var/std and nanmax/min nan (NumPy warns), scans 0 and 1
+    x = sd.var("x", _ROWS.shape)
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning) if name in (
+            "nanmean", "nanvar", "nanstd", "nanmax", "nanmin") else _no_warning():
+        want = getattr(np, name)(_ROWS, axis=1)
+    out = getattr(sd, name)(x, axis=1)
+    for got in _both_paths(out, x=_ROWS):
+        np.testing.assert_array_equal(got, want)  # nan where NumPy's is nan
+        assert got.dtype == want.dtype
+
+
+class _no_warning:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+@pytest.mark.parametrize("name", ["nansum", "nanmean", "nanvar", "nanstd", "nanmax", "nanmin",
+                                  "nancumsum", "nanprod"])
+def test_nan_reductions_give_no_gradient_to_the_nans_and_none_from_all_nan_slices(name):
+    x = sd.var("x", _ROWS.shape)
+    g = sd.evaluate(sd.grad(sd.sum(getattr(sd, name)(x, axis=1)[1:]), x), {"x": _ROWS})
+    assert np.all(g[np.isnan(_ROWS)] == 0) and np.all(g[0] == 0)
+    # the others' gradient is the plain reduction's over the numbers of each slice
+    row = _ROWS[2]
+    plain = {"nansum": sd.sum, "nanmean": sd.mean, "nanvar": sd.variance, "nanstd": sd.std,
+             "nanmax": sd.max, "nanmin": sd.min, "nancumsum": sd.cumsum, "nanprod": sd.prod}[name]
+    v = sd.var("v", (3,))
+    want = sd.evaluate(sd.grad(sd.sum(plain(v)), v), {"v": row})
+    np.testing.assert_allclose(g[2], want, rtol=1e-12)
+
+
+def test_nanvar_is_nan_where_ddof_leaves_no_degrees_of_freedom():
+    # NumPy's nanvar gives nan where N - ddof <= 0 (its var would give inf or a negative value)
+    x = sd.var("x", _ROWS.shape)
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
+        want = np.nanvar(_ROWS, axis=1, ddof=2)
+    for got in _both_paths(sd.nanvar(x, axis=1, ddof=2), x=_ROWS):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_nanargmax_of_an_all_nan_slice_raises_numpys_error_when_run():
+    x = sd.var("x", _ROWS.shape)
+    assert sd.evaluate(sd.nanargmax(x[1:], axis=1), {"x": _ROWS}).tolist() == [2, 0]
+    assert sd.evaluate(sd.nanargmin(x), {"x": _ROWS}) == np.nanargmin(_ROWS)
+    with pytest.raises(ValueError, match="All-NaN slice encountered"):
+        sd.evaluate(sd.nanargmax(x, axis=1), {"x": _ROWS})
+
+
+def test_numpy_nan_functions_and_numpy_2_names_trace_into_graphs():
+    a, b = sd.var("a", (2, 3)), sd.var("b", (2, 3))
+    assert np.nansum(a, axis=1) is sd.nansum(a, axis=1)
+    assert np.nanmax(a) is sd.nanmax(a)
+    assert np.vecdot(a, b, axis=0) is sd.vecdot(a, b, axis=0)  # a ufunc with an axis keyword
+    assert np.ldexp(a, 3) is sd.ldexp(a, 3) and np.signbit(a) is sd.signbit(a)
+    assert np.matrix_transpose(a) is sd.matrix_transpose(a)
+    assert np.cov(a) is sd.cov(a) and np.allclose(a, b).shape == ()
+
+
+def test_ldexp_is_exact_where_two_to_the_power_overflows():
+    # 2**1100 is inf in float64, yet ldexp(2**-1074, 1100) is 2**26; a Python int exponent keeps
+    # a float32 mantissa float32
+    x, n = sd.var("x", (2,)), sd.var("n", (2,), "int64")
+    xs, ns = np.array([2.0**-1074, 1e-310]), np.array([1100, 1000])
+    _assert_numpy(sd.ldexp(x, n), np.ldexp(xs, ns), x=xs, n=ns)
+    f = sd.var("f", (2,), "float32")
+    _assert_numpy(sd.ldexp(f, 4), np.ldexp(np.float32([1.5, -2.0]), 4), f=np.float32([1.5, -2.0]))
+
+
+def test_signbit_reads_the_bit_of_negative_zero_and_nan():
+    xs = np.array([0.0, -0.0, np.nan, -np.nan, -np.inf, 1.0])
+    x = sd.var("x", xs.shape)
+    for got in _both_paths(sd.signbit(x), x=xs):
+        np.testing.assert_array_equal(got, np.signbit(xs))
+
+
+def test_cov_without_degrees_of_freedom_is_inf_or_nan_as_numpys():
+    xs = np.array([[1.0, 2.0], [3.0, 3.0]])
+    x = sd.var("x", xs.shape)
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
+        want = np.cov(xs, ddof=2)
+    for got in _both_paths(sd.cov(x, ddof=2), x=xs):
+        np.testing.assert_array_equal(got, want)
+    assert sd.cov(sd.var("e", (0, 3))).shape == (0, 0)

@@ -12,7 +12,8 @@ from typing import Any
 
 from ..ir import Node
 from . import (
-    bitwise, creation, diagonals, layout, linalg, nn, numeric, order, reduce, scan, selection, shape, special,
+    bitwise, creation, diagonals, layout, linalg, nanfunctions, nn, numeric, order, reduce, scan, selection,
+    shape, special, statistics,
 )
 from . import elementwise as ew
 from .bitwise import bitwise_and, bitwise_or, bitwise_xor, invert, left_shift, right_shift
@@ -30,21 +31,26 @@ from .layout import (
     flipud, hsplit, hstack, insert, meshgrid, moveaxis, pad, ravel, repeat, roll, rot90, split, squeeze, tile,
     trapezoid, vsplit, vstack,
 )
+from .nanfunctions import (
+    nanargmax, nanargmin, nancumprod, nancumsum, nanmax, nanmean, nanmin, nanprod, nanstd, nansum,
+    nanvar,
+)
 from .nn import log_softmax, one_hot, softmax
 from .order import median, percentile, quantile
 from .numeric import (
-    arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, cbrt, ceil, clip, conj, conjugate,
+    angle, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, cbrt, ceil, clip, conj, conjugate,
     copysign, cosh, deg2rad, divmod, exp2, float_power, floor, floor_divide, fmax, fmin, fmod, heaviside,
-    hypot, imag, log2, log10, logaddexp, logaddexp2, mod, positive, rad2deg, real, reciprocal, rint,
-    round, sinc, sinc_derivative, sinh, square, trunc,
+    hypot, imag, isclose, ldexp, log2, log10, logaddexp, logaddexp2, mod, nextafter, positive, rad2deg,
+    real, reciprocal, rint, round, signbit, sinc, sinc_derivative, sinh, square, trunc,
 )
 from .products import (
-    convolve, correlate, cross, dot, einsum, inner, kron, matmul, outer, polyval, tensordot, vdot,
+    convolve, correlate, cross, dot, einsum, inner, kron, matmul, matrix_transpose, outer, polyval,
+    tensordot, vdot, vecdot,
 )
 from .reduce import (
-    all, any, average, logsumexp, max, mean, min, prod, std, sum, sum_to, variance,
+    all, allclose, any, average, logsumexp, max, mean, min, prod, ptp, std, sum, sum_to, variance,
 )
-from .scan import cumprod, cumsum, linear_recurrence
+from .scan import cumprod, cumsum, cumulative_prod, cumulative_sum, linear_recurrence
 from .selection import (
     add_along_axis, argmax, argmin, argsort, interp, searchsorted, sort, take_along_axis,
 )
@@ -52,25 +58,32 @@ from .shape import (
     arange, broadcast_to, concatenate, expand_dims, full, full_like, index, index_add, ones,
     ones_like, reshape, stack, swapaxes, take, transpose, zeros, zeros_like,
 )
+from .statistics import corrcoef, cov
 from .special import digamma, erf, erfc, gamma, gammaln, polygamma
 
 FUNCTIONS: dict[str, Any] = {
     f.__name__: f
     for f in (
         # elementwise
-        abs, add, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, astype, bitwise_and,
+        abs, add, angle, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, astype, bitwise_and,
         bitwise_or, bitwise_xor, cbrt, ceil,
         clip, conj, conjugate, copysign, cos, cosh, deg2rad, digamma, divide, divmod, equal, erf, erfc, exp,
         exp2, expm1, float_power, floor, floor_divide, fmax, fmin, fmod, gamma, gammaln, greater,
-        greater_equal, heaviside, hypot, imag, invert, isfinite, isinf, isnan, left_shift, less,
+        greater_equal, heaviside, hypot, imag, invert, isclose, isfinite, isinf, isnan, ldexp,
+        left_shift, less,
         less_equal, log, log10, log1p, log2, logaddexp, logaddexp2, logical_and, logical_not,
         logical_or, logical_xor, maximum, minimum, mod,
-        multiply, negative, not_equal, polygamma, positive, power, rad2deg, real, reciprocal, relu, rint,
-        right_shift, round, sigmoid, sign, sin, sinc, sinc_derivative, sinh, softplus, sqrt, square,
+        multiply, negative, nextafter, not_equal, polygamma, positive, power, rad2deg, real, reciprocal, relu, rint,
+        right_shift, round, sigmoid, sign, signbit, sin, sinc, sinc_derivative, sinh, softplus, sqrt, square,
         stop_gradient, subtract, tan, tanh, trunc, where,
         # reductions and scans
-        all, any, average, cumprod, cumsum, linear_recurrence, logsumexp, max, mean, min, prod,
-        std, sum, variance,
+        all, allclose, any, average, cumprod, cumsum, cumulative_prod, cumulative_sum,
+        linear_recurrence, logsumexp, max, mean, min, prod, ptp, std, sum, variance,
+        # NaN-ignoring reductions and scans
+        nanargmax, nanargmin, nancumprod, nancumsum, nanmax, nanmean, nanmin, nanprod, nanstd,
+        nansum, nanvar,
+        # statistics
+        corrcoef, cov,
         # order statistics
         median, percentile, quantile,
         # neural-network functions
@@ -79,13 +92,15 @@ FUNCTIONS: dict[str, Any] = {
         add_along_axis, arange, argmax, argmin, argsort, array_split, atleast_1d, atleast_2d,
         atleast_3d, broadcast_to, column_stack, concatenate, diag, diagonal, diagonal_embed, diff,
         dsplit, expand_dims, flip, fliplr, flipud, full_like, hsplit, hstack, index_add, moveaxis, pad, ravel, repeat, reshape, roll, sort, split,
-        squeeze, stack, swapaxes, take, take_along_axis, tile, trace, transpose, tril, triu,
+        matrix_transpose, squeeze, stack, swapaxes, take, take_along_axis, tile, trace, transpose,
+        tril, triu,
         ones_like, trapezoid, vsplit, vstack, zeros_like,
         append, delete, insert, interp, meshgrid, rot90, searchsorted,
         # array creation
         eye, full, identity, linspace, ones, zeros,
         # products
         convolve, correlate, cross, dot, einsum, inner, kron, matmul, outer, polyval, tensordot, vdot,
+        vecdot,
     )
 }
 FUNCTIONS.update({
@@ -256,6 +271,9 @@ _UFUNC_METHODS = {("add", "reduce"): sum, ("multiply", "reduce"): prod, ("maximu
                   ("multiply", "accumulate"): cumprod}
 
 
+_UFUNC_KEYWORDS = {"vecdot": ("axis",)}
+
+
 def _np_size(a: Any, axis: int | None = None) -> int | Node:
     x = as_node(a)
     if axis is None:
@@ -299,10 +317,12 @@ def _array_ufunc(self: Node, ufunc: Any, method: str, *inputs: Any, **kwargs: An
         raise TypeError(f"np.{name}: out= cannot hold a symbolic result; use the expression "
                         "it returns")
     if method == "__call__":
+        # NumPy 2's generalized ufuncs take the axis of their core dimension by keyword
+        passed = {k: kwargs.pop(k) for k in _UFUNC_KEYWORDS.get(name, ()) if k in kwargs}
         if kwargs:
             raise TypeError(f"np.{name}: {', '.join(f'{k}=' for k in sorted(kwargs))} is not "
                             "supported with symbolic expressions")
-        return _numpy_counterpart(name)(*inputs)
+        return _numpy_counterpart(name)(*inputs, **passed)
     fn = _UFUNC_METHODS.get((name, method))
     if fn is None:
         raise TypeError(f"np.{name}.{method} is not supported with symbolic expressions")
@@ -324,7 +344,7 @@ Node.__array_function__ = _array_function  # type: ignore[attr-defined]
 __all__ = [
     "ALIASES", "FUNCTIONS", "HELPERS", "Const", "DimSize", "Var", "as_node", "const", "dim_size",
     "ew",
-    "bitwise", "creation", "diagonals", "layout", "linalg", "nn", "numeric", "order", "reduce", "scan",
-    "selection", "shape", "special", "sum_to", "symbols", "var",
+    "bitwise", "creation", "diagonals", "layout", "linalg", "nanfunctions", "nn", "numeric", "order",
+    "reduce", "scan", "selection", "shape", "special", "statistics", "sum_to", "symbols", "var",
     *(name for name in FUNCTIONS if name.isidentifier()),  # linalg.<name> is reached as sd.linalg
 ]

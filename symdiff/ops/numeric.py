@@ -31,11 +31,14 @@ from typing import Any
 import numpy as np
 
 from ..ir import Dim, Node
+from ..errors import DTypeError
 from .base import as_node, as_nodes, broadcast_shapes, const, helper, is_python_scalar, no_out
 from .elementwise import (
-    Binary, Elementwise, Unary, _binary, _unary, astype, equal, greater_equal, isnan,
-    less_equal, logical_or, maximum, negative, power, sigmoid, sign, sqrt, stop_gradient, where,
+    Binary, Elementwise, Unary, _binary, _unary, astype, equal, greater_equal, isfinite, isnan,
+    less, less_equal, logical_and, logical_or, maximum, negative, power, sigmoid, sign, sqrt,
+    stop_gradient, where,
 )
+from .elementwise import abs as _abs
 from .shape import zeros_like
 
 _LN2 = math.log(2.0)
@@ -430,6 +433,29 @@ class Copysign(Binary):
         return (g * (sign(a) * copysign(1.0, b)), None)
 
 
+class Nextafter(Binary):
+    """The next floating-point value after ``x1`` towards ``x2`` (``x2`` where they are equal).
+
+    It moves ``x1`` by one unit in the last place at most: its derivative is taken as 1 in
+    ``x1`` and 0 in ``x2`` (a finite difference sees exactly that)."""
+
+    name, numpy = "nextafter", "np.nextafter({0}, {1})"
+    inplace = "np.nextafter({0}, {1}, out={out})"
+
+    def vjp(self, g: Node, out: Node, x1: Node, x2: Node) -> Sequence[Node | None]:
+        return (g, None)
+
+
+class Ldexp(Binary):
+    """``x1 * 2**x2`` for an integer ``x2``, exactly (no overflow of ``2**x2`` on the way)."""
+
+    name, numpy = "ldexp", "np.ldexp({0}, {1})"
+    inplace = "np.ldexp({0}, {1}, out={out})"
+
+    def vjp(self, g: Node, out: Node, x1: Node, x2: Node) -> Sequence[Node | None]:
+        return (ldexp(g, x2), None)  # x2 is an integer: no gradient
+
+
 class Heaviside(Binary):
     """The step function: 0 where ``x1 < 0``, ``x2`` where ``x1 == 0``, 1 where ``x1 > 0``."""
 
@@ -688,6 +714,64 @@ def heaviside(x1: Any, x2: Any) -> Node:
     return _binary(Heaviside(), x1, x2)
 
 
+def nextafter(x1: Any, x2: Any) -> Node:
+    """The next floating-point value after x1 towards x2, elementwise: ``sd.nextafter(x, inf)``.
+    Integer inputs give float64, as NumPy's; the derivative is 1 in x1 and 0 in x2."""
+    return _binary(Nextafter(), x1, x2)
+
+
+def ldexp(x1: Any, x2: Any) -> Node:
+    """``x1 * 2**x2`` for an integer x2, computed exactly: ``sd.ldexp(x, 3)``. A float x2 is
+    refused, as NumPy's (no loop for it)."""
+    if type(x2) is int:  # an exponent, never a value of x1's dtype (ldexp(x, 4) of a float32 x)
+        x2 = as_node(np.asarray(x2))
+    return _binary(Ldexp(), x1, x2)
+
+
+def signbit(x: Any) -> Node:
+    """Whether the sign bit is set, elementwise (also of -0.0 and of a negative nan):
+    ``sd.signbit(x)``, a boolean mask with no gradient. Complex input is refused, as NumPy's."""
+    x = as_node(x)
+    if x.dtype.kind == "c":
+        raise DTypeError(f"signbit: complex input ({x.dtype}) has no sign bit, as in NumPy; "
+                         "take real(x) or imag(x) first")
+    if x.dtype.kind != "f":
+        return less(x, 0)
+    return less(copysign(1, x), 0)  # copysign reads the bit itself, also of -0.0 and nan
+
+
+def angle(z: Any, deg: bool = False) -> Node:
+    """The angle of the complex argument, ``arctan2(imag(z), real(z))``, in radians, or degrees
+    with ``deg=True``: ``sd.angle(z)``. Of a real input, 0 or pi, as NumPy's."""
+    if not isinstance(deg, (bool, np.bool_)):
+        raise TypeError(f"angle: deg must be True or False, got {deg!r}")
+    z = as_node(z)
+    a = arctan2(Node(Imag(), (z,)), Node(Real(), (z,))) if z.dtype.kind == "c" else arctan2(0, z)
+    return a * (180 / math.pi) if deg else a
+
+
+def isclose(a: Any, b: Any, rtol: Any = 1e-05, atol: Any = 1e-08, equal_nan: bool = False) -> Node:
+    """Whether ``|a - b| <= atol + rtol * |b|`` elementwise, as NumPy's (inf equals only inf of
+    its sign; nan equals nan with ``equal_nan=True``): ``sd.isclose(x, y)``, a boolean mask."""
+    if not isinstance(equal_nan, (bool, np.bool_)):
+        raise TypeError(f"isclose: equal_nan must be True or False, got {equal_nan!r}")
+    x, y = (v if is_python_scalar(v) else as_node(v) for v in (a, b))
+    tolerances = [t if is_python_scalar(t) else as_node(t) for t in (rtol, atol)]
+    # NumPy compares with b in a float dtype at least (an int b as float64)
+    if isinstance(y, Node):
+        y = astype(y, np.result_type(y.dtype, 1.0))
+    elif isinstance(y, (bool, int)):
+        y = float(y)
+    if not isinstance(x, Node) and not isinstance(y, Node):
+        x = as_node(x)
+    rtol, atol = tolerances
+    close = logical_and(less_equal(_abs(x - y), atol + rtol * _abs(y)), isfinite(y))
+    result = logical_or(close, equal(x, y))
+    if equal_nan:
+        result = logical_or(result, logical_and(isnan(x), isnan(y)))
+    return result
+
+
 def float_power(x1: Any, x2: Any) -> Node:
     """x1 ** x2 computed in at least float64 (complex128 for complex), as ``np.float_power``:
     ``sd.float_power(2, -1)`` is 0.5 where an integer power would be refused."""
@@ -882,6 +966,7 @@ def sinc_derivative(x: Any, n: int) -> Node:
 
 
 __all__ = [
+    "angle", "isclose", "ldexp", "nextafter", "signbit",
     "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "cbrt", "ceil",
     "clip", "conj", "conjugate", "cosh", "deg2rad", "exp2", "floor", "floor_divide", "fmod",
     "hypot", "imag", "log10", "log2", "logaddexp", "logaddexp2", "mod", "rad2deg", "real",

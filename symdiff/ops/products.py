@@ -472,6 +472,42 @@ def vdot(a: Any, b: Any) -> Node:
     return einsum("i,i->", fa, fb)
 
 
+def vecdot(x1: Any, x2: Any, /, *, axis: Any = -1, out: Any = None, dtype: Any = None) -> Node:
+    """NumPy 2's ``vecdot``: ``sum(conj(x1) * x2)`` along ``axis`` of each, the other axes
+    broadcast: ``sd.vecdot(a, b)``. The two axes must have the same length (they do not
+    broadcast); ``dtype`` converts both first, as NumPy's."""
+    from .numeric import conj
+
+    no_out("vecdot", out)
+    a, b = as_nodes(x1, x2, name="vecdot")
+    if dtype is not None:
+        dt = numeric_dtype(dtype, "vecdot")
+        a, b = astype(a, dt), astype(b, dt)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ShapeError(f"vecdot: operands must have at least one dimension, got "
+                         f"{format_shape(a.shape)} and {format_shape(b.shape)}")
+    ka, kb = normalize_axis("vecdot", axis, a.ndim), normalize_axis("vecdot", axis, b.ndim)
+    if a.shape[ka] != b.shape[kb]:
+        raise ShapeError(
+            f"vecdot: axis {axis} of {format_shape(a.shape)} and of {format_shape(b.shape)} differ "
+            f"in length ({a.shape[ka]!r} != {b.shape[kb]!r})"
+        )
+    a, b = moveaxis(a, ka, -1), moveaxis(b, kb, -1)
+    if a.dtype.kind == "c":  # only then: conj of booleans is int8, where np.vecdot keeps bool
+        a = conj(a)
+    return einsum("...i,...i->...", a, b)
+
+
+def matrix_transpose(x: Any, /) -> Node:
+    """NumPy 2's ``matrix_transpose``: the last two axes swapped (``x.mT``), of an array of at
+    least 2 dimensions: ``sd.matrix_transpose(A)``."""
+    a = as_node(x)
+    if a.ndim < 2:
+        raise ShapeError(f"matrix_transpose: input must have at least 2 dimensions, got shape "
+                         f"{format_shape(a.shape)}")
+    return swapaxes(a, -1, -2)
+
+
 def kron(a: Any, b: Any) -> Node:
     """The Kronecker product: blocks ``a[i, j] * b``, over any number of axes.
 

@@ -18,7 +18,7 @@ from .base import (
     lone_axis_of_0d, no_out, normalize_axes, numeric_dtype,
 )
 from .elementwise import astype, equal, exp, exp_float, maximum, minimum, sqrt, where
-from .numeric import conj, real
+from .numeric import conj, isclose, real
 from .scan import exclusive_product
 from .shape import BroadcastTo, broadcast_to, reshape
 
@@ -384,6 +384,24 @@ def prod(x: Any, axis: Any = None, keepdims: bool = False, *, dtype: Any = None,
     if dtype is None and out is None and initial is None and where is None:
         return _reduce(Prod, x, axis, keepdims)
     return _reduce_with(Prod, x, axis, keepdims, dtype, out, initial, where, 1.0)
+
+
+def ptp(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False) -> Node:
+    """The range (peak to peak), ``max - min`` over ``axis``: ``sd.ptp(x, axis=0)``, in the
+    input's dtype (an integer range wraps around, as NumPy's). The gradient goes to the maximum
+    and, negated, to the minimum."""
+    no_out("ptp", out)
+    x = as_node(a)
+    if x.dtype == np.bool_:
+        raise DTypeError("ptp: boolean input is not supported, as in NumPy (max - min of "
+                         "booleans is no subtraction); convert it first, astype(x, int)")
+    return _reduce(Max, x, axis, keepdims) - _reduce(Min, x, axis, keepdims)
+
+
+def allclose(a: Any, b: Any, rtol: Any = 1e-05, atol: Any = 1e-08, equal_nan: bool = False) -> Node:
+    """Whether ``isclose`` holds for every element: ``sd.allclose(x, y)``, a 0-d boolean
+    expression (NumPy's is a Python bool, which an expression's value is not until it runs)."""
+    return _logical(All, isclose(a, b, rtol, atol, equal_nan), None, False)
 
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Node:

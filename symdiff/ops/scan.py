@@ -14,7 +14,7 @@ from .base import (
     numeric_dtype,
 )
 from .elementwise import astype, equal, where
-from .shape import broadcast_to, ones_like, reshape, resolve_reshape
+from .shape import broadcast_to, concatenate, full, ones_like, reshape, resolve_reshape
 
 
 class Scan(Op):
@@ -219,4 +219,41 @@ def cumprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, *,
     return _scan(Cumprod, a, axis, dtype, out, reverse)
 
 
-__all__ = ["cumprod", "cumsum", "linear_recurrence"]
+def _cumulative(name: str, scan: Callable[..., Node], x: Any, axis: Any, dtype: Any, out: Any,
+                include_initial: Any, identity: int) -> Node:
+    no_out(name, out)
+    if not isinstance(include_initial, (bool, np.bool_)):
+        raise TypeError(f"{name}: include_initial must be True or False, got {include_initial!r}")
+    a = as_node(x)
+    if axis is None:
+        if a.ndim > 1:
+            raise ShapeError(f"{name}: an array of more than one dimension (shape "
+                             f"{format_shape(a.shape)}) needs axis=, as NumPy's")
+    result = scan(a, axis, dtype)
+    if not include_initial:
+        return result
+    k = result.ndim - 1 if axis is None else normalize_axis(name, axis, result.ndim)
+    if isinstance(result.shape[k], str):  # one more than a named size has no name
+        raise ShapeError(f"{name}: include_initial=True along the named dimension "
+                         f"{result.shape[k]!r} is not supported (the result would be one longer); "
+                         "give that axis a static size")
+    start = full(tuple(1 if j == k else d for j, d in enumerate(result.shape)), identity,
+                 dtype=result.dtype)
+    return concatenate([start, result], axis=k)
+
+
+def cumulative_sum(x: Any, /, *, axis: Any = None, dtype: Any = None, out: Any = None,
+                   include_initial: bool = False) -> Node:
+    """NumPy 2.1's ``cumulative_sum``: ``cumsum`` along ``axis`` (needed for more than one
+    dimension), with a leading 0 when ``include_initial``: ``sd.cumulative_sum(x, axis=0)``."""
+    return _cumulative("cumulative_sum", cumsum, x, axis, dtype, out, include_initial, 0)
+
+
+def cumulative_prod(x: Any, /, *, axis: Any = None, dtype: Any = None, out: Any = None,
+                    include_initial: bool = False) -> Node:
+    """NumPy 2.1's ``cumulative_prod``: ``cumprod`` along ``axis`` (needed for more than one
+    dimension), with a leading 1 when ``include_initial``: ``sd.cumulative_prod(x, axis=0)``."""
+    return _cumulative("cumulative_prod", cumprod, x, axis, dtype, out, include_initial, 1)
+
+
+__all__ = ["cumprod", "cumsum", "cumulative_prod", "cumulative_sum", "linear_recurrence"]
