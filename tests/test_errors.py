@@ -617,6 +617,12 @@ def test_a_masked_array_with_masked_entries_is_refused_not_taken_without_its_mas
     # nothing masked: the values are all there, and it is the plain array's constant
     assert x * np.ma.array([1.0, 2.0]) is x * np.array([1.0, 2.0])
     assert sd.const(masked.filled(0.0)) is sd.const(np.array([0.0, 2.0]))
+    # nor is it taken as a variable's value
+    v = sd.var("v", shape=(2,))
+    with pytest.raises(sd.InputError, match=r"^variable 'v' was given a masked array with masked "
+                                            r"entries: its mask would be lost"):
+        sd.evaluate(v * 2.0, {"v": masked})
+    np.testing.assert_array_equal(sd.evaluate(v * 2.0, {"v": np.ma.array([1.0, 2.0])}), [2.0, 4.0])
 
 
 def test_a_python_function_given_where_an_expression_goes_says_how_to_get_one():

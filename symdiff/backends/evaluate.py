@@ -11,7 +11,7 @@ import numpy as np
 from ..errors import InputError
 from ..ir import Node, format_shape, toposort
 from ..ops import Const, Var
-from ..ops.base import call_kernel, call_key, graph_variables, kernel
+from ..ops.base import MASK_LOST, call_kernel, call_key, graph_variables, is_masked, kernel
 from ..ops.diagonals import fuse_diagonal_sums
 
 
@@ -21,6 +21,8 @@ def bind_input(v: Node, value: Any, dims: dict[str, int],
     ``dims``, and in ``bound_by`` the variable and axis each was first bound by."""
     op = v.op
     assert isinstance(op, Var)
+    if is_masked(value):
+        raise InputError(f"variable {op.var_name!r} was given a masked array with masked entries: {MASK_LOST}")
     try:
         arr = np.asarray(value)
     except Exception as e:  # noqa: BLE001 - any conversion failure is the user's input

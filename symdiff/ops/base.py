@@ -533,6 +533,15 @@ def _name_range(part: str) -> list[str]:
     return [f"{prefix}{k}" for k in range(lo, hi)]
 
 
+MASK_LOST = ("its mask would be lost; give masked.filled(value) with the value the masked entries "
+             "stand for, or choose with sd.where(mask, value, expr)")
+
+
+def is_masked(value: Any) -> bool:
+    """Whether ``value`` is a masked array with masked entries, whose mask ``np.asarray`` drops."""
+    return isinstance(value, np.ma.MaskedArray) and bool(np.ma.is_masked(value))
+
+
 def const(value: Any, dtype: Any = None) -> Node:
     """A constant node from a number or array: ``sd.const(np.eye(3))``."""
     if isinstance(value, Node):
@@ -542,12 +551,8 @@ def const(value: Any, dtype: Any = None) -> Node:
             "a list holding symdiff expressions is not one value; make one array of them with "
             "sd.stack([...]) (or sd.concatenate), or pass them one by one"
         )
-    if isinstance(value, np.ma.MaskedArray) and np.ma.is_masked(value):  # asarray drops the mask
-        raise TypeError(
-            "a masked array with masked entries cannot be a constant: its mask would be lost; "
-            "give masked.filled(value) with the value the masked entries stand for, or choose "
-            "with sd.where(mask, value, expr)"
-        )
+    if is_masked(value):
+        raise TypeError(f"a masked array with masked entries cannot be a constant: {MASK_LOST}")
     try:
         arr = np.asarray(value, dtype=dtype)
     except OverflowError:  # a Python integer past the dtype asked for
