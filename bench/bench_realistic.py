@@ -6,7 +6,8 @@ derivative written by hand in NumPy, their ratio, and whether the two agree: Hes
 n-dimensional Rosenbrock function and of a pairwise energy, Jacobians of an ODE right-hand side
 (banded, written with pad, and dense), the gradient and Hessian-vector product of a logistic
 regression (10,000 x 100), a three-layer MLP of width 512, a finite-difference PDE residual,
-an RNN and a scalar time stepping unrolled T times.
+an RNN and a scalar time stepping unrolled T times, and the value and gradient of the energy of a
+1-d convolution (a signal of n samples, a kernel of m taps).
 
     python bench/bench_realistic.py            # the sizes of each workload up to the largest
     python bench/bench_realistic.py --quick    # the small sizes only
@@ -224,6 +225,18 @@ def case_ts(n: int) -> None:
     run(f'scalar time stepping T={T}', b, {'k': 0.5, 'y0': 1.0})
 
 
+def case_conv(nm: tuple[int, int]) -> None:
+    n, m = nm
+    def b():
+        a = sd.var('a', (n,)); v = sd.var('v', (m,))
+        y = sd.sum(sd.convolve(a, v) ** 2)
+        return [y, *sd.grad(y, [a, v])], [a, v]
+    def ref(a, v):
+        c = np.convolve(a, v); g = 2*c
+        return [c @ c, np.convolve(g, v[::-1], 'valid'), np.convolve(g, a[::-1], 'valid')]
+    run(f'convolve value+grad n={n} m={m}', b, {'a': rng.normal(size=n), 'v': rng.normal(size=m)}, ref)
+
+
 # The pairwise energy's Hessian stops at n = 100: the batched reverse pass carries the 3n rows
 # through the n x n pair differences, an array of 9 n**3 elements (67 GB at n = 1000), where the
 # Hessian itself has 9 n**2.
@@ -231,7 +244,7 @@ SIZES = {
     "rosen": (10, 100, 1000), "pair": (10, 100), "pairgrad": (10, 100, 1000),
     "odeband": (10, 100, 1000), "odedense": (10, 100, 1000), "logreg": (10_000,),
     "mlp": (64, 1024), "pde": (1000, 10_000, 100_000), "pdejac": (100, 1000),
-    "rnn": (100, 1000), "ts": (100, 1000, 10_000),
+    "rnn": (100, 1000), "ts": (100, 1000, 10_000), "conv": ((2000, 64), (100_000, 5)),
 }
 
 if __name__ == "__main__":

@@ -435,3 +435,80 @@ def test_positions_of_insert_and_delete_must_be_known_when_the_graph_is_built():
         sd.delete(x, i)
     with pytest.raises(sd.ShapeError, match=r"insert: cannot insert along the named dimension 'n'"):
         sd.insert(sd.var("y", ("n",)), 0, 1.0)
+
+
+def test_convolve_matches_numpy_where_the_kernel_is_infinite():
+    # NumPy sums only the products of overlapping entries: a zero padding times inf made nan
+    a = sd.var("a", (3,))
+    a_val, kernel = np.array([1.0, 2.0, -1.0]), np.array([1.0, np.inf])
+    for mode in ("full", "same", "valid"):
+        for e, want in ((sd.convolve(a, kernel, mode), np.convolve(a_val, kernel, mode)),
+                        (sd.correlate(a, kernel, mode), np.correlate(a_val, kernel, mode))):
+            np.testing.assert_array_equal(sd.evaluate(e, {"a": a_val}), want)
+            np.testing.assert_array_equal(sd.compile(e, [a])(a_val), want)
+
+
+def test_convolve_is_one_op_and_its_derivatives_of_any_order_are_convolutions():
+    a, v = sd.var("a", (7,)), sd.var("v", (3,))
+    rng = np.random.default_rng(5)
+    env = {"a": rng.standard_normal(7), "v": rng.standard_normal(3)}
+    for e in (sd.convolve(a, v, "same"), sd.correlate(v, a, "valid")):
+        y = sd.sum(e ** 3)
+        ga, gv = sd.grad(y, [a, v])
+        hva = sd.grad(sd.sum(ga * env["a"]), v)  # a mixed second derivative
+        graph = sd.toposort([ga, gv, hva])
+        assert {n.op.name for n in graph} >= {"convolve"}
+        # no window matrix anywhere: every array is at most 1-d
+        assert all(n.ndim <= 1 for n in graph)
+        for name, d in (("a", ga), ("v", gv)):
+            got = sd.evaluate(d, env)
+            for k in range(env[name].size):
+                step = np.zeros_like(env[name])
+                step[k] = 1e-6
+                hi = sd.evaluate(y, {**env, name: env[name] + step})
+                lo = sd.evaluate(y, {**env, name: env[name] - step})
+                np.testing.assert_allclose(got[k], (hi - lo) / 2e-6, rtol=1e-6, atol=1e-8)
+        got = sd.evaluate(hva, env)
+        for k in range(3):
+            step = np.zeros(3)
+            step[k] = 1e-6
+            hi = sd.evaluate(sd.sum(ga * env["a"]), {**env, "v": env["v"] + step})
+            lo = sd.evaluate(sd.sum(ga * env["a"]), {**env, "v": env["v"] - step})
+            np.testing.assert_allclose(got[k], (hi - lo) / 2e-6, rtol=1e-6, atol=1e-8)
+
+
+def test_convolve_jacobians_and_complex_derivatives_are_the_linear_maps():
+    # the Jacobian of a convolution by each argument is the matrix of NumPy's convolutions of
+    # unit vectors; a batch of cotangents takes the rule row by row
+    rng = np.random.default_rng(6)
+    for n, m in ((5, 3), (2, 4), (4, 4)):
+        for dtype in ("float64", "complex128"):
+            a, v = sd.var("a", (n,), dtype), sd.var("v", (m,), dtype)
+            a_val = rng.standard_normal(n) + (1j * rng.standard_normal(n) if dtype != "float64" else 0)
+            v_val = rng.standard_normal(m) + (1j * rng.standard_normal(m) if dtype != "float64" else 0)
+            for fn in (np.convolve, np.correlate):
+                for mode in ("full", "same", "valid"):
+                    e = sd.FUNCTIONS[fn.__name__](a, v, mode)
+                    ja, jv = sd.evaluate(sd.jacobian(e, [a, v]), {"a": a_val, "v": v_val})
+                    want_a = np.stack([fn(np.eye(n)[k], v_val, mode) for k in range(n)], axis=1)
+                    want_v = np.stack([fn(a_val, np.eye(m)[k], mode) for k in range(m)], axis=1)
+                    if fn is np.correlate:  # a holomorphic derivative: correlate conjugates v
+                        want_v = np.conj(want_v) if dtype != "float64" else want_v
+                    np.testing.assert_allclose(ja, want_a, rtol=1e-12, atol=1e-14)
+                    np.testing.assert_allclose(jv, want_v, rtol=1e-12, atol=1e-14)
+
+
+def test_convolve_prints_as_text_that_reads_back_and_converts_to_sympy():
+    shapes = {"a": (5,), "v": (3,)}
+    a, v = sd.var("a", (5,)), sd.var("v", (3,))
+    for e in (sd.convolve(a, v), sd.convolve(v, a, "same"), sd.convolve(a, v, "valid"),
+              sd.correlate(v, a, "same"), sd.correlate(a, v, "full")):
+        assert sd.parse(str(e), shapes=shapes) is e
+        for d in sd.grad(sd.sum(e ** 2), [a, v]):
+            assert sd.parse(str(d), shapes=shapes) is d
+    assert str(sd.convolve(a, v, "valid")) == "convolve(a, v, 'valid')"
+    assert str(sd.convolve(a, v, "same")) == "convolve(a, v)[1:6]"
+    assert sd.latex(sd.convolve(a, v, "valid")) == \
+        r"\operatorname{convolve}\left(a, v, \text{valid}\right)"
+    s = sd.to_sympy(sd.convolve(a, v, "valid"))
+    assert set(str(s[0]).split(" + ")) == {"a[0]*v[2]", "a[1]*v[1]", "a[2]*v[0]"}

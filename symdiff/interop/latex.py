@@ -426,7 +426,7 @@ def _linalg_latex(n: Node, a: list[Printed]) -> Printed | None:
 _SHAPE_OPS = {
     "flip", "roll", "tile", "repeat", "pad", "diagonal", "diagonal_embed", "tril", "triu", "sort",
     "argsort", "argmax", "argmin", "take_along_axis", "add_along_axis", "arange", "linspace",
-    "one_hot", "round", "index_add", "searchsorted",
+    "one_hot", "round", "index_add", "searchsorted", "convolve",
 }
 
 

@@ -456,6 +456,7 @@ _WITH_PARAMS: dict[str, Callable[[Any, list[Arr]], Arr]] = {
     "linear_recurrence": _linear_recurrence,
     "sinc_derivative": _sinc_derivative,
     "polygamma": lambda op, args: _map(lambda a: sympy.polygamma(op.n, a), args[0]),
+    "convolve": lambda op, args: np.convolve(args[0], args[1], op.mode),  # sums of products
 }
 # -- products and linear algebra
 

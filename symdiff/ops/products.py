@@ -1,7 +1,7 @@
 """Products: matmul (NumPy semantics, batched, 1-D operands), dot, einsum (whose derivative is
 again an einsum), and NumPy's other products written as einsums: tensordot, outer, inner, kron,
-vdot; cross, and polyval (Horner's products), in elementwise ops; convolve and correlate, a
-product of sliding windows (a gather of constant positions) with the kernel."""
+vdot; cross, and polyval (Horner's products), in elementwise ops; convolve and correlate, one
+op whose kernel is NumPy's convolution and whose derivatives are convolutions again."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from .base import (
     as_node, as_nodes, broadcast_shapes, check_casting, const, no_out, normalize_axis, numeric_dtype,
 )
 from .elementwise import Binary, astype, multiply
-from .layout import flip, moveaxis, pad
+from .layout import flip, moveaxis
 from .shape import (
-    arange, broadcast_to, expand_dims, index, reshape, resolve_reshape, stack, swapaxes, zeros_like,
+    broadcast_to, expand_dims, reshape, resolve_reshape, stack, swapaxes, zeros_like,
 )
 
 
@@ -618,18 +618,75 @@ def _vector(op_name: str, what: str, value: Any, at_least_1d: bool) -> Node:
     return x
 
 
-def _sliding_products(a: Node, v: Node, mode: int) -> Node:
-    """``out[i] = sum_n a[i + n - pad] * v[n]`` for ``len(a) >= len(v)``, ``a`` zero-padded:
-    NumPy's correlation kernel without conjugation, ``pad`` set by ``mode`` (none for 'valid',
-    ``len(v) // 2`` on the left for 'same', ``len(v) - 1`` for 'full')."""
-    n, m = a.shape[0], v.shape[0]
-    left, right = ((0, 0), (m // 2, m - m // 2 - 1), (m - 1, m - 1))[mode]
-    padded = pad(a, (left, right)) if left + right else a
-    count = n + left + right - m + 1
-    # windows[i, k] = padded[i + k]: a gather, O(n * m) as the sum is (positions written as
-    # aranges, so the expression prints as text that reads back)
-    windows = index(padded, index(arange(count), (slice(None), None)) + arange(m))
-    return matmul(windows, v)
+class Convolve(Op):
+    """The discrete linear convolution of two 1-d arrays, ``c[k] = sum_j a[j] * v[k - j]``, by
+    NumPy's own kernel, ``np.convolve``: ``mode`` 'full' (all ``n + m - 1`` sums) or 'valid'
+    (the ``|n - m| + 1`` sums where the shorter lies wholly inside the longer; either argument
+    may be the longer, as NumPy swaps them). NumPy's 'same' is a slice of 'full', and its
+    correlation a convolution with the reversed conjugated kernel (:func:`correlate`), each
+    value to the bit what NumPy's own call gives.
+
+    The derivative rules are convolutions again, so every order stays one: the cotangent of a
+    full convolution is the valid convolution of ``g`` with the other argument reversed; of a
+    valid one, the full convolution for the longer argument and the valid one for the shorter
+    (each costs the sums it keeps, ``O(n * m)``). A Jacobian's batch of cotangents takes the
+    rule one row at a time (the reverse pass's fallback for ops with no batched form), a node
+    per row."""
+
+    __slots__ = ("mode",)
+    name = "convolve"
+
+    def __init__(self, mode: str) -> None:
+        if mode not in ("full", "valid"):
+            raise ValueError(f"convolve: the op's mode is 'full' or 'valid', got {mode!r}")
+        self.mode = mode
+
+    def params(self) -> tuple[Any, ...]:
+        return (self.mode,)
+
+    def infer(self, a: Type, v: Type) -> Type:
+        for what, t in (("a", a), ("v", v)):
+            if t.ndim != 1 or not isinstance(t.shape[0], int) or t.shape[0] == 0:
+                raise ShapeError(f"convolve: `{what}` must be 1-d, non-empty and of static length, "
+                                 f"got shape {format_shape(t.shape)}")
+        n, m = a.shape[0], v.shape[0]
+        size = n + m - 1 if self.mode == "full" else abs(n - m) + 1  # type: ignore[operator]
+        return Type(np.result_type(a.dtype, v.dtype), (size,))
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"np.convolve({args[0]}, {args[1]}{'' if self.mode == 'full' else ', ' + repr(self.mode)})"
+
+    def text(self, args: Sequence[str]) -> str:
+        return f"convolve({args[0]}, {args[1]}{'' if self.mode == 'full' else ', ' + repr(self.mode)})"
+
+    def vjp(self, g: Node, out: Node, a: Node, v: Node) -> Sequence[Node | None]:
+        # c = a * v is linear in each argument; its transpose correlates g with the other one,
+        # a convolution with it reversed, of the sums that land on that argument's positions
+        n, m = a.shape[0], v.shape[0]
+        if self.mode == "full":
+            return (_convolution(g, flip(v), "valid"), _convolution(g, flip(a), "valid"))
+        a_mode, v_mode = ("full", "valid") if n >= m else ("valid", "full")  # type: ignore[operator]
+        return (_convolution(g, flip(v), a_mode), _convolution(g, flip(a), v_mode))
+
+
+def _convolution(a: Node, v: Node, mode: str) -> Node:
+    return Node(Convolve(mode), (a, v))
+
+
+def _same(full: Node, n: int, m: int) -> Node:
+    """NumPy's 'same' from the full convolution of lengths ``n`` and ``m``: the length of the
+    longer, centred as NumPy centres it (the shorter's ``len // 2`` on the left)."""
+    long, short = max(n, m), min(n, m)
+    start = short - 1 - short // 2
+    return full if start == 0 and long == full.shape[0] else full[start : start + long]
+
+
+def _convolve_mode(a: Node, v: Node, mode: int) -> Node:
+    """``np.convolve(a, v, mode)`` of two non-empty vectors (mode 0 valid, 1 same, 2 full)."""
+    if mode == 0:
+        return _convolution(a, v, "valid")
+    full = _convolution(a, v, "full")
+    return full if mode == 2 else _same(full, a.shape[0], v.shape[0])  # type: ignore[arg-type]
 
 
 def correlate(a: Any, v: Any, mode: Any = "valid") -> Node:
@@ -650,9 +707,11 @@ def correlate(a: Any, v: Any, mode: Any = "valid") -> Node:
             raise ValueError(f"correlate: the {what} array argument cannot be empty")
     if y.dtype.kind == "c":
         y = conj(y)
-    if x.shape[0] < y.shape[0]:
-        return flip(_sliding_products(y, x, k))
-    return _sliding_products(x, y, k)
+    # NumPy's own order of the sums: with v the longer, it correlates the other way round and
+    # reverses the result
+    if x.shape[0] < y.shape[0]:  # type: ignore[operator]
+        return flip(_convolve_mode(y, flip(x), k))
+    return _convolve_mode(x, flip(y), k)
 
 
 def convolve(a: Any, v: Any, mode: Any = "full") -> Node:
@@ -666,10 +725,9 @@ def convolve(a: Any, v: Any, mode: Any = "full") -> Node:
     """
     k = _mode("convolve", mode)
     x, y = _vector("convolve", "a", a, True), _vector("convolve", "v", v, True)
-    if y.shape[0] > x.shape[0]:
-        x, y = y, x
-    if x.shape[0] == 0:
+    longer, shorter = (y, x) if y.shape[0] > x.shape[0] else (x, y)  # type: ignore[operator]
+    if longer.shape[0] == 0:  # NumPy's checks, after its swap
         raise ValueError("convolve: `a` cannot be empty")
-    if y.shape[0] == 0:
+    if shorter.shape[0] == 0:
         raise ValueError("convolve: `v` cannot be empty")
-    return _sliding_products(x, flip(y), k)
+    return _convolve_mode(x, y, k)  # in the order given: np.convolve swaps them itself
