@@ -546,23 +546,22 @@ def _lost_changes(y: Node, order: Sequence[Node], w: Node, path: list[Node], car
     return drops, cancels
 
 
-ROUNDING_SPAN = 1e4  # a change this many machine epsilons of what meets in a node is rounding
-
-
 def _rounded_cancels(path: list[Node], kept_inputs: dict[Node, set[Node]],
                      changes: dict[Node, Any]) -> list[tuple[Node, int]]:
     """Where the changes cancel but for rounding, for a gradient that is exactly 0 though
     forward mode left a residue at every node (``sum(v - mean(v))``: the random direction's
     ``sum(d) - n * mean(d)`` rounds to a few ulps, not 0): the first node whose change is
-    within rounding of the changes that meet in it (``ROUNDING_SPAN`` epsilons of their
-    total size). Asked only when no op drops changes and none cancels them exactly."""
+    within rounding of the changes that meet in it (a sum of k terms rounds by at most about
+    k epsilons of their total size: taken as 4 (k + 4) epsilons, k the elements meeting).
+    Asked only when no op drops changes and none cancels them exactly."""
     for m in path:
         meeting = kept_inputs.get(m)
         if not meeting or not m.type.is_float:
             continue
         total = sum(float(np.sum(np.abs(changes[i]))) for i in meeting)
-        eps = float(np.finfo(m.dtype).eps)
-        if total > 0 and float(np.max(np.abs(changes[m]), initial=0.0)) <= ROUNDING_SPAN * eps * total:
+        terms = sum(int(np.size(changes[i])) for i in meeting)
+        rounding = 4 * (terms + 4) * float(np.finfo(m.dtype).eps)
+        if total > 0 and float(np.max(np.abs(changes[m]), initial=0.0)) <= rounding * total:
             return [(m, len(meeting))]
     return []
 
