@@ -1149,6 +1149,13 @@ def test_a_product_by_a_matrix_of_one_value_on_the_right_is_a_sum(left, right, e
     same_values(e, sd.simplify(e), A=np.arange(float(np.prod(left))).reshape(left) / 3 - 2)
 
 
+def test_a_product_by_zeros_stays_a_product():
+    # 0.0 * sum(W, axis=1) is no smaller than W @ zeros, and is nan where W is infinite as well
+    W = sd.var("W", shape=(4, 4))
+    e = W @ sd.zeros(4)
+    assert sd.simplify(e).op.name == "matmul"
+
+
 def test_a_scale_not_known_finite_stays_in_the_sum_of_the_product():
     # an infinite scale times a zero is nan in the product and in the sum, not inf
     t = sd.var("t")

@@ -742,6 +742,8 @@ def _matmul_of_one_value(node: Node, a: Node, b: Node) -> Node | None:
                 or y.dtype != node.dtype:
             continue
         s = reshape(u.inputs[0], ())
+        if scalar_constant(s) == 0:
+            return None  # a product by zeros: 0 * sum(...) would be no smaller
         axis = -2 if left and y.ndim >= 2 else -1  # the axis the product contracts
         op = Sum((axis % y.ndim,), u.ndim >= 2 and y.ndim >= 2)
         if scalar_constant(s) == 1:
