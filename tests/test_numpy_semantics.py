@@ -231,6 +231,18 @@ def test_vector_and_matrix_norms_of_integers_and_errors():
         sd.linalg.vector_norm(x, axis=(0, 3))
 
 
+@pytest.mark.parametrize("ord", [3, 0.5, 2.5])
+def test_a_p_norm_of_a_vector_holding_nan_is_nan(ord):
+    # the guard giving 0 (with no infinite slope) at a zero sum must not also turn nan into 0
+    a = np.array([0.0, -0.0, np.inf, np.nan, 5e-324])
+    x = sd.var("x", a.shape)
+    for got in _both_paths(sd.linalg.vector_norm(x, ord=ord), x=a):
+        np.testing.assert_array_equal(got, np.linalg.vector_norm(a, ord=ord))
+    zeros = np.zeros(3)
+    g = sd.grad(sd.linalg.vector_norm(x[:3], ord=ord), x)
+    np.testing.assert_array_equal(sd.evaluate(g, {"x": np.r_[zeros, 1.0, 2.0]}), np.zeros(5))
+
+
 # -- indexing --------------------------------------------------------------------------------------
 
 
