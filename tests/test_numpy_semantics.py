@@ -350,6 +350,14 @@ def test_ldexp_is_exact_where_two_to_the_power_overflows():
     _assert_numpy(sd.ldexp(f, 4), np.ldexp(np.float32([1.5, -2.0]), 4), f=np.float32([1.5, -2.0]))
 
 
+@pytest.mark.parametrize("exponent", [True, False])
+def test_ldexp_takes_a_python_bool_exponent_as_numpy_casts_it_to_an_int(exponent):
+    for dtype in ("float16", "float32", "float64"):
+        xs = np.array([1.5, -2.0, 0.0], dtype)
+        x = sd.var("x", xs.shape, dtype)
+        _assert_numpy(sd.ldexp(x, exponent), np.ldexp(xs, exponent), x=xs)
+
+
 def test_signbit_reads_the_bit_of_negative_zero_and_nan():
     xs = np.array([0.0, -0.0, np.nan, -np.nan, -np.inf, 1.0])
     x = sd.var("x", xs.shape)
