@@ -373,3 +373,16 @@ def test_cov_without_degrees_of_freedom_is_inf_or_nan_as_numpys():
     for got in _both_paths(sd.cov(x, ddof=2), x=xs):
         np.testing.assert_array_equal(got, want)
     assert sd.cov(sd.var("e", (0, 3))).shape == (0, 0)
+
+
+def test_cov_and_corrcoef_of_a_0d_array_are_one_observation_of_one_variable():
+    # NumPy reads m as array(m, ndmin=2): a 0-d m is (1, 1)
+    c, d = sd.var("c", ()), sd.var("d", ())
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
+        cases = [(sd.cov(c), np.cov(1.5)), (sd.cov(c, d), np.cov(1.5, 2.5)),
+                 (sd.corrcoef(c), np.asarray(np.corrcoef(1.5)))]
+    _assert_numpy(sd.cov(c, bias=True), np.cov(1.5, bias=True), c=np.array(1.5))
+    for out, want in cases:
+        assert (out.shape, out.dtype) == (want.shape, want.dtype)
+        for got in _both_paths(out, c=np.array(1.5), d=np.array(2.5)):
+            np.testing.assert_array_equal(got, want)
