@@ -231,6 +231,18 @@ def test_vector_and_matrix_norms_of_integers_and_errors():
         sd.linalg.vector_norm(x, axis=(0, 3))
 
 
+@pytest.mark.parametrize("ord", [3, 0.5, 2.5])
+def test_a_p_norm_of_a_vector_holding_nan_is_nan(ord):
+    # the guard giving 0 (with no infinite slope) at a zero sum must not also turn nan into 0
+    a = np.array([0.0, -0.0, np.inf, np.nan, 5e-324])
+    x = sd.var("x", a.shape)
+    for got in _both_paths(sd.linalg.vector_norm(x, ord=ord), x=a):
+        np.testing.assert_array_equal(got, np.linalg.vector_norm(a, ord=ord))
+    zeros = np.zeros(3)
+    g = sd.grad(sd.linalg.vector_norm(x[:3], ord=ord), x)
+    np.testing.assert_array_equal(sd.evaluate(g, {"x": np.r_[zeros, 1.0, 2.0]}), np.zeros(5))
+
+
 # -- indexing --------------------------------------------------------------------------------------
 
 
@@ -338,6 +350,14 @@ def test_ldexp_is_exact_where_two_to_the_power_overflows():
     _assert_numpy(sd.ldexp(f, 4), np.ldexp(np.float32([1.5, -2.0]), 4), f=np.float32([1.5, -2.0]))
 
 
+@pytest.mark.parametrize("exponent", [True, False])
+def test_ldexp_takes_a_python_bool_exponent_as_numpy_casts_it_to_an_int(exponent):
+    for dtype in ("float16", "float32", "float64"):
+        xs = np.array([1.5, -2.0, 0.0], dtype)
+        x = sd.var("x", xs.shape, dtype)
+        _assert_numpy(sd.ldexp(x, exponent), np.ldexp(xs, exponent), x=xs)
+
+
 def test_signbit_reads_the_bit_of_negative_zero_and_nan():
     xs = np.array([0.0, -0.0, np.nan, -np.nan, -np.inf, 1.0])
     x = sd.var("x", xs.shape)
@@ -353,3 +373,16 @@ def test_cov_without_degrees_of_freedom_is_inf_or_nan_as_numpys():
     for got in _both_paths(sd.cov(x, ddof=2), x=xs):
         np.testing.assert_array_equal(got, want)
     assert sd.cov(sd.var("e", (0, 3))).shape == (0, 0)
+
+
+def test_cov_and_corrcoef_of_a_0d_array_are_one_observation_of_one_variable():
+    # NumPy reads m as array(m, ndmin=2): a 0-d m is (1, 1)
+    c, d = sd.var("c", ()), sd.var("d", ())
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
+        cases = [(sd.cov(c), np.cov(1.5)), (sd.cov(c, d), np.cov(1.5, 2.5)),
+                 (sd.corrcoef(c), np.asarray(np.corrcoef(1.5)))]
+    _assert_numpy(sd.cov(c, bias=True), np.cov(1.5, bias=True), c=np.array(1.5))
+    for out, want in cases:
+        assert (out.shape, out.dtype) == (want.shape, want.dtype)
+        for got in _both_paths(out, c=np.array(1.5), d=np.array(2.5)):
+            np.testing.assert_array_equal(got, want)

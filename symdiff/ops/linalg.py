@@ -124,8 +124,8 @@ def _vector_norm(x: Node, ord: Any, axis: int, keepdims: bool) -> Node:
         return sum(abs(x), axis=axis, keepdims=keepdims)
     p = float(ord)
     s = sum(power(abs(x), p), axis=axis, keepdims=keepdims)
-    if p > 0:
-        return where(s > 0, power(s, 1.0 / p), 0.0)
+    if p > 0:  # 0 at s = 0 (no infinite slope there); a nan in x stays nan, as NumPy's
+        return where(not_equal(s, 0), power(s, 1.0 / p), 0.0)
     return power(s, 1.0 / p)
 
 

@@ -723,7 +723,8 @@ def nextafter(x1: Any, x2: Any) -> Node:
 def ldexp(x1: Any, x2: Any) -> Node:
     """``x1 * 2**x2`` for an integer x2, computed exactly: ``sd.ldexp(x, 3)``. A float x2 is
     refused, as NumPy's (no loop for it)."""
-    if type(x2) is int:  # an exponent, never a value of x1's dtype (ldexp(x, 4) of a float32 x)
+    if type(x2) in (int, bool):  # an exponent, never a value of x1's dtype (ldexp(x, 4) of a
+        # float32 x); True is 1, as NumPy casts a bool to its int exponent
         x2 = as_node(np.asarray(x2))
     return _binary(Ldexp(), x1, x2)
 

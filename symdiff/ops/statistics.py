@@ -26,9 +26,8 @@ def _observations(name: str, m: Any, rowvar: bool, dtype: np.dtype, which: str) 
         raise ShapeError(f"{name}: {which} has more than 2 dimensions (shape "
                          f"{format_shape(x.shape)}); give a 1-d or 2-d array")
     x = astype(x, dtype)
-    if x.ndim < 2:
-        x = reshape(x, (1, *x.shape))
-        return x
+    if x.ndim < 2:  # NumPy's array(m, ndmin=2): a 0-d m is one observation of one variable
+        return reshape(x, (1,) * (2 - x.ndim) + x.shape)
     return x if rowvar else swapaxes(x, 0, 1)
 
 
