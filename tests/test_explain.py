@@ -115,11 +115,11 @@ def test_explain_local_gradient_of_a_non_elementwise_op_is_its_jacobian():
     rows = {r["node"]: r for r in e.rows}
     ((name, local, down),) = rows["softmax(y, axis=0)"]["inputs"]
     assert name == "y" and local == "float64(3, 3)" and down == "[0.2312, 0.6285, -0.8598]"  # S - onehot(m)
-    # small enough to show: d x[:1] / dx is the row [1, 0]
+    # small enough to show: d x[:1] / dx is the (1, 2) matrix [[1, 0]]
     x = sd.var("x", shape=(2,))
     e = sd.explain(sd.sum(x[:1] * 3.0), values={"x": [5.0, 7.0]})
     rows = {r["node"]: r for r in e.rows}
-    assert rows["x[:1]"]["inputs"] == [("x", "[1, 0]", "[3, 0]")]
+    assert rows["x[:1]"]["inputs"] == [("x", "[[1, 0]]", "[3, 0]")]
 
 
 def test_why_zero_of_a_vector_output():
