@@ -42,6 +42,20 @@ def test_explain_shows_a_node_used_several_times_accumulating_its_gradient():
     assert "; used 5 times" in rows["a + 1.0"]["gate"] and "+ … = 11" in rows["a + 1.0"]["gate"]
 
 
+def test_explain_and_why_zero_say_where_a_tie_routes_and_that_stop_gradient_sends_nothing():
+    a, c = sd.symbols("a c")
+    e = sd.explain(sd.maximum(a, c), values={"a": 1.0, "c": 1.0})
+    row = e.rows[0]
+    assert ("a", "1", "1") in row["inputs"] and ("c", "0", "0") in row["inputs"]
+    assert "(the first at a tie)" in row["gate"]
+    assert "(the first at a tie)" in sd.explain(sd.minimum(a, c), values={"a": 1.0, "c": 1.0}).rows[0]["gate"]
+    assert "(at 0 too)" in sd.explain(sd.relu(a), values={"a": 0.0}).rows[0]["gate"]
+    why = sd.why_zero(sd.maximum(a, c), c, values={"a": 1.0, "c": 1.0})
+    assert why.reason == "flat_at_values" and "at a tie, the second input" in why.message
+    rows = {r["node"]: r for r in sd.explain(a * sd.stop_gradient(a), values={"a": 3.0}).rows}
+    assert rows["stop_gradient(a)"]["inputs"] == [] and "no gradient back" in rows["stop_gradient(a)"]["gate"]
+
+
 def test_explain_names_the_max_gate_and_routes():
     a, b = sd.symbols("a b")
     e = sd.explain(sd.maximum(a, b), values={"a": 1.0, "b": 3.0})

@@ -29,11 +29,12 @@ GATES = {
     "add": "add gate: distributes the upstream gradient unchanged to every input",
     "sub": "subtract gate: passes the gradient on, negated for the second input",
     "mul": "mul gate: switches — each input gets the upstream gradient times the other input",
-    "maximum": "max gate: routes the whole gradient to the larger input",
-    "minimum": "min gate: routes the whole gradient to the smaller input",
+    "maximum": "max gate: routes the whole gradient to the larger input (the first at a tie)",
+    "minimum": "min gate: routes the whole gradient to the smaller input (the first at a tie)",
     "max": "max gate: routes the gradient to the maximum",
     "min": "min gate: routes the gradient to the minimum",
-    "relu": "relu gate: passes the gradient where the input is positive, blocks it elsewhere",
+    "relu": "relu gate: passes the gradient where the input is positive, blocks it elsewhere (at 0 too)",
+    "stop_gradient": "stop_gradient: passes its input's value on and no gradient back to it",
 }
 
 
@@ -309,8 +310,8 @@ REASONS_SHOWN = 10  # the ops a message of why_zero names, at most; its .nodes h
 
 _FLAT_REASONS = {
     "relu": "relu is flat where its input is ≤ 0",
-    "maximum": "the losing side of maximum gets no gradient",
-    "minimum": "the losing side of minimum gets no gradient",
+    "maximum": "the losing side of maximum gets no gradient (at a tie, the second input)",
+    "minimum": "the losing side of minimum gets no gradient (at a tie, the second input)",
     "max": "only the maximum gets gradient",
     "min": "only the minimum gets gradient",
     "where": "where sends gradient only to the branch its condition picks",
