@@ -417,3 +417,20 @@ def test_an_array_of_more_than_three_elements_shows_a_summary_of_its_entries():
     W = sd.var("W", (4, 3))
     texts = svg_texts(sd.draw(sd.sum(W * 2.0), values={"W": a}, engine="python").svg)
     assert "(4, 3) [0, …, 22] min 0 max 22" in texts
+
+
+def test_a_small_array_shows_its_shape_by_its_brackets_as_numpy_prints_it():
+    from symdiff.interop.draw import format_value
+
+    assert format_value(np.array([1.0, 2.0, 3.0])) == "[1, 2, 3]"
+    assert format_value(np.array([[1.0, 2.0, 3.0]])) == "[[1, 2, 3]]"  # a row, not a (3,)
+    assert format_value(np.array([[0.5], [2.0]])) == "[[0.5], [2]]"  # a kept axis
+    assert format_value(np.ones((1, 1, 1))) == "[[[1]]]"
+    assert format_value(np.zeros((0,))) == "[]"
+    # the value of sum(x, axis=1, keepdims=True) and the gradient it sends back are (2, 1)
+    x = sd.var("x", (2, 3))
+    s = sd.sum(x, axis=1, keepdims=True)
+    e = sd.explain(sd.sum(s * x), x, {"x": np.arange(6.0).reshape(2, 3)})
+    (row,) = [r for r in e.rows if r["node"] == "sum(x, axis=1, keepdims=True)"]
+    assert row["value"] == "[[3], [12]]"
+    assert row["upstream"] == "[[3], [12]]"

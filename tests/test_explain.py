@@ -21,6 +21,41 @@ def test_explain_rows_follow_the_chain_rule():
     assert e.rows[0]["node"] == "(x + y) * y"  # backward order: output first
 
 
+def test_explain_shows_a_node_used_several_times_accumulating_its_gradient():
+    # the lecture notes' f(x, y) at x = 3, y = -4: x is used three times (dx += ... three times)
+    x, y = sd.symbols("x y")
+    f = (x + sd.sigmoid(y)) / (sd.sigmoid(x) + (x + y) ** 2)
+    e = sd.explain(f, wrt=[x, y], values={"x": 3.0, "y": -4.0})
+    rows = {r["node"]: r for r in e.rows}
+    sent = [down for r in e.rows for name, _, down in r["inputs"] if name == "x"]
+    assert sent == ["1.583", "-0.03576", "0.5121"] and rows["x"]["upstream"] == "2.06"
+    assert "used 3 times" in rows["x"]["gate"] and "1.583 + -0.03576 + 0.5121 = 2.06" in rows["x"]["gate"]
+    assert "x: used 3 times" in str(e) and "1.583 + -0.03576 + 0.5121 = 2.06" in e._repr_html_()
+    assert "used" not in rows["sigmoid(x)"]["gate"]  # used once: nothing to accumulate
+    # a * a sends a two gradients; a node with a gate keeps it; many uses are cut short
+    a = sd.var("a")
+    rows = {r["node"]: r for r in sd.explain(a * a * a + a, values={"a": 2.0}).rows}
+    assert rows["a"]["gate"].endswith("1 + 4 + 4 + 4 = 13")
+    s = a + 1.0
+    rows = {r["node"]: r for r in sd.explain(s * s + s * 2.0 + s * 3.0 + s * 4.0, values={"a": 0.0}).rows}
+    assert rows["a + 1.0"]["gate"].startswith("add gate: distributes")
+    assert "; used 5 times" in rows["a + 1.0"]["gate"] and "+ … = 11" in rows["a + 1.0"]["gate"]
+
+
+def test_explain_and_why_zero_say_where_a_tie_routes_and_that_stop_gradient_sends_nothing():
+    a, c = sd.symbols("a c")
+    e = sd.explain(sd.maximum(a, c), values={"a": 1.0, "c": 1.0})
+    row = e.rows[0]
+    assert ("a", "1", "1") in row["inputs"] and ("c", "0", "0") in row["inputs"]
+    assert "(the first at a tie)" in row["gate"]
+    assert "(the first at a tie)" in sd.explain(sd.minimum(a, c), values={"a": 1.0, "c": 1.0}).rows[0]["gate"]
+    assert "(at 0 too)" in sd.explain(sd.relu(a), values={"a": 0.0}).rows[0]["gate"]
+    why = sd.why_zero(sd.maximum(a, c), c, values={"a": 1.0, "c": 1.0})
+    assert why.reason == "flat_at_values" and "at a tie, the second input" in why.message
+    rows = {r["node"]: r for r in sd.explain(a * sd.stop_gradient(a), values={"a": 3.0}).rows}
+    assert rows["stop_gradient(a)"]["inputs"] == [] and "no gradient back" in rows["stop_gradient(a)"]["gate"]
+
+
 def test_explain_names_the_max_gate_and_routes():
     a, b = sd.symbols("a b")
     e = sd.explain(sd.maximum(a, b), values={"a": 1.0, "b": 3.0})
@@ -115,11 +150,11 @@ def test_explain_local_gradient_of_a_non_elementwise_op_is_its_jacobian():
     rows = {r["node"]: r for r in e.rows}
     ((name, local, down),) = rows["softmax(y, axis=0)"]["inputs"]
     assert name == "y" and local == "float64(3, 3)" and down == "[0.2312, 0.6285, -0.8598]"  # S - onehot(m)
-    # small enough to show: d x[:1] / dx is the row [1, 0]
+    # small enough to show: d x[:1] / dx is the (1, 2) matrix [[1, 0]]
     x = sd.var("x", shape=(2,))
     e = sd.explain(sd.sum(x[:1] * 3.0), values={"x": [5.0, 7.0]})
     rows = {r["node"]: r for r in e.rows}
-    assert rows["x[:1]"]["inputs"] == [("x", "[1, 0]", "[3, 0]")]
+    assert rows["x[:1]"]["inputs"] == [("x", "[[1, 0]]", "[3, 0]")]
 
 
 def test_why_zero_of_a_vector_output():

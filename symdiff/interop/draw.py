@@ -68,7 +68,12 @@ def format_value(v: Any, limit: int = VALUE_CHARS) -> str:
         x = a.item()
         return f"{x:.4g}" if isinstance(x, (float, complex)) else str(x)
     if 0 < a.size <= VALUES_SHOWN or a.shape == (0,):
-        return "[" + ", ".join(format_value(e) for e in a.ravel()) + "]"
+        # nested as NumPy prints it, so that a (1, 3) or a (2, 1) (a broadcast or kept
+        # axis) does not read as a (3,) or a (2,)
+        texts = [format_value(e) for e in a.ravel()]
+        for d in reversed(a.shape):
+            texts = ["[" + ", ".join(texts[k : k + d]) + "]" for k in range(0, max(len(texts), 1), max(d, 1))]
+        return texts[0]
     head = f"{a.dtype.name if a.dtype != np.float64 else ''}{format_shape(a.shape)}"
     if a.size == 0:
         return head

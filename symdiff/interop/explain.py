@@ -29,11 +29,12 @@ GATES = {
     "add": "add gate: distributes the upstream gradient unchanged to every input",
     "sub": "subtract gate: passes the gradient on, negated for the second input",
     "mul": "mul gate: switches — each input gets the upstream gradient times the other input",
-    "maximum": "max gate: routes the whole gradient to the larger input",
-    "minimum": "min gate: routes the whole gradient to the smaller input",
+    "maximum": "max gate: routes the whole gradient to the larger input (the first at a tie)",
+    "minimum": "min gate: routes the whole gradient to the smaller input (the first at a tie)",
     "max": "max gate: routes the gradient to the maximum",
     "min": "min gate: routes the gradient to the minimum",
-    "relu": "relu gate: passes the gradient where the input is positive, blocks it elsewhere",
+    "relu": "relu gate: passes the gradient where the input is positive, blocks it elsewhere (at 0 too)",
+    "stop_gradient": "stop_gradient: passes its input's value on and no gradient back to it",
 }
 
 
@@ -174,6 +175,17 @@ def _on_paths(order: Sequence[Node], sources: Sequence[Node]) -> list[Node]:
     return reach
 
 
+SUMMED_SHOWN = 4  # the downstream gradients an accumulated row names, at most
+
+
+def _accumulated(downs: list[str], upstream: str) -> str:
+    """The note of a row whose node is used more than once: its upstream gradient is the sum
+    of the downstream gradients its uses send it (``downs``, in the table's order)."""
+    terms = downs if len(downs) <= SUMMED_SHOWN else [*downs[: SUMMED_SHOWN - 1], "…"]
+    return (f"used {len(downs)} times: its upstream gradient accumulates (+=) the downstream gradients "
+            f"its uses send it, {' + '.join(terms)} = {upstream}")
+
+
 def _check_output(y: Any, caller: str) -> None:
     """A TypeError naming ``caller`` when ``y`` is not one expression: read as every function
     reads its outputs (``as_roots``: a str is pointed to ``sd.parse``, a value that is no
@@ -253,9 +265,16 @@ def explain(y: Node, wrt: Any = None, values: Mapping[Any, Any] | None = None) -
             "gate": _gate(n),
             "inputs": [],
         })
+    row_of = {n: r for r, n in enumerate(nodes)}
+    received: dict[int, list[str]] = {}  # row -> the downstream gradients its node's uses send it
     for r, k, li, di in local_slots:
         local_text = li if isinstance(li, str) else format_value(vals[li], VALUE_CHARS)
-        rows[r]["inputs"].append((names[nodes[r].inputs[k]], local_text, format_value(vals[di], VALUE_CHARS)))
+        down_text = format_value(vals[di], VALUE_CHARS)
+        rows[r]["inputs"].append((names[nodes[r].inputs[k]], local_text, down_text))
+        received.setdefault(row_of[nodes[r].inputs[k]], []).append(down_text)
+    for r, downs in received.items():
+        if len(downs) > 1:  # used more than once: its gradient is accumulated, dx += ... per use
+            rows[r]["gate"] = "; ".join(filter(None, [rows[r]["gate"], _accumulated(downs[::-1], rows[r]["upstream"])]))
     rows.reverse()
     unreached = [_name(s) for s in sources if s not in node_set]
     # the output's text when short; else "the output", not a cut name such as neg(…)
@@ -291,8 +310,8 @@ REASONS_SHOWN = 10  # the ops a message of why_zero names, at most; its .nodes h
 
 _FLAT_REASONS = {
     "relu": "relu is flat where its input is ≤ 0",
-    "maximum": "the losing side of maximum gets no gradient",
-    "minimum": "the losing side of minimum gets no gradient",
+    "maximum": "the losing side of maximum gets no gradient (at a tie, the second input)",
+    "minimum": "the losing side of minimum gets no gradient (at a tie, the second input)",
     "max": "only the maximum gets gradient",
     "min": "only the minimum gets gradient",
     "where": "where sends gradient only to the branch its condition picks",
