@@ -386,3 +386,19 @@ def test_cov_and_corrcoef_of_a_0d_array_are_one_observation_of_one_variable():
         assert (out.shape, out.dtype) == (want.shape, want.dtype)
         for got in _both_paths(out, c=np.array(1.5), d=np.array(2.5)):
             np.testing.assert_array_equal(got, want)
+
+
+def test_norm_errors_name_the_function_called_and_f_is_the_frobenius_norm():
+    x, M = sd.var("x", shape=(3,)), sd.var("M", shape=(2, 3))
+    with pytest.raises(ValueError, match=r"^linalg\.vector_norm: invalid norm order 'fro' for vectors$"):
+        sd.linalg.vector_norm(x, ord="fro")
+    for bad in (3, "x", 0.5):
+        with pytest.raises(ValueError, match=rf"^linalg\.matrix_norm: invalid norm order {bad!r} for matrices$"):
+            sd.linalg.matrix_norm(M, ord=bad)
+    with pytest.raises(sd.ShapeError, match=r"^append: axis 2 is out of bounds"):
+        sd.append(M, M, axis=2)
+    Mv = np.arange(6.0).reshape(2, 3) - 2
+    for order in (2.0, True, "f", "nuc", -np.inf):  # NumPy compares ord by value; 'f' is 'fro'
+        assert sd.evaluate(sd.linalg.matrix_norm(M, ord=order), {"M": Mv}) == pytest.approx(
+            np.linalg.matrix_norm(Mv, ord=order), rel=1e-14)
+        assert sd.evaluate(sd.linalg.norm(M, order), {"M": Mv}) == pytest.approx(np.linalg.norm(Mv, order), rel=1e-14)

@@ -886,7 +886,7 @@ def append(arr: Any, values: Any, axis: Any = None) -> Node:
     x, v = _array(arr), _array(values)
     if axis is None:
         return concatenate([ravel(x) if x.ndim != 1 else x, ravel(v)], axis=0)
-    return concatenate([x, v], axis=axis)
+    return concatenate([x, v], axis=normalize_axis("append", axis, x.ndim))
 
 
 def _axis_for_positions(op_name: str, arr: Any, axis: Any) -> tuple[Node, int, int]:

@@ -131,7 +131,7 @@ def _vector_norm(x: Node, ord: Any, axis: int, keepdims: bool) -> Node:
 
 def _matrix_norm(x: Node, ord: Any, axes: tuple[int, int], keepdims: bool) -> Node:
     row, col = axes
-    if ord is None or ord == "fro":
+    if ord is None or ord in ("fro", "f"):  # 'f', NumPy's other name of the Frobenius norm
         return _euclidean(x, axes, keepdims)
     if ord in (1, -1, np.inf, -np.inf) and not isinstance(ord, str):
         # 1: the largest column sum of |x|; inf: the largest row sum
@@ -207,6 +207,8 @@ def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any
     elements over ``axis``, all of them when None, several axes taken together as one vector:
     ``sd.linalg.vector_norm(X, axis=(0, 2), ord=1)``."""
     x_ = as_node(x)
+    if isinstance(ord, str):
+        raise ValueError(f"linalg.vector_norm: invalid norm order {ord!r} for vectors")
     axes = normalize_axes("linalg.vector_norm", axis, x_.ndim)
     if len(axes) == 1:
         return norm(x_, ord, axes[0], keepdims)
@@ -225,6 +227,9 @@ def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Node:
     """NumPy 2's ``linalg.matrix_norm``: ``norm`` of the matrices in the last two axes (any
     leading axes are a batch): ``sd.linalg.matrix_norm(A, ord="nuc")``."""
     x_ = as_node(x)
+    if not (ord is None or (ord in ("fro", "f", "nuc") if isinstance(ord, str)
+                            else ord in (1, -1, 2, -2, np.inf, -np.inf))):
+        raise ValueError(f"linalg.matrix_norm: invalid norm order {ord!r} for matrices")
     if x_.ndim < 2:
         raise ShapeError(f"linalg.matrix_norm: needs matrices, an array of at least 2 dimensions; "
                          f"got shape {format_shape(x_.shape)}")
