@@ -885,14 +885,14 @@ def append(arr: Any, values: Any, axis: Any = None) -> Node:
     """
     x, v = _array(arr), _array(values)
     if axis is None:
-        return concatenate([ravel(x) if x.ndim != 1 else x, ravel(v)], axis=0)
+        return concatenate([ravel(x), ravel(v)], axis=0)
     return concatenate([x, v], axis=normalize_axis("append", axis, x.ndim))
 
 
 def _axis_for_positions(op_name: str, arr: Any, axis: Any) -> tuple[Node, int, int]:
     x = _array(arr)
     if axis is None:
-        x, ax = (ravel(x) if x.ndim != 1 else x), 0
+        x, ax = (ravel(x)), 0
     else:
         ax = normalize_axis(op_name, axis, x.ndim)
     return x, ax, _static(op_name, x, ax, f"{op_name} along")

@@ -747,7 +747,7 @@ def angle(z: Any, deg: bool = False) -> Node:
     if not isinstance(deg, (bool, np.bool_)):
         raise TypeError(f"angle: deg must be True or False, got {deg!r}")
     z = as_node(z)
-    a = arctan2(Node(Imag(), (z,)), Node(Real(), (z,))) if z.dtype.kind == "c" else arctan2(0, z)
+    a = arctan2(imag(z), real(z)) if z.dtype.kind == "c" else arctan2(0, z)
     return a * (180 / math.pi) if deg else a
 
 

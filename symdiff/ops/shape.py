@@ -647,7 +647,7 @@ def _parse_index(shape: Shape, index: Any) -> tuple[tuple[Any, ...], list[Node]]
 def _object_array(items: list[Any] | tuple[Any, ...]) -> bool:
     """Whether a list in an index holds something other than numbers (a slice, a string)."""
     try:
-        return np.asarray(items).dtype.kind not in "biu" + "fc"
+        return np.asarray(items).dtype.kind not in "biufc"
     except ValueError:  # ragged
         return True
 
