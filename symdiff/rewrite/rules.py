@@ -632,8 +632,8 @@ def _op_classes(base: type[Op]) -> tuple[type[Op], ...]:
     return tuple(dict.fromkeys(found))
 
 
-_MULTI_ELEMENTWISE = tuple(c for c in _op_classes(Elementwise)
-                           if c.elementwise and not issubclass(c, Unary))
+_ELEMENTWISE = tuple(c for c in _op_classes(Elementwise) if c.elementwise)
+_MULTI_ELEMENTWISE = tuple(c for c in _ELEMENTWISE if not issubclass(c, Unary))
 
 
 def _unbroadcast(node: Node) -> Node | None:
@@ -655,9 +655,6 @@ def _unbroadcast(node: Node) -> Node | None:
         if broadcast_shapes(node.op.name, *(t.shape for t in trial)) == node.shape:
             ins, changed = trial, True
     return Node(node.op, ins) if changed else None
-
-
-_ELEMENTWISE = tuple(c for c in _op_classes(Elementwise) if c.elementwise)
 
 
 # reductions read as their scalar where they keep every axis; not logsumexp, which x -
