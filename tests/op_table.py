@@ -2597,6 +2597,95 @@ good("corrcoef", normal(2, 4) + 1j * normal(2, 4), ref=np.corrcoef, grad=False, 
 good("corrcoef", normal(3, 5).astype(np.float32), ref=np.corrcoef, kwargs={"dtype": np.float32}, grad=False,
      id="float32")
 
+# -- float-only and integer elementwise functions, counts, NaN and inf replacement ------------------
+_EDGES = np.array([-3.5, -3.0, -0.0, 0.0, 2.25, np.inf, -np.inf, np.nan, 1e308, 5e-324])
+good("fabs", away_from_zero(3, 4), ref=np.fabs)
+good("fabs", np.array([-128, 0, 5], np.int8), ref=np.fabs, grad=False, id="int8-float16")
+good("fabs", np.array([-7, 3]), ref=np.fabs, grad=False, id="int64")
+bad("fabs", lambda: sd.fabs(v("z", 3, dtype="complex128")), sd.DTypeError, r"fabs: complex input \(complex128\)")
+good("spacing", normal(3, 4), ref=np.spacing, zero_grad=True)
+good("spacing", np.float32([-1.0, 0.0, 3e38]), ref=np.spacing, grad=False, id="float32")
+good("spacing", np.float16([-3.5, -128.0, 2.0]), ref=np.spacing, grad=False, id="float16")
+good("spacing", np.array([-128, 0, 100], np.int8), ref=np.spacing, grad=False, id="int8")
+good("modf", distinct(3, 4), call=lambda a: sd.modf(a)[0], ref=lambda a: np.modf(a)[0], id="fraction")
+good("modf", normal(3, 4), call=lambda a: sd.modf(a)[1], ref=lambda a: np.modf(a)[1], zero_grad=True, id="whole")
+for _k in (0, 1):
+    good("modf", np.array([-3, 0, 7], np.int8), call=lambda a, k=_k: sd.modf(a)[k],
+         ref=lambda a, k=_k: np.modf(a)[k], grad=False, id=f"int8-{_k}")
+good("nan_to_num", normal(3, 4), ref=np.nan_to_num)
+good("nan_to_num", _EDGES, ref=np.nan_to_num, grad=False, id="edges")
+good("nan_to_num", _EDGES, ref=np.nan_to_num, kwargs={"nan": -1.5, "posinf": 1e300, "neginf": 7}, grad=False,
+     id="values")
+good("nan_to_num", np.array([complex(np.nan, np.inf), complex(-np.inf, 2), 1 + 2j]), ref=np.nan_to_num,
+     grad=False, id="complex")
+good("nan_to_num", np.array([-3, 0, 7], np.int8), ref=np.nan_to_num, grad=False, id="int8")
+bad("nan_to_num", lambda: sd.nan_to_num(v("a", 3), nan=1j), TypeError, r"nan_to_num: a complex replacement 1j")
+for _name in ("isposinf", "isneginf"):
+    good(_name, _EDGES, ref=getattr(np, _name), grad=False)
+    good(_name, np.array([-3, 0, 7], np.int8), ref=getattr(np, _name), grad=False, id="int8")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("z", 3, dtype="complex128")), sd.DTypeError,
+        rf"{_name}: complex input \(complex128\) is ambiguous", id=f"{_name}-complex")
+for _name in ("isreal", "iscomplex"):
+    good(_name, np.array([1 + 2j, 3 + 0j, complex(np.nan, 0)]), ref=getattr(np, _name), grad=False)
+    good(_name, _EDGES, ref=getattr(np, _name), grad=False, id="real")
+good("count_nonzero", np.array([[0.0, 1.5, -0.0], [np.nan, 0.0, 2.0]]), ref=np.count_nonzero, grad=False)
+good("count_nonzero", np.array([[0, 1, 3], [0, 0, 2]], np.int8), ref=np.count_nonzero, kwargs={"axis": 1},
+     grad=False, id="axis")
+good("count_nonzero", np.array([[True, False], [True, True]]), ref=np.count_nonzero,
+     kwargs={"axis": (0, 1), "keepdims": True}, grad=False, id="bool-keepdims")
+for _name in ("gcd", "lcm"):
+    good(_name, np.array([12, -18, 0, 7]), np.array([8, 12, 0, -21]), ref=getattr(np, _name), grad=False)
+    good(_name, np.array([12, 100], np.int8), np.array([8, 3], np.uint8), ref=getattr(np, _name), grad=False,
+         id="int8-uint8")
+    good(_name, np.array([12, 9], np.int16), call=lambda a, f=sd.FUNCTIONS[_name]: f(a, 6),
+         ref=lambda a, f=getattr(np, _name): f(a, 6), grad=False, id="python-int")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 3), 2), sd.DTypeError,
+        rf"{_name}: takes integers or booleans, as NumPy's {_name}, got float64", id=f"{_name}-float")
+
+# -- NumPy 2's linalg functions of the last axes, condition numbers, ranks, tensor inverses ---------
+good("linalg.cross", normal(4, 3), normal(3), ref=np.linalg.cross)
+good("linalg.cross", normal(3, 2), normal(3, 2), ref=np.linalg.cross, kwargs={"axis": 0}, id="axis")
+bad("linalg.cross", lambda: sd.linalg.cross(v("a", 2), v("b", 2)), sd.ShapeError,
+    r"linalg.cross: both inputs must be \(arrays of\) 3-vectors along axis -1, got shapes \(2,\) and \(2,\)")
+good("linalg.outer", normal(3), normal(4), ref=np.linalg.outer)
+bad("linalg.outer", lambda: sd.linalg.outer(v("a", 2, 2), v("b", 2)), sd.ShapeError,
+    r"linalg.outer: both inputs must be vectors, got shapes \(2, 2\) and \(2,\)")
+good("linalg.diagonal", normal(2, 3, 4), ref=np.linalg.diagonal)
+good("linalg.diagonal", normal(3, 4), ref=np.linalg.diagonal, kwargs={"offset": -1}, id="offset")
+bad("linalg.diagonal", lambda: sd.linalg.diagonal(v("a", 3)), sd.ShapeError,
+    r"linalg.diagonal: needs matrices, an array of at least 2 dimensions; got shape \(3,\)")
+good("linalg.trace", normal(2, 3, 3), ref=np.linalg.trace)
+good("linalg.trace", normal(3, 4), ref=np.linalg.trace, kwargs={"offset": 1}, id="offset")
+good("linalg.trace", np.array([[1, 2], [3, 4]], np.int8), ref=np.linalg.trace, kwargs={"dtype": np.float32},
+     grad=False, id="dtype")
+good("linalg.matrix_transpose", normal(2, 3, 4), ref=np.linalg.matrix_transpose)
+good("linalg.vecdot", normal(2, 3), normal(3), ref=np.linalg.vecdot)
+good("linalg.matmul", normal(2, 3, 4), normal(4, 2), ref=np.linalg.matmul)
+good("linalg.tensordot", normal(2, 3, 4), normal(3, 4, 5), ref=np.linalg.tensordot)
+_COND = normal(3, 3) + 3 * np.eye(3)
+for _p in (None, 2, -2, 1, -1, np.inf, -np.inf, "fro", "nuc"):
+    good("linalg.cond", _COND, ref=np.linalg.cond, kwargs={} if _p is None else {"p": _p}, id=f"p={_p}")
+good("linalg.cond", normal(2, 3, 4), ref=np.linalg.cond, id="stack-rectangular")
+bad("linalg.cond", lambda: sd.linalg.cond(v("a", 2, 3), 1), sd.ShapeError,
+    r"linalg.cond: the norm 1 needs square matrices, got shape \(2, 3\)")
+_RANKS = np.stack([normal(3, 3), np.outer([1.0, 2.0, 3.0], [1.0, -1.0, 2.0]), np.zeros((3, 3))])
+good("linalg.matrix_rank", _RANKS, ref=np.linalg.matrix_rank, grad=False)
+good("linalg.matrix_rank", _RANKS, ref=np.linalg.matrix_rank, kwargs={"rtol": 0.5}, grad=False, id="rtol")
+good("linalg.matrix_rank", _RANKS, ref=np.linalg.matrix_rank, kwargs={"tol": 1.0}, grad=False, id="tol")
+good("linalg.matrix_rank", _RANKS + _RANKS.transpose(0, 2, 1), ref=np.linalg.matrix_rank,
+     kwargs={"hermitian": True}, grad=False, id="hermitian")
+good("linalg.matrix_rank", np.array([0.0, 2.0]), ref=np.linalg.matrix_rank, grad=False, id="vector")
+good("linalg.tensorinv", normal(2, 3, 6) + np.eye(6).reshape(2, 3, 6), ref=np.linalg.tensorinv)
+good("linalg.tensorinv", normal(6, 2, 3) + np.eye(6).reshape(6, 2, 3), ref=np.linalg.tensorinv,
+     kwargs={"ind": 1}, id="ind=1")
+bad("linalg.tensorinv", lambda: sd.linalg.tensorinv(v("a", 2, 3, 4)), sd.ShapeError,
+    r"linalg.tensorinv: the first 2 axes and the others must hold as many elements")
+good("linalg.tensorsolve", normal(2, 3, 6) + np.eye(6).reshape(2, 3, 6), normal(2, 3), ref=np.linalg.tensorsolve)
+good("linalg.tensorsolve", normal(6, 2, 3) + np.eye(6).reshape(2, 3, 6).transpose(2, 0, 1), normal(2, 3),
+     ref=np.linalg.tensorsolve, kwargs={"axes": (0,)}, id="axes")
+bad("linalg.tensorsolve", lambda: sd.linalg.tensorsolve(v("a", 2, 3, 4), v("b", 2, 3)), sd.ShapeError,
+    r"linalg.tensorsolve: a must be square once reshaped, 6 equations for 4 unknowns")
+
 # Operators and methods outside FUNCTIONS, each tied to the function it spells.
 SUGAR_ONLY = {"index"}
 

@@ -126,6 +126,18 @@ OPS.update({
     "linalg.vector_norm": (lambda s: sd.linalg.vector_norm(s, axis=(0, 2), ord=3)
                            + sd.linalg.vector_norm(s, keepdims=True)[0, 0], [S]),
     "linalg.matrix_norm": (lambda s: sd.linalg.matrix_norm(s, ord=2, keepdims=True) * s, [S]),
+    "linalg.cross": (lambda a, b: sd.linalg.cross(a[:, :3], b[:, 1:]), [A, B]),
+    "linalg.outer": (lambda v: sd.linalg.outer(v, v * 2.0), [V]),
+    "linalg.diagonal": (lambda a: sd.linalg.diagonal(a, offset=1), [A]),
+    "linalg.trace": (lambda s: sd.linalg.trace(s, offset=-1), [S]),
+    "linalg.matrix_transpose": (lambda a: sd.linalg.matrix_transpose(a), [A]),
+    "linalg.vecdot": (lambda a, v: sd.linalg.vecdot(a, v), [A, V]),
+    "linalg.matmul": (lambda a, m: sd.linalg.matmul(a, m), [A, M]),
+    "linalg.tensordot": (lambda a, m: sd.linalg.tensordot(a, m, axes=1), [A, M]),
+    "linalg.cond": (lambda s, a: sd.linalg.cond(s) + sd.linalg.cond(s, 1) + sd.linalg.cond(a)[None], [S, A]),
+    "linalg.matrix_rank": (lambda s, a: a * sd.linalg.matrix_rank(s)[0] + sd.linalg.matrix_rank(a), [S, A]),
+    "linalg.tensorinv": (lambda s: sd.linalg.tensorinv(sd.reshape(s[0], (3, 1, 3)), ind=2), [S]),
+    "linalg.tensorsolve": (lambda s, a: sd.linalg.tensorsolve(sd.reshape(s[0], (3, 3, 1)), a[0, :3]), [S, A]),
 })
 
 # -- more shape and selection functions
@@ -253,6 +265,14 @@ OPS.update({
     "cumulative_prod": (lambda a: sd.cumulative_prod(a, axis=0), [A]),
     "cov": (lambda a: sd.cov(a), [A]),
     "corrcoef": (lambda a: sd.corrcoef(a, rowvar=False), [A]),
+    "spacing": (lambda a: a * sd.spacing(a * 1e10) + sd.spacing(a.astype("float16")), [A]),
+    "modf": (lambda a: sd.modf(a * 3.0)[0] * sd.modf(a * 3.0)[1], [A]),
+    "nan_to_num": (lambda a, b: sd.nan_to_num(sd.where(a > 0.5, np.nan, sd.log(b)), neginf=-3.0) * a, [A, B]),
+    "isposinf": (lambda a: sd.where(sd.isposinf(a / 0.0), a, 0.0), [A]),
+    "isneginf": (lambda a: sd.where(sd.isneginf(a / 0.0), a, 0.0), [A]),
+    "isreal": (lambda c, a: sd.where(sd.isreal(c * (a[0, 0] > 0)), a, 0.0), [C, A]),
+    "iscomplex": (lambda c, a: sd.where(sd.iscomplex(c * (a[0, 0] > 0)), a, 0.0), [C, A]),
+    "count_nonzero": (lambda a: a * sd.count_nonzero(a > 0, axis=1, keepdims=True), [A]),
 })
 
 
@@ -274,6 +294,9 @@ OPS.update({
     "invert": (lambda a, i: a * ~i, [A, I8]),
     "left_shift": (lambda a, i, c: a * (i << c) + (1 << c), [A, I8, C8]),
     "right_shift": (lambda a, i, c: a * (i >> c) + (100 >> c), [A, I8, C8]),
+    "gcd": (lambda a, i, c: a * sd.gcd(i, c) + sd.gcd(i, 6), [A, I8, C8]),
+    "lcm": (lambda a, i, c: a * sd.lcm(i, c), [A, I8, C8]),
+    "fabs": (lambda a, i: sd.fabs(a) + sd.fabs(i), [A, I8]),
 })
 OPS.update({
     "isnan": (lambda a: sd.where(sd.isnan(sd.where(a > 0.5, np.nan, a)), 0.0, a), [A]),

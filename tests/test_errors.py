@@ -188,7 +188,8 @@ def _out_calls() -> dict[str, Any]:
         for name in ("round", "all", "any", "cumprod", "cumsum", "max", "mean", "min", "prod",
                      "std", "sum", "variance", "median", "argmax", "argmin", "nansum", "nanprod",
                      "nanmean", "nanvar", "nanstd", "nanmax", "nanmin", "nanargmax", "nanargmin",
-                     "nancumsum", "nancumprod", "ptp", "cumulative_sum", "cumulative_prod")
+                     "nancumsum", "nancumprod", "ptp", "cumulative_sum", "cumulative_prod",
+                     "isposinf", "isneginf")
     }
     calls.update({
         "clip": lambda: sd.clip(a, 0.0, 1.0, out=out),

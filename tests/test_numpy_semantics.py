@@ -402,3 +402,78 @@ def test_norm_errors_name_the_function_called_and_f_is_the_frobenius_norm():
         assert sd.evaluate(sd.linalg.matrix_norm(M, ord=order), {"M": Mv}) == pytest.approx(
             np.linalg.matrix_norm(Mv, ord=order), rel=1e-14)
         assert sd.evaluate(sd.linalg.norm(M, order), {"M": Mv}) == pytest.approx(np.linalg.norm(Mv, order), rel=1e-14)
+
+
+# -- float-only functions at the edges of the float range, replacement of NaN and inf -----------
+
+_EDGES = np.array([-3.5, -3.0, -0.0, 0.0, 2.25, np.inf, -np.inf, np.nan, 1e308, 5e-324, -1e-310])
+
+
+def _assert_bits(out: sd.Node, expected: np.ndarray, **values: np.ndarray) -> None:
+    """The same values as NumPy's, NaN where NumPy has NaN and the sign of every zero kept."""
+    expected = np.asarray(expected)
+    assert (out.dtype, out.shape) == (expected.dtype, expected.shape)
+    for got in _both_paths(out, **values):
+        assert got.dtype == expected.dtype
+        np.testing.assert_array_equal(got, expected)
+        assert np.array_equal(np.signbit(got), np.signbit(expected))  # -0.0 is not 0.0
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16"])
+@pytest.mark.parametrize("name, fn", [
+    ("spacing", np.spacing), ("fabs", np.fabs), ("fraction", lambda a: np.modf(a)[0]),
+    ("whole", lambda a: np.modf(a)[1]), ("nan_to_num", np.nan_to_num), ("fix", np.fix),
+    ("nan_to_num_values", lambda a: np.nan_to_num(a, nan=1e300, posinf=-2, neginf=3.5)),
+])
+def test_float_functions_give_numpys_bits_at_zeros_infinities_and_nan(name, fn, dtype):
+    # spacing(-0.0) is positive and spacing(inf) a positive NaN; NumPy's float16 spacing steps
+    # up from every value (spacing(-128) is 0.0625, not -0.125); modf(-3.0) is (-0.0, -3.0) and
+    # modf(-inf) is (-0.0, -inf); nan_to_num's 1e300 is inf in float32, as NumPy's copy gives
+    a = sd.var("a", shape=_EDGES.shape, dtype=dtype)
+    values = np.concatenate([_EDGES[:-1], [-128.0]]).astype(dtype) if dtype == "float16" else _EDGES.astype(dtype)
+    with np.errstate(all="ignore"):
+        _assert_bits(fn(a), fn(values), a=values)
+
+
+def test_modf_and_nan_to_num_gradients_pass_where_the_value_moves_with_x():
+    x = sd.var("x", shape=(4,))
+    at = np.array([-2.25, 0.5, np.inf, np.nan])
+    with np.errstate(all="ignore"):
+        g_frac = sd.evaluate(sd.grad(sd.sum(sd.modf(x)[0]), x), {x: at})
+        g_whole = sd.evaluate(sd.grad(sd.sum(sd.modf(x)[1]), x), {x: at})
+        g_n2n = sd.evaluate(sd.grad(sd.sum(sd.nan_to_num(x)), x), {x: at})
+    np.testing.assert_array_equal(g_frac, [1.0, 1.0, 0.0, 1.0])
+    np.testing.assert_array_equal(g_whole, [0.0, 0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(g_n2n, [1.0, 1.0, 0.0, 0.0])  # a replaced value has no slope
+
+
+def test_numpy_names_of_these_functions_trace_into_graphs():
+    a, n = sd.var("a", (2, 3)), sd.var("n", (3,), dtype="int32")
+    assert np.fix(a) is sd.trunc(a) and np.degrees(a) is sd.rad2deg(a) and np.radians(a) is sd.deg2rad(a)
+    assert np.fabs(a) is sd.fabs(a) and np.spacing(a) is sd.spacing(a)
+    assert np.isposinf(a) is sd.isposinf(a) and np.isneginf(a) is sd.isneginf(a)
+    assert np.isreal(a) is sd.isreal(a) and np.iscomplex(a) is sd.iscomplex(a)
+    assert np.nan_to_num(a, nan=2.0) is sd.nan_to_num(a, nan=2.0)
+    assert np.count_nonzero(a, axis=1) is sd.count_nonzero(a, axis=1)
+    assert np.gcd(n, 4) is sd.gcd(n, 4) and np.lcm(n, 4) is sd.lcm(n, 4)
+    frac, whole = np.modf(a)
+    assert (frac, whole) == sd.modf(a)
+    A = sd.var("A", (3, 3))
+    assert np.linalg.cond(A) is sd.linalg.cond(A) and np.linalg.trace(A) is sd.linalg.trace(A)
+    assert np.linalg.matrix_rank(A) is sd.linalg.matrix_rank(A)
+
+
+def test_condition_number_of_a_zero_or_singular_matrix_is_inf_as_numpys():
+    A = sd.var("A", (2, 2))
+    for value in (np.zeros((2, 2)), np.array([[1.0, 2.0], [0.0, 0.0]])):
+        with np.errstate(all="ignore"):
+            want = np.linalg.cond(value)
+            for got in _both_paths(sd.linalg.cond(A), A=value):
+                np.testing.assert_array_equal(got, want)
+
+
+def test_text_of_the_new_functions_reads_back():
+    x = sd.var("x", (3,))
+    for e in (sd.fabs(x), sd.spacing(x), sd.modf(x)[0], sd.nan_to_num(x), sd.isposinf(x),
+              sd.count_nonzero(x), sd.linalg.cond(sd.var("A", (3, 3)))):
+        assert sd.parse(str(e), shapes={"x": (3,), "A": (3, 3)}) is e

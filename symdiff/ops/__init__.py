@@ -16,7 +16,7 @@ from . import (
     shape, special, statistics,
 )
 from . import elementwise as ew
-from .bitwise import bitwise_and, bitwise_or, bitwise_xor, invert, left_shift, right_shift
+from .bitwise import bitwise_and, bitwise_or, bitwise_xor, gcd, invert, lcm, left_shift, right_shift
 from .base import HELPERS, Const, DimSize, Var, as_node, const, dim_size, symbols, var
 from .creation import eye, identity, linspace
 from .diagonals import diag, diagonal, diagonal_embed, trace, tril, triu
@@ -39,16 +39,18 @@ from .nn import log_softmax, one_hot, softmax
 from .order import median, percentile, quantile
 from .numeric import (
     angle, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, cbrt, ceil, clip, conj, conjugate,
-    copysign, cosh, deg2rad, divmod, exp2, float_power, floor, floor_divide, fmax, fmin, fmod, heaviside,
-    hypot, imag, isclose, ldexp, log2, log10, logaddexp, logaddexp2, mod, nextafter, positive, rad2deg,
-    real, reciprocal, rint, round, signbit, sinc, sinc_derivative, sinh, square, trunc,
+    copysign, cosh, deg2rad, divmod, exp2, fabs, float_power, floor, floor_divide, fmax, fmin, fmod,
+    heaviside, hypot, imag, iscomplex, isclose, isneginf, isposinf, isreal, ldexp, log2, log10,
+    logaddexp, logaddexp2, mod, modf, nan_to_num, nextafter, positive, rad2deg, real, reciprocal, rint,
+    round, signbit, sinc, sinc_derivative, sinh, spacing, square, trunc,
 )
 from .products import (
     convolve, correlate, cross, dot, einsum, inner, kron, matmul, matrix_transpose, outer, polyval,
     tensordot, vdot, vecdot,
 )
 from .reduce import (
-    all, allclose, any, average, logsumexp, max, mean, min, prod, ptp, std, sum, sum_to, variance,
+    all, allclose, any, average, count_nonzero, logsumexp, max, mean, min, prod, ptp, std, sum, sum_to,
+    variance,
 )
 from .scan import cumprod, cumsum, cumulative_prod, cumulative_sum, linear_recurrence
 from .selection import (
@@ -68,16 +70,17 @@ FUNCTIONS: dict[str, Any] = {
         abs, add, angle, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, astype, bitwise_and,
         bitwise_or, bitwise_xor, cbrt, ceil,
         clip, conj, conjugate, copysign, cos, cosh, deg2rad, digamma, divide, divmod, equal, erf, erfc, exp,
-        exp2, expm1, float_power, floor, floor_divide, fmax, fmin, fmod, gamma, gammaln, greater,
-        greater_equal, heaviside, hypot, imag, invert, isclose, isfinite, isinf, isnan, ldexp,
-        left_shift, less,
+        exp2, expm1, fabs, float_power, floor, floor_divide, fmax, fmin, fmod, gamma, gammaln, gcd,
+        greater, greater_equal, heaviside, hypot, imag, invert, iscomplex, isclose, isfinite, isinf,
+        isnan, isneginf, isposinf, isreal, lcm, ldexp, left_shift, less,
         less_equal, log, log10, log1p, log2, logaddexp, logaddexp2, logical_and, logical_not,
-        logical_or, logical_xor, maximum, minimum, mod,
-        multiply, negative, nextafter, not_equal, polygamma, positive, power, rad2deg, real, reciprocal, relu, rint,
-        right_shift, round, sigmoid, sign, signbit, sin, sinc, sinc_derivative, sinh, softplus, sqrt, square,
+        logical_or, logical_xor, maximum, minimum, mod, modf,
+        multiply, nan_to_num, negative, nextafter, not_equal, polygamma, positive, power, rad2deg, real,
+        reciprocal, relu, rint, right_shift, round, sigmoid, sign, signbit, sin, sinc, sinc_derivative,
+        sinh, softplus, spacing, sqrt, square,
         stop_gradient, subtract, tan, tanh, trunc, where,
         # reductions and scans
-        all, allclose, any, average, cumprod, cumsum, cumulative_prod, cumulative_sum,
+        all, allclose, any, average, count_nonzero, cumprod, cumsum, cumulative_prod, cumulative_sum,
         linear_recurrence, logsumexp, max, mean, min, prod, ptp, std, sum, variance,
         # NaN-ignoring reductions and scans
         nanargmax, nanargmin, nancumprod, nancumsum, nanmax, nanmean, nanmin, nanprod, nanstd,
@@ -105,10 +108,12 @@ FUNCTIONS: dict[str, Any] = {
 }
 FUNCTIONS.update({
     f"linalg.{f.__name__}": f
-    for f in (linalg.cholesky, linalg.det, linalg.det_derivative, linalg.eigh, linalg.eigvalsh, linalg.inv,
-              linalg.matrix_norm, linalg.matrix_power, linalg.multi_dot, linalg.norm,
-              linalg.slogdet, linalg.solve, linalg.lstsq, linalg.pinv, linalg.qr, linalg.svd,
-              linalg.svdvals, linalg.vector_norm)
+    for f in (linalg.cholesky, linalg.cond, linalg.cross, linalg.det, linalg.det_derivative,
+              linalg.diagonal, linalg.eigh, linalg.eigvalsh, linalg.inv, linalg.matmul,
+              linalg.matrix_norm, linalg.matrix_power, linalg.matrix_rank, linalg.matrix_transpose,
+              linalg.multi_dot, linalg.norm, linalg.outer, linalg.slogdet, linalg.solve,
+              linalg.lstsq, linalg.pinv, linalg.qr, linalg.svd, linalg.svdvals, linalg.tensordot,
+              linalg.tensorinv, linalg.tensorsolve, linalg.trace, linalg.vecdot, linalg.vector_norm)
 })
 # NumPy's other names for the same functions (np.asin is np.arcsin, np.absolute is np.abs):
 # NumPy 2's short names (the array API's) and the older long ones. One more key for the same
@@ -262,9 +267,11 @@ METHODS: dict[str, Any] = {k: v for k, v in _SUGAR.items() if not k.startswith("
 # code written with np.* builds a graph when it is given variables. In-place arithmetic on an
 # ndarray (acc += expr) rebinds the name to the expression, as it would for any Python number.
 
-# NumPy's names that symdiff spells otherwise (np.amax and np.around are other functions of
-# NumPy's with max's and round's arguments, not the same objects, so they are no aliases)
-_NUMPY_NAMES = {"var": "variance", "amax": "max", "amin": "min", "around": "round"}
+# NumPy's names that symdiff spells otherwise (np.amax, np.around, np.degrees and np.fix are
+# other functions of NumPy's with the arguments and values of max, round, rad2deg and trunc, not
+# the same objects, so they are no aliases)
+_NUMPY_NAMES = {"var": "variance", "amax": "max", "amin": "min", "around": "round",
+                "degrees": "rad2deg", "radians": "deg2rad", "fix": "trunc"}
 _UFUNC_METHODS = {("add", "reduce"): sum, ("multiply", "reduce"): prod, ("maximum", "reduce"): max,
                   ("minimum", "reduce"): min, ("logical_and", "reduce"): all,
                   ("logical_or", "reduce"): any, ("add", "accumulate"): cumsum,

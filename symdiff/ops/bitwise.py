@@ -1,6 +1,6 @@
 """Bitwise ops on integers, as NumPy's ufuncs: ``bitwise_and``, ``bitwise_or``,
 ``bitwise_xor``, ``invert`` (``bitwise_not``), ``left_shift`` and ``right_shift``, and the
-operators ``& | ^ ~ << >>`` on integer expressions.
+operators ``& | ^ ~ << >>`` on integer expressions; and the integer functions ``gcd`` and ``lcm``.
 
 NumPy's dtype rules hold (a Python int is weakly typed: ``uint8 & 3`` is uint8, ``uint8 & 300``
 is refused), and so do its shifts by a negative count or by the bit width or more (0, or -1 for
@@ -71,6 +71,20 @@ class RightShift(BitwiseBinary):
     inplace = "np.right_shift({0}, {1}, out={out})"
 
 
+class Gcd(BitwiseBinary):
+    """The greatest common divisor of two integers, never negative (``gcd(0, 0)`` is 0)."""
+
+    name, numpy = "gcd", "np.gcd({0}, {1})"
+    inplace = "np.gcd({0}, {1}, out={out})"
+
+
+class Lcm(BitwiseBinary):
+    """The least common multiple of two integers, never negative (0 where either is 0)."""
+
+    name, numpy = "lcm", "np.lcm({0}, {1})"
+    inplace = "np.lcm({0}, {1}, out={out})"
+
+
 class Invert(Unary):
     """The bitwise complement of an integer (``~x``; ``-x - 1`` for signed integers)."""
 
@@ -87,6 +101,7 @@ class Invert(Unary):
 
 _bitwise_and, _bitwise_or, _bitwise_xor = BitwiseAnd(), BitwiseOr(), BitwiseXor()
 _left_shift, _right_shift, _invert = LeftShift(), RightShift(), Invert()
+_gcd, _lcm = Gcd(), Lcm()
 
 
 def _bitwise(op: BitwiseBinary, logical: Callable[[Any, Any], Node] | None, a: Any, b: Any) -> Node:
@@ -136,6 +151,18 @@ def invert(x: Any) -> Node:
     if node.dtype == np.bool_:
         return logical_not(node)
     return _unary(_invert, node)
+
+
+def gcd(x1: Any, x2: Any) -> Node:
+    """The greatest common divisor of integers, elementwise, as NumPy's: ``sd.gcd(n, 12)``.
+    Its result carries no gradient; floats are refused, as NumPy refuses them."""
+    return _bitwise(_gcd, None, x1, x2)
+
+
+def lcm(x1: Any, x2: Any) -> Node:
+    """The least common multiple of integers, elementwise, as NumPy's: ``sd.lcm(n, 12)``.
+    Its result carries no gradient; floats are refused, as NumPy refuses them."""
+    return _bitwise(_lcm, None, x1, x2)
 
 
 OPERATORS: dict[str, Callable[..., Node]] = {

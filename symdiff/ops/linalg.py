@@ -33,6 +33,8 @@ Conventions, as NumPy computes them:
 
 from __future__ import annotations
 
+from builtins import all as builtins_all
+from builtins import max as builtins_max
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -40,7 +42,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..ir import Dim, Node, format_shape
-from .base import as_node, normalize_axes, normalize_axis
+from .base import as_node, as_nodes, normalize_axes, normalize_axis
 
 # the ops of the functions below are importable from here too (listed in __all__): graphs
 # pickled when they lived in this module name them so
@@ -48,21 +50,29 @@ from .decompositions import (
     Cholesky, EighResult, EighValues, EighVectors, LstsqResult, Pinv, QrQ, QrR, QRResult,
     SingularValues, SVDResult, SvdU, SvdVh, cholesky, eigh, eigvalsh, lstsq, pinv, qr, svd, svdvals,
 )
-from .elementwise import abs, astype, not_equal, power, where
+from .diagonals import diagonal as _diagonal
+from .diagonals import trace as _trace
+from .elementwise import abs, astype, greater, isnan, logical_and, logical_not, not_equal, power, where
 from .numeric import ratio_or_zero
 from .matrix import (
     Det, DetDerivative, Inv, SlogdetLog, SlogdetResult, SlogdetSign, Solve, abs_, det,
     det_derivative, inv, matrix_power, multi_dot, slogdet, solve,
 )
-from .products import Einsum, MatMul, dot, einsum, inner, kron, matmul, outer, tensordot, vdot
-from .reduce import Reduction, max, min, sum
+from .products import (
+    Einsum, MatMul, dot, einsum, inner, kron, matmul, matrix_transpose, tensordot, vdot,
+)
+from .products import vecdot as _vecdot
+from .products import cross as _cross
+from .products import outer as _outer
+from .reduce import Reduction, any, count_nonzero, max, min, sum
 from .layout import moveaxis
 from .shape import reshape, transpose
 
 __all__ = [
-    "cholesky", "det", "det_derivative", "dot", "eigh", "eigvalsh", "einsum", "inner", "inv", "kron", "lstsq",
-    "matmul", "matrix_norm", "matrix_power", "multi_dot", "norm", "outer", "pinv", "qr", "slogdet",
-    "solve", "svd", "svdvals", "tensordot", "vdot", "vector_norm",
+    "cholesky", "cond", "cross", "det", "det_derivative", "diagonal", "dot", "eigh", "eigvalsh", "einsum",
+    "inner", "inv", "kron", "lstsq", "matmul", "matrix_norm", "matrix_power", "matrix_rank",
+    "matrix_transpose", "multi_dot", "norm", "outer", "pinv", "qr", "slogdet", "solve", "svd",
+    "svdvals", "tensordot", "tensorinv", "tensorsolve", "trace", "vdot", "vecdot", "vector_norm",
     # ops, importable from here for pickled graphs
     "Cholesky", "Det", "DetDerivative", "EighValues", "EighVectors", "Einsum", "Inv", "MatMul",
     "Pinv", "QrQ", "QrR", "SingularValues", "SlogdetLog", "SlogdetSign", "Solve", "SvdU", "SvdVh",
@@ -234,6 +244,149 @@ def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Node:
         raise ShapeError(f"linalg.matrix_norm: needs matrices, an array of at least 2 dimensions; "
                          f"got shape {format_shape(x_.shape)}")
     return norm(x_, ord, (-2, -1), keepdims)
+
+
+# -- NumPy 2's array-API functions of linalg: the same products, on the last axes -------------
+
+
+def _matrices(name: str, x: Node) -> None:
+    if x.ndim < 2:
+        raise ShapeError(f"linalg.{name}: needs matrices, an array of at least 2 dimensions; got "
+                         f"shape {format_shape(x.shape)}")
+
+
+def cross(x1: Any, x2: Any, /, *, axis: int = -1) -> Node:
+    """NumPy 2's ``linalg.cross``: the cross product of 3-vectors along ``axis`` (2-vectors are
+    refused, unlike ``np.cross``): ``sd.linalg.cross(u, v)``."""
+    a, b = as_nodes(x1, x2, name="linalg.cross")
+    for v in (a, b):
+        if v.ndim == 0 or v.shape[normalize_axis("linalg.cross", axis, v.ndim)] != 3:
+            raise ShapeError(f"linalg.cross: both inputs must be (arrays of) 3-vectors along axis "
+                             f"{axis}, got shapes {format_shape(a.shape)} and {format_shape(b.shape)}")
+    return _cross(a, b, axis=axis)
+
+
+def outer(x1: Any, x2: Any, /) -> Node:
+    """NumPy 2's ``linalg.outer``: the outer product of two vectors (other shapes are refused,
+    where ``np.outer`` flattens them): ``sd.linalg.outer(u, v)``."""
+    a, b = as_nodes(x1, x2, name="linalg.outer")
+    if a.ndim != 1 or b.ndim != 1:
+        raise ShapeError(f"linalg.outer: both inputs must be vectors, got shapes "
+                         f"{format_shape(a.shape)} and {format_shape(b.shape)}")
+    return _outer(a, b)
+
+
+def vecdot(x1: Any, x2: Any, /, *, axis: int = -1) -> Node:
+    """NumPy 2's ``linalg.vecdot``: ``vecdot`` along ``axis``, the other axes broadcast:
+    ``sd.linalg.vecdot(a, b)``."""
+    return _vecdot(x1, x2, axis=axis)
+
+
+def diagonal(x: Any, /, *, offset: int = 0) -> Node:
+    """NumPy 2's ``linalg.diagonal``: the diagonal ``offset`` of the matrices in the last two
+    axes: ``sd.linalg.diagonal(A)``."""
+    a = as_node(x)
+    _matrices("diagonal", a)
+    return _diagonal(a, offset, -2, -1)
+
+
+def trace(x: Any, /, *, offset: int = 0, dtype: Any = None) -> Node:
+    """NumPy 2's ``linalg.trace``: the sum along the diagonal ``offset`` of the matrices in the
+    last two axes (``np.trace`` takes the first two): ``sd.linalg.trace(A)``."""
+    a = as_node(x)
+    _matrices("trace", a)
+    return _trace(a, offset, -2, -1, dtype=dtype)
+
+
+def cond(x: Any, p: Any = None) -> Node:
+    """The condition number of a matrix (or of each in a stack) in the norm ``p``, as NumPy's:
+    ``sd.linalg.cond(A)``. For ``p`` None, 2 or -2 it is a ratio of singular values (inf for a
+    singular matrix); for the other norms (1, -1, inf, -inf, "fro", "nuc") it is
+    ``norm(A, p) * norm(inv(A), p)``, where a singular A raises NumPy's LinAlgError when
+    evaluated. Differentiable where the matrix is invertible."""
+    a = as_node(x)
+    _matrices("cond", a)
+    if p is None or (not isinstance(p, str) and p in (2, -2)):
+        s = svdvals(a)
+        big, small = s[..., 0], s[..., -1]
+        r = small / big if p == -2 else big / small
+        # 0/0 of a zero matrix is inf, as NumPy's: a NaN stays only where the input has one
+        return where(logical_and(isnan(r), logical_not(any(isnan(a), axis=(-2, -1)))), np.inf, r)
+    if a.shape[-1] != a.shape[-2]:
+        raise ShapeError(f"linalg.cond: the norm {p!r} needs square matrices, got shape "
+                         f"{format_shape(a.shape)}")
+    return norm(a, p, (-2, -1)) * norm(inv(a), p, (-2, -1))
+
+
+def matrix_rank(A: Any, tol: Any = None, hermitian: bool = False, *, rtol: Any = None) -> Node:
+    """The rank of a matrix (or of each in a stack), the number of singular values above
+    ``tol`` (by default the largest times ``max(M, N) * eps``, or times ``rtol``), as NumPy's:
+    ``sd.linalg.matrix_rank(A)``, an integer with no gradient. ``hermitian=True`` reads the
+    singular values from eigvalsh of the lower triangle."""
+    a = as_node(A)
+    if tol is not None and rtol is not None:
+        raise ValueError("linalg.matrix_rank: give tol or rtol, not both")
+    if a.ndim < 2:
+        return astype(any(not_equal(a, 0)), np.intp)
+    s = abs(eigvalsh(a)) if hermitian else svdvals(a)
+    if tol is None:
+        if rtol is None:
+            m, n = a.shape[-2:]
+            if not (isinstance(m, int) and isinstance(n, int)):
+                raise ShapeError(f"linalg.matrix_rank: the default tolerance needs the matrix "
+                                 f"size, got named dimensions {format_shape(a.shape)}; give rtol")
+            rtol = builtins_max(m, n) * np.finfo(s.dtype).eps
+        limit = max(s, axis=-1, keepdims=True) * (rtol if isinstance(rtol, (int, float)) else
+                                                   _per_matrix(as_node(rtol)))
+    else:
+        limit = tol if isinstance(tol, (int, float)) else _per_matrix(as_node(tol))
+    return count_nonzero(greater(s, limit), axis=-1)
+
+
+def _per_matrix(v: Node) -> Node:
+    """``v[..., newaxis]``: a tolerance per matrix beside the singular values of each."""
+    return reshape(v, (*v.shape, 1))
+
+
+def tensorinv(a: Any, ind: int = 2) -> Node:
+    """The inverse of a tensor under ``tensordot(., ., ind)``, as NumPy's:
+    ``sd.linalg.tensorinv(A, ind=2)`` of a shape ``(*s, *t)`` with ``prod(s) == prod(t)`` is of
+    shape ``(*t, *s)``."""
+    x = as_node(a)
+    if isinstance(ind, bool) or not isinstance(ind, (int, np.integer)) or ind <= 0:
+        raise ValueError(f"linalg.tensorinv: ind must be a positive integer, got {ind!r}")
+    ind = int(ind)
+    outer_shape, inner_shape = x.shape[:ind], x.shape[ind:]
+    rows, cols = _size_of("tensorinv", outer_shape, x), _size_of("tensorinv", inner_shape, x)
+    if rows != cols:
+        raise ShapeError(f"linalg.tensorinv: the first {ind} axes and the others must hold as "
+                         f"many elements, got shape {format_shape(x.shape)}")
+    return reshape(inv(reshape(x, (rows, cols))), (*inner_shape, *outer_shape))
+
+
+def tensorsolve(a: Any, b: Any, axes: Any = None) -> Node:
+    """The x with ``tensordot(a, x, axes=x.ndim) == b``, as NumPy's:
+    ``sd.linalg.tensorsolve(A, B)``; ``axes`` moves those axes of ``a`` to the end first."""
+    x, y = as_nodes(a, b, name="linalg.tensorsolve")
+    if axes is not None:
+        order = [normalize_axis("linalg.tensorsolve", k, x.ndim) for k in axes]
+        x = transpose(x, [k for k in range(x.ndim) if k not in order] + order)
+    if y.ndim > x.ndim or x.shape[:y.ndim] != y.shape:
+        raise ShapeError(f"linalg.tensorsolve: the leading axes of a must be b's shape, got "
+                         f"{format_shape(x.shape)} and {format_shape(y.shape)}")
+    sol_shape = x.shape[y.ndim:]
+    rows, cols = _size_of("tensorsolve", y.shape, y), _size_of("tensorsolve", sol_shape, x)
+    if rows != cols:
+        raise ShapeError(f"linalg.tensorsolve: a must be square once reshaped, {rows} equations "
+                         f"for {cols} unknowns (shapes {format_shape(x.shape)} and "
+                         f"{format_shape(y.shape)})")
+    return reshape(solve(reshape(x, (rows, cols)), reshape(y, (rows,))), sol_shape)
+
+
+def _size_of(name: str, shape: Sequence[Dim], x: Node) -> int:
+    if not builtins_all(isinstance(d, int) for d in shape):
+        raise ShapeError(f"linalg.{name}: needs a known shape, got {format_shape(x.shape)}")
+    return int(np.prod(shape, dtype=np.int64))
 
 
 __all__ += ["EighResult", "LstsqResult", "QRResult", "SVDResult", "SlogdetResult"]

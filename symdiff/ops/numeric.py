@@ -34,8 +34,8 @@ from ..ir import Dim, Node
 from ..errors import DTypeError
 from .base import as_node, as_nodes, broadcast_shapes, const, helper, is_python_scalar, no_out
 from .elementwise import (
-    Binary, Elementwise, Unary, _binary, _unary, astype, equal, greater_equal, isfinite, isnan,
-    less, less_equal, logical_and, logical_or, maximum, negative, power, sigmoid, sign, sqrt,
+    Binary, Elementwise, Unary, _binary, _unary, astype, equal, greater_equal, isfinite, isinf,
+    isnan, less, not_equal, less_equal, logical_and, logical_or, maximum, negative, power, sigmoid, sign, sqrt,
     stop_gradient, where,
 )
 from .elementwise import abs as _abs
@@ -773,6 +773,119 @@ def isclose(a: Any, b: Any, rtol: Any = 1e-05, atol: Any = 1e-08, equal_nan: boo
     return result
 
 
+def _as_float(name: str, ufunc: Any, x: Any) -> Node:
+    """``x`` in the float dtype NumPy's float-only ``ufunc`` computes it in (int8 and booleans as
+    float16, int64 as float64, floats as they are); complex input is refused, as NumPy's."""
+    node = as_node(x)
+    if node.dtype.kind == "c":
+        raise DTypeError(f"{name}: complex input ({node.dtype}) is not supported, as in NumPy; "
+                         "take real(x), imag(x) or abs(x) first")
+    if node.dtype.kind not in "biuf":
+        raise DTypeError(f"{name}: expected numbers, got dtype {node.dtype}")
+    out = ufunc(np.zeros(0, node.dtype))
+    return astype(node, (out[0] if isinstance(out, tuple) else out).dtype)
+
+
+def fabs(x: Any) -> Node:
+    """The absolute value as a float, elementwise, as NumPy's: ``sd.fabs(n)`` of an int64 ``n``
+    is float64; complex input is refused (use ``abs``). Its derivative is ``sign(x)``."""
+    return _abs(_as_float("fabs", np.fabs, x))
+
+
+def spacing(x: Any) -> Node:
+    """The distance from x to the next float of larger magnitude, elementwise, as NumPy's
+    (negative for negative x, positive at -0.0, nan at inf; float16 steps up from every x, as
+    NumPy's float16 loop does): ``sd.spacing(x)``, the unit in the last place. Its derivative
+    is 0."""
+    y = _as_float("spacing", np.spacing, x)
+    inf = const(np.inf, y.dtype)
+    # NumPy's float16 loop steps towards +inf from every x (a positive spacing, also of -128.0)
+    step = nextafter(y, inf if y.dtype == np.float16 else where(less(y, 0), -inf, inf)) - y
+    return where(isinf(y), const(np.nan, y.dtype), step)  # inf - inf would be a negative NaN
+
+
+def modf(x: Any) -> tuple[Node, Node]:
+    """The fractional and integral parts, ``(x - trunc(x), trunc(x))``, both with the sign of x
+    (``modf(-3.0)`` is ``(-0.0, -3.0)``, ``modf(inf)`` is ``(0.0, inf)``), as NumPy's:
+    ``frac, whole = sd.modf(x)``. The fractional part has derivative 1 (0 at the integers,
+    where it jumps), the integral part 0."""
+    y = _as_float("modf", np.modf, x)
+    whole = trunc(y)
+    frac = y - whole
+    return where(logical_or(isinf(y), equal(frac, 0)), copysign(0.0, y), frac), whole
+
+
+def _no_complex(name: str, x: Node) -> None:
+    if x.dtype.kind == "c":
+        raise DTypeError(f"{name}: complex input ({x.dtype}) is ambiguous (which part?), as in "
+                         "NumPy; test real(x) or imag(x)")
+
+
+def isposinf(x: Any, out: Any = None) -> Node:
+    """Where x is +inf, a boolean mask, as NumPy's: ``sd.isposinf(x)`` (all false for integers;
+    complex input is refused)."""
+    no_out("isposinf", out)
+    node = as_node(x)
+    _no_complex("isposinf", node)
+    return equal(node, math.inf)
+
+
+def isneginf(x: Any, out: Any = None) -> Node:
+    """Where x is -inf, a boolean mask, as NumPy's: ``sd.isneginf(x)`` (all false for integers;
+    complex input is refused)."""
+    no_out("isneginf", out)
+    node = as_node(x)
+    _no_complex("isneginf", node)
+    return equal(node, -math.inf)
+
+
+def isreal(x: Any) -> Node:
+    """Where the imaginary part is 0, a boolean mask, as NumPy's (all true for real input):
+    ``sd.isreal(z)``."""
+    return equal(imag(x), 0)
+
+
+def iscomplex(x: Any) -> Node:
+    """Where the imaginary part is not 0, a boolean mask, as NumPy's (all false for real input):
+    ``sd.iscomplex(z)``."""
+    return not_equal(imag(x), 0)
+
+
+def nan_to_num(x: Any, copy: bool = True, nan: Any = 0.0, posinf: Any = None,
+               neginf: Any = None) -> Node:
+    """x with NaN replaced by ``nan``, +inf by ``posinf`` and -inf by ``neginf`` (by default the
+    largest and the most negative finite value of x's dtype), in x's dtype, as NumPy's:
+    ``sd.nan_to_num(x)``. Complex parts are replaced each on its own; integers are returned as
+    they are. The gradient passes where x is finite and is 0 where a value was replaced.
+    ``copy`` is accepted for NumPy's signature: an expression is never changed in place."""
+    if not isinstance(copy, (bool, np.bool_)):
+        raise TypeError(f"nan_to_num: copy must be True or False, got {copy!r}")
+    node = as_node(x)
+    if node.dtype.kind in "biu":
+        return node
+    if node.dtype.kind == "c":
+        return (nan_to_num(real(node), copy, nan, posinf, neginf)
+                + 1j * nan_to_num(imag(node), copy, nan, posinf, neginf))
+    if node.dtype.kind != "f":
+        raise DTypeError(f"nan_to_num: expected numbers, got dtype {node.dtype}")
+    info = np.finfo(node.dtype)
+    result = node
+    for value, default, where_ in ((neginf, info.min, equal(node, -math.inf)),
+                                   (posinf, info.max, equal(node, math.inf)),
+                                   (nan, None, isnan(node))):
+        value = default if value is None else value
+        if isinstance(value, Node):
+            value = astype(value, node.dtype)
+        else:
+            if np.iscomplexobj(value):
+                raise TypeError(f"nan_to_num: a complex replacement {value!r} for a real "
+                                f"{node.dtype} array, as NumPy refuses")
+            with np.errstate(over="ignore"):  # 1e300 in float32 is inf, as NumPy's copy gives
+                value = const(np.asarray(value).astype(node.dtype))
+        result = where(where_, value, result)
+    return result
+
+
 def float_power(x1: Any, x2: Any) -> Node:
     """x1 ** x2 computed in at least float64 (complex128 for complex), as ``np.float_power``:
     ``sd.float_power(2, -1)`` is 0.5 where an integer power would be refused."""
@@ -967,7 +1080,8 @@ def sinc_derivative(x: Any, n: int) -> Node:
 
 
 __all__ = [
-    "angle", "isclose", "ldexp", "nextafter", "signbit",
+    "angle", "fabs", "iscomplex", "isclose", "isneginf", "isposinf", "isreal", "ldexp", "modf",
+    "nan_to_num", "nextafter", "signbit", "spacing",
     "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "cbrt", "ceil",
     "clip", "conj", "conjugate", "cosh", "deg2rad", "exp2", "floor", "floor_divide", "fmod",
     "hypot", "imag", "log10", "log2", "logaddexp", "logaddexp2", "mod", "rad2deg", "real",

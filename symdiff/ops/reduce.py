@@ -17,7 +17,7 @@ from .base import (
     as_node, broadcast_shapes, const_value, dim_size, dtype_by_running, helper, index_int,
     lone_axis_of_0d, no_out, normalize_axes, numeric_dtype,
 )
-from .elementwise import astype, equal, exp, exp_float, maximum, minimum, sqrt, where
+from .elementwise import astype, equal, exp, exp_float, maximum, minimum, not_equal, sqrt, where
 from .numeric import conj, isclose, real
 from .scan import exclusive_product
 from .shape import BroadcastTo, broadcast_to, reshape
@@ -396,6 +396,13 @@ def ptp(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False) -> No
         raise DTypeError("ptp: boolean input is not supported, as in NumPy (max - min of "
                          "booleans is no subtraction); convert it first, astype(x, int)")
     return _reduce(Max, x, axis, keepdims) - _reduce(Min, x, axis, keepdims)
+
+
+def count_nonzero(a: Any, axis: Any = None, *, keepdims: bool = False) -> Node:
+    """How many elements are not zero (not false) over ``axis``, an intp count, as NumPy's:
+    ``sd.count_nonzero(x > 0, axis=0)``. It has no gradient."""
+    x = as_node(a)
+    return sum(x if x.dtype == np.bool_ else not_equal(x, 0), axis, keepdims, dtype=np.intp)
 
 
 def allclose(a: Any, b: Any, rtol: Any = 1e-05, atol: Any = 1e-08, equal_nan: bool = False) -> Node:
