@@ -413,6 +413,18 @@ def test_nan_order_statistics_dispatch_from_numpy_and_read_back_from_text():
     assert sd.parse(sd.to_text(e), shapes={"x": (3, 4)}) is e
 
 
+@pytest.mark.parametrize("ddof", [0, 1])
+def test_float16_variance_where_divides_by_a_count_beyond_2048_as_numpy(ddof):
+    # NumPy divides by the per-slice count (an integer array) in a wider dtype; 2051 rounds to
+    # 2052 in float16
+    a = (np.random.default_rng(1).standard_normal(2051) * 3 + 1).astype(np.float16)
+    a[5] = np.nan
+    x = sd.var("x", a.shape, np.float16)
+    out = sd.variance(x, ddof=ddof, where=sd.logical_not(sd.isnan(x)))
+    _assert_numpy(out, np.var(a, ddof=ddof, where=~np.isnan(a)), x=a)
+    _assert_numpy(sd.nanvar(x, ddof=ddof), np.nanvar(a, ddof=ddof), x=a)
+
+
 def test_nanargmax_of_an_all_nan_slice_raises_numpys_error_when_run():
     x = sd.var("x", _ROWS.shape)
     assert sd.evaluate(sd.nanargmax(x[1:], axis=1), {"x": _ROWS}).tolist() == [2, 0]
