@@ -114,7 +114,8 @@ _STRING_PARAMS.update({
     "identity": frozenset({"n", "dtype"}),
     "linspace": frozenset({"num", "dtype", "device"}),
 })
-_STRING_PARAMS.update({"quantile": frozenset({"method"}), "percentile": frozenset({"method"})})
+_STRING_PARAMS.update({name: frozenset({"method"})
+                       for name in ("quantile", "percentile", "nanquantile", "nanpercentile")})
 
 _BINARY: dict[type, Any] = {
     ast.Add: ew.add,

@@ -2482,6 +2482,38 @@ for _name, _ref in (("nanmax", np.nanmax), ("nanmin", np.nanmin)):
     good(_name, np.where(_AT_NAN, np.nan, distinct(3, 4)).astype(np.float32), ref=_ref, grad=False, id="float32")
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 0, 3), axis=0), sd.ShapeError,
         r"axis 0 of \(0, 3\) is empty", id=f"{_name}-empty")
+# the NaN-ignoring order statistics: each slice's own count of numbers places its quantiles
+_NAN_DISTINCT = np.where(_AT_NAN, np.nan, distinct(3, 4))
+good("nanmedian", _NAN_DISTINCT, ref=np.nanmedian)
+good("nanmedian", _NAN_DISTINCT, ref=np.nanmedian, kwargs={"axis": 1})
+good("nanmedian", _NAN_DISTINCT, ref=np.nanmedian, kwargs={"axis": 0, "keepdims": True})
+good("nanmedian", np.where(_AT_NAN, np.nan, distinct(3, 4)).reshape(2, 3, 2), ref=np.nanmedian,
+     kwargs={"axis": (0, -1)}, id="two-axes")
+good("nanmedian", np.array([[3, 1, 4], [1, 5, 9]], np.int8), ref=np.nanmedian, kwargs={"axis": 1}, grad=False,
+     id="int8")
+good("nanmedian", _NAN_DISTINCT.astype(np.float16), ref=np.nanmedian, kwargs={"axis": 1}, grad=False,
+     id="float16")
+good("nanmedian", np.array(2.5), ref=np.nanmedian, id="0d")
+for _method in sd.ops.order.METHODS:
+    good("nanquantile", _NAN_DISTINCT, [0.0, 0.3, 0.5, 1.0], ref=np.nanquantile,
+         kwargs={"axis": 1, "method": _method}, id=_method)
+good("nanquantile", _NAN_DISTINCT, 0.3, ref=np.nanquantile)
+good("nanquantile", _NAN_DISTINCT, 0.7, ref=np.nanquantile, kwargs={"axis": -2, "keepdims": True}, id="keepdims")
+good("nanquantile", _NAN_DISTINCT, [[0.2], [0.9]], ref=np.nanquantile, kwargs={"axis": 0}, id="2d-q")
+good("nanquantile", _NAN_DISTINCT.astype(np.float32), 0.4, ref=np.nanquantile, kwargs={"axis": 1},
+     grad=False, id="float32")
+good("nanquantile", np.array([[5, 1, 4, 2], [3, 3, 0, 7]]), [0.25, 0.5], ref=np.nanquantile,
+     kwargs={"axis": 1, "method": "midpoint"}, grad=False, id="int")
+good("nanpercentile", _NAN_DISTINCT, [10, 50, 95], ref=np.nanpercentile, kwargs={"axis": 0})
+good("nanpercentile", _NAN_DISTINCT, 25, ref=np.nanpercentile, kwargs={"axis": 1, "method": "nearest"},
+     id="nearest")
+for _name in ("nanquantile", "nanpercentile"):
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("z", 3, dtype="complex128"), 0.5), TypeError,
+        rf"^{_name}: a must be an array of real numbers", id="complex")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 3), 101), ValueError,
+        rf"^{_name}: q must be in the range", id="range")
+bad("nanquantile", lambda: sd.nanquantile(v("a", 3), 0.5, method="bogus"), ValueError,
+    r"^nanquantile: method='bogus' is not one of", id="method")
 for _name, _ref in (("nanargmax", np.nanargmax), ("nanargmin", np.nanargmin)):
     good(_name, np.where(_AT_NAN, np.nan, distinct(3, 4)), ref=_ref, grad=False)
     good(_name, np.where(_AT_NAN, np.nan, distinct(3, 4)), ref=_ref, kwargs={"axis": 1}, grad=False)

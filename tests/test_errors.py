@@ -188,13 +188,15 @@ def _out_calls() -> dict[str, Any]:
         for name in ("round", "all", "any", "cumprod", "cumsum", "max", "mean", "min", "prod",
                      "std", "sum", "variance", "median", "argmax", "argmin", "nansum", "nanprod",
                      "nanmean", "nanvar", "nanstd", "nanmax", "nanmin", "nanargmax", "nanargmin",
-                     "nancumsum", "nancumprod", "ptp", "cumulative_sum", "cumulative_prod",
+                     "nancumsum", "nancumprod", "nanmedian", "ptp", "cumulative_sum", "cumulative_prod",
                      "isposinf", "isneginf")
     }
     calls.update({
         "clip": lambda: sd.clip(a, 0.0, 1.0, out=out),
         "quantile": lambda: sd.quantile(a, 0.5, out=out),
         "percentile": lambda: sd.percentile(a, 50, out=out),
+        "nanquantile": lambda: sd.nanquantile(a, 0.5, out=out),
+        "nanpercentile": lambda: sd.nanpercentile(a, 50, out=out),
         "take": lambda: sd.take(a, i, out=out),
         "trace": lambda: sd.trace(m, out=out),
         "concatenate": lambda: sd.concatenate([a, a], out=out),

@@ -6,6 +6,7 @@ the generated code, against NumPy's value, dtype and shape."""
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -320,6 +321,108 @@ def test_nanvar_is_nan_where_ddof_leaves_no_degrees_of_freedom():
         want = np.nanvar(_ROWS, axis=1, ddof=2)
     for got in _both_paths(sd.nanvar(x, axis=1, ddof=2), x=_ROWS):
         np.testing.assert_array_equal(got, want)
+
+
+_NAN_ORDER = {
+    "nanmedian": ((), {}),
+    "nanquantile": (([0.0, 0.3, 1.0],), {"method": "hazen"}),
+    "nanpercentile": ((40,), {"method": "nearest"}),
+}
+
+
+@pytest.mark.parametrize("name", list(_NAN_ORDER))
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_nan_order_statistics_leave_the_nans_out_and_give_nan_for_an_all_nan_slice(name, dtype):
+    # the all-NaN row last: NumPy's result takes the dtype of its first row's, and an all-NaN
+    # row's is the input's even where q's dtype widens the others (float32 at a float64 q)
+    rows = _ROWS[::-1].astype(dtype)
+    args, kwargs = _NAN_ORDER[name]
+    x = sd.var("x", rows.shape, dtype)
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning, match="All-NaN slice"):
+        want = getattr(np, name)(rows, *args, axis=1, keepdims=True, **kwargs)
+    out = getattr(sd, name)(x, *args, axis=1, keepdims=True, **kwargs)
+    assert (out.dtype, out.shape) == (want.dtype, want.shape)
+    for got in _both_paths(out, x=rows):
+        np.testing.assert_array_equal(got, want)
+        assert got.dtype == want.dtype
+
+
+@pytest.mark.parametrize("name", list(_NAN_ORDER))
+def test_nan_order_statistics_give_no_gradient_to_the_nans(name):
+    args, kwargs = _NAN_ORDER[name]
+    x = sd.var("x", _ROWS.shape)
+    out = getattr(sd, name)(x, *args, axis=1, **kwargs)
+    g = sd.evaluate(sd.grad(sd.sum(sd.where(sd.isnan(out), 0.0, out)), x), {"x": _ROWS})
+    assert np.all(g[np.isnan(_ROWS)] == 0) and np.all(g[0] == 0)
+    # the others' gradient is the plain function's over the numbers of each slice
+    plain = getattr(sd, name[3:])
+    for k in (1, 2):
+        kept = ~np.isnan(_ROWS[k])
+        v = sd.var("v", (int(kept.sum()),))
+        want = sd.evaluate(sd.grad(sd.sum(plain(v, *args, **kwargs)), v), {"v": _ROWS[k][kept]})
+        np.testing.assert_array_equal(g[k][kept], want)
+
+
+@pytest.mark.parametrize("shape, axis", [((0, 3), 0), ((0, 3), 1), ((3, 0), None), ((2, 0, 3), (0, 2))])
+@pytest.mark.parametrize("dtype", [np.float32, np.int64])
+def test_nan_order_statistics_of_no_elements_are_nanmean_as_numpys(shape, axis, dtype):
+    # NumPy returns nanmean(a, axis, keepdims=...) for an empty input, whatever q
+    a = np.zeros(shape, dtype)
+    x = sd.var("x", shape, dtype)
+    for name, (args, kwargs) in _NAN_ORDER.items():
+        for keepdims in (False, True):
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                want = np.asarray(getattr(np, name)(a, *args, axis=axis, keepdims=keepdims, **kwargs))
+            _assert_numpy(getattr(sd, name)(x, *args, axis=axis, keepdims=keepdims, **kwargs), want, x=a)
+
+
+def test_nanquantile_of_a_0d_array_and_of_integers_is_numpys():
+    for value in (np.array(2.5), np.array(np.nan)):
+        x = sd.var("x", (), value.dtype)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            _assert_numpy(sd.nanquantile(x, [0.2, 0.7]), np.nanquantile(value, [0.2, 0.7]), x=value)
+            _assert_numpy(sd.nanmedian(x), np.nanmedian(value), x=value)
+    ints = np.array([[5, 1, 4, 2], [3, 3, 0, 7]], np.int16)
+    x = sd.var("x", ints.shape, ints.dtype)
+    _assert_numpy(sd.nanmedian(x, axis=1), np.nanmedian(ints, axis=1), x=ints)
+    _assert_numpy(sd.nanpercentile(x, 30, axis=0, method="lower"),
+                  np.nanpercentile(ints, 30, axis=0, method="lower"), x=ints)
+
+
+def test_nanmedian_of_complex_values_leaves_out_those_with_a_nan_part():
+    z = np.array([[1 + 1j, np.nan, 2], [3, 1j, complex(0, np.nan)]])
+    x = sd.var("x", z.shape, z.dtype)
+    _assert_numpy(sd.nanmedian(x, axis=1), np.nanmedian(z, axis=1), x=z)
+    with pytest.raises(TypeError, match="a must be an array of real numbers"):
+        np.nanquantile(z, 0.5)
+    with pytest.raises(sd.DTypeError, match="^nanquantile: a must be an array of real numbers"):
+        sd.nanquantile(x, 0.5)
+
+
+def test_nan_order_statistics_dispatch_from_numpy_and_read_back_from_text():
+    x = sd.var("x", (3, 4))
+    assert np.nanmedian(x, axis=1) is sd.nanmedian(x, axis=1)
+    assert np.nanquantile(x, [0.1, 0.9], axis=0, method="weibull") is sd.nanquantile(
+        x, [0.1, 0.9], axis=0, method="weibull")
+    assert np.nanpercentile(x, 50) is sd.nanpercentile(x, 50)
+    parsed = sd.parse('nanquantile(x, [0.25, 0.5], axis=1, method="midpoint")', shapes={"x": (3, 4)})
+    assert parsed is sd.nanquantile(x, [0.25, 0.5], axis=1, method="midpoint")
+    e = sd.nanpercentile(x, [10, 90], axis=0, method="median_unbiased")
+    assert sd.parse(sd.to_text(e), shapes={"x": (3, 4)}) is e
+
+
+@pytest.mark.parametrize("ddof", [0, 1])
+def test_float16_variance_where_divides_by_a_count_beyond_2048_as_numpy(ddof):
+    # NumPy divides by the per-slice count (an integer array) in a wider dtype; 2051 rounds to
+    # 2052 in float16
+    a = (np.random.default_rng(1).standard_normal(2051) * 3 + 1).astype(np.float16)
+    a[5] = np.nan
+    x = sd.var("x", a.shape, np.float16)
+    out = sd.variance(x, ddof=ddof, where=sd.logical_not(sd.isnan(x)))
+    _assert_numpy(out, np.var(a, ddof=ddof, where=~np.isnan(a)), x=a)
+    _assert_numpy(sd.nanvar(x, ddof=ddof), np.nanvar(a, ddof=ddof), x=a)
 
 
 def test_nanargmax_of_an_all_nan_slice_raises_numpys_error_when_run():

@@ -32,8 +32,8 @@ from .layout import (
     trapezoid, vsplit, vstack,
 )
 from .nanfunctions import (
-    nanargmax, nanargmin, nancumprod, nancumsum, nanmax, nanmean, nanmin, nanprod, nanstd, nansum,
-    nanvar,
+    nanargmax, nanargmin, nancumprod, nancumsum, nanmax, nanmean, nanmedian, nanmin, nanpercentile,
+    nanprod, nanquantile, nanstd, nansum, nanvar,
 )
 from .nn import log_softmax, one_hot, softmax
 from .order import median, percentile, quantile
@@ -83,8 +83,8 @@ FUNCTIONS: dict[str, Any] = {
         all, allclose, any, average, count_nonzero, cumprod, cumsum, cumulative_prod, cumulative_sum,
         linear_recurrence, logsumexp, max, mean, min, prod, ptp, std, sum, variance,
         # NaN-ignoring reductions and scans
-        nanargmax, nanargmin, nancumprod, nancumsum, nanmax, nanmean, nanmin, nanprod, nanstd,
-        nansum, nanvar,
+        nanargmax, nanargmin, nancumprod, nancumsum, nanmax, nanmean, nanmedian, nanmin,
+        nanpercentile, nanprod, nanquantile, nanstd, nansum, nanvar,
         # statistics
         corrcoef, cov,
         # order statistics

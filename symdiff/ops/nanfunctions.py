@@ -5,7 +5,9 @@ Each is the plain reduction of the input with its NaNs replaced by the reduction
 function's, and the gradient follows by itself: a NaN element gets exactly 0. Integer and
 boolean inputs hold no NaN and go to the plain function unchanged, as in NumPy. The positions
 ``nanargmax``/``nanargmin`` are NumPy's own functions (no gradient), so an all-NaN slice raises
-NumPy's ValueError when the graph runs.
+NumPy's ValueError when the graph runs. ``nanmedian``, ``nanquantile`` and ``nanpercentile`` are
+the order statistics' one definition told to leave the NaNs out (they sort last, and each
+slice's positions come from its count of other values).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from ..ir import Node
 from .base import as_node, no_out, normalize_axes
 from .elementwise import astype, greater, isnan, logical_and, logical_not, sqrt, where
 from .numeric import conj, real
+from .order import _quantile
 from .reduce import _keepdims, all, max, mean, min, prod, reduction_mask, sum, variance
 from .scan import cumprod, cumsum
 from .shape import reshape
@@ -191,6 +194,37 @@ def nanmin(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False, in
     return _nan_extremum("nanmin", a, axis, out, keepdims, initial, where)
 
 
+def nanmedian(a: Any, axis: Any = None, out: Any = None, overwrite_input: bool = False,
+              keepdims: Any = False) -> Node:
+    """The median along ``axis`` of the values that are not NaN, as ``np.nanmedian``:
+    ``sd.nanmedian(x, axis=1)``; nan for an all-NaN slice. The gradient goes to the middle
+    values, none to the NaNs."""
+    no_out("nanmedian", out)
+    return _quantile("nanmedian", a, 0.5, axis, "linear", keepdims, 1.0, mean_of_two=True,
+                     skip_nan=True)
+
+
+def nanquantile(a: Any, q: Any, axis: Any = None, out: Any = None, overwrite_input: bool = False,
+                method: str = "linear", keepdims: Any = False, *, weights: Any = None) -> Node:
+    """The ``q``-th quantiles along ``axis`` of the values that are not NaN, as
+    ``np.nanquantile``: ``sd.nanquantile(x, [0.25, 0.75], axis=0)``, with ``quantile``'s
+    methods and dtypes; nan for an all-NaN slice. No gradient reaches the NaNs."""
+    no_out("nanquantile", out)
+    if weights is not None:
+        raise NotImplementedError("nanquantile: the argument 'weights' is not supported")
+    return _quantile("nanquantile", a, q, axis, method, keepdims, 1.0, skip_nan=True)
+
+
+def nanpercentile(a: Any, q: Any, axis: Any = None, out: Any = None, overwrite_input: bool = False,
+                  method: str = "linear", keepdims: Any = False, *, weights: Any = None) -> Node:
+    """The ``q``-th percentiles (``q`` in [0, 100]) along ``axis`` of the values that are not
+    NaN, as ``np.nanpercentile``: the NaN-ignoring quantiles at ``q / 100``."""
+    no_out("nanpercentile", out)
+    if weights is not None:
+        raise NotImplementedError("nanpercentile: the argument 'weights' is not supported")
+    return _quantile("nanpercentile", a, q, axis, method, keepdims, 100.0, skip_nan=True)
+
+
 class NanArgMax(ArgExtreme):
     """The position of the maximum ignoring NaN: NumPy's ``nanargmax`` (ValueError for an
     all-NaN slice, when the graph runs)."""
@@ -222,5 +256,5 @@ def nanargmin(a: Any, axis: Any = None, out: Any = None, *, keepdims: bool = Fal
     return _arg_extreme(NanArgMin, a, axis, keepdims)
 
 
-__all__ = ["nanargmax", "nanargmin", "nancumprod", "nancumsum", "nanmax", "nanmean", "nanmin",
-           "nanprod", "nanstd", "nansum", "nanvar"]
+__all__ = ["nanargmax", "nanargmin", "nancumprod", "nancumsum", "nanmax", "nanmean", "nanmedian",
+           "nanmin", "nanpercentile", "nanprod", "nanquantile", "nanstd", "nansum", "nanvar"]

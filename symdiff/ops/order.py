@@ -24,10 +24,10 @@ import numpy as np
 from ..errors import DTypeError, ShapeError
 from ..ir import Node, format_shape
 from .base import _holds_node, as_node, const, dim_size, no_out, normalize_axes
-from .elementwise import astype, isnan, where
+from .elementwise import astype, equal, isnan, logical_not, maximum, where
 from .layout import moveaxis
-from .reduce import _keepdims, mean
-from .selection import sort
+from .reduce import _keepdims, mean, sum
+from .selection import sort, take_along_axis
 from .shape import reshape, take, transpose
 
 # the continuous methods: virtual index n*q + alpha + q*(1 - alpha - beta) - 1 (0-based),
@@ -115,11 +115,17 @@ def _quantile_dtype(op_name: str, method: str, values: np.dtype, q: np.dtype,
 
 
 def _quantile(op_name: str, a: Any, q: Any, axis: Any, method: str, keepdims: Any,
-              scale: float, mean_of_two: bool = False) -> Node:
+              scale: float, mean_of_two: bool = False, skip_nan: bool = False) -> Node:
     """The one definition behind median, quantile and percentile (``q / scale`` in [0, 1]).
     With ``mean_of_two`` (median's) two values are averaged, not mixed: ``np.median`` takes the
     mean of the middle values, which is inf for [1, inf] where quantile's mix is inf - inf, nan,
-    and in float32 for float16 values."""
+    and in float32 for float16 values.
+
+    With ``skip_nan`` (nanmedian's, nanquantile's) the NaNs, sorted last, are left out: the
+    positions are computed from each slice's count of other values when the function runs, and
+    the values taken from each slice at its own positions; a slice of NaNs alone gives nan. An
+    input of no elements gives ``mean``'s nan (of the shape ``mean`` gives, whatever ``q``), as
+    NumPy's nan functions return ``nanmean`` there."""
     keep = _keepdims(op_name, keepdims)
     if method not in METHODS:
         raise ValueError(f"{op_name}: method={method!r} is not one of {', '.join(METHODS)}")
@@ -150,6 +156,9 @@ def _quantile(op_name: str, a: Any, q: Any, axis: Any, method: str, keepdims: An
     if x.dtype.kind == "b":
         x = astype(x, np.int64)  # sorted as NumPy counts True: 1
     axes = normalize_axes(op_name, axis, x.ndim, lists=True)
+    if skip_nan and 0 in x.shape:
+        return mean(x, axes, keep)
+    skip_nan = skip_nan and x.dtype.kind in "fc"  # other values hold no NaN
     reduced = [x.shape[k] for k in axes]
     named = [d for d in reduced if isinstance(d, str)]
     n: int | str = math.prod(d for d in reduced if isinstance(d, int))
@@ -172,28 +181,43 @@ def _quantile(op_name: str, a: Any, q: Any, axis: Any, method: str, keepdims: An
         raise ShapeError(f"{op_name}: the axes {tuple(axes)} of {format_shape(x.shape)} hold no "
                          f"values, and the {op_name} of no values is not defined")
     rest = [k for k in range(x.ndim) if k not in axes]
-    flat = reshape(transpose(x, [*rest, *axes]), (*(x.shape[k] for k in rest), n))
-    s = sort(flat, axis=-1)
+    rest_shape = tuple(x.shape[k] for k in rest)
+    flat = reshape(transpose(x, [*rest, *axes]), (*rest_shape, n))
+    s = sort(flat, axis=-1)  # NaNs last
     q01 = qs / scale
-    if isinstance(n, str):  # positions computed when the function runs, in q's dtype
+    counts: Node | None = None
+    if skip_nan:  # positions among each slice's values that are not NaN, in q's dtype
+        counts = reshape(sum(logical_not(isnan(flat)), -1), (*rest_shape, *(1,) * qs.ndim))
+        lo, hi, g = positions(method, astype(counts, q01.dtype), q01)
+        # a slice of NaNs alone (its positions -1) reads its first NaN, and gives nan below
+        lo, hi = maximum(lo, 0), maximum(hi, 0)
+    elif isinstance(n, str):  # positions computed when the function runs, in q's dtype
         lo, hi, g = positions(method, astype(dim_size(n), q01.dtype), q01)
     else:
         lo, hi, g = positions(method, n, q01)
         if qs.ndim == 0:
             lo, hi = int(lo), int(hi)
     known = not isinstance(g, Node)  # g numbers (else a node, computed when the function runs)
-    low = take(s, lo, axis=-1)  # the reduced axis gone, q's axes last
+
+    def take_sorted(at: Any) -> Node:
+        """The sorted values at positions ``at``: the reduced axis gone, q's axes last."""
+        if counts is None:  # the same positions in every slice
+            return take(s, at, axis=-1)
+        at = reshape(at, (*rest_shape, qs.size))
+        return reshape(take_along_axis(s, at, axis=-1), (*rest_shape, *qs.shape))
+
+    low = take_sorted(lo)
     if known and not np.any(g):
         result = low
     elif mean_of_two:  # g is 0.5 for an even count: its two middle values
         wide = np.result_type(out, np.float32)  # np.mean's accumulator
-        result = astype((astype(low, wide) + astype(take(s, hi, axis=-1), wide)) / 2, out)
+        result = astype((astype(low, wide) + astype(take_sorted(hi), wide)) / 2, out)
         if not known:  # an odd count: the middle value itself (low + low may overflow)
             result = where(g > 0, result, astype(low, out))
     else:
         # as NumPy's mix: the difference in the values' own dtype (float16 rounds it, an
         # integer one wraps around), then the rest in the result's
-        high = take(s, hi, axis=-1)
+        high = take_sorted(hi)
         d = astype(high - low, out)
         low, high = astype(low, out), astype(high, out)
 
@@ -208,7 +232,9 @@ def _quantile(op_name: str, a: Any, q: Any, axis: Any, method: str, keepdims: An
         else:
             result = where(upper, near_high, near_low)
     result = astype(result, out)  # a value picked, in the result's dtype (bool kept bool)
-    if x.dtype.kind in "fc":  # a nan anywhere in a slice makes its quantiles nan, as NumPy's
+    if counts is not None:  # a slice of NaNs alone: nan, as NumPy's (with a RuntimeWarning)
+        result = where(equal(counts, 0), np.nan, result)
+    elif x.dtype.kind in "fc":  # a nan anywhere in a slice makes its quantiles nan, as NumPy's
         last = reshape(take(s, -1, axis=-1), (*(x.shape[k] for k in rest), *(1,) * qs.ndim))
         # (a complex median is that last value, which sorts last for a nan in either part)
         result = where(isnan(last), astype(last, out) if x.dtype.kind == "c" else np.nan, result)

@@ -571,10 +571,13 @@ def _variance(name: str, x: Any, axis: Any, dtype: Any, out: Any, ddof: Any, kee
     if n.op.name == "const":
         dof = builtins.max(float(n.op.value) - float(ddof), 0.0)  # type: ignore[attr-defined]
         return total / dof if dof != 1 else total
-    dof = astype(n, total.dtype)
+    # a count per slice (an integer array in NumPy) divides float16 in a wider dtype, as mean's:
+    # a count above 2048 is not a float16 number
+    work = np.dtype(np.float32) if total.dtype == np.float16 else total.dtype
+    dof = astype(n, work)
     if ddof:  # NumPy's max(N - ddof, 0)
         dof = maximum(dof - float(ddof), 0) if ddof > 0 else dof - float(ddof)
-    return total / dof
+    return astype(astype(total, work) / dof, total.dtype)
 
 
 def _statistics_dtype(name: str, x: Node, dtype: Any) -> np.dtype:
