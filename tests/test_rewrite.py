@@ -144,6 +144,7 @@ def test_a_complex_array_of_zeros_is_read_as_one_zero():
         (lambda: x * 1, lambda: x),  # x*1 -> x
         (lambda: 1.0 * x, lambda: x),
         (lambda: x / 1, lambda: x),
+        (lambda: x / -1, lambda: -x),  # x/-1 -> -x, as x*-1
         (lambda: -(-x), lambda: x),  # --x -> x
         (lambda: -(x - y), lambda: y - x),  # -(x-y) -> y-x
         (lambda: x ** 1, lambda: x),  # x**1 -> x
@@ -157,6 +158,8 @@ def test_a_complex_array_of_zeros_is_read_as_one_zero():
         (lambda: sd.abs(x) ** -4.0, lambda: x ** -4.0),
         (lambda: sd.abs(x) ** 3, lambda: sd.abs(x) ** 3.0),
         (lambda: sd.abs(x) ** 2.5, lambda: sd.abs(x) ** 2.5),
+        (lambda: (-x) ** 2, lambda: x ** 2.0),  # an even power of a negation
+        (lambda: (-x) ** 3, lambda: (-x) ** 3.0),
     ],
 )
 def test_identity_rules(expr, expected):
@@ -360,6 +363,21 @@ def test_negations_come_out_of_differences_and_products():
         same_values(e, s[0], a=0.7, b=-2.3)
     for e, _ in pairs:  # a NaN stays a NaN
         assert np.isnan(sd.evaluate(sd.simplify(e), {"a": np.nan, "b": 1.0}, simplify=False))
+
+
+def test_two_negations_in_one_product_cancel():
+    # the negations of -(x * -y) met only in term collection, which kept the product as
+    # written, and the rule moving a negation out of a product leaves the inside of a
+    # collected region alone
+    a, b, d = sd.symbols("a b d")
+    for e, want in [(-(a * -b), a * b), (-(a / -b), a / b), ((-a) * (-b) * d, a * b * d),
+                    (a * (-b) * (-d), a * b * d), (sd.exp(-(a * -b)), sd.exp(a * b))]:
+        s = sd.simplify(e)
+        assert s is sd.simplify(want), str(s)
+        same_values(e, s, a=0.7, b=-2.3, d=1.9)
+        for bad in (np.nan, np.inf, -0.0):
+            raw, rewritten = sd.evaluate([e, s], {"a": bad, "b": -2.3, "d": 1.9}, simplify=False)
+            np.testing.assert_array_equal(raw, rewritten)
 
 
 def test_a_quotient_of_two_negations_is_the_quotient():
@@ -1561,14 +1579,14 @@ def test_an_even_power_of_abs_is_the_power_bit_for_bit_and_not_of_complex_values
     u = sd.var("u", shape=(7,))
     values = np.array([-0.0, 0.0, -2.5, 3.0, -np.inf, np.nan, -1e-200])
     for k in (2, -2, 4.0):
-        e = sd.abs(u) ** k
-        assert sd.simplify(e) is sd.simplify(u ** k)
-        raw, rewritten = sd.evaluate([e, sd.simplify(e)], {"u": values}, simplify=False)
-        np.testing.assert_array_equal(raw, rewritten)
+        for e in (sd.abs(u) ** k, (-u) ** k):
+            assert sd.simplify(e) is sd.simplify(u ** k)
+            raw, rewritten = sd.evaluate([e, sd.simplify(e)], {"u": values}, simplify=False)
+            np.testing.assert_array_equal(raw, rewritten)
     i = sd.var("i", shape=(3,), dtype="int8")  # abs(-128) wraps to -128 in int8: its square too
-    e = sd.abs(i) ** 2
-    assert sd.simplify(e) is i ** 2
-    same_values(e, sd.simplify(e), i=np.array([-128, -3, 5], dtype=np.int8))
+    for e in (sd.abs(i) ** 2, (-i) ** 2):
+        assert sd.simplify(e) is i ** 2
+        same_values(e, sd.simplify(e), i=np.array([-128, -3, 5], dtype=np.int8))
     z = sd.var("z", dtype="complex128")  # |z|**2 is no power of z
     assert sd.simplify(sd.abs(z) ** 2).op.name == "pow" and sd.simplify(sd.abs(z) ** 2).inputs[0].op.name == "abs"
 

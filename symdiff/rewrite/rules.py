@@ -241,8 +241,9 @@ def _pow_const(node: Node, x: Node, c: Node) -> Node | None:
 
 
 def _abs_even_power(node: Node, x: Node, c: Node) -> Node | None:
-    """abs(x) ** k -> x ** k for an even integer k and real x: the same value bit for bit
-    (the square of -a is the square of a; inf and nan as they are), one op fewer, and a power
+    """abs(x) ** k and (-x) ** k -> x ** k for an even integer k and real x: the same value bit
+    for bit (the square of -a is the square of a, also where an integer -a wraps around; inf
+    and nan as they are), one op fewer, and a power
     the rules for powers of x see (``sum(abs(v)**2)``, a norm written out)."""
     p = scalar_constant(c)
     if x.dtype.kind not in "iuf" or p is None or p.dtype.kind not in "iuf" or p != np.round(p) or p % 2:
@@ -429,6 +430,7 @@ IDENTITIES = RuleSet([
     Rule(x * 1, lambda x: x),  # x*1 -> x
     Rule(x / 1, lambda x: x),  # x/1 -> x
     Rule(x * -1, lambda node, x: negative(x.astype(node.dtype))),  # x*-1 -> -x
+    Rule(x / -1, lambda node, x: negative(x.astype(node.dtype))),  # x/-1 -> -x
     Rule(Pat(Mul), _constant_first, any_input=(Const, BroadcastTo), settled=True),  # x*k -> k*x
     Rule(Pat(Mul), _scale_of_scaled, any_input=(Const, BroadcastTo)),  # k1*(k2*x) -> (k1*k2)*x
     Rule(x * 0, _mul_zero),  # x*0 -> 0 (x finite)
@@ -447,7 +449,7 @@ IDENTITIES = RuleSet([
     Rule(x * x, lambda x: x if x.dtype.kind == "b"
          else power(x, const(np.asarray(2, dtype=x.dtype)))),  # x*x -> x**2
     Rule(x ** c, _pow_const),  # x**1 -> x, x**0 -> 1
-    Rule(Pat(Abs, x) ** c, _abs_even_power),  # abs(x)**2 -> x**2 (real x)
+    Rule(Pat((Abs, Neg), x) ** c, _abs_even_power),  # abs(x)**2, (-x)**2 -> x**2 (real x)
     Rule((x ** Pat.var("a")) ** Pat.var("b"), _pow_pow),  # (x**a)**b -> x**(a*b), integers
     Rule(x ** Pat.var("a") * x ** Pat.var("b"), _pow_mul),  # x**a * x**b -> x**(a+b)
     Rule(x - (-y), lambda node, x, y: x + y if _negation_moves(y, node) else None,
@@ -1908,6 +1910,8 @@ def _read_monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef:
                 a = n.inputs[0]
                 if isinstance(op, Neg):
                     if e % 2:  # (-x)**e is -(x**e) for odd e only
+                        if np.ndim(m.coef) == 0 and m.coef < 0:
+                            m.merged += 1  # two signs cancel: -(x * -y) is x * y
                         m.coef = -m.coef
                     stack.append((a, e, n))
                 else:
