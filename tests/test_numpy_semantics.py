@@ -338,6 +338,7 @@ def test_numpy_nan_functions_and_numpy_2_names_trace_into_graphs():
     assert np.ldexp(a, 3) is sd.ldexp(a, 3) and np.signbit(a) is sd.signbit(a)
     assert np.matrix_transpose(a) is sd.matrix_transpose(a)
     assert np.cov(a) is sd.cov(a) and np.allclose(a, b).shape == ()
+    assert np.degrees(a) is sd.rad2deg(a) and np.radians(a) is sd.deg2rad(a)
 
 
 def test_scipy_special_ufuncs_trace_by_their_own_names():

@@ -267,6 +267,7 @@ METHODS: dict[str, Any] = {k: v for k, v in _SUGAR.items() if not k.startswith("
 # NumPy's names that symdiff spells otherwise (np.amax and np.around are other functions of
 # NumPy's with max's and round's arguments, not the same objects, so they are no aliases)
 _NUMPY_NAMES = {"var": "variance", "amax": "max", "amin": "min", "around": "round",
+                "degrees": "rad2deg", "radians": "deg2rad",  # NumPy's older ufuncs, the same math
                 # SciPy's ufuncs by their own names: scipy.special.digamma is the ufunc "psi"
                 "psi": "digamma", "expit": "sigmoid"}
 _UFUNC_METHODS = {("add", "reduce"): sum, ("multiply", "reduce"): prod, ("maximum", "reduce"): max,
