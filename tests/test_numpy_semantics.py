@@ -441,6 +441,24 @@ def test_numpy_nan_functions_and_numpy_2_names_trace_into_graphs():
     assert np.ldexp(a, 3) is sd.ldexp(a, 3) and np.signbit(a) is sd.signbit(a)
     assert np.matrix_transpose(a) is sd.matrix_transpose(a)
     assert np.cov(a) is sd.cov(a) and np.allclose(a, b).shape == ()
+    assert np.degrees(a) is sd.rad2deg(a) and np.radians(a) is sd.deg2rad(a)
+
+
+def test_scipy_special_ufuncs_trace_by_their_own_names():
+    from scipy import special
+
+    x = sd.var("x", (3,))
+    # scipy.special.digamma is the ufunc "psi", and expit is symdiff's sigmoid
+    assert special.digamma(x) is sd.digamma(x) and special.psi(x) is sd.digamma(x)
+    assert special.expit(x) is sd.sigmoid(x)
+    assert special.gammaln(x) is sd.gammaln(x) and special.erf(x) is sd.erf(x)
+    x0 = np.array([0.5, 1.5, 3.0])
+    np.testing.assert_allclose(sd.evaluate(special.digamma(x) + special.expit(x), {"x": x0}),
+                               special.digamma(x0) + special.expit(x0), rtol=1e-15)
+    with pytest.raises(TypeError, match=r"^the ufunc 'logit' has no symdiff counterpart"):
+        special.logit(x)  # SciPy's, not np.logit, which does not exist
+    with pytest.raises(TypeError, match=r"^the ufunc 'erf': out= cannot hold"):
+        special.erf(x, out=np.zeros(3))
 
 
 def test_ldexp_is_exact_where_two_to_the_power_overflows():

@@ -250,6 +250,22 @@ def test_sum_of_identity_times_m_is_the_diagonal():
     assert sd.simplify(H[0][1]) is sd.simplify(2.0 * v)
 
 
+def test_a_one_by_one_identity_broadcast_sums_rather_than_picks_a_diagonal():
+    # eye(1) broadcast along m's axes is all ones: the sum adds m up, there is no diagonal
+    M, v = sd.var("M", (2, 2)), sd.var("v", (3,))
+    values = dict(M=np.array([[1.0, 2.0], [3.0, 4.0]]), v=np.array([0.5, -1.0, 2.0]))
+    for e, want, name in [(sd.sum(sd.eye(1) * M, axis=-1), [3.0, 7.0], "M"),
+                          (sd.sum(M * sd.eye(1), axis=0), [4.0, 6.0], "M"),
+                          (sd.sum(sd.eye(1) * v, axis=-1), [1.5], "v")]:
+        np.testing.assert_array_equal(sd.evaluate(e, values), want)
+        agree(e, **{name: values[name]})
+    # the Jacobian of an output of one element (np.var with keepdims) seeds such an identity
+    x = sd.var("x", (3,))
+    J = sd.jacobian(np.var(x, keepdims=True), x)
+    x0 = np.array([0.1, 0.5, -0.3])
+    np.testing.assert_allclose(sd.evaluate(J, {"x": x0}), [2 * (x0 - x0.mean()) / 3], rtol=1e-12, atol=1e-15)
+
+
 def test_a_scale_between_two_reshapes_lets_them_merge():
     v = sd.var("v", (3,))
     col = sd.reshape(v, (3, 1))

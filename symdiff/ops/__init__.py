@@ -10,6 +10,8 @@ import builtins
 import math
 from typing import Any
 
+import numpy as np
+
 from ..ir import Node
 from . import (
     bitwise, creation, diagonals, layout, linalg, nanfunctions, nn, numeric, order, reduce, scan, selection,
@@ -271,7 +273,9 @@ METHODS: dict[str, Any] = {k: v for k, v in _SUGAR.items() if not k.startswith("
 # other functions of NumPy's with the arguments and values of max, round, rad2deg and trunc, not
 # the same objects, so they are no aliases)
 _NUMPY_NAMES = {"var": "variance", "amax": "max", "amin": "min", "around": "round",
-                "degrees": "rad2deg", "radians": "deg2rad", "fix": "trunc"}
+                "degrees": "rad2deg", "radians": "deg2rad", "fix": "trunc",
+                # SciPy's ufuncs by their own names: scipy.special.digamma is the ufunc "psi"
+                "psi": "digamma", "expit": "sigmoid"}
 _UFUNC_METHODS = {("add", "reduce"): sum, ("multiply", "reduce"): prod, ("maximum", "reduce"): max,
                   ("minimum", "reduce"): min, ("logical_and", "reduce"): all,
                   ("logical_or", "reduce"): any, ("add", "accumulate"): cumsum,
@@ -293,12 +297,19 @@ _NUMPY_QUERIES = {"shape": lambda a: as_node(a).shape, "ndim": lambda a: as_node
                   "size": _np_size, "copy": lambda a, order="K", subok=False: as_node(a)}
 
 
-def _numpy_counterpart(name: str) -> Any:
+def _numpy_counterpart(name: str, label: str | None = None) -> Any:
     fn = FUNCTIONS.get(_NUMPY_NAMES.get(name, name))
     if fn is None:
-        raise TypeError(f"np.{name} has no symdiff counterpart for symbolic expressions "
-                        "(sd.FUNCTIONS lists the functions)")
+        raise TypeError(f"{label or 'np.' + name} has no symdiff counterpart for symbolic "
+                        "expressions (sd.FUNCTIONS lists the functions)")
     return fn
+
+
+def _ufunc_label(ufunc: Any) -> str:
+    """NumPy's ufuncs as np.<name>; another library's (SciPy's) by its ufunc's name alone, as
+    the name it was called by is not known (scipy.special.digamma is the ufunc 'psi')."""
+    name = ufunc.__name__
+    return f"np.{name}" if getattr(np, name, None) is ufunc else f"the ufunc {name!r}"
 
 
 def _moot(key: str, value: Any) -> bool:
@@ -317,22 +328,25 @@ def _moot(key: str, value: Any) -> bool:
 
 def _array_ufunc(self: Node, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
     name = ufunc.__name__
+    label = _ufunc_label(ufunc)
     if method == "__call__":
         kwargs = {k: v for k, v in kwargs.items() if not _moot(k, v)}
     out = kwargs.pop("out", None)
     if out is not None and not builtins.all(builtins.any(o is i for i in inputs) for o in out):
-        raise TypeError(f"np.{name}: out= cannot hold a symbolic result; use the expression "
+        raise TypeError(f"{label}: out= cannot hold a symbolic result; use the expression "
                         "it returns")
     if method == "__call__":
         # NumPy 2's generalized ufuncs take the axis of their core dimension by keyword
         passed = {k: kwargs.pop(k) for k in _UFUNC_KEYWORDS.get(name, ()) if k in kwargs}
         if kwargs:
-            raise TypeError(f"np.{name}: {', '.join(f'{k}=' for k in sorted(kwargs))} is not "
+            raise TypeError(f"{label}: {', '.join(f'{k}=' for k in sorted(kwargs))} is not "
                             "supported with symbolic expressions")
-        return _numpy_counterpart(name)(*inputs, **passed)
+        return _numpy_counterpart(name, label)(*inputs, **passed)
     fn = _UFUNC_METHODS.get((name, method))
     if fn is None:
-        raise TypeError(f"np.{name}.{method} is not supported with symbolic expressions")
+        raise TypeError(f"{label}.{method} is not supported with symbolic expressions"
+                        if label.startswith("np.") else
+                        f"{label}: {method} is not supported with symbolic expressions")
     kwargs.setdefault("axis", 0)  # NumPy's default for reduce and accumulate
     return fn(*inputs, **kwargs)
 

@@ -1128,7 +1128,8 @@ def _sum_times_identity(node: Node, x: Node, y: Node) -> Node | None:
     if len(op.axes) != 1 or op.axes[0] < prod.ndim - 2:
         return None
     for eye, m in ((x, y), (y, x)):
-        if not _is_identity(eye):
+        # a 1 x 1 identity broadcast along m's axes sums them, it picks no diagonal
+        if not _is_identity(eye) or tuple(prod.shape[-2:]) != tuple(eye.shape):
             continue
         if m.ndim < 2 or m.shape[-2] == 1:
             d = m if m.ndim < 2 else m[..., 0, :]  # the same row on every row
