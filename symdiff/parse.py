@@ -92,6 +92,9 @@ _STRING_PARAMS.update({
     "linalg.eigh": frozenset({"UPLO"}),
     "linalg.eigvalsh": frozenset({"UPLO"}),
     "linalg.qr": frozenset({"mode"}),
+    "linalg.cond": frozenset({"p"}),
+    "linalg.trace": frozenset({"dtype"}),
+    "trace": frozenset({"dtype"}),
 })
 # -- more shape and selection functions
 _STRING_PARAMS.update({
@@ -114,8 +117,9 @@ _STRING_PARAMS.update({
     "identity": frozenset({"n", "dtype"}),
     "linspace": frozenset({"num", "dtype", "device"}),
 })
-_STRING_PARAMS.update({name: frozenset({"method"})
-                       for name in ("quantile", "percentile", "nanquantile", "nanpercentile")})
+# NumPy's string-valued keywords, taken by every function whose signature has one (cumsum's
+# dtype, argsort's kind, quantile's method); the table above adds the others by function
+_STRING_NAMES = frozenset({"dtype", "casting", "order", "kind", "side", "method", "mode", "device"})
 
 _BINARY: dict[type, Any] = {
     ast.Add: ew.add,
@@ -1372,7 +1376,7 @@ class _Parser:
             bound = sig.bind(*arg_asts, **asts)
         except TypeError as e:
             raise self.src.at(node, f"{shown}(): {e}") from None
-        allowed = _STRING_PARAMS.get(name, frozenset())
+        allowed = _STRING_PARAMS.get(name, frozenset()) | (_STRING_NAMES & set(sig.parameters))
         by_ast = {id(a): v for a, v in zip([*arg_asts, *asts.values()], [*args, *kwargs.values()])}
         for param, given in bound.arguments.items():
             for a in given if isinstance(given, tuple) else (given,):

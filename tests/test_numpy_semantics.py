@@ -267,6 +267,16 @@ def test_the_new_arguments_read_from_text():
         ('x.std(axis=0, dtype="float32")', sd.std(x, axis=0, dtype="float32")),
         ('variance(x, dtype="complex128")', sd.variance(x, dtype="complex128")),
         ('einsum("ij,jk", a, b, dtype="float32")', sd.einsum("ij,jk", a, b, dtype="float32")),
+        # NumPy's string keywords are read for every function that takes them (these said "a
+        # string is not accepted")
+        ('cumsum(x, axis=1, dtype="float32")', sd.cumsum(x, axis=1, dtype="float32")),
+        ('x.cumprod(axis=0, dtype="float32")', sd.cumprod(x, axis=0, dtype="float32")),
+        ('nansum(x, dtype="float32")', sd.nansum(x, dtype="float32")),
+        ('concat([a, a], dtype="int16")', sd.concatenate([a, a], dtype="int16")),
+        ('vecdot(x, x, dtype="float32")', sd.vecdot(x, x, dtype="float32")),
+        ('sort(x, kind="stable")', sd.sort(x, kind="stable")),
+        ('linalg.cond(x[0, :, :3], "fro")', sd.linalg.cond(x[0, :, :3], "fro")),
+        ('linalg.trace(x, dtype="float32")', sd.linalg.trace(x, dtype="float32")),
     ]
     for text, expected in cases:
         assert sd.parse(text, shapes=shapes) is expected
