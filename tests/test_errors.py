@@ -537,22 +537,6 @@ def test_numpy_einsum_keywords_for_speed_and_layout_are_accepted():
         sd.einsum("ij,j->i", A, v, out=np.zeros(2))
 
 
-@pytest.mark.parametrize("build, op_name", [
-    (lambda S: sd.linalg.norm(S, 2), "linalg.svdvals"),
-    (lambda S: sd.sum(sd.linalg.svdvals(S)), "linalg.svdvals"),
-    (lambda S: sd.sum(sd.linalg.svd(S).S), "linalg.svd"),
-])
-def test_singular_values_of_a_named_square_matrix_say_their_derivative_needs_a_static_size(build, op_name):
-    # the derivative reverses eigh's order with a slice, which a named size cannot take: the error
-    # names the op the user wrote, not the slice inside its derivative
-    S = sd.var("S", ("n", "n"))
-    message = rf"^{op_name}: the derivative needs a static matrix size, not the named dimension 'n'$"
-    with pytest.raises(NotImplementedError, match=message):
-        sd.grad(build(S), S)
-    with pytest.raises(NotImplementedError, match=message):
-        sd.jvp(build(S), S, sd.ones_like(S))
-
-
 JOINING = [("concatenate", ", axis=0"), ("concat", ", axis=0"), ("stack", ", axis=0"), ("vstack", ""),
            ("hstack", ""), ("column_stack", ""), ("linalg.multi_dot", "")]
 

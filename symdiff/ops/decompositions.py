@@ -258,17 +258,13 @@ class SingularValues(Op):
 
 def _singular_values_vjp(op_name: str, g: Node, s: Node, x: Node) -> Node:
     """Xbar of the singular values ``s`` of ``x`` (svdvals' or svd's): dsigma_k = u_k^T dX v_k,
-    so Xbar = U diag(gbar) V^T = X V diag(gbar / sigma) V^T, with V the eigenvectors of the Gram
-    matrix X^T X (eigh's order reversed to descending). Written this way it is differentiable
-    again through eigh, whichever singular vectors (and signs) a call chose."""
-    _static_n(op_name, s)  # eigh's order is reversed by a slice, which a named size cannot take
-    wide = s.shape[-1] != x.shape[-1]  # fewer rows than columns: use X X^T and U
-    gram = x @ _mT(x) if wide else _mT(x) @ x
-    basis = index(Node(EighVectors("L"), (gram,)), (Ellipsis, slice(None, None, -1)))
-    scaled = basis * expand_dims(g / s, -2)
-    if wide:
-        return (scaled @ _mT(basis)) @ x
-    return x @ (scaled @ _mT(basis))
+    so Xbar = U diag(gbar) Vh, with U and Vh of one reduced ``np.linalg.svd`` call (their signs
+    agree, and cancel in each u_k v_k^T). Differentiable again through svd's U and Vh; accurate
+    to rounding for an ill-conditioned X (the eigenvectors of the Gram matrix X^T X lose the
+    small singular directions to rounding, eps * cond(X)**2 of them)."""
+    full = x.shape[-1] == x.shape[-2]  # a square matrix's reduced svd is its full one
+    u, vh = Node(SvdU(full), (x,)), Node(SvdVh(full), (x,))
+    return (u * expand_dims(g, -2)) @ vh
 
 
 def svdvals(x: Any) -> Node:

@@ -19,9 +19,10 @@ Conventions, as NumPy computes them:
   constant, its derivative zero. ``eigh``'s eigenvector
   derivative divides by eigenvalue gaps: repeated eigenvalues give inf/nan (the eigenvectors are
   not unique there); eigenvalue derivatives are finite but only one-sided at a crossing.
-  ``svdvals`` (and ``svd``'s S, the same rule) divides by the singular values and, through the
-  eigenvectors of the Gram matrix, by their gaps: zero or repeated singular values give inf/nan;
-  so do ``svd``'s U and Vh, whose
+  ``svdvals`` (and ``svd``'s S, the same rule) has the gradient ``U diag(g) Vh`` of the SVD's own
+  vectors, finite everywhere; its second derivative is theirs: ``svd``'s U and Vh divide by the
+  gaps of the singular values (and, of a non-square matrix, by the values): zero or repeated
+  singular values give inf/nan there; ``svd``'s U and Vh's
   derivative is refused for the arbitrary completion ``full_matrices=True`` adds to a non-square
   matrix. ``qr``'s derivatives need a matrix of full rank, and are refused for the completion
   mode='complete' adds to Q of a matrix with more rows than columns. ``pinv``'s derivative is
