@@ -606,6 +606,51 @@ bad("polygamma", lambda: sd.polygamma(-1, v("x", 3)), TypeError,
 bad("arcsinh", lambda: sd.arcsinh(v("s", 2, dtype="U3")), sd.DTypeError, r"dtype .* not numeric",
     id="string")
 
+# SciPy's special functions: values and derivatives against scipy.special itself
+for _name, _gen in (("xlogy", lambda *s: (positive(*s), positive(*s))),
+                    ("xlog1py", lambda *s: (normal(*s), positive(*s, low=-0.5, high=2.0))),
+                    ("betaln", lambda *s: (positive(*s, low=0.5, high=5.0), positive(*s, low=0.5, high=5.0))),
+                    ("beta", lambda *s: (positive(*s, low=0.5, high=5.0), positive(*s, low=0.5, high=5.0))),
+                    ("rel_entr", lambda *s: (positive(*s), positive(*s))),
+                    ("kl_div", lambda *s: (positive(*s), positive(*s))),
+                    ("boxcox", lambda *s: (positive(*s), normal(*s))),
+                    ("inv_boxcox", lambda *s: (uniform(*s, low=0.1, high=1.0), uniform(*s, low=-0.5, high=0.5))),
+                    ("logit", lambda *s: (uniform(*s, low=0.05, high=0.95),)),
+                    ("log_expit", lambda *s: (np.asarray(5 * normal(*s)),)),
+                    ("ndtr", lambda *s: (np.asarray(3 * normal(*s)),)),
+                    ("log_ndtr", lambda *s: (np.asarray(3 * normal(*s)),)),
+                    ("entr", lambda *s: (positive(*s, low=0.1, high=3.0),)),
+                    ("erfinv", lambda *s: (uniform(*s, low=-0.95, high=0.95),)),
+                    ("erfcinv", lambda *s: (uniform(*s, low=0.05, high=1.95),)),
+                    ("ndtri", lambda *s: (uniform(*s, low=0.02, high=0.98),))):
+    good(_name, *_gen(), ref=getattr(special, _name))
+    good(_name, *_gen(2, 3), ref=getattr(special, _name))
+# at x = 0: the value 0 and the derivatives log(y) in x and 0 in y (x / y would be 0 / 0 at y = 0)
+good("xlogy", np.array([0.0, 0.0, 0.0, 1.5]), np.array([0.5, 2.0, 1e300, 3.0]), ref=special.xlogy, id="x-zero")
+good("xlog1py", np.array([0.0, 0.0, 1.5]), np.array([-0.5, 2.0, 3.0]), ref=special.xlog1py, id="x-zero")
+# lmbda = 0 is log(x) (exp(y) inverted), with the derivatives in lmbda of the series there
+good("boxcox", np.array([0.5, 2.0, 3.0]), np.array([0.0, 0.0, 0.0]), ref=special.boxcox, id="lmbda-zero")
+good("inv_boxcox", np.array([-0.5, 0.2, 1.0]), np.array([0.0, 0.0, 0.0]), ref=special.inv_boxcox, id="lmbda-zero")
+# the tails: log_ndtr where ndtr underflows (x = -40) or rounds to 1, erfinv near +-1, ndtri and
+# erfcinv of tiny probabilities, logit near 1/2
+good("log_ndtr", np.array([-1e3, -40.0, -21.0, -19.0, 0.5, 7.0, 30.0]), ref=special.log_ndtr, id="tails")
+good("logit", np.array([1e-300, 0.3, 0.5 - 1e-9, 0.5 + 1e-9, 0.8, 1 - 1e-12]), ref=special.logit, grad=False,
+     id="tails")
+good("log_expit", np.array([-800.0, -40.0, 0.0, 40.0, 800.0]), ref=special.log_expit, id="tails")
+good("erfinv", np.array([-1 + 1e-15, -0.7, 1e-300, 0.3, 0.51, 1 - 2**-53]), ref=special.erfinv, grad=False, id="tails")
+good("erfcinv", np.array([1e-300, 1e-100, 1e-20, 1e-9, 0.5, 1.0, 1.7, 2 - 1e-15]), ref=special.erfcinv,
+     grad=False, id="tails")
+good("ndtri", np.array([1e-300, 1e-50, 1e-9, 0.5, 0.999, 1 - 1e-12]), ref=special.ndtri, grad=False, id="tails")
+good("erfinv", np.array([-0.99, -0.5, 0.5, 0.98]), ref=special.erfinv, id="near-ends")
+good("ndtr", np.array([-37.0, -20.5, -3, 0, 9]), ref=special.ndtr, id="int-input")
+good("beta", np.array([-0.5, -1.5, 2.5]), np.array([0.25, 0.25, -3.25]), ref=special.beta, id="negative")
+good("rel_entr", np.array([0.0, 0.0, 1.0, 2.0]), np.array([0.0, 1.0, 2.0, 0.5]), ref=special.rel_entr, grad=False,
+     id="x-zero")
+good("kl_div", np.array([0.0, 0.0, 1.0, 2.0]), np.array([0.0, 1.0, 2.0, 0.5]), ref=special.kl_div, grad=False,
+     id="x-zero")
+for _name, _nargs in (("xlogy", 2), ("ndtr", 1), ("erfinv", 1), ("betaln", 2)):
+    bad(_name, lambda f=sd.FUNCTIONS[_name], n=_nargs: f(*[v("z", 3, dtype="complex128")] * n), sd.DTypeError, rf"^{_name} is defined here for real inputs only, got complex128", id="complex")
+
 good("logaddexp", np.array([-800.0, 700.0, 3.0]), np.array([-801.0, 0.0, 3.0]), ref=np.logaddexp,
      id="far-tails-and-ties")
 good("hypot", np.array([3e200, 1e-200]), np.array([4e200, 1e-200]), ref=np.hypot, grad=False,

@@ -465,8 +465,8 @@ def test_scipy_special_ufuncs_trace_by_their_own_names():
     x0 = np.array([0.5, 1.5, 3.0])
     np.testing.assert_allclose(sd.evaluate(special.digamma(x) + special.expit(x), {"x": x0}),
                                special.digamma(x0) + special.expit(x0), rtol=1e-15)
-    with pytest.raises(TypeError, match=r"^the ufunc 'logit' has no symdiff counterpart"):
-        special.logit(x)  # SciPy's, not np.logit, which does not exist
+    with pytest.raises(TypeError, match=r"^the ufunc 'i0e' has no symdiff counterpart"):
+        special.i0e(x)  # SciPy's, not np.i0e, which does not exist
     with pytest.raises(TypeError, match=r"^the ufunc 'erf': out= cannot hold"):
         special.erf(x, out=np.zeros(3))
 
@@ -608,3 +608,36 @@ def test_text_of_the_new_functions_reads_back():
     for e in (sd.fabs(x), sd.spacing(x), sd.modf(x)[0], sd.nan_to_num(x), sd.isposinf(x),
               sd.count_nonzero(x), sd.linalg.cond(sd.var("A", (3, 3)))):
         assert sd.parse(str(e), shapes={"x": (3,), "A": (3, 3)}) is e
+
+
+def test_scipy_special_functions_trace_and_keep_scipys_dtypes():
+    from scipy import special
+
+    x, y = sd.var("x", (3,)), sd.var("y", (3,))
+    for name in ("xlogy", "xlog1py", "betaln", "beta", "rel_entr", "kl_div", "boxcox", "inv_boxcox"):
+        assert getattr(special, name)(x, y) is sd.FUNCTIONS[name](x, y)
+    for name in ("logit", "log_expit", "ndtr", "log_ndtr", "entr", "erfinv", "erfcinv", "ndtri"):
+        assert getattr(special, name)(x) is sd.FUNCTIONS[name](x)
+    # float32 stays float32, integers and float16 give float64, as SciPy's loops
+    for dtype in ("float32", "float64", "int64", "float16"):
+        v = sd.var("v", (3,), dtype=dtype)
+        assert sd.ndtr(v).dtype == special.ndtr(np.ones(3, dtype)).dtype
+        assert sd.xlogy(v, v).dtype == special.xlogy(np.ones(3, dtype), np.ones(3, dtype)).dtype
+    # log_ndtr where log(ndtr) underflows to -inf
+    z = np.array([-40.0, -1e3])
+    np.testing.assert_allclose(sd.evaluate(sd.log_ndtr(x[:2]), {"x": np.r_[z, 0.0]}), special.log_ndtr(z),
+                               rtol=1e-15)
+
+
+def test_binary_ufunc_outer_and_logaddexp_reduce():
+    a, b = sd.var("a", (2, "n")), sd.var("b", (3,))
+    av, bv = np.array([[0.5, -1.0, 2.0, 3.0], [1.0, 2.0, -3.0, 0.25]]), np.array([1.0, -2.0, 0.5])
+    for ufunc in (np.add, np.multiply, np.subtract, np.arctan2, np.maximum, np.logaddexp):
+        e = ufunc.outer(a, b)
+        assert e.shape == (2, "n", 3)
+        np.testing.assert_allclose(sd.evaluate(e, {"a": av, "b": bv}), ufunc.outer(av, bv), rtol=1e-15)
+    assert np.logaddexp.reduce(b) is sd.logsumexp(b, axis=0)
+    with pytest.raises(TypeError, match=r"np.maximum.accumulate is not supported"):
+        np.maximum.accumulate(b)
+    with pytest.raises(TypeError, match=r"^np.add.outer: dtype= is not supported"):
+        np.add.outer(a, b, dtype="float32")

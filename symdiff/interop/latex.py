@@ -345,7 +345,7 @@ def _more_latex(n: Node, a: list[Printed]) -> Printed | None:
         return Printed(rf"\frac{{\pi}}{{180}} \, {_wrap(a[0], PRODUCT)}", PRODUCT)
     if name == "rad2deg":
         return Printed(rf"\frac{{180}}{{\pi}} \, {_wrap(a[0], PRODUCT)}", PRODUCT)
-    if name == "erf" or name == "erfc":
+    if name in ("erf", "erfc", "erfinv", "erfcinv"):
         return _call(name, a)
     if name == "polygamma":
         k = op.n  # type: ignore[attr-defined]

@@ -248,6 +248,8 @@ _UNARY.update({
     "sinc": lambda a: sympy.sinc(sympy.pi * a),  # SymPy's sinc is the unnormalized sin(x)/x
     "erf": sympy.erf,
     "erfc": sympy.erfc,
+    "erfinv": sympy.erfinv,
+    "erfcinv": sympy.erfcinv,
     "gamma": sympy.gamma,
     "gammaln": sympy.loggamma,  # equal for x > 0; SymPy's is complex for x < 0
 })
@@ -1021,6 +1023,8 @@ _FUNCS.update({
     sympy.atanh: FUNCTIONS["arctanh"],
     sympy.erf: FUNCTIONS["erf"],
     sympy.erfc: FUNCTIONS["erfc"],
+    sympy.erfinv: FUNCTIONS["erfinv"],
+    sympy.erfcinv: FUNCTIONS["erfcinv"],
     sympy.gamma: FUNCTIONS["gamma"],
     sympy.loggamma: FUNCTIONS["gammaln"],
     sympy.polygamma: FUNCTIONS["polygamma"],

@@ -63,7 +63,10 @@ from .shape import (
     ones_like, reshape, stack, swapaxes, take, transpose, zeros, zeros_like,
 )
 from .statistics import corrcoef, cov
-from .special import digamma, erf, erfc, gamma, gammaln, polygamma
+from .special import (
+    beta, betaln, boxcox, digamma, entr, erf, erfc, erfcinv, erfinv, gamma, gammaln, inv_boxcox, kl_div,
+    log_expit, log_ndtr, logit, ndtr, ndtri, polygamma, rel_entr, xlog1py, xlogy,
+)
 
 FUNCTIONS: dict[str, Any] = {
     f.__name__: f
@@ -81,6 +84,9 @@ FUNCTIONS: dict[str, Any] = {
         reciprocal, relu, rint, right_shift, round, sigmoid, sign, signbit, sin, sinc, sinc_derivative,
         sinh, softplus, spacing, sqrt, square,
         stop_gradient, subtract, tan, tanh, trunc, where,
+        # SciPy's special functions
+        beta, betaln, boxcox, entr, erfcinv, erfinv, inv_boxcox, kl_div, log_expit, log_ndtr, logit,
+        ndtr, ndtri, rel_entr, xlog1py, xlogy,
         # reductions and scans
         all, allclose, any, average, count_nonzero, cumprod, cumsum, cumulative_prod, cumulative_sum,
         linear_recurrence, logsumexp, max, mean, min, prod, ptp, std, sum, variance,
@@ -279,7 +285,17 @@ _NUMPY_NAMES = {"var": "variance", "amax": "max", "amin": "min", "around": "roun
 _UFUNC_METHODS = {("add", "reduce"): sum, ("multiply", "reduce"): prod, ("maximum", "reduce"): max,
                   ("minimum", "reduce"): min, ("logical_and", "reduce"): all,
                   ("logical_or", "reduce"): any, ("add", "accumulate"): cumsum,
-                  ("multiply", "accumulate"): cumprod}
+                  ("multiply", "accumulate"): cumprod, ("logaddexp", "reduce"): logsumexp}
+
+
+def _outer(fn: Any) -> Any:
+    """A binary ufunc's ``outer``: ``f(a[..., None, ...], b)``, every pair of elements, a's axes
+    first (NumPy's ``np.add.outer(a, b)``)."""
+    def outer_of(a: Any, b: Any, **kwargs: Any) -> Node:
+        a = as_node(a)
+        b = as_node(b)
+        return fn(reshape(a, (*a.shape, *(1,) * b.ndim)), b, **kwargs)
+    return outer_of
 
 
 _UFUNC_KEYWORDS = {"vecdot": ("axis",)}
@@ -343,6 +359,11 @@ def _array_ufunc(self: Node, ufunc: Any, method: str, *inputs: Any, **kwargs: An
                             "supported with symbolic expressions")
         return _numpy_counterpart(name, label)(*inputs, **passed)
     fn = _UFUNC_METHODS.get((name, method))
+    if method == "outer" and ufunc.nin == 2 and ufunc.nout == 1:
+        if kwargs:
+            raise TypeError(f"{label}.outer: {', '.join(f'{k}=' for k in sorted(kwargs))} is not "
+                            "supported with symbolic expressions")
+        return _outer(_numpy_counterpart(name, label))(*inputs)
     if fn is None:
         raise TypeError(f"{label}.{method} is not supported with symbolic expressions"
                         if label.startswith("np.") else

@@ -27,7 +27,11 @@ import numpy as np
 from ..errors import DTypeError
 from ..ir import Dim, Node
 from .base import as_node, helper
-from .elementwise import Unary, exp
+from .elementwise import (
+    Unary, astype, equal, exp, expm1, greater, greater_equal, isinf, isnan, less, less_equal, log, log1p,
+    logical_and, logical_or, softplus, where,
+)
+from .numeric import floor, mod
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
@@ -119,6 +123,56 @@ def polygamma_kernel(x, n):  # type: ignore[no-untyped-def]
     return out.astype(np.result_type(x.dtype, 0.0))
 
 
+@helper
+def erfinv_kernel(x, complement):  # type: ignore[no-untyped-def]
+    # The inverse of erf (of erfc when complement). A start good to about 1e-7 (Giles's
+    # polynomials in w = -log(1 - t^2)), then Halley steps on erf(y) = t, or, in the tails, on
+    # erfc(y) = q with q = 1 - |t| taken as given (erfcinv) or exactly formed (1 - |t| is exact
+    # for |t| >= 1/2), so small q keep their digits. Halley's step for erf: y -= u / (1 + y u),
+    # u = (erf(y) - t) / (2/sqrt(pi) exp(-y^2)); each one triples the digits.
+    x = np.asarray(x)
+    v = x.astype(np.float64)
+    with np.errstate(all="ignore"):
+        if complement:
+            q = np.where(v > 1.0, 2.0 - v, v)  # erfcinv(2 - q) = -erfcinv(q)
+            sign = np.where(v > 1.0, -1.0, 1.0)
+            t = 1.0 - q  # exact for q in [1/2, 1]; used only there and for the start
+        else:
+            t = np.abs(v)
+            q = 1.0 - t  # exact for t in [1/2, 1]
+            sign = np.where(v < 0, -1.0, 1.0)
+        tail = q < 0.5
+        w = -np.log(q * (2.0 - q))
+        small = w < 5.0
+        ws = np.where(small, w - 2.5, np.sqrt(np.abs(w)) - 3.0)
+        p = np.where(small, 2.81022636e-08, -0.000200214257)
+        for c_small, c_large in ((3.43273939e-07, 0.000100950558), (-3.5233877e-06, 0.00134934322),
+                                 (-4.39150654e-06, -0.00367342844), (0.00021858087, 0.00573950773),
+                                 (-0.00125372503, -0.0076224613), (-0.00417768164, 0.00943887047),
+                                 (0.246640727, 1.00167406), (1.50140941, 2.83297682)):
+            p = np.where(small, c_small, c_large) + p * ws
+        y = p * t
+        # far out (q < 1e-10) the polynomials are extrapolating: start from erfc(y) ~
+        # exp(-y^2) / (y sqrt(pi)) instead, solved for y^2 = -log(q) - log(y sqrt(pi)) by a few
+        # fixed-point steps (a relative error of 1e-4 or less from q = 1e-10 down)
+        far = q < 1e-10
+        big = -np.log(np.where(far, q, 1e-10))
+        z = np.sqrt(big)
+        for _ in range(4):
+            z = np.sqrt(big - np.log(math.sqrt(math.pi) * z))
+        y = np.where(far, z, y)
+        scale = 2.0 / math.sqrt(math.pi)
+        for _ in range(4):
+            half = np.exp(-0.5 * y * y)  # exp(-y^2) as a square: no underflow until q ~ 1e-300
+            f = np.where(tail, erfc_kernel(y) - q, t - erf_kernel(y))
+            u = f / half / half / scale
+            u = np.where(np.isfinite(u), u, 0.0)
+            y = y + u / (1.0 - y * u)
+        y = np.where(q == 0.0, np.inf, np.where(t == 0.0, 0.0, y))
+        y = np.where((q < 0) | (q > 1) | np.isnan(q), np.nan, y)
+    return (sign * y).astype(np.result_type(x.dtype, 0.0))
+
+
 class _Real(Unary):
     """A real function of one real argument: complex inputs are refused."""
 
@@ -192,7 +246,26 @@ class Polygamma(_Real):
         return (g * Node(Polygamma(self.n + 1), (x,)),)
 
 
+class Erfinv(_Real):
+    """The inverse of erf, a float64 op (``erfinv`` rounds a float32 result)."""
+
+    name, numpy = "erfinv", "erfinv_kernel({0}, False)"
+    complement = False
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        # erf(y) = x gives dy/dx = 1 / erf'(y) = sqrt(pi)/2 exp(y^2); erfc' is -erf'
+        slope = (1.0 / _TWO_OVER_SQRT_PI) * exp(out * out)
+        return (-(g * slope) if self.complement else g * slope,)
+
+
+class Erfcinv(Erfinv):
+    """The inverse of erfc, a float64 op."""
+
+    name, numpy = "erfcinv", "erfinv_kernel({0}, True)"
+    complement = True
+
 _erf, _erfc, _gamma, _gammaln = Erf(), Erfc(), Gamma(), Gammaln()
+_erfinv, _erfcinv = Erfinv(), Erfcinv()
 
 
 def erf(x: Any) -> Node:
@@ -228,4 +301,189 @@ def polygamma(n: int, x: Any) -> Node:
     return Node(Polygamma(int(n)), (as_node(x),))
 
 
-__all__ = ["digamma", "erf", "erfc", "gamma", "gammaln", "polygamma"]
+
+# -- SciPy's functions written with the ops above: no kernels of their own -------------------------
+# SciPy computes float32 in float32 loops and everything else (integers, booleans, float16,
+# float64) in float64; these do the same (a float32 graph stays float32, derivatives too).
+
+
+def _float_inputs(name: str, *values: Any) -> tuple[np.dtype, list[Node]]:
+    """The result dtype SciPy gives (float32 when every input is float32, else float64) and the
+    inputs as nodes of it; complex inputs are refused, naming the function."""
+    nodes = [as_node(v) for v in values]
+    for node in nodes:
+        if node.dtype.kind not in "biuf":
+            raise DTypeError(f"{name} is defined here for real inputs only, got {node.dtype}")
+    f32 = np.dtype(np.float32)
+    dtype = f32 if all(n.dtype == f32 for n in nodes) else np.dtype(np.float64)
+    return dtype, [n if n.dtype == dtype else astype(n, dtype) for n in nodes]
+
+
+def _result(value: Node, dtype: np.dtype) -> Node:
+    return value if value.dtype == dtype else astype(value, dtype)
+
+
+def xlogy(x: Any, y: Any) -> Node:
+    """x * log(y), 0 where x == 0 (unless y is nan), as SciPy's ``xlogy``: ``sd.xlogy(p, q)``.
+    The derivative in x is log(y) there too; in y it is x / y, 0 where x == 0."""
+    dtype, (x, y) = _float_inputs("xlogy", x, y)
+    # y is replaced by 1 only where x * log(y) would be nan or inf at x == 0 (y <= 0, y = inf),
+    # so the derivative log(y) in x stays where y > 0, and x / y never divides 0 by 0
+    bad = logical_and(equal(x, 0), logical_or(less_equal(y, 0), isinf(y)))
+    return _result(x * log(where(bad, 1.0, y)), dtype)
+
+
+def xlog1py(x: Any, y: Any) -> Node:
+    """x * log1p(y), 0 where x == 0 (unless y is nan), as SciPy's ``xlog1py``."""
+    dtype, (x, y) = _float_inputs("xlog1py", x, y)
+    bad = logical_and(equal(x, 0), logical_or(less_equal(y, -1), isinf(y)))
+    return _result(x * log1p(where(bad, 0.0, y)), dtype)
+
+
+def logit(p: Any) -> Node:
+    """log(p / (1 - p)), the inverse of ``expit`` (SciPy's ``logit``): -inf at 0, inf at 1, nan
+    outside [0, 1]."""
+    dtype, (p,) = _float_inputs("logit", p)
+    # near 1/2 the quotient is near 1 and its log loses digits: log1p of (2p - 1) / (1 - p)
+    # there, whose numerator and denominator are exact for p in [1/4, 3/4]
+    middle = logical_and(greater(p, 0.25), less(p, 0.75))
+    q = where(middle, p, 0.5)  # the branch not taken never divides by zero, nor its derivative
+    r = where(middle, 0.5, p)
+    return _result(where(middle, log1p((2.0 * q - 1.0) / (1.0 - q)), log(r / (1.0 - r))), dtype)
+
+
+def log_expit(x: Any) -> Node:
+    """log(expit(x)) = -softplus(-x), without underflow for very negative x (SciPy's
+    ``log_expit``)."""
+    dtype, (x,) = _float_inputs("log_expit", x)
+    return _result(-softplus(-x), dtype)
+
+
+_SQRT_HALF = math.sqrt(0.5)
+
+
+def ndtr(x: Any) -> Node:
+    """The standard normal distribution function, 0.5 * erfc(-x / sqrt 2) (SciPy's ``ndtr``)."""
+    dtype, (x,) = _float_inputs("ndtr", x)
+    return _result(0.5 * erfc(-x * _SQRT_HALF), dtype)
+
+
+_LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+
+
+def log_ndtr(x: Any) -> Node:
+    """log(ndtr(x)), accurate where ndtr underflows (SciPy's ``log_ndtr``): below x = -20 the
+    asymptotic series -x^2/2 - log(-x) - log(sqrt(2 pi)) + log(1 - 1/x^2 + 3/x^4 - ...), above
+    0 log1p(-ndtr(-x)) (log of ndtr, near 1, would keep only its rounding)."""
+    dtype, (x,) = _float_inputs("log_ndtr", x)
+    left, right = less(x, -20.0), greater(x, 0.0)
+    # each branch of the where sees a point of its own range, so none is nan or inf there, nor
+    # its derivative (a 0 cotangent times an inf derivative would be nan)
+    a = where(left, x, -20.0)
+    m = where(logical_or(left, right), 0.0, x)
+    b = where(right, x, 0.0)
+    w = 1.0 / (a * a)
+    series, term = 1.0 + 0.0 * w, 1.0 + 0.0 * w
+    for k in range(1, 12):  # terms (2k - 1)!! / x^(2k), alternating; at x = -20 the 12th is 1e-18
+        term = term * (-(2 * k - 1) * w)
+        series = series + term
+    tail = -0.5 * (a * a) - log(-a) - _LOG_SQRT_2PI + log(series)
+    return _result(where(left, tail, where(right, log1p(-ndtr(-b)), log(ndtr(m)))), dtype)
+
+
+def betaln(a: Any, b: Any) -> Node:
+    """log|B(a, b)| = gammaln(a) + gammaln(b) - gammaln(a + b) (SciPy's ``betaln``)."""
+    dtype, (a, b) = _float_inputs("betaln", a, b)
+    return _result(gammaln(a) + gammaln(b) - gammaln(a + b), dtype)
+
+
+def _gamma_sign(x: Node) -> Node:
+    """The sign of Gamma(x): 1 for x > 0, alternating -1, 1, ... on (-1, 0), (-2, -1), ..."""
+    return where(logical_or(greater(x, 0), equal(mod(floor(x), 2), 0)), 1.0, -1.0)
+
+
+def beta(a: Any, b: Any) -> Node:
+    """B(a, b) = Gamma(a) Gamma(b) / Gamma(a + b) (SciPy's ``beta``), as sign * exp(betaln) so
+    that large arguments do not overflow the Gammas."""
+    dtype, (a, b) = _float_inputs("beta", a, b)
+    sign = _gamma_sign(a) * _gamma_sign(b) * _gamma_sign(a + b)
+    return _result(sign * exp(betaln(a, b)), dtype)
+
+
+def rel_entr(x: Any, y: Any) -> Node:
+    """x log(x / y) for x, y > 0; 0 for x = 0, y >= 0; inf otherwise (SciPy's ``rel_entr``)."""
+    dtype, (x, y) = _float_inputs("rel_entr", x, y)
+    return _result(_rel_entr(x, y), dtype)
+
+
+def _rel_entr(x: Node, y: Node) -> Node:
+    both = logical_and(greater(x, 0), greater(y, 0))
+    xs, ys = where(both, x, 1.0), where(both, y, 1.0)
+    edge = where(logical_and(equal(x, 0), greater_equal(y, 0)), 0.0, math.inf)
+    nan = logical_or(isnan(x), isnan(y))
+    return where(both, xs * log(xs / ys), where(nan, math.nan, edge))
+
+
+def kl_div(x: Any, y: Any) -> Node:
+    """x log(x / y) - x + y for x, y > 0; y for x = 0, y >= 0; inf otherwise (SciPy's
+    ``kl_div``)."""
+    dtype, (x, y) = _float_inputs("kl_div", x, y)
+    finite = logical_and(greater_equal(x, 0), greater_equal(y, 0))
+    return _result(where(finite, _rel_entr(x, y) - x + y, _rel_entr(x, y)), dtype)
+
+
+def entr(x: Any) -> Node:
+    """-x log(x) for x > 0, 0 at 0, -inf for x < 0 (SciPy's ``entr``)."""
+    dtype, (x,) = _float_inputs("entr", x)
+    positive = greater(x, 0)
+    xs = where(positive, x, 1.0)
+    return _result(where(positive, -xs * log(xs), where(equal(x, 0), 0.0, where(isnan(x), x, -math.inf))),
+                   dtype)
+
+
+def boxcox(x: Any, lmbda: Any) -> Node:
+    """(x**lmbda - 1) / lmbda, log(x) at lmbda = 0 (SciPy's ``boxcox``)."""
+    dtype, (x, lmbda) = _float_inputs("boxcox", x, lmbda)
+    zero = equal(lmbda, 0)
+    lm = where(zero, 1.0, lmbda)  # no division by the lmbda = 0 the other branch takes
+    # at lmbda = 0 the series log(x) + lmbda log(x)^2 / 2 + lmbda^2 log(x)^3 / 6 gives the value
+    # and the first two derivatives in lmbda there (the where's own would be 0)
+    lx = log(x)
+    near = lx + lmbda * (lx * lx) * 0.5 + (lmbda * lmbda) * (lx * lx * lx) / 6.0
+    return _result(where(zero, near, expm1(lm * lx) / lm), dtype)
+
+
+def inv_boxcox(y: Any, lmbda: Any) -> Node:
+    """The inverse of ``boxcox``: (1 + lmbda y)**(1 / lmbda), exp(y) at lmbda = 0 (SciPy's
+    ``inv_boxcox``)."""
+    dtype, (y, lmbda) = _float_inputs("inv_boxcox", y, lmbda)
+    zero = equal(lmbda, 0)
+    lm = where(zero, 1.0, lmbda)
+    # at lmbda = 0, exp(y - lmbda y^2 / 2 + lmbda^2 y^3 / 3): the value and the first two
+    # derivatives in lmbda there
+    near = exp(y - lmbda * (y * y) * 0.5 + (lmbda * lmbda) * (y * y * y) / 3.0)
+    return _result(where(zero, near, exp(log1p(lm * y) / lm)), dtype)
+
+
+def erfinv(x: Any) -> Node:
+    """The inverse of erf on [-1, 1] (SciPy's ``erfinv``): +-inf at +-1, nan outside."""
+    dtype, (x,) = _float_inputs("erfinv", x)
+    return _result(Node(_erfinv, (x,)), dtype)
+
+
+def erfcinv(q: Any) -> Node:
+    """The inverse of erfc on [0, 2] (SciPy's ``erfcinv``), accurate for tiny q."""
+    dtype, (q,) = _float_inputs("erfcinv", q)
+    return _result(Node(_erfcinv, (q,)), dtype)
+
+
+def ndtri(p: Any) -> Node:
+    """The inverse of ``ndtr``, -sqrt(2) erfcinv(2 p) (SciPy's ``ndtri``)."""
+    dtype, (p,) = _float_inputs("ndtri", p)
+    return _result(-math.sqrt(2.0) * Node(_erfcinv, (2.0 * p,)), dtype)
+
+
+__all__ = [
+    "beta", "betaln", "boxcox", "digamma", "entr", "erf", "erfc", "erfcinv", "erfinv", "gamma", "gammaln", "inv_boxcox",
+    "kl_div", "log_expit", "log_ndtr", "logit", "ndtr", "ndtri", "polygamma", "rel_entr", "xlog1py", "xlogy",
+]
