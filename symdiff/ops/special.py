@@ -264,6 +264,7 @@ class Erfcinv(Erfinv):
     name, numpy = "erfcinv", "erfinv_kernel({0}, True)"
     complement = True
 
+
 _erf, _erfc, _gamma, _gammaln = Erf(), Erfc(), Gamma(), Gammaln()
 _erfinv, _erfcinv = Erfinv(), Erfcinv()
 
@@ -299,7 +300,6 @@ def polygamma(n: int, x: Any) -> Node:
     if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 0:
         raise TypeError(f"polygamma: the order n must be a non-negative int, got {n!r}")
     return Node(Polygamma(int(n)), (as_node(x),))
-
 
 
 # -- SciPy's functions written with the ops above: no kernels of their own -------------------------
