@@ -119,6 +119,59 @@ def moveaxis(a: Any, source: Any, destination: Any) -> Node:
     return transpose(x, order)
 
 
+def rollaxis(a: Any, axis: Any, start: Any = 0) -> Node:
+    """``a`` with ``axis`` moved to just before position ``start``, as ``np.rollaxis`` (NumPy
+    keeps it for old code; ``moveaxis`` says the same more plainly).
+
+    >>> sd.rollaxis(sd.var("x", shape=(2, 3, 4)), 2).shape
+    (4, 2, 3)
+    """
+    x = as_node(a)
+    n = x.ndim
+    ax = normalize_axis("rollaxis", axis, n)
+    to = index_int(start)
+    if to is None:
+        raise TypeError(f"rollaxis: start must be an int, got {start!r}")
+    if to < 0:
+        to += n
+    if not 0 <= to < n + 1:
+        raise ShapeError(f"rollaxis: 'start' arg requires {-n} <= start < {n + 1}, but {start} was "
+                         "passed in")
+    if ax < to:
+        to -= 1
+    if ax == to:
+        return x
+    order = [k for k in range(n) if k != ax]
+    order.insert(to, ax)
+    return transpose(x, order)
+
+
+def unstack(x: Any, /, *, axis: Any = 0) -> tuple[Node, ...]:
+    """The slices of ``x`` along ``axis``, as a tuple, as NumPy 2's ``np.unstack``.
+
+    >>> [p.shape for p in sd.unstack(sd.var("x", shape=(2, 3)), axis=1)]
+    [(2,), (2,), (2,)]
+    """
+    v = as_node(x)
+    if v.ndim == 0:
+        raise ShapeError("unstack: input must be at least 1-d, got a 0-d array")
+    ax = normalize_axis("unstack", axis, v.ndim)
+    n = _static("unstack", v, ax, "unstack along")
+    lead = (slice(None),) * ax
+    return tuple(index(v, (*lead, k)) for k in range(n))
+
+
+def broadcast_arrays(*args: Any, subok: Any = False) -> tuple[Node, ...]:
+    """The arrays broadcast against each other, as ``np.broadcast_arrays`` (a tuple).
+
+    >>> [b.shape for b in sd.broadcast_arrays(sd.var("x", shape=(3, 1)), sd.var("y", shape=(4,)))]
+    [(3, 4), (3, 4)]
+    """
+    nodes = [_array(a) for a in args]
+    shape = broadcast_shapes("broadcast_arrays", *(n.shape for n in nodes))
+    return tuple(broadcast_to(n, shape) for n in nodes)
+
+
 def ravel(a: Any, order: str = "C") -> Node:
     """``a`` as a 1-d array, read in row-major (``order='C'``) or column-major (``'F'``) order.
 
@@ -726,6 +779,11 @@ def hstack(tup: Sequence[Any], *, dtype: Any = None, casting: str = "same_kind")
 def vstack(tup: Sequence[Any], *, dtype: Any = None, casting: str = "same_kind") -> Node:
     """Arrays joined along their first axis, 1-d ones as rows, as ``np.vstack``."""
     return concatenate([atleast_2d(x) for x in array_list("vstack", tup, dtype, casting)], axis=0)
+
+
+def dstack(tup: Sequence[Any]) -> Node:
+    """Arrays joined along their third axis (after ``atleast_3d``), as ``np.dstack``."""
+    return concatenate([atleast_3d(x) for x in array_list("dstack", tup)], axis=2)
 
 
 def column_stack(tup: Sequence[Any]) -> Node:

@@ -26,7 +26,9 @@ from .base import (
 )
 from .elementwise import astype, equal, greater, isfinite, isnan, less, logical_and, logical_not, where
 from .numeric import mod
-from .shape import Reshape, _dims_src, check_bounds, concatenate, index, reshape, resolve_reshape, take
+from .shape import (
+    Reshape, _dims_src, broadcast_to, check_bounds, concatenate, index, reshape, resolve_reshape, take,
+)
 
 _KINDS = (None, "quicksort", "mergesort", "heapsort", "stable")
 _INDEX = np.dtype(np.intp)  # what np.argsort and np.argmax return
@@ -497,3 +499,33 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None, period
     inside = where(equal(xv, last_x), where(finite, from_right, last_f), inside)
     return where(isnan(xv), astype(xv, dtype),
                  where(greater(xv, last_x), above, where(less(xv, first_x), below, inside)))
+
+
+def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0) -> Node:
+    """Each element from the choice of the first condition true there (``default`` where none
+    is), as ``np.select``: conditions are boolean arrays or expressions, all broadcast together,
+    and the result takes the choices' and the default's common dtype (Python numbers weakly).
+
+    >>> sd.select([sd.var("x", shape=(3,)) < 0], [0.0], sd.var("x", shape=(3,))).shape
+    (3,)
+    """
+    conditions, choices = list(condlist), list(choicelist)
+    if len(conditions) != len(choices):
+        raise ValueError(f"select: list of cases must be same length as list of conditions, got "
+                         f"{len(choices)} choices for {len(conditions)} conditions")
+    if not conditions:
+        raise ValueError("select: select with an empty condition list is not possible")
+    conds = [c if isinstance(c, Node) else as_node(np.asarray(c)) for c in conditions]
+    for k, c in enumerate(conds):
+        if c.dtype.kind != "b":
+            raise TypeError(f"select: invalid entry {k} in condlist: should be boolean ndarray, got "
+                            f"{c.dtype}")
+    values = [*choices, default]
+    dtype = np.result_type(*(v.dtype if isinstance(v, Node) else
+                             v if is_python_scalar(v) else np.asarray(v) for v in values))
+    nodes = [astype(v if isinstance(v, Node) else as_node(np.asarray(v)), dtype) for v in values]
+    shape = broadcast_shapes("select", *(n.shape for n in (*conds, *nodes)))
+    result = nodes[-1]
+    for c, choice in zip(reversed(conds), reversed(nodes[:-1])):
+        result = where(c, choice, result)
+    return broadcast_to(result, shape)
