@@ -2821,6 +2821,64 @@ good("vander", np.array([1.5, 2.0], np.float32), ref=np.vander, grad=False, id="
 bad("vander", lambda: sd.vander(v("x", 2, 2)), sd.ShapeError, r"^vander: x must be a one-dimensional array")
 
 
+_X = np.array([-1.0, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0])
+for _bins in ([0.0, 1.0, 2.0], [2.0, 1.0, 0.0], [0, 0, 1, 1, 2], [1.0]):
+    for _right in (False, True):
+        good("digitize", _X, _bins, _right, ref=np.digitize, grad=False, id=f"{_bins}-right{_right}")
+good("digitize", _X, np.array([2.0, 1.0, 1.0, 0.0]), ref=np.digitize, grad=False, id="bins-expression-decreasing")
+good("digitize", _X, np.array([0.0, 1.0, 1.0, 2.0]), ref=np.digitize, kwargs={"right": True}, grad=False,
+     id="bins-expression-increasing")
+good("digitize", np.array([1, 5, 9], np.int8), [0, 4, 8], ref=np.digitize, grad=False, id="int8")
+bad("digitize", lambda: sd.digitize(v("x", 3), [1.0, 3.0, 2.0]), ValueError,
+    r"^digitize: bins must be monotonically increasing or decreasing")
+bad("digitize", lambda: sd.digitize(v("z", 3, dtype="complex128"), [1.0]), TypeError, r"^digitize: x may not be complex",
+    id="complex")
+good("i0", normal(3, 4) * 3, ref=np.i0)
+good("i0", np.array([0.0, -0.0, 1e-8, -30.0, 700.0]), ref=np.i0, grad=False, id="edges")
+good("i0", np.array([0, 3, -7]), ref=np.i0, grad=False, id="int-float64")
+good("i0", np.array([0.5, 2.0], np.float32), ref=np.i0, grad=False, id="float32")
+bad("i0", lambda: sd.i0(v("z", 3, dtype="complex128")), sd.DTypeError, r"^i0 is defined here for real inputs only")
+good("i1", normal(3, 4) * 3, ref=special.i1)
+good("i1", np.array([0.0, -0.0, 1e-8, -30.0, 700.0, -700.0]), ref=special.i1, grad=False, id="edges")
+good("i1", np.array([0.0, 1e-3]), ref=special.i1, id="near-zero")
+_I = np.array([[0, 1, 2], [2, 1, 0]])
+good("choose", _I, normal(3), normal(2, 3), ref=lambda i, a, b: np.choose(i, [a, b, -1.0]),
+     call=lambda i, a, b: sd.choose(i, [a, b, -1.0]))
+good("choose", _I + 2, normal(3), normal(2, 3), ref=lambda i, a, b: np.choose(i, [a, b, 3], mode="wrap"),
+     call=lambda i, a, b: sd.choose(i, [a, b, 3], mode="wrap"), id="wrap")
+good("choose", 3 * _I - 2, normal(3), normal(2, 3), ref=lambda i, a, b: np.choose(i, [a, b, 3], mode="clip"),
+     call=lambda i, a, b: sd.choose(i, [a, b, 3], mode="clip"), id="clip")
+good("choose", normal(2), call=lambda a: sd.choose([0, 1], [a.astype("float32"), 3]),
+     ref=lambda a: np.choose([0, 1], [a.astype("float32"), 3]), grad=False, id="float32-weak")
+bad("choose", lambda: sd.choose([3], [v("a", 1)]), ValueError, r"^choose: invalid entry in choice array")
+bad("choose", lambda: sd.choose(v("i", 2), [v("a", 2)]), TypeError, r"^choose: Cannot cast array data from dtype\('float64'\)",
+    id="float-index")
+good("compress", normal(3, 2), call=lambda a: sd.compress([True, False, True], a, axis=0),
+     ref=lambda a: np.compress([True, False, True], a, axis=0))
+good("compress", normal(3, 2), call=lambda a: sd.compress([0, 1], a), ref=lambda a: np.compress([0, 1], a), id="flat-short")
+good("compress", normal(3, 2), call=lambda a: sd.compress([], a, axis=-1), ref=lambda a: np.compress([], a, axis=-1),
+     id="none")
+bad("compress", lambda: sd.compress([0, 0, 0, 1], v("a", 3)), IndexError,
+    r"^compress: index 3 is out of bounds for axis 0 with size 3")
+bad("compress", lambda: sd.compress(v("a", 3) > 0, v("a", 3)), TypeError,
+    r"^compress: the condition must be constant .* the result's shape is its count of true values", id="symbolic")
+good("extract", normal(2, 3), call=lambda a: sd.extract(np.arange(6).reshape(2, 3) % 2, a),
+     ref=lambda a: np.extract(np.arange(6).reshape(2, 3) % 2, a))
+bad("extract", lambda: sd.extract(v("a", 3) > 0, v("a", 3)), TypeError, r"^extract: the condition must be constant")
+for _shape in ((2, 4), 3, 0, (2, 0), 7):
+    good("resize", normal(3), _shape, ref=np.resize, id=f"{_shape}")
+good("resize", normal(2, 2), (3, 3), ref=np.resize, id="2d")
+good("resize", np.zeros(0, np.int8), 3, ref=np.resize, grad=False, id="empty-zeros")
+bad("resize", lambda: sd.resize(v("a", 3), -1), ValueError, r"^resize: all elements of `new_shape` must be non-negative")
+good("block", normal(2, 2), normal(3), call=lambda a, x: sd.block([[a, x[:2, None]], [x[None, 1:], 2.0]]),
+     ref=lambda a, x: np.block([[a, x[:2, None]], [x[None, 1:], 2.0]]))
+good("block", normal(2, 2), call=lambda a: sd.block([[[a]], [[a]]]), ref=lambda a: np.block([[[a]], [[a]]]), id="deeper")
+good("block", normal(3), call=lambda x: sd.block([x, np.float32(1), 2]), ref=lambda x: np.block([x, np.float32(1), 2]),
+     id="dtypes")
+bad("block", lambda: sd.block([v("a", 2), [v("a", 2)]]), ValueError, r"^block: List depths are mismatched")
+bad("block", lambda: sd.block((v("a", 2),)), TypeError, r"^block: arrays is a tuple", id="tuple")
+bad("block", lambda: sd.block([[v("a", 2)], []]), ValueError, r"^block: List at arrays\[1\] cannot be empty", id="empty")
+
 # Operators and methods outside FUNCTIONS, each tied to the function it spells.
 SUGAR_ONLY = {"index"}
 

@@ -372,6 +372,16 @@ OPS.update({
     "polysub": (lambda v: sd.polysub(v[1:], v), [V]),
     "polymul": (lambda v: sd.polymul(v, v[:2]), [V]),
     "vander": (lambda v: sd.vander(v) + sd.vander(v, 4, increasing=True), [V]),
+    "digitize": (lambda a, v: sd.digitize(a, [-0.5, 0.0, 0.5], right=True) * a
+                 + sd.digitize(a[0], sd.sort(v)[::-1]), [A, V]),
+    "i0": (lambda a: sd.i0(a * 3.0), [A]),
+    "i1": (lambda a: sd.i1(a * 3.0), [A]),
+    "choose": (lambda a, b, labels: sd.choose(labels[:, None], [a, b, 0.5]) + sd.choose([1, 0, 1, 0], [a, b], mode="clip"),
+               [A, B, L]),
+    "compress": (lambda a: sd.compress([True, False, True], a) * sd.compress([0, 1, 1], a, axis=0).sum(), [A]),
+    "extract": (lambda a: sd.extract(np.arange(12).reshape(3, 4) % 3, a), [A]),
+    "resize": (lambda a, v: sd.resize(a, (2, 5)) + sd.resize(v, 5), [A, V]),
+    "block": (lambda a, b, v: sd.block([[a, b[:, :1]], [v, 1.0]]), [A, B, V]),
 })
 
 # the functions derivative graphs are made of (scatter-adds, a higher derivative of sinc)

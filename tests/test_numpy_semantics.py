@@ -560,3 +560,30 @@ def test_functions_whose_shape_depends_on_values_are_refused_saying_why(name):
     x = sd.var("x", (4,), dtype="int64" if name == "bincount" else "float64")
     with pytest.raises(TypeError, match=rf"^np.{name}: the shape of its result depends on the values, .*; use "):
         getattr(np, name)(x)
+
+
+def test_i1_the_derivative_of_i0_is_scipys_across_its_range():
+    special = pytest.importorskip("scipy.special")
+    x = np.concatenate([np.linspace(-713.0, 713.0, 4001), np.geomspace(1e-300, 700.0, 400),
+                        -np.geomspace(1e-8, 30.0, 50), [0.0, -0.0, np.nan, np.inf]])
+    v = sd.var("x", x.shape)
+    with np.errstate(all="ignore"):
+        expected = special.i1(x)
+        for got in _both_paths(sd.i1(v), x=x):
+            finite = np.isfinite(expected)
+            np.testing.assert_allclose(got[finite], expected[finite], rtol=2e-14, atol=0)
+            assert np.array_equal(np.isnan(got), np.isnan(expected))
+            nonzero = finite & (expected != 0)  # (of -0.0, SciPy's is 0.0; this odd function's -0.0)
+            assert np.array_equal(np.signbit(got[nonzero]), np.signbit(expected[nonzero]))
+        # and the derivative of i0 is i1, of i1 i0 - i1/x (1/2 at 0), to the third order
+        d1, d2, d3 = (sd.derivative(sd.i0(sd.var("t")), sd.var("t"), k) for k in (1, 2, 3))
+        t = np.array([0.0, 1e-3, 0.7, -2.5, 40.0])
+        for k, d in enumerate((d1, d2, d3), 1):
+            got = np.array([sd.evaluate(d, {"t": ti}) for ti in t])
+            if k == 1:
+                want = special.i1(t)
+            elif k == 2:
+                want = special.ivp(1, t)
+            else:
+                want = special.ivp(1, t, 2)
+            np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12, err_msg=f"order {k}")

@@ -28,8 +28,8 @@ from .elementwise import (
 )
 from .layout import (
     append, array_split, atleast_1d, atleast_2d, atleast_3d, broadcast_arrays, column_stack, delete, diff,
-    dsplit, dstack, flip, fliplr, flipud, hsplit, hstack, insert, meshgrid, moveaxis, pad, ravel, repeat, roll,
-    rollaxis, rot90, split, squeeze, tile, trapezoid, unstack, vsplit, vstack,
+    block, dsplit, dstack, flip, fliplr, flipud, hsplit, hstack, insert, meshgrid, moveaxis, pad, ravel, repeat,
+    resize, roll, rollaxis, rot90, split, squeeze, tile, trapezoid, unstack, vsplit, vstack,
 )
 from .differences import ediff1d, gradient, unwrap
 from .polynomial import polyadd, polyder, polyint, polymul, polysub, vander
@@ -56,14 +56,15 @@ from .reduce import (
 )
 from .scan import cumprod, cumsum, cumulative_prod, cumulative_sum, linear_recurrence
 from .selection import (
-    add_along_axis, argmax, argmin, argsort, interp, searchsorted, select, sort, take_along_axis,
+    add_along_axis, argmax, argmin, argsort, choose, compress, digitize, extract, interp, searchsorted, select,
+    sort, take_along_axis,
 )
 from .shape import (
     arange, broadcast_to, concatenate, expand_dims, full, full_like, index, index_add, ones,
     ones_like, reshape, stack, swapaxes, take, transpose, zeros, zeros_like,
 )
 from .statistics import corrcoef, cov
-from .special import digamma, erf, erfc, gamma, gammaln, polygamma
+from .special import digamma, erf, erfc, gamma, gammaln, i0, i1, polygamma
 
 FUNCTIONS: dict[str, Any] = {
     f.__name__: f
@@ -73,7 +74,7 @@ FUNCTIONS: dict[str, Any] = {
         bitwise_or, bitwise_xor, cbrt, ceil,
         clip, conj, conjugate, copysign, cos, cosh, deg2rad, digamma, divide, divmod, equal, erf, erfc, exp,
         exp2, expm1, fabs, float_power, floor, floor_divide, fmax, fmin, fmod, gamma, gammaln, gcd,
-        greater, greater_equal, heaviside, hypot, imag, invert, iscomplex, isclose, isfinite, isinf,
+        greater, greater_equal, heaviside, hypot, i0, i1, imag, invert, iscomplex, isclose, isfinite, isinf,
         isnan, isneginf, isposinf, isreal, lcm, ldexp, left_shift, less,
         less_equal, log, log10, log1p, log2, logaddexp, logaddexp2, logical_and, logical_not,
         logical_or, logical_xor, maximum, minimum, mod, modf,
@@ -101,7 +102,7 @@ FUNCTIONS: dict[str, Any] = {
         tril, triu,
         ones_like, trapezoid, vsplit, vstack, zeros_like,
         append, delete, insert, interp, meshgrid, rot90, searchsorted,
-        broadcast_arrays, diagflat, dstack, rollaxis, select, unstack,
+        block, broadcast_arrays, choose, compress, resize, diagflat, digitize, dstack, extract, rollaxis, select, unstack,
         # finite differences
         ediff1d, gradient, unwrap,
         # array creation
@@ -317,10 +318,6 @@ VALUE_SHAPED: dict[str, str] = {
     "trim_zeros": "a constant slice, or where(x != 0, x, 0) to keep the shape",
     "bincount": "one_hot(x, length).sum(axis=0) (with weights: weights @ one_hot(x, length)), "
                 "whose length is given",
-    "extract": "a constant boolean mask (x[mask] with mask a NumPy array), or where(condition, "
-               "x, 0) to keep the shape",
-    "compress": "a constant boolean mask (x[mask] with mask a NumPy array), or where(condition, "
-                "x, 0) to keep the shape",
 }
 
 
