@@ -2763,6 +2763,199 @@ good("linalg.tensorsolve", normal(6, 2, 3) + np.eye(6).reshape(2, 3, 6).transpos
 bad("linalg.tensorsolve", lambda: sd.linalg.tensorsolve(v("a", 2, 3, 4), v("b", 2, 3)), sd.ShapeError,
     r"linalg.tensorsolve: a must be square once reshaped, 6 equations for 4 unknowns")
 
+# -- finite differences, selection by conditions, more layout, creation, polynomials ---------------
+_Y = normal(5, 4)
+good("gradient", normal(6), ref=np.gradient)
+good("gradient", normal(6), ref=np.gradient, kwargs={"edge_order": 2}, id="edge2")
+good("gradient", _Y, 0.5, ref=lambda y, h: np.stack(np.gradient(y, h)), call=lambda y, h: sd.stack(sd.gradient(y, h)),
+     id="all-axes")
+good("gradient", _Y, 0.5, 2.0, ref=lambda y, a, b: np.stack(np.gradient(y, a, b, edge_order=2)),
+     call=lambda y, a, b: sd.stack(sd.gradient(y, a, b, edge_order=2)), id="spacings-edge2")
+good("gradient", _Y, np.sort(uniform(5)), ref=np.gradient, kwargs={"axis": 0}, id="coordinates")
+good("gradient", _Y, np.sort(uniform(5)), ref=np.gradient, kwargs={"axis": -2, "edge_order": 2},
+     id="coordinates-edge2")
+good("gradient", _Y, np.array([0, 1, 3, 4, 7]), ref=np.gradient, kwargs={"axis": (0,)}, id="integer-coordinates")
+good("gradient", _Y, call=lambda y: sd.gradient(y, [0.0, 1.0, 2.0, 3.0, 4.0], axis=0),
+     ref=lambda y: np.gradient(y, [0.0, 1.0, 2.0, 3.0, 4.0], axis=0), id="even-constant-coordinates")
+good("gradient", np.array([1, 4, 9, 16], np.int8), ref=np.gradient, grad=False, id="int8-float64")
+good("gradient", normal(4).astype(np.float32), 0.5, ref=np.gradient, grad=False, id="float32")
+bad("gradient", lambda: sd.gradient(v("y", 2), edge_order=2), ValueError,
+    r"^gradient: shape of array too small to calculate a numerical gradient, at least \(edge_order \+ 1\) = 3",
+    id="too-small")
+bad("gradient", lambda: sd.gradient(v("y", 3), np.ones(2)), ValueError,
+    r"^gradient: when 1d, distances must match the length of the corresponding dimension", id="coordinates")
+bad("gradient", lambda: sd.gradient(v("y", 3, 3), 1.0, 2.0, 3.0), TypeError, r"^gradient: invalid number of arguments",
+    id="spacings")
+bad("gradient", lambda: sd.gradient(v("y", 3), edge_order=3), ValueError, r"^gradient: 'edge_order' must be 1 or 2",
+    id="edge-order")
+bad("gradient", lambda: sd.gradient(v("b", 3, dtype="bool")), sd.DTypeError, r"^gradient: booleans", id="bool")
+good("ediff1d", normal(2, 3), ref=np.ediff1d)
+good("ediff1d", normal(4), normal(2), normal(), ref=lambda a, e, b: np.ediff1d(a, to_end=e, to_begin=b),
+     call=lambda a, e, b: sd.ediff1d(a, to_end=e, to_begin=b), id="ends")
+good("ediff1d", np.array([1, 5, 2], np.int8), ref=lambda a: np.ediff1d(a, to_begin=[7, 8]),
+     call=lambda a: sd.ediff1d(a, to_begin=[7, 8]), grad=False, id="int8")
+bad("ediff1d", lambda: sd.ediff1d(v("i", 3, dtype="int64"), to_end=0.5), TypeError,
+    r"^ediff1d: dtype of `to_end` \(float64\) must be compatible with input `ary` \(int64\)")
+_PHASE = np.cumsum(uniform(3, 9, low=-3.0, high=3.0), axis=1)
+good("unwrap", _PHASE, ref=np.unwrap)
+good("unwrap", _PHASE, ref=np.unwrap, kwargs={"period": 4.0, "axis": 0}, id="period-axis")
+good("unwrap", _PHASE, ref=np.unwrap, kwargs={"discont": 4.0}, id="discont")
+for _period in (6, 7):
+    good("unwrap", np.array([0, 5, 9, 3, 7, 1, 4]), ref=np.unwrap, kwargs={"period": _period}, grad=False,
+         id=f"int-period{_period}")
+good("unwrap", np.array([0.0, 3.0, 6.5, 9.0]), ref=np.unwrap, kwargs={"period": 6.0}, grad=False, id="boundary")
+bad("unwrap", lambda: sd.unwrap(v("p", dtype="float64")), sd.ShapeError, r"^unwrap: a 0-d array")
+_C = uniform(3, 4)
+good("select", _C, normal(3, 4), normal(4), ref=lambda c, a, b: np.select([c < -0.3, c > 0.3], [a, b], -1.0),
+     call=lambda c, a, b: sd.select([c < -0.3, c > 0.3], [a, b], -1.0))
+good("select", normal(3), call=lambda a: sd.select([np.array([True, False, True])], [a]),
+     ref=lambda a: np.select([np.array([True, False, True])], [a]), id="constant-condition")
+good("select", np.array([1.5, 2.5], np.float32), call=lambda a: sd.select([a > 2], [a], 0),
+     ref=lambda a: np.select([a > 2], [a], 0), grad=False, id="float32-weak-default")
+good("select", np.array([1, 2, 3], np.int8), call=lambda a: sd.select([a > 1, a > 2], [a, 2 * a], 0.5),
+     ref=lambda a: np.select([a > 1, a > 2], [a, 2 * a], 0.5), grad=False, id="int8-float-default")
+bad("select", lambda: sd.select([v("c", 3)], [v("a", 3)]), TypeError,
+    r"^select: invalid entry 0 in condlist: should be boolean ndarray, got float64")
+bad("select", lambda: sd.select([], []), ValueError, r"^select: select with an empty condition list", id="empty")
+bad("select", lambda: sd.select([v("a", 3) > 0], []), ValueError, r"^select: list of cases must be same length",
+    id="lengths")
+good("broadcast_arrays", normal(3, 1), normal(4), call=lambda a, b: sd.stack(sd.broadcast_arrays(a, 2 * b)),
+     ref=lambda a, b: np.stack(np.broadcast_arrays(a, 2 * b)))
+good("broadcast_arrays", normal(2), call=lambda a: sd.broadcast_arrays(a, np.zeros((3, 1), np.int8))[1],
+     ref=lambda a: np.broadcast_arrays(a, np.zeros((3, 1), np.int8))[1], grad=False, id="int8")
+bad("broadcast_arrays", lambda: sd.broadcast_arrays(v("a", 2), v("b", 3)), sd.ShapeError, r"^broadcast_arrays")
+good("unstack", normal(2, 3), call=lambda a: sd.unstack(a, axis=1)[2] * 3 + sd.unstack(a)[0][1],
+     ref=lambda a: np.unstack(a, axis=1)[2] * 3 + np.unstack(a)[0][1])
+good("unstack", normal(2, 3), call=lambda a: sd.stack(sd.unstack(a, axis=-1), axis=0),
+     ref=lambda a: np.stack(np.unstack(a, axis=-1), axis=0), id="negative-axis")
+bad("unstack", lambda: sd.unstack(v("a")), sd.ShapeError, r"^unstack: input must be at least 1-d")
+good("matvec", normal(4, 2, 3), normal(5, 1, 3), ref=np.matvec)
+good("matvec", normal(2, 3), normal(3), ref=np.matvec, id="plain")
+good("matvec", np.array([[1, 2], [3, 4]], np.int8), np.array([1, -1], np.int8), ref=np.matvec, grad=False, id="int8")
+bad("matvec", lambda: sd.matvec(v("A", 2, 3), v("x", 2)), sd.ShapeError,
+    r"^matvec: the core dimension n of \(m,n\),\(n\)->\(m\) differs: 3 in shape \(2, 3\) and 2 in shape \(2,\)")
+bad("matvec", lambda: sd.matvec(v("A", 3), v("x", 3)), sd.ShapeError,
+    r"^matvec: Input operand 0 does not have enough dimensions \(has 1", id="rank")
+good("vecmat", normal(5, 3), normal(3, 2), ref=np.vecmat)
+good("vecmat", normal(3) + 1j * normal(3), normal(2, 3, 4), ref=np.vecmat, grad=False, id="complex-conjugated")
+bad("vecmat", lambda: sd.vecmat(v("x", 2), v("A", 3, 2)), sd.ShapeError, r"^vecmat: the core dimension n")
+good("dstack", normal(2, 3), normal(2, 3, 2), call=lambda a, b: sd.dstack([a, b]), ref=lambda a, b: np.dstack([a, b]))
+good("dstack", normal(3), call=lambda a: sd.dstack([a, np.ones(3, np.float32)]),
+     ref=lambda a: np.dstack([a, np.ones(3, np.float32)]), id="1d")
+for _axis, _start in ((2, 0), (0, 2), (0, 3), (-1, -3), (1, 1), (1, 2)):
+    good("rollaxis", normal(2, 3, 4), _axis, _start, ref=np.rollaxis, id=f"{_axis}-{_start}")
+bad("rollaxis", lambda: sd.rollaxis(v("a", 2, 3), 0, 3), sd.ShapeError,
+    r"^rollaxis: 'start' arg requires -2 <= start < 3, but 3 was passed in")
+good("diagflat", normal(2, 2), ref=np.diagflat)
+good("diagflat", normal(3), ref=np.diagflat, kwargs={"k": -1}, id="k")
+good("diagflat", normal(), ref=np.diagflat, kwargs={"k": 2}, id="0d")
+good("tri", 3, ref=np.tri, grad=False)
+good("tri", 3, 4, 1, ref=np.tri, kwargs={"dtype": int}, grad=False, id="int")
+good("tri", 2, 4, -1, ref=np.tri, kwargs={"dtype": bool}, grad=False, id="bool")
+good("tri", 0, ref=np.tri, grad=False, id="empty")
+good("tri", normal(3, 3), call=lambda x: sd.tri(3, k=-1) * x, ref=lambda x: np.tri(3, k=-1) * x, id="mask")
+good("logspace", normal(), normal(), 5, ref=np.logspace)
+good("logspace", normal(2), normal(3, 1), 4, ref=np.logspace, kwargs={"axis": -1, "base": 2.0}, id="arrays")
+good("logspace", normal(), normal(), 4, positive(2), call=lambda a, b, n, base: sd.logspace(a, b, n, base=base, axis=1),
+     ref=lambda a, b, n, base: np.logspace(a, b, n, base=base, axis=1), id="base-array")
+good("logspace", normal(), normal(), 4, ref=np.logspace, kwargs={"endpoint": False, "dtype": np.float32}, grad=False,
+     id="float32")
+good("logspace", normal().astype(np.float32), call=lambda a: sd.logspace(a, 1.0, 3),
+     ref=lambda a: np.logspace(a, 1.0, 3), grad=False, id="float32-bounds")
+good("geomspace", positive(), positive(), 5, ref=np.geomspace)
+good("geomspace", -positive(2), -positive(2), 4, ref=np.geomspace, kwargs={"axis": 1}, id="negative-axis1")
+good("geomspace", positive(), positive(), 4, ref=np.geomspace, kwargs={"endpoint": False}, id="no-endpoint")
+good("geomspace", 1, 64, 7, call=lambda a, b, n: sd.geomspace(a, b, n, dtype=int),
+     ref=lambda a, b, n: np.geomspace(a, b, n, dtype=int), grad=False, id="int")
+good("geomspace", 1j, 8j, 4, ref=np.geomspace, grad=False, id="complex")
+bad("geomspace", lambda: sd.geomspace(0.0, v("b")), ValueError, r"^geomspace: Geometric sequence cannot include zero")
+_P, _Q = normal(5), normal(3)
+for _m in (0, 1, 2, 6):
+    good("polyder", _P, _m, ref=np.polyder, id=f"m{_m}")
+good("polyder", np.array([1, 2, 3], np.int8), ref=np.polyder, grad=False, id="int8")
+bad("polyder", lambda: sd.polyder(v("p", 3), -1), ValueError, r"^polyder: Order of derivative must be positive")
+for _m, _k in ((0, None), (1, None), (2, None), (1, 3.0), (3, [1.0, 2.0, 3.0])):
+    good("polyint", _P, _m, _k, ref=np.polyint, id=f"m{_m}-k{_k}")
+good("polyint", _P, 2, _Q, ref=np.polyint, id="k-expression")
+good("polyint", np.array([1, 2, 3]), ref=np.polyint, grad=False, id="int")
+bad("polyint", lambda: sd.polyint(v("p", 3), 3, [1.0, 2.0]), ValueError, r"^polyint: k must be a scalar")
+for _name in ("polyadd", "polysub", "polymul"):
+    good(_name, _P, _Q, ref=getattr(np, _name))
+    good(_name, _Q, _P, ref=getattr(np, _name), id="shorter-first")
+    good(_name, _Q, call=lambda q, f=sd.FUNCTIONS[_name]: f(q, 2.0), ref=lambda q, f=getattr(np, _name): f(q, 2.0),
+         id="scalar")
+    good(_name, np.array([1, 2], np.int8), np.array([1.0, 2.0, 3.0], np.float32), ref=getattr(np, _name), grad=False,
+         id="int8-float32")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("p", 2, 2), v("q", 2)), sd.ShapeError,
+        rf"^{_name}: coefficients must be a 1-d array", id=f"{_name}-2d")
+good("vander", normal(4), ref=np.vander)
+good("vander", normal(4), 2, ref=np.vander, id="N2")
+good("vander", normal(4), 0, ref=np.vander, id="N0")
+good("vander", normal(3), 5, True, ref=np.vander, id="increasing")
+good("vander", np.array([1, 2, 3], np.int8), ref=np.vander, grad=False, id="int8-int64")
+good("vander", np.array([True, False]), ref=np.vander, grad=False, id="bool")
+good("vander", np.array([1.5, 2.0], np.float32), ref=np.vander, grad=False, id="float32-float64")
+bad("vander", lambda: sd.vander(v("x", 2, 2)), sd.ShapeError, r"^vander: x must be a one-dimensional array")
+
+
+_X = np.array([-1.0, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0])
+for _bins in ([0.0, 1.0, 2.0], [2.0, 1.0, 0.0], [0, 0, 1, 1, 2], [1.0]):
+    for _right in (False, True):
+        good("digitize", _X, _bins, _right, ref=np.digitize, grad=False, id=f"{_bins}-right{_right}")
+good("digitize", _X, np.array([2.0, 1.0, 1.0, 0.0]), ref=np.digitize, grad=False, id="bins-expression-decreasing")
+good("digitize", _X, np.array([0.0, 1.0, 1.0, 2.0]), ref=np.digitize, kwargs={"right": True}, grad=False,
+     id="bins-expression-increasing")
+good("digitize", np.array([1, 5, 9], np.int8), [0, 4, 8], ref=np.digitize, grad=False, id="int8")
+bad("digitize", lambda: sd.digitize(v("x", 3), [1.0, 3.0, 2.0]), ValueError,
+    r"^digitize: bins must be monotonically increasing or decreasing")
+bad("digitize", lambda: sd.digitize(v("z", 3, dtype="complex128"), [1.0]), TypeError, r"^digitize: x may not be complex",
+    id="complex")
+good("i0", normal(3, 4) * 3, ref=np.i0)
+good("i0", np.array([0.0, -0.0, 1e-8, -30.0, 700.0]), ref=np.i0, grad=False, id="edges")
+good("i0", np.array([0, 3, -7]), ref=np.i0, grad=False, id="int-float64")
+good("i0", np.array([0.5, 2.0], np.float32), ref=np.i0, grad=False, id="float32")
+bad("i0", lambda: sd.i0(v("z", 3, dtype="complex128")), sd.DTypeError, r"^i0 is defined here for real inputs only")
+good("i1", normal(3, 4) * 3, ref=special.i1)
+good("i1", np.array([0.0, -0.0, 1e-8, -30.0, 700.0, -700.0]), ref=special.i1, grad=False, id="edges")
+good("i1", np.array([0.0, 1e-3]), ref=special.i1, id="near-zero")
+_I = np.array([[0, 1, 2], [2, 1, 0]])
+good("choose", _I, normal(3), normal(2, 3), ref=lambda i, a, b: np.choose(i, [a, b, -1.0]),
+     call=lambda i, a, b: sd.choose(i, [a, b, -1.0]))
+good("choose", _I + 2, normal(3), normal(2, 3), ref=lambda i, a, b: np.choose(i, [a, b, 3], mode="wrap"),
+     call=lambda i, a, b: sd.choose(i, [a, b, 3], mode="wrap"), id="wrap")
+good("choose", 3 * _I - 2, normal(3), normal(2, 3), ref=lambda i, a, b: np.choose(i, [a, b, 3], mode="clip"),
+     call=lambda i, a, b: sd.choose(i, [a, b, 3], mode="clip"), id="clip")
+good("choose", normal(2), call=lambda a: sd.choose([0, 1], [a.astype("float32"), 3]),
+     ref=lambda a: np.choose([0, 1], [a.astype("float32"), 3]), grad=False, id="float32-weak")
+bad("choose", lambda: sd.choose([3], [v("a", 1)]), ValueError, r"^choose: invalid entry in choice array")
+bad("choose", lambda: sd.choose(v("i", 2), [v("a", 2)]), TypeError, r"^choose: Cannot cast array data from dtype\('float64'\)",
+    id="float-index")
+good("compress", normal(3, 2), call=lambda a: sd.compress([True, False, True], a, axis=0),
+     ref=lambda a: np.compress([True, False, True], a, axis=0))
+good("compress", normal(3, 2), call=lambda a: sd.compress([0, 1], a), ref=lambda a: np.compress([0, 1], a), id="flat-short")
+good("compress", normal(3, 2), call=lambda a: sd.compress([], a, axis=-1), ref=lambda a: np.compress([], a, axis=-1),
+     id="none")
+bad("compress", lambda: sd.compress([0, 0, 0, 1], v("a", 3)), IndexError,
+    r"^compress: index 3 is out of bounds for axis 0 with size 3")
+bad("compress", lambda: sd.compress(v("a", 3) > 0, v("a", 3)), TypeError,
+    r"^compress: the condition must be constant .* the result's shape is its count of true values", id="symbolic")
+good("extract", normal(2, 3), call=lambda a: sd.extract(np.arange(6).reshape(2, 3) % 2, a),
+     ref=lambda a: np.extract(np.arange(6).reshape(2, 3) % 2, a))
+bad("extract", lambda: sd.extract(v("a", 3) > 0, v("a", 3)), TypeError, r"^extract: the condition must be constant")
+for _shape in ((2, 4), 3, 0, (2, 0), 7):
+    good("resize", normal(3), _shape, ref=np.resize, id=f"{_shape}")
+good("resize", normal(2, 2), (3, 3), ref=np.resize, id="2d")
+good("resize", np.zeros(0, np.int8), 3, ref=np.resize, grad=False, id="empty-zeros")
+bad("resize", lambda: sd.resize(v("a", 3), -1), ValueError, r"^resize: all elements of `new_shape` must be non-negative")
+good("block", normal(2, 2), normal(3), call=lambda a, x: sd.block([[a, x[:2, None]], [x[None, 1:], 2.0]]),
+     ref=lambda a, x: np.block([[a, x[:2, None]], [x[None, 1:], 2.0]]))
+good("block", normal(2, 2), call=lambda a: sd.block([[[a]], [[a]]]), ref=lambda a: np.block([[[a]], [[a]]]), id="deeper")
+good("block", normal(3), call=lambda x: sd.block([x, np.float32(1), 2]), ref=lambda x: np.block([x, np.float32(1), 2]),
+     id="dtypes")
+bad("block", lambda: sd.block([v("a", 2), [v("a", 2)]]), ValueError, r"^block: List depths are mismatched")
+bad("block", lambda: sd.block((v("a", 2),)), TypeError, r"^block: arrays is a tuple", id="tuple")
+bad("block", lambda: sd.block([[v("a", 2)], []]), ValueError, r"^block: List at arrays\[1\] cannot be empty", id="empty")
+
 # Operators and methods outside FUNCTIONS, each tied to the function it spells.
 SUGAR_ONLY = {"index"}
 

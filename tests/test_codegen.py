@@ -372,6 +372,39 @@ OPS.update({
     "delete": (lambda a: sd.delete(a, [0, 2], axis=1).sum() + sd.delete(a, slice(None, None, 3)), [A]),
 })
 
+OPS.update({
+    "gradient": (lambda a, v: sd.gradient(a, 0.5, v, edge_order=2)[1] + sd.gradient(a, axis=0), [A, V]),
+    "ediff1d": (lambda a, v: sd.ediff1d(a, to_begin=v[0], to_end=[1.0, 2.0]), [A, V]),
+    "unwrap": (lambda a: sd.unwrap(a * 4.0, axis=0) + sd.unwrap(a, period=1.0, discont=0.75), [A]),
+    "select": (lambda a, b: sd.select([a < -0.5, a > b], [a, b * 2.0], -1.0), [A, B]),
+    "broadcast_arrays": (lambda a, v: sd.broadcast_arrays(v, a[:, :1])[1] * a, [A, V]),
+    "unstack": (lambda a: sd.unstack(a, axis=1)[3] + sd.unstack(a)[2][1:], [A]),
+    "matvec": (lambda a, v: sd.matvec(a, v), [A, V]),
+    "vecmat": (lambda a, m: sd.vecmat(a, m), [A, M]),
+    "dstack": (lambda a, b: sd.dstack([a, b]), [A, B]),
+    "rollaxis": (lambda a: sd.rollaxis(a[None], 2, 1) + sd.rollaxis(a, 1)[:, None], [A]),
+    "diagflat": (lambda v: sd.diagflat(v, -1)[1:, :4] + sd.diagflat(v[:2], 2), [V]),
+    "tri": (lambda a: sd.tri(3, 4, 1) * a + sd.tri(4, dtype=int)[1], [A]),
+    "logspace": (lambda a, v: sd.logspace(a[:, 0], v[:3], 4, axis=1, base=2.0) + sd.logspace(0.0, 1.0, 4), [A, V]),
+    "geomspace": (lambda p: sd.geomspace(p[:, 0], -p[:, 1], 5, axis=-1) + sd.geomspace(1.0, 16.0, 5), [P]),
+    "polyder": (lambda v: sd.polyder(v, 2), [V]),
+    "polyint": (lambda v: sd.polyint(v, 2, [v[0], 1.5]), [V]),
+    "polyadd": (lambda v: sd.polyadd(v, v[:2]), [V]),
+    "polysub": (lambda v: sd.polysub(v[1:], v), [V]),
+    "polymul": (lambda v: sd.polymul(v, v[:2]), [V]),
+    "vander": (lambda v: sd.vander(v) + sd.vander(v, 4, increasing=True), [V]),
+    "digitize": (lambda a, v: sd.digitize(a, [-0.5, 0.0, 0.5], right=True) * a
+                 + sd.digitize(a[0], sd.sort(v)[::-1]), [A, V]),
+    "i0": (lambda a: sd.i0(a * 3.0), [A]),
+    "i1": (lambda a: sd.i1(a * 3.0), [A]),
+    "choose": (lambda a, b, labels: sd.choose(labels[:, None], [a, b, 0.5]) + sd.choose([1, 0, 1, 0], [a, b], mode="clip"),
+               [A, B, L]),
+    "compress": (lambda a: sd.compress([True, False, True], a) * sd.compress([0, 1, 1], a, axis=0).sum(), [A]),
+    "extract": (lambda a: sd.extract(np.arange(12).reshape(3, 4) % 3, a), [A]),
+    "resize": (lambda a, v: sd.resize(a, (2, 5)) + sd.resize(v, 5), [A, V]),
+    "block": (lambda a, b, v: sd.block([[a, b[:, :1]], [v, 1.0]]), [A, B, V]),
+})
+
 # the functions derivative graphs are made of (scatter-adds, a higher derivative of sinc)
 IDX = ("idx", (3, 2), "int64", lambda s: RNG.integers(0, 4, s))
 OPS.update({

@@ -207,6 +207,8 @@ def _out_calls() -> dict[str, Any]:
         "outer": lambda: sd.outer(a, a, out=out),
         "einsum": lambda: sd.einsum("i,i->", a, a, out=out),
         "linalg.multi_dot": lambda: sd.FUNCTIONS["linalg.multi_dot"]([m, m], out=out),
+        "choose": lambda: sd.choose(i, [a, a], out=out),
+        "compress": lambda: sd.compress([True], a, out=out),
     })
     return calls
 

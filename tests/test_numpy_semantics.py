@@ -641,3 +641,113 @@ def test_binary_ufunc_outer_and_logaddexp_reduce():
         np.maximum.accumulate(b)
     with pytest.raises(TypeError, match=r"^np.add.outer: dtype= is not supported"):
         np.add.outer(a, b, dtype="float32")
+
+
+# -- finite differences, polynomials, layout and creation functions NumPy users reach for --------
+
+
+def test_numpy_names_of_the_array_functions_trace_into_graphs():
+    y, A, x = sd.var("y", (5, 4)), sd.var("A", (2, 3)), sd.var("x", (3,))
+    yv, Av, xv = np.arange(20.0).reshape(5, 4) ** 2, np.arange(6.0).reshape(2, 3), np.array([1.0, -2.0, 0.5])
+    cases = [
+        (np.gradient(y, 0.5, axis=1), np.gradient(yv, 0.5, axis=1)),
+        (np.ediff1d(x, to_begin=0.0), np.ediff1d(xv, to_begin=0.0)),
+        (np.unwrap(x * 4.0), np.unwrap(xv * 4.0)),
+        (np.select([x > 0], [x], -1.0), np.select([xv > 0], [xv], -1.0)),
+        (np.broadcast_arrays(A, x)[1], np.broadcast_arrays(Av, xv)[1]),
+        (np.unstack(A)[1], np.unstack(Av)[1]),
+        (np.matvec(A, x), np.matvec(Av, xv)),
+        (np.vecmat(x, A.T), np.vecmat(xv, Av.T)),
+        (np.dstack([A, A]), np.dstack([Av, Av])),
+        (np.rollaxis(A, 1), np.rollaxis(Av, 1)),
+        (np.diagflat(x, 1), np.diagflat(xv, 1)),
+        (np.vander(x, 4), np.vander(xv, 4)),
+        (np.polyder(x), np.polyder(xv)),
+        (np.polyint(x, 2, 1.5), np.polyint(xv, 2, 1.5)),
+        (np.polyadd(x, A[0, :2]), np.polyadd(xv, Av[0, :2])),
+        (np.polysub(x, A[0, :2]), np.polysub(xv, Av[0, :2])),
+        (np.polymul(x, A[1]), np.polymul(xv, Av[1])),
+        (np.polymul(x, [0.0, 0.0, 2.0, 1.0]), np.polymul(xv, [0.0, 0.0, 2.0, 1.0])),
+        (np.polymul(x, [0, 0]), np.polymul(xv, [0, 0])),
+        (np.logspace(x, 2.0, 3), np.logspace(xv, 2.0, 3)),
+        (np.geomspace(A[0] + 1.0, 5.0, 3), np.geomspace(Av[0] + 1.0, 5.0, 3)),
+    ]
+    for out, expected in cases:
+        assert isinstance(out, sd.Node)
+        _assert_numpy(out, expected, y=yv, A=Av, x=xv)
+
+
+def test_gradient_of_several_axes_is_a_tuple_as_numpy_2s_and_of_one_an_array():
+    f, fv = sd.var("f", (3, 4)), np.arange(12.0).reshape(3, 4) ** 1.5
+    both = sd.gradient(f, 2.0, [0.0, 1.0, 3.0, 6.0])
+    assert isinstance(both, tuple) and isinstance(np.gradient(fv), tuple) and len(both) == 2
+    for got, expected in zip(both, np.gradient(fv, 2.0, [0.0, 1.0, 3.0, 6.0])):
+        _assert_numpy(got, expected, f=fv)
+    assert isinstance(sd.gradient(f, axis=-1), sd.Node)
+    _assert_numpy(sd.gradient(f, axis=(-1, 0))[1], np.gradient(fv, axis=(-1, 0))[1], f=fv)
+
+
+def test_gradient_in_the_coordinates_matches_finite_differences():
+    # the weights of uneven spacings are differentiable: d/dx of gradient(f, x) at uneven x
+    f, x = sd.var("f", (5,)), sd.var("x", (5,))
+    fv, xv = np.array([1.0, -0.5, 2.0, 0.25, 3.0]), np.array([0.0, 0.4, 1.1, 1.5, 2.6])
+    w = np.array([0.3, -1.2, 0.7, 2.0, -0.4])
+    for edge_order in (1, 2):
+        out = sd.sum(sd.gradient(f, x, edge_order=edge_order) * w)
+        got = sd.evaluate(sd.grad(out, x), {"f": fv, "x": xv})
+        h, fd = 1e-6, np.zeros(5)
+        for i in range(5):
+            e = np.eye(5)[i] * h
+            fd[i] = (np.sum(np.gradient(fv, xv + e, edge_order=edge_order) * w)
+                     - np.sum(np.gradient(fv, xv - e, edge_order=edge_order) * w)) / (2 * h)
+        np.testing.assert_allclose(got, fd, rtol=1e-6, atol=1e-8)
+
+
+def test_gradient_and_unwrap_along_a_named_dimension_are_refused_by_name():
+    f = sd.var("f", ("n", 3))
+    with pytest.raises(sd.ShapeError, match=r"^gradient: cannot take differences along the named dimension 'n'"):
+        sd.gradient(f, axis=0)
+    assert sd.gradient(f, axis=1).shape == ("n", 3)
+    with pytest.raises(sd.ShapeError, match=r"^unwrap: cannot unwrap along the named dimension 'n'"):
+        sd.unwrap(f, axis=0)
+
+
+def test_unwrap_derivative_is_the_identity():
+    p = sd.var("p", (6,))
+    pv = np.array([0.0, 3.0, 6.5, 0.2, -3.0, 2.9])
+    g = sd.evaluate(sd.grad(sd.sum(sd.unwrap(p) * np.arange(6.0)), p), {"p": pv})
+    np.testing.assert_array_equal(g, np.arange(6.0))
+
+
+@pytest.mark.parametrize("name", ["nonzero", "argwhere", "flatnonzero", "unique", "trim_zeros", "bincount"])
+def test_functions_whose_shape_depends_on_values_are_refused_saying_why(name):
+    x = sd.var("x", (4,), dtype="int64" if name == "bincount" else "float64")
+    with pytest.raises(TypeError, match=rf"^np.{name}: the shape of its result depends on the values, .*; use "):
+        getattr(np, name)(x)
+
+
+def test_i1_the_derivative_of_i0_is_scipys_across_its_range():
+    special = pytest.importorskip("scipy.special")
+    x = np.concatenate([np.linspace(-713.0, 713.0, 4001), np.geomspace(1e-300, 700.0, 400),
+                        -np.geomspace(1e-8, 30.0, 50), [0.0, -0.0, np.nan, np.inf]])
+    v = sd.var("x", x.shape)
+    with np.errstate(all="ignore"):
+        expected = special.i1(x)
+        for got in _both_paths(sd.i1(v), x=x):
+            finite = np.isfinite(expected)
+            np.testing.assert_allclose(got[finite], expected[finite], rtol=2e-14, atol=0)
+            assert np.array_equal(np.isnan(got), np.isnan(expected))
+            nonzero = finite & (expected != 0)  # (of -0.0, SciPy's is 0.0; this odd function's -0.0)
+            assert np.array_equal(np.signbit(got[nonzero]), np.signbit(expected[nonzero]))
+        # and the derivative of i0 is i1, of i1 i0 - i1/x (1/2 at 0), to the third order
+        d1, d2, d3 = (sd.derivative(sd.i0(sd.var("t")), sd.var("t"), k) for k in (1, 2, 3))
+        t = np.array([0.0, 1e-3, 0.7, -2.5, 40.0])
+        for k, d in enumerate((d1, d2, d3), 1):
+            got = np.array([sd.evaluate(d, {"t": ti}) for ti in t])
+            if k == 1:
+                want = special.i1(t)
+            elif k == 2:
+                want = special.ivp(1, t)
+            else:
+                want = special.ivp(1, t, 2)
+            np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12, err_msg=f"order {k}")

@@ -14,14 +14,14 @@ import numpy as np
 
 from ..ir import Node
 from . import (
-    bitwise, creation, diagonals, layout, linalg, nanfunctions, nn, numeric, order, reduce, scan, selection,
-    shape, special, statistics,
+    bitwise, creation, diagonals, differences, layout, linalg, nanfunctions, nn, numeric, order, polynomial,
+    reduce, scan, selection, shape, special, statistics,
 )
 from . import elementwise as ew
 from .bitwise import bitwise_and, bitwise_or, bitwise_xor, gcd, invert, lcm, left_shift, right_shift
 from .base import HELPERS, Const, DimSize, Var, as_node, const, dim_size, symbols, var
-from .creation import eye, identity, linspace
-from .diagonals import diag, diagonal, diagonal_embed, trace, tril, triu
+from .creation import eye, geomspace, identity, linspace, logspace, tri
+from .diagonals import diag, diagflat, diagonal, diagonal_embed, trace, tril, triu
 from .elementwise import (
     abs, add, astype, cos, divide, equal, exp, expm1, greater, greater_equal, isfinite, isinf,
     isnan, less, less_equal, log, log1p, logical_and, logical_not, logical_or, logical_xor, mask_operator, maximum, minimum,
@@ -29,10 +29,12 @@ from .elementwise import (
     subtract, tan, tanh, where,
 )
 from .layout import (
-    append, array_split, atleast_1d, atleast_2d, atleast_3d, column_stack, delete, diff, dsplit, flip, fliplr,
-    flipud, hsplit, hstack, insert, meshgrid, moveaxis, pad, ravel, repeat, roll, rot90, split, squeeze, tile,
-    trapezoid, vsplit, vstack,
+    append, array_split, atleast_1d, atleast_2d, atleast_3d, broadcast_arrays, column_stack, delete, diff,
+    block, dsplit, dstack, flip, fliplr, flipud, hsplit, hstack, insert, meshgrid, moveaxis, pad, ravel, repeat,
+    resize, roll, rollaxis, rot90, split, squeeze, tile, trapezoid, unstack, vsplit, vstack,
 )
+from .differences import ediff1d, gradient, unwrap
+from .polynomial import polyadd, polyder, polyint, polymul, polysub, vander
 from .nanfunctions import (
     nanargmax, nanargmin, nancumprod, nancumsum, nanmax, nanmean, nanmedian, nanmin, nanpercentile,
     nanprod, nanquantile, nanstd, nansum, nanvar,
@@ -47,8 +49,8 @@ from .numeric import (
     round, signbit, sinc, sinc_derivative, sinh, spacing, square, trunc,
 )
 from .products import (
-    convolve, correlate, cross, dot, einsum, inner, kron, matmul, matrix_transpose, outer, polyval,
-    tensordot, vdot, vecdot,
+    convolve, correlate, cross, dot, einsum, inner, kron, matmul, matrix_transpose, matvec, outer, polyval,
+    tensordot, vdot, vecdot, vecmat,
 )
 from .reduce import (
     all, allclose, any, average, count_nonzero, logsumexp, max, mean, min, prod, ptp, std, sum, sum_to,
@@ -56,7 +58,8 @@ from .reduce import (
 )
 from .scan import cumprod, cumsum, cumulative_prod, cumulative_sum, linear_recurrence
 from .selection import (
-    add_along_axis, argmax, argmin, argsort, interp, searchsorted, sort, take_along_axis,
+    add_along_axis, argmax, argmin, argsort, choose, compress, digitize, extract, interp, searchsorted, select,
+    sort, take_along_axis,
 )
 from .shape import (
     arange, broadcast_to, concatenate, expand_dims, full, full_like, index, index_add, ones,
@@ -64,8 +67,8 @@ from .shape import (
 )
 from .statistics import corrcoef, cov
 from .special import (
-    beta, betaln, boxcox, digamma, entr, erf, erfc, erfcinv, erfinv, gamma, gammaln, inv_boxcox, kl_div,
-    log_expit, log_ndtr, logit, ndtr, ndtri, polygamma, rel_entr, xlog1py, xlogy,
+    beta, betaln, boxcox, digamma, entr, erf, erfc, erfcinv, erfinv, gamma, gammaln, i0, i1, inv_boxcox,
+    kl_div, log_expit, log_ndtr, logit, ndtr, ndtri, polygamma, rel_entr, xlog1py, xlogy,
 )
 
 FUNCTIONS: dict[str, Any] = {
@@ -76,7 +79,7 @@ FUNCTIONS: dict[str, Any] = {
         bitwise_or, bitwise_xor, cbrt, ceil,
         clip, conj, conjugate, copysign, cos, cosh, deg2rad, digamma, divide, divmod, equal, erf, erfc, exp,
         exp2, expm1, fabs, float_power, floor, floor_divide, fmax, fmin, fmod, gamma, gammaln, gcd,
-        greater, greater_equal, heaviside, hypot, imag, invert, iscomplex, isclose, isfinite, isinf,
+        greater, greater_equal, heaviside, hypot, i0, i1, imag, invert, iscomplex, isclose, isfinite, isinf,
         isnan, isneginf, isposinf, isreal, lcm, ldexp, left_shift, less,
         less_equal, log, log10, log1p, log2, logaddexp, logaddexp2, logical_and, logical_not,
         logical_or, logical_xor, maximum, minimum, mod, modf,
@@ -107,11 +110,16 @@ FUNCTIONS: dict[str, Any] = {
         tril, triu,
         ones_like, trapezoid, vsplit, vstack, zeros_like,
         append, delete, insert, interp, meshgrid, rot90, searchsorted,
+        block, broadcast_arrays, choose, compress, resize, diagflat, digitize, dstack, extract, rollaxis, select, unstack,
+        # finite differences
+        ediff1d, gradient, unwrap,
         # array creation
-        eye, full, identity, linspace, ones, zeros,
+        eye, full, geomspace, identity, linspace, logspace, ones, tri, zeros,
         # products
-        convolve, correlate, cross, dot, einsum, inner, kron, matmul, outer, polyval, tensordot, vdot,
-        vecdot,
+        convolve, correlate, cross, dot, einsum, inner, kron, matmul, matvec, outer, polyval, tensordot, vdot,
+        vecdot, vecmat,
+        # polynomials as coefficient arrays
+        polyadd, polyder, polyint, polymul, polysub, vander,
     )
 }
 FUNCTIONS.update({
@@ -298,7 +306,7 @@ def _outer(fn: Any) -> Any:
     return outer_of
 
 
-_UFUNC_KEYWORDS = {"vecdot": ("axis",)}
+_UFUNC_KEYWORDS = {"vecdot": ("axis",)}  # matvec and vecmat take axes= only: refused by name
 
 
 def _np_size(a: Any, axis: int | None = None) -> int | Node:
@@ -313,8 +321,31 @@ _NUMPY_QUERIES = {"shape": lambda a: as_node(a).shape, "ndim": lambda a: as_node
                   "size": _np_size, "copy": lambda a, order="K", subok=False: as_node(a)}
 
 
+# NumPy's functions whose result's shape depends on the values, which no graph built before
+# they are known can have: each refused with what to write instead
+VALUE_SHAPED: dict[str, str] = {
+    "nonzero": "a boolean mask with where(mask, x, 0), or constant positions (np.nonzero of a "
+               "NumPy array) to index with",
+    "argwhere": "a boolean mask with where(mask, x, 0), or constant positions (np.argwhere of a "
+                "NumPy array) to index with",
+    "flatnonzero": "a boolean mask with where(mask, x, 0), or constant positions (np.flatnonzero "
+                   "of a NumPy array) to index with",
+    "unique": "sort, with equal neighbours found by diff(sort(x)) == 0 as a mask",
+    "unique_values": "sort, with equal neighbours found by diff(sort(x)) == 0 as a mask",
+    "unique_counts": "sort, with equal neighbours found by diff(sort(x)) == 0 as a mask",
+    "unique_inverse": "sort and argsort",
+    "unique_all": "sort and argsort",
+    "trim_zeros": "a constant slice, or where(x != 0, x, 0) to keep the shape",
+    "bincount": "one_hot(x, length).sum(axis=0) (with weights: weights @ one_hot(x, length)), "
+                "whose length is given",
+}
+
+
 def _numpy_counterpart(name: str, label: str | None = None) -> Any:
     fn = FUNCTIONS.get(_NUMPY_NAMES.get(name, name))
+    if fn is None and name in VALUE_SHAPED:
+        raise TypeError(f"np.{name}: the shape of its result depends on the values, which a graph "
+                        f"is built without; use {VALUE_SHAPED[name]}")
     if fn is None:
         raise TypeError(f"{label or 'np.' + name} has no symdiff counterpart for symbolic "
                         "expressions (sd.FUNCTIONS lists the functions)")

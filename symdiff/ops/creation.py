@@ -22,11 +22,11 @@ from .base import (
     _item_source, _scalar_text, as_nodes, broadcast_shapes, check_device, const, dim_size,
     normalize_axis, numeric_dtype,
 )
-from .elementwise import astype, equal, greater, logical_and, maximum, where
+from .elementwise import astype, equal, greater, greater_equal, logical_and, maximum, power, sign, where
 from .layout import moveaxis
 from .nn import one_hot
-from .numeric import floor
-from .shape import arange, reshape
+from .numeric import floor, log10
+from .shape import arange, concatenate, reshape
 
 
 def _int_argument(op_name: str, what: str, value: Any) -> int:
@@ -174,3 +174,83 @@ def linspace(start: Any, stop: Any, num: Any = 50, endpoint: bool = True, retste
     return (samples, step) if retstep else samples
 
 
+
+
+def tri(N: Any, M: Any = None, k: Any = 0, dtype: Any = float, *,  # noqa: N803 - NumPy's names
+        like: Any = None) -> Node:
+    """An ``N`` by ``M`` (default ``N``) array with ones at and below diagonal ``k`` and zeros
+    above, as ``np.tri``; the sizes may be named dimensions.
+
+    >>> sd.tri(3, k=-1).shape
+    (3, 3)
+    """
+    if like is not None:
+        raise NotImplementedError("tri: the argument 'like' is not supported")
+    (rows,) = check_shape((N,), "tri: N")
+    (cols,) = (rows,) if M is None else check_shape((M,), "tri: M")
+    check_shape((rows, cols), "tri: N and M")
+    offset = _int_argument("tri", "k", k)
+    below = greater_equal(reshape(arange(rows), (rows, 1)) + offset, reshape(arange(cols), (1, cols)))
+    return astype(below, numeric_dtype(float if dtype is None else dtype, "tri"))
+
+
+def logspace(start: Any, stop: Any, num: Any = 50, endpoint: bool = True, base: Any = 10.0,
+             dtype: Any = None, axis: Any = 0) -> Node:
+    """``base ** linspace(start, stop, num)``, as ``np.logspace``: ``num`` values spaced evenly
+    on a log scale; the bounds and ``base`` may be expressions or arrays (broadcast together,
+    the values along ``axis``), and gradients flow to each.
+
+    >>> sd.logspace(0.0, 2.0, 3).shape
+    (3,)
+    """
+    if isinstance(base, Node) and base.ndim or not isinstance(base, Node) and np.ndim(base):
+        # an array of bases is broadcast with the bounds: it decides where ``axis`` falls
+        b, lo, hi = (v if isinstance(v, Node) else const(np.asarray(v)) for v in (base, start, stop))
+        ndim = len(broadcast_shapes("logspace", b.shape, lo.shape, hi.shape))
+        lo, hi, b = (reshape(v, (1,) * (ndim - v.ndim) + v.shape) for v in (lo, hi, b))
+        start, stop = lo, hi
+        base = reshape(b, _inserted(b.shape, normalize_axis("logspace", axis, ndim + 1)))
+    elif isinstance(base, (np.ndarray, np.generic)):
+        base = const(np.asarray(base))
+    y = linspace(start, stop, num=num, endpoint=endpoint, axis=axis)
+    result = power(base, y)
+    return result if dtype is None else astype(result, numeric_dtype(dtype, "logspace"))
+
+
+def _inserted(shape: tuple[Dim, ...], at: int) -> tuple[Dim, ...]:
+    return (*shape[:at], 1, *shape[at:])
+
+
+def geomspace(start: Any, stop: Any, num: Any = 50, endpoint: bool = True, dtype: Any = None,
+              axis: Any = 0) -> Node:
+    """``num`` values spaced evenly on a log scale from ``start`` to ``stop`` (each the first
+    and last value exactly), as ``np.geomspace``: negative and complex bounds are rotated to
+    the positive reals and back. The bounds may be expressions or arrays; gradients flow to
+    them. A bound known to be 0 is NumPy's ValueError; one that is an expression gives nan
+    where it is 0.
+
+    >>> sd.geomspace(1.0, 8.0, 4).shape
+    (4,)
+    """
+    n = _int_argument("geomspace", "num", num)
+    if n < 0:
+        raise ValueError(f"geomspace: num must be non-negative, got {n}")
+    for bound in (start, stop):
+        if not isinstance(bound, Node) and np.any(np.asarray(bound) == 0):
+            raise ValueError("geomspace: Geometric sequence cannot include zero")
+    lo, hi = (v if isinstance(v, Node) else const(np.asarray(v)) for v in (start, stop))
+    work = np.result_type(lo.dtype, hi.dtype, float(n), np.zeros((), dtype))
+    out = work if dtype is None else numeric_dtype(dtype, "geomspace")
+    lo, hi = astype(lo, work), astype(hi, work)
+    # rotated to the positive reals and back: NumPy's way to take negative and complex bounds
+    turn = sign(lo)
+    lo, hi = lo / turn, hi / turn
+    result = logspace(log10(lo), log10(hi), num=n, endpoint=endpoint, base=10.0, dtype=work)
+    if n > 0:
+        ends = [reshape(lo, (1, *lo.shape)), result[1:]]
+        if n > 1 and endpoint:
+            ends[1:] = [result[1:-1], reshape(hi, (1, *hi.shape))]
+        result = concatenate(ends, axis=0)
+    result = result * turn
+    ax = normalize_axis("geomspace", axis, result.ndim)
+    return astype(moveaxis(result, 0, ax) if ax else result, out)

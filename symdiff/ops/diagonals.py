@@ -22,7 +22,7 @@ from ..ir import Dim, Node, Op, Shape, Type, check_shape, consumers, format_shap
 from .base import as_node, helper, no_out, normalize_axis
 from .elementwise import Add, Neg, Sub, astype
 from .reduce import sum as reduce_sum
-from .shape import _dims_src, broadcast_to
+from .shape import _dims_src, broadcast_to, reshape
 
 
 def diagonal_shape(shape: Shape, offset: int, axis1: int, axis2: int) -> Shape:
@@ -444,6 +444,16 @@ def diag(v: Any, k: int = 0) -> Node:
     else:
         side = n + abs(k)
     return Node(DiagonalEmbed(k, 0, 1, (side, side)), (x,))
+
+
+def diagflat(v: Any, k: Any = 0) -> Node:
+    """The flattened ``v`` on diagonal ``k`` of a square matrix, as ``np.diagflat``.
+
+    >>> sd.diagflat(sd.var("v", shape=(2, 2))).shape
+    (4, 4)
+    """
+    x = as_node(v)
+    return diag(reshape(x, (-1,)) if x.ndim != 1 else x, _int("diagflat", k, "k"))
 
 
 def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None,

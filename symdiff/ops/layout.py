@@ -29,8 +29,8 @@ from .base import (
 from .elementwise import astype, minimum, not_equal, where
 from .reduce import sum as reduce_sum
 from .shape import (
-    arange, array_list, broadcast_to, concatenate, index, index_add, reshape, resolve_reshape, take, take_indices,
-    transpose,
+    arange, array_list, broadcast_to, concatenate, full, index, index_add, reshape, resolve_reshape, take,
+    take_indices, transpose,
 )
 
 
@@ -117,6 +117,59 @@ def moveaxis(a: Any, source: Any, destination: Any) -> Node:
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
     return transpose(x, order)
+
+
+def rollaxis(a: Any, axis: Any, start: Any = 0) -> Node:
+    """``a`` with ``axis`` moved to just before position ``start``, as ``np.rollaxis`` (NumPy
+    keeps it for old code; ``moveaxis`` says the same more plainly).
+
+    >>> sd.rollaxis(sd.var("x", shape=(2, 3, 4)), 2).shape
+    (4, 2, 3)
+    """
+    x = as_node(a)
+    n = x.ndim
+    ax = normalize_axis("rollaxis", axis, n)
+    to = index_int(start)
+    if to is None:
+        raise TypeError(f"rollaxis: start must be an int, got {start!r}")
+    if to < 0:
+        to += n
+    if not 0 <= to < n + 1:
+        raise ShapeError(f"rollaxis: 'start' arg requires {-n} <= start < {n + 1}, but {start} was "
+                         "passed in")
+    if ax < to:
+        to -= 1
+    if ax == to:
+        return x
+    order = [k for k in range(n) if k != ax]
+    order.insert(to, ax)
+    return transpose(x, order)
+
+
+def unstack(x: Any, /, *, axis: Any = 0) -> tuple[Node, ...]:
+    """The slices of ``x`` along ``axis``, as a tuple, as NumPy 2's ``np.unstack``.
+
+    >>> [p.shape for p in sd.unstack(sd.var("x", shape=(2, 3)), axis=1)]
+    [(2,), (2,), (2,)]
+    """
+    v = as_node(x)
+    if v.ndim == 0:
+        raise ShapeError("unstack: input must be at least 1-d, got a 0-d array")
+    ax = normalize_axis("unstack", axis, v.ndim)
+    n = _static("unstack", v, ax, "unstack along")
+    lead = (slice(None),) * ax
+    return tuple(index(v, (*lead, k)) for k in range(n))
+
+
+def broadcast_arrays(*args: Any, subok: Any = False) -> tuple[Node, ...]:
+    """The arrays broadcast against each other, as ``np.broadcast_arrays`` (a tuple).
+
+    >>> [b.shape for b in sd.broadcast_arrays(sd.var("x", shape=(3, 1)), sd.var("y", shape=(4,)))]
+    [(3, 4), (3, 4)]
+    """
+    nodes = [_array(a) for a in args]
+    shape = broadcast_shapes("broadcast_arrays", *(n.shape for n in nodes))
+    return tuple(broadcast_to(n, shape) for n in nodes)
 
 
 def ravel(a: Any, order: str = "C") -> Node:
@@ -728,6 +781,11 @@ def vstack(tup: Sequence[Any], *, dtype: Any = None, casting: str = "same_kind")
     return concatenate([atleast_2d(x) for x in array_list("vstack", tup, dtype, casting)], axis=0)
 
 
+def dstack(tup: Sequence[Any]) -> Node:
+    """Arrays joined along their third axis (after ``atleast_3d``), as ``np.dstack``."""
+    return concatenate([atleast_3d(x) for x in array_list("dstack", tup)], axis=2)
+
+
 def column_stack(tup: Sequence[Any]) -> Node:
     """1-d arrays as the columns of a 2-d one (2-d arrays joined as they are), as
     ``np.column_stack``."""
@@ -979,3 +1037,72 @@ def delete(arr: Any, obj: Any, axis: Any = None) -> Node:
     if len(kept) == n:
         return x
     return take_indices(x, kept, ax)
+
+
+# -- resize, block ----------------------------------------------------------------------------------
+
+
+def resize(a: Any, new_shape: Any) -> Node:
+    """The flattened ``a`` repeated as often as needed to fill ``new_shape``, as ``np.resize``
+    (zeros when ``a`` is empty): a gather, so the derivative adds each copy's cotangent back.
+
+    >>> sd.resize(sd.var("x", shape=(3,)), (2, 4)).shape
+    (2, 4)
+    """
+    x = ravel(_array(a))
+    shape = int_tuple("resize", new_shape, "new_shape")
+    if any(d < 0 for d in shape):
+        raise ValueError(f"resize: all elements of `new_shape` must be non-negative, got {new_shape!r}")
+    size = _static("resize", x, 0, "resize")
+    total = int(np.prod(shape, dtype=np.int64))
+    if size == 0 or total == 0:
+        return reshape(index(full((1,), 0, x.dtype), np.zeros(total, np.intp)), shape)
+    return reshape(take_indices(x, np.arange(total) % size, 0), shape)
+
+
+def _block_depths(arrays: Any) -> tuple[int, list[tuple[tuple[int, ...], Any]]]:
+    """The list depth of ``np.block``'s argument and its leaves with their positions, checked as
+    NumPy checks them (lists only, none empty, every leaf at the same depth)."""
+    leaves: list[tuple[tuple[int, ...], Any]] = []
+    pending: list[tuple[tuple[int, ...], Any]] = [((), arrays)]
+    while pending:
+        at, item = pending.pop()
+        where_ = "arrays" + "".join(f"[{k}]" for k in at)
+        if isinstance(item, tuple):
+            raise TypeError(f"block: {where_} is a tuple. Only lists can be used to arrange blocks, "
+                            "and np.block does not allow implicit conversion from tuple to ndarray.")
+        if isinstance(item, list):
+            if not item:
+                raise ValueError(f"block: List at {where_} cannot be empty")
+            pending.extend(((*at, k), sub) for k, sub in reversed(list(enumerate(item))))
+        else:
+            leaves.append((at, item))
+    depth = len(leaves[0][0])
+    for at, _ in leaves:
+        if len(at) != depth:
+            shown = "arrays" + "".join(f"[{k}]" for k in at)
+            raise ValueError(f"block: List depths are mismatched. First element was at depth {depth}, "
+                             f"but there is an element at depth {len(at)} ({shown})")
+    return depth, leaves
+
+
+def block(arrays: Any) -> Node:
+    """An array assembled from nested lists of blocks, as ``np.block``: the innermost lists are
+    joined along the last axis, the next along the one before, each block first given as many
+    dimensions as the result (leading ones).
+
+    >>> A = sd.var("A", shape=(2, 2))
+    >>> sd.block([[A, sd.zeros((2, 1))], [sd.ones((1, 2)), 1.0]]).shape
+    (3, 3)
+    """
+    depth, leaves = _block_depths(arrays)
+    nodes = [(at, _array(leaf)) for at, leaf in leaves]
+    ndim = max(depth, *(n.ndim for _, n in nodes))
+    # join the innermost lists first: a level at a time, from the deepest, as one flat pass
+    level = [(at, reshape(n, (1,) * (ndim - n.ndim) + n.shape)) for at, n in nodes]
+    for d in range(depth, 0, -1):
+        grouped: dict[tuple[int, ...], list[Node]] = {}
+        for at, n in level:
+            grouped.setdefault(at[:-1], []).append(n)
+        level = [(at, concatenate(parts, axis=ndim - (depth - d) - 1)) for at, parts in grouped.items()]
+    return level[0][1]

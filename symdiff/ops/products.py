@@ -731,3 +731,43 @@ def convolve(a: Any, v: Any, mode: Any = "full") -> Node:
     if shorter.shape[0] == 0:
         raise ValueError("convolve: `v` cannot be empty")
     return _convolve_mode(x, y, k)  # in the order given: np.convolve swaps them itself
+
+
+def _gufunc_operands(op_name: str, x1: Any, x2: Any, signature: str, ranks: tuple[int, int],
+                     core: tuple[int, int]) -> tuple[Node, Node]:
+    """The operands of a matrix-vector gufunc, checked: ``ranks`` core axes each, and the
+    shared core dimension at ``core`` of each equal."""
+    a, b = as_nodes(x1, x2)
+    for k, (n, want) in enumerate(zip((a, b), ranks)):
+        if n.ndim < want:
+            raise ShapeError(f"{op_name}: Input operand {k} does not have enough dimensions (has "
+                             f"{n.ndim}, gufunc core with signature {signature} requires {want})")
+    da, db = a.shape[core[0]], b.shape[core[1]]
+    if da != db:
+        raise ShapeError(f"{op_name}: the core dimension n of {signature} differs: {da} in shape "
+                         f"{format_shape(a.shape)} and {db} in shape {format_shape(b.shape)}")
+    return a, b
+
+
+def matvec(x1: Any, x2: Any, /) -> Node:
+    """Matrices times vectors, ``(m,n),(n)->(m)`` over the last axes, the leading ones broadcast,
+    as NumPy 2.2's ``np.matvec`` (no conjugation).
+
+    >>> sd.matvec(sd.var("A", shape=(5, 2, 3)), sd.var("x", shape=(3,))).shape
+    (5, 2)
+    """
+    a, b = _gufunc_operands("matvec", x1, x2, "(m,n),(n)->(m)", (2, 1), (-1, -1))
+    return matmul(a, expand_dims(b, -1))[..., 0]
+
+
+def vecmat(x1: Any, x2: Any, /) -> Node:
+    """Conjugated vectors times matrices, ``(n),(n,m)->(m)`` over the last axes, the leading ones
+    broadcast, as NumPy 2.2's ``np.vecmat``.
+
+    >>> sd.vecmat(sd.var("x", shape=(3,)), sd.var("A", shape=(3, 2))).shape
+    (2,)
+    """
+    a, b = _gufunc_operands("vecmat", x1, x2, "(n),(n,m)->(m)", (1, 2), (-1, -2))
+    if a.dtype.kind == "c":
+        a = a.conj()
+    return matmul(expand_dims(a, -2), b)[..., 0, :]

@@ -26,7 +26,9 @@ from .base import (
 )
 from .elementwise import astype, equal, greater, isfinite, isnan, less, logical_and, logical_not, where
 from .numeric import mod
-from .shape import Reshape, _dims_src, check_bounds, concatenate, index, reshape, resolve_reshape, take
+from .shape import (
+    Reshape, _dims_src, broadcast_to, check_bounds, concatenate, index, reshape, resolve_reshape, take,
+)
 
 _KINDS = (None, "quicksort", "mergesort", "heapsort", "stable")
 _INDEX = np.dtype(np.intp)  # what np.argsort and np.argmax return
@@ -497,3 +499,151 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None, period
     inside = where(equal(xv, last_x), where(finite, from_right, last_f), inside)
     return where(isnan(xv), astype(xv, dtype),
                  where(greater(xv, last_x), above, where(less(xv, first_x), below, inside)))
+
+
+def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0) -> Node:
+    """Each element from the choice of the first condition true there (``default`` where none
+    is), as ``np.select``: conditions are boolean arrays or expressions, all broadcast together,
+    and the result takes the choices' and the default's common dtype (Python numbers weakly).
+
+    >>> sd.select([sd.var("x", shape=(3,)) < 0], [0.0], sd.var("x", shape=(3,))).shape
+    (3,)
+    """
+    conditions, choices = list(condlist), list(choicelist)
+    if len(conditions) != len(choices):
+        raise ValueError(f"select: list of cases must be same length as list of conditions, got "
+                         f"{len(choices)} choices for {len(conditions)} conditions")
+    if not conditions:
+        raise ValueError("select: select with an empty condition list is not possible")
+    conds = [c if isinstance(c, Node) else as_node(np.asarray(c)) for c in conditions]
+    for k, c in enumerate(conds):
+        if c.dtype.kind != "b":
+            raise TypeError(f"select: invalid entry {k} in condlist: should be boolean ndarray, got "
+                            f"{c.dtype}")
+    values = [*choices, default]
+    dtype = np.result_type(*(v.dtype if isinstance(v, Node) else
+                             v if is_python_scalar(v) else np.asarray(v) for v in values))
+    nodes = [astype(v if isinstance(v, Node) else as_node(np.asarray(v)), dtype) for v in values]
+    shape = broadcast_shapes("select", *(n.shape for n in (*conds, *nodes)))
+    result = nodes[-1]
+    for c, choice in zip(reversed(conds), reversed(nodes[:-1])):
+        result = where(c, choice, result)
+    return broadcast_to(result, shape)
+
+
+def digitize(x: Any, bins: Any, right: Any = False) -> Node:
+    """The index of the bin each value of ``x`` falls in, as ``np.digitize``: ``bins`` a 1-d
+    array, increasing or decreasing (constant bins are checked as NumPy checks them; for bins
+    that are expressions the direction is read when the graph runs, from the first and the
+    last); ``right`` puts a value equal to an edge in the bin to its left. Built on
+    ``searchsorted``: integer positions, no gradient.
+
+    >>> sd.digitize(sd.var("x", shape=(4,)), [0.0, 1.0, 2.0]).shape
+    (4,)
+    """
+    values = as_node(x)
+    if values.dtype.kind == "c":
+        raise TypeError("digitize: x may not be complex")
+    edges = bins if isinstance(bins, Node) else np.asarray(bins)
+    if edges.ndim != 1:
+        raise ValueError(f"digitize: object of too small depth for desired array: bins must be 1-d, "
+                         f"got shape {format_shape(edges.shape)}")
+    side = "left" if right else "right"
+    n = edges.shape[0]
+    if isinstance(edges, np.ndarray):
+        try:  # NumPy's own check of the bins, and its reading of their direction
+            decreasing = n > 0 and np.digitize(np.array([-np.inf]), edges)[0] == n
+        except ValueError as e:
+            raise ValueError(f"digitize: {e}") from None
+        if decreasing:
+            return n - searchsorted(edges[::-1].copy(), values, side=side)
+        return searchsorted(edges, values, side=side)
+    if isinstance(n, str):
+        raise ShapeError(f"digitize: bins along the named dimension {n!r}; give them a static size")
+    rising = searchsorted(edges, values, side=side)
+    if n < 2:
+        return rising
+    falling = n - searchsorted(index(edges, slice(None, None, -1)), values, side=side)
+    return where(greater(index(edges, 0), index(edges, -1)), falling, rising)
+
+
+def _common_dtype(values: Sequence[Any]) -> np.dtype:
+    """The dtype NumPy gives arrays and numbers together (Python numbers weakly, NEP 50)."""
+    return np.result_type(*(v.dtype if isinstance(v, Node) else v if is_python_scalar(v) else np.asarray(v)
+                            for v in values))
+
+
+def choose(a: Any, choices: Sequence[Any], out: Any = None, mode: Any = "raise") -> Node:
+    """Each element from the choice ``a`` names there, all broadcast together, as ``np.choose``:
+    ``mode`` 'raise' (an index out of range is an error: constant ones when the graph is built,
+    others NumPy's when it runs), 'wrap' or 'clip'. Differentiable in the choices.
+
+    >>> sd.choose(sd.var("i", shape=(3,), dtype="int64"), [sd.var("x", shape=(3,)), 0.0]).shape
+    (3,)
+    """
+    no_out("choose", out)
+    if mode not in ("raise", "wrap", "clip"):
+        raise ValueError(f"choose: clipmode must be one of 'clip', 'raise', or 'wrap', got {mode!r}")
+    which = a if isinstance(a, Node) else as_node(np.asarray(a))
+    if which.dtype.kind not in "biu":
+        raise TypeError(f"choose: Cannot cast array data from dtype('{which.dtype}') to dtype('int64') "
+                        "according to the rule 'safe'")
+    options = list(choices)
+    if not options:
+        raise ValueError("choose: 0-length sequence of choices")
+    dtype = _common_dtype(options)
+    nodes = [astype(c if isinstance(c, Node) else as_node(np.asarray(c)), dtype) for c in options]
+    n = len(nodes)
+    if not isinstance(a, Node) and mode == "raise" and np.any((np.asarray(a) < 0) | (np.asarray(a) >= n)):
+        raise ValueError(f"choose: invalid entry in choice array: indices must be in [0, {n})")
+    if mode == "wrap":
+        which = mod(which, n)
+    elif mode == "clip":
+        which = where(less(which, 0), 0, where(greater(which, n - 1), n - 1, which))
+    shape = broadcast_shapes("choose", which.shape, *(c.shape for c in nodes))
+    stacked = concatenate([reshape(broadcast_to(c, shape), (1, *shape)) for c in nodes], axis=0)
+    picked = reshape(broadcast_to(astype(which, _INDEX), shape), (1, *shape))
+    return reshape(take_along_axis(stacked, picked, axis=0), shape)
+
+
+def _constant_condition(op_name: str, condition: Any) -> np.ndarray:
+    if isinstance(condition, Node):
+        raise TypeError(
+            f"{op_name}: the condition must be constant (a NumPy array or a list): the result's "
+            "shape is its count of true values, which an expression has only when the graph runs; "
+            "use where(condition, x, 0) to keep the shape")
+    return np.asarray(condition)
+
+
+def compress(condition: Any, a: Any, axis: Any = None, out: Any = None) -> Node:
+    """The slices of ``a`` along ``axis`` (the flattened ``a`` when None) where the constant
+    1-d ``condition`` is true, as ``np.compress`` (a shorter condition leaves the rest out).
+
+    >>> sd.compress([True, False, True], sd.var("x", shape=(3, 2)), axis=0).shape
+    (2, 2)
+    """
+    no_out("compress", out)
+    kept = _constant_condition("compress", condition)
+    if kept.ndim != 1:
+        raise ValueError(f"compress: condition must be a 1-d array, got shape {kept.shape}")
+    x = as_node(a)
+    if axis is None:
+        x, ax = _flat("compress", x), 0
+    else:
+        ax = normalize_axis("compress", axis, x.ndim)
+    positions = np.flatnonzero(kept)
+    size = x.shape[ax]
+    if positions.size and isinstance(size, int) and positions[-1] >= size:
+        raise IndexError(f"compress: index {positions[-1]} is out of bounds for axis {ax} with size {size}")
+    return take(x, positions, axis=ax)
+
+
+def extract(condition: Any, arr: Any) -> Node:
+    """The elements of the flattened ``arr`` where the flattened constant ``condition`` is
+    nonzero, as ``np.extract``.
+
+    >>> sd.extract(np.array([[True, False], [False, True]]), sd.var("x", shape=(2, 2))).shape
+    (2,)
+    """
+    positions = np.flatnonzero(_constant_condition("extract", condition))
+    return take(arr, positions)
