@@ -1087,6 +1087,60 @@ def test_reshape_dropping_kept_axes_is_the_plain_reduction():
     assert sd.simplify(kept).op.name == "reshape"
 
 
+def bitwise_same(expr, inputs):
+    """simplify(expr) evaluated and as generated code gives expr's values to the bit, with its
+    dtype and shape (inputs keyed by variable, so a dimension stays bound when the variable
+    binding it is simplified away)."""
+    s = sd.simplify(expr)
+    with np.errstate(all="ignore"):
+        want = np.asarray(sd.evaluate(expr, inputs, simplify=False))
+        got = [sd.evaluate(s, inputs, simplify=False)]
+        try:
+            got.append(sd.compile(s, inputs=list(inputs), simplify=False)(*inputs.values()))
+        except sd.errors.UnknownVariableError:  # simplified to a constant: none are read
+            if s.type.static_size is not None:
+                got.append(sd.compile(s, simplify=False)())
+    for g in map(np.asarray, got):
+        assert g.dtype == want.dtype and g.shape == want.shape, (expr, s)
+        assert np.ascontiguousarray(g).tobytes() == np.ascontiguousarray(want).tobytes(), (expr, s)
+    return s
+
+
+def _sample(dtype, shape):
+    rng = np.random.default_rng(len(shape))
+    kind = np.dtype(dtype).kind
+    if kind == "b":
+        return rng.random(shape) < 0.5
+    if kind in "iu":
+        return rng.integers(0, 4, shape).astype(dtype)
+    a = rng.standard_normal(shape)
+    a.flat[: 3] = [np.nan, -0.0, np.inf][: a.size]
+    if kind == "c":
+        a = a + np.array(1j) * np.nan_to_num(a[::-1])  # (1j * nan has a nan real part)
+    return a.astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "float32", "complex128"])
+def test_logical_identities(dtype):
+    b = sd.var("b", shape=(3,), dtype=dtype)
+    c = sd.var("c", shape=("n", 1), dtype="bool")
+    value = _sample(dtype, (3,))
+    inputs = {b: value, c: _sample("bool", (2, 1))}
+    mask = b if dtype == "bool" else b.astype("bool")  # nonzero (nan too) is true
+    for e in (sd.logical_and(b, b), sd.logical_or(b, b), sd.logical_not(sd.logical_not(b)),
+              sd.logical_and(b, True), sd.logical_and(2.5, b), sd.logical_or(b, False),
+              sd.logical_xor(0, b), sd.logical_and(b, np.nan)):
+        assert bitwise_same(e, inputs) is mask, e
+    assert bitwise_same(sd.logical_xor(b, True), inputs) is sd.logical_not(b)
+    assert bitwise_same(sd.logical_and(b, False), inputs) is sd.zeros((3,), "bool")
+    assert bitwise_same(sd.logical_or(True, b), inputs) is sd.ones((3,), "bool")
+    assert bitwise_same(sd.logical_xor(b, b), inputs) is sd.zeros((3,), "bool")
+    assert bitwise_same(sd.logical_and(c, np.ones((1, 3), bool)), inputs) is sd.broadcast_to(c, ("n", 3))
+    assert bitwise_same(sd.logical_or(c, sd.zeros(("n", 3), bool)), inputs) is sd.broadcast_to(c, ("n", 3))
+    mixed = sd.logical_and(b, np.array([True, False, True]))  # not one value: stays
+    assert sd.simplify(mixed) is mixed
+
+
 def test_elementwise_ops_broadcast_by_themselves():
     e = sd.broadcast_to(x, (3,)) * v
     s = sd.simplify(e)

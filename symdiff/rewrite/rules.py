@@ -45,9 +45,9 @@ import numpy as np
 from ..ir import Node, Op, gc_paused, toposort
 from ..ops.base import Const, DimSize, broadcast_shapes, const, kernel
 from ..ops.elementwise import (
-    Abs, Add, Cast, Compare, Cos, Div, Elementwise, Exp, Log, Maximum, Minimum, Mul,
-    Neg, Pow, Relu, Sigmoid, Sign, Sin, Softplus, Sqrt, StopGradient, Sub, Tanh, Unary, Where,
-    expm1, log1p, negative, power, sqrt, where,
+    Abs, Add, Cast, Compare, Cos, Div, Elementwise, Exp, Log, LogicalAnd, LogicalNot, LogicalOr,
+    LogicalXor, Maximum, Minimum, Mul, Neg, Pow, Relu, Sigmoid, Sign, Sin, Softplus, Sqrt,
+    StopGradient, Sub, Tanh, Unary, Where, expm1, log1p, logical_not, negative, power, sqrt, where,
 )
 from ..ops.diagonals import DiagonalEmbed, diagonal, diagonal_embed
 from ..ops.layout import pad
@@ -423,6 +423,27 @@ def _signed_scaled_term(node: Node, x: Node, y: Node, ctx: Context) -> Node | No
     return y - m if m is not None else None
 
 
+def _truth(x: Node, node: Node) -> Node:
+    """``x`` as the boolean mask a logical connective reads (nonzero, nan too, is true), in the
+    shape of ``node``."""
+    return broadcast_to(x.astype(np.bool_), node.shape)
+
+
+def _logical_constant(node: Node, x: Node, c: Node) -> Node | None:
+    """A connective with a constant of one value: and(x, 1) -> x, and(x, 0) -> False,
+    or(x, 0) -> x, or(x, 1) -> True, xor(x, 0) -> x, xor(x, 1) -> not x (as booleans)."""
+    k = scalar_constant(c)
+    if k is None or k.dtype.kind not in "biufc":
+        return None
+    true = bool(k)  # nan is true, as NumPy's logical functions read it
+    if isinstance(node.op, LogicalXor):
+        return _truth(logical_not(x) if true else x, node)
+    if true == isinstance(node.op, LogicalOr):
+        return full(true, node)
+    return _truth(x, node)
+
+
+
 IDENTITIES = RuleSet([
     Rule(x + 0, lambda x: x),  # x+0 -> x
     Rule(x - 0, lambda x: x),  # x-0 -> x
@@ -477,6 +498,10 @@ IDENTITIES = RuleSet([
          lambda node, x: node.inputs[0] if type(node.op) is type(node.inputs[0].op) else None),  # sign(sign x) -> sign x
     Rule(Pat(_ROUNDED, Pat(_ROUNDED, x)), lambda node, x: node.inputs[0]),  # floor(ceil x) -> ceil x
     Rule(Pat(Sum, -x), _sum_of_negation),  # sum(-x) -> -sum(x)
+    Rule(Pat((LogicalAnd, LogicalOr), x, x), lambda node, x: _truth(x, node)),  # b & b -> b, b | b -> b
+    Rule(Pat(LogicalXor, x, x), lambda node, x: full(False, node)),  # b ^ b -> False
+    Rule(Pat(LogicalNot, Pat(LogicalNot, x)), lambda node, x: _truth(x, node)),  # ~~b -> b
+    Rule(Pat((LogicalAnd, LogicalOr, LogicalXor), x, c), _logical_constant),  # b & True -> b, b | True -> True
 ])
 
 
