@@ -1121,6 +1121,49 @@ def _sample(dtype, shape):
 
 
 @pytest.mark.parametrize("dtype", ["bool", "int8", "float32", "complex128"])
+def test_an_index_of_a_broadcast_along_its_broadcast_axes_is_a_smaller_broadcast(dtype):
+    w = sd.var("w", shape=(3,), dtype=dtype)
+    n = sd.var("n_row", shape=("n",), dtype=dtype)
+    inputs = {w: _sample(dtype, (3,)), n: _sample(dtype, (4,))}
+    assert bitwise_same(sd.broadcast_to(w, (2, 3))[1], inputs) is w
+    assert bitwise_same(sd.broadcast_to(w, (2, 3))[-1, None], inputs) is sd.broadcast_to(w, (1, 3))
+    assert bitwise_same(sd.broadcast_to(w, (2, 4, 3))[:, 1:3], inputs) is sd.broadcast_to(w, (2, 2, 3))
+    assert bitwise_same(sd.broadcast_to(w, (2, 3))[0:0], inputs) is sd.broadcast_to(w, (0, 3))
+    assert bitwise_same(sd.broadcast_to(n, (2, "n"))[0], inputs) is n
+    assert bitwise_same(sd.broadcast_to(n, (5, "n"))[::-2], inputs) is sd.broadcast_to(n, (3, "n"))
+    column = sd.var("column", shape=(2, 1), dtype=dtype)
+    inputs[column] = _sample(dtype, (2, 1))
+    assert bitwise_same(sd.broadcast_to(column, (2, 5))[:, 3], inputs) is column[:, 0]
+    assert bitwise_same(sd.broadcast_to(column, (2, 5))[:, 1:], inputs) is sd.broadcast_to(column, (2, 4))
+    assert bitwise_same(sd.zeros(("n", 3), dtype)[:, 1], inputs) is sd.zeros(("n",), dtype)
+    # an index that selects along w itself stays; so does an int on a named broadcast axis,
+    # whose bounds are checked only when the graph runs
+    for kept in (sd.broadcast_to(w, (2, 3))[:, 1:], sd.broadcast_to(w, ("n", 3))[0]):
+        assert sd.simplify(kept) is kept
+    row = sd.broadcast_to(w, ("n", 3))[0]
+    with pytest.raises(IndexError):
+        sd.evaluate(row, {w: inputs[w], n: _sample(dtype, (0,))})
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "float32", "complex128"])
+def test_flips_and_slices_of_one_axis_compose(dtype):
+    w = sd.var("w", shape=(5,), dtype=dtype)
+    A = sd.var("A", shape=(3, "n"), dtype=dtype)
+    inputs = {w: _sample(dtype, (5,)), A: _sample(dtype, (3, 4))}
+    assert bitwise_same(sd.flip(sd.flip(w)), inputs) is w
+    assert bitwise_same(sd.flip(sd.flip(A, 0), (0, 1)), inputs) is sd.flip(A, 1)
+    assert bitwise_same(w[::-1][::-1], inputs) is w
+    assert bitwise_same(w[1:][::2], inputs) is w[1::2]
+    assert bitwise_same(w[::-1][1:], inputs) is w[3::-1]
+    assert bitwise_same(w[4:0:-1][::-2], inputs) is w[1::2]
+    assert bitwise_same(w[1:-1][::-1], inputs) is w[3:0:-1]
+    assert bitwise_same(w[1:][2], inputs) is w[3]
+    assert bitwise_same(w[3:][:0], inputs).shape == (0,)
+    assert bitwise_same(A[:, ::-1][:, ::-1], inputs) is A
+    assert bitwise_same(A[1:, ::-1][::-1, 0], inputs) is A[:0:-1, -1]
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "float32", "complex128"])
 def test_logical_identities(dtype):
     b = sd.var("b", shape=(3,), dtype=dtype)
     c = sd.var("c", shape=("n", 1), dtype="bool")

@@ -50,7 +50,7 @@ from ..ops.elementwise import (
     StopGradient, Sub, Tanh, Unary, Where, expm1, log1p, logical_not, negative, power, sqrt, where,
 )
 from ..ops.diagonals import DiagonalEmbed, diagonal, diagonal_embed
-from ..ops.layout import pad
+from ..ops.layout import Flip, pad
 from ..ops.elementwise import abs as abs_
 from ..ops.numeric import hypot
 from ..ops.nn import LogSoftmax, OneHot, Softmax, log_softmax, one_hot, softmax
@@ -443,7 +443,6 @@ def _logical_constant(node: Node, x: Node, c: Node) -> Node | None:
     return _truth(x, node)
 
 
-
 IDENTITIES = RuleSet([
     Rule(x + 0, lambda x: x),  # x+0 -> x
     Rule(x - 0, lambda x: x),  # x-0 -> x
@@ -831,6 +830,90 @@ def _unit_axes_of_reshape(node: Node, x: Node) -> Node | None:
     return None
 
 
+def _index_of_broadcast(node: Node, x: Node) -> Node | None:
+    """broadcast_to(x, S)[idx] -> broadcast_to(x, shape): an index that selects along broadcast
+    axes only (whole slices or new axes elsewhere) picks copies of ``x``, a smaller broadcast
+    (``broadcast_to(v, (2, 3))[1]`` is ``v``; ``x``'s spread axes of size 1 are kept or dropped
+    as the index keeps or drops them). An int on a named broadcast dimension is left alone:
+    its bounds are checked only when the graph runs."""
+    shape = node.inputs[0].shape
+    lead = len(shape) - x.ndim  # the axes the broadcast puts in front of x's
+    own: list[tuple[Any, ...]] = []
+    axis = 0
+    for it in node.op.spec:  # type: ignore[attr-defined]
+        if it[0] == "a":
+            return None
+        if it[0] == "n":
+            if axis > lead or (axis == lead and own):
+                own.append(it)
+            continue
+        d = shape[axis]
+        if axis >= lead and x.shape[axis - lead] == d:  # an axis of x's own (or 1 both ways)
+            whole = it[0] == "s" and (it[1:] == (None, None, None) or isinstance(d, int)
+                                      and slice(*it[1:]).indices(d) == (0, d, 1))
+            if not (whole or it[0] == "i" and d == 1):
+                return None  # it selects along x itself: not a smaller broadcast of x
+            own.append(it)
+        elif it[0] == "i" and not isinstance(d, int):
+            return None
+        elif axis >= lead:  # x's size-1 axis, spread: any element is its one element
+            own.append(("i", 0) if it[0] == "i" else ("s", None, None, None))
+        axis += 1
+    while own and own[-1] == ("s", None, None, None):
+        own.pop()
+    picked = Node(Index(tuple(own)), (x,)) if own else x
+    return broadcast_to(picked, node.shape)
+
+
+def _flip_flip(node: Node, x: Node) -> Node:
+    """flip(flip(x, a), b) -> flip(x, the axes in one of a and b): flipping twice is the same."""
+    axes = set(node.op.axes) ^ set(node.inputs[0].op.axes)  # type: ignore[attr-defined]
+    return Node(Flip(tuple(sorted(axes))), (x,)) if axes else x
+
+
+def _composed_slice(inner: tuple[Any, ...], outer: tuple[Any, ...], d: Any) -> tuple[Any, ...]:
+    """The one index item that picks, along an axis of size ``d``, what ``outer`` (a slice or an
+    int) picks of what the slice ``inner`` picked."""
+    if not isinstance(d, int):  # a named dimension: only ':' and '::-1' slice it
+        backward = [it[0] == "s" and it[3] == -1 for it in (inner, outer)]
+        if outer[0] == "i":
+            return ("i", -1 - outer[1]) if backward[0] else outer
+        return ("s", None, None, -1) if backward[0] != backward[1] else ("s", None, None, None)
+    picked = range(d)[slice(*inner[1:])]
+    if outer[0] == "i":
+        return ("i", picked[outer[1]])
+    r = picked[slice(*outer[1:])]
+    if len(r) == 0:
+        return ("s", 0, 0, None)
+    step = r.step
+    if step > 0:
+        start = None if r.start == 0 else r.start
+        stop = None if r.stop >= d else r.stop
+    else:
+        start = None if r.start == d - 1 else r.start
+        stop = None if r.stop < 0 else r.stop
+    return ("s", start, stop, None if step == 1 else step)
+
+
+def _index_of_slices(node: Node, x: Node) -> Node | None:
+    """x[s1][s2] -> x[s]: two indices of slices (the second may hold ints) are one index
+    (``v[::-1][::-1]`` is ``v``, ``v[1:][::2]`` is ``v[1::2]``)."""
+    inner = node.inputs[0].op.spec  # type: ignore[attr-defined]
+    outer = node.op.spec  # type: ignore[attr-defined]
+    if any(it[0] != "s" for it in inner) or any(it[0] not in "is" for it in outer):
+        return None
+    full_axis = ("s", None, None, None)
+    items = []
+    for k in range(max(len(inner), len(outer))):
+        a = inner[k] if k < len(inner) else full_axis
+        b = outer[k] if k < len(outer) else full_axis
+        items.append(a if b == full_axis else b if a == full_axis else
+                     _composed_slice(a, b, x.shape[k]))
+    while items and items[-1] == full_axis:
+        items.pop()
+    return Node(Index(tuple(items)), (x,)) if items else x
+
+
 SHAPES = RuleSet([
     Rule(Pat(Transpose, Pat(Transpose, x)), _transpose_transpose),  # (x^T)^T -> x
     Rule(Pat(Reshape, Pat(Reshape, x)), lambda node, x: reshape(x, node.shape)),  # reshape(reshape x) -> reshape x
@@ -842,6 +925,9 @@ SHAPES = RuleSet([
     Rule(Pat(Reshape, Pat(BroadcastTo, x)), lambda node, x: _broadcast_of_scalar(node, x)),  # reshape(bcast c) -> bcast c
     Rule(Pat(Transpose, Pat(BroadcastTo, x)), lambda node, x: _broadcast_of_scalar(node, x)),  # transpose(bcast c) -> bcast c
     Rule(Pat(Index, Pat(BroadcastTo, x)), lambda node, x: _broadcast_of_scalar(node, x)),  # bcast(c)[i] -> bcast c
+    Rule(Pat(Index, Pat(BroadcastTo, x)), _index_of_broadcast),  # broadcast_to(v, (2, 3))[1] -> v
+    Rule(Pat(Index, Pat(Index, x)), _index_of_slices),  # v[::-1][::-1] -> v, v[1:][::2] -> v[1::2]
+    Rule(Pat(Flip, Pat(Flip, x)), _flip_flip),  # flip(flip(v)) -> v
     Rule(Pat(IndexAdd, Pat(BroadcastTo, x)), lambda node, x: _broadcast_of_scalar(node, x)),  # index_add(0) -> 0
     Rule(Pat(Sum, x), _empty_sum),  # sum over no elements -> 0
     Rule(Pat(Sum, Pat(BroadcastTo, x)), _sum_broadcast),  # sum(bcast(x, S)) -> sum(x) * |S / x|
