@@ -1145,6 +1145,36 @@ def test_an_index_of_a_broadcast_along_its_broadcast_axes_is_a_smaller_broadcast
         sd.evaluate(row, {w: inputs[w], n: _sample(dtype, (0,))})
 
 
+@pytest.mark.parametrize("dtype", ["bool", "int8", "uint8", "float32", "float64", "complex128"])
+def test_max_and_min_of_a_broadcast_over_its_copies_are_of_the_operand(dtype):
+    m = sd.var("m", shape=(2, 1), dtype=dtype)
+    inputs = {m: _sample(dtype, (2, 1))}
+    for fn in (sd.max, sd.min):
+        assert bitwise_same(fn(sd.broadcast_to(m, (4, 2, 3)), axis=(0, 2)), inputs) is sd.reshape(m, (2,))
+        assert bitwise_same(fn(sd.broadcast_to(m, (4, 2, 3))), inputs) is fn(m)
+        kept = bitwise_same(fn(sd.broadcast_to(m, (4, 2, 3)), axis=0, keepdims=True), inputs)
+        assert kept is sd.broadcast_to(m, (1, 2, 3))
+    # an axis that may be empty when the function runs is NumPy's error (or initial): it stays
+    named = sd.max(sd.broadcast_to(m, ("n", 2, 1)), axis=0)
+    assert sd.simplify(named) is named
+    bitwise_same(sd.max(sd.broadcast_to(m, (0, 2, 1)), axis=0, initial=0), inputs)
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "uint8", "int64"])
+def test_a_product_of_copies_of_an_integer_is_its_power(dtype):
+    k = sd.var("k", shape=(2,), dtype=dtype)
+    big = np.array([3, 2] if dtype == "bool" else [np.iinfo(dtype).max, 2]).astype(dtype)
+    for value in (_sample(dtype, (2,)), big):  # the product wraps around as the power does
+        inputs = {k: value}
+        s = bitwise_same(sd.prod(sd.broadcast_to(k, (5, 2)), axis=0), inputs)
+        assert s is k.astype(sd.prod(k).dtype) ** 5
+        bitwise_same(sd.prod(sd.broadcast_to(k, (3, 2))), inputs)
+        bitwise_same(sd.prod(sd.broadcast_to(k, (0, 2)), axis=0, keepdims=True), inputs)
+    # a float power rounds once where the product rounds at each factor: the product stays
+    f = sd.var("f", shape=(2,), dtype="float64")
+    assert sd.simplify(sd.prod(sd.broadcast_to(f, (3, 2)), axis=0)).op.name == "prod"
+
+
 @pytest.mark.parametrize("dtype", ["bool", "int8", "float32", "complex128"])
 def test_flips_and_slices_of_one_axis_compose(dtype):
     w = sd.var("w", shape=(5,), dtype=dtype)

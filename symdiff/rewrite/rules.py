@@ -865,6 +865,52 @@ def _index_of_broadcast(node: Node, x: Node) -> Node | None:
     return broadcast_to(picked, node.shape)
 
 
+def _extreme_of_broadcast(node: Node, x: Node) -> Node | None:
+    """max(broadcast_to(x, S), axes) -> max(x, its own axes), broadcast to the result's shape:
+    the copies a broadcast makes are the same value (nan and -0.0 too); so for min. Only over
+    broadcast axes of known, non-zero size: an empty one is an error or ``initial``."""
+    split = _broadcast_axes(node, x)
+    if split is None:
+        return None
+    own, counts = split
+    if any(not isinstance(n, int) or n == 0 for n in counts):
+        return None
+    op: Max = node.op  # type: ignore[assignment]
+    # max(x, initial=lowest) is x: initial is only ever the dtype's lowest (highest for min)
+    out = Node(type(op)(own, op.keepdims, op.initial), (x,)) if own else x
+    return broadcast_to(out, node.shape) if out.shape != node.shape else out
+
+
+def _product_of_broadcast(node: Node, x: Node) -> Node | None:
+    """prod(broadcast_to(x, S), axes) -> prod(x, its own axes) ** n, n the number of copies:
+    for booleans and integers only, where products wrap the same in any order and ``**``
+    multiplies (a float power rounds once where the product rounds n - 1 times)."""
+    if x.dtype.kind not in "biu":
+        return None
+    split = _broadcast_axes(node, x)
+    if split is None:
+        return None
+    own, counts = split
+    if any(not isinstance(n, int) for n in counts):
+        return None
+    op: Prod = node.op  # type: ignore[assignment]
+    out = Node(Prod(own, op.keepdims), (x,)) if own else x.astype(node.dtype)
+    out = power(out, const(np.asarray(int(np.prod(counts, dtype=object)), dtype=node.dtype)))
+    return broadcast_to(out, node.shape) if out.shape != node.shape else out
+
+
+def _broadcast_axes(node: Node, x: Node) -> tuple[tuple[int, ...], list[Any]] | None:
+    """For a reduction of ``broadcast_to(x, S)``: the axes of ``x`` it reduces, and the sizes of
+    the broadcast axes it reduces (None when it reduces none of those)."""
+    shape = node.inputs[0].shape
+    axes: tuple[int, ...] = node.op.axes  # type: ignore[attr-defined]
+    lead = len(shape) - x.ndim
+    spread = [shape[a] for a in axes if a < lead or (x.shape[a - lead] == 1 and shape[a] != 1)]
+    if not spread:
+        return None
+    return tuple(a - lead for a in axes if a >= lead), spread
+
+
 def _flip_flip(node: Node, x: Node) -> Node:
     """flip(flip(x, a), b) -> flip(x, the axes in one of a and b): flipping twice is the same."""
     axes = set(node.op.axes) ^ set(node.inputs[0].op.axes)  # type: ignore[attr-defined]
@@ -937,6 +983,8 @@ SHAPES = RuleSet([
     Rule(Pat(Sum, Pat(BroadcastTo, x) * y), _sum_scaled),  # sum(bcast(s) * y) -> s * sum(y)
     Rule(Pat(Sum, x * y), _sum_scaled),  # sum(s * y) -> s * sum(y)
     Rule(Pat((Sum, Prod, Max, Min), x), _reduce_ones),  # sum(x, axes of extent 1) -> x
+    Rule(Pat((Max, Min), Pat(BroadcastTo, x)), _extreme_of_broadcast),  # max(broadcast_to(x, S)) -> x
+    Rule(Pat(Prod, Pat(BroadcastTo, x)), _product_of_broadcast),  # prod(broadcast_to(i, (3,))) -> i ** 3 (integers)
     Rule(Pat(Sum, Pat(Sum, x)), _sum_of_sum),  # sum(sum(x, a1), a2) -> sum(x, a1 + a2)
     Rule(Pat(Sum, Pat(Transpose, x)), _sum_of_transpose),  # sum(X.T, axis=1) -> sum(X, axis=0)
     Rule(Pat(Reshape, Pat((Sum, Prod, Max, Min), x)), _drop_kept_axes),  # reshape(sum(x, keepdims)) -> sum(x)
