@@ -1087,6 +1087,133 @@ def test_reshape_dropping_kept_axes_is_the_plain_reduction():
     assert sd.simplify(kept).op.name == "reshape"
 
 
+def bitwise_same(expr, inputs):
+    """simplify(expr) evaluated and as generated code gives expr's values to the bit, with its
+    dtype and shape (inputs keyed by variable, so a dimension stays bound when the variable
+    binding it is simplified away)."""
+    s = sd.simplify(expr)
+    with np.errstate(all="ignore"):
+        want = np.asarray(sd.evaluate(expr, inputs, simplify=False))
+        got = [sd.evaluate(s, inputs, simplify=False)]
+        try:
+            got.append(sd.compile(s, inputs=list(inputs), simplify=False)(*inputs.values()))
+        except sd.errors.UnknownVariableError:  # simplified to a constant: none are read
+            if s.type.static_size is not None:
+                got.append(sd.compile(s, simplify=False)())
+    for g in map(np.asarray, got):
+        assert g.dtype == want.dtype and g.shape == want.shape, (expr, s)
+        assert np.ascontiguousarray(g).tobytes() == np.ascontiguousarray(want).tobytes(), (expr, s)
+    return s
+
+
+def _sample(dtype, shape):
+    rng = np.random.default_rng(len(shape))
+    kind = np.dtype(dtype).kind
+    if kind == "b":
+        return rng.random(shape) < 0.5
+    if kind in "iu":
+        return rng.integers(0, 4, shape).astype(dtype)
+    a = rng.standard_normal(shape)
+    a.flat[: 3] = [np.nan, -0.0, np.inf][: a.size]
+    if kind == "c":
+        a = a + np.array(1j) * np.nan_to_num(a[::-1])  # (1j * nan has a nan real part)
+    return a.astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "float32", "complex128"])
+def test_an_index_of_a_broadcast_along_its_broadcast_axes_is_a_smaller_broadcast(dtype):
+    w = sd.var("w", shape=(3,), dtype=dtype)
+    n = sd.var("n_row", shape=("n",), dtype=dtype)
+    inputs = {w: _sample(dtype, (3,)), n: _sample(dtype, (4,))}
+    assert bitwise_same(sd.broadcast_to(w, (2, 3))[1], inputs) is w
+    assert bitwise_same(sd.broadcast_to(w, (2, 3))[-1, None], inputs) is sd.broadcast_to(w, (1, 3))
+    assert bitwise_same(sd.broadcast_to(w, (2, 4, 3))[:, 1:3], inputs) is sd.broadcast_to(w, (2, 2, 3))
+    assert bitwise_same(sd.broadcast_to(w, (2, 3))[0:0], inputs) is sd.broadcast_to(w, (0, 3))
+    assert bitwise_same(sd.broadcast_to(n, (2, "n"))[0], inputs) is n
+    assert bitwise_same(sd.broadcast_to(n, (5, "n"))[::-2], inputs) is sd.broadcast_to(n, (3, "n"))
+    column = sd.var("column", shape=(2, 1), dtype=dtype)
+    inputs[column] = _sample(dtype, (2, 1))
+    assert bitwise_same(sd.broadcast_to(column, (2, 5))[:, 3], inputs) is column[:, 0]
+    assert bitwise_same(sd.broadcast_to(column, (2, 5))[:, 1:], inputs) is sd.broadcast_to(column, (2, 4))
+    assert bitwise_same(sd.zeros(("n", 3), dtype)[:, 1], inputs) is sd.zeros(("n",), dtype)
+    # an index that selects along w itself stays; so does an int on a named broadcast axis,
+    # whose bounds are checked only when the graph runs
+    for kept in (sd.broadcast_to(w, (2, 3))[:, 1:], sd.broadcast_to(w, ("n", 3))[0]):
+        assert sd.simplify(kept) is kept
+    row = sd.broadcast_to(w, ("n", 3))[0]
+    with pytest.raises(IndexError):
+        sd.evaluate(row, {w: inputs[w], n: _sample(dtype, (0,))})
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "uint8", "float32", "float64", "complex128"])
+def test_max_and_min_of_a_broadcast_over_its_copies_are_of_the_operand(dtype):
+    m = sd.var("m", shape=(2, 1), dtype=dtype)
+    inputs = {m: _sample(dtype, (2, 1))}
+    for fn in (sd.max, sd.min):
+        assert bitwise_same(fn(sd.broadcast_to(m, (4, 2, 3)), axis=(0, 2)), inputs) is sd.reshape(m, (2,))
+        assert bitwise_same(fn(sd.broadcast_to(m, (4, 2, 3))), inputs) is fn(m)
+        kept = bitwise_same(fn(sd.broadcast_to(m, (4, 2, 3)), axis=0, keepdims=True), inputs)
+        assert kept is sd.broadcast_to(m, (1, 2, 3))
+    # an axis that may be empty when the function runs is NumPy's error (or initial): it stays
+    named = sd.max(sd.broadcast_to(m, ("n", 2, 1)), axis=0)
+    assert sd.simplify(named) is named
+    bitwise_same(sd.max(sd.broadcast_to(m, (0, 2, 1)), axis=0, initial=0), inputs)
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "uint8", "int64"])
+def test_a_product_of_copies_of_an_integer_is_its_power(dtype):
+    k = sd.var("k", shape=(2,), dtype=dtype)
+    big = np.array([3, 2] if dtype == "bool" else [np.iinfo(dtype).max, 2]).astype(dtype)
+    for value in (_sample(dtype, (2,)), big):  # the product wraps around as the power does
+        inputs = {k: value}
+        s = bitwise_same(sd.prod(sd.broadcast_to(k, (5, 2)), axis=0), inputs)
+        assert s is k.astype(sd.prod(k).dtype) ** 5
+        bitwise_same(sd.prod(sd.broadcast_to(k, (3, 2))), inputs)
+        bitwise_same(sd.prod(sd.broadcast_to(k, (0, 2)), axis=0, keepdims=True), inputs)
+    # a float power rounds once where the product rounds at each factor: the product stays
+    f = sd.var("f", shape=(2,), dtype="float64")
+    assert sd.simplify(sd.prod(sd.broadcast_to(f, (3, 2)), axis=0)).op.name == "prod"
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "float32", "complex128"])
+def test_flips_and_slices_of_one_axis_compose(dtype):
+    w = sd.var("w", shape=(5,), dtype=dtype)
+    A = sd.var("A", shape=(3, "n"), dtype=dtype)
+    inputs = {w: _sample(dtype, (5,)), A: _sample(dtype, (3, 4))}
+    assert bitwise_same(sd.flip(sd.flip(w)), inputs) is w
+    assert bitwise_same(sd.flip(sd.flip(A, 0), (0, 1)), inputs) is sd.flip(A, 1)
+    assert bitwise_same(w[::-1][::-1], inputs) is w
+    assert bitwise_same(w[1:][::2], inputs) is w[1::2]
+    assert bitwise_same(w[::-1][1:], inputs) is w[3::-1]
+    assert bitwise_same(w[4:0:-1][::-2], inputs) is w[1::2]
+    assert bitwise_same(w[1:-1][::-1], inputs) is w[3:0:-1]
+    assert bitwise_same(w[1:][2], inputs) is w[3]
+    assert bitwise_same(w[3:][:0], inputs).shape == (0,)
+    assert bitwise_same(A[:, ::-1][:, ::-1], inputs) is A
+    assert bitwise_same(A[1:, ::-1][::-1, 0], inputs) is A[:0:-1, -1]
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "float32", "complex128"])
+def test_logical_identities(dtype):
+    b = sd.var("b", shape=(3,), dtype=dtype)
+    c = sd.var("c", shape=("n", 1), dtype="bool")
+    value = _sample(dtype, (3,))
+    inputs = {b: value, c: _sample("bool", (2, 1))}
+    mask = b if dtype == "bool" else b.astype("bool")  # nonzero (nan too) is true
+    for e in (sd.logical_and(b, b), sd.logical_or(b, b), sd.logical_not(sd.logical_not(b)),
+              sd.logical_and(b, True), sd.logical_and(2.5, b), sd.logical_or(b, False),
+              sd.logical_xor(0, b), sd.logical_and(b, np.nan)):
+        assert bitwise_same(e, inputs) is mask, e
+    assert bitwise_same(sd.logical_xor(b, True), inputs) is sd.logical_not(b)
+    assert bitwise_same(sd.logical_and(b, False), inputs) is sd.zeros((3,), "bool")
+    assert bitwise_same(sd.logical_or(True, b), inputs) is sd.ones((3,), "bool")
+    assert bitwise_same(sd.logical_xor(b, b), inputs) is sd.zeros((3,), "bool")
+    assert bitwise_same(sd.logical_and(c, np.ones((1, 3), bool)), inputs) is sd.broadcast_to(c, ("n", 3))
+    assert bitwise_same(sd.logical_or(c, sd.zeros(("n", 3), bool)), inputs) is sd.broadcast_to(c, ("n", 3))
+    mixed = sd.logical_and(b, np.array([True, False, True]))  # not one value: stays
+    assert sd.simplify(mixed) is mixed
+
+
 def test_elementwise_ops_broadcast_by_themselves():
     e = sd.broadcast_to(x, (3,)) * v
     s = sd.simplify(e)

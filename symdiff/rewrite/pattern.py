@@ -7,7 +7,8 @@ pattern bound, both written in the algebra itself.
 A pattern is an op class (or several) with sub-patterns, a named capture (``Pat.var("x")``; the
 same name twice must bind the same node), or a literal number, which matches a constant (a
 ``Const``, or a scalar ``Const`` broadcast to a shape) whose every element equals it. Binary
-commutative ops (``+``, ``*``, ``maximum``, ``minimum``, ``==``, ``!=``) match in either order.
+commutative ops (``+``, ``*``, ``maximum``, ``minimum``, ``==``, ``!=``, and the logical
+connectives) match in either order.
 
 A rule's replacement is a function of the captured names (and, if it asks for them by name, of
 ``node``, the matched node, and ``ctx``, what the engine knows about the graph being rewritten).
@@ -29,11 +30,13 @@ import numpy as np
 from ..ir import Node, Op
 from ..ops.base import NEEDED, Const, var
 from ..ops.elementwise import (
-    Add, Div, Equal, Maximum, Minimum, Mul, Neg, NotEqual, Pow, Sub,
+    Add, Div, Equal, LogicalAnd, LogicalOr, LogicalXor, Maximum, Minimum, Mul, Neg, NotEqual, Pow,
+    Sub,
 )
 from ..ops.shape import BroadcastTo
 
-COMMUTATIVE: frozenset[type[Op]] = frozenset({Add, Mul, Maximum, Minimum, Equal, NotEqual})
+COMMUTATIVE: frozenset[type[Op]] = frozenset({Add, Mul, Maximum, Minimum, Equal, NotEqual,
+                                              LogicalAnd, LogicalOr, LogicalXor})
 
 Bindings = dict[str, Node]
 OpTypes = Union[type[Op], tuple[type[Op], ...]]

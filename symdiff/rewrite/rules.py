@@ -45,12 +45,12 @@ import numpy as np
 from ..ir import Node, Op, gc_paused, toposort
 from ..ops.base import Const, DimSize, broadcast_shapes, const, kernel
 from ..ops.elementwise import (
-    Abs, Add, Cast, Compare, Cos, Div, Elementwise, Exp, Log, Maximum, Minimum, Mul,
-    Neg, Pow, Relu, Sigmoid, Sign, Sin, Softplus, Sqrt, StopGradient, Sub, Tanh, Unary, Where,
-    expm1, log1p, negative, power, sqrt, where,
+    Abs, Add, Cast, Compare, Cos, Div, Elementwise, Exp, Log, LogicalAnd, LogicalNot, LogicalOr,
+    LogicalXor, Maximum, Minimum, Mul, Neg, Pow, Relu, Sigmoid, Sign, Sin, Softplus, Sqrt,
+    StopGradient, Sub, Tanh, Unary, Where, expm1, log1p, logical_not, negative, power, sqrt, where,
 )
 from ..ops.diagonals import DiagonalEmbed, diagonal, diagonal_embed
-from ..ops.layout import pad
+from ..ops.layout import Flip, pad
 from ..ops.elementwise import abs as abs_
 from ..ops.numeric import hypot
 from ..ops.nn import LogSoftmax, OneHot, Softmax, log_softmax, one_hot, softmax
@@ -423,6 +423,26 @@ def _signed_scaled_term(node: Node, x: Node, y: Node, ctx: Context) -> Node | No
     return y - m if m is not None else None
 
 
+def _truth(x: Node, node: Node) -> Node:
+    """``x`` as the boolean mask a logical connective reads (nonzero, nan too, is true), in the
+    shape of ``node``."""
+    return broadcast_to(x.astype(np.bool_), node.shape)
+
+
+def _logical_constant(node: Node, x: Node, c: Node) -> Node | None:
+    """A connective with a constant of one value: and(x, 1) -> x, and(x, 0) -> False,
+    or(x, 0) -> x, or(x, 1) -> True, xor(x, 0) -> x, xor(x, 1) -> not x (as booleans)."""
+    k = scalar_constant(c)
+    if k is None or k.dtype.kind not in "biufc":
+        return None
+    true = bool(k)  # nan is true, as NumPy's logical functions read it
+    if isinstance(node.op, LogicalXor):
+        return _truth(logical_not(x) if true else x, node)
+    if true == isinstance(node.op, LogicalOr):
+        return full(true, node)
+    return _truth(x, node)
+
+
 IDENTITIES = RuleSet([
     Rule(x + 0, lambda x: x),  # x+0 -> x
     Rule(x - 0, lambda x: x),  # x-0 -> x
@@ -477,6 +497,10 @@ IDENTITIES = RuleSet([
          lambda node, x: node.inputs[0] if type(node.op) is type(node.inputs[0].op) else None),  # sign(sign x) -> sign x
     Rule(Pat(_ROUNDED, Pat(_ROUNDED, x)), lambda node, x: node.inputs[0]),  # floor(ceil x) -> ceil x
     Rule(Pat(Sum, -x), _sum_of_negation),  # sum(-x) -> -sum(x)
+    Rule(Pat((LogicalAnd, LogicalOr), x, x), lambda node, x: _truth(x, node)),  # b & b -> b, b | b -> b
+    Rule(Pat(LogicalXor, x, x), lambda node, x: full(False, node)),  # b ^ b -> False
+    Rule(Pat(LogicalNot, Pat(LogicalNot, x)), lambda node, x: _truth(x, node)),  # ~~b -> b
+    Rule(Pat((LogicalAnd, LogicalOr, LogicalXor), x, c), _logical_constant),  # b & True -> b, b | True -> True
 ])
 
 
@@ -806,6 +830,136 @@ def _unit_axes_of_reshape(node: Node, x: Node) -> Node | None:
     return None
 
 
+def _index_of_broadcast(node: Node, x: Node) -> Node | None:
+    """broadcast_to(x, S)[idx] -> broadcast_to(x, shape): an index that selects along broadcast
+    axes only (whole slices or new axes elsewhere) picks copies of ``x``, a smaller broadcast
+    (``broadcast_to(v, (2, 3))[1]`` is ``v``; ``x``'s spread axes of size 1 are kept or dropped
+    as the index keeps or drops them). An int on a named broadcast dimension is left alone:
+    its bounds are checked only when the graph runs."""
+    shape = node.inputs[0].shape
+    lead = len(shape) - x.ndim  # the axes the broadcast puts in front of x's
+    own: list[tuple[Any, ...]] = []
+    axis = 0
+    for it in node.op.spec:  # type: ignore[attr-defined]
+        if it[0] == "a":
+            return None
+        if it[0] == "n":
+            if axis > lead or (axis == lead and own):
+                own.append(it)
+            continue
+        d = shape[axis]
+        if axis >= lead and x.shape[axis - lead] == d:  # an axis of x's own (or 1 both ways)
+            whole = it[0] == "s" and (it[1:] == (None, None, None) or isinstance(d, int)
+                                      and slice(*it[1:]).indices(d) == (0, d, 1))
+            if not (whole or it[0] == "i" and d == 1):
+                return None  # it selects along x itself: not a smaller broadcast of x
+            own.append(it)
+        elif it[0] == "i" and not isinstance(d, int):
+            return None
+        elif axis >= lead:  # x's size-1 axis, spread: any element is its one element
+            own.append(("i", 0) if it[0] == "i" else ("s", None, None, None))
+        axis += 1
+    while own and own[-1] == ("s", None, None, None):
+        own.pop()
+    picked = Node(Index(tuple(own)), (x,)) if own else x
+    return broadcast_to(picked, node.shape)
+
+
+def _extreme_of_broadcast(node: Node, x: Node) -> Node | None:
+    """max(broadcast_to(x, S), axes) -> max(x, its own axes), broadcast to the result's shape:
+    the copies a broadcast makes are the same value (nan and -0.0 too); so for min. Only over
+    broadcast axes of known, non-zero size: an empty one is an error or ``initial``."""
+    split = _broadcast_axes(node, x)
+    if split is None:
+        return None
+    own, counts = split
+    if any(not isinstance(n, int) or n == 0 for n in counts):
+        return None
+    op: Max = node.op  # type: ignore[assignment]
+    # max(x, initial=lowest) is x: initial is only ever the dtype's lowest (highest for min)
+    out = Node(type(op)(own, op.keepdims, op.initial), (x,)) if own else x
+    return broadcast_to(out, node.shape) if out.shape != node.shape else out
+
+
+def _product_of_broadcast(node: Node, x: Node) -> Node | None:
+    """prod(broadcast_to(x, S), axes) -> prod(x, its own axes) ** n, n the number of copies:
+    for booleans and integers only, where products wrap the same in any order and ``**``
+    multiplies (a float power rounds once where the product rounds n - 1 times)."""
+    if x.dtype.kind not in "biu":
+        return None
+    split = _broadcast_axes(node, x)
+    if split is None:
+        return None
+    own, counts = split
+    if any(not isinstance(n, int) for n in counts):
+        return None
+    op: Prod = node.op  # type: ignore[assignment]
+    out = Node(Prod(own, op.keepdims), (x,)) if own else x.astype(node.dtype)
+    out = power(out, const(np.asarray(int(np.prod(counts, dtype=object)), dtype=node.dtype)))
+    return broadcast_to(out, node.shape) if out.shape != node.shape else out
+
+
+def _broadcast_axes(node: Node, x: Node) -> tuple[tuple[int, ...], list[Any]] | None:
+    """For a reduction of ``broadcast_to(x, S)``: the axes of ``x`` it reduces, and the sizes of
+    the broadcast axes it reduces (None when it reduces none of those)."""
+    shape = node.inputs[0].shape
+    axes: tuple[int, ...] = node.op.axes  # type: ignore[attr-defined]
+    lead = len(shape) - x.ndim
+    spread = [shape[a] for a in axes if a < lead or (x.shape[a - lead] == 1 and shape[a] != 1)]
+    if not spread:
+        return None
+    return tuple(a - lead for a in axes if a >= lead), spread
+
+
+def _flip_flip(node: Node, x: Node) -> Node:
+    """flip(flip(x, a), b) -> flip(x, the axes in one of a and b): flipping twice is the same."""
+    axes = set(node.op.axes) ^ set(node.inputs[0].op.axes)  # type: ignore[attr-defined]
+    return Node(Flip(tuple(sorted(axes))), (x,)) if axes else x
+
+
+def _composed_slice(inner: tuple[Any, ...], outer: tuple[Any, ...], d: Any) -> tuple[Any, ...]:
+    """The one index item that picks, along an axis of size ``d``, what ``outer`` (a slice or an
+    int) picks of what the slice ``inner`` picked."""
+    if not isinstance(d, int):  # a named dimension: only ':' and '::-1' slice it
+        backward = [it[0] == "s" and it[3] == -1 for it in (inner, outer)]
+        if outer[0] == "i":
+            return ("i", -1 - outer[1]) if backward[0] else outer
+        return ("s", None, None, -1) if backward[0] != backward[1] else ("s", None, None, None)
+    picked = range(d)[slice(*inner[1:])]
+    if outer[0] == "i":
+        return ("i", picked[outer[1]])
+    r = picked[slice(*outer[1:])]
+    if len(r) == 0:
+        return ("s", 0, 0, None)
+    step = r.step
+    if step > 0:
+        start = None if r.start == 0 else r.start
+        stop = None if r.stop >= d else r.stop
+    else:
+        start = None if r.start == d - 1 else r.start
+        stop = None if r.stop < 0 else r.stop
+    return ("s", start, stop, None if step == 1 else step)
+
+
+def _index_of_slices(node: Node, x: Node) -> Node | None:
+    """x[s1][s2] -> x[s]: two indices of slices (the second may hold ints) are one index
+    (``v[::-1][::-1]`` is ``v``, ``v[1:][::2]`` is ``v[1::2]``)."""
+    inner = node.inputs[0].op.spec  # type: ignore[attr-defined]
+    outer = node.op.spec  # type: ignore[attr-defined]
+    if any(it[0] != "s" for it in inner) or any(it[0] not in "is" for it in outer):
+        return None
+    full_axis = ("s", None, None, None)
+    items = []
+    for k in range(max(len(inner), len(outer))):
+        a = inner[k] if k < len(inner) else full_axis
+        b = outer[k] if k < len(outer) else full_axis
+        items.append(a if b == full_axis else b if a == full_axis else
+                     _composed_slice(a, b, x.shape[k]))
+    while items and items[-1] == full_axis:
+        items.pop()
+    return Node(Index(tuple(items)), (x,)) if items else x
+
+
 SHAPES = RuleSet([
     Rule(Pat(Transpose, Pat(Transpose, x)), _transpose_transpose),  # (x^T)^T -> x
     Rule(Pat(Reshape, Pat(Reshape, x)), lambda node, x: reshape(x, node.shape)),  # reshape(reshape x) -> reshape x
@@ -817,6 +971,9 @@ SHAPES = RuleSet([
     Rule(Pat(Reshape, Pat(BroadcastTo, x)), lambda node, x: _broadcast_of_scalar(node, x)),  # reshape(bcast c) -> bcast c
     Rule(Pat(Transpose, Pat(BroadcastTo, x)), lambda node, x: _broadcast_of_scalar(node, x)),  # transpose(bcast c) -> bcast c
     Rule(Pat(Index, Pat(BroadcastTo, x)), lambda node, x: _broadcast_of_scalar(node, x)),  # bcast(c)[i] -> bcast c
+    Rule(Pat(Index, Pat(BroadcastTo, x)), _index_of_broadcast),  # broadcast_to(v, (2, 3))[1] -> v
+    Rule(Pat(Index, Pat(Index, x)), _index_of_slices),  # v[::-1][::-1] -> v, v[1:][::2] -> v[1::2]
+    Rule(Pat(Flip, Pat(Flip, x)), _flip_flip),  # flip(flip(v)) -> v
     Rule(Pat(IndexAdd, Pat(BroadcastTo, x)), lambda node, x: _broadcast_of_scalar(node, x)),  # index_add(0) -> 0
     Rule(Pat(Sum, x), _empty_sum),  # sum over no elements -> 0
     Rule(Pat(Sum, Pat(BroadcastTo, x)), _sum_broadcast),  # sum(bcast(x, S)) -> sum(x) * |S / x|
@@ -826,6 +983,8 @@ SHAPES = RuleSet([
     Rule(Pat(Sum, Pat(BroadcastTo, x) * y), _sum_scaled),  # sum(bcast(s) * y) -> s * sum(y)
     Rule(Pat(Sum, x * y), _sum_scaled),  # sum(s * y) -> s * sum(y)
     Rule(Pat((Sum, Prod, Max, Min), x), _reduce_ones),  # sum(x, axes of extent 1) -> x
+    Rule(Pat((Max, Min), Pat(BroadcastTo, x)), _extreme_of_broadcast),  # max(broadcast_to(x, S)) -> x
+    Rule(Pat(Prod, Pat(BroadcastTo, x)), _product_of_broadcast),  # prod(broadcast_to(i, (3,))) -> i ** 3 (integers)
     Rule(Pat(Sum, Pat(Sum, x)), _sum_of_sum),  # sum(sum(x, a1), a2) -> sum(x, a1 + a2)
     Rule(Pat(Sum, Pat(Transpose, x)), _sum_of_transpose),  # sum(X.T, axis=1) -> sum(X, axis=0)
     Rule(Pat(Reshape, Pat((Sum, Prod, Max, Min), x)), _drop_kept_axes),  # reshape(sum(x, keepdims)) -> sum(x)
