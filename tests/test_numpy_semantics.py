@@ -772,3 +772,16 @@ def test_choose_refuses_a_negative_index_when_it_runs_as_numpy(dtype):
         np.testing.assert_array_equal(got, expected)
     np.testing.assert_array_equal(sd.evaluate(sd.grad(sd.sum(out * np.arange(3.0)), b), good),
                                   [0.0, 1.0, 2.0])
+
+
+@pytest.mark.parametrize("fn", ["linspace", "logspace"])
+@pytest.mark.parametrize("start, stop", [
+    (np.array([0.0, 0.5], np.float16), 2),  # a Python number beside an array is weak
+    (np.array([0.0, 1.0], np.float32), 2.5),
+    (np.array([1, 2], np.int8), np.float32(3.0)),  # int8 with float32 is float32, not float64
+])
+def test_linspace_and_logspace_take_the_dtype_of_array_bounds(fn, start, stop):
+    expected = getattr(np, fn)(start, stop, 4)
+    _assert_numpy(getattr(sd, fn)(start, stop, 4), expected)
+    x = sd.var("x", start.shape, start.dtype)
+    _assert_numpy(getattr(sd, fn)(x, stop, 4), expected, x=start)
