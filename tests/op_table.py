@@ -2804,6 +2804,10 @@ for _period in (6, 7):
     good("unwrap", np.array([0, 5, 9, 3, 7, 1, 4]), ref=np.unwrap, kwargs={"period": _period}, grad=False,
          id=f"int-period{_period}")
 good("unwrap", np.array([0.0, 3.0, 6.5, 9.0]), ref=np.unwrap, kwargs={"period": 6.0}, grad=False, id="boundary")
+# the corrections' running sum (int64) written back in int8, wrapping as NumPy's does
+good("unwrap", np.array([0, 4, 8, -3, 100, -100], np.int8), ref=np.unwrap, kwargs={"period": 10}, grad=False,
+     id="int8")
+good("unwrap", np.array([True, False, False, True]), ref=np.unwrap, grad=False, id="bool")
 bad("unwrap", lambda: sd.unwrap(v("p", dtype="float64")), sd.ShapeError, r"^unwrap: a 0-d array")
 _C = uniform(3, 4)
 good("select", _C, normal(3, 4), normal(4), ref=lambda c, a, b: np.select([c < -0.3, c > 0.3], [a, b], -1.0),

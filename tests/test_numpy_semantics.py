@@ -751,3 +751,37 @@ def test_i1_the_derivative_of_i0_is_scipys_across_its_range():
             else:
                 want = special.ivp(1, t, 2)
             np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12, err_msg=f"order {k}")
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int64"])
+def test_choose_refuses_a_negative_index_when_it_runs_as_numpy(dtype):
+    """mode='raise' (the default): np.choose raises for -1 instead of reading the last choice."""
+    i, a, b = sd.var("i", (3,), dtype), sd.var("a", (3,)), sd.var("b", (3,))
+    out = sd.choose(i, [a, b])
+    values = {"i": np.array([0, -1, 1], dtype), "a": np.zeros(3), "b": np.ones(3)}
+    with pytest.raises(ValueError):
+        np.choose(values["i"], [values["a"], values["b"]])
+    fn = sd.compile([out], inputs=[i, a, b])
+    with pytest.raises(IndexError, match="out of bounds"):
+        sd.evaluate(out, values)
+    with pytest.raises(IndexError, match="out of bounds"):
+        fn(values["i"], values["a"], values["b"])
+    good = {**values, "i": np.array([0, 1, 1], dtype)}
+    expected = np.choose(good["i"], [good["a"], good["b"]])
+    for got in _both_paths(out, **good):
+        np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(sd.evaluate(sd.grad(sd.sum(out * np.arange(3.0)), b), good),
+                                  [0.0, 1.0, 2.0])
+
+
+@pytest.mark.parametrize("fn", ["linspace", "logspace"])
+@pytest.mark.parametrize("start, stop", [
+    (np.array([0.0, 0.5], np.float16), 2),  # a Python number beside an array is weak
+    (np.array([0.0, 1.0], np.float32), 2.5),
+    (np.array([1, 2], np.int8), np.float32(3.0)),  # int8 with float32 is float32, not float64
+])
+def test_linspace_and_logspace_take_the_dtype_of_array_bounds(fn, start, stop):
+    expected = getattr(np, fn)(start, stop, 4)
+    _assert_numpy(getattr(sd, fn)(start, stop, 4), expected)
+    x = sd.var("x", start.shape, start.dtype)
+    _assert_numpy(getattr(sd, fn)(x, stop, 4), expected, x=start)

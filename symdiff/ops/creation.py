@@ -20,7 +20,7 @@ from ..errors import DTypeError
 from ..ir import Dim, Node, Op, Type, as_dim, check_shape
 from .base import (
     _item_source, _scalar_text, as_nodes, broadcast_shapes, check_device, const, dim_size,
-    normalize_axis, numeric_dtype,
+    is_python_scalar, normalize_axis, numeric_dtype,
 )
 from .elementwise import astype, equal, greater, greater_equal, logical_and, maximum, power, sign, where
 from .layout import moveaxis
@@ -139,8 +139,14 @@ def linspace(start: Any, stop: Any, num: Any = 50, endpoint: bool = True, retste
         # the endpoint gives div = -1, not a step)
         step = const(np.asarray((b - a) / div if div > 0 else np.nan, work))
         return (samples, step) if retstep else samples
-    a, b = (astype(v, np.result_type(v.dtype, 1.0)) for v in as_nodes(start, stop))
+    # arrays as the nodes they are, so a Python number beside them is weak (NEP 50): a float32
+    # array and 1 give float32 values, as NumPy's; the bounds' common dtype made inexact, as
+    # NumPy's (int8 and float32 bounds give float32)
+    a, b = as_nodes(*(v if isinstance(v, Node) or is_python_scalar(v) else const(np.asarray(v))
+                      for v in (start, stop)))
     work = np.result_type(a.dtype, b.dtype)
+    work = np.result_type(work, 1.0) if work.kind in "biu" else work
+    a, b = astype(a, work), astype(b, work)
     out = numeric_dtype(work if dtype is None else dtype, "linspace")
     bounds = broadcast_shapes("linspace", a.shape, b.shape)
     check_shape((n, *bounds), "linspace: num and the bounds' shape")  # before any node of it

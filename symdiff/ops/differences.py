@@ -17,7 +17,7 @@ from ..errors import DTypeError, ShapeError
 from ..ir import Node, format_shape
 from .base import as_node, normalize_axis
 from .elementwise import abs as absolute
-from .elementwise import astype, greater, less, logical_and, where
+from .elementwise import astype, greater, less, logical_and, not_equal, where
 from .layout import _array, _static, axis_sequence, ravel
 from .numeric import mod
 from .scan import cumsum
@@ -179,7 +179,8 @@ def unwrap(p: Any, discont: Any = None, axis: Any = -1, *, period: Any = 2 * mat
         raise TypeError("unwrap: `period` and `discont` must be numbers known when the graph is built")
     _static("unwrap", x, ax, "unwrap along")
     head, tail = index(x, _along(ax, x.ndim, slice(None, -1))), index(x, _along(ax, x.ndim, slice(1, None)))
-    dd = tail - head
+    # NumPy's diff of booleans is where neighbours differ (subtraction refuses them)
+    dd = not_equal(tail, head) if x.dtype.kind == "b" else tail - head
     if discont is None:
         discont = period / 2
     dtype = np.result_type(np.empty(0, dd.dtype), period)
@@ -195,5 +196,7 @@ def unwrap(p: Any, discont: Any = None, axis: Any = -1, *, period: Any = 2 * mat
         ddmod = where(logical_and(ddmod == low, greater(dd, 0)), high, ddmod)
     correction = where(less(absolute(dd), discont), 0, ddmod - dd)
     first = astype(index(x, _along(ax, x.ndim, slice(0, 1))), dtype)
-    rest = astype(tail, dtype) + cumsum(correction, axis=ax)
+    # NumPy writes the sums into an array of the jumps' dtype: the cumulative sum of narrow
+    # integers (int64) wraps back to int8
+    rest = astype(astype(tail, dtype) + cumsum(correction, axis=ax), dtype)
     return concatenate([first, rest], axis=ax)

@@ -596,7 +596,11 @@ def choose(a: Any, choices: Sequence[Any], out: Any = None, mode: Any = "raise")
     n = len(nodes)
     if not isinstance(a, Node) and mode == "raise" and np.any((np.asarray(a) < 0) | (np.asarray(a) >= n)):
         raise ValueError(f"choose: invalid entry in choice array: indices must be in [0, {n})")
-    if mode == "wrap":
+    if mode == "raise" and which.dtype.kind == "i":
+        # NumPy's take_along_axis would read a negative index from the end: moved past the
+        # last choice, it is NumPy's IndexError when the graph runs, as np.choose's error
+        which = where(less(which, 0), n, astype(which, _INDEX))
+    elif mode == "wrap":
         which = mod(which, n)
     elif mode == "clip":
         which = where(less(which, 0), 0, where(greater(which, n - 1), n - 1, which))
