@@ -629,6 +629,27 @@ def test_scipy_special_functions_trace_and_keep_scipys_dtypes():
                                rtol=1e-15)
 
 
+def test_scipy_functions_listing_float32_first_compute_small_types_in_float32():
+    # erfinv, entr, boxcox, ... take booleans, float16 and 8- and 16-bit integers to float32, as
+    # SciPy's loop order does; a Python number beside float32 keeps float32, beside integers not
+    from scipy import special
+
+    dtypes = ("bool", "int8", "uint16", "int32", "float16", "float32", "float64")
+    for name in ("erfinv", "erfcinv", "ndtri", "entr", "logit", "ndtr"):
+        for dtype in dtypes:
+            want = getattr(special, name)(np.ones(2, dtype)).dtype
+            assert sd.FUNCTIONS[name](sd.var("v", (2,), dtype=dtype)).dtype == want, (name, dtype)
+    for name in ("rel_entr", "kl_div", "boxcox", "inv_boxcox", "xlogy", "betaln"):
+        for a in dtypes:
+            for b in (*dtypes, 0.5, 3):
+                want = getattr(special, name)(np.ones(2, a), b if isinstance(b, (int, float)) else np.ones(2, b))
+                y = b if isinstance(b, (int, float)) else sd.var("b", (2,), dtype=b)
+                assert sd.FUNCTIONS[name](sd.var("a", (2,), dtype=a), y).dtype == want.dtype, (name, a, b)
+    v = np.array([0.25, -0.5], np.float16)
+    got = sd.evaluate(sd.erfinv(sd.var("v", (2,), dtype="float16")), {"v": v})
+    np.testing.assert_array_equal(got, special.erfinv(v))
+
+
 def test_binary_ufunc_outer_and_logaddexp_reduce():
     a, b = sd.var("a", (2, "n")), sd.var("b", (3,))
     av, bv = np.array([[0.5, -1.0, 2.0, 3.0], [1.0, 2.0, -3.0, 0.25]]), np.array([1.0, -2.0, 0.5])
