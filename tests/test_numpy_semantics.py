@@ -603,6 +603,14 @@ def test_condition_number_of_a_zero_or_singular_matrix_is_inf_as_numpys():
                 np.testing.assert_array_equal(got, want)
 
 
+def test_matrix_rank_of_matrices_with_no_singular_values_is_zero():
+    for shape in ((0, 0), (3, 0), (2, 0, 4)):
+        A = sd.var("A", shape)
+        for got in _both_paths(sd.linalg.matrix_rank(A), A=np.zeros(shape)):
+            np.testing.assert_array_equal(got, np.linalg.matrix_rank(np.zeros(shape)))
+            assert got.dtype == np.linalg.matrix_rank(np.zeros(shape)).dtype
+
+
 def test_text_of_the_new_functions_reads_back():
     x = sd.var("x", (3,))
     for e in (sd.fabs(x), sd.spacing(x), sd.modf(x)[0], sd.nan_to_num(x), sd.isposinf(x),
