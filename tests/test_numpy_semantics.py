@@ -658,6 +658,26 @@ def test_scipy_functions_listing_float32_first_compute_small_types_in_float32():
     np.testing.assert_array_equal(got, special.erfinv(v))
 
 
+def test_boxcox_near_lmbda_zero_keeps_its_second_derivative_and_edges():
+    from scipy import special
+
+    x, lm = sd.var("x", ()), sd.var("lm", ())
+    for f, ref, t in ((sd.boxcox, special.boxcox, 2.0), (sd.inv_boxcox, special.inv_boxcox, 0.7)):
+        e = f(x, lm)
+        d2 = sd.grad(sd.grad(e, lm), lm)
+        for lv in (1e-7, -1e-7, 1e-4, 0.0):
+            h = 1e-4  # central second difference of SciPy's values, exact to about 1e-7 here
+            fd = (ref(t, lv + h) - 2 * ref(t, lv) + ref(t, lv - h)) / h**2
+            np.testing.assert_allclose(sd.evaluate(d2, {"x": t, "lm": lv}), fd, rtol=1e-6)
+    # log(0) = -inf and exp(+-inf) at lmbda = 0, as SciPy's (not 0 * inf = nan)
+    v = np.array([0.0, np.inf, -np.inf, 2.0])
+    zero = np.zeros(4)
+    X, L = sd.var("X", (4,)), sd.var("L", (4,))
+    for f, ref, arg in ((sd.boxcox, special.boxcox, np.abs(v)), (sd.inv_boxcox, special.inv_boxcox, v)):
+        for got in _both_paths(f(X, L), X=arg, L=zero):
+            np.testing.assert_array_equal(got, ref(arg, zero))
+
+
 def test_binary_ufunc_outer_and_logaddexp_reduce():
     a, b = sd.var("a", (2, "n")), sd.var("b", (3,))
     av, bv = np.array([[0.5, -1.0, 2.0, 3.0], [1.0, 2.0, -3.0, 0.25]]), np.array([1.0, -2.0, 0.5])

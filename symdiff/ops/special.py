@@ -28,7 +28,7 @@ from ..errors import DTypeError
 from ..ir import Dim, Node
 from .base import as_node, helper, is_python_scalar
 from .elementwise import (
-    Unary, astype, equal, exp, expm1, greater, greater_equal, isinf, isnan, less, less_equal, log, log1p,
+    Unary, abs, astype, equal, exp, expm1, greater, greater_equal, isfinite, isinf, isnan, less, less_equal, log, log1p,
     logical_and, logical_or, softplus, where,
 )
 from .numeric import floor, mod
@@ -513,28 +513,39 @@ def entr(x: Any) -> Node:
                    dtype)
 
 
+def _near_zero_lmbda(t: Node, lmbda: Node, coefficients: Sequence[float]) -> tuple[Node, Node, Node]:
+    """Where |lmbda t| < 0.1 (``small``), the series t * sum(c_k (lmbda t)^k) of ``coefficients``
+    c_k; and lmbda with 1 there (``lm``), for the closed form elsewhere. Evaluating the closed
+    form at small lmbda cancels digits in its derivatives in lmbda (the second one at lmbda =
+    1e-7 kept two digits); the series is accurate to rounding for |lmbda t| < 0.1 with the
+    terms given. An infinite t (x = 0 or inf) counts as small only at lmbda = 0, where the
+    value is t itself, as SciPy's."""
+    finite = isfinite(t)
+    ts = where(finite, t, 1.0)  # nan-free, so that the unselected branches stay finite
+    small = less(abs(lmbda * ts), 0.1)
+    u = where(small, lmbda, 0.0) * ts
+    series = coefficients[-1] + 0.0 * u
+    for c in reversed(coefficients[:-1]):
+        series = c + u * series
+    return small, where(finite, ts * series, t), where(small, 1.0, lmbda)
+
+
 def boxcox(x: Any, lmbda: Any) -> Node:
     """(x**lmbda - 1) / lmbda, log(x) at lmbda = 0 (SciPy's ``boxcox``)."""
     dtype, (x, lmbda) = _float_inputs("boxcox", x, lmbda, single_first=True)
-    zero = equal(lmbda, 0)
-    lm = where(zero, 1.0, lmbda)  # no division by the lmbda = 0 the other branch takes
-    # at lmbda = 0 the series log(x) + lmbda log(x)^2 / 2 + lmbda^2 log(x)^3 / 6 gives the value
-    # and the first two derivatives in lmbda there (the where's own would be 0)
     lx = log(x)
-    near = lx + lmbda * (lx * lx) * 0.5 + (lmbda * lmbda) * (lx * lx * lx) / 6.0
-    return _result(where(zero, near, expm1(lm * lx) / lm), dtype)
+    # log(x) * expm1(u) / u with u = lmbda log(x): the sum of u^k / (k + 1)!
+    small, near, lm = _near_zero_lmbda(lx, lmbda, [1.0 / math.factorial(k + 1) for k in range(14)])
+    return _result(where(small, near, expm1(lm * lx) / lm), dtype)
 
 
 def inv_boxcox(y: Any, lmbda: Any) -> Node:
     """The inverse of ``boxcox``: (1 + lmbda y)**(1 / lmbda), exp(y) at lmbda = 0 (SciPy's
     ``inv_boxcox``)."""
     dtype, (y, lmbda) = _float_inputs("inv_boxcox", y, lmbda, single_first=True)
-    zero = equal(lmbda, 0)
-    lm = where(zero, 1.0, lmbda)
-    # at lmbda = 0, exp(y - lmbda y^2 / 2 + lmbda^2 y^3 / 3): the value and the first two
-    # derivatives in lmbda there
-    near = exp(y - lmbda * (y * y) * 0.5 + (lmbda * lmbda) * (y * y * y) / 3.0)
-    return _result(where(zero, near, exp(log1p(lm * y) / lm)), dtype)
+    # log1p(u) / lmbda = y * sum((-u)^k / (k + 1)) with u = lmbda y
+    small, near, lm = _near_zero_lmbda(y, lmbda, [(-1.0) ** k / (k + 1) for k in range(20)])
+    return _result(exp(where(small, near, log1p(lm * y) / lm)), dtype)
 
 
 def erfinv(x: Any) -> Node:
