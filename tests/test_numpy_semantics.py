@@ -603,6 +603,14 @@ def test_condition_number_of_a_zero_or_singular_matrix_is_inf_as_numpys():
                 np.testing.assert_array_equal(got, want)
 
 
+def test_matrix_rank_of_matrices_with_no_singular_values_is_zero():
+    for shape in ((0, 0), (3, 0), (2, 0, 4)):
+        A = sd.var("A", shape)
+        for got in _both_paths(sd.linalg.matrix_rank(A), A=np.zeros(shape)):
+            np.testing.assert_array_equal(got, np.linalg.matrix_rank(np.zeros(shape)))
+            assert got.dtype == np.linalg.matrix_rank(np.zeros(shape)).dtype
+
+
 def test_text_of_the_new_functions_reads_back():
     x = sd.var("x", (3,))
     for e in (sd.fabs(x), sd.spacing(x), sd.modf(x)[0], sd.nan_to_num(x), sd.isposinf(x),
@@ -627,6 +635,47 @@ def test_scipy_special_functions_trace_and_keep_scipys_dtypes():
     z = np.array([-40.0, -1e3])
     np.testing.assert_allclose(sd.evaluate(sd.log_ndtr(x[:2]), {"x": np.r_[z, 0.0]}), special.log_ndtr(z),
                                rtol=1e-15)
+
+
+def test_scipy_functions_listing_float32_first_compute_small_types_in_float32():
+    # erfinv, entr, boxcox, ... take booleans, float16 and 8- and 16-bit integers to float32, as
+    # SciPy's loop order does; a Python number beside float32 keeps float32, beside integers not
+    from scipy import special
+
+    dtypes = ("bool", "int8", "uint16", "int32", "float16", "float32", "float64")
+    for name in ("erfinv", "erfcinv", "ndtri", "entr", "logit", "ndtr"):
+        for dtype in dtypes:
+            want = getattr(special, name)(np.ones(2, dtype)).dtype
+            assert sd.FUNCTIONS[name](sd.var("v", (2,), dtype=dtype)).dtype == want, (name, dtype)
+    for name in ("rel_entr", "kl_div", "boxcox", "inv_boxcox", "xlogy", "betaln"):
+        for a in dtypes:
+            for b in (*dtypes, 0.5, 3):
+                want = getattr(special, name)(np.ones(2, a), b if isinstance(b, (int, float)) else np.ones(2, b))
+                y = b if isinstance(b, (int, float)) else sd.var("b", (2,), dtype=b)
+                assert sd.FUNCTIONS[name](sd.var("a", (2,), dtype=a), y).dtype == want.dtype, (name, a, b)
+    v = np.array([0.25, -0.5], np.float16)
+    got = sd.evaluate(sd.erfinv(sd.var("v", (2,), dtype="float16")), {"v": v})
+    np.testing.assert_array_equal(got, special.erfinv(v))
+
+
+def test_boxcox_near_lmbda_zero_keeps_its_second_derivative_and_edges():
+    from scipy import special
+
+    x, lm = sd.var("x", ()), sd.var("lm", ())
+    for f, ref, t in ((sd.boxcox, special.boxcox, 2.0), (sd.inv_boxcox, special.inv_boxcox, 0.7)):
+        e = f(x, lm)
+        d2 = sd.grad(sd.grad(e, lm), lm)
+        for lv in (1e-7, -1e-7, 1e-4, 0.0):
+            h = 1e-4  # central second difference of SciPy's values, exact to about 1e-7 here
+            fd = (ref(t, lv + h) - 2 * ref(t, lv) + ref(t, lv - h)) / h**2
+            np.testing.assert_allclose(sd.evaluate(d2, {"x": t, "lm": lv}), fd, rtol=1e-6)
+    # log(0) = -inf and exp(+-inf) at lmbda = 0, as SciPy's (not 0 * inf = nan)
+    v = np.array([0.0, np.inf, -np.inf, 2.0])
+    zero = np.zeros(4)
+    X, L = sd.var("X", (4,)), sd.var("L", (4,))
+    for f, ref, arg in ((sd.boxcox, special.boxcox, np.abs(v)), (sd.inv_boxcox, special.inv_boxcox, v)):
+        for got in _both_paths(f(X, L), X=arg, L=zero):
+            np.testing.assert_array_equal(got, ref(arg, zero))
 
 
 def test_binary_ufunc_outer_and_logaddexp_reduce():

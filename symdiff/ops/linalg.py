@@ -337,7 +337,8 @@ def matrix_rank(A: Any, tol: Any = None, hermitian: bool = False, *, rtol: Any =
                 raise ShapeError(f"linalg.matrix_rank: the default tolerance needs the matrix "
                                  f"size, got named dimensions {format_shape(a.shape)}; give rtol")
             rtol = builtins_max(m, n) * np.finfo(s.dtype).eps
-        limit = max(s, axis=-1, keepdims=True) * (rtol if isinstance(rtol, (int, float)) else
+        # initial=0: a matrix with no singular values (a 0 x n one) has rank 0, as NumPy's
+        limit = max(s, axis=-1, keepdims=True, initial=0) * (rtol if isinstance(rtol, (int, float)) else
                                                    _per_matrix(as_node(rtol)))
     else:
         limit = tol if isinstance(tol, (int, float)) else _per_matrix(as_node(tol))

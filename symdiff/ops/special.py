@@ -26,9 +26,9 @@ import numpy as np
 
 from ..errors import DTypeError
 from ..ir import Dim, Node
-from .base import as_node, helper
+from .base import as_node, helper, is_python_scalar
 from .elementwise import (
-    Unary, astype, equal, exp, expm1, greater, greater_equal, isinf, isnan, less, less_equal, log, log1p,
+    Unary, abs, astype, equal, exp, expm1, greater, greater_equal, isfinite, isinf, isnan, less, less_equal, log, log1p,
     logical_and, logical_or, softplus, where,
 )
 from .numeric import floor, mod
@@ -364,19 +364,30 @@ def polygamma(n: int, x: Any) -> Node:
 
 
 # -- SciPy's functions written with the ops above: no kernels of their own -------------------------
-# SciPy computes float32 in float32 loops and everything else (integers, booleans, float16,
-# float64) in float64; these do the same (a float32 graph stays float32, derivatives too).
+# SciPy's ufuncs take the first of their loops every input casts to safely. Most list float64
+# first, and compute float32 in float32 and everything else (integers, booleans, float16) in
+# float64; the ones listing float32 first (``single_first``: erfinv, erfcinv, ndtri, entr,
+# rel_entr, kl_div, boxcox, inv_boxcox) compute booleans, float16 and the integers of 8 and 16
+# bits in float32 too. A Python number is weak, as NumPy 2's: it takes the kind of the arrays
+# beside it (so ``boxcox(x32, 0.5)`` is float32) but is a float64 beside integers. These do the
+# same (a float32 graph stays float32, derivatives too).
 
 
-def _float_inputs(name: str, *values: Any) -> tuple[np.dtype, list[Node]]:
-    """The result dtype SciPy gives (float32 when every input is float32, else float64) and the
-    inputs as nodes of it; complex inputs are refused, naming the function."""
+def _float_inputs(name: str, *values: Any, single_first: bool = False) -> tuple[np.dtype, list[Node]]:
+    """The result dtype SciPy gives and the inputs as nodes of it; complex inputs are refused,
+    naming the function."""
     nodes = [as_node(v) for v in values]
     for node in nodes:
         if node.dtype.kind not in "biuf":
             raise DTypeError(f"{name} is defined here for real inputs only, got {node.dtype}")
     f32 = np.dtype(np.float32)
-    dtype = f32 if all(n.dtype == f32 for n in nodes) else np.dtype(np.float64)
+    if single_first:
+        arrays = [n.dtype for v, n in zip(values, nodes) if not is_python_scalar(v)]
+        own = [n.dtype if not is_python_scalar(v) else np.result_type(*arrays, v)
+               for v, n in zip(values, nodes)]
+        dtype = np.result_type(*(np.result_type(d, f32) for d in own))
+    else:
+        dtype = f32 if all(n.dtype == f32 for n in nodes) else np.dtype(np.float64)
     return dtype, [n if n.dtype == dtype else astype(n, dtype) for n in nodes]
 
 
@@ -473,7 +484,7 @@ def beta(a: Any, b: Any) -> Node:
 
 def rel_entr(x: Any, y: Any) -> Node:
     """x log(x / y) for x, y > 0; 0 for x = 0, y >= 0; inf otherwise (SciPy's ``rel_entr``)."""
-    dtype, (x, y) = _float_inputs("rel_entr", x, y)
+    dtype, (x, y) = _float_inputs("rel_entr", x, y, single_first=True)
     return _result(_rel_entr(x, y), dtype)
 
 
@@ -488,59 +499,70 @@ def _rel_entr(x: Node, y: Node) -> Node:
 def kl_div(x: Any, y: Any) -> Node:
     """x log(x / y) - x + y for x, y > 0; y for x = 0, y >= 0; inf otherwise (SciPy's
     ``kl_div``)."""
-    dtype, (x, y) = _float_inputs("kl_div", x, y)
+    dtype, (x, y) = _float_inputs("kl_div", x, y, single_first=True)
     finite = logical_and(greater_equal(x, 0), greater_equal(y, 0))
     return _result(where(finite, _rel_entr(x, y) - x + y, _rel_entr(x, y)), dtype)
 
 
 def entr(x: Any) -> Node:
     """-x log(x) for x > 0, 0 at 0, -inf for x < 0 (SciPy's ``entr``)."""
-    dtype, (x,) = _float_inputs("entr", x)
+    dtype, (x,) = _float_inputs("entr", x, single_first=True)
     positive = greater(x, 0)
     xs = where(positive, x, 1.0)
     return _result(where(positive, -xs * log(xs), where(equal(x, 0), 0.0, where(isnan(x), x, -math.inf))),
                    dtype)
 
 
+def _near_zero_lmbda(t: Node, lmbda: Node, coefficients: Sequence[float]) -> tuple[Node, Node, Node]:
+    """Where |lmbda t| < 0.1 (``small``), the series t * sum(c_k (lmbda t)^k) of ``coefficients``
+    c_k; and lmbda with 1 there (``lm``), for the closed form elsewhere. Evaluating the closed
+    form at small lmbda cancels digits in its derivatives in lmbda (the second one at lmbda =
+    1e-7 kept two digits); the series is accurate to rounding for |lmbda t| < 0.1 with the
+    terms given. An infinite t (x = 0 or inf) counts as small only at lmbda = 0, where the
+    value is t itself, as SciPy's."""
+    finite = isfinite(t)
+    ts = where(finite, t, 1.0)  # nan-free, so that the unselected branches stay finite
+    small = less(abs(lmbda * ts), 0.1)
+    u = where(small, lmbda, 0.0) * ts
+    series = coefficients[-1] + 0.0 * u
+    for c in reversed(coefficients[:-1]):
+        series = c + u * series
+    return small, where(finite, ts * series, t), where(small, 1.0, lmbda)
+
+
 def boxcox(x: Any, lmbda: Any) -> Node:
     """(x**lmbda - 1) / lmbda, log(x) at lmbda = 0 (SciPy's ``boxcox``)."""
-    dtype, (x, lmbda) = _float_inputs("boxcox", x, lmbda)
-    zero = equal(lmbda, 0)
-    lm = where(zero, 1.0, lmbda)  # no division by the lmbda = 0 the other branch takes
-    # at lmbda = 0 the series log(x) + lmbda log(x)^2 / 2 + lmbda^2 log(x)^3 / 6 gives the value
-    # and the first two derivatives in lmbda there (the where's own would be 0)
+    dtype, (x, lmbda) = _float_inputs("boxcox", x, lmbda, single_first=True)
     lx = log(x)
-    near = lx + lmbda * (lx * lx) * 0.5 + (lmbda * lmbda) * (lx * lx * lx) / 6.0
-    return _result(where(zero, near, expm1(lm * lx) / lm), dtype)
+    # log(x) * expm1(u) / u with u = lmbda log(x): the sum of u^k / (k + 1)!
+    small, near, lm = _near_zero_lmbda(lx, lmbda, [1.0 / math.factorial(k + 1) for k in range(14)])
+    return _result(where(small, near, expm1(lm * lx) / lm), dtype)
 
 
 def inv_boxcox(y: Any, lmbda: Any) -> Node:
     """The inverse of ``boxcox``: (1 + lmbda y)**(1 / lmbda), exp(y) at lmbda = 0 (SciPy's
     ``inv_boxcox``)."""
-    dtype, (y, lmbda) = _float_inputs("inv_boxcox", y, lmbda)
-    zero = equal(lmbda, 0)
-    lm = where(zero, 1.0, lmbda)
-    # at lmbda = 0, exp(y - lmbda y^2 / 2 + lmbda^2 y^3 / 3): the value and the first two
-    # derivatives in lmbda there
-    near = exp(y - lmbda * (y * y) * 0.5 + (lmbda * lmbda) * (y * y * y) / 3.0)
-    return _result(where(zero, near, exp(log1p(lm * y) / lm)), dtype)
+    dtype, (y, lmbda) = _float_inputs("inv_boxcox", y, lmbda, single_first=True)
+    # log1p(u) / lmbda = y * sum((-u)^k / (k + 1)) with u = lmbda y
+    small, near, lm = _near_zero_lmbda(y, lmbda, [(-1.0) ** k / (k + 1) for k in range(20)])
+    return _result(exp(where(small, near, log1p(lm * y) / lm)), dtype)
 
 
 def erfinv(x: Any) -> Node:
     """The inverse of erf on [-1, 1] (SciPy's ``erfinv``): +-inf at +-1, nan outside."""
-    dtype, (x,) = _float_inputs("erfinv", x)
+    dtype, (x,) = _float_inputs("erfinv", x, single_first=True)
     return _result(Node(_erfinv, (x,)), dtype)
 
 
 def erfcinv(q: Any) -> Node:
     """The inverse of erfc on [0, 2] (SciPy's ``erfcinv``), accurate for tiny q."""
-    dtype, (q,) = _float_inputs("erfcinv", q)
+    dtype, (q,) = _float_inputs("erfcinv", q, single_first=True)
     return _result(Node(_erfcinv, (q,)), dtype)
 
 
 def ndtri(p: Any) -> Node:
     """The inverse of ``ndtr``, -sqrt(2) erfcinv(2 p) (SciPy's ``ndtri``)."""
-    dtype, (p,) = _float_inputs("ndtri", p)
+    dtype, (p,) = _float_inputs("ndtri", p, single_first=True)
     return _result(-math.sqrt(2.0) * Node(_erfcinv, (2.0 * p,)), dtype)
 
 
