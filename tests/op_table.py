@@ -771,6 +771,33 @@ for _name, _ref, _gen in [("cumsum", np.cumsum, normal), ("cumprod", np.cumprod,
 good("cumprod", np.array([[1.5, 0.0, 2.0, 0.0, 3.0], [0.0, 0.5, 2.0, -1.0, 0.0], [1.0, 2.0, -1.0, 0.5, 3.0]]),
      ref=np.cumprod, kwargs={"axis": 1}, order2=False, id="zeros")
 
+# running maxima and minima: NumPy's np.maximum.accumulate, which builds them too
+for _name, _ufunc in (("cummax", np.maximum), ("cummin", np.minimum)):
+    _ref = lambda x, axis=None, u=_ufunc: u.accumulate(x.ravel() if axis is None else x, axis=axis or 0)
+    good(_name, distinct(2, 3, 4), ref=_ref)
+    for _axis in (0, 1, -1):
+        good(_name, distinct(2, 3, 4), ref=_ref, kwargs={"axis": _axis})
+    good(_name, distinct(6), ref=_ref, kwargs={"axis": 0})
+    good(_name, distinct(), ref=_ref, id="scalar-flattens")
+    good(_name, np.array([[3, -7, 2, 9], [5, 1, 0, 5]], dtype=np.int8), ref=_ref, kwargs={"axis": 1}, id="int8")
+    good(_name, np.array([[True, False], [False, True]]), ref=_ref, kwargs={"axis": 0}, id="bool")
+    good(_name, distinct(2, 3).astype(np.float16), ref=_ref, kwargs={"axis": 1}, grad=False, id="float16")
+    good(_name, np.array([1 + 2j, 1 + 1j, 2 - 1j, 1 + 5j, 2 + 0j]), ref=_ref, id="complex")
+    good(_name, np.zeros((2, 0)), ref=_ref, kwargs={"axis": 1}, id="empty")
+    good(_name, distinct(3, 4), call=lambda x, u=_ufunc: u.accumulate(x, axis=-1),
+         ref=lambda x, u=_ufunc: u.accumulate(x, axis=-1), id="ufunc-method")
+    good(_name, distinct(3, 4), call=lambda x, u=_ufunc: u.accumulate(x),
+         ref=lambda x, u=_ufunc: u.accumulate(x), id="ufunc-method-default-axis")
+    good(_name, distinct(3, 4), call=lambda x, n=_name: sd.FUNCTIONS[n](x, axis=1, reverse=True),
+         ref=lambda x, u=_ufunc: np.flip(u.accumulate(np.flip(x, 1), axis=1), 1), id="reverse")
+    good(_name, distinct(3, 4), call=lambda x, n=_name: sd.FUNCTIONS[n](x, axis=0, reverse=True),
+         ref=lambda x, u=_ufunc: np.flip(u.accumulate(np.flip(x, 0), axis=0), 0), id="reverse-axis0")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), axis=-3), sd.ShapeError,
+        rf"{_name}: axis -3 is out of bounds for an array of 2 dimensions", id="axis")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), out=np.zeros(6)), NotImplementedError,
+        rf"{_name}: the argument 'out' is not supported; use the returned node$", id="out")
+
+
 def _linear_recurrence(a, b, axis=-1, reverse=False, exclusive=False):
     """h[i] = a[i] * h[i-1] + b[i], written out one element at a time."""
     a, b = np.moveaxis(np.broadcast_to(a, np.broadcast_shapes(np.shape(a), np.shape(b))), axis, 0), \

@@ -751,3 +751,49 @@ def test_i1_the_derivative_of_i0_is_scipys_across_its_range():
             else:
                 want = special.ivp(1, t, 2)
             np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12, err_msg=f"order {k}")
+
+
+@pytest.mark.parametrize("name,ufunc", [("cummax", np.maximum), ("cummin", np.minimum)])
+def test_running_extrema_propagate_nan_and_route_gradients_to_the_first_extreme(name, ufunc):
+    # ties go to the first equal element in the scan's direction, nan to the first nan, as argmax
+    x = np.array([[1.0, 3.0, 3.0, -2.0, 5.0, 5.0], [4.0, np.nan, 5.0, 1.0, np.nan, 7.0]])
+    if name == "cummin":
+        x = -x
+    v = sd.var("x", x.shape)
+    weights = np.arange(12.0).reshape(2, 6)
+    forward = np.array([[0.0, 1 + 2 + 3, 0.0, 0.0, 4 + 5, 0.0], [6.0, 7 + 8 + 9 + 10 + 11, 0.0, 0.0, 0.0, 0.0]])
+    backward = np.array([[0.0, 0.0, 0.0, 0.0, 0.0, 0 + 1 + 2 + 3 + 4 + 5], [0.0, 0.0, 0.0, 0.0, 6 + 7 + 8 + 9 + 10, 11.0]])
+    for reverse, want in ((False, forward), (True, backward)):
+        y = ufunc.accumulate(v, axis=-1) if not reverse else sd.FUNCTIONS[name](v, axis=1, reverse=True)
+        expected = ufunc.accumulate(x, axis=-1) if not reverse else np.flip(ufunc.accumulate(np.flip(x, 1), axis=1), 1)
+        for got in _both_paths(y, x=x):
+            np.testing.assert_array_equal(got, expected)
+        g = sd.grad(sd.sum(y * weights), v)
+        for got in _both_paths(g, x=x):
+            np.testing.assert_array_equal(np.nan_to_num(got, nan=-1.0), want, err_msg=f"reverse={reverse}")
+
+
+@pytest.mark.parametrize("dtype", ["int8", "uint16", "bool", "float16", "float32", "complex64"])
+def test_running_extrema_keep_numpys_dtypes(dtype):
+    x = (np.array([[3, 1, 4, 1, 5], [9, 2, 6, 5, 3]]) * (1 + 1j if dtype.startswith("complex") else 1)).astype(dtype)
+    v = sd.var("x", x.shape, dtype=dtype)
+    for ufunc in (np.maximum, np.minimum):
+        for axis in (0, 1, -2):
+            _assert_numpy(ufunc.accumulate(v, axis=axis), ufunc.accumulate(x, axis=axis), x=x)
+
+
+def test_running_maximum_second_derivative_is_zero_and_first_matches_differences():
+    x = np.array([0.3, -1.2, 0.9, 0.8, 2.1, 1.7])
+    v = sd.var("x", x.shape)
+    f = sd.sum(sd.cummax(v) ** 2)
+    g = sd.grad(f, v)
+    h = 1e-6
+    fd = np.array([(np.sum(np.maximum.accumulate(x + h * e) ** 2) - np.sum(np.maximum.accumulate(x - h * e) ** 2))
+                   / (2 * h) for e in np.eye(6)])
+    np.testing.assert_allclose(sd.evaluate(g, {"x": x}), fd, rtol=1e-8)
+    hess = sd.evaluate(sd.hessian(f, v), {"x": x})
+    want = np.zeros((6, 6))
+    for i, k in enumerate((0, 0, 2, 2, 4, 4)):  # each position's maximum: d2/dx_k^2 of sum of squares
+        want[k, k] += 2.0
+    np.testing.assert_array_equal(hess, want)
+
