@@ -449,6 +449,49 @@ for _name, (_ref, _gen) in _REDUCTIONS.items():
         r"repeated axis", id="repeated-axis")
 good("prod", np.array([[1.5, 0.0, 2.0], [0.0, 0.0, 3.0], [1.0, 2.0, -1.0]]),
      ref=np.prod, kwargs={"axis": 1}, id="zeros")
+# SciPy's logsumexp: weights b (broadcast; a zero weight leaves its term out) and return_sign
+for _axis, _keep in ((1, False), (0, True), (None, False), ((0, 2), False), (-1, True)):
+    good("logsumexp", normal(2, 3, 4), positive(3, 4),
+         call=lambda x, b, a=_axis, k=_keep: sd.logsumexp(x, axis=a, b=b, keepdims=k),
+         ref=lambda x, b, a=_axis, k=_keep: special.logsumexp(x, axis=a, b=b, keepdims=k),
+         id=f"b-axis{_axis}-keep{_keep}")
+    good("logsumexp", normal(2, 3, 4), normal(2, 1, 4),
+         call=lambda x, b, a=_axis, k=_keep: sd.logsumexp(x, axis=a, b=b, keepdims=k, return_sign=True)[0],
+         ref=lambda x, b, a=_axis, k=_keep: special.logsumexp(x, axis=a, b=b, keepdims=k, return_sign=True)[0],
+         id=f"signed-axis{_axis}-keep{_keep}")
+    good("logsumexp", normal(2, 3, 4), normal(2, 1, 4),
+         call=lambda x, b, a=_axis, k=_keep: sd.logsumexp(x, axis=a, b=b, keepdims=k, return_sign=True)[1],
+         ref=lambda x, b, a=_axis, k=_keep: special.logsumexp(x, axis=a, b=b, keepdims=k, return_sign=True)[1],
+         zero_grad=True, id=f"sign-axis{_axis}-keep{_keep}")
+# (a constant b: in b, the derivative exp(800) / sum at b = 0 is beyond float64)
+good("logsumexp", np.array([[800.0, 1.0, 2.0], [-3.0, 700.0, 1.0]]),
+     call=lambda x: sd.logsumexp(x, axis=1, b=np.array([0.0, 2.0, -1.0]), return_sign=True)[0],
+     ref=lambda x: special.logsumexp(x, axis=1, b=np.array([0.0, 2.0, -1.0]), return_sign=True)[0],
+     id="large-zero-weight")
+good("logsumexp", np.array([[0.3, 1.0, 2.0], [-3.0, 0.7, 1.0]]), np.array([0.0, 2.0, 1.0]),
+     call=lambda x, b: sd.logsumexp(x, axis=1, b=b), ref=lambda x, b: special.logsumexp(x, axis=1, b=b),
+     id="zero-weight")
+good("logsumexp", normal(3, 4), call=lambda x: sd.logsumexp(x, axis=0, return_sign=True)[0],
+     ref=lambda x: special.logsumexp(x, axis=0, return_sign=True)[0], id="sign-without-b")
+good("logsumexp", normal(3, 4), call=lambda x: sd.logsumexp(x, axis=0, return_sign=True)[1],
+     ref=lambda x: special.logsumexp(x, axis=0, return_sign=True)[1], zero_grad=True, id="sign-without-b-sign")
+good("logsumexp", np.array([[1, 2], [3, 4]]), np.array([2, 1]),
+     call=lambda x, b: sd.logsumexp(x, axis=1, b=b), ref=lambda x, b: special.logsumexp(x, axis=1, b=b),
+     id="int")
+good("logsumexp", normal(2, 3).astype(np.float32), positive(3).astype(np.float32),
+     call=lambda x, b: sd.logsumexp(x, b=b), ref=lambda x, b: special.logsumexp(x, b=b), grad=False,
+     id="float32")
+good("logsumexp", normal(2, 3).astype(np.float32), np.array([1, 2, 3]),
+     call=lambda x, b: sd.logsumexp(x, b=b), ref=lambda x, b: special.logsumexp(x, b=b), grad=False,
+     id="float32-int-weights")
+good("logsumexp", normal(3), call=lambda x: sd.logsumexp(x, b=np.array([[1.0], [2.0]]), axis=1),
+     ref=lambda x: special.logsumexp(x, b=np.array([[1.0], [2.0]]), axis=1), id="b-broadcasts-x")
+bad("logsumexp", lambda: sd.logsumexp(v("a", 2, 3), b=v("b", 2)), sd.ShapeError,
+    r"^logsumexp: shapes \(2, 3\) and \(2,\) do not broadcast", id="b-shape")
+bad("logsumexp", lambda: sd.logsumexp(v("a", 3), return_sign=1), TypeError,
+    r"^logsumexp: return_sign must be True or False, got 1", id="return-sign-type")
+bad("logsumexp", lambda: sd.logsumexp(v("z", 3, dtype="complex128"), b=2.0), NotImplementedError,
+    r"^logsumexp: complex x \(complex128\) with b= or return_sign=True is not supported", id="complex-b")
 for _name in ("max", "min"):
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 0), axis=1), sd.ShapeError,
         rf"{_name}: axis 1 of \(2, 0\) is empty, and the {_name} of no values is not defined "

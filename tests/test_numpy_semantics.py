@@ -797,3 +797,38 @@ def test_running_maximum_second_derivative_is_zero_and_first_matches_differences
         want[k, k] += 2.0
     np.testing.assert_array_equal(hess, want)
 
+
+def test_logsumexp_weights_and_sign_as_scipys_without_overflow():
+    special = pytest.importorskip("scipy.special")
+    x = np.array([[1000.0, 999.0, -5.0], [1.0, 2.0, 3.0], [np.inf, 1.0, 2.0], [-np.inf, -np.inf, -np.inf]])
+    b = np.array([[1.0, -3.0, 2.0], [1.0, 1.0, 0.0], [0.0, 1.0, 1.0], [1.0, 1.0, 1.0]])
+    xv, bv = sd.var("x", x.shape), sd.var("b", b.shape)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out, sgn = special.logsumexp(x, axis=1, b=b, return_sign=True)
+        plain = special.logsumexp(x, axis=1, b=b)
+        got_out, got_sign = sd.evaluate(list(sd.logsumexp(xv, axis=1, b=bv, return_sign=True)), {"x": x, "b": b})
+        got_plain = sd.evaluate(sd.logsumexp(xv, axis=1, b=bv), {"x": x, "b": b})
+    np.testing.assert_allclose(got_out, out, rtol=1e-15)
+    np.testing.assert_array_equal(got_sign, sgn)
+    assert np.isnan(got_plain[0]) and np.isnan(plain[0])  # a negative sum, as SciPy's: nan
+    np.testing.assert_allclose(got_plain[1:], plain[1:], rtol=1e-15)
+    # gradients: d/dx_i = b_i exp(x_i) / s, d/db_i = exp(x_i) / s, s the signed sum
+    y = sd.logsumexp(xv[:2], axis=1, b=bv[:2], return_sign=True)[0]
+    gx, gb = sd.evaluate(sd.grad(sd.sum(y), [xv, bv]), {"x": x, "b": b})
+    shift = np.max(x[:2], axis=1, keepdims=True)
+    e = np.exp(x[:2] - shift)
+    s = np.sum(b[:2] * e, axis=1, keepdims=True)
+    np.testing.assert_allclose(gx[:2], b[:2] * e / s, rtol=1e-13)
+    np.testing.assert_allclose(gb[:2], e / s, rtol=1e-13)
+
+
+def test_plain_logsumexp_keeps_its_one_node():
+    x = sd.var("x", (3, 4))
+    assert sd.logsumexp(x, axis=1).op.name == "logsumexp"
+    assert sd.logsumexp(x, 1, True) is sd.logsumexp(x, axis=1, keepdims=True)
+    with pytest.raises(TypeError, match=r"^logsumexp: keepdims must be True or False, got array"):
+        sd.logsumexp(x, 1, np.ones(4))  # SciPy's third positional argument b, here keepdims
+    out, sgn = sd.logsumexp(x, axis=1, return_sign=True)
+    assert out is sd.logsumexp(x, axis=1)
+
