@@ -2988,6 +2988,18 @@ bad("i0", lambda: sd.i0(v("z", 3, dtype="complex128")), sd.DTypeError, r"^i0 is 
 good("i1", normal(3, 4) * 3, ref=special.i1)
 good("i1", np.array([0.0, -0.0, 1e-8, -30.0, 700.0, -700.0]), ref=special.i1, grad=False, id="edges")
 good("i1", np.array([0.0, 1e-3]), ref=special.i1, id="near-zero")
+for _name, _ref in (("i0e", special.i0e), ("i1e", special.i1e)):
+    good(_name, normal(3, 4) * 3, ref=_ref)
+    good(_name, away_from_zero(3, 4) * 40, ref=_ref, id="asymptotic")
+    good(_name, np.array([0.0, -0.0, 1e-8, -29.5, 30.0, 700.0, -1e5, 1e300, np.inf, -np.inf]), ref=_ref,
+         grad=False, id="edges")
+    good(_name, np.array([1e-3, -0.5, -2e-2]), ref=_ref, id="near-zero")
+    good(_name, np.array([0, 3, -7], np.int8), ref=_ref, grad=False, id="int-float64")
+    good(_name, np.array([0.5, -2.0], np.float32), ref=_ref, grad=False, id="float32")
+    good(_name, np.array([0.5, -2.0], np.float16), ref=_ref, grad=False, id="float16-float64")
+    good(_name, normal(2, 3), call=lambda x, f=_ref: f(x), ref=_ref, id="scipy-ufunc")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("z", 3, dtype="complex128")), sd.DTypeError,
+        rf"^{_name} is defined here for real inputs only")
 _I = np.array([[0, 1, 2], [2, 1, 0]])
 good("choose", _I, normal(3), normal(2, 3), ref=lambda i, a, b: np.choose(i, [a, b, -1.0]),
      call=lambda i, a, b: sd.choose(i, [a, b, -1.0]))

@@ -397,6 +397,8 @@ OPS.update({
                  + sd.digitize(a[0], sd.sort(v)[::-1]), [A, V]),
     "i0": (lambda a: sd.i0(a * 3.0), [A]),
     "i1": (lambda a: sd.i1(a * 3.0), [A]),
+    "i0e": (lambda a: sd.i0e(a * 30.0) + sd.i0e(a), [A]),
+    "i1e": (lambda a: sd.i1e(a * 30.0) + sd.i1e(a), [A]),
     "cummax": (lambda a: sd.cummax(a, axis=1) + sd.cummax(a, axis=0, reverse=True), [A]),
     "cummin": (lambda a: sd.cummin(a, axis=-1) + sd.cummin(a, reverse=True)[:4], [A]),
     "choose": (lambda a, b, labels: sd.choose(labels[:, None], [a, b, 0.5]) + sd.choose([1, 0, 1, 0], [a, b], mode="clip"),

@@ -465,8 +465,9 @@ def test_scipy_special_ufuncs_trace_by_their_own_names():
     x0 = np.array([0.5, 1.5, 3.0])
     np.testing.assert_allclose(sd.evaluate(special.digamma(x) + special.expit(x), {"x": x0}),
                                special.digamma(x0) + special.expit(x0), rtol=1e-15)
-    with pytest.raises(TypeError, match=r"^the ufunc 'i0e' has no symdiff counterpart"):
-        special.i0e(x)  # SciPy's, not np.i0e, which does not exist
+    assert special.i0e(x) is sd.i0e(x) and special.i1e(x) is sd.i1e(x)
+    with pytest.raises(TypeError, match=r"^the ufunc 'k0' has no symdiff counterpart"):
+        special.k0(x)  # SciPy's, not np.k0, which does not exist
     with pytest.raises(TypeError, match=r"^the ufunc 'erf': out= cannot hold"):
         special.erf(x, out=np.zeros(3))
 
@@ -832,3 +833,26 @@ def test_plain_logsumexp_keeps_its_one_node():
     out, sgn = sd.logsumexp(x, axis=1, return_sign=True)
     assert out is sd.logsumexp(x, axis=1)
 
+
+@pytest.mark.parametrize("name", ["i0e", "i1e"])
+def test_scaled_bessel_functions_are_scipys_to_a_few_ulp(name):
+    special = pytest.importorskip("scipy.special")
+    x = np.concatenate([np.linspace(-60.0, 60.0, 2401), np.geomspace(1e-300, 1e300, 600),
+                        -np.geomspace(1e-8, 1e8, 100), [0.0, -0.0, 29.999999, 30.0, np.inf, -np.inf, np.nan]])
+    v = sd.var("x", x.shape)
+    expected = getattr(special, name)(x)
+    for got in (*_both_paths(sd.FUNCTIONS[name](v), x=x), getattr(special, name)(v).eval(x=x)):
+        finite = np.isfinite(expected)
+        ulp = np.abs(got[finite] - expected[finite]) / np.spacing(np.maximum(np.abs(expected[finite]), 1e-300))
+        assert ulp.max() <= 8, (ulp.max(), x[finite][ulp.argmax()])
+        assert np.array_equal(np.isnan(got), np.isnan(expected))
+        nonzero = finite & (expected != 0)  # (of -0.0, SciPy's i1e is 0.0; this odd function's -0.0)
+        assert np.array_equal(np.signbit(got[nonzero]), np.signbit(expected[nonzero]))
+    # derivatives: i0e' = i1e - sign(x) i0e, i1e' = i0e - i1e/x - sign(x) i1e (1/2 at 0), against
+    # SciPy's derivative of I_n times exp(-|x|)
+    t = np.array([0.0, 1e-3, 0.7, -2.5, 40.0, -300.0])
+    order = int(name[1])
+    d1 = sd.derivative(sd.FUNCTIONS[name](sd.var("t")), sd.var("t"), 1)
+    got = np.array([sd.evaluate(d1, {"t": ti}) for ti in t])
+    want = (special.ivp(order, t) - np.sign(t) * special.iv(order, t)) * np.exp(-np.abs(t))
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-15)

@@ -67,8 +67,8 @@ from .shape import (
 )
 from .statistics import corrcoef, cov
 from .special import (
-    beta, betaln, boxcox, digamma, entr, erf, erfc, erfcinv, erfinv, gamma, gammaln, i0, i1, inv_boxcox,
-    kl_div, log_expit, log_ndtr, logit, ndtr, ndtri, polygamma, rel_entr, xlog1py, xlogy,
+    beta, betaln, boxcox, digamma, entr, erf, erfc, erfcinv, erfinv, gamma, gammaln, i0, i0e, i1, i1e,
+    inv_boxcox, kl_div, log_expit, log_ndtr, logit, ndtr, ndtri, polygamma, rel_entr, xlog1py, xlogy,
 )
 
 FUNCTIONS: dict[str, Any] = {
@@ -79,7 +79,7 @@ FUNCTIONS: dict[str, Any] = {
         bitwise_or, bitwise_xor, cbrt, ceil,
         clip, conj, conjugate, copysign, cos, cosh, deg2rad, digamma, divide, divmod, equal, erf, erfc, exp,
         exp2, expm1, fabs, float_power, floor, floor_divide, fmax, fmin, fmod, gamma, gammaln, gcd,
-        greater, greater_equal, heaviside, hypot, i0, i1, imag, invert, iscomplex, isclose, isfinite, isinf,
+        greater, greater_equal, heaviside, hypot, i0, i0e, i1, i1e, imag, invert, iscomplex, isclose, isfinite, isinf,
         isnan, isneginf, isposinf, isreal, lcm, ldexp, left_shift, less,
         less_equal, log, log10, log1p, log2, logaddexp, logaddexp2, logical_and, logical_not,
         logical_or, logical_xor, maximum, minimum, mod, modf,
