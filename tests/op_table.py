@@ -449,6 +449,49 @@ for _name, (_ref, _gen) in _REDUCTIONS.items():
         r"repeated axis", id="repeated-axis")
 good("prod", np.array([[1.5, 0.0, 2.0], [0.0, 0.0, 3.0], [1.0, 2.0, -1.0]]),
      ref=np.prod, kwargs={"axis": 1}, id="zeros")
+# SciPy's logsumexp: weights b (broadcast; a zero weight leaves its term out) and return_sign
+for _axis, _keep in ((1, False), (0, True), (None, False), ((0, 2), False), (-1, True)):
+    good("logsumexp", normal(2, 3, 4), positive(3, 4),
+         call=lambda x, b, a=_axis, k=_keep: sd.logsumexp(x, axis=a, b=b, keepdims=k),
+         ref=lambda x, b, a=_axis, k=_keep: special.logsumexp(x, axis=a, b=b, keepdims=k),
+         id=f"b-axis{_axis}-keep{_keep}")
+    good("logsumexp", normal(2, 3, 4), normal(2, 1, 4),
+         call=lambda x, b, a=_axis, k=_keep: sd.logsumexp(x, axis=a, b=b, keepdims=k, return_sign=True)[0],
+         ref=lambda x, b, a=_axis, k=_keep: special.logsumexp(x, axis=a, b=b, keepdims=k, return_sign=True)[0],
+         id=f"signed-axis{_axis}-keep{_keep}")
+    good("logsumexp", normal(2, 3, 4), normal(2, 1, 4),
+         call=lambda x, b, a=_axis, k=_keep: sd.logsumexp(x, axis=a, b=b, keepdims=k, return_sign=True)[1],
+         ref=lambda x, b, a=_axis, k=_keep: special.logsumexp(x, axis=a, b=b, keepdims=k, return_sign=True)[1],
+         zero_grad=True, id=f"sign-axis{_axis}-keep{_keep}")
+# (a constant b: in b, the derivative exp(800) / sum at b = 0 is beyond float64)
+good("logsumexp", np.array([[800.0, 1.0, 2.0], [-3.0, 700.0, 1.0]]),
+     call=lambda x: sd.logsumexp(x, axis=1, b=np.array([0.0, 2.0, -1.0]), return_sign=True)[0],
+     ref=lambda x: special.logsumexp(x, axis=1, b=np.array([0.0, 2.0, -1.0]), return_sign=True)[0],
+     id="large-zero-weight")
+good("logsumexp", np.array([[0.3, 1.0, 2.0], [-3.0, 0.7, 1.0]]), np.array([0.0, 2.0, 1.0]),
+     call=lambda x, b: sd.logsumexp(x, axis=1, b=b), ref=lambda x, b: special.logsumexp(x, axis=1, b=b),
+     id="zero-weight")
+good("logsumexp", normal(3, 4), call=lambda x: sd.logsumexp(x, axis=0, return_sign=True)[0],
+     ref=lambda x: special.logsumexp(x, axis=0, return_sign=True)[0], id="sign-without-b")
+good("logsumexp", normal(3, 4), call=lambda x: sd.logsumexp(x, axis=0, return_sign=True)[1],
+     ref=lambda x: special.logsumexp(x, axis=0, return_sign=True)[1], zero_grad=True, id="sign-without-b-sign")
+good("logsumexp", np.array([[1, 2], [3, 4]]), np.array([2, 1]),
+     call=lambda x, b: sd.logsumexp(x, axis=1, b=b), ref=lambda x, b: special.logsumexp(x, axis=1, b=b),
+     id="int")
+good("logsumexp", normal(2, 3).astype(np.float32), positive(3).astype(np.float32),
+     call=lambda x, b: sd.logsumexp(x, b=b), ref=lambda x, b: special.logsumexp(x, b=b), grad=False,
+     id="float32")
+good("logsumexp", normal(2, 3).astype(np.float32), np.array([1, 2, 3]),
+     call=lambda x, b: sd.logsumexp(x, b=b), ref=lambda x, b: special.logsumexp(x, b=b), grad=False,
+     id="float32-int-weights")
+good("logsumexp", normal(3), call=lambda x: sd.logsumexp(x, b=np.array([[1.0], [2.0]]), axis=1),
+     ref=lambda x: special.logsumexp(x, b=np.array([[1.0], [2.0]]), axis=1), id="b-broadcasts-x")
+bad("logsumexp", lambda: sd.logsumexp(v("a", 2, 3), b=v("b", 2)), sd.ShapeError,
+    r"^logsumexp: shapes \(2, 3\) and \(2,\) do not broadcast", id="b-shape")
+bad("logsumexp", lambda: sd.logsumexp(v("a", 3), return_sign=1), TypeError,
+    r"^logsumexp: return_sign must be True or False, got 1", id="return-sign-type")
+bad("logsumexp", lambda: sd.logsumexp(v("z", 3, dtype="complex128"), b=2.0), NotImplementedError,
+    r"^logsumexp: complex x \(complex128\) with b= or return_sign=True is not supported", id="complex-b")
 for _name in ("max", "min"):
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 0), axis=1), sd.ShapeError,
         rf"{_name}: axis 1 of \(2, 0\) is empty, and the {_name} of no values is not defined "
@@ -770,6 +813,33 @@ for _name, _ref, _gen in [("cumsum", np.cumsum, normal), ("cumprod", np.cumprod,
         rf"{_name}: reverse must be True or False, got 1", id="reverse-type")
 good("cumprod", np.array([[1.5, 0.0, 2.0, 0.0, 3.0], [0.0, 0.5, 2.0, -1.0, 0.0], [1.0, 2.0, -1.0, 0.5, 3.0]]),
      ref=np.cumprod, kwargs={"axis": 1}, order2=False, id="zeros")
+
+# running maxima and minima: NumPy's np.maximum.accumulate, which builds them too
+for _name, _ufunc in (("cummax", np.maximum), ("cummin", np.minimum)):
+    _ref = lambda x, axis=None, u=_ufunc: u.accumulate(x.ravel() if axis is None else x, axis=axis or 0)
+    good(_name, distinct(2, 3, 4), ref=_ref)
+    for _axis in (0, 1, -1):
+        good(_name, distinct(2, 3, 4), ref=_ref, kwargs={"axis": _axis})
+    good(_name, distinct(6), ref=_ref, kwargs={"axis": 0})
+    good(_name, distinct(), ref=_ref, id="scalar-flattens")
+    good(_name, np.array([[3, -7, 2, 9], [5, 1, 0, 5]], dtype=np.int8), ref=_ref, kwargs={"axis": 1}, id="int8")
+    good(_name, np.array([[True, False], [False, True]]), ref=_ref, kwargs={"axis": 0}, id="bool")
+    good(_name, distinct(2, 3).astype(np.float16), ref=_ref, kwargs={"axis": 1}, grad=False, id="float16")
+    good(_name, np.array([1 + 2j, 1 + 1j, 2 - 1j, 1 + 5j, 2 + 0j]), ref=_ref, id="complex")
+    good(_name, np.zeros((2, 0)), ref=_ref, kwargs={"axis": 1}, id="empty")
+    good(_name, distinct(3, 4), call=lambda x, u=_ufunc: u.accumulate(x, axis=-1),
+         ref=lambda x, u=_ufunc: u.accumulate(x, axis=-1), id="ufunc-method")
+    good(_name, distinct(3, 4), call=lambda x, u=_ufunc: u.accumulate(x),
+         ref=lambda x, u=_ufunc: u.accumulate(x), id="ufunc-method-default-axis")
+    good(_name, distinct(3, 4), call=lambda x, n=_name: sd.FUNCTIONS[n](x, axis=1, reverse=True),
+         ref=lambda x, u=_ufunc: np.flip(u.accumulate(np.flip(x, 1), axis=1), 1), id="reverse")
+    good(_name, distinct(3, 4), call=lambda x, n=_name: sd.FUNCTIONS[n](x, axis=0, reverse=True),
+         ref=lambda x, u=_ufunc: np.flip(u.accumulate(np.flip(x, 0), axis=0), 0), id="reverse-axis0")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), axis=-3), sd.ShapeError,
+        rf"{_name}: axis -3 is out of bounds for an array of 2 dimensions", id="axis")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 2, 3), out=np.zeros(6)), NotImplementedError,
+        rf"{_name}: the argument 'out' is not supported; use the returned node$", id="out")
+
 
 def _linear_recurrence(a, b, axis=-1, reverse=False, exclusive=False):
     """h[i] = a[i] * h[i-1] + b[i], written out one element at a time."""
@@ -2922,6 +2992,18 @@ bad("i0", lambda: sd.i0(v("z", 3, dtype="complex128")), sd.DTypeError, r"^i0 is 
 good("i1", normal(3, 4) * 3, ref=special.i1)
 good("i1", np.array([0.0, -0.0, 1e-8, -30.0, 700.0, -700.0]), ref=special.i1, grad=False, id="edges")
 good("i1", np.array([0.0, 1e-3]), ref=special.i1, id="near-zero")
+for _name, _ref in (("i0e", special.i0e), ("i1e", special.i1e)):
+    good(_name, normal(3, 4) * 3, ref=_ref)
+    good(_name, away_from_zero(3, 4) * 40, ref=_ref, id="asymptotic")
+    good(_name, np.array([0.0, -0.0, 1e-8, -29.5, 30.0, 700.0, -1e5, 1e300, np.inf, -np.inf]), ref=_ref,
+         grad=False, id="edges")
+    good(_name, np.array([1e-3, -0.5, -2e-2]), ref=_ref, id="near-zero")
+    good(_name, np.array([0, 3, -7], np.int8), ref=_ref, grad=False, id="int-float64")
+    good(_name, np.array([0.5, -2.0], np.float32), ref=_ref, grad=False, id="float32")
+    good(_name, np.array([0.5, -2.0], np.float16), ref=_ref, grad=False, id="float16-float64")
+    good(_name, normal(2, 3), call=lambda x, f=_ref: f(x), ref=_ref, id="scipy-ufunc")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("z", 3, dtype="complex128")), sd.DTypeError,
+        rf"^{_name} is defined here for real inputs only")
 _I = np.array([[0, 1, 2], [2, 1, 0]])
 good("choose", _I, normal(3), normal(2, 3), ref=lambda i, a, b: np.choose(i, [a, b, -1.0]),
      call=lambda i, a, b: sd.choose(i, [a, b, -1.0]))

@@ -185,7 +185,7 @@ def _out_calls() -> dict[str, Any]:
     out = np.zeros(3)
     calls: dict[str, Any] = {
         name: lambda f=sd.FUNCTIONS[name]: f(a, out=out)
-        for name in ("round", "all", "any", "cumprod", "cumsum", "max", "mean", "min", "prod",
+        for name in ("round", "all", "any", "cummax", "cummin", "cumprod", "cumsum", "max", "mean", "min", "prod",
                      "std", "sum", "variance", "median", "argmax", "argmin", "nansum", "nanprod",
                      "nanmean", "nanvar", "nanstd", "nanmax", "nanmin", "nanargmax", "nanargmin",
                      "nancumsum", "nancumprod", "nanmedian", "ptp", "cumulative_sum", "cumulative_prod",

@@ -465,8 +465,9 @@ def test_scipy_special_ufuncs_trace_by_their_own_names():
     x0 = np.array([0.5, 1.5, 3.0])
     np.testing.assert_allclose(sd.evaluate(special.digamma(x) + special.expit(x), {"x": x0}),
                                special.digamma(x0) + special.expit(x0), rtol=1e-15)
-    with pytest.raises(TypeError, match=r"^the ufunc 'i0e' has no symdiff counterpart"):
-        special.i0e(x)  # SciPy's, not np.i0e, which does not exist
+    assert special.i0e(x) is sd.i0e(x) and special.i1e(x) is sd.i1e(x)
+    with pytest.raises(TypeError, match=r"^the ufunc 'k0' has no symdiff counterpart"):
+        special.k0(x)  # SciPy's, not np.k0, which does not exist
     with pytest.raises(TypeError, match=r"^the ufunc 'erf': out= cannot hold"):
         special.erf(x, out=np.zeros(3))
 
@@ -686,8 +687,9 @@ def test_binary_ufunc_outer_and_logaddexp_reduce():
         assert e.shape == (2, "n", 3)
         np.testing.assert_allclose(sd.evaluate(e, {"a": av, "b": bv}), ufunc.outer(av, bv), rtol=1e-15)
     assert np.logaddexp.reduce(b) is sd.logsumexp(b, axis=0)
-    with pytest.raises(TypeError, match=r"np.maximum.accumulate is not supported"):
-        np.maximum.accumulate(b)
+    assert np.maximum.accumulate(b) is sd.cummax(b, axis=0)
+    with pytest.raises(TypeError, match=r"np.logaddexp.accumulate is not supported"):
+        np.logaddexp.accumulate(b)
     with pytest.raises(TypeError, match=r"^np.add.outer: dtype= is not supported"):
         np.add.outer(a, b, dtype="float32")
 
@@ -834,3 +836,107 @@ def test_linspace_and_logspace_take_the_dtype_of_array_bounds(fn, start, stop):
     _assert_numpy(getattr(sd, fn)(start, stop, 4), expected)
     x = sd.var("x", start.shape, start.dtype)
     _assert_numpy(getattr(sd, fn)(x, stop, 4), expected, x=start)
+
+
+@pytest.mark.parametrize("name,ufunc", [("cummax", np.maximum), ("cummin", np.minimum)])
+def test_running_extrema_propagate_nan_and_route_gradients_to_the_first_extreme(name, ufunc):
+    # ties go to the first equal element in the scan's direction, nan to the first nan, as argmax
+    x = np.array([[1.0, 3.0, 3.0, -2.0, 5.0, 5.0], [4.0, np.nan, 5.0, 1.0, np.nan, 7.0]])
+    if name == "cummin":
+        x = -x
+    v = sd.var("x", x.shape)
+    weights = np.arange(12.0).reshape(2, 6)
+    forward = np.array([[0.0, 1 + 2 + 3, 0.0, 0.0, 4 + 5, 0.0], [6.0, 7 + 8 + 9 + 10 + 11, 0.0, 0.0, 0.0, 0.0]])
+    backward = np.array([[0.0, 0.0, 0.0, 0.0, 0.0, 0 + 1 + 2 + 3 + 4 + 5], [0.0, 0.0, 0.0, 0.0, 6 + 7 + 8 + 9 + 10, 11.0]])
+    for reverse, want in ((False, forward), (True, backward)):
+        y = ufunc.accumulate(v, axis=-1) if not reverse else sd.FUNCTIONS[name](v, axis=1, reverse=True)
+        expected = ufunc.accumulate(x, axis=-1) if not reverse else np.flip(ufunc.accumulate(np.flip(x, 1), axis=1), 1)
+        for got in _both_paths(y, x=x):
+            np.testing.assert_array_equal(got, expected)
+        g = sd.grad(sd.sum(y * weights), v)
+        for got in _both_paths(g, x=x):
+            np.testing.assert_array_equal(np.nan_to_num(got, nan=-1.0), want, err_msg=f"reverse={reverse}")
+
+
+@pytest.mark.parametrize("dtype", ["int8", "uint16", "bool", "float16", "float32", "complex64"])
+def test_running_extrema_keep_numpys_dtypes(dtype):
+    x = (np.array([[3, 1, 4, 1, 5], [9, 2, 6, 5, 3]]) * (1 + 1j if dtype.startswith("complex") else 1)).astype(dtype)
+    v = sd.var("x", x.shape, dtype=dtype)
+    for ufunc in (np.maximum, np.minimum):
+        for axis in (0, 1, -2):
+            _assert_numpy(ufunc.accumulate(v, axis=axis), ufunc.accumulate(x, axis=axis), x=x)
+
+
+def test_running_maximum_second_derivative_is_zero_and_first_matches_differences():
+    x = np.array([0.3, -1.2, 0.9, 0.8, 2.1, 1.7])
+    v = sd.var("x", x.shape)
+    f = sd.sum(sd.cummax(v) ** 2)
+    g = sd.grad(f, v)
+    h = 1e-6
+    fd = np.array([(np.sum(np.maximum.accumulate(x + h * e) ** 2) - np.sum(np.maximum.accumulate(x - h * e) ** 2))
+                   / (2 * h) for e in np.eye(6)])
+    np.testing.assert_allclose(sd.evaluate(g, {"x": x}), fd, rtol=1e-8)
+    hess = sd.evaluate(sd.hessian(f, v), {"x": x})
+    want = np.zeros((6, 6))
+    for i, k in enumerate((0, 0, 2, 2, 4, 4)):  # each position's maximum: d2/dx_k^2 of sum of squares
+        want[k, k] += 2.0
+    np.testing.assert_array_equal(hess, want)
+
+
+def test_logsumexp_weights_and_sign_as_scipys_without_overflow():
+    special = pytest.importorskip("scipy.special")
+    x = np.array([[1000.0, 999.0, -5.0], [1.0, 2.0, 3.0], [np.inf, 1.0, 2.0], [-np.inf, -np.inf, -np.inf]])
+    b = np.array([[1.0, -3.0, 2.0], [1.0, 1.0, 0.0], [0.0, 1.0, 1.0], [1.0, 1.0, 1.0]])
+    xv, bv = sd.var("x", x.shape), sd.var("b", b.shape)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out, sgn = special.logsumexp(x, axis=1, b=b, return_sign=True)
+        plain = special.logsumexp(x, axis=1, b=b)
+        got_out, got_sign = sd.evaluate(list(sd.logsumexp(xv, axis=1, b=bv, return_sign=True)), {"x": x, "b": b})
+        got_plain = sd.evaluate(sd.logsumexp(xv, axis=1, b=bv), {"x": x, "b": b})
+    np.testing.assert_allclose(got_out, out, rtol=1e-15)
+    np.testing.assert_array_equal(got_sign, sgn)
+    assert np.isnan(got_plain[0]) and np.isnan(plain[0])  # a negative sum, as SciPy's: nan
+    np.testing.assert_allclose(got_plain[1:], plain[1:], rtol=1e-15)
+    # gradients: d/dx_i = b_i exp(x_i) / s, d/db_i = exp(x_i) / s, s the signed sum
+    y = sd.logsumexp(xv[:2], axis=1, b=bv[:2], return_sign=True)[0]
+    gx, gb = sd.evaluate(sd.grad(sd.sum(y), [xv, bv]), {"x": x, "b": b})
+    shift = np.max(x[:2], axis=1, keepdims=True)
+    e = np.exp(x[:2] - shift)
+    s = np.sum(b[:2] * e, axis=1, keepdims=True)
+    np.testing.assert_allclose(gx[:2], b[:2] * e / s, rtol=1e-13)
+    np.testing.assert_allclose(gb[:2], e / s, rtol=1e-13)
+
+
+def test_plain_logsumexp_keeps_its_one_node():
+    x = sd.var("x", (3, 4))
+    assert sd.logsumexp(x, axis=1).op.name == "logsumexp"
+    assert sd.logsumexp(x, 1, True) is sd.logsumexp(x, axis=1, keepdims=True)
+    with pytest.raises(TypeError, match=r"^logsumexp: keepdims must be True or False, got array"):
+        sd.logsumexp(x, 1, np.ones(4))  # SciPy's third positional argument b, here keepdims
+    out, sgn = sd.logsumexp(x, axis=1, return_sign=True)
+    assert out is sd.logsumexp(x, axis=1)
+
+
+@pytest.mark.parametrize("name", ["i0e", "i1e"])
+def test_scaled_bessel_functions_are_scipys_to_a_few_ulp(name):
+    special = pytest.importorskip("scipy.special")
+    x = np.concatenate([np.linspace(-60.0, 60.0, 2401), np.geomspace(1e-300, 1e300, 600),
+                        -np.geomspace(1e-8, 1e8, 100), [0.0, -0.0, 29.999999, 30.0, np.inf, -np.inf, np.nan]])
+    v = sd.var("x", x.shape)
+    expected = getattr(special, name)(x)
+    for got in (*_both_paths(sd.FUNCTIONS[name](v), x=x), getattr(special, name)(v).eval(x=x)):
+        finite = np.isfinite(expected)
+        ulp = np.abs(got[finite] - expected[finite]) / np.spacing(np.maximum(np.abs(expected[finite]), 1e-300))
+        assert ulp.max() <= 8, (ulp.max(), x[finite][ulp.argmax()])
+        assert np.array_equal(np.isnan(got), np.isnan(expected))
+        nonzero = finite & (expected != 0)  # (of -0.0, SciPy's i1e is 0.0; this odd function's -0.0)
+        assert np.array_equal(np.signbit(got[nonzero]), np.signbit(expected[nonzero]))
+    # derivatives: i0e' = i1e - sign(x) i0e, i1e' = i0e - i1e/x - sign(x) i1e (1/2 at 0), against
+    # SciPy's derivative of I_n times exp(-|x|)
+    t = np.array([0.0, 1e-3, 0.7, -2.5, 40.0, -300.0])
+    order = int(name[1])
+    d1 = sd.derivative(sd.FUNCTIONS[name](sd.var("t")), sd.var("t"), 1)
+    got = np.array([sd.evaluate(d1, {"t": ti}) for ti in t])
+    want = (special.ivp(order, t) - np.sign(t) * special.iv(order, t)) * np.exp(-np.abs(t))
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-15)

@@ -56,7 +56,7 @@ from .reduce import (
     all, allclose, any, average, count_nonzero, logsumexp, max, mean, min, prod, ptp, std, sum, sum_to,
     variance,
 )
-from .scan import cumprod, cumsum, cumulative_prod, cumulative_sum, linear_recurrence
+from .scan import cummax, cummin, cumprod, cumsum, cumulative_prod, cumulative_sum, linear_recurrence
 from .selection import (
     add_along_axis, argmax, argmin, argsort, choose, compress, digitize, extract, interp, searchsorted, select,
     sort, take_along_axis,
@@ -67,8 +67,8 @@ from .shape import (
 )
 from .statistics import corrcoef, cov
 from .special import (
-    beta, betaln, boxcox, digamma, entr, erf, erfc, erfcinv, erfinv, gamma, gammaln, i0, i1, inv_boxcox,
-    kl_div, log_expit, log_ndtr, logit, ndtr, ndtri, polygamma, rel_entr, xlog1py, xlogy,
+    beta, betaln, boxcox, digamma, entr, erf, erfc, erfcinv, erfinv, gamma, gammaln, i0, i0e, i1, i1e,
+    inv_boxcox, kl_div, log_expit, log_ndtr, logit, ndtr, ndtri, polygamma, rel_entr, xlog1py, xlogy,
 )
 
 FUNCTIONS: dict[str, Any] = {
@@ -79,7 +79,7 @@ FUNCTIONS: dict[str, Any] = {
         bitwise_or, bitwise_xor, cbrt, ceil,
         clip, conj, conjugate, copysign, cos, cosh, deg2rad, digamma, divide, divmod, equal, erf, erfc, exp,
         exp2, expm1, fabs, float_power, floor, floor_divide, fmax, fmin, fmod, gamma, gammaln, gcd,
-        greater, greater_equal, heaviside, hypot, i0, i1, imag, invert, iscomplex, isclose, isfinite, isinf,
+        greater, greater_equal, heaviside, hypot, i0, i0e, i1, i1e, imag, invert, iscomplex, isclose, isfinite, isinf,
         isnan, isneginf, isposinf, isreal, lcm, ldexp, left_shift, less,
         less_equal, log, log10, log1p, log2, logaddexp, logaddexp2, logical_and, logical_not,
         logical_or, logical_xor, maximum, minimum, mod, modf,
@@ -91,7 +91,7 @@ FUNCTIONS: dict[str, Any] = {
         beta, betaln, boxcox, entr, erfcinv, erfinv, inv_boxcox, kl_div, log_expit, log_ndtr, logit,
         ndtr, ndtri, rel_entr, xlog1py, xlogy,
         # reductions and scans
-        all, allclose, any, average, count_nonzero, cumprod, cumsum, cumulative_prod, cumulative_sum,
+        all, allclose, any, average, count_nonzero, cummax, cummin, cumprod, cumsum, cumulative_prod, cumulative_sum,
         linear_recurrence, logsumexp, max, mean, min, prod, ptp, std, sum, variance,
         # NaN-ignoring reductions and scans
         nanargmax, nanargmin, nancumprod, nancumsum, nanmax, nanmean, nanmedian, nanmin,
@@ -293,7 +293,8 @@ _NUMPY_NAMES = {"var": "variance", "amax": "max", "amin": "min", "around": "roun
 _UFUNC_METHODS = {("add", "reduce"): sum, ("multiply", "reduce"): prod, ("maximum", "reduce"): max,
                   ("minimum", "reduce"): min, ("logical_and", "reduce"): all,
                   ("logical_or", "reduce"): any, ("add", "accumulate"): cumsum,
-                  ("multiply", "accumulate"): cumprod, ("logaddexp", "reduce"): logsumexp}
+                  ("multiply", "accumulate"): cumprod,
+                  ("maximum", "accumulate"): cummax, ("minimum", "accumulate"): cummin, ("logaddexp", "reduce"): logsumexp}
 
 
 def _outer(fn: Any) -> Any:

@@ -17,7 +17,10 @@ from .base import (
     as_node, broadcast_shapes, const_value, dim_size, dtype_by_running, helper, index_int,
     lone_axis_of_0d, no_out, normalize_axes, numeric_dtype,
 )
-from .elementwise import astype, equal, exp, exp_float, maximum, minimum, not_equal, sqrt, where
+from .elementwise import (
+    abs, astype, equal, exp, exp_float, isfinite, isnan, log, logical_and, logical_not, maximum, minimum,
+    not_equal, sign, sqrt, stop_gradient, where,
+)
 from .numeric import conj, isclose, real
 from .scan import exclusive_product
 from .shape import BroadcastTo, broadcast_to, reshape
@@ -411,9 +414,52 @@ def allclose(a: Any, b: Any, rtol: Any = 1e-05, atol: Any = 1e-08, equal_nan: bo
     return _logical(All, isclose(a, b, rtol, atol, equal_nan), None, False)
 
 
-def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Node:
-    """log(sum(exp(x))) over ``axis``, computed without overflow."""
-    return _reduce(LogSumExp, x, axis, keepdims)
+def logsumexp(x: Any, axis: Any = None, keepdims: bool = False, *, b: Any = None,
+              return_sign: bool = False) -> Node | tuple[Node, Node]:
+    """log(sum(exp(x))) over ``axis``, computed without overflow: ``sd.logsumexp(x, axis=1)``.
+
+    As SciPy's: ``b`` weighs the terms, log(sum(b * exp(x))), broadcast against ``x`` (a term
+    whose weight is 0 is left out, also where x is inf or nan); a negative sum is nan (log of
+    it), unless ``return_sign=True``, which gives the pair (log|sum|, sign of the sum) instead
+    (-inf and 0 for a sum of 0). Gradients flow to ``x`` and to ``b``. Both by keyword: the third
+    positional argument is ``keepdims`` here, as in the other reductions (SciPy's is ``b``)."""
+    if not isinstance(return_sign, (bool, np.bool_)):
+        raise TypeError(f"logsumexp: return_sign must be True or False, got {return_sign!r}")
+    keepdims = _keepdims("logsumexp", keepdims)
+    if b is None and not return_sign:
+        return _reduce(LogSumExp, x, axis, keepdims)
+    x = as_node(x)
+    if b is None:  # the plain graph, and the sign of a sum of exponentials: 1, 0 when -inf
+        out = _reduce(LogSumExp, x, axis, keepdims)
+        return out, where(isnan(out), out, astype(not_equal(out, -math.inf), out.dtype))
+    w = as_node(b, like=x)
+    for name, node in (("x", x), ("b", w)):
+        if node.dtype.kind == "c":
+            raise NotImplementedError(f"logsumexp: complex {name} ({node.dtype}) with b= or "
+                                      "return_sign=True is not supported; give real values")
+    dt = np.result_type(x.dtype, w.dtype)  # as SciPy's: integers and booleans give float64
+    dt = dt if dt.kind == "f" else np.dtype(np.float64)
+    shape = broadcast_shapes("logsumexp", x.shape, w.shape)
+    x, w = broadcast_to(astype(x, dt), shape), broadcast_to(astype(w, dt), shape)
+    axes = _reduced_axes("logsumexp", axis, len(shape))
+    # the shift is the largest x among the terms that count (weight not 0), kept finite as in
+    # the plain kernel; it cancels from the value, so it carries no gradient
+    counted = not_equal(w, 0)
+    top = Node(Max(axes, True, -math.inf), (where(counted, x, -math.inf),))
+    shift = stop_gradient(where(isfinite(top), top, 0))
+    e = exp(x - shift)
+    # a left-out term is 0 also where exp overflows or x is nan (0 * inf is nan), while its
+    # derivative in b, exp(x - shift), stays where it is finite
+    e = where(logical_and(logical_not(counted), logical_not(isfinite(e))), 0, e)
+    total = Node(Sum(axes, True), (w * e,))
+    if return_sign:
+        out, sgn = log(abs(total)) + shift, sign(total)
+        if not keepdims:
+            kept = Sum(axes, False).out_shape(shape)
+            out, sgn = reshape(out, kept), reshape(sgn, kept)
+        return out, sgn
+    out = log(total) + shift
+    return out if keepdims else reshape(out, Sum(axes, False).out_shape(shape))
 
 
 def any(a: Any, axis: Any = None, keepdims: bool = False, *, out: Any = None,  # noqa: A001

@@ -1,4 +1,5 @@
-"""Cumulative sums and products along an axis (``axis=None`` flattens first, as NumPy)."""
+"""Cumulative sums, products, maxima and minima along an axis (``axis=None`` flattens first, as
+NumPy)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from .base import (
     as_node, broadcast_shapes, dtype_by_running, helper, lone_axis_of_0d, no_out, normalize_axis,
     numeric_dtype,
 )
-from .elementwise import astype, equal, where
+from .elementwise import astype, equal, isnan, logical_and, logical_not, logical_or, not_equal, where
 from .shape import broadcast_to, concatenate, full, ones_like, reshape, resolve_reshape
 
 
@@ -68,6 +69,46 @@ class Cumprod(Scan):
         # again linear recurrences, so every order is exact where x has zeros.
         later = g + linear_recurrence(x, x * g, self.axis, reverse=not self.reverse, exclusive=True)
         return (exclusive_product(x, self.axis, self.reverse) * later,)
+
+
+class Cummax(Scan):
+    """Running maximum, NumPy's ``np.maximum.accumulate``: the dtype kept (int8, bool, float16,
+    complex in NumPy's lexicographic order), nan from the first nan on. Each output position's
+    gradient goes to the element that is the running maximum there, the first of equal ones
+    in the scan's direction (as argmax's); piecewise linear, so its own derivatives are exact."""
+
+    __slots__ = ()
+    name, numpy_name = "cummax", "np.maximum.accumulate"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        from .selection import add_along_axis  # selection reads reductions, which read this module
+
+        return (add_along_axis(g, self.source(out), x.shape, self.axis),)
+
+    def source(self, out: Node) -> Node:
+        """The index along the axis of the element each output position holds: the last
+        position, in the scan's direction, where the running extreme changed (``out`` is
+        ``take_along_axis(x, source, axis)``). An element starts a run where it differs from the
+        output before it; after a nan, nothing does (nan != nan, yet the nan stays)."""
+        from .layout import roll  # layout reads reductions, which read this module
+
+        count = Node(Cumsum(self.axis, self.reverse), (ones_like(out, np.int64),))
+        first = equal(count, 1)
+        before = roll(out, -1 if self.reverse else 1, self.axis)
+        changed = logical_and(not_equal(out, before), logical_not(isnan(before)))
+        start = logical_or(first, changed)
+        position = Node(Cumsum(self.axis, False), (ones_like(out, np.int64),)) - 1
+        # the latest start so far: the largest position scanning forward, the smallest backward
+        if self.reverse:
+            return Node(Cummin(self.axis, True), (where(start, position, np.iinfo(np.int64).max),))
+        return Node(Cummax(self.axis, False), (where(start, position, -1),))
+
+
+class Cummin(Cummax):
+    """Running minimum, NumPy's ``np.minimum.accumulate``; the gradient as ``cummax``'s."""
+
+    __slots__ = ()
+    name, numpy_name = "cummin", "np.minimum.accumulate"
 
 
 def exclusive_product(x: Node, axis: int, reverse: bool = False) -> Node:
@@ -219,6 +260,26 @@ def cumprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, *,
     return _scan(Cumprod, a, axis, dtype, out, reverse)
 
 
+def cummax(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, *,
+           reverse: bool = False) -> Node:
+    """Running maximum along ``axis`` (of the flattened array when None), NumPy's
+    ``np.maximum.accumulate``, which builds it too: ``sd.cummax(x, axis=0)``.
+
+    NumPy has no function of its own for it, nor the array API; the name is ``jax.lax.cummax``'s
+    (PyTorch's and pandas' too). The dtype is kept and nan propagates, as NumPy's; ``dtype``
+    converts the input first, ``out`` is not supported. ``reverse=True`` runs from the end of the
+    axis. The gradient of each position goes to the element that is the maximum there (the
+    first of equal ones in the scan's direction, as argmax)."""
+    return _scan(Cummax, a, axis, dtype, out, reverse)
+
+
+def cummin(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, *,
+           reverse: bool = False) -> Node:
+    """Running minimum along ``axis``, NumPy's ``np.minimum.accumulate``: ``sd.cummin(x, axis=0)``;
+    otherwise as ``cummax``."""
+    return _scan(Cummin, a, axis, dtype, out, reverse)
+
+
 def _cumulative(name: str, scan: Callable[..., Node], x: Any, axis: Any, dtype: Any, out: Any,
                 include_initial: Any, identity: int) -> Node:
     no_out(name, out)
@@ -256,4 +317,4 @@ def cumulative_prod(x: Any, /, *, axis: Any = None, dtype: Any = None, out: Any 
     return _cumulative("cumulative_prod", cumprod, x, axis, dtype, out, include_initial, 1)
 
 
-__all__ = ["cumprod", "cumsum", "cumulative_prod", "cumulative_sum", "linear_recurrence"]
+__all__ = ["cummax", "cummin", "cumprod", "cumsum", "cumulative_prod", "cumulative_sum", "linear_recurrence"]

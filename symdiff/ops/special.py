@@ -1,6 +1,7 @@
 """Special functions: ``erf``, ``erfc``, ``gamma``, ``gammaln`` and its derivatives ``digamma``
-and ``polygamma``, NumPy's Bessel function ``i0`` and its derivative ``i1``, with SciPy's names and values (``scipy.special``), computed with NumPy and
-``math`` alone so generated code needs nothing else.
+and ``polygamma``, NumPy's Bessel function ``i0`` and its derivative ``i1`` (and ``i0e``, ``i1e``,
+both scaled by exp(-|x|)), with SciPy's names and values (``scipy.special``), computed with NumPy
+and ``math`` alone so generated code needs nothing else.
 
 ``erf``, ``erfc``, ``gamma`` and ``gammaln`` apply ``math.erf``/``math.erfc``/``math.gamma``/
 ``math.lgamma`` (accurate to a few ulp) element by element: exact, but about 10x slower than a
@@ -28,8 +29,8 @@ from ..errors import DTypeError
 from ..ir import Dim, Node
 from .base import as_node, helper, is_python_scalar
 from .elementwise import (
-    Unary, abs, astype, equal, exp, expm1, greater, greater_equal, isfinite, isinf, isnan, less, less_equal, log, log1p,
-    logical_and, logical_or, softplus, where,
+    Unary, abs, astype, equal, exp, expm1, greater, greater_equal, isfinite, isinf, isnan, less, less_equal, log,
+    log1p, logical_and, logical_or, sign, softplus, where,
 )
 from .numeric import floor, mod
 
@@ -174,27 +175,58 @@ def erfinv_kernel(x, complement):  # type: ignore[no-untyped-def]
 
 
 # The trapezoidal rule on a whole period of a smooth periodic function converges geometrically:
-# with N nodes, I_1(x) = (1/pi) * integral over [0, pi] of exp(x cos t) cos t dt is computed with
-# a relative error of about I_(N-1)(x) / I_1(x) < exp(-(N^2 - 1) / (2x)) (below 1e-18 for
-# N = 256 up to x = 713, where I_1 overflows), the terms scaled by exp(-|x|) so none overflows;
-# at +-inf it is nan, as SciPy's (and as NumPy's i0 there). Rounding of x (cos t - 1) makes the
-# relative error grow with |x|, to about 1e-14 near 700.
+# with N nodes, I_n(x) = (1/pi) * integral over [0, pi] of exp(x cos t) cos(n t) dt (n = 0, 1) is
+# computed with a relative error of about I_(N-n)(x) / I_n(x) < exp(-(N^2 - 1) / (2x)), the terms
+# scaled by exp(-|x|) so none overflows. From |x| = 30 on, where the peak of the integrand
+# narrows, the asymptotic series exp(-x) I_n(x) ~ (2 pi x)^(-1/2) sum_k c_k / x^k, with
+# c_k = c_(k-1) ((2k - 1)^2 - 4 n^2) / (8k), takes over: its 40 terms leave a relative error
+# below 1e-22 there (the terms fall until k ~ 2x), and it is 0 at +-inf.
+@helper
+def bessel_scaled_kernel(x, order):  # type: ignore[no-untyped-def]
+    # exp(-|x|) I_order(x) for order 0 (even in x) or 1 (odd), the modified Bessel functions of
+    # the first kind, which NumPy lacks scaled (and I_1 altogether), by the rule above
+    x = np.asarray(x)
+    a = np.abs(x.astype(np.float64))
+    far = a >= 30.0
+    near = np.where(far, 0.0, a)
+    nodes = 256
+    t = np.linspace(0.0, np.pi, nodes // 2 + 1)
+    cos, cos_minus_1 = np.cos(t), -2.0 * np.sin(0.5 * t) ** 2  # the latter exact to an ulp or two
+    weights = np.r_[0.5, np.ones(nodes // 2 - 1), 0.5] * (2.0 / nodes)
+    if order:
+        weights = weights * cos
+    # for order 1 and small x, exp(.) - 1 in place of exp(.) (the weighted cosines sum to 0):
+    # the terms cancel to about x/2, which the differences from 1 keep; elsewhere exp(.) itself,
+    # whose terms far from the peak are tiny rather than -1 to a rounding error each
+    minus_one = (near < 1.0) if order else np.zeros(a.shape, bool)
+    inside = np.flatnonzero(~far.ravel())  # the quadrature only where the series does not serve
+    flat, small_flat, total = near.ravel()[inside], minus_one.ravel()[inside], np.zeros(a.size)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for start in range(0, inside.size, 8192):  # a block at a time: 129 terms per element
+            u = np.multiply.outer(flat[start:start + 8192], cos_minus_1)
+            small = small_flat[start:start + 8192, None]
+            total[inside[start:start + 8192]] = np.where(small, np.expm1(u), np.exp(u)) @ weights
+        total = total.reshape(a.shape)
+        big = np.where(far, a, 1.0)
+        term, series = np.ones_like(big), np.ones_like(big)
+        for k in range(1, 41):
+            term = term * (((2 * k - 1) ** 2 - 4 * order * order) / (8.0 * k)) / big
+            series = series + term
+        asymptotic = series / np.sqrt(2.0 * np.pi * big)
+        out = np.where(far, np.where(np.isinf(a), 0.0, asymptotic), total)
+    if order:
+        out = np.copysign(out, x)
+    return np.asarray(out.astype(np.result_type(x.dtype, 0.0)))
+
+
 @helper
 def i1_kernel(x):  # type: ignore[no-untyped-def]
     # I_1(x), the modified Bessel function of the first kind of order 1 (odd in x), which NumPy
-    # lacks, by the trapezoidal rule (above)
+    # lacks: exp(|x|) times the scaled one; at +-inf it is nan, as SciPy's (and as NumPy's i0
+    # there), and beyond 709.78 inf (where I_1 itself overflows at 713.98)
     x = np.asarray(x)
-    a = np.abs(x.astype(np.float64))
-    nodes = 256
-    cos = np.cos(np.linspace(0.0, np.pi, nodes // 2 + 1))
-    weights = np.r_[0.5, np.ones(nodes // 2 - 1), 0.5] * (2.0 / nodes)
-    flat, total = a.ravel(), np.empty(a.size)
     with np.errstate(over="ignore", invalid="ignore"):
-        for start in range(0, a.size, 8192):  # a block at a time: 129 terms per element
-            part = flat[start:start + 8192]
-            # the weighted cosines sum to 0, so exp(.) - 1 in their place keeps small x accurate
-            total[start:start + 8192] = (np.expm1(np.multiply.outer(part, cos - 1.0)) * cos) @ weights
-        out = np.copysign(np.exp(a) * total.reshape(a.shape), x)
+        out = np.exp(np.abs(x.astype(np.float64))) * bessel_scaled_kernel(x.astype(np.float64), 1)
     return np.asarray(out.astype(np.result_type(x.dtype, 0.0)))
 
 
@@ -313,7 +345,29 @@ class I1(_Real):
         return (g * where(at_zero, 0.5, Node(_i0, (x,)) - out / where(at_zero, 1, x)),)
 
 
+class I0e(_Real):
+    """exp(-|x|) I_0(x), SciPy's ``i0e``; its derivative is i1e(x) - sign(x) i0e(x)."""
+
+    name, numpy = "i0e", "bessel_scaled_kernel({0}, 0)"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (g * (Node(_i1e, (x,)) - sign(x) * out),)
+
+
+class I1e(_Real):
+    """exp(-|x|) I_1(x), SciPy's ``i1e``; its derivative is i0e(x) - i1e(x)/x - sign(x) i1e(x),
+    1/2 at 0."""
+
+    name, numpy = "i1e", "bessel_scaled_kernel({0}, 1)"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        at_zero = equal(x, 0)
+        slope = Node(_i0e, (x,)) - out / where(at_zero, 1, x) - sign(x) * out
+        return (g * where(at_zero, 0.5, slope),)
+
+
 _erf, _erfc, _gamma, _gammaln, _i0, _i1 = Erf(), Erfc(), Gamma(), Gammaln(), I0(), I1()
+_i0e, _i1e = I0e(), I1e()
 _erfinv, _erfcinv = Erfinv(), Erfcinv()
 
 
@@ -328,6 +382,20 @@ def i1(x: Any) -> Node:
     derivative of ``i0``, which NumPy lacks: ``sd.i1(x)``. Computed by the trapezoidal rule
     over a period of exp(x cos t) cos t (relative error below about 1e-14)."""
     return Node(_i1, (as_node(x),))
+
+
+def i0e(x: Any) -> Node:
+    """The exponentially scaled Bessel function exp(-|x|) I_0(x) (SciPy's ``i0e``), finite for
+    every x (0 at +-inf): ``sd.i0e(x)``. float32 stays float32, other real dtypes give float64."""
+    dtype, (x,) = _float_inputs("i0e", x)
+    return Node(_i0e, (x,))
+
+
+def i1e(x: Any) -> Node:
+    """The exponentially scaled Bessel function exp(-|x|) I_1(x) (SciPy's ``i1e``):
+    ``sd.i1e(x)``; dtypes as ``i0e``'s."""
+    dtype, (x,) = _float_inputs("i1e", x)
+    return Node(_i1e, (x,))
 
 
 def erf(x: Any) -> Node:
@@ -568,6 +636,6 @@ def ndtri(p: Any) -> Node:
 
 __all__ = [
     "beta", "betaln", "boxcox", "digamma", "entr", "erf", "erfc", "erfcinv", "erfinv", "gamma", "gammaln", "i0",
-    "i1", "inv_boxcox", "kl_div", "log_expit", "log_ndtr", "logit", "ndtr", "ndtri", "polygamma", "rel_entr",
+    "i0e", "i1", "i1e", "inv_boxcox", "kl_div", "log_expit", "log_ndtr", "logit", "ndtr", "ndtri", "polygamma", "rel_entr",
     "xlog1py", "xlogy",
 ]
