@@ -1044,3 +1044,17 @@ def test_unevaluated_expressions_and_polynomials_convert():
     assert sd.evaluate(e, {"x": 3.0}) == 10.0
     p = sd.from_sympy(sympy.Poly(X**2 + 3 * X + 1, X))
     assert sd.evaluate(p, {"x": 2.0}) == 11.0
+
+
+@pytest.mark.parametrize("name", ["i0", "i1", "i0e", "i1e"])
+def test_bessel_functions_become_sympys_besseli_with_their_derivatives(name):
+    # i0e and i1e are the functions scaled by exp(-|x|), as SciPy's
+    x = sd.symbols("x")
+    f = getattr(sd, name)(x)
+    s = sd.to_sympy(f)
+    assert s.has(sympy.besseli)
+    (sx,) = sorted(s.free_symbols, key=str)
+    for at in (-3.5, 0.25, 7.0):
+        assert float(s.subs(sx, at).evalf(30)) == pytest.approx(sd.evaluate(f, {"x": at}), rel=1e-13)
+        want = float(sympy.diff(s, sx).subs(sx, at).evalf(30))
+        assert sd.evaluate(sd.grad(f, x), {"x": at}) == pytest.approx(want, rel=1e-12)

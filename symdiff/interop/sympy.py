@@ -254,6 +254,8 @@ _UNARY.update({
     "gammaln": sympy.loggamma,  # equal for x > 0; SymPy's is complex for x < 0
     "i0": lambda a: sympy.besseli(0, a),
     "i1": lambda a: sympy.besseli(1, a),
+    "i0e": lambda a: sympy.exp(-sympy.Abs(a)) * sympy.besseli(0, a),
+    "i1e": lambda a: sympy.exp(-sympy.Abs(a)) * sympy.besseli(1, a),
 })
 _BINARY.update({
     "arctan2": sympy.atan2,
