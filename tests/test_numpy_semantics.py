@@ -834,3 +834,53 @@ def test_linspace_and_logspace_take_the_dtype_of_array_bounds(fn, start, stop):
     _assert_numpy(getattr(sd, fn)(start, stop, 4), expected)
     x = sd.var("x", start.shape, start.dtype)
     _assert_numpy(getattr(sd, fn)(x, stop, 4), expected, x=start)
+
+
+def test_betaln_and_beta_at_large_arguments_and_their_derivatives():
+    # gammaln(a) + gammaln(b) - gammaln(a + b) cancelled to 0 at betaln(1e300, 1)
+    from scipy import special
+
+    a, b = sd.var("a", (6,)), sd.var("b", (6,))
+    av = np.array([1e300, 2.0, 1e5, 1e10, 1e15, 1e300])
+    bv = np.array([1.0, 1e300, 0.5, 2.5, 3.0, 1e300])
+    # exact values (mpmath); SciPy's own betaln(1e5, 0.5) keeps only 11 digits
+    exact = np.array([-690.7755278982137, -1381.5510557964274, -5.184096539560414, -57.27994445456572,
+                      -102.9231820041721, -1.3862943611198906e300])
+    want = {"betaln": exact, "beta": np.exp(exact)}
+    for name in ("betaln", "beta"):
+        for got in _both_paths(sd.FUNCTIONS[name](a, b), a=av, b=bv):
+            np.testing.assert_allclose(got, want[name], rtol=4e-16 if name == "betaln" else 1e-13)
+    x, y = sd.var("x", ()), sd.var("y", ())
+    e = sd.betaln(x, y)
+    da, db = sd.grad(e, x), sd.grad(e, y)
+    # central differences of exact values (SciPy's own lose digits here), to about 1e-10
+    mp = pytest.importorskip("mpmath")
+
+    def exact(p: float, q: float) -> Any:
+        return mp.log(abs(mp.beta(p, q)))
+
+    with mp.workdps(60):
+        for xv, yv in ((1e5, 0.5), (1e10, 2.5), (30.0, 20.0), (12.0, 0.3), (1e6, -0.5)):
+            h, k = mp.mpf(xv) * mp.mpf("1e-12"), mp.mpf("1e-12")
+            fd_a = float((exact(xv + h, yv) - exact(xv - h, yv)) / (2 * h))
+            fd_b = float((exact(xv, yv + k) - exact(xv, yv - k)) / (2 * k))
+            np.testing.assert_allclose(sd.evaluate(da, {"x": xv, "y": yv}), fd_a, rtol=1e-10)
+            np.testing.assert_allclose(sd.evaluate(db, {"x": xv, "y": yv}), fd_b, rtol=1e-10)
+    # psi(a) - psi(a + 2) = -1/a - 1/(a + 1) at a = 1e300, where 2 / a^2 underflows
+    np.testing.assert_allclose(sd.evaluate(da, {"x": 1e300, "y": 2.0}), -2e-300, rtol=1e-14)
+
+
+def test_betaln_and_beta_at_the_poles_take_scipys_values():
+    # SciPy's conventions where Gamma(a) or Gamma(b) has a pole: B(n, m) = (-1)^m B(1 - n - m, m)
+    # for a positive integer m < 1 - n, +inf otherwise, (-1)^b inf when both are poles; inf as
+    # an argument gives the limits
+    from scipy import special
+
+    av = np.array([0.0, -1.0, 3.0, -1.0, -2.0, 0.0, -3.0, -0.5, -1.5, np.inf, np.inf, -np.inf, 1e300])
+    bv = np.array([0.0, 1.0, -1.0, -1.0, 1.0, 1.0, 2.0, -0.5, -0.5, 1.0, -0.5, 1.0, 1e-300])
+    a, b = sd.var("a", av.shape), sd.var("b", bv.shape)
+    for name in ("betaln", "beta"):
+        want = getattr(special, name)(av, bv)
+        for got in _both_paths(sd.FUNCTIONS[name](a, b), a=av, b=bv):
+            np.testing.assert_allclose(got, want, rtol=1e-15)
+            np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
