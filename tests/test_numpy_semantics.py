@@ -884,3 +884,39 @@ def test_betaln_and_beta_at_the_poles_take_scipys_values():
         for got in _both_paths(sd.FUNCTIONS[name](a, b), a=av, b=bv):
             np.testing.assert_allclose(got, want, rtol=1e-15)
             np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+def test_kl_div_rel_entr_and_inv_boxcox_do_not_overflow_on_the_way():
+    # kl_div(inf, 0) was inf - inf; x / y and 1 + lmbda y overflowed where the result does not
+    from scipy import special
+
+    x, y = sd.var("x", (5,)), sd.var("y", (5,))
+    xv = np.array([1e300, 1e-300, 5e-324, 2.0, 1e300])
+    yv = np.array([1e-300, 1e300, 1e300, 0.5, 5e-324])
+    for got in _both_paths(sd.rel_entr(x, y), x=xv, y=yv):
+        np.testing.assert_allclose(got, special.rel_entr(xv, yv), rtol=1e-15)
+    xk, yk = np.array([np.inf, 0.0, 1e300, 2.0, 1e300]), np.array([0.0, np.inf, 1e-300, 0.5, 1e300])
+    # SciPy's kl_div, unlike its rel_entr, overflows x / y at (1e300, 1e-300): rel_entr - x + y
+    want = special.kl_div(xk, yk)
+    want[2] = special.rel_entr(1e300, 1e-300) - 1e300
+    for got in _both_paths(sd.kl_div(x, y), x=xk, y=yk):
+        np.testing.assert_allclose(got, want, rtol=1e-15)
+    yb, lb = np.array([1e300, -1e300, 1e200, 1e10, 3.0]), np.array([1e300, -1e300, 1e200, 1e10, 0.5])
+    for got in _both_paths(sd.inv_boxcox(x, y), x=yb, y=lb):
+        np.testing.assert_allclose(got, special.inv_boxcox(yb, lb), rtol=1e-15)
+    # derivatives where the new forms are taken, against central differences of exact values
+    mp = pytest.importorskip("mpmath")
+    s, t = sd.var("s", ()), sd.var("t", ())
+    exact_rel_entr = lambda p, q: p * mp.log(p / q)  # noqa: E731
+    exact_inv_boxcox = lambda p, q: mp.power(1 + q * p, 1 / q)  # noqa: E731
+    with mp.workdps(80):
+        for f, ref, sv, tv in ((sd.rel_entr, exact_rel_entr, 1e300, 1e-300),
+                               (sd.rel_entr, exact_rel_entr, 1e-300, 1e300),
+                               (sd.inv_boxcox, exact_inv_boxcox, 1e20, 2.0),
+                               (sd.inv_boxcox, exact_inv_boxcox, 3.0, 1e17)):
+            e = f(s, t)
+            ds, dt = sd.evaluate([sd.grad(e, s), sd.grad(e, t)], {"s": sv, "t": tv})
+            p, q = mp.mpf(sv), mp.mpf(tv)
+            hs, ht = p * mp.mpf("1e-20"), q * mp.mpf("1e-20")
+            np.testing.assert_allclose(ds, float((ref(p + hs, q) - ref(p - hs, q)) / (2 * hs)), rtol=1e-13)
+            np.testing.assert_allclose(dt, float((ref(p, q + ht) - ref(p, q - ht)) / (2 * ht)), rtol=1e-13)

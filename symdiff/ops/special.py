@@ -583,17 +583,25 @@ def rel_entr(x: Any, y: Any) -> Node:
 def _rel_entr(x: Node, y: Node) -> Node:
     both = logical_and(greater(x, 0), greater(y, 0))
     xs, ys = where(both, x, 1.0), where(both, y, 1.0)
+    # log(x) - log(y) where x / y overflows or falls below the normal numbers (rel_entr(1e300,
+    # 1e-300) is 1.38e303, not inf), log(x / y) elsewhere, where it is the more accurate
+    q = xs / ys
+    ok = logical_and(isfinite(q), greater_equal(q, float(np.finfo(q.dtype).tiny)))
+    ratio = where(ok, log(where(ok, q, 1.0)), log(xs) - log(ys))
     edge = where(logical_and(equal(x, 0), greater_equal(y, 0)), 0.0, math.inf)
     nan = logical_or(isnan(x), isnan(y))
-    return where(both, xs * log(xs / ys), where(nan, math.nan, edge))
+    return where(both, xs * ratio, where(nan, math.nan, edge))
 
 
 def kl_div(x: Any, y: Any) -> Node:
     """x log(x / y) - x + y for x, y > 0; y for x = 0, y >= 0; inf otherwise (SciPy's
     ``kl_div``)."""
     dtype, (x, y) = _float_inputs("kl_div", x, y, single_first=True)
-    finite = logical_and(greater_equal(x, 0), greater_equal(y, 0))
-    return _result(where(finite, _rel_entr(x, y) - x + y, _rel_entr(x, y)), dtype)
+    # SciPy's cases: x log(x / y) - x + y for x, y > 0, y for x = 0, y >= 0, inf otherwise (so
+    # kl_div(inf, 0) is inf, not inf - inf)
+    inner = logical_or(logical_and(greater(x, 0), greater(y, 0)),
+                       logical_and(equal(x, 0), greater_equal(y, 0)))
+    return _result(where(inner, _rel_entr(x, y) - x + y, _rel_entr(x, y)), dtype)
 
 
 def entr(x: Any) -> Node:
@@ -637,7 +645,13 @@ def inv_boxcox(y: Any, lmbda: Any) -> Node:
     dtype, (y, lmbda) = _float_inputs("inv_boxcox", y, lmbda, single_first=True)
     # log1p(u) / lmbda = y * sum((-u)^k / (k + 1)) with u = lmbda y
     small, near, lm = _near_zero_lmbda(y, lmbda, [(-1.0) ** k / (k + 1) for k in range(20)])
-    return _result(exp(where(small, near, log1p(lm * y) / lm)), dtype)
+    # where lmbda y > 1e16, log1p(lmbda y) is log|lmbda| + log|y| to rounding, and lmbda y
+    # itself may overflow (inv_boxcox(1e300, 1e300) is 1)
+    large = logical_and(logical_not(small), greater(lm * y, 1e16))
+    ll, yl = where(large, lm, 1.0), where(large, y, 1.0)
+    lm, yn = where(large, 1.0, lm), where(large, 0.0, y)
+    log_large = (log(abs(ll)) + log(abs(yl))) / ll
+    return _result(exp(where(small, near, where(large, log_large, log1p(lm * yn) / lm))), dtype)
 
 
 def erfinv(x: Any) -> Node:
