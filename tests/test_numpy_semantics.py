@@ -940,3 +940,89 @@ def test_scaled_bessel_functions_are_scipys_to_a_few_ulp(name):
     got = np.array([sd.evaluate(d1, {"t": ti}) for ti in t])
     want = (special.ivp(order, t) - np.sign(t) * special.iv(order, t)) * np.exp(-np.abs(t))
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-15)
+
+
+def test_betaln_and_beta_at_large_arguments_and_their_derivatives():
+    # gammaln(a) + gammaln(b) - gammaln(a + b) cancelled to 0 at betaln(1e300, 1)
+    from scipy import special
+
+    a, b = sd.var("a", (6,)), sd.var("b", (6,))
+    av = np.array([1e300, 2.0, 1e5, 1e10, 1e15, 1e300])
+    bv = np.array([1.0, 1e300, 0.5, 2.5, 3.0, 1e300])
+    # exact values (mpmath); SciPy's own betaln(1e5, 0.5) keeps only 11 digits
+    exact = np.array([-690.7755278982137, -1381.5510557964274, -5.184096539560414, -57.27994445456572,
+                      -102.9231820041721, -1.3862943611198906e300])
+    want = {"betaln": exact, "beta": np.exp(exact)}
+    for name in ("betaln", "beta"):
+        for got in _both_paths(sd.FUNCTIONS[name](a, b), a=av, b=bv):
+            np.testing.assert_allclose(got, want[name], rtol=4e-16 if name == "betaln" else 1e-13)
+    x, y = sd.var("x", ()), sd.var("y", ())
+    e = sd.betaln(x, y)
+    da, db = sd.grad(e, x), sd.grad(e, y)
+    # central differences of exact values (SciPy's own lose digits here), to about 1e-10
+    mp = pytest.importorskip("mpmath")
+
+    def exact(p: float, q: float) -> Any:
+        return mp.log(abs(mp.beta(p, q)))
+
+    with mp.workdps(60):
+        for xv, yv in ((1e5, 0.5), (1e10, 2.5), (30.0, 20.0), (12.0, 0.3), (1e6, -0.5)):
+            h, k = mp.mpf(xv) * mp.mpf("1e-12"), mp.mpf("1e-12")
+            fd_a = float((exact(xv + h, yv) - exact(xv - h, yv)) / (2 * h))
+            fd_b = float((exact(xv, yv + k) - exact(xv, yv - k)) / (2 * k))
+            np.testing.assert_allclose(sd.evaluate(da, {"x": xv, "y": yv}), fd_a, rtol=1e-10)
+            np.testing.assert_allclose(sd.evaluate(db, {"x": xv, "y": yv}), fd_b, rtol=1e-10)
+    # psi(a) - psi(a + 2) = -1/a - 1/(a + 1) at a = 1e300, where 2 / a^2 underflows
+    np.testing.assert_allclose(sd.evaluate(da, {"x": 1e300, "y": 2.0}), -2e-300, rtol=1e-14)
+
+
+def test_betaln_and_beta_at_the_poles_take_scipys_values():
+    # SciPy's conventions where Gamma(a) or Gamma(b) has a pole: B(n, m) = (-1)^m B(1 - n - m, m)
+    # for a positive integer m < 1 - n, +inf otherwise, (-1)^b inf when both are poles; inf as
+    # an argument gives the limits
+    from scipy import special
+
+    av = np.array([0.0, -1.0, 3.0, -1.0, -2.0, 0.0, -3.0, -0.5, -1.5, np.inf, np.inf, -np.inf, 1e300])
+    bv = np.array([0.0, 1.0, -1.0, -1.0, 1.0, 1.0, 2.0, -0.5, -0.5, 1.0, -0.5, 1.0, 1e-300])
+    a, b = sd.var("a", av.shape), sd.var("b", bv.shape)
+    for name in ("betaln", "beta"):
+        want = getattr(special, name)(av, bv)
+        for got in _both_paths(sd.FUNCTIONS[name](a, b), a=av, b=bv):
+            np.testing.assert_allclose(got, want, rtol=1e-15)
+            np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+def test_kl_div_rel_entr_and_inv_boxcox_do_not_overflow_on_the_way():
+    # kl_div(inf, 0) was inf - inf; x / y and 1 + lmbda y overflowed where the result does not
+    from scipy import special
+
+    x, y = sd.var("x", (5,)), sd.var("y", (5,))
+    xv = np.array([1e300, 1e-300, 5e-324, 2.0, 1e300])
+    yv = np.array([1e-300, 1e300, 1e300, 0.5, 5e-324])
+    for got in _both_paths(sd.rel_entr(x, y), x=xv, y=yv):
+        np.testing.assert_allclose(got, special.rel_entr(xv, yv), rtol=1e-15)
+    xk, yk = np.array([np.inf, 0.0, 1e300, 2.0, 1e300]), np.array([0.0, np.inf, 1e-300, 0.5, 1e300])
+    # SciPy's kl_div, unlike its rel_entr, overflows x / y at (1e300, 1e-300): rel_entr - x + y
+    want = special.kl_div(xk, yk)
+    want[2] = special.rel_entr(1e300, 1e-300) - 1e300
+    for got in _both_paths(sd.kl_div(x, y), x=xk, y=yk):
+        np.testing.assert_allclose(got, want, rtol=1e-15)
+    yb, lb = np.array([1e300, -1e300, 1e200, 1e10, 3.0]), np.array([1e300, -1e300, 1e200, 1e10, 0.5])
+    for got in _both_paths(sd.inv_boxcox(x, y), x=yb, y=lb):
+        np.testing.assert_allclose(got, special.inv_boxcox(yb, lb), rtol=1e-15)
+    # derivatives where the new forms are taken, against central differences of exact values
+    mp = pytest.importorskip("mpmath")
+    s, t = sd.var("s", ()), sd.var("t", ())
+    exact_rel_entr = lambda p, q: p * mp.log(p / q)  # noqa: E731
+    exact_inv_boxcox = lambda p, q: mp.power(1 + q * p, 1 / q)  # noqa: E731
+    with mp.workdps(80):
+        for f, ref, sv, tv in ((sd.rel_entr, exact_rel_entr, 1e300, 1e-300),
+                               (sd.rel_entr, exact_rel_entr, 1e-300, 1e300),
+                               (sd.inv_boxcox, exact_inv_boxcox, 1e20, 2.0),
+                               (sd.inv_boxcox, exact_inv_boxcox, 3.0, 1e17)):
+            e = f(s, t)
+            ds, dt = sd.evaluate([sd.grad(e, s), sd.grad(e, t)], {"s": sv, "t": tv})
+            p, q = mp.mpf(sv), mp.mpf(tv)
+            hs, ht = p * mp.mpf("1e-20"), q * mp.mpf("1e-20")
+            np.testing.assert_allclose(ds, float((ref(p + hs, q) - ref(p - hs, q)) / (2 * hs)), rtol=1e-13)
+            np.testing.assert_allclose(dt, float((ref(p, q + ht) - ref(p, q - ht)) / (2 * ht)), rtol=1e-13)

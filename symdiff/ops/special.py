@@ -30,7 +30,7 @@ from ..ir import Dim, Node
 from .base import as_node, helper, is_python_scalar
 from .elementwise import (
     Unary, abs, astype, equal, exp, expm1, greater, greater_equal, isfinite, isinf, isnan, less, less_equal, log,
-    log1p, logical_and, logical_or, sign, softplus, where,
+    log1p, logical_and, logical_not, logical_or, maximum, minimum, sign, softplus, where,
 )
 from .numeric import floor, mod
 
@@ -531,10 +531,89 @@ def log_ndtr(x: Any) -> Node:
     return _result(where(left, tail, where(right, log1p(-ndtr(-b)), log(ndtr(m)))), dtype)
 
 
+# Stirling's series: log Gamma(x) = (x - 1/2) log x - x + log sqrt(2 pi) + sum of
+# B_2k / (2k (2k - 1) x^(2k - 1)); from x = 10 on, the first eight terms leave less than 1e-18.
+_STIRLING = (1 / 12, -1 / 360, 1 / 1260, -1 / 1680, 1 / 1188, -691 / 360360, 1 / 156, -3617 / 122400)
+_STIRLING_FROM = 10.0
+
+
+def _stirling_correction(x: Node) -> Node:
+    """log Gamma(x) less its Stirling approximation, for x >= 10 (0 at inf)."""
+    w = 1.0 / (x * x)
+    series = _STIRLING[-1] + 0.0 * w
+    for c in reversed(_STIRLING[:-1]):
+        series = c + w * series
+    return series / x
+
+
+def _betaln_core(a: Node, b: Node) -> Node:
+    """log|B(a, b)| away from the poles of Gamma(a) and Gamma(b).
+
+    gammaln(a) + gammaln(b) - gammaln(a + b) cancels when the larger argument is large (to 0 at
+    betaln(1e300, 1)); there, with a >= b, r = b / a and L = log1p(r), Stirling's series gives
+    gammaln(a) - gammaln(a + b) = -b log a + b - (a - 1/2) L - b L + c(a) - c(a + b), c the
+    correction above, whose terms do not cancel beyond the size of b; and when b is large too,
+    gammaln(b) is expanded as well and b log b - b log a becomes b log r:
+    betaln = log sqrt(2 pi) - log(b) / 2 + b log r - (a - 1/2) L - b L + c(a) + c(b) - c(a + b).
+    (a + b is formed only inside c, where its overflow to inf gives the right 0.)"""
+    big, small = maximum(a, b), minimum(a, b)
+    infinite = equal(big, math.inf)  # B(inf, b) is 0 for b > 0, inf for b < 0, nan for b = inf
+    at_inf = where(less(small, 0), big, where(isinf(small), small - big, -big))  # of the inputs' dtype
+    far = logical_and(logical_and(greater_equal(big, _STIRLING_FROM), greater_equal(big + small, _STIRLING_FROM)),
+                      logical_not(infinite))
+    both = logical_and(far, greater_equal(small, _STIRLING_FROM))
+    # each branch of a where sees inputs of its own range, so none of them (or its derivative)
+    # is nan or inf where it is not taken
+    x, y = where(far, big, _STIRLING_FROM), where(far, small, 1.0)
+    r = y / x
+    lr = log1p(r)
+    # x L as y log1p(r) / r: its derivative in x then needs no y / x^2, which underflows to 0 at
+    # x = 1e300 though x times it does not
+    rs = where(equal(r, 0), 1.0, r)
+    per = where(equal(r, 0), 1.0, log1p(rs) / rs)
+    rest = y - y * per + 0.5 * lr - y * lr + _stirling_correction(x) - _stirling_correction(x + y)
+    ys, rb = where(both, y, _STIRLING_FROM), where(both, r, 1.0)
+    both_large = (_LOG_SQRT_2PI - 0.5 * log(ys) + ys * log(rb) + (rest - y)
+                  + _stirling_correction(ys))
+    one_large = gammaln(where(both, 1.0, y)) - y * log(x) + rest
+    elsewhere = logical_or(far, infinite)
+    p, q = where(elsewhere, 1.0, a), where(elsewhere, 1.0, b)
+    near = gammaln(p) + gammaln(q) - gammaln(p + q)
+    return where(infinite, at_inf, where(far, where(both, both_large, one_large), near))
+
+
+def _is_pole(x: Node) -> Node:
+    """Where x is 0, -1, -2, ..., a pole of Gamma."""
+    return logical_and(less_equal(x, 0), equal(floor(x), x))
+
+
+def _at_poles(a: Node, b: Node) -> tuple[Node, Node, Node, Node, Node]:
+    """SciPy's values where a or b is a pole of Gamma. With n the pole (a if both are) and m the
+    other argument: if m is a positive integer below 1 - n, B(a, b) is taken as
+    (-1)^m B(1 - n - m, m) (the limit along a = n, as Gamma(n)/Gamma(n + m) has one); otherwise
+    it is +inf, except that B is (-1)^m inf when both are poles (log|B| is +inf). These are
+    SciPy's (cephes') conventions: B has no limit at the poles.
+    Returns where a pole is met, where it reflects, the arguments to use there, and where the
+    sign is (-1)^m = -1."""
+    pa, pb = _is_pole(a), _is_pole(b)
+    pole = logical_or(pa, pb)
+    n, m = where(pa, a, b), where(pa, b, a)
+    reflect = logical_and(logical_and(pole, isfinite(n)),
+                          logical_and(logical_and(greater(m, 0), equal(floor(m), m)), greater(1.0 - n - m, 0)))
+    # the sign (-1)^m where B reflects or both are poles
+    flip = logical_and(logical_or(reflect, logical_and(pa, pb)), equal(mod(m, 2.0), 1.0))
+    p = where(reflect, 1.0 - n - m, where(pole, 1.0, a))
+    q = where(reflect, m, where(pole, 1.0, b))
+    return pole, reflect, p, q, flip
+
+
 def betaln(a: Any, b: Any) -> Node:
-    """log|B(a, b)| = gammaln(a) + gammaln(b) - gammaln(a + b) (SciPy's ``betaln``)."""
+    """log|B(a, b)| = gammaln(a) + gammaln(b) - gammaln(a + b) (SciPy's ``betaln``), by
+    Stirling's series where an argument is large; +inf at the poles, as SciPy's (see
+    ``_at_poles``)."""
     dtype, (a, b) = _float_inputs("betaln", a, b)
-    return _result(gammaln(a) + gammaln(b) - gammaln(a + b), dtype)
+    pole, reflect, p, q, _ = _at_poles(a, b)
+    return _result(where(logical_and(pole, logical_not(reflect)), math.inf, _betaln_core(p, q)), dtype)
 
 
 def _gamma_sign(x: Node) -> Node:
@@ -543,11 +622,24 @@ def _gamma_sign(x: Node) -> Node:
 
 
 def beta(a: Any, b: Any) -> Node:
-    """B(a, b) = Gamma(a) Gamma(b) / Gamma(a + b) (SciPy's ``beta``), as sign * exp(betaln) so
-    that large arguments do not overflow the Gammas."""
+    """B(a, b) = Gamma(a) Gamma(b) / Gamma(a + b) (SciPy's ``beta``): so computed where the
+    Gammas are finite (the smaller argument's over Gamma(a + b) first), elsewhere as
+    sign * exp(betaln); at the poles SciPy's values (see ``_at_poles``)."""
     dtype, (a, b) = _float_inputs("beta", a, b)
-    sign = _gamma_sign(a) * _gamma_sign(b) * _gamma_sign(a + b)
-    return _result(sign * exp(betaln(a, b)), dtype)
+    pole, reflect, p, q, flip = _at_poles(a, b)
+    s = p + q
+    moderate = logical_and(logical_and(less(abs(p), 170.0), less(abs(q), 170.0)),
+                           logical_and(less(abs(s), 170.0), logical_not(_is_pole(s))))
+    pm, qm = where(moderate, p, 1.0), where(moderate, q, 1.0)
+    small, big = minimum(pm, qm), maximum(pm, qm)
+    direct = gamma(small) / gamma(pm + qm) * gamma(big)
+    moderate = logical_and(moderate, isfinite(direct))  # Gamma of a subnormal overflows
+    pe, qe = where(moderate, 1.0, p), where(moderate, 1.0, q)
+    # where a + b is a pole B is 0, signed as Gamma(a) Gamma(b) (SciPy's)
+    sign = _gamma_sign(pe) * _gamma_sign(qe) * where(_is_pole(pe + qe), 1.0, _gamma_sign(pe + qe))
+    value = where(moderate, direct, sign * exp(_betaln_core(pe, qe)))
+    return _result(where(logical_and(pole, logical_not(reflect)), where(flip, -math.inf, math.inf),
+                         where(flip, -value, value)), dtype)
 
 
 def rel_entr(x: Any, y: Any) -> Node:
@@ -559,17 +651,25 @@ def rel_entr(x: Any, y: Any) -> Node:
 def _rel_entr(x: Node, y: Node) -> Node:
     both = logical_and(greater(x, 0), greater(y, 0))
     xs, ys = where(both, x, 1.0), where(both, y, 1.0)
+    # log(x) - log(y) where x / y overflows or falls below the normal numbers (rel_entr(1e300,
+    # 1e-300) is 1.38e303, not inf), log(x / y) elsewhere, where it is the more accurate
+    q = xs / ys
+    ok = logical_and(isfinite(q), greater_equal(q, float(np.finfo(q.dtype).tiny)))
+    ratio = where(ok, log(where(ok, q, 1.0)), log(xs) - log(ys))
     edge = where(logical_and(equal(x, 0), greater_equal(y, 0)), 0.0, math.inf)
     nan = logical_or(isnan(x), isnan(y))
-    return where(both, xs * log(xs / ys), where(nan, math.nan, edge))
+    return where(both, xs * ratio, where(nan, math.nan, edge))
 
 
 def kl_div(x: Any, y: Any) -> Node:
     """x log(x / y) - x + y for x, y > 0; y for x = 0, y >= 0; inf otherwise (SciPy's
     ``kl_div``)."""
     dtype, (x, y) = _float_inputs("kl_div", x, y, single_first=True)
-    finite = logical_and(greater_equal(x, 0), greater_equal(y, 0))
-    return _result(where(finite, _rel_entr(x, y) - x + y, _rel_entr(x, y)), dtype)
+    # SciPy's cases: x log(x / y) - x + y for x, y > 0, y for x = 0, y >= 0, inf otherwise (so
+    # kl_div(inf, 0) is inf, not inf - inf)
+    inner = logical_or(logical_and(greater(x, 0), greater(y, 0)),
+                       logical_and(equal(x, 0), greater_equal(y, 0)))
+    return _result(where(inner, _rel_entr(x, y) - x + y, _rel_entr(x, y)), dtype)
 
 
 def entr(x: Any) -> Node:
@@ -613,7 +713,13 @@ def inv_boxcox(y: Any, lmbda: Any) -> Node:
     dtype, (y, lmbda) = _float_inputs("inv_boxcox", y, lmbda, single_first=True)
     # log1p(u) / lmbda = y * sum((-u)^k / (k + 1)) with u = lmbda y
     small, near, lm = _near_zero_lmbda(y, lmbda, [(-1.0) ** k / (k + 1) for k in range(20)])
-    return _result(exp(where(small, near, log1p(lm * y) / lm)), dtype)
+    # where lmbda y > 1e16, log1p(lmbda y) is log|lmbda| + log|y| to rounding, and lmbda y
+    # itself may overflow (inv_boxcox(1e300, 1e300) is 1)
+    large = logical_and(logical_not(small), greater(lm * y, 1e16))
+    ll, yl = where(large, lm, 1.0), where(large, y, 1.0)
+    lm, yn = where(large, 1.0, lm), where(large, 0.0, y)
+    log_large = (log(abs(ll)) + log(abs(yl))) / ll
+    return _result(exp(where(small, near, where(large, log_large, log1p(lm * yn) / lm))), dtype)
 
 
 def erfinv(x: Any) -> Node:
