@@ -60,66 +60,36 @@ the syntax tree's depth below the point where that recursive parser gives up).""
 _INT64 = np.iinfo(np.int64)
 _WINDOW = 76  # characters of a long line shown around an error
 
-# parameters that take a string literal (or a tuple holding dimension names)
+# NumPy's string-valued keywords, taken by every function whose signature has one (cumsum's
+# dtype, argsort's kind, quantile's method, pad's mode)
+_STRING_NAMES = frozenset({"dtype", "casting", "order", "kind", "side", "method", "mode", "device"})
+# the other parameters that take a string literal (or a tuple holding dimension names), by
+# function
 _STRING_PARAMS: dict[str, frozenset[str]] = {
-    "einsum": frozenset({"subscripts", "dtype", "casting"}),
-    "astype": frozenset({"dtype", "order", "casting", "device"}),
-    "sum": frozenset({"dtype"}),
-    "prod": frozenset({"dtype"}),
-    "mean": frozenset({"dtype"}),
-    "std": frozenset({"dtype"}),
-    "variance": frozenset({"dtype"}),
-    "one_hot": frozenset({"depth", "dtype"}),
-    "arange": frozenset({"start", "stop", "dtype"}),
-    "reshape": frozenset({"dims", "shape", "newshape", "order"}),
-    "concatenate": frozenset({"dtype", "casting"}),
-    "stack": frozenset({"dtype", "casting"}),
-    "hstack": frozenset({"dtype", "casting"}),
-    "vstack": frozenset({"dtype", "casting"}),
+    "einsum": frozenset({"subscripts"}),
+    "one_hot": frozenset({"depth"}),
+    "arange": frozenset({"start", "stop"}),
+    "reshape": frozenset({"dims", "shape", "newshape"}),
     "broadcast_to": frozenset({"shape"}),
-    "zeros_like": frozenset({"dtype", "order", "device"}),
-    "ones_like": frozenset({"dtype", "order", "device"}),
-    "full_like": frozenset({"dtype", "order", "device"}),
     # the derivative ops, whose shapes hold the inputs' dimension names
     "index_add": frozenset({"shape"}),
     "add_along_axis": frozenset({"shape"}),
     "diagonal_embed": frozenset({"shape"}),
-}
-# -- products and linear algebra
-_STRING_PARAMS.update({
+    # products and linear algebra
     "linalg.norm": frozenset({"ord"}),
     "linalg.matrix_norm": frozenset({"ord"}),
     "linalg.eigh": frozenset({"UPLO"}),
     "linalg.eigvalsh": frozenset({"UPLO"}),
-    "linalg.qr": frozenset({"mode"}),
     "linalg.cond": frozenset({"p"}),
-    "linalg.trace": frozenset({"dtype"}),
-    "trace": frozenset({"dtype"}),
-})
-# -- more shape and selection functions
-_STRING_PARAMS.update({
-    "pad": frozenset({"mode"}),
-    "sort": frozenset({"kind"}),
-    "argsort": frozenset({"kind"}),
-    "ravel": frozenset({"order"}),
-    "take": frozenset({"mode"}),
-    "searchsorted": frozenset({"side"}),
-    "convolve": frozenset({"mode"}),
-    "correlate": frozenset({"mode"}),
     "meshgrid": frozenset({"indexing"}),
-})
-# -- array creation (shapes and sizes may be dimension names)
-_STRING_PARAMS.update({
-    "zeros": frozenset({"shape", "dtype", "order"}),
-    "ones": frozenset({"shape", "dtype", "order"}),
-    "full": frozenset({"shape", "dtype", "order"}),
-    "eye": frozenset({"N", "M", "dtype", "order"}),
-    "identity": frozenset({"n", "dtype"}),
-    "linspace": frozenset({"num", "dtype", "device"}),
-})
-# NumPy's string-valued keywords, taken by every function whose signature has one (cumsum's
-# dtype, argsort's kind, quantile's method); the table above adds the others by function
-_STRING_NAMES = frozenset({"dtype", "casting", "order", "kind", "side", "method", "mode", "device"})
+    # array creation (shapes and sizes may be dimension names)
+    "zeros": frozenset({"shape"}),
+    "ones": frozenset({"shape"}),
+    "full": frozenset({"shape"}),
+    "eye": frozenset({"N", "M"}),
+    "identity": frozenset({"n"}),
+    "linspace": frozenset({"num"}),
+}
 
 _BINARY: dict[type, Any] = {
     ast.Add: ew.add,
