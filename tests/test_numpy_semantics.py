@@ -1026,3 +1026,30 @@ def test_kl_div_rel_entr_and_inv_boxcox_do_not_overflow_on_the_way():
             hs, ht = p * mp.mpf("1e-20"), q * mp.mpf("1e-20")
             np.testing.assert_allclose(ds, float((ref(p + hs, q) - ref(p - hs, q)) / (2 * hs)), rtol=1e-13)
             np.testing.assert_allclose(dt, float((ref(p, q + ht) - ref(p, q - ht)) / (2 * ht)), rtol=1e-13)
+
+
+@pytest.mark.parametrize("build, error, message", [
+    (lambda: sd.linalg.tensorinv(sd.var("T", ("n", 3, 6))), sd.ShapeError,
+     r"^linalg.tensorinv: needs a known shape, got \(n, 3, 6\)$"),
+    (lambda: sd.linalg.tensorsolve(sd.var("T", ("n", 3, 6)), sd.var("b", ("n", 3))), sd.ShapeError,
+     r"^linalg.tensorsolve: needs a known shape, got \(n, 3, 6\)$"),
+    (lambda: sd.linalg.tensorinv(sd.var("T", (2, 2)), ind=0), ValueError,
+     r"^linalg.tensorinv: ind must be a positive integer, got 0$"),
+    (lambda: sd.linalg.matrix_rank(sd.var("A", ("n", "n"))), sd.ShapeError,
+     r"^linalg.matrix_rank: the default tolerance needs the matrix size, got named dimensions "
+     r"\(n, n\); give rtol$"),
+    (lambda: sd.linalg.matrix_rank(sd.var("A", (2, 2)), tol=1.0, rtol=1.0), ValueError,
+     r"^linalg.matrix_rank: give tol or rtol, not both$"),
+    (lambda: sd.nan_to_num(sd.var("x"), copy=1), TypeError, r"^nan_to_num: copy must be True or False, got 1$"),
+])
+def test_errors_of_the_new_linalg_and_replacement_functions_name_them(build, error, message):
+    with pytest.raises(error, match=message):
+        build()
+
+
+def test_matrix_rank_takes_a_tolerance_per_matrix():
+    A = sd.var("A", (2, 2, 2))
+    a = np.array([np.diag([1e-3, 1.0]), np.diag([0.5, 1.0])])
+    for kwargs in ({"rtol": np.array([1e-2, 0.6])}, {"tol": np.array([1e-2, 0.6])}):
+        np.testing.assert_array_equal(sd.evaluate(sd.linalg.matrix_rank(A, **kwargs), {"A": a}),
+                                      np.linalg.matrix_rank(a, **kwargs))

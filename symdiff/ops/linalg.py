@@ -34,7 +34,7 @@ Conventions, as NumPy computes them:
 
 from __future__ import annotations
 
-from builtins import all as builtins_all
+import math
 from builtins import max as builtins_max
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -67,7 +67,7 @@ from .products import cross as _cross
 from .products import outer as _outer
 from .reduce import Reduction, any, count_nonzero, max, min, sum
 from .layout import moveaxis
-from .shape import reshape, transpose
+from .shape import expand_dims, reshape, transpose
 
 __all__ = [
     "cholesky", "cond", "cross", "det", "det_derivative", "diagonal", "dot", "eigh", "eigvalsh", "einsum",
@@ -241,9 +241,7 @@ def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Node:
     if not (ord is None or (ord in ("fro", "f", "nuc") if isinstance(ord, str)
                             else ord in (1, -1, 2, -2, np.inf, -np.inf))):
         raise ValueError(f"linalg.matrix_norm: invalid norm order {ord!r} for matrices")
-    if x_.ndim < 2:
-        raise ShapeError(f"linalg.matrix_norm: needs matrices, an array of at least 2 dimensions; "
-                         f"got shape {format_shape(x_.shape)}")
+    _matrices("matrix_norm", x_)
     return norm(x_, ord, (-2, -1), keepdims)
 
 
@@ -338,16 +336,11 @@ def matrix_rank(A: Any, tol: Any = None, hermitian: bool = False, *, rtol: Any =
                                  f"size, got named dimensions {format_shape(a.shape)}; give rtol")
             rtol = builtins_max(m, n) * np.finfo(s.dtype).eps
         # initial=0: a matrix with no singular values (a 0 x n one) has rank 0, as NumPy's
-        limit = max(s, axis=-1, keepdims=True, initial=0) * (rtol if isinstance(rtol, (int, float)) else
-                                                   _per_matrix(as_node(rtol)))
-    else:
-        limit = tol if isinstance(tol, (int, float)) else _per_matrix(as_node(tol))
+        largest = max(s, axis=-1, keepdims=True, initial=0)
+        limit = largest * (rtol if isinstance(rtol, (int, float)) else expand_dims(as_node(rtol), -1))
+    else:  # a tolerance per matrix, beside the singular values of each
+        limit = tol if isinstance(tol, (int, float)) else expand_dims(as_node(tol), -1)
     return count_nonzero(greater(s, limit), axis=-1)
-
-
-def _per_matrix(v: Node) -> Node:
-    """``v[..., newaxis]``: a tolerance per matrix beside the singular values of each."""
-    return reshape(v, (*v.shape, 1))
 
 
 def tensorinv(a: Any, ind: int = 2) -> Node:
@@ -358,8 +351,9 @@ def tensorinv(a: Any, ind: int = 2) -> Node:
     if isinstance(ind, bool) or not isinstance(ind, (int, np.integer)) or ind <= 0:
         raise ValueError(f"linalg.tensorinv: ind must be a positive integer, got {ind!r}")
     ind = int(ind)
+    _known_shape("tensorinv", x)
     outer_shape, inner_shape = x.shape[:ind], x.shape[ind:]
-    rows, cols = _size_of("tensorinv", outer_shape, x), _size_of("tensorinv", inner_shape, x)
+    rows, cols = math.prod(outer_shape), math.prod(inner_shape)
     if rows != cols:
         raise ShapeError(f"linalg.tensorinv: the first {ind} axes and the others must hold as "
                          f"many elements, got shape {format_shape(x.shape)}")
@@ -376,8 +370,9 @@ def tensorsolve(a: Any, b: Any, axes: Any = None) -> Node:
     if y.ndim > x.ndim or x.shape[:y.ndim] != y.shape:
         raise ShapeError(f"linalg.tensorsolve: the leading axes of a must be b's shape, got "
                          f"{format_shape(x.shape)} and {format_shape(y.shape)}")
+    _known_shape("tensorsolve", x)  # b's shape is a's leading axes
     sol_shape = x.shape[y.ndim:]
-    rows, cols = _size_of("tensorsolve", y.shape, y), _size_of("tensorsolve", sol_shape, x)
+    rows, cols = math.prod(y.shape), math.prod(sol_shape)
     if rows != cols:
         raise ShapeError(f"linalg.tensorsolve: a must be square once reshaped, {rows} equations "
                          f"for {cols} unknowns (shapes {format_shape(x.shape)} and "
@@ -385,10 +380,9 @@ def tensorsolve(a: Any, b: Any, axes: Any = None) -> Node:
     return reshape(solve(reshape(x, (rows, cols)), reshape(y, (rows,))), sol_shape)
 
 
-def _size_of(name: str, shape: Sequence[Dim], x: Node) -> int:
-    if not builtins_all(isinstance(d, int) for d in shape):
+def _known_shape(name: str, x: Node) -> None:
+    if x.type.static_size is None:
         raise ShapeError(f"linalg.{name}: needs a known shape, got {format_shape(x.shape)}")
-    return int(np.prod(shape, dtype=np.int64))
 
 
 __all__ += ["EighResult", "LstsqResult", "QRResult", "SVDResult", "SlogdetResult"]
