@@ -297,14 +297,11 @@ _UFUNC_METHODS = {("add", "reduce"): sum, ("multiply", "reduce"): prod, ("maximu
                   ("maximum", "accumulate"): cummax, ("minimum", "accumulate"): cummin, ("logaddexp", "reduce"): logsumexp}
 
 
-def _outer(fn: Any) -> Any:
+def _outer(fn: Any, a: Any, b: Any) -> Node:
     """A binary ufunc's ``outer``: ``f(a[..., None, ...], b)``, every pair of elements, a's axes
     first (NumPy's ``np.add.outer(a, b)``)."""
-    def outer_of(a: Any, b: Any, **kwargs: Any) -> Node:
-        a = as_node(a)
-        b = as_node(b)
-        return fn(reshape(a, (*a.shape, *(1,) * b.ndim)), b, **kwargs)
-    return outer_of
+    a, b = as_node(a), as_node(b)
+    return fn(reshape(a, (*a.shape, *(1,) * b.ndim)), b)
 
 
 _UFUNC_KEYWORDS = {"vecdot": ("axis",)}  # matvec and vecmat take axes= only: refused by name
@@ -395,7 +392,7 @@ def _array_ufunc(self: Node, ufunc: Any, method: str, *inputs: Any, **kwargs: An
         if kwargs:
             raise TypeError(f"{label}.outer: {', '.join(f'{k}=' for k in sorted(kwargs))} is not "
                             "supported with symbolic expressions")
-        return _outer(_numpy_counterpart(name, label))(*inputs)
+        return _outer(_numpy_counterpart(name, label), *inputs)
     if fn is None:
         raise TypeError(f"{label}.{method} is not supported with symbolic expressions"
                         if label.startswith("np.") else

@@ -523,7 +523,8 @@ def log_ndtr(x: Any) -> Node:
     m = where(logical_or(left, right), 0.0, x)
     b = where(right, x, 0.0)
     w = 1.0 / (a * a)
-    series, term = 1.0 + 0.0 * w, 1.0 + 0.0 * w
+    series: Any = 1.0
+    term: Any = 1.0
     for k in range(1, 12):  # terms (2k - 1)!! / x^(2k), alternating; at x = -20 the 12th is 1e-18
         term = term * (-(2 * k - 1) * w)
         series = series + term
@@ -540,7 +541,7 @@ _STIRLING_FROM = 10.0
 def _stirling_correction(x: Node) -> Node:
     """log Gamma(x) less its Stirling approximation, for x >= 10 (0 at inf)."""
     w = 1.0 / (x * x)
-    series = _STIRLING[-1] + 0.0 * w
+    series: Any = _STIRLING[-1]  # a node from the first step of Horner's rule on
     for c in reversed(_STIRLING[:-1]):
         series = c + w * series
     return series / x
@@ -692,7 +693,7 @@ def _near_zero_lmbda(t: Node, lmbda: Node, coefficients: Sequence[float]) -> tup
     ts = where(finite, t, 1.0)  # nan-free, so that the unselected branches stay finite
     small = less(abs(lmbda * ts), 0.1)
     u = where(small, lmbda, 0.0) * ts
-    series = coefficients[-1] + 0.0 * u
+    series: Any = coefficients[-1]  # a node from the first step of Horner's rule on
     for c in reversed(coefficients[:-1]):
         series = c + u * series
     return small, where(finite, ts * series, t), where(small, 1.0, lmbda)
