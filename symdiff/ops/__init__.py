@@ -415,7 +415,7 @@ Node.__array_function__ = _array_function  # type: ignore[attr-defined]
 __all__ = [
     "ALIASES", "FUNCTIONS", "HELPERS", "Const", "DimSize", "Var", "as_node", "const", "dim_size",
     "ew",
-    "bitwise", "creation", "diagonals", "layout", "linalg", "nanfunctions", "nn", "numeric", "order",
-    "reduce", "scan", "selection", "shape", "special", "statistics", "sum_to", "symbols", "var",
+    "bitwise", "creation", "diagonals", "differences", "layout", "linalg", "nanfunctions", "nn", "numeric",
+    "order", "polynomial", "reduce", "scan", "selection", "shape", "special", "statistics", "sum_to", "symbols", "var",
     *(name for name in FUNCTIONS if name.isidentifier()),  # linalg.<name> is reached as sd.linalg
 ]
