@@ -59,7 +59,8 @@ class Context:
     (what graph-reading rules build is in normal form already).
     """
 
-    __slots__ = ("uses", "new", "old", "sole", "origin", "rank", "kept", "cut", "part", "as_left")
+    __slots__ = ("uses", "new", "old", "sole", "origin", "rank", "kept", "decided", "again", "cut",
+                 "part", "as_left")
 
     def __init__(self) -> None:
         self.uses: dict[Node, int] = {}
@@ -74,6 +75,14 @@ class Context:
         # kept[n]: the graph node that normal form ``n`` was rebuilt from when no rule changed
         # it, or None when a graph-reading rule built it
         self.kept: dict[Node, Node | None] = {}
+        # decided[n]: for a normal form ``n`` that a graph-reading rule built in place of graph
+        # nodes, how often the graph used those nodes: the surroundings the rule read (a
+        # collection that merged two of its consumers sees it used less often next pass)
+        self.decided: dict[Node, int] = {}
+        # again: set by a graph-reading rule that read part of the node only as it was in the
+        # graph (a sum that another rule has made a multiple, 2 * t, read as one factor): the
+        # node's normal form, whatever rule builds it, is offered to those rules next pass
+        self.again = False
         # cut: whether a budget or the cycle guard stopped a node's rewriting short in the pass
         # (its result then need not be a fixpoint)
         self.cut = False
@@ -158,7 +167,7 @@ def _changed(order: Sequence[Node], ctx: Context, before: Context) -> set[Node]:
     how often their inputs are used), and the sums and products whose region of sums and
     products reaches one of them. Every other node these rules decided already, in the same
     surroundings."""
-    uses, old_uses, kept = ctx.uses, before.uses, before.kept
+    uses, old_uses, kept, decided = ctx.uses, before.uses, before.kept, before.decided
     sole, old_sole = ctx.sole, before.sole
     dirty: set[Node] = set()
     # nodes used more often than before: two that merging made one (the terms a*t and b*u of
@@ -166,7 +175,12 @@ def _changed(order: Sequence[Node], ctx: Context, before: Context) -> set[Node]:
     gained: set[Node] = set()
     for n in order:
         old = kept.get(n, _UNSEEN)
-        if old is None:  # built by a graph-reading rule: decided in these surroundings
+        if old is None:  # built by a graph-reading rule: decided in these surroundings...
+            then = decided.get(n)
+            if then is not None and uses.get(n) != then:  # ...unless they changed since
+                dirty.add(n)
+                if uses.get(n, 0) > then:
+                    gained.add(n)
             continue
         if old is _UNSEEN or uses.get(n) != old_uses.get(old):
             dirty.add(n)
@@ -340,6 +354,7 @@ def _rewrite_pass(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | 
                 continue
             ctx.old = old
             ctx.origin = origin
+            ctx.again = False
             # a graph node rebuilt on changed inputs is new to every rule
             found = (find(n, ctx) if old is None or n is not node or node in fresh
                      else find_graph(n, ctx))
@@ -349,8 +364,10 @@ def _rewrite_pass(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | 
                     memo[n] = n
                 if old is not None:
                     kept[n] = old
-                elif origin is None:
-                    kept[n] = None  # built by a graph-reading rule: in normal form for them
+                elif origin is None and n is node:
+                    # built by a graph-reading rule: in normal form for them (unless another
+                    # rule changed one of its inputs: (v**3)**2 * v**2 collected, then v**6)
+                    kept[n] = None
                 continue
             budget -= 1
             r = restore_type(found[0], n, found[1])
@@ -366,8 +383,13 @@ def _rewrite_pass(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | 
             # what a settled rule builds from a graph node needs no second look from the
             # graph-reading rules; from another rule's replacement, it keeps that one's origin
             stack.append((r, None, hops + 1, None,
-                          old if old is not None and not found[1].settled
+                          old if old is not None and (not found[1].settled or ctx.again)
                           else origin if old is None else None))
+    decided, uses = ctx.decided, ctx.uses
+    for g in order:
+        f = memo[g]
+        if f is not g and kept.get(f, g) is None:
+            decided[f] = decided.get(f, 0) + uses[g]
     return [memo[r] for r in roots], ctx
 
 

@@ -2105,6 +2105,12 @@ def _read_monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef:
                 m.coef = m.coef * (k ** e)
                 continue
         if f is not n:  # (_inherit_rank, spelled out: this runs for every factor read)
+            if isinstance(f.op, _FACTORS) and not isinstance(op, _FACTORS) \
+                    and f.type.dtype == dtype and (owned if n is term else uses.get(n, 2) == 1):
+                # a factor that only this term uses, read whole, that a rule has made a
+                # product (a sum collected to 2 * t): the next pass, which sees that product
+                # in the graph, reads it through, whatever this one decides
+                ctx.again = True
             r = rank.get(n, _LAST)
             if r < rank.get(f, _LAST):
                 rank[f] = r
