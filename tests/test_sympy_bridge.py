@@ -336,6 +336,25 @@ def test_nested_where_round_trips_through_boolean_conditions():
         assert float(sd.evaluate(mine, point)) == float(logic.subs({S: sv, T: tv}))
 
 
+
+def test_a_where_of_truth_values_stays_a_truth_value():
+    # SymPy's Piecewise((x, And(x > 0, y > 0)), (y, True)) reads as where(where(x > 0, y > 0,
+    # False), x, y); the inner where of booleans came back as a Piecewise of booleans, which the
+    # outer condition compared with 0: always true, so the whole expression was x
+    x, y = sd.symbols("x y")
+    X, Y = sympy.symbols("x y", real=True)
+    logic = sympy.Piecewise((X, sympy.And(X > 0, Y > 0)), (Y, True))
+    inner = sd.where(x > 0.0, y > 0.0, False)
+    e = sd.where(inner, x, y)
+    assert sd.from_sympy(logic) is e
+    assert sd.to_sympy(inner) == sympy.ITE(X > 0, Y > 0, False)
+    either = sd.where(x > 0.0, y > 0.0, x < -1.0)
+    for xv, yv in [(1.0, 2.0), (1.0, -2.0), (-2.0, 3.0), (-0.5, 3.0)]:
+        point = {"x": xv, "y": yv}
+        assert float(sd.to_sympy(e).subs({X: xv, Y: yv})) == sd.evaluate(e, point)
+        assert bool(sd.to_sympy(either).subs({X: xv, Y: yv})) == sd.evaluate(either, point)
+        assert sd.evaluate(sd.from_sympy(sd.to_sympy(e)), point) == sd.evaluate(e, point)
+
 # -- products and linear algebra
 
 

@@ -692,6 +692,10 @@ def _convert_values(n: Node, args: list[Arr], leaf: Callable[[Node], Arr],
         return _float_test(n, args[0])
     elif name in _BINARY:
         return _map(_BINARY[name], *args)
+    elif name == "where" and n.dtype.kind == "b":
+        # a choice of truth values is one itself: a Piecewise of booleans would be read as a
+        # number wherever a truth value is wanted (compared with 0, always true)
+        return _map(lambda c, a, b: sympy.ITE(_truth(c), _truth(a), _truth(b)), *args)
     elif name == "where":
         return _map(lambda c, a, b: sympy.Piecewise((a, _truth(c)), (b, True)), *args)
     elif name == "astype":
