@@ -186,6 +186,37 @@ def test_from_sympy_factorial_and_binomial_through_gamma(build):
         assert sd.evaluate(d, {"a": value}) == pytest.approx(w, rel=1e-11)
 
 
+@pytest.mark.parametrize("build", [
+    lambda a, b: sympy.frac(a), lambda a, b: sympy.beta(a + 4, b + 4), lambda a, b: sympy.beta(a + 4),
+    lambda a, b: sympy.besseli(0, a) * b, lambda a, b: sympy.besseli(1, a), lambda a, b: sympy.besseli(-1, a),
+    lambda a, b: sympy.arg(a),
+], ids=["frac", "beta", "beta-one", "besseli0", "besseli1", "besseli-1", "arg"])
+def test_from_sympy_reads_functions_symdiff_has(build):
+    # each was refused as "has no symdiff equivalent", though symdiff computes it (and to_sympy
+    # writes i0 and i1 as besseli, which did not convert back)
+    a, b = sympy.symbols("a b", real=True)
+    expr = build(a, b)
+    e = sd.from_sympy(expr)
+    for av, bv in [(-2.75, 0.5), (-1.0, 1.5), (0.0, 2.0), (0.4, -0.3), (3.2, 1.25)]:
+        point = {"a": av, "b": bv}
+        want = float(expr.subs({a: av, b: bv}).evalf(30))
+        want = 0.0 if math.isnan(want) else want  # SymPy's arg(0) is nan, NumPy's angle(0) 0
+        assert sd.evaluate(e, point) == pytest.approx(want, rel=1e-12, abs=1e-15)
+        if av != 0.0:
+            got = sd.evaluate(sd.grad(e, "a"), point)
+            d = sympy.diff(expr, a)
+            want_d = 1.0 if d.has(sympy.Derivative) else float(d.subs({a: av, b: bv}).evalf(30))
+            want_d = 0.0 if isinstance(expr, sympy.arg) else want_d
+            assert got == pytest.approx(want_d, rel=1e-10, abs=1e-14)
+
+
+def test_from_sympy_names_the_bessel_orders_it_reads():
+    a, nu = sympy.symbols("a nu")
+    for expr in (sympy.besseli(2, a), sympy.besseli(nu, a)):
+        with pytest.raises(sd.UnsupportedError, match=r"from_sympy: besseli of order (2|nu) .*i0.*i1"):
+            sd.from_sympy(expr)
+
+
 def test_from_sympy_heaviside_as_numpys():
     a = sympy.Symbol("a")
     xs = np.array([-2.0, -0.0, 0.0, 3.0, np.nan, np.inf, -np.inf])
@@ -1073,7 +1104,9 @@ def test_bessel_functions_become_sympys_besseli_with_their_derivatives(name):
     s = sd.to_sympy(f)
     assert s.has(sympy.besseli)
     (sx,) = sorted(s.free_symbols, key=str)
+    back = sd.from_sympy(s)  # and back: besseli of order 0 and 1 is i0 and i1
     for at in (-3.5, 0.25, 7.0):
+        assert sd.evaluate(back, {"x": at}) == pytest.approx(sd.evaluate(f, {"x": at}), rel=1e-15)
         assert float(s.subs(sx, at).evalf(30)) == pytest.approx(sd.evaluate(f, {"x": at}), rel=1e-13)
         want = float(sympy.diff(s, sx).subs(sx, at).evalf(30))
         assert sd.evaluate(sd.grad(f, x), {"x": at}) == pytest.approx(want, rel=1e-12)

@@ -1063,6 +1063,23 @@ _FUNCS.update({
     sympy.conjugate: FUNCTIONS["conj"],
     sympy.re: FUNCTIONS["real"],
     sympy.im: FUNCTIONS["imag"],
+    sympy.arg: FUNCTIONS["angle"],  # NumPy's angle(0) is 0, SymPy's arg(0) nan
+})
+
+
+def _besseli(order: Any, a: Any) -> Node:
+    """SymPy's ``besseli(nu, a)`` for the orders symdiff has: I_0 and I_1 (I_-1 is I_1)."""
+    if isinstance(order, int) and abs(order) in (0, 1):
+        return FUNCTIONS["i1" if order else "i0"](a)
+    shown = order if isinstance(order, int) else str(order)
+    raise UnsupportedError(f"from_sympy: besseli of order {shown} has no symdiff equivalent; only "
+                           "orders 0 and 1 convert (to i0 and i1)")
+
+
+_FUNCS.update({
+    sympy.frac: lambda a: ew.subtract(a, FUNCTIONS["floor"](a)),  # SymPy's for real a
+    sympy.beta: lambda a, b=None: FUNCTIONS["beta"](a, a if b is None else b),
+    sympy.besseli: _besseli,
 })
 
 def _is_negated(v: Any) -> bool:
