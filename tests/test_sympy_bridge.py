@@ -136,6 +136,15 @@ def test_from_sympy_names_the_construct_it_cannot_convert_not_its_parts():
             sd.from_sympy(expr)
 
 
+def test_from_sympy_refusals_say_what_to_do_instead():
+    a = sympy.Symbol("a", real=True)
+    for expr, what in [(sympy.exp_polar(a) + 1, r"exp_polar \(exp_polar\(a\)\) .*sympy.unpolarify\(expr\)"),
+                       (sympy.diff(sympy.Heaviside(a), a), r"DiracDelta \(DiracDelta\(a\)\) .*sd.grad"),
+                       (sympy.Function("f")(a) * a, r"f \(f\(a\)\) .*substitute an expression for f")]:
+        with pytest.raises(sd.UnsupportedError, match=rf"from_sympy: {what}"):
+            sd.from_sympy(expr)
+
+
 def test_from_sympy_builds_readable_graphs():
     a, b = sympy.symbols("a b")
     assert str(sd.from_sympy(sympy.sin(a) * sympy.exp(b))) == "exp(b) * sin(a)"

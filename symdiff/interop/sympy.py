@@ -1202,6 +1202,13 @@ def _hint(e: Any) -> str:
     if e is sympy.zoo:
         return ("; SymPy's unsigned infinity (as of 1/0 or log(0)) has no NumPy value: replace it "
                 "with the signed one meant, as in expr.xreplace({sympy.zoo: sympy.oo})")
+    if isinstance(e, sympy.exp_polar):
+        return "; sympy.unpolarify(expr) writes it as exp"
+    if isinstance(e, sympy.DiracDelta):
+        return ("; SymPy's derivatives of Heaviside, Abs, sign and Max have it: convert the function "
+                "and differentiate it with sd.grad")
+    if isinstance(e, sympy.core.function.AppliedUndef):
+        return f"; an undefined function has no values: substitute an expression for {e.func}(...) first"
     return ""
 
 
