@@ -162,6 +162,27 @@ _OPERATORS: dict[type, str] = {
 # names of math and other libraries that are not NumPy's, for the hint of an unknown function
 _OTHER_NAMES = {"ln": "log", "var": "variance", "sgn": "sign", "logistic": "sigmoid",
                 "expit": "sigmoid", "lgamma": "gammaln", "logsoftmax": "log_softmax"}
+# SymPy's names of functions the reader spells as NumPy does, with what to write instead (the
+# text of sympy's str(expr) then needs only these changes; sd.from_sympy reads the expression)
+_SYMPY_NAMES = {
+    "Abs": "abs(x)", "ceiling": "ceil(x)", "Mod": "mod(x, y) or x % y", "loggamma": "gammaln(x)",
+    "Max": "maximum(x, y), nested for more: maximum(x, maximum(y, z))",
+    "Min": "minimum(x, y), nested for more: minimum(x, minimum(y, z))",
+    "Heaviside": "heaviside(x, 0.5) (SymPy's value at 0 is 1/2 unless given)",
+    "sec": "1 / cos(x)", "csc": "1 / sin(x)", "cot": "1 / tan(x)", "sech": "1 / cosh(x)",
+    "csch": "1 / sinh(x)", "coth": "1 / tanh(x)", "asec": "arccos(1 / x)", "acsc": "arcsin(1 / x)",
+    "acot": "arctan(1 / x)", "asech": "arccosh(1 / x)", "acsch": "arcsinh(1 / x)",
+    "acoth": "arctanh(1 / x)", "root": "x ** (1 / n), or cbrt(x) for the real cube root",
+    "real_root": "cbrt(x), or sign(x) * abs(x) ** (1 / n)", "frac": "x - floor(x)",
+    "re": "real(z)", "im": "imag(z)", "arg": "angle(z)", "factorial": "gamma(x + 1)",
+    "binomial": "gamma(n + 1) / (gamma(k + 1) * gamma(n - k + 1))",
+    "besseli": "i0(x) or i1(x) (orders 0 and 1)", "exp_polar": "exp(x)",
+    "Piecewise": "where(condition, a, b), nested for more conditions",
+    "Rational": "p / q (a float64 constant)", "Integer": "the number", "Float": "the number",
+    "Derivative": "the expression, then sd.grad(expr, x)",
+}
+# what a call with too many arguments may mean
+_CALL_HINTS = {"log": "; a base is SymPy's log(x, b): write log(x) / log(b), or log2(x), log10(x)"}
 
 _Number = (int, float, complex)
 
@@ -1043,6 +1064,8 @@ class _Parser:
             if f"linalg.{name}" in FUNCTIONS:  # norm(x) for linalg.norm(x), as NumPy spells it
                 near = [f"linalg.{name}", *(n for n in near if n != f"linalg.{name}")]
             hint = f"; did you mean {', '.join(near)}?" if near else "; see symdiff.FUNCTIONS for the list"
+            if name in _SYMPY_NAMES:
+                hint = f"; that is SymPy's name: write {_SYMPY_NAMES[name]}"
             if name in CONSTANTS and name not in self.shapes:
                 hint = f"; {name!r} is a constant (NumPy's {name}), not a function"
             raise src.at(node.func, f"unknown function {name!r}{hint}")
@@ -1345,7 +1368,7 @@ class _Parser:
         try:
             bound = sig.bind(*arg_asts, **asts)
         except TypeError as e:
-            raise self.src.at(node, f"{shown}(): {e}") from None
+            raise self.src.at(node, f"{shown}(): {e}{_CALL_HINTS.get(shown, '')}") from None
         allowed = _STRING_PARAMS.get(name, frozenset()) | (_STRING_NAMES & set(sig.parameters))
         by_ast = {id(a): v for a, v in zip([*arg_asts, *asts.values()], [*args, *kwargs.values()])}
         for param, given in bound.arguments.items():

@@ -79,6 +79,41 @@ def test_unknown_function_of_another_notation_suggests_numpys_name():
     assert "did you mean sin, " in refusal("sinn(x)")
 
 
+@pytest.mark.parametrize("text, written, same", [
+    ("Abs(x)", "abs(x)", "abs(x)"), ("ceiling(x)", "ceil(x)", "ceil(x)"),
+    ("Mod(x, 3)", "mod(x, y) or x % y", "x % 3"),
+    ("Max(x, y, 1)", "maximum(x, y)", "maximum(x, maximum(y, 1))"),
+    ("Min(x, y)", "minimum(x, y)", "minimum(x, y)"),
+    ("Heaviside(x)", "heaviside(x, 0.5)", "heaviside(x, 0.5)"),
+    ("loggamma(y)", "gammaln(x)", "gammaln(y)"), ("sec(x)", "1 / cos(x)", "1 / cos(x)"),
+    ("csc(x)", "1 / sin(x)", "1 / sin(x)"), ("cot(x)", "1 / tan(x)", "1 / tan(x)"),
+    ("sech(x)", "1 / cosh(x)", "1 / cosh(x)"), ("csch(x)", "1 / sinh(x)", "1 / sinh(x)"),
+    ("coth(x)", "1 / tanh(x)", "1 / tanh(x)"), ("asec(y)", "arccos(1 / x)", "arccos(1 / y)"),
+    ("acsc(y)", "arcsin(1 / x)", "arcsin(1 / y)"), ("acot(x)", "arctan(1 / x)", "arctan(1 / x)"),
+    ("asech(x / 4)", "arccosh(1 / x)", "arccosh(4 / x)"), ("acsch(x)", "arcsinh(1 / x)", "arcsinh(1 / x)"),
+    ("acoth(y)", "arctanh(1 / x)", "arctanh(1 / y)"), ("frac(x)", "x - floor(x)", "x - floor(x)"),
+    ("re(x)", "real(z)", "real(x)"), ("arg(x)", "angle(z)", "angle(x)"),
+    ("factorial(y)", "gamma(x + 1)", "gamma(y + 1)"),
+    ("Piecewise((x, x > 0), (0, True))", "where(", "where(x > 0, x, 0)"),
+])
+def test_sympys_names_say_what_to_write(text, written, same):
+    # these were "unknown function 'sec'; did you mean select?" ('Max' suggested the reduction
+    # max, 'frac' trace); and what the message says to write computes SymPy's function
+    sympy = pytest.importorskip("sympy")
+    name = text[:text.index("(")]
+    assert refusal(text).startswith(f"unknown function {name!r}; that is SymPy's name: write {written}")
+    mine, theirs = sd.parse(same), sd.from_sympy(sympy.sympify(text))
+    for xv, yv in [(-2.3, 2.5), (0.7, 1.5), (1.4, 3.25), (0.0, -1.0)]:
+        point = {k: v for k, v in {"x": xv, "y": yv}.items() if k in text}
+        with np.errstate(all="ignore"):
+            want = sd.evaluate(theirs, point)
+            assert sd.evaluate(mine, point) == pytest.approx(want, rel=1e-13, nan_ok=True)
+
+
+def test_log_with_a_base_says_how_to_write_it():
+    assert "a base is SymPy's log(x, b): write log(x) / log(b), or log2(x), log10(x)" in refusal("log(x, 2)")
+
+
 def test_op_errors_become_parse_errors_at_the_operator():
     msg = refusal("W @ h + b", shapes={"W": (4, 3), "h": (4,), "b": (4,)})
     assert msg == ("matmul: shapes (4, 3) and (4,) do not align (3 != 4) (line 1, column 3)\n"

@@ -136,6 +136,15 @@ def test_from_sympy_names_the_construct_it_cannot_convert_not_its_parts():
             sd.from_sympy(expr)
 
 
+def test_from_sympy_refusals_say_what_to_do_instead():
+    a = sympy.Symbol("a", real=True)
+    for expr, what in [(sympy.exp_polar(a) + 1, r"exp_polar \(exp_polar\(a\)\) .*sympy.unpolarify\(expr\)"),
+                       (sympy.diff(sympy.Heaviside(a), a), r"DiracDelta \(DiracDelta\(a\)\) .*sd.grad"),
+                       (sympy.Function("f")(a) * a, r"f \(f\(a\)\) .*substitute an expression for f")]:
+        with pytest.raises(sd.UnsupportedError, match=rf"from_sympy: {what}"):
+            sd.from_sympy(expr)
+
+
 def test_from_sympy_builds_readable_graphs():
     a, b = sympy.symbols("a b")
     assert str(sd.from_sympy(sympy.sin(a) * sympy.exp(b))) == "exp(b) * sin(a)"
@@ -184,6 +193,37 @@ def test_from_sympy_factorial_and_binomial_through_gamma(build):
         assert sd.evaluate(e, {"a": value}) == pytest.approx(want, rel=1e-13)
         w = float(want_d.subs(a, sympy.Float(value, 30)).evalf(30))
         assert sd.evaluate(d, {"a": value}) == pytest.approx(w, rel=1e-11)
+
+
+@pytest.mark.parametrize("build", [
+    lambda a, b: sympy.frac(a), lambda a, b: sympy.beta(a + 4, b + 4), lambda a, b: sympy.beta(a + 4),
+    lambda a, b: sympy.besseli(0, a) * b, lambda a, b: sympy.besseli(1, a), lambda a, b: sympy.besseli(-1, a),
+    lambda a, b: sympy.arg(a),
+], ids=["frac", "beta", "beta-one", "besseli0", "besseli1", "besseli-1", "arg"])
+def test_from_sympy_reads_functions_symdiff_has(build):
+    # each was refused as "has no symdiff equivalent", though symdiff computes it (and to_sympy
+    # writes i0 and i1 as besseli, which did not convert back)
+    a, b = sympy.symbols("a b", real=True)
+    expr = build(a, b)
+    e = sd.from_sympy(expr)
+    for av, bv in [(-2.75, 0.5), (-1.0, 1.5), (0.0, 2.0), (0.4, -0.3), (3.2, 1.25)]:
+        point = {"a": av, "b": bv}
+        want = float(expr.subs({a: av, b: bv}).evalf(30))
+        want = 0.0 if math.isnan(want) else want  # SymPy's arg(0) is nan, NumPy's angle(0) 0
+        assert sd.evaluate(e, point) == pytest.approx(want, rel=1e-12, abs=1e-15)
+        if av != 0.0:
+            got = sd.evaluate(sd.grad(e, "a"), point)
+            d = sympy.diff(expr, a)
+            want_d = 1.0 if d.has(sympy.Derivative) else float(d.subs({a: av, b: bv}).evalf(30))
+            want_d = 0.0 if isinstance(expr, sympy.arg) else want_d
+            assert got == pytest.approx(want_d, rel=1e-10, abs=1e-14)
+
+
+def test_from_sympy_names_the_bessel_orders_it_reads():
+    a, nu = sympy.symbols("a nu")
+    for expr in (sympy.besseli(2, a), sympy.besseli(nu, a)):
+        with pytest.raises(sd.UnsupportedError, match=r"from_sympy: besseli of order (2|nu) .*i0.*i1"):
+            sd.from_sympy(expr)
 
 
 def test_from_sympy_heaviside_as_numpys():
@@ -335,6 +375,25 @@ def test_nested_where_round_trips_through_boolean_conditions():
         assert sd.evaluate(back, point) == sd.evaluate(e, point)
         assert float(sd.evaluate(mine, point)) == float(logic.subs({S: sv, T: tv}))
 
+
+
+def test_a_where_of_truth_values_stays_a_truth_value():
+    # SymPy's Piecewise((x, And(x > 0, y > 0)), (y, True)) reads as where(where(x > 0, y > 0,
+    # False), x, y); the inner where of booleans came back as a Piecewise of booleans, which the
+    # outer condition compared with 0: always true, so the whole expression was x
+    x, y = sd.symbols("x y")
+    X, Y = sympy.symbols("x y", real=True)
+    logic = sympy.Piecewise((X, sympy.And(X > 0, Y > 0)), (Y, True))
+    inner = sd.where(x > 0.0, y > 0.0, False)
+    e = sd.where(inner, x, y)
+    assert sd.from_sympy(logic) is e
+    assert sd.to_sympy(inner) == sympy.ITE(X > 0, Y > 0, False)
+    either = sd.where(x > 0.0, y > 0.0, x < -1.0)
+    for xv, yv in [(1.0, 2.0), (1.0, -2.0), (-2.0, 3.0), (-0.5, 3.0)]:
+        point = {"x": xv, "y": yv}
+        assert float(sd.to_sympy(e).subs({X: xv, Y: yv})) == sd.evaluate(e, point)
+        assert bool(sd.to_sympy(either).subs({X: xv, Y: yv})) == sd.evaluate(either, point)
+        assert sd.evaluate(sd.from_sympy(sd.to_sympy(e)), point) == sd.evaluate(e, point)
 
 # -- products and linear algebra
 
@@ -1054,7 +1113,9 @@ def test_bessel_functions_become_sympys_besseli_with_their_derivatives(name):
     s = sd.to_sympy(f)
     assert s.has(sympy.besseli)
     (sx,) = sorted(s.free_symbols, key=str)
+    back = sd.from_sympy(s)  # and back: besseli of order 0 and 1 is i0 and i1
     for at in (-3.5, 0.25, 7.0):
+        assert sd.evaluate(back, {"x": at}) == pytest.approx(sd.evaluate(f, {"x": at}), rel=1e-15)
         assert float(s.subs(sx, at).evalf(30)) == pytest.approx(sd.evaluate(f, {"x": at}), rel=1e-13)
         want = float(sympy.diff(s, sx).subs(sx, at).evalf(30))
         assert sd.evaluate(sd.grad(f, x), {"x": at}) == pytest.approx(want, rel=1e-12)

@@ -692,6 +692,10 @@ def _convert_values(n: Node, args: list[Arr], leaf: Callable[[Node], Arr],
         return _float_test(n, args[0])
     elif name in _BINARY:
         return _map(_BINARY[name], *args)
+    elif name == "where" and n.dtype.kind == "b":
+        # a choice of truth values is one itself: a Piecewise of booleans would be read as a
+        # number wherever a truth value is wanted (compared with 0, always true)
+        return _map(lambda c, a, b: sympy.ITE(_truth(c), _truth(a), _truth(b)), *args)
     elif name == "where":
         return _map(lambda c, a, b: sympy.Piecewise((a, _truth(c)), (b, True)), *args)
     elif name == "astype":
@@ -1059,6 +1063,23 @@ _FUNCS.update({
     sympy.conjugate: FUNCTIONS["conj"],
     sympy.re: FUNCTIONS["real"],
     sympy.im: FUNCTIONS["imag"],
+    sympy.arg: FUNCTIONS["angle"],  # NumPy's angle(0) is 0, SymPy's arg(0) nan
+})
+
+
+def _besseli(order: Any, a: Any) -> Node:
+    """SymPy's ``besseli(nu, a)`` for the orders symdiff has: I_0 and I_1 (I_-1 is I_1)."""
+    if isinstance(order, int) and abs(order) in (0, 1):
+        return FUNCTIONS["i1" if order else "i0"](a)
+    shown = order if isinstance(order, int) else str(order)
+    raise UnsupportedError(f"from_sympy: besseli of order {shown} has no symdiff equivalent; only "
+                           "orders 0 and 1 convert (to i0 and i1)")
+
+
+_FUNCS.update({
+    sympy.frac: lambda a: ew.subtract(a, FUNCTIONS["floor"](a)),  # SymPy's for real a
+    sympy.beta: lambda a, b=None: FUNCTIONS["beta"](a, a if b is None else b),
+    sympy.besseli: _besseli,
 })
 
 def _is_negated(v: Any) -> bool:
@@ -1181,6 +1202,13 @@ def _hint(e: Any) -> str:
     if e is sympy.zoo:
         return ("; SymPy's unsigned infinity (as of 1/0 or log(0)) has no NumPy value: replace it "
                 "with the signed one meant, as in expr.xreplace({sympy.zoo: sympy.oo})")
+    if isinstance(e, sympy.exp_polar):
+        return "; sympy.unpolarify(expr) writes it as exp"
+    if isinstance(e, sympy.DiracDelta):
+        return ("; SymPy's derivatives of Heaviside, Abs, sign and Max have it: convert the function "
+                "and differentiate it with sd.grad")
+    if isinstance(e, sympy.core.function.AppliedUndef):
+        return f"; an undefined function has no values: substitute an expression for {e.func}(...) first"
     return ""
 
 
