@@ -47,7 +47,8 @@ from ..ops.base import Const, DimSize, broadcast_shapes, const, kernel
 from ..ops.elementwise import (
     Abs, Add, Cast, Compare, Cos, Div, Elementwise, Exp, Log, LogicalAnd, LogicalNot, LogicalOr,
     LogicalXor, Maximum, Minimum, Mul, Neg, Pow, Relu, Sigmoid, Sign, Sin, Softplus, Sqrt,
-    StopGradient, Sub, Tanh, Unary, Where, expm1, log1p, logical_not, negative, power, sqrt, where,
+    StopGradient, Sub, Tanh, Unary, Where, expm1, log1p, logical_not, negative, power, sigmoid, sqrt,
+    where,
 )
 from ..ops.diagonals import DiagonalEmbed, diagonal, diagonal_embed
 from ..ops.layout import Flip, pad
@@ -56,6 +57,7 @@ from ..ops.numeric import hypot
 from ..ops.nn import LogSoftmax, OneHot, Softmax, log_softmax, one_hot, softmax
 from ..ops.numeric import Ceil, Floor, Rint, Trunc
 from ..ops.products import MatMul
+from ..ops.special import Erf, Erfc, erf, erfc
 from ..ops.reduce import LogSumExp, Max, Min, Prod, Reduction, Sum, count
 from ..ops.stable import HEADS, stable_form
 from ..ops.shape import (
@@ -1135,6 +1137,26 @@ def _real_float(*ns: Node) -> bool:
     return all(n.dtype.kind == "f" for n in ns)
 
 
+def _same_real_type(node: Node, form: Node) -> Node | None:
+    """``form`` where it is a real float of ``node``'s dtype and shape (a float64 ``1 - t`` of
+    a float32 ``t`` computes in float64; a broadcast one has a larger shape), else None."""
+    return form if _real_float(node) and form.type == node.type else None
+
+
+def _complement(node: Node, x: Node, ctx: Context) -> Node | None:
+    """1 - sigmoid(x) -> sigmoid(-x): the difference rounds to 0 where sigmoid(x) is within
+    half an ulp of 1 (x above 37), losing sigmoid(-x) whole. Only where nothing else uses
+    sigmoid(x): beside it (sigmoid's derivative s * (1 - s)), a second sigmoid would cost a
+    node, and its derivatives would share none of those of s (a fifth derivative twice as
+    large). Real floats only: an integer's negation wraps around (-(-128) is -128 in int8)."""
+    if not _real_float(x) or ctx is not None and ctx.uses.get(node.inputs[1], 2) > 1:
+        return None
+    return _same_real_type(node, sigmoid(negative(x)))
+
+
+erf_, erfc_ = Pat.of(Erf), Pat.of(Erfc)
+
+
 def _half_power(node: Node, x: Node) -> Node | None:
     """x ** 0.5 -> sqrt(x) for float32 and float64 (NumPy computes that power as the square
     root), so the rules on sqrt see it; not float16, whose power NumPy takes in float32 as
@@ -1180,6 +1202,10 @@ STABILIZE = RuleSet([
     Rule(sqrt_(x ** 2), _sqrt_of_square),  # sqrt(x**2) -> abs(x)
     Rule(sqrt_(x ** 2 + y ** 2), _sqrt_of_squares),  # sqrt(x**2 + y**2) -> hypot(x, y)
     Rule(1 - exp_(x), _one_minus_exp),  # 1-exp(x) -> -expm1(x), so log(1-exp(x)) -> log(-expm1(x))
+    Rule(1 - Pat(Sigmoid, x), _complement),  # 1-sigmoid(x) -> sigmoid(-x)
+    Rule(1 - erf_(x), lambda node, x: _same_real_type(node, erfc(x))),  # 1-erf(x) -> erfc(x)
+    Rule(erf_(x) - 1, lambda node, x: _same_real_type(node, -erfc(x))),  # erf(x)-1 -> -erfc(x)
+    Rule(1 - erfc_(x), lambda node, x: _same_real_type(node, erf(x))),  # 1-erfc(x) -> erf(x)
     Rule(exp_(Pat(LogSoftmax, x)), _softmax_of_log_softmax),  # exp(log_softmax x) -> softmax x (unshared)
     Rule(x - Pat(Reshape, Pat(LogSumExp, x)), _log_softmax_written_out),  # x - lse(x) -> log_softmax(x)
     Rule(x - Pat(LogSumExp, x), _log_softmax_written_out),  # x - lse(x, keepdims) -> log_softmax(x)
