@@ -545,3 +545,20 @@ def test_one_minus_erf_is_erfc():
         np.testing.assert_allclose(good, raw, rtol=1e-15, atol=1e-16)
     f32 = sd.var("f32", dtype="float32")  # a float64 difference of a float32 erf: as written
     assert "erfc" not in str(sd.simplify(sd.const(np.float64(1.0)) - sd.erf(f32)))
+
+
+def test_log_erfc_goes_on_past_erfcs_underflow():
+    # erfc(30) underflows to 0, its log is -903.974...; the rewritten form reads log_ndtr's
+    # asymptotic series there, and agrees with the raw log everywhere erfc does not underflow
+    e = sd.log(sd.erfc(x))
+    raw, good = raw_and_rewritten(e, x=30.0)
+    assert raw == -np.inf and good == pytest.approx(-903.9741171106439, rel=1e-14)
+    at = np.array([-np.inf, -30.0, -1.0, -0.0, 0.0, 1e-20, 0.5, 3.0, 20.0, 26.0, np.inf, np.nan])
+    u = sd.var("u", shape=at.shape)
+    raw, good = raw_and_rewritten(sd.log(sd.erfc(u)), u=at)
+    np.testing.assert_allclose(good, raw, rtol=1e-13, atol=1e-300)
+    f32 = sd.var("f32", dtype="float32")
+    assert sd.simplify(sd.log(sd.erfc(f32))).dtype == np.float32
+    # and its derivative stays finite where erfc underflows: -2/sqrt(pi) exp(-x^2) / erfc(x)
+    g = sd.evaluate(sd.simplify(sd.grad(e, x)), {"x": 30.0}, simplify=False)
+    assert g == pytest.approx(-60.03329639875623, rel=1e-9)

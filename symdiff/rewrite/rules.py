@@ -1189,7 +1189,8 @@ def _real_stable_form(node: Node) -> Node | None:
 
 STABILIZE = RuleSet([
     # log(sigmoid x) -> -softplus(-x), log(1 - sigmoid x) -> -softplus(x), log(1 + exp x) ->
-    # softplus x, log(softmax x) -> log_softmax x, log(sum(exp x)) -> logsumexp x, and the
+    # softplus x, log(softmax x) -> log_softmax x, log(sum(exp x)) -> logsumexp x, log(erfc x)
+    # -> log_ndtr(-sqrt(2) x) + log 2, and the
     # logistic function and softmax as users write them (1/(1+exp(-x)) -> sigmoid(x),
     # exp(x)/sum(exp(x)) -> softmax(x)), so that their logs then stabilize too
     Rule(Pat(HEADS), _real_stable_form),
