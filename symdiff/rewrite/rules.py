@@ -45,10 +45,10 @@ import numpy as np
 from ..ir import Node, Op, gc_paused, toposort
 from ..ops.base import Const, DimSize, broadcast_shapes, const, kernel
 from ..ops.elementwise import (
-    Abs, Add, Cast, Compare, Cos, Div, Elementwise, Exp, Log, LogicalAnd, LogicalNot, LogicalOr,
-    LogicalXor, Maximum, Minimum, Mul, Neg, Pow, Relu, Sigmoid, Sign, Sin, Softplus, Sqrt,
-    StopGradient, Sub, Tanh, Unary, Where, expm1, log1p, logical_not, negative, power, sigmoid, sqrt,
-    where,
+    Abs, Add, Cast, Compare, Cos, Div, Elementwise, Equal, Exp, Greater, GreaterEqual, Less,
+    LessEqual, Log, LogicalAnd, LogicalNot, LogicalOr, LogicalXor, Maximum, Minimum, Mul, Neg,
+    NotEqual, Pow, Relu, Sigmoid, Sign, Sin, Softplus, Sqrt, StopGradient, Sub, Tanh, Unary, Where,
+    expm1, log1p, logical_not, negative, power, sigmoid, sqrt, where,
 )
 from ..ops.diagonals import DiagonalEmbed, diagonal, diagonal_embed
 from ..ops.layout import Flip, pad
@@ -425,6 +425,18 @@ def _signed_scaled_term(node: Node, x: Node, y: Node, ctx: Context) -> Node | No
     return y - m if m is not None else None
 
 
+_REFLEXIVE = (LessEqual, GreaterEqual, Equal)  # x <= x, x >= x and x == x hold unless x is nan
+_IRREFLEXIVE = (Less, Greater, NotEqual)
+
+
+def _compared_with_itself(node: Node, x: Node) -> Node | None:
+    """x == x -> True, x < x -> False, and so on, for integers and booleans (a float x may be
+    nan, which equals nothing, itself included)."""
+    if x.dtype.kind not in "biu":
+        return None
+    return full(isinstance(node.op, _REFLEXIVE), node)
+
+
 def _truth(x: Node, node: Node) -> Node:
     """``x`` as the boolean mask a logical connective reads (nonzero, nan too, is true), in the
     shape of ``node``."""
@@ -493,6 +505,7 @@ IDENTITIES = RuleSet([
     Rule(Pat((Add, Sub), Pat(Where), Pat(Where)), _joined_selections),  # where(c,a,0) + where(c,0,b) -> where(c,a,b)
     Rule(Pat(Where, c, x, y), _known_condition),  # where(True, x, y) -> x
     Rule(Pat((Maximum, Minimum), x, x), lambda x: x),  # maximum(x, x) -> x
+    Rule(Pat(_REFLEXIVE + _IRREFLEXIVE, x, x), _compared_with_itself),  # i == i -> True, i < i -> False (integers)
     Rule(Pat((Abs, Relu), x), _nonnegative_as_is),  # abs(abs x) -> abs x, relu(exp x) -> exp x
     Rule(Pat(Abs, -x), _abs_neg),  # abs(-x) -> abs(x)
     Rule(Pat((Sign, StopGradient), Pat((Sign, StopGradient), x)),
