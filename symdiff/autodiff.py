@@ -394,7 +394,7 @@ def _through(form: Node, g: Node, xs: tuple[Node, ...], batch: int | None = None
     cot: dict[Node, Node] = {form: g}
     for n in reversed(local):
         gn = cot.pop(n, None)
-        if gn is None:
+        if gn is None or not n.inputs:  # a constant of the form: nothing to pull back to
             continue
         for inp, gi in zip(n.inputs, pullback(n, gn, batch)):
             if gi is not None:

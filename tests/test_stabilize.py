@@ -504,3 +504,61 @@ def test_logs_of_complex_sums_of_exponentials_keep_the_principal_branch():
         np.testing.assert_allclose(got, raw, rtol=1e-13)
         assert np.all(np.abs(np.imag(got)) <= np.pi)
     assert sd.simplify(sd.log(sd.sum(sd.exp(v)))) is sd.logsumexp(v)  # real values still are
+
+
+def test_one_minus_sigmoid_is_sigmoid_of_the_negation():
+    # 1 - sigmoid(40) rounds to 0; sigmoid(-40) is 4.25e-18
+    e = 1 - sd.sigmoid(x)
+    assert sd.simplify(e) is sd.sigmoid(-x)
+    raw, good = raw_and_rewritten(e, x=40.0)
+    assert raw == 0.0 and good == pytest.approx(4.248354255291589e-18, rel=1e-15)
+    at = np.array([-np.inf, -800.0, -1.0, -0.0, 0.0, 0.5, 36.0, 800.0, np.inf, np.nan])
+    u = sd.var("u", shape=(10,))
+    raw, good = raw_and_rewritten(1 - sd.sigmoid(u), u=at)
+    np.testing.assert_allclose(good, raw, rtol=1e-15, atol=2e-16)
+    # where sigmoid(x) is computed anyway (its derivative s * (1 - s)), 1 - s costs one node
+    # and sigmoid(-x)'s own derivatives would share nothing with those of s: left as written
+    s = sd.sigmoid(x)
+    assert sd.simplify(s * (1 - s)) is s * (1 - s)
+    # an integer's negation wraps around (-(-128) is -128 in int8), a bool has none, and a
+    # float64 one minus a float32 sigmoid computes in float64: each left as written
+    for u, at in [(sd.var("i8", dtype="int8"), np.int8(-128)), (sd.var("b", dtype="bool"), True),
+                  (sd.var("f32", dtype="float32"), np.float32(3.0))]:
+        e = sd.const(np.float64(1.0)) - sd.sigmoid(u)
+        s = sd.simplify(e)
+        raw, good = sd.evaluate([e, s], {u.op.var_name: at}, simplify=False)
+        assert good == raw and s.dtype == e.dtype
+
+
+def test_one_minus_erf_is_erfc():
+    # 1 - erf(10) rounds to 0; erfc(10) is 2.09e-45 (and 1 - erfc(1e-20) is 0, erf 1.13e-20)
+    u = sd.var("u", shape=(7,))
+    edges = np.array([-np.inf, -3.0, -0.0, 0.0, 0.5, np.inf, np.nan])
+    for form, want, at, value in [(lambda t: 1 - sd.erf(t), sd.erfc, 10.0, 2.088487583762545e-45),
+                                  (lambda t: sd.erf(t) - 1, lambda t: -sd.erfc(t), 10.0,
+                                   -2.088487583762545e-45),
+                                  (lambda t: 1 - sd.erfc(t), sd.erf, 1e-20, 1.1283791670955126e-20)]:
+        assert sd.simplify(form(x)) is want(x)
+        raw, good = raw_and_rewritten(form(x), x=at)
+        assert raw == 0.0 and good == pytest.approx(value, rel=1e-14)
+        raw, good = raw_and_rewritten(form(u), u=edges)  # the same at the ends and at nan
+        np.testing.assert_allclose(good, raw, rtol=1e-15, atol=1e-16)
+    f32 = sd.var("f32", dtype="float32")  # a float64 difference of a float32 erf: as written
+    assert "erfc" not in str(sd.simplify(sd.const(np.float64(1.0)) - sd.erf(f32)))
+
+
+def test_log_erfc_goes_on_past_erfcs_underflow():
+    # erfc(30) underflows to 0, its log is -903.974...; the rewritten form reads log_ndtr's
+    # asymptotic series there, and agrees with the raw log everywhere erfc does not underflow
+    e = sd.log(sd.erfc(x))
+    raw, good = raw_and_rewritten(e, x=30.0)
+    assert raw == -np.inf and good == pytest.approx(-903.9741171106439, rel=1e-14)
+    at = np.array([-np.inf, -30.0, -1.0, -0.0, 0.0, 1e-20, 0.5, 3.0, 20.0, 26.0, np.inf, np.nan])
+    u = sd.var("u", shape=at.shape)
+    raw, good = raw_and_rewritten(sd.log(sd.erfc(u)), u=at)
+    np.testing.assert_allclose(good, raw, rtol=1e-13, atol=1e-300)
+    f32 = sd.var("f32", dtype="float32")
+    assert sd.simplify(sd.log(sd.erfc(f32))).dtype == np.float32
+    # and its derivative stays finite where erfc underflows: -2/sqrt(pi) exp(-x^2) / erfc(x)
+    g = sd.evaluate(sd.simplify(sd.grad(e, x)), {"x": 30.0}, simplify=False)
+    assert g == pytest.approx(-60.03329639875623, rel=1e-9)

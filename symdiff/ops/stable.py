@@ -18,9 +18,13 @@ from .elementwise import (Add, Cast, Div, Exp, Log, Log1p, Neg, Pow, Sigmoid, Su
 from .nn import Softmax, log_softmax, softmax
 from .numeric import Exp2, Log2, logaddexp, logaddexp2
 from .reduce import LogSumExp, Sum
+from .special import Erfc, log_ndtr
 
 HEADS = (Log, Log1p, Log2, Div, Pow)
 """The op types at the root of every form below (a cheap test before ``stable_form``)."""
+
+
+_SQRT2, _LOG2 = float(np.sqrt(2.0)), float(np.log(2.0))
 
 
 def _written_out(node: Node) -> tuple[Node | None, Node | None]:
@@ -93,6 +97,9 @@ def stable_parts(node: Node) -> tuple[Node, tuple[Node, ...]] | None:
       ``log(sum(exp(x)) / d)`` for a count ``d`` (``_is_count``): ``logsumexp(x) - log(d)``;
     - ``log(exp(x) + exp(y))`` and ``log2(2**x + 2**y)``: ``logaddexp(x, y)`` and
       ``logaddexp2(x, y)``;
+    - ``log(erfc(x))`` of a real float: ``log_ndtr(-sqrt(2) x) + log(2)`` (erfc(x) is
+      2 ndtr(-sqrt(2) x)), whose asymptotic series goes on where erfc underflows (x past 26.5;
+      log erfc(30) is -903.97), and whose derivative is then finite;
     - the logistic function and softmax written out (``1 / (1 + exp(-x))``, ``exp(x) /
       sum(exp(x))``): ``sigmoid(x)`` and ``softmax(x)``.
 
@@ -132,6 +139,9 @@ def stable_parts(node: Node) -> tuple[Node, tuple[Node, ...]] | None:
         elif inner is not None:
             x = inner
             out = softplus(x)
+        elif isinstance(a.op, Erfc) and a.inputs[0].dtype.kind == "f":
+            x = a.inputs[0]
+            out = log_ndtr(-(x * _SQRT2)) + _LOG2
         elif isinstance(a.op, Softmax):
             x = a.inputs[0]
             out = log_softmax(x, a.op.axis)  # type: ignore[attr-defined]

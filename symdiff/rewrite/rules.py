@@ -45,9 +45,10 @@ import numpy as np
 from ..ir import Node, Op, gc_paused, toposort
 from ..ops.base import Const, DimSize, broadcast_shapes, const, kernel
 from ..ops.elementwise import (
-    Abs, Add, Cast, Compare, Cos, Div, Elementwise, Exp, Log, LogicalAnd, LogicalNot, LogicalOr,
-    LogicalXor, Maximum, Minimum, Mul, Neg, Pow, Relu, Sigmoid, Sign, Sin, Softplus, Sqrt,
-    StopGradient, Sub, Tanh, Unary, Where, expm1, log1p, logical_not, negative, power, sqrt, where,
+    Abs, Add, Cast, Compare, Cos, Div, Elementwise, Equal, Exp, Greater, GreaterEqual, Less,
+    LessEqual, Log, LogicalAnd, LogicalNot, LogicalOr, LogicalXor, Maximum, Minimum, Mul, Neg,
+    NotEqual, Pow, Relu, Sigmoid, Sign, Sin, Softplus, Sqrt, StopGradient, Sub, Tanh, Unary, Where,
+    expm1, log1p, logical_not, negative, power, sigmoid, sqrt, where,
 )
 from ..ops.diagonals import DiagonalEmbed, diagonal, diagonal_embed
 from ..ops.layout import Flip, pad
@@ -56,6 +57,7 @@ from ..ops.numeric import hypot
 from ..ops.nn import LogSoftmax, OneHot, Softmax, log_softmax, one_hot, softmax
 from ..ops.numeric import Ceil, Floor, Rint, Trunc
 from ..ops.products import MatMul
+from ..ops.special import Erf, Erfc, erf, erfc
 from ..ops.reduce import LogSumExp, Max, Min, Prod, Reduction, Sum, count
 from ..ops.stable import HEADS, stable_form
 from ..ops.shape import (
@@ -423,6 +425,18 @@ def _signed_scaled_term(node: Node, x: Node, y: Node, ctx: Context) -> Node | No
     return y - m if m is not None else None
 
 
+_REFLEXIVE = (LessEqual, GreaterEqual, Equal)  # x <= x, x >= x and x == x hold unless x is nan
+_IRREFLEXIVE = (Less, Greater, NotEqual)
+
+
+def _compared_with_itself(node: Node, x: Node) -> Node | None:
+    """x == x -> True, x < x -> False, and so on, for integers and booleans (a float x may be
+    nan, which equals nothing, itself included)."""
+    if x.dtype.kind not in "biu":
+        return None
+    return full(isinstance(node.op, _REFLEXIVE), node)
+
+
 def _truth(x: Node, node: Node) -> Node:
     """``x`` as the boolean mask a logical connective reads (nonzero, nan too, is true), in the
     shape of ``node``."""
@@ -491,6 +505,7 @@ IDENTITIES = RuleSet([
     Rule(Pat((Add, Sub), Pat(Where), Pat(Where)), _joined_selections),  # where(c,a,0) + where(c,0,b) -> where(c,a,b)
     Rule(Pat(Where, c, x, y), _known_condition),  # where(True, x, y) -> x
     Rule(Pat((Maximum, Minimum), x, x), lambda x: x),  # maximum(x, x) -> x
+    Rule(Pat(_REFLEXIVE + _IRREFLEXIVE, x, x), _compared_with_itself),  # i == i -> True, i < i -> False (integers)
     Rule(Pat((Abs, Relu), x), _nonnegative_as_is),  # abs(abs x) -> abs x, relu(exp x) -> exp x
     Rule(Pat(Abs, -x), _abs_neg),  # abs(-x) -> abs(x)
     Rule(Pat((Sign, StopGradient), Pat((Sign, StopGradient), x)),
@@ -1135,6 +1150,26 @@ def _real_float(*ns: Node) -> bool:
     return all(n.dtype.kind == "f" for n in ns)
 
 
+def _same_real_type(node: Node, form: Node) -> Node | None:
+    """``form`` where it is a real float of ``node``'s dtype and shape (a float64 ``1 - t`` of
+    a float32 ``t`` computes in float64; a broadcast one has a larger shape), else None."""
+    return form if _real_float(node) and form.type == node.type else None
+
+
+def _complement(node: Node, x: Node, ctx: Context) -> Node | None:
+    """1 - sigmoid(x) -> sigmoid(-x): the difference rounds to 0 where sigmoid(x) is within
+    half an ulp of 1 (x above 37), losing sigmoid(-x) whole. Only where nothing else uses
+    sigmoid(x): beside it (sigmoid's derivative s * (1 - s)), a second sigmoid would cost a
+    node, and its derivatives would share none of those of s (a fifth derivative twice as
+    large). Real floats only: an integer's negation wraps around (-(-128) is -128 in int8)."""
+    if not _real_float(x) or ctx is not None and ctx.uses.get(node.inputs[1], 2) > 1:
+        return None
+    return _same_real_type(node, sigmoid(negative(x)))
+
+
+erf_, erfc_ = Pat.of(Erf), Pat.of(Erfc)
+
+
 def _half_power(node: Node, x: Node) -> Node | None:
     """x ** 0.5 -> sqrt(x) for float32 and float64 (NumPy computes that power as the square
     root), so the rules on sqrt see it; not float16, whose power NumPy takes in float32 as
@@ -1167,7 +1202,8 @@ def _real_stable_form(node: Node) -> Node | None:
 
 STABILIZE = RuleSet([
     # log(sigmoid x) -> -softplus(-x), log(1 - sigmoid x) -> -softplus(x), log(1 + exp x) ->
-    # softplus x, log(softmax x) -> log_softmax x, log(sum(exp x)) -> logsumexp x, and the
+    # softplus x, log(softmax x) -> log_softmax x, log(sum(exp x)) -> logsumexp x, log(erfc x)
+    # -> log_ndtr(-sqrt(2) x) + log 2, and the
     # logistic function and softmax as users write them (1/(1+exp(-x)) -> sigmoid(x),
     # exp(x)/sum(exp(x)) -> softmax(x)), so that their logs then stabilize too
     Rule(Pat(HEADS), _real_stable_form),
@@ -1180,6 +1216,10 @@ STABILIZE = RuleSet([
     Rule(sqrt_(x ** 2), _sqrt_of_square),  # sqrt(x**2) -> abs(x)
     Rule(sqrt_(x ** 2 + y ** 2), _sqrt_of_squares),  # sqrt(x**2 + y**2) -> hypot(x, y)
     Rule(1 - exp_(x), _one_minus_exp),  # 1-exp(x) -> -expm1(x), so log(1-exp(x)) -> log(-expm1(x))
+    Rule(1 - Pat(Sigmoid, x), _complement),  # 1-sigmoid(x) -> sigmoid(-x)
+    Rule(1 - erf_(x), lambda node, x: _same_real_type(node, erfc(x))),  # 1-erf(x) -> erfc(x)
+    Rule(erf_(x) - 1, lambda node, x: _same_real_type(node, -erfc(x))),  # erf(x)-1 -> -erfc(x)
+    Rule(1 - erfc_(x), lambda node, x: _same_real_type(node, erf(x))),  # 1-erfc(x) -> erf(x)
     Rule(exp_(Pat(LogSoftmax, x)), _softmax_of_log_softmax),  # exp(log_softmax x) -> softmax x (unshared)
     Rule(x - Pat(Reshape, Pat(LogSumExp, x)), _log_softmax_written_out),  # x - lse(x) -> log_softmax(x)
     Rule(x - Pat(LogSumExp, x), _log_softmax_written_out),  # x - lse(x, keepdims) -> log_softmax(x)
