@@ -30,6 +30,7 @@ from .ops.base import const_value, constant_equals, graph_variables, not_a_varia
 from .ops.numeric import cotangent_as
 from .ops.elementwise import (
     Add, Cos, Div, Exp, Log, Mul, Neg, Pow, Sigmoid, Sin, Sqrt, StopGradient, Sub, Tanh, Where,
+    sigmoid_of_opposite,
 )
 from .ops.diagonals import Diagonal, DiagonalEmbed, Tril, Triu
 from .ops.layout import Flip, Pad, Repeat, Roll, Tile, roll
@@ -1255,15 +1256,16 @@ def _t_sin_cos(n: Node, y0: Node, ins: list[Series], K: int) -> Series:
 
 
 def _t_logistic(n: Node, y0: Node, ins: list[Series], K: int) -> Series:
-    """sigmoid' = s (1 - s) x', tanh' = (1 - t^2) x': q, the factor of x', is built alongside."""
+    """sigmoid' = s (1 - s) x', tanh' = (1 - t^2) x': q, the factor of x', is built alongside
+    (its first term by the op's own ``slope``, which keeps its digits where 1 - s and 1 - t^2
+    cancel)."""
     x = ins[0]
     out: Series = [y0]
+    q: Series = [n.op.slope(x[0], y0)]  # type: ignore[attr-defined]
     if isinstance(n.op, Sigmoid):
-        w: Series = [1 - y0]  # 1 - s
-        q: Series = [y0 * w[0]]
+        w: Series = [sigmoid_of_opposite(x[0])]  # 1 - s
     else:
         w = [y0]
-        q = [1 - y0 * y0]
     for k in range(1, K + 1):
         out.append(_chain(x, q, k))
         if k == K:

@@ -447,6 +447,10 @@ def test_scan_dtype_is_the_results_dtype_as_in_numpy(name, dtype):
     ("arcsin", lambda t: 1 / mpmath.sqrt(1 - t * t), [0.99999999999, -0.9999999999873, 1 - 3e-9, 0.5]),
     ("arccos", lambda t: -1 / mpmath.sqrt(1 - t * t), [0.99999999999, -0.9999999999873, 1 - 3e-9, 0.5]),
     ("arctanh", lambda t: 1 / (1 - t * t), [0.99999999999, -0.9999999999873, 1 - 3e-9, 0.5]),
+    # s (1 - s) and 1 - t*t: s and t round to 1 in the tails, where the slopes are far from 0
+    ("sigmoid", lambda t: 1 / (4 * mpmath.cosh(t / 2) ** 2), [20.0, 40.0, 100.0, -40.0, -100.0, 0.7]),
+    ("tanh", lambda t: 1 / mpmath.cosh(t) ** 2, [10.0, 20.0, 40.0, -40.0, 100.0, -0.3]),
+    ("softplus", lambda t: 1 / (1 + mpmath.exp(-t)), [40.0, 100.0, -40.0, 2.5]),
 ])
 def test_derivative_rules_keep_full_precision_where_their_textbook_form_cancels(fn, exact, points):
     x = sd.var("x")
@@ -454,9 +458,28 @@ def test_derivative_rules_keep_full_precision_where_their_textbook_form_cancels(
     g = sd.grad(f, x)
     outs = [g, sd.grad(g, x), sd.derivative(f, x, 1), sd.derivative(f, x, 2)]
     for p in points:
-        with mpmath.workdps(40):
+        with mpmath.workdps(80):  # sigmoid(100) is 1 - 4e-44
             d1, d2 = float(exact(mpmath.mpf(p))), float(mpmath.diff(exact, mpmath.mpf(p)))
         want = [d1, d2, d1, d2]
         for simplify in (False, True):
             for got in _both(outs, [x], [p], simplify):
                 np.testing.assert_allclose(got, want, rtol=1e-13, err_msg=f"{fn} at {p}")
+
+
+@pytest.mark.parametrize("fn, exact, points", [
+    ("sigmoid", lambda t: 1 / (4 * mpmath.cosh(t / 2) ** 2), [5.0, 20.0, 40.0, -40.0]),
+    ("tanh", lambda t: 1 / mpmath.cosh(t) ** 2, [5.0, 20.0, -20.0, 40.0]),
+])
+def test_float32_logistic_slopes_keep_their_digits_in_the_tails(fn, exact, points):
+    # in float32 sigmoid(x) rounds to 1 from x = 17 and tanh(x) from x = 9; their slopes there
+    # are normal float32 numbers down to 1e-38
+    x = sd.var("x", dtype="float32")
+    f = sd.FUNCTIONS[fn](x)
+    g = sd.grad(f, x)
+    outs = [g, sd.grad(g, x), sd.derivative(f, x, 2)]
+    for p in points:
+        with mpmath.workdps(40):
+            d1, d2 = float(exact(mpmath.mpf(p))), float(mpmath.diff(exact, mpmath.mpf(p)))
+        for got in _both(outs, [x], [np.float32(p)], simplify=True):
+            assert all(v.dtype == np.float32 for v in got)
+            np.testing.assert_allclose(got, [d1, d2, d2], rtol=2e-6, err_msg=f"{fn} at {p}")

@@ -347,7 +347,15 @@ class Tanh(Unary):
     math = "math.tanh({0})"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
-        return (g * (1 - out * out),)
+        return (g * self.slope(x, out),)
+
+    @staticmethod
+    def slope(x: Node, out: Node) -> Node:
+        """tanh'(x) as 4 s(2x) s(-2x) with s the sigmoid: 1 - tanh(x)**2 cancels to 0 once
+        tanh(x) rounds to 1 (|x| > 19 in float64), where the true value is near 4 exp(-2|x|);
+        the sigmoids keep every digit, and their own derivatives are sigmoids again."""
+        twice = 2 * x
+        return 4 * (sigmoid(twice) * sigmoid_of_opposite(twice))
 
 
 @helper
@@ -371,7 +379,22 @@ class Sigmoid(Unary):
     math = "1.0 / (1.0 + math.exp(-{0}))"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
-        return (g * (out * (1 - out)),)
+        return (g * self.slope(x, out),)
+
+    @staticmethod
+    def slope(x: Node, out: Node) -> Node:
+        """sigmoid'(x) as s(x) s(-x): 1 - s(x) cancels to 0 once s(x) rounds to 1 (x > 37 in
+        float64), where s(-x) keeps every digit. The sigmoid of -(-y) is that of y, and both
+        slopes are the one product s(y) * s(-y), so the derivatives of every order hold the two
+        sigmoids s(y) and s(-y) alone."""
+        if isinstance(x.op, Neg):
+            return sigmoid_of_opposite(x) * out
+        return out * sigmoid_of_opposite(x)
+
+
+def sigmoid_of_opposite(x: Node) -> Node:
+    """s(-x), which is 1 - s(x) without its cancellation; of x = -y, the node s(y) itself."""
+    return sigmoid(x.inputs[0]) if isinstance(x.op, Neg) else sigmoid(negative(x))
 
 
 class Relu(Unary):
