@@ -1257,8 +1257,8 @@ def _t_sin_cos(n: Node, y0: Node, ins: list[Series], K: int) -> Series:
 
 def _t_logistic(n: Node, y0: Node, ins: list[Series], K: int) -> Series:
     """sigmoid' = s (1 - s) x', tanh' = (1 - t^2) x': q, the factor of x', is built alongside
-    (its first term by the op's own ``slope``, which keeps its digits where 1 - s and 1 - t^2
-    cancel)."""
+    (its first term by the op's own ``slope``: sigmoid's s(x) s(-x) keeps its digits where
+    1 - s cancels)."""
     x = ins[0]
     out: Series = [y0]
     q: Series = [n.op.slope(x[0], y0)]  # type: ignore[attr-defined]
