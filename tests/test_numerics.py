@@ -481,3 +481,98 @@ def test_float32_logistic_slopes_keep_their_digits_in_the_tails(fn, exact, point
         for got in _both(outs, [x], [np.float32(p)], simplify=True):
             assert all(v.dtype == np.float32 for v in got)
             np.testing.assert_allclose(got, [d1, d2, d2], rtol=2e-6, err_msg=f"{fn} at {p}")
+
+
+def _i1_slopes(t):
+    i0, i1 = mpmath.besseli(0, t), mpmath.besseli(1, t)
+    if t == 0:
+        return i1, mpmath.mpf(0.5), mpmath.mpf(0)
+    d1 = i0 - i1 / t
+    return i1, d1, i1 - d1 / t + i1 / (t * t)
+
+
+def _i1e_slopes(t):
+    i1, d1, d2 = _i1_slopes(t)
+    s, e = mpmath.sign(t), mpmath.exp(-abs(t))
+    return e * (d1 - s * i1), e * (d2 - 2 * s * d1 + i1)
+
+
+@pytest.mark.parametrize("dtype, rtol", [("float64", 1e-13), ("float32", 2e-6)])
+@pytest.mark.parametrize("fn, slopes, points", [
+    # (1 + x*x)**2 overflows from |x| = 1e77 (1e10 in float32), 1 + x*x from 1e154 (1e19)
+    ("arctan", lambda t: (1 / (1 + t * t), -2 * t / (1 + t * t) ** 2),
+     {"float64": [1e10, -1e10, 1e80, -1e150, 1e-150, 0.5, -3.0],
+      "float32": [1e10, -1e10, 3e12, 1e-20, 0.5, -3.0]}),
+    # I_1'(x) = I_0 - I_1/x: its derivative cancels to 3x/8 from terms near 1/(2x)
+    ("i1", lambda t: _i1_slopes(t)[1:],
+     {"float64": [1e-10, -1e-10, 1e-5, 0.1, 0.49, 0.5, 0.9, 5.0, 0.0],
+      "float32": [1e-10, -1e-5, 0.1, 0.9, 1.0, 1.5, 5.0, 0.0]}),
+    ("i1e", _i1e_slopes,
+     {"float64": [1e-10, -1e-10, 1e-5, 0.1, 0.49, 0.5, 0.9, 3.0, 0.0],
+      "float32": [1e-10, -1e-5, 0.1, 0.9, 1.0, 0.0]}),
+])
+def test_first_and_second_derivatives_stay_accurate_where_their_values_are_ordinary(
+        fn, slopes, points, dtype, rtol):
+    x = sd.var("x", dtype=dtype)
+    f = sd.FUNCTIONS[fn](x)
+    g = sd.grad(f, x)
+    outs = [g, sd.grad(g, x), sd.derivative(f, x, 1), sd.derivative(f, x, 2)]
+    for p in points[dtype]:
+        p = np.dtype(dtype).type(p)
+        with mpmath.workdps(60):
+            d1, d2 = (float(d) for d in slopes(mpmath.mpf(float(p))))
+        for simplify in (False, True):
+            for got in _both(outs, [x], [p], simplify):
+                assert all(v.dtype == dtype for v in got)
+                np.testing.assert_allclose(got, [d1, d2, d1, d2], rtol=rtol, atol=0,
+                                           err_msg=f"{fn} at {p} ({dtype})")
+
+
+@pytest.mark.parametrize("dtype, rtol, points", [
+    ("float64", 1e-13, [(1e200, 1e200), (1e-300, -1e-300), (3e-160, 1e-160), (1e100, -2e100),
+                        (1.0, 2.0), (-3.0, 0.5), (1e-20, 1.0)]),
+    ("float32", 2e-6, [(1e15, 1e15), (1e-15, -1e-15), (1e30, 2e30), (1e-30, 1e-30), (1.0, 2.0)]),
+])
+def test_arctan2_gradient_and_hessian_neither_overflow_nor_underflow_inside(dtype, rtol, points):
+    # x*x + y*y overflows or underflows where the gradient (x, -y) / (x*x + y*y) and the
+    # Hessian are ordinary numbers: they were 0, inf or nan there
+    y, x = sd.var("y", dtype=dtype), sd.var("x", dtype=dtype)
+    gy, gx = sd.grad(sd.arctan2(y, x), [y, x])
+    outs = [gy, gx, *sd.grad(gy, [y, x]), sd.grad(gx, x)]
+    for py, px in points:
+        py, px = np.dtype(dtype).type(py), np.dtype(dtype).type(px)
+        with mpmath.workdps(40):
+            Y, X = mpmath.mpf(float(py)), mpmath.mpf(float(px))
+            r2 = X * X + Y * Y
+            want = [float(v) for v in (X / r2, -Y / r2, -2 * X * Y / r2**2, (Y * Y - X * X) / r2**2,
+                                       2 * X * Y / r2**2)]
+        # the mixed derivative is (y*y - x*x) / r**4: a difference that rounds to about
+        # eps / r**2, not to 0, where |x| = |y|
+        atol = [0, 0, 0, 4 * np.finfo(dtype).eps * float(1 / r2), 0]
+        for simplify in (False, True):
+            for got in _both(outs, [y, x], [py, px], simplify):
+                assert all(v.dtype == dtype for v in got)
+                for v, w, a in zip(got, want, atol):
+                    if abs(w) < np.finfo(dtype).tiny or abs(w) > np.finfo(dtype).max:
+                        continue  # not a normal number of the dtype
+                    np.testing.assert_allclose(v, w, rtol=rtol, atol=a,
+                                               err_msg=f"arctan2 at {(py, px)} ({dtype})")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert np.isnan(sd.evaluate([gy, gx], {"y": 0.0, "x": 0.0}, simplify=False)).all()
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_cbrt_second_derivative_at_zero_is_the_infinite_limit_from_its_side(dtype):
+    # cbrt'' = -2/9 x**(-5/3): -inf from the right, +inf from the left (sqrt''(0) is -inf);
+    # 3 * out * out made it 0 * inf = nan
+    x = sd.var("x", dtype=dtype)
+    f = sd.cbrt(x)
+    g = sd.grad(f, x)
+    outs = [g, sd.grad(g, x), sd.derivative(f, x, 2)]
+    zero = np.dtype(dtype).type(0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for simplify in (False, True):
+            for got in _both(outs, [x], [zero], simplify):
+                assert [float(v) for v in got] == [np.inf, -np.inf, -np.inf]
+            for got in _both(outs, [x], [-zero], simplify):
+                assert [float(v) for v in got] == [np.inf, np.inf, np.inf]

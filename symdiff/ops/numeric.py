@@ -18,8 +18,10 @@ Non-smooth points:
   ``x1`` (derivative 0, also at the jump) and has derivative 1 in ``x2`` where ``x1 == 0``.
 - ``hypot`` at ``(0, 0)``: its gradient is 0 there, and so are its higher derivatives (the
   convention of ``abs'(0) = 0`` and of ``linalg.norm`` at 0).
-- ``arctan2`` at ``(0, 0)``, ``cbrt`` at 0, ``arcsin``/``arccos`` at ±1, ``arccosh`` at 1 and
-  ``arctanh`` at ±1: the derivative is infinite or undefined (inf or nan, as the formula gives).
+- ``arctan2`` at ``(0, 0)``, ``arcsin``/``arccos`` at ±1, ``arccosh`` at 1 and ``arctanh`` at
+  ±1: the derivative is infinite or undefined (inf or nan, as the formula gives); ``cbrt``'s
+  derivatives at 0 are the infinite limits from the side of 0's sign (inf, then -inf at 0.0
+  and inf at -0.0), as ``sqrt``'s.
 """
 
 from __future__ import annotations
@@ -74,7 +76,12 @@ class Arctan(Unary):
     math = "math.atan({0})"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
-        return (g / (1 + x * x),)
+        # 1 / (1 + x*x) as (g / r) / r with r = hypot(1, x): x*x overflows from |x| = 1e154
+        # (1e19 in float32), and the second derivative's (1 + x*x)**2 four times sooner, where
+        # the true values are ordinary numbers; r does not, and its own derivative x / r is
+        # bounded, so every higher derivative is a product of bounded ratios and powers of 1/r
+        r = hypot(1, x)
+        return ((g / r) / r,)
 
 
 class Arctan2(Binary):
@@ -85,8 +92,14 @@ class Arctan2(Binary):
     math = "math.atan2({0}, {1})"
 
     def vjp(self, g: Node, out: Node, y: Node, x: Node) -> Sequence[Node | None]:
-        gr = g / (x * x + y * y)
-        return (gr * x, -(gr * y))
+        # (x, -y) / (x*x + y*y) as (g / r) * (x / r) with r = hypot(x, y), as arctan's: x*x + y*y
+        # overflows from 1e154 and underflows below 1e-154 (the gradient 0 or inf, the Hessian
+        # nan) where the true values are ordinary numbers. The unit vector is hypot's own
+        # gradient, ratio_or_zero, which simplify keeps whole: a plain x / r would be collected
+        # into x * r**-3 in the Hessian, which overflows again. At (0, 0) it is inf * 0 = nan.
+        r = hypot(x, y)
+        gr = g / r
+        return (gr * ratio_or_zero(x, r), -(gr * ratio_or_zero(y, r)))
 
 
 class Sinh(Unary):
@@ -184,7 +197,10 @@ class Cbrt(Unary):
     # no scalar template: math.cbrt needs Python 3.11
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
-        return (g / (3 * (out * out)),)
+        # 1 / (3 out**2) divided by out twice, not by out * out: at 0 the second derivative is
+        # then -inf (+inf at -0.0), the limit from that side, as sqrt's, where out * out gave
+        # 0 * inf = nan
+        return ((g / (3 * out)) / out,)
 
 
 class Deg2rad(Unary):

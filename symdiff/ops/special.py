@@ -324,6 +324,31 @@ class Erfcinv(Erfinv):
 
 
 
+def _i1_series_coefficients(terms: int) -> tuple[float, ...]:
+    # I_1'(x) = sum over k of (2k + 1) / (2 * 4**k * k! (k + 1)!) * x**(2k)
+    return tuple((2 * k + 1) / (2 * 4**k * math.factorial(k) * math.factorial(k + 1))
+                 for k in range(terms))
+
+
+# I_1'(x) = I_0(x) - I_1(x)/x loses nothing itself, but its derivative I_1(x) - (I_1'(x) - I_1(x)/x)/x
+# is a difference of terms near 1/(2x) that leaves 3x/8: about eps / x**2 of it is rounding (all of
+# it at x = 1e-10). Below |x| = 0.5 (1 in float32 and float16, whose larger eps needs the wider
+# range) I_1' is its Maclaurin series instead, to as many terms as leave its value and its
+# derivative exact to rounding there; ``where`` gives the other form's derivative exactly 0.
+_I1_SLOPE_SERIES = {8: (0.5, _i1_series_coefficients(8)), 4: (1.0, _i1_series_coefficients(6)),
+                    2: (1.0, _i1_series_coefficients(6))}
+
+
+def _i1_slope_near_zero(x: Node) -> tuple[Node, Node]:
+    """Where ``|x|`` is small enough for the series, and I_1'(x) by its series."""
+    bound, coefficients = _I1_SLOPE_SERIES[x.dtype.itemsize if x.dtype.kind == "f" else 8]
+    u = x * x
+    series: Node | float = coefficients[-1]
+    for c in coefficients[-2::-1]:
+        series = series * u + c
+    return less(abs(x), bound), series  # type: ignore[return-value]
+
+
 class I0(_Real):
     """I_0, the modified Bessel function of the first kind of order 0, NumPy's ``i0``; its
     derivative is I_1."""
@@ -341,8 +366,8 @@ class I1(_Real):
     name, numpy = "i1", "i1_kernel({0})"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
-        at_zero = equal(x, 0)
-        return (g * where(at_zero, 0.5, Node(_i0, (x,)) - out / where(at_zero, 1, x)),)
+        near, series = _i1_slope_near_zero(x)
+        return (g * where(near, series, Node(_i0, (x,)) - out / where(near, 1, x)),)
 
 
 class I0e(_Real):
@@ -361,9 +386,10 @@ class I1e(_Real):
     name, numpy = "i1e", "bessel_scaled_kernel({0}, 1)"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
-        at_zero = equal(x, 0)
-        slope = Node(_i0e, (x,)) - out / where(at_zero, 1, x) - sign(x) * out
-        return (g * where(at_zero, 0.5, slope),)
+        # exp(-|x|) I_1'(x) - sign(x) i1e(x), the first term as i1's slope
+        near, series = _i1_slope_near_zero(x)
+        scaled = where(near, exp(-abs(x)) * series, Node(_i0e, (x,)) - out / where(near, 1, x))
+        return (g * (scaled - sign(x) * out),)
 
 
 _erf, _erfc, _gamma, _gammaln, _i0, _i1 = Erf(), Erfc(), Gamma(), Gammaln(), I0(), I1()
