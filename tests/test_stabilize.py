@@ -562,3 +562,57 @@ def test_log_erfc_goes_on_past_erfcs_underflow():
     # and its derivative stays finite where erfc underflows: -2/sqrt(pi) exp(-x^2) / erfc(x)
     g = sd.evaluate(sd.simplify(sd.grad(e, x)), {"x": 30.0}, simplify=False)
     assert g == pytest.approx(-60.03329639875623, rel=1e-9)
+
+
+def _log1mexp_reference(t, k):
+    """log(1 - exp(t)) (k = 0) and its first two derivatives, to 400 digits."""
+    mp = pytest.importorskip("mpmath")
+    with mp.workdps(400):
+        t = mp.mpf(float(t))
+        return float([mp.log(-mp.expm1(t)), mp.exp(t) / mp.expm1(t), -mp.exp(t) / mp.expm1(t) ** 2][k])
+
+
+@pytest.mark.parametrize("spelling", [lambda u: sd.log(1 - sd.exp(u)), lambda u: sd.log1p(-sd.exp(u)),
+                                      lambda u: sd.log(-sd.expm1(u))])
+def test_log_one_minus_exp_keeps_its_digits_on_both_sides_of_minus_log_two(spelling):
+    # log(-expm1(x)) is 0 below -37, where -expm1(x) rounds to 1 (log(1 - exp(-40)) is
+    # -4.2e-18), log1p(-exp(x)) is -inf above -1e-16, where exp(x) rounds to 1: each spelling
+    # is computed as the first above -ln 2 and the second below, and so is its derivative
+    ln2 = np.log(2.0)
+    at = -np.concatenate([np.geomspace(1e-300, 800.0, 60), [ln2, np.nextafter(ln2, 0), np.nextafter(ln2, 1),
+                                                          1e-16, 36.0, 40.0, 745.0]])
+    u = sd.var("u", shape=("n",))
+    f = spelling(u)
+    d1 = sd.grad(sd.sum(f), u)
+    d2 = sd.grad(sd.sum(d1), u)
+    run = sd.compile([f, d1, d2], inputs=[u])
+    # (no 0/0 nor log of a negative in the branch not taken; the second derivative, about
+    # -1/x**2, overflows below -1e-154 as the exact value rounds to -inf)
+    with np.errstate(divide="raise", invalid="raise", over="ignore", under="ignore"):
+        for k, got in enumerate(sd.evaluate([f, d1, d2], {"u": at})):
+            want = np.array([_log1mexp_reference(t, k) for t in at])
+            np.testing.assert_allclose(got, want, rtol=5e-16, atol=0)
+            np.testing.assert_array_equal(run(at)[k], got)
+        # so too the derivatives of the form as written, which reverse mode takes through it
+        raw = sd.evaluate(d1, {"u": at}, simplify=False)
+        np.testing.assert_allclose(raw, [_log1mexp_reference(t, 1) for t in at], rtol=5e-16, atol=0)
+    # at 0 it is -inf, above 0 nan (as the raw form, but for 1 - exp(1e-300) rounding to 0)
+    ends = np.array([0.0, -0.0, 1e-300, 1.0, np.inf, np.nan])
+    want = np.array([-np.inf, -np.inf, np.nan, np.nan, np.nan, np.nan])
+    with np.errstate(all="ignore"):
+        for got in (sd.evaluate(f, {"u": ends}), run(ends)[0]):
+            np.testing.assert_array_equal(got, want)
+    # float32 stays float32, with float32's digits
+    v = sd.var("v", shape=("n",), dtype="float32")
+    g = spelling(v)
+    s = sd.simplify(g)
+    assert s.dtype == np.float32 and "where" in str(s)
+    at32 = -np.geomspace(1e-37, 100.0, 40).astype(np.float32)
+    want = np.array([_log1mexp_reference(t, 0) for t in at32])
+    for got in (sd.evaluate(g, {"v": at32}), sd.compile(g, inputs=[v])(at32)):
+        assert got.dtype == np.float32
+        # (below -87 the value is a float32 subnormal: within a few of its steps, 1.4e-45)
+        np.testing.assert_allclose(got, want, rtol=3e-7, atol=4 * np.finfo(np.float32).smallest_subnormal)
+    # a complex log stays as written: log(-expm1(z)) reads the sign of a zero imaginary part
+    z = sd.var("z", dtype="complex128")
+    assert "where" not in str(sd.simplify(spelling(z)))

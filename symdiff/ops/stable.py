@@ -13,8 +13,8 @@ import numpy as np
 
 from ..ir import Node
 from .base import Const, DimSize, constant_equals
-from .elementwise import (Add, Cast, Div, Exp, Log, Log1p, Neg, Pow, Sigmoid, Sub, log, negative, sigmoid,
-                          softplus)
+from .elementwise import (Add, Cast, Div, Exp, Expm1, Log, Log1p, Maximum, Minimum, Neg, Pow, Sigmoid, Sub,
+                          exp, expm1, log, log1p, maximum, minimum, negative, sigmoid, softplus, where)
 from .nn import Softmax, log_softmax, softmax
 from .numeric import Exp2, Log2, logaddexp, logaddexp2
 from .reduce import LogSumExp, Sum
@@ -74,6 +74,45 @@ def _power_of(n: Node, two: bool) -> Node | None:
     return None
 
 
+def _log1mexp_operand(node: Node) -> Node | None:
+    """x when ``node`` is ``log(1 - exp(x))``, ``log1p(-exp(x))`` or ``log(-expm1(x))`` of a
+    real float, in the dtype the exponential computes in (an integer x: exp's float); None for
+    the two branches of ``log1mexp`` itself, whose operand is clamped to the side where the
+    spelling is accurate (``log(-expm1(maximum(x, -ln 2)))``, ``log1p(-exp(minimum(x,
+    -ln 2)))``), so that the form is not rewritten again."""
+    if node.dtype.kind != "f":
+        return None
+    (a,) = node.inputs
+    e: Node | None = None
+    if isinstance(node.op, Log1p):
+        e = a.inputs[0] if isinstance(a.op, Neg) and isinstance(a.inputs[0].op, Exp) else None
+        clamp = Minimum
+    elif isinstance(a.op, Neg):
+        e = a.inputs[0] if isinstance(a.inputs[0].op, Expm1) else None
+        clamp = Maximum
+    elif isinstance(a.op, Sub) and constant_equals(a.inputs[0], 1) and isinstance(a.inputs[1].op, Exp):
+        e, clamp = a.inputs[1], Maximum  # (1 - exp(maximum(x, -ln 2))) is no branch: rewritten
+    if e is None or a.dtype != e.dtype:
+        return None  # a float64 1 - exp(x) of a float32 x: as written
+    x = e.inputs[0]
+    if isinstance(x.op, clamp) and not isinstance(a.op, Sub):
+        c = x.inputs[1].op.value if isinstance(x.inputs[1].op, Const) else None
+        if c is not None and c.size == 1 and bool(c.reshape(()) == np.asarray(-_LOG2, c.dtype)):
+            return None
+    return x if x.dtype == e.dtype else x.astype(e.dtype)
+
+
+def _log1mexp(x: Node) -> Node:
+    """log(1 - exp(x)) to the last digits for every x <= 0 (M. Maechler, "Accurately computing
+    log(1 - exp(-|a|))", 2012): ``log(-expm1(x))`` above -ln 2, where 1 - exp(x) cancels,
+    ``log1p(-exp(x))`` below, where -expm1(x) rounds to 1 (x under -37: log(1 - exp(-40)) is
+    -4.2e-18, not 0). Each branch reads x clamped to its side, so the branch not taken is
+    finite (no warning, no nan in a derivative); ties in maximum and minimum go to x, so the
+    derivative at -ln 2 is whole. nan, 0 (-inf) and x > 0 (nan) are as the raw form's."""
+    c = -_LOG2
+    return where(x > c, log(negative(expm1(maximum(x, c)))), log1p(negative(exp(minimum(x, c)))))
+
+
 def _is_count(d: Node) -> bool:
     """Whether ``d`` is a positive constant or a dimension's size as a float: what ``mean``
     divides by. (log(s / d) is log(s) - log(d) for every real d but -0.0, where s / d is -inf
@@ -97,6 +136,8 @@ def stable_parts(node: Node) -> tuple[Node, tuple[Node, ...]] | None:
       ``log(sum(exp(x)) / d)`` for a count ``d`` (``_is_count``): ``logsumexp(x) - log(d)``;
     - ``log(exp(x) + exp(y))`` and ``log2(2**x + 2**y)``: ``logaddexp(x, y)`` and
       ``logaddexp2(x, y)``;
+    - ``log(1 - exp(x))``, ``log1p(-exp(x))`` and ``log(-expm1(x))`` of a real float: the
+      branch of each accurate on its side of -ln 2 (``_log1mexp``);
     - ``log(erfc(x))`` of a real float: ``log_ndtr(-sqrt(2) x) + log(2)`` (erfc(x) is
       2 ndtr(-sqrt(2) x)), whose asymptotic series goes on where erfc underflows (x past 26.5;
       log erfc(30) is -903.97), and whose derivative is then finite;
@@ -128,6 +169,10 @@ def stable_parts(node: Node) -> tuple[Node, tuple[Node, ...]] | None:
             return (out, tuple(dict.fromkeys((u, w)))) if out.type == node.type else None
     if isinstance(op, Log2):
         return None
+    x = _log1mexp_operand(node)
+    if x is not None:
+        out = _log1mexp(x)
+        return (out, (x,)) if out.type == node.type else None
     if isinstance(op, Log):
         inner = _exp_plus_one(a) if isinstance(a.op, Add) else None
         if isinstance(a.op, Sigmoid):

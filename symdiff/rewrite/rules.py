@@ -1203,7 +1203,8 @@ def _real_stable_form(node: Node) -> Node | None:
 STABILIZE = RuleSet([
     # log(sigmoid x) -> -softplus(-x), log(1 - sigmoid x) -> -softplus(x), log(1 + exp x) ->
     # softplus x, log(softmax x) -> log_softmax x, log(sum(exp x)) -> logsumexp x, log(erfc x)
-    # -> log_ndtr(-sqrt(2) x) + log 2, and the
+    # -> log_ndtr(-sqrt(2) x) + log 2, log(1 - exp x) -> where(x > -ln 2, log(-expm1 x),
+    # log1p(-exp x)), and the
     # logistic function and softmax as users write them (1/(1+exp(-x)) -> sigmoid(x),
     # exp(x)/sum(exp(x)) -> softmax(x)), so that their logs then stabilize too
     Rule(Pat(HEADS), _real_stable_form),
@@ -1215,7 +1216,7 @@ STABILIZE = RuleSet([
     Rule(x ** 0.5, _half_power),  # x ** 0.5 -> sqrt(x)
     Rule(sqrt_(x ** 2), _sqrt_of_square),  # sqrt(x**2) -> abs(x)
     Rule(sqrt_(x ** 2 + y ** 2), _sqrt_of_squares),  # sqrt(x**2 + y**2) -> hypot(x, y)
-    Rule(1 - exp_(x), _one_minus_exp),  # 1-exp(x) -> -expm1(x), so log(1-exp(x)) -> log(-expm1(x))
+    Rule(1 - exp_(x), _one_minus_exp),  # 1-exp(x) -> -expm1(x)
     Rule(1 - Pat(Sigmoid, x), _complement),  # 1-sigmoid(x) -> sigmoid(-x)
     Rule(1 - erf_(x), lambda node, x: _same_real_type(node, erfc(x))),  # 1-erf(x) -> erfc(x)
     Rule(erf_(x) - 1, lambda node, x: _same_real_type(node, -erfc(x))),  # erf(x)-1 -> -erfc(x)
