@@ -71,11 +71,13 @@ from .shape import expand_dims, reshape, transpose
 
 __all__ = [
     "cholesky", "cond", "cross", "det", "det_derivative", "diagonal", "dot", "eigh", "eigvalsh", "einsum",
-    "inner", "inv", "kron", "lstsq", "matmul", "matrix_norm", "matrix_power", "matrix_rank",
+    "inner", "inv", "inv_or_nan", "kron", "lstsq", "matmul", "matrix_norm", "matrix_power",
+    "matrix_rank",
     "matrix_transpose", "multi_dot", "norm", "outer", "pinv", "qr", "slogdet", "solve", "svd",
     "svdvals", "tensordot", "tensorinv", "tensorsolve", "trace", "vdot", "vecdot", "vector_norm",
     # ops, importable from here for pickled graphs
-    "Cholesky", "Det", "DetDerivative", "EighValues", "EighVectors", "Einsum", "Inv", "MatMul",
+    "Cholesky", "Det", "DetDerivative", "EighValues", "EighVectors", "Einsum", "Inv", "InvOrNan",
+    "MatMul",
     "Pinv", "QrQ", "QrR", "SingularValues", "SlogdetLog", "SlogdetSign", "Solve", "SvdU", "SvdVh",
 ]
 
@@ -323,6 +325,16 @@ class InvOrNan(Inv):
     def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
         return f"inv_or_nan({args[0]})"
 
+    def text(self, args: Sequence[str]) -> str:
+        return f"linalg.inv_or_nan({args[0]})"
+
+
+def inv_or_nan(x: Any) -> Node:
+    """The inverse of a matrix (or of each in a stack), NaNs for a singular one where ``inv``
+    raises for the whole stack: the inverse ``cond`` takes, as NumPy's:
+    ``sd.linalg.inv_or_nan(A)``."""
+    return Node(InvOrNan(), (as_node(x),))
+
 
 def _nan_as_inf(r: Node, a: Node) -> Node:
     """``r`` with NaN replaced by inf where the matrix of ``a`` holds no NaN, as NumPy's cond
@@ -353,7 +365,7 @@ def cond(x: Any, p: Any = None) -> Node:
                          f"{format_shape(a.shape)}")
     # NumPy's cond inverts in double precision; a float32 matrix's inverse is rounded to float32
     # here (as np.linalg.inv's is), so that its derivatives stay float32
-    r = norm(a, p, (-2, -1)) * norm(Node(InvOrNan(), (a,)), p, (-2, -1))
+    r = norm(a, p, (-2, -1)) * norm(inv_or_nan(a), p, (-2, -1))
     return _nan_as_inf(r, a)
 
 
