@@ -2809,6 +2809,7 @@ good("linalg.matrix_transpose", normal(2, 3, 4), ref=np.linalg.matrix_transpose)
 good("linalg.vecdot", normal(2, 3), normal(3), ref=np.linalg.vecdot)
 good("linalg.matmul", normal(2, 3, 4), normal(4, 2), ref=np.linalg.matmul)
 good("linalg.tensordot", normal(2, 3, 4), normal(3, 4, 5), ref=np.linalg.tensordot)
+good("linalg.inv_or_nan", normal(2, 3, 3) + 3 * np.eye(3), ref=np.linalg.inv)
 _COND = normal(3, 3) + 3 * np.eye(3)
 for _p in (None, 2, -2, 1, -1, np.inf, -np.inf, "fro", "nuc"):
     good("linalg.cond", _COND, ref=np.linalg.cond, kwargs={} if _p is None else {"p": _p}, id=f"p={_p}")

@@ -107,6 +107,7 @@ OPS.update({
     "kron": (lambda v, a: sd.kron(v, a), [V, A]),
     "vdot": (lambda a, b: sd.vdot(a, b), [A, B]),
     "linalg.inv": (lambda s: sd.linalg.inv(s), [S]),
+    "linalg.inv_or_nan": (lambda s: sd.linalg.inv_or_nan(s), [S]),
     "linalg.matrix_power": (lambda s: sd.linalg.matrix_power(s, 5) + sd.linalg.matrix_power(s, -1), [S]),
     "linalg.multi_dot": (lambda a, m, v: sd.linalg.multi_dot([a, m, m.T, v]), [A, M, V]),
     "linalg.det": (lambda s: sd.linalg.det(s), [S]),

@@ -604,6 +604,76 @@ def test_condition_number_of_a_zero_or_singular_matrix_is_inf_as_numpys():
                 np.testing.assert_array_equal(got, want)
 
 
+def _singular_stack(dtype: str) -> np.ndarray:
+    """Invertible, singular (exactly, and zero), nearly singular and NaN-holding 2 x 2 matrices."""
+    r = np.random.default_rng(23)
+    good = r.standard_normal((2, 2, 2)) + 2 * np.eye(2)
+    singular = np.array([[1.0, 2.0], [2.0, 4.0]])
+    near = np.array([[1.0, 2.0], [1.0, 2.0 + 1e-15]])
+    with_nan = np.array([[np.nan, 1.0], [1.0, 1.0]])
+    stack = np.stack([good[0], singular, np.zeros((2, 2)), near, with_nan, good[1]])
+    return (stack * (1 - 2j) if dtype.startswith("complex") else stack).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "complex128", "complex64"])
+@pytest.mark.parametrize("p", [1, -1, np.inf, -np.inf, "fro", None, 2, -2])
+def test_condition_number_of_a_stack_with_singular_matrices_is_numpys(p, dtype):
+    # norm(A) * norm(inv(A)) raised LinAlgError for the whole stack; NumPy's cond gives inf for
+    # each singular matrix and NaN for one holding NaN
+    value = _singular_stack(dtype)
+    if p in (None, 2, -2):  # NumPy's SVD refuses the NaN matrix; symdiff's has no complex SVD
+        if dtype.startswith("complex"):
+            return
+        value = value[[0, 1, 2, 3, 5]]
+    A = sd.var("A", value.shape, dtype)
+    with np.errstate(all="ignore"):
+        want = np.linalg.cond(value, p)
+        got = _both_paths(sd.linalg.cond(A, p), A=value)
+    for g in got:
+        assert g.dtype == want.dtype
+        np.testing.assert_allclose(g, want, rtol=1e-6 if dtype in ("float32", "complex64") else 1e-13)
+
+
+def test_condition_number_in_the_nuclear_norm_of_a_singular_matrix_raises_as_numpys():
+    # the singular values of the singular matrix's inverse, NaNs, do not converge in NumPy's SVD
+    value = np.array([[1.0, 2.0], [2.0, 4.0]])
+    A = sd.var("A", (2, 2))
+    with np.errstate(all="ignore"), pytest.raises(np.linalg.LinAlgError, match="SVD did not converge"):
+        np.linalg.cond(value, "nuc")
+    with np.errstate(all="ignore"), pytest.raises(np.linalg.LinAlgError, match="SVD did not converge"):
+        sd.evaluate(sd.linalg.cond(A, "nuc"), {"A": value})
+
+
+@pytest.mark.parametrize("p", [1, -1, np.inf, -np.inf, "fro"])
+def test_condition_number_gradient_is_exact_where_invertible_and_raises_nowhere(p):
+    value = _singular_stack("float64")[[0, 1, 2, 5]]
+    A = sd.var("A", value.shape)
+    grad = sd.grad(sd.sum(sd.linalg.cond(A, p)), A)
+    got = _both_paths(grad, A=value)
+    h = 1e-6
+    for k in (0, 3):  # invertible: central differences of NumPy's cond
+        fd = np.zeros((2, 2))
+        for i in np.ndindex(2, 2):
+            e = np.zeros((2, 2))
+            e[i] = h
+            fd[i] = (np.linalg.cond(value[k] + e, p) - np.linalg.cond(value[k] - e, p)) / (2 * h)
+        for g in got:
+            np.testing.assert_allclose(g[k], fd, rtol=1e-6, atol=1e-8)
+    for g in got:  # singular: undefined, and no LinAlgError; 0 (the slope of the replacing
+        # inf) or NaN (the inverse's), as simplification finds the expression
+        assert np.all(np.isnan(g[1:3]) | (g[1:3] == 0))
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (3, 0), (2, 0, 0)])
+def test_condition_number_of_empty_matrices_is_refused_as_numpy_refuses_it(shape):
+    with pytest.raises(np.linalg.LinAlgError, match="cond is not defined on empty arrays"):
+        np.linalg.cond(np.zeros(shape))
+    for p in (None, 1, "fro"):
+        with pytest.raises(sd.ShapeError, match=re.escape(
+                f"linalg.cond: not defined for empty matrices, got shape {shape}")):
+            sd.linalg.cond(sd.var("A", shape), p)
+
+
 def test_matrix_rank_of_matrices_with_no_singular_values_is_zero():
     for shape in ((0, 0), (3, 0), (2, 0, 4)):
         A = sd.var("A", shape)

@@ -125,7 +125,8 @@ FUNCTIONS: dict[str, Any] = {
 FUNCTIONS.update({
     f"linalg.{f.__name__}": f
     for f in (linalg.cholesky, linalg.cond, linalg.cross, linalg.det, linalg.det_derivative,
-              linalg.diagonal, linalg.eigh, linalg.eigvalsh, linalg.inv, linalg.matmul,
+              linalg.diagonal, linalg.eigh, linalg.eigvalsh, linalg.inv, linalg.inv_or_nan,
+              linalg.matmul,
               linalg.matrix_norm, linalg.matrix_power, linalg.matrix_rank, linalg.matrix_transpose,
               linalg.multi_dot, linalg.norm, linalg.outer, linalg.slogdet, linalg.solve,
               linalg.lstsq, linalg.pinv, linalg.qr, linalg.svd, linalg.svdvals, linalg.tensordot,

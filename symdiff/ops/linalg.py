@@ -43,7 +43,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..ir import Dim, Node, format_shape
-from .base import as_node, as_nodes, normalize_axes, normalize_axis
+from .base import as_node, as_nodes, helper, normalize_axes, normalize_axis
 
 # the ops of the functions below are importable from here too (listed in __all__): graphs
 # pickled when they lived in this module name them so
@@ -71,11 +71,13 @@ from .shape import expand_dims, reshape, transpose
 
 __all__ = [
     "cholesky", "cond", "cross", "det", "det_derivative", "diagonal", "dot", "eigh", "eigvalsh", "einsum",
-    "inner", "inv", "kron", "lstsq", "matmul", "matrix_norm", "matrix_power", "matrix_rank",
+    "inner", "inv", "inv_or_nan", "kron", "lstsq", "matmul", "matrix_norm", "matrix_power",
+    "matrix_rank",
     "matrix_transpose", "multi_dot", "norm", "outer", "pinv", "qr", "slogdet", "solve", "svd",
     "svdvals", "tensordot", "tensorinv", "tensorsolve", "trace", "vdot", "vecdot", "vector_norm",
     # ops, importable from here for pickled graphs
-    "Cholesky", "Det", "DetDerivative", "EighValues", "EighVectors", "Einsum", "Inv", "MatMul",
+    "Cholesky", "Det", "DetDerivative", "EighValues", "EighVectors", "Einsum", "Inv", "InvOrNan",
+    "MatMul",
     "Pinv", "QrQ", "QrR", "SingularValues", "SlogdetLog", "SlogdetSign", "Solve", "SvdU", "SvdVh",
 ]
 
@@ -297,24 +299,74 @@ def trace(x: Any, /, *, offset: int = 0, dtype: Any = None) -> Node:
     return _trace(a, offset, -2, -1, dtype=dtype)
 
 
+@helper
+def inv_or_nan(a):  # type: ignore[no-untyped-def]
+    # the inverse of each matrix of a stack, NaNs for a singular one, where np.linalg.inv raises
+    # for the whole stack: the inverse NumPy's cond takes (a gufunc call ignoring the error)
+    try:
+        return np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        out = np.empty_like(a)
+    for k in np.ndindex(a.shape[:-2]):
+        try:
+            out[k] = np.linalg.inv(a[k])
+        except np.linalg.LinAlgError:
+            out[k] = np.nan
+    return out
+
+
+class InvOrNan(Inv):
+    """``inv`` that gives NaNs for a singular matrix (of a stack) instead of raising: the
+    inverse ``cond`` takes, as NumPy's. Printed, drawn and converted to SymPy as the inverse it
+    is wherever one exists; its derivative is inv's."""
+
+    __slots__ = ()
+
+    def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
+        return f"inv_or_nan({args[0]})"
+
+    def text(self, args: Sequence[str]) -> str:
+        return f"linalg.inv_or_nan({args[0]})"
+
+
+def inv_or_nan(x: Any) -> Node:
+    """The inverse of a matrix (or of each in a stack), NaNs for a singular one where ``inv``
+    raises for the whole stack: the inverse ``cond`` takes, as NumPy's:
+    ``sd.linalg.inv_or_nan(A)``."""
+    return Node(InvOrNan(), (as_node(x),))
+
+
+def _nan_as_inf(r: Node, a: Node) -> Node:
+    """``r`` with NaN replaced by inf where the matrix of ``a`` holds no NaN, as NumPy's cond
+    reports a singular matrix (0/0 of singular values, or NaNs of its inverse)."""
+    return where(logical_and(isnan(r), logical_not(any(isnan(a), axis=(-2, -1)))), np.inf, r)
+
+
 def cond(x: Any, p: Any = None) -> Node:
     """The condition number of a matrix (or of each in a stack) in the norm ``p``, as NumPy's:
-    ``sd.linalg.cond(A)``. For ``p`` None, 2 or -2 it is a ratio of singular values (inf for a
-    singular matrix); for the other norms (1, -1, inf, -inf, "fro", "nuc") it is
-    ``norm(A, p) * norm(inv(A), p)``, where a singular A raises NumPy's LinAlgError when
-    evaluated. Differentiable where the matrix is invertible."""
+    ``sd.linalg.cond(A)``. For ``p`` None, 2 or -2 it is a ratio of singular values; for the
+    other norms (1, -1, inf, -inf, "fro", "nuc") it is ``norm(A, p) * norm(inv(A), p)``. A
+    singular matrix (of a stack) gives inf, one holding NaN gives NaN; for "nuc" the singular
+    values of a singular matrix's inverse (NaNs) raise NumPy's LinAlgError, as NumPy's cond
+    does. Differentiable where the matrix is invertible; where the result is that inf, its
+    gradient is zero (a replaced value has no slope)."""
     a = as_node(x)
     _matrices("cond", a)
+    rows, cols = a.shape[-2:]
+    if 0 in (rows, cols):
+        raise ShapeError(f"linalg.cond: not defined for empty matrices, got shape "
+                         f"{format_shape(a.shape)} (NumPy raises LinAlgError)")
     if p is None or (not isinstance(p, str) and p in (2, -2)):
         s = svdvals(a)
         big, small = s[..., 0], s[..., -1]
-        r = small / big if p == -2 else big / small
-        # 0/0 of a zero matrix is inf, as NumPy's: a NaN stays only where the input has one
-        return where(logical_and(isnan(r), logical_not(any(isnan(a), axis=(-2, -1)))), np.inf, r)
-    if a.shape[-1] != a.shape[-2]:
+        return _nan_as_inf(small / big if p == -2 else big / small, a)
+    if rows != cols:
         raise ShapeError(f"linalg.cond: the norm {p!r} needs square matrices, got shape "
                          f"{format_shape(a.shape)}")
-    return norm(a, p, (-2, -1)) * norm(inv(a), p, (-2, -1))
+    # NumPy's cond inverts in double precision; a float32 matrix's inverse is rounded to float32
+    # here (as np.linalg.inv's is), so that its derivatives stay float32
+    r = norm(a, p, (-2, -1)) * norm(inv_or_nan(a), p, (-2, -1))
+    return _nan_as_inf(r, a)
 
 
 def matrix_rank(A: Any, tol: Any = None, hermitian: bool = False, *, rtol: Any = None) -> Node:
