@@ -300,7 +300,7 @@ def trace(x: Any, /, *, offset: int = 0, dtype: Any = None) -> Node:
 
 
 @helper
-def inv_or_nan(a):  # type: ignore[no-untyped-def]
+def inv_or_nan_kernel(a):  # type: ignore[no-untyped-def]
     # the inverse of each matrix of a stack, NaNs for a singular one, where np.linalg.inv raises
     # for the whole stack: the inverse NumPy's cond takes (a gufunc call ignoring the error)
     try:
@@ -323,7 +323,7 @@ class InvOrNan(Inv):
     __slots__ = ()
 
     def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
-        return f"inv_or_nan({args[0]})"
+        return f"inv_or_nan_kernel({args[0]})"
 
     def text(self, args: Sequence[str]) -> str:
         return f"linalg.inv_or_nan({args[0]})"
