@@ -656,6 +656,26 @@ def test_hessian_errors_name_hessian_and_say_what_to_use():
     assert sd.evaluate(hvp, {"v": np.array([1.0, 2.0]), "p": np.array([1.0, -1.0])}).tolist() == [6.0, -12.0]
 
 
+@pytest.mark.parametrize("what", ["grad", "jacobian", "hessian", "hvp", "jvp", "vjp"])
+def test_differentiating_by_a_constant_is_refused_naming_it(what):
+    # constants are interned by value, so the derivative by sd.const(2.0) was the derivative by
+    # every 2.0 in the graph at once: d(2x + 2)/d(2.0) came out x + 1
+    x = sd.var("x", (3,))
+    y = sd.sum(x * 2.0 + 2.0)
+    calls = {
+        "grad": lambda w: sd.grad(y, w), "jacobian": lambda w: sd.jacobian(x * 2.0, w),
+        "hessian": lambda w: sd.hessian(y, w), "hvp": lambda w: sd.hvp(y, [x, w], [x, 1.0]),
+        "jvp": lambda w: sd.jvp(y, w, np.ones(w.shape)), "vjp": lambda w: sd.vjp(y, [x, w], 1.0),
+    }
+    for w in (sd.const(2.0), sd.zeros(3), sd.eye(3)):
+        with pytest.raises(TypeError, match=rf"{what}: cannot differentiate with respect to the "
+                                            r"constant .*declare a variable \(sd.var\)"):
+            calls[what](w)
+    # a node that depends on a variable still may be differentiated by
+    h = x * 2.0
+    assert sd.evaluate(sd.grad(sd.sum(h ** 2), h), {"x": np.ones(3)}).tolist() == [4.0] * 3
+
+
 def test_hvp_with_a_vector_that_depends_on_the_variable_is_still_the_hessian_times_it():
     # hvp differentiated <grad f, v> in x, so a v built from x (the gradient itself, for the
     # curvature along the steepest-descent direction) also contributed J_v^T grad f: H g came
