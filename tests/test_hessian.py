@@ -462,6 +462,26 @@ def test_a_hessian_is_zero_off_its_diagonal_where_products_of_its_terms_overflow
         np.testing.assert_allclose(np.diag(h)[:5], np.diag(fd), rtol=1e-6)
 
 
+@pytest.mark.parametrize("shape", [(4,), (2, 3), (2, 1, 2)])
+@pytest.mark.parametrize("f", [lambda v: sd.exp(v) + v ** 3, lambda v: sd.abs(v) ** 3])
+def test_a_separable_hessian_of_a_matrix_is_exactly_diagonal_as_a_vectors_is(shape, f):
+    # where the diagonal is inf, the unit arrays seeding a matrix's Hessian multiplied it and
+    # made the zeros off the diagonal nan, where a vector's identity seed became diag(...)
+    v = sd.var("v", shape)
+    H = sd.hessian(sd.sum(f(v)), v)
+    n = int(np.prod(shape))
+    off = ~np.eye(n, dtype=bool)
+    for point in (np.full(shape, 1e200), np.full(shape, np.inf), np.linspace(-1, 1, n).reshape(shape)):
+        with np.errstate(all="ignore"):
+            got = [sd.evaluate(H, {"v": point}, simplify=True), sd.compile(H, inputs=[v])(point)]
+            rows = sd.evaluate(H, {"v": point}, simplify=False).reshape(n, n)
+        for h in got:
+            assert h.shape == shape * 2
+            h = h.reshape(n, n)
+            np.testing.assert_array_equal(h[off], 0.0)
+            np.testing.assert_array_equal(np.diag(h), np.diag(rows))
+
+
 def test_jacobian_of_a_complex_output_by_a_real_variable_keeps_its_imaginary_part():
     # a real variable keeps only the real part of a complex cotangent; the Jacobian still holds
     # dy/dx whole, as jvp gives it, for a vector and for a scalar output
