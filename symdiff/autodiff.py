@@ -151,6 +151,14 @@ def _resolve(ys: Sequence[Node], wrt: Sequence[Any], what: str) -> list[Node]:
                         else "; a dict of values is not what to differentiate with respect to: "
                              "sd.evaluate(expr, values) evaluates")
             raise TypeError(f"{what}: can only differentiate with respect to variables or nodes, got {w!r}{hint}")
+        if not isinstance(w.op, Var) and not graph_variables(toposort([w])):
+            # constants are interned by value: "the" 2.0 is every 2.0 in the graph, the
+            # function's own and its derivative rules', so a derivative by one means nothing
+            raise TypeError(
+                f"{what}: cannot differentiate with respect to the constant {w!r}, which is no "
+                "variable and is shared by every equal constant in the graph; declare a variable "
+                "(sd.var) where the value should vary"
+            )
         if not w.type.is_float:
             raise NotDifferentiableError(
                 f"{what}: cannot differentiate with respect to {_label(w)!r}: its dtype {w.dtype} is not floating-point "

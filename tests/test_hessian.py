@@ -462,6 +462,26 @@ def test_a_hessian_is_zero_off_its_diagonal_where_products_of_its_terms_overflow
         np.testing.assert_allclose(np.diag(h)[:5], np.diag(fd), rtol=1e-6)
 
 
+@pytest.mark.parametrize("shape", [(4,), (2, 3), (2, 1, 2)])
+@pytest.mark.parametrize("f", [lambda v: sd.exp(v) + v ** 3, lambda v: sd.abs(v) ** 3])
+def test_a_separable_hessian_of_a_matrix_is_exactly_diagonal_as_a_vectors_is(shape, f):
+    # where the diagonal is inf, the unit arrays seeding a matrix's Hessian multiplied it and
+    # made the zeros off the diagonal nan, where a vector's identity seed became diag(...)
+    v = sd.var("v", shape)
+    H = sd.hessian(sd.sum(f(v)), v)
+    n = int(np.prod(shape))
+    off = ~np.eye(n, dtype=bool)
+    for point in (np.full(shape, 1e200), np.full(shape, np.inf), np.linspace(-1, 1, n).reshape(shape)):
+        with np.errstate(all="ignore"):
+            got = [sd.evaluate(H, {"v": point}, simplify=True), sd.compile(H, inputs=[v])(point)]
+            rows = sd.evaluate(H, {"v": point}, simplify=False).reshape(n, n)
+        for h in got:
+            assert h.shape == shape * 2
+            h = h.reshape(n, n)
+            np.testing.assert_array_equal(h[off], 0.0)
+            np.testing.assert_array_equal(np.diag(h), np.diag(rows))
+
+
 def test_jacobian_of_a_complex_output_by_a_real_variable_keeps_its_imaginary_part():
     # a real variable keeps only the real part of a complex cotangent; the Jacobian still holds
     # dy/dx whole, as jvp gives it, for a vector and for a scalar output
@@ -654,6 +674,26 @@ def test_hessian_errors_name_hessian_and_say_what_to_use():
     p = sd.var("p", ("n",))
     hvp = sd.hvp(sd.sum(v ** 3), v, p)
     assert sd.evaluate(hvp, {"v": np.array([1.0, 2.0]), "p": np.array([1.0, -1.0])}).tolist() == [6.0, -12.0]
+
+
+@pytest.mark.parametrize("what", ["grad", "jacobian", "hessian", "hvp", "jvp", "vjp"])
+def test_differentiating_by_a_constant_is_refused_naming_it(what):
+    # constants are interned by value, so the derivative by sd.const(2.0) was the derivative by
+    # every 2.0 in the graph at once: d(2x + 2)/d(2.0) came out x + 1
+    x = sd.var("x", (3,))
+    y = sd.sum(x * 2.0 + 2.0)
+    calls = {
+        "grad": lambda w: sd.grad(y, w), "jacobian": lambda w: sd.jacobian(x * 2.0, w),
+        "hessian": lambda w: sd.hessian(y, w), "hvp": lambda w: sd.hvp(y, [x, w], [x, 1.0]),
+        "jvp": lambda w: sd.jvp(y, w, np.ones(w.shape)), "vjp": lambda w: sd.vjp(y, [x, w], 1.0),
+    }
+    for w in (sd.const(2.0), sd.zeros(3), sd.eye(3)):
+        with pytest.raises(TypeError, match=rf"{what}: cannot differentiate with respect to the "
+                                            r"constant .*declare a variable \(sd.var\)"):
+            calls[what](w)
+    # a node that depends on a variable still may be differentiated by
+    h = x * 2.0
+    assert sd.evaluate(sd.grad(sd.sum(h ** 2), h), {"x": np.ones(3)}).tolist() == [4.0] * 3
 
 
 def test_hvp_with_a_vector_that_depends_on_the_variable_is_still_the_hessian_times_it():

@@ -1458,6 +1458,38 @@ def _identity_times(node: Node, x: Node, y: Node) -> Node | None:
     return None
 
 
+def _unit_arrays_times(node: Node, x: Node, y: Node) -> Node | None:
+    """reshape(I, (k, *s)) * v -> reshape(diag(v flattened), (k, *s)) (and reshape(diag(d), ...) * v
+    -> reshape(diag(d * v flattened), ...)): the batch of
+    unit arrays that seeds the Jacobian of an output of shape s (two axes or more, k elements)
+    times a v that does not vary along the batch is v's elements on the diagonal of the k x k
+    identity, zeros elsewhere, as a vector output's I * v is diag(v): the zeros are the seed's
+    structure, so an inf in v (the Hessian's diagonal of a separable function of a matrix)
+    leaves them zeros where the product made them nan."""
+    if not _static(node.shape) or node.ndim < 3:
+        return None
+    k, *s = node.shape
+    for seeds, v in ((x, y), (y, x)):
+        if not isinstance(seeds.op, Reshape) or seeds.shape != node.shape:
+            continue
+        square = seeds.inputs[0]
+        if _is_identity(square):
+            d: Node | float = 1.0
+        elif isinstance(square.op, DiagonalEmbed) and square.op.is_diag() and not square.op.offset:
+            d = square.inputs[0]  # seeds already scaled by this rule: scaled again
+        else:
+            continue
+        if square.shape != (k, k):
+            continue
+        if v.ndim == node.ndim:
+            if v.shape[0] != 1:
+                continue  # v varies along the batch: the product masks it
+            v = reshape(v, v.shape[1:])
+        flat = reshape(broadcast_to(v, tuple(s)), (k,))
+        return reshape(diagonal_embed(d * flat, (k, k), 0, 0, 1), node.shape)
+    return None
+
+
 def _seeds_contracted(node: Node, x: Node, y: Node) -> Node | None:
     """sum(reshape(I, (k, m, n)) * v, axis=2) -> reshape(diagonal_embed(v.T, (m, n, m), 0, 0, 2)):
     the batch of unit arrays E_s (s in (m, n), k = m * n) that seeds a Jacobian or Hessian, times
@@ -1740,6 +1772,8 @@ ONE_HOT = RuleSet([
     Rule(Pat(MatMul, x, y), lambda node, x, y: _matmul_identity(node, x, y)),  # I @ b -> b, reshape(I, (k, r, c)) @ b -> diagonal_embed(b)
     Rule(Pat(Mul, x, y), _identity_times,
          any_input=(Reshape, Index)),  # reshape(I, (k, k, 1)) * v -> diagonal_embed(v)
+    Rule(Pat(Mul, x, y), _unit_arrays_times,
+         any_input=(Reshape,)),  # reshape(I, (k, m, n)) * v -> reshape(diagonal_embed(reshape(v, k)))
     Rule(Pat(DiagonalEmbed, x), _unit_diagonal_embed),  # diagonal_embed(d) into axes of size 1 -> reshape(d)
     Rule(Pat(Reshape, Pat(MatMul, name="p")), _batched_rows_product),  # reshape(reshape(y) @ x) -> y @ x
     Rule(Pat(Sum, x * y), _sum_times_one_hot),  # sum(e_l * x) -> x[l]
