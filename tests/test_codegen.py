@@ -915,6 +915,46 @@ def test_rosenbrock_with_scipy_minimize_jac_and_hess():
     np.testing.assert_allclose(hess(np.array([1.0, 1.0])), [[802.0, -400.0], [-400.0, 200.0]])
 
 
+def _rosen_numpy(x):
+    """SciPy's Rosenbrock as a user writes it in NumPy: arrays and symbolic vectors alike."""
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2.0) ** 2.0 + (1 - x[:-1]) ** 2.0)
+
+
+@pytest.mark.parametrize("n", [2, 10, 1000])
+def test_rosenbrock_derivatives_equal_scipys_analytic_ones(n):
+    optimize = pytest.importorskip("scipy.optimize")
+    x, p = sd.var("x", (n,)), sd.var("p", (n,))
+    f = _rosen_numpy(x)
+    fun = sd.compile([f, sd.grad(f, x)], inputs=[x])
+    hess = sd.compile(sd.hessian(f, x), inputs=[x])
+    hessp = sd.compile(sd.hvp(f, x, p), inputs=[x, p])
+    for generated in (fun, hess, hessp):  # NumPy and the standard library only
+        tree = ast.parse(generated.source)
+        imported = {a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names}
+        assert imported <= {"numpy", "math", "base64"}
+        assert not any(isinstance(node, ast.ImportFrom) for node in ast.walk(tree))
+    rng = np.random.default_rng(n)
+    at, along = rng.uniform(-2.0, 2.0, n), rng.normal(size=n)
+    value, gradient = fun(at)
+    np.testing.assert_allclose(value, optimize.rosen(at), rtol=1e-14)
+    np.testing.assert_allclose(gradient, optimize.rosen_der(at), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(hess(at), optimize.rosen_hess(at), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(hessp(at, along), optimize.rosen_hess_prod(at, along), rtol=1e-12,
+                               atol=1e-12)
+    if n > 10:  # at n = 1000 one ulp in a gradient moves the count by dozens of iterations
+        return
+    start = np.full(n, -1.2) if n == 2 else np.zeros(n)
+    for method, derivative in [("Newton-CG", "hessp"), ("trust-krylov", "hessp"),
+                               ("trust-exact", "hess"), ("trust-constr", "hess")]:
+        ours = {"hess": hess, "hessp": hessp}[derivative]
+        theirs = {"hess": optimize.rosen_hess, "hessp": optimize.rosen_hess_prod}[derivative]
+        got = optimize.minimize(fun, start, jac=True, method=method, **{derivative: ours})
+        want = optimize.minimize(optimize.rosen, start, jac=optimize.rosen_der, method=method,
+                                 **{derivative: theirs})
+        assert got.success and abs(got.nit - want.nit) <= 1, (method, got.nit, want.nit)
+        np.testing.assert_allclose(got.x, want.x, atol=1e-6)
+
+
 def test_missing_inputs_and_unbound_dimensions_are_reported():
     x, y = sd.symbols("x y")
     with pytest.raises(sd.InputError, match="depend on 'y'"):

@@ -19,6 +19,7 @@ CLAIMS = {
     "deep_chain.py": ["d2z/dw2  symdiff"],
     "mlp.py": ["final test accuracy", "one_hot"],
     "char_rnn.py": ["gradients agree with hand-written BPTT: True | loss falls: True"],
+    "constrained.py": ["generated derivatives match hand-written ones and reach the known minima: True"],
     "newton.py": ["its graph and SciPy's rosen agree: True",
                   "Newton with the symbolic Hessian needs fewer iterations than BFGS: True"],
 }
