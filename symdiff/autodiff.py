@@ -38,6 +38,7 @@ from .ops.decompositions import (
     Cholesky, EighEigenvalues, EighValues, EighVectors, Pinv, QrQ, QrR, SingularValues, SvdS, SvdU,
     SvdVh,
 )
+from .ops.linalg import InvOrNan
 from .ops.matrix import Det, DetDerivative, Inv, SlogdetLog, SlogdetSign, Solve
 from .ops.nn import LogSoftmax, Softmax
 from .ops.products import Einsum, MatMul
@@ -715,7 +716,7 @@ _BATCHED_RULES: dict[type[Op], Any] = {
 }
 # the linear algebra: their rules broadcast the cotangent against the matrices' batch axes
 _BATCHED_RULES.update(dict.fromkeys((
-    Det, DetDerivative, SlogdetSign, SlogdetLog, Inv, Solve, Cholesky, EighValues,
+    Det, DetDerivative, SlogdetSign, SlogdetLog, Inv, InvOrNan, Solve, Cholesky, EighValues,
     EighEigenvalues, EighVectors, SingularValues, SvdU, SvdS, SvdVh, QrQ, QrR, Pinv,
 ), _broadcasting))
 

@@ -437,6 +437,23 @@ def test_batched_jacobians_equal_row_by_row_ones_for_every_op():
     assert sd.evaluate(sd.jacobian(sd.sin(empty), empty), {"e": np.zeros((0, 2))}).shape == (0, 2, 0, 2)
 
 
+def test_an_op_derived_from_one_with_a_batched_rule_has_one_too():
+    # the batched rules are looked up by the op's exact type: a subclass (linalg.cond's
+    # inverse that gives NaNs for a singular matrix, derived from inv) without an entry of its
+    # own took the batch one row at a time, a larger graph for the same values
+    from symdiff.autodiff import _BATCHED_RULES
+
+    missing = []
+    for op in list(_BATCHED_RULES):
+        below = list(op.__subclasses__())
+        while below:
+            sub = below.pop()
+            below.extend(sub.__subclasses__())
+            if sub not in _BATCHED_RULES:
+                missing.append(f"{sub.__name__} (a {op.__name__})")
+    assert not missing
+
+
 def test_a_hessian_is_zero_off_its_diagonal_where_products_of_its_terms_overflow():
     # gamma(150) is 3.8e260, so a product of two of its factors overflows: each row's cotangent
     # is zero off the diagonal and is multiplied in first, so the Hessian is exactly 0 there:
