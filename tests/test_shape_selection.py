@@ -355,6 +355,26 @@ def test_zero_d_integer_arrays_are_ints_for_axes_and_slice_bounds():
         sd.sum(A, axis=True)
 
 
+
+def test_slice_bounds_beyond_int64_are_clamped_as_numpy_does_so_the_text_reads_back():
+    # NumPy clamps slice bounds to the index range; kept as written, x[:2**70] printed a
+    # literal the parser refuses, and x[:2**70] and x[:2**71] were different nodes
+    v = sd.var("v", shape=(5,))
+    w = np.arange(5.0)
+    for s in (slice(None, 2**70), slice(-2**70, None), slice(None, None, 2**70),
+              slice(None, None, -2**70), slice(2**64, -2**64, -1), slice(1, np.uint64(2**64 - 1))):
+        e = v[s]
+        np.testing.assert_array_equal(sd.evaluate(e, {"v": w}), w[s])
+        back = sd.parse(str(e), shapes={"v": (5,)})
+        assert back is e
+        g = sd.grad(sd.sum(sd.const(np.arange(1.0, 1 + w[s].size)) * e), v)
+        want = np.zeros(5)
+        want[s] = np.arange(1.0, 1 + w[s].size)
+        np.testing.assert_array_equal(sd.evaluate(g, {"v": w}), want)
+        assert sd.parse(str(g), shapes={"v": (5,)}) is g
+    assert v[:2**70] is v[:2**71]
+
+
 # -- searchsorted, interp, convolve, correlate, meshgrid, rot90, append, insert, delete ---------------
 
 

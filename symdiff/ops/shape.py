@@ -570,6 +570,9 @@ def _is_0d_bool(item: Any) -> bool:
     return isinstance(item, (np.ndarray, Node)) and item.ndim == 0 and item.dtype.kind == "b"
 
 
+_INDEX_MAX = int(np.iinfo(np.intp).max)
+
+
 def _parse_index(shape: Shape, index: Any) -> tuple[tuple[Any, ...], list[Node]]:
     """An index of an array of ``shape`` as the op's spec and its integer array operands."""
     items = index if isinstance(index, tuple) else (index,)
@@ -612,7 +615,10 @@ def _parse_index(shape: Shape, index: Any) -> tuple[tuple[Any, ...], list[Node]]
                 raise TypeError(f"slice bounds must be ints or None, got {it!r}")
             if bounds[2] == 0:
                 raise ValueError("slice step cannot be zero")
-            spec.append(("s", *bounds))
+            # clamped to the index range, as NumPy reads a slice (no axis is that long), so
+            # the text of x[:2**70] reads back and x[:2**70] is x[:2**71]
+            spec.append(("s", *(None if b is None else min(max(b, -_INDEX_MAX), _INDEX_MAX)
+                                for b in bounds)))
         elif index_int(it) is not None:  # a 0-d integer array too, as NumPy takes it
             spec.append(("i", index_int(it)))
         else:
