@@ -565,7 +565,8 @@ class _Emitter:
             self.const_names[node] = name
             what = f"{value.dtype.name}{format_shape(value.shape)}"
             runs = _runs_source(value)
-            call = constant_call(value) if runs is None else None
+            full = runs is not None and runs.startswith("np.full(")  # says all full(...) would
+            call = None if full else constant_call(value)
             if call is not None:
                 what += f": {call.text()}"  # made of numbers and a dtype name only
             if runs is not None:
