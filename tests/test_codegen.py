@@ -739,6 +739,54 @@ def test_constants_are_exact_and_large_arrays_are_not_literals():
     assert "0.1" in fn.source and "float('nan')" in fn.source
 
 
+def test_the_rosenbrock_hessian_writes_its_constant_as_runs():
+    # constant folding left the diagonal's [0.0, 200.0, ..., 200.0] as 999 runs of one value
+    # written out in base64: 11 kB of the Hessian's 14 kB of source at n = 1000
+    optimize = pytest.importorskip("scipy.optimize")
+    x = sd.var("x", (1000,))
+    h = sd.hessian(_rosen_numpy(x), x)
+    fn = sd.compile(h, inputs=[x])
+    assert len(fn.source) < 4000 and "base64" not in fn.source
+    assert "np.repeat(np.array([0.0, 200.0], dtype=np.float64), [1, 999])" in fn.source
+    _module_is_only_math(fn.source)
+    at = np.random.default_rng(7).uniform(-2.0, 2.0, 1000)
+    _assert_bits(fn(at), sd.evaluate(h, {"x": at}))
+    np.testing.assert_allclose(fn(at), optimize.rosen_hess(at), rtol=1e-12, atol=1e-12)
+
+
+def test_constants_of_few_runs_keep_their_bits():
+    # runs are told apart by their bits: -0.0 and 0.0, and a NaN's sign, make runs of their own
+    x = sd.var("x", (4, 6))
+    signs = np.repeat([0.0, -0.0, 0.0, -np.nan, np.nan], [5, 7, 4, 4, 4]).reshape(4, 6)
+    mask = np.repeat([False, True, False], [3, 18, 3]).reshape(4, 6)
+    ones = np.full((4, 6), -128, dtype=np.int8)
+    n = sd.var("n", (4, 6), "int8")
+    outs = [sd.copysign(x, sd.const(signs)), sd.where(sd.const(mask), x, -x), n + sd.const(ones)]
+    fn = sd.compile(outs, inputs=[x, n], simplify=False)
+    assert "base64" not in fn.source
+    assert "np.repeat(np.array([0.0, -0.0, 0.0, -float('nan'), float('nan')], dtype=np.float64)" \
+        ", [5, 7, 4, 4, 4]).reshape((4, 6))" in fn.source
+    assert "np.repeat(np.array([False, True, False], dtype=np.bool), [3, 18, 3])" in fn.source
+    assert "np.full((4, 6), -128, dtype=np.int8)" in fn.source
+    _module_is_only_math(fn.source)
+    values = {"x": _any((4, 6)), "n": np.arange(24, dtype=np.int8).reshape(4, 6)}
+    with np.errstate(all="ignore"):
+        for got, want in zip(fn(**values), sd.evaluate(outs, values, simplify=False)):
+            _assert_bits(got, want)
+    assert np.signbit(fn(**values)[0]).tolist() == np.signbit(signs).tolist()
+
+
+def test_constants_whose_values_a_literal_loses_stay_bytes():
+    # a NaN's payload and a long double's extra digits do not survive a literal: base64 keeps them
+    x = sd.var("x", (20,))
+    payload = np.full(20, np.array(0x7FF8000000000001, np.uint64).view(np.float64))
+    y = sd.copysign(x, sd.const(payload)) + sd.const(payload)
+    fn = sd.compile(y, inputs=[x], simplify=False)
+    assert "base64" in fn.source
+    value = _any(20)
+    _assert_bits(fn(value), sd.evaluate(y, {"x": value}, simplify=False))
+
+
 def test_a_transposed_constant_sums_like_the_evaluator_bit_for_bit():
     # generated code writes a constant in C order; the evaluator ran on the array as given, whose
     # transposed layout made the product, and so the order the sum adds in, another one

@@ -41,7 +41,8 @@ from ..ir import (
     unflatten_outputs,
 )
 from ..ops.base import (
-    HELPERS, Const, Part, Var, call_key, const, constant_call, helper_source, kernel, literal,
+    HELPERS, Const, Part, Var, _item_source, call_key, const, constant_call, extended_precision,
+    helper_source, kernel, literal,
 )
 from ..ops.diagonals import DiagonalEmbed, FusedSum, fuse_diagonal_sums
 from ..ops.elementwise import Binary, Elementwise, StopGradient
@@ -52,8 +53,15 @@ from ..ops.layout import Flip
 from ..ops.shape import Arange, BroadcastTo, Concatenate, IndexAdd, Transpose
 from ..ops.base import graph_variables
 
-# Constant arrays up to this many elements are written as literals; larger ones as base64 bytes.
+# Constant arrays up to this many elements are written as literals; larger ones as base64 bytes,
+# unless they are runs of equal values (see _runs_source).
 INLINE_CONST_LIMIT = 16
+
+# A constant of up to this many runs of equal values (in C order) is written as the runs, however
+# small its runs are; a larger number of runs is written so only where they average
+# RUN_LENGTH_MIN elements or more.
+FEW_RUNS = 8
+RUN_LENGTH_MIN = 8
 
 # Ops whose result is always a newly allocated array (for ndim >= 1) that no other name shares,
 # so a dead one may be overwritten in place (unless the op says its result may be a view, as
@@ -230,6 +238,42 @@ def _py_scalar(value: np.ndarray, mod: str) -> str:
         # which read back as arithmetic on the zero that loses its sign
         return f"complex({_py_float(v.real, mod)}, {_py_float(v.imag, mod)})"
     return f"({v!r})"  # complex
+
+
+def _source_value(v: Any) -> Any:
+    """The Python value that ``_item_source(v)`` reads back as (a NaN's payload is lost)."""
+    if isinstance(v, float) and math.isnan(v):
+        return math.copysign(math.nan, v)
+    if isinstance(v, complex):
+        return complex(_source_value(v.real), _source_value(v.imag))
+    return v
+
+
+def _runs_source(value: np.ndarray) -> str | None:
+    """Source building ``value`` (1-d or more) from its runs of equal elements in C order,
+    ``np.full(...)`` for one run, ``np.repeat(np.array([...]), [counts]).reshape(...)`` for
+    a few, bit for bit (so -0.0 and 0.0 are runs of their own); None where there are too many
+    runs for the size, or a value that a literal does not read back exactly (a NaN's payload,
+    a long double's extra digits)."""
+    size, dt = value.size, value.dtype
+    if size < 2 or dt.kind not in "biufc" or extended_precision(dt):
+        return None
+    cells = np.ascontiguousarray(value).reshape(-1).view(np.uint8).reshape(size, dt.itemsize)
+    starts = np.flatnonzero(np.concatenate([[True], np.any(cells[1:] != cells[:-1], axis=1)]))
+    runs = len(starts)
+    if not (runs * RUN_LENGTH_MIN <= size or runs <= FEW_RUNS and size > INLINE_CONST_LIMIT):
+        return None
+    firsts = value.reshape(-1)[starts]
+    items = firsts.tolist()
+    if np.array([_source_value(v) for v in items], dtype=dt).tobytes() != firsts.tobytes():
+        return None
+    kind = f"np.{dt.name}"
+    if runs == 1:
+        return f"np.full({value.shape!r}, {_item_source(items[0])}, dtype={kind})"
+    counts = np.diff(np.append(starts, size)).tolist()
+    text = (f"np.repeat(np.array([{', '.join(map(_item_source, items))}], dtype={kind}), "
+            f"{counts!r})")
+    return text if value.ndim == 1 else f"{text}.reshape({value.shape!r})"
 
 
 @functools.lru_cache(maxsize=1)
@@ -520,10 +564,14 @@ class _Emitter:
             name = f"_C{len(self.const_names)}"
             self.const_names[node] = name
             what = f"{value.dtype.name}{format_shape(value.shape)}"
-            call = constant_call(value)
+            runs = _runs_source(value)
+            full = runs is not None and runs.startswith("np.full(")  # says all full(...) would
+            call = None if full else constant_call(value)
             if call is not None:
                 what += f": {call.text()}"  # made of numbers and a dtype name only
-            if value.size <= INLINE_CONST_LIMIT:
+            if runs is not None:
+                self.module_consts.append(f"{name} = {runs}  # {what}")
+            elif value.size <= INLINE_CONST_LIMIT:
                 self.module_consts.append(f"{name} = {literal(value)}  # {what}")
             else:
                 data = base64.b64encode(np.ascontiguousarray(value).tobytes()).decode("ascii")
