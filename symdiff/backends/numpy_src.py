@@ -267,12 +267,10 @@ def _runs_source(value: np.ndarray) -> str | None:
     items = firsts.tolist()
     if np.array([_source_value(v) for v in items], dtype=dt).tobytes() != firsts.tobytes():
         return None
-    kind = f"np.{dt.name}"
     if runs == 1:
-        return f"np.full({value.shape!r}, {_item_source(items[0])}, dtype={kind})"
+        return f"np.full({value.shape!r}, {_item_source(items[0])}, dtype=np.{dt.name})"
     counts = np.diff(np.append(starts, size)).tolist()
-    text = (f"np.repeat(np.array([{', '.join(map(_item_source, items))}], dtype={kind}), "
-            f"{counts!r})")
+    text = f"np.repeat({literal(firsts)}, {counts!r})"
     return text if value.ndim == 1 else f"{text}.reshape({value.shape!r})"
 
 
