@@ -322,8 +322,6 @@ class Erfcinv(Erfinv):
     complement = True
 
 
-
-
 def _i1_series_coefficients(terms: int) -> tuple[float, ...]:
     # I_1'(x) = sum over k of (2k + 1) / (2 * 4**k * k! (k + 1)!) * x**(2k)
     return tuple((2 * k + 1) / (2 * 4**k * math.factorial(k) * math.factorial(k + 1))

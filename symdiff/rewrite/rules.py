@@ -1159,8 +1159,8 @@ def _same_real_type(node: Node, form: Node) -> Node | None:
 def _complement(node: Node, x: Node, ctx: Context) -> Node | None:
     """1 - sigmoid(x) -> sigmoid(-x): the difference rounds to 0 where sigmoid(x) is within
     half an ulp of 1 (x above 37), losing sigmoid(-x) whole. Only where nothing else uses
-    sigmoid(x): beside it (sigmoid's derivative s * (1 - s)), a second sigmoid would cost a
-    node, and its derivatives would share none of those of s (a fifth derivative twice as
+    sigmoid(x): beside it (s * (1 - s), sigmoid's derivative as users write it), a second
+    sigmoid would cost a node, and its derivatives would share none of those of s (a fifth derivative twice as
     large). Real floats only: an integer's negation wraps around (-(-128) is -128 in int8)."""
     if not _real_float(x) or ctx is not None and ctx.uses.get(node.inputs[1], 2) > 1:
         return None
