@@ -776,6 +776,58 @@ def test_constants_of_few_runs_keep_their_bits():
     assert np.signbit(fn(**values)[0]).tolist() == np.signbit(signs).tolist()
 
 
+def test_diagonal_and_broadcast_constants_are_written_by_their_structure():
+    # Griewank's Hessian folds a scaled identity, a diagonal of 1/sqrt(i) and masks of one column
+    # into constants, which were written out as base64 text
+    x = sd.var("x", (10,))
+    f = 0.00025 * sd.sum(x**2) - sd.prod(sd.cos(x / np.sqrt(np.arange(1, 11)))) + 1
+    h = sd.hessian(f, x)
+    fn = sd.compile(h, inputs=[x])
+    assert "base64" not in fn.source
+    assert "_C6 = 0.0005 * np.eye(10, dtype=np.float64)" in fn.source
+    assert "np.diag(np.array([1.0, 0.7071067811865475," in fn.source
+    assert "np.broadcast_to(np.array([True, False, False," in fn.source
+    _module_is_only_math(fn.source)
+    at = _any(10)
+    _assert_bits(fn(at), sd.evaluate(h, {"x": at}))
+
+
+@pytest.mark.parametrize("value, text", [
+    (-0.5 * np.eye(6), "-0.5 * np.eye(6, dtype=np.float64)"),  # its zeros are -0.0, as NumPy's
+    (np.eye(5, 7, 2), "np.eye(5, 7, k=2, dtype=np.float64)"),
+    (np.eye(6, k=-1, dtype=bool), "np.eye(6, k=-1, dtype=np.bool)"),
+    (np.diag(np.arange(1, 7, dtype=np.int16), 1), "np.diag(np.array([1, 2, 3, 4, 5, 6], dtype=np.int16), 1)"),
+    (np.diag([1.0, np.nan, -np.inf, -0.0, 2.5]), "np.diag(np.array([1.0, float('nan'), float('-inf'), -0.0, 2.5]"),
+    (np.diag(np.full(300, 2.0)), "2.0 * np.eye(300, dtype=np.float64)"),
+    (np.diag(np.repeat([0.0, 200.0], [1, 299])), "np.diag(np.repeat(np.array([0.0, 200.0], dtype=np.float64), [1, 299]))"),
+    (np.tile(np.arange(5.0), (4, 1)), "np.broadcast_to(np.array([0.0, 1.0, 2.0, 3.0, 4.0], dtype=np.float64), (4, 5))"),
+    (np.tile([[1.5], [-2.0], [0.25]], (2, 1, 9)).astype(np.float32),
+     "np.broadcast_to(np.array([1.5, -2.0, 0.25], dtype=np.float32).reshape((3, 1)), (2, 3, 9))"),
+    (np.broadcast_to(RNG.standard_normal(40), (3, 40)), "np.broadcast_to(np.frombuffer(base64.b64decode("),
+    (np.diag([1 + 2j, 3j, -1, 0.5, 2]), "np.diag(np.array([complex(1.0, 2.0), complex(0.0, 3.0),"),
+])
+def test_structured_constants_keep_their_bits(value, text):
+    x = sd.var("x", value.shape, value.dtype)
+    y = sd.where(sd.const(value) != 0, sd.const(value), x) if value.dtype != bool else x & sd.const(value)
+    fn = sd.compile(y, inputs=[x], simplify=False)
+    assert text in fn.source, fn.source
+    at = np.ones(value.shape, value.dtype) if value.dtype == bool else (
+        RNG.standard_normal(value.shape) * 10).astype(value.dtype)
+    with np.errstate(all="ignore"):
+        _assert_bits(fn(at), sd.evaluate(y, {"x": at}, simplify=False))
+        _assert_bits(fn(at), np.where(value != 0, value, at) if value.dtype != bool else at & value)
+
+
+def test_a_small_constant_a_literal_loses_is_bytes():
+    # a NaN's payload: a literal writes float('nan'), which has another
+    payload = np.array([1.0, np.array(0x7FF8000000000001, np.uint64).view(np.float64), 2.0])
+    x = sd.var("x", (3,))
+    y = sd.copysign(x, sd.const(payload)) + sd.const(payload)
+    fn = sd.compile(y, inputs=[x], simplify=False)
+    assert "base64" in fn.source
+    _assert_bits(fn(np.ones(3)), sd.evaluate(y, {"x": np.ones(3)}, simplify=False))
+
+
 def test_constants_whose_values_a_literal_loses_stay_bytes():
     # a NaN's payload and a long double's extra digits do not survive a literal: base64 keeps them
     x = sd.var("x", (20,))

@@ -264,14 +264,92 @@ def _runs_source(value: np.ndarray) -> str | None:
     if not (runs * RUN_LENGTH_MIN <= size or runs <= FEW_RUNS and size > INLINE_CONST_LIMIT):
         return None
     firsts = value.reshape(-1)[starts]
-    items = firsts.tolist()
-    if np.array([_source_value(v) for v in items], dtype=dt).tobytes() != firsts.tobytes():
+    if not _reads_back(firsts):
         return None
+    items = firsts.tolist()
     if runs == 1:
         return f"np.full({value.shape!r}, {_item_source(items[0])}, dtype=np.{dt.name})"
     counts = np.diff(np.append(starts, size)).tolist()
     text = f"np.repeat({literal(firsts)}, {counts!r})"
     return text if value.ndim == 1 else f"{text}.reshape({value.shape!r})"
+
+
+def _array_source(value: np.ndarray) -> str:
+    """Exact source for a constant array (1-d or more): by its structure where it has one (runs
+    of equal values, a band on one diagonal, a smaller array broadcast), else its elements, as a
+    literal up to ``INLINE_CONST_LIMIT`` of them and as base64 bytes beyond."""
+    structured = _diagonal_source(value) or _broadcast_source(value) or _runs_source(value)
+    if structured is not None:
+        return structured
+    if value.size <= INLINE_CONST_LIMIT and _reads_back(value):
+        return literal(value)
+    data = base64.b64encode(np.ascontiguousarray(value).tobytes()).decode("ascii")
+    chunks = [data[k : k + 88] for k in range(0, len(data), 88)] or [""]
+    body = "\n".join(f'    "{c}"' for c in chunks)
+    return f"np.frombuffer(base64.b64decode(\n{body}\n), dtype={value.dtype.str!r}).reshape({value.shape!r})"
+
+
+def _broadcast_source(value: np.ndarray) -> str | None:
+    """``np.broadcast_to(part, shape)`` for a constant whose slices along some axes are all the
+    same bits (a mask of one column, a row repeated down a matrix), ``part`` being one of them;
+    None for any other."""
+    if value.ndim == 0 or value.size <= INLINE_CONST_LIMIT or value.dtype.kind not in "biufc":
+        return None
+    cells = np.ascontiguousarray(value).view(np.uint8).reshape(value.shape + (-1,))
+    part = value
+    for axis, length in enumerate(value.shape):
+        first = cells.take([0], axis=axis)
+        if length > 1 and np.array_equal(cells, np.broadcast_to(first, cells.shape)):
+            part, cells = part.take([0], axis=axis), first
+    if part.size == value.size:
+        return None
+    while part.ndim and part.shape[0] == 1:  # (broadcasting adds leading axes itself)
+        part = part[0]
+    if part.ndim == 0:  # (every element equal: one run, which _runs_source writes)
+        return None
+    return f"np.broadcast_to({_array_source(part)}, {value.shape!r})"
+
+
+def _reads_back(value: np.ndarray) -> bool:
+    """Whether ``literal(value)`` builds ``value`` bit for bit (not a NaN's payload, nor a long
+    double's extra digits)."""
+    if extended_precision(value.dtype):
+        return False
+    items = [_source_value(v) for v in value.reshape(-1).tolist()]
+    return np.array(items, dtype=value.dtype).tobytes() == np.ascontiguousarray(value).tobytes()
+
+
+def _diagonal_source(value: np.ndarray) -> str | None:
+    """Source building a matrix ``value`` that is zero off one diagonal ``k``: ``np.eye(n, m,
+    k, dtype=...)`` for ones or a mask, scaled (``0.5 * np.eye(10)``, ``-np.eye(3)`` whose zeros
+    are -0.0) for one value along it, ``np.diag([...], k)`` for a square matrix with any values
+    there (a Hessian's constant part); None for any other matrix, or where these would not
+    build its bits (a zero of another sign)."""
+    if value.ndim != 2 or value.size <= INLINE_CONST_LIMIT or value.dtype.kind not in "biufc" \
+            or extended_precision(value.dtype):
+        return None
+    (n, m), dt = value.shape, value.dtype
+    rows, cols = np.nonzero(value != 0)  # (NaN too)
+    if not len(rows) or np.any(cols - rows != cols[0] - rows[0]):
+        return None
+    k = int(cols[0] - rows[0])
+    bits = np.ascontiguousarray(value).tobytes()
+    band = np.diagonal(value, k)
+    eye = f"np.eye({n}{f', {m}' if m != n else ''}{f', k={k}' if k else ''}, dtype=np.{dt.name})"
+    unit = np.eye(n, m, k, dtype=dt)
+    if unit.tobytes() == bits:
+        return eye
+    first = _source_value(band[0].item())
+    with np.errstate(all="ignore"):
+        try:
+            scaled = np.multiply(first, unit, dtype=dt)
+        except (OverflowError, TypeError):
+            scaled = None
+    if scaled is not None and scaled.tobytes() == bits:
+        return f"{_item_source(first)} * {eye}"
+    if n == m and np.diag(band, k).tobytes() == bits:
+        return f"np.diag({_array_source(band)}{f', {k}' if k else ''})"
+    return None
 
 
 @functools.lru_cache(maxsize=1)
@@ -562,23 +640,15 @@ class _Emitter:
             name = f"_C{len(self.const_names)}"
             self.const_names[node] = name
             what = f"{value.dtype.name}{format_shape(value.shape)}"
-            runs = _runs_source(value)
-            full = runs is not None and runs.startswith("np.full(")  # says all full(...) would
-            call = None if full else constant_call(value)
+            source = _array_source(value)
+            # (a comment saying what ``np.full(...)`` or ``np.eye(...)`` says already is noise)
+            call = None if source.startswith("np.full(") or "np.eye(" in source \
+                else constant_call(value)
             if call is not None:
                 what += f": {call.text()}"  # made of numbers and a dtype name only
-            if runs is not None:
-                self.module_consts.append(f"{name} = {runs}  # {what}")
-            elif value.size <= INLINE_CONST_LIMIT:
-                self.module_consts.append(f"{name} = {literal(value)}  # {what}")
-            else:
-                data = base64.b64encode(np.ascontiguousarray(value).tobytes()).decode("ascii")
-                chunks = [data[k : k + 88] for k in range(0, len(data), 88)] or [""]
-                body = "\n".join(f'    "{c}"' for c in chunks)
-                self.module_consts.append(
-                    f"{name} = np.frombuffer(base64.b64decode(\n{body}\n), "
-                    f"dtype={value.dtype.str!r}).reshape({value.shape!r})  # {what}, read-only"
-                )
+            if source.startswith(("np.frombuffer(", "np.broadcast_to(")):
+                what += ", read-only"
+            self.module_consts.append(f"{name} = {source}  # {what}")
         return name
 
     def const_arg(self, c: Node, consumer: Node) -> str:
