@@ -186,6 +186,22 @@ def test_x_minus_its_logsumexp_is_log_softmax_and_the_gradient_of_logsumexp_is_s
     assert good[1] == 1.0 and np.all(np.isfinite(good))
 
 
+@pytest.mark.parametrize("t", [np.inf, -np.inf, np.nan])
+def test_a_scatter_of_a_value_that_may_be_infinite_keeps_its_zeros(t):
+    # index_add writes zeros off the index; g * one_hot would be inf * 0 = nan there
+    s = sd.var("s")
+    labels = sd.var("labels", shape=(2,), dtype="int64")
+    cases = [
+        (sd.grad(v[1] * s, v), {"v": np.ones(4), "s": t}, 3),
+        (sd.grad(sd.sum(sd.reshape(v, (2, 2))[sd.arange(2), labels]) * s, v),
+         {"v": np.ones(4), "s": t, "labels": np.array([1, 0])}, 2),
+    ]
+    for g, env, zeros in cases:
+        raw, rewritten = raw_and_rewritten(g, **env)
+        assert np.count_nonzero(raw == 0) == zeros
+        np.testing.assert_array_equal(rewritten, raw)
+
+
 def test_softmax_cross_entropy_gradient_is_softmax_minus_one_hot():
     z = sd.var("z", shape=("n", 5))
     labels = sd.var("labels", shape=("n",), dtype="int64")

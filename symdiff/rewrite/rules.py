@@ -1040,12 +1040,30 @@ def _is_range(r: Node, n: Any) -> bool:
     return isinstance(op, Arange) and (op.start, op.step, op.stop) == (0, 1, n)
 
 
+def _finite_where_present(g: Node) -> bool:
+    """Whether every element ``g`` has is finite: ``known_finite``, or a mean's cotangent
+    ``a / n`` (``a`` known finite) broadcast along the named dimension ``n``, whose elements
+    exist only where ``n`` is at least 1."""
+    if known_finite(g):
+        return True
+    if not isinstance(g.op, BroadcastTo) or not isinstance(g.inputs[0].op, Div):
+        return False
+    a, n = g.inputs[0].inputs
+    if isinstance(n.op, Cast):
+        n = n.inputs[0]
+    return isinstance(n.op, DimSize) and n.op.dim in g.shape and known_finite(a)
+
+
 def _one_hot_nll(node: Node) -> Node | None:
     """index_add(g, (n, k), [arange(n), labels]) -> g[:, None] * one_hot(labels, k), and for one
     example, index_add(g, (k,), [label]) -> g * one_hot(label, k) (the label a node or an int
-    of the index, the rows arange(n) as an op or as a constant)."""
+    of the index, the rows arange(n) as an op or as a constant). Only for a ``g`` known finite:
+    the product is inf * 0 = nan off the label where ``g`` is infinite, and spreads a nan ``g``
+    over the row, where index_add writes zeros there."""
     op: IndexAdd = node.op  # type: ignore[assignment]
     g = node.inputs[0]
+    if not _finite_where_present(g):
+        return None
     if len(op.spec) == 1 and op.spec[0][0] in "ai" and len(op.shape) == 1:
         k = op.shape[0]
         if op.spec[0][0] == "a":
