@@ -1015,6 +1015,18 @@ def test_scaled_factor_a_rule_made_merges_in_one_simplify(e, want):
     assert sd.simplify(s) is s
 
 
+def test_a_rule_whose_replacement_comes_back_leaves_the_others_their_turn():
+    # collection rebuilt 1 - 1 * (r / r) (r a reshape to (1,)) from the graph as written, and
+    # that settled back to the node it had already become: the cycle guard kept the rules
+    # after it (dropping the broadcast of 1.0, moving the reshapes out) from that node, which a
+    # second simplify then shrank from 10 nodes to 7
+    s = sd.var("s")
+    r = sd.reshape(s, (1,))
+    g = sd.simplify(sd.grad(sd.sum((r / r) * [0.7]), s))
+    assert str(g) == "0.7 * ((1.0 - s / s) / s)"
+    assert sd.count_nodes(_simplify_afresh(g)) == sd.count_nodes(g) == 7
+
+
 def test_constant_factors_merge_inside_sums():
     # 4 * (100 * t) inside a sum is 400 * t, and a folded constant array of equal elements
     # (broadcast_to([100.0], (4,)), from the gradient of a sum) joins the coefficient like a

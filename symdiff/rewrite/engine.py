@@ -60,7 +60,7 @@ class Context:
     """
 
     __slots__ = ("uses", "new", "old", "sole", "origin", "rank", "kept", "decided", "again", "cut",
-                 "part", "as_left")
+                 "unfinished", "part", "as_left")
 
     def __init__(self) -> None:
         self.uses: dict[Node, int] = {}
@@ -84,8 +84,11 @@ class Context:
         # node's normal form, whatever rule builds it, is offered to those rules next pass
         self.again = False
         # cut: whether a budget or the cycle guard stopped a node's rewriting short in the pass
-        # (its result then need not be a fixpoint)
+        # (its result then need not be a fixpoint); unfinished: the normal forms so stopped,
+        # which the next pass offers every rule again (a rule whose replacement settled back
+        # to the node itself kept the rules after it from their turn)
         self.cut = False
+        self.unfinished: set[Node] = set()
         # part: whether one earlier rewrite with the same rules settled every node of the pass
         # (the graph is part of its result, so merging finds nothing in it); as_left: and in
         # the same surroundings, so the pass had nothing to do
@@ -287,6 +290,8 @@ def _rewrite_pass(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | 
         if before is not None:
             graph_rules = rules.contextual()
             fresh = {n for n in order if n not in before.kept}
+    elif before is not None and before.unfinished:
+        fresh = before.unfinished
     # a later pass offers the graph-reading rules only what changed around them
     changed = _changed(order, ctx, before) if before is not None else None
     ctx.part = whole
@@ -348,6 +353,7 @@ def _rewrite_pass(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | 
                 continue
             if hops >= MAX_LOCAL or budget <= 0 or n in active:
                 ctx.cut = True
+                ctx.unfinished.add(n)
                 memo[node] = n
                 if n is not node:
                     memo[n] = n
@@ -436,7 +442,9 @@ def rewrite(
         if fixpoint and ctx.part:  # part of one result, used otherwise: as it was
             _note_settled(ctx, record)
             return nxt
-        if settled or rounds >= max_rounds:
+        if settled and ctx.cut and rounds < max_rounds:
+            pass  # the nodes a pass stopped short have their turn at every rule in the next
+        elif settled or rounds >= max_rounds:
             if merge is None:
                 if fixpoint:
                     _note_settled(ctx, record)
