@@ -1123,3 +1123,55 @@ def test_matrix_rank_takes_a_tolerance_per_matrix():
     for kwargs in ({"rtol": np.array([1e-2, 0.6])}, {"tol": np.array([1e-2, 0.6])}):
         np.testing.assert_array_equal(sd.evaluate(sd.linalg.matrix_rank(A, **kwargs), {"A": a}),
                                       np.linalg.matrix_rank(a, **kwargs))
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda m, x: m.argsort(x),
+        lambda m, x: m.argsort(x, axis=0),
+        lambda m, x: m.repeat(x, 2, axis=0),
+        lambda m, x: m.repeat(x, [3], axis=-1),
+        lambda m, x: m.take(x, [0, -1], axis=0),
+        lambda m, x: m.take(x, 0, axis=-1),
+        lambda m, x: m.take(x, [[2]], axis=0, mode="wrap"),
+        lambda m, x: m.compress([True, False], x, axis=-1),
+        lambda m, x: m.squeeze(x, axis=0),
+        lambda m, x: m.squeeze(x, axis=-1),
+    ],
+)
+def test_a_lone_axis_0_or_minus_1_of_a_0d_array_reads_it_as_one_element(build):
+    # NumPy's array methods (argsort, repeat, take, compress, squeeze) read a 0-d array as shape
+    # (1,) for a lone axis 0 or -1, as its reductions, scans and argmax already do here
+    a = np.array(1.5)
+    x = sd.var("x", (), "float64")
+    _assert_numpy(build(sd, x), build(np, a), x=a)
+
+
+def test_a_0d_array_keeps_refusing_other_axes_and_sort_along_one():
+    x = sd.var("x", (), "float64")
+    for build in (lambda: sd.argsort(x, axis=1), lambda: sd.take(x, [0], axis=1),
+                  lambda: sd.repeat(x, 2, axis=-2), lambda: sd.sort(x), lambda: sd.sort(x, axis=0),
+                  lambda: sd.squeeze(x, axis=(0,))):
+        with pytest.raises(ValueError, match="axis"):
+            build()
+
+
+def test_logsumexp_of_complex_values_takes_the_principal_logarithm():
+    # the shift that keeps exp from overflowing is the largest real part: shifting by a complex
+    # maximum would add its imaginary part outside log's range (-pi, pi]
+    a = np.array([[0.03 + 3.6356j, 0.5 + 2.0j, -1.0 - 3.0j], [1.0 + 3.0j, 0.2 - 3.1j, 0.0 + 0.0j]])
+    x = sd.var("x", a.shape, "complex128")
+    for axis, keepdims in ((None, False), (1, False), (0, True)):
+        expected = np.log(np.sum(np.exp(a), axis=axis, keepdims=keepdims))
+        _assert_numpy(sd.logsumexp(x, axis=axis, keepdims=keepdims), expected, x=a)
+    lone = np.array(0.03 + 3.6356j)
+    z = sd.var("z", (), "complex128")
+    _assert_numpy(sd.logsumexp(z), np.log(np.exp(lone)), z=lone)
+
+
+def test_logsumexp_refuses_return_sign_of_complex_values():
+    # SciPy's sign of a complex sum is the complex unit s / |s| beside a real log|s|; refused, as
+    # with b=, rather than a complex log beside a sign of 1
+    with pytest.raises(NotImplementedError, match="complex x"):
+        sd.logsumexp(sd.var("x", (3,), "complex128"), return_sign=True)

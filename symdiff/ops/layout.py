@@ -23,8 +23,8 @@ import numpy as np
 from ..errors import DTypeError, ShapeError
 from ..ir import Dim, Node, Op, Shape, Type, format_shape
 from .base import (
-    _item_source, _scalar_text, as_node, broadcast_shapes, dim_size, helper, index_int, normalize_axes,
-    normalize_axis,
+    _item_source, _scalar_text, as_node, broadcast_shapes, dim_size, helper, index_int, lone_axis_of_0d,
+    normalize_axes, normalize_axis,
 )
 from .elementwise import astype, minimum, not_equal, where
 from .reduce import sum as reduce_sum
@@ -83,6 +83,8 @@ def squeeze(a: Any, axis: Any = None) -> Node:
     x = as_node(a)
     if axis is None:
         return reshape(x, tuple(d for d in x.shape if d != 1))
+    if lone_axis_of_0d(axis, x.ndim):  # NumPy squeezes the one element a 0-d array has
+        return x
     axes = normalize_axes("squeeze", axis, x.ndim)
     for ax in axes:
         d = x.shape[ax]
@@ -468,7 +470,7 @@ def repeat(a: Any, repeats: Any, axis: Any = None) -> Node:
     counts = int_tuple("repeat", repeats, "repeats")
     if any(r < 0 for r in counts):
         raise ShapeError(f"repeat: `repeats` may not contain negative values, got {repeats!r}")
-    if axis is None:
+    if axis is None or lone_axis_of_0d(axis, x.ndim):  # a 0-d array read as shape (1,)
         x, ax = ravel(x), 0
     else:
         ax = normalize_axis("repeat", axis, x.ndim)

@@ -156,8 +156,9 @@ class Prod(Reduction):
 def max_shift(x, axis):  # type: ignore[no-untyped-def]
     # the maximum along axis, kept, that logsumexp, softmax and log_softmax subtract so exp
     # cannot overflow; 0 where it is infinite (or the slice empty), so an inf element makes
-    # inf - inf in its own place only and an all -inf slice sums exp(-inf) = 0
-    m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)
+    # inf - inf in its own place only and an all -inf slice sums exp(-inf) = 0; of complex
+    # values the largest real part, so log's imaginary part stays in (-pi, pi]
+    m = np.max(np.real(x), axis=axis, keepdims=True, initial=-np.inf)
     return np.where(np.isfinite(m), m, 0)
 
 
@@ -228,7 +229,9 @@ def _reduce(cls: type[Reduction], x: Any, axis: Any, keepdims: bool) -> Node:
     keepdims = _keepdims(cls.name, keepdims)
     x = as_node(x)
     axes = _reduced_axes(cls.name, axis, x.ndim)
-    if not axes and not keepdims:
+    # a complex logsumexp of one element is log(exp(z)), z with its imaginary part wrapped
+    alone_is_itself = cls is not LogSumExp or x.dtype.kind != "c"
+    if not axes and not keepdims and alone_is_itself:
         # each element reduced alone, in the reduction's dtype (NumPy's int8 sum is int64)
         return astype(x, dtype_by_running(cls(axes, False), [x.type]))
     return Node(cls(axes, bool(keepdims)), (x,))
@@ -429,14 +432,15 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False, *, b: Any = None
     if b is None and not return_sign:
         return _reduce(LogSumExp, x, axis, keepdims)
     x = as_node(x)
+    if x.dtype.kind == "c":
+        raise NotImplementedError(f"logsumexp: complex x ({x.dtype}) with b= or return_sign=True "
+                                  "is not supported; give real values")
     if b is None:  # the plain graph, and the sign of a sum of exponentials: 1, 0 when -inf
         out = _reduce(LogSumExp, x, axis, keepdims)
         return out, where(isnan(out), out, astype(not_equal(out, -math.inf), out.dtype))
     w = as_node(b, like=x)
-    for name, node in (("x", x), ("b", w)):
-        if node.dtype.kind == "c":
-            raise NotImplementedError(f"logsumexp: complex {name} ({node.dtype}) with b= or "
-                                      "return_sign=True is not supported; give real values")
+    if w.dtype.kind == "c":
+        raise NotImplementedError(f"logsumexp: complex b ({w.dtype}) is not supported; give real values")
     dt = np.result_type(x.dtype, w.dtype)  # as SciPy's: integers and booleans give float64
     dt = dt if dt.kind == "f" else np.dtype(np.float64)
     shape = broadcast_shapes("logsumexp", x.shape, w.shape)

@@ -136,7 +136,10 @@ def argsort(a: Any, axis: Any = -1, kind: Any = None, order: Any = None, *, stab
     >>> sd.argsort(sd.var("x", shape=(4,))).dtype
     dtype('int64')
     """
-    x, ax, k = _sort_args("argsort", as_node(a), axis, kind, order, stable)
+    x = as_node(a)
+    if lone_axis_of_0d(axis, x.ndim):  # NumPy's array methods read a 0-d array as shape (1,)
+        axis = None
+    x, ax, k = _sort_args("argsort", x, axis, kind, order, stable)
     return Node(Argsort(ax, k), (x,))
 
 
@@ -631,7 +634,7 @@ def compress(condition: Any, a: Any, axis: Any = None, out: Any = None) -> Node:
     if kept.ndim != 1:
         raise ValueError(f"compress: condition must be a 1-d array, got shape {kept.shape}")
     x = as_node(a)
-    if axis is None:
+    if axis is None or lone_axis_of_0d(axis, x.ndim):  # a 0-d array read as shape (1,)
         x, ax = _flat("compress", x), 0
     else:
         ax = normalize_axis("compress", axis, x.ndim)

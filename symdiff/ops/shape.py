@@ -18,7 +18,7 @@ from ..ir import (
 )
 from .base import (
     Const, _holds_node, as_node, broadcast_shapes, check_casting, check_device, check_order, const,
-    Var, dim_size, helper, index_int, no_out, normalize_axis, numeric_dtype,
+    Var, dim_size, helper, index_int, lone_axis_of_0d, no_out, normalize_axis, numeric_dtype,
 )
 from .elementwise import astype
 
@@ -827,7 +827,7 @@ def take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: str = "r
     x = as_node(a)
     if mode not in ("raise", "wrap", "clip"):
         raise ValueError(f"take: mode must be one of 'clip', 'raise', or 'wrap', got {mode!r}")
-    if axis is None:
+    if axis is None or lone_axis_of_0d(axis, x.ndim):  # a 0-d array read as shape (1,)
         x = reshape(x, resolve_reshape("take", x.shape, (-1,)))
         ax = 0
     else:
