@@ -2833,6 +2833,30 @@ good("linalg.tensorsolve", normal(6, 2, 3) + np.eye(6).reshape(2, 3, 6).transpos
      ref=np.linalg.tensorsolve, kwargs={"axes": (0,)}, id="axes")
 bad("linalg.tensorsolve", lambda: sd.linalg.tensorsolve(v("a", 2, 3, 4), v("b", 2, 3)), sd.ShapeError,
     r"linalg.tensorsolve: a must be square once reshaped, 6 equations for 4 unknowns")
+# a function built on another names itself in the errors of its input, not the function it uses
+for _k, (_name, _call, _error, _match) in enumerate([
+    ("linalg.cond", lambda: sd.linalg.cond(v("a", 3, 3, dtype="complex128")), NotImplementedError,
+     r"^linalg.cond: complex matrices are not supported"),
+    ("linalg.cond", lambda: sd.linalg.cond(v("a", 3, 3, dtype="float16")), sd.DTypeError,
+     r"^linalg.cond: float16 matrices are not supported"),
+    ("linalg.cond", lambda: sd.linalg.cond(v("a", 3, 3, dtype="float16"), "fro"), sd.DTypeError,
+     r"^linalg.cond: float16 matrices are not supported"),
+    ("linalg.matrix_rank", lambda: sd.linalg.matrix_rank(v("a", 3, 3, dtype="complex128")),
+     NotImplementedError, r"^linalg.matrix_rank: complex matrices are not supported"),
+    ("linalg.matrix_rank", lambda: sd.linalg.matrix_rank(v("a", 3, 3, dtype="float16")), sd.DTypeError,
+     r"^linalg.matrix_rank: float16 matrices are not supported"),
+    ("linalg.matrix_rank", lambda: sd.linalg.matrix_rank(v("a", 2, 3), hermitian=True), sd.ShapeError,
+     r"^linalg.matrix_rank: expected a square matrix .* got shape \(2, 3\)"),
+    ("linalg.tensorinv", lambda: sd.linalg.tensorinv(v("a", 2, 3, 6, dtype="float16")), sd.DTypeError,
+     r"^linalg.tensorinv: float16 matrices are not supported"),
+    ("linalg.tensorsolve", lambda: sd.linalg.tensorsolve(v("a", 2, 3, 6, dtype="float16"), v("b", 2, 3)),
+     sd.DTypeError, r"^linalg.tensorsolve: float16 matrices are not supported"),
+    ("linalg.norm", lambda: sd.linalg.norm(v("a", 3, 3, dtype="float16"), "nuc"), sd.DTypeError,
+     r"^linalg.norm: float16 matrices are not supported"),
+    ("linalg.inv_or_nan", lambda: sd.linalg.inv_or_nan(v("a", 2, 3)), sd.ShapeError,
+     r"^linalg.inv_or_nan: expected a square matrix"),
+]):
+    bad(_name, _call, _error, _match, id=f"names-itself-{_k}")
 
 # -- finite differences, selection by conditions, more layout, creation, polynomials ---------------
 _Y = normal(5, 4)

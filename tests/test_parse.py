@@ -1285,3 +1285,16 @@ def test_a_variable_spelled_with_a_superscript_reads_as_var():
     assert sd.to_text(v * 2.0) == "var('x²') * 2.0"
     assert sd.parse("var('x²') * 2.0") is v * 2.0
     assert sd.parse("x₁ + 1") is sd.var("x1") + 1  # subscripts read as digits, as Python reads them
+
+
+def test_derivatives_of_eigenvectors_and_singular_vectors_read_back_from_their_text():
+    # their rules weigh by the inverse gaps of the values, masked on the diagonal: a boolean
+    # identity, which prints as the eye call that builds it (not as const<bool(3, 3)>)
+    S, R = sd.var("S", (3, 3)), sd.var("R", (3, 4))
+    shapes = {"S": S, "R": R}
+    grads = [sd.grad(sd.sum(sd.linalg.eigh(S)[1] ** 3), S),
+             sd.grad(sd.sum(sd.linalg.svd(R, full_matrices=False).U ** 3), R),
+             sd.grad(sd.sum(sd.linalg.svd(R, full_matrices=False).Vh ** 3), R)]
+    for g in [*grads, *sd.simplify(grads)]:
+        text = sd.to_text(g)
+        assert "const<" not in text and sd.parse(text, shapes=shapes) is g, text

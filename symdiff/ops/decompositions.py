@@ -95,12 +95,12 @@ def _inverse_gaps(values: Node) -> Node:
     eps = np.finfo(values.dtype).eps
     gap = expand_dims(values, -2) - expand_dims(values, -1)
     scale = max(abs(values), axis=-1, keepdims=True, initial=0.0)
+    # eye, not a constant array: it prints as the call that builds it, which reads back
+    diagonal = eye(n, dtype=bool)
     if isinstance(n, int):
         tolerance: Any = float(4 * n * eps)
-        diagonal = const(np.eye(n, dtype=bool))
     else:
         tolerance = astype(dim_size(n), values.dtype) * float(4 * eps)
-        diagonal = eye(n, dtype=bool)
     repeated = abs(gap) <= expand_dims(scale, -1) * tolerance
     return where(diagonal, 0.0, 1.0 / where(diagonal, 1.0, where(repeated, 0.0, gap)))
 

@@ -56,8 +56,8 @@ from .diagonals import trace as _trace
 from .elementwise import abs, astype, greater, isnan, logical_and, logical_not, not_equal, power, where
 from .numeric import ratio_or_zero
 from .matrix import (
-    Det, DetDerivative, Inv, SlogdetLog, SlogdetResult, SlogdetSign, Solve, abs_, det,
-    det_derivative, inv, matrix_power, multi_dot, slogdet, solve,
+    Det, DetDerivative, Inv, SlogdetLog, SlogdetResult, SlogdetSign, Solve, _float_dtype, _square,
+    abs_, det, det_derivative, inv, matrix_power, multi_dot, slogdet, solve,
 )
 from .products import (
     Einsum, MatMul, dot, einsum, inner, kron, matmul, matrix_transpose, tensordot, vdot,
@@ -158,6 +158,7 @@ def _matrix_norm(x: Node, ord: Any, axes: tuple[int, int], keepdims: bool) -> No
             out = _smallest(sums, outer_axis, True, x, ord, axes)
         return out if keepdims else reshape(out, tuple(d for k, d in enumerate(x.shape) if k not in axes))
     if ord in ("nuc", 2, -2):
+        _float_dtype("linalg.norm", x.type)  # svdvals' dtype check, naming norm
         rest = [k for k in range(x.ndim) if k not in axes]
         sv = svdvals(transpose(x, (*rest, row, col)))
         initial = 0 if ord == 2 and sv.shape[-1] == 0 else None  # as for ord=1 and inf
@@ -321,6 +322,7 @@ class InvOrNan(Inv):
     is wherever one exists; its derivative is inv's."""
 
     __slots__ = ()
+    function = "linalg.inv_or_nan"
 
     def emit(self, args: Sequence[str], dim: Callable[[Dim], str]) -> str:
         return f"inv_or_nan_kernel({args[0]})"
@@ -356,7 +358,10 @@ def cond(x: Any, p: Any = None) -> Node:
     if 0 in (rows, cols):
         raise ShapeError(f"linalg.cond: not defined for empty matrices, got shape "
                          f"{format_shape(a.shape)} (NumPy raises LinAlgError)")
-    if p is None or (not isinstance(p, str) and p in (2, -2)):
+    singular_values = p is None or (not isinstance(p, str) and p in (2, -2))
+    # the dtype checks of svdvals or inv, naming cond (inv and the other norms take complex)
+    _float_dtype("linalg.cond", a.type, holomorphic=not singular_values)
+    if singular_values:
         s = svdvals(a)
         big, small = s[..., 0], s[..., -1]
         return _nan_as_inf(small / big if p == -2 else big / small, a)
@@ -379,6 +384,8 @@ def matrix_rank(A: Any, tol: Any = None, hermitian: bool = False, *, rtol: Any =
         raise ValueError("linalg.matrix_rank: give tol or rtol, not both")
     if a.ndim < 2:
         return astype(any(not_equal(a, 0)), np.intp)
+    # the checks of eigvalsh or svdvals, naming matrix_rank
+    (_square if hermitian else _float_dtype)("linalg.matrix_rank", a.type)
     s = abs(eigvalsh(a)) if hermitian else svdvals(a)
     if tol is None:
         if rtol is None:
@@ -404,6 +411,7 @@ def tensorinv(a: Any, ind: int = 2) -> Node:
         raise ValueError(f"linalg.tensorinv: ind must be a positive integer, got {ind!r}")
     ind = int(ind)
     _known_shape("tensorinv", x)
+    _float_dtype("linalg.tensorinv", x.type, holomorphic=True)  # inv's check, naming tensorinv
     outer_shape, inner_shape = x.shape[:ind], x.shape[ind:]
     rows, cols = math.prod(outer_shape), math.prod(inner_shape)
     if rows != cols:
@@ -423,6 +431,7 @@ def tensorsolve(a: Any, b: Any, axes: Any = None) -> Node:
         raise ShapeError(f"linalg.tensorsolve: the leading axes of a must be b's shape, got "
                          f"{format_shape(x.shape)} and {format_shape(y.shape)}")
     _known_shape("tensorsolve", x)  # b's shape is a's leading axes
+    _float_dtype("linalg.tensorsolve", x.type, holomorphic=True)  # solve's, naming tensorsolve
     sol_shape = x.shape[y.ndim:]
     rows, cols = math.prod(y.shape), math.prod(sol_shape)
     if rows != cols:

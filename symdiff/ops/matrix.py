@@ -84,9 +84,10 @@ class _MatrixOp(Op):
 
 class Inv(_MatrixOp):
     name, numpy = "inv", "inv"
+    function = "linalg.inv"  # the name its errors give (inv_or_nan's is its own)
 
     def infer(self, x: Type) -> Type:
-        return Type(_square("linalg.inv", x, holomorphic=True), x.shape)
+        return Type(_square(self.function, x, holomorphic=True), x.shape)
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         # d inv(A) = -inv(A) dA inv(A)
