@@ -1027,6 +1027,17 @@ def test_a_rule_whose_replacement_comes_back_leaves_the_others_their_turn():
     assert sd.count_nodes(_simplify_afresh(g)) == sd.count_nodes(g) == 7
 
 
+def test_what_a_rule_rebuilds_of_a_collected_form_is_collected_in_the_same_simplify():
+    # collection wrote [0.9] * reshape(s, (1,)) times 2.0, and moving the reshapes out made
+    # that 2.0 * (0.9 * s), which collection had not read: it was taken as collected already,
+    # and only a second simplify gave 1.8 * s
+    s = sd.var("s")
+    r = sd.reshape(s, (1,))
+    g = sd.simplify(sd.grad(sd.sum(r ** 2.0 * sd.const(np.array([0.9]))), s))
+    assert str(g) == "1.8 * s"
+    assert sd.count_nodes(_simplify_afresh(g)) == sd.count_nodes(g) == 3
+
+
 def test_constant_factors_merge_inside_sums():
     # 4 * (100 * t) inside a sum is 400 * t, and a folded constant array of equal elements
     # (broadcast_to([100.0], (4,)), from the gradient of a sum) joins the coefficient like a

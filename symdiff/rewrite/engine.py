@@ -387,10 +387,14 @@ def _rewrite_pass(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | 
             # While the replacement settles, the finished frame needs only the rebuilt form.
             stack.append((node, n, hops, r, origin))
             # what a settled rule builds from a graph node needs no second look from the
-            # graph-reading rules; from another rule's replacement, it keeps that one's origin
+            # graph-reading rules; from another rule's replacement, it keeps that one's origin,
+            # unless that was a graph-reading rule's (origin None) and this rule does not
+            # settle: it builds what the graph-reading rule never read (collection's
+            # 2.0 * (0.9 * t), rebuilt through a reshape), so the next pass offers it to them
+            settles = found[1].settled and not ctx.again
             stack.append((r, None, hops + 1, None,
-                          old if old is not None and (not found[1].settled or ctx.again)
-                          else origin if old is None else None))
+                          (None if settles else old) if old is not None
+                          else origin if origin is not None or settles else node))
     decided, uses = ctx.decided, ctx.uses
     for g in order:
         f = memo[g]
