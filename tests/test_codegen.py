@@ -940,6 +940,37 @@ def test_generated_code_never_writes_into_or_returns_the_callers_arrays():
             np.testing.assert_array_equal(g, w)
 
 
+def test_read_only_fortran_and_repeated_arguments_stay_untouched_and_agree_bit_for_bit():
+    # buffers are reused in place (relu's chain, the gradient's sums) beside views of the inputs
+    # and of those buffers: whether the caller's arrays are read-only, Fortran-ordered or one
+    # array passed for both parameters, they are left as they were, the results are the
+    # evaluator's on the same arrays, and writing into the results changes no later call
+    x, y = sd.var("x", (4, 4)), sd.var("y", (4, 4))
+    h = sd.maximum(x @ y + x.T, 0.0)
+    f = sd.sum(sd.tanh(h) * y[::-1] + sd.sin(x[1:]).sum())
+    outs = [f, *sd.grad(f, [x, y]), h, h.T, x[::-1], sd.const(np.arange(16.0).reshape(4, 4)),
+            sd.hessian(sd.sum(sd.sin(x) * 0.5), x)]
+    X, Y = RNG.standard_normal((4, 4)), RNG.standard_normal((4, 4))
+    read_only = X.copy(), Y.copy()
+    for a in read_only:
+        a.setflags(write=False)
+    same = X.copy()
+    for simplify in (True, False):
+        fn = sd.compile(outs, inputs=[x, y], simplify=simplify)
+        for args in (read_only, (np.asfortranarray(X), np.asfortranarray(Y)), (same, same)):
+            kept = [a.copy(order="K") for a in args]  # Fortran order kept: it orders the sums
+            want = sd.evaluate(outs, dict(zip("xy", kept)), simplify=simplify)
+            got = fn(*args)
+            for g, w in zip(got, want):
+                _assert_bits(g, w)
+                assert g.flags.writeable and not any(np.shares_memory(g, a) for a in args)
+                g[...] = -1.0
+            for a, k in zip(args, kept):
+                _assert_bits(a, k)
+            for g, w in zip(fn(*args), want):
+                _assert_bits(g, w)
+
+
 def test_an_index_by_a_computed_scalar_is_not_a_view_of_the_callers_array():
     # np.mod(i, 4) of a 0-d i is a NumPy scalar, so A[np.mod(i, 4)] is basic indexing: a view
     # of the caller's A, returned as it was (writing into A after the call changed the result)
