@@ -30,7 +30,7 @@ from ..ir import Dim, Node
 from .base import as_node, helper, is_python_scalar
 from .elementwise import (
     Unary, abs, astype, equal, exp, expm1, greater, greater_equal, isfinite, isinf, isnan, less, less_equal, log,
-    log1p, logical_and, logical_not, logical_or, maximum, minimum, sign, softplus, where,
+    log1p, logical_and, logical_not, logical_or, maximum, minimum, sign, softplus, sqrt, where,
 )
 from .numeric import floor, mod
 
@@ -347,6 +347,44 @@ def _i1_slope_near_zero(x: Node) -> tuple[Node, Node]:
     return less(abs(x), bound), series  # type: ignore[return-value]
 
 
+def _hankel_coefficient(k: int, order: int) -> float:
+    # a_k(v) = (4v^2 - 1)(4v^2 - 9)...(4v^2 - (2k - 1)^2) / (k! 8^k): exp(-x) I_v(x) is
+    # sum over k of (-1)^k a_k(v) x**-k / sqrt(2 pi x) for large x > 0
+    product = math.prod(4 * order * order - (2 * j - 1) ** 2 for j in range(1, k + 1))
+    return product / (math.factorial(k) * 8**k)
+
+
+def _scaled_slope_coefficients(order: int, terms: int) -> tuple[float, ...]:
+    # the slope of i0e at x > 0 is i1e - i0e, of i1e it is i0e - i1e - i1e / x: differences of
+    # the series above whose first terms cancel exactly here, not in rounding
+    a = _hankel_coefficient
+    if order == 0:
+        return tuple((-1) ** k * (a(k, 1) - a(k, 0)) for k in range(terms))
+    return (0.0, *((-1) ** k * (a(k, 0) - a(k, 1) + a(k - 1, 1)) for k in range(1, terms)))
+
+
+# i0e' = i1e - sign(x) i0e and i1e' = i0e - i1e/x - sign(x) i1e are differences of terms near
+# 1/sqrt(2 pi x) that leave about 1/(2x) of them: x eps of the slope is rounding (2e-7 at 1e10,
+# all of it in float32). Beyond |x| = 50 (10 in float32 and float16) the slopes are their
+# asymptotic series instead, to as many terms as leave them exact to rounding there.
+_SCALED_SLOPE_SERIES = {8: 50.0, 4: 10.0, 2: 10.0}
+_SCALED_SLOPE_TERMS = 14
+
+
+def _scaled_slope_far(x: Node, order: int) -> tuple[Node, Node]:
+    """Where ``|x|`` is large enough for the asymptotic series, and the slope of i0e (order 0)
+    or i1e (order 1) by it."""
+    bound = _SCALED_SLOPE_SERIES[x.dtype.itemsize if x.dtype.kind == "f" else 8]
+    far = greater(abs(x), bound)
+    t = 1.0 / where(far, abs(x), 1.0)
+    coefficients = _scaled_slope_coefficients(order, _SCALED_SLOPE_TERMS)
+    series: Node | float = coefficients[-1]
+    for c in coefficients[-2::-1]:
+        series = series * t + c
+    slope = series * sqrt(t * (0.5 / math.pi))
+    return far, slope * sign(x) if order == 0 else slope  # (i0e is even, i1e odd)
+
+
 class I0(_Real):
     """I_0, the modified Bessel function of the first kind of order 0, NumPy's ``i0``; its
     derivative is I_1."""
@@ -374,7 +412,8 @@ class I0e(_Real):
     name, numpy = "i0e", "bessel_scaled_kernel({0}, 0)"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
-        return (g * (Node(_i1e, (x,)) - sign(x) * out),)
+        far, asymptotic = _scaled_slope_far(x, 0)
+        return (g * where(far, asymptotic, Node(_i1e, (x,)) - sign(x) * out),)
 
 
 class I1e(_Real):
@@ -387,7 +426,8 @@ class I1e(_Real):
         # exp(-|x|) I_1'(x) - sign(x) i1e(x), the first term as i1's slope
         near, series = _i1_slope_near_zero(x)
         scaled = where(near, exp(-abs(x)) * series, Node(_i0e, (x,)) - out / where(near, 1, x))
-        return (g * (scaled - sign(x) * out),)
+        far, asymptotic = _scaled_slope_far(x, 1)
+        return (g * where(far, asymptotic, scaled - sign(x) * out),)
 
 
 _erf, _erfc, _gamma, _gammaln, _i0, _i1 = Erf(), Erfc(), Gamma(), Gammaln(), I0(), I1()
