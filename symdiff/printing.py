@@ -72,12 +72,18 @@ def _literal_dtypes(n: Node) -> dict[int, np.dtype]:
     if not consts:
         return typed
     context = isinstance(n.op, Elementwise)
+    infix = bool(getattr(n.op, "symbol", ""))
     while True:
         others = [i.dtype for k, i in enumerate(n.inputs) if k not in consts or k in typed]
         changed = False
         for k in consts:
             value = n.inputs[k].op.value.item()  # type: ignore[attr-defined]
-            reads_as = np.result_type(np.result_type(*others), value) if context and others \
+            beside = others
+            if not others and infix and k == 1:
+                # two bare literals around an operator (3.0 ** -3): the parser reads the left one
+                # by itself, the right one beside it
+                beside = [n.inputs[0].dtype]
+            reads_as = np.result_type(np.result_type(*beside), value) if context and beside \
                 else np.result_type(value)
             if k not in typed and (reads_as != n.inputs[k].dtype
                                    or extended_precision(n.inputs[k].dtype)):

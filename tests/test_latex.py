@@ -1,6 +1,7 @@
 import re
 
 import numpy as np
+import pytest
 
 import symdiff as sd
 
@@ -64,6 +65,20 @@ def test_tensors():
     assert sd.latex(W * W) == r"W \odot W"
     assert sd.latex(W[0, 1:]) == r"W\left[0, 1:\right]"
     assert sd.latex(sd.reshape(W, (12,))) == r"\operatorname{reshape}\left(W, (12,)\right)"
+
+
+@pytest.mark.parametrize("build, text", [
+    (lambda M, v, x: v * (M @ v), r"v \odot \left(M \, v\right)"),
+    (lambda M, v, x: (v * M) @ v, r"\left(v \odot M\right) \, v"),
+    (lambda M, v, x: (M @ v) * v, r"\left(M \, v\right) \odot v"),
+    (lambda M, v, x: M @ (v * v), r"M \, \left(v \odot v\right)"),
+    (lambda M, v, x: x * (M @ v), r"x \cdot M \, v"),  # a scalar factor associates
+    (lambda M, v, x: (v * v) * v, r"v \odot v \odot v"),
+])
+def test_an_elementwise_product_beside_a_matrix_product_is_bracketed(build, text):
+    # v * (M @ v) and (v * M) @ v differ; both printed v \odot M \, v
+    M, v, x = sd.var("M", (3, 3)), sd.var("v", (3,)), sd.var("x")
+    assert sd.latex(build(M, v, x)) == text
 
 
 def test_einsum_pi_and_greek_letters():

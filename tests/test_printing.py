@@ -259,3 +259,13 @@ def test_a_negative_constant_array_is_subtracted_and_named_in_latex_and_generate
     assert sd.latex(sd.simplify(w + -0.5 * np.eye(20)[3])) == \
         r"w - 0.5 \cdot \operatorname{one\_hot}\left(3, 20\right)"
     assert "# float64(10,): 0.5 * one_hot(3, 10)" in sd.codegen(e, inputs=[v])
+
+
+@pytest.mark.parametrize("left, right", [(3.0, -3), (-0.0, 2), (2.0, 1), (2.0, True), (2, 1.5)])
+@pytest.mark.parametrize("op", ["+", "**", "//", "%", ">", "=="])
+def test_two_literals_around_an_operator_read_back_with_their_dtypes(left, right, op):
+    # the parser reads the left literal by itself and the right one beside it, as 3.0 ** -3.0
+    x, y = sd.const(left), sd.const(right)
+    expr = {"+": lambda: x + y, "**": lambda: x ** y, "//": lambda: x // y, "%": lambda: x % y,
+            ">": lambda: x > y, "==": lambda: x == y}[op]()
+    assert sd.parse(sd.to_text(expr)) is expr, sd.to_text(expr)

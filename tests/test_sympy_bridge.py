@@ -1119,3 +1119,13 @@ def test_bessel_functions_become_sympys_besseli_with_their_derivatives(name):
         assert float(s.subs(sx, at).evalf(30)) == pytest.approx(sd.evaluate(f, {"x": at}), rel=1e-13)
         want = float(sympy.diff(s, sx).subs(sx, at).evalf(30))
         assert sd.evaluate(sd.grad(f, x), {"x": at}) == pytest.approx(want, rel=1e-12)
+
+
+@pytest.mark.parametrize("text", ["sin(-1e+300) * a", "cos(1e20) + a", "exp(a) * tanh(3e17)"])
+def test_a_huge_integral_float_stays_a_float_lambdify_can_take(text):
+    # an exact 10**300 is a Python int NumPy's ufuncs refuse; below 2**53 it is still exact
+    e = sd.parse(text)
+    s = sd.to_sympy(e)
+    got = sympy.lambdify(sorted(s.free_symbols, key=str), s, "numpy")(np.float64(0.5))
+    np.testing.assert_allclose(got, sd.evaluate(e, {"a": 0.5}), rtol=1e-12)
+    assert number(1e300) == sympy.Float(1e300) and number(2.5e-3) == sympy.Rational(1, 400)

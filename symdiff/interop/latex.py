@@ -231,6 +231,12 @@ def _distinct_names(names: Iterable[str]) -> dict[str, str]:
     return shown
 
 
+def _elementwise_product(n: Node) -> bool:
+    """Whether ``n`` is a product of two arrays, written with \\odot (a product with a scalar is
+    \\cdot, which a matrix product associates with)."""
+    return n.op.name == "mul" and bool(n.inputs[0].ndim and n.inputs[1].ndim)
+
+
 def _node_latex(n: Node, a: list[Printed]) -> Printed:
     op, name = n.op, n.op.name
     if name == "var":
@@ -244,13 +250,19 @@ def _node_latex(n: Node, a: list[Printed]) -> Printed:
     if name == "sub":
         return Printed(f"{_wrap(a[0], SUM)} - {_right(a[1], SUM, strict=True)}", SUM)
     if name == "mul":
-        both = n.inputs[0].ndim and n.inputs[1].ndim
-        sym = r"\odot" if both else r"\cdot"
-        return Printed(f"{_wrap(a[0], PRODUCT)} {sym} {_right(a[1], PRODUCT)}", PRODUCT)
+        if _elementwise_product(n):
+            # next to a matrix product, which does not associate with it: v \odot (M v)
+            matrix = [i.op.name == "matmul" for i in n.inputs]
+            left = _wrap(a[0], PRODUCT, strict=matrix[0])
+            right = _wrap(a[1], PRODUCT, strict=True) if matrix[1] else _right(a[1], PRODUCT)
+            return Printed(rf"{left} \odot {right}", PRODUCT)
+        return Printed(rf"{_wrap(a[0], PRODUCT)} \cdot {_right(a[1], PRODUCT)}", PRODUCT)
     if name == "div":
         return Printed(rf"\frac{{{a[0]}}}{{{a[1]}}}", ATOM)
     if name == "matmul":
-        return Printed(rf"{_wrap(a[0], PRODUCT)} \, {_right(a[1], PRODUCT, strict=True)}", PRODUCT)
+        left_product = _elementwise_product(n.inputs[0])  # (v \odot M) v
+        return Printed(rf"{_wrap(a[0], PRODUCT, strict=left_product)} \, "
+                       rf"{_right(a[1], PRODUCT, strict=True)}", PRODUCT)
     if name == "pow":
         base = a[0]
         if getattr(base, "prec", ATOM) < ATOM or base.startswith(r"\frac") or "^" in base:

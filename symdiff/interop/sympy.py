@@ -68,7 +68,9 @@ def number(v: Any) -> sympy.Basic:
             return constant if f > 0 else -constant
     r = repr(f)
     digits = r.lstrip("-").split("e")[0].replace(".", "").strip("0")
-    if len(digits) <= 8:  # a short decimal such as 0.1 or 2.5e-3 is meant exactly
+    # a short decimal such as 0.1 or 2.5e-3 is meant exactly; one past 2**53 (1e300) stays a
+    # Float, as an exact integer that large is a Python int NumPy cannot take (np.sin(10**300))
+    if len(digits) <= 8 and abs(f) < 2**53:
         return sympy.Rational(r)
     return sympy.Float(f, precision=53)
 
