@@ -1255,6 +1255,21 @@ def test_flips_and_slices_of_one_axis_compose(dtype):
     assert bitwise_same(A[1:, ::-1][::-1, 0], inputs) is A[:0:-1, -1]
 
 
+def test_a_slice_of_a_whole_axis_is_the_array_itself():
+    # v[0:3] of a vector of 3 is v (and v[2::-1] is v[::-1]) as v[:] is: joining v[:1] and v[1:]
+    # gave v[0:3], which simplify kept
+    w = sd.var("w", shape=(3,))
+    A = sd.var("A", shape=(2, 3))
+    inputs = {w: _sample("float64", (3,)), A: _sample("float64", (2, 3))}
+    assert w[0:3] is w and w[-3:] is w and w[0:99] is w and w[::1] is w
+    assert A[0:2, 0:3] is A and A[..., 0:3] is A and A[None, 0:2, 1] is A[None, :, 1]
+    assert w[2::-1] is w[::-1] and w[-1:-4:-1] is w[::-1] and w[2:-99:-1] is w[::-1]
+    assert w[0:2] is not w and w[1:] is not w and w[2:0:-1] is not w[::-1]
+    assert bitwise_same(sd.concatenate([w[:1], w[1:]]), inputs) is w
+    assert bitwise_same(sd.concatenate([w[2:], w[1:2], w[:1]]), inputs) is w[::-1]
+    assert str(A[0:2, 1:3]) == "A[:, 1:3]"
+
+
 @pytest.mark.parametrize("dtype", ["bool", "uint8", "int64", "float64", "complex128"])
 def test_a_comparison_of_integers_with_themselves_is_known(dtype):
     # i == i, i <= i, i >= i hold and i != i, i < i, i > i do not, for integers and booleans;

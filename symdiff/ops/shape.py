@@ -615,6 +615,14 @@ def _parse_index(shape: Shape, index: Any) -> tuple[tuple[Any, ...], list[Node]]
                 raise TypeError(f"slice bounds must be ints or None, got {it!r}")
             if bounds[2] == 0:
                 raise ValueError("slice step cannot be zero")
+            axis = sum(1 for item in spec if item[0] != "n")
+            size = shape[axis] if axis < len(shape) else None
+            if isinstance(size, int) and size and slice(*bounds).indices(size) in (
+                    (0, size, 1), (size - 1, -1, -1)):
+                # every element in order (v[0:3] of 3, v[-3:]) or reversed (v[2::-1]): the same
+                # node as v[:] or v[::-1]
+                spec.append(("s", None, None, None if bounds[2] in (None, 1) else -1))
+                continue
             # clamped to the index range, as NumPy reads a slice (no axis is that long), so
             # the text of x[:2**70] reads back and x[:2**70] is x[:2**71]
             spec.append(("s", *(None if b is None else min(max(b, -_INDEX_MAX), _INDEX_MAX)

@@ -62,7 +62,7 @@ from ..ops.reduce import LogSumExp, Max, Min, Prod, Reduction, Sum, count
 from ..ops.stable import HEADS, stable_form
 from ..ops.shape import (
     Arange, BroadcastTo, Concatenate, Index, IndexAdd, Reshape, Transpose, broadcast_to,
-    concatenate, index_add, index_shape, reshape, transpose,
+    concatenate, index, index_add, index_shape, reshape, transpose,
 )
 from .engine import Context
 from .pattern import Pat, Rule, RuleSet, scalar_constant, uniform_value
@@ -1994,8 +1994,8 @@ def _concatenate_rows(node: Node) -> Node | None:
             return None
         expect = r[2] + step
     stop = last + step
-    item = ("s", first, None if stop < 0 else stop, None if step == 1 else -1)
-    return Node(Index((item,)), (source,))
+    # (through ``index``, which reads a slice of every row in order as the source itself)
+    return index(source, slice(first, None if stop < 0 else stop, None if step == 1 else -1))
 
 
 def _concatenate_transposed(node: Node) -> Node | None:
