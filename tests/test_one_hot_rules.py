@@ -407,6 +407,11 @@ def test_diagonals_of_blocks_land_where_the_dense_product_puts_them():
             total = sd.sum(e, axis=axis)
             np.testing.assert_allclose(sd.evaluate(sd.simplify(total), {"m": mv}, simplify=False),
                                        sd.evaluate(total, {"m": mv}, simplify=False), rtol=1e-14)
+    # a block of whole rows, its column slice left out (I[1:3] is I[1:3, :])
+    m = sd.var("m", ())
+    e = sd.index_add(sd.eye(4)[1:3] * m, (5, 4), np.s_[2:4])
+    assert "one_hot" not in ops_of(sd.simplify(e)), str(sd.simplify(e))
+    np.testing.assert_allclose(sd.evaluate(e, {"m": 1.5}), sd.evaluate(e, {"m": 1.5}, simplify=False))
 
 
 def test_jacobian_of_an_elementwise_function_is_its_diagonal():

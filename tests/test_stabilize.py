@@ -126,6 +126,34 @@ def test_log_softmax():
     assert raw[0] == -np.inf and np.isclose(good[0], -800.0)
 
 
+def test_the_log_of_picked_probabilities_is_picked_from_the_stable_form():
+    # the cross-entropy as written, -log(softmax(z)[label]), was inf once the label's
+    # probability underflowed, and so was log(sigmoid(z)[i]); their gradients were nan there
+    z = sd.var("z", (4,))
+    label = sd.var("label", (), "int64")
+    at = {"z": np.array([0.0, 800.0, -800.0, 5.0]), "label": 2}
+    for e, want, value, slope in [
+            (-sd.log(sd.softmax(z)[label]), "-log_softmax(z, axis=0)[label]", 1600.0, [0, 1, -1, 0]),
+            (-sd.log(sd.softmax(z)[2]), "-log_softmax(z, axis=0)[2]", 1600.0, [0, 1, -1, 0]),
+            (sd.log(sd.sigmoid(z)[label]), "-softplus(-z[label])", -800.0, [0, 0, 1, 0]),
+            (sd.log(sd.sigmoid(z)[1:3]).sum(), "-sum(softplus(-z[1:3]), axis=0)", -800.0, [0, 0, 1, 0])]:
+        assert str(sd.simplify(e)) == want
+        g = sd.grad(e, z)
+        with np.errstate(all="ignore"):
+            raw = sd.evaluate(e, at, simplify=False)
+            got = sd.evaluate([e, g], at)
+            unsimplified_gradient = sd.evaluate(g, at, simplify=False)  # reverse mode takes the form
+        assert np.isinf(raw) and got[0] == value
+        np.testing.assert_array_equal(got[1], slope)
+        np.testing.assert_array_equal(unsimplified_gradient, slope)
+    # the gradient of the softmax one is still softmax(z) - one_hot(label)
+    assert str(sd.simplify(sd.grad(-sd.log(sd.softmax(z)[label]), z))) == \
+        "softmax(z, axis=0) - one_hot(label, 4)"
+    # f(x)[i] is f(x[i]) where nothing else uses f(x): only the picked elements are computed
+    assert str(sd.simplify(sd.exp(z)[1:])) == "exp(z[1:])"
+    assert str(sd.simplify([sd.exp(z)[1], sd.exp(z)])[0]) == "exp(z)[1]"
+
+
 def test_the_logistic_function_written_out_is_sigmoid():
     for e, want in ((1 / (1 + sd.exp(-x)), sd.sigmoid(x)), ((sd.exp(-x) + 1) ** -1, sd.sigmoid(x)),
                     (1 / (1 + sd.exp(x)), sd.sigmoid(-x)), (sd.exp(x) / (sd.exp(x) + 1), sd.sigmoid(x))):

@@ -18,6 +18,7 @@ from .elementwise import (Add, Cast, Div, Exp, Expm1, Log, Log1p, Maximum, Minim
 from .nn import Softmax, log_softmax, softmax
 from .numeric import Exp2, Log2, logaddexp, logaddexp2
 from .reduce import LogSumExp, Sum
+from .shape import Index
 from .special import Erfc, log_ndtr
 
 HEADS = (Log, Log1p, Log2, Div, Pow)
@@ -142,7 +143,10 @@ def stable_parts(node: Node) -> tuple[Node, tuple[Node, ...]] | None:
       2 ndtr(-sqrt(2) x)), whose asymptotic series goes on where erfc underflows (x past 26.5;
       log erfc(30) is -903.97), and whose derivative is then finite;
     - the logistic function and softmax written out (``1 / (1 + exp(-x))``, ``exp(x) /
-      sum(exp(x))``): ``sigmoid(x)`` and ``softmax(x)``.
+      sum(exp(x))``): ``sigmoid(x)`` and ``softmax(x)``;
+    - the log of elements picked from one of the above (``log(softmax(z)[label])``, the
+      cross-entropy as written): those elements of its stable form (``log_softmax(z)[label]``;
+      ``log(sigmoid(z)[i])`` is ``-softplus(-z[i])``), finite where the picked value underflows.
 
     >>> x = sd.var("x"); stable_parts(sd.log(sd.sigmoid(x)))  # (-softplus(-x), (x,))
     """
@@ -160,6 +164,22 @@ def stable_parts(node: Node) -> tuple[Node, tuple[Node, ...]] | None:
             return None
         return out, (x,)
     (a,) = node.inputs
+    if isinstance(a.op, Index) and isinstance(op, Log):
+        inner, arrays = a.inputs[0], a.inputs[1:]
+        if not inner.op.elementwise:  # those elements of the form (one level: no Index below)
+            picked = stable_parts(log(inner))
+            if picked is None:
+                return None
+            out = Node(a.op, (picked[0], *arrays))
+            return (out, (*picked[1], *arrays)) if out.type == node.type else None
+        if len(inner.inputs) != 1 or inner.inputs[0].shape != inner.shape:
+            return None
+        # f(x)[i] is f(x[i]): the form of that, computed on the picked elements only
+        x = inner.inputs[0]
+        picked = stable_parts(log(Node(inner.op, (Node(a.op, (x, *arrays)),))))
+        if picked is None or picked[0].type != node.type:
+            return None
+        return picked[0], (x, *arrays)
     if isinstance(a.op, Add) and isinstance(op, (Log, Log2)):
         two = isinstance(op, Log2)
         u, w = (_power_of(i, two) for i in a.inputs)

@@ -675,6 +675,7 @@ def _op_classes(base: type[Op]) -> tuple[type[Op], ...]:
 
 _ELEMENTWISE = tuple(c for c in _op_classes(Elementwise) if c.elementwise)
 _MULTI_ELEMENTWISE = tuple(c for c in _ELEMENTWISE if not issubclass(c, Unary))
+_UNARY = tuple(c for c in _ELEMENTWISE if issubclass(c, Unary))
 
 
 def _unbroadcast(node: Node) -> Node | None:
@@ -975,6 +976,16 @@ def _index_of_slices(node: Node, x: Node) -> Node | None:
     return Node(Index(tuple(items)), (x,)) if items else x
 
 
+def _index_of_unary(node: Node, x: Node, ctx: Context) -> Node | None:
+    """f(x)[i] -> f(x[i]) for an elementwise function of one input that nothing else uses: only
+    the picked elements are computed, and they meet f's own rules (log(sigmoid(z)[2]) is then
+    -softplus(-z[2]), finite where sigmoid(z[2]) underflows)."""
+    fx = node.inputs[0]
+    if ctx is not None and ctx.uses.get(fx, 2) > 1:
+        return None
+    return Node(fx.op, (Node(node.op, (x,)),))
+
+
 SHAPES = RuleSet([
     Rule(Pat(Transpose, Pat(Transpose, x)), _transpose_transpose),  # (x^T)^T -> x
     Rule(Pat(Reshape, Pat(Reshape, x)), lambda node, x: reshape(x, node.shape)),  # reshape(reshape x) -> reshape x
@@ -988,6 +999,7 @@ SHAPES = RuleSet([
     Rule(Pat(Index, Pat(BroadcastTo, x)), lambda node, x: _broadcast_of_scalar(node, x)),  # bcast(c)[i] -> bcast c
     Rule(Pat(Index, Pat(BroadcastTo, x)), _index_of_broadcast),  # broadcast_to(v, (2, 3))[1] -> v
     Rule(Pat(Index, Pat(Index, x)), _index_of_slices),  # v[::-1][::-1] -> v, v[1:][::2] -> v[1::2]
+    Rule(Pat(Index, Pat(_UNARY, x)), _index_of_unary),  # f(x)[i] -> f(x[i]) (unshared)
     Rule(Pat(Flip, Pat(Flip, x)), _flip_flip),  # flip(flip(v)) -> v
     Rule(Pat(IndexAdd, Pat(BroadcastTo, x)), lambda node, x: _broadcast_of_scalar(node, x)),  # index_add(0) -> 0
     Rule(Pat(Sum, x), _empty_sum),  # sum over no elements -> 0
@@ -1576,11 +1588,11 @@ _BAND_STEPS = 32  # nodes walked at most to read a sum of diagonals
 
 def _unit_slices(spec: tuple[Any, ...], shape: tuple[Any, ...]) -> tuple[int, int] | None:
     """(row start, column start) when ``spec`` indexes a matrix of static ``shape`` with two
-    slices of step 1 (a contiguous block), else None."""
-    if len(spec) != 2 or len(shape) != 2 or not all(isinstance(d, int) for d in shape):
+    slices of step 1 (a contiguous block; I[1:2] is I[1:2, :]), else None."""
+    if len(spec) not in (1, 2) or len(shape) != 2 or not all(isinstance(d, int) for d in shape):
         return None
     starts = []
-    for it, d in zip(spec, shape):
+    for it, d in zip((*spec, ("s", None, None, None))[:2], shape):
         if it[0] != "s":
             return None
         start, _, step = slice(*it[1:]).indices(d)
