@@ -517,6 +517,20 @@ def test_log_of_exp_of_complex_value_keeps_the_principal_branch():
     np.testing.assert_allclose(vb, va, rtol=1e-12)
 
 
+def test_log1p_of_expm1_is_its_operand():
+    # expm1 is above -1 everywhere (-1 at -inf, where log1p gives -inf): the identity holds for
+    # every real x, and where expm1(x) rounds to -1 (x = -800) the written form gave -inf
+    for dtype in ("float32", "float64"):
+        v = sd.var("v", (6,), dtype)
+        e = sd.log1p(sd.expm1(v))
+        assert sd.simplify(e) is v
+        at = np.array([-np.inf, -800.0, -0.0, 1e-30, 3.0, np.nan], dtype)
+        raw = sd.evaluate(e, {"v": at}, simplify=False)
+        assert raw[1] == -np.inf and np.array_equal(raw[[0, 2, 3, 4]], at[[0, 2, 3, 4]])
+    z = sd.var("z", dtype="complex128")
+    assert sd.simplify(sd.log1p(sd.expm1(z))) is not z  # (the principal branch, as for log(exp))
+
+
 def test_term_collection():
     a, b = sd.symbols("a b")
     e = a * x + b * x

@@ -45,8 +45,8 @@ import numpy as np
 from ..ir import Node, Op, gc_paused, toposort
 from ..ops.base import Const, DimSize, broadcast_shapes, const, kernel
 from ..ops.elementwise import (
-    Abs, Add, Cast, Compare, Cos, Div, Elementwise, Equal, Exp, Greater, GreaterEqual, Less,
-    LessEqual, Log, LogicalAnd, LogicalNot, LogicalOr, LogicalXor, Maximum, Minimum, Mul, Neg,
+    Abs, Add, Cast, Compare, Cos, Div, Elementwise, Equal, Exp, Expm1, Greater, GreaterEqual, Less,
+    LessEqual, Log, Log1p, LogicalAnd, LogicalNot, LogicalOr, LogicalXor, Maximum, Minimum, Mul, Neg,
     NotEqual, Pow, Relu, Sigmoid, Sign, Sin, Softplus, Sqrt, StopGradient, Sub, Tanh, Unary, Where,
     expm1, log1p, logical_not, negative, power, sigmoid, sqrt, where,
 )
@@ -501,6 +501,8 @@ IDENTITIES = RuleSet([
     Rule(exp_(log_(x)), _exp_log),  # exp(log x) -> x (x >= 0)
     # log(exp x) -> x (x real: a complex log returns the imaginary part wrapped into (-pi, pi])
     Rule(log_(exp_(x)), lambda x: x if x.dtype.kind != "c" else None),
+    # log1p(expm1 x) -> x (real x: expm1 is above -1 everywhere, -1 at -inf, whose log1p is -inf)
+    Rule(Pat(Log1p, Pat(Expm1, x)), lambda x: x if x.dtype.kind == "f" else None),
     Rule(Pat(Where, c, x, x), lambda x: x),  # where(c, x, x) -> x
     Rule(Pat((Add, Sub), Pat(Where), Pat(Where)), _joined_selections),  # where(c,a,0) + where(c,0,b) -> where(c,a,b)
     Rule(Pat(Where, c, x, y), _known_condition),  # where(True, x, y) -> x
