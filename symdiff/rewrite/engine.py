@@ -55,8 +55,9 @@ class Context:
     node of that graph the current node was rebuilt from (None when the current node is a
     rule's replacement, as that is not part of the graph); ``sole[n]``: its one consumer, if it
     has exactly one (None if several or none); ``origin``: when the current node is (part of) a
-    replacement that a rule not reading the graph built, the graph node it replaces, else None
-    (what graph-reading rules build is in normal form already).
+    replacement that a rule not reading the graph built, the graph node it replaces (or, inside
+    what a graph-reading rule built, the node of that which the rule replaced), else None (what
+    graph-reading rules build is in normal form already).
     """
 
     __slots__ = ("uses", "new", "old", "sole", "origin", "rank", "kept", "decided", "again", "cut",
@@ -446,9 +447,9 @@ def rewrite(
         if fixpoint and ctx.part:  # part of one result, used otherwise: as it was
             _note_settled(ctx, record)
             return nxt
-        if settled and ctx.cut and rounds < max_rounds:
-            pass  # the nodes a pass stopped short have their turn at every rule in the next
-        elif settled or rounds >= max_rounds:
+        # the nodes a pass stopped short (ctx.unfinished) have their turn at every rule next
+        stopped_short = settled and ctx.cut
+        if (settled and not stopped_short) or rounds >= max_rounds:
             if merge is None:
                 if fixpoint:
                     _note_settled(ctx, record)
