@@ -1000,6 +1000,11 @@ bad("einsum", lambda: sd.einsum("ijk->ik", v("a", 2, 3)), sd.ShapeError,
     r"subscripts 'ijk' for an operand of 2 dimensions", id="rank")
 bad("einsum", lambda: sd.einsum("ij->iz", v("a", 2, 3)), sd.ShapeError,
     r"output label 'z' is repeated or not in any operand", id="output-label")
+# NumPy broadcasts a label's size-1 axes across operands, never within one: a diagonal of a
+# (1, 2) operand is refused, as np.einsum refuses it (it was built, and failed when run)
+bad("einsum", lambda: sd.einsum("ii->i", v("a", 1, 2)), sd.ShapeError,
+    r"einsum 'ii->i': label 'i' has sizes 1 and 2 in operand 0 \(operand shapes \(1, 2\)\)",
+    id="repeated-label-sizes")
 
 # -- products and linear algebra ---------------------------------------------------------------------
 

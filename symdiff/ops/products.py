@@ -200,11 +200,20 @@ class Einsum(Op):
         return _to_numpy_subscripts(self.terms, self.out)
 
     def infer(self, *types: Type) -> Type:
-        # a label's axes of size 1 broadcast against its other axes, in whichever operand
-        # they come first, as NumPy's einsum broadcasts them
+        # a label's axes of size 1 broadcast against its axes in other operands, in whichever
+        # they come first, as NumPy's einsum broadcasts them; within one operand (a diagonal)
+        # its axes have one size, as NumPy requires
         sizes: dict[str, Dim] = {}
-        for t, typ in zip(self.terms, types):
+        for k, (t, typ) in enumerate(zip(self.terms, types)):
+            own: dict[str, Dim] = {}
             for c, d in zip(t, typ.shape):
+                if own.setdefault(c, d) != d:
+                    raise ShapeError(
+                        f"einsum {self.spec()!r}: label {c!r} has sizes {own[c]!r} and {d!r} in "
+                        f"operand {k} (operand shapes "
+                        f"{', '.join(format_shape(t.shape) for t in types)}); the axes of a "
+                        "repeated label take a diagonal, so they must have the same size"
+                    )
                 prev = sizes.get(c)
                 if prev is None or prev == 1:
                     sizes[c] = d
