@@ -99,6 +99,8 @@ def _array(value, name, dtype, shape):
         arr = np.asarray(value)
     except Exception as e:
         raise ValueError(f"argument {name!r}: cannot convert the given value to an array ({e})") from None
+    if arr.dtype == dtype and arr.shape == shape:  # (the common call, checked first)
+        return arr
     if arr.dtype != dtype:
         integers = arr.dtype.kind in "iu" and dtype.kind in "iu"
         if arr.dtype.kind not in "biufc" or not (integers or np.can_cast(arr.dtype, dtype, "same_kind")):
