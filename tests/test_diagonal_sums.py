@@ -214,6 +214,46 @@ def test_a_sum_starting_as_a_dead_array_of_its_own_writes_into_it():
     assert got.flags.writeable and got.flags.c_contiguous
 
 
+@pytest.mark.parametrize("n", [40, 200])
+def test_the_jacobian_of_minus_y_plus_f_subtracts_one_along_the_diagonal_in_place(n):
+    # d(-y + tanh(A @ y))/dy = (1 - tanh(A @ y)**2)[:, None] * A - I: the identity is subtracted
+    # along the diagonal of the product (a constant times a column, C-ordered, dead after the
+    # sum), where it was built as an n x n one-hot of arange(n) and subtracted whole
+    A = np.random.default_rng(n).standard_normal((n, n)) / np.sqrt(n)
+    y = sd.var("y", (n,))
+    J = sd.jacobian(-y + sd.tanh(A @ y), y)
+    fn = sd.compile(J, inputs=[y])
+    body = _body(fn.source)
+    assert "== np.arange(" not in body and "np.zeros(" not in body and "np.eye(" not in body
+    assert re.search(rf"\n    out = .* \* _C0\n(.*\n)*    out\.reshape\(-1\)\[::{n + 1}\] -= ", body)
+    yv = np.random.default_rng(n + 1).standard_normal(n)
+    yv[0] = -0.0
+    got = fn(yv)
+    _assert_same(got, sd.evaluate(J, {"y": yv}, simplify=True))
+    _assert_same(got, (1.0 - np.tanh(A @ yv) ** 2.0)[:, None] * A - np.eye(n))
+    assert got.flags.writeable and got.flags.c_contiguous
+
+
+@pytest.mark.parametrize("form", ["m - I", "m + I", "I - m", "-I + m"])
+def test_an_identity_added_to_a_matrix_is_written_along_its_diagonal(form):
+    # (an identity too big to fold into a constant: the rule, not folding, writes it)
+    n = 70
+    m = sd.var("m", (n, n))
+    eye = sd.identity(n)
+    expr = {"m - I": m - eye, "m + I": m + eye, "I - m": eye - m, "-I + m": -eye + m}[form]
+    fn = sd.compile(expr, inputs=[m])
+    body = _body(fn.source)
+    assert "== np.arange(" not in body and "np.eye(" not in body
+    assert re.search(rf"\.reshape\(-1\)\[::{n + 1}\] [-+]?= ", body)
+    mv = _values(np.random.default_rng(len(form)), (n, n), "float64")
+    I = np.eye(n)
+    want = {"m - I": mv - I, "m + I": mv + I, "I - m": I - mv, "-I + m": -I + mv}[form]
+    with np.errstate(all="ignore"):
+        got = fn(mv)
+        _assert_same(got, want)
+        _assert_same(got, sd.evaluate(expr, {"m": mv}, simplify=True))
+
+
 def test_a_first_term_read_again_or_returned_is_not_written_into():
     A, a = sd.var("A", (3, 3)), sd.var("a", (3,))
     B = A @ A  # a C-ordered array of the function's own

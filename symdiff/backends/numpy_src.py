@@ -99,6 +99,8 @@ def _array(value, name, dtype, shape):
         arr = np.asarray(value)
     except Exception as e:
         raise ValueError(f"argument {name!r}: cannot convert the given value to an array ({e})") from None
+    if arr.dtype == dtype and arr.shape == shape:  # (the common call, checked first)
+        return arr
     if arr.dtype != dtype:
         integers = arr.dtype.kind in "iu" and dtype.kind in "iu"
         if arr.dtype.kind not in "biufc" or not (integers or np.can_cast(arr.dtype, dtype, "same_kind")):
@@ -395,10 +397,19 @@ def _c_ordered(ops: Sequence[Node], fresh_c: set[Node]) -> set[Node]:
             isinstance(n.op, (MatMul, DiagonalEmbed))
             or vector(n)
             or all(vector(i) for i in n.inputs)
-            or any(i in c and i.shape == n.shape for i in n.inputs)
+            or any((i in c or _c_ordered_const(i)) and i.shape == n.shape for i in n.inputs)
         ):
             c.add(n)
     return c
+
+
+def _c_ordered_const(n: Node) -> bool:
+    """Whether ``n`` is a constant the module builds as a C-ordered array: any but a broadcast
+    view (see :func:`_array_source`), as the evaluator's constants are C-ordered copies."""
+    if not isinstance(n.op, Const) or n.ndim == 0:
+        return False
+    value = n.op.value  # type: ignore[attr-defined]
+    return _diagonal_source(value) is not None or _broadcast_source(value) is None
 
 
 def _group_parts(ops: list[Node]) -> tuple[list[Node], dict[Node, list[Node]]]:

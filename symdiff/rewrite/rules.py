@@ -1786,6 +1786,21 @@ def _band_sum(node: Node) -> Node | None:
     return None if parts is None else _band_matrix(parts, node.shape, node.dtype)
 
 
+def _identity_in_sum(node: Node) -> Node | None:
+    """m + I, m - I, I - m -> the same with I as diagonal_embed(ones): written as a diagonal, the
+    identity is added along it in place of the sum's buffer (see fuse_diagonal_sums), where the
+    k x k identity would be built and added whole (a Jacobian of -y + f(y))."""
+    a, b = node.inputs
+    if node.ndim != 2 or not any(_is_identity(t) and t.type == node.type for t in (a, b)):
+        return None
+    k = node.shape[0]
+    if not isinstance(k, int):
+        return None
+    eye = diagonal_embed(_ones(k, node.dtype), node.shape, 0)
+    a, b = (eye if _is_identity(t) and t.type == node.type else t for t in (a, b))
+    return Node(node.op, (a, b))
+
+
 def _sum_one_hot_vector(node: Node, v: Node, sign: int) -> Node | None:
     """sum(e_l) -> 1 over axes that include the one-hot axis (and -e_l -> -1)."""
     found = _one_hot_vector(v)
@@ -1800,6 +1815,7 @@ ONE_HOT = RuleSet([
     Rule(Pat(Mul, x, y), _band_times),  # diagonal_embed(d) * v -> diagonal_embed(d * v[...])
     Rule(Pat(IndexAdd, x), _band_index_add),  # index_add(diagonal_embed(d), s_[:, 1:]) -> diagonal_embed(pad d)
     Rule(Pat((Add, Sub)), _band_sum),  # diagonal_embed(a) + diagonal_embed(b) -> diagonal_embed(a + b)
+    Rule(Pat((Add, Sub)), _identity_in_sum),  # m - I -> m - diagonal_embed(1)
     Rule(Pat(Sum, x), _band_sum_axis),  # sum(diag(v), axis=1) -> v
     Rule(Pat(MatMul, x, y), lambda node, x, y: _matmul_identity(node, x, y)),  # I @ b -> b, reshape(I, (k, r, c)) @ b -> diagonal_embed(b)
     Rule(Pat(Mul, x, y), _identity_times,
