@@ -1040,6 +1040,11 @@ _once = v * 1.0  # v, once x * 1 -> x has run: a rule's replacement, not a node 
     (v + -2.0 * (M[0] * 1.0), "v - 2.0 * M[0]"),
     (sd.where(v > 0, M[0], 0.0) - sd.where(v > 0, 0.0, M[0] * 1.0), "where(v > 0.0, M[0], -M[0])"),
     (1.0 - sd.sigmoid(_once), "sigmoid(-v)"),
+    # ... or one a graph-reading rule built (the where(c, 0, g) of the gradient of the other
+    # branch, subtracted by term collection): counted in the next pass, not the next simplify
+    (sd.grad(sd.sum(sd.maximum(v, -v) * [0.9, 1.3, 1.1]), v),
+     "where(v >= -v, [0.9, 1.3, 1.1], [-0.9, -1.3, -1.1])"),
+    (sd.grad(sd.sum(sd.maximum(-sd.sin(v), sd.sin(v))), v), "where(-sin(v) >= sin(v), -1.0, 1.0) * cos(v)"),
 ], ids=str)
 def test_rules_for_unshared_inputs_apply_on_inputs_another_rule_rebuilt(e, want):
     # the rules that apply only where nothing else uses an input read how often the graph uses

@@ -149,16 +149,19 @@ def _input_uses(node: Node, i: Node, ctx: Context | None) -> int:
     that is unknown). When ``i`` is a rule's replacement, which the graph does not hold, and
     ``node`` was rebuilt on it, the uses of the graph node it replaces: read as shared, a rule
     declining there would meet the same node in the same surroundings when the result is
-    simplified again, and apply then, after the call that should have left a fixpoint."""
+    simplified again, and apply then, after the call that should have left a fixpoint. Where
+    the count is unknown (``node`` is part of a replacement), the next pass offers ``node``'s
+    normal form to the graph-reading rules again, counted then."""
     if ctx is None:
         return 1
     if i in ctx.uses:
         return ctx.uses[i]
     old = ctx.old
-    if old is None or old.op != node.op or len(old.inputs) != len(node.inputs):
-        return 2
     k = next((k for k, j in enumerate(node.inputs) if j is i), None)
-    return 2 if k is None else ctx.uses.get(old.inputs[k], 2)
+    if old is None or k is None or old.op != node.op or len(old.inputs) != len(node.inputs):
+        ctx.again = True
+        return 2
+    return ctx.uses.get(old.inputs[k], 2)
 
 
 def integer_value(node: Node) -> int | None:
@@ -406,13 +409,11 @@ def _joined_selections(node: Node, ctx: Context) -> Node | None:
     return where(p.inputs[0], *branches)
 
 
-def _flipped_scale(n: Node, shared: bool, negations: bool) -> Node | None:
-    """The negation of a product or quotient ``n`` that nothing else uses (not ``shared``),
-    when an operand carries its sign: ``2.0 * t`` for ``-2.0 * t``, ``t / 2.0`` for
+def _flipped_scale(node: Node, n: Node, ctx: Context | None, negations: bool) -> Node | None:
+    """The negation of a product or quotient ``n``, an input of ``node`` that nothing else
+    uses, when an operand carries its sign: ``2.0 * t`` for ``-2.0 * t``, ``t / 2.0`` for
     ``t / -2.0`` (the number in the term's dtype), and with ``negations``, ``a / k`` for
     ``-a / k``, ``a * b`` for ``(-a) * b``; else None."""
-    if shared:
-        return None
     if not isinstance(n.op, (Mul, Div)) or n.dtype.kind not in "fc":
         return None
     flipped = []
@@ -424,6 +425,8 @@ def _flipped_scale(n: Node, shared: bool, negations: bool) -> Node | None:
         flipped.append(m if negative_ else None)
     if (flipped[0] is None) == (flipped[1] is None):
         return None  # no sign, or two (-a / -k): other rules cancel those
+    if _input_uses(node, n, ctx) > 1:
+        return None
     a, b = (f if f is not None else i for f, i in zip(flipped, n.inputs))
     return Node(n.op, (a, b))
 
@@ -434,12 +437,12 @@ def _signed_scaled_term(node: Node, x: Node, y: Node, ctx: Context) -> Node | No
     -(2.0 * t) to the bit, and -a / k is -(a / k)). A negation is moved only outside the sums
     that term collection rebuilds whole, as the other sign rules do."""
     negations = _outside_region(ctx)
-    m = _flipped_scale(y, _input_uses(node, y, ctx) > 1, negations)
+    m = _flipped_scale(node, y, ctx, negations)
     if m is not None:
         return x - m if isinstance(node.op, Add) else x + m
     if not isinstance(node.op, Add):
         return None
-    m = _flipped_scale(x, _input_uses(node, x, ctx) > 1, negations)
+    m = _flipped_scale(node, x, ctx, negations)
     return y - m if m is not None else None
 
 
@@ -1154,8 +1157,10 @@ def _log_softmax_written_out(node: Node, x: Node, ctx: Context) -> Node | None:
     if lse is not kept and ctx is not None:
         # the reshape of a logsumexp a rule built: how often the graph used the one it replaces
         old = ctx.old.inputs[1] if ctx.old is not None and ctx.old.op == node.op else None
-        if lse in ctx.uses or old is None or old.op != kept.op:
-            shared = ctx.uses.get(lse, 2) > 1
+        if lse in ctx.uses:
+            shared = ctx.uses[lse] > 1
+        elif old is None or old.op != kept.op:
+            shared = ctx.again = True  # counted next pass
         else:
             shared = ctx.uses.get(old.inputs[0], 2) > 1
         if shared:
