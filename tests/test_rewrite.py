@@ -1029,6 +1029,38 @@ def test_scaled_factor_a_rule_made_merges_in_one_simplify(e, want):
     assert sd.simplify(s) is s
 
 
+
+_once = v * 1.0  # v, once x * 1 -> x has run: a rule's replacement, not a node of the graph
+
+
+@pytest.mark.parametrize("e, want", [
+    (_once - sd.logsumexp(_once, axis=0, keepdims=True), "log_softmax(v, axis=0)"),
+    (sd.exp(sd.log_softmax(_once, axis=0)), "softmax(v, axis=0)"),
+    (sd.exp(_once)[0], "exp(v[0])"),
+    (v + -2.0 * (M[0] * 1.0), "v - 2.0 * M[0]"),
+    (sd.where(v > 0, M[0], 0.0) - sd.where(v > 0, 0.0, M[0] * 1.0), "where(v > 0.0, M[0], -M[0])"),
+    (1.0 - sd.sigmoid(_once), "sigmoid(-v)"),
+    # ... or one a graph-reading rule built (the where(c, 0, g) of the gradient of the other
+    # branch, subtracted by term collection): counted in the next pass, not the next simplify
+    (sd.grad(sd.sum(sd.maximum(v, -v) * [0.9, 1.3, 1.1]), v),
+     "where(v >= -v, [0.9, 1.3, 1.1], [-0.9, -1.3, -1.1])"),
+    (sd.grad(sd.sum(sd.maximum(-sd.sin(v), sd.sin(v))), v), "where(-sin(v) >= sin(v), -1.0, 1.0) * cos(v)"),
+], ids=str)
+def test_rules_for_unshared_inputs_apply_on_inputs_another_rule_rebuilt(e, want):
+    # the rules that apply only where nothing else uses an input read how often the graph uses
+    # it; an input that another rule replaced in the same simplify is not in the graph, and
+    # was taken as shared: the rule declined, and a second simplify applied it (1 - sigmoid(v)
+    # stayed as written, 0 at v = 40 where sigmoid(-v) is 4.2e-18)
+    s = sd.simplify(e)
+    assert str(s) == want
+    assert sd.count_nodes(_simplify_afresh(s)) == sd.count_nodes(s)
+    values = {"v": np.array([0.3, -1.7, 2.5]), "M": np.array([[0.4, 1.1, -0.8], [2.0, 0.5, -3.0]])}
+    np.testing.assert_allclose(sd.evaluate(s, values, simplify=False),
+                               sd.evaluate(e, values, simplify=False), rtol=1e-13)
+    if want == "sigmoid(-v)":
+        assert sd.evaluate(s, {"v": np.array([40.0, 0.0, -40.0])}, simplify=False)[0] > 4e-18
+
+
 def test_a_rule_whose_replacement_comes_back_leaves_the_others_their_turn():
     # collection rebuilt 1 - 1 * (r / r) (r a reshape to (1,)) from the graph as written, and
     # that settled back to the node it had already become: the cycle guard kept the rules

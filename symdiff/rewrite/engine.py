@@ -81,8 +81,9 @@ class Context:
         # collection that merged two of its consumers sees it used less often next pass)
         self.decided: dict[Node, int] = {}
         # again: set by a graph-reading rule that read part of the node only as it was in the
-        # graph (a sum that another rule has made a multiple, 2 * t, read as one factor): the
-        # node's normal form, whatever rule builds it, is offered to those rules next pass
+        # graph (a sum that another rule has made a multiple, 2 * t, read as one factor), or
+        # that declined as it could not count the uses of an input the graph does not hold yet:
+        # the node's normal form, whatever rule builds it, is offered to those rules next pass
         self.again = False
         # cut: whether a budget or the cycle guard stopped a node's rewriting short in the pass
         # (its result then need not be a fixpoint); unfinished: the normal forms so stopped,
@@ -371,9 +372,11 @@ def _rewrite_pass(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | 
                     memo[n] = n
                 if old is not None:
                     kept[n] = old
-                elif origin is None and n is node:
+                elif origin is None and n is node and not ctx.again:
                     # built by a graph-reading rule: in normal form for them (unless another
-                    # rule changed one of its inputs: (v**3)**2 * v**2 collected, then v**6)
+                    # rule changed one of its inputs: (v**3)**2 * v**2 collected, then v**6,
+                    # or one of them declined for what it could not read of the graph yet:
+                    # how often a node that rule built is used, which the next pass counts)
                     kept[n] = None
                 continue
             budget -= 1

@@ -143,6 +143,27 @@ def known_nonnegative(node: Node) -> bool:
     return v is not None and v.dtype.kind in "biuf" and bool(np.all(v >= 0))
 
 
+
+def _input_uses(node: Node, i: Node, ctx: Context | None) -> int:
+    """How often the graph being rewritten uses ``i``, an input of ``node`` (2, shared, when
+    that is unknown). When ``i`` is a rule's replacement, which the graph does not hold, and
+    ``node`` was rebuilt on it, the uses of the graph node it replaces: read as shared, a rule
+    declining there would meet the same node in the same surroundings when the result is
+    simplified again, and apply then, after the call that should have left a fixpoint. Where
+    the count is unknown (``node`` is part of a replacement), the next pass offers ``node``'s
+    normal form to the graph-reading rules again, counted then."""
+    if ctx is None:
+        return 1
+    if i in ctx.uses:
+        return ctx.uses[i]
+    old = ctx.old
+    k = next((k for k, j in enumerate(node.inputs) if j is i), None)
+    if old is None or k is None or old.op != node.op or len(old.inputs) != len(node.inputs):
+        ctx.again = True
+        return 2
+    return ctx.uses.get(old.inputs[k], 2)
+
+
 def integer_value(node: Node) -> int | None:
     """The value of a real constant that holds one integer everywhere (2, 2.0, -1), else None
     (complex constants too: an exponent 2+0j is not taken apart)."""
@@ -381,20 +402,18 @@ def _joined_selections(node: Node, ctx: Context) -> Node | None:
     for a, b in zip(p.inputs[1:], q.inputs[1:]):
         if _is_zero(b):
             branches.append(a)
-        elif _is_zero(a) and (not subtract or ctx is None or ctx.uses.get(q, 2) == 1):
+        elif _is_zero(a) and (not subtract or _input_uses(node, q, ctx) == 1):
             branches.append(negative(b.astype(node.dtype)) if subtract else b)
         else:
             return None
     return where(p.inputs[0], *branches)
 
 
-def _flipped_scale(n: Node, ctx: Context | None, negations: bool) -> Node | None:
-    """The negation of a product or quotient ``n`` that nothing else uses, when an operand
-    carries its sign: ``2.0 * t`` for ``-2.0 * t``, ``t / 2.0`` for ``t / -2.0`` (the number in
-    the term's dtype), and with ``negations``, ``a / k`` for ``-a / k``, ``a * b`` for
-    ``(-a) * b``; else None."""
-    if ctx is not None and ctx.uses.get(n, 2) > 1:
-        return None
+def _flipped_scale(node: Node, n: Node, ctx: Context | None, negations: bool) -> Node | None:
+    """The negation of a product or quotient ``n``, an input of ``node`` that nothing else
+    uses, when an operand carries its sign: ``2.0 * t`` for ``-2.0 * t``, ``t / 2.0`` for
+    ``t / -2.0`` (the number in the term's dtype), and with ``negations``, ``a / k`` for
+    ``-a / k``, ``a * b`` for ``(-a) * b``; else None."""
     if not isinstance(n.op, (Mul, Div)) or n.dtype.kind not in "fc":
         return None
     flipped = []
@@ -406,6 +425,8 @@ def _flipped_scale(n: Node, ctx: Context | None, negations: bool) -> Node | None
         flipped.append(m if negative_ else None)
     if (flipped[0] is None) == (flipped[1] is None):
         return None  # no sign, or two (-a / -k): other rules cancel those
+    if _input_uses(node, n, ctx) > 1:
+        return None
     a, b = (f if f is not None else i for f, i in zip(flipped, n.inputs))
     return Node(n.op, (a, b))
 
@@ -416,12 +437,12 @@ def _signed_scaled_term(node: Node, x: Node, y: Node, ctx: Context) -> Node | No
     -(2.0 * t) to the bit, and -a / k is -(a / k)). A negation is moved only outside the sums
     that term collection rebuilds whole, as the other sign rules do."""
     negations = _outside_region(ctx)
-    m = _flipped_scale(y, ctx, negations)
+    m = _flipped_scale(node, y, ctx, negations)
     if m is not None:
         return x - m if isinstance(node.op, Add) else x + m
     if not isinstance(node.op, Add):
         return None
-    m = _flipped_scale(x, ctx, negations)
+    m = _flipped_scale(node, x, ctx, negations)
     return y - m if m is not None else None
 
 
@@ -983,7 +1004,7 @@ def _index_of_unary(node: Node, x: Node, ctx: Context) -> Node | None:
     the picked elements are computed, and they meet f's own rules (log(sigmoid(z)[2]) is then
     -softplus(-z[2]), finite where sigmoid(z[2]) underflows)."""
     fx = node.inputs[0]
-    if ctx is not None and ctx.uses.get(fx, 2) > 1:
+    if _input_uses(node, fx, ctx) > 1:
         return None
     return Node(fx.op, (Node(node.op, (x,)),))
 
@@ -1113,7 +1134,7 @@ def _softmax_of_log_softmax(node: Node, x: Node, ctx: Context) -> Node | None:
     """exp(log_softmax x) -> softmax x, unless log_softmax x is computed anyway (one exp of it
     is then cheaper than the softmax's max, subtract, exp, sum and divide)."""
     ls = node.inputs[0]
-    if ctx is not None and ctx.uses.get(ls, 2) > 1:
+    if _input_uses(node, ls, ctx) > 1:
         return None
     return softmax(x, ls.op.axis)  # type: ignore[attr-defined]
 
@@ -1131,8 +1152,19 @@ def _log_softmax_written_out(node: Node, x: Node, ctx: Context) -> Node | None:
     if kept.shape != tuple(1 if k in op.axes else d for k, d in enumerate(x.shape)) \
             and kept.ndim != 0:
         return None  # (a 0-d logsumexp of a vector broadcasts as the kept one does)
-    if ctx is not None and any(ctx.uses.get(n, 2) > 1 for n in {kept, lse}):
+    if _input_uses(node, kept, ctx) > 1:
         return None
+    if lse is not kept and ctx is not None:
+        # the reshape of a logsumexp a rule built: how often the graph used the one it replaces
+        old = ctx.old.inputs[1] if ctx.old is not None and ctx.old.op == node.op else None
+        if lse in ctx.uses:
+            shared = ctx.uses[lse] > 1
+        elif old is None or old.op != kept.op:
+            shared = ctx.again = True  # counted next pass
+        else:
+            shared = ctx.uses.get(old.inputs[0], 2) > 1
+        if shared:
+            return None
     return log_softmax(x, op.axes[0])
 
 
@@ -1194,7 +1226,7 @@ def _complement(node: Node, x: Node, ctx: Context) -> Node | None:
     sigmoid(x): beside it (s * (1 - s), sigmoid's derivative as users write it), a second
     sigmoid would cost a node, and its derivatives would share none of those of s (a fifth derivative twice as
     large). Real floats only: an integer's negation wraps around (-(-128) is -128 in int8)."""
-    if not _real_float(x) or ctx is not None and ctx.uses.get(node.inputs[1], 2) > 1:
+    if not _real_float(x) or _input_uses(node, node.inputs[1], ctx) > 1:
         return None
     return _same_real_type(node, sigmoid(negative(x)))
 
