@@ -143,7 +143,6 @@ def known_nonnegative(node: Node) -> bool:
     return v is not None and v.dtype.kind in "biuf" and bool(np.all(v >= 0))
 
 
-
 def _input_uses(node: Node, i: Node, ctx: Context | None) -> int:
     """How often the graph being rewritten uses ``i``, an input of ``node`` (2, shared, when
     that is unknown). When ``i`` is a rule's replacement, which the graph does not hold, and
