@@ -377,12 +377,14 @@ def _is_fresh(op: Op) -> bool:
     return isinstance(op, _FRESH) and not op.view
 
 
-def _c_ordered(ops: Sequence[Node], fresh_c: set[Node]) -> set[Node]:
+def _c_ordered(ops: Sequence[Node], fresh_c: set[Node], c_const: Callable[[Node], bool]
+               ) -> set[Node]:
     """The nodes of ``ops`` (in topological order) whose arrays are C-ordered, whatever the
     caller's arrays are: ``fresh_c`` (filled into np.zeros), matmul results, diagonals written
     into zeros, and fresh results that are vectors, or are computed from vectors only (one_hot),
-    or from a C-ordered input of their own shape (NumPy orders a result like its inputs and
-    falls back to C order when they disagree or say nothing).
+    or from a C-ordered input of their own shape, a constant for which ``c_const`` says so
+    among them (NumPy orders a result like its inputs and falls back to C order when they
+    disagree or say nothing).
 
     Writing into a buffer in place keeps the buffer's order, where NumPy would have allocated
     the result in the inputs' order; only for a C-ordered buffer are the two the same, and
@@ -397,19 +399,10 @@ def _c_ordered(ops: Sequence[Node], fresh_c: set[Node]) -> set[Node]:
             isinstance(n.op, (MatMul, DiagonalEmbed))
             or vector(n)
             or all(vector(i) for i in n.inputs)
-            or any((i in c or _c_ordered_const(i)) and i.shape == n.shape for i in n.inputs)
+            or any((i in c or c_const(i)) and i.shape == n.shape for i in n.inputs)
         ):
             c.add(n)
     return c
-
-
-def _c_ordered_const(n: Node) -> bool:
-    """Whether ``n`` is a constant the module builds as a C-ordered array: any but a broadcast
-    view (see :func:`_array_source`), as the evaluator's constants are C-ordered copies."""
-    if not isinstance(n.op, Const) or n.ndim == 0:
-        return False
-    value = n.op.value  # type: ignore[attr-defined]
-    return _diagonal_source(value) is not None or _broadcast_source(value) is None
 
 
 def _group_parts(ops: list[Node]) -> tuple[list[Node], dict[Node, list[Node]]]:
@@ -598,6 +591,7 @@ class _Emitter:
                     self.dims[d] = self.namer.claim(d)
         self.module_consts: list[str] = []
         self.const_names: dict[Node, str] = {}
+        self.const_sources: dict[Node, str] = {}  # an array constant -> the source building it
         self.helpers: set[str] = set()
         self.fused: dict[Node, FusedSum] = {}  # sums of diagonal embeddings filling one buffer
 
@@ -651,7 +645,7 @@ class _Emitter:
             name = f"_C{len(self.const_names)}"
             self.const_names[node] = name
             what = f"{value.dtype.name}{format_shape(value.shape)}"
-            source = _array_source(value)
+            source = self.const_source(node)
             # (a comment saying what ``np.full(...)`` or ``np.eye(...)`` says already is noise)
             call = None if source.startswith("np.full(") or "np.eye(" in source \
                 else constant_call(value)
@@ -661,6 +655,19 @@ class _Emitter:
                 what += ", read-only"
             self.module_consts.append(f"{name} = {source}  # {what}")
         return name
+
+    def const_source(self, node: Node) -> str:
+        """The source of the module constant for array constant ``node`` (computed once)."""
+        source = self.const_sources.get(node)
+        if source is None:
+            source = self.const_sources[node] = _array_source(node.op.value)  # type: ignore[attr-defined]
+        return source
+
+    def c_ordered_const(self, node: Node) -> bool:
+        """Whether ``node`` is an array constant the module builds C-ordered: any but a broadcast
+        view, as the evaluator's constants are C-ordered copies."""
+        return isinstance(node.op, Const) and node.ndim > 0 \
+            and not self.const_source(node).startswith("np.broadcast_to(")
 
     def const_arg(self, c: Node, consumer: Node) -> str:
         value = c.op.value  # type: ignore[attr-defined]
@@ -709,7 +716,7 @@ class _Emitter:
         call_names: dict[Node, str] = {}  # the first part of a shared call -> the call's result
         last: dict[Node, int] = {}
         shared: set[Node] = set()
-        self.c_order = _c_ordered(ops, set(self.fused))
+        self.c_order = _c_ordered(ops, set(self.fused), self.c_ordered_const)
         for k, n in enumerate(ops):
             for i in inputs_of.get(n, n.inputs):
                 last[i] = k
