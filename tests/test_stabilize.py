@@ -660,3 +660,30 @@ def test_log_one_minus_exp_keeps_its_digits_on_both_sides_of_minus_log_two(spell
     # a complex log stays as written: log(-expm1(z)) reads the sign of a zero imaginary part
     z = sd.var("z", dtype="complex128")
     assert "where" not in str(sd.simplify(spelling(z)))
+
+
+def test_quotients_of_sines_and_cosines_are_tangents():
+    # sinh(800) and cosh(800) are inf, their quotient nan; tanh(800) is 1. The gradient of
+    # log(cosh(x)) (the log-cosh loss) is that quotient, so it is finite too
+    e = sd.sinh(x) / sd.cosh(x)
+    raw, good = raw_and_rewritten(e, x=800.0)
+    assert np.isnan(raw) and good == 1.0
+    assert sd.simplify(e) is sd.tanh(x)
+    g = sd.grad(sd.log(sd.cosh(x)), x)
+    assert sd.simplify(g) is sd.tanh(x)
+    assert sd.evaluate(g, {"x": -800.0}) == -1.0
+    assert sd.simplify(sd.grad(sd.log(sd.cos(x)), x)) is -sd.tan(x)
+    at = np.linspace(-1.5, 1.5, 41)
+    u = sd.var("u", shape=at.shape)
+    for num, den, f in [(sd.sinh, sd.cosh, np.tanh), (sd.sin, sd.cos, np.tan)]:
+        got = sd.evaluate(num(u) / den(u), {"u": at})
+        np.testing.assert_allclose(got, f(at), rtol=1e-15, atol=0)
+    # in the dtype the quotient has: float32 stays float32, an int8 computes in float16
+    for dtype in ("float32", "int8"):
+        t = sd.var("t", dtype=dtype)
+        q = sd.sinh(t) / sd.cosh(t)
+        assert sd.simplify(q) is sd.tanh(t) and sd.tanh(t).dtype == q.dtype
+    # other quotients, and complex ones, stay as written
+    assert "tanh" not in str(sd.simplify(sd.sinh(x) / sd.cosh(2 * x)))
+    z = sd.var("z", dtype="complex128")
+    assert "tan" not in str(sd.simplify(sd.sin(z) / sd.cos(z)))

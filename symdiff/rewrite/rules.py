@@ -48,12 +48,12 @@ from ..ops.elementwise import (
     Abs, Add, Cast, Compare, Cos, Div, Elementwise, Equal, Exp, Expm1, Greater, GreaterEqual, Less,
     LessEqual, Log, Log1p, LogicalAnd, LogicalNot, LogicalOr, LogicalXor, Maximum, Minimum, Mul, Neg,
     NotEqual, Pow, Relu, Sigmoid, Sign, Sin, Softplus, Sqrt, StopGradient, Sub, Tanh, Unary, Where,
-    expm1, log1p, logical_not, negative, power, sigmoid, sqrt, where,
+    expm1, log1p, logical_not, negative, power, sigmoid, sqrt, tan, tanh, where,
 )
 from ..ops.diagonals import DiagonalEmbed, diagonal, diagonal_embed
 from ..ops.layout import Flip, pad
 from ..ops.elementwise import abs as abs_
-from ..ops.numeric import hypot
+from ..ops.numeric import Cosh, Sinh, hypot
 from ..ops.nn import LogSoftmax, OneHot, Softmax, log_softmax, one_hot, softmax
 from ..ops.numeric import Ceil, Floor, Rint, Trunc
 from ..ops.products import MatMul
@@ -1254,6 +1254,20 @@ def _sqrt_of_squares(node: Node, x: Node, y: Node) -> Node | None:
     return hypot(x, y) if _real_float(node, x, y) else None
 
 
+def _quotient_is(f: Any) -> Any:
+    """The rule body for sinh(x) / cosh(x) -> tanh(x) (``f`` tanh) and sin(x) / cos(x) -> tan(x)
+    (``f`` tan), of real values (integers in the float their functions compute in): one
+    function where the quotient rounds twice, and finite where it is not (sinh and cosh are
+    inf past |x| = 710, their quotient nan, tanh 1). The derivatives of log(cosh(x)) and
+    log(cos(x)) are these quotients."""
+    def body(node: Node, x: Node) -> Node | None:
+        if not _real_float(node) or x.dtype.kind not in "iuf":
+            return None
+        form = f(x)
+        return form if form.dtype == node.dtype else None
+    return body
+
+
 def _real_stable_form(node: Node) -> Node | None:
     """The stable form of ``node`` (``stable_form``) for real values. A complex log's imaginary
     part is its principal value, in (-pi, pi], where logsumexp and log_softmax add up the
@@ -1280,6 +1294,8 @@ STABILIZE = RuleSet([
     Rule(sqrt_(x ** 2), _sqrt_of_square),  # sqrt(x**2) -> abs(x)
     Rule(sqrt_(x ** 2 + y ** 2), _sqrt_of_squares),  # sqrt(x**2 + y**2) -> hypot(x, y)
     Rule(1 - exp_(x), _one_minus_exp),  # 1-exp(x) -> -expm1(x)
+    Rule(Pat(Sinh, x) / Pat(Cosh, x), _quotient_is(tanh)),  # sinh(x)/cosh(x) -> tanh(x)
+    Rule(Pat(Sin, x) / Pat(Cos, x), _quotient_is(tan)),  # sin(x)/cos(x) -> tan(x)
     Rule(1 - Pat(Sigmoid, x), _complement),  # 1-sigmoid(x) -> sigmoid(-x)
     Rule(1 - erf_(x), lambda node, x: _same_real_type(node, erfc(x))),  # 1-erf(x) -> erfc(x)
     Rule(erf_(x) - 1, lambda node, x: _same_real_type(node, -erfc(x))),  # erf(x)-1 -> -erfc(x)
