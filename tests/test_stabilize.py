@@ -687,3 +687,33 @@ def test_quotients_of_sines_and_cosines_are_tangents():
     assert "tanh" not in str(sd.simplify(sd.sinh(x) / sd.cosh(2 * x)))
     z = sd.var("z", dtype="complex128")
     assert "tan" not in str(sd.simplify(sd.sin(z) / sd.cos(z)))
+
+
+def test_log_expm1_the_inverse_of_softplus_goes_on_past_expm1s_overflow():
+    # expm1(800) is inf; log(expm1(x)) is x there to the last digit, and its derivative
+    # exp(x) / expm1(x), inf / inf as written, is 1
+    e = sd.log(sd.expm1(x))
+    raw, good = raw_and_rewritten(e, x=800.0)
+    assert raw == np.inf and good == 800.0
+    assert sd.evaluate(sd.grad(e, x), {"x": 800.0}) == 1.0
+    assert sd.evaluate(sd.derivative(e, x, 2), {"x": 800.0}) == 0.0
+    # and it is softplus's inverse to the last digits where the raw form is finite
+    mp = pytest.importorskip("mpmath")
+    at = np.array([1e-300, 1e-20, 1e-8, 0.1, 0.5, 1.0, 1.5, 2.0, 5.0, 20.0, 36.0, 40.0, 100.0, 709.0])
+    u = sd.var("u", shape=at.shape)
+    f = sd.log(sd.expm1(u))
+    d1 = sd.grad(sd.sum(f), u)
+    with mp.workdps(60):
+        want = [np.array([float(mp.log(mp.expm1(mp.mpf(t)))) for t in at]),
+                np.array([float(mp.exp(t) / mp.expm1(t)) for t in at])]
+    got = sd.evaluate([f, d1], {"u": at})
+    run = sd.compile([f, d1], inputs=[u])
+    for k in range(2):
+        np.testing.assert_allclose(got[k], want[k], rtol=5e-16, atol=0)
+        np.testing.assert_array_equal(run(at)[k], got[k])
+    # 0 gives -inf and a negative nan, as written; float32 stays float32
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(sd.evaluate(sd.log(sd.expm1(sd.var("w", shape=(2,)))),
+                                                  {"w": np.array([0.0, -1.0])}), [-np.inf, np.nan])
+    f32 = sd.var("f32", dtype="float32")
+    assert sd.simplify(sd.log(sd.expm1(f32))).dtype == np.float32

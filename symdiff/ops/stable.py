@@ -139,6 +139,8 @@ def stable_parts(node: Node) -> tuple[Node, tuple[Node, ...]] | None:
       ``logaddexp2(x, y)``;
     - ``log(1 - exp(x))``, ``log1p(-exp(x))`` and ``log(-expm1(x))`` of a real float: the
       branch of each accurate on its side of -ln 2 (``_log1mexp``);
+    - ``log(expm1(x))`` of a real float (the inverse of softplus): ``x + log(1 - exp(-x))``, that
+      one as above; expm1 overflows past x = 709.8, where the result is x to the last digit;
     - ``log(erfc(x))`` of a real float: ``log_ndtr(-sqrt(2) x) + log(2)`` (erfc(x) is
       2 ndtr(-sqrt(2) x)), whose asymptotic series goes on where erfc underflows (x past 26.5;
       log erfc(30) is -903.97), and whose derivative is then finite;
@@ -204,6 +206,9 @@ def stable_parts(node: Node) -> tuple[Node, tuple[Node, ...]] | None:
         elif inner is not None:
             x = inner
             out = softplus(x)
+        elif isinstance(a.op, Expm1) and a.dtype.kind == "f" and a.inputs[0].dtype == a.dtype:
+            x = a.inputs[0]
+            out = x + _log1mexp(negative(x))
         elif isinstance(a.op, Erfc) and a.inputs[0].dtype.kind == "f":
             x = a.inputs[0]
             out = log_ndtr(-(x * _SQRT2)) + _LOG2
