@@ -1738,34 +1738,46 @@ def _identity_block(node: Node, x: Node) -> Node | None:
 def _band_times(node: Node, x: Node, y: Node) -> Node | None:
     """(sum of diagonals) * m, m a scalar, a row or a column -> each diagonal times the part of
     m it meets: one product of vectors per diagonal instead of a dense one."""
-    if node.ndim != 2:
-        return None
     for b, m in ((x, y), (y, x)):
-        if b.shape != node.shape:
-            continue
-        parts = _band(b)
-        if parts is None:
-            continue
-        rows, cols = node.shape
-        if m.ndim == 0 or all(d == 1 for d in m.shape):
-            v, along = reshape(m, ()), None
-        elif m.shape in ((cols,), (1, cols)):
-            v, along = reshape(m, (cols,)), "col"
-        elif m.shape == (rows, 1):
-            v, along = reshape(m, (rows,)), "row"
-        else:
-            return None
-        out: dict[int, Node] = {}
-        for k, d in parts.items():
-            first, length = _diagonal_span(node.shape, k)
-            part = v
-            if along is not None:
-                at = first if along == "row" else first + k
-                if (at, length) != (0, v.shape[0]):
-                    part = v[at:at + length]
-            out[k] = d * part
-        return _band_matrix(out, node.shape, node.dtype)
+        out = _band_scaled(node, b, m, False)
+        if out is not None:
+            return out
     return None
+
+
+def _band_divided(node: Node, x: Node, y: Node) -> Node | None:
+    """(sum of diagonals) / m -> each diagonal divided by the part of m it meets, as
+    ``_band_times``. The zeros off the band stay zeros where m is 0 or nan (a Jacobian's seed
+    divided by an elementwise derivative's denominator: that of sqrt(v) at v = 0 is exactly 0
+    off the diagonal, where I / sqrt(v) gave 0 / 0)."""
+    return _band_scaled(node, x, y, True)
+
+
+def _band_scaled(node: Node, b: Node, m: Node, divide: bool) -> Node | None:
+    if node.ndim != 2 or b.shape != node.shape:
+        return None
+    parts = _band(b)
+    if parts is None:
+        return None
+    rows, cols = node.shape
+    if m.ndim == 0 or all(d == 1 for d in m.shape):
+        v, along = reshape(m, ()), None
+    elif m.shape in ((cols,), (1, cols)):
+        v, along = reshape(m, (cols,)), "col"
+    elif m.shape == (rows, 1):
+        v, along = reshape(m, (rows,)), "row"
+    else:
+        return None
+    out: dict[int, Node] = {}
+    for k, d in parts.items():
+        first, length = _diagonal_span(node.shape, k)
+        part = v
+        if along is not None:
+            at = first if along == "row" else first + k
+            if (at, length) != (0, v.shape[0]):
+                part = v[at:at + length]
+        out[k] = d / part if divide else d * part
+    return _band_matrix(out, node.shape, node.dtype)
 
 
 def _band_index_add(node: Node, x: Node) -> Node | None:
@@ -1860,6 +1872,7 @@ ONE_HOT = RuleSet([
     Rule(Pat(MatMul, x, y), lambda node, x, y: _matmul_one_hot(node, x, y)),  # W @ e_l -> W[:, l]
     Rule(Pat(Index, x), _identity_block),  # I[:, 1:] -> diagonal_embed(1, (n, n - 1), -1)
     Rule(Pat(Mul, x, y), _band_times),  # diagonal_embed(d) * v -> diagonal_embed(d * v[...])
+    Rule(Pat(Div, x, y), _band_divided),  # diagonal_embed(d) / v -> diagonal_embed(d / v[...])
     Rule(Pat(IndexAdd, x), _band_index_add),  # index_add(diagonal_embed(d), s_[:, 1:]) -> diagonal_embed(pad d)
     Rule(Pat((Add, Sub)), _band_sum),  # diagonal_embed(a) + diagonal_embed(b) -> diagonal_embed(a + b)
     Rule(Pat((Add, Sub)), _identity_in_sum),  # m - I -> m - diagonal_embed(1)
