@@ -642,3 +642,28 @@ def test_float32_value_gradient_and_hvp_stay_float32_for_every_op(sample):
             want, got = _both(outs, inputs, values, simplify=simplify)
         assert [w.dtype for w in want] == [np.float32] * len(outs)
         assert [g.dtype for g in got] == [np.float32] * len(outs)
+
+
+def test_a_jacobian_row_meeting_an_infinite_elementwise_derivative_is_nan_off_the_diagonal():
+    # the rows of the identity are cotangents, multiplied into sqrt'(v) = inf: 0 * inf is nan in
+    # the other rows of that column, as jax.jacrev gives; the diagonal holds the derivative
+    v = sd.var("v", (2,))
+    outs = [sd.jacobian(sd.sqrt(v), v), sd.hessian(sd.sum(sd.sqrt(v)), v)]
+    for simplify in (False, True):
+        with np.errstate(all="ignore"):
+            want, got = _both(outs, [v], [np.array([0.0, 1.0])], simplify=simplify)
+        _same(got, want)
+        np.testing.assert_array_equal(want[0], [[np.inf, 0.0], [np.nan, 0.5]])
+        np.testing.assert_array_equal(want[1], [[-np.inf, 0.0], [np.nan, -0.25]])
+
+
+def test_a_cast_to_integers_or_booleans_passes_no_gradient_and_one_between_floats_does():
+    v = sd.var("v", (3,))
+    f = sd.sum(sd.astype(v * 3, "int8") * v + sd.astype(v > 0.5, "float64") + sd.astype(v, "float32") ** 2)
+    g = sd.grad(f, v)
+    assert g.dtype == np.float64
+    x = np.array([0.25, 1.0, -2.0])
+    want = (x * 3).astype(np.int8) + 2 * x.astype(np.float32)  # the casts' own derivatives are 0
+    got = sd.evaluate(g, {"v": x})
+    np.testing.assert_allclose(got, want, rtol=1e-7)
+    np.testing.assert_array_equal(sd.compile(g, inputs=[v])(x), got)
