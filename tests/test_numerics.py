@@ -588,3 +588,82 @@ def test_cbrt_second_derivative_at_zero_is_the_infinite_limit_from_its_side(dtyp
                 assert [float(v) for v in got] == [np.inf, -np.inf, -np.inf]
             for got in _both(outs, [x], [-zero], simplify):
                 assert [float(v) for v in got] == [np.inf, np.inf, np.inf]
+
+
+def test_float32_constant_of_a_derivative_stays_float32_where_it_meets_only_integers():
+    # d ldexp(a, e)/da is ldexp(1, e) in a's dtype: written as the Python number 1.0, the
+    # constant met only the int64 exponent and NumPy computed it in float64
+    a, e = sd.var("a", (3,), "float32"), sd.var("e", (3,), "int64")
+    f = sd.ldexp(a, e)
+    outs = [f, sd.grad(sd.sum(f), a)]
+    values = [np.array([2.0**-149, 1e-40, 3.0], np.float32), np.array([200, 100, -160])]
+    for simplify in (False, True):
+        with np.errstate(over="ignore"):
+            want, got = _both(outs, [a, e], values, simplify=simplify)
+            _same(got, want)
+            assert [w.dtype for w in want] == [np.float32, np.float32]
+            np.testing.assert_array_equal(want[1], np.ldexp(np.float32(1), values[1]))
+
+
+def _float32_samples():
+    from op_table import SAMPLES
+
+    seen = {}
+    for s in SAMPLES:
+        fl = s.float_args()
+        if fl and s.grad and not s.zero_grad and all(s.args[k].dtype == np.float64 for k in fl):
+            seen.setdefault(s.name, s)
+    return list(seen.values())
+
+
+@pytest.mark.parametrize("sample", _float32_samples(), ids=str)
+def test_float32_value_gradient_and_hvp_stay_float32_for_every_op(sample):
+    """Each op's first float64 sample, its float arguments made float32: the value, the gradient
+    and a Hessian-vector product are float32 in the evaluator and in generated code, as built
+    and simplified (where NumPy's own result is float32)."""
+    args = [a.astype(np.float32) if k in sample.float_args() else a for k, a in enumerate(sample.args)]
+    s = type(sample)(sample.name, tuple(args), sample.ref, sample.call, sample.kwargs)
+    out, vs = s.build()
+    out = out[0] if isinstance(out, (tuple, list)) else out
+    with np.errstate(all="ignore"):
+        ref = s.reference()
+    if ref.dtype != np.float32:  # NumPy computes it wider (an integer or float64 argument)
+        pytest.skip(f"NumPy gives {ref.dtype}")
+    assert out.dtype == np.float32
+    wrt = [vs[k] for k in s.float_args()]
+    f = sd.sum(sd.real(out)) if out.dtype.kind == "c" else sd.sum(out)
+    u = sd.var("u_dir", wrt[0].shape, "float32")
+    outs = [out, *sd.grad(f, wrt), sd.hvp(f, wrt[0], u)]
+    assert [o.dtype for o in outs] == [np.float32] * len(outs)
+    inputs = [*vs.values(), u]
+    values = [*(args[k] for k in vs), np.ones(wrt[0].shape, np.float32)]
+    for simplify in (False, True):
+        with np.errstate(all="ignore"):
+            want, got = _both(outs, inputs, values, simplify=simplify)
+        assert [w.dtype for w in want] == [np.float32] * len(outs)
+        assert [g.dtype for g in got] == [np.float32] * len(outs)
+
+
+def test_a_jacobian_row_meeting_an_infinite_elementwise_derivative_is_nan_off_the_diagonal():
+    # the rows of the identity are cotangents, multiplied into sqrt'(v) = inf: 0 * inf is nan in
+    # the other rows of that column, as jax.jacrev gives; the diagonal holds the derivative
+    v = sd.var("v", (2,))
+    outs = [sd.jacobian(sd.sqrt(v), v), sd.hessian(sd.sum(sd.sqrt(v)), v)]
+    for simplify in (False, True):
+        with np.errstate(all="ignore"):
+            want, got = _both(outs, [v], [np.array([0.0, 1.0])], simplify=simplify)
+        _same(got, want)
+        np.testing.assert_array_equal(want[0], [[np.inf, 0.0], [np.nan, 0.5]])
+        np.testing.assert_array_equal(want[1], [[-np.inf, 0.0], [np.nan, -0.25]])
+
+
+def test_a_cast_to_integers_or_booleans_passes_no_gradient_and_one_between_floats_does():
+    v = sd.var("v", (3,))
+    f = sd.sum(sd.astype(v * 3, "int8") * v + sd.astype(v > 0.5, "float64") + sd.astype(v, "float32") ** 2)
+    g = sd.grad(f, v)
+    assert g.dtype == np.float64
+    x = np.array([0.25, 1.0, -2.0])
+    want = (x * 3).astype(np.int8) + 2 * x.astype(np.float32)  # the casts' own derivatives are 0
+    got = sd.evaluate(g, {"v": x})
+    np.testing.assert_allclose(got, want, rtol=1e-7)
+    np.testing.assert_array_equal(sd.compile(g, inputs=[v])(x), got)

@@ -685,7 +685,12 @@ class _Emitter:
             # where the result is complex128 anyway, a NumPy scalar computes the same in NumPy
             if value.dtype.kind == "c" and result == np.complex128:
                 return literal(value)
-            if others and np.result_type(*others, *pyvals) == result:
+            # a Python number takes the dtype of another input of its kind (or a higher one),
+            # else its own default: the float32 1.0 of ``ldexp(1.0, e)`` meets only an integer
+            rank = "biufc".find
+            settled = value.dtype == np.result_type(value.item()) or any(
+                rank(d.kind) >= rank(value.dtype.kind) for d in others)
+            if others and settled and np.result_type(*others, *pyvals) == result:
                 return _py_scalar(value, "np")  # a Python number promotes exactly like the constant
         return literal(value)
 
