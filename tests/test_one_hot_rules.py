@@ -357,6 +357,40 @@ def test_stencil_jacobian_is_three_diagonals():
     np.testing.assert_allclose(sd.compile(j, inputs=[v])(vv), want, rtol=1e-14)
 
 
+def test_a_band_divided_by_a_scalar_a_row_or_a_column_is_each_diagonal_divided():
+    # the Jacobian of a stencil divided elementwise (log of it, 1 / it) meets a row; a matrix of
+    # diagonals over a column or a scalar divides each diagonal by the part it meets
+    v = sd.var("v", (6,))
+    r = v[2:] - 2 * v[1:-1] + v[:-2]
+    band = sd.simplify(sd.jacobian(r, v))  # (4, 6), diagonals 0, 1, 2
+    row, col, k = sd.var("row", (6,)), sd.var("col", (4, 1)), sd.var("k")
+    at = {"row": rng.uniform(1, 2, 6), "col": rng.uniform(1, 2, (4, 1)), "k": 1.5, "v": rng.normal(size=6)}
+    dense = np.zeros((4, 6))
+    for i in range(4):
+        dense[i, i], dense[i, i + 1], dense[i, i + 2] = 1.0, -2.0, 1.0
+    for by, value in ((row, at["row"]), (col, at["col"]), (k, at["k"])):
+        s = sd.simplify(band / by)
+        assert s.op.name == "add" and "one_hot" not in ops_of(s)  # diagonals added, no dense quotient
+        assert sorted(n.op.offset for n in sd.toposort(s) if n.op.name == "diagonal_embed") == [0, 1, 2]
+        np.testing.assert_allclose(sd.evaluate(s, at, simplify=False), dense / value, rtol=1e-15)
+    # the zeros off the band stay zeros where the divisor is 0 (the quotient as built: 0 / 0)
+    j = sd.jacobian(sd.log(r), v)
+    vv = np.array([0.0, 0.0, 0.0, 1.0, 3.0, 4.0])  # r = [0, 1, -1, 0]
+    with np.errstate(all="ignore"):
+        raw = sd.evaluate(j, {"v": vv}, simplify=False)
+        got = sd.evaluate(j, {"v": vv})
+    assert np.isnan(raw).sum() == 9 and np.isnan(got).sum() == 0  # I / r: 0 / 0 below r[0]
+    np.testing.assert_array_equal(got[0], [np.inf, -np.inf, np.inf, 0, 0, 0])
+    rv = vv[2:] - 2 * vv[1:-1] + vv[:-2]
+    for i in range(1, 4):
+        want = np.zeros(6)
+        want[i:i + 3] = np.array([1.0, -2.0, 1.0]) / rv[i]
+        np.testing.assert_array_equal(got[i], want)
+    # a divisor that varies along both axes is left as written
+    m = sd.var("m", (4, 6))
+    assert "div" in ops_of(sd.simplify(band / m)) and sd.simplify(band / m).op.name == "div"
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_rosenbrock_hessian_is_tridiagonal(dtype):
     v = sd.var("v", (7,), dtype)
