@@ -799,6 +799,8 @@ def test_diagonal_and_broadcast_constants_are_written_by_their_structure():
     (np.diag(np.arange(1, 7, dtype=np.int16), 1), "np.diag(np.array([1, 2, 3, 4, 5, 6], dtype=np.int16), 1)"),
     (np.diag([1.0, np.nan, -np.inf, -0.0, 2.5]), "np.diag(np.array([1.0, float('nan'), float('-inf'), -0.0, 2.5]"),
     (np.diag(np.full(300, 2.0)), "2.0 * np.eye(300, dtype=np.float64)"),
+    (-np.diag([1.0, 2.0, np.nan, -0.0, 0.5]), "-np.diag(np.array([1.0, 2.0, float('nan'), -0.0, 0.5]"),
+    (-np.diag(np.arange(1.0, 7.0), -1).astype(np.float32), "-np.diag(np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], dtype=np.float32), -1)"),
     (np.diag(np.repeat([0.0, 200.0], [1, 299])), "np.diag(np.repeat(np.array([0.0, 200.0], dtype=np.float64), [1, 299]))"),
     (np.tile(np.arange(5.0), (4, 1)), "np.broadcast_to(np.array([0.0, 1.0, 2.0, 3.0, 4.0], dtype=np.float64), (4, 5))"),
     (np.tile([[1.5], [-2.0], [0.25]], (2, 1, 9)).astype(np.float32),

@@ -325,8 +325,8 @@ def _diagonal_source(value: np.ndarray) -> str | None:
     """Source building a matrix ``value`` that is zero off one diagonal ``k``: ``np.eye(n, m,
     k, dtype=...)`` for ones or a mask, scaled (``0.5 * np.eye(10)``, ``-np.eye(3)`` whose zeros
     are -0.0) for one value along it, ``np.diag([...], k)`` for a square matrix with any values
-    there (a Hessian's constant part); None for any other matrix, or where these would not
-    build its bits (a zero of another sign)."""
+    there (a Hessian's constant part), ``-np.diag([...], k)`` for one whose zeros are all -0.0;
+    None for any other matrix, or where these would not build its bits (zeros of both signs)."""
     if value.ndim != 2 or value.size <= INLINE_CONST_LIMIT or value.dtype.kind not in "biufc" \
             or extended_precision(value.dtype):
         return None
@@ -349,8 +349,15 @@ def _diagonal_source(value: np.ndarray) -> str | None:
             scaled = None
     if scaled is not None and scaled.tobytes() == bits:
         return f"{_item_source(first)} * {eye}"
-    if n == m and np.diag(band, k).tobytes() == bits:
-        return f"np.diag({_array_source(band)}{f', {k}' if k else ''})"
+    if n != m:
+        return None
+    offset = f", {k}" if k else ""
+    if np.diag(band, k).tobytes() == bits:
+        return f"np.diag({_array_source(band)}{offset})"
+    if dt.kind in "fc":  # a negated diagonal (-diag(d) folded), whose zeros are -0.0
+        negated = np.negative(band)
+        if np.negative(np.diag(negated, k)).tobytes() == bits:
+            return f"-np.diag({_array_source(negated)}{offset})"
     return None
 
 
