@@ -998,6 +998,8 @@ _COMPLEX_CASES = {
     "variance": lambda z: sd.variance(z * z) + sd.std(sd.exp(z), ddof=1),
     # the derivative's kernel took the real part of a complex input
     "sinc": lambda z: sd.sum(sd.real(sd.sinc(z)) + sd.imag(sd.sinc(z * 0.01) * z)),
+    # arctan's derivative was written with hypot, which has no complex kernel
+    "arctan": lambda z: sd.sum(sd.imag(sd.arctan(z)) + sd.real(sd.arctan(z * 0.5) ** 2)),
     "inv-det-solve": lambda z: sd.abs(sd.linalg.det(sd.outer(z, z) + 3.0 * np.eye(3)))
     + sd.real(sd.sum(sd.linalg.inv(sd.outer(z, sd.conj(z)) + 2.0 * np.eye(3))))
     + sd.imag(sd.sum(sd.linalg.solve(sd.outer(sd.exp(z), z) + 4.0 * np.eye(3), z * z))),
