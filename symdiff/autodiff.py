@@ -1047,6 +1047,16 @@ def _hessian(y: Node, xs: Sequence[Node], what: str) -> list[list[Node]]:
     _float_output(y, what)
     _gradient_dtypes(y, xs, what)
     for x in xs:
+        if y.dtype.kind != "c" and x.dtype.kind == "c":
+            # the gradient of a real y is not holomorphic (of |z|**2 it is 2 * conj(z)), so the
+            # Jacobian taken as holomorphic would keep d(dy/da) alone and lose d(dy/db)
+            raise NotDifferentiableError(
+                f"{what} of a real output with respect to the complex {_label(x)!r} ({x.dtype}): "
+                "its second derivative is not complex-linear (the gradient of |z|**2, "
+                "2 * conj(z), moves by 2 * conj(v) along v), so no complex matrix holds it; use "
+                f"sd.hvp(y, {_label(x)!r}, v) for its products with vectors, or write y in the "
+                "real and imaginary parts as real variables"
+            )
         if x.type.static_size is None:
             raise NotImplementedError(
                 f"{what} needs variables of static shape, got {_label(x)!r} of shape "
