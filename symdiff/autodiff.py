@@ -783,6 +783,10 @@ def grad(y: Node, wrt: Wrt, *, mode: str = "auto") -> Node | list[Node]:
     second sweep; ``mode="reverse"`` or ``"forward"``
     builds that one alone (forward mode for one scalar variable only).
 
+    Complex variables follow JAX's convention: for a real ``y`` of ``z = a + ib`` the gradient
+    is ``dy/da - i dy/db`` (``2 * conj(z)`` for ``abs(z)**2``); a complex ``y`` is taken as
+    holomorphic, its gradient being its real part's, ``f'(z)`` for a holomorphic ``f``.
+
     >>> x, y = sd.symbols("x y"); dfdx, dfdy = sd.grad(x * y + sd.sin(x), [x, y])
     """
     if mode not in ("auto", "reverse", "forward"):
@@ -799,6 +803,11 @@ def grad(y: Node, wrt: Wrt, *, mode: str = "auto") -> Node | list[Node]:
     _gradient_dtypes(y, xs, "grad")
     order: list[Node] = []
     one_scalar = len(xs) == 1 and xs[0].shape == () and xs[0].dtype == y.dtype and y.dtype.kind == "f"
+    if mode == "forward" and y.dtype.kind == "c":
+        raise ValueError(
+            f"grad: mode='forward' takes a real output, got a complex one ({y.dtype}); a forward "
+            "sweep along the real axis gives df/da (sd.jvp), which is the gradient of a "
+            "holomorphic f alone, reverse mode the gradient")
     if mode == "forward" and not one_scalar:
         got = (f"{len(xs)} variables" if len(xs) != 1 else
                f"{_label(xs[0])!r} of shape {format_shape(xs[0].shape)} and dtype {xs[0].dtype}")
