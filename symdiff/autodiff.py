@@ -783,6 +783,10 @@ def grad(y: Node, wrt: Wrt, *, mode: str = "auto") -> Node | list[Node]:
     second sweep; ``mode="reverse"`` or ``"forward"``
     builds that one alone (forward mode for one scalar variable only).
 
+    Complex variables follow JAX's convention: for a real ``y`` of ``z = a + ib`` the gradient
+    is ``dy/da - i dy/db`` (``2 * conj(z)`` for ``abs(z)**2``); a complex ``y`` is taken as
+    holomorphic, its gradient being its real part's, ``f'(z)`` for a holomorphic ``f``.
+
     >>> x, y = sd.symbols("x y"); dfdx, dfdy = sd.grad(x * y + sd.sin(x), [x, y])
     """
     if mode not in ("auto", "reverse", "forward"):
@@ -799,6 +803,11 @@ def grad(y: Node, wrt: Wrt, *, mode: str = "auto") -> Node | list[Node]:
     _gradient_dtypes(y, xs, "grad")
     order: list[Node] = []
     one_scalar = len(xs) == 1 and xs[0].shape == () and xs[0].dtype == y.dtype and y.dtype.kind == "f"
+    if mode == "forward" and y.dtype.kind == "c":
+        raise ValueError(
+            f"grad: mode='forward' takes a real output, got a complex one ({y.dtype}); a forward "
+            "sweep along the real axis gives df/da (sd.jvp), which is the gradient of a "
+            "holomorphic f alone, reverse mode the gradient")
     if mode == "forward" and not one_scalar:
         got = (f"{len(xs)} variables" if len(xs) != 1 else
                f"{_label(xs[0])!r} of shape {format_shape(xs[0].shape)} and dtype {xs[0].dtype}")
@@ -1047,6 +1056,16 @@ def _hessian(y: Node, xs: Sequence[Node], what: str) -> list[list[Node]]:
     _float_output(y, what)
     _gradient_dtypes(y, xs, what)
     for x in xs:
+        if y.dtype.kind != "c" and x.dtype.kind == "c":
+            # the gradient of a real y is not holomorphic (of |z|**2 it is 2 * conj(z)), so the
+            # Jacobian taken as holomorphic would keep d(dy/da) alone and lose d(dy/db)
+            raise NotDifferentiableError(
+                f"{what} of a real output with respect to the complex {_label(x)!r} ({x.dtype}): "
+                "its second derivative is not complex-linear (the gradient of |z|**2, "
+                "2 * conj(z), moves by 2 * conj(v) along v), so no complex matrix holds it; use "
+                f"sd.hvp(y, {_label(x)!r}, v) for its products with vectors, or write y in the "
+                "real and imaginary parts as real variables"
+            )
         if x.type.static_size is None:
             raise NotImplementedError(
                 f"{what} needs variables of static shape, got {_label(x)!r} of shape "

@@ -540,6 +540,31 @@ def test_grad_of_a_complex_output_by_a_real_variable_is_refused_where_jacobian_g
                                rtol=1e-15)
 
 
+def test_hessian_of_a_real_output_refuses_a_complex_variable_and_hvp_is_the_gradients_derivative():
+    # the Hessian was the holomorphic Jacobian of the gradient, whose rows keep d(df/da) alone:
+    # for |z|**2 it gave 2 * I, while the gradient 2 * conj(z) moves by 2 * conj(v) along v
+    z = sd.var("z", (3,), "complex128")
+    f = sd.sum(sd.abs(z) ** 2 + sd.abs(z) ** 3 * sd.real(z)) + sd.real(sd.sum(sd.exp(z)))
+    x = sd.var("x", (2,))
+    for wrt in (z, [x, z]):
+        with pytest.raises(sd.NotDifferentiableError,
+                           match=r"^hessian of a real output with respect to the complex 'z' "
+                                 r"\(complex128\): .*not complex-linear.*sd\.hvp"):
+            sd.hessian(f + sd.sum(x), wrt)
+    rng = np.random.default_rng(7)
+    z0, v0 = (rng.standard_normal(3) + 1j * rng.standard_normal(3) for _ in range(2))
+    g = sd.grad(f, z)
+    h = 1e-6
+    moved = (sd.evaluate(g, {"z": z0 + h * v0}) - sd.evaluate(g, {"z": z0 - h * v0})) / (2 * h)
+    hv = sd.hvp(f, z, v0)
+    np.testing.assert_allclose(sd.evaluate(hv, {"z": z0}), moved, rtol=1e-6)
+    np.testing.assert_array_equal(sd.compile(hv, inputs=[z])(z0), sd.evaluate(hv, {"z": z0}))
+    # a holomorphic (complex) output keeps its Hessian, f''(z)
+    s = sd.var("s", dtype="complex128")
+    np.testing.assert_allclose(sd.evaluate(sd.hessian(s ** 3, s), {"s": 0.3 + 0.7j}), 6 * (0.3 + 0.7j),
+                               rtol=1e-15)
+
+
 def test_a_single_variables_vector_may_be_a_list_of_numbers_in_jvp_hvp_and_taylor():
     # for one variable a list of numbers is its vector, also [2.0] for a variable of shape (1,)
     b, x = sd.var("b", (2,)), sd.var("x", (1,))

@@ -682,6 +682,11 @@ def test_grad_in_one_scalar_keeps_the_smaller_sweep():
         sd.grad(f, [a, b], mode="forward")
     with pytest.raises(ValueError, match="'v' of shape \\(2,\\)"):
         sd.grad(sd.sum(sd.var("v", shape=(2,))), "v", mode="forward")
+    # a complex output: the message named its dtype as the variable's and refused both
+    z = sd.var("z", dtype="complex128")
+    with pytest.raises(ValueError, match=r"^grad: mode='forward' takes a real output, got a complex "
+                                         r"one \(complex128\)"):
+        sd.grad(sd.exp(z), z, mode="forward")
     with pytest.raises(ValueError, match="mode must be 'auto', 'reverse' or 'forward', got 'fwd'"):
         sd.grad(f, a, mode="fwd")
     # what is counted: sin and the product by 2, not the constants or the product by 1.0

@@ -239,8 +239,10 @@ class Pow(Binary):
                 da = b if pm1 == 0 else b * (a if pm1 == 1 else a ** const(pm1.astype(b.dtype)))
         else:
             da = where(equal(b, 0), 0, b * a ** (b - 1))
-        # d(a**b)/db = log(a) * a**b; where a == 0 the limit is 0 for b > 0
-        return (None if da is None else g * da, g * (log(where(equal(a, 0), 1, a)) * out))
+        # d(a**b)/db = log(a) * a**b; where a == 0 the limit is 0 for b > 0. A real base of a
+        # complex power is raised as a complex number (a negative one too), so its log is too
+        base = astype(a, out.dtype) if out.dtype.kind == "c" and a.dtype.kind != "c" else a
+        return (None if da is None else g * da, g * (log(where(equal(base, 0), 1, base)) * out))
 
 
 class Maximum(Binary):

@@ -79,7 +79,10 @@ class Arctan(Unary):
         # 1 / (1 + x*x) as (g / r) / r with r = hypot(1, x): x*x overflows from |x| = 1e154
         # (1e19 in float32), and the second derivative's (1 + x*x)**2 four times sooner, where
         # the true values are ordinary numbers; r does not, and its own derivative x / r is
-        # bounded, so every higher derivative is a product of bounded ratios and powers of 1/r
+        # bounded, so every higher derivative is a product of bounded ratios and powers of 1/r.
+        # hypot is of real values only: a complex x takes the holomorphic 1 / (1 + x*x)
+        if x.dtype.kind == "c":
+            return (g / (1 + x * x),)
         r = hypot(1, x)
         return ((g / r) / r,)
 
