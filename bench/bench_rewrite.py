@@ -95,31 +95,41 @@ def bench_product(ns: list[int], budget: float) -> None:
 def bench_seed(orders: int) -> None:
     print("\n== seed f(x, y) = (x + sigmoid(y)) / (sigmoid(x) + (x+y)**2): k-th derivative in x"
           " (target: growth <= 2x per order)")
-    print("   (nested: sd.grad applied k times, each simplified; taylor: sd.derivative(f, x, k),"
-          " Taylor mode, simplified)")
+    print("   (nested: sd.grad applied k times, each simplified, raw: its last step before"
+          " simplifying; once: sd.grad applied k times, simplified once at the end; taylor:"
+          " sd.derivative(f, x, k), Taylor mode, simplified)")
     x, y = sd.symbols("x y")
     f = (x + sd.sigmoid(y)) / (sd.sigmoid(x) + (x + y) ** 2)
-    d = f
-    first = prev = prev_t = sd.count_nodes(f)
-    print(f"{'k':>3} {'raw':>7} {'nested':>7} {'growth':>7} {'time':>7} {'taylor':>7} {'growth':>7}"
-          f" {'time':>7}")
-    print(f"{0:>3} {prev:>7} {prev:>7} {'':>7} {'':>7} {prev:>7}")
-    growth, growth_t = [], []
+    d = plain = f
+    first = prev = prev_o = prev_t = sd.count_nodes(f)
+    print(f"{'k':>3} {'raw':>7} {'nested':>7} {'growth':>7} {'time':>7} {'once':>7} {'growth':>7}"
+          f" {'time':>7} {'taylor':>7} {'growth':>7} {'time':>7}")
+    print(f"{0:>3} {prev:>7} {prev:>7} {'':>7} {'':>7} {prev:>7} {'':>7} {'':>7} {prev:>7}")
+    growth: list[float] = []
+    growth_o: list[float] = []
+    growth_t: list[float] = []
     for k in range(1, orders + 1):
         t0 = time.perf_counter()
         raw = sd.grad(d, x)
         d = sd.simplify(raw)
         dt = time.perf_counter() - t0
         t0 = time.perf_counter()
+        plain = sd.grad(plain, x)  # (the k-1 earlier steps were timed in earlier rows)
+        once = sd.simplify(plain)
+        dt_o = time.perf_counter() - t0
+        t0 = time.perf_counter()
         dk = sd.simplify(sd.derivative(f, x, k))
         dt_t = time.perf_counter() - t0
-        size, size_t = sd.count_nodes(d), sd.count_nodes(dk)
+        size, size_o, size_t = sd.count_nodes(d), sd.count_nodes(once), sd.count_nodes(dk)
         growth.append(size / prev)
+        growth_o.append(size_o / prev_o)
         growth_t.append(size_t / prev_t)
         print(f"{k:>3} {sd.count_nodes(raw):>7} {size:>7} {size / prev:7.2f} {dt:7.3f}"
+              f" {size_o:>7} {size_o / prev_o:7.2f} {dt_o:7.3f}"
               f" {size_t:>7} {size_t / prev_t:7.2f} {dt_t:7.3f}", flush=True)
-        prev, prev_t = size, size_t
-    for label, g, last in (("nested", growth, prev), ("taylor", growth_t, prev_t)):
+        prev, prev_o, prev_t = size, size_o, size_t
+    for label, g, last in (("nested", growth, prev), ("once", growth_o, prev_o),
+                           ("taylor", growth_t, prev_t)):
         mean = (last / first) ** (1 / orders)
         print(f"  {label}: growth per order largest {max(g):.2f}, geometric mean {mean:.2f}")
 
