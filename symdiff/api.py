@@ -295,6 +295,9 @@ def _compiled_on_first_call(namespace: dict[str, Any], name: str, text: str,
     return first_call
 
 
+_KEYWORDS_SCANNED = 256  # parameters beyond which keywords are looked up in a dict
+
+
 class CompiledFunction(functools.partial[Any]):
     """A function made by :func:`compile`, called as the generated function itself, with the
     inputs' values in order or as keywords named after the variables, ``fn(**{"lambda": 0.5})``
@@ -313,14 +316,16 @@ class CompiledFunction(functools.partial[Any]):
     # a function whose parameters are not all its variables' names (a keyword, a builtin, not
     # an identifier) takes that frame, to read keywords by the variables' names, and one with
     # no parameters (outputs of no variable, as a gradient that is constant), to say so when
-    # called with arguments.
+    # called with arguments, and one of many parameters: CPython matches each keyword by a scan
+    # of the parameter names, so fn(**values) of 40,000 variables took 8 s, and a dict takes 5 ms.
 
     _module: GeneratedModule
     source: str
 
     def __new__(cls, module: GeneratedModule) -> CompiledFunction:  # noqa: PYI034 - a leaf class
         users = _variable_names(module)
-        if cls is CompiledFunction and (users != module.parameters or not users):
+        if cls is CompiledFunction and (users != module.parameters or not users
+                                        or len(users) > _KEYWORDS_SCANNED):
             cls = _RenamedParameters
         self = super().__new__(cls, _define(module))
         if cls is _RenamedParameters:

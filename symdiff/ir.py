@@ -70,6 +70,9 @@ def as_dim(size: Any) -> Any:
 MAX_SIZE = int(np.iinfo(np.intp).max)
 """The most elements NumPy can index in one array; a larger static shape is refused when built."""
 
+MAX_NDIM = 64
+"""The most dimensions a NumPy 2 array has; a shape of more is refused when built."""
+
 
 def check_shape(shape: Any, what: str = "shape") -> Shape:
     """Normalize a user-given shape to a tuple of non-negative ints and dimension names (a
@@ -111,10 +114,12 @@ def check_shape(shape: Any, what: str = "shape") -> Shape:
 
 
 def too_many_elements(shape: Shape) -> str | None:
-    """Why NumPy could not hold an array of ``shape`` (its element count, said for an error
-    message), or None when it can. NumPy multiplies the static sizes other than 0 and refuses
-    a product beyond ``MAX_SIZE`` even for a zero-size array, so a named dimension (which may
-    be 0 at run time) is refused in the same way."""
+    """Why NumPy could not hold an array of ``shape`` (its element count, or its number of
+    dimensions, said for an error message), or None when it can. NumPy multiplies the static
+    sizes other than 0 and refuses a product beyond ``MAX_SIZE`` even for a zero-size array, so
+    a named dimension (which may be 0 at run time) is refused in the same way."""
+    if len(shape) > MAX_NDIM:
+        return f"{len(shape)} dimensions, more than a NumPy array has (at most {MAX_NDIM})"
     size = 1
     for d in shape:
         if d and not isinstance(d, str):

@@ -1260,6 +1260,28 @@ def test_hostile_names_everywhere_give_valid_code_that_computes_the_right_values
         _assert_bits(g, w)
 
 
+def test_a_function_of_many_variables_takes_keywords_in_linear_time():
+    # CPython matches each keyword argument by a scan of the parameter names: fn(**values)
+    # of 20,000 variables took 2 s (8 s at 40,000), against 1 ms given positionally
+    import time
+    n = 20_000
+    xs = [sd.var(f"x{i}") for i in range(n)]
+    terms = xs
+    while len(terms) > 1:
+        terms = [sum(terms[i:i + 2]) for i in range(0, len(terms), 2)]
+    fn = sd.compile(terms[0] * 2.0, simplify=False)
+    values = {f"x{i}": float(i) for i in range(n)}
+    start = time.process_time()
+    got = fn(**values)
+    took = time.process_time() - start
+    assert got == 2.0 * sum(range(n)) and fn(*values.values()) == got
+    assert took < 0.5, took
+    with pytest.raises(TypeError, match="unexpected keyword argument 'y'"):
+        fn(**values, y=1.0)
+    with pytest.raises(TypeError, match="missing 1 required argument: 'x7'"):
+        fn(**{k: v for k, v in values.items() if k != "x7"})
+
+
 def test_compiled_functions_take_keywords_by_the_variables_own_names():
     lam, x, lam_ = sd.var("lambda"), sd.var("x", (2,)), sd.var("lambda_")
     odd, self_ = sd.var("x[0]", (2,)), sd.var("self")

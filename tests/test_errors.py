@@ -377,6 +377,31 @@ def test_a_static_shape_numpy_cannot_index_is_refused_naming_the_function():
     assert sd.var("x", ("n", 2**62)).shape == ("n", 2**62) and sd.zeros((0, 2**40)).shape == (0, 2**40)
 
 
+def test_a_shape_of_more_dimensions_than_numpy_has_is_refused_when_built():
+    # these built, and only evaluation failed, with NumPy's "maximum supported dimension for an
+    # ndarray is currently 64" or an IndexError from indexing
+    with pytest.raises(ValueError):
+        np.empty((1,) * 65)
+    x = sd.var("x")
+    for build, where in [
+        (lambda: sd.var("v", (1,) * 65), "shape of 'v'"),
+        (lambda: sd.reshape(x, (1,) * 70), "reshape target shape"),
+        (lambda: sd.broadcast_to(x, (1,) * 65), "broadcast_to shape"),
+        (lambda: sd.zeros((2,) * 65), "zeros: shape"),
+        (lambda: x[(None,) * 65], "getitem: the result of () has shape"),
+        (lambda: sd.expand_dims(sd.var("a", (1,) * 64), 0), "reshape target shape"),
+    ]:
+        with pytest.raises(sd.ShapeError, match=rf"^{re.escape(where)} .*: (6[5-9]|70) dimensions, "
+                           r"more than a NumPy array has \(at most 64\)$"):
+            build()
+    with pytest.raises(sd.ParseError, match=r"70 dimensions, more than a NumPy array has"):
+        sd.parse("x[" + "None, " * 70 + "]")
+    # 64 is NumPy's own limit, and builds and evaluates as NumPy does
+    y = sd.reshape(sd.var("w", (2,)), (2,) + (1,) * 63)
+    assert np.array_equal(sd.evaluate(y * 2.0, {"w": np.array([1.0, 3.0])}),
+                          np.array([2.0, 6.0]).reshape((2,) + (1,) * 63))
+
+
 def test_a_shape_numpy_cannot_index_is_refused_however_an_op_arrives_at_it():
     # shapes no user gave whole, which never met check_shape: they built, and
     # sd.arange(2**70) said "unsupported dtype object"
