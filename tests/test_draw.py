@@ -1,3 +1,4 @@
+import re
 import shutil
 import xml.etree.ElementTree as ET
 
@@ -434,3 +435,12 @@ def test_a_small_array_shows_its_shape_by_its_brackets_as_numpy_prints_it():
     (row,) = [r for r in e.rows if r["node"] == "sum(x, axis=1, keepdims=True)"]
     assert row["value"] == "[[3], [12]]"
     assert row["upstream"] == "[[3], [12]]"
+
+
+def test_dot_shows_control_characters_of_a_name_as_escapes():
+    # a NUL in a DOT string ends it for Graphviz, and a carriage return was dropped: both are
+    # shown as escapes, in the label and the tooltip, and the DOT text holds no control character
+    v = sd.var("a\x00b\rc\x1bd")
+    for dot in (sd.to_dot(sd.sin(v) * 2), sd.draw(sd.sin(v) * 2).dot):
+        assert not re.search("[\x00-\x08\x0b-\x1f\x7f]", dot)
+        assert "a\\\\x00b\\\\rc\\\\x1bd" in dot

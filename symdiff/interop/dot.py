@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from ..ir import Node, as_roots, format_shape, toposort
@@ -9,16 +10,26 @@ from ..ir import Node, as_roots, format_shape, toposort
 LABEL_CHARS = 24  # a longer name is cut to this many characters in a picture; its tooltip has it whole
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")  # control characters but tab and line feed
+
+
+def _shown(c: re.Match[str]) -> str:
+    return f"\\x{ord(c.group()):02x}"
+
+
 def one_line(text: str, limit: int | None = None) -> str:
-    """``text`` on one line (line breaks and tabs, which names may hold, written as escapes),
-    cut off with … after ``limit`` characters."""
-    text = text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    """``text`` on one line (line breaks, tabs and other control characters, which names may
+    hold, written as escapes: ``\\n``, ``\\x00``), cut off with … after ``limit`` characters."""
+    text = _CONTROL.sub(_shown, text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t"))
     return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
 
 
 def dot_escape(text: str) -> str:
-    """``text`` as the inside of a DOT double-quoted string (quotes, backslashes, newlines)."""
-    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "")
+    """``text`` as the inside of a DOT double-quoted string (quotes, backslashes, newlines; a
+    NUL or another control character, which Graphviz would end the text at or drop, shown as
+    ``\\x00``)."""
+    text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return _CONTROL.sub(lambda c: "\\" + _shown(c), text)
 
 
 def _label(n: Node) -> tuple[str, str]:
