@@ -1330,6 +1330,25 @@ def test_a_slice_of_a_whole_axis_is_the_array_itself():
     assert str(A[0:2, 1:3]) == "A[:, 1:3]"
 
 
+def test_adjacent_slices_joined_along_a_later_axis_are_one_slice():
+    # concatenate([M[:, :2], M[:, 2:]], axis=1) is M, as concatenate([M[:1], M[1:]]) was already
+    A = sd.var("A", shape=(3, 4))
+    T = sd.var("T", shape=(2, 3, 4))
+    inputs = {A: _sample("float64", (3, 4)), T: _sample("float64", (2, 3, 4))}
+    assert bitwise_same(sd.concatenate([A[:, :2], A[:, 2:]], axis=1), inputs) is A
+    assert bitwise_same(sd.concatenate([A[..., :1], A[..., 1:3]], axis=-1), inputs) is A[:, :3]
+    assert bitwise_same(sd.concatenate([T[:, :, 1:2], T[:, :, 2:]], axis=2), inputs) is T[:, :, 1:]
+    assert bitwise_same(sd.stack([A[:, 3], A[:, 2], A[:, 1]], axis=1), inputs) is A[:, :0:-1]
+    # the same slices of the axes before: those slices of the whole
+    assert bitwise_same(sd.concatenate([A[1:, :2], A[1:, 2:]], axis=1), inputs) is A[1:]
+    assert bitwise_same(sd.concatenate([A[::-2, :3], A[::-2, 3:]], axis=1), inputs) is A[::-2]
+    assert bitwise_same(sd.stack([A[1:, 0], A[1:, 1]], axis=1), inputs) is A[1:, :2]
+    # not adjacent, out of order, or other slices before: left as written
+    for e in (sd.concatenate([A[:, 2:], A[:, :2]], axis=1), sd.concatenate([A[1:, :2], A[:2, 2:]], axis=1),
+              sd.concatenate([A[:, :1], A[:, 2:]], axis=1)):
+        assert bitwise_same(e, inputs).op.name == "concatenate"
+
+
 @pytest.mark.parametrize("dtype", ["bool", "uint8", "int64", "float64", "complex128"])
 def test_a_comparison_of_integers_with_themselves_is_known(dtype):
     # i == i, i <= i, i >= i hold and i != i, i < i, i > i do not, for integers and booleans;

@@ -2038,54 +2038,63 @@ def _stack_sum(node: Node, ctx: Context) -> Node | None:
     return None
 
 
-def _rows_of(n: Node) -> tuple[Node, int, int, int] | None:
-    """(X, first, last, step) when ``n`` is the rows first, first+step, ..., last of X along its
-    first axis (step +-1): a row X[t] given a leading axis of size 1 (by reshapes, or
+def _rows_of(n: Node, axis: int = 0) -> tuple[Node, tuple[Any, ...], int, int, int] | None:
+    """(X, before, first, last, step) when ``n`` is the rows first, first+step, ..., last of X
+    along ``axis`` (step +-1), of slices ``before`` of the axes before it (index items, each a
+    slice): a row X[..., t] given an axis of size 1 there (by reshapes, or along the first axis
     transposes of a vector), or a slice of X."""
-    if n.ndim >= 1 and n.shape[0] == 1 and isinstance(n.op, (Reshape, Transpose)):
-        row = n.shape[1:]
-        while isinstance(n.op, (Reshape, Transpose)) and (
-                isinstance(n.op, Reshape) or sum(1 for d in n.shape if d != 1) <= 1):
+    if n.ndim > axis and n.shape[axis] == 1 and isinstance(n.op, (Reshape, Transpose)):
+        row = n.shape[:axis] + n.shape[axis + 1:]
+        while isinstance(n.op, (Reshape, Transpose)) and (isinstance(n.op, Reshape) or (
+                axis == 0 and sum(1 for d in n.shape if d != 1) <= 1)):
             n = n.inputs[0]  # reshapes, and transposes of a vector, keep the element order
         if n.shape != row:
             return None
         spec = n.op.spec if isinstance(n.op, Index) else None  # type: ignore[attr-defined]
-        if spec is None or len(spec) != 1 or spec[0][0] != "i" or not isinstance(n.inputs[0].shape[0], int):
+        if spec is None or len(spec) != axis + 1 or spec[axis][0] != "i" \
+                or any(it[0] != "s" for it in spec[:axis]) or not isinstance(n.inputs[0].shape[axis], int):
             return None
-        t = spec[0][1] % n.inputs[0].shape[0]
-        return n.inputs[0], t, t, 1
+        t = spec[axis][1] % n.inputs[0].shape[axis]
+        return n.inputs[0], spec[:axis], t, t, 1
     spec = n.op.spec if isinstance(n.op, Index) else ()  # type: ignore[attr-defined]
-    if len(spec) == 1 and spec[0][0] == "s":
-        size = n.inputs[0].shape[0]
-        if not isinstance(size, int) or n.shape[0] == 0:
+    if len(spec) == axis + 1 and spec[axis][0] == "s" and all(it[0] == "s" for it in spec[:axis]):
+        size = n.inputs[0].shape[axis]
+        if not isinstance(size, int) or n.shape[axis] == 0:
             return None
-        _, start, stop, step = spec[0]
+        _, start, stop, step = spec[axis]
         if step not in (None, 1, -1):
             return None
         r = range(size)[slice(start, stop, step)]
-        return n.inputs[0], r[0], r[-1], r.step
+        return n.inputs[0], spec[:axis], r[0], r[-1], r.step
     return None
 
 
 def _concatenate_rows(node: Node) -> Node | None:
-    """concatenate([X[t], X[t+1], ...] as rows, axis=0) -> X[t:t+n] (and descending: X[t:t-n:-1])."""
-    if node.op.axis != 0 or len(node.inputs) < 2:  # type: ignore[attr-defined]
+    """concatenate([X[t], X[t+1], ...] as rows, axis=0) -> X[t:t+n] (and descending: X[t:t-n:-1]);
+    along a later axis likewise, of slices and single rows of X along it that take the same
+    slices of the axes before it (X[1:, :2] and X[1:, 2:] are X[1:])."""
+    axis = node.op.axis  # type: ignore[attr-defined]
+    if len(node.inputs) < 2:
         return None
-    runs = [_rows_of(i) for i in node.inputs]
+    runs = [_rows_of(i, axis) for i in node.inputs]
     if any(r is None for r in runs):
         return None
-    source = runs[0][0]  # type: ignore[index]
-    first, last = runs[0][1], runs[-1][2]  # type: ignore[index]
+    source, before = runs[0][0], runs[0][1]  # type: ignore[index]
+    first, last = runs[0][2], runs[-1][3]  # type: ignore[index]
     step = 1 if last >= first else -1
     expect = first
     for r in runs:
         assert r is not None
-        if r[0] is not source or r[1] != expect or (r[2] != r[1] and r[3] != step):
+        if r[0] is not source or r[1] != before or r[2] != expect or (r[3] != r[2] and r[4] != step):
             return None
-        expect = r[2] + step
+        expect = r[3] + step
     stop = last + step
     # (through ``index``, which reads a slice of every row in order as the source itself)
-    return index(source, slice(first, None if stop < 0 else stop, None if step == 1 else -1))
+    # (from or to an end as users write it: X[:, :3] and X[:, 1:], not X[:, 0:3] and X[:, 1:4])
+    size = source.shape[axis]
+    along = slice(None if first == (0 if step == 1 else size - 1) else first,
+                  None if stop < 0 or stop >= size else stop, None if step == 1 else -1)
+    return index(source, (*(slice(*it[1:]) for it in before), along))
 
 
 def _concatenate_transposed(node: Node) -> Node | None:
