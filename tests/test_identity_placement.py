@@ -237,3 +237,63 @@ def test_jacobian_of_a_linear_layer_by_both():
     xv = rng.normal(size=5)
     np.testing.assert_array_equal(sd.evaluate(jW, {"x": xv}), np.eye(3)[:, :, None] * xv)
     np.testing.assert_array_equal(sd.evaluate(jb, {}), np.eye(3))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("name", ["jacobian of sqrt(M)", "hessian of sum(log(M))"])
+def test_seeds_divided_by_an_elementwise_derivative_are_a_diagonal(name, dtype):
+    # the batched seeds of a matrix input divided by what does not vary along the batch (the
+    # derivative of sqrt is 0.5 / sqrt(M), of log's gradient -1 / M**2): the quotient's zeros
+    # are the seed's structure, zeros where M is 0 (the dense quotient made them 0 / 0 = nan)
+    M = sd.var("M", (2, 3), dtype)
+    if name.startswith("jacobian"):
+        e, f = sd.jacobian(sd.sqrt(M), M), lambda m: 0.5 / np.sqrt(m)
+    else:
+        e, f = sd.hessian(sd.sum(sd.log(M)), M), lambda m: -1 / m ** 2
+    s = sd.simplify(e)
+    assert "one_hot" not in {n.op.name for n in sd.toposort(s)}, str(s)
+    assert s.dtype == e.dtype == np.dtype(dtype)
+    mv = np.array([[0.0, 1.0, 4.0], [9.0, 0.25, 2.0]], dtype=dtype)
+    with np.errstate(divide="ignore"):
+        want = np.einsum("ik,jl,kl->ijkl", np.eye(2), np.eye(3), f(mv)).astype(dtype)
+        want[np.einsum("ik,jl->ijkl", np.eye(2), np.eye(3)) == 0] = 0.0  # not inf * 0
+        got = sd.evaluate(s, {"M": mv}, simplify=False)
+        assert np.isnan(sd.evaluate(e, {"M": mv}, simplify=False)).any()
+        np.testing.assert_allclose(got, want, rtol=1e-6 if dtype == "float32" else 1e-15)
+        assert got[0, 0, 0, 0] == (np.inf if name.startswith("jacobian") else -np.inf)
+        assert not np.isnan(got).any()
+        fn = sd.compile(e, inputs=[M])
+        out = fn(mv)
+    assert out.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(out, got)
+
+
+@pytest.mark.parametrize("make", [
+    lambda v: sd.eye(3)[:, :, None] / v,
+    lambda v: sd.reshape(sd.eye(3), (3, 1, 3)) / sd.reshape(v[:2], (2, 1)),
+    lambda v: sd.reshape(sd.eye(3), (1, 3, 3)) / sd.reshape(v[:3], (3, 1, 1)),
+    lambda v: sd.reshape(sd.eye(3, dtype="float32"), (3, 3, 1)) / sd.astype(v, "float32"),
+    lambda v: sd.reshape(sd.reshape(sd.eye(4), (4, 2, 2)), (4, 4)) / v[:4],
+])
+def test_seeds_divided_by_v_are_placed(make):
+    v = sd.var("v", (4,))
+    e = make(v)
+    s = sd.simplify(e)
+    names = {n.op.name for n in sd.toposort(s)}
+    assert "one_hot" not in names, str(s)
+    assert s.dtype == e.dtype and s.shape == e.shape
+    vv = np.array([0.0, 2.0, -0.5, 4.0])
+    seeds = sd.evaluate(next(n for n in sd.toposort(e) if n.op.name == "div").inputs[0], {})
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dense = sd.evaluate(e, {"v": vv}, simplify=False)
+        got = sd.evaluate(s, {"v": vv}, simplify=False)
+        out = sd.compile(e, inputs=[v])(vv)
+    want = np.where(np.broadcast_to(seeds, dense.shape) != 0, dense, 0)
+    assert not np.isnan(got).any()
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(out, got)
+    # a seed in the divisor, or divided by what varies along the batch, is not a placement
+    left = sd.simplify(v[:3] / sd.eye(3)[:, :, None])
+    assert "one_hot" in {n.op.name for n in sd.toposort(left)}
+    B = sd.var("B", (4, 2, 2))
+    assert "one_hot" in {n.op.name for n in sd.toposort(sd.simplify(sd.reshape(sd.eye(4), (4, 2, 2)) / B))}

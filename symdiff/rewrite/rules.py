@@ -1511,12 +1511,25 @@ def _identity_times(node: Node, x: Node, y: Node) -> Node | None:
     diagonal and zeros elsewhere (a Jacobian of W @ x by W is delta_ik * x_l), written into
     zeros with no k x k identity and no product. Where v varies along both of the identity's
     axes the product masks v, which the sum rules read as its diagonal: left to them."""
+    for eye, v in ((x, y), (y, x)):
+        out = _identity_scaled(node, eye, v, False)
+        if out is not None:
+            return out
+    return None
+
+
+def _identity_divided(node: Node, x: Node, y: Node) -> Node | None:
+    """reshape(I, (k, k, 1)) / v -> diagonal_embed(1 / v placed along the diagonal), as
+    ``_identity_times``: the zeros off the diagonal stay zeros where v is 0 (I / sqrt(v) at
+    v = 0 gave 0 / 0 = nan there)."""
+    return _identity_scaled(node, x, y, True)
+
+
+def _identity_scaled(node: Node, eye: Node, v: Node, divide: bool) -> Node | None:
     if not _static(node.shape):
         return None
-    for eye, v in ((x, y), (y, x)):
-        spread = _spread_identity(eye)
-        if spread is None:
-            continue
+    spread = _spread_identity(eye)
+    if spread is not None:
         k, a1, a2 = spread
         nd = node.ndim
         a1, a2 = a1 + nd, a2 + nd
@@ -1532,6 +1545,8 @@ def _identity_times(node: Node, x: Node, y: Node) -> Node | None:
         # moving only axes of size 1 keeps the elements in order: a reshape, not a transpose
         moved = full_v if big == sorted(big) else transpose(full_v, perm)
         picked = reshape(moved, tuple(full_v.shape[a] for a in perm[:-1]))
+        if divide:
+            picked = const(np.asarray(1, dtype=node.dtype)) / picked
         along = broadcast_to(picked, (*(node.shape[a] for a in others), k))
         return diagonal_embed(along, node.shape, 0, a1, a2)
     return None
@@ -1545,28 +1560,45 @@ def _unit_arrays_times(node: Node, x: Node, y: Node) -> Node | None:
     identity, zeros elsewhere, as a vector output's I * v is diag(v): the zeros are the seed's
     structure, so an inf in v (the Hessian's diagonal of a separable function of a matrix)
     leaves them zeros where the product made them nan."""
+    for seeds, v in ((x, y), (y, x)):
+        out = _unit_arrays_scaled(node, seeds, v, False)
+        if out is not None:
+            return out
+    return None
+
+
+def _unit_arrays_divided(node: Node, x: Node, y: Node) -> Node | None:
+    """reshape(I, (k, *s)) / v -> reshape(diag(1 / v flattened), (k, *s)), as
+    ``_unit_arrays_times``: the Jacobian of sqrt(M) by M is the seeds divided by 2 sqrt(M), and
+    the zeros off the diagonal stay zeros where M is 0 (the quotient made them 0 / 0)."""
+    return _unit_arrays_scaled(node, x, y, True)
+
+
+def _unit_arrays_scaled(node: Node, seeds: Node, v: Node, divide: bool) -> Node | None:
     if not _static(node.shape) or node.ndim < 3:
         return None
     k, *s = node.shape
-    for seeds, v in ((x, y), (y, x)):
-        if not isinstance(seeds.op, Reshape) or seeds.shape != node.shape:
-            continue
-        square = seeds.inputs[0]
-        if _is_identity(square):
-            d: Node | float = 1.0
-        elif isinstance(square.op, DiagonalEmbed) and square.op.is_diag() and not square.op.offset:
-            d = square.inputs[0]  # seeds already scaled by this rule: scaled again
-        else:
-            continue
-        if square.shape != (k, k):
-            continue
-        if v.ndim == node.ndim:
-            if v.shape[0] != 1:
-                continue  # v varies along the batch: the product masks it
-            v = reshape(v, v.shape[1:])
-        flat = reshape(broadcast_to(v, tuple(s)), (k,))
-        return reshape(diagonal_embed(d * flat, (k, k), 0, 0, 1), node.shape)
-    return None
+    if not isinstance(seeds.op, Reshape) or seeds.shape != node.shape:
+        return None
+    square = seeds.inputs[0]
+    if _is_identity(square):
+        d: Node = const(np.asarray(1, dtype=node.dtype))
+    elif isinstance(square.op, DiagonalEmbed) and square.op.is_diag() and not square.op.offset:
+        d = square.inputs[0]  # seeds already scaled by this rule: scaled again
+    else:
+        return None
+    if square.shape != (k, k):
+        return None
+    if v.ndim == node.ndim:
+        if v.shape[0] != 1:
+            return None  # v varies along the batch: the product masks it
+        v = reshape(v, v.shape[1:])
+    flat = reshape(broadcast_to(v, tuple(s)), (k,))
+    if divide:
+        scaled = d / flat
+    else:
+        scaled = flat if _is_identity(square) else d * flat
+    return reshape(diagonal_embed(scaled, (k, k), 0, 0, 1), node.shape)
 
 
 def _seeds_contracted(node: Node, x: Node, y: Node) -> Node | None:
@@ -1880,8 +1912,12 @@ ONE_HOT = RuleSet([
     Rule(Pat(MatMul, x, y), lambda node, x, y: _matmul_identity(node, x, y)),  # I @ b -> b, reshape(I, (k, r, c)) @ b -> diagonal_embed(b)
     Rule(Pat(Mul, x, y), _identity_times,
          any_input=(Reshape, Index)),  # reshape(I, (k, k, 1)) * v -> diagonal_embed(v)
+    Rule(Pat(Div, x, y), _identity_divided,
+         any_input=(Reshape, Index)),  # reshape(I, (k, k, 1)) / v -> diagonal_embed(1 / v)
     Rule(Pat(Mul, x, y), _unit_arrays_times,
          any_input=(Reshape,)),  # reshape(I, (k, m, n)) * v -> reshape(diagonal_embed(reshape(v, k)))
+    Rule(Pat(Div, x, y), _unit_arrays_divided,
+         any_input=(Reshape,)),  # reshape(I, (k, m, n)) / v -> reshape(diagonal_embed(1 / reshape(v, k)))
     Rule(Pat(DiagonalEmbed, x), _unit_diagonal_embed),  # diagonal_embed(d) into axes of size 1 -> reshape(d)
     Rule(Pat(Reshape, Pat(MatMul, name="p")), _batched_rows_product),  # reshape(reshape(y) @ x) -> y @ x
     Rule(Pat(Sum, x * y), _sum_times_one_hot),  # sum(e_l * x) -> x[l]
