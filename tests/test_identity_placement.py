@@ -297,3 +297,79 @@ def test_seeds_divided_by_v_are_placed(make):
     assert "one_hot" in {n.op.name for n in sd.toposort(left)}
     B = sd.var("B", (4, 2, 2))
     assert "one_hot" in {n.op.name for n in sd.toposort(sd.simplify(sd.reshape(sd.eye(4), (4, 2, 2)) / B))}
+
+
+@pytest.mark.parametrize("make", [
+    lambda v: sd.sqrt(v)[:, None] * sd.ones((1, 2)),
+    lambda v: sd.sqrt(v)[None, :] * sd.ones((2, 1)),
+    lambda v: sd.broadcast_to(sd.sqrt(v)[:, None], (3, 2)),
+    lambda v: sd.sqrt(sd.broadcast_to(v[:, None], (3, 2))),
+])
+def test_jacobian_of_a_broadcast_is_placed(make):
+    # the seeds summed over the broadcast axis (index_add of a new axis is a reshape) and
+    # divided by 2 sqrt(v): each row of the output depends on one element of v only
+    v = sd.var("v", (3,))
+    f = make(v)
+    j = sd.jacobian(f, v)
+    s = sd.simplify(j)
+    assert "one_hot" not in {n.op.name for n in sd.toposort(s)}, str(s)
+    assert all(n.type.static_size < 36 or n is s or n.op.name == "broadcast_to"
+               for n in sd.toposort(s)), str(s)
+    vv = np.array([0.0, 1.0, 4.0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        got = sd.evaluate(s, {"v": vv}, simplify=False)
+        assert np.isnan(sd.evaluate(j, {"v": vv}, simplify=False)).any()
+        out = sd.compile(j, inputs=[v])(vv)
+        d = 0.5 / np.sqrt(vv)
+    spread = np.eye(3)[:, None, :] if f.shape == (3, 2) else np.eye(3)[None, :, :]
+    want = np.where(spread != 0, np.broadcast_to(spread * 0 + d, j.shape), 0.0)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(out, got)
+    vv = rng.uniform(0.5, 2.0, 3)
+    np.testing.assert_allclose(sd.evaluate(s, {"v": vv}, simplify=False),
+                               central_difference(f, v, {"v": vv}), rtol=1e-7, atol=1e-9)
+
+
+def test_index_add_of_only_unit_axes_is_a_reshape():
+    g = sd.var("g", (3, 1, 2))
+    e = sd.index_add(g, (3, 2), np.s_[:, None, :])
+    s = sd.simplify(e)
+    assert s.op.name == "reshape", str(s)
+    gv = rng.normal(size=(3, 1, 2))
+    np.testing.assert_array_equal(sd.evaluate(s, {"g": gv}, simplify=False), gv.reshape(3, 2))
+    np.testing.assert_array_equal(sd.compile(e, inputs=[g])(gv), gv.reshape(3, 2))
+    # g broadcast into the index, or an index taking part of an axis, is no reshape
+    for e in (sd.index_add(sd.var("g", (3, 1, 1)), (3, 2), np.s_[:, None, :]),
+              sd.index_add(sd.var("g", (2, 1, 2)), (3, 2), np.s_[1:, None, :])):
+        assert "index_add" in {n.op.name for n in sd.toposort(sd.simplify(e))}
+
+
+@pytest.mark.parametrize("divide", [False, True])
+@pytest.mark.parametrize("by_shape, reshaped", [
+    ((2, 1), False), ((3,), False), ((3, 1, 1), False), ((1, 2, 1), False), ((3, 2, 3), False),
+    ((3,), True), ((6, 1), True), ((1, 1), True)])
+def test_diagonals_of_more_axes_scaled_take_each_its_part(by_shape, reshaped, divide):
+    # diagonal_embed(d) over axes 0 and 2 of (3, 2, 3), seen as it is or reshaped to (6, 3),
+    # times or divided by what varies along at most one of the diagonal's axes: the diagonal
+    # scaled, no dense product (by what varies along both, or along a split axis: left alone)
+    d = sd.var("d", (2, 3))
+    m = sd.diagonal_embed(d, (3, 2, 3), 0, 0, 2)
+    if reshaped:
+        m = sd.reshape(m, (6, 3))
+    by = sd.var("m", by_shape)
+    e = m / by if divide else m * by
+    s = sd.simplify(e)
+    values = {"d": rng.normal(size=(2, 3)), "m": rng.uniform(0.5, 2.0, by_shape)}
+    want = sd.evaluate(e, values, simplify=False)
+    np.testing.assert_allclose(sd.evaluate(s, values, simplify=False), want, rtol=1e-15)
+    np.testing.assert_allclose(sd.compile(e, inputs=[d, by])(*values.values()), want, rtol=1e-15)
+    placed = s.op.name in ("diagonal_embed", "reshape") and {"mul", "div"} & {
+        n.op.name for n in sd.toposort(s) if n.type.static_size >= 18} == set()
+    dense = by_shape in ((3, 2, 3), (6, 1))  # along both diagonal axes; along the split one
+    assert placed != dense, str(s)
+    # a zero or inf divisor leaves zeros off the diagonal
+    values["m"] = np.zeros(by_shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        got = sd.evaluate(s, values, simplify=False)
+    if divide and not dense:
+        assert not np.isnan(got).any()
