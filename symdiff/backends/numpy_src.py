@@ -325,9 +325,8 @@ def _diagonal_source(value: np.ndarray) -> str | None:
     """Source building a matrix ``value`` that is zero off one diagonal ``k``: ``np.eye(n, m,
     k, dtype=...)`` for ones or a mask, scaled (``0.5 * np.eye(10)``, ``-np.eye(3)`` whose zeros
     are -0.0) for one value along it, ``np.diag([...], k)`` for a square matrix with any values
-    there (a Hessian's constant part), ``-np.diag([...], k)`` for one whose zeros are -0.0 (a
-    negated diagonal, folded); None for any other matrix, or where these would not build its
-    bits (a zero of another sign)."""
+    there (a Hessian's constant part); None for any other matrix, or where these would not
+    build its bits (a zero of another sign)."""
     if value.ndim != 2 or value.size <= INLINE_CONST_LIMIT or value.dtype.kind not in "biufc" \
             or extended_precision(value.dtype):
         return None
@@ -352,9 +351,6 @@ def _diagonal_source(value: np.ndarray) -> str | None:
         return f"{_item_source(first)} * {eye}"
     if n == m and np.diag(band, k).tobytes() == bits:
         return f"np.diag({_array_source(band)}{f', {k}' if k else ''})"
-    if n == m and dt.kind in "fc" and (-np.diag(-band, k)).tobytes() == bits:
-        # a negated diagonal (folded from -diag(d)): its zeros are -0.0
-        return f"-np.diag({_array_source(-band)}{f', {k}' if k else ''})"
     return None
 
 
