@@ -237,3 +237,139 @@ def test_jacobian_of_a_linear_layer_by_both():
     xv = rng.normal(size=5)
     np.testing.assert_array_equal(sd.evaluate(jW, {"x": xv}), np.eye(3)[:, :, None] * xv)
     np.testing.assert_array_equal(sd.evaluate(jb, {}), np.eye(3))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("name", ["jacobian of sqrt(M)", "hessian of sum(log(M))"])
+def test_seeds_divided_by_an_elementwise_derivative_are_a_diagonal(name, dtype):
+    # the batched seeds of a matrix input divided by what does not vary along the batch (the
+    # derivative of sqrt is 0.5 / sqrt(M), of log's gradient -1 / M**2): the quotient's zeros
+    # are the seed's structure, zeros where M is 0 (the dense quotient made them 0 / 0 = nan)
+    M = sd.var("M", (2, 3), dtype)
+    if name.startswith("jacobian"):
+        e, f = sd.jacobian(sd.sqrt(M), M), lambda m: 0.5 / np.sqrt(m)
+    else:
+        e, f = sd.hessian(sd.sum(sd.log(M)), M), lambda m: -1 / m ** 2
+    s = sd.simplify(e)
+    assert "one_hot" not in {n.op.name for n in sd.toposort(s)}, str(s)
+    assert s.dtype == e.dtype == np.dtype(dtype)
+    mv = np.array([[0.0, 1.0, 4.0], [9.0, 0.25, 2.0]], dtype=dtype)
+    with np.errstate(divide="ignore"):
+        want = np.einsum("ik,jl,kl->ijkl", np.eye(2), np.eye(3), f(mv)).astype(dtype)
+        want[np.einsum("ik,jl->ijkl", np.eye(2), np.eye(3)) == 0] = 0.0  # not inf * 0
+        got = sd.evaluate(s, {"M": mv}, simplify=False)
+        assert np.isnan(sd.evaluate(e, {"M": mv}, simplify=False)).any()
+        np.testing.assert_allclose(got, want, rtol=1e-6 if dtype == "float32" else 1e-15)
+        assert got[0, 0, 0, 0] == (np.inf if name.startswith("jacobian") else -np.inf)
+        assert not np.isnan(got).any()
+        fn = sd.compile(e, inputs=[M])
+        out = fn(mv)
+    assert out.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(out, got)
+
+
+@pytest.mark.parametrize("make", [
+    lambda v: sd.eye(3)[:, :, None] / v,
+    lambda v: sd.reshape(sd.eye(3), (3, 1, 3)) / sd.reshape(v[:2], (2, 1)),
+    lambda v: sd.reshape(sd.eye(3), (1, 3, 3)) / sd.reshape(v[:3], (3, 1, 1)),
+    lambda v: sd.reshape(sd.eye(3, dtype="float32"), (3, 3, 1)) / sd.astype(v, "float32"),
+    lambda v: sd.reshape(sd.reshape(sd.eye(4), (4, 2, 2)), (4, 4)) / v[:4],
+])
+def test_seeds_divided_by_v_are_placed(make):
+    v = sd.var("v", (4,))
+    e = make(v)
+    s = sd.simplify(e)
+    names = {n.op.name for n in sd.toposort(s)}
+    assert "one_hot" not in names, str(s)
+    assert s.dtype == e.dtype and s.shape == e.shape
+    vv = np.array([0.0, 2.0, -0.5, 4.0])
+    seeds = sd.evaluate(next(n for n in sd.toposort(e) if n.op.name == "div").inputs[0], {})
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dense = sd.evaluate(e, {"v": vv}, simplify=False)
+        got = sd.evaluate(s, {"v": vv}, simplify=False)
+        out = sd.compile(e, inputs=[v])(vv)
+    want = np.where(np.broadcast_to(seeds, dense.shape) != 0, dense, 0)
+    assert not np.isnan(got).any()
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(out, got)
+    # a seed in the divisor, or divided by what varies along the batch, is not a placement
+    left = sd.simplify(v[:3] / sd.eye(3)[:, :, None])
+    assert "one_hot" in {n.op.name for n in sd.toposort(left)}
+    B = sd.var("B", (4, 2, 2))
+    assert "one_hot" in {n.op.name for n in sd.toposort(sd.simplify(sd.reshape(sd.eye(4), (4, 2, 2)) / B))}
+
+
+@pytest.mark.parametrize("make", [
+    lambda v: sd.sqrt(v)[:, None] * sd.ones((1, 2)),
+    lambda v: sd.sqrt(v)[None, :] * sd.ones((2, 1)),
+    lambda v: sd.broadcast_to(sd.sqrt(v)[:, None], (3, 2)),
+    lambda v: sd.sqrt(sd.broadcast_to(v[:, None], (3, 2))),
+])
+def test_jacobian_of_a_broadcast_is_placed(make):
+    # the seeds summed over the broadcast axis (index_add of a new axis is a reshape) and
+    # divided by 2 sqrt(v): each row of the output depends on one element of v only
+    v = sd.var("v", (3,))
+    f = make(v)
+    j = sd.jacobian(f, v)
+    s = sd.simplify(j)
+    assert "one_hot" not in {n.op.name for n in sd.toposort(s)}, str(s)
+    assert all(n.type.static_size < 36 or n is s or n.op.name == "broadcast_to"
+               for n in sd.toposort(s)), str(s)
+    vv = np.array([0.0, 1.0, 4.0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        got = sd.evaluate(s, {"v": vv}, simplify=False)
+        assert np.isnan(sd.evaluate(j, {"v": vv}, simplify=False)).any()
+        out = sd.compile(j, inputs=[v])(vv)
+        d = 0.5 / np.sqrt(vv)
+    spread = np.eye(3)[:, None, :] if f.shape == (3, 2) else np.eye(3)[None, :, :]
+    want = np.where(spread != 0, np.broadcast_to(spread * 0 + d, j.shape), 0.0)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(out, got)
+    vv = rng.uniform(0.5, 2.0, 3)
+    np.testing.assert_allclose(sd.evaluate(s, {"v": vv}, simplify=False),
+                               central_difference(f, v, {"v": vv}), rtol=1e-7, atol=1e-9)
+
+
+def test_index_add_of_only_unit_axes_is_a_reshape():
+    g = sd.var("g", (3, 1, 2))
+    e = sd.index_add(g, (3, 2), np.s_[:, None, :])
+    s = sd.simplify(e)
+    assert s.op.name == "reshape", str(s)
+    gv = rng.normal(size=(3, 1, 2))
+    np.testing.assert_array_equal(sd.evaluate(s, {"g": gv}, simplify=False), gv.reshape(3, 2))
+    np.testing.assert_array_equal(sd.compile(e, inputs=[g])(gv), gv.reshape(3, 2))
+    # g broadcast into the index, or an index taking part of an axis, is no reshape
+    for e in (sd.index_add(sd.var("g", (3, 1, 1)), (3, 2), np.s_[:, None, :]),
+              sd.index_add(sd.var("g", (2, 1, 2)), (3, 2), np.s_[1:, None, :])):
+        assert "index_add" in {n.op.name for n in sd.toposort(sd.simplify(e))}
+
+
+@pytest.mark.parametrize("divide", [False, True])
+@pytest.mark.parametrize("by_shape, reshaped", [
+    ((2, 1), False), ((3,), False), ((3, 1, 1), False), ((1, 2, 1), False), ((3, 2, 3), False),
+    ((3,), True), ((6, 1), True), ((1, 1), True)])
+def test_diagonals_of_more_axes_scaled_take_each_its_part(by_shape, reshaped, divide):
+    # diagonal_embed(d) over axes 0 and 2 of (3, 2, 3), seen as it is or reshaped to (6, 3),
+    # times or divided by what varies along at most one of the diagonal's axes: the diagonal
+    # scaled, no dense product (by what varies along both, or along a split axis: left alone)
+    d = sd.var("d", (2, 3))
+    m = sd.diagonal_embed(d, (3, 2, 3), 0, 0, 2)
+    if reshaped:
+        m = sd.reshape(m, (6, 3))
+    by = sd.var("m", by_shape)
+    e = m / by if divide else m * by
+    s = sd.simplify(e)
+    values = {"d": rng.normal(size=(2, 3)), "m": rng.uniform(0.5, 2.0, by_shape)}
+    want = sd.evaluate(e, values, simplify=False)
+    np.testing.assert_allclose(sd.evaluate(s, values, simplify=False), want, rtol=1e-15)
+    np.testing.assert_allclose(sd.compile(e, inputs=[d, by])(*values.values()), want, rtol=1e-15)
+    placed = s.op.name in ("diagonal_embed", "reshape") and {"mul", "div"} & {
+        n.op.name for n in sd.toposort(s) if n.type.static_size >= 18} == set()
+    dense = by_shape in ((3, 2, 3), (6, 1))  # along both diagonal axes; along the split one
+    assert placed != dense, str(s)
+    # a zero or inf divisor leaves zeros off the diagonal
+    values["m"] = np.zeros(by_shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        got = sd.evaluate(s, values, simplify=False)
+    if divide and not dense:
+        assert not np.isnan(got).any()

@@ -836,9 +836,13 @@ def _only_unit_axes(n: Node) -> bool:
     ``m[0]`` of a (1, k) m): the elements in the same order, so a reshape."""
     if not isinstance(n.op, Index):
         return False
-    shape = n.inputs[0].shape
+    return _unit_axes_spec(n.op.spec, n.inputs[0].shape)  # type: ignore[attr-defined]
+
+
+def _unit_axes_spec(spec: tuple[Any, ...], shape: tuple[Any, ...]) -> bool:
+    """Whether index ``spec`` of an array of ``shape`` only adds or drops axes of size 1."""
     axis = 0
-    for it in n.op.spec:  # type: ignore[attr-defined]
+    for it in spec:
         if it[0] == "n":
             continue
         if it[0] == "a" or axis >= len(shape):
@@ -866,6 +870,18 @@ def _unit_axes_of_reshape(node: Node, x: Node) -> Node | None:
     if _only_unit_axes(node) and (isinstance(inner.op, Reshape) or _only_unit_axes(inner)):
         return reshape(x, node.shape)
     return None
+
+
+def _index_add_of_unit_axes(node: Node, x: Node) -> Node | None:
+    """index_add(g, shape, s_[:, None]) -> reshape(g, shape): adding into every element of zeros
+    through an index that only adds or drops axes of size 1 is g in the same order (the
+    derivative of v[:, None])."""
+    op: IndexAdd = node.op  # type: ignore[assignment]
+    if len(node.inputs) != 1 or not _unit_axes_spec(op.spec, op.shape):
+        return None
+    if x.shape != index_shape(op.spec, op.shape, []):
+        return None  # g broadcast into the index: not a reshape of g
+    return reshape(x, node.shape)
 
 
 def _index_of_broadcast(node: Node, x: Node) -> Node | None:
@@ -1014,6 +1030,7 @@ SHAPES = RuleSet([
     Rule(Pat(Reshape, x), lambda node, x: x if x.shape == node.shape else None),  # reshape(x, x.shape) -> x
     Rule(Pat(Reshape, Pat(Index, x)), _unit_axes_of_reshape),  # reshape(x[:, None]) -> reshape x
     Rule(Pat(Index, Pat((Reshape, Index), x)), _unit_axes_of_reshape),  # reshape(x)[:, None] -> reshape x
+    Rule(Pat(IndexAdd, x), _index_add_of_unit_axes),  # index_add(g, (k, n), s_[:, :, None]) -> reshape g
     Rule(Pat(Reshape, Pat((Mul, Div, Neg), name="x")), _reshape_scaled_reshape),  # reshape(k * reshape x) -> k * reshape x
     Rule(Pat(BroadcastTo, Pat(BroadcastTo, x)), lambda node, x: broadcast_to(x, node.shape)),  # bcast(bcast x) -> bcast x
     Rule(Pat(Reshape, Pat(BroadcastTo, x)), lambda node, x: _broadcast_of_scalar(node, x)),  # reshape(bcast c) -> bcast c
@@ -1511,12 +1528,33 @@ def _identity_times(node: Node, x: Node, y: Node) -> Node | None:
     diagonal and zeros elsewhere (a Jacobian of W @ x by W is delta_ik * x_l), written into
     zeros with no k x k identity and no product. Where v varies along both of the identity's
     axes the product masks v, which the sum rules read as its diagonal: left to them."""
+    for eye, v in ((x, y), (y, x)):
+        out = _identity_scaled(node, eye, v, False)
+        if out is not None:
+            return out
+    return None
+
+
+def _identity_divided(node: Node, x: Node, y: Node) -> Node | None:
+    """reshape(I, (k, k, 1)) / v -> diagonal_embed(1 / v placed along the diagonal), as
+    ``_identity_times``: the zeros off the diagonal stay zeros where v is 0 (I / sqrt(v) at
+    v = 0 gave 0 / 0 = nan there)."""
+    return _identity_scaled(node, x, y, True)
+
+
+def _identity_scaled(node: Node, eye: Node, v: Node, divide: bool) -> Node | None:
+    """The identity spread over two axes (or d on the diagonal of two axes of the product's
+    shape, possibly reshaped) times or divided by ``v``: d * v (or d / v) on that diagonal."""
     if not _static(node.shape):
         return None
-    for eye, v in ((x, y), (y, x)):
-        spread = _spread_identity(eye)
+    d: Node | None = None
+    spread = _spread_identity(eye)
+    if spread is None:
+        spread = _diagonal_axes(eye, node)
         if spread is None:
-            continue
+            return _reshaped_diagonal_scaled(node, eye, v, divide)
+        d = eye.inputs[0]
+    if spread is not None:
         k, a1, a2 = spread
         nd = node.ndim
         a1, a2 = a1 + nd, a2 + nd
@@ -1532,9 +1570,49 @@ def _identity_times(node: Node, x: Node, y: Node) -> Node | None:
         # moving only axes of size 1 keeps the elements in order: a reshape, not a transpose
         moved = full_v if big == sorted(big) else transpose(full_v, perm)
         picked = reshape(moved, tuple(full_v.shape[a] for a in perm[:-1]))
+        if divide:
+            picked = (const(np.asarray(1, dtype=node.dtype)) if d is None else d) / picked
+        elif d is not None:
+            picked = d * picked
         along = broadcast_to(picked, (*(node.shape[a] for a in others), k))
         return diagonal_embed(along, node.shape, 0, a1, a2)
     return None
+
+
+def _diagonal_axes(n: Node, node: Node) -> tuple[int, int, int] | None:
+    """(k, a1, a2) when ``n`` is diagonal_embed(d) on the main diagonal of two axes of size k of
+    the product's own shape (a1, a2 counted from the end), else None."""
+    op = n.op
+    if not isinstance(op, DiagonalEmbed) or op.offset or n.shape != node.shape or n.ndim < 2:
+        return None
+    a1, a2 = op.axis1 % n.ndim, op.axis2 % n.ndim
+    if n.shape[a1] != n.shape[a2] or not isinstance(n.shape[a1], int):
+        return None
+    return n.shape[a1], a1 - n.ndim, a2 - n.ndim
+
+
+def _reshaped_diagonal_scaled(node: Node, r: Node, v: Node, divide: bool) -> Node | None:
+    """reshape(diagonal_embed(d, S), T) times or divided by v -> reshape(diagonal_embed(d) times
+    or divided by v as an array of S's axes, T): v may vary only along axes of T that are whole
+    axes of S (the Jacobian of a broadcast, reshaped, divided by a derivative of its input)."""
+    if not isinstance(r.op, Reshape) or r.shape != node.shape or v.ndim > node.ndim:
+        return None
+    x = r.inputs[0]
+    if _diagonal_axes(x, x) is None or not _static(x.shape):
+        return None
+    full = (1,) * (node.ndim - v.ndim) + v.shape
+    target = [1] * x.ndim
+    before = 1
+    for t, size in enumerate(full):
+        if size != 1:
+            j = next((j for j in range(x.ndim) if x.shape[j] == size
+                      and int(np.prod(x.shape[:j])) == before), None)
+            if j is None or node.shape[t] != size:
+                return None
+            target[j] = size
+        before *= node.shape[t]
+    scaled = _identity_scaled(x, x, reshape(v, tuple(target)), divide)
+    return None if scaled is None else reshape(scaled, node.shape)
 
 
 def _unit_arrays_times(node: Node, x: Node, y: Node) -> Node | None:
@@ -1545,28 +1623,45 @@ def _unit_arrays_times(node: Node, x: Node, y: Node) -> Node | None:
     identity, zeros elsewhere, as a vector output's I * v is diag(v): the zeros are the seed's
     structure, so an inf in v (the Hessian's diagonal of a separable function of a matrix)
     leaves them zeros where the product made them nan."""
+    for seeds, v in ((x, y), (y, x)):
+        out = _unit_arrays_scaled(node, seeds, v, False)
+        if out is not None:
+            return out
+    return None
+
+
+def _unit_arrays_divided(node: Node, x: Node, y: Node) -> Node | None:
+    """reshape(I, (k, *s)) / v -> reshape(diag(1 / v flattened), (k, *s)), as
+    ``_unit_arrays_times``: the Jacobian of sqrt(M) by M is the seeds divided by 2 sqrt(M), and
+    the zeros off the diagonal stay zeros where M is 0 (the quotient made them 0 / 0)."""
+    return _unit_arrays_scaled(node, x, y, True)
+
+
+def _unit_arrays_scaled(node: Node, seeds: Node, v: Node, divide: bool) -> Node | None:
     if not _static(node.shape) or node.ndim < 3:
         return None
     k, *s = node.shape
-    for seeds, v in ((x, y), (y, x)):
-        if not isinstance(seeds.op, Reshape) or seeds.shape != node.shape:
-            continue
-        square = seeds.inputs[0]
-        if _is_identity(square):
-            d: Node | float = 1.0
-        elif isinstance(square.op, DiagonalEmbed) and square.op.is_diag() and not square.op.offset:
-            d = square.inputs[0]  # seeds already scaled by this rule: scaled again
-        else:
-            continue
-        if square.shape != (k, k):
-            continue
-        if v.ndim == node.ndim:
-            if v.shape[0] != 1:
-                continue  # v varies along the batch: the product masks it
-            v = reshape(v, v.shape[1:])
-        flat = reshape(broadcast_to(v, tuple(s)), (k,))
-        return reshape(diagonal_embed(d * flat, (k, k), 0, 0, 1), node.shape)
-    return None
+    if not isinstance(seeds.op, Reshape) or seeds.shape != node.shape:
+        return None
+    square = seeds.inputs[0]
+    if _is_identity(square):
+        d: Node = const(np.asarray(1, dtype=node.dtype))
+    elif isinstance(square.op, DiagonalEmbed) and square.op.is_diag() and not square.op.offset:
+        d = square.inputs[0]  # seeds already scaled by this rule: scaled again
+    else:
+        return None
+    if square.shape != (k, k):
+        return None
+    if v.ndim == node.ndim:
+        if v.shape[0] != 1:
+            return None  # v varies along the batch: the product masks it
+        v = reshape(v, v.shape[1:])
+    flat = reshape(broadcast_to(v, tuple(s)), (k,))
+    if divide:
+        scaled = d / flat
+    else:
+        scaled = flat if _is_identity(square) else d * flat
+    return reshape(diagonal_embed(scaled, (k, k), 0, 0, 1), node.shape)
 
 
 def _seeds_contracted(node: Node, x: Node, y: Node) -> Node | None:
@@ -1575,26 +1670,44 @@ def _seeds_contracted(node: Node, x: Node, y: Node) -> Node | None:
     v and summed over every axis of s but one, is v[s] at the one place where that axis of the
     result meets s's own, zeros elsewhere: at most one diagonal, written with no k x k identity.
     v must not vary along the batch."""
+    for seeds, v in ((x, y), (y, x)):
+        out = _seeds_summed(node, seeds, v)
+        if out is not None:
+            return out
+    return None
+
+
+def _seeds_summed_alone(node: Node, x: Node) -> Node | None:
+    """sum(reshape(I, (k, m, n)), axis=2) -> the same placed ones, as ``_seeds_contracted`` with
+    v = 1: the Jacobian of a broadcast (v[:, None] * ones((1, n)) by v) sums the seeds over the
+    broadcast axes."""
+    return _seeds_summed(node, x, const(np.asarray(1, dtype=x.dtype)))
+
+
+def _seeds_summed(node: Node, seeds: Node, v: Node) -> Node | None:
     op: Sum = node.op  # type: ignore[assignment]
     prod = node.inputs[0]
     if not _static(prod.shape) or prod.ndim < 3:
         return None
-    for seeds, v in ((x, y), (y, x)):
-        if not isinstance(seeds.op, Reshape) or seeds.shape != prod.shape \
-                or not _is_identity(seeds.inputs[0]) or seeds.shape[0] != seeds.inputs[0].shape[0]:
-            continue
-        s = prod.shape[1:]
-        if 0 in op.axes or len(op.axes) < len(s) - 1 or (v.ndim == prod.ndim and v.shape[0] != 1):
-            continue
-        vs = broadcast_to(reshape(v, v.shape[1:]) if v.ndim == prod.ndim else v, tuple(s))
-        kept = [a - 1 for a in range(1, prod.ndim) if a not in op.axes]
-        if not kept:  # summed over all of s: v[s] itself
-            return reshape(vs, node.shape)
-        r = kept[0]
-        perm = (*(a for a in range(len(s)) if a != r), r)
-        placed = diagonal_embed(transpose(vs, perm), (*s, s[r]), 0, r, len(s))
-        return reshape(placed, node.shape)
-    return None
+    if not isinstance(seeds.op, Reshape) or seeds.shape != prod.shape:
+        return None
+    square, s = seeds.inputs[0], prod.shape[1:]
+    if square.shape != (prod.shape[0], prod.shape[0]):
+        return None
+    if 0 in op.axes or len(op.axes) < len(s) - 1 or (v.ndim == prod.ndim and v.shape[0] != 1):
+        return None
+    vs = broadcast_to(reshape(v, v.shape[1:]) if v.ndim == prod.ndim else v, tuple(s))
+    if isinstance(square.op, DiagonalEmbed) and square.op.is_diag() and not square.op.offset:
+        vs = reshape(square.inputs[0], tuple(s)) * vs  # seeds scaled by _unit_arrays_times
+    elif not _is_identity(square):
+        return None
+    kept = [a - 1 for a in range(1, prod.ndim) if a not in op.axes]
+    if not kept:  # summed over all of s: v[s] itself
+        return reshape(vs, node.shape)
+    r = kept[0]
+    perm = (*(a for a in range(len(s)) if a != r), r)
+    placed = diagonal_embed(transpose(vs, perm), (*s, s[r]), 0, r, len(s))
+    return reshape(placed, node.shape)
 
 
 def _unit_diagonal_embed(node: Node, x: Node) -> Node | None:
@@ -1879,14 +1992,19 @@ ONE_HOT = RuleSet([
     Rule(Pat(Sum, x), _band_sum_axis),  # sum(diag(v), axis=1) -> v
     Rule(Pat(MatMul, x, y), lambda node, x, y: _matmul_identity(node, x, y)),  # I @ b -> b, reshape(I, (k, r, c)) @ b -> diagonal_embed(b)
     Rule(Pat(Mul, x, y), _identity_times,
-         any_input=(Reshape, Index)),  # reshape(I, (k, k, 1)) * v -> diagonal_embed(v)
+         any_input=(Reshape, Index, DiagonalEmbed)),  # reshape(I, (k, k, 1)) * v -> diagonal_embed(v)
+    Rule(Pat(Div, x, y), _identity_divided,
+         any_input=(Reshape, Index, DiagonalEmbed)),  # reshape(I, (k, k, 1)) / v -> diagonal_embed(1 / v)
     Rule(Pat(Mul, x, y), _unit_arrays_times,
          any_input=(Reshape,)),  # reshape(I, (k, m, n)) * v -> reshape(diagonal_embed(reshape(v, k)))
+    Rule(Pat(Div, x, y), _unit_arrays_divided,
+         any_input=(Reshape,)),  # reshape(I, (k, m, n)) / v -> reshape(diagonal_embed(1 / reshape(v, k)))
     Rule(Pat(DiagonalEmbed, x), _unit_diagonal_embed),  # diagonal_embed(d) into axes of size 1 -> reshape(d)
     Rule(Pat(Reshape, Pat(MatMul, name="p")), _batched_rows_product),  # reshape(reshape(y) @ x) -> y @ x
     Rule(Pat(Sum, x * y), _sum_times_one_hot),  # sum(e_l * x) -> x[l]
     Rule(Pat(Sum, x * y), _sum_times_identity),  # sum(I * m, axis=1) -> diagonal(m)
     Rule(Pat(Sum, x * y), _seeds_contracted),  # sum(reshape(I, (k, m, n)) * v, axis=2) -> diagonal_embed(v.T)
+    Rule(Pat(Sum, x), _seeds_summed_alone),  # sum(reshape(I, (k, m, n)), axis=2) -> diagonal_embed(ones)
     Rule(Pat(Sum, x), lambda node, x: _sum_one_hot_vector(node, x, 1)),  # sum(e_l) -> 1
     Rule(Pat(Sum, -x), lambda node, x: _sum_one_hot_vector(node, x, -1)),  # sum(-e_l) -> -1
 ])
