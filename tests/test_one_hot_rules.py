@@ -50,6 +50,23 @@ def test_matmul_by_one_hot_row_and_vector():
     assert "matmul" not in ops_of(s) and s.shape == (3,)
 
 
+def test_products_with_a_constant_one_hot_vector_are_indexing():
+    # one_hot(2, 4) of a constant label folds to [0, 0, 1, 0] before the one-hot rules see it:
+    # the constant is read as the one-hot vector it is
+    T = sd.var("T", (2, 3, 4))
+    v = sd.var("v", (4,))
+    Tv, vv = rng.normal(size=(2, 3, 4)), rng.normal(size=4)
+    cases = [(W @ sd.one_hot(2, 4), W[:, 2]), (sd.one_hot(1, 3) @ W, W[1]),
+             (W @ sd.const(np.array([[0.0], [1.0], [0.0], [0.0]])), W[:, 1:2]),
+             (sd.const(np.array([[0, 0, 1]], dtype=np.int8)) @ W, W[2:3]),
+             (T @ sd.one_hot(0, 4), T[:, :, 0]), (sd.sum(v * sd.one_hot(3, 4)), v[3])]
+    for e, want in cases:
+        assert agree(e, W=Wv, T=Tv, v=vv) is want
+    # a constant with another value, or two ones, is not one-hot
+    for c in ([0.0, 2.0, 0.0, 0.0], [0.0, 1.0, 1.0, 0.0], [0.0, 0.0, 0.0, 0.0]):
+        assert "matmul" in ops_of(agree(W @ sd.const(np.array(c)), W=Wv))
+
+
 def test_matmul_by_a_matrix_of_one_hot_rows_is_left_alone():
     e = W @ sd.transpose(sd.one_hot(labels, 4))  # (3, 5): several labels, not one vector
     assert "matmul" in ops_of(sd.simplify(e))

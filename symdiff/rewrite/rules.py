@@ -1339,7 +1339,8 @@ STABILIZE = RuleSet([
 def _one_hot_vector(v: Node) -> tuple[Node, tuple[int, ...], int] | None:
     """(labels, ints, axis) when ``v`` is ``one_hot(labels)[ints]`` (every label axis indexed by
     an int) seen through reshapes and transposes that keep one axis of size k and the others of
-    size 1; ``axis`` is the axis of ``v`` holding the k values."""
+    size 1, or a constant of that shape with one 1 and zeros (``one_hot(2, 4)`` folded; labels
+    is then the constant label); ``axis`` is the axis of ``v`` holding the k values."""
     big = [a for a, d in enumerate(v.shape) if d != 1]
     if len(big) != 1 or not isinstance(v.shape[big[0]], int):
         return None
@@ -1357,6 +1358,15 @@ def _one_hot_vector(v: Node) -> tuple[Node, tuple[int, ...], int] | None:
         ints = tuple(it[1] for it in spec)
     elif isinstance(n.op, OneHot) and n.inputs[0].ndim == 0:
         oh, labels, ints = n, n.inputs[0], ()
+    elif isinstance(v.op, Const):  # one_hot(2, 4) folded: [0.0, 0.0, 1.0, 0.0]
+        value = v.op.value
+        if value.dtype.kind not in "iuf" or value.size < 2:
+            return None
+        flat = value.reshape(-1)
+        hot = np.flatnonzero(flat)
+        if len(hot) != 1 or flat[hot[0]] != 1:
+            return None
+        return const(np.asarray(hot[0], dtype=np.int64)), (), big[0]
     else:
         return None
     if oh.shape[-1] != v.shape[big[0]]:
@@ -1375,6 +1385,16 @@ def _label(labels: Node, ints: tuple[int, ...], size_one: bool) -> Node:
     return Node(Index((*(("i", k) for k in lead), last)), (labels,))
 
 
+def _take(x: Node, lead: int, labels: Node, ints: tuple[int, ...], size_one: bool) -> Node:
+    """x[:, ..., :, l] with ``lead`` whole axes before, l = labels[ints] (an index keeping the
+    axis, of size 1, where ``size_one``); a constant label as an int or a slice, x[:, 2]."""
+    if isinstance(labels.op, Const) and not ints:
+        t = int(labels.op.value)
+        return index(x, (slice(None),) * lead + (slice(t, t + 1) if size_one else t,))
+    spec = (("s", None, None, None),) * lead + (("a",),)
+    return Node(Index(spec), (x, _label(labels, ints, size_one)))
+
+
 def _matmul_one_hot(node: Node, a: Node, b: Node) -> Node | None:
     """W @ e_l -> W[..., l] (a column), e_l @ W -> W[..., l, :] (a row)."""
     found = _one_hot_vector(b)
@@ -1382,15 +1402,13 @@ def _matmul_one_hot(node: Node, a: Node, b: Node) -> Node | None:
         labels, ints, axis = found
         if b.ndim == 2 and axis != 0:
             return None
-        spec = (("s", None, None, None),) * (a.ndim - 1) + (("a",),)
-        return Node(Index(spec), (a, _label(labels, ints, b.ndim == 2)))
+        return _take(a, a.ndim - 1, labels, ints, b.ndim == 2)
     found = _one_hot_vector(a)
     if found is not None and (a.ndim == 1 or a.shape[0] == 1) and b.ndim >= 2:
         labels, ints, axis = found
         if a.ndim == 2 and axis != 1:
             return None
-        spec = (("s", None, None, None),) * (b.ndim - 2) + (("a",),)
-        return Node(Index(spec), (b, _label(labels, ints, a.ndim == 2)))
+        return _take(b, b.ndim - 2, labels, ints, a.ndim == 2)
     return None
 
 
@@ -1403,8 +1421,12 @@ def _sum_times_one_hot(node: Node, x: Node, y: Node) -> Node | None:
         found = _one_hot_vector(v)
         if found is not None:
             labels, ints, axis = found
-            spec = tuple(("a",) if a == axis else ("i", 0) for a in range(v.ndim))
-            picked = Node(Index(spec), (other, _label(labels, ints, False)))
+            if isinstance(labels.op, Const) and not ints:  # a folded one-hot: an int index
+                t = int(labels.op.value)
+                picked = index(other, tuple(t if a == axis else 0 for a in range(v.ndim)))
+            else:
+                spec = tuple(("a",) if a == axis else ("i", 0) for a in range(v.ndim))
+                picked = Node(Index(spec), (other, _label(labels, ints, False)))
             return reshape(picked, node.shape) if node.shape != () else picked
     return None
 
