@@ -79,6 +79,14 @@ def test_unknown_function_of_another_notation_suggests_numpys_name():
     assert "did you mean sin, " in refusal("sinn(x)")
 
 
+def test_a_function_whose_result_is_shaped_by_the_values_says_what_to_write():
+    # as np.nonzero(expr) says: not an unknown name with near spellings
+    first = refusal("nonzero(x)").split("\n")[0]
+    assert first.startswith("unknown function 'nonzero': the shape of its result depends on the "
+                            "values") and "where(mask, x, 0)" in first and "did you mean" not in first
+    assert "one_hot(x, length).sum(axis=0)" in refusal("bincount(x)")
+
+
 @pytest.mark.parametrize("text, written, same", [
     ("Abs(x)", "abs(x)", "abs(x)"), ("ceiling(x)", "ceil(x)", "ceil(x)"),
     ("Mod(x, 3)", "mod(x, y) or x % y", "x % 3"),
