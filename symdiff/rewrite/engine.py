@@ -317,6 +317,15 @@ def _rewrite_pass(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | 
             # rules that read the graph (ctx.old) did not see it: give them their turn.
             if memo[top] is not top or not top.inputs:
                 continue
+        elif changed is not None and top not in changed:
+            # a graph node that no rule needs to see again, on inputs no rule changed: it is
+            # its own normal form (what the frame below would find, without the frame)
+            for i in top.inputs:
+                if memo[i] is not i:
+                    break
+            else:
+                memo[top] = kept[top] = top
+                continue
         stack.append((top, top, 0, None, None))
         while stack:
             node, old, hops, waiting, origin = stack.pop()
