@@ -317,6 +317,15 @@ def _rewrite_pass(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | 
             # rules that read the graph (ctx.old) did not see it: give them their turn.
             if memo[top] is not top or not top.inputs:
                 continue
+        elif changed is not None and top not in changed:
+            # a graph node that no rule needs to see again, on inputs no rule changed: it is
+            # its own normal form (what the frame below would find, without the frame)
+            for i in top.inputs:
+                if memo[i] is not i:
+                    break
+            else:
+                memo[top] = kept[top] = top
+                continue
         stack.append((top, top, 0, None, None))
         while stack:
             node, old, hops, waiting, origin = stack.pop()
@@ -333,15 +342,20 @@ def _rewrite_pass(roots: Sequence[Node], rules: RuleSet, graph_rules: RuleSet | 
             ins = node.inputs
             n = node
             if ins:
+                two = len(ins) == 2  # the common case spelled out: this runs for every node
                 try:
-                    mapped = tuple([memo[i] for i in ins])
+                    if two:
+                        a, b = ins
+                        ma, mb = memo[a], memo[b]
+                    else:
+                        mapped = tuple([memo[i] for i in ins])
                 except KeyError:  # a replacement's new inputs: settle them first
                     stack.append((node, old, hops, None, origin))
                     stack.extend((i, None, hops, None, origin) for i in ins if i not in memo)
                     continue
-                if len(ins) == 2:  # the common case spelled out: this runs for every node
-                    if mapped[0] is not ins[0] or mapped[1] is not ins[1]:
-                        n = Node(node.op, mapped)
+                if two:
+                    if ma is not a or mb is not b:
+                        n = Node(node.op, (ma, mb))
                 else:
                     for a, b in zip(mapped, ins):
                         if a is not b:
