@@ -22,6 +22,20 @@ CLAIMS = {
     "constrained.py": ["generated derivatives match hand-written ones and reach the known minima: True"],
     "newton.py": ["its graph and SciPy's rosen agree: True",
                   "Newton with the symbolic Hessian needs fewer iterations than BFGS: True"],
+    "stiff_ode.py": [
+        "def robertson_jac", "Robertson's generated Jacobian equals central differences (rtol 1e-6): True",
+        "Robertson's generated Jacobian equals the evaluator's bit for bit: True",
+        "with the generated Jacobian the solver calls Robertson's rhs only to step, "
+        "fewer times than with finite differences: True",
+        "Robertson's solutions agree with the reference within 100x the tolerance asked: True",
+        "the Jacobian is banded: nonzero only within 2 of the diagonal",
+        "the Brusselator's generated Jacobian equals central differences (rtol 1e-6): True",
+        "the Brusselator's generated Jacobian equals the evaluator's bit for bit: True",
+        "the banded Jacobian from five jvps equals the dense one bit for bit: True",
+        "with the generated Jacobians the solver calls the Brusselator's rhs only to step, "
+        "fewer times than with finite differences: True",
+        "the Brusselator's solutions agree with the reference within 100x the tolerance asked: True",
+    ],
 }
 
 
