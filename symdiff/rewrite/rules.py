@@ -37,7 +37,7 @@ grouped otherwise it may stay finite): a matter of range, like rounding. So:
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -1526,6 +1526,13 @@ def _static(shape: tuple[Any, ...]) -> bool:
     return all(isinstance(d, int) for d in shape)
 
 
+def _either_way(x: Node, y: Node, rule: Callable[[Node, Node], Node | None]) -> Node | None:
+    """``rule(x, y)``, else ``rule(y, x)``: a rule for one operand of a product (a seed, a band)
+    and the other, tried with the operands either way round."""
+    out = rule(x, y)
+    return out if out is not None else rule(y, x)
+
+
 def _spread_identity(n: Node) -> tuple[int, int, int] | None:
     """(k, a1, a2) when ``n`` is the k x k identity (k > 1) reshaped, or indexed with None, to
     put its two axes at ``a1`` and ``a2`` with axes of size 1 around them (how reverse mode
@@ -1550,11 +1557,7 @@ def _identity_times(node: Node, x: Node, y: Node) -> Node | None:
     diagonal and zeros elsewhere (a Jacobian of W @ x by W is delta_ik * x_l), written into
     zeros with no k x k identity and no product. Where v varies along both of the identity's
     axes the product masks v, which the sum rules read as its diagonal: left to them."""
-    for eye, v in ((x, y), (y, x)):
-        out = _identity_scaled(node, eye, v, False)
-        if out is not None:
-            return out
-    return None
+    return _either_way(x, y, lambda eye, v: _identity_scaled(node, eye, v, False))
 
 
 def _identity_divided(node: Node, x: Node, y: Node) -> Node | None:
@@ -1645,11 +1648,7 @@ def _unit_arrays_times(node: Node, x: Node, y: Node) -> Node | None:
     identity, zeros elsewhere, as a vector output's I * v is diag(v): the zeros are the seed's
     structure, so an inf in v (the Hessian's diagonal of a separable function of a matrix)
     leaves them zeros where the product made them nan."""
-    for seeds, v in ((x, y), (y, x)):
-        out = _unit_arrays_scaled(node, seeds, v, False)
-        if out is not None:
-            return out
-    return None
+    return _either_way(x, y, lambda seeds, v: _unit_arrays_scaled(node, seeds, v, False))
 
 
 def _unit_arrays_divided(node: Node, x: Node, y: Node) -> Node | None:
@@ -1692,11 +1691,7 @@ def _seeds_contracted(node: Node, x: Node, y: Node) -> Node | None:
     v and summed over every axis of s but one, is v[s] at the one place where that axis of the
     result meets s's own, zeros elsewhere: at most one diagonal, written with no k x k identity.
     v must not vary along the batch."""
-    for seeds, v in ((x, y), (y, x)):
-        out = _seeds_summed(node, seeds, v)
-        if out is not None:
-            return out
-    return None
+    return _either_way(x, y, lambda seeds, v: _seeds_summed(node, seeds, v))
 
 
 def _seeds_summed_alone(node: Node, x: Node) -> Node | None:
@@ -1873,11 +1868,7 @@ def _identity_block(node: Node, x: Node) -> Node | None:
 def _band_times(node: Node, x: Node, y: Node) -> Node | None:
     """(sum of diagonals) * m, m a scalar, a row or a column -> each diagonal times the part of
     m it meets: one product of vectors per diagonal instead of a dense one."""
-    for b, m in ((x, y), (y, x)):
-        out = _band_scaled(node, b, m, False)
-        if out is not None:
-            return out
-    return None
+    return _either_way(x, y, lambda b, m: _band_scaled(node, b, m, False))
 
 
 def _band_divided(node: Node, x: Node, y: Node) -> Node | None:
