@@ -1865,3 +1865,20 @@ def test_errors_of_the_generator_name_the_function_called(fn):
         fn([x * 2.0, x], [x], names=["a"])
     with pytest.raises(sd.InputError, match=rf"^{what}: dimension 'n' is used but no input variable has it"):
         fn(sd.dim_size("n") * x, [x])
+
+
+@pytest.mark.parametrize("shape", [(1,), ("n",), (1, 1), (3,)])
+def test_complex_products_of_one_element_keep_the_evaluators_bits(shape):
+    # NumPy multiplies a one-element complex array into itself by another loop than into a new
+    # array, and the two differ in the last bit for about half of random pairs: the generated
+    # code multiplied in place where the evaluator makes a new array
+    a, b, c = (sd.var(n, shape, "complex128") for n in "abc")
+    e = (a * b) * c + a
+    fn = sd.compile(e, inputs=[a, b, c])
+    rng = np.random.default_rng(5)
+    size = tuple(1 if d == "n" else d for d in shape)
+    for _ in range(60):
+        at = [rng.normal(size=size) + 1j * rng.normal(size=size) for _ in range(3)]
+        _assert_bits(fn(*at), sd.evaluate(e, dict(zip("abc", at))))
+    if shape == (3,):  # a larger product is still computed in place
+        assert "out=" in fn.source or "*=" in fn.source
