@@ -43,7 +43,7 @@ import numpy as np
 
 from .errors import DTypeError, ParseError, SymdiffError
 from .ir import Node, check_shape, format_shape, with_article
-from .ops import FUNCTIONS, METHODS, VALUE_SHAPED, as_node, dim_size, var
+from .ops import FUNCTIONS, METHODS, as_node, dim_size, value_shaped, var
 from .ops import index as index_
 from .ops import elementwise as ew
 from .ops.base import TEXT_CONSTANTS, TEXT_LITERAL_NAMES, extended_precision, fits_numpy_int
@@ -1066,9 +1066,8 @@ class _Parser:
             hint = f"; did you mean {', '.join(near)}?" if near else "; see symdiff.FUNCTIONS for the list"
             if name in _SYMPY_NAMES:
                 hint = f"; that is SymPy's name: write {_SYMPY_NAMES[name]}"
-            if name in VALUE_SHAPED:  # as np.nonzero(expr) says
-                hint = (f": the shape of its result depends on the values, which a graph is built "
-                        f"without; use {VALUE_SHAPED[name]}")
+            if value_shaped(name):  # as np.nonzero(expr) says
+                hint = f": {value_shaped(name)}"
             if name in CONSTANTS and name not in self.shapes:
                 hint = f"; {name!r} is a constant (NumPy's {name}), not a function"
             raise src.at(node.func, f"unknown function {name!r}{hint}")

@@ -340,11 +340,19 @@ VALUE_SHAPED: dict[str, str] = {
 }
 
 
+def value_shaped(name: str) -> str | None:
+    """Why function ``name`` has no symdiff counterpart when its result's shape depends on the
+    values (``nonzero``, ``unique``, ...), with what to write instead; None for other names."""
+    if name not in VALUE_SHAPED:
+        return None
+    return (f"the shape of its result depends on the values, which a graph is built without; "
+            f"use {VALUE_SHAPED[name]}")
+
+
 def _numpy_counterpart(name: str, label: str | None = None) -> Any:
     fn = FUNCTIONS.get(_NUMPY_NAMES.get(name, name))
     if fn is None and name in VALUE_SHAPED:
-        raise TypeError(f"np.{name}: the shape of its result depends on the values, which a graph "
-                        f"is built without; use {VALUE_SHAPED[name]}")
+        raise TypeError(f"np.{name}: {value_shaped(name)}")
     if fn is None:
         raise TypeError(f"{label or 'np.' + name} has no symdiff counterpart for symbolic "
                         "expressions (sd.FUNCTIONS lists the functions)")
