@@ -114,3 +114,20 @@ def test_many_parts_stay_fast():
     s = sd.simplify(e)
     assert time.perf_counter() - start < 10
     assert str(s) == "sin(x[:9999]) + x[1:]"
+
+
+def test_sum_of_a_ported_loop_is_vectorized():
+    _, f, _ = _ported_loop(10)
+    assert str(sd.simplify(f)) == "sum(x[:9] * x[1:], axis=0) + sum(sin(x[:9]), axis=0)"
+    sizes = {n: len(toposort([sd.simplify(_ported_loop(n)[1])])) for n in (50, 1000)}
+    assert sizes[50] == sizes[1000]
+    # terms in any order, a shared scalar, and a short run that stays scalar additions
+    x = sd.var("x", shape=(12,))
+    e = sum((sd.exp(x[11 - k]) * x[0] for k in range(8)), sd.cos(x[1]) + sd.cos(x[2]))
+    s = sd.simplify(e)
+    assert "sum(exp(x[4:]) * x[0], axis=0)" in str(s) and "cos(x[1])" in str(s)
+    for v in (np.random.default_rng(2).normal(size=12), _with_specials(12, 2)):
+        a = sd.evaluate(e, {x: v}, simplify=False)
+        b = sd.evaluate(s, {x: v}, simplify=False)
+        np.testing.assert_allclose(b, a, rtol=1e-12)
+        assert np.asarray(sd.compile(s, inputs=[x])(v)).tobytes() == np.asarray(b).tobytes()

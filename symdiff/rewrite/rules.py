@@ -2382,6 +2382,63 @@ def _vectorize_parts(node: Node) -> Node | None:
     return out[0] if len(out) == 1 else concatenate(out, axis=0)
 
 
+def _vectorize_sum(node: Node, ctx: Context) -> Node | None:
+    """t_1 + ... + t_T of scalars where runs of terms (in any order: the sum is reassociated)
+    are one elementwise tree over element leaves moving by one, as ``_vectorize_parts`` reads
+    them -> sum of that tree over slices per run, plus the other terms:
+    sum(x[i] * x[i+1] + sin(x[i]) for i in range(n - 1)) -> sum(x[:n-1] * x[1:]) +
+    sum(sin(x[:n-1])). A run of fewer than STACK_MIN_TERMS terms stays scalar additions."""
+    if node.ndim != 0:
+        return None
+    terms = _addition_chain(ctx)
+    if terms is None or len(terms) < STACK_MIN_TERMS:
+        return None
+    groups: dict[tuple[Any, ...], list[tuple[tuple[int, ...], int, list[Node]]]] = {}
+    for k, t in enumerate(terms):
+        form = _element_form(t) if t.ndim == 0 else None
+        if form is not None and form[1]:
+            groups.setdefault(form[0], []).append((form[1], k, form[2]))
+    taken: set[int] = set()
+    sums: list[Node] = []
+    for members in groups.values():
+        if len(members) < STACK_MIN_TERMS:
+            continue
+        members.sort(key=lambda m: m[0])
+        i = 0
+        while i < len(members):
+            j = i + 1
+            steps: tuple[int, ...] | None = None
+            while j < len(members):
+                d = tuple(b - a for a, b in zip(members[j - 1][0], members[j][0]))
+                if steps is None:
+                    if any(s not in (-1, 0, 1) for s in d) or not any(d):
+                        break
+                    steps = d
+                elif d != steps:
+                    break
+                j += 1
+            if steps is not None and j - i >= STACK_MIN_TERMS:
+                vector = _vectorized(members[i][2], members[i][0], steps, j - i)
+                total = Node(Sum((0,), False), (vector,)) if vector.ndim == 1 else None
+                if total is not None and total.type == node.type:
+                    sums.append(total)
+                    taken.update(m[1] for m in members[i:j])
+            i = j
+    if not sums:
+        return None
+    out = sums[0]
+    for t in [*sums[1:], *(t for k, t in enumerate(terms) if k not in taken)]:
+        out = out + t
+    return out
+
+
+# what runs before term collection: a sum of scalars read as loops (collection would take its
+# terms apart and factor them, x[2] * (x[3] + x[1]), so the runs no longer show)
+LOOPS = RuleSet([
+    Rule(Pat(Add), _vectorize_sum),  # x[0]*x[1] + x[1]*x[2] + ... -> sum(x[:n-1] * x[1:])
+])
+
+
 STACK = RuleSet([
     Rule(Pat(Add), _stack_sum),  # A1@B1 + A2@B2 -> [A1 A2] @ [B1; B2], x1 + .. + xT -> sum([x1 .. xT]),
     # index_add(v1, s_[1]) + index_add(v2, s_[2]) -> stack([0, v1, v2, ..])
@@ -3368,7 +3425,7 @@ FOLD = RuleSet([
     Rule(Pat(Op), _fold, inputs=(Const, BroadcastTo)),  # f(constants) -> constant
 ])
 
-DEFAULT = FOLD + COLLECT + IDENTITIES + ZEROS + SHAPES + STABILIZE + ONE_HOT + STACK
+DEFAULT = FOLD + LOOPS + COLLECT + IDENTITIES + ZEROS + SHAPES + STABILIZE + ONE_HOT + STACK
 """Every rule, in the order they are tried on a node."""
 
 
@@ -3378,7 +3435,7 @@ def iter_rules() -> Iterator[Rule]:
 
 
 __all__ = [
-    "COLLECT", "DEFAULT", "FOLD", "FOLD_MAX_ELEMENTS", "IDENTITIES", "ONE_HOT", "SHAPES", "STACK",
+    "COLLECT", "DEFAULT", "FOLD", "FOLD_MAX_ELEMENTS", "IDENTITIES", "LOOPS", "ONE_HOT", "SHAPES", "STACK",
     "STACK_MAX_ELEMENTS", "STABILIZE", "ZEROS",
     "full", "iter_rules", "merge_same_forms", "known_finite", "known_nonnegative", "known_nonzero_finite",
 ]
