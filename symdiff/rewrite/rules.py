@@ -2246,10 +2246,204 @@ def _concatenate_transposed(node: Node) -> Node | None:
     return transpose(concatenate(cols, axis=1 - node.op.axis))  # type: ignore[attr-defined]
 
 
+# -- loops written element by element, as vector expressions -------------------------------------
+# A loop ported element by element (sum(x[i] * x[i+1] + sin(x[i]) for i in range(n - 1))) has a
+# gradient that concatenates one reshaped scalar per element: cos(x[1]) + x[2] + x[0], then
+# cos(x[2]) + x[3] + x[1], ... The same tree over indices that move by one from part to part is
+# that tree over slices: cos(x[1:n-1]) + x[2:n] + x[0:n-2], one NumPy call per op instead of
+# one per element. Each part is read at most _VECTOR_STEPS nodes deep, so a concatenation of
+# many parts costs time proportional to their number.
+
+_VECTOR_STEPS = 64  # nodes of one part read at most (a bigger part stays as it is)
+_AT = object()  # marks an element leaf X[k] in a form (X's id follows)
+_LEAF = object()  # marks any other leaf (its id follows)
+
+
+def _element_of(n: Node) -> tuple[Node, int] | None:
+    """(X, k) when ``n`` is X[k] of a 1-D X of static size, k counted from the front."""
+    if not isinstance(n.op, Index) or len(n.inputs) != 1:
+        return None
+    spec = n.op.spec
+    x = n.inputs[0]
+    if len(spec) != 1 or spec[0][0] != "i" or x.ndim != 1 or not isinstance(x.shape[0], int):
+        return None
+    return x, spec[0][1] % x.shape[0]
+
+
+def _element_form(e: Node) -> tuple[tuple[Any, ...], tuple[int, ...], list[Node]] | None:
+    """How scalar ``e`` reads as a tree of elementwise ops over leaves: (form, indices, nodes).
+    ``form`` lists in preorder each op with its number of inputs, each element leaf X[k] as X
+    (its k apart, in ``indices``), each other leaf as itself (by identity); ``nodes`` are the
+    tree's nodes in that order. None past ``_VECTOR_STEPS`` nodes."""
+    form: list[Any] = []
+    indices: list[int] = []
+    nodes: list[Node] = []
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        if len(nodes) >= _VECTOR_STEPS:
+            return None
+        nodes.append(n)
+        element = _element_of(n)
+        if element is not None:
+            form += (_AT, id(element[0]))
+            indices.append(element[1])
+        elif n.inputs and n.op.elementwise:
+            form += (n.op, len(n.inputs))
+            stack.extend(reversed(n.inputs))
+        else:
+            form += (_LEAF, id(n))
+    return tuple(form), tuple(indices), nodes
+
+
+def _element_slice(x: Node, first: int, step: int, length: int) -> Node:
+    """x[first], x[first + step], ... (``length`` of them) as a slice, written as users write it
+    (from or to an end: x[:3] and x[1:], not x[0:3] and x[1:4])."""
+    size = x.shape[0]
+    stop = first + step * length
+    if step == 1:
+        along = slice(first or None, stop if stop < size else None)
+    else:
+        along = slice(None if first == size - 1 else first, stop if stop >= 0 else None, -1)
+    return index(x, (along,))
+
+
+def _vectorized(nodes: list[Node], indices: tuple[int, ...], steps: tuple[int, ...],
+                length: int) -> Node:
+    """The tree of ``nodes`` (a form's, in preorder) with each element leaf that moves (step
+    +-1) replaced by the slice of the ``length`` elements it takes over the run; leaves that
+    stay are kept, a scalar that broadcasts."""
+    leaf = len(indices)
+    values: list[Node] = []
+    for n in reversed(nodes):
+        element = _element_of(n)
+        if element is not None:
+            leaf -= 1
+            step = steps[leaf]
+            values.append(n if step == 0 else _element_slice(element[0], indices[leaf], step, length))
+        elif n.inputs and n.op.elementwise:
+            ins = [values.pop() for _ in n.inputs]
+            op = n.op
+            if isinstance(op, Cast) and op.of_integer_scalar and any(i.ndim for i in ins):
+                op = Cast(op.to)  # on an array, NumPy's scalar type would not convert
+            values.append(Node(op, tuple(ins)))
+        else:
+            values.append(n)
+    return values[0]
+
+
+def _vectorize_parts(node: Node) -> Node | None:
+    """concatenate([reshape(e_1, (1,)), reshape(e_2, (1,)), ...]) where the scalars e_t are one
+    tree of elementwise ops whose element leaves X[k] move by +1, -1 or 0 from part to part ->
+    that tree over slices of X (a shared leaf stays a scalar): cos(x[1]) + x[0], cos(x[2]) +
+    x[1], ... -> cos(x[1:n]) + x[:n-1]. Maximal runs of such parts become one vector each; a
+    part that is not a reshaped scalar, or a run of one, stays as it is."""
+    parts = node.inputs
+    if node.ndim != 1 or len(parts) < 2:
+        return None
+    forms: list[tuple[tuple[Any, ...], tuple[int, ...], list[Node]] | None] = []
+    for p in parts:
+        e = p.inputs[0] if isinstance(p.op, Reshape) else None
+        forms.append(_element_form(e) if e is not None and e.ndim == 0 else None)
+    out: list[Node] = []
+    changed = False
+    i = 0
+    while i < len(parts):
+        start = forms[i]
+        j = i + 1
+        steps: tuple[int, ...] | None = None
+        if start is not None:
+            while j < len(parts):
+                f, g = forms[j - 1], forms[j]
+                if g is None or g[0] != start[0]:
+                    break
+                d = tuple(b - a for a, b in zip(f[1], g[1]))  # type: ignore[index]
+                if steps is None:
+                    if any(s not in (-1, 0, 1) for s in d):
+                        break
+                    steps = d
+                elif d != steps:
+                    break
+                j += 1
+        if steps is None:
+            out.append(parts[i])
+            i += 1
+            continue
+        assert start is not None
+        vector = _vectorized(start[2], start[1], steps, j - i)
+        if vector.dtype != node.dtype:  # (NumPy types an array and a scalar alike: a guard)
+            out.extend(parts[i:j])
+        else:
+            out.append(broadcast_to(vector, (j - i,)) if vector.ndim == 0 else vector)
+            changed = True
+        i = j
+    if not changed:
+        return None
+    return out[0] if len(out) == 1 else concatenate(out, axis=0)
+
+
+def _vectorize_sum(node: Node, ctx: Context) -> Node | None:
+    """t_1 + ... + t_T of scalars where runs of terms (in any order: the sum is reassociated)
+    are one elementwise tree over element leaves moving by one, as ``_vectorize_parts`` reads
+    them -> sum of that tree over slices per run, plus the other terms:
+    sum(x[i] * x[i+1] + sin(x[i]) for i in range(n - 1)) -> sum(x[:n-1] * x[1:]) +
+    sum(sin(x[:n-1])). A run of fewer than STACK_MIN_TERMS terms stays scalar additions."""
+    if node.ndim != 0:
+        return None
+    terms = _addition_chain(ctx)
+    if terms is None or len(terms) < STACK_MIN_TERMS:
+        return None
+    groups: dict[tuple[Any, ...], list[tuple[tuple[int, ...], int, list[Node]]]] = {}
+    for k, t in enumerate(terms):
+        form = _element_form(t) if t.ndim == 0 else None
+        if form is not None and form[1]:
+            groups.setdefault(form[0], []).append((form[1], k, form[2]))
+    taken: set[int] = set()
+    sums: list[Node] = []
+    for members in groups.values():
+        if len(members) < STACK_MIN_TERMS:
+            continue
+        members.sort(key=lambda m: m[0])
+        i = 0
+        while i < len(members):
+            j = i + 1
+            steps: tuple[int, ...] | None = None
+            while j < len(members):
+                d = tuple(b - a for a, b in zip(members[j - 1][0], members[j][0]))
+                if steps is None:
+                    if any(s not in (-1, 0, 1) for s in d) or not any(d):
+                        break
+                    steps = d
+                elif d != steps:
+                    break
+                j += 1
+            if steps is not None and j - i >= STACK_MIN_TERMS:
+                vector = _vectorized(members[i][2], members[i][0], steps, j - i)
+                total = Node(Sum((0,), False), (vector,)) if vector.ndim == 1 else None
+                if total is not None and total.type == node.type:
+                    sums.append(total)
+                    taken.update(m[1] for m in members[i:j])
+            i = j
+    if not sums:
+        return None
+    out = sums[0]
+    for t in [*sums[1:], *(t for k, t in enumerate(terms) if k not in taken)]:
+        out = out + t
+    return out
+
+
+# what runs before term collection: a sum of scalars read as loops (collection would take its
+# terms apart and factor them, x[2] * (x[3] + x[1]), so the runs no longer show)
+LOOPS = RuleSet([
+    Rule(Pat(Add), _vectorize_sum),  # x[0]*x[1] + x[1]*x[2] + ... -> sum(x[:n-1] * x[1:])
+])
+
+
 STACK = RuleSet([
     Rule(Pat(Add), _stack_sum),  # A1@B1 + A2@B2 -> [A1 A2] @ [B1; B2], x1 + .. + xT -> sum([x1 .. xT]),
     # index_add(v1, s_[1]) + index_add(v2, s_[2]) -> stack([0, v1, v2, ..])
     Rule(Pat(Concatenate), _concatenate_rows),  # concat([X[t], X[t+1], ..]) -> X[t:t+n]
+    Rule(Pat(Concatenate), _vectorize_parts),  # concat([[f(x[t])], [f(x[t+1])], ..]) -> f(x[t:t+n])
     Rule(Pat(Concatenate), _concatenate_transposed),  # concat([a^T, b^T]) -> concat([a, b])^T
 ])
 
@@ -3231,7 +3425,7 @@ FOLD = RuleSet([
     Rule(Pat(Op), _fold, inputs=(Const, BroadcastTo)),  # f(constants) -> constant
 ])
 
-DEFAULT = FOLD + COLLECT + IDENTITIES + ZEROS + SHAPES + STABILIZE + ONE_HOT + STACK
+DEFAULT = FOLD + LOOPS + COLLECT + IDENTITIES + ZEROS + SHAPES + STABILIZE + ONE_HOT + STACK
 """Every rule, in the order they are tried on a node."""
 
 
@@ -3241,7 +3435,7 @@ def iter_rules() -> Iterator[Rule]:
 
 
 __all__ = [
-    "COLLECT", "DEFAULT", "FOLD", "FOLD_MAX_ELEMENTS", "IDENTITIES", "ONE_HOT", "SHAPES", "STACK",
+    "COLLECT", "DEFAULT", "FOLD", "FOLD_MAX_ELEMENTS", "IDENTITIES", "LOOPS", "ONE_HOT", "SHAPES", "STACK",
     "STACK_MAX_ELEMENTS", "STABILIZE", "ZEROS",
     "full", "iter_rules", "merge_same_forms", "known_finite", "known_nonnegative", "known_nonzero_finite",
 ]
