@@ -2348,12 +2348,12 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
     return m
 
 
-# (sine, cosine, their quotient's op, the function that builds it)
-_QUOTIENTS = ((Sinh, Cosh, Tanh, tanh), (Sin, Cos, Tan, tan))
+# (sine, cosine, the function that builds their quotient)
+_QUOTIENTS = ((Sinh, Cosh, tanh), (Sin, Cos, tan))
 _COSINES = (Cosh, Cos)
 
 
-def _tangents(m: _Monomial, ctx: Context, held: frozenset[Node] = frozenset()) -> None:
+def _tangents(m: _Monomial, ctx: Context) -> None:
     """sinh(x)**a / cosh(x)**b in ``m`` as tanh(x)**min(a, b) times sinh(x)**(a - b) or
     1 / cosh(x)**(b - a), and sin(x), cos(x) as tan(x) alike, for real floats: the
     stabilizing rule's tanh(x) for sinh(x) / cosh(x) (see _quotient_is), in a product however it
@@ -2361,8 +2361,7 @@ def _tangents(m: _Monomial, ctx: Context, held: frozenset[Node] = frozenset()) -
     as written is finite, is ``tanh(x) * sinh(x)``, finite up to 710.
 
     Then cosh(x) (cos(x)) above and below the line cancel where the product holds tanh(x)
-    (tan(x)), or x is in ``held`` (the x of a tanh(x) or tan(x) that another term of the same
-    sum holds): for a finite x, cosh(x) is at least 1 and cos(x) of a float is never 0 (nor
+    (tan(x)), as they do in a sum where another term holds it (_cancel_cosines): for a finite x, cosh(x) is at least 1 and cos(x) of a float is never 0 (nor
     +-inf), so the quotient is 1 but for rounding, or nan where cosh(x) overflows (|x| above
     710), a range artifact as sinh(x) / cosh(x)'s; where x is nan or +-inf the quotient is nan,
     and so is tan(x), while tanh(x) is nan at a nan x and +-1 at +-inf (the limit, as the rule
@@ -2372,7 +2371,7 @@ def _tangents(m: _Monomial, ctx: Context, held: frozenset[Node] = frozenset()) -
         x = f.inputs[0]
         if f.dtype.kind != "f" or x.dtype.kind not in "iuf":
             continue
-        for sine, cosine, _, build in _QUOTIENTS:
+        for sine, cosine, build in _QUOTIENTS:
             if not isinstance(f.op, cosine):
                 continue
             g = next((g for g in num if isinstance(g.op, sine) and g.inputs[0] is x), None)
