@@ -689,6 +689,112 @@ def test_quotients_of_sines_and_cosines_are_tangents():
     assert "tan" not in str(sd.simplify(sd.sin(z) / sd.cos(z)))
 
 
+def _second_derivatives(f):
+    """f's second derivative in x, as sd.hessian gives it and as sd.grad twice, simplified."""
+    return [sd.simplify(sd.hessian(f, x)), sd.simplify(sd.grad(sd.grad(f, x), x))]
+
+
+@pytest.mark.parametrize("case", ["log cosh", "log cos"])
+def test_second_derivatives_of_log_cosh_and_log_cos_are_written_with_tangents(case):
+    # (log cosh x)'' = (cosh x - sinh(x)**2 / cosh x) / cosh x collected was nan past |x| = 710,
+    # where sinh and cosh overflow; it is 1 - tanh(x)**2 = sech(x)**2, and (log cos x)'' is
+    # -1 - tan(x)**2 = -sec(x)**2
+    mp = pytest.importorskip("mpmath")
+    hyperbolic = case == "log cosh"
+    f = sd.log(sd.cosh(x)) if hyperbolic else sd.log(sd.cos(x))
+    exact = (lambda t: mp.sech(t) ** 2) if hyperbolic else (lambda t: -mp.sec(t) ** 2)
+    at = np.concatenate([np.linspace(-1.5, 1.5, 31), [-800.0, 800.0] if hyperbolic else [3.0, -20.0]])
+    with mp.workdps(50):
+        want = np.array([float(exact(mp.mpf(float(t)))) for t in at])
+    u = sd.var("u", shape=at.shape)
+    g = sd.log(sd.cosh(u)) if hyperbolic else sd.log(sd.cos(u))
+    d2u = sd.simplify(sd.grad(sd.sum(sd.grad(sd.sum(g), u)), u))  # elementwise, on an array
+    for d2 in [*_second_derivatives(f), d2u]:
+        text = sd.to_text(d2)
+        assert ("sinh" not in text and "cosh" not in text) if hyperbolic else \
+            ("sin(" not in text and "cos(" not in text), text
+        got = (sd.evaluate(d2, {"u": at}, simplify=False) if d2 is d2u else
+               np.array([sd.evaluate(d2, {"x": t}, simplify=False) for t in at]))
+        np.testing.assert_allclose(got, want, rtol=1e-14, atol=0)
+    # (on arrays: on float scalars, generated code calls math.tanh, which may differ from
+    # NumPy's in the last bit)
+    np.testing.assert_array_equal(sd.compile(d2u, inputs=[u], simplify=False)(at), got)
+    # at 800 the raw graph is nan and the collected one 0.0, the true value (sech(800)**2 is
+    # 1e-695); x's nan stays a nan
+    if hyperbolic:
+        d2 = _second_derivatives(f)[0]
+        with np.errstate(all="ignore"):
+            assert np.isnan(sd.evaluate(sd.hessian(f, x), {"x": 800.0}, simplify=False))
+            assert np.isnan(sd.evaluate(d2, {"x": np.nan}, simplify=False))
+        assert sd.evaluate(d2, {"x": -800.0}, simplify=False) == 0.0
+
+
+def test_products_of_sines_and_cosines_are_collected_as_tangents():
+    # (sinh(x) / cosh(x)) * sinh(x) was collected to sinh(x)**2 / cosh(x), inf past |x| = 355
+    # where the product as written is finite: tanh(x) * sinh(x) is finite to 710
+    e = (sd.sinh(x) / sd.cosh(x)) * sd.sinh(x)
+    assert sd.simplify(e) is sd.tanh(x) * sd.sinh(x) or sd.simplify(e) is sd.sinh(x) * sd.tanh(x)
+    raw, good = raw_and_rewritten(e, x=400.0)
+    assert np.isfinite(raw) and good == raw
+    # a whole tanh(x) cancels cosh(x) above and below the line (finite x: cosh(x) >= 1); a
+    # product with no tanh(x) keeps them, as it keeps y / y: cosh(x) is nan at a nan x
+    assert sd.simplify(sd.sinh(x) * sd.cosh(x) / sd.cosh(x) ** 2) is sd.tanh(x)
+    y = sd.var("y")
+    assert "cosh" in str(sd.simplify(y * sd.cosh(x) / sd.cosh(x)))
+    assert "cosh" in str(sd.simplify((sd.cosh(x) + y) / sd.cosh(x)))
+    with np.errstate(all="ignore"):
+        assert np.isnan(sd.evaluate(sd.cosh(x) / sd.cosh(x) + sd.tanh(x), {"x": np.nan}))
+    # other arguments and complex values stay as written
+    assert "tan" not in str(sd.simplify(sd.sinh(2 * x) / sd.cosh(x) * sd.sin(x) / sd.cos(3 * x)))
+    z = sd.var("z", dtype="complex128")
+    assert "tan" not in str(sd.simplify(sd.sin(z) ** 2 / sd.cos(z)))
+
+
+def test_random_products_of_sines_and_cosines_keep_their_values():
+    # products and quotients of powers of sinh, cosh, sin, cos (and tanh, tan) of one argument,
+    # grouped at random, and sums of two of them: simplified, they agree with the graph as
+    # written wherever that is finite (and with the exact value where it underflows to 0, as
+    # sinh(u) / cosh(u)**2 does past 355 where tanh(u) / cosh(u) does not), and the generated
+    # code with the evaluator bit for bit
+    mp = pytest.importorskip("mpmath")
+    rng = np.random.default_rng(49)
+    at = np.concatenate([np.linspace(-3.0, 3.0, 25), [-400.0, 200.0, 356.0, 700.0, 720.0]])
+    u = sd.var("u", shape=at.shape)
+    fs = [(sd.sinh, mp.sinh), (sd.cosh, mp.cosh), (sd.sin, mp.sin), (sd.cos, mp.cos),
+          (sd.tanh, mp.tanh), (sd.tan, mp.tan)]
+
+    def product():
+        e, parts = None, []
+        for _ in range(rng.integers(2, 6)):
+            f, g = fs[rng.integers(len(fs))]
+            p = int(rng.integers(1, 4)) * (1 if e is None or rng.random() < 0.5 else -1)
+            t = f(u) if abs(p) == 1 else f(u) ** abs(p)
+            e = t if e is None else (e * t if p > 0 else e / t)
+            parts.append((g, p))
+        return e, lambda t: mp.fprod(g(t) ** p for g, p in parts)
+
+    def exact(h, points):
+        with mp.workdps(40):
+            return np.array([float(h(mp.mpf(float(t)))) for t in points])
+
+    cases = [product() for _ in range(60)]
+    for _ in range(20):
+        (a, ha), (b, hb) = product(), product()
+        cases.append((a + b, lambda t, ha=ha, hb=hb: ha(t) + hb(t)))
+    with np.errstate(all="ignore"):
+        for e, h in cases:
+            raw = sd.evaluate(e, {"u": at}, simplify=False)
+            s = sd.simplify(e)
+            got = sd.evaluate(s, {"u": at}, simplify=False)
+            ok = np.isfinite(raw) & (raw != 0)
+            # (atol: reassociated, a product may underflow where the written one is subnormal)
+            np.testing.assert_allclose(got[ok], raw[ok], rtol=1e-12, atol=1e-300, err_msg=sd.to_text(e))
+            zero = np.isfinite(raw) & (raw == 0)
+            np.testing.assert_allclose(got[zero], exact(h, at[zero]), rtol=1e-12, atol=1e-300,
+                                       err_msg=sd.to_text(e))
+            np.testing.assert_array_equal(sd.compile(s, inputs=[u], simplify=False)(at), got)
+
+
 def test_log_expm1_the_inverse_of_softplus_goes_on_past_expm1s_overflow():
     # expm1(800) is inf; log(expm1(x)) is x there to the last digit, and its derivative
     # exp(x) / expm1(x), inf / inf as written, is 1

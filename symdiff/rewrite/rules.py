@@ -47,7 +47,8 @@ from ..ops.base import Const, DimSize, broadcast_shapes, const, kernel
 from ..ops.elementwise import (
     Abs, Add, Cast, Compare, Cos, Div, Elementwise, Equal, Exp, Expm1, Greater, GreaterEqual, Less,
     LessEqual, Log, Log1p, LogicalAnd, LogicalNot, LogicalOr, LogicalXor, Maximum, Minimum, Mul, Neg,
-    NotEqual, Pow, Relu, Sigmoid, Sign, Sin, Softplus, Sqrt, StopGradient, Sub, Tanh, Unary, Where,
+    NotEqual, Pow, Relu, Sigmoid, Sign, Sin, Softplus, Sqrt, StopGradient, Sub, Tan, Tanh, Unary,
+    Where,
     expm1, log1p, logical_not, negative, power, sigmoid, sqrt, tan, tanh, where,
 )
 from ..ops.diagonals import DiagonalEmbed, diagonal, diagonal_embed
@@ -2532,10 +2533,144 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
             isinstance(term.op, (Const, BroadcastTo)) and _is_zero(term)):
         return _atom(term, ctx, coef)  # the loop below would do just this
     m = _read_monomial(term, owned, ctx, dtype, coef, inside, False)
-    if not m.scales:
-        return m
-    through = _read_monomial(term, owned, ctx, dtype, coef, inside, True)
-    return through if through.repeats > m.repeats or not np.all(np.abs(m.coef) == 1) else m
+    if m.scales:
+        through = _read_monomial(term, owned, ctx, dtype, coef, inside, True)
+        if through.repeats > m.repeats or not np.all(np.abs(m.coef) == 1):
+            m = through
+    if m.den and dtype.kind == "f":
+        _tangents(m, ctx)
+    return m
+
+
+# (sine, cosine, the function that builds their quotient)
+_QUOTIENTS = ((Sinh, Cosh, tanh), (Sin, Cos, tan))
+_COSINES = (Cosh, Cos)
+
+
+def _tangents(m: _Monomial, ctx: Context) -> None:
+    """sinh(x)**a / cosh(x)**b in ``m`` as tanh(x)**min(a, b) times sinh(x)**(a - b) or
+    1 / cosh(x)**(b - a), and sin(x), cos(x) as tan(x) alike, for real floats: the
+    stabilizing rule's tanh(x) for sinh(x) / cosh(x) (see _quotient_is), in a product however it
+    is grouped. ``sinh(x)**2 / cosh(x)``, inf past |x| = 355 where ``(sinh(x) / cosh(x)) * sinh(x)``
+    as written is finite, is ``tanh(x) * sinh(x)``, finite up to 710.
+
+    Then cosh(x) (cos(x)) above and below the line cancel where the product holds tanh(x)
+    (tan(x)), as they do in a sum where another term holds it (_cancel_cosines): for a finite x, cosh(x) is at least 1 and cos(x) of a float is never 0 (nor
+    +-inf), so the quotient is 1 but for rounding, or nan where cosh(x) overflows (|x| above
+    710), a range artifact as sinh(x) / cosh(x)'s; where x is nan or +-inf the quotient is nan,
+    and so is tan(x), while tanh(x) is nan at a nan x and +-1 at +-inf (the limit, as the rule
+    gives for sinh(x) / cosh(x)): the sum or product keeps x's nan."""
+    num, den = m.num, m.den
+    for f in [f for f in den if isinstance(f.op, _COSINES)]:
+        x = f.inputs[0]
+        if f.dtype.kind != "f" or x.dtype.kind not in "iuf":
+            continue
+        for sine, cosine, build in _QUOTIENTS:
+            if not isinstance(f.op, cosine):
+                continue
+            g = next((g for g in num if isinstance(g.op, sine) and g.inputs[0] is x), None)
+            if g is None or g.dtype != f.dtype:
+                break
+            t = build(x)
+            if t.dtype != f.dtype:
+                break
+            k = min(num[g], den[f])
+            for side, h in ((num, g), (den, f)):
+                side[h] -= k
+                if not side[h]:
+                    del side[h]
+            num[t] = num.get(t, 0) + k
+            _inherit_rank(g, t, ctx.rank)
+            m.merged += 1
+            break
+    if den:
+        _cancel_cosines(m, _held(m))
+
+
+_TRIGONOMETRIC = (Sinh, Cosh, Sin, Cos)
+_SPREAD_TERMS = 8  # terms of a sum that _spread multiplies out, at most
+
+
+def _spread(m: _Monomial, ctx: Context, dtype: np.dtype
+            ) -> list[tuple[Node, bool, _Monomial]] | None:
+    """The terms of ``m``, a product holding a sum s that only it uses and sinh, cosh, sin or
+    cos factors, with the rest of the product multiplied into each term of s, when that leaves
+    no sinh, cosh, sin or cos of those arguments in any term (see _tangents): ``(cosh(x) -
+    tanh(x) * sinh(x)) / cosh(x)``, the second derivative of log(cosh(x)), nan past |x| = 710,
+    is 1 - tanh(x)**2, finite. None otherwise (a product is not otherwise multiplied out)."""
+    num, den = m.num, m.den
+    xs = {f.inputs[0] for side in (num, den) for f in side
+          if isinstance(f.op, _TRIGONOMETRIC) and f.dtype.kind == "f"}
+    if not xs:
+        return None
+    new = ctx.new
+
+    def single(n: Node) -> bool:
+        # used once in the graph, as n or as the graph node the pass rebuilt it from (on
+        # inputs that rules changed, and left so: the sum's terms a rule made tanh(x))
+        g = n if n in ctx.uses else ctx.kept.get(n)
+        return g is not None and ctx.uses.get(g, 0) == 1
+
+    s = next((f for f, p in num.items()
+              if p == 1 and isinstance(f.op, _ADDITIVE) and f.dtype == dtype), None)
+    if s is None or new.get(s, s) is not s or not single(s):
+        return None
+    leaves: list[tuple[Node, Any]] = []
+    stack: list[tuple[Node, Any]] = [(s, m.coef)]
+    while stack:
+        n, k = stack.pop()
+        op = n.op
+        if isinstance(op, _ADDITIVE) and n.dtype == dtype and new.get(n, n) is n and (
+                n is s or single(n)):
+            if isinstance(op, Neg):
+                stack.append((n.inputs[0], -k))
+            else:
+                stack.append((n.inputs[1], k if isinstance(op, Add) else -k))
+                stack.append((n.inputs[0], k))
+            continue
+        leaves.append((n, k))
+        if len(leaves) > _SPREAD_TERMS:
+            return None
+    rest_num = {f: p for f, p in num.items() if f is not s}
+    out: list[tuple[Node, bool, _Monomial]] = []
+    held: set[tuple[type, Node]] = set()
+    for leaf, k in leaves:
+        owned = single(leaf)
+        t = _monomial(leaf, owned, ctx, dtype, k)
+        for side, extra in ((t.num, rest_num), (t.den, den)):
+            for f, p in extra.items():
+                side[f] = side.get(f, 0) + p
+        if t.den:
+            _tangents(t, ctx)
+        held |= _held(t)
+        out.append((leaf, owned, t))
+    for _, _, t in out:
+        if t.den:
+            _cancel_cosines(t, held)
+        if any(isinstance(f.op, _TRIGONOMETRIC) and f.inputs[0] in xs
+               for side in (t.num, t.den) for f in side):
+            return None
+    return out
+
+
+def _held(m: _Monomial) -> set[tuple[type, Node]]:
+    """(Cosh, x) for each tanh(x) above ``m``'s line, (Cos, x) for each tan(x)."""
+    return {(Cosh if isinstance(t.op, Tanh) else Cos, t.inputs[0])
+            for t in m.num if isinstance(t.op, (Tanh, Tan))}
+
+
+def _cancel_cosines(m: _Monomial, held: set[tuple[type, Node]]) -> None:
+    """cosh(x) above and below ``m``'s line cancelled where (Cosh, x) is ``held``, cos(x) where
+    (Cos, x) is (see _tangents)."""
+    num, den = m.num, m.den
+    for f in [f for f in den if f in num and isinstance(f.op, _COSINES)
+              and (type(f.op), f.inputs[0]) in held]:
+        k = min(num[f], den[f])
+        for side in (num, den):
+            side[f] -= k
+            if not side[f]:
+                del side[f]
+        m.merged += 1
 
 
 def _read_monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
@@ -3040,12 +3175,18 @@ def _collect_region(old: Node, ctx: Context) -> Node | None:
     constant = np.asarray(0, dtype=dtype)
     n_constants = 0
     monos: list[tuple[Node, bool, _Monomial]] = []
+    spread = None
     if not additive:
         # a product alone: a single monomial, which changes only if factors merge
         m = _monomial(old, True, ctx, dtype, one)
-        if not m.merged:  # (a term read whole merged nothing)
+        spread = _spread(m, ctx, dtype) if m.den and dtype.kind == "f" else None
+        if spread is not None:
+            monos, additive = spread, True
+            merges += 1
+        elif not m.merged:  # (a term read whole merged nothing)
             return None
-        monos.append((old, True, m))
+        else:
+            monos.append((old, True, m))
     for leaf in leaves:  # (none for a product alone)
         k = coef[leaf]
         owned = arrived.get(leaf, 0) == uses.get(leaf, 0) or leaf is old
@@ -3059,7 +3200,7 @@ def _collect_region(old: Node, ctx: Context) -> Node | None:
     # A product that several terms of the region share, and nothing outside it uses, is
     # expanded too (g*e used by both g*e*u and -(g*e)*u): a few rounds, each a linear scan.
     inside: set[Node] = set()
-    for _ in range(_INSIDE_ROUNDS if len(monos) > 1 else 0):
+    for _ in range(_INSIDE_ROUNDS if len(monos) > 1 and spread is None else 0):
         reached: dict[Node, dict[Node, None]] = {}
         for _, _, m in monos:
             for n, parents in m.blocked.items():
@@ -3075,6 +3216,13 @@ def _collect_region(old: Node, ctx: Context) -> Node | None:
             break  # the terms as the last round read them: a partial copy would not be shared
         monos = wider
     monos = _scales_that_merge(monos, ctx, dtype)
+    if dtype.kind == "f" and len(monos) > 1:
+        # cosh(x) / cosh(x) in one term, tanh(x) in another: see _tangents
+        held = {h for _, _, m in monos if m.num for h in _held(m)}
+        if held:
+            for _, _, m in monos:
+                if m.den:
+                    _cancel_cosines(m, held)
     if not merges and n_constants <= 1 and _apart(monos):
         return None
     summed_groups: set[frozenset[tuple[Node, int, int]]] = set()
