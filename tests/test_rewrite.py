@@ -60,6 +60,22 @@ def test_collection_never_makes_a_coefficient_overflow_or_vanish():
     assert sd.simplify(2.0 * (3.0 * x)) is 6.0 * x  # coefficients that fit still merge
 
 
+def test_a_constant_times_a_sum_is_multiplied_out_where_constants_cancel():
+    # 2 * (0.5*a - 0.5*b) was left as written; the Gaussian's second derivative in Taylor mode
+    # read 2.0 * (0.5 * (-x * (-x * e)) - 0.5 * e)
+    a, b = sd.symbols("a b")
+    for e, want in [(2.0 * (0.5 * a - 0.5 * b), a - b), (0.5 * (2 * a + 2 * b), a + b),
+                    (2.0 * (0.5 * a - b), a - 2.0 * b), (3.0 * (a / 3.0 + b / 3.0), a + b)]:
+        s = sd.simplify(e)
+        assert s is want, sd.to_text(s)
+        same_values(e, s, a=0.7, b=-1.3)
+    g = sd.exp(-x ** 2 / 2)
+    assert sd.simplify(sd.derivative(g, x, 2)) is sd.simplify(x ** 2 * g - g)
+    # where it would add multiplications, or a coefficient would overflow, it stays
+    assert sd.simplify(3.0 * (a + b)).op.name == "mul"
+    assert sd.simplify(1e200 * (1e200 * a - 1e200 * b)).op.name == "mul"
+
+
 def test_a_users_rule_joins_the_default_ones():
     a = Pat.var("a")
     sin_, cos_ = Pat.of(sd.sin), Pat.of(sd.cos)  # the op a public function builds

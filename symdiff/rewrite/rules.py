@@ -2601,7 +2601,11 @@ def _spread(m: _Monomial, ctx: Context, dtype: np.dtype
     num, den = m.num, m.den
     xs = {f.inputs[0] for side in (num, den) for f in side
           if isinstance(f.op, _TRIGONOMETRIC) and f.dtype.kind == "f"}
-    if not xs:
+    # a constant times a sum: multiplied out where that cancels constants (2 * (0.5*a - 0.5*b)
+    # is a - b), the product's own multiplication saved
+    scaling = not xs and not den and len(num) == 1 and np.ndim(m.coef) == 0 \
+        and dtype.kind in "fc" and abs(m.coef) != 1
+    if not xs and not scaling:
         return None
     new = ctx.new
 
@@ -2644,6 +2648,10 @@ def _spread(m: _Monomial, ctx: Context, dtype: np.dtype
             _tangents(t, ctx)
         held |= _held(t)
         out.append((leaf, owned, t))
+    if scaling:  # no more terms with a coefficient of their own than before
+        after = sum(1 for _, _, t in out if np.ndim(t.coef) or abs(t.coef) != 1)
+        before = sum(1 for _, _, t in out if np.ndim(t.coef) or abs(t.coef / m.coef) != 1)
+        return out if after <= before else None
     for _, _, t in out:
         if t.den:
             _cancel_cosines(t, held)
@@ -3179,7 +3187,7 @@ def _collect_region(old: Node, ctx: Context) -> Node | None:
     if not additive:
         # a product alone: a single monomial, which changes only if factors merge
         m = _monomial(old, True, ctx, dtype, one)
-        spread = _spread(m, ctx, dtype) if m.den and dtype.kind == "f" else None
+        spread = _spread(m, ctx, dtype) if dtype.kind == "f" and (m.den or len(m.num) == 1) else None
         if spread is not None:
             monos, additive = spread, True
             merges += 1
