@@ -2597,7 +2597,10 @@ def _spread(m: _Monomial, ctx: Context, dtype: np.dtype
     cos factors, with the rest of the product multiplied into each term of s, when that leaves
     no sinh, cosh, sin or cos of those arguments in any term (see _tangents): ``(cosh(x) -
     tanh(x) * sinh(x)) / cosh(x)``, the second derivative of log(cosh(x)), nan past |x| = 710,
-    is 1 - tanh(x)**2, finite. None otherwise (a product is not otherwise multiplied out)."""
+    is 1 - tanh(x)**2, finite. And a constant times a sum (``m`` holding nothing else), with
+    the constant multiplied into the terms' coefficients, when that leaves no more terms with a
+    coefficient of their own: 2 * (0.5*a - 0.5*b) is a - b. None otherwise (a product is not
+    otherwise multiplied out)."""
     num, den = m.num, m.den
     xs = {f.inputs[0] for side in (num, den) for f in side
           if isinstance(f.op, _TRIGONOMETRIC) and f.dtype.kind == "f"}
