@@ -1272,6 +1272,11 @@ def _sqrt_of_squares(node: Node, x: Node, y: Node) -> Node | None:
     return hypot(x, y) if _real_float(node, x, y) else None
 
 
+# (sine, cosine, the function that builds their quotient): the rules below and collection's
+# tangents (_tangents) read this one table
+_QUOTIENTS = ((Sinh, Cosh, tanh), (Sin, Cos, tan))
+
+
 def _quotient_is(f: Any) -> Any:
     """The rule body for sinh(x) / cosh(x) -> tanh(x) (``f`` tanh) and sin(x) / cos(x) -> tan(x)
     (``f`` tan), of real values (integers in the float their functions compute in): one
@@ -1312,8 +1317,8 @@ STABILIZE = RuleSet([
     Rule(sqrt_(x ** 2), _sqrt_of_square),  # sqrt(x**2) -> abs(x)
     Rule(sqrt_(x ** 2 + y ** 2), _sqrt_of_squares),  # sqrt(x**2 + y**2) -> hypot(x, y)
     Rule(1 - exp_(x), _one_minus_exp),  # 1-exp(x) -> -expm1(x)
-    Rule(Pat(Sinh, x) / Pat(Cosh, x), _quotient_is(tanh)),  # sinh(x)/cosh(x) -> tanh(x)
-    Rule(Pat(Sin, x) / Pat(Cos, x), _quotient_is(tan)),  # sin(x)/cos(x) -> tan(x)
+    # sinh(x)/cosh(x) -> tanh(x), sin(x)/cos(x) -> tan(x)
+    *(Rule(Pat(sine, x) / Pat(cosine, x), _quotient_is(f)) for sine, cosine, f in _QUOTIENTS),
     Rule(1 - Pat(Sigmoid, x), _complement),  # 1-sigmoid(x) -> sigmoid(-x)
     Rule(1 - erf_(x), lambda node, x: _same_real_type(node, erfc(x))),  # 1-erf(x) -> erfc(x)
     Rule(erf_(x) - 1, lambda node, x: _same_real_type(node, -erfc(x))),  # erf(x)-1 -> -erfc(x)
@@ -2201,6 +2206,16 @@ def _rows_of(n: Node, axis: int = 0) -> tuple[Node, tuple[Any, ...], int, int, i
     return None
 
 
+def _run_slice(first: int, step: int, length: int, size: int) -> slice:
+    """Elements first, first + step, ... (``length`` of them, step +-1) of an axis of ``size`` as
+    a slice written as users write it, open at an end it reaches: [:3] and [1:], not [0:3] and
+    [1:4]."""
+    stop = first + step * length
+    if step == 1:
+        return slice(first or None, stop if stop < size else None)
+    return slice(None if first == size - 1 else first, stop if stop >= 0 else None, -1)
+
+
 def _concatenate_rows(node: Node) -> Node | None:
     """concatenate([X[t], X[t+1], ...] as rows, axis=0) -> X[t:t+n] (and descending: X[t:t-n:-1]);
     along a later axis likewise, of slices and single rows of X along it that take the same
@@ -2220,12 +2235,8 @@ def _concatenate_rows(node: Node) -> Node | None:
         if r[0] is not source or r[1] != before or r[2] != expect or (r[3] != r[2] and r[4] != step):
             return None
         expect = r[3] + step
-    stop = last + step
     # (through ``index``, which reads a slice of every row in order as the source itself)
-    # (from or to an end as users write it: X[:, :3] and X[:, 1:], not X[:, 0:3] and X[:, 1:4])
-    size = source.shape[axis]
-    along = slice(None if first == (0 if step == 1 else size - 1) else first,
-                  None if stop < 0 or stop >= size else stop, None if step == 1 else -1)
+    along = _run_slice(first, step, abs(last - first) + 1, source.shape[axis])
     return index(source, (*(slice(*it[1:]) for it in before), along))
 
 
@@ -2298,15 +2309,8 @@ def _element_form(e: Node) -> tuple[tuple[Any, ...], tuple[int, ...], list[Node]
 
 
 def _element_slice(x: Node, first: int, step: int, length: int) -> Node:
-    """x[first], x[first + step], ... (``length`` of them) as a slice, written as users write it
-    (from or to an end: x[:3] and x[1:], not x[0:3] and x[1:4])."""
-    size = x.shape[0]
-    stop = first + step * length
-    if step == 1:
-        along = slice(first or None, stop if stop < size else None)
-    else:
-        along = slice(None if first == size - 1 else first, stop if stop >= 0 else None, -1)
-    return index(x, (along,))
+    """x[first], x[first + step], ... (``length`` of them) as a slice of the 1-D x."""
+    return index(x, (_run_slice(first, step, length, x.shape[0]),))
 
 
 def _vectorized(nodes: list[Node], indices: tuple[int, ...], steps: tuple[int, ...],
@@ -2542,9 +2546,7 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
     return m
 
 
-# (sine, cosine, the function that builds their quotient)
-_QUOTIENTS = ((Sinh, Cosh, tanh), (Sin, Cos, tan))
-_COSINES = (Cosh, Cos)
+_COSINES = tuple(cosine for _, cosine, _ in _QUOTIENTS)
 
 
 def _tangents(m: _Monomial, ctx: Context) -> None:
