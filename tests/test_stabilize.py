@@ -689,6 +689,64 @@ def test_quotients_of_sines_and_cosines_are_tangents():
     assert "tan" not in str(sd.simplify(sd.sin(z) / sd.cos(z)))
 
 
+def test_hyperbolic_functions_written_out_are_sinh_cosh_and_tanh():
+    E = sd.exp
+    # tanh as written: inf / inf past |x| = 710, and at 1e-10 exp(x) - exp(-x) keeps 7 digits
+    for e in [(E(x) - E(-x)) / (E(x) + E(-x)), (E(2 * x) - 1) / (E(2 * x) + 1),
+              (1 - E(-2 * x)) / (1 + E(-2 * x)), (E(-x) - E(x)) / -(E(-x) + E(x))]:
+        assert sd.simplify(e) is sd.tanh(x), sd.to_text(sd.simplify(e))
+        for at in (-800.0, 800.0, 1e-10, 0.5, -3.0):
+            raw, good = raw_and_rewritten(e, x=at)
+            assert good == np.tanh(at)
+        # each written form is inf / inf on one side at least
+        assert any(np.isnan(raw_and_rewritten(e, x=at)[0]) for at in (-800.0, 800.0))
+    assert sd.simplify((E(x) - E(-x)) / 2) is sd.sinh(x)
+    assert sd.simplify(0.5 * (E(-x) + E(x))) is sd.cosh(x)
+    raw, good = raw_and_rewritten((E(x) - E(-x)) / 2, x=1e-10)
+    assert abs(raw - 1e-10) > 1e-18 and good == np.sinh(1e-10) == 1e-10
+    # a scaled operand, and its sign on either side
+    assert sd.simplify(E(-3 * x) - E(3 * x)) is -(2 * sd.sinh(3 * x))
+    assert sd.simplify(E(2 * x) + E(-2 * x)) is 2 * sd.cosh(2 * x)
+    at = np.linspace(-3, 3, 13)
+    w = sd.var("w", shape=at.shape)
+    for e, want in [((E(w) - E(-w)) / 2, np.sinh(at)), ((E(w) + E(-w)) / 2, np.cosh(at)),
+                    ((E(w) - E(-w)) / (E(w) + E(-w)), np.tanh(at))]:
+        np.testing.assert_allclose(sd.evaluate(e, {"w": at}), want, rtol=1e-15, atol=1e-300)
+    # float32 stays float32; other pairs, and complex ones, stay as written
+    t = sd.var("t", dtype="float32")
+    assert sd.simplify(E(t) - E(-t)) is 2 * sd.sinh(t) and (2 * sd.sinh(t)).dtype == np.float32
+    assert "sinh" not in str(sd.simplify(E(x) - E(-2 * x)))
+    assert "cosh" not in str(sd.simplify(E(x) + E(x * -1.0 + 1)))
+    z = sd.var("z", dtype="complex128")
+    assert "sinh" not in str(sd.simplify(E(z) - E(-z)))
+
+
+def test_negations_inside_odd_and_even_functions_cancel():
+    for f in (sd.sin, sd.tan, sd.tanh, sd.sinh, sd.arcsin, sd.arctan, sd.arcsinh, sd.arctanh,
+              sd.erf, sd.erfinv, sd.cbrt):
+        assert sd.simplify(-f(-x)) is f(x), f
+        assert sd.simplify(-f(-2.0 * x)) is f(2.0 * x), f
+    for f in (sd.cos, sd.cosh):
+        assert sd.simplify(f(-x)) is f(x), f
+        assert sd.simplify(f(-0.5 * x)) is f(0.5 * x), f
+    # neither parity: as written (erfcinv is no odd function, though its op is erfinv's kind)
+    for e in (-sd.erfcinv(-x), sd.exp(-x), -sd.arccos(-x), sd.sin(-x)):
+        assert sd.simplify(e) is e, sd.to_text(sd.simplify(e))
+    # the values, at signed zeros, infinities and nan too
+    at = np.array([-0.0, 0.0, 0.3, -0.7, np.inf, -np.inf, np.nan, 1e-300])
+    w = sd.var("w", shape=at.shape)
+    with np.errstate(all="ignore"):
+        for e in (-sd.sin(-w), -sd.tanh(-w), sd.cos(-w), sd.cosh(-w), -sd.erf(-w), -sd.arctan(-w)):
+            raw = sd.evaluate(e, {"w": at}, simplify=False)
+            got = sd.evaluate(e, {"w": at})
+            np.testing.assert_array_equal(got, raw)
+            number = ~np.isnan(raw)  # (a nan's sign bit is no value's)
+            assert np.array_equal(np.signbit(got[number]), np.signbit(raw[number]))
+    # integers negate with wrap-around: as written
+    i = sd.var("i", dtype="int8")
+    assert "-" in str(sd.simplify(sd.cos(-i)))
+
+
 def _second_derivatives(f):
     """f's second derivative in x, as sd.hessian gives it and as sd.grad twice, simplified."""
     return [sd.simplify(sd.hessian(f, x)), sd.simplify(sd.grad(sd.grad(f, x), x))]

@@ -79,6 +79,9 @@ class Elementwise(Op):
 
 class Unary(Elementwise):
     __slots__ = ()
+    # "odd" where f(-x) is -f(x) for every real x, "even" where it is f(x) (the rewriter
+    # cancels the negations: -sin(-x) is sin(x), cos(-x) is cos(x))
+    parity: ClassVar[str] = ""
 
 
 class Binary(Elementwise):
@@ -318,6 +321,7 @@ class Sqrt(Unary):
 
 class Sin(Unary):
     name, numpy = "sin", "np.sin({0})"
+    parity = "odd"
     inplace = "np.sin({0}, out={out})"
     math = "math.sin({0})"
 
@@ -327,6 +331,7 @@ class Sin(Unary):
 
 class Cos(Unary):
     name, numpy = "cos", "np.cos({0})"
+    parity = "even"
     inplace = "np.cos({0}, out={out})"
     math = "math.cos({0})"
 
@@ -336,6 +341,7 @@ class Cos(Unary):
 
 class Tan(Unary):
     name, numpy = "tan", "np.tan({0})"
+    parity = "odd"
     inplace = "np.tan({0}, out={out})"
     math = "math.tan({0})"
 
@@ -345,6 +351,7 @@ class Tan(Unary):
 
 class Tanh(Unary):
     name, numpy = "tanh", "np.tanh({0})"
+    parity = "odd"
     inplace = "np.tanh({0}, out={out})"
     math = "math.tanh({0})"
 

@@ -52,6 +52,7 @@ _LN10 = math.log(10.0)
 
 class Arcsin(Unary):
     name, numpy = "arcsin", "np.arcsin({0})"
+    parity = "odd"
     inplace = "np.arcsin({0}, out={out})"
     math = "math.asin({0})"
 
@@ -72,6 +73,7 @@ class Arccos(Unary):
 
 class Arctan(Unary):
     name, numpy = "arctan", "np.arctan({0})"
+    parity = "odd"
     inplace = "np.arctan({0}, out={out})"
     math = "math.atan({0})"
 
@@ -107,6 +109,7 @@ class Arctan2(Binary):
 
 class Sinh(Unary):
     name, numpy = "sinh", "np.sinh({0})"
+    parity = "odd"
     inplace = "np.sinh({0}, out={out})"
     math = "math.sinh({0})"
 
@@ -116,6 +119,7 @@ class Sinh(Unary):
 
 class Cosh(Unary):
     name, numpy = "cosh", "np.cosh({0})"
+    parity = "even"
     inplace = "np.cosh({0}, out={out})"
     math = "math.cosh({0})"
 
@@ -125,6 +129,7 @@ class Cosh(Unary):
 
 class Arcsinh(Unary):
     name, numpy = "arcsinh", "np.arcsinh({0})"
+    parity = "odd"
     inplace = "np.arcsinh({0}, out={out})"
     math = "math.asinh({0})"
 
@@ -144,6 +149,7 @@ class Arccosh(Unary):
 
 class Arctanh(Unary):
     name, numpy = "arctanh", "np.arctanh({0})"
+    parity = "odd"
     inplace = "np.arctanh({0}, out={out})"
     math = "math.atanh({0})"
 
@@ -196,6 +202,7 @@ class Cbrt(Unary):
     """The real cube root (negative for negative x); its slope at 0 is infinite."""
 
     name, numpy = "cbrt", "np.cbrt({0})"
+    parity = "odd"
     inplace = "np.cbrt({0}, out={out})"
     # no scalar template: math.cbrt needs Python 3.11
 

@@ -248,6 +248,7 @@ class _Real(Unary):
 
 class Erf(_Real):
     name, numpy = "erf", "erf_kernel({0})"
+    parity = "odd"
     math = "math.erf({0})"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
@@ -307,6 +308,7 @@ class Erfinv(_Real):
     """The inverse of erf, a float64 op (``erfinv`` rounds a float32 result)."""
 
     name, numpy = "erfinv", "erfinv_kernel({0}, False)"
+    parity = "odd"
     complement = False
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
@@ -319,6 +321,7 @@ class Erfcinv(Erfinv):
     """The inverse of erfc, a float64 op."""
 
     name, numpy = "erfcinv", "erfinv_kernel({0}, True)"
+    parity = ""
     complement = True
 
 

@@ -54,7 +54,7 @@ from ..ops.elementwise import (
 from ..ops.diagonals import DiagonalEmbed, diagonal, diagonal_embed
 from ..ops.layout import Flip, pad
 from ..ops.elementwise import abs as abs_
-from ..ops.numeric import Cosh, Sinh, hypot
+from ..ops.numeric import Cosh, Sinh, cosh, hypot, sinh
 from ..ops.nn import LogSoftmax, OneHot, Softmax, log_softmax, one_hot, softmax
 from ..ops.numeric import Ceil, Floor, Rint, Trunc
 from ..ops.products import MatMul
@@ -358,6 +358,49 @@ def _abs_neg(node: Node, x: Node) -> Node | None:
     return Node(node.op, (x,)) if x.dtype.kind in "ifc" else None
 
 
+def _op_classes(base: type[Op]) -> tuple[type[Op], ...]:
+    """``base`` and every op class below it (all are defined once symdiff.ops is imported)."""
+    found: list[type[Op]] = []
+    todo = [base]
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo.extend(cls.__subclasses__())
+    return tuple(dict.fromkeys(found))
+
+
+def _negated(n: Node) -> Node | None:
+    """t where ``n`` is -t as collection writes a negation, of a real float: ``-t``, or
+    ``-k * t`` for a number k > 0 (then the node ``k * t``); else None."""
+    if n.dtype.kind != "f":
+        return None
+    if isinstance(n.op, Neg):
+        return n.inputs[0]
+    if isinstance(n.op, Mul) and isinstance(n.inputs[0].op, Const) and not n.inputs[0].shape:
+        k, negative_ = _magnitude(n.inputs[0])
+        if negative_:
+            return Node(n.op, (k, n.inputs[1]))
+    return None
+
+
+def _parity(kind: str) -> Any:
+    """The rule body for -f(-x) -> f(x) of an odd f (``kind`` "odd": sin, tanh, arctan, erf,
+    ...) and f(-x) -> f(x) of an even one ("even": cos, cosh), as their ops declare
+    (``Unary.parity``), for real floats: the negations a derivative or a substitution leaves,
+    cancelled (abs(-x) has a rule of its own, for integers and complex values too)."""
+    def body(node: Node, x: Node) -> Node | None:
+        f = node.inputs[0] if kind == "odd" else node
+        t = _negated(x)
+        if t is None or f.dtype != x.dtype:
+            return None
+        return Node(f.op, (t,))
+    return body
+
+
+_ODD = tuple(c for c in _op_classes(Unary) if c.parity == "odd")
+_EVEN = tuple(c for c in _op_classes(Unary) if c.parity == "even")
+
+
 def _known_condition(node: Node, c: Node, x: Node, y: Node) -> Node | None:
     """where(True, x, y) -> x and where(False, x, y) -> y, in the result's dtype and shape."""
     v = c.op.value if isinstance(c.op, Const) else scalar_constant(c)
@@ -531,6 +574,8 @@ IDENTITIES = RuleSet([
     Rule(Pat(_REFLEXIVE + _IRREFLEXIVE, x, x), _compared_with_itself),  # i == i -> True, i < i -> False (integers)
     Rule(Pat((Abs, Relu), x), _nonnegative_as_is),  # abs(abs x) -> abs x, relu(exp x) -> exp x
     Rule(Pat(Abs, -x), _abs_neg),  # abs(-x) -> abs(x)
+    Rule(-Pat(_ODD, x), _parity("odd")),  # -sin(-x) -> sin(x)
+    Rule(Pat(_EVEN, x), _parity("even")),  # cos(-x) -> cos(x)
     Rule(Pat((Sign, StopGradient), Pat((Sign, StopGradient), x)),
          lambda node, x: node.inputs[0] if type(node.op) is type(node.inputs[0].op) else None),  # sign(sign x) -> sign x
     Rule(Pat(_ROUNDED, Pat(_ROUNDED, x)), lambda node, x: node.inputs[0]),  # floor(ceil x) -> ceil x
@@ -683,17 +728,6 @@ def _reduce_ones(node: Node, x: Node) -> Node | None:
     if any(x.shape[a] != 1 for a in axes):
         return None
     return reshape(x, node.shape)
-
-
-def _op_classes(base: type[Op]) -> tuple[type[Op], ...]:
-    """``base`` and every op class below it (all are defined once symdiff.ops is imported)."""
-    found: list[type[Op]] = []
-    todo = [base]
-    while todo:
-        cls = todo.pop()
-        found.append(cls)
-        todo.extend(cls.__subclasses__())
-    return tuple(dict.fromkeys(found))
 
 
 _ELEMENTWISE = tuple(c for c in _op_classes(Elementwise) if c.elementwise)
@@ -1249,6 +1283,7 @@ def _complement(node: Node, x: Node, ctx: Context) -> Node | None:
 
 
 erf_, erfc_ = Pat.of(Erf), Pat.of(Erfc)
+expm1_x = Pat(Expm1, x)
 
 
 def _half_power(node: Node, x: Node) -> Node | None:
@@ -1291,6 +1326,37 @@ def _quotient_is(f: Any) -> Any:
     return body
 
 
+def _hyperbolic(f: Any, odd: bool) -> Any:
+    """The rule body for exp(x) - exp(-x) -> 2 sinh(x) (``f`` sinh, ``odd``) and exp(x) +
+    exp(-x) -> 2 cosh(x) (``f`` cosh), of the operand without the minus sign, for real floats:
+    the hyperbolic functions written out, whose difference keeps few digits of a small x
+    (exp(1e-10) - exp(-1e-10) has 7 right) and whose quotient, tanh written out, is inf / inf
+    past |x| = 710 (then 2 sinh(x) / (2 cosh(x)) is tanh(x), by the rule above)."""
+    def body(node: Node, x: Node, y: Node) -> Node | None:
+        negated = _negated(x) is y
+        if not negated and _negated(y) is not x:
+            return None
+        form = f(y if negated else x) * 2
+        if negated and odd:
+            form = negative(form)
+        return form if form.type == node.type else None
+    return body
+
+
+def _tanh_written_out(negated: bool) -> Any:
+    """The rule body for expm1(x) / (exp(x) + 1) -> tanh(x / 2) (with ``negated``, -expm1(x) /
+    (exp(x) + 1) -> -tanh(x / 2)), for real floats: tanh as it is often written, (exp(2t) - 1) /
+    (exp(2t) + 1) or (1 - exp(-2t)) / (1 + exp(-2t)), once its numerator is expm1; nan past
+    |t| = 355 (inf / inf), and few digits of tanh's left where the numerator was a difference."""
+    def body(node: Node, x: Node, y: Node) -> Node | None:
+        if y is not x or not _real_float(node):
+            return None
+        form = tanh(x * 0.5)
+        form = negative(form) if negated else form
+        return form if form.type == node.type else None
+    return body
+
+
 def _real_stable_form(node: Node) -> Node | None:
     """The stable form of ``node`` (``stable_form``) for real values. A complex log's imaginary
     part is its principal value, in (-pi, pi], where logsumexp and log_softmax add up the
@@ -1319,6 +1385,11 @@ STABILIZE = RuleSet([
     Rule(1 - exp_(x), _one_minus_exp),  # 1-exp(x) -> -expm1(x)
     # sinh(x)/cosh(x) -> tanh(x), sin(x)/cos(x) -> tan(x)
     *(Rule(Pat(sine, x) / Pat(cosine, x), _quotient_is(f)) for sine, cosine, f in _QUOTIENTS),
+    Rule(exp_(x) - exp_(y), _hyperbolic(sinh, True)),  # exp(x) - exp(-x) -> 2 sinh(x)
+    Rule(exp_(x) + exp_(y), _hyperbolic(cosh, False)),  # exp(x) + exp(-x) -> 2 cosh(x)
+    # expm1(x) / (exp(x) + 1) -> tanh(x / 2), -expm1(x) / (1 + exp(x)) -> -tanh(x / 2)
+    *(Rule(top / bottom, _tanh_written_out(top is not expm1_x))
+      for top in (expm1_x, -expm1_x) for bottom in (exp_(y) + 1, 1 + exp_(y))),
     Rule(1 - Pat(Sigmoid, x), _complement),  # 1-sigmoid(x) -> sigmoid(-x)
     Rule(1 - erf_(x), lambda node, x: _same_real_type(node, erfc(x))),  # 1-erf(x) -> erfc(x)
     Rule(erf_(x) - 1, lambda node, x: _same_real_type(node, -erfc(x))),  # erf(x)-1 -> -erfc(x)
