@@ -131,3 +131,72 @@ def test_sum_of_a_ported_loop_is_vectorized():
         b = sd.evaluate(s, {x: v}, simplify=False)
         np.testing.assert_allclose(b, a, rtol=1e-12)
         assert np.asarray(sd.compile(s, inputs=[x])(v)).tobytes() == np.asarray(b).tobytes()
+
+
+def _rows_loop(n, m=3):
+    X = sd.var("X", shape=(n, m))
+    w = sd.var("w", shape=(m,))
+    # a chain of springs between rows, and a potential of each row against a shared vector
+    f = sum(sd.sum((X[i + 1] - X[i]) ** 2) + 0.5 * sd.sum(sd.cos(X[i] * w)) for i in range(n - 1))
+    return X, w, f
+
+
+def test_loops_over_rows_of_a_matrix_are_vectorized():
+    X, w, f = _rows_loop(10)
+    g = sd.grad(f, X)
+    s = sd.simplify([f, g])
+    assert str(s[0]) == ("sum((X[1:] - X[:9]) ** 2.0, axis=(0, 1)) "
+                         "+ 0.5 * sum(cos(X[:9] * w), axis=(0, 1))")
+    assert _concatenated_parts(s[1]) <= 3  # the first row, the run, the last row
+    sizes = {n: len(toposort(sd.simplify(list(_rows_loop(n)[2:]) + [sd.grad(_rows_loop(n)[2], "X")])))
+             for n in (20, 400)}
+    assert sizes[20] == sizes[400]
+    rng = np.random.default_rng(3)
+    for xv in (rng.normal(size=(10, 3)), np.where(rng.random((10, 3)) < 0.2, np.inf, rng.normal(size=(10, 3)))):
+        vals = {X: xv, w: rng.normal(size=3)}
+        with np.errstate(all="ignore"):
+            raw = sd.evaluate([f, g], vals, simplify=False)
+            got = sd.evaluate(s, vals, simplify=False)
+            compiled = sd.compile(s, inputs=[X, w])(xv, vals[w])
+        for a, b, c in zip(raw, got, compiled):
+            np.testing.assert_allclose(b, a, rtol=1e-12)
+            assert np.asarray(b).tobytes() == np.asarray(c).tobytes()
+
+
+def test_rows_of_three_axes_and_parts_of_rows():
+    T = sd.var("T", shape=(10, 2, 2))
+    f = sum(sd.sum(T[i] * T[i + 1]) for i in range(9))
+    assert str(sd.simplify(f)) == "sum(T[:9] * T[1:], axis=(0, 1, 2))"
+    X = sd.var("X", shape=(10, 3))
+    e = sd.concatenate([sd.reshape(sd.exp(X[k]) - X[k + 1], (1, 3)) for k in range(4)])
+    assert str(sd.simplify(e)) == "exp(X[:4]) - X[1:5]"
+    # a shared row that every part reads, and parts that read no row at all
+    e = sd.concatenate([sd.reshape(X[k] * X[0], (1, 3)) for k in range(1, 10)])
+    assert str(sd.simplify(e)) == "X[1:] * X[0]"
+    v = np.random.default_rng(4).normal(size=(10, 3))
+    for e in (e, sum(sd.sum(X[i] * X[i + 1]) for i in range(9))):
+        np.testing.assert_allclose(sd.evaluate(sd.simplify(e), {X: v}, simplify=False),
+                                   sd.evaluate(e, {X: v}, simplify=False), rtol=1e-14)
+
+
+def test_rows_that_would_not_stack_stay_as_written():
+    X = sd.var("X", shape=(12, 3))
+    y = sd.var("y", shape=(12,))
+    M = sd.var("M", shape=(2, 3))
+    # an element y[i] beside a row X[i]: its slice y[a:b] would not broadcast against X[a:b]
+    f = sum(sd.sum(X[i] * y[i]) for i in range(11))
+    assert "y[:11]" not in str(sd.simplify(f))
+    # a leaf of more axes than the row: the tree is no row's
+    f = sum(sd.sum(X[i] * M) for i in range(11))
+    assert "X[:11]" not in str(sd.simplify(f))
+    # a sum over part of the axes of a row tree is a vector term, not a scalar one
+    Z = sd.var("Z", shape=(12, 2, 3))
+    f = sum(sd.sum(sd.sum(Z[i] * Z[i + 1], axis=0) * Z[i][0]) for i in range(11))
+    s = sd.simplify(f)
+    v = np.random.default_rng(5).normal(size=(12, 2, 3))
+    np.testing.assert_allclose(sd.evaluate(s, {Z: v}), sd.evaluate(f, {Z: v}, simplify=False),
+                               rtol=1e-13)
+    vals = {X: np.random.default_rng(6).normal(size=(12, 3)), y: np.arange(12.0), M: np.ones((2, 3))}
+    for f in (sum(sd.sum(X[i] * y[i]) for i in range(11)), sum(sd.sum(X[i] * M) for i in range(11))):
+        np.testing.assert_allclose(sd.evaluate(sd.simplify(f), vals, simplify=False),
+                                   sd.evaluate(f, vals, simplify=False), rtol=1e-13)

@@ -2343,21 +2343,24 @@ _LEAF = object()  # marks any other leaf (its id follows)
 
 
 def _element_of(n: Node) -> tuple[Node, int] | None:
-    """(X, k) when ``n`` is X[k] of a 1-D X of static size, k counted from the front."""
+    """(X, k) when ``n`` is X[k], an element or a row of an X whose first axis has a static
+    size, k counted from the front."""
     if not isinstance(n.op, Index) or len(n.inputs) != 1:
         return None
     spec = n.op.spec
     x = n.inputs[0]
-    if len(spec) != 1 or spec[0][0] != "i" or x.ndim != 1 or not isinstance(x.shape[0], int):
+    if len(spec) != 1 or spec[0][0] != "i" or x.ndim < 1 or not isinstance(x.shape[0], int):
         return None
     return x, spec[0][1] % x.shape[0]
 
 
 def _element_form(e: Node) -> tuple[tuple[Any, ...], tuple[int, ...], list[Node]] | None:
-    """How scalar ``e`` reads as a tree of elementwise ops over leaves: (form, indices, nodes).
-    ``form`` lists in preorder each op with its number of inputs, each element leaf X[k] as X
-    (its k apart, in ``indices``), each other leaf as itself (by identity); ``nodes`` are the
-    tree's nodes in that order. None past ``_VECTOR_STEPS`` nodes."""
+    """How ``e`` reads as a tree of elementwise ops over leaves: (form, indices, nodes).
+    ``form`` lists in preorder each op with its number of inputs, each element leaf X[k] (an
+    element, or a row of as many axes as ``e``) as X (its k apart, in ``indices``), each other
+    leaf as itself (by identity; of no more axes than ``e``, so that it broadcasts against the
+    slices as against the rows); ``nodes`` are the tree's nodes in that order. None past
+    ``_VECTOR_STEPS`` nodes, or where a leaf would not stack so."""
     form: list[Any] = []
     indices: list[int] = []
     nodes: list[Node] = []
@@ -2369,18 +2372,22 @@ def _element_form(e: Node) -> tuple[tuple[Any, ...], tuple[int, ...], list[Node]
         nodes.append(n)
         element = _element_of(n)
         if element is not None:
+            if n.ndim != e.ndim:  # x[k] of a vector beside rows: its slice would not stack
+                return None
             form += (_AT, id(element[0]))
             indices.append(element[1])
         elif n.inputs and n.op.elementwise:
             form += (n.op, len(n.inputs))
             stack.extend(reversed(n.inputs))
         else:
+            if n.ndim > e.ndim:
+                return None
             form += (_LEAF, id(n))
     return tuple(form), tuple(indices), nodes
 
 
 def _element_slice(x: Node, first: int, step: int, length: int) -> Node:
-    """x[first], x[first + step], ... (``length`` of them) as a slice of the 1-D x."""
+    """x[first], x[first + step], ... (``length`` of them) as a slice of x's first axis."""
     return index(x, (_run_slice(first, step, length, x.shape[0]),))
 
 
@@ -2412,15 +2419,17 @@ def _vectorize_parts(node: Node) -> Node | None:
     """concatenate([reshape(e_1, (1,)), reshape(e_2, (1,)), ...]) where the scalars e_t are one
     tree of elementwise ops whose element leaves X[k] move by +1, -1 or 0 from part to part ->
     that tree over slices of X (a shared leaf stays a scalar): cos(x[1]) + x[0], cos(x[2]) +
-    x[1], ... -> cos(x[1:n]) + x[:n-1]. Maximal runs of such parts become one vector each; a
-    part that is not a reshaped scalar, or a run of one, stays as it is."""
+    x[1], ... -> cos(x[1:n]) + x[:n-1]. Rows alike: parts reshape(e_t, (1, 3)) of trees over
+    rows X[k] of an (n, 3) X are the tree over slices X[a:b]. Maximal runs of such parts
+    become one array each; a part that is not a reshaped scalar or row, or a run of one, stays
+    as it is."""
     parts = node.inputs
-    if node.ndim != 1 or len(parts) < 2:
+    if node.op.axis != 0 or len(parts) < 2:  # type: ignore[attr-defined]
         return None
     forms: list[tuple[tuple[Any, ...], tuple[int, ...], list[Node]] | None] = []
     for p in parts:
         e = p.inputs[0] if isinstance(p.op, Reshape) else None
-        forms.append(_element_form(e) if e is not None and e.ndim == 0 else None)
+        forms.append(_element_form(e) if e is not None and p.shape == (1, *e.shape) else None)
     out: list[Node] = []
     changed = False
     i = 0
@@ -2447,10 +2456,13 @@ def _vectorize_parts(node: Node) -> Node | None:
             continue
         assert start is not None
         vector = _vectorized(start[2], start[1], steps, j - i)
-        if vector.dtype != node.dtype:  # (NumPy types an array and a scalar alike: a guard)
-            out.extend(parts[i:j])
+        rows = (j - i, *parts[i].shape[1:])
+        if vector.ndim < len(rows):  # no leaf moves: the same value for each part
+            vector = broadcast_to(vector, rows)
+        if vector.dtype != node.dtype or vector.shape != rows:  # (NumPy types an array and a
+            out.extend(parts[i:j])                              # scalar alike: a guard)
         else:
-            out.append(broadcast_to(vector, (j - i,)) if vector.ndim == 0 else vector)
+            out.append(vector)
             changed = True
         i = j
     if not changed:
@@ -2458,25 +2470,44 @@ def _vectorize_parts(node: Node) -> Node | None:
     return out[0] if len(out) == 1 else concatenate(out, axis=0)
 
 
+def _summed_rows(t: Node) -> tuple[Node | None, Node]:
+    """(k, tree) where the scalar ``t`` is ``sum(tree)`` over all of the tree's (one or more)
+    axes, or ``k * sum(tree)`` as collection writes a scaled one (k a scalar); else (None, t)."""
+    scale = None
+    if isinstance(t.op, Mul) and isinstance(t.inputs[1].op, Sum) and t.inputs[0].ndim == 0:
+        scale, t = t.inputs
+    if isinstance(t.op, Sum) and t.inputs[0].ndim and len(t.op.axes) == t.inputs[0].ndim:  # type: ignore[attr-defined]
+        return scale, t.inputs[0]
+    return None, t if scale is None else scale * t
+
+
 def _vectorize_sum(node: Node, ctx: Context) -> Node | None:
     """t_1 + ... + t_T of scalars where runs of terms (in any order: the sum is reassociated)
     are one elementwise tree over element leaves moving by one, as ``_vectorize_parts`` reads
     them -> sum of that tree over slices per run, plus the other terms:
     sum(x[i] * x[i+1] + sin(x[i]) for i in range(n - 1)) -> sum(x[:n-1] * x[1:]) +
-    sum(sin(x[:n-1])). A run of fewer than STACK_MIN_TERMS terms stays scalar additions."""
+    sum(sin(x[:n-1])). Terms that sum a tree over rows whole, sum((X[i+1] - X[i])**2) of an
+    (n, 3) X, are alike: sum((X[1:] - X[:n-1])**2). A run of fewer than STACK_MIN_TERMS terms
+    stays scalar additions."""
     if node.ndim != 0:
         return None
     terms = _addition_chain(ctx)
     if terms is None or len(terms) < STACK_MIN_TERMS:
         return None
     groups: dict[tuple[Any, ...], list[tuple[tuple[int, ...], int, list[Node]]]] = {}
+    scales: dict[tuple[Any, ...], Node | None] = {}
     for k, t in enumerate(terms):
-        form = _element_form(t) if t.ndim == 0 else None
+        if t.ndim:
+            continue
+        scale, tree = _summed_rows(t)
+        form = _element_form(tree)
         if form is not None and form[1]:
-            groups.setdefault(form[0], []).append((form[1], k, form[2]))
+            key = (tree is t, id(scale), *form[0])
+            scales[key] = scale
+            groups.setdefault(key, []).append((form[1], k, form[2]))
     taken: set[int] = set()
     sums: list[Node] = []
-    for members in groups.values():
+    for key, members in groups.items():
         if len(members) < STACK_MIN_TERMS:
             continue
         members.sort(key=lambda m: m[0])
@@ -2495,7 +2526,11 @@ def _vectorize_sum(node: Node, ctx: Context) -> Node | None:
                 j += 1
             if steps is not None and j - i >= STACK_MIN_TERMS:
                 vector = _vectorized(members[i][2], members[i][0], steps, j - i)
-                total = Node(Sum((0,), False), (vector,)) if vector.ndim == 1 else None
+                rows = members[i][2][0].ndim + 1
+                total = Node(Sum(tuple(range(rows)), False), (vector,)) if vector.ndim == rows else None
+                scale = scales[key]
+                if total is not None and scale is not None:
+                    total = scale * total
                 if total is not None and total.type == node.type:
                     sums.append(total)
                     taken.update(m[1] for m in members[i:j])
