@@ -200,3 +200,29 @@ def test_rows_that_would_not_stack_stay_as_written():
     for f in (sum(sd.sum(X[i] * y[i]) for i in range(11)), sum(sd.sum(X[i] * M) for i in range(11))):
         np.testing.assert_allclose(sd.evaluate(sd.simplify(f), vals, simplify=False),
                                    sd.evaluate(f, vals, simplify=False), rtol=1e-13)
+
+
+def test_loops_that_subtract_are_vectorized():
+    n = 12
+    x = sd.var("x", shape=(n,))
+    f = 0
+    for i in range(n - 1):
+        f -= x[i] * x[i + 1]
+    assert str(sd.simplify(f)) == "-sum(x[:11] * x[1:], axis=0)"
+    f = 0
+    for i in range(n - 1):
+        f += sd.sin(x[i])
+        f -= x[i] * x[i + 1]
+    assert str(sd.simplify(f)) == "sum(sin(x[:11]), axis=0) - sum(x[:11] * x[1:], axis=0)"
+    g = x[0]
+    for i in range(n - 1):
+        g = g - sd.cos(x[i + 1])
+    assert str(sd.simplify(g)) == "x[0] - sum(cos(x[1:]), axis=0)"
+    # the runs a sign splits: + and - terms of one form are two sums
+    h = sum(x[i] ** 3 for i in range(6)) - sum((x[i] ** 3 for i in range(6, 12)), start=0)
+    for e in (f, g, h, sd.grad(f, x)):
+        for v in (np.random.default_rng(7).normal(size=n), _with_specials(n, 7)):
+            with np.errstate(all="ignore"):
+                a = sd.evaluate(e, {x: v}, simplify=False)
+                b = sd.evaluate(sd.simplify(e), {x: v}, simplify=False)
+            np.testing.assert_allclose(b, a, rtol=1e-12)

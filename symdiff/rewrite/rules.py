@@ -2124,21 +2124,31 @@ def _addition_chain(ctx: Context) -> list[Node] | None:
     """The terms of the chain of additions rooted at the node being rewritten (through the
     additions only it uses), in order, in normal form; None for an inner addition of a chain
     (its root takes the whole chain) or a node that is not in the graph."""
+    terms = _signed_chain(ctx, (Add,))
+    return None if terms is None else [t for t, _ in terms]
+
+
+def _signed_chain(ctx: Context, ops: tuple[type[Op], ...]) -> list[tuple[Node, bool]] | None:
+    """As ``_addition_chain``, through the nodes of the types ``ops`` (Add; or also Sub and
+    Neg, each term then with whether it is subtracted: ``f -= t`` in a loop)."""
     old = ctx.old if ctx is not None else None
     if old is None:
         return None
     owner = ctx.sole.get(old)
-    if owner is not None and isinstance(owner.op, Add) and owner.type == old.type:
+    if owner is not None and isinstance(owner.op, ops) and owner.type == old.type:
         return None
-    terms: list[Node] = []
-    stack = [old]
+    terms: list[tuple[Node, bool]] = []
+    stack = [(old, False)]
     while stack:
-        n = stack.pop()
-        if isinstance(n.op, Add) and n.type == old.type and (n is old or ctx.uses.get(n, 0) == 1):
-            stack.append(n.inputs[1])
-            stack.append(n.inputs[0])
+        n, minus = stack.pop()
+        if isinstance(n.op, ops) and n.type == old.type and (n is old or ctx.uses.get(n, 0) == 1):
+            if isinstance(n.op, Neg):
+                stack.append((n.inputs[0], not minus))
+                continue
+            stack.append((n.inputs[1], minus != isinstance(n.op, Sub)))
+            stack.append((n.inputs[0], minus))
         else:
-            terms.append(ctx.new.get(n, n))
+            terms.append((ctx.new.get(n, n), minus))
     return terms
 
 
@@ -2487,26 +2497,28 @@ def _vectorize_sum(node: Node, ctx: Context) -> Node | None:
     them -> sum of that tree over slices per run, plus the other terms:
     sum(x[i] * x[i+1] + sin(x[i]) for i in range(n - 1)) -> sum(x[:n-1] * x[1:]) +
     sum(sin(x[:n-1])). Terms that sum a tree over rows whole, sum((X[i+1] - X[i])**2) of an
-    (n, 3) X, are alike: sum((X[1:] - X[:n-1])**2). A run of fewer than STACK_MIN_TERMS terms
-    stays scalar additions."""
+    (n, 3) X, are alike: sum((X[1:] - X[:n-1])**2). Terms subtracted (``f -= t`` in a loop) are
+    runs of their own, subtracted. A run of fewer than STACK_MIN_TERMS terms stays scalar
+    additions."""
     if node.ndim != 0:
         return None
-    terms = _addition_chain(ctx)
-    if terms is None or len(terms) < STACK_MIN_TERMS:
+    signed = _signed_chain(ctx, (Add, Sub, Neg))
+    if signed is None or len(signed) < STACK_MIN_TERMS:
         return None
+    terms = [t for t, _ in signed]
     groups: dict[tuple[Any, ...], list[tuple[tuple[int, ...], int, list[Node]]]] = {}
     scales: dict[tuple[Any, ...], Node | None] = {}
-    for k, t in enumerate(terms):
+    for k, (t, minus) in enumerate(signed):
         if t.ndim:
             continue
         scale, tree = _summed_rows(t)
         form = _element_form(tree)
         if form is not None and form[1]:
-            key = (tree is t, id(scale), *form[0])
+            key = (minus, tree is t, id(scale), *form[0])
             scales[key] = scale
             groups.setdefault(key, []).append((form[1], k, form[2]))
     taken: set[int] = set()
-    sums: list[Node] = []
+    sums: list[tuple[Node, bool]] = []
     for key, members in groups.items():
         if len(members) < STACK_MIN_TERMS:
             continue
@@ -2532,21 +2544,21 @@ def _vectorize_sum(node: Node, ctx: Context) -> Node | None:
                 if total is not None and scale is not None:
                     total = scale * total
                 if total is not None and total.type == node.type:
-                    sums.append(total)
+                    sums.append((total, key[0]))
                     taken.update(m[1] for m in members[i:j])
             i = j
     if not sums:
         return None
-    out = sums[0]
-    for t in [*sums[1:], *(t for k, t in enumerate(terms) if k not in taken)]:
-        out = out + t
+    out: Node | None = None
+    for t, minus in [*sums, *(tm for k, tm in enumerate(signed) if k not in taken)]:
+        out = (negative(t) if minus else t) if out is None else out - t if minus else out + t
     return out
 
 
 # what runs before term collection: a sum of scalars read as loops (collection would take its
 # terms apart and factor them, x[2] * (x[3] + x[1]), so the runs no longer show)
 LOOPS = RuleSet([
-    Rule(Pat(Add), _vectorize_sum),  # x[0]*x[1] + x[1]*x[2] + ... -> sum(x[:n-1] * x[1:])
+    Rule(Pat((Add, Sub)), _vectorize_sum),  # x[0]*x[1] + x[1]*x[2] + ... -> sum(x[:n-1] * x[1:])
 ])
 
 
