@@ -212,7 +212,8 @@ def bessel_scaled_kernel(x, order):  # type: ignore[no-untyped-def]
         for k in range(1, 41):
             term = term * (((2 * k - 1) ** 2 - 4 * order * order) / (8.0 * k)) / big
             series = series + term
-        asymptotic = series / np.sqrt(2.0 * np.pi * big)
+        # sqrt(2 pi) sqrt(x), not sqrt(2 pi x): 2 pi x overflows from x ~ 2.9e307
+        asymptotic = series / (math.sqrt(2.0 * math.pi) * np.sqrt(big))
         out = np.where(far, np.where(np.isinf(a), 0.0, asymptotic), total)
     if order:
         out = np.copysign(out, x)
