@@ -650,3 +650,21 @@ def test_a_python_function_given_where_an_expression_goes_says_how_to_get_one():
         sd.evaluate(np.sin, {})
     with pytest.raises(TypeError, match=r"^cannot use a type \(<class 'numpy.float64'>\) in a symdiff expression$"):
         x + np.float64  # a class is callable, but not a function of expressions
+
+
+BUILT_ON_OTHERS = ["ptp", "count_nonzero", "nansum", "nanprod", "nanmax", "nanmin", "nancumsum",
+                   "nancumprod", "cumulative_sum", "cumulative_prod"]
+
+
+@pytest.mark.parametrize("name", BUILT_ON_OTHERS)
+@pytest.mark.parametrize("axis", [2, -3])
+def test_a_bad_axis_of_a_function_built_on_another_names_the_function_called(name, axis):
+    # ptp is max - min, nansum a sum, cumulative_sum a cumsum: the error is the caller's
+    x = sd.var("x", shape=(2, 3))
+    with pytest.raises(sd.ShapeError, match=rf"^{name}: axis {axis} is out of bounds for an array "
+                                             r"of 2 dimensions$"):
+        sd.FUNCTIONS[name](x, axis=axis)
+    with pytest.raises(TypeError, match=rf"^{name}: axis must be an int"):
+        sd.FUNCTIONS[name](x, axis=1.0)
+    # a 0-d array takes a lone axis 0 or -1, as NumPy's reductions and scans do
+    assert sd.FUNCTIONS[name](sd.var("s"), axis=0).eval(s=2.0) == getattr(np, name)(np.array(2.0), axis=0)

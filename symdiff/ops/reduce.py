@@ -401,6 +401,7 @@ def ptp(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False) -> No
     if x.dtype == np.bool_:
         raise DTypeError("ptp: boolean input is not supported, as in NumPy (max - min of "
                          "booleans is no subtraction); convert it first, astype(x, int)")
+    _reduced_axes("ptp", axis, x.ndim)  # checked here, so that an error names ptp, not max
     return _reduce(Max, x, axis, keepdims) - _reduce(Min, x, axis, keepdims)
 
 
@@ -408,6 +409,7 @@ def count_nonzero(a: Any, axis: Any = None, *, keepdims: bool = False) -> Node:
     """How many elements are not zero (not false) over ``axis``, an intp count, as NumPy's:
     ``sd.count_nonzero(x > 0, axis=0)``. It has no gradient."""
     x = as_node(a)
+    _reduced_axes("count_nonzero", axis, x.ndim)
     return sum(x if x.dtype == np.bool_ else not_equal(x, 0), axis, keepdims, dtype=np.intp)
 
 
