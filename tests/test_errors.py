@@ -668,3 +668,12 @@ def test_a_bad_axis_of_a_function_built_on_another_names_the_function_called(nam
         sd.FUNCTIONS[name](x, axis=1.0)
     # a 0-d array takes a lone axis 0 or -1, as NumPy's reductions and scans do
     assert sd.FUNCTIONS[name](sd.var("s"), axis=0).eval(s=2.0) == getattr(np, name)(np.array(2.0), axis=0)
+
+
+@pytest.mark.parametrize("name", ["xlogy", "xlog1py", "beta", "betaln", "rel_entr", "kl_div", "boxcox",
+                                  "inv_boxcox"])
+def test_shapes_that_do_not_broadcast_in_a_special_function_name_it_not_its_parts(name):
+    # xlogy is built of where, logical_and, mul, ...: the error is the function's
+    a, b = sd.var("a", shape=(2, 3)), sd.var("b", shape=(4,))
+    with pytest.raises(sd.ShapeError, match=rf"^{name}: shapes \(2, 3\) and \(4,\) do not broadcast"):
+        sd.FUNCTIONS[name](a, b)

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..errors import DTypeError
 from ..ir import Dim, Node
-from .base import as_node, helper, is_python_scalar
+from .base import as_node, broadcast_shapes, helper, is_python_scalar
 from .elementwise import (
     Unary, abs, astype, equal, exp, expm1, greater, greater_equal, isfinite, isinf, isnan, less, less_equal, log,
     log1p, logical_and, logical_not, logical_or, maximum, minimum, sign, softplus, sqrt, where,
@@ -513,6 +513,7 @@ def _float_inputs(name: str, *values: Any, single_first: bool = False) -> tuple[
     for node in nodes:
         if node.dtype.kind not in "biuf":
             raise DTypeError(f"{name} is defined here for real inputs only, got {node.dtype}")
+    broadcast_shapes(name, *(n.shape for n in nodes))  # a mismatch named here, not in the parts
     f32 = np.dtype(np.float32)
     if single_first:
         arrays = [n.dtype for v, n in zip(values, nodes) if not is_python_scalar(v)]
