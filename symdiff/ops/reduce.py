@@ -21,7 +21,7 @@ from .elementwise import (
     abs, astype, equal, exp, exp_float, isfinite, isnan, log, logical_and, logical_not, maximum, minimum,
     not_equal, sign, sqrt, stop_gradient, where,
 )
-from .numeric import conj, isclose, real
+from .numeric import _isclose, conj, real
 from .scan import exclusive_product
 from .shape import BroadcastTo, broadcast_to, reshape
 
@@ -416,7 +416,7 @@ def count_nonzero(a: Any, axis: Any = None, *, keepdims: bool = False) -> Node:
 def allclose(a: Any, b: Any, rtol: Any = 1e-05, atol: Any = 1e-08, equal_nan: bool = False) -> Node:
     """Whether ``isclose`` holds for every element: ``sd.allclose(x, y)``, a 0-d boolean
     expression (NumPy's is a Python bool, which an expression's value is not until it runs)."""
-    return _logical(All, isclose(a, b, rtol, atol, equal_nan), None, False)
+    return _logical(All, _isclose("allclose", a, b, rtol, atol, equal_nan), None, False)
 
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False, *, b: Any = None,
