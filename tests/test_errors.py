@@ -650,3 +650,60 @@ def test_a_python_function_given_where_an_expression_goes_says_how_to_get_one():
         sd.evaluate(np.sin, {})
     with pytest.raises(TypeError, match=r"^cannot use a type \(<class 'numpy.float64'>\) in a symdiff expression$"):
         x + np.float64  # a class is callable, but not a function of expressions
+
+
+BUILT_ON_OTHERS = ["ptp", "count_nonzero", "nansum", "nanprod", "nanmax", "nanmin", "nancumsum",
+                   "nancumprod", "cumulative_sum", "cumulative_prod"]
+
+
+@pytest.mark.parametrize("name", BUILT_ON_OTHERS)
+@pytest.mark.parametrize("axis", [2, -3])
+def test_a_bad_axis_of_a_function_built_on_another_names_the_function_called(name, axis):
+    # ptp is max - min, nansum a sum, cumulative_sum a cumsum: the error is the caller's
+    x = sd.var("x", shape=(2, 3))
+    with pytest.raises(sd.ShapeError, match=rf"^{name}: axis {axis} is out of bounds for an array "
+                                             r"of 2 dimensions$"):
+        sd.FUNCTIONS[name](x, axis=axis)
+    with pytest.raises(TypeError, match=rf"^{name}: axis must be an int"):
+        sd.FUNCTIONS[name](x, axis=1.0)
+    # a 0-d array takes a lone axis 0 or -1, as NumPy's reductions and scans do
+    assert sd.FUNCTIONS[name](sd.var("s"), axis=0).eval(s=2.0) == getattr(np, name)(np.array(2.0), axis=0)
+
+
+@pytest.mark.parametrize("name", ["xlogy", "xlog1py", "beta", "betaln", "rel_entr", "kl_div", "boxcox",
+                                  "inv_boxcox"])
+def test_shapes_that_do_not_broadcast_in_a_special_function_name_it_not_its_parts(name):
+    # xlogy is built of where, logical_and, mul, ...: the error is the function's
+    a, b = sd.var("a", shape=(2, 3)), sd.var("b", shape=(4,))
+    with pytest.raises(sd.ShapeError, match=rf"^{name}: shapes \(2, 3\) and \(4,\) do not broadcast"):
+        sd.FUNCTIONS[name](a, b)
+
+
+_A, _B = sd.var("a", shape=(2, 3)), sd.var("b", shape=(4,))
+COMPOSED_MISMATCHES = [
+    ("isclose", lambda: sd.isclose(_A, _B), r"^isclose: shapes \(2, 3\) and \(4,\) do not broadcast"),
+    ("allclose", lambda: sd.allclose(_A, _B), r"^allclose: shapes \(2, 3\) and \(4,\) do not broadcast"),
+    ("divmod", lambda: sd.divmod(_A, _B), r"^divmod: shapes \(2, 3\) and \(4,\) do not broadcast"),
+    ("logspace", lambda: sd.logspace(_A, _B, 3), r"^logspace: shapes \(2, 3\) and \(4,\) do not broadcast"),
+    ("geomspace", lambda: sd.geomspace(_A, _B, 3),
+     r"^geomspace: shapes \(2, 3\) and \(4,\) do not broadcast"),
+    ("cross", lambda: sd.cross(sd.var("p", shape=(2, 3)), sd.var("q", shape=(4, 3))),
+     r"^cross: shapes \(2, 3\) and \(4, 3\) do not broadcast outside the vector axes$"),
+    ("trapezoid", lambda: sd.trapezoid(_A, x=sd.var("x", shape=(2, 2))),
+     r"^trapezoid: shapes \(2, 3\) and \(2, 2\) do not broadcast"),
+    ("trapezoid-1d", lambda: sd.trapezoid(_A, x=_B),
+     r"^trapezoid: x of shape \(4,\) does not run along axis 1 of y, of shape \(2, 3\)"),
+]
+
+
+@pytest.mark.parametrize("name, build, message", COMPOSED_MISMATCHES, ids=[c[0] for c in COMPOSED_MISMATCHES])
+def test_a_mismatch_in_a_function_built_of_others_names_the_function_called(name, build, message):
+    # not the sub, div, mul or linspace the function is built of
+    with pytest.raises(sd.ShapeError, match=message):
+        build()
+
+
+def test_pad_given_an_expression_for_its_widths_says_they_must_be_known_when_built():
+    with pytest.raises(TypeError, match=r"^pad: `pad_width` must be ints known when the graph is built, "
+                                        r"got the expression b"):
+        sd.pad(_A, _B)

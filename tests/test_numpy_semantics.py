@@ -1012,6 +1012,18 @@ def test_scaled_bessel_functions_are_scipys_to_a_few_ulp(name):
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-15)
 
 
+def test_bessel_functions_near_the_largest_float_are_scipys():
+    # 2 pi x overflows from x ~ 2.9e307: the asymptotic series' 1/sqrt(2 pi x) must not become 0
+    # there (i0e, i1e were 0 and i1, inf times that 0, nan)
+    special = pytest.importorskip("scipy.special")
+    x = np.array([3e307, -5e307, 1e308, -np.finfo(np.float64).max])
+    v = sd.var("x", x.shape)
+    for name in ("i0e", "i1e", "i1"):
+        expected = getattr(special, name)(x)
+        for got in _both_paths(sd.FUNCTIONS[name](v), x=x):
+            np.testing.assert_allclose(got, expected, rtol=1e-14)
+
+
 def test_betaln_and_beta_at_large_arguments_and_their_derivatives():
     # gammaln(a) + gammaln(b) - gammaln(a + b) cancelled to 0 at betaln(1e300, 1)
     from scipy import special

@@ -218,6 +218,7 @@ def logspace(start: Any, stop: Any, num: Any = 50, endpoint: bool = True, base: 
         base = reshape(b, _inserted(b.shape, normalize_axis("logspace", axis, ndim + 1)))
     elif isinstance(base, (np.ndarray, np.generic)):
         base = const(np.asarray(base))
+    broadcast_shapes("logspace", *(v.shape if isinstance(v, Node) else np.shape(v) for v in (start, stop)))
     y = linspace(start, stop, num=num, endpoint=endpoint, axis=axis)
     result = power(base, y)
     return result if dtype is None else astype(result, numeric_dtype(dtype, "logspace"))
@@ -245,6 +246,7 @@ def geomspace(start: Any, stop: Any, num: Any = 50, endpoint: bool = True, dtype
         if not isinstance(bound, Node) and np.any(np.asarray(bound) == 0):
             raise ValueError("geomspace: Geometric sequence cannot include zero")
     lo, hi = (v if isinstance(v, Node) else const(np.asarray(v)) for v in (start, stop))
+    broadcast_shapes("geomspace", lo.shape, hi.shape)
     work = np.result_type(lo.dtype, hi.dtype, float(n), np.zeros((), dtype))
     out = work if dtype is None else numeric_dtype(dtype, "geomspace")
     lo, hi = astype(lo, work), astype(hi, work)

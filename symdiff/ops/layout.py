@@ -585,6 +585,9 @@ def _pairs(op_name: str, value: Any, ndim: int, what: str) -> np.ndarray:
         for axis, width in value.items():
             rows[normalize_axis(op_name, axis, ndim)] = tuple(_pairs(op_name, width, 1, what)[0])
         return np.array(rows, dtype=object).reshape(ndim, 2)
+    if isinstance(value, Node):
+        raise TypeError(f"{op_name}: `{what}` must be ints known when the graph is built, got the "
+                        f"expression {value}")
     arr = np.asarray(value)
     try:
         return np.broadcast_to(arr, (ndim, 2))
@@ -858,6 +861,11 @@ def trapezoid(y: Any, x: Any = None, dx: Any = 1.0, axis: int = -1) -> Node:
         has_next = reshape(i + 1 < dim_size(size), along)
         upper = take(yv, following, axis=ax)
         return reduce_sum(where(has_next, d * (upper + yv) / 2.0, 0.0), axis=ax)
+    if xv is not None and xv.ndim == 1 and xv.shape != (size,):
+        raise ShapeError(f"trapezoid: x of shape {format_shape(xv.shape)} does not run along "
+                         f"axis {ax} of y, of shape {format_shape(yv.shape)}")
+    if xv is not None and xv.ndim > 1:
+        broadcast_shapes("trapezoid", yv.shape, xv.shape)
     if xv is None:
         d = dx
     elif xv.ndim == 1:

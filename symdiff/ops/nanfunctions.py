@@ -21,8 +21,8 @@ from .base import as_node, no_out, normalize_axes
 from .elementwise import astype, greater, isnan, logical_and, logical_not, sqrt, where
 from .numeric import conj, real
 from .order import _quantile
-from .reduce import _keepdims, all, max, mean, min, prod, reduction_mask, sum, variance
-from .scan import cumprod, cumsum
+from .reduce import _keepdims, _reduced_axes, all, max, mean, min, prod, reduction_mask, sum, variance
+from .scan import cumprod, cumsum, scan_axis_checked
 from .shape import reshape
 from .selection import ArgExtreme, _arg_extreme
 
@@ -46,7 +46,9 @@ def nansum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdim
     """The sum over ``axis`` treating NaN as 0: ``sd.nansum(x, axis=0)``; an all-NaN slice
     sums to 0. ``dtype``, ``initial`` and ``where`` as NumPy's."""
     no_out("nansum", out)
-    return sum(_without_nan(a, 0), axis, keepdims, dtype=dtype, initial=initial, where=where)
+    x = as_node(a)
+    _reduced_axes("nansum", axis, x.ndim)
+    return sum(_without_nan(x, 0), axis, keepdims, dtype=dtype, initial=initial, where=where)
 
 
 def nanprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False,
@@ -54,21 +56,27 @@ def nanprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdi
     """The product over ``axis`` treating NaN as 1: ``sd.nanprod(x, axis=0)``; an all-NaN
     slice gives 1. ``dtype``, ``initial`` and ``where`` as NumPy's."""
     no_out("nanprod", out)
-    return prod(_without_nan(a, 1), axis, keepdims, dtype=dtype, initial=initial, where=where)
+    x = as_node(a)
+    _reduced_axes("nanprod", axis, x.ndim)
+    return prod(_without_nan(x, 1), axis, keepdims, dtype=dtype, initial=initial, where=where)
 
 
 def nancumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Node:
     """The cumulative sum along ``axis`` (of the flattened array when None) treating NaN as 0:
     ``sd.nancumsum(x, axis=1)``."""
     no_out("nancumsum", out)
-    return cumsum(_without_nan(a, 0), axis, dtype)
+    x = as_node(a)
+    scan_axis_checked("nancumsum", axis, x.ndim)
+    return cumsum(_without_nan(x, 0), axis, dtype)
 
 
 def nancumprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Node:
     """The cumulative product along ``axis`` (of the flattened array when None) treating NaN
     as 1: ``sd.nancumprod(x, axis=1)``."""
     no_out("nancumprod", out)
-    return cumprod(_without_nan(a, 1), axis, dtype)
+    x = as_node(a)
+    scan_axis_checked("nancumprod", axis, x.ndim)
+    return cumprod(_without_nan(x, 1), axis, dtype)
 
 
 def _taken(x: Node, mask: Node | None) -> Node:
@@ -168,6 +176,7 @@ def _nan_extremum(name: str, a: Any, axis: Any, out: Any, keepdims: bool, initia
                   where_: Any) -> Node:
     no_out(name, out)
     x = as_node(a)
+    _reduced_axes(name, axis, x.ndim)
     reduce = max if name == "nanmax" else min
     if x.dtype.kind not in "fc":
         return reduce(x, axis, keepdims, initial=initial, where=where_)

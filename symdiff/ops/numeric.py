@@ -780,9 +780,15 @@ def angle(z: Any, deg: bool = False) -> Node:
 def isclose(a: Any, b: Any, rtol: Any = 1e-05, atol: Any = 1e-08, equal_nan: bool = False) -> Node:
     """Whether ``|a - b| <= atol + rtol * |b|`` elementwise, as NumPy's (inf equals only inf of
     its sign; nan equals nan with ``equal_nan=True``): ``sd.isclose(x, y)``, a boolean mask."""
+    return _isclose("isclose", a, b, rtol, atol, equal_nan)
+
+
+def _isclose(name: str, a: Any, b: Any, rtol: Any, atol: Any, equal_nan: bool) -> Node:
+    """``isclose``, its errors naming ``name`` (``allclose`` is built on it)."""
     if not isinstance(equal_nan, (bool, np.bool_)):
-        raise TypeError(f"isclose: equal_nan must be True or False, got {equal_nan!r}")
+        raise TypeError(f"{name}: equal_nan must be True or False, got {equal_nan!r}")
     x, y = (v if is_python_scalar(v) else as_node(v) for v in (a, b))
+    broadcast_shapes(name, *(v.shape for v in (x, y) if isinstance(v, Node)))
     tolerances = [t if is_python_scalar(t) else as_node(t) for t in (rtol, atol)]
     # NumPy compares with b in a float dtype at least (an int b as float64)
     if isinstance(y, Node):
@@ -962,6 +968,7 @@ def divmod(x1: Any, x2: Any) -> tuple[Node, Node]:  # noqa: A001 - NumPy's name
 
     >>> q, r = sd.divmod(sd.var("x"), 3.0)
     """
+    broadcast_shapes("divmod", *(as_node(v).shape for v in (x1, x2)))
     return floor_divide(x1, x2), mod(x1, x2)
 
 

@@ -557,6 +557,11 @@ def cross(a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1,
     if nx not in (2, 3) or ny not in (2, 3):
         raise ShapeError(f"cross: incompatible dimensions for cross product (dimension must be 2 or 3), "
                          f"got {format_shape(x.shape)} and {format_shape(y.shape)} along the vector axes")
+    try:  # the other axes broadcast
+        broadcast_shapes("cross", x.shape[:-1], y.shape[:-1])
+    except ShapeError:
+        shown = " and ".join(format_shape(as_node(v).shape) for v in (a, b))
+        raise ShapeError(f"cross: shapes {shown} do not broadcast outside the vector axes") from None
     a0, a1, b0, b1 = x[..., 0], x[..., 1], y[..., 0], y[..., 1]
     third = a0 * b1 - a1 * b0
     if nx == 2 and ny == 2:

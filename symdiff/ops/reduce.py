@@ -21,7 +21,7 @@ from .elementwise import (
     abs, astype, equal, exp, exp_float, isfinite, isnan, log, logical_and, logical_not, maximum, minimum,
     not_equal, sign, sqrt, stop_gradient, where,
 )
-from .numeric import conj, isclose, real
+from .numeric import _isclose, conj, real
 from .scan import exclusive_product
 from .shape import BroadcastTo, broadcast_to, reshape
 
@@ -401,6 +401,7 @@ def ptp(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False) -> No
     if x.dtype == np.bool_:
         raise DTypeError("ptp: boolean input is not supported, as in NumPy (max - min of "
                          "booleans is no subtraction); convert it first, astype(x, int)")
+    _reduced_axes("ptp", axis, x.ndim)  # checked here, so that an error names ptp, not max
     return _reduce(Max, x, axis, keepdims) - _reduce(Min, x, axis, keepdims)
 
 
@@ -408,13 +409,14 @@ def count_nonzero(a: Any, axis: Any = None, *, keepdims: bool = False) -> Node:
     """How many elements are not zero (not false) over ``axis``, an intp count, as NumPy's:
     ``sd.count_nonzero(x > 0, axis=0)``. It has no gradient."""
     x = as_node(a)
+    _reduced_axes("count_nonzero", axis, x.ndim)
     return sum(x if x.dtype == np.bool_ else not_equal(x, 0), axis, keepdims, dtype=np.intp)
 
 
 def allclose(a: Any, b: Any, rtol: Any = 1e-05, atol: Any = 1e-08, equal_nan: bool = False) -> Node:
     """Whether ``isclose`` holds for every element: ``sd.allclose(x, y)``, a 0-d boolean
     expression (NumPy's is a Python bool, which an expression's value is not until it runs)."""
-    return _logical(All, isclose(a, b, rtol, atol, equal_nan), None, False)
+    return _logical(All, _isclose("allclose", a, b, rtol, atol, equal_nan), None, False)
 
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False, *, b: Any = None,

@@ -224,6 +224,13 @@ def linear_recurrence(a: Any, b: Any, axis: Any = -1, *, reverse: bool = False,
     return Node(op, (a, b))
 
 
+def scan_axis_checked(name: str, axis: Any, ndim: int) -> None:
+    """Refuse, naming ``name``, an ``axis`` a scan of an array of ``ndim`` dimensions does not
+    take: for functions built on ``cumsum`` and ``cumprod``, whose errors name them."""
+    if axis is not None and not lone_axis_of_0d(axis, ndim):
+        normalize_axis(name, axis, ndim)
+
+
 def _scan(cls: type[Scan], a: Any, axis: Any, dtype: Any, out: Any, reverse: bool = False) -> Node:
     no_out(cls.name, out)
     if not isinstance(reverse, (bool, np.bool_)):
@@ -290,6 +297,7 @@ def _cumulative(name: str, scan: Callable[..., Node], x: Any, axis: Any, dtype: 
         if a.ndim > 1:
             raise ShapeError(f"{name}: an array of more than one dimension (shape "
                              f"{format_shape(a.shape)}) needs axis=, as NumPy's")
+    scan_axis_checked(name, axis, a.ndim)
     result = scan(a, axis, dtype)
     if not include_initial:
         return result

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..errors import DTypeError
 from ..ir import Dim, Node
-from .base import as_node, helper, is_python_scalar
+from .base import as_node, broadcast_shapes, helper, is_python_scalar
 from .elementwise import (
     Unary, abs, astype, equal, exp, expm1, greater, greater_equal, isfinite, isinf, isnan, less, less_equal, log,
     log1p, logical_and, logical_not, logical_or, maximum, minimum, sign, softplus, sqrt, where,
@@ -212,7 +212,8 @@ def bessel_scaled_kernel(x, order):  # type: ignore[no-untyped-def]
         for k in range(1, 41):
             term = term * (((2 * k - 1) ** 2 - 4 * order * order) / (8.0 * k)) / big
             series = series + term
-        asymptotic = series / np.sqrt(2.0 * np.pi * big)
+        # sqrt(2 pi) sqrt(x), not sqrt(2 pi x): 2 pi x overflows from x ~ 2.9e307
+        asymptotic = series / (math.sqrt(2.0 * math.pi) * np.sqrt(big))
         out = np.where(far, np.where(np.isinf(a), 0.0, asymptotic), total)
     if order:
         out = np.copysign(out, x)
@@ -515,6 +516,7 @@ def _float_inputs(name: str, *values: Any, single_first: bool = False) -> tuple[
     for node in nodes:
         if node.dtype.kind not in "biuf":
             raise DTypeError(f"{name} is defined here for real inputs only, got {node.dtype}")
+    broadcast_shapes(name, *(n.shape for n in nodes))  # a mismatch named here, not in the parts
     f32 = np.dtype(np.float32)
     if single_first:
         arrays = [n.dtype for v, n in zip(values, nodes) if not is_python_scalar(v)]
