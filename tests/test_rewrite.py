@@ -103,6 +103,23 @@ def test_a_sum_under_a_scale_that_is_an_output_or_a_factor_is_collected():
                                    sd.evaluate(d2, {"x": value}, simplify=False), rtol=1e-14)
 
 
+def test_a_scale_of_a_shared_multiple_whose_coefficients_cancel_is_the_operand():
+    # 0.5 * (2.0 * t) stayed as written when other nodes use 2.0 * t too (the fifth derivative
+    # of exp(-x**2 / 2), each order simplified, held x ** 2.0 * (0.5 * (2.0 * (x * e)))):
+    # t is there already, so the product is saved
+    t = x * sd.exp(x)
+    s2 = 2.0 * t
+    got = sd.simplify([0.5 * s2, sd.sin(-0.5 * s2), x - 0.5 * s2, s2])
+    assert got[0] is t
+    assert got[1] is sd.sin(-t)
+    assert got[2] is x - t
+    assert got[3] is s2
+    for e, g in zip([0.5 * s2, sd.sin(-0.5 * s2), x - 0.5 * s2], got):
+        same_values(e, g, x=0.7)
+    # where the coefficients make another number, the shared multiple stays as it is
+    assert sd.simplify([0.25 * s2, s2])[0] is 0.25 * s2
+
+
 def test_a_users_rule_joins_the_default_ones():
     a = Pat.var("a")
     sin_, cos_ = Pat.of(sd.sin), Pat.of(sd.cos)  # the op a public function builds

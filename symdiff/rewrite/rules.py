@@ -303,7 +303,9 @@ def _constant_first(node: Node) -> Node | None:
 
 def _scale_of_scaled(node: Node, ctx: Context) -> Node | None:
     """k1 * (k2 * x) -> (k1*k2) * x, when nothing else uses k2 * x (a sum's term collection
-    keeps its terms as they are when none of them merge, so this is where such a pair meets)."""
+    keeps its terms as they are when none of them merge, so this is where such a pair meets),
+    or when k1*k2 is 1 (x, there already: 0.5 * (2.0 * x) of a shared 2.0 * x, as repeated
+    derivatives of exp(-x**2 / 2) write it) or -1 (-x, a negation for a product)."""
     old = ctx.old
     outer = _scale_of(node)
     if old is None or outer is None:
@@ -312,11 +314,13 @@ def _scale_of_scaled(node: Node, ctx: Context) -> Node | None:
     inner = _scale_of(t)
     if inner is None or t.dtype != node.dtype or t.shape != node.shape:
         return None
+    u, k2 = inner
+    k = _product_of_scales(k1, k2, node.dtype)
+    if k is not None and k.imag == 0 and abs(k) == 1 and u.type == node.type:
+        return u if k.real > 0 else negative(u)
     where = 0 if node.inputs[0] is t else 1
     if ctx.uses.get(old.inputs[where], 2) != 1:
         return None
-    u, k2 = inner
-    k = _product_of_scales(k1, k2, node.dtype)
     return None if k is None else const(k) * u
 
 
