@@ -76,6 +76,50 @@ def test_a_constant_times_a_sum_is_multiplied_out_where_constants_cancel():
     assert sd.simplify(1e200 * (1e200 * a - 1e200 * b)).op.name == "mul"
 
 
+def test_a_sum_under_a_scale_that_is_an_output_or_a_factor_is_collected():
+    # (a - b) / k was left as written when it was an output or a factor of a product: the
+    # sum counted as part of the scale's region, which a product reads as one factor; the
+    # nested-grad second derivative of the Gaussian read
+    # (0.25 * ((2.0 * x) ** 2.0 * e) - e) / 2.5066282746310002
+    e = sd.exp(x)
+    for t, want in [((0.25 * ((2.0 * x) ** 2 * e) - e) / 2.5, 0.4 * (x ** 2 * e - e)),
+                    ((0.5 * ((2.0 * x) * e) - e) / 2.5, 0.4 * (x * e - e)),
+                    (y * ((0.5 * ((2.0 * x) * e) - e) / 2.5), 0.4 * (y * (x * e - e))),
+                    (sd.sin((2.0 * x + x) / 3.0), sd.sin(x))]:
+        s = sd.simplify(t)
+        assert s is sd.simplify(want), sd.to_text(s)
+        same_values(t, s, x=0.7, y=-1.3)
+    g = sd.exp(-x ** 2 / 2) / sd.sqrt(2 * np.pi)
+    d2 = sd.grad(sd.grad(g, x), x)
+    s = sd.simplify(d2)
+    assert sd.to_text(s) == \
+        "0.3989422804014327 * (x ** 2.0 * exp(-x ** 2.0 / 2.0) - exp(-x ** 2.0 / 2.0))"
+    assert sd.count_nodes(s) == 10
+    want = (x ** 2 - 1) * g
+    for value in (-2.5, 0.3, 1.7):
+        np.testing.assert_allclose(sd.evaluate(s, {"x": value}), sd.evaluate(want, {"x": value}),
+                                   rtol=1e-14)
+        np.testing.assert_allclose(sd.evaluate(s, {"x": value}),
+                                   sd.evaluate(d2, {"x": value}, simplify=False), rtol=1e-14)
+
+
+def test_a_scale_of_a_shared_multiple_whose_coefficients_cancel_is_the_operand():
+    # 0.5 * (2.0 * t) stayed as written when other nodes use 2.0 * t too (the fifth derivative
+    # of exp(-x**2 / 2), each order simplified, held x ** 2.0 * (0.5 * (2.0 * (x * e)))):
+    # t is there already, so the product is saved
+    t = x * sd.exp(x)
+    s2 = 2.0 * t
+    got = sd.simplify([0.5 * s2, sd.sin(-0.5 * s2), x - 0.5 * s2, s2])
+    assert got[0] is t
+    assert got[1] is sd.sin(-t)
+    assert got[2] is x - t
+    assert got[3] is s2
+    for e, g in zip([0.5 * s2, sd.sin(-0.5 * s2), x - 0.5 * s2], got):
+        same_values(e, g, x=0.7)
+    # where the coefficients make another number, the shared multiple stays as it is
+    assert sd.simplify([0.25 * s2, s2])[0] is 0.25 * s2
+
+
 def test_a_users_rule_joins_the_default_ones():
     a = Pat.var("a")
     sin_, cos_ = Pat.of(sd.sin), Pat.of(sd.cos)  # the op a public function builds

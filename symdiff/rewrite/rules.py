@@ -303,7 +303,9 @@ def _constant_first(node: Node) -> Node | None:
 
 def _scale_of_scaled(node: Node, ctx: Context) -> Node | None:
     """k1 * (k2 * x) -> (k1*k2) * x, when nothing else uses k2 * x (a sum's term collection
-    keeps its terms as they are when none of them merge, so this is where such a pair meets)."""
+    keeps its terms as they are when none of them merge, so this is where such a pair meets),
+    or when k1*k2 is 1 (x, there already: 0.5 * (2.0 * x) of a shared 2.0 * x, as repeated
+    derivatives of exp(-x**2 / 2) write it) or -1 (-x, a negation for a product)."""
     old = ctx.old
     outer = _scale_of(node)
     if old is None or outer is None:
@@ -312,11 +314,13 @@ def _scale_of_scaled(node: Node, ctx: Context) -> Node | None:
     inner = _scale_of(t)
     if inner is None or t.dtype != node.dtype or t.shape != node.shape:
         return None
+    u, k2 = inner
+    k = _product_of_scales(k1, k2, node.dtype)
+    if k is not None and k.imag == 0 and abs(k) == 1 and u.type == node.type:
+        return u if k.real > 0 else negative(u)
     where = 0 if node.inputs[0] is t else 1
     if ctx.uses.get(old.inputs[where], 2) != 1:
         return None
-    u, k2 = inner
-    k = _product_of_scales(k1, k2, node.dtype)
     return None if k is None else const(k) * u
 
 
@@ -3135,9 +3139,25 @@ def _absorbed(old: Node, ctx: Context) -> bool:
     """Whether graph node ``old`` is inside the region of its one consumer, which collects it
     (a product's region stops at the sums among its factors, so those are collected alone)."""
     owner = ctx.sole.get(old)
-    return owner is not None and owner.type == old.type and (
-        isinstance(owner.op, _ADDITIVE) or _scale_of(owner) is not None
-        or (isinstance(owner.op, _PRODUCT) and not isinstance(old.op, (Add, Sub))))
+    if owner is None or owner.type != old.type:
+        return False
+    if isinstance(owner.op, _ADDITIVE):
+        return True
+    if _scale_of(owner) is None:
+        return isinstance(owner.op, _PRODUCT) and not isinstance(old.op, (Add, Sub))
+    if not isinstance(old.op, _ADDITIVE):
+        return True  # a product (or power) the scale's monomial reads through
+    # a sum under scales: collected by the walk of a sum that holds the scales, or by the
+    # outermost scale's own region (see _scaled_sums); not by a product holding them, whose
+    # monomial reads the sum as one factor, so there it is collected alone
+    top = owner
+    for _ in range(_LOOK):
+        up = ctx.sole.get(top)
+        if up is None or up.type != top.type or _scale_of(up) is None:
+            break
+        top = up
+    up = ctx.sole.get(top)
+    return up is None or up.type != top.type or not isinstance(up.op, _PRODUCT + (Pow,))
 
 
 _OPENS = (Add, Sub, Neg, Mul, Div, Pow)  # what a region walk or a monomial can look inside
@@ -3244,6 +3264,25 @@ def _collect(node: Node, ctx: Context) -> Node | None:
             return None
 
 
+def _scaled_sums(m: _Monomial, old: Node, ctx: Context) -> bool:
+    """Each factor of ``m`` (the monomial of product ``old``) that is a sum under scales
+    that only ``old``'s region uses, collected as a region of its own: (2*t + t) / k is
+    (3*t) / k. The sum belongs to ``old``'s region (see _absorbed), which first tries to
+    multiply the constant into it (_spread). Whether a factor changed."""
+    changed = False
+    for side in (m.num, m.den):
+        for f in [f for f in side if isinstance(f.op, _ADDITIVE) and f.type == old.type
+                  and ctx.new.get(f, f) is f and f is not old and _absorbed(f, ctx)
+                  and _scale_of(ctx.sole[f]) is not None]:  # type: ignore[arg-type]
+            r = _collect_region(f, ctx)
+            if r is not None and r is not f:
+                side[r] = side.get(r, 0) + side.pop(f)
+                _inherit_rank(f, r, ctx.rank)
+                m.merged += 1
+                changed = True
+    return changed
+
+
 def _scale_of_shared(n: Node, ctx: Context) -> bool:
     """Whether ``n`` is ``k * t`` (or ``t / k``) with a ``t`` other nodes use too: reading
     through ``n`` to ``t`` then reads no node only ``n`` computes."""
@@ -3314,7 +3353,7 @@ def _collect_region(old: Node, ctx: Context) -> Node | None:
         if spread is not None:
             monos, additive = spread, True
             merges += 1
-        elif not m.merged:  # (a term read whole merged nothing)
+        elif not _scaled_sums(m, old, ctx) and not m.merged:  # (a term read whole merged nothing)
             return None
         else:
             monos.append((old, True, m))
