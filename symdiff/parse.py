@@ -13,13 +13,15 @@ at the offending text.
 
 The text ``to_text`` prints for a graph with named shared parts reads back too: the expression,
 a line ``where``, then one ``name = expression`` line per part, each defined before its use.
+Several outputs print one per line above ``where``; ``parse_outputs`` reads them as a list.
 
 The text is read into Python's syntax tree by the reader below, which recurses nowhere: a sum
 of 10,000 terms or brackets 10,000 deep read like short text. What the reader does not read
 (keywords such as ``not``, starred arguments, f-strings, syntax errors) goes to Python's own
 recursive parser, for its tree or its error message; for that parser only, ``MAX_NESTING``
 levels of brackets and ``MAX_OPERATORS`` operators and calls (an upper bound on the tree's
-depth) are checked first. Every text is at most ``MAX_LENGTH`` characters. Literals are never evaluated: an
+depth) are checked first. Every expression is at most ``MAX_LENGTH`` characters, the whole text
+at most ``MAX_TEXT_LENGTH``. Literals are never evaluated: an
 integer literal must fit int64 (or, past its largest, uint64, as NumPy reads it), a float literal
 float64; ``9**9**9**9`` is just a graph.
 """
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
 import inspect
 import io
 import keyword
@@ -50,7 +53,10 @@ from .ops.base import TEXT_CONSTANTS, TEXT_LITERAL_NAMES, extended_precision, fi
 from .ops.shape import array_list
 
 MAX_LENGTH = 100_000
-"""The longest text accepted, in characters."""
+"""The longest expression accepted (the text of one output or one named part), in characters."""
+MAX_TEXT_LENGTH = 10_000_000
+"""The longest text accepted, in characters: a graph 10,000 operations deep prints as a few
+thousand named parts, each short, about a million characters in all."""
 MAX_NESTING = 100
 """The deepest nesting of brackets ``( [ {`` accepted in text Python's parser reads."""
 MAX_OPERATORS = 2_000
@@ -185,6 +191,8 @@ _SYMPY_NAMES = {
 _CALL_HINTS = {"log": "; a base is SymPy's log(x, b): write log(x) / log(b), or log2(x), log10(x)"}
 
 _Number = (int, float, complex)
+# a function's signature, read once (a text of thousands of calls reads the same few)
+_signature = functools.lru_cache(maxsize=None)(inspect.signature)
 
 # Names that read as NumPy's float constants unless ``shapes`` declares them as variables (-inf
 # reads as one literal).
@@ -1072,7 +1080,7 @@ class _Parser:
                 hint = f"; {name!r} is a constant (NumPy's {name}), not a function"
             raise src.at(node.func, f"unknown function {name!r}{hint}")
         # for a method too, the first parameter is the receiver (x in x.sum(...))
-        params = inspect.signature(METHODS[method] if method else FUNCTIONS[name]).parameters
+        params = _signature(METHODS[method] if method else FUNCTIONS[name]).parameters
         for a in node.args:
             if isinstance(a, ast.Starred):
                 raise src.at(a, "starred arguments (*args) are not supported")
@@ -1355,7 +1363,7 @@ class _Parser:
             arg_asts.insert(0, receiver)
             fn = METHODS[method]
             name = _registered_name(fn) or method
-        sig = inspect.signature(fn)
+        sig = _signature(fn)
         n = len(arg_asts)
         args, kwargs = values[:n], dict(zip((k.arg for k in node.keywords), values[n:]))
         asts = dict(zip((k.arg for k in node.keywords), (k.value for k in node.keywords)))
@@ -1426,11 +1434,29 @@ def parse(text: str, shapes: Mapping[str, Any] | None = None, caret: bool = True
     ``shapes`` maps a name to a shape (``(4, 3)``, ``("n", 3)``), to ``(shape, dtype)``, or to a
     variable node. ``caret`` adds the offending line and a caret line to error messages;
     ``power_caret`` reads ``^`` as ``**`` (else it is Python's exclusive or, of integers or masks).
+    A text of several expressions, one per line (as ``to_text`` prints several outputs), is
+    read by :func:`parse_outputs`.
 
     >>> g = sd.parse("sum(tanh(W @ h + b))", shapes={"W": (4, 3), "h": (3,), "b": (4,)})
     """
+    return _parse_text(text, shapes, caret, power_caret, several=False)[0]
+
+
+def parse_outputs(text: str, shapes: Mapping[str, Any] | None = None, caret: bool = True,
+                  power_caret: bool = False) -> list[Node]:
+    """The expressions of a text, one per line, as ``to_text`` prints several outputs (their
+    shared parts named once below ``where`` stay shared); read as :func:`parse` reads one.
+
+    >>> f, g = sd.parse_outputs("_1 * 2\n_1 + 1\nwhere\n  _1 = sin(x) * x", shapes={"x": (3,)})
+    """
+    return _parse_text(text, shapes, caret, power_caret, several=True)
+
+
+def _parse_text(text: str, shapes: Mapping[str, Any] | None, caret: bool, power_caret: bool,
+                several: bool) -> list[Node]:
     if not isinstance(text, str):
-        raise TypeError(f"parse expects a string, got {type(text).__name__}")
+        what = "parse_outputs" if several else "parse"
+        raise TypeError(f"{what} expects a string, got {type(text).__name__}")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as e:  # a lone surrogate: not text Python's parser can read
@@ -1444,8 +1470,9 @@ def parse(text: str, shapes: Mapping[str, Any] | None = None, caret: bool = True
     src = parser.src
     if not text.strip():
         raise src.error("empty expression", 1, 0)
-    if len(text) > MAX_LENGTH:
-        raise src.error(f"the text has {len(text)} characters, more than the limit of {MAX_LENGTH}", 1, 0)
+    if len(text) > MAX_TEXT_LENGTH:
+        raise src.error(f"the text has {len(text)} characters, more than the limit of "
+                        f"{MAX_TEXT_LENGTH}", 1, 0)
     body, definitions = _split_definitions(text, src)
     parser.pending = {name for name, *_ in definitions}
     parser.unused = set(parser.pending)
@@ -1458,12 +1485,47 @@ def parse(text: str, shapes: Mapping[str, Any] | None = None, caret: bool = True
         parser.defining = name
         parser.variables[name] = _parse_piece(parser, text, begin, end)
     parser.defining = None
-    out = _parse_piece(parser, text, *body)
+    outputs = []
+    pieces = _split_expressions(text, *body)
+    for begin, end in pieces:  # each read first, so that text that is no expression says why
+        outputs.append(_parse_piece(parser, text, begin, end))
+    if len(pieces) > 1 and not several:
+        begin, end = pieces[1]
+        lead = text[: end - len(text[begin:end].lstrip())]
+        raise src.error(f"the text holds {len(pieces)} expressions, one per line; parse reads one: "
+                        f"read a list of them with sd.parse_outputs(text, shapes=...)",
+                        lead.count("\n") + 1, len(lead) - (lead.rfind("\n") + 1))
     for name, _, line, col in definitions:
         if name in parser.unused:  # most likely a misspelled use, read as a new variable
             raise src.error(f"{name!r} is defined below 'where' but nothing reads it; a misspelled "
                             f"use of it would read as a new variable", line, col, col + len(name))
-    return out
+    return outputs
+
+
+def _split_expressions(text: str, begin: int, end: int) -> list[tuple[int, int]]:
+    """The spans of the expressions in ``text[begin:end]``, one per logical line as Python
+    splits lines (a line break inside brackets, or after a backslash, continues the line); text
+    the tokenizer cannot read is one span, whose reading says what is wrong with it."""
+    piece = text[begin:end]
+    if "\n" not in piece.strip() and "\r" not in piece.strip():
+        return [(begin, end)]
+    starts = [0]  # where each physical line of the piece starts
+    for ln in piece.splitlines(keepends=True):
+        starts.append(starts[-1] + len(ln))
+    spans, at = [], 0
+    try:
+        for t in tokenize.generate_tokens(io.StringIO(piece).readline):
+            if t.type == tokenize.NEWLINE:
+                row, col = t.end
+                stop = starts[row - 1] + col if row <= len(starts) - 1 else len(piece)
+                if piece[at:stop].strip():
+                    spans.append((begin + at, begin + stop))
+                at = stop
+    except (tokenize.TokenError, SyntaxError):
+        return [(begin, end)]
+    if piece[at:].strip():
+        spans.append((begin + at, end))
+    return spans or [(begin, end)]
 
 
 _DEFINITION = re.compile(r"[ \t]*([^\W\d]\w*)[ \t]*=(?!=)")
@@ -1506,6 +1568,9 @@ def _parse_piece(parser: _Parser, text: str, begin: int, end: int) -> Node:
     line_shift = lead.count("\n")
     col_shift = len(lead) - (lead.rfind("\n") + 1)
     byte_shift = len(lead[len(lead) - col_shift:].encode("utf-8"))
+    if len(body.rstrip()) > MAX_LENGTH:
+        raise src.error(f"the expression has {len(body.rstrip())} characters, more than the limit "
+                        f"of {MAX_LENGTH} (name parts of it below 'where')", line_shift + 1, col_shift)
     source, widened = _caret_as_power(body) if parser.power_caret else (body, {})
     tree, stop = _read_tree(source)
     try:

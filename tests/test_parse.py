@@ -412,6 +412,42 @@ def test_round_trip_through_text():
         assert sd.parse(sd.to_text(e), shapes={"W": (2, 2)}) is e, sd.to_text(e)
 
 
+
+def test_several_outputs_read_back_as_a_list_sharing_their_named_parts():
+    # to_text prints several outputs one per line, their shared parts named once below 'where':
+    # parse_outputs reads them back, each the same node; parse refuses, pointing at the second
+    x = sd.var("x", (3,))
+    f = sd.sum(sd.sin(x))
+    g1, g2 = sd.grad(f * f, x), sd.hessian(f * f, x)
+    outputs = [f, g1, g2, *sd.simplify([g1, g2])]
+    text = sd.to_text(outputs)
+    assert "\nwhere\n" in text and len(text.partition("\nwhere\n")[0].splitlines()) == 5
+    back = sd.parse_outputs(text, shapes={"x": x})
+    assert len(back) == 5 and all(b is o for b, o in zip(back, outputs))
+    assert sd.parse_outputs(sd.to_text(f), shapes={"x": x}) == [f]
+    assert sd.parse_outputs("x + 1\n\n  sum(\n  x)\n", shapes={"x": x}) == [x + 1, sd.sum(x)]
+    msg = refusal(text, shapes={"x": x})
+    assert msg.startswith("the text holds 5 expressions, one per line; parse reads one: read a list "
+                          "of them with sd.parse_outputs(text, shapes=...) (line 2, column 1)"), msg
+    assert "invalid syntax" in refusal("x\nimport os")  # text that is no expression says so first
+    with pytest.raises(sd.ParseError, match="'_9' is defined below 'where' but nothing reads it"):
+        sd.parse_outputs("x\n2 * x\nwhere\n  _9 = x + 1")
+
+
+def test_a_deep_chain_of_named_parts_reads_back():
+    # z = sin(z) * z + exp(-z * z) 10,000 times over prints as 5,000 named parts, about a million
+    # characters; each part is short, and the whole reads back without recursion, as the same node
+    z = y = sd.var("z")
+    for _ in range(10_000):
+        y = sd.sin(y) * y + sd.exp(-y * y)
+    text = sd.to_text(y)
+    assert len(text) > 900_000 and text.count("\n") == 5_000
+    assert sd.parse(text) is y
+    msg = refusal("1.0 * " * 20_000 + "z")
+    assert msg.startswith("the expression has 120001 characters, more than the limit of 100000"), msg
+    assert "more than the limit of 10000000" in refusal("z\nwhere\n" + "  _1 = z + 1\n" * 10**6)
+
+
 # -- hostile text: fuzzing and known attacks --------------------------------------------------------
 
 import ast as _ast  # noqa: E402
