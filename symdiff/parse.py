@@ -848,8 +848,8 @@ def _signed_literal(node: ast.AST) -> _Part | None:
     return None
 
 
-def _extended_target(node: ast.Call) -> np.dtype | None:
-    """The dtype of ``astype(literal, dtype)`` when it holds more digits than float64."""
+def _astype_target(node: ast.Call) -> np.dtype | None:
+    """The dtype of ``astype(literal, dtype)`` when it is written as a literal string."""
     if _function_name(node.func) != "astype" or not node.args:
         return None
     given = node.args[1] if len(node.args) > 1 else next(
@@ -857,10 +857,21 @@ def _extended_target(node: ast.Call) -> np.dtype | None:
     if not isinstance(given, ast.Constant) or not isinstance(given.value, str):
         return None
     try:
-        dt = np.dtype(given.value)
+        return np.dtype(given.value)
     except TypeError:
         return None
-    return dt if extended_precision(dt) else None
+
+
+def _integers_only(value: list[Any]) -> bool:
+    """Whether a (nested) list holds Python ints only (no bools, floats or complex numbers)."""
+    stack: list[Any] = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, list):
+            stack.extend(v)
+        elif type(v) is not int:
+            return False
+    return True
 
 
 def _function_name(func: ast.AST) -> str | None:
@@ -1019,7 +1030,8 @@ class _Parser:
             return [node.left, node.comparators[0]]
         if isinstance(node, ast.Call):
             self.check_call(node)
-            if _extended_target(node) is not None and "astype" not in self.shapes:
+            target = _astype_target(node)
+            if target is not None and extended_precision(target) and "astype" not in self.shapes:
                 for number in _literal_numbers(node.args[0]) or ():
                     self.extended.update(part[0] for part in number if part is not None)
             receiver = [node.func.value] if _method_name(node.func) else []  # type: ignore[attr-defined]
@@ -1396,11 +1408,21 @@ class _Parser:
         if name == "astype" and args and isinstance(args[0], (list, *_Number)):
             # a constant of a given dtype, as the printer writes one: astype([0.5], 'float32'),
             # astype(0.5, 'float32')
-            args[0] = self.array_literal(arg_asts[0], args[0]) if isinstance(args[0], list) \
-                else np.asarray(args[0])
-            target = _extended_target(node)
-            if target is not None:  # astype(0.33333333333333333334, 'float128'): all its digits
+            listed = args[0]
+            args[0] = self.array_literal(arg_asts[0], listed) if isinstance(listed, list) \
+                else np.asarray(listed)
+            target = _astype_target(node)
+            if target is not None and extended_precision(target):
+                # astype(0.33333333333333333334, 'float128'): all its digits
                 args[0] = self.extended_literal(arg_asts[0], target, args[0].shape)
+            elif (target is not None and target.kind in "iu" and args[0].dtype.kind == "f"
+                  and isinstance(listed, list) and _integers_only(listed)):
+                # astype([18446744073709551615, 0], 'uint64'): NumPy reads the list as float64
+                # (no one integer dtype holds both), which loses digits; read it in the target
+                try:
+                    args[0] = np.array(listed, dtype=target)
+                except OverflowError:  # astype([300, -1], 'uint8') wraps, as NumPy's astype
+                    pass
         return self.build(node, fn, *args, **kwargs)
 
     def run(self, tree: ast.Expression) -> Node:

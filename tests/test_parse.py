@@ -434,6 +434,16 @@ def test_several_outputs_read_back_as_a_list_sharing_their_named_parts():
         sd.parse_outputs("x\n2 * x\nwhere\n  _9 = x + 1")
 
 
+def test_an_unsigned_constant_past_int64_beside_small_values_reads_back():
+    # NumPy reads [18446744073709551615, 0] as float64 (no one integer dtype holds both), which
+    # rounded the largest uint64 to 2**64 before the cast: read in the dtype astype names
+    for value in [np.array([2**64 - 1, 0, 2**63 + 1], np.uint64), np.array([[2**63, 1]], np.uint64)]:
+        c = sd.const(value)
+        assert sd.to_text(c).startswith("astype([")
+        assert sd.parse(sd.to_text(c)) is c, sd.to_text(c)
+    # a list whose values the dtype does not hold wraps, as NumPy's astype
+    assert sd.evaluate(sd.parse("astype([300, -1], 'uint8')"), {}).tolist() == [44, 255]
+
 def test_a_deep_chain_of_named_parts_reads_back():
     # z = sin(z) * z + exp(-z * z) 10,000 times over prints as 5,000 named parts, about a million
     # characters; each part is short, and the whole reads back without recursion, as the same node
