@@ -49,7 +49,13 @@ from .ir import Node, check_shape, format_shape, with_article
 from .ops import FUNCTIONS, METHODS, as_node, dim_size, value_shaped, var
 from .ops import index as index_
 from .ops import elementwise as ew
-from .ops.base import TEXT_CONSTANTS, TEXT_LITERAL_NAMES, extended_precision, fits_numpy_int
+from .ops.base import (
+    TEXT_CONSTANTS,
+    TEXT_ELEMENTS,
+    TEXT_LITERAL_NAMES,
+    extended_precision,
+    fits_numpy_int,
+)
 from .ops.shape import array_list
 
 MAX_LENGTH = 100_000
@@ -1580,8 +1586,29 @@ def _split_definitions(
     return (0, offsets[at]), definitions
 
 
+# what to_text prints for a constant array too large to write out (ops.base.placeholder_text)
+_PLACEHOLDER = re.compile(r"const<\w+\([\d, ]*\)>")
+
+
 def _parse_piece(parser: _Parser, text: str, begin: int, end: int) -> Node:
-    """The expression ``text[begin:end]``; error positions count in the whole ``text``."""
+    """The expression ``text[begin:end]``; error positions count in the whole ``text``. A
+    placeholder of a constant, which no expression holds, is refused as what it is."""
+    try:
+        return _read_piece(parser, text, begin, end)
+    except ParseError:
+        found = _PLACEHOLDER.search(text, begin, end)
+        if found is None:
+            raise
+    lead = text[: found.start()]
+    raise parser.src.error(
+        f"{found.group()} stands for a constant array whose values are not in the text (to_text "
+        f"writes out the values of constants of up to {TEXT_ELEMENTS} elements); write the values, "
+        f"or a variable in its place, given in shapes, whose values are passed when evaluating",
+        lead.count("\n") + 1, len(lead) - (lead.rfind("\n") + 1),
+        len(lead) - (lead.rfind("\n") + 1) + len(found.group())) from None
+
+
+def _read_piece(parser: _Parser, text: str, begin: int, end: int) -> Node:
     src = parser.src
     piece = text[begin:end]
     # Python refuses leading indentation; parse the piece without it and shift positions back
