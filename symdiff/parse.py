@@ -1000,6 +1000,8 @@ class _Parser:
         # literals of astype(literal, 'float128'): read from their digits at that precision,
         # so their float64 range does not apply
         self.extended: set[ast.AST] = set()
+        # the s_[...] written as an index argument (index_add's), an index whatever s_ names
+        self.index_args: set[ast.AST] = set()
 
     def children(self, node: ast.AST) -> list[ast.AST]:
         """The sub-trees whose values ``combine`` needs; refuses nodes outside the whitelist."""
@@ -1041,6 +1043,15 @@ class _Parser:
                 for number in _literal_numbers(node.args[0]) or ():
                     self.extended.update(part[0] for part in number if part is not None)
             receiver = [node.func.value] if _method_name(node.func) else []  # type: ignore[attr-defined]
+            called = _function_name(node.func) or ""
+            taker = _INDEX_ARGS.get(called)
+            if taker is not None:  # index_add(g, (3,), s_[1]): an index, even beside a variable s_
+                position = list(_signature(FUNCTIONS[called]).parameters).index(taker)
+                given = node.args[position] if len(node.args) > position else next(
+                    (k.value for k in node.keywords if k.arg == taker), None)
+                if isinstance(given, ast.Subscript) and isinstance(given.value, ast.Name) \
+                        and given.value.id == "s_":
+                    self.index_args.add(given)
             return [*receiver, *node.args, *(k.value for k in node.keywords)]
         if isinstance(node, ast.Attribute):  # .T and .mT: properties from the method table
             if isinstance(METHODS.get(node.attr), property):
@@ -1192,8 +1203,9 @@ class _Parser:
 
     def index_value(self, node: ast.Subscript) -> bool:
         """Whether ``node`` is ``s_[...]``, an index as a value (unless ``s_`` is a variable)."""
-        return (isinstance(node.value, ast.Name) and node.value.id == "s_"
-                and "s_" not in self.shapes and "s_" not in self.variables)
+        return node in self.index_args or (
+            isinstance(node.value, ast.Name) and node.value.id == "s_"
+            and "s_" not in self.shapes and "s_" not in self.variables)
 
     def constant(self, node: ast.Constant) -> Any:
         v = node.value

@@ -444,6 +444,17 @@ def test_an_unsigned_constant_past_int64_beside_small_values_reads_back():
     # a list whose values the dtype does not hold wraps, as NumPy's astype
     assert sd.evaluate(sd.parse("astype([300, -1], 'uint8')"), {}).tolist() == [44, 255]
 
+def test_an_index_argument_reads_as_an_index_beside_a_variable_named_s_():
+    # the gradient of s_[1] prints index_add(..., s_[1]), whose s_[1] read as indexing the
+    # variable s_ once shapes declared it; elsewhere s_[0] is still the variable indexed
+    s_ = sd.var("s_", (3,))
+    g = sd.grad(s_[1] ** 2, s_)
+    assert sd.to_text(g) == "index_add(1.0 * (2.0 * s_[1]), (3,), s_[1])"
+    assert sd.parse(sd.to_text(g), shapes={"s_": s_}) is g
+    assert sd.parse("index_add(s_[0], (3,), idx=s_[2])", shapes={"s_": s_}) is \
+        sd.index_add(s_[0], (3,), 2)
+    assert sd.parse("s_[0] + 1", shapes={"s_": s_}) is s_[0] + 1
+
 def test_a_deep_chain_of_named_parts_reads_back():
     # z = sin(z) * z + exp(-z * z) 10,000 times over prints as 5,000 named parts, about a million
     # characters; each part is short, and the whole reads back without recursion, as the same node
