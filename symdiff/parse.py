@@ -29,6 +29,7 @@ float64; ``9**9**9**9`` is just a graph.
 from __future__ import annotations
 
 import ast
+import bisect
 import difflib
 import functools
 import inspect
@@ -205,6 +206,7 @@ _signature = functools.lru_cache(maxsize=None)(inspect.signature)
 CONSTANTS = TEXT_CONSTANTS
 _COMPLEX = "complex"  # complex(re, im) of two real literals is a complex literal, as the printer writes one
 _VAR = "var"  # var('pi') is the variable pi, as the printer writes a variable named like a constant
+_QUOTED_CONSTANT = re.compile(r"\bvar\(\s*(['\"])(" + "|".join(CONSTANTS) + r")\1\s*\)")
 
 
 def _under(shown: str, mark: str) -> str:
@@ -1002,6 +1004,19 @@ class _Parser:
         self.extended: set[ast.AST] = set()
         # the s_[...] written as an index argument (index_add's), an index whatever s_ names
         self.index_args: set[ast.AST] = set()
+        self.line_starts: list[int] | None = None  # where each line of the text starts
+        # the constants' names the text also writes as variables, var('inf'), as to_text prints
+        # a variable so named: there the bare name is the constant, whatever shapes lists
+        self.quoted_constants: set[str] = set() if _VAR in self.shapes else {
+            m.group(2) for m in _QUOTED_CONSTANT.finditer(text)}
+
+    def line_of(self, text: str, offset: int) -> tuple[int, int]:
+        """The 0-based line of ``text`` that ``offset`` is on, and where that line starts (found
+        by bisection: a text of thousands of named parts is not scanned once per part)."""
+        if self.line_starts is None:
+            self.line_starts = [0, *(m.end() for m in re.finditer("\n", text))]
+        line = bisect.bisect_right(self.line_starts, offset) - 1
+        return line, self.line_starts[line]
 
     def children(self, node: ast.AST) -> list[ast.AST]:
         """The sub-trees whose values ``combine`` needs; refuses nodes outside the whitelist."""
@@ -1260,6 +1275,8 @@ class _Parser:
                                f"other: rename the variable or the dimension (a dimension's name "
                                f"that shapes does not list reads as the dimension's size)")
         key = unicodedata.normalize("NFKC", name) if quoted else name  # shapes' keys are read so
+        if name in self.quoted_constants and not quoted:
+            return CONSTANTS[name]  # the text writes the variable var('inf'): bare, the constant
         if key in self.shapes:
             found = _leaf_variable(name, self.shapes[key], src, node)
         elif name in CONSTANTS and not quoted:
@@ -1469,7 +1486,8 @@ def parse(text: str, shapes: Mapping[str, Any] | None = None, caret: bool = True
     ``inf`` and ``nan``, which are NumPy's constants (``e`` is a variable: write ``exp(1)``),
     and the named dimensions of the shapes given, which are their sizes (int64 scalars).
     ``var('pi')`` is the variable named pi, as a variable named like a constant prints (and one
-    whose bare name would read otherwise: ``var('sum')``, ``var('x-y')``).
+    whose bare name would read otherwise: ``var('sum')``, ``var('x-y')``); in a text that writes
+    ``var('inf')``, a bare ``inf`` is the constant even where ``shapes`` lists a variable inf.
 
     ``shapes`` maps a name to a shape (``(4, 3)``, ``("n", 3)``), to ``(shape, dtype)``, or to a
     variable node. ``caret`` adds the offending line and a caret line to error messages;
@@ -1485,7 +1503,8 @@ def parse(text: str, shapes: Mapping[str, Any] | None = None, caret: bool = True
 def parse_outputs(text: str, shapes: Mapping[str, Any] | None = None, caret: bool = True,
                   power_caret: bool = False) -> list[Node]:
     """The expressions of a text, one per line, as ``to_text`` prints several outputs (their
-    shared parts named once below ``where`` stay shared); read as :func:`parse` reads one.
+    shared parts named once below ``where`` stay shared); read as :func:`parse` reads one. A
+    blank text, as ``to_text([])`` prints, is no expressions.
 
     >>> f, g = sd.parse_outputs("_1 * 2\n_1 + 1\nwhere\n  _1 = sin(x) * x", shapes={"x": (3,)})
     """
@@ -1509,6 +1528,8 @@ def _parse_text(text: str, shapes: Mapping[str, Any] | None, caret: bool, power_
     parser = _Parser(text, shapes, caret, power_caret)
     src = parser.src
     if not text.strip():
+        if several:  # to_text([]) is the empty text
+            return []
         raise src.error("empty expression", 1, 0)
     if len(text) > MAX_TEXT_LENGTH:
         raise src.error(f"the text has {len(text)} characters, more than the limit of "
@@ -1625,10 +1646,10 @@ def _read_piece(parser: _Parser, text: str, begin: int, end: int) -> Node:
     piece = text[begin:end]
     # Python refuses leading indentation; parse the piece without it and shift positions back
     body = piece.lstrip()
-    lead = text[: begin + len(piece) - len(body)]
-    line_shift = lead.count("\n")
-    col_shift = len(lead) - (lead.rfind("\n") + 1)
-    byte_shift = len(lead[len(lead) - col_shift:].encode("utf-8"))
+    start = begin + len(piece) - len(body)
+    line_shift, line_start = parser.line_of(text, start)
+    col_shift = start - line_start
+    byte_shift = len(text[line_start:start].encode("utf-8"))
     if len(body.rstrip()) > MAX_LENGTH:
         raise src.error(f"the expression has {len(body.rstrip())} characters, more than the limit "
                         f"of {MAX_LENGTH} (name parts of it below 'where')", line_shift + 1, col_shift)

@@ -425,6 +425,7 @@ def test_several_outputs_read_back_as_a_list_sharing_their_named_parts():
     back = sd.parse_outputs(text, shapes={"x": x})
     assert len(back) == 5 and all(b is o for b, o in zip(back, outputs))
     assert sd.parse_outputs(sd.to_text(f), shapes={"x": x}) == [f]
+    assert sd.parse_outputs(sd.to_text([])) == [] and "empty expression" in refusal(" \n")
     assert sd.parse_outputs("x + 1\n\n  sum(\n  x)\n", shapes={"x": x}) == [x + 1, sd.sum(x)]
     msg = refusal(text, shapes={"x": x})
     assert msg.startswith("the text holds 5 expressions, one per line; parse reads one: read a list "
@@ -454,6 +455,15 @@ def test_an_index_argument_reads_as_an_index_beside_a_variable_named_s_():
     assert sd.parse("index_add(s_[0], (3,), idx=s_[2])", shapes={"s_": s_}) is \
         sd.index_add(s_[0], (3,), 2)
     assert sd.parse("s_[0] + 1", shapes={"s_": s_}) is s_[0] + 1
+
+def test_a_constant_beside_the_variable_of_its_name_reads_back():
+    # a variable named inf prints as var('inf') and the constant as inf; with shapes listing the
+    # variable, the bare inf read as the variable too
+    M, inf_, nan_ = sd.var("M", (2, 3)), sd.var("inf", (3,)), sd.var("nan")
+    e = sd.sum(M + inf_, axis=1) * np.inf + np.nan * nan_
+    assert sd.to_text(e) == "sum(M + var('inf'), axis=1) * inf + nan * var('nan')"
+    assert sd.parse(sd.to_text(e), shapes={"M": M, "inf": inf_, "nan": nan_}) is e
+    assert sd.parse("inf * 2", shapes={"inf": inf_}) is inf_ * 2  # without var('inf'): the variable
 
 def test_a_deep_chain_of_named_parts_reads_back():
     # z = sin(z) * z + exp(-z * z) 10,000 times over prints as 5,000 named parts, about a million
