@@ -46,8 +46,8 @@ __all__ = [
     "NotDifferentiableError", "OutOfBoundsError", "ParseError", "ShapeError", "SymdiffError", "Type",
     "UnknownVariableError", "UnsupportedError", "ZeroGradient", "codegen", "compile", "const", "count_nodes", "derivative",
     "draw", "evaluate", "explain", "from_sympy", "grad", "hessian", "hvp", "jacobian", "jvp",
-    "latex", "live_node_count", "parse", "parse_outputs", "simplify", "symbols", "taylor", "to_dot", "to_networkx",
-    "to_sympy", "to_text", "why_zero",
+    "latex", "live_node_count", "parse", "parse_outputs", "simplify", "symbols", "taylor", "to_dot",
+    "to_networkx", "to_sympy", "to_text", "why_zero",
     "toposort", "var", "vjp", "pi", "e", "euler_gamma", "inf", "nan", "newaxis", *(name for name in FUNCTIONS if name.isidentifier()),
 ]
 del _ops, np

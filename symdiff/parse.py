@@ -1506,7 +1506,7 @@ def parse_outputs(text: str, shapes: Mapping[str, Any] | None = None, caret: boo
     shared parts named once below ``where`` stay shared); read as :func:`parse` reads one. A
     blank text, as ``to_text([])`` prints, is no expressions.
 
-    >>> f, g = sd.parse_outputs("_1 * 2\n_1 + 1\nwhere\n  _1 = sin(x) * x", shapes={"x": (3,)})
+    >>> f, g = sd.parse_outputs("_1 * 2\\n_1 + 1\\nwhere\\n  _1 = sin(x) * x", shapes={"x": (3,)})
     """
     return _parse_text(text, shapes, caret, power_caret, several=True)
 
