@@ -29,7 +29,7 @@ from .interop.latex import latex
 from .ir import Node, Type, live_node_count
 from .ops import *  # noqa: F403 - the op library is the public function namespace
 from .ops import FUNCTIONS, const, symbols, var
-from .parse import parse
+from .parse import parse, parse_outputs
 
 # imported for its effect: it installs Node._repr_latex_, Jupyter's rendered math
 from .interop import jupyter as _jupyter
@@ -46,8 +46,8 @@ __all__ = [
     "NotDifferentiableError", "OutOfBoundsError", "ParseError", "ShapeError", "SymdiffError", "Type",
     "UnknownVariableError", "UnsupportedError", "ZeroGradient", "codegen", "compile", "const", "count_nodes", "derivative",
     "draw", "evaluate", "explain", "from_sympy", "grad", "hessian", "hvp", "jacobian", "jvp",
-    "latex", "live_node_count", "parse", "simplify", "symbols", "taylor", "to_dot", "to_networkx",
-    "to_sympy", "to_text", "why_zero",
+    "latex", "live_node_count", "parse", "parse_outputs", "simplify", "symbols", "taylor", "to_dot",
+    "to_networkx", "to_sympy", "to_text", "why_zero",
     "toposort", "var", "vjp", "pi", "e", "euler_gamma", "inf", "nan", "newaxis", *(name for name in FUNCTIONS if name.isidentifier()),
 ]
 del _ops, np

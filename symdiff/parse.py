@@ -13,13 +13,15 @@ at the offending text.
 
 The text ``to_text`` prints for a graph with named shared parts reads back too: the expression,
 a line ``where``, then one ``name = expression`` line per part, each defined before its use.
+Several outputs print one per line above ``where``; ``parse_outputs`` reads them as a list.
 
 The text is read into Python's syntax tree by the reader below, which recurses nowhere: a sum
 of 10,000 terms or brackets 10,000 deep read like short text. What the reader does not read
 (keywords such as ``not``, starred arguments, f-strings, syntax errors) goes to Python's own
 recursive parser, for its tree or its error message; for that parser only, ``MAX_NESTING``
 levels of brackets and ``MAX_OPERATORS`` operators and calls (an upper bound on the tree's
-depth) are checked first. Every text is at most ``MAX_LENGTH`` characters. Literals are never evaluated: an
+depth) are checked first. Every expression is at most ``MAX_LENGTH`` characters, the whole text
+at most ``MAX_TEXT_LENGTH``. Literals are never evaluated: an
 integer literal must fit int64 (or, past its largest, uint64, as NumPy reads it), a float literal
 float64; ``9**9**9**9`` is just a graph.
 """
@@ -27,7 +29,9 @@ float64; ``9**9**9**9`` is just a graph.
 from __future__ import annotations
 
 import ast
+import bisect
 import difflib
+import functools
 import inspect
 import io
 import keyword
@@ -46,11 +50,20 @@ from .ir import Node, check_shape, format_shape, with_article
 from .ops import FUNCTIONS, METHODS, as_node, dim_size, value_shaped, var
 from .ops import index as index_
 from .ops import elementwise as ew
-from .ops.base import TEXT_CONSTANTS, TEXT_LITERAL_NAMES, extended_precision, fits_numpy_int
+from .ops.base import (
+    TEXT_CONSTANTS,
+    TEXT_ELEMENTS,
+    TEXT_LITERAL_NAMES,
+    extended_precision,
+    fits_numpy_int,
+)
 from .ops.shape import array_list
 
 MAX_LENGTH = 100_000
-"""The longest text accepted, in characters."""
+"""The longest expression accepted (the text of one output or one named part), in characters."""
+MAX_TEXT_LENGTH = 10_000_000
+"""The longest text accepted, in characters: a graph 10,000 operations deep prints as a few
+thousand named parts, each short, about a million characters in all."""
 MAX_NESTING = 100
 """The deepest nesting of brackets ``( [ {`` accepted in text Python's parser reads."""
 MAX_OPERATORS = 2_000
@@ -185,12 +198,15 @@ _SYMPY_NAMES = {
 _CALL_HINTS = {"log": "; a base is SymPy's log(x, b): write log(x) / log(b), or log2(x), log10(x)"}
 
 _Number = (int, float, complex)
+# a function's signature, read once (a text of thousands of calls reads the same few)
+_signature = functools.lru_cache(maxsize=None)(inspect.signature)
 
 # Names that read as NumPy's float constants unless ``shapes`` declares them as variables (-inf
 # reads as one literal).
 CONSTANTS = TEXT_CONSTANTS
 _COMPLEX = "complex"  # complex(re, im) of two real literals is a complex literal, as the printer writes one
 _VAR = "var"  # var('pi') is the variable pi, as the printer writes a variable named like a constant
+_QUOTED_CONSTANT = re.compile(r"\bvar\(\s*(['\"])(" + "|".join(CONSTANTS) + r")\1\s*\)")
 
 
 def _under(shown: str, mark: str) -> str:
@@ -840,8 +856,8 @@ def _signed_literal(node: ast.AST) -> _Part | None:
     return None
 
 
-def _extended_target(node: ast.Call) -> np.dtype | None:
-    """The dtype of ``astype(literal, dtype)`` when it holds more digits than float64."""
+def _astype_target(node: ast.Call) -> np.dtype | None:
+    """The dtype of ``astype(literal, dtype)`` when it is written as a literal string."""
     if _function_name(node.func) != "astype" or not node.args:
         return None
     given = node.args[1] if len(node.args) > 1 else next(
@@ -849,10 +865,21 @@ def _extended_target(node: ast.Call) -> np.dtype | None:
     if not isinstance(given, ast.Constant) or not isinstance(given.value, str):
         return None
     try:
-        dt = np.dtype(given.value)
+        return np.dtype(given.value)
     except TypeError:
         return None
-    return dt if extended_precision(dt) else None
+
+
+def _integers_only(value: list[Any]) -> bool:
+    """Whether a (nested) list holds Python ints only (no bools, floats or complex numbers)."""
+    stack: list[Any] = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, list):
+            stack.extend(v)
+        elif type(v) is not int:
+            return False
+    return True
 
 
 def _function_name(func: ast.AST) -> str | None:
@@ -975,6 +1002,21 @@ class _Parser:
         # literals of astype(literal, 'float128'): read from their digits at that precision,
         # so their float64 range does not apply
         self.extended: set[ast.AST] = set()
+        # the s_[...] written as an index argument (index_add's), an index whatever s_ names
+        self.index_args: set[ast.AST] = set()
+        self.line_starts: list[int] | None = None  # where each line of the text starts
+        # the constants' names the text also writes as variables, var('inf'), as to_text prints
+        # a variable so named: there the bare name is the constant, whatever shapes lists
+        self.quoted_constants: set[str] = set() if _VAR in self.shapes else {
+            m.group(2) for m in _QUOTED_CONSTANT.finditer(text)}
+
+    def line_of(self, text: str, offset: int) -> tuple[int, int]:
+        """The 0-based line of ``text`` that ``offset`` is on, and where that line starts (found
+        by bisection: a text of thousands of named parts is not scanned once per part)."""
+        if self.line_starts is None:
+            self.line_starts = [0, *(m.end() for m in re.finditer("\n", text))]
+        line = bisect.bisect_right(self.line_starts, offset) - 1
+        return line, self.line_starts[line]
 
     def children(self, node: ast.AST) -> list[ast.AST]:
         """The sub-trees whose values ``combine`` needs; refuses nodes outside the whitelist."""
@@ -1011,10 +1053,20 @@ class _Parser:
             return [node.left, node.comparators[0]]
         if isinstance(node, ast.Call):
             self.check_call(node)
-            if _extended_target(node) is not None and "astype" not in self.shapes:
+            target = _astype_target(node)
+            if target is not None and extended_precision(target) and "astype" not in self.shapes:
                 for number in _literal_numbers(node.args[0]) or ():
                     self.extended.update(part[0] for part in number if part is not None)
             receiver = [node.func.value] if _method_name(node.func) else []  # type: ignore[attr-defined]
+            called = _function_name(node.func) or ""
+            taker = _INDEX_ARGS.get(called)
+            if taker is not None:  # index_add(g, (3,), s_[1]): an index, even beside a variable s_
+                position = list(_signature(FUNCTIONS[called]).parameters).index(taker)
+                given = node.args[position] if len(node.args) > position else next(
+                    (k.value for k in node.keywords if k.arg == taker), None)
+                if isinstance(given, ast.Subscript) and isinstance(given.value, ast.Name) \
+                        and given.value.id == "s_":
+                    self.index_args.add(given)
             return [*receiver, *node.args, *(k.value for k in node.keywords)]
         if isinstance(node, ast.Attribute):  # .T and .mT: properties from the method table
             if isinstance(METHODS.get(node.attr), property):
@@ -1072,7 +1124,7 @@ class _Parser:
                 hint = f"; {name!r} is a constant (NumPy's {name}), not a function"
             raise src.at(node.func, f"unknown function {name!r}{hint}")
         # for a method too, the first parameter is the receiver (x in x.sum(...))
-        params = inspect.signature(METHODS[method] if method else FUNCTIONS[name]).parameters
+        params = _signature(METHODS[method] if method else FUNCTIONS[name]).parameters
         for a in node.args:
             if isinstance(a, ast.Starred):
                 raise src.at(a, "starred arguments (*args) are not supported")
@@ -1166,8 +1218,9 @@ class _Parser:
 
     def index_value(self, node: ast.Subscript) -> bool:
         """Whether ``node`` is ``s_[...]``, an index as a value (unless ``s_`` is a variable)."""
-        return (isinstance(node.value, ast.Name) and node.value.id == "s_"
-                and "s_" not in self.shapes and "s_" not in self.variables)
+        return node in self.index_args or (
+            isinstance(node.value, ast.Name) and node.value.id == "s_"
+            and "s_" not in self.shapes and "s_" not in self.variables)
 
     def constant(self, node: ast.Constant) -> Any:
         v = node.value
@@ -1222,6 +1275,8 @@ class _Parser:
                                f"other: rename the variable or the dimension (a dimension's name "
                                f"that shapes does not list reads as the dimension's size)")
         key = unicodedata.normalize("NFKC", name) if quoted else name  # shapes' keys are read so
+        if name in self.quoted_constants and not quoted:
+            return CONSTANTS[name]  # the text writes the variable var('inf'): bare, the constant
         if key in self.shapes:
             found = _leaf_variable(name, self.shapes[key], src, node)
         elif name in CONSTANTS and not quoted:
@@ -1355,7 +1410,7 @@ class _Parser:
             arg_asts.insert(0, receiver)
             fn = METHODS[method]
             name = _registered_name(fn) or method
-        sig = inspect.signature(fn)
+        sig = _signature(fn)
         n = len(arg_asts)
         args, kwargs = values[:n], dict(zip((k.arg for k in node.keywords), values[n:]))
         asts = dict(zip((k.arg for k in node.keywords), (k.value for k in node.keywords)))
@@ -1388,11 +1443,21 @@ class _Parser:
         if name == "astype" and args and isinstance(args[0], (list, *_Number)):
             # a constant of a given dtype, as the printer writes one: astype([0.5], 'float32'),
             # astype(0.5, 'float32')
-            args[0] = self.array_literal(arg_asts[0], args[0]) if isinstance(args[0], list) \
-                else np.asarray(args[0])
-            target = _extended_target(node)
-            if target is not None:  # astype(0.33333333333333333334, 'float128'): all its digits
+            listed = args[0]
+            args[0] = self.array_literal(arg_asts[0], listed) if isinstance(listed, list) \
+                else np.asarray(listed)
+            target = _astype_target(node)
+            if target is not None and extended_precision(target):
+                # astype(0.33333333333333333334, 'float128'): all its digits
                 args[0] = self.extended_literal(arg_asts[0], target, args[0].shape)
+            elif (target is not None and target.kind in "iu" and args[0].dtype.kind == "f"
+                  and isinstance(listed, list) and _integers_only(listed)):
+                # astype([18446744073709551615, 0], 'uint64'): NumPy reads the list as float64
+                # (no one integer dtype holds both), which loses digits; read it in the target
+                try:
+                    args[0] = np.array(listed, dtype=target)
+                except OverflowError:  # astype([300, -1], 'uint8') wraps, as NumPy's astype
+                    pass
         return self.build(node, fn, *args, **kwargs)
 
     def run(self, tree: ast.Expression) -> Node:
@@ -1421,16 +1486,36 @@ def parse(text: str, shapes: Mapping[str, Any] | None = None, caret: bool = True
     ``inf`` and ``nan``, which are NumPy's constants (``e`` is a variable: write ``exp(1)``),
     and the named dimensions of the shapes given, which are their sizes (int64 scalars).
     ``var('pi')`` is the variable named pi, as a variable named like a constant prints (and one
-    whose bare name would read otherwise: ``var('sum')``, ``var('x-y')``).
+    whose bare name would read otherwise: ``var('sum')``, ``var('x-y')``); in a text that writes
+    ``var('inf')``, a bare ``inf`` is the constant even where ``shapes`` lists a variable inf.
 
     ``shapes`` maps a name to a shape (``(4, 3)``, ``("n", 3)``), to ``(shape, dtype)``, or to a
     variable node. ``caret`` adds the offending line and a caret line to error messages;
     ``power_caret`` reads ``^`` as ``**`` (else it is Python's exclusive or, of integers or masks).
+    A text of several expressions, one per line (as ``to_text`` prints several outputs), is
+    read by :func:`parse_outputs`.
 
     >>> g = sd.parse("sum(tanh(W @ h + b))", shapes={"W": (4, 3), "h": (3,), "b": (4,)})
     """
+    return _parse_text(text, shapes, caret, power_caret, several=False)[0]
+
+
+def parse_outputs(text: str, shapes: Mapping[str, Any] | None = None, caret: bool = True,
+                  power_caret: bool = False) -> list[Node]:
+    """The expressions of a text, one per line, as ``to_text`` prints several outputs (their
+    shared parts named once below ``where`` stay shared); read as :func:`parse` reads one. A
+    blank text, as ``to_text([])`` prints, is no expressions.
+
+    >>> f, g = sd.parse_outputs("_1 * 2\\n_1 + 1\\nwhere\\n  _1 = sin(x) * x", shapes={"x": (3,)})
+    """
+    return _parse_text(text, shapes, caret, power_caret, several=True)
+
+
+def _parse_text(text: str, shapes: Mapping[str, Any] | None, caret: bool, power_caret: bool,
+                several: bool) -> list[Node]:
     if not isinstance(text, str):
-        raise TypeError(f"parse expects a string, got {type(text).__name__}")
+        what = "parse_outputs" if several else "parse"
+        raise TypeError(f"{what} expects a string, got {type(text).__name__}")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as e:  # a lone surrogate: not text Python's parser can read
@@ -1443,9 +1528,12 @@ def parse(text: str, shapes: Mapping[str, Any] | None = None, caret: bool = True
     parser = _Parser(text, shapes, caret, power_caret)
     src = parser.src
     if not text.strip():
+        if several:  # to_text([]) is the empty text
+            return []
         raise src.error("empty expression", 1, 0)
-    if len(text) > MAX_LENGTH:
-        raise src.error(f"the text has {len(text)} characters, more than the limit of {MAX_LENGTH}", 1, 0)
+    if len(text) > MAX_TEXT_LENGTH:
+        raise src.error(f"the text has {len(text)} characters, more than the limit of "
+                        f"{MAX_TEXT_LENGTH}", 1, 0)
     body, definitions = _split_definitions(text, src)
     parser.pending = {name for name, *_ in definitions}
     parser.unused = set(parser.pending)
@@ -1458,12 +1546,47 @@ def parse(text: str, shapes: Mapping[str, Any] | None = None, caret: bool = True
         parser.defining = name
         parser.variables[name] = _parse_piece(parser, text, begin, end)
     parser.defining = None
-    out = _parse_piece(parser, text, *body)
+    outputs = []
+    pieces = _split_expressions(text, *body)
+    for begin, end in pieces:  # each read first, so that text that is no expression says why
+        outputs.append(_parse_piece(parser, text, begin, end))
+    if len(pieces) > 1 and not several:
+        begin, end = pieces[1]
+        lead = text[: end - len(text[begin:end].lstrip())]
+        raise src.error(f"the text holds {len(pieces)} expressions, one per line; parse reads one: "
+                        f"read a list of them with sd.parse_outputs(text, shapes=...)",
+                        lead.count("\n") + 1, len(lead) - (lead.rfind("\n") + 1))
     for name, _, line, col in definitions:
         if name in parser.unused:  # most likely a misspelled use, read as a new variable
             raise src.error(f"{name!r} is defined below 'where' but nothing reads it; a misspelled "
                             f"use of it would read as a new variable", line, col, col + len(name))
-    return out
+    return outputs
+
+
+def _split_expressions(text: str, begin: int, end: int) -> list[tuple[int, int]]:
+    """The spans of the expressions in ``text[begin:end]``, one per logical line as Python
+    splits lines (a line break inside brackets, or after a backslash, continues the line); text
+    the tokenizer cannot read is one span, whose reading says what is wrong with it."""
+    piece = text[begin:end]
+    if "\n" not in piece.strip() and "\r" not in piece.strip():
+        return [(begin, end)]
+    starts = [0]  # where each physical line of the piece starts
+    for ln in piece.splitlines(keepends=True):
+        starts.append(starts[-1] + len(ln))
+    spans, at = [], 0
+    try:
+        for t in tokenize.generate_tokens(io.StringIO(piece).readline):
+            if t.type == tokenize.NEWLINE:
+                row, col = t.end
+                stop = starts[row - 1] + col if row <= len(starts) - 1 else len(piece)
+                if piece[at:stop].strip():
+                    spans.append((begin + at, begin + stop))
+                at = stop
+    except (tokenize.TokenError, SyntaxError):
+        return [(begin, end)]
+    if piece[at:].strip():
+        spans.append((begin + at, end))
+    return spans or [(begin, end)]
 
 
 _DEFINITION = re.compile(r"[ \t]*([^\W\d]\w*)[ \t]*=(?!=)")
@@ -1496,16 +1619,40 @@ def _split_definitions(
     return (0, offsets[at]), definitions
 
 
+# what to_text prints for a constant array too large to write out (ops.base.placeholder_text)
+_PLACEHOLDER = re.compile(r"const<\w+\([\d, ]*\)>")
+
+
 def _parse_piece(parser: _Parser, text: str, begin: int, end: int) -> Node:
-    """The expression ``text[begin:end]``; error positions count in the whole ``text``."""
+    """The expression ``text[begin:end]``; error positions count in the whole ``text``. A
+    placeholder of a constant, which no expression holds, is refused as what it is."""
+    try:
+        return _read_piece(parser, text, begin, end)
+    except ParseError:
+        found = _PLACEHOLDER.search(text, begin, end)
+        if found is None:
+            raise
+    lead = text[: found.start()]
+    raise parser.src.error(
+        f"{found.group()} stands for a constant array whose values are not in the text (to_text "
+        f"writes out the values of constants of up to {TEXT_ELEMENTS} elements); write the values, "
+        f"or a variable in its place, given in shapes, whose values are passed when evaluating",
+        lead.count("\n") + 1, len(lead) - (lead.rfind("\n") + 1),
+        len(lead) - (lead.rfind("\n") + 1) + len(found.group())) from None
+
+
+def _read_piece(parser: _Parser, text: str, begin: int, end: int) -> Node:
     src = parser.src
     piece = text[begin:end]
     # Python refuses leading indentation; parse the piece without it and shift positions back
     body = piece.lstrip()
-    lead = text[: begin + len(piece) - len(body)]
-    line_shift = lead.count("\n")
-    col_shift = len(lead) - (lead.rfind("\n") + 1)
-    byte_shift = len(lead[len(lead) - col_shift:].encode("utf-8"))
+    start = begin + len(piece) - len(body)
+    line_shift, line_start = parser.line_of(text, start)
+    col_shift = start - line_start
+    byte_shift = len(text[line_start:start].encode("utf-8"))
+    if len(body.rstrip()) > MAX_LENGTH:
+        raise src.error(f"the expression has {len(body.rstrip())} characters, more than the limit "
+                        f"of {MAX_LENGTH} (name parts of it below 'where')", line_shift + 1, col_shift)
     source, widened = _caret_as_power(body) if parser.power_caret else (body, {})
     tree, stop = _read_tree(source)
     try:

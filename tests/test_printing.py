@@ -50,7 +50,8 @@ v = sd.var("v", shape=(3,))
     (sd.const(np.array([0.1, 2.0], dtype=np.float32)), "astype([0.1, 2.0], 'float32')"),
     (sd.const(np.array([1, 2], dtype=np.int32)), "astype([1, 2], 'int32')"),
     (sd.const(np.zeros((2, 0))), "[[], []]"),
-    (sd.const(np.ones((0, 2))), "const<float64(0, 2)>"),  # [] would read back as shape (0,)
+    (sd.const(np.ones((0, 2))), "broadcast_to(0.0, (0, 2))"),  # [] would read back as shape (0,)
+    (sd.const(np.ones((0, 2), np.int8)), "broadcast_to(astype(0, 'int8'), (0, 2))"),
     (M.astype("float32"), "M.astype('float32')"),
     (sd.round(a, 2) + sd.round(b), "round(a, 2) + round(b)"),
 ])
@@ -240,9 +241,34 @@ def test_a_large_constant_prints_as_the_call_that_builds_it(value, text):
     np.r_[0.0, np.nan, np.zeros(6)],
     np.r_[1.0, 2.0, np.zeros(6)],
     np.eye(9)[[0, 1, 2, 3, 4, 5, 6, 7, 8]][:, ::-1][[0]].repeat(9, axis=0),  # not one hot per row
-], ids=["signed zeros", "nan", "two entries", "repeated row"])
-def test_other_large_constants_print_as_a_placeholder(value):
-    assert str(sd.const(value)).startswith("const<")
+    np.arange(10)[::-1],  # an index array
+    np.linspace(-1, 1, 100).astype(np.float32).reshape(4, 25),
+    np.array([np.inf, -np.nan, -0.0, 1e-310, 2**-1074, np.pi, 1 / 3, -1e308]),
+    np.array([complex(-0.0, np.nan), 1j, 2, 3, 4, 5, 6], np.complex64),
+    np.array([2**64 - 1, 0, 1, 2, 3, 4, 5, 6, 7], np.uint64),
+], ids=["signed zeros", "nan", "two entries", "repeated row", "index", "float32", "specials",
+        "complex64", "uint64"])
+def test_other_constants_of_up_to_a_hundred_elements_print_their_values(value):
+    # no call builds them: the values are written out, and read back to the bit (they once
+    # printed as const<float64(8,)>, which did not read back)
+    c = sd.const(value)
+    assert "const<" not in str(c) and "[" in str(c)
+    assert sd.parse(str(c)) is c, str(c)
+
+
+def test_larger_constants_print_as_a_placeholder_that_parse_refuses_as_what_it_is():
+    v = sd.var("v", (200,))
+    e = sd.sum(v[sd.const(np.arange(200)[::-1] ** 2 % 200)]) * 2.0
+    assert str(e) == "sum(v[const<int64(200,)>], axis=0) * 2.0"
+    with pytest.raises(sd.ParseError) as info:  # it once was 'invalid syntax'
+        sd.parse(str(e), shapes={"v": v})
+    assert str(info.value).startswith(
+        "const<int64(200,)> stands for a constant array whose values are not in the text (to_text "
+        "writes out the values of constants of up to 100 elements)"), str(info.value)
+    assert "(line 1, column 7)\n  sum(v[const<int64(200,)>], axis=0) * 2.0\n        ^^^^^^^^^^^^^^^^^^" \
+        in str(info.value)
+    assert str(sd.const(np.arange(101.0) ** 2)) == "const<float64(101,)>"
+    assert sd.parse("var('const<int64(2,)>') + 1") is sd.var("const<int64(2,)>") + 1  # a name
 
 
 def test_a_negative_constant_array_is_subtracted_and_named_in_latex_and_generated_code():
@@ -251,7 +277,8 @@ def test_a_negative_constant_array_is_subtracted_and_named_in_latex_and_generate
     assert str(sd.simplify(v + -np.eye(10)[3])) == "v - one_hot(3, 10)"
     assert str(sd.simplify(v - -np.eye(10)[3])) == "v + one_hot(3, 10)"
     assert str(sd.simplify(v + np.r_[-1.0, np.zeros(9)])) == "v - one_hot(0, 10)"
-    assert "const<" in str(sd.simplify(v + np.r_[-1.0, np.nan, np.zeros(8)]))  # NaN: as written
+    assert str(sd.simplify(v + np.r_[-1.0, np.nan, np.zeros(8)])) == \
+        "v + [-1.0, nan, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]"  # NaN: as written
     e = sd.simplify(v + -0.5 * np.eye(10)[3])
     vals = np.linspace(-1, 1, 10)
     np.testing.assert_array_equal(sd.evaluate(e, {"v": vals}, simplify=False), vals - 0.5 * np.eye(10)[3])

@@ -436,3 +436,59 @@ def test_simplifying_a_graph_grown_from_a_simplified_one_is_as_good_as_from_scra
         want = sd.evaluate(plain, env, simplify=False)
     for a, b in zip(got, want):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True)
+
+
+# names whose bare text reads otherwise (printed as var('...')), and names that read as themselves
+_NAMES = ["pi", "sum", "x y", "lambda", "_1", "e", "inf", "True", "ﬁ", "α", "n", "where", "s_"]
+# constants the text must carry exactly: signed zeros and NaNs, infinities, subnormals, float32,
+# integer and complex scalars, 0-d against 1-element arrays
+_SPECIAL = [np.float64(-0.0), np.inf, -np.inf, np.nan, -np.nan, np.float32(0.1), np.array([0.5]),
+            np.int32(3), np.float64(1e-310), np.array(1 / 3), complex(-0.0, 1.0),
+            np.array([np.float32(-0.0)]), np.uint8(200)]
+
+
+@settings(SETTINGS, max_examples=60)
+@given(st.sampled_from(list(SHAPES)).flatmap(lambda shape: expressions(shape)),
+       st.permutations(_NAMES), st.lists(st.booleans(), min_size=5, max_size=5),
+       st.lists(st.booleans(), min_size=5, max_size=5), st.sampled_from(_SPECIAL),
+       st.integers(0, 2**32 - 1))
+def test_printed_text_of_random_graphs_and_their_derivatives_parses_to_the_same_values(
+        expr, names, renamed, float32, special, seed):
+    # to_text of several outputs (a function, one of its constants, its gradient and Hessian, raw
+    # and simplified) read back by parse_outputs, given the variables: the same values to the
+    # bit, shapes and dtypes, with variables renamed to names that need var('...') and retyped
+    e, _ = expr
+    rng = np.random.default_rng(seed)
+    old = _inputs(e)
+    if not old:
+        return
+    new = [sd.var(names[k] if renamed[k] else v.op.var_name, v.shape,
+                  "float32" if float32[k] else "float64") for k, v in enumerate(old)]
+    try:
+        e = sd.ir.substitute([e], dict(zip(old, new)))[0]
+    except (sd.SymdiffError, TypeError):  # an op that refuses the mixed dtypes
+        return
+    weights = sd.const(rng.standard_normal(e.shape))  # up to 9 values written out
+    count = sd.var(names[-1], (), ["int32", "int64", "uint8"][seed % 3])  # an integer variable
+    outputs = [e, e * special, e * count,
+               sd.reshape(e, (-1,))[sd.const(rng.integers(0, max(e.size, 1), 10))]]
+    loss = sd.sum(e * weights)
+    outputs += sd.grad(loss, new)
+    outputs.append(sd.hessian(sd.sum(e * e), new[0]))
+    outputs += sd.simplify(outputs)
+    text = sd.to_text(outputs)
+    note(f"text:\n{text}")
+    back = sd.parse_outputs(text, shapes={v.op.var_name: v for v in [*new, count]})
+    assert len(back) == len(outputs)
+    env = {v.op.var_name: rng.uniform(-1.5, 1.5, v.shape).astype(v.dtype) for v in new}
+    env[names[-1]] = count.dtype.type(seed % 7)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = sd.evaluate(outputs, env, simplify=False)
+        got = sd.evaluate(back, env, simplify=False)
+    for w, g, o, b in zip(want, got, outputs, back):
+        w, g = np.asarray(w), np.asarray(g)
+        assert (g.shape, g.dtype) == (w.shape, w.dtype), (sd.to_text(o), sd.to_text(b))
+        np.testing.assert_array_equal(g, w)  # NaN where NaN
+        if w.dtype.kind in "fc":
+            assert np.array_equal(np.signbit(g.real), np.signbit(w.real)), sd.to_text(o)

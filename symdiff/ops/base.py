@@ -251,25 +251,41 @@ class Const(Op):
         v = self.value
         if v.ndim == 0:
             return _scalar_text(v[()])  # a NumPy scalar: float32(0.1) prints 0.1, its own shortest
+        call = constant_call(v) if v.size > 6 else None  # one_hot(3, 10) reads better than its list
+        if call:
+            return call.text()
+        if v.size > TEXT_ELEMENTS:
+            return placeholder_text(v.dtype, v.shape)
         read_back = np.array(v.tolist())  # what sd.parse (and NumPy) make of the list
-        if v.size <= 6 and read_back.shape == v.shape:  # not so for a (0, 2) array: []
-            # every float as its shortest text that reads back to the same bits, on one line
-            # (and booleans and integers without NumPy's column padding: [True, False, True])
-            text = np.array2string(v, separator=", ", formatter={"float_kind": _float_text,
-                                                                 "complex_kind": _complex_text,
-                                                                 "bool": _scalar_text,
-                                                                 "int_kind": _scalar_text},
-                                   max_line_width=1 << 30).replace("\n", "") if v.size else repr(v.tolist())
-            return text if read_back.dtype == v.dtype and not extended_precision(v.dtype) \
-                else f"astype({text}, {v.dtype.name!r})"
-        call = constant_call(v)
-        return call.text() if call else f"const<{v.dtype.name}{format_shape(v.shape)}>"
+        if read_back.shape != v.shape:  # [] of a (0, 2) array reads back as shape (0,)
+            return f"broadcast_to({_scalar_text(np.zeros((), v.dtype)[()])}, {format_shape(v.shape)})" \
+                if v.dtype in (np.float64, np.int64, np.bool_) else \
+                f"broadcast_to(astype(0, {v.dtype.name!r}), {format_shape(v.shape)})"
+        # every float as its shortest text that reads back to the same bits, on one line
+        # (and booleans and integers without NumPy's column padding: [True, False, True])
+        text = np.array2string(v, separator=", ", formatter={"float_kind": _float_text,
+                                                             "complex_kind": _complex_text,
+                                                             "bool": _scalar_text,
+                                                             "int_kind": _scalar_text},
+                               max_line_width=1 << 30, threshold=v.size + 1).replace("\n", "") \
+            if v.size else repr(v.tolist())
+        return text if read_back.dtype == v.dtype and not extended_precision(v.dtype) \
+            else f"astype({text}, {v.dtype.name!r})"
 
     def __repr__(self) -> str:
         return f"const({self.text([])})"
 
 
 _LABELS_SHOWN = 8  # rows of a one-hot matrix written out as one_hot([2, 0, ...], n)
+TEXT_ELEMENTS = 100
+"""The most elements of a constant array whose values the text writes out (``[0.5, 2.0, ...]``);
+a larger one prints as the call that builds it (``one_hot(3, 1000)``) or else as a placeholder,
+``const<float64(300,)>``, which the parser refuses: the values are not in the text."""
+
+
+def placeholder_text(dtype: np.dtype, shape: tuple[int, ...]) -> str:
+    """The text of a constant array too large to write out: ``const<float64(300,)>``."""
+    return f"const<{dtype.name}{format_shape(shape)}>"
 
 
 class ConstantCall(NamedTuple):
