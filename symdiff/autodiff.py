@@ -1073,7 +1073,17 @@ def _hessian(y: Node, xs: Sequence[Node], what: str) -> list[list[Node]]:
             )
     g = grad(y, xs)
     assert isinstance(g, list)
-    return [_jacobian(gi, xs, what) for gi in g]
+    # the blocks on and above the diagonal; each below it is the transpose of its mirror, so
+    # the Hessian is symmetric to the bit (mixed partials taken both ways differ in rounding)
+    # and its graph holds each off-diagonal block once
+    rows = [[None] * k + _jacobian(gi, xs[k:], what) for k, gi in enumerate(g)]
+    for i in range(len(xs)):
+        for j in range(i):
+            upper = rows[j][i]
+            ni, nj = xs[i].ndim, xs[j].ndim
+            rows[i][j] = upper if not ni or not nj else transpose(
+                upper, (*range(nj, nj + ni), *range(nj)))
+    return rows  # type: ignore[return-value]
 
 
 def hvp(y: Node, wrt: Wrt, v: Any) -> Node | list[Node]:
