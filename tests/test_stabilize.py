@@ -721,6 +721,20 @@ def test_hyperbolic_functions_written_out_are_sinh_cosh_and_tanh():
     assert "sinh" not in str(sd.simplify(E(z) - E(-z)))
 
 
+def test_gradient_of_tanh_written_out_is_one_minus_tanh_squared():
+    # the raw gradient holds 2 * cosh(x) and 2 * sinh(x) (the sums of exps rewritten) shared
+    # by several terms; collection reads through them where that makes tangents
+    E = sd.exp
+    g = sd.simplify(sd.grad((E(x) - E(-x)) / (E(x) + E(-x)), x))
+    assert g is 1.0 - sd.tanh(x) ** 2.0, sd.to_text(g)
+    for at in (-800.0, -3.0, 0.3, 800.0):
+        assert sd.evaluate(g, {"x": at}) == pytest.approx(1 - np.tanh(at) ** 2, rel=1e-15, abs=0)
+    raw = sd.grad((E(x) - E(-x)) / (E(x) + E(-x)), x)
+    with np.errstate(all="ignore"):
+        assert np.isnan(sd.evaluate(raw, {"x": 800.0}, simplify=False))
+    assert sd.simplify(sd.grad(sd.log((E(x) + E(-x)) / 2), x)) is sd.tanh(x)
+
+
 def test_negations_inside_odd_and_even_functions_cancel():
     for f in (sd.sin, sd.tan, sd.tanh, sd.sinh, sd.arcsin, sd.arctan, sd.arcsinh, sd.arctanh,
               sd.erf, sd.erfinv, sd.cbrt):

@@ -2661,7 +2661,8 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
     m = _read_monomial(term, owned, ctx, dtype, coef, inside, False)
     if m.scales:
         through = _read_monomial(term, owned, ctx, dtype, coef, inside, True)
-        if through.repeats > m.repeats or not np.all(np.abs(m.coef) == 1):
+        if through.repeats > m.repeats or not np.all(np.abs(m.coef) == 1) or (
+                dtype.kind == "f" and _tangent_pairs(through) > _tangent_pairs(m)):
             m = through
     if m.den and dtype.kind == "f":
         _tangents(m, ctx)
@@ -2669,6 +2670,19 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
 
 
 _COSINES = tuple(cosine for _, cosine, _ in _QUOTIENTS)
+
+
+def _tangent_pairs(m: _Monomial) -> int:
+    """How many cosh(x) (cos(x)) below ``m``'s line have a sinh(x) (sin(x)) above it, or a sum
+    they may divide into (see _spread): the quotients written with tangents. A shared
+    2 * cosh(x) is read through for them: sinh(x)**2 / (2 * cosh(x)) is 0.5 * tanh(x) * sinh(x),
+    and (2 * cosh(x) - 2 * tanh(x) * sinh(x)) / (2 * cosh(x)) is 1 - tanh(x)**2."""
+    if not m.den:
+        return 0
+    sines = {(type(g.op), g.inputs[0]) for g in m.num if isinstance(g.op, (Sinh, Sin))}
+    summed = any(isinstance(g.op, _ADDITIVE) for g in m.num)
+    return sum(1 for f in m.den if isinstance(f.op, _COSINES) and (summed or (
+        (Sinh if isinstance(f.op, Cosh) else Sin), f.inputs[0]) in sines))
 
 
 def _tangents(m: _Monomial, ctx: Context) -> None:
@@ -2829,7 +2843,8 @@ def _read_monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef:
             if isinstance(op, Neg) or (
                     isinstance(op, Div) and _constant_of(n.inputs[0], new) is not None):
                 expandable = True  # seeing through a shared -t or k/t duplicates nothing
-            elif not expandable and isinstance(op, (Mul, Div)) and _scale_of_shared(n, ctx):
+            elif not expandable and isinstance(op, (Mul, Div)) and (
+                    _scale_of_shared(n, ctx) or _scaled_trigonometric(n, ctx)):
                 expandable = through_scales
                 m.scales = True
             if expandable and not single:
@@ -3288,6 +3303,14 @@ def _scale_of_shared(n: Node, ctx: Context) -> bool:
     through ``n`` to ``t`` then reads no node only ``n`` computes."""
     scaled = _scale_of(n, ctx.new)
     return scaled is not None and ctx.uses.get(scaled[0], 0) > 1
+
+
+def _scaled_trigonometric(n: Node, ctx: Context) -> bool:
+    """Whether ``n`` is ``k * sinh(t)``, ``k * cosh(t)``, ``k * sin(t)`` or ``k * cos(t)`` (or
+    over k) of a real float: read through where that makes a tangent (see _tangent_pairs), as
+    exp(x) - exp(-x) and exp(x) + exp(-x) become 2 * sinh(x) and 2 * cosh(x)."""
+    scaled = _scale_of(n, ctx.new)
+    return scaled is not None and isinstance(scaled[0].op, _TRIGONOMETRIC) and n.dtype.kind == "f"
 
 
 def _collect_region(old: Node, ctx: Context) -> Node | None:
