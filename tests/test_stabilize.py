@@ -683,8 +683,19 @@ def test_quotients_of_sines_and_cosines_are_tangents():
         t = sd.var("t", dtype=dtype)
         q = sd.sinh(t) / sd.cosh(t)
         assert sd.simplify(q) is sd.tanh(t) and sd.tanh(t).dtype == q.dtype
+    # the reciprocals: cosh(x) / sinh(x), the derivative of log(sinh(x)), is nan past 710
+    e = sd.cosh(x) / sd.sinh(x)
+    assert sd.simplify(e) is 1.0 / sd.tanh(x)
+    assert sd.simplify(sd.grad(sd.log(sd.sinh(x)), x)) is 1.0 / sd.tanh(x)
+    assert sd.simplify(sd.cos(x) / sd.sin(x)) is 1.0 / sd.tan(x)
+    raw, good = raw_and_rewritten(e, x=-800.0)
+    assert np.isnan(raw) and good == -1.0
+    for at in (0.0, -0.0, 1e-300, 2.5):
+        raw, good = raw_and_rewritten(e, x=at)
+        assert good == raw or abs(good - raw) <= 2e-16 * abs(raw)
     # other quotients, and complex ones, stay as written
     assert "tanh" not in str(sd.simplify(sd.sinh(x) / sd.cosh(2 * x)))
+    assert "tanh" not in str(sd.simplify(sd.cosh(x) / sd.sinh(2 * x)))
     z = sd.var("z", dtype="complex128")
     assert "tan" not in str(sd.simplify(sd.sin(z) / sd.cos(z)))
 

@@ -1321,7 +1321,8 @@ def _quotient_is(f: Any) -> Any:
     (``f`` tan), of real values (integers in the float their functions compute in): one
     function where the quotient rounds twice, and finite where it is not (sinh and cosh are
     inf past |x| = 710, their quotient nan, tanh 1). The derivatives of log(cosh(x)) and
-    log(cos(x)) are these quotients."""
+    log(cos(x)) are these quotients. Their reciprocals alike (``f`` 1 / tanh): cosh(x) / sinh(x)
+    is 1 / tanh(x), the derivative of log(sinh(x)), and +-inf at +-0 as the quotient is."""
     def body(node: Node, x: Node) -> Node | None:
         if not _real_float(node) or x.dtype.kind not in "iuf":
             return None
@@ -1389,6 +1390,9 @@ STABILIZE = RuleSet([
     Rule(1 - exp_(x), _one_minus_exp),  # 1-exp(x) -> -expm1(x)
     # sinh(x)/cosh(x) -> tanh(x), sin(x)/cos(x) -> tan(x)
     *(Rule(Pat(sine, x) / Pat(cosine, x), _quotient_is(f)) for sine, cosine, f in _QUOTIENTS),
+    # cosh(x)/sinh(x) -> 1/tanh(x), cos(x)/sin(x) -> 1/tan(x)
+    *(Rule(Pat(cosine, x) / Pat(sine, x), _quotient_is(lambda x, f=f: 1.0 / f(x)))
+      for sine, cosine, f in _QUOTIENTS),
     Rule(exp_(x) - exp_(y), _hyperbolic(sinh, True)),  # exp(x) - exp(-x) -> 2 sinh(x)
     Rule(exp_(x) + exp_(y), _hyperbolic(cosh, False)),  # exp(x) + exp(-x) -> 2 cosh(x)
     # expm1(x) / (exp(x) + 1) -> tanh(x / 2), -expm1(x) / (1 + exp(x)) -> -tanh(x / 2)
