@@ -764,6 +764,24 @@ def test_binary_ufunc_outer_and_logaddexp_reduce():
         np.add.outer(a, b, dtype="float32")
 
 
+@pytest.mark.parametrize("ufunc, sign", [(np.add, 1.0), (np.subtract, -1.0)])
+def test_ufunc_at_is_refused_naming_the_index_add_that_builds_its_result(ufunc, sign):
+    a, idx, b = np.array([1.0, 2.0, 3.0, 4.0]), np.array([0, 0, 2]), sd.var("b", (3,))
+    op = "+" if sign > 0 else "-"
+    with pytest.raises(TypeError, match=rf"^np\.{ufunc.__name__}\.at changes its first argument in "
+                                        rf"place, .*; a {re.escape(op)} sd\.index_add\(b, a\.shape, "
+                                        r"indices\) is the array it makes"):
+        ufunc.at(a, idx, b)
+    bv = np.array([0.5, -1.0, 2.0])
+    expected = a.copy()
+    ufunc.at(expected, idx, bv)
+    built = a + sd.index_add(b, a.shape, idx) if sign > 0 else a - sd.index_add(b, a.shape, idx)
+    for got in _both_paths(built, b=bv):
+        np.testing.assert_array_equal(got, expected)
+    with pytest.raises(TypeError, match=r"^np\.maximum\.at changes its first argument in place"):
+        np.maximum.at(a, idx, b)
+
+
 # -- finite differences, polynomials, layout and creation functions NumPy users reach for --------
 
 

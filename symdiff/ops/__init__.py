@@ -380,6 +380,18 @@ def _moot(key: str, value: Any) -> bool:
     return key == "casting" and isinstance(value, str) and value == "same_kind"
 
 
+def _in_place(label: str, name: str) -> str:
+    """Why ``ufunc.at(a, indices, b)`` is refused, and for add and subtract the expression of the
+    array it makes (index_add sums repeated indices as ``np.add.at`` does)."""
+    why = (f"{label}.at changes its first argument in place, which an expression (immutable, and "
+           "no NumPy array) cannot take part in")
+    op = {"add": "+", "subtract": "-"}.get(name)
+    if op is None:
+        return f"{why}; build the array it makes with sd.where or sd.index_add"
+    return (f"{why}; a {op} sd.index_add(b, a.shape, indices) is the array it makes (repeated "
+            "indices add up, as JAX's a.at[indices].add(b))")
+
+
 def _array_ufunc(self: Node, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
     name = ufunc.__name__
     label = _ufunc_label(ufunc)
@@ -402,6 +414,8 @@ def _array_ufunc(self: Node, ufunc: Any, method: str, *inputs: Any, **kwargs: An
             raise TypeError(f"{label}.outer: {', '.join(f'{k}=' for k in sorted(kwargs))} is not "
                             "supported with symbolic expressions")
         return _outer(_numpy_counterpart(name, label), *inputs)
+    if method == "at":
+        raise TypeError(_in_place(label, name))
     if fn is None:
         raise TypeError(f"{label}.{method} is not supported with symbolic expressions"
                         if label.startswith("np.") else
