@@ -458,6 +458,9 @@ class Node:
             same = ("; to ask whether two expressions are the same node use `is` (== builds an "
                     "elementwise comparison, and `in` on a list, list.index and list.remove call "
                     "it; sets and dicts of nodes go by identity)")
+        elif self.op.name in ("less", "less_equal", "greater", "greater_equal"):
+            same = ("; Python's max(), min() and sorted() compare this way: np.max(x), "
+                    "np.maximum(a, b) and np.sort(x) build their expressions")
         raise TypeError(
             "the truth value of a symbolic expression is not known until it is evaluated; "
             f"use sd.where(cond, a, b) for a choice made on values{same}"

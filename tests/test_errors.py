@@ -170,6 +170,24 @@ def test_truth_value_of_expression_raises():
     assert "`is`" not in str(info.value)
 
 
+def test_builtin_max_min_and_sorted_of_an_expression_name_numpys_functions():
+    # they compare elements with > and <, whose truth value is not known: the message said
+    # only to use where, not which function does what max(v) meant
+    v, a, b = sd.var("v", (3,)), sd.var("a"), sd.var("b")
+    for build in (lambda: max(v), lambda: min(v), lambda: sorted(v), lambda: max(a, b),
+                  lambda: bool(a <= b), lambda: bool(a >= b)):
+        with pytest.raises(TypeError, match=r"sd\.where\(cond, a, b\) for a choice made on values; "
+                           r"Python's max\(\), min\(\) and sorted\(\) compare this way: np\.max\(x\), "
+                           r"np\.maximum\(a, b\) and np\.sort\(x\) build their expressions"):
+            build()
+    vv = np.array([0.5, 3.0, -1.0])
+    assert sd.evaluate(np.max(v), {"v": vv}) == 3.0
+    assert sd.evaluate(np.sort(v), {"v": vv}).tolist() == [-1.0, 0.5, 3.0]
+    with pytest.raises(TypeError) as info:
+        bool(a == b)
+    assert "max()" not in str(info.value)
+
+
 def test_bad_shapes_and_dtypes_of_variables():
     with pytest.raises(sd.ShapeError, match=r"dimension -1 is negative"):
         sd.var("a", shape=(-1, 2))
