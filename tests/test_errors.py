@@ -188,6 +188,25 @@ def test_builtin_max_min_and_sorted_of_an_expression_name_numpys_functions():
     assert "max()" not in str(info.value)
 
 
+def test_a_numpy_array_of_expressions_is_refused_naming_stack():
+    # np.array([x[0], x[1]]) and a[i] = expr into a NumPy array said what np.array(expr) does
+    # wrong, not how an array of expressions is made
+    x = sd.var("x", (3,))
+    stack = r"np\.stack\(\[\.\.\.\]\) or np\.concatenate\(\[\.\.\.\]\) for one array of expressions"
+    with pytest.raises(TypeError, match=rf"np\.array\(\[expr, \.\.\.\]\).*a\[i\] = expr.*{stack}"):
+        np.array([x[0], x[1]])
+    a = np.zeros(3)
+    with pytest.raises(TypeError, match=stack):
+        a[:2] = x[:2]
+    # NumPy turns float()'s TypeError into its own ValueError, whose cause says what to write
+    with pytest.raises(ValueError) as info:
+        a[0] = x[0]
+    assert re.search(r"^float\(\) of a symbolic expression \(which math\.sin and math's other "
+                     r"functions call, as does a\[i\] = expr into a NumPy array\).*" + stack,
+                     str(info.value.__cause__))
+    np.testing.assert_array_equal(sd.evaluate(np.stack([x[0], x[1]]), {"x": np.arange(3.0)}), [0, 1])
+
+
 def test_bad_shapes_and_dtypes_of_variables():
     with pytest.raises(sd.ShapeError, match=r"dimension -1 is negative"):
         sd.var("a", shape=(-1, 2))
