@@ -573,8 +573,9 @@ class Node:
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         raise TypeError(
             "a symbolic expression is not a NumPy array (np.array(expr), np.asarray(expr), "
-            "np.array([expr, ...]), a[i] = expr into a NumPy array, or a NumPy function symdiff "
-            "has no counterpart for): NumPy's functions of the same name as symdiff's (np.exp, "
+            "np.array([expr, ...]), a[i] = expr into a NumPy array, a.dot(expr) of a NumPy "
+            "array a (a @ expr or np.dot(a, expr) builds the product), or a NumPy function "
+            "symdiff has no counterpart for): NumPy's functions of the same name as symdiff's (np.exp, "
             "np.dot, np.where, np.linalg.norm, ...) build expressions; use "
             f"{_ASSEMBLE}; sd.evaluate(expr, values) gives its value"
         )

@@ -207,6 +207,15 @@ def test_a_numpy_array_of_expressions_is_refused_naming_stack():
     np.testing.assert_array_equal(sd.evaluate(np.stack([x[0], x[1]]), {"x": np.arange(3.0)}), [0, 1])
 
 
+def test_ndarray_dot_of_an_expression_names_the_product_that_builds_it():
+    # ndarray.dot converts its argument to an array without asking it, unlike np.dot and @
+    a, x = np.arange(6.0).reshape(2, 3), sd.var("x", (3,))
+    with pytest.raises(TypeError, match=r"a\.dot\(expr\) of a NumPy array a \(a @ expr or "
+                                        r"np\.dot\(a, expr\) builds the product\)"):
+        a.dot(x)
+    np.testing.assert_array_equal(sd.evaluate(np.dot(a, x), {"x": np.ones(3)}), a.sum(axis=1))
+
+
 def test_bad_shapes_and_dtypes_of_variables():
     with pytest.raises(sd.ShapeError, match=r"dimension -1 is negative"):
         sd.var("a", shape=(-1, 2))
