@@ -356,6 +356,11 @@ def _infer(op: Op, inputs: tuple[Node, ...]) -> Type:
     return typ
 
 
+# how an array of expressions is made, where a NumPy array cannot hold one
+_ASSEMBLE = ("np.stack([...]) or np.concatenate([...]) for one array of expressions (sd.stack, "
+             "sd.concatenate)")
+
+
 class Node:
     """An immutable, interned graph node: an op applied to input nodes, with its Type.
 
@@ -458,6 +463,9 @@ class Node:
             same = ("; to ask whether two expressions are the same node use `is` (== builds an "
                     "elementwise comparison, and `in` on a list, list.index and list.remove call "
                     "it; sets and dicts of nodes go by identity)")
+        elif self.op.name in ("less", "less_equal", "greater", "greater_equal"):
+            same = ("; Python's max(), min() and sorted() compare this way: np.max(x), "
+                    "np.maximum(a, b) and np.sort(x) build their expressions")
         raise TypeError(
             "the truth value of a symbolic expression is not known until it is evaluated; "
             f"use sd.where(cond, a, b) for a choice made on values{same}"
@@ -470,11 +478,13 @@ class Node:
         )
 
     def __float__(self) -> float:
-        # also what math.sin(expr) and math's other functions of floats meet
+        # also what math.sin(expr) and math's other functions of floats meet, and a[i] = expr
+        # into a float array (NumPy raises its own ValueError from this one)
         return self._no_number(  # type: ignore[no-any-return]
-            "float() of a symbolic expression (which math.sin and math's other functions call)",
-            "expr.astype(...) for a conversion and symdiff's functions for math's (sd.sin(expr) "
-            "or np.sin(expr) for math.sin(expr))")
+            "float() of a symbolic expression (which math.sin and math's other functions call, "
+            "as does a[i] = expr into a NumPy array)",
+            "expr.astype(...) for a conversion, symdiff's functions for math's (sd.sin(expr) "
+            f"or np.sin(expr) for math.sin(expr)), and {_ASSEMBLE},")
 
     # an array's (and a torch tensor's) ways to its numbers, which an expression does not have yet
     def item(self, *args: Any) -> Any:
@@ -562,10 +572,12 @@ class Node:
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         raise TypeError(
-            "a symbolic expression is not a NumPy array (np.array(expr), np.asarray(expr), or a "
-            "NumPy function symdiff has no counterpart for): NumPy's functions of the same name "
-            "as symdiff's (np.exp, np.dot, np.where, np.linalg.norm, ...) build expressions; "
-            "sd.evaluate(expr, values) gives its value"
+            "a symbolic expression is not a NumPy array (np.array(expr), np.asarray(expr), "
+            "np.array([expr, ...]), a[i] = expr into a NumPy array, a.dot(expr) of a NumPy "
+            "array a (a @ expr or np.dot(a, expr) builds the product), or a NumPy function "
+            "symdiff has no counterpart for): NumPy's functions of the same name as symdiff's (np.exp, "
+            "np.dot, np.where, np.linalg.norm, ...) build expressions; use "
+            f"{_ASSEMBLE}; sd.evaluate(expr, values) gives its value"
         )
 
     if TYPE_CHECKING:  # installed by symdiff.ops from one table

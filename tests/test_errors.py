@@ -170,6 +170,52 @@ def test_truth_value_of_expression_raises():
     assert "`is`" not in str(info.value)
 
 
+def test_builtin_max_min_and_sorted_of_an_expression_name_numpys_functions():
+    # they compare elements with > and <, whose truth value is not known: the message said
+    # only to use where, not which function does what max(v) meant
+    v, a, b = sd.var("v", (3,)), sd.var("a"), sd.var("b")
+    for build in (lambda: max(v), lambda: min(v), lambda: sorted(v), lambda: max(a, b),
+                  lambda: bool(a <= b), lambda: bool(a >= b)):
+        with pytest.raises(TypeError, match=r"sd\.where\(cond, a, b\) for a choice made on values; "
+                           r"Python's max\(\), min\(\) and sorted\(\) compare this way: np\.max\(x\), "
+                           r"np\.maximum\(a, b\) and np\.sort\(x\) build their expressions"):
+            build()
+    vv = np.array([0.5, 3.0, -1.0])
+    assert sd.evaluate(np.max(v), {"v": vv}) == 3.0
+    assert sd.evaluate(np.sort(v), {"v": vv}).tolist() == [-1.0, 0.5, 3.0]
+    with pytest.raises(TypeError) as info:
+        bool(a == b)
+    assert "max()" not in str(info.value)
+
+
+def test_a_numpy_array_of_expressions_is_refused_naming_stack():
+    # np.array([x[0], x[1]]) and a[i] = expr into a NumPy array said what np.array(expr) does
+    # wrong, not how an array of expressions is made
+    x = sd.var("x", (3,))
+    stack = r"np\.stack\(\[\.\.\.\]\) or np\.concatenate\(\[\.\.\.\]\) for one array of expressions"
+    with pytest.raises(TypeError, match=rf"np\.array\(\[expr, \.\.\.\]\).*a\[i\] = expr.*{stack}"):
+        np.array([x[0], x[1]])
+    a = np.zeros(3)
+    with pytest.raises(TypeError, match=stack):
+        a[:2] = x[:2]
+    # NumPy turns float()'s TypeError into its own ValueError, whose cause says what to write
+    with pytest.raises(ValueError) as info:
+        a[0] = x[0]
+    assert re.search(r"^float\(\) of a symbolic expression \(which math\.sin and math's other "
+                     r"functions call, as does a\[i\] = expr into a NumPy array\).*" + stack,
+                     str(info.value.__cause__))
+    np.testing.assert_array_equal(sd.evaluate(np.stack([x[0], x[1]]), {"x": np.arange(3.0)}), [0, 1])
+
+
+def test_ndarray_dot_of_an_expression_names_the_product_that_builds_it():
+    # ndarray.dot converts its argument to an array without asking it, unlike np.dot and @
+    a, x = np.arange(6.0).reshape(2, 3), sd.var("x", (3,))
+    with pytest.raises(TypeError, match=r"a\.dot\(expr\) of a NumPy array a \(a @ expr or "
+                                        r"np\.dot\(a, expr\) builds the product\)"):
+        a.dot(x)
+    np.testing.assert_array_equal(sd.evaluate(np.dot(a, x), {"x": np.ones(3)}), a.sum(axis=1))
+
+
 def test_bad_shapes_and_dtypes_of_variables():
     with pytest.raises(sd.ShapeError, match=r"dimension -1 is negative"):
         sd.var("a", shape=(-1, 2))

@@ -764,6 +764,24 @@ def test_binary_ufunc_outer_and_logaddexp_reduce():
         np.add.outer(a, b, dtype="float32")
 
 
+@pytest.mark.parametrize("ufunc, sign", [(np.add, 1.0), (np.subtract, -1.0)])
+def test_ufunc_at_is_refused_naming_the_index_add_that_builds_its_result(ufunc, sign):
+    a, idx, b = np.array([1.0, 2.0, 3.0, 4.0]), np.array([0, 0, 2]), sd.var("b", (3,))
+    op = "+" if sign > 0 else "-"
+    with pytest.raises(TypeError, match=rf"^np\.{ufunc.__name__}\.at changes its first argument in "
+                                        rf"place, .*; a {re.escape(op)} sd\.index_add\(b, a\.shape, "
+                                        r"indices\) is the array it makes"):
+        ufunc.at(a, idx, b)
+    bv = np.array([0.5, -1.0, 2.0])
+    expected = a.copy()
+    ufunc.at(expected, idx, bv)
+    built = a + sd.index_add(b, a.shape, idx) if sign > 0 else a - sd.index_add(b, a.shape, idx)
+    for got in _both_paths(built, b=bv):
+        np.testing.assert_array_equal(got, expected)
+    with pytest.raises(TypeError, match=r"^np\.maximum\.at changes its first argument in place"):
+        np.maximum.at(a, idx, b)
+
+
 # -- finite differences, polynomials, layout and creation functions NumPy users reach for --------
 
 
@@ -1187,3 +1205,48 @@ def test_logsumexp_refuses_return_sign_of_complex_values():
     # with b=, rather than a complex log beside a sign of 1
     with pytest.raises(NotImplementedError, match="complex x"):
         sd.logsumexp(sd.var("x", (3,), "complex128"), return_sign=True)
+
+
+@pytest.mark.parametrize("fn, shown", [
+    (np.emath.sqrt, "np.emath.sqrt"), (np.emath.log, "np.emath.log"),
+    (np.emath.arccos, "np.emath.arccos"), (lambda x: np.emath.power(x, 0.5), "np.emath.power"),
+])
+def test_numpys_complex_valued_math_is_refused_not_taken_for_the_real_function(fn, shown):
+    # np.emath.sqrt(-4.0) is 2j, where np.sqrt(-4.0) is nan: its dtype depends on the values
+    x = sd.var("x", shape=(2,))
+    with pytest.raises(TypeError, match=rf"^{re.escape(shown)}: its result is complex where "
+                                        r"an input is out of the real domain.*astype\(complex\)"):
+        fn(x)
+    # the replacement the message names gives NumPy's values
+    name = shown.rsplit(".", 1)[1]
+    args = (x.astype(complex), 0.5) if name == "power" else (x.astype(complex),)
+    v = np.array([-4.0, 0.25])
+    expected = getattr(np.emath, name)(*((v, 0.5) if name == "power" else (v,)))
+    for got in _both_paths(getattr(np, name)(*args), x=v):
+        np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("fn, shown", [
+    (np.strings.multiply, "np.strings.multiply"), (np.strings.mod, "np.strings.mod"),
+    (np.lib.stride_tricks.sliding_window_view, "np.lib.stride_tricks.sliding_window_view"),
+])
+def test_functions_of_numpys_submodules_are_named_as_written_and_not_taken_for_others(fn, shown):
+    x = sd.var("x", shape=(4,))
+    with pytest.raises(TypeError, match=rf"^{re.escape(shown)} has no symdiff counterpart"):
+        fn(x, 2)
+
+
+@pytest.mark.parametrize("name", ["fft", "ifft", "rfft", "fft2", "fftn", "irfft", "hfft"])
+def test_numpys_fourier_transforms_are_refused_naming_the_dft_as_a_product(name):
+    x = sd.var("x", shape=(4,))
+    with pytest.raises(TypeError, match=rf"^np\.fft\.{name}: symdiff has no FFT; .*"
+                                        r"np\.exp\(-2j \* np\.pi \* np\.outer\(k, k\) / n\) @ x"):
+        getattr(np.fft, name)(x)
+    # the product the message names is NumPy's transform, and differentiable
+    v = np.array([1.0, 2.0, -0.5, 3.0])
+    k = np.arange(4)
+    dft = np.exp(-2j * np.pi * np.outer(k, k) / 4) @ x
+    for got in _both_paths(dft, x=v):
+        np.testing.assert_allclose(got, np.fft.fft(v), atol=1e-12)
+    power = sd.sum(np.abs(dft) ** 2)  # Parseval: n * |x|^2, gradient 2 n x
+    np.testing.assert_allclose(sd.evaluate(sd.grad(power, x), {"x": v}), 8 * v, rtol=1e-12)

@@ -380,6 +380,18 @@ def _moot(key: str, value: Any) -> bool:
     return key == "casting" and isinstance(value, str) and value == "same_kind"
 
 
+def _in_place(label: str, name: str) -> str:
+    """Why ``ufunc.at(a, indices, b)`` is refused, and for add and subtract the expression of the
+    array it makes (index_add sums repeated indices as ``np.add.at`` does)."""
+    why = (f"{label}.at changes its first argument in place, which an expression (immutable, and "
+           "no NumPy array) cannot take part in")
+    op = {"add": "+", "subtract": "-"}.get(name)
+    if op is None:
+        return f"{why}; build the array it makes with sd.where or sd.index_add"
+    return (f"{why}; a {op} sd.index_add(b, a.shape, indices) is the array it makes (repeated "
+            "indices add up, as JAX's a.at[indices].add(b))")
+
+
 def _array_ufunc(self: Node, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
     name = ufunc.__name__
     label = _ufunc_label(ufunc)
@@ -402,6 +414,8 @@ def _array_ufunc(self: Node, ufunc: Any, method: str, *inputs: Any, **kwargs: An
             raise TypeError(f"{label}.outer: {', '.join(f'{k}=' for k in sorted(kwargs))} is not "
                             "supported with symbolic expressions")
         return _outer(_numpy_counterpart(name, label), *inputs)
+    if method == "at":
+        raise TypeError(_in_place(label, name))
     if fn is None:
         raise TypeError(f"{label}.{method} is not supported with symbolic expressions"
                         if label.startswith("np.") else
@@ -410,10 +424,36 @@ def _array_ufunc(self: Node, ufunc: Any, method: str, *inputs: Any, **kwargs: An
     return fn(*inputs, **kwargs)
 
 
+# NumPy's submodules by the names users write them with (np.emath is numpy.lib.scimath)
+_SUBMODULES = {"numpy.lib.scimath": "np.emath"}
+_DFT = ("symdiff has no FFT; a discrete Fourier transform is a product with a constant matrix: "
+        "np.exp(-2j * np.pi * np.outer(k, k) / n) @ x with k = np.arange(n) is np.fft.fft(x) of "
+        "a length-n x (the inverse conjugates the matrix and divides by n; O(n**2))")
+
+
+def _submodule_function(module: str, name: str) -> TypeError:
+    """The error for a function of one of NumPy's submodules other than linalg (np.fft.fft,
+    np.emath.sqrt, np.strings.multiply): none is the symdiff function of the same name."""
+    label = f"{_SUBMODULES.get(module, 'np' + module[len('numpy'):])}.{name}"
+    if module == "numpy.lib.scimath":
+        return TypeError(
+            f"{label}: its result is complex where an input is out of the real domain, a dtype "
+            f"that depends on the values, which a graph is built without; use "
+            f"np.{name}(x.astype(complex), ...) for the complex values, or np.{name}(x, ...) "
+            f"for the real ones")
+    if module == "numpy.fft" and "fft" in name and not name.endswith(("shift", "freq")):
+        return TypeError(f"{label}: {_DFT}")
+    return TypeError(f"{label} has no symdiff counterpart for symbolic expressions "
+                     "(sd.FUNCTIONS lists the functions)")
+
+
 def _array_function(self: Node, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
     name = func.__name__
-    if (getattr(func, "__module__", None) or "").startswith("numpy.linalg"):
+    module = getattr(func, "__module__", None) or "numpy"
+    if module.startswith("numpy.linalg"):
         name = f"linalg.{name}"
+    elif module != "numpy":
+        raise _submodule_function(module, name)
     query = _NUMPY_QUERIES.get(name)
     return query(*args, **kwargs) if query else _numpy_counterpart(name)(*args, **kwargs)
 
