@@ -444,3 +444,32 @@ def test_dot_shows_control_characters_of_a_name_as_escapes():
     for dot in (sd.to_dot(sd.sin(v) * 2), sd.draw(sd.sin(v) * 2).dot):
         assert not re.search("[\x00-\x08\x0b-\x1f\x7f]", dot)
         assert "a\\\\x00b\\\\rc\\\\x1bd" in dot
+
+
+def _mlp_loss():
+    X, W1, b1 = sd.var("X", (3,)), sd.var("W1", (4, 3)), sd.var("b1", (4,))
+    W2, b2 = sd.var("W2", (2, 4)), sd.var("b2", (2,))
+    loss = -sd.log_softmax(W2 @ sd.tanh(W1 @ X + b1) + b2)[1]
+    rng = np.random.default_rng(0)
+    point = {"X": rng.normal(size=3), "W1": rng.normal(size=(4, 3)), "b1": rng.normal(size=4),
+             "W2": rng.normal(size=(2, 4)), "b2": rng.normal(size=2)}
+    return loss, point
+
+
+def test_values_and_gradients_beside_nodes_neither_overlap_nor_leave_the_picture():
+    # summaries of arrays are wider than the nodes they annotate: the columns make room for
+    # them, so no two texts on one line overlap and none is cut at the picture's left edge
+    from symdiff.interop.draw import CHAR_WIDTH, _annotations
+
+    loss, point = _mlp_loss()
+    d = sd.draw(loss, values=point, gradients=True, engine="python")
+    width = float(ET.fromstring(d.svg).get("width"))
+    spans: dict[float, list[tuple[float, float]]] = {}
+    for x, y, text, _ in _annotations(d.items, d.edges):
+        half = CHAR_WIDTH * len(text) / 2
+        assert 0 <= x - half and x + half <= width, text
+        spans.setdefault(y, []).append((x - half, x + half))
+    for line in spans.values():
+        line.sort()
+        for (_, right), (left, _) in zip(line, line[1:]):
+            assert right <= left

@@ -40,6 +40,7 @@ STYLE = {
     "derivative": ("#fde4e4", "#c62828"),
     "elided": ("#ffffff", "#bdbdbd"),
 }
+CHAR_WIDTH = 7.0  # the width of one character of a label or a value, in pixels, as the layout reckons it
 VALUE_COLOUR, GRADIENT_COLOUR = "#2e7d32", "#c62828"  # forward values green, gradients red
 
 
@@ -357,7 +358,7 @@ def _layout(items: list[_Item], edges: list[tuple[int, int, str, str]]) -> None:
     layers: dict[int, list[_Item]] = {}
     for it in items:
         layers.setdefault(it.layer, []).append(it)
-        it.width = max(36.0, 7.0 * len(it.label) + 18.0)
+        it.width = max(36.0, CHAR_WIDTH * len(it.label) + 18.0)
     for k in sorted(layers):
         for rank, it in enumerate(layers[k]):
             it.y = float(rank)
@@ -373,7 +374,10 @@ def _layout(items: list[_Item], edges: list[tuple[int, int, str, str]]) -> None:
     tallest = max(len(v) for v in layers.values()) if layers else 1
     for k in sorted(layers):
         col = layers[k]
-        w = max(it.width for it in col)
+        # a column is as wide as its widest box or the widest value or gradient centred above
+        # or below one (an array's summary is wider than its node), so that no text reaches
+        # into the next column or past the picture's left edge
+        w = max(max(it.width, CHAR_WIDTH * max(len(it.value), len(it.gradient))) for it in col)
         offset = (tallest - len(col)) * 40.0
         for rank, it in enumerate(col):
             it.x = x + (w - it.width) / 2
