@@ -90,8 +90,13 @@ def test_graphviz_engine_svg():
 def test_graphviz_engine_without_the_program_says_so(monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     x, y, f = seed()
-    with pytest.raises(RuntimeError, match="needs Graphviz"):
+    with pytest.raises(RuntimeError, match="needs Graphviz") as caught:
         _ = sd.draw(f, engine="graphviz").svg
+    # what to install (the pip package named graphviz is not the program), and what works without it
+    message = str(caught.value)
+    assert "apt install graphviz" in message and "brew install graphviz" in message
+    assert "conda install graphviz" in message and "pip install graphviz" in message
+    assert "engine='python'" in message
     assert svg_texts(sd.draw(f).svg)  # auto falls back to the pure-Python drawing
 
 
@@ -162,8 +167,9 @@ def test_save_png_with_neither_says_what_to_install(tmp_path, monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` fail
     x, y, f = seed()
-    with pytest.raises(RuntimeError, match=r"saving PNG needs Graphviz's `dot` program or matplotlib"):
+    with pytest.raises(RuntimeError, match=r"saving PNG needs Graphviz's `dot` program or matplotlib") as caught:
         sd.draw(f).save(tmp_path / "f.png")
+    assert "apt install graphviz" in str(caught.value) and "symdiff[viz]" in str(caught.value)
     assert not (tmp_path / "f.png").exists()  # nothing half-written
 
 

@@ -40,6 +40,9 @@ STYLE = {
     "derivative": ("#fde4e4", "#c62828"),
     "elided": ("#ffffff", "#bdbdbd"),
 }
+# the `graphviz` package on PyPI is only a Python interface to the program, which it does not install
+INSTALL_GRAPHVIZ = ("`apt install graphviz`, `brew install graphviz` or `conda install graphviz` "
+                    "(`pip install graphviz` alone does not provide it)")
 CHAR_WIDTH = 7.0  # the width of one character of a label or a value, in pixels, as the layout reckons it
 VALUE_COLOUR, GRADIENT_COLOUR = "#2e7d32", "#c62828"  # forward values green, gradients red
 
@@ -161,7 +164,8 @@ class Drawing:
             use_dot = self.engine == "graphviz" or (self.engine == "auto" and shutil.which("dot"))
             if use_dot:
                 if not shutil.which("dot"):
-                    raise RuntimeError("engine='graphviz' needs Graphviz's `dot` program on the PATH")
+                    raise RuntimeError(f"engine='graphviz' needs Graphviz's `dot` program on the PATH: install it with {INSTALL_GRAPHVIZ}; "
+                                       "or draw with engine='python', which needs nothing installed")
                 self._svg = _run_dot(self.dot, "svg").decode()
             else:
                 self._svg = _svg(self.items, self.edges)
@@ -198,8 +202,8 @@ class Drawing:
             import matplotlib.pyplot as plt
         except ImportError:
             raise RuntimeError(
-                "saving PNG needs Graphviz's `dot` program or matplotlib "
-                "(pip install 'symdiff[viz]'); .svg and .dot always work"
+                "saving PNG needs Graphviz's `dot` program or matplotlib: install the first with "
+                f"{INSTALL_GRAPHVIZ}, or the second with `pip install 'symdiff[viz]'`; .svg and .dot always work"
             ) from None
         return _png_matplotlib(plt, self.items, self.edges)
 
