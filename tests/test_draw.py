@@ -51,7 +51,7 @@ def test_tensor_edges_show_shapes():
     W = sd.var("W", shape=(4, 3))
     h = sd.var("h", shape=(3,))
     texts = svg_texts(sd.draw(sd.sum(sd.tanh(W @ h)), engine="python").svg)
-    assert "(4, 3)" in texts and "(4,)" in texts
+    assert "0: (4, 3)" in texts and "(4,)" in texts  # W fills the matrix product's first place
 
 
 def test_big_graphs_are_cut_with_a_warning():
@@ -479,3 +479,23 @@ def test_values_and_gradients_beside_nodes_neither_overlap_nor_leave_the_picture
         line.sort()
         for (_, right), (left, _) in zip(line, line[1:]):
             assert right <= left
+
+
+def test_edges_say_which_input_they_fill_where_the_order_matters_and_how_often_one_is_used():
+    # x / y drew two bare arrows into ÷, so the numerator could not be told from the
+    # denominator; s * s drew one arrow into ×, which read as a function of one input
+    x, y = sd.symbols("x y")
+    s = sd.sigmoid(x)
+    d = sd.draw([x / y, s * s, sd.where(x > 0, y, x)], values={"x": 3.0, "y": -4.0}, engine="python")
+    marks = {(d.items[source].label, d.items[target].label, above) for source, target, above, _ in d.edges}
+    assert ("x", "÷", "0") in marks and ("y", "÷", "1") in marks
+    assert ("sigmoid", "×", "×2") in marks
+    assert ("x", "where", "0") not in marks and ("x", "where", "2") in marks and ("y", "where", "1") in marks
+    texts = svg_texts(d.svg)
+    assert "×2" in texts and "0" in texts and "1" in texts
+    dot = d.dot
+    assert 'label="×2"' in dot and 'label="0"' in dot and 'label="1"' in dot
+    # tensors: the position beside the shape
+    W, h = sd.var("W", (4, 3)), sd.var("h", (3,))
+    marks = {above for _, _, above, _ in sd.draw(W @ h, engine="python").edges}
+    assert marks == {"0: (4, 3)", "1: (3,)"}

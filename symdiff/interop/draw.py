@@ -25,7 +25,7 @@ from ..api import evaluate
 from ..autodiff import appended_nodes, node_gradients
 from ..ir import Node, as_roots, format_shape, toposort
 from ..ops import Const, DimSize, Var
-from .dot import LABEL_CHARS, dot_escape, one_line
+from .dot import LABEL_CHARS, dot_escape, input_order_matters, one_line
 
 _SYMBOLS = {
     "add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "^", "neg": "−", "matmul": "@",
@@ -331,15 +331,21 @@ def draw(
     edges: list[tuple[int, int, str, str]] = []
     elided: dict[Node, int] = {}
     for n in shown:
-        for i in dict.fromkeys(n.inputs):  # one edge per distinct input
+        # one edge per distinct input, marked with the positions it fills where the order of
+        # the inputs matters (x / y: 0 from x, 1 from y), or with how often it is used (x * x: ×2)
+        places: dict[Node, list[int]] = {}
+        for pos, i in enumerate(n.inputs):
+            places.setdefault(i, []).append(pos)
+        for i, where in places.items():
+            mark = ", ".join(map(str, where)) if input_order_matters(n) else f"×{len(where)}" if len(where) > 1 else ""
             if i not in shown_set:
                 if i not in elided:
                     elided[i] = len(items)
                     items.append(_Item(len(items), "…", "elided"))
-                edges.append((elided[i], ids[n], "", ""))
+                edges.append((elided[i], ids[n], mark, ""))
                 continue
             shape = format_shape(i.shape) if i.shape and not vals else ""
-            edges.append((ids[i], ids[n], shape, ""))
+            edges.append((ids[i], ids[n], ": ".join(filter(None, (mark, shape))), ""))
     _layout(items, edges)
     return Drawing(items, edges, engine)
 
