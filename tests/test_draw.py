@@ -51,7 +51,7 @@ def test_tensor_edges_show_shapes():
     W = sd.var("W", shape=(4, 3))
     h = sd.var("h", shape=(3,))
     texts = svg_texts(sd.draw(sd.sum(sd.tanh(W @ h)), engine="python").svg)
-    assert "(4, 3)" in texts and "(4,)" in texts
+    assert "0: (4, 3)" in texts and "(4,)" in texts  # W fills the matrix product's first place
 
 
 def test_big_graphs_are_cut_with_a_warning():
@@ -90,8 +90,13 @@ def test_graphviz_engine_svg():
 def test_graphviz_engine_without_the_program_says_so(monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     x, y, f = seed()
-    with pytest.raises(RuntimeError, match="needs Graphviz"):
+    with pytest.raises(RuntimeError, match="needs Graphviz") as caught:
         _ = sd.draw(f, engine="graphviz").svg
+    # what to install (the pip package named graphviz is not the program), and what works without it
+    message = str(caught.value)
+    assert "apt install graphviz" in message and "brew install graphviz" in message
+    assert "conda install graphviz" in message and "pip install graphviz" in message
+    assert "engine='python'" in message
     assert svg_texts(sd.draw(f).svg)  # auto falls back to the pure-Python drawing
 
 
@@ -162,8 +167,9 @@ def test_save_png_with_neither_says_what_to_install(tmp_path, monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` fail
     x, y, f = seed()
-    with pytest.raises(RuntimeError, match=r"saving PNG needs Graphviz's `dot` program or matplotlib"):
+    with pytest.raises(RuntimeError, match=r"saving PNG needs Graphviz's `dot` program or matplotlib") as caught:
         sd.draw(f).save(tmp_path / "f.png")
+    assert "apt install graphviz" in str(caught.value) and "symdiff[viz]" in str(caught.value)
     assert not (tmp_path / "f.png").exists()  # nothing half-written
 
 
@@ -444,3 +450,52 @@ def test_dot_shows_control_characters_of_a_name_as_escapes():
     for dot in (sd.to_dot(sd.sin(v) * 2), sd.draw(sd.sin(v) * 2).dot):
         assert not re.search("[\x00-\x08\x0b-\x1f\x7f]", dot)
         assert "a\\\\x00b\\\\rc\\\\x1bd" in dot
+
+
+def _mlp_loss():
+    X, W1, b1 = sd.var("X", (3,)), sd.var("W1", (4, 3)), sd.var("b1", (4,))
+    W2, b2 = sd.var("W2", (2, 4)), sd.var("b2", (2,))
+    loss = -sd.log_softmax(W2 @ sd.tanh(W1 @ X + b1) + b2)[1]
+    rng = np.random.default_rng(0)
+    point = {"X": rng.normal(size=3), "W1": rng.normal(size=(4, 3)), "b1": rng.normal(size=4),
+             "W2": rng.normal(size=(2, 4)), "b2": rng.normal(size=2)}
+    return loss, point
+
+
+def test_values_and_gradients_beside_nodes_neither_overlap_nor_leave_the_picture():
+    # summaries of arrays are wider than the nodes they annotate: the columns make room for
+    # them, so no two texts on one line overlap and none is cut at the picture's left edge
+    from symdiff.interop.draw import CHAR_WIDTH, _annotations
+
+    loss, point = _mlp_loss()
+    d = sd.draw(loss, values=point, gradients=True, engine="python")
+    width = float(ET.fromstring(d.svg).get("width"))
+    spans: dict[float, list[tuple[float, float]]] = {}
+    for x, y, text, _ in _annotations(d.items, d.edges):
+        half = CHAR_WIDTH * len(text) / 2
+        assert 0 <= x - half and x + half <= width, text
+        spans.setdefault(y, []).append((x - half, x + half))
+    for line in spans.values():
+        line.sort()
+        for (_, right), (left, _) in zip(line, line[1:]):
+            assert right <= left
+
+
+def test_edges_say_which_input_they_fill_where_the_order_matters_and_how_often_one_is_used():
+    # x / y drew two bare arrows into ÷, so the numerator could not be told from the
+    # denominator; s * s drew one arrow into ×, which read as a function of one input
+    x, y = sd.symbols("x y")
+    s = sd.sigmoid(x)
+    d = sd.draw([x / y, s * s, sd.where(x > 0, y, x)], values={"x": 3.0, "y": -4.0}, engine="python")
+    marks = {(d.items[source].label, d.items[target].label, above) for source, target, above, _ in d.edges}
+    assert ("x", "÷", "0") in marks and ("y", "÷", "1") in marks
+    assert ("sigmoid", "×", "×2") in marks
+    assert ("x", "where", "0") not in marks and ("x", "where", "2") in marks and ("y", "where", "1") in marks
+    texts = svg_texts(d.svg)
+    assert "×2" in texts and "0" in texts and "1" in texts
+    dot = d.dot
+    assert 'label="×2"' in dot and 'label="0"' in dot and 'label="1"' in dot
+    # tensors: the position beside the shape
+    W, h = sd.var("W", (4, 3)), sd.var("h", (3,))
+    marks = {above for _, _, above, _ in sd.draw(W @ h, engine="python").edges}
+    assert marks == {"0: (4, 3)", "1: (3,)"}

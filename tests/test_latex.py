@@ -320,3 +320,11 @@ def test_a_caret_in_a_name_prints_as_a_caret_and_special_characters_stay_valid()
                 depth += {"{": 1, "}": -1}.get(ch, 0)
                 assert depth >= 0, name
         assert depth == 0, name
+
+
+def test_an_apostrophe_in_a_name_prints_as_an_apostrophe_not_a_prime():
+    # in math mode ' is a superscript prime: it's printed as it′s, x' as x′ (a derivative's mark)
+    assert sd.latex(sd.var("it's")) == r"\mathrm{it\text{'}s}"
+    assert sd.latex(sd.var("x'")) == r"\mathrm{x\text{'}}"
+    assert sd.latex(sd.var("w_i'")) == r"w_{i\text{'}}"
+    assert "'" not in sd.latex(sd.var("it's")).replace(r"\text{'}", "")

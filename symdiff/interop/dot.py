@@ -32,6 +32,12 @@ def dot_escape(text: str) -> str:
     return _CONTROL.sub(lambda c: "\\" + _shown(c), text)
 
 
+def input_order_matters(n: Node) -> bool:
+    """Whether a picture numbers the edges into ``n`` by input position: for an op of several
+    inputs whose order matters (x / y, x ** y, where(c, a, b); not x + y or x * y)."""
+    return len(n.inputs) > 1 and n.op.name not in ("add", "mul", "maximum", "minimum")
+
+
 def _label(n: Node) -> tuple[str, str]:
     """The node's label, and the whole name of a leaf (variable, constant, dimension) whose
     label shows it cut or on one line, for a tooltip ("" when the label shows it as it is)."""
@@ -75,9 +81,7 @@ def to_dot(outputs: Node | Iterable[Node], names: Sequence[str] | None = None, t
             style += f', tooltip="{dot_escape(whole)}"'
         lines.append(f'  n{ids[n]} [label="{dot_escape(label)}"{style}];')
         for pos, i in enumerate(n.inputs):
-            # number the edges where the order of the inputs matters
-            ordered = len(n.inputs) > 1 and n.op.name not in ("add", "mul", "maximum", "minimum")
-            edge = f' [label="{pos}"]' if ordered else ""
+            edge = f' [label="{pos}"]' if input_order_matters(n) else ""
             lines.append(f"  n{ids[i]} -> n{ids[n]}{edge};")
     for k, r in enumerate(roots):
         label = names[k] if names is not None else f"output {k}" if len(roots) > 1 else "output"

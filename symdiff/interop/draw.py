@@ -25,7 +25,7 @@ from ..api import evaluate
 from ..autodiff import appended_nodes, node_gradients
 from ..ir import Node, as_roots, format_shape, toposort
 from ..ops import Const, DimSize, Var
-from .dot import LABEL_CHARS, dot_escape, one_line
+from .dot import LABEL_CHARS, dot_escape, input_order_matters, one_line
 
 _SYMBOLS = {
     "add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "^", "neg": "−", "matmul": "@",
@@ -40,6 +40,10 @@ STYLE = {
     "derivative": ("#fde4e4", "#c62828"),
     "elided": ("#ffffff", "#bdbdbd"),
 }
+# the `graphviz` package on PyPI is only a Python interface to the program, which it does not install
+INSTALL_GRAPHVIZ = ("`apt install graphviz`, `brew install graphviz` or `conda install graphviz` "
+                    "(`pip install graphviz` alone does not provide it)")
+CHAR_WIDTH = 7.0  # the width of one character of a label or a value, in pixels, as the layout reckons it
 VALUE_COLOUR, GRADIENT_COLOUR = "#2e7d32", "#c62828"  # forward values green, gradients red
 
 
@@ -160,7 +164,8 @@ class Drawing:
             use_dot = self.engine == "graphviz" or (self.engine == "auto" and shutil.which("dot"))
             if use_dot:
                 if not shutil.which("dot"):
-                    raise RuntimeError("engine='graphviz' needs Graphviz's `dot` program on the PATH")
+                    raise RuntimeError(f"engine='graphviz' needs Graphviz's `dot` program on the PATH: install it with {INSTALL_GRAPHVIZ}; "
+                                       "or draw with engine='python', which needs nothing installed")
                 self._svg = _run_dot(self.dot, "svg").decode()
             else:
                 self._svg = _svg(self.items, self.edges)
@@ -197,8 +202,8 @@ class Drawing:
             import matplotlib.pyplot as plt
         except ImportError:
             raise RuntimeError(
-                "saving PNG needs Graphviz's `dot` program or matplotlib "
-                "(pip install 'symdiff[viz]'); .svg and .dot always work"
+                "saving PNG needs Graphviz's `dot` program or matplotlib: install the first with "
+                f"{INSTALL_GRAPHVIZ}, or the second with `pip install 'symdiff[viz]'`; .svg and .dot always work"
             ) from None
         return _png_matplotlib(plt, self.items, self.edges)
 
@@ -326,15 +331,21 @@ def draw(
     edges: list[tuple[int, int, str, str]] = []
     elided: dict[Node, int] = {}
     for n in shown:
-        for i in dict.fromkeys(n.inputs):  # one edge per distinct input
+        # one edge per distinct input, marked with the positions it fills where the order of
+        # the inputs matters (x / y: 0 from x, 1 from y), or with how often it is used (x * x: ×2)
+        places: dict[Node, list[int]] = {}
+        for pos, i in enumerate(n.inputs):
+            places.setdefault(i, []).append(pos)
+        for i, where in places.items():
+            mark = ", ".join(map(str, where)) if input_order_matters(n) else f"×{len(where)}" if len(where) > 1 else ""
             if i not in shown_set:
                 if i not in elided:
                     elided[i] = len(items)
                     items.append(_Item(len(items), "…", "elided"))
-                edges.append((elided[i], ids[n], "", ""))
+                edges.append((elided[i], ids[n], mark, ""))
                 continue
             shape = format_shape(i.shape) if i.shape and not vals else ""
-            edges.append((ids[i], ids[n], shape, ""))
+            edges.append((ids[i], ids[n], ": ".join(filter(None, (mark, shape))), ""))
     _layout(items, edges)
     return Drawing(items, edges, engine)
 
@@ -357,7 +368,7 @@ def _layout(items: list[_Item], edges: list[tuple[int, int, str, str]]) -> None:
     layers: dict[int, list[_Item]] = {}
     for it in items:
         layers.setdefault(it.layer, []).append(it)
-        it.width = max(36.0, 7.0 * len(it.label) + 18.0)
+        it.width = max(36.0, CHAR_WIDTH * len(it.label) + 18.0)
     for k in sorted(layers):
         for rank, it in enumerate(layers[k]):
             it.y = float(rank)
@@ -373,7 +384,10 @@ def _layout(items: list[_Item], edges: list[tuple[int, int, str, str]]) -> None:
     tallest = max(len(v) for v in layers.values()) if layers else 1
     for k in sorted(layers):
         col = layers[k]
-        w = max(it.width for it in col)
+        # a column is as wide as its widest box or the widest value or gradient centred above
+        # or below one (an array's summary is wider than its node), so that no text reaches
+        # into the next column or past the picture's left edge
+        w = max(max(it.width, CHAR_WIDTH * max(len(it.value), len(it.gradient))) for it in col)
         offset = (tallest - len(col)) * 40.0
         for rank, it in enumerate(col):
             it.x = x + (w - it.width) / 2

@@ -80,6 +80,12 @@ def _escape_character(ch: str) -> str:
     return rf"\mathtt{{{{\backslash}}{repr(ch)[2:-1]}}}"  # \n, \x07, \u200b
 
 
+def _escape_name(text: str) -> str:
+    """``text``, a name, escaped; an apostrophe, which math mode reads as a prime (it's as it′s,
+    x' as x′), as text. (The text of parameters keeps its quotes: they mark quoted text.)"""
+    return _escape(text).replace("'", r"\text{'}")
+
+
 def latex_name(name: str) -> str:
     """A variable name in LaTeX: ``x``, ``x_{1}``, ``\\alpha``, ``W_{hidden}``, ``\\mathrm{loss}``;
     never as a constant prints: a variable ``pi`` is ``\\mathrm{pi}``, ``e`` is ``\\mathrm{e}``."""
@@ -95,22 +101,22 @@ def latex_name(name: str) -> str:
     if base in _GREEK:
         head = "\\" + base
     elif len(base) == 1 or not base.isascii():
-        head = _escape(base)
+        head = _escape_name(base)
     else:
-        head = rf"\mathrm{{{_escape(base)}}}"
-    name_tex = f"{head}_{{{_escape(sub)}}}" if sub else head
+        head = rf"\mathrm{{{_escape_name(base)}}}"
+    name_tex = f"{head}_{{{_escape_name(sub)}}}" if sub else head
     if name_tex in _CONSTANT_LATEX:
         # a variable pi, π, e or i would read as the constant: written out whole and upright, as
         # the text printer writes var('pi'); True, which is that already, in italics
         name_tex = _whole(name)
         if name_tex in _CONSTANT_LATEX:
-            name_tex = rf"\mathit{{{_escape(name)}}}"
+            name_tex = rf"\mathit{{{_escape_name(name)}}}"
     return name_tex.replace(" ", r"\ ")  # math mode drops spaces, also in \mathrm
 
 
 def _whole(name: str) -> str:
     """A variable name written out whole, upright: ``\\mathrm{x\\_1}``."""
-    return rf"\mathrm{{{_escape(name)}}}".replace(" ", r"\ ")
+    return rf"\mathrm{{{_escape_name(name)}}}".replace(" ", r"\ ")
 
 
 # Euler's number, as exp(x) is written: e^{x}
