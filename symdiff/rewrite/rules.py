@@ -2491,12 +2491,13 @@ def _vectorize_parts(node: Node) -> Node | None:
 def _summed_rows(t: Node) -> tuple[Node | None, Node]:
     """(k, tree) where the scalar ``t`` is ``sum(tree)`` over all of the tree's (one or more)
     axes, or ``k * sum(tree)`` as collection writes a scaled one (k a scalar); else (None, t)."""
-    scale = None
+    scale, total = None, t
     if isinstance(t.op, Mul) and isinstance(t.inputs[1].op, Sum) and t.inputs[0].ndim == 0:
-        scale, t = t.inputs
-    if isinstance(t.op, Sum) and t.inputs[0].ndim and len(t.op.axes) == t.inputs[0].ndim:  # type: ignore[attr-defined]
-        return scale, t.inputs[0]
-    return None, t if scale is None else scale * t
+        scale, total = t.inputs
+    if isinstance(total.op, Sum) and total.inputs[0].ndim \
+            and len(total.op.axes) == total.inputs[0].ndim:  # type: ignore[attr-defined]
+        return scale, total.inputs[0]
+    return None, t
 
 
 def _vectorize_sum(node: Node, ctx: Context) -> Node | None:
