@@ -45,7 +45,9 @@ from .ops.products import Einsum, MatMul
 from .ops.reduce import Reduction, Sum
 from .ops.scan import Cumprod, Cumsum, LinearRecurrence
 from .ops.selection import AddAlongAxis, Sort, TakeAlongAxis, add_along_axis
-from .ops.shape import BroadcastTo, Concatenate, Index, IndexAdd, Reshape, Transpose, split_along
+from .ops.shape import (
+    BroadcastTo, Concatenate, Index, IndexAdd, Reshape, Transpose, index_add, split_along,
+)
 from .ops.stable import HEADS as STABLE_HEADS
 from .ops.stable import stable_parts
 from .ops.reduce import all as reduce_all
@@ -356,19 +358,58 @@ def _total(contribs: list[tuple[Node, Mask]]) -> tuple[Node, Mask]:
         return contribs[0]  # most nodes have one consumer
     first = contribs[0][1]
     if not first:  # no condition is common to all: each term is masked by its own
-        total = _apply(*contribs[0])
-        for g, m in contribs[1:]:
-            total = total + _apply(g, m)
-        return total, ()
+        return _sum_terms([_apply(g, m) for g, m in contribs]), ()
     others = [{(id(c), t) for c, t in m} for _, m in contribs[1:]]
     shared = tuple(p for p in first if all((id(p[0]), p[1]) in o for o in others))
     keys = {(id(c), t) for c, t in shared}
+    terms = [_apply(g, tuple(p for p in m if (id(p[0]), p[1]) not in keys)) for g, m in contribs]
+    return _sum_terms(terms), shared
+
+
+GATHER_TERMS = 8
+"""A node read at this many single elements (or rows) or more, ``x[0]``, ``x[1]``, ...: their
+cotangents reach it as one ``index_add`` of them all, stacked, at constant integer positions."""
+
+
+def _sum_terms(terms: list[Node]) -> Node:
+    """The sum of cotangents ``terms``, in order. Those that put one element (or row) each into
+    zeros of the node's shape, ``index_add(g_k, shape, s_[i_k])``, as a loop reading ``x[i]``
+    gives, are added as one ``index_add`` of their values stacked, at the array of their
+    positions (repeated positions add up): a sum of n of them would be n arrays of the node's
+    size, work quadratic in n to build, evaluate and rewrite."""
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    if len(terms) >= GATHER_TERMS:
+        for k, t in enumerate(terms):
+            op = t.op
+            if (isinstance(op, IndexAdd) and len(t.inputs) == 1
+                    and all(it[0] == "i" and isinstance(it[1], int) for it in op.spec)
+                    and all(isinstance(d, int) for d in op.shape[:len(op.spec)])):
+                groups.setdefault((len(op.spec), op.shape, t.dtype), []).append(k)
+    replaced: dict[int, Node | None] = {}
+    for (depth, shape, _), members in groups.items():
+        if len(members) < GATHER_TERMS:
+            continue
+        row, lead = shape[depth:], shape[:depth]
+        # in the order of their positions (a reverse pass meets the last element first), the
+        # terms at one position in the order given, as the sum adds them
+        at = {k: tuple(it[1] % d for it, d in zip(terms[k].op.spec, lead)) for k in members}
+        members.sort(key=at.__getitem__)
+        values = [terms[k].inputs[0] for k in members]
+        stacked = stack([v if v.shape == row else broadcast_to(v, row) for v in values])
+        if len(members) == math.prod(lead) and len(set(at.values())) == len(members):
+            replaced[members[0]] = reshape(stacked, shape)  # every element once: the stack
+        else:
+            positions = tuple(np.array([at[k][a] for k in members], dtype=np.int64)
+                              for a in range(depth))
+            replaced[members[0]] = index_add(stacked, shape, positions)
+        replaced.update((k, None) for k in members[1:])
     total: Node | None = None
-    for g, m in contribs:
-        term = _apply(g, tuple(p for p in m if (id(p[0]), p[1]) not in keys))
-        total = term if total is None else total + term
+    for k, t in enumerate(terms):
+        term = replaced.get(k, t)
+        if term is not None:
+            total = term if total is None else total + term
     assert total is not None
-    return total, shared
+    return total
 
 
 def _between(node: Node, xs: tuple[Node, ...], targets: set[Node]) -> bool:

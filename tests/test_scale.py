@@ -289,3 +289,48 @@ def test_many_rows_of_one_array_evaluate_in_linear_work():
         assert rows[0][1] == 0.0 and rows[1][1] == 1.0
 
     _grows_linearly(run, 150)
+
+
+def _elements(outputs) -> int:
+    """How many elements the nodes of ``outputs`` hold in all: the work of evaluating them."""
+    return sum(math.prod(n.shape) for n in sd.toposort(outputs))
+
+
+def test_gradient_of_a_loop_reading_elements_is_linear_in_its_length():
+    # each x[i] gave its cotangent as zeros of x's shape with one element set, and their sum
+    # added n arrays of n elements: quadratic to evaluate (and simplify folded each to a
+    # constant of n elements, 4000 of them for n = 4000)
+    def graph(n: int) -> tuple[sd.Node, sd.Node, sd.Node, sd.Node]:
+        x, y = sd.var("x", (n,)), sd.var("y", (n,))
+        f = sum(x[i] ** 2 * y[i] for i in range(n))
+        return x, y, f, sd.grad(f, x)
+
+    small, large = _elements(graph(100)[3]), _elements(graph(400)[3])
+    assert large < 5 * small, (small, large)
+    x, y, f, g = graph(50)
+    rng = np.random.default_rng(0)
+    vx, vy = rng.normal(size=50), rng.normal(size=50)
+    np.testing.assert_allclose(sd.evaluate(g, {x: vx, y: vy}, simplify=False), 2 * vx * vy, rtol=1e-15)
+    np.testing.assert_allclose(sd.compile(g, inputs=[x, y])(vx, vy), 2 * vx * vy, rtol=1e-15)
+
+
+def test_gathered_cotangents_add_up_at_repeated_and_negative_positions():
+    # positions read twice (x[2] and x[-8] are one element), rows, and elements never read
+    X = sd.var("X", (10, 3))
+    picks = [(0, 1), (2, 2), (-8, 2), (9, 0), (3, -1), (3, 2), (5, 0), (9, 0), (1, 1), (2, 0)]
+    f = sum(X[i, j] * (k + 1.0) for k, (i, j) in enumerate(picks)) + sum(
+        sd.sum(X[i] ** 2) for i in (4, 4, 0, 7, 1, 6, 8, 2, -1))
+    g = sd.grad(f, X)
+    v = np.random.default_rng(1).normal(size=(10, 3))
+    want = np.zeros((10, 3))
+    for k, (i, j) in enumerate(picks):
+        want[i, j] += k + 1.0
+    for i in (4, 4, 0, 7, 1, 6, 8, 2, -1):
+        want[i] += 2 * v[i]
+    np.testing.assert_allclose(sd.evaluate(g, {X: v}, simplify=False), want, rtol=1e-14)
+    np.testing.assert_allclose(sd.evaluate(g, {X: v}), want, rtol=1e-14)
+    np.testing.assert_allclose(sd.compile(g, inputs=[X])(v), want, rtol=1e-14)
+    h = sd.hessian(f, X)  # differentiable again
+    np.testing.assert_allclose(sd.evaluate(h, {X: v}).reshape(30, 30).sum(axis=0), 2 * np.isin(
+        np.arange(30) // 3, [4, 0, 7, 1, 6, 8, 2, 9]).astype(float) * np.where(
+        np.arange(30) // 3 == 4, 2, 1))
