@@ -334,3 +334,21 @@ def test_gathered_cotangents_add_up_at_repeated_and_negative_positions():
     np.testing.assert_allclose(sd.evaluate(h, {X: v}).reshape(30, 30).sum(axis=0), 2 * np.isin(
         np.arange(30) // 3, [4, 0, 7, 1, 6, 8, 2, 9]).astype(float) * np.where(
         np.arange(30) // 3 == 4, 2, 1))
+
+
+def test_gradient_of_a_loop_reading_runs_is_linear_in_its_length():
+    # a moving window x[i:i + 3] gave, as a single element did, zeros of x's shape per step
+    def graph(n: int) -> tuple[sd.Node, sd.Node]:
+        x = sd.var("x", (n,))
+        return x, sd.grad(sum(sd.sum(x[i:i + 3] ** 2 * (i + 1.0)) for i in range(n - 2)), x)
+
+    small, large = _elements(graph(100)[1]), _elements(graph(400)[1])
+    assert large < 5 * small, (small, large)
+    x, g = graph(30)
+    v = np.random.default_rng(2).normal(size=30)
+    want = np.zeros(30)
+    for i in range(28):
+        want[i:i + 3] += 2 * v[i:i + 3] * (i + 1.0)
+    np.testing.assert_allclose(sd.evaluate(g, {x: v}, simplify=False), want, rtol=1e-14)
+    np.testing.assert_allclose(sd.evaluate(g, {x: v}), want, rtol=1e-14)
+    np.testing.assert_allclose(sd.compile(g, inputs=[x])(v), want, rtol=1e-14)
