@@ -3,6 +3,8 @@ closed form, hvp / jvp / jacobian against explicit matrices and differences, Hes
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import sympy
@@ -859,3 +861,26 @@ def test_reversed_cumprod_derivatives_are_exact_at_zeros():
     want = np.array([[[float(sympy.diff(fs, _X[i], _X[j], _X[k]).subs(at)) for k in range(4)]
                       for j in range(4)] for i in range(4)])
     np.testing.assert_allclose(sd.evaluate(third, {"x": np.array(point)}), want, rtol=1e-14, atol=0)
+
+
+def test_hessian_of_pairwise_products_builds_no_cube_of_the_size():
+    # each Hessian row summed a diagonal embedding of n x n x n elements along one of its
+    # diagonal axes: work cubic in n for n**2 values
+    n = 40
+    v = sd.var("v", (n,))
+    c = np.arange(n * n, dtype=float).reshape(n, n) % 7 - 3
+    h = sd.simplify(sd.hessian(sd.sum(v[:, None] * v[None, :] * c), v))
+    assert max(math.prod(m.shape) for m in sd.toposort(h)) <= n * n
+    np.testing.assert_array_equal(sd.evaluate(h, {v: np.ones(n)}, simplify=False), c + c.T)
+    for axis1, axis2, axis in [(0, 2, 0), (0, 2, 2), (2, 0, -1), (1, 3, 1), (1, 3, -1)]:
+        shape = [5] * 4
+        shape[axis1] = shape[axis2] = 4
+        shape = tuple(shape[:3] if max(axis1, axis2) < 3 else shape)
+        rest = [d for k, d in enumerate(shape) if k not in (axis1, axis2)]
+        y = sd.var("y", (*rest, 4))
+        e = sd.sum(sd.diagonal_embed(y, shape, 0, axis1, axis2), axis=axis, keepdims=axis == 2)
+        s = sd.simplify(e)
+        assert "diagonal_embed" not in sd.to_text(s)
+        val = np.random.default_rng(axis1).normal(size=y.shape)
+        np.testing.assert_array_equal(sd.evaluate(s, {y: val}, simplify=False),
+                                      sd.evaluate(e, {y: val}, simplify=False))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
 import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from numpy.lib.array_utils import byte_bounds
 
 from ..errors import InputError
 from ..ir import Node, format_shape, toposort
@@ -209,8 +211,9 @@ def evaluate(outputs: Node | Sequence[Node], inputs: Mapping[Any, Any] | None = 
             uses[i] -= 1
             if uses[i] == 0 and i not in keep:
                 del env[i]
-    returned: dict[int, list[np.ndarray]] = {}  # the results so far, by the array owning their memory
-    results = [_finish(env[o], given, returned) for o in outs]
+    returned: dict[int, _Returned] = {}  # the results so far, by the array owning their memory
+    spans = _spans(given)
+    results = [_finish(env[o], spans, returned) for o in outs]
     return results[0] if single else results
 
 
@@ -224,17 +227,69 @@ def _dim(dims: Mapping[str, int], name: str, node: Node) -> int:
     return dims[name]
 
 
-def _finish(value: Any, given: Sequence[np.ndarray], returned: dict[int, list[np.ndarray]]) -> np.ndarray:
+class _Returned:
+    """The results returned so far whose memory one array owns, and the end of the highest
+    byte any of them reaches (results taken in order along that memory, as the rows of a
+    matrix, need no comparison with the others)."""
+
+    __slots__ = ("arrays", "end")
+
+    def __init__(self) -> None:
+        self.arrays: list[np.ndarray] = []
+        self.end = 0
+
+
+def _spans(given: Sequence[np.ndarray]) -> tuple[list[int], list[int]]:
+    """The memory of the arrays ``given`` as sorted disjoint byte ranges: the starts and the
+    ends. Finding whether an array may share memory with one of them is then a binary search,
+    not a comparison with each (a function of thousands of scalar variables has as many
+    inputs, and often as many outputs)."""
+    bounds = sorted(byte_bounds(a) for a in given if a.size)
+    starts: list[int] = []
+    ends: list[int] = []
+    for lo, hi in bounds:
+        if ends and lo < ends[-1]:
+            ends[-1] = max(ends[-1], hi)
+        else:
+            starts.append(lo)
+            ends.append(hi)
+    return starts, ends
+
+
+def _may_share(arr: np.ndarray, spans: tuple[list[int], list[int]]) -> bool:
+    """``np.may_share_memory(arr, g)`` for any ``g`` of the arrays ``spans`` was made from."""
+    if not arr.size:
+        return False
+    starts, ends = spans
+    lo, hi = byte_bounds(arr)
+    k = bisect.bisect_left(starts, hi) - 1  # the last range starting below arr's end
+    return k >= 0 and ends[k] > lo
+
+
+def _finish(value: Any, spans: tuple[list[int], list[int]], returned: dict[int, _Returned]
+            ) -> np.ndarray:
     """The caller's own array: never a read-only constant or broadcast view, never a view of an
-    input array (``x.reshape(6)`` would otherwise write through to ``x``), and sharing no memory
-    with another result (an output listed twice, or ``y`` and ``y.T``), as NumPy's functions
-    returning several arrays. Only results with one owner of their memory can share it."""
+    input array (``x.reshape(6)`` would otherwise write through to ``x``; ``spans`` holds the
+    inputs' memory), and sharing no memory with another result (an output listed twice, or
+    ``y`` and ``y.T``), as NumPy's functions returning several arrays. Only results with one
+    owner of their memory can share it."""
     arr = np.asarray(value)
     owner = arr.base if arr.base is not None else arr
-    if (not arr.flags.writeable or any(np.may_share_memory(arr, g) for g in given)
-            or any(np.shares_memory(arr, r) for r in returned.get(id(owner), ()))):
+    if not arr.flags.writeable or _may_share(arr, spans) or _shares_returned(arr, returned.get(id(owner))):
         arr = np.array(arr)
         owner = arr
-    returned.setdefault(id(owner), []).append(arr)
+    seen = returned.get(id(owner))
+    if seen is None:
+        seen = returned[id(owner)] = _Returned()
+    seen.arrays.append(arr)
+    if arr.size:
+        seen.end = max(seen.end, byte_bounds(arr)[1])
     return arr
 
+
+def _shares_returned(arr: np.ndarray, seen: _Returned | None) -> bool:
+    if seen is None or not arr.size:
+        return False
+    if byte_bounds(arr)[0] >= seen.end:  # past every byte of the others
+        return False
+    return any(np.shares_memory(arr, r) for r in seen.arrays)

@@ -2044,6 +2044,25 @@ def _band_sum_axis(node: Node, x: Node) -> Node | None:
     return reshape(out, node.shape) if out.shape != node.shape else out
 
 
+def _summed_diagonal_embed(node: Node, x: Node) -> Node | None:
+    """sum(diagonal_embed(x, axis1=a, axis2=b), axis=a) -> x with its diagonal axis where b was:
+    of any rank, with no array of the embedding's size (a Hessian's rows of a product of
+    two axes of one vector are such sums, n**3 elements for n**2 values)."""
+    op: Sum = node.op  # type: ignore[assignment]
+    embedded = node.inputs[0]
+    emb: DiagonalEmbed = embedded.op  # type: ignore[assignment]
+    if len(op.axes) != 1 or emb.offset or embedded.shape[emb.axis1] != embedded.shape[emb.axis2]:
+        return None
+    axis = op.axes[0]
+    if axis not in (emb.axis1, emb.axis2):
+        return None
+    kept = emb.axis2 if axis == emb.axis1 else emb.axis1
+    position = kept - (axis < kept)  # among the axes the sum keeps
+    others = list(range(x.ndim - 1))
+    out = transpose(x, tuple(others[:position] + [x.ndim - 1] + others[position:]))
+    return reshape(out, node.shape) if out.shape != node.shape else out
+
+
 def _band_sum(node: Node) -> Node | None:
     """a + b of diagonals that share an offset -> one diagonal_embed per offset."""
     a, b = node.inputs
@@ -2088,6 +2107,7 @@ ONE_HOT = RuleSet([
     Rule(Pat((Add, Sub)), _band_sum),  # diagonal_embed(a) + diagonal_embed(b) -> diagonal_embed(a + b)
     Rule(Pat((Add, Sub)), _identity_in_sum),  # m - I -> m - diagonal_embed(1)
     Rule(Pat(Sum, x), _band_sum_axis),  # sum(diag(v), axis=1) -> v
+    Rule(Pat(Sum, Pat(DiagonalEmbed, x)), _summed_diagonal_embed),  # sum(diagonal_embed(v), axis1) -> v
     Rule(Pat(MatMul, x, y), lambda node, x, y: _matmul_identity(node, x, y)),  # I @ b -> b, reshape(I, (k, r, c)) @ b -> diagonal_embed(b)
     Rule(Pat(Mul, x, y), _identity_times,
          any_input=(Reshape, Index, DiagonalEmbed)),  # reshape(I, (k, k, 1)) * v -> diagonal_embed(v)
