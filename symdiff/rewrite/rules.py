@@ -294,6 +294,54 @@ def _pow_mul(node: Node, x: Node, a: Node, b: Node) -> Node | None:
     return power(x, const(np.asarray(pa + pb, dtype=np.result_type(a.dtype, b.dtype))))
 
 
+def _pow_times_base(node: Node, x: Node, a: Node) -> Node | None:
+    """x**a * x and x * x**a -> x**(a+1) for an integer x and a positive integer a: integer
+    products wrap around the same in any order, so the value is the same bit for bit (the
+    term collection that does this for floats leaves integers as they are)."""
+    pa = integer_value(a)
+    if node.dtype.kind not in "iu" or pa is None or pa <= 0 or a.dtype.kind not in "iu" \
+            or any(f.dtype != node.dtype for f in node.inputs):
+        return None
+    if pa + 1 > np.iinfo(a.dtype).max:
+        return None
+    return power(x, const(np.asarray(pa + 1, dtype=a.dtype)))
+
+
+def _integer_multiple(n: Node) -> tuple[Node, np.ndarray]:
+    """``n`` as (t, k) for ``k * t``, ``t * k`` (k a 0-d constant of n's dtype) or ``-t``
+    (k = -1, wrapped into an unsigned dtype); else (n, 1)."""
+    dtype = n.dtype
+    if isinstance(n.op, Neg):
+        return n.inputs[0], np.asarray(-1).astype(dtype)
+    if isinstance(n.op, Mul):
+        a, b = n.inputs
+        for k, t in ((a, b), (b, a)):
+            if k.dtype == dtype and t.type == n.type and not k.shape:
+                value = scalar_constant(k)
+                if value is not None:
+                    return t, value
+    return n, np.asarray(1, dtype=dtype)
+
+
+def _integer_like_terms(node: Node, x: Node, y: Node) -> Node | None:
+    """k1*t + k2*t -> (k1+k2)*t and k1*t - k2*t -> (k1-k2)*t for integers (k1, k2 constants,
+    1 for t itself, -1 for -t): exact, as integer sums and products wrap around the same in
+    any order (i + i + i is 3 * i even where it overflows). Float sums go to term collection."""
+    dtype = node.dtype
+    if dtype.kind not in "iu" or x.dtype != dtype or y.dtype != dtype or x.type != node.type:
+        return None
+    (t, k1), (u, k2) = _integer_multiple(x), _integer_multiple(y)
+    if t is not u:
+        return None
+    with np.errstate(over="ignore"):
+        k = np.asarray(k1 + k2 if isinstance(node.op, Add) else k1 - k2).astype(dtype)
+    if k == 0:
+        return full(0, node)
+    if k == np.asarray(-1).astype(dtype):
+        return negative(t)
+    return t if k == 1 else const(k) * t
+
+
 def _constant_first(node: Node) -> Node | None:
     a, b = node.inputs
     if b.ndim or scalar_constant(b) is None or scalar_constant(a) is not None:
@@ -554,6 +602,9 @@ IDENTITIES = RuleSet([
     Rule(Pat((Abs, Neg), x) ** c, _abs_even_power),  # abs(x)**2, (-x)**2 -> x**2 (real x)
     Rule((x ** Pat.var("a")) ** Pat.var("b"), _pow_pow),  # (x**a)**b -> x**(a*b), integers
     Rule(x ** Pat.var("a") * x ** Pat.var("b"), _pow_mul),  # x**a * x**b -> x**(a+b)
+    Rule(x ** Pat.var("a") * x, _pow_times_base),  # x**a * x -> x**(a+1) (integers)
+    Rule(x * x ** Pat.var("a"), _pow_times_base),  # x * x**a -> x**(a+1) (integers)
+    Rule(Pat((Add, Sub), x, y), _integer_like_terms),  # 2*i + i -> 3*i (integers)
     Rule(x - (-y), lambda node, x, y: x + y if _negation_moves(y, node) else None,
          settled=True),  # x - -y -> x+y
     Rule((-x) - y, lambda node, x, y, ctx: negative(x + y)
