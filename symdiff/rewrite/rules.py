@@ -27,9 +27,10 @@ grouped otherwise it may stay finite): a matter of range, like rounding. So:
 - Constant folding gives exactly what evaluation would (the same kernels), but refuses to fold
   arrays above ``FOLD_MAX_ELEMENTS`` elements and integer results that would overflow, so
   folding never takes long and never changes overflow behaviour.
-- The softmax cross-entropy rule turns ``index_add`` at ``[arange(n), labels]`` (or, for one
-  example, at ``[label]``) into ``one_hot(labels)``: this assumes labels in ``[0, k)`` (a negative label, which indexing
-  would wrap around, gives a zero row instead).
+- The softmax cross-entropy rule turns ``index_add`` at ``[arange(n), labels]`` (or
+  ``[labels, arange(n)]``, or for one example ``[label]``) and ``add_along_axis`` at one label
+  per example into ``one_hot(labels)``: this assumes labels in ``[0, k)`` (a negative label,
+  which indexing would wrap around, gives a zero row instead).
 - The one-hot rules turn products with a one-hot vector into indexing under the same
   assumption: a label >= k raises IndexError, a negative one counts from the end.
 """
@@ -58,6 +59,7 @@ from ..ops.numeric import Cosh, Sinh, cosh, hypot, sinh
 from ..ops.nn import LogSoftmax, OneHot, Softmax, log_softmax, one_hot, softmax
 from ..ops.numeric import Ceil, Floor, Rint, Trunc
 from ..ops.products import MatMul
+from ..ops.selection import AddAlongAxis
 from ..ops.special import Erf, Erfc, erf, erfc
 from ..ops.reduce import LogSumExp, Max, Min, Prod, Reduction, Sum, count
 from ..ops.stable import HEADS, stable_form
@@ -1219,19 +1221,48 @@ def _one_hot_nll(node: Node) -> Node | None:
         return g * one_hot(label, k, node.dtype)
     if op.spec != (("a",), ("a",)) or len(op.shape) != 2:
         return None
-    _, rows, labels = node.inputs
-    n, k = op.shape
-    if not _is_range(rows, n) or labels.shape != (n,):
+    # the examples along either axis: [arange(n), labels] of an (n, k) array, or
+    # [labels, arange(n)] of a (k, n) one (classes along axis 0), whose one-hot is transposed
+    for at in (0, 1):
+        rows, labels = node.inputs[1 + at], node.inputs[2 - at]
+        n, k = op.shape[at], op.shape[1 - at]
+        if _is_range(rows, n) and labels.shape == (n,) and g.shape in ((), (n,)):
+            hot = one_hot(labels, k, node.dtype)
+            if at == 1:
+                hot = transpose(hot)
+            shape = (1, n) if at == 1 else (n, 1)
+            return (reshape(g, shape) if g.shape == (n,) else g) * hot
+    return None
+
+
+def _one_hot_along_axis(node: Node) -> Node | None:
+    """add_along_axis(g, labels, shape, axis) with one label per example (``labels`` of size 1
+    along ``axis``, the derivative of ``take_along_axis(x, labels, axis)``) -> g * one_hot(labels)
+    with the new axis at ``axis``: the cross-entropy of take_along_axis, as _one_hot_nll's of
+    an index, under the same assumptions (labels in [0, k), ``g`` known finite)."""
+    op: AddAlongAxis = node.op  # type: ignore[assignment]
+    g, labels = node.inputs
+    a, shape = op.axis, op.shape
+    if labels.shape[a] != 1 or g.shape != labels.shape or not _finite_where_present(g):
         return None
-    if g.shape not in ((), (n,)):
-        return None
-    g2 = reshape(g, (n, 1)) if g.shape == (n,) else g
-    return g2 * one_hot(labels, k, node.dtype)
+    rest = labels.shape[:a] + labels.shape[a + 1:]
+    hot = one_hot(reshape(labels, rest), shape[a], node.dtype)
+    if a != len(shape) - 1:  # the one-hot axis, last, moved to ``axis``
+        hot = transpose(hot, tuple(range(a)) + (len(shape) - 1,) + tuple(range(a, len(shape) - 1)))
+    return g * hot
 
 
 def _sum_one_hot(node: Node, x: Node, sign: int) -> Node | None:
+    """sum(one_hot(l), axis) -> 1 (and of -one_hot(l), -1) along the one-hot axis: the last,
+    or where a transpose moved it (one_hot(l).T, a one-hot with the classes along axis 0)."""
     op: Sum = node.op  # type: ignore[assignment]
-    if op.axes != (node.inputs[0].ndim - 1,):
+    hot = node.inputs[0].inputs[0] if sign < 0 else node.inputs[0]
+    axis = hot.ndim - 1
+    if isinstance(hot.op, Transpose):
+        if not isinstance(hot.inputs[0].op, OneHot):
+            return None
+        axis = hot.op.axes.index(axis)
+    if op.axes != (axis,):
         return None
     return full(sign, node)
 
@@ -1457,8 +1488,11 @@ STABILIZE = RuleSet([
     Rule(x - Pat(Reshape, Pat(LogSumExp, x)), _log_softmax_written_out),  # x - lse(x) -> log_softmax(x)
     Rule(x - Pat(LogSumExp, x), _log_softmax_written_out),  # x - lse(x, keepdims) -> log_softmax(x)
     Rule(Pat(IndexAdd), _one_hot_nll),  # index_add(g, [arange n, labels]) -> g * one_hot(labels), index_add(g, [label])
-    Rule(Pat(Sum, Pat(OneHot, x)), lambda node, x: _sum_one_hot(node, x, 1)),  # sum(one_hot(l), -1) -> 1
-    Rule(Pat(Sum, -Pat(OneHot, x)), lambda node, x: _sum_one_hot(node, x, -1)),  # sum(-one_hot(l), -1) -> -1
+    Rule(Pat(AddAlongAxis), _one_hot_along_axis),  # add_along_axis(g, labels[:, None]) -> g * one_hot(labels)
+    # sum(one_hot(l), -1) -> 1, sum(one_hot(l).T, 0) -> 1
+    Rule(Pat(Sum, Pat((OneHot, Transpose), x)), lambda node, x: _sum_one_hot(node, x, 1)),
+    # sum(-one_hot(l), -1) -> -1, sum(-one_hot(l).T, 0) -> -1
+    Rule(Pat(Sum, -Pat((OneHot, Transpose), x)), lambda node, x: _sum_one_hot(node, x, -1)),
 ])
 
 
