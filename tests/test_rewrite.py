@@ -397,6 +397,29 @@ def test_x_plus_x_and_x_times_x():
                                       sd.evaluate(e, {"m": np.array([True, False, True])}))
 
 
+def test_integer_like_terms_and_powers_collect_exactly_where_they_wrap_around():
+    # i + i + i stayed 2 * i + i and i * i * i stayed i ** 2 * i: term collection reads floats
+    # only, and integer sums and products wrap around the same in any order
+    u = sd.var("u", shape=(3,), dtype="uint8")
+    b = sd.var("b", shape=(3,), dtype="int8")
+    values = {"i": np.int64(2**62 + 3), "u": np.array([200, 1, 255], dtype=np.uint8),
+              "b": np.array([100, -128, 3], dtype=np.int8)}
+    cases = [(i + i + i, "3 * i"), (2 * i + 3 * i, "5 * i"), (i - 3 * i, "-2 * i"),
+             (-i + i * 2, "i"), (i * i * i, "i ** 3"), (i * (i * i), "i ** 3"),
+             (i * i * i * i, "i ** 4"), (u + u + u, "3 * u"), (2 * u - u * 3, "-u"),
+             (b * b * b, "b ** 3"), (b + b + b + b, "4 * b")]
+    for e, text in cases:
+        s = sd.simplify(e)
+        assert str(s) == text, (str(e), str(s))
+        with np.errstate(over="ignore"):
+            raw, got = sd.evaluate([e, s], values, simplify=False)
+            (name,) = {n.op.var_name for n in sd.toposort(e) if n.op.name == "var"}
+            generated = sd.compile(s, simplify=False)(values[name])
+        np.testing.assert_array_equal(got, raw)
+        np.testing.assert_array_equal(generated, raw)
+        assert np.asarray(got).dtype == np.asarray(raw).dtype
+
+
 def test_scalar_constant_goes_first():
     # x*k -> k*x: reverse mode writes g * 2 where the forward pass had 2 * t, and both orders
     # are then one node

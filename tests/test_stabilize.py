@@ -269,6 +269,38 @@ def test_summed_cross_entropy_gradient_is_softmax_minus_one_hot():
                                        atol=1e-15)
 
 
+def test_cross_entropy_gradient_with_classes_along_axis_0_or_take_along_axis_is_softmax_minus_one_hot():
+    # classes along axis 0 (labels indexing the rows, arange the columns) and labels picked with
+    # take_along_axis stayed a scatter and a sum of it: the collapse read [arange(n), labels]
+    zt = sd.var("zt", shape=(5, 3))
+    z = sd.var("z", shape=(3, 5))
+    labels = sd.var("labels", shape=(3,), dtype="int64")
+    rng = np.random.default_rng(3)
+    zv = rng.normal(size=(3, 5)) * 300
+    lv = np.array([4, 0, 2])
+    e = np.exp(zv - zv.max(axis=1, keepdims=True))
+    want = (e / e.sum(axis=1, keepdims=True) - np.eye(5)[lv]) / 3
+    cases = [
+        (-sd.mean(sd.log_softmax(zt, axis=0)[labels, sd.arange(3)]), zt, want.T,
+         "0.3333333333333333 * softmax(zt, axis=0) - 0.3333333333333333 * one_hot(labels, 5).T"),
+        (-sd.mean(sd.log(sd.softmax(zt, axis=0))[labels, np.arange(3)]), zt, want.T,
+         "0.3333333333333333 * softmax(zt, axis=0) - 0.3333333333333333 * one_hot(labels, 5).T"),
+        (-sd.mean(sd.take_along_axis(sd.log_softmax(z, axis=-1), labels[:, None], axis=1)), z,
+         want, "0.3333333333333333 * softmax(z, axis=1) - 0.3333333333333333 * one_hot(labels, 5)"),
+        (-sd.sum(sd.take_along_axis(sd.log_softmax(zt, axis=0), sd.reshape(labels, (1, 3)), axis=0)),
+         zt, 3 * want.T, "softmax(zt, axis=0) - one_hot(labels, 5).T"),
+    ]
+    for loss, wrt, expected, text in cases:
+        g = sd.grad(loss, wrt)
+        s = sd.simplify(g)
+        assert str(s) == text
+        values = {"zt": zv.T, "z": zv, "labels": lv}
+        for h in (g, s):
+            np.testing.assert_allclose(sd.evaluate(h, values, simplify=False), expected, atol=1e-15)
+        np.testing.assert_allclose(sd.compile(s, inputs=[wrt, labels], simplify=False)(
+            values[wrt.op.var_name], lv), expected, atol=1e-15)
+
+
 def test_one_example_cross_entropy_gradient_is_softmax_minus_one_hot():
     # one example, its label a 0-d integer (a char-RNN's target at one step): the gradient
     # meets index_add(-1.0, (k,), s_[label]), which is -one_hot(label, k)

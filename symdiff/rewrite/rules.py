@@ -27,9 +27,10 @@ grouped otherwise it may stay finite): a matter of range, like rounding. So:
 - Constant folding gives exactly what evaluation would (the same kernels), but refuses to fold
   arrays above ``FOLD_MAX_ELEMENTS`` elements and integer results that would overflow, so
   folding never takes long and never changes overflow behaviour.
-- The softmax cross-entropy rule turns ``index_add`` at ``[arange(n), labels]`` (or, for one
-  example, at ``[label]``) into ``one_hot(labels)``: this assumes labels in ``[0, k)`` (a negative label, which indexing
-  would wrap around, gives a zero row instead).
+- The softmax cross-entropy rule turns ``index_add`` at ``[arange(n), labels]`` (or
+  ``[labels, arange(n)]``, or for one example ``[label]``) and ``add_along_axis`` at one label
+  per example into ``one_hot(labels)``: this assumes labels in ``[0, k)`` (a negative label,
+  which indexing would wrap around, gives a zero row instead).
 - The one-hot rules turn products with a one-hot vector into indexing under the same
   assumption: a label >= k raises IndexError, a negative one counts from the end.
 """
@@ -58,6 +59,7 @@ from ..ops.numeric import Cosh, Sinh, cosh, hypot, sinh
 from ..ops.nn import LogSoftmax, OneHot, Softmax, log_softmax, one_hot, softmax
 from ..ops.numeric import Ceil, Floor, Rint, Trunc
 from ..ops.products import MatMul
+from ..ops.selection import AddAlongAxis
 from ..ops.special import Erf, Erfc, erf, erfc
 from ..ops.reduce import LogSumExp, Max, Min, Prod, Reduction, Sum, count
 from ..ops.stable import HEADS, stable_form
@@ -292,6 +294,54 @@ def _pow_mul(node: Node, x: Node, a: Node, b: Node) -> Node | None:
     if (pa > 0) != (pb > 0) or pa == 0 or pb == 0:
         return None  # x**2 * x**-2 is nan at 0 and inf; x**0 would hide that
     return power(x, const(np.asarray(pa + pb, dtype=np.result_type(a.dtype, b.dtype))))
+
+
+def _pow_times_base(node: Node, x: Node, a: Node) -> Node | None:
+    """x**a * x and x * x**a -> x**(a+1) for an integer x and a positive integer a: integer
+    products wrap around the same in any order, so the value is the same bit for bit (the
+    term collection that does this for floats leaves integers as they are)."""
+    pa = integer_value(a)
+    if node.dtype.kind not in "iu" or pa is None or pa <= 0 or a.dtype.kind not in "iu" \
+            or any(f.dtype != node.dtype for f in node.inputs):
+        return None
+    if pa + 1 > np.iinfo(a.dtype).max:
+        return None
+    return power(x, const(np.asarray(pa + 1, dtype=a.dtype)))
+
+
+def _integer_multiple(n: Node) -> tuple[Node, np.ndarray]:
+    """``n`` as (t, k) for ``k * t``, ``t * k`` (k a 0-d constant of n's dtype) or ``-t``
+    (k = -1, wrapped into an unsigned dtype); else (n, 1)."""
+    dtype = n.dtype
+    if isinstance(n.op, Neg):
+        return n.inputs[0], np.asarray(-1).astype(dtype)
+    if isinstance(n.op, Mul):
+        a, b = n.inputs
+        for k, t in ((a, b), (b, a)):
+            if k.dtype == dtype and t.type == n.type and not k.shape:
+                value = scalar_constant(k)
+                if value is not None:
+                    return t, value
+    return n, np.asarray(1, dtype=dtype)
+
+
+def _integer_like_terms(node: Node, x: Node, y: Node) -> Node | None:
+    """k1*t + k2*t -> (k1+k2)*t and k1*t - k2*t -> (k1-k2)*t for integers (k1, k2 constants,
+    1 for t itself, -1 for -t): exact, as integer sums and products wrap around the same in
+    any order (i + i + i is 3 * i even where it overflows). Float sums go to term collection."""
+    dtype = node.dtype
+    if dtype.kind not in "iu" or x.dtype != dtype or y.dtype != dtype or x.type != node.type:
+        return None
+    (t, k1), (u, k2) = _integer_multiple(x), _integer_multiple(y)
+    if t is not u:
+        return None
+    with np.errstate(over="ignore"):
+        k = np.asarray(k1 + k2 if isinstance(node.op, Add) else k1 - k2).astype(dtype)
+    if k == 0:
+        return full(0, node)
+    if k == np.asarray(-1).astype(dtype):
+        return negative(t)
+    return t if k == 1 else const(k) * t
 
 
 def _constant_first(node: Node) -> Node | None:
@@ -554,6 +604,9 @@ IDENTITIES = RuleSet([
     Rule(Pat((Abs, Neg), x) ** c, _abs_even_power),  # abs(x)**2, (-x)**2 -> x**2 (real x)
     Rule((x ** Pat.var("a")) ** Pat.var("b"), _pow_pow),  # (x**a)**b -> x**(a*b), integers
     Rule(x ** Pat.var("a") * x ** Pat.var("b"), _pow_mul),  # x**a * x**b -> x**(a+b)
+    Rule(x ** Pat.var("a") * x, _pow_times_base),  # x**a * x -> x**(a+1) (integers)
+    Rule(x * x ** Pat.var("a"), _pow_times_base),  # x * x**a -> x**(a+1) (integers)
+    Rule(Pat((Add, Sub), x, y), _integer_like_terms),  # 2*i + i -> 3*i (integers)
     Rule(x - (-y), lambda node, x, y: x + y if _negation_moves(y, node) else None,
          settled=True),  # x - -y -> x+y
     Rule((-x) - y, lambda node, x, y, ctx: negative(x + y)
@@ -1168,19 +1221,48 @@ def _one_hot_nll(node: Node) -> Node | None:
         return g * one_hot(label, k, node.dtype)
     if op.spec != (("a",), ("a",)) or len(op.shape) != 2:
         return None
-    _, rows, labels = node.inputs
-    n, k = op.shape
-    if not _is_range(rows, n) or labels.shape != (n,):
+    # the examples along either axis: [arange(n), labels] of an (n, k) array, or
+    # [labels, arange(n)] of a (k, n) one (classes along axis 0), whose one-hot is transposed
+    for at in (0, 1):
+        rows, labels = node.inputs[1 + at], node.inputs[2 - at]
+        n, k = op.shape[at], op.shape[1 - at]
+        if _is_range(rows, n) and labels.shape == (n,) and g.shape in ((), (n,)):
+            hot = one_hot(labels, k, node.dtype)
+            if at == 1:
+                hot = transpose(hot)
+            shape = (1, n) if at == 1 else (n, 1)
+            return (reshape(g, shape) if g.shape == (n,) else g) * hot
+    return None
+
+
+def _one_hot_along_axis(node: Node) -> Node | None:
+    """add_along_axis(g, labels, shape, axis) with one label per example (``labels`` of size 1
+    along ``axis``, the derivative of ``take_along_axis(x, labels, axis)``) -> g * one_hot(labels)
+    with the new axis at ``axis``: the cross-entropy of take_along_axis, as _one_hot_nll's of
+    an index, under the same assumptions (labels in [0, k), ``g`` known finite)."""
+    op: AddAlongAxis = node.op  # type: ignore[assignment]
+    g, labels = node.inputs
+    a, shape = op.axis, op.shape
+    if labels.shape[a] != 1 or g.shape != labels.shape or not _finite_where_present(g):
         return None
-    if g.shape not in ((), (n,)):
-        return None
-    g2 = reshape(g, (n, 1)) if g.shape == (n,) else g
-    return g2 * one_hot(labels, k, node.dtype)
+    rest = labels.shape[:a] + labels.shape[a + 1:]
+    hot = one_hot(reshape(labels, rest), shape[a], node.dtype)
+    if a != len(shape) - 1:  # the one-hot axis, last, moved to ``axis``
+        hot = transpose(hot, tuple(range(a)) + (len(shape) - 1,) + tuple(range(a, len(shape) - 1)))
+    return g * hot
 
 
 def _sum_one_hot(node: Node, x: Node, sign: int) -> Node | None:
+    """sum(one_hot(l), axis) -> 1 (and of -one_hot(l), -1) along the one-hot axis: the last,
+    or where a transpose moved it (one_hot(l).T, a one-hot with the classes along axis 0)."""
     op: Sum = node.op  # type: ignore[assignment]
-    if op.axes != (node.inputs[0].ndim - 1,):
+    hot = node.inputs[0].inputs[0] if sign < 0 else node.inputs[0]
+    axis = hot.ndim - 1
+    if isinstance(hot.op, Transpose):
+        if not isinstance(hot.inputs[0].op, OneHot):
+            return None
+        axis = hot.op.axes.index(axis)
+    if op.axes != (axis,):
         return None
     return full(sign, node)
 
@@ -1406,8 +1488,11 @@ STABILIZE = RuleSet([
     Rule(x - Pat(Reshape, Pat(LogSumExp, x)), _log_softmax_written_out),  # x - lse(x) -> log_softmax(x)
     Rule(x - Pat(LogSumExp, x), _log_softmax_written_out),  # x - lse(x, keepdims) -> log_softmax(x)
     Rule(Pat(IndexAdd), _one_hot_nll),  # index_add(g, [arange n, labels]) -> g * one_hot(labels), index_add(g, [label])
-    Rule(Pat(Sum, Pat(OneHot, x)), lambda node, x: _sum_one_hot(node, x, 1)),  # sum(one_hot(l), -1) -> 1
-    Rule(Pat(Sum, -Pat(OneHot, x)), lambda node, x: _sum_one_hot(node, x, -1)),  # sum(-one_hot(l), -1) -> -1
+    Rule(Pat(AddAlongAxis), _one_hot_along_axis),  # add_along_axis(g, labels[:, None]) -> g * one_hot(labels)
+    # sum(one_hot(l), -1) -> 1, sum(one_hot(l).T, 0) -> 1
+    Rule(Pat(Sum, Pat((OneHot, Transpose), x)), lambda node, x: _sum_one_hot(node, x, 1)),
+    # sum(-one_hot(l), -1) -> -1, sum(-one_hot(l).T, 0) -> -1
+    Rule(Pat(Sum, -Pat((OneHot, Transpose), x)), lambda node, x: _sum_one_hot(node, x, -1)),
 ])
 
 
