@@ -778,6 +778,68 @@ def test_gradient_of_tanh_written_out_is_one_minus_tanh_squared():
     assert sd.simplify(sd.grad(sd.log((E(x) + E(-x)) / 2), x)) is sd.tanh(x)
 
 
+def test_hyperbolic_functions_written_out_in_longer_sums_are_sinh_and_cosh():
+    # the second derivative of tanh written out held exp(x) - ... - exp(-x), a sum whose two
+    # exps no rule saw side by side: nan past |x| = 710, where it is -2 tanh(x) (1 - tanh(x)**2)
+    E = sd.exp
+    d2 = sd.simplify(sd.grad(sd.grad((E(x) - E(-x)) / (E(x) + E(-x)), x), x))
+    assert "exp" not in sd.to_text(d2), sd.to_text(d2)
+    for at in (-800.0, 800.0, -20.0):
+        assert sd.evaluate(d2, {"x": at}, simplify=False) == 0.0
+    at = np.concatenate([np.linspace(-3.0, 3.0, 25), [0.05, -17.0]])
+    want = -2 * np.tanh(at) * (1 - np.tanh(at) ** 2)
+    got = np.array([sd.evaluate(d2, {"x": t}, simplify=False) for t in at])
+    np.testing.assert_allclose(got, want, rtol=1e-15, atol=0)
+    # in a longer sum, with a coefficient, on either side and in either order
+    t, y = sd.var("t"), sd.var("y")
+    assert sd.simplify(E(x) - t - E(-x)) is 2.0 * sd.sinh(x) - t
+    assert sd.simplify(3 * E(x) + t + 3 * E(-x)) is t + 6.0 * sd.cosh(x)
+    for e, form in [(t - 2 * E(-x) + y + 2 * E(x), 4.0 * sd.sinh(x)),
+                    (t + E(-2 * x) - E(2 * x) + y, 2.0 * sd.sinh(2 * x))]:
+        s = sd.simplify(e)
+        assert "exp" not in sd.to_text(s) and any(n is form for n in sd.toposort(s)), sd.to_text(s)
+        point = {"x": 0.7, "t": 0.25, "y": -2.0}
+        assert sd.evaluate(s, point) == pytest.approx(sd.evaluate(e, point, simplify=False),
+                                                      rel=1e-15)
+    # other coefficients, other arguments, complex and integer values stay as written
+    for e in (2 * E(x) + t - E(-x), E(x) + t - E(-2 * x), E(x) - t - E(x * -1.0 + 1)):
+        assert "sinh" not in str(sd.simplify(e)) and "cosh" not in str(sd.simplify(e))
+    z = sd.var("z", dtype="complex128")
+    assert "sinh" not in str(sd.simplify(E(z) - t - E(-z)))
+
+
+def test_random_sums_with_hyperbolic_pairs_keep_their_values():
+    # sums of a few terms, among them c * exp(a) * r and +-c * exp(-a) * r: simplified, they
+    # agree with the graph as written wherever that is finite, and generated code with the
+    # evaluator
+    rng = np.random.default_rng(58)
+    at = np.concatenate([np.linspace(-3.0, 3.0, 13), [-400.0, 720.0]])
+    u, w = sd.var("u", shape=at.shape), sd.var("w", shape=at.shape)
+    args = [u, 2.0 * u, u * w, u - w]
+    others = [w, sd.sin(u), u * u, sd.exp(u) * w, sd.const(1.5)]
+    for _ in range(30):
+        terms = []
+        for _ in range(rng.integers(1, 3)):
+            a = args[rng.integers(len(args))]
+            c = float(rng.choice([1.0, 0.5, 3.0]))
+            r = others[rng.integers(len(others))] if rng.random() < 0.3 else 1.0
+            terms += [c * sd.exp(a) * r, float(rng.choice([-1, 1])) * c * sd.exp(-a) * r]
+        terms += [others[rng.integers(len(others))] for _ in range(rng.integers(0, 3))]
+        order = rng.permutation(len(terms))
+        e = terms[order[0]]
+        for j in order[1:]:
+            e = e + terms[j] if rng.random() < 0.5 else e - terms[j]
+        inputs = {"u": at, "w": np.linspace(-1.0, 2.0, at.size)}
+        with np.errstate(all="ignore"):
+            raw = sd.evaluate(e, inputs, simplify=False)
+            s = sd.simplify(e)
+            got = sd.evaluate(s, inputs, simplify=False)
+            code = sd.compile(s, inputs=[u, w], simplify=False)(inputs["u"], inputs["w"])
+        finite = np.isfinite(raw)
+        np.testing.assert_allclose(got[finite], raw[finite], rtol=1e-12, atol=1e-12)
+        np.testing.assert_array_equal(code, got)
+
+
 def test_negations_inside_odd_and_even_functions_cancel():
     for f in (sd.sin, sd.tan, sd.tanh, sd.sinh, sd.arcsin, sd.arctan, sd.arcsinh, sd.arctanh,
               sd.erf, sd.erfinv, sd.cbrt):

@@ -2837,6 +2837,7 @@ def _tangents(m: _Monomial, ctx: Context) -> None:
 
 _TRIGONOMETRIC = (Sinh, Cosh, Sin, Cos)
 _SPREAD_TERMS = 8  # terms of a sum that _spread multiplies out, at most
+_SPREAD_NESTED = 3  # terms of that sum that _spread multiplies out in turn, at most
 
 
 def _spread(m: _Monomial, ctx: Context, dtype: np.dtype
@@ -2866,39 +2867,62 @@ def _spread(m: _Monomial, ctx: Context, dtype: np.dtype
         g = n if n in ctx.uses else ctx.kept.get(n)
         return g is not None and ctx.uses.get(g, 0) == 1
 
-    s = next((f for f, p in num.items()
-              if p == 1 and isinstance(f.op, _ADDITIVE) and f.dtype == dtype), None)
-    if s is None or new.get(s, s) is not s or not single(s):
+    def sum_of(t: _Monomial) -> Node | None:
+        # the sum in t that t's other factors may be multiplied into
+        s = next((f for f, p in t.num.items()
+                  if p == 1 and isinstance(f.op, _ADDITIVE) and f.dtype == dtype), None)
+        return s if s is not None and new.get(s, s) is s and single(s) else None
+
+    def trigonometric(t: _Monomial) -> bool:
+        return any(isinstance(f.op, _TRIGONOMETRIC) and f.inputs[0] in xs
+                   for side in (t.num, t.den) for f in side)
+
+    s = sum_of(m)
+    if s is None:
         return None
-    leaves: list[tuple[Node, Any]] = []
-    stack: list[tuple[Node, Any]] = [(s, m.coef)]
-    while stack:
-        n, k = stack.pop()
-        op = n.op
-        if isinstance(op, _ADDITIVE) and n.dtype == dtype and new.get(n, n) is n and (
-                n is s or single(n)):
-            if isinstance(op, Neg):
-                stack.append((n.inputs[0], -k))
-            else:
-                stack.append((n.inputs[1], k if isinstance(op, Add) else -k))
-                stack.append((n.inputs[0], k))
-            continue
-        leaves.append((n, k))
-        if len(leaves) > _SPREAD_TERMS:
-            return None
-    rest_num = {f: p for f, p in num.items() if f is not s}
     out: list[tuple[Node, bool, _Monomial]] = []
     held: set[tuple[type, Node]] = set()
-    for leaf, k in leaves:
-        owned = single(leaf)
-        t = _monomial(leaf, owned, ctx, dtype, k)
-        for side, extra in ((t.num, rest_num), (t.den, den)):
-            for f, p in extra.items():
-                side[f] = side.get(f, 0) + p
-        if t.den:
-            _tangents(t, ctx)
-        held |= _held(t)
-        out.append((leaf, owned, t))
+    # a term of the sum that is itself a product holding a sum, and sinh, cosh, sin or cos
+    # factors once the rest is multiplied in, is multiplied out in turn (a few of them): the
+    # second derivative of tanh written out is (2 sinh(x) - (6 cosh(x) - 4 sinh(x) tanh(x))
+    # tanh(x)) / cosh(x) before it is 2 tanh(x) - 6 tanh(x) + 4 tanh(x)**3
+    pending = [(m, s)]
+    nested = 0
+    while pending:
+        top, s = pending.pop()
+        leaves: list[tuple[Node, Any]] = []
+        stack: list[tuple[Node, Any]] = [(s, top.coef)]
+        while stack:
+            n, k = stack.pop()
+            op = n.op
+            if isinstance(op, _ADDITIVE) and n.dtype == dtype and new.get(n, n) is n and (
+                    n is s or single(n)):
+                if isinstance(op, Neg):
+                    stack.append((n.inputs[0], -k))
+                else:
+                    stack.append((n.inputs[1], k if isinstance(op, Add) else -k))
+                    stack.append((n.inputs[0], k))
+                continue
+            leaves.append((n, k))
+            if len(leaves) + len(out) > _SPREAD_TERMS:
+                return None
+        rest_num = {f: p for f, p in top.num.items() if f is not s}
+        for leaf, k in leaves:
+            owned = single(leaf)
+            t = _monomial(leaf, owned, ctx, dtype, k)
+            for side, extra in ((t.num, rest_num), (t.den, top.den)):
+                for f, p in extra.items():
+                    side[f] = side.get(f, 0) + p
+            if t.den:
+                _tangents(t, ctx)
+            inner = sum_of(t) if not scaling and nested < _SPREAD_NESTED and trigonometric(t) \
+                else None
+            if inner is not None:
+                nested += 1
+                pending.append((t, inner))
+                continue
+            held |= _held(t)
+            out.append((leaf, owned, t))
     if scaling:  # no more terms with a coefficient of their own than before
         after = sum(1 for _, _, t in out if np.ndim(t.coef) or abs(t.coef) != 1)
         before = sum(1 for _, _, t in out if np.ndim(t.coef) or abs(t.coef / m.coef) != 1)
@@ -2906,8 +2930,7 @@ def _spread(m: _Monomial, ctx: Context, dtype: np.dtype
     for _, _, t in out:
         if t.den:
             _cancel_cosines(t, held)
-        if any(isinstance(f.op, _TRIGONOMETRIC) and f.inputs[0] in xs
-               for side in (t.num, t.den) for f in side):
+        if trigonometric(t):
             return None
     return out
 
@@ -3333,6 +3356,8 @@ def _distinct_atoms(leaves: dict[Node, None], ctx: Context) -> bool:
         if f in forms:
             return False  # terms a rule made one (maximum(y, y) and y) merge
         forms.add(f)
+    if _paired_exps(forms):
+        return False
     for leaf in leaves:
         _inherit_rank(leaf, new.get(leaf, leaf), rank)
     return True
@@ -3358,7 +3383,7 @@ def _apart(monos: list[tuple[Node, bool, _Monomial]]) -> bool:
             return False
         seen.update(num)
         seen.update(den)
-    return True
+    return not _paired_exps(seen)
 
 
 def _collect(node: Node, ctx: Context) -> Node | None:
@@ -3421,6 +3446,67 @@ def _scaled_trigonometric(n: Node, ctx: Context) -> bool:
     exp(x) - exp(-x) and exp(x) + exp(-x) become 2 * sinh(x) and 2 * cosh(x)."""
     scaled = _scale_of(n, ctx.new)
     return scaled is not None and isinstance(scaled[0].op, _TRIGONOMETRIC) and n.dtype.kind == "f"
+
+
+def _exp_factors(m: _Monomial) -> list[Node]:
+    """The factors exp(a) of ``m``, real floats, above its line once and not below it."""
+    return [f for f, p in m.num.items() if p == 1 and isinstance(f.op, Exp)
+            and f.dtype.kind == "f" and f not in m.den]
+
+
+def _paired_exps(factors: Any) -> bool:
+    """Whether ``factors`` hold exp(a) and exp(-a) of a real float, -a as _negated reads it:
+    terms that _hyperbolic_pairs may join, though no factor repeats."""
+    args = {f.inputs[0] for f in factors if isinstance(f.op, Exp) and f.dtype.kind == "f"}
+    return len(args) > 1 and any(_negated(a) in args for a in args)
+
+
+def _hyperbolic_pairs(groups: dict[frozenset[tuple[Node, int, int]], _Monomial], ctx: Context,
+                      dtype: np.dtype) -> int:
+    """The like terms ``groups`` with each c * exp(a) * r and +-c * exp(-a) * r (the same rest
+    r, ``-a`` as _negated reads it, real floats) made one term 2c * cosh(a) * r or
+    2c * sinh(a) * r, the sign as it falls: the stabilizing rule's exp(x) - exp(-x) ->
+    2 sinh(x) and exp(x) + exp(-x) -> 2 cosh(x) (see _hyperbolic) in a longer sum, whose terms
+    it would otherwise see two at a time. Written out, the two exps are inf past |a| = 710,
+    where sinh(a) / cosh(a) is tanh(a) and cosh(a)'s reciprocal is 0. How many pairs merged."""
+    if dtype.kind != "f" or len(groups) < 2:
+        return 0
+    # (rest of the term, argument) -> (group key, exp factor), for the terms holding an exp
+    found: dict[tuple[frozenset[tuple[Node, int, int]], Node], tuple[Any, Node]] = {}
+    for key, m in groups.items():
+        if np.ndim(m.coef) or m.coef == 0:
+            continue
+        for f in _exp_factors(m):
+            found.setdefault((key - {(f, 1, 0)}, f.inputs[0]), (key, f))
+    merged = 0
+    for (rest, a), (key, f) in list(found.items()):
+        b = _negated(a)  # f is exp(-b): its partner is exp(b)
+        if b is None or (rest, b) not in found or key not in groups:
+            continue
+        pkey, pf = found[(rest, b)]
+        if pkey not in groups or pkey == key:
+            continue
+        m, pm = groups[pkey], groups[key]  # c * exp(b) * r and d * exp(-b) * r
+        if abs(m.coef) != abs(pm.coef) or pf.type != f.type:
+            continue
+        form = (cosh if m.coef == pm.coef else sinh)(b)
+        if form.type != pf.type:
+            continue
+        both = _Monomial(m.coef * np.asarray(2, dtype=dtype))
+        both.num = {g: p for g, p in m.num.items() if g is not pf}
+        both.num[form] = both.num.get(form, 0) + 1
+        both.den = dict(m.den)
+        both.merged = 1
+        _inherit_rank(pf, form, ctx.rank)
+        del groups[pkey], groups[key]
+        new_key = both.key()
+        g = groups.get(new_key)
+        if g is None:
+            groups[new_key] = both
+        else:
+            g.coef = g.coef + both.coef
+        merged += 1
+    return merged
 
 
 def _collect_region(old: Node, ctx: Context) -> Node | None:
@@ -3541,6 +3627,7 @@ def _collect_region(old: Node, ctx: Context) -> Node | None:
             summed_groups.add(key)
         if leaf in summed:
             summed_groups.add(key)
+    merges += _hyperbolic_pairs(groups, ctx, dtype)
     if dtype.kind == "c" and any(np.abs(groups[key].coef) not in (0, 1) for key in summed_groups):
         # z + z -> 2 * z is a complex multiply, (2+0j) * (inf+0j) = inf+nanj where z + z is
         # inf+0j; NumPy multiplies by a real as by a complex with imaginary part 0, so no way of
