@@ -150,6 +150,7 @@ _UNARY: dict[str, tuple[Callable[..., Any], Callable[..., np.ndarray]]] = {
     "sigmoid": (lambda x: 1 / (1 + np.exp(-x)), normal),
     "relu": (lambda x: np.maximum(x, 0), away_from_zero),
     "softplus": (lambda x: np.log1p(np.exp(x)), normal),
+    "logcosh": (lambda x: np.log(np.cosh(x)), lambda *s: np.asarray(3 * normal(*s))),
     "abs": (np.abs, away_from_zero),
 }
 for _name, (_ref, _gen) in _UNARY.items():
@@ -680,6 +681,17 @@ good("log_ndtr", np.array([-1e3, -40.0, -21.0, -19.0, 0.5, 7.0, 30.0]), ref=spec
 good("logit", np.array([1e-300, 0.3, 0.5 - 1e-9, 0.5 + 1e-9, 0.8, 1 - 1e-12]), ref=special.logit, grad=False,
      id="tails")
 good("log_expit", np.array([-800.0, -40.0, 0.0, 40.0, 800.0]), ref=special.log_expit, id="tails")
+# log(cosh(x)) where cosh overflows (|x| > 710) or rounds to 1 (tiny x), at either sign of 0
+_LOGCOSH = _mp(lambda t: _mpmath.log(_mpmath.cosh(t)))
+good("logcosh", np.array([-800.0, -40.0, -1.0, -1e-3, 0.5, 0.999, 1.001, 20.0, 709.0, 711.0]), ref=_LOGCOSH,
+     id="tails")
+good("logcosh", np.array([1e-300, -1e-8, -0.0, 0.0, 1e300, -1e300]), ref=_LOGCOSH, grad=False, id="extremes")
+good("logcosh", np.array([-3, 0, 5, 800]), ref=_LOGCOSH, grad=False, id="int64")
+# int8 in float16, as np.cosh gives it
+good("logcosh", np.array([-3, 0, 5, 100], np.int8), ref=lambda x: _LOGCOSH(x).astype(np.float16), grad=False,
+     id="int8")
+bad("logcosh", lambda: sd.logcosh(v("z", 3, dtype="complex128")), sd.DTypeError,
+    r"^logcosh is defined here for real inputs only, got complex128$", id="complex")
 good("erfinv", np.array([-1 + 1e-15, -0.7, 1e-300, 0.3, 0.51, 1 - 2**-53]), ref=special.erfinv, grad=False, id="tails")
 good("erfcinv", np.array([1e-300, 1e-100, 1e-20, 1e-9, 0.5, 1.0, 1.7, 2 - 1e-15]), ref=special.erfcinv,
      grad=False, id="tails")

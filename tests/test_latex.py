@@ -24,6 +24,8 @@ def test_readable_forms():
     assert sd.latex(x * 1e-8) == r"x \cdot 10^{-8}"
     assert sd.latex(x / 2.5e-8) == r"\frac{x}{2.5 \cdot 10^{-8}}"
     assert sd.latex(sd.stop_gradient(x)) == r"\operatorname{stop\_gradient}\left(x\right)"
+    assert sd.latex(sd.logcosh(x - y)) == r"\log\cosh\left(x - y\right)"
+    assert sd.latex(sd.logcosh(x) ** 2) == r"{\log\cosh\left(x\right)}^{2}"
 
 
 def test_no_operator_is_followed_by_a_minus_sign():

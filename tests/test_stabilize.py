@@ -1,5 +1,7 @@
 """Each stabilization rule: the raw formula overflows or loses precision, the rewritten one not."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -904,6 +906,54 @@ def test_second_derivatives_of_log_cosh_and_log_cos_are_written_with_tangents(ca
             assert np.isnan(sd.evaluate(sd.hessian(f, x), {"x": 800.0}, simplify=False))
             assert np.isnan(sd.evaluate(d2, {"x": np.nan}, simplify=False))
         assert sd.evaluate(d2, {"x": -800.0}, simplify=False) == 0.0
+
+
+def test_log_cosh_is_logcosh_finite_past_coshs_overflow():
+    # log(cosh(x)), the log-cosh loss, is inf past |x| = 710 where cosh overflows, and 0 below
+    # |x| = 1e-8 where cosh rounds to 1; its value there is |x| - log 2, and x**2 / 2
+    mp = pytest.importorskip("mpmath")
+    e = sd.log(sd.cosh(x))
+    assert sd.simplify(e) is sd.logcosh(x)
+    raw, good = raw_and_rewritten(e, x=800.0)
+    assert raw == np.inf and good == 800.0 - np.log(2.0)
+    raw, good = raw_and_rewritten(e, x=-1e-8)
+    assert raw == 0.0 and good == pytest.approx(5e-17, rel=3e-16, abs=0)
+    at = np.array([1e-300, 1e-8, 0.5, 1.0, 20.0, 709.0, 711.0, 1e300, np.inf, np.nan, -0.0, -0.999, -1.001,
+                   -3.7, 1e-160])
+    with mp.workdps(700):  # cosh(1e-160) is 1 + 5e-321
+        want = np.array([float(mp.log(mp.cosh(mp.mpf(float(t))))) if np.isfinite(t) else abs(t) for t in at])
+    u = sd.var("u", shape=at.shape)
+    got = sd.evaluate(sd.simplify(sd.log(sd.cosh(u))), {"u": at}, simplify=False)
+    finite = np.isfinite(want)
+    ulps = np.abs(got[finite] - want[finite]) / np.spacing(np.abs(want[finite]))
+    assert np.all(ulps <= 3), ulps
+    assert np.isnan(got[9]) and np.isinf(got[8]) and got[10] == 0.0 and not np.signbit(got[10])
+    # the generated code computes the same, on arrays and on Python floats (math's functions
+    # may differ from NumPy's in the last bit); no warning from the branch not taken
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(sd.compile(sd.log(sd.cosh(u)))(at), got)
+        scalar = sd.compile(e)
+        for t, w in zip(at, got):
+            assert scalar(float(t)) == pytest.approx(w, rel=4e-16, abs=0, nan_ok=True)
+    # its derivatives stay tanh(x) and 1 - tanh(x)**2, whether taken before or after
+    for f in (e, sd.simplify(e)):
+        assert sd.simplify(sd.grad(f, x)) is sd.tanh(x)
+        assert sd.simplify(sd.grad(sd.grad(f, x), x)) is 1.0 - sd.tanh(x) ** 2.0
+    assert sd.evaluate(sd.grad(sd.logcosh(x), x), {"x": -800.0}) == -1.0
+    # float32 stays float32, an int8 computes in float16 as cosh does; complex stays as written
+    for dtype in ("float32", "int8", "float16"):
+        t = sd.var("t", dtype=dtype)
+        assert sd.simplify(sd.log(sd.cosh(t))) is sd.logcosh(t)
+        assert sd.logcosh(t).dtype == sd.log(sd.cosh(t)).dtype
+    t32 = sd.var("t", shape=(3,), dtype="float32")
+    got32 = sd.evaluate(sd.log(sd.cosh(t32)), {"t": np.array([100.0, 0.5, 1e-4], np.float32)})
+    assert got32.dtype == np.float32
+    np.testing.assert_allclose(got32, [100 - np.log(2), 0.12011451, 5e-9], rtol=2e-7)
+    z = sd.var("z", dtype="complex128")
+    assert sd.simplify(sd.log(sd.cosh(z))) is sd.log(sd.cosh(z))
+    with pytest.raises(sd.DTypeError, match="logcosh is defined here for real inputs only, got complex128"):
+        sd.logcosh(z)
 
 
 def test_products_of_sines_and_cosines_are_collected_as_tangents():

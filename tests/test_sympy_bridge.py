@@ -20,7 +20,7 @@ CORPUS = [
     "x * log(x * x + 1)", "cos(x) * exp(y) - sin(y) * x", "(x + 1) ** 0.5", "2 ** x",
     "x * y * (x + y)", "tanh(sin(x) + cos(y))", "sigmoid(x * 2 - y)", "(x * x + y) / (y * y + 1)",
     "softplus(x * y)", "exp(x) * sin(x) * cos(x)", "log1p(exp(-x * x))", "x / sqrt(1 + x * x)",
-    "-(x ** 2) * sigmoid(-y)", "expm1(x) / (x * x + 1)",
+    "-(x ** 2) * sigmoid(-y)", "expm1(x) / (x * x + 1)", "logcosh(x)", "logcosh(x * y - 1) * y",
 ]
 
 
@@ -69,6 +69,8 @@ def test_relu_max_and_where_map_to_max_and_piecewise():
     assert sd.to_sympy(sd.where(x > 0, x, -x)) == sympy.Piecewise((xs, xs > 0), (-xs, True))
     assert sd.to_sympy(sd.sigmoid(x)) == 1 / (1 + sympy.exp(-xs))
     assert sd.to_sympy(sd.softplus(x)) == sympy.log(1 + sympy.exp(xs))
+    assert sd.to_sympy(sd.logcosh(x)) == sympy.log(sympy.cosh(xs))
+    assert sd.simplify(sd.from_sympy(sympy.log(sympy.cosh(xs)))) is sd.logcosh(x)
 
 
 def test_tensors_become_matrices_of_indexed_elements():

@@ -57,7 +57,7 @@ _FUNCTIONS.update({
     "arcsin": r"\arcsin", "arccos": r"\arccos", "arctan": r"\arctan", "sinh": r"\sinh",
     "cosh": r"\cosh", "arcsinh": r"\operatorname{arsinh}", "arccosh": r"\operatorname{arcosh}",
     "arctanh": r"\operatorname{artanh}", "log2": r"\log_{2}", "log10": r"\log_{10}",
-    "gamma": r"\Gamma", "gammaln": r"\ln\Gamma",
+    "gamma": r"\Gamma", "gammaln": r"\ln\Gamma", "logcosh": r"\log\cosh",
 })
 
 # no \-escape in math mode: a caret is a circumflex over nothing, which reads as one (\wedge

@@ -176,6 +176,7 @@ _UNARY: dict[str, Callable[[Any], Any]] = {
     "sigmoid": lambda a: 1 / (1 + sympy.exp(-a)),
     "relu": lambda a: sympy.Max(a, 0),
     "softplus": lambda a: sympy.log(1 + sympy.exp(a)),
+    "logcosh": lambda a: sympy.log(sympy.cosh(a)),
     "abs": sympy.Abs,
     "sign": sympy.sign,
 }

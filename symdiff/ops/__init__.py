@@ -24,7 +24,7 @@ from .creation import eye, geomspace, identity, linspace, logspace, tri
 from .diagonals import diag, diagflat, diagonal, diagonal_embed, trace, tril, triu
 from .elementwise import (
     abs, add, astype, cos, divide, equal, exp, expm1, greater, greater_equal, isfinite, isinf,
-    isnan, less, less_equal, log, log1p, logical_and, logical_not, logical_or, logical_xor, mask_operator, maximum, minimum,
+    isnan, less, less_equal, log, log1p, logcosh, logical_and, logical_not, logical_or, logical_xor, mask_operator, maximum, minimum,
     multiply, negative, not_equal, power, relu, sigmoid, sign, sin, softplus, sqrt, stop_gradient,
     subtract, tan, tanh, where,
 )
@@ -81,7 +81,7 @@ FUNCTIONS: dict[str, Any] = {
         exp2, expm1, fabs, float_power, floor, floor_divide, fmax, fmin, fmod, gamma, gammaln, gcd,
         greater, greater_equal, heaviside, hypot, i0, i0e, i1, i1e, imag, invert, iscomplex, isclose, isfinite, isinf,
         isnan, isneginf, isposinf, isreal, lcm, ldexp, left_shift, less,
-        less_equal, log, log10, log1p, log2, logaddexp, logaddexp2, logical_and, logical_not,
+        less_equal, log, log10, log1p, log2, logaddexp, logaddexp2, logcosh, logical_and, logical_not,
         logical_or, logical_xor, maximum, minimum, mod, modf,
         multiply, nan_to_num, negative, nextafter, not_equal, polygamma, positive, power, rad2deg, real,
         reciprocal, relu, rint, right_shift, round, sigmoid, sign, signbit, sin, sinc, sinc_derivative,

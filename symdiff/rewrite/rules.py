@@ -55,6 +55,7 @@ from ..ops.elementwise import (
 from ..ops.diagonals import DiagonalEmbed, diagonal, diagonal_embed
 from ..ops.layout import Flip, pad
 from ..ops.elementwise import abs as abs_
+from ..ops.elementwise import logcosh
 from ..ops.numeric import Cosh, Sinh, cosh, hypot, sinh
 from ..ops.nn import LogSoftmax, OneHot, Softmax, log_softmax, one_hot, softmax
 from ..ops.numeric import Ceil, Floor, Rint, Trunc
@@ -1413,6 +1414,17 @@ def _quotient_is(f: Any) -> Any:
     return body
 
 
+def _log_cosh(node: Node, x: Node) -> Node | None:
+    """log(cosh(x)) -> logcosh(x) of real values (integers in the float cosh computes in): inf
+    past |x| = 710, where cosh overflows and the value is |x| - log 2, and 0 at tiny x, where
+    cosh(x) rounds to 1 and the value is x**2 / 2. Its derivative stays tanh(x). A complex
+    log(cosh(z)) is kept as written (logcosh is a real function)."""
+    if not _real_float(node) or x.dtype.kind not in "biuf":
+        return None
+    form = logcosh(x)
+    return form if form.type == node.type else None
+
+
 def _hyperbolic(f: Any, odd: bool) -> Any:
     """The rule body for exp(x) - exp(-x) -> 2 sinh(x) (``f`` sinh, ``odd``) and exp(x) +
     exp(-x) -> 2 cosh(x) (``f`` cosh), of the operand without the minus sign, for real floats:
@@ -1475,6 +1487,7 @@ STABILIZE = RuleSet([
     # cosh(x)/sinh(x) -> 1/tanh(x), cos(x)/sin(x) -> 1/tan(x)
     *(Rule(Pat(cosine, x) / Pat(sine, x), _quotient_is(lambda x, f=f: 1.0 / f(x)))
       for sine, cosine, f in _QUOTIENTS),
+    Rule(log_(Pat(Cosh, x)), _log_cosh),  # log(cosh(x)) -> logcosh(x)
     Rule(exp_(x) - exp_(y), _hyperbolic(sinh, True)),  # exp(x) - exp(-x) -> 2 sinh(x)
     Rule(exp_(x) + exp_(y), _hyperbolic(cosh, False)),  # exp(x) + exp(-x) -> 2 cosh(x)
     # expm1(x) / (exp(x) + 1) -> tanh(x / 2), -expm1(x) / (1 + exp(x)) -> -tanh(x / 2)
