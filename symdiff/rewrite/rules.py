@@ -3512,14 +3512,21 @@ def _hyperbolic_pairs(groups: dict[frozenset[tuple[Node, int, int]], _Monomial],
         both.merged = 1
         _inherit_rank(pf, form, ctx.rank)
         del groups[pkey], groups[key]
-        new_key = both.key()
-        g = groups.get(new_key)
-        if g is None:
-            groups[new_key] = both
-        else:
-            g.coef = g.coef + both.coef
+        _join(groups, both.key(), both)
         merged += 1
     return merged
+
+
+def _join(groups: dict[frozenset[tuple[Node, int, int]], _Monomial], key: Any,
+          m: _Monomial) -> bool:
+    """Monomial ``m`` (of ``key``) added to the like terms ``groups``: its coefficient added to
+    that of the term of the same factors, or a term of its own. Whether it merged."""
+    g = groups.get(key)
+    if g is None:
+        groups[key] = m
+        return False
+    g.coef = g.coef + m.coef
+    return True
 
 
 def _collect_region(old: Node, ctx: Context) -> Node | None:
@@ -3631,11 +3638,7 @@ def _collect_region(old: Node, ctx: Context) -> Node | None:
     for leaf, _, m in monos:
         merges += m.merged
         key = m.key()
-        g = groups.get(key)
-        if g is None:
-            groups[key] = m
-        else:
-            g.coef = g.coef + m.coef
+        if _join(groups, key, m):
             merges += 1
             summed_groups.add(key)
         if leaf in summed:
