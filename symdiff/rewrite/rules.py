@@ -2793,6 +2793,7 @@ def _monomial(term: Node, owned: bool, ctx: Context, dtype: np.dtype, coef: Any,
 
 
 _COSINES = tuple(cosine for _, cosine, _ in _QUOTIENTS)
+_SINE_OF = {cosine: sine for sine, cosine, _ in _QUOTIENTS}  # cosh -> sinh, cos -> sin
 
 
 def _tangent_pairs(m: _Monomial) -> int:
@@ -2802,10 +2803,10 @@ def _tangent_pairs(m: _Monomial) -> int:
     and (2 * cosh(x) - 2 * tanh(x) * sinh(x)) / (2 * cosh(x)) is 1 - tanh(x)**2."""
     if not m.den:
         return 0
-    sines = {(type(g.op), g.inputs[0]) for g in m.num if isinstance(g.op, (Sinh, Sin))}
+    sines = {(type(g.op), g.inputs[0]) for g in m.num if type(g.op) in _SINE_OF.values()}
     summed = any(isinstance(g.op, _ADDITIVE) for g in m.num)
-    return sum(1 for f in m.den if isinstance(f.op, _COSINES) and (summed or (
-        (Sinh if isinstance(f.op, Cosh) else Sin), f.inputs[0]) in sines))
+    return sum(1 for f in m.den if type(f.op) in _SINE_OF and (
+        summed or (_SINE_OF[type(f.op)], f.inputs[0]) in sines))
 
 
 def _tangents(m: _Monomial, ctx: Context) -> None:
@@ -2848,7 +2849,7 @@ def _tangents(m: _Monomial, ctx: Context) -> None:
         _cancel_cosines(m, _held(m))
 
 
-_TRIGONOMETRIC = (Sinh, Cosh, Sin, Cos)
+_TRIGONOMETRIC = tuple(f for sine, cosine, _ in _QUOTIENTS for f in (sine, cosine))
 _SPREAD_TERMS = 8  # terms of a sum that _spread multiplies out, at most
 _SPREAD_NESTED = 3  # terms of that sum that _spread multiplies out in turn, at most
 
