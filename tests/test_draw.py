@@ -499,3 +499,34 @@ def test_edges_say_which_input_they_fill_where_the_order_matters_and_how_often_o
     W, h = sd.var("W", (4, 3)), sd.var("h", (3,))
     marks = {above for _, _, above, _ in sd.draw(W @ h, engine="python").edges}
     assert marks == {"0: (4, 3)", "1: (3,)"}
+
+
+def test_outputs_given_as_a_dict_or_with_names_point_to_a_box_holding_their_name():
+    x, y = sd.symbols("x y")
+    f = x * y + sd.sin(x)
+    dfdx = sd.grad(f, x)
+    d = sd.draw({"f": f, "df/dx": dfdx}, engine="python")
+    named = {it.label: it for it in d.items if it.kind == "output"}
+    assert set(named) == {"f", "df/dx"}
+    by_node = {it.node: it.key for it in d.items if it.node is not None}
+    # each name box is fed by its output's node, and by nothing else
+    assert {(s, t) for s, t, _, _ in d.edges if t in {i.key for i in named.values()}} == {
+        (by_node[f], named["f"].key), (by_node[dfdx], named["df/dx"].key)}
+    assert all(it.x > d.items[by_node[f]].x for it in named.values())  # right of what they name
+    assert repr(d).startswith(f"<Drawing of {sd.count_nodes([f, dfdx])} nodes")  # names are not nodes
+    texts = [t.text for t in ET.fromstring(d.svg).iter("{http://www.w3.org/2000/svg}text")]
+    assert "df/dx" in texts
+    assert 'label="df/dx", shape=doubleoctagon' in d.dot
+    # names= names a list; the same node may be two outputs with two names
+    d2 = sd.draw([f, f], names=["loss", "value"], values={"x": 1.0, "y": 2.0}, gradients=True,
+                 engine="python")
+    assert sorted(it.label for it in d2.items if it.kind == "output") == ["loss", "value"]
+    long = "a" * 40
+    d3 = sd.draw([f], names=[long], engine="python")
+    (box,) = [it for it in d3.items if it.kind == "output"]
+    assert box.label.endswith("…") and box.title == long
+    assert not any(it.kind == "output" for it in sd.draw([f, dfdx], engine="python").items)
+    with pytest.raises(ValueError, match=r"draw: 1 outputs but 2 names"):
+        sd.draw([f], names=["a", "b"])
+    with pytest.raises(TypeError, match="names must be a list of strings"):
+        sd.draw([f], names="a")

@@ -14,7 +14,7 @@ import re
 import shutil
 import subprocess
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,7 @@ STYLE = {
     "forward": ("#ffffff", "#37474f"),
     "derivative": ("#fde4e4", "#c62828"),
     "elided": ("#ffffff", "#bdbdbd"),
+    "output": ("#dcedc8", "#33691e"),  # an output's name, when the outputs are named
 }
 # the `graphviz` package on PyPI is only a Python interface to the program, which it does not install
 INSTALL_GRAPHVIZ = ("`apt install graphviz`, `brew install graphviz` or `conda install graphviz` "
@@ -138,7 +139,7 @@ class Drawing:
         lines = ["digraph symdiff {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=11];']
         for it in self.items:
             fill, stroke = STYLE[it.kind]
-            shape = "box" if it.kind in ("var", "const") else "ellipse"
+            shape = {"var": "box", "const": "box", "output": "doubleoctagon"}.get(it.kind, "ellipse")
             pen = 2.5 if it.output else 1.0
             extra = [t for t in (it.value, it.gradient and f"∂ {it.gradient}") if t]
             label = "\\n".join([dot_escape(it.label), *(dot_escape(t) for t in extra)])
@@ -175,7 +176,7 @@ class Drawing:
         return self.svg
 
     def __repr__(self) -> str:
-        nodes = sum(1 for it in self.items if it.kind != "elided")
+        nodes = sum(1 for it in self.items if it.kind not in ("elided", "output"))
         return f"<Drawing of {nodes} nodes: .svg, .dot, .save('graph.svg' | '.png' | '.dot')>"
 
     def save(self, path: str | Path) -> Path:
@@ -244,6 +245,7 @@ def draw(
     forward: Node | Iterable[Node] | None = None,
     max_nodes: int = 150,
     engine: str = "auto",
+    names: Sequence[str] | None = None,
 ) -> Drawing:
     """Draw the graph of ``outputs`` left to right.
 
@@ -258,10 +260,12 @@ def draw(
     the (scalar) first output with respect to it. Graphs over ``max_nodes`` are cut to the
     nodes nearest the outputs, with a warning. A name longer than ``LABEL_CHARS`` characters
     is cut with …, so a box stays narrow; the whole name is the node's tooltip in SVG (and in
-    DOT, for Graphviz).
+    DOT, for Graphviz). Outputs given as a dict are named by its keys (or by ``names``, one
+    per output): each name is drawn as a box the output's node points to.
 
     >>> x, y = sd.symbols("x y"); f = x * y + sd.sin(x)
     >>> sd.draw([f, *sd.grad(f, [x, y])]).save("f.svg")
+    >>> sd.draw({"f": f, "df/dx": sd.grad(f, x)})
     """
     if engine not in ("auto", "graphviz", "python"):
         raise ValueError(f"engine must be 'auto', 'graphviz' or 'python', got {engine!r}")
@@ -270,6 +274,13 @@ def draw(
     # no outputs draw an empty picture, as to_dot and to_networkx give an empty graph and
     # evaluate an empty list
     roots = as_roots(outputs, "draw")
+    if names is None and isinstance(outputs, Mapping):
+        names = [str(k) for k in outputs]  # outputs given as a dict are named by its keys, as in to_dot
+    if names is not None:
+        if isinstance(names, str) or not all(isinstance(k, str) for k in names):
+            raise TypeError(f"draw: names must be a list of strings, one per output, got {names!r}")
+        if len(names) != len(roots):
+            raise ValueError(f"draw: {len(roots)} outputs but {len(names)} names")
     order = toposort(roots)
     derivative = appended_nodes(order) if forward is None else None
     if derivative is None:
@@ -346,6 +357,10 @@ def draw(
                 continue
             shape = format_shape(i.shape) if i.shape and not vals else ""
             edges.append((ids[i], ids[n], ": ".join(filter(None, (mark, shape))), ""))
+    for name, r in zip(names or (), roots):
+        label = one_line(name, LABEL_CHARS)
+        items.append(_Item(len(items), label, "output", title=name if label != name else ""))
+        edges.append((ids[r], len(items) - 1, "", ""))
     _layout(items, edges)
     return Drawing(items, edges, engine)
 
