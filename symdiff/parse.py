@@ -21,9 +21,11 @@ of 10,000 terms or brackets 10,000 deep read like short text. What the reader do
 recursive parser, for its tree or its error message; for that parser only, ``MAX_NESTING``
 levels of brackets and ``MAX_OPERATORS`` operators and calls (an upper bound on the tree's
 depth) are checked first. Every expression is at most ``MAX_LENGTH`` characters, the whole text
-at most ``MAX_TEXT_LENGTH``. Literals are never evaluated: an
-integer literal must fit int64 (or, past its largest, uint64, as NumPy reads it), a float literal
-float64; ``9**9**9**9`` is just a graph.
+at most ``MAX_TEXT_LENGTH``. An integer literal must fit int64 (or, past its largest, uint64, as
+NumPy reads it), a float literal float64. Integer arithmetic of literals (``2**62 * 3``) stays the
+graph written, NumPy's int64 arithmetic, but its exact value is known while reading, so a result
+that dtype cannot hold (``10**20``, which would wrap around) is refused at its operator; a power
+too large to compute (``9**9**9**9``) is refused from bounds on its size, its digits never made.
 """
 
 from __future__ import annotations
@@ -981,6 +983,26 @@ class _Results(tuple):  # type: ignore[type-arg]
         raise src.at(at, f"{self.fn_name}() gives {len(self)} results; index them with 0 to {len(self) - 1}")
 
 
+# integer arithmetic whose exact value is known while reading literals (Python's ints agree with
+# NumPy's integers wherever the result fits the dtype), with how a message writes each operator
+_EXACT_OPERATORS: dict[type, str] = {
+    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "//", ast.Mod: "%", ast.Pow: "**",
+    ast.LShift: "<<", ast.RShift: ">>",
+}
+_EXACT_ARITHMETIC: dict[type, Any] = {
+    ast.Add: int.__add__, ast.Sub: int.__sub__, ast.Mult: int.__mul__,
+    ast.FloorDiv: int.__floordiv__, ast.Mod: int.__mod__, ast.Pow: int.__pow__,
+    ast.LShift: int.__lshift__, ast.RShift: int.__rshift__,
+}
+_WRITTEN_ARITHMETIC = re.compile(r"[\d_ ()+\-*/%<>^]+")
+_EXACT_BITS = 128  # a power past this many bits fits no integer dtype: not computed
+
+
+def _int_text(value: int) -> str:
+    """An int as an operand in a message: a negative one in brackets, ``(-2) ** 63``."""
+    return f"({value})" if value < 0 else str(value)
+
+
 class _Parser:
     def __init__(self, text: str, shapes: Mapping[str, Any] | None, caret: bool, power_caret: bool):
         self.src = _Text(text, caret)
@@ -999,6 +1021,9 @@ class _Parser:
         self.dimensions = self.dimension_names()
         self.defining: str | None = None  # the name whose definition is being read
         self.negated: set[ast.AST] = set()  # the literal 2**63 under a minus sign
+        # the exact value of each node that integer arithmetic of literals made (2 ** 62 * 3):
+        # checked against its dtype, so none wraps around unseen
+        self.exact: dict[Node, int] = {}
         # literals of astype(literal, 'float128'): read from their digits at that precision,
         # so their float64 range does not apply
         self.extended: set[ast.AST] = set()
@@ -1165,14 +1190,24 @@ class _Parser:
                 if not isinstance(signed, int) or _INT64.min <= signed <= _INT64.max:
                     return signed  # (else -(-9223372036854775808): an int64 negation, as NumPy's)
             x = self.operand(node.operand, v)
-            return self.build(node, ew.negative, x) if isinstance(node.op, ast.USub) else x
+            if not isinstance(node.op, ast.USub):
+                return x
+            negated = self.build(node, ew.negative, x)
+            exact = self.exact_of(x)
+            if exact is not None:
+                self.integer_result(node, negated, -exact, f"-({_int_text(exact)})")
+            return negated
         if isinstance(node, (ast.BinOp, ast.Compare)):
             left, right = (node.left, node.right) if isinstance(node, ast.BinOp) else (node.left, node.comparators[0])
             fn = _BINARY[type(node.op)] if isinstance(node, ast.BinOp) else _COMPARE[type(node.ops[0])]
             a, b = self.operand(left, values[0]), self.operand(right, values[1])
+            exact = (self.exact_of(a), self.exact_of(b))
             if not isinstance(a, Node) and not isinstance(b, Node):
                 a = as_node(a)  # two literals: a constant node (nothing is computed here)
-            return self.build(node, fn, a, b, between=(left, right))
+            out = self.build(node, fn, a, b, between=(left, right))
+            if isinstance(node, ast.BinOp) and isinstance(out, Node):
+                self.integer_arithmetic(node, out, *exact)
+            return out
         if isinstance(node, ast.Call):
             return self.call(node, values)
         if isinstance(node, ast.Attribute):
@@ -1215,6 +1250,91 @@ class _Parser:
         if isinstance(node, ast.List):
             return list(values)
         raise src.at(node, f"{type(node).__name__} is not allowed in a symdiff expression")
+
+    def exact_of(self, value: Any) -> int | None:
+        """The exact value of an integer literal (a bool as 0 or 1), or of a node integer
+        arithmetic of literals made; else None."""
+        if isinstance(value, Node):
+            return self.exact.get(value)
+        return int(value) if isinstance(value, int) else None
+
+    def integer_arithmetic(self, node: ast.BinOp, out: Node, x: int | None, y: int | None) -> None:
+        """Checks ``out``, the node of ``x op y`` the text writes, against the exact value of
+        the arithmetic: integer literals are int64 (uint64 past its largest), whose NumPy
+        arithmetic wraps around silently; text meaning 10 ** 20 is refused, not read as
+        7766279631452241920. A negative exponent known now is refused as a constant one is."""
+        if out.dtype.kind not in "iu":  # a float or boolean result: NumPy's, as written
+            return
+        op = type(node.op)
+        symbol = _EXACT_OPERATORS.get(op)
+        if op is ast.Pow and y is not None and y < 0:
+            error = ew.negative_integer_power(out.inputs[0].dtype, out.inputs[1].dtype, y)
+            raise self.src.between(node.left, node.right, str(error))
+        if symbol is None or x is None or y is None:
+            return
+        operands = f"{_int_text(x)} {symbol} {_int_text(y)}"
+        if (op is ast.Pow and abs(x) > 1 and y * (abs(x).bit_length() - 1) > _EXACT_BITS
+                or op is ast.LShift and x != 0 and y > _EXACT_BITS):
+            # too large to compute (10 ** 10 ** 6), and to fit any integer dtype
+            digits = (y * math.log10(abs(x)) if op is ast.Pow
+                      else y * math.log10(2) + math.log10(abs(x))) + 1
+            as_float = self.floated(node)
+            hint = f"as a float ({as_float}) it is" if as_float else "it is"
+            raise self.src.between(node.left, node.right,
+                                   f"{self.arithmetic_text(node, operands)} has about {digits:.0f} "
+                                   f"digits, which do not fit in {out.dtype}; {hint} past float64's "
+                                   f"range too")
+        if op in (ast.FloorDiv, ast.Mod) and y == 0:
+            return  # NumPy's 0, with its warning, as for arrays
+        if op in (ast.LShift, ast.RShift) and y < 0:
+            return  # NumPy's 0; Python's shift refuses it
+        self.integer_result(node, out, _EXACT_ARITHMETIC[op](x, y), operands)
+
+    def integer_result(self, node: ast.BinOp | ast.UnaryOp, out: Node, exact: int, operands: str) -> None:
+        """Records ``exact`` as the value of ``out`` when its dtype holds it; else refuses the
+        text at the operator, saying the exact value (of ``operands``, the arithmetic with its
+        operands' values) and how to write it as a float."""
+        if out.dtype.kind not in "iu":
+            return
+        info = np.iinfo(out.dtype)
+        if info.min <= exact <= info.max:
+            self.exact[out] = exact
+            return
+        try:
+            literal = repr(float(exact)).replace("e+", "e")
+        except OverflowError:
+            literal = None
+        spelled = [s for s in (self.floated(node), literal) if s]
+        how = (f"write it as a float: {' or '.join(spelled)}" if literal
+               else f"as a float ({spelled[0]}) it is past float64's range too" if spelled
+               else "it is past float64's range too")
+        message = f"{self.arithmetic_text(node, operands)} is {exact}, which does not fit in {out.dtype}; {how}"
+        if isinstance(node, ast.BinOp):
+            raise self.src.between(node.left, node.right, message)
+        line = node.lineno
+        col = self.src.char_col(line, node.col_offset)
+        raise self.src.error(message, line, col, col + 1)  # at the minus sign
+
+    def arithmetic_text(self, node: ast.AST, values: str) -> str:
+        """Integer arithmetic as a message shows it: as written when that is short and of
+        literals only (``2**62*4``), else as ``values``, its operands' values (said only in an
+        error: reading a long line's text once per operator would cost its length each time)."""
+        if node.lineno == node.end_lineno:  # type: ignore[attr-defined]
+            written = self.src.spelled(node)
+            if len(written) <= 60 and _WRITTEN_ARITHMETIC.fullmatch(written):
+                return written
+        return values
+
+    def floated(self, node: ast.AST) -> str | None:
+        """A power of a decimal integer literal spelled with a float base, as written:
+        ``10**20`` as ``10.0**20``; else None."""
+        if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow)
+                and isinstance(node.left, ast.Constant) and node.lineno == node.end_lineno):
+            return None
+        written, base = self.src.spelled(node), self.src.spelled(node.left)
+        if not (written.startswith(base) and re.fullmatch(r"\d[\d_]*", base)):
+            return None
+        return f"{base}.0{written[len(base):]}"
 
     def index_value(self, node: ast.Subscript) -> bool:
         """Whether ``node`` is ``s_[...]``, an index as a value (unless ``s_`` is a variable)."""
@@ -1473,6 +1593,11 @@ class _Parser:
                 continue
             values[id(node)] = self.combine(node, [values.pop(id(k)) for k in kids])
         out = values[id(tree)]
+        if type(out) is int:  # a part defined below 'where' as a literal: _1 = 4611686018427387904
+            node = as_node(out)
+            if node.dtype.kind in "iu":
+                self.exact[node] = out
+            return node
         if isinstance(out, _Results):
             raise self.src.at(tree.body, out.unpicked())
         if isinstance(out, _IndexValue):

@@ -275,3 +275,14 @@ def test_an_empty_wrt_name_is_refused_not_read_as_every_variable():
         assert f"--wrt {wrt!r}: an empty variable name" in r.stderr, (wrt, r.stderr)
     r = run("x*y", "--wrt", " x , y ")
     assert r.returncode == 0 and r.stdout == "df/dx = y\ndf/dy = x\n", r.stderr
+
+
+def test_integer_arithmetic_that_leaves_int64_is_refused_not_wrapped():
+    # 10**20*x printed df/dx = 7766279631452241920: int64 arithmetic of the literals wrapped
+    r = run("10**20*x", "--wrt", "x")
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.split("\n") == [
+        "symdiff: error: 10**20 is 100000000000000000000, which does not fit in int64; write it as "
+        "a float: 10.0**20 or 1e20 (line 1, column 3)", "  10**20*x", "    ^^", ""]
+    r = run("10.0**20*x", "--wrt", "x")
+    assert r.returncode == 0 and r.stdout == "df/dx = 1e+20\n"

@@ -300,10 +300,16 @@ def test_names_are_accepted_by_grad():
 
 
 def test_nothing_is_evaluated_while_parsing():
+    # integer arithmetic of literals is checked by its exact value, but a power past any
+    # integer dtype is refused from bit-length bounds, without computing its digits
     start = time.perf_counter()
-    e = sd.parse("9**9**9**9 + 10**100")
+    message = refusal("9**9**9**9 + 10**100")
     assert time.perf_counter() - start < 1.0
-    assert e.dtype == np.int64
+    assert message.startswith("9**9**9 has about 369693101 digits, which do not fit in int64")
+    start = time.perf_counter()
+    e = sd.parse("9.0**9.0**9.0**9.0 + 10.0**100")  # float powers are a graph, as written
+    assert time.perf_counter() - start < 1.0
+    assert e.dtype == np.float64
 
 
 def test_length_limit_and_text_of_any_depth():
@@ -709,7 +715,8 @@ def _no_python_int_power(source: str) -> bool:
 
 
 def test_huge_integer_powers_are_not_folded_anywhere():
-    e = sd.parse("9**9**9**9")
+    nine = sd.const(9)
+    e = nine ** (nine ** (nine ** nine))  # the text 9**9**9**9 is refused; the API builds it
     assert e.dtype == np.int64
     # folding refuses a power whose exact result leaves int64, instead of computing it
     inner = sd.parse("9**9")
@@ -726,10 +733,11 @@ def test_huge_integer_powers_are_not_folded_anywhere():
         with pytest.raises(ValueError, match="Integers to negative integer powers"):
             run()
     x = sd.var("x")
-    for text in ("9**9**9**9", "x ** 9**9**9", "x * 10**18**18", "(x + 9**9**9) ** 9**9"):
-        f = sd.parse(text)
+    ten, eighteen = sd.const(10), sd.const(18)
+    for f in (e, x ** (nine ** (nine ** 9)), x * ten ** (eighteen ** 18),
+              (x + nine ** (nine ** 9)) ** (nine ** 9)):
         assert _no_python_int_power(sd.codegen(f, inputs=[v for v in sd.toposort(f) if v.op.name == "var"]))
-    assert sd.evaluate(sd.parse("x ** 9**9**9"), {x: 1.0}) == 1.0  # the text's x is this one
+    assert sd.evaluate(x ** (nine ** (nine ** 9)), {x: 1.0}) == 1.0
 
 
 # -- products and linear algebra
@@ -1091,9 +1099,15 @@ def test_int64_least_value_reads_as_a_literal_and_prints_back():
     x = sd.var("x", shape=(3,), dtype="int64")
     arr = x * np.array([least, 5, -7])
     assert sd.parse(str(arr), shapes={"x": ((3,), "int64")}) is arr
-    # negating it again is int64 arithmetic (it wraps around, as NumPy's), not a uint64 literal
-    again = sd.parse("--9223372036854775808")
-    assert again.dtype == np.int64
+    # negating it again in text is int64 arithmetic of literals whose exact value does not fit:
+    # refused at the minus sign, where NumPy's negation would wrap around
+    message = refusal("--9223372036854775808")
+    assert message.startswith("--9223372036854775808 is 9223372036854775808, which does not fit in "
+                              "int64; write it as a float: 9.223372036854776e18 (line 1, column 1)")
+    assert message.endswith("\n  --9223372036854775808\n  ^")
+    # the graph the Python API builds (NumPy's wrapping negation) prints and reads back
+    again = sd.negative(sd.const(np.int64(least)))
+    assert sd.parse(sd.to_text(again)) is again
     with np.errstate(over="ignore"):
         assert sd.evaluate(again) == least
     # past int64's largest, an integer is uint64, as np.asarray(2**63) is; past that, refused
@@ -1104,6 +1118,83 @@ def test_int64_least_value_reads_as_a_literal_and_prints_back():
     assert "does not fit in int64 or uint64" in refusal("18446744073709551616")
     # a negative number below int64's least fits no integer dtype (a uint64 negated would wrap)
     assert "does not fit in int64" in refusal("-9223372036854775809")
+
+
+_NOT_INT64 = "which does not fit in int64; write it as a float: "
+
+
+@pytest.mark.parametrize("text, message, caret", [
+    # int64 arithmetic of literals wrapped around silently: 10**20 read as 7766279631452241920
+    ("10**20*x", "10**20 is 100000000000000000000, " + _NOT_INT64 + "10.0**20 or 1e20 (line 1, column 3)",
+     "    ^^"),
+    ("2**63*x", "2**63 is 9223372036854775808, " + _NOT_INT64 + "2.0**63 or 9.223372036854776e18",
+     "   ^^"),
+    ("3**40*x", "3**40 is 12157665459056928801, " + _NOT_INT64 + "3.0**40 or 1.2157665459056929e19",
+     "   ^^"),
+    ("2**100*x", "2**100 is 1267650600228229401496703205376, " + _NOT_INT64 + "2.0**100 or "
+     "1.2676506002282294e30", "   ^^"),
+    ("-2**63 + x", "2**63 is 9223372036854775808, " + _NOT_INT64, "    ^^"),
+    ("2**62*4*x", "2**62*4 is 18446744073709551616, " + _NOT_INT64 + "1.8446744073709552e19 "
+     "(line 1, column 6)", "       ^"),
+    ("-(2**62*4)", "2**62*4 is 18446744073709551616, " + _NOT_INT64, "         ^"),
+    ("(10**10)**2 + x", "(10**10)**2 is 100000000000000000000, " + _NOT_INT64 + "1e20 (line 1, column 9)",
+     "          ^^"),
+    ("10 ** (2 + 18)", "10 ** (2 + 18) is 100000000000000000000, " + _NOT_INT64 + "10.0 ** (2 + 18) or 1e20",
+     "     ^^"),
+    ("2**62*2 - 1", "2**62*2 is 9223372036854775808, " + _NOT_INT64, "       ^"),
+    ("-9223372036854775808 // -1", "-9223372036854775808 // -1 is 9223372036854775808, " + _NOT_INT64,
+     "                       ^^"),
+    ("1 << 63", "1 << 63 is 9223372036854775808, " + _NOT_INT64, "    ^^"),
+    ("x * (9223372036854775808 * 2)", "9223372036854775808 * 2 is 18446744073709551616, which does not "
+     "fit in uint64; write it as a float: 1.8446744073709552e19", " " * 27 + "^"),
+    # a power too large to compute is refused from bounds on its size, not its digits
+    ("10**10**6*x", "10**10**6 has about 1000001 digits, which do not fit in int64; as a float "
+     "(10.0**10**6) it is past float64's range too (line 1, column 3)", "    ^^"),
+    ("1 << 10**6", "1 << 10**6 has about 301031 digits, which do not fit in int64; it is past "
+     "float64's range too", "    ^^"),
+    # a negative exponent written as arithmetic is refused as a negative literal is
+    ("2**-10**6*x", "power: an integer raised to the negative integer power -1000000 is not an "
+     "integer (int64 ** int64); make one of them a float, as in 2.0 ** -1 (line 1, column 2)", "   ^^"),
+    ("2**-3*x", "power: an integer raised to the negative integer power -3 is not an integer", "   ^^"),
+    ("n ** -(2 + 1)", "power: an integer raised to the negative integer power -3", "    ^^"),
+    # a part named below 'where' is checked where it is used
+    ("_1 * 4\nwhere\n  _1 = 2**62", "_1 * 4 is 18446744073709551616, " + _NOT_INT64, "     ^"),
+])
+def test_integer_arithmetic_of_literals_is_exact_or_refused_at_its_operator(text, message, caret):
+    start = time.perf_counter()
+    got = refusal(text, shapes={"n": ((), "int64")})
+    assert time.perf_counter() - start < 1.0
+    assert got.startswith(message), got
+    assert got.split("\n")[2] == caret, got
+
+
+@pytest.mark.parametrize("text, exact", [
+    ("2**62", 2**62), ("(10**9)**2", 10**18), ("-2**62 * 2", -(2**63)), ("(-2)**63", -(2**63)),
+    ("3**39", 3**39), ("-(2**62)", -(2**62)), ("9223372036854775807 // 2 * 2 + 1", 2**63 - 1),
+    ("-7 % 3", 2), ("7 // -2", -4), ("-(-9223372036854775807)", 2**63 - 1), ("1 << 62", 2**62),
+    ("-8 >> 70", -1), ("0 ** 10**18", 0), ("(-1) ** (10**18 + 1)", -1), ("2**62 * True", 2**62),
+    ("18446744073709551615 - 1", 2**64 - 2), ("9223372036854775808 + 1", 2**63 + 1),
+])
+def test_integer_arithmetic_of_literals_that_fits_reads_as_before_and_prints_back(text, exact):
+    e = sd.parse(text)
+    assert e.dtype == (np.uint64 if exact >= 2**63 else np.int64)
+    assert sd.evaluate(e, simplify=False) == exact and sd.evaluate(e) == exact
+    assert sd.parse(sd.to_text(e)) is e
+    f = sd.parse(f"({text}) * x")
+    assert sd.evaluate(f, {"x": 1.0}) == float(exact) and sd.parse(sd.to_text(f)) is f
+    # the graph keeps the literals and their operators: nothing is folded while reading
+    x = sd.var("x")
+    assert sd.to_text(sd.parse("2**62 * x")) == "2 ** 62 * x"
+    assert sd.parse("2**62 * x") is sd.const(2) ** 62 * x
+
+
+def test_integer_arithmetic_of_int64_variables_wraps_as_numpys():
+    # only literals are checked; n**20 of an int64 variable n is NumPy's int64 power
+    n = sd.var("n", dtype="int64")
+    e = sd.parse("n ** 20 * 2**40", shapes={"n": n})
+    assert e is n ** 20 * sd.const(2) ** 40
+    assert sd.evaluate(e, {"n": np.int64(10)}) == np.int64(10) ** 20 * np.int64(2) ** 40
+    assert sd.parse("7 // 0").dtype == np.int64  # NumPy's 0 (with its warning), as for arrays
 
 
 def test_masks_combine_with_and_or_not():

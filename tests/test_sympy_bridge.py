@@ -1,5 +1,6 @@
 import math
 import random
+import re
 
 import numpy as np
 import pytest
@@ -1131,3 +1132,22 @@ def test_a_huge_integral_float_stays_a_float_lambdify_can_take(text):
     got = sympy.lambdify(sorted(s.free_symbols, key=str), s, "numpy")(np.float64(0.5))
     np.testing.assert_allclose(got, sd.evaluate(e, {"a": 0.5}), rtol=1e-12)
     assert number(1e300) == sympy.Float(1e300) and number(2.5e-3) == sympy.Rational(1, 400)
+
+
+def test_from_sympy_numbers_past_float64_are_refused_not_overflowed():
+    # an Integer past float64 raised Python's bare OverflowError; a Rational or Float past it
+    # became inf silently
+    x = sympy.Symbol("x")
+    for big, shown in [(sympy.Integer(10) ** 400 * x, "1.00000e+400"),
+                       (-sympy.Integer(10) ** 5000, "-1.00000e+5000"),
+                       (sympy.Rational(10**400, 3) * x, "3.33333e+399"),
+                       (sympy.Float("1e400") * x, "1.00000e+400"),
+                       (x ** sympy.Integer(10**400), "1.00000e+400")]:
+        with pytest.raises(sd.UnsupportedError, match=rf"from_sympy: the number {re.escape(shown)} is "
+                           r"past float64's range \(about 1\.8e308\)"):
+            sd.from_sympy(big)
+    # within float64 they are read as before: exact integers past uint64 as floats, tiny ones too
+    assert sd.to_text(sd.from_sympy(sympy.Integer(10) ** 20 * x)) == "1e+20 * x"
+    assert sd.evaluate(sd.from_sympy(sympy.Rational(1, 3) ** 100)) == 3.0**-100
+    assert sd.evaluate(sd.from_sympy(sympy.Rational(1, 3) ** 1000 * x), {"x": 1.0}) == 0.0
+    assert sd.from_sympy(sympy.oo * x) is math.inf * sd.var("x")

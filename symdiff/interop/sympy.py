@@ -1137,10 +1137,24 @@ def _integer_quotient(e: sympy.Basic) -> bool:
     return bool(den != 1 and num.is_integer and den.is_integer)
 
 
+def _finite_float(e: sympy.Number) -> float:
+    """A finite SymPy number as float64, the dtype symdiff reads it as; one past float64's range
+    (10**400, which float64 would make inf or refuse) has no value there: refused."""
+    try:
+        value = float(e)
+    except OverflowError:  # float(10**400) of an Integer
+        value = math.inf
+    if not math.isfinite(value):
+        raise UnsupportedError(f"from_sympy: the number {e.evalf(6)!s} is past float64's range "
+                               f"(about 1.8e308); scale the expression, or use sympy.oo for infinity")
+    return value
+
+
 def _leaf(e: sympy.Basic, shapes: Mapping[str, Any], made: dict[str, tuple[Node, Any]]) -> Any:
     if isinstance(e, sympy.Integer):  # of the dtype NumPy gives it: int64, or uint64 past int64
         v = int(e)
-        return v if -(2**63) <= v < 2**64 else float(v)
+        if -(2**63) <= v < 2**64:
+            return v
     if e is sympy.nan:
         return math.nan
     if isinstance(e, sympy.Number):
@@ -1148,7 +1162,7 @@ def _leaf(e: sympy.Basic, shapes: Mapping[str, Any], made: dict[str, tuple[Node,
             return math.inf if e.is_extended_positive else -math.inf  # oo.is_positive is False
         if e.is_real is False:
             raise UnsupportedError(f"from_sympy: the complex number {e} is not supported")
-        return float(e)
+        return _finite_float(e)
     if isinstance(e, sympy.NumberSymbol):
         return float(e)
     if e is sympy.I:  # complex constants are sums and products of it: 1.5 + 2*I

@@ -808,11 +808,17 @@ def power(a: Any, b: Any) -> Node:
     p = const_value(exponent)
     if base.dtype.kind in "iu" and p is not None and p.dtype.kind == "i" and (p < 0).any():
         # NumPy refuses it at run time; the constant exponent shows it now
-        raise DTypeError(
-            f"power: an integer raised to the negative integer power {p.min()} is not an integer "
-            f"({base.dtype} ** {p.dtype}); make one of them a float, as in 2.0 ** -1"
-        )
+        raise negative_integer_power(base.dtype, p.dtype, int(p.min()))
     return Node(_pow, (base, exponent))
+
+
+def negative_integer_power(base: np.dtype, exponent: np.dtype, least: int) -> DTypeError:
+    """NumPy's run-time refusal of an integer raised to a negative integer power, said when the
+    exponent is known while building (a constant, or integer arithmetic of literals in text)."""
+    return DTypeError(
+        f"power: an integer raised to the negative integer power {least} is not an integer "
+        f"({base} ** {exponent}); make one of them a float, as in 2.0 ** -1"
+    )
 
 
 def maximum(a: Any, b: Any) -> Node:
