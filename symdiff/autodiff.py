@@ -44,9 +44,9 @@ from .ops.nn import LogSoftmax, Softmax
 from .ops.products import Einsum, MatMul
 from .ops.reduce import Reduction, Sum
 from .ops.scan import Cumprod, Cumsum, LinearRecurrence
-from .ops.selection import AddAlongAxis, Sort, TakeAlongAxis, add_along_axis
+from .ops.selection import AddAlongAxis, Sort, TakeAlongAxis, add_along_axis, gather_scatters
 from .ops.shape import (
-    BroadcastTo, Concatenate, Index, IndexAdd, Reshape, Transpose, index_add, split_along,
+    BroadcastTo, Concatenate, Index, IndexAdd, Reshape, Transpose, split_along,
 )
 from .ops.stable import HEADS as STABLE_HEADS
 from .ops.stable import stable_parts
@@ -367,75 +367,21 @@ def _total(contribs: list[tuple[Node, Mask]]) -> tuple[Node, Mask]:
 
 
 GATHER_TERMS = 8
-"""A node read at this many elements, rows or runs of a fixed length or more (``x[0]``,
-``x[1]``, ... or ``x[i:i + 3]``): their cotangents reach it as one ``index_add`` of them all,
-stacked, at constant integer positions."""
-
-
-def _positions(t: Node) -> np.ndarray | None:
-    """For ``index_add(g, shape, s_[...])`` at ints and slices of axes of known sizes, the flat
-    positions, among those axes, of the elements it adds ``g`` to (shaped as the part of ``g``
-    they index); None for any other node."""
-    op = t.op
-    if not isinstance(op, IndexAdd) or len(t.inputs) != 1:
-        return None
-    lead = op.shape[:len(op.spec)]
-    if not all(isinstance(d, int) for d in lead):
-        return None
-    if any(it[0] not in "is" for it in op.spec):
-        return None
-    runs = sum(it[0] == "s" for it in op.spec)
-    positions = np.zeros((1,) * runs, dtype=np.int64)
-    stride, axis = 1, runs
-    for it, d in zip(reversed(op.spec), reversed(lead)):  # (no array of the node's size)
-        if it[0] == "i":
-            positions = positions + (it[1] % d) * stride
-        else:
-            axis -= 1
-            run = np.arange(*slice(*it[1:]).indices(d), dtype=np.int64) * stride
-            positions = positions + run.reshape((-1,) + (1,) * (runs - 1 - axis))
-        stride *= d
-    return positions if positions.size else None
+"""A node read at this many elements, rows, columns or runs of a fixed length or more
+(``x[0]``, ``x[1]``, ... or ``x[i:i + 3]``): their cotangents reach it as one node that writes
+them all (``gather_scatters``)."""
 
 
 def _sum_terms(terms: list[Node]) -> Node:
     """The sum of cotangents ``terms``, in order. Those that put one element, row or run each
     into zeros of the node's shape, ``index_add(g_k, shape, s_[i_k])``, as a loop reading
-    ``x[i]`` or ``x[i:i + 3]`` gives, are added as one ``index_add`` of their values stacked,
-    at the arrays of their positions (repeated positions add up): a sum of n of them would be
+    ``x[i]`` or ``x[i:i + 3]`` gives, are gathered into one node: a sum of n of them would be
     n arrays of the node's size, work quadratic in n to build, evaluate and rewrite."""
-    groups: dict[tuple[Any, ...], list[int]] = {}
-    at: dict[int, np.ndarray] = {}
-    if len(terms) >= GATHER_TERMS:
-        for k, t in enumerate(terms):
-            positions = _positions(t)
-            if positions is not None:
-                at[k] = positions
-                key = (len(t.op.spec), t.op.shape, t.dtype, positions.shape)  # type: ignore[attr-defined]
-                groups.setdefault(key, []).append(k)
-    replaced: dict[int, Node | None] = {}
-    for (depth, shape, _, part), members in groups.items():
-        if len(members) < GATHER_TERMS:
-            continue
-        lead = shape[:depth]
-        # in the order of their positions (a reverse pass meets the last element first), the
-        # terms at one position in the order given, as the sum adds them
-        members.sort(key=lambda k: at[k].flat[0])
-        row = part + shape[depth:]
-        values = [terms[k].inputs[0] for k in members]
-        stacked = stack([v if v.shape == row else broadcast_to(v, row) for v in values])
-        flat = np.stack([at[k] for k in members])
-        if not part and len(members) == math.prod(lead) and len(np.unique(flat)) == len(members):
-            replaced[members[0]] = reshape(stacked, shape)  # every element once: the stack
-        else:
-            replaced[members[0]] = index_add(stacked, shape, np.unravel_index(flat, lead))
-        replaced.update((k, None) for k in members[1:])
-    total: Node | None = None
-    for k, t in enumerate(terms):
-        term = replaced.get(k, t)
-        if term is not None:
-            total = term if total is None else total + term
-    assert total is not None
+    if len(terms) >= GATHER_TERMS:  # the cotangents of one node share its type
+        terms = gather_scatters(terms, terms[0].type, GATHER_TERMS) or terms
+    total = terms[0]
+    for t in terms[1:]:
+        total = total + t
     return total
 
 

@@ -204,9 +204,9 @@ def test_scatters_into_rows_of_a_sequence_are_one_array():
     np.testing.assert_allclose(sd.evaluate(s, {"Z": Zv, "T": Tv}, simplify=False), want, atol=1e-15)
     np.testing.assert_allclose(sd.compile(s, inputs=[Z, T])(Zv, Tv), want, atol=1e-15)
     # rows no step writes are zeros, or with fewer than half written, one scatter of the
-    # stacked rows; a row written again (X[-4] is X[2]) still adds
+    # stacked rows; a row written again (X[-4] is X[2]) is added in its place
     for size, rows, scatters, zeros in [(6, (0, 1, 2, 4, -1), 0, 0), (6, (2, 5), 0, 1),
-                                         (10, (1, 4), 1, 0), (6, (2, -4, 5), 1, 1)]:
+                                         (10, (1, 4), 1, 0), (6, (2, -4, 5), 0, 1)]:
         X = sd.var("X", (size, 2))
         e = sd.sum(sum((X[t] * (t + 2.0)) ** 2 for t in rows) * X[3])  # X[3] is a row too
         s = close(sd.grad(e, X), {"X": rng.normal(size=(size, 2))})
@@ -219,6 +219,24 @@ def test_scatters_into_rows_of_a_sequence_are_one_array():
         s = close(H, {"x": rng.normal(size=5)})
         assert count(s, "index_add") == scatters and count(s, "concatenate") == 1
 
+
+
+def test_scatters_of_runs_and_of_one_place_are_one_scatter():
+    # runs, and blocks of a matrix, written at different places are one scatter of the values
+    # stacked; written at one place, one scatter of the values added
+    a, b, c = (sd.var(k, (3,)) for k in "abc")
+    vals = {k: rng.normal(size=3) for k in "abc"}
+    runs = sd.index_add(a, (10,), np.s_[0:3]) + sd.index_add(b, (10,), np.s_[4:7]) \
+        + sd.index_add(sd.sin(c), (10,), np.s_[2:5])  # overlapping: positions 2 and 4 add up
+    s = close(runs, vals)
+    assert count(s, "index_add") == 1 and count(s, "add") == 0
+    same = sd.index_add(a, (10,), np.s_[1:4]) + sd.index_add(b, (10,), np.s_[1:4])
+    s = close(same, vals)
+    assert count(s, "index_add") == 1 and str(s) == "index_add(a + b, (10,), s_[1:4])"
+    X = sd.var("X", (4, 5))
+    blocks = sd.grad(sd.sum(sd.sin(X[0:2, 1:3])) + sd.sum(sd.cos(X[1:3, 2:4])), X)
+    s = close(blocks, {"X": rng.normal(size=(4, 5))})
+    assert count(s, "index_add") == 1
 
 def test_rnn_gradients_stack_and_stay_exact():
     # a small unrolled RNN: every parameter gradient is one product, values match hand-written BPTT

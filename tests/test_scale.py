@@ -336,6 +336,32 @@ def test_gathered_cotangents_add_up_at_repeated_and_negative_positions():
         np.arange(30) // 3 == 4, 2, 1))
 
 
+
+def test_gathered_columns_and_most_elements_are_concatenated():
+    # a loop reading X[:, j] gave one scatter at arrays of every element's row and column; the
+    # columns side by side are the gradient. Elements of which at least half are read (some
+    # twice) are concatenated too, zeros where none is, the repeated ones added in place
+    C = sd.var("C", (3, 12))
+    g = sd.grad(sum(sd.sum(sd.sin(C[:, j]) * (j + 1.0)) for j in range(12)), C)
+    ops = [n.op.name for n in sd.toposort(g)]
+    assert "index_add" not in ops and ops.count("concatenate") == 1
+    v = np.random.default_rng(3).normal(size=(3, 12))
+    want = np.cos(v) * np.arange(1.0, 13.0)
+    np.testing.assert_allclose(sd.evaluate(g, {C: v}, simplify=False), want, rtol=1e-15)
+    np.testing.assert_allclose(sd.compile(g, inputs=[C])(v), want, rtol=1e-15)
+    x = sd.var("x", (12,))
+    picks = [0, 3, 1, 5, 7, -9, 9, 11, 2]  # x[-9] is x[3]: 8 of the 12 elements read
+    g = sd.grad(sum(sd.sin(x[i]) * (k + 1.0) for k, i in enumerate(picks)), x)
+    ops = [n.op.name for n in sd.toposort(g)]
+    assert "index_add" not in ops and ops.count("concatenate") == 1
+    u = v[0]
+    want = np.zeros(12)
+    for k, i in enumerate(picks):
+        want[i] += np.cos(u[i]) * (k + 1.0)
+    np.testing.assert_allclose(sd.evaluate(g, {x: u}, simplify=False), want, rtol=1e-15)
+    np.testing.assert_allclose(sd.evaluate(g, {x: u}), want, rtol=1e-15)
+    np.testing.assert_allclose(sd.compile(g, inputs=[x])(u), want, rtol=1e-15)
+
 def test_gradient_of_a_loop_reading_runs_is_linear_in_its_length():
     # a moving window x[i:i + 3] gave, as a single element did, zeros of x's shape per step
     def graph(n: int) -> tuple[sd.Node, sd.Node]:

@@ -1,5 +1,6 @@
 """Selection by value and by position: sort, argsort, argmax, argmin, take_along_axis,
-searchsorted, and interp, a piecewise-linear lookup built on it.
+searchsorted, and interp, a piecewise-linear lookup built on it; and the gathering of a sum of
+scatters at constant positions into one.
 
 The ``arg*`` ops give integer positions; integers carry no gradient, so their derivative is
 zero by definition. ``sort`` is a permutation of its input chosen by the values: its derivative
@@ -14,6 +15,7 @@ values holding a nan last.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -22,12 +24,14 @@ import numpy as np
 from ..errors import DTypeError, ShapeError
 from ..ir import Dim, Node, Op, Shape, Type, check_shape, format_shape, shape_text
 from .base import (
-    as_node, broadcast_shapes, helper, index_int, is_python_scalar, lone_axis_of_0d, no_out, normalize_axis,
+    as_node, broadcast_shapes, const, helper, index_int, is_python_scalar, lone_axis_of_0d, no_out,
+    normalize_axis,
 )
-from .elementwise import astype, equal, greater, isfinite, isnan, less, logical_and, logical_not, where
+from .elementwise import add, astype, equal, greater, isfinite, isnan, less, logical_and, logical_not, where
 from .numeric import mod
 from .shape import (
-    Reshape, _dims_src, broadcast_to, check_bounds, concatenate, index, reshape, resolve_reshape, take,
+    IndexAdd, Reshape, _dims_src, broadcast_to, check_bounds, concatenate, expand_dims, index, index_add,
+    reshape, resolve_reshape, take,
 )
 
 _KINDS = (None, "quicksort", "mergesort", "heapsort", "stable")
@@ -654,3 +658,97 @@ def extract(condition: Any, arr: Any) -> Node:
     """
     positions = np.flatnonzero(_constant_condition("extract", condition))
     return take(arr, positions)
+
+
+# -- a sum of scatters at constant positions, gathered -----------------------------------------------
+# Reading x[i] (or x[i:i + 3], X[i], X[:, j]) in a loop gives one cotangent per step that writes
+# its values into zeros of x's shape: index_add(v_k, shape, s_[p_k]). Their sum would be n arrays
+# of x's size, work quadratic in n to build, evaluate and rewrite; gathered, it is one array.
+
+_WHOLE = ("s", None, None, None)
+
+
+def _scatter_place(t: Node, typ: Type) -> tuple[int, Shape, np.ndarray] | None:
+    """(axis, frame, positions) when ``t`` is ``index_add(v, shape, s_[...])`` of type ``typ`` at
+    ints and slices only: ``t`` writes ``v`` at ``positions`` along ``axis`` of an array of shape
+    ``frame``, reshaped to ``shape``. A slot ``s_[:, .., :, p]`` is position p along its own axis
+    (the sizes of the axes before it may be named); any other index, of axes of static sizes,
+    is its flat positions along the leading axes taken as one, shaped as the part of ``v`` they
+    index. None for any other node."""
+    op = t.op
+    if not isinstance(op, IndexAdd) or len(t.inputs) != 1 or t.type != typ or not op.spec:
+        return None
+    spec, shape = op.spec, op.shape
+    axis = len(spec) - 1
+    if spec[-1][0] == "i" and all(it == _WHOLE for it in spec[:-1]) and isinstance(shape[axis], int):
+        return axis, shape, np.asarray(spec[-1][1] % shape[axis], dtype=np.intp)
+    lead = shape[:len(spec)]
+    if not all(isinstance(d, int) for d in lead) or any(it[0] not in "is" for it in spec):
+        return None
+    runs = sum(it[0] == "s" for it in spec)
+    positions = np.zeros((1,) * runs, dtype=np.intp)
+    stride, axis = 1, runs
+    for it, d in zip(reversed(spec), reversed(lead)):  # (no array of the node's size)
+        if it[0] == "i":
+            positions = positions + (it[1] % d) * stride
+        else:
+            axis -= 1
+            run = np.arange(*slice(*it[1:]).indices(d), dtype=np.intp) * stride
+            positions = positions + run.reshape((-1,) + (1,) * (runs - 1 - axis))
+        stride *= d
+    if not positions.size:
+        return None
+    return 0, (math.prod(lead), *shape[len(spec):]), positions  # type: ignore[arg-type]
+
+
+def gather_scatters(terms: Sequence[Node], typ: Type, least: int) -> list[Node] | None:
+    """``terms`` of a sum of type ``typ`` with each group of ``least`` or more scatters of that
+    type at constant positions, ``index_add(v_k, shape, s_[p_k])`` for elements, rows, columns
+    or runs alike, written as one node in the place of the group's first term (the others
+    dropped); None when no group is that large. Values at one position are added first, in
+    the order given. Each writing one slot along an axis, with at least half the slots
+    written, the group is the slots concatenated, zeros where none is written (their stack
+    when every slot is written); else one index_add of the values stacked, at the array of
+    their positions.
+
+    >>> x = sd.var("x", (4,)); g = [sd.index_add(x[i], (4,), i) for i in (3, 0, 1)]
+    >>> gather_scatters(g, g[0].type, 2)
+    [concatenate([reshape(x[0], (1,)), reshape(x[1], (1,)), broadcast_to(0.0, (1,)), reshape(x[3], (1,))], axis=0)]
+    """
+    groups: dict[tuple[Any, ...], list[tuple[int, np.ndarray]]] = {}
+    for k, t in enumerate(terms):
+        place = _scatter_place(t, typ)
+        if place is not None:
+            axis, frame, positions = place
+            groups.setdefault((axis, frame, positions.shape), []).append((k, positions))
+    out: list[Node | None] = list(terms)
+    found = False
+    for (axis, frame, part), members in groups.items():
+        if len(members) < least:
+            continue
+        found = True
+        row = frame[:axis] + part + frame[axis + 1:]
+        at: dict[bytes, tuple[np.ndarray, Node]] = {}  # position -> (positions, values summed)
+        for k, positions in members:
+            v = terms[k].inputs[0]
+            v = v if v.shape == row else broadcast_to(v, row)
+            key = positions.tobytes()
+            at[key] = (positions, add(at[key][1], v)) if key in at else (positions, v)
+        # in the order of their positions (a reverse pass meets the last element first)
+        places = sorted(at.values(), key=lambda pv: int(pv[0].flat[0]))
+        size = frame[axis]
+        if len(places) == 1:  # one scatter of the values added
+            gathered = Node(terms[members[0][0]].op, (places[0][1],))
+        elif not part and 2 * len(places) >= size:
+            written = {int(p): v for p, v in places}
+            zero = broadcast_to(const(np.zeros((), typ.dtype)), frame[:axis] + (1,) + frame[axis + 1:])
+            gathered = concatenate([expand_dims(written[p], axis) if p in written else zero
+                                    for p in range(size)], axis=axis)  # type: ignore[arg-type]
+        else:
+            stacked = concatenate([expand_dims(v, axis) for _, v in places], axis=axis)
+            positions = np.stack([p for p, _ in places])
+            gathered = index_add(stacked, frame, (*[slice(None)] * axis, positions))
+        out[members[0][0]] = gathered if gathered.shape == typ.shape else reshape(gathered, typ.shape)
+        for k, _ in members[1:]:
+            out[k] = None
+    return [t for t in out if t is not None] if found else None

@@ -60,13 +60,13 @@ from ..ops.numeric import Cosh, Sinh, cosh, hypot, sinh
 from ..ops.nn import LogSoftmax, OneHot, Softmax, log_softmax, one_hot, softmax
 from ..ops.numeric import Ceil, Floor, Rint, Trunc
 from ..ops.products import MatMul
-from ..ops.selection import AddAlongAxis
+from ..ops.selection import AddAlongAxis, gather_scatters
 from ..ops.special import Erf, Erfc, erf, erfc
 from ..ops.reduce import LogSumExp, Max, Min, Prod, Reduction, Sum, count
 from ..ops.stable import HEADS, stable_form
 from ..ops.shape import (
     Arange, BroadcastTo, Concatenate, Index, IndexAdd, Reshape, Transpose, broadcast_to,
-    concatenate, index, index_add, index_shape, reshape, transpose,
+    concatenate, index, index_shape, reshape, transpose,
 )
 from .engine import Context
 from .pattern import Pat, Rule, RuleSet, scalar_constant, uniform_value
@@ -2317,56 +2317,18 @@ def _stack_columns(node: Node, terms: list[Node]) -> Node | None:
     return Node(Sum((axis,), True), (concatenate(terms, axis=axis),))
 
 
-def _scatter_slot(t: Node, node: Node) -> tuple[int, int] | None:
-    """(axis, position) when ``t`` is ``index_add(v, node's shape, s_[:, .., :, p])`` with ``v``
-    of ``node``'s dtype and of its shape without that axis (one row, or column, at position p)."""
-    op = t.op
-    if not isinstance(op, IndexAdd) or t.type != node.type:
-        return None
-    spec = op.spec
-    axis = len(spec) - 1
-    if not spec or spec[-1][0] != "i" or any(it != ("s", None, None, None) for it in spec[:-1]):
-        return None
-    size = node.shape[axis]
-    v = t.inputs[0]
-    if not isinstance(size, int) or v.dtype != node.dtype or v.shape != node.shape[:axis] + node.shape[axis + 1:]:
-        return None
-    return axis, spec[-1][1] % size
-
-
 def _stack_scatters(node: Node, terms: list[Node]) -> Node | None:
-    """index_add(v_1, shape, s_[t_1]) + ... + index_add(v_T, shape, s_[t_T]) (+ other terms), at
-    different positions t_k along one axis (``s_[t]``, ``s_[:, t]``, ...) -> the slices
-    stacked, zeros where no term writes: one array of the whole shape instead of T (the
-    gradient by a sequence that each unrolled step reads one row of, or a Hessian built one
-    column at a time, writes one scatter per step, so the sum costs T times the array). With
-    fewer than half the positions written, one scatter of the stacked slices."""
-    slots: dict[int, dict[int, Node]] = {}
-    for t in terms:
-        slot = _scatter_slot(t, node)
-        if slot is not None:
-            slots.setdefault(slot[0], {}).setdefault(slot[1], t)
-    if not slots:
+    """index_add(v_1, shape, s_[t_1]) + ... + index_add(v_T, shape, s_[t_T]) (+ other terms) ->
+    one node that writes them all (``gather_scatters``): the slices stacked, zeros where no
+    term writes, one array of the whole shape instead of T (the gradient by a sequence that
+    each unrolled step reads one row of, or a Hessian built one column at a time, writes one
+    scatter per step, so the sum costs T times the array); with fewer than half the positions
+    written, one scatter of the stacked slices."""
+    gathered = gather_scatters(terms, node.type, 2)
+    if gathered is None:
         return None
-    axis, at = max(slots.items(), key=lambda kv: len(kv[1]))
-    if len(at) < 2:
-        return None
-    size = node.shape[axis]
-    taken = set(at.values())
-    others = [t for t in terms if t not in taken]
-
-    def piece(t: Node) -> Node:
-        return reshape(t.inputs[0], node.shape[:axis] + (1,) + node.shape[axis + 1:])
-
-    if 2 * len(at) >= size:
-        some = next(iter(at.values()))
-        zero = full(0, piece(some))
-        out = concatenate([piece(at[p]) if p in at else zero for p in range(size)], axis=axis)
-    else:
-        positions = sorted(at)
-        out = index_add(concatenate([piece(at[p]) for p in positions], axis=axis), node.shape,
-                        (*[slice(None)] * axis, const(np.asarray(positions, dtype=np.intp))))
-    for t in others:
+    out = gathered[0]
+    for t in gathered[1:]:
         out = out + t
     return out
 
