@@ -1,6 +1,7 @@
 import math
 import random
 import re
+import time
 
 import numpy as np
 import pytest
@@ -1151,3 +1152,22 @@ def test_from_sympy_numbers_past_float64_are_refused_not_overflowed():
     assert sd.evaluate(sd.from_sympy(sympy.Rational(1, 3) ** 100)) == 3.0**-100
     assert sd.evaluate(sd.from_sympy(sympy.Rational(1, 3) ** 1000 * x), {"x": 1.0}) == 0.0
     assert sd.from_sympy(sympy.oo * x) is math.inf * sd.var("x")
+
+
+def test_to_sympy_refuses_at_once_a_graph_whose_tree_is_exponentially_large():
+    # each level uses the one before twice: 155 nodes as a graph, 2**25 as a tree; SymPy's
+    # constructors walked the tree asking assumptions, and converting it did not end
+    w = sd.var("w")
+    z = w
+    for k in range(50):
+        z = sd.sin(z) * 0.5 + w * 0.1 if k % 2 else sd.tanh(z) + 0.01 * z
+    start = time.process_time()
+    with pytest.raises(sd.UnsupportedError, match=r"an output has more than 100,000 operations beyond the 151 of the graph.*sd.to_text"):
+        sd.to_sympy(z)
+    assert time.process_time() - start < 5
+    # a part of it converts, and agrees with the evaluator
+    part = w
+    for k in range(12):
+        part = sd.sin(part) * 0.5 + w * 0.1 if k % 2 else sd.tanh(part) + 0.01 * part
+    f = sympy.lambdify(sympy.Symbol("w", real=True), sd.to_sympy(part))
+    assert f(0.3) == pytest.approx(float(sd.evaluate(part, {"w": 0.3})), rel=1e-13)

@@ -31,6 +31,13 @@ from ..ops import elementwise as ew
 MAX_ELEMENTS = 10_000
 """The largest tensor (in elements) ``to_sympy`` expands into SymPy scalars."""
 
+MAX_TREE = 100_000
+"""The most operations that writing the graph given to ``to_sympy`` out as a tree, each shared
+sub-expression once per use, may add, as SymPy's functions read an expression: its constructors ask
+their arguments' assumptions (finite? positive? a multiple of pi?) by walking them as trees, so
+a graph that reuses a value at each of 30 levels, 100 nodes as a DAG, would take time
+exponential in its depth to convert. Past this, ``to_sympy`` refuses at once."""
+
 Arr = np.ndarray  # an object array of SymPy expressions
 
 # -- to_sympy ---------------------------------------------------------------------------------
@@ -909,6 +916,27 @@ def _products(factors: Arr) -> Arr:
     return out
 
 
+def _check_tree_size(order: list[Node], roots: list[Node]) -> None:
+    """Refuses a graph with an output whose operations, written out as a tree, are more than
+    ``MAX_TREE`` beyond the graph's: shared parts repeated at each use. (Leaves are SymPy's
+    atoms, repeated freely; a long chain that shares nothing, such as a product of 100,000
+    factors, converts.)"""
+    cap = MAX_TREE + len(order) + 1  # (capped: no huge ints)
+    size: dict[Node, int] = {}
+    for n in order:
+        size[n] = min(1 + sum(size[i] for i in n.inputs), cap) if n.inputs else 0
+    operations = sum(1 for n in order if n.inputs)
+    written = max((size[r] for r in roots), default=0)  # (outputs sharing parts convert one by one)
+    if written - operations > MAX_TREE:
+        raise UnsupportedError(
+            f"to_sympy: written out as a SymPy tree, with each shared part repeated at each of "
+            f"its uses, an output has more than {MAX_TREE:,} operations beyond the "
+            f"{operations:,} of the graph; SymPy's constructors inspect their arguments as trees, "
+            f"so it would take time exponential in the graph's depth. Convert a part of it, or "
+            f"print it with sd.to_text or sd.latex, which name the shared parts"
+        )
+
+
 def to_sympy(outputs: Node | Iterable[Node], real: bool = True) -> Any:
     """The expression in SymPy: scalars give SymPy expressions, small tensors matrices or arrays;
     a list, tuple or dict of expressions (nested too) gives the same nest of results.
@@ -945,6 +973,8 @@ def to_sympy(outputs: Node | Iterable[Node], real: bool = True) -> Any:
                 f"to_sympy: {what} of shape {format_shape(n.shape)} has {size} elements, more than "
                 f"{MAX_ELEMENTS}; convert a smaller expression"
             )
+
+    _check_tree_size(order, roots)
 
     def leaf(n: Node) -> Arr:
         op = n.op
