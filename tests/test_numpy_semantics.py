@@ -1285,6 +1285,7 @@ def test_shape_queries_answer_from_the_shape_as_numpy_does():
     xv, Av = np.zeros((3, 3)), np.zeros((3, 5))
     assert (np.ndim(x), np.size(x), np.shape(x)) == (2, 9, (3, 3))
     assert np.size(A, 1) == np.size(A, -1) == 5 and np.size(A, (0, 1)) == np.size(Av, (0, 1)) == 15
+    assert np.size(A, [1, 0]) == 15 and np.size(A, ()) == np.size(Av, ()) == 1
     with pytest.raises(sd.ShapeError, match=r"np.size: axis 2 is out of bounds"):
         np.size(A, 2)
     X = sd.var("X", ("n", "m", 3))

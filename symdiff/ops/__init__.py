@@ -322,7 +322,7 @@ def _np_size(a: Any, axis: Any = None) -> int | Node:
     x = as_node(a)
     if axis is None:
         return _size(x)
-    sizes = [x.shape[k] for k in normalize_axes("np.size", axis, x.ndim)]
+    sizes = [x.shape[k] for k in normalize_axes("np.size", axis, x.ndim, lists=True)]
     static = math.prod(d for d in sizes if isinstance(d, int))
     named = [dim_size(d) for d in sizes if not isinstance(d, int)]
     n = named[0] if named else static

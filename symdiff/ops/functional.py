@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..ir import Node, toposort
-from .base import as_node, normalize_axis, shape_text
+from .base import as_node, const, normalize_axis, shape_text
 from .elementwise import astype, where
 from .shape import broadcast_to, expand_dims, reshape, stack, transpose, zeros_like
 
@@ -33,7 +33,7 @@ def _conditions(condlist: Any, x: Node) -> list[Node]:
         condlist = [condlist]
     conds = []
     for k, c in enumerate(condlist):
-        mask = astype(c, bool) if isinstance(c, Node) else as_node(np.asarray(c, dtype=bool))
+        mask = astype(c, bool) if isinstance(c, Node) else const(np.asarray(c, dtype=bool))
         if mask.shape != x.shape:
             raise ShapeError(f"piecewise: condition {k} has shape {shape_text(mask.shape)}, x "
                              f"has {shape_text(x.shape)}; each condition is a mask of x's shape")
