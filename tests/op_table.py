@@ -1856,6 +1856,14 @@ good("argsort", distinct(3, 4), call=lambda x: x.argsort(), ref=lambda x: x.args
 bad("argsort", lambda: sd.argsort(v("a", 3), stable=True, kind="heapsort"), ValueError,
     r"argsort: stable=True cannot be combined with kind='heapsort'", id="stable-kind")
 
+good("sort_complex", distinct(3, 4), ref=np.sort_complex, grad=False)  # complex output: differences below
+good("sort_complex", distinct(5), call=lambda a: sd.real(sd.sort_complex(a)), ref=lambda a: np.sort_complex(a).real,
+     id="real-part")
+good("sort_complex", _COMPLEX_FINITE, ref=np.sort_complex, grad=False, id="complex")
+for _dtype in ("int8", "uint16", "int32", "float32", "bool"):
+    good("sort_complex", np.array([3, 0, 1]).astype(_dtype), ref=np.sort_complex, grad=False, id=_dtype)
+bad("sort_complex", lambda: sd.sort_complex(v("a")), sd.ShapeError, r"^sort: axis -1 is out of bounds", id="0d")
+
 # partition: a full sort is a valid partition, and the one given (NumPy's kth elements agree:
 # tests/test_numpy_semantics.py)
 good("partition", distinct(6), 2, ref=lambda a, k: np.sort(a))

@@ -62,7 +62,7 @@ from .reduce import (
 from .scan import cummax, cummin, cumprod, cumsum, cumulative_prod, cumulative_sum, linear_recurrence
 from .selection import (
     add_along_axis, argmax, argmin, argpartition, argsort, choose, compress, digitize, extract, interp, isin,
-    partition, searchsorted, select, sort, take_along_axis,
+    partition, searchsorted, select, sort, sort_complex, take_along_axis,
 )
 from .shape import (
     arange, broadcast_to, concatenate, expand_dims, full, full_like, index, index_add, ones,
@@ -114,7 +114,7 @@ FUNCTIONS: dict[str, Any] = {
         ones_like, trapezoid, vsplit, vstack, zeros_like,
         append, delete, insert, interp, meshgrid, rot90, searchsorted,
         block, broadcast_arrays, choose, compress, resize, diagflat, digitize, dstack, extract, rollaxis, select, unstack,
-        argpartition, isin, partition,
+        argpartition, isin, partition, sort_complex,
         # calling the user's functions
         apply_along_axis, apply_over_axes, piecewise,
         # finite differences
@@ -445,6 +445,10 @@ VALUE_SHAPED: dict[str, str] = {
     "trim_zeros": "a constant slice, or where(x != 0, x, 0) to keep the shape",
     "bincount": "one_hot(x, length).sum(axis=0) (with weights: weights @ one_hot(x, length)), "
                 "whose length is given",
+    "intersect1d": "isin(a, b) as a mask, with where(isin(a, b), a, fill) to keep the shape",
+    "union1d": "concatenate and sort, with equal neighbours found by diff(sort(x)) == 0 as a mask",
+    "setdiff1d": "isin(a, b, invert=True) as a mask, with where(mask, a, fill) to keep the shape",
+    "setxor1d": "isin(a, b, invert=True) and isin(b, a, invert=True) as masks",
 }
 
 

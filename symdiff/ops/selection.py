@@ -148,6 +148,21 @@ def argsort(a: Any, axis: Any = -1, kind: Any = None, order: Any = None, *, stab
     return Node(Argsort(ax, k), (x,))
 
 
+def sort_complex(a: Any) -> Node:
+    """``a`` sorted along its last axis as complex numbers, as ``np.sort_complex``: real input
+    is sorted, then made complex64 (int8, int16 and their unsigned kin) or complex128 (the
+    rest; long doubles clongdouble), NumPy's dtypes; ``sort``'s derivative.
+
+    >>> sd.sort_complex(sd.var("x", shape=(3,))).dtype
+    dtype('complex128')
+    """
+    x = sort(a)
+    if x.dtype.kind == "c":
+        return x
+    char = x.dtype.char
+    return astype(x, "complex64" if char in "bhBH" else "clongdouble" if char == "g" else "complex128")
+
+
 def _partition_args(op_name: str, a: Any, kth: Any, axis: Any, kind: Any, order: Any
                     ) -> tuple[Node, int]:
     """NumPy's checks of ``partition``'s arguments; the input and axis to sort along."""
