@@ -1864,6 +1864,20 @@ for _dtype in ("int8", "uint16", "int32", "float32", "bool"):
     good("sort_complex", np.array([3, 0, 1]).astype(_dtype), ref=np.sort_complex, grad=False, id=_dtype)
 bad("sort_complex", lambda: sd.sort_complex(v("a")), sd.ShapeError, r"^sort: axis -1 is out of bounds", id="0d")
 
+# poly: NumPy's own arithmetic, so its bits (the forward check compares closely; the bits in
+# tests/test_numpy_semantics.py)
+good("poly", normal(4), ref=np.poly)
+good("poly", normal(1), call=lambda r: np.poly(r), ref=np.poly, id="one-root-numpy")
+good("poly", normal(3).astype(np.float32), ref=np.poly, grad=False, id="float32")
+good("poly", np.array([1, -2, 3], np.int8), ref=np.poly, grad=False, id="int8")
+bad("poly", lambda: sd.poly(v("A", 3, 3)), TypeError, r"^poly: of a matrix NumPy takes the roots to be its "
+    r"eigenvalues", id="matrix")
+bad("poly", lambda: sd.poly(v("A", 2, 3)), ValueError, r"^poly: input must be 1d or non-empty square 2d array",
+    id="shape")
+bad("poly", lambda: sd.poly(v("z", 3, dtype="complex128")), TypeError, r"^poly: of complex roots", id="complex")
+bad("poly", lambda: sd.poly(v("r", "n")), sd.ShapeError, r"^poly: cannot take the roots of the named dimension",
+    id="named")
+
 # partition: a full sort is a valid partition, and the one given (NumPy's kth elements agree:
 # tests/test_numpy_semantics.py)
 good("partition", distinct(6), 2, ref=lambda a, k: np.sort(a))

@@ -415,6 +415,7 @@ OPS.update({
 IDX = ("idx", (3, 2), "int64", lambda s: RNG.integers(0, 4, s))
 OPS.update({
     "partition": (lambda a: sd.partition(a, 1, axis=0) + sd.partition(a, [0, 3])[:1], [A]),
+    "poly": (lambda v: sd.poly(v) * sd.poly(v[:2])[1], [V]),
     "sort_complex": (lambda a, c: sd.real(sd.sort_complex(a) * sd.sort_complex(c)[1]), [A, C]),
     "argpartition": (lambda a: sd.take_along_axis(a, sd.argpartition(a, 2, axis=1), axis=1), [A]),
     "isin": (lambda a, v: sd.where(sd.isin(sd.round(a * 2.0), sd.round(v * 2.0)), a, -a), [A, V]),

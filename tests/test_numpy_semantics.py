@@ -1444,3 +1444,13 @@ def test_isin_with_expressions_on_both_sides_is_numpys():
         assert (out.shape, out.dtype) == ((4, 5), np.bool_)
         for got in _both_paths(out.astype("int8"), a=av, t=tv):
             np.testing.assert_array_equal(got, np.isin(av, tv, invert=invert))
+
+
+def test_poly_of_real_roots_is_numpys_to_the_bit():
+    rng = np.random.default_rng(4)
+    for dtype in ("float64", "float32"):
+        rv = rng.normal(size=6).astype(dtype)
+        r = sd.var("r", (6,), dtype)
+        for got in _both_paths(np.poly(r), r=rv):
+            assert got.dtype == dtype and got.tobytes() == np.poly(rv).tobytes()
+    assert sd.poly(np.zeros(0)) == np.poly(np.zeros(0)) == 1.0

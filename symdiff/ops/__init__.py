@@ -37,7 +37,7 @@ from .layout import (
 )
 from .differences import ediff1d, gradient, unwrap
 from .functional import apply_along_axis, apply_over_axes, piecewise
-from .polynomial import polyadd, polyder, polyint, polymul, polysub, vander
+from .polynomial import poly, polyadd, polyder, polyint, polymul, polysub, vander
 from .nanfunctions import (
     nanargmax, nanargmin, nancumprod, nancumsum, nanmax, nanmean, nanmedian, nanmin, nanpercentile,
     nanprod, nanquantile, nanstd, nansum, nanvar,
@@ -126,6 +126,7 @@ FUNCTIONS: dict[str, Any] = {
         vecdot, vecmat,
         # polynomials as coefficient arrays
         polyadd, polyder, polyint, polymul, polysub, vander,
+        poly,
     )
 }
 FUNCTIONS.update({
