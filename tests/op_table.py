@@ -1856,6 +1856,53 @@ good("argsort", distinct(3, 4), call=lambda x: x.argsort(), ref=lambda x: x.args
 bad("argsort", lambda: sd.argsort(v("a", 3), stable=True, kind="heapsort"), ValueError,
     r"argsort: stable=True cannot be combined with kind='heapsort'", id="stable-kind")
 
+good("sort_complex", distinct(3, 4), ref=np.sort_complex, grad=False)  # complex output: differences below
+good("sort_complex", distinct(5), call=lambda a: sd.real(sd.sort_complex(a)), ref=lambda a: np.sort_complex(a).real,
+     id="real-part")
+good("sort_complex", _COMPLEX_FINITE, ref=np.sort_complex, grad=False, id="complex")
+for _dtype in ("int8", "uint16", "int32", "float32", "bool"):
+    good("sort_complex", np.array([3, 0, 1]).astype(_dtype), ref=np.sort_complex, grad=False, id=_dtype)
+bad("sort_complex", lambda: sd.sort_complex(v("a")), sd.ShapeError, r"^sort: axis -1 is out of bounds", id="0d")
+
+# poly: NumPy's own arithmetic, so its bits (the forward check compares closely; the bits in
+# tests/test_numpy_semantics.py)
+good("poly", normal(4), ref=np.poly)
+good("poly", normal(1), call=lambda r: np.poly(r), ref=np.poly, id="one-root-numpy")
+good("poly", normal(3).astype(np.float32), ref=np.poly, grad=False, id="float32")
+good("poly", np.array([1, -2, 3], np.int8), ref=np.poly, grad=False, id="int8")
+bad("poly", lambda: sd.poly(v("A", 3, 3)), TypeError, r"^poly: of a matrix NumPy takes the roots to be its "
+    r"eigenvalues", id="matrix")
+bad("poly", lambda: sd.poly(v("A", 2, 3)), ValueError, r"^poly: input must be 1d or non-empty square 2d array",
+    id="shape")
+bad("poly", lambda: sd.poly(v("z", 3, dtype="complex128")), TypeError, r"^poly: of complex roots", id="complex")
+bad("poly", lambda: sd.poly(v("r", "n")), sd.ShapeError, r"^poly: cannot take the roots of the named dimension",
+    id="named")
+
+# partition: a full sort is a valid partition, and the one given (NumPy's kth elements agree:
+# tests/test_numpy_semantics.py)
+good("partition", distinct(6), 2, ref=lambda a, k: np.sort(a))
+good("partition", distinct(3, 4), [0, -1], ref=lambda a, k, axis: np.sort(a, axis), kwargs={"axis": 0})
+good("partition", distinct(3, 4), 5, ref=lambda a, k, axis: np.sort(a, axis), kwargs={"axis": None},
+     id="flat")
+good("partition", np.array([3, 1, 2], np.int8), 1, call=lambda a, k: np.partition(a, k),
+     ref=lambda a, k: np.sort(a), grad=False, id="int8-numpy")
+good("argpartition", distinct(3, 4), 1, ref=lambda a, k: np.argsort(a), zero_grad=True)
+good("argpartition", distinct(3, 4), (0, 2), call=lambda a, k: np.argpartition(a, k, axis=0),
+     ref=lambda a, k: np.argsort(a, axis=0), zero_grad=True, id="numpy")
+for _name in ("partition", "argpartition"):
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 3), 3), ValueError, rf"^{_name}: kth\(=3\) out of "
+        r"bounds \(3\)", id="kth")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 3), -4), ValueError, rf"^{_name}: kth\(=-1\) out of "
+        r"bounds \(3\)", id="negative-kth")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 3), True), ValueError, rf"^{_name}: booleans are "
+        "unacceptable", id="bool-kth")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 3), 1.0), TypeError, rf"^{_name}: the partition index "
+        "kth must be an int", id="float-kth")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 3), 1, kind="quicksort"), ValueError,
+        rf"^{_name}: kind must be 'introselect'", id="kind")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a"), 0), sd.ShapeError,
+        rf"^{_name}: axis -1 is out of bounds for a 0-d array", id="0d")
+
 for _name, _other in (("max", "maximum"), ("min", "minimum")):
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("a", 3), v("b", 3)), TypeError,
         rf"{_name}: axis must be an int or a tuple of ints, got b; for the elementwise {_other} of two "
@@ -2776,6 +2823,22 @@ good("modf", normal(3, 4), call=lambda a: sd.modf(a)[1], ref=lambda a: np.modf(a
 for _k in (0, 1):
     good("modf", np.array([-3, 0, 7], np.int8), call=lambda a, k=_k: sd.modf(a)[k],
          ref=lambda a, k=_k: np.modf(a)[k], grad=False, id=f"int8-{_k}")
+# frexp: values away from powers of two (the mantissa jumps there), and NumPy's edges bit for bit
+_FREXP = np.array([[0.3, -1.7, 5.5, 12.0], [-0.7, 100.3, 0.02, -6e7]])
+good("frexp", _FREXP, call=lambda a: np.frexp(a)[0], ref=lambda a: np.frexp(a)[0], id="mantissa")
+good("frexp", _FREXP, call=lambda a: np.frexp(a)[1], ref=lambda a: np.frexp(a)[1], grad=False, id="exponent")
+# (the mantissa of inf and nan, which the table's checks of finite values cannot take: in
+# tests/test_numpy_semantics.py)
+_FREXP_EDGES = np.array([0.0, -0.0, 5e-324, -2.2e-308, 1.0, 0.5, 1.7976931348623157e308])
+for _k in (0, 1):
+    good("frexp", _FREXP_EDGES, call=lambda a, k=_k: sd.frexp(a)[k], ref=lambda a, k=_k: np.frexp(a)[k],
+         grad=False, id=f"edges-{_k}")
+    good("frexp", np.array([-3, 0, 96], np.int8), call=lambda a, k=_k: sd.frexp(a)[k],
+         ref=lambda a, k=_k: np.frexp(a)[k], grad=False, id=f"int8-{_k}")
+    good("frexp", np.float32([0.1, -3e38, 1e-45]), call=lambda a, k=_k: sd.frexp(a)[k],
+         ref=lambda a, k=_k: np.frexp(a)[k], grad=False, id=f"float32-{_k}")
+bad("frexp", lambda: sd.frexp(v("z", 3, dtype="complex128")), sd.DTypeError, r"^frexp: complex input",
+    id="complex")
 good("nan_to_num", normal(3, 4), ref=np.nan_to_num)
 good("nan_to_num", _EDGES, ref=np.nan_to_num, grad=False, id="edges")
 good("nan_to_num", _EDGES, ref=np.nan_to_num, kwargs={"nan": -1.5, "posinf": 1e300, "neginf": 7}, grad=False,
@@ -2935,6 +2998,77 @@ bad("select", lambda: sd.select([v("c", 3)], [v("a", 3)]), TypeError,
 bad("select", lambda: sd.select([], []), ValueError, r"^select: select with an empty condition list", id="empty")
 bad("select", lambda: sd.select([v("a", 3) > 0], []), ValueError, r"^select: list of cases must be same length",
     id="lengths")
+# piecewise through np.piecewise itself: the same call builds the graph and computes NumPy's
+# values; the pieces not taken (sqrt and log of negatives) give no nan to the value or gradient
+_PIECES = (lambda a: np.piecewise(a, [a < -0.5, a > 0.5], [lambda t: -t, np.sqrt, lambda t: t ** 3]),
+           lambda a: np.piecewise(a, [a > 0], [np.log]),
+           lambda a: np.piecewise(a, [a > 0], [lambda t, k, c: k * t + c, 2.0], 3.0, c=-1.0),
+           lambda a: np.piecewise(a, [a > -0.5, a > 0.5], [lambda t: t ** 2, np.sin]),  # later wins
+           lambda a: np.piecewise(a, [a > 0], [np.sqrt, lambda t: np.exp(t)]))
+for _k, _fn in enumerate(_PIECES):
+    good("piecewise", away_from_zero(3, 4), call=_fn, ref=_fn, id=f"pieces-{_k}")
+good("piecewise", away_from_zero(5), call=_PIECES[0], ref=_PIECES[0], id="vector")
+# a lone condition is a list of one (NumPy reads a lone mask so of a 1-d x only)
+good("piecewise", away_from_zero(5), call=lambda a: np.piecewise(a, a > 0, [np.sqrt, np.exp]),
+     ref=lambda a: np.piecewise(a, a > 0, [np.sqrt, np.exp]), id="lone-condition")
+good("piecewise", np.array(0.8), call=_PIECES[2], ref=_PIECES[2], id="0d")
+_INT_PIECES = (lambda a: np.piecewise(a, [a > 0], [lambda t: t / 2, 7.9]))
+good("piecewise", np.array([-3, 1, 4], np.int8), call=_INT_PIECES, ref=_INT_PIECES, grad=False,
+     id="int8-truncates")
+good("piecewise", normal(4), call=lambda a: sd.piecewise(a, [np.array([True, False, True, False])], [np.cos]),
+     ref=lambda a: np.piecewise(a, [np.array([True, False, True, False])], [np.cos]), id="constant-condition")
+bad("piecewise", lambda: sd.piecewise(v("a", 3), [v("a", 3) > 0], [1.0, 2.0, 3.0]), ValueError,
+    r"^piecewise: with 1 condition\(s\), either 1 or 2 functions are expected, got 3", id="count")
+bad("piecewise", lambda: sd.piecewise(v("a", 3, 2), [v("a", 3, 2)[:, 0] > 0], [1.0]), sd.ShapeError,
+    r"^piecewise: condition 0 has shape \(3,\), x has \(3, 2\)", id="condition-shape")
+bad("piecewise", lambda: sd.piecewise(v("a", 3), [v("a", 3) > 0], [lambda t: t.sum()]), sd.ShapeError,
+    r"^piecewise: function 0 gave shape \(\) for x of shape \(3,\); .* it must work elementwise",
+    id="not-elementwise")
+bad("piecewise", lambda: sd.piecewise(v("a", 3), [v("a", 3) > 0], [np.ones(2)]), sd.ShapeError,
+    r"^piecewise: function 0 gave shape \(2,\); x has \(3,\)", id="value-shape")
+
+# apply_along_axis through NumPy's own: func1d giving a scalar, an array, a 2-d array
+_ALONG = (lambda a: np.apply_along_axis(lambda t: np.sum(t ** 2), 0, a),
+          lambda a: np.apply_along_axis(lambda t: t / np.sum(np.exp(t)), 1, a),
+          lambda a: np.apply_along_axis(lambda t: np.outer(t, t[:2]), -1, a),
+          lambda a: np.apply_along_axis(lambda t, p: np.polyval(t, p), 1, a, 0.5))
+for _k, _fn in enumerate(_ALONG):
+    good("apply_along_axis", normal(3, 4), call=_fn, ref=_fn, id=f"along-{_k}")
+good("apply_along_axis", normal(2, 3, 4), call=_ALONG[2], ref=_ALONG[2], id="3d-matrix-result")
+good("apply_along_axis", normal(2, 3, 4), call=lambda a: np.apply_along_axis(np.cumsum, 1, a),
+     ref=lambda a: np.apply_along_axis(np.cumsum, 1, a), id="3d-middle-axis")
+good("apply_along_axis", normal(4), call=lambda a: np.apply_along_axis(np.sort, 0, a),
+     ref=lambda a: np.apply_along_axis(np.sort, 0, a), id="1d")
+good("apply_along_axis", np.array([[1, 2], [3, 4]], np.int8),
+     call=lambda a: np.apply_along_axis(lambda t: t * 1.5 if t[0] is a else np.mean(t), 0, a),
+     ref=lambda a: np.apply_along_axis(np.mean, 0, a), grad=False, id="int8-mean")
+bad("apply_along_axis", lambda: sd.apply_along_axis(sd.sum, 0, v("a")), sd.ShapeError,
+    r"^apply_along_axis: axis 0 is out of bounds for an array of 0 dimensions", id="0d")
+bad("apply_along_axis", lambda: sd.apply_along_axis(sd.sum, 1, v("a", 0, 3)), ValueError,
+    r"^apply_along_axis: cannot apply_along_axis when any iteration dimensions are 0", id="empty")
+bad("apply_along_axis", lambda: sd.apply_along_axis(sd.sum, 1, v("a", "n", 3)), sd.ShapeError,
+    r"^apply_along_axis: dimension 'n' of arr's shape \(n, 3\) has no size", id="named")
+good("apply_over_axes", normal(2, 3, 4), call=lambda a: np.apply_over_axes(np.sum, a, [0, 2]),
+     ref=lambda a: np.apply_over_axes(np.sum, a, [0, 2]))
+good("apply_over_axes", normal(2, 3, 4), call=lambda a: np.apply_over_axes(np.mean, a * a, -1),
+     ref=lambda a: np.apply_over_axes(np.mean, a * a, -1), id="one-negative-axis")
+_OVER = (lambda a: np.apply_over_axes(lambda t, ax: np.cumsum(t, ax), a, (0, 1)))
+good("apply_over_axes", normal(2, 3), call=_OVER, ref=_OVER, id="same-shape")
+bad("apply_over_axes", lambda: sd.apply_over_axes(lambda t, ax: sd.sum(t), v("a", 2, 3), [0]), ValueError,
+    r"^apply_over_axes: the function is not returning an array of the correct shape", id="shape")
+
+# isin: every pair compared, so test elements may be expressions too
+good("isin", np.array([[1.0, 2.5], [np.nan, -1.0]]), ref=lambda a: np.isin(a, [2.5, np.nan, 3.0]),
+     call=lambda a: np.isin(a, [2.5, np.nan, 3.0]), grad=False)
+good("isin", np.array([1, 5, 2, 7]), np.array([[2, 9], [7, 7]]), ref=np.isin, grad=False, id="both-variables")
+good("isin", np.array([1, 5, 2]), np.array([5]), ref=lambda a, b: np.isin(a, b, invert=True),
+     call=lambda a, b: sd.isin(a, b, invert=True), grad=False, id="invert")
+good("isin", np.array(3.0), np.zeros(0), ref=np.isin, grad=False, id="0d-in-nothing")
+bad("isin", lambda: sd.isin(v("a", 3), [1.0], kind="hash"), ValueError, r"^isin: invalid kind: 'hash'",
+    id="kind")
+bad("isin", lambda: sd.isin(v("a", 3), [1.0], kind="table"), ValueError,
+    r"^isin: the 'table' method is only supported for boolean or integer arrays", id="table")
+
 good("broadcast_arrays", normal(3, 1), normal(4), call=lambda a, b: sd.stack(sd.broadcast_arrays(a, 2 * b)),
      ref=lambda a, b: np.stack(np.broadcast_arrays(a, 2 * b)))
 good("broadcast_arrays", normal(2), call=lambda a: sd.broadcast_arrays(a, np.zeros((3, 1), np.int8))[1],

@@ -414,6 +414,18 @@ OPS.update({
 # the functions derivative graphs are made of (scatter-adds, a higher derivative of sinc)
 IDX = ("idx", (3, 2), "int64", lambda s: RNG.integers(0, 4, s))
 OPS.update({
+    "partition": (lambda a: sd.partition(a, 1, axis=0) + sd.partition(a, [0, 3])[:1], [A]),
+    "poly": (lambda v: sd.poly(v) * sd.poly(v[:2])[1], [V]),
+    "sort_complex": (lambda a, c: sd.real(sd.sort_complex(a) * sd.sort_complex(c)[1]), [A, C]),
+    "argpartition": (lambda a: sd.take_along_axis(a, sd.argpartition(a, 2, axis=1), axis=1), [A]),
+    "isin": (lambda a, v: sd.where(sd.isin(sd.round(a * 2.0), sd.round(v * 2.0)), a, -a), [A, V]),
+    "frexp": (lambda a: sd.frexp(a * 10.0)[0] + sd.frexp(a)[1], [A]),
+    "piecewise": (lambda a, b: sd.piecewise(a, [a < -0.5, a > b], [sd.exp, lambda t: sd.sqrt(t), 2.0]),
+                  [A, B]),
+    "apply_along_axis": (lambda a, v: sd.apply_along_axis(lambda t: sd.outer(t[:2], v), 1, a), [A, V]),
+    "apply_over_axes": (lambda a: sd.apply_over_axes(sd.mean, a * a, (0, 1)) + a, [A]),
+})
+OPS.update({
     "index_add": (lambda a: sd.index_add(a[1:, ::2], (3, 4), np.s_[1:, ::2]) + sd.index_add(a, (5, 4), [0, 2, 2])[1:4],
                   [A]),
     "add_along_axis": (lambda a, idx: sd.add_along_axis(a[:, :2], idx, (3, 4), 1)

@@ -545,8 +545,8 @@ def test_numpy_given_an_expression_builds_one_or_says_why_not():
     assert acc is sd.const(np.zeros(3)) + x
     with pytest.raises(TypeError, match=r"not a NumPy array \(np.array\(expr\), np.asarray"):
         np.array(x)
-    with pytest.raises(TypeError, match=r"np.frexp has no symdiff counterpart"):
-        np.frexp(x)
+    with pytest.raises(TypeError, match=r"np.bitwise_count has no symdiff counterpart"):
+        np.bitwise_count(x.astype("int64"))
     with pytest.raises(TypeError, match=r"np.add: out= cannot hold a symbolic result"):
         np.add(x, 1.0, out=np.zeros(3))
     with pytest.raises(TypeError, match=r"np.sin: where= is not supported"):

@@ -858,11 +858,12 @@ def test_unwrap_derivative_is_the_identity():
     np.testing.assert_array_equal(g, np.arange(6.0))
 
 
-@pytest.mark.parametrize("name", ["nonzero", "argwhere", "flatnonzero", "unique", "trim_zeros", "bincount"])
+@pytest.mark.parametrize("name", ["nonzero", "argwhere", "flatnonzero", "unique", "trim_zeros", "bincount",
+                                  "intersect1d", "union1d", "setdiff1d", "setxor1d"])
 def test_functions_whose_shape_depends_on_values_are_refused_saying_why(name):
     x = sd.var("x", (4,), dtype="int64" if name == "bincount" else "float64")
     with pytest.raises(TypeError, match=rf"^np.{name}: the shape of its result depends on the values, .*; use "):
-        getattr(np, name)(x)
+        getattr(np, name)(*(x, x)[:2 if name.endswith("1d") else 1])
 
 
 def test_i1_the_derivative_of_i0_is_scipys_across_its_range():
@@ -1250,3 +1251,206 @@ def test_numpys_fourier_transforms_are_refused_naming_the_dft_as_a_product(name)
         np.testing.assert_allclose(got, np.fft.fft(v), atol=1e-12)
     power = sd.sum(np.abs(dft) ** 2)  # Parseval: n * |x|^2, gradient 2 n x
     np.testing.assert_allclose(sd.evaluate(sd.grad(power, x), {"x": v}), 8 * v, rtol=1e-12)
+
+
+# -- NumPy code that asks about its arrays, and the functions it calls ------------------------------
+
+
+_QUERY_DTYPES = ["float64", "float32", "float16", "int8", "int64", "uint16", "bool", "complex64"]
+
+
+@pytest.mark.parametrize("dtype", _QUERY_DTYPES)
+def test_dtype_queries_answer_as_numpy_does_for_an_array_of_that_dtype(dtype):
+    x, like = sd.var("x", (3, 3), dtype), np.zeros((3, 3), dtype)
+    for other in (1.0, 2, 1j, True, np.float32, np.int16, np.zeros(2, np.float32)):
+        assert np.result_type(x, other) == np.result_type(like, other), other
+    assert np.result_type(x, sd.var("y", (2,), "float32")) == np.result_type(like, np.float32)
+    for to in (np.float32, np.float64, np.int32, np.complex128, np.bool_):
+        for casting in ("safe", "same_kind", "unsafe"):
+            assert np.can_cast(x, to, casting) == np.can_cast(like, to, casting), (to, casting)
+    assert np.iscomplexobj(x) == np.iscomplexobj(like) and np.isrealobj(x) == np.isrealobj(like)
+    if dtype != "bool":  # NumPy's common_type refuses booleans
+        assert np.common_type(x) is np.common_type(like)
+    assert np.min_scalar_type(x) == np.min_scalar_type(like) == x.dtype
+    assert np.isscalar(x) is np.isscalar(like) is False
+
+
+def test_python_scalars_are_weak_in_result_type_as_numpy_2s():
+    f = sd.var("f", (3,), "float32")
+    assert np.result_type(f, 2.0) == np.float32 and np.result_type(sd.var("i", (), "int8"), 300) == np.int8
+    assert np.result_type(f, sd.var("d", (3,))) == np.float64  # an array is never weak, 0-d or not
+
+
+def test_shape_queries_answer_from_the_shape_as_numpy_does():
+    x, A = sd.var("x", (3, 3)), sd.var("A", (3, 5))
+    xv, Av = np.zeros((3, 3)), np.zeros((3, 5))
+    assert (np.ndim(x), np.size(x), np.shape(x)) == (2, 9, (3, 3))
+    assert np.size(A, 1) == np.size(A, -1) == 5 and np.size(A, (0, 1)) == np.size(Av, (0, 1)) == 15
+    assert np.size(A, [1, 0]) == 15 and np.size(A, ()) == np.size(Av, ()) == 1
+    with pytest.raises(sd.ShapeError, match=r"np.size: axis 2 is out of bounds"):
+        np.size(A, 2)
+    X = sd.var("X", ("n", "m", 3))
+    assert str(np.size(X, (0, 2))) == "n * 3" and str(np.size(X, (1, 0))) == "n * m"
+    assert np.einsum_path("ij,jk,kl", x, A, A.T, optimize="greedy") == \
+        np.einsum_path("ij,jk,kl", xv, Av, Av.T, optimize="greedy")
+    for fn in (np.diag_indices_from, np.tril_indices_from, np.triu_indices_from):
+        for got, want in zip(fn(x), fn(xv)):
+            np.testing.assert_array_equal(got, want)
+    assert np.triu_indices_from(A, 1)[1].tolist() == np.triu_indices_from(Av, 1)[1].tolist()
+    # the indices index the expression as they index the array
+    xs = np.arange(9.0).reshape(3, 3)
+    lower = sd.evaluate(x[np.tril_indices_from(x)], {"x": xs})
+    assert lower.tolist() == xs[np.tril_indices_from(xs)].tolist()
+    with pytest.raises(TypeError, match=r"np.einsum_path: .* has named dimensions, whose sizes are known "
+                                        r"only when the graph runs"):
+        np.einsum_path("ij,jk", X[..., 0], A)
+    assert np.result_type(X, 1.0) == np.float64  # a dtype query needs no sizes
+
+
+def test_min_scalar_type_of_a_0d_expression_is_refused_as_it_reads_the_value():
+    with pytest.raises(TypeError, match=r"np.min_scalar_type: of a 0-d array .* value, which a graph is "
+                                        r"built without; x.dtype"):
+        np.min_scalar_type(sd.var("s"))
+
+
+def test_empty_like_is_an_array_of_the_shape_and_dtype():
+    x = sd.var("x", (2, 3), "float32")
+    e = np.empty_like(x, dtype="int8")
+    assert (e.shape, e.dtype) == ((2, 3), np.int8) and np.empty_like(x) is sd.zeros_like(x)
+
+
+def test_partition_puts_numpys_kth_elements_in_place_with_smaller_before_and_larger_after():
+    rng = np.random.default_rng(5)
+    xv = rng.normal(size=(5, 7))
+    x = sd.var("x", (5, 7))
+    for kth, axis in ((3, 1), ([0, 4], 0), (-2, -1), ((1, 5), None)):
+        got, = _both_paths(np.partition(x, kth, axis=axis), x=xv)[:1]
+        want = np.partition(xv, kth, axis=axis)
+        flat = axis is None
+        g, w = (got, want) if not flat else (got[None], want[None])
+        ax = -1 if flat or axis == -1 else axis
+        for k in np.atleast_1d(kth):
+            np.testing.assert_array_equal(np.take(g, k, ax), np.take(w, k, ax))
+            kk = k % g.shape[ax]
+            assert np.all(np.take(g, range(kk), ax) <= np.take(g, [kk], ax))
+            assert np.all(np.take(g, range(kk, g.shape[ax]), ax) >= np.take(g, [kk], ax))
+        positions = sd.evaluate(np.argpartition(x, kth, axis=axis), {"x": xv})
+        taken = np.take_along_axis(xv.ravel() if flat else xv, positions, -1 if flat else axis)
+        np.testing.assert_array_equal(taken, got)
+
+
+def test_piecewise_gives_no_nan_from_the_pieces_not_taken_to_value_or_gradient():
+    x = sd.var("x", (6,))
+    xv = np.array([-2.0, -0.5, 0.0, 0.25, 1.0, 4.0])
+    y = np.piecewise(x, [x > 0, x <= 0], [np.log, lambda t: np.sqrt(-t)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the untaken pieces' own log(-2) and sqrt(-4)
+        value = _both_paths(y, x=xv)
+        g = sd.evaluate(sd.grad(sd.sum(y), x), {"x": xv})
+    want = np.piecewise(xv, [xv > 0, xv <= 0], [np.log, lambda t: np.sqrt(-t)])
+    for got in value:
+        np.testing.assert_allclose(got, want, rtol=1e-15)
+    with np.errstate(divide="ignore"):
+        np.testing.assert_allclose(g, np.where(xv > 0, 1 / xv, -0.5 / np.sqrt(-xv)), rtol=1e-12)
+    assert np.isinf(g[2]) and np.all(np.isfinite(np.delete(g, 2)))  # sqrt's own slope at 0: no nan
+
+
+def test_piecewise_later_conditions_win_and_the_extra_function_fills_the_rest():
+    x = sd.var("x", (5,))
+    xv = np.array([-3.0, -1.0, 0.5, 2.0, 5.0])
+    funcs = [lambda t, s: 10 * t, lambda t, s: t * s, lambda t, s: -t * s]
+    for conds in (lambda a: [a > 0, a > 1], lambda a: [a > 1, a > 0]):
+        got = sd.evaluate(np.piecewise(x, conds(x), funcs, 2.0), {"x": xv})
+        np.testing.assert_array_equal(got, np.piecewise(xv, conds(xv), funcs, 2.0))
+    # no extra function: 0 where no condition holds, in x's dtype (NumPy writes into zeros_like(x))
+    got = sd.evaluate(np.piecewise(x, [x > 1], [np.exp]), {"x": xv})
+    np.testing.assert_array_equal(got, np.piecewise(xv, [xv > 1], [np.exp]))
+    xi = sd.var("i", (3,), "int64")
+    assert np.piecewise(xi, [xi > 0], [lambda t: t * 0.5]).dtype == np.int64
+
+
+def test_frexp_of_infinities_and_nan_and_its_text():
+    x = sd.var("x", (5,))
+    xv = np.array([np.inf, -np.inf, np.nan, -0.0, 6.0])
+    m, e = np.frexp(x)
+    for got, want in zip(_both_paths(m, x=xv), [np.frexp(xv)[0]] * 2):
+        assert got.tobytes() == want.tobytes()
+    np.testing.assert_array_equal(sd.evaluate(e, {"x": xv}), np.frexp(xv)[1])
+    assert str(e) == "frexp(x)[1]" and sd.parse(str(m), shapes={"x": (5,)}) is m
+
+
+_IN_PLACE_CALLS = {
+    "fill_diagonal": lambda a, b: np.fill_diagonal(a, 7.0),
+    "put_along_axis": lambda a, b: np.put_along_axis(a, np.array([[1], [0], [3]]), b[:, :1], 1),
+    "put": lambda a, b: np.put(a, [0, 5, 7], [1.0, 2.0, 3.0]),
+    "place": lambda a, b: np.place(a, a > 0, [1.0]),
+    "putmask": lambda a, b: np.putmask(a, a > 0, b),
+    "copyto": lambda a, b: np.copyto(a, b),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_IN_PLACE_CALLS))
+def test_functions_writing_in_place_are_refused_saying_what_to_write(name):
+    a, b = sd.var("a", (3, 4)), sd.var("b", (3, 4))
+    with pytest.raises(TypeError, match=rf"^np.{name}: it changes its first argument in place, which an "
+                                        r"expression .* cannot take part in; .* is the array it makes"):
+        _IN_PLACE_CALLS[name](a, b)
+    if name in ("putmask", "copyto"):  # an expression written into a NumPy array
+        with pytest.raises(TypeError, match=rf"^np.{name}: it changes its first argument in place"):
+            _IN_PLACE_CALLS[name](np.zeros((3, 4)), b)
+
+
+def test_the_expressions_the_in_place_refusals_suggest_make_numpys_arrays():
+    rng = np.random.default_rng(3)
+    a = sd.var("a", (3, 4))
+    av, vals = rng.normal(size=(3, 4)), np.array([[10.0], [20.0], [30.0]])
+    idx, ind, v = np.array([[1], [0], [3]]), np.array([0, 5, 7]), np.array([1.0, 2.0, 3.0])
+    made = {
+        "fill_diagonal": sd.where(sd.eye(3, 4, dtype=bool), 7.0, a),
+        "fill_diagonal-embed": a + sd.diagonal_embed(7.0 - sd.diagonal(a), a.shape),
+        "put_along_axis": a + sd.add_along_axis(vals - sd.take_along_axis(a, idx, 1), idx, a.shape, 1),
+        "put": a + sd.index_add(v - a.ravel()[ind], (a.size,), ind).reshape(a.shape),
+    }
+    wants = {}
+    for name, write in (("fill_diagonal", lambda t: np.fill_diagonal(t, 7.0)),
+                        ("put_along_axis", lambda t: np.put_along_axis(t, idx, vals, 1)),
+                        ("put", lambda t: np.put(t, ind, v))):
+        wants[name] = av.copy()
+        write(wants[name])
+    wants["fill_diagonal-embed"] = wants["fill_diagonal"]
+    for name, e in made.items():
+        np.testing.assert_allclose(sd.evaluate(e, {"a": av}), wants[name], rtol=1e-15, err_msg=name)
+
+
+def test_functions_answering_from_the_values_are_refused_saying_what_to_write():
+    x, z = sd.var("x", (3,)), sd.var("z", (3,), "complex128")
+    with pytest.raises(TypeError, match=r"^np.array_equal: its result is a Python bool of the values, .*; "
+                                        r"sd.all\(a1 == a2\)"):
+        np.array_equal(x, x)
+    with pytest.raises(TypeError, match=r"^np.array_equiv: its result is a Python bool"):
+        np.array_equiv(x, np.ones(3))
+    with pytest.raises(TypeError, match=r"^np.real_if_close: of complex values its dtype depends on the "
+                                        r"values .*; use np.real\(x\)"):
+        np.real_if_close(z)
+    assert np.real_if_close(x) is x  # a real array is its own answer, as NumPy's
+
+
+def test_isin_with_expressions_on_both_sides_is_numpys():
+    rng = np.random.default_rng(2)
+    a, t = sd.var("a", (4, 5), "int64"), sd.var("t", (3,), "int64")
+    av, tv = rng.integers(0, 6, (4, 5)), rng.integers(0, 6, 3)
+    for invert in (False, True):
+        out = np.isin(a, t, invert=invert)
+        assert (out.shape, out.dtype) == ((4, 5), np.bool_)
+        for got in _both_paths(out.astype("int8"), a=av, t=tv):
+            np.testing.assert_array_equal(got, np.isin(av, tv, invert=invert))
+
+
+def test_poly_of_real_roots_is_numpys_to_the_bit():
+    rng = np.random.default_rng(4)
+    for dtype in ("float64", "float32"):
+        rv = rng.normal(size=6).astype(dtype)
+        r = sd.var("r", (6,), dtype)
+        for got in _both_paths(np.poly(r), r=rv):
+            assert got.dtype == dtype and got.tobytes() == np.poly(rv).tobytes()
+    assert sd.poly(np.zeros(0)) == np.poly(np.zeros(0)) == 1.0

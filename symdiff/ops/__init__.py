@@ -14,12 +14,14 @@ import numpy as np
 
 from ..ir import Node
 from . import (
-    bitwise, creation, diagonals, differences, layout, linalg, nanfunctions, nn, numeric, order, polynomial,
-    reduce, scan, selection, shape, special, statistics,
+    bitwise, creation, diagonals, differences, functional, layout, linalg, nanfunctions, nn, numeric, order,
+    polynomial, reduce, scan, selection, shape, special, statistics,
 )
 from . import elementwise as ew
 from .bitwise import bitwise_and, bitwise_or, bitwise_xor, gcd, invert, lcm, left_shift, right_shift
-from .base import HELPERS, Const, DimSize, Var, as_node, const, dim_size, symbols, var
+from .base import (
+    HELPERS, Const, DimSize, Var, as_node, const, dim_size, normalize_axes, shape_text, symbols, var,
+)
 from .creation import eye, geomspace, identity, linspace, logspace, tri
 from .diagonals import diag, diagflat, diagonal, diagonal_embed, trace, tril, triu
 from .elementwise import (
@@ -34,7 +36,8 @@ from .layout import (
     resize, roll, rollaxis, rot90, split, squeeze, tile, trapezoid, unstack, vsplit, vstack,
 )
 from .differences import ediff1d, gradient, unwrap
-from .polynomial import polyadd, polyder, polyint, polymul, polysub, vander
+from .functional import apply_along_axis, apply_over_axes, piecewise
+from .polynomial import poly, polyadd, polyder, polyint, polymul, polysub, vander
 from .nanfunctions import (
     nanargmax, nanargmin, nancumprod, nancumsum, nanmax, nanmean, nanmedian, nanmin, nanpercentile,
     nanprod, nanquantile, nanstd, nansum, nanvar,
@@ -43,7 +46,7 @@ from .nn import log_softmax, one_hot, softmax
 from .order import median, percentile, quantile
 from .numeric import (
     angle, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, cbrt, ceil, clip, conj, conjugate,
-    copysign, cosh, deg2rad, divmod, exp2, fabs, float_power, floor, floor_divide, fmax, fmin, fmod,
+    copysign, cosh, deg2rad, divmod, exp2, fabs, float_power, floor, floor_divide, fmax, fmin, fmod, frexp,
     heaviside, hypot, imag, iscomplex, isclose, isneginf, isposinf, isreal, ldexp, log2, log10,
     logaddexp, logaddexp2, mod, modf, nan_to_num, nextafter, positive, rad2deg, real, reciprocal, rint,
     round, signbit, sinc, sinc_derivative, sinh, spacing, square, trunc,
@@ -58,8 +61,8 @@ from .reduce import (
 )
 from .scan import cummax, cummin, cumprod, cumsum, cumulative_prod, cumulative_sum, linear_recurrence
 from .selection import (
-    add_along_axis, argmax, argmin, argsort, choose, compress, digitize, extract, interp, searchsorted, select,
-    sort, take_along_axis,
+    add_along_axis, argmax, argmin, argpartition, argsort, choose, compress, digitize, extract, interp, isin,
+    partition, searchsorted, select, sort, sort_complex, take_along_axis,
 )
 from .shape import (
     arange, broadcast_to, concatenate, expand_dims, full, full_like, index, index_add, ones,
@@ -78,7 +81,7 @@ FUNCTIONS: dict[str, Any] = {
         abs, add, angle, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, astype, bitwise_and,
         bitwise_or, bitwise_xor, cbrt, ceil,
         clip, conj, conjugate, copysign, cos, cosh, deg2rad, digamma, divide, divmod, equal, erf, erfc, exp,
-        exp2, expm1, fabs, float_power, floor, floor_divide, fmax, fmin, fmod, gamma, gammaln, gcd,
+        exp2, expm1, fabs, float_power, floor, floor_divide, fmax, fmin, fmod, frexp, gamma, gammaln, gcd,
         greater, greater_equal, heaviside, hypot, i0, i0e, i1, i1e, imag, invert, iscomplex, isclose, isfinite, isinf,
         isnan, isneginf, isposinf, isreal, lcm, ldexp, left_shift, less,
         less_equal, log, log10, log1p, log2, logaddexp, logaddexp2, logcosh, logical_and, logical_not,
@@ -111,6 +114,9 @@ FUNCTIONS: dict[str, Any] = {
         ones_like, trapezoid, vsplit, vstack, zeros_like,
         append, delete, insert, interp, meshgrid, rot90, searchsorted,
         block, broadcast_arrays, choose, compress, resize, diagflat, digitize, dstack, extract, rollaxis, select, unstack,
+        argpartition, isin, partition, sort_complex,
+        # calling the user's functions
+        apply_along_axis, apply_over_axes, piecewise,
         # finite differences
         ediff1d, gradient, unwrap,
         # array creation
@@ -120,6 +126,7 @@ FUNCTIONS: dict[str, Any] = {
         vecdot, vecmat,
         # polynomials as coefficient arrays
         polyadd, polyder, polyint, polymul, polysub, vander,
+        poly,
     )
 }
 FUNCTIONS.update({
@@ -289,6 +296,8 @@ METHODS: dict[str, Any] = {k: v for k, v in _SUGAR.items() if not k.startswith("
 # the same objects, so they are no aliases)
 _NUMPY_NAMES = {"var": "variance", "amax": "max", "amin": "min", "around": "round",
                 "degrees": "rad2deg", "radians": "deg2rad", "fix": "trunc",
+                # an array of any values: zeros are as good as any
+                "empty_like": "zeros_like",
                 # SciPy's ufuncs by their own names: scipy.special.digamma is the ufunc "psi"
                 "psi": "digamma", "expit": "sigmoid"}
 _UFUNC_METHODS = {("add", "reduce"): sum, ("multiply", "reduce"): prod, ("maximum", "reduce"): max,
@@ -308,16 +317,116 @@ def _outer(fn: Any, a: Any, b: Any) -> Node:
 _UFUNC_KEYWORDS = {"vecdot": ("axis",)}  # matvec and vecmat take axes= only: refused by name
 
 
-def _np_size(a: Any, axis: int | None = None) -> int | Node:
+def _np_size(a: Any, axis: Any = None) -> int | Node:
+    """``np.size``: the number of elements, of the whole array or along an axis or a tuple of
+    axes (NumPy 2.4's), an int or an int64 expression of named dimensions as ``x.size``."""
     x = as_node(a)
     if axis is None:
         return _size(x)
-    d = x.shape[axis]
-    return d if isinstance(d, int) else dim_size(d)
+    sizes = [x.shape[k] for k in normalize_axes("np.size", axis, x.ndim, lists=True)]
+    static = math.prod(d for d in sizes if isinstance(d, int))
+    named = [dim_size(d) for d in sizes if not isinstance(d, int)]
+    n = named[0] if named else static
+    for d in named[1:]:
+        n = n * d
+    return n * static if named and static != 1 else n
+
+
+# NumPy's functions that ask only about dtypes and shapes, which an expression has from the
+# moment it is built: NumPy answers them for an array of its dtype and shape (no values read).
+# Those of dtypes alone take any stand-in shape; those of shapes need every size known.
+_DTYPE_QUERIES = frozenset({"result_type", "can_cast", "common_type", "iscomplexobj",
+                            "isrealobj"})
+_SHAPE_QUERIES = frozenset({"einsum_path", "diag_indices_from", "tril_indices_from",
+                            "triu_indices_from"})
+
+
+def _stand_in(name: str, a: Any) -> Any:
+    """A NumPy array of expression ``a``'s dtype and shape (one element repeated, so no memory
+    for its size) for NumPy to answer query ``name`` about; anything else as it is."""
+    if not isinstance(a, Node):
+        return a
+    named = [d for d in a.shape if not isinstance(d, int)]
+    if named and name in _SHAPE_QUERIES:
+        raise TypeError(f"np.{name}: the expression's shape {shape_text(a.shape)} has named "
+                        f"dimensions, whose sizes are known only when the graph runs; give "
+                        f"them sizes (sd.var(name, shape=(3, 4)))")
+    shape = tuple(d if isinstance(d, int) else 1 for d in a.shape)  # a dtype query: any size
+    return np.broadcast_to(np.zeros((), a.dtype), shape)
+
+
+def _metadata_query(name: str) -> Any:
+    query = getattr(np, name)
+
+    def answer(*args: Any, **kwargs: Any) -> Any:
+        return query(*(_stand_in(name, a) for a in args),
+                     **{k: _stand_in(name, v) for k, v in kwargs.items()})
+    return answer
+
+
+def _min_scalar_type(a: Any) -> np.dtype:
+    """NumPy's ``min_scalar_type``: an array's own dtype, but of a 0-d one the smallest dtype
+    holding its value, which a graph is built without."""
+    x = as_node(a)
+    if x.ndim == 0:
+        raise TypeError("np.min_scalar_type: of a 0-d array it is the smallest dtype holding the "
+                        "value, which a graph is built without; x.dtype is the expression's dtype")
+    return x.dtype
+
+
+def _real_if_close(a: Any, tol: Any = 100) -> Node:
+    """NumPy's ``real_if_close``: a real array itself; of a complex one the dtype depends on
+    the values, which a graph is built without."""
+    x = as_node(a)
+    if x.dtype.kind == "c":
+        raise TypeError("np.real_if_close: of complex values its dtype depends on the values "
+                        "(real where every imaginary part is within tol of 0), which a graph "
+                        "is built without; use np.real(x) where the imaginary parts are known "
+                        "to be negligible, or keep x complex")
+    return x
 
 
 _NUMPY_QUERIES = {"shape": lambda a: as_node(a).shape, "ndim": lambda a: as_node(a).ndim,
-                  "size": _np_size, "copy": lambda a, order="K", subok=False: as_node(a)}
+                  "size": _np_size, "copy": lambda a, order="K", subok=False: as_node(a),
+                  "min_scalar_type": _min_scalar_type, "real_if_close": _real_if_close,
+                  **{name: _metadata_query(name) for name in _DTYPE_QUERIES | _SHAPE_QUERIES}}
+
+_CHANGES_IN_PLACE = ("changes its first argument in place, which an expression (immutable, and "
+                     "no NumPy array) cannot take part in")
+# NumPy's functions that write into an array, each refused with the expression of the array
+# it makes
+IN_PLACE: dict[str, str] = {
+    "fill_diagonal": "sd.where(sd.eye(n, m, dtype=bool), val, a) is the array it makes of a 2-d "
+                     "a of shape (n, m), or a + sd.diagonal_embed(val - sd.diagonal(a), a.shape)",
+    "put_along_axis": "arr + sd.add_along_axis(values - sd.take_along_axis(arr, indices, axis), "
+                      "indices, arr.shape, axis) is the array it makes where no index repeats",
+    "put": "sd.where(mask, v, a) with a constant boolean mask of the positions is the array it "
+           "makes, or a + sd.index_add(v - a.ravel()[ind], (a.size,), ind).reshape(a.shape) "
+           "where no index repeats",
+    "place": "sd.where(mask, v, arr) is the array it makes, v holding the new values at the "
+             "masked positions of arr's shape",
+    "putmask": "sd.where(mask, values, a) is the array it makes, values of a's shape "
+               "(np.putmask repeats a shorter one)",
+    "copyto": "src itself (broadcast to dst's shape), or sd.where(where, src, dst) with a mask, "
+              "is the array it makes",
+}
+# NumPy's functions whose result (a Python bool) depends on the values
+_VALUE_ANSWERS: dict[str, str] = {
+    "array_equal": "sd.all(a1 == a2) is the 0-d boolean expression of arrays of one shape (with "
+                   "equal_nan, sd.all((a1 == a2) | (sd.isnan(a1) & sd.isnan(a2))))",
+    "array_equiv": "sd.all(a1 == a2) is the 0-d boolean expression, the two broadcast",
+}
+
+
+def refused(name: str) -> str | None:
+    """Why NumPy's function ``name`` takes no expressions when it writes into an array or
+    answers a Python bool of the values, with what to write instead; None for other names."""
+    if name in IN_PLACE:
+        return f"it {_CHANGES_IN_PLACE}; {IN_PLACE[name]}"
+    if name in _VALUE_ANSWERS:
+        return (f"its result is a Python bool of the values, which a graph is built without; "
+                f"{_VALUE_ANSWERS[name]}")
+    return None
 
 
 # NumPy's functions whose result's shape depends on the values, which no graph built before
@@ -337,6 +446,10 @@ VALUE_SHAPED: dict[str, str] = {
     "trim_zeros": "a constant slice, or where(x != 0, x, 0) to keep the shape",
     "bincount": "one_hot(x, length).sum(axis=0) (with weights: weights @ one_hot(x, length)), "
                 "whose length is given",
+    "intersect1d": "isin(a, b) as a mask, with where(isin(a, b), a, fill) to keep the shape",
+    "union1d": "concatenate and sort, with equal neighbours found by diff(sort(x)) == 0 as a mask",
+    "setdiff1d": "isin(a, b, invert=True) as a mask, with where(mask, a, fill) to keep the shape",
+    "setxor1d": "isin(a, b, invert=True) and isin(b, a, invert=True) as masks",
 }
 
 
@@ -353,6 +466,8 @@ def _numpy_counterpart(name: str, label: str | None = None) -> Any:
     fn = FUNCTIONS.get(_NUMPY_NAMES.get(name, name))
     if fn is None and name in VALUE_SHAPED:
         raise TypeError(f"np.{name}: {value_shaped(name)}")
+    if fn is None and refused(name):
+        raise TypeError(f"np.{name}: {refused(name)}")
     if fn is None:
         raise TypeError(f"{label or 'np.' + name} has no symdiff counterpart for symbolic "
                         "expressions (sd.FUNCTIONS lists the functions)")
@@ -383,8 +498,7 @@ def _moot(key: str, value: Any) -> bool:
 def _in_place(label: str, name: str) -> str:
     """Why ``ufunc.at(a, indices, b)`` is refused, and for add and subtract the expression of the
     array it makes (index_add sums repeated indices as ``np.add.at`` does)."""
-    why = (f"{label}.at changes its first argument in place, which an expression (immutable, and "
-           "no NumPy array) cannot take part in")
+    why = f"{label}.at {_CHANGES_IN_PLACE}"
     op = {"add": "+", "subtract": "-"}.get(name)
     if op is None:
         return f"{why}; build the array it makes with sd.where or sd.index_add"
@@ -464,7 +578,8 @@ Node.__array_function__ = _array_function  # type: ignore[attr-defined]
 __all__ = [
     "ALIASES", "FUNCTIONS", "HELPERS", "Const", "DimSize", "Var", "as_node", "const", "dim_size",
     "ew",
-    "bitwise", "creation", "diagonals", "differences", "layout", "linalg", "nanfunctions", "nn", "numeric",
+    "bitwise", "creation", "diagonals", "differences", "functional", "layout", "linalg", "nanfunctions", "nn",
+    "numeric",
     "order", "polynomial", "reduce", "scan", "selection", "shape", "special", "statistics", "sum_to", "symbols", "var",
     *(name for name in FUNCTIONS if name.isidentifier()),  # linalg.<name> is reached as sd.linalg
 ]

@@ -482,6 +482,19 @@ class Ldexp(Binary):
         return (ldexp(g, x2), None)  # x2 is an integer: no gradient
 
 
+class FrexpExponent(Unary):
+    """The exponent e of ``x == m * 2**e`` with ``0.5 <= |m| < 1`` (0 for 0, inf and nan), an
+    int32, as the second result of NumPy's ``frexp``; an integer, so no gradient."""
+
+    name, numpy = "frexp_exponent", "np.frexp({0})[1]"
+
+    def text(self, args: Sequence[str]) -> str:
+        return f"frexp({args[0]})[1]"
+
+    def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
+        return (None,)
+
+
 class Heaviside(Binary):
     """The step function: 0 where ``x1 < 0``, ``x2`` where ``x1 == 0``, 1 where ``x1 > 0``."""
 
@@ -847,6 +860,15 @@ def modf(x: Any) -> tuple[Node, Node]:
     return where(logical_or(isinf(y), equal(frac, 0)), copysign(0.0, y), frac), whole
 
 
+def frexp(x: Any) -> tuple[Node, Node]:
+    """The mantissa and exponent, ``x == m * 2**e`` with ``0.5 <= |m| < 1`` (``m`` is x and e
+    is 0 for 0, inf and nan), as NumPy's: ``m, e = sd.frexp(x)``, e an int32. Both exact: e is
+    NumPy's own, and ``m`` is ``ldexp(x, -e)``, so its derivative is ``2**-e`` (e has none)."""
+    y = _as_float("frexp", np.frexp, x)
+    e = Node(FrexpExponent(), (y,))
+    return ldexp(y, negative(e)), e
+
+
 def _no_complex(name: str, x: Node) -> None:
     if x.dtype.kind == "c":
         raise DTypeError(f"{name}: complex input ({x.dtype}) is ambiguous (which part?), as in "
@@ -1113,7 +1135,7 @@ def sinc_derivative(x: Any, n: int) -> Node:
 
 
 __all__ = [
-    "angle", "fabs", "iscomplex", "isclose", "isneginf", "isposinf", "isreal", "ldexp", "modf",
+    "angle", "fabs", "frexp", "iscomplex", "isclose", "isneginf", "isposinf", "isreal", "ldexp", "modf",
     "nan_to_num", "nextafter", "signbit", "spacing",
     "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "cbrt", "ceil",
     "clip", "conj", "conjugate", "cosh", "deg2rad", "exp2", "floor", "floor_divide", "fmod",

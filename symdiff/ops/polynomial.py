@@ -15,6 +15,7 @@ import numpy as np
 from ..errors import ShapeError
 from ..ir import Node, format_shape
 from .base import as_node, index_int
+from .elementwise import astype
 from .layout import _array, _static, atleast_1d, flip
 from .products import convolve
 from .scan import cumprod
@@ -123,6 +124,39 @@ def _leading(op_name: str, p: Any) -> Node:
         c = np.trim_zeros(c, "f")
         c = c if c.size else np.zeros(1, c.dtype)
     return _coefficients(op_name, c)
+
+
+def poly(seq_of_zeros: Any) -> Node | float:
+    """The coefficients of the monic polynomial with the given real roots, highest power first,
+    as ``np.poly``: ``(x - r0)(x - r1)...`` multiplied out one root at a time with NumPy's own
+    arithmetic (float32 roots stay float32, the rest give float64); no roots give NumPy's 1.0.
+    Complex roots (NumPy's result is real only where they come in conjugate pairs, which
+    depends on the values) and a matrix (whose eigenvalues NumPy takes) are refused.
+
+    >>> sd.poly(sd.var("r", shape=(2,))).shape
+    (3,)
+    """
+    roots = atleast_1d(_array(seq_of_zeros))
+    if roots.ndim == 2 and roots.shape[0] == roots.shape[1] and roots.shape[0] != 0:
+        raise TypeError("poly: of a matrix NumPy takes the roots to be its eigenvalues "
+                        "(np.linalg.eigvals), which symdiff has not; of a symmetric matrix, "
+                        "poly(linalg.eigvalsh(A)) is the same polynomial")
+    if roots.ndim != 1:
+        raise ValueError(f"poly: input must be 1d or non-empty square 2d array, got shape "
+                         f"{format_shape(roots.shape)}")
+    if roots.dtype.kind == "c":
+        raise TypeError("poly: of complex roots NumPy's result is real where they come in "
+                        "conjugate pairs, a dtype that depends on the values, which a graph is "
+                        "built without; poly(r.real) for real roots")
+    n = _static("poly", roots, 0, "take the roots of")
+    if n == 0:
+        return 1.0
+    roots = astype(roots, "float32" if roots.dtype == np.float32 else "float64")
+    a = full(1, 1, roots.dtype)
+    zero = full(1, 0, roots.dtype)
+    for k in range(n):  # a convolution with (1, -r): NumPy's two products, summed alike
+        a = concatenate([a, zero]) - roots[k] * concatenate([zero, a])
+    return a
 
 
 def vander(x: Any, N: Any = None, increasing: bool = False) -> Node:  # noqa: N803 - NumPy's name

@@ -28,6 +28,7 @@ from .base import (
     normalize_axis,
 )
 from .elementwise import add, astype, equal, greater, isfinite, isnan, less, logical_and, logical_not, where
+from . import reduce
 from .numeric import mod
 from .shape import (
     IndexAdd, Reshape, _dims_src, broadcast_to, check_bounds, concatenate, expand_dims, index, index_add,
@@ -145,6 +146,71 @@ def argsort(a: Any, axis: Any = -1, kind: Any = None, order: Any = None, *, stab
         axis = None
     x, ax, k = _sort_args("argsort", x, axis, kind, order, stable)
     return Node(Argsort(ax, k), (x,))
+
+
+def sort_complex(a: Any) -> Node:
+    """``a`` sorted along its last axis as complex numbers, as ``np.sort_complex``: real input
+    is sorted, then made complex64 (int8, int16 and their unsigned kin) or complex128 (the
+    rest; long doubles clongdouble), NumPy's dtypes; ``sort``'s derivative.
+
+    >>> sd.sort_complex(sd.var("x", shape=(3,))).dtype
+    dtype('complex128')
+    """
+    x = sort(a)
+    if x.dtype.kind == "c":
+        return x
+    char = x.dtype.char
+    return astype(x, "complex64" if char in "bhBH" else "clongdouble" if char == "g" else "complex128")
+
+
+def _partition_args(op_name: str, a: Any, kth: Any, axis: Any, kind: Any, order: Any
+                    ) -> tuple[Node, int]:
+    """NumPy's checks of ``partition``'s arguments; the input and axis to sort along."""
+    if kind != "introselect":
+        raise ValueError(f"{op_name}: kind must be 'introselect' (got {kind!r})")
+    x, ax, _ = _sort_args(op_name, as_node(a), axis, None, order, None)
+    positions = np.asarray(kth)
+    if positions.dtype.kind == "b":
+        raise ValueError(f"{op_name}: booleans are unacceptable as a partition index (kth={kth!r})")
+    if positions.dtype.kind not in "iu":
+        raise TypeError(f"{op_name}: the partition index kth must be an int or a sequence of "
+                        f"ints, got {kth!r}")
+    if positions.ndim > 1:
+        raise ValueError(f"{op_name}: kth must be an int or a 1-d sequence of ints, got shape "
+                         f"{positions.shape}")
+    n = x.shape[ax]
+    if isinstance(n, int):  # along a named dimension the size is known only when it runs
+        for k in positions.ravel().tolist():
+            if not -n <= k < n:
+                raise ValueError(f"{op_name}: kth(={k}) out of bounds ({n})"
+                                 if k >= n else f"{op_name}: kth(={k + n}) out of bounds ({n})")
+    return x, ax
+
+
+def partition(a: Any, kth: Any, axis: Any = -1, kind: Any = "introselect", order: Any = None) -> Node:
+    """``a`` partitioned along ``axis`` (the flattened array when None) around the positions
+    ``kth``, as ``np.partition``: each ``kth`` element is the one a sort puts there, smaller
+    ones before it and larger after. NumPy leaves the order within the two sides open; a full
+    sort is a valid partition, and this is it (``sd.sort``'s values and derivative).
+
+    >>> sd.partition(sd.var("x", shape=(4,)), 1)
+    sort(x, axis=0)
+    """
+    x, ax = _partition_args("partition", a, kth, axis, kind, order)
+    return Node(Sort(ax), (x,))
+
+
+def argpartition(a: Any, kth: Any, axis: Any = -1, kind: Any = "introselect",
+                 order: Any = None) -> Node:
+    """The integer positions that partition ``a`` around ``kth`` along ``axis``, as
+    ``np.argpartition``; the positions that sort it are a valid answer, and these are they
+    (``sd.argsort``'s); no gradient.
+
+    >>> sd.argpartition(sd.var("x", shape=(4,)), 1).dtype
+    dtype('int64')
+    """
+    x, ax = _partition_args("argpartition", a, kth, axis, kind, order)
+    return Node(Argsort(ax, None), (x,))
 
 
 class ArgExtreme(Op):
@@ -536,6 +602,27 @@ def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0)
     for c, choice in zip(reversed(conds), reversed(nodes[:-1])):
         result = where(c, choice, result)
     return broadcast_to(result, shape)
+
+
+def isin(element: Any, test_elements: Any, assume_unique: Any = False, invert: Any = False, *,
+         kind: Any = None) -> Node:
+    """Where each element of ``element`` equals one of ``test_elements`` (any shape, read
+    flattened), a boolean mask of ``element``'s shape, as ``np.isin`` (``invert`` negates it;
+    nan is in no set). Either may be an expression: the test compares every pair, O(n·m), so
+    the result's shape never depends on the values.
+
+    >>> sd.isin(sd.var("x", shape=(4,)), [1.0, 2.0]).shape
+    (4,)
+    """
+    if kind not in (None, "sort", "table"):
+        raise ValueError(f"isin: invalid kind: {kind!r}; please use None, 'sort' or 'table'")
+    x, t = as_node(element), as_node(test_elements)
+    if kind == "table" and not (x.dtype.kind in "biu" and t.dtype.kind in "biu"):
+        raise ValueError("isin: the 'table' method is only supported for boolean or integer "
+                         f"arrays, got {x.dtype} and {t.dtype}; use kind=None")
+    pairs = equal(expand_dims(x, -1), _flat("isin", t))
+    found = reduce.any(pairs, axis=-1)
+    return logical_not(found) if invert else found
 
 
 def digitize(x: Any, bins: Any, right: Any = False) -> Node:
