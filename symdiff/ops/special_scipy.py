@@ -21,13 +21,13 @@ from typing import Any
 import numpy as np
 
 from ..errors import NotDifferentiableError
-from ..ir import Node, toposort
+from ..ir import Node
 from .base import Var, helper
 from .elementwise import (
-    Binary, StopGradient, abs, equal, exp, expm1, greater, isinf, less, less_equal, log, logical_and,
-    logical_not, logical_or, power, sin, sqrt, where,
+    Binary, StopGradient, abs, equal, exp, expm1, greater, less, less_equal, log, logical_and, logical_or,
+    power, sin, where,
 )
-from .numeric import floor, hypot, mod
+from .numeric import hypot, mod, ratio_or_zero
 from .special import _float_inputs, _result, _Real, gammaln
 
 _SQRT_PI = math.sqrt(math.pi)
@@ -272,6 +272,20 @@ def gammainc_kernel(a, x, upper):  # type: ignore[no-untyped-def]
     return out.astype(np.result_type(a.dtype, x.dtype, 0.0))
 
 
+@helper
+def pseudo_huber_kernel(d, r):  # type: ignore[no-untyped-def]
+    # delta^2 (sqrt(1 + (r/delta)^2) - 1) as delta |r| * (|r| / (hypot(delta, r) + delta)): the
+    # same value with the difference rationalized, so no digit cancels at small r / delta and
+    # nothing overflows before the value does; the last factor is in [0, 1). SciPy's edges:
+    # inf for delta < 0, 0 where delta or r is 0 (also beside a nan), nan at delta = inf.
+    d, r = np.broadcast_arrays(np.asarray(d), np.asarray(r))
+    with np.errstate(all="ignore"):
+        ar = np.abs(r)
+        value = np.where(np.isinf(r), d * ar, d * ar * (ar / (np.hypot(d, r) + d)))
+        out = np.where(d < 0, np.inf, np.where((d == 0) | (r == 0), 0.0, value))
+    return out.astype(np.result_type(d.dtype, r.dtype, 0.0))
+
+
 # -- ops with kernels -----------------------------------------------------------------------------
 
 
@@ -385,7 +399,26 @@ class Gammaincc(Gammainc):
     upper = True
 
 
+class PseudoHuber(Binary):
+    """SciPy's ``pseudo_huber(delta, r)``, a kernel of its own rather than the formula in ops:
+    the derivative in delta, 2 delta (s - 1) - r^2 / (delta s) with s = sqrt(1 + (r/delta)^2),
+    cancels to nothing for small r / delta (the formula's autodiff gave 0 where it is 3e-38 at
+    r / delta = 5e-10). Written with h = hypot(delta, r) and q = |r| (|r| / (h + delta)), the
+    loss's value over delta, the derivatives are r (delta / h) in r and q (q / h) in delta:
+    products of bounded ratios, each exact to rounding and finite wherever the value is."""
+
+    name, numpy = "pseudo_huber", "pseudo_huber_kernel({0}, {1})"
+
+    def vjp(self, g: Node, out: Node, d: Node, r: Node) -> Sequence[Node | None]:
+        # ratio_or_zero: 0 at (0, 0), and kept whole by simplify (q * q / h would overflow)
+        h = hypot(d, r)
+        ar = abs(r)
+        q = ar * ratio_or_zero(ar, h + d)
+        return (g * (q * ratio_or_zero(q, h)), g * (r * ratio_or_zero(d, h)))
+
+
 _erfcx, _lambertw, _ellipk, _ellipe = Erfcx(), Lambertw(), Ellipk(), Ellipe()
+_pseudo_huber = PseudoHuber()
 _gammainc, _gammaincc = Gammainc(), Gammaincc()
 
 
@@ -441,7 +474,7 @@ def huber(delta: Any, r: Any) -> Node:
     """SciPy's ``huber(delta, r)``: r**2 / 2 for |r| <= delta, delta (|r| - delta / 2) beyond,
     inf for delta < 0. Differentiable in both (r or delta sign(r) in r, 0 or |r| - delta in
     delta)."""
-    dtype, (d, r) = _float_inputs("huber", delta, r)
+    dtype, (d, r) = _float_inputs("huber", delta, r, single_first=True)
     ar = abs(r)
     inside = less_equal(ar, d)
     return _result(where(less(d, 0), math.inf, where(inside, 0.5 * (r * r), d * (ar - 0.5 * d))), dtype)
@@ -449,20 +482,9 @@ def huber(delta: Any, r: Any) -> Node:
 
 def pseudo_huber(delta: Any, r: Any) -> Node:
     """SciPy's ``pseudo_huber(delta, r)``: delta**2 (sqrt(1 + (r / delta)**2) - 1), 0 where delta
-    or r is 0, inf for delta < 0.
-
-    Computed as delta |r| * (|r| / (hypot(delta, r) + delta)), the same value with the
-    difference sqrt(1 + u**2) - 1 rationalized: the textbook form keeps no digit of a small
-    r / delta (0 at r / delta = 1e-9, where the value is r**2 / 2) and overflows once (r /
-    delta)**2 does (SciPy's is inf at delta = 1, r = 1e200, here 1e200); hypot neither
-    overflows nor underflows, and the last factor is in [0, 1)."""
-    dtype, (d, r) = _float_inputs("pseudo_huber", delta, r)
-    zero = logical_or(equal(d, 0), equal(r, 0))
-    ok = logical_not(logical_or(less_equal(d, 0), equal(r, 0)))  # nan passes through
-    ds, rs = where(ok, d, 1.0), where(ok, r, 1.0)
-    ar = abs(rs)
-    value = where(isinf(rs), ds * ar, ds * ar * (ar / (hypot(ds, rs) + ds)))  # inf / inf at r = inf
-    return _result(where(less(d, 0), math.inf, where(zero, 0.0, value)), dtype)
+    or r is 0, inf for delta < 0; differentiable in both (see ``PseudoHuber``)."""
+    dtype, (d, r) = _float_inputs("pseudo_huber", delta, r, single_first=True)
+    return Node(_pseudo_huber, (d, r))
 
 
 def exp10(x: Any) -> Node:
@@ -484,7 +506,7 @@ def powm1(x: Any, y: Any) -> Node:
     """x**y - 1 (SciPy's ``powm1``), as expm1(y log|x|) where |y log|x|| < 1/2 (where the
     subtraction would cancel: x near 1 or y near 0) and x > 0 or y is an even integer;
     power(x, y) - 1 elsewhere (nan for x < 0 and a y that is no integer, as SciPy's)."""
-    dtype, (x, y) = _float_inputs("powm1", x, y)
+    dtype, (x, y) = _float_inputs("powm1", x, y, single_first=True)
     even = equal(mod(y, 2.0), 0.0)
     by_log = logical_or(greater(x, 0), logical_and(less(x, 0), even))
     l_all = y * log(where(by_log, abs(x), 1.0))
