@@ -1401,8 +1401,16 @@ def test_incomplete_gamma_is_scipys_within_its_condition():
         with np.errstate(all="ignore"):
             condition = 1.0 + a * np.abs(x / a - 1 - np.log(x / a)) + np.abs(x - a)
         inner = np.isfinite(condition[finite])  # (at a = 0 or x = 0 the values are exact: 0 ulp)
-        assert (ulps[inner] / condition[finite][inner]).max() <= 100, name
-        assert np.median(ulps) <= 1
+        assert (ulps[inner] / condition[finite][inner]).max() <= 40, name  # SciPy's errors and these
+        assert np.median(ulps) <= 2
+        # against mpmath, within 10 times that condition (measured: 8)
+        mpmath = pytest.importorskip("mpmath")
+        some = np.flatnonzero(finite & np.isfinite(condition))[::12]
+        with mpmath.workdps(40):
+            exact = np.array([float(mpmath.gammainc(mpmath.mpf(a[i]), *((0, mpmath.mpf(x[i])) if name == "gammainc"
+                                                                          else (mpmath.mpf(x[i]), mpmath.inf)),
+                                                    regularized=True)) for i in some])
+        assert (_ulps(got[some], exact) / condition[some]).max() <= 10, name
     # small a, small x: Q by its own series, not 1 - P (which kept 4 digits at a = 5e-5)
     mpmath = pytest.importorskip("mpmath")
     a, x = np.array([4.779722834783006e-05, 1e-3, 0.3, 1.0]), np.array([9.067706594745443e-04, 0.2, 0.4, 1.05])
