@@ -169,7 +169,8 @@ def gammainc_kernel(a, x, upper):  # type: ignore[no-untyped-def]
     # exp(a log x - x - log Gamma(a)) for a < 10; for larger a, where those terms cancel,
     # sqrt(a / (2 pi)) exp(-a phi - c(a)), phi = x/a - 1 - log(x/a) and c Stirling's correction.
     # Its rounding is a phi eps, the function's own condition there. The series run until their
-    # terms fall below rounding: about 8 sqrt(a) steps where x is near a large a.
+    # terms fall below rounding: about 8 sqrt(a) steps where x is near a large a (a second at
+    # a = 1e8, 8 at 1e10); what has not converged in 10^6 steps is nan.
     a, x = np.broadcast_arrays(np.asarray(a), np.asarray(x))
     ta, tx = a.astype(np.float64), x.astype(np.float64)
     eps = 1.1102230246251565e-16
@@ -214,6 +215,7 @@ def gammainc_kernel(a, x, upper):  # type: ignore[no-untyped-def]
                 term[live] = term[live] * xv[live] / (av[live] + n)
                 total[live] = total[live] + term[live]
                 live = live[term[live] > eps * 0.25 * total[live]]
+            total[live] = np.nan  # not converged in 10^6 terms (a beyond about 10^12, x near a)
             out_p[idx] = factor.ravel()[idx] / av * total
         # Q = factor / (x + 1 - a - 1 (1 - a) / (x + 3 - a - 2 (2 - a) / ...))
         out_q = np.zeros(aa.size)
@@ -238,6 +240,7 @@ def gammainc_kernel(a, x, upper):  # type: ignore[no-untyped-def]
                 delta = dl * cl
                 h[live] = h[live] * delta
                 live = live[np.abs(delta - 1.0) > eps * 0.25]
+            h[live] = np.nan  # not converged (as above)
             out_q[idx] = factor.ravel()[idx] * h
         # Q for small a and x <= 1.1 (where 1 - P would cancel): with S = sum over n >= 1 of
         # (-x)^n / (n! (a + n)), Q = -expm1(a log x - log Gamma(1 + a)) - x^a / Gamma(a) * S;
