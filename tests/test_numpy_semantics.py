@@ -1509,6 +1509,11 @@ def test_new_special_functions_derivatives_are_their_closed_forms():
     x = np.array([-3.0, -0.5, 1e-8, 2.0, 9.9, 10.5, 40.0])
     np.testing.assert_allclose(slope(sd.erfcx, x), 2 * x * special.erfcx(x) - 2 / np.sqrt(np.pi), rtol=1e-12,
                                atol=1e-13)
+    # far out that difference cancels (at 1e8 to nothing): -1 / (sqrt(pi) x^2) (1 - 3 / (2 x^2) + ...)
+    x = np.array([1e4, 1e8, 1e100])
+    np.testing.assert_allclose(slope(sd.erfcx, x), -1 / (np.sqrt(np.pi) * x * x) * (1 - 1.5 / (x * x)), rtol=1e-15)
+    x = x[:2]
+    np.testing.assert_allclose(slope(sd.erfcx, x, 2), 2 / (np.sqrt(np.pi) * x**3), rtol=1e-7)
     x = np.array([-0.36, -0.2, 0.0, 1e-9, 2.0, 3.5, 1e5])
     w = special.lambertw(x).real
     np.testing.assert_allclose(slope(sd.lambertw, x), np.exp(-w) / (1 + w), rtol=1e-14)

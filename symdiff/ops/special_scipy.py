@@ -24,7 +24,7 @@ from ..errors import NotDifferentiableError
 from ..ir import Node
 from .base import Var, helper
 from .elementwise import (
-    Binary, StopGradient, abs, equal, exp, expm1, greater, less, less_equal, log, logical_and, logical_or,
+    Binary, StopGradient, abs, equal, exp, expm1, greater, greater_equal, less, less_equal, log, logical_and, logical_or,
     power, sin, where,
 )
 from .numeric import hypot, mod, ratio_or_zero
@@ -299,13 +299,27 @@ def pseudo_huber_kernel(d, r):  # type: ignore[no-untyped-def]
 # -- ops with kernels -----------------------------------------------------------------------------
 
 
+# erfcx(x) = sum of c_k x^-(2k+1) / sqrt(pi) for large x, c_k = (-1)^k (2k - 1)!! / 2^k: its
+# derivative term by term, -w sum of (2k + 1) c_k w^k / sqrt(pi) with w = 1 / x^2, from x = 10 on
+# (24 terms leave 1e-25 there, as in the kernel)
+_ERFCX_SLOPE = [-(2 * k + 1) * (-1) ** k * math.prod(range(1, 2 * k, 2)) / 2**k / _SQRT_PI for k in range(25)]
+
+
 class Erfcx(_Real):
-    """exp(x^2) erfc(x), SciPy's ``erfcx``; its derivative is 2 x erfcx(x) - 2 / sqrt(pi)."""
+    """exp(x^2) erfc(x), SciPy's ``erfcx``; its derivative is 2 x erfcx(x) - 2 / sqrt(pi), which
+    beyond x = 10 cancels (to -1 / (sqrt(pi) x^2): at x = 1e8 nothing would be left) and is its
+    asymptotic series there instead."""
 
     name, numpy = "erfcx", "erfcx_kernel({0})"
 
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
-        return (g * (2.0 * x * out - 2.0 / _SQRT_PI),)
+        far = greater_equal(x, 10.0)
+        xs = where(far, x, 10.0)
+        w = 1.0 / (xs * xs)
+        series: Any = _ERFCX_SLOPE[-1]
+        for c in reversed(_ERFCX_SLOPE[:-1]):
+            series = c + w * series
+        return (g * where(far, w * series, 2.0 * x * out - 2.0 / _SQRT_PI),)
 
 
 class Lambertw(_Real):
