@@ -5,10 +5,11 @@ elliptic integrals ``ellipk`` and ``ellipe`` (of the parameter m, as SciPy's), t
 incomplete gamma functions ``gammainc`` and ``gammaincc``, ``loggamma`` of real arguments and
 ``multigammaln``.
 
-Five of them have kernels of their own (NumPy and ``math`` only, so generated code needs nothing
-else): ``erfcx``, ``lambertw``, ``ellipk``, ``ellipe``, ``gammainc``/``gammaincc``. The others
-are written with existing ops, each in a form that keeps its digits where the textbook formula
-loses them (see each function). Values, infinities and nans follow SciPy's; float32 stays
+Six of them have kernels of their own (NumPy and ``math`` only, so generated code needs nothing
+else): ``erfcx``, ``lambertw``, ``ellipk``, ``ellipe``, ``gammainc``/``gammaincc`` and
+``pseudo_huber`` (whose derivative, taken through the formula, cancels). The others are written
+with existing ops, each in a form that keeps its digits where the textbook formula loses them
+(see each function). Values, infinities and nans follow SciPy's; float32 stays
 float32, integers give float64.
 """
 
@@ -24,8 +25,8 @@ from ..errors import NotDifferentiableError
 from ..ir import Node
 from .base import Var, helper
 from .elementwise import (
-    Binary, StopGradient, abs, equal, exp, expm1, greater, greater_equal, less, less_equal, log, logical_and, logical_or,
-    power, sin, where,
+    Binary, StopGradient, abs, equal, exp, expm1, greater, greater_equal, less, less_equal, log, logical_and,
+    logical_or, power, sin, where,
 )
 from .numeric import hypot, mod, ratio_or_zero
 from .special import _float_inputs, _result, _Real, gammaln
@@ -182,11 +183,10 @@ def gammainc_kernel(a, x, upper):  # type: ignore[no-untyped-def]
         # numbers; the exponent a log x - x - log Gamma(a) would carry the rounding of its
         # largest term (30 ulp at a = 9.5, x = 10)
         small_a = np.where(aa < 10.0, aa, 1.0)
-        product = np.exp(-xx) * np.power(xx, small_a) / np.asarray(
-            np.frompyfunc(math.gamma, 1, 1)(small_a), dtype=np.float64)
-        exponent = np.exp(aa * np.log(xx) - xx - lga)
-        direct = np.where((product > 1e-300) & (product < 1e300) & (np.exp(-xx) > 1e-300)
-                          & (np.power(xx, small_a) > 1e-300) & (np.power(xx, small_a) < 1e300), product, exponent)
+        decay, rise = np.exp(-xx), np.power(xx, small_a)
+        product = decay * rise / np.asarray(np.frompyfunc(math.gamma, 1, 1)(small_a), dtype=np.float64)
+        normal = (decay > 1e-300) & (rise > 1e-300) & (rise < 1e300) & (product > 1e-300) & (product < 1e300)
+        direct = np.where(normal, product, np.exp(aa * np.log(xx) - xx - lga))
         ab = np.maximum(aa, 10.0)
         u = (xx - ab) / ab
         # phi by its series u^2/2 - u^3/3 + ... where it cancels (|u| < 0.1: 20 terms leave 1e-20)
@@ -343,9 +343,10 @@ _E_SERIES = [math.pi / 2 * c / (1 - 2 * n) for n, c in enumerate(_C2)]
 
 
 def _series_slope(m: Node, coefficients: Sequence[float]) -> Node:
-    """The derivative of sum of c_n m^n, by Horner's rule."""
-    slope: Any = len(coefficients) - 1 and (len(coefficients) - 1) * coefficients[-1]
-    for n in range(len(coefficients) - 2, 0, -1):
+    """The derivative of sum of c_n m^n, sum of n c_n m^(n-1), by Horner's rule."""
+    last = len(coefficients) - 1
+    slope: Any = last * coefficients[last]
+    for n in range(last - 1, 0, -1):
         slope = n * coefficients[n] + m * slope
     return slope  # type: ignore[no-any-return]
 
@@ -409,9 +410,13 @@ class Gammainc(Binary):
                 f"{self.name}: the derivative in its first argument a has no closed form here; "
                 f"only the derivative in x is given (hold a constant: a number, or "
                 f"sd.stop_gradient(a))")
-        # x^(a-1) exp(-x) / Gamma(a) as exp((a - 1) log x - x - gammaln(a)); 0 at x = 0 for a > 1
-        xs = where(greater(x, 0), x, 1.0)
-        density = where(greater(x, 0), exp((a - 1.0) * log(xs) - xs - gammaln(a)), 0.0)
+        # x^(a-1) exp(-x) / Gamma(a) as exp((a - 1) log x - x - gammaln(a)); at x = 0 the
+        # limit x^(a-1) / Gamma(a): 0 for a > 1, 1 at a = 1, inf below; nan for x < 0, where P is
+        positive = greater(x, 0)
+        xs = where(positive, x, 1.0)
+        at_zero = where(less(a, 1.0), math.inf, where(equal(a, 1.0), 1.0, 0.0))
+        density = where(positive, exp((a - 1.0) * log(xs) - xs - gammaln(a)),
+                        where(equal(x, 0), at_zero, math.nan))
         return (None, -(g * density) if self.upper else g * density)
 
 
@@ -554,10 +559,11 @@ def multigammaln(a: Any, d: Any) -> Node:
     """log of the multivariate gamma function of dimension d (SciPy's ``multigammaln(a, d)``):
     d (d - 1) / 4 log(pi) + the sum of gammaln(a - j / 2) for j = 0 .. d - 1. Where a <=
     (d - 1) / 2, which SciPy refuses, it is nan."""
-    if isinstance(d, (bool, np.bool_)) or not isinstance(d, (int, np.integer, float, np.floating)) \
-            or d != math.floor(d) or d < 1:
+    value = d.item() if isinstance(d, np.ndarray) and d.ndim == 0 else d  # SciPy takes a 0-d array
+    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer, float, np.floating))
+            or not math.isfinite(value) or value != math.floor(value) or value < 1):
         raise ValueError(f"multigammaln: the dimension d must be a positive integer, got {d!r}")
-    n = int(d)
+    n = int(value)
     dtype, (a,) = _float_inputs("multigammaln", a)
     total: Any = n * (n - 1) * 0.25 * math.log(math.pi)
     for j in range(n):
