@@ -1310,8 +1310,10 @@ def test_scipy_special_python_functions_have_symdiff_counterparts():
     np.testing.assert_allclose(sd.multigammaln(v, 3).eval(v=x), special.multigammaln(x, 3), rtol=1e-14)
     # where SciPy refuses a <= (d - 1) / 2, the value is nan
     assert np.isnan(sd.multigammaln(v, 3).eval(v=np.full(5, 0.9))).all()
-    with pytest.raises(ValueError, match=r"^multigammaln: the dimension d must be a positive integer, got 2\.5"):
-        sd.multigammaln(v, 2.5)
+    for d in (2.5, np.inf, 0, True):
+        with pytest.raises(ValueError, match=rf"^multigammaln: the dimension d must be a positive integer, got {d}"):
+            sd.multigammaln(v, d)
+    assert sd.multigammaln(v, np.array(3)) is sd.multigammaln(v, 3)  # SciPy's d may be a 0-d array
     x5 = sd.var("x", (5,))
     assert sd.parse("loggamma(x) + lambertw(x)", shapes={"x": (5,)}) is sd.loggamma(x5) + sd.lambertw(x5)
     # loggamma of real x is gammaln for x >= 0 and nan below, as SciPy's
@@ -1575,6 +1577,9 @@ def test_gammainc_is_differentiable_in_x_and_refuses_a_varying_a():
         with pytest.raises(sd.NotDifferentiableError,
                            match=rf"^{name}: the derivative in its first argument a has no closed form here"):
             sd.grad(f(a, x).sum(), a)
+        # at x = 0, the limit of x^(a-1) / Gamma(a)
+        at0 = sd.grad(f(np.array([0.5, 1.0, 2.0]), x).sum(), x).eval(x=np.zeros(3))
+        np.testing.assert_array_equal(at0, sign * np.array([np.inf, 1.0, 0.0]))
         # second derivatives in x
         h = sd.hessian(f(a0[0], x[0]), x)
         want = sign * density[0] * ((a0[0] - 1) / xs[0] - 1)
