@@ -180,7 +180,7 @@ _OTHER_NAMES = {"ln": "log", "var": "variance", "sgn": "sign", "logistic": "sigm
 # SymPy's names of functions the reader spells as NumPy does, with what to write instead (the
 # text of sympy's str(expr) then needs only these changes; sd.from_sympy reads the expression)
 _SYMPY_NAMES = {
-    "Abs": "abs(x)", "ceiling": "ceil(x)", "Mod": "mod(x, y) or x % y", "loggamma": "gammaln(x)",
+    "Abs": "abs(x)", "ceiling": "ceil(x)", "Mod": "mod(x, y) or x % y",
     "Max": "maximum(x, y), nested for more: maximum(x, maximum(y, z))",
     "Min": "minimum(x, y), nested for more: minimum(x, minimum(y, z))",
     "Heaviside": "heaviside(x, 0.5) (SymPy's value at 0 is 1/2 unless given)",

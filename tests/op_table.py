@@ -703,6 +703,51 @@ good("rel_entr", np.array([0.0, 0.0, 1.0, 2.0]), np.array([0.0, 1.0, 2.0, 0.5]),
      id="x-zero")
 good("kl_div", np.array([0.0, 0.0, 1.0, 2.0]), np.array([0.0, 1.0, 2.0, 0.5]), ref=special.kl_div, grad=False,
      id="x-zero")
+# more of SciPy's special functions, against scipy.special (values and derivatives)
+good("huber", positive(2, 3), np.asarray(3 * normal(2, 3)), ref=special.huber)
+good("huber", np.array([1.0, 1.0, 2.0, 0.5]), np.array([0.3, -2.5, -1.2, 4.0]), ref=special.huber,
+     id="both-sides")
+good("pseudo_huber", positive(2, 3), np.asarray(3 * normal(2, 3)), ref=special.pseudo_huber)
+good("pseudo_huber", np.array([2.0, 1.0, 1e-3]), np.array([1e-6, -1.0, 3.0]), ref=special.pseudo_huber,
+     id="small-and-large-ratio")
+good("erfcx", np.asarray(3 * normal(2, 3)), ref=special.erfcx)
+good("erfcx", np.array([-26.0, -5.0, 9.99, 10.0, 30.0, 1e5]), ref=special.erfcx, id="tails")
+good("exp10", normal(2, 3), ref=special.exp10)
+good("cosm1", np.asarray(3 * normal(2, 3)), ref=special.cosm1)
+good("cosm1", np.array([1e-8, -1e-4, 6.283185307179586, 1e3]), ref=special.cosm1, id="near-zeros")
+good("powm1", positive(2, 3, low=0.2, high=3.0), normal(2, 3), ref=special.powm1)
+good("powm1", np.array([1.0 + 1e-9, 0.999, 5.0, 2.0]), np.array([3.0, 1e-8, -0.1, 10.0]), ref=special.powm1,
+     id="near-one-and-zero")
+# SciPy's is complex: its real part, float32 kept as the other functions keep it
+_LAMBERTW = lambda x: special.lambertw(x).real.astype(np.result_type(x, 0.0))  # noqa: E731
+good("lambertw", uniform(2, 3, low=-0.3, high=5.0), ref=_LAMBERTW)
+good("lambertw", np.array([-0.367, -0.2, 1e-9, 2.5, 3.5, 1e6]), ref=_LAMBERTW, id="range")
+good("ellipk", uniform(2, 3, low=-3.0, high=0.95), ref=special.ellipk)
+good("ellipe", uniform(2, 3, low=-3.0, high=0.95), ref=special.ellipe)
+for _name in ("ellipk", "ellipe"):
+    # the derivative near m = 0 by its series, and of the Legendre form past m = 1/2
+    good(_name, np.array([-1e5, -0.3, -1e-6, 0.0, 1e-4, 0.2, 0.3, 0.9, 0.99]), ref=getattr(special, _name),
+         id="range")
+_A = np.array([[0.5, 2.0, 7.5], [12.0, 40.0, 0.05]])
+for _name in ("gammainc", "gammaincc"):
+    # differentiable in x only: the shape a is a constant here
+    good(_name, positive(2, 3, low=0.1, high=30.0), call=lambda x, f=sd.FUNCTIONS[_name]: f(_A, x),
+         ref=lambda x, f=getattr(special, _name): f(_A, x))
+    good(_name, np.array([0.5, 3.0, 11.0, 60.0, 1.0]), np.array([0.01, 2.5, 11.5, 40.0, 30.0]),
+         ref=getattr(special, _name), grad=False, id="regions")
+good("loggamma", positive(2, 3, low=0.1, high=20.0), ref=special.loggamma)
+# SciPy's is float64 for float32 a: here float32 is kept
+_MULTIGAMMALN = lambda a, d: special.multigammaln(a, d).astype(np.result_type(a, 0.0))  # noqa: E731
+good("multigammaln", positive(2, 3, low=1.6, high=9.0), 3, ref=_MULTIGAMMALN)
+good("multigammaln", np.array([2.5, 8.0]), 1, ref=_MULTIGAMMALN, id="d1")
+bad("multigammaln", lambda: sd.multigammaln(v("a", 3), 0), ValueError,
+    r"^multigammaln: the dimension d must be a positive integer, got 0", id="d")
+bad("lambertw", lambda: sd.lambertw(v("a", 3), k=-1), ValueError,
+    r"^lambertw: only the principal branch k=0 is real and supported, got k=-1", id="branch")
+for _name, _nargs in (("erfcx", 1), ("lambertw", 1), ("ellipk", 1), ("gammainc", 2), ("huber", 2),
+                      ("pseudo_huber", 2), ("powm1", 2)):
+    bad(_name, lambda f=sd.FUNCTIONS[_name], n=_nargs: f(*[v("z", 3, dtype="complex128")] * n), sd.DTypeError,
+        rf"^{_name} is defined here for real inputs only, got complex128", id="complex")
 for _name, _nargs in (("xlogy", 2), ("ndtr", 1), ("erfinv", 1), ("betaln", 2)):
     bad(_name, lambda f=sd.FUNCTIONS[_name], n=_nargs: f(*[v("z", 3, dtype="complex128")] * n), sd.DTypeError, rf"^{_name} is defined here for real inputs only, got complex128", id="complex")
 

@@ -411,6 +411,24 @@ OPS.update({
     "block": (lambda a, b, v: sd.block([[a, b[:, :1]], [v, 1.0]]), [A, B, V]),
 })
 
+# more of SciPy's special functions
+OPS.update({
+    "huber": (lambda p, a: sd.huber(p, a), [P, A]),
+    "pseudo_huber": (lambda p, a: sd.pseudo_huber(p, a * 100.0), [P, A]),
+    "erfcx": (lambda a: sd.erfcx(a * 10.0), [A]),
+    "exp10": (lambda a: sd.exp10(a), [A]),
+    "cosm1": (lambda a: sd.cosm1(a), [A]),
+    "powm1": (lambda p, a: sd.powm1(p, a) + sd.powm1(-2.0, sd.round(a * 3.0)), [P, A]),
+    "lambertw": (lambda a: sd.lambertw(a * 5.0), [A]),
+    "ellipk": (lambda a: sd.ellipk(a * 0.9), [A]),
+    "ellipe": (lambda a: sd.ellipe(a * 0.9), [A]),
+    # differentiable in x: the first argument held
+    "gammainc": (lambda p: sd.gammainc(sd.stop_gradient(p), p * 2.0) + sd.gammainc(20.0, p * 15.0), [P]),
+    "gammaincc": (lambda p: sd.gammaincc(sd.stop_gradient(p), p * 0.5) + sd.gammaincc(0.1, p * 0.3), [P]),
+    "loggamma": (lambda a: sd.loggamma(a * 3.0), [A]),
+    "multigammaln": (lambda p: sd.multigammaln(p + 1.0, 3), [P]),
+})
+
 # the functions derivative graphs are made of (scatter-adds, a higher derivative of sinc)
 IDX = ("idx", (3, 2), "int64", lambda s: RNG.integers(0, 4, s))
 OPS.update({

@@ -93,7 +93,7 @@ def test_a_function_whose_result_is_shaped_by_the_values_says_what_to_write():
     ("Max(x, y, 1)", "maximum(x, y)", "maximum(x, maximum(y, 1))"),
     ("Min(x, y)", "minimum(x, y)", "minimum(x, y)"),
     ("Heaviside(x)", "heaviside(x, 0.5)", "heaviside(x, 0.5)"),
-    ("loggamma(y)", "gammaln(x)", "gammaln(y)"), ("sec(x)", "1 / cos(x)", "1 / cos(x)"),
+    ("sec(x)", "1 / cos(x)", "1 / cos(x)"),
     ("csc(x)", "1 / sin(x)", "1 / sin(x)"), ("cot(x)", "1 / tan(x)", "1 / tan(x)"),
     ("sech(x)", "1 / cosh(x)", "1 / cosh(x)"), ("csch(x)", "1 / sinh(x)", "1 / sinh(x)"),
     ("coth(x)", "1 / tanh(x)", "1 / tanh(x)"), ("asec(y)", "arccos(1 / x)", "arccos(1 / y)"),

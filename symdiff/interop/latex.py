@@ -58,6 +58,9 @@ _FUNCTIONS.update({
     "cosh": r"\cosh", "arcsinh": r"\operatorname{arsinh}", "arccosh": r"\operatorname{arcosh}",
     "arctanh": r"\operatorname{artanh}", "log2": r"\log_{2}", "log10": r"\log_{10}",
     "gamma": r"\Gamma", "gammaln": r"\ln\Gamma", "logcosh": r"\log\cosh",
+    # Lambert's W, the complete elliptic integrals of the parameter m, and the regularized
+    # incomplete gamma functions P(a, x) and Q(a, x)
+    "lambertw": "W", "ellipk": "K", "ellipe": "E", "gammainc": "P", "gammaincc": "Q",
 })
 
 # no \-escape in math mode: a caret is a circumflex over nothing, which reads as one (\wedge

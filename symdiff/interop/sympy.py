@@ -266,6 +266,16 @@ _UNARY.update({
     "i1": lambda a: sympy.besseli(1, a),
     "i0e": lambda a: sympy.exp(-sympy.Abs(a)) * sympy.besseli(0, a),
     "i1e": lambda a: sympy.exp(-sympy.Abs(a)) * sympy.besseli(1, a),
+    "erfcx": lambda a: sympy.exp(a**2) * sympy.erfc(a),
+    "lambertw": sympy.LambertW,
+    "ellipk": sympy.elliptic_k,  # of the parameter m, as SciPy's
+    "ellipe": sympy.elliptic_e,
+})
+_BINARY.update({
+    "gammainc": lambda a, x: sympy.lowergamma(a, x) / sympy.gamma(a),
+    "gammaincc": lambda a, x: sympy.uppergamma(a, x) / sympy.gamma(a),
+    # for delta > 0 (SciPy's is inf for delta < 0 and 0 at delta = 0)
+    "pseudo_huber": lambda d, r: d**2 * (sympy.sqrt(1 + (r / d) ** 2) - 1),
 })
 _BINARY.update({
     "arctan2": sympy.atan2,
@@ -1091,6 +1101,27 @@ _FUNCS.update({
     sympy.acoth: lambda a: FUNCTIONS["arctanh"](1 / a),
     sympy.asech: lambda a: FUNCTIONS["arccosh"](1 / a),
     sympy.acsch: lambda a: FUNCTIONS["arcsinh"](1 / a),
+})
+
+
+def _one_argument(name: str, sympy_name: str, what: str) -> Callable[..., Node]:
+    """SymPy's function ``sympy_name`` of one argument as symdiff's ``name``; its forms of more
+    arguments (``what``) are refused by name."""
+    def convert(*args: Any) -> Node:
+        if len(args) != 1:
+            raise UnsupportedError(f"from_sympy: {sympy_name} of {len(args)} arguments ({what}) has no "
+                                   f"symdiff equivalent; {name} is the one of one argument")
+        return FUNCTIONS[name](args[0])  # type: ignore[no-any-return]
+    return convert
+
+
+_FUNCS.update({
+    sympy.LambertW: _one_argument("lambertw", "LambertW", "a branch k other than 0"),
+    sympy.elliptic_k: FUNCTIONS["ellipk"],
+    sympy.elliptic_e: _one_argument("ellipe", "elliptic_e", "the incomplete integral"),
+    # the regularized functions times Gamma(a)
+    sympy.lowergamma: lambda a, x: FUNCTIONS["gammainc"](a, x) * FUNCTIONS["gamma"](a),
+    sympy.uppergamma: lambda a, x: FUNCTIONS["gammaincc"](a, x) * FUNCTIONS["gamma"](a),
 })
 _FUNCS.update({
     sympy.conjugate: FUNCTIONS["conj"],

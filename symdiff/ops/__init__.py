@@ -15,7 +15,7 @@ import numpy as np
 from ..ir import Node
 from . import (
     bitwise, creation, diagonals, differences, functional, layout, linalg, nanfunctions, nn, numeric, order,
-    polynomial, reduce, scan, selection, shape, special, statistics,
+    polynomial, reduce, scan, selection, shape, special, special_scipy, statistics,
 )
 from . import elementwise as ew
 from .bitwise import bitwise_and, bitwise_or, bitwise_xor, gcd, invert, lcm, left_shift, right_shift
@@ -73,6 +73,10 @@ from .special import (
     beta, betaln, boxcox, digamma, entr, erf, erfc, erfcinv, erfinv, gamma, gammaln, i0, i0e, i1, i1e,
     inv_boxcox, kl_div, log_expit, log_ndtr, logit, ndtr, ndtri, polygamma, rel_entr, xlog1py, xlogy,
 )
+from .special_scipy import (
+    cosm1, ellipe, ellipk, erfcx, exp10, gammainc, gammaincc, huber, lambertw, loggamma, multigammaln, powm1,
+    pseudo_huber,
+)
 
 FUNCTIONS: dict[str, Any] = {
     f.__name__: f
@@ -93,6 +97,8 @@ FUNCTIONS: dict[str, Any] = {
         # SciPy's special functions
         beta, betaln, boxcox, entr, erfcinv, erfinv, inv_boxcox, kl_div, log_expit, log_ndtr, logit,
         ndtr, ndtri, rel_entr, xlog1py, xlogy,
+        cosm1, ellipe, ellipk, erfcx, exp10, gammainc, gammaincc, huber, lambertw, loggamma, multigammaln,
+        powm1, pseudo_huber,
         # reductions and scans
         all, allclose, any, average, count_nonzero, cummax, cummin, cumprod, cumsum, cumulative_prod, cumulative_sum,
         linear_recurrence, logsumexp, max, mean, min, prod, ptp, std, sum, variance,
@@ -299,7 +305,9 @@ _NUMPY_NAMES = {"var": "variance", "amax": "max", "amin": "min", "around": "roun
                 # an array of any values: zeros are as good as any
                 "empty_like": "zeros_like",
                 # SciPy's ufuncs by their own names: scipy.special.digamma is the ufunc "psi"
-                "psi": "digamma", "expit": "sigmoid"}
+                "psi": "digamma", "expit": "sigmoid",
+                # scipy.special.lambertw(z, k, tol) calls the ufunc _lambertw(z, k, tol)
+                "_lambertw": "lambertw"}
 _UFUNC_METHODS = {("add", "reduce"): sum, ("multiply", "reduce"): prod, ("maximum", "reduce"): max,
                   ("minimum", "reduce"): min, ("logical_and", "reduce"): all,
                   ("logical_or", "reduce"): any, ("add", "accumulate"): cumsum,
@@ -579,7 +587,7 @@ __all__ = [
     "ALIASES", "FUNCTIONS", "HELPERS", "Const", "DimSize", "Var", "as_node", "const", "dim_size",
     "ew",
     "bitwise", "creation", "diagonals", "differences", "functional", "layout", "linalg", "nanfunctions", "nn",
-    "numeric",
-    "order", "polynomial", "reduce", "scan", "selection", "shape", "special", "statistics", "sum_to", "symbols", "var",
+    "numeric", "order", "polynomial", "reduce", "scan", "selection", "shape", "special", "special_scipy",
+    "statistics", "sum_to", "symbols", "var",
     *(name for name in FUNCTIONS if name.isidentifier()),  # linalg.<name> is reached as sd.linalg
 ]
