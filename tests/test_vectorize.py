@@ -226,3 +226,18 @@ def test_loops_that_subtract_are_vectorized():
                 a = sd.evaluate(e, {x: v}, simplify=False)
                 b = sd.evaluate(sd.simplify(e), {x: v}, simplify=False)
             np.testing.assert_allclose(b, a, rtol=1e-12)
+
+
+def test_rows_and_slices_with_steps_concatenate_into_one_slice():
+    x = sd.var("x", shape=(10,))
+    X = sd.var("X", shape=(9, 3))
+    _check(sd.concatenate([x[0:4:2], x[4:8:2]]), x, "x[:7:2]", 10)
+    _check(sd.concatenate([x[9:4:-2], x[3:0:-2]]), x, "x[::-2]", 10)
+    _check(sd.concatenate([x[9:], x[7:8], x[5:6]]), x, "x[:4:-2]", 10)
+    # a gap that is not the step of the slices stays a concatenation
+    _check(sd.concatenate([x[0:4:2], x[5:8:2]]), x, "concatenate([x[0:4:2], x[5:8:2]], axis=0)", 10)
+    e = sd.concatenate([sd.reshape(X[k], (1, 3)) for k in (0, 2, 4, 6)])
+    assert str(sd.simplify(e)) == "X[:7:2]"
+    assert str(sd.simplify(sd.concatenate([X[:, 0:1], X[:, 2:3]], axis=1))) == "X[:, ::2]"
+    v = np.random.default_rng(11).normal(size=(9, 3))
+    np.testing.assert_array_equal(sd.evaluate(sd.simplify(e), {X: v}, simplify=False), v[:7:2])

@@ -2346,9 +2346,9 @@ def _stack_sum(node: Node, ctx: Context) -> Node | None:
 
 def _rows_of(n: Node, axis: int = 0) -> tuple[Node, tuple[Any, ...], int, int, int] | None:
     """(X, before, first, last, step) when ``n`` is the rows first, first+step, ..., last of X
-    along ``axis`` (step +-1), of slices ``before`` of the axes before it (index items, each a
-    slice): a row X[..., t] given an axis of size 1 there (by reshapes, or along the first axis
-    transposes of a vector), or a slice of X."""
+    along ``axis`` (any constant step; 1 for a single row), of slices ``before`` of the axes
+    before it (index items, each a slice): a row X[..., t] given an axis of size 1 there (by
+    reshapes, or along the first axis transposes of a vector), or a slice of X."""
     if n.ndim > axis and n.shape[axis] == 1 and isinstance(n.op, (Reshape, Transpose)):
         row = n.shape[:axis] + n.shape[axis + 1:]
         while isinstance(n.op, (Reshape, Transpose)) and (isinstance(n.op, Reshape) or (
@@ -2368,27 +2368,27 @@ def _rows_of(n: Node, axis: int = 0) -> tuple[Node, tuple[Any, ...], int, int, i
         if not isinstance(size, int) or n.shape[axis] == 0:
             return None
         _, start, stop, step = spec[axis]
-        if step not in (None, 1, -1):
-            return None
         r = range(size)[slice(start, stop, step)]
-        return n.inputs[0], spec[:axis], r[0], r[-1], r.step
+        return n.inputs[0], spec[:axis], r[0], r[-1], r.step if len(r) > 1 else 1
     return None
 
 
 def _run_slice(first: int, step: int, length: int, size: int) -> slice:
-    """Elements first, first + step, ... (``length`` of them, step +-1) of an axis of ``size`` as
-    a slice written as users write it, open at an end it reaches: [:3] and [1:], not [0:3] and
-    [1:4]."""
-    stop = first + step * length
-    if step == 1:
-        return slice(first or None, stop if stop < size else None)
-    return slice(None if first == size - 1 else first, stop if stop >= 0 else None, -1)
+    """Elements first, first + step, ... (``length`` of them, any step but 0) of an axis of
+    ``size`` as a slice written as users write it, open at an end it reaches and stopping just
+    past its last element: [:3], [1:], [::2] and [1:6:2], not [0:3], [1:4], [0:4:2], [1:7:2]."""
+    last = first + step * (length - 1)
+    if step > 0:
+        return slice(first or None, None if last + step >= size else last + 1,
+                     None if step == 1 else step)
+    return slice(None if first == size - 1 else first, None if last + step < 0 else last - 1, step)
 
 
 def _concatenate_rows(node: Node) -> Node | None:
-    """concatenate([X[t], X[t+1], ...] as rows, axis=0) -> X[t:t+n] (and descending: X[t:t-n:-1]);
-    along a later axis likewise, of slices and single rows of X along it that take the same
-    slices of the axes before it (X[1:, :2] and X[1:, 2:] are X[1:])."""
+    """concatenate([X[t], X[t+1], ...] as rows, axis=0) -> X[t:t+n] (and descending: X[t:t-n:-1],
+    and with any step: X[t], X[t+2], ... -> X[t:t+2n-1:2]); along a later axis likewise, of
+    slices and single rows of X along it that take the same slices of the axes before it
+    (X[1:, :2] and X[1:, 2:] are X[1:])."""
     axis = node.op.axis  # type: ignore[attr-defined]
     if len(node.inputs) < 2:
         return None
@@ -2397,15 +2397,24 @@ def _concatenate_rows(node: Node) -> Node | None:
         return None
     source, before = runs[0][0], runs[0][1]  # type: ignore[index]
     first, last = runs[0][2], runs[-1][3]  # type: ignore[index]
-    step = 1 if last >= first else -1
-    expect = first
+    step: int | None = None
+    previous: int | None = None
     for r in runs:
         assert r is not None
-        if r[0] is not source or r[1] != before or r[2] != expect or (r[3] != r[2] and r[4] != step):
+        if r[0] is not source or r[1] != before:
             return None
-        expect = r[3] + step
+        # the gap from the last run and the step inside this one (if of several rows) are one
+        gap = (r[2] - previous,) if previous is not None else ()
+        for d in gap + ((r[4],) if r[3] != r[2] else ()):
+            if step is None:
+                step = d
+            elif d != step:
+                return None
+        previous = r[3]
+    if not step:
+        return None
     # (through ``index``, which reads a slice of every row in order as the source itself)
-    along = _run_slice(first, step, abs(last - first) + 1, source.shape[axis])
+    along = _run_slice(first, step, (last - first) // step + 1, source.shape[axis])
     return index(source, (*(slice(*it[1:]) for it in before), along))
 
 
