@@ -241,3 +241,20 @@ def test_rows_and_slices_with_steps_concatenate_into_one_slice():
     assert str(sd.simplify(sd.concatenate([X[:, 0:1], X[:, 2:3]], axis=1))) == "X[:, ::2]"
     v = np.random.default_rng(11).normal(size=(9, 3))
     np.testing.assert_array_equal(sd.evaluate(sd.simplify(e), {X: v}, simplify=False), v[:7:2])
+
+
+def test_scatters_at_positions_a_step_apart_are_one_slice():
+    G = sd.var("G", shape=(3, 2))
+    H = sd.var("H", shape=(2, 3))
+    cases = [(sd.index_add(G, (9, 2), [1, 4, 7]), G, "index_add(G, (9, 2), s_[1::3])"),
+             (sd.index_add(G, (9, 2), [-8, 4, 7]), G, "index_add(G, (9, 2), s_[1::3])"),
+             (sd.index_add(H, (2, 9), np.s_[:, [7, 4, 1]]), H, "index_add(H, (2, 9), s_[:, 7::-3])"),
+             # repeated positions add up: no slice
+             (sd.index_add(G, (9, 2), [1, 1, 1]), G, "index_add(G, (9, 2), s_[[1, 1, 1]])"),
+             (sd.index_add(G, (9, 2), [0, 2, 3]), G, "index_add(G, (9, 2), s_[[0, 2, 3]])")]
+    for e, v, text in cases:
+        s = sd.simplify(e)
+        assert str(s) == text
+        vals = np.random.default_rng(12).normal(size=v.shape)
+        np.testing.assert_array_equal(sd.evaluate(s, {v: vals}, simplify=False),
+                                      sd.evaluate(e, {v: vals}, simplify=False))

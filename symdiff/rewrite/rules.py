@@ -66,7 +66,7 @@ from ..ops.reduce import LogSumExp, Max, Min, Prod, Reduction, Sum, count
 from ..ops.stable import HEADS, stable_form
 from ..ops.shape import (
     Arange, BroadcastTo, Concatenate, Index, IndexAdd, Reshape, Transpose, broadcast_to,
-    concatenate, index, index_shape, reshape, transpose,
+    concatenate, index, index_add, index_shape, reshape, transpose,
 )
 from .engine import Context
 from .pattern import Pat, Rule, RuleSet, scalar_constant, uniform_value
@@ -2577,6 +2577,29 @@ def _vectorize_parts(node: Node) -> Node | None:
     return out[0] if len(out) == 1 else concatenate(out, axis=0)
 
 
+def _strided_positions(node: Node) -> Node | None:
+    """index_add(g, shape, s_[[1, 5, 9, 13]]) -> index_add(g, shape, s_[1::4]): distinct
+    positions a constant step apart along an axis (the scatters of a strided loop's gradient,
+    gathered) are a slice, which NumPy writes in one assignment where np.add.at, which adds up
+    repeated positions, takes many times longer."""
+    op: IndexAdd = node.op  # type: ignore[assignment]
+    kinds = [it[0] for it in op.spec]
+    if len(node.inputs) != 2 or kinds.count("a") != 1 or any(k not in "as" for k in kinds):
+        return None
+    axis = kinds.index("a")
+    positions, size = node.inputs[1], op.shape[axis]
+    if not isinstance(positions.op, Const) or positions.ndim != 1 or positions.shape[0] < 2 \
+            or positions.dtype.kind not in "iu" or not isinstance(size, int):
+        return None
+    at = positions.op.value.astype(np.int64) % size  # (in bounds: checked when built)
+    steps = np.diff(at)
+    if steps[0] == 0 or np.any(steps != steps[0]):
+        return None
+    along = _run_slice(int(at[0]), int(steps[0]), len(at), size)
+    return index_add(node.inputs[0], op.shape, (*(slice(*it[1:]) for it in op.spec[:axis]), along,
+                                                *(slice(*it[1:]) for it in op.spec[axis + 1:])))
+
+
 def _summed_rows(t: Node) -> tuple[Node | None, Node]:
     """(k, tree) where the scalar ``t`` is ``sum(tree)`` over all of the tree's (one or more)
     axes, or ``k * sum(tree)`` as collection writes a scaled one (k a scalar); else (None, t)."""
@@ -2666,6 +2689,7 @@ STACK = RuleSet([
     Rule(Pat(Concatenate), _concatenate_rows),  # concat([X[t], X[t+1], ..]) -> X[t:t+n]
     Rule(Pat(Concatenate), _vectorize_parts),  # concat([[f(x[t])], [f(x[t+1])], ..]) -> f(x[t:t+n])
     Rule(Pat(Concatenate), _concatenate_transposed),  # concat([a^T, b^T]) -> concat([a, b])^T
+    Rule(Pat(IndexAdd), _strided_positions),  # index_add(g, (n,), s_[[1, 5, 9]]) -> same at s_[1::4]
 ])
 
 
