@@ -2500,9 +2500,9 @@ def _element_slice(x: Node, first: int, step: int, length: int) -> Node:
 
 def _vectorized(nodes: list[Node], indices: tuple[int, ...], steps: tuple[int, ...],
                 length: int) -> Node:
-    """The tree of ``nodes`` (a form's, in preorder) with each element leaf that moves (step
-    +-1) replaced by the slice of the ``length`` elements it takes over the run; leaves that
-    stay are kept, a scalar that broadcasts."""
+    """The tree of ``nodes`` (a form's, in preorder) with each element leaf that moves (by its
+    constant step) replaced by the slice of the ``length`` elements it takes over the run;
+    leaves that stay are kept, a scalar that broadcasts."""
     leaf = len(indices)
     values: list[Node] = []
     for n in reversed(nodes):
@@ -2522,58 +2522,138 @@ def _vectorized(nodes: list[Node], indices: tuple[int, ...], steps: tuple[int, .
     return values[0]
 
 
-def _vectorize_parts(node: Node) -> Node | None:
-    """concatenate([reshape(e_1, (1,)), reshape(e_2, (1,)), ...]) where the scalars e_t are one
-    tree of elementwise ops whose element leaves X[k] move by +1, -1 or 0 from part to part ->
-    that tree over slices of X (a shared leaf stays a scalar): cos(x[1]) + x[0], cos(x[2]) +
-    x[1], ... -> cos(x[1:n]) + x[:n-1]. Rows alike: parts reshape(e_t, (1, 3)) of trees over
-    rows X[k] of an (n, 3) X are the tree over slices X[a:b]. Maximal runs of such parts
-    become one array each; a part that is not a reshaped scalar or row, or a run of one, stays
-    as it is."""
-    parts = node.inputs
-    if node.op.axis != 0 or len(parts) < 2:  # type: ignore[attr-defined]
-        return None
-    forms: list[tuple[tuple[Any, ...], tuple[int, ...], list[Node]] | None] = []
-    for p in parts:
-        e = p.inputs[0] if isinstance(p.op, Reshape) else None
-        forms.append(_element_form(e) if e is not None and p.shape == (1, *e.shape) else None)
-    out: list[Node] = []
-    changed = False
+_Form = tuple[tuple[Any, ...], tuple[int, ...], list[Node]]
+_PERIODS = 8  # parts of a record read at most: a loop that writes up to 8 elements per step
+
+
+def _part_form(p: Node) -> _Form | None:
+    """The form of a part of a concatenation along its first axis that is one element or row:
+    reshape(e, (1, *e.shape)) as ``_element_form`` reads e, or a constant broadcast_to(c, (1,
+    ...)) (the zeros of a position no term of a gradient writes) as the leaf c."""
+    if isinstance(p.op, Reshape):
+        e = p.inputs[0]
+        return _element_form(e) if p.shape == (1, *e.shape) else None
+    if isinstance(p.op, BroadcastTo) and p.shape[:1] == (1,) and isinstance(p.inputs[0].op, Const) \
+            and p.inputs[0].ndim < p.ndim:
+        return (_LEAF, id(p.inputs[0])), (), [p.inputs[0]]
+    return None
+
+
+def _steps_apart(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(y - x for x, y in zip(a, b))
+
+
+def _runs(forms: Sequence[_Form | None]) -> list[tuple[int, int, tuple[int, ...] | None]]:
+    """Maximal runs (i, j, steps) of the parts i..j-1 of one form whose element leaves move by
+    constant ``steps`` from part to part, from the first part on; steps None for a part
+    alone. Steps past +-1 make a run from three parts on (two parts so far apart are no loop)."""
+    out: list[tuple[int, int, tuple[int, ...] | None]] = []
     i = 0
-    while i < len(parts):
+    while i < len(forms):
         start = forms[i]
         j = i + 1
         steps: tuple[int, ...] | None = None
         if start is not None:
-            while j < len(parts):
+            while j < len(forms):
                 f, g = forms[j - 1], forms[j]
                 if g is None or g[0] != start[0]:
                     break
-                d = tuple(b - a for a, b in zip(f[1], g[1]))  # type: ignore[index]
+                d = _steps_apart(f[1], g[1])  # type: ignore[index]
                 if steps is None:
-                    if any(s not in (-1, 0, 1) for s in d):
-                        break
                     steps = d
                 elif d != steps:
                     break
                 j += 1
-        if steps is None:
+        if steps is not None and j - i == 2 and any(abs(s) > 1 for s in steps):
+            j, steps = i + 1, None
+        out.append((i, j, steps))
+        i = j
+    return out
+
+
+def _run_pieces(parts: Sequence[Node], forms: Sequence[_Form | None],
+                runs: list[tuple[int, int, tuple[int, ...] | None]], dtype: np.dtype) -> list[Node]:
+    """The parts with each run of ``_runs`` one array: its tree over slices."""
+    out: list[Node] = []
+    for i, j, steps in runs:
+        form = forms[i]
+        if steps is None or form is None:
             out.append(parts[i])
-            i += 1
             continue
-        assert start is not None
-        vector = _vectorized(start[2], start[1], steps, j - i)
+        vector = _vectorized(form[2], form[1], steps, j - i)
         rows = (j - i, *parts[i].shape[1:])
         if vector.ndim < len(rows):  # no leaf moves: the same value for each part
             vector = broadcast_to(vector, rows)
-        if vector.dtype != node.dtype or vector.shape != rows:  # (NumPy types an array and a
-            out.extend(parts[i:j])                              # scalar alike: a guard)
+        if vector.dtype != dtype or vector.shape != rows:  # (NumPy types an array and a
+            out.extend(parts[i:j])                         # scalar alike: a guard)
         else:
             out.append(vector)
-            changed = True
-        i = j
-    if not changed:
+    return out
+
+
+def _interleaved(parts: Sequence[Node], forms: Sequence[_Form | None], period: int,
+                 classes: list[list[tuple[int, int, tuple[int, ...] | None]]]) -> Node:
+    """The first ``period * m`` parts (m = len(parts) // period) as ``period`` arrays, the parts
+    c, c + period, ... each, interleaved: one scatter at a strided slice where the others are
+    zeros, else the arrays side by side along a new second axis, reshaped."""
+    m = len(parts) // period
+    row = parts[0].shape[1:]
+    dtype = parts[0].dtype
+    arrays = []
+    for c, runs in enumerate(classes):
+        pieces = _run_pieces(parts[c:m * period:period], forms[c:m * period:period], runs, dtype)
+        arrays.append(pieces[0] if len(pieces) == 1 else concatenate(pieces, axis=0))
+    written = [c for c, a in enumerate(arrays) if not _positive_zeros(a)]
+    if len(written) == 1:
+        c = written[0]
+        return index_add(arrays[c], (m * period, *row), (_run_slice(c, period, m, m * period),))
+    side_by_side = concatenate([reshape(a, (m, 1, *row)) for a in arrays], axis=1)
+    return reshape(side_by_side, (m * period, *row))
+
+
+def _positive_zeros(n: Node) -> bool:
+    """Whether ``n`` is zeros that the zeros of index_add are, bit for bit (no -0.0)."""
+    v = scalar_constant(n)
+    return v is not None and v.dtype.kind in "biufc" and bool(v == 0) \
+        and not np.signbit(np.real(v)) and not np.signbit(np.imag(v))
+
+
+def _vectorize_parts(node: Node) -> Node | None:
+    """concatenate([reshape(e_1, (1,)), reshape(e_2, (1,)), ...]) where the scalars e_t are one
+    tree of elementwise ops whose element leaves X[k] move by constant steps from part to part
+    -> that tree over slices of X (a shared leaf stays a scalar): cos(x[1]) + x[0], cos(x[2]) +
+    x[1], ... -> cos(x[1:n]) + x[:n-1]; x[0] * x[1], x[2] * x[3], ... -> x[:n-1:2] * x[1::2].
+    Rows alike: parts reshape(e_t, (1, 3)) of trees over rows X[k] of an (n, 3) X are the tree
+    over slices X[a:b]. Maximal runs of such parts become one array each; a part that is not a
+    reshaped scalar or row, or a run of one, stays as it is. Parts that repeat with a period
+    (a loop that writes two or more elements per step, a record of them: the gradient of
+    sum(x[2i] * x[2i+1]) is x[1], x[0], x[3], x[2], ...) are read one array per position in
+    the record, interleaved, when that takes fewer pieces: x[1::2] and x[::2] side by side."""
+    parts = node.inputs
+    if node.op.axis != 0 or len(parts) < 2:  # type: ignore[attr-defined]
         return None
+    forms = [_part_form(p) for p in parts]
+    runs = _runs(forms)
+    best: tuple[int, int, list[list[tuple[int, int, tuple[int, ...] | None]]]] | None = None
+    if len(runs) > 3 and all(isinstance(d, int) for d in node.shape):
+        least = len(runs)
+        for period in range(2, _PERIODS + 1):
+            m = len(parts) // period
+            if m < 2:
+                break
+            classes = [_runs(forms[c:m * period:period]) for c in range(period)]
+            # a piece per run, and the interleaving: a reshape per array, a concatenation and
+            # a reshape (which cost more than the concatenation of a few slices they replace)
+            cost = sum(len(r) for r in classes) + period + 2 + len(parts) - m * period
+            if cost < least:
+                least, best = cost, (period, m, classes)
+    if best is not None:
+        period, m, classes = best
+        out = [_interleaved(parts, forms, period, classes), *parts[m * period:]]
+    else:
+        out = _run_pieces(parts, forms, runs, node.dtype)
+        if len(out) == len(parts):
+            return None
     return out[0] if len(out) == 1 else concatenate(out, axis=0)
 
 
@@ -2614,10 +2694,11 @@ def _summed_rows(t: Node) -> tuple[Node | None, Node]:
 
 def _vectorize_sum(node: Node, ctx: Context) -> Node | None:
     """t_1 + ... + t_T of scalars where runs of terms (in any order: the sum is reassociated)
-    are one elementwise tree over element leaves moving by one, as ``_vectorize_parts`` reads
-    them -> sum of that tree over slices per run, plus the other terms:
-    sum(x[i] * x[i+1] + sin(x[i]) for i in range(n - 1)) -> sum(x[:n-1] * x[1:]) +
-    sum(sin(x[:n-1])). Terms that sum a tree over rows whole, sum((X[i+1] - X[i])**2) of an
+    are one elementwise tree over element leaves moving by constant steps, as
+    ``_vectorize_parts`` reads them -> sum of that tree over slices per run, plus the other
+    terms: sum(x[i] * x[i+1] + sin(x[i]) for i in range(n - 1)) -> sum(x[:n-1] * x[1:]) +
+    sum(sin(x[:n-1])), sum(x[2*i] * x[2*i+1] for i in range(n // 2)) -> sum(x[::2] * x[1::2]).
+    Terms that sum a tree over rows whole, sum((X[i+1] - X[i])**2) of an
     (n, 3) X, are alike: sum((X[1:] - X[:n-1])**2). Terms subtracted (``f -= t`` in a loop) are
     runs of their own, subtracted. A run of fewer than STACK_MIN_TERMS terms stays scalar
     additions."""
@@ -2649,9 +2730,9 @@ def _vectorize_sum(node: Node, ctx: Context) -> Node | None:
             j = i + 1
             steps: tuple[int, ...] | None = None
             while j < len(members):
-                d = tuple(b - a for a, b in zip(members[j - 1][0], members[j][0]))
+                d = _steps_apart(members[j - 1][0], members[j][0])
                 if steps is None:
-                    if any(s not in (-1, 0, 1) for s in d) or not any(d):
+                    if not any(d):
                         break
                     steps = d
                 elif d != steps:
