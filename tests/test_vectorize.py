@@ -394,3 +394,12 @@ def test_random_strided_loops_keep_values_and_gradients(seed):
         for a, b, c in zip(raw, got, compiled):
             np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-12)
             assert np.asarray(b).tobytes() == np.asarray(c).tobytes()
+
+
+def test_records_after_a_part_of_several_positions():
+    # the records are read from where the parts of one position each begin
+    x = sd.var("x", shape=(24,))
+    e = sd.concatenate([x[:4]] + [sd.reshape(sd.sin(x[k]) if k % 2 else sd.cos(x[k]), (1,))
+                                  for k in range(4, 24)] + [x[20:]])
+    _check(e, x, "concatenate([x[:4], reshape(concatenate([reshape(cos(x[4::2]), (10, 1)), "
+           "reshape(sin(x[5::2]), (10, 1))], axis=1), (20,)), x[20:]], axis=0)", 24)

@@ -2633,28 +2633,47 @@ def _vectorize_parts(node: Node) -> Node | None:
     if node.op.axis != 0 or len(parts) < 2:  # type: ignore[attr-defined]
         return None
     forms = [_part_form(p) for p in parts]
+    static = all(isinstance(d, int) for d in node.shape)
+    out: list[Node] = []
+    i = 0
+    while i < len(parts):  # each stretch of parts of one position each, apart
+        j = i + 1
+        while j < len(parts) and (parts[j].shape[0] == 1) == (parts[i].shape[0] == 1):
+            j += 1
+        if parts[i].shape[0] != 1:
+            out.extend(parts[i:j])
+        else:
+            out.extend(_stretch(parts[i:j], forms[i:j], static, node.dtype))
+        i = j
+    if len(out) == len(parts) and all(a is b for a, b in zip(out, parts)):
+        return None
+    return out[0] if len(out) == 1 else concatenate(out, axis=0)
+
+
+def _stretch(parts: Sequence[Node], forms: Sequence[_Form | None], static: bool,
+             dtype: np.dtype) -> list[Node]:
+    """The parts (each of one position) as ``_vectorize_parts`` writes them: runs, or records
+    interleaved."""
     runs = _runs(forms)
     best: tuple[int, int, list[list[tuple[int, int, tuple[int, ...] | None]]]] | None = None
-    if len(runs) > 3 and all(isinstance(d, int) for d in node.shape):
+    if len(runs) > 3 and static:
         least = len(runs)
         for period in range(2, _PERIODS + 1):
             m = len(parts) // period
             if m < 2:
                 break
+            if len(_runs(forms[:min(m, 8) * period:period])) > 2:
+                continue  # the first position's parts, at the head, are no run: no record
             classes = [_runs(forms[c:m * period:period]) for c in range(period)]
             # a piece per run, and the interleaving: a reshape per array, a concatenation and
             # a reshape (which cost more than the concatenation of a few slices they replace)
             cost = sum(len(r) for r in classes) + period + 2 + len(parts) - m * period
             if cost < least:
                 least, best = cost, (period, m, classes)
-    if best is not None:
-        period, m, classes = best
-        out = [_interleaved(parts, forms, period, classes), *parts[m * period:]]
-    else:
-        out = _run_pieces(parts, forms, runs, node.dtype)
-        if len(out) == len(parts):
-            return None
-    return out[0] if len(out) == 1 else concatenate(out, axis=0)
+    if best is None:
+        return _run_pieces(parts, forms, runs, dtype)
+    period, m, classes = best
+    return [_interleaved(parts, forms, period, classes), *parts[m * period:]]
 
 
 def _strided_positions(node: Node) -> Node | None:
