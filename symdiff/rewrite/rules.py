@@ -2653,8 +2653,10 @@ def _vectorize_parts(node: Node) -> Node | None:
 def _stretch(parts: Sequence[Node], forms: Sequence[_Form | None], static: bool,
              dtype: np.dtype) -> list[Node]:
     """The parts (each of one position) as ``_vectorize_parts`` writes them: runs, or records
-    interleaved."""
-    runs = _runs(forms)
+    interleaved. Constant parts join the arrays of a record only (zeros where a gradient
+    writes no position of it); alone they stay as they are, one node however many."""
+    plain = [None if isinstance(p.op, BroadcastTo) else f for p, f in zip(parts, forms)]
+    runs = _runs(plain)
     best: tuple[int, int, list[list[tuple[int, int, tuple[int, ...] | None]]]] | None = None
     if len(runs) > 3 and static:
         least = len(runs)
@@ -2671,7 +2673,7 @@ def _stretch(parts: Sequence[Node], forms: Sequence[_Form | None], static: bool,
             if cost < least:
                 least, best = cost, (period, m, classes)
     if best is None:
-        return _run_pieces(parts, forms, runs, dtype)
+        return _run_pieces(parts, plain, runs, dtype)
     period, m, classes = best
     return [_interleaved(parts, forms, period, classes), *parts[m * period:]]
 
