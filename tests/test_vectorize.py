@@ -226,3 +226,180 @@ def test_loops_that_subtract_are_vectorized():
                 a = sd.evaluate(e, {x: v}, simplify=False)
                 b = sd.evaluate(sd.simplify(e), {x: v}, simplify=False)
             np.testing.assert_allclose(b, a, rtol=1e-12)
+
+
+# -- loops with a step: records of several elements, every k-th element, rows with a step --------
+
+
+def _strided_loops(n):
+    x = sd.var("x", shape=(n,))
+    X = sd.var("X", shape=(n, 3))
+    return {
+        # pairs stored flat (re/im, x/y): sum(x[2i] * x[2i+1])
+        "pairs": (x, sum(x[2 * i] * x[2 * i + 1] for i in range(n // 2))),
+        # records of three, of which two elements are read
+        "records": (x, sum((x[3 * i] - 1) ** 2 + x[3 * i + 2] ** 2 for i in range(n // 3))),
+        "every other": (x, sum(sd.sin(x[i]) for i in range(0, n, 2))),
+        "reversed": (x, sum(sd.sin(x[i]) * x[i - 1] for i in range(n - 1, 0, -2))),
+        "rows": (X, sum(sd.sum((X[2 * i] - X[2 * i + 1]) ** 2) for i in range(n // 2))),
+    }
+
+
+def _same_values(exprs, simplified, v, vals):
+    raw = sd.evaluate(exprs, vals, simplify=False)
+    got = sd.evaluate(simplified, vals, simplify=False)
+    compiled = sd.compile(simplified, inputs=[v])(vals[v])
+    for a, b, c in zip(raw, got, compiled):
+        np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-300)
+        assert np.asarray(b).tobytes() == np.asarray(c).tobytes()
+
+
+def test_strided_loops_and_their_gradients_are_vectorized():
+    expected = {
+        "pairs": ("sum(x[::2] * x[1::2], axis=0)",
+                  "reshape(concatenate([reshape(x[1::2], (8, 1)), reshape(x[::2], (8, 1))], axis=1), (16,))"),
+        "records": ("sum((x[::3] - 1.0) ** 2.0, axis=0) + sum(x[2::3] ** 2.0, axis=0)", None),
+        "every other": ("sum(sin(x[::2]), axis=0)", "index_add(cos(x[::2]), (16,), s_[::2])"),
+        "reversed": ("sum(sin(x[1::2]) * x[::2], axis=0)", None),
+        "rows": ("sum((X[::2] - X[1::2]) ** 2.0, axis=(0, 1))", None),
+    }
+    loops = _strided_loops(16)
+    loops["records"] = _strided_loops(18)["records"]
+    for name, (v, f) in loops.items():
+        g = sd.grad(f, v)
+        s = sd.simplify([f, g])
+        assert str(s[0]) == expected[name][0], name
+        if expected[name][1] is not None:
+            assert str(s[1]) == expected[name][1], name
+        assert "reshape(cos(x[" not in str(s[1]) and _concatenated_parts(s[1]) <= 3, name
+        if name == "pairs":  # fewer pairs stay slices of two, reversed: one call fewer
+            small = sd.simplify(sd.grad(_strided_loops(12)[name][1], "x"))
+            assert str(small).startswith("concatenate([x[1::-1], x[3:1:-1], ")
+        rng = np.random.default_rng(8)
+        spiked = np.where(rng.random(v.shape) < 0.2, np.inf, rng.normal(size=v.shape))
+        for vals in (rng.normal(size=v.shape), spiked):
+            with np.errstate(all="ignore"):
+                _same_values([f, g], s, v, {v: vals})
+
+
+def test_strided_loops_take_as_many_nodes_at_any_size():
+    for name in _strided_loops(12):
+        sizes = set()
+        for n in (24, 120):
+            v, f = _strided_loops(n)[name]
+            sizes.add(len(toposort(sd.simplify([f, sd.grad(f, v)]))))
+        assert len(sizes) == 1, name
+
+
+def test_strided_gradient_with_ends_and_records_of_three():
+    x = sd.var("x", shape=(31,))
+    # a stencil over the even elements: the even positions are first, a run, last; the odd zeros
+    f = sum((x[i + 2] - x[i]) ** 2 for i in range(0, 29, 2))
+    s = sd.simplify([f, sd.grad(f, x)])
+    assert str(s[0]) == "sum((x[2::2] - x[:29:2]) ** 2.0, axis=0)"
+    assert "index_add(concatenate([reshape(" in str(s[1]) and "s_[::2]" in str(s[1])
+    _same_values([f, sd.grad(f, x)], s, x, {x: np.random.default_rng(9).normal(size=31)})
+    # records of three with all three written, and one element left over after the records
+    f = sum(sd.sin(x[3 * i]) * x[3 * i + 1] - x[3 * i + 2] for i in range(10))
+    s = sd.simplify([f, sd.grad(f, x)])
+    assert str(s[1]) == ("concatenate([reshape(concatenate([reshape(x[1::3] * cos(x[:28:3]), (10, 1)), "
+                         "reshape(sin(x[:28:3]), (10, 1)), broadcast_to(-1.0, (10, 1))], axis=1), (30,)), "
+                         "broadcast_to(0.0, (1,))], axis=0)")
+    _same_values([f, sd.grad(f, x)], s, x, {x: np.random.default_rng(10).normal(size=31)})
+
+
+def test_parts_with_steps():
+    x = sd.var("x", shape=(12,))
+    _check(_parts(*(sd.exp(x[k]) * x[k + 1] for k in range(0, 10, 3))), x, "exp(x[::3]) * x[1::3]", 12)
+    _check(_parts(*(x[k] - x[11 - 2 * k] for k in range(5))), x, "x[:5] - x[:2:-2]", 12)
+    # two parts far apart are no loop; a step that changes ends the run
+    _check(_parts(sd.sin(x[0]), sd.sin(x[5])), x,
+           "concatenate([reshape(sin(x[0]), (1,)), reshape(sin(x[5]), (1,))], axis=0)", 12)
+    _check(_parts(*(sd.sin(x[k]) for k in (0, 2, 4, 5, 6))), x,
+           "concatenate([sin(x[:5:2]), sin(x[5:7])], axis=0)", 12)
+
+
+def test_rows_and_slices_with_steps_concatenate_into_one_slice():
+    x = sd.var("x", shape=(10,))
+    X = sd.var("X", shape=(9, 3))
+    _check(sd.concatenate([x[0:4:2], x[4:8:2]]), x, "x[:7:2]", 10)
+    _check(sd.concatenate([x[9:4:-2], x[3:0:-2]]), x, "x[::-2]", 10)
+    _check(sd.concatenate([x[9:], x[7:8], x[5:6]]), x, "x[:4:-2]", 10)
+    # a gap that is not the step of the slices stays a concatenation
+    _check(sd.concatenate([x[0:4:2], x[5:8:2]]), x, "concatenate([x[0:4:2], x[5:8:2]], axis=0)", 10)
+    e = sd.concatenate([sd.reshape(X[k], (1, 3)) for k in (0, 2, 4, 6)])
+    assert str(sd.simplify(e)) == "X[:7:2]"
+    assert str(sd.simplify(sd.concatenate([X[:, 0:1], X[:, 2:3]], axis=1))) == "X[:, ::2]"
+    v = np.random.default_rng(11).normal(size=(9, 3))
+    np.testing.assert_array_equal(sd.evaluate(sd.simplify(e), {X: v}, simplify=False), v[:7:2])
+
+
+def test_scatters_at_positions_a_step_apart_are_one_slice():
+    G = sd.var("G", shape=(3, 2))
+    H = sd.var("H", shape=(2, 3))
+    cases = [(sd.index_add(G, (9, 2), [1, 4, 7]), G, "index_add(G, (9, 2), s_[1::3])"),
+             (sd.index_add(G, (9, 2), [-8, 4, 7]), G, "index_add(G, (9, 2), s_[1::3])"),
+             (sd.index_add(H, (2, 9), np.s_[:, [7, 4, 1]]), H, "index_add(H, (2, 9), s_[:, 7::-3])"),
+             # repeated positions add up: no slice
+             (sd.index_add(G, (9, 2), [1, 1, 1]), G, "index_add(G, (9, 2), s_[[1, 1, 1]])"),
+             (sd.index_add(G, (9, 2), [0, 2, 3]), G, "index_add(G, (9, 2), s_[[0, 2, 3]])")]
+    for e, v, text in cases:
+        s = sd.simplify(e)
+        assert str(s) == text
+        vals = np.random.default_rng(12).normal(size=v.shape)
+        np.testing.assert_array_equal(sd.evaluate(s, {v: vals}, simplify=False),
+                                      sd.evaluate(e, {v: vals}, simplify=False))
+    # the gradient of every fourth element: its scatters gathered, at a slice
+    x = sd.var("x", shape=(16,))
+    f = sum(sd.sin(x[i]) for i in range(1, 16, 4))
+    assert str(sd.simplify(sd.grad(f, x))) == "index_add(cos(x[1::4]), (16,), s_[1::4])"
+
+
+_TEMPLATES = [
+    lambda a, b, c: a * b,
+    lambda a, b, c: (b - a) ** 2,
+    lambda a, b, c: sd.sin(a) + c * 0.5,
+    lambda a, b, c: sd.exp(-a * a) * c - b,
+    lambda a, b, c: (a - 1.0) ** 2 + b ** 2,
+]
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_random_strided_loops_keep_values_and_gradients(seed):
+    # a loop over elements or rows with a random step 1..4 of either sign, reading three
+    # elements at random offsets in one of a few forms, added or subtracted
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(8, 40))
+    v = sd.var("X", shape=(n, 2)) if seed % 2 else sd.var("x", shape=(n,))
+    step = int(rng.integers(1, 5)) * int(rng.choice([-1, 1]))
+    offsets = sorted(int(o) for o in rng.integers(0, 4, size=3))
+    positions = list(range(n - offsets[-1]))[::abs(step)][::1 if step > 0 else -1]
+    form = _TEMPLATES[int(rng.integers(len(_TEMPLATES)))]
+    terms = [form(*(v[i + o] for o in offsets)) for i in positions]
+    terms = [sd.sum(t) for t in terms] if v.ndim == 2 else terms
+    subtract = bool(rng.integers(2))
+    f = terms[0]
+    for t in terms[1:]:
+        f = f - t if subtract else f + t
+    g = sd.grad(f, v)
+    s = sd.simplify([f, g])
+    if len(positions) >= 12:
+        assert len(toposort(s)) < len(toposort([f, g])) // 2
+    spiked = np.where(rng.random(v.shape) < 0.2, -np.inf, rng.normal(size=v.shape))
+    for vals in (rng.normal(size=v.shape), spiked):
+        with np.errstate(all="ignore"):
+            raw = sd.evaluate([f, g], {v: vals}, simplify=False)
+            got = sd.evaluate(s, {v: vals}, simplify=False)
+            compiled = sd.compile(s, inputs=[v])(vals)
+        for a, b, c in zip(raw, got, compiled):
+            np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-12)
+            assert np.asarray(b).tobytes() == np.asarray(c).tobytes()
+
+
+def test_records_after_a_part_of_several_positions():
+    # the records are read from where the parts of one position each begin
+    x = sd.var("x", shape=(24,))
+    e = sd.concatenate([x[:4]] + [sd.reshape(sd.sin(x[k]) if k % 2 else sd.cos(x[k]), (1,))
+                                  for k in range(4, 24)] + [x[20:]])
+    _check(e, x, "concatenate([x[:4], reshape(concatenate([reshape(cos(x[4::2]), (10, 1)), "
+           "reshape(sin(x[5::2]), (10, 1))], axis=1), (20,)), x[20:]], axis=0)", 24)

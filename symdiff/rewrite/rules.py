@@ -66,7 +66,7 @@ from ..ops.reduce import LogSumExp, Max, Min, Prod, Reduction, Sum, count
 from ..ops.stable import HEADS, stable_form
 from ..ops.shape import (
     Arange, BroadcastTo, Concatenate, Index, IndexAdd, Reshape, Transpose, broadcast_to,
-    concatenate, index, index_shape, reshape, transpose,
+    concatenate, index, index_add, index_shape, reshape, transpose,
 )
 from .engine import Context
 from .pattern import Pat, Rule, RuleSet, scalar_constant, uniform_value
@@ -2346,9 +2346,9 @@ def _stack_sum(node: Node, ctx: Context) -> Node | None:
 
 def _rows_of(n: Node, axis: int = 0) -> tuple[Node, tuple[Any, ...], int, int, int] | None:
     """(X, before, first, last, step) when ``n`` is the rows first, first+step, ..., last of X
-    along ``axis`` (step +-1), of slices ``before`` of the axes before it (index items, each a
-    slice): a row X[..., t] given an axis of size 1 there (by reshapes, or along the first axis
-    transposes of a vector), or a slice of X."""
+    along ``axis`` (any constant step; 1 for a single row), of slices ``before`` of the axes
+    before it (index items, each a slice): a row X[..., t] given an axis of size 1 there (by
+    reshapes, or along the first axis transposes of a vector), or a slice of X."""
     if n.ndim > axis and n.shape[axis] == 1 and isinstance(n.op, (Reshape, Transpose)):
         row = n.shape[:axis] + n.shape[axis + 1:]
         while isinstance(n.op, (Reshape, Transpose)) and (isinstance(n.op, Reshape) or (
@@ -2368,27 +2368,27 @@ def _rows_of(n: Node, axis: int = 0) -> tuple[Node, tuple[Any, ...], int, int, i
         if not isinstance(size, int) or n.shape[axis] == 0:
             return None
         _, start, stop, step = spec[axis]
-        if step not in (None, 1, -1):
-            return None
         r = range(size)[slice(start, stop, step)]
-        return n.inputs[0], spec[:axis], r[0], r[-1], r.step
+        return n.inputs[0], spec[:axis], r[0], r[-1], r.step if len(r) > 1 else 1
     return None
 
 
 def _run_slice(first: int, step: int, length: int, size: int) -> slice:
-    """Elements first, first + step, ... (``length`` of them, step +-1) of an axis of ``size`` as
-    a slice written as users write it, open at an end it reaches: [:3] and [1:], not [0:3] and
-    [1:4]."""
-    stop = first + step * length
-    if step == 1:
-        return slice(first or None, stop if stop < size else None)
-    return slice(None if first == size - 1 else first, stop if stop >= 0 else None, -1)
+    """Elements first, first + step, ... (``length`` of them, any step but 0) of an axis of
+    ``size`` as a slice written as users write it, open at an end it reaches and stopping just
+    past its last element: [:3], [1:], [::2] and [1:6:2], not [0:3], [1:4], [0:4:2], [1:7:2]."""
+    last = first + step * (length - 1)
+    if step > 0:
+        return slice(first or None, None if last + step >= size else last + 1,
+                     None if step == 1 else step)
+    return slice(None if first == size - 1 else first, None if last + step < 0 else last - 1, step)
 
 
 def _concatenate_rows(node: Node) -> Node | None:
-    """concatenate([X[t], X[t+1], ...] as rows, axis=0) -> X[t:t+n] (and descending: X[t:t-n:-1]);
-    along a later axis likewise, of slices and single rows of X along it that take the same
-    slices of the axes before it (X[1:, :2] and X[1:, 2:] are X[1:])."""
+    """concatenate([X[t], X[t+1], ...] as rows, axis=0) -> X[t:t+n] (and descending: X[t:t-n:-1],
+    and with any step: X[t], X[t+2], ... -> X[t:t+2n-1:2]); along a later axis likewise, of
+    slices and single rows of X along it that take the same slices of the axes before it
+    (X[1:, :2] and X[1:, 2:] are X[1:])."""
     axis = node.op.axis  # type: ignore[attr-defined]
     if len(node.inputs) < 2:
         return None
@@ -2397,15 +2397,24 @@ def _concatenate_rows(node: Node) -> Node | None:
         return None
     source, before = runs[0][0], runs[0][1]  # type: ignore[index]
     first, last = runs[0][2], runs[-1][3]  # type: ignore[index]
-    step = 1 if last >= first else -1
-    expect = first
+    step: int | None = None
+    previous: int | None = None
     for r in runs:
         assert r is not None
-        if r[0] is not source or r[1] != before or r[2] != expect or (r[3] != r[2] and r[4] != step):
+        if r[0] is not source or r[1] != before:
             return None
-        expect = r[3] + step
+        # the gap from the last run and the step inside this one (if of several rows) are one
+        gap = (r[2] - previous,) if previous is not None else ()
+        for d in gap + ((r[4],) if r[3] != r[2] else ()):
+            if step is None:
+                step = d
+            elif d != step:
+                return None
+        previous = r[3]
+    if not step:
+        return None
     # (through ``index``, which reads a slice of every row in order as the source itself)
-    along = _run_slice(first, step, abs(last - first) + 1, source.shape[axis])
+    along = _run_slice(first, step, (last - first) // step + 1, source.shape[axis])
     return index(source, (*(slice(*it[1:]) for it in before), along))
 
 
@@ -2491,9 +2500,9 @@ def _element_slice(x: Node, first: int, step: int, length: int) -> Node:
 
 def _vectorized(nodes: list[Node], indices: tuple[int, ...], steps: tuple[int, ...],
                 length: int) -> Node:
-    """The tree of ``nodes`` (a form's, in preorder) with each element leaf that moves (step
-    +-1) replaced by the slice of the ``length`` elements it takes over the run; leaves that
-    stay are kept, a scalar that broadcasts."""
+    """The tree of ``nodes`` (a form's, in preorder) with each element leaf that moves (by its
+    constant step) replaced by the slice of the ``length`` elements it takes over the run;
+    leaves that stay are kept, a scalar that broadcasts."""
     leaf = len(indices)
     values: list[Node] = []
     for n in reversed(nodes):
@@ -2513,59 +2522,183 @@ def _vectorized(nodes: list[Node], indices: tuple[int, ...], steps: tuple[int, .
     return values[0]
 
 
-def _vectorize_parts(node: Node) -> Node | None:
-    """concatenate([reshape(e_1, (1,)), reshape(e_2, (1,)), ...]) where the scalars e_t are one
-    tree of elementwise ops whose element leaves X[k] move by +1, -1 or 0 from part to part ->
-    that tree over slices of X (a shared leaf stays a scalar): cos(x[1]) + x[0], cos(x[2]) +
-    x[1], ... -> cos(x[1:n]) + x[:n-1]. Rows alike: parts reshape(e_t, (1, 3)) of trees over
-    rows X[k] of an (n, 3) X are the tree over slices X[a:b]. Maximal runs of such parts
-    become one array each; a part that is not a reshaped scalar or row, or a run of one, stays
-    as it is."""
-    parts = node.inputs
-    if node.op.axis != 0 or len(parts) < 2:  # type: ignore[attr-defined]
-        return None
-    forms: list[tuple[tuple[Any, ...], tuple[int, ...], list[Node]] | None] = []
-    for p in parts:
-        e = p.inputs[0] if isinstance(p.op, Reshape) else None
-        forms.append(_element_form(e) if e is not None and p.shape == (1, *e.shape) else None)
-    out: list[Node] = []
-    changed = False
+_Form = tuple[tuple[Any, ...], tuple[int, ...], list[Node]]
+_PERIODS = 8  # parts of a record read at most: a loop that writes up to 8 elements per step
+
+
+def _part_form(p: Node) -> _Form | None:
+    """The form of a part of a concatenation along its first axis that is one element or row:
+    reshape(e, (1, *e.shape)) as ``_element_form`` reads e, or a constant broadcast_to(c, (1,
+    ...)) (the zeros of a position no term of a gradient writes) as the leaf c."""
+    if isinstance(p.op, Reshape):
+        e = p.inputs[0]
+        return _element_form(e) if p.shape == (1, *e.shape) else None
+    if isinstance(p.op, BroadcastTo) and p.shape[:1] == (1,) and isinstance(p.inputs[0].op, Const) \
+            and p.inputs[0].ndim < p.ndim:
+        return (_LEAF, id(p.inputs[0])), (), [p.inputs[0]]
+    return None
+
+
+def _steps_apart(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(y - x for x, y in zip(a, b))
+
+
+def _runs(forms: Sequence[_Form | None]) -> list[tuple[int, int, tuple[int, ...] | None]]:
+    """Maximal runs (i, j, steps) of the parts i..j-1 of one form whose element leaves move by
+    constant ``steps`` from part to part, from the first part on; steps None for a part
+    alone. Steps past +-1 make a run from three parts on (two parts so far apart are no loop)."""
+    out: list[tuple[int, int, tuple[int, ...] | None]] = []
     i = 0
-    while i < len(parts):
+    while i < len(forms):
         start = forms[i]
         j = i + 1
         steps: tuple[int, ...] | None = None
         if start is not None:
-            while j < len(parts):
+            while j < len(forms):
                 f, g = forms[j - 1], forms[j]
                 if g is None or g[0] != start[0]:
                     break
-                d = tuple(b - a for a, b in zip(f[1], g[1]))  # type: ignore[index]
+                d = _steps_apart(f[1], g[1])  # type: ignore[index]
                 if steps is None:
-                    if any(s not in (-1, 0, 1) for s in d):
-                        break
                     steps = d
                 elif d != steps:
                     break
                 j += 1
-        if steps is None:
+        if steps is not None and j - i == 2 and any(abs(s) > 1 for s in steps):
+            j, steps = i + 1, None
+        out.append((i, j, steps))
+        i = j
+    return out
+
+
+def _run_pieces(parts: Sequence[Node], forms: Sequence[_Form | None],
+                runs: list[tuple[int, int, tuple[int, ...] | None]], dtype: np.dtype) -> list[Node]:
+    """The parts with each run of ``_runs`` one array: its tree over slices."""
+    out: list[Node] = []
+    for i, j, steps in runs:
+        form = forms[i]
+        if steps is None or form is None:
             out.append(parts[i])
-            i += 1
             continue
-        assert start is not None
-        vector = _vectorized(start[2], start[1], steps, j - i)
+        vector = _vectorized(form[2], form[1], steps, j - i)
         rows = (j - i, *parts[i].shape[1:])
         if vector.ndim < len(rows):  # no leaf moves: the same value for each part
             vector = broadcast_to(vector, rows)
-        if vector.dtype != node.dtype or vector.shape != rows:  # (NumPy types an array and a
-            out.extend(parts[i:j])                              # scalar alike: a guard)
+        if vector.dtype != dtype or vector.shape != rows:  # (NumPy types an array and a
+            out.extend(parts[i:j])                         # scalar alike: a guard)
         else:
             out.append(vector)
-            changed = True
+    return out
+
+
+def _interleaved(parts: Sequence[Node], forms: Sequence[_Form | None], period: int,
+                 classes: list[list[tuple[int, int, tuple[int, ...] | None]]]) -> Node:
+    """The first ``period * m`` parts (m = len(parts) // period) as ``period`` arrays, the parts
+    c, c + period, ... each, interleaved: one scatter at a strided slice where the others are
+    zeros, else the arrays side by side along a new second axis, reshaped."""
+    m = len(parts) // period
+    row = parts[0].shape[1:]
+    dtype = parts[0].dtype
+    arrays = []
+    for c, runs in enumerate(classes):
+        pieces = _run_pieces(parts[c:m * period:period], forms[c:m * period:period], runs, dtype)
+        arrays.append(pieces[0] if len(pieces) == 1 else concatenate(pieces, axis=0))
+    written = [c for c, a in enumerate(arrays) if not _positive_zeros(a)]
+    if len(written) == 1:
+        c = written[0]
+        return index_add(arrays[c], (m * period, *row), (_run_slice(c, period, m, m * period),))
+    side_by_side = concatenate([reshape(a, (m, 1, *row)) for a in arrays], axis=1)
+    return reshape(side_by_side, (m * period, *row))
+
+
+def _positive_zeros(n: Node) -> bool:
+    """Whether ``n`` is zeros that the zeros of index_add are, bit for bit (no -0.0)."""
+    v = scalar_constant(n)
+    return v is not None and v.dtype.kind in "biufc" and bool(v == 0) \
+        and not np.signbit(np.real(v)) and not np.signbit(np.imag(v))
+
+
+def _vectorize_parts(node: Node) -> Node | None:
+    """concatenate([reshape(e_1, (1,)), reshape(e_2, (1,)), ...]) where the scalars e_t are one
+    tree of elementwise ops whose element leaves X[k] move by constant steps from part to part
+    -> that tree over slices of X (a shared leaf stays a scalar): cos(x[1]) + x[0], cos(x[2]) +
+    x[1], ... -> cos(x[1:n]) + x[:n-1]; x[0] * x[1], x[2] * x[3], ... -> x[:n-1:2] * x[1::2].
+    Rows alike: parts reshape(e_t, (1, 3)) of trees over rows X[k] of an (n, 3) X are the tree
+    over slices X[a:b]. Maximal runs of such parts become one array each; a part that is not a
+    reshaped scalar or row, or a run of one, stays as it is. Parts that repeat with a period
+    (a loop that writes two or more elements per step, a record of them: the gradient of
+    sum(x[2i] * x[2i+1]) is x[1], x[0], x[3], x[2], ...) are read one array per position in
+    the record, interleaved, when that takes fewer pieces: x[1::2] and x[::2] side by side."""
+    parts = node.inputs
+    if node.op.axis != 0 or len(parts) < 2:  # type: ignore[attr-defined]
+        return None
+    forms = [_part_form(p) for p in parts]
+    static = all(isinstance(d, int) for d in node.shape)
+    out: list[Node] = []
+    i = 0
+    while i < len(parts):  # each stretch of parts of one position each, apart
+        j = i + 1
+        while j < len(parts) and (parts[j].shape[0] == 1) == (parts[i].shape[0] == 1):
+            j += 1
+        if parts[i].shape[0] != 1:
+            out.extend(parts[i:j])
+        else:
+            out.extend(_stretch(parts[i:j], forms[i:j], static, node.dtype))
         i = j
-    if not changed:
+    if len(out) == len(parts) and all(a is b for a, b in zip(out, parts)):
         return None
     return out[0] if len(out) == 1 else concatenate(out, axis=0)
+
+
+def _stretch(parts: Sequence[Node], forms: Sequence[_Form | None], static: bool,
+             dtype: np.dtype) -> list[Node]:
+    """The parts (each of one position) as ``_vectorize_parts`` writes them: runs, or records
+    interleaved. Constant parts join the arrays of a record only (zeros where a gradient
+    writes no position of it); alone they stay as they are, one node however many."""
+    plain = [None if isinstance(p.op, BroadcastTo) else f for p, f in zip(parts, forms)]
+    runs = _runs(plain)
+    best: tuple[int, int, list[list[tuple[int, int, tuple[int, ...] | None]]]] | None = None
+    if len(runs) > 3 and static:
+        least = len(runs)
+        for period in range(2, _PERIODS + 1):
+            m = len(parts) // period
+            if m < 2:
+                break
+            if len(_runs(forms[:min(m, 8) * period:period])) > 2:
+                continue  # the first position's parts, at the head, are no run: no record
+            classes = [_runs(forms[c:m * period:period]) for c in range(period)]
+            # a piece per run, and the interleaving: a reshape per array, a concatenation and
+            # a reshape (which cost more than the concatenation of a few slices they replace)
+            cost = sum(len(r) for r in classes) + period + 2 + len(parts) - m * period
+            if cost < least:
+                least, best = cost, (period, m, classes)
+    if best is None:
+        return _run_pieces(parts, plain, runs, dtype)
+    period, m, classes = best
+    return [_interleaved(parts, forms, period, classes), *parts[m * period:]]
+
+
+def _strided_positions(node: Node) -> Node | None:
+    """index_add(g, shape, s_[[1, 5, 9, 13]]) -> index_add(g, shape, s_[1::4]): distinct
+    positions a constant step apart along an axis (the scatters of a strided loop's gradient,
+    gathered) are a slice, which NumPy writes in one assignment where np.add.at, which adds up
+    repeated positions, takes many times longer."""
+    op: IndexAdd = node.op  # type: ignore[assignment]
+    kinds = [it[0] for it in op.spec]
+    if len(node.inputs) != 2 or kinds.count("a") != 1 or any(k not in "as" for k in kinds):
+        return None
+    axis = kinds.index("a")
+    positions, size = node.inputs[1], op.shape[axis]
+    if not isinstance(positions.op, Const) or positions.ndim != 1 or positions.shape[0] < 2 \
+            or positions.dtype.kind not in "iu" or not isinstance(size, int):
+        return None
+    at = positions.op.value.astype(np.int64) % size  # (in bounds: checked when built)
+    steps = np.diff(at)
+    if steps[0] == 0 or np.any(steps != steps[0]):
+        return None
+    along = _run_slice(int(at[0]), int(steps[0]), len(at), size)
+    return index_add(node.inputs[0], op.shape, (*(slice(*it[1:]) for it in op.spec[:axis]), along,
+                                                *(slice(*it[1:]) for it in op.spec[axis + 1:])))
 
 
 def _summed_rows(t: Node) -> tuple[Node | None, Node]:
@@ -2582,10 +2715,11 @@ def _summed_rows(t: Node) -> tuple[Node | None, Node]:
 
 def _vectorize_sum(node: Node, ctx: Context) -> Node | None:
     """t_1 + ... + t_T of scalars where runs of terms (in any order: the sum is reassociated)
-    are one elementwise tree over element leaves moving by one, as ``_vectorize_parts`` reads
-    them -> sum of that tree over slices per run, plus the other terms:
-    sum(x[i] * x[i+1] + sin(x[i]) for i in range(n - 1)) -> sum(x[:n-1] * x[1:]) +
-    sum(sin(x[:n-1])). Terms that sum a tree over rows whole, sum((X[i+1] - X[i])**2) of an
+    are one elementwise tree over element leaves moving by constant steps, as
+    ``_vectorize_parts`` reads them -> sum of that tree over slices per run, plus the other
+    terms: sum(x[i] * x[i+1] + sin(x[i]) for i in range(n - 1)) -> sum(x[:n-1] * x[1:]) +
+    sum(sin(x[:n-1])), sum(x[2*i] * x[2*i+1] for i in range(n // 2)) -> sum(x[::2] * x[1::2]).
+    Terms that sum a tree over rows whole, sum((X[i+1] - X[i])**2) of an
     (n, 3) X, are alike: sum((X[1:] - X[:n-1])**2). Terms subtracted (``f -= t`` in a loop) are
     runs of their own, subtracted. A run of fewer than STACK_MIN_TERMS terms stays scalar
     additions."""
@@ -2617,9 +2751,9 @@ def _vectorize_sum(node: Node, ctx: Context) -> Node | None:
             j = i + 1
             steps: tuple[int, ...] | None = None
             while j < len(members):
-                d = tuple(b - a for a, b in zip(members[j - 1][0], members[j][0]))
+                d = _steps_apart(members[j - 1][0], members[j][0])
                 if steps is None:
-                    if any(s not in (-1, 0, 1) for s in d) or not any(d):
+                    if not any(d):
                         break
                     steps = d
                 elif d != steps:
@@ -2657,6 +2791,7 @@ STACK = RuleSet([
     Rule(Pat(Concatenate), _concatenate_rows),  # concat([X[t], X[t+1], ..]) -> X[t:t+n]
     Rule(Pat(Concatenate), _vectorize_parts),  # concat([[f(x[t])], [f(x[t+1])], ..]) -> f(x[t:t+n])
     Rule(Pat(Concatenate), _concatenate_transposed),  # concat([a^T, b^T]) -> concat([a, b])^T
+    Rule(Pat(IndexAdd), _strided_positions),  # index_add(g, (n,), s_[[1, 5, 9]]) -> same at s_[1::4]
 ])
 
 
