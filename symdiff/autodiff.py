@@ -488,6 +488,9 @@ def _vjp(ys: Sequence[Node], wrt: Sequence[Node], cots: Sequence[Node],
         if not node.inputs:
             continue
         ins = node.inputs
+        for at, why in node.op.no_derivative.items():
+            if ins[at] in depends:
+                raise NotDifferentiableError(f"{node.op.name}: {why}")
         stable = stable_parts(node) if isinstance(node.op, STABLE_HEADS) else None
         if stable is not None and not _between(node, stable[1], targets):
             # differentiated as its stable form, so the gradient is as finite as the function

@@ -226,6 +226,10 @@ class Op:
     # whether the NumPy result may be read-only (np.broadcast_to, np.diagonal): the code
     # generator copies it before returning it, as the caller expects an array of its own
     readonly: ClassVar[bool] = False
+    # the inputs (by position) whose derivative the op does not give, with why: its vjp gives
+    # None there, and reverse mode refuses, saying why, only where a variable being
+    # differentiated reaches such an input (a held parameter needs no derivative)
+    no_derivative: ClassVar[Mapping[int, str]] = {}
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         # An op class without an __init__ has no static attributes: all its instances are

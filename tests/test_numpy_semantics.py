@@ -1788,3 +1788,26 @@ def test_gammainc_is_differentiable_in_x_and_refuses_a_varying_a():
         h = sd.hessian(f(a0[0], x[0]), x)
         want = sign * density[0] * ((a0[0] - 1) / xs[0] - 1)
         np.testing.assert_allclose(h.eval(x=xs)[0, 0], want, rtol=1e-12)
+
+
+def test_an_input_without_a_derivative_is_refused_only_where_a_variable_reaches_it():
+    # gammainc(a, x) gives no derivative in a: with a a variable held out of the
+    # differentiation, the gradient in x is asked of x alone, and the rule is not refused
+    a, x = sd.symbols("a x")
+    values = {"a": 2.5, "x": 2.0}
+    from scipy import special
+
+    density = np.exp(1.5 * np.log(2.0) - 2.0 - special.gammaln(2.5))  # x^(a-1) e^-x / Gamma(a)
+    for name, sign in (("gammainc", 1), ("gammaincc", -1)):
+        f = sd.FUNCTIONS[name](a, x)
+        assert float(sd.grad(f, x).eval(values)) == pytest.approx(sign * density, rel=1e-13)
+        second = sign * density * (1.5 / 2.0 - 1)  # times (a - 1) / x - 1
+        assert float(sd.hessian(f, x).eval(values)) == pytest.approx(second, rel=1e-12)
+        assert float(sd.jvp(f, x, 1.0).eval(values)) == pytest.approx(sign * density, rel=1e-13)
+        assert float(sd.derivative(f, x, 2).eval(values)) == pytest.approx(second, rel=1e-12)
+        for wrt in (a, [a, x]):
+            with pytest.raises(sd.NotDifferentiableError, match=rf"^{name}: the derivative in its first argument a"):
+                sd.grad(f, wrt)
+        # a reached by x: the derivative in a is needed
+        with pytest.raises(sd.NotDifferentiableError, match=rf"^{name}: the derivative in its first argument a"):
+            sd.grad(sd.FUNCTIONS[name](x * 2.0, x), x)

@@ -21,11 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import NotDifferentiableError
 from ..ir import Node
-from .base import Var, helper
+from .base import helper
 from .elementwise import (
-    Binary, StopGradient, abs, equal, exp, expm1, greater, greater_equal, less, less_equal, log, logical_and,
+    Binary, abs, equal, exp, expm1, greater, greater_equal, less, less_equal, log, logical_and,
     logical_or, power, sin, where,
 )
 from .numeric import hypot, mod, ratio_or_zero
@@ -380,22 +379,6 @@ class Ellipe(_Real):
         return (g * _ellip_slope(m, Node(_ellipk, (m,)), out, True),)
 
 
-def _held(node: Node) -> bool:
-    """Whether nothing of ``node`` varies: no variable in its graph outside a stop_gradient."""
-    stack, seen = [node], {node}
-    while stack:
-        n = stack.pop()
-        if isinstance(n.op, Var):
-            return False
-        if isinstance(n.op, StopGradient):
-            continue
-        for i in n.inputs:
-            if i not in seen:
-                seen.add(i)
-                stack.append(i)
-    return True
-
-
 class Gammainc(Binary):
     """P(a, x), the regularized lower incomplete gamma function (SciPy's ``gammainc``); its
     derivative in x is x^(a-1) exp(-x) / Gamma(a). The derivative in a has no closed form and is
@@ -403,13 +386,10 @@ class Gammainc(Binary):
 
     name, numpy = "gammainc", "gammainc_kernel({0}, {1}, False)"
     upper = False
+    no_derivative = {0: "the derivative in its first argument a has no closed form here; only the "
+                        "derivative in x is given (hold a constant: a number, or sd.stop_gradient(a))"}
 
     def vjp(self, g: Node, out: Node, a: Node, x: Node) -> Sequence[Node | None]:
-        if not _held(a):
-            raise NotDifferentiableError(
-                f"{self.name}: the derivative in its first argument a has no closed form here; "
-                f"only the derivative in x is given (hold a constant: a number, or "
-                f"sd.stop_gradient(a))")
         # x^(a-1) exp(-x) / Gamma(a) as exp((a - 1) log x - x - gammaln(a)); at x = 0 the
         # limit x^(a-1) / Gamma(a): 0 for a > 1, 1 at a = 1, inf below; nan for x < 0, where P is
         positive = greater(x, 0)
