@@ -1247,7 +1247,7 @@ def _module_is_only_math(source: str) -> ast.Module:
     assert imported <= {"math", "numpy", "base64"}
     assert not any(isinstance(node, (ast.ImportFrom, ast.Global, ast.Nonlocal)) for node in ast.walk(tree))
     defined = {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
-    safe_builtins = {"float", "type", "ValueError", "isinstance", "len", "any", "zip", "map", "str",
+    safe_builtins = {"float", "type", "ValueError", "isinstance", "len", "any", "all", "zip", "map", "str",
                      "tuple", "int", "range", "slice", "complex"}
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):

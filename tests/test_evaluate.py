@@ -382,3 +382,27 @@ def test_a_missing_value_names_the_given_names_that_are_not_variables(xy):
         sd.evaluate(x * y, {"y": 3.0})
     # extra names are still fine when nothing is missing
     assert sd.evaluate(x * y, {"x": 2.0, "y": 3.0, "z": 1.0}) == 6.0
+
+
+def test_python_ints_past_int64_are_read_as_the_variables_dtype():
+    # np.asarray(2**70) is an array of objects, which was refused as "given object values"
+    x, n = sd.var("x"), sd.var("n", dtype="int64")
+    v, c = sd.var("v", (2,)), sd.var("c", dtype="complex128")
+    outputs = [x * 2.0, v * 1.0, n + 1, c * 1.0]
+    want = [2.0 * 2**70, [1.0, float(2**70)], 6, complex(2**80)]
+    got = sd.evaluate(outputs, {"x": 2**70, "v": [1, 2**70], "n": 5, "c": 2**80})
+    fn = sd.compile(outputs, inputs=[x, v, n, c])
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+    for g, w in zip(fn(2**70, [1, 2**70], 5, 2**80), want):
+        np.testing.assert_array_equal(g, w)
+    with pytest.raises(sd.InputError, match=r"'n' is declared int64 but was given an integer outside its range"):
+        sd.evaluate(n + 1, {"n": 2**70})
+    with pytest.raises(ValueError, match=r"'n' must have dtype int64, got an integer outside its range"):
+        fn(1.0, [1, 2], 2**70, 1.0)
+    with pytest.raises(sd.InputError, match=r"'x' is declared float64 but was given an integer outside its range \(\+-1.798e\+308\)"):
+        sd.evaluate(x * 2.0, {"x": 2**1100})
+    with pytest.raises(ValueError, match=r"'x' must have dtype float64, got an integer outside its range"):
+        fn(2**1100, [1, 2], 5, 1.0)
+    with pytest.raises(sd.InputError, match="given object values"):  # not numbers: refused as before
+        sd.evaluate(x * 2.0, {"x": object()})

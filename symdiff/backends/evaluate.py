@@ -29,6 +29,15 @@ def bind_input(v: Node, value: Any, dims: dict[str, int],
         arr = np.asarray(value)
     except Exception as e:  # noqa: BLE001 - any conversion failure is the user's input
         raise InputError(f"variable {op.var_name!r}: cannot convert the given value to an array ({e})") from None
+    if arr.dtype == object and op.dtype.kind in "iufc" and all(type(i) is int for i in arr.flat):
+        # Python ints past int64's range (2**70) make an array of objects: read them as the dtype
+        try:
+            arr = np.asarray(value, dtype=op.dtype)
+        except OverflowError:
+            span = (f"[{np.iinfo(op.dtype).min}, {np.iinfo(op.dtype).max}]" if op.dtype.kind in "iu"
+                    else f"(+-{np.finfo(op.dtype).max:.4g})")
+            raise InputError(f"variable {op.var_name!r} is declared {op.dtype} but was given an integer "
+                             f"outside its range {span}") from None
     if arr.dtype != op.dtype:
         integers = arr.dtype.kind in "iu" and op.dtype.kind in "iu"
         if arr.dtype.kind not in "biufc" or not (

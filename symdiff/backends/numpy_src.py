@@ -101,6 +101,15 @@ def _array(value, name, dtype, shape):
         raise ValueError(f"argument {name!r}: cannot convert the given value to an array ({e})") from None
     if arr.dtype == dtype and arr.shape == shape:  # (the common call, checked first)
         return arr
+    if arr.dtype == object and dtype.kind in "iufc" and all(type(i) is int for i in arr.flat):
+        # Python ints past int64's range (2**70) make an array of objects: read them as the dtype
+        try:
+            arr = np.asarray(value, dtype=dtype)
+        except OverflowError:
+            span = (f"[{np.iinfo(dtype).min}, {np.iinfo(dtype).max}]" if dtype.kind in "iu"
+                    else f"(+-{np.finfo(dtype).max:.4g})")
+            raise ValueError(f"argument {name!r} must have dtype {dtype.name}, got an integer outside "
+                             f"its range {span}") from None
     if arr.dtype != dtype:
         integers = arr.dtype.kind in "iu" and dtype.kind in "iu"
         if arr.dtype.kind not in "biufc" or not (integers or np.can_cast(arr.dtype, dtype, "same_kind")):
