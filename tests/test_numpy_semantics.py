@@ -1790,6 +1790,25 @@ def test_gammainc_is_differentiable_in_x_and_refuses_a_varying_a():
         np.testing.assert_allclose(h.eval(x=xs)[0, 0], want, rtol=1e-12)
 
 
+
+def test_gammainc_higher_derivatives_at_x_0_are_the_one_sided_limits():
+    # d^2 P / dx^2 = ((a - 1) x^(a-2) - x^(a-1)) e^-x / Gamma(a): at x = 0 the limit is -inf below
+    # a = 1, -1 at a = 1, inf between 1 and 2, 1 at a = 2, 0 above (it was 0 for every a, the
+    # slope of the constant that stood for the first derivative there); d^3 at a = 3 is 1
+    x = sd.var("x", (6,))
+    av = np.array([0.5, 1.0, 1.5, 2.0, 3.0, 4.5])
+    for name, sign in (("gammainc", 1), ("gammaincc", -1)):
+        f = sd.FUNCTIONS[name](av, x).sum()
+        second = np.diagonal(sd.hessian(f, x).eval(x=np.zeros(6)))
+        np.testing.assert_array_equal(second, sign * np.array([-np.inf, -1.0, np.inf, 1.0, 0.0, 0.0]))
+        t = sd.var("t")
+        third = sd.derivative(sd.FUNCTIONS[name](3.0, t), t, 3).eval(t=0.0)
+        assert float(third) == pytest.approx(sign * 1.0, rel=1e-15)  # (x^2 e^-x / 2)'' at 0
+        a = sd.var("a")  # a variable a, held out of the differentiation
+        g = sd.derivative(sd.FUNCTIONS[name](a, t), t, 2)
+        assert float(g.eval(a=2.0, t=0.0)) == sign * 1.0
+        assert float(g.eval(a=1.0, t=0.0)) == sign * -1.0
+
 def test_an_input_without_a_derivative_is_refused_only_where_a_variable_reaches_it():
     # gammainc(a, x) gives no derivative in a: with a a variable held out of the
     # differentiation, the gradient in x is asked of x alone, and the rule is not refused

@@ -391,12 +391,13 @@ class Gammainc(Binary):
 
     def vjp(self, g: Node, out: Node, a: Node, x: Node) -> Sequence[Node | None]:
         # x^(a-1) exp(-x) / Gamma(a) as exp((a - 1) log x - x - gammaln(a)); at x = 0 the
-        # limit x^(a-1) / Gamma(a): 0 for a > 1, 1 at a = 1, inf below; nan for x < 0, where P is
-        positive = greater(x, 0)
-        xs = where(positive, x, 1.0)
-        at_zero = where(less(a, 1.0), math.inf, where(equal(a, 1.0), 1.0, 0.0))
+        # power itself, x^(a-1) exp(-x - gammaln(a)): its value is the limit (0 for a > 1, 1 at
+        # a = 1, inf below), and so are its derivatives, the one-sided higher derivatives of P
+        # there (a constant would give 0); nan for x < 0, where P is
+        positive, zero = greater(x, 0), equal(x, 0)
+        xs, x0 = where(positive, x, 1.0), where(zero, x, 1.0)
         density = where(positive, exp((a - 1.0) * log(xs) - xs - gammaln(a)),
-                        where(equal(x, 0), at_zero, math.nan))
+                        where(zero, power(x0, a - 1.0) * exp(-x0 - gammaln(a)), math.nan))
         return (None, -(g * density) if self.upper else g * density)
 
 
