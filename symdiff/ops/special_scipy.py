@@ -28,7 +28,7 @@ from .elementwise import (
     logical_or, power, sin, where,
 )
 from .numeric import hypot, mod, ratio_or_zero
-from .special import _float_inputs, _result, _Real, gammaln
+from .special import _TWO_OVER_SQRT_PI, _float_inputs, _result, _Real, gammaln
 
 _SQRT_PI = math.sqrt(math.pi)
 
@@ -67,10 +67,6 @@ def erfcx_kernel(x):  # type: ignore[no-untyped-def]
     return out.astype(np.result_type(x.dtype, 0.0))
 
 
-# 1/e as the sum of two floats: x + 1/e is formed without cancelling digits near the branch point
-_INV_E_HI, _INV_E_LO = 0.36787944117144233, -1.2428753672788363e-17
-
-
 @helper
 def lambertw_kernel(x):  # type: ignore[no-untyped-def]
     # W(x) on the principal branch, the w >= -1 with w exp(w) = x, for x >= -1/e (nan below, as
@@ -82,7 +78,7 @@ def lambertw_kernel(x):  # type: ignore[no-untyped-def]
     x = np.asarray(x)
     t = x.astype(np.float64)
     with np.errstate(all="ignore"):
-        shifted = (t + 0.36787944117144233) + -1.2428753672788363e-17  # x + 1/e
+        shifted = (t + 0.36787944117144233) + -1.2428753672788363e-17  # x + 1/e, 1/e in two parts
         p = np.sqrt(2.0 * math.e * np.where(shifted > 0, shifted, 0.0))
         branch = -1.0 + p * (1.0 + p * (-1.0 / 3 + p * (11.0 / 72 + p * (-43.0 / 540 + p * (769.0 / 17280)))))
         large = t > 3.0
@@ -318,7 +314,7 @@ class Erfcx(_Real):
         series: Any = _ERFCX_SLOPE[-1]
         for c in reversed(_ERFCX_SLOPE[:-1]):
             series = c + w * series
-        return (g * where(far, w * series, 2.0 * x * out - 2.0 / _SQRT_PI),)
+        return (g * where(far, w * series, 2.0 * x * out - _TWO_OVER_SQRT_PI),)
 
 
 class Lambertw(_Real):
@@ -381,8 +377,8 @@ class Ellipe(_Real):
 
 class Gammainc(Binary):
     """P(a, x), the regularized lower incomplete gamma function (SciPy's ``gammainc``); its
-    derivative in x is x^(a-1) exp(-x) / Gamma(a). The derivative in a has no closed form and is
-    refused unless a is held constant."""
+    derivative in x is x^(a-1) exp(-x) / Gamma(a). The derivative in a has no closed form: it is
+    refused where a variable being differentiated reaches a (``no_derivative``)."""
 
     name, numpy = "gammainc", "gammainc_kernel({0}, {1}, False)"
     upper = False
