@@ -15,6 +15,7 @@ from ..ir import Node, format_shape, toposort
 from ..ops import Const, Var
 from ..ops.base import MASK_LOST, call_kernel, call_key, graph_variables, is_masked, kernel
 from ..ops.diagonals import fuse_diagonal_sums
+from .inputs import input_array
 
 
 def bind_input(v: Node, value: Any, dims: dict[str, int],
@@ -26,34 +27,9 @@ def bind_input(v: Node, value: Any, dims: dict[str, int],
     if is_masked(value):
         raise InputError(f"variable {op.var_name!r} was given a masked array with masked entries: {MASK_LOST}")
     try:
-        arr = np.asarray(value)
-    except Exception as e:  # noqa: BLE001 - any conversion failure is the user's input
-        raise InputError(f"variable {op.var_name!r}: cannot convert the given value to an array ({e})") from None
-    if arr.dtype == object and op.dtype.kind in "iufc" and all(type(i) is int for i in arr.flat):
-        # Python ints past int64's range (2**70) make an array of objects: read them as the dtype
-        try:
-            arr = np.asarray(value, dtype=op.dtype)
-        except OverflowError:
-            span = (f"[{np.iinfo(op.dtype).min}, {np.iinfo(op.dtype).max}]" if op.dtype.kind in "iu"
-                    else f"(+-{np.finfo(op.dtype).max:.4g})")
-            raise InputError(f"variable {op.var_name!r} is declared {op.dtype} but was given an integer "
-                             f"outside its range {span}") from None
-    if arr.dtype != op.dtype:
-        integers = arr.dtype.kind in "iu" and op.dtype.kind in "iu"
-        if arr.dtype.kind not in "biufc" or not (
-                integers or np.can_cast(arr.dtype, op.dtype, "same_kind")):
-            raise InputError(
-                f"variable {op.var_name!r} is declared {op.dtype} but was given {arr.dtype} values"
-            )
-        # integers of another width or signedness are fine if they fit: never wrap around
-        if integers and arr.size and not np.can_cast(arr.dtype, op.dtype):
-            info, lo, hi = np.iinfo(op.dtype), arr.min(), arr.max()
-            if lo < info.min or hi > info.max:
-                raise InputError(
-                    f"variable {op.var_name!r} is declared {op.dtype} but was given the value "
-                    f"{lo if lo < info.min else hi}, outside its range [{info.min}, {info.max}]"
-                )
-        arr = arr.astype(op.dtype)
+        arr = input_array(value, "variable", op.var_name, op.dtype)
+    except ValueError as e:
+        raise InputError(str(e)) from None
     if arr.ndim != len(op.shape):
         raise InputError(
             f"variable {op.var_name!r} is declared with shape {format_shape(op.shape)} but was given "

@@ -52,6 +52,7 @@ from ..ops.reduce import Reduction
 from ..ops.layout import Flip
 from ..ops.shape import Arange, BroadcastTo, Concatenate, IndexAdd, Transpose
 from ..ops.base import graph_variables
+from .inputs import input_array
 
 # Constant arrays up to this many elements are written as literals; larger ones as base64 bytes,
 # unless they are runs of equal values (see _runs_source).
@@ -95,39 +96,14 @@ _WORDS = {
 _RUNTIME_ARRAY = '''
 def _array(value, name, dtype, shape):
     """value as an array of dtype with len(shape) axes and the static sizes of shape."""
-    try:
-        arr = np.asarray(value)
-    except Exception as e:
-        raise ValueError(f"argument {name!r}: cannot convert the given value to an array ({e})") from None
-    if arr.dtype == dtype and arr.shape == shape:  # (the common call, checked first)
+    arr = input_array(value, "argument", name, dtype)
+    if arr.shape == shape:  # (the common call, checked first)
         return arr
-    if arr.dtype == object and dtype.kind in "iufc" and all(type(i) is int for i in arr.flat):
-        # Python ints past int64's range (2**70) make an array of objects: read them as the dtype
-        try:
-            arr = np.asarray(value, dtype=dtype)
-        except OverflowError:
-            span = (f"[{np.iinfo(dtype).min}, {np.iinfo(dtype).max}]" if dtype.kind in "iu"
-                    else f"(+-{np.finfo(dtype).max:.4g})")
-            raise ValueError(f"argument {name!r} must have dtype {dtype.name}, got an integer outside "
-                             f"its range {span}") from None
-    if arr.dtype != dtype:
-        integers = arr.dtype.kind in "iu" and dtype.kind in "iu"
-        if arr.dtype.kind not in "biufc" or not (integers or np.can_cast(arr.dtype, dtype, "same_kind")):
-            raise ValueError(f"argument {name!r} must have dtype {dtype.name}, got {arr.dtype}")
-        # integers of another width or signedness are fine if they fit: never wrap around
-        if integers and arr.size and not np.can_cast(arr.dtype, dtype):
-            info, lo, hi = np.iinfo(dtype), arr.min(), arr.max()
-            if lo < info.min or hi > info.max:
-                raise ValueError(
-                    f"argument {name!r} must have dtype {dtype.name}, got the value "
-                    f"{lo if lo < info.min else hi}, outside its range [{info.min}, {info.max}]"
-                )
-        arr = arr.astype(dtype)
     if arr.ndim != len(shape) or any(
         isinstance(want, int) and want != got for want, got in zip(shape, arr.shape)
     ):
         want = "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
-        raise ValueError(f"argument {name!r} must have shape {want}, got {arr.shape}")
+        raise ValueError(f"argument {name!r} is declared with shape {want} but was given shape {arr.shape}")
     return arr
 
 
@@ -1059,7 +1035,7 @@ class _Emitter:
         imports.append("")
         imports.append("import numpy as np")
         parts = ["\n".join(head + imports)]
-        for h in sorted(self.helpers):
+        for h in sorted({*self.helpers, input_array.__name__}):  # (_array reads its inputs so)
             src = helper_source(h)
             src = "\n".join(ln for ln in src.splitlines() if not ln.startswith("@"))
             parts.append(src.rstrip())
