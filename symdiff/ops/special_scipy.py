@@ -28,7 +28,9 @@ from .elementwise import (
     logical_or, power, sin, where,
 )
 from .numeric import hypot, mod, ratio_or_zero
-from .special import _TWO_OVER_SQRT_PI, _float_inputs, _result, _Real, gammaln
+from .special import (
+    _TWO_OVER_SQRT_PI, _float_inputs, _result, _Real, erfc_kernel, gamma_kernel, gammaln,
+)
 
 _SQRT_PI = math.sqrt(math.pi)
 
@@ -54,7 +56,7 @@ def erfcx_kernel(x):  # type: ignore[no-untyped-def]
         low = s - high
         hi = s * s
         lo = ((high * high - hi) + 2.0 * high * low) + low * low
-        erfc = np.asarray(np.frompyfunc(math.erfc, 1, 1)(s), dtype=np.float64)
+        erfc = erfc_kernel(s)
         near = erfc * np.exp(hi) * (1.0 + lo)
         big = np.where(far, t, 10.0)
         w = 0.5 / (big * big)
@@ -173,13 +175,13 @@ def gammainc_kernel(a, x, upper):  # type: ignore[no-untyped-def]
     with np.errstate(all="ignore"):
         ok = (ta > 0) & (tx > 0) & np.isfinite(ta) & np.isfinite(tx)
         aa, xx = np.where(ok, ta, 1.0), np.where(ok, tx, 1.0)
-        lga = np.asarray(np.frompyfunc(math.lgamma, 1, 1)(aa), dtype=np.float64)
+        lga = gamma_kernel(aa, True)
         # for a < 10: exp(-x) x^a / Gamma(a), each to an ulp or so, where all three are normal
         # numbers; the exponent a log x - x - log Gamma(a) would carry the rounding of its
         # largest term (30 ulp at a = 9.5, x = 10)
         small_a = np.where(aa < 10.0, aa, 1.0)
         decay, rise = np.exp(-xx), np.power(xx, small_a)
-        product = decay * rise / np.asarray(np.frompyfunc(math.gamma, 1, 1)(small_a), dtype=np.float64)
+        product = decay * rise / gamma_kernel(small_a, False)
         normal = (decay > 1e-300) & (rise > 1e-300) & (rise < 1e300) & (product > 1e-300) & (product < 1e300)
         direct = np.where(normal, product, np.exp(aa * np.log(xx) - xx - lga))
         ab = np.maximum(aa, 10.0)
