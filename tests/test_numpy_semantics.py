@@ -324,6 +324,20 @@ def test_nan_reductions_give_no_gradient_to_the_nans_and_none_from_all_nan_slice
     np.testing.assert_allclose(g[2], want, rtol=1e-12)
 
 
+@pytest.mark.parametrize("name", ["nansum", "nanprod", "nanmean", "nanvar", "nanstd", "nanmax",
+                                  "nanmin"])
+@pytest.mark.parametrize("axis", [0, -1])
+def test_nan_reductions_of_a_0d_float_take_a_lone_axis_0_or_minus_1_as_numpys(name, axis):
+    # np.nanmean(np.array(1.5), axis=0) is 1.5 (and np.nanvar's 0.0): the NaN-ignoring
+    # functions reduce with the ufuncs' reduce, which takes a lone 0 or -1 for a 0-d array
+    a = np.array(1.5)
+    want = getattr(np, name)(a, axis=axis)
+    x = sd.var("x")
+    for got in _both_paths(getattr(sd, name)(x, axis=axis), x=a):
+        np.testing.assert_array_equal(got, want)
+        assert got.shape == () and got.dtype == want.dtype
+
+
 def test_nanvar_is_nan_where_ddof_leaves_no_degrees_of_freedom():
     # NumPy's nanvar gives nan where N - ddof <= 0 (its var would give inf or a negative value)
     x = sd.var("x", _ROWS.shape)
