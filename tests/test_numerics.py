@@ -316,6 +316,30 @@ def test_float16_mean_of_more_elements_than_float16_counts_is_numpys():
     np.testing.assert_allclose(sd.compile(sd.mean(h))(v), np.mean(v), rtol=1e-3)
 
 
+_MASK = np.array([True, True, False])
+
+
+@pytest.mark.parametrize("build, reference", [
+    (sd.mean, np.mean),
+    (lambda x: sd.mean(x, where=_MASK), lambda v: np.mean(v, where=_MASK)),
+    (lambda x: sd.mean(sd.reshape(x, (3, 1)), axis=0, keepdims=True),
+     lambda v: np.mean(v.reshape(3, 1), axis=0, keepdims=True)),
+    (sd.nanmean, np.nanmean),
+    (sd.average, np.average),
+], ids=["mean", "where", "axis-keepdims", "nanmean", "average"])
+@pytest.mark.parametrize("dtype", ["int64", "uint64"])
+def test_integer_mean_adds_in_float64_as_numpys(build, reference, dtype):
+    # np.mean of integers adds them in float64 (its dtype f8), so a sum past the integer's range
+    # does not wrap around: the mean of three 2**62 is 2**62, not a negative number
+    value = np.full(3, 2**62 if dtype == "int64" else 2**63, dtype=dtype)
+    x = sd.var("x", shape=(3,), dtype=dtype)
+    e = build(x)
+    want = reference(value)
+    for got in [*_both([e], [x], [value])[0], sd.compile(e, inputs=[x])(value)]:
+        assert got.dtype == want.dtype == e.dtype == np.float64
+        np.testing.assert_array_equal(got, want)
+
+
 @pytest.mark.parametrize("dtype", ["bool", "int8", "uint8", "int32"])
 @pytest.mark.parametrize("name", ["sum", "prod", "logsumexp"])
 def test_reduction_over_no_axes_has_numpys_dtype(name, dtype):

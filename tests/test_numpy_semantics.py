@@ -324,6 +324,20 @@ def test_nan_reductions_give_no_gradient_to_the_nans_and_none_from_all_nan_slice
     np.testing.assert_allclose(g[2], want, rtol=1e-12)
 
 
+@pytest.mark.parametrize("name", ["nansum", "nanprod", "nanmean", "nanvar", "nanstd", "nanmax",
+                                  "nanmin"])
+@pytest.mark.parametrize("axis", [0, -1])
+def test_nan_reductions_of_a_0d_float_take_a_lone_axis_0_or_minus_1_as_numpys(name, axis):
+    # np.nanmean(np.array(1.5), axis=0) is 1.5 (and np.nanvar's 0.0): the NaN-ignoring
+    # functions reduce with the ufuncs' reduce, which takes a lone 0 or -1 for a 0-d array
+    a = np.array(1.5)
+    want = getattr(np, name)(a, axis=axis)
+    x = sd.var("x")
+    for got in _both_paths(getattr(sd, name)(x, axis=axis), x=a):
+        np.testing.assert_array_equal(got, want)
+        assert got.shape == () and got.dtype == want.dtype
+
+
 def test_nanvar_is_nan_where_ddof_leaves_no_degrees_of_freedom():
     # NumPy's nanvar gives nan where N - ddof <= 0 (its var would give inf or a negative value)
     x = sd.var("x", _ROWS.shape)
@@ -1830,3 +1844,47 @@ def test_an_input_without_a_derivative_is_refused_only_where_a_variable_reaches_
         # a reached by x: the derivative in a is needed
         with pytest.raises(sd.NotDifferentiableError, match=rf"^{name}: the derivative in its first argument a"):
             sd.grad(sd.FUNCTIONS[name](x * 2.0, x), x)
+
+
+_INT8 = np.array([1, -2], np.int8)
+_FLOAT32 = np.array([1.5, -2.25], np.float32)
+
+
+@pytest.mark.parametrize("build, reference", [
+    (lambda: sd.add(_INT8, 5), lambda: np.add(_INT8, 5)),
+    (lambda: sd.multiply(3, _INT8), lambda: np.multiply(3, _INT8)),
+    (lambda: sd.maximum(_FLOAT32, 0.5), lambda: np.maximum(_FLOAT32, 0.5)),
+    (lambda: sd.power(_FLOAT32, 2), lambda: np.power(_FLOAT32, 2)),
+    (lambda: sd.where(np.array([True, False]), _INT8, 5), lambda: np.where([True, False], _INT8, 5)),
+    (lambda: sd.where(sd.var("c", (2,), "bool"), _INT8, 5), lambda: np.where([True, False], _INT8, 5)),
+    (lambda: sd.clip(_INT8, 0, 5), lambda: np.clip(_INT8, 0, 5)),
+    (lambda: sd.clip(_FLOAT32, -1.0, None), lambda: np.clip(_FLOAT32, -1.0, None)),
+    (lambda: sd.dot(_FLOAT32, 2.0), lambda: np.dot(_FLOAT32, 2.0)),
+], ids=["add", "multiply", "maximum", "power", "where", "where-of-a-mask", "clip", "clip-float",
+        "dot"])
+def test_a_python_number_beside_an_array_constant_is_weak_as_numpys(build, reference):
+    # NEP 50: an array given as a NumPy array, not a node, keeps its dtype beside a Python
+    # number (int8 and 5 give int8), as it does beside the number when it is a node
+    want = reference()
+    e = build()
+    got = sd.evaluate(e, {"c": np.array([True, False])}, simplify=False)
+    assert e.dtype == want.dtype and got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("name", ["dot", "inner", "outer", "kron", "tensordot"])
+@pytest.mark.parametrize("value, number", [(_FLOAT32, 2.0), (_INT8, 3)], ids=["float32", "int8"])
+def test_products_read_a_python_number_as_an_array_of_its_own_dtype_as_numpys(name, value, number):
+    # np.dot and the products like it call np.asarray on their arguments, so a Python number is
+    # float64 or int64 there, not weak as beside a ufunc: np.dot(float32 array, 2.0) is float64
+    ref = getattr(np, name)
+    fn = getattr(sd, name)
+    if name == "tensordot":
+        ref = lambda a, b, f=ref: f(a, b, 0)  # noqa: E731
+        fn = lambda a, b, f=fn: f(a, b, 0)  # noqa: E731
+    x = sd.var("x", value.shape, value.dtype)
+    for e, want in [(fn(x, number), ref(value, number)), (fn(number, x), ref(number, value)),
+                    (fn(value, number), ref(value, number))]:
+        got = sd.evaluate(e, {"x": value}, simplify=False)
+        assert e.dtype == want.dtype and got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)

@@ -733,6 +733,12 @@ def as_nodes(*values: Any, exact_ints: bool = False, name: str = "") -> list[Nod
     nodes = [v for v in values if isinstance(v, Node)]
     if len(nodes) == len(values):
         return nodes  # the common case (every op inside a derivative graph): nothing to convert
+    # arrays (and lists) have their dtype, as nodes do: a Python number beside one is weak too
+    # (NEP 50: an int8 array and 5 give int8), so they are made nodes first
+    values = tuple(v if isinstance(v, Node) or is_python_scalar(v) else as_node(v) for v in values)
+    nodes = [v for v in values if isinstance(v, Node)]
+    if len(nodes) == len(values):
+        return nodes
     if not nodes:
         return [as_node(v) for v in values]
     like = nodes[0]

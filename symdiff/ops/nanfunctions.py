@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..ir import Node
-from .base import as_node, no_out, normalize_axes
+from .base import as_node, no_out
 from .elementwise import astype, greater, isnan, logical_and, logical_not, sqrt, where
 from .numeric import conj, real
 from .order import _quantile
@@ -115,7 +115,7 @@ def nanmean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdi
         return mean(x, axis, keepdims, dtype=dtype, where=where)
     _inexact_dtype("nanmean", dtype)
     keepdims = _keepdims("nanmean", keepdims)
-    axes = normalize_axes("nanmean", axis, x.ndim)
+    axes = _reduced_axes("nanmean", axis, x.ndim)  # a lone 0 or -1 of a 0-d array too, as NumPy's
     cnt, total = _count_and_total(x, axes, dtype, keepdims, _taken(x, reduction_mask("nanmean", where, x)))
     return _divided_by_count(total, cnt)
 
@@ -145,7 +145,7 @@ def _nanvar(name: str, a: Any, axis: Any, dtype: Any, out: Any, ddof: Any, keepd
         ddof = correction
     if isinstance(ddof, Node) or not isinstance(ddof, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name}: ddof must be a number, got {ddof!r}")
-    axes = normalize_axes(name, axis, x.ndim)
+    axes = _reduced_axes(name, axis, x.ndim)
     taken = _taken(x, reduction_mask(name, where_, x))
     # counted without keepdims, the mean reshaped: the count's cast stays that of a reduced
     # count, which simplification keeps as the cast of a scalar where it reduces all axes

@@ -14,13 +14,22 @@ import numpy as np
 from ..errors import ShapeError
 from ..ir import Dim, Node, Op, Type, format_shape
 from .base import (
-    as_node, as_nodes, broadcast_shapes, check_casting, const, no_out, normalize_axis, numeric_dtype,
+    as_node, as_nodes, broadcast_shapes, check_casting, const, is_python_scalar, no_out,
+    normalize_axis, numeric_dtype,
 )
 from .elementwise import Binary, astype, multiply
 from .layout import flip, moveaxis
 from .shape import (
     broadcast_to, expand_dims, reshape, resolve_reshape, stack, swapaxes, zeros_like,
 )
+
+
+def _array_operands(a: Any, b: Any) -> list[Node]:
+    """The operands of the products that read their arguments with ``np.asarray`` (``dot``,
+    ``inner``, ``outer``, ``kron``, ``tensordot``): a Python number is an array of its own dtype
+    there, float64 or int64, not weak as beside a ufunc (``np.dot(float32 array, 2.0)`` is
+    float64)."""
+    return as_nodes(*(const(np.asarray(v)) if is_python_scalar(v) else v for v in (a, b)))
 
 
 class MatMul(Binary):
@@ -76,7 +85,7 @@ def dot(a: Any, b: Any, out: Any = None) -> Node:
     """NumPy's dot: a product for scalars, matmul up to 2-D, a sum over a's last and b's
     second-to-last axis otherwise."""
     no_out("dot", out)
-    a_, b_ = as_nodes(a, b)
+    a_, b_ = _array_operands(a, b)
     if a_.ndim == 0 or b_.ndim == 0:
         return multiply(a_, b_)
     k_b = 0 if b_.ndim == 1 else b_.ndim - 2
@@ -397,7 +406,7 @@ def tensordot(a: Any, b: Any, axes: Any = 2) -> Node:
 
     >>> sd.tensordot(A, B, axes=([1, 2], [0, 1]))
     """
-    a_, b_ = as_nodes(a, b)
+    a_, b_ = _array_operands(a, b)
     if isinstance(axes, (int, np.integer)) and not isinstance(axes, (bool, np.bool_)):
         n = int(axes)
         if n < 0 or n > a_.ndim or n > b_.ndim:
@@ -439,7 +448,7 @@ def outer(a: Any, b: Any, out: Any = None) -> Node:
     >>> sd.outer(u, v)
     """
     no_out("outer", out)
-    a_, b_ = as_nodes(a, b)
+    a_, b_ = _array_operands(a, b)
     return einsum("i,j->ij", _flat("outer", a_), _flat("outer", b_))
 
 
@@ -448,7 +457,7 @@ def inner(a: Any, b: Any) -> Node:
 
     >>> sd.inner(u, v)
     """
-    a_, b_ = as_nodes(a, b)
+    a_, b_ = _array_operands(a, b)
     if a_.ndim == 0 or b_.ndim == 0:
         return multiply(a_, b_)
     if a_.shape[-1] != b_.shape[-1]:
@@ -522,7 +531,7 @@ def kron(a: Any, b: Any) -> Node:
 
     >>> sd.kron(A, B)
     """
-    a_, b_ = as_nodes(a, b)
+    a_, b_ = _array_operands(a, b)
     nd = builtins_max(a_.ndim, b_.ndim)
     sa_shape = (1,) * (nd - a_.ndim) + a_.shape
     sb_shape = (1,) * (nd - b_.ndim) + b_.shape

@@ -523,6 +523,8 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False, *, dtype: Any = None,
     x = as_node(x)
     if dtype is not None:
         x = astype(x, numeric_dtype(dtype, "mean"))
+    elif x.dtype.kind in "biu":  # as NumPy's dtype f8: a sum past int64 must not wrap around
+        x = astype(x, np.float64)
     axes = normalize_axes("mean", axis, x.ndim)
     # a given dtype is the sum's and the result's, also an integer one: np.mean(x, dtype=int64)
     # is the int64 sum divided, truncated back to int64
