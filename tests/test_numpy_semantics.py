@@ -1830,3 +1830,40 @@ def test_an_input_without_a_derivative_is_refused_only_where_a_variable_reaches_
         # a reached by x: the derivative in a is needed
         with pytest.raises(sd.NotDifferentiableError, match=rf"^{name}: the derivative in its first argument a"):
             sd.grad(sd.FUNCTIONS[name](x * 2.0, x), x)
+
+
+# -- NumPy's in-place arithmetic on an ndarray given an expression ----------------------------------
+
+
+def test_in_place_arithmetic_on_an_ndarray_keeps_its_dtype_and_shape_as_numpy():
+    # acc += expr is np.add(acc, expr, out=(acc,)): NumPy writes the result into acc, so it has
+    # acc's dtype (cast under 'same_kind') and shape. The name was bound to the float64 sum of a
+    # float32 accumulator, and an int accumulator took a float expression NumPy refuses.
+    x = sd.var("x", (3,))
+    values = np.array([0.25, -1.5, 2.0])
+    acc = np.zeros(3, np.float32)
+    acc += x
+    expected = np.zeros(3, np.float32)
+    expected += values
+    _assert_numpy(acc, expected, x=values)
+    small = np.ones(3, np.int8)
+    small *= sd.var("k", (3,), dtype="int64")
+    assert small.dtype == np.int8
+    with pytest.raises(TypeError, match=r"^np\.add: cannot cast the result from float64 to "
+                       r"out=\(int64\) under casting='same_kind', as NumPy refuses"):
+        counts = np.zeros(3, np.int64)
+        counts += x
+    with pytest.raises(TypeError, match=r"^np\.divide: cannot cast the result from float64"):
+        counts = np.ones(3, np.int64)
+        counts /= 2 * sd.var("n", (3,), dtype="int64")
+    with pytest.raises(ValueError, match=r"^np\.add: the result's shape \(2, 3\) is not out=\(3,\)"):
+        row = np.zeros(3)
+        row += sd.var("X", (2, 3))
+    # an expression given as out= is one of the inputs too: the same rules
+    with pytest.raises(TypeError, match=r"^np\.add: cannot cast the result from float64"):
+        k = sd.var("k", (3,), dtype="int64")
+        np.add(k, x, out=k)
+    assert np.add(x, 1.0, out=x) is x + 1.0
+    total = np.zeros(3)
+    total += x
+    assert total is sd.const(np.zeros(3)) + x  # of the result's dtype and shape: no cast

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import DTypeError, ShapeError
 from ..ir import Node
 from . import (
     bitwise, creation, diagonals, differences, functional, layout, linalg, nanfunctions, nn, numeric, order,
@@ -514,7 +515,36 @@ def _in_place(label: str, name: str) -> str:
             "indices add up, as JAX's a.at[indices].add(b))")
 
 
+def _written_into(label: str, result: Any, out: tuple[Any, ...]) -> Any:
+    """What NumPy leaves in ``out``, one of the inputs (``acc += expr`` is ``np.add(acc, expr,
+    out=(acc,))``): the result in out's dtype, cast under casting='same_kind' as NumPy casts
+    it, and of out's shape, which the result may not broadcast beyond."""
+    results = result if isinstance(result, tuple) else (result,)
+    written = []
+    for r, o in zip(results, out):
+        shape, dtype = o.shape, o.dtype  # an ndarray's or an expression's
+        if len(r.shape) != len(shape) or builtins.any(
+                a != b for a, b in zip(r.shape, shape) if isinstance(a, int) and isinstance(b, int)):
+            raise ShapeError(f"{label}: the result's shape {shape_text(r.shape)} is not "
+                             f"out={shape_text(shape)}, into which NumPy writes it in place (as "
+                             f"`a += expr` does); write a = a + expr for a new array")
+        if r.dtype != dtype:
+            if not np.can_cast(r.dtype, dtype, "same_kind"):
+                raise DTypeError(f"{label}: cannot cast the result from {r.dtype} to out=({dtype}) "
+                                 f"under casting='same_kind', as NumPy refuses (`a += expr` writes "
+                                 f"into a); write a = a + expr for an array of the result's dtype")
+            r = astype(r, dtype)
+        written.append(r)
+    return tuple(written) if isinstance(result, tuple) else written[0]
+
+
 def _array_ufunc(self: Node, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+    out = kwargs.get("out")
+    result = _ufunc_result(ufunc, method, *inputs, **kwargs)
+    return result if out is None else _written_into(_ufunc_label(ufunc), result, out)
+
+
+def _ufunc_result(ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
     name = ufunc.__name__
     label = _ufunc_label(ufunc)
     if method == "__call__":
