@@ -471,8 +471,11 @@ class Node:
             same = ("; Python's max(), min() and sorted() compare this way: np.max(x), "
                     "np.maximum(a, b) and np.sort(x) build their expressions")
         raise TypeError(
-            "the truth value of a symbolic expression is not known until it is evaluated; "
-            f"use sd.where(cond, a, b) for a choice made on values{same}"
+            f"the truth value of a symbolic expression ({self!r}) is not known until it is "
+            "evaluated, and Python's if, while, and, or, not and assert ask for it while the "
+            f"graph is built; use sd.where(cond, a, b) for a choice made on values{same}; a "
+            "while loop on values runs a fixed number of times instead, each step kept where "
+            "its condition holds (x = sd.where(cond, step(x), x))"
         )
 
     def _no_number(self, use: str, in_graph: str = "expr.astype(...) for a conversion") -> Any:
@@ -536,7 +539,11 @@ class Node:
             raise TypeError("len() of a 0-d expression")
         d = self.type.shape[0]
         if isinstance(d, str):
-            raise TypeError(f"len() of an expression whose first dimension is symbolic ({d!r})")
+            raise TypeError(f"len() of an expression whose first dimension is symbolic ({d!r}): "
+                            f"its length is known only when it is evaluated; sd.dim_size({d!r}) "
+                            f"is that length as an expression, and a reduction (x.sum(axis=0)) or a "
+                            f"scan (sd.cumsum, sd.linear_recurrence) works along the axis where "
+                            f"a loop over range(len(x)) would")
         return d
 
     def __iter__(self) -> Iterator[Node]:

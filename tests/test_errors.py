@@ -170,6 +170,43 @@ def test_truth_value_of_expression_raises():
     assert "`is`" not in str(info.value)
 
 
+def test_truth_value_error_shows_the_expression_and_how_to_write_a_while_loop():
+    # `if x > 0:` and `while x < 10:` in a function given variables: the message named neither
+    # the condition nor what replaces a loop that runs until a condition on values fails
+    x = sd.var("x")
+
+    def halve_until_small(v):
+        while v > 1.0:
+            v = v / 2
+        return v
+    with pytest.raises(TypeError, match=r"^the truth value of a symbolic expression \(x > 1\.0\) "
+                       r"is not known until it is evaluated, and Python's if, while, and, or, "
+                       r"not and assert ask for it .* a while loop on values runs a fixed number "
+                       r"of times instead, each step kept where its condition holds "
+                       r"\(x = sd\.where\(cond, step\(x\), x\)\)$"):
+        halve_until_small(x)
+    v = x
+    for _ in range(4):  # what the message says to write
+        v = sd.where(v > 1.0, v / 2, v)
+    assert float(v.eval(x=5.0)) == 0.625 and float(v.eval(x=0.5)) == 0.5
+    deep = x
+    for _ in range(300):
+        deep = deep * 1.0001 + 1.0
+    with pytest.raises(TypeError, match=r"truth value of a symbolic expression \(<symdiff "
+                       r"expression greater: .*more than 200 nodes>\)"):
+        bool(deep > 0)  # a long one is summarized
+
+
+def test_len_along_a_named_dimension_says_what_to_write_instead():
+    X = sd.var("X", ("n", 3))
+    with pytest.raises(TypeError, match=r"^len\(\) of an expression whose first dimension is "
+                       r"symbolic \('n'\): its length is known only when it is evaluated; "
+                       r"sd\.dim_size\('n'\) is that length as an expression"):
+        X.sum(axis=0) / len(X)
+    mean = X.sum(axis=0) / sd.dim_size("n")
+    np.testing.assert_allclose(mean.eval(X=np.arange(6.0).reshape(2, 3)), [1.5, 2.5, 3.5])
+
+
 def test_builtin_max_min_and_sorted_of_an_expression_name_numpys_functions():
     # they compare elements with > and <, whose truth value is not known: the message said
     # only to use where, not which function does what max(v) meant
