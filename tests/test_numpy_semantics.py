@@ -1867,3 +1867,19 @@ def test_in_place_arithmetic_on_an_ndarray_keeps_its_dtype_and_shape_as_numpy():
     total = np.zeros(3)
     total += x
     assert total is sd.const(np.zeros(3)) + x  # of the result's dtype and shape: no cast
+
+
+def test_a_python_int_beyond_an_int64_array_is_refused_naming_a_dtype_that_holds_it():
+    # x + 2**63 of an int64 x: the message said to convert x to int64, the dtype it already has
+    x = sd.var("x", (3,), dtype="int64")
+    with pytest.raises(sd.DTypeError, match=r"^add: the Python integer 9223372036854775808 does "
+                       r"not fit int64, .* such as x\.astype\('float64'\)$"):
+        x + 2**63
+    u = sd.var("u", (3,), dtype="uint64")
+    with pytest.raises(sd.DTypeError, match=r"such as x\.astype\('float64'\)$"):
+        u * -1
+    small = sd.var("s", (3,), dtype="int8")
+    with pytest.raises(sd.DTypeError, match=r"^add: the Python integer 300 does not fit int8, .* "
+                       r"such as x\.astype\('int64'\)$"):
+        small + 300
+    _assert_numpy(x.astype("float64") + 2**63, np.arange(3) + 2.0**63, x=np.arange(3))
