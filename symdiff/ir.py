@@ -584,7 +584,9 @@ class Node:
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         raise TypeError(
             "a symbolic expression is not a NumPy array (np.array(expr), np.asarray(expr), "
-            "np.array([expr, ...]), a[i] = expr into a NumPy array, a.dot(expr) of a NumPy "
+            "np.array([expr, ...]), a list of expressions given to a NumPy function, which "
+            "makes an array of it first (np.sum([a, b]) is np.sum(np.stack([a, b]))), "
+            "a[i] = expr into a NumPy array, a.dot(expr) of a NumPy "
             "array a (a @ expr or np.dot(a, expr) builds the product), or a NumPy function "
             "symdiff has no counterpart for): NumPy's functions of the same name as symdiff's (np.exp, "
             "np.dot, np.where, np.linalg.norm, ...) build expressions; use "

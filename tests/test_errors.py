@@ -244,6 +244,20 @@ def test_a_numpy_array_of_expressions_is_refused_naming_stack():
     np.testing.assert_array_equal(sd.evaluate(np.stack([x[0], x[1]]), {"x": np.arange(3.0)}), [0, 1])
 
 
+def test_a_list_of_expressions_given_to_a_numpy_function_is_refused_saying_to_stack_it():
+    # np.mean([x[0], x[1]]), np.sum([a, b]) in code written for arrays: NumPy makes an array of the
+    # list before any dispatch, and the message listed no such call, only np.array([expr, ...])
+    x = sd.var("x", (3,))
+    for call in (lambda: np.mean([x[0], x[1]]), lambda: np.sum([x, x ** 2], axis=0),
+                 lambda: np.max((x[0], 1.0))):
+        with pytest.raises(TypeError, match=r"a list of expressions given to a NumPy function, "
+                           r"which makes an array of it first \(np\.sum\(\[a, b\]\) is "
+                           r"np\.sum\(np\.stack\(\[a, b\]\)\)\)"):
+            call()
+    got = np.sum(np.stack([x, x ** 2]), axis=0)  # what the message says to write
+    np.testing.assert_allclose(got.eval(x=np.array([1.0, 2.0, 3.0])), [2.0, 6.0, 12.0])
+
+
 def test_ndarray_dot_of_an_expression_names_the_product_that_builds_it():
     # ndarray.dot converts its argument to an array without asking it, unlike np.dot and @
     a, x = np.arange(6.0).reshape(2, 3), sd.var("x", (3,))
