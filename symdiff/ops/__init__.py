@@ -613,6 +613,47 @@ def _array_function(self: Node, func: Any, types: Any, args: Any, kwargs: Any) -
 Node.__array_ufunc__ = _array_ufunc  # type: ignore[attr-defined]
 Node.__array_function__ = _array_function  # type: ignore[attr-defined]
 
+
+# ndarray's methods that change the array in place, each with the expression of what it makes
+_IN_PLACE_METHODS = {
+    "fill": "sd.full_like(x, value) is the array it makes",
+    "put": "sd.where(mask, v, x) with a constant boolean mask of the positions is the array it "
+           "makes, or x + sd.index_add(v - x.ravel()[ind], (x.size,), ind).reshape(x.shape) "
+           "where no index repeats",
+    "itemset": "sd.where(mask, value, x) with a constant boolean mask of the position is the "
+               "array it makes",
+    "resize": "np.resize(x, new_shape) is the array it makes (repeating x, where ndarray.resize "
+              "pads with zeros: sd.pad(x.ravel(), (0, n - x.size)).reshape(new_shape))",
+    "partition": "np.partition(x, kth, axis) is the array it makes",
+    "setfield": "x.astype(...) converts values; symdiff has no structured dtypes",
+    "setflags": "an expression has no memory of its own, so no flags to set",
+    "byteswap": "an expression has no memory of its own, so no byte order to swap",
+}
+# ndarray's methods of the same name as a function symdiff has, and the call that builds each
+_AS_FUNCTIONS = {"argpartition": "np.argpartition(x, kth, axis)",
+                 "choose": "np.choose(x, choices)", "compress": "np.compress(condition, x, axis)"}
+
+
+def _missing_attribute(self: Node, name: str) -> Any:
+    """An ndarray attribute an expression does not have, refused saying why and what to write
+    (Python calls this only for names the class lacks)."""
+    if name.startswith("_") or not hasattr(np.ndarray, name):
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+    if name in _IN_PLACE_METHODS:
+        why = (f"it changes the array in place, which an expression (immutable, and no NumPy "
+               f"array) cannot; {_IN_PLACE_METHODS[name]}")
+    elif name in VALUE_SHAPED:
+        why = value_shaped(name)
+    elif name in _AS_FUNCTIONS:
+        why = f"not a method of expressions; {_AS_FUNCTIONS[name]} builds it"
+    else:
+        why = ("an expression is a node of a graph, not an array in memory; it has an array's "
+               "shape, dtype, ndim and size, and sd.evaluate(expr, values) gives the array")
+    raise AttributeError(f"ndarray.{name} of a symbolic expression: {why}")
+
+
+Node.__getattr__ = _missing_attribute  # type: ignore[attr-defined]
+
 __all__ = [
     "ALIASES", "FUNCTIONS", "HELPERS", "Const", "DimSize", "Var", "as_node", "const", "dim_size",
     "ew",
