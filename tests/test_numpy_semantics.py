@@ -1883,3 +1883,20 @@ def test_a_python_int_beyond_an_int64_array_is_refused_naming_a_dtype_that_holds
                        r"such as x\.astype\('int64'\)$"):
         small + 300
     _assert_numpy(x.astype("float64") + 2**63, np.arange(3) + 2.0**63, x=np.arange(3))
+
+
+@pytest.mark.parametrize("call", [
+    lambda a: np.sum(a, 0, np.float32), lambda a: np.sum(a, 1, None, None, True),
+    lambda a: np.mean(a, 1, np.float32), lambda a: np.mean(a, 0, None, None, True),
+    lambda a: np.prod(a, 1, None, None, True), lambda a: np.max(a, 1, None, True),
+    lambda a: np.min(a, 0, None, False), lambda a: np.all(a > 0, 0, None, True),
+    lambda a: np.any(a > 0, 1, None, True), lambda a: np.sum(a=a, axis=0),
+    lambda a: np.mean(a=a), lambda a: np.transpose(a=a), lambda a: np.expand_dims(a=a, axis=0),
+    lambda a: np.std(a, 0, None, None, 1), lambda a: np.max(a=a, axis=1, keepdims=True),
+])
+def test_numpy_functions_read_their_arguments_by_numpys_signature(call):
+    # np.sum(x, 0, np.float32) passes dtype third, which sd.sum takes as keepdims, and
+    # np.max(x, 1, None, True) gave sd.max four positional arguments: a function called through
+    # NumPy takes its arguments where NumPy's signature puts them, np.sum(a=x) too
+    values = np.array([[0.5, -1.25, 2.0, 3.0], [1.5, 0.25, -2.0, 4.0], [1.0, 2.0, 3.0, -0.5]])
+    _assert_numpy(call(sd.var("x", (3, 4))), call(values), x=values)

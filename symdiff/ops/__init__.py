@@ -7,6 +7,8 @@ public package read it. NumPy's ``linalg`` functions are registered as ``"linalg
 from __future__ import annotations
 
 import builtins
+import functools
+import inspect
 import math
 from typing import Any
 
@@ -599,6 +601,45 @@ def _submodule_function(module: str, name: str) -> TypeError:
                      "(sd.FUNCTIONS lists the functions)")
 
 
+@functools.cache
+def _parameters(fn: Any) -> tuple[tuple[str, ...], frozenset[str]] | None:
+    """A function's positional parameters in order and the names of all it takes, or None
+    where they are not known (a C function) or positions run on (``*args``)."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    if builtins.any(p.kind is p.VAR_POSITIONAL for p in params):
+        return None
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return (tuple(p.name for p in params if p.kind in positional),
+            frozenset(p.name for p in params))
+
+
+def _as_numpy_reads(fn: Any, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+                    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """NumPy's ``func(*args, **kwargs)`` as arguments of symdiff's ``fn``: the array given by
+    NumPy's name for it (``np.sum(a=x)``) goes first, and the positional arguments from one
+    that ``fn`` takes at another position on go by NumPy's names (np.sum's third is dtype,
+    sd.sum's keepdims)."""
+    theirs, ours = _parameters(func), _parameters(fn)
+    if theirs is None or ours is None or not theirs[0]:
+        return args, kwargs
+    (numpy_order, _), (order, names) = theirs, ours
+    first = numpy_order[0]
+    if not args and first in kwargs and first not in names:
+        kwargs = dict(kwargs)
+        args = (kwargs.pop(first),)
+    for k in range(1, builtins.min(len(args), len(numpy_order))):
+        if k < len(order) and order[k] == numpy_order[k]:
+            continue
+        moved = numpy_order[k:len(args)]
+        if builtins.all(n in names and n not in kwargs for n in moved):
+            return args[:k], {**kwargs, **dict(zip(moved, args[k:]))}
+        break
+    return args, kwargs
+
+
 def _array_function(self: Node, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
     name = func.__name__
     module = getattr(func, "__module__", None) or "numpy"
@@ -607,7 +648,11 @@ def _array_function(self: Node, func: Any, types: Any, args: Any, kwargs: Any) -
     elif module != "numpy":
         raise _submodule_function(module, name)
     query = _NUMPY_QUERIES.get(name)
-    return query(*args, **kwargs) if query else _numpy_counterpart(name)(*args, **kwargs)
+    if query:
+        return query(*args, **kwargs)
+    fn = _numpy_counterpart(name)
+    args, kwargs = _as_numpy_reads(fn, func, tuple(args), kwargs)
+    return fn(*args, **kwargs)
 
 
 Node.__array_ufunc__ = _array_ufunc  # type: ignore[attr-defined]
