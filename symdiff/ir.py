@@ -555,7 +555,8 @@ class Node:
         if isinstance(d, str):
             raise TypeError(f"iteration over an expression whose first dimension is symbolic "
                             f"({d!r}): its length is known only when it is evaluated; index it, or "
-                            f"use a reduction or sd.scan over that axis")
+                            f"use a reduction (x.sum(axis=0)) or a scan (sd.cumsum, "
+                            f"sd.linear_recurrence) along that axis")
         return (self[k] for k in range(d))
 
     def __contains__(self, item: Any) -> bool:

@@ -203,6 +203,10 @@ def test_len_along_a_named_dimension_says_what_to_write_instead():
                        r"symbolic \('n'\): its length is known only when it is evaluated; "
                        r"sd\.dim_size\('n'\) is that length as an expression"):
         X.sum(axis=0) / len(X)
+    with pytest.raises(TypeError, match=r"^iteration over an expression whose first dimension is "
+                       r"symbolic \('n'\): .* use a reduction \(x\.sum\(axis=0\)\) or a scan "
+                       r"\(sd\.cumsum, sd\.linear_recurrence\) along that axis$"):
+        sum(X)  # sd.scan, which it named, is a module, no function
     mean = X.sum(axis=0) / sd.dim_size("n")
     np.testing.assert_allclose(mean.eval(X=np.arange(6.0).reshape(2, 3)), [1.5, 2.5, 3.5])
 
