@@ -512,11 +512,16 @@ class Node:
         return self._no_number("math.ceil() of a symbolic expression",  # type: ignore[no-any-return]
                                "sd.ceil(expr)")
 
+    # also what a[i] = expr into an integer or a complex NumPy array meets
     def __int__(self) -> int:
-        return self._no_number("int() of a symbolic expression")  # type: ignore[no-any-return]
+        return self._no_number(  # type: ignore[no-any-return]
+            "int() of a symbolic expression (as a[i] = expr into an integer NumPy array calls)",
+            f"expr.astype(...) for a conversion, and {_ASSEMBLE},")
 
     def __complex__(self) -> complex:
-        return self._no_number("complex() of a symbolic expression")  # type: ignore[no-any-return]
+        return self._no_number(  # type: ignore[no-any-return]
+            "complex() of a symbolic expression (as a[i] = expr into a complex NumPy array calls)",
+            f"expr.astype(...) for a conversion, and {_ASSEMBLE},")
 
     def __index__(self) -> int:
         use = "a symbolic expression used as a Python int (an index or a size)"

@@ -248,6 +248,18 @@ def test_a_numpy_array_of_expressions_is_refused_naming_stack():
     np.testing.assert_array_equal(sd.evaluate(np.stack([x[0], x[1]]), {"x": np.arange(3.0)}), [0, 1])
 
 
+
+def test_an_expression_into_an_integer_or_complex_numpy_array_is_refused_saying_to_stack():
+    # a[0] = x[0] into an int or complex array calls int() or complex(), whose messages named
+    # neither the assignment nor how an array of expressions is made
+    x = sd.var("x", (3,))
+    stack = r"np\.stack\(\[\.\.\.\]\) or np\.concatenate\(\[\.\.\.\]\) for one array of expressions"
+    for dtype, call in ((np.int64, "int"), (np.complex128, "complex")):
+        a = np.zeros(3, dtype)
+        with pytest.raises(TypeError, match=rf"^{call}\(\) of a symbolic expression \(as a\[i\] = "
+                                            rf"expr into an? \w+ NumPy array calls\).*{stack}"):
+            a[0] = x[0]
+
 def test_a_list_of_expressions_given_to_a_numpy_function_is_refused_saying_to_stack_it():
     # np.mean([x[0], x[1]]), np.sum([a, b]) in code written for arrays: NumPy makes an array of the
     # list before any dispatch, and the message listed no such call, only np.array([expr, ...])
