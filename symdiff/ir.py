@@ -471,8 +471,11 @@ class Node:
             same = ("; Python's max(), min() and sorted() compare this way: np.max(x), "
                     "np.maximum(a, b) and np.sort(x) build their expressions")
         raise TypeError(
-            "the truth value of a symbolic expression is not known until it is evaluated; "
-            f"use sd.where(cond, a, b) for a choice made on values{same}"
+            f"the truth value of a symbolic expression ({self!r}) is not known until it is "
+            "evaluated, and Python's if, while, and, or, not and assert ask for it while the "
+            f"graph is built; use sd.where(cond, a, b) for a choice made on values{same}; a "
+            "while loop on values runs a fixed number of times instead, each step kept where "
+            "its condition holds (x = sd.where(cond, step(x), x))"
         )
 
     def _no_number(self, use: str, in_graph: str = "expr.astype(...) for a conversion") -> Any:
@@ -509,11 +512,16 @@ class Node:
         return self._no_number("math.ceil() of a symbolic expression",  # type: ignore[no-any-return]
                                "sd.ceil(expr)")
 
+    # also what a[i] = expr into an integer or a complex NumPy array meets
     def __int__(self) -> int:
-        return self._no_number("int() of a symbolic expression")  # type: ignore[no-any-return]
+        return self._no_number(  # type: ignore[no-any-return]
+            "int() of a symbolic expression (as a[i] = expr into an integer NumPy array calls)",
+            f"expr.astype(...) for a conversion, and {_ASSEMBLE},")
 
     def __complex__(self) -> complex:
-        return self._no_number("complex() of a symbolic expression")  # type: ignore[no-any-return]
+        return self._no_number(  # type: ignore[no-any-return]
+            "complex() of a symbolic expression (as a[i] = expr into a complex NumPy array calls)",
+            f"expr.astype(...) for a conversion, and {_ASSEMBLE},")
 
     def __index__(self) -> int:
         use = "a symbolic expression used as a Python int (an index or a size)"
@@ -536,7 +544,11 @@ class Node:
             raise TypeError("len() of a 0-d expression")
         d = self.type.shape[0]
         if isinstance(d, str):
-            raise TypeError(f"len() of an expression whose first dimension is symbolic ({d!r})")
+            raise TypeError(f"len() of an expression whose first dimension is symbolic ({d!r}): "
+                            f"its length is known only when it is evaluated; sd.dim_size({d!r}) "
+                            f"is that length as an expression, and a reduction (x.sum(axis=0)) or a "
+                            f"scan (sd.cumsum, sd.linear_recurrence) works along the axis where "
+                            f"a loop over range(len(x)) would")
         return d
 
     def __iter__(self) -> Iterator[Node]:
@@ -548,7 +560,8 @@ class Node:
         if isinstance(d, str):
             raise TypeError(f"iteration over an expression whose first dimension is symbolic "
                             f"({d!r}): its length is known only when it is evaluated; index it, or "
-                            f"use a reduction or sd.scan over that axis")
+                            f"use a reduction (x.sum(axis=0)) or a scan (sd.cumsum, "
+                            f"sd.linear_recurrence) along that axis")
         return (self[k] for k in range(d))
 
     def __contains__(self, item: Any) -> bool:
@@ -577,7 +590,9 @@ class Node:
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         raise TypeError(
             "a symbolic expression is not a NumPy array (np.array(expr), np.asarray(expr), "
-            "np.array([expr, ...]), a[i] = expr into a NumPy array, a.dot(expr) of a NumPy "
+            "np.array([expr, ...]), a list of expressions given to a NumPy function, which "
+            "makes an array of it first (np.sum([a, b]) is np.sum(np.stack([a, b]))), "
+            "a[i] = expr into a NumPy array, a.dot(expr) of a NumPy "
             "array a (a @ expr or np.dot(a, expr) builds the product), or a NumPy function "
             "symdiff has no counterpart for): NumPy's functions of the same name as symdiff's (np.exp, "
             "np.dot, np.where, np.linalg.norm, ...) build expressions; use "

@@ -170,6 +170,47 @@ def test_truth_value_of_expression_raises():
     assert "`is`" not in str(info.value)
 
 
+def test_truth_value_error_shows_the_expression_and_how_to_write_a_while_loop():
+    # `if x > 0:` and `while x < 10:` in a function given variables: the message named neither
+    # the condition nor what replaces a loop that runs until a condition on values fails
+    x = sd.var("x")
+
+    def halve_until_small(v):
+        while v > 1.0:
+            v = v / 2
+        return v
+    with pytest.raises(TypeError, match=r"^the truth value of a symbolic expression \(x > 1\.0\) "
+                       r"is not known until it is evaluated, and Python's if, while, and, or, "
+                       r"not and assert ask for it .* a while loop on values runs a fixed number "
+                       r"of times instead, each step kept where its condition holds "
+                       r"\(x = sd\.where\(cond, step\(x\), x\)\)$"):
+        halve_until_small(x)
+    v = x
+    for _ in range(4):  # what the message says to write
+        v = sd.where(v > 1.0, v / 2, v)
+    assert float(v.eval(x=5.0)) == 0.625 and float(v.eval(x=0.5)) == 0.5
+    deep = x
+    for _ in range(300):
+        deep = deep * 1.0001 + 1.0
+    with pytest.raises(TypeError, match=r"truth value of a symbolic expression \(<symdiff "
+                       r"expression greater: .*more than 200 nodes>\)"):
+        bool(deep > 0)  # a long one is summarized
+
+
+def test_len_along_a_named_dimension_says_what_to_write_instead():
+    X = sd.var("X", ("n", 3))
+    with pytest.raises(TypeError, match=r"^len\(\) of an expression whose first dimension is "
+                       r"symbolic \('n'\): its length is known only when it is evaluated; "
+                       r"sd\.dim_size\('n'\) is that length as an expression"):
+        X.sum(axis=0) / len(X)
+    with pytest.raises(TypeError, match=r"^iteration over an expression whose first dimension is "
+                       r"symbolic \('n'\): .* use a reduction \(x\.sum\(axis=0\)\) or a scan "
+                       r"\(sd\.cumsum, sd\.linear_recurrence\) along that axis$"):
+        sum(X)  # sd.scan, which it named, is a module, no function
+    mean = X.sum(axis=0) / sd.dim_size("n")
+    np.testing.assert_allclose(mean.eval(X=np.arange(6.0).reshape(2, 3)), [1.5, 2.5, 3.5])
+
+
 def test_builtin_max_min_and_sorted_of_an_expression_name_numpys_functions():
     # they compare elements with > and <, whose truth value is not known: the message said
     # only to use where, not which function does what max(v) meant
@@ -205,6 +246,32 @@ def test_a_numpy_array_of_expressions_is_refused_naming_stack():
                      r"functions call, as does a\[i\] = expr into a NumPy array\).*" + stack,
                      str(info.value.__cause__))
     np.testing.assert_array_equal(sd.evaluate(np.stack([x[0], x[1]]), {"x": np.arange(3.0)}), [0, 1])
+
+
+
+def test_an_expression_into_an_integer_or_complex_numpy_array_is_refused_saying_to_stack():
+    # a[0] = x[0] into an int or complex array calls int() or complex(), whose messages named
+    # neither the assignment nor how an array of expressions is made
+    x = sd.var("x", (3,))
+    stack = r"np\.stack\(\[\.\.\.\]\) or np\.concatenate\(\[\.\.\.\]\) for one array of expressions"
+    for dtype, call in ((np.int64, "int"), (np.complex128, "complex")):
+        a = np.zeros(3, dtype)
+        with pytest.raises(TypeError, match=rf"^{call}\(\) of a symbolic expression \(as a\[i\] = "
+                                            rf"expr into an? \w+ NumPy array calls\).*{stack}"):
+            a[0] = x[0]
+
+def test_a_list_of_expressions_given_to_a_numpy_function_is_refused_saying_to_stack_it():
+    # np.mean([x[0], x[1]]), np.sum([a, b]) in code written for arrays: NumPy makes an array of the
+    # list before any dispatch, and the message listed no such call, only np.array([expr, ...])
+    x = sd.var("x", (3,))
+    for call in (lambda: np.mean([x[0], x[1]]), lambda: np.sum([x, x ** 2], axis=0),
+                 lambda: np.max((x[0], 1.0))):
+        with pytest.raises(TypeError, match=r"a list of expressions given to a NumPy function, "
+                           r"which makes an array of it first \(np\.sum\(\[a, b\]\) is "
+                           r"np\.sum\(np\.stack\(\[a, b\]\)\)\)"):
+            call()
+    got = np.sum(np.stack([x, x ** 2]), axis=0)  # what the message says to write
+    np.testing.assert_allclose(got.eval(x=np.array([1.0, 2.0, 3.0])), [2.0, 6.0, 12.0])
 
 
 def test_ndarray_dot_of_an_expression_names_the_product_that_builds_it():

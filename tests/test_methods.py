@@ -178,3 +178,28 @@ def test_numpy_keywords_of_joins_and_products_without_an_equivalent_are_refused(
             call()
     with pytest.raises(TypeError):  # NumPy refuses the cast as well
         np.concatenate([np.ones(2), np.ones(2, np.int64)], dtype=np.int64)
+
+
+def test_ndarray_attributes_an_expression_lacks_are_refused_saying_what_to_write():
+    # x.fill(0), x.nonzero(), x.compress(...) in code written for arrays raised a bare
+    # "'Node' object has no attribute" naming neither the reason nor the expression to build
+    x = sd.var("x", (3,))
+    cases = {
+        "fill": r"it changes the array in place, which an expression \(immutable, and no NumPy "
+                r"array\) cannot; sd\.full_like\(x, value\) is the array it makes",
+        "partition": r"it changes the array in place.*np\.partition\(x, kth, axis\) is the array it makes",
+        "nonzero": r"the shape of its result depends on the values",
+        "compress": r"not a method of expressions; np\.compress\(condition, x, axis\) builds it",
+        "view": r"an expression is a node of a graph, not an array in memory",
+        "nbytes": r"an expression is a node of a graph, not an array in memory; it has an array's shape, dtype, ndim and size",
+    }
+    for name, message in cases.items():
+        with pytest.raises(AttributeError, match=rf"^ndarray\.{name} of a symbolic expression: "
+                                                 rf"{message}"):
+            getattr(x, name)
+    # names that are no ndarray's, and the protocols NumPy probes for, stay plain misses
+    assert not hasattr(x, "__array_interface__") and not hasattr(x, "__array_struct__")
+    with pytest.raises(AttributeError, match=r"^'Node' object has no attribute 'lenght'$"):
+        x.lenght  # noqa: B018
+    np.testing.assert_array_equal(np.compress([True, False, True], x).eval(x=np.arange(3.0)),
+                                  [0.0, 2.0])

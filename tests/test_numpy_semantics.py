@@ -1888,3 +1888,73 @@ def test_products_read_a_python_number_as_an_array_of_its_own_dtype_as_numpys(na
         got = sd.evaluate(e, {"x": value}, simplify=False)
         assert e.dtype == want.dtype and got.dtype == want.dtype
         np.testing.assert_array_equal(got, want)
+
+
+# -- NumPy's in-place arithmetic on an ndarray given an expression ----------------------------------
+
+
+def test_in_place_arithmetic_on_an_ndarray_keeps_its_dtype_and_shape_as_numpy():
+    # acc += expr is np.add(acc, expr, out=(acc,)): NumPy writes the result into acc, so it has
+    # acc's dtype (cast under 'same_kind') and shape. The name was bound to the float64 sum of a
+    # float32 accumulator, and an int accumulator took a float expression NumPy refuses.
+    x = sd.var("x", (3,))
+    values = np.array([0.25, -1.5, 2.0])
+    acc = np.zeros(3, np.float32)
+    acc += x
+    expected = np.zeros(3, np.float32)
+    expected += values
+    _assert_numpy(acc, expected, x=values)
+    small = np.ones(3, np.int8)
+    small *= sd.var("k", (3,), dtype="int64")
+    assert small.dtype == np.int8
+    with pytest.raises(TypeError, match=r"^np\.add: cannot cast the result from float64 to "
+                       r"out=\(int64\) under casting='same_kind', as NumPy refuses"):
+        counts = np.zeros(3, np.int64)
+        counts += x
+    with pytest.raises(TypeError, match=r"^np\.divide: cannot cast the result from float64"):
+        counts = np.ones(3, np.int64)
+        counts /= 2 * sd.var("n", (3,), dtype="int64")
+    with pytest.raises(ValueError, match=r"^np\.add: the result's shape \(2, 3\) is not out=\(3,\)"):
+        row = np.zeros(3)
+        row += sd.var("X", (2, 3))
+    # an expression given as out= is one of the inputs too: the same rules
+    with pytest.raises(TypeError, match=r"^np\.add: cannot cast the result from float64"):
+        k = sd.var("k", (3,), dtype="int64")
+        np.add(k, x, out=k)
+    assert np.add(x, 1.0, out=x) is x + 1.0
+    total = np.zeros(3)
+    total += x
+    assert total is sd.const(np.zeros(3)) + x  # of the result's dtype and shape: no cast
+
+
+def test_a_python_int_beyond_an_int64_array_is_refused_naming_a_dtype_that_holds_it():
+    # x + 2**63 of an int64 x: the message said to convert x to int64, the dtype it already has
+    x = sd.var("x", (3,), dtype="int64")
+    with pytest.raises(sd.DTypeError, match=r"^add: the Python integer 9223372036854775808 does "
+                       r"not fit int64, .* such as x\.astype\('float64'\)$"):
+        x + 2**63
+    u = sd.var("u", (3,), dtype="uint64")
+    with pytest.raises(sd.DTypeError, match=r"such as x\.astype\('float64'\)$"):
+        u * -1
+    small = sd.var("s", (3,), dtype="int8")
+    with pytest.raises(sd.DTypeError, match=r"^add: the Python integer 300 does not fit int8, .* "
+                       r"such as x\.astype\('int64'\)$"):
+        small + 300
+    _assert_numpy(x.astype("float64") + 2**63, np.arange(3) + 2.0**63, x=np.arange(3))
+
+
+@pytest.mark.parametrize("call", [
+    lambda a: np.sum(a, 0, np.float32), lambda a: np.sum(a, 1, None, None, True),
+    lambda a: np.mean(a, 1, np.float32), lambda a: np.mean(a, 0, None, None, True),
+    lambda a: np.prod(a, 1, None, None, True), lambda a: np.max(a, 1, None, True),
+    lambda a: np.min(a, 0, None, False), lambda a: np.all(a > 0, 0, None, True),
+    lambda a: np.any(a > 0, 1, None, True), lambda a: np.sum(a=a, axis=0),
+    lambda a: np.mean(a=a), lambda a: np.transpose(a=a), lambda a: np.expand_dims(a=a, axis=0),
+    lambda a: np.std(a, 0, None, None, 1), lambda a: np.max(a=a, axis=1, keepdims=True),
+])
+def test_numpy_functions_read_their_arguments_by_numpys_signature(call):
+    # np.sum(x, 0, np.float32) passes dtype third, which sd.sum takes as keepdims, and
+    # np.max(x, 1, None, True) gave sd.max four positional arguments: a function called through
+    # NumPy takes its arguments where NumPy's signature puts them, np.sum(a=x) too
+    values = np.array([[0.5, -1.25, 2.0, 3.0], [1.5, 0.25, -2.0, 4.0], [1.0, 2.0, 3.0, -0.5]])
+    _assert_numpy(call(sd.var("x", (3, 4))), call(values), x=values)

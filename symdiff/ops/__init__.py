@@ -7,11 +7,14 @@ public package read it. NumPy's ``linalg`` functions are registered as ``"linalg
 from __future__ import annotations
 
 import builtins
+import functools
+import inspect
 import math
 from typing import Any
 
 import numpy as np
 
+from ..errors import DTypeError, ShapeError
 from ..ir import Node
 from . import (
     bitwise, creation, diagonals, differences, functional, layout, linalg, nanfunctions, nn, numeric, order,
@@ -514,7 +517,36 @@ def _in_place(label: str, name: str) -> str:
             "indices add up, as JAX's a.at[indices].add(b))")
 
 
+def _written_into(label: str, result: Any, out: tuple[Any, ...]) -> Any:
+    """What NumPy leaves in ``out``, one of the inputs (``acc += expr`` is ``np.add(acc, expr,
+    out=(acc,))``): the result in out's dtype, cast under casting='same_kind' as NumPy casts
+    it, and of out's shape, which the result may not broadcast beyond."""
+    results = result if isinstance(result, tuple) else (result,)
+    written = []
+    for r, o in zip(results, out):
+        shape, dtype = o.shape, o.dtype  # an ndarray's or an expression's
+        if len(r.shape) != len(shape) or builtins.any(
+                a != b for a, b in zip(r.shape, shape) if isinstance(a, int) and isinstance(b, int)):
+            raise ShapeError(f"{label}: the result's shape {shape_text(r.shape)} is not "
+                             f"out={shape_text(shape)}, into which NumPy writes it in place (as "
+                             f"`a += expr` does); write a = a + expr for a new array")
+        if r.dtype != dtype:
+            if not np.can_cast(r.dtype, dtype, "same_kind"):
+                raise DTypeError(f"{label}: cannot cast the result from {r.dtype} to out=({dtype}) "
+                                 f"under casting='same_kind', as NumPy refuses (`a += expr` writes "
+                                 f"into a); write a = a + expr for an array of the result's dtype")
+            r = astype(r, dtype)
+        written.append(r)
+    return tuple(written) if isinstance(result, tuple) else written[0]
+
+
 def _array_ufunc(self: Node, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+    out = kwargs.get("out")
+    result = _ufunc_result(ufunc, method, *inputs, **kwargs)
+    return result if out is None else _written_into(_ufunc_label(ufunc), result, out)
+
+
+def _ufunc_result(ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
     name = ufunc.__name__
     label = _ufunc_label(ufunc)
     if method == "__call__":
@@ -569,6 +601,45 @@ def _submodule_function(module: str, name: str) -> TypeError:
                      "(sd.FUNCTIONS lists the functions)")
 
 
+@functools.cache
+def _parameters(fn: Any) -> tuple[tuple[str, ...], frozenset[str]] | None:
+    """A function's positional parameters in order and the names of all it takes, or None
+    where they are not known (a C function) or positions run on (``*args``)."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    if builtins.any(p.kind is p.VAR_POSITIONAL for p in params):
+        return None
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return (tuple(p.name for p in params if p.kind in positional),
+            frozenset(p.name for p in params))
+
+
+def _as_numpy_reads(fn: Any, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+                    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """NumPy's ``func(*args, **kwargs)`` as arguments of symdiff's ``fn``: the array given by
+    NumPy's name for it (``np.sum(a=x)``) goes first, and the positional arguments from one
+    that ``fn`` takes at another position on go by NumPy's names (np.sum's third is dtype,
+    sd.sum's keepdims)."""
+    theirs, ours = _parameters(func), _parameters(fn)
+    if theirs is None or ours is None or not theirs[0]:
+        return args, kwargs
+    (numpy_order, _), (order, names) = theirs, ours
+    first = numpy_order[0]
+    if not args and first in kwargs and first not in names:
+        kwargs = dict(kwargs)
+        args = (kwargs.pop(first),)
+    for k in range(1, builtins.min(len(args), len(numpy_order))):
+        if k < len(order) and order[k] == numpy_order[k]:
+            continue
+        moved = numpy_order[k:len(args)]
+        if builtins.all(n in names and n not in kwargs for n in moved):
+            return args[:k], {**kwargs, **dict(zip(moved, args[k:]))}
+        break
+    return args, kwargs
+
+
 def _array_function(self: Node, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
     name = func.__name__
     module = getattr(func, "__module__", None) or "numpy"
@@ -577,11 +648,56 @@ def _array_function(self: Node, func: Any, types: Any, args: Any, kwargs: Any) -
     elif module != "numpy":
         raise _submodule_function(module, name)
     query = _NUMPY_QUERIES.get(name)
-    return query(*args, **kwargs) if query else _numpy_counterpart(name)(*args, **kwargs)
+    if query:
+        return query(*args, **kwargs)
+    fn = _numpy_counterpart(name)
+    args, kwargs = _as_numpy_reads(fn, func, tuple(args), kwargs)
+    return fn(*args, **kwargs)
 
 
 Node.__array_ufunc__ = _array_ufunc  # type: ignore[attr-defined]
 Node.__array_function__ = _array_function  # type: ignore[attr-defined]
+
+
+# ndarray's methods that change the array in place, each with the expression of what it makes
+_IN_PLACE_METHODS = {
+    "fill": "sd.full_like(x, value) is the array it makes",
+    "put": "sd.where(mask, v, x) with a constant boolean mask of the positions is the array it "
+           "makes, or x + sd.index_add(v - x.ravel()[ind], (x.size,), ind).reshape(x.shape) "
+           "where no index repeats",
+    "itemset": "sd.where(mask, value, x) with a constant boolean mask of the position is the "
+               "array it makes",
+    "resize": "np.resize(x, new_shape) is the array it makes (repeating x, where ndarray.resize "
+              "pads with zeros: sd.pad(x.ravel(), (0, n - x.size)).reshape(new_shape))",
+    "partition": "np.partition(x, kth, axis) is the array it makes",
+    "setfield": "x.astype(...) converts values; symdiff has no structured dtypes",
+    "setflags": "an expression has no memory of its own, so no flags to set",
+    "byteswap": "an expression has no memory of its own, so no byte order to swap",
+}
+# ndarray's methods of the same name as a function symdiff has, and the call that builds each
+_AS_FUNCTIONS = {"argpartition": "np.argpartition(x, kth, axis)",
+                 "choose": "np.choose(x, choices)", "compress": "np.compress(condition, x, axis)"}
+
+
+def _missing_attribute(self: Node, name: str) -> Any:
+    """An ndarray attribute an expression does not have, refused saying why and what to write
+    (Python calls this only for names the class lacks)."""
+    if name.startswith("_") or not hasattr(np.ndarray, name):
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+    if name in _IN_PLACE_METHODS:
+        why = (f"it changes the array in place, which an expression (immutable, and no NumPy "
+               f"array) cannot; {_IN_PLACE_METHODS[name]}")
+    elif name in VALUE_SHAPED:
+        why = value_shaped(name)
+    elif name in _AS_FUNCTIONS:
+        why = f"not a method of expressions; {_AS_FUNCTIONS[name]} builds it"
+    else:
+        why = ("an expression is a node of a graph, not an array in memory; it has an array's "
+               "shape, dtype, ndim and size, and sd.evaluate(expr, values) gives the array")
+    raise AttributeError(f"ndarray.{name} of a symbolic expression: {why}")
+
+
+Node.__getattr__ = _missing_attribute  # type: ignore[attr-defined]
 
 __all__ = [
     "ALIASES", "FUNCTIONS", "HELPERS", "Const", "DimSize", "Var", "as_node", "const", "dim_size",

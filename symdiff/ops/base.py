@@ -719,10 +719,11 @@ def _new_number(value: bool | int | float | complex, like: Node | None, exact_in
             np.iinfo(dt).min <= value <= np.iinfo(dt).max):
         if exact_ints:
             return const(value)
+        wider = "float64" if dt.itemsize == 8 else "int64"  # no integer holds all of both
         raise DTypeError(
             f"{name + ': ' if name else ''}the Python integer {value} does not fit {dt}, "
             f"the dtype of the array it meets; convert the array first, such as "
-            f"x.astype('int64')"
+            f"x.astype({wider!r})"
         )
     return const(value, dt)
 
