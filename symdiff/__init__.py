@@ -18,7 +18,7 @@ from .api import (
     simplify, taylor, to_text, toposort, vjp,
 )
 from .errors import (
-    DTypeError, InputError, NotDifferentiableError, OutOfBoundsError, ParseError, ShapeError,
+    DTypeError, IndexingError, InputError, NotDifferentiableError, OutOfBoundsError, ParseError, ShapeError,
     SymdiffError, UnknownVariableError, UnsupportedError,
 )
 from .interop.dot import to_dot
@@ -43,7 +43,7 @@ pi, e, euler_gamma, inf, nan, newaxis = np.pi, np.e, np.euler_gamma, np.inf, np.
 
 __all__ = [
     "CompiledFunction", "DTypeError", "Drawing", "Explanation", "FUNCTIONS", "InputError", "Node",
-    "NotDifferentiableError", "OutOfBoundsError", "ParseError", "ShapeError", "SymdiffError", "Type",
+    "IndexingError", "NotDifferentiableError", "OutOfBoundsError", "ParseError", "ShapeError", "SymdiffError", "Type",
     "UnknownVariableError", "UnsupportedError", "ZeroGradient", "codegen", "compile", "const", "count_nodes", "derivative",
     "draw", "evaluate", "explain", "from_sympy", "grad", "hessian", "hvp", "jacobian", "jvp",
     "latex", "live_node_count", "parse", "parse_outputs", "simplify", "symbols", "taylor", "to_dot",

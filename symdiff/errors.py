@@ -39,5 +39,10 @@ class OutOfBoundsError(SymdiffError, IndexError):
     """A static index outside its dimension."""
 
 
+class IndexingError(SymdiffError, IndexError):
+    """An index NumPy would not take either, an IndexError as NumPy's: a float or a string, an
+    index array of floats, a boolean mask of another shape than the axes it indexes."""
+
+
 class UnsupportedError(SymdiffError, NotImplementedError):
     """A conversion that has no counterpart on the other side (an op SymPy cannot express, ...)."""

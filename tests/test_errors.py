@@ -820,3 +820,15 @@ def test_pad_given_an_expression_for_its_widths_says_they_must_be_known_when_bui
     with pytest.raises(TypeError, match=r"^pad: `pad_width` must be ints known when the graph is built, "
                                         r"got the expression b"):
         sd.pad(_A, _B)
+
+
+@pytest.mark.parametrize("index", [1.0, "a", [0, 1.0], np.array([0.0]), np.array([True, False]),
+                                   (0, 0)], ids=["float", "str", "float-list", "float-array",
+                                                 "mask-shape", "too-many"])
+def test_an_index_numpy_refuses_is_an_index_error_as_numpys(index):
+    # NumPy's test suites expect IndexError for each of these; x[1.0] was a TypeError and a
+    # mask of the wrong shape a ShapeError
+    with pytest.raises(IndexError):
+        np.zeros(3)[index]
+    with pytest.raises(IndexError, match=r"index|indices"):
+        sd.var("x", (3,))[index]

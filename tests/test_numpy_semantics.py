@@ -254,7 +254,7 @@ def test_a_p_norm_of_a_vector_holding_nan_is_nan(ord):
 def test_an_index_of_no_kind_numpy_takes_is_named_with_its_position(index, shown):
     with pytest.raises(IndexError, match="only integers, slices"):
         np.zeros((2, 3))[index]
-    with pytest.raises(TypeError, match=re.escape(f"index: {shown} not an index; only integers")):
+    with pytest.raises(sd.IndexingError, match=re.escape(f"index: {shown} not an index; only integers")):
         sd.var("x", (2, 3))[index]
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DTypeError, OutOfBoundsError, ShapeError
+from ..errors import DTypeError, IndexingError, OutOfBoundsError, ShapeError
 from ..ir import (
     MAX_SIZE, Dim, Node, Op, Shape, Type, as_dim, check_shape, format_shape, shape_text,
 )
@@ -595,7 +595,7 @@ def _parse_index(shape: Shape, index: Any) -> tuple[tuple[Any, ...], list[Node]]
             axis = sum(1 for item in spec if item[0] != "n")
             covered = shape[axis: axis + mask.ndim]
             if covered != mask.shape:
-                raise ShapeError(
+                raise IndexingError(
                     f"index: a boolean mask of shape {format_shape(mask.shape)} does not match the "
                     f"axes {format_shape(covered)} it indexes (from axis {axis} of "
                     f"{format_shape(shape)})"
@@ -635,7 +635,7 @@ def _parse_index(shape: Shape, index: Any) -> tuple[tuple[Any, ...], list[Node]]
             if not isinstance(it, (Node, np.ndarray, list, tuple, str, bool, np.bool_)) or (
                     not isinstance(it, (Node, np.ndarray)) and _object_array(it)):
                 where_ = f" at position {position}" if len(items) > 1 else ""
-                raise TypeError(
+                raise IndexingError(
                     f"index: {it!r}{where_} is not an index; only integers, slices (:), "
                     "ellipsis (...), None and integer or boolean arrays are, as in NumPy"
                 )
@@ -649,7 +649,7 @@ def _parse_index(shape: Shape, index: Any) -> tuple[tuple[Any, ...], list[Node]]
                     "use sd.where(mask, x, 0) instead (a constant mask, a NumPy array, is fine)"
                 )
             if arr.dtype.kind not in "iu":
-                raise TypeError(f"index arrays must be integers, got dtype {arr.dtype}")
+                raise IndexingError(f"index arrays must be integers, got dtype {arr.dtype}")
             spec.append(("a",))
             arrays.append(arr)
     # drop trailing full slices so x[i, :] and x[i] are the same node
