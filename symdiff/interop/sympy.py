@@ -1496,7 +1496,7 @@ def from_sympy(expr: Any, shapes: Mapping[str, Any] | None = None) -> Node:
     elements index tensors.
 
     >>> import sympy
-    >>> a, b = sympy.symbols("a b")
+    >>> a = sympy.Symbol("a")
     >>> sd.from_sympy(sympy.log(1 + sympy.exp(a)))
     log(1.0 + exp(a))
     >>> sd.from_sympy(2 * sympy.IndexedBase("W")[1, 0], shapes={"W": (2, 3)})
