@@ -19,13 +19,14 @@ import symdiff as sd
 
 # modules whose examples are not checked yet, and why; each is skipped with its reason
 NOT_YET_CHECKED: dict[str, str] = {
-    "symdiff": "the package's front-page example shows no result yet",
-    "symdiff.ir": "its examples use names they do not define",
-    "symdiff.ops": "its examples are being rewritten with the module",
-    "symdiff.ops.base": "its examples use names they do not define",
-    "symdiff.ops.special": "its examples are being rewritten with the module",
-    "symdiff.ops.special_scipy": "its examples are being rewritten with the module",
-    "symdiff.ops.bessel": "its examples are being rewritten with the module",
+    "symdiff": "not reviewed yet: the front-page example's last line shows no result",
+    "symdiff.ir": "not reviewed yet: flatten_outputs' example uses names it does not define",
+    "symdiff.ops.base": "not reviewed yet: the examples of helper_source, call_kernel and "
+                        "numeric_dtype use names they do not define",
+    "symdiff.ops": "not reviewed yet",
+    "symdiff.ops.special": "not reviewed yet",
+    "symdiff.ops.special_scipy": "not reviewed yet",
+    "symdiff.ops.bessel": "not reviewed yet",
 }
 
 # docstrings (by the name doctest gives them, or a module's name for all of its docstrings)
@@ -36,9 +37,7 @@ NEEDS: dict[str, str] = {
 
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
-MODULES = ["symdiff"] + sorted(
-    m.name for m in pkgutil.walk_packages(sd.__path__, "symdiff.") if m.name != "symdiff.__main__"
-)
+MODULES = ["symdiff"] + sorted(m.name for m in pkgutil.walk_packages(sd.__path__, "symdiff."))
 
 
 def _missing(test_name: str) -> str | None:
@@ -60,10 +59,8 @@ def _doctests(name: str) -> list[doctest.DocTest]:
 @pytest.mark.parametrize("name", MODULES)
 def test_examples(name):
     if name in NOT_YET_CHECKED:
-        pytest.skip(f"not yet checked: {NOT_YET_CHECKED[name]}")
+        pytest.skip(NOT_YET_CHECKED[name])
     tests = _doctests(name)
-    if not tests:
-        pytest.skip(f"{name} has no examples")
     runner = doctest.DocTestRunner(optionflags=FLAGS)
     report: list[str] = []
     skipped = []
@@ -80,8 +77,8 @@ def test_examples(name):
         pytest.skip("optional packages missing: " + ", ".join(skipped))
 
 
-def test_every_module_with_examples_is_found():
-    """The walk finds the package's modules, and the examples it runs are most of them."""
+def test_examples_are_found():
+    """The walk finds the package's modules, and the examples of those checked."""
     assert "symdiff.api" in MODULES and "symdiff.ops.layout" in MODULES
     total = sum(len(t.examples) for name in MODULES if name not in NOT_YET_CHECKED
                 for t in _doctests(name))
