@@ -379,8 +379,8 @@ def det_derivative(a: Any, *directions: Any) -> Node:
     >>> A = sd.var("A", (2, 2))
     >>> sd.linalg.det_derivative(A)   # the gradient of sd.linalg.det(A)
     linalg.det_derivative(A)
-    >>> sd.evaluate(sd.linalg.det_derivative(A), {"A": [[2.0, 1.0], [0.0, 3.0]]})
-    array([[ 3.,  0.],
+    >>> sd.evaluate(sd.linalg.det_derivative(A), {"A": [[2.0, 1.0], [1.0, 3.0]]})
+    array([[ 3., -1.],
            [-1.,  2.]])
     """
     return Node(DetDerivative(), (as_node(a), *(as_node(x) for x in directions)))
@@ -398,8 +398,8 @@ def slogdet(a: Any) -> SlogdetResult:
 
     >>> A = sd.var("A", (2, 2))
     >>> sign, logabsdet = sd.linalg.slogdet(A)
-    >>> sd.evaluate([sign, logabsdet], {"A": [[-2.0, 0.0], [0.0, 0.5]]})
-    [array(-1.), array(0.)]
+    >>> sd.evaluate([sign, logabsdet], {"A": [[-2.0, 0.0], [0.0, 1.5]]})   # -1 and log(3)
+    [array(-1.), array(1.09861229)]
     """
     a_ = as_node(a)
     return SlogdetResult(Node(SlogdetSign(), (a_,)), Node(SlogdetLog(), (a_,)))
