@@ -207,7 +207,10 @@ def cotangent_of(node: Node) -> Node | None:
     """The node whose cotangent ``node`` was built as by reverse mode, if it is one and that
     node is alive.
 
-    >>> x = sd.var("x"); y = sd.sin(x); dx = sd.grad(y, x); cotangent_of(dx) is x
+    >>> from symdiff.autodiff import cotangent_of
+    >>> x = sd.var("x"); dx = sd.grad(sd.sin(x), x)
+    >>> cotangent_of(dx) is x
+    True
     """
     entry = _COTANGENT_OF.get(id(node))
     if entry is None or entry() is not node:
@@ -304,7 +307,10 @@ def differentiated_outputs(node: Node) -> tuple[Node, ...] | None:
     ``vjp``, ``jacobian``, ``hessian`` and ``hvp`` to return it), or None; for a derivative
     ``simplify`` rebuilt, the function's nodes it reads, as ``simplify`` left them.
 
-    >>> x = sd.var("x"); y = sd.sin(x); differentiated_outputs(sd.grad(y, x)) == (y,)
+    >>> from symdiff.autodiff import differentiated_outputs
+    >>> x = sd.var("x"); y = sd.sin(x)
+    >>> differentiated_outputs(sd.grad(y, x)) == (y,)
+    True
     """
     entry = _DIFFERENTIATED.get(id(node))
     if entry is None or entry[0]() is not node:
@@ -743,7 +749,9 @@ def vjp(y: Node | Sequence[Node], wrt: Wrt, cotangent: Any) -> Node | list[Node]
     An integer or boolean output is piecewise constant and pulls back zeros (JAX's float0
     cotangents), where ``grad``, ``jacobian`` and ``hessian`` refuse it.
 
-    >>> x = sd.var("x", shape=(3,)); sd.vjp(sd.sin(x), x, sd.var("v", shape=(3,)))
+    >>> x, v = sd.var("x", shape=(3,)), sd.var("v", shape=(3,))
+    >>> sd.vjp(sd.sin(x), x, v)
+    v * cos(x)
     """
     ys, _ = _listify(y)
     ys = [as_node(v) for v in ys]
@@ -804,7 +812,12 @@ def grad(y: Node, wrt: Wrt, *, mode: str = "auto") -> Node | list[Node]:
     is ``dy/da - i dy/db`` (``2 * conj(z)`` for ``abs(z)**2``); a complex ``y`` is taken as
     holomorphic, its gradient being its real part's, ``f'(z)`` for a holomorphic ``f``.
 
-    >>> x, y = sd.symbols("x y"); dfdx, dfdy = sd.grad(x * y + sd.sin(x), [x, y])
+    >>> x, y = sd.symbols("x y")
+    >>> dfdx, dfdy = sd.grad(x * y + sd.sin(x), [x, y])
+    >>> dfdx, dfdy
+    (1.0 * cos(x) + 1.0 * y, 1.0 * x)
+    >>> sd.simplify(dfdx)
+    cos(x) + y
     """
     if mode not in ("auto", "reverse", "forward"):
         raise ValueError(f"grad: mode must be 'auto', 'reverse' or 'forward', got {mode!r}")
@@ -966,7 +979,9 @@ def jvp(y: Node | Sequence[Node], wrt: Wrt, tangent: Any) -> Node | list[Node]:
     the first order, see ``taylor``), so only what ``y`` needs is built, once. An integer or
     boolean output moves by float64 zeros (JAX's float0 tangents).
 
-    >>> x = sd.var("x", shape=(3,)); sd.jvp(sd.sin(x), x, np.ones(3))   # cos(x)
+    >>> x = sd.var("x", shape=(3,))
+    >>> sd.jvp(sd.sin(x), x, np.ones(3))
+    [1.0, 1.0, 1.0] * cos(x)
     """
     ys_in, many_y = _listify(y)
     ys = [as_node(v) for v in ys_in]
@@ -996,8 +1011,14 @@ def jacobian(y: Node | Sequence[Node], wrt: Wrt) -> Node | list[Node] | list[Any
     list of outputs, one Jacobian per output, a pass each (as ``jax.jacrev`` of a function
     returning a tuple), each a list per variable when ``wrt`` is a list.
 
-    >>> x = sd.var("x", shape=(3,)); sd.jacobian(sd.sin(x) * x[0], x)   # (3, 3)
-    >>> dy1, dy2 = sd.jacobian([sd.sin(x), sd.sum(x ** 2)], x)   # (3, 3) and (3,)
+    >>> x = sd.var("x", shape=(3,))
+    >>> J = sd.jacobian(sd.sin(x) * x[0], x); J.shape
+    (3, 3)
+    >>> sd.simplify(J)
+    index_add(sin(x), (3, 3), s_[:, 0]) + diag(x[0] * cos(x))
+    >>> dy1, dy2 = sd.jacobian([sd.sin(x), sd.sum(x ** 2)], x)
+    >>> sd.simplify([dy1, dy2])
+    [diag(cos(x)), 2.0 * x]
     """
     ys_in, many_y = _listify(y)
     ys = [as_node(v) for v in ys_in]
@@ -1049,8 +1070,16 @@ def hessian(y: Node | Sequence[Node], wrt: Wrt) -> Node | list[list[Node]] | lis
     For a list of scalar outputs, one Hessian per output (as ``jax.hessian`` of a function
     returning a tuple).
 
-    >>> v = sd.var("v", shape=(3,)); sd.hessian(sd.sum(v ** 3), v)
+    >>> v = sd.var("v", shape=(3,))
+    >>> H = sd.simplify(sd.hessian(sd.sum(v ** 3), v)); H
+    diag(6.0 * v)
+    >>> sd.evaluate(H, {"v": [1.0, 2.0, 3.0]})
+    array([[ 6.,  0.,  0.],
+           [ 0., 12.,  0.],
+           [ 0.,  0., 18.]])
     >>> h1, h2 = sd.hessian([sd.sum(v ** 3), sd.sum(sd.sin(v))], v)
+    >>> sd.simplify(h2)
+    -diag(sin(v))
     """
     ys_in, many_y = _listify(y)
     ys = [as_node(v) for v in ys_in]
@@ -1106,7 +1135,9 @@ def _hessian(y: Node, xs: Sequence[Node], what: str) -> list[list[Node]]:
 def hvp(y: Node, wrt: Wrt, v: Any) -> Node | list[Node]:
     """The Hessian-vector product of a scalar ``y``, without forming the Hessian.
 
-    >>> x = sd.var("x", shape=(3,)); sd.hvp(sd.sum(x ** 3), x, np.ones(3))   # 6x
+    >>> x = sd.var("x", shape=(3,))
+    >>> sd.simplify(sd.hvp(sd.sum(x ** 3), x, np.ones(3)))
+    6.0 * x
     """
     ws, many = _listify(wrt)
     y = as_node(y)
@@ -1513,7 +1544,9 @@ def taylor(y: Node | Sequence[Node], wrt: Wrt, order: int, direction: Any = None
     from one walk (Taylor mode), so the graph grows with the square of the order, not
     exponentially. ``direction`` defaults to 1 for scalar variables.
 
-    >>> x = sd.var("x"); sd.taylor(sd.exp(2 * x), x, 3)   # exp(2x) * [1, 2, 2, 4/3]
+    >>> x = sd.var("x")
+    >>> sd.simplify(sd.taylor(sd.exp(2 * x), x, 3))
+    [exp(2.0 * x), 2.0 * exp(2.0 * x), 2.0 * exp(2.0 * x), 1.3333333333333333 * exp(2.0 * x)]
     """
     return _taylor(y, wrt, order, direction, "taylor")
 
@@ -1538,7 +1571,9 @@ def derivative(y: Node | Sequence[Node], wrt: Wrt, order: int = 1, direction: An
     built in Taylor mode: ``order! * taylor(y, wrt, order)[order]``. Far smaller than
     differentiating ``order`` times for high orders.
 
-    >>> x = sd.var("x"); sd.derivative(sd.sin(x) * x, x, 4)   # x sin(x) - 4 cos(x)
+    >>> x = sd.var("x")
+    >>> sd.simplify(sd.derivative(sd.sin(x) * x, x, 4))
+    x * sin(x) - 4.0 * cos(x)
     """
     ys_in, many = _listify(y)
     coeffs = _taylor(list(ys_in), wrt, order, direction, "derivative")

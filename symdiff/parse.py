@@ -1620,7 +1620,10 @@ def parse(text: str, shapes: Mapping[str, Any] | None = None, caret: bool = True
     A text of several expressions, one per line (as ``to_text`` prints several outputs), is
     read by :func:`parse_outputs`.
 
-    >>> g = sd.parse("sum(tanh(W @ h + b))", shapes={"W": (4, 3), "h": (3,), "b": (4,)})
+    >>> g = sd.parse("sum(tanh(W @ h + b))", shapes={"W": (4, 3), "h": (3,), "b": (4,)}); g
+    sum(tanh(W @ h + b), axis=0)
+    >>> g.shape, g.dtype
+    ((), dtype('float64'))
     """
     return _parse_text(text, shapes, caret, power_caret, several=False)[0]
 
@@ -1632,6 +1635,10 @@ def parse_outputs(text: str, shapes: Mapping[str, Any] | None = None, caret: boo
     blank text, as ``to_text([])`` prints, is no expressions.
 
     >>> f, g = sd.parse_outputs("_1 * 2\\n_1 + 1\\nwhere\\n  _1 = sin(x) * x", shapes={"x": (3,)})
+    >>> f, g
+    (sin(x) * x * 2.0, sin(x) * x + 1.0)
+    >>> f.inputs[0] is g.inputs[0]   # sin(x) * x, shared
+    True
     """
     return _parse_text(text, shapes, caret, power_caret, several=True)
 

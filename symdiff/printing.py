@@ -128,8 +128,12 @@ def _text(n: Node, args: list[Printed]) -> Printed:
 def to_text(outputs: Node | Iterable[Node]) -> str:
     """The expression as text; several outputs are listed one per line.
 
-    >>> x, y = sd.symbols("x y"); print(sd.to_text(x * y + 1))
-    x * y + 1
+    >>> x, y = sd.symbols("x y")
+    >>> print(sd.to_text(x * y + 1))
+    x * y + 1.0
+    >>> print(sd.to_text([x * y, sd.sin(x) / y]))
+    x * y
+    sin(x) / y
     """
     outputs = as_outputs(outputs)
     body, definitions = name_shared(outputs, _text, lambda k: f"_{k}")

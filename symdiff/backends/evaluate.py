@@ -119,7 +119,12 @@ def evaluate(outputs: Node | Sequence[Node], inputs: Mapping[Any, Any] | None = 
     ``variables`` given a value (those of the graph the outputs were rewritten from) and from
     variables used as keys of ``inputs``.
 
-    >>> x, y = sd.symbols("x y"); sd.evaluate(x * y, {"x": 3.0, "y": -4.0})
+    >>> from symdiff.backends.evaluate import evaluate
+    >>> x, y = sd.symbols("x y")
+    >>> evaluate(x * y, {"x": 3.0, "y": -4.0})
+    array(-12.)
+    >>> evaluate([x * y, x], {x: 3.0, y: -4.0})
+    [array(-12.), array(3.)]
     """
     single = isinstance(outputs, Node)
     if not single and not isinstance(outputs, (list, tuple)):

@@ -60,7 +60,16 @@ def to_dot(outputs: Node | Iterable[Node], names: Sequence[str] | None = None, t
     """The DAG reachable from ``outputs`` in the DOT language; ``names`` label the outputs (by
     default the keys of a dict of outputs).
 
-    >>> print(sd.to_dot(sd.sin(x) * x))   # digraph symdiff { ... }
+    >>> x = sd.var("x")
+    >>> print(sd.to_dot(sd.sin(x) * x))
+    digraph "symdiff" {
+      rankdir=BT;
+      node [shape=box, fontname="Helvetica"];
+      n0 [label="x", shape=ellipse, style=filled, fillcolor=lightblue];
+      n1 [label="sin(·)"];
+    ...
+      n2 -> out0;
+    }
     """
     roots = as_roots(outputs, "to_dot")
     if names is None and isinstance(outputs, Mapping) and all(isinstance(v, Node) for v in outputs.values()):

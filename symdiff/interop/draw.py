@@ -264,8 +264,15 @@ def draw(
     per output): each name is drawn as a box the output's node points to.
 
     >>> x, y = sd.symbols("x y"); f = x * y + sd.sin(x)
-    >>> sd.draw([f, *sd.grad(f, [x, y])]).save("f.svg")
-    >>> sd.draw({"f": f, "df/dx": sd.grad(f, x)})
+    >>> picture = sd.draw([f, *sd.grad(f, [x, y])]); picture
+    <Drawing of 11 nodes: .svg, .dot, .save('graph.svg' | '.png' | '.dot')>
+    >>> picture.save("f.svg")  # doctest: +SKIP
+    PosixPath('f.svg')
+    >>> print(sd.draw({"f": f, "df/dx": sd.grad(f, x)}).dot)
+    digraph symdiff {
+      rankdir=LR;
+    ...
+    }
     """
     if engine not in ("auto", "graphviz", "python"):
         raise ValueError(f"engine must be 'auto', 'graphviz' or 'python', got {engine!r}")

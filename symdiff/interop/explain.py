@@ -199,7 +199,18 @@ def _check_output(y: Any, caller: str) -> None:
 def explain(y: Node, wrt: Any = None, values: Mapping[Any, Any] | None = None) -> Explanation:
     """Backpropagation of a scalar ``y``, one row per node in backward order.
 
-    >>> x, y = sd.symbols("x y"); print(sd.explain(x * y + x, wrt=[x, y], values={"x": 3, "y": -4}))
+    >>> x, y = sd.symbols("x y")
+    >>> print(sd.explain(x * y + x, wrt=[x, y], values={"x": 3, "y": -4}))
+    backward pass of x * y + x: downstream = upstream × local
+    node       value  upstream  input  local  downstream
+    ---------  -----  --------  -----  -----  ----------
+    x * y + x  -9     1         x * y  1      1
+                                x      1      1
+    x * y      -12    1         x      -4     -4
+                                y      3      3
+    y          -4     3
+    x          3      -3
+    ...
     """
     _check_output(y, "explain")
     if y.shape != () or not y.type.is_float:
@@ -333,7 +344,10 @@ def why_zero(y: Node, wrt: Any, values: Mapping[Any, Any] | None = None) -> Zero
     Without ``values`` the graph is read tensor by tensor, so a gradient a slice makes zero is
     reported as not zero by structure.
 
+    >>> x = sd.var("x")
     >>> print(sd.why_zero(sd.relu(x) * 2, x, values={"x": -1.0}))
+    the gradient with respect to x is zero at these values: relu(x) passes no gradient to x
+    (relu is flat where its input is ≤ 0)
     """
     _check_output(y, "why_zero")
     (w,) = _resolve([y], [wrt], "why_zero")

@@ -16,8 +16,11 @@ def to_networkx(outputs: Node | Iterable[Node]) -> nx.DiGraph:
     ``op``, ``label``, ``shape``, ``dtype`` and ``output`` attributes; edges carry the input
     ``positions`` they fill.
 
+    >>> x, y = sd.symbols("x y")
     >>> g = sd.to_networkx(x * y); g.nodes[2]["op"]
     'mul'
+    >>> list(g.edges(data="positions"))
+    [(0, 2, [0]), (1, 2, [1])]
     """
     import networkx as nx  # imported here: it costs a third of a second at start-up
 

@@ -961,8 +961,11 @@ def to_sympy(outputs: Node | Iterable[Node], real: bool = True) -> Any:
     (the constant 2.0 is ``Float(2.0)``, ``2.0 * i`` ``2.0*i``), so ``from_sympy``, which reads
     a Float as float64 and an Integer as int64, gives float64 back.
 
-    >>> x, y = sd.symbols("x y"); sd.to_sympy(sd.sigmoid(x) * y)
+    >>> x, y = sd.symbols("x y")
+    >>> sd.to_sympy(sd.sigmoid(x) * y)
     y/(1 + exp(-x))
+    >>> sd.to_sympy([x * 2.0, x * 0.1])
+    [2*x, x/10]
     """
     if isinstance(outputs, sympy.Basic):
         raise TypeError(f"to_sympy: expects a symdiff expression, a list or a dict of them, got a "
@@ -1492,8 +1495,12 @@ def from_sympy(expr: Any, shapes: Mapping[str, Any] | None = None) -> Node:
     or not real, unless ``shapes`` says otherwise, as in ``sd.parse``), ``IndexedBase``
     elements index tensors.
 
-    >>> a, b = sympy.symbols("a b"); sd.from_sympy(sympy.sin(a) * sympy.exp(b))
-    sin(a) * exp(b)
+    >>> import sympy
+    >>> a = sympy.Symbol("a")
+    >>> sd.from_sympy(sympy.log(1 + sympy.exp(a)))
+    log(1.0 + exp(a))
+    >>> sd.from_sympy(2 * sympy.IndexedBase("W")[1, 0], shapes={"W": (2, 3)})
+    2.0 * W[1, 0]
     """
     if shapes is not None and not isinstance(shapes, Mapping):
         raise TypeError("from_sympy: shapes must be a dict from variable names to shapes, such as "

@@ -57,7 +57,12 @@ def cholesky(a: Any, upper: bool = False) -> Node:
     """The Cholesky factor L (lower, ``a = L @ L.T``) of a symmetric positive-definite matrix;
     with ``upper=True`` the factor U = L.T read from the upper triangle. Batched.
 
-    >>> L = sd.linalg.cholesky(A)
+    >>> A = sd.var("A", (2, 2))
+    >>> L = sd.linalg.cholesky(A); L
+    linalg.cholesky(A)
+    >>> sd.evaluate(L, {"A": [[4.0, 2.0], [2.0, 5.0]]})
+    array([[2., 0.],
+           [1., 2.]])
     """
     a_ = as_node(a)
     if not isinstance(upper, (bool, np.bool_)):
@@ -194,7 +199,11 @@ def eigh(a: Any, UPLO: str = "L") -> EighResult:  # noqa: N803 - NumPy's name
     """Eigenvalues (ascending) and eigenvectors (columns) of a symmetric matrix, batched; only
     the triangle ``UPLO`` is read.
 
-    >>> w, V = sd.linalg.eigh(A)
+    >>> A = sd.var("A", (3, 3))
+    >>> w, V = sd.linalg.eigh(A); w, V
+    (linalg.eigh(A)[0], linalg.eigh(A)[1])
+    >>> w.shape, V.shape
+    ((3,), (3, 3))
     """
     a_ = as_node(a)
     uplo = _check_uplo("linalg.eigh", UPLO)
@@ -205,7 +214,9 @@ def eigvalsh(a: Any, UPLO: str = "L") -> Node:  # noqa: N803 - NumPy's name
     """The eigenvalues (ascending) of a symmetric matrix, batched; only the triangle ``UPLO``
     is read.
 
-    >>> sd.linalg.eigvalsh(A)
+    >>> A = sd.var("A", (2, 2))
+    >>> sd.evaluate(sd.linalg.eigvalsh(A), {"A": [[2.0, 1.0], [1.0, 2.0]]})
+    array([1., 3.])
     """
     return Node(EighValues(_check_uplo("linalg.eigvalsh", UPLO)), (as_node(a),))
 
@@ -270,7 +281,9 @@ def _singular_values_vjp(op_name: str, g: Node, s: Node, x: Node) -> Node:
 def svdvals(x: Any) -> Node:
     """The singular values of a matrix (descending), batched over leading axes.
 
-    >>> sd.linalg.svdvals(A)
+    >>> A = sd.var("A", (2, 2))
+    >>> sd.evaluate(sd.linalg.svdvals(A), {"A": [[3.0, 0.0], [0.0, -4.0]]})
+    array([4., 3.])
     """
     return Node(SingularValues(), (as_node(x),))
 
@@ -393,7 +406,10 @@ def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian: 
     columns of U (rows of Vh) are any orthonormal completion: their derivative is refused
     (NotDifferentiableError); use ``full_matrices=False``.
 
+    >>> A = sd.var("A", (4, 3))
     >>> U, S, Vh = sd.linalg.svd(A, full_matrices=False)
+    >>> S, (U.shape, S.shape, Vh.shape)
+    (linalg.svd(A, full_matrices=False)[1], ((4, 3), (3,), (3, 3)))
     """
     a_ = as_node(a)
     flags = {"full_matrices": full_matrices, "compute_uv": compute_uv, "hermitian": hermitian}
@@ -529,7 +545,9 @@ def qr(a: Any, mode: str = "reduced") -> Any:
     mode='complete' and more rows than columns, Q's extra columns are any orthonormal completion:
     their derivative is refused (NotDifferentiableError).
 
-    >>> Q, R = sd.linalg.qr(A)
+    >>> A = sd.var("A", (4, 3))
+    >>> Q, R = sd.linalg.qr(A); Q.shape, R.shape
+    ((4, 3), (3, 3))
     """
     a_ = as_node(a)
     if mode not in ("reduced", "complete", "r"):
@@ -595,7 +613,9 @@ def pinv(a: Any, rcond: float | None = None, hermitian: bool = False, *, rtol: A
     The derivative is that of a matrix of constant rank (exact for full-rank input); where the
     rank changes, as a singular value crosses the cutoff, the pseudo-inverse is not continuous.
 
+    >>> A, b = sd.var("A", (4, 3)), sd.var("b", (4,))
     >>> sd.linalg.pinv(A) @ b   # the least-squares solution of A x = b
+    linalg.pinv(A) @ b
     """
     a_ = as_node(a)
     if not isinstance(hermitian, (bool, np.bool_)):
@@ -637,7 +657,10 @@ def lstsq(a: Any, b: Any, rcond: float | None = None) -> LstsqResult:
     (0,). That is NumPy's result for a of full rank; for a tall a of lower rank NumPy gives an
     empty array instead, which a static shape cannot follow.
 
+    >>> A, b = sd.var("A", (4, 3)), sd.var("b", (4,))
     >>> x, residuals, rank, s = sd.linalg.lstsq(A, b)
+    >>> x.shape, residuals.shape, rank.shape, s.shape
+    ((3,), (1,), (), (3,))
     """
     a_, b_ = as_node(a), as_node(b)
     if a_.ndim != 2:

@@ -254,7 +254,12 @@ def fuse_diagonal_sums(order: Sequence[Node], keep: Iterable[Node]) -> FusedOrde
     order and dtype as the graph adds it, and the result is the same to the bit (see
     :func:`_modes` for the zeros).
 
-    >>> H = sd.diag(a, -1) + sd.diag(b) + sd.diag(a, 1); plan = fuse_diagonal_sums(sd.toposort(H), [H])
+    >>> from symdiff.ops.diagonals import fuse_diagonal_sums
+    >>> a, b = sd.var("a", (2,)), sd.var("b", (3,))
+    >>> H = sd.diag(a, -1) + sd.diag(b) + sd.diag(a, 1)
+    >>> plan = fuse_diagonal_sums(sd.toposort(H), [H])
+    >>> plan.order   # the diag nodes are not computed: the fused sum reads a, b and a
+    [a, b, diag(a, -1) + diag(b) + diag(a, 1)]
     >>> plan.fused[H].node.inputs == (a, b, a)
     True
     """

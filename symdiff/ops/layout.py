@@ -732,6 +732,8 @@ def split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Node]:
     """A list of sub-arrays: ``indices_or_sections`` equal parts, or cuts at the given indices.
 
     >>> a, b = sd.split(sd.var("x", shape=(4, 3)), 2)
+    >>> a, b, a.shape
+    (x[0:2], x[2:4], (2, 3))
     """
     return _split("split", ary, indices_or_sections, axis, equal=True)
 

@@ -176,7 +176,11 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> N
     """Vector or matrix norms as ``np.linalg.norm``: ``ord`` None/2/1/inf/-inf/0/p for vectors,
     None/'fro'/'nuc'/1/-1/2/-2/inf/-inf for matrices (``axis`` a pair, or 2-D input).
 
-    >>> sd.linalg.norm(x), sd.linalg.norm(A, "fro"), sd.linalg.norm(X, axis=1)
+    >>> x, A = sd.var("x", (2,)), sd.var("A", (2, 3))
+    >>> sd.linalg.norm(x), sd.linalg.norm(A, "fro"), sd.linalg.norm(A, axis=1).shape
+    (linalg.norm(x, axis=0), linalg.norm(A, axis=(0, 1)), (2,))
+    >>> sd.evaluate(sd.linalg.norm(x), {"x": [3.0, 4.0]})
+    array(5.)
     """
     x_ = as_node(x)
     spectral_ok = True

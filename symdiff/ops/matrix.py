@@ -286,7 +286,12 @@ class Solve(Op):
 def inv(a: Any) -> Node:
     """The inverse of a square matrix, or of each in a stack ``(..., n, n)``.
 
+    >>> A, b = sd.var("A", (2, 2)), sd.var("b", (2,))
     >>> sd.linalg.inv(A) @ b
+    linalg.inv(A) @ b
+    >>> sd.evaluate(sd.linalg.inv(A), {"A": [[2.0, 0.0], [0.0, 4.0]]})
+    array([[0.5 , 0.  ],
+           [0.  , 0.25]])
     """
     return Node(Inv(), (as_node(a),))
 
@@ -295,7 +300,9 @@ def matrix_power(a: Any, n: int) -> Node:
     """A square matrix (or each in a stack) to an integer power, with NumPy's products: the
     identity for 0, the inverse's power for a negative n, binary powers above 3.
 
-    >>> sd.linalg.matrix_power(A, 3)   # (A @ A) @ A
+    >>> A = sd.var("A", (2, 2))
+    >>> sd.linalg.matrix_power(A, 3)
+    A @ A @ A
     """
     x = as_node(a)
     if not isinstance(n, (int, np.integer)) or isinstance(n, (bool, np.bool_)):
@@ -356,7 +363,9 @@ def multi_dot(arrays: Sequence[Any], *, out: Any = None) -> Node:
 def det(a: Any) -> Node:
     """The determinant of a square matrix, or of each in a stack ``(..., n, n)``.
 
-    >>> sd.linalg.det(A)
+    >>> A = sd.var("A", (2, 2))
+    >>> sd.evaluate(sd.linalg.det(A), {"A": [[2.0, 1.0], [1.0, 3.0]]})
+    array(5.)
     """
     return Node(Det(), (as_node(a),))
 
@@ -367,7 +376,12 @@ def det_derivative(a: Any, *directions: Any) -> Node:
     gradient by a of det's m-th derivative along them, as printed in derivative graphs:
     ``det_derivative(a, X)`` is the gradient of ``sum(det_derivative(a) * X)``.
 
+    >>> A = sd.var("A", (2, 2))
     >>> sd.linalg.det_derivative(A)   # the gradient of sd.linalg.det(A)
+    linalg.det_derivative(A)
+    >>> sd.evaluate(sd.linalg.det_derivative(A), {"A": [[2.0, 1.0], [1.0, 3.0]]})
+    array([[ 3., -1.],
+           [-1.,  2.]])
     """
     return Node(DetDerivative(), (as_node(a), *(as_node(x) for x in directions)))
 
@@ -382,7 +396,10 @@ class SlogdetResult(NamedTuple):
 def slogdet(a: Any) -> SlogdetResult:
     """The sign and the log of the absolute value of the determinant, ``(sign, logabsdet)``.
 
+    >>> A = sd.var("A", (2, 2))
     >>> sign, logabsdet = sd.linalg.slogdet(A)
+    >>> sd.evaluate([sign, logabsdet], {"A": [[-2.0, 0.0], [0.0, 1.5]]})   # -1 and log(3)
+    [array(-1.), array(1.09861229)]
     """
     a_ = as_node(a)
     return SlogdetResult(Node(SlogdetSign(), (a_,)), Node(SlogdetLog(), (a_,)))
@@ -391,7 +408,11 @@ def slogdet(a: Any) -> SlogdetResult:
 def solve(a: Any, b: Any) -> Node:
     """The solution x of ``a @ x = b`` (b a vector ``(n,)`` or matrices ``(..., n, k)``).
 
-    >>> sd.linalg.solve(A, b)
+    >>> A, b = sd.var("A", (2, 2)), sd.var("b", (2,))
+    >>> x = sd.linalg.solve(A, b); x
+    linalg.solve(A, b)
+    >>> sd.evaluate(x, {"A": [[2.0, 0.0], [0.0, 4.0]], "b": [1.0, 1.0]})
+    array([0.5 , 0.25])
     """
     a_, b_ = as_node(a), as_node(b)
     return Node(Solve(), (a_, b_))

@@ -988,7 +988,10 @@ def divmod(x1: Any, x2: Any) -> tuple[Node, Node]:  # noqa: A001 - NumPy's name
     """The pair ``(floor_divide(x1, x2), mod(x1, x2))``, as ``np.divmod`` and Python's
     ``divmod(a, b)`` of expressions.
 
-    >>> q, r = sd.divmod(sd.var("x"), 3.0)
+    >>> q, r = sd.divmod(sd.var("x"), 3.0); q, r
+    (x // 3.0, x % 3.0)
+    >>> sd.evaluate([q, r], {"x": 7.5})
+    [array(2.), array(1.5)]
     """
     broadcast_shapes("divmod", *(as_node(v).shape for v in (x1, x2)))
     return floor_divide(x1, x2), mod(x1, x2)

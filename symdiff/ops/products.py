@@ -360,7 +360,9 @@ def einsum(subscripts: Any, *operands: Any, out: Any = None, dtype: Any = None, 
     nothing (a graph has no contraction order or memory layout), except that ``casting`` rules
     the conversion of the operands to ``dtype``, as NumPy's; ``out`` raises NotImplementedError.
 
-    >>> sd.einsum("b...ij,b...jk->b...ik", A, B)
+    >>> A, B = sd.var("A", (2, 5, 3, 4)), sd.var("B", (2, 5, 4, 6))
+    >>> C = sd.einsum("b...ij,b...jk->b...ik", A, B); C.shape
+    (2, 5, 3, 6)
     """
     no_out("einsum", out)
     if not isinstance(subscripts, str):  # the sublist form: operands and their labels alternate
@@ -404,7 +406,9 @@ def _axis_list(op_name: str, axes: Any, ndim: int, which: str) -> list[int]:
 def tensordot(a: Any, b: Any, axes: Any = 2) -> Node:
     """Sum over the last ``axes`` axes of a and the first of b, or over the pairs of axes given.
 
+    >>> A, B = sd.var("A", (3, 4, 5)), sd.var("B", (4, 5, 2))
     >>> sd.tensordot(A, B, axes=([1, 2], [0, 1]))
+    einsum('abc,bcd->ad', A, B)
     """
     a_, b_ = _array_operands(a, b)
     if isinstance(axes, (int, np.integer)) and not isinstance(axes, (bool, np.bool_)):
@@ -445,7 +449,9 @@ def _flat(op_name: str, x: Node) -> Node:
 def outer(a: Any, b: Any, out: Any = None) -> Node:
     """The outer product of a and b, both flattened: ``out[i, j] = a[i] * b[j]``.
 
-    >>> sd.outer(u, v)
+    >>> u, v = sd.var("u", (3,)), sd.var("v", (2,))
+    >>> sd.outer(u, v), sd.outer(u, v).shape
+    (einsum('i,j->ij', u, v), (3, 2))
     """
     no_out("outer", out)
     a_, b_ = _array_operands(a, b)
@@ -455,7 +461,9 @@ def outer(a: Any, b: Any, out: Any = None) -> Node:
 def inner(a: Any, b: Any) -> Node:
     """Sum over the last axes of a and b (a product when either is a scalar).
 
+    >>> u, v = sd.var("u", (3,)), sd.var("v", (3,))
     >>> sd.inner(u, v)
+    einsum('a,a->', u, v)
     """
     a_, b_ = _array_operands(a, b)
     if a_.ndim == 0 or b_.ndim == 0:
@@ -474,7 +482,9 @@ def inner(a: Any, b: Any) -> Node:
 def vdot(a: Any, b: Any) -> Node:
     """The dot product of a and b flattened to vectors, the first conjugated when complex.
 
+    >>> A, B = sd.var("A", (2, 3)), sd.var("B", (2, 3))
     >>> sd.vdot(A, B)
+    einsum('i,i->', reshape(A, (6,)), reshape(B, (6,)))
     """
     from .numeric import conj
 
@@ -529,7 +539,9 @@ def matrix_transpose(x: Any, /) -> Node:
 def kron(a: Any, b: Any) -> Node:
     """The Kronecker product: blocks ``a[i, j] * b``, over any number of axes.
 
+    >>> A, B = sd.var("A", (2, 2)), sd.var("B", (3, 3))
     >>> sd.kron(A, B)
+    reshape(einsum('ab,cd->acbd', A, B), (6, 6))
     """
     a_, b_ = _array_operands(a, b)
     nd = builtins_max(a_.ndim, b_.ndim)
@@ -594,7 +606,11 @@ def polyval(p: Any, x: Any) -> Node:
     from zeros of ``x``'s shape and dtype, as ``np.polyval`` computes it (so an infinite ``x``
     gives NaN there too).
 
+    >>> x = sd.var("x")
     >>> sd.polyval([3.0, 0.0, 1.0], x)   # 3x**2 + 1
+    ((0.0 * x + 3.0) * x + 0.0) * x + 1.0
+    >>> sd.evaluate(sd.polyval([3.0, 0.0, 1.0], x), {"x": 2.0})
+    array(13.)
     """
     xs = as_node(x)
     if isinstance(p, Node):

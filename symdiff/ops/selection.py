@@ -798,6 +798,7 @@ def gather_scatters(terms: Sequence[Node], typ: Type, least: int) -> list[Node] 
     when every slot is written); else one index_add of the values stacked, at the array of
     their positions.
 
+    >>> from symdiff.ops.selection import gather_scatters
     >>> x = sd.var("x", (4,)); g = [sd.index_add(x[i], (4,), i) for i in (3, 0, 1)]
     >>> gather_scatters(g, g[0].type, 2)
     [concatenate([reshape(x[0], (1,)), reshape(x[1], (1,)), broadcast_to(0.0, (1,)), reshape(x[3], (1,))], axis=0)]

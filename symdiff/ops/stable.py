@@ -150,7 +150,10 @@ def stable_parts(node: Node) -> tuple[Node, tuple[Node, ...]] | None:
       cross-entropy as written): those elements of its stable form (``log_softmax(z)[label]``;
       ``log(sigmoid(z)[i])`` is ``-softplus(-z[i])``), finite where the picked value underflows.
 
-    >>> x = sd.var("x"); stable_parts(sd.log(sd.sigmoid(x)))  # (-softplus(-x), (x,))
+    >>> from symdiff.ops.stable import stable_parts
+    >>> x = sd.var("x")
+    >>> stable_parts(sd.log(sd.sigmoid(x)))
+    (-softplus(-x), (x,))
     """
     op = node.op
     if not isinstance(op, HEADS):
@@ -242,7 +245,10 @@ def stable_parts(node: Node) -> tuple[Node, tuple[Node, ...]] | None:
 def stable_form(node: Node) -> Node | None:
     """The stable equivalent of ``node`` (see ``stable_parts``), or None.
 
-    >>> x = sd.var("x"); stable_form(sd.log(1 - sd.sigmoid(x)))  # -softplus(x)
+    >>> from symdiff.ops.stable import stable_form
+    >>> x = sd.var("x")
+    >>> stable_form(sd.log(1 - sd.sigmoid(x)))
+    -softplus(x)
     """
     parts = stable_parts(node)
     return None if parts is None else parts[0]

@@ -1,7 +1,9 @@
 """Graph rewriting: rules written as patterns in the algebra, applied bottom-up over the DAG.
 
 >>> from symdiff.rewrite import simplify
->>> simplify(x * 1 + 0)        # x
+>>> x = sd.var("x")
+>>> simplify(x * 1 + 0)
+x
 """
 
 from __future__ import annotations
@@ -33,7 +35,11 @@ def simplify(
     ``evaluate`` and ``compile`` do by default) returns it at once, and a graph grown from it
     (a derivative appended) offers the rules only its new nodes and those now used otherwise.
 
-    >>> x = sd.var("x"); sd.simplify(x * 1 + 0)   # x
+    >>> x = sd.var("x")
+    >>> sd.simplify(x * 1 + 0)
+    x
+    >>> sd.simplify([sd.log(sd.exp(x)), 2 * x + 3 * x])
+    [x, 5.0 * x]
     """
     rule_set = DEFAULT if rules is None else RuleSet.of(rules, "simplify")
     roots, spec = _roots(outputs)

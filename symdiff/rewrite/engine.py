@@ -436,7 +436,12 @@ def rewrite(
     there, ``MAX_MERGES`` times at most, offering the rules only what it changed and what is
     around that.
 
-    >>> rewrite([x * 1 + 0], RuleSet([...]))
+    >>> from symdiff.rewrite import Pat, Rule, RuleSet, rewrite
+    >>> x = Pat.var("x")
+    >>> rules = RuleSet([Rule(x * 1, lambda x: x), Rule(x + 0, lambda x: x)])
+    >>> y = sd.var("y")
+    >>> rewrite([y * 1 + 0], rules)
+    [y]
     """
     current = list(roots)
     graph_rules: RuleSet | None = None

@@ -1,8 +1,12 @@
 """Patterns and rules: a rule is a pattern over the graph and a replacement built from what the
 pattern bound, both written in the algebra itself.
 
+>>> from symdiff.rewrite.pattern import Pat, Rule
 >>> x = Pat.var("x")
 >>> rule = Rule(x * 1, lambda x: x)  # x*1 -> x
+>>> y = sd.var("y")
+>>> sd.simplify(sd.exp(y) * 1, rules=[rule])
+exp(y)
 
 A pattern is an op class (or several) with sub-patterns, a named capture (``Pat.var("x")``; the
 same name twice must bind the same node), or a literal number, which matches a constant (a

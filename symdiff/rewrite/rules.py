@@ -4036,7 +4036,11 @@ def merge_same_forms(roots: Sequence[Node], mapping: dict[Node, Node] | None = N
     ``rebuilt``, when given, receives each node rebuilt only because inputs below its own were
     (it is the same expression as before, over merged inputs) -> the node it was rebuilt from.
 
-    >>> merge_same_forms([(a + b) + c, a + (c + b)])   # [(a + b) + c, (a + b) + c]
+    >>> from symdiff.rewrite.rules import merge_same_forms
+    >>> a, b, c = sd.symbols("a b c")
+    >>> first, second = merge_same_forms([(a + b) + c, a + (c + b)])
+    >>> first, first is second
+    (a + b + c, True)
     """
     forms = _Forms()
     new: dict[Node, Node] = {}
