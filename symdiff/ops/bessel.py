@@ -135,7 +135,7 @@ def bessel_jy_kernel(x, order, second):  # type: ignore[no-untyped-def]
             near = (2.0 / math.pi) * ((log_half + 0.5772156649015329) * f0 - g0)
         # Taylor series about the nearest node c: f = sum c_k d^k with d = a - c (exact), from
         # x f'' + f' + x f = 0: c_(m+2) = -((m+1)^2 c_(m+1) + c c_m + c_(m-1)) / (c (m+2)(m+1))
-        middle = ~small & ~far
+        middle = (a >= 1.25) & (a < 20.25)  # (not nan)
         index = np.where(middle, np.floor(2.0 * a + 0.5), 3.0)
         c = 0.5 * index
         d = np.where(middle, a, c) - c
