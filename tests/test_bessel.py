@@ -41,8 +41,8 @@ def _points(name: str) -> np.ndarray:
     # every region of the kernels and the far tail; J on both sides of 0
     # (mpmath's K takes 10 ms a value from 1 to 60: fewer points there)
     k = name[0] == "k"
-    x = np.concatenate([RNG.uniform(0, 1.3, 400), RNG.uniform(1.2, 20.4, 200 if k else 1200),
-                        RNG.uniform(20, 60, 100 if k else 300), 10 ** RNG.uniform(-300, 0, 150),
+    x = np.concatenate([RNG.uniform(0, 1.3, 400), RNG.uniform(1.2, 20.4, 200 if k else 600),
+                        RNG.uniform(20, 60, 100 if k else 200), 10 ** RNG.uniform(-300, 0, 150),
                         10 ** RNG.uniform(2, 300, 150), [1.25, 20.25, 1.0, 30.0, 29.999999, 1e-307]])
     if name[0] == "j":
         x = np.concatenate([x, -x[::7]])
