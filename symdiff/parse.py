@@ -192,6 +192,8 @@ _SYMPY_NAMES = {
     "re": "real(z)", "im": "imag(z)", "arg": "angle(z)", "factorial": "gamma(x + 1)",
     "binomial": "gamma(n + 1) / (gamma(k + 1) * gamma(n - k + 1))",
     "besseli": "i0(x) or i1(x) (orders 0 and 1)", "exp_polar": "exp(x)",
+    "besselj": "j0(x) or j1(x) (orders 0 and 1)", "bessely": "y0(x) or y1(x) (orders 0 and 1)",
+    "besselk": "k0(x) or k1(x) (orders 0 and 1)",
     "Piecewise": "where(condition, a, b), nested for more conditions",
     "Rational": "p / q (a float64 constant)", "Integer": "the number", "Float": "the number",
     "Derivative": "the expression, then sd.grad(expr, x)",

@@ -3225,6 +3225,22 @@ for _name, _ref in (("i0e", special.i0e), ("i1e", special.i1e)):
     good(_name, normal(2, 3), call=lambda x, f=_ref: f(x), ref=_ref, id="scipy-ufunc")
     bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("z", 3, dtype="complex128")), sd.DTypeError,
         rf"^{_name} is defined here for real inputs only")
+# Bessel functions of the first, second and third kind: J even or odd over the whole line, Y and
+# K for x > 0 (nan below); each region of the kernels (series, Taylor about the nodes or the
+# trapezoidal rule, asymptotic forms); the edges in test_bessel.py
+for _name in ("j0", "j1", "y0", "y1", "k0", "k1", "k0e", "k1e"):
+    _ref = getattr(special, _name)
+    _line = _name[0] == "j"
+    good(_name, normal(3, 4) * 8 if _line else positive(3, 4, low=0.2, high=25.0), ref=_ref)
+    good(_name, np.array([0.05, 1.0, 1.3, 7.3, 20.0, 20.3, 31.0, 55.0]) * (-1 if _line else 1), ref=_ref,
+         id="regions")
+    good(_name, np.array([1e-300, 5e-3, 700.0, 1e5]), ref=_ref, grad=False, id="far")
+    good(_name, np.array([1, 3, 7], np.int8), ref=_ref, grad=False, id="int-float64")
+    good(_name, np.array([0.5, 2.0, 30.0], np.float32), ref=_ref, grad=False, id="float32")
+    good(_name, np.array([0.5, 2.0], np.float16), ref=_ref, grad=False, id="float16-float64")
+    good(_name, positive(2, 3), call=lambda x, f=_ref: f(x), ref=_ref, id="scipy-ufunc")
+    bad(_name, lambda f=sd.FUNCTIONS[_name]: f(v("z", 3, dtype="complex128")), sd.DTypeError,
+        rf"^{_name} is defined here for real inputs only, got complex128")
 _I = np.array([[0, 1, 2], [2, 1, 0]])
 good("choose", _I, normal(3), normal(2, 3), ref=lambda i, a, b: np.choose(i, [a, b, -1.0]),
      call=lambda i, a, b: sd.choose(i, [a, b, -1.0]))

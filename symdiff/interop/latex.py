@@ -61,6 +61,8 @@ _FUNCTIONS.update({
     # Lambert's W, the complete elliptic integrals of the parameter m, and the regularized
     # incomplete gamma functions P(a, x) and Q(a, x)
     "lambertw": "W", "ellipk": "K", "ellipe": "E", "gammainc": "P", "gammaincc": "Q",
+    # Bessel functions of the first, second and third kind (K_n, the modified one)
+    "j0": "J_{0}", "j1": "J_{1}", "y0": "Y_{0}", "y1": "Y_{1}", "k0": "K_{0}", "k1": "K_{1}",
 })
 
 # no \-escape in math mode: a caret is a circumflex over nothing, which reads as one (\wedge

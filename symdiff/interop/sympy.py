@@ -267,6 +267,14 @@ _UNARY.update({
     "i0e": lambda a: sympy.exp(-sympy.Abs(a)) * sympy.besseli(0, a),
     "i1e": lambda a: sympy.exp(-sympy.Abs(a)) * sympy.besseli(1, a),
     "erfcx": lambda a: sympy.exp(a**2) * sympy.erfc(a),
+    "j0": lambda a: sympy.besselj(0, a),
+    "j1": lambda a: sympy.besselj(1, a),
+    "y0": lambda a: sympy.bessely(0, a),
+    "y1": lambda a: sympy.bessely(1, a),
+    "k0": lambda a: sympy.besselk(0, a),
+    "k1": lambda a: sympy.besselk(1, a),
+    "k0e": lambda a: sympy.exp(a) * sympy.besselk(0, a),
+    "k1e": lambda a: sympy.exp(a) * sympy.besselk(1, a),
     "lambertw": sympy.LambertW,
     "ellipk": sympy.elliptic_k,  # of the parameter m, as SciPy's
     "ellipe": sympy.elliptic_e,
@@ -1134,19 +1142,29 @@ _FUNCS.update({
 })
 
 
-def _besseli(order: Any, a: Any) -> Node:
-    """SymPy's ``besseli(nu, a)`` for the orders symdiff has: I_0 and I_1 (I_-1 is I_1)."""
-    if isinstance(order, int) and abs(order) in (0, 1):
-        return FUNCTIONS["i1" if order else "i0"](a)
-    shown = order if isinstance(order, int) else str(order)
-    raise UnsupportedError(f"from_sympy: besseli of order {shown} has no symdiff equivalent; only "
-                           "orders 0 and 1 convert (to i0 and i1)")
+def _bessel(kind: str, letter: str, odd: bool) -> Callable[[Any, Any], Node]:
+    """SymPy's ``besseli(nu, a)`` (``besselj``, ``bessely``, ``besselk``) for the orders symdiff
+    has, 0 and 1: i0 and i1 (j0, j1, ...); order -1 is order 1, negated where ``odd``
+    (J_-1 = -J_1, Y_-1 = -Y_1; I_-1 = I_1, K_-1 = K_1)."""
+
+    def convert(order: Any, a: Any) -> Node:
+        if isinstance(order, int) and abs(order) in (0, 1):
+            value = FUNCTIONS[f"{letter}{abs(order)}"](a)
+            return ew.negative(value) if odd and order == -1 else value
+        shown = order if isinstance(order, int) else str(order)
+        raise UnsupportedError(f"from_sympy: {kind} of order {shown} has no symdiff equivalent; only "
+                               f"orders 0 and 1 convert (to {letter}0 and {letter}1)")
+
+    return convert
 
 
 _FUNCS.update({
     sympy.frac: lambda a: ew.subtract(a, FUNCTIONS["floor"](a)),  # SymPy's for real a
     sympy.beta: lambda a, b=None: FUNCTIONS["beta"](a, a if b is None else b),
-    sympy.besseli: _besseli,
+    sympy.besseli: _bessel("besseli", "i", False),
+    sympy.besselj: _bessel("besselj", "j", True),
+    sympy.bessely: _bessel("bessely", "y", True),
+    sympy.besselk: _bessel("besselk", "k", False),
 })
 
 def _is_negated(v: Any) -> bool:

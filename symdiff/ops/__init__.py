@@ -21,6 +21,7 @@ from . import (
     polynomial, reduce, scan, selection, shape, special, special_scipy, statistics,
 )
 from . import elementwise as ew
+from .bessel import j0, j1, k0, k0e, k1, k1e, y0, y1
 from .bitwise import bitwise_and, bitwise_or, bitwise_xor, gcd, invert, lcm, left_shift, right_shift
 from .base import (
     HELPERS, Const, DimSize, Var, as_node, const, dim_size, normalize_axes, shape_text, symbols, var,
@@ -102,6 +103,7 @@ FUNCTIONS: dict[str, Any] = {
         ndtr, ndtri, rel_entr, xlog1py, xlogy,
         cosm1, ellipe, ellipk, erfcx, exp10, gammainc, gammaincc, huber, lambertw, loggamma, multigammaln,
         powm1, pseudo_huber,
+        j0, j1, y0, y1, k0, k1, k0e, k1e,
         # reductions and scans
         all, allclose, any, average, count_nonzero, cummax, cummin, cumprod, cumsum, cumulative_prod, cumulative_sum,
         linear_recurrence, logsumexp, max, mean, min, prod, ptp, std, sum, variance,
@@ -701,7 +703,7 @@ Node.__getattr__ = _missing_attribute  # type: ignore[attr-defined]
 
 __all__ = [
     "ALIASES", "FUNCTIONS", "HELPERS", "Const", "DimSize", "Var", "as_node", "const", "dim_size",
-    "ew",
+    "ew", "bessel",
     "bitwise", "creation", "diagonals", "differences", "functional", "layout", "linalg", "nanfunctions", "nn",
     "numeric", "order", "polynomial", "reduce", "scan", "selection", "shape", "special", "special_scipy",
     "statistics", "sum_to", "symbols", "var",

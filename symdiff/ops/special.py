@@ -326,9 +326,10 @@ class Erfcinv(Erfinv):
     complement = True
 
 
-def _i1_series_coefficients(terms: int) -> tuple[float, ...]:
-    # I_1'(x) = sum over k of (2k + 1) / (2 * 4**k * k! (k + 1)!) * x**(2k)
-    return tuple((2 * k + 1) / (2 * 4**k * math.factorial(k) * math.factorial(k + 1))
+def _i1_series_coefficients(terms: int, sign: int = 1) -> tuple[float, ...]:
+    # I_1'(x) = sum over k of (2k + 1) / (2 * 4**k * k! (k + 1)!) * x**(2k); with sign -1 the
+    # terms alternate, J_1'(x)
+    return tuple(sign**k * (2 * k + 1) / (2 * 4**k * math.factorial(k) * math.factorial(k + 1))
                  for k in range(terms))
 
 
@@ -337,13 +338,15 @@ def _i1_series_coefficients(terms: int) -> tuple[float, ...]:
 # it at x = 1e-10). Below |x| = 0.5 (1 in float32 and float16, whose larger eps needs the wider
 # range) I_1' is its Maclaurin series instead, to as many terms as leave its value and its
 # derivative exact to rounding there; ``where`` gives the other form's derivative exactly 0.
-_I1_SLOPE_SERIES = {8: (0.5, _i1_series_coefficients(8)), 4: (1.0, _i1_series_coefficients(6)),
-                    2: (1.0, _i1_series_coefficients(6))}
+# (The same holds for J_1, whose series alternates.)
+_I1_SLOPE_SERIES = {8: (0.5, 8), 4: (1.0, 6), 2: (1.0, 6)}
 
 
-def _i1_slope_near_zero(x: Node) -> tuple[Node, Node]:
-    """Where ``|x|`` is small enough for the series, and I_1'(x) by its series."""
-    bound, coefficients = _I1_SLOPE_SERIES[x.dtype.itemsize if x.dtype.kind == "f" else 8]
+def _i1_slope_near_zero(x: Node, sign: int = 1) -> tuple[Node, Node]:
+    """Where ``|x|`` is small enough for the series, and I_1'(x) by its series (J_1'(x) with
+    ``sign`` -1)."""
+    bound, terms = _I1_SLOPE_SERIES[x.dtype.itemsize if x.dtype.kind == "f" else 8]
+    coefficients = _i1_series_coefficients(terms, sign)
     u = x * x
     series: Node | float = coefficients[-1]
     for c in coefficients[-2::-1]:
@@ -375,16 +378,24 @@ _SCALED_SLOPE_SERIES = {8: 50.0, 4: 10.0, 2: 10.0}
 _SCALED_SLOPE_TERMS = 14
 
 
-def _scaled_slope_far(x: Node, order: int) -> tuple[Node, Node]:
+def _scaled_slope_far(x: Node, order: int, third_kind: bool = False) -> tuple[Node, Node]:
     """Where ``|x|`` is large enough for the asymptotic series, and the slope of i0e (order 0)
-    or i1e (order 1) by it."""
+    or i1e (order 1) by it; of k0e or k1e with ``third_kind`` (x > 0).
+
+    exp(x) K_n(x) ~ sqrt(pi / (2x)) sum of a_k(n) x**-k has the terms of exp(-x) I_n(x) without
+    their signs (-1)^k and with the factor pi in place of 1 / (2 pi): the slopes of k0e and
+    k1e (k0e - k1e and k1e - k0e - k1e / x, the same differences) are the series above at -1/x,
+    times -sqrt(pi / (2x))."""
     bound = _SCALED_SLOPE_SERIES[x.dtype.itemsize if x.dtype.kind == "f" else 8]
     far = greater(abs(x), bound)
     t = 1.0 / where(far, abs(x), 1.0)
     coefficients = _scaled_slope_coefficients(order, _SCALED_SLOPE_TERMS)
+    u = -t if third_kind else t
     series: Node | float = coefficients[-1]
     for c in coefficients[-2::-1]:
-        series = series * t + c
+        series = series * u + c
+    if third_kind:
+        return far, -(series * sqrt(t * (0.5 * math.pi)))
     slope = series * sqrt(t * (0.5 / math.pi))
     return far, slope * sign(x) if order == 0 else slope  # (i0e is even, i1e odd)
 
