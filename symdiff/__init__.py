@@ -8,6 +8,7 @@ can be differentiated again, evaluated, or printed.
 >>> f = (x + sd.sigmoid(y)) / (sd.sigmoid(x) + (x + y) ** 2)
 >>> dfdx, dfdy = sd.grad(f, [x, y])
 >>> sd.evaluate([f, dfdx, dfdy], {"x": 3.0, "y": -4.0})
+[array(1.54564488), array(2.0595698), array(1.59223275)]
 """
 
 import numpy as np

@@ -831,7 +831,10 @@ def flatten_outputs(outputs: Any, what: str, convert: Callable[[Any], Node | Non
     gives None; an item left that is not an expression is a TypeError naming ``what`` and
     where the item sits, and a str given as the outputs one pointing to ``sd.parse``.
 
-    >>> flatten_outputs([[a, b], {"c": c}], "f")   # ([a, b, c], [[0, 1], {"c": 2}])
+    >>> from symdiff.ir import flatten_outputs
+    >>> a, b, c = sd.symbols("a b c")
+    >>> flatten_outputs([[a, b], {"c": c}], "f")
+    ([a, b, c], [[0, 1], {'c': 2}])
     """
     leaves: list[Node] = []
 

@@ -18,16 +18,7 @@ import pytest
 import symdiff as sd
 
 # modules whose examples are not checked yet, and why; each is skipped with its reason
-NOT_YET_CHECKED: dict[str, str] = {
-    "symdiff": "not reviewed yet: the front-page example's last line shows no result",
-    "symdiff.ir": "not reviewed yet: flatten_outputs' example uses names it does not define",
-    "symdiff.ops.base": "not reviewed yet: the examples of helper_source, call_kernel and "
-                        "numeric_dtype use names they do not define",
-    "symdiff.ops": "not reviewed yet",
-    "symdiff.ops.special": "not reviewed yet",
-    "symdiff.ops.special_scipy": "not reviewed yet",
-    "symdiff.ops.bessel": "not reviewed yet",
-}
+NOT_YET_CHECKED: dict[str, str] = {}
 
 # docstrings (by the name doctest gives them, or a module's name for all of its docstrings)
 # whose examples need an optional package: skipped when it is not installed

@@ -39,6 +39,7 @@ _HELPER_SOURCES: dict[str, str] = {}
 def helper_source(name: str) -> str:
     """The source text of a registered helper, for generated modules.
 
+    >>> from symdiff.ops.base import helper_source
     >>> helper_source("sigmoid_kernel").startswith("@helper")
     True
     """
@@ -94,6 +95,8 @@ def call_kernel(op: Part, nargs: int) -> tuple[Callable[..., Any], tuple[str, ..
     """A part's whole call compiled as :func:`kernel` compiles an op, and the call's source over
     the arguments ``_0, _1, ...``: parts with the same source, on the same inputs, share a call.
 
+    >>> from symdiff.ops.base import call_kernel
+    >>> A = sd.var("A", (3, 2))
     >>> call_kernel(sd.linalg.svd(A, full_matrices=False).U.op, 1)[2]
     'np.linalg.svd(_0, full_matrices=False)'
     """
@@ -485,6 +488,7 @@ def check_device(op_name: str, device: Any) -> None:
 def numeric_dtype(dtype: Any, what: str) -> np.dtype:
     """``dtype`` as a NumPy dtype, refused unless numeric or boolean (``what`` names the user).
 
+    >>> from symdiff.ops.base import numeric_dtype
     >>> numeric_dtype("float32", "astype")
     dtype('float32')
     """
