@@ -544,3 +544,15 @@ def test_a_0d_integer_cast_to_float_is_written_as_the_scalar_type():
     for var in (sd.var("v", (3,), "int64"), sd.var("s", (), "float32")):
         assert f"np.asarray({var.op.var_name}).astype(np.float64)" in sd.codegen(var.astype("float64"),
                                                                                 inputs=[var])
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3])
+def test_polygamma_just_left_of_zero_is_the_infinity_it_overflows_to(n):
+    # psi^(n)(x) ~ -(-1)^n n! / x^(n+1) as x -> 0-: +inf for every n below -5.6e-309 (and
+    # 1e300 for digamma at -1e-300); the reflection's cot(pi x) overflows to -inf there, and
+    # NumPy's polyval, starting from c + cot * 0, made it nan
+    points = np.array([-5e-324, -1e-310, -1e-300])
+    want = [np.inf, np.inf, 1e300 if n == 0 else np.inf]  # scipy.special.polygamma's (1.17)
+    got = sd.evaluate(sd.polygamma(n, sd.var("x", points.shape)), {"x": points})
+    np.testing.assert_allclose(got, want, rtol=1e-14)
+    np.testing.assert_allclose(sd.compile(sd.polygamma(n, sd.var("x", (3,))))(points), want, rtol=1e-14)

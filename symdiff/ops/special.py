@@ -113,7 +113,12 @@ def polygamma_kernel(x, n):  # type: ignore[no-untyped-def]
             # round a tiny negative x to 1), since pi * x rounds at x's size
             frac = ts - np.round(ts)
             cot = np.cos(math.pi * frac) / np.sin(math.pi * frac)
-            reflected = sign * out - math.pi ** (n + 1) * np.polynomial.polynomial.polyval(cot, poly)
+            # Horner's rule from the leading coefficient: polyval starts from c + cot * 0, nan
+            # where cot overflows to inf (a tiny negative x, whose psi is +-inf)
+            cot_poly = np.full_like(cot, poly[-1])
+            for c in poly[-2::-1]:
+                cot_poly = cot_poly * cot + c
+            reflected = sign * out - math.pi ** (n + 1) * cot_poly
             reflected = np.where(ts == np.floor(ts), np.nan, reflected)  # the poles -1, -2, ...
             out = np.where(negative, reflected, out)
         if n > 0:
