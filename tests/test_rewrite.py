@@ -1981,3 +1981,24 @@ def test_a_cast_of_a_scalar_kept_as_a_vector_is_built_as_a_scalar_cast():
     e = sd.simplify(sd.sum(u * sd.astype(sd.sum(u > 0, axis=0, keepdims=True), "float64")))
     assert sd.parse(str(e), shapes={"u": (7,)}) is e
     same_values(e, sd.simplify(e), u=np.arange(7.0) - 3)
+
+
+def test_like_terms_merge_when_a_power_is_written_two_ways():
+    # the third derivative of x**3 * sin(x) held 6 - 5 * x**2 - 4 * x**2: one x**2 node that
+    # other terms share (read whole) and 4 * x * x from a product the region owned (read as x
+    # to the power 2), which written out was the same node; simplifying again left it so
+    x = sd.var("x")
+    for f, trig in ((x**3 * sd.sin(x), sd.sin(x)), (x**3 * sd.cos(x), sd.cos(x))):
+        d = f
+        for _ in range(3):
+            d = sd.grad(d, x)
+        s = sd.simplify(d)
+        assert "- 5.0 * x ** 2.0" not in sd.to_text(s)
+        assert "9.0 * x ** 2.0" in sd.to_text(s) and sd.count_nodes(s) == 15
+        for v in np.linspace(-3.0, 3.0, 13):
+            want = sd.evaluate(d, {"x": v}, simplify=False)
+            np.testing.assert_allclose(sd.evaluate(s, {"x": v}, simplify=False), want, rtol=1e-13, atol=1e-12)
+    # the same in a sum written out by hand, over a shared square
+    t = x * x
+    e = sd.sin(t) + (6.0 - 5.0 * t) - 4.0 * (x * x)
+    assert "9.0" in sd.to_text(sd.simplify(e))

@@ -3615,6 +3615,38 @@ def _hyperbolic_pairs(groups: dict[frozenset[tuple[Node, int, int]], _Monomial],
     return merged
 
 
+def _powers_of(key: frozenset[tuple[Node, int, int]]) -> frozenset[tuple[Node, int, int]]:
+    """The factors and powers of a like-terms key with each factor ``t ** k`` (k a nonzero
+    integer constant) read as ``t`` to the power k times its own."""
+    out: dict[Node, tuple[int, int]] = {}
+    for f, p, q in key:
+        k = _integer_power(f) if isinstance(f.op, Pow) else None
+        base, k = (f.inputs[0], k) if k is not None and f.inputs[0].type == f.type else (f, 1)
+        a, b = out.get(base, (0, 0))
+        out[base] = (a + p * k, b + q * k) if k > 0 else (a - q * k, b - p * k)
+    return frozenset((f, a, b) for f, (a, b) in out.items())
+
+
+def _spelled_powers(groups: dict[frozenset[tuple[Node, int, int]], _Monomial],
+                    summed: set[frozenset[tuple[Node, int, int]]]) -> int:
+    """The like terms ``groups`` with those that are the same powers written two ways joined:
+    ``5 * x**2`` with the power a node other terms share (read whole) and ``4 * x * x`` from a
+    product the region owns (read as x to the power 2), which written out is the same node
+    ``x ** 2``. The first group's factors stay. How many groups joined."""
+    if len(groups) < 2 or not any(isinstance(f.op, Pow) for key in groups for f, _, _ in key):
+        return 0
+    first: dict[frozenset[tuple[Node, int, int]], frozenset[tuple[Node, int, int]]] = {}
+    joined = 0
+    for key in list(groups):
+        powers = _powers_of(key)
+        other = first.setdefault(powers, key)
+        if other is not key:
+            groups[other].coef = groups[other].coef + groups.pop(key).coef
+            summed.add(other)
+            joined += 1
+    return joined
+
+
 def _join(groups: dict[frozenset[tuple[Node, int, int]], _Monomial], key: Any,
           m: _Monomial) -> bool:
     """Monomial ``m`` (of ``key``) added to the like terms ``groups``: its coefficient added to
@@ -3742,6 +3774,7 @@ def _collect_region(old: Node, ctx: Context) -> Node | None:
         if leaf in summed:
             summed_groups.add(key)
     merges += _hyperbolic_pairs(groups, ctx, dtype)
+    merges += _spelled_powers(groups, summed_groups)
     if dtype.kind == "c" and any(np.abs(groups[key].coef) not in (0, 1) for key in summed_groups):
         # z + z -> 2 * z is a complex multiply, (2+0j) * (inf+0j) = inf+nanj where z + z is
         # inf+0j; NumPy multiplies by a real as by a complex with imaginary part 0, so no way of
