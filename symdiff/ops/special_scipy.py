@@ -388,14 +388,17 @@ class Gammainc(Binary):
                         "derivative in x is given (hold a constant: a number, or sd.stop_gradient(a))"}
 
     def vjp(self, g: Node, out: Node, a: Node, x: Node) -> Sequence[Node | None]:
-        # x^(a-1) exp(-x) / Gamma(a) as exp((a - 1) log x - x - gammaln(a)); at x = 0 the
-        # power itself, x^(a-1) exp(-x - gammaln(a)): its value is the limit (0 for a > 1, 1 at
-        # a = 1, inf below), and so are its derivatives, the one-sided higher derivatives of P
-        # there (a constant would give 0); nan for x < 0, where P is
-        positive, zero = greater(x, 0), equal(x, 0)
-        xs, x0 = where(positive, x, 1.0), where(zero, x, 1.0)
-        density = where(positive, exp((a - 1.0) * log(xs) - xs - gammaln(a)),
-                        where(zero, power(x0, a - 1.0) * exp(-x0 - gammaln(a)), math.nan))
+        # x^(a-1) exp(-x) / Gamma(a) as exp((a - 1) log x - x - gammaln(a)) beyond x = 1,
+        # where the power alone may overflow; up to 1 (and at 0) the power itself,
+        # x^(a-1) exp(-x - gammaln(a)). Near 0 its derivatives are powers of their own, exact
+        # where the density has underflowed (the log form's were 0 times 1/x^k: 0 or nan at
+        # x = 1e-300), and at 0 its value is the limit (0 for a > 1, 1 at a = 1, inf below),
+        # and so are its derivatives, the one-sided higher derivatives of P there (a constant
+        # would give 0); nan for x < 0, where P is
+        far, near = greater(x, 1.0), less_equal(x, 1.0)
+        xs, x0 = where(far, x, 2.0), where(logical_and(near, greater_equal(x, 0)), x, 0.5)
+        density = where(far, exp((a - 1.0) * log(xs) - xs - gammaln(a)),
+                        where(greater_equal(x, 0), power(x0, a - 1.0) * exp(-x0 - gammaln(a)), math.nan))
         return (None, -(g * density) if self.upper else g * density)
 
 
