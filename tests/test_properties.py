@@ -514,7 +514,7 @@ def _values(exprs: list[sd.Node], x: sd.Node, at: np.ndarray) -> list[np.ndarray
         raw = sd.evaluate(exprs, {x: at}, simplify=False)
         for other in (sd.evaluate(exprs, {x: at}), sd.compile(exprs, inputs=[x])(at)):
             for r, o in zip(raw, other):
-                np.testing.assert_allclose(o, r, rtol=1e-12, atol=0)
+                np.testing.assert_allclose(o, r, rtol=1e-12, atol=1e-305)  # subnormals may go
     return [np.asarray(r) for r in raw]
 
 
@@ -542,3 +542,18 @@ def _term(c: float, t: float, p: float) -> float:
     if c == 0:
         return 0.0
     return c * math.exp(p * math.log(t)) if p * math.log(t) < 709.7 else math.copysign(math.inf, c)
+
+
+def test_erfcx_higher_derivatives_keep_their_values_through_simplify_far_out():
+    # erfcx's slope beyond x = 10 is a series in w = 1/x^2, written (1/x)^2: its derivatives
+    # hold only powers of 1/x, which simplify may collect without overflow. Written 1/(x*x),
+    # they held x over x^4, collected into (x * c) / x^4: inf / inf = nan at x = 1e300, and
+    # x^4 = inf, a 0 in place of 1.1e-300, for the second derivative at x = 1e100
+    at = np.array([1e300, 1e160, 1e100, 1e30, 50.0])
+    x = sd.var("x", at.shape)
+    nested, taylor = _orders(sd.erfcx(x), x, at.size)
+    values = _values(nested + taylor, x, at)
+    np.testing.assert_allclose(values[0][2:4], -1 / (math.sqrt(math.pi) * at[2:4] ** 2), rtol=1e-12)
+    np.testing.assert_allclose(values[1][2], 2 / (math.sqrt(math.pi) * 1e300), rtol=1e-12)
+    for k in range(3):
+        np.testing.assert_allclose(values[3 + k], values[k], rtol=1e-9)

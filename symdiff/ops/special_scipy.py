@@ -312,7 +312,11 @@ class Erfcx(_Real):
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         far = greater_equal(x, 10.0)
         xs = where(far, x, 10.0)
-        w = 1.0 / (xs * xs)
+        # w = 1/x^2 as (1/x)^2: its derivatives then hold powers of 1/x alone, which stay
+        # small (or underflow) however simplify collects them; 1/(x*x) gave x / x^4, whose
+        # collected forms overflow to inf / inf for x near 1e300
+        t = 1.0 / xs
+        w = t * t
         series: Any = _ERFCX_SLOPE[-1]
         for c in reversed(_ERFCX_SLOPE[:-1]):
             series = c + w * series
