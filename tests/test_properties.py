@@ -557,3 +557,18 @@ def test_erfcx_higher_derivatives_keep_their_values_through_simplify_far_out():
     np.testing.assert_allclose(values[1][2], 2 / (math.sqrt(math.pi) * 1e300), rtol=1e-12)
     for k in range(3):
         np.testing.assert_allclose(values[3 + k], values[k], rtol=1e-9)
+
+
+def test_loggamma_forward_and_reverse_modes_agree_where_it_is_nan():
+    # loggamma is nan for x < 0; its slope there was 0 in reverse mode but nan in forward mode
+    # (a 0 tangent times digamma of the nan put inside gammaln); now 0 in both, and the
+    # derivatives elsewhere are digamma's and trigamma's
+    at = np.array([-2.5, -1e-8, 0.5, 3.0])
+    x = sd.var("x", at.shape)
+    y = sd.loggamma(x)
+    values = _values([sd.jvp(y, x, np.ones(4)), sd.vjp(y, x, np.ones(4)),
+                      sd.derivative(y, x, 2, np.ones(4)), sd.hvp(sd.sum(y), x, np.ones(4))], x, at)
+    np.testing.assert_array_equal(values[0], values[1])
+    np.testing.assert_array_equal(values[2], values[3])
+    np.testing.assert_allclose(values[0], [0.0, 0.0, -1.9635100260214235, 0.9227843350984671], rtol=1e-13)
+    np.testing.assert_allclose(values[2], [0.0, 0.0, math.pi**2 / 2, math.pi**2 / 6 - 1.25], rtol=1e-13)

@@ -538,7 +538,11 @@ def loggamma(x: Any) -> Node:
     (inf at 0), nan for x < 0, where Gamma is negative in places and SciPy's real loggamma is
     nan throughout."""
     dtype, (x,) = _float_inputs("loggamma", x)
-    return _result(gammaln(where(less(x, 0), math.nan, x)), dtype)
+    # nan put outside gammaln, which sees 1 there instead: the nan branch then has no slope in
+    # either mode (gammaln's slope at a nan put inside came out 0 in reverse mode, where the
+    # branch's cotangent is dropped, but nan in forward mode, a 0 tangent times digamma(nan))
+    negative = less(x, 0)
+    return _result(where(negative, math.nan, gammaln(where(negative, 1.0, x))), dtype)
 
 
 def multigammaln(a: Any, d: Any) -> Node:
