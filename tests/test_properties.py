@@ -572,3 +572,18 @@ def test_loggamma_forward_and_reverse_modes_agree_where_it_is_nan():
     np.testing.assert_array_equal(values[2], values[3])
     np.testing.assert_allclose(values[0], [0.0, 0.0, -1.9635100260214235, 0.9227843350984671], rtol=1e-13)
     np.testing.assert_allclose(values[2], [0.0, 0.0, math.pi**2 / 2, math.pi**2 / 6 - 1.25], rtol=1e-13)
+
+
+def test_two_argument_kernels_keep_float32_with_a_float32_constant_when_compiled():
+    # the generated code writes a 0-d float32 constant as a Python number, weak in promotion as
+    # in any ufunc; the kernels of gammainc and pseudo_huber made it a float64 array first, so
+    # the compiled function returned float64 where the graph (and the evaluator) say float32
+    f = sd.var("f", (3,), dtype="float32")
+    at = np.array([0.3, 1.0, 2.0], np.float32)
+    half = np.float32(0.5)
+    for y in (sd.gammainc(half, f), sd.gammaincc(f, half), sd.pseudo_huber(half, f), sd.pseudo_huber(f, half)):
+        want = sd.evaluate(y, {f: at}, simplify=False)
+        for simplify in (False, True):
+            got = sd.compile(y, inputs=[f], simplify=simplify)(at)
+            assert (got.dtype, want.dtype, y.dtype) == (np.float32,) * 3, sd.to_text(y)
+            np.testing.assert_array_equal(got, want)

@@ -169,6 +169,7 @@ def gammainc_kernel(a, x, upper):  # type: ignore[no-untyped-def]
     # Its rounding is a phi eps, the function's own condition there. The series run until their
     # terms fall below rounding: about 8 sqrt(a) steps where x is near a large a (a second at
     # a = 1e8, 8 at 1e10); what has not converged in 10^6 steps is nan.
+    dtype = np.result_type(a, x, 0.0)  # before asarray: a Python number stays weak, as in a ufunc
     a, x = np.broadcast_arrays(np.asarray(a), np.asarray(x))
     ta, tx = a.astype(np.float64), x.astype(np.float64)
     eps = 1.1102230246251565e-16
@@ -276,7 +277,7 @@ def gammainc_kernel(a, x, upper):  # type: ignore[no-untyped-def]
         edge = np.where((ta < 0) | (tx < 0) | ((ta == 0) & (tx == 0)), np.nan, edge)
         edge = 1.0 - edge if upper else edge
         out = np.where(ok, out, edge)
-    return out.astype(np.result_type(a.dtype, x.dtype, 0.0))
+    return out.astype(dtype)
 
 
 @helper
@@ -285,12 +286,13 @@ def pseudo_huber_kernel(d, r):  # type: ignore[no-untyped-def]
     # same value with the difference rationalized, so no digit cancels at small r / delta and
     # nothing overflows before the value does; the last factor is in [0, 1). SciPy's edges:
     # inf for delta < 0, 0 where delta or r is 0 (also beside a nan), nan at delta = inf.
-    d, r = np.broadcast_arrays(np.asarray(d), np.asarray(r))
+    dtype = np.result_type(d, r, 0.0)  # before asarray: a Python number stays weak, as in a ufunc
+    d, r = np.broadcast_arrays(np.asarray(d, dtype), np.asarray(r, dtype))
     with np.errstate(all="ignore"):
         ar = np.abs(r)
         value = np.where(np.isinf(r), d * ar, d * ar * (ar / (np.hypot(d, r) + d)))
         out = np.where(d < 0, np.inf, np.where((d == 0) | (r == 0), 0.0, value))
-    return out.astype(np.result_type(d.dtype, r.dtype, 0.0))
+    return out.astype(dtype)
 
 
 # -- ops with kernels -----------------------------------------------------------------------------
