@@ -587,3 +587,16 @@ def test_two_argument_kernels_keep_float32_with_a_float32_constant_when_compiled
             got = sd.compile(y, inputs=[f], simplify=simplify)(at)
             assert (got.dtype, want.dtype, y.dtype) == (np.float32,) * 3, sd.to_text(y)
             np.testing.assert_array_equal(got, want)
+
+
+def test_pseudo_huber_slope_in_r_keeps_its_value_when_simplify_reorders_the_chain_rule():
+    # the slope in r is delta (r / h), bounded by delta; written r (delta / h), simplify's
+    # product collection put the huge r beside the huge outer value (x * pseudo_huber(1, x)):
+    # inf at x = -1e308, where the slope of the composition is -1.3 (and -1.3 raw)
+    at = np.array([-1e308, -1e200, -3.0, 0.0, 2.0])
+    x = sd.var("x", at.shape)
+    y = sd.pseudo_huber(1.3, sd.pseudo_huber(1.0, x))
+    slope = _values([sd.grad(sd.sum(y), x)], x, at)[0]
+    inner = np.abs(at) * (np.abs(at) / (np.hypot(1.0, at) + 1.0))
+    want = 1.3 * inner / np.hypot(1.3, inner) * at / np.hypot(1.0, at)
+    np.testing.assert_allclose(slope, want, rtol=1e-14)

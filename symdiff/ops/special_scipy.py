@@ -421,8 +421,11 @@ class PseudoHuber(Binary):
     the derivative in delta, 2 delta (s - 1) - r^2 / (delta s) with s = sqrt(1 + (r/delta)^2),
     cancels to nothing for small r / delta (the formula's autodiff gave 0 where it is 3e-38 at
     r / delta = 5e-10). Written with h = hypot(delta, r) and q = |r| (|r| / (h + delta)), the
-    loss's value over delta, the derivatives are r (delta / h) in r and q (q / h) in delta:
-    products of bounded ratios, each exact to rounding and finite wherever the value is."""
+    loss's value over delta, the derivatives are delta (r / h) in r and q (q / h) in delta:
+    products of bounded ratios, each exact to rounding and finite wherever the value is. The
+    slope in r is bounded by delta, so that a product simplify reorders around it (the chain
+    rule's g * (delta * (r / h))) meets no huge factor of r's: written r (delta / h) it made
+    r * g first, inf for r = 1e308 where the slope is delta."""
 
     name, numpy = "pseudo_huber", "pseudo_huber_kernel({0}, {1})"
 
@@ -431,7 +434,7 @@ class PseudoHuber(Binary):
         h = hypot(d, r)
         ar = abs(r)
         q = ar * ratio_or_zero(ar, h + d)
-        return (g * (q * ratio_or_zero(q, h)), g * (r * ratio_or_zero(d, h)))
+        return (g * (q * ratio_or_zero(q, h)), g * (d * ratio_or_zero(r, h)))
 
 
 _erfcx, _lambertw, _ellipk, _ellipe = Erfcx(), Lambertw(), Ellipk(), Ellipe()
