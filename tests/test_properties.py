@@ -581,7 +581,8 @@ def test_two_argument_kernels_keep_float32_with_a_float32_constant_when_compiled
     f = sd.var("f", (3,), dtype="float32")
     at = np.array([0.3, 1.0, 2.0], np.float32)
     half = np.float32(0.5)
-    for y in (sd.gammainc(half, f), sd.gammaincc(f, half), sd.pseudo_huber(half, f), sd.pseudo_huber(f, half)):
+    for y in (sd.gammainc(half, f), sd.gammaincc(f, half),
+              sd.pseudo_huber(half, f), sd.pseudo_huber(f, half)):
         want = sd.evaluate(y, {f: at}, simplify=False)
         for simplify in (False, True):
             got = sd.compile(y, inputs=[f], simplify=simplify)(at)
