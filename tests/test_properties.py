@@ -492,3 +492,112 @@ def test_printed_text_of_random_graphs_and_their_derivatives_parses_to_the_same_
         np.testing.assert_array_equal(g, w)  # NaN where NaN
         if w.dtype.kind in "fc":
             assert np.array_equal(np.signbit(g.real), np.signbit(w.real)), sd.to_text(o)
+
+
+# -- the special functions added last: every mode of differentiation agrees at their edges ------
+
+
+def _orders(y: sd.Node, x: sd.Node, n: int) -> tuple[list[Any], list[Any]]:
+    """Derivatives 1..3 of an elementwise ``y`` by nested reverse grads and by Taylor mode
+    (``sd.taylor`` times k!), each evaluated raw, simplified and compiled (which must agree)."""
+    nested, d = [], y
+    for _ in range(3):
+        d = sd.grad(sd.sum(d), x)
+        nested.append(d)
+    taylor = [c * float(math.factorial(k)) for k, c in enumerate(sd.taylor(y, x, 3, np.ones(n)))][1:]
+    return nested, taylor
+
+
+def _values(exprs: list[sd.Node], x: sd.Node, at: np.ndarray) -> list[np.ndarray]:
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        raw = sd.evaluate(exprs, {x: at}, simplify=False)
+        for other in (sd.evaluate(exprs, {x: at}), sd.compile(exprs, inputs=[x])(at)):
+            for r, o in zip(raw, other):
+                np.testing.assert_allclose(o, r, rtol=1e-12, atol=1e-305)  # subnormals may go
+    return [np.asarray(r) for r in raw]
+
+
+def test_gammainc_higher_derivatives_in_x_stay_exact_where_its_density_underflows():
+    # P(a, x)'s derivatives in x are those of the density x^(a-1) exp(-x) / Gamma(a); near 0
+    # they are powers of x, huge or exact where the density itself has underflowed (at
+    # x = 1e-300, a = 2.5: P''' = 0.75 x^-0.5 / Gamma(2.5)); before, the log form gave 0 times
+    # 1/x there: 0, or nan at the subnormal 5e-324 and in Taylor mode
+    at = np.array([5e-324, 1e-300, 1e-100, 1e-5, 0.5, 3.0])
+    x = sd.var("x", at.shape)
+    for a in (1.0, 2.5, 30.0):
+        lgam = math.lgamma(a)
+        want3 = [math.exp(-t - lgam) * (_term((a - 1) * (a - 2), t, a - 3) + _term(-2 * (a - 1), t, a - 2)
+                                         + _term(1.0, t, a - 1)) for t in at]
+        for fn, sign in ((sd.gammainc, 1.0), (sd.gammaincc, -1.0)):
+            nested, taylor = _orders(fn(a, x), x, at.size)
+            values = _values(nested + taylor, x, at)
+            for got in (values[2], values[5]):
+                np.testing.assert_allclose(got, sign * np.array(want3), rtol=1e-9, err_msg=f"a={a}")
+            np.testing.assert_allclose(values[4], values[1], rtol=1e-12, err_msg=f"a={a}")
+
+
+def _term(c: float, t: float, p: float) -> float:
+    """c t**p in floats (0 when c is), inf where it overflows."""
+    if c == 0:
+        return 0.0
+    return c * math.exp(p * math.log(t)) if p * math.log(t) < 709.7 else math.copysign(math.inf, c)
+
+
+def test_erfcx_higher_derivatives_keep_their_values_through_simplify_far_out():
+    # erfcx's slope beyond x = 10 is a series in w = 1/x^2, written (1/x)^2: its derivatives
+    # hold only powers of 1/x, which simplify may collect without overflow. Written 1/(x*x),
+    # they held x over x^4, collected into (x * c) / x^4: inf / inf = nan at x = 1e300, and
+    # x^4 = inf, a 0 in place of 1.1e-300, for the second derivative at x = 1e100
+    at = np.array([1e300, 1e160, 1e100, 1e30, 50.0])
+    x = sd.var("x", at.shape)
+    nested, taylor = _orders(sd.erfcx(x), x, at.size)
+    values = _values(nested + taylor, x, at)
+    np.testing.assert_allclose(values[0][2:4], -1 / (math.sqrt(math.pi) * at[2:4] ** 2), rtol=1e-12)
+    np.testing.assert_allclose(values[1][2], 2 / (math.sqrt(math.pi) * 1e300), rtol=1e-12)
+    for k in range(3):
+        np.testing.assert_allclose(values[3 + k], values[k], rtol=1e-9)
+
+
+def test_loggamma_forward_and_reverse_modes_agree_where_it_is_nan():
+    # loggamma is nan for x < 0; its slope there was 0 in reverse mode but nan in forward mode
+    # (a 0 tangent times digamma of the nan put inside gammaln); now 0 in both, and the
+    # derivatives elsewhere are digamma's and trigamma's
+    at = np.array([-2.5, -1e-8, 0.5, 3.0])
+    x = sd.var("x", at.shape)
+    y = sd.loggamma(x)
+    values = _values([sd.jvp(y, x, np.ones(4)), sd.vjp(y, x, np.ones(4)),
+                      sd.derivative(y, x, 2, np.ones(4)), sd.hvp(sd.sum(y), x, np.ones(4))], x, at)
+    np.testing.assert_array_equal(values[0], values[1])
+    np.testing.assert_array_equal(values[2], values[3])
+    np.testing.assert_allclose(values[0], [0.0, 0.0, -1.9635100260214235, 0.9227843350984671], rtol=1e-13)
+    np.testing.assert_allclose(values[2], [0.0, 0.0, math.pi**2 / 2, math.pi**2 / 6 - 1.25], rtol=1e-13)
+
+
+def test_two_argument_kernels_keep_float32_with_a_float32_constant_when_compiled():
+    # the generated code writes a 0-d float32 constant as a Python number, weak in promotion as
+    # in any ufunc; the kernels of gammainc and pseudo_huber made it a float64 array first, so
+    # the compiled function returned float64 where the graph (and the evaluator) say float32
+    f = sd.var("f", (3,), dtype="float32")
+    at = np.array([0.3, 1.0, 2.0], np.float32)
+    half = np.float32(0.5)
+    for y in (sd.gammainc(half, f), sd.gammaincc(f, half),
+              sd.pseudo_huber(half, f), sd.pseudo_huber(f, half)):
+        want = sd.evaluate(y, {f: at}, simplify=False)
+        for simplify in (False, True):
+            got = sd.compile(y, inputs=[f], simplify=simplify)(at)
+            assert (got.dtype, want.dtype, y.dtype) == (np.float32,) * 3, sd.to_text(y)
+            np.testing.assert_array_equal(got, want)
+
+
+def test_pseudo_huber_slope_in_r_keeps_its_value_when_simplify_reorders_the_chain_rule():
+    # the slope in r is delta (r / h), bounded by delta; written r (delta / h), simplify's
+    # product collection put the huge r beside the huge outer value (x * pseudo_huber(1, x)):
+    # inf at x = -1e308, where the slope of the composition is -1.3 (and -1.3 raw)
+    at = np.array([-1e308, -1e200, -3.0, 0.0, 2.0])
+    x = sd.var("x", at.shape)
+    y = sd.pseudo_huber(1.3, sd.pseudo_huber(1.0, x))
+    slope = _values([sd.grad(sd.sum(y), x)], x, at)[0]
+    inner = np.abs(at) * (np.abs(at) / (np.hypot(1.0, at) + 1.0))
+    want = 1.3 * inner / np.hypot(1.3, inner) * at / np.hypot(1.0, at)
+    np.testing.assert_allclose(slope, want, rtol=1e-14)

@@ -169,6 +169,7 @@ def gammainc_kernel(a, x, upper):  # type: ignore[no-untyped-def]
     # Its rounding is a phi eps, the function's own condition there. The series run until their
     # terms fall below rounding: about 8 sqrt(a) steps where x is near a large a (a second at
     # a = 1e8, 8 at 1e10); what has not converged in 10^6 steps is nan.
+    dtype = np.result_type(a, x, 0.0)  # before asarray: a Python number stays weak, as in a ufunc
     a, x = np.broadcast_arrays(np.asarray(a), np.asarray(x))
     ta, tx = a.astype(np.float64), x.astype(np.float64)
     eps = 1.1102230246251565e-16
@@ -276,7 +277,7 @@ def gammainc_kernel(a, x, upper):  # type: ignore[no-untyped-def]
         edge = np.where((ta < 0) | (tx < 0) | ((ta == 0) & (tx == 0)), np.nan, edge)
         edge = 1.0 - edge if upper else edge
         out = np.where(ok, out, edge)
-    return out.astype(np.result_type(a.dtype, x.dtype, 0.0))
+    return out.astype(dtype)
 
 
 @helper
@@ -285,12 +286,13 @@ def pseudo_huber_kernel(d, r):  # type: ignore[no-untyped-def]
     # same value with the difference rationalized, so no digit cancels at small r / delta and
     # nothing overflows before the value does; the last factor is in [0, 1). SciPy's edges:
     # inf for delta < 0, 0 where delta or r is 0 (also beside a nan), nan at delta = inf.
-    d, r = np.broadcast_arrays(np.asarray(d), np.asarray(r))
+    dtype = np.result_type(d, r, 0.0)  # before asarray: a Python number stays weak, as in a ufunc
+    d, r = np.broadcast_arrays(np.asarray(d, dtype), np.asarray(r, dtype))
     with np.errstate(all="ignore"):
         ar = np.abs(r)
         value = np.where(np.isinf(r), d * ar, d * ar * (ar / (np.hypot(d, r) + d)))
         out = np.where(d < 0, np.inf, np.where((d == 0) | (r == 0), 0.0, value))
-    return out.astype(np.result_type(d.dtype, r.dtype, 0.0))
+    return out.astype(dtype)
 
 
 # -- ops with kernels -----------------------------------------------------------------------------
@@ -312,7 +314,11 @@ class Erfcx(_Real):
     def vjp(self, g: Node, out: Node, x: Node) -> Sequence[Node | None]:
         far = greater_equal(x, 10.0)
         xs = where(far, x, 10.0)
-        w = 1.0 / (xs * xs)
+        # w = 1/x^2 as (1/x)^2: its derivatives then hold powers of 1/x alone, which stay
+        # small (or underflow) however simplify collects them; 1/(x*x) gave x / x^4, whose
+        # collected forms overflow to inf / inf for x near 1e300
+        t = 1.0 / xs
+        w = t * t
         series: Any = _ERFCX_SLOPE[-1]
         for c in reversed(_ERFCX_SLOPE[:-1]):
             series = c + w * series
@@ -388,14 +394,17 @@ class Gammainc(Binary):
                         "derivative in x is given (hold a constant: a number, or sd.stop_gradient(a))"}
 
     def vjp(self, g: Node, out: Node, a: Node, x: Node) -> Sequence[Node | None]:
-        # x^(a-1) exp(-x) / Gamma(a) as exp((a - 1) log x - x - gammaln(a)); at x = 0 the
-        # power itself, x^(a-1) exp(-x - gammaln(a)): its value is the limit (0 for a > 1, 1 at
-        # a = 1, inf below), and so are its derivatives, the one-sided higher derivatives of P
-        # there (a constant would give 0); nan for x < 0, where P is
-        positive, zero = greater(x, 0), equal(x, 0)
-        xs, x0 = where(positive, x, 1.0), where(zero, x, 1.0)
-        density = where(positive, exp((a - 1.0) * log(xs) - xs - gammaln(a)),
-                        where(zero, power(x0, a - 1.0) * exp(-x0 - gammaln(a)), math.nan))
+        # x^(a-1) exp(-x) / Gamma(a) as exp((a - 1) log x - x - gammaln(a)) beyond x = 1,
+        # where the power alone may overflow; up to 1 (and at 0) the power itself,
+        # x^(a-1) exp(-x - gammaln(a)). Near 0 its derivatives are powers of their own, exact
+        # where the density has underflowed (the log form's were 0 times 1/x^k: 0 or nan at
+        # x = 1e-300), and at 0 its value is the limit (0 for a > 1, 1 at a = 1, inf below),
+        # and so are its derivatives, the one-sided higher derivatives of P there (a constant
+        # would give 0); nan for x < 0, where P is
+        far, near = greater(x, 1.0), less_equal(x, 1.0)
+        xs, x0 = where(far, x, 2.0), where(logical_and(near, greater_equal(x, 0)), x, 0.5)
+        density = where(far, exp((a - 1.0) * log(xs) - xs - gammaln(a)),
+                        where(greater_equal(x, 0), power(x0, a - 1.0) * exp(-x0 - gammaln(a)), math.nan))
         return (None, -(g * density) if self.upper else g * density)
 
 
@@ -412,8 +421,11 @@ class PseudoHuber(Binary):
     the derivative in delta, 2 delta (s - 1) - r^2 / (delta s) with s = sqrt(1 + (r/delta)^2),
     cancels to nothing for small r / delta (the formula's autodiff gave 0 where it is 3e-38 at
     r / delta = 5e-10). Written with h = hypot(delta, r) and q = |r| (|r| / (h + delta)), the
-    loss's value over delta, the derivatives are r (delta / h) in r and q (q / h) in delta:
-    products of bounded ratios, each exact to rounding and finite wherever the value is."""
+    loss's value over delta, the derivatives are delta (r / h) in r and q (q / h) in delta:
+    products of bounded ratios, each exact to rounding and finite wherever the value is. The
+    slope in r is bounded by delta, so that a product simplify reorders around it (the chain
+    rule's g * (delta * (r / h))) meets no huge factor of r's: written r (delta / h) it made
+    r * g first, inf for r = 1e308 where the slope is delta."""
 
     name, numpy = "pseudo_huber", "pseudo_huber_kernel({0}, {1})"
 
@@ -422,7 +434,7 @@ class PseudoHuber(Binary):
         h = hypot(d, r)
         ar = abs(r)
         q = ar * ratio_or_zero(ar, h + d)
-        return (g * (q * ratio_or_zero(q, h)), g * (r * ratio_or_zero(d, h)))
+        return (g * (q * ratio_or_zero(q, h)), g * (d * ratio_or_zero(r, h)))
 
 
 _erfcx, _lambertw, _ellipk, _ellipe = Erfcx(), Lambertw(), Ellipk(), Ellipe()
@@ -531,7 +543,11 @@ def loggamma(x: Any) -> Node:
     (inf at 0), nan for x < 0, where Gamma is negative in places and SciPy's real loggamma is
     nan throughout."""
     dtype, (x,) = _float_inputs("loggamma", x)
-    return _result(gammaln(where(less(x, 0), math.nan, x)), dtype)
+    # nan put outside gammaln, which sees 1 there instead: the nan branch then has no slope in
+    # either mode (gammaln's slope at a nan put inside came out 0 in reverse mode, where the
+    # branch's cotangent is dropped, but nan in forward mode, a 0 tangent times digamma(nan))
+    negative = less(x, 0)
+    return _result(where(negative, math.nan, gammaln(where(negative, 1.0, x))), dtype)
 
 
 def multigammaln(a: Any, d: Any) -> Node:
