@@ -479,8 +479,8 @@ def _numpy_counterpart(name: str, label: str | None = None) -> Any:
     fn = FUNCTIONS.get(_NUMPY_NAMES.get(name, name))
     if fn is None and name in VALUE_SHAPED:
         raise TypeError(f"np.{name}: {value_shaped(name)}")
-    if fn is None and refused(name):
-        raise TypeError(f"np.{name}: {refused(name)}")
+    if fn is None and (why := refused(name)):
+        raise TypeError(f"np.{name}: {why}")
     if fn is None:
         raise TypeError(f"{label or 'np.' + name} has no symdiff counterpart for symbolic "
                         "expressions (sd.FUNCTIONS lists the functions)")
